@@ -1,0 +1,14 @@
+"""igclaim: code immune globulin (IVIG/SCIG) infusion visits into correct US medical claims, and scrub the
+claims people write before they go out.
+
+>>> from igclaim import build, parse_encounter
+>>> result = build(parse_encounter(encounter_dict))  # doctest: +SKIP
+"""
+
+from igclaim.engine import build, scrub
+from igclaim.inputs import InvalidInput, parse_encounter
+from igclaim.model import Claim, ClaimLine, Encounter, Finding, Result
+
+__all__ = ["build", "scrub", "parse_encounter", "InvalidInput", "Encounter", "Claim", "ClaimLine", "Finding",
+           "Result"]
+__version__ = "0.1.0"

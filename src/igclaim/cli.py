@@ -1,0 +1,181 @@
+"""The command line (design.md §4). Thin: read, call the engine, print. Exit 0 with a result, 1 when
+--fail-on finds findings of that severity, 2 when the input is invalid (one line per field, no traceback)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from igclaim import engine
+from igclaim.errors import InputError
+from igclaim.inputs import InvalidInput, parse_json_text
+from igclaim.model import Encounter, Result
+
+app = typer.Typer(
+    help="igclaim: code immune globulin (IVIG/SCIG) infusion visits into claims, and scrub written claims.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+
+class Format(str, Enum):
+    json = "json"
+    table = "table"
+
+
+class FailOn(str, Enum):
+    error = "error"
+    warning = "warning"
+
+
+def _default_format(fmt: Format | None) -> Format:
+    if fmt is not None:
+        return fmt
+    return Format.table if sys.stdout.isatty() else Format.json
+
+
+def read_encounter(path: str) -> Encounter:
+    """Read one encounter from a file or stdin ('-'); invalid input exits 2 naming the fields."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        _fail_input(path, [f"cannot read: {exc.strerror}"])
+    try:
+        return parse_json_text(text)
+    except InvalidInput as exc:
+        _fail_input(path, exc.problems)
+
+
+def _fail_input(path: str, problems: list[str]) -> None:
+    prefix = "" if path == "-" else f"{path}: "
+    for p in problems:
+        err.print(f"{prefix}{p}", markup=False, highlight=False)
+    raise typer.Exit(2)
+
+
+def _exit_status(results: list[Result], fail_on: FailOn | None) -> int:
+    if fail_on is None:
+        return 0
+    levels = {"error"} if fail_on == FailOn.error else {"error", "warning"}
+    return 1 if any(f.severity in levels for r in results for f in r.findings) else 0
+
+
+def _emit(results: list[Result], titles: list[str], fmt: Format) -> None:
+    if fmt == Format.json:
+        if len(results) == 1:
+            sys.stdout.write(results[0].model_dump_json(indent=2) + "\n")
+        else:
+            for r in results:
+                sys.stdout.write(r.model_dump_json() + "\n")
+        return
+    from igclaim.outputs.table import print_result
+
+    for r, t in zip(results, titles, strict=True):
+        print_result(r, out, t)
+
+
+def _run(files: list[str], fmt: Format | None, profile: str | None, fail_on: FailOn | None, scrub: bool) -> None:
+    results, titles = [], []
+    for path in files:
+        enc = read_encounter(path)
+        try:
+            result = engine.scrub(enc, profile=profile) if scrub else engine.build(enc, profile=profile)
+        except InputError as exc:
+            _fail_input(path, [str(exc)])
+        results.append(result)
+        titles.append(f"{Path(path).name} ({enc.encounter_id})" if path != "-" else enc.encounter_id)
+    _emit(results, titles, _default_format(fmt))
+    raise typer.Exit(_exit_status(results, fail_on))
+
+
+FilesArg = Annotated[list[str], typer.Argument(help="encounter JSON file(s); '-' reads stdin")]
+FormatOpt = Annotated[Format | None, typer.Option("--format", "-f", help="json (default when piped) or table")]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", help="payer profile name or a .toml file of your own")]
+FailOpt = Annotated[FailOn | None, typer.Option("--fail-on", help="exit 1 when findings of this severity exist")]
+
+
+@app.command()
+def build(files: FilesArg, format: FormatOpt = None, profile: ProfileOpt = None, fail_on: FailOpt = None) -> None:
+    """Code an encounter: the claim that should be billed, with the chart's findings."""
+    _run(files, format, profile, fail_on, scrub=False)
+
+
+@app.command()
+def scrub(files: FilesArg, format: FormatOpt = None, profile: ProfileOpt = None, fail_on: FailOpt = None) -> None:
+    """Compare the claim written in FILE with its chart: findings plus the expected claim."""
+    _run(files, format, profile, fail_on, scrub=True)
+
+
+class SchemaKind(str, Enum):
+    encounter = "encounter"
+    result = "result"
+    both = "both"
+
+
+@app.command()
+def schema(kind: Annotated[SchemaKind, typer.Argument()] = SchemaKind.both) -> None:
+    """Print the JSON Schema of the encounter (input) and of the result (output)."""
+    schemas = {
+        "encounter": Encounter.model_json_schema(mode="validation"),
+        "result": Result.model_json_schema(mode="serialization"),
+    }
+    doc = schemas if kind == SchemaKind.both else schemas[kind.value]
+    sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+
+
+@app.command()
+def products() -> None:
+    """Known immune globulin products: codes, billing units, strengths and package sizes."""
+    from datetime import date
+
+    from igclaim.refdata.resolver import reference
+
+    ref = reference()
+    t = Table(title=f"Immune globulin products (reference data as of {ref.data_as_of})", header_style="bold")
+    for col in ("product", "code (from)", "unit", "route", "strength", "packages (g)", "NDCs"):
+        t.add_column(col, overflow="fold")
+    today = date.today()
+    for p in ref.products:
+        code = p.own_code(today)
+        codes = ", ".join(f"{c.code} ({c.period.effective})" for c in p.codes) or (
+            f"{ref.nos_code(p.form, today)} (NOS)" if "IV" in p.routes else "unlisted"
+        )
+        rec = ref.hcpcs(code or ref.nos_code(p.form, today) or "", today)
+        unit = f"{rec.unit_mg} mg" if rec and rec.unit_mg else ""
+        sizes = ", ".join(sorted({f"{k.grams:g}" for k in p.packages}, key=float))
+        ndcs = ", ".join(k.ndc for k in p.packages if k.ndc)
+        strength = f"{p.concentration_percent:g} %" if p.concentration_percent else p.form
+        t.add_row(p.name, codes, unit, "/".join(p.routes), strength, sizes, ndcs)
+    out.print(t)
+
+
+@app.command()
+def edits() -> None:
+    """The edit catalog: every finding igclaim can raise, with its severity, statement and source."""
+    from igclaim.edits.registry import SPECS
+
+    engine._load_edit_families()
+    t = Table(title="igclaim edits", header_style="bold")
+    for col in ("id", "severity", "statement", "source"):
+        t.add_column(col, overflow="fold")
+    for spec in sorted(SPECS.values(), key=lambda s: s.id):
+        t.add_row(spec.id, spec.severity, spec.statement, spec.source)
+    out.print(t)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

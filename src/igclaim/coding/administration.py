@@ -1,0 +1,232 @@
+"""Administration lines from documented times (reference.md §4).
+
+One initial service per encounter on a professional claim (the immune globulin, the primary reason for the
+visit), one per vascular access site on a hospital claim (facility hierarchy: infusion > push > injection >
+hydration). Later services are sequential (a new drug), concurrent (overlapping another drug infusion, once)
+or more hours of the same drug. Separate intervals of one drug are judged one by one, never summed.
+Codes are looked up by role and family in refdata/cms/administration.toml, not written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from igclaim.coding.drug import DrugFacts
+from igclaim.coding.time import additional_hours, hour_units, minutes_between
+from igclaim.edits.registry import declare, finding
+from igclaim.model import Encounter, Finding
+from igclaim.refdata.resolver import AdminCode, PayerProfile, ReferenceData
+
+MANUAL_CH12 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf"
+
+declare(
+    "ADMIN-TIMES-MISSING",
+    severity="error",
+    statement="a timed administration code without documented start and stop times",
+    fix="Document the start and stop time of each infusion; timed codes are not billed on a guess.",
+    source=MANUAL_CH12,
+)
+declare(
+    "ADMIN-NOT-BILLED",
+    severity="info",
+    statement="a documented fluid or administration that is not separately billable, and why",
+    fix="Nothing to bill: keep the documentation.",
+    source="https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits",
+)
+
+
+@dataclass
+class Service:
+    """One documented administration (or ordered hydration), classified by what it is."""
+
+    kind: str  # infusion | sc_infusion | push | injection | hydration
+    path: str
+    site: int
+    drug_id: str | None = None
+    is_ig: bool = False
+    start: datetime | None = None
+    stop: datetime | None = None
+    minutes: int | None = None
+    pump_setups: int | None = None
+
+    def overlaps(self, other: Service) -> bool:
+        if not (self.start and self.stop and other.start and other.stop):
+            return False
+        return self.start < other.stop and other.start < self.stop
+
+
+@dataclass
+class AdminLine:
+    code: str
+    units: int
+    modifiers: list[str] = field(default_factory=list)
+    service_date: date | None = None
+    source_paths: list[str] = field(default_factory=list)
+
+
+def _code(ref: ReferenceData, role: str, family: str, facility_only: bool = False) -> AdminCode:
+    for c in ref.admin_codes.values():
+        if c.role == role and c.family == family and c.facility_only == facility_only:
+            return c
+    raise LookupError(f"no {role} administration code for {family}")
+
+
+def classify(
+    enc: Encounter, facts: dict[str, DrugFacts], ref: ReferenceData, findings: list[Finding]
+) -> list[Service]:
+    """Turn administrations and fluids into services; a timed service without times is reported, not guessed."""
+    rules = ref.time
+    services: list[Service] = []
+    for i, a in enumerate(enc.administrations):
+        f = facts[a.drug_id]
+        path = f"administrations[{i}]"
+        minutes = minutes_between(a.start, a.stop) if a.start and a.stop else None
+        if a.method == "injection" or (a.method == "push" and f.route == "SC"):
+            kind = "injection"
+        elif a.method == "push":
+            kind = "push"
+        elif minutes is None:
+            findings.append(finding("ADMIN-TIMES-MISSING", f"{path}: the infusion of {a.drug_id} has no "
+                                    f"{'start' if a.start is None else 'stop'} time; no administration code "
+                                    "was billed for it."))
+            continue
+        elif f.route == "SC":
+            kind = "sc_infusion"
+        elif minutes <= rules.push_max_minutes:
+            kind = "push"
+        else:
+            kind = "infusion"
+        services.append(Service(kind, path, a.site, a.drug_id, f.is_ig, a.start, a.stop, minutes, a.pump_setups))
+
+    drug_infusions = [s for s in services if s.kind in ("infusion", "sc_infusion")]
+    for j, fl in enumerate(enc.fluids):
+        path = f"fluids[{j}]"
+        if fl.purpose != "hydration":
+            findings.append(finding("ADMIN-NOT-BILLED", f"{path}: saline as {fl.purpose} is part of the infusion, "
+                                    "never hydration."))
+            continue
+        if not fl.ordered:
+            findings.append(finding("ADMIN-NOT-BILLED", f"{path}: hydration without an order is not billable."))
+            continue
+        if not (fl.start and fl.stop):
+            findings.append(finding("ADMIN-TIMES-MISSING", f"{path}: hydration without start and stop times "
+                                    "was not billed."))
+            continue
+        minutes = minutes_between(fl.start, fl.stop) - _overlap_minutes(fl.start, fl.stop, drug_infusions)
+        if minutes < rules.hydration_min_minutes:
+            findings.append(finding("ADMIN-NOT-BILLED", f"{path}: {minutes} minutes of hydration not concurrent "
+                                    f"with a drug infusion; at least {rules.hydration_min_minutes} are needed."))
+            continue
+        services.append(Service("hydration", path, fl.site, None, False, fl.start, fl.stop, minutes))
+    return services
+
+
+def _overlap_minutes(start: datetime, stop: datetime, others: list[Service]) -> int:
+    """Minutes of [start, stop) covered by drug infusions (hydration concurrent with them is not reported)."""
+    spans = sorted((max(start, s.start), min(stop, s.stop)) for s in others if s.start and s.stop)
+    covered, cursor = 0, start
+    for a, b in spans:
+        a = max(a, cursor)
+        if b > a:
+            covered += minutes_between(a, b)
+            cursor = b
+    return covered
+
+
+def code_administrations(
+    services: list[Service], facility: bool, dos: date, ref: ReferenceData, profile: PayerProfile,
+    findings: list[Finding],
+) -> list[AdminLine]:
+    """Administration lines for the services; a facility codes one initial service per access site."""
+    rule = profile.get("additional_hour_rule", dos)
+    groups: dict[int, list[Service]] = {}
+    for s in services:
+        groups.setdefault(s.site if facility else 1, []).append(s)
+    lines: list[AdminLine] = []
+    used: dict[str, int] = {}
+    for n, (_site, group) in enumerate(sorted(groups.items())):
+        initial = min(group, key=lambda s: _initial_rank(s, ref, facility))
+        first = _initial_lines(initial, ref, rule)
+        if n > 0:
+            first[0].modifiers.append(profile.get("distinct_site_modifier", dos))
+        lines += first
+        seen = {initial.drug_id}
+        coded = [initial]
+        for s in sorted((s for s in group if s is not initial), key=_start_key):
+            lines += _later_lines(s, seen, coded, facility, ref, rule, used, findings)
+            seen.add(s.drug_id)
+            coded.append(s)
+    setups = [s for s in services if s.kind == "sc_infusion" and (s.pump_setups or 1) > 1]
+    if setups:
+        lines.append(AdminLine(_code(ref, "setup", "sc_infusion").code, 1, source_paths=[setups[0].path]))
+    return _merge(lines, dos)
+
+
+def _initial_rank(s: Service, ref: ReferenceData, facility: bool) -> tuple:
+    rank = _code(ref, "initial", s.kind).rank or 9
+    primary = 0 if s.is_ig else 1
+    order = (rank, primary) if facility else (primary, rank)
+    return (*order, -(s.minutes or 0), _start_key(s))
+
+
+def _start_key(s: Service) -> datetime:
+    return s.start or datetime.max
+
+
+def _initial_lines(s: Service, ref: ReferenceData, rule: str) -> list[AdminLine]:
+    code = _code(ref, "initial", s.kind)
+    lines = [AdminLine(code.code, 1, source_paths=[s.path])]
+    if code.addon and s.minutes is not None:
+        extra = additional_hours(s.minutes, ref.time, rule)
+        if extra:
+            lines.append(AdminLine(code.addon, extra, source_paths=[s.path]))
+    return lines
+
+
+def _later_lines(
+    s: Service, seen: set, coded: list[Service], facility: bool, ref: ReferenceData, rule: str,
+    used: dict[str, int], findings: list[Finding],
+) -> list[AdminLine]:
+    same_drug = s.drug_id is not None and s.drug_id in seen
+    if s.kind in ("infusion", "sc_infusion", "hydration"):
+        addon = _code(ref, "initial", s.kind).addon
+        if same_drug or s.kind == "hydration" or (s.kind == "sc_infusion"):
+            # More time of the same drug (or secondary hydration): hours of its own, each over 30 minutes.
+            units = hour_units(s.minutes or 0, ref.time, rule)
+            return [AdminLine(addon, units, source_paths=[s.path])] if units and addon else []
+        concurrent = _code(ref, "concurrent", "infusion")
+        if any(s.overlaps(c) for c in coded if c.kind == "infusion") and used.get(concurrent.code, 0) < (
+            concurrent.per_encounter or 1
+        ):
+            used[concurrent.code] = used.get(concurrent.code, 0) + 1
+            return [AdminLine(concurrent.code, 1, source_paths=[s.path])]
+        sequential = _code(ref, "sequential", "infusion")
+        lines = [AdminLine(sequential.code, 1, source_paths=[s.path])]
+        extra = additional_hours(s.minutes or 0, ref.time, rule)
+        if extra and sequential.addon:
+            lines.append(AdminLine(sequential.addon, extra, source_paths=[s.path]))
+        return lines
+    if s.kind == "push":
+        if same_drug:
+            if not facility:
+                findings.append(finding("ADMIN-NOT-BILLED", f"{s.path}: a repeat push of the same drug is not "
+                                        "reported on a professional claim."))
+                return []
+            return [AdminLine(_code(ref, "sequential", "push", facility_only=True).code, 1, source_paths=[s.path])]
+        return [AdminLine(_code(ref, "sequential", "push").code, 1, source_paths=[s.path])]
+    return [AdminLine(_code(ref, "initial", "injection").code, 1, source_paths=[s.path])]
+
+
+def _merge(lines: list[AdminLine], dos: date) -> list[AdminLine]:
+    """One line per code and modifiers, units added (the claim carries 96366 × 3, not three lines)."""
+    merged: dict[tuple, AdminLine] = {}
+    for line in lines:
+        key = (line.code, tuple(line.modifiers))
+        if key in merged:
+            merged[key].units += line.units
+            merged[key].source_paths += line.source_paths
+        else:
+            line.service_date = dos
+            merged[key] = line
+    return list(merged.values())

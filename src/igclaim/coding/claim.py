@@ -1,0 +1,121 @@
+"""Claim assembly for the setting: form, place of service or type of bill, revenue codes, line order.
+
+Office: CMS-1500/837P, POS 11. Hospital outpatient: UB-04/837I, type of bill 0131, drugs under revenue code
+0636 and administration under 0260 (IOM 100-04 ch. 4 §230.2). Home: the payer profile's `home_rules`
+(Medicare: DME MAC claim, no drug-administration codes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from igclaim.coding.administration import AdminLine, Service, classify, code_administrations
+from igclaim.coding.drug import DrugFacts, code_drug
+from igclaim.edits.registry import declare, finding
+from igclaim.model import Claim, ClaimLine, Encounter, Finding
+from igclaim.refdata.resolver import PayerProfile, ReferenceData
+
+declare(
+    "HOME-BILLING-NOTE",
+    severity="info",
+    statement="how the home infusion is billed beyond this claim (pump, nursing, per diem)",
+    fix="Bill the items named in the message on their own claim, as the payer instructs.",
+    source="https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=52507",
+)
+declare(
+    "HOME-CONTRACT",
+    severity="warning",
+    statement="home infusion for this payer is billed per contract; the professional coding shown is a default",
+    fix="Check the plan's home infusion contract (often a per diem such as S9338 plus the drug).",
+    source="https://www.cms.gov/medicare/payment/fee-schedules/home-infusion-therapy-services",
+)
+
+
+@dataclass
+class Coding:
+    """The whole coded encounter: the facts the edits read, and the expected claim."""
+
+    encounter: Encounter
+    profile: PayerProfile
+    drugs: dict[str, DrugFacts]
+    services: list[Service]
+    claim: Claim
+    findings: list[Finding] = field(default_factory=list)
+
+
+def normalize_dx(code: str) -> str:
+    """ICD-10-CM as billers write it: upper case, with the dot after the category (D839 → D83.9)."""
+    c = code.strip().upper().replace(".", "")
+    return c if len(c) <= 3 else f"{c[:3]}.{c[3:]}"
+
+
+def code_encounter(enc: Encounter, ref: ReferenceData, profile: PayerProfile) -> Coding:
+    dos = enc.date_of_service
+    findings: list[Finding] = []
+    facts = {d.id: code_drug(d, i, dos, ref, profile, findings) for i, d in enumerate(enc.drugs)}
+    services = classify(enc, facts, ref, findings)
+    setting = ref.setting(enc.setting)
+    home_dme = enc.setting == "home" and profile.get("home_rules", dos) == "medicare-dme"
+    facility = setting["form"] == "UB-04"
+
+    drug_lines = [line for f in facts.values() for line in f.lines]
+    admin_lines: list[AdminLine] = []
+    if home_dme:
+        admin_lines = _home_dme(enc, facts, services, setting, drug_lines, findings)
+    else:
+        admin_lines = code_administrations(services, facility, dos, ref, profile, findings)
+        if enc.setting == "home":
+            findings.append(finding("HOME-CONTRACT", f"Home infusion for {profile.title}: coded as professional "
+                                    "services; the plan's contract decides."))
+
+    diagnoses = [normalize_dx(d) for d in enc.diagnoses]
+    pointers = list(range(1, min(4, len(diagnoses)) + 1))
+    lines: list[ClaimLine] = []
+    for d in drug_lines:
+        lines.append(ClaimLine(
+            line=len(lines) + 1, code=d.code, modifiers=d.modifiers, units=d.units, ndc=d.ndc,
+            ndc_quantity=d.ndc_quantity, ndc_unit=d.ndc_unit,
+            revenue_code=setting.get("drug_revenue_code"), diagnosis_pointers=pointers, service_date=dos,
+        ))
+    for a in admin_lines:
+        lines.append(ClaimLine(
+            line=len(lines) + 1, code=a.code, modifiers=a.modifiers, units=a.units,
+            revenue_code=setting.get("administration_revenue_code"), diagnosis_pointers=pointers,
+            service_date=a.service_date or dos,
+        ))
+    claim = Claim(
+        form=setting["form"],
+        place_of_service=None if facility else (enc.place_of_service or setting.get("place_of_service")),
+        type_of_bill=(enc.type_of_bill or setting.get("type_of_bill")) if facility else None,
+        diagnoses=diagnoses,
+        lines=lines,
+    )
+    return Coding(enc, profile, facts, services, claim, findings)
+
+
+def _home_dme(
+    enc: Encounter, facts: dict[str, DrugFacts], services: list[Service], setting: dict, drug_lines: list,
+    findings: list[Finding],
+) -> list[AdminLine]:
+    """Medicare home infusion: IVIG + the supplies code once per infusion date; SCIG with JB; no 9636x."""
+    lines: list[AdminLine] = []
+    ig_iv = {f.drug.id for f in facts.values() if f.is_ig and f.route == "IV"}
+    ig_sc = {f.drug.id for f in facts.values() if f.is_ig and f.route == "SC"}
+    if ig_iv:
+        dates = sorted({s.start.date() for s in services if s.drug_id in ig_iv and s.start} or {enc.date_of_service})
+        for d in dates:
+            lines.append(AdminLine(setting["medicare_dme_iv_supply_code"], 1, service_date=d))
+    if ig_sc:
+        mod = setting["medicare_dme_sc_modifier"]
+        for line in drug_lines:
+            if line.drug_id in ig_sc and mod not in line.modifiers:
+                line.modifiers.insert(0, mod)
+        findings.append(finding("HOME-BILLING-NOTE", f"The infusion pump {setting['medicare_dme_sc_pump_code']} "
+                                f"is billed separately by the supplier, with {mod}; nursing goes through the home "
+                                "infusion therapy benefit."))
+    others = [f.drug.id for f in facts.values() if not f.is_ig]
+    if others:
+        findings.append(finding("HOME-BILLING-NOTE", f"Drugs {', '.join(others)} are not part of the Medicare home "
+                                "IVIG/SCIG DME claim; bill them where the payer covers them."))
+        drug_lines[:] = [d for d in drug_lines if d.drug_id not in others]
+    return lines

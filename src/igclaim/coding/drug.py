@@ -1,0 +1,399 @@
+"""Drug lines: product → HCPCS code by date, dose → units, opened containers → discarded units (JW/JZ).
+
+Medicare rules (reference.md §3; CMS Discarded Drugs page): units = dose ÷ the code's unit dose, rounded up;
+discarded units = labeled units opened − administered units (whole units, never counted twice); a discard is
+billed on a separate JW line, and a line with nothing discarded carries JZ where the payer requires it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from igclaim import ndc as ndc_mod
+from igclaim.edits.registry import declare, finding
+from igclaim.errors import InputError
+from igclaim.model import Drug, Finding
+from igclaim.refdata.resolver import HcpcsCode, PayerProfile, Product, ReferenceData
+
+DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
+HCPCS_FILES = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
+
+declare(
+    "INPUT-AMBIGUOUS",
+    severity="error",
+    statement="the chart cannot decide a fact the claim needs (e.g. concentration for mL)",
+    fix="Add the missing fact to the chart (e.g. the product's strength or concentration_percent) and code again.",
+    source=HCPCS_FILES,
+)
+declare(
+    "DRUG-WASTE-AVOIDABLE",
+    severity="warning",
+    statement="another combination of the product's package sizes would have discarded less",
+    fix="Open the smallest combination of package sizes that covers the dose; excess waste from a poor vial "
+    "choice may be denied.",
+    source="https://cgsmedicare.com/partb/pubs/news/2023/06/cope140894.html",
+)
+declare(
+    "DRUG-CODE-UNCERTAIN",
+    severity="warning",
+    statement="the product's HCPCS code is not confirmed in the official HCPCS file",
+    fix="Confirm the code in the current CMS HCPCS quarterly file (igclaim data import hcpcs) before submitting.",
+    source=HCPCS_FILES,
+)
+declare(
+    "DRUG-NO-CODE",
+    severity="error",
+    statement="the product had no HCPCS code of its own on the date of service and no NOS code fits its form",
+    fix="Bill the payer's unlisted code (J3590 or J7799) with the drug name and NDC, as the payer instructs.",
+    source=HCPCS_FILES,
+)
+declare(
+    "DRUG-CONTAINER-SHARED",
+    severity="warning",
+    statement="a single-dose container was shared between patients",
+    fix="Splitting a single-dose immune globulin container conflicts with its labeling; bill only this "
+    "patient's dose, never the same amount twice, and review the practice.",
+    source=DISCARDED_DRUGS,
+)
+declare(
+    "DRUG-CONTAINERS-MISSING",
+    severity="warning",
+    statement="the opened containers are not documented, so the discarded amount cannot be checked",
+    fix="Document the containers opened (size and count, or NDC) so the discarded amount follows from them; "
+    "JZ attests that nothing was discarded.",
+    source=DISCARDED_DRUGS,
+)
+
+
+@dataclass
+class DrugLine:
+    """A drug line before numbering: the claim assembly adds line numbers, pointers and revenue codes."""
+
+    code: str
+    units: int
+    modifiers: list[str] = field(default_factory=list)
+    ndc: str | None = None
+    ndc_quantity: Decimal | None = None
+    ndc_unit: str | None = None
+    drug_id: str = ""
+    wasted: bool = False
+
+
+@dataclass
+class DrugFacts:
+    """What the chart says about one drug, worked out once and read by the edits."""
+
+    index: int
+    drug: Drug
+    is_ig: bool
+    route: str
+    product: Product | None = None
+    code: str | None = None
+    hcpcs: HcpcsCode | None = None
+    unit_mg: int | None = None
+    concentration: Decimal | None = None
+    dose_grams: Decimal | None = None
+    dose_ml: Decimal | None = None
+    administered_units: int | None = None
+    opened_grams: Decimal | None = None
+    opened_units: int | None = None
+    discarded_units: int = 0
+    ndc: str | None = None
+    lines: list[DrugLine] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        return f"drugs[{self.index}]"
+
+
+def units_for(grams: Decimal, unit_mg: int) -> int:
+    """Billing units for a dose: grams ÷ the code's unit dose, rounded up to a whole unit."""
+    return int((grams * 1000 / unit_mg).to_integral_value(rounding=ROUND_CEILING))
+
+
+def whole_units_in(grams: Decimal, unit_mg: int) -> int:
+    """Whole billing units contained in an amount (a labeled container), rounded down."""
+    return int((grams * 1000 / unit_mg).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def _ndc11(value: str, path: str) -> str:
+    try:
+        return ndc_mod.compact(value)
+    except ndc_mod.InvalidNDC as exc:
+        raise InputError(path, str(exc)) from None
+
+
+def identify(drug: Drug, index: int, dos: date, ref: ReferenceData) -> tuple[list[Product], HcpcsCode | None]:
+    """The candidate products (several for a bare multi-strength brand) and, for a code given alone, its record."""
+    path = f"drugs[{index}]"
+    if drug.product:
+        products = ref.find_products(drug.product)
+        if not products:
+            raise InputError(f"{path}.product", f"unknown product {drug.product!r}; `igclaim products` lists them")
+        return _narrow_by_ndc(products, drug, path, ref), None
+    if drug.ndc:
+        hit = ref.package_by_ndc(_ndc11(drug.ndc, f"{path}.ndc"))
+        if hit:
+            return [hit[0]], None
+        if not drug.hcpcs:
+            raise InputError(f"{path}.ndc", f"NDC {drug.ndc} is not in the bundled product list; give product or hcpcs")
+    code = (drug.hcpcs or "").upper()
+    rec = ref.hcpcs(code, dos) or ref.known_code(code)
+    if rec and rec.kind in ("ig", "ig_nos"):
+        return ref.products_for_code(code), rec
+    return [], rec
+
+
+def _narrow_by_ndc(products: list[Product], drug: Drug, path: str, ref: ReferenceData) -> list[Product]:
+    """A bare brand with several strengths is narrowed by an NDC on the drug or its containers."""
+    if len(products) == 1:
+        return products
+    ndcs = [drug.ndc] + [c.ndc for c in drug.containers]
+    for i, value in enumerate(ndcs):
+        if value:
+            hit = ref.package_by_ndc(_ndc11(value, f"{path}.ndc" if i == 0 else f"{path}.containers[{i - 1}].ndc"))
+            if hit and hit[0] in products:
+                return [hit[0]]
+    return products
+
+
+def code_drug(
+    drug: Drug, index: int, dos: date, ref: ReferenceData, profile: PayerProfile, findings: list[Finding]
+) -> DrugFacts:
+    """Work out one drug's code, units, waste and lines; raise InputError for charts that cannot be coded."""
+    products, given_code = identify(drug, index, dos, ref)
+    path = f"drugs[{index}]"
+    if not products and not (given_code and given_code.kind in ("ig", "ig_nos")):
+        return _other_drug(drug, index, dos, ref)
+    product = products[0] if len(products) == 1 else None
+    family = products or []
+    route = drug.route or (family[0].routes[0] if family else (given_code.routes[0] if given_code else "IV"))
+    facts = DrugFacts(index=index, drug=drug, is_ig=True, route=route, product=product)
+    if drug.ndc:
+        facts.ndc = _ndc11(drug.ndc, f"{path}.ndc")
+    elif drug.containers and drug.containers[0].ndc:
+        facts.ndc = _ndc11(drug.containers[0].ndc, f"{path}.containers[0].ndc")
+
+    # Code: the product's own code on the date of service; the NOS code of its form only when it has none.
+    codes = {p.own_code(dos) for p in family}
+    if family and len(codes) == 1 and None not in codes:
+        facts.code = codes.pop()
+    elif family and codes == {None}:
+        form = family[0].form
+        nos = ref.nos_code(form, dos) if "IV" in family[0].routes else None
+        if nos is None:
+            findings.append(finding("DRUG-NO-CODE", f"{family[0].name} had no HCPCS code of its own on {dos}.",))
+            return facts
+        facts.code = nos
+        if family[0].code_uncertain:
+            findings.append(finding("DRUG-CODE-UNCERTAIN", f"{family[0].name}: {family[0].code_uncertain}"))
+    elif given_code is not None:
+        facts.code = given_code.code
+    else:
+        names = ", ".join(p.name for p in family)
+        findings.append(finding("INPUT-AMBIGUOUS", f"{path}.product: {drug.product!r} matches {names} with "
+                                "different codes; name the product with its strength."))
+        return facts
+    facts.hcpcs = ref.hcpcs(facts.code, dos)
+    if facts.hcpcs is None or facts.hcpcs.unit_mg is None:
+        findings.append(finding("DRUG-NO-CODE", f"{facts.code} is not a valid immune globulin code on {dos}."))
+        return facts
+    facts.unit_mg = facts.hcpcs.unit_mg
+
+    # Concentration: told in the chart, or the product's own; a bare multi-strength brand cannot tell.
+    concs = {p.concentration_percent for p in family if p.concentration_percent is not None}
+    if drug.dose and drug.dose.concentration_percent is not None:
+        facts.concentration = drug.dose.concentration_percent
+    elif len(concs) == 1:
+        facts.concentration = concs.pop()
+
+    if drug.dose is None:
+        raise InputError(f"{path}.dose", "an immune globulin needs its dose (grams, mg or ml)")
+    dose = drug.dose
+    if dose.grams is not None:
+        facts.dose_grams = dose.grams
+    elif dose.mg is not None:
+        facts.dose_grams = dose.mg / 1000
+    else:
+        facts.dose_ml = dose.ml
+        if facts.concentration is None:
+            findings.append(finding(
+                "INPUT-AMBIGUOUS",
+                f"{path}.dose: {dose.ml} mL of {drug.product or facts.code} cannot be turned into grams: "
+                "the strength is not known. No units were guessed.",
+                fix="Name the product with its strength (e.g. 'Octagam 10%') or give concentration_percent.",
+            ))
+            return facts
+        facts.dose_grams = dose.ml * facts.concentration / 100
+    if facts.dose_ml is None and facts.concentration:
+        facts.dose_ml = facts.dose_grams * 100 / facts.concentration
+    facts.administered_units = units_for(facts.dose_grams, facts.unit_mg)
+
+    _waste(facts, family, dos, ref, findings)
+    _lines(facts, family, dos, ref, profile, findings)
+    return facts
+
+
+def _container_grams(facts: DrugFacts, family: list[Product], ref: ReferenceData) -> Decimal | None:
+    total = Decimal(0)
+    for i, c in enumerate(facts.drug.containers):
+        cpath = f"{facts.path}.containers[{i}]"
+        if c.grams is not None:
+            grams = c.grams
+        elif c.ml is not None:
+            if facts.concentration is None:
+                raise InputError(f"{cpath}.ml", "the product's strength is not known: give containers in grams")
+            grams = c.ml * facts.concentration / 100
+        else:
+            hit = ref.package_by_ndc(_ndc11(c.ndc or "", f"{cpath}.ndc"))
+            if hit is None:
+                raise InputError(f"{cpath}.ndc", f"NDC {c.ndc} is not a known package: give grams or ml")
+            grams = hit[1].grams
+        total += grams * c.count
+    return total
+
+
+def _waste(facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceData, findings: list[Finding]) -> None:
+    drug, unit = facts.drug, facts.unit_mg
+    assert facts.dose_grams is not None and unit is not None and facts.administered_units is not None
+    if drug.containers:
+        facts.opened_grams = _container_grams(facts, family, ref)
+        if facts.opened_grams < facts.dose_grams:
+            raise InputError(
+                f"{facts.path}.containers",
+                f"the containers opened hold {facts.opened_grams:g} g, less than the dose of {facts.dose_grams:g} g",
+            )
+    elif drug.discarded_grams is not None:
+        facts.opened_grams = facts.dose_grams + drug.discarded_grams
+    else:
+        if drug.container_type == "single_dose":
+            findings.append(finding("DRUG-CONTAINERS-MISSING", f"{facts.path}: no containers documented; "
+                                    "coded as if nothing was discarded."))
+        facts.opened_units = facts.administered_units
+        return
+    facts.opened_units = whole_units_in(facts.opened_grams, unit)
+    if drug.container_type == "multi_dose" or drug.shared_with_other_patient:
+        facts.discarded_units = 0
+    else:
+        facts.discarded_units = max(0, facts.opened_units - facts.administered_units)
+    if drug.shared_with_other_patient:
+        findings.append(finding("DRUG-CONTAINER-SHARED", f"{facts.path}: a single-dose container served two "
+                                "patients; only this patient's dose is billed, with no JW line."))
+    if drug.container_type == "single_dose" and not drug.shared_with_other_patient:
+        _avoidable_waste(facts, family, findings)
+
+
+def best_combination(sizes: list[Decimal], dose: Decimal) -> list[Decimal] | None:
+    """The combination of package sizes covering the dose with the least excess, then the fewest containers.
+
+    Sizes are compared in hundredths of a gram; a dynamic programme over reachable totals keeps it exact.
+    """
+    cents = sorted({int(s * 100) for s in sizes if s > 0})
+    if not cents:
+        return None
+    need = int((dose * 100).to_integral_value(rounding=ROUND_CEILING))
+    limit = need + max(cents)
+    best: list[int | None] = [None] * (limit + 1)  # fewest containers reaching each total
+    choice: list[int] = [0] * (limit + 1)
+    best[0] = 0
+    for total in range(1, limit + 1):
+        for s in cents:
+            prev = total - s
+            if prev >= 0 and best[prev] is not None and (best[total] is None or best[prev] + 1 < best[total]):
+                best[total] = best[prev] + 1
+                choice[total] = s
+    for total in range(need, limit + 1):
+        if best[total] is not None:
+            combo, t = [], total
+            while t:
+                combo.append(Decimal(choice[t]) / 100)
+                t -= choice[t]
+            return sorted(combo, reverse=True)
+    return None
+
+
+def _avoidable_waste(facts: DrugFacts, family: list[Product], findings: list[Finding]) -> None:
+    if not facts.discarded_units or facts.unit_mg is None or facts.dose_grams is None:
+        return
+    sizes = [pkg.grams for p in family for pkg in p.packages]
+    combo = best_combination(sizes, facts.dose_grams)
+    if combo is None:
+        return
+    best_discard = whole_units_in(sum(combo, Decimal(0)), facts.unit_mg) - (facts.administered_units or 0)
+    if best_discard < facts.discarded_units:
+        names = " + ".join(f"{g:g} g" for g in combo)
+        saved = facts.discarded_units - best_discard
+        findings.append(finding(
+            "DRUG-WASTE-AVOIDABLE",
+            f"{facts.path}: {facts.dose_grams:g} g could have been given from {names}, discarding "
+            f"{best_discard} units instead of {facts.discarded_units}.",
+            impact_units=saved,
+        ))
+
+
+def _ndc_quantity(facts: DrugFacts, product: Product | None, units: int, wasted: bool) -> tuple[Decimal | None, str]:
+    """NDC quantity in the package's unit of measure: mL for liquids (grams ÷ concentration)."""
+    unit = product.ndc_unit if product else "ML"
+    if unit != "ML" or facts.concentration is None or facts.unit_mg is None:
+        return None, unit
+    if wasted:
+        grams = Decimal(units * facts.unit_mg) / 1000
+    else:
+        assert facts.dose_grams is not None
+        grams = facts.dose_grams
+    ml = grams * 100 / facts.concentration
+    return ml.quantize(Decimal("0.001")).normalize(), unit
+
+
+def _lines(
+    facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceData, profile: PayerProfile,
+    findings: list[Finding],
+) -> None:
+    assert facts.code is not None and facts.administered_units is not None
+    single_dose = facts.drug.container_type == "single_dose"
+    route_mods = []
+    if facts.code in profile.get("route_modifier_codes", dos):
+        route_mods.append("JA" if facts.route == "IV" else "JB")
+    given = DrugLine(code=facts.code, units=facts.administered_units, modifiers=list(route_mods),
+                     ndc=facts.ndc, drug_id=facts.drug.id)
+    given.ndc_quantity, given.ndc_unit = _ndc_quantity(facts, facts.product, given.units, wasted=False)
+    facts.lines.append(given)
+    if not single_dose:
+        return
+    if facts.discarded_units > 0 and ref.modifier_valid("JW", dos):
+        jw = DrugLine(code=facts.code, units=facts.discarded_units, modifiers=[*route_mods, "JW"], ndc=facts.ndc,
+                      drug_id=facts.drug.id, wasted=True)
+        jw.ndc_quantity, jw.ndc_unit = _ndc_quantity(facts, facts.product, jw.units, wasted=True)
+        facts.lines.append(jw)
+    elif facts.discarded_units == 0 and profile.get("jz_required", dos) and ref.modifier_valid("JZ", dos):
+        given.modifiers.append("JZ")
+    if not facts.ndc:
+        for line in facts.lines:
+            line.ndc_unit = None
+            line.ndc_quantity = None
+
+
+def _other_drug(drug: Drug, index: int, dos: date, ref: ReferenceData) -> DrugFacts:
+    """A drug that is not an immune globulin (a premedication): billed as given."""
+    path = f"drugs[{index}]"
+    if not drug.hcpcs:
+        raise InputError(f"{path}.hcpcs", "a drug that is not a known immune globulin needs its hcpcs code")
+    if drug.units is None:
+        raise InputError(f"{path}.units", f"give the billed units of {drug.hcpcs}")
+    facts = DrugFacts(index=index, drug=drug, is_ig=False, route=drug.route or "IV", code=drug.hcpcs.upper())
+    facts.administered_units = drug.units
+    if drug.ndc:
+        facts.ndc = _ndc11(drug.ndc, f"{path}.ndc")
+    facts.lines.append(DrugLine(code=facts.code, units=drug.units, ndc=facts.ndc,
+                                ndc_unit=None, drug_id=drug.id))
+    return facts
+
+
+def dose_units_exact(grams: Decimal, unit_mg: int) -> Decimal:
+    """The dose in billing units before rounding (for messages that show both figures)."""
+    return grams * 1000 / unit_mg
+
+
+__all__ = ["DrugFacts", "DrugLine", "best_combination", "code_drug", "units_for", "whole_units_in"]

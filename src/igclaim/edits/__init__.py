@@ -1,0 +1,1 @@
+"""Edits: each family module registers its checks with the catalog in `registry` when imported."""

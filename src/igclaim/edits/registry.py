@@ -1,0 +1,130 @@
+"""The edit catalog: every finding igclaim can raise, each a small named unit with its id, severity,
+one-line statement, fix, source and dates. Ids are stable (design.md §5): never rename or reuse one.
+
+An edit is either *declared* (raised while coding, e.g. INPUT-AMBIGUOUS) or a *check*: a function decorated
+with `@edit(...)` that reads an `EditContext` and yields findings. Chart checks run on every build; claim
+checks compare the claim a person wrote with the expected one and run on scrub.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Literal
+
+from igclaim.model import Finding, Severity
+
+if TYPE_CHECKING:
+    from igclaim.edits.context import EditContext
+
+Phase = Literal["coding", "chart", "claim"]
+
+
+@dataclass(frozen=True)
+class EditSpec:
+    id: str
+    severity: Severity
+    statement: str
+    fix: str
+    source: str
+    phase: Phase
+    effective: date | None = None
+    ends: date | None = None
+
+    def in_force(self, dos: date) -> bool:
+        return (self.effective is None or dos >= self.effective) and (self.ends is None or dos <= self.ends)
+
+
+Check = Callable[["EditContext"], Iterable[Finding]]
+
+SPECS: dict[str, EditSpec] = {}
+CHECKS: list[tuple[EditSpec, Check]] = []
+
+
+def declare(
+    id: str,
+    *,
+    severity: Severity,
+    statement: str,
+    fix: str,
+    source: str,
+    phase: Phase = "coding",
+    effective: date | None = None,
+    ends: date | None = None,
+) -> EditSpec:
+    """Register an edit id once; a second registration with other content is a programming error."""
+    spec = EditSpec(id, severity, statement, fix, source, phase, effective, ends)
+    old = SPECS.get(id)
+    if old is not None and old != spec:
+        raise ValueError(f"edit {id} declared twice with different content")
+    SPECS[id] = spec
+    return spec
+
+
+def edit(
+    id: str,
+    *,
+    severity: Severity,
+    statement: str,
+    fix: str,
+    source: str,
+    phase: Literal["chart", "claim"],
+    effective: date | None = None,
+    ends: date | None = None,
+) -> Callable[[Check], Check]:
+    """Decorator: register a check function under its edit id."""
+    spec = declare(
+        id, severity=severity, statement=statement, fix=fix, source=source, phase=phase,
+        effective=effective, ends=ends,
+    )
+
+    def wrap(fn: Check) -> Check:
+        CHECKS.append((spec, fn))
+        return fn
+
+    return wrap
+
+
+def also_check(id: str, phase: Literal["chart", "claim"]) -> Callable[[Check], Check]:
+    """Decorator: one more check for an id already declared (e.g. raised while coding, checked on scrub)."""
+
+    def wrap(fn: Check) -> Check:
+        spec = SPECS[id]
+        CHECKS.append((EditSpec(spec.id, spec.severity, spec.statement, spec.fix, spec.source, phase,
+                                spec.effective, spec.ends), fn))
+        return fn
+
+    return wrap
+
+
+def finding(
+    id: str,
+    message: str,
+    *,
+    line: int | None = None,
+    fix: str | None = None,
+    severity: Severity | None = None,
+    impact_units: int | None = None,
+    impact_usd: Decimal | None = None,
+) -> Finding:
+    """A finding of a registered edit; severity may be lowered to a warning when the data is uncertain."""
+    spec = SPECS[id]
+    return Finding(
+        edit=id,
+        severity=severity or spec.severity,
+        line=line,
+        message=message,
+        fix=fix or spec.fix,
+        impact_units=impact_units,
+        impact_usd=impact_usd,
+        source=spec.source,
+    )
+
+
+def run_checks(ctx: EditContext, phases: Iterable[Phase]) -> Iterator[Finding]:
+    wanted = set(phases)
+    for spec, fn in CHECKS:
+        if spec.phase in wanted and spec.in_force(ctx.dos):
+            yield from fn(ctx)

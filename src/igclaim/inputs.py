@@ -1,0 +1,44 @@
+"""Reading encounters: a JSON object in the public schema, or a worked-example file that wraps one in
+{"input": …} (shared/examples)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from igclaim.errors import pydantic_problems
+from igclaim.model import Encounter
+
+
+class InvalidInput(ValueError):
+    """The input is not a valid encounter; `problems` holds one line per field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def unwrap(obj: Any) -> Any:
+    if isinstance(obj, dict) and "input" in obj and "encounter_id" not in obj:
+        return obj["input"]
+    return obj
+
+
+def parse_encounter(obj: Any) -> Encounter:
+    obj = unwrap(obj)
+    if not isinstance(obj, dict):
+        raise InvalidInput(["(top level): an encounter is a JSON object"])
+    try:
+        return Encounter.model_validate(obj)
+    except ValidationError as exc:
+        raise InvalidInput(pydantic_problems(exc)) from None
+
+
+def parse_json_text(text: str) -> Encounter:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput([f"(json) line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
+    return parse_encounter(obj)

@@ -1,0 +1,268 @@
+"""The public schema (design.md §2–3): the encounter that comes in and the result that goes out.
+
+Extend these models; never rename a field. Amounts are Decimal so that 0.1 + 0.2 grams is exact.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+
+SCHEMA_VERSION = 1
+
+Setting = Literal["office", "hospital_outpatient", "home"]
+PayerType = Literal["medicare", "medicare_advantage", "medicaid", "commercial"]
+Route = Literal["IV", "SC"]
+Severity = Literal["error", "warning", "info"]
+
+
+def _number(v: Decimal) -> int | float:
+    return int(v) if v == v.to_integral_value() else float(v)
+
+
+# Output amounts: exact inside, plain JSON numbers outside.
+Amount = Annotated[Decimal, PlainSerializer(_number, return_type=float, when_used="json")]
+
+
+class _In(BaseModel):
+    """Input models reject unknown fields, so a typo is an error that names the field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PriorAuthorization(_In):
+    number: str | None = None
+    start: date | None = None
+    end: date | None = None
+    units: int | None = Field(default=None, ge=0, description="HCPCS units authorized for the drug")
+    grams: Decimal | None = Field(default=None, ge=0, description="grams authorized (plans that authorize by weight)")
+    hcpcs: str | None = Field(default=None, description="the code authorized, when the plan names one")
+
+
+class Payer(_In):
+    type: PayerType
+    name: str | None = None
+    profile: str | None = Field(default=None, description="payer profile name or path; default follows type")
+    payer_id: str | None = None
+    prior_authorization: PriorAuthorization | None = None
+    abn_signed: bool | None = None
+
+
+class Dose(_In):
+    grams: Decimal | None = Field(default=None, gt=0)
+    mg: Decimal | None = Field(default=None, gt=0)
+    ml: Decimal | None = Field(default=None, gt=0)
+    concentration_percent: Decimal | None = Field(default=None, gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _exactly_one_amount(self) -> Dose:
+        given = [k for k in ("grams", "mg", "ml") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give one of grams, mg, ml")
+        if self.concentration_percent is not None and self.ml is None:
+            raise ValueError("concentration_percent goes with ml")
+        return self
+
+
+class Container(_In):
+    grams: Decimal | None = Field(default=None, gt=0)
+    ml: Decimal | None = Field(default=None, gt=0)
+    count: int = Field(default=1, ge=1)
+    ndc: str | None = None
+
+    @model_validator(mode="after")
+    def _amount_or_ndc(self) -> Container:
+        if self.grams is not None and self.ml is not None:
+            raise ValueError("give grams or ml, not both")
+        if self.grams is None and self.ml is None and self.ndc is None:
+            raise ValueError("give one of grams, ml, ndc")
+        return self
+
+
+class Drug(_In):
+    id: str
+    product: str | None = None
+    hcpcs: str | None = None
+    ndc: str | None = None
+    route: Route | None = None
+    dose: Dose | None = None
+    units: int | None = Field(default=None, ge=1, description="billed units of a drug that is not an immune globulin")
+    containers: list[Container] = Field(default_factory=list)
+    container_type: Literal["single_dose", "multi_dose"] = "single_dose"
+    shared_with_other_patient: bool = False
+    discarded_grams: Decimal | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _identified(self) -> Drug:
+        if not (self.product or self.hcpcs or self.ndc):
+            raise ValueError("give one of product, hcpcs, ndc")
+        if self.dose is None and self.units is None:
+            raise ValueError("give dose (immune globulin) or units (other drugs)")
+        return self
+
+
+class Administration(_In):
+    drug_id: str
+    start: datetime | None = None
+    stop: datetime | None = None
+    site: int = Field(default=1, ge=1, description="vascular access (or SC) site number")
+    method: Literal["infusion", "push", "injection"] = "infusion"
+    pump_setups: int | None = Field(default=None, ge=1)
+    sc_sites: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _stop_after_start(self) -> Administration:
+        if self.start and self.stop and self.stop < self.start:
+            raise ValueError("stop is before start (an infusion past midnight carries the next date on stop)")
+        return self
+
+
+class Fluid(_In):
+    purpose: Literal["flush", "kvo", "diluent", "hydration"]
+    start: datetime | None = None
+    stop: datetime | None = None
+    ordered: bool = False
+    reason: str | None = None
+    site: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _stop_after_start(self) -> Fluid:
+        if self.start and self.stop and self.stop < self.start:
+            raise ValueError("stop is before start (a run past midnight carries the next date on stop)")
+        return self
+
+
+class PumpLogEntry(_In):
+    drug_id: str
+    start: datetime
+    stop: datetime
+
+
+class Address(_In):
+    line1: str
+    line2: str | None = None
+    city: str
+    state: str = Field(min_length=2, max_length=2)
+    zip: str = Field(pattern=r"^\d{5}(\d{4})?$")
+
+
+class BillingProvider(_In):
+    npi: str
+    tax_id: str
+    name: str
+    taxonomy: str | None = None
+    address: Address
+
+
+class RenderingProvider(_In):
+    npi: str
+    last_name: str
+    first_name: str | None = None
+
+
+class Patient(_In):
+    id: str
+    last_name: str
+    first_name: str
+    birth_date: date
+    sex: Literal["F", "M", "U"]
+    address: Address | None = None
+
+
+class Subscriber(_In):
+    member_id: str
+    relationship: Literal["self", "spouse", "child", "other"] = "self"
+    group_number: str | None = None
+
+
+class ClaimLine(BaseModel):
+    """One service line, as billed (the shape of both the expected and the written claim)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    line: int
+    code: str
+    modifiers: list[str] = Field(default_factory=list)
+    units: int
+    ndc: str | None = None
+    ndc_quantity: Amount | None = None
+    ndc_unit: str | None = None
+    revenue_code: str | None = None
+    diagnosis_pointers: list[int] = Field(default_factory=list)
+    expected_payment: Amount | None = None
+    service_date: date | None = None
+
+
+class Claim(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    form: Literal["CMS-1500", "UB-04"] | None = None
+    place_of_service: str | None = None
+    type_of_bill: str | None = None
+    diagnoses: list[str] = Field(default_factory=list)
+    lines: list[ClaimLine] = Field(default_factory=list)
+    total_expected_payment: Amount | None = None
+
+
+class Encounter(_In):
+    encounter_id: str
+    date_of_service: date
+    setting: Setting
+    place_of_service: str | None = None
+    type_of_bill: str | None = None
+    payer: Payer
+    diagnoses: list[str] = Field(default_factory=list)
+    drugs: list[Drug] = Field(min_length=1)
+    administrations: list[Administration] = Field(default_factory=list)
+    fluids: list[Fluid] = Field(default_factory=list)
+    pump_log: list[PumpLogEntry] = Field(default_factory=list)
+    claim: Claim | None = None
+    claim_id: str | None = None
+    billing_provider: BillingProvider | None = None
+    rendering_provider: RenderingProvider | None = None
+    patient: Patient | None = None
+    subscriber: Subscriber | None = None
+
+    @model_validator(mode="after")
+    def _administrations_name_drugs(self) -> Encounter:
+        ids = [d.id for d in self.drugs]
+        if len(set(ids)) != len(ids):
+            raise ValueError("drugs: each drug id must be unique")
+        for i, a in enumerate(self.administrations):
+            if a.drug_id not in ids:
+                raise ValueError(f"administrations[{i}].drug_id: no drug with id {a.drug_id!r}")
+        for i, p in enumerate(self.pump_log):
+            if p.drug_id not in ids:
+                raise ValueError(f"pump_log[{i}].drug_id: no drug with id {p.drug_id!r}")
+        return self
+
+
+class Finding(BaseModel):
+    edit: str
+    severity: Severity
+    line: int | None = None
+    message: str
+    fix: str | None = None
+    impact_units: int | None = None
+    impact_usd: Amount | None = None
+    source: str | None = None
+
+
+class ReferenceInfo(BaseModel):
+    data_as_of: str
+    profile: str
+    sources: list[str] = Field(default_factory=list)
+
+
+class Result(BaseModel):
+    encounter_id: str
+    claim: Claim
+    findings: list[Finding] = Field(default_factory=list)
+    reference: ReferenceInfo
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)

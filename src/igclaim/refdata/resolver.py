@@ -1,0 +1,402 @@
+"""Reference data by date of service: one resolver over the bundled, dated TOML files.
+
+Everything is loaded once per process (`reference()`), then answered from memory, so coding stays pure
+and the same object serves the CLI, the web service and each batch worker.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from igclaim import ndc as ndc_mod
+
+_ROOT = resources.files("igclaim.refdata")
+
+
+def _load(rel: str) -> dict[str, Any]:
+    return tomllib.loads((_ROOT / rel).read_text(encoding="utf-8"))
+
+
+def _as_date(v: Any) -> date | None:
+    if v is None or isinstance(v, date):
+        return v
+    return date.fromisoformat(str(v))
+
+
+@dataclass(frozen=True)
+class Period:
+    """A value's validity: effective on or after `effective`, through `ends` (inclusive)."""
+
+    effective: date | None = None
+    ends: date | None = None
+
+    def covers(self, dos: date) -> bool:
+        return (self.effective is None or dos >= self.effective) and (self.ends is None or dos <= self.ends)
+
+
+@dataclass(frozen=True)
+class HcpcsCode:
+    code: str
+    descriptor: str
+    kind: str  # ig | ig_nos | recognition | service
+    period: Period
+    source: str
+    unit_mg: int | None = None
+    routes: tuple[str, ...] = ()
+    form: str | None = None
+
+
+@dataclass(frozen=True)
+class Package:
+    grams: Decimal
+    ml: Decimal | None
+    ndc: str | None  # 11 digits
+    source: str
+
+
+@dataclass(frozen=True)
+class ProductCode:
+    code: str
+    period: Period
+
+
+@dataclass(frozen=True)
+class Product:
+    name: str
+    aliases: tuple[str, ...]
+    labeler: str
+    routes: tuple[str, ...]
+    form: str  # liquid | powder | kit
+    concentration_percent: Decimal | None
+    codes: tuple[ProductCode, ...]
+    packages: tuple[Package, ...]
+    ndc_unit: str = "ML"
+    code_uncertain: str | None = None
+
+    def own_code(self, dos: date) -> str | None:
+        """The product's own HCPCS code on the date of service, if CMS had assigned one."""
+        for c in self.codes:
+            if c.period.covers(dos):
+                return c.code
+        return None
+
+
+@dataclass(frozen=True)
+class AdminCode:
+    code: str
+    role: str
+    meaning: str
+    family: str | None = None
+    route: str | None = None
+    addon: str | None = None
+    rank: int | None = None
+    per_encounter: int | None = None
+    facility_only: bool = False
+
+
+@dataclass(frozen=True)
+class TimeRules:
+    push_max_minutes: int
+    hydration_min_minutes: int
+    addon_beyond_minutes: int
+    hour_minutes: int
+    source: str
+    push_source: str
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    label: str
+    source: str
+    values: tuple[tuple[date, Any], ...]  # sorted by date
+
+    def at(self, dos: date) -> Any:
+        """The latest value whose date is on or before the date of service (None before the first)."""
+        value = None
+        for start, v in self.values:
+            if start <= dos:
+                value = v
+            else:
+                break
+        return value
+
+
+@dataclass(frozen=True)
+class PayerProfile:
+    name: str
+    title: str
+    payer_types: tuple[str, ...]
+    original_medicare: bool
+    parameters: dict[str, Parameter]
+    path: str
+
+    def get(self, name: str, dos: date) -> Any:
+        try:
+            return self.parameters[name].at(dos)
+        except KeyError:
+            raise KeyError(f"payer profile {self.name!r} has no parameter {name!r}") from None
+
+    def source(self, name: str) -> str:
+        return self.parameters[name].source
+
+
+class ProfileError(ValueError):
+    """A payer profile file is missing or malformed."""
+
+
+PROFILE_PARAMETERS = (
+    "jw_required",
+    "jz_required",
+    "prior_authorization_required",
+    "ndc_required",
+    "route_modifier_codes",
+    "additional_hour_rule",
+    "coverage_policy",
+    "home_coverage_policy",
+    "home_rules",
+    "abn_modifiers",
+    "distinct_site_modifier",
+)
+
+
+def parse_profile(data: dict[str, Any], path: str) -> PayerProfile:
+    try:
+        head = data["profile"]
+        params = {}
+        for pname, p in data.get("parameters", {}).items():
+            values = tuple(sorted((date.fromisoformat(k), v) for k, v in p["values"].items()))
+            params[pname] = Parameter(pname, p.get("label", pname), p.get("source", ""), values)
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise ProfileError(f"{path}: malformed payer profile ({exc})") from None
+    missing = [p for p in PROFILE_PARAMETERS if p not in params]
+    if missing:
+        raise ProfileError(f"{path}: payer profile lacks parameters: {', '.join(missing)}")
+    rule_values = {v for _, v in params["additional_hour_rule"].values}
+    if not rule_values <= {"cpt", "whole_hour"}:
+        raise ProfileError(f"{path}: parameters.additional_hour_rule must be 'cpt' or 'whole_hour'")
+    return PayerProfile(
+        name=head["name"],
+        title=head.get("title", head["name"]),
+        payer_types=tuple(head.get("payer_types", ())),
+        original_medicare=bool(head.get("original_medicare", False)),
+        parameters=params,
+        path=path,
+    )
+
+
+@dataclass
+class ReferenceData:
+    codes: dict[str, list[HcpcsCode]]
+    products: list[Product]
+    admin_codes: dict[str, AdminCode]
+    time: TimeRules
+    modifiers: dict[str, Period]
+    settings: dict[str, dict[str, Any]]
+    profiles: dict[str, PayerProfile]
+    data_as_of: date
+    sources: list[str]
+    _by_alias: dict[str, list[Product]] = field(default_factory=dict)
+    _by_ndc: dict[str, tuple[Product, Package]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for p in self.products:
+            for name in (p.name, *p.aliases):
+                self._by_alias.setdefault(_key(name), []).append(p)
+            for pkg in p.packages:
+                if pkg.ndc:
+                    self._by_ndc[pkg.ndc] = (p, pkg)
+
+    # --- HCPCS -------------------------------------------------------------------------------------
+    def hcpcs(self, code: str, dos: date) -> HcpcsCode | None:
+        """The code's record in force on the date of service."""
+        for rec in self.codes.get(code.upper(), ()):
+            if rec.period.covers(dos):
+                return rec
+        return None
+
+    def known_code(self, code: str) -> HcpcsCode | None:
+        """The code's latest record whatever the date (for explaining a code billed out of its dates)."""
+        recs = self.codes.get(code.upper())
+        return recs[-1] if recs else None
+
+    def nos_code(self, form: str, dos: date) -> str | None:
+        """The not-otherwise-specified IV code for a product form (J1599 liquid, J1566 powder)."""
+        for recs in self.codes.values():
+            for rec in recs:
+                if rec.kind == "ig_nos" and rec.form == form and rec.period.covers(dos):
+                    return rec.code
+        return None
+
+    # --- products ----------------------------------------------------------------------------------
+    def find_products(self, name: str) -> list[Product]:
+        """Products whose name or alias matches, case-insensitively (several for a bare multi-strength brand)."""
+        return list(self._by_alias.get(_key(name), ()))
+
+    def products_for_code(self, code: str) -> list[Product]:
+        return [p for p in self.products if any(c.code == code for c in p.codes)]
+
+    def package_by_ndc(self, ndc11: str) -> tuple[Product, Package] | None:
+        return self._by_ndc.get(ndc11)
+
+    # --- modifiers, administration, settings, payers ------------------------------------------------
+    def modifier_valid(self, code: str, dos: date) -> bool:
+        period = self.modifiers.get(code)
+        return period is not None and period.covers(dos)
+
+    def admin(self, code: str) -> AdminCode | None:
+        return self.admin_codes.get(code)
+
+    def setting(self, name: str) -> dict[str, Any]:
+        return self.settings[name]
+
+    def profile(self, name_or_path: str) -> PayerProfile:
+        """A bundled profile by name, or a user's profile file by path."""
+        if name_or_path in self.profiles:
+            return self.profiles[name_or_path]
+        path = Path(name_or_path)
+        if path.suffix == ".toml" and path.is_file():
+            return load_profile_file(path)
+        known = ", ".join(sorted(self.profiles))
+        raise ProfileError(f"unknown payer profile {name_or_path!r}: use one of {known}, or a .toml file")
+
+    def default_profile(self, payer_type: str) -> PayerProfile:
+        for p in self.profiles.values():
+            if payer_type in p.payer_types:
+                return p
+        raise ProfileError(f"no bundled payer profile for payer type {payer_type!r}")
+
+
+def _key(name: str) -> str:
+    return " ".join(name.lower().replace("%", " %").split()).replace(" %", "%")
+
+
+@lru_cache(maxsize=32)
+def load_profile_file(path: Path) -> PayerProfile:
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot read payer profile ({exc})") from None
+    return parse_profile(data, str(path))
+
+
+def _decimal(v: Any) -> Decimal | None:
+    return None if v is None else Decimal(str(v))
+
+
+def _load_codes() -> tuple[dict[str, list[HcpcsCode]], date, str]:
+    data = _load("cms/hcpcs.toml")
+    meta = data["meta"]
+    codes: dict[str, list[HcpcsCode]] = {}
+    for c in data["code"]:
+        rec = HcpcsCode(
+            code=c["code"],
+            descriptor=c["descriptor"],
+            kind=c["kind"],
+            period=Period(_as_date(c.get("effective")), _as_date(c.get("ends"))),
+            source=c.get("source", meta["source"]),
+            unit_mg=c.get("unit_mg"),
+            routes=tuple(c.get("routes", ())),
+            form=c.get("form"),
+        )
+        codes.setdefault(rec.code, []).append(rec)
+    return codes, meta["as_of"], meta["source"]
+
+
+def _load_products() -> tuple[list[Product], str]:
+    data = _load("fda/products.toml")
+    products = []
+    for p in data["product"]:
+        packages = tuple(
+            Package(
+                grams=Decimal(str(k["grams"])),
+                ml=_decimal(k.get("ml")),
+                ndc=ndc_mod.compact(k["ndc"]) if k.get("ndc") else None,
+                source=k.get("source", "fda"),
+            )
+            for k in p.get("packages", ())
+        )
+        products.append(
+            Product(
+                name=p["name"],
+                aliases=tuple(p.get("aliases", ())),
+                labeler=p.get("labeler", ""),
+                routes=tuple(p["routes"]),
+                form=p["form"],
+                concentration_percent=_decimal(p.get("concentration_percent")),
+                codes=tuple(
+                    ProductCode(c["code"], Period(_as_date(c.get("effective")), _as_date(c.get("ends"))))
+                    for c in p.get("codes", ())
+                ),
+                packages=packages,
+                ndc_unit=p.get("ndc_unit", "ML"),
+                code_uncertain=p.get("code_uncertain"),
+            )
+        )
+    return products, data["meta"]["source"]
+
+
+def _load_admin() -> tuple[dict[str, AdminCode], TimeRules, str]:
+    data = _load("cms/administration.toml")
+    t = data["time"]
+    rules = TimeRules(
+        push_max_minutes=t["push_max_minutes"],
+        hydration_min_minutes=t["hydration_min_minutes"],
+        addon_beyond_minutes=t["addon_beyond_minutes"],
+        hour_minutes=t["hour_minutes"],
+        source=t["time_source"],
+        push_source=t["push_source"],
+    )
+    codes = {
+        c["code"]: AdminCode(
+            code=c["code"],
+            role=c["role"],
+            meaning=c["meaning"],
+            family=c.get("family"),
+            route=c.get("route"),
+            addon=c.get("addon"),
+            rank=c.get("rank"),
+            per_encounter=c.get("per_encounter"),
+            facility_only=c.get("facility_only", False),
+        )
+        for c in data["code"]
+    }
+    return codes, rules, data["meta"]["source"]
+
+
+@lru_cache(maxsize=1)
+def reference() -> ReferenceData:
+    """The bundled reference data, loaded once per process."""
+    codes, codes_as_of, codes_src = _load_codes()
+    products, products_src = _load_products()
+    admin, time_rules, admin_src = _load_admin()
+    mods = _load("cms/modifiers.toml")
+    modifiers = {
+        m["code"]: Period(_as_date(m.get("effective")), _as_date(m.get("ends"))) for m in mods["modifier"]
+    }
+    settings_data = _load("cms/settings.toml")
+    settings = {k: v for k, v in settings_data.items() if k != "meta"}
+    profiles = {}
+    for item in sorted((_ROOT / "payers").iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".toml"):
+            prof = parse_profile(tomllib.loads(item.read_text(encoding="utf-8")), f"bundled:{item.name}")
+            profiles[prof.name] = prof
+    as_of = max(codes_as_of, _as_date(_load("fda/products.toml")["meta"]["as_of"]))
+    return ReferenceData(
+        codes=codes,
+        products=products,
+        admin_codes=admin,
+        time=time_rules,
+        modifiers=modifiers,
+        settings=settings,
+        profiles=profiles,
+        data_as_of=as_of,
+        sources=[codes_src, products_src, admin_src, settings_data["meta"]["source"]],
+    )

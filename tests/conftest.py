@@ -1,0 +1,78 @@
+"""Shared test helpers: the worked examples, and running the installed CLI as a user would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("e*.json"))
+CLI = [sys.executable, "-m", "igclaim.cli"]
+
+
+def load_example(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def examples(mode: str) -> list[Path]:
+    return [p for p in EXAMPLES if load_example(p)["mode"] == mode]
+
+
+def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def check_expectations(result: dict, expect: dict) -> list[str]:
+    """The rules of examples/README.md: lines one to one by code and JW, exact units, req/forbid modifiers,
+    revenue codes, form, type of bill, required and forbidden findings, clean."""
+    problems = []
+    claim = result["claim"]
+    for key in ("form", "type_of_bill"):
+        if key in expect and claim.get(key) != expect[key]:
+            problems.append(f"{key}: {claim.get(key)!r} != {expect[key]!r}")
+    if "lines" in expect:
+        got = list(claim["lines"])
+        for want in expect["lines"]:
+            jw = "JW" in want.get("req", [])
+            match = next((g for g in got if g["code"] == want["code"] and ("JW" in g["modifiers"]) == jw), None)
+            if match is None:
+                problems.append(f"missing line {want['code']}{' JW' if jw else ''}")
+                continue
+            got.remove(match)
+            if match["units"] != want["units"]:
+                problems.append(f"{want['code']}: units {match['units']} != {want['units']}")
+            for m in want.get("req", []):
+                if m not in match["modifiers"]:
+                    problems.append(f"{want['code']}: modifier {m} required")
+            for m in want.get("forbid", []):
+                if m in match["modifiers"]:
+                    problems.append(f"{want['code']}: modifier {m} forbidden")
+            if "rev" in want and match.get("revenue_code") != want["rev"]:
+                problems.append(f"{want['code']}: revenue code {match.get('revenue_code')} != {want['rev']}")
+            if "rev_prefix" in want and not (match.get("revenue_code") or "").startswith(want["rev_prefix"]):
+                problems.append(f"{want['code']}: revenue code {match.get('revenue_code')} not {want['rev_prefix']}x")
+        if got:
+            problems.append(f"unexpected lines: {[(g['code'], g['modifiers']) for g in got]}")
+    ids = {f["edit"] for f in result["findings"]}
+    for fid in expect.get("findings", []):
+        if fid not in ids:
+            problems.append(f"finding {fid} expected, got {sorted(ids)}")
+    for fid in expect.get("no_findings", []):
+        if fid in ids:
+            problems.append(f"finding {fid} must not appear")
+    if expect.get("clean"):
+        errors = [f["edit"] for f in result["findings"] if f["severity"] == "error"]
+        if errors:
+            problems.append(f"expected clean, got errors {errors}")
+    return problems
+
+
+@pytest.fixture(scope="session")
+def ref():
+    from igclaim.refdata.resolver import reference
+
+    return reference()
