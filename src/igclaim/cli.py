@@ -25,7 +25,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
 
 
 class Format(str, Enum):
@@ -59,7 +58,7 @@ def read_encounter(path: str) -> Encounter:
 def _fail_input(path: str, problems: list[str]) -> None:
     prefix = "" if path == "-" else f"{path}: "
     for p in problems:
-        err.print(f"{prefix}{p}", markup=False, highlight=False)
+        sys.stderr.write(f"{prefix}{p}\n")  # one line per problem, never wrapped
     raise typer.Exit(2)
 
 

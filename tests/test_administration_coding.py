@@ -1,0 +1,150 @@
+"""Administration coding beyond one infusion: sequences, concurrency, hydration, sites, settings."""
+
+from __future__ import annotations
+
+from tests.helpers import admin_lines, drug, encounter, ids, infusion, lines, run
+
+PREMED_PUSH = {"id": "pre1", "hcpcs": "J1200", "units": 1, "route": "IV"}
+
+
+def test_premedication_push_before_the_ig_is_a_sequential_push():
+    """The IG infusion is the initial service even when the antihistamine push comes first."""
+    enc = encounter(drugs=[drug(), PREMED_PUSH],
+                    administrations=[{"drug_id": "pre1", "start": "2026-03-02T08:50", "stop": "2026-03-02T08:52",
+                                      "method": "push"}, infusion(300)])
+    assert admin_lines(run(enc)) == {"96365": 1, "96366": 4, "96375": 1}
+
+
+def test_sequential_infusion_of_a_new_drug():
+    other = {"id": "d2", "hcpcs": "J1100", "units": 1, "route": "IV"}
+    enc = encounter(drugs=[drug(), other],
+                    administrations=[infusion(120), infusion(100, start="2026-03-02T11:00", drug_id="d2")])
+    assert admin_lines(run(enc)) == {"96365": 1, "96366": 2, "96367": 1}
+
+
+def test_concurrent_infusion_once():
+    other = {"id": "d2", "hcpcs": "J1100", "units": 1, "route": "IV"}
+    enc = encounter(drugs=[drug(), other],
+                    administrations=[infusion(120), infusion(40, start="2026-03-02T09:30", drug_id="d2")])
+    assert admin_lines(run(enc)) == {"96365": 1, "96366": 1, "96368": 1}
+
+
+def test_separate_intervals_of_one_drug_are_not_summed():
+    """Each interval is judged on its own (reference.md §4): 100 + 100 minutes is 96365 + 96366 for the first
+    and two more hour units for the second (3 in all), where a summed 200 minutes would give only 2."""
+    enc = encounter(administrations=[infusion(100), infusion(100, start="2026-03-02T11:00")])
+    assert admin_lines(run(enc)) == {"96365": 1, "96366": 3}
+
+
+def test_two_short_intervals_are_pushes_not_an_infusion():
+    """10 + 10 minutes are two pushes of the same drug (a repeat push is not reported on a professional
+    claim), never a 20-minute infusion."""
+    enc = encounter(administrations=[infusion(10), infusion(10, start="2026-03-02T10:00")])
+    assert admin_lines(run(enc)) == {"96374": 1}
+    enc["setting"] = "hospital_outpatient"
+    assert admin_lines(run(enc)) == {"96374": 1, "96376": 1}
+
+
+def test_ordered_hydration_after_the_ig_is_secondary_hydration():
+    enc = encounter(administrations=[infusion(120)],
+                    fluids=[{"purpose": "hydration", "ordered": True, "reason": "dehydration",
+                             "start": "2026-03-02T11:00", "stop": "2026-03-02T11:45"}])
+    assert admin_lines(run(enc)) == {"96365": 1, "96366": 1, "96361": 1}
+
+
+def test_hydration_concurrent_with_the_ig_is_not_reported():
+    enc = encounter(administrations=[infusion(120)],
+                    fluids=[{"purpose": "hydration", "ordered": True, "start": "2026-03-02T09:00",
+                             "stop": "2026-03-02T11:10"}])
+    res = run(enc)
+    assert admin_lines(res) == {"96365": 1, "96366": 1}
+    assert "ADMIN-NOT-BILLED" in ids(res)
+
+
+def test_flush_kvo_and_diluent_are_never_hydration():
+    fluids = [{"purpose": p, "start": "2026-03-02T14:00", "stop": "2026-03-02T15:00"} for p in ("flush", "kvo",
+                                                                                                  "diluent")]
+    assert admin_lines(run(encounter(fluids=fluids))) == {"96365": 1, "96366": 4}
+
+
+def test_missing_stop_time_is_reported_not_guessed():
+    enc = encounter(administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00"}])
+    res = run(enc)
+    assert admin_lines(res) == {}
+    assert "ADMIN-TIMES-MISSING" in ids(res)
+
+
+def test_sc_additional_pump_setup():
+    enc = encounter(drugs=[{"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 8},
+                            "containers": [{"grams": 4, "count": 2}]}],
+                    administrations=[infusion(100, pump_setups=2, sc_sites=4)])
+    assert admin_lines(run(enc)) == {"96369": 1, "96370": 1, "96371": 1}
+
+
+def test_office_codes_one_initial_service_per_encounter():
+    enc = encounter(drugs=[drug(dose={"grams": 20}, containers=[{"grams": 20}]),
+                           {"id": "d2", "hcpcs": "J1100", "units": 1, "route": "IV"}],
+                    administrations=[infusion(60), infusion(60, start="2026-03-02T09:00", drug_id="d2", site=2)])
+    codes = admin_lines(run(enc))
+    assert codes.get("96365") == 1
+
+
+def test_hospital_codes_one_initial_per_access_site():
+    enc = encounter(setting="hospital_outpatient",
+                    drugs=[drug(dose={"grams": 20}, containers=[{"grams": 20}]),
+                           {"id": "d2", "hcpcs": "J1100", "units": 1, "route": "IV"}],
+                    administrations=[infusion(60), infusion(60, drug_id="d2", site=2)])
+    res = run(enc)
+    initial = [ln for ln in res.claim.lines if ln.code == "96365"]
+    assert len(initial) == 2 and initial[1].modifiers == ["XS"]
+    assert all(ln.revenue_code == "0260" for ln in initial)
+
+
+def test_whole_hour_profile(tmp_path):
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src/igclaim/refdata/payers/commercial.toml"
+    text = src.read_text().replace('name = "commercial"', 'name = "acme-whole-hour"')
+    text = text.replace('values = { "2000-01-01" = "cpt" }', 'values = { "2000-01-01" = "whole_hour" }')
+    profile = tmp_path / "acme.toml"
+    profile.write_text(text)
+    enc = encounter(payer={"type": "commercial", "prior_authorization": {"number": "A1"}},
+                    administrations=[infusion(119)])
+    assert admin_lines(run(enc, profile=str(profile))) == {"96365": 1}
+    enc["administrations"] = [infusion(120)]
+    assert admin_lines(run(enc, profile=str(profile))) == {"96365": 1, "96366": 1}
+
+
+# --- settings -------------------------------------------------------------------------------------------------
+def test_office_form():
+    c = run(encounter()).claim
+    assert (c.form, c.place_of_service, c.type_of_bill) == ("CMS-1500", "11", None)
+
+
+def test_hospital_form_and_revenue_codes():
+    c = run(encounter(setting="hospital_outpatient")).claim
+    assert (c.form, c.type_of_bill, c.place_of_service) == ("UB-04", "0131", None)
+    assert [ln.revenue_code for ln in c.lines] == ["0636", "0260", "0260"]
+
+
+def test_home_medicare_ivig_is_drug_plus_supplies_per_infusion_date():
+    res = run(encounter(setting="home"))
+    assert lines(res) == [("J1561", ("JZ",), 60), ("Q2052", (), 1)]
+    assert res.claim.place_of_service == "12"
+
+
+def test_home_medicare_scig_carries_jb_and_names_the_pump():
+    enc = encounter(setting="home", drugs=[{"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 8},
+                                            "containers": [{"grams": 4, "count": 2}]}],
+                    administrations=[infusion(100)])
+    res = run(enc)
+    assert lines(res) == [("J1559", ("JB", "JZ"), 80)]
+    assert any("E0779" in f.message for f in res.findings)
+
+
+def test_home_commercial_is_per_contract():
+    enc = encounter(setting="home", payer={"type": "commercial", "prior_authorization": {"number": "A1"}},
+                    drugs=[drug(ndc="13533-0805-11")])
+    res = run(enc)
+    assert "HOME-CONTRACT" in ids(res)
+    assert admin_lines(res) == {"96365": 1, "96366": 4}

@@ -1,0 +1,100 @@
+"""The command line as a user runs it: exit statuses, field-named errors, schema, products, stdin."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import EXAMPLES, run_cli
+from tests.helpers import drug, encounter
+
+
+def test_invalid_dose_names_the_field_and_exits_2():
+    enc = encounter(drugs=[drug(dose={"grams": 30, "ml": 300})])
+    proc = run_cli("build", "-", stdin=json.dumps(enc))
+    assert proc.returncode == 2
+    assert "drugs[0].dose: give one of grams, mg, ml" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_every_problem_is_one_line():
+    enc = encounter(setting="clinic", drugs=[{"id": "ig1", "product": "Privigen"}])
+    enc["unknown_field"] = 1
+    proc = run_cli("build", "-", stdin=json.dumps(enc))
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert any(line.startswith("setting:") for line in lines)
+    assert any(line.startswith("drugs[0]:") and "dose" in line for line in lines)
+    assert "unknown_field: unknown field" in lines
+
+
+def test_coding_input_error_exits_2():
+    enc = encounter(drugs=[drug(dose={"grams": 40})])  # 3 × 10 g opened
+    proc = run_cli("build", "-", stdin=json.dumps(enc))
+    assert proc.returncode == 2
+    assert "drugs[0].containers: the containers opened hold 30 g, less than the dose of 40 g" in proc.stderr
+
+
+def test_unknown_product_names_the_field():
+    proc = run_cli("build", "-", stdin=json.dumps(encounter(drugs=[drug(product="Imaginol")])))
+    assert proc.returncode == 2 and "drugs[0].product: unknown product 'Imaginol'" in proc.stderr
+
+
+def test_bad_json_exits_2():
+    proc = run_cli("build", "-", stdin="{not json")
+    assert proc.returncode == 2 and "(json) line 1" in proc.stderr
+
+
+def test_missing_file_exits_2():
+    proc = run_cli("build", "no-such-file.json")
+    assert proc.returncode == 2 and "no-such-file.json: cannot read" in proc.stderr
+
+
+def test_json_output_is_the_result_schema():
+    proc = run_cli("build", str(EXAMPLES[0]), "--format", "json")
+    assert proc.returncode == 0
+    out = json.loads(proc.stdout)
+    assert set(out) == {"encounter_id", "claim", "findings", "reference"}
+    assert out["reference"]["profile"] == "medicare-part-b"
+
+
+def test_table_output_shows_lines_and_findings():
+    path = next(p for p in EXAMPLES if "privigen" in p.name)
+    proc = run_cli("build", str(path), "--format", "table")
+    assert proc.returncode == 0
+    assert "J1459" in proc.stdout and "DRUG-WASTE-AVOIDABLE" in proc.stdout
+
+
+@pytest.mark.parametrize(("flag", "status"), [("error", 0), ("warning", 1)])
+def test_fail_on(flag, status):
+    path = next(p for p in EXAMPLES if "privigen" in p.name)  # a warning, no error
+    assert run_cli("build", str(path), "--fail-on", flag).returncode == status
+
+
+def test_schema_prints_both_json_schemas():
+    proc = run_cli("schema")
+    doc = json.loads(proc.stdout)
+    assert "drugs" in doc["encounter"]["properties"] and "findings" in doc["result"]["properties"]
+
+
+def test_products_lists_codes_and_units():
+    proc = run_cli("products")
+    assert proc.returncode == 0
+    for text in ("Hizentra", "J1559", "100 mg", "Gammaplex", "J1557", "500 mg"):
+        assert text in proc.stdout
+
+
+def test_user_profile_file(tmp_path):
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src/igclaim/refdata/payers/medicare-part-b.toml"
+    text = src.read_text().replace('name = "medicare-part-b"', 'name = "my-contract"')
+    (tmp_path / "mine.toml").write_text(text)
+    proc = run_cli("build", str(EXAMPLES[0]), "--profile", str(tmp_path / "mine.toml"), "--format", "json")
+    assert json.loads(proc.stdout)["reference"]["profile"] == "my-contract"
+
+
+def test_unknown_profile_names_the_field():
+    proc = run_cli("build", str(EXAMPLES[0]), "--profile", "nope")
+    assert proc.returncode == 2 and "payer.profile: unknown payer profile 'nope'" in proc.stderr

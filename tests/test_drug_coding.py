@@ -1,0 +1,225 @@
+"""Drug lines: code by product and date, units by the code's unit dose, JW/JZ by the payer on the date."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from igclaim.coding.drug import best_combination, units_for
+from igclaim.errors import InputError
+from tests.helpers import drug, encounter, ids, lines, run
+
+
+def drug_lines(result):
+    return [(c, m, u) for c, m, u in lines(result) if c.startswith("J")]
+
+
+@pytest.mark.parametrize(("product", "grams", "code", "units"), [
+    ("Privigen", 35, "J1459", 70),
+    ("Gamunex-C", 30, "J1561", 60),
+    ("gammaked", 10, "J1561", 20),
+    ("Gammaplex", 40, "J1557", 80),
+    ("Octagam 10%", 20, "J1568", 40),
+    ("Flebogamma 5% DIF", 20, "J1572", 40),
+    ("Bivigam", 10, "J1556", 20),
+    ("Panzyga", 5, "J1576", 10),
+    ("Alyglo", 20, "J1552", 40),
+    ("Asceniv", 5, "J1554", 10),
+    ("Hizentra", 4, "J1559", 40),
+    ("Cuvitru", 12, "J1555", 120),
+    ("Xembify", 4, "J1558", 40),
+    ("HyQvia", 20, "J1575", 200),
+    ("Gammagard Liquid", 30, "J1569", 60),
+    ("Gammagard S/D", 10, "J1566", 20),
+    ("Yimmugo", 10, "J1599", 20),
+])
+def test_product_code_and_units(product, grams, code, units):
+    route = "SC" if code in ("J1559", "J1555", "J1558", "J1575") else "IV"
+    res = run(encounter(drugs=[{"id": "ig1", "product": product, "route": route, "dose": {"grams": grams},
+                                "containers": [{"grams": grams, "count": 1}]}]))
+    assert drug_lines(res)[0][0] == code
+    assert drug_lines(res)[0][2] == units
+
+
+@pytest.mark.parametrize(("dos", "code"), [("2023-06-30", "J1599"), ("2023-07-01", "J1576")])
+def test_panzyga_before_its_own_code_is_billed_with_the_nos_code(dos, code):
+    enc = encounter(date_of_service=dos, drugs=[drug(product="Panzyga", dose={"grams": 10},
+                                                     containers=[{"grams": 5, "count": 2}])],
+                    administrations=[])
+    assert drug_lines(run(enc))[0][0] == code
+
+
+@pytest.mark.parametrize(("dos", "code"), [("2024-12-31", "J1599"), ("2025-01-01", "J1552")])
+def test_alyglo_code_by_date(dos, code):
+    enc = encounter(date_of_service=dos, drugs=[drug(product="Alyglo", dose={"grams": 10},
+                                                     containers=[{"grams": 10}])], administrations=[])
+    assert drug_lines(run(enc))[0][0] == code
+
+
+def test_yimmugo_code_is_flagged_uncertain():
+    res = run(encounter(drugs=[drug(product="Yimmugo", dose={"grams": 10}, containers=[{"grams": 10}])]))
+    assert "DRUG-CODE-UNCERTAIN" in ids(res)
+
+
+@pytest.mark.parametrize(("dos", "modifiers"), [
+    ("2022-12-31", ()),  # JZ did not exist yet
+    ("2023-03-01", ()),  # JZ available from 2023-01-01 but not required by Medicare until 2023-07-01
+    ("2023-07-01", ("JZ",)),
+    ("2026-03-02", ("JZ",)),
+])
+def test_jz_by_date_of_service(dos, modifiers):
+    enc = encounter(date_of_service=dos, administrations=[])
+    assert drug_lines(run(enc)) == [("J1561", modifiers, 60)]
+
+
+def test_jw_line_for_the_discarded_amount():
+    res = run(encounter(drugs=[drug(product="Privigen", dose={"grams": 35}, containers=[{"grams": 40}])]))
+    assert drug_lines(res) == [("J1459", (), 70), ("J1459", ("JW",), 10)]
+
+
+def test_no_jw_when_rounding_covers_the_remainder():
+    """9.8 g of a 500 mg code is 19.6 → 20 units, the whole 10 g vial: JZ, no JW (Noridian JZ)."""
+    res = run(encounter(drugs=[drug(dose={"grams": "9.8"}, containers=[{"grams": 10}])]))
+    assert drug_lines(res) == [("J1561", ("JZ",), 20)]
+
+
+def test_units_round_up_to_a_whole_unit():
+    res = run(encounter(drugs=[drug(dose={"grams": "7.3"}, containers=[{"grams": 10}])]))
+    assert drug_lines(res) == [("J1561", (), 15), ("J1561", ("JW",), 5)]
+
+
+@pytest.mark.parametrize("dose", [{"grams": 30}, {"mg": 30000}, {"ml": 300}, {"ml": 300, "concentration_percent": 10}])
+def test_dose_in_grams_mg_or_ml(dose):
+    res = run(encounter(drugs=[drug(dose=dose)]))
+    assert drug_lines(res)[0] == ("J1561", ("JZ",), 60)
+
+
+def test_ml_of_a_multi_strength_brand_is_ambiguous_and_not_guessed():
+    res = run(encounter(drugs=[drug(product="Octagam", dose={"ml": 200}, containers=[])]))
+    assert "INPUT-AMBIGUOUS" in ids(res)
+    assert drug_lines(res) == []
+    assert any(f.severity == "error" for f in res.findings if f.edit == "INPUT-AMBIGUOUS")
+
+
+def test_ml_of_a_multi_strength_brand_with_its_concentration():
+    res = run(encounter(drugs=[drug(product="Gammaplex", dose={"ml": 400, "concentration_percent": 5},
+                                    containers=[{"grams": 10, "count": 2}])]))
+    assert drug_lines(res)[0] == ("J1557", ("JZ",), 40)
+
+
+def test_ndc_names_the_strength_of_a_bare_brand():
+    res = run(encounter(drugs=[drug(product="Octagam", ndc="00069-6111-02", dose={"ml": 100},
+                                    containers=[{"ndc": "00069-6111-02"}])]))
+    assert drug_lines(res)[0] == ("J1568", ("JZ",), 20)
+
+
+@pytest.mark.parametrize("ndc", ["13533-805-31", "13533-0805-31", "13533080531"])
+def test_ndc_layouts_come_out_as_11_digits(ndc):
+    res = run(encounter(drugs=[drug(ndc=ndc, dose={"grams": 20}, containers=[{"grams": 20}])]))
+    line = res.claim.lines[0]
+    assert line.ndc == "13533080531"
+    assert (line.ndc_unit, line.ndc_quantity) == ("ML", Decimal(200))
+
+
+def test_ndc_alone_identifies_the_product():
+    res = run(encounter(drugs=[{"id": "ig1", "ndc": "0944-2850-03", "route": "SC", "dose": {"grams": 2},
+                                "containers": [{"ndc": "0944-2850-03"}]}]))
+    assert drug_lines(res) == [("J1555", ("JZ",), 20)]
+    assert res.claim.lines[0].ndc == "00944285003"
+
+
+def test_jw_line_carries_the_ndc_and_the_discarded_volume():
+    res = run(encounter(drugs=[drug(ndc="13533-0805-31", dose={"grams": 15}, containers=[{"grams": 20}])]))
+    given, wasted = res.claim.lines[0], res.claim.lines[1]
+    assert (given.ndc_quantity, wasted.ndc_quantity) == (Decimal(150), Decimal(50))
+    assert wasted.modifiers == ["JW"] and wasted.units == 10
+
+
+def test_dose_larger_than_the_containers_is_an_input_error():
+    with pytest.raises(InputError) as exc:
+        run(encounter(drugs=[drug(dose={"grams": 30}, containers=[{"grams": 10, "count": 2}])]))
+    assert exc.value.path == "drugs[0].containers"
+
+
+def test_multi_dose_container_has_no_jw_or_jz():
+    res = run(encounter(drugs=[drug(dose={"grams": 7}, containers=[{"grams": 10}], container_type="multi_dose")]))
+    assert drug_lines(res) == [("J1561", (), 14)]
+
+
+def test_shared_container_bills_only_this_patients_dose_and_is_flagged():
+    res = run(encounter(drugs=[drug(dose={"grams": 5}, containers=[{"grams": 10}], shared_with_other_patient=True)]))
+    assert drug_lines(res) == [("J1561", ("JZ",), 10)]
+    assert "DRUG-CONTAINER-SHARED" in ids(res)
+
+
+def test_explicit_discard_without_containers():
+    res = run(encounter(drugs=[drug(dose={"grams": 8}, containers=[], discarded_grams=2)]))
+    assert drug_lines(res) == [("J1561", (), 16), ("J1561", ("JW",), 4)]
+
+
+def test_avoidable_waste_names_the_better_combination():
+    res = run(encounter(drugs=[drug(product="Privigen", dose={"grams": 35}, containers=[{"grams": 40}])]))
+    f = next(f for f in res.findings if f.edit == "DRUG-WASTE-AVOIDABLE")
+    assert "20 g + 10 g + 5 g" in f.message and f.impact_units == 10 and f.severity == "warning"
+
+
+def test_no_avoidable_waste_when_no_combination_does_better():
+    res = run(encounter(drugs=[drug(product="Privigen", dose={"grams": 7}, containers=[{"grams": 10}])]))
+    assert "DRUG-WASTE-AVOIDABLE" not in ids(res)
+
+
+def test_best_combination_prefers_least_waste_then_fewest_containers():
+    sizes = [Decimal(x) for x in ("1", "2.5", "5", "10", "20")]
+    assert best_combination(sizes, Decimal("35")) == [Decimal(20), Decimal(10), Decimal(5)]
+    assert best_combination(sizes, Decimal("3")) == [Decimal(1)] * 3  # no waste beats fewer containers
+    assert best_combination(sizes, Decimal("2.5")) == [Decimal("2.5")]
+
+
+def test_route_modifier_when_the_contractor_requires_it():
+    res = run(encounter(), profile="medicare-part-b-first-coast")
+    assert drug_lines(res)[0] == ("J1561", ("JA", "JZ"), 60)
+
+
+def test_premedication_is_billed_as_given():
+    enc = encounter(drugs=[drug(), {"id": "pre1", "hcpcs": "J1200", "units": 1, "route": "IV"}])
+    assert ("J1200", (), 1) in drug_lines(run(enc))
+
+
+# --- properties --------------------------------------------------------------------------------------------
+doses = st.decimals(min_value=Decimal("0.1"), max_value=Decimal("200"), places=2)
+
+
+@given(doses, st.sampled_from([100, 500]))
+def test_units_cover_the_dose_and_no_more(grams, unit_mg):
+    units = units_for(grams, unit_mg)
+    assert units * unit_mg >= grams * 1000
+    assert (units - 1) * unit_mg < grams * 1000
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=40), st.sampled_from(["Privigen", "Gamunex-C", "Hizentra", "Panzyga"]),
+       st.data())
+def test_administered_plus_jw_units_equal_the_units_opened(vials, product, data):
+    """With whole-unit containers, what is billed (administered + JW) is exactly what was opened."""
+    route = "SC" if product == "Hizentra" else "IV"
+    size = Decimal(data.draw(st.sampled_from(["1", "2", "5", "10"])))
+    opened = size * vials
+    dose = data.draw(st.decimals(min_value=Decimal("0.1"), max_value=opened, places=1))
+    res = run(encounter(drugs=[{"id": "ig1", "product": product, "route": route, "dose": {"grams": str(dose)},
+                                "containers": [{"grams": str(size), "count": vials}]}], administrations=[]))
+    unit_mg = 100 if route == "SC" else 500
+    billed = sum(u for c, _, u in drug_lines(res))
+    assert billed == int(opened * 1000 / unit_mg)
+    jw = [ln for ln in res.claim.lines if "JW" in ln.modifiers]
+    jz = [ln for ln in res.claim.lines if "JZ" in ln.modifiers]
+    assert not (jw and jz)
+    assert bool(jw) or bool(jz)
+
+
+def test_brand_shared_by_products_with_different_codes_is_ambiguous():
+    """'Gammagard' names both Gammagard Liquid (J1569) and the lyophilized Gammagard S/D (J1566)."""
+    res = run(encounter(drugs=[drug(product="Gammagard", dose={"grams": 10}, containers=[{"grams": 10}])]))
+    assert "INPUT-AMBIGUOUS" in ids(res) and drug_lines(res) == []
