@@ -155,6 +155,7 @@ class BillingProvider(_In):
     name: str
     taxonomy: str | None = None
     address: Address
+    phone: str | None = Field(default=None, pattern=r"^\d{10}$", description="CMS-1500 box 33; the 837 contact")
 
 
 class RenderingProvider(_In):
@@ -176,6 +177,12 @@ class Subscriber(_In):
     member_id: str
     relationship: Literal["self", "spouse", "child", "other"] = "self"
     group_number: str | None = None
+    # The insured person, when not the patient (837 loop 2010BA, CMS-1500 boxes 4 and 7).
+    last_name: str | None = None
+    first_name: str | None = None
+    birth_date: date | None = None
+    sex: Literal["F", "M", "U"] | None = None
+    address: Address | None = None
 
 
 class ClaimLine(BaseModel):
