@@ -98,3 +98,11 @@ def test_user_profile_file(tmp_path):
 def test_unknown_profile_names_the_field():
     proc = run_cli("build", str(EXAMPLES[0]), "--profile", "nope")
     assert proc.returncode == 2 and "payer.profile: unknown payer profile 'nope'" in proc.stderr
+
+
+def test_times_with_and_without_offsets_compare_as_wall_clock():
+    enc = encounter(administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00Z", "stop": "2026-03-02T14:00"}])
+    proc = run_cli("build", "-", stdin=json.dumps(enc))
+    assert proc.returncode == 0, proc.stderr
+    codes = {ln["code"]: ln["units"] for ln in json.loads(proc.stdout)["claim"]["lines"]}
+    assert codes["96366"] == 4

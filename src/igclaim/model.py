@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -25,6 +25,14 @@ def _number(v: Decimal) -> int | float:
 
 # Output amounts: exact inside, plain JSON numbers outside.
 Amount = Annotated[Decimal, PlainSerializer(_number, return_type=float, when_used="json")]
+
+
+def _wall_clock(v: datetime | None) -> datetime | None:
+    """Chart times are local wall-clock times; an offset, if given, is dropped so all times compare."""
+    return v.replace(tzinfo=None) if v is not None and v.tzinfo is not None else v
+
+
+ChartTime = Annotated[datetime, AfterValidator(_wall_clock)]
 
 
 class _In(BaseModel):
@@ -106,8 +114,8 @@ class Drug(_In):
 
 class Administration(_In):
     drug_id: str
-    start: datetime | None = None
-    stop: datetime | None = None
+    start: ChartTime | None = None
+    stop: ChartTime | None = None
     site: int = Field(default=1, ge=1, description="vascular access (or SC) site number")
     method: Literal["infusion", "push", "injection"] = "infusion"
     pump_setups: int | None = Field(default=None, ge=1)
@@ -122,8 +130,8 @@ class Administration(_In):
 
 class Fluid(_In):
     purpose: Literal["flush", "kvo", "diluent", "hydration"]
-    start: datetime | None = None
-    stop: datetime | None = None
+    start: ChartTime | None = None
+    stop: ChartTime | None = None
     ordered: bool = False
     reason: str | None = None
     site: int = Field(default=1, ge=1)
@@ -137,8 +145,8 @@ class Fluid(_In):
 
 class PumpLogEntry(_In):
     drug_id: str
-    start: datetime
-    stop: datetime
+    start: ChartTime
+    stop: ChartTime
 
 
 class Address(_In):
