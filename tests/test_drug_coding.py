@@ -223,3 +223,16 @@ def test_brand_shared_by_products_with_different_codes_is_ambiguous():
     """'Gammagard' names both Gammagard Liquid (J1569) and the lyophilized Gammagard S/D (J1566)."""
     res = run(encounter(drugs=[drug(product="Gammagard", dose={"grams": 10}, containers=[{"grams": 10}])]))
     assert "INPUT-AMBIGUOUS" in ids(res) and drug_lines(res) == []
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(["0.99", "1", "1.65", "2", "2.5", "4", "5", "10", "20", "40"]), min_size=1, max_size=5,
+                unique=True), st.decimals(min_value=Decimal("0.5"), max_value=Decimal("80"), places=2))
+def test_best_combination_covers_the_dose_with_no_cheaper_single_swap(sizes, dose):
+    combo = best_combination([Decimal(s) for s in sizes], dose)
+    assert combo is not None and sum(combo) >= dose
+    total = sum(combo)
+    # no combination that drops one container still covers the dose (it would waste less)
+    for i in range(len(combo)):
+        assert sum(combo[:i] + combo[i + 1:]) < dose or len(combo) == 1
+    assert total - dose < max(Decimal(s) for s in sizes)

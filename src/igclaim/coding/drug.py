@@ -7,6 +7,7 @@ billed on a separate JW line, and a line with nothing discarded carries JZ where
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -288,18 +289,21 @@ def _waste(facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceDat
 def best_combination(sizes: list[Decimal], dose: Decimal) -> list[Decimal] | None:
     """The combination of package sizes covering the dose with the least excess, then the fewest containers.
 
-    Sizes are compared in hundredths of a gram; a dynamic programme over reachable totals keeps it exact.
+    Sizes are counted in steps of their greatest common divisor (hundredths of a gram at worst), so a dynamic
+    programme over reachable totals stays exact and small (35 g from 5/10/20/40 g vials: 15 steps).
     """
     cents = sorted({int(s * 100) for s in sizes if s > 0})
     if not cents:
         return None
-    need = int((dose * 100).to_integral_value(rounding=ROUND_CEILING))
-    limit = need + max(cents)
+    step = math.gcd(*cents)
+    steps = [c // step for c in cents]
+    need = -(-int((dose * 100).to_integral_value(rounding=ROUND_CEILING)) // step)
+    limit = need + max(steps)
     best: list[int | None] = [None] * (limit + 1)  # fewest containers reaching each total
     choice: list[int] = [0] * (limit + 1)
     best[0] = 0
     for total in range(1, limit + 1):
-        for s in cents:
+        for s in steps:
             prev = total - s
             if prev >= 0 and best[prev] is not None and (best[total] is None or best[prev] + 1 < best[total]):
                 best[total] = best[prev] + 1
@@ -308,7 +312,7 @@ def best_combination(sizes: list[Decimal], dose: Decimal) -> list[Decimal] | Non
         if best[total] is not None:
             combo, t = [], total
             while t:
-                combo.append(Decimal(choice[t]) / 100)
+                combo.append(Decimal(choice[t] * step) / 100)
                 t -= choice[t]
             return sorted(combo, reverse=True)
     return None
