@@ -1,0 +1,200 @@
+"""The batch runner: a bounded, ordered, streaming process pool.
+
+The parent reads records in chunks and keeps at most `window` chunks in flight, so memory stays flat however
+large the input is. Chunks are written in input order as they come back (a later chunk that finishes early
+waits in the window). Each worker loads the reference data once (pool initializer). Every record comes out
+exactly once, in results.jsonl or in errors.jsonl; Ctrl-C terminates the workers, flushes what was written
+(always a prefix of the input) and says how far the run got.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import multiprocessing
+import os
+import resource
+import sys
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from igclaim.batch.sources import Source
+from igclaim.batch.worker import FINDING_COLUMNS, Outcome, init_worker, process_chunk
+from igclaim.outputs.report import ReportAggregator
+
+DEFAULT_CHUNK = 200
+
+
+@dataclass
+class BatchSummary:
+    input: str
+    format: str
+    out: str
+    workers: int
+    chunk_size: int
+    records: int = 0
+    results: int = 0
+    errors: int = 0
+    parsed_only: int = 0
+    interrupted: bool = False
+    elapsed_s: float = 0.0
+    errors_by_stage: dict[str, int] = field(default_factory=dict)
+    max_rss_parent_kb: int = 0
+    max_rss_worker_kb: int = 0
+
+    @property
+    def accounted(self) -> bool:
+        return self.records == self.results + self.errors + self.parsed_only
+
+    @property
+    def rate(self) -> float:
+        return self.records / self.elapsed_s if self.elapsed_s else 0.0
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _context() -> Any:
+    # fork starts workers fastest; the pool is created before any thread (the progress bar) starts.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+class _Writers:
+    """results.jsonl, errors.jsonl and findings.csv, written in input order."""
+
+    def __init__(self, out: Path, parse_only: bool) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        self.results = (out / "results.jsonl").open("w", encoding="utf-8")
+        self.errors = (out / "errors.jsonl").open("w", encoding="utf-8")
+        self.findings = (out / "findings.csv").open("w", encoding="utf-8", newline="")
+        csv.writer(self.findings, lineterminator="\n").writerow(FINDING_COLUMNS)
+
+    def write(self, outcome: Outcome) -> None:
+        if outcome.error is not None:
+            self.errors.write(json.dumps(outcome.error, ensure_ascii=False) + "\n")
+        elif outcome.result_json is not None:
+            self.results.write(outcome.result_json + "\n")
+            if outcome.findings_csv:
+                self.findings.write(outcome.findings_csv)
+
+    def close(self) -> None:
+        for f in (self.results, self.errors, self.findings):
+            f.close()
+
+
+def run_batch(
+    input_path: Path | str,
+    out_dir: Path | str,
+    *,
+    workers: int | None = None,
+    fmt: str | None = None,
+    profile: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    parse_only: bool = False,
+    on_progress: Callable[[int, int, int], None] | None = None,
+) -> BatchSummary:
+    """Run every record of INPUT through build or scrub; write DIR/results.jsonl, errors.jsonl, findings.csv,
+    report.html and summary.json. `on_progress(records_done, position, total)` is called after each chunk."""
+    source = Source(Path(input_path), fmt)
+    out = Path(out_dir)
+    workers = max(1, workers or default_workers())
+    chunk_size = max(1, chunk_size)
+    summary = BatchSummary(str(input_path), source.format, str(out), workers, chunk_size)
+    report = ReportAggregator()
+    writers = _Writers(out, parse_only)
+    window = 2 * workers + 1
+    started = time.perf_counter()
+    pool = _context().Pool(workers, initializer=init_worker, initargs=(profile,))
+    records = iter(source)
+    pending: deque = deque()
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(pending) < window:
+                chunk = list(islice(records, chunk_size))
+                if not chunk:
+                    exhausted = True
+                    break
+                pending.append(pool.apply_async(process_chunk, (chunk, profile, parse_only)))
+            if not pending:
+                break
+            job = pending.popleft()
+            while not job.ready():
+                job.wait(0.2)
+            for outcome in job.get():
+                _account(outcome, summary, report, writers)
+            if on_progress:
+                on_progress(summary.records, source.position, source.total)
+        pool.close()
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        pool.terminate()
+    finally:
+        pool.join()
+        source.close()
+        writers.close()
+        summary.elapsed_s = time.perf_counter() - started
+        summary.errors_by_stage = dict(report.errors_by_stage)
+        summary.max_rss_parent_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        summary.max_rss_worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        _write_report(out, report, summary, parse_only)
+    return summary
+
+
+def _account(outcome: Outcome, summary: BatchSummary, report: ReportAggregator, writers: _Writers) -> None:
+    writers.write(outcome)
+    summary.records += 1
+    if outcome.error is not None:
+        summary.errors += 1
+        report.add_error(outcome.error)
+    elif outcome.summary is not None:
+        summary.results += 1
+        report.add_result(outcome.summary)
+    else:
+        summary.parsed_only += 1
+        report.records += 1
+
+
+def _write_report(out: Path, report: ReportAggregator, summary: BatchSummary, parse_only: bool) -> None:
+    from igclaim import engine
+    from igclaim.edits.registry import SPECS
+    from igclaim.refdata.resolver import reference
+
+    engine._load_edit_families()
+    statements = {k: (s.statement, s.fix) for k, s in SPECS.items()}
+    meta = {
+        "input": Path(summary.input).name,
+        "generated": datetime.now().isoformat(timespec="seconds"),
+        "data_as_of": reference().data_as_of.isoformat(),
+        "run": f"{summary.records:,} records in {summary.elapsed_s:.1f} s with {summary.workers} worker(s)"
+        + (" · parse only" if parse_only else ""),
+        "interrupted": summary.interrupted,
+    }
+    (out / "report.html").write_text(report.render(meta, statements), encoding="utf-8")
+    doc = asdict(summary) | {"rate_records_per_s": round(summary.rate, 1), "accounted": summary.accounted}
+    (out / "summary.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+def describe(summary: BatchSummary) -> str:
+    """The closing line: the counts a person checks (records = results + errors)."""
+    done = f"{summary.results:,} results + {summary.errors:,} errors"
+    if summary.parsed_only:
+        done = f"{summary.parsed_only:,} valid (parse only) + {summary.errors:,} errors"
+    lost = summary.records - summary.results - summary.errors - summary.parsed_only
+    return (f"records {summary.records:,} = {done} (lost {lost}) in {summary.elapsed_s:.1f} s, "
+            f"{summary.rate:,.0f} records/s with {summary.workers} worker(s)")
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,316 @@
+"""Encounters as flat rows (CSV and Parquet share these columns; docs/batch.md documents them).
+
+A spreadsheet holds one encounter as consecutive rows with the same `encounter_id`: typically one row per
+drug line, each carrying the drug, its administration and, for a claim someone wrote, one written claim line.
+Every row part is optional, so extra rows may carry only a second administration of a drug, a fluid, a pump
+log entry or a further written claim line (e.g. 96365, 96366). Encounter columns may be repeated on every row
+(they must then agree) or given once. The rows become the same dict as the JSON schema, and the same
+`parse_encounter` validates it, so a CSV and a JSON encounter are judged alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+ENCOUNTER_COLUMNS = (
+    "encounter_id", "date_of_service", "setting", "place_of_service", "type_of_bill",
+    "payer_type", "payer_name", "payer_profile", "payer_id",
+    "prior_auth_number", "prior_auth_start", "prior_auth_end", "prior_auth_units", "prior_auth_grams",
+    "prior_auth_hcpcs", "abn_signed", "diagnoses", "claim_id",
+)
+DRUG_COLUMNS = (
+    "drug_id", "product", "hcpcs", "ndc", "route", "dose_grams", "dose_mg", "dose_ml", "concentration_percent",
+    "units", "containers", "container_type", "shared_with_other_patient", "discarded_grams",
+)
+ADMIN_COLUMNS = ("admin_start", "admin_stop", "admin_site", "admin_method", "pump_setups", "sc_sites")
+PUMP_COLUMNS = ("pump_start", "pump_stop")
+FLUID_COLUMNS = ("fluid_purpose", "fluid_start", "fluid_stop", "fluid_ordered", "fluid_reason", "fluid_site")
+CLAIM_HEAD_COLUMNS = ("claim_form", "claim_place_of_service", "claim_type_of_bill", "claim_diagnoses")
+CLAIM_LINE_COLUMNS = (
+    "claim_line", "claim_code", "claim_modifiers", "claim_units", "claim_ndc", "claim_ndc_quantity",
+    "claim_ndc_unit", "claim_revenue_code", "claim_dx_pointers", "claim_service_date",
+)
+COLUMNS = (ENCOUNTER_COLUMNS + DRUG_COLUMNS + ADMIN_COLUMNS + PUMP_COLUMNS + FLUID_COLUMNS
+           + CLAIM_HEAD_COLUMNS + CLAIM_LINE_COLUMNS)
+
+# encounter column → path in the JSON schema
+_ENCOUNTER_PATHS = {
+    "encounter_id": ("encounter_id",), "date_of_service": ("date_of_service",), "setting": ("setting",),
+    "place_of_service": ("place_of_service",), "type_of_bill": ("type_of_bill",), "claim_id": ("claim_id",),
+    "payer_type": ("payer", "type"), "payer_name": ("payer", "name"), "payer_profile": ("payer", "profile"),
+    "payer_id": ("payer", "payer_id"), "abn_signed": ("payer", "abn_signed"),
+    "prior_auth_number": ("payer", "prior_authorization", "number"),
+    "prior_auth_start": ("payer", "prior_authorization", "start"),
+    "prior_auth_end": ("payer", "prior_authorization", "end"),
+    "prior_auth_units": ("payer", "prior_authorization", "units"),
+    "prior_auth_grams": ("payer", "prior_authorization", "grams"),
+    "prior_auth_hcpcs": ("payer", "prior_authorization", "hcpcs"),
+}
+_DRUG_FIELDS = {"product": "product", "hcpcs": "hcpcs", "ndc": "ndc", "route": "route", "units": "units",
+                "container_type": "container_type", "shared_with_other_patient": "shared_with_other_patient",
+                "discarded_grams": "discarded_grams"}
+_DOSE_FIELDS = {"dose_grams": "grams", "dose_mg": "mg", "dose_ml": "ml",
+                "concentration_percent": "concentration_percent"}
+_ADMIN_FIELDS = {"admin_start": "start", "admin_stop": "stop", "admin_site": "site", "admin_method": "method",
+                 "pump_setups": "pump_setups", "sc_sites": "sc_sites"}
+_FLUID_FIELDS = {"fluid_purpose": "purpose", "fluid_start": "start", "fluid_stop": "stop",
+                 "fluid_ordered": "ordered", "fluid_reason": "reason", "fluid_site": "site"}
+_CLAIM_HEAD_FIELDS = {"claim_form": "form", "claim_place_of_service": "place_of_service",
+                      "claim_type_of_bill": "type_of_bill"}
+_CLAIM_LINE_FIELDS = {"claim_code": "code", "claim_units": "units", "claim_ndc": "ndc",
+                      "claim_ndc_quantity": "ndc_quantity", "claim_ndc_unit": "ndc_unit",
+                      "claim_revenue_code": "revenue_code", "claim_service_date": "service_date"}
+
+_LIST_SPLIT = re.compile(r"[;,\s]+")
+_CONTAINER = re.compile(
+    r"^(?:(?P<count>\d+)\s*[x×*]\s*)?(?:(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>g|ml))?\s*(?:ndc:\s*(?P<ndc>[0-9-]+))?$",
+    re.IGNORECASE,
+)
+
+
+class RowsError(ValueError):
+    """Rows that cannot form an encounter; `problems` name the row and column."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def cell(value: Any) -> str | None:
+    """A cell as text (None when blank): CSV gives strings, Parquet may give typed values."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value != value:  # NaN from a spreadsheet export
+            return None
+        value = Decimal(repr(value)).normalize()
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def split_list(text: str | None) -> list[str]:
+    return [p for p in _LIST_SPLIT.split(text or "") if p]
+
+
+def parse_containers(text: str, where: str) -> list[dict[str, Any]]:
+    """`3x10g; 1x5g`, `2x100mL`, `1x10g ndc:13533-0800-40` or `2xndc:13533-0800-40` → container dicts."""
+    out = []
+    for item in (p.strip() for p in text.split(";")):
+        if not item:
+            continue
+        m = _CONTAINER.match(item)
+        if not m or not (m["amount"] or m["ndc"]):
+            raise RowsError([f"{where} column containers: {item!r} is not COUNTxAMOUNTg, COUNTxAMOUNTmL or "
+                             "COUNTxndc:NDC"])
+        c: dict[str, Any] = {"count": int(m["count"] or 1)}
+        if m["amount"]:
+            c["grams" if m["unit"].lower() == "g" else "ml"] = m["amount"]
+        if m["ndc"]:
+            c["ndc"] = m["ndc"]
+        out.append(c)
+    return out
+
+
+def _set(obj: dict, path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        obj = obj.setdefault(key, {})
+    obj[path[-1]] = value
+
+
+def _pick(row: dict[str, str | None], fields: dict[str, str]) -> dict[str, Any]:
+    return {name: row[col] for col, name in fields.items() if row.get(col) is not None}
+
+
+def rows_to_encounter(rows: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
+    """Rows of one encounter (row number, column → value) → an encounter dict in the public JSON schema."""
+    enc: dict[str, Any] = {}
+    first_seen: dict[str, tuple[str, int]] = {}
+    drugs: dict[str, dict[str, Any]] = {}
+    administrations, fluids, pump_log, lines = [], [], [], []
+    claim: dict[str, Any] = {}
+    problems: list[str] = []
+    for number, raw in rows:
+        unknown = [k for k in raw if k not in COLUMNS and cell(raw[k]) is not None]
+        if unknown:
+            problems.append(f"row {number}: unknown column(s) {', '.join(sorted(unknown))}")
+        row = {k: cell(raw.get(k)) for k in COLUMNS}
+        for col in ENCOUNTER_COLUMNS + CLAIM_HEAD_COLUMNS:
+            value = row[col]
+            if value is None:
+                continue
+            if col in first_seen and first_seen[col][0] != value:
+                problems.append(f"row {number} column {col}: {value!r} differs from {first_seen[col][0]!r} "
+                                f"on row {first_seen[col][1]}")
+                continue
+            first_seen[col] = (value, number)
+        drug_given = {c: row[c] for c in DRUG_COLUMNS if c != "drug_id" and row[c] is not None}
+        drug_id = row["drug_id"]
+        if drug_given:
+            drug_id = drug_id or f"drug{len(drugs) + 1}"
+            drug = _pick(row, _DRUG_FIELDS)
+            dose = _pick(row, _DOSE_FIELDS)
+            if dose:
+                drug["dose"] = dose
+            if row["containers"]:
+                try:
+                    drug["containers"] = parse_containers(row["containers"], f"row {number}")
+                except RowsError as exc:
+                    problems.extend(exc.problems)
+            if drug_id in drugs:
+                problems.append(f"row {number} column drug_id: drug {drug_id!r} is already described on an "
+                                "earlier row (repeat only drug_id to add an administration)")
+            else:
+                drugs[drug_id] = {"id": drug_id, **drug}
+        admin = _pick(row, _ADMIN_FIELDS)
+        if admin:
+            if drug_id is None:
+                problems.append(f"row {number} column drug_id: an administration needs the drug it gives")
+            else:
+                administrations.append({"drug_id": drug_id, **admin})
+        if row["pump_start"] or row["pump_stop"]:
+            pump_log.append({"drug_id": drug_id, "start": row["pump_start"], "stop": row["pump_stop"]})
+        fluid = _pick(row, _FLUID_FIELDS)
+        if fluid:
+            fluids.append(fluid)
+        line = _pick(row, _CLAIM_LINE_FIELDS)
+        if line:
+            line["line"] = row["claim_line"] or str(len(lines) + 1)
+            line["modifiers"] = split_list(row["claim_modifiers"])
+            if row["claim_dx_pointers"]:
+                line["diagnosis_pointers"] = split_list(row["claim_dx_pointers"])
+            lines.append(line)
+    if problems:
+        raise RowsError(problems)
+    for col, (value, _) in first_seen.items():
+        if col in _ENCOUNTER_PATHS:
+            _set(enc, _ENCOUNTER_PATHS[col], value)
+    if "diagnoses" in first_seen:
+        enc["diagnoses"] = split_list(first_seen["diagnoses"][0])
+    enc["drugs"] = list(drugs.values())
+    for key, items in (("administrations", administrations), ("fluids", fluids), ("pump_log", pump_log)):
+        if items:
+            enc[key] = items
+    claim.update({name: first_seen[col][0] for col, name in _CLAIM_HEAD_FIELDS.items() if col in first_seen})
+    if "claim_diagnoses" in first_seen:
+        claim["diagnoses"] = split_list(first_seen["claim_diagnoses"][0])
+    if lines:
+        claim["lines"] = lines
+    if claim:
+        enc["claim"] = claim
+    return enc
+
+
+# --- the other way: an encounter dict → rows (the generator, and the samples in examples/batch) ----------------
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value) or None
+    return str(value)
+
+
+def _container_text(c: dict[str, Any]) -> str:
+    count = c.get("count", 1)
+    if c.get("grams") is not None:
+        amount = f"{c['grams']}g"
+    elif c.get("ml") is not None:
+        amount = f"{c['ml']}mL"
+    else:
+        amount = ""
+    ndc = f" ndc:{c['ndc']}" if c.get("ndc") else ""
+    return f"{count}x{amount}{ndc}".replace("x ndc:", "xndc:")
+
+
+_NOT_IN_ROWS = ("billing_provider", "rendering_provider", "patient", "subscriber")
+
+
+def encounter_to_rows(enc: dict[str, Any]) -> list[dict[str, str | None]]:
+    """An encounter dict (public schema) → its rows, with the encounter columns repeated on every row."""
+    extra = [k for k in _NOT_IN_ROWS if enc.get(k)]
+    if extra:
+        raise ValueError(f"{', '.join(extra)} cannot be written as rows; use JSON Lines")
+    head: dict[str, str | None] = {}
+    for col, path in _ENCOUNTER_PATHS.items():
+        value: Any = enc
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        head[col] = _text(value)
+    head["diagnoses"] = _text(enc.get("diagnoses"))
+    claim = enc.get("claim") or {}
+    for col, name in _CLAIM_HEAD_FIELDS.items():
+        head[col] = _text(claim.get(name))
+    head["claim_diagnoses"] = _text(claim.get("diagnoses"))
+
+    parts: list[dict[str, str | None]] = []
+    admins = list(enc.get("administrations") or [])
+    for drug in enc.get("drugs") or []:
+        part = {"drug_id": drug["id"]}
+        for col, name in _DRUG_FIELDS.items():
+            part[col] = _text(drug.get(name))
+        for col, name in _DOSE_FIELDS.items():
+            part[col] = _text((drug.get("dose") or {}).get(name))
+        if drug.get("containers"):
+            part["containers"] = "; ".join(_container_text(c) for c in drug["containers"])
+        own = next((a for a in admins if a["drug_id"] == drug["id"]), None)
+        if own is not None:
+            admins.remove(own)
+            part.update({col: _text(own.get(name)) for col, name in _ADMIN_FIELDS.items()})
+        parts.append(part)
+    for a in admins:
+        parts.append({"drug_id": a["drug_id"], **{col: _text(a.get(name)) for col, name in _ADMIN_FIELDS.items()}})
+
+    def slot(i: int) -> dict[str, str | None]:
+        while len(parts) <= i:
+            parts.append({})
+        return parts[i]
+
+    for p in enc.get("pump_log") or []:
+        row = next((r for r in parts if r.get("drug_id") == p["drug_id"] and "pump_start" not in r), None)
+        if row is None:
+            row = slot(len(parts))
+            row["drug_id"] = p["drug_id"]
+        row.update({"pump_start": _text(p.get("start")), "pump_stop": _text(p.get("stop"))})
+    for i, fl in enumerate(enc.get("fluids") or []):
+        slot(i).update({col: _text(fl.get(name)) for col, name in _FLUID_FIELDS.items()})
+    for i, line in enumerate(claim.get("lines") or []):
+        row = slot(i)
+        row.update({col: _text(line.get(name)) for col, name in _CLAIM_LINE_FIELDS.items()})
+        row["claim_line"] = _text(line.get("line"))
+        row["claim_modifiers"] = _text(line.get("modifiers"))
+        row["claim_dx_pointers"] = _text(line.get("diagnosis_pointers"))
+    out = []
+    for part in parts or [{}]:
+        row = dict.fromkeys(COLUMNS)
+        row.update(head)
+        row.update({k: v for k, v in part.items() if v is not None})
+        out.append(row)
+    return out
+
+
+def group_rows(rows: Iterable[tuple[int, dict[str, Any]]]) -> Iterable[list[tuple[int, dict[str, Any]]]]:
+    """Consecutive rows with the same encounter_id form one encounter (a blank id is a group of its own)."""
+    group: list[tuple[int, dict[str, Any]]] = []
+    current: str | None = None
+    for number, row in rows:
+        key = cell(row.get("encounter_id"))
+        if group and (key is None or key != current):
+            yield group
+            group = []
+        group.append((number, row))
+        current = key
+    if group:
+        yield group

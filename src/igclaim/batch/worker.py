@@ -1,0 +1,134 @@
+"""The work done for each record, in a pool process: decode, validate, build or scrub, and pre-format the
+outputs, so the parent only writes text in order and adds small summaries to the report.
+
+A record with a written `claim` is scrubbed (engine.scrub); without one it is built (engine.build). Every
+failure becomes an error entry naming the field, never an exception that stops the run; error entries carry
+ids, locations and field paths only (no chart values, no PHI).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import signal
+from dataclasses import dataclass
+from typing import Any
+
+from igclaim import engine
+from igclaim.batch.sources import Record
+from igclaim.batch.tabular import RowsError, cell, rows_to_encounter
+from igclaim.errors import InputError
+from igclaim.inputs import InvalidInput, parse_encounter
+from igclaim.model import Encounter, Result
+
+FINDING_COLUMNS = (
+    "record", "encounter_id", "date_of_service", "setting", "payer_type", "profile", "mode",
+    "edit", "severity", "line", "line_code", "impact_units", "impact_usd", "message", "fix", "source",
+)
+_MAX_ID = 120
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one record became: a result (JSON line + findings CSV text + report summary) or an error entry."""
+
+    seq: int
+    result_json: str | None = None
+    findings_csv: str = ""
+    summary: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+
+
+def init_worker(profile: str | None = None) -> None:
+    """Pool initializer: the parent handles Ctrl-C; reference data and edit families load once per process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from igclaim.refdata.resolver import reference
+
+    reference()
+    engine._load_edit_families()
+    if profile:
+        reference().profile(profile)
+
+
+def process_chunk(chunk: list[Record], profile: str | None, parse_only: bool) -> list[Outcome]:
+    outcomes = []
+    for rec in chunk:
+        try:
+            outcomes.append(process_record(rec, profile, parse_only))
+        except Exception as exc:  # never lose a record to a defect: it becomes an error entry
+            outcomes.append(_error(rec, "internal", [f"(internal) {type(exc).__name__}; please report it"], None))
+    return outcomes
+
+
+def _safe_id(value: Any) -> str | None:
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return str(value)[:_MAX_ID]
+    return None
+
+
+def _error(rec: Record, stage: str, problems: list[str], encounter_id: str | None) -> Outcome:
+    first = problems[0] if problems else ""
+    field_path = "(json)" if first.startswith("(json)") else first.split(":", 1)[0] if ":" in first else None
+    entry = {"record": rec.seq, **rec.where, "encounter_id": encounter_id, "stage": stage, "field": field_path,
+             "reason": "; ".join(problems), "problems": problems}
+    return Outcome(rec.seq, error=entry)
+
+
+def decode(rec: Record) -> tuple[Any, str | None]:
+    """The raw record → an encounter dict (not validated yet) and its id if one can be read."""
+    if rec.kind == "json":
+        try:
+            obj = json.loads(rec.payload)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput([f"(json) column {exc.colno}: {exc.msg}"]) from None
+        enc_id = _safe_id(obj.get("encounter_id")) if isinstance(obj, dict) else None
+        if enc_id is None and isinstance(obj, dict) and isinstance(obj.get("input"), dict):
+            enc_id = _safe_id(obj["input"].get("encounter_id"))
+        return obj, enc_id
+    enc_id = _safe_id(cell(rec.payload[0][1].get("encounter_id")))
+    return rows_to_encounter(rec.payload), enc_id
+
+
+def process_record(rec: Record, profile: str | None = None, parse_only: bool = False) -> Outcome:
+    enc_id: str | None = None
+    try:
+        obj, enc_id = decode(rec)
+        enc = parse_encounter(obj)
+    except RowsError as exc:
+        return _error(rec, "rows", exc.problems, enc_id)
+    except InvalidInput as exc:
+        stage = "json" if exc.problems and exc.problems[0].startswith("(json)") else "schema"
+        return _error(rec, stage, exc.problems, enc_id)
+    enc_id = enc.encounter_id[:_MAX_ID]
+    if parse_only:
+        return Outcome(rec.seq, summary=None)
+    mode = "scrub" if enc.claim is not None else "build"
+    try:
+        result = engine.scrub(enc, profile=profile) if mode == "scrub" else engine.build(enc, profile=profile)
+    except InputError as exc:
+        return _error(rec, "coding", [str(exc)], enc_id)
+    except Exception as exc:  # a defect in an edit must not lose the record or stop the run
+        return _error(rec, "internal", [f"(internal) {type(exc).__name__} while coding; please report it"], enc_id)
+    return _outcome(rec, enc, result, mode)
+
+
+def _outcome(rec: Record, enc: Encounter, result: Result, mode: str) -> Outcome:
+    dos = enc.date_of_service.isoformat()
+    profile = result.reference.profile
+    written = {ln.line: ln.code for ln in (enc.claim.lines if enc.claim else [])}
+    expected = {ln.line: ln.code for ln in result.claim.lines}
+    codes = written if mode == "scrub" else expected
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    findings = []
+    for f in result.findings:
+        usd = float(f.impact_usd) if f.impact_usd is not None else None
+        w.writerow([rec.seq, enc.encounter_id, dos, enc.setting, enc.payer.type, profile, mode, f.edit, f.severity,
+                    f.line if f.line is not None else "", codes.get(f.line, "") if f.line is not None else "",
+                    f.impact_units if f.impact_units is not None else "", "" if usd is None else f"{usd:.2f}",
+                    f.message, f.fix or "", f.source or ""])
+        findings.append((f.edit, f.severity, f.impact_units, usd, f.fix or ""))
+    summary = {"encounter_id": enc.encounter_id, "date_of_service": dos, "setting": enc.setting,
+               "payer_type": enc.payer.type, "mode": mode, "findings": findings}
+    return Outcome(rec.seq, result_json=result.model_dump_json(), findings_csv=buf.getvalue(), summary=summary)

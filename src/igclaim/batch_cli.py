@@ -1,0 +1,82 @@
+"""`igclaim batch INPUT --out DIR`: a thin shell around igclaim.batch.run_batch (design.md §4).
+
+Exit status: 0 when every record came out (as a result or an error entry), 2 when the input file itself
+cannot be read, 130 when stopped with Ctrl-C (the outputs then hold the records before the stop).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from igclaim.batch import SourceError, default_workers, describe, run_batch
+from igclaim.batch.sources import FORMATS
+
+
+def batch_cmd(
+    input: Annotated[Path, typer.Argument(help="JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet) of encounters")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="directory for results.jsonl, errors.jsonl, findings.csv, "
+                                                          "report.html")],
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="worker processes (default: all "
+                                                                                 "cores)")] = None,
+    format: Annotated[str | None, typer.Option("--format", help=f"input format: {', '.join(FORMATS)} (default: "
+                                                                 "from the suffix)")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="payer profile for every record (name or .toml)")]
+    = None,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="records sent to a worker at a time")] = 200,
+    parse_only: Annotated[bool, typer.Option("--parse-only", help="only read and validate the records (no coding): "
+                                                                   "a check of the file and a speed baseline")]
+    = False,
+    progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="progress bar (default: on a "
+                                                                                    "terminal)")] = None,
+) -> None:
+    """Build or scrub every encounter of a file in parallel: results, errors, findings.csv and an HTML report."""
+    err = Console(stderr=True)
+    show = sys.stderr.isatty() if progress is None else progress
+    n_workers = workers or default_workers()
+    bar = None
+    if show:
+        from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+        bar = Progress(
+            SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
+            TextColumn("{task.fields[records]:>10,} records"), TextColumn("{task.fields[rate]:>8,.0f} records/s"),
+            TimeElapsedColumn(), console=err, transient=False,
+        )
+    started = time.perf_counter()
+    task = None
+
+    def on_progress(done: int, position: int, total: int) -> None:
+        nonlocal task
+        if bar is None:
+            return
+        if task is None:
+            bar.start()
+            task = bar.add_task(input.name, total=total or None, records=0, rate=0.0)
+        elapsed = time.perf_counter() - started
+        bar.update(task, completed=position, records=done, rate=done / elapsed if elapsed else 0.0)
+
+    try:
+        summary = run_batch(input, out, workers=n_workers, fmt=format, profile=profile, chunk_size=chunk_size,
+                            parse_only=parse_only, on_progress=on_progress)
+    except SourceError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        err.print(f"{exc.filename or out}: {exc.strerror}", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    finally:
+        if bar is not None:
+            bar.stop()
+    print(describe(summary), flush=True)
+    print(f"outputs in {out}/: results.jsonl, errors.jsonl, findings.csv, report.html", flush=True)
+    if summary.interrupted:
+        last = f"record {summary.records:,}" if summary.records else "the first record"
+        err.print(f"Interrupted: stopped after {last}; the outputs hold records 1–{summary.records:,} of the input "
+                  "and the report covers only those.", markup=False, highlight=False)
+        raise typer.Exit(130)

@@ -1,0 +1,300 @@
+"""The batch report: one self-contained HTML page a billing manager can open offline (inline CSS and SVG, no
+scripts, no network). Figures are aggregated while the batch streams, so memory does not grow with the
+number of claims: counters by edit, severity, week of service, payer type and input error, never the
+results themselves.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from importlib import resources
+from string import Template
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+_COLORS = {"error": "#c62828", "warning": "#ef8f00", "info": "#1e78b4"}
+_MAX_ERROR_KEYS = 200  # distinct input-error reasons kept; the rest are counted as "other"
+_MAX_FIXES = 20  # distinct fix texts kept per edit
+
+
+def _week(dos: str) -> str:
+    """The Monday of the ISO week of a date of service."""
+    d = date.fromisoformat(dos)
+    return (d - timedelta(days=d.weekday())).isoformat()
+
+
+def _shape(field_path: str | None) -> str:
+    """drugs[0].dose → drugs[].dose, so one kind of input error is counted once whatever the index."""
+    if not field_path:
+        return "(record)"
+    out, skip = [], False
+    for ch in field_path:
+        if ch == "[":
+            skip = True
+            out.append("[]")
+        elif ch == "]":
+            skip = False
+        elif not skip:
+            out.append(ch)
+    return "".join(out)
+
+
+@dataclass
+class EditTotals:
+    findings: int = 0
+    claims: int = 0
+    by_severity: Counter = field(default_factory=Counter)
+    impact_units: int = 0
+    impact_usd: float = 0.0
+    priced: int = 0
+    fixes: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class ReportAggregator:
+    """Counters filled one result (or error) at a time."""
+
+    records: int = 0
+    results: int = 0
+    errors: int = 0
+    clean: int = 0
+    warnings_only: int = 0
+    with_errors: int = 0
+    by_mode: Counter = field(default_factory=Counter)
+    by_severity: Counter = field(default_factory=Counter)
+    edits: dict[str, EditTotals] = field(default_factory=lambda: defaultdict(EditTotals))
+    weeks: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    claims_by_week: Counter = field(default_factory=Counter)
+    payers: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    input_errors: Counter = field(default_factory=Counter)
+    errors_by_stage: Counter = field(default_factory=Counter)
+    impact_units: int = 0
+    impact_usd: float = 0.0
+    priced_findings: int = 0
+
+    def add_result(self, summary: dict[str, Any]) -> None:
+        self.records += 1
+        self.results += 1
+        self.by_mode[summary["mode"]] += 1
+        findings = summary["findings"]
+        severities = {f[1] for f in findings}
+        status = "with errors" if "error" in severities else "warnings only" if "warning" in severities else "clean"
+        if status == "clean":
+            self.clean += 1
+        elif status == "warnings only":
+            self.warnings_only += 1
+        else:
+            self.with_errors += 1
+        self.payers[summary["payer_type"]][status] += 1
+        week = _week(summary["date_of_service"])
+        self.claims_by_week[week] += 1
+        seen: set[str] = set()
+        for edit_id, severity, units, usd, fix in findings:
+            t = self.edits[edit_id]
+            t.findings += 1
+            t.by_severity[severity] += 1
+            if edit_id not in seen:
+                t.claims += 1
+                seen.add(edit_id)
+            if units:
+                t.impact_units += units
+                self.impact_units += units
+            if usd is not None:
+                t.impact_usd += usd
+                t.priced += 1
+                self.impact_usd += usd
+                self.priced_findings += 1
+            if fix and (fix in t.fixes or len(t.fixes) < _MAX_FIXES):
+                t.fixes[fix] += 1
+            self.by_severity[severity] += 1
+            self.weeks[week][severity] += 1
+
+    def add_error(self, entry: dict[str, Any]) -> None:
+        self.records += 1
+        self.errors += 1
+        stage = entry.get("stage", "?")
+        self.errors_by_stage[stage] += 1
+        key = f"{stage}: {_shape(entry.get('field'))}"
+        if key in self.input_errors or len(self.input_errors) < _MAX_ERROR_KEYS:
+            self.input_errors[key] += 1
+        else:
+            self.input_errors["(other reasons)"] += 1
+
+    # --- rendering ----------------------------------------------------------------------------------
+    def render(self, meta: dict[str, Any], statements: dict[str, tuple[str, str]] | None = None) -> str:
+        """The HTML page. `meta`: input, generated, data_as_of, elapsed, interrupted; `statements`: edit id →
+        (one-line statement, default fix) from the edit catalog."""
+        statements = statements or {}
+        esc = html.escape
+        total_findings = sum(self.by_severity.values())
+        partial = (
+            '<p class="banner">This run was interrupted: the figures cover only the records processed '
+            "before it stopped.</p>" if meta.get("interrupted") else ""
+        )
+        if self.priced_findings:
+            money = (f"<b>${self.impact_usd:,.2f}</b> at risk on {self.priced_findings:,} priced findings "
+                     "(only findings with a loaded price count).")
+        else:
+            money = ("No finding carried a price: dollars at risk are not computed until drug prices "
+                     "(CMS ASP pricing file) are loaded.")
+        tiles = "".join(
+            f'<div class="tile {cls}"><div class="num" id="{tid}">{value:,}</div><div class="lbl">{label}</div>'
+            f'<div class="sub">{sub}</div></div>'
+            for tid, cls, value, label, sub in (
+                ("total-records", "", self.records, "records read", f"{self.results:,} coded · {self.errors:,} "
+                 "could not be read or coded"),
+                ("total-clean", "ok", self.clean, "claims clean", pct(self.clean, self.results) + " of coded"),
+                ("total-warnings", "warn", self.warnings_only, "claims with warnings only",
+                 pct(self.warnings_only, self.results)),
+                ("total-with-errors", "bad", self.with_errors, "claims with errors",
+                 pct(self.with_errors, self.results)),
+                ("total-input-errors", "grey", self.errors, "records not coded", "see errors.jsonl"),
+                ("total-findings", "", total_findings, "findings",
+                 " · ".join(f"{self.by_severity[s]:,} {s}" for s in SEVERITIES)),
+            )
+        )
+        ranked = sorted(self.edits.items(), key=lambda kv: (-kv[1].by_severity["error"], -kv[1].claims, kv[0]))
+        problems = [(k, t) for k, t in ranked if t.by_severity["error"] or t.by_severity["warning"]][:10]
+        top_rows = "".join(
+            f"<tr><td class='rank'>{i}</td><td><code>{esc(k)}</code><div class='stmt'>"
+            f"{esc(statements.get(k, ('', ''))[0])}</div></td>"
+            f"<td class='n'>{t.claims:,}</td><td class='n'>{pct(t.claims, self.results)}</td>"
+            f"<td>{esc(_top_fix(t, statements.get(k, ('', ''))[1]))}</td></tr>"
+            for i, (k, t) in enumerate(problems, start=1)
+        ) or "<tr><td colspan='5'>No errors or warnings.</td></tr>"
+        edit_rows = "".join(
+            f"<tr data-edit='{esc(k)}'><td><code>{esc(k)}</code></td>"
+            + "".join(f"<td class='n sev-{s}'>{t.by_severity[s] or ''}</td>" for s in SEVERITIES)
+            + f"<td class='n'>{t.findings:,}</td><td class='n'>{t.claims:,}</td>"
+            f"<td class='n'>{t.impact_units or ''}</td>"
+            f"<td class='n'>{f'${t.impact_usd:,.2f}' if t.priced else '—'}</td></tr>"
+            for k, t in sorted(self.edits.items(), key=lambda kv: (-kv[1].findings, kv[0]))
+        ) or "<tr><td colspan='8'>No findings.</td></tr>"
+        payer_rows = "".join(
+            f"<tr><td>{esc(p.replace('_', ' '))}</td><td class='n'>{sum(c.values()):,}</td>"
+            f"<td class='n'>{c['clean']:,}</td><td class='n'>{c['warnings only']:,}</td>"
+            f"<td class='n'>{c['with errors']:,}</td></tr>"
+            for p, c in sorted(self.payers.items())
+        ) or "<tr><td colspan='5'>No coded claims.</td></tr>"
+        err_rows = "".join(
+            f"<tr><td><code>{esc(k)}</code></td><td class='n'>{n:,}</td></tr>"
+            for k, n in self.input_errors.most_common(15)
+        ) or "<tr><td colspan='2'>Every record was read and coded.</td></tr>"
+        status_chart = _stacked_bar(
+            [("clean", self.clean, "#2e7d32"), ("warnings only", self.warnings_only, _COLORS["warning"]),
+             ("with errors", self.with_errors, _COLORS["error"]), ("not coded", self.errors, "#9e9e9e")])
+        edit_chart = _edit_bars([(k, t.by_severity) for k, t in
+                                 sorted(self.edits.items(), key=lambda kv: (-kv[1].findings, kv[0]))[:15]])
+        week_chart = _week_columns(self.weeks, self.claims_by_week)
+        template = Template((resources.files("igclaim.outputs") / "report_template.html").read_text("utf-8"))
+        return template.substitute(
+            title=esc(f"igclaim batch report — {meta.get('input', '')}"),
+            input=esc(str(meta.get("input", ""))),
+            generated=esc(str(meta.get("generated", ""))),
+            data_as_of=esc(str(meta.get("data_as_of", ""))),
+            run=esc(str(meta.get("run", ""))),
+            partial=partial,
+            tiles=tiles,
+            status_chart=status_chart,
+            money=money,
+            units=f"{self.impact_units:,}",
+            top_rows=top_rows,
+            edit_chart=edit_chart,
+            week_chart=week_chart,
+            edit_rows=edit_rows,
+            payer_rows=payer_rows,
+            err_rows=err_rows,
+            built=f"{self.by_mode['build']:,}",
+            scrubbed=f"{self.by_mode['scrub']:,}",
+        )
+
+
+def pct(n: int, d: int) -> str:
+    return f"{100 * n / d:.1f} %" if d else "—"
+
+
+def _top_fix(t: EditTotals, default: str) -> str:
+    return t.fixes.most_common(1)[0][0] if t.fixes else default
+
+
+def _stacked_bar(parts: list[tuple[str, int, str]]) -> str:
+    """One horizontal 100 % bar of claim outcomes, with a legend."""
+    total = sum(n for _, n, _ in parts)
+    width, x, rects, legend = 1000, 0.0, [], []
+    for i, (label, n, color) in enumerate(parts):
+        w = width * n / total if total else 0
+        if w:
+            rects.append(f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="28" fill="{color}">'
+                         f"<title>{html.escape(label)}: {n:,}</title></rect>")
+        x += w
+        legend.append(f'<g transform="translate({i * 210},48)"><rect width="14" height="14" fill="{color}"/>'
+                      f'<text x="20" y="12">{html.escape(label)} {n:,}'
+                      f"{f' ({100 * n / total:.0f} %)' if total else ''}</text></g>")
+    return (f'<svg class="chart" viewBox="0 0 {width} 70" role="img" aria-label="claims by outcome">'
+            + "".join(rects) + "".join(legend) + "</svg>")
+
+
+def _edit_bars(rows: list[tuple[str, Counter]]) -> str:
+    """Findings by edit id: horizontal bars, stacked by severity."""
+    if not rows:
+        return "<p class='muted'>No findings.</p>"
+    label_w, bar_w, row_h = 260, 640, 26
+    peak = max(sum(c.values()) for _, c in rows) or 1
+    parts = []
+    for i, (edit_id, counts) in enumerate(rows):
+        y = i * row_h
+        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" class="lab">'
+                     f"{html.escape(edit_id)}</text>")
+        x = float(label_w)
+        for s in SEVERITIES:
+            n = counts[s]
+            if n:
+                w = bar_w * n / peak
+                parts.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{max(w, 1):.1f}" height="{row_h - 8}" '
+                             f'fill="{_COLORS[s]}"><title>{html.escape(edit_id)} {s}: {n:,}</title></rect>')
+                x += w
+        parts.append(f'<text x="{x + 6:.1f}" y="{y + 17}" class="val">{sum(counts.values()):,}</text>')
+    height = len(rows) * row_h + 4
+    return (f'<svg class="chart" viewBox="0 0 {label_w + bar_w + 80} {height}" role="img" '
+            f'aria-label="findings by edit">{"".join(parts)}</svg>')
+
+
+def _week_columns(weeks: dict[str, Counter], claims: Counter) -> str:
+    """Findings by week of service (Monday of the ISO week): columns stacked by severity."""
+    if not claims:
+        return "<p class='muted'>No coded claims.</p>"
+    keys = sorted(claims)
+    if len(keys) > 60:  # keep the chart readable: the latest 60 weeks
+        keys = keys[-60:]
+    left, plot_h, plot_w, bottom = 50, 220, 880, 60
+    peak = max((sum(weeks[k].values()) for k in keys), default=0) or 1
+    step = plot_w / len(keys)
+    bar = max(min(step * 0.7, 48), 2)
+    parts = [f'<line x1="{left}" y1="{plot_h}" x2="{left + plot_w}" y2="{plot_h}" class="axis"/>']
+    for frac in (0.5, 1.0):
+        y = plot_h - plot_h * frac
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" class="grid"/>'
+                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="val">{peak * frac:,.0f}</text>')
+    label_every = max(1, len(keys) // 12)
+    for i, k in enumerate(keys):
+        x = left + i * step + (step - bar) / 2
+        y = float(plot_h)
+        for s in SEVERITIES:
+            n = weeks[k][s]
+            if n:
+                h = plot_h * n / peak
+                y -= h
+                parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{_COLORS[s]}">'
+                             f"<title>week of {k}: {n:,} {s} · {claims[k]:,} claims</title></rect>")
+        if i % label_every == 0:
+            cx = x + bar / 2
+            parts.append(f'<text x="{cx:.1f}" y="{plot_h + 14}" text-anchor="end" class="lab small" '
+                         f'transform="rotate(-40 {cx:.1f} {plot_h + 14})">{k}</text>')
+    legend = "".join(f'<g transform="translate({left + i * 110},{plot_h + bottom - 4})"><rect width="12" height="12" '
+                     f'fill="{_COLORS[s]}"/><text x="18" y="11" class="lab">{s}</text></g>'
+                     for i, s in enumerate(SEVERITIES))
+    return (f'<svg class="chart" viewBox="0 0 {left + plot_w + 20} {plot_h + bottom + 12}" role="img" '
+            f'aria-label="findings by week of service">{"".join(parts)}{legend}</svg>')
