@@ -171,6 +171,9 @@ def edits() -> None:
         t.add_row(spec.id, spec.severity, spec.statement, spec.source)
     out.print(t)
 
+from igclaim.outputs.export_cli import export_cmd  # noqa: E402
+app.command("export")(export_cmd)
+
 
 def main() -> None:
     app()

@@ -1,0 +1,79 @@
+"""The chargemaster: what the provider charges for one billing unit of each code (design.md §2).
+
+A CSV with a `code,unit_charge` header; lines starting with `#` are comments; other columns are ignored.
+A line's charge is unit_charge × units. Charges are the provider's own, so igclaim ships only a SAMPLE with
+synthetic amounts (`--charges sample`), never a real price list.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+
+from igclaim.errors import InputError
+from igclaim.model import ClaimLine
+
+SAMPLE = "sample"
+
+
+@dataclass(frozen=True)
+class Chargemaster:
+    charges: dict[str, Decimal]
+    source: str
+    sample: bool = False
+
+    def unit_charge(self, code: str) -> Decimal | None:
+        return self.charges.get(code.strip().upper())
+
+    def line_charge(self, line: ClaimLine, path: str = "charges") -> Decimal:
+        """unit_charge × units; a code without a charge stops the export, naming the code and the line."""
+        unit = self.unit_charge(line.code)
+        if unit is None:
+            raise InputError(path, f"no unit_charge for {line.code} (claim line {line.line}) in {self.source}")
+        return (unit * line.units).quantize(Decimal("0.01"))
+
+
+def sample_path() -> Path:
+    return Path(str(resources.files("igclaim.refdata") / "sample-chargemaster.csv"))
+
+
+def parse(text: str, source: str, sample: bool = False) -> Chargemaster:
+    rows = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    reader = csv.DictReader(io.StringIO("\n".join(rows)))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if "code" not in header or "unit_charge" not in header:
+        raise InputError(source, "a chargemaster needs a header with the columns code,unit_charge")
+    reader.fieldnames = header
+    charges: dict[str, Decimal] = {}
+    for i, row in enumerate(reader, start=2):
+        code = (row.get("code") or "").strip().upper()
+        raw = (row.get("unit_charge") or "").strip().replace("$", "").replace(",", "")
+        where = f"{source} (data row {i - 1})"
+        if not code:
+            raise InputError(where, "code is empty")
+        try:
+            amount = Decimal(raw)
+        except InvalidOperation:
+            raise InputError(where, f"unit_charge {raw!r} for {code} is not a number") from None
+        if amount < 0 or not amount.is_finite():
+            raise InputError(where, f"unit_charge for {code} must be zero or more")
+        if code in charges:
+            raise InputError(where, f"{code} appears twice")
+        charges[code] = amount
+    return Chargemaster(charges, source, sample)
+
+
+def load(path: str | Path) -> Chargemaster:
+    """Read a chargemaster CSV; `sample` names the bundled SAMPLE (synthetic charges)."""
+    if str(path) == SAMPLE:
+        p = sample_path()
+        return parse(p.read_text(encoding="utf-8"), "the SAMPLE chargemaster", sample=True)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError("--charges", f"cannot read {path}: {exc.strerror}") from None
+    return parse(text, str(path))

@@ -1,0 +1,125 @@
+"""`igclaim export FILE --to 837p|837i|fhir|cms1500|ub04`: the coded claim in a format that leaves the program.
+
+FILE is one encounter (JSON), or JSON Lines with one encounter a line (one interchange, many claims).
+Output goes to stdout unless --out is given; the PDFs need --out. Exit 2 names the field when a party, a charge
+or an input is missing or wrong.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from igclaim.errors import InputError
+from igclaim.inputs import InvalidInput, parse_json_text
+from igclaim.model import Encounter
+from igclaim.outputs import chargemaster
+from igclaim.outputs.x12 import ClaimInput, Envelope, build_claims, render
+
+
+class Target(str, Enum):
+    p837 = "837p"
+    i837 = "837i"
+    fhir = "fhir"
+    cms1500 = "cms1500"
+    ub04 = "ub04"
+
+
+def read_encounters(path: str) -> tuple[list[Encounter], list[str]]:
+    """Encounters from a JSON file (one) or JSON Lines (many; blank lines skipped), with the prefix that names
+    each one in errors ('line 3: '). Raises InvalidInput with the problems."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput([f"cannot read: {exc.strerror}"]) from None
+    rows = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
+    jsonl = path.endswith((".jsonl", ".ndjson")) or (len(rows) > 1 and all(r[1].lstrip().startswith("{")
+                                                                           and r[1].rstrip().endswith("}")
+                                                                           for r in rows))
+    if not jsonl:
+        return [parse_json_text(text)], [""]
+    encs, where, problems = [], [], []
+    for n, line in rows:
+        try:
+            encs.append(parse_json_text(line))
+            where.append(f"line {n}: ")
+        except InvalidInput as exc:
+            problems += [f"line {n}: {p}" for p in exc.problems]
+    if problems:
+        raise InvalidInput(problems)
+    if not encs:
+        raise InvalidInput(["(input): no encounters"])
+    return encs, where
+
+
+def export(encounters: list[Encounter], to: Target | str, charges: chargemaster.Chargemaster | None = None,
+           envelope: Envelope | None = None, where: list[str] | None = None) -> str | bytes:
+    """The library entry: text for 837 and FHIR, PDF bytes for the forms."""
+    to = Target(to)
+    claims: list[ClaimInput] = build_claims(encounters, where)
+    env = envelope or Envelope()
+    if to in (Target.p837, Target.i837):
+        return render(claims, "837P" if to == Target.p837 else "837I", charges, env)
+    if to == Target.fhir:
+        from igclaim.outputs import fhir
+
+        resources = [fhir.claim_resource(c, charges, env.created) for c in claims]
+        if len(resources) == 1:
+            return fhir.to_json(resources[0]) + "\n"
+        return "".join(fhir.to_json(r, indent=None) + "\n" for r in resources)
+    from igclaim.outputs import forms
+
+    return forms.render_pdf(claims, "CMS-1500" if to == Target.cms1500 else "UB-04", charges)
+
+
+def _fail(prefix: str, problems: list[str]) -> None:
+    for p in problems:
+        typer.echo(f"{prefix}{p}", err=True)
+    raise typer.Exit(2)
+
+
+def export_cmd(
+    file: Annotated[str, typer.Argument(help="encounter JSON, or JSON Lines of many; '-' reads stdin")],
+    to: Annotated[Target, typer.Option("--to", help="837p, 837i, fhir, cms1500 (PDF) or ub04 (PDF field sheet)")],
+    charges: Annotated[str | None, typer.Option("--charges", help="chargemaster CSV (code,unit_charge); "
+                                                "'sample' = the bundled SAMPLE with synthetic charges")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write here instead of stdout")] = None,
+    sender_id: Annotated[str | None, typer.Option(help="ISA06/GS02 submitter id (default: billing NPI)")] = None,
+    receiver_id: Annotated[str | None, typer.Option(help="ISA08/GS03 receiver id (default: payer_id)")] = None,
+    receiver_name: Annotated[str | None, typer.Option(help="1000B receiver name (default: payer name)")] = None,
+    contact_phone: Annotated[str | None, typer.Option(help="submitter contact phone "
+                                                      "(default: billing_provider.phone)")] = None,
+    control_number: Annotated[int, typer.Option(help="interchange/group control number")] = 1,
+    created: Annotated[datetime | None, typer.Option(help="creation time (default: now)")] = None,
+    production: Annotated[bool, typer.Option("--production", help="ISA15 = P (default T, test)")] = False,
+) -> None:
+    """Write the coded claim as an 837P/837I interchange, a FHIR R4B Claim, or a printable CMS-1500/UB-04."""
+    prefix = "" if file == "-" else f"{file}: "
+    try:
+        encs, where = read_encounters(file)
+    except InvalidInput as exc:
+        _fail(prefix, exc.problems)
+    if to in (Target.cms1500, Target.ub04) and out is None:
+        _fail("", ["--out: a PDF needs --out FILE.pdf"])
+    try:
+        cm = chargemaster.load(charges) if charges else None
+        if cm is not None and cm.sample:
+            typer.echo("note: using the SAMPLE chargemaster (synthetic charges, not real prices)", err=True)
+        env = Envelope(sender_id=sender_id, receiver_id=receiver_id, receiver_name=receiver_name,
+                       contact_phone=contact_phone, control_number=control_number, created=created,
+                       usage="P" if production else "T")
+        result = export(encs, to, cm, env, where)
+    except InputError as exc:
+        _fail(prefix, [str(exc)])
+    if out is None:
+        assert isinstance(result, str)
+        sys.stdout.write(result)
+    elif isinstance(result, bytes):
+        out.write_bytes(result)
+    else:
+        out.write_text(result, encoding="utf-8")

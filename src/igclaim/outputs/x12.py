@@ -1,0 +1,383 @@
+"""X12 5010 health care claims: 837P (005010X222A1) for office and home professional claims and 837I
+(005010X223A2) for hospital outpatient claims, from the claim that `engine.build` coded.
+
+Nothing is re-coded here: the lines, modifiers, units, NDC quantities, revenue codes, place of service and type of
+bill come from `result.claim`; this module only lays them out in the implementation guides' loops. The layouts
+follow the ASC X12N TR3s (structure checked by pyx12's maps `837.5010.X222.A1.xml` and
+`837Q3.I.5010.X223.A1.xml`); NDCs go in loop 2410 (LIN N4 + 11 digits, CTP quantity and unit), as CMS asks
+(https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files, NDC billing).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from igclaim import npi as npi_mod
+from igclaim.errors import InputError
+from igclaim.model import Address, ClaimLine, Encounter, Result
+from igclaim.outputs.chargemaster import Chargemaster
+from igclaim.refdata.resolver import reference
+
+Kind = Literal["837P", "837I"]
+
+# Implementation guide (GS08/ST03) for each transaction.
+GUIDES: dict[str, str] = {"837P": "005010X222A1", "837I": "005010X223A2"}
+
+# SBR09 claim filing indicator (X12 code list 1032). Original Medicare is MB (Part B) on a professional claim and
+# MA (Part A) on an institutional claim, which goes to the A/B MAC's Part A side; Medicare Advantage plans are
+# commonly filed as 16 (HMO Medicare Risk): confirm with the plan's companion guide.
+_FILING: dict[tuple[str, str], str] = {
+    ("medicare", "837P"): "MB", ("medicare", "837I"): "MA",
+    ("medicare_advantage", "837P"): "16", ("medicare_advantage", "837I"): "16",
+    ("medicaid", "837P"): "MC", ("medicaid", "837I"): "MC",
+    ("commercial", "837P"): "CI", ("commercial", "837I"): "CI",
+}
+# PAT01 / SBR02 individual relationship (X12 code list 1069): 18 self, 01 spouse, 19 child, G8 other.
+_RELATIONSHIP = {"self": "18", "spouse": "01", "child": "19", "other": "G8"}
+_SEP, _COMP, _REP, _TERM = "*", ":", "^", "~"
+
+
+@dataclass(frozen=True)
+class Institutional:
+    """UB-04 facts the chart does not carry (CL1: NUBC point of origin FL15 and patient discharge status FL17).
+
+    Defaults describe an outpatient visit from home that ended with the patient going home: point of origin 1
+    (non-health-care point of origin), status 01 (discharged to home or self care). Override when not so."""
+
+    point_of_origin: str = "1"
+    patient_status: str = "01"
+    admission_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """Who sends and who receives, and the control numbers. Unset ids follow the claim: the billing provider's
+    NPI submits, the payer id receives (a clearinghouse assigns its own ids: pass them)."""
+
+    sender_id: str | None = None
+    receiver_id: str | None = None
+    receiver_name: str | None = None
+    submitter_name: str | None = None
+    contact_name: str | None = None
+    contact_phone: str | None = None
+    control_number: int = 1
+    created: datetime | None = None
+    usage: Literal["T", "P"] = "T"
+    institutional: Institutional = field(default_factory=Institutional)
+
+
+@dataclass
+class ClaimInput:
+    """One encounter and the claim built from it; `where` prefixes field paths in errors (a JSON Lines row)."""
+
+    encounter: Encounter
+    result: Result
+    where: str = ""
+
+    def path(self, p: str) -> str:
+        return f"{self.where}{p}"
+
+
+def transaction_for(enc: Encounter) -> Kind:
+    """837P or 837I by the setting's claim form (refdata/cms/settings.toml)."""
+    return reference().setting(enc.setting)["transaction"]
+
+
+def check_transaction(c: ClaimInput, kind: Kind) -> None:
+    want = transaction_for(c.encounter)
+    if want != kind:
+        form = c.result.claim.form
+        raise InputError(c.path("setting"), f"a {c.encounter.setting} claim is billed on the {form} ({want}); "
+                         f"it cannot be sent as {kind}: use --to {want.lower()}")
+
+
+# ---------------------------------------------------------------------------------------------------- checks
+
+
+def require_parties(c: ClaimInput, kind: Kind) -> None:
+    """Every party the 837 needs; the first missing one stops the export, naming its field."""
+    enc = c.encounter
+    need = [("claim_id", enc.claim_id), ("billing_provider", enc.billing_provider), ("patient", enc.patient),
+            ("subscriber", enc.subscriber), ("payer.payer_id", enc.payer.payer_id), ("payer.name", enc.payer.name)]
+    if kind == "837I":
+        need.append(("rendering_provider", enc.rendering_provider))  # the attending (2310A) on an 837I
+    for name, value in need:
+        if not value:
+            raise InputError(c.path(name), f"required for an {kind} and missing")
+    assert enc.billing_provider and enc.patient and enc.subscriber and enc.claim_id
+    if len(enc.claim_id) > 20:
+        raise InputError(c.path("claim_id"), "at most 20 characters on an 837 (CLM01)")
+    check_npi(enc.billing_provider.npi, c.path("billing_provider.npi"))
+    if enc.rendering_provider:
+        check_npi(enc.rendering_provider.npi, c.path("rendering_provider.npi"))
+    if not re.fullmatch(r"\d{9}", enc.billing_provider.tax_id.replace("-", "")):
+        raise InputError(c.path("billing_provider.tax_id"), "the EIN must be 9 digits")
+    if len(enc.billing_provider.address.zip) != 9:
+        raise InputError(c.path("billing_provider.address.zip"),
+                         "the billing provider's ZIP must have 9 digits (ZIP+4) on a 5010 claim")
+    if enc.patient.address is None:
+        raise InputError(c.path("patient.address"), f"required for an {kind} (subscriber or patient address)")
+    if enc.subscriber.relationship != "self" and not enc.subscriber.last_name:
+        raise InputError(c.path("subscriber.last_name"),
+                         "the insured person's name is required when the patient is not the subscriber")
+    if not c.result.claim.diagnoses:
+        raise InputError(c.path("diagnoses"), "a claim needs at least one diagnosis")
+    limit = 12 if kind == "837P" else 25
+    if len(c.result.claim.diagnoses) > limit:
+        raise InputError(c.path("diagnoses"), f"an {kind} carries at most {limit} diagnoses")
+    if not c.result.claim.lines:
+        raise InputError(c.path("drugs"), "the claim has no service lines")
+
+
+def check_npi(value: str, path: str) -> str:
+    try:
+        return npi_mod.validate(value)
+    except npi_mod.InvalidNPI as exc:
+        raise InputError(path, str(exc)) from None
+
+
+def line_charges(c: ClaimInput, charges: Chargemaster | None) -> list[Decimal]:
+    """Charge per line from the chargemaster: unit_charge × units."""
+    if charges is None:
+        raise InputError("--charges", "charges are required: give a code,unit_charge CSV (or 'sample' for the "
+                         "bundled SAMPLE with synthetic charges)")
+    return [charges.line_charge(ln, c.path(f"charges[{ln.code}]")) for ln in c.result.claim.lines]
+
+
+# ---------------------------------------------------------------------------------------------------- writing
+
+
+def _clean(text: str | None, upper: bool = True) -> str:
+    """Element text: no delimiters, single spaces, upper case (the basic character set all payers take)."""
+    t = re.sub(r"[*~:^\r\n]", " ", text or "")
+    t = re.sub(r"\s+", " ", t).strip()
+    return t.upper() if upper else t
+
+
+def amount(value: Decimal) -> str:
+    """An X12 R value: no exponent, no trailing zeros after the point (6000.00 → 6000, 12.50 → 12.5)."""
+    s = f"{value:f}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s or "0"
+
+
+def _d8(d: date) -> str:
+    return d.strftime("%Y%m%d")
+
+
+class _Segments:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, *elements: str | None) -> None:
+        parts = ["" if e is None else str(e) for e in elements]
+        while parts and parts[-1] == "":
+            parts.pop()
+        self.items.append(_SEP.join(parts))
+
+
+def _address(seg: _Segments, a: Address) -> None:
+    seg.add("N3", _clean(a.line1), _clean(a.line2) or None)
+    seg.add("N4", _clean(a.city), a.state.upper(), a.zip)
+
+
+def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decimal], hl: list[int],
+                 parent: int, inst: Institutional) -> None:
+    """2000B subscriber (+ 2000C patient), 2010BA/BB, 2300 claim, 2310 providers, 2400 lines, 2410 drugs."""
+    enc, claim = c.encounter, c.result.claim
+    sub, pat, payer = enc.subscriber, enc.patient, enc.payer
+    assert sub and pat and enc.billing_provider
+    self_pat = sub.relationship == "self"
+    hl[0] += 1
+    sub_hl = hl[0]
+    seg.add("HL", str(sub_hl), str(parent), "22", "0" if self_pat else "1")
+    seg.add("SBR", "P", "18" if self_pat else None, _clean(sub.group_number) or None, None, None, None, None,
+            None, _FILING[(payer.type, kind)])
+    if self_pat:
+        seg.add("NM1", "IL", "1", _clean(pat.last_name), _clean(pat.first_name), None, None, None, "MI",
+                _clean(sub.member_id))
+        assert pat.address
+        _address(seg, pat.address)
+        seg.add("DMG", "D8", _d8(pat.birth_date), pat.sex)
+    else:
+        seg.add("NM1", "IL", "1", _clean(sub.last_name), _clean(sub.first_name) or None, None, None, None, "MI",
+                _clean(sub.member_id))
+        if sub.address:
+            _address(seg, sub.address)
+        if sub.birth_date:
+            seg.add("DMG", "D8", _d8(sub.birth_date), sub.sex or "U")
+    seg.add("NM1", "PR", "2", _clean(payer.name), None, None, None, None, "PI", _clean(payer.payer_id))
+    if not self_pat:
+        hl[0] += 1
+        seg.add("HL", str(hl[0]), str(sub_hl), "23", "0")
+        seg.add("PAT", _RELATIONSHIP[sub.relationship])
+        seg.add("NM1", "QC", "1", _clean(pat.last_name), _clean(pat.first_name))
+        assert pat.address
+        _address(seg, pat.address)
+        seg.add("DMG", "D8", _d8(pat.birth_date), pat.sex)
+
+    total = sum(charges, Decimal(0))
+    dos = enc.date_of_service
+    dx = [d.replace(".", "") for d in claim.diagnoses]
+    auth = payer.prior_authorization.number if payer.prior_authorization else None
+    if kind == "837P":
+        pos = claim.place_of_service or ""
+        # CLM05: place of service : B (professional) : 1 (original claim); CLM06-09: signature on file,
+        # assigned, benefits assigned, release of information signed.
+        seg.add("CLM", _clean(enc.claim_id), amount(total), None, None, f"{pos}{_COMP}B{_COMP}1", "Y", "A", "Y", "Y")
+        if auth:
+            seg.add("REF", "G1", _clean(auth))
+        seg.add("HI", *[f"{'ABK' if i == 0 else 'ABF'}{_COMP}{d}" for i, d in enumerate(dx)])
+        rp = enc.rendering_provider
+        if rp and npi_mod.compact(rp.npi) != npi_mod.compact(enc.billing_provider.npi):
+            seg.add("NM1", "82", "1", _clean(rp.last_name), _clean(rp.first_name) or None, None, None, None, "XX",
+                    npi_mod.compact(rp.npi))
+    else:
+        tob = claim.type_of_bill or ""
+        if not re.fullmatch(r"0?\d{3}", tob):
+            raise InputError(c.path("type_of_bill"), f"type of bill {tob!r} is not a 3- or 4-digit code")
+        tob = tob[-3:]
+        # CLM05: facility type (TOB digits 1-2) : A (institutional) : frequency (TOB digit 3).
+        seg.add("CLM", _clean(enc.claim_id), amount(total), None, None, f"{tob[:2]}{_COMP}A{_COMP}{tob[2]}", None,
+                "A", "Y", "Y")
+        last = max((ln.service_date or dos for ln in claim.lines), default=dos)
+        seg.add("DTP", "434", "RD8", f"{_d8(dos)}-{_d8(last)}")
+        seg.add("CL1", inst.admission_type, inst.point_of_origin, inst.patient_status)
+        if auth:
+            seg.add("REF", "G1", _clean(auth))
+        seg.add("HI", f"ABK{_COMP}{dx[0]}")
+        # Patient's reason for visit: outpatient claims carry it (TR3 2300 HI*APR); the principal diagnosis.
+        seg.add("HI", f"APR{_COMP}{dx[0]}")
+        others = dx[1:]
+        for start in range(0, len(others), 12):
+            seg.add("HI", *[f"ABF{_COMP}{d}" for d in others[start:start + 12]])
+        rp = enc.rendering_provider
+        assert rp
+        seg.add("NM1", "71", "1", _clean(rp.last_name), _clean(rp.first_name) or None, None, None, None, "XX",
+                npi_mod.compact(rp.npi))
+
+    for n, (ln, charge) in enumerate(zip(claim.lines, charges, strict=True), start=1):
+        seg.add("LX", str(n))
+        proc = _COMP.join(["HC", ln.code, *ln.modifiers[:4]])
+        if kind == "837P":
+            pointers = _COMP.join(str(p) for p in (ln.diagnosis_pointers or [1])[:4])
+            seg.add("SV1", proc, amount(charge), "UN", str(ln.units), None, None, pointers)
+        else:
+            if not ln.revenue_code:
+                raise InputError(c.path(f"claim.lines[{n - 1}].revenue_code"), "an 837I line needs a revenue code")
+            seg.add("SV2", ln.revenue_code, proc, amount(charge), "UN", str(ln.units))
+        seg.add("DTP", "472", "D8", _d8(ln.service_date or dos))
+        _drug_loop(seg, ln)
+
+
+def _drug_loop(seg: _Segments, ln: ClaimLine) -> None:
+    """2410: LIN**N4*<11-digit NDC>, CTP****<quantity>*<unit> (unit ML, UN, GR, F2 or ME)."""
+    if not ln.ndc:
+        return
+    if ln.ndc_quantity is None or not ln.ndc_unit:
+        return  # no quantity known: the NDC cannot be reported without CTP
+    seg.add("LIN", None, "N4", ln.ndc)
+    seg.add("CTP", None, None, None, amount(Decimal(ln.ndc_quantity)), ln.ndc_unit)
+
+
+def render(claims: Sequence[ClaimInput], kind: Kind, charges: Chargemaster | None,
+           envelope: Envelope | None = None) -> str:
+    """One interchange (ISA/GS/ST … SE/GE/IEA) carrying every claim; claims of one billing provider share
+    its 2000A loop."""
+    if not claims:
+        raise InputError("(input)", "no encounters to export")
+    env = envelope or Envelope()
+    all_charges = []
+    for c in claims:
+        check_transaction(c, kind)
+        require_parties(c, kind)
+        all_charges.append(line_charges(c, charges))
+
+    first = claims[0].encounter
+    bp0 = first.billing_provider
+    assert bp0
+    created = env.created or datetime.now().replace(second=0, microsecond=0)
+    sender = _clean(env.sender_id or npi_mod.compact(bp0.npi))
+    receiver = _clean(env.receiver_id or first.payer.payer_id)
+    phone = env.contact_phone or bp0.phone
+    if not phone:
+        raise InputError("billing_provider.phone", "the 837 submitter contact needs a phone number "
+                         "(billing_provider.phone, or --contact-phone)")
+    if not 2 <= len(sender) <= 15 or not 2 <= len(receiver) <= 15:
+        raise InputError("--sender-id/--receiver-id", "interchange ids must have 2 to 15 characters")
+    ctrl = env.control_number
+    if not 1 <= ctrl <= 999_999_999:
+        raise InputError("--control-number", "must be 1 to 999999999")
+
+    seg = _Segments()
+    seg.add("ISA", "00", " " * 10, "00", " " * 10, "ZZ", sender.ljust(15), "ZZ", receiver.ljust(15),
+            created.strftime("%y%m%d"), created.strftime("%H%M"), _REP, "00501", f"{ctrl:09d}", "0", env.usage,
+            _COMP)
+    seg.add("GS", "HC", sender, receiver, created.strftime("%Y%m%d"), created.strftime("%H%M"), str(ctrl), "X",
+            GUIDES[kind])
+    st_start = len(seg.items)
+    st_ctrl = f"{ctrl % 10000:04d}" if ctrl < 10000 else str(ctrl)
+    seg.add("ST", "837", st_ctrl, GUIDES[kind])
+    seg.add("BHT", "0019", "00", f"IGC{ctrl:09d}", created.strftime("%Y%m%d"), created.strftime("%H%M"), "CH")
+    seg.add("NM1", "41", "2", _clean(env.submitter_name or bp0.name), None, None, None, None, "46", sender)
+    seg.add("PER", "IC", _clean(env.contact_name or env.submitter_name or bp0.name), "TE", re.sub(r"\D", "", phone))
+    seg.add("NM1", "40", "2", _clean(env.receiver_name or first.payer.name), None, None, None, None, "46", receiver)
+
+    hl = [0]
+    for _key, group in _by_billing_provider(claims, all_charges):
+        bp = group[0][0].encounter.billing_provider
+        assert bp
+        hl[0] += 1
+        bp_hl = hl[0]
+        seg.add("HL", str(bp_hl), None, "20", "1")
+        if bp.taxonomy:
+            seg.add("PRV", "BI", "PXC", _clean(bp.taxonomy))
+        seg.add("NM1", "85", "2", _clean(bp.name), None, None, None, None, "XX", npi_mod.compact(bp.npi))
+        _address(seg, bp.address)
+        seg.add("REF", "EI", bp.tax_id.replace("-", ""))
+        for c, ch in group:
+            _claim_loops(seg, c, kind, ch, hl, bp_hl, env.institutional)
+
+    seg.add("SE", str(len(seg.items) - st_start + 1), st_ctrl)
+    seg.add("GE", "1", str(ctrl))
+    seg.add("IEA", "1", f"{ctrl:09d}")
+    return "".join(s + _TERM + "\n" for s in seg.items)
+
+
+def _by_billing_provider(claims: Iterable[ClaimInput], charges: list[list[Decimal]]):
+    groups: dict[tuple, list[tuple[ClaimInput, list[Decimal]]]] = {}
+    for c, ch in zip(claims, charges, strict=True):
+        bp = c.encounter.billing_provider
+        assert bp
+        key = (npi_mod.compact(bp.npi), bp.tax_id, bp.name, bp.taxonomy, bp.address.model_dump_json())
+        groups.setdefault(key, []).append((c, ch))
+    return groups.items()
+
+
+def build_claims(encounters: Sequence[Encounter], where: Sequence[str] | None = None) -> list[ClaimInput]:
+    """Code each encounter with `engine.build` (the one place claims are coded)."""
+    from igclaim import engine
+
+    out = []
+    for i, enc in enumerate(encounters):
+        prefix = where[i] if where else ""
+        try:
+            result = engine.build(enc)
+        except InputError as exc:
+            raise InputError(f"{prefix}{exc.path}", exc.message) from None
+        out.append(ClaimInput(enc, result, prefix))
+    return out
+
+
+def to_837(encounters: Encounter | Sequence[Encounter], charges: Chargemaster | None, kind: Kind | None = None,
+           envelope: Envelope | None = None) -> str:
+    """One encounter, or many in one interchange; the kind defaults to the first encounter's setting."""
+    encs = [encounters] if isinstance(encounters, Encounter) else list(encounters)
+    claims = build_claims(encs, [f"[{i}] " if len(encs) > 1 else "" for i in range(len(encs))])
+    return render(claims, kind or transaction_for(encs[0]), charges, envelope)
