@@ -1,0 +1,60 @@
+"""The REST API and the web page, through FastAPI's test client (no network)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+
+from igclaim.api import app
+from tests.conftest import EXAMPLES, load_example
+from tests.helpers import drug, encounter
+
+client = TestClient(app)
+
+
+def test_build_returns_the_same_result_as_the_library():
+    from igclaim import build, parse_encounter
+
+    body = load_example(EXAMPLES[0])["input"]
+    resp = client.post("/api/build", json=body)
+    assert resp.status_code == 200
+    assert resp.json() == json.loads(build(parse_encounter(body)).model_dump_json())
+
+
+def test_invalid_input_is_422_with_field_named_problems():
+    resp = client.post("/api/build", json=encounter(drugs=[drug(dose={})]))
+    assert resp.status_code == 422
+    assert resp.json() == {"problems": ["drugs[0].dose: give one of grams, mg, ml"]}
+
+
+def test_coding_input_error_is_422():
+    resp = client.post("/api/build", json=encounter(drugs=[drug(dose={"grams": 31})]))
+    assert resp.status_code == 422
+    assert resp.json()["problems"][0].startswith("drugs[0].containers:")
+
+
+def test_scrub_needs_a_written_claim():
+    resp = client.post("/api/scrub", json=encounter())
+    assert resp.status_code == 422 and resp.json()["problems"][0].startswith("claim:")
+
+
+def test_scrub_example():
+    path = next(p for p in EXAMPLES if "units-by-ml" in p.name)
+    resp = client.post("/api/scrub", json=load_example(path)["input"])
+    assert resp.status_code == 200
+    assert resp.json()["claim"]["lines"][0]["units"] == 60
+
+
+def test_catalogs_and_schema():
+    assert any(p["name"] == "Hizentra" for p in client.get("/api/products").json())
+    assert any(e["id"] == "DRUG-WASTE-AVOIDABLE" for e in client.get("/api/edits").json())
+    assert "drugs" in client.get("/api/schema/encounter").json()["properties"]
+    assert client.get("/api/schema/other").status_code == 404
+    assert client.get("/api/health").json()["status"] == "ok"
+
+
+def test_web_page_is_self_contained():
+    resp = client.get("/")
+    assert resp.status_code == 200 and "Build the claim" in resp.text
+    assert "http://" not in resp.text.replace('href="${esc(f.source)}"', "") and "cdn" not in resp.text.lower()
