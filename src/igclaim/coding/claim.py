@@ -13,6 +13,7 @@ from igclaim.coding.administration import AdminLine, Service, classify, code_adm
 from igclaim.coding.drug import DrugFacts, code_drug
 from igclaim.edits.registry import declare, finding
 from igclaim.model import Claim, ClaimLine, Encounter, Finding
+from igclaim.refdata import icd10
 from igclaim.refdata.resolver import PayerProfile, ReferenceData
 
 declare(
@@ -43,12 +44,6 @@ class Coding:
     findings: list[Finding] = field(default_factory=list)
 
 
-def normalize_dx(code: str) -> str:
-    """ICD-10-CM as billers write it: upper case, with the dot after the category (D839 → D83.9)."""
-    c = code.strip().upper().replace(".", "")
-    return c if len(c) <= 3 else f"{c[:3]}.{c[3:]}"
-
-
 def code_encounter(enc: Encounter, ref: ReferenceData, profile: PayerProfile) -> Coding:
     dos = enc.date_of_service
     findings: list[Finding] = []
@@ -68,7 +63,7 @@ def code_encounter(enc: Encounter, ref: ReferenceData, profile: PayerProfile) ->
             findings.append(finding("HOME-CONTRACT", f"Home infusion for {profile.title}: coded as professional "
                                     "services; the plan's contract decides."))
 
-    diagnoses = [normalize_dx(d) for d in enc.diagnoses]
+    diagnoses = [icd10.format(d) for d in enc.diagnoses]
     pointers = list(range(1, min(4, len(diagnoses)) + 1))
     lines: list[ClaimLine] = []
     for d in drug_lines:
