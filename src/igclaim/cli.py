@@ -175,6 +175,11 @@ from igclaim.outputs.export_cli import export_cmd  # noqa: E402
 app.command("export")(export_cmd)
 
 
+from igclaim.refdata.data_cli import data_app  # noqa: E402
+
+app.add_typer(data_app, name="data")
+
+
 def main() -> None:
     app()
 

@@ -8,6 +8,7 @@ import pkgutil
 
 from igclaim import edits as edits_pkg
 from igclaim.coding.claim import code_encounter
+from igclaim.coding.payment import price_result
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import Phase, run_checks
 from igclaim.errors import InputError
@@ -48,12 +49,14 @@ def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile
     for f in [*coding.findings, *run_checks(ctx, phases)]:
         if f not in findings:
             findings.append(f)
-    return Result(
+    result = Result(
         encounter_id=enc.encounter_id,
         claim=coding.claim,
         findings=findings,
         reference=ReferenceInfo(data_as_of=ref.data_as_of.isoformat(), profile=prof.name, sources=ref.sources),
     )
+    price_result(result, enc.date_of_service, ref, prof, written)  # payment post-step (coding/payment.py)
+    return result
 
 
 def build(enc: Encounter, *, ref: ReferenceData | None = None, profile: str | None = None) -> Result:

@@ -273,6 +273,14 @@ class ReferenceData:
                 return p
         raise ProfileError(f"no bundled payer profile for payer type {payer_type!r}")
 
+    # --- imported CMS tables (igclaim data import) over the bundled snapshot --------------------------------
+    @property
+    def tables(self):  # -> igclaim.refdata.store.Tables (imported lazily: the store is optional)
+        """Payment limits, NDC crosswalk, HCPCS status, MUE, PTP, fees and ICD-10-CM by date of service."""
+        from igclaim.refdata.store import tables
+
+        return tables()
+
 
 def _key(name: str) -> str:
     return " ".join(name.lower().replace("%", " %").split()).replace(" %", "%")

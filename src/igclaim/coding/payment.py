@@ -1,0 +1,84 @@
+"""Expected payment: what the payer's published schedules say each line is worth on the date of service.
+
+Drugs: the quarterly ASP payment limit per HCPCS unit × units, JW (discarded) units included — the payment
+limit already is 106 % of ASP (42 CFR 414.904; https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files).
+Administration: the imported fee schedule's amount × units (non-facility amount on the CMS-1500, facility on
+the UB-04 only from a `code,amount` schedule: the national PFS does not price a hospital's claim).
+A line with no published price stays null, never zero; so does the total unless every line is priced.
+Impact of a finding: its impact_units × the payment limit of its line's code.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from igclaim.model import Claim, ClaimLine, Finding, Result
+from igclaim.refdata.importers.fees import NATIONAL as NATIONAL_PFS
+from igclaim.refdata.resolver import PayerProfile, ReferenceData
+from igclaim.refdata.store import Loaded
+
+CENT = Decimal("0.01")
+
+
+def cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _fee_schedule(profile: PayerProfile, dos: date) -> str | None:
+    """A profile may name its fee schedule (`fee_schedule` parameter); otherwise the newest imported one."""
+    param = profile.parameters.get("fee_schedule")
+    return param.at(dos) if param is not None else None
+
+
+def line_payment(line: ClaimLine, dos: date, ref: ReferenceData, profile: PayerProfile, facility: bool,
+                 used: set[Loaded]) -> Decimal | None:
+    when = line.service_date or dos
+    price = ref.tables.payment_limit(line.code, when)
+    if price is None:
+        schedule = _fee_schedule(profile, when)
+        fee = ref.tables.fee(line.code, when, facility=facility, schedule=schedule)
+        if fee is not None and facility and fee.source.scope == NATIONAL_PFS:
+            fee = None
+        price = fee
+    if price is None:
+        return None
+    used.add(price.source)
+    return cents(price.amount * line.units)
+
+
+def price_claim(claim: Claim, dos: date, ref: ReferenceData, profile: PayerProfile) -> set[Loaded]:
+    """Fill each line's expected_payment and the claim's total; return the files the prices came from."""
+    used: set[Loaded] = set()
+    facility = claim.form == "UB-04"
+    for line in claim.lines:
+        line.expected_payment = line_payment(line, dos, ref, profile, facility, used)
+    amounts = [ln.expected_payment for ln in claim.lines]
+    claim.total_expected_payment = sum(amounts, Decimal(0)) if amounts and None not in amounts else None
+    return used
+
+
+def price_findings(findings: list[Finding], claim: Claim, dos: date, ref: ReferenceData,
+                   used: set[Loaded]) -> None:
+    """impact_usd = impact_units × the payment limit of the code on the finding's line (of `claim`)."""
+    by_number = {ln.line: ln for ln in claim.lines}
+    for f in findings:
+        if f.impact_units is None or f.impact_usd is not None or f.line not in by_number:
+            continue
+        line = by_number[f.line]
+        price = ref.tables.payment_limit(line.code, line.service_date or dos)
+        if price is not None:
+            used.add(price.source)
+            f.impact_usd = cents(price.amount * f.impact_units)
+
+
+def price_result(result: Result, dos: date, ref: ReferenceData, profile: PayerProfile, written: Claim | None) -> None:
+    """The engine's post-step: prices, impacts, and the files that answered for this date of service."""
+    used = price_claim(result.claim, dos, ref, profile)
+    price_findings(result.findings, written or result.claim, dos, ref, used)
+    answered = {*used, *ref.tables.used(dos)}
+    if answered:
+        as_of = max([date.fromisoformat(result.reference.data_as_of), *(x.effective for x in answered)])
+        result.reference.data_as_of = as_of.isoformat()
+        result.reference.sources = [*result.reference.sources,
+                                    *sorted(x.label for x in answered if x.label not in result.reference.sources)]

@@ -1,0 +1,104 @@
+"""`igclaim data import KIND FILE` and `igclaim data status` (design.md §4): load an official CMS file into the
+store under IGCLAIM_HOME, and show what is loaded, the quarters covered and from which files."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from igclaim.refdata.importers import ImportFailure, Options, quarter_label, quarter_start
+
+data_app = typer.Typer(help="Official CMS reference files: import them, see what is loaded.", no_args_is_help=True,
+                       add_completion=False, pretty_exceptions_enable=False)
+_err = Console(stderr=True, soft_wrap=True)
+
+
+class Kind(str, Enum):
+    hcpcs = "hcpcs"
+    asp = "asp"
+    crosswalk = "crosswalk"
+    mue = "mue"
+    ptp = "ptp"
+    icd10 = "icd10"
+    fees = "fees"
+
+
+class Setting(str, Enum):
+    practitioner = "practitioner"
+    hospital = "hospital"
+    dme = "dme"
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _err.print(f"{option}: {value!r} is not a date YYYY-MM-DD", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+
+@data_app.command("import")
+def import_cmd(
+    kind: Annotated[Kind, typer.Argument(help="hcpcs, asp, crosswalk, mue, ptp, icd10 or fees")],
+    file: Annotated[Path, typer.Argument(help="the CMS zip, or the CSV/XLSX/TXT inside it")],
+    effective: Annotated[str | None, typer.Option(help="first date the file is in force (YYYY-MM-DD)")] = None,
+    ends: Annotated[str | None, typer.Option(help="last date the file is in force (YYYY-MM-DD)")] = None,
+    setting: Annotated[Setting | None, typer.Option(help="MUE/PTP table when the file does not say")] = None,
+    schedule: Annotated[str | None, typer.Option(help="fee schedule name (locality or contract)")] = None,
+) -> None:
+    """Load an official CMS file; the same file twice changes nothing; a bad file changes nothing and exits 2."""
+    from igclaim.refdata import store
+
+    if not file.is_file():
+        _err.print(f"{file}: no such file", markup=False, highlight=False)
+        raise typer.Exit(2)
+    options = Options(_date(effective, "--effective"), _date(ends, "--ends"),
+                      setting.value if setting else None, schedule)
+    try:
+        reports = store.import_file(kind.value, file, options)
+    except ImportFailure as exc:
+        _err.print(f"{exc} (nothing was imported)", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        _err.print(f"{file}: cannot read or store ({exc.strerror or exc})", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    for r in reports:
+        scope = f" {r.scope}" if r.scope else ""
+        what = "imported" if r.changed else "already imported, nothing changed:"
+        extra = f" (replaced {r.replaced} earlier file)" if r.replaced else ""
+        sys.stdout.write(f"{what} {r.kind}{scope} {r.file}: {r.rows} rows, {r.effective}..{r.ends}{extra}\n")
+
+
+def _quarters(start: date, end: date) -> str:
+    labels, q = [], quarter_start(start)
+    while q <= end and len(labels) < 12:
+        labels.append(quarter_label(q))
+        q = date(q.year + (q.month == 10), 1 if q.month == 10 else q.month + 3, 1)
+    return ", ".join(labels) + (" …" if q <= end else "")
+
+
+@data_app.command("status")
+def status_cmd() -> None:
+    """What is loaded: each file with its kind, dates, quarters covered, rows and sha256."""
+    from igclaim.refdata import store
+
+    t = store.Tables(store.db_path())
+    out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+    table = Table(title=f"Reference data in {store.db_path()}", header_style="bold")
+    for col in ("kind", "table/schedule", "effective", "ends", "quarters", "rows", "file", "sha256", "imported"):
+        table.add_column(col, overflow="fold")
+    for x in [*t.loaded, *t.snapshot_loaded]:
+        table.add_row(x.kind, x.scope or x.part, str(x.effective), str(x.ends), _quarters(x.effective, x.ends),
+                      str(x.rows), x.file, x.sha256[:12], x.imported_at)
+    if not t.loaded:
+        out.print("Nothing imported yet: igclaim uses the bundled snapshot only (`igclaim data import KIND FILE`).")
+    out.print(table)

@@ -1,0 +1,248 @@
+"""Readers for the official CMS files, one module per KIND (`igclaim data import KIND FILE`).
+
+Each module exposes `parse(source, options) -> Parsed` and `MEMBER`, the pattern that picks its file out of
+a CMS zip. Parsing is pure and complete before anything is written, so a bad file fails with the file, line
+and column, and the store is never half-updated (docs/data.md lists the releases each layout was checked on).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from importlib import import_module
+from pathlib import Path
+
+KINDS = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees")
+
+MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"], start=1)}
+MON3 = {name[:3]: num for name, num in MONTHS.items()}
+
+
+class ImportFailure(ValueError):
+    """A file that does not have the official layout: names the file, line and column (1-based)."""
+
+    def __init__(self, file: str, line: int | None, column: int | None, message: str) -> None:
+        where = file
+        if line is not None:
+            where += f": line {line}"
+            if column is not None:
+                where += f", column {column}"
+        super().__init__(f"{where}: {message}")
+        self.file, self.line, self.column, self.message = file, line, column, message
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user told on the command line; each wins over what the file says."""
+
+    effective: date | None = None
+    ends: date | None = None
+    setting: str | None = None
+    schedule: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """The bytes of one file to read: `name` is the file (or `zip!member`) named in messages."""
+
+    name: str
+    data: bytes
+    zip_name: str | None = None
+
+    @property
+    def filename(self) -> str:
+        return self.name.rsplit("!", 1)[-1].rsplit("/", 1)[-1]
+
+    @property
+    def names(self) -> str:
+        """File name and zip name together, for reading dates and settings out of them."""
+        return f"{self.zip_name or ''} {self.filename}"
+
+
+@dataclass
+class Parsed:
+    kind: str
+    source: str
+    effective: date
+    ends: date
+    rows: list[tuple] = field(default_factory=list)
+    scope: str = ""  # MUE/PTP setting, fee schedule name
+    part: str = ""  # PTP files come in parts f1..f4
+
+
+def importer(kind: str):
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    return import_module(f"igclaim.refdata.importers.{kind}")
+
+
+def read_sources(path: Path, kind: str) -> list[Source]:
+    """The file itself, or the members of a CMS zip that hold this kind of data."""
+    data = path.read_bytes()
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        return [Source(path.name, data)]
+    pattern = importer(kind).MEMBER
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        members = [n for n in zf.namelist() if not n.endswith("/") and pattern.search(n.rsplit("/", 1)[-1])]
+        if not members:
+            raise ImportFailure(path.name, None, None, f"no {kind} file inside the zip (looked for {pattern.pattern})")
+        # Several formats of the same table (csv and xlsx): read one, in order of preference.
+        by_ext: dict[str, list[str]] = {}
+        for m in members:
+            by_ext.setdefault(m.rsplit(".", 1)[-1].lower(), []).append(m)
+        for ext in ("csv", "txt", "xlsx"):
+            if ext in by_ext:
+                return [Source(f"{path.name}!{m}", zf.read(m), zip_name=path.name) for m in sorted(by_ext[ext])]
+    raise ImportFailure(path.name, None, None, f"no csv, txt or xlsx {kind} file inside the zip")
+
+
+def parse(source: Source, kind: str, options: Options) -> Parsed:
+    return importer(kind).parse(source, options)
+
+
+# --- text -----------------------------------------------------------------------------------------------------
+
+def decode(data: bytes) -> str:
+    """CMS files are UTF-8 (the converted ones) or Windows-1252/Latin-1 (ASP, MUE): try them in that order."""
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def lines(data: bytes) -> list[str]:
+    """Records of a text file, CRLF or LF."""
+    text = decode(data)
+    out = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if out and out[-1] == "":
+        out.pop()
+    return out
+
+
+Record = tuple[int, list[str]]  # (line of the file where the record starts, cells)
+
+
+def records(source: Source) -> Iterator[Record]:
+    """The records of a CSV or XLSX file; quoted CSV cells may hold bare line feeds (ASP, MUE headers)."""
+    if source.filename.lower().endswith(".xlsx"):
+        yield from _xlsx_records(source)
+        return
+    text = decode(source.data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    try:
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportFailure(source.name, reader.line_num, None, f"not a readable CSV record ({exc})") from None
+
+
+def _xlsx_records(source: Source) -> Iterator[Record]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise ImportFailure(source.name, None, None, f"not a readable xlsx workbook ({exc})") from None
+    ws = wb.worksheets[0]
+    for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        yield n, ["" if v is None else _cell_text(v) for v in row]
+    wb.close()
+
+
+def _cell_text(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def blank(cells: list[str]) -> bool:
+    return all(not c.strip() for c in cells)
+
+
+def header_index(source: Source, line: int, cells: list[str], wanted: dict[str, str],
+                 optional: dict[str, str] | None = None) -> dict[str, int]:
+    """Column positions by header name (case- and space-insensitive); a missing column fails on the header line."""
+    names = [" ".join(c.split()).lower() for c in cells]
+    found: dict[str, int] = {}
+    for key, label in {**wanted, **(optional or {})}.items():
+        want = " ".join(label.split()).lower()
+        if want in names:
+            found[key] = names.index(want)
+        elif key in wanted:
+            raise ImportFailure(source.name, line, None, f"header has no column {label!r}")
+    return found
+
+
+def cell(cells: list[str], i: int | None) -> str:
+    return cells[i].strip() if i is not None and i < len(cells) else ""
+
+
+# --- dates ----------------------------------------------------------------------------------------------------
+
+def quarter_start(d: date) -> date:
+    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+def quarter_end(d: date) -> date:
+    q = quarter_start(d)
+    nxt = date(q.year + (q.month == 10), 1 if q.month == 10 else q.month + 3, 1)
+    return nxt - timedelta(days=1)
+
+
+def quarter_label(d: date) -> str:
+    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
+
+
+def yyyymmdd(text: str) -> date:
+    if not re.fullmatch(r"\d{8}", text):
+        raise ValueError(f"{text!r} is not a date YYYYMMDD")
+    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+
+
+_SPAN = re.compile(r"effective\s+(\w+)\s+(\d{1,2}),\s*(\d{4})\s+(?:through|to|-)\s+(\w+)\s+(\d{1,2}),\s*(\d{4})", re.I)
+
+
+def preamble_span(text: str) -> tuple[date, date] | None:
+    """'Effective January 1, 2026 through March 31, 2026' (ASP payment limit and crosswalk preambles)."""
+    m = _SPAN.search(text)
+    if not m or m.group(1).lower() not in MONTHS or m.group(4).lower() not in MONTHS:
+        return None
+    return (date(int(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2))),
+            date(int(m.group(6)), MONTHS[m.group(4).lower()], int(m.group(5))))
+
+
+def month_year_in_name(names: str) -> date | None:
+    """'october-2025-...', 'January 2026 ...', '..._Oct.csv' with a year nearby: the first day of that month."""
+    low = names.lower()
+    m = re.search(r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+                  r"[\s_-]*(\d{4})", low)
+    if m:
+        return date(int(m.group(2)), MONTHS[m.group(1)], 1)
+    m = re.search(r"(\d{4})[\s_-]*q([1-4])", low)
+    if m:
+        return date(int(m.group(1)), 3 * int(m.group(2)) - 2, 1)
+    return None
+
+
+def dates(source: Source, options: Options, found: tuple[date, date | None] | None, what: str) -> tuple[date, date]:
+    """The file's effective range: options win, then what the file or its name says; else a clear failure."""
+    effective = options.effective or (found[0] if found else None)
+    if effective is None:
+        raise ImportFailure(source.name, None, None, f"cannot tell the effective date of this {what} from the file "
+                            "or its name: give --effective YYYY-MM-DD (and --ends)")
+    ends = options.ends or (found[1] if found and found[1] and not options.effective else None)
+    ends = ends or quarter_end(effective)
+    if ends < effective:
+        raise ImportFailure(source.name, None, None, f"ends {ends} is before effective {effective}")
+    return effective, ends

@@ -1,0 +1,62 @@
+"""ASP NDC-HCPCS crosswalk (Section 508 CSV).
+
+Layout (January 2024 and January 2026 releases): a title, "Effective <date> through <date>", a disclaimer and
+blank records, then a header whose first column is `_<YYYY>_CODE` (CMS's own label; the January 2024 file
+says _2023_CODE), NDC2 as 5-4-2, PKG SIZE, PKG QTY, BILLUNITS, BILLUNITSPKG; records padded with trailing
+commas; quoted drug names may hold a bare LF. Source: https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files
+"""
+
+from __future__ import annotations
+
+import re
+
+from igclaim import ndc as ndc_mod
+from igclaim.refdata.importers import (
+    ImportFailure,
+    Options,
+    Parsed,
+    Source,
+    blank,
+    cell,
+    dates,
+    header_index,
+    preamble_span,
+    records,
+)
+from igclaim.refdata.importers.asp import CODE
+
+MEMBER = re.compile(r"crosswalk.*\.(csv|xlsx)$", re.I)
+HEADER = re.compile(r"^_\d{4}_CODE$", re.I)
+
+
+def parse(source: Source, options: Options) -> Parsed:
+    preamble: list[str] = []
+    cols: dict[str, int] | None = None
+    rows: list[tuple] = []
+    for line, cells in records(source):
+        if cols is None:
+            if HEADER.match(cell(cells, 0)):
+                cols = header_index(source, line, cells, {"ndc": "NDC2"}, {
+                    "short": "Short Description", "labeler": "LABELER NAME", "drug": "Drug Name",
+                    "dosage": "HCPCS dosage", "billunits": "BILLUNITS", "billunitspkg": "BILLUNITSPKG"})
+                cols["code"] = 0
+            else:
+                preamble.append(" ".join(cells))
+            continue
+        if blank(cells):
+            continue
+        code = cell(cells, 0).upper()
+        if not CODE.match(code):
+            raise ImportFailure(source.name, line, 1, f"{code!r} is not a HCPCS code")
+        try:
+            ndc11 = ndc_mod.compact(cell(cells, cols["ndc"]))
+        except ndc_mod.InvalidNDC as exc:
+            raise ImportFailure(source.name, line, cols["ndc"] + 1, str(exc)) from None
+        rows.append((code, ndc11, " ".join(cell(cells, cols.get("labeler")).split()),
+                     " ".join(cell(cells, cols.get("drug")).split()), cell(cells, cols.get("dosage")),
+                     cell(cells, cols.get("billunits")), cell(cells, cols.get("billunitspkg"))))
+    if cols is None:
+        raise ImportFailure(source.name, None, None, "no header record starting with _<YYYY>_CODE: not an ASP "
+                            "NDC-HCPCS crosswalk")
+    effective, ends = dates(source, options, preamble_span("\n".join(preamble)), "NDC-HCPCS crosswalk")
+    return Parsed("crosswalk", source.name, effective, ends, rows)

@@ -1,0 +1,77 @@
+"""NCCI Medically Unlikely Edits: practitioner, outpatient hospital and DME supplier tables (CSV or xlsx).
+
+Layout (2026 Q3 practitioner CSV, MCR_MUE_PractitionerServices_Eff_07-01-2026.csv): a quoted multi-line AMA
+notice record, then a header whose first cell is the two-line "HCPCS/<LF>CPT Code", then "<Setting> MUE
+Values", "MUE Adjudication Indicator" (e.g. "3 Date of Service Edit: Clinical"), "MUE Rationale". Latin-1.
+The effective date comes from the file name ("Eff_07-01-2026"), the zip name ("2026-q3") or --effective.
+Source: https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/medicare-ncci-medically-unlikely-edits
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from igclaim.refdata.importers import (
+    ImportFailure,
+    Options,
+    Parsed,
+    Source,
+    blank,
+    cell,
+    dates,
+    month_year_in_name,
+    records,
+)
+from igclaim.refdata.importers.asp import CODE
+
+MEMBER = re.compile(r"MUE.*\.(csv|xlsx)$", re.I)
+HEADER = re.compile(r"^HCPCS\s*/\s*CPT\s+Code$", re.I)
+SETTINGS = {"practitioner": "practitioner", "outpatient hospital": "hospital", "dme supplier": "dme"}
+NAME_SETTINGS = {"practitioner": "practitioner", "outpatienthospital": "hospital", "dmesupplier": "dme",
+                 "outpatient-hospital": "hospital", "dme-supplier": "dme"}
+EFF = re.compile(r"eff[_-](\d{2})-(\d{2})-(\d{4})", re.I)
+
+
+def _setting(header_cell: str, names: str, options: Options) -> str | None:
+    if options.setting:
+        return options.setting
+    text = " ".join(header_cell.split()).lower()
+    for label, setting in SETTINGS.items():
+        if text.startswith(label):
+            return setting
+    low = names.lower().replace("_", "")
+    return next((s for k, s in NAME_SETTINGS.items() if k in low), None)
+
+
+def parse(source: Source, options: Options) -> Parsed:
+    header: tuple[int, list[str]] | None = None
+    rows: list[tuple] = []
+    for line, cells in records(source):
+        if header is None:
+            if HEADER.match(" ".join(cell(cells, 0).split())):
+                header = (line, cells)
+            continue
+        if blank(cells):
+            continue
+        code = cell(cells, 0).upper()
+        if not CODE.match(code):
+            raise ImportFailure(source.name, line, 1, f"{code!r} is not a HCPCS/CPT code")
+        value = cell(cells, 1)
+        if not value.isdigit():
+            raise ImportFailure(source.name, line, 2, f"MUE value {value!r} is not a whole number of units")
+        mai_text = " ".join(cell(cells, 2).split())
+        if mai_text[:1] not in ("1", "2", "3"):
+            raise ImportFailure(source.name, line, 3, f"MUE adjudication indicator {mai_text!r} is not 1, 2 or 3")
+        rows.append((code, int(value), int(mai_text[0]), mai_text, " ".join(cell(cells, 3).split())))
+    if header is None:
+        raise ImportFailure(source.name, None, None, "no header record starting with 'HCPCS/CPT Code': not an MUE "
+                            "table")
+    setting = _setting(cell(header[1], 1), source.names, options)
+    if setting not in ("practitioner", "hospital", "dme"):
+        raise ImportFailure(source.name, header[0], 2, "cannot tell the MUE table (practitioner, outpatient "
+                            "hospital, DME supplier) from the header: give --setting")
+    m = EFF.search(source.names)
+    found = date(int(m.group(3)), int(m.group(1)), int(m.group(2))) if m else month_year_in_name(source.names)
+    effective, ends = dates(source, options, (found, None) if found else None, "MUE table")
+    return Parsed("mue", source.name, effective, ends, rows, scope=setting)

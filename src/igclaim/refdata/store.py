@@ -1,0 +1,379 @@
+"""Imported CMS tables: an SQLite file under IGCLAIM_HOME, read by date of service, over a bundled snapshot.
+
+Write side: `import_file()` parses the whole file first, then writes it in one transaction; the same file again
+changes nothing, and a new file for the same kind, scope and dates replaces the old one (CMS re-issues
+corrected files for a quarter). Every row keeps its effective range and its import (file name + sha256).
+
+Read side: `tables()` is opened once per process (read-only) and caches rows per code, so a batch of millions
+of claims asks SQLite once per code. Imported data wins for the dates it covers; otherwise the bundled snapshot
+(`refdata/cms/snapshot/`, real CMS files of one quarter); otherwise nothing (None, never a made-up value).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+
+from igclaim.refdata.importers import Options, Parsed, Source, parse, read_sources
+
+DB_NAME = "refdata.sqlite"
+SNAPSHOT = ("asp-pricing-2026q1.csv", "asp"), ("asp-ndc-hcpcs-crosswalk-2026q1.csv", "crosswalk")
+
+# Row columns per kind (after import_id, effective, ends).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "hcpcs": ("code", "long_description", "short_description", "added", "action_effective", "terminated",
+              "action", "is_modifier"),
+    "asp": ("code", "short_description", "dosage", "payment_limit", "notes"),
+    "crosswalk": ("code", "ndc11", "labeler", "drug_name", "dosage", "billunits", "billunitspkg"),
+    "mue": ("code", "mue", "mai", "mai_text", "rationale"),
+    "ptp": ("column1", "column2", "prior_1996", "row_effective", "row_deleted", "modifier", "rationale"),
+    "icd10": ("code", "billable", "short_description", "long_description"),
+    "fees": ("code", "modifier", "amount", "facility_amount", "note"),
+}
+KEY = {"hcpcs": "code", "asp": "code", "crosswalk": "ndc11", "mue": "code", "ptp": "column1", "icd10": "code",
+       "fees": "code"}
+
+
+def home() -> Path:
+    return Path(os.environ.get("IGCLAIM_HOME") or Path.home() / ".local" / "share" / "igclaim")
+
+
+def db_path() -> Path:
+    return home() / DB_NAME
+
+
+def _schema(conn: sqlite3.Connection) -> None:
+    conn.execute("""CREATE TABLE IF NOT EXISTS imports (
+        id INTEGER PRIMARY KEY, kind TEXT NOT NULL, scope TEXT NOT NULL, part TEXT NOT NULL,
+        effective TEXT NOT NULL, ends TEXT NOT NULL, file TEXT NOT NULL, sha256 TEXT NOT NULL,
+        rows INTEGER NOT NULL, imported_at TEXT NOT NULL)""")
+    for kind, cols in COLUMNS.items():
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {kind} (import_id INTEGER NOT NULL REFERENCES imports(id), "
+                     f"effective TEXT NOT NULL, ends TEXT NOT NULL, {', '.join(cols)})")
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {kind}_key ON {kind} ({KEY[kind]})")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    kind: str
+    file: str
+    sha256: str
+    effective: date
+    ends: date
+    scope: str
+    rows: int
+    changed: bool
+    replaced: int = 0
+
+
+def import_file(kind: str, path: Path, options: Options | None = None) -> list[ImportReport]:
+    """Parse the file (or each member of a CMS zip) completely, then store it all in one transaction.
+
+    Raises importers.ImportFailure (file, line, column) before anything is written."""
+    options = options or Options()
+    sources = read_sources(path, kind)
+    parsed = [(s, parse(s, kind, options)) for s in sources]
+    target = db_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(target)
+    reports = []
+    try:
+        _schema(conn)
+        with conn:  # one transaction for the whole file (all members of a zip)
+            conn.execute("BEGIN IMMEDIATE")
+            for src, p in parsed:
+                reports.append(_store(conn, src, p))
+    finally:
+        conn.close()
+    invalidate()
+    return reports
+
+
+def _store(conn: sqlite3.Connection, src: Source, p: Parsed) -> ImportReport:
+    sha = hashlib.sha256(src.data).hexdigest()
+    same = (p.kind, p.scope, p.part, p.effective.isoformat(), p.ends.isoformat())
+    old = conn.execute("SELECT id, sha256 FROM imports WHERE kind=? AND scope=? AND part=? AND effective=? AND "
+                       "ends=?", same).fetchall()
+    report = dict(kind=p.kind, file=src.name, sha256=sha, effective=p.effective, ends=p.ends, scope=p.scope,
+                  rows=len(p.rows))
+    if any(s == sha for _, s in old):
+        return ImportReport(**report, changed=False)
+    for old_id, _ in old:
+        conn.execute(f"DELETE FROM {p.kind} WHERE import_id=?", (old_id,))
+        conn.execute("DELETE FROM imports WHERE id=?", (old_id,))
+    cur = conn.execute("INSERT INTO imports (kind, scope, part, effective, ends, file, sha256, rows, imported_at) "
+                       "VALUES (?,?,?,?,?,?,?,?,?)",
+                       (*same, src.name, sha, len(p.rows), datetime.now(UTC).isoformat(timespec="seconds")))
+    cols = COLUMNS[p.kind]
+    conn.executemany(f"INSERT INTO {p.kind} (import_id, effective, ends, {', '.join(cols)}) "
+                     f"VALUES (?,?,?,{','.join('?' * len(cols))})",
+                     ((cur.lastrowid, same[3], same[4], *r) for r in p.rows))
+    return ImportReport(**report, changed=True, replaced=len(old))
+
+
+# --- read side ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Loaded:
+    """One imported (or bundled) file: what it is, the dates it covers, where it came from."""
+
+    id: int
+    kind: str
+    scope: str
+    part: str
+    effective: date
+    ends: date
+    file: str
+    sha256: str
+    rows: int
+    imported_at: str
+
+    def covers(self, dos: date) -> bool:
+        return self.effective <= dos <= self.ends
+
+    @property
+    def label(self) -> str:
+        return f"{'bundled snapshot' if self.id < 0 else 'imported'} {self.kind}: {self.file} " \
+               f"({self.effective}..{self.ends}, sha256 {self.sha256[:12]})"
+
+
+@dataclass(frozen=True)
+class Price:
+    amount: Decimal
+    code: str
+    source: Loaded
+
+
+@dataclass(frozen=True)
+class Mue:
+    code: str
+    units: int
+    mai: int  # 1 line edit; 2 date of service, policy; 3 date of service, clinical
+    mai_text: str
+    rationale: str
+    source: Loaded
+
+
+@dataclass(frozen=True)
+class PtpEdit:
+    column1: str
+    column2: str
+    modifier: int  # 0 never with a modifier; 1 allowed with an NCCI-associated modifier; 9 not applicable
+    rationale: str
+    source: Loaded
+
+
+@dataclass(frozen=True)
+class HcpcsStatus:
+    code: str
+    added: date | None
+    terminated: date | None
+    action: str
+    description: str
+    source: Loaded
+
+    def valid_on(self, dos: date) -> bool:
+        return (self.added is None or self.added <= dos) and (self.terminated is None or dos <= self.terminated)
+
+
+def _d(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+class Tables:
+    """The imported tables (read-only, cached per code) over the bundled snapshot."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        self._cache: dict[tuple[str, str], list[tuple]] = {}
+        self.loaded: list[Loaded] = []
+        if path is not None and path.is_file():
+            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            try:
+                self.loaded = [Loaded(r[0], r[1], r[2], r[3], _d(r[4]), _d(r[5]), *r[6:]) for r in self._conn.execute(
+                    "SELECT id, kind, scope, part, effective, ends, file, sha256, rows, imported_at FROM imports "
+                    "ORDER BY effective, id")]
+            except sqlite3.DatabaseError:
+                self._conn.close()
+                self._conn, self.loaded = None, []
+
+    # --- raw rows ------------------------------------------------------------------------------------------
+    def _rows(self, kind: str, key: str) -> list[tuple]:
+        """All imported rows of a code (every date), fetched once: (import_id, effective, ends, *columns)."""
+        hit = self._cache.get((kind, key))
+        if hit is None:
+            hit = []
+            if self._conn is not None:
+                hit = self._conn.execute(f"SELECT import_id, effective, ends, {', '.join(COLUMNS[kind])} FROM {kind} "
+                                         f"WHERE {KEY[kind]}=?", (key,)).fetchall()
+            self._cache[(kind, key)] = hit
+        return hit
+
+    def _by_id(self, import_id: int) -> Loaded:
+        return self._ids[import_id]
+
+    @cached_property
+    def _ids(self) -> dict[int, Loaded]:
+        ids = {x.id: x for x in self.loaded}
+        ids.update({x.id: x for x in self.snapshot_loaded})
+        return ids
+
+    def covering(self, kind: str, dos: date, scope: str | None = None) -> list[Loaded]:
+        return [x for x in self.loaded if x.kind == kind and x.covers(dos) and (scope is None or x.scope == scope)]
+
+    def _pick(self, kind: str, key: str, dos: date, scope: str | None = None) -> list[tuple[Loaded, tuple]]:
+        """Rows for a code from the newest import covering the date (imported first, then the snapshot)."""
+        imports = self.covering(kind, dos, scope)
+        rows, pool = [], None
+        if imports:
+            wanted = {x.id for x in imports}
+            pool = [(self._by_id(r[0]), r) for r in self._rows(kind, key) if r[0] in wanted]
+        elif kind in self.snapshot:
+            snap = self.snapshot[kind]
+            if snap[0].covers(dos):
+                pool = [(snap[0], r) for r in snap[1].get(key, ())]
+        if pool:
+            newest = max((x for x, _ in pool), key=lambda x: (x.effective, x.id))
+            rows = [(x, r) for x, r in pool if x.id == newest.id]
+        return rows
+
+    # --- bundled snapshot ----------------------------------------------------------------------------------
+    @cached_property
+    def snapshot(self) -> dict[str, tuple[Loaded, dict[str, list[tuple]]]]:
+        out = {}
+        root = resources.files("igclaim.refdata") / "cms" / "snapshot"
+        for i, (name, kind) in enumerate(SNAPSHOT, start=1):
+            data = (root / name).read_bytes()
+            p = parse(Source(name, data), kind, Options())
+            loaded = Loaded(-i, kind, "", "", p.effective, p.ends, f"refdata/cms/snapshot/{name}",
+                            hashlib.sha256(data).hexdigest(), len(p.rows), "bundled")
+            key = COLUMNS[kind].index(KEY[kind])
+            index: dict[str, list[tuple]] = {}
+            for r in p.rows:
+                index.setdefault(r[key], []).append((loaded.id, p.effective.isoformat(), p.ends.isoformat(), *r))
+            out[kind] = (loaded, index)
+        return out
+
+    @property
+    def snapshot_loaded(self) -> list[Loaded]:
+        return [v[0] for v in self.snapshot.values()]
+
+    # --- answers by date of service ------------------------------------------------------------------------
+    def payment_limit(self, code: str, dos: date) -> Price | None:
+        """The ASP payment limit per HCPCS unit on the date of service (None when unknown or "N/A")."""
+        for src, r in self._pick("asp", code.upper(), dos):
+            if r[6] is not None:
+                return Price(Decimal(r[6]), code.upper(), src)
+        return None
+
+    def crosswalk_codes(self, ndc11: str, dos: date) -> tuple[set[str], Loaded] | None:
+        """HCPCS codes the ASP crosswalk assigns to an NDC; None when no crosswalk covers the date."""
+        imports = self.covering("crosswalk", dos)
+        if imports:
+            src = max(imports, key=lambda x: (x.effective, x.id))
+        elif "crosswalk" in self.snapshot and self.snapshot["crosswalk"][0].covers(dos):
+            src = self.snapshot["crosswalk"][0]
+        else:
+            return None
+        return {r[3] for _, r in self._pick("crosswalk", ndc11, dos)}, src
+
+    def hcpcs_status(self, code: str, dos: date) -> tuple[HcpcsStatus | None, Loaded] | None:
+        """The imported HCPCS file's record of a code; None when no imported HCPCS file covers the date."""
+        imports = self.covering("hcpcs", dos)
+        if not imports:
+            return None
+        src = max(imports, key=lambda x: (x.effective, x.id))
+        for s, r in self._pick("hcpcs", code.upper(), dos):
+            if not r[10]:
+                return HcpcsStatus(r[3], _d(r[6]), _d(r[8]), r[9] or "", r[4], s), src
+        return None, src
+
+    def mue(self, code: str, dos: date, setting: str) -> Mue | None:
+        for s, r in self._pick("mue", code.upper(), dos, setting):
+            return Mue(r[3], r[4], r[5], r[6], r[7], s)
+        return None
+
+    def ptp(self, column1: str, column2: str, dos: date, setting: str) -> PtpEdit | None:
+        """The PTP edit in force for the pair on the date (row effective ≤ dos ≤ deletion), from every part."""
+        imports = self.covering("ptp", dos, setting)
+        if not imports:
+            return None
+        newest = max(x.effective for x in imports)
+        wanted = {x.id for x in imports if x.effective == newest}
+        for r in self._rows("ptp", column1.upper()):
+            if r[0] in wanted and r[4] == column2.upper():
+                start, deleted = _d(r[6]), _d(r[7])
+                if start <= dos and (deleted is None or dos <= deleted) and r[8] != 9:
+                    return PtpEdit(r[3], r[4], r[8], r[9], self._by_id(r[0]))
+        return None
+
+    def fee(self, code: str, dos: date, *, facility: bool, schedule: str | None = None,
+            modifier: str = "") -> Price | None:
+        """The fee schedule amount for a service (the named schedule, else the newest covering the date)."""
+        for s, r in self._pick("fees", code.upper(), dos, schedule):
+            if (r[4] or "") == modifier:
+                amount = r[6] if facility else r[5]
+                return Price(Decimal(amount), code.upper(), s) if amount is not None else None
+        return None
+
+    def icd10(self, code: str, dos: date) -> tuple[bool | None, Loaded] | None:
+        """Billable (True/False) or unknown to the release (None); None when no imported release covers the date."""
+        imports = self.covering("icd10", dos)
+        if not imports:
+            return None
+        src = max(imports, key=lambda x: (x.effective, x.id))
+        for _, r in self._pick("icd10", code.upper().replace(".", ""), dos):
+            return bool(r[4]), src
+        return None, src
+
+    def icd10_releases(self) -> list[tuple[Loaded, dict[str, bool]]]:
+        """Every imported ICD-10-CM release with its codes (code → billable), for the ICD-10-CM module."""
+        out = []
+        for x in (x for x in self.loaded if x.kind == "icd10"):
+            if self._conn is None:
+                break
+            codes = {c: bool(b) for c, b in self._conn.execute("SELECT code, billable FROM icd10 WHERE import_id=?",
+                                                              (x.id,))}
+            out.append((x, codes))
+        return out
+
+    def used(self, dos: date, kinds: Iterable[str] = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10",
+                                                        "fees")) -> list[Loaded]:
+        """The files that answer for this date of service: imported ones, else the snapshot of that kind."""
+        out = []
+        for kind in kinds:
+            imports = self.covering(kind, dos)
+            if imports:
+                out.extend(imports)
+            elif kind in self.snapshot and self.snapshot[kind][0].covers(dos):
+                out.append(self.snapshot[kind][0])
+        return out
+
+
+_TABLES: dict[str | None, Tables] = {}
+
+
+def tables() -> Tables:
+    """The tables for the current IGCLAIM_HOME, opened once per process (keyed on the variable: cheap to ask)."""
+    key = os.environ.get("IGCLAIM_HOME")
+    t = _TABLES.get(key)
+    if t is None:
+        t = _TABLES[key] = Tables(db_path())
+    return t
+
+
+def invalidate() -> None:
+    """Forget the open tables (after an import in this process)."""
+    for t in _TABLES.values():
+        if t._conn is not None:
+            t._conn.close()
+    _TABLES.clear()
