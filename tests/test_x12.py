@@ -1,0 +1,217 @@
+"""837P/837I exports: every interchange the tests make must pass pyx12 (the TR3 structural validator) with a
+999 that accepts it (IK5*A, AK9*A, no IK3/IK4), and carry the claim engine.build coded."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from igclaim import engine
+from igclaim.errors import InputError
+from igclaim.inputs import parse_encounter
+from igclaim.outputs import chargemaster, x12
+
+ROOT = Path(__file__).resolve().parents[1]
+PARTIES = ROOT / "examples" / "parties"
+GOLDEN = Path(__file__).parent / "golden"
+CREATED = datetime(2026, 3, 6, 12, 0)
+
+
+def pyx12_check(text: str) -> list[str]:
+    """Validate with pyx12's API; problems from its return value and from the 999 it writes."""
+    import pyx12.params
+    import pyx12.x12n_document
+
+    param = pyx12.params.params()
+    fd_999, fd_html = io.StringIO(), io.StringIO()
+    ok = pyx12.x12n_document.x12n_document(param, io.StringIO(text), fd_999, fd_html, None)
+    ack = [s.strip() for s in fd_999.getvalue().split("~") if s.strip()]
+    problems = [] if ok else ["pyx12 reported errors"]
+    problems += [s for s in ack if s.startswith(("IK3", "IK4"))]
+    ik5 = [s for s in ack if s.startswith("IK5")]
+    ak9 = [s for s in ack if s.startswith("AK9")]
+    if not ik5 or any(s != "IK5*A" for s in ik5):
+        problems.append(f"999 IK5: {ik5}")
+    if not ak9 or not all(s.startswith("AK9*A") for s in ak9):
+        problems.append(f"999 AK9: {ak9}")
+    return problems
+
+
+def encounter(name: str, **changes):
+    data = json.loads((PARTIES / f"{name}.json").read_text())
+    data.update(changes)
+    return parse_encounter(data)
+
+
+def segments(text: str) -> list[str]:
+    return [s.strip() for s in text.split("~") if s.strip()]
+
+
+@pytest.fixture(scope="module")
+def charges():
+    return chargemaster.load("sample")
+
+
+def export(name: str, charges, **changes) -> str:
+    return x12.to_837(encounter(name, **changes), charges, envelope=x12.Envelope(created=CREATED))
+
+
+@pytest.mark.parametrize("name,kind", [
+    ("office-gamunex-jz", "837P"), ("office-bivigam-jw", "837P"), ("home-ivig-medicare", "837P"),
+    ("hospital-gamunex", "837I"), ("office-child-commercial", "837P"),
+])
+def test_each_setting_passes_pyx12(name, kind, charges):
+    text = export(name, charges)
+    assert pyx12_check(text) == []
+    assert f"ST*837*0001*{x12.GUIDES[kind]}" in segments(text)
+
+
+def test_checker_can_fail(charges):
+    """A billing provider without its N4 (required) must be rejected: the check is not vacuous."""
+    text = export("office-gamunex-jz", charges)
+    broken = "~\n".join(s for s in segments(text) if s != "N4*SPRINGFIELD*IL*627011234") + "~\n"
+    assert pyx12_check(broken)
+
+
+def _lines(text: str, tag: str) -> list[str]:
+    return [s for s in segments(text) if s.startswith(tag + "*")]
+
+
+def test_lines_follow_the_coded_claim(charges):
+    """SV1 carries code:modifiers, unit_charge × units, UN units and pointers from engine.build, line by line."""
+    enc = encounter("office-bivigam-jw")
+    claim = engine.build(enc).claim
+    text = export("office-bivigam-jw", charges)
+    sv1 = _lines(text, "SV1")
+    assert len(sv1) == len(claim.lines)
+    for seg, ln in zip(sv1, claim.lines, strict=True):
+        parts = seg.split("*")
+        assert parts[1] == ":".join(["HC", ln.code, *ln.modifiers])
+        assert Decimal(parts[2]) == charges.unit_charge(ln.code) * ln.units
+        assert parts[3:5] == ["UN", str(ln.units)]
+        assert parts[7] == ":".join(map(str, ln.diagnosis_pointers))
+    clm = _lines(text, "CLM")[0].split("*")
+    assert Decimal(clm[2]) == sum(Decimal(s.split("*")[2]) for s in sv1)
+    assert clm[5] == f"{claim.place_of_service}:B:1"
+
+
+def test_jw_line_has_its_own_ndc_quantity(charges):
+    """Waste: the JW line is billed with the discarded units, and its 2410 loop with the discarded mL."""
+    text = export("office-bivigam-jw", charges)
+    segs = segments(text)
+    jw = next(i for i, s in enumerate(segs) if s.startswith("SV1*HC:J1556:JW"))
+    # Bivigam 10 g / 100 mL vials, 30 g opened for 27 g: 3 g discarded = 6 units of 500 mg = 30 mL.
+    assert segs[jw].split("*")[4] == "6"
+    assert segs[jw + 2] == "LIN**N4*69800650301"
+    assert segs[jw + 3] == "CTP****30*ML"
+    given = next(i for i, s in enumerate(segs) if s.startswith("SV1*HC:J1556*"))
+    assert segs[given].split("*")[4] == "54"
+    assert segs[given + 3] == "CTP****270*ML"
+
+
+def test_jz_line(charges):
+    text = export("office-gamunex-jz", charges)
+    sv1 = _lines(text, "SV1")
+    assert sv1[0].startswith("SV1*HC:J1561:JZ*")
+    assert not any(":JW" in s for s in sv1)
+    assert "LIN**N4*13533080511" in segments(text)
+
+
+def test_837i_institutional_parts(charges):
+    enc = encounter("hospital-gamunex")
+    claim = engine.build(enc).claim
+    text = export("hospital-gamunex", charges)
+    segs = segments(text)
+    clm = _lines(text, "CLM")[0].split("*")
+    assert clm[5] == f"{claim.type_of_bill[1:3]}:A:{claim.type_of_bill[3]}"
+    assert "DTP*434*RD8*20260302-20260302" in segs
+    assert any(s.startswith("CL1*") for s in segs)
+    assert "HI*ABK:D839" in segs and "HI*ABF:D693" in segs
+    assert any(s.startswith("NM1*71*1*LEE*ANN") for s in segs)
+    sv2 = _lines(text, "SV2")
+    for seg, ln in zip(sv2, claim.lines, strict=True):
+        parts = seg.split("*")
+        assert parts[1] == ln.revenue_code
+        assert parts[2] == ":".join(["HC", ln.code, *ln.modifiers])
+        assert Decimal(parts[3]) == charges.unit_charge(ln.code) * ln.units
+        assert parts[4:6] == ["UN", str(ln.units)]
+
+
+def test_patient_not_subscriber_has_2000c(charges):
+    text = export("office-child-commercial", charges)
+    segs = segments(text)
+    assert "HL*3*2*23*0" in segs and "PAT*19" in segs
+    assert any(s.startswith("NM1*QC*1*DOE*RILEY") for s in segs)
+    assert "REF*G1*PA-7781" in segs
+    assert any(s.startswith("SBR*P**GRP-55") and s.endswith("*CI") for s in segs)
+
+
+def test_batch_is_one_interchange(charges):
+    encs = [parse_encounter(json.loads(line)) for line in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
+    text = x12.to_837(encs, charges, envelope=x12.Envelope(created=CREATED, control_number=42))
+    assert pyx12_check(text) == []
+    segs = segments(text)
+    assert [s[:3] for s in segs].count("ISA") == 1
+    assert len(_lines(text, "CLM")) == len(encs)
+    assert len([s for s in segs if re.fullmatch(r"HL\*\d+\*\*20\*1", s)]) == 1  # one billing provider
+    assert segs[0].split("*")[13] == "000000042" and segs[-1] == "IEA*1*000000042"
+    st = next(i for i, s in enumerate(segs) if s.startswith("ST*"))
+    se = next(i for i, s in enumerate(segs) if s.startswith("SE*"))
+    assert segs[se] == f"SE*{se - st + 1}*0042"
+
+
+@pytest.mark.parametrize("field,change,where", [
+    ("billing_provider", None, "billing_provider"),
+    ("patient", None, "patient"),
+    ("subscriber", None, "subscriber"),
+    ("claim_id", None, "claim_id"),
+])
+def test_missing_party_names_the_field(field, change, where, charges):
+    with pytest.raises(InputError) as exc:
+        export("office-gamunex-jz", charges, **{field: change})
+    assert exc.value.path == where
+
+
+def test_bad_npi_and_payer_id(charges):
+    data = json.loads((PARTIES / "office-gamunex-jz.json").read_text())
+    data["billing_provider"]["npi"] = "1234567890"
+    with pytest.raises(InputError) as exc:
+        x12.to_837(parse_encounter(data), charges)
+    assert exc.value.path == "billing_provider.npi"
+    data = json.loads((PARTIES / "office-gamunex-jz.json").read_text())
+    data["payer"].pop("payer_id")
+    with pytest.raises(InputError) as exc:
+        x12.to_837(parse_encounter(data), charges)
+    assert exc.value.path == "payer.payer_id"
+
+
+def test_missing_charge_names_the_code():
+    cm = chargemaster.parse("code,unit_charge\nJ1561,1\n96365,1\n", "mine.csv")
+    with pytest.raises(InputError) as exc:
+        x12.to_837(encounter("office-gamunex-jz"), cm)
+    assert "96366" in exc.value.message and "charges" in exc.value.path
+    with pytest.raises(InputError) as exc:
+        x12.to_837(encounter("office-gamunex-jz"), None)
+    assert exc.value.path == "--charges"
+
+
+def test_ub04_claim_cannot_go_as_837p(charges):
+    with pytest.raises(InputError) as exc:
+        x12.to_837(encounter("hospital-gamunex"), charges, kind="837P")
+    assert exc.value.path == "setting" and "837I" in exc.value.message
+
+
+@pytest.mark.parametrize("name,suffix", [("office-bivigam-jw", "837p"), ("hospital-gamunex", "837i")])
+def test_golden(name, suffix, charges):
+    text = export(name, charges)
+    path = GOLDEN / f"{name}.{suffix}"
+    if os.environ.get("IGCLAIM_UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
