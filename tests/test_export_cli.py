@@ -1,0 +1,93 @@
+"""`igclaim export` as a user runs it: stdout or --out, exit 2 naming the field, pyx12 on what it writes."""
+
+from __future__ import annotations
+
+import json
+
+from fhir.resources.R4B.claim import Claim
+from pypdf import PdfReader
+
+from tests.conftest import run_cli
+from tests.test_x12 import PARTIES, pyx12_check
+
+OFFICE = str(PARTIES / "office-gamunex-jz.json")
+HOSPITAL = str(PARTIES / "hospital-gamunex.json")
+HOME = str(PARTIES / "home-ivig-medicare.json")
+
+
+def test_837p_to_stdout_passes_pyx12():
+    r = run_cli("export", OFFICE, "--to", "837p", "--charges", "sample", "--created", "2026-03-06T12:00")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("ISA*") and "*260306*1200*" in r.stdout
+    assert pyx12_check(r.stdout) == []
+    assert "SAMPLE" in r.stderr
+
+
+def test_837i_and_home_pass_pyx12():
+    for path, kind in ((HOSPITAL, "837i"), (HOME, "837p")):
+        r = run_cli("export", path, "--to", kind, "--charges", "sample")
+        assert r.returncode == 0, r.stderr
+        assert pyx12_check(r.stdout) == []
+
+
+def test_jsonl_batch_with_own_chargemaster_and_ids(tmp_path):
+    cm = tmp_path / "cdm.csv"
+    cm.write_text("code,unit_charge\nJ1561,90\nJ1556,95\nJ1459,99.5\n96365,250\n96366,80\n")
+    out = tmp_path / "batch.837"
+    r = run_cli("export", str(PARTIES / "office-batch.jsonl"), "--to", "837p", "--charges", str(cm),
+                "--out", str(out), "--sender-id", "CLEARHOUSE01", "--receiver-id", "RCV99", "--control-number", "7")
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert pyx12_check(text) == []
+    assert text.count("CLM*") == 3 and "*ZZ*CLEARHOUSE01   *ZZ*RCV99" in text
+    assert "SV1*HC:J1459*3980*UN*40***1" in text  # 99.5 × 40 from this chargemaster
+
+
+def test_wrong_transaction_exit_2():
+    r = run_cli("export", HOSPITAL, "--to", "837p", "--charges", "sample")
+    assert r.returncode == 2
+    assert "setting" in r.stderr and "--to 837i" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_missing_party_and_charges_exit_2(tmp_path):
+    data = json.loads((PARTIES / "office-gamunex-jz.json").read_text())
+    data.pop("billing_provider")
+    p = tmp_path / "enc.json"
+    p.write_text(json.dumps(data))
+    r = run_cli("export", str(p), "--to", "837p", "--charges", "sample")
+    assert r.returncode == 2 and "billing_provider" in r.stderr
+    r = run_cli("export", OFFICE, "--to", "fhir")
+    assert r.returncode == 2 and "--charges" in r.stderr
+    cm = tmp_path / "cdm.csv"
+    cm.write_text("code,unit_charge\nJ1561,90\n")
+    r = run_cli("export", OFFICE, "--to", "837p", "--charges", str(cm))
+    assert r.returncode == 2 and "96365" in r.stderr
+
+
+def test_bad_jsonl_line_is_named(tmp_path):
+    lines = (PARTIES / "office-batch.jsonl").read_text().splitlines()
+    bad = json.loads(lines[1])
+    bad["billing_provider"]["npi"] = "1234567890"
+    p = tmp_path / "b.jsonl"
+    p.write_text("\n".join([lines[0], json.dumps(bad), lines[2]]) + "\n")
+    r = run_cli("export", str(p), "--to", "837p", "--charges", "sample")
+    assert r.returncode == 2 and "line 2: billing_provider.npi" in r.stderr
+
+
+def test_fhir_to_stdout():
+    r = run_cli("export", HOSPITAL, "--to", "fhir", "--charges", "sample")
+    assert r.returncode == 0, r.stderr
+    Claim.model_validate_json(r.stdout)
+
+
+def test_pdf_needs_out_and_writes(tmp_path):
+    r = run_cli("export", OFFICE, "--to", "cms1500")
+    assert r.returncode == 2 and "--out" in r.stderr
+    out = tmp_path / "claim.pdf"
+    r = run_cli("export", OFFICE, "--to", "cms1500", "--charges", "sample", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "N413533080511 ML300" in PdfReader(str(out)).pages[0].extract_text()
+    out = tmp_path / "ub.pdf"
+    r = run_cli("export", HOSPITAL, "--to", "ub04", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "0636" in PdfReader(str(out)).pages[0].extract_text()

@@ -1,0 +1,100 @@
+"""FHIR R4B Claim: parses and validates with fhir.resources, and carries the coded claim with HCPCS/CPT,
+ICD-10-CM and NDC codings."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from fhir.resources.R4B.claim import Claim
+
+from igclaim import engine
+from igclaim.errors import InputError
+from igclaim.outputs import chargemaster, fhir
+from tests.test_x12 import GOLDEN, encounter
+
+CREATED = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def charges():
+    return chargemaster.load("sample")
+
+
+@pytest.mark.parametrize("name", ["office-gamunex-jz", "office-bivigam-jw", "home-ivig-medicare",
+                                  "hospital-gamunex", "office-child-commercial"])
+def test_round_trip_and_codings(name, charges):
+    enc = encounter(name)
+    coded = engine.build(enc).claim
+    out = fhir.to_fhir(enc, charges, CREATED)
+    claim = Claim.model_validate_json(out)  # validates
+    doc = json.loads(out)
+    assert claim.use == "claim" and doc["type"]["coding"][0]["code"] == (
+        "institutional" if coded.form == "UB-04" else "professional")
+    assert [d["diagnosisCodeableConcept"]["coding"][0] for d in doc["diagnosis"]] == [
+        {"system": fhir.ICD10CM, "code": d} for d in coded.diagnoses]
+    assert len(doc["item"]) == len(coded.lines)
+    for item, ln in zip(doc["item"], coded.lines, strict=True):
+        coding = item["productOrService"]["coding"][0]
+        assert coding["code"] == ln.code
+        assert coding["system"] == (fhir.HCPCS if ln.code[0].isalpha() else fhir.CPT)
+        assert [m["coding"][0]["code"] for m in item.get("modifier", [])] == ln.modifiers
+        assert item["quantity"]["value"] == ln.units
+        assert Decimal(str(item["net"]["value"])) == charges.unit_charge(ln.code) * ln.units
+        if ln.ndc:
+            detail = item["detail"][0]
+            assert detail["productOrService"]["coding"][0] == {"system": fhir.NDC, "code": ln.ndc}
+            assert Decimal(str(detail["quantity"]["value"])) == ln.ndc_quantity
+            assert detail["quantity"]["unit"] == ln.ndc_unit
+        else:
+            assert "detail" not in item
+        if ln.revenue_code:
+            assert item["revenue"]["coding"][0] == {"system": fhir.REVENUE, "code": ln.revenue_code}
+    assert Decimal(str(doc["total"]["value"])) == sum(Decimal(str(i["net"]["value"])) for i in doc["item"])
+
+
+def test_cpt_and_hcpcs_systems():
+    assert fhir.code_system("96365") == fhir.CPT
+    assert fhir.code_system("J1561") == fhir.HCPCS
+    assert fhir.code_system("JW") == fhir.HCPCS
+
+
+def test_institutional_type_of_bill(charges):
+    doc = json.loads(fhir.to_fhir(encounter("hospital-gamunex"), charges, CREATED))
+    info = doc["supportingInfo"][0]["code"]["coding"][0]
+    assert info == {"system": fhir.TYPE_OF_BILL, "code": "0131"}
+
+
+def test_prior_authorization_and_relationship(charges):
+    doc = json.loads(fhir.to_fhir(encounter("office-child-commercial"), charges, CREATED))
+    assert doc["insurance"][0]["preAuthRef"] == ["PA-7781"]
+    coverage = next(r for r in doc["contained"] if r["resourceType"] == "Coverage")
+    assert coverage["relationship"]["coding"][0]["code"] == "child"
+
+
+def test_many_is_ndjson(charges):
+    encs = [encounter("office-gamunex-jz"), encounter("hospital-gamunex")]
+    lines = fhir.to_fhir(encs, charges, CREATED).splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        Claim.model_validate_json(line)
+
+
+def test_missing_charges_and_parties(charges):
+    with pytest.raises(InputError) as exc:
+        fhir.to_fhir(encounter("office-gamunex-jz"), None, CREATED)
+    assert exc.value.path == "--charges"
+    with pytest.raises(InputError) as exc:
+        fhir.to_fhir(encounter("office-gamunex-jz", patient=None), charges, CREATED)
+    assert exc.value.path == "patient"
+
+
+def test_golden(charges):
+    out = fhir.to_fhir(encounter("hospital-gamunex"), charges, CREATED)
+    path = GOLDEN / "hospital-gamunex.fhir.json"
+    if os.environ.get("IGCLAIM_UPDATE_GOLDEN"):
+        path.write_text(out)
+    assert out == path.read_text()
