@@ -36,7 +36,7 @@ def batch_cmd(
                                                                                     "terminal)")] = None,
 ) -> None:
     """Build or scrub every encounter of a file in parallel: results, errors, findings.csv and an HTML report."""
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     show = sys.stderr.isatty() if progress is None else progress
     n_workers = workers or default_workers()
     bar = None

@@ -79,7 +79,7 @@ def decode(rec: Record) -> tuple[Any, str | None]:
     """The raw record → an encounter dict (not validated yet) and its id if one can be read."""
     if rec.kind == "json":
         try:
-            obj = json.loads(rec.payload)
+            obj = json.loads(rec.payload.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
             raise InvalidInput([f"(json) column {exc.colno}: {exc.msg}"]) from None
         enc_id = _safe_id(obj.get("encounter_id")) if isinstance(obj, dict) else None

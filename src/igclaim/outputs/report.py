@@ -99,13 +99,14 @@ class ReportAggregator:
             if edit_id not in seen:
                 t.claims += 1
                 seen.add(edit_id)
+            # Edits sign their impact (e.g. chart − billed); both directions put money at risk, so sizes are added.
             if units:
-                t.impact_units += units
-                self.impact_units += units
+                t.impact_units += abs(units)
+                self.impact_units += abs(units)
             if usd is not None:
-                t.impact_usd += usd
+                t.impact_usd += abs(usd)
                 t.priced += 1
-                self.impact_usd += usd
+                self.impact_usd += abs(usd)
                 self.priced_findings += 1
             if fix and (fix in t.fixes or len(t.fixes) < _MAX_FIXES):
                 t.fixes[fix] += 1
@@ -135,11 +136,14 @@ class ReportAggregator:
             "before it stopped.</p>" if meta.get("interrupted") else ""
         )
         if self.priced_findings:
-            money = (f"<b>${self.impact_usd:,.2f}</b> at risk on {self.priced_findings:,} priced findings "
-                     "(only findings with a loaded price count).")
+            money = (f"<b id='usd-at-risk'>${self.impact_usd:,.2f}</b> at risk on {self.priced_findings:,} priced "
+                     "findings (revenue the charts support but the claims miss, and amounts billed beyond the "
+                     "charts, both counted by size). Only findings with a loaded price count.")
         else:
             money = ("No finding carried a price: dollars at risk are not computed until drug prices "
                      "(CMS ASP pricing file) are loaded.")
+        units_line = (f"<b id='units-at-risk'>{self.impact_units:,}</b> billing units named by findings "
+                      "(units missing or billed beyond the chart, units discarded without need), counted by size.")
         tiles = "".join(
             f'<div class="tile {cls}"><div class="num" id="{tid}">{value:,}</div><div class="lbl">{label}</div>'
             f'<div class="sub">{sub}</div></div>'
@@ -162,15 +166,15 @@ class ReportAggregator:
             f"<tr><td class='rank'>{i}</td><td><code>{esc(k)}</code><div class='stmt'>"
             f"{esc(statements.get(k, ('', ''))[0])}</div></td>"
             f"<td class='n'>{t.claims:,}</td><td class='n'>{pct(t.claims, self.results)}</td>"
+            f"<td class='n'>{_usd(t)}</td>"
             f"<td>{esc(_top_fix(t, statements.get(k, ('', ''))[1]))}</td></tr>"
             for i, (k, t) in enumerate(problems, start=1)
-        ) or "<tr><td colspan='5'>No errors or warnings.</td></tr>"
+        ) or "<tr><td colspan='6'>No errors or warnings.</td></tr>"
         edit_rows = "".join(
             f"<tr data-edit='{esc(k)}'><td><code>{esc(k)}</code></td>"
-            + "".join(f"<td class='n sev-{s}'>{t.by_severity[s] or ''}</td>" for s in SEVERITIES)
+            + "".join(f"<td class='n sev-{s}'>{_n(t.by_severity[s])}</td>" for s in SEVERITIES)
             + f"<td class='n'>{t.findings:,}</td><td class='n'>{t.claims:,}</td>"
-            f"<td class='n'>{t.impact_units or ''}</td>"
-            f"<td class='n'>{f'${t.impact_usd:,.2f}' if t.priced else '—'}</td></tr>"
+            f"<td class='n'>{_n(t.impact_units)}</td><td class='n'>{_usd(t)}</td></tr>"
             for k, t in sorted(self.edits.items(), key=lambda kv: (-kv[1].findings, kv[0]))
         ) or "<tr><td colspan='8'>No findings.</td></tr>"
         payer_rows = "".join(
@@ -200,7 +204,7 @@ class ReportAggregator:
             tiles=tiles,
             status_chart=status_chart,
             money=money,
-            units=f"{self.impact_units:,}",
+            units=units_line,
             top_rows=top_rows,
             edit_chart=edit_chart,
             week_chart=week_chart,
@@ -212,12 +216,23 @@ class ReportAggregator:
         )
 
 
+def _n(value: int) -> str:
+    return f"{value:,}" if value else ""
+
+
+def _usd(t: EditTotals) -> str:
+    return f"${t.impact_usd:,.2f}" if t.priced else "—"
+
+
 def pct(n: int, d: int) -> str:
     return f"{100 * n / d:.1f} %" if d else "—"
 
 
 def _top_fix(t: EditTotals, default: str) -> str:
-    return t.fixes.most_common(1)[0][0] if t.fixes else default
+    """The catalog's fix for the edit; a finding's own fix (often specific to one claim) only when there is none."""
+    if default:
+        return default
+    return t.fixes.most_common(1)[0][0] if t.fixes else ""
 
 
 def _stacked_bar(parts: list[tuple[str, int, str]]) -> str:
@@ -269,12 +284,12 @@ def _week_columns(weeks: dict[str, Counter], claims: Counter) -> str:
     keys = sorted(claims)
     if len(keys) > 60:  # keep the chart readable: the latest 60 weeks
         keys = keys[-60:]
-    left, plot_h, plot_w, bottom = 50, 220, 880, 60
-    peak = max((sum(weeks[k].values()) for k in keys), default=0) or 1
+    left, top, plot_h, plot_w, bottom = 60, 14, 220, 880, 60
+    peak = _nice_ceiling(max((sum(weeks[k].values()) for k in keys), default=0) or 1)
     step = plot_w / len(keys)
     bar = max(min(step * 0.7, 48), 2)
     parts = [f'<line x1="{left}" y1="{plot_h}" x2="{left + plot_w}" y2="{plot_h}" class="axis"/>']
-    for frac in (0.5, 1.0):
+    for frac in (0.25, 0.5, 0.75, 1.0):
         y = plot_h - plot_h * frac
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" class="grid"/>'
                      f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="val">{peak * frac:,.0f}</text>')
@@ -296,5 +311,14 @@ def _week_columns(weeks: dict[str, Counter], claims: Counter) -> str:
     legend = "".join(f'<g transform="translate({left + i * 110},{plot_h + bottom - 4})"><rect width="12" height="12" '
                      f'fill="{_COLORS[s]}"/><text x="18" y="11" class="lab">{s}</text></g>'
                      for i, s in enumerate(SEVERITIES))
-    return (f'<svg class="chart" viewBox="0 0 {left + plot_w + 20} {plot_h + bottom + 12}" role="img" '
+    return (f'<svg class="chart" viewBox="0 {-top} {left + plot_w + 20} {plot_h + bottom + 12 + top}" role="img" '
             f'aria-label="findings by week of service">{"".join(parts)}{legend}</svg>')
+
+
+def _nice_ceiling(value: int) -> int:
+    """The axis maximum: 1, 2, 2.5, 4 or 5 times a power of ten, at or above the value (quarter ticks stay round)."""
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 2.5, 4, 5, 10):
+        if value <= step * magnitude:
+            return int(step * magnitude) if step * magnitude >= 4 else 4
+    return value
