@@ -1,0 +1,235 @@
+"""Edits that read the official CMS tables a user imported (`igclaim data import`): MUEs, NCCI PTP pairs, the
+ASP NDC-HCPCS crosswalk and the quarterly HCPCS file. No MUE, PTP or HCPCS table ships with igclaim, so these
+edits are silent until one is imported for the date of service; the crosswalk also has a bundled snapshot.
+
+Each check reads the claim a person wrote on scrub (lines point at it) and the expected claim on build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import re
+from collections.abc import Iterator
+from datetime import date
+
+from igclaim import ndc as ndc_mod
+from igclaim.edits.context import EditContext
+from igclaim.edits.registry import SPECS, also_check, declare, edit, finding
+from igclaim.model import Claim, ClaimLine, Finding
+
+MUE_SOURCE = ("https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/"
+              "medicare-ncci-medically-unlikely-edits")
+PTP_SOURCE = ("https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/"
+              "medicare-ncci-procedure-procedure-ptp-edits")
+CROSSWALK_SOURCE = "https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files"
+HCPCS_SOURCE = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
+# PTP modifier indicator 1: the pair is allowed when an NCCI-associated modifier shows the services were distinct;
+# for drug administration those are 59 and its subsets XE, XP, XS, XU (NCCI Policy Manual ch. I §E, ch. XI).
+DISTINCT_MODIFIERS = frozenset({"59", "XE", "XP", "XS", "XU"})
+LEVEL_II = re.compile(r"^[A-Z]\d{4}$")  # the HCPCS file lists Level II codes only; CPT codes are never in it
+DRUG_KINDS = ("ig", "ig_nos", "recognition")
+
+# ADMIN-BUNDLED and ADMIN-INITIAL-DUPLICATE belong to the administration edits: load them first so that the
+# table-based checks below join their ids; declare an id here only if that module does not (design.md §5).
+with contextlib.suppress(ImportError):  # the module is being written in parallel
+    importlib.import_module("igclaim.edits.administration")
+for _id, _statement in (
+    ("ADMIN-BUNDLED", "a service that is part of the infusion billed on its own (36000, 36410, 96523, preparation)"),
+    ("ADMIN-INITIAL-DUPLICATE", "more than one initial administration code without a second access site or separate "
+                                "encounter"),
+):
+    if _id not in SPECS:
+        declare(_id, severity="error", statement=_statement, source=PTP_SOURCE, phase="claim",
+                fix="Remove the line, or bill it with 59/XE/XP/XS/XU only when the services were truly distinct "
+                "and the NCCI pair allows a modifier.")
+
+
+def _claim(ctx: EditContext) -> Claim:
+    return ctx.written if ctx.written is not None else ctx.expected
+
+
+def _day(ctx: EditContext, ln: ClaimLine) -> date:
+    return ln.service_date or ctx.dos
+
+
+def _mods(ln: ClaimLine) -> set[str]:
+    return {m.strip().upper() for m in ln.modifiers}
+
+
+def _is_drug(ctx: EditContext, code: str) -> bool:
+    """A drug line: a code of a drug in the chart, an immune globulin code, or a code with an ASP limit."""
+    code = code.strip().upper()
+    if ctx.ref.admin(code) is not None:
+        return False
+    if any(f.code and f.code.upper() == code for f in ctx.coding.drugs.values()):
+        return True
+    rec = ctx.ref.hcpcs(code, ctx.dos) or ctx.ref.known_code(code)
+    return (rec is not None and rec.kind in DRUG_KINDS) or ctx.ref.tables.payment_limit(code, ctx.dos) is not None
+
+
+def _table_setting(ctx: EditContext, kind: str) -> str:
+    """Which NCCI table applies: outpatient hospital for the UB-04, DME supplier for a Medicare home DME claim."""
+    if ctx.expected.form == "UB-04":
+        return "hospital"
+    if kind == "mue" and ctx.encounter.setting == "home" and ctx.profile.get("home_rules", ctx.dos) == "medicare-dme":
+        return "dme"
+    return "practitioner"
+
+
+# --- MUE ------------------------------------------------------------------------------------------------------
+
+_MUE_FIX = ("Check the units against the chart. Over a line edit (MAI 1) bill the extra units on another line with "
+            "an appropriate modifier; over a date-of-service edit (MAI 2, policy) the units are not payable; "
+            "over MAI 3 (clinical) submit the documentation on appeal.")
+
+
+@edit("DRUG-MUE", severity="error", statement="units exceed the Medically Unlikely Edit for the code and date",
+      fix=_MUE_FIX, source=MUE_SOURCE, phase="chart")
+def drug_mue(ctx: EditContext) -> Iterator[Finding]:
+    yield from _mue(ctx, "DRUG-MUE", drugs=True)
+
+
+@edit("ADMIN-MUE", severity="error",
+      statement="units of an administration or service code exceed its Medically Unlikely Edit for the date",
+      fix=_MUE_FIX, source=MUE_SOURCE, phase="chart")
+def admin_mue(ctx: EditContext) -> Iterator[Finding]:
+    yield from _mue(ctx, "ADMIN-MUE", drugs=False)
+
+
+def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
+    """MAI 1 compares each line with the MUE; MAI 2 and 3 add up every line of the code on the date of service
+    (JW lines included). Over the MUE the whole line is denied, so all its units are at risk (NCCI MUE FAQ)."""
+    setting = _table_setting(ctx, "mue")
+    groups: dict[tuple[str, date], list[ClaimLine]] = {}
+    for ln in _claim(ctx).lines:
+        if _is_drug(ctx, ln.code) == drugs:
+            groups.setdefault((ln.code.strip().upper(), _day(ctx, ln)), []).append(ln)
+    for (code, day), lines in groups.items():
+        mue = ctx.ref.tables.mue(code, day, setting)
+        if mue is None:
+            continue
+        where = f"{setting} MUE {mue.units} for {code} ({mue.mai_text}; {mue.source.file})"
+        severity = "error" if mue.mai == 2 else "warning"
+        if mue.mai == 1:
+            for ln in lines:
+                if ln.units > mue.units:
+                    yield finding(edit_id, f"Line {ln.line}: {code} × {ln.units} exceeds the {where}.", line=ln.line,
+                                  severity=severity, impact_units=-ln.units)
+            continue
+        total = sum(ln.units for ln in lines)
+        if total > mue.units:
+            numbers = ", ".join(str(ln.line) for ln in lines)
+            yield finding(edit_id, f"Lines {numbers}: {code} × {total} on {day} exceeds the {where}.",
+                          line=lines[0].line, severity=severity, impact_units=-lines[0].units)
+
+
+# --- NCCI PTP -------------------------------------------------------------------------------------------------
+
+@also_check("ADMIN-BUNDLED", "chart")
+def ptp_bundled(ctx: EditContext) -> Iterator[Finding]:
+    yield from _ptp(ctx, "ADMIN-BUNDLED", initial_pair=False)
+
+
+@also_check("ADMIN-INITIAL-DUPLICATE", "chart")
+def ptp_initial(ctx: EditContext) -> Iterator[Finding]:
+    yield from _ptp(ctx, "ADMIN-INITIAL-DUPLICATE", initial_pair=True)
+
+
+def _initial(ctx: EditContext, code: str) -> bool:
+    rec = ctx.ref.admin(code)
+    return rec is not None and rec.role == "initial"
+
+
+def _ptp(ctx: EditContext, edit_id: str, initial_pair: bool) -> Iterator[Finding]:
+    """A column-2 code billed with its column-1 code on the same date is not paid, unless the pair's modifier
+    indicator is 1 and 59/XE/XP/XS/XU is on either line; indicator 0 allows no modifier (NCCI PTP edits)."""
+    setting = _table_setting(ctx, "ptp")
+    lines = _claim(ctx).lines
+    for col1 in lines:
+        for col2 in lines:
+            if col1 is col2 or _day(ctx, col1) != _day(ctx, col2):
+                continue
+            c1, c2 = col1.code.strip().upper(), col2.code.strip().upper()
+            if (_initial(ctx, c1) and _initial(ctx, c2)) != initial_pair:
+                continue
+            pair = ctx.ref.tables.ptp(c1, c2, _day(ctx, col1), setting)
+            if pair is None:
+                continue
+            if pair.modifier == 1 and (_mods(col1) | _mods(col2)) & DISTINCT_MODIFIERS:
+                continue
+            rule = ("never payable with it, with or without a modifier" if pair.modifier == 0 else
+                    "payable with it only with 59/XE/XP/XS/XU for a distinct site or encounter, and none is billed")
+            yield finding(edit_id, f"Line {col2.line}: {c2} is column 2 to {c1} (line {col1.line}) in the NCCI "
+                          f"{setting} PTP edits ({pair.rationale or 'no rationale given'}; {pair.source.file}): "
+                          f"{rule}.", line=col2.line, impact_units=-col2.units)
+
+
+# --- NDC-HCPCS crosswalk ---------------------------------------------------------------------------------------
+
+@edit("DRUG-NDC-MISMATCH", severity="error", statement="the NDC does not crosswalk to the billed J-code",
+      fix="Bill the NDC of the package actually used with the HCPCS code CMS assigns to it (ASP NDC-HCPCS crosswalk).",
+      source=CROSSWALK_SOURCE, phase="chart")
+def ndc_mismatch(ctx: EditContext) -> Iterator[Finding]:
+    """The NDC's codes: the ASP crosswalk for the date (imported, else the bundled quarter) and the product
+    catalog's code for that package. An NDC known to neither is left alone (the crosswalk is not exhaustive)."""
+    for ln in _claim(ctx).lines:
+        if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
+            continue
+        ndc11, code, day = ndc_mod.compact(ln.ndc), ln.code.strip().upper(), _day(ctx, ln)
+        known: dict[str, str] = {}
+        crosswalk = ctx.ref.tables.crosswalk_codes(ndc11, day)
+        if crosswalk is not None:
+            known.update({c: crosswalk[1].file for c in crosswalk[0]})
+        hit = ctx.ref.package_by_ndc(ndc11)
+        if hit is not None:
+            product = hit[0]
+            own = product.own_code(day) or (ctx.ref.nos_code(product.form, day) if "IV" in product.routes else None)
+            if own:
+                known.setdefault(own, f"product catalog ({product.name})")
+        if known and code not in known:
+            where = "; ".join(f"{c} per {src}" for c, src in sorted(known.items()))
+            yield finding("DRUG-NDC-MISMATCH", f"Line {ln.line}: NDC {ndc_mod.format(ndc11)} is billed with {code}, "
+                          f"but it crosswalks to {where}.", line=ln.line)
+
+
+# --- HCPCS validity -------------------------------------------------------------------------------------------
+
+_VALIDITY_FIX = "Bill the code in force on the date of service (CMS quarterly HCPCS file); a terminated code is denied."
+
+
+@edit("DRUG-CODE-INVALID", severity="error",
+      statement="the drug's HCPCS code is not valid on the date of service in the imported HCPCS file",
+      fix=_VALIDITY_FIX, source=HCPCS_SOURCE, phase="chart")
+def drug_code_invalid(ctx: EditContext) -> Iterator[Finding]:
+    yield from _validity(ctx, "DRUG-CODE-INVALID", drugs=True)
+
+
+@edit("ADMIN-CODE-INVALID", severity="error",
+      statement="a service's HCPCS Level II code is not valid on the date of service in the imported HCPCS file",
+      fix=_VALIDITY_FIX, source=HCPCS_SOURCE, phase="chart")
+def admin_code_invalid(ctx: EditContext) -> Iterator[Finding]:
+    yield from _validity(ctx, "ADMIN-CODE-INVALID", drugs=False)
+
+
+def _validity(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
+    """Valid from the code's added date through its termination date (HCPCS record layout, TERM DT = the last
+    date a code may be used). Absence counts only for Level II codes: CPT codes are not in the HCPCS file."""
+    for ln in _claim(ctx).lines:
+        code = ln.code.strip().upper()
+        if _is_drug(ctx, code) != drugs:
+            continue
+        day = _day(ctx, ln)
+        status = ctx.ref.tables.hcpcs_status(code, day)
+        if status is None:
+            continue
+        rec, src = status
+        if rec is None:
+            if LEVEL_II.match(code):
+                yield finding(edit_id, f"Line {ln.line}: {code} is not in the HCPCS file in force on {day} "
+                              f"({src.file}).", line=ln.line, impact_units=-ln.units)
+        elif not rec.valid_on(day):
+            why = (f"terminated {rec.terminated}" if rec.terminated and day > rec.terminated
+                   else f"added {rec.added}")
+            yield finding(edit_id, f"Line {ln.line}: {code} is not valid on {day}: {why} ({src.file}).",
+                          line=ln.line, impact_units=-ln.units)
