@@ -28,7 +28,8 @@ from typing import Any
 from igclaim.model import Severity
 from igclaim.refdata.icd10 import compact
 
-__all__ = ["Indication", "NotAReason", "Policy", "PolicyError", "not_a_reason", "policy"]
+__all__ = ["Indication", "LiabilityModifiers", "NotAReason", "Policy", "PolicyError", "liability_modifiers",
+           "not_a_reason", "policy"]
 
 _DIR = resources.files("igclaim.refdata") / "coverage"
 
@@ -165,7 +166,7 @@ def policy(name_or_path: str, relative_to: str | None = None) -> Policy:
                 raise PolicyError(f"{path}: cannot read coverage policy ({exc})") from None
             return _parse(data, path.parent, str(path))
     known = ", ".join(sorted(p.name[:-5] for p in _DIR.iterdir() if p.name.endswith(".toml")
-                             and p.name != "not-a-reason.toml"))
+                             and p.name not in ("not-a-reason.toml", "liability-modifiers.toml")))
     raise PolicyError(f"unknown coverage policy {name_or_path!r}: use one of {known}, or a .toml file")
 
 
@@ -174,3 +175,17 @@ def not_a_reason() -> tuple[NotAReason, ...]:
     """Diagnoses that are never the reason for immune globulin (e.g. Z51.11 → DX-CHEMO-ENCOUNTER)."""
     data = tomllib.loads((_DIR / "not-a-reason.toml").read_text(encoding="utf-8"))
     return tuple(NotAReason(compact(c["code"]), c["edit"], c["reason"], c["source"]) for c in data["code"])
+
+
+@dataclass(frozen=True)
+class LiabilityModifiers:
+    with_signed_abn: str
+    without_abn: str
+    source: str
+
+
+@lru_cache(maxsize=1)
+def liability_modifiers() -> LiabilityModifiers:
+    """GA (ABN signed) and GZ (no ABN) for an expected medical-necessity denial in Original Medicare."""
+    data = tomllib.loads((_DIR / "liability-modifiers.toml").read_text(encoding="utf-8"))["abn"]
+    return LiabilityModifiers(data["with_signed_abn"], data["without_abn"], data["source"])

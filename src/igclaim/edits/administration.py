@@ -1,0 +1,300 @@
+"""Administration edits: the written 9636x lines compared with the services the chart documents
+(`ctx.coding.services`, classified once by coding/administration.py), the pump log, and services that are part
+of the infusion (the `role = "bundled"` codes of refdata/cms/administration.toml).
+
+Sources: CMS IOM 100-04 ch. 12 §30.5 (time rules), CMS CR 3818 (push), NCCI Policy Manual ch. XI §B
+(hydration, bundled services), CMS RAC issues 0071 and 0137.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from igclaim.coding.administration import Service, _code
+from igclaim.coding.time import additional_hours, hour_units, minutes_between
+from igclaim.edits.context import EditContext
+from igclaim.edits.drug import code_of
+from igclaim.edits.registry import also_check, edit, finding
+from igclaim.model import ClaimLine, Finding
+from igclaim.refdata.resolver import AdminCode
+
+MANUAL_CH12 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf"
+NCCI = "https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits"
+PUSH_CR3818 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Transmittals/downloads/R541CP.pdf"
+TIMED_FAMILIES = ("infusion", "sc_infusion", "hydration")
+
+# --- what the chart documents, what was written --------------------------------------------------------------
+
+
+def _families(ctx: EditContext) -> set[str]:
+    """Service kinds are administration code families (infusion, sc_infusion, push, injection, hydration)."""
+    return {s.kind for s in ctx.coding.services}
+
+
+def _routes(ctx: EditContext) -> set[str | None]:
+    return {_code(ctx.ref, "initial", k).route for k in _families(ctx)}
+
+
+def _written_admin(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode]]:
+    if ctx.written is None:
+        return []
+    out = []
+    for ln in ctx.written.lines:
+        rec = ctx.ref.admin(code_of(ln))
+        if rec is not None and rec.role != "bundled":
+            out.append((ln, rec))
+    return out
+
+
+def _units(lines: list[ClaimLine], code: str) -> int:
+    return sum(ln.units for ln in lines if code_of(ln) == code)
+
+
+def _expected_units(ctx: EditContext, code: str) -> int:
+    return _units(ctx.expected.lines, code)
+
+
+def _times_missing(ctx: EditContext) -> bool:
+    return any(f.edit == "ADMIN-TIMES-MISSING" for f in ctx.coding.findings)
+
+
+def _unsupported_family(ctx: EditContext, rec: AdminCode) -> str | None:
+    """Which edit explains a written code whose family the chart does not document (None: the family is documented)."""
+    fams = _families(ctx)
+    if rec.family in fams:
+        return None
+    if rec.family in TIMED_FAMILIES and _times_missing(ctx):
+        return "ADMIN-TIMES-MISSING"
+    if rec.family == "hydration":
+        return "ADMIN-HYDRATION"
+    if rec.route not in _routes(ctx):
+        return "ADMIN-ROUTE"
+    if {rec.family, *fams} & {"push"} and {rec.family, *fams} & {"infusion"}:
+        return "ADMIN-PUSH"
+    return "other"
+
+
+def _span(s: Service) -> str:
+    if s.start and s.stop:
+        return f"{s.path} {s.start:%H:%M}–{s.stop:%H:%M} = {s.minutes} min"
+    return s.path
+
+
+# --- checks --------------------------------------------------------------------------------------------------
+
+
+@also_check("ADMIN-TIMES-MISSING", "claim")
+def timed_code_without_times(ctx: EditContext) -> Iterator[Finding]:
+    for ln, rec in _written_admin(ctx):
+        if _unsupported_family(ctx, rec) == "ADMIN-TIMES-MISSING":
+            yield finding("ADMIN-TIMES-MISSING", f"Line {ln.line}: {rec.code} is a timed code and the chart has no "
+                          "start and stop time for the service it bills.", line=ln.line)
+
+
+@edit(
+    "ADMIN-HYDRATION",
+    severity="error",
+    statement="hydration billed for a flush, KVO or diluent, concurrent with a drug infusion, or under 31 minutes",
+    fix="Remove the hydration line: saline as flush, KVO, diluent or concurrent with the drug is part of the "
+    "infusion; hydration needs an order, medical necessity and at least 31 minutes of its own.",
+    source="https://www.cms.gov/files/document/r11p11medicarencci.pdf",
+    phase="claim",
+)
+def hydration(ctx: EditContext) -> Iterator[Finding]:
+    reasons = [f.message for f in ctx.coding.findings
+               if f.edit == "ADMIN-NOT-BILLED" and f.message.startswith("fluids[")]
+    why = " ".join(reasons) or "No hydration is documented."
+    for ln, rec in _written_admin(ctx):
+        if _unsupported_family(ctx, rec) == "ADMIN-HYDRATION":
+            yield finding("ADMIN-HYDRATION", f"Line {ln.line}: {rec.code} × {ln.units} billed, but no billable "
+                          f"hydration is documented. {why}", line=ln.line, impact_units=-ln.units)
+
+
+@edit(
+    "ADMIN-PUSH",
+    severity="error",
+    statement="an infusion of 15 minutes or less billed as an infusion (it is a push)",
+    fix="Bill an IV infusion of 15 minutes or less as a push (96374, or 96375 after another initial service).",
+    source=PUSH_CR3818,
+    phase="claim",
+)
+def push(ctx: EditContext) -> Iterator[Finding]:
+    limit = ctx.ref.time.push_max_minutes
+    pushes = [s for s in ctx.coding.services if s.kind == "push" and s.minutes is not None]
+    infusions = [s for s in ctx.coding.services if s.kind == "infusion"]
+    for ln, rec in _written_admin(ctx):
+        if _unsupported_family(ctx, rec) != "ADMIN-PUSH":
+            continue
+        if rec.family == "infusion" and pushes:
+            spans = "; ".join(_span(s) for s in pushes)
+            yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} billed for an infusion of {limit} minutes or "
+                          f"less ({spans}): that is a push.", line=ln.line)
+        elif rec.family == "push" and infusions:
+            spans = "; ".join(_span(s) for s in infusions)
+            yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} (push) billed for an infusion of more than "
+                          f"{limit} minutes ({spans}): bill the infusion codes.", line=ln.line,
+                          fix="Bill the infusion as an infusion (96365 and its additional hours).")
+
+
+@edit(
+    "ADMIN-ROUTE",
+    severity="error",
+    statement="IV administration codes for a subcutaneous product or administration, or the reverse",
+    fix="Bill SC infusion codes (96369/96370/96371) for subcutaneous administration, IV codes for IV.",
+    source=MANUAL_CH12,
+    phase="claim",
+)
+def route(ctx: EditContext) -> Iterator[Finding]:
+    documented = ", ".join(sorted(f"{s.kind} ({s.path})" for s in ctx.coding.services)) or "none"
+    for ln, rec in _written_admin(ctx):
+        if _unsupported_family(ctx, rec) == "ADMIN-ROUTE":
+            yield finding("ADMIN-ROUTE", f"Line {ln.line}: {rec.code} is a {rec.route} code ({rec.meaning}); the "
+                          f"chart documents: {documented}.", line=ln.line)
+
+
+@edit(
+    "ADMIN-INITIAL-DUPLICATE",
+    severity="error",
+    statement="more than one initial administration code without a second access site or separate encounter",
+    fix="Bill one initial code per encounter (per access site on a hospital claim); later services are "
+    "sequential, concurrent or additional hours.",
+    source=NCCI,
+    phase="claim",
+)
+def initial_duplicate(ctx: EditContext) -> Iterator[Finding]:
+    initials = [(ln, rec) for ln, rec in _written_admin(ctx)
+                if rec.role == "initial" and _unsupported_family(ctx, rec) is None]
+    allowed = sum(_expected_units(ctx, c) for c, rec in ctx.ref.admin_codes.items() if rec.role == "initial")
+    count = 0
+    for ln, rec in initials:
+        count += ln.units
+        if count > allowed:
+            sites = sorted({s.site for s in ctx.coding.services})
+            yield finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number "
+                          f"{count}; the chart supports {allowed} (access sites documented: "
+                          f"{', '.join(map(str, sites)) or 'none'}).", line=ln.line,
+                          impact_units=-min(ln.units, count - allowed))
+
+
+@edit(
+    "ADMIN-SEQUENTIAL",
+    severity="error",
+    statement="96367 for the same drug (use 96366), or 96368 used for hydration",
+    fix="More time of the same drug is 96366; 96367 is a new drug after the first; 96368 is a concurrent drug "
+    "infusion, never hydration.",
+    source=MANUAL_CH12,
+    phase="claim",
+)
+def sequential(ctx: EditContext) -> Iterator[Finding]:
+    written = [ln for ln, _ in _written_admin(ctx)]
+    for ln, rec in _written_admin(ctx):
+        if rec.role not in ("sequential", "concurrent") or rec.family != "infusion":
+            continue
+        if _units(written, rec.code) <= _expected_units(ctx, rec.code):
+            continue
+        drugs = {s.drug_id for s in ctx.coding.services if s.kind == "infusion"}
+        if rec.role == "concurrent":
+            hyd = [s for s in ctx.coding.services if s.kind == "hydration"] or ctx.encounter.fluids
+            why = ("hydration is never a concurrent infusion" if hyd else
+                   "no second drug infused at the same time is documented")
+        else:
+            why = (f"the chart documents infusions of one drug only ({', '.join(sorted(map(str, drugs)))}): more "
+                   "time of it is 96366" if len(drugs) <= 1 else "no infusion of a new drug after the first needs it")
+        yield finding("ADMIN-SEQUENTIAL", f"Line {ln.line}: {rec.code} ({rec.meaning}) billed, but {why}.",
+                      line=ln.line)
+
+
+@edit(
+    "ADMIN-ADDON-UNITS",
+    severity="error",
+    statement="additional-hour units (96366, 96370, 96361) that the documented time does not support, or fewer "
+    "than it supports",
+    fix="Bill one additional hour for each full hour beyond the first plus one for a final part of more than "
+    "30 minutes (91 minutes → 1, 151 → 2).",
+    source=MANUAL_CH12,
+    phase="claim",
+)
+def addon_units(ctx: EditContext) -> Iterator[Finding]:
+    if ctx.written is None:
+        return
+    written = _written_admin(ctx)
+    wlines = [ln for ln, _ in written]
+    rule = ctx.profile.get("additional_hour_rule", ctx.dos)
+    for code, rec in ctx.ref.admin_codes.items():
+        if rec.role != "addon" or rec.family not in _families(ctx):
+            continue
+        billed, supported = _units(wlines, code), _expected_units(ctx, code)
+        if billed == supported:
+            continue
+        spans = "; ".join(_span(s) for s in ctx.coding.services if s.kind == rec.family)
+        line = next((ln for ln in wlines if code_of(ln) == code), None) or next(
+            (ln for ln, r in written if r.family == rec.family), None)
+        rule_text = "full hours only" if rule == "whole_hour" else "each unit needs more than 30 minutes beyond " \
+            "the last full hour"
+        yield finding("ADMIN-ADDON-UNITS", f"{code} × {billed} billed; the documented time ({spans}) supports "
+                      f"{code} × {supported} ({rule_text}).", line=line.line if line else None,
+                      impact_units=supported - billed, fix=f"Bill {code} × {supported}." if supported else
+                      f"Remove {code}.")
+
+
+@edit(
+    "ADMIN-PUMP-LOG",
+    severity="warning",
+    statement="documented times differ from the pump log enough to change the billed units",
+    fix="Reconcile the documented start and stop times with the pump log before billing the timed codes.",
+    source=MANUAL_CH12,
+    phase="chart",
+)
+def pump_log(ctx: EditContext) -> Iterator[Finding]:
+    rules = ctx.ref.time
+    rule = ctx.profile.get("additional_hour_rule", ctx.dos)
+    for did in dict.fromkeys(p.drug_id for p in ctx.encounter.pump_log):
+        documented = sorted((s for s in ctx.coding.services if s.drug_id == did and s.minutes is not None),
+                            key=lambda s: s.start)  # type: ignore[arg-type, return-value]
+        if not documented:
+            continue
+        pumped = sorted((p for p in ctx.encounter.pump_log if p.drug_id == did), key=lambda p: p.start)
+        doc_minutes = [s.minutes or 0 for s in documented]
+        pump_minutes = [minutes_between(p.start, p.stop) for p in pumped]
+        kind = documented[0].kind
+        addon = _code(ctx.ref, "initial", kind).addon if kind in TIMED_FAMILIES else None
+        doc_units = _hour_units(doc_minutes, rules, rule)
+        pump_units = _hour_units(pump_minutes, rules, rule)
+        pushed = [m <= rules.push_max_minutes for m in pump_minutes] != [
+            m <= rules.push_max_minutes for m in doc_minutes] and kind in ("infusion", "push")
+        if doc_units == pump_units and not pushed:
+            continue
+        doc = "; ".join(_span(s) for s in documented)
+        pump = "; ".join(f"{p.start:%H:%M}–{p.stop:%H:%M} = {m} min" for p, m in zip(pumped, pump_minutes,
+                                                                                     strict=True))
+        what = f"{addon} × {doc_units}" if addon else f"{sum(doc_minutes)} min"
+        other = f"{addon} × {pump_units}" if addon else f"{sum(pump_minutes)} min"
+        yield finding("ADMIN-PUMP-LOG", f"{did}: documented {doc} gives {what}; the pump log {pump} gives {other}.",
+                      impact_units=pump_units - doc_units if addon else None)
+
+
+def _hour_units(minutes: list[int], rules, rule: str) -> int:
+    """Additional-hour units of one drug's intervals: the first after its initial code, later ones on their own
+    (coding/administration.py codes them the same way)."""
+    if not minutes:
+        return 0
+    return additional_hours(minutes[0], rules, rule) + sum(hour_units(m, rules, rule) for m in minutes[1:])
+
+
+@edit(
+    "ADMIN-BUNDLED",
+    severity="error",
+    statement="a service that is part of the infusion billed on its own (36000, 36410, 96523, preparation)",
+    fix="Remove the line: IV start, venipuncture, port flush on the day of an infusion and drug preparation are "
+    "included in the administration codes.",
+    source=NCCI,
+    phase="claim",
+)
+def bundled(ctx: EditContext) -> Iterator[Finding]:
+    if ctx.written is None or not ctx.encounter.administrations:
+        return
+    for ln in ctx.written.lines:
+        rec = ctx.ref.admin(code_of(ln))
+        if rec is not None and rec.role == "bundled":
+            yield finding("ADMIN-BUNDLED", f"Line {ln.line}: {rec.code} ({rec.meaning}) is included in the infusion "
+                          "billed for the same encounter.", line=ln.line, impact_units=-ln.units)

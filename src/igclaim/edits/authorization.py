@@ -1,0 +1,97 @@
+"""Prior-authorization edits: required by the payer profile (`prior_authorization_required`), in force on the date
+of service, and large enough for the units (or grams) billed. Original Medicare has none for IVIG; Medicare
+Advantage and commercial plans commonly do (reference.md §7).
+
+These are facts of the chart, so they run on build; on scrub they count the units of the written claim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from igclaim.edits.context import EditContext
+from igclaim.edits.drug import WASTE_MOD, code_of, is_drug_code, mods
+from igclaim.edits.registry import edit, finding
+from igclaim.model import ClaimLine, Finding
+
+PRIOR_AUTH = "https://www.cms.gov/medicare/coverage/prior-authorization"
+
+
+def _auth(ctx: EditContext):
+    return ctx.encounter.payer.prior_authorization
+
+
+@edit(
+    "AUTH-MISSING",
+    severity="error",
+    statement="the payer requires prior authorization and none is recorded",
+    fix="Obtain the plan's prior authorization before the infusion and record its number and dates.",
+    source=PRIOR_AUTH,
+    phase="chart",
+)
+def auth_missing(ctx: EditContext) -> Iterator[Finding]:
+    if not ctx.profile.get("prior_authorization_required", ctx.dos):
+        return
+    pa = _auth(ctx)
+    if pa is None or not (pa.number or "").strip():
+        yield finding("AUTH-MISSING", f"{ctx.profile.title} requires prior authorization for immune globulin on "
+                      f"{ctx.dos}, and payer.prior_authorization has no number.")
+
+
+@edit(
+    "AUTH-EXPIRED",
+    severity="error",
+    statement="the date of service is outside the authorization's dates",
+    fix="Get the authorization extended (or a new one) covering the date of service.",
+    source=PRIOR_AUTH,
+    phase="chart",
+)
+def auth_expired(ctx: EditContext) -> Iterator[Finding]:
+    pa = _auth(ctx)
+    if pa is None:
+        return
+    if (pa.start and ctx.dos < pa.start) or (pa.end and ctx.dos > pa.end):
+        yield finding("AUTH-EXPIRED", f"Authorization {pa.number or '(no number)'} runs {pa.start or '…'} to "
+                      f"{pa.end or '…'}; the date of service {ctx.dos} is outside it.")
+
+
+def _ig_lines(ctx: EditContext, code: str | None) -> list[ClaimLine]:
+    """The immune globulin lines that go out: the written claim's on scrub, else the expected claim's."""
+    claim = ctx.written or ctx.expected
+    return [ln for ln in claim.lines if is_drug_code(ctx, code_of(ln)) and (code is None or code_of(ln) == code)]
+
+
+@edit(
+    "AUTH-UNITS",
+    severity="error",
+    statement="billed units exceed what the authorization allows",
+    fix="Bill no more than the authorized amount, or ask the plan to raise the authorization before billing.",
+    source=PRIOR_AUTH,
+    phase="chart",
+)
+def auth_units(ctx: EditContext) -> Iterator[Finding]:
+    pa = _auth(ctx)
+    if pa is None:
+        return
+    code = pa.hcpcs.strip().upper() if pa.hcpcs else None
+    lines = _ig_lines(ctx, code)
+    line = lines[0].line if ctx.written is not None and lines else None
+    if pa.units is not None and lines:
+        given = sum(ln.units for ln in lines if WASTE_MOD not in mods(ln))
+        total = sum(ln.units for ln in lines)
+        of = f" of {code}" if code else ""
+        if given > pa.units:
+            yield finding("AUTH-UNITS", f"{given} units{of} billed; authorization {pa.number or ''} allows "
+                          f"{pa.units}.", line=line, impact_units=pa.units - given)
+        elif total > pa.units:
+            yield finding("AUTH-UNITS", f"{given} units{of} given + {total - given} discarded (JW) = {total}; "
+                          f"authorization {pa.number or ''} allows {pa.units}. Plans differ on whether discarded "
+                          "units count against it.", line=line, severity="warning", impact_units=pa.units - total)
+    if pa.grams is not None:
+        facts = [f for f in ctx.coding.drugs.values() if f.is_ig and f.dose_grams is not None
+                 and (code is None or f.code == code)]
+        grams = sum(f.dose_grams for f in facts if f.dose_grams is not None)
+        if facts and grams > pa.grams:
+            units = sum(f.administered_units or 0 for f in facts)
+            yield finding("AUTH-UNITS", f"{grams:g} g documented ({units} units); authorization "
+                          f"{pa.number or ''} allows {pa.grams:g} g.", line=line)

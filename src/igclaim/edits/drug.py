@@ -1,0 +1,413 @@
+"""Drug-line edits: the written J-code, its units, the JW/JZ waste modifiers, the route modifier and the NDC,
+compared with what the chart supports (coding/drug.py worked out the facts once: `ctx.coding.drugs`).
+
+Written lines are matched to the chart's drugs by code; an immune globulin code that is not the product's own
+(a NOS code, another brand's code) is still that drug's line, so its units are checked too.
+Sources: CMS HCPCS descriptors (units), CMS Discarded Drugs page (JW/JZ), payer profile parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from igclaim import ndc as ndc_mod
+from igclaim.coding.drug import DrugFacts, DrugLine, dose_units_exact
+from igclaim.edits.context import EditContext
+from igclaim.edits.registry import also_check, edit, finding
+from igclaim.model import ClaimLine, Finding
+
+DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
+HCPCS_FILES = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
+JZ_RULE = ("https://www.hhs.gov/guidance/document/new-claims-modifier-requirement-drugs-and-biologicals-"
+           "single-dose-container-or-single-use")
+NDC_XWALK = "https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files"
+FIRST_COAST_A57778 = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=57778"
+WASTE_MOD = "JW"
+ZERO_WASTE_MOD = "JZ"
+
+# --- matching the written claim with the chart ---------------------------------------------------------------
+
+
+def mods(line: ClaimLine) -> set[str]:
+    return {m.strip().upper() for m in line.modifiers}
+
+
+def code_of(line: ClaimLine) -> str:
+    return line.code.strip().upper()
+
+
+def is_drug_code(ctx: EditContext, code: str) -> bool:
+    """An immune globulin code of any kind (own, NOS, or one listed for recognition only)."""
+    rec = ctx.ref.hcpcs(code, ctx.dos) or ctx.ref.known_code(code)
+    return rec is not None and rec.kind in ("ig", "ig_nos", "recognition")
+
+
+def written_drug_lines(ctx: EditContext) -> dict[str, list[ClaimLine]]:
+    """The written lines of each chart drug: its own code first, then other immune globulin codes."""
+    assert ctx.written is not None
+    facts = ctx.coding.drugs
+    out: dict[str, list[ClaimLine]] = {d: [] for d in facts}
+    taken: set[int] = set()
+    for did, f in facts.items():
+        if f.code is None:
+            continue
+        for ln in ctx.written.lines:
+            if id(ln) not in taken and code_of(ln) == f.code.upper():
+                out[did].append(ln)
+                taken.add(id(ln))
+    ig = [did for did, f in facts.items() if f.is_ig]
+    for ln in ctx.written.lines:
+        if id(ln) in taken or not ig or not is_drug_code(ctx, code_of(ln)):
+            continue
+        target = _by_ndc(ctx, ln, ig) or next((d for d in ig if not out[d]), None) or ig[0]
+        out[target].append(ln)
+        taken.add(id(ln))
+    return out
+
+
+def _by_ndc(ctx: EditContext, ln: ClaimLine, ig: list[str]) -> str | None:
+    if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
+        return None
+    hit = ctx.ref.package_by_ndc(ndc_mod.compact(ln.ndc))
+    if hit is None:
+        return None
+    return next((d for d in ig if ctx.coding.drugs[d].product == hit[0]), None)
+
+
+def all_written_drug_lines(ctx: EditContext) -> list[ClaimLine]:
+    return [ln for lines in written_drug_lines(ctx).values() for ln in lines]
+
+
+def _checkable(f: DrugFacts) -> bool:
+    return f.code is not None and f.administered_units is not None and bool(f.lines)
+
+
+def _expected(f: DrugFacts) -> tuple[DrugLine, DrugLine | None]:
+    given = next(ln for ln in f.lines if not ln.wasted)
+    return given, next((ln for ln in f.lines if ln.wasted), None)
+
+
+def _split(lines: list[ClaimLine]) -> tuple[list[ClaimLine], list[ClaimLine]]:
+    return [ln for ln in lines if WASTE_MOD not in mods(ln)], [ln for ln in lines if WASTE_MOD in mods(ln)]
+
+
+def _name(f: DrugFacts) -> str:
+    return f.product.name if f.product else (f.drug.product or f.code or f.drug.id)
+
+
+def dose_text(f: DrugFacts) -> str:
+    """The documented dose as the chart gives it, with the grams it makes."""
+    assert f.dose_grams is not None
+    dose = f.drug.dose
+    if dose is not None and dose.ml is not None and f.concentration is not None:
+        return f"{dose.ml:g} mL of {f.concentration:g} % = {f.dose_grams:g} g"
+    return f"{f.dose_grams:g} g"
+
+
+def _units_text(f: DrugFacts) -> str:
+    assert f.dose_grams is not None and f.unit_mg is not None
+    exact = dose_units_exact(f.dose_grams, f.unit_mg)
+    rounded = "" if exact == exact.to_integral_value() else f" ({exact.normalize():f} rounded up)"
+    return f"{f.administered_units} units{rounded}"
+
+
+def _drugs(ctx: EditContext) -> Iterator[tuple[DrugFacts, list[ClaimLine]]]:
+    if ctx.written is None:
+        return
+    lines = written_drug_lines(ctx)
+    for did, f in ctx.coding.drugs.items():
+        if _checkable(f) and lines[did]:
+            yield f, lines[did]
+
+
+# --- codes ---------------------------------------------------------------------------------------------------
+
+
+@edit(
+    "DRUG-NOS-CODE",
+    severity="error",
+    statement="J1566/J1599 (not otherwise specified) billed for a product that has its own code",
+    fix="Bill the product's own HCPCS code; NOS codes are only for products CMS has not coded yet.",
+    source=HCPCS_FILES,
+    phase="claim",
+)
+def nos_code(ctx: EditContext) -> Iterator[Finding]:
+    for f, lines in _drugs(ctx):
+        for code in dict.fromkeys(code_of(ln) for ln in lines):
+            rec = ctx.ref.hcpcs(code, ctx.dos) or ctx.ref.known_code(code)
+            if code != f.code and rec and rec.kind == "ig_nos" and f.hcpcs and f.hcpcs.kind == "ig":
+                line = next(ln for ln in lines if code_of(ln) == code)
+                yield finding("DRUG-NOS-CODE", f"{code} (not otherwise specified) billed for {_name(f)}, which has "
+                              f"its own code {f.code} on {ctx.dos}.", line=line.line,
+                              fix=f"Bill {f.code} instead of {code}.")
+
+
+@edit(
+    "DRUG-CODE-MISMATCH",
+    severity="error",
+    statement="the billed J-code is not the product's (or the NDC's) code",
+    fix="Bill the product's HCPCS code for the date of service.",
+    source=HCPCS_FILES,
+    phase="claim",
+)
+def code_mismatch(ctx: EditContext) -> Iterator[Finding]:
+    for f, lines in _drugs(ctx):
+        for code in dict.fromkeys(code_of(ln) for ln in lines):
+            if code == f.code:
+                continue
+            rec = ctx.ref.hcpcs(code, ctx.dos)
+            known = rec or ctx.ref.known_code(code)
+            if known and known.kind == "ig_nos" and f.hcpcs and f.hcpcs.kind == "ig":
+                continue  # DRUG-NOS-CODE
+            line = next(ln for ln in lines if code_of(ln) == code)
+            what = f"{code} ({known.descriptor})" if known else code
+            dated = "" if rec else f"; {code} is not valid on {ctx.dos}"
+            yield finding("DRUG-CODE-MISMATCH", f"{what} billed for {_name(f)}; its code on {ctx.dos} is "
+                          f"{f.code}{dated}.", line=line.line, fix=f"Bill {f.code} instead of {code}.")
+
+
+# --- units ---------------------------------------------------------------------------------------------------
+
+
+@edit(
+    "DRUG-UNITS",
+    severity="error",
+    statement="billed units differ from the documented dose divided by the code's unit dose (rounded up)",
+    fix="Bill the dose divided by the code's unit dose, rounded up to a whole unit (discarded units on a JW line).",
+    source=HCPCS_FILES,
+    phase="claim",
+)
+def drug_units(ctx: EditContext) -> Iterator[Finding]:
+    for f, lines in _drugs(ctx):
+        given, _jw = _split(lines)
+        billed = sum(ln.units for ln in given)
+        expected = f.administered_units
+        assert expected is not None
+        if billed == expected:
+            continue
+        line = (given or lines)[0]
+        written = code_of(line)
+        of = f" units of {written}" if written != f.code else ""
+        if f.is_ig and f.dose_grams is not None:
+            msg = f"billed {billed}{of}, documented {dose_text(f)} of {f.code} = {_units_text(f)}"
+        else:
+            msg = f"billed {billed}{of}, documented {expected} units of {f.code}"
+        yield finding("DRUG-UNITS", f"Line {line.line}: {msg}.", line=line.line, impact_units=expected - billed,
+                      fix=f"Bill {f.code} × {expected}.")
+
+
+@edit(
+    "DRUG-UNITS-ML",
+    severity="error",
+    statement="billed units equal the volume in mL or the grams (billing per mL or per gram)",
+    fix="Convert mL to grams (mL × concentration), then grams to HCPCS units (grams ÷ the code's unit dose).",
+    source=HCPCS_FILES,
+    phase="claim",
+)
+def units_by_volume(ctx: EditContext) -> Iterator[Finding]:
+    for f, lines in _drugs(ctx):
+        given, _jw = _split(lines)
+        billed = sum(ln.units for ln in given)
+        if not f.is_ig or not given or billed == f.administered_units or f.dose_grams is None:
+            continue
+        per = None
+        if f.dose_ml is not None and billed == f.dose_ml:
+            per = f"the volume ({f.dose_ml:g} mL)"
+        elif billed == f.dose_grams:
+            per = f"the grams ({f.dose_grams:g} g)"
+        if per:
+            yield finding("DRUG-UNITS-ML", f"Line {given[0].line}: billed {billed} units = {per}; "
+                          f"{dose_text(f)} of {f.code} ({f.unit_mg} mg a unit) = {_units_text(f)}.",
+                          line=given[0].line)
+
+
+# --- waste modifiers -----------------------------------------------------------------------------------------
+
+
+@edit(
+    "DRUG-JW-MISSING",
+    severity="error",
+    statement="a discarded amount is documented (or implied by the containers) and no JW line is billed",
+    fix="Add a second line with the same code, modifier JW and the discarded units.",
+    source=DISCARDED_DRUGS,
+    phase="claim",
+)
+def jw_missing(ctx: EditContext) -> Iterator[Finding]:
+    if not ctx.profile.get("jw_required", ctx.dos):
+        return
+    for f, lines in _drugs(ctx):
+        _given, exp_jw = _expected(f)
+        if exp_jw is None or _split(lines)[1]:
+            continue
+        yield finding("DRUG-JW-MISSING", f"{f.path}: {f.opened_grams:g} g opened = {f.opened_units} units of "
+                      f"{f.code}, {f.administered_units} given: {f.discarded_units} units discarded and no JW line.",
+                      line=lines[0].line, impact_units=f.discarded_units,
+                      fix=f"Add {f.code}-JW × {f.discarded_units}.")
+
+
+@edit(
+    "DRUG-JZ-MISSING",
+    severity="error",
+    statement="nothing was discarded, the payer requires JZ on the date of service, and JZ is absent",
+    fix="Add modifier JZ to the drug line (nothing was discarded).",
+    source=JZ_RULE,
+    phase="claim",
+)
+def jz_missing(ctx: EditContext) -> Iterator[Finding]:
+    for f, lines in _drugs(ctx):
+        exp_given, _ = _expected(f)
+        if ZERO_WASTE_MOD in exp_given.modifiers and not any(ZERO_WASTE_MOD in mods(ln) for ln in lines):
+            line = (_split(lines)[0] or lines)[0]
+            yield finding("DRUG-JZ-MISSING", f"Line {line.line}: nothing of {_name(f)} was discarded and "
+                          f"{ctx.profile.title} requires JZ on {ctx.dos}.", line=line.line)
+
+
+@edit(
+    "DRUG-JW-JZ-CONFLICT",
+    severity="error",
+    statement="JW and JZ both billed for one drug, or JZ billed while a discard is documented",
+    fix="Use JW (on a separate line for the discarded units) or JZ (nothing discarded), never both.",
+    source=DISCARDED_DRUGS,
+    phase="claim",
+)
+def jw_jz_conflict(ctx: EditContext) -> Iterator[Finding]:
+    for f, lines in _drugs(ctx):
+        jz = [ln for ln in lines if ZERO_WASTE_MOD in mods(ln)]
+        if not jz:
+            continue
+        if _split(lines)[1]:
+            yield finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ (nothing discarded) and a JW line "
+                          f"(discarded) billed for {_name(f)}.", line=jz[0].line)
+        elif f.discarded_units > 0:
+            yield finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ says nothing was discarded, but "
+                          f"{f.opened_grams:g} g were opened for a dose of {f.dose_grams:g} g: {f.discarded_units} "
+                          "units discarded.", line=jz[0].line,
+                          fix=f"Remove JZ and bill the discard on a JW line ({f.code}-JW × {f.discarded_units}).")
+
+
+@edit(
+    "DRUG-JW-NOT-ALLOWED",
+    severity="error",
+    statement="JW on a multi-dose container, or on a container shared between patients, or where the billed "
+    "units already cover the discard",
+    fix="Remove the JW line; bill the administered units (with JZ where required).",
+    source="https://med.noridianmedicare.com/web/jddme/topics/modifiers/jz",
+    phase="claim",
+)
+def jw_not_allowed(ctx: EditContext) -> Iterator[Finding]:
+    for f, lines in _drugs(ctx):
+        jw = _split(lines)[1]
+        if not jw or f.discarded_units > 0:
+            continue
+        d = f.drug
+        if d.container_type == "multi_dose":
+            why = "the container is multi-dose"
+        elif d.shared_with_other_patient:
+            why = "the container was shared with another patient (the remainder was not discarded)"
+        elif f.opened_grams is not None and f.dose_grams is not None and f.opened_grams > f.dose_grams:
+            why = (f"the {f.administered_units} units billed for {f.dose_grams:g} g (rounded up) already cover the "
+                   f"{f.opened_grams:g} g opened")
+        else:
+            why = "nothing was discarded"
+        yield finding("DRUG-JW-NOT-ALLOWED", f"Line {jw[0].line}: JW × {jw[0].units} for {_name(f)}, but {why}.",
+                      line=jw[0].line, impact_units=-sum(ln.units for ln in jw))
+
+
+@edit(
+    "DRUG-WASTE-MISMATCH",
+    severity="error",
+    statement="administered plus discarded units do not add up to what was opened",
+    fix="Bill the administered units and, on the JW line, the labeled units opened minus the administered units.",
+    source=DISCARDED_DRUGS,
+    phase="claim",
+)
+def waste_mismatch(ctx: EditContext) -> Iterator[Finding]:
+    for f, lines in _drugs(ctx):
+        given, jw = _split(lines)
+        if not jw or f.discarded_units <= 0:
+            continue
+        billed, wasted = sum(ln.units for ln in given), sum(ln.units for ln in jw)
+        if wasted == f.discarded_units and billed + wasted == f.opened_units:
+            continue
+        yield finding("DRUG-WASTE-MISMATCH", f"Line {jw[0].line}: billed {billed} + {wasted} JW = {billed + wasted} "
+                      f"units; opened {f.opened_grams:g} g of {f.code} = {f.opened_units} units: "
+                      f"{f.administered_units} given + {f.discarded_units} discarded.", line=jw[0].line,
+                      impact_units=f.discarded_units - wasted, fix=f"Bill {f.code}-JW × {f.discarded_units}.")
+
+
+# --- route modifier and NDC ----------------------------------------------------------------------------------
+
+
+@edit(
+    "DRUG-ROUTE-MODIFIER",
+    severity="error",
+    statement="a code used for both IV and SC lacks the JA/JB route modifier where the payer requires it",
+    fix="Add JA (intravenous) or JB (subcutaneous) to the drug lines.",
+    source=FIRST_COAST_A57778,
+    phase="claim",
+)
+def route_modifier(ctx: EditContext) -> Iterator[Finding]:
+    for f, lines in _drugs(ctx):
+        exp_given, _ = _expected(f)
+        wanted = [m for m in exp_given.modifiers if m not in (WASTE_MOD, ZERO_WASTE_MOD)]
+        for ln in lines:
+            missing = [m for m in wanted if m not in mods(ln)]
+            if missing:
+                yield finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {f.code} given {f.route} needs "
+                              f"{', '.join(missing)} for {ctx.profile.title}.", line=ln.line,
+                              fix=f"Add {', '.join(missing)} to line {ln.line}.")
+
+
+def _ndc_required(ctx: EditContext) -> bool:
+    return bool(ctx.profile.get("ndc_required", ctx.dos))
+
+
+@edit(
+    "DRUG-NDC-MISSING",
+    severity="error",
+    statement="the payer requires an NDC and none is given",
+    fix="Report the NDC of the package used (11 digits, 5-4-2) with its quantity on each drug line.",
+    source=NDC_XWALK,
+    phase="chart",
+)
+def ndc_missing_chart(ctx: EditContext) -> Iterator[Finding]:
+    """On build: the chart has no NDC for a payer that requires one (on scrub the written lines are checked)."""
+    if ctx.written is not None or not _ndc_required(ctx):
+        return
+    for f in ctx.coding.drugs.values():
+        if f.lines and not f.ndc:
+            yield finding("DRUG-NDC-MISSING", f"{f.path}: {ctx.profile.title} requires the NDC on drug lines and "
+                          f"the chart gives none for {_name(f)}.",
+                          fix="Add the NDC of the package used to the chart (drugs[].ndc or containers[].ndc).")
+
+
+@also_check("DRUG-NDC-MISSING", "claim")
+def ndc_missing_written(ctx: EditContext) -> Iterator[Finding]:
+    if ctx.written is None or not _ndc_required(ctx):
+        return
+    for did, lines in written_drug_lines(ctx).items():
+        f = ctx.coding.drugs[did]
+        for ln in lines:
+            if not (ln.ndc or "").strip():
+                known = f" (the chart has {ndc_mod.format(f.ndc)})" if f.ndc else ""
+                yield finding("DRUG-NDC-MISSING", f"Line {ln.line}: {code_of(ln)} has no NDC; {ctx.profile.title} "
+                              f"requires it{known}.", line=ln.line)
+
+
+@edit(
+    "DRUG-NDC-FORMAT",
+    severity="error",
+    statement="the NDC is not a valid 10-digit or 11-digit (5-4-2) NDC",
+    fix="Give the NDC as 11 digits (5-4-2, no hyphens) or as a hyphenated 10-digit NDC (4-4-2, 5-3-2, 5-4-1).",
+    source=NDC_XWALK,
+    phase="claim",
+)
+def ndc_format(ctx: EditContext) -> Iterator[Finding]:
+    if ctx.written is None:
+        return
+    for ln in ctx.written.lines:
+        if ln.ndc and ln.ndc.strip() and not ndc_mod.is_valid(ln.ndc):
+            try:
+                ndc_mod.validate(ln.ndc)
+            except ndc_mod.InvalidNDC as exc:
+                yield finding("DRUG-NDC-FORMAT", f"Line {ln.line}: {exc}.", line=ln.line)

@@ -1,0 +1,122 @@
+"""Form edits: the written claim's form, place of service, type of bill and revenue codes against the setting
+(refdata/cms/settings.toml, through the expected claim), and lines the chart supports but the written claim
+leaves out, or written lines no edit can place.
+
+Sources: CMS IOM 100-04 ch. 26 (CMS-1500, place of service), ch. 25 (UB-04), ch. 4 §230.2 (hospital outpatient).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from igclaim.edits.context import EditContext
+from igclaim.edits.drug import code_of, is_drug_code, written_drug_lines
+from igclaim.edits.registry import edit, finding
+from igclaim.model import Finding
+
+MANUAL_CH4 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c04.pdf"
+
+
+def _bill_type(tob: str) -> str:
+    """Facility type and care classification (the '13' of 0131); the last digit is the claim frequency."""
+    return tob.strip().lstrip("0")[:2]
+
+
+@edit(
+    "FORM-SETTING",
+    severity="error",
+    statement="form, place of service, type of bill or revenue codes do not fit the setting",
+    fix="Office: CMS-1500/837P with POS 11; hospital outpatient: UB-04/837I, type of bill 013x, a revenue code on "
+    "every line (drugs 0636, administration 026x).",
+    source=MANUAL_CH4,
+    phase="claim",
+)
+def form_setting(ctx: EditContext) -> Iterator[Finding]:
+    w, e = ctx.written, ctx.expected
+    if w is None:
+        return
+    setting = ctx.encounter.setting
+    if w.form and w.form != e.form:
+        yield finding("FORM-SETTING", f"The claim is written on {w.form}; a {setting} encounter is billed on {e.form}.")
+    if e.form == "UB-04":
+        if w.type_of_bill and e.type_of_bill and _bill_type(w.type_of_bill) != _bill_type(e.type_of_bill):
+            yield finding("FORM-SETTING", f"Type of bill {w.type_of_bill}; a hospital outpatient claim is "
+                          f"{e.type_of_bill[:3]}x.")
+        yield from _revenue_codes(ctx)
+    elif w.place_of_service and e.place_of_service and w.place_of_service.strip() != e.place_of_service:
+        uncertain = setting == "home"
+        yield finding("FORM-SETTING", f"Place of service {w.place_of_service} on a {setting} claim; expected "
+                      f"{e.place_of_service}" + (" (other home POS codes may fit: verify)." if uncertain else "."),
+                      severity="warning" if uncertain else None)
+
+
+def _revenue_codes(ctx: EditContext) -> Iterator[Finding]:
+    w = ctx.written
+    assert w is not None
+    setting = ctx.ref.setting(ctx.encounter.setting)
+    drug_rev, admin_rev = setting.get("drug_revenue_code"), setting.get("administration_revenue_code")
+    if w.form is None and not any(ln.revenue_code for ln in w.lines):
+        yield finding("FORM-SETTING", "No revenue codes on a hospital outpatient claim (UB-04 needs one on every "
+                      f"line: drugs {drug_rev}, administration {admin_rev}).", severity="warning")
+        return
+    for ln in w.lines:
+        rev = (ln.revenue_code or "").strip()
+        code = code_of(ln)
+        if not rev:
+            yield finding("FORM-SETTING", f"Line {ln.line}: {code} has no revenue code (UB-04).", line=ln.line)
+        elif is_drug_code(ctx, code) and drug_rev and rev != drug_rev:
+            yield finding("FORM-SETTING", f"Line {ln.line}: {code} under revenue code {rev}; a separately payable "
+                          f"drug with its HCPCS code goes under {drug_rev}.", line=ln.line, severity="warning")
+        elif ctx.ref.admin(code) and admin_rev and not rev.startswith(admin_rev[:3]):
+            yield finding("FORM-SETTING", f"Line {ln.line}: {code} under revenue code {rev}; drug administration "
+                          f"is commonly {admin_rev[:3]}x.", line=ln.line, severity="warning")
+
+
+@edit(
+    "CLAIM-LINE-MISSING",
+    severity="warning",
+    statement="a line the chart supports is not on the written claim (revenue left unbilled)",
+    fix="Add the line shown in the expected claim.",
+    source=MANUAL_CH4,
+    phase="claim",
+)
+def line_missing(ctx: EditContext) -> Iterator[Finding]:
+    if ctx.written is None:
+        return
+    by_drug = written_drug_lines(ctx)
+    written_codes = {code_of(ln) for ln in ctx.written.lines}
+    written_families = {rec.family for c in written_codes if (rec := ctx.ref.admin(c)) is not None}
+    drug_codes = {ln.code for f in ctx.coding.drugs.values() for ln in f.lines}
+    for did, f in ctx.coding.drugs.items():
+        if f.lines and not by_drug[did]:
+            units = sum(ln.units for ln in f.lines)
+            yield finding("CLAIM-LINE-MISSING", f"{f.path} ({f.drug.product or f.code}): no drug line is written; "
+                          f"the chart supports {f.code} × {units}.", impact_units=units)
+    for ln in ctx.expected.lines:
+        code = ln.code
+        rec = ctx.ref.admin(code)
+        if code in drug_codes or code in written_codes or (rec is not None and rec.family in written_families):
+            continue
+        yield finding("CLAIM-LINE-MISSING", f"{code} × {ln.units} is supported by the chart and not billed.",
+                      impact_units=ln.units, fix=f"Add {code} × {ln.units}.")
+
+
+@edit(
+    "CLAIM-LINE-UNEXPECTED",
+    severity="warning",
+    statement="a written line whose code the chart does not document and no other edit explains",
+    fix="Remove the line, or document the service it bills in the chart.",
+    source=MANUAL_CH4,
+    phase="claim",
+)
+def line_unexpected(ctx: EditContext) -> Iterator[Finding]:
+    if ctx.written is None:
+        return
+    expected = {ln.code for ln in ctx.expected.lines}
+    drug_lines = {id(ln) for lines in written_drug_lines(ctx).values() for ln in lines}
+    for ln in ctx.written.lines:
+        code = code_of(ln)
+        if code in expected or id(ln) in drug_lines or ctx.ref.admin(code) is not None:
+            continue
+        yield finding("CLAIM-LINE-UNEXPECTED", f"Line {ln.line}: {code} is not supported by the chart as documented; "
+                      "igclaim cannot check it.", line=ln.line)
