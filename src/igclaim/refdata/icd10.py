@@ -102,7 +102,9 @@ def register_release(
 
 
 def releases() -> list[Release]:
-    return [*_bundled(), *_REGISTERED]
+    from igclaim.refdata.store import icd10_releases  # imported with `igclaim data import icd10`
+
+    return [*_bundled(), *icd10_releases(), *_REGISTERED]
 
 
 def release_for(dos: date) -> Release | None:

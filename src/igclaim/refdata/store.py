@@ -196,6 +196,7 @@ class Tables:
         self._conn: sqlite3.Connection | None = None
         self._cache: dict[tuple[str, str], list[tuple]] = {}
         self.loaded: list[Loaded] = []
+        self._icd10: list | None = None
         if path is not None and path.is_file():
             self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
             try:
@@ -369,6 +370,19 @@ def tables() -> Tables:
     if t is None:
         t = _TABLES[key] = Tables(db_path())
     return t
+
+
+def icd10_releases() -> list:
+    """Imported ICD-10-CM order files as releases of `refdata/icd10.py` (billable codes only); they win over the
+    bundled releases for the dates they cover, a later import over an earlier one."""
+    from igclaim.refdata import icd10
+
+    t = tables()
+    if t._icd10 is None:
+        t._icd10 = [icd10.Release(f"imported {x.file}", x.effective, x.ends,
+                                  frozenset(c for c, billable in codes.items() if billable), x.label, order=100 + x.id)
+                    for x, codes in t.icd10_releases()]
+    return t._icd10
 
 
 def invalidate() -> None:
