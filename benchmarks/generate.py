@@ -55,6 +55,10 @@ def _products() -> list[Product]:
     return [p for p in reference().products if p.packages]
 
 
+def _product(drug: dict[str, Any]) -> Product:
+    return next(p for p in reference().products if p.name == drug["product"])
+
+
 def _containers(rng: random.Random, product: Product, dose: Decimal, wasteful: bool) -> list[dict[str, Any]]:
     """Opened containers covering the dose: largest sizes first (or one big container when `wasteful`)."""
     sizes = sorted({k.grams for k in product.packages}, reverse=True)
@@ -139,6 +143,7 @@ def add_written_claim(rng: random.Random, enc: dict[str, Any], error: str | None
         end = (datetime.fromisoformat(stop) + timedelta(minutes=35)).isoformat(timespec="minutes")
         enc["fluids"] = [{"purpose": "flush", "start": stop, "stop": end}]
     lines = _written_lines(enc)
+    dos = date.fromisoformat(enc["date_of_service"])
     drug_line = next((ln for ln in lines if ln["code"].startswith("J") and "JW" not in ln["modifiers"]), None)
     grams = Decimal(drug["dose"].get("grams") or 0)
     if drug_line is None or error is None:
@@ -147,8 +152,8 @@ def add_written_claim(rng: random.Random, enc: dict[str, Any], error: str | None
         drug_line["units"] = int(Decimal(drug["dose"]["ml"]))
     elif error in ("units_by_grams", "units_by_ml") and grams:
         drug_line["units"] = int(grams)
-    elif error == "nos_code" and drug["route"] == "IV":
-        drug_line["code"] = "J1599"
+    elif error == "nos_code" and drug["route"] == "IV" and _product(drug).own_code(dos):
+        drug_line["code"] = reference().nos_code(_product(drug).form, dos) or drug_line["code"]
     elif error == "missing_jz":
         drug_line["modifiers"] = [m for m in drug_line["modifiers"] if m != "JZ"]
     elif error == "addon_on_61_minutes" and enc["setting"] != "home":
@@ -158,7 +163,9 @@ def add_written_claim(rng: random.Random, enc: dict[str, Any], error: str | None
     elif error == "jw_dropped":
         lines = [ln for ln in lines if "JW" not in ln["modifiers"]]
     elif error == "other_product_code":
-        drug_line["code"] = rng.choice([c for c in ("J1561", "J1569", "J1459") if c != drug_line["code"]])
+        others = sorted({c for p in _products() if (c := p.own_code(dos)) and c != drug_line["code"]
+                         and drug["route"] in p.routes})
+        drug_line["code"] = rng.choice(others)
     for i, ln in enumerate(lines, start=1):
         ln["line"] = i
     enc["claim"] = {"lines": lines}

@@ -1,0 +1,95 @@
+"""The CSV/Parquet mapping (docs/batch.md): the rows of one encounter become the same Encounter as its JSON."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from igclaim.batch.sources import Source
+from igclaim.batch.tabular import COLUMNS, RowsError, encounter_to_rows, parse_containers, rows_to_encounter
+from igclaim.inputs import parse_encounter
+from tests.conftest import EXAMPLES, ROOT, load_example
+
+SAMPLES = ROOT / "examples" / "batch"
+
+
+def _by_id() -> dict:
+    return {load_example(p)["input"]["encounter_id"]: load_example(p)["input"] for p in EXAMPLES}
+
+
+@pytest.mark.parametrize("name", ["encounters.csv", "encounters.parquet"])
+def test_sample_row_sets_equal_the_json_encounters(name):
+    """The hand-checked sample: each encounter's rows parse to the Encounter of its worked example."""
+    want = _by_id()
+    seen = []
+    for rec in Source(SAMPLES / name):
+        enc = parse_encounter(rows_to_encounter(rec.payload))
+        assert enc == parse_encounter(want[enc.encounter_id]), enc.encounter_id
+        seen.append(enc.encounter_id)
+    assert seen == list(want)
+
+
+def test_written_claim_lines_and_fluids_come_from_their_own_columns():
+    e08 = _by_id()["e08"]
+    rows = list(enumerate(encounter_to_rows(e08), start=2))
+    assert len(rows) == len(e08["claim"]["lines"])  # one row per written line; the drug on the first
+    assert rows[0][1]["product"] == "Gamunex-C" and rows[1][1]["product"] is None
+    assert rows[0][1]["fluid_purpose"] == "flush" and rows[0][1]["claim_code"] == "J1561"
+    enc = parse_encounter(rows_to_encounter(rows))
+    assert [ln.code for ln in enc.claim.lines] == [ln["code"] for ln in e08["claim"]["lines"]]
+    assert enc.fluids[0].purpose == "flush"
+
+
+def test_hand_written_rows():
+    """Rows as a biller types them: encounter columns once, a second administration on its own row."""
+    rows = [
+        (2, {"encounter_id": "h1", "date_of_service": "2026-04-06", "setting": "office", "payer_type": "medicare",
+             "diagnoses": "D83.9; G61.81", "drug_id": "ig1", "product": "Privigen", "dose_grams": "35",
+             "containers": "1x20g; 1x10g; 1x5g", "admin_start": "2026-04-06T09:00", "admin_stop": "2026-04-06T10:00"}),
+        (3, {"encounter_id": "h1", "drug_id": "ig1", "admin_start": "2026-04-06T11:00",
+             "admin_stop": "2026-04-06T12:30", "admin_site": "2"}),
+        (4, {"encounter_id": "h1", "drug_id": "pre", "hcpcs": "J1200", "units": "1"}),
+    ]
+    enc = parse_encounter(rows_to_encounter(rows))
+    assert enc.diagnoses == ["D83.9", "G61.81"]
+    assert [(d.id, d.product or d.hcpcs) for d in enc.drugs] == [("ig1", "Privigen"), ("pre", "J1200")]
+    assert [c.grams for c in enc.drugs[0].containers] == [20, 10, 5]
+    assert [(a.drug_id, a.site) for a in enc.administrations] == [("ig1", 1), ("ig1", 2)]
+    assert enc.claim is None
+
+
+def test_containers_syntax():
+    assert parse_containers("3x10g", "row 2") == [{"count": 3, "grams": "10"}]
+    assert parse_containers("2 x 100mL; 1x2.5g", "row 2") == [{"count": 2, "ml": "100"}, {"count": 1, "grams": "2.5"}]
+    assert parse_containers("1x10g ndc:13533-0800-40", "r") == [{"count": 1, "grams": "10", "ndc": "13533-0800-40"}]
+    assert parse_containers("2xndc:13533-0800-40", "r") == [{"count": 2, "ndc": "13533-0800-40"}]
+    for bad in ("ten grams", "3x", "3x10kg"):
+        with pytest.raises(RowsError, match="row 7 column containers"):
+            parse_containers(bad, "row 7")
+
+
+def test_conflicts_and_unknown_columns_name_row_and_column():
+    base = {"encounter_id": "c1", "date_of_service": "2026-04-06", "setting": "office", "payer_type": "medicare",
+            "drug_id": "ig1", "product": "Privigen", "dose_grams": "10"}
+    with pytest.raises(RowsError) as exc:
+        rows_to_encounter([(2, base), (3, {"encounter_id": "c1", "setting": "home"})])
+    assert exc.value.problems == ["row 3 column setting: 'home' differs from 'office' on row 2"]
+    with pytest.raises(RowsError, match="row 2: unknown column"):
+        rows_to_encounter([(2, {**base, "dose_gram": "10"})])
+    with pytest.raises(RowsError, match="row 3 column drug_id"):
+        rows_to_encounter([(2, base), (3, {**base, "dose_grams": "20"})])
+
+
+def test_group_rows_splits_on_encounter_id(tmp_path):
+    path = tmp_path / "g.csv"
+    rows = encounter_to_rows(_by_id()["e12"]) + encounter_to_rows(_by_id()["e01"])
+    rows.insert(1, {**dict.fromkeys(COLUMNS), "encounter_id": ""})  # a blank id is its own (bad) record
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    recs = list(Source(path))
+    assert [r.where for r in recs] == [{"row": 2, "last_row": 2}, {"row": 3, "last_row": 3},
+                                       {"row": 4, "last_row": len(rows)}, {"row": len(rows) + 1,
+                                                                                  "last_row": len(rows) + 1}]
