@@ -72,7 +72,8 @@ def test_accounting_with_malformed_records(tmp_path):
     assert summary.errors == len(errors) == len(expected)
     assert {e["line"]: (e["stage"], e["field"]) for e in errors} == expected
     by_line = {e["line"]: e for e in errors}
-    assert by_line[min(expected)]["encounter_id"] is None  # broken JSON: no id can be read
+    assert by_line[min(expected)]["encounter_id"] == "broken"  # broken JSON that still names its encounter
+    assert by_line[min(expected) + 6]["encounter_id"] is None  # a JSON array has no id
     assert any(e["encounter_id"] == "bad-containers" for e in errors)
     for e in errors:  # each reason names the field it is about
         assert e["reason"].startswith(e["field"]) and e["problems"]

@@ -93,3 +93,15 @@ def test_group_rows_splits_on_encounter_id(tmp_path):
     assert [r.where for r in recs] == [{"row": 2, "last_row": 2}, {"row": 3, "last_row": 3},
                                        {"row": 4, "last_row": len(rows)}, {"row": len(rows) + 1,
                                                                                   "last_row": len(rows) + 1}]
+
+
+def test_the_documented_sample_is_e08():
+    """docs/batch.md shows e08 as CSV rows: they must read back as the worked example."""
+    import io
+    import re
+
+    text = (ROOT / "docs" / "batch.md").read_text()
+    block = re.search(r"```csv\n(.*?)```", text, re.S).group(1)
+    rows = list(enumerate(csv.DictReader(io.StringIO(block)), start=2))
+    assert all(None not in r and None not in r.values() for _, r in rows)  # every row has every column
+    assert parse_encounter(rows_to_encounter(rows)) == parse_encounter(_by_id()["e08"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import signal
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ FINDING_COLUMNS = (
     "edit", "severity", "line", "line_code", "impact_units", "impact_usd", "message", "fix", "source",
 )
 _MAX_ID = 120
+_ID_IN_TEXT = re.compile(r'"encounter_id"\s*:\s*"([^"\\]{1,120})"')
 
 
 @dataclass(slots=True)
@@ -75,13 +77,20 @@ def _error(rec: Record, stage: str, problems: list[str], encounter_id: str | Non
     return Outcome(rec.seq, error=entry)
 
 
+class _Undecodable(InvalidInput):
+    def __init__(self, problems: list[str], encounter_id: str | None) -> None:
+        super().__init__(problems)
+        self.encounter_id = encounter_id
+
+
 def decode(rec: Record) -> tuple[Any, str | None]:
     """The raw record → an encounter dict (not validated yet) and its id if one can be read."""
     if rec.kind == "json":
         try:
             obj = json.loads(rec.payload.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
-            raise InvalidInput([f"(json) column {exc.colno}: {exc.msg}"]) from None
+            found = _ID_IN_TEXT.search(rec.payload)  # broken JSON may still name its encounter
+            raise _Undecodable([f"(json) column {exc.colno}: {exc.msg}"], found.group(1) if found else None) from None
         enc_id = _safe_id(obj.get("encounter_id")) if isinstance(obj, dict) else None
         if enc_id is None and isinstance(obj, dict) and isinstance(obj.get("input"), dict):
             enc_id = _safe_id(obj["input"].get("encounter_id"))
@@ -97,9 +106,10 @@ def process_record(rec: Record, profile: str | None = None, parse_only: bool = F
         enc = parse_encounter(obj)
     except RowsError as exc:
         return _error(rec, "rows", exc.problems, enc_id)
+    except _Undecodable as exc:
+        return _error(rec, "json", exc.problems, exc.encounter_id)
     except InvalidInput as exc:
-        stage = "json" if exc.problems and exc.problems[0].startswith("(json)") else "schema"
-        return _error(rec, stage, exc.problems, enc_id)
+        return _error(rec, "schema", exc.problems, enc_id)
     enc_id = enc.encounter_id[:_MAX_ID]
     if parse_only:
         return Outcome(rec.seq, summary=None)
