@@ -1,0 +1,68 @@
+"""Coverage policies as data (refdata/coverage.py), chosen by the payer profile."""
+
+from __future__ import annotations
+
+import doctest
+from pathlib import Path
+
+import pytest
+
+from igclaim.refdata import coverage
+from igclaim.refdata.coverage import PolicyError, policy
+from tests.test_edits_support import build, chart, ids, only
+
+# The Medicare home IVIG list (Benefit Policy Manual ch. 15 §50.6, reference.md §6).
+PIDD = ["G11.3", "D80.0", "D80.2", "D80.3", "D80.4", "D80.5", "D80.6", "D80.7", "D81.0", "D81.1", "D81.2",
+        "D81.5", "D81.6", "D81.7", "D81.89", "D81.9", "D82.0", "D82.1", "D82.4", "D83.0", "D83.1", "D83.2",
+        "D83.8", "D83.9"]
+
+
+def test_doctests():
+    assert doctest.testmod(coverage).failed == 0
+
+
+def test_home_pidd_list_exactly():
+    home = policy("medicare-home-ivig-pidd")
+    assert home.codes_for("IV") == sorted(c.replace(".", "") for c in PIDD)
+    for code in ("D80.1", "D80.8", "D80.9", "G61.81"):
+        assert home.covering([code], "IV") is None
+    assert home.covering(["G61.81"], "SC") is not None  # SCIG by pump covers CIDP (L33794)
+
+
+def test_default_policy_is_labeled_a_default():
+    default = policy("default-ig")
+    assert default.kind == "default" and default.severity == "warning"
+    assert "replace" in default.title.lower()
+    for code in ["D69.3", "G61.81", "G61.82", "G61.0", "G70.00", "G70.01", "M30.3", "M33.02", "M33.12",
+                 "L10.0", "L12.0", "L13.8", *PIDD]:
+        assert default.covering([code], "IV") is not None, code
+    for code in ["Z51.11", "R53.83", "F84.0", "G35.A", "M33.22"]:
+        ind = default.covering([code], "IV")
+        assert ind is None or not ind.certain, code
+
+
+def test_ncd_250_3_codes_come_from_the_bundled_csv():
+    default = policy("default-ig")
+    blistering = next(i for i in default.indications if "250.3" in i.name)
+    assert {"L100", "L120", "L121", "L138"} <= blistering.codes
+
+
+def test_user_policy_file_from_the_profile(tmp_path: Path):
+    pol = tmp_path / "my-plan-ig.toml"
+    pol.write_text('[policy]\nname = "my-plan"\ntitle = "My plan IG policy"\nkind = "official"\nseverity = "error"\n'
+                   'source = "https://example.org/policy"\n\n[[indication]]\nname = "CIDP"\ncodes = ["G61.81"]\n')
+    bundled = Path(__file__).resolve().parents[1] / "src/igclaim/refdata/payers/commercial.toml"
+    text = bundled.read_text().replace('name = "commercial"', 'name = "my-plan"')
+    text = text.replace('values = { "2000-01-01" = "default-ig" }', 'values = { "2000-01-01" = "my-plan-ig.toml" }')
+    prof = tmp_path / "my-plan.toml"
+    prof.write_text(text)
+    payer = {"type": "commercial", "profile": str(prof), "prior_authorization": {"number": "PA"}}
+    enc = chart(payer=payer, diagnoses=["D83.9"], drug0={"ndc": "13533-0805-11"})
+    f = only(build(enc), "DX-NOT-COVERED")
+    assert f.severity == "error" and "My plan" in f.message
+    assert "DX-NOT-COVERED" not in ids(build(chart(payer=payer, diagnoses=["G61.81"], drug0={"ndc": "13533-0805-11"})))
+
+
+def test_unknown_policy_is_an_error_naming_it():
+    with pytest.raises(PolicyError, match="no-such-policy"):
+        policy("no-such-policy")

@@ -1,0 +1,35 @@
+"""FORM-SETTING and the line-level catch-alls."""
+
+from __future__ import annotations
+
+from tests.test_edits_support import BASE, chart, ids, only, scrub
+
+HOSPITAL = chart(setting="hospital_outpatient")
+
+
+def test_form_for_the_setting():
+    assert "UB-04" in only(scrub(HOSPITAL, lambda c: c.update(form="CMS-1500")), "FORM-SETTING").message
+    assert "FORM-SETTING" not in ids(scrub(HOSPITAL))
+    assert "FORM-SETTING" in ids(scrub(BASE, lambda c: c.update(form="UB-04")))
+
+
+def test_place_of_service_and_type_of_bill():
+    assert "22" in only(scrub(BASE, lambda c: c.update(place_of_service="22")), "FORM-SETTING").message
+    assert "FORM-SETTING" not in ids(scrub(BASE))
+    assert "FORM-SETTING" in ids(scrub(HOSPITAL, lambda c: c.update(type_of_bill="0851")))
+    assert "FORM-SETTING" not in ids(scrub(HOSPITAL, lambda c: c.update(type_of_bill="0137")))  # frequency differs
+
+
+def test_revenue_codes_on_a_hospital_claim():
+    r = scrub(HOSPITAL, lambda c: c["lines"][1].update(revenue_code=None))
+    assert only(r, "FORM-SETTING").line == 2
+    r = scrub(HOSPITAL, lambda c: c["lines"][0].update(revenue_code="0250"))
+    assert only(r, "FORM-SETTING").severity == "warning"
+
+
+def test_line_missing_and_unexpected():
+    r = scrub(BASE, lambda c: c["lines"].pop(0))
+    assert only(r, "CLAIM-LINE-MISSING").impact_units == 60
+    r = scrub(BASE, lambda c: c["lines"].append({"line": 4, "code": "99213", "units": 1}))
+    assert only(r, "CLAIM-LINE-UNEXPECTED").line == 4
+    assert not ids(scrub(BASE)) & {"CLAIM-LINE-MISSING", "CLAIM-LINE-UNEXPECTED"}

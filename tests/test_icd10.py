@@ -1,0 +1,61 @@
+"""ICD-10-CM validity by date of service (refdata/icd10.py)."""
+
+from __future__ import annotations
+
+import doctest
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from igclaim.refdata import icd10
+
+SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "cms-samples" / "icd10cm-order-2026.txt"
+
+
+def test_doctests():
+    assert doctest.testmod(icd10).failed == 0
+
+
+@pytest.mark.parametrize(("code", "dos", "billable"), [
+    ("G35", date(2025, 6, 10), True),
+    ("G35", date(2025, 9, 30), True),
+    ("G35", date(2025, 10, 1), False),
+    ("G35", date(2026, 4, 14), False),
+    ("G35.A", date(2026, 4, 14), True),
+    ("G35.A", date(2025, 6, 10), False),
+    ("D83.9", date(2024, 10, 1), True),
+    ("D83", date(2026, 3, 2), False),
+    ("d839", date(2026, 3, 2), True),
+    ("G61.81", date(2026, 3, 2), True),
+])
+def test_billable_by_date(code, dos, billable):
+    assert icd10.is_billable(code, dos) is billable
+
+
+def test_no_release_before_fy2025():
+    assert icd10.is_billable("D83.9", date(2024, 9, 30)) is None
+    assert icd10.release_for(date(2024, 9, 30)) is None
+
+
+def test_format_and_compact():
+    assert icd10.format("d839") == "D83.9" and icd10.compact(" G35.A ") == "G35A" and icd10.format("G35") == "G35"
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="shared CMS sample not present")
+def test_fy2026_agrees_with_the_cms_order_file_excerpt():
+    for row in SAMPLE.read_text().splitlines():
+        code, flag = row[6:13].strip(), row[14]
+        assert icd10.is_billable(code, date(2026, 3, 2)) is (flag == "1"), code
+
+
+def test_register_release_wins_for_its_dates():
+    rel = icd10.register_release("TEST-FY2099", date(2098, 10, 1), date(2099, 9, 30), ["Z99.89", "G35"],
+                                 "test fixture")
+    try:
+        assert icd10.is_billable("G35", date(2099, 1, 1)) is True
+        assert icd10.is_billable("D83.9", date(2099, 1, 1)) is False
+        assert icd10.release_for(date(2099, 1, 1)).name == "TEST-FY2099"
+        assert icd10.is_billable("G35", date(2026, 4, 14)) is False  # other dates unaffected
+    finally:
+        icd10._REGISTERED.remove(rel)
