@@ -1,0 +1,109 @@
+"""Expected payment by date of service: the ASP payment limit × units (JW included), fee schedules for the
+administration lines, totals, impact_usd — and null, never zero, where no price is published."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from igclaim import engine
+from igclaim.model import Encounter
+from igclaim.refdata import store
+from igclaim.refdata.importers import Options
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = Path(__file__).parent / "fixtures" / "cms"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
+    store.invalidate()
+    yield tmp_path / "home"
+    store.invalidate()
+
+
+def example(name: str, day: str | None = None) -> Encounter:
+    """A worked example's encounter, moved to another date of service (times move with it)."""
+    text = json.dumps(json.loads((ROOT / "examples" / f"{name}.json").read_text())["input"])
+    if day:
+        text = text.replace("2026-03-02", day)
+    return Encounter.model_validate_json(text)
+
+
+def lines(result) -> dict[tuple[str, bool], object]:
+    return {(ln.code, "JW" in ln.modifiers): ln for ln in result.claim.lines}
+
+
+def test_bundled_q1_2026_limit_prices_the_drug(home):
+    r = engine.build(example("e02-gamunex-30g-5h"))
+    drug = lines(r)[("J1561", False)]
+    assert drug.units == 60 and drug.expected_payment == Decimal("2944.56")  # 60 × 49.076 (CMS Jan 2026 file)
+    assert lines(r)[("96365", False)].expected_payment is None  # no fee schedule imported: unknown, not 0
+    assert r.claim.total_expected_payment is None  # not every line is priced
+    assert any("asp-pricing-2026q1.csv" in s for s in r.reference.sources)
+
+
+def test_jw_units_are_paid_too(home):
+    r = engine.build(example("e03-privigen-35-of-40"))
+    assert lines(r)[("J1459", False)].expected_payment == Decimal("3519.67")  # 70 × 50.281
+    assert lines(r)[("J1459", True)].expected_payment == Decimal("502.81")  # JW 10 × 50.281
+
+
+def test_no_price_outside_the_quarter(home):
+    r = engine.build(example("e02-gamunex-30g-5h", "2026-04-14"))
+    assert all(ln.expected_payment is None for ln in r.claim.lines)
+    assert r.claim.total_expected_payment is None
+    assert not any("asp-pricing-2026q1.csv" in s for s in r.reference.sources)
+
+
+def test_imported_q2_price_is_used_for_q2_only(home):
+    store.import_file("asp", FIX / "asp-pricing-2026q2-synthetic.csv")
+    q2 = engine.build(example("e02-gamunex-30g-5h", "2026-04-14"))
+    assert lines(q2)[("J1561", False)].expected_payment == Decimal("3000.00")  # 60 × 50.000 (synthetic)
+    assert q2.reference.data_as_of == "2026-04-01"
+    assert any("imported asp: asp-pricing-2026q2-synthetic.csv" in s for s in q2.reference.sources)
+    q1 = engine.build(example("e02-gamunex-30g-5h"))
+    assert lines(q1)[("J1561", False)].expected_payment == Decimal("2944.56")  # the Q2 price is not applied to Q1
+
+
+def test_imported_file_wins_over_the_snapshot_for_its_dates(home, tmp_path):
+    q1 = tmp_path / "asp-q1-corrected.csv"
+    q1.write_bytes((FIX / "asp-pricing-2026q2-synthetic.csv").read_bytes())
+    store.import_file("asp", q1, Options(effective=date(2026, 1, 1)))
+    r = engine.build(example("e02-gamunex-30g-5h"))
+    assert lines(r)[("J1561", False)].expected_payment == Decimal("3000.00")
+
+
+def test_contract_fee_schedule_prices_administration_and_total(home):
+
+    store.import_file("asp", FIX / "asp-pricing-2026q2-synthetic.csv")
+    store.import_file("fees", FIX / "fees-contract-2026-synthetic.csv", Options(effective=date(2026, 1, 1),
+                                                                                 schedule="acme"))
+    r = engine.build(example("e02-gamunex-30g-5h", "2026-04-14"))
+    got = lines(r)
+    assert got[("96365", False)].expected_payment == Decimal("150.00")
+    assert got[("96366", False)].expected_payment == Decimal("160.00")  # 4 × 40.00
+    assert r.claim.total_expected_payment == Decimal("3310.00")
+
+
+def test_national_pfs_prices_the_office_claim_not_the_hospital_claim(home):
+    store.import_file("fees", FIX / "PPRRVU2025_Oct-real-excerpt.csv")
+    office = engine.build(example("e02-gamunex-30g-5h", "2025-11-03"))
+    assert lines(office)[("96365", False)].expected_payment == Decimal("57.90")  # 1.79 RVU × 32.3465
+    assert lines(office)[("96366", False)].expected_payment == Decimal("77.64")  # 4 × 0.60 × 32.3465 = 4 × 19.41
+    hospital = engine.build(example("e07-hospital-outpatient", "2025-11-03"))
+    assert lines(hospital)[("96365", False)].expected_payment is None  # the PFS does not price a UB-04
+
+
+def test_impact_usd_uses_the_written_line_code(home):
+    r = engine.scrub(example("e09-scrub-units-by-ml"))
+    f = next(f for f in r.findings if f.edit == "DRUG-UNITS")
+    assert f.line == 1 and f.impact_units == -240
+    assert f.impact_usd == Decimal("-11778.24")  # -240 × 49.076
+    r2 = engine.scrub(example("e09-scrub-units-by-ml", "2026-04-14"))
+    assert next(f for f in r2.findings if f.edit == "DRUG-UNITS").impact_usd is None

@@ -1,0 +1,198 @@
+"""Edits that read imported CMS tables: MUE by adjudication indicator, NCCI PTP pairs and modifier indicators,
+the NDC-HCPCS crosswalk, and HCPCS validity by date (a code valid in one quarter and terminated in the next).
+MUE, PTP and HCPCS values here are synthetic fixtures; the crosswalk case uses the real January 2026 file."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from igclaim import engine
+from igclaim.model import Encounter
+from igclaim.refdata import store
+from igclaim.refdata.importers import Options
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = Path(__file__).parent / "fixtures" / "cms"
+Q1, Q2 = "2026-03-02", "2026-04-14"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
+    store.invalidate()
+    yield tmp_path / "home"
+    store.invalidate()
+
+
+def encounter(name: str = "e02-gamunex-30g-5h", day: str = Q1, claim: list[dict] | None = None,
+              **changes) -> Encounter:
+    data = json.loads(json.dumps(json.loads((ROOT / "examples" / f"{name}.json").read_text())["input"])
+                      .replace(Q1, day))
+    data.update(changes)
+    if claim is not None:
+        data["claim"] = {"lines": [{"line": i, **ln} for i, ln in enumerate(claim, start=1)]}
+    return Encounter.model_validate(data)
+
+
+def found(result, edit_id: str) -> list:
+    return [f for f in result.findings if f.edit == edit_id]
+
+
+GAMUNEX_CLAIM = [{"code": "J1561", "units": 60, "modifiers": ["JZ"]}, {"code": "96365", "units": 1},
+                 {"code": "96366", "units": 4}]
+
+
+def test_table_edits_are_silent_without_imports(home):
+    r = engine.scrub(encounter(day=Q2, claim=[{"code": "J1561", "units": 999, "modifiers": ["JZ"]},
+                                              {"code": "96365", "units": 3}, {"code": "36000", "units": 1}]))
+    for edit_id in ("DRUG-MUE", "ADMIN-MUE", "DRUG-CODE-INVALID", "ADMIN-CODE-INVALID"):
+        assert not found(r, edit_id)
+    assert not [f for f in r.findings if "PTP" in f.message]
+
+
+# --- MUE ---------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def mue(home):
+    store.import_file("mue", FIX / "MCR_MUE_PractitionerServices_Eff_04-01-2026-synthetic.csv")
+
+
+def test_mue_at_the_limit_is_clean(mue):
+    r = engine.scrub(encounter(day=Q2, claim=GAMUNEX_CLAIM))  # J1561 60 ≤ 100, 96365 1 ≤ 1, 96366 4 ≤ 4
+    assert not found(r, "DRUG-MUE") and not found(r, "ADMIN-MUE")
+
+
+def test_mue_date_of_service_edits(mue):
+    claim = [{"code": "J1561", "units": 60, "modifiers": ["JZ"]}, {"code": "J1561", "units": 50, "modifiers": ["JW"]},
+             {"code": "96365", "units": 2}, {"code": "96366", "units": 4}]
+    r = engine.scrub(encounter(day=Q2, claim=claim))
+    [drug] = found(r, "DRUG-MUE")  # MAI 3: 60 + 50 JW units on the date > 100
+    assert drug.severity == "warning" and drug.line == 1 and "110" in drug.message and "Clinical" in drug.message
+    [admin] = found(r, "ADMIN-MUE")  # MAI 2 (policy): 2 > 1
+    assert admin.severity == "error" and admin.line == 3
+    assert not found(encounter_result := engine.scrub(encounter(day=Q1, claim=claim)), "DRUG-MUE")  # not in force
+    assert not found(encounter_result, "ADMIN-MUE")
+
+
+def test_mue_line_edit_counts_each_line(mue):
+    """MAI 1 (J1459, synthetic MUE 60): Privigen 70 units on one line is over; the 10-unit JW line is not."""
+    r = engine.build(encounter("e03-privigen-35-of-40", day=Q2))
+    [f] = found(r, "DRUG-MUE")
+    jw_line = next(ln.line for ln in r.claim.lines if "JW" in ln.modifiers)
+    assert f.line != jw_line and "× 70" in f.message and f.impact_units == -70
+
+
+def test_mue_table_follows_the_setting(home):
+    text = (FIX / "MCR_MUE_PractitionerServices_Eff_04-01-2026-synthetic.csv").read_bytes()
+    hosp = home.parent / "MCR_MUE_OutpatientHospitalServices_Eff_04-01-2026.csv"
+    hosp.write_bytes(text.replace(b"Practitioner Services", b"Outpatient Hospital Services"))
+    store.import_file("mue", hosp)
+    claim = [{"code": "J1561", "units": 60, "modifiers": ["JZ"]}, {"code": "96365", "units": 2}]
+    assert not found(engine.scrub(encounter(day=Q2, claim=claim)), "ADMIN-MUE")  # office: practitioner table
+    r = engine.scrub(encounter("e07-hospital-outpatient", day=Q2, claim=claim))
+    assert found(r, "ADMIN-MUE")
+
+
+# --- PTP ---------------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def ptp(home):
+    store.import_file("ptp", FIX / "ccipra-v321r0-f1-synthetic.txt")
+
+
+def _ptp(result, edit_id):
+    return [f for f in found(result, edit_id) if "PTP" in f.message]
+
+
+def test_ptp_modifier_indicator_1(ptp):
+    bare = engine.scrub(encounter(day=Q2, claim=[*GAMUNEX_CLAIM, {"code": "36000", "units": 1}]))
+    [f] = _ptp(bare, "ADMIN-BUNDLED")
+    assert f.line == 4 and "96365" in f.message and f.severity == "error"
+    with_xs = engine.scrub(encounter(day=Q2, claim=[*GAMUNEX_CLAIM, {"code": "36000", "units": 1,
+                                                                    "modifiers": ["XS"]}]))
+    assert not _ptp(with_xs, "ADMIN-BUNDLED")
+
+
+def test_ptp_modifier_indicator_0_allows_no_modifier(ptp):
+    r = engine.scrub(encounter(day=Q2, claim=[*GAMUNEX_CLAIM, {"code": "96523", "units": 1, "modifiers": ["59"]}]))
+    [f] = _ptp(r, "ADMIN-BUNDLED")
+    assert "never payable" in f.message
+
+
+def test_ptp_two_initial_codes(ptp):
+    claim = [*GAMUNEX_CLAIM, {"code": "96374", "units": 1}]
+    assert _ptp(engine.scrub(encounter(day=Q2, claim=claim)), "ADMIN-INITIAL-DUPLICATE")
+    claim[-1] = {"code": "96374", "units": 1, "modifiers": ["XS"]}
+    assert not _ptp(engine.scrub(encounter(day=Q2, claim=claim)), "ADMIN-INITIAL-DUPLICATE")
+
+
+def test_ptp_deleted_pair_indicator_9_and_other_quarter(ptp):
+    claim = [*GAMUNEX_CLAIM, {"code": "36410", "units": 1}, {"code": "96361", "units": 1}]
+    r = engine.scrub(encounter(day=Q2, claim=claim))
+    assert not _ptp(r, "ADMIN-BUNDLED")  # 36410 deleted 2015-12-31; 96361 has indicator 9
+    q1 = engine.scrub(encounter(day=Q1, claim=[*GAMUNEX_CLAIM, {"code": "36000", "units": 1}]))
+    assert not _ptp(q1, "ADMIN-BUNDLED")  # the Q2 file does not answer for Q1
+
+
+# --- NDC-HCPCS crosswalk -----------------------------------------------------------------------------------------
+
+def test_ndc_of_another_code(home):
+    """13533-0800-12 is Gamunex-C, J1561, in CMS's January 2026 crosswalk (bundled snapshot)."""
+    wrong = engine.scrub(encounter(claim=[{"code": "J1459", "units": 60, "modifiers": ["JZ"],
+                                           "ndc": "13533-0800-12"}, *GAMUNEX_CLAIM[1:]]))
+    [f] = found(wrong, "DRUG-NDC-MISMATCH")
+    assert f.line == 1 and "J1561" in f.message and "asp-ndc-hcpcs-crosswalk-2026q1.csv" in f.message
+    right = engine.scrub(encounter(claim=[{**GAMUNEX_CLAIM[0], "ndc": "13533080012"}, *GAMUNEX_CLAIM[1:]]))
+    assert not found(right, "DRUG-NDC-MISMATCH")
+    unknown = engine.scrub(encounter(claim=[{**GAMUNEX_CLAIM[0], "ndc": "99999-9999-99"}, *GAMUNEX_CLAIM[1:]]))
+    assert not found(unknown, "DRUG-NDC-MISMATCH")  # not in the crosswalk or the catalog: left alone
+
+
+def test_imported_crosswalk_for_its_quarter(home):
+    store.import_file("crosswalk", FIX / "asp-ndc-hcpcs-crosswalk-2026q2-synthetic.csv")
+    claim = [{"code": "J1566", "units": 60, "ndc": "13533-0800-15"}, *GAMUNEX_CLAIM[1:]]
+    [f] = found(engine.scrub(encounter(day=Q2, claim=claim)), "DRUG-NDC-MISMATCH")
+    assert "J1459 per asp-ndc-hcpcs-crosswalk-2026q2-synthetic.csv" in f.message
+
+
+# --- HCPCS validity by date ----------------------------------------------------------------------------------------
+
+def gammagard_sd(day: str) -> Encounter:
+    return encounter(day=day, drugs=[{"id": "ig1", "product": "Gammagard S/D", "route": "IV", "dose": {"grams": 10},
+                                      "containers": [{"grams": 10, "count": 1}]}])
+
+
+@pytest.mark.parametrize("q2_file", ["HCPC2026_APR_ANWEB-synthetic.csv", "HCPC2026_APR_ANWEB-synthetic.txt"])
+def test_code_valid_in_q1_terminated_in_q2(home, q2_file):
+    store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
+    store.import_file("hcpcs", FIX / q2_file)
+    q1 = engine.build(gammagard_sd("2026-03-31"))
+    assert q1.claim.lines[0].code == "J1566" and not found(q1, "DRUG-CODE-INVALID")
+    q2 = engine.build(gammagard_sd("2026-04-01"))
+    [f] = found(q2, "DRUG-CODE-INVALID")
+    assert f.severity == "error" and "terminated 2026-03-31" in f.message and f.line == 1
+    assert not found(q2, "ADMIN-CODE-INVALID")  # 96365/96366 are CPT: never in the HCPCS file
+
+
+def test_level_ii_code_missing_from_the_file_in_force(home):
+    store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
+    r = engine.scrub(encounter(claim=[{"code": "J1599", "units": 60}, *GAMUNEX_CLAIM[1:]]))
+    [f] = found(r, "DRUG-CODE-INVALID")
+    assert "not in the HCPCS file" in f.message
+    store.invalidate()
+    assert not found(engine.scrub(encounter(day="2025-12-01", claim=[{"code": "J1599", "units": 60},
+                                                                      *GAMUNEX_CLAIM[1:]])), "DRUG-CODE-INVALID")
+
+
+def test_imported_icd10_release_is_used(home):
+    from igclaim.refdata import icd10
+
+    store.import_file("icd10", FIX / "icd10cm_order_2026-real-excerpt.txt",
+                      Options(effective=date(2026, 4, 1), ends=date(2026, 9, 30)))
+    assert icd10.is_billable("G61.81", date(2026, 5, 1)) is True
+    assert icd10.is_billable("G61.8", date(2026, 5, 1)) is False  # a header in the order file (flag 0)
+    assert icd10.release_for(date(2026, 5, 1)).name == "imported icd10cm_order_2026-real-excerpt.txt"
