@@ -50,7 +50,7 @@ def encounters(draw) -> Encounter:
     containers = [{"grams": str(g), "count": chosen.count(g)} for g in sorted(set(chosen))]
 
     start = datetime.combine(dos, datetime.min.time()) + timedelta(hours=draw(st.integers(7, 12)))
-    minutes = draw(st.integers(20, 360))
+    minutes = draw(st.integers(1, 400))
     stop = start + timedelta(minutes=minutes)
     drug: dict = {"id": "ig1", "product": product.name, "route": route, "dose": {"grams": str(dose)},
                   "containers": containers}
@@ -80,6 +80,21 @@ def encounters(draw) -> Encounter:
         "diagnoses": [dx], "drugs": [drug],
         "administrations": [{"drug_id": "ig1", "start": start.isoformat(), "stop": stop.isoformat()}],
     }
+    if draw(st.booleans()):  # a premedication pushed before the immune globulin
+        pre = {"id": "pre", "hcpcs": "J1200", "units": 1, "route": "IV"}
+        if profile.get("ndc_required", dos):
+            pre["ndc"] = "0641-0376-21"
+        enc["drugs"].append(pre)
+        enc["administrations"].insert(0, {"drug_id": "pre", "method": "push",
+                                          "start": (start - timedelta(minutes=15)).isoformat(),
+                                          "stop": (start - timedelta(minutes=10)).isoformat()})
+    if draw(st.booleans()):  # ordered, medically necessary hydration after the infusion
+        fluid_stop = stop + timedelta(minutes=draw(st.integers(31, 150)))
+        enc["fluids"] = [{"purpose": "hydration", "ordered": True, "reason": "dehydration",
+                          "start": stop.isoformat(), "stop": fluid_stop.isoformat()}]
+    elif draw(st.booleans()):
+        enc["fluids"] = [{"purpose": draw(st.sampled_from(["flush", "kvo", "diluent"])),
+                          "start": stop.isoformat(), "stop": (stop + timedelta(minutes=10)).isoformat()}]
     if draw(st.booleans()):
         enc["pump_log"] = [{"drug_id": "ig1", "start": start.isoformat(), "stop": stop.isoformat()}]
     return parse_json_text(json.dumps(enc))

@@ -87,8 +87,9 @@ def line_missing(ctx: EditContext) -> Iterator[Finding]:
     written_codes = {code_of(ln) for ln in ctx.written.lines}
     written_families = {rec.family for c in written_codes if (rec := ctx.ref.admin(c)) is not None}
     drug_codes = {ln.code for f in ctx.coding.drugs.values() for ln in f.lines}
+    expected_codes = {ln.code for ln in ctx.expected.lines}
     for did, f in ctx.coding.drugs.items():
-        if f.lines and not by_drug[did]:
+        if f.lines and not by_drug[did] and any(ln.code in expected_codes for ln in f.lines):
             units = sum(ln.units for ln in f.lines)
             yield finding("CLAIM-LINE-MISSING", f"{f.path} ({f.drug.product or f.code}): no drug line is written; "
                           f"the chart supports {f.code} × {units}.", impact_units=units)
@@ -116,7 +117,10 @@ def line_unexpected(ctx: EditContext) -> Iterator[Finding]:
     drug_lines = {id(ln) for lines in written_drug_lines(ctx).values() for ln in lines}
     for ln in ctx.written.lines:
         code = code_of(ln)
+        known = ctx.ref.hcpcs(code, ctx.dos)
         if code in expected or id(ln) in drug_lines or ctx.ref.admin(code) is not None:
             continue
+        if known is not None and known.kind == "service" and ctx.encounter.setting == "home":
+            continue  # the home supplies/pump codes the supplier bills (HOME-BILLING-NOTE)
         yield finding("CLAIM-LINE-UNEXPECTED", f"Line {ln.line}: {code} is not supported by the chart as documented; "
                       "igclaim cannot check it.", line=ln.line)
