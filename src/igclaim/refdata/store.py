@@ -360,12 +360,13 @@ class Tables:
         return out
 
 
-_TABLES: dict[str | None, Tables] = {}
+_TABLES: dict[tuple[str | None, int], Tables] = {}
 
 
 def tables() -> Tables:
-    """The tables for the current IGCLAIM_HOME, opened once per process (keyed on the variable: cheap to ask)."""
-    key = os.environ.get("IGCLAIM_HOME")
+    """The tables for the current IGCLAIM_HOME, opened once per process (keyed on the variable: cheap to ask;
+    and on the process id, so a forked batch worker opens its own connection instead of sharing the parent's)."""
+    key = (os.environ.get("IGCLAIM_HOME"), os.getpid())
     t = _TABLES.get(key)
     if t is None:
         t = _TABLES[key] = Tables(db_path())
