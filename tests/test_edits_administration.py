@@ -122,3 +122,22 @@ def test_bundled_services_from_the_data():
         r = scrub(BASE, lambda c, code=code: c["lines"].append({"line": 4, "code": code, "units": 1}))
         assert only(r, "ADMIN-BUNDLED").line == 4
     assert "ADMIN-BUNDLED" not in ids(scrub(BASE))
+
+
+def test_not_supported_setup_and_facility_only_codes():
+    enc = chart(drugs=[{"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 8},
+                        "containers": [{"grams": 4, "count": 2}]}],
+                administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:00"}])
+    r = scrub(enc, lambda c: c["lines"].append({"line": 5, "code": "96371", "units": 1}))
+    assert only(r, "ADMIN-NOT-SUPPORTED").line == 5
+    setups = chart(drugs=enc["drugs"], administrations=[dict(enc["administrations"][0], pump_setups=2)])
+    assert "ADMIN-NOT-SUPPORTED" not in ids(scrub(setups))
+    assert "96371" in {ln.code for ln in build(setups).claim.lines}
+
+
+def test_push_documented_without_times_billed_as_infusion():
+    enc = chart(drugs=[*BASE["drugs"], {"id": "pre", "hcpcs": "J1200", "units": 1}],
+                administrations=[*BASE["administrations"], {"drug_id": "pre", "method": "push"}])
+    r = scrub(enc, lambda c: c["lines"].append({"line": 9, "code": "96367", "units": 1}))
+    assert "ADMIN-SEQUENTIAL" in ids(r) or "ADMIN-PUSH" in ids(r)
+    assert not ids(scrub(enc), "error")

@@ -14,7 +14,10 @@ def test_form_for_the_setting():
 
 
 def test_place_of_service_and_type_of_bill():
-    assert "22" in only(scrub(BASE, lambda c: c.update(place_of_service="22")), "FORM-SETTING").message
+    assert only(scrub(BASE, lambda c: c.update(place_of_service="22")), "FORM-SETTING").severity == "warning"
+    stated = chart(place_of_service="11")
+    f = only(scrub(stated, lambda c: c.update(place_of_service="22")), "FORM-SETTING")
+    assert f.severity == "error" and "22" in f.message
     assert "FORM-SETTING" not in ids(scrub(BASE))
     assert "FORM-SETTING" in ids(scrub(HOSPITAL, lambda c: c.update(type_of_bill="0851")))
     assert "FORM-SETTING" not in ids(scrub(HOSPITAL, lambda c: c.update(type_of_bill="0137")))  # frequency differs

@@ -120,7 +120,7 @@ def hydration(ctx: EditContext) -> Iterator[Finding]:
 )
 def push(ctx: EditContext) -> Iterator[Finding]:
     limit = ctx.ref.time.push_max_minutes
-    pushes = [s for s in ctx.coding.services if s.kind == "push" and s.minutes is not None]
+    pushes = [s for s in ctx.coding.services if s.kind == "push" and s.minutes is not None and s.minutes > 0]
     infusions = [s for s in ctx.coding.services if s.kind == "infusion"]
     for ln, rec in _written_admin(ctx):
         if _unsupported_family(ctx, rec) != "ADMIN-PUSH":
@@ -129,6 +129,10 @@ def push(ctx: EditContext) -> Iterator[Finding]:
             spans = "; ".join(_span(s) for s in pushes)
             yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} billed for an infusion of {limit} minutes or "
                           f"less ({spans}): that is a push.", line=ln.line)
+        elif rec.family == "infusion":
+            spans = "; ".join(_span(s) for s in ctx.coding.services if s.kind == "push")
+            yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} billed, but the chart documents a push "
+                          f"({spans}), not an infusion.", line=ln.line)
         elif rec.family == "push" and infusions:
             spans = "; ".join(_span(s) for s in infusions)
             yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} (push) billed for an infusion of more than "
@@ -298,3 +302,33 @@ def bundled(ctx: EditContext) -> Iterator[Finding]:
         if rec is not None and rec.role == "bundled":
             yield finding("ADMIN-BUNDLED", f"Line {ln.line}: {rec.code} ({rec.meaning}) is included in the infusion "
                           "billed for the same encounter.", line=ln.line, impact_units=-ln.units)
+
+
+@edit(
+    "ADMIN-NOT-SUPPORTED",
+    severity="error",
+    statement="an administration code or its units that the documented services do not support (e.g. 96371 without "
+    "a second pump set-up, a facility-only code on a professional claim)",
+    fix="Bill the administration codes of the expected claim.",
+    source=MANUAL_CH12,
+    phase="claim",
+)
+def not_supported(ctx: EditContext) -> Iterator[Finding]:
+    """The written administration codes no more specific edit explains: other roles of a documented family
+    (set-up, sequential push), or a family the chart does not document for any of the reasons above."""
+    written = [ln for ln, _ in _written_admin(ctx)]
+    seen: set[str] = set()
+    for ln, rec in _written_admin(ctx):
+        why = _unsupported_family(ctx, rec)
+        if why == "other":
+            documented = ", ".join(sorted(_families(ctx))) or "none"
+            yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: {rec.code} ({rec.meaning}); the chart documents "
+                          f"{documented}.", line=ln.line, impact_units=-ln.units)
+        elif why is None and rec.role in ("setup", "sequential") and rec.family != "infusion" \
+                and rec.code not in seen:
+            seen.add(rec.code)
+            billed, supported = _units(written, rec.code), _expected_units(ctx, rec.code)
+            if billed > supported:
+                facility = " (facility claims only)" if rec.facility_only and ctx.expected.form != "UB-04" else ""
+                yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: {rec.code} × {billed}{facility}; the chart "
+                              f"supports {rec.code} × {supported}.", line=ln.line, impact_units=supported - billed)

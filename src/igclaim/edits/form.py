@@ -44,10 +44,13 @@ def form_setting(ctx: EditContext) -> Iterator[Finding]:
                           f"{e.type_of_bill[:3]}x.")
         yield from _revenue_codes(ctx)
     elif w.place_of_service and e.place_of_service and w.place_of_service.strip() != e.place_of_service:
-        uncertain = setting == "home"
-        yield finding("FORM-SETTING", f"Place of service {w.place_of_service} on a {setting} claim; expected "
-                      f"{e.place_of_service}" + (" (other home POS codes may fit: verify)." if uncertain else "."),
-                      severity="warning" if uncertain else None)
+        # The chart's own place_of_service is certain; the setting's default (11 office, 12 home) may have
+        # siblings (49 independent clinic, other home POS codes), so a difference from it is a warning.
+        stated = ctx.encounter.place_of_service is not None
+        yield finding("FORM-SETTING", f"Place of service {w.place_of_service} on a {setting} claim; "
+                      + (f"the chart says {e.place_of_service}." if stated else
+                         f"the setting's place of service is {e.place_of_service} (verify if another fits)."),
+                      severity=None if stated else "warning")
 
 
 def _revenue_codes(ctx: EditContext) -> Iterator[Finding]:
