@@ -36,3 +36,18 @@ def test_line_missing_and_unexpected():
     r = scrub(BASE, lambda c: c["lines"].append({"line": 4, "code": "99213", "units": 1}))
     assert only(r, "CLAIM-LINE-UNEXPECTED").line == 4
     assert not ids(scrub(BASE)) & {"CLAIM-LINE-MISSING", "CLAIM-LINE-UNEXPECTED"}
+
+
+def test_medicare_home_infusion_has_no_administration_codes():
+    home = chart(setting="home")
+    claim = {"lines": [{"line": 1, "code": "J1561", "modifiers": ["JZ"], "units": 60},
+                       {"line": 2, "code": "96365", "units": 1}, {"line": 3, "code": "96366", "units": 4}]}
+    r = scrub(home, claim=claim)
+    assert {f.line for f in r.findings if f.edit == "FORM-SETTING"} == {2, 3}
+    assert not ids(r) & {"ADMIN-INITIAL-DUPLICATE", "ADMIN-ADDON-UNITS"}
+    assert "Q2052" in only(r, "CLAIM-LINE-MISSING").message
+    assert not ids(scrub(home), "error")
+    # A commercial plan's home infusion is coded as professional services: the codes are expected there.
+    com = chart(setting="home", payer={"type": "commercial", "prior_authorization": {"number": "P"}},
+                drug0={"ndc": "13533-0805-11"})
+    assert "FORM-SETTING" not in ids(scrub(com))

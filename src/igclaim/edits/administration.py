@@ -58,9 +58,17 @@ def _times_missing(ctx: EditContext) -> bool:
     return any(f.edit == "ADMIN-TIMES-MISSING" for f in ctx.coding.findings)
 
 
+def no_administration_billed(ctx: EditContext) -> bool:
+    """Services are documented but the expected claim carries no administration code (Medicare home infusion
+    goes to the DME MAC as the drug plus supplies: refdata/cms/settings.toml, home)."""
+    return bool(ctx.coding.services) and not any(ctx.ref.admin(ln.code) for ln in ctx.expected.lines)
+
+
 def _unsupported_family(ctx: EditContext, rec: AdminCode) -> str | None:
     """Which edit explains a written code whose family the chart does not document (None: the family is documented)."""
     fams = _families(ctx)
+    if no_administration_billed(ctx):
+        return "FORM-SETTING"
     if rec.family in fams:
         return None
     if rec.family in TIMED_FAMILIES and _times_missing(ctx):
@@ -225,7 +233,7 @@ def addon_units(ctx: EditContext) -> Iterator[Finding]:
     wlines = [ln for ln, _ in written]
     rule = ctx.profile.get("additional_hour_rule", ctx.dos)
     for code, rec in ctx.ref.admin_codes.items():
-        if rec.role != "addon" or rec.family not in _families(ctx):
+        if rec.role != "addon" or rec.family not in _families(ctx) or no_administration_billed(ctx):
             continue
         billed, supported = _units(wlines, code), _expected_units(ctx, code)
         if billed == supported:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from igclaim.edits.administration import no_administration_billed
 from igclaim.edits.context import EditContext
 from igclaim.edits.drug import code_of, is_drug_code, written_drug_lines
 from igclaim.edits.registry import edit, finding
@@ -38,6 +39,13 @@ def form_setting(ctx: EditContext) -> Iterator[Finding]:
     setting = ctx.encounter.setting
     if w.form and w.form != e.form:
         yield finding("FORM-SETTING", f"The claim is written on {w.form}; a {setting} encounter is billed on {e.form}.")
+    if no_administration_billed(ctx):
+        for ln in w.lines:
+            rec = ctx.ref.admin(code_of(ln))
+            if rec is not None and rec.role != "bundled":
+                yield finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on a {ctx.profile.title} {setting} claim: "
+                              "home infusion for this payer is billed as the drug and its supplies, without drug "
+                              "administration codes.", line=ln.line, impact_units=-ln.units)
     if e.form == "UB-04":
         if w.type_of_bill and e.type_of_bill and _bill_type(w.type_of_bill) != _bill_type(e.type_of_bill):
             yield finding("FORM-SETTING", f"Type of bill {w.type_of_bill}; a hospital outpatient claim is "
