@@ -46,3 +46,9 @@ def test_auth_units_discard_counts_only_as_a_warning():
                         "ndc": "44206-0439-40", "containers": [{"grams": 40, "count": 1}]}])
     f = only(build(enc), "AUTH-UNITS")
     assert f.severity == "warning"
+
+
+def test_auth_for_another_code():
+    f = only(build(_commercial({"number": "PA-1", "units": 60, "hcpcs": "J1569"})), "AUTH-UNITS")
+    assert "J1569" in f.message and "J1561" in f.message
+    assert "AUTH-UNITS" not in ids(build(_commercial({"number": "PA-1", "units": 60, "hcpcs": "J1561"})))

@@ -76,6 +76,14 @@ def auth_units(ctx: EditContext) -> Iterator[Finding]:
     code = pa.hcpcs.strip().upper() if pa.hcpcs else None
     lines = _ig_lines(ctx, code)
     line = lines[0].line if ctx.written is not None and lines else None
+    others = _ig_lines(ctx, None)
+    if code and not lines and others:
+        billed = sorted({code_of(ln) for ln in others})
+        yield finding("AUTH-UNITS", f"Authorization {pa.number or ''} is for {code}; the claim bills "
+                      f"{', '.join(billed)}, for which no units are authorized.",
+                      line=others[0].line if ctx.written is not None else None,
+                      fix="Get the authorization corrected to the product given, or bill the authorized product.")
+        return
     if pa.units is not None and lines:
         given = sum(ln.units for ln in lines if WASTE_MOD not in mods(ln))
         total = sum(ln.units for ln in lines)
