@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Tests never read a developer's imported CMS data: an empty IGCLAIM_HOME unless a test sets its own (the CLI
+# subprocesses inherit it).
+os.environ["IGCLAIM_HOME"] = tempfile.mkdtemp(prefix="igclaim-test-home-")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"

@@ -16,7 +16,7 @@ from igclaim.coding.drug import DrugFacts
 from igclaim.coding.time import additional_hours, hour_units, minutes_between
 from igclaim.edits.registry import declare, finding
 from igclaim.model import Encounter, Finding
-from igclaim.refdata.resolver import AdminCode, PayerProfile, ReferenceData
+from igclaim.refdata.resolver import PayerProfile, ReferenceData
 
 MANUAL_CH12 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf"
 
@@ -63,13 +63,6 @@ class AdminLine:
     modifiers: list[str] = field(default_factory=list)
     service_date: date | None = None
     source_paths: list[str] = field(default_factory=list)
-
-
-def _code(ref: ReferenceData, role: str, family: str, facility_only: bool = False) -> AdminCode:
-    for c in ref.admin_codes.values():
-        if c.role == role and c.family == family and c.facility_only == facility_only:
-            return c
-    raise LookupError(f"no {role} administration code for {family}")
 
 
 def classify(
@@ -159,12 +152,12 @@ def code_administrations(
             coded.append(s)
     setups = [s for s in services if s.kind == "sc_infusion" and (s.pump_setups or 1) > 1]
     if setups:
-        lines.append(AdminLine(_code(ref, "setup", "sc_infusion").code, 1, source_paths=[setups[0].path]))
+        lines.append(AdminLine(ref.admin_code_for("setup", "sc_infusion").code, 1, source_paths=[setups[0].path]))
     return _merge(lines, dos)
 
 
 def _initial_rank(s: Service, ref: ReferenceData, facility: bool) -> tuple:
-    rank = _code(ref, "initial", s.kind).rank or 9
+    rank = ref.admin_code_for("initial", s.kind).rank or 9
     primary = 0 if s.is_ig else 1
     order = (rank, primary) if facility else (primary, rank)
     return (*order, -(s.minutes or 0), _start_key(s))
@@ -175,7 +168,7 @@ def _start_key(s: Service) -> datetime:
 
 
 def _initial_lines(s: Service, ref: ReferenceData, rule: str) -> list[AdminLine]:
-    code = _code(ref, "initial", s.kind)
+    code = ref.admin_code_for("initial", s.kind)
     lines = [AdminLine(code.code, 1, source_paths=[s.path])]
     if code.addon and s.minutes is not None:
         extra = additional_hours(s.minutes, ref.time, rule)
@@ -190,18 +183,18 @@ def _later_lines(
 ) -> list[AdminLine]:
     same_drug = s.drug_id is not None and s.drug_id in seen
     if s.kind in ("infusion", "sc_infusion", "hydration"):
-        addon = _code(ref, "initial", s.kind).addon
+        addon = ref.admin_code_for("initial", s.kind).addon
         if same_drug or s.kind == "hydration" or (s.kind == "sc_infusion"):
             # More time of the same drug (or secondary hydration): hours of its own, each over 30 minutes.
             units = hour_units(s.minutes or 0, ref.time, rule)
             return [AdminLine(addon, units, source_paths=[s.path])] if units and addon else []
-        concurrent = _code(ref, "concurrent", "infusion")
+        concurrent = ref.admin_code_for("concurrent", "infusion")
         if any(s.overlaps(c) for c in coded if c.kind == "infusion") and used.get(concurrent.code, 0) < (
             concurrent.per_encounter or 1
         ):
             used[concurrent.code] = used.get(concurrent.code, 0) + 1
             return [AdminLine(concurrent.code, 1, source_paths=[s.path])]
-        sequential = _code(ref, "sequential", "infusion")
+        sequential = ref.admin_code_for("sequential", "infusion")
         lines = [AdminLine(sequential.code, 1, source_paths=[s.path])]
         extra = additional_hours(s.minutes or 0, ref.time, rule)
         if extra and sequential.addon:
@@ -213,9 +206,10 @@ def _later_lines(
                 findings.append(finding("ADMIN-NOT-BILLED", f"{s.path}: a repeat push of the same drug is not "
                                         "reported on a professional claim."))
                 return []
-            return [AdminLine(_code(ref, "sequential", "push", facility_only=True).code, 1, source_paths=[s.path])]
-        return [AdminLine(_code(ref, "sequential", "push").code, 1, source_paths=[s.path])]
-    return [AdminLine(_code(ref, "initial", "injection").code, 1, source_paths=[s.path])]
+            repeat = ref.admin_code_for("sequential", "push", facility_only=True)
+            return [AdminLine(repeat.code, 1, source_paths=[s.path])]
+        return [AdminLine(ref.admin_code_for("sequential", "push").code, 1, source_paths=[s.path])]
+    return [AdminLine(ref.admin_code_for("initial", "injection").code, 1, source_paths=[s.path])]
 
 
 def _merge(lines: list[AdminLine], dos: date) -> list[AdminLine]:

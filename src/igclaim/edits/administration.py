@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from igclaim.coding.administration import Service, _code
+from igclaim.coding.administration import Service
 from igclaim.coding.time import additional_hours, hour_units, minutes_between
 from igclaim.edits.context import EditContext
 from igclaim.edits.drug import code_of
@@ -32,7 +32,7 @@ def _families(ctx: EditContext) -> set[str]:
 
 
 def _routes(ctx: EditContext) -> set[str | None]:
-    return {_code(ctx.ref, "initial", k).route for k in _families(ctx)}
+    return {ctx.ref.admin_code_for("initial", k).route for k in _families(ctx)}
 
 
 def _written_admin(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode]]:
@@ -269,7 +269,7 @@ def pump_log(ctx: EditContext) -> Iterator[Finding]:
         doc_minutes = [s.minutes or 0 for s in documented]
         pump_minutes = [minutes_between(p.start, p.stop) for p in pumped]
         kind = documented[0].kind
-        addon = _code(ctx.ref, "initial", kind).addon if kind in TIMED_FAMILIES else None
+        addon = ctx.ref.admin_code_for("initial", kind).addon if kind in TIMED_FAMILIES else None
         doc_units = _hour_units(doc_minutes, rules, rule)
         pump_units = _hour_units(pump_minutes, rules, rule)
         pushed = [m <= rules.push_max_minutes for m in pump_minutes] != [

@@ -24,9 +24,8 @@ PTP_SOURCE = ("https://www.cms.gov/medicare/coding-billing/national-correct-codi
               "medicare-ncci-procedure-procedure-ptp-edits")
 CROSSWALK_SOURCE = "https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files"
 HCPCS_SOURCE = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
-# PTP modifier indicator 1: the pair is allowed when an NCCI-associated modifier shows the services were distinct;
-# for drug administration those are 59 and its subsets XE, XP, XS, XU (NCCI Policy Manual ch. I §E, ch. XI).
-DISTINCT_MODIFIERS = frozenset({"59", "XE", "XP", "XS", "XU"})
+# PTP modifier indicator 1: the pair is allowed when an NCCI-associated modifier shows the services were distinct
+# (59 and its subsets, flagged `distinct_procedure` in refdata/cms/modifiers.toml; NCCI Policy Manual ch. I §E).
 LEVEL_II = re.compile(r"^[A-Z]\d{4}$")  # the HCPCS file lists Level II codes only; CPT codes are never in it
 DRUG_KINDS = ("ig", "ig_nos", "recognition")
 
@@ -156,7 +155,7 @@ def _ptp(ctx: EditContext, edit_id: str, initial_pair: bool) -> Iterator[Finding
             pair = ctx.ref.tables.ptp(c1, c2, _day(ctx, col1), setting)
             if pair is None:
                 continue
-            if pair.modifier == 1 and (_mods(col1) | _mods(col2)) & DISTINCT_MODIFIERS:
+            if pair.modifier == 1 and (_mods(col1) | _mods(col2)) & ctx.ref.distinct_modifiers:
                 continue
             rule = ("never payable with it, with or without a modifier" if pair.modifier == 0 else
                     "payable with it only with 59/XE/XP/XS/XU for a distinct site or encounter, and none is billed")

@@ -199,6 +199,7 @@ class ReferenceData:
     admin_codes: dict[str, AdminCode]
     time: TimeRules
     modifiers: dict[str, Period]
+    distinct_modifiers: frozenset[str]
     settings: dict[str, dict[str, Any]]
     profiles: dict[str, PayerProfile]
     data_as_of: date
@@ -253,6 +254,13 @@ class ReferenceData:
 
     def admin(self, code: str) -> AdminCode | None:
         return self.admin_codes.get(code)
+
+    def admin_code_for(self, role: str, family: str, facility_only: bool = False) -> AdminCode:
+        """The administration code with this role for this family (initial infusion → 96365, …)."""
+        for c in self.admin_codes.values():
+            if c.role == role and c.family == family and c.facility_only == facility_only:
+                return c
+        raise LookupError(f"no {role} administration code for {family}")
 
     def setting(self, name: str) -> dict[str, Any]:
         return self.settings[name]
@@ -403,6 +411,7 @@ def reference() -> ReferenceData:
         admin_codes=admin,
         time=time_rules,
         modifiers=modifiers,
+        distinct_modifiers=frozenset(m["code"] for m in mods["modifier"] if m.get("distinct_procedure")),
         settings=settings,
         profiles=profiles,
         data_as_of=as_of,
