@@ -119,6 +119,8 @@ def run_batch(
     records = iter(source)
     pending: deque = deque()
     exhausted = False
+    if on_progress:
+        on_progress(0, 0, source.total)
     try:
         while True:
             while not exhausted and len(pending) < window:
