@@ -179,6 +179,10 @@ from igclaim.refdata.data_cli import data_app  # noqa: E402
 
 app.add_typer(data_app, name="data")
 
+from igclaim.batch_cli import batch_cmd  # noqa: E402
+
+app.command("batch")(batch_cmd)
+
 
 def main() -> None:
     app()
