@@ -169,6 +169,8 @@ def test_cli_rejects_unreadable_input(tmp_path):
     odd.write_text("x")
     proc = run_cli("batch", str(odd), "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "--format" in proc.stderr
+    proc = run_cli("batch", str(SAMPLES / "encounters.jsonl"), "--out", str(tmp_path / "o"), "--profile", "nope")
+    assert proc.returncode == 2 and "--profile: unknown payer profile 'nope'" in proc.stderr
     csv_file = tmp_path / "no-id.csv"
     csv_file.write_text("id,setting\n1,office\n")
     proc = run_cli("batch", str(csv_file), "--out", str(tmp_path / "o"))

@@ -24,7 +24,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from igclaim.batch.sources import Source
+from igclaim.batch.sources import Source, SourceError
 from igclaim.batch.worker import FINDING_COLUMNS, Outcome, init_worker, process_chunk
 from igclaim.outputs.report import ReportAggregator
 
@@ -107,6 +107,13 @@ def run_batch(
     """Run every record of INPUT through build or scrub; write DIR/results.jsonl, errors.jsonl, findings.csv,
     report.html and summary.json. `on_progress(records_done, position, total)` is called after each chunk."""
     source = Source(Path(input_path), fmt)
+    if profile:  # checked here: a failing pool initializer would restart workers forever
+        from igclaim.refdata.resolver import ProfileError, reference
+
+        try:
+            reference().profile(profile)
+        except ProfileError as exc:
+            raise SourceError(f"--profile: {exc}") from None
     out = Path(out_dir)
     workers = max(1, workers or default_workers())
     chunk_size = max(1, chunk_size)

@@ -49,8 +49,6 @@ def init_worker(profile: str | None = None) -> None:
 
     reference()
     engine._load_edit_families()
-    if profile:
-        reference().profile(profile)
 
 
 def process_chunk(chunk: list[Record], profile: str | None, parse_only: bool) -> list[Outcome]:
