@@ -18,6 +18,7 @@ SEVERITIES = ("error", "warning", "info")
 _COLORS = {"error": "#c62828", "warning": "#ef8f00", "info": "#1e78b4"}
 _MAX_ERROR_KEYS = 200  # distinct input-error reasons kept; the rest are counted as "other"
 _MAX_FIXES = 20  # distinct fix texts kept per edit
+_EDITS_CHARTED = 15
 
 
 def _week(dos: str) -> str:
@@ -191,7 +192,7 @@ class ReportAggregator:
             [("clean", self.clean, "#2e7d32"), ("warnings only", self.warnings_only, _COLORS["warning"]),
              ("with errors", self.with_errors, _COLORS["error"]), ("not coded", self.errors, "#9e9e9e")])
         edit_chart = _edit_bars([(k, t.by_severity) for k, t in
-                                 sorted(self.edits.items(), key=lambda kv: (-kv[1].findings, kv[0]))[:15]])
+                                 sorted(self.edits.items(), key=lambda kv: (-kv[1].findings, kv[0]))[:_EDITS_CHARTED]])
         week_chart = _week_columns(self.weeks, self.claims_by_week)
         template = Template((resources.files("igclaim.outputs") / "report_template.html").read_text("utf-8"))
         return template.substitute(
@@ -207,6 +208,8 @@ class ReportAggregator:
             units=units_line,
             top_rows=top_rows,
             edit_chart=edit_chart,
+            edit_chart_note=f" (the {_EDITS_CHARTED} most frequent of {len(self.edits)})"
+            if len(self.edits) > _EDITS_CHARTED else "",
             week_chart=week_chart,
             edit_rows=edit_rows,
             payer_rows=payer_rows,
