@@ -171,17 +171,26 @@ def edits() -> None:
         t.add_row(spec.id, spec.severity, spec.statement, spec.source)
     out.print(t)
 
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+) -> None:
+    """REST API (/api/build, /api/scrub, /docs) and the billers' web page on http://127.0.0.1:8000."""
+    from igclaim.api import serve as run_server
+
+    run_server(host, port)
+
+
+# Commands that live beside the part of the journey they serve.
+from igclaim.batch_cli import batch_cmd  # noqa: E402
 from igclaim.outputs.export_cli import export_cmd  # noqa: E402
-app.command("export")(export_cmd)
-
-
 from igclaim.refdata.data_cli import data_app  # noqa: E402
 
-app.add_typer(data_app, name="data")
-
-from igclaim.batch_cli import batch_cmd  # noqa: E402
-
 app.command("batch")(batch_cmd)
+app.command("export")(export_cmd)
+app.add_typer(data_app, name="data")
 
 
 def main() -> None:
