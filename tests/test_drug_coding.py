@@ -163,7 +163,7 @@ def test_explicit_discard_without_containers():
 def test_avoidable_waste_names_the_better_combination():
     res = run(encounter(drugs=[drug(product="Privigen", dose={"grams": 35}, containers=[{"grams": 40}])]))
     f = next(f for f in res.findings if f.edit == "DRUG-WASTE-AVOIDABLE")
-    assert "20 g + 10 g + 5 g" in f.message and f.impact_units == 10 and f.severity == "warning"
+    assert "20 g + 10 g + 5 g" in f.message and f.impact_units == -10 and f.severity == "warning"
 
 
 def test_no_avoidable_waste_when_no_combination_does_better():

@@ -131,10 +131,11 @@ def test_aggregator_counts_weeks_and_impacts():
     assert agg.weeks["2026-03-09"]["error"] == 2
     assert agg.edits["B-2"].findings == 2 and agg.edits["B-2"].claims == 1
     assert agg.impact_units == 16 and agg.impact_usd == 150.5 and agg.priced_findings == 2
+    assert (agg.unbilled_usd, agg.beyond_chart_usd) == (30.0, 120.5)
     assert agg.input_errors == Counter({"schema: drugs[].dose": 2})
     html = agg.render({"input": "x.jsonl", "interrupted": True}, {"B-2": ("statement <b>", "catalog fix")})
     assert "interrupted" in html and "statement &lt;b&gt;" in html and "catalog fix" in html
-    assert "$150.50" in html
+    assert "$150.50" in html and "$30.00</b> the charts support" in html and "$120.50</b> billed beyond" in html
 
 
 def test_empty_report_renders():

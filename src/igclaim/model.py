@@ -256,6 +256,10 @@ class Encounter(_In):
 
 
 class Finding(BaseModel):
+    """One problem. The impact is signed as the fix changes the claim: positive = billable units (dollars) the
+    claim leaves unbilled; negative = units billed that the chart or the rules do not support, at risk of
+    denial or recoupment. `impact_usd` is null until prices are loaded, never a guessed zero."""
+
     edit: str
     severity: Severity
     line: int | None = None

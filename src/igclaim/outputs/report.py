@@ -75,6 +75,9 @@ class ReportAggregator:
     impact_units: int = 0
     impact_usd: float = 0.0
     priced_findings: int = 0
+    # By the sign convention of Finding: positive = left unbilled, negative = billed beyond the chart.
+    unbilled_usd: float = 0.0
+    beyond_chart_usd: float = 0.0
 
     def add_result(self, summary: dict[str, Any]) -> None:
         self.records += 1
@@ -100,7 +103,7 @@ class ReportAggregator:
             if edit_id not in seen:
                 t.claims += 1
                 seen.add(edit_id)
-            # Edits sign their impact (e.g. chart − billed); both directions put money at risk, so sizes are added.
+            # Both directions put money at stake, so the totals add sizes; the sign says which way (Finding).
             if units:
                 t.impact_units += abs(units)
                 self.impact_units += abs(units)
@@ -109,6 +112,10 @@ class ReportAggregator:
                 t.priced += 1
                 self.impact_usd += abs(usd)
                 self.priced_findings += 1
+                if usd > 0:
+                    self.unbilled_usd += usd
+                else:
+                    self.beyond_chart_usd -= usd
             if fix and (fix in t.fixes or len(t.fixes) < _MAX_FIXES):
                 t.fixes[fix] += 1
             self.by_severity[severity] += 1
@@ -137,9 +144,10 @@ class ReportAggregator:
             "before it stopped.</p>" if meta.get("interrupted") else ""
         )
         if self.priced_findings:
-            money = (f"<b id='usd-at-risk'>${self.impact_usd:,.2f}</b> at risk on {self.priced_findings:,} priced "
-                     "findings (revenue the charts support but the claims miss, and amounts billed beyond the "
-                     "charts, both counted by size). Only findings with a loaded price count.")
+            money = (f"<b id='usd-at-risk'>${self.impact_usd:,.2f}</b> at stake on {self.priced_findings:,} priced "
+                     f"findings: <b id='usd-unbilled'>${self.unbilled_usd:,.2f}</b> the charts support but the "
+                     f"claims leave unbilled, and <b id='usd-beyond-chart'>${self.beyond_chart_usd:,.2f}</b> billed "
+                     "beyond the charts (at risk of denial or recoupment). Only findings with a loaded price count.")
         else:
             money = ("No finding carried a price: dollars at risk are not computed until drug prices "
                      "(CMS ASP pricing file) are loaded.")
