@@ -4,7 +4,9 @@ The parent reads records in chunks and keeps at most `window` chunks in flight, 
 large the input is. Chunks are written in input order as they come back (a later chunk that finishes early
 waits in the window). Each worker loads the reference data once (pool initializer). Every record comes out
 exactly once, in results.jsonl or in errors.jsonl; Ctrl-C terminates the workers, flushes what was written
-(always a prefix of the input) and says how far the run got.
+(always a prefix of the input) and says how far the run got. A worker that dies (killed, out of memory) breaks
+the pool: the chunks that were in flight are rerun one at a time in a fresh pool, so the chunk that breaks it
+alone is known, and its records come out as error entries, never silently lost.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -25,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from igclaim.batch.sources import Source, SourceError
-from igclaim.batch.worker import FINDING_COLUMNS, Outcome, init_worker, process_chunk
+from igclaim.batch.worker import FINDING_COLUMNS, Outcome, error_outcome, init_worker, process_chunk
 from igclaim.outputs.report import ReportAggregator
 
 DEFAULT_CHUNK = 200
@@ -122,35 +126,54 @@ def run_batch(
     writers = _Writers(out, parse_only)
     window = 2 * workers + 1
     started = time.perf_counter()
-    pool = _context().Pool(workers, initializer=init_worker, initargs=(profile,))
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=_context(), initializer=init_worker, initargs=(profile,))
+
+    pool = new_pool()
     records = iter(source)
-    pending: deque = deque()
+    pending: deque = deque()  # (chunk, future), in input order
+    suspects: deque = deque()  # chunks in flight when a worker died: rerun one at a time, in order
     exhausted = False
     if on_progress:
         on_progress(0, 0, source.total)
     try:
         while True:
-            while not exhausted and len(pending) < window:
-                chunk = list(islice(records, chunk_size))
-                if not chunk:
-                    exhausted = True
+            if suspects:
+                chunk = suspects.popleft()
+                try:
+                    outcomes = pool.submit(process_chunk, chunk, profile, parse_only).result()
+                except BrokenProcessPool:  # alone in the pool: this chunk kills its worker
+                    pool = _renew(pool, new_pool)
+                    outcomes = [error_outcome(rec, "worker", ["(worker) the worker process died on this chunk "
+                                                              "(killed or out of memory); run it again"], None)
+                                for rec in chunk]
+            else:
+                while not exhausted and len(pending) < window:
+                    chunk = list(islice(records, chunk_size))
+                    if not chunk:
+                        exhausted = True
+                        break
+                    pending.append((chunk, pool.submit(process_chunk, chunk, profile, parse_only)))
+                if not pending:
                     break
-                pending.append(pool.apply_async(process_chunk, (chunk, profile, parse_only)))
-            if not pending:
-                break
-            job = pending.popleft()
-            while not job.ready():
-                job.wait(0.2)
-            for outcome in job.get():
+                chunk, job = pending.popleft()
+                try:
+                    outcomes = job.result()
+                except BrokenProcessPool:
+                    pool = _renew(pool, new_pool)
+                    suspects.extend([chunk, *(c for c, _job in pending)])
+                    pending.clear()
+                    continue
+            for outcome in outcomes:
                 _account(outcome, summary, report, writers)
             if on_progress:
                 on_progress(summary.records, source.position, source.total)
-        pool.close()
+        pool.shutdown(wait=True)
     except KeyboardInterrupt:
         summary.interrupted = True
-        pool.terminate()
+        _terminate(pool)
     finally:
-        pool.join()
         source.close()
         writers.close()
         summary.elapsed_s = time.perf_counter() - started
@@ -159,6 +182,21 @@ def run_batch(
         summary.max_rss_worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         _write_report(out, report, summary, parse_only)
     return summary
+
+
+def _renew(pool: ProcessPoolExecutor, new_pool: Callable[[], ProcessPoolExecutor]) -> ProcessPoolExecutor:
+    pool.shutdown(wait=False, cancel_futures=True)
+    return new_pool()
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop now: cancel what is queued and end the workers (they ignore SIGINT; the parent decides)."""
+    processes = list(getattr(pool, "_processes", {}).values())  # no public API lists them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()
+    for proc in processes:
+        proc.join(timeout=5)
 
 
 def _account(outcome: Outcome, summary: BatchSummary, report: ReportAggregator, writers: _Writers) -> None:

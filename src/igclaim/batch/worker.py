@@ -57,7 +57,8 @@ def process_chunk(chunk: list[Record], profile: str | None, parse_only: bool) ->
         try:
             outcomes.append(process_record(rec, profile, parse_only))
         except Exception as exc:  # never lose a record to a defect: it becomes an error entry
-            outcomes.append(_error(rec, "internal", [f"(internal) {type(exc).__name__}; please report it"], None))
+            problem = f"(internal) {type(exc).__name__}; please report it"
+            outcomes.append(error_outcome(rec, "internal", [problem], None))
     return outcomes
 
 
@@ -67,7 +68,7 @@ def _safe_id(value: Any) -> str | None:
     return None
 
 
-def _error(rec: Record, stage: str, problems: list[str], encounter_id: str | None) -> Outcome:
+def error_outcome(rec: Record, stage: str, problems: list[str], encounter_id: str | None) -> Outcome:
     first = problems[0] if problems else ""
     field_path = "(json)" if first.startswith("(json)") else first.split(":", 1)[0] if ":" in first else None
     entry = {"record": rec.seq, **rec.where, "encounter_id": encounter_id, "stage": stage, "field": field_path,
@@ -103,11 +104,11 @@ def process_record(rec: Record, profile: str | None = None, parse_only: bool = F
         obj, enc_id = decode(rec)
         enc = parse_encounter(obj)
     except RowsError as exc:
-        return _error(rec, "rows", exc.problems, enc_id)
+        return error_outcome(rec, "rows", exc.problems, enc_id)
     except _Undecodable as exc:
-        return _error(rec, "json", exc.problems, exc.encounter_id)
+        return error_outcome(rec, "json", exc.problems, exc.encounter_id)
     except InvalidInput as exc:
-        return _error(rec, "schema", exc.problems, enc_id)
+        return error_outcome(rec, "schema", exc.problems, enc_id)
     enc_id = enc.encounter_id[:_MAX_ID]
     if parse_only:
         return Outcome(rec.seq, summary=None)
@@ -115,9 +116,10 @@ def process_record(rec: Record, profile: str | None = None, parse_only: bool = F
     try:
         result = engine.scrub(enc, profile=profile) if mode == "scrub" else engine.build(enc, profile=profile)
     except InputError as exc:
-        return _error(rec, "coding", [str(exc)], enc_id)
+        return error_outcome(rec, "coding", [str(exc)], enc_id)
     except Exception as exc:  # a defect in an edit must not lose the record or stop the run
-        return _error(rec, "internal", [f"(internal) {type(exc).__name__} while coding; please report it"], enc_id)
+        problem = f"(internal) {type(exc).__name__} while coding; please report it"
+        return error_outcome(rec, "internal", [problem], enc_id)
     return _outcome(rec, enc, result, mode)
 
 
