@@ -31,6 +31,7 @@ from igclaim import engine
 from igclaim.batch.tabular import COLUMNS, encounter_to_rows
 from igclaim.errors import InputError
 from igclaim.inputs import parse_encounter
+from igclaim.ndc import format as ndc_format
 from igclaim.refdata.resolver import Product, reference
 
 # Synthetic cohort: indications for which IG is commonly given (ICD-10-CM), and a few codes billers get wrong
@@ -101,6 +102,9 @@ def make_chart(rng: random.Random, number: int, products: list[Product]) -> dict
     else:
         drug["dose"] = {"grams": str(dose)}
     drug["containers"] = _containers(rng, product, dose, wasteful=rng.random() < 0.1)
+    ndcs = [k.ndc for k in product.packages if k.ndc]
+    if ndcs and rng.random() < 0.9:  # most charts record the NDC of the package used; a few do not
+        drug["ndc"] = ndc_format(rng.choice(ndcs))
     admin: dict[str, Any] = {"drug_id": "ig1", "start": start.isoformat(timespec="minutes")}
     if rng.random() > 0.02:  # a few charts lack the stop time
         admin["stop"] = (start + timedelta(minutes=minutes)).isoformat(timespec="minutes")

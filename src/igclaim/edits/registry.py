@@ -117,7 +117,7 @@ def finding(
         line=line,
         message=message,
         fix=fix or spec.fix,
-        impact_units=impact_units,
+        impact_units=impact_units or None,  # zero units at stake says nothing: leave it out
         impact_usd=impact_usd,
         source=spec.source,
     )
