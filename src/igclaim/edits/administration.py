@@ -160,7 +160,7 @@ def route(ctx: EditContext) -> Iterator[Finding]:
     documented = ", ".join(sorted(f"{s.kind} ({s.path})" for s in ctx.coding.services)) or "none"
     for ln, rec in _written_admin(ctx):
         if _unsupported_family(ctx, rec) == "ADMIN-ROUTE":
-            yield finding("ADMIN-ROUTE", f"Line {ln.line}: {rec.code} is a {rec.route} code ({rec.meaning}); the "
+            yield finding("ADMIN-ROUTE", f"Line {ln.line}: {rec.code} is an {rec.route} code ({rec.meaning}); the "
                           f"chart documents: {documented}.", line=ln.line)
 
 

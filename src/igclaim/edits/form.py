@@ -23,6 +23,11 @@ def _bill_type(tob: str) -> str:
     return tob.strip().lstrip("0")[:2]
 
 
+def _a(word: str) -> str:
+    """The word with its article: 'an office', 'a home', 'an Original Medicare Part B'."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 @edit(
     "FORM-SETTING",
     severity="error",
@@ -36,14 +41,15 @@ def form_setting(ctx: EditContext) -> Iterator[Finding]:
     w, e = ctx.written, ctx.expected
     if w is None:
         return
-    setting = ctx.encounter.setting
+    setting = ctx.encounter.setting.replace("_", " ")
     if w.form and w.form != e.form:
-        yield finding("FORM-SETTING", f"The claim is written on {w.form}; a {setting} encounter is billed on {e.form}.")
+        yield finding("FORM-SETTING", f"The claim is written on {w.form}; {_a(setting)} encounter is billed on "
+                      f"{e.form}.")
     if no_administration_billed(ctx):
         for ln in w.lines:
             rec = ctx.ref.admin(code_of(ln))
             if rec is not None and rec.role != "bundled":
-                yield finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on a {ctx.profile.title} {setting} claim: "
+                yield finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on {_a(ctx.profile.title)} {setting} claim: "
                               "home infusion for this payer is billed as the drug and its supplies, without drug "
                               "administration codes.", line=ln.line, impact_units=-ln.units)
     if e.form == "UB-04":
@@ -55,7 +61,7 @@ def form_setting(ctx: EditContext) -> Iterator[Finding]:
         # The chart's own place_of_service is certain; the setting's default (11 office, 12 home) may have
         # siblings (49 independent clinic, other home POS codes), so a difference from it is a warning.
         stated = ctx.encounter.place_of_service is not None
-        yield finding("FORM-SETTING", f"Place of service {w.place_of_service} on a {setting} claim; "
+        yield finding("FORM-SETTING", f"Place of service {w.place_of_service} on {_a(setting)} claim; "
                       + (f"the chart says {e.place_of_service}." if stated else
                          f"the setting's place of service is {e.place_of_service} (verify if another fits)."),
                       severity=None if stated else "warning")
