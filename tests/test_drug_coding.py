@@ -236,3 +236,10 @@ def test_best_combination_covers_the_dose_with_no_cheaper_single_swap(sizes, dos
     for i in range(len(combo)):
         assert sum(combo[:i] + combo[i + 1:]) < dose or len(combo) == 1
     assert total - dose < max(Decimal(s) for s in sizes)
+
+
+def test_route_outside_the_labeling_is_flagged():
+    res = run(encounter(drugs=[drug(product="Privigen", route="SC", dose={"grams": 10}, containers=[{"grams": 10}])]))
+    assert "DRUG-ROUTE-UNLABELED" in ids(res)
+    res = run(encounter(drugs=[drug(product="Gamunex-C", route="SC", dose={"grams": 10}, containers=[{"grams": 10}])]))
+    assert "DRUG-ROUTE-UNLABELED" not in ids(res)  # Gamunex-C is labeled IV and SC

@@ -51,6 +51,14 @@ declare(
     source=HCPCS_FILES,
 )
 declare(
+    "DRUG-ROUTE-UNLABELED",
+    severity="warning",
+    statement="the chart gives the product by a route its labeling does not include",
+    fix="Check the route in the chart: the product is labeled for other routes (e.g. Privigen is IV only); the "
+    "administration codes follow the documented route.",
+    source="https://www.fda.gov/vaccines-blood-biologics/approved-blood-products/immune-globulins",
+)
+declare(
     "DRUG-CONTAINER-SHARED",
     severity="warning",
     statement="a single-dose container was shared between patients",
@@ -172,6 +180,10 @@ def code_drug(
     family = products or []
     route = drug.route or (family[0].routes[0] if family else (given_code.routes[0] if given_code else "IV"))
     facts = DrugFacts(index=index, drug=drug, is_ig=True, route=route, product=product)
+    labeled = {r for p in family for r in p.routes}
+    if labeled and route not in labeled:
+        findings.append(finding("DRUG-ROUTE-UNLABELED", f"{path}.route: {drug.product or drug.hcpcs} is labeled "
+                                f"{'/'.join(sorted(labeled))}, the chart says {route}."))
     if drug.ndc:
         facts.ndc = _ndc11(drug.ndc, f"{path}.ndc")
     elif drug.containers and drug.containers[0].ndc:
