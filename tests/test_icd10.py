@@ -59,3 +59,21 @@ def test_register_release_wins_for_its_dates():
         assert icd10.is_billable("G35", date(2026, 4, 14)) is False  # other dates unaffected
     finally:
         icd10._REGISTERED.remove(rel)
+
+
+def test_a_partial_release_in_force_gives_a_warning_not_an_error(monkeypatch):
+    """An imported file that lacks a code the bundled release has (an excerpt, a bad download) must not turn
+    correct claims into errors: DX-INVALID becomes a warning that names both releases."""
+    from datetime import date as _date
+
+    from igclaim import build, parse_encounter
+    from igclaim.refdata import icd10
+    from tests.helpers import encounter
+
+    monkeypatch.setattr(icd10, "_REGISTERED", [])
+    icd10.register_release("partial-test", _date(2025, 10, 1), _date(2026, 9, 30), ["D83.9"], "test")
+    res = build(parse_encounter(encounter(diagnoses=["M30.3"])))
+    f = next(f for f in res.findings if f.edit == "DX-INVALID")
+    assert f.severity == "warning" and "partial-test" in f.message and "may be partial" in f.message
+    res = build(parse_encounter(encounter(diagnoses=["G35"])))
+    assert any(f.edit == "DX-INVALID" and f.severity == "error" for f in res.findings)

@@ -25,8 +25,8 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
-__all__ = ["Release", "billable_under", "compact", "format", "is_billable", "register_release", "release_for",
-           "releases"]
+__all__ = ["Release", "also_billable_in", "billable_under", "compact", "format", "is_billable", "register_release",
+           "release_for", "releases"]
 
 _DIR = resources.files("igclaim.refdata") / "icd10"
 
@@ -119,6 +119,14 @@ def is_billable(code: str, dos: date) -> bool | None:
     if rel is None:
         return None
     return compact(code) in rel.billable
+
+
+def also_billable_in(code: str, dos: date) -> list[Release]:
+    """Other releases covering the date that list the code as billable. When the release in force lacks a code
+    that another one (e.g. the bundled FY release) has, the file in force may be partial: a doubt, not a fact."""
+    rel = release_for(dos)
+    c = compact(code)
+    return [r for r in releases() if r is not rel and r.covers(dos) and c in r.billable]
 
 
 def billable_under(code: str, dos: date, limit: int = 12) -> list[str]:
