@@ -196,3 +196,18 @@ def test_imported_icd10_release_is_used(home):
     assert icd10.is_billable("G61.81", date(2026, 5, 1)) is True
     assert icd10.is_billable("G61.8", date(2026, 5, 1)) is False  # a header in the order file (flag 0)
     assert icd10.release_for(date(2026, 5, 1)).name == "imported icd10cm_order_2026-real-excerpt.txt"
+
+
+def test_an_ndc_known_only_to_the_imported_crosswalk_identifies_the_drug(home, tmp_path):
+    """A package newer than the product catalog: the quarter's crosswalk names its code, so an NDC alone codes."""
+    src = (ROOT / "src/igclaim/refdata/cms/snapshot/asp-ndc-hcpcs-crosswalk-2026q1.csv").read_bytes()
+    head = b"\r\n".join(src.split(b"\r\n")[:9])
+    row = b"J1459,Inj ivig privigen 500 mg,CSL Behring L.L.C.,44206-0999-20,Privigen,500 MG,200,1,40,40,"
+    (tmp_path / "xwalk-synthetic.csv").write_bytes(head + b"\r\n" + row + b"\r\n")
+    store.import_file("crosswalk", tmp_path / "xwalk-synthetic.csv")
+    enc = encounter(drugs=[{"id": "ig1", "ndc": "44206-0999-20", "route": "IV", "dose": {"grams": 20},
+                            "containers": [{"grams": 20}]}])
+    line = engine.build(enc).claim.lines[0]
+    assert (line.code, line.units, line.ndc) == ("J1459", 40, "44206099920")
+    with pytest.raises(Exception, match="drugs\\[0\\].ndc"):
+        engine.build(encounter(drugs=[{"id": "ig1", "ndc": "44206-0998-20", "dose": {"grams": 20}}]))

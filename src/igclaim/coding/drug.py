@@ -143,11 +143,19 @@ def identify(drug: Drug, index: int, dos: date, ref: ReferenceData) -> tuple[lis
             raise InputError(f"{path}.product", f"unknown product {drug.product!r}; `igclaim products` lists them")
         return _narrow_by_ndc(products, drug, path, ref), None
     if drug.ndc:
-        hit = ref.package_by_ndc(_ndc11(drug.ndc, f"{path}.ndc"))
+        ndc11 = _ndc11(drug.ndc, f"{path}.ndc")
+        hit = ref.package_by_ndc(ndc11)
         if hit:
             return [hit[0]], None
+        # Not in the product catalog: the CMS NDC-HCPCS crosswalk (bundled quarter or imported) may still know it.
+        crosswalked = ref.tables.crosswalk_codes(ndc11, dos)
+        ig_codes = {c for c in (crosswalked[0] if crosswalked else ()) if (r := ref.hcpcs(c, dos)) and r.unit_mg}
+        if len(ig_codes) == 1 and not drug.hcpcs:
+            code = ig_codes.pop()
+            return ref.products_for_code(code), ref.hcpcs(code, dos)
         if not drug.hcpcs:
-            raise InputError(f"{path}.ndc", f"NDC {drug.ndc} is not in the bundled product list; give product or hcpcs")
+            raise InputError(f"{path}.ndc", f"NDC {drug.ndc} is not in the product list or the CMS crosswalk for "
+                             f"{dos}; give product or hcpcs")
     code = (drug.hcpcs or "").upper()
     rec = ref.hcpcs(code, dos) or ref.known_code(code)
     if rec and rec.kind in ("ig", "ig_nos"):
