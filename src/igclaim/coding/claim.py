@@ -56,7 +56,7 @@ def code_encounter(enc: Encounter, ref: ReferenceData, profile: PayerProfile) ->
     drug_lines = [line for f in facts.values() for line in f.lines]
     admin_lines: list[AdminLine] = []
     if home_dme:
-        admin_lines = _home_dme(enc, facts, services, setting, drug_lines, findings)
+        admin_lines = _home_dme(enc, facts, services, setting, drug_lines, ref, findings)
     else:
         admin_lines = code_administrations(services, facility, dos, ref, profile, findings)
         if enc.setting == "home":
@@ -90,7 +90,7 @@ def code_encounter(enc: Encounter, ref: ReferenceData, profile: PayerProfile) ->
 
 def _home_dme(
     enc: Encounter, facts: dict[str, DrugFacts], services: list[Service], setting: dict, drug_lines: list,
-    findings: list[Finding],
+    ref: ReferenceData, findings: list[Finding],
 ) -> list[AdminLine]:
     """Medicare home infusion: IVIG + the supplies code once per infusion date; SCIG with JB; no 9636x."""
     lines: list[AdminLine] = []
@@ -101,7 +101,7 @@ def _home_dme(
         for d in dates:
             lines.append(AdminLine(setting["medicare_dme_iv_supply_code"], 1, service_date=d))
     if ig_sc:
-        mod = setting["medicare_dme_sc_modifier"]
+        mod = ref.modifier_for("route_SC")
         for line in drug_lines:
             if line.drug_id in ig_sc and mod not in line.modifiers:
                 line.modifiers.insert(0, mod)

@@ -379,20 +379,21 @@ def _lines(
     single_dose = facts.drug.container_type == "single_dose"
     route_mods = []
     if facts.code in profile.get("route_modifier_codes", dos):
-        route_mods.append("JA" if facts.route == "IV" else "JB")
+        route_mods.append(ref.modifier_for(f"route_{facts.route}"))
+    discarded, zero_discarded = ref.modifier_for("discarded"), ref.modifier_for("zero_discarded")
     given = DrugLine(code=facts.code, units=facts.administered_units, modifiers=list(route_mods),
                      ndc=facts.ndc, drug_id=facts.drug.id)
     given.ndc_quantity, given.ndc_unit = _ndc_quantity(facts, facts.product, given.units, wasted=False)
     facts.lines.append(given)
     if not single_dose:
         return
-    if facts.discarded_units > 0 and ref.modifier_valid("JW", dos):
-        jw = DrugLine(code=facts.code, units=facts.discarded_units, modifiers=[*route_mods, "JW"], ndc=facts.ndc,
+    if facts.discarded_units > 0 and ref.modifier_valid(discarded, dos):
+        jw = DrugLine(code=facts.code, units=facts.discarded_units, modifiers=[*route_mods, discarded], ndc=facts.ndc,
                       drug_id=facts.drug.id, wasted=True)
         jw.ndc_quantity, jw.ndc_unit = _ndc_quantity(facts, facts.product, jw.units, wasted=True)
         facts.lines.append(jw)
-    elif facts.discarded_units == 0 and profile.get("jz_required", dos) and ref.modifier_valid("JZ", dos):
-        given.modifiers.append("JZ")
+    elif facts.discarded_units == 0 and profile.get("jz_required", dos) and ref.modifier_valid(zero_discarded, dos):
+        given.modifiers.append(zero_discarded)
     if not facts.ndc:
         for line in facts.lines:
             line.ndc_unit = None

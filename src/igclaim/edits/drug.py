@@ -15,6 +15,7 @@ from igclaim.coding.drug import DrugFacts, DrugLine, dose_units_exact
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
+from igclaim.refdata.resolver import reference
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
 HCPCS_FILES = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
@@ -22,8 +23,8 @@ JZ_RULE = ("https://www.hhs.gov/guidance/document/new-claims-modifier-requiremen
            "single-dose-container-or-single-use")
 NDC_XWALK = "https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files"
 FIRST_COAST_A57778 = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=57778"
-WASTE_MOD = "JW"
-ZERO_WASTE_MOD = "JZ"
+WASTE_MOD = reference().modifier_for("discarded")  # JW, named once in refdata/cms/modifiers.toml
+ZERO_WASTE_MOD = reference().modifier_for("zero_discarded")  # JZ
 
 # --- matching the written claim with the chart ---------------------------------------------------------------
 

@@ -200,6 +200,7 @@ class ReferenceData:
     time: TimeRules
     modifiers: dict[str, Period]
     distinct_modifiers: frozenset[str]
+    modifier_roles: dict[str, str]
     settings: dict[str, dict[str, Any]]
     profiles: dict[str, PayerProfile]
     data_as_of: date
@@ -248,6 +249,10 @@ class ReferenceData:
         return self._by_ndc.get(ndc11)
 
     # --- modifiers, administration, settings, payers ------------------------------------------------
+    def modifier_for(self, role: str) -> str:
+        """The modifier that plays a role: discarded (JW), zero_discarded (JZ), route_IV (JA), route_SC (JB)."""
+        return self.modifier_roles[role]
+
     def modifier_valid(self, code: str, dos: date) -> bool:
         period = self.modifiers.get(code)
         return period is not None and period.covers(dos)
@@ -412,6 +417,7 @@ def reference() -> ReferenceData:
         time=time_rules,
         modifiers=modifiers,
         distinct_modifiers=frozenset(m["code"] for m in mods["modifier"] if m.get("distinct_procedure")),
+        modifier_roles={m["role"]: m["code"] for m in mods["modifier"] if m.get("role")},
         settings=settings,
         profiles=profiles,
         data_as_of=as_of,
