@@ -122,6 +122,7 @@ def test_ndc_layouts_come_out_as_11_digits(ndc):
     line = res.claim.lines[0]
     assert line.ndc == "13533080531"
     assert (line.ndc_unit, line.ndc_quantity) == ("ML", Decimal(200))
+    assert str(line.ndc_quantity) == "200"  # never 2E+2 in a table, a form or an 837
 
 
 def test_ndc_alone_identifies_the_product():

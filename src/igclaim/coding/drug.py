@@ -367,8 +367,9 @@ def _ndc_quantity(facts: DrugFacts, product: Product | None, units: int, wasted:
     else:
         assert facts.dose_grams is not None
         grams = facts.dose_grams
-    ml = grams * 100 / facts.concentration
-    return ml.quantize(Decimal("0.001")).normalize(), unit
+    ml = (grams * 100 / facts.concentration).quantize(Decimal("0.001")).normalize()
+    # normalize() writes 300 as 3E+2: give whole quantities as plain integers (CTP04, box 24 shaded band)
+    return (ml.quantize(Decimal(1)) if ml == ml.to_integral_value() else ml), unit
 
 
 def _lines(
