@@ -106,3 +106,11 @@ def test_times_with_and_without_offsets_compare_as_wall_clock():
     assert proc.returncode == 0, proc.stderr
     codes = {ln["code"]: ln["units"] for ln in json.loads(proc.stdout)["claim"]["lines"]}
     assert codes["96366"] == 4
+
+
+def test_json_numbers_are_plain_numbers():
+    """design.md §3: "ndc_quantity": 300, not 300.0 or "300"."""
+    path = next(p for p in EXAMPLES if "no-prior-auth" in p.name)
+    line = json.loads(run_cli("build", str(path), "--format", "json").stdout)["claim"]["lines"][0]
+    assert line["ndc_quantity"] == 300 and isinstance(line["ndc_quantity"], int)
+    assert isinstance(line["expected_payment"], float)

@@ -24,7 +24,7 @@ def _number(v: Decimal) -> int | float:
 
 
 # Output amounts: exact inside, plain JSON numbers outside.
-Amount = Annotated[Decimal, PlainSerializer(_number, return_type=float, when_used="json")]
+Amount = Annotated[Decimal, PlainSerializer(_number, return_type=int | float, when_used="json")]
 
 
 def _wall_clock(v: datetime | None) -> datetime | None:
