@@ -60,3 +60,13 @@ def test_edits_catalog_lists_every_design_id():
     engine._load_edit_families()
     missing = [i for i in design_ids if i not in SPECS]
     assert not missing, missing
+
+
+def test_docs_show_the_current_edit_catalog():
+    """docs/edits.md carries the catalog generated from the registry; adding an edit means regenerating it."""
+    from tests.conftest import ROOT
+
+    doc = (ROOT / "docs" / "edits.md").read_text()
+    shown = doc.split("<!-- catalog:start -->\n")[1].split("<!-- catalog:end -->")[0]
+    proc = run_cli("edits", "--format", "markdown")
+    assert proc.returncode == 0 and shown == proc.stdout

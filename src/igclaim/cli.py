@@ -158,17 +158,34 @@ def products() -> None:
     out.print(t)
 
 
+class CatalogFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
 @app.command()
-def edits() -> None:
+def edits(
+    format: Annotated[CatalogFormat, typer.Option("--format", "-f", help="table, markdown or json")] = (
+        CatalogFormat.table
+    ),
+) -> None:
     """The edit catalog: every finding igclaim can raise, with its severity, statement and source."""
-    from igclaim.edits.registry import SPECS
+    from igclaim.edits.registry import catalog_markdown, catalog_rows
 
     engine._load_edit_families()
+    rows = catalog_rows()
+    if format == CatalogFormat.json:
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        return
+    if format == CatalogFormat.markdown:
+        sys.stdout.write(catalog_markdown())
+        return
     t = Table(title="igclaim edits", header_style="bold")
     for col in ("id", "severity", "statement", "source"):
         t.add_column(col, overflow="fold")
-    for spec in sorted(SPECS.values(), key=lambda s: s.id):
-        t.add_row(spec.id, spec.severity, spec.statement, spec.source)
+    for r in rows:
+        t.add_row(r["id"], r["severity"], r["statement"], r["source"])
     out.print(t)
 
 

@@ -123,6 +123,26 @@ def finding(
     )
 
 
+def catalog_rows() -> list[dict]:
+    """Every registered edit, sorted by id (the catalog that `igclaim edits` prints and docs/edits.md shows)."""
+    return [
+        {"id": s.id, "severity": s.severity, "phase": s.phase, "statement": s.statement, "fix": s.fix,
+         "source": s.source, "effective": s.effective, "ends": s.ends}
+        for s in sorted(SPECS.values(), key=lambda s: s.id)
+    ]
+
+
+def catalog_markdown() -> str:
+    """The catalog as a Markdown table, for docs/edits.md (a test keeps the two the same)."""
+    raised = {"coding": "build, scrub (while coding)", "chart": "build, scrub", "claim": "scrub"}
+    out = ["| id | severity | runs on | what it catches | source |", "|---|---|---|---|---|"]
+    for r in catalog_rows():
+        dates = f" (from {r['effective']})" if r["effective"] else ""
+        out.append(f"| {r['id']} | {r['severity']} | {raised[r['phase']]} | {r['statement']}{dates} | "
+                   f"{r['source']} |")
+    return "\n".join(out) + "\n"
+
+
 def run_checks(ctx: EditContext, phases: Iterable[Phase]) -> Iterator[Finding]:
     wanted = set(phases)
     for spec, fn in CHECKS:
