@@ -36,6 +36,10 @@ def _routes(ctx: EditContext) -> set[str | None]:
 
 
 def _written_admin(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode]]:
+    return ctx.once("written_admin", _match_admin_lines)
+
+
+def _match_admin_lines(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode]]:
     if ctx.written is None:
         return []
     out = []

@@ -3,12 +3,16 @@ the claim a person wrote."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any, TypeVar
 
 from igclaim.coding.claim import Coding
 from igclaim.model import Claim, Encounter
 from igclaim.refdata.resolver import PayerProfile, ReferenceData
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -16,6 +20,13 @@ class EditContext:
     coding: Coding
     ref: ReferenceData
     written: Claim | None = None
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def once(self, key: str, compute: Callable[[EditContext], T]) -> T:
+        """A value several edits of one claim need (e.g. the written lines of each drug), computed once."""
+        if key not in self._memo:
+            self._memo[key] = compute(self)
+        return self._memo[key]
 
     @property
     def encounter(self) -> Encounter:

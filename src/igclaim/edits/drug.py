@@ -45,6 +45,10 @@ def is_drug_code(ctx: EditContext, code: str) -> bool:
 
 def written_drug_lines(ctx: EditContext) -> dict[str, list[ClaimLine]]:
     """The written lines of each chart drug: its own code first, then other immune globulin codes."""
+    return ctx.once("written_drug_lines", _match_drug_lines)
+
+
+def _match_drug_lines(ctx: EditContext) -> dict[str, list[ClaimLine]]:
     assert ctx.written is not None
     facts = ctx.coding.drugs
     out: dict[str, list[ClaimLine]] = {d: [] for d in facts}
