@@ -87,3 +87,9 @@ def test_wrong_form_is_an_error(charges):
     with pytest.raises(InputError) as exc:
         forms.render_pdf(build_claims([encounter("hospital-gamunex")]), "CMS-1500", charges)
     assert exc.value.path == "setting" and "ub04" in exc.value.message
+
+
+def test_cms1500_box_17_ordering_provider(charges):
+    enc = encounter("home-ivig-medicare")
+    text = pdf_text(forms.render_pdf(build_claims([enc]), "CMS-1500", charges))[0]
+    assert "DK OKAFOR, ADA" in text and "1987654328" in text

@@ -215,3 +215,19 @@ def test_golden(name, suffix, charges):
     if os.environ.get("IGCLAIM_UPDATE_GOLDEN"):
         path.write_text(text)
     assert text == path.read_text()
+
+
+def test_medicare_home_claim_names_the_ordering_provider(charges):
+    """DME MAC claims carry the prescriber in loop 2420E (NM1*DK) on every line; pyx12 accepts it there."""
+    text = export("home-ivig-medicare", charges)
+    assert pyx12_check(text) == []
+    assert _lines(text, "NM1*DK") == ["NM1*DK*1*OKAFOR*ADA****XX*1987654328"] * len(_lines(text, "SV1"))
+    with pytest.raises(InputError) as exc:
+        export("home-ivig-medicare", charges, ordering_provider=None)
+    assert exc.value.path == "ordering_provider"
+
+
+def test_ordering_provider_is_optional_in_the_office(charges):
+    text = export("office-gamunex-jz", charges, ordering_provider={"npi": "1987654328", "last_name": "Okafor"})
+    assert pyx12_check(text) == [] and _lines(text, "NM1*DK")
+    assert not _lines(export("office-gamunex-jz", charges), "NM1*DK")

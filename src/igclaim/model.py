@@ -172,6 +172,11 @@ class RenderingProvider(_In):
     first_name: str | None = None
 
 
+class OrderingProvider(RenderingProvider):
+    """The prescriber who ordered the immune globulin: required on Medicare home (DME MAC) claims, where the
+    supplier is not the prescriber (837P loop 2420E; CMS-1500 box 17 with qualifier DK)."""
+
+
 class Patient(_In):
     id: str
     last_name: str
@@ -238,6 +243,7 @@ class Encounter(_In):
     claim_id: str | None = None
     billing_provider: BillingProvider | None = None
     rendering_provider: RenderingProvider | None = None
+    ordering_provider: OrderingProvider | None = None
     patient: Patient | None = None
     subscriber: Subscriber | None = None
 

@@ -182,6 +182,11 @@ def _cms1500_page(pg: _Page, c: ClaimInput, lines: list[tuple[ClaimLine, Decimal
     pg.box(L, top, mid - L, 22, "12. PATIENT'S OR AUTHORIZED PERSON'S SIGNATURE", "SIGNATURE ON FILE", size=8)
     pg.box(mid, top, R - mid, 22, "13. INSURED'S OR AUTHORIZED PERSON'S SIGNATURE", "SIGNATURE ON FILE", size=8)
     top += 22
+    op = enc.ordering_provider
+    pg.box(L, top, mid - L, 22, "17. NAME OF REFERRING PROVIDER OR OTHER SOURCE",
+           f"DK {op.last_name}, {op.first_name or ''}".upper() if op else "", size=8)
+    pg.box(mid, top, R - mid, 22, "17b. NPI", op.npi if op else "")
+    top += 22
 
     # Box 21: up to 12 diagnoses, A-L, ICD indicator 0 (ICD-10-CM).
     dx = claim.diagnoses[:12]

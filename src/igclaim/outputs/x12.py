@@ -115,6 +115,11 @@ def require_parties(c: ClaimInput, kind: Kind) -> None:
     check_npi(enc.billing_provider.npi, c.path("billing_provider.npi"))
     if enc.rendering_provider:
         check_npi(enc.rendering_provider.npi, c.path("rendering_provider.npi"))
+    if kind == "837P" and enc.ordering_provider is None and is_dme_claim(c):
+        raise InputError(c.path("ordering_provider"), "required on a Medicare home (DME MAC) claim: the prescriber "
+                         "who ordered the immune globulin (loop 2420E)")
+    if enc.ordering_provider:
+        check_npi(enc.ordering_provider.npi, c.path("ordering_provider.npi"))
     if not re.fullmatch(r"\d{9}", enc.billing_provider.tax_id.replace("-", "")):
         raise InputError(c.path("billing_provider.tax_id"), "the EIN must be 9 digits")
     if len(enc.billing_provider.address.zip) != 9:
@@ -132,6 +137,17 @@ def require_parties(c: ClaimInput, kind: Kind) -> None:
         raise InputError(c.path("diagnoses"), f"an {kind} carries at most {limit} diagnoses")
     if not c.result.claim.lines:
         raise InputError(c.path("drugs"), "the claim has no service lines")
+
+
+def is_dme_claim(c: ClaimInput) -> bool:
+    """A Medicare home infusion claim to the DME MAC (the payer profile's home_rules on the date of service)."""
+    from igclaim.engine import resolve_profile
+    from igclaim.refdata.resolver import reference
+
+    enc = c.encounter
+    if enc.setting != "home":
+        return False
+    return resolve_profile(enc, reference()).get("home_rules", enc.date_of_service) == "medicare-dme"
 
 
 def check_npi(value: str, path: str) -> str:
@@ -274,6 +290,10 @@ def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decima
             seg.add("SV2", ln.revenue_code, proc, amount(charge), "UN", str(ln.units))
         seg.add("DTP", "472", "D8", _d8(ln.service_date or dos))
         _drug_loop(seg, ln)
+        op = enc.ordering_provider
+        if kind == "837P" and op:  # 2420E ordering provider (the prescriber; DMEPOS claims require it)
+            seg.add("NM1", "DK", "1", _clean(op.last_name), _clean(op.first_name) or None, None, None, None, "XX",
+                    npi_mod.compact(op.npi))
 
 
 def _drug_loop(seg: _Segments, ln: ClaimLine) -> None:
