@@ -244,3 +244,12 @@ def test_route_outside_the_labeling_is_flagged():
     assert "DRUG-ROUTE-UNLABELED" in ids(res)
     res = run(encounter(drugs=[drug(product="Gamunex-C", route="SC", dose={"grams": 10}, containers=[{"grams": 10}])]))
     assert "DRUG-ROUTE-UNLABELED" not in ids(res)  # Gamunex-C is labeled IV and SC
+
+
+@pytest.mark.parametrize(("dos", "noted"), [("2016-12-31", True), ("2017-01-01", False)])
+def test_jw_before_medicare_required_it_is_noted(dos, noted):
+    """Medicare required JW from 2017-01-01; before, the discard still goes on a JW line, with a note."""
+    enc = encounter(date_of_service=dos, drugs=[drug(dose={"grams": 25})], administrations=[])
+    res = run(enc)
+    assert drug_lines(res) == [("J1561", (), 50), ("J1561", ("JW",), 10)]
+    assert ("DRUG-JW-OPTIONAL" in ids(res)) is noted

@@ -59,6 +59,14 @@ declare(
     source="https://www.fda.gov/vaccines-blood-biologics/approved-blood-products/immune-globulins",
 )
 declare(
+    "DRUG-JW-OPTIONAL",
+    severity="info",
+    statement="the payer profile does not require JW on the date of service; the discard is shown on its own JW line",
+    fix="Check the payer's instructions: some want the discarded units on a JW line, some on the administered "
+    "line, some not billed at all.",
+    source=DISCARDED_DRUGS,
+)
+declare(
     "DRUG-CONTAINER-SHARED",
     severity="warning",
     statement="a single-dose container was shared between patients",
@@ -376,6 +384,7 @@ def _lines(
     facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceData, profile: PayerProfile,
     findings: list[Finding],
 ) -> None:
+    """The administered line, then the JW line for a discard or JZ when nothing was discarded (single-dose only)."""
     assert facts.code is not None and facts.administered_units is not None
     single_dose = facts.drug.container_type == "single_dose"
     route_mods = []
@@ -393,6 +402,9 @@ def _lines(
                       drug_id=facts.drug.id, wasted=True)
         jw.ndc_quantity, jw.ndc_unit = _ndc_quantity(facts, facts.product, jw.units, wasted=True)
         facts.lines.append(jw)
+        if not profile.get("jw_required", dos):
+            findings.append(finding("DRUG-JW-OPTIONAL", f"{facts.path}: {profile.title} does not require JW on "
+                                    f"{dos}; {facts.discarded_units} discarded units are on their own JW line."))
     elif facts.discarded_units == 0 and profile.get("jz_required", dos) and ref.modifier_valid(zero_discarded, dos):
         given.modifiers.append(zero_discarded)
     if not facts.ndc:
