@@ -187,15 +187,20 @@ def _narrow_by_ndc(products: list[Product], drug: Drug, path: str, ref: Referenc
 def code_drug(
     drug: Drug, index: int, dos: date, ref: ReferenceData, profile: PayerProfile, findings: list[Finding]
 ) -> DrugFacts:
-    """Work out one drug's code, units, waste and lines; raise InputError for charts that cannot be coded."""
+    """Work out one drug's code, units, waste and lines; raise InputError for charts that cannot be coded.
+
+    The journey: identify the product → its code on the date → the dose in grams → units → waste → lines.
+    A step that cannot decide (no code, unknown strength) leaves a finding and no line, never a guess."""
     products, given_code = identify(drug, index, dos, ref)
     path = f"drugs[{index}]"
     if not products and not (given_code and given_code.kind in ("ig", "ig_nos")):
         return _other_drug(drug, index, dos, ref)
-    product = products[0] if len(products) == 1 else None
+    if drug.dose is None:
+        raise InputError(f"{path}.dose", "an immune globulin needs its dose (grams, mg or ml)")
     family = products or []
     route = drug.route or (family[0].routes[0] if family else (given_code.routes[0] if given_code else "IV"))
-    facts = DrugFacts(index=index, drug=drug, is_ig=True, route=route, product=product)
+    facts = DrugFacts(index=index, drug=drug, is_ig=True, route=route,
+                      product=products[0] if len(products) == 1 else None)
     labeled = {r for p in family for r in p.routes}
     if labeled and route not in labeled:
         findings.append(finding("DRUG-ROUTE-UNLABELED", f"{path}.route: {drug.product or drug.hcpcs} is labeled "
@@ -204,17 +209,29 @@ def code_drug(
         facts.ndc = _ndc11(drug.ndc, f"{path}.ndc")
     elif drug.containers and drug.containers[0].ndc:
         facts.ndc = _ndc11(drug.containers[0].ndc, f"{path}.containers[0].ndc")
+    if not _choose_code(facts, family, given_code, dos, ref, findings):
+        return facts
+    if not _dose_in_grams(facts, family, findings):
+        return facts
+    facts.administered_units = units_for(facts.dose_grams, facts.unit_mg)
+    _waste(facts, family, dos, ref, findings)
+    _lines(facts, family, dos, ref, profile, findings)
+    return facts
 
-    # Code: the product's own code on the date of service; the NOS code of its form only when it has none.
+
+def _choose_code(
+    facts: DrugFacts, family: list[Product], given_code: HcpcsCode | None, dos: date, ref: ReferenceData,
+    findings: list[Finding],
+) -> bool:
+    """The product's own code on the date of service; the NOS code of its form only when it has none."""
     codes = {p.own_code(dos) for p in family}
     if family and len(codes) == 1 and None not in codes:
         facts.code = codes.pop()
     elif family and codes == {None}:
-        form = family[0].form
-        nos = ref.nos_code(form, dos) if "IV" in family[0].routes else None
+        nos = ref.nos_code(family[0].form, dos) if "IV" in family[0].routes else None
         if nos is None:
-            findings.append(finding("DRUG-NO-CODE", f"{family[0].name} had no HCPCS code of its own on {dos}.",))
-            return facts
+            findings.append(finding("DRUG-NO-CODE", f"{family[0].name} had no HCPCS code of its own on {dos}."))
+            return False
         facts.code = nos
         if family[0].code_uncertain:
             findings.append(finding("DRUG-CODE-UNCERTAIN", f"{family[0].name}: {family[0].code_uncertain}"))
@@ -222,25 +239,27 @@ def code_drug(
         facts.code = given_code.code
     else:
         names = ", ".join(p.name for p in family)
-        findings.append(finding("INPUT-AMBIGUOUS", f"{path}.product: {drug.product!r} matches {names} with "
-                                "different codes; name the product with its strength."))
-        return facts
+        findings.append(finding("INPUT-AMBIGUOUS", f"{facts.path}.product: {facts.drug.product!r} matches {names} "
+                                "with different codes; name the product with its strength."))
+        return False
     facts.hcpcs = ref.hcpcs(facts.code, dos)
     if facts.hcpcs is None or facts.hcpcs.unit_mg is None:
         findings.append(finding("DRUG-NO-CODE", f"{facts.code} is not a valid immune globulin code on {dos}."))
-        return facts
+        return False
     facts.unit_mg = facts.hcpcs.unit_mg
+    return True
 
-    # Concentration: told in the chart, or the product's own; a bare multi-strength brand cannot tell.
+
+def _dose_in_grams(facts: DrugFacts, family: list[Product], findings: list[Finding]) -> bool:
+    """Grams from grams, mg, or mL × concentration (told in the chart, or the product's own: a bare
+    multi-strength brand cannot tell, and then no units are guessed)."""
+    dose = facts.drug.dose
+    assert dose is not None
     concs = {p.concentration_percent for p in family if p.concentration_percent is not None}
-    if drug.dose and drug.dose.concentration_percent is not None:
-        facts.concentration = drug.dose.concentration_percent
+    if dose.concentration_percent is not None:
+        facts.concentration = dose.concentration_percent
     elif len(concs) == 1:
         facts.concentration = concs.pop()
-
-    if drug.dose is None:
-        raise InputError(f"{path}.dose", "an immune globulin needs its dose (grams, mg or ml)")
-    dose = drug.dose
     if dose.grams is not None:
         facts.dose_grams = dose.grams
     elif dose.mg is not None:
@@ -250,19 +269,15 @@ def code_drug(
         if facts.concentration is None:
             findings.append(finding(
                 "INPUT-AMBIGUOUS",
-                f"{path}.dose: {dose.ml} mL of {drug.product or facts.code} cannot be turned into grams: "
-                "the strength is not known. No units were guessed.",
+                f"{facts.path}.dose: {dose.ml} mL of {facts.drug.product or facts.code} cannot be turned into "
+                "grams: the strength is not known. No units were guessed.",
                 fix="Name the product with its strength (e.g. 'Octagam 10%') or give concentration_percent.",
             ))
-            return facts
+            return False
         facts.dose_grams = dose.ml * facts.concentration / 100
     if facts.dose_ml is None and facts.concentration:
         facts.dose_ml = facts.dose_grams * 100 / facts.concentration
-    facts.administered_units = units_for(facts.dose_grams, facts.unit_mg)
-
-    _waste(facts, family, dos, ref, findings)
-    _lines(facts, family, dos, ref, profile, findings)
-    return facts
+    return True
 
 
 def _container_grams(facts: DrugFacts, family: list[Product], ref: ReferenceData) -> Decimal | None:
