@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from igclaim.coding.time import additional_hours, hour_units
@@ -60,6 +60,7 @@ def test_whole_hour_rule(ref, minutes, units):
     assert additional_hours(minutes, ref.time, "whole_hour") == units
 
 
+@settings(deadline=None)  # the first example may load the reference data
 @given(st.integers(min_value=0, max_value=24 * 60), st.integers(min_value=0, max_value=600))
 def test_addon_units_never_decrease_as_time_grows(minutes, more):
     from igclaim.refdata.resolver import reference
@@ -70,6 +71,7 @@ def test_addon_units_never_decrease_as_time_grows(minutes, more):
         assert hour_units(minutes + more, rules, rule) >= hour_units(minutes, rules, rule)
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=24 * 60))
 def test_addon_units_match_the_more_than_30_minutes_definition(minutes):
     """Each add-on unit is earned once the time passes a full hour by more than 30 minutes."""
