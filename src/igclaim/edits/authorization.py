@@ -57,7 +57,7 @@ def auth_expired(ctx: EditContext) -> Iterator[Finding]:
 
 def _ig_lines(ctx: EditContext, code: str | None) -> list[ClaimLine]:
     """The immune globulin lines that go out: the written claim's on scrub, else the expected claim's."""
-    claim = ctx.written or ctx.expected
+    claim = ctx.billed
     return [ln for ln in claim.lines if is_drug_code(ctx, code_of(ln)) and (code is None or code_of(ln) == code)]
 
 

@@ -41,5 +41,10 @@ class EditContext:
         return self.coding.claim
 
     @property
+    def billed(self) -> Claim:
+        """The claim that goes out: the written one on scrub, the expected one on build."""
+        return self.written if self.written is not None else self.expected
+
+    @property
     def profile(self) -> PayerProfile:
         return self.coding.profile

@@ -16,7 +16,7 @@ from datetime import date
 from igclaim import ndc as ndc_mod
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import SPECS, also_check, declare, edit, finding
-from igclaim.model import Claim, ClaimLine, Finding
+from igclaim.model import ClaimLine, Finding
 
 MUE_SOURCE = ("https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/"
               "medicare-ncci-medically-unlikely-edits")
@@ -42,10 +42,6 @@ for _id, _statement in (
         declare(_id, severity="error", statement=_statement, source=PTP_SOURCE, phase="claim",
                 fix="Remove the line, or bill it with 59/XE/XP/XS/XU only when the services were truly distinct "
                 "and the NCCI pair allows a modifier.")
-
-
-def _claim(ctx: EditContext) -> Claim:
-    return ctx.written if ctx.written is not None else ctx.expected
 
 
 def _day(ctx: EditContext, ln: ClaimLine) -> date:
@@ -101,7 +97,7 @@ def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
     (JW lines included). Over the MUE the whole line is denied, so all its units are at risk (NCCI MUE FAQ)."""
     setting = _table_setting(ctx, "mue")
     groups: dict[tuple[str, date], list[ClaimLine]] = {}
-    for ln in _claim(ctx).lines:
+    for ln in ctx.billed.lines:
         if _is_drug(ctx, ln.code) == drugs:
             groups.setdefault((ln.code.strip().upper(), _day(ctx, ln)), []).append(ln)
     for (code, day), lines in groups.items():
@@ -144,7 +140,7 @@ def _ptp(ctx: EditContext, edit_id: str, initial_pair: bool) -> Iterator[Finding
     """A column-2 code billed with its column-1 code on the same date is not paid, unless the pair's modifier
     indicator is 1 and 59/XE/XP/XS/XU is on either line; indicator 0 allows no modifier (NCCI PTP edits)."""
     setting = _table_setting(ctx, "ptp")
-    lines = _claim(ctx).lines
+    lines = ctx.billed.lines
     for col1 in lines:
         for col2 in lines:
             if col1 is col2 or _day(ctx, col1) != _day(ctx, col2):
@@ -172,7 +168,7 @@ def _ptp(ctx: EditContext, edit_id: str, initial_pair: bool) -> Iterator[Finding
 def ndc_mismatch(ctx: EditContext) -> Iterator[Finding]:
     """The NDC's codes: the ASP crosswalk for the date (imported, else the bundled quarter) and the product
     catalog's code for that package. An NDC known to neither is left alone (the crosswalk is not exhaustive)."""
-    for ln in _claim(ctx).lines:
+    for ln in ctx.billed.lines:
         if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
             continue
         ndc11, code, day = ndc_mod.compact(ln.ndc), ln.code.strip().upper(), _day(ctx, ln)
@@ -214,7 +210,7 @@ def admin_code_invalid(ctx: EditContext) -> Iterator[Finding]:
 def _validity(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
     """Valid from the code's added date through its termination date (HCPCS record layout, TERM DT = the last
     date a code may be used). Absence counts only for Level II codes: CPT codes are not in the HCPCS file."""
-    for ln in _claim(ctx).lines:
+    for ln in ctx.billed.lines:
         code = ln.code.strip().upper()
         if _is_drug(ctx, code) != drugs:
             continue
