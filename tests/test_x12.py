@@ -231,3 +231,20 @@ def test_ordering_provider_is_optional_in_the_office(charges):
     text = export("office-gamunex-jz", charges, ordering_provider={"npi": "1987654328", "last_name": "Okafor"})
     assert pyx12_check(text) == [] and _lines(text, "NM1*DK")
     assert not _lines(export("office-gamunex-jz", charges), "NM1*DK")
+
+
+@pytest.mark.parametrize("name,frequency", [
+    ("office-gamunex-jz", "7"), ("office-gamunex-jz", "8"), ("hospital-gamunex", "7"), ("hospital-gamunex", "8"),
+])
+def test_corrected_claim_carries_frequency_and_original(name, frequency, charges):
+    """A replacement (7) or void (8) sends the frequency in CLM05-3 and the original claim number in REF*F8."""
+    text = export(name, charges, correction={"frequency": frequency, "original_claim_id": "PAYER-ICN-555"})
+    assert pyx12_check(text) == []
+    assert _lines(text, "CLM")[0].split("*")[5].split(":")[2] == frequency
+    assert "REF*F8*PAYER-ICN-555" in segments(text)
+
+
+def test_original_claim_has_no_f8(charges):
+    text = export("office-gamunex-jz", charges)
+    assert _lines(text, "CLM")[0].split("*")[5].endswith(":B:1")
+    assert not _lines(text, "REF*F8")

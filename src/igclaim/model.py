@@ -227,6 +227,14 @@ class Claim(BaseModel):
     total_expected_payment: Amount | None = None
 
 
+class Correction(_In):
+    """A corrected claim (837 CLM05-3 / type of bill digit 3): 7 replaces, 8 voids the claim the payer numbered."""
+
+    frequency: Literal["7", "8"] = Field(description="7 = replacement of a prior claim, 8 = void of a prior claim")
+    original_claim_id: str = Field(min_length=1, max_length=50,
+                                   description="the payer's claim control number of the original (REF*F8)")
+
+
 class Encounter(_In):
     encounter_id: str
     date_of_service: date
@@ -246,6 +254,7 @@ class Encounter(_In):
     ordering_provider: OrderingProvider | None = None
     patient: Patient | None = None
     subscriber: Subscriber | None = None
+    correction: Correction | None = Field(default=None, description="set to send a replacement (7) or void (8)")
 
     @model_validator(mode="after")
     def _administrations_name_drugs(self) -> Encounter:

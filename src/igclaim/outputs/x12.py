@@ -242,13 +242,18 @@ def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decima
     dos = enc.date_of_service
     dx = [d.replace(".", "") for d in claim.diagnoses]
     auth = payer.prior_authorization.number if payer.prior_authorization else None
+    fix = enc.correction
     if kind == "837P":
         pos = claim.place_of_service or ""
-        # CLM05: place of service : B (professional) : 1 (original claim); CLM06-09: signature on file,
-        # assigned, benefits assigned, release of information signed.
-        seg.add("CLM", _clean(enc.claim_id), amount(total), None, None, f"{pos}{_COMP}B{_COMP}1", "Y", "A", "Y", "Y")
+        # CLM05: place of service : B (professional) : frequency (1 original, 7 replacement, 8 void);
+        # CLM06-09: signature on file, assigned, benefits assigned, release of information signed.
+        freq = fix.frequency if fix else "1"
+        seg.add("CLM", _clean(enc.claim_id), amount(total), None, None, f"{pos}{_COMP}B{_COMP}{freq}", "Y", "A", "Y",
+                "Y")
         if auth:
             seg.add("REF", "G1", _clean(auth))
+        if fix:  # 2300 REF*F8: the payer's claim control number of the claim replaced or voided
+            seg.add("REF", "F8", _clean(fix.original_claim_id))
         seg.add("HI", *[f"{'ABK' if i == 0 else 'ABF'}{_COMP}{d}" for i, d in enumerate(dx)])
         rp = enc.rendering_provider
         if rp and npi_mod.compact(rp.npi) != npi_mod.compact(enc.billing_provider.npi):
@@ -258,7 +263,7 @@ def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decima
         tob = claim.type_of_bill or ""
         if not re.fullmatch(r"0?\d{3}", tob):
             raise InputError(c.path("type_of_bill"), f"type of bill {tob!r} is not a 3- or 4-digit code")
-        tob = tob[-3:]
+        tob = tob[-3:-1] + fix.frequency if fix else tob[-3:]
         # CLM05: facility type (TOB digits 1-2) : A (institutional) : frequency (TOB digit 3).
         seg.add("CLM", _clean(enc.claim_id), amount(total), None, None, f"{tob[:2]}{_COMP}A{_COMP}{tob[2]}", None,
                 "A", "Y", "Y")
@@ -267,6 +272,8 @@ def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decima
         seg.add("CL1", inst.admission_type, inst.point_of_origin, inst.patient_status)
         if auth:
             seg.add("REF", "G1", _clean(auth))
+        if fix:
+            seg.add("REF", "F8", _clean(fix.original_claim_id))
         seg.add("HI", f"ABK{_COMP}{dx[0]}")
         # Patient's reason for visit: outpatient claims carry it (TR3 2300 HI*APR); the principal diagnosis.
         seg.add("HI", f"APR{_COMP}{dx[0]}")
