@@ -80,13 +80,16 @@ class Container(_In):
     ml: Decimal | None = Field(default=None, gt=0)
     count: int = Field(default=1, ge=1)
     ndc: str | None = None
+    units: Decimal | None = Field(default=None, gt=0, le=100000,
+                                  description="billing units one container holds (drugs other than immune globulin, "
+                                  "when the CMS NDC-HCPCS crosswalk does not list its NDC)")
 
     @model_validator(mode="after")
     def _amount_or_ndc(self) -> Container:
         if self.grams is not None and self.ml is not None:
             raise ValueError("give grams or ml, not both")
-        if self.grams is None and self.ml is None and self.ndc is None:
-            raise ValueError("give one of grams, ml, ndc")
+        if self.grams is None and self.ml is None and self.ndc is None and self.units is None:
+            raise ValueError("give one of grams, ml, ndc, units")
         return self
 
 
@@ -98,6 +101,9 @@ class Drug(_In):
     route: Route | None = None
     dose: Dose | None = None
     units: int | None = Field(default=None, ge=1, description="billed units of a drug that is not an immune globulin")
+    ndc_quantity: Decimal | None = Field(default=None, gt=0, le=100000,
+                                         description="NDC quantity of a drug that is not an immune globulin")
+    ndc_unit: Literal["ML", "UN", "GR", "F2", "ME"] | None = None
     containers: list[Container] = Field(default_factory=list)
     container_type: Literal["single_dose", "multi_dose"] = "single_dose"
     shared_with_other_patient: bool = False

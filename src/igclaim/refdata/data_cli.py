@@ -28,6 +28,7 @@ class Kind(str, Enum):
     ptp = "ptp"
     icd10 = "icd10"
     fees = "fees"
+    ndc_directory = "ndc-directory"
 
 
 class Setting(str, Enum):
@@ -48,7 +49,7 @@ def _date(value: str | None, option: str) -> date | None:
 
 @data_app.command("import")
 def import_cmd(
-    kind: Annotated[Kind, typer.Argument(help="hcpcs, asp, crosswalk, mue, ptp, icd10 or fees")],
+    kind: Annotated[Kind, typer.Argument(help="hcpcs, asp, crosswalk, mue, ptp, icd10, fees or ndc-directory")],
     file: Annotated[Path, typer.Argument(help="the CMS zip, or the CSV/XLSX/TXT inside it")],
     effective: Annotated[str | None, typer.Option(help="first date the file is in force (YYYY-MM-DD)")] = None,
     ends: Annotated[str | None, typer.Option(help="last date the file is in force (YYYY-MM-DD)")] = None,
@@ -64,7 +65,7 @@ def import_cmd(
     options = Options(_date(effective, "--effective"), _date(ends, "--ends"),
                       setting.value if setting else None, schedule)
     try:
-        reports = store.import_file(kind.value, file, options)
+        reports = store.import_file(kind.value.replace("-", "_"), file, options)
     except ImportFailure as exc:
         _err.print(f"{exc} (nothing was imported)", markup=False, highlight=False)
         raise typer.Exit(2) from None

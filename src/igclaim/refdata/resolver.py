@@ -51,6 +51,7 @@ class HcpcsCode:
     unit_mg: int | None = None
     routes: tuple[str, ...] = ()
     form: str | None = None
+    settings: tuple[str, ...] = ()  # empty: every setting; else only these (OPPS pass-through C-codes)
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,17 @@ class Package:
     ml: Decimal | None
     ndc: str | None  # 11 digits
     source: str
+    verified: date | None = None
 
 
 @dataclass(frozen=True)
 class ProductCode:
     code: str
     period: Period
+    settings: tuple[str, ...] = ()  # empty: every setting
+
+    def applies(self, dos: date, setting: str | None) -> bool:
+        return self.period.covers(dos) and (not self.settings or setting in self.settings)
 
 
 @dataclass(frozen=True)
@@ -80,12 +86,18 @@ class Product:
     ndc_unit: str = "ML"
     code_uncertain: str | None = None
 
-    def own_code(self, dos: date) -> str | None:
-        """The product's own HCPCS code on the date of service, if CMS had assigned one."""
+    def own_code(self, dos: date, setting: str | None = None) -> str | None:
+        """The product's own HCPCS code on the date of service in this setting, if CMS had assigned one
+        (a pass-through C-code counts only in the settings it names)."""
         for c in self.codes:
-            if c.period.covers(dos):
+            if c.applies(dos, setting):
                 return c.code
         return None
+
+    def packages_of_size(self, grams: Decimal | None, ml: Decimal | None) -> list[Package]:
+        """The labeled packages of one size (several NDCs may share a size: two labelers, vial and syringe)."""
+        return [p for p in self.packages if (grams is not None and p.grams == grams) or
+                (ml is not None and p.ml is not None and p.ml == ml)]
 
 
 @dataclass(frozen=True)
@@ -326,6 +338,7 @@ def _load_codes() -> tuple[dict[str, list[HcpcsCode]], date, str]:
             unit_mg=c.get("unit_mg"),
             routes=tuple(c.get("routes", ())),
             form=c.get("form"),
+            settings=tuple(c.get("settings", ())),
         )
         codes.setdefault(rec.code, []).append(rec)
     return codes, meta["as_of"], meta["source"]
@@ -341,6 +354,7 @@ def _load_products() -> tuple[list[Product], str]:
                 ml=_decimal(k.get("ml")),
                 ndc=ndc_mod.compact(k["ndc"]) if k.get("ndc") else None,
                 source=k.get("source", "fda"),
+                verified=_as_date(k.get("verified")),
             )
             for k in p.get("packages", ())
         )
@@ -353,7 +367,8 @@ def _load_products() -> tuple[list[Product], str]:
                 form=p["form"],
                 concentration_percent=_decimal(p.get("concentration_percent")),
                 codes=tuple(
-                    ProductCode(c["code"], Period(_as_date(c.get("effective")), _as_date(c.get("ends"))))
+                    ProductCode(c["code"], Period(_as_date(c.get("effective")), _as_date(c.get("ends"))),
+                                tuple(c.get("settings", ())))
                     for c in p.get("codes", ())
                 ),
                 packages=packages,

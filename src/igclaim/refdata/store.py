@@ -37,9 +37,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "ptp": ("column1", "column2", "prior_1996", "row_effective", "row_deleted", "modifier", "rationale"),
     "icd10": ("code", "billable", "short_description", "long_description"),
     "fees": ("code", "modifier", "amount", "facility_amount", "note"),
+    "ndc_directory": ("ndc11", "product_ndc", "description", "ml", "start", "end"),
 }
 KEY = {"hcpcs": "code", "asp": "code", "crosswalk": "ndc11", "mue": "code", "ptp": "column1", "icd10": "code",
-       "fees": "code"}
+       "fees": "code", "ndc_directory": "ndc11"}
 
 
 def home() -> Path:
@@ -184,6 +185,17 @@ class HcpcsStatus:
         return (self.added is None or self.added <= dos) and (self.terminated is None or dos <= self.terminated)
 
 
+@dataclass(frozen=True)
+class NdcPackage:
+    ndc11: str
+    product_ndc: str
+    description: str
+    ml: Decimal | None
+    start: date | None
+    end: date | None
+    source: Loaded
+
+
 def _d(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
@@ -287,6 +299,31 @@ class Tables:
             return None
         return {r[3] for _, r in self._pick("crosswalk", ndc11, dos)}, src
 
+    def package_billing_units(self, ndc11: str, code: str, dos: date) -> Decimal | None:
+        """Billing units of `code` in one package of the NDC (BILLUNITSPKG of the ASP NDC-HCPCS crosswalk that
+        covers the date); None when no crosswalk covering the date lists the pair."""
+        for _, r in self._pick("crosswalk", ndc11, dos):
+            if r[3] == code.upper() and r[9]:
+                try:
+                    units = Decimal(r[9])
+                except ArithmeticError:
+                    continue
+                if units > 0:
+                    return units
+        return None
+
+    def ndc_package(self, ndc11: str, dos: date) -> NdcPackage | None:
+        """The FDA NDC Directory's package record (imported), marketed on the date of service."""
+        imports = self.covering("ndc_directory", dos)
+        if not imports:
+            return None
+        newest = max(imports, key=lambda x: (x.effective, x.id))
+        for r in self._rows("ndc_directory", ndc11):
+            start, end = _d(r[7]), _d(r[8])
+            if r[0] == newest.id and (start is None or start <= dos) and (end is None or dos <= end):
+                return NdcPackage(r[3], r[4], r[5], Decimal(r[6]) if r[6] else None, start, end, newest)
+        return None
+
     def hcpcs_status(self, code: str, dos: date) -> tuple[HcpcsStatus | None, Loaded] | None:
         """The imported HCPCS file's record of a code; None when no imported HCPCS file covers the date."""
         imports = self.covering("hcpcs", dos)
@@ -348,7 +385,7 @@ class Tables:
         return out
 
     def used(self, dos: date, kinds: Iterable[str] = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10",
-                                                        "fees")) -> list[Loaded]:
+                                                        "fees", "ndc_directory")) -> list[Loaded]:
         """The files that answer for this date of service: imported ones, else the snapshot of that kind."""
         out = []
         for kind in kinds:

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from importlib import import_module
 from pathlib import Path
 
-KINDS = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees")
+KINDS = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees", "ndc_directory")
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
