@@ -359,7 +359,8 @@ def _containers(facts: DrugFacts, family: list[Product], dos: date, ref: Referen
         per = _package_units(candidates, facts.code, dos, ref)
         if per is None:
             per = grams * 1000 / facts.unit_mg
-        key = ndc11 or facts.ndc
+        # a container the chart gives without an NDC carries the drug's NDC only when the chart names one
+        key = ndc11 or (_ndc11(facts.drug.ndc, f"{facts.path}.ndc") if facts.drug.ndc else None)
         use = groups.setdefault(key, ContainerUse(key, 0, Decimal(0), Decimal(0)))
         use.count += c.count
         use.grams += grams * c.count

@@ -300,16 +300,34 @@ class Tables:
         return {r[3] for _, r in self._pick("crosswalk", ndc11, dos)}, src
 
     def package_billing_units(self, ndc11: str, code: str, dos: date) -> Decimal | None:
-        """Billing units of `code` in one package of the NDC (BILLUNITSPKG of the ASP NDC-HCPCS crosswalk that
-        covers the date); None when no crosswalk covering the date lists the pair."""
-        for _, r in self._pick("crosswalk", ndc11, dos):
-            if r[3] == code.upper() and r[9]:
-                try:
-                    units = Decimal(r[9])
-                except ArithmeticError:
-                    continue
-                if units > 0:
-                    return units
+        """Billing units of `code` in one package of the NDC (BILLUNITSPKG of the ASP NDC-HCPCS crosswalk).
+
+        The crosswalk covering the date answers first. A package's contents do not change between quarters, so
+        for a date no loaded crosswalk covers, the nearest one listing the same NDC and code answers (the latest
+        before the date, else the earliest after it); None when none lists the pair."""
+        def units_of(rows: list[tuple]) -> Decimal | None:
+            for r in rows:
+                if r[3] == code.upper() and r[9]:
+                    try:
+                        units = Decimal(r[9])
+                    except ArithmeticError:
+                        continue
+                    if units > 0:
+                        return units
+            return None
+
+        found = units_of([r for _, r in self._pick("crosswalk", ndc11, dos)])
+        if found is not None:
+            return found
+        pool = [r for r in self._rows("crosswalk", ndc11)]
+        if "crosswalk" in self.snapshot:
+            pool += list(self.snapshot["crosswalk"][1].get(ndc11, ()))
+        before = sorted((r for r in pool if r[1] <= dos.isoformat()), key=lambda r: r[1], reverse=True)
+        after = sorted((r for r in pool if r[1] > dos.isoformat()), key=lambda r: r[1])
+        for r in [*before, *after]:
+            hit = units_of([r])
+            if hit is not None:
+                return hit
         return None
 
     def ndc_package(self, ndc11: str, dos: date) -> NdcPackage | None:
