@@ -322,3 +322,31 @@ def test_imported_package_sizes_a_container_by_its_ndc_on_its_dates(home):
         run(cuvitru("2025-12-31", "0944-2850-09"))  # before its marketing start
     with pytest.raises(InputError):
         run(cuvitru("2026-07-01", "0944-2850-10"))  # after its marketing end
+
+
+# --- worked examples (examples/drug-lines/, the shape of examples/README.md) -------------------------------------
+
+DRUG_LINE_EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples" / "drug-lines").glob("e*.json"))
+
+
+@pytest.mark.parametrize("path", DRUG_LINE_EXAMPLES, ids=lambda p: p.stem)
+def test_drug_line_example(path, tmp_path):
+    import json
+
+    from tests.conftest import check_expectations, load_example
+
+    data = load_example(path)
+    proc = run_cli("build", str(path), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    built = json.loads(proc.stdout)
+    assert not check_expectations(built, data["expect"]), check_expectations(built, data["expect"])
+    # its own claim, written back, scrubs with no error
+    f = tmp_path / path.name
+    f.write_text(json.dumps({"input": dict(data["input"], claim=built["claim"])}))
+    proc = run_cli("scrub", str(f), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert not [x["edit"] for x in json.loads(proc.stdout)["findings"] if x["severity"] == "error"]
+
+
+def test_there_is_a_worked_example_for_each_rule():
+    assert len(DRUG_LINE_EXAMPLES) >= 6
