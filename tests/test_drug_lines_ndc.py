@@ -5,6 +5,7 @@ package size, and the FDA NDC Directory importer."""
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -350,3 +351,41 @@ def test_drug_line_example(path, tmp_path):
 
 def test_there_is_a_worked_example_for_each_rule():
     assert len(DRUG_LINE_EXAMPLES) >= 6
+
+
+def test_scrub_flags_two_ndcs_billed_as_one():
+    enc = _gamunex_two_ndcs(MEDICAID)
+    enc["claim"] = {"form": "CMS-1500", "lines": [
+        {"line": 1, "code": "J1561", "units": 50, "modifiers": [], "ndc": "13533080531", "ndc_quantity": 250,
+         "ndc_unit": "ML"},
+        {"line": 2, "code": "J1561", "units": 10, "modifiers": ["JW"], "ndc": "13533080531", "ndc_quantity": 50,
+         "ndc_unit": "ML"}]}
+    r = engine.scrub(parse_encounter(enc))
+    assert "DRUG-NDC-PER-LINE" in ids(r)
+    # the same single-NDC claim for Medicare (no NDC requirement) is not flagged
+    enc["payer"] = {"type": "medicare"}
+    assert "DRUG-NDC-PER-LINE" not in ids(engine.scrub(parse_encounter(enc)))
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+GAMUNEX_NDCS = {"13533-0805-01": 5, "13533-0805-11": 10, "13533-0805-31": 20, "13533-0800-12": 1,
+                "13533-0800-15": Decimal("2.5")}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(sorted(GAMUNEX_NDCS)), min_size=1, max_size=4),
+       st.decimals(min_value=Decimal("0.5"), max_value=Decimal(1), places=2))
+def test_split_lines_add_up_to_the_units_given_and_discarded(ndcs, share):
+    opened = sum(GAMUNEX_NDCS[n] for n in ndcs)
+    dose = max(Decimal("0.1"), (opened * share).quantize(Decimal("0.1")))
+    r = run(encounter(payer=MEDICAID, drugs=[drug(dose={"grams": str(dose)},
+                                                  containers=[{"ndc": n} for n in ndcs])]))
+    facts = [ln for ln in r.claim.lines if ln.code == "J1561"]
+    given_units = sum(ln.units for ln in facts if "JW" not in ln.modifiers)
+    wasted = sum(ln.units for ln in facts if "JW" in ln.modifiers)
+    assert given_units == math.ceil(dose * 2)  # 500 mg a unit, rounded up once
+    assert given_units + wasted == max(given_units, int(opened * 2))
+    assert {ln.ndc for ln in facts} == {n.replace("-", "") for n in ndcs}  # every NDC has a line
+    assert all(ln.units > 0 and ln.ndc_quantity and ln.ndc_quantity > 0 for ln in facts)

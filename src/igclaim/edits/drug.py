@@ -412,6 +412,33 @@ def ndc_missing_written(ctx: EditContext) -> Iterator[Finding]:
 
 
 @edit(
+    "DRUG-NDC-PER-LINE",
+    severity="error",
+    statement="the payer requires NDCs, the containers opened carry different NDCs, and the written lines do not "
+    "report each of them",
+    fix="Bill one line per NDC, each with its own units and NDC quantity (and the discard on that NDC's JW line).",
+    source=NDC_XWALK,
+    phase="claim",
+)
+def ndc_per_line(ctx: EditContext) -> Iterator[Finding]:
+    if ctx.written is None or not _ndc_required(ctx):
+        return
+    for f, lines in _drugs(ctx):
+        expected = {ln.ndc for ln in f.lines if ln.ndc}
+        if len(expected) < 2:
+            continue
+        written = {ndc_mod.compact(ln.ndc) for ln in lines if ln.ndc and ndc_mod.is_valid(ln.ndc)}
+        missing = sorted(expected - written)
+        if missing:
+            per = ", ".join(f"{ndc_mod.format(n)} × {sum(ln.units for ln in f.lines if ln.ndc == n)}"
+                            for n in sorted(expected))
+            absent = ", ".join(map(ndc_mod.format, missing))
+            yield finding("DRUG-NDC-PER-LINE", f"Line {lines[0].line}: {_name(f)} came from containers of "
+                          f"{len(expected)} NDCs and the claim does not report {absent}; {ctx.profile.title} needs "
+                          f"one line per NDC ({per} units).", line=lines[0].line)
+
+
+@edit(
     "DRUG-NDC-FORMAT",
     severity="error",
     statement="the NDC is not a valid 10-digit or 11-digit (5-4-2) NDC",
