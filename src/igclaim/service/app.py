@@ -21,6 +21,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from igclaim import __version__
 from igclaim.errors import InputError
@@ -142,7 +143,12 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     from igclaim import api as stateless
     from igclaim.service import migrate
 
+    from igclaim import engine
+    from igclaim.refdata.resolver import reference
+
     migrate.upgrade(database_url)
+    engine._load_edit_families()  # load the rules once at start, not on the first biller's request
+    reference()
     make_session = sessions(database_url)
     verifier = auth_mod.Verifier()
     limiter = auth_mod.RateLimiter(rate or float(os.environ.get("IGCLAIM_RATE_LIMIT", "50")),
@@ -161,12 +167,16 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             return await call_next(request)
         header = request.headers.get("authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else None
-        with make_session() as db:
-            try:
-                who = verifier.check(db, token)
-            except auth_mod.AuthError:
-                return problems(401, ["authorization: a valid bearer token is required (igclaim tokens create)"],
-                                {"WWW-Authenticate": "Bearer"})
+
+        def check() -> auth_mod.Principal:
+            with make_session() as db:
+                return verifier.check(db, token)
+
+        try:
+            who = await run_in_threadpool(check)  # the event loop never waits on the database or scrypt
+        except auth_mod.AuthError:
+            return problems(401, ["authorization: a valid bearer token is required (igclaim tokens create)"],
+                            {"WWW-Authenticate": "Bearer"})
         ok, wait = limiter.allow(who.token_id)
         if not ok:
             return problems(429, [f"rate limit: too many requests for this token; retry in {wait:.1f} s"],
@@ -213,17 +223,22 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                 return problems(422, ["body: give an encounter as JSON, or JSON Lines"])
         if len(bodies) > MAX_LINES:
             return problems(413, [f"body: at most {MAX_LINES} encounters per request; use igclaim batch"])
-        out: list[Submission] = []
-        for line, body in bodies:
-            if isinstance(body, _Unreadable):
-                out.append(Submission(line=line, problems=[f"line {line}: not JSON ({body.reason})"]))
-                continue
-            try:
-                with tx() as db:
-                    s = worklist.submit(db, body, who.user_id)
-                out.append(Submission(line=line, **s.__dict__))
-            except worklist.WorklistError as exc:
-                out.append(Submission(line=line, encounter_id=_id_of(body), problems=exc.problems))
+
+        def process() -> list[Submission]:  # coding is CPU work: off the event loop
+            out: list[Submission] = []
+            for line, body in bodies:
+                if isinstance(body, _Unreadable):
+                    out.append(Submission(line=line, problems=[f"line {line}: not JSON ({body.reason})"]))
+                    continue
+                try:
+                    with tx() as db:
+                        s = worklist.submit(db, body, who.user_id)
+                    out.append(Submission(line=line, **s.__dict__))
+                except worklist.WorklistError as exc:
+                    out.append(Submission(line=line, encounter_id=_id_of(body), problems=exc.problems))
+            return out
+
+        out = await run_in_threadpool(process)
         if len(bodies) == 1 and bodies[0][0] is None and out[0].problems:
             return problems(422, out[0].problems)
         return out
