@@ -141,10 +141,9 @@ Admin = Annotated[auth_mod.Principal, Depends(admin)]
 def create_app(database_url: str | None = None, *, rate: float | None = None, burst: int | None = None) -> FastAPI:
     """The team app over one database (migrated to head first)."""
     from igclaim import api as stateless
-    from igclaim.service import migrate
-
     from igclaim import engine
     from igclaim.refdata.resolver import reference
+    from igclaim.service import migrate
 
     migrate.upgrade(database_url)
     engine._load_edit_families()  # load the rules once at start, not on the first biller's request
