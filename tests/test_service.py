@@ -262,3 +262,19 @@ def test_cli_users_and_tokens(tmp_path, monkeypatch):
     assert client.get("/api/audit", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     assert run(app, ["tokens", "revoke", token.split("_")[1]]).exit_code == 0
     assert client.get("/api/audit", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_admin_imports_a_cms_file_over_http(team, tmp_path, monkeypatch):
+    _, client, admin, biller = team
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
+    csv = (ROOT / "src" / "igclaim" / "refdata" / "cms" / "snapshot" / "asp-pricing-2026q1.csv").read_bytes()
+    params = {"filename": "asp-pricing-2026q1.csv"}
+    assert client.post("/api/data/import/asp", content=csv, params=params, headers=biller).status_code == 403
+    r = client.post("/api/data/import/asp", content=csv, params=params, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["imported"][0]["rows"] > 0
+    bad = client.post("/api/data/import/asp", content=b"not,a\nreal,file\n", params=params, headers=admin)
+    assert bad.status_code == 422 and bad.json()["problems"]
+    assert client.post("/api/data/import/asp", content=csv, params={"filename": "../../etc/x"},
+                       headers=admin).status_code == 422
+    assert [e["action"] for e in client.get("/api/audit", headers=admin).json()][:1] == ["data.import.asp"]
