@@ -109,11 +109,11 @@ def home_visits(enc: Encounter, drug_ids: set[str]) -> dict[date, int | None]:
             out[d] = None
             continue
         total, cursor = 0, None
-        for a, b in sorted(intervals):
-            a = max(a, cursor) if cursor else a
-            if b > a:
-                total += minutes_between(a, b)
-                cursor = b
+        for lo, hi in sorted(intervals):
+            lo = max(lo, cursor) if cursor else lo
+            if hi > lo:
+                total += minutes_between(lo, hi)
+                cursor = hi
         out[d] = total
     return out
 

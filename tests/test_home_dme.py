@@ -1,0 +1,154 @@
+"""Medicare home IVIG (DME MAC): Q2052 by date of service, its 15-minute units from 2024, the nurse's visit, and the
+scrub of Q2052/E0779 lines (issue 9 item 3). Sources: Noridian IVIG demonstration FAQ (2014-2023), Noridian JD DME
+IVIG page and LCD L33610 (from 2024-01-01), A52509/A52507."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from igclaim.coding.time import quarter_hour_units
+from igclaim.refdata.resolver import reference
+from tests.helpers import encounter, infusion, lines, run
+from tests.test_edits_support import chart, ids, only, scrub
+
+SCIG = {"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 8},
+        "containers": [{"grams": 4, "count": 2}]}
+
+
+def home(dos: str, minutes: int = 300, **changes):
+    return encounter(setting="home", date_of_service=dos,
+                     administrations=[infusion(minutes, start=f"{dos}T09:00")], **changes)
+
+
+def q2052(result) -> list[tuple[str, int]]:
+    return [(str(ln.service_date), ln.units) for ln in result.claim.lines if ln.code == "Q2052"]
+
+
+@pytest.mark.parametrize(("dos", "expected"), [
+    ("2013-12-31", []),                      # before the demonstration's code: the J-code alone
+    ("2014-01-01", [("2014-01-01", 1)]),     # demonstration: one unit per infusion date
+    ("2023-12-31", [("2023-12-31", 1)]),
+    ("2024-01-01", [("2024-01-01", 20)]),    # benefit: 300 minutes = 20 fifteen-minute units
+])
+def test_q2052_by_date_of_service(dos, expected):
+    res = run(home(dos))
+    assert q2052(res) == expected
+    assert [ln.code for ln in res.claim.lines][0] == "J1561"
+
+
+def test_q2052_start_date_comes_from_the_hcpcs_file():
+    ref = reference()
+    assert ref.hcpcs("Q2052", date(2013, 12, 31)) is None
+    assert ref.hcpcs("Q2052", date(2014, 1, 1)) is not None
+    assert ref.home_supply_units(date(2013, 12, 31)) is None
+    assert ref.home_supply_units(date(2023, 12, 31)).basis == "per_date"
+    assert ref.home_supply_units(date(2024, 1, 1)).basis == "visit_quarter_hours"
+
+
+@pytest.mark.parametrize(("minutes", "units"), [
+    (7, 1), (8, 1), (15, 1), (22, 1), (23, 2), (37, 2), (38, 3), (52, 3), (53, 4), (300, 20), (307, 20), (308, 21)])
+def test_quarter_hour_rounding_table(minutes, units):
+    supply = reference().home_supply_units(date(2024, 1, 1))
+    assert quarter_hour_units(minutes, supply) == units
+
+
+@pytest.mark.parametrize(("minutes", "units"), [(22, 1), (23, 2), (37, 2), (38, 3)])
+def test_rounding_boundaries_through_build(minutes, units):
+    assert q2052(run(home("2024-03-05", minutes))) == [("2024-03-05", units)]
+
+
+def test_the_nurses_visit_length_wins_over_the_infusion_time():
+    adm = infusion(150, start="2026-03-05T09:30")  # 150 min of infusion = 10 units
+    assert q2052(run(encounter(setting="home", date_of_service="2026-03-05", administrations=[adm]))) == \
+        [("2026-03-05", 10)]
+    adm["visit"] = {"start": "2026-03-05T09:00", "stop": "2026-03-05T12:30"}  # 210 min visit = 14 units
+    assert q2052(run(encounter(setting="home", date_of_service="2026-03-05", administrations=[adm]))) == \
+        [("2026-03-05", 14)]
+
+
+def test_one_line_for_each_infusion_date():
+    adms = [infusion(120, start="2026-03-05T09:00"), infusion(90, start="2026-03-06T09:00")]
+    res = run(encounter(setting="home", date_of_service="2026-03-05", administrations=adms))
+    assert q2052(res) == [("2026-03-05", 8), ("2026-03-06", 6)]
+
+
+def test_visit_stop_before_start_names_the_field():
+    from igclaim import parse_encounter
+
+    adm = infusion(60, start="2026-03-05T09:00", visit={"start": "2026-03-05T10:00", "stop": "2026-03-05T09:00"})
+    with pytest.raises(ValueError, match="visit"):
+        parse_encounter(encounter(setting="home", administrations=[adm]))
+
+
+def test_scig_at_home_has_no_q2052():
+    res = run(encounter(setting="home", drugs=[SCIG], administrations=[infusion(100)]))
+    assert lines(res) == [("J1559", ("JB", "JZ"), 80)]
+
+
+# --- scrub ---------------------------------------------------------------------------------------------------
+
+HOME_IV = chart(setting="home", date_of_service="2026-03-05",
+                administrations=[{"drug_id": "ig1", "start": "2026-03-05T10:00", "stop": "2026-03-05T14:00"}])
+
+
+def _q(c: dict) -> dict:
+    return next(ln for ln in c["lines"] if ln["code"] == "Q2052")
+
+
+def test_correct_home_ivig_claim_is_clean():
+    r = scrub(HOME_IV)
+    assert not ids(r) & {"HOME-SUPPLY-CODE", "HOME-Q2052-UNITS", "CLAIM-LINE-MISSING"}
+    assert _q(json_claim(HOME_IV))["units"] == 16  # 240 minutes
+
+
+def json_claim(enc):
+    from tests.test_edits_support import built_claim
+
+    return built_claim(enc)
+
+
+def test_wrong_q2052_units_from_2024_is_a_warning():
+    r = scrub(HOME_IV, lambda c: _q(c).update(units=1))
+    f = only(r, "HOME-Q2052-UNITS")
+    assert f.severity == "warning" and f.impact_units == 15 and "15-minute" in f.message
+
+
+def test_demonstration_units_are_one_per_date():
+    demo = chart(setting="home", date_of_service="2023-12-31",
+                 administrations=[{"drug_id": "ig1", "start": "2023-12-31T10:00", "stop": "2023-12-31T14:00"}])
+    assert "HOME-Q2052-UNITS" not in ids(scrub(demo))
+    r = scrub(demo, lambda c: _q(c).update(units=16))
+    assert only(r, "HOME-Q2052-UNITS").impact_units == -15
+
+
+def test_missing_q2052_is_a_missing_line():
+    r = scrub(HOME_IV, lambda c: c["lines"].remove(_q(c)))
+    assert "Q2052" in only(r, "CLAIM-LINE-MISSING").message
+    assert "HOME-Q2052-UNITS" not in ids(r)
+
+
+def test_q2052_before_2014_is_an_error():
+    before = chart(setting="home", date_of_service="2013-12-31",
+                   administrations=[{"drug_id": "ig1", "start": "2013-12-31T10:00", "stop": "2013-12-31T14:00"}])
+    r = scrub(before, lambda c: c["lines"].append({"line": 9, "code": "Q2052", "units": 1}))
+    f = only(r, "HOME-SUPPLY-CODE")
+    assert f.severity == "error" and f.line == 9 and "2014-01-01" in f.message
+
+
+def test_q2052_on_a_sc_claim_and_e0779_on_an_iv_claim():
+    sc = chart(setting="home", drugs=[SCIG], administrations=HOME_IV["administrations"])
+    r = scrub(sc, lambda c: c["lines"].append({"line": 5, "code": "Q2052", "units": 1}))
+    assert only(r, "HOME-SUPPLY-CODE").line == 5
+    assert "HOME-SUPPLY-CODE" not in ids(scrub(sc, lambda c: c["lines"].append(
+        {"line": 5, "code": "E0779", "modifiers": ["JB"], "units": 1})))
+    r = scrub(HOME_IV, lambda c: c["lines"].append({"line": 5, "code": "E0779", "units": 1}))
+    assert "E0779" in only(r, "HOME-SUPPLY-CODE").message
+
+
+def test_other_payers_home_claims_are_not_dme_checked():
+    com = chart(setting="home", payer={"type": "commercial", "prior_authorization": {"number": "P"}},
+                drug0={"ndc": "13533-0805-11"})
+    r = scrub(com, lambda c: c["lines"].append({"line": 9, "code": "E0779", "units": 1}))
+    assert not ids(r) & {"HOME-SUPPLY-CODE", "HOME-Q2052-UNITS"}
