@@ -147,3 +147,10 @@ def test_second_office_iv_site_is_at_most_a_warning():
 def test_one_office_site_keeps_the_error():
     r = scrub(chart(), _second_initial(["XS"]))
     assert only(r, "ADMIN-INITIAL-DUPLICATE").severity == "error"
+
+
+def test_iv_premedication_infusion_beside_a_sc_infusion_is_an_initial_infusion():
+    other = {"id": "d2", "hcpcs": "J1100", "units": 1, "route": "IV"}
+    enc = encounter(drugs=[SCIG, other],
+                    administrations=[infusion(60), infusion(100, start="2026-03-02T10:05", drug_id="d2")])
+    assert modded(run(enc)) == {("96369", ()): 1, ("96365", ("XS",)): 1, ("96366", ()): 1}
