@@ -7,11 +7,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from igclaim.coding.time import quarter_hour_units
 from igclaim.refdata.resolver import reference
 from tests.helpers import encounter, infusion, lines, run
 from tests.test_edits_support import chart, ids, only, scrub
+
+settings_no_deadline = settings(deadline=None, max_examples=200)
 
 SCIG = {"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 8},
         "containers": [{"grams": 4, "count": 2}]}
@@ -152,3 +156,12 @@ def test_other_payers_home_claims_are_not_dme_checked():
                 drug0={"ndc": "13533-0805-11"})
     r = scrub(com, lambda c: c["lines"].append({"line": 9, "code": "E0779", "units": 1}))
     assert not ids(r) & {"HOME-SUPPLY-CODE", "HOME-Q2052-UNITS"}
+
+
+@settings_no_deadline
+@given(st.integers(min_value=8, max_value=24 * 60))
+def test_rounding_is_nearest_quarter_hour_with_8_minutes_rounding_up(minutes):
+    """Every visit of 8 minutes or more: units × 15 lies within [minutes − 7, minutes + 7] (the table's rows)."""
+    units = quarter_hour_units(minutes, reference().home_supply_units(date(2024, 1, 1)))
+    assert units * 15 - 7 <= minutes <= units * 15 + 7
+    assert quarter_hour_units(minutes + 1, reference().home_supply_units(date(2024, 1, 1))) >= units
