@@ -116,7 +116,8 @@ def json_claim(enc):
 def test_wrong_q2052_units_from_2024_is_a_warning():
     r = scrub(HOME_IV, lambda c: _q(c).update(units=1))
     f = only(r, "HOME-Q2052-UNITS")
-    assert f.severity == "warning" and f.impact_units == 15 and "15-minute" in f.message
+    assert f.severity == "warning" and "Q2052 × 16" in f.message and "15-minute" in f.message
+    assert f.impact_units is None  # paid as one bundle per date: the units move no money
 
 
 def test_demonstration_units_are_one_per_date():
@@ -124,7 +125,8 @@ def test_demonstration_units_are_one_per_date():
                  administrations=[{"drug_id": "ig1", "start": "2023-12-31T10:00", "stop": "2023-12-31T14:00"}])
     assert "HOME-Q2052-UNITS" not in ids(scrub(demo))
     r = scrub(demo, lambda c: _q(c).update(units=16))
-    assert only(r, "HOME-Q2052-UNITS").impact_units == -15
+    f = only(r, "HOME-Q2052-UNITS")
+    assert "Q2052 × 1 (one unit per infusion date" in f.message
 
 
 def test_missing_q2052_is_a_missing_line():
@@ -165,3 +167,25 @@ def test_rounding_is_nearest_quarter_hour_with_8_minutes_rounding_up(minutes):
     units = quarter_hour_units(minutes, reference().home_supply_units(date(2024, 1, 1)))
     assert units * 15 - 7 <= minutes <= units * 15 + 7
     assert quarter_hour_units(minutes + 1, reference().home_supply_units(date(2024, 1, 1))) >= units
+
+
+def test_q2052_is_paid_as_one_bundle_per_date_whatever_its_units(tmp_path, monkeypatch):
+    """A fee schedule with Q2052 (synthetic amount) prices Q2052 × 20 at one bundle, not 20 bundles."""
+    from decimal import Decimal
+
+    from igclaim import engine
+    from igclaim.model import Encounter
+    from igclaim.refdata import store
+    from igclaim.refdata.importers import Options
+
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
+    store.invalidate()
+    try:
+        fees = tmp_path / "fees.csv"
+        fees.write_text("code,amount\nQ2052,400.00\n")
+        store.import_file("fees", fees, Options(effective=date(2026, 1, 1), schedule="dme-synthetic"))
+        res = engine.build(Encounter.model_validate(home("2026-03-05")))
+        q = next(ln for ln in res.claim.lines if ln.code == "Q2052")
+        assert q.units == 20 and q.expected_payment == Decimal("400.00")
+    finally:
+        store.invalidate()

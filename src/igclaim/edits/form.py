@@ -228,5 +228,5 @@ def home_q2052_units(ctx: EditContext) -> Iterator[Finding]:
             rule = "the infusion visit length in 15-minute units (DME MAC table; verify against LCD L33610)"
         yield finding("HOME-Q2052-UNITS", f"{q} × {got} for {d}; the chart supports {q} × {want} ({rule}). "
                       "Medicare pays one bundle per infusion date, so the units inform rather than price.",
-                      line=first_line.get(d), impact_units=want - got,
+                      line=first_line.get(d),
                       fix=f"Bill {q} × {want} for {d}." if want else f"Remove {q} for {d}: no infusion that date.")

@@ -51,6 +51,7 @@ class HcpcsCode:
     unit_mg: int | None = None
     routes: tuple[str, ...] = ()
     form: str | None = None
+    paid_per: str | None = None  # "date": one bundled payment per service date, whatever the units
 
 
 @dataclass(frozen=True)
@@ -375,6 +376,7 @@ def _load_codes() -> tuple[dict[str, list[HcpcsCode]], date, str]:
             unit_mg=c.get("unit_mg"),
             routes=tuple(c.get("routes", ())),
             form=c.get("form"),
+            paid_per=c.get("paid_per"),
         )
         codes.setdefault(rec.code, []).append(rec)
     return codes, meta["as_of"], meta["source"]
