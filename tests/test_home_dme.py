@@ -32,7 +32,8 @@ def q2052(result) -> list[tuple[str, int]]:
 
 @pytest.mark.parametrize(("dos", "expected"), [
     ("2013-12-31", []),                      # before the demonstration's code: the J-code alone
-    ("2014-01-01", [("2014-01-01", 1)]),     # demonstration: one unit per infusion date
+    ("2014-03-31", []),                      # HCPCS file: Q2052 added 2014-04-01
+    ("2014-04-01", [("2014-04-01", 1)]),     # demonstration: one unit per infusion date
     ("2023-12-31", [("2023-12-31", 1)]),
     ("2024-01-01", [("2024-01-01", 20)]),    # benefit: 300 minutes = 20 fifteen-minute units
 ])
@@ -44,9 +45,10 @@ def test_q2052_by_date_of_service(dos, expected):
 
 def test_q2052_start_date_comes_from_the_hcpcs_file():
     ref = reference()
-    assert ref.hcpcs("Q2052", date(2013, 12, 31)) is None
-    assert ref.hcpcs("Q2052", date(2014, 1, 1)) is not None
-    assert ref.home_supply_units(date(2013, 12, 31)) is None
+    assert ref.hcpcs("Q2052", date(2014, 3, 31)) is None
+    assert ref.hcpcs("Q2052", date(2014, 4, 1)) is not None
+    assert ref.home_supply_units(date(2014, 3, 31)) is None
+    assert ref.home_supply_units(date(2014, 4, 1)).basis == "per_date"
     assert ref.home_supply_units(date(2023, 12, 31)).basis == "per_date"
     assert ref.home_supply_units(date(2024, 1, 1)).basis == "visit_quarter_hours"
 
@@ -135,12 +137,12 @@ def test_missing_q2052_is_a_missing_line():
     assert "HOME-Q2052-UNITS" not in ids(r)
 
 
-def test_q2052_before_2014_is_an_error():
-    before = chart(setting="home", date_of_service="2013-12-31",
-                   administrations=[{"drug_id": "ig1", "start": "2013-12-31T10:00", "stop": "2013-12-31T14:00"}])
+def test_q2052_before_its_hcpcs_date_is_an_error():
+    before = chart(setting="home", date_of_service="2014-03-31",
+                   administrations=[{"drug_id": "ig1", "start": "2014-03-31T10:00", "stop": "2014-03-31T14:00"}])
     r = scrub(before, lambda c: c["lines"].append({"line": 9, "code": "Q2052", "units": 1}))
     f = only(r, "HOME-SUPPLY-CODE")
-    assert f.severity == "error" and f.line == 9 and "2014-01-01" in f.message
+    assert f.severity == "error" and f.line == 9 and "2014-04-01" in f.message
 
 
 def test_q2052_on_a_sc_claim_and_e0779_on_an_iv_claim():
@@ -187,5 +189,23 @@ def test_q2052_is_paid_as_one_bundle_per_date_whatever_its_units(tmp_path, monke
         res = engine.build(Encounter.model_validate(home("2026-03-05")))
         q = next(ln for ln in res.claim.lines if ln.code == "Q2052")
         assert q.units == 20 and q.expected_payment == Decimal("400.00")
+    finally:
+        store.invalidate()
+
+
+def test_bundled_q2052_date_is_the_official_hcpcs_files(tmp_path, monkeypatch):
+    """The CMS HCPCS file's own Q2052 record (2016 annual, verbatim) says added 2014-04-01: the bundled date."""
+    from pathlib import Path
+
+    from igclaim.refdata import store
+
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
+    store.invalidate()
+    try:
+        fixture = Path(__file__).parent / "fixtures" / "cms" / "HCPC2016_CONTR_ANWEB-Q2052-excerpt.txt"
+        store.import_file("hcpcs", fixture)
+        status, _ = reference().tables.hcpcs_status("Q2052", date(2016, 3, 1))
+        assert status.added == reference().known_code("Q2052").period.effective == date(2014, 4, 1)
+        assert status.terminated is None
     finally:
         store.invalidate()

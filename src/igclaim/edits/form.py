@@ -160,8 +160,8 @@ def _ig_routes(ctx: EditContext) -> set[str]:
     "HOME-SUPPLY-CODE",
     severity="error",
     statement="a Medicare home infusion claim with the wrong supplies code: Q2052 (home IVIG) on a SC claim or "
-    "before the code existed (2014), or E0779 (the SC pump) on an IV claim",
-    fix="Home IVIG: the J-code plus Q2052 for each infusion date (from 2014); home SCIG by pump: the J-code and "
+    "before the code existed (2014-04-01), or E0779 (the SC pump) on an IV claim",
+    fix="Home IVIG: the J-code plus Q2052 for each infusion date (from 2014-04-01); home SCIG by pump: the J-code and "
     "E0779, both with JB.",
     source=A52509,
     phase="claim",
@@ -194,7 +194,8 @@ def home_supply_code(ctx: EditContext) -> Iterator[Finding]:
     "HOME-Q2052-UNITS",
     severity="warning",
     statement="Q2052 units that differ from the rule of the date: one per infusion date under the demonstration "
-    "(2014-2023), the infusion visit length in 15-minute units from 2024-01-01 (paid as one bundle per date)",
+    "(2014-04-01 to 2023-12-31), the infusion visit length in 15-minute units from 2024-01-01 (paid as one bundle "
+    "per date)",
     fix="Bill Q2052 once for each infusion date with the units of the date of service's rule.",
     source="https://med.noridianmedicare.com/web/jddme/dmepos/ivig",
     phase="claim",
