@@ -225,3 +225,42 @@ def test_claim_without_claim_id(office_text):
 def test_replacement_without_f8_is_an_error(office_text):
     got = read_text(office_text.replace("*11:B:1*", "*11:B:7*"))
     assert isinstance(got[0], ReadError) and "REF*F8" in got[0].message
+
+
+# ----------------------------------------------------------------------------------------- hostile input
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_OFFICE = None
+
+
+def _office_segments() -> list[str]:
+    global _OFFICE
+    if _OFFICE is None:
+        encs = [parse_encounter(json.loads(x)) for x in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
+        _OFFICE = _segs(x12.to_837(encs, chargemaster.load("sample"), envelope=ENVELOPE))
+    return _OFFICE
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["drop", "dup", "garble", "cut"]), st.integers(1, 10_000),
+                          st.text(alphabet="*:^~AZ09.- ", max_size=12)), min_size=1, max_size=4))
+def test_fuzzed_interchanges_never_crash_and_every_claim_comes_out_once(edits_):
+    segs = list(_office_segments())
+    for op, at, junk in edits_:
+        i = 1 + at % (len(segs) - 1)  # keep ISA: without it the file is not X12 at all (tested above)
+        if op == "drop":
+            segs.pop(i)
+        elif op == "dup":
+            segs.insert(i, segs[i])
+        elif op == "garble":
+            segs[i] = segs[i][: len(segs[i]) // 2] + junk
+        else:
+            segs[i] = segs[i].split("*")[0] + "*" + junk
+    out = read_text(_join(segs))
+    assert all(isinstance(o, WrittenClaim | ReadError) for o in out)
+    assert not [o for o in out if isinstance(o, ReadError) and "(internal)" in o.message]
+    clm_ids = [s.split("*")[1] if len(s.split("*")) > 1 else "" for s in segs if s.startswith("CLM*")]
+    per_claim = [o for o in out if isinstance(o, WrittenClaim) or o.claim_id]
+    assert len(per_claim) <= len(clm_ids) + 1

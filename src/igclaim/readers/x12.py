@@ -177,7 +177,7 @@ def _model(cls: type[BaseModel], data: dict, element: str) -> Any:
 
 @dataclass
 class _Party:
-    name: list[str] = field(default_factory=list)  # NM103, NM104
+    name: list[str] = field(default_factory=lambda: ["", ""])  # NM103, NM104
     ident: str = ""
     address: dict[str, str] = field(default_factory=dict)
     dmg: tuple[date, str] | None = None
@@ -426,6 +426,9 @@ class _Reader:
         c, self.claim = self.claim, None
         if c is None:
             return
+        if c.error is None and self.kind is None and not self.st_error:
+            c.error = ReadError(claim_id=c.claim_id, segment="CLM", position=c.position, element=None,
+                                message="the claim is outside an 837 transaction set (no ST*837 before it)")
         if c.error is None and self.st_error:
             c.error = ReadError(claim_id=c.claim_id, segment="ST", position=c.position, element="ST03",
                                 message=self.st_error)
@@ -441,6 +444,9 @@ class _Reader:
         except _Bad as bad:
             yield ReadError(claim_id=c.claim_id, segment="CLM", position=c.position, element=bad.element,
                             message=bad.message)
+        except Exception as exc:  # a defect must not lose the claim or stop the file: it becomes an error
+            yield ReadError(claim_id=c.claim_id, segment="CLM", position=c.position,
+                            message=f"(internal) {type(exc).__name__} while reading the claim; please report it")
 
     def build(self, c: _ClaimState) -> WrittenClaim:
         kind = self.kind
@@ -487,7 +493,7 @@ class _Reader:
                 ndc_quantity=ln.get("ndc_quantity"), ndc_unit=ln.get("ndc_unit"),
                 revenue_code=ln.get("revenue_code"), diagnosis_pointers=pointers, service_date=ln.get("date", dos),
             ))
-        form = "CMS-1500" if kind == "837P" else "UB-04"
+        form: Literal["CMS-1500", "UB-04"] = "CMS-1500" if kind == "837P" else "UB-04"
         claim = Claim(form=form, place_of_service=pos, type_of_bill=tob, diagnoses=c.diagnoses, lines=lines)
         payer = self.read_payer(c, notes)
         patient, subscriber = self.read_people()
@@ -592,7 +598,8 @@ def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
                     break
                 except (pyx12.errors.X12Error, UnicodeDecodeError, IndexError, ValueError) as exc:
                     yield from state.finish()
-                    yield ReadError(segment="?", position=pos + 1, message=f"unreadable segment: {exc}")
+                    yield ReadError(segment="?", position=pos + 1, message=f"unreadable segment ({exc}); reading "
+                                    "stopped here: the claims after it are not read")
                     return
                 pos += 1
                 seg = _Seg(raw, comp)
