@@ -264,3 +264,48 @@ def test_fuzzed_interchanges_never_crash_and_every_claim_comes_out_once(edits_):
     clm_ids = [s.split("*")[1] if len(s.split("*")) > 1 else "" for s in segs if s.startswith("CLM*")]
     per_claim = [o for o in out if isinstance(o, WrittenClaim) or o.claim_id]
     assert len(per_claim) <= len(clm_ids) + 1
+
+
+def _vendor_file() -> str:
+    """An 837P in another vendor's shape: | and > delimiters, no line breaks, a pay-to loop, NTE/AMT/PWK
+    segments, two claims under one subscriber (an IG claim and an office visit), SV1 with MJ, REF*G1 after others."""
+    isa = ("ISA|00|          |00|          |ZZ|SUBMITTER01    |ZZ|RECEIVER01     |260305|0930|^|00501|000000123|0|P|>")
+    assert len(isa) == 105
+    segs = [
+        isa, "GS|HC|SUBMITTER01|RECEIVER01|20260305|0930|123|X|005010X222A1",
+        "ST|837|0001|005010X222A1", "BHT|0019|00|B123|20260305|0930|CH",
+        "NM1|41|2|ACME BILLING|||||46|SUBMITTER01", "PER|IC|JANE|EM|billing@example.org|TE|5555550199",
+        "NM1|40|2|BIG PAYER|||||46|RECEIVER01",
+        "HL|1||20|1", "PRV|BI|PXC|207RA0201X", "NM1|85|2|NORTH CLINIC|||||XX|1234567893",
+        "N3|9 RIVER RD", "N4|SPRINGFIELD|IL|627019999", "REF|EI|990000009",
+        "NM1|87|2", "N3|PO BOX 1", "N4|SPRINGFIELD|IL|627019999",
+        "HL|2|1|22|0", "SBR|P|18|G77||||||BL", "NM1|IL|1|SMITH|PAT||||MI|W123456789",
+        "N3|1 OAK ST", "N4|SPRINGFIELD|IL|62704", "DMG|D8|19700101|F",
+        "NM1|PR|2|BIG PAYER|||||PI|BP001",
+        "CLM|V-1|3100|||11>B>1|Y|A|Y|Y", "DTP|431|D8|20260101", "PWK|OZ|BM", "AMT|F5|0",
+        "REF|D9|TRACE1", "REF|G1|AUTH-9", "NTE|ADD|IVIG MONTHLY", "HI|ABK>D800|ABF>D839",
+        "LX|1", "SV1|HC>J1561>JZ|3000|UN|60|||1>2", "DTP|472|D8|20260302",
+        "LIN||N4|13533080011", "CTP||||300|ML",
+        "LX|2", "SV1|HC>96365|100|MJ|1|||1", "DTP|472|D8|20260302",
+        "CLM|V-2|150|||11>B>1|Y|A|Y|Y", "HI|ABK>J069",
+        "LX|1", "SV1|HC>99213|150|UN|1|||1", "DTP|472|D8|20260303",
+    ]
+    segs += [f"SE|{len(segs) - 2 + 1}|0001", "GE|1|123", "IEA|1|000000123"]
+    return "~".join(segs) + "~"
+
+
+def test_another_vendors_shape():
+    out = read_text(_vendor_file())
+    assert [type(o) for o in out] == [WrittenClaim, WrittenClaim], out
+    ig, visit = out
+    assert ig.payer.type == "commercial" and ig.payer.prior_authorization.number == "AUTH-9"
+    assert ig.claim.diagnoses == ["D80.0", "D83.9"]
+    assert [(ln.code, ln.modifiers, ln.units, ln.diagnosis_pointers) for ln in ig.claim.lines] == [
+        ("J1561", ["JZ"], 60, [1, 2]), ("96365", [], 1, [1])]
+    assert ig.claim.lines[0].ndc == "13533080011" and ig.claim.lines[0].ndc_quantity == 300
+    assert ig.billing_provider.name == "NORTH CLINIC" and ig.billing_provider.phone is None
+    assert ig.subscriber.group_number == "G77" and ig.patient.last_name == "SMITH"
+    assert visit.claim_id == "V-2" and visit.date_of_service.isoformat() == "2026-03-03"
+    from igclaim import engine
+
+    assert [f.edit for f in engine.scrub_without_chart(visit).findings] == ["CLAIM-NO-IG"]
