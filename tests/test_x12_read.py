@@ -243,7 +243,7 @@ def _office_segments() -> list[str]:
     return _OFFICE
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(["drop", "dup", "garble", "cut"]), st.integers(1, 10_000),
                           st.text(alphabet="*:^~AZ09.- ", max_size=12)), min_size=1, max_size=4))
 def test_fuzzed_interchanges_never_crash_and_every_claim_comes_out_once(edits_):
@@ -261,9 +261,9 @@ def test_fuzzed_interchanges_never_crash_and_every_claim_comes_out_once(edits_):
     out = read_text(_join(segs))
     assert all(isinstance(o, WrittenClaim | ReadError) for o in out)
     assert not [o for o in out if isinstance(o, ReadError) and "(internal)" in o.message]
-    clm_ids = [s.split("*")[1] if len(s.split("*")) > 1 else "" for s in segs if s.startswith("CLM*")]
+    clms = [s for s in segs if s.split("*")[0].strip() == "CLM"]
     per_claim = [o for o in out if isinstance(o, WrittenClaim) or o.claim_id]
-    assert len(per_claim) <= len(clm_ids) + 1
+    assert len(per_claim) == len(clms)  # every CLM comes out once, whatever else is broken
 
 
 def _vendor_file() -> str:

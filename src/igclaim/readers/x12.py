@@ -578,6 +578,7 @@ def _setting_of_pos(pos: str, notes: list[str]) -> Setting:
 def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
     """Every claim of an 837 file, in file order, as a `WrittenClaim` or a `ReadError`; then any envelope error."""
     import pyx12.errors
+    import pyx12.segment
     from pyx12.x12file import X12Reader
 
     try:
@@ -590,18 +591,24 @@ def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
     pos = 0
     try:
         with reader:
-            it = iter(reader)
-            while True:
-                try:
-                    raw = next(it)
-                except StopIteration:
-                    break
-                except (pyx12.errors.X12Error, UnicodeDecodeError, IndexError, ValueError) as exc:
-                    yield from state.finish()
-                    yield ReadError(segment="?", position=pos + 1, message=f"unreadable segment ({exc}); reading "
-                                    "stopped here: the claims after it are not read")
-                    return
+            # X12Reader.__iter__, one segment at a time, but a segment its envelope checks cannot handle (e.g. a
+            # trailer with no open loop) is reported and skipped instead of ending the iteration.
+            reader.err_list = []
+            for line in _raw_segments(reader.raw):
                 pos += 1
+                line = line.strip()
+                if not line:
+                    yield ReadError(segment="?", position=pos, message="empty segment (two segment terminators in a "
+                                    "row), skipped")
+                    continue
+                try:
+                    raw = pyx12.segment.Segment(line, reader.seg_term, reader.ele_term, reader.subele_term)
+                    reader._parse_segment(raw)
+                except (pyx12.errors.X12Error, IndexError, ValueError, TypeError, KeyError) as exc:
+                    yield ReadError(segment=line.split(reader.ele_term or "*", 1)[0][:3] or "?", position=pos,
+                                    message=f"unreadable segment, skipped ({type(exc).__name__}: {exc})")
+                    reader.pop_errors()
+                    continue
                 seg = _Seg(raw, comp)
                 yield from state.feed(seg, pos)
                 for err in reader.pop_errors():
@@ -613,6 +620,25 @@ def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
     except UnicodeDecodeError as exc:
         yield from state.finish()
         yield ReadError(segment="?", position=pos + 1, message=f"not ASCII text: {exc.reason}")
+
+
+def _raw_segments(raw: Any) -> Iterator[str]:
+    """The segments of pyx12's RawX12File (its buffer holds the text after the ISA it has read), 8 KB at a time.
+    Unlike RawX12File.__iter__, an empty segment does not end the file, and a last segment without its terminator
+    is still returned, so no claim after either is silently lost."""
+    term, buf = raw.seg_term, raw.buffer
+    while True:
+        cut = buf.find(term)
+        if cut == -1:
+            more = raw.fd.read(8192)
+            if more:
+                buf += more
+                continue
+            if buf.strip():
+                yield buf
+            return
+        yield buf[:cut]
+        buf = buf[cut + 1:]
 
 
 def _envelope_error(err: tuple, seg_id: str, pos: int) -> ReadError:
