@@ -240,16 +240,27 @@ def _outcome(c: ClaimView) -> tuple[str, str]:
         why = ", ".join(reasons) or "no reason code"
         return "denied", f"Denied: {_money(denied)} of {_money(c.charge)} refused ({why}).{tail}"
     if c.paid == 0:
-        share = c.patient_responsibility or Decimal(0)
-        return "zero pay", (f"Nothing paid: {_money(share)} is the patient's share and the rest the contract's "
-                            f"reduction.{tail}")
+        return "zero pay", f"Nothing paid and nothing denied: {_split(c)}.{tail}"
     if denied > 0:
         return "partially paid", (f"Partly paid: {_money(c.paid)} of {_money(c.charge)}; {_money(denied)} denied "
                                   f"({', '.join(reasons)}).{tail}")
     if c.paid < c.charge:
-        return "paid (reduced)", (f"Paid {_money(c.paid)} of {_money(c.charge)}: the difference is the contract's "
-                                  f"reduction and the patient's share; nothing denied.{tail}")
+        return "paid (reduced)", f"Paid {_money(c.paid)} of {_money(c.charge)}, nothing denied: {_split(c)}.{tail}"
     return "paid", f"Paid in full: {_money(c.paid)}.{tail}"
+
+
+_KIND_WORDS = {"patient": "the patient's share", "reduction": "the contract's reduction",
+               "coordination": "another payer's part", "info": "other adjustments", "denial": "denied"}
+
+
+def _split(c: ClaimView) -> str:
+    """Where the unpaid amount went, by kind of adjustment (unknown codes are left to the tail)."""
+    totals: dict[str, Decimal] = {}
+    for _, a in c.adjustments():
+        if a.reason_known:
+            totals[a.kind] = totals.get(a.kind, Decimal(0)) + a.amount
+    parts = [f"{_KIND_WORDS[k]} {_money(v)}" for k, v in totals.items() if v]
+    return ", ".join(parts) or "no adjustment reported"
 
 
 def as_dict(c: ClaimView) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -134,6 +135,9 @@ def read_835(text: str) -> list[Remittance]:
 
     param = pyx12.params.params()
     errh = pyx12.error_handler.err_handler()
+    log = logging.getLogger("pyx12")  # pyx12 logs each departure; they are collected below instead
+    saved = log.propagate, log.handlers[:]
+    log.propagate, log.handlers = False, [logging.NullHandler()]
     try:
         reader = pyx12.x12context.X12ContextReader(param, errh, io.StringIO(stripped))
         remits = _walk(reader)
@@ -141,6 +145,8 @@ def read_835(text: str) -> list[Remittance]:
         raise RemitError(f"unreadable X12: {exc}") from None
     except pyx12.errors.EngineError as exc:
         raise RemitError(f"pyx12 could not read it: {exc}") from None
+    finally:
+        log.propagate, log.handlers = saved
     if not remits:
         raise RemitError("no 835 transaction found (ST*835)")
     problems = guide_problems(errh)
@@ -161,20 +167,18 @@ def guide_problems(errh: object) -> list[str]:
         return []
     out: list[str] = []
 
-    def walk(node: object) -> None:
+    def walk(node: object, where: str) -> None:
         if isinstance(node, dict):
+            if "seg_count" in node:
+                where = f"segment {node['seg_count']} ({node.get('seg_id')})"
             for e in node.get("errors", []) or []:
-                where = f"segment {node['seg_count']} ({node.get('seg_id')})" if "seg_count" in node else "envelope"
                 out.append(f"{where}: {e.get('err_str')}")
             for v in node.values():
                 if isinstance(v, list):
                     for child in v:
-                        walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
+                        walk(child, where)
 
-    walk(tree)
+    walk(tree, "envelope")
     return out[:200]
 
 
@@ -228,9 +232,12 @@ def _walk(reader: object) -> list[Remittance]:
             line = _line(v, len(claim.lines) + 1, claim)
             claim.lines.append(line)
         elif sid == "CAS" and claim is not None:
-            target = line if (loop == "2110" and line is not None) else claim
-            where = f"line {line.number}" if target is line and line else "claim"
-            target.adjustments.extend(_cas(v, claim, where))
+            # The guide puts claim-level CAS before the first SVC: after one, a CAS is the line's (also when a
+            # payer's SVC is malformed and pyx12 cannot place it in loop 2110).
+            if line is not None:
+                line.adjustments.extend(_cas(v, claim, f"line {line.number}"))
+            else:
+                claim.adjustments.extend(_cas(v, claim, "claim"))
         elif sid == "LQ" and line is not None:
             code = v.get(2)
             if v.get(1) == "HE" and code:
@@ -239,13 +246,13 @@ def _walk(reader: object) -> list[Remittance]:
             positions = (3, 4, 5, 6, 7) if sid == "MOA" else (5, 20, 21, 22, 23)
             claim.remarks.extend(c.upper() for c in (v.get(p) for p in positions) if c)
         elif sid == "DTM" and claim is not None:
-            if loop == "2110" and line is not None and v.get(1) in ("472", "150"):
+            if line is not None and v.get(1) in ("472", "150"):
                 line.service_date = line.service_date or v.date(2)
-            elif loop == "2100" and v.get(1) == "232":
+            elif line is None and v.get(1) == "232":
                 claim.statement_from = v.date(2)
-        elif sid == "AMT" and line is not None and loop == "2110" and v.get(1) == "B6":
+        elif sid == "AMT" and line is not None and v.get(1) == "B6":
             line.allowed = v.money(2, "AMT02", claim)
-        elif sid == "REF" and line is not None and loop == "2110" and v.get(1) == "6R":
+        elif sid == "REF" and line is not None and v.get(1) == "6R":
             line.control_number = v.get(2)
         elif sid == "PLB":
             for pos in range(3, 15, 2):
@@ -275,6 +282,12 @@ class _Values:
         return value.strip() if value and value.strip() else None
 
     def composite(self, pos: int) -> list[str]:
+        whole = self.get(pos)
+        if whole and self.get(pos, 2) is None:
+            # Some payers use another component separator than ISA16 (the guide's own examples do): split on it.
+            found = re.fullmatch(r"([A-Z]{2})([>^|!\\])(.+)", whole)
+            if found:
+                return [found.group(1), *found.group(3).split(found.group(2))]
         out = []
         for sub in range(1, 9):
             value = self.get(pos, sub)
