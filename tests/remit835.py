@@ -126,3 +126,43 @@ def build_835(claims: list[ClaimPay], *, payer: str = "MEDICARE PART B", payer_i
     segs.append(f"GE*1*{control}")
     segs.append(f"IEA*1*{control:09d}")
     return terminator.join(segs) + terminator.rstrip("\n")
+
+
+def pyx12_check_835(text: str) -> list[str]:
+    """Validate an 835 with pyx12 (map 835.5010.X221.A1.xml): problems from its return value and from its error
+    report (JSON). pyx12's 999 writer needs ST03, which the 835 guide marks Not Used, so the JSON report is read
+    instead of a 999: every transaction must be accepted (ack_code A) with no error anywhere."""
+    import io
+    import json
+    import logging
+
+    import pyx12.params
+    import pyx12.x12n_document
+
+    log = logging.getLogger("pyx12")
+    saved = log.propagate, log.handlers[:]
+    log.propagate, log.handlers = False, [logging.NullHandler()]
+    try:
+        fd_json = io.StringIO()
+        ok = pyx12.x12n_document.x12n_document(pyx12.params.params(), io.StringIO(text), None, None, None, fd_json)
+    finally:
+        log.propagate, log.handlers = saved
+    problems = [] if ok else ["pyx12 reported errors"]
+    report = json.loads(fd_json.getvalue())
+    acks: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for e in node.get("errors") or []:
+                problems.append(str(e.get("err_str")))
+            if "trn_set_id" in node:
+                acks.append(str(node.get("ack_code")))
+            for v in node.values():
+                if isinstance(v, list):
+                    for child in v:
+                        walk(child)
+
+    walk(report)
+    if not acks or any(a != "A" for a in acks):
+        problems.append(f"transaction acks: {acks}")
+    return problems

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 MAX_BYTES = 50 * 1024 * 1024  # a remittance larger than this is refused, not read into memory
 MAX_AMOUNT = Decimal("99999999.99")  # R elements are at most 18 digits; no IG claim comes near this
-GROUPS = ("CO", "PR", "OA", "PI", "CR")
+GROUPS = ("CO", "PR", "OA", "PI", "CR")  # CR: 4010 only, still read
 _CODE = re.compile(r"^[A-Z0-9]{1,5}$")
 
 
@@ -128,6 +128,14 @@ def read_835(text: str) -> list[Remittance]:
     stripped = text.lstrip("\ufeff \r\n\t")
     if not stripped.startswith("ISA"):
         raise RemitError("not an X12 interchange (it does not start with ISA)")
+    if len(stripped) < 106:
+        raise RemitError("unreadable X12: the ISA segment is incomplete")
+    sep, term = stripped[3], stripped[105]
+    raw = [s.strip() for s in stripped.split(term) if s.strip()]
+    if not raw[-1].startswith(f"IEA{sep}"):
+        raise RemitError("the file is truncated (it does not end with IEA): claims may be missing; ask the payer "
+                         "for the whole remittance")
+    clp_count = sum(1 for s in raw if s.startswith(f"CLP{sep}"))
     import pyx12.error_handler
     import pyx12.errors
     import pyx12.params
@@ -145,10 +153,15 @@ def read_835(text: str) -> list[Remittance]:
         raise RemitError(f"unreadable X12: {exc}") from None
     except pyx12.errors.EngineError as exc:
         raise RemitError(f"pyx12 could not read it: {exc}") from None
+    except Exception as exc:  # hostile input can break pyx12 anywhere: the file is refused, never half-read
+        raise RemitError(f"pyx12 could not read it ({type(exc).__name__}); the envelope is damaged") from None
     finally:
         log.propagate, log.handlers = saved
     if not remits:
         raise RemitError("no 835 transaction found (ST*835)")
+    read = sum(len(r.claims) for r in remits)
+    if read != clp_count:  # never lose a claim silently: refuse the file instead
+        raise RemitError(f"{clp_count} claim payments (CLP) in the file but {read} could be placed in an 835")
     problems = guide_problems(errh)
     for r in remits:
         r.guide_problems = problems
@@ -369,6 +382,9 @@ def _cas(v: _Values, claim: ClaimPayment, where: str) -> list[Adjustment]:
     if group not in GROUPS:
         claim.problems.append(f"{where}: CAS01 group {group[:4]!r} is not one of {', '.join(GROUPS)}")
         return []
+    if group == "CR":
+        claim.warnings.append(f"{where}: group CR is a 4010 code that 005010X221A1 no longer lists; read as a "
+                              "correction or reversal")
     out = []
     for pos in range(2, 20, 3):  # up to six reason/amount/quantity triplets
         reason = v.get(pos)
