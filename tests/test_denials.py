@@ -447,3 +447,25 @@ def test_catalog_dates_are_ordered():
         assert info.start is not None and info.start <= date(2026, 12, 31)
         assert info.stop is None or info.stop > info.start
         assert info.meaning and info.official and info.source
+
+
+def test_corrected_claims_go_to_one_file_per_form(tmp_path):
+    """An office (837P) and a hospital (837I) replacement: two files, each accepted by pyx12, each with
+    frequency 7 (type of bill 137 on the 837I) and REF*F8 naming the payer's original claim."""
+    office = _written(_enc("office-bivigam-jw", claim_id="CLM-O"), J1556=27)
+    hospital = _written(_enc("hospital-gamunex", claim_id="CLM-H"))
+    hospital["claim"]["lines"][0]["units"] = 30  # J1561 billed as 30 units for 40 g (80 units)
+    (tmp_path / "o.json").write_text(json.dumps(office))
+    (tmp_path / "h.json").write_text(json.dumps(hospital))
+    remit = tmp_path / "r.835"
+    remit.write_text(_remit_for({"CLM-O": (office, [("J1556", [co("16", "2700")], ("M53",))]),
+                                 "CLM-H": (hospital, [("J1561", [co("151", "3000")], ())])}))
+    fixed = tmp_path / "fix.837"
+    r = runner.invoke(app, ["denials", str(remit), "--claims", str(tmp_path), "--corrected", str(fixed),
+                            "--charges", "sample", "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    professional, institutional = fixed.read_text(), (tmp_path / "fix-837i.837").read_text()
+    assert pyx12_check(professional) == [] and pyx12_check(institutional) == []
+    assert "CLM*CLM-O*" in professional and ":B:7*" in professional and "REF*F8*ICN-CLM-O~" in professional
+    assert re.search(r"CLM\*CLM-H\*[^~]*\*13:A:7\*", institutional) and "REF*F8*ICN-CLM-H~" in institutional
+    assert "*UN*80~" in institutional

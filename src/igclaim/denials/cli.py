@@ -15,7 +15,7 @@ import typer
 
 from igclaim.denials.claims import ClaimsError, ClaimSource, claims_with_parties, load_claims, plan_corrections, trace
 from igclaim.denials.mapping import ClaimView, explain
-from igclaim.denials.reader import RemitError, Remittance, read_835
+from igclaim.denials.reader import MAX_BYTES, RemitError, Remittance, read_835
 from igclaim.denials.report import render_html, summarize, to_csv, to_json
 from igclaim.errors import InputError
 
@@ -76,6 +76,8 @@ def denials_cmd(
     texts = []
     for p in remits:
         try:
+            if p.stat().st_size > MAX_BYTES:
+                _fail(f"{p}: larger than {MAX_BYTES // (1024 * 1024)} MB")
             texts.append((str(p), p.read_text(encoding="utf-8", errors="replace")))
         except OSError as exc:
             _fail(f"{p}: cannot read: {exc.strerror}")
@@ -104,6 +106,8 @@ def denials_cmd(
             "remittances": [{"payer": r.payer, "payee": r.payee, "trace_number": r.trace_number,
                              "paid": float(r.total_paid), "payment_date": r.payment_date.isoformat()
                              if r.payment_date else None, "claims": len(r.claims),
+                             "provider_adjustments": [{"reason": k, "amount": float(a)}
+                                                      for k, a in r.provider_adjustments],
                              "guide_problems": r.guide_problems} for r in remittances],
             "source_problems": source.problems if source else []}
     summary = summarize(views, errors, source is not None)
