@@ -469,3 +469,13 @@ def test_corrected_claims_go_to_one_file_per_form(tmp_path):
     assert "CLM*CLM-O*" in professional and ":B:7*" in professional and "REF*F8*ICN-CLM-O~" in professional
     assert re.search(r"CLM\*CLM-H\*[^~]*\*13:A:7\*", institutional) and "REF*F8*ICN-CLM-H~" in institutional
     assert "*UN*80~" in institutional
+
+
+def test_reversal_is_paired_with_the_corrected_decision(tmp_path):
+    remit = tmp_path / "r.835"
+    remit.write_text(build_835([REVERSAL, PARTIAL, ZERO_PAY]))
+    r = runner.invoke(app, ["denials", str(remit), "--format", "json"])
+    doc = json.loads(r.output)
+    (rev,) = [c for c in doc["claims"] if c["status"] == "22"]
+    assert rev["outcome"] == "reversal" and "corrected decision is in this remittance" in rev["summary"]
+    assert doc["summary"]["reversed"] == 4800 and doc["summary"]["denied"] == 100

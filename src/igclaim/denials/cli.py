@@ -54,7 +54,17 @@ def analyse(texts: list[tuple[str, str]], source: ClaimSource | None) -> tuple[l
                 if source is not None:
                     trace(view, source)
                 views.append(view)
+    pair_reversals(views)
     return remits, views, errors
+
+
+def pair_reversals(views: list[ClaimView]) -> None:
+    """A reversal (CLP02 22) is usually followed by the payer's corrected decision on the same claim number."""
+    decided = {v.claim_id for v in views if v.outcome != "reversal"}
+    for v in views:
+        if v.outcome == "reversal":
+            v.summary += (" The corrected decision is in this remittance." if v.claim_id in decided else
+                          " No corrected decision for this claim is in this remittance.")
 
 
 def denials_cmd(

@@ -228,8 +228,7 @@ def _outcome(c: ClaimView) -> tuple[str, str]:
     """The claim's outcome and one sentence a biller reads first."""
     if c.status == "22":
         return "reversal", (f"The payer reversed its earlier decision on this claim (payer claim "
-                            f"{c.payer_claim_id or '?'}): {_money(c.paid)} of payment taken back; the corrected "
-                            "decision comes as another claim payment.")
+                            f"{c.payer_claim_id or '?'}): {_money(c.paid)} of payment taken back.")
     if c.status == "25":
         return "predetermination", "Predetermination only: the payer priced the claim and paid nothing."
     denied, unexplained = c.denied_usd, c.unexplained_usd
