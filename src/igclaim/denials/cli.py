@@ -9,15 +9,16 @@ import sys
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from igclaim.denials.claims import ClaimsError, ClaimSource, claims_with_parties, load_claims, plan_corrections, trace
-from igclaim.denials.mapping import ClaimView, explain
-from igclaim.denials.reader import MAX_BYTES, RemitError, Remittance, read_835
-from igclaim.denials.report import render_html, summarize, to_csv, to_json
 from igclaim.errors import InputError
+
+if TYPE_CHECKING:  # the modules load when the command runs, so other commands start no slower
+    from igclaim.denials.claims import ClaimSource
+    from igclaim.denials.mapping import ClaimView
+    from igclaim.denials.reader import Remittance
 
 
 class DenialFormat(str, Enum):
@@ -28,6 +29,10 @@ class DenialFormat(str, Enum):
 def analyse(texts: list[tuple[str, str]], source: ClaimSource | None) -> tuple[list[Remittance], list[ClaimView],
                                                                                 list[dict[str, Any]]]:
     """Every claim of every remittance: explained (and traced when claims are given) or an error entry."""
+    from igclaim.denials.claims import trace
+    from igclaim.denials.mapping import explain
+    from igclaim.denials.reader import RemitError, read_835
+
     remits: list[Remittance] = []
     views: list[ClaimView] = []
     errors: list[dict[str, Any]] = []
@@ -83,6 +88,10 @@ def denials_cmd(
                                                         "table")] = None,
 ) -> None:
     """Explain the denials of an 835 remittance and trace each to the igclaim edit that would have caught it."""
+    from igclaim.denials.claims import ClaimsError, load_claims, plan_corrections
+    from igclaim.denials.reader import MAX_BYTES
+    from igclaim.denials.report import render_html, summarize, to_csv, to_json
+
     texts = []
     for p in remits:
         try:
@@ -138,6 +147,7 @@ def denials_cmd(
 
 def write_corrections(views: list[ClaimView], source: ClaimSource | None, path: Path,
                       charges_arg: str | None) -> dict[str, Any]:
+    from igclaim.denials.claims import claims_with_parties, plan_corrections
     from igclaim.outputs import chargemaster, x12
 
     if not charges_arg:
