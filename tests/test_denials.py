@@ -303,7 +303,7 @@ def test_flagged_on_the_claim_that_went_out(sent, remit_file):
     plan = dict(plan_corrections(list(views.values()), source).need_person)
     assert set(plan) == {"CLM-AUTH", "CLM-DX", "CLM-MOD"}
     assert "exactly as it was billed" in plan["CLM-MOD"]
-    assert "chart must change" in plan["CLM-AUTH"]
+    assert "review the chart" in plan["CLM-AUTH"] and "authorization" in plan["CLM-AUTH"]
 
 
 def test_results_jsonl_match_by_encounter_id(sent, tmp_path):
@@ -479,3 +479,17 @@ def test_reversal_is_paired_with_the_corrected_decision(tmp_path):
     (rev,) = [c for c in doc["claims"] if c["status"] == "22"]
     assert rev["outcome"] == "reversal" and "corrected decision is in this remittance" in rev["summary"]
     assert doc["summary"]["reversed"] == 4800 and doc["summary"]["denied"] == 100
+
+
+def test_the_bundled_example(tmp_path):
+    """examples/denials runs as its README says: valid 835, two of three denials flagged, one replacement."""
+    ex = ROOT / "examples" / "denials"
+    assert pyx12_check_835((ex / "remit.835").read_text()) == []
+    r = runner.invoke(app, ["denials", str(ex / "remit.835"), "--claims", str(ex / "charts"), "--out",
+                            str(tmp_path), "--corrected", str(tmp_path / "r.837"), "--charges", "sample"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "denials.json").read_text())
+    flagged = {c["claim_id"]: c["flagged"] for c in doc["claims"]}
+    assert flagged == {"CLM-2026-0101": True, "CLM-2026-0102": True, "CLM-2026-0103": False, "CLM-2026-0104": None}
+    assert doc["corrections"]["written"] == ["CLM-2026-0101"]
+    assert [c for c, _ in doc["corrections"]["need_person"]] == ["CLM-2026-0102", "CLM-2026-0103"]

@@ -188,7 +188,7 @@ def _why_not(view: ClaimView, source: ClaimSource | None) -> str | Encounter:
     if fixes - {"recompute"}:
         advice = next((a.advice for _, a in view.adjustments() if a.denied and a.fix != "recompute" and a.advice),
                       "")
-        return f"the chart must change first: {advice}" if "chart" in fixes else f"fix with the payer: {advice}"
+        return f"a person must review the chart: {advice}" if "chart" in fixes else f"fix with the payer: {advice}"
     sent = source.find(view.claim_id) if source else None
     if sent is None or sent.encounter is None:
         return "the chart is needed: give the encounter JSON (--claims DIR) so igclaim can recode the claim"

@@ -132,10 +132,9 @@ def denials_cmd(
     summary = summarize(views, errors, source is not None)
     doc = to_json(meta, views, errors, summary, corrections)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "denials.json").write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")
-        (out / "denials.csv").write_text(to_csv(views, errors), encoding="utf-8", newline="")
-        (out / "report.html").write_text(render_html(meta, views, errors, summary, corrections), encoding="utf-8")
+        _write(out / "denials.json", json.dumps(doc, indent=2, default=str) + "\n")
+        _write(out / "denials.csv", to_csv(views, errors))
+        _write(out / "report.html", render_html(meta, views, errors, summary, corrections))
         sys.stderr.write(_line(summary) + f"\noutputs in {out}/: denials.json, denials.csv, report.html\n")
         return
     fmt = format or (DenialFormat.table if sys.stdout.isatty() else DenialFormat.json)
@@ -173,7 +172,7 @@ def write_corrections(views: list[ClaimView], source: ClaimSource | None, path: 
             text = x12.to_837(encs, charges, kind)  # type: ignore[arg-type]
         except InputError as exc:
             _fail(f"--corrected: {exc}")
-        target.write_text(text, encoding="utf-8")
+        _write(target, text)
         files.append(str(target))
         for enc in encs:
             for v in views:
@@ -206,6 +205,28 @@ def _table(views: list[ClaimView], errors: list[dict[str, Any]], s: Any) -> None
         t.add_row(str(e.get("claim_id") or "?"), "error", "", "", "", "; ".join(e["problems"]), "")
     con.print(t)
     con.print(_line(s))
+
+
+def _write(path: Path, text: str) -> None:
+    """Write next to the target, then replace it: a failed write never leaves a half file in its place."""
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)  # the permissions a plain write would give
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        _fail(f"{path}: cannot write: {exc.strerror}")
 
 
 def _fail(message: str) -> None:
