@@ -493,3 +493,20 @@ def test_the_bundled_example(tmp_path):
     assert flagged == {"CLM-2026-0101": True, "CLM-2026-0102": True, "CLM-2026-0103": False, "CLM-2026-0104": None}
     assert doc["corrections"]["written"] == ["CLM-2026-0101"]
     assert [c for c, _ in doc["corrections"]["need_person"]] == ["CLM-2026-0102", "CLM-2026-0103"]
+
+
+def test_flagged_edits_take_the_credit(sent, remit_file):
+    """With the claims that went out, a flagged denial counts under the edits igclaim raised, not every edit its
+    rule names; an unflagged one under all of them."""
+    from igclaim.denials.report import summarize
+
+    source = load_claims(str(sent))
+    remit = read_835(remit_file.read_text())[0]
+    views = [explain(remit, 0, c) for c in remit.claims]
+    for v in views:
+        trace(v, source)
+    by_edit = {b["key"]: b["usd"] for b in summarize(views, [], True).as_dict()["by_edit"]}
+    assert by_edit["AUTH-MISSING"] == 6000 and "AUTH-EXPIRED" not in by_edit  # CO-197, flagged as AUTH-MISSING
+    assert by_edit["DX-NOT-COVERED"] == 6000  # CO-50, not flagged: under each edit its rule names
+    assert by_edit["PAYER-ABN-MODIFIER"] == 6000 + 100  # CO-50 and CO-4 (CLM-MOD) both name it
+    assert by_edit["DRUG-UNITS-ML"] == 2700 and "ADMIN-ADDON-UNITS" not in by_edit  # flagged as units per gram

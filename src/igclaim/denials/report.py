@@ -90,7 +90,7 @@ def summarize(views: list[ClaimView], errors: list[dict[str, Any]], claims_given
         s.charge += v.charge
         s.paid += v.paid
         s.unexplained += v.unexplained_usd
-        for _, a in v.adjustments():
+        for ln, a in v.adjustments():
             if not a.denied:
                 continue
             s.denied += a.amount
@@ -103,7 +103,9 @@ def summarize(views: list[ClaimView], errors: list[dict[str, Any]], claims_given
                 s.recoverable += a.amount
             if a.edits:
                 s.caught += a.amount
-            for e in a.edits:
+            # When the claim that went out is known, the edits igclaim raised on it are the ones that catch this
+            # denial; otherwise every edit the rule names could have.
+            for e in [e for e in a.edits if e in ln.flagged_edits] or a.edits:
                 b = s.by_edit[e]
                 b.usd += a.amount
                 b.claims.add(v.claim_id)
