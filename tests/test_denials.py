@@ -510,3 +510,12 @@ def test_flagged_edits_take_the_credit(sent, remit_file):
     assert by_edit["DX-NOT-COVERED"] == 6000  # CO-50, not flagged: under each edit its rule names
     assert by_edit["PAYER-ABN-MODIFIER"] == 6000 + 100  # CO-50 and CO-4 (CLM-MOD) both name it
     assert by_edit["DRUG-UNITS-ML"] == 2700 and "ADMIN-ADDON-UNITS" not in by_edit  # flagged as units per gram
+
+
+def test_batch_input_matches_by_claim_number(sent, tmp_path):
+    """Encounters as JSON Lines (the batch's input) are coded again and matched by claim_id."""
+    lines = [json.dumps(json.loads((sent / f"{n}.json").read_text())) for n in ("auth", "dx")]
+    (tmp_path / "encounters.jsonl").write_text("\n".join(lines) + "\n\n")
+    source = load_claims(str(tmp_path / "encounters.jsonl"))
+    assert source.problems == []
+    assert source.find("CLM-AUTH").where == "encounters.jsonl:1" and source.find("enc-dx").where == "encounters.jsonl:2"
