@@ -519,3 +519,21 @@ def test_batch_input_matches_by_claim_number(sent, tmp_path):
     source = load_claims(str(tmp_path / "encounters.jsonl"))
     assert source.problems == []
     assert source.find("CLM-AUTH").where == "encounters.jsonl:1" and source.find("enc-dx").where == "encounters.jsonl:2"
+
+
+def test_a_finding_on_another_line_does_not_flag_this_one(tmp_path):
+    """A written claim without its JW line: igclaim raised DRUG-JW-MISSING on the J1556 line. The payer denies
+    J1556 and 96365 for modifiers (CO-4): J1556 was flagged, 96365 was not (the finding is about another line)."""
+    enc = _written(_enc("office-bivigam-jw", claim_id="CLM-L"), J1556=27)
+    enc["claim"]["lines"] = [ln for ln in enc["claim"]["lines"] if "JW" not in ln["modifiers"]]  # JW line dropped
+    (tmp_path / "l.json").write_text(json.dumps(enc))
+    source = load_claims(str(tmp_path))
+    findings = {(f.edit, f.line) for f in source.find("CLM-L").result.findings}
+    assert any(e == "DRUG-JW-MISSING" for e, _ in findings)  # raised, on the J1556 line
+    text = _remit_for({"CLM-L": (enc, [("96365", [co("4", "100")], ()), ("J1556", [co("4", "2700")], ())])})
+    remit = read_835(text)[0]
+    view = explain(remit, 0, remit.claims[0])
+    trace(view, source)
+    by_code = {ln.code: ln for ln in view.lines if ln.line}
+    assert by_code["J1556"].flagged is True and "DRUG-JW-MISSING" in by_code["J1556"].flagged_edits
+    assert by_code["96365"].flagged is False

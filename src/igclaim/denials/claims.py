@@ -38,6 +38,14 @@ class SentClaim:
     encounter: Encounter | None
     where: str
 
+    def line_codes(self) -> dict[int, str] | None:
+        """Line number → code of the claim that went out, which findings' `line` points at; None when unknown
+        (a result alone does not say whether it was built or scrubbed)."""
+        if self.encounter is None:
+            return None
+        lines = self.encounter.claim.lines if self.encounter.claim is not None else self.result.claim.lines
+        return {ln.line: ln.code for ln in lines}
+
 
 @dataclass
 class ClaimSource:
@@ -140,7 +148,8 @@ def trace(view: ClaimView, source: ClaimSource) -> None:
         view.matched = None
         return
     view.matched = sent.where
-    raised = {f.edit for f in sent.result.findings if f.severity in ("error", "warning")}
+    codes = sent.line_codes()
+    findings = [f for f in sent.result.findings if f.severity in ("error", "warning")]
     any_traced = False
     flagged = False
     for ln in view.lines:
@@ -148,6 +157,10 @@ def trace(view: ClaimView, source: ClaimSource) -> None:
         if not edits:
             continue
         any_traced = True
+        # A finding on a line counts for the remittance line of the same code; a claim-level finding (or one
+        # whose claim lines are unknown) counts for every line.
+        raised = {f.edit for f in findings
+                  if f.line is None or codes is None or ln.line is None or codes.get(f.line) == ln.code}
         ln.flagged_edits = sorted(edits & raised)
         ln.flagged = bool(ln.flagged_edits)
         flagged = flagged or ln.flagged
