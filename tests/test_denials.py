@@ -172,6 +172,10 @@ def test_a_retired_code_is_dated(decided, retired):
     ("CO", "4", (), "modifiers", "DRUG-JZ-MISSING"),
     ("CO", "11", (), "diagnosis", "DX-NOT-COVERED"),
     ("CO", "189", (), "nos-code", "DRUG-NOS-CODE"),
+    ("CO", "153", (), "dosage", "DRUG-UNITS"),
+    ("CO", "152", (), "infusion-time", "ADMIN-ADDON-UNITS"),
+    ("CO", "206", (), "provider-enrollment", None),
+    ("CO", "150", (), None, None),
     ("OA", "18", (), "not-resubmittable", None),
 ])
 def test_denials_trace_to_edits(group, reason, remarks, rule, edit):
