@@ -75,8 +75,8 @@ def pair_reversals(views: list[ClaimView]) -> None:
 def denials_cmd(
     remits: Annotated[list[Path], typer.Argument(help="835 remittance file(s) (005010X221A1)")],
     claims: Annotated[str | None, typer.Option(
-        "--claims", help="the claims that went out: results.jsonl (igclaim batch), its directory, or a directory "
-        "of encounter JSON files")] = None,
+        "--claims", help="the claims that went out: results.jsonl (igclaim batch) or its directory, encounters as "
+        "JSON Lines, a directory of encounter JSON files, or one encounter .json")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="write denials.json, denials.csv and report.html "
                                              "here")] = None,
     corrected: Annotated[Path | None, typer.Option(
