@@ -7,7 +7,7 @@ covers (refdata/store.py); everything else comes from the bundled CSV.
 >>> mac().jurisdiction_for_state("FL").id
 'JN'
 >>> lookup = mac().ab_lookup("JN", date(2026, 3, 2))
->>> lookup.status(["D80.1"]).kind, lookup.status(["R53.83"]).kind, lookup.status(["F84.0"]).kind
+>>> lookup.status(["D80.1"]).kind, lookup.status(["G43.909"]).kind, lookup.status(["F84.0"]).kind
 ('covered', 'not_covered', 'unverified')
 """
 
