@@ -19,7 +19,7 @@ from igclaim.refdata import store
 from igclaim.refdata.coverage import liability_modifiers, policy
 from igclaim.refdata.mac import mac
 from igclaim.refdata.resolver import reference
-from tests.conftest import run_cli
+from tests.conftest import check_expectations, load_example, run_cli
 from tests.test_edits_support import build, chart, ids, only, scrub
 
 CSV_HEAD = "article_id,group,icd10_code\n"
@@ -303,3 +303,17 @@ def test_coverage_command_lists_contractors():
     assert state["jurisdiction"] == "JN" and state["status"] == "covered"
     assert run_cli("coverage", "D80.1", "--state", "ZZ").returncode == 2
     assert run_cli("coverage", "not-a-code").returncode == 2
+
+
+COVERAGE_EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples" / "coverage").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", COVERAGE_EXAMPLES, ids=lambda p: p.stem)
+def test_coverage_examples(path):
+    """The not-covered worked examples (examples/coverage/) through the CLI, as a user would run them."""
+    data = load_example(path)
+    proc = run_cli(data["mode"], str(path), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert not check_expectations(result, data["expect"])
+    assert any(f["edit"] == "DX-NOT-COVERED" and f["severity"] == "error" for f in result["findings"])
