@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from igclaim.refdata import mac as mac_module
 from igclaim.refdata import store
@@ -317,3 +319,27 @@ def test_coverage_examples(path):
     result = json.loads(proc.stdout)
     assert not check_expectations(result, data["expect"])
     assert any(f["edit"] == "DX-NOT-COVERED" and f["severity"] == "error" for f in result["findings"])
+
+
+# --- properties of the lists ------------------------------------------------------------------------------------
+
+ALL_CODES = sorted({c for groups in mac().bundled_codes.values() for codes in groups.values() for c in codes})
+
+
+@settings(max_examples=200, deadline=None)
+@given(jur=st.sampled_from(sorted(mac().jurisdictions)), code=st.sampled_from(ALL_CODES))
+def test_a_listed_code_is_covered_by_its_jurisdiction(jur, code):
+    lookup = mac().ab_lookup(jur, date(2026, 3, 2))
+    status = lookup.status([code])
+    listed = any(code in codes for a in mac().jurisdictions[jur].articles
+                 for codes in mac().bundled_codes.get(a, {}).values()) or code in mac().national_codes
+    assert (status.kind == "covered") == listed
+
+
+@settings(max_examples=200, deadline=None)
+@given(letter=st.sampled_from("FS"), digits=st.from_regex(r"[0-9]{2}(\.[0-9]{1,2})?", fullmatch=True))
+def test_an_unread_range_is_never_not_covered(letter, digits):
+    # F01–F99 and S00–T79 were not read: whatever the code, the A/B lists can only warn about it.
+    code = letter + digits
+    for jur in ("JN", "J15", "JH"):
+        assert mac().ab_lookup(jur, date(2026, 3, 2)).status([code]).kind in ("covered", "unverified")

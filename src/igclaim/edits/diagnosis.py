@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 ICD10_FILES = "https://www.cms.gov/medicare/coding-billing/icd-10-codes"
 MCD = "https://www.cms.gov/medicare-coverage-database/"
+# The policies the bundled Original Medicare profile names; a profile that names another (a user's own list) keeps it.
+BUNDLED_POLICY = {"coverage_policy": "default-ig", "home_coverage_policy": "medicare-home-ivig-pidd"}
 
 
 def chart_dx(ctx: EditContext) -> list[str]:
@@ -120,7 +122,11 @@ def _mac_mode(ctx: EditContext) -> str | None:
     if not ctx.profile.original_medicare:
         return None  # Medicare Advantage, Medicaid, commercial: MAC lists do not bind them
     if ctx.encounter.setting == "home":
-        return "home" if ctx.profile.get("home_rules", ctx.dos) == "medicare-dme" else None
+        own = ctx.profile.get("home_coverage_policy", ctx.dos) != BUNDLED_POLICY["home_coverage_policy"]
+        return "home" if ctx.profile.get("home_rules", ctx.dos) == "medicare-dme" and not own else None
+    if ctx.profile.get("coverage_policy", ctx.dos) != BUNDLED_POLICY["coverage_policy"] \
+            and not ctx.encounter.payer.contractor:
+        return None  # the user's own contractor list, named in their profile, wins over the bundled ones
     return "ab" if contractor(ctx) is not None else None
 
 
