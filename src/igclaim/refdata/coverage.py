@@ -59,8 +59,10 @@ class Indication:
         """A note or entry limited to one route or product applies only to it."""
         if self.routes is not None and route is not None and route not in self.routes:
             return False
+        if self.products is None:
+            return True
         names = {p.lower() for p in product}
-        return self.products is None or not names or bool(names & {p.lower() for p in self.products})
+        return not names or bool(names & {p.lower() for p in self.products})
 
     def covers(self, diagnoses: list[str], route: str | None, product: Iterable[str] = ()) -> bool:
         if not self.applies_to(route, product):
@@ -92,8 +94,13 @@ class Policy:
 
     def covering(self, diagnoses: list[str], route: str | None, product: Iterable[str] = ()) -> Indication | None:
         """The indication that covers the claim's diagnoses for the route (and product), a certain one first."""
-        found = [i for i in self.indications if i.covers(diagnoses, route, product)]
-        return next((i for i in found if i.certain), found[0] if found else None)
+        fallback = None
+        for i in self.indications:
+            if i.covers(diagnoses, route, product):
+                if i.certain:
+                    return i
+                fallback = fallback or i
+        return fallback
 
     def uncertain_notes(self, diagnoses: list[str], route: str | None = None, product: Iterable[str] = ()) -> list[str]:
         """Why an uncovered claim may still be covered (data igclaim could not confirm); a note limited to a route

@@ -17,17 +17,18 @@ import csv
 import io
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from igclaim.refdata.icd10 import compact, format
 
 __all__ = ["Article", "Jurisdiction", "Lookup", "MacData", "Status", "mac", "parse_contractor"]
 
+T = TypeVar("T")
 _DIR = resources.files("igclaim.refdata") / "coverage"
 ARTICLE_ID = re.compile(r"^A\d{5}$")
 MCD_ARTICLE = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId={}"
@@ -162,6 +163,7 @@ class MacData:
     source: str
     codes_as_of: date
     _by_state: dict[str, Jurisdiction] = field(default_factory=dict)
+    _memo: dict[tuple, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for j in self.jurisdictions.values():
@@ -189,8 +191,22 @@ class MacData:
         return f"{article} ({a.contractor}, {a.jurisdictions})" if a else f"{article} (imported list)"
 
     # --- what binds a claim ---------------------------------------------------------------------------------
+    def _cached(self, key: tuple, make: Callable[[], T]) -> T:
+        """Lookups are built once per contractor and date for the tables open now (an import reopens them)."""
+        from igclaim.refdata.store import tables
+
+        full = (id(tables()), *key)
+        if full not in self._memo:
+            if len(self._memo) > 4096:
+                self._memo.clear()
+            self._memo[full] = make()
+        return self._memo[full]
+
     def ab_lookup(self, contractor: str, dos: date) -> Lookup:
         """The A/B MAC lists for a jurisdiction id ("JN") or an article id ("A57778")."""
+        return self._cached(("ab", contractor.strip().upper(), dos), lambda: self._ab_lookup(contractor, dos))
+
+    def _ab_lookup(self, contractor: str, dos: date) -> Lookup:
         key = contractor.strip().upper()
         if key in self.jurisdictions:
             j = self.jurisdictions[key]
@@ -214,6 +230,9 @@ class MacData:
 
     def home_lookup(self, route: str, hcpcs: str | None, dos: date) -> tuple[Lookup, HomeRule | None] | None:
         """The DME MAC lists for home immune globulin by route; groups limited to products apply only to them."""
+        return self._cached(("home", route, hcpcs, dos), lambda: self._home_lookup(route, hcpcs, dos))
+
+    def _home_lookup(self, route: str, hcpcs: str | None, dos: date) -> tuple[Lookup, HomeRule | None] | None:
         rules = self.home_rules(route)
         if not rules:
             return None
