@@ -349,3 +349,16 @@ def test_an_unread_range_is_never_not_covered(letter, digits):
     code = letter + digits
     for jur in ("JN", "J15", "JH"):
         assert mac().ab_lookup(jur, date(2026, 3, 2)).status([code]).kind in ("covered", "unverified")
+
+
+def test_hospital_outpatient_uses_the_ab_mac_too():
+    enc = office("OH", "D80.1", setting="hospital_outpatient")
+    assert only(build(enc), "DX-NOT-COVERED").severity == "error"
+    assert "DX-NOT-COVERED" not in ids(build(office("TX", "D80.1", setting="hospital_outpatient")))
+
+
+def test_written_claim_diagnosis_is_checked_against_the_contractor_list():
+    # Chart D83.9 (on CGS's list); the written claim says D80.1 (not on it): the written claim is flagged.
+    r = scrub(office("OH", "D83.9"), lambda c: c.update(diagnoses=["D80.1"]))
+    f = only(r, "DX-NOT-COVERED")
+    assert f.severity == "error" and "chart's diagnoses (D83.9) are covered" in f.message
