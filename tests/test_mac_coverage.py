@@ -362,3 +362,10 @@ def test_written_claim_diagnosis_is_checked_against_the_contractor_list():
     r = scrub(office("OH", "D83.9"), lambda c: c.update(diagnoses=["D80.1"]))
     f = only(r, "DX-NOT-COVERED")
     assert f.severity == "error" and "chart's diagnoses (D83.9) are covered" in f.message
+
+
+def test_numbered_jurisdiction_aliases():
+    # The MCD labels First Coast "J09" and WPS "J05": payer.contractor takes either form.
+    assert mac_module.parse_contractor("j09") == "JN" and mac_module.parse_contractor("J05") == "J5"
+    r = build(office("OH", "D80.1", payer={"type": "medicare", "contractor": "J09"}))
+    assert "DX-NOT-COVERED" not in ids(r)

@@ -61,6 +61,7 @@ class Jurisdiction:
     articles: tuple[str, ...]
     certain: bool = True
     note: str = ""
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -164,11 +165,19 @@ class MacData:
     codes_as_of: date
     _by_state: dict[str, Jurisdiction] = field(default_factory=dict)
     _memo: dict[tuple, Any] = field(default_factory=dict)
+    _alias: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for j in self.jurisdictions.values():
             for s in j.states:
                 self._by_state[s] = j
+            for a in j.aliases:
+                self._alias[a] = j.id
+
+    def canonical(self, contractor: str) -> str:
+        """'j09' → 'JN'; an article id or a lettered jurisdiction as given (upper case)."""
+        key = contractor.strip().upper()
+        return self._alias.get(key, key)
 
     def jurisdiction_for_state(self, state: str) -> Jurisdiction | None:
         return self._by_state.get(state.strip().upper())
@@ -204,7 +213,8 @@ class MacData:
 
     def ab_lookup(self, contractor: str, dos: date) -> Lookup:
         """The A/B MAC lists for a jurisdiction id ("JN") or an article id ("A57778")."""
-        return self._cached(("ab", contractor.strip().upper(), dos), lambda: self._ab_lookup(contractor, dos))
+        key = self.canonical(contractor)
+        return self._cached(("ab", key, dos), lambda: self._ab_lookup(key, dos))
 
     def _ab_lookup(self, contractor: str, dos: date) -> Lookup:
         key = contractor.strip().upper()
@@ -287,8 +297,8 @@ class MacData:
 
 def parse_contractor(value: str) -> str:
     """A jurisdiction id or an article id, normalised; ValueError naming what is accepted."""
-    key = value.strip().upper()
     data = mac()
+    key = data.canonical(value)
     if key in data.jurisdictions or ARTICLE_ID.match(key):
         return key
     raise ValueError(f"{value!r} is not a Medicare contractor: give an A/B MAC jurisdiction "
@@ -324,7 +334,8 @@ def mac() -> MacData:
     for j in meta["jurisdiction"]:
         states = tuple(j.get("states") or states_csv.get(j["id"], ()))
         jurisdictions[j["id"]] = Jurisdiction(j["id"], j["contractor"], states, tuple(j["articles"]),
-                                              bool(j.get("certain", True)), j.get("note", ""))
+                                              bool(j.get("certain", True)), j.get("note", ""),
+                                              tuple(j.get("aliases", ())))
     home = tuple(HomeRule(h["article"], h["route"], tuple(h["groups"]), h["name"], h["unlisted"], h["source"],
                           tuple(h.get("products", ())), tuple(compact(p) for p in h.get("benefit_prefixes", ())))
                  for h in meta["home"])
