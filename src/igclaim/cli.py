@@ -226,7 +226,7 @@ def serve(
 from igclaim.batch_cli import batch_cmd  # noqa: E402
 from igclaim.denials.cli import denials_cmd  # noqa: E402
 from igclaim.outputs.export_cli import export_cmd  # noqa: E402
-from igclaim.refdata.data_cli import data_app  # noqa: E402
+from igclaim.refdata.data_cli import coverage_cmd, data_app  # noqa: E402
 from igclaim.service.cli import db_app, tokens_app, users_app  # noqa: E402
 
 app.command("batch")(batch_cmd)
@@ -236,6 +236,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(users_app, name="users")
+app.command("coverage")(coverage_cmd)
 
 
 def main() -> None:

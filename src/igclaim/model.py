@@ -57,6 +57,10 @@ class Payer(_In):
     payer_id: str | None = None
     prior_authorization: PriorAuthorization | None = None
     abn_signed: bool | None = None
+    contractor: str | None = Field(
+        default=None, min_length=2, max_length=12, pattern=r"^[A-Za-z0-9]+$",
+        description="Original Medicare A/B MAC for office and hospital claims: a jurisdiction (e.g. JN) or a coverage "
+        "article id (e.g. A57778); default: from billing_provider.address.state")
 
 
 class Dose(_In):

@@ -22,7 +22,7 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-from igclaim.refdata.importers import Options, Parsed, Source, parse, read_sources
+from igclaim.refdata.importers import Options, Parsed, Source, parse, parse_all, read_sources
 
 DB_NAME = "refdata.sqlite"
 SNAPSHOT = ("asp-pricing-2026q1.csv", "asp"), ("asp-ndc-hcpcs-crosswalk-2026q1.csv", "crosswalk")
@@ -38,9 +38,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "icd10": ("code", "billable", "short_description", "long_description"),
     "fees": ("code", "modifier", "amount", "facility_amount", "note"),
     "ndc_directory": ("ndc11", "product_ndc", "description", "ml", "start", "end"),
+    "coverage": ("article", "grp", "code"),
 }
 KEY = {"hcpcs": "code", "asp": "code", "crosswalk": "ndc11", "mue": "code", "ptp": "column1", "icd10": "code",
-       "fees": "code", "ndc_directory": "ndc11"}
+       "fees": "code", "ndc_directory": "ndc11", "coverage": "article"}
 
 
 def home() -> Path:
@@ -81,7 +82,7 @@ def import_file(kind: str, path: Path, options: Options | None = None) -> list[I
     Raises importers.ImportFailure (file, line, column) before anything is written."""
     options = options or Options()
     sources = read_sources(path, kind)
-    parsed = [(s, parse(s, kind, options)) for s in sources]
+    parsed = [(s, p) for s in sources for p in parse_all(s, kind, options)]
     target = db_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(target)
@@ -390,6 +391,20 @@ class Tables:
         for _, r in self._pick("icd10", code.upper().replace(".", ""), dos):
             return bool(r[4]), src
         return None, src
+
+    def coverage_groups(self, article: str, dos: date) -> tuple[dict[int, frozenset[str]], Loaded] | None:
+        """An imported coverage list of an article in force on the date (codes by group); None when none is."""
+        picked = self._pick("coverage", article.upper(), dos, article.upper())
+        if not picked:
+            return None
+        groups: dict[int, set[str]] = {}
+        for _, r in picked:
+            groups.setdefault(int(r[4]), set()).add(r[5])
+        return {g: frozenset(c) for g, c in groups.items()}, picked[0][0]
+
+    def coverage_articles(self, dos: date) -> list[str]:
+        """Articles with an imported coverage list in force on the date."""
+        return sorted({x.scope for x in self.covering("coverage", dos)})
 
     def icd10_releases(self) -> list[tuple[Loaded, dict[str, bool]]]:
         """Every imported ICD-10-CM release with its codes (code → billable), for the ICD-10-CM module."""

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from importlib import import_module
 from pathlib import Path
 
-KINDS = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees", "ndc_directory")
+KINDS = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees", "ndc_directory", "coverage")
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -105,6 +105,12 @@ def read_sources(path: Path, kind: str) -> list[Source]:
 
 def parse(source: Source, kind: str, options: Options) -> Parsed:
     return importer(kind).parse(source, options)
+
+
+def parse_all(source: Source, kind: str, options: Options) -> list[Parsed]:
+    """Every table in the file: one for most kinds, one per article for coverage lists."""
+    mod = importer(kind)
+    return mod.parse_many(source, options) if hasattr(mod, "parse_many") else [mod.parse(source, options)]
 
 
 # --- text -----------------------------------------------------------------------------------------------------
