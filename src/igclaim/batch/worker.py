@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import signal
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from igclaim import engine
 from igclaim.batch.sources import Record
 from igclaim.batch.tabular import RowsError, cell, rows_to_encounter
 from igclaim.errors import InputError
-from igclaim.inputs import InvalidInput, parse_encounter
+from igclaim.inputs import InvalidInput, load_json, parse_encounter
 from igclaim.model import Encounter, Result
 
 FINDING_COLUMNS = (
@@ -86,10 +85,11 @@ def decode(rec: Record) -> tuple[Any, str | None]:
     """The raw record → an encounter dict (not validated yet) and its id if one can be read."""
     if rec.kind == "json":
         try:
-            obj = json.loads(rec.payload.rstrip("\r\n"))
-        except json.JSONDecodeError as exc:
+            obj = load_json(rec.payload.rstrip("\r\n"))  # size, depth and huge-number limits of one encounter
+        except InvalidInput as exc:
             found = _ID_IN_TEXT.search(rec.payload)  # broken JSON may still name its encounter
-            raise _Undecodable([f"(json) column {exc.colno}: {exc.msg}"], found.group(1) if found else None) from None
+            problems = [p.replace("(json) line 1 column", "(json) column", 1) for p in exc.problems]
+            raise _Undecodable(problems, found.group(1) if found else None) from None
         enc_id = _safe_id(obj.get("encounter_id")) if isinstance(obj, dict) else None
         if enc_id is None and isinstance(obj, dict) and isinstance(obj.get("input"), dict):
             enc_id = _safe_id(obj["input"].get("encounter_id"))
