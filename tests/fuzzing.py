@@ -154,9 +154,9 @@ def implausible(enc) -> list[str]:
     """Why a parsed chart cannot be true (each reason must end in an error finding, never a clean claim)."""
     reasons = []
     dos = enc.date_of_service
-    if dos > date.today():
+    if dos > date.today() + timedelta(days=31):
         reasons.append("date of service in the future")
-    if dos.year < 2000:
+    if dos < date(2024, 10, 1):  # the first ICD-10-CM release igclaim ships
         reasons.append("date of service before any reference data")
     for a in [*enc.administrations, *enc.fluids]:
         if a.start and a.stop and (a.stop - a.start) > timedelta(hours=24):
