@@ -21,6 +21,7 @@ from igclaim.batch.tabular import RowsError, cell, rows_to_encounter
 from igclaim.errors import InputError
 from igclaim.inputs import InvalidInput, load_json, parse_encounter
 from igclaim.model import Encounter, Result
+from igclaim.outputs import csvsafe
 
 FINDING_COLUMNS = (
     "record", "encounter_id", "date_of_service", "setting", "payer_type", "profile", "mode",
@@ -134,10 +135,11 @@ def _outcome(rec: Record, enc: Encounter, result: Result, mode: str) -> Outcome:
     findings = []
     for f in result.findings:
         usd = float(f.impact_usd) if f.impact_usd is not None else None
-        w.writerow([rec.seq, enc.encounter_id, dos, enc.setting, enc.payer.type, profile, mode, f.edit, f.severity,
-                    f.line if f.line is not None else "", codes.get(f.line, "") if f.line is not None else "",
-                    f.impact_units if f.impact_units is not None else "", "" if usd is None else f"{usd:.2f}",
-                    f.message, f.fix or "", f.source or ""])
+        w.writerow(csvsafe.row([
+            rec.seq, enc.encounter_id, dos, enc.setting, enc.payer.type, profile, mode, f.edit, f.severity,
+            f.line if f.line is not None else "", codes.get(f.line, "") if f.line is not None else "",
+            f.impact_units if f.impact_units is not None else "", "" if usd is None else f"{usd:.2f}",
+            f.message, f.fix or "", f.source or ""]))
         findings.append((f.edit, f.severity, f.impact_units, usd, f.fix or ""))
     summary = {"encounter_id": enc.encounter_id, "date_of_service": dos, "setting": enc.setting,
                "payer_type": enc.payer.type, "mode": mode, "findings": findings}
