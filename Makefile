@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean fuzz
 
 setup: $(STAMP)
 
@@ -22,6 +22,10 @@ lint: setup
 
 test: lint
 	$(BIN)/pytest
+
+# The long fuzz run (docs/testing.md): 100,000 charts through the library, 1,000 through the CLI, 837s by pyx12.
+fuzz: setup
+	$(BIN)/python tests/fuzz_run.py --library $(or $(FUZZ_LIBRARY),100000) --cli $(or $(FUZZ_CLI),1000)
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

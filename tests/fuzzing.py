@@ -206,6 +206,12 @@ def pyx12_check(text: str) -> list[str]:
     return problems
 
 
+def parse_quiet(obj: Any):
+    from igclaim.inputs import parse_encounter
+
+    return parse_encounter(obj)
+
+
 def classify(obj: Any, *, with_837: bool = False) -> tuple[str, str]:
     """Run one input through the library: (outcome, detail)."""
     from igclaim import engine
