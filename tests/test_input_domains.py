@@ -106,3 +106,15 @@ def test_cli_exit_status(tmp_path: Path, name, content, status, first_line):
         assert len(lines) == 1 and first_line in lines[0], r.stderr
     else:
         assert json.loads(r.stdout)["encounter_id"]
+
+
+def test_batch_record_with_non_utf8_bytes_is_that_records_error_and_a_bom_is_fine(tmp_path: Path):
+    from igclaim.batch import run_batch
+
+    good = json.dumps(chart()).encode()
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"\xef\xbb\xbf" + good + b"\n" + good.replace(b'"Gamunex-C"', b'"Gamunex\xff"') + b"\n")
+    summary = run_batch(src, tmp_path / "out", workers=1)
+    assert (summary.results, summary.errors) == (1, 1)
+    error = json.loads((tmp_path / "out" / "errors.jsonl").read_text())
+    assert error["line"] == 2 and "not UTF-8" in error["reason"]

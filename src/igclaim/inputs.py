@@ -9,6 +9,7 @@ violation is an InvalidInput naming the field, never a traceback.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,9 @@ MAX_DEPTH = 32
 # Integers longer than this are kept exact (as Decimal) so the schema's bounds name the field, instead of
 # Python's own 4,300-digit limit raising from inside the JSON parser.
 _LONG_INT_DIGITS = 18
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")
 
 
 def _parse_int(text: str) -> int | Decimal:
@@ -90,6 +94,9 @@ def load_json(text: str) -> Any:
     """JSON text → Python values; hostile nesting is refused here, while NaN, Infinity and 1e999999 (a float
     overflow) pass through as non-finite floats so that the schema refuses them naming their field."""
     text = text.removeprefix("\ufeff")
+    bad = _UNDECODED.search(text)
+    if bad:  # bytes that were not UTF-8, kept by a reader that used errors="surrogateescape"
+        raise InvalidInput([f"(input): not UTF-8 text (character {bad.start() + 1})"])
     if len(text) > MAX_INPUT_BYTES:
         raise InvalidInput([f"(input): larger than {MAX_INPUT_BYTES:,} characters (the limit for one encounter)"])
     try:

@@ -90,7 +90,8 @@ def decode(rec: Record) -> tuple[Any, str | None]:
         except InvalidInput as exc:
             found = _ID_IN_TEXT.search(rec.payload)  # broken JSON may still name its encounter
             problems = [p.replace("(json) line 1 column", "(json) column", 1) for p in exc.problems]
-            raise _Undecodable(problems, found.group(1) if found else None) from None
+            found_id = found.group(1).encode("utf-8", "surrogateescape").decode("utf-8", "replace") if found else None
+            raise _Undecodable(problems, found_id) from None
         enc_id = _safe_id(obj.get("encounter_id")) if isinstance(obj, dict) else None
         if enc_id is None and isinstance(obj, dict) and isinstance(obj.get("input"), dict):
             enc_id = _safe_id(obj["input"].get("encounter_id"))
