@@ -86,3 +86,12 @@ def test_batch_findings_csv_neutralises_an_encounter_id(tmp_path):
     with (tmp_path / "out" / "findings.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))
     assert rows and all(row["encounter_id"] == "'" + data["encounter_id"] for row in rows)
+
+
+def test_an_impossible_birth_date_is_refused_naming_the_field():
+    """Found by make fuzz: year 1 was written as DMG*D8*10101, which pyx12 rejects."""
+    with pytest.raises(InputError) as exc:
+        export(patient__birth_date="0001-01-01")
+    assert exc.value.path == "patient.birth_date"
+    with pytest.raises(InputError):
+        export(patient__birth_date="2099-01-01")

@@ -140,6 +140,7 @@ def require_parties(c: ClaimInput, kind: Kind) -> None:
         raise InputError(c.path("drugs"), "the claim has no service lines")
     check_text_fields(c)
     check_diagnoses(c)
+    check_dates(c)
 
 
 # ---------------------------------------------------------------------------------------------------- elements
@@ -219,6 +220,16 @@ def check_text_fields(c: ClaimInput) -> None:
             x12_text(value, c.path(path), hi, lo)
 
 
+def check_dates(c: ClaimInput) -> None:
+    """D8 dates the 837 carries: birth dates from 1900 up to the date of service (a CCYYMMDD a payer accepts)."""
+    enc = c.encounter
+    for path, d in (("patient.birth_date", enc.patient.birth_date if enc.patient else None),
+                    ("subscriber.birth_date", enc.subscriber.birth_date if enc.subscriber else None)):
+        if d is not None and not date(1900, 1, 1) <= d <= enc.date_of_service:
+            raise InputError(c.path(path), f"{d.isoformat()} is not a birth date before the date of service "
+                             "(from 1900)")
+
+
 def check_diagnoses(c: ClaimInput) -> None:
     """A diagnosis that DX-INVALID rejects, or that is not shaped as an ICD-10-CM code, is never written."""
     invalid = [f for f in c.result.findings if f.edit == "DX-INVALID" and f.severity == "error"]
@@ -274,7 +285,7 @@ def amount(value: Decimal) -> str:
 
 
 def _d8(d: date) -> str:
-    return d.strftime("%Y%m%d")
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"  # strftime drops the leading zeros of years before 1000
 
 
 # Segments whose elements this writer builds as composites (the component separator is legitimate there).
