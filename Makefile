@@ -20,8 +20,9 @@ run: setup
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
+# The team-service tests also run against a throw-away PostgreSQL that the script installs and starts (else they skip).
 test: lint
-	$(BIN)/pytest
+	IGCLAIM_TEST_POSTGRES_URL=$${IGCLAIM_TEST_POSTGRES_URL:-$$(scripts/postgres-test.sh)} $(BIN)/pytest
 
 # The long fuzz run (docs/testing.md): 100,000 charts through the library, 1,000 through the CLI, 837s by pyx12.
 fuzz: setup

@@ -150,13 +150,20 @@ def mutated_encounters(draw: st.DrawFn) -> Any:
 # ---------------------------------------------------------------------------------------------------- oracle
 
 
+def _earliest() -> date:
+    from igclaim.edits.plausibility import earliest_data
+    from igclaim.refdata.resolver import reference
+
+    return earliest_data(reference()) or date.min
+
+
 def implausible(enc) -> list[str]:
     """Why a parsed chart cannot be true (each reason must end in an error finding, never a clean claim)."""
     reasons = []
     dos = enc.date_of_service
     if dos > date.today() + timedelta(days=31):
         reasons.append("date of service in the future")
-    if dos < date(2024, 10, 1):  # the first ICD-10-CM release igclaim ships
+    if dos < _earliest():
         reasons.append("date of service before any reference data")
     for a in [*enc.administrations, *enc.fluids]:
         if a.start and a.stop and (a.stop - a.start) > timedelta(hours=24):

@@ -7,7 +7,10 @@ import time
 from datetime import date, timedelta
 
 from igclaim import engine
+from igclaim.edits.plausibility import earliest_data
+from igclaim.errors import InputError
 from igclaim.inputs import parse_encounter
+from igclaim.refdata.resolver import reference
 
 from .conftest import ROOT
 
@@ -75,9 +78,14 @@ def test_date_of_service_future_and_before_the_data():
     assert "PLAUSIBILITY-DOS" not in ids(moved(today))
     assert ids(moved(today + timedelta(days=1)))["PLAUSIBILITY-DOS"] == "warning"  # coded ahead: an estimate
     assert ids(moved(today + timedelta(days=32)))["PLAUSIBILITY-DOS"] == "error"
-    assert "PLAUSIBILITY-DOS" not in ids(moved(date(2024, 10, 1)))  # the first ICD-10-CM release held (FY2025)
-    assert ids(moved(date(2024, 9, 30)))["PLAUSIBILITY-DOS"] == "error"
-    assert ids(moved(date(2019, 5, 1)))["PLAUSIBILITY-DOS"] == "error"
+    assert "PLAUSIBILITY-DOS" not in ids(moved(date(2014, 3, 31)))  # old, but inside the data held
+    earliest = earliest_data(reference())
+    assert earliest is not None and earliest.year < 2014
+    try:  # before any data: refused while coding (no payer parameter in force), or coded with the error
+        found = engine.build(parse_encounter(moved(earliest - timedelta(days=1)))).findings
+    except InputError:
+        return
+    assert any(f.edit == "PLAUSIBILITY-DOS" and f.severity == "error" for f in found)
 
 
 def test_a_tiny_dose_from_much_opened():

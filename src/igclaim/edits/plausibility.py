@@ -1,7 +1,7 @@
 """Plausibility edits: a chart whose facts cannot all be true of one visit is suspect, and its claim must not go
 out clean. Each value below is inside the schema's domain (docs/limits.md) yet impossible or nearly so for one
 immune globulin visit: an administration of more than a day, one charted on another date, the same drug running
-twice at once through one access, a date of service in the future or before any code set igclaim holds, a dose
+twice at once through one access, a date of service in the future or before any data igclaim holds, a dose
 that is a tiny fraction of what was opened. All are errors (a person must correct the chart)."""
 
 from __future__ import annotations
@@ -108,15 +108,17 @@ def concurrent(ctx: EditContext) -> Iterator[Finding]:
                 break
 
 
-def _earliest_code_set() -> date | None:
+def earliest_data(ref) -> date | None:
+    """The first date any dated reference data igclaim holds is in force (HCPCS records, ICD-10-CM releases)."""
     starts = [r.effective for r in icd10.releases() if r.effective]
+    starts += [rec.period.effective for recs in ref.codes.values() for rec in recs if rec.period.effective]
     return min(starts) if starts else None
 
 
 @edit(
     "PLAUSIBILITY-DOS",
     severity="error",
-    statement="a date of service in the future, or before the earliest ICD-10-CM release igclaim holds",
+    statement="a date of service in the future, or before any dated reference data igclaim holds",
     fix="Correct the date of service. A visit coded ahead of time is an estimate: build it again after the visit.",
     source=HIPAA_CODE_SETS,
     phase="chart",
@@ -128,11 +130,10 @@ def date_of_service(ctx: EditContext) -> Iterator[Finding]:
         yield finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is in the future (today is "
                       f"{today:%Y-%m-%d}); a claim is filed after the service.",
                       severity="warning" if near else None)
-    earliest = _earliest_code_set()
+    earliest = ctx.once("plausibility.earliest", lambda c: earliest_data(c.ref))
     if earliest and dos < earliest:
         yield finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is before {earliest:%Y-%m-%d}, the "
-                      "first ICD-10-CM release igclaim holds: the claim cannot be checked (import the release of "
-                      "that date, see docs/icd10.md, if the date is right).")
+                      "first date of any reference data igclaim holds: the claim cannot be checked.")
 
 
 @edit(
