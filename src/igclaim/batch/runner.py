@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from igclaim.batch.sources import Source, SourceError
 from igclaim.batch.worker import FINDING_COLUMNS, Outcome, error_outcome, init_worker, process_chunk
@@ -104,7 +104,7 @@ class _Writers:
     def __init__(self, out: Path, parse_only: bool, staged: bool = False) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self.out, self.staged = out, staged
-        self.results = self._path("results.jsonl").open("w", encoding="utf-8")
+        self._results: TextIO | None = None  # created with the first result, so its presence means progress
         self.errors = self._path("errors.jsonl").open("w", encoding="utf-8")
         self.findings = self._path("findings.csv").open("w", encoding="utf-8", newline="")
         csv.writer(self.findings, lineterminator="\n").writerow(FINDING_COLUMNS)
@@ -134,6 +134,12 @@ class _Writers:
             self.results.write(outcome.result_json + "\n")
             if outcome.findings_csv:
                 self.findings.write(outcome.findings_csv)
+
+    @property
+    def results(self) -> TextIO:
+        if self._results is None:
+            self._results = self._path("results.jsonl").open("w", encoding="utf-8")
+        return self._results
 
     def close(self) -> None:
         for f in (self.results, self.errors, self.findings):
