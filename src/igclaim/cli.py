@@ -15,7 +15,7 @@ from rich.table import Table
 
 from igclaim import engine
 from igclaim.errors import InputError
-from igclaim.inputs import InvalidInput, parse_json_text
+from igclaim.inputs import InvalidInput, parse_json_text, read_input_file
 from igclaim.model import Encounter, Result
 
 app = typer.Typer(
@@ -46,11 +46,7 @@ def _default_format(fmt: Format | None) -> Format:
 def read_encounter(path: str) -> Encounter:
     """Read one encounter from a file or stdin ('-'); invalid input exits 2 naming the fields."""
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        _fail_input(path, [f"cannot read: {exc.strerror}"])
-    try:
-        return parse_json_text(text)
+        return parse_json_text(read_input_file(path))
     except InvalidInput as exc:
         _fail_input(path, exc.problems)
 
@@ -240,7 +236,21 @@ app.command("coverage")(coverage_cmd)
 
 
 def main() -> None:
-    app()
+    """Exit 0/1/2 as documented; an unexpected failure is one line and exit 3, never a traceback (a user
+    cannot tell a traceback from a finding). IGCLAIM_DEBUG=1 shows it."""
+    import os
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("igclaim: interrupted\n")
+        raise SystemExit(130) from None
+    except Exception as exc:
+        if os.environ.get("IGCLAIM_DEBUG"):
+            raise
+        sys.stderr.write(f"igclaim: internal error ({type(exc).__name__}); please report it with the input "
+                         "(set IGCLAIM_DEBUG=1 for details)\n")
+        raise SystemExit(3) from None
 
 
 if __name__ == "__main__":

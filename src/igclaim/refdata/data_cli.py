@@ -57,6 +57,8 @@ def import_cmd(
     ends: Annotated[str | None, typer.Option(help="last date the file is in force (YYYY-MM-DD)")] = None,
     setting: Annotated[Setting | None, typer.Option(help="MUE/PTP table when the file does not say")] = None,
     schedule: Annotated[str | None, typer.Option(help="fee schedule name (locality or contract)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an earlier import of the same period even when "
+                                        "this file has far fewer rows")] = False,
 ) -> None:
     """Load an official CMS file; the same file twice changes nothing; a bad file changes nothing and exits 2."""
     from igclaim.refdata import store
@@ -65,11 +67,14 @@ def import_cmd(
         _err.print(f"{file}: no such file", markup=False, highlight=False)
         raise typer.Exit(2)
     options = Options(_date(effective, "--effective"), _date(ends, "--ends"),
-                      setting.value if setting else None, schedule)
+                      setting.value if setting else None, schedule, force)
     try:
         reports = store.import_file(kind.value.replace("-", "_"), file, options)
     except ImportFailure as exc:
         _err.print(f"{exc} (nothing was imported)", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except store.ImportBusy as exc:
+        _err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except OSError as exc:
         _err.print(f"{file}: cannot read or store ({exc.strerror or exc})", markup=False, highlight=False)

@@ -22,7 +22,7 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
-from igclaim.refdata.importers import Options, Parsed, Source, parse, parse_all, read_sources
+from igclaim.refdata.importers import ImportFailure, Options, Parsed, Source, parse, parse_all, read_sources
 
 DB_NAME = "refdata.sqlite"
 SNAPSHOT = ("asp-pricing-2026q1.csv", "asp"), ("asp-ndc-hcpcs-crosswalk-2026q1.csv", "crosswalk")
@@ -50,6 +50,17 @@ def home() -> Path:
 
 def db_path() -> Path:
     return home() / DB_NAME
+
+
+# A second import waits this long for the first to finish, then stops with one clear line (exit 2).
+BUSY_TIMEOUT_SECONDS = 60
+# A new file with fewer rows than this share of the previous import of the same period is refused (a truncated
+# re-download would otherwise replace the complete file) unless --force.
+MIN_ROW_SHARE = 0.5
+
+
+class ImportBusy(RuntimeError):
+    """Another import holds the database for longer than BUSY_TIMEOUT_SECONDS."""
 
 
 def _schema(conn: sqlite3.Connection) -> None:
@@ -85,30 +96,42 @@ def import_file(kind: str, path: Path, options: Options | None = None) -> list[I
     parsed = [(s, p) for s in sources for p in parse_all(s, kind, options)]
     target = db_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(target)
+    conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_SECONDS)
     reports = []
     try:
-        _schema(conn)
+        # WAL: readers (builds, batch workers) see the last committed imports while a write is in progress.
+        conn.execute("PRAGMA journal_mode=WAL")
         with conn:  # one transaction for the whole file (all members of a zip)
             conn.execute("BEGIN IMMEDIATE")
+            _schema(conn)
             for src, p in parsed:
-                reports.append(_store(conn, src, p))
+                reports.append(_store(conn, src, p, options.force))
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise ImportBusy(f"another import is still writing {target} after {BUSY_TIMEOUT_SECONDS} s; nothing was "
+                             "imported: try again when it has finished") from None
+        raise
     finally:
         conn.close()
     invalidate()
     return reports
 
 
-def _store(conn: sqlite3.Connection, src: Source, p: Parsed) -> ImportReport:
+def _store(conn: sqlite3.Connection, src: Source, p: Parsed, force: bool = False) -> ImportReport:
     sha = hashlib.sha256(src.data).hexdigest()
     same = (p.kind, p.scope, p.part, p.effective.isoformat(), p.ends.isoformat())
-    old = conn.execute("SELECT id, sha256 FROM imports WHERE kind=? AND scope=? AND part=? AND effective=? AND "
+    old = conn.execute("SELECT id, sha256, rows FROM imports WHERE kind=? AND scope=? AND part=? AND effective=? AND "
                        "ends=?", same).fetchall()
     report = dict(kind=p.kind, file=src.name, sha256=sha, effective=p.effective, ends=p.ends, scope=p.scope,
                   rows=len(p.rows))
-    if any(s == sha for _, s in old):
+    if any(s == sha for _, s, _ in old):
         return ImportReport(**report, changed=False)
-    for old_id, _ in old:
+    before = max((n for _, _, n in old), default=0)
+    if not force and len(p.rows) < before * MIN_ROW_SHARE:
+        raise ImportFailure(src.name, None, None, f"{len(p.rows)} rows, far fewer than the {before} of the file "
+                            f"already imported for {p.effective}..{p.ends}: a truncated file? Use --force to "
+                            "replace it anyway")
+    for old_id, _, _ in old:
         conn.execute(f"DELETE FROM {p.kind} WHERE import_id=?", (old_id,))
         conn.execute("DELETE FROM imports WHERE id=?", (old_id,))
     cur = conn.execute("INSERT INTO imports (kind, scope, part, effective, ends, file, sha256, rows, imported_at) "
@@ -211,14 +234,17 @@ class Tables:
         self.loaded: list[Loaded] = []
         self._icd10: list | None = None
         if path is not None and path.is_file():
-            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
+                                         timeout=BUSY_TIMEOUT_SECONDS)
             try:
                 self.loaded = [Loaded(r[0], r[1], r[2], r[3], _d(r[4]), _d(r[5]), *r[6:]) for r in self._conn.execute(
                     "SELECT id, kind, scope, part, effective, ends, file, sha256, rows, imported_at FROM imports "
                     "ORDER BY effective, id")]
-            except sqlite3.DatabaseError:
+            except sqlite3.DatabaseError as exc:
                 self._conn.close()
                 self._conn, self.loaded = None, []
+                if "locked" in str(exc) or "busy" in str(exc):  # a lock is a real error, not "nothing imported"
+                    raise RuntimeError(f"{path}: cannot read the imported reference data ({exc})") from None
 
     # --- raw rows ------------------------------------------------------------------------------------------
     def _rows(self, kind: str, key: str) -> list[tuple]:
