@@ -207,11 +207,10 @@ def serve(
 ) -> None:
     """REST API (/api/build, /api/scrub, /docs) and the billers' web page on http://127.0.0.1:8000."""
     if team:
-        import uvicorn
-
+        from igclaim.api import serve as run_server
         from igclaim.service.app import create_app
 
-        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+        run_server(host, port, asgi=create_app(), limit_concurrency=512)  # a team's clients, not one biller
         return
     from igclaim.api import serve as run_server
 

@@ -63,10 +63,15 @@ def _host_name(host: str) -> str:
 
 class Guard:
     def __init__(self, app: Any, page_csp: str, hosts: frozenset[str] | None = None,
-                 max_body: int = MAX_INPUT_BYTES, body_timeout: float = BODY_TIMEOUT) -> None:
+                 max_body: int = MAX_INPUT_BYTES, body_timeout: float = BODY_TIMEOUT,
+                 pages: dict[str, str] | None = None, raw_paths: tuple[str, ...] = ()) -> None:
+        """`pages`: other HTML pages and their CSP; `raw_paths`: /api/ path prefixes whose bodies are not one JSON
+        document (JSON Lines, CMS files) and are checked by their own route instead."""
         self.app, self.page_csp = app, page_csp
         self.hosts = hosts
         self.max_body, self.body_timeout = max_body, body_timeout
+        self.pages = {"/": page_csp, "": page_csp, **(pages or {})}
+        self.raw_paths = raw_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,7 +108,8 @@ class Guard:
                 return
             if not message.get("more_body"):
                 break
-        if path.startswith("/api/"):
+        # An empty body is left to the route (some POSTs take none; the others answer FastAPI's 422, reshaped).
+        if body and path.startswith("/api/") and not path.startswith(self.raw_paths or ("\0",)):
             try:
                 obj = load_json(decode_input(bytes(body), "(body)"))
             except InvalidInput as exc:
@@ -124,7 +130,7 @@ class Guard:
         await self.app(scope, replay, send)
 
     def _secure(self, send: Send, path: str) -> Send:
-        csp = self.page_csp if path in ("/", "") else DOCS_CSP if path.startswith(("/docs", "/redoc")) else API_CSP
+        csp = self.pages.get(path) or (DOCS_CSP if path.startswith(("/docs", "/redoc")) else API_CSP)
         extra = [(b"content-security-policy", csp.encode()), (b"x-content-type-options", b"nosniff"),
                  (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
 
