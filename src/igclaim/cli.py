@@ -204,10 +204,12 @@ def serve(
 from igclaim.batch_cli import batch_cmd  # noqa: E402
 from igclaim.outputs.export_cli import export_cmd  # noqa: E402
 from igclaim.refdata.data_cli import data_app  # noqa: E402
+from igclaim.spark_cli import spark_batch_cmd  # noqa: E402
 
 app.command("batch")(batch_cmd)
 app.command("export")(export_cmd)
 app.add_typer(data_app, name="data")
+app.command("spark-batch")(spark_batch_cmd)
 
 
 def main() -> None:

@@ -51,11 +51,12 @@ def init_worker(profile: str | None = None) -> None:
     engine._load_edit_families()
 
 
-def process_chunk(chunk: list[Record], profile: str | None, parse_only: bool) -> list[Outcome]:
+def process_chunk(chunk: list[Record], profile: str | None, parse_only: bool, mode: str | None = None
+                  ) -> list[Outcome]:
     outcomes = []
     for rec in chunk:
         try:
-            outcomes.append(process_record(rec, profile, parse_only))
+            outcomes.append(process_record(rec, profile, parse_only, mode))
         except Exception as exc:  # never lose a record to a defect: it becomes an error entry
             problem = f"(internal) {type(exc).__name__}; please report it"
             outcomes.append(error_outcome(rec, "internal", [problem], None))
@@ -98,7 +99,9 @@ def decode(rec: Record) -> tuple[Any, str | None]:
     return rows_to_encounter(rec.payload), enc_id
 
 
-def process_record(rec: Record, profile: str | None = None, parse_only: bool = False) -> Outcome:
+def process_record(rec: Record, profile: str | None = None, parse_only: bool = False, mode: str | None = None
+                   ) -> Outcome:
+    """`mode` None chooses per record (scrub when a claim is written, else build); "build"/"scrub" force it."""
     enc_id: str | None = None
     try:
         obj, enc_id = decode(rec)
@@ -112,7 +115,7 @@ def process_record(rec: Record, profile: str | None = None, parse_only: bool = F
     enc_id = enc.encounter_id[:_MAX_ID]
     if parse_only:
         return Outcome(rec.seq, summary=None)
-    mode = "scrub" if enc.claim is not None else "build"
+    mode = mode or ("scrub" if enc.claim is not None else "build")
     try:
         result = engine.scrub(enc, profile=profile) if mode == "scrub" else engine.build(enc, profile=profile)
     except InputError as exc:
