@@ -28,7 +28,6 @@ def spark():
     from igclaim.spark import session
 
     s = session("local[2]", app_name="igclaim-tests", conf={
-        "spark.sql.files.maxPartitionBytes": "2048",  # small files still make several partitions
         "spark.sql.files.openCostInBytes": "0",
         "spark.sql.shuffle.partitions": "3",
         "spark.default.parallelism": "2",
@@ -93,6 +92,7 @@ def test_jsonl_with_bad_lines_same_as_batch(spark, tmp_path):
 
     from igclaim.cli import app
 
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "2048")  # a 7 kB file in 4 partitions
     lines, expected = _mixed_lines()
     lines = lines[:5] + ["", "   "] + lines[5:]
     src = tmp_path / "mixed.jsonl"
@@ -127,7 +127,8 @@ def test_parquet_rows_across_partitions_with_bad_rows_same_as_batch(spark, tmp_p
     rows += encounter_to_rows({**encs[0], "encounter_id": "again"})
     src = tmp_path / "rows.parquet"
     pq.write_table(pa.Table.from_pylist(rows, schema=pa.schema([(c, pa.string()) for c in COLUMNS])), src,
-                   row_group_size=2)
+                   row_group_size=4)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "8192")  # 100 kB, 6 row groups: 13 splits, some empty
     counts = _counts(spark.read.parquet(str(src)), _count_rows)
     assert len(counts) > 2 and any(c["rows"] == 0 for c in counts)  # empty partitions
     filled = [c for c in counts if c["rows"]]
@@ -151,6 +152,7 @@ def test_dataframe_api_build_and_scrub_every_row_out(spark):
     df = spark.createDataFrame([(t,) for t in texts], "json string").repartition(7)
 
     built = igspark.build(df)
+    built.outcomes.persist()
     out = sorted(built.outcomes.collect(), key=lambda r: r["record"])
     assert built.records == 4 and [r["record"] for r in out] == [1, 2, 3, 4]
     assert sorted(r["line"] for r in out) == [1, 2, 3, 4]
@@ -163,6 +165,7 @@ def test_dataframe_api_build_and_scrub_every_row_out(spark):
     assert errors == {(None, "json", "(json)"), ("torn", "json", "(json)")}
 
     scrubbed = igspark.scrub(df)
+    scrubbed.outcomes.persist()
     errors = {(e["encounter_id"], e["stage"], e["field"]) for e in scrubbed.errors.collect()}
     assert (chart["encounter_id"], "coding", "claim") in errors and len(errors) == 3
     (result,) = scrubbed.results.collect()
