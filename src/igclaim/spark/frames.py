@@ -68,7 +68,8 @@ _LOADED: str | None = None
 
 def _load(refdata_file: str | None) -> None:
     """Reference data and the edit catalog load once per Python worker process (workers are reused across
-    tasks). A refdata.sqlite shipped with the job (SparkFiles) becomes this worker's IGCLAIM_HOME first."""
+    tasks and jobs). Imported tables shipped with the job (SparkContext.addFile of a refdata.sqlite, or of a
+    directory holding one) become this worker's IGCLAIM_HOME first; another shipped name loads again."""
     global _LOADED
     key = refdata_file or ""
     if key == _LOADED:
@@ -76,7 +77,8 @@ def _load(refdata_file: str | None) -> None:
     if refdata_file:
         from pyspark import SparkFiles
 
-        os.environ["IGCLAIM_HOME"] = os.path.dirname(SparkFiles.get(refdata_file))
+        shipped = SparkFiles.get(refdata_file)
+        os.environ["IGCLAIM_HOME"] = shipped if os.path.isdir(shipped) else os.path.dirname(shipped)
     from igclaim import engine
     from igclaim.refdata.resolver import reference
 

@@ -49,7 +49,7 @@ def session(master: str | None = None, app_name: str = "igclaim", conf: dict[str
 
 
 def _remote(path: str) -> bool:
-    return "://" in path
+    return "://" in path or path.startswith("dbfs:")
 
 
 def read_input(spark: SparkSession, path: str, fmt: str | None = None) -> tuple[DataFrame, str]:
@@ -74,9 +74,16 @@ def read_input(spark: SparkSession, path: str, fmt: str | None = None) -> tuple[
 
 
 def run_spark_batch(input_path: str | Path, out_dir: str | Path, *, spark: SparkSession, fmt: str | None = None,
-                    profile: str | None = None, refdata_file: str | None = None) -> BatchSummary:
+                    profile: str | None = None, refdata_file: str | None = None,
+                    report_dir: str | Path | None = None) -> BatchSummary:
     """Code every record of INPUT on Spark; write DIR/results/ and DIR/findings/ (Parquet, partitioned by
-    date_of_service), DIR/errors/ (Parquet), DIR/report.html and DIR/summary.json."""
+    date_of_service) and DIR/errors/ (Parquet); report.html and summary.json go to `report_dir` (default DIR,
+    which must then be a local path: the driver writes them; Spark writes the rest, to any URI it knows)."""
+    out_uri = str(out_dir) if _remote(str(out_dir)) else str(Path(out_dir).resolve())
+    if report_dir is None:
+        if _remote(out_uri):
+            raise SourceError(f"--out {out_uri} is not a local directory: give --report-dir for report.html")
+        report_dir = out_uri
     if profile:
         from igclaim.refdata.resolver import ProfileError, reference
 
@@ -98,17 +105,18 @@ def run_spark_batch(input_path: str | Path, out_dir: str | Path, *, spark: Spark
         outcomes = Outcomes(outcomes.outcomes, total)
     else:
         outcomes = process(df, profile=profile, refdata_file=refdata_file)
-    out = Path(out_dir)
+    out = Path(report_dir)
     out.mkdir(parents=True, exist_ok=True)
     outcomes.outcomes.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        outcomes.results.write.mode("overwrite").partitionBy("date_of_service").parquet(str(out / "results"))
-        outcomes.findings.write.mode("overwrite").partitionBy("date_of_service").parquet(str(out / "findings"))
-        outcomes.errors.write.mode("overwrite").parquet(str(out / "errors"))
+        for name in ("results", "findings"):
+            (getattr(outcomes, name).write.mode("overwrite").partitionBy("date_of_service")
+             .parquet(f"{out_uri.rstrip('/')}/{name}"))
+        outcomes.errors.write.mode("overwrite").parquet(f"{out_uri.rstrip('/')}/errors")
         agg = report(outcomes)
     finally:
         outcomes.outcomes.unpersist()
-    summary = BatchSummary(str(input_path), fmt, str(out), spark.sparkContext.defaultParallelism, 0)
+    summary = BatchSummary(str(input_path), fmt, out_uri, spark.sparkContext.defaultParallelism, 0)
     summary.records = outcomes.records
     summary.results, summary.errors = agg.results, agg.errors
     summary.elapsed_s = time.perf_counter() - started
