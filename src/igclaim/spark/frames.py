@@ -93,6 +93,12 @@ _COUNTS = pa.schema([("partition", pa.int64()), ("rows", pa.int64()), ("kept", p
                      ("starts", pa.int64()), ("first_key", pa.string()), ("last_key", pa.string())])
 
 
+def _partition() -> int:
+    ctx = TaskContext.get()
+    assert ctx is not None, "called outside a Spark task"
+    return ctx.partitionId()
+
+
 def _blank(value: Any) -> bool:
     return value is None or not str(value).strip()
 
@@ -103,7 +109,7 @@ def _count_json(batches: Iterator[pa.RecordBatch], column: str, skip_blank: bool
         values = b.column(column).to_pylist()
         rows += len(values)
         kept += sum(1 for v in values if not _blank(v)) if skip_blank else len(values)
-    yield pa.RecordBatch.from_pylist([{"partition": TaskContext.get().partitionId(), "rows": rows, "kept": kept}],
+    yield pa.RecordBatch.from_pylist([{"partition": _partition(), "rows": rows, "kept": kept}],
                                      schema=_COUNTS)
 
 
@@ -122,7 +128,7 @@ def _count_rows(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                 starts += 1
             last = key
             rows += 1
-    yield pa.RecordBatch.from_pylist([{"partition": TaskContext.get().partitionId(), "rows": rows, "kept": rows,
+    yield pa.RecordBatch.from_pylist([{"partition": _partition(), "rows": rows, "kept": rows,
                                        "starts": starts, "first_key": first, "last_key": last}],
                                      schema=_COUNTS)
 
@@ -137,7 +143,7 @@ _JSON_IN = pa.schema([("record", pa.int64()), ("line", pa.int64()), (JSON_COLUMN
 
 def _number_json(batches: Iterator[pa.RecordBatch], column: str, skip_blank: bool,
                  offsets: dict[int, tuple[int, int]]) -> Iterator[pa.RecordBatch]:
-    line, record = offsets[TaskContext.get().partitionId()]
+    line, record = offsets[_partition()]
     for b in batches:
         out = []
         for value in b.column(column).to_pylist():
@@ -184,7 +190,7 @@ def _row_offsets(counts: list[dict[str, Any]]) -> tuple[dict[int, _Start], int]:
 
 
 def _number_rows(batches: Iterator[pa.RecordBatch], offsets: dict[int, _Start]) -> Iterator[pa.RecordBatch]:
-    start = offsets[TaskContext.get().partitionId()]
+    start = offsets[_partition()]
     row, seq = start.row, start.seq
     last: str | None = None
     first = True
@@ -265,7 +271,7 @@ def _process_rows(batches: Iterator[pa.RecordBatch], profile: str | None, mode: 
     _load(refdata_file)
     records: list[Record] = []
     group: list[tuple[int, dict[str, Any]]] = []
-    current = None
+    current = 0
 
     def close() -> None:
         records.append(Record(current, {"row": group[0][0], "last_row": group[-1][0]}, "rows", group))
@@ -325,7 +331,7 @@ def process(df: DataFrame, *, mode: str | None = None, profile: str | None = Non
     read order). `mode` None does what `igclaim batch` does (scrub a written claim, else build)."""
     if mode not in (None, "build", "scrub"):
         raise ValueError("mode must be None, 'build' or 'scrub'")
-    options = {"profile": profile, "mode": mode, "refdata_file": refdata_file}
+    options: dict[str, Any] = {"profile": profile, "mode": mode, "refdata_file": refdata_file}
     if json_column in df.columns:
         if {"record", "line"} <= set(df.columns):
             numbered = df.select(F.col("record").cast("bigint"), F.col("line").cast("bigint"),
