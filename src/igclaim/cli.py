@@ -193,8 +193,17 @@ def edits(
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
+    team: Annotated[bool, typer.Option("--team", help="the team service: worklist, authorization ledger, audit "
+                                       "log, tokens required (igclaim users add, igclaim tokens create)")] = False,
 ) -> None:
     """REST API (/api/build, /api/scrub, /docs) and the billers' web page on http://127.0.0.1:8000."""
+    if team:
+        import uvicorn
+
+        from igclaim.service.app import create_app
+
+        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+        return
     from igclaim.api import serve as run_server
 
     run_server(host, port)
@@ -204,12 +213,16 @@ def serve(
 from igclaim.batch_cli import batch_cmd  # noqa: E402
 from igclaim.outputs.export_cli import export_cmd  # noqa: E402
 from igclaim.refdata.data_cli import data_app  # noqa: E402
+from igclaim.service.cli import db_app, tokens_app, users_app  # noqa: E402
 from igclaim.spark_cli import spark_batch_cmd  # noqa: E402
 
 app.command("batch")(batch_cmd)
 app.command("export")(export_cmd)
 app.add_typer(data_app, name="data")
 app.command("spark-batch")(spark_batch_cmd)
+app.add_typer(db_app, name="db")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(users_app, name="users")
 
 
 def main() -> None:
