@@ -299,7 +299,8 @@ class Outcomes:
     `outcomes` before reading more than one view, or each view codes the records again."""
 
     outcomes: DataFrame
-    records: int  # input records counted while numbering them: results + errors must add up to it
+    records: int  # input records counted while numbering them (results + errors add up to it); -1 when the
+    # DataFrame brought its own record numbers
 
     @property
     def results(self) -> DataFrame:
