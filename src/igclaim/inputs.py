@@ -28,6 +28,10 @@ def unwrap(obj: Any) -> Any:
 
 def parse_encounter(obj: Any) -> Encounter:
     obj = unwrap(obj)
+    if isinstance(obj, dict) and obj.get("resourceType") == "Bundle":  # a FHIR R4 chart (readers/fhir.py)
+        from igclaim.readers.fhir import parse_bundle
+
+        return parse_bundle(obj)
     if not isinstance(obj, dict):
         raise InvalidInput(["(top level): an encounter is a JSON object"])
     try:

@@ -15,10 +15,10 @@ from typing import Any, Literal
 
 from igclaim.batch.tabular import group_rows
 
-Kind = Literal["json", "rows"]
-FORMATS = ("jsonl", "csv", "parquet")
+Kind = Literal["json", "rows", "x12"]
+FORMATS = ("jsonl", "csv", "parquet", "x12")
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
-             ".parquet": "parquet", ".pq": "parquet"}
+             ".parquet": "parquet", ".pq": "parquet", ".837": "x12", ".x12": "x12", ".edi": "x12"}
 
 
 @dataclass(slots=True)
@@ -42,7 +42,11 @@ def detect_format(path: Path, given: str | None = None) -> str:
         return given
     fmt = _SUFFIXES.get(path.suffix.lower())
     if fmt is None:
-        raise SourceError(f"{path.name}: cannot tell the format from the suffix; use --format jsonl|csv|parquet")
+        from igclaim.readers.scrub import looks_like_x12
+
+        fmt = "x12" if looks_like_x12(str(path)) else None
+    if fmt is None:
+        raise SourceError(f"{path.name}: cannot tell the format from the suffix; use --format jsonl|csv|parquet|x12")
     return fmt
 
 
@@ -85,6 +89,8 @@ class Source:
     def __iter__(self) -> Iterator[Record]:
         if self.format == "jsonl":
             return self._jsonl()
+        if self.format == "x12":
+            return self._x12()
         rows = self._csv_rows() if self.format == "csv" else self._parquet_rows()
         return self._grouped(rows)
 
@@ -100,6 +106,16 @@ class Source:
                 if line.strip():
                     seq += 1
                     yield Record(seq, {"line": number}, "json", line)
+
+    def _x12(self) -> Iterator[Record]:
+        """An 837: the parent streams it (readers/x12.py) and hands each claim, already read, to the workers; a
+        claim that could not be read, or a problem of the envelope, is a record too (it becomes an error entry)."""
+        from igclaim.readers.x12 import read_837
+
+        with self.path.open(encoding="ascii", errors="replace") as f:
+            self._handle = f
+            for seq, item in enumerate(read_837(f), start=1):
+                yield Record(seq, {"segment": item.position}, "x12", item)
 
     def _csv_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         with self.path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
