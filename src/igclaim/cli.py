@@ -223,11 +223,13 @@ from igclaim.denials.cli import denials_cmd  # noqa: E402
 from igclaim.outputs.export_cli import export_cmd  # noqa: E402
 from igclaim.refdata.data_cli import coverage_cmd, data_app  # noqa: E402
 from igclaim.service.cli import db_app, tokens_app, users_app  # noqa: E402
+from igclaim.spark_cli import spark_batch_cmd  # noqa: E402
 
 app.command("batch")(batch_cmd)
 app.command("export")(export_cmd)
 app.command("denials")(denials_cmd)
 app.add_typer(data_app, name="data")
+app.command("spark-batch")(spark_batch_cmd)
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(users_app, name="users")

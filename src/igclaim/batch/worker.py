@@ -59,11 +59,12 @@ def init_worker(profile: str | None = None, charts: str | None = None) -> None:
         _CHARTS = load_charts(charts)
 
 
-def process_chunk(chunk: list[Record], profile: str | None, parse_only: bool) -> list[Outcome]:
+def process_chunk(chunk: list[Record], profile: str | None, parse_only: bool, mode: str | None = None
+                  ) -> list[Outcome]:
     outcomes = []
     for rec in chunk:
         try:
-            outcomes.append(process_record(rec, profile, parse_only))
+            outcomes.append(process_record(rec, profile, parse_only, mode))
         except Exception as exc:  # never lose a record to a defect: it becomes an error entry
             problem = f"(internal) {type(exc).__name__}; please report it"
             outcomes.append(error_outcome(rec, "internal", [problem], None))
@@ -131,7 +132,9 @@ def process_x12(rec: Record, profile: str | None, parse_only: bool) -> Outcome:
     return _outcome(rec, enc, done.result, "scrub")
 
 
-def process_record(rec: Record, profile: str | None = None, parse_only: bool = False) -> Outcome:
+def process_record(rec: Record, profile: str | None = None, parse_only: bool = False, mode: str | None = None
+                   ) -> Outcome:
+    """`mode` None chooses per record (scrub when a claim is written, else build); "build"/"scrub" force it."""
     if rec.kind == "x12":
         return process_x12(rec, profile, parse_only)
     enc_id: str | None = None
@@ -147,7 +150,7 @@ def process_record(rec: Record, profile: str | None = None, parse_only: bool = F
     enc_id = enc.encounter_id[:_MAX_ID]
     if parse_only:
         return Outcome(rec.seq, summary=None)
-    mode = "scrub" if enc.claim is not None else "build"
+    mode = mode or ("scrub" if enc.claim is not None else "build")
     try:
         result = engine.scrub(enc, profile=profile) if mode == "scrub" else engine.build(enc, profile=profile)
     except InputError as exc:
