@@ -7,7 +7,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -51,7 +51,7 @@ def read_encounter(path: str) -> Encounter:
         _fail_input(path, exc.problems)
 
 
-def _fail_input(path: str, problems: list[str]) -> None:
+def _fail_input(path: str, problems: list[str]) -> NoReturn:
     prefix = "" if path == "-" else f"{path}: "
     for p in problems:
         sys.stderr.write(f"{prefix}{p}\n")  # one line per problem, never wrapped

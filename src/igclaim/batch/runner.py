@@ -247,7 +247,7 @@ def run_batch(
     summary.max_rss_parent_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     summary.max_rss_worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     try:
-        _write_report(writers, report, summary, parse_only)
+        _write_report(writers.write_text, report, summary, parse_only)
         writers.commit()
     except BaseException:
         writers.discard()
@@ -284,7 +284,10 @@ def _account(outcome: Outcome, summary: BatchSummary, report: ReportAggregator, 
         report.records += 1
 
 
-def _write_report(writers: _Writers, report: ReportAggregator, summary: BatchSummary, parse_only: bool) -> None:
+def _write_report(write_text: Callable[[str, str], object], report: ReportAggregator, summary: BatchSummary,
+                  parse_only: bool) -> None:
+    """report.html and summary.json through `write_text(name, text)` (the batch's staged writers, or a plain
+    directory for spark-batch)."""
     from igclaim import engine
     from igclaim.edits.registry import SPECS
     from igclaim.refdata.resolver import reference
@@ -299,9 +302,9 @@ def _write_report(writers: _Writers, report: ReportAggregator, summary: BatchSum
         + (" · parse only" if parse_only else ""),
         "interrupted": summary.interrupted,
     }
-    writers.write_text("report.html", report.render(meta, statements))
+    write_text("report.html", report.render(meta, statements))
     doc = asdict(summary) | {"rate_records_per_s": round(summary.rate, 1), "accounted": summary.accounted}
-    writers.write_text("summary.json", json.dumps(doc, indent=2) + "\n")
+    write_text("summary.json", json.dumps(doc, indent=2) + "\n")
 
 
 def describe(summary: BatchSummary) -> str:

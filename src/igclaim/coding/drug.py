@@ -238,7 +238,10 @@ def code_drug(
         return facts
     if not _dose_in_grams(facts, family, findings):
         return facts
-    facts.administered_units = units_for(facts.dose_grams, facts.unit_mg)
+    dose_grams, unit_mg = facts.dose_grams, facts.unit_mg
+    if dose_grams is None or unit_mg is None:  # both set once the dose is in grams and the code is chosen
+        return facts
+    facts.administered_units = units_for(dose_grams, unit_mg)
     _waste(facts, family, dos, ref, findings)
     _lines(facts, family, dos, ref, profile, findings)
     return facts
@@ -251,24 +254,27 @@ def _choose_code(
     """The product's own code on the date of service (a pass-through C-code only in its setting); the NOS code
     of its form only when it has none."""
     codes = {p.own_code(dos, setting) for p in family}
+    code: str | None
     if family and len(codes) == 1 and None not in codes:
-        facts.code = codes.pop()
+        code = codes.pop()
     elif family and codes == {None}:
-        nos = ref.nos_code(family[0].form, dos) if "IV" in family[0].routes else None
-        if nos is None:
+        code = ref.nos_code(family[0].form, dos) if "IV" in family[0].routes else None
+        if code is None:
             findings.append(finding("DRUG-NO-CODE", f"{family[0].name} had no HCPCS code of its own on {dos}."))
             return False
-        facts.code = nos
         if family[0].code_uncertain:
             findings.append(finding("DRUG-CODE-UNCERTAIN", f"{family[0].name}: {family[0].code_uncertain}"))
     elif given_code is not None:
-        facts.code = given_code.code
+        code = given_code.code
     else:
         names = ", ".join(p.name for p in family)
         findings.append(finding("INPUT-AMBIGUOUS", f"{facts.path}.product: {facts.drug.product!r} matches {names} "
                                 "with different codes; name the product with its strength."))
         return False
-    facts.hcpcs = ref.hcpcs(facts.code, dos)
+    if code is None:
+        return False
+    facts.code = code
+    facts.hcpcs = ref.hcpcs(code, dos)
     if facts.hcpcs is None or facts.hcpcs.unit_mg is None:
         findings.append(finding("DRUG-NO-CODE", f"{facts.code} is not a valid immune globulin code on {dos}."))
         return False
@@ -292,7 +298,8 @@ def _dose_in_grams(facts: DrugFacts, family: list[Product], findings: list[Findi
         facts.dose_grams = dose.mg / 1000
     else:
         facts.dose_ml = dose.ml
-        if facts.concentration is None:
+        concentration = facts.concentration
+        if dose.ml is None or concentration is None:
             findings.append(finding(
                 "INPUT-AMBIGUOUS",
                 f"{facts.path}.dose: {dose.ml} mL of {facts.drug.product or facts.code} cannot be turned into "
@@ -300,7 +307,7 @@ def _dose_in_grams(facts: DrugFacts, family: list[Product], findings: list[Findi
                 fix="Name the product with its strength (e.g. 'Octagam 10%') or give concentration_percent.",
             ))
             return False
-        facts.dose_grams = dose.ml * facts.concentration / 100
+        facts.dose_grams = dose.ml * concentration / 100
     if facts.dose_ml is None and facts.concentration:
         facts.dose_ml = facts.dose_grams * 100 / facts.concentration
     return True
@@ -422,8 +429,11 @@ def best_combination(sizes: list[Decimal], dose: Decimal) -> list[Decimal] | Non
     for total in range(1, limit + 1):
         for s in steps:
             prev = total - s
-            if prev >= 0 and best[prev] is not None and (best[total] is None or best[prev] + 1 < best[total]):
-                best[total] = best[prev] + 1
+            if prev < 0:
+                continue
+            came, now = best[prev], best[total]
+            if came is not None and (now is None or came + 1 < now):
+                best[total] = came + 1
                 choice[total] = s
     for total in range(need, limit + 1):
         if best[total] is not None:
@@ -590,13 +600,14 @@ def _other_drug(
         raise InputError(f"{path}.hcpcs", "a drug that is not a known immune globulin needs its hcpcs code")
     if drug.units is None:
         raise InputError(f"{path}.units", f"give the billed units of {drug.hcpcs}")
-    facts = DrugFacts(index=index, drug=drug, is_ig=False, route=drug.route or "IV", code=drug.hcpcs.upper())
+    code = drug.hcpcs.upper()
+    facts = DrugFacts(index=index, drug=drug, is_ig=False, route=drug.route or "IV", code=code)
     facts.administered_units = drug.units
     if drug.ndc:
         facts.ndc = _ndc11(drug.ndc, f"{path}.ndc")
     elif drug.containers and drug.containers[0].ndc:
         facts.ndc = _ndc11(drug.containers[0].ndc, f"{path}.containers[0].ndc")
-    given = DrugLine(code=facts.code, units=drug.units, ndc=facts.ndc, drug_id=drug.id,
+    given = DrugLine(code=code, units=drug.units, ndc=facts.ndc, drug_id=drug.id,
                      ndc_quantity=drug.ndc_quantity if facts.ndc else None,
                      ndc_unit=drug.ndc_unit if facts.ndc and drug.ndc_quantity else None)
     facts.lines.append(given)
@@ -617,7 +628,7 @@ def _other_drug(
         cpath = f"{path}.containers[{i}]"
         per = c.units
         if per is None and c.ndc:
-            per = ref.tables.package_billing_units(_ndc11(c.ndc, f"{cpath}.ndc"), facts.code, dos)
+            per = ref.tables.package_billing_units(_ndc11(c.ndc, f"{cpath}.ndc"), code, dos)
         if per is None:
             raise InputError(f"{cpath}.units", f"give the billing units of {facts.code} one container holds (the "
                              "CMS NDC-HCPCS crosswalk does not list this container's NDC)")
@@ -625,7 +636,7 @@ def _other_drug(
     facts.opened_units = int(opened.to_integral_value(rounding=ROUND_FLOOR))
     facts.discarded_units = max(0, facts.opened_units - drug.units)
     if facts.discarded_units and ref.modifier_valid(discarded, dos) and profile.get("jw_required", dos):
-        facts.lines.append(DrugLine(code=facts.code, units=facts.discarded_units, modifiers=[discarded],
+        facts.lines.append(DrugLine(code=code, units=facts.discarded_units, modifiers=[discarded],
                                     ndc=facts.ndc, drug_id=drug.id, wasted=True))
     elif not facts.discarded_units and profile.get("jz_required", dos) and ref.modifier_valid(zero_discarded, dos):
         given.modifiers.append(zero_discarded)

@@ -14,7 +14,7 @@ from igclaim.coding.administration import MANUAL_CH12
 from igclaim.edits.context import EditContext
 from igclaim.edits.drug import DISCARDED_DRUGS
 from igclaim.edits.registry import edit, finding
-from igclaim.model import Finding
+from igclaim.model import Administration, Finding
 from igclaim.refdata import icd10
 
 # The longest documented IG administration is hours (SCIG weekly: 1–2 h; IVIG 2 g/kg: under 8 h); a day is the
@@ -87,7 +87,7 @@ def other_date(ctx: EditContext) -> Iterator[Finding]:
     phase="chart",
 )
 def concurrent(ctx: EditContext) -> Iterator[Finding]:
-    by_drug: dict[str, list[tuple[int, object]]] = {}
+    by_drug: dict[str, list[tuple[int, Administration]]] = {}
     for i, a in enumerate(ctx.encounter.administrations):
         if a.start and a.stop and a.stop > a.start:
             by_drug.setdefault(a.drug_id, []).append((i, a))

@@ -87,7 +87,8 @@ def import_cmd(
 
 
 def _quarters(start: date, end: date) -> str:
-    labels, q = [], quarter_start(start)
+    labels: list[str] = []
+    q = quarter_start(start)
     while q <= end and len(labels) < 12:
         labels.append(quarter_label(q))
         q = date(q.year + (q.month == 10), 1 if q.month == 10 else q.month + 3, 1)

@@ -489,7 +489,7 @@ def reference() -> ReferenceData:
         if item.name.endswith(".toml"):
             prof = parse_profile(tomllib.loads(item.read_text(encoding="utf-8")), f"bundled:{item.name}")
             profiles[prof.name] = prof
-    as_of = max(codes_as_of, _as_date(_load("fda/products.toml")["meta"]["as_of"]))
+    as_of = max(codes_as_of, date.fromisoformat(str(_load("fda/products.toml")["meta"]["as_of"])))
     return ReferenceData(
         codes=codes,
         products=products,

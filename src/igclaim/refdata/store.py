@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from importlib import resources
 from pathlib import Path
 
@@ -122,10 +122,10 @@ def _store(conn: sqlite3.Connection, src: Source, p: Parsed, force: bool = False
     same = (p.kind, p.scope, p.part, p.effective.isoformat(), p.ends.isoformat())
     old = conn.execute("SELECT id, sha256, rows FROM imports WHERE kind=? AND scope=? AND part=? AND effective=? AND "
                        "ends=?", same).fetchall()
-    report = dict(kind=p.kind, file=src.name, sha256=sha, effective=p.effective, ends=p.ends, scope=p.scope,
-                  rows=len(p.rows))
+    report = partial(ImportReport, kind=p.kind, file=src.name, sha256=sha, effective=p.effective, ends=p.ends,
+                     scope=p.scope, rows=len(p.rows))
     if any(s == sha for _, s, _ in old):
-        return ImportReport(**report, changed=False)
+        return report(changed=False)
     before = max((n for _, _, n in old), default=0)
     if not force and len(p.rows) < before * MIN_ROW_SHARE:
         raise ImportFailure(src.name, None, None, f"{len(p.rows)} rows, far fewer than the {before} of the file "
@@ -141,7 +141,7 @@ def _store(conn: sqlite3.Connection, src: Source, p: Parsed, force: bool = False
     conn.executemany(f"INSERT INTO {p.kind} (import_id, effective, ends, {', '.join(cols)}) "
                      f"VALUES (?,?,?,{','.join('?' * len(cols))})",
                      ((cur.lastrowid, same[3], same[4], *r) for r in p.rows))
-    return ImportReport(**report, changed=True, replaced=len(old))
+    return report(changed=True, replaced=len(old))
 
 
 # --- read side ------------------------------------------------------------------------------------------------
@@ -224,6 +224,11 @@ def _d(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+def _day(text: str) -> date:
+    """A date the table requires (NOT NULL)."""
+    return date.fromisoformat(text)
+
+
 class Tables:
     """The imported tables (read-only, cached per code) over the bundled snapshot."""
 
@@ -237,9 +242,9 @@ class Tables:
             self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
                                          timeout=BUSY_TIMEOUT_SECONDS)
             try:
-                self.loaded = [Loaded(r[0], r[1], r[2], r[3], _d(r[4]), _d(r[5]), *r[6:]) for r in self._conn.execute(
-                    "SELECT id, kind, scope, part, effective, ends, file, sha256, rows, imported_at FROM imports "
-                    "ORDER BY effective, id")]
+                rows = self._conn.execute("SELECT id, kind, scope, part, effective, ends, file, sha256, rows, "
+                                          "imported_at FROM imports ORDER BY effective, id")
+                self.loaded = [Loaded(r[0], r[1], r[2], r[3], _day(r[4]), _day(r[5]), *r[6:]) for r in rows]
             except sqlite3.DatabaseError as exc:
                 self._conn.close()
                 self._conn, self.loaded = None, []
@@ -394,7 +399,7 @@ class Tables:
         wanted = {x.id for x in imports if x.effective == newest}
         for r in self._rows("ptp", column1.upper()):
             if r[0] in wanted and r[4] == column2.upper():
-                start, deleted = _d(r[6]), _d(r[7])
+                start, deleted = _day(r[6]), _d(r[7])
                 if start <= dos and (deleted is None or dos <= deleted) and r[8] != 9:
                     return PtpEdit(r[3], r[4], r[8], r[9], self._by_id(r[0]))
         return None

@@ -165,7 +165,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     for route in stateless.app.routes:  # build, scrub, products, edits, schema, health and the billers' page
         if isinstance(route, APIRoute):
             app.router.routes.append(route)
-    app.add_exception_handler(RequestValidationError, stateless._validation_problems)  # {"problems": [...]}
+    app.exception_handler(RequestValidationError)(stateless._validation_problems)  # {"problems": [...]}
 
     @app.middleware("http")
     async def require_token(request: Request, call_next):
@@ -215,6 +215,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         if len(raw) > MAX_BODY:
             return problems(413, [f"body: at most {MAX_BODY // (1024 * 1024)} MB per request; use igclaim batch"])
         text = raw.decode("utf-8-sig", errors="replace")
+        bodies: list[tuple[int | None, Any]]
         try:
             bodies = [(None, json.loads(text, parse_constant=_no_constant))]
         except (ValueError, RecursionError):
@@ -297,10 +298,11 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
 
         source = charges or os.environ.get("IGCLAIM_CHARGEMASTER")
         if source not in (None, "sample"):
-            return problems(422, ["charges: only 'sample' over HTTP; set IGCLAIM_CHARGEMASTER on the server"])
+            raise worklist.WorklistError(422, ["charges: only 'sample' over HTTP; set IGCLAIM_CHARGEMASTER on the "
+                                               "server"])
         if source is None:
-            return problems(422, ["charges: the server has no chargemaster (IGCLAIM_CHARGEMASTER), pass "
-                                  "charges=sample for synthetic charges"])
+            raise worklist.WorklistError(422, ["charges: the server has no chargemaster (IGCLAIM_CHARGEMASTER), pass "
+                                               "charges=sample for synthetic charges"])
         cm = chargemaster.load(source)
         settings = {"837P": ("office", "home"), "837I": ("hospital_outpatient",)}[kind]
         with tx() as db:
@@ -353,7 +355,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         with tx() as db:
             row = db.get(Authorization, auth_id)
             if row is None:
-                return problems(404, [f"authorization: no authorization #{auth_id}"])  # type: ignore[return-value]
+                raise worklist.WorklistError(404, [f"authorization: no authorization #{auth_id}"])
             uses = db.scalars(select(AuthorizationUse).where(AuthorizationUse.authorization_id == auth_id)
                               .order_by(AuthorizationUse.id)).all()
             return {**_auth_out(db, row), "history": [
@@ -368,7 +370,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             try:
                 user = auth_mod.add_user(db, body.name, body.role)
             except ValueError as exc:
-                return problems(409, [str(exc)])  # type: ignore[return-value]
+                raise worklist.WorklistError(409, [str(exc)]) from None
             worklist.audit(db, who.user_id, "user.create", "user", str(user.id))
             return {"id": user.id, "name": user.name, "role": user.role}
 
@@ -379,7 +381,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             try:
                 user = auth_mod.user_named(db, name)
             except ValueError as exc:
-                return problems(404, [str(exc)])  # type: ignore[return-value]
+                raise worklist.WorklistError(404, [str(exc)]) from None
             row, clear = auth_mod.create_token(db, user)
             worklist.audit(db, who.user_id, "token.create", "token", row.id)
             return {"id": row.id, "user": user.name, "token": clear}
@@ -390,7 +392,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             try:
                 row = auth_mod.revoke_token(db, token_id)
             except ValueError as exc:
-                return problems(404, [str(exc)])  # type: ignore[return-value]
+                raise worklist.WorklistError(404, [str(exc)]) from None
             worklist.audit(db, who.user_id, "token.revoke", "token", row.id)
             return {"id": row.id, "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None}
 

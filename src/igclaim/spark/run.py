@@ -121,5 +121,5 @@ def run_spark_batch(input_path: str | Path, out_dir: str | Path, *, spark: Spark
     summary.results, summary.errors = agg.results, agg.errors
     summary.elapsed_s = time.perf_counter() - started
     summary.errors_by_stage = dict(agg.errors_by_stage)
-    _write_report(out, agg, summary, parse_only=False)
+    _write_report(lambda name, text: (out / name).write_text(text, encoding="utf-8"), agg, summary, parse_only=False)
     return summary

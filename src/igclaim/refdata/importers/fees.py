@@ -75,6 +75,7 @@ def _pprrvu(source: Source, options: Options, recs: list, at: int) -> Parsed:
         cf = _amount(source, n, cols["cf"] + 1, cell(cells, cols["cf"]))
         nonfac = _amount(source, n, cols["nonfac"] + 1, cell(cells, cols["nonfac"]))
         fac = _amount(source, n, cols["fac"] + 1, cell(cells, cols["fac"]))
+        amounts: tuple[str | None, str | None]
         if status in PFS_PAID:
             amounts = (str((nonfac * cf).quantize(CENT, ROUND_HALF_UP)), str((fac * cf).quantize(CENT, ROUND_HALF_UP)))
             note = f"national: total RVU x CF {cf}; GPCIs not applied"
@@ -122,4 +123,4 @@ def _simple(source: Source, options: Options, recs: list, at: int) -> Parsed:
         options = Options(options.effective, date(options.effective.year, 12, 31), options.setting, options.schedule,
                           options.force)
     effective, ends = dates(source, options, None, "fee schedule")
-    return Parsed("fees", source.name, effective, ends, rows, scope=options.schedule)
+    return Parsed("fees", source.name, effective, ends, rows, scope=options.schedule or "")
