@@ -1,8 +1,8 @@
 """Load on the team service over the loopback (a benchmark, not a test): N concurrent clients post encounters
 and read the worklist for a bounded time; every request's latency is kept.
 
-Each client posts a new encounter, lists the worklist, reads its encounter back, then waits `--think` seconds
-(a biller's pace). The baseline, measured in the same run under the same load, is GET /api/health (no token,
+Each client starts at a random moment within `--think` seconds, then posts a new encounter, lists the worklist,
+reads its encounter back, and waits 0.5–1.5 × `--think` seconds (a biller's pace; clients are not in lockstep). The baseline, measured in the same run under the same load, is GET /api/health (no token,
 no database): the report prints each kind's p99 as a ratio to it.
 
     python benchmarks/service_load.py                        # 200 clients, 60 s, SQLite in a temp dir
@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -50,6 +51,8 @@ def pct(values: list[float], p: float) -> float:
 async def client(n: int, base: str, token: str, until: float, think: float, lat: dict[str, list[float]],
                  errors: list[str], encounters: list[dict]) -> None:
     headers = {"Authorization": f"Bearer {token}"}
+    rng = random.Random(n)
+    await asyncio.sleep(rng.uniform(0, think))  # clients start apart, as a team's do, not in one burst
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         i = 0
         while time.monotonic() < until:
@@ -71,7 +74,17 @@ async def client(n: int, base: str, token: str, until: float, think: float, lat:
                 lat[kind].append(time.perf_counter() - t)
                 if not ok:
                     errors.append(f"{kind} {getattr(r, 'status_code', r)}")
-            await asyncio.sleep(think)
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+
+
+def _valid(enc: dict) -> bool:
+    from igclaim.inputs import InvalidInput, parse_encounter
+
+    try:
+        parse_encounter(enc)
+    except InvalidInput:
+        return False
+    return True
 
 
 def main() -> None:
@@ -101,8 +114,9 @@ def main() -> None:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.2)
-            encounters = [json.loads(json.dumps(e, default=str)) for e in generate.encounters(500, seed=7)
-                          if isinstance(e, dict)]
+            encounters = [e for e in (json.loads(json.dumps(e, default=str))
+                                      for e in generate.encounters(500, seed=7, bad_share=0) if isinstance(e, dict))
+                          if _valid(e)]  # only charts the service accepts: every error counted is the service's
             lat: dict[str, list[float]] = {"post": [], "list": [], "read": [], "health": []}
             errors: list[str] = []
             until = time.monotonic() + args.seconds

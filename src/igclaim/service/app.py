@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from decimal import Decimal
 from importlib import resources
@@ -191,9 +192,13 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         request.state.principal = who
         return await call_next(request)
 
+    # SQLite lets one writer in at a time and makes the others poll for the lock; a process-wide lock queues them
+    # without polling (PostgreSQL needs none). Reads never take it (WAL).
+    write_lock = threading.Lock() if str(make_session.kw["bind"].url).startswith("sqlite") else nullcontext()
+
     @contextmanager
-    def tx():
-        with make_session() as db, db.begin():
+    def tx(write: bool = False):
+        with (write_lock if write else nullcontext()), make_session() as db, db.begin():
             yield db
 
     @app.exception_handler(Forbidden)
@@ -239,7 +244,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                     out.append(Submission(line=line, problems=[f"line {line}: not JSON ({body.reason})"]))
                     continue
                 try:
-                    with tx() as db:
+                    with tx(write=True) as db:
                         s = worklist.submit(db, body, who.user_id)
                     out.append(Submission(line=line, **s.__dict__))
                 except worklist.WorklistError as exc:
@@ -282,7 +287,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     @app.post("/api/encounters/{encounter_id}/status", response_model=ClaimOut, tags=["worklist"])
     def set_status(encounter_id: str, body: StatusIn, who: User):
         """Mark fixed (scrubbed → ready), reopen, or record paid/denied after export."""
-        with tx() as db:
+        with tx(write=True) as db:
             return _claim_out(worklist.move(db, encounter_id, body.status, who.user_id))
 
     @app.post("/api/export", tags=["worklist"])
@@ -305,7 +310,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                                                "charges=sample for synthetic charges"])
         cm = chargemaster.load(source)
         settings = {"837P": ("office", "home"), "837I": ("hospital_outpatient",)}[kind]
-        with tx() as db:
+        with tx(write=True) as db:
             rows = [r for r in worklist.listing(db, status="ready", payer=payer, limit=limit)
                     if r.setting in settings]
             ready, skipped = [], []
@@ -333,7 +338,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
 
     @app.post("/api/authorizations", tags=["authorizations"], status_code=201)
     def add_authorization(body: AuthorizationIn, who: User) -> dict[str, Any]:
-        with tx() as db:
+        with tx(write=True) as db:
             row = Authorization(**body.model_dump())
             db.add(row)
             db.flush()
@@ -366,7 +371,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
 
     @app.post("/api/users", tags=["admin"], status_code=201)
     def add_user(body: UserIn, who: Admin) -> dict[str, Any]:
-        with tx() as db:
+        with tx(write=True) as db:
             try:
                 user = auth_mod.add_user(db, body.name, body.role)
             except ValueError as exc:
@@ -377,7 +382,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     @app.post("/api/users/{name}/tokens", tags=["admin"], status_code=201)
     def add_token(name: str, who: Admin) -> dict[str, Any]:
         """A new token for the user: shown once, stored only as a hash."""
-        with tx() as db:
+        with tx(write=True) as db:
             try:
                 user = auth_mod.user_named(db, name)
             except ValueError as exc:
@@ -388,7 +393,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
 
     @app.delete("/api/tokens/{token_id}", tags=["admin"])
     def revoke(token_id: str, who: Admin) -> dict[str, Any]:
-        with tx() as db:
+        with tx(write=True) as db:
             try:
                 row = auth_mod.revoke_token(db, token_id)
             except ValueError as exc:
@@ -425,7 +430,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                 reports = store.import_file(kind, path)
             except importers.ImportFailure as exc:
                 return problems(422, [str(exc)])
-        with tx() as db:
+        with tx(write=True) as db:
             worklist.audit(db, who.user_id, f"data.import.{kind}", "import", filename)
         return {"imported": [{"kind": r.kind, "file": r.file, "rows": r.rows, "changed": r.changed,
                               "effective": r.effective.isoformat(), "ends": r.ends.isoformat()} for r in reports]}
