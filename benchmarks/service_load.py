@@ -2,10 +2,11 @@
 and read the worklist for a bounded time; every request's latency is kept.
 
 Each client starts at a random moment within `--think` seconds, then posts a new encounter, lists the worklist,
-reads its encounter back, and waits 0.5–1.5 × `--think` seconds (a biller's pace; clients are not in lockstep). The baseline, measured in the same run under the same load, is GET /api/health (no token,
-no database): the report prints each kind's p99 as a ratio to it.
+reads its encounter back, and waits 0.5–1.5 × `--think` seconds (a biller's pace; clients are not in lockstep).
+The baseline, measured in the same run under the same load, is GET /api/health (no token, no database): the
+report prints each kind's p99 as a ratio to it.
 
-    python benchmarks/service_load.py                        # 200 clients, 60 s, SQLite in a temp dir
+    python benchmarks/service_load.py --think 10             # 200 clients, 60 s, SQLite in a temp dir
     python benchmarks/service_load.py --clients 50 --seconds 10
     IGCLAIM_DATABASE_URL=postgresql+psycopg://... python benchmarks/service_load.py
 
@@ -91,7 +92,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--think", type=float, default=1.0, help="seconds each client waits between rounds")
+    ap.add_argument("--think", type=float, default=10.0, help="seconds each client waits between rounds")
     args = ap.parse_args()
     args.seconds = min(args.seconds, 600)  # bounded whatever is asked
 
