@@ -12,7 +12,7 @@ from fastapi import Body, FastAPI, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from igclaim import __version__, engine
-from igclaim.errors import InputError
+from igclaim.errors import InputError, problem_lines
 from igclaim.inputs import InvalidInput, parse_encounter
 from igclaim.model import Encounter, Result
 
@@ -34,7 +34,7 @@ def _run(body: dict[str, Any], profile: str | None, scrub: bool) -> Result | JSO
     except InvalidInput as exc:
         return _problems(422, exc.problems)
     except InputError as exc:
-        return _problems(422, [str(exc)])
+        return _problems(422, problem_lines(exc))
 
 
 EncounterBody = Body(..., description="an encounter in the public schema (igclaim schema encounter)")

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from igclaim import engine
-from igclaim.errors import InputError
+from igclaim.errors import InputError, problem_lines
 from igclaim.inputs import InvalidInput, parse_json_text
 from igclaim.model import Encounter, Result
 
@@ -90,7 +90,7 @@ def _run(files: list[str], fmt: Format | None, profile: str | None, fail_on: Fai
         try:
             result = engine.scrub(enc, profile=profile) if scrub else engine.build(enc, profile=profile)
         except InputError as exc:
-            _fail_input(path, [str(exc)])
+            _fail_input(path, problem_lines(exc))
         results.append(result)
         titles.append(f"{Path(path).name} ({enc.encounter_id})" if path != "-" else enc.encounter_id)
     _emit(results, titles, _default_format(fmt))

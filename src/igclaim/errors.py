@@ -28,3 +28,21 @@ def pydantic_problems(exc) -> list[str]:
             msg = "unknown field"
         lines.append(f"{path or '(top level)'}: {msg}")
     return lines
+
+
+class InputErrors(InputError):
+    """Several field problems found together (a biller fixes them in one pass, not one run per field).
+    `path`/`message` are the first problem's, so callers that expect one InputError still work."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        assert errors
+        super().__init__(errors[0].path, errors[0].message)
+        self.errors = errors
+
+    def lines(self) -> list[str]:
+        return [str(e) for e in self.errors]
+
+
+def problem_lines(exc: InputError) -> list[str]:
+    """One line per field problem, whether one InputError or several."""
+    return exc.lines() if isinstance(exc, InputErrors) else [str(exc)]

@@ -20,7 +20,7 @@ from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen.canvas import Canvas
 
 from igclaim import npi as npi_mod
-from igclaim.errors import InputError
+from igclaim.errors import InputError, InputErrors
 from igclaim.model import Address, ClaimLine
 from igclaim.outputs.chargemaster import Chargemaster
 from igclaim.outputs.x12 import ClaimInput, check_npi
@@ -125,14 +125,17 @@ def _require(c: ClaimInput, form: str) -> None:
         other = "cms1500" if want == "CMS-1500" else "ub04"
         raise InputError(c.path("setting"), f"a {enc.setting} claim is billed on the {want}, not the {form}: "
                          f"use --to {other}")
-    for name, value in (("billing_provider", enc.billing_provider), ("patient", enc.patient),
-                        ("subscriber", enc.subscriber)):
-        if not value:
-            raise InputError(c.path(name), f"required for the {form} and missing")
-    assert enc.billing_provider
-    check_npi(enc.billing_provider.npi, c.path("billing_provider.npi"))
-    if enc.rendering_provider:
-        check_npi(enc.rendering_provider.npi, c.path("rendering_provider.npi"))
+    problems = [InputError(c.path(name), f"required for the {form} and missing")
+                for name, value in (("billing_provider", enc.billing_provider), ("patient", enc.patient),
+                                    ("subscriber", enc.subscriber)) if not value]
+    for name, prov in (("billing_provider", enc.billing_provider), ("rendering_provider", enc.rendering_provider)):
+        if prov:
+            try:
+                check_npi(prov.npi, c.path(f"{name}.npi"))
+            except InputError as exc:
+                problems.append(exc)
+    if problems:
+        raise InputErrors(problems)  # every missing party at once
 
 
 # ------------------------------------------------------------------------------------------------ CMS-1500
