@@ -114,3 +114,14 @@ def test_json_numbers_are_plain_numbers():
     line = json.loads(run_cli("build", str(path), "--format", "json").stdout)["claim"]["lines"][0]
     assert line["ndc_quantity"] == 300 and isinstance(line["ndc_quantity"], int)
     assert isinstance(line["expected_payment"], float)
+
+
+def test_build_says_the_written_claim_was_not_compared():
+    r = run_cli("build", "examples/e09-scrub-units-by-ml.json", "--format", "json")
+    assert r.returncode == 0 and "use `igclaim scrub" in r.stderr
+    ids = [f["edit"] for f in json.loads(r.stdout)["findings"]]
+    assert ids.count("CLAIM-NOT-COMPARED") == 1 and "DRUG-UNITS-ML" not in ids
+    r = run_cli("scrub", "examples/e09-scrub-units-by-ml.json", "--format", "json")
+    assert "CLAIM-NOT-COMPARED" not in r.stdout and "note:" not in r.stderr
+    r = run_cli("build", "examples/e01-sarah-gammaplex-4h.json", "--format", "json")
+    assert "CLAIM-NOT-COMPARED" not in r.stdout and "note:" not in r.stderr

@@ -87,6 +87,10 @@ def _run(files: list[str], fmt: Format | None, profile: str | None, fail_on: Fai
     results, titles = [], []
     for path in files:
         enc = read_encounter(path)
+        if not scrub and enc.claim is not None:
+            name = "stdin" if path == "-" else path
+            sys.stderr.write(f"note: {name} holds a written claim; build did not compare it with the chart "
+                             f"(use `igclaim scrub {path}`)\n")
         try:
             result = engine.scrub(enc, profile=profile) if scrub else engine.build(enc, profile=profile)
         except InputError as exc:
