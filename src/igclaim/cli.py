@@ -27,6 +27,20 @@ app = typer.Typer(
 out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from igclaim import __version__
+
+        sys.stdout.write(f"igclaim {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="print the version and exit")] = False) -> None:
+    """igclaim: code immune globulin (IVIG/SCIG) infusion visits into claims, and scrub written claims."""
+
+
 class Format(str, Enum):
     json = "json"
     table = "table"
@@ -199,6 +213,16 @@ def serve(
     port: Annotated[int, typer.Option(help="port")] = 8000,
 ) -> None:
     """REST API (/api/build, /api/scrub, /docs) and the billers' web page on http://127.0.0.1:8000."""
+    if not 1 <= port <= 65535:
+        _fail_input("-", [f"--port: {port} is out of range; use 1 to 65535 (e.g. 8000)"])
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass  # free: uvicorn binds it next (a race with another program is reported by uvicorn)
+    except OSError as exc:
+        why = "is already in use" if exc.errno in (98, 48, 10048) else f"cannot be opened ({exc.strerror})"
+        _fail_input("-", [f"--port: {host}:{port} {why}; choose another with --port"])
     from igclaim.api import serve as run_server
 
     run_server(host, port)

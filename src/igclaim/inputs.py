@@ -33,7 +33,7 @@ def parse_encounter(obj: Any) -> Encounter:
     try:
         return Encounter.model_validate(obj)
     except ValidationError as exc:
-        raise InvalidInput(pydantic_problems(exc)) from None
+        raise InvalidInput(pydantic_problems(exc, Encounter)) from None
 
 
 def parse_json_text(text: str) -> Encounter:

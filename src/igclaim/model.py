@@ -263,10 +263,12 @@ class Encounter(_In):
             raise ValueError("drugs: each drug id must be unique")
         for i, a in enumerate(self.administrations):
             if a.drug_id not in ids:
-                raise ValueError(f"administrations[{i}].drug_id: no drug with id {a.drug_id!r}")
+                raise ValueError(f"administrations[{i}].drug_id: administration {i + 1} names drug {a.drug_id!r}, "
+                                 f"but no drug has that id (the drugs' ids: {', '.join(ids)})")
         for i, p in enumerate(self.pump_log):
             if p.drug_id not in ids:
-                raise ValueError(f"pump_log[{i}].drug_id: no drug with id {p.drug_id!r}")
+                raise ValueError(f"pump_log[{i}].drug_id: pump log entry {i + 1} names drug {p.drug_id!r}, "
+                                 f"but no drug has that id (the drugs' ids: {', '.join(ids)})")
         return self
 
 
