@@ -134,3 +134,12 @@ def test_out_in_a_missing_directory_is_one_line(tmp_path):
 def test_no_charges_says_they_are_blank(tmp_path):
     r = run_cli("export", HOSPITAL, "--to", "ub04", "--out", str(tmp_path / "ub.pdf"))
     assert r.returncode == 0 and "charge of every line is blank" in r.stderr
+
+
+def test_a_json_array_of_encounters_is_one_interchange(tmp_path):
+    items = [json.loads((PARTIES / f"{n}.json").read_text()) for n in ("office-gamunex-jz", "office-bivigam-jw")]
+    p = tmp_path / "two.json"
+    p.write_text(json.dumps(items, indent=2))
+    r = run_cli("export", str(p), "--to", "837p", "--charges", "sample")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("CLM*") == 2 and pyx12_check(r.stdout) == []

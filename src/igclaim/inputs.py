@@ -26,10 +26,22 @@ def unwrap(obj: Any) -> Any:
     return obj
 
 
+def _number_written_lines(obj: dict) -> dict:
+    """Written claim lines without `line` are numbered in order (1, 2, …), as the CSV input already does."""
+    claim = obj.get("claim")
+    lines = claim.get("lines") if isinstance(claim, dict) else None
+    if not isinstance(lines, list) or all(not isinstance(ln, dict) or "line" in ln for ln in lines):
+        return obj
+    numbered = [{"line": n, **ln} if isinstance(ln, dict) and "line" not in ln else ln
+                for n, ln in enumerate(lines, start=1)]
+    return {**obj, "claim": {**claim, "lines": numbered}}
+
+
 def parse_encounter(obj: Any) -> Encounter:
     obj = unwrap(obj)
     if not isinstance(obj, dict):
         raise InvalidInput(["(top level): an encounter is a JSON object"])
+    obj = _number_written_lines(obj)
     try:
         return Encounter.model_validate(obj)
     except ValidationError as exc:

@@ -5,9 +5,10 @@ Extend these models; never rename a field. Amounts are Decimal so that 0.1 + 0.2
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
@@ -28,8 +29,46 @@ Amount = Annotated[Decimal, PlainSerializer(_number, return_type=int | float, wh
 
 
 def _wall_clock(v: datetime | None) -> datetime | None:
-    """Chart times are local wall-clock times; an offset, if given, is dropped so all times compare."""
+    """Chart times are local wall-clock times. Offsets were brought to one clock by `_one_clock` (Encounter),
+    so what is left to strip is that common offset."""
     return v.replace(tzinfo=None) if v is not None and v.tzinfo is not None else v
+
+
+_TIMED = ("administrations", "fluids", "pump_log")
+
+
+def _one_clock(data: Any) -> Any:
+    """Times with a UTC offset are honoured: all are converted to the clock of the first one (so an infusion
+    across a DST change or from two systems keeps its true length). A chart that mixes times with and without
+    an offset cannot be compared, and is refused naming the field."""
+    if not isinstance(data, dict):
+        return data
+    found: list[tuple[str, int, str, datetime]] = []
+    for group in _TIMED:
+        items = data.get(group)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            for key in ("start", "stop"):
+                raw = item.get(key) if isinstance(item, dict) else None
+                if isinstance(raw, str):
+                    with contextlib.suppress(ValueError):  # the field's own validation names a bad time
+                        found.append((group, i, key, datetime.fromisoformat(raw.strip())))
+    aware = [f for f in found if f[3].tzinfo is not None]
+    if not aware:
+        return data
+    naive = [f for f in found if f[3].tzinfo is None]
+    if naive:
+        g, i, k, _ = naive[0]
+        ag, ai, ak, at = aware[0]
+        raise ValueError(f"{g}[{i}].{k}: has no UTC offset while {ag}[{ai}].{ak} has one ({at.isoformat()}); "
+                         "give every time with its offset, or none")
+    clock = aware[0][3].tzinfo
+    out = {**data}
+    for group in _TIMED:
+        if isinstance(out.get(group), list):
+            out[group] = [dict(item) if isinstance(item, dict) else item for item in out[group]]
+    for g, i, k, t in aware:
+        out[g][i][k] = t.astimezone(clock).replace(tzinfo=None).isoformat()
+    return out
 
 
 ChartTime = Annotated[datetime, AfterValidator(_wall_clock)]
@@ -255,6 +294,11 @@ class Encounter(_In):
     patient: Patient | None = None
     subscriber: Subscriber | None = None
     correction: Correction | None = Field(default=None, description="set to send a replacement (7) or void (8)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _times_on_one_clock(cls, data: Any) -> Any:
+        return _one_clock(data)
 
     @model_validator(mode="after")
     def _administrations_name_drugs(self) -> Encounter:

@@ -8,6 +8,7 @@ workers, so that a bad record is reported by its line or row number and never st
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,8 @@ from typing import Any, Literal
 from igclaim.batch.tabular import group_rows
 
 Kind = Literal["json", "rows"]
-FORMATS = ("jsonl", "csv", "parquet")
-_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
+FORMATS = ("jsonl", "csv", "parquet", "json")
+_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv",
              ".parquet": "parquet", ".pq": "parquet"}
 
 
@@ -85,6 +86,8 @@ class Source:
     def __iter__(self) -> Iterator[Record]:
         if self.format == "jsonl":
             return self._jsonl()
+        if self.format == "json":
+            return self._json()
         rows = self._csv_rows() if self.format == "csv" else self._parquet_rows()
         return self._grouped(rows)
 
@@ -100,6 +103,22 @@ class Source:
                 if line.strip():
                     seq += 1
                     yield Record(seq, {"line": number}, "json", line)
+
+    def _json(self) -> Iterator[Record]:
+        """A .json file as people write it: one encounter object, or an array of them (item n is record n).
+        A .json file that is really JSON Lines (one object a line) is read as JSON Lines."""
+        text = self.path.read_text(encoding="utf-8", errors="replace")
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if exc.msg == "Extra data":
+                yield from self._jsonl()
+            else:  # the worker reports the syntax error with its place; the run goes on to the summary
+                yield Record(1, {"line": exc.lineno}, "json", text)
+            return
+        items = obj if isinstance(obj, list) else [obj]
+        for n, item in enumerate(items, start=1):
+            yield Record(n, {"item": n} if isinstance(obj, list) else {"line": 1}, "json", json.dumps(item))
 
     def _csv_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         with self.path.open(encoding="utf-8-sig", errors="replace", newline="") as f:

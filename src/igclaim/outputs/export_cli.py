@@ -7,6 +7,7 @@ or an input are missing or wrong (one line each); exit 1 refuses a claim with er
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from datetime import datetime
@@ -17,7 +18,7 @@ from typing import Annotated
 import typer
 
 from igclaim.errors import InputError, problem_lines
-from igclaim.inputs import InvalidInput, parse_json_text
+from igclaim.inputs import InvalidInput, parse_encounter, parse_json_text
 from igclaim.model import Encounter
 from igclaim.outputs import chargemaster
 from igclaim.outputs.x12 import ClaimInput, Envelope, build_claims, render
@@ -42,6 +43,8 @@ def read_encounters(path: str) -> tuple[list[Encounter], list[str]]:
     jsonl = path.endswith((".jsonl", ".ndjson")) or (len(rows) > 1 and all(r[1].lstrip().startswith("{")
                                                                            and r[1].rstrip().endswith("}")
                                                                            for r in rows))
+    if not jsonl and text.lstrip().startswith("["):
+        return _array(text)
     if not jsonl:
         return [parse_json_text(text)], [""]
     encs, where, problems = [], [], []
@@ -51,6 +54,26 @@ def read_encounters(path: str) -> tuple[list[Encounter], list[str]]:
             where.append(f"line {n}: ")
         except InvalidInput as exc:
             problems += [f"line {n}: {p}" for p in exc.problems]
+    if problems:
+        raise InvalidInput(problems)
+    if not encs:
+        raise InvalidInput(["(input): no encounters"])
+    return encs, where
+
+
+def _array(text: str) -> tuple[list[Encounter], list[str]]:
+    """A JSON array of encounters (as a .json batch file may hold): item n is named '[n] ' in errors."""
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput([f"(json) line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
+    encs, where, problems = [], [], []
+    for n, item in enumerate(items):
+        try:
+            encs.append(parse_encounter(item))
+            where.append(f"[{n}] ")
+        except InvalidInput as exc:
+            problems += [f"[{n}] {p}" for p in exc.problems]
     if problems:
         raise InvalidInput(problems)
     if not encs:
