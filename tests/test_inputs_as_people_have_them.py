@@ -1,18 +1,17 @@
 """Inputs as people have them: a .json batch file of one object or an array, times with a UTC offset honoured
-(or refused when mixed, never dropped), written claim lines without `line`."""
+(never dropped), written claim lines without `line`."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from igclaim import scrub
 from igclaim.batch.sources import Source
-from igclaim.inputs import InvalidInput, parse_encounter
+from igclaim.inputs import parse_encounter
 from tests.conftest import run_cli
 from tests.helpers import encounter, lines, run
 
@@ -56,10 +55,14 @@ def test_offsets_are_honoured_not_dropped():
     assert lines(same) == lines(run(_infusion("2026-03-02T09:00", "2026-03-02T14:00")))
 
 
-def test_mixed_offsets_and_local_times_are_refused_naming_the_field():
-    with pytest.raises(InvalidInput) as exc:
-        parse_encounter(_infusion("2026-03-02T09:00-05:00", "2026-03-02T14:00"))
-    assert exc.value.problems[0].startswith("administrations[0].stop: has no UTC offset")
+def test_local_times_are_read_on_the_clock_of_the_offsets():
+    # 16:00 UTC is 11:00 on the -05:00 clock of the first time; a pump log time without offset reads on that clock.
+    enc = parse_encounter({**_infusion("2026-03-02T09:00-05:00", "2026-03-02T16:00+00:00"),
+                           "pump_log": [{"drug_id": "ig1", "start": "2026-03-02T09:00-05:00",
+                                         "stop": "2026-03-02T11:00"}]})
+    a, p = enc.administrations[0], enc.pump_log[0]
+    assert a.start and a.stop and (a.stop - a.start) == timedelta(hours=2)
+    assert p.stop - p.start == timedelta(hours=2)
 
 
 @settings(max_examples=40, deadline=None)

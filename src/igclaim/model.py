@@ -38,9 +38,9 @@ _TIMED = ("administrations", "fluids", "pump_log")
 
 
 def _one_clock(data: Any) -> Any:
-    """Times with a UTC offset are honoured: all are converted to the clock of the first one (so an infusion
-    across a DST change or from two systems keeps its true length). A chart that mixes times with and without
-    an offset cannot be compared, and is refused naming the field."""
+    """Times with a UTC offset are honoured, never dropped: all are converted to the clock of the first one (so an
+    infusion across a DST change, or charted by two systems, keeps its true length). Times without an offset are
+    read as wall-clock times on that same clock."""
     if not isinstance(data, dict):
         return data
     found: list[tuple[str, int, str, datetime]] = []
@@ -55,12 +55,6 @@ def _one_clock(data: Any) -> Any:
     aware = [f for f in found if f[3].tzinfo is not None]
     if not aware:
         return data
-    naive = [f for f in found if f[3].tzinfo is None]
-    if naive:
-        g, i, k, _ = naive[0]
-        ag, ai, ak, at = aware[0]
-        raise ValueError(f"{g}[{i}].{k}: has no UTC offset while {ag}[{ai}].{ak} has one ({at.isoformat()}); "
-                         "give every time with its offset, or none")
     clock = aware[0][3].tzinfo
     out = {**data}
     for group in _TIMED:
@@ -264,6 +258,10 @@ class Claim(BaseModel):
     diagnoses: list[str] = Field(default_factory=list)
     lines: list[ClaimLine] = Field(default_factory=list)
     total_expected_payment: Amount | None = None
+    priced_total: Amount | None = Field(default=None, description="sum of the lines that have a published price "
+                                        "(the total so far when some lines are unpriced)")
+    unpriced_lines: list[str] = Field(default_factory=list, description="lines with no published price, as "
+                                      "'line N: CODE' (import a fee schedule: igclaim data import fees)")
 
 
 class Correction(_In):

@@ -4,7 +4,8 @@ Drugs: the quarterly ASP payment limit per HCPCS unit × units, JW (discarded) u
 limit already is 106 % of ASP (42 CFR 414.904; https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files).
 Administration: the imported fee schedule's amount × units (non-facility amount on the CMS-1500, facility on
 the UB-04 only from a `code,amount` schedule: the national PFS does not price a hospital's claim).
-A line with no published price stays null, never zero; so does the total unless every line is priced.
+A line with no published price stays null, never zero; so does the total unless every line is priced, while
+`priced_total` sums the priced lines and `unpriced_lines` names the others (never a bare null).
 Impact of a finding: its impact_units × the payment limit of its line's code.
 """
 
@@ -55,6 +56,9 @@ def price_claim(claim: Claim, dos: date, ref: ReferenceData, profile: PayerProfi
         line.expected_payment = line_payment(line, dos, ref, profile, facility, used)
     amounts = [ln.expected_payment for ln in claim.lines]
     claim.total_expected_payment = sum(amounts, Decimal(0)) if amounts and None not in amounts else None
+    priced = [a for a in amounts if a is not None]
+    claim.priced_total = sum(priced, Decimal(0)) if priced else None
+    claim.unpriced_lines = [f"line {ln.line}: {ln.code}" for ln in claim.lines if ln.expected_payment is None]
     return used
 
 
