@@ -125,3 +125,13 @@ def test_build_says_the_written_claim_was_not_compared():
     assert "CLAIM-NOT-COMPARED" not in r.stdout and "note:" not in r.stderr
     r = run_cli("build", "examples/e01-sarah-gammaplex-4h.json", "--format", "json")
     assert "CLAIM-NOT-COMPARED" not in r.stdout and "note:" not in r.stderr
+
+
+def test_compare_sites_codes_the_visit_at_each_site():
+    r = run_cli("compare-sites", "examples/e02-gamunex-30g-5h.json", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    rows = {x["site"]: x for x in json.loads(r.stdout)}
+    assert [rows[s]["form"] for s in ("office", "hospital_outpatient", "home")] == ["CMS-1500", "UB-04", "CMS-1500"]
+    assert "96365 x1" in rows["office"]["lines"] and "96365 x1" not in rows["home"]["lines"]
+    for x in rows.values():  # the drug's ASP price is the same everywhere; unpriced lines are named, not zero
+        assert x["priced_total"] == "2944.56" and x["total"] is None and x["unpriced"]

@@ -230,11 +230,13 @@ def serve(
 
 # Commands that live beside the part of the journey they serve.
 from igclaim.batch_cli import batch_cmd  # noqa: E402
+from igclaim.outputs.compare_cli import compare_sites_cmd  # noqa: E402
 from igclaim.outputs.export_cli import export_cmd  # noqa: E402
 from igclaim.refdata.data_cli import data_app  # noqa: E402
 
 app.command("batch")(batch_cmd)
 app.command("export")(export_cmd)
+app.command("compare-sites")(compare_sites_cmd)
 app.add_typer(data_app, name="data")
 
 
