@@ -6,10 +6,12 @@ Invalid input answers 422 with one line per problem naming the field, exactly as
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from fastapi import Body, FastAPI, Query
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from igclaim import __version__, engine
 from igclaim.errors import InputError, problem_lines
@@ -20,6 +22,8 @@ app = FastAPI(
     title="igclaim",
     version=__version__,
     description="Code immune globulin (IVIG/SCIG) infusion visits into claims, and scrub written claims.",
+    docs_url=None,  # /docs below serves Swagger UI from the installed package: it works offline, no CDN
+    redoc_url=None,
 )
 
 
@@ -51,6 +55,40 @@ def build(body: dict[str, Any] = EncounterBody, profile: str | None = ProfileQue
 def scrub(body: dict[str, Any] = EncounterBody, profile: str | None = ProfileQuery):
     """Compare the claim in `claim` with its chart: findings plus the expected claim."""
     return _run(body, profile, scrub=True)
+
+
+_EXPORTS = {"837p": ("text/plain", "837"), "837i": ("text/plain", "837"), "fhir": ("application/fhir+json", "json"),
+            "cms1500": ("application/pdf", "pdf"), "ub04": ("application/pdf", "pdf")}
+
+
+@app.post("/api/export/{to}", responses={422: {"description": "invalid input, missing parties or error findings"}})
+def export_file(to: str, body: dict[str, Any] = EncounterBody,
+                charges: str = Query("sample", description="'sample' (synthetic SAMPLE chargemaster) or 'none'"),
+                allow_errors: bool = Query(False, description="export even with error findings")):
+    """The claim as a file: 837P/837I, FHIR R4B Claim, or the CMS-1500/UB-04 PDF. Like `igclaim export`, a claim
+    with error findings is refused (listed) unless allow_errors; every missing party is named at once."""
+    from igclaim.outputs import chargemaster
+    from igclaim.outputs.export_cli import error_findings, export_claims
+    from igclaim.outputs.x12 import build_claims
+
+    if to not in _EXPORTS:
+        return _problems(404, [f"to: use one of {', '.join(_EXPORTS)}, not {to!r}"])
+    try:
+        enc = parse_encounter(body)
+        claims = build_claims([enc])
+        errors = error_findings(claims)
+        if errors and not allow_errors:
+            return _problems(422, [*errors, "refused: fix the error findings, or export with allow_errors"])
+        cm = chargemaster.load("sample") if charges == "sample" else None
+        data = export_claims(claims, to, cm)
+    except InvalidInput as exc:
+        return _problems(422, exc.problems)
+    except InputError as exc:
+        return _problems(422, problem_lines(exc))
+    media, ext = _EXPORTS[to]
+    name = "".join(ch for ch in enc.encounter_id if ch.isalnum() or ch in "-_")[:40] or "claim"
+    return Response(content=data, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{to}.{ext}"'})
 
 
 @app.get("/api/products")
@@ -99,6 +137,26 @@ def health() -> dict[str, str]:
     from igclaim.refdata.resolver import reference
 
     return {"status": "ok", "version": __version__, "data_as_of": reference().data_as_of.isoformat()}
+
+
+def _swagger_assets() -> Path:
+    """Swagger UI's files from the swagger-ui-bundle package (PyPI), served locally by /docs."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    return Path(str(swagger_ui_path))
+
+
+app.mount("/docs-assets", StaticFiles(directory=_swagger_assets()), name="docs-assets")
+
+
+@app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+def docs() -> HTMLResponse:
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="igclaim API",
+                               swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                               swagger_css_url="/docs-assets/swagger-ui.css",
+                               swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
 
 @app.get("/", response_class=HTMLResponse, include_in_schema=False)
