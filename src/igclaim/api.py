@@ -140,10 +140,8 @@ def health() -> dict[str, str]:
 
 
 def _swagger_assets() -> Path:
-    """Swagger UI's files from the swagger-ui-bundle package (PyPI), served locally by /docs."""
-    from swagger_ui_bundle import swagger_ui_path
-
-    return Path(str(swagger_ui_path))
+    """Swagger UI 5 vendored in the package (web/swagger-ui/SOURCE.txt), served locally by /docs."""
+    return Path(str(resources.files("igclaim.web") / "swagger-ui"))
 
 
 app.mount("/docs-assets", StaticFiles(directory=_swagger_assets()), name="docs-assets")
@@ -156,7 +154,8 @@ def docs() -> HTMLResponse:
     return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="igclaim API",
                                swagger_js_url="/docs-assets/swagger-ui-bundle.js",
                                swagger_css_url="/docs-assets/swagger-ui.css",
-                               swagger_favicon_url="/docs-assets/favicon-32x32.png")
+                               swagger_favicon_url="/docs-assets/favicon-32x32.png",
+                               swagger_ui_parameters={"validatorUrl": None})  # no call to the online validator
 
 
 @app.get("/", response_class=HTMLResponse, include_in_schema=False)
