@@ -118,3 +118,11 @@ def test_priced_total_sums_the_priced_lines_and_names_the_others(home):
     office = engine.build(example("e02-gamunex-30g-5h", "2025-11-03"))
     priced = [ln.expected_payment for ln in office.claim.lines if ln.expected_payment is not None]
     assert office.claim.priced_total == sum(priced) and len(office.claim.unpriced_lines) == 3 - len(priced)
+
+
+def test_avoidable_waste_carries_its_dollars(home):
+    r = engine.build(example("e03-privigen-35-of-40"))
+    (f,) = [f for f in r.findings if f.edit == "DRUG-WASTE-AVOIDABLE"]
+    assert f.impact_units == -10 and f.impact_usd == Decimal("-502.81")  # 10 avoidable JW units × 50.281
+    later = engine.build(example("e03-privigen-35-of-40", "2026-04-14"))  # no price for Q2: units, no dollars
+    assert [f.impact_usd for f in later.findings if f.edit == "DRUG-WASTE-AVOIDABLE"] == [None]
