@@ -82,3 +82,12 @@ def test_export_endpoint_gives_files_and_names_missing_parties():
     r = client.post("/api/export/837p", json={**enc, "diagnoses": ["D83.99X"]})
     assert r.status_code == 422 and "DX-INVALID" in r.json()["problems"][0]
     assert client.post("/api/export/837p?allow_errors=true", json={**enc, "diagnoses": ["D83.99X"]}).status_code == 200
+
+
+def test_a_body_that_is_not_an_encounter_object_is_named_plainly():
+    r = client.post("/api/build", content=b"{bad", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json() == {"problems": ["(body): the body is not valid JSON"]}
+    r = client.post("/api/build", json=[1, 2])
+    assert r.status_code == 422 and r.json() == {"problems": ["(body): give a JSON object"]}
+    r = client.post("/api/export/837p?allow_errors=maybe", json={})
+    assert r.json() == {"problems": ["query.allow_errors: 'maybe': give true or false"]}

@@ -9,12 +9,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import Body, FastAPI, Query
+from fastapi import Body, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from igclaim import __version__, engine
-from igclaim.errors import InputError, problem_lines
+from igclaim.errors import InputError, problem_lines, pydantic_problems
 from igclaim.inputs import InvalidInput, parse_encounter
 from igclaim.model import Encounter, Result
 
@@ -29,6 +30,20 @@ app = FastAPI(
 
 def _problems(status: int, problems: list[str]) -> JSONResponse:
     return JSONResponse(status_code=status, content={"problems": problems})
+
+
+@app.exception_handler(RequestValidationError)
+async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """A body that is not JSON or not an object, or a bad query value: the same one-line-per-field problems as
+    the rest of the API, in words a biller can act on (never the validation library's)."""
+    lines = []
+    for line in pydantic_problems(exc):
+        where, _, msg = line.partition(": ")
+        where = where.removeprefix("body").lstrip(".") or "(body)"
+        if msg.startswith("JSON decode error"):
+            where, msg = "(body)", "the body is not valid JSON"
+        lines.append(f"{where}: {msg}")
+    return _problems(422, lines)
 
 
 def _run(body: dict[str, Any], profile: str | None, scrub: bool) -> Result | JSONResponse:
