@@ -223,3 +223,24 @@ def test_page_at_400_px_has_no_sideways_scroll(browser, server):
                 assert has, el.get_attribute("outerHTML")[:120]
     finally:
         browser.set_window_size(1300, 1000)
+
+
+def test_every_scrub_example_pasted_shows_both_claims(browser, server):
+    import json
+
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    for path in sorted((ROOT / "examples").glob("*-scrub-*.json")):
+        example = json.loads(path.read_text())
+        box = browser.find_element(By.ID, "json")
+        browser.execute_script("arguments[0].value = arguments[1]", box, json.dumps(example, indent=2))
+        browser.execute_script("document.getElementById('result').innerHTML = ''")
+        browser.find_element(By.XPATH, "//button[text()='Scrub']").click()
+        written = _wait(browser, "#written-claim")
+        expected = browser.find_element(By.ID, "expected-claim")
+        assert len(_rows(written)) == len(example["input"]["claim"]["lines"]), path.name
+        assert _rows(expected), path.name
+        shown = browser.find_element(By.ID, "findings").text
+        for edit in example["expect"]["findings"]:
+            assert edit in shown, (path.name, edit)
