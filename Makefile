@@ -21,8 +21,9 @@ run: setup
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
+# The team-service tests also run against a throw-away PostgreSQL that the script installs and starts (else they skip).
 test: lint
-	$(BIN)/pytest
+	IGCLAIM_TEST_POSTGRES_URL=$${IGCLAIM_TEST_POSTGRES_URL:-$$(scripts/postgres-test.sh)} $(BIN)/pytest
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

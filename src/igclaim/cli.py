@@ -211,6 +211,8 @@ def edits(
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port")] = 8000,
+    team: Annotated[bool, typer.Option("--team", help="the team service: worklist, authorization ledger, audit "
+                                       "log, tokens required (igclaim users add, igclaim tokens create)")] = False,
 ) -> None:
     """REST API (/api/build, /api/scrub, /docs) and the billers' web page on http://127.0.0.1:8000."""
     if not 1 <= port <= 65535:
@@ -223,6 +225,13 @@ def serve(
     except OSError as exc:
         why = "is already in use" if exc.errno in (98, 48, 10048) else f"cannot be opened ({exc.strerror})"
         _fail_input("-", [f"--port: {host}:{port} {why}; choose another with --port"])
+    if team:
+        import uvicorn
+
+        from igclaim.service.app import create_app
+
+        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+        return
     from igclaim.api import serve as run_server
 
     run_server(host, port)
@@ -233,11 +242,15 @@ from igclaim.batch_cli import batch_cmd  # noqa: E402
 from igclaim.outputs.compare_cli import compare_sites_cmd  # noqa: E402
 from igclaim.outputs.export_cli import export_cmd  # noqa: E402
 from igclaim.refdata.data_cli import data_app  # noqa: E402
+from igclaim.service.cli import db_app, tokens_app, users_app  # noqa: E402
 
 app.command("batch")(batch_cmd)
 app.command("export")(export_cmd)
 app.command("compare-sites")(compare_sites_cmd)
 app.add_typer(data_app, name="data")
+app.add_typer(db_app, name="db")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(users_app, name="users")
 
 
 def main() -> None:

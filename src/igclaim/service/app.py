@@ -1,0 +1,458 @@
+"""The team service over HTTP (`igclaim serve --team`): the stateless API of igclaim.api plus the worklist, the
+authorization ledger, users, tokens and the audit log. Every /api route but /api/health needs a bearer token;
+billers work the worklist, admins also manage users, tokens and data imports. Rate-limited per token.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from igclaim import __version__
+from igclaim.errors import InputError
+from igclaim.service import auth as auth_mod
+from igclaim.service import ledger, worklist
+from igclaim.service.db import (
+    ROLES,
+    STATUSES,
+    Audit,
+    Authorization,
+    AuthorizationUse,
+    ClaimRow,
+    EncounterVersion,
+    sessions,
+)
+
+MAX_BODY = 20 * 1024 * 1024  # one POST of JSON Lines; larger batches go through `igclaim batch`
+MAX_LINES = 5000
+
+
+def problems(status: int, items: list[str], headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"problems": items}, headers=headers)
+
+
+# ------------------------------------------------------------------------------------------------ request models
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class AuthorizationIn(_Body):
+    number: str = Field(min_length=1, max_length=64)
+    payer: str = Field(min_length=1, max_length=128, description="payer name or payer id, as on the encounters")
+    member_id: str = Field(min_length=1, max_length=64)
+    hcpcs: str | None = Field(default=None, pattern=r"^[A-Z]\d{4}$")
+    product: str | None = Field(default=None, min_length=1, max_length=64)
+    units: int | None = Field(default=None, ge=0, le=1_000_000)
+    grams: Decimal | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
+    visits: int | None = Field(default=None, ge=0, le=10_000)
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _sane(self) -> AuthorizationIn:
+        if (self.hcpcs is None) == (self.product is None):
+            raise ValueError("give one of hcpcs or product")
+        if self.units is None and self.grams is None and self.visits is None:
+            raise ValueError("give units, grams or visits (what the authorization allows)")
+        if self.end < self.start:
+            raise ValueError("end: before start")
+        return self
+
+
+class StatusIn(_Body):
+    status: Literal["scrubbed", "ready", "paid", "denied"]
+
+
+class UserIn(_Body):
+    name: str = Field(min_length=1, max_length=64)
+    role: Literal["biller", "admin"]
+
+
+class Submission(BaseModel):
+    encounter_id: str | None = None
+    line: int | None = None
+    version: int | None = None
+    status: str | None = None
+    created: bool | None = None
+    errors: int | None = None
+    warnings: int | None = None
+    problems: list[str] = Field(default_factory=list)
+
+
+class ClaimOut(BaseModel):
+    encounter_id: str
+    version: int
+    status: str
+    payer_type: str
+    payer_name: str | None
+    date_of_service: date
+    setting: str
+    errors: int
+    warnings: int
+    edits: list[str]
+
+
+class Page(BaseModel):
+    items: list[ClaimOut]
+    next_after: str | None = Field(description="pass as `after` for the next page; null on the last page")
+
+
+# ------------------------------------------------------------------------------------------------- who is asking
+
+
+class Forbidden(Exception):
+    """403: the token is valid but its role may not do this."""
+
+
+def principal(request: Request) -> auth_mod.Principal:
+    return request.state.principal
+
+
+def admin(request: Request) -> auth_mod.Principal:
+    who: auth_mod.Principal = request.state.principal
+    if who.role != "admin":
+        raise Forbidden
+    return who
+
+
+User = Annotated[auth_mod.Principal, Depends(principal)]
+Admin = Annotated[auth_mod.Principal, Depends(admin)]
+
+# ------------------------------------------------------------------------------------------------------- the app
+
+
+def create_app(database_url: str | None = None, *, rate: float | None = None, burst: int | None = None) -> FastAPI:
+    """The team app over one database (migrated to head first)."""
+    from igclaim import api as stateless
+    from igclaim import engine
+    from igclaim.refdata.resolver import reference
+    from igclaim.service import migrate
+
+    migrate.upgrade(database_url)
+    engine._load_edit_families()  # load the rules once at start, not on the first biller's request
+    reference()
+    make_session = sessions(database_url)
+    verifier = auth_mod.Verifier()
+    limiter = auth_mod.RateLimiter(rate or float(os.environ.get("IGCLAIM_RATE_LIMIT", "50")),
+                                   burst or int(os.environ.get("IGCLAIM_RATE_BURST", "200")))
+    app = FastAPI(title="igclaim team service", version=__version__,
+                  description="Worklist, authorization ledger and audit trail for a billing team. "
+                              "Send `Authorization: Bearer <token>` (igclaim tokens create NAME).")
+    for route in stateless.app.routes:  # build, scrub, products, edits, schema, health and the billers' page
+        if isinstance(route, APIRoute):
+            app.router.routes.append(route)
+
+    @app.middleware("http")
+    async def require_token(request: Request, call_next):
+        path = request.url.path
+        if not path.startswith("/api/") or path == "/api/health":
+            return await call_next(request)
+        header = request.headers.get("authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+
+        def check() -> auth_mod.Principal:
+            with make_session() as db:
+                return verifier.check(db, token)
+
+        try:
+            who = await run_in_threadpool(check)  # the event loop never waits on the database or scrypt
+        except auth_mod.AuthError:
+            return problems(401, ["authorization: a valid bearer token is required (igclaim tokens create)"],
+                            {"WWW-Authenticate": "Bearer"})
+        ok, wait = limiter.allow(who.token_id)
+        if not ok:
+            return problems(429, [f"rate limit: too many requests for this token; retry in {wait:.1f} s"],
+                            {"Retry-After": str(max(1, round(wait)))})
+        request.state.principal = who
+        return await call_next(request)
+
+    @contextmanager
+    def tx():
+        with make_session() as db, db.begin():
+            yield db
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(_request: Request, _exc: Forbidden):
+        return problems(403, ["role: this needs an admin token"])
+
+    @app.exception_handler(worklist.WorklistError)
+    async def _worklist_error(_request: Request, exc: worklist.WorklistError):
+        return problems(exc.status, exc.problems)
+
+    # ---------------------------------------------------------------------------------------------- worklist
+
+    @app.post("/api/encounters", response_model=list[Submission], tags=["worklist"],
+              responses={413: {"description": "body too large"}, 422: {"description": "not JSON"}})
+    async def submit(request: Request, who: User):
+        """Post one encounter (JSON) or many (JSON Lines, one per line): each is stored as a version, coded and
+        scrubbed. The same body again is not a new version. Each line answers with its status or its problems."""
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            return problems(413, [f"body: at most {MAX_BODY // (1024 * 1024)} MB per request; use igclaim batch"])
+        text = raw.decode("utf-8-sig", errors="replace")
+        try:
+            bodies = [(None, json.loads(text, parse_constant=_no_constant))]
+        except (ValueError, RecursionError):
+            bodies = []
+            for n, line in enumerate(text.splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    bodies.append((n, json.loads(line, parse_constant=_no_constant)))
+                except (ValueError, RecursionError) as exc:
+                    bodies.append((n, _Unreadable(str(exc).split(":")[0])))
+            if not bodies:
+                return problems(422, ["body: give an encounter as JSON, or JSON Lines"])
+        if len(bodies) > MAX_LINES:
+            return problems(413, [f"body: at most {MAX_LINES} encounters per request; use igclaim batch"])
+
+        def process() -> list[Submission]:  # coding is CPU work: off the event loop
+            out: list[Submission] = []
+            for line, body in bodies:
+                if isinstance(body, _Unreadable):
+                    out.append(Submission(line=line, problems=[f"line {line}: not JSON ({body.reason})"]))
+                    continue
+                try:
+                    with tx() as db:
+                        s = worklist.submit(db, body, who.user_id)
+                    out.append(Submission(line=line, **s.__dict__))
+                except worklist.WorklistError as exc:
+                    out.append(Submission(line=line, encounter_id=_id_of(body), problems=exc.problems))
+            return out
+
+        out = await run_in_threadpool(process)
+        if len(bodies) == 1 and bodies[0][0] is None and out[0].problems:
+            return problems(422, out[0].problems)
+        return out
+
+    @app.get("/api/encounters", response_model=Page, tags=["worklist"])
+    def listing(who: User,
+                status: Annotated[Literal[STATUSES] | None, Query()] = None,  # type: ignore[valid-type]
+                payer: Annotated[str | None, Query(max_length=128)] = None,
+                edit: Annotated[str | None, Query(max_length=64)] = None,
+                date_from: date | None = None, date_to: date | None = None,
+                limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                after: Annotated[str | None, Query(max_length=128)] = None):
+        """The worklist, filtered by status, payer (type or name), edit id and date of service; keyset pages."""
+        with tx() as db:
+            rows = worklist.listing(db, status=status, payer=payer, edit=edit, date_from=date_from,
+                                    date_to=date_to, limit=limit + 1, after=after)
+            items = [_claim_out(r) for r in rows[:limit]]
+        return Page(items=items, next_after=items[-1].encounter_id if len(rows) > limit else None)
+
+    @app.get("/api/encounters/{encounter_id}", tags=["worklist"])
+    def detail(encounter_id: str, who: User) -> dict[str, Any]:
+        """The worklist row, its current result and the history of its versions."""
+        with tx() as db:
+            row, ver = worklist.current(db, encounter_id)
+            versions = db.scalars(select(EncounterVersion).where(EncounterVersion.encounter_id == encounter_id)
+                                  .order_by(EncounterVersion.version)).all()
+            return {"claim": _claim_out(row).model_dump(mode="json"),
+                    "result": json.loads(ver.result) if ver.result else None,
+                    "encounter": json.loads(ver.body),
+                    "versions": [{"version": v.version, "sha256": v.sha256, "submitted_by": v.submitted_by,
+                                  "submitted_at": v.submitted_at.isoformat()} for v in versions]}
+
+    @app.post("/api/encounters/{encounter_id}/status", response_model=ClaimOut, tags=["worklist"])
+    def set_status(encounter_id: str, body: StatusIn, who: User):
+        """Mark fixed (scrubbed → ready), reopen, or record paid/denied after export."""
+        with tx() as db:
+            return _claim_out(worklist.move(db, encounter_id, body.status, who.user_id))
+
+    @app.post("/api/export", tags=["worklist"])
+    def export(who: User, kind: Literal["837P", "837I"] = "837P",
+               payer: Annotated[str | None, Query(max_length=128)] = None,
+               limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+               charges: Annotated[str | None, Query(description="'sample' for the bundled synthetic "
+                                                    "chargemaster; default IGCLAIM_CHARGEMASTER")] = None
+               ) -> dict[str, Any]:
+        """The ready claims of one form as one 837 interchange; they become exported and use up their
+        authorizations. Claims missing what the 837 needs stay ready and are listed with their problems."""
+        from igclaim.outputs import chargemaster, x12
+
+        source = charges or os.environ.get("IGCLAIM_CHARGEMASTER")
+        if source not in (None, "sample"):
+            return problems(422, ["charges: only 'sample' over HTTP; set IGCLAIM_CHARGEMASTER on the server"])
+        if source is None:
+            return problems(422, ["charges: the server has no chargemaster (IGCLAIM_CHARGEMASTER), pass "
+                                  "charges=sample for synthetic charges"])
+        cm = chargemaster.load(source)
+        settings = {"837P": ("office", "home"), "837I": ("hospital_outpatient",)}[kind]
+        with tx() as db:
+            rows = [r for r in worklist.listing(db, status="ready", payer=payer, limit=limit)
+                    if r.setting in settings]
+            ready, skipped = [], []
+            for r in rows:
+                _, ver = worklist.current(db, r.encounter_id)
+                enc, result = worklist.stored(ver)
+                c = x12.ClaimInput(enc, result, f"{r.encounter_id}: ")
+                try:
+                    x12.require_parties(c, kind)
+                    x12.line_charges(c, cm)
+                except InputError as exc:
+                    skipped.append({"encounter_id": r.encounter_id, "problems": [str(exc)]})
+                    continue
+                ready.append((r, c))
+            if not ready:
+                return {"interchange": None, "exported": [], "skipped": skipped}
+            text = x12.render([c for _, c in ready], kind, cm, None)
+            for r, c in ready:
+                r.status = "exported"
+                ledger.consume(db, c.encounter, c.result, r.version, who.user_id)
+                worklist.audit(db, who.user_id, "claim.exported", "encounter", r.encounter_id)
+        return {"interchange": text, "exported": [r.encounter_id for r, _ in ready], "skipped": skipped}
+
+    # ----------------------------------------------------------------------------------------- authorizations
+
+    @app.post("/api/authorizations", tags=["authorizations"], status_code=201)
+    def add_authorization(body: AuthorizationIn, who: User) -> dict[str, Any]:
+        with tx() as db:
+            row = Authorization(**body.model_dump())
+            db.add(row)
+            db.flush()
+            worklist.audit(db, who.user_id, "authorization.create", "authorization", str(row.id))
+            return _auth_out(db, row)
+
+    @app.get("/api/authorizations", tags=["authorizations"])
+    def list_authorizations(who: User, member_id: Annotated[str | None, Query(max_length=64)] = None,
+                            limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+        with tx() as db:
+            q = select(Authorization).order_by(Authorization.id).limit(limit)
+            if member_id:
+                q = q.where(Authorization.member_id == member_id)
+            return [_auth_out(db, a) for a in db.scalars(q)]
+
+    @app.get("/api/authorizations/{auth_id}", tags=["authorizations"])
+    def authorization(auth_id: int, who: User) -> dict[str, Any]:
+        """The authorization, what is left, and its history: every claim that used it."""
+        with tx() as db:
+            row = db.get(Authorization, auth_id)
+            if row is None:
+                return problems(404, [f"authorization: no authorization #{auth_id}"])  # type: ignore[return-value]
+            uses = db.scalars(select(AuthorizationUse).where(AuthorizationUse.authorization_id == auth_id)
+                              .order_by(AuthorizationUse.id)).all()
+            return {**_auth_out(db, row), "history": [
+                {"encounter_id": u.encounter_id, "version": u.version, "units": u.units, "grams": float(u.grams),
+                 "visits": u.visits, "at": u.at.isoformat(), "by": u.by} for u in uses]}
+
+    # ------------------------------------------------------------------------------------------------- admin
+
+    @app.post("/api/users", tags=["admin"], status_code=201)
+    def add_user(body: UserIn, who: Admin) -> dict[str, Any]:
+        with tx() as db:
+            try:
+                user = auth_mod.add_user(db, body.name, body.role)
+            except ValueError as exc:
+                return problems(409, [str(exc)])  # type: ignore[return-value]
+            worklist.audit(db, who.user_id, "user.create", "user", str(user.id))
+            return {"id": user.id, "name": user.name, "role": user.role}
+
+    @app.post("/api/users/{name}/tokens", tags=["admin"], status_code=201)
+    def add_token(name: str, who: Admin) -> dict[str, Any]:
+        """A new token for the user: shown once, stored only as a hash."""
+        with tx() as db:
+            try:
+                user = auth_mod.user_named(db, name)
+            except ValueError as exc:
+                return problems(404, [str(exc)])  # type: ignore[return-value]
+            row, clear = auth_mod.create_token(db, user)
+            worklist.audit(db, who.user_id, "token.create", "token", row.id)
+            return {"id": row.id, "user": user.name, "token": clear}
+
+    @app.delete("/api/tokens/{token_id}", tags=["admin"])
+    def revoke(token_id: str, who: Admin) -> dict[str, Any]:
+        with tx() as db:
+            try:
+                row = auth_mod.revoke_token(db, token_id)
+            except ValueError as exc:
+                return problems(404, [str(exc)])  # type: ignore[return-value]
+            worklist.audit(db, who.user_id, "token.revoke", "token", row.id)
+            return {"id": row.id, "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None}
+
+    @app.get("/api/audit", tags=["admin"])
+    def audit_log(who: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                  before: Annotated[int | None, Query(ge=1)] = None) -> list[dict[str, Any]]:
+        """Who did what and when, newest first (ids only)."""
+        with tx() as db:
+            q = select(Audit).order_by(Audit.id.desc()).limit(limit)
+            if before:
+                q = q.where(Audit.id < before)
+            return [{"id": a.id, "at": a.at.isoformat(), "user_id": a.user_id, "action": a.action,
+                     "object_type": a.object_type, "object_id": a.object_id} for a in db.scalars(q)]
+
+    @app.post("/api/data/import/{kind}", tags=["admin"])
+    async def data_import(kind: Literal["hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees"],
+                          request: Request, who: Admin,
+                          filename: Annotated[str, Query(min_length=1, max_length=200,
+                                                         pattern=r"^[A-Za-z0-9._ ()-]+$")] = "upload.csv"):
+        """Import one CMS file (the request body, as downloaded) into the server's reference store."""
+        from igclaim.refdata import importers, store
+
+        raw = await request.body()
+        if len(raw) > 200 * 1024 * 1024:
+            return problems(413, ["body: at most 200 MB"])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(filename).name
+            path.write_bytes(raw)
+            try:
+                reports = store.import_file(kind, path)
+            except importers.ImportFailure as exc:
+                return problems(422, [str(exc)])
+        with tx() as db:
+            worklist.audit(db, who.user_id, f"data.import.{kind}", "import", filename)
+        return {"imported": [{"kind": r.kind, "file": r.file, "rows": r.rows, "changed": r.changed,
+                              "effective": r.effective.isoformat(), "ends": r.ends.isoformat()} for r in reports]}
+
+    @app.get("/team", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> str:
+        return (resources.files("igclaim.service") / "team.html").read_text(encoding="utf-8")
+
+    return app
+
+
+class _Unreadable:
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _id_of(body: Any) -> str | None:
+    value = body.get("encounter_id") if isinstance(body, dict) else None
+    return value[:128] if isinstance(value, str) else None
+
+
+def _claim_out(r: ClaimRow) -> ClaimOut:
+    return ClaimOut(encounter_id=r.encounter_id, version=r.version, status=r.status, payer_type=r.payer_type,
+                    payer_name=r.payer_name, date_of_service=r.date_of_service, setting=r.setting, errors=r.errors,
+                    warnings=r.warnings, edits=list(r.edits or []))
+
+
+def _auth_out(db: Session, a: Authorization) -> dict[str, Any]:
+    left = ledger.remaining(a, ledger.used(db, a.id))
+    return {"id": a.id, "number": a.number, "payer": a.payer, "member_id": a.member_id, "hcpcs": a.hcpcs,
+            "product": a.product, "units": a.units, "grams": float(a.grams) if a.grams is not None else None,
+            "visits": a.visits, "start": a.start.isoformat(), "end": a.end.isoformat(),
+            "remaining": {k: (float(v) if isinstance(v, Decimal) else v) for k, v in left.items()}}
+
+
+__all__ = ["create_app", "ROLES"]

@@ -1,0 +1,129 @@
+"""Users, API tokens and per-token rate limits.
+
+A token reads `igc_<id>_<secret>`: the id finds the row, the secret is checked against its scrypt hash (stdlib
+`hashlib.scrypt`, salted per token; no extra dependency). Only the hash is stored, so a copy of the database
+reveals no token. A verified token is remembered in memory by the SHA-256 of the whole token, so a busy client
+does not pay scrypt on every request; revocation is read from the row on every request and takes effect at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from igclaim.service.db import ROLES, Token, User, now
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+PREFIX = "igc_"
+
+
+class AuthError(Exception):
+    """401: no token, an unknown one, or a revoked one (one message for all, so ids can't be probed)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    name: str
+    role: str
+    token_id: str
+
+
+def _hash(secret: str, salt: str) -> str:
+    return hashlib.scrypt(secret.encode(), salt=bytes.fromhex(salt), **_SCRYPT).hex()
+
+
+def add_user(db: Session, name: str, role: str) -> User:
+    if role not in ROLES:
+        raise ValueError(f"role: use one of {', '.join(ROLES)}, not {role!r}")
+    if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise ValueError("name: 1 to 64 letters, digits, '-', '_' or '.'")
+    if db.scalar(select(User).where(User.name == name)):
+        raise ValueError(f"name: a user {name!r} exists already")
+    user = User(name=name, role=role)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def user_named(db: Session, name: str) -> User:
+    user = db.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise ValueError(f"user: no user named {name!r}")
+    return user
+
+
+def create_token(db: Session, user: User) -> tuple[Token, str]:
+    """A new token for the user; the clear text is returned once and never stored."""
+    token_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    salt = secrets.token_hex(16)
+    row = Token(id=token_id, user_id=user.id, salt=salt, hash=_hash(secret, salt))
+    db.add(row)
+    db.flush()
+    return row, f"{PREFIX}{token_id}_{secret}"
+
+
+def revoke_token(db: Session, token_id: str) -> Token:
+    row = db.get(Token, token_id)
+    if row is None:
+        raise ValueError(f"token: no token with id {token_id!r}")
+    if row.revoked_at is None:
+        row.revoked_at = now()
+    return row
+
+
+class Verifier:
+    """Checks bearer tokens against the database, remembering the ones already proven (by digest, in memory)."""
+
+    def __init__(self) -> None:
+        self._proven: dict[str, str] = {}  # token id -> sha256 of the full token
+        self._lock = threading.Lock()
+
+    def check(self, db: Session, token: str | None) -> Principal:
+        if not token or not token.startswith(PREFIX) or len(token) > 200:
+            raise AuthError
+        token_id, _, secret = token[len(PREFIX):].partition("_")
+        row = db.get(Token, token_id) if token_id and secret else None
+        if row is None or row.revoked_at is not None:
+            raise AuthError
+        user = db.get(User, row.user_id)
+        if user is None or user.disabled_at is not None:
+            raise AuthError
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        with self._lock:
+            known = self._proven.get(token_id)
+        if known is None or not hmac.compare_digest(known, digest):
+            if not hmac.compare_digest(_hash(secret, row.salt), row.hash):
+                raise AuthError
+            with self._lock:
+                self._proven[token_id] = digest
+        return Principal(user.id, user.name, user.role, token_id)
+
+
+class RateLimiter:
+    """A token bucket per API token: `rate` requests a second, bursts up to `burst`."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> tuple[bool, float]:
+        """Whether one more request is allowed now, and if not, the seconds until it would be."""
+        t = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.burst), t))
+            tokens = min(float(self.burst), tokens + (t - last) * self.rate)
+            if tokens >= 1:
+                self._buckets[key] = (tokens - 1, t)
+                return True, 0.0
+            self._buckets[key] = (tokens, t)
+            return False, (1 - tokens) / self.rate

@@ -1,0 +1,128 @@
+"""The prior-authorization ledger: an authorization is so many units or grams (and visits) of a code or product
+for a member of a payer over a period; each exported claim consumes what it bills, and a new visit is checked
+against what is left (AUTH-EXHAUSTED, AUTH-EXPIRING).
+
+What a visit consumes is what the claim bills for the authorized drug, discarded (JW) units included: plans
+that authorize by units count the billed units; grams are the billed units times the code's unit dose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from igclaim.edits.registry import finding
+from igclaim.model import Encounter, Finding, Result
+from igclaim.refdata.resolver import reference
+from igclaim.service.db import Authorization, AuthorizationUse
+
+EXPIRING_DAYS = 14  # AUTH-EXPIRING when fewer days than this remain after the visit (a team setting)
+
+
+@dataclass(frozen=True)
+class Amounts:
+    units: int
+    grams: Decimal
+    visits: int
+
+
+def _codes_for(auth: Authorization, dos: date) -> set[str]:
+    if auth.hcpcs:
+        return {auth.hcpcs.upper()}
+    ref = reference()
+    codes = set()
+    for p in ref.find_products(auth.product or ""):
+        code = p.own_code(dos) or ref.nos_code(p.form, dos)
+        if code:
+            codes.add(code)
+    return codes
+
+
+def visit_amounts(auth: Authorization, result: Result, dos: date) -> Amounts:
+    """What this claim would consume of the authorization: its billed units of the authorized code(s)."""
+    codes = _codes_for(auth, dos)
+    ref = reference()
+    units = 0
+    grams = Decimal(0)
+    for ln in result.claim.lines:
+        if ln.code in codes:
+            units += ln.units
+            rec = ref.hcpcs(ln.code, dos)
+            if rec is not None and rec.unit_mg:
+                grams += Decimal(ln.units * rec.unit_mg) / 1000
+    return Amounts(units, grams, 1 if units else 0)
+
+
+def matching(db: Session, enc: Encounter, result: Result) -> list[Authorization]:
+    """Authorizations of this member and payer in force on the date of service that cover a billed drug."""
+    if enc.subscriber is None:
+        return []
+    payer_keys = {k.lower() for k in (enc.payer.name, enc.payer.payer_id) if k}
+    rows = db.scalars(select(Authorization).where(
+        Authorization.member_id == enc.subscriber.member_id,
+        Authorization.start <= enc.date_of_service, Authorization.end >= enc.date_of_service,
+    ).order_by(Authorization.id)).all()
+    return [a for a in rows if a.payer.lower() in payer_keys
+            and visit_amounts(a, result, enc.date_of_service).units > 0]
+
+
+def used(db: Session, auth_id: int, exclude_encounter: str | None = None) -> Amounts:
+    q = select(func.coalesce(func.sum(AuthorizationUse.units), 0), func.coalesce(func.sum(AuthorizationUse.grams), 0),
+               func.coalesce(func.sum(AuthorizationUse.visits), 0)).where(AuthorizationUse.authorization_id == auth_id)
+    if exclude_encounter is not None:
+        q = q.where(AuthorizationUse.encounter_id != exclude_encounter)
+    u, g, v = db.execute(q).one()
+    return Amounts(int(u), Decimal(str(g)), int(v))
+
+
+def remaining(auth: Authorization, spent: Amounts) -> dict[str, int | Decimal | None]:
+    return {"units": None if auth.units is None else auth.units - spent.units,
+            "grams": None if auth.grams is None else Decimal(auth.grams) - spent.grams,
+            "visits": None if auth.visits is None else auth.visits - spent.visits}
+
+
+def check(db: Session, enc: Encounter, result: Result) -> list[Finding]:
+    """AUTH-EXHAUSTED when this visit would go past what is left; AUTH-EXPIRING when little would remain."""
+    out: list[Finding] = []
+    dos = enc.date_of_service
+    for auth in matching(db, enc, result):
+        need = visit_amounts(auth, result, dos)
+        left = remaining(auth, used(db, auth.id, exclude_encounter=enc.encounter_id))
+        short = [f"{need_v} {name} needed, {left_v} left" for name, need_v, left_v in
+                 (("units", need.units, left["units"]), ("grams", need.grams, left["grams"]),
+                  ("visits", need.visits, left["visits"])) if left_v is not None and need_v > left_v]
+        if short:
+            out.append(finding("AUTH-EXHAUSTED", f"Authorization {auth.number} (ledger #{auth.id}) would be "
+                               f"exceeded by this visit: {'; '.join(short)}."))
+            continue
+        days = (auth.end - dos).days
+        after = {k: (v - getattr(need, k) if v is not None else None) for k, v in left.items()}
+        low = [f"{after['units']} units" if after["units"] is not None and after["units"] < need.units else None,
+               f"{after['grams']:g} g" if after["grams"] is not None and after["grams"] < need.grams else None,
+               f"{after['visits']} visits" if after["visits"] is not None and after["visits"] < 1 else None]
+        low_text = [x for x in low if x]
+        if days < EXPIRING_DAYS or low_text:
+            why = ([f"it ends on {auth.end} ({days} days after this visit)"] if days < EXPIRING_DAYS else []) + (
+                [f"after this visit only {', '.join(low_text)} remain, less than another visit like it"]
+                if low_text else [])
+            out.append(finding("AUTH-EXPIRING", f"Authorization {auth.number} (ledger #{auth.id}): "
+                               f"{' and '.join(why)}."))
+    return out
+
+
+def consume(db: Session, enc: Encounter, result: Result, version: int, user_id: int) -> list[int]:
+    """Record what an exported claim uses of each matching authorization; a re-export replaces its entry."""
+    ids = []
+    for auth in matching(db, enc, result):
+        need = visit_amounts(auth, result, enc.date_of_service)
+        for old in db.scalars(select(AuthorizationUse).where(AuthorizationUse.authorization_id == auth.id,
+                                                             AuthorizationUse.encounter_id == enc.encounter_id)):
+            db.delete(old)
+        db.add(AuthorizationUse(authorization_id=auth.id, encounter_id=enc.encounter_id, version=version,
+                                units=need.units, grams=need.grams, visits=need.visits, by=user_id))
+        ids.append(auth.id)
+    return ids

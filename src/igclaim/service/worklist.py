@@ -1,0 +1,164 @@
+"""The worklist: encounters submitted, versioned, coded and scrubbed, and moved through their claim status.
+
+draft (stored, not yet coded) → scrubbed (coded; error findings to fix) → ready (no errors, or marked fixed) →
+exported (sent in an 837; the authorization ledger is consumed) → paid or denied. A new version of an encounter
+goes back through coding. Submitting the same body again changes nothing (idempotent by encounter id and body).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from igclaim import engine
+from igclaim.errors import InputError
+from igclaim.inputs import InvalidInput, parse_encounter
+from igclaim.model import Encounter, Result
+from igclaim.service import ledger
+from igclaim.service.db import Audit, ClaimRow, EncounterVersion, FindingRow
+
+# Who may move a claim where by hand; `exported` is reached only by an export.
+MANUAL_MOVES = {
+    ("scrubbed", "ready"),    # marked fixed: the biller resolved the findings outside igclaim
+    ("ready", "scrubbed"),    # reopened
+    ("exported", "paid"),
+    ("exported", "denied"),
+    ("denied", "ready"),      # resubmission after review
+}
+
+
+class WorklistError(ValueError):
+    def __init__(self, status: int, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.status = status
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Submitted:
+    encounter_id: str
+    version: int
+    status: str
+    created: bool
+    errors: int
+    warnings: int
+
+
+def audit(db: Session, user_id: int | None, action: str, object_type: str, object_id: str) -> None:
+    db.add(Audit(user_id=user_id, action=action, object_type=object_type, object_id=object_id[:128]))
+
+
+def _canonical(body: Any) -> str:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def code(db: Session, enc: Encounter) -> Result:
+    """Code (and scrub, when a written claim is given) and add what only the ledger knows."""
+    result = engine.scrub(enc) if enc.claim is not None else engine.build(enc)
+    extra = ledger.check(db, enc, result)
+    if extra:
+        result = result.model_copy(update={"findings": [*result.findings, *extra]})
+    return result
+
+
+def submit(db: Session, body: Any, user_id: int) -> Submitted:
+    """Store one encounter body as a new version (or find the same one), code it and update its worklist row."""
+    try:
+        enc = parse_encounter(body)
+    except InvalidInput as exc:
+        raise WorklistError(422, exc.problems) from None
+    text = _canonical(body)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    last = db.scalar(select(EncounterVersion).where(EncounterVersion.encounter_id == enc.encounter_id)
+                     .order_by(EncounterVersion.version.desc()).limit(1))
+    row = db.get(ClaimRow, enc.encounter_id)
+    if last is not None and last.sha256 == digest and row is not None:
+        return Submitted(enc.encounter_id, last.version, row.status, False, row.errors, row.warnings)
+    version = (last.version + 1) if last else 1
+    ver = EncounterVersion(encounter_id=enc.encounter_id, version=version, sha256=digest, body=text,
+                           submitted_by=user_id)
+    db.add(ver)
+    if row is None:
+        row = ClaimRow(encounter_id=enc.encounter_id, version=version, status="draft", payer_type=enc.payer.type,
+                       payer_name=enc.payer.name, date_of_service=enc.date_of_service, setting=enc.setting,
+                       errors=0, warnings=0, edits=[])
+        db.add(row)
+    row.version, row.status = version, "draft"
+    row.payer_type, row.payer_name = enc.payer.type, enc.payer.name
+    row.date_of_service, row.setting = enc.date_of_service, enc.setting
+    audit(db, user_id, "encounter.submit", "encounter", f"{enc.encounter_id}@{version}")
+    try:
+        result = code(db, enc)
+    except InputError as exc:  # valid shape, but coding needs more (stays a draft, with the reason)
+        db.flush()
+        raise WorklistError(422, [str(exc)]) from None
+    _store_result(db, row, ver, result)
+    return Submitted(enc.encounter_id, version, row.status, True, row.errors, row.warnings)
+
+
+def _store_result(db: Session, row: ClaimRow, ver: EncounterVersion, result: Result) -> None:
+    ver.result = result.model_dump_json()
+    for old in db.scalars(select(FindingRow).where(FindingRow.encounter_id == row.encounter_id)):
+        db.delete(old)
+    for f in result.findings:
+        db.add(FindingRow(encounter_id=row.encounter_id, version=ver.version, edit=f.edit, severity=f.severity))
+    row.errors = sum(f.severity == "error" for f in result.findings)
+    row.warnings = sum(f.severity == "warning" for f in result.findings)
+    row.edits = sorted({f.edit for f in result.findings})
+    row.status = "scrubbed" if row.errors else "ready"
+
+
+def current(db: Session, encounter_id: str) -> tuple[ClaimRow, EncounterVersion]:
+    row = db.get(ClaimRow, encounter_id)
+    if row is None:
+        raise WorklistError(404, [f"encounter_id: no encounter {encounter_id!r} on the worklist"])
+    ver = db.scalar(select(EncounterVersion).where(EncounterVersion.encounter_id == encounter_id,
+                                                   EncounterVersion.version == row.version))
+    if ver is None:  # the row and its version are written in one transaction
+        raise WorklistError(500, [f"encounter_id: version {row.version} of {encounter_id!r} is missing"])
+    return row, ver
+
+
+def move(db: Session, encounter_id: str, status: str, user_id: int) -> ClaimRow:
+    row = db.get(ClaimRow, encounter_id)
+    if row is None:
+        raise WorklistError(404, [f"encounter_id: no encounter {encounter_id!r} on the worklist"])
+    if (row.status, status) not in MANUAL_MOVES:
+        allowed = sorted(b for a, b in MANUAL_MOVES if a == row.status)
+        raise WorklistError(409, [f"status: a {row.status} claim can move to {', '.join(allowed) or 'nothing'} "
+                                  f"by hand, not {status}" + (" (export it instead)" if status == "exported" else "")])
+    row.status = status
+    audit(db, user_id, f"claim.{status}", "encounter", encounter_id)
+    return row
+
+
+def listing(db: Session, *, status: str | None = None, payer: str | None = None, edit: str | None = None,
+            date_from: date | None = None, date_to: date | None = None, limit: int = 50,
+            after: str | None = None) -> list[ClaimRow]:
+    """Worklist rows in encounter-id order, filtered; `after` is the last id of the previous page (keyset)."""
+    q = select(ClaimRow)
+    if status:
+        q = q.where(ClaimRow.status == status)
+    if payer:
+        q = q.where((ClaimRow.payer_type == payer) | (ClaimRow.payer_name == payer))
+    if edit:
+        q = q.where(ClaimRow.encounter_id.in_(select(FindingRow.encounter_id).where(FindingRow.edit == edit)))
+    if date_from:
+        q = q.where(ClaimRow.date_of_service >= date_from)
+    if date_to:
+        q = q.where(ClaimRow.date_of_service <= date_to)
+    if after:
+        q = q.where(ClaimRow.encounter_id > after)
+    return list(db.scalars(q.order_by(ClaimRow.encounter_id).limit(limit)))
+
+
+def stored(ver: EncounterVersion) -> tuple[Encounter, Result]:
+    if ver.result is None:
+        raise WorklistError(409, [f"encounter_id: {ver.encounter_id!r} version {ver.version} is not coded yet"])
+    return parse_encounter(json.loads(ver.body)), Result.model_validate_json(ver.result)

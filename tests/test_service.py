@@ -1,0 +1,280 @@
+"""The team service: tokens and roles, the worklist, the authorization ledger across restarts, the audit log,
+migrations up and down; against SQLite always, and against a real PostgreSQL when one is running
+(IGCLAIM_TEST_POSTGRES_URL, set by .ci/run after it installs and starts Debian's postgresql)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, inspect, text
+
+from igclaim.service import auth, migrate
+from igclaim.service.app import create_app
+from igclaim.service.db import sessions
+from tests.test_x12 import pyx12_check
+
+ROOT = Path(__file__).resolve().parents[1]
+OFFICE = json.loads((ROOT / "examples" / "parties" / "office-gamunex-jz.json").read_text())
+PG = os.environ.get("IGCLAIM_TEST_POSTGRES_URL")
+
+
+def _postgres_db() -> str:
+    """A fresh database on the test server, so runs never see each other's rows."""
+    name = f"igclaim_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return PG.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'team.sqlite'}"
+    if not PG:
+        pytest.skip("no PostgreSQL here: .ci/run installs and starts one and sets IGCLAIM_TEST_POSTGRES_URL "
+                    "(scripts/postgres-test.sh)")
+    return _postgres_db()
+
+
+def _user(url: str, name: str, role: str) -> str:
+    migrate.upgrade(url)
+    with sessions(url)() as db, db.begin():
+        user = auth.add_user(db, name, role)
+        _, token = auth.create_token(db, user)
+    return token
+
+
+@pytest.fixture
+def team(url):
+    admin = _user(url, "ada", "admin")
+    biller = _user(url, "bo", "biller")
+    client = TestClient(create_app(url))
+    return url, client, {"Authorization": f"Bearer {admin}"}, {"Authorization": f"Bearer {biller}"}
+
+
+def visit(n: int, **changes) -> dict:
+    enc = copy.deepcopy(OFFICE)
+    enc["encounter_id"] = f"v{n:03d}"
+    enc["date_of_service"] = f"2026-03-{n + 1:02d}"
+    enc["administrations"] = [{**enc["administrations"][0], "start": f"2026-03-{n + 1:02d}T09:00",
+                               "stop": f"2026-03-{n + 1:02d}T14:00"}]
+    enc.update(changes)
+    return enc
+
+
+def test_every_api_route_but_health_needs_a_token(team):
+    _, client, _, biller = team
+    assert client.get("/api/health").status_code == 200
+    for method, path in [("post", "/api/build"), ("get", "/api/encounters"), ("get", "/api/products"),
+                         ("post", "/api/export"), ("get", "/api/audit")]:
+        r = getattr(client, method)(path)
+        assert r.status_code == 401, path
+        assert r.json()["problems"][0].startswith("authorization:")
+    bad = {"Authorization": biller["Authorization"][:-2] + "xx"}
+    assert client.get("/api/encounters", headers=bad).status_code == 401
+    assert client.get("/api/encounters", headers=biller).status_code == 200
+
+
+def test_tokens_are_stored_hashed_and_revocation_is_immediate(team):
+    url, client, admin, biller = team
+    clear = biller["Authorization"].split()[1]
+    with create_engine(url).connect() as conn:
+        stored = [tuple(r) for r in conn.execute(text("SELECT id, hash, salt FROM tokens"))]
+    assert not any(clear.split("_", 2)[2] in "".join(row) for row in stored)
+    assert client.get("/api/encounters", headers=biller).status_code == 200
+    token_id = clear.split("_")[1]
+    assert client.delete(f"/api/tokens/{token_id}", headers=biller).status_code == 403  # billers can't
+    assert client.delete(f"/api/tokens/{token_id}", headers=admin).status_code == 200
+    assert client.get("/api/encounters", headers=biller).status_code == 401
+
+
+def test_roles(team):
+    _, client, admin, biller = team
+    assert client.post("/api/users", json={"name": "cy", "role": "biller"}, headers=biller).status_code == 403
+    r = client.post("/api/users", json={"name": "cy", "role": "biller"}, headers=admin)
+    assert r.status_code == 201
+    tok = client.post("/api/users/cy/tokens", headers=admin).json()["token"]
+    assert client.get("/api/encounters", headers={"Authorization": f"Bearer {tok}"}).status_code == 200
+    assert client.get("/api/audit", headers=biller).status_code == 403
+
+
+def test_submit_is_versioned_and_idempotent(team):
+    _, client, _, biller = team
+    first = client.post("/api/encounters", json=visit(1), headers=biller).json()[0]
+    assert (first["version"], first["created"], first["status"]) == (1, True, "ready")
+    again = client.post("/api/encounters", json=visit(1), headers=biller).json()[0]
+    assert (again["version"], again["created"]) == (1, False)
+    changed = visit(1, diagnoses=["D80.1"])
+    assert client.post("/api/encounters", json=changed, headers=biller).json()[0]["version"] == 2
+    detail = client.get("/api/encounters/v001", headers=biller).json()
+    assert [v["version"] for v in detail["versions"]] == [1, 2]
+    assert detail["encounter"]["diagnoses"] == ["D80.1"]
+
+
+def test_json_lines_every_line_answers(team):
+    _, client, _, biller = team
+    bad = visit(3)
+    bad["drugs"][0]["dose"] = {"grams": "lots"}
+    body = "\n".join([json.dumps(visit(2)), "{not json", json.dumps(bad), "", json.dumps(visit(4))])
+    out = client.post("/api/encounters", content=body, headers={**biller, "Content-Type": "application/x-ndjson"})
+    assert out.status_code == 200
+    rows = out.json()
+    assert [r["line"] for r in rows] == [1, 2, 3, 5]
+    assert [bool(r["problems"]) for r in rows] == [False, True, True, False]
+    assert "drugs[0].dose" in rows[2]["problems"][0]
+    listed = client.get("/api/encounters", headers=biller).json()["items"]
+    assert [c["encounter_id"] for c in listed] == ["v002", "v004"]
+
+
+def test_listing_filters_and_pages(team):
+    _, client, _, biller = team
+    for n in range(1, 8):
+        client.post("/api/encounters", json=visit(n), headers=biller)
+    nodx = visit(9, diagnoses=[])
+    client.post("/api/encounters", json=nodx, headers=biller)
+    seen, after = [], None
+    while True:
+        page = client.get("/api/encounters", params={"limit": 3, **({"after": after} if after else {})},
+                          headers=biller).json()
+        seen += [c["encounter_id"] for c in page["items"]]
+        after = page["next_after"]
+        if not after:
+            break
+    assert seen == [f"v{n:03d}" for n in [*range(1, 8), 9]]
+    scrubbed = client.get("/api/encounters", params={"status": "scrubbed"}, headers=biller).json()["items"]
+    assert [c["encounter_id"] for c in scrubbed] == ["v009"]
+    edit = scrubbed[0]["edits"][0]
+    by_edit = client.get("/api/encounters", params={"edit": edit}, headers=biller).json()["items"]
+    assert "v009" in [c["encounter_id"] for c in by_edit]
+    by_date = client.get("/api/encounters", params={"date_from": "2026-03-03", "date_to": "2026-03-04"},
+                         headers=biller).json()["items"]
+    assert [c["encounter_id"] for c in by_date] == ["v002", "v003"]
+
+
+def test_status_moves(team):
+    _, client, _, biller = team
+    client.post("/api/encounters", json=visit(9, diagnoses=[]), headers=biller)
+    move = lambda s: client.post("/api/encounters/v009/status", json={"status": s}, headers=biller)  # noqa: E731
+    assert move("paid").status_code == 409
+    assert move("ready").json()["status"] == "ready"
+    r = client.post("/api/encounters/v009/status", json={"status": "exported"}, headers=biller)
+    assert r.status_code == 422  # only an export exports
+    assert client.post("/api/encounters/nope/status", json={"status": "ready"}, headers=biller).status_code == 404
+
+
+def test_authorization_is_used_up_across_visits_and_restarts(team):
+    url, client, _, biller = team
+    auth_body = {"number": "PA-1", "payer": "Medicare Part B", "member_id": OFFICE["subscriber"]["member_id"],
+                 "hcpcs": "J1561", "units": 130, "start": "2026-03-01", "end": "2026-06-30"}
+    auth_id = client.post("/api/authorizations", json=auth_body, headers=biller).json()["id"]
+    client.post("/api/encounters", json=visit(1), headers=biller)
+    out = client.post("/api/export", params={"kind": "837P", "charges": "sample"}, headers=biller).json()
+    assert out["exported"] == ["v001"] and out["skipped"] == []
+    assert pyx12_check(out["interchange"]) == []
+    assert client.get("/api/authorizations/" + str(auth_id), headers=biller).json()["remaining"]["units"] == 70
+
+    restarted = TestClient(create_app(url))  # a new process on the same database
+    second = restarted.post("/api/encounters", json=visit(2), headers=biller).json()[0]
+    assert second["status"] == "ready"
+    detail = restarted.get("/api/encounters/v002", headers=biller).json()
+    assert "AUTH-EXPIRING" in {f["edit"] for f in detail["result"]["findings"]}  # 10 units left after it
+    restarted.post("/api/export", params={"kind": "837P", "charges": "sample"}, headers=biller)
+    third = restarted.post("/api/encounters", json=visit(3), headers=biller).json()[0]
+    assert third["status"] == "scrubbed"
+    detail = restarted.get("/api/encounters/v003", headers=biller).json()
+    exhausted = [f for f in detail["result"]["findings"] if f["edit"] == "AUTH-EXHAUSTED"]
+    assert exhausted and "60 units needed, 10 left" in exhausted[0]["message"]
+    history = restarted.get(f"/api/authorizations/{auth_id}", headers=biller).json()["history"]
+    assert [(h["encounter_id"], h["units"]) for h in history] == [("v001", 60), ("v002", 60)]
+
+
+def test_export_leaves_claims_missing_parties_ready(team):
+    _, client, _, biller = team
+    no_parties = {k: v for k, v in visit(5).items() if k not in ("billing_provider",)}
+    client.post("/api/encounters", json=no_parties, headers=biller)
+    out = client.post("/api/export", params={"kind": "837P", "charges": "sample"}, headers=biller).json()
+    assert out["exported"] == [] and out["skipped"][0]["encounter_id"] == "v005"
+    assert "billing_provider" in out["skipped"][0]["problems"][0]
+    assert client.get("/api/encounters/v005", headers=biller).json()["claim"]["status"] == "ready"
+
+
+def test_audit_log_has_ids_not_patient_facts(team):
+    url, client, admin, biller = team
+    client.post("/api/encounters", json=visit(1), headers=biller)
+    client.post("/api/encounters/v001/status", json={"status": "scrubbed"}, headers=biller)
+    log = client.get("/api/audit", headers=admin).json()
+    assert [e["action"] for e in log[:2]] == ["claim.scrubbed", "encounter.submit"]
+    dump = json.dumps(log)
+    for secret in (OFFICE["patient"]["last_name"], OFFICE["patient"]["birth_date"], "D83"):
+        assert secret not in dump
+
+
+def test_rate_limit_per_token(url):
+    token = _user(url, "rl", "biller")
+    client = TestClient(create_app(url, rate=0.01, burst=2))
+    h = {"Authorization": f"Bearer {token}"}
+    assert [client.get("/api/encounters", headers=h).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_migrations_up_down_and_match_the_models(url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from igclaim.service.db import Base
+
+    migrate.upgrade(url)
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+    assert {"users", "tokens", "claims", "authorizations", "audit"} <= set(inspect(eng).get_table_names())
+    migrate.downgrade(url)
+    assert set(inspect(eng).get_table_names()) <= {"alembic_version"}
+    migrate.upgrade(url)
+    assert migrate.current(url) == "0001"
+    eng.dispose()
+
+
+def test_cli_users_and_tokens(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
+    monkeypatch.delenv("IGCLAIM_DATABASE_URL", raising=False)
+    run = CliRunner().invoke
+    assert run(app, ["users", "add", "ann", "--role", "admin"]).exit_code == 0
+    again = run(app, ["users", "add", "ann"])
+    assert again.exit_code == 2 and "exists already" in again.output
+    assert run(app, ["users", "add", "zed", "--role", "boss"]).exit_code == 2
+    made = run(app, ["tokens", "create", "ann"])
+    assert made.exit_code == 0
+    token = made.stdout.strip().splitlines()[-1]
+    assert token.startswith("igc_")
+    client = TestClient(create_app(f"sqlite:///{tmp_path / 'team.sqlite'}"))
+    assert client.get("/api/audit", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert run(app, ["tokens", "revoke", token.split("_")[1]]).exit_code == 0
+    assert client.get("/api/audit", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_admin_imports_a_cms_file_over_http(team, tmp_path, monkeypatch):
+    _, client, admin, biller = team
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
+    csv = (ROOT / "src" / "igclaim" / "refdata" / "cms" / "snapshot" / "asp-pricing-2026q1.csv").read_bytes()
+    params = {"filename": "asp-pricing-2026q1.csv"}
+    assert client.post("/api/data/import/asp", content=csv, params=params, headers=biller).status_code == 403
+    r = client.post("/api/data/import/asp", content=csv, params=params, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["imported"][0]["rows"] > 0
+    bad = client.post("/api/data/import/asp", content=b"not,a\nreal,file\n", params=params, headers=admin)
+    assert bad.status_code == 422 and bad.json()["problems"]
+    assert client.post("/api/data/import/asp", content=csv, params={"filename": "../../etc/x"},
+                       headers=admin).status_code == 422
+    assert [e["action"] for e in client.get("/api/audit", headers=admin).json()][:1] == ["data.import.asp"]
