@@ -91,3 +91,12 @@ def test_a_body_that_is_not_an_encounter_object_is_named_plainly():
     assert r.status_code == 422 and r.json() == {"problems": ["(body): give a JSON object"]}
     r = client.post("/api/export/837p?allow_errors=maybe", json={})
     assert r.json() == {"problems": ["query.allow_errors: 'maybe': give true or false"]}
+
+
+def test_team_service_docs_are_offline_too(tmp_path):
+    from igclaim.service.app import create_app
+
+    team = TestClient(create_app(f"sqlite:///{tmp_path / 'team.db'}"))
+    page = team.get("/docs")
+    assert page.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in page.text and "https://" not in page.text
+    assert team.get("/docs-assets/swagger-ui-bundle.js").status_code == 200

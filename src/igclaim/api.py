@@ -159,7 +159,13 @@ def _swagger_assets() -> Path:
     return Path(str(resources.files("igclaim.web") / "swagger-ui"))
 
 
-app.mount("/docs-assets", StaticFiles(directory=_swagger_assets()), name="docs-assets")
+def mount_docs_assets(target: FastAPI) -> None:
+    """Serve Swagger UI's files at /docs-assets (the /docs route below uses them); any app that copies our routes
+    mounts them too, with docs_url=None so FastAPI's CDN page does not shadow ours."""
+    target.mount("/docs-assets", StaticFiles(directory=_swagger_assets()), name="docs-assets")
+
+
+mount_docs_assets(app)
 
 
 @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)

@@ -152,12 +152,13 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     verifier = auth_mod.Verifier()
     limiter = auth_mod.RateLimiter(rate or float(os.environ.get("IGCLAIM_RATE_LIMIT", "50")),
                                    burst or int(os.environ.get("IGCLAIM_RATE_BURST", "200")))
-    app = FastAPI(title="igclaim team service", version=__version__,
+    app = FastAPI(title="igclaim team service", version=__version__, docs_url=None, redoc_url=None,  # /docs: offline
                   description="Worklist, authorization ledger and audit trail for a billing team. "
                               "Send `Authorization: Bearer <token>` (igclaim tokens create NAME).")
     for route in stateless.app.routes:  # build, scrub, products, edits, schema, health and the billers' page
         if isinstance(route, APIRoute):
             app.router.routes.append(route)
+    stateless.mount_docs_assets(app)  # /docs (copied above) renders from the package, never a CDN
 
     @app.middleware("http")
     async def require_token(request: Request, call_next):
