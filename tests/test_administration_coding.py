@@ -128,8 +128,10 @@ def test_hospital_form_and_revenue_codes():
 
 
 def test_home_medicare_ivig_is_drug_plus_supplies_per_infusion_date():
+    # Issue 9: from 2024-01-01 Q2052 carries the visit length in 15-minute units (300 minutes = 20), no longer
+    # one unit per date; the demonstration's one unit is tested in tests/test_home_dme.py.
     res = run(encounter(setting="home"))
-    assert lines(res) == [("J1561", ("JZ",), 60), ("Q2052", (), 1)]
+    assert lines(res) == [("J1561", ("JZ",), 60), ("Q2052", (), 20)]
     assert res.claim.place_of_service == "12"
 
 

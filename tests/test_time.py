@@ -33,7 +33,7 @@ def test_iv_infusion_thresholds(minutes, expected):
 
 @pytest.mark.parametrize(("minutes", "expected"), [(90, {"96369": 1}), (91, {"96369": 1, "96370": 1}),
                                                    (150, {"96369": 1, "96370": 1}), (151, {"96369": 1, "96370": 2}),
-                                                   (10, {"96369": 1})])
+                                                   (10, {"96372": 1})])  # issue 9: ≤ 15 min SC is 96372
 def test_sc_infusion_thresholds(minutes, expected):
     enc = encounter(drugs=[{"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 4},
                             "containers": [{"grams": 2, "count": 2}]}],

@@ -19,7 +19,8 @@ from igclaim.batch.sources import FORMATS
 
 
 def batch_cmd(
-    input: Annotated[Path, typer.Argument(help="JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet) of encounters")],
+    input: Annotated[Path, typer.Argument(help="JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet) of encounters, "
+                                               "or an 837P/837I (.837)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="directory for results.jsonl, errors.jsonl, findings.csv, "
                                                           "report.html")],
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="worker processes (default: all "
@@ -34,6 +35,8 @@ def batch_cmd(
     = False,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="progress bar (default: on a "
                                                                                     "terminal)")] = None,
+    charts: Annotated[str | None, typer.Option("--charts", help="with an 837: charts (encounters .jsonl/.json, FHIR "
+                                                                "Bundles, or a folder) joined to its claims")] = None,
 ) -> None:
     """Build or scrub every encounter of a file in parallel: results, errors, findings.csv and an HTML report."""
     err = Console(stderr=True, soft_wrap=True)
@@ -63,7 +66,7 @@ def batch_cmd(
 
     try:
         summary = run_batch(input, out, workers=n_workers, fmt=format, profile=profile, chunk_size=chunk_size,
-                            parse_only=parse_only, on_progress=on_progress)
+                            parse_only=parse_only, on_progress=on_progress, charts=charts)
     except SourceError as exc:
         err.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None

@@ -97,8 +97,15 @@ def _emit(results: list[Result], titles: list[str], fmt: Format) -> None:
         print_result(r, out, t)
 
 
-def _run(files: list[str], fmt: Format | None, profile: str | None, fail_on: FailOn | None, scrub: bool) -> None:
+def _run(files: list[str], fmt: Format | None, profile: str | None, fail_on: FailOn | None, scrub: bool,
+         charts: str | None = None) -> None:
     results, titles = [], []
+    from igclaim.readers.scrub import looks_like_x12
+
+    if scrub and any(p != "-" and looks_like_x12(p) for p in files):
+        from igclaim.readers.cli import scrub_files
+
+        raise typer.Exit(scrub_files(files, charts, _default_format(fmt), profile, fail_on))
     for path in files:
         enc = read_encounter(path)
         if not scrub and enc.claim is not None:
@@ -127,10 +134,16 @@ def build(files: FilesArg, format: FormatOpt = None, profile: ProfileOpt = None,
     _run(files, format, profile, fail_on, scrub=False)
 
 
+ChartsOpt = Annotated[str | None, typer.Option("--charts", help="with an 837: charts (encounters .jsonl/.json, FHIR "
+                                                  "Bundles, or a folder of them) joined by claim id or patient + date")]
+
+
 @app.command()
-def scrub(files: FilesArg, format: FormatOpt = None, profile: ProfileOpt = None, fail_on: FailOpt = None) -> None:
-    """Compare the claim written in FILE with its chart: findings plus the expected claim."""
-    _run(files, format, profile, fail_on, scrub=True)
+def scrub(files: FilesArg, format: FormatOpt = None, profile: ProfileOpt = None, fail_on: FailOpt = None,
+          charts: ChartsOpt = None) -> None:
+    """Compare the claim written in FILE with its chart: findings plus the expected claim. FILE may be an 837P/837I:
+    each claim is joined to its chart (--charts) or scrubbed without one."""
+    _run(files, format, profile, fail_on, scrub=True, charts=charts)
 
 
 class SchemaKind(str, Enum):
@@ -239,6 +252,7 @@ def serve(
 
 # Commands that live beside the part of the journey they serve.
 from igclaim.batch_cli import batch_cmd  # noqa: E402
+from igclaim.denials.cli import denials_cmd  # noqa: E402
 from igclaim.outputs.compare_cli import compare_sites_cmd  # noqa: E402
 from igclaim.outputs.export_cli import export_cmd  # noqa: E402
 from igclaim.refdata.data_cli import data_app  # noqa: E402
@@ -247,6 +261,7 @@ from igclaim.service.cli import db_app, tokens_app, users_app  # noqa: E402
 app.command("batch")(batch_cmd)
 app.command("export")(export_cmd)
 app.command("compare-sites")(compare_sites_cmd)
+app.command("denials")(denials_cmd)
 app.add_typer(data_app, name="data")
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")

@@ -7,12 +7,13 @@ import importlib
 import pkgutil
 
 from igclaim import edits as edits_pkg
-from igclaim.coding.claim import code_encounter
+from igclaim.coding.claim import Coding, code_encounter
 from igclaim.coding.payment import price_result
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import Phase, run_checks
 from igclaim.errors import InputError
 from igclaim.model import Encounter, Finding, ReferenceInfo, Result
+from igclaim.readers.x12 import WrittenClaim
 from igclaim.refdata.resolver import PayerProfile, ProfileError, ReferenceData, reference
 
 _FAMILIES_LOADED = False
@@ -70,3 +71,54 @@ def scrub(enc: Encounter, *, ref: ReferenceData | None = None, profile: str | No
     if enc.claim is None:
         raise InputError("claim", "scrub needs the claim a person wrote (use build to code the chart)")
     return _run(enc, ["chart", "claim"], ref, profile, written=enc.claim)
+
+
+def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = None,
+                        profile: str | None = None) -> Result:
+    """Scrub a claim read from an 837 with no chart: only the edits that need no chart facts run
+    (edits/written.py), and a SCRUB-NO-CHART finding names the ones skipped. The result's claim is the written
+    claim (there is no chart to code an expected one from)."""
+    from igclaim.edits import written as chart_free
+    from igclaim.edits.drug import code_of, is_drug_code
+    from igclaim.edits.registry import CHECKS, SPECS, finding
+
+    _load_edit_families()
+    ref = ref or reference()
+    # The 837's encounter facts, and no chart: drugs, administrations and fluids stay empty (constructed, since the
+    # public schema requires a drug), and only the chart-free checks below read this encounter.
+    enc = Encounter.model_construct(
+        encounter_id=written.claim_id, date_of_service=written.date_of_service, setting=written.setting,
+        place_of_service=written.claim.place_of_service, type_of_bill=written.claim.type_of_bill,
+        payer=written.payer, diagnoses=list(written.claim.diagnoses), drugs=[], administrations=[], fluids=[],
+        pump_log=[], claim=written.claim, claim_id=written.claim_id, billing_provider=written.billing_provider,
+        rendering_provider=written.rendering_provider, ordering_provider=written.ordering_provider,
+        patient=written.patient, subscriber=written.subscriber, correction=written.correction,
+    )
+    prof = resolve_profile(enc, ref, profile)
+    coding = Coding(enc, prof, {}, [], written.claim, [])
+    ctx = EditContext(coding, ref, written.claim)
+    findings: list[Finding] = []
+    ran: set[str] = set()
+    if not any(is_drug_code(ctx, code_of(ln)) for ln in written.claim.lines):
+        codes = ", ".join(dict.fromkeys(code_of(ln) for ln in written.claim.lines)) or "none"
+        findings.append(finding("CLAIM-NO-IG", f"Claim {written.claim_id} bills no immune globulin ({codes}); "
+                                "igclaim's edits were not run on it."))
+    else:
+        for spec, fn in CHECKS:
+            if (spec.phase == "written" or fn in chart_free.CHART_FREE) and spec.in_force(written.date_of_service):
+                ran.add(spec.id)
+                for f in fn(ctx):
+                    if f not in findings:
+                        findings.append(f)
+        own = {"SCRUB-NO-CHART", "CLAIM-NO-IG"}
+        skipped = sorted(i for i in SPECS if i not in ran and i not in own)
+        findings.append(finding("SCRUB-NO-CHART", f"No chart for claim {written.claim_id}: {len(ran)} edits that need "
+                                f"none ran; skipped (they need the chart): {', '.join(skipped)}."))
+    for note in written.notes:
+        findings.append(finding("SCRUB-NO-CHART", f"Read from the 837: {note}."))
+    result = Result(
+        encounter_id=written.claim_id, claim=written.claim, findings=findings,
+        reference=ReferenceInfo(data_as_of=ref.data_as_of.isoformat(), profile=prof.name, sources=ref.sources),
+    )
+    price_result(result, written.date_of_service, ref, prof, written.claim)
+    return result

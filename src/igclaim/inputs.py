@@ -39,6 +39,10 @@ def _number_written_lines(obj: dict) -> dict:
 
 def parse_encounter(obj: Any) -> Encounter:
     obj = unwrap(obj)
+    if isinstance(obj, dict) and obj.get("resourceType") == "Bundle":  # a FHIR R4 chart (readers/fhir.py)
+        from igclaim.readers.fhir import parse_bundle
+
+        return parse_bundle(obj)
     if not isinstance(obj, dict):
         raise InvalidInput(["(top level): an encounter is a JSON object"])
     obj = _number_written_lines(obj)

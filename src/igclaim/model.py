@@ -145,6 +145,19 @@ class Drug(_In):
         return self
 
 
+class Visit(_In):
+    """The nurse's home visit (arrival to departure): Medicare bills Q2052 by its length from 2024-01-01."""
+
+    start: ChartTime
+    stop: ChartTime
+
+    @model_validator(mode="after")
+    def _stop_after_start(self) -> Visit:
+        if self.stop < self.start:
+            raise ValueError("stop is before start (a visit past midnight carries the next date on stop)")
+        return self
+
+
 class Administration(_In):
     drug_id: str
     start: ChartTime | None = None
@@ -153,6 +166,8 @@ class Administration(_In):
     method: Literal["infusion", "push", "injection"] = "infusion"
     pump_setups: int | None = Field(default=None, ge=1)
     sc_sites: int | None = Field(default=None, ge=1)
+    visit: Visit | None = Field(default=None, description="home infusion: the nurse's visit start and stop; "
+                                "otherwise the infusion time is the visit length")
 
     @model_validator(mode="after")
     def _stop_after_start(self) -> Administration:

@@ -107,6 +107,7 @@ def run_batch(
     chunk_size: int = DEFAULT_CHUNK,
     parse_only: bool = False,
     on_progress: Callable[[int, int, int], None] | None = None,
+    charts: str | None = None,
 ) -> BatchSummary:
     """Run every record of INPUT through build or scrub; write DIR/results.jsonl, errors.jsonl, findings.csv,
     report.html and summary.json. `on_progress(records_done, position, total)` is called after each chunk."""
@@ -118,6 +119,14 @@ def run_batch(
             reference().profile(profile)
         except ProfileError as exc:
             raise SourceError(f"--profile: {exc}") from None
+    if charts:  # checked here too: workers load them in their initializer
+        from igclaim.inputs import InvalidInput
+        from igclaim.readers.scrub import load_charts
+
+        try:
+            load_charts(charts)
+        except (InvalidInput, OSError) as exc:
+            raise SourceError(f"--charts: {exc}") from None
     out = Path(out_dir)
     workers = max(1, workers or default_workers())
     chunk_size = max(1, chunk_size)
@@ -128,7 +137,8 @@ def run_batch(
     started = time.perf_counter()
 
     def new_pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(workers, mp_context=_context(), initializer=init_worker, initargs=(profile,))
+        return ProcessPoolExecutor(workers, mp_context=_context(), initializer=init_worker,
+                                   initargs=(profile, charts))
 
     pool = new_pool()
     records = iter(source)

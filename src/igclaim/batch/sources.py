@@ -16,10 +16,10 @@ from typing import Any, Literal
 
 from igclaim.batch.tabular import group_rows
 
-Kind = Literal["json", "rows"]
-FORMATS = ("jsonl", "csv", "parquet", "json")
+Kind = Literal["json", "rows", "x12"]
+FORMATS = ("jsonl", "csv", "parquet", "x12", "json")
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv",
-             ".parquet": "parquet", ".pq": "parquet"}
+             ".parquet": "parquet", ".pq": "parquet", ".837": "x12", ".x12": "x12", ".edi": "x12"}
 
 
 @dataclass(slots=True)
@@ -43,7 +43,12 @@ def detect_format(path: Path, given: str | None = None) -> str:
         return given
     fmt = _SUFFIXES.get(path.suffix.lower())
     if fmt is None:
-        raise SourceError(f"{path.name}: cannot tell the format from the suffix; use --format jsonl|csv|parquet")
+        from igclaim.readers.scrub import looks_like_x12
+
+        fmt = "x12" if looks_like_x12(str(path)) else None
+    if fmt is None:
+        raise SourceError(f"{path.name}: cannot tell the format from the suffix; "
+                          "use --format jsonl|csv|parquet|x12|json")
     return fmt
 
 
@@ -88,6 +93,8 @@ class Source:
             return self._jsonl()
         if self.format == "json":
             return self._json()
+        if self.format == "x12":
+            return self._x12()
         rows = self._csv_rows() if self.format == "csv" else self._parquet_rows()
         return self._grouped(rows)
 
@@ -119,6 +126,16 @@ class Source:
         items = obj if isinstance(obj, list) else [obj]
         for n, item in enumerate(items, start=1):
             yield Record(n, {"item": n} if isinstance(obj, list) else {"line": 1}, "json", json.dumps(item))
+
+    def _x12(self) -> Iterator[Record]:
+        """An 837: the parent streams it (readers/x12.py) and hands each claim, already read, to the workers; a
+        claim that could not be read, or a problem of the envelope, is a record too (it becomes an error entry)."""
+        from igclaim.readers.x12 import read_837
+
+        with self.path.open(encoding="ascii", errors="replace") as f:
+            self._handle = f
+            for seq, item in enumerate(read_837(f), start=1):
+                yield Record(seq, {"segment": item.position}, "x12", item)
 
     def _csv_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         with self.path.open(encoding="utf-8-sig", errors="replace", newline="") as f:

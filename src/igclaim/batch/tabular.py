@@ -26,7 +26,8 @@ DRUG_COLUMNS = (
     "drug_id", "product", "hcpcs", "ndc", "route", "dose_grams", "dose_mg", "dose_ml", "concentration_percent",
     "units", "containers", "container_type", "shared_with_other_patient", "discarded_grams",
 )
-ADMIN_COLUMNS = ("admin_start", "admin_stop", "admin_site", "admin_method", "pump_setups", "sc_sites")
+ADMIN_COLUMNS = ("admin_start", "admin_stop", "admin_site", "admin_method", "pump_setups", "sc_sites", "visit_start",
+                 "visit_stop")
 PUMP_COLUMNS = ("pump_start", "pump_stop")
 FLUID_COLUMNS = ("fluid_purpose", "fluid_start", "fluid_stop", "fluid_ordered", "fluid_reason", "fluid_site")
 CLAIM_HEAD_COLUMNS = ("claim_form", "claim_place_of_service", "claim_type_of_bill", "claim_diagnoses")
@@ -57,6 +58,7 @@ _DOSE_FIELDS = {"dose_grams": "grams", "dose_mg": "mg", "dose_ml": "ml",
                 "concentration_percent": "concentration_percent"}
 _ADMIN_FIELDS = {"admin_start": "start", "admin_stop": "stop", "admin_site": "site", "admin_method": "method",
                  "pump_setups": "pump_setups", "sc_sites": "sc_sites"}
+_VISIT_FIELDS = {"visit_start": "start", "visit_stop": "stop"}  # administrations[].visit (home nurse's visit)
 _FLUID_FIELDS = {"fluid_purpose": "purpose", "fluid_start": "start", "fluid_stop": "stop",
                  "fluid_ordered": "ordered", "fluid_reason": "reason", "fluid_site": "site"}
 _CLAIM_HEAD_FIELDS = {"claim_form": "form", "claim_place_of_service": "place_of_service",
@@ -173,6 +175,9 @@ def rows_to_encounter(rows: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
             else:
                 drugs[drug_id] = {"id": drug_id, **drug}
         admin = _pick(row, _ADMIN_FIELDS)
+        visit = _pick(row, _VISIT_FIELDS)
+        if visit:
+            admin["visit"] = visit
         if admin:
             if drug_id is None:
                 problems.append(f"row {number} column drug_id: an administration needs the drug it gives")
@@ -268,10 +273,10 @@ def encounter_to_rows(enc: dict[str, Any]) -> list[dict[str, str | None]]:
         own = next((a for a in admins if a["drug_id"] == drug["id"]), None)
         if own is not None:
             admins.remove(own)
-            part.update({col: _text(own.get(name)) for col, name in _ADMIN_FIELDS.items()})
+            part.update(_admin_cells(own))
         parts.append(part)
     for a in admins:
-        parts.append({"drug_id": a["drug_id"], **{col: _text(a.get(name)) for col, name in _ADMIN_FIELDS.items()}})
+        parts.append({"drug_id": a["drug_id"], **_admin_cells(a)})
 
     def slot(i: int) -> dict[str, str | None]:
         while len(parts) <= i:
@@ -299,6 +304,12 @@ def encounter_to_rows(enc: dict[str, Any]) -> list[dict[str, str | None]]:
         row.update({k: v for k, v in part.items() if v is not None})
         out.append(row)
     return out
+
+
+def _admin_cells(a: dict[str, Any]) -> dict[str, str | None]:
+    cells = {col: _text(a.get(name)) for col, name in _ADMIN_FIELDS.items()}
+    cells.update({col: _text((a.get("visit") or {}).get(name)) for col, name in _VISIT_FIELDS.items()})
+    return cells
 
 
 def group_rows(rows: Iterable[tuple[int, dict[str, Any]]]) -> Iterable[list[tuple[int, dict[str, Any]]]]:

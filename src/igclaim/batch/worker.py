@@ -42,13 +42,21 @@ class Outcome:
     error: dict[str, Any] | None = None
 
 
-def init_worker(profile: str | None = None) -> None:
+_CHARTS: Any = None  # the charts an 837's claims are joined to (--charts), loaded once per worker
+
+
+def init_worker(profile: str | None = None, charts: str | None = None) -> None:
     """Pool initializer: the parent handles Ctrl-C; reference data and edit families load once per process."""
+    global _CHARTS
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from igclaim.refdata.resolver import reference
 
     reference()
     engine._load_edit_families()
+    if charts:
+        from igclaim.readers.scrub import load_charts
+
+        _CHARTS = load_charts(charts)
 
 
 def process_chunk(chunk: list[Record], profile: str | None, parse_only: bool) -> list[Outcome]:
@@ -98,7 +106,32 @@ def decode(rec: Record) -> tuple[Any, str | None]:
     return rows_to_encounter(rec.payload), enc_id
 
 
+def process_x12(rec: Record, profile: str | None, parse_only: bool) -> Outcome:
+    """One claim read from an 837 (or its read error): scrubbed with its chart when one joins, else without."""
+    from igclaim.readers.scrub import scrub_one
+    from igclaim.readers.x12 import ReadError
+
+    item = rec.payload
+    if isinstance(item, ReadError):
+        stage = "x12" if item.claim_id else "envelope"
+        entry = error_outcome(rec, stage, [item.text()], _safe_id(item.claim_id))
+        assert entry.error is not None
+        entry.error.update({"field": f"{item.segment} {item.element or ''}".strip(), "segment": item.position})
+        return entry
+    if parse_only:
+        return Outcome(rec.seq, summary=None)
+    done = scrub_one(item, _CHARTS, profile)
+    if done.error is not None:
+        return error_outcome(rec, "coding", [done.error.text()], _safe_id(item.claim_id))
+    assert done.result is not None
+    enc = Encounter.model_construct(encounter_id=done.result.encounter_id, date_of_service=item.date_of_service,
+                                    setting=item.setting, payer=item.payer, claim=item.claim)
+    return _outcome(rec, enc, done.result, "scrub")
+
+
 def process_record(rec: Record, profile: str | None = None, parse_only: bool = False) -> Outcome:
+    if rec.kind == "x12":
+        return process_x12(rec, profile, parse_only)
     enc_id: str | None = None
     try:
         obj, enc_id = decode(rec)

@@ -85,7 +85,8 @@ def classify(
                                     "was billed for it."))
             continue
         elif f.route == "SC":
-            kind = "sc_infusion"
+            # An SC infusion of 15 minutes or less is an injection (96372), not 96369.
+            kind = "injection" if minutes <= rules.sc_injection_max_minutes else "sc_infusion"
         elif minutes <= rules.push_max_minutes:
             kind = "push"
         else:
@@ -138,22 +139,46 @@ def code_administrations(
         groups.setdefault(s.site if facility else 1, []).append(s)
     lines: list[AdminLine] = []
     used: dict[str, int] = {}
+    distinct = profile.get("distinct_site_modifier", dos)
+    pushed: dict[str | None, datetime] = {}  # the start of each drug's last reported push
     for n, (_site, group) in enumerate(sorted(groups.items())):
         initial = min(group, key=lambda s: _initial_rank(s, ref, facility))
         first = _initial_lines(initial, ref, rule)
         if n > 0:
-            first[0].modifiers.append(profile.get("distinct_site_modifier", dos))
+            first[0].modifiers.append(distinct)
         lines += first
+        if initial.kind == "push" and initial.start:
+            pushed[initial.drug_id] = initial.start
         seen = {initial.drug_id}
         coded = [initial]
         for s in sorted((s for s in group if s is not initial), key=_start_key):
-            lines += _later_lines(s, seen, coded, facility, ref, rule, used, findings)
+            later = _later_lines(s, seen, coded, facility, ref, rule, used, pushed, findings)
+            if not _primaries_present(later, lines, ref, dos):
+                # An add-on with no primary in the encounter (a premedication push or hydration beside a SC
+                # infusion): the service is coded as an initial service of its own, with the distinct modifier.
+                later = _initial_lines(s, ref, rule)
+                if distinct not in later[0].modifiers:
+                    later[0].modifiers.append(distinct)
+                if s.kind == "push" and s.start:
+                    pushed[s.drug_id] = s.start
+            lines += later
             seen.add(s.drug_id)
             coded.append(s)
     setups = [s for s in services if s.kind == "sc_infusion" and (s.pump_setups or 1) > 1]
     if setups:
         lines.append(AdminLine(ref.admin_code_for("setup", "sc_infusion").code, 1, source_paths=[setups[0].path]))
     return _merge(lines, dos)
+
+
+def _primaries_present(later: list[AdminLine], lines: list[AdminLine], ref: ReferenceData, dos: date) -> bool:
+    """Every add-on among `later` has one of its NCCI primary codes (type 1 AOC edits) already coded."""
+    present = {ln.code for ln in lines}
+    for ln in later:
+        aoc = ref.addon_primaries(ln.code, dos)
+        if aoc is not None and not present & set(aoc.primaries):
+            return False
+        present.add(ln.code)
+    return True
 
 
 def _initial_rank(s: Service, ref: ReferenceData, facility: bool) -> tuple:
@@ -179,7 +204,7 @@ def _initial_lines(s: Service, ref: ReferenceData, rule: str) -> list[AdminLine]
 
 def _later_lines(
     s: Service, seen: set, coded: list[Service], facility: bool, ref: ReferenceData, rule: str,
-    used: dict[str, int], findings: list[Finding],
+    used: dict[str, int], pushed: dict[str | None, datetime], findings: list[Finding],
 ) -> list[AdminLine]:
     same_drug = s.drug_id is not None and s.drug_id in seen
     if s.kind in ("infusion", "sc_infusion", "hydration"):
@@ -207,7 +232,18 @@ def _later_lines(
                                         "reported on a professional claim."))
                 return []
             repeat = ref.admin_code_for("sequential", "push", facility_only=True)
+            gap = ref.time.repeat_push_gap_minutes
+            last = pushed.get(s.drug_id)
+            if last is not None and s.start is not None and minutes_between(last, s.start) <= gap:
+                findings.append(finding("ADMIN-NOT-BILLED", f"{s.path}: a push of {s.drug_id} "
+                                        f"{minutes_between(last, s.start)} minutes after a reported push of the same "
+                                        f"drug; {repeat.code} needs more than {gap} minutes."))
+                return []
+            if s.start is not None:
+                pushed[s.drug_id] = s.start
             return [AdminLine(repeat.code, 1, source_paths=[s.path])]
+        if s.start is not None:
+            pushed[s.drug_id] = s.start
         return [AdminLine(ref.admin_code_for("sequential", "push").code, 1, source_paths=[s.path])]
     return [AdminLine(ref.admin_code_for("initial", "injection").code, 1, source_paths=[s.path])]
 

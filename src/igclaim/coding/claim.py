@@ -8,9 +8,11 @@ Office: CMS-1500/837P, POS 11. Hospital outpatient: UB-04/837I, type of bill 013
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from igclaim.coding.administration import AdminLine, Service, classify, code_administrations
 from igclaim.coding.drug import DrugFacts, code_drug
+from igclaim.coding.time import minutes_between, quarter_hour_units
 from igclaim.edits.registry import declare, finding
 from igclaim.model import Claim, ClaimLine, Encounter, Finding
 from igclaim.refdata import icd10
@@ -88,18 +90,60 @@ def code_encounter(enc: Encounter, ref: ReferenceData, profile: PayerProfile) ->
     return Coding(enc, profile, facts, services, claim, findings)
 
 
+def home_visits(enc: Encounter, drug_ids: set[str]) -> dict[date, int | None]:
+    """Minutes of home visit per infusion date for these drugs: the nurse's visit when documented, otherwise the
+    infusion time; overlapping intervals on one date count once (None: a date without times)."""
+    spans: dict[date, list[tuple[datetime, datetime]]] = {}
+    for a in enc.administrations:
+        if a.drug_id not in drug_ids:
+            continue
+        start, stop = (a.visit.start, a.visit.stop) if a.visit else (a.start, a.stop)
+        if start is None or stop is None:
+            if start is not None:
+                spans.setdefault(start.date(), [])
+            continue
+        spans.setdefault(start.date(), []).append((start, stop))
+    out: dict[date, int | None] = {}
+    for d, intervals in spans.items():
+        if not intervals:
+            out[d] = None
+            continue
+        total, cursor = 0, None
+        for lo, hi in sorted(intervals):
+            lo = max(lo, cursor) if cursor else lo
+            if hi > lo:
+                total += minutes_between(lo, hi)
+                cursor = hi
+        out[d] = total
+    return out
+
+
 def _home_dme(
     enc: Encounter, facts: dict[str, DrugFacts], services: list[Service], setting: dict, drug_lines: list,
     ref: ReferenceData, findings: list[Finding],
 ) -> list[AdminLine]:
-    """Medicare home infusion: IVIG + the supplies code once per infusion date; SCIG with JB; no 9636x."""
+    """Medicare home infusion: IVIG + the supplies code for each infusion date (none before the code existed);
+    SCIG with JB; no 9636x."""
     lines: list[AdminLine] = []
     ig_iv = {f.drug.id for f in facts.values() if f.is_ig and f.route == "IV"}
     ig_sc = {f.drug.id for f in facts.values() if f.is_ig and f.route == "SC"}
     if ig_iv:
-        dates = sorted({s.start.date() for s in services if s.drug_id in ig_iv and s.start} or {enc.date_of_service})
-        for d in dates:
-            lines.append(AdminLine(setting["medicare_dme_iv_supply_code"], 1, service_date=d))
+        visits = home_visits(enc, ig_iv)
+        for d in sorted(visits or {enc.date_of_service: None}):
+            supply = ref.home_supply_units(d)
+            if supply is None:
+                continue  # before the demonstration's code: the J-code alone
+            minutes = visits.get(d)
+            if supply.basis == "per_date":
+                units = 1
+            elif minutes is None:
+                units = supply.min_units
+                findings.append(finding("ADMIN-TIMES-MISSING", f"{supply.code} on {d}: no visit or infusion start "
+                                        f"and stop times, so its 15-minute units cannot be counted; "
+                                        f"{units} billed."))
+            else:
+                units = quarter_hour_units(minutes, supply)
+            lines.append(AdminLine(supply.code, units, service_date=d))
     if ig_sc:
         mod = ref.modifier_for("route_SC")
         for line in drug_lines:

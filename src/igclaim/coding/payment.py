@@ -45,7 +45,9 @@ def line_payment(line: ClaimLine, dos: date, ref: ReferenceData, profile: PayerP
     if price is None:
         return None
     used.add(price.source)
-    return cents(price.amount * line.units)
+    rec = ref.hcpcs(line.code, when)
+    units = 1 if rec is not None and rec.paid_per == "date" else line.units  # a bundle per date (Q2052)
+    return cents(price.amount * units)
 
 
 def price_claim(claim: Claim, dos: date, ref: ReferenceData, profile: PayerProfile) -> set[Loaded]:

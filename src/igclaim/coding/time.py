@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from igclaim.refdata.resolver import TimeRules
+from igclaim.refdata.resolver import SupplyUnits, TimeRules
 
 
 def minutes_between(start: datetime, stop: datetime) -> int:
@@ -37,3 +37,10 @@ def hour_units(minutes: int, rules: TimeRules, rule: str = "cpt") -> int:
     if minutes <= rules.addon_beyond_minutes:
         return 0
     return (minutes - rules.addon_beyond_minutes - 1) // hour + 1
+
+
+def quarter_hour_units(minutes: int, supply: SupplyUnits) -> int:
+    """Units of a time-based home supplies code (Q2052 from 2024): whole 15-minute units, plus one for a
+    remainder of at least `round_up_from` minutes (DME MAC table: 8-22 minutes = 1, 23-37 = 2, ...)."""
+    whole, rest = divmod(max(0, minutes), supply.unit_minutes)
+    return max(supply.min_units, whole + (1 if rest >= supply.round_up_from else 0))

@@ -83,6 +83,8 @@ def _unsupported_family(ctx: EditContext, rec: AdminCode) -> str | None:
         return "ADMIN-ROUTE"
     if {rec.family, *fams} & {"push"} and {rec.family, *fams} & {"infusion"}:
         return "ADMIN-PUSH"
+    if {rec.family, *fams} & {"injection"} and {rec.family, *fams} & {"sc_infusion"}:
+        return "ADMIN-PUSH"  # the SC counterpart: 15 minutes or less is an injection (96372)
     return "other"
 
 
@@ -134,10 +136,24 @@ def push(ctx: EditContext) -> Iterator[Finding]:
     limit = ctx.ref.time.push_max_minutes
     pushes = [s for s in ctx.coding.services if s.kind == "push" and s.minutes is not None and s.minutes > 0]
     infusions = [s for s in ctx.coding.services if s.kind == "infusion"]
+    sc_limit = ctx.ref.time.sc_injection_max_minutes
     for ln, rec in _written_admin(ctx):
         if _unsupported_family(ctx, rec) != "ADMIN-PUSH":
             continue
-        if rec.family == "infusion" and pushes:
+        if rec.family == "sc_infusion":
+            short = [s for s in ctx.coding.services if s.kind == "injection"]
+            spans = "; ".join(_span(s) for s in short)
+            code = ctx.ref.admin_code_for("initial", "injection").code
+            yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} billed for a subcutaneous infusion of {sc_limit} "
+                          f"minutes or less ({spans}): that is {code}.", line=ln.line,
+                          fix=f"Bill {code} for a subcutaneous infusion of {sc_limit} minutes or less.")
+        elif rec.family == "injection":
+            longer = "; ".join(_span(s) for s in ctx.coding.services if s.kind == "sc_infusion")
+            code = ctx.ref.admin_code_for("initial", "sc_infusion").code
+            yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} (injection) billed for a subcutaneous infusion "
+                          f"of more than {sc_limit} minutes ({longer}): bill {code}.", line=ln.line,
+                          fix=f"Bill {code} and its additional hours.")
+        elif rec.family == "infusion" and pushes:
             spans = "; ".join(_span(s) for s in pushes)
             yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} billed for an infusion of {limit} minutes or "
                           f"less ({spans}): that is a push.", line=ln.line)
@@ -182,14 +198,65 @@ def initial_duplicate(ctx: EditContext) -> Iterator[Finding]:
                 if rec.role == "initial" and _unsupported_family(ctx, rec) is None]
     allowed = sum(_expected_units(ctx, c) for c, rec in ctx.ref.admin_codes.items() if rec.role == "initial")
     count = 0
+    iv_sites = sorted({s.site for s in ctx.coding.services
+                       if ctx.ref.admin_code_for("initial", s.kind).route == "IV"})
+    professional = ctx.expected.form != "UB-04"
     for ln, rec in initials:
         count += ln.units
-        if count > allowed:
+        if count > allowed and professional and len(iv_sites) > 1 and rec.route == "IV":
+            # Two documented IV sites in the office: a second initial code is allowed when the second site was
+            # medically necessary (NCCI Policy Manual ch. XI), with the distinct-site modifier: never an error.
+            mods = ctx.ref.distinct_modifiers & set(ln.modifiers)
+            want = ctx.profile.get("distinct_site_modifier", ctx.dos)
+            yield finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number {count} "
+                          f"on a professional claim; the chart documents IV access sites "
+                          f"{', '.join(map(str, iv_sites))}."
+                          + (f" It carries {', '.join(sorted(mods))}: verify the note says why the second site was "
+                             "needed." if mods else f" Add {want} and document why the second site was needed."),
+                          line=ln.line, severity="warning",
+                          fix=f"Keep it only if the second IV site was medically necessary, with {want} (or 59).")
+        elif count > allowed:
             sites = sorted({s.site for s in ctx.coding.services})
             yield finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number "
                           f"{count}; the chart supports {allowed} (access sites documented: "
                           f"{', '.join(map(str, sites)) or 'none'}).", line=ln.line,
                           impact_units=-min(ln.units, count - allowed))
+
+
+def missing_primary(ctx: EditContext, code: str) -> tuple[str, ...] | None:
+    """The primaries of a written add-on code when none of them is on the written claim (None: fine, or not an
+    add-on code on the date of service)."""
+    aoc = ctx.ref.addon_primaries(code, ctx.dos)
+    if aoc is None or ctx.written is None:
+        return None
+    written = {code_of(ln) for ln in ctx.written.lines}
+    return None if code not in written or written & set(aoc.primaries) else aoc.primaries
+
+
+@edit(
+    "ADMIN-ADDON-PRIMARY",
+    severity="error",
+    statement="an add-on administration code billed without one of its primary codes in the same encounter (NCCI "
+    "add-on code edits, type 1: 96375/96376 after an IV primary, 96361 after 96360, 96365 or 96374, 96370/96371 "
+    "after 96369)",
+    fix="Bill the service as an initial code of its own with the distinct-service modifier (a premedication push "
+    "beside a SC infusion is 96374-XS, hydration beside it 96360-XS), or add the missing primary service.",
+    source="https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/"
+    "medicare-ncci-add-code-edits",
+    phase="claim",
+)
+def addon_primary(ctx: EditContext) -> Iterator[Finding]:
+    if no_administration_billed(ctx):
+        return
+    for ln, rec in _written_admin(ctx):
+        primaries = missing_primary(ctx, rec.code)
+        if primaries is None:
+            continue
+        initial = ctx.ref.admin_code_for("initial", rec.family) if rec.family else None
+        instead = f" Expected instead: {initial.code} with {ctx.profile.get('distinct_site_modifier', ctx.dos)}." \
+            if initial and any(ln2.code == initial.code for ln2 in ctx.expected.lines) else ""
+        yield finding("ADMIN-ADDON-PRIMARY", f"Line {ln.line}: {rec.code} is an add-on code; none of its primary codes "
+                      f"({', '.join(primaries)}) is on the claim.{instead}", line=ln.line)
 
 
 @edit(
@@ -206,6 +273,8 @@ def sequential(ctx: EditContext) -> Iterator[Finding]:
     for ln, rec in _written_admin(ctx):
         if rec.role not in ("sequential", "concurrent") or rec.family != "infusion":
             continue
+        if missing_primary(ctx, rec.code) is not None:
+            continue  # ADMIN-ADDON-PRIMARY
         if _units(written, rec.code) <= _expected_units(ctx, rec.code):
             continue
         drugs = {s.drug_id for s in ctx.coding.services if s.kind == "infusion"}
@@ -239,6 +308,8 @@ def addon_units(ctx: EditContext) -> Iterator[Finding]:
     for code, rec in ctx.ref.admin_codes.items():
         if rec.role != "addon" or rec.family not in _families(ctx) or no_administration_billed(ctx):
             continue
+        if missing_primary(ctx, code) is not None:
+            continue  # ADMIN-ADDON-PRIMARY says what is wrong with it
         billed, supported = _units(wlines, code), _expected_units(ctx, code)
         if billed == supported:
             continue
@@ -337,7 +408,7 @@ def not_supported(ctx: EditContext) -> Iterator[Finding]:
             yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: {rec.code} ({rec.meaning}); the chart documents "
                           f"{documented}.", line=ln.line, impact_units=-ln.units)
         elif why is None and rec.role in ("setup", "sequential") and rec.family != "infusion" \
-                and rec.code not in seen:
+                and rec.code not in seen and missing_primary(ctx, rec.code) is None:
             seen.add(rec.code)
             billed, supported = _units(written, rec.code), _expected_units(ctx, rec.code)
             if billed > supported:

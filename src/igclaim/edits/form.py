@@ -155,3 +155,93 @@ def claim_not_compared(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None and ctx.encounter.claim is not None:
         yield finding("CLAIM-NOT-COMPARED", "claim: the written claim was not compared with the chart (build codes "
                       "the chart only); use scrub to compare it")
+
+
+# --- Medicare home infusion (DME MAC): the supplies code Q2052 and the pump E0779 --------------------------------
+
+A52509 = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=52509"
+
+
+def _home_dme(ctx: EditContext) -> bool:
+    return ctx.encounter.setting == "home" and ctx.profile.get("home_rules", ctx.dos) == "medicare-dme"
+
+
+def _ig_routes(ctx: EditContext) -> set[str]:
+    return {f.route for f in ctx.coding.drugs.values() if f.is_ig and f.route}
+
+
+@edit(
+    "HOME-SUPPLY-CODE",
+    severity="error",
+    statement="a Medicare home infusion claim with the wrong supplies code: Q2052 (home IVIG) on a SC claim or "
+    "before the code existed (2014-04-01), or E0779 (the SC pump) on an IV claim",
+    fix="Home IVIG: the J-code plus Q2052 for each infusion date (from 2014-04-01); home SCIG by pump: the J-code and "
+    "E0779, both with JB.",
+    source=A52509,
+    phase="claim",
+)
+def home_supply_code(ctx: EditContext) -> Iterator[Finding]:
+    if ctx.written is None or not _home_dme(ctx):
+        return
+    home = ctx.ref.setting("home")
+    q, pump = home["medicare_dme_iv_supply_code"], home["medicare_dme_sc_pump_code"]
+    routes = _ig_routes(ctx)
+    for ln in ctx.written.lines:
+        code = code_of(ln)
+        if code == q and ctx.ref.hcpcs(q, ctx.dos) is None:
+            rec = ctx.ref.known_code(q)
+            since = rec.period.effective if rec else None
+            yield finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {q} billed for {ctx.dos}; the code exists from "
+                          f"{since} (the home IVIG demonstration). Before it, home IVIG is the J-code alone.",
+                          line=ln.line, impact_units=-ln.units)
+        elif code == q and "IV" not in routes:
+            yield finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {q} (home IVIG supplies) on a claim whose immune "
+                          f"globulin is subcutaneous; SCIG by pump is billed with {pump} and JB (A52507).",
+                          line=ln.line, impact_units=-ln.units)
+        elif code == pump and "SC" not in routes:
+            yield finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {pump} (the SC infusion pump) on a claim whose "
+                          f"immune globulin is intravenous; home IVIG supplies and nursing are {q}.",
+                          line=ln.line, impact_units=-ln.units)
+
+
+@edit(
+    "HOME-Q2052-UNITS",
+    severity="warning",
+    statement="Q2052 units that differ from the rule of the date: one per infusion date under the demonstration "
+    "(2014-04-01 to 2023-12-31), the infusion visit length in 15-minute units from 2024-01-01 (paid as one bundle "
+    "per date)",
+    fix="Bill Q2052 once for each infusion date with the units of the date of service's rule.",
+    source="https://med.noridianmedicare.com/web/jddme/dmepos/ivig",
+    phase="claim",
+)
+def home_q2052_units(ctx: EditContext) -> Iterator[Finding]:
+    if ctx.written is None or not _home_dme(ctx):
+        return
+    q = ctx.ref.setting("home")["medicare_dme_iv_supply_code"]
+    expected: dict = {}
+    for ln in ctx.expected.lines:
+        if ln.code == q:
+            d = ln.service_date or ctx.dos
+            expected[d] = expected.get(d, 0) + ln.units
+    written: dict = {}
+    first_line: dict = {}
+    for ln in ctx.written.lines:
+        if code_of(ln) == q:
+            d = ln.service_date or ctx.dos
+            written[d] = written.get(d, 0) + ln.units
+            first_line.setdefault(d, ln.line)
+    if not expected or not written:
+        return  # no Q2052 expected (HOME-SUPPLY-CODE) or none written (CLAIM-LINE-MISSING)
+    for d in sorted(set(expected) | set(written)):
+        want, got = expected.get(d, 0), written.get(d, 0)
+        if want == got:
+            continue
+        supply = ctx.ref.home_supply_units(d)
+        if supply is not None and supply.basis == "per_date":
+            rule = "one unit per infusion date under the demonstration"
+        else:
+            rule = "the infusion visit length in 15-minute units (DME MAC table; verify against LCD L33610)"
+        yield finding("HOME-Q2052-UNITS", f"{q} × {got} for {d}; the chart supports {q} × {want} ({rule}). "
+                      "Medicare pays one bundle per infusion date, so the units inform rather than price.",
+                      line=first_line.get(d),
+                      fix=f"Bill {q} × {want} for {d}." if want else f"Remove {q} for {d}: no infusion that date.")

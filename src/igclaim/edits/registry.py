@@ -19,7 +19,8 @@ from igclaim.model import Finding, Severity
 if TYPE_CHECKING:
     from igclaim.edits.context import EditContext
 
-Phase = Literal["coding", "chart", "claim"]
+# "written": checks of a written claim scrubbed without its chart (edits/written.py).
+Phase = Literal["coding", "chart", "claim", "written"]
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def edit(
     statement: str,
     fix: str,
     source: str,
-    phase: Literal["chart", "claim"],
+    phase: Literal["chart", "claim", "written"],
     effective: date | None = None,
     ends: date | None = None,
 ) -> Callable[[Check], Check]:
@@ -87,7 +88,7 @@ def edit(
     return wrap
 
 
-def also_check(id: str, phase: Literal["chart", "claim"]) -> Callable[[Check], Check]:
+def also_check(id: str, phase: Literal["chart", "claim", "written"]) -> Callable[[Check], Check]:
     """Decorator: one more check for an id already declared (e.g. raised while coding, checked on scrub)."""
 
     def wrap(fn: Check) -> Check:
@@ -134,7 +135,8 @@ def catalog_rows() -> list[dict]:
 
 def catalog_markdown() -> str:
     """The catalog as a Markdown table, for docs/edits.md (a test keeps the two the same)."""
-    raised = {"coding": "build, scrub (while coding)", "chart": "build, scrub", "claim": "scrub"}
+    raised = {"coding": "build, scrub (while coding)", "chart": "build, scrub", "claim": "scrub",
+              "written": "scrub of a claim without its chart"}
     out = ["| id | severity | runs on | what it catches | source |", "|---|---|---|---|---|"]
     for r in catalog_rows():
         dates = f" (from {r['effective']})" if r["effective"] else ""

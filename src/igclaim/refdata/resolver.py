@@ -51,6 +51,7 @@ class HcpcsCode:
     unit_mg: int | None = None
     routes: tuple[str, ...] = ()
     form: str | None = None
+    paid_per: str | None = None  # "date": one bundled payment per service date, whatever the units
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,34 @@ class TimeRules:
     hour_minutes: int
     source: str
     push_source: str
+    sc_injection_max_minutes: int = 15
+    sc_injection_source: str = ""
+    repeat_push_gap_minutes: int = 30
+    repeat_push_source: str = ""
+
+
+@dataclass(frozen=True)
+class AddonEdit:
+    """An NCCI add-on code edit row: the add-on is paid only beside one of its primary codes."""
+
+    addon: str
+    type: int
+    primaries: tuple[str, ...]
+    period: Period
+    source: str
+
+
+@dataclass(frozen=True)
+class SupplyUnits:
+    """How the Medicare home IVIG supplies code (Q2052) is counted on a date of service."""
+
+    code: str
+    basis: str  # per_date | visit_quarter_hours
+    unit_minutes: int
+    round_up_from: int
+    min_units: int
+    source: str
+    rounding_source: str
 
 
 @dataclass(frozen=True)
@@ -205,6 +234,7 @@ class ReferenceData:
     profiles: dict[str, PayerProfile]
     data_as_of: date
     sources: list[str]
+    addon_edits: dict[str, list[AddonEdit]] = field(default_factory=dict)
     _by_alias: dict[str, list[Product]] = field(default_factory=dict)
     _by_ndc: dict[str, tuple[Product, Package]] = field(default_factory=dict)
 
@@ -266,6 +296,26 @@ class ReferenceData:
             if c.role == role and c.family == family and c.facility_only == facility_only:
                 return c
         raise LookupError(f"no {role} administration code for {family}")
+
+    def addon_primaries(self, code: str, dos: date) -> AddonEdit | None:
+        """The NCCI add-on edit for `code` in force on the date of service (None: not an add-on code then)."""
+        for rec in self.addon_edits.get(code, ()):
+            if rec.period.covers(dos):
+                return rec
+        return None
+
+    def home_supply_units(self, dos: date) -> SupplyUnits | None:
+        """How Medicare home IVIG supplies are billed on the date (None: no supplies code yet, the J-code alone)."""
+        home = self.settings["home"]
+        code = home["medicare_dme_iv_supply_code"]
+        if self.hcpcs(code, dos) is None:
+            return None
+        rnd = home["medicare_dme_iv_supply_rounding"]
+        for row in home.get("medicare_dme_iv_supply_units", ()):
+            if Period(_as_date(row.get("effective")), _as_date(row.get("ends"))).covers(dos):
+                return SupplyUnits(code, row["basis"], rnd["unit_minutes"], rnd["round_up_from"], rnd["min_units"],
+                                   row["source"], rnd["source"])
+        return None
 
     def setting(self, name: str) -> dict[str, Any]:
         return self.settings[name]
@@ -333,6 +383,7 @@ def _load_codes() -> tuple[dict[str, list[HcpcsCode]], date, str]:
             unit_mg=c.get("unit_mg"),
             routes=tuple(c.get("routes", ())),
             form=c.get("form"),
+            paid_per=c.get("paid_per"),
         )
         codes.setdefault(rec.code, []).append(rec)
     return codes, meta["as_of"], meta["source"]
@@ -381,6 +432,10 @@ def _load_admin() -> tuple[dict[str, AdminCode], TimeRules, str]:
         hour_minutes=t["hour_minutes"],
         source=t["time_source"],
         push_source=t["push_source"],
+        sc_injection_max_minutes=t["sc_injection_max_minutes"],
+        sc_injection_source=t["sc_injection_source"],
+        repeat_push_gap_minutes=t["repeat_push_gap_minutes"],
+        repeat_push_source=t["repeat_push_source"],
     )
     codes = {
         c["code"]: AdminCode(
@@ -397,6 +452,16 @@ def _load_admin() -> tuple[dict[str, AdminCode], TimeRules, str]:
         for c in data["code"]
     }
     return codes, rules, data["meta"]["source"]
+
+
+def _load_addons() -> dict[str, list[AddonEdit]]:
+    data = _load("cms/administration.toml")["addons"]
+    out: dict[str, list[AddonEdit]] = {}
+    for e in data["edit"]:
+        rec = AddonEdit(e["addon"], e["type"], tuple(e["primaries"]),
+                        Period(_as_date(e.get("effective")), _as_date(e.get("ends"))), e.get("source", data["source"]))
+        out.setdefault(rec.addon, []).append(rec)
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -428,5 +493,6 @@ def reference() -> ReferenceData:
         settings=settings,
         profiles=profiles,
         data_as_of=as_of,
+        addon_edits=_load_addons(),
         sources=[codes_src, products_src, admin_src, settings_data["meta"]["source"]],
     )

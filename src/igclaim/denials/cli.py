@@ -1,0 +1,234 @@
+"""`igclaim denials REMIT.835`: read the payer's remittance, explain every claim, trace each denial to the igclaim
+edit that would have caught it, and prepare the corrected claims. Exit 0 when the remittance was read (claims
+in error are listed, not a failure of the run); 2 when a file cannot be read at all, naming it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from igclaim.errors import InputError
+
+if TYPE_CHECKING:  # the modules load when the command runs, so other commands start no slower
+    from igclaim.denials.claims import ClaimSource
+    from igclaim.denials.mapping import ClaimView
+    from igclaim.denials.reader import Remittance
+
+
+class DenialFormat(str, Enum):
+    json = "json"
+    table = "table"
+
+
+def analyse(texts: list[tuple[str, str]], source: ClaimSource | None) -> tuple[list[Remittance], list[ClaimView],
+                                                                                list[dict[str, Any]]]:
+    """Every claim of every remittance: explained (and traced when claims are given) or an error entry."""
+    from igclaim.denials.claims import trace
+    from igclaim.denials.mapping import explain
+    from igclaim.denials.reader import RemitError, read_835
+
+    remits: list[Remittance] = []
+    views: list[ClaimView] = []
+    errors: list[dict[str, Any]] = []
+    for name, text in texts:
+        try:
+            found = read_835(text)
+        except RemitError as exc:
+            raise InputError(name, str(exc)) from None
+        for r in found:
+            index = len(remits)
+            remits.append(r)
+            for c in r.claims:
+                if c.problems:
+                    errors.append({"remittance": index + 1, "file": name, "claim_id": c.claim_id or None,
+                                   "payer_claim_id": c.payer_claim_id, "status": c.status or None,
+                                   "segment": c.segment, "problems": c.problems})
+                    continue
+                try:
+                    view = explain(r, index, c)
+                except Exception as exc:  # a defect must not lose a claim: it is listed as an error
+                    errors.append({"remittance": index + 1, "file": name, "claim_id": c.claim_id,
+                                   "segment": c.segment, "problems": [f"(internal) {type(exc).__name__}"]})
+                    continue
+                if source is not None:
+                    trace(view, source)
+                views.append(view)
+    pair_reversals(views)
+    return remits, views, errors
+
+
+def pair_reversals(views: list[ClaimView]) -> None:
+    """A reversal (CLP02 22) is usually followed by the payer's corrected decision on the same claim number."""
+    decided = {v.claim_id for v in views if v.outcome != "reversal"}
+    for v in views:
+        if v.outcome == "reversal":
+            v.summary += (" The corrected decision is in this remittance." if v.claim_id in decided else
+                          " No corrected decision for this claim is in this remittance.")
+
+
+def denials_cmd(
+    remits: Annotated[list[Path], typer.Argument(help="835 remittance file(s) (005010X221A1)")],
+    claims: Annotated[str | None, typer.Option(
+        "--claims", help="the claims that went out: results.jsonl (igclaim batch) or its directory, encounters as "
+        "JSON Lines, a directory of encounter JSON files, or one encounter .json")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write denials.json, denials.csv and report.html "
+                                             "here")] = None,
+    corrected: Annotated[Path | None, typer.Option(
+        "--corrected", help="write replacement claims (frequency 7, REF*F8) to this .837 file")] = None,
+    charges: Annotated[str | None, typer.Option(
+        "--charges", help="chargemaster CSV (code,unit_charge) for --corrected; 'sample' for the bundled SAMPLE",
+    )] = None,
+    format: Annotated[DenialFormat | None, typer.Option("--format", "-f", help="json (default when piped) or "
+                                                        "table")] = None,
+) -> None:
+    """Explain the denials of an 835 remittance and trace each to the igclaim edit that would have caught it."""
+    from igclaim.denials.claims import ClaimsError, load_claims, plan_corrections
+    from igclaim.denials.reader import MAX_BYTES
+    from igclaim.denials.report import render_html, summarize, to_csv, to_json
+
+    texts = []
+    for p in remits:
+        try:
+            if p.stat().st_size > MAX_BYTES:
+                _fail(f"{p}: larger than {MAX_BYTES // (1024 * 1024)} MB")
+            texts.append((str(p), p.read_text(encoding="utf-8", errors="replace")))
+        except OSError as exc:
+            _fail(f"{p}: cannot read: {exc.strerror}")
+    source = None
+    if claims:
+        try:
+            source = load_claims(claims)
+        except ClaimsError as exc:
+            _fail(f"--claims {exc}")
+    if corrected is not None and source is None:
+        _fail("--corrected: give --claims with the encounters (the charts) so igclaim can recode the claims")
+    try:
+        remittances, views, errors = analyse(texts, source)
+    except InputError as exc:
+        _fail(str(exc))
+    corrections: dict[str, Any] = {"requested": corrected is not None, "written": [], "need_person": [],
+                                   "files": []}
+    if corrected is not None:
+        corrections = write_corrections(views, source, corrected, charges)
+    elif source is not None or any(v.denied_usd > 0 for v in views):
+        plan = plan_corrections(views, source)  # says which claims igclaim could correct and which need a person
+        corrections["need_person"] = plan.need_person
+        corrections["correctable"] = [e.claim_id for e in plan.encounters]
+    meta = {"input": ", ".join(str(p) for p in remits), "generated": datetime.now().isoformat(timespec="seconds"),
+            "claims": claims, "payers": sorted({r.payer or "?" for r in remittances}),
+            "remittances": [{"payer": r.payer, "payee": r.payee, "trace_number": r.trace_number,
+                             "paid": float(r.total_paid), "payment_date": r.payment_date.isoformat()
+                             if r.payment_date else None, "claims": len(r.claims),
+                             "provider_adjustments": [{"reason": k, "amount": float(a)}
+                                                      for k, a in r.provider_adjustments],
+                             "guide_problems": r.guide_problems} for r in remittances],
+            "source_problems": source.problems if source else []}
+    summary = summarize(views, errors, source is not None)
+    doc = to_json(meta, views, errors, summary, corrections)
+    if out is not None:
+        _write(out / "denials.json", json.dumps(doc, indent=2, default=str) + "\n")
+        _write(out / "denials.csv", to_csv(views, errors))
+        _write(out / "report.html", render_html(meta, views, errors, summary, corrections))
+        sys.stderr.write(_line(summary) + f"\noutputs in {out}/: denials.json, denials.csv, report.html\n")
+        return
+    fmt = format or (DenialFormat.table if sys.stdout.isatty() else DenialFormat.json)
+    if fmt == DenialFormat.json:
+        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+    else:
+        _table(views, errors, summary)
+
+
+def write_corrections(views: list[ClaimView], source: ClaimSource | None, path: Path,
+                      charges_arg: str | None) -> dict[str, Any]:
+    from igclaim.denials.claims import claims_with_parties, plan_corrections
+    from igclaim.outputs import chargemaster, x12
+
+    if not charges_arg:
+        _fail("--charges: replacement claims need charges: give a code,unit_charge CSV (or 'sample')")
+        return {}
+    try:
+        charges = chargemaster.load(charges_arg)
+    except InputError as exc:
+        _fail(str(exc))
+    plan = plan_corrections(views, source)
+    by_kind: dict[str, list] = {}
+    written = []
+    for enc, why in claims_with_parties(plan.encounters):
+        if why:
+            plan.need_person.append((enc.claim_id or enc.encounter_id, f"cannot write the 837: {why}"))
+            continue
+        by_kind.setdefault(x12.transaction_for(enc), []).append(enc)
+        written.append(enc.claim_id or enc.encounter_id)
+    files = []
+    for kind, encs in sorted(by_kind.items()):
+        target = path if len(by_kind) == 1 or kind == "837P" else path.with_name(f"{path.stem}-837i{path.suffix}")
+        try:
+            text = x12.to_837(encs, charges, kind)  # type: ignore[arg-type]
+        except InputError as exc:
+            _fail(f"--corrected: {exc}")
+        _write(target, text)
+        files.append(str(target))
+        for enc in encs:
+            for v in views:
+                if v.claim_id in (enc.claim_id, enc.encounter_id):
+                    v.correction = f"replacement claim written to {target.name}"
+    by_claim = {v.claim_id: v for v in views}
+    for cid, why in plan.need_person:
+        if cid in by_claim:
+            by_claim[cid].correction = f"needs a person: {why}"
+    return {"requested": True, "written": written, "need_person": plan.need_person, "files": files}
+
+
+def _line(s: Any) -> str:
+    return (f"claims {s.claims + s.errors} = {s.claims} explained + {s.errors} in error; denied ${s.denied:,.2f}, "
+            f"recoverable ${s.recoverable:,.2f}, traced to igclaim edits ${s.caught:,.2f}")
+
+
+def _table(views: list[ClaimView], errors: list[dict[str, Any]], s: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(soft_wrap=False)
+    t = Table(title="Remittance, claim by claim", header_style="bold")
+    for col in ("claim", "outcome", "billed", "paid", "denied", "why", "igclaim edits"):
+        t.add_column(col, overflow="fold")
+    for v in views:
+        t.add_row(v.claim_id, v.outcome, f"{v.charge:,.2f}", f"{v.paid:,.2f}", f"{v.denied_usd:,.2f}", v.summary,
+                  ", ".join(v.edits))
+    for e in errors:
+        t.add_row(str(e.get("claim_id") or "?"), "error", "", "", "", "; ".join(e["problems"]), "")
+    con.print(t)
+    con.print(_line(s))
+
+
+def _write(path: Path, text: str) -> None:
+    """Write next to the target, then replace it: a failed write never leaves a half file in its place."""
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)  # the permissions a plain write would give
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        _fail(f"{path}: cannot write: {exc.strerror}")
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    raise typer.Exit(2)

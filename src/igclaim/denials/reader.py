@@ -1,0 +1,418 @@
+"""Reading 835 remittances (ASC X12N 005010X221A1) with pyx12's context reader.
+
+pyx12 splits the interchange (its own delimiters from ISA), walks each segment through the 835 map and tells
+which loop it belongs to (2100 claim, 2110 service line), and records where the file departs from the guide.
+This module only turns those segments into plain records: a claim payment (CLP, claim-level CAS, MOA/MIA
+remarks) with its service lines (SVC, DTM, CAS, AMT*B6, LQ). Nothing is decided here: explaining is mapping.py.
+
+A claim whose segments cannot be read (a missing CLP element, an amount that is not a number, a CAS group
+that does not exist) becomes a `ClaimPayment` with `problems`, never a silent drop; a file that is not an
+835 at all raises `RemitError` naming why.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+MAX_BYTES = 50 * 1024 * 1024  # a remittance larger than this is refused, not read into memory
+MAX_AMOUNT = Decimal("99999999.99")  # R elements are at most 18 digits; no IG claim comes near this
+GROUPS = ("CO", "PR", "OA", "PI", "CR")  # CR: 4010 only, still read
+_CODE = re.compile(r"^[A-Z0-9]{1,5}$")
+
+
+class RemitError(ValueError):
+    """The file cannot be read as an 835 at all (not X12, not an 835, too large)."""
+
+
+@dataclass
+class Adjustment:
+    group: str
+    reason: str
+    amount: Decimal
+    quantity: Decimal | None = None
+
+
+@dataclass
+class ServiceLine:
+    number: int
+    qualifier: str
+    code: str
+    modifiers: list[str]
+    charge: Decimal
+    paid: Decimal
+    revenue_code: str | None = None
+    units_paid: Decimal | None = None
+    original_code: str | None = None
+    original_modifiers: list[str] = field(default_factory=list)
+    units_billed: Decimal | None = None
+    service_date: date | None = None
+    allowed: Decimal | None = None
+    control_number: str | None = None
+    adjustments: list[Adjustment] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
+
+    @property
+    def billed_code(self) -> str:
+        """The code the provider billed (SVC06 when the payer paid under another code)."""
+        return self.original_code or self.code
+
+    @property
+    def billed_modifiers(self) -> list[str]:
+        return self.original_modifiers if self.original_code else self.modifiers
+
+    @property
+    def billed_units(self) -> Decimal | None:
+        return self.units_billed if self.units_billed is not None else self.units_paid
+
+
+@dataclass
+class ClaimPayment:
+    """One CLP loop (2100) and its lines; `segment` is its position in the file for error messages."""
+
+    segment: int
+    claim_id: str = ""
+    status: str = ""
+    charge: Decimal = Decimal(0)
+    paid: Decimal = Decimal(0)
+    patient_responsibility: Decimal | None = None
+    filing_indicator: str | None = None
+    payer_claim_id: str | None = None
+    facility: str | None = None
+    frequency: str | None = None
+    statement_from: date | None = None
+    adjustments: list[Adjustment] = field(default_factory=list)
+    remarks: list[str] = field(default_factory=list)
+    lines: list[ServiceLine] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # the claim cannot be explained: reported as an error
+    warnings: list[str] = field(default_factory=list)  # explained, with a caveat (unbalanced)
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.status == "22"
+
+
+@dataclass
+class Remittance:
+    """One 835 transaction (ST…SE): the payment, payer, payee and the claims it pays."""
+
+    control_number: str
+    payer: str | None = None
+    payer_id: str | None = None
+    payee: str | None = None
+    payee_id: str | None = None
+    trace_number: str | None = None
+    total_paid: Decimal = Decimal(0)
+    payment_method: str | None = None
+    payment_date: date | None = None
+    production_date: date | None = None
+    claims: list[ClaimPayment] = field(default_factory=list)
+    provider_adjustments: list[tuple[str, Decimal]] = field(default_factory=list)
+    guide_problems: list[str] = field(default_factory=list)
+
+    @property
+    def as_of(self) -> date | None:
+        """The date the payer decided: the production date, else the payment date."""
+        return self.production_date or self.payment_date
+
+
+def read_835(text: str) -> list[Remittance]:
+    """Every 835 transaction of an interchange, claims in file order."""
+    if len(text.encode("utf-8", "replace")) > MAX_BYTES:
+        raise RemitError(f"larger than {MAX_BYTES // (1024 * 1024)} MB")
+    stripped = text.lstrip("\ufeff \r\n\t")
+    if not stripped.startswith("ISA"):
+        raise RemitError("not an X12 interchange (it does not start with ISA)")
+    if len(stripped) < 106:
+        raise RemitError("unreadable X12: the ISA segment is incomplete")
+    sep, term = stripped[3], stripped[105]
+    raw = [s.strip() for s in stripped.split(term) if s.strip()]
+    if not raw[-1].startswith(f"IEA{sep}"):
+        raise RemitError("the file is truncated (it does not end with IEA): claims may be missing; ask the payer "
+                         "for the whole remittance")
+    clp_count = sum(1 for s in raw if s.startswith(f"CLP{sep}"))
+    import pyx12.error_handler
+    import pyx12.errors
+    import pyx12.params
+    import pyx12.x12context
+
+    param = pyx12.params.params()
+    errh = pyx12.error_handler.err_handler()
+    log = logging.getLogger("pyx12")  # pyx12 logs each departure; they are collected below instead
+    saved = log.propagate, log.handlers[:]
+    log.propagate, log.handlers = False, [logging.NullHandler()]
+    try:
+        reader = pyx12.x12context.X12ContextReader(param, errh, io.StringIO(stripped))
+        remits = _walk(reader)
+    except pyx12.errors.X12Error as exc:  # envelope problems pyx12 cannot walk past
+        raise RemitError(f"unreadable X12: {exc}") from None
+    except pyx12.errors.EngineError as exc:
+        raise RemitError(f"pyx12 could not read it: {exc}") from None
+    except Exception as exc:  # hostile input can break pyx12 anywhere: the file is refused, never half-read
+        raise RemitError(f"pyx12 could not read it ({type(exc).__name__}); the envelope is damaged") from None
+    finally:
+        log.propagate, log.handlers = saved
+    if not remits:
+        raise RemitError("no 835 transaction found (ST*835)")
+    read = sum(len(r.claims) for r in remits)
+    if read != clp_count:  # never lose a claim silently: refuse the file instead
+        raise RemitError(f"{clp_count} claim payments (CLP) in the file but {read} could be placed in an 835")
+    problems = guide_problems(errh)
+    for r in remits:
+        r.guide_problems = problems
+    return remits
+
+
+def guide_problems(errh: object) -> list[str]:
+    """Departures from the 835 guide that pyx12 recorded, as 'segment N (ID): text' lines."""
+    import pyx12.errh_json
+
+    buf = io.StringIO()
+    try:
+        errh.accept(pyx12.errh_json.errh_json_visitor(buf))  # type: ignore[attr-defined]
+        tree = json.loads(buf.getvalue() or "{}")
+    except Exception:  # the report of problems must never stop the reading of payments
+        return []
+    out: list[str] = []
+
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            if "seg_count" in node:
+                where = f"segment {node['seg_count']} ({node.get('seg_id')})"
+            for e in node.get("errors", []) or []:
+                out.append(f"{where}: {e.get('err_str')}")
+            for v in node.values():
+                if isinstance(v, list):
+                    for child in v:
+                        walk(child, where)
+
+    walk(tree, "envelope")
+    return out[:200]
+
+
+def _walk(reader: object) -> list[Remittance]:
+    remits: list[Remittance] = []
+    remit: Remittance | None = None
+    claim: ClaimPayment | None = None
+    line: ServiceLine | None = None
+    entity: str | None = None
+    in_835 = False
+    seg_no = 0
+    for node in reader.iter_segments():  # type: ignore[attr-defined]
+        seg = node.seg_data
+        sid = seg.get_seg_id()
+        seg_no += 1
+        loop = node.x12_map_node.parent.id if node.x12_map_node is not None else ""
+        v = _Values(seg)
+        if sid == "ST":
+            in_835 = v.get(1) == "835"
+            if in_835:
+                remit = Remittance(control_number=v.get(2) or "")
+                remits.append(remit)
+                claim = line = None
+            continue
+        if not in_835 or remit is None:
+            continue
+        if sid == "SE":
+            in_835 = False
+            continue
+        if sid == "BPR":
+            remit.total_paid = v.money(2, "BPR02") or Decimal(0)
+            remit.payment_method = v.get(4)
+            remit.payment_date = v.date(16)
+        elif sid == "TRN":
+            remit.trace_number = v.get(2)
+        elif sid == "DTM" and loop == "HEADER" and v.get(1) == "405":
+            remit.production_date = v.date(2)
+        elif sid == "N1" and loop in ("1000A", "1000B"):
+            entity = v.get(1)
+            if entity == "PR":
+                remit.payer = v.get(2)
+            elif entity == "PE":
+                remit.payee, remit.payee_id = v.get(2), v.get(4)
+        elif sid == "REF" and loop == "1000A" and v.get(1) == "2U":
+            remit.payer_id = v.get(2)
+        elif sid == "CLP":
+            claim = _claim(v, seg_no)
+            remit.claims.append(claim)
+            line = None
+        elif sid == "SVC" and claim is not None:
+            line = _line(v, len(claim.lines) + 1, claim)
+            claim.lines.append(line)
+        elif sid == "CAS" and claim is not None:
+            # The guide puts claim-level CAS before the first SVC: after one, a CAS is the line's (also when a
+            # payer's SVC is malformed and pyx12 cannot place it in loop 2110).
+            if line is not None:
+                line.adjustments.extend(_cas(v, claim, f"line {line.number}"))
+            else:
+                claim.adjustments.extend(_cas(v, claim, "claim"))
+        elif sid == "LQ" and line is not None:
+            code = v.get(2)
+            if v.get(1) == "HE" and code:
+                line.remarks.append(code.upper())
+        elif sid in ("MOA", "MIA") and claim is not None:
+            positions = (3, 4, 5, 6, 7) if sid == "MOA" else (5, 20, 21, 22, 23)
+            claim.remarks.extend(c.upper() for c in (v.get(p) for p in positions) if c)
+        elif sid == "DTM" and claim is not None:
+            if line is not None and v.get(1) in ("472", "150"):
+                line.service_date = line.service_date or v.date(2)
+            elif line is None and v.get(1) == "232":
+                claim.statement_from = v.date(2)
+        elif sid == "AMT" and line is not None and v.get(1) == "B6":
+            line.allowed = v.money(2, "AMT02", claim)
+        elif sid == "REF" and line is not None and v.get(1) == "6R":
+            line.control_number = v.get(2)
+        elif sid == "PLB":
+            for pos in range(3, 15, 2):
+                reason, amount = v.get(pos), v.money(pos + 1, f"PLB{pos + 1:02d}")
+                if reason and amount is not None:
+                    remit.provider_adjustments.append((reason.split(v.comp)[0], amount))
+        for p in v.problems:
+            (claim.problems if claim is not None else remit.guide_problems).append(p)
+    for r in remits:
+        for c in r.claims:
+            c.warnings.extend(balance_problems(c))
+    return remits
+
+
+class _Values:
+    """Element access for one pyx12 segment; conversion problems are collected, not raised."""
+
+    def __init__(self, seg: object) -> None:
+        self.seg = seg
+        self.sid = seg.get_seg_id()  # type: ignore[attr-defined]
+        self.comp = ":"
+        self.problems: list[str] = []
+
+    def get(self, pos: int, sub: int | None = None) -> str | None:
+        ref = f"{self.sid}{pos:02d}" + (f"-{sub}" if sub else "")
+        value = self.seg.get_value(ref)  # type: ignore[attr-defined]
+        return value.strip() if value and value.strip() else None
+
+    def composite(self, pos: int) -> list[str]:
+        whole = self.get(pos)
+        if whole and self.get(pos, 2) is None:
+            # Some payers use another component separator than ISA16 (the guide's own examples do): split on it.
+            found = re.fullmatch(r"([A-Z]{2})([>^|!\\])(.+)", whole)
+            if found:
+                return [found.group(1), *found.group(3).split(found.group(2))]
+        out = []
+        for sub in range(1, 9):
+            value = self.get(pos, sub)
+            if value is None and sub > 2:
+                break
+            out.append(value or "")
+        return out
+
+    def money(self, pos: int, name: str, claim: ClaimPayment | None = None) -> Decimal | None:
+        raw = self.get(pos)
+        if raw is None:
+            return None
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            self.problems.append(f"{name} {raw[:20]!r} is not an amount")
+            return None
+        if not value.is_finite() or abs(value) > MAX_AMOUNT:
+            self.problems.append(f"{name} {raw[:20]!r} is out of range")
+            return None
+        return value
+
+    def date(self, pos: int) -> date | None:
+        raw = self.get(pos)
+        if raw is None:
+            return None
+        try:
+            return date(int(raw[0:4]), int(raw[4:6]), int(raw[6:8])) if re.fullmatch(r"\d{8}", raw) else None
+        except ValueError:
+            self.problems.append(f"{self.sid}{pos:02d} {raw[:10]!r} is not a date")
+            return None
+
+
+def _claim(v: _Values, seg_no: int) -> ClaimPayment:
+    c = ClaimPayment(segment=seg_no)
+    c.claim_id = v.get(1) or ""
+    c.status = v.get(2) or ""
+    if not c.claim_id:
+        c.problems.append("CLP01 (the claim number sent in CLM01) is missing")
+    if not c.status:
+        c.problems.append("CLP02 (claim status) is missing")
+    charge, paid = v.money(3, "CLP03"), v.money(4, "CLP04")
+    if charge is None:
+        c.problems.append("CLP03 (total charge) is missing or not an amount")
+    if paid is None:
+        c.problems.append("CLP04 (amount paid) is missing or not an amount")
+    c.charge, c.paid = charge or Decimal(0), paid or Decimal(0)
+    c.patient_responsibility = v.money(5, "CLP05")
+    c.filing_indicator = v.get(6)
+    c.payer_claim_id = v.get(7)
+    c.facility = v.get(8)
+    c.frequency = v.get(9)
+    c.problems.extend(v.problems)
+    v.problems.clear()
+    return c
+
+
+def _line(v: _Values, number: int, claim: ClaimPayment) -> ServiceLine:
+    proc = v.composite(1)
+    qualifier, code, modifiers = (proc + ["", ""])[0], (proc + ["", ""])[1], [m for m in proc[2:6] if m]
+    if not code:
+        claim.problems.append(f"line {number}: SVC01 has no procedure code")
+    charge, paid = v.money(2, f"line {number} SVC02"), v.money(3, f"line {number} SVC03")
+    if charge is None or paid is None:
+        claim.problems.append(f"line {number}: SVC02/SVC03 (charge, paid) missing or not amounts")
+    original = v.composite(6) if v.get(6, 2) else []
+    units_paid = v.money(5, f"line {number} SVC05")
+    units_billed = v.money(7, f"line {number} SVC07")
+    return ServiceLine(
+        number=number, qualifier=qualifier, code=code.upper(), modifiers=[m.upper() for m in modifiers],
+        charge=charge or Decimal(0), paid=paid or Decimal(0), revenue_code=v.get(4), units_paid=units_paid,
+        original_code=original[1].upper() if len(original) > 1 and original[1] else None,
+        original_modifiers=[m.upper() for m in original[2:6] if m], units_billed=units_billed,
+    )
+
+
+def _cas(v: _Values, claim: ClaimPayment, where: str) -> list[Adjustment]:
+    group = (v.get(1) or "").upper()
+    if group not in GROUPS:
+        claim.problems.append(f"{where}: CAS01 group {group[:4]!r} is not one of {', '.join(GROUPS)}")
+        return []
+    if group == "CR":
+        claim.warnings.append(f"{where}: group CR is a 4010 code that 005010X221A1 no longer lists; read as a "
+                              "correction or reversal")
+    out = []
+    for pos in range(2, 20, 3):  # up to six reason/amount/quantity triplets
+        reason = v.get(pos)
+        if reason is None:
+            continue
+        reason = reason.upper()
+        if not _CODE.fullmatch(reason):
+            claim.problems.append(f"{where}: CAS{pos:02d} reason {reason[:8]!r} is not a code")
+            continue
+        amount = v.money(pos + 1, f"{where} CAS{pos + 1:02d}")
+        if amount is None:
+            claim.problems.append(f"{where}: CAS{pos + 1:02d} amount for reason {reason} is missing")
+            continue
+        out.append(Adjustment(group, reason, amount, v.money(pos + 2, f"{where} CAS{pos + 2:02d}")))
+    return out
+
+
+def balance_problems(c: ClaimPayment) -> list[str]:
+    """The 835 guide's balancing: line charge − line adjustments = line paid; claim charge − all adjustments
+    = claim paid. A payer file that does not balance is reported (amounts are then as the payer sent them)."""
+    out = []
+    for ln in c.lines:
+        adj = sum((a.amount for a in ln.adjustments), Decimal(0))
+        if ln.charge - adj != ln.paid:
+            out.append(f"line {ln.number} does not balance: charge {ln.charge} − adjustments {adj} ≠ paid {ln.paid}")
+    if c.lines:
+        total = sum((a.amount for a in c.adjustments), Decimal(0)) + sum(
+            (a.amount for ln in c.lines for a in ln.adjustments), Decimal(0))
+        if c.charge - total != c.paid:
+            out.append(f"claim does not balance: charge {c.charge} − adjustments {total} ≠ paid {c.paid}")
+    return out

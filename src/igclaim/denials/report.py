@@ -1,0 +1,290 @@
+"""The denial report: JSON (everything), CSV (one row per adjustment, one per claim in error) and one
+self-contained HTML page (the batch report's style, inline SVG, no scripts, nothing fetched).
+
+Figures: denied dollars by reason and by edit, dollars recoverable (denials a corrected claim or an appeal can
+still bring in), the edits that would have prevented the most denied dollars, and the share of denied dollars
+igclaim would have caught (traced to an edit) and, when the claims that went out are given, did flag.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from string import Template
+from typing import Any
+
+from igclaim.denials.mapping import ClaimView, as_dict
+from igclaim.outputs.report import _stacked_bar, pct
+
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Bucket:
+    usd: Decimal = Decimal(0)
+    claims: set[str] = field(default_factory=set)
+    adjustments: int = 0
+    meaning: str = ""
+
+
+@dataclass
+class Summary:
+    claims: int = 0
+    errors: int = 0
+    charge: Decimal = Decimal(0)
+    paid: Decimal = Decimal(0)
+    denied: Decimal = Decimal(0)
+    recoverable: Decimal = Decimal(0)
+    caught: Decimal = Decimal(0)
+    unexplained: Decimal = Decimal(0)
+    reversed: Decimal = Decimal(0)
+    matched_denied: Decimal = Decimal(0)
+    flagged_denied: Decimal = Decimal(0)
+    claims_given: bool = False
+    outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    by_reason: dict[str, Bucket] = field(default_factory=lambda: defaultdict(Bucket))
+    by_edit: dict[str, Bucket] = field(default_factory=lambda: defaultdict(Bucket))
+    by_rule: dict[str, Bucket] = field(default_factory=lambda: defaultdict(Bucket))
+
+    def as_dict(self) -> dict[str, Any]:
+        def usd(v: Decimal) -> float:
+            return float(v.quantize(Decimal("0.01")))
+
+        def buckets(d: dict[str, Bucket]) -> list[dict[str, Any]]:
+            return [{"key": k, "usd": usd(b.usd), "claims": len(b.claims), "adjustments": b.adjustments,
+                     "meaning": b.meaning} for k, b in sorted(d.items(), key=lambda kv: (-kv[1].usd, kv[0]))]
+
+        return {
+            "claims": self.claims, "errors": self.errors, "outcomes": dict(self.outcomes),
+            "charge": usd(self.charge), "paid": usd(self.paid), "denied": usd(self.denied),
+            "recoverable": usd(self.recoverable), "unexplained": usd(self.unexplained),
+            "reversed": usd(self.reversed),
+            "caught_by_igclaim_edits": usd(self.caught),
+            "caught_share": _share(self.caught, self.denied),
+            "flagged_share": _share(self.flagged_denied, self.matched_denied) if self.claims_given else None,
+            "matched_denied": usd(self.matched_denied) if self.claims_given else None,
+            "flagged_denied": usd(self.flagged_denied) if self.claims_given else None,
+            "by_reason": buckets(self.by_reason), "by_edit": buckets(self.by_edit), "by_rule": buckets(self.by_rule),
+        }
+
+
+def _share(n: Decimal, d: Decimal) -> float | None:
+    return round(float(n / d), 4) if d else None
+
+
+def summarize(views: list[ClaimView], errors: list[dict[str, Any]], claims_given: bool) -> Summary:
+    s = Summary(claims_given=claims_given)
+    s.errors = len(errors)
+    for v in views:
+        s.claims += 1
+        s.outcomes[v.outcome] += 1
+        if v.outcome == "reversal":
+            s.reversed += -v.paid
+            continue
+        s.charge += v.charge
+        s.paid += v.paid
+        s.unexplained += v.unexplained_usd
+        for ln, a in v.adjustments():
+            if not a.denied:
+                continue
+            s.denied += a.amount
+            r = s.by_reason[a.label]
+            r.usd += a.amount
+            r.claims.add(v.claim_id)
+            r.adjustments += 1
+            r.meaning = a.meaning
+            if a.recoverable:
+                s.recoverable += a.amount
+            if a.edits:
+                s.caught += a.amount
+            # When the claim that went out is known, the edits igclaim raised on it are the ones that catch this
+            # denial; otherwise every edit the rule names could have.
+            for e in [e for e in a.edits if e in ln.flagged_edits] or a.edits:
+                b = s.by_edit[e]
+                b.usd += a.amount
+                b.claims.add(v.claim_id)
+                b.adjustments += 1
+            if a.rule:
+                b = s.by_rule[a.rule]
+                b.usd += a.amount
+                b.claims.add(v.claim_id)
+                b.adjustments += 1
+                b.meaning = a.advice or ""
+        if v.matched is not None:
+            for ln in v.lines:
+                for a in ln.adjustments:
+                    if a.denied:
+                        s.matched_denied += a.amount
+                        if ln.flagged:
+                            s.flagged_denied += a.amount
+    return s
+
+
+def to_json(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[str, Any]], summary: Summary,
+            corrections: dict[str, Any]) -> dict[str, Any]:
+    return {"meta": meta, "summary": summary.as_dict(), "corrections": corrections,
+            "claims": [as_dict(v) for v in views], "errors": errors}
+
+
+CSV_COLUMNS = ("remittance", "claim_id", "payer_claim_id", "status", "outcome", "line", "code", "modifiers",
+               "group", "reason", "reason_known", "meaning", "kind", "amount", "denied", "remarks", "rule", "edits",
+               "fix", "recoverable", "advice", "flagged", "matched", "error")
+
+
+def cell(value: Any) -> Any:
+    """A text cell a spreadsheet will not run: = + - @ (and tab, CR) at the start are neutralised with a quote.
+    Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
+
+
+def to_csv(views: list[ClaimView], errors: list[dict[str, Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(CSV_COLUMNS)
+    for v in views:
+        for ln, a in v.adjustments():
+            remarks = " ".join(r.code for r in ln.remarks + v.remarks)
+            row = [v.remit + 1, v.claim_id, v.payer_claim_id or "", v.status, v.outcome,
+                   ln.line if ln.line is not None else "claim", ln.code or "", " ".join(ln.modifiers), a.group,
+                   a.reason, a.reason_known, a.meaning, a.kind, f"{a.amount:.2f}", a.denied, remarks, a.rule or "",
+                   " ".join(a.edits), a.fix or "", "" if a.recoverable is None else a.recoverable, a.advice or "",
+                   "" if ln.flagged is None else ln.flagged, v.matched or "", ""]
+            w.writerow([cell(x) if not isinstance(x, str) or not re.fullmatch(r"-?\d+\.\d\d", x) else x
+                        for x in row])
+        if not v.adjustments():
+            w.writerow([cell(x) for x in [v.remit + 1, v.claim_id, v.payer_claim_id or "", v.status, v.outcome, "",
+                                          "", "", "", "", "", v.summary, "", "", False, "", "", "", "", "", "", "",
+                                          v.matched or "", ""]])
+    for e in errors:
+        w.writerow([cell(x) for x in [e.get("remittance", ""), e.get("claim_id") or "", e.get("payer_claim_id") or "",
+                                      e.get("status") or "", "error", "", "", "", "", "", "", "", "", "", "", "", "",
+                                      "", "", "", "", "", "", "; ".join(e.get("problems", []))]])
+    return buf.getvalue()
+
+
+def _style() -> str:
+    """The batch report's stylesheet, read from its template: one look, defined once."""
+    text = (resources.files("igclaim.outputs") / "report_template.html").read_text("utf-8")
+    found = re.search(r"<style>.*?</style>", text, re.S)
+    return found.group(0) if found else ""
+
+
+def _money(v: Decimal | float) -> str:
+    return f"${v:,.2f}"
+
+
+def _bars(rows: list[tuple[str, Decimal]], label: str) -> str:
+    if not rows:
+        return "<p class='muted'>No denied dollars.</p>"
+    label_w, bar_w, row_h = 280, 600, 26
+    peak = max(v for _, v in rows) or Decimal(1)
+    parts = []
+    for i, (key, v) in enumerate(rows):
+        y = i * row_h
+        w = float(bar_w * v / peak)
+        parts.append(f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" class="lab">{html.escape(key)}</text>'
+                     f'<rect x="{label_w}" y="{y + 4}" width="{max(w, 1):.1f}" height="{row_h - 8}" fill="#c62828">'
+                     f"<title>{html.escape(key)}: {_money(v)}</title></rect>"
+                     f'<text x="{label_w + w + 6:.1f}" y="{y + 17}" class="val">{_money(v)}</text>')
+    return (f'<svg class="chart" viewBox="0 0 {label_w + bar_w + 120} {len(rows) * row_h + 4}" role="img" '
+            f'aria-label="{html.escape(label)}">{"".join(parts)}</svg>')
+
+
+def render_html(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[str, Any]], s: Summary,
+                corrections: dict[str, Any]) -> str:
+    esc = html.escape
+    d = s.as_dict()
+    tiles = "".join(
+        f'<div class="tile {cls}"><div class="num" id="{tid}">{value}</div><div class="lbl">{label}</div>'
+        f'<div class="sub">{sub}</div></div>'
+        for tid, cls, value, label, sub in (
+            ("total-claims", "", f"{s.claims + s.errors:,}", "claims on the remittance",
+             f"{s.claims:,} explained · {s.errors:,} in error"),
+            ("denied-usd", "bad", _money(s.denied), "denied", f"of {_money(s.charge)} billed"),
+            ("recoverable-usd", "warn", _money(s.recoverable), "recoverable",
+             "a corrected claim or an appeal can still bring it in"),
+            ("caught-share", "ok", pct_dec(s.caught, s.denied), "igclaim would have caught",
+             f"{_money(s.caught)} traced to an igclaim edit"),
+            ("flagged-share", "grey", pct_dec(s.flagged_denied, s.matched_denied) if s.claims_given else "—",
+             "igclaim did flag", "on the claims given with --claims" if s.claims_given else "give --claims to see"),
+            ("unexplained-usd", "grey", _money(s.unexplained), "unexplained", "codes not in igclaim's catalog"),
+        ))
+    outcome_colors = {"paid": "#2e7d32", "paid (reduced)": "#7cb342", "partially paid": "#ef8f00",
+                      "zero pay": "#9e9e9e", "denied": "#c62828", "reversal": "#5e35b1", "predetermination": "#1e78b4"}
+    outcome_chart = _stacked_bar([(k, s.outcomes.get(k, 0), c) for k, c in outcome_colors.items()
+                                  if s.outcomes.get(k, 0)] + ([("error", s.errors, "#424242")] if s.errors else []))
+    reason_rows = "".join(
+        f"<tr><td><code>{esc(r['key'])}</code><div class='stmt'>{esc(r['meaning'])}</div></td>"
+        f"<td class='n'>{r['claims']:,}</td><td class='n'>{_money(r['usd'])}</td></tr>" for r in d["by_reason"]
+    ) or "<tr><td colspan='3'>No denials.</td></tr>"
+    edit_rows = "".join(
+        f"<tr><td class='rank'>{i}</td><td><code>{esc(r['key'])}</code></td><td class='n'>{r['claims']:,}</td>"
+        f"<td class='n'>{_money(r['usd'])}</td></tr>" for i, r in enumerate(d["by_edit"], start=1)
+    ) or "<tr><td colspan='4'>No denial traced to an igclaim edit.</td></tr>"
+    claim_rows = "".join(_claim_row(v) for v in views) or "<tr><td colspan='6'>No claims.</td></tr>"
+    error_rows = "".join(
+        f"<tr><td><code>{esc(str(e.get('claim_id') or '?'))}</code></td><td>{esc('; '.join(e.get('problems', [])))}"
+        f"</td></tr>" for e in errors) or "<tr><td colspan='2'>Every claim was read.</td></tr>"
+    corr = corrections.get("written") or []
+    need = corrections.get("need_person") or []
+    corr_html = (f"<p>Replacement claims written: <b id='corrected-count'>{len(corr)}</b>"
+                 f"{' to ' + esc(', '.join(corrections.get('files', []))) if corrections.get('files') else ''}.</p>"
+                 if corrections.get("requested") else
+                 "<p class='muted'>Give <code>--corrected OUT.837</code> (with <code>--claims</code> and "
+                 "<code>--charges</code>) to write replacement claims.</p>")
+    corr_html += ("<table><thead><tr><th>Claim</th><th>What a person must do</th></tr></thead>"
+                  "<tbody id='need-person'>") + (
+        "".join(f"<tr><td><code>{esc(c)}</code></td><td>{esc(w)}</td></tr>" for c, w in need)
+        or "<tr><td colspan='2'>None.</td></tr>") + "</tbody></table>"
+    template = Template((resources.files("igclaim.denials") / "report_template.html").read_text("utf-8"))
+    return template.substitute(
+        style=_style(), title=esc(f"igclaim denial report — {meta.get('input', '')}"),
+        input=esc(str(meta.get("input", ""))), generated=esc(str(meta.get("generated", ""))),
+        payers=esc(", ".join(str(p) for p in meta.get("payers", []) if p)), tiles=tiles,
+        outcome_chart=outcome_chart,
+        reason_chart=_bars([(r["key"], Decimal(str(r["usd"]))) for r in d["by_reason"][:15]], "denied by reason"),
+        edit_chart=_bars([(r["key"], Decimal(str(r["usd"]))) for r in d["by_edit"][:10]], "denied by edit"),
+        reason_rows=reason_rows, edit_rows=edit_rows, claim_rows=claim_rows, error_rows=error_rows,
+        corrections=corr_html,
+        caught_note=esc(f"{pct_dec(s.caught, s.denied)} of denied dollars trace to an igclaim edit"
+                        + (f"; igclaim flagged {pct_dec(s.flagged_denied, s.matched_denied)} of the denied dollars on "
+                           "the claims given" if s.claims_given else "")),
+    )
+
+
+def pct_dec(n: Decimal, d: Decimal) -> str:
+    return pct(int(n * 100), int(d * 100)) if d else "—"
+
+
+def _claim_row(v: ClaimView) -> str:
+    esc = html.escape
+    details = []
+    for ln in v.lines:
+        for a in ln.adjustments:
+            where = f"line {ln.line} {ln.code}" if ln.line else "claim"
+            edits = f" → <code>{esc(', '.join(a.edits))}</code>" if a.edits else ""
+            flag = "" if ln.flagged is None or not a.denied or not a.edits else (
+                " · <b>igclaim flagged it</b>" if ln.flagged else " · igclaim did not flag it")
+            note = f" <span class='sev-warning'>({esc(a.note)})</span>" if a.note else ""
+            cls = "sev-error" if a.denied else ("sev-warning" if not a.reason_known else "muted")
+            details.append(f"<div class='{cls}'>{esc(where)}: <code>{esc(a.label)}</code> {_money(a.amount)} — "
+                           f"{esc(a.meaning)}{note}{edits}{flag}</div>")
+        for r in ln.remarks:
+            details.append(f"<div class='stmt'>remark <code>{esc(r.code)}</code>: {esc(r.meaning)}</div>")
+    for r in v.remarks:
+        details.append(f"<div class='stmt'>claim remark <code>{esc(r.code)}</code>: {esc(r.meaning)}</div>")
+    for w in v.warnings:
+        details.append(f"<div class='sev-warning'>{esc(w)}</div>")
+    return (f"<tr data-claim='{esc(v.claim_id)}'><td><code>{esc(v.claim_id)}</code><div class='stmt'>"
+            f"{esc(v.payer_claim_id or '')}</div></td><td>{esc(v.outcome)}</td><td class='n'>{_money(v.charge)}</td>"
+            f"<td class='n'>{_money(v.paid)}</td><td class='n'>{_money(v.denied_usd)}</td>"
+            f"<td>{esc(v.summary)}{''.join(details)}"
+            f"{'<div><b>Correction:</b> ' + esc(v.correction) + '</div>' if v.correction else ''}</td></tr>")

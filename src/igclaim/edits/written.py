@@ -1,0 +1,195 @@
+"""Scrubbing a written claim without its chart (an 837 read on its own): the edits that need no chart facts.
+
+Two kinds run. Checks of other families that already read only the claim that goes out (`ctx.billed`), the
+payer, the date and the reference data are listed in `CHART_FREE` (MUE, PTP, NDC crosswalk, code validity,
+prior authorization presence, diagnosis presence/validity/not-a-reason). Checks below, registered with phase
+"written" under the existing edit ids, re-state for the claim alone what the chart would otherwise decide (the
+NDC names the product; the code names the route). Every other edit needs the chart and is reported as skipped
+(SCRUB-NO-CHART); a claim with no immune globulin line gets CLAIM-NO-IG and nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from decimal import Decimal
+
+from igclaim import ndc as ndc_mod
+from igclaim.edits import authorization, diagnosis, form, tables
+from igclaim.edits.context import EditContext
+from igclaim.edits.drug import WASTE_MOD, ZERO_WASTE_MOD, code_of, is_drug_code, mods
+from igclaim.edits.registry import Check, also_check, declare, finding
+from igclaim.model import ClaimLine, Finding
+
+declare(
+    "SCRUB-NO-CHART",
+    severity="info",
+    statement="the claim was scrubbed without its chart: the edits that compare it with the chart were skipped",
+    fix="Give the chart (--charts: encounters or FHIR Bundles, joined by claim id or patient and date of service) "
+    "to run every edit.",
+    source="https://www.cms.gov/medicare/coding-billing/electronic-billing/electronic-data-interchange",
+    phase="written",
+)
+declare(
+    "CLAIM-NO-IG",
+    severity="info",
+    statement="the claim bills no immune globulin: igclaim's edits do not apply to it",
+    fix="Nothing to do for immune globulin; scrub the claim with your general claim editor.",
+    source="https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update",
+    phase="written",
+)
+
+# Checks of other families that read only the billed claim, the payer, the date and the reference data.
+CHART_FREE: tuple[Check, ...] = (
+    tables.drug_mue, tables.admin_mue, tables.ptp_bundled, tables.ptp_initial, tables.ndc_mismatch,
+    tables.drug_code_invalid, tables.admin_code_invalid, authorization.auth_missing, diagnosis.dx_missing,
+    diagnosis.dx_invalid, diagnosis.dx_chemo,
+)
+
+
+def _ig_lines(ctx: EditContext) -> list[ClaimLine]:
+    assert ctx.written is not None
+    return [ln for ln in ctx.written.lines if is_drug_code(ctx, code_of(ln))]
+
+
+def _product(ctx: EditContext, ln: ClaimLine):
+    if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
+        return None
+    hit = ctx.ref.package_by_ndc(ndc_mod.compact(ln.ndc))
+    return hit[0] if hit else None
+
+
+@also_check("DRUG-NOS-CODE", "written")
+def nos_by_ndc(ctx: EditContext) -> Iterator[Finding]:
+    """The NDC names a product that has its own code on the date, and the line bills a NOS code."""
+    for ln in _ig_lines(ctx):
+        rec = ctx.ref.hcpcs(code_of(ln), ln.service_date or ctx.dos) or ctx.ref.known_code(code_of(ln))
+        product = _product(ctx, ln)
+        own = product.own_code(ln.service_date or ctx.dos) if product else None
+        if rec and rec.kind == "ig_nos" and own:
+            yield finding("DRUG-NOS-CODE", f"Line {ln.line}: {code_of(ln)} (not otherwise specified) billed with "
+                          f"NDC {ndc_mod.format(ndc_mod.compact(ln.ndc or ''))} of {product.name}, which has its own "
+                          f"code {own} on {ln.service_date or ctx.dos}.", line=ln.line, fix=f"Bill {own}.")
+
+
+@also_check("DRUG-UNITS", "written")
+def units_by_ndc_quantity(ctx: EditContext) -> Iterator[Finding]:
+    """Units against the line's own NDC quantity: mL × the product's concentration = grams; ÷ the code's unit dose,
+    rounded up. A warning: the NDC quantity may itself be rounded."""
+    for ln in _ig_lines(ctx):
+        product = _product(ctx, ln)
+        day = ln.service_date or ctx.dos
+        rec = ctx.ref.hcpcs(code_of(ln), day)
+        if (product is None or rec is None or not rec.unit_mg or ln.ndc_quantity is None
+                or (ln.ndc_unit or "").upper() != "ML" or not product.concentration_percent):
+            continue
+        grams = Decimal(ln.ndc_quantity) * product.concentration_percent / 100
+        units = math.ceil(grams * 1000 / rec.unit_mg)
+        if units != ln.units:
+            yield finding("DRUG-UNITS", f"Line {ln.line}: {ln.units} units of {code_of(ln)}, but its NDC quantity "
+                          f"{ln.ndc_quantity} mL of {product.name} ({product.concentration_percent:g} %) is "
+                          f"{grams:g} g = {units} units of {rec.unit_mg} mg.", line=ln.line, severity="warning",
+                          impact_units=units - ln.units)
+
+
+@also_check("DRUG-JZ-MISSING", "written")
+def waste_modifier_absent(ctx: EditContext) -> Iterator[Finding]:
+    """From the date the payer requires JZ, every single-dose drug line carries JW (its own line) or JZ."""
+    if not ctx.profile.get("jz_required", ctx.dos):
+        return
+    lines = _ig_lines(ctx)
+    with_jw = {code_of(ln) for ln in lines if WASTE_MOD in mods(ln)}
+    for ln in lines:
+        if not mods(ln) & {WASTE_MOD, ZERO_WASTE_MOD} and code_of(ln) not in with_jw:
+            yield finding("DRUG-JZ-MISSING", f"Line {ln.line}: {code_of(ln)} has neither JZ (nothing discarded) nor "
+                          f"a JW line (discarded), which {ctx.profile.title} requires on {ctx.dos}.", line=ln.line,
+                          fix="Add JZ when nothing was discarded; otherwise bill the discard on a JW line.")
+
+
+@also_check("DRUG-JW-JZ-CONFLICT", "written")
+def jw_and_jz(ctx: EditContext) -> Iterator[Finding]:
+    lines = _ig_lines(ctx)
+    for code in dict.fromkeys(code_of(ln) for ln in lines):
+        same = [ln for ln in lines if code_of(ln) == code]
+        jz = [ln for ln in same if ZERO_WASTE_MOD in mods(ln)]
+        if jz and any(WASTE_MOD in mods(ln) for ln in same):
+            yield finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ (nothing discarded) and a JW line "
+                          f"(discarded) billed for {code}.", line=jz[0].line)
+
+
+@also_check("DRUG-NDC-MISSING", "written")
+def ndc_absent(ctx: EditContext) -> Iterator[Finding]:
+    if not ctx.profile.get("ndc_required", ctx.dos):
+        return
+    for ln in _ig_lines(ctx):
+        if not (ln.ndc or "").strip():
+            yield finding("DRUG-NDC-MISSING", f"Line {ln.line}: {ctx.profile.title} requires the NDC on drug lines "
+                          f"and {code_of(ln)} has none.", line=ln.line)
+
+
+@also_check("DRUG-NDC-FORMAT", "written")
+def ndc_shape(ctx: EditContext) -> Iterator[Finding]:
+    for ln in _ig_lines(ctx):
+        if ln.ndc and not ndc_mod.is_valid(ln.ndc):
+            yield finding("DRUG-NDC-FORMAT", f"Line {ln.line}: NDC {ln.ndc!r} is not a valid 11-digit (5-4-2) NDC.",
+                          line=ln.line)
+
+
+@also_check("DRUG-ROUTE-MODIFIER", "written")
+def route_modifier(ctx: EditContext) -> Iterator[Finding]:
+    codes = {c.upper() for c in ctx.profile.get("route_modifier_codes", ctx.dos)}
+    route_mods = {ctx.ref.modifier_for("route_IV"), ctx.ref.modifier_for("route_SC")}
+    for ln in _ig_lines(ctx):
+        if code_of(ln) in codes and not mods(ln) & route_mods:
+            need = " or ".join(sorted(route_mods))
+            yield finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {code_of(ln)} needs {need} for "
+                          f"{ctx.profile.title}.", line=ln.line)
+
+
+@also_check("DX-NOT-COVERED", "written")
+def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
+    """Coverage by the payer's policy (by contractor where the profile names one), for the route of each IG code."""
+    assert ctx.written is not None
+    dx = list(ctx.written.diagnoses)
+    if not dx:
+        return
+    pol = diagnosis.coverage_policy(ctx)
+    for code in dict.fromkeys(code_of(ln) for ln in _ig_lines(ctx)):
+        rec = ctx.ref.hcpcs(code, ctx.dos) or ctx.ref.known_code(code)
+        routes = list(rec.routes) if rec and rec.routes else [None]
+        if all(pol.covering(dx, r) is None for r in routes):
+            notes = pol.uncertain_notes(dx)
+            severity = "warning" if notes and pol.severity == "error" else pol.severity
+            line = next(ln.line for ln in _ig_lines(ctx) if code_of(ln) == code)
+            yield finding("DX-NOT-COVERED", f"No diagnosis on the claim ({', '.join(dx)}) is covered for {code} under "
+                          f"{pol.title}. {pol.notice} {' '.join(notes)}".strip(), severity=severity, line=line)
+
+
+@also_check("FORM-SETTING", "written")
+def form_fits(ctx: EditContext) -> Iterator[Finding]:
+    """Revenue codes on an 837I; no drug-administration codes on a Medicare home (DME MAC) claim."""
+    assert ctx.written is not None
+    if ctx.written.form == "UB-04":
+        yield from form._revenue_codes(ctx)
+    elif ctx.encounter.setting == "home" and ctx.profile.get("home_rules", ctx.dos) == "medicare-dme":
+        for ln in ctx.written.lines:
+            rec = ctx.ref.admin(code_of(ln))
+            if rec is not None and rec.role != "bundled":
+                yield finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on a Medicare home (DME MAC) claim: "
+                              "home IVIG is billed as the drug and its supplies, without drug administration codes.",
+                              line=ln.line, impact_units=-ln.units)
+
+
+@also_check("ADMIN-NOT-SUPPORTED", "written")
+def addon_without_primary(ctx: EditContext) -> Iterator[Finding]:
+    """An add-on code (e.g. 96366) needs a primary of its family (96365, 96367) on the same claim."""
+    assert ctx.written is not None
+    billed = {code_of(ln) for ln in ctx.written.lines}
+    for ln in ctx.written.lines:
+        rec = ctx.ref.admin(code_of(ln))
+        if rec is None or rec.role != "addon":
+            continue
+        primaries = sorted(c.code for c in ctx.ref.admin_codes.values() if c.addon == rec.code)
+        if primaries and not billed & set(primaries):
+            yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: add-on {rec.code} without its primary code "
+                          f"({' or '.join(primaries)}) on the claim.", line=ln.line, impact_units=-ln.units)

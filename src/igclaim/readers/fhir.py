@@ -1,0 +1,277 @@
+"""A FHIR R4 chart (a Bundle of one infusion visit) mapped to igclaim's encounter schema (docs/inputs.md has the
+table). The Bundle is validated first with fhir.resources' R4B models (the R4 technical correction that
+fhir.resources 8 ships; outputs/fhir.py writes R4B too); then each element igclaim needs is read, and one missing
+is an error naming the resource (its entry index) and the element, e.g.
+``MedicationAdministration (entry 4).dosage.dose: required (the dose given)``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from igclaim.inputs import InvalidInput
+from igclaim.model import Encounter
+
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+NDC = "http://hl7.org/fhir/sid/ndc"
+HCPCS = ("https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets", "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets")
+POS = "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set"
+SOPT = "urn:oid:2.16.840.1.113883.3.221.5"  # PHDSC Source of Payment Typology
+# SNOMED CT route codes (and the text a chart may carry instead).
+ROUTES = {"47625008": "IV", "34206005": "SC", "IV": "IV", "SC": "SC", "INTRAVENOUS": "IV", "SUBCUTANEOUS": "SC"}
+# Payer type: igclaim's own codes, or the Source of Payment Typology (1x Medicare; 11x Medicare managed care;
+# 2x Medicaid; 5x private insurance; 6x Blue Cross/Blue Shield).
+PAYER_TYPES = ("medicare", "medicare_advantage", "medicaid", "commercial")
+SEX = {"female": "F", "male": "M", "other": "U", "unknown": "U"}
+FLUID_PURPOSES = ("flush", "kvo", "diluent", "hydration")
+DOSE_UNITS = {"g": "grams", "gram": "grams", "mg": "mg", "ml": "ml", "mL": "ml"}
+
+
+def is_bundle(obj: object) -> bool:
+    return isinstance(obj, dict) and obj.get("resourceType") == "Bundle"
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(f"{where}: {message}")
+
+
+def _validate(obj: dict) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    try:
+        Bundle.model_validate(obj)
+    except ValidationError as exc:
+        entries = obj.get("entry") or []
+        problems = []
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ())]
+            where = ".".join(loc)
+            if len(loc) >= 3 and loc[0] == "entry" and loc[1].isdigit() and loc[2] == "resource":
+                i = int(loc[1])
+                rtype = (entries[i].get("resource") or {}).get("resourceType", "?") if i < len(entries) else "?"
+                where = f"{rtype} (entry {i})" + "".join("." + p for p in loc[3:])
+            problems.append(f"{where}: {err.get('msg', 'invalid').removeprefix('Value error, ')}")
+        raise InvalidInput(problems or ["Bundle: not a valid FHIR R4 Bundle"]) from None
+
+
+def _codings(concept: dict | None) -> list[dict]:
+    return list((concept or {}).get("coding") or [])
+
+
+def _code(concept: dict | None, systems: tuple[str, ...] | str) -> str | None:
+    systems = (systems,) if isinstance(systems, str) else systems
+    return next((c.get("code") for c in _codings(concept) if c.get("system") in systems and c.get("code")), None)
+
+
+def _ref_id(ref: dict | None) -> str | None:
+    r = (ref or {}).get("reference") or ""
+    return r.split("/")[-1] if r else None
+
+
+def _address(a: dict | None) -> dict | None:
+    if not a:
+        return None
+    lines = a.get("line") or []
+    out = {"line1": lines[0] if lines else None, "city": a.get("city"), "state": a.get("state"),
+           "zip": (a.get("postalCode") or "").replace("-", "")}
+    if len(lines) > 1:
+        out["line2"] = lines[1]
+    return out
+
+
+def parse_bundle(obj: Any) -> Encounter:
+    """The Bundle's visit as an Encounter; InvalidInput lists every problem, each naming resource and element."""
+    if not is_bundle(obj):
+        raise InvalidInput(["(top level): not a FHIR Bundle"])
+    _validate(obj)
+    p = _Problems()
+    by_type: dict[str, list[tuple[int, dict]]] = {}
+    by_id: dict[tuple[str, str], dict] = {}
+    for i, e in enumerate(obj.get("entry") or []):
+        r = e.get("resource") or {}
+        by_type.setdefault(r.get("resourceType", ""), []).append((i, r))
+        if r.get("id"):
+            by_id[(r["resourceType"], r["id"])] = r
+
+    def one(rtype: str) -> tuple[str, dict]:
+        found = by_type.get(rtype) or []
+        if not found:
+            p.add(rtype, "required: the Bundle has none")
+            return rtype, {}
+        i, r = found[0]
+        return f"{rtype} (entry {i})", r
+
+    data: dict[str, Any] = {}
+    # Encounter: id, date of service, setting.
+    where, enc = one("Encounter")
+    data["encounter_id"] = enc.get("id") or "(no Encounter.id)"
+    start = ((enc.get("period") or {}).get("start") or "")[:10]
+    if enc and not start:
+        p.add(where, "period.start: required (the date of service)")
+    data["date_of_service"] = start or None
+    data["setting"] = _setting(enc, where, p) if enc else None
+    for ident in enc.get("identifier") or []:
+        if "claim" in ((ident.get("type") or {}).get("text") or "").lower() and ident.get("value"):
+            data["claim_id"] = ident["value"]
+    # Patient.
+    where, pat = one("Patient")
+    if pat:
+        name = (pat.get("name") or [{}])[0]
+        patient = {"id": pat.get("id") or "", "last_name": name.get("family"),
+                   "first_name": (name.get("given") or [None])[0], "birth_date": pat.get("birthDate"),
+                   "sex": SEX.get(pat.get("gender") or "unknown", "U"),
+                   "address": _address((pat.get("address") or [None])[0])}
+        for el, key in (("name.family", "last_name"), ("birthDate", "birth_date")):
+            if not patient[key]:
+                p.add(where, f"{el}: required")
+        data["patient"] = patient
+    # Coverage: the payer and the member.
+    where, cov = one("Coverage")
+    if cov:
+        data["payer"] = _payer(cov, where, p)
+        if cov.get("subscriberId"):
+            rel = _code(cov.get("relationship"), "http://terminology.hl7.org/CodeSystem/subscriber-relationship")
+            data["subscriber"] = {"member_id": cov["subscriberId"],
+                                  "relationship": rel if rel in ("self", "spouse", "child") else
+                                  ("self" if rel is None else "other")}
+    # Conditions: the diagnoses, in Bundle order (the first is the principal reason for the visit).
+    dx = []
+    for i, c in by_type.get("Condition", []):
+        code = _code(c.get("code"), ICD10CM)
+        if code is None:
+            p.add(f"Condition (entry {i})", f"code.coding: no ICD-10-CM code (system {ICD10CM})")
+        else:
+            dx.append(code)
+    data["diagnoses"] = dx
+    # MedicationAdministrations: drugs and administrations; fluids (flush, KVO, diluent, hydration).
+    drugs: list[dict] = []
+    admins: list[dict] = []
+    fluids: list[dict] = []
+    sites: dict[str, int] = {}
+    meds: dict[str, str] = {}
+    for i, ma in by_type.get("MedicationAdministration", []):
+        w = f"MedicationAdministration (entry {i})"
+        period = ma.get("effectivePeriod") or {}
+        purpose = _purpose(ma)
+        site_text = _site_key((ma.get("dosage") or {}).get("site"))
+        site = sites.setdefault(site_text, len(sites) + 1) if site_text else 1
+        if purpose:
+            fluids.append({"purpose": purpose, "start": period.get("start"), "stop": period.get("end"),
+                           "ordered": bool(ma.get("request")), "site": site})
+            continue
+        med = _medication(ma, by_id, w, p)
+        if med is None:
+            continue
+        for el in ("start", "end"):
+            if not period.get(el):
+                p.add(w, f"effectivePeriod.{el}: required (infusion {'start' if el == 'start' else 'stop'} time)")
+        dosage = ma.get("dosage") or {}
+        dose = dosage.get("dose") or {}
+        unit = DOSE_UNITS.get(dose.get("code") or dose.get("unit") or "")
+        if dose.get("value") is None or unit is None:
+            p.add(w, "dosage.dose: required, a value in g, mg or mL (the dose given)")
+            continue
+        route = ROUTES.get(_code(dosage.get("route"), "http://snomed.info/sct") or
+                           ((dosage.get("route") or {}).get("text") or "").upper())
+        key = med["key"]
+        drug_id = meds.get(key)
+        if drug_id is None:
+            drug_id = meds[key] = f"med{len(meds) + 1}"
+            drug = {"id": drug_id, "dose": {unit: Decimal(str(dose["value"]))}, "route": route}
+            drug.update({k: v for k, v in med.items() if k in ("product", "ndc", "hcpcs") and v})
+            drugs.append(drug)
+        else:
+            d = next(x for x in drugs if x["id"] == drug_id)
+            if unit in d["dose"]:
+                d["dose"][unit] += Decimal(str(dose["value"]))
+        admins.append({"drug_id": drug_id, "start": period.get("start"), "stop": period.get("end"), "site": site})
+    if not drugs:
+        p.add("MedicationAdministration", "required: no administration of a drug (the immune globulin) in the Bundle")
+    data.update({"drugs": drugs, "administrations": admins, "fluids": fluids})
+    if p.items:
+        raise InvalidInput(p.items)
+    from igclaim.inputs import parse_encounter
+
+    try:
+        return parse_encounter(data)
+    except InvalidInput as exc:
+        raise InvalidInput([f"(mapped from the Bundle) {x}" for x in exc.problems]) from None
+
+
+def _setting(enc: dict, where: str, p: _Problems) -> str | None:
+    from igclaim.readers.x12 import _setting_of_pos
+
+    cls = (enc.get("class") or {}).get("code")
+    if cls == "HH":
+        return "home"
+    for concept in [*(enc.get("type") or []), enc.get("serviceType")]:
+        pos = _code(concept, POS)
+        if pos in ("19", "22"):
+            return "hospital_outpatient"
+        if pos:
+            return _setting_of_pos(pos, [])
+    if cls == "AMB":
+        return "office"
+    p.add(where, "class: AMB (office), HH (home), or a place-of-service type (22 hospital outpatient) is required")
+    return None
+
+
+def _payer(cov: dict, where: str, p: _Problems) -> dict:
+    ptype = None
+    for c in _codings(cov.get("type")):
+        code = (c.get("code") or "").strip()
+        if code in PAYER_TYPES:
+            ptype = code
+        elif c.get("system") == SOPT and code:
+            ptype = ("medicare_advantage" if code.startswith("11") else "medicare" if code.startswith("1") else
+                     "medicaid" if code.startswith("2") else "commercial" if code[0] in "56" else None)
+        if ptype:
+            break
+    if ptype is None:
+        p.add(where, "type.coding: the payer type is required (medicare, medicare_advantage, medicaid, commercial, "
+              f"or a Source of Payment Typology code, system {SOPT})")
+    payor = (cov.get("payor") or [{}])[0]
+    ident = (payor.get("identifier") or {}).get("value")
+    return {"type": ptype, "name": payor.get("display"), "payer_id": ident}
+
+
+def _purpose(ma: dict) -> str | None:
+    texts = [ma.get("category")] + list(ma.get("reasonCode") or [])
+    for concept in texts:
+        for t in [(concept or {}).get("text"), *[c.get("code") for c in _codings(concept)]]:
+            if t and t.strip().lower() in FLUID_PURPOSES:
+                return t.strip().lower()
+    return None
+
+
+def _site_key(site: dict | None) -> str | None:
+    if not site:
+        return None
+    return (site.get("text") or next((c.get("code") for c in _codings(site)), None) or "").strip().lower() or None
+
+
+def _medication(ma: dict, by_id: dict, where: str, p: _Problems) -> dict | None:
+    concept = ma.get("medicationCodeableConcept")
+    key = None
+    if concept is None:
+        ref = _ref_id(ma.get("medicationReference"))
+        med = by_id.get(("Medication", ref or "")) if ref else None
+        if med is None:
+            p.add(where, f"medicationReference: Medication/{ref} is not in the Bundle")
+            return None
+        concept, key = med.get("code"), f"Medication/{ref}"
+    ndc = _code(concept, NDC)
+    hcpcs = _code(concept, HCPCS)
+    product = (concept or {}).get("text") or next((c.get("display") for c in _codings(concept) if c.get("display")),
+                                                  None)
+    if not (ndc or hcpcs or product):
+        p.add(where, f"medication: an NDC coding (system {NDC}), a HCPCS coding or the product name is required")
+        return None
+    return {"key": key or f"{ndc}|{hcpcs}|{product}", "ndc": ndc, "hcpcs": hcpcs, "product": None if ndc else product}

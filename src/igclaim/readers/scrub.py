@@ -1,0 +1,157 @@
+"""Scrubbing an 837 file: each claim joined to its chart (by claim id, CLM01, or by patient and date of service),
+else scrubbed without a chart. Charts come from a JSON Lines file of encounters, one encounter JSON file, or a
+directory of encounter JSON files and FHIR R4 Bundles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from igclaim import engine
+from igclaim.errors import InputError
+from igclaim.inputs import InvalidInput, parse_encounter
+from igclaim.model import Encounter, Result
+from igclaim.readers.x12 import ReadError, WrittenClaim, read_837
+
+MAX_CHART_BYTES = 20_000_000  # one chart file (a FHIR Bundle of one visit is a few hundred KB at most)
+
+
+def looks_like_x12(path: str) -> bool:
+    """An interchange starts with ISA (after any byte-order mark or white space)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(512)
+    except OSError:
+        return False
+    return head.lstrip("\ufeff \t\r\n").startswith("ISA")
+
+
+def _person_key(last: str | None, first: str | None, birth: date | None) -> tuple | None:
+    if not last or not birth:
+        return None
+    return ("name", last.strip().upper(), (first or "").strip().upper(), birth)
+
+
+@dataclass
+class Charts:
+    """Charts indexed by claim id and by patient (member id; or name and birth date) with the date of service."""
+
+    by_claim: dict[str, Encounter] = field(default_factory=dict)
+    by_patient: dict[tuple, Encounter] = field(default_factory=dict)
+    count: int = 0
+
+    def add(self, enc: Encounter) -> None:
+        self.count += 1
+        if enc.claim_id:
+            self.by_claim.setdefault(enc.claim_id.strip().upper(), enc)
+        dos = enc.date_of_service
+        if enc.subscriber:
+            self.by_patient.setdefault(("member", enc.subscriber.member_id.strip().upper(), dos), enc)
+        if enc.patient:
+            key = _person_key(enc.patient.last_name, enc.patient.first_name, enc.patient.birth_date)
+            if key:
+                self.by_patient.setdefault((*key, dos), enc)
+
+    def find(self, wc: WrittenClaim) -> tuple[Encounter | None, str]:
+        enc = self.by_claim.get(wc.claim_id.strip().upper())
+        if enc is not None:
+            return enc, "claim id"
+        dos = wc.date_of_service
+        if wc.subscriber:
+            enc = self.by_patient.get(("member", wc.subscriber.member_id.strip().upper(), dos))
+            if enc is not None:
+                return enc, "member id and date of service"
+        if wc.patient:
+            key = _person_key(wc.patient.last_name, wc.patient.first_name, wc.patient.birth_date)
+            enc = self.by_patient.get((*key, dos)) if key else None
+            if enc is not None:
+                return enc, "patient name, birth date and date of service"
+        return None, ""
+
+
+def _chart_objects(path: Path) -> Iterator[tuple[str, object]]:
+    """(where, JSON object) for every chart: JSON Lines rows, one JSON file, or every .json/.jsonl in a folder."""
+    if path.is_dir():
+        for p in sorted(path.iterdir()):
+            if p.suffix in (".json", ".jsonl") and p.is_file():
+                yield from _chart_objects(p)
+        return
+    if path.stat().st_size > MAX_CHART_BYTES:
+        raise InvalidInput([f"{path}: larger than {MAX_CHART_BYTES} bytes"])
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".jsonl":
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                yield f"{path}:{n}", _json(line, f"{path}:{n}")
+    else:
+        yield str(path), _json(text, str(path))
+
+
+def _json(text: str, where: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput([f"{where}: (json) line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
+
+
+def load_charts(path: str | Path) -> Charts:
+    """Every chart under `path`; an invalid one stops the load with its problems, each naming file and field."""
+    charts = Charts()
+    for where, obj in _chart_objects(Path(path)):
+        try:
+            charts.add(parse_chart(obj))
+        except InvalidInput as exc:
+            raise InvalidInput([f"{where}: {p}" for p in exc.problems]) from None
+    return charts
+
+
+def is_bundle(obj: object) -> bool:
+    return isinstance(obj, dict) and obj.get("resourceType") == "Bundle"
+
+
+def parse_chart(obj: object) -> Encounter:
+    """An encounter in igclaim's schema, or a FHIR R4 Bundle mapped to it (readers/fhir.py)."""
+    if is_bundle(obj):
+        from igclaim.readers.fhir import parse_bundle
+
+        return parse_bundle(obj)
+    return parse_encounter(obj)
+
+
+@dataclass
+class Scrubbed:
+    """One claim of the file: its result (with how the chart was joined) or its error."""
+
+    claim_id: str | None
+    result: Result | None = None
+    error: ReadError | None = None
+    joined_by: str = ""
+
+
+def scrub_837(source, charts: Charts | None = None, profile: str | None = None) -> Iterator[Scrubbed]:
+    """Every claim of the file in order, scrubbed with its chart when one joins, else without a chart."""
+    for item in read_837(source):
+        if isinstance(item, ReadError):
+            yield Scrubbed(item.claim_id, error=item)
+            continue
+        yield scrub_one(item, charts, profile)
+
+
+def scrub_one(wc: WrittenClaim, charts: Charts | None, profile: str | None = None) -> Scrubbed:
+    chart, how = charts.find(wc) if charts else (None, "")
+    try:
+        if chart is None:
+            return Scrubbed(wc.claim_id, result=engine.scrub_without_chart(wc, profile=profile))
+        update: dict = {"claim": wc.claim}
+        if chart.payer.prior_authorization is None and wc.payer.prior_authorization is not None:
+            update["payer"] = chart.payer.model_copy(update={"prior_authorization": wc.payer.prior_authorization})
+        if not chart.claim_id:
+            update["claim_id"] = wc.claim_id
+        return Scrubbed(wc.claim_id, result=engine.scrub(chart.model_copy(update=update), profile=profile),
+                        joined_by=how)
+    except InputError as exc:
+        return Scrubbed(wc.claim_id, error=ReadError(claim_id=wc.claim_id, segment="CLM", position=wc.position,
+                                                     element=exc.path, message=exc.message))

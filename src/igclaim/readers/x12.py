@@ -1,0 +1,646 @@
+"""Reading 837P (005010X222, A1, A2) and 837I (005010X223, A1, A2, A3) claim files into the written-claim model.
+
+Segments come from pyx12's `X12Reader`, which streams the file in 8 KB reads and checks the envelope (ISA/IEA,
+GS/GE, ST/SE control numbers and counts, HL parents) as it goes. We chose it over linuxforhealth-x12 because it
+yields one segment at a time, so memory stays flat on a 100 MB interchange; linuxforhealth-x12 builds a whole
+transaction set as one pydantic model before handing it over (one ST of 50,000 claims is one object). pyx12's
+map-driven validator (`x12n_document`) is not used here: it walks the TR3 map for every segment and is the
+baseline the benchmark compares with (benchmarks/x12_read.py).
+
+`read_837` yields, for every CLM in the file, exactly one `WrittenClaim` or one `ReadError` naming the segment, its
+position (the segment's number in the file, 1-based) and the element; problems of the envelope itself are
+`ReadError`s with no claim id. One bad claim never stops the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from igclaim.errors import pydantic_problems
+from igclaim.model import (
+    Address,
+    BillingProvider,
+    Claim,
+    ClaimLine,
+    Correction,
+    OrderingProvider,
+    Patient,
+    Payer,
+    PayerType,
+    PriorAuthorization,
+    RenderingProvider,
+    Setting,
+    Subscriber,
+)
+from igclaim.outputs.x12 import _FILING, _RELATIONSHIP
+from igclaim.refdata import icd10
+from igclaim.refdata.resolver import reference
+
+Kind = Literal["837P", "837I"]
+
+# Implementation guides read (GS08 / ST03): the base 5010 guides, their addenda (A1) and errata (A2, A3).
+GUIDES: dict[str, Kind] = {
+    "005010X222": "837P", "005010X222A1": "837P", "005010X222A2": "837P",
+    "005010X223": "837I", "005010X223A1": "837I", "005010X223A2": "837I", "005010X223A3": "837I",
+}
+# SBR09 claim filing indicator (X12 code list 1032) → payer type. The codes igclaim writes (outputs/x12.py) come
+# first; other commercial plan types (BL Blue Cross, HM HMO, 11-15 other non-federal, PPO, POS, EPO, indemnity)
+# read as commercial. An unknown code reads as commercial with a note.
+_PAYER_TYPE: dict[str, PayerType] = {}
+for (_ptype, _kind), _code in _FILING.items():
+    _PAYER_TYPE.setdefault(_code, _ptype)  # type: ignore[arg-type]
+for _code in ("BL", "HM", "11", "12", "13", "14", "15"):
+    _PAYER_TYPE.setdefault(_code, "commercial")
+_REL_BY_CODE = {v: k for k, v in _RELATIONSHIP.items()}
+MAX_LINES: dict[Kind, int] = {"837P": 50, "837I": 999}  # TR3 loop 2400 repeat limits
+MAX_DIAGNOSES: dict[Kind, int] = {"837P": 12, "837I": 25}
+
+
+class ReadError(BaseModel):
+    """A claim (or the envelope) that could not be read: the segment, its number in the file and the element."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claim_id: str | None = None
+    segment: str
+    position: int
+    element: str | None = None
+    message: str
+
+    def text(self) -> str:
+        where = f"segment {self.position} ({self.segment}{' ' + self.element if self.element else ''})"
+        who = f"claim {self.claim_id}: " if self.claim_id else ""
+        return f"{who}{where}: {self.message}"
+
+
+class WrittenClaim(BaseModel):
+    """A claim as an 837 carries it: the written claim (lines, diagnoses, place of service or type of bill) and the
+    encounter facts the 837 holds (date of service, setting, payer, prior authorization, parties)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claim_id: str
+    transaction: Kind
+    guide: str
+    position: int
+    date_of_service: date
+    setting: Setting
+    payer: Payer
+    claim: Claim
+    total_charge: Decimal
+    line_charges: list[Decimal]
+    billing_provider: BillingProvider | None = None
+    rendering_provider: RenderingProvider | None = None
+    ordering_provider: OrderingProvider | None = None
+    patient: Patient | None = None
+    subscriber: Subscriber | None = None
+    correction: Correction | None = None
+    notes: list[str] = []
+
+
+class _Bad(Exception):
+    def __init__(self, element: str | None, message: str) -> None:
+        super().__init__(message)
+        self.element = element
+        self.message = message
+
+
+# ------------------------------------------------------------------------------------------------- elements
+
+
+class _Seg:
+    """One segment's elements (pyx12 has split it; we read by position, which is quicker than its path lookup)."""
+
+    __slots__ = ("id", "els", "comp")
+
+    def __init__(self, raw: Any, comp: str) -> None:
+        self.id: str = raw.get_seg_id()
+        self.els: list[str] = [e.format() for e in raw.elements]
+        self.comp = comp
+
+    def get(self, i: int) -> str:
+        return self.els[i - 1].strip() if 0 < i <= len(self.els) else ""
+
+    def parts(self, i: int) -> list[str]:
+        return [p.strip() for p in self.get(i).split(self.comp)] if self.get(i) else []
+
+    def need(self, i: int) -> str:
+        v = self.get(i)
+        if not v:
+            raise _Bad(f"{self.id}{i:02d}", "required and missing")
+        return v
+
+
+def _d8(value: str, element: str) -> date:
+    try:
+        return datetime.strptime(value[:8], "%Y%m%d").date()
+    except ValueError:
+        raise _Bad(element, f"{value!r} is not a CCYYMMDD date") from None
+
+
+def _dec(value: str, element: str) -> Decimal:
+    if len(value) > 18:
+        raise _Bad(element, "more than 18 characters")
+    try:
+        d = Decimal(value)
+    except InvalidOperation:
+        raise _Bad(element, f"{value!r} is not a number") from None
+    if not d.is_finite():
+        raise _Bad(element, f"{value!r} is not a number")
+    return d
+
+
+def _units(value: str, element: str) -> int:
+    d = _dec(value, element)
+    if d != d.to_integral_value() or d < 0 or d > 99999:
+        raise _Bad(element, f"units {value!r} must be a whole number from 0 to 99999")
+    return int(d)
+
+
+def _model(cls: type[BaseModel], data: dict, element: str) -> Any:
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise _Bad(element, "; ".join(pydantic_problems(exc))) from None
+
+
+# ------------------------------------------------------------------------------------------------- state
+
+
+@dataclass
+class _Party:
+    name: list[str] = field(default_factory=lambda: ["", ""])  # NM103, NM104
+    ident: str = ""
+    address: dict[str, str] = field(default_factory=dict)
+    dmg: tuple[date, str] | None = None
+    refs: dict[str, str] = field(default_factory=dict)
+    phone: str = ""
+    taxonomy: str = ""
+
+
+@dataclass
+class _ClaimState:
+    claim_id: str
+    position: int
+    clm: _Seg
+    refs: dict[str, str] = field(default_factory=dict)
+    diagnoses: list[str] = field(default_factory=list)
+    statement: date | None = None
+    rendering: _Party | None = None
+    ordering: _Party | None = None
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    error: ReadError | None = None
+
+
+_ADDRESS_OF = {"N3": ("line1", "line2"), "N4": ("city", "state", "zip")}
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.kind: Kind | None = None
+        self.guide = ""
+        self.st_error: str | None = None
+        self.submitter = _Party()
+        self.billing: _Party | None = None
+        self.subscriber: _Party | None = None
+        self.sbr: _Seg | None = None
+        self.payer: _Party | None = None
+        self.patient: _Party | None = None
+        self.pat_rel = ""
+        self.context_errors: dict[str, ReadError] = {}  # by HL level: an error every claim below it carries
+        self.level = ""
+        self.party: _Party | None = None  # the NM1 loop that N3/N4/DMG/REF/PER/PRV belong to
+        self.claim: _ClaimState | None = None
+        self.pos = 0
+
+    # --- the segment loop ------------------------------------------------------------------------------
+
+    def feed(self, s: _Seg, pos: int) -> Iterator[WrittenClaim | ReadError]:
+        self.pos = pos
+        sid = s.id
+        if sid in ("HL", "SE", "GE", "IEA", "ST", "GS", "ISA") or (sid == "CLM"):
+            yield from self.finish()
+        try:
+            if sid == "ST":
+                self.start_transaction(s)
+            elif sid == "GS":
+                self.guide = s.get(8)
+            elif sid == "HL":
+                self.hl(s)
+            elif self.claim is not None:
+                if self.claim.error is None:
+                    try:
+                        self.claim_segment(s)
+                    except _Bad as bad:
+                        self.claim.error = self.error(bad, s, self.claim.claim_id)
+            elif sid == "CLM":
+                self.start_claim(s)
+            else:
+                self.header_segment(s)
+        except _Bad as bad:
+            err = self.error(bad, s, None)
+            if sid != "HL" and self.level in ("20", "22", "23") and self.claim is None:
+                self.context_errors.setdefault(self.level, err)
+            else:
+                yield err
+
+    def error(self, bad: _Bad, s: _Seg, claim_id: str | None) -> ReadError:
+        return ReadError(claim_id=claim_id, segment=s.id, position=self.pos, element=bad.element,
+                         message=bad.message)
+
+    def start_transaction(self, s: _Seg) -> None:
+        self.kind, self.st_error = None, None
+        self.billing = self.subscriber = self.payer = self.patient = self.sbr = None
+        self.context_errors.clear()
+        self.level = ""
+        if s.get(1) != "837":
+            self.st_error = f"transaction set {s.get(1)!r} is not an 837 claim"
+            return
+        guide = s.get(3) or self.guide
+        kind = GUIDES.get(guide)
+        if kind is None:
+            self.st_error = (f"implementation guide {guide!r} is not one igclaim reads "
+                             f"({', '.join(sorted(GUIDES))})")
+            return
+        self.kind, self.guide = kind, guide
+
+    def hl(self, s: _Seg) -> None:
+        level = s.get(3)
+        if not level:
+            raise _Bad("HL03", "hierarchical level code missing")
+        if level == "20":
+            self.billing, self.subscriber, self.patient, self.payer, self.sbr = _Party(), None, None, None, None
+            self.context_errors.clear()
+        elif level == "22":
+            self.subscriber, self.patient, self.payer, self.sbr = _Party(), None, None, None
+            self.context_errors.pop("22", None)
+            self.context_errors.pop("23", None)
+        elif level == "23":
+            self.patient, self.pat_rel = _Party(), ""
+            self.context_errors.pop("23", None)
+        self.level = level  # other levels (e.g. 19 pay-to in some vendors' files) carry nothing igclaim reads
+        self.party = None
+
+    def header_segment(self, s: _Seg) -> None:
+        sid = s.id
+        if sid == "NM1":
+            ent = s.get(1)
+            party = {"41": self.submitter, "85": self.billing, "IL": self.subscriber, "PR": self.payer,
+                     "QC": self.patient}.get(ent)
+            if ent == "PR":
+                self.payer = party = _Party()
+            if party is None and ent in ("85", "IL", "QC"):
+                raise _Bad("NM101", f"NM1*{ent} outside its HL level")
+            self.party = party
+            if party is not None:
+                self.nm1(party, s)
+        elif sid == "SBR":
+            self.sbr = s
+        elif sid == "PAT":
+            self.pat_rel = s.get(1)
+        elif sid == "PRV" and s.get(1) == "BI" and self.billing is not None:
+            self.billing.taxonomy = s.get(3)
+        else:
+            self.party_segment(self.party, s)
+
+    def nm1(self, party: _Party, s: _Seg) -> None:
+        party.name = [s.get(3), s.get(4)]
+        party.ident = s.get(9)
+
+    def party_segment(self, party: _Party | None, s: _Seg) -> None:
+        if party is None:
+            return
+        sid = s.id
+        if sid in _ADDRESS_OF:
+            for name, i in zip(_ADDRESS_OF[sid], range(1, 4), strict=False):
+                if s.get(i):
+                    party.address[name] = s.get(i)
+        elif sid == "DMG":
+            if s.get(1) != "D8":
+                raise _Bad("DMG01", "date format must be D8")
+            party.dmg = (_d8(s.need(2), "DMG02"), s.get(3) or "U")
+        elif sid == "REF":
+            party.refs[s.get(1)] = s.get(2)
+        elif sid == "PER":
+            els = s.els
+            for i in range(2, len(els), 2):
+                if els[i].strip() == "TE" and i + 1 < len(els):
+                    party.phone = re.sub(r"\D", "", els[i + 1])
+                    break
+        elif sid == "PRV":
+            party.taxonomy = s.get(3)
+
+    def start_claim(self, s: _Seg) -> None:
+        claim_id = s.get(1) or f"(no CLM01 at segment {self.pos})"
+        self.claim = _ClaimState(claim_id, self.pos, s)
+        self.party = None
+        if not s.get(1):
+            self.claim.error = self.error(_Bad("CLM01", "the claim has no claim id"), s, claim_id)
+
+    def claim_segment(self, s: _Seg) -> None:
+        c = self.claim
+        assert c is not None
+        sid = s.id
+        line = c.lines[-1] if c.lines else None
+        if sid == "LX":
+            if len(c.lines) >= MAX_LINES[self.kind or "837P"]:
+                raise _Bad("LX01", f"more than {MAX_LINES[self.kind or '837P']} service lines")
+            c.lines.append({"n": len(c.lines) + 1})
+            self.party = None
+        elif sid in ("SV1", "SV2"):
+            if line is None:
+                raise _Bad(None, f"{sid} before any LX")
+            self.service(line, s)
+        elif sid == "DTP":
+            qual, fmt, value = s.get(1), s.get(2), s.get(3)
+            if fmt not in ("D8", "RD8"):
+                raise _Bad("DTP02", f"date format {fmt!r}: D8 or RD8")
+            if line is not None and qual == "472":
+                line["date"] = _d8(value, "DTP03")
+            elif line is None and qual in ("434", "472"):
+                c.statement = _d8(value, "DTP03")
+        elif sid == "LIN":
+            if line is None:
+                raise _Bad(None, "LIN before any LX")
+            if s.get(2) == "N4":
+                line["ndc"] = s.need(3)
+        elif sid == "CTP":
+            if line is None or "ndc" not in line:
+                raise _Bad(None, "CTP without its LIN")
+            line["ndc_quantity"] = _dec(s.need(4), "CTP04")
+            line["ndc_unit"] = (s.parts(5) or [""])[0]
+        elif sid == "REF" and line is None:
+            c.refs.setdefault(s.get(1), s.get(2))
+        elif sid == "HI":
+            for i in range(1, len(s.els) + 1):
+                parts = s.parts(i)
+                if len(parts) >= 2 and parts[0] in ("ABK", "ABF", "BK", "BF") and parts[1]:
+                    c.diagnoses.append(icd10.format(parts[1]))
+            if len(c.diagnoses) > MAX_DIAGNOSES[self.kind or "837P"]:
+                raise _Bad("HI", f"more than {MAX_DIAGNOSES[self.kind or '837P']} diagnoses")
+        elif sid == "NM1":
+            ent = s.get(1)
+            p = _Party()
+            self.nm1(p, s)
+            if ent in ("82", "71") and c.rendering is None:
+                c.rendering = p
+            elif ent == "DK" and c.ordering is None:
+                c.ordering = p
+            self.party = p
+        elif sid in ("N3", "N4", "PRV", "PER"):
+            self.party_segment(self.party, s)
+
+    def service(self, line: dict[str, Any], s: _Seg) -> None:
+        sid = s.id
+        if sid == "SV1":
+            proc, charge, basis, qty = s.parts(1), s.get(2), s.get(3), s.get(4)
+            line["pointers"] = s.parts(7)
+            el = "SV1"
+        else:
+            line["revenue_code"] = s.need(1)
+            proc, charge, basis, qty = s.parts(2), s.get(3), s.get(4), s.get(5)
+            el = "SV2"
+        off = 1 if sid == "SV1" else 2
+        if proc and (len(proc) < 2 or not proc[1]):
+            raise _Bad(f"{el}{off:02d}-2", "procedure code missing")
+        line["code"] = proc[1].upper() if proc else ""
+        line["modifiers"] = [m.upper() for m in proc[2:6] if m]
+        line["charge"] = _dec(charge or "0", f"{el}{off + 1:02d}")
+        if basis not in ("UN", "MJ", ""):
+            raise _Bad(f"{el}{off + 2:02d}", f"unit basis {basis!r}: UN (units) or MJ (minutes)")
+        line["units"] = _units(qty or "0", f"{el}{off + 3:02d}")
+        if not qty:
+            raise _Bad(f"{el}{off + 3:02d}", "the service units are missing")
+
+    # --- a claim is complete ---------------------------------------------------------------------------
+
+    def finish(self) -> Iterator[WrittenClaim | ReadError]:
+        c, self.claim = self.claim, None
+        if c is None:
+            return
+        if c.error is None and self.kind is None and not self.st_error:
+            c.error = ReadError(claim_id=c.claim_id, segment="CLM", position=c.position, element=None,
+                                message="the claim is outside an 837 transaction set (no ST*837 before it)")
+        if c.error is None and self.st_error:
+            c.error = ReadError(claim_id=c.claim_id, segment="ST", position=c.position, element="ST03",
+                                message=self.st_error)
+        if c.error is None and self.context_errors:
+            e = next(iter(self.context_errors.values()))
+            c.error = ReadError(claim_id=c.claim_id, segment=e.segment, position=e.position, element=e.element,
+                                message=e.message)
+        if c.error is not None:
+            yield c.error
+            return
+        try:
+            yield self.build(c)
+        except _Bad as bad:
+            yield ReadError(claim_id=c.claim_id, segment="CLM", position=c.position, element=bad.element,
+                            message=bad.message)
+        except Exception as exc:  # a defect must not lose the claim or stop the file: it becomes an error
+            yield ReadError(claim_id=c.claim_id, segment="CLM", position=c.position,
+                            message=f"(internal) {type(exc).__name__} while reading the claim; please report it")
+
+    def build(self, c: _ClaimState) -> WrittenClaim:
+        kind = self.kind
+        assert kind is not None
+        notes: list[str] = []
+        clm = c.clm
+        where = clm.parts(5)
+        if len(where) < 3 or not where[0]:
+            raise _Bad("CLM05", "place of service (or facility type) : qualifier : frequency required")
+        freq = where[2]
+        if kind == "837P":
+            pos, tob = where[0], None
+            setting = _setting_of_pos(pos, notes)
+        else:
+            pos, tob = None, "0" + where[0] + freq
+            setting = "hospital_outpatient"
+            if where[0] not in ("13", "85"):
+                notes.append(f"type of bill {tob}: igclaim codes hospital outpatient (013x) claims")
+        if len(c.claim_id) > 38:
+            raise _Bad("CLM01", "at most 38 characters")
+        total = _dec(clm.need(2), "CLM02")
+        correction = None
+        if freq in ("7", "8"):
+            if "F8" not in c.refs:
+                raise _Bad("REF02", f"frequency {freq} (replacement or void) needs REF*F8, the original claim number")
+            correction = _model(Correction, {"frequency": freq, "original_claim_id": c.refs["F8"]}, "REF*F8")
+        if not c.lines:
+            raise _Bad("LX", "the claim has no service lines")
+        dates = [ln["date"] for ln in c.lines if "date" in ln]
+        dos = c.statement or (min(dates) if dates else None)
+        if dos is None:
+            raise _Bad("DTP*472", "no date of service on the claim or its lines")
+        lines = []
+        for ln in c.lines:
+            if "units" not in ln:
+                raise _Bad("SV1" if kind == "837P" else "SV2", f"service line {ln['n']} has no SV1/SV2")
+            pointers = []
+            for p in ln.get("pointers", []):
+                if not p.isdigit() or not 1 <= int(p) <= 12:
+                    raise _Bad("SV107", f"diagnosis pointer {p!r} is not 1 to 12")
+                pointers.append(int(p))
+            lines.append(ClaimLine(
+                line=ln["n"], code=ln["code"], modifiers=ln["modifiers"], units=ln["units"], ndc=ln.get("ndc"),
+                ndc_quantity=ln.get("ndc_quantity"), ndc_unit=ln.get("ndc_unit"),
+                revenue_code=ln.get("revenue_code"), diagnosis_pointers=pointers, service_date=ln.get("date", dos),
+            ))
+        form: Literal["CMS-1500", "UB-04"] = "CMS-1500" if kind == "837P" else "UB-04"
+        claim = Claim(form=form, place_of_service=pos, type_of_bill=tob, diagnoses=c.diagnoses, lines=lines)
+        payer = self.read_payer(c, notes)
+        patient, subscriber = self.read_people()
+        return WrittenClaim(
+            claim_id=c.claim_id, transaction=kind, guide=self.guide, position=c.position, date_of_service=dos,
+            setting=setting, payer=payer, claim=claim, total_charge=total,
+            line_charges=[ln["charge"] for ln in c.lines], billing_provider=self.read_billing(),
+            rendering_provider=_provider(RenderingProvider, c.rendering, "NM1*82"),
+            ordering_provider=_provider(OrderingProvider, c.ordering, "NM1*DK"),
+            patient=patient, subscriber=subscriber, correction=correction, notes=notes,
+        )
+
+    def read_payer(self, c: _ClaimState, notes: list[str]) -> Payer:
+        filing = self.sbr.get(9) if self.sbr else ""
+        ptype = _PAYER_TYPE.get(filing)
+        if ptype is None:
+            ptype = "commercial"
+            notes.append(f"claim filing indicator {filing or '(none)'} (SBR09) read as a commercial payer")
+        auth = c.refs.get("G1")
+        return _model(Payer, {
+            "type": ptype, "name": (self.payer.name[0] if self.payer and self.payer.name else None) or None,
+            "payer_id": (self.payer.ident if self.payer else None) or None,
+            "prior_authorization": PriorAuthorization(number=auth) if auth else None,
+        }, "NM1*PR")
+
+    def read_billing(self) -> BillingProvider | None:
+        b = self.billing
+        if b is None or not b.ident:
+            return None
+        tax = b.refs.get("EI") or b.refs.get("SY")
+        if not tax or "line1" not in b.address:
+            return None
+        phone = b.phone or (self.submitter.phone if self.submitter.ident == b.ident else "")
+        return _model(BillingProvider, {
+            "npi": b.ident, "tax_id": tax, "name": " ".join(n for n in b.name if n), "taxonomy": b.taxonomy or None,
+            "address": b.address, "phone": phone or None,
+        }, "NM1*85")
+
+    def read_people(self) -> tuple[Patient | None, Subscriber | None]:
+        sub = self.subscriber
+        if sub is None:
+            return None, None
+        self_pat = self.patient is None
+        group = self.sbr.get(3) if self.sbr else ""
+        rel = "self" if self_pat else _REL_BY_CODE.get(self.pat_rel, "other")
+        person = sub if self_pat else self.patient
+        assert person is not None
+        patient = None
+        if person.dmg and person.name and person.name[0]:
+            patient = _model(Patient, {
+                "id": sub.ident or "(none)", "last_name": person.name[0], "first_name": person.name[1] or "",
+                "birth_date": person.dmg[0], "sex": person.dmg[1],
+                "address": _model(Address, person.address, "N3/N4") if person.address else None,
+            }, "NM1*IL" if self_pat else "NM1*QC")
+        data: dict[str, Any] = {"member_id": sub.ident, "relationship": rel, "group_number": group or None}
+        if not self_pat:
+            data.update({"last_name": sub.name[0] or None, "first_name": sub.name[1] or None})
+            if sub.dmg:
+                data.update({"birth_date": sub.dmg[0], "sex": sub.dmg[1]})
+            if sub.address:
+                data["address"] = _model(Address, sub.address, "N3/N4")
+        subscriber = _model(Subscriber, data, "NM1*IL") if sub.ident else None
+        return patient, subscriber
+
+
+def _provider(cls: type[BaseModel], p: _Party | None, element: str) -> Any:
+    if p is None or not p.ident:
+        return None
+    return _model(cls, {"npi": p.ident, "last_name": p.name[0], "first_name": p.name[1] or None}, element)
+
+
+def _setting_of_pos(pos: str, notes: list[str]) -> Setting:
+    """The setting whose place of service (refdata/cms/settings.toml) the claim names; else office, noted."""
+    ref = reference()
+    for name in ("office", "home", "hospital_outpatient"):
+        if ref.setting(name).get("place_of_service") == pos:
+            return name  # type: ignore[return-value]
+    notes.append(f"place of service {pos} is not one igclaim codes (office 11, home 12): read as office")
+    return "office"
+
+
+def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
+    """Every claim of an 837 file, in file order, as a `WrittenClaim` or a `ReadError`; then any envelope error."""
+    import pyx12.errors
+    import pyx12.segment
+    from pyx12.x12file import X12Reader
+
+    try:
+        reader = X12Reader(str(source) if isinstance(source, Path) else source)
+    except (pyx12.errors.X12Error, UnicodeDecodeError, OSError) as exc:
+        yield ReadError(segment="ISA", position=1, message=f"not an X12 interchange: {exc}")
+        return
+    state = _Reader()
+    comp = reader.subele_term or ":"
+    pos = 0
+    try:
+        with reader:
+            # X12Reader.__iter__, one segment at a time, but a segment its envelope checks cannot handle (e.g. a
+            # trailer with no open loop) is reported and skipped instead of ending the iteration.
+            reader.err_list = []
+            for line in _raw_segments(reader.raw):
+                pos += 1
+                line = line.strip()
+                if not line:
+                    yield ReadError(segment="?", position=pos, message="empty segment (two segment terminators in a "
+                                    "row), skipped")
+                    continue
+                try:
+                    raw = pyx12.segment.Segment(line, reader.seg_term, reader.ele_term, reader.subele_term)
+                    reader._parse_segment(raw)
+                except (pyx12.errors.X12Error, IndexError, ValueError, TypeError, KeyError) as exc:
+                    yield ReadError(segment=line.split(reader.ele_term or "*", 1)[0][:3] or "?", position=pos,
+                                    message=f"unreadable segment, skipped ({type(exc).__name__}: {exc})")
+                    reader.pop_errors()
+                    continue
+                seg = _Seg(raw, comp)
+                yield from state.feed(seg, pos)
+                for err in reader.pop_errors():
+                    yield _envelope_error(err, seg.id, pos)
+            yield from state.finish()
+            reader.cleanup()
+            for err in reader.pop_errors():
+                yield _envelope_error(err, "IEA", pos)
+    except UnicodeDecodeError as exc:
+        yield from state.finish()
+        yield ReadError(segment="?", position=pos + 1, message=f"not ASCII text: {exc.reason}")
+
+
+def _raw_segments(raw: Any) -> Iterator[str]:
+    """The segments of pyx12's RawX12File (its buffer holds the text after the ISA it has read), 8 KB at a time.
+    Unlike RawX12File.__iter__, an empty segment does not end the file, and a last segment without its terminator
+    is still returned, so no claim after either is silently lost."""
+    term, buf = raw.seg_term, raw.buffer
+    while True:
+        cut = buf.find(term)
+        if cut == -1:
+            more = raw.fd.read(8192)
+            if more:
+                buf += more
+                continue
+            if buf.strip():
+                yield buf
+            return
+        yield buf[:cut]
+        buf = buf[cut + 1:]
+
+
+def _envelope_error(err: tuple, seg_id: str, pos: int) -> ReadError:
+    level, code, text, _value, line = err
+    return ReadError(segment=seg_id, position=line or pos, element=None, message=f"{level} error {code}: {text}")

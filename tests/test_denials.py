@@ -1,0 +1,543 @@
+"""igclaim denials: 835 remittances the tests build (each accepted by pyx12), explained claim by claim, traced to
+igclaim edits, matched with the claims that went out, and turned into replacement claims."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import re
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from igclaim import engine
+from igclaim.cli import app
+from igclaim.denials.catalog import catalog
+from igclaim.denials.claims import load_claims, plan_corrections, trace
+from igclaim.denials.mapping import explain, rules
+from igclaim.denials.reader import RemitError, read_835
+from igclaim.inputs import parse_encounter
+from tests.remit835 import ClaimPay, Line, build_835, pyx12_check_835
+from tests.test_x12 import pyx12_check
+
+ROOT = Path(__file__).resolve().parents[1]
+PARTIES = ROOT / "examples" / "parties"
+runner = CliRunner()
+
+
+def co(reason: str, amount: str) -> tuple[str, list[tuple[str, D]]]:
+    return ("CO", [(reason, D(amount))])
+
+
+# --------------------------------------------------------------------------------------------- the scenarios
+
+EVERY_GROUP = ClaimPay("CLM-GROUPS", "1", [
+    # Several CAS on one line, one of them with six triplets (the most a CAS carries).
+    Line("J1561", D("6000"), 60, ("JZ",), [
+        ("CO", [("45", D("1000")), ("253", D("80"))]),
+        ("PR", [("1", D("100")), ("2", D("900")), ("3", D("10")), ("1", D("1")), ("2", D("1")), ("3", D("1"))]),
+        ("OA", [("23", D("50"))]),
+        ("PI", [("16", D("25"))]),
+    ], remarks=("M119",), allowed=D("5000")),
+    Line("96365", D("200"), 1, (), [co("45", "40")]),
+])
+PARTIAL = ClaimPay("CLM-PARTIAL", "1", [
+    Line("J1561", D("6000"), 60, ("JZ",), [co("45", "1200")]),
+    Line("96366", D("300"), 3, (), [co("151", "100"), ("PR", [("2", D("40"))])], remarks=("N362",), paid_units=2),
+], payer_icn="ICN-PARTIAL")
+ZERO_PAY = ClaimPay("CLM-ZERO", "1", [Line("96365", D("200"), 1, (), [co("45", "50"), ("PR", [("1", D("150"))])])],
+                    payer_icn="ICN-ZERO")
+DENIED = ClaimPay("CLM-DENIED", "4", [Line("J1561", D("6000"), 60, ("JZ",), [co("197", "6000")])],
+                  payer_icn="ICN-DENIED")
+REVERSAL = ClaimPay("CLM-PARTIAL", "22", [Line("J1561", D("6000"), 60, ("JZ",), [co("45", "1200")])],
+                    payer_icn="ICN-OLD", sign=-1)
+CLAIM_LEVEL = ClaimPay("CLM-CLAIMCAS", "2", [Line("J1561", D("1000"), 10, (), [co("45", "100")])],
+                       claim_cas=[("OA", [("23", D("700"))])], moa_remarks=("N386",), payer_icn="ICN-C")
+
+SCENARIOS = {
+    "every-group": [EVERY_GROUP],
+    "partial-zero-denied-reversal": [REVERSAL, PARTIAL, ZERO_PAY, DENIED],
+    "claim-level": [CLAIM_LEVEL],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_each_remittance_passes_pyx12(name):
+    assert pyx12_check_835(build_835(SCENARIOS[name])) == []
+
+
+def test_checker_can_fail():
+    """Without the payee loop (1000B, required) pyx12 must reject the file: the check is not vacuous."""
+    text = build_835([DENIED])
+    broken = re.sub(r"N1\*PE\*[^~]*~\n", "", text)
+    assert broken != text
+    assert pyx12_check_835(broken)
+
+
+def read(claims: list[ClaimPay], **kw) -> list:
+    remit = read_835(build_835(claims, **kw))[0]
+    return [explain(remit, 0, c) for c in remit.claims]
+
+
+def test_every_group_and_several_cas_per_line_are_read():
+    (view,) = read([EVERY_GROUP])
+    line = view.lines[0]
+    got = [(a.group, a.reason, a.amount) for a in line.adjustments]
+    assert got == [("CO", "45", D("1000")), ("CO", "253", D("80")), ("PR", "1", D("100")), ("PR", "2", D("900")),
+                   ("PR", "3", D("10")), ("PR", "1", D("1")), ("PR", "2", D("1")), ("PR", "3", D("1")),
+                   ("OA", "23", D("50")), ("PI", "16", D("25"))]
+    assert view.warnings == []  # the file balances, line and claim
+    # Only PI-16 is a denial: CO-45 and CO-253 are the contract, PR the patient, OA-23 another payer.
+    assert view.denied_usd == D("25")
+    pi = line.adjustments[9]
+    assert pi.rule == "ndc" and "DRUG-NDC-MISSING" in pi.edits  # PI-16 with M119 on the line
+    assert view.outcome == "partially paid"
+
+
+def test_group_cr_is_read_with_a_warning():
+    """CR (corrections and reversals) was a 4010 group; 005010X221A1 dropped it and pyx12 rejects it. Payers still
+    send it: it is read, and the claim says so."""
+    claim = ClaimPay("CLM-CR", "1", [Line("J1561", D("100"), 1, (), [("CR", [("45", D("5"))]), co("50", "95")])])
+    text = build_835([claim])
+    assert any("CAS*CR" in p for p in pyx12_check_835(text))
+    (view,) = read([claim])
+    assert [a.label for a in view.lines[0].adjustments] == ["CR-45", "CO-50"]
+    assert any("group CR" in w for w in view.warnings) and view.denied_usd == D("95")
+
+
+def test_partial_zero_denied_and_reversal():
+    views = {(v.claim_id, v.status): v for v in read([REVERSAL, PARTIAL, ZERO_PAY, DENIED])}
+    reversal = views[("CLM-PARTIAL", "22")]
+    assert reversal.outcome == "reversal" and reversal.denied_usd == 0 and reversal.paid == D("-4800")
+    partial = views[("CLM-PARTIAL", "1")]
+    assert partial.outcome == "partially paid" and partial.denied_usd == D("100")
+    assert partial.paid == D("6300") - D("1200") - D("140")
+    units = partial.lines[1]
+    assert units.billed_units == 2 and units.paid_units == 2  # SVC05 is the paid units
+    assert units.adjustments[0].rule == "units-maximum"  # CO-151 with N362: the remark-led rule comes first
+    zero = views[("CLM-ZERO", "1")]
+    assert zero.outcome == "zero pay" and zero.paid == 0 and zero.denied_usd == 0
+    assert "the patient's share $150.00" in zero.summary
+    denied = views[("CLM-DENIED", "4")]
+    assert denied.outcome == "denied" and denied.denied_usd == D("6000") and denied.edits[0] == "AUTH-MISSING"
+
+
+def test_claim_level_adjustments_and_remarks():
+    (view,) = read([CLAIM_LEVEL])
+    assert view.lines[0].line is None and view.lines[0].adjustments[0].label == "OA-23"
+    assert [r.code for r in view.remarks] == ["N386"] and view.remarks[0].known
+    assert view.status_meaning == "processed as secondary"
+
+
+def test_unknown_codes_are_reported_not_guessed():
+    claim = ClaimPay("CLM-UNK", "1", [Line("J1561", D("100"), 1, (), [co("Z9", "30")], remarks=("N9999",))])
+    (view,) = read([claim])
+    adj = view.lines[0].adjustments[0]
+    assert not adj.reason_known and adj.kind == "unknown" and "unknown reason code Z9" in adj.meaning
+    assert adj.rule is None and adj.edits == [] and not adj.denied
+    assert view.unexplained_usd == D("30") and view.denied_usd == 0
+    assert not view.lines[0].remarks[0].known and "does not guess" in view.lines[0].remarks[0].meaning
+
+
+def test_a_remark_may_explain_an_unknown_reason_code():
+    """N362 says the units exceed the maximum, whatever the (unknown) reason code: traced, not counted denied."""
+    claim = ClaimPay("CLM-UNK2", "1", [Line("J1561", D("100"), 1, (), [co("Z9", "30")], remarks=("N362",))])
+    adj = read([claim])[0].lines[0].adjustments[0]
+    assert adj.rule == "units-maximum" and not adj.denied
+
+
+@pytest.mark.parametrize("decided,retired", [("20160430", False), ("20160501", True)])
+def test_a_retired_code_is_dated(decided, retired):
+    """CARC B5 stopped on 2016-05-01 (replaced by 272/273): a remittance of that day or later is told so."""
+    claim = ClaimPay("CLM-B5", "1", [Line("J1561", D("100"), 1, (), [co("B5", "100")])])
+    adj = read([claim], date=decided)[0].lines[0].adjustments[0]
+    assert adj.reason_known
+    assert (adj.note is not None and "retired on 2016-05-01" in adj.note) is retired
+
+
+@pytest.mark.parametrize("group,reason,remarks,rule,edit", [
+    ("CO", "16", ("M119",), "ndc", "DRUG-NDC-MISMATCH"),
+    ("CO", "16", (), "generic-missing-information", None),
+    ("CO", "50", (), "medical-necessity", "DX-NOT-COVERED"),
+    ("CO", "197", (), "authorization-absent", "AUTH-MISSING"),
+    ("CO", "151", (), "units-frequency", "DRUG-MUE"),
+    ("CO", "96", ("N362",), "units-maximum", "DRUG-UNITS"),
+    ("CO", "4", (), "modifiers", "DRUG-JZ-MISSING"),
+    ("CO", "11", (), "diagnosis", "DX-NOT-COVERED"),
+    ("CO", "189", (), "nos-code", "DRUG-NOS-CODE"),
+    ("CO", "153", (), "dosage", "DRUG-UNITS"),
+    ("CO", "152", (), "infusion-time", "ADMIN-ADDON-UNITS"),
+    ("CO", "206", (), "provider-enrollment", None),
+    ("CO", "150", (), None, None),
+    ("OA", "18", (), "not-resubmittable", None),
+])
+def test_denials_trace_to_edits(group, reason, remarks, rule, edit):
+    claim = ClaimPay("CLM-M", "4", [Line("J1561", D("500"), 10, (), [(group, [(reason, D("500"))])],
+                                         remarks=remarks)])
+    adj = read([claim])[0].lines[0].adjustments[0]
+    assert adj.rule == rule
+    assert (edit in adj.edits) if edit else adj.edits == []
+
+
+def test_mapping_names_only_registered_edits():
+    from igclaim.edits.registry import SPECS
+
+    engine._load_edit_families()
+    for r in rules():
+        assert set(r.edits) <= set(SPECS), r.id
+    assert set(catalog().carc) >= {c for r in rules() for c in r.carc}  # every CARC a rule names is explained
+
+
+def test_every_claim_is_explained_or_an_error():
+    text = build_835([DENIED, ZERO_PAY, PARTIAL])
+    bad = text.replace("CLP*CLM-ZERO*1*200*0*150", "CLP*CLM-ZERO*1*200*ZZ*150").replace("CAS*CO*151*100",
+                                                                                        "CAS*XX*151*100")
+    assert bad != text
+    remit = read_835(bad)[0]
+    problems = {c.claim_id: c.problems for c in remit.claims}
+    assert len(remit.claims) == 3
+    assert any("CLP04" in p for p in problems["CLM-ZERO"])
+    assert any("CAS01 group 'XX'" in p for p in problems["CLM-PARTIAL"])
+    assert problems["CLM-DENIED"] == []
+
+
+def test_unbalanced_payer_file_is_explained_with_a_warning():
+    text = build_835([ZERO_PAY]).replace("CAS*CO*45*50", "CAS*CO*45*55")
+    view = explain(read_835(text)[0], 0, read_835(text)[0].claims[0])
+    assert any("does not balance" in w for w in view.warnings)
+
+
+@pytest.mark.parametrize("text,why", [
+    ("hello", "does not start with ISA"),
+    ("ISA*00*bad", "unreadable X12"),
+])
+def test_not_an_835(text, why):
+    with pytest.raises(RemitError, match=why):
+        read_835(text)
+
+
+# --------------------------------------------------------------------------------- the claims that went out
+
+
+def _enc(name: str, **changes) -> dict:
+    data = json.loads((PARTIES / f"{name}.json").read_text())
+    data.update(copy.deepcopy(changes))
+    return data
+
+
+def _written(enc: dict, **unit_changes: int) -> dict:
+    """The claim igclaim codes, written as a person sent it, with some units changed (by code)."""
+    built = engine.build(parse_encounter(enc)).claim.model_dump(mode="json")
+    for ln in built["lines"]:
+        if ln["code"] in unit_changes and not ln["modifiers"]:
+            ln["units"] = unit_changes[ln["code"]]
+    enc = dict(enc)
+    enc["claim"] = built
+    return enc
+
+
+@pytest.fixture(scope="module")
+def sent(tmp_path_factory):
+    """Four claims that went out, as encounter files: units per gram (igclaim flags it), no authorization
+    (flagged), a covered diagnosis the payer still called not medically necessary (not flagged), and a modifier
+    denial on a claim igclaim codes exactly as billed."""
+    d = tmp_path_factory.mktemp("sent")
+    units = _written(_enc("office-bivigam-jw", claim_id="CLM-UNITS", encounter_id="enc-units"), J1556=27)
+    auth = _enc("office-gamunex-jz", claim_id="CLM-AUTH", encounter_id="enc-auth",
+                payer={"type": "commercial", "name": "Example Health PPO", "payer_id": "EX001"})
+    dx = _enc("office-gamunex-jz", claim_id="CLM-DX", encounter_id="enc-dx")
+    mod = _enc("office-gamunex-jz", claim_id="CLM-MOD", encounter_id="enc-mod")
+    for name, enc in (("units", units), ("auth", auth), ("dx", dx), ("mod", mod)):
+        (d / f"{name}.json").write_text(json.dumps(enc))
+    return d
+
+
+def _remit_for(encs: dict[str, tuple[dict, list]]) -> str:
+    """An 835 answering each claim line by line; `denials` maps a code to its CAS and remarks."""
+    claims = []
+    for claim_id, (enc, denials) in encs.items():
+        result = engine.scrub(parse_encounter(enc)) if enc.get("claim") else engine.build(parse_encounter(enc))
+        lines_src = enc["claim"]["lines"] if enc.get("claim") else [ln.model_dump() for ln in result.claim.lines]
+        lines = []
+        pending = list(denials)
+        for ln in lines_src:
+            charge = D(100) * ln["units"]
+            hit = next((d for d in pending if d[0] == ln["code"]), None)  # the first line of the code
+            if hit:
+                pending.remove(hit)
+            cas, remarks = (hit[1], hit[2]) if hit else ([co("45", str(charge / 5))], ())
+            lines.append(Line(ln["code"], charge, ln["units"], tuple(ln["modifiers"]), cas, remarks=remarks))
+        status = "4" if all(ln.paid == 0 for ln in lines) else "1"
+        claims.append(ClaimPay(claim_id, status, lines, payer_icn=f"ICN-{claim_id}"))
+    return build_835(claims)
+
+
+@pytest.fixture(scope="module")
+def remit_file(sent, tmp_path_factory):
+    encs = {p.stem: json.loads(p.read_text()) for p in sent.glob("*.json")}
+    text = _remit_for({
+        "CLM-UNITS": (encs["units"], [("J1556", [co("16", "2700")], ("M53",))]),
+        "CLM-AUTH": (encs["auth"], [("J1561", [co("197", "6000")], ())]),
+        "CLM-DX": (encs["dx"], [("J1561", [co("50", "6000")], ())]),
+        "CLM-MOD": (encs["mod"], [("96365", [co("4", "100")], ())]),
+    })
+    assert pyx12_check_835(text) == []
+    path = tmp_path_factory.mktemp("remit") / "remit.835"
+    path.write_text(text)
+    return path
+
+
+def test_flagged_on_the_claim_that_went_out(sent, remit_file):
+    source = load_claims(str(sent))
+    remit = read_835(remit_file.read_text())[0]
+    views = {c.claim_id: explain(remit, 0, c) for c in remit.claims}
+    for v in views.values():
+        trace(v, source)
+    assert views["CLM-UNITS"].flagged is True and "DRUG-UNITS-ML" in views["CLM-UNITS"].lines[0].flagged_edits
+    assert views["CLM-AUTH"].flagged is True
+    assert views["CLM-DX"].flagged is False  # D83.9 is covered: igclaim had nothing to flag
+    assert views["CLM-MOD"].flagged is False
+    plan = dict(plan_corrections(list(views.values()), source).need_person)
+    assert set(plan) == {"CLM-AUTH", "CLM-DX", "CLM-MOD"}
+    assert "exactly as it was billed" in plan["CLM-MOD"]
+    assert "review the chart" in plan["CLM-AUTH"] and "authorization" in plan["CLM-AUTH"]
+
+
+def test_results_jsonl_match_by_encounter_id(sent, tmp_path):
+    """results.jsonl (what `igclaim batch` writes) carries the encounter id: CLP01 matches it."""
+    enc = json.loads((sent / "auth.json").read_text())
+    result = engine.build(parse_encounter(enc))
+    (tmp_path / "results.jsonl").write_text(result.model_dump_json() + "\n" + "{not json\n")
+    source = load_claims(str(tmp_path / "results.jsonl"))
+    assert source.problems and "not JSON" in source.problems[0]
+    text = _remit_for({"enc-auth": (enc, [("J1561", [co("197", "6000")], ())])})
+    remit = read_835(text)[0]
+    view = explain(remit, 0, remit.claims[0])
+    trace(view, source)
+    assert view.matched == "results.jsonl:1" and view.flagged is True
+
+
+def test_cli_writes_reports_and_corrected_claims(sent, remit_file, tmp_path):
+    out, corrected = tmp_path / "out", tmp_path / "fixed.837"
+    r = runner.invoke(app, ["denials", str(remit_file), "--claims", str(sent), "--out", str(out),
+                            "--corrected", str(corrected), "--charges", "sample"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "denials.json").read_text())
+    s = doc["summary"]
+    assert s["claims"] == 4 and s["errors"] == 0
+    assert s["denied"] == 2700 + 6000 + 6000 + 100
+    assert s["caught_by_igclaim_edits"] == s["denied"]  # each of these denials traces to an edit
+    assert s["flagged_denied"] == 2700 + 6000 and s["matched_denied"] == s["denied"]
+    assert s["flagged_share"] == round((2700 + 6000) / s["denied"], 4)
+    assert s["by_edit"][0]["usd"] >= s["by_edit"][-1]["usd"]
+    assert doc["corrections"]["written"] == ["CLM-UNITS"]
+    # The replacement claim: frequency 7, the payer's claim number, igclaim's units; accepted by pyx12.
+    text = corrected.read_text()
+    assert pyx12_check(text) == []
+    assert "REF*F8*ICN-CLM-UNITS~" in text and re.search(r"CLM\*CLM-UNITS\*[^~]*\*11:B:7\*", text)
+    assert "SV1*HC:J1556*" in text and "*UN*54*" in text
+    html_text = (out / "report.html").read_text()
+    assert "<script" not in html_text and not re.search(r"(src|href)=\"?https?:", html_text)
+    assert 'id="denied-usd">$14,800.00<' in html_text
+    rows = list(csv.DictReader(io.StringIO((out / "denials.csv").read_text())))
+    assert {r["claim_id"] for r in rows} == {"CLM-UNITS", "CLM-AUTH", "CLM-DX", "CLM-MOD"}
+    assert sum(D(r["amount"]) for r in rows if r["denied"] == "True") == D(14800)
+
+
+def test_csv_cells_cannot_run_formulas():
+    claim = ClaimPay("=HYPERLINK(1)", "4", [Line("J1561", D("100"), 1, (), [co("50", "100")])])
+    remit = read_835(build_835([claim]))[0]
+    from igclaim.denials.report import to_csv
+
+    rows = list(csv.reader(io.StringIO(to_csv([explain(remit, 0, remit.claims[0])], []))))
+    assert rows[1][1] == "'=HYPERLINK(1)"
+
+
+def test_cli_input_errors(tmp_path):
+    bad = tmp_path / "x.835"
+    bad.write_text("not x12")
+    r = runner.invoke(app, ["denials", str(bad)])
+    assert r.exit_code == 2 and "does not start with ISA" in r.output
+    good = tmp_path / "ok.835"
+    good.write_text(build_835([DENIED]))
+    x837 = tmp_path / "claims.837"
+    x837.write_text("ISA*")
+    r = runner.invoke(app, ["denials", str(good), "--claims", str(x837)])
+    assert r.exit_code == 2 and "837" in r.output
+    r = runner.invoke(app, ["denials", str(good), "--corrected", str(tmp_path / "c.837")])
+    assert r.exit_code == 2 and "--claims" in r.output
+
+
+# ------------------------------------------------------------------------------------------------ properties
+
+REASONS = ["45", "16", "50", "197", "151", "4", "11", "253", "1", "2", "23", "Z7", "96", "18"]
+GROUPS = ["CO", "PR", "OA", "PI"]
+
+
+@st.composite
+def claims(draw):
+    out = []
+    for i in range(draw(st.integers(1, 4))):
+        lines = []
+        for _ in range(draw(st.integers(1, 3))):
+            charge = D(draw(st.integers(1, 100_000))) / 100
+            cas = []
+            left = charge
+            for _ in range(draw(st.integers(0, 3))):
+                pairs = []
+                for _ in range(draw(st.integers(1, 6))):
+                    amount = D(draw(st.integers(0, int(left * 100)))) / 100
+                    left -= amount
+                    pairs.append((draw(st.sampled_from(REASONS)), amount))
+                cas.append((draw(st.sampled_from(GROUPS)), pairs))
+            lines.append(Line(draw(st.sampled_from(["J1561", "96365", "96366"])), charge, draw(st.integers(1, 99)),
+                              (), cas, remarks=tuple(draw(st.lists(st.sampled_from(["M119", "N362", "N1"]),
+                                                                   max_size=2)))))
+        out.append(ClaimPay(f"C{i}", draw(st.sampled_from(["1", "2", "4", "22"])), lines, payer_icn=f"I{i}",
+                            sign=-1 if draw(st.booleans()) else 1))
+    return out
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(claims())
+def test_any_balanced_remittance_is_read_whole(cps):
+    """Whatever the adjustments: every claim comes out, balanced, and denied dollars are exactly the denial
+    reasons in the provider's groups (never PR, never a reversal, never an unknown code)."""
+    text = build_835(cps)
+    remit = read_835(text)[0]
+    assert [c.claim_id for c in remit.claims] == [c.claim_id for c in cps]
+    cat = catalog()
+    for c in remit.claims:
+        assert c.problems == [] and c.warnings == []
+        view = explain(remit, 0, c)
+        want = D(0)
+        if c.status != "22":
+            want = sum((a.amount for ln in c.lines for a in ln.adjustments
+                        if cat.reason(a.reason).kind == "denial" and a.group != "PR" and a.amount > 0), D(0))
+        assert view.denied_usd == want
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_damaged_files_never_lose_a_claim(data):
+    """Delete or garble one segment of a valid file: the reader raises RemitError or accounts for every CLP."""
+    segs = build_835([PARTIAL, ZERO_PAY, DENIED]).split("~\n")
+    i = data.draw(st.integers(0, len(segs) - 1))
+    how = data.draw(st.sampled_from(["drop", "garble", "truncate"]))
+    if how == "drop":
+        segs.pop(i)
+    elif how == "garble":
+        segs[i] = segs[i][:3] + data.draw(st.text(alphabet="*:^AZ09.-x", max_size=12))
+    else:
+        segs = segs[: i + 1]
+    text = "~\n".join(segs)
+    try:
+        remits = read_835(text)
+    except RemitError:
+        return
+    clps = len(re.findall(r"(?:^|\n)CLP\*", text))
+    assert sum(len(r.claims) for r in remits) == clps
+
+
+def test_catalog_dates_are_ordered():
+    for info in [*catalog().carc.values(), *catalog().rarc.values()]:
+        assert info.start is not None and info.start <= date(2026, 12, 31)
+        assert info.stop is None or info.stop > info.start
+        assert info.meaning and info.official and info.source
+
+
+def test_corrected_claims_go_to_one_file_per_form(tmp_path):
+    """An office (837P) and a hospital (837I) replacement: two files, each accepted by pyx12, each with
+    frequency 7 (type of bill 137 on the 837I) and REF*F8 naming the payer's original claim."""
+    office = _written(_enc("office-bivigam-jw", claim_id="CLM-O"), J1556=27)
+    hospital = _written(_enc("hospital-gamunex", claim_id="CLM-H"))
+    hospital["claim"]["lines"][0]["units"] = 30  # J1561 billed as 30 units for 40 g (80 units)
+    (tmp_path / "o.json").write_text(json.dumps(office))
+    (tmp_path / "h.json").write_text(json.dumps(hospital))
+    remit = tmp_path / "r.835"
+    remit.write_text(_remit_for({"CLM-O": (office, [("J1556", [co("16", "2700")], ("M53",))]),
+                                 "CLM-H": (hospital, [("J1561", [co("151", "3000")], ())])}))
+    fixed = tmp_path / "fix.837"
+    r = runner.invoke(app, ["denials", str(remit), "--claims", str(tmp_path), "--corrected", str(fixed),
+                            "--charges", "sample", "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    professional, institutional = fixed.read_text(), (tmp_path / "fix-837i.837").read_text()
+    assert pyx12_check(professional) == [] and pyx12_check(institutional) == []
+    assert "CLM*CLM-O*" in professional and ":B:7*" in professional and "REF*F8*ICN-CLM-O~" in professional
+    assert re.search(r"CLM\*CLM-H\*[^~]*\*13:A:7\*", institutional) and "REF*F8*ICN-CLM-H~" in institutional
+    assert "*UN*80~" in institutional
+
+
+def test_reversal_is_paired_with_the_corrected_decision(tmp_path):
+    remit = tmp_path / "r.835"
+    remit.write_text(build_835([REVERSAL, PARTIAL, ZERO_PAY]))
+    r = runner.invoke(app, ["denials", str(remit), "--format", "json"])
+    doc = json.loads(r.output)
+    (rev,) = [c for c in doc["claims"] if c["status"] == "22"]
+    assert rev["outcome"] == "reversal" and "corrected decision is in this remittance" in rev["summary"]
+    assert doc["summary"]["reversed"] == 4800 and doc["summary"]["denied"] == 100
+
+
+def test_the_bundled_example(tmp_path):
+    """examples/denials runs as its README says: valid 835, two of three denials flagged, one replacement."""
+    ex = ROOT / "examples" / "denials"
+    assert pyx12_check_835((ex / "remit.835").read_text()) == []
+    r = runner.invoke(app, ["denials", str(ex / "remit.835"), "--claims", str(ex / "charts"), "--out",
+                            str(tmp_path), "--corrected", str(tmp_path / "r.837"), "--charges", "sample"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "denials.json").read_text())
+    flagged = {c["claim_id"]: c["flagged"] for c in doc["claims"]}
+    assert flagged == {"CLM-2026-0101": True, "CLM-2026-0102": True, "CLM-2026-0103": False, "CLM-2026-0104": None}
+    assert doc["corrections"]["written"] == ["CLM-2026-0101"]
+    assert [c for c, _ in doc["corrections"]["need_person"]] == ["CLM-2026-0102", "CLM-2026-0103"]
+
+
+def test_flagged_edits_take_the_credit(sent, remit_file):
+    """With the claims that went out, a flagged denial counts under the edits igclaim raised, not every edit its
+    rule names; an unflagged one under all of them."""
+    from igclaim.denials.report import summarize
+
+    source = load_claims(str(sent))
+    remit = read_835(remit_file.read_text())[0]
+    views = [explain(remit, 0, c) for c in remit.claims]
+    for v in views:
+        trace(v, source)
+    by_edit = {b["key"]: b["usd"] for b in summarize(views, [], True).as_dict()["by_edit"]}
+    assert by_edit["AUTH-MISSING"] == 6000 and "AUTH-EXPIRED" not in by_edit  # CO-197, flagged as AUTH-MISSING
+    assert by_edit["DX-NOT-COVERED"] == 6000  # CO-50, not flagged: under each edit its rule names
+    assert by_edit["PAYER-ABN-MODIFIER"] == 6000 + 100  # CO-50 and CO-4 (CLM-MOD) both name it
+    assert by_edit["DRUG-UNITS-ML"] == 2700 and "ADMIN-ADDON-UNITS" not in by_edit  # flagged as units per gram
+
+
+def test_batch_input_matches_by_claim_number(sent, tmp_path):
+    """Encounters as JSON Lines (the batch's input) are coded again and matched by claim_id."""
+    lines = [json.dumps(json.loads((sent / f"{n}.json").read_text())) for n in ("auth", "dx")]
+    (tmp_path / "encounters.jsonl").write_text("\n".join(lines) + "\n\n")
+    source = load_claims(str(tmp_path / "encounters.jsonl"))
+    assert source.problems == []
+    assert source.find("CLM-AUTH").where == "encounters.jsonl:1" and source.find("enc-dx").where == "encounters.jsonl:2"
+
+
+def test_a_finding_on_another_line_does_not_flag_this_one(tmp_path):
+    """A written claim without its JW line: igclaim raised DRUG-JW-MISSING on the J1556 line. The payer denies
+    J1556 and 96365 for modifiers (CO-4): J1556 was flagged, 96365 was not (the finding is about another line)."""
+    enc = _written(_enc("office-bivigam-jw", claim_id="CLM-L"), J1556=27)
+    enc["claim"]["lines"] = [ln for ln in enc["claim"]["lines"] if "JW" not in ln["modifiers"]]  # JW line dropped
+    (tmp_path / "l.json").write_text(json.dumps(enc))
+    source = load_claims(str(tmp_path))
+    findings = {(f.edit, f.line) for f in source.find("CLM-L").result.findings}
+    assert any(e == "DRUG-JW-MISSING" for e, _ in findings)  # raised, on the J1556 line
+    text = _remit_for({"CLM-L": (enc, [("96365", [co("4", "100")], ()), ("J1556", [co("4", "2700")], ())])})
+    remit = read_835(text)[0]
+    view = explain(remit, 0, remit.claims[0])
+    trace(view, source)
+    by_code = {ln.code: ln for ln in view.lines if ln.line}
+    assert by_code["J1556"].flagged is True and "DRUG-JW-MISSING" in by_code["J1556"].flagged_edits
+    assert by_code["96365"].flagged is False

@@ -1,0 +1,194 @@
+"""`scrub` of an 837: each claim joined to its chart by claim id (CLM01) or by patient and date of service; without
+a chart only the chart-free edits run and SCRUB-NO-CHART names the skipped ones; a claim without immune globulin
+is an info finding, never an error; one bad claim never stops the file."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from igclaim.inputs import parse_encounter
+from igclaim.outputs import chargemaster, x12
+from igclaim.readers.scrub import Charts, load_charts, scrub_837
+from tests.conftest import run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+PARTIES = ROOT / "examples" / "parties"
+ENVELOPE = x12.Envelope(created=datetime(2026, 3, 6, 12, 0))
+
+
+@pytest.fixture(scope="module")
+def charges():
+    return chargemaster.load("sample")
+
+
+def enc_of(name: str, **changes):
+    data = json.loads((PARTIES / f"{name}.json").read_text())
+    data.update(changes)
+    return parse_encounter(data)
+
+
+def text_of(name: str, charges, **changes) -> str:
+    return x12.to_837(enc_of(name, **changes), charges, envelope=ENVELOPE)
+
+
+def join(segs: list[str]) -> str:
+    """Segments back into an interchange, with SE01 recounted (so only the intended change is an error)."""
+    st = next(i for i, x in enumerate(segs) if x.startswith("ST*"))
+    se = next(i for i, x in enumerate(segs) if x.startswith("SE*"))
+    segs = [*segs[:se], f"SE*{se - st + 1}*{segs[se].split('*')[2]}", *segs[se + 1:]]
+    return "".join(x + "~\n" for x in segs)
+
+
+def scrub_text(text: str, charts: Charts | None = None):
+    return list(scrub_837(io.StringIO(text), charts))
+
+
+def edits(item) -> dict[str, str]:
+    return {f.edit: f.severity for f in item.result.findings}
+
+
+@pytest.mark.parametrize("name", [p.stem for p in sorted(PARTIES.glob("*.json"))])
+def test_clean_examples_have_no_problem_without_a_chart(name, charges):
+    [item] = scrub_text(text_of(name, charges))
+    assert item.error is None
+    assert {e for e, sev in edits(item).items() if sev != "info"} == set()
+    skipped = next(f for f in item.result.findings if f.edit == "SCRUB-NO-CHART")
+    assert "skipped" in skipped.message and "DRUG-JW-MISSING" in skipped.message
+    assert "DRUG-MUE" not in skipped.message.split("skipped")[1]  # MUE needs no chart: it ran
+
+
+@pytest.mark.parametrize("mutate,edit_id", [
+    (lambda t: t.replace("SV1*HC:J1561:JZ*", "SV1*HC:J1561*"), "DRUG-JZ-MISSING"),
+    (lambda t: t.replace("SV1*HC:J1561:JZ*", "SV1*HC:J1599:JZ*"), "DRUG-NOS-CODE"),
+    (lambda t: t.replace("UN*60***1", "UN*300***1"), "DRUG-UNITS"),
+    (lambda t: t.replace("HI*ABK:D839", "HI*ABK:D83"), "DX-INVALID"),
+    (lambda t: t.replace("SV1*HC:96365*", "SV1*HC:96374*"), "ADMIN-NOT-SUPPORTED"),
+])
+def test_chart_free_edits_find_problems_on_the_claim_alone(mutate, edit_id, charges):
+    text = text_of("office-gamunex-jz", charges)
+    broken = mutate(text)
+    assert broken != text
+    [clean] = scrub_text(text)
+    [item] = scrub_text(broken)
+    assert edit_id not in edits(clean)
+    assert edit_id in edits(item), item.result.findings
+
+
+def test_jz_not_required_before_july_2023(charges):
+    """Medicare requires JZ from 2023-07-01: a line without JZ the day before is fine, the day of it is not."""
+    def run(day: str):
+        enc = enc_of("office-gamunex-jz", date_of_service=day, administrations=[
+            {"drug_id": "ig1", "start": f"{day}T09:00", "stop": f"{day}T14:00"}])
+        text = x12.to_837(enc, chargemaster.load("sample"), envelope=ENVELOPE).replace(":JZ*", "*")
+        return edits(scrub_text(text)[0])
+    assert "DRUG-JZ-MISSING" not in run("2023-06-30")
+    assert "DRUG-JZ-MISSING" in run("2023-07-01")
+
+
+def test_prior_auth_presence_from_ref_g1(charges):
+    text = text_of("office-child-commercial", charges)
+    assert "REF*G1*" in text
+    assert "AUTH-MISSING" not in edits(scrub_text(text)[0])
+    no_auth = join([s for s in (x.strip() for x in text.split("~")) if s and not s.startswith("REF*G1*")])
+    assert edits(scrub_text(no_auth)[0]).get("AUTH-MISSING") == "error"
+
+
+def test_claim_without_immune_globulin_is_info(charges):
+    text = text_of("office-gamunex-jz", charges)
+    segs = [s.strip() for s in text.split("~") if s.strip()]
+    # Keep only the administration lines: a claim for something else entirely (here 96365 + 96366, no drug).
+    start = next(i for i, s in enumerate(segs) if s.startswith("LX*1"))
+    admin = next(i for i, s in enumerate(segs) if s.startswith("SV1*HC:96365"))
+    segs = segs[:start] + segs[admin - 1:]
+    out = scrub_text(join(segs))
+    assert len(out) == 1 and out[0].error is None
+    assert [(f.edit, f.severity) for f in out[0].result.findings] == [("CLAIM-NO-IG", "info")]
+
+
+def test_mixed_file_every_claim_comes_out_in_order(charges):
+    """Three claims, the middle one broken: results + errors = claims, in file order."""
+    encs = [parse_encounter(json.loads(x)) for x in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
+    text = x12.to_837(encs, charges, envelope=ENVELOPE)
+    segs = [s.strip() for s in text.split("~") if s.strip()]
+    second = [i for i, s in enumerate(segs) if s.startswith("CLM*")][1]
+    dtp = next(i for i in range(second, len(segs)) if segs[i].startswith("DTP*472"))
+    segs[dtp] = "DTP*472*D8*2026XX01"
+    out = scrub_text("".join(s + "~\n" for s in segs))
+    assert [o.claim_id for o in out] == [e.claim_id for e in encs]
+    assert [o.error is None for o in out] == [True, False, True]
+    assert out[1].error.segment == "DTP" and out[1].error.position == dtp + 1
+
+
+def test_join_by_claim_id(charges):
+    enc = enc_of("office-bivigam-jw")
+    charts = Charts()
+    charts.add(enc)
+    [item] = scrub_text(text_of("office-bivigam-jw", charges), charts)
+    assert item.joined_by == "claim id"
+    assert item.result.encounter_id == enc.encounter_id
+    assert "SCRUB-NO-CHART" not in edits(item)
+
+
+def test_join_by_patient_and_date_of_service(charges):
+    enc = enc_of("office-bivigam-jw")
+    chart = enc.model_copy(update={"claim_id": None})
+    charts = Charts()
+    charts.add(chart)
+    [item] = scrub_text(text_of("office-bivigam-jw", charges), charts)
+    assert item.joined_by == "member id and date of service"
+    other_day = chart.model_copy(update={"date_of_service": chart.date_of_service.replace(day=4)})
+    charts = Charts()
+    charts.add(other_day)
+    [item] = scrub_text(text_of("office-bivigam-jw", charges), charts)
+    assert item.joined_by == "" and "SCRUB-NO-CHART" in edits(item)
+
+
+def test_joined_chart_finds_what_the_claim_alone_cannot(charges):
+    """The chart documents 3 g discarded; a claim that drops the JW line passes alone but not with its chart."""
+    text = text_of("office-bivigam-jw", charges)
+    segs = [s.strip() for s in text.split("~") if s.strip()]
+    jw = next(i for i, s in enumerate(segs) if s.startswith("SV1*HC:J1556:JW"))
+    segs = segs[:jw - 1] + segs[jw + 4:]
+    broken = join(segs)
+    alone = scrub_text(broken)[0]
+    assert "DRUG-JW-MISSING" not in edits(alone)
+    charts = Charts()
+    charts.add(enc_of("office-bivigam-jw"))
+    assert "DRUG-JW-MISSING" in edits(scrub_text(broken, charts)[0])
+
+
+def test_cli_scrub_837_with_charts_file(tmp_path, charges):
+    encs = [json.loads(x) for x in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
+    f837 = tmp_path / "claims.837"
+    f837.write_text(x12.to_837([parse_encounter(e) for e in encs], charges, envelope=ENVELOPE))
+    charts = tmp_path / "charts.jsonl"
+    charts.write_text(json.dumps(encs[0]) + "\n")
+    proc = run_cli("scrub", str(f837), "--charts", str(charts), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert [r["encounter_id"] for r in rows] == [encs[0]["encounter_id"], encs[1]["claim_id"], encs[2]["claim_id"]]
+    assert not any(f["edit"] == "SCRUB-NO-CHART" for f in rows[0]["findings"])
+    assert any(f["edit"] == "SCRUB-NO-CHART" for f in rows[1]["findings"])
+
+
+def test_cli_bad_claim_exits_2_naming_segment(tmp_path, charges):
+    f837 = tmp_path / "claims.837"
+    f837.write_text(text_of("office-gamunex-jz", charges).replace("UN*60***1", "UN*six***1"))
+    proc = run_cli("scrub", str(f837))
+    assert proc.returncode == 2
+    assert "claim CLM-2026-0001: segment" in proc.stderr and "(SV1 SV104)" in proc.stderr
+
+
+def test_load_charts_names_file_and_field(tmp_path):
+    bad = tmp_path / "charts.jsonl"
+    bad.write_text(json.dumps({"encounter_id": "x", "setting": "office"}) + "\n")
+    from igclaim.inputs import InvalidInput
+
+    with pytest.raises(InvalidInput) as exc:
+        load_charts(bad)
+    assert any(p.startswith(f"{bad}:1: date_of_service") for p in exc.value.problems)
