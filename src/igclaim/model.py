@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, computed_field, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -273,10 +273,17 @@ class Claim(BaseModel):
     diagnoses: list[str] = Field(default_factory=list)
     lines: list[ClaimLine] = Field(default_factory=list)
     total_expected_payment: Amount | None = None
-    priced_total: Amount | None = Field(default=None, description="sum of the lines that have a published price "
-                                        "(the total so far when some lines are unpriced)")
-    unpriced_lines: list[str] = Field(default_factory=list, description="lines with no published price, as "
-                                      "'line N: CODE' (import a fee schedule: igclaim data import fees)")
+
+    @computed_field(description="sum of the lines that have a published price (the total so far when some "
+                    "lines are unpriced); derived from the lines, so it is never out of step with them")
+    def priced_total(self) -> Amount | None:
+        priced = [ln.expected_payment for ln in self.lines if ln.expected_payment is not None]
+        return sum(priced, Decimal(0)) if priced else None
+
+    @computed_field(description="lines with no published price, as 'line N: CODE' (import a fee schedule: "
+                    "igclaim data import fees)")
+    def unpriced_lines(self) -> list[str]:
+        return [f"line {ln.line}: {ln.code}" for ln in self.lines if ln.expected_payment is None]
 
 
 class Correction(_In):

@@ -58,9 +58,6 @@ def price_claim(claim: Claim, dos: date, ref: ReferenceData, profile: PayerProfi
         line.expected_payment = line_payment(line, dos, ref, profile, facility, used)
     amounts = [ln.expected_payment for ln in claim.lines]
     claim.total_expected_payment = sum(amounts, Decimal(0)) if amounts and None not in amounts else None
-    priced = [a for a in amounts if a is not None]
-    claim.priced_total = sum(priced, Decimal(0)) if priced else None
-    claim.unpriced_lines = [f"line {ln.line}: {ln.code}" for ln in claim.lines if ln.expected_payment is None]
     return used
 
 
