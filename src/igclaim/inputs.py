@@ -29,10 +29,6 @@ def unwrap(obj: Any) -> Any:
 def _number_written_lines(obj: dict) -> dict:
     """Written claim lines without `line` are numbered in order (1, 2, …), as the CSV input already does."""
     claim = obj.get("claim")
-    if isinstance(claim, dict) and ("priced_total" in claim or "unpriced_lines" in claim):
-        # a result's claim pasted back as the written one: these two are derived from its lines, not input
-        claim = {k: v for k, v in claim.items() if k not in ("priced_total", "unpriced_lines")}
-        obj = {**obj, "claim": claim}
     lines = claim.get("lines") if isinstance(claim, dict) else None
     if not isinstance(lines, list) or all(not isinstance(ln, dict) or "line" in ln for ln in lines):
         return obj

@@ -274,6 +274,15 @@ class Claim(BaseModel):
     lines: list[ClaimLine] = Field(default_factory=list)
     total_expected_payment: Amount | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_are_not_input(cls, data: Any) -> Any:
+        """A claim read back from a result (results.jsonl, a pasted result) carries the two derived figures below:
+        they are recomputed from the lines, never taken as given."""
+        if isinstance(data, dict) and ("priced_total" in data or "unpriced_lines" in data):
+            return {k: v for k, v in data.items() if k not in ("priced_total", "unpriced_lines")}
+        return data
+
     @computed_field(description="sum of the lines that have a published price (the total so far when some "
                     "lines are unpriced); derived from the lines, so it is never out of step with them")
     def priced_total(self) -> Amount | None:
