@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean fuzz
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 run: setup
@@ -24,6 +24,10 @@ lint: setup
 # The team-service tests also run against a throw-away PostgreSQL that the script installs and starts (else they skip).
 test: lint
 	IGCLAIM_TEST_POSTGRES_URL=$${IGCLAIM_TEST_POSTGRES_URL:-$$(scripts/postgres-test.sh)} $(BIN)/pytest
+
+# The long fuzz run (docs/testing.md): 100,000 charts through the library, 1,000 through the CLI, 837s by pyx12.
+fuzz: setup
+	$(BIN)/python tests/fuzz_run.py --library $(or $(FUZZ_LIBRARY),100000) --cli $(or $(FUZZ_CLI),1000)
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

@@ -14,6 +14,8 @@ import pytest
 # Tests never read a developer's imported CMS data: an empty IGCLAIM_HOME unless a test sets its own (the CLI
 # subprocesses inherit it).
 os.environ["IGCLAIM_HOME"] = tempfile.mkdtemp(prefix="igclaim-test-home-")
+# Starlette's TestClient sends Host: testserver; the API serves only allowed host names (igclaim/web/guard.py).
+os.environ.setdefault("IGCLAIM_ALLOWED_HOSTS", "testserver")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"

@@ -370,7 +370,7 @@ def test_cli_input_errors(tmp_path):
     x837 = tmp_path / "claims.837"
     x837.write_text("ISA*")
     r = runner.invoke(app, ["denials", str(good), "--claims", str(x837)])
-    assert r.exit_code == 2 and "837" in r.output
+    assert r.exit_code == 2 and "no claim could be read from this 837" in r.output
     r = runner.invoke(app, ["denials", str(good), "--corrected", str(tmp_path / "c.837")])
     assert r.exit_code == 2 and "--claims" in r.output
 
@@ -541,3 +541,27 @@ def test_a_finding_on_another_line_does_not_flag_this_one(tmp_path):
     by_code = {ln.code: ln for ln in view.lines if ln.line}
     assert by_code["J1556"].flagged is True and "DRUG-JW-MISSING" in by_code["J1556"].flagged_edits
     assert by_code["96365"].flagged is False
+
+
+def test_claims_as_the_837_that_went_out(tmp_path):
+    """--claims takes the 837 itself: each claim is read back and scrubbed without its chart, and the bundled
+    example's denials are traced as they are from the charts (two flagged, one that no edit could catch)."""
+    from igclaim import engine
+    from igclaim.inputs import parse_encounter
+    from igclaim.outputs import chargemaster, x12
+
+    ex = ROOT / "examples" / "denials"
+    sent = []
+    for f in sorted((ex / "charts").glob("*.json")):
+        enc = parse_encounter(json.loads(f.read_text()))
+        res = engine.scrub(enc) if enc.claim else engine.build(enc)
+        written = enc.claim or res.claim  # the claim as the biller wrote it is what went out
+        claim = res.claim.model_copy(update={"lines": written.lines})
+        sent.append(x12.ClaimInput(enc, res.model_copy(update={"claim": claim})))
+    x837 = tmp_path / "sent.837"
+    x837.write_text(x12.render(sent, "837P", chargemaster.load("sample"), None))
+    r = runner.invoke(app, ["denials", str(ex / "remit.835"), "--claims", str(x837), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "o" / "denials.json").read_text())
+    assert {c["claim_id"]: c["flagged"] for c in doc["claims"]} == {
+        "CLM-2026-0101": True, "CLM-2026-0102": True, "CLM-2026-0103": False, "CLM-2026-0104": None}

@@ -116,12 +116,13 @@ def test_every_missing_party_in_one_run(tmp_path):
 
 
 def test_error_findings_refuse_the_export_unless_allowed(tmp_path):
-    path = _variant(tmp_path, diagnoses=["D83.99X"])  # not a billable ICD-10-CM code: DX-INVALID (error)
+    # A commercial plan that requires prior authorization, and none recorded: AUTH-MISSING (error).
+    path = _variant(tmp_path, payer={"type": "commercial", "name": "Acme Health", "payer_id": "ACME1"})
     r = run_cli("export", path, "--to", "837p", "--charges", "sample")
     assert r.returncode == 1 and r.stdout == ""
-    assert "DX-INVALID" in r.stderr and "--allow-errors" in r.stderr
+    assert "AUTH-MISSING" in r.stderr and "--allow-errors" in r.stderr
     r = run_cli("export", path, "--to", "837p", "--charges", "sample", "--allow-errors")
-    assert r.returncode == 0 and r.stdout.startswith("ISA*") and "DX-INVALID" in r.stderr
+    assert r.returncode == 0 and r.stdout.startswith("ISA*") and "AUTH-MISSING" in r.stderr
 
 
 def test_out_in_a_missing_directory_is_one_line(tmp_path):

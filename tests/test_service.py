@@ -73,9 +73,10 @@ def visit(n: int, **changes) -> dict:
 def test_every_api_route_but_health_needs_a_token(team):
     _, client, _, biller = team
     assert client.get("/api/health").status_code == 200
+    # (a POST body that is not JSON at all is refused by the guard first, before any token is read)
     for method, path in [("post", "/api/build"), ("get", "/api/encounters"), ("get", "/api/products"),
                          ("post", "/api/export"), ("get", "/api/audit")]:
-        r = getattr(client, method)(path)
+        r = client.post(path, json={}) if method == "post" else client.get(path)
         assert r.status_code == 401, path
         assert r.json()["problems"][0].startswith("authorization:")
     bad = {"Authorization": biller["Authorization"][:-2] + "xx"}
@@ -278,3 +279,18 @@ def test_admin_imports_a_cms_file_over_http(team, tmp_path, monkeypatch):
     assert client.post("/api/data/import/asp", content=csv, params={"filename": "../../etc/x"},
                        headers=admin).status_code == 422
     assert [e["action"] for e in client.get("/api/audit", headers=admin).json()][:1] == ["data.import.asp"]
+
+
+def test_the_team_service_sits_behind_the_same_guard(team):
+    """Host allow-list, security headers (the page's CSP allows only its own inline blocks), the API's problem
+    shape for FastAPI's 422, and a bounded path id (no database overflow)."""
+    _, client, _, biller = team
+    assert client.get("/api/health", headers={"Host": "evil.example"}).status_code == 400
+    page = client.get("/team")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "'sha256-" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    r = client.get("/api/authorizations/9223372036854775808", headers=biller)
+    assert r.status_code == 422 and r.json()["problems"]
+    r = client.post("/api/authorizations", json={"number": "x"}, headers=biller)
+    assert r.status_code == 422 and all(isinstance(p, str) for p in r.json()["problems"])

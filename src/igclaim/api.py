@@ -1,6 +1,8 @@
 """REST API and the billers' web page (`igclaim serve`). Thin: parse, call the engine, return the result.
 
-Invalid input answers 422 with one line per problem naming the field, exactly as the CLI prints them.
+Invalid input answers 422 with one line per problem naming the field, exactly as the CLI prints them (FastAPI's
+own validation errors are reshaped the same way). Requests pass igclaim.web.guard first: Host allow-list, body
+size and time limits, security headers. Over HTTP a payer profile is a bundled profile's name, never a path.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from igclaim import __version__, engine
 from igclaim.errors import InputError, problem_lines, pydantic_problems
 from igclaim.inputs import InvalidInput, parse_encounter
 from igclaim.model import Encounter, Result
+from igclaim.web.guard import Guard, page_csp
 
 app = FastAPI(
     title="igclaim",
@@ -28,12 +31,19 @@ app = FastAPI(
 )
 
 
+def _page() -> str:
+    return (resources.files("igclaim.web") / "index.html").read_text(encoding="utf-8")
+
+
+app.add_middleware(Guard, page_csp=page_csp(_page()))
+
+
 def _problems(status: int, problems: list[str]) -> JSONResponse:
     return JSONResponse(status_code=status, content={"problems": problems})
 
 
 @app.exception_handler(RequestValidationError)
-async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_problems(_request: Request, exc: RequestValidationError) -> JSONResponse:
     """A body that is not JSON or not an object, or a bad query value: the same one-line-per-field problems as
     the rest of the API, in words a biller can act on (never the validation library's)."""
     lines = []
@@ -46,9 +56,21 @@ async def _invalid_request(request: Request, exc: RequestValidationError) -> JSO
     return _problems(422, lines)
 
 
+def _bundled_profile(name: str | None, field: str) -> None:
+    """Over HTTP only bundled profile names: a path would let a client make the server open its files."""
+    from igclaim.refdata.resolver import reference
+
+    known = reference().profiles
+    if name is not None and name not in known:
+        raise InputError(field, f"unknown payer profile {name[:60]!r}: use one of {', '.join(sorted(known))} (files "
+                         "are not read over HTTP)")
+
+
 def _run(body: dict[str, Any], profile: str | None, scrub: bool) -> Result | JSONResponse:
     try:
         enc = parse_encounter(body)
+        _bundled_profile(profile, "profile")
+        _bundled_profile(enc.payer.profile, "payer.profile")
         return engine.scrub(enc, profile=profile) if scrub else engine.build(enc, profile=profile)
     except InvalidInput as exc:
         return _problems(422, exc.problems)
@@ -181,10 +203,17 @@ def docs() -> HTMLResponse:
 
 @app.get("/", response_class=HTMLResponse, include_in_schema=False)
 def page() -> str:
-    return (resources.files("igclaim.web") / "index.html").read_text(encoding="utf-8")
+    return _page()
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000, asgi: Any = None, limit_concurrency: int = 64) -> None:
+    """Slow or idle clients are dropped (keep-alive 5 s, request headers at most 16 kB, 64 connections at
+    once); the guard drops a body that does not arrive in time. `asgi`: another app (the team service)."""
+    import os
+
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    if host not in ("127.0.0.1", "::1", "localhost", "0.0.0.0", "::"):  # a named interface: allow its name
+        os.environ["IGCLAIM_ALLOWED_HOSTS"] = ",".join(filter(None, [os.environ.get("IGCLAIM_ALLOWED_HOSTS"), host]))
+    uvicorn.run(asgi or app, host=host, port=port, log_level="info", timeout_keep_alive=5,
+                h11_max_incomplete_event_size=16 * 1024, limit_concurrency=limit_concurrency)

@@ -35,6 +35,8 @@ def batch_cmd(
     = False,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help="progress bar (default: on a "
                                                                                     "terminal)")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="replace earlier results in --out (written under "
+                                                                "temporary names, renamed at the end)")] = False,
     charts: Annotated[str | None, typer.Option("--charts", help="with an 837: charts (encounters .jsonl/.json, FHIR "
                                                                 "Bundles, or a folder) joined to its claims")] = None,
 ) -> None:
@@ -66,12 +68,13 @@ def batch_cmd(
 
     try:
         summary = run_batch(input, out, workers=n_workers, fmt=format, profile=profile, chunk_size=chunk_size,
-                            parse_only=parse_only, on_progress=on_progress, charts=charts)
+                            parse_only=parse_only, on_progress=on_progress, overwrite=overwrite, charts=charts)
     except SourceError as exc:
         err.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None
     except OSError as exc:
-        err.print(f"{exc.filename or out}: {exc.strerror}", markup=False, highlight=False)
+        kept = " (the earlier outputs in --out are unchanged)" if overwrite else ""
+        err.print(f"{exc.filename or out}: {exc.strerror}{kept}", markup=False, highlight=False)
         raise typer.Exit(2) from None
     finally:
         if bar is not None:

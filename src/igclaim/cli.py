@@ -7,7 +7,7 @@ import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -15,7 +15,7 @@ from rich.table import Table
 
 from igclaim import engine
 from igclaim.errors import InputError, problem_lines
-from igclaim.inputs import InvalidInput, parse_json_text
+from igclaim.inputs import InvalidInput, parse_json_text, read_input_file
 from igclaim.model import Encounter, Result
 
 app = typer.Typer(
@@ -60,16 +60,12 @@ def _default_format(fmt: Format | None) -> Format:
 def read_encounter(path: str) -> Encounter:
     """Read one encounter from a file or stdin ('-'); invalid input exits 2 naming the fields."""
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        _fail_input(path, [f"cannot read: {exc.strerror}"])
-    try:
-        return parse_json_text(text)
+        return parse_json_text(read_input_file(path))
     except InvalidInput as exc:
         _fail_input(path, exc.problems)
 
 
-def _fail_input(path: str, problems: list[str]) -> None:
+def _fail_input(path: str, problems: list[str]) -> NoReturn:
     prefix = "" if path == "-" else f"{path}: "
     for p in problems:
         sys.stderr.write(f"{prefix}{p}\n")  # one line per problem, never wrapped
@@ -239,11 +235,10 @@ def serve(
         why = "is already in use" if exc.errno in (98, 48, 10048) else f"cannot be opened ({exc.strerror})"
         _fail_input("-", [f"--port: {host}:{port} {why}; choose another with --port"])
     if team:
-        import uvicorn
-
+        from igclaim.api import serve as run_server
         from igclaim.service.app import create_app
 
-        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+        run_server(host, port, asgi=create_app(), limit_concurrency=512)  # a team's clients, not one biller
         return
     from igclaim.api import serve as run_server
 
@@ -255,21 +250,38 @@ from igclaim.batch_cli import batch_cmd  # noqa: E402
 from igclaim.denials.cli import denials_cmd  # noqa: E402
 from igclaim.outputs.compare_cli import compare_sites_cmd  # noqa: E402
 from igclaim.outputs.export_cli import export_cmd  # noqa: E402
-from igclaim.refdata.data_cli import data_app  # noqa: E402
+from igclaim.refdata.data_cli import coverage_cmd, data_app  # noqa: E402
 from igclaim.service.cli import db_app, tokens_app, users_app  # noqa: E402
+from igclaim.spark_cli import spark_batch_cmd  # noqa: E402
 
 app.command("batch")(batch_cmd)
 app.command("export")(export_cmd)
 app.command("compare-sites")(compare_sites_cmd)
 app.command("denials")(denials_cmd)
 app.add_typer(data_app, name="data")
+app.command("spark-batch")(spark_batch_cmd)
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(users_app, name="users")
+app.command("coverage")(coverage_cmd)
 
 
 def main() -> None:
-    app()
+    """Exit 0/1/2 as documented; an unexpected failure is one line and exit 3, never a traceback (a user
+    cannot tell a traceback from a finding). IGCLAIM_DEBUG=1 shows it."""
+    import os
+
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("igclaim: interrupted\n")
+        raise SystemExit(130) from None
+    except Exception as exc:
+        if os.environ.get("IGCLAIM_DEBUG"):
+            raise
+        sys.stderr.write(f"igclaim: internal error ({type(exc).__name__}); please report it with the input "
+                         "(set IGCLAIM_DEBUG=1 for details)\n")
+        raise SystemExit(3) from None
 
 
 if __name__ == "__main__":

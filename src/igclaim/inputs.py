@@ -1,9 +1,17 @@
 """Reading encounters: a JSON object in the public schema, or a worked-example file that wraps one in
-{"input": …} (shared/examples)."""
+{"input": …} (shared/examples).
+
+Every input is hostile until checked (docs/limits.md): at most MAX_INPUT_BYTES of UTF-8 (a leading BOM is
+accepted), JSON nested at most MAX_DEPTH deep, no NaN/Infinity, numbers within the schema's bounds. Each
+violation is an InvalidInput naming the field, never a traceback.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,7 +45,89 @@ def _number_written_lines(obj: dict) -> dict:
     return {**obj, "claim": {**claim, "lines": numbered}}
 
 
+# One encounter is a few kilobytes; a megabyte is generous and bounds the parser's time and memory.
+MAX_INPUT_BYTES = 1_048_576
+# Files of many encounters (export's JSON Lines); the batch runner streams its input and has no file limit.
+MAX_FILE_BYTES = 64 * MAX_INPUT_BYTES
+# The schema nests 5 deep (encounter.claim.lines[].modifiers[]); anything far deeper is not an encounter.
+MAX_DEPTH = 32
+# Integers longer than this are kept exact (as Decimal) so the schema's bounds name the field, instead of
+# Python's own 4,300-digit limit raising from inside the JSON parser.
+_LONG_INT_DIGITS = 18
+
+
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def _parse_int(text: str) -> int | Decimal:
+    return int(text) if len(text) <= _LONG_INT_DIGITS else Decimal(text)
+
+
+def depth_problem(obj: Any, limit: int = MAX_DEPTH) -> str | None:
+    """Nesting deeper than `limit` (iterative: a hostile document cannot exhaust the stack here)."""
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return f"(json): nested deeper than {limit} levels"
+            stack.extend((v, depth + 1) for v in (node.values() if isinstance(node, dict) else node))
+    return None
+
+
+def decode_input(data: bytes, what: str = "(input)", limit: int = MAX_INPUT_BYTES) -> str:
+    """Bytes → text: at most `limit` bytes, UTF-8 with or without a BOM."""
+    if len(data) > limit:
+        raise InvalidInput([f"{what}: larger than {limit:,} bytes (the limit for this input)"])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput([f"{what}: not UTF-8 text (byte {exc.start + 1} is 0x{data[exc.start]:02x})"]) from None
+
+
+def read_input_file(path: str, stdin: Any = None, limit: int = MAX_INPUT_BYTES) -> str:
+    """The text of one input file, or of stdin for '-', within the size limit (never reads more than it)."""
+    try:
+        if path == "-":
+            import sys
+
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            data = stream.read(limit + 1)
+        else:
+            with Path(path).open("rb") as f:
+                data = f.read(limit + 1)
+    except OSError as exc:
+        raise InvalidInput([f"cannot read: {exc.strerror}"]) from None
+    return decode_input(data, limit=limit)
+
+
+def load_json(text: str) -> Any:
+    """JSON text → Python values; hostile nesting is refused here, while NaN, Infinity and 1e999999 (a float
+    overflow) pass through as non-finite floats so that the schema refuses them naming their field."""
+    text = text.removeprefix("\ufeff")
+    bad = _UNDECODED.search(text)
+    if bad:  # bytes that were not UTF-8, kept by a reader that used errors="surrogateescape"
+        raise InvalidInput([f"(input): not UTF-8 text (character {bad.start() + 1})"])
+    if len(text) > MAX_INPUT_BYTES:
+        raise InvalidInput([f"(input): larger than {MAX_INPUT_BYTES:,} characters (the limit for one encounter)"])
+    try:
+        obj = json.loads(text, parse_int=_parse_int)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput([f"(json) line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
+    except RecursionError:
+        raise InvalidInput([f"(json): nested deeper than {MAX_DEPTH} levels"]) from None
+    except ValueError as exc:
+        raise InvalidInput([f"(json): {exc}"]) from None
+    problem = depth_problem(obj)
+    if problem:
+        raise InvalidInput([problem])
+    return obj
+
+
 def parse_encounter(obj: Any) -> Encounter:
+    problem = depth_problem(obj)
+    if problem:
+        raise InvalidInput([problem])
     obj = unwrap(obj)
     if isinstance(obj, dict) and obj.get("resourceType") == "Bundle":  # a FHIR R4 chart (readers/fhir.py)
         from igclaim.readers.fhir import parse_bundle
@@ -53,8 +143,4 @@ def parse_encounter(obj: Any) -> Encounter:
 
 
 def parse_json_text(text: str) -> Encounter:
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput([f"(json) line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
-    return parse_encounter(obj)
+    return parse_encounter(load_json(text))

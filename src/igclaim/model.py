@@ -20,12 +20,40 @@ Route = Literal["IV", "SC"]
 Severity = Literal["error", "warning", "info"]
 
 
+# Input domains (docs/limits.md): every number has a range a real chart can reach and a claim can carry, every
+# list a length, every string a length. A value outside them is an input error naming the field.
+MAX_DOSE_GRAMS = Decimal(500)  # 2 g/kg for a 250 kg patient: above any labeled immune globulin dose
+MAX_DOSE_ML = Decimal(5000)
+MAX_CONTAINER_GRAMS = Decimal(100)  # the largest immune globulin package is 40 g
+MAX_CONTAINER_ML = Decimal(1000)
+MAX_CONTAINER_COUNT = 100
+MAX_DRUG_UNITS = 9999
+MAX_AUTH_UNITS = 999_999
+MAX_SITES = 20
+MAX_CLAIM_UNITS = 99_999  # X12 SV104/SV205 and CMS-1500 24G: a quantity a claim can carry
+MAX_AMOUNT = Decimal("9999999.99")
+MAX_TEXT = 200  # any one string (ids, names, codes); X12 element lengths are checked again on export
+MAX_DRUGS, MAX_ADMINISTRATIONS, MAX_FLUIDS, MAX_PUMP_LOG = 20, 200, 200, 500
+MAX_DIAGNOSES, MAX_CONTAINERS, MAX_CLAIM_LINES, MAX_MODIFIERS, MAX_POINTERS = 50, 50, 200, 10, 12
+
+
 def _number(v: Decimal) -> int | float:
     return int(v) if v == v.to_integral_value() else float(v)
 
 
 # Output amounts: exact inside, plain JSON numbers outside.
 Amount = Annotated[Decimal, PlainSerializer(_number, return_type=int | float, when_used="json")]
+
+
+def _plain(v: Decimal | None) -> Decimal | None:
+    """No 1e-999999: an amount's first digit within 10^-9 … 10^12 (bounds above are the fields' own `le`)."""
+    if v is not None and v != 0 and not -9 <= v.adjusted() <= 12:
+        raise ValueError("must be a plain number (no exponent beyond 10^-9)")
+    return v
+
+
+# Input amounts: exact, finite (pydantic refuses NaN and Infinity) and of a plain size.
+Quantity = Annotated[Decimal, AfterValidator(_plain)]
 
 
 def _wall_clock(v: datetime | None) -> datetime | None:
@@ -71,15 +99,16 @@ ChartTime = Annotated[datetime, AfterValidator(_wall_clock)]
 class _In(BaseModel):
     """Input models reject unknown fields, so a typo is an error that names the field."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, str_max_length=MAX_TEXT)
 
 
 class PriorAuthorization(_In):
     number: str | None = None
     start: date | None = None
     end: date | None = None
-    units: int | None = Field(default=None, ge=0, description="HCPCS units authorized for the drug")
-    grams: Decimal | None = Field(default=None, ge=0, description="grams authorized (plans that authorize by weight)")
+    units: int | None = Field(default=None, ge=0, le=MAX_AUTH_UNITS, description="HCPCS units authorized for the drug")
+    grams: Quantity | None = Field(default=None, ge=0, le=MAX_AUTH_UNITS,
+                                  description="grams authorized (plans that authorize by weight)")
     hcpcs: str | None = Field(default=None, description="the code authorized, when the plan names one")
 
 
@@ -90,13 +119,17 @@ class Payer(_In):
     payer_id: str | None = None
     prior_authorization: PriorAuthorization | None = None
     abn_signed: bool | None = None
+    contractor: str | None = Field(
+        default=None, min_length=2, max_length=12, pattern=r"^[A-Za-z0-9]+$",
+        description="Original Medicare A/B MAC for office and hospital claims: a jurisdiction (e.g. JN) or a coverage "
+        "article id (e.g. A57778); default: from billing_provider.address.state")
 
 
 class Dose(_In):
-    grams: Decimal | None = Field(default=None, gt=0)
-    mg: Decimal | None = Field(default=None, gt=0)
-    ml: Decimal | None = Field(default=None, gt=0)
-    concentration_percent: Decimal | None = Field(default=None, gt=0, le=100)
+    grams: Quantity | None = Field(default=None, gt=0, le=MAX_DOSE_GRAMS)
+    mg: Quantity | None = Field(default=None, gt=0, le=MAX_DOSE_GRAMS * 1000)
+    ml: Quantity | None = Field(default=None, gt=0, le=MAX_DOSE_ML)
+    concentration_percent: Quantity | None = Field(default=None, gt=0, le=100)
 
     @model_validator(mode="after")
     def _exactly_one_amount(self) -> Dose:
@@ -109,17 +142,20 @@ class Dose(_In):
 
 
 class Container(_In):
-    grams: Decimal | None = Field(default=None, gt=0)
-    ml: Decimal | None = Field(default=None, gt=0)
-    count: int = Field(default=1, ge=1)
+    grams: Quantity | None = Field(default=None, gt=0, le=MAX_CONTAINER_GRAMS)
+    ml: Quantity | None = Field(default=None, gt=0, le=MAX_CONTAINER_ML)
+    count: int = Field(default=1, ge=1, le=MAX_CONTAINER_COUNT)
     ndc: str | None = None
+    units: Quantity | None = Field(default=None, gt=0, le=100000,
+                                   description="billing units one container holds (drugs other than immune globulin, "
+                                  "when the CMS NDC-HCPCS crosswalk does not list its NDC)")
 
     @model_validator(mode="after")
     def _amount_or_ndc(self) -> Container:
         if self.grams is not None and self.ml is not None:
             raise ValueError("give grams or ml, not both")
-        if self.grams is None and self.ml is None and self.ndc is None:
-            raise ValueError("give one of grams, ml, ndc")
+        if self.grams is None and self.ml is None and self.ndc is None and self.units is None:
+            raise ValueError("give one of grams, ml, ndc, units")
         return self
 
 
@@ -130,11 +166,15 @@ class Drug(_In):
     ndc: str | None = None
     route: Route | None = None
     dose: Dose | None = None
-    units: int | None = Field(default=None, ge=1, description="billed units of a drug that is not an immune globulin")
-    containers: list[Container] = Field(default_factory=list)
+    units: int | None = Field(default=None, ge=1, le=MAX_DRUG_UNITS,
+                              description="billed units of a drug that is not an immune globulin")
+    ndc_quantity: Quantity | None = Field(default=None, gt=0, le=100000,
+                                         description="NDC quantity of a drug that is not an immune globulin")
+    ndc_unit: Literal["ML", "UN", "GR", "F2", "ME"] | None = None
+    containers: list[Container] = Field(default_factory=list, max_length=MAX_CONTAINERS)
     container_type: Literal["single_dose", "multi_dose"] = "single_dose"
     shared_with_other_patient: bool = False
-    discarded_grams: Decimal | None = Field(default=None, ge=0)
+    discarded_grams: Quantity | None = Field(default=None, ge=0, le=MAX_DOSE_GRAMS)
 
     @model_validator(mode="after")
     def _identified(self) -> Drug:
@@ -162,10 +202,10 @@ class Administration(_In):
     drug_id: str
     start: ChartTime | None = None
     stop: ChartTime | None = None
-    site: int = Field(default=1, ge=1, description="vascular access (or SC) site number")
+    site: int = Field(default=1, ge=1, le=MAX_SITES, description="vascular access (or SC) site number")
     method: Literal["infusion", "push", "injection"] = "infusion"
-    pump_setups: int | None = Field(default=None, ge=1)
-    sc_sites: int | None = Field(default=None, ge=1)
+    pump_setups: int | None = Field(default=None, ge=1, le=MAX_SITES)
+    sc_sites: int | None = Field(default=None, ge=1, le=MAX_SITES)
     visit: Visit | None = Field(default=None, description="home infusion: the nurse's visit start and stop; "
                                 "otherwise the infusion time is the visit length")
 
@@ -182,7 +222,7 @@ class Fluid(_In):
     stop: ChartTime | None = None
     ordered: bool = False
     reason: str | None = None
-    site: int = Field(default=1, ge=1)
+    site: int = Field(default=1, ge=1, le=MAX_SITES)
 
     @model_validator(mode="after")
     def _stop_after_start(self) -> Fluid:
@@ -249,29 +289,29 @@ class Subscriber(_In):
 class ClaimLine(BaseModel):
     """One service line, as billed (the shape of both the expected and the written claim)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
 
     line: int
     code: str
-    modifiers: list[str] = Field(default_factory=list)
+    modifiers: list[str] = Field(default_factory=list, max_length=MAX_MODIFIERS)
     units: int
     ndc: str | None = None
     ndc_quantity: Amount | None = None
     ndc_unit: str | None = None
     revenue_code: str | None = None
-    diagnosis_pointers: list[int] = Field(default_factory=list)
+    diagnosis_pointers: list[int] = Field(default_factory=list, max_length=MAX_POINTERS)
     expected_payment: Amount | None = None
     service_date: date | None = None
 
 
 class Claim(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
 
     form: Literal["CMS-1500", "UB-04"] | None = None
     place_of_service: str | None = None
     type_of_bill: str | None = None
-    diagnoses: list[str] = Field(default_factory=list)
-    lines: list[ClaimLine] = Field(default_factory=list)
+    diagnoses: list[str] = Field(default_factory=list, max_length=MAX_DIAGNOSES)
+    lines: list[ClaimLine] = Field(default_factory=list, max_length=MAX_CLAIM_LINES)
     total_expected_payment: Amount | None = None
 
     @model_validator(mode="before")
@@ -310,11 +350,11 @@ class Encounter(_In):
     place_of_service: str | None = None
     type_of_bill: str | None = None
     payer: Payer
-    diagnoses: list[str] = Field(default_factory=list)
-    drugs: list[Drug] = Field(min_length=1)
-    administrations: list[Administration] = Field(default_factory=list)
-    fluids: list[Fluid] = Field(default_factory=list)
-    pump_log: list[PumpLogEntry] = Field(default_factory=list)
+    diagnoses: list[str] = Field(default_factory=list, max_length=MAX_DIAGNOSES)
+    drugs: list[Drug] = Field(min_length=1, max_length=MAX_DRUGS)
+    administrations: list[Administration] = Field(default_factory=list, max_length=MAX_ADMINISTRATIONS)
+    fluids: list[Fluid] = Field(default_factory=list, max_length=MAX_FLUIDS)
+    pump_log: list[PumpLogEntry] = Field(default_factory=list, max_length=MAX_PUMP_LOG)
     claim: Claim | None = None
     claim_id: str | None = None
     billing_provider: BillingProvider | None = None
@@ -342,6 +382,26 @@ class Encounter(_In):
             if p.drug_id not in ids:
                 raise ValueError(f"pump_log[{i}].drug_id: pump log entry {i + 1} names drug {p.drug_id!r}, "
                                  f"but no drug has that id (the drugs' ids: {', '.join(ids)})")
+        return self
+
+    @model_validator(mode="after")
+    def _written_claim_in_domain(self) -> Encounter:
+        """A written claim's numbers within what a claim can carry (the output shape itself stays unbounded)."""
+        for i, ln in enumerate(self.claim.lines if self.claim else []):
+            if not 0 <= ln.units <= MAX_CLAIM_UNITS:
+                raise ValueError(f"claim.lines[{i}].units: must be 0 to {MAX_CLAIM_UNITS}")
+            if not 0 < ln.line <= MAX_CLAIM_LINES:
+                raise ValueError(f"claim.lines[{i}].line: must be 1 to {MAX_CLAIM_LINES}")
+            for name in ("ndc_quantity", "expected_payment"):
+                v = getattr(ln, name)
+                if v is not None and not (v.is_finite() and -MAX_AMOUNT <= v <= MAX_AMOUNT
+                                          and (v == 0 or v.adjusted() >= -9)):
+                    raise ValueError(f"claim.lines[{i}].{name}: must be a plain number up to {MAX_AMOUNT}")
+            if any(not 0 < p <= MAX_POINTERS for p in ln.diagnosis_pointers):
+                raise ValueError(f"claim.lines[{i}].diagnosis_pointers: each must be 1 to {MAX_POINTERS}")
+        total = self.claim.total_expected_payment if self.claim else None
+        if total is not None and not (total.is_finite() and -MAX_AMOUNT <= total <= MAX_AMOUNT):
+            raise ValueError(f"claim.total_expected_payment: must be a plain number up to {MAX_AMOUNT}")
         return self
 
 

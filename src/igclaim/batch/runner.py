@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from igclaim.batch.sources import Source, SourceError
 from igclaim.batch.worker import FINDING_COLUMNS, Outcome, error_outcome, init_worker, process_chunk
@@ -74,15 +74,58 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-class _Writers:
-    """results.jsonl, errors.jsonl and findings.csv, written in input order."""
+OUTPUTS = ("results.jsonl", "errors.jsonl", "findings.csv", "report.html", "summary.json")
 
-    def __init__(self, out: Path, parse_only: bool) -> None:
+
+def check_outputs(input_path: Path, out: Path, overwrite: bool) -> bool:
+    """Refuse (SourceError) an output that would replace the input or earlier results, unless `overwrite`.
+    Returns True when earlier outputs exist: they are then replaced only at the end (staged writing)."""
+    targets = [out / name for name in OUTPUTS]
+    try:
+        same_as_input = [t for t in targets if t.exists() and t.samefile(input_path)]
+    except OSError:
+        same_as_input = []
+    same_as_input += [t for t in targets if t.resolve() == input_path.resolve() and t not in same_as_input]
+    existing = [t for t in targets if t.exists()]
+    if same_as_input and not overwrite:
+        raise SourceError(f"--out: {same_as_input[0]} is the input file; writing the results there would destroy "
+                          "it: choose another --out directory (or --overwrite)")
+    if existing and not overwrite:
+        raise SourceError(f"--out: {out} already holds results ({', '.join(t.name for t in existing)}); choose "
+                          "another directory, or --overwrite to replace them")
+    return bool(existing or same_as_input)
+
+
+class _Writers:
+    """results.jsonl, errors.jsonl and findings.csv, written in input order. When earlier outputs (or the input)
+    would be replaced, everything is written under temporary names and renamed only when the run ends, so a run
+    that fails (disk full) leaves the earlier outputs as they were."""
+
+    def __init__(self, out: Path, parse_only: bool, staged: bool = False) -> None:
         out.mkdir(parents=True, exist_ok=True)
-        self.results = (out / "results.jsonl").open("w", encoding="utf-8")
-        self.errors = (out / "errors.jsonl").open("w", encoding="utf-8")
-        self.findings = (out / "findings.csv").open("w", encoding="utf-8", newline="")
+        self.out, self.staged = out, staged
+        self._results: TextIO | None = None  # created with the first result, so its presence means progress
+        self.errors = self._path("errors.jsonl").open("w", encoding="utf-8")
+        self.findings = self._path("findings.csv").open("w", encoding="utf-8", newline="")
         csv.writer(self.findings, lineterminator="\n").writerow(FINDING_COLUMNS)
+
+    def _path(self, name: str) -> Path:
+        return self.out / (f".{name}.partial" if self.staged else name)
+
+    def write_text(self, name: str, text: str) -> None:
+        self._path(name).write_text(text, encoding="utf-8")
+
+    def commit(self) -> None:
+        """Move the staged outputs over the earlier ones (each rename is atomic)."""
+        if self.staged:
+            for name in OUTPUTS:
+                if self._path(name).exists():
+                    os.replace(self._path(name), self.out / name)
+
+    def discard(self) -> None:
+        if self.staged:
+            for name in OUTPUTS:
+                self._path(name).unlink(missing_ok=True)
 
     def write(self, outcome: Outcome) -> None:
         if outcome.error is not None:
@@ -91,6 +134,12 @@ class _Writers:
             self.results.write(outcome.result_json + "\n")
             if outcome.findings_csv:
                 self.findings.write(outcome.findings_csv)
+
+    @property
+    def results(self) -> TextIO:
+        if self._results is None:
+            self._results = self._path("results.jsonl").open("w", encoding="utf-8")
+        return self._results
 
     def close(self) -> None:
         for f in (self.results, self.errors, self.findings):
@@ -107,6 +156,7 @@ def run_batch(
     chunk_size: int = DEFAULT_CHUNK,
     parse_only: bool = False,
     on_progress: Callable[[int, int, int], None] | None = None,
+    overwrite: bool = False,
     charts: str | None = None,
 ) -> BatchSummary:
     """Run every record of INPUT through build or scrub; write DIR/results.jsonl, errors.jsonl, findings.csv,
@@ -128,11 +178,12 @@ def run_batch(
         except (InvalidInput, OSError) as exc:
             raise SourceError(f"--charts: {exc}") from None
     out = Path(out_dir)
+    staged = check_outputs(Path(input_path), out, overwrite)
     workers = max(1, workers or default_workers())
     chunk_size = max(1, chunk_size)
     summary = BatchSummary(str(input_path), source.format, str(out), workers, chunk_size)
     report = ReportAggregator()
-    writers = _Writers(out, parse_only)
+    writers = _Writers(out, parse_only, staged)
     window = 2 * workers + 1
     started = time.perf_counter()
 
@@ -183,14 +234,24 @@ def run_batch(
     except KeyboardInterrupt:
         summary.interrupted = True
         _terminate(pool)
-    finally:
+    except BaseException:
+        _terminate(pool)
         source.close()
         writers.close()
-        summary.elapsed_s = time.perf_counter() - started
-        summary.errors_by_stage = dict(report.errors_by_stage)
-        summary.max_rss_parent_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        summary.max_rss_worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        _write_report(out, report, summary, parse_only)
+        writers.discard()  # a failed run (disk full, …) leaves the earlier outputs as they were
+        raise
+    source.close()
+    writers.close()
+    summary.elapsed_s = time.perf_counter() - started
+    summary.errors_by_stage = dict(report.errors_by_stage)
+    summary.max_rss_parent_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    summary.max_rss_worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    try:
+        _write_report(writers.write_text, report, summary, parse_only)
+        writers.commit()
+    except BaseException:
+        writers.discard()
+        raise
     return summary
 
 
@@ -223,7 +284,10 @@ def _account(outcome: Outcome, summary: BatchSummary, report: ReportAggregator, 
         report.records += 1
 
 
-def _write_report(out: Path, report: ReportAggregator, summary: BatchSummary, parse_only: bool) -> None:
+def _write_report(write_text: Callable[[str, str], object], report: ReportAggregator, summary: BatchSummary,
+                  parse_only: bool) -> None:
+    """report.html and summary.json through `write_text(name, text)` (the batch's staged writers, or a plain
+    directory for spark-batch)."""
     from igclaim import engine
     from igclaim.edits.registry import SPECS
     from igclaim.refdata.resolver import reference
@@ -238,9 +302,9 @@ def _write_report(out: Path, report: ReportAggregator, summary: BatchSummary, pa
         + (" · parse only" if parse_only else ""),
         "interrupted": summary.interrupted,
     }
-    (out / "report.html").write_text(report.render(meta, statements), encoding="utf-8")
+    write_text("report.html", report.render(meta, statements))
     doc = asdict(summary) | {"rate_records_per_s": round(summary.rate, 1), "accounted": summary.accounted}
-    (out / "summary.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    write_text("summary.json", json.dumps(doc, indent=2) + "\n")
 
 
 def describe(summary: BatchSummary) -> str:

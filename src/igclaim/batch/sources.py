@@ -104,7 +104,9 @@ class Source:
 
     def _jsonl(self) -> Iterator[Record]:
         seq = 0
-        with self.path.open(encoding="utf-8", errors="replace", newline="") as f:
+        # surrogateescape: a line with non-UTF-8 bytes reaches inputs.load_json, which refuses it as that record's
+        # error instead of silently replacing the bytes
+        with self.path.open(encoding="utf-8", errors="surrogateescape", newline="") as f:
             self._handle = f
             for number, line in enumerate(f, start=1):
                 if line.strip():

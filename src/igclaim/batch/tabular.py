@@ -139,7 +139,10 @@ def rows_to_encounter(rows: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
     enc: dict[str, Any] = {}
     first_seen: dict[str, tuple[str, int]] = {}
     drugs: dict[str, dict[str, Any]] = {}
-    administrations, fluids, pump_log, lines = [], [], [], []
+    administrations: list[dict[str, Any]] = []
+    fluids: list[dict[str, Any]] = []
+    pump_log: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
     claim: dict[str, Any] = {}
     problems: list[str] = []
     for number, raw in rows:

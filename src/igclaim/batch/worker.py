@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import signal
 from dataclasses import dataclass
@@ -20,8 +19,9 @@ from igclaim import engine
 from igclaim.batch.sources import Record
 from igclaim.batch.tabular import RowsError, cell, rows_to_encounter
 from igclaim.errors import InputError
-from igclaim.inputs import InvalidInput, parse_encounter
+from igclaim.inputs import InvalidInput, load_json, parse_encounter
 from igclaim.model import Encounter, Result
+from igclaim.outputs import csvsafe
 
 FINDING_COLUMNS = (
     "record", "encounter_id", "date_of_service", "setting", "payer_type", "profile", "mode",
@@ -59,11 +59,12 @@ def init_worker(profile: str | None = None, charts: str | None = None) -> None:
         _CHARTS = load_charts(charts)
 
 
-def process_chunk(chunk: list[Record], profile: str | None, parse_only: bool) -> list[Outcome]:
+def process_chunk(chunk: list[Record], profile: str | None, parse_only: bool, mode: str | None = None
+                  ) -> list[Outcome]:
     outcomes = []
     for rec in chunk:
         try:
-            outcomes.append(process_record(rec, profile, parse_only))
+            outcomes.append(process_record(rec, profile, parse_only, mode))
         except Exception as exc:  # never lose a record to a defect: it becomes an error entry
             problem = f"(internal) {type(exc).__name__}; please report it"
             outcomes.append(error_outcome(rec, "internal", [problem], None))
@@ -94,10 +95,12 @@ def decode(rec: Record) -> tuple[Any, str | None]:
     """The raw record → an encounter dict (not validated yet) and its id if one can be read."""
     if rec.kind == "json":
         try:
-            obj = json.loads(rec.payload.rstrip("\r\n"))
-        except json.JSONDecodeError as exc:
+            obj = load_json(rec.payload.rstrip("\r\n"))  # size, depth and huge-number limits of one encounter
+        except InvalidInput as exc:
             found = _ID_IN_TEXT.search(rec.payload)  # broken JSON may still name its encounter
-            raise _Undecodable([f"(json) column {exc.colno}: {exc.msg}"], found.group(1) if found else None) from None
+            problems = [p.replace("(json) line 1 column", "(json) column", 1) for p in exc.problems]
+            found_id = found.group(1).encode("utf-8", "surrogateescape").decode("utf-8", "replace") if found else None
+            raise _Undecodable(problems, found_id) from None
         enc_id = _safe_id(obj.get("encounter_id")) if isinstance(obj, dict) else None
         if enc_id is None and isinstance(obj, dict) and isinstance(obj.get("input"), dict):
             enc_id = _safe_id(obj["input"].get("encounter_id"))
@@ -129,7 +132,9 @@ def process_x12(rec: Record, profile: str | None, parse_only: bool) -> Outcome:
     return _outcome(rec, enc, done.result, "scrub")
 
 
-def process_record(rec: Record, profile: str | None = None, parse_only: bool = False) -> Outcome:
+def process_record(rec: Record, profile: str | None = None, parse_only: bool = False, mode: str | None = None
+                   ) -> Outcome:
+    """`mode` None chooses per record (scrub when a claim is written, else build); "build"/"scrub" force it."""
     if rec.kind == "x12":
         return process_x12(rec, profile, parse_only)
     enc_id: str | None = None
@@ -145,7 +150,7 @@ def process_record(rec: Record, profile: str | None = None, parse_only: bool = F
     enc_id = enc.encounter_id[:_MAX_ID]
     if parse_only:
         return Outcome(rec.seq, summary=None)
-    mode = "scrub" if enc.claim is not None else "build"
+    mode = mode or ("scrub" if enc.claim is not None else "build")
     try:
         result = engine.scrub(enc, profile=profile) if mode == "scrub" else engine.build(enc, profile=profile)
     except InputError as exc:
@@ -167,10 +172,11 @@ def _outcome(rec: Record, enc: Encounter, result: Result, mode: str) -> Outcome:
     findings = []
     for f in result.findings:
         usd = float(f.impact_usd) if f.impact_usd is not None else None
-        w.writerow([rec.seq, enc.encounter_id, dos, enc.setting, enc.payer.type, profile, mode, f.edit, f.severity,
-                    f.line if f.line is not None else "", codes.get(f.line, "") if f.line is not None else "",
-                    f.impact_units if f.impact_units is not None else "", "" if usd is None else f"{usd:.2f}",
-                    f.message, f.fix or "", f.source or ""])
+        w.writerow(csvsafe.row([
+            rec.seq, enc.encounter_id, dos, enc.setting, enc.payer.type, profile, mode, f.edit, f.severity,
+            f.line if f.line is not None else "", codes.get(f.line, "") if f.line is not None else "",
+            f.impact_units if f.impact_units is not None else "", "" if usd is None else f"{usd:.2f}",
+            f.message, f.fix or "", f.source or ""]))
         findings.append((f.edit, f.severity, f.impact_units, usd, f.fix or ""))
     summary = {"encounter_id": enc.encounter_id, "date_of_service": dos, "setting": enc.setting,
                "payer_type": enc.payer.type, "mode": mode, "findings": findings}

@@ -49,7 +49,7 @@ class Coding:
 def code_encounter(enc: Encounter, ref: ReferenceData, profile: PayerProfile) -> Coding:
     dos = enc.date_of_service
     findings: list[Finding] = []
-    facts = {d.id: code_drug(d, i, dos, ref, profile, findings) for i, d in enumerate(enc.drugs)}
+    facts = {d.id: code_drug(d, i, dos, ref, profile, findings, enc.setting) for i, d in enumerate(enc.drugs)}
     services = classify(enc, facts, ref, findings)
     setting = ref.setting(enc.setting)
     home_dme = enc.setting == "home" and profile.get("home_rules", dos) == "medicare-dme"

@@ -15,10 +15,12 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from igclaim import ndc as ndc_mod
 from igclaim.edits.registry import declare, finding
 from igclaim.errors import InputError, did_you_mean
-from igclaim.model import Drug, Finding
+from igclaim.model import Container, Drug, Finding
 from igclaim.refdata.resolver import HcpcsCode, PayerProfile, Product, ReferenceData
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
+JZ_RULE = ("https://www.hhs.gov/guidance/document/new-claims-modifier-requirement-drugs-and-biologicals-"
+           "single-dose-container-or-single-use")
 HCPCS_FILES = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
 
 declare(
@@ -84,6 +86,27 @@ declare(
 )
 
 
+declare(
+    "DRUG-PREMED-CONTAINERS",
+    severity="warning",
+    statement="JW/JZ applies to every separately payable single-dose drug on the date of service and the chart "
+    "does not give this drug's containers",
+    fix="Document the containers opened for the drug (NDC, or the billing units a container holds) so JZ "
+    "(nothing discarded) or a JW line (the discard) can be billed; Medicare requires one of them from 2023-07-01.",
+    source=JZ_RULE,
+)
+
+
+@dataclass
+class ContainerUse:
+    """The containers of one NDC (or one unnamed size) opened for a drug, in billing units."""
+
+    ndc: str | None
+    count: int
+    grams: Decimal  # labeled grams of all of them (0 for drugs other than immune globulin)
+    units: Decimal  # billing units of all of them (the crosswalk's billing units per package when it lists the NDC)
+
+
 @dataclass
 class DrugLine:
     """A drug line before numbering: the claim assembly adds line numbers, pointers and revenue codes."""
@@ -118,6 +141,7 @@ class DrugFacts:
     opened_units: int | None = None
     discarded_units: int = 0
     ndc: str | None = None
+    containers: list[ContainerUse] = field(default_factory=list)
     lines: list[DrugLine] = field(default_factory=list)
 
     @property
@@ -188,7 +212,8 @@ def _narrow_by_ndc(products: list[Product], drug: Drug, path: str, ref: Referenc
 
 
 def code_drug(
-    drug: Drug, index: int, dos: date, ref: ReferenceData, profile: PayerProfile, findings: list[Finding]
+    drug: Drug, index: int, dos: date, ref: ReferenceData, profile: PayerProfile, findings: list[Finding],
+    setting: str | None = None,
 ) -> DrugFacts:
     """Work out one drug's code, units, waste and lines; raise InputError for charts that cannot be coded.
 
@@ -197,7 +222,7 @@ def code_drug(
     products, given_code = identify(drug, index, dos, ref)
     path = f"drugs[{index}]"
     if not products and not (given_code and given_code.kind in ("ig", "ig_nos")):
-        return _other_drug(drug, index, dos, ref)
+        return _other_drug(drug, index, dos, ref, profile, findings, setting)
     if drug.dose is None:
         raise InputError(f"{path}.dose", "an immune globulin needs its dose (grams, mg or ml)")
     family = products or []
@@ -212,11 +237,14 @@ def code_drug(
         facts.ndc = _ndc11(drug.ndc, f"{path}.ndc")
     elif drug.containers and drug.containers[0].ndc:
         facts.ndc = _ndc11(drug.containers[0].ndc, f"{path}.containers[0].ndc")
-    if not _choose_code(facts, family, given_code, dos, ref, findings):
+    if not _choose_code(facts, family, given_code, dos, ref, findings, setting):
         return facts
     if not _dose_in_grams(facts, family, findings):
         return facts
-    facts.administered_units = units_for(facts.dose_grams, facts.unit_mg)
+    dose_grams, unit_mg = facts.dose_grams, facts.unit_mg
+    if dose_grams is None or unit_mg is None:  # both set once the dose is in grams and the code is chosen
+        return facts
+    facts.administered_units = units_for(dose_grams, unit_mg)
     _waste(facts, family, dos, ref, findings)
     _lines(facts, family, dos, ref, profile, findings)
     return facts
@@ -224,28 +252,32 @@ def code_drug(
 
 def _choose_code(
     facts: DrugFacts, family: list[Product], given_code: HcpcsCode | None, dos: date, ref: ReferenceData,
-    findings: list[Finding],
+    findings: list[Finding], setting: str | None = None,
 ) -> bool:
-    """The product's own code on the date of service; the NOS code of its form only when it has none."""
-    codes = {p.own_code(dos) for p in family}
+    """The product's own code on the date of service (a pass-through C-code only in its setting); the NOS code
+    of its form only when it has none."""
+    codes = {p.own_code(dos, setting) for p in family}
+    code: str | None
     if family and len(codes) == 1 and None not in codes:
-        facts.code = codes.pop()
+        code = codes.pop()
     elif family and codes == {None}:
-        nos = ref.nos_code(family[0].form, dos) if "IV" in family[0].routes else None
-        if nos is None:
+        code = ref.nos_code(family[0].form, dos) if "IV" in family[0].routes else None
+        if code is None:
             findings.append(finding("DRUG-NO-CODE", f"{family[0].name} had no HCPCS code of its own on {dos}."))
             return False
-        facts.code = nos
         if family[0].code_uncertain:
             findings.append(finding("DRUG-CODE-UNCERTAIN", f"{family[0].name}: {family[0].code_uncertain}"))
     elif given_code is not None:
-        facts.code = given_code.code
+        code = given_code.code
     else:
         names = ", ".join(p.name for p in family)
         findings.append(finding("INPUT-AMBIGUOUS", f"{facts.path}.product: {facts.drug.product!r} matches {names} "
                                 "with different codes; name the product with its strength."))
         return False
-    facts.hcpcs = ref.hcpcs(facts.code, dos)
+    if code is None:
+        return False
+    facts.code = code
+    facts.hcpcs = ref.hcpcs(code, dos)
     if facts.hcpcs is None or facts.hcpcs.unit_mg is None:
         findings.append(finding("DRUG-NO-CODE", f"{facts.code} is not a valid immune globulin code on {dos}."))
         return False
@@ -269,7 +301,8 @@ def _dose_in_grams(facts: DrugFacts, family: list[Product], findings: list[Findi
         facts.dose_grams = dose.mg / 1000
     else:
         facts.dose_ml = dose.ml
-        if facts.concentration is None:
+        concentration = facts.concentration
+        if dose.ml is None or concentration is None:
             findings.append(finding(
                 "INPUT-AMBIGUOUS",
                 f"{facts.path}.dose: {dose.ml} mL of {facts.drug.product or facts.code} cannot be turned into "
@@ -277,36 +310,80 @@ def _dose_in_grams(facts: DrugFacts, family: list[Product], findings: list[Findi
                 fix="Name the product with its strength (e.g. 'Octagam 10%') or give concentration_percent.",
             ))
             return False
-        facts.dose_grams = dose.ml * facts.concentration / 100
+        facts.dose_grams = dose.ml * concentration / 100
     if facts.dose_ml is None and facts.concentration:
         facts.dose_ml = facts.dose_grams * 100 / facts.concentration
     return True
 
 
-def _container_grams(facts: DrugFacts, family: list[Product], ref: ReferenceData) -> Decimal | None:
-    total = Decimal(0)
+def _container_grams(facts: DrugFacts, c: Container, cpath: str, family: list[Product], dos: date,
+                     ref: ReferenceData) -> Decimal:
+    """Labeled grams in one container: grams, mL × strength, the catalog's package, or the FDA NDC Directory's."""
+    if c.grams is not None:
+        return c.grams
+    if c.ml is not None:
+        if facts.concentration is None:
+            raise InputError(f"{cpath}.ml", "the product's strength is not known: give containers in grams")
+        return c.ml * facts.concentration / 100
+    if c.ndc:
+        ndc11 = _ndc11(c.ndc, f"{cpath}.ndc")
+        hit = ref.package_by_ndc(ndc11)
+        if hit is not None:
+            return hit[1].grams
+        listed = ref.tables.ndc_package(ndc11, dos)  # imported FDA NDC Directory: a package newer than the catalog
+        if listed is not None and listed.ml is not None and facts.concentration is not None and \
+                any(pk.ndc and pk.ndc[:9] == ndc11[:9] for p in family for pk in p.packages):
+            return listed.ml * facts.concentration / 100
+        raise InputError(f"{cpath}.ndc", f"NDC {c.ndc} is not a known package: give grams or ml")
+    if c.units is not None and facts.unit_mg is not None:
+        return c.units * facts.unit_mg / 1000
+    raise InputError(cpath, "give the container's grams, ml or ndc")
+
+
+def _package_units(ndcs: list[str], code: str, dos: date, ref: ReferenceData) -> Decimal | None:
+    """Billing units per package from the CMS NDC-HCPCS crosswalk covering the date (first NDC it lists)."""
+    for ndc11 in ndcs:
+        units = ref.tables.package_billing_units(ndc11, code, dos)
+        if units is not None:
+            return units
+    return None
+
+
+def _containers(facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceData) -> list[ContainerUse]:
+    """The opened containers grouped by NDC, each with its labeled grams and its billing units.
+
+    Billing units per package come from the crosswalk when it lists the container's NDC (or, for a container
+    given by size, an NDC of that size): Cutaquig's 6 mL vial is 10 units of J1551 although 0.99 g is labeled.
+    Otherwise the labeled grams ÷ the code's unit."""
+    assert facts.code is not None and facts.unit_mg is not None
+    groups: dict[str | None, ContainerUse] = {}
     for i, c in enumerate(facts.drug.containers):
         cpath = f"{facts.path}.containers[{i}]"
-        if c.grams is not None:
-            grams = c.grams
-        elif c.ml is not None:
-            if facts.concentration is None:
-                raise InputError(f"{cpath}.ml", "the product's strength is not known: give containers in grams")
-            grams = c.ml * facts.concentration / 100
+        grams = _container_grams(facts, c, cpath, family, dos, ref)
+        ndc11 = _ndc11(c.ndc, f"{cpath}.ndc") if c.ndc else None
+        if ndc11:
+            candidates = [ndc11]
         else:
-            hit = ref.package_by_ndc(_ndc11(c.ndc or "", f"{cpath}.ndc"))
-            if hit is None:
-                raise InputError(f"{cpath}.ndc", f"NDC {c.ndc} is not a known package: give grams or ml")
-            grams = hit[1].grams
-        total += grams * c.count
-    return total
+            ml = c.ml if c.ml is not None else None
+            candidates = [pk.ndc for p in family for pk in p.packages_of_size(grams, ml) if pk.ndc]
+        per = _package_units(candidates, facts.code, dos, ref)
+        if per is None:
+            per = grams * 1000 / facts.unit_mg
+        # a container the chart gives without an NDC carries the drug's NDC only when the chart names one
+        key = ndc11 or (_ndc11(facts.drug.ndc, f"{facts.path}.ndc") if facts.drug.ndc else None)
+        use = groups.setdefault(key, ContainerUse(key, 0, Decimal(0), Decimal(0)))
+        use.count += c.count
+        use.grams += grams * c.count
+        use.units += per * c.count
+    return list(groups.values())
 
 
 def _waste(facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceData, findings: list[Finding]) -> None:
     drug, unit = facts.drug, facts.unit_mg
     assert facts.dose_grams is not None and unit is not None and facts.administered_units is not None
     if drug.containers:
-        facts.opened_grams = _container_grams(facts, family, ref)
+        facts.containers = _containers(facts, family, dos, ref)
+        facts.opened_grams = sum((u.grams for u in facts.containers), Decimal(0))
         if facts.opened_grams < facts.dose_grams:
             raise InputError(
                 f"{facts.path}.containers",
@@ -320,7 +397,11 @@ def _waste(facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceDat
                                     "coded as if nothing was discarded."))
         facts.opened_units = facts.administered_units
         return
-    facts.opened_units = whole_units_in(facts.opened_grams, unit)
+    if facts.containers:
+        total = sum((u.units for u in facts.containers), Decimal(0))
+        facts.opened_units = int(total.to_integral_value(rounding=ROUND_FLOOR))
+    else:
+        facts.opened_units = whole_units_in(facts.opened_grams, unit)
     if drug.container_type == "multi_dose" or drug.shared_with_other_patient:
         facts.discarded_units = 0
     else:
@@ -351,8 +432,11 @@ def best_combination(sizes: list[Decimal], dose: Decimal) -> list[Decimal] | Non
     for total in range(1, limit + 1):
         for s in steps:
             prev = total - s
-            if prev >= 0 and best[prev] is not None and (best[total] is None or best[prev] + 1 < best[total]):
-                best[total] = best[prev] + 1
+            if prev < 0:
+                continue
+            came, now = best[prev], best[total]
+            if came is not None and (now is None or came + 1 < now):
+                best[total] = came + 1
                 choice[total] = s
     for total in range(need, limit + 1):
         if best[total] is not None:
@@ -383,9 +467,20 @@ def _avoidable_waste(facts: DrugFacts, family: list[Product], findings: list[Fin
         ))
 
 
+def _ml(facts: DrugFacts, grams: Decimal) -> Decimal | None:
+    if facts.concentration is None:
+        return None
+    ml = (grams * 100 / facts.concentration).quantize(Decimal("0.001")).normalize()
+    # normalize() writes 300 as 3E+2: give whole quantities as plain integers (CTP04, box 24 shaded band)
+    return ml.quantize(Decimal(1)) if ml == ml.to_integral_value() else ml
+
+
 def _ndc_quantity(facts: DrugFacts, product: Product | None, units: int, wasted: bool) -> tuple[Decimal | None, str]:
-    """NDC quantity in the package's unit of measure: mL for liquids (grams ÷ concentration)."""
+    """NDC quantity in the package's unit of measure: mL for liquids (grams ÷ concentration); UN (packages) for
+    kits and powders, from the containers opened."""
     unit = product.ndc_unit if product else "ML"
+    if unit == "UN":
+        return _un_quantity(facts, facts.containers, units, wasted), unit
     if unit != "ML" or facts.concentration is None or facts.unit_mg is None:
         return None, unit
     if wasted:
@@ -393,57 +488,161 @@ def _ndc_quantity(facts: DrugFacts, product: Product | None, units: int, wasted:
     else:
         assert facts.dose_grams is not None
         grams = facts.dose_grams
-    ml = (grams * 100 / facts.concentration).quantize(Decimal("0.001")).normalize()
-    # normalize() writes 300 as 3E+2: give whole quantities as plain integers (CTP04, box 24 shaded band)
-    return (ml.quantize(Decimal(1)) if ml == ml.to_integral_value() else ml), unit
+    return _ml(facts, grams), unit
+
+
+def _un_quantity(facts: DrugFacts, uses: list[ContainerUse], units: int, wasted: bool) -> Decimal | None:
+    """Packages (UN) behind a line: all of them when nothing is discarded, else each line's share of them."""
+    count = sum(u.count for u in uses)
+    opened = sum((u.units for u in uses), Decimal(0))
+    if not count or opened <= 0:
+        return None  # no containers documented: the quantity cannot be computed
+    if not facts.discarded_units and not wasted:
+        return Decimal(count)
+    share = (Decimal(count) * units / opened).quantize(Decimal("0.001")).normalize()
+    return share.quantize(Decimal(1)) if share == share.to_integral_value() else share
+
+
+def _split_by_ndc(facts: DrugFacts) -> list[tuple[ContainerUse, int, int, Decimal]]:
+    """Administered and discarded units per NDC: the dose is taken from the containers in chart order, so the
+    last one opened holds the discard. Returns (containers, given units, discarded units, given grams); the given
+    units add up to the administered units and the discarded units to the discarded units."""
+    assert facts.unit_mg is not None and facts.dose_grams is not None
+    unit = Decimal(facts.unit_mg) / 1000
+    rows: list[list] = []
+    left, taken, opened = facts.dose_grams, Decimal(0), Decimal(0)
+    given_before = opened_before = 0
+    for use in facts.containers:
+        take = min(use.grams, left)
+        left -= take
+        taken += take
+        opened += use.units
+        given_cum = int((taken / unit).to_integral_value(rounding=ROUND_CEILING))
+        opened_cum = int(opened.to_integral_value(rounding=ROUND_FLOOR))
+        given = given_cum - given_before
+        rows.append([use, given, max(0, opened_cum - opened_before - given), take])
+        given_before, opened_before = given_cum, opened_cum
+    excess = sum(r[2] for r in rows) - facts.discarded_units
+    for r in reversed(rows):  # rounding can leave a unit too many: take it off the last discards
+        cut = min(r[2], max(0, excess))
+        r[2] -= cut
+        excess -= cut
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 def _lines(
     facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceData, profile: PayerProfile,
     findings: list[Finding],
 ) -> None:
-    """The administered line, then the JW line for a discard or JZ when nothing was discarded (single-dose only)."""
+    """The administered line, then the JW line for a discard or JZ when nothing was discarded (single-dose only).
+
+    A payer that requires NDCs gets one line per NDC when the opened containers carry different NDCs, each with
+    its own units and NDC quantity (and so its own LIN/CTP in the 837)."""
     assert facts.code is not None and facts.administered_units is not None
     single_dose = facts.drug.container_type == "single_dose"
     route_mods = []
     if facts.code in profile.get("route_modifier_codes", dos):
         route_mods.append(ref.modifier_for(f"route_{facts.route}"))
     discarded, zero_discarded = ref.modifier_for("discarded"), ref.modifier_for("zero_discarded")
-    given = DrugLine(code=facts.code, units=facts.administered_units, modifiers=list(route_mods),
-                     ndc=facts.ndc, drug_id=facts.drug.id)
-    given.ndc_quantity, given.ndc_unit = _ndc_quantity(facts, facts.product, given.units, wasted=False)
-    facts.lines.append(given)
-    if not single_dose:
-        return
-    if facts.discarded_units > 0 and ref.modifier_valid(discarded, dos):
-        jw = DrugLine(code=facts.code, units=facts.discarded_units, modifiers=[*route_mods, discarded], ndc=facts.ndc,
-                      drug_id=facts.drug.id, wasted=True)
-        jw.ndc_quantity, jw.ndc_unit = _ndc_quantity(facts, facts.product, jw.units, wasted=True)
-        facts.lines.append(jw)
-        if not profile.get("jw_required", dos):
-            findings.append(finding("DRUG-JW-OPTIONAL", f"{facts.path}: {profile.title} does not require JW on "
-                                    f"{dos}; {facts.discarded_units} discarded units are on their own JW line."))
-    elif facts.discarded_units == 0 and profile.get("jz_required", dos) and ref.modifier_valid(zero_discarded, dos):
-        given.modifiers.append(zero_discarded)
-    if not facts.ndc:
-        for line in facts.lines:
+    jw_on = single_dose and facts.discarded_units > 0 and ref.modifier_valid(discarded, dos)
+    jz_on = (single_dose and facts.discarded_units == 0 and profile.get("jz_required", dos)
+             and ref.modifier_valid(zero_discarded, dos))
+    ndcs = {u.ndc for u in facts.containers}
+    if profile.get("ndc_required", dos) and len(ndcs) > 1:
+        _lines_per_ndc(facts, route_mods, discarded if jw_on else None, zero_discarded if jz_on else None)
+    else:
+        given = DrugLine(code=facts.code, units=facts.administered_units, modifiers=list(route_mods),
+                         ndc=facts.ndc, drug_id=facts.drug.id)
+        given.ndc_quantity, given.ndc_unit = _ndc_quantity(facts, facts.product, given.units, wasted=False)
+        facts.lines.append(given)
+        if jw_on:
+            jw = DrugLine(code=facts.code, units=facts.discarded_units, modifiers=[*route_mods, discarded],
+                          ndc=facts.ndc, drug_id=facts.drug.id, wasted=True)
+            jw.ndc_quantity, jw.ndc_unit = _ndc_quantity(facts, facts.product, jw.units, wasted=True)
+            facts.lines.append(jw)
+        elif jz_on:
+            given.modifiers.append(zero_discarded)
+    if jw_on and not profile.get("jw_required", dos):
+        findings.append(finding("DRUG-JW-OPTIONAL", f"{facts.path}: {profile.title} does not require JW on "
+                                f"{dos}; {facts.discarded_units} discarded units are on their own JW line."))
+    for line in facts.lines:
+        if not line.ndc:
             line.ndc_unit = None
             line.ndc_quantity = None
 
 
-def _other_drug(drug: Drug, index: int, dos: date, ref: ReferenceData) -> DrugFacts:
-    """A drug that is not an immune globulin (a premedication): billed as given."""
+def _lines_per_ndc(facts: DrugFacts, route_mods: list[str], jw: str | None, jz: str | None) -> None:
+    assert facts.code is not None
+    unit_of_measure = facts.product.ndc_unit if facts.product else "ML"
+    wasted_lines = []
+    for use, given, waste, take in _split_by_ndc(facts):
+        if given:
+            line = DrugLine(code=facts.code, units=given, modifiers=[*route_mods, *([jz] if jz else [])],
+                            ndc=use.ndc, drug_id=facts.drug.id, ndc_unit=unit_of_measure)
+            line.ndc_quantity = (_un_quantity(facts, [use], given, wasted=False) if unit_of_measure == "UN"
+                                 else _ml(facts, take) if unit_of_measure == "ML" else None)
+            facts.lines.append(line)
+        if waste and jw:
+            line = DrugLine(code=facts.code, units=waste, modifiers=[*route_mods, jw], ndc=use.ndc,
+                            drug_id=facts.drug.id, wasted=True, ndc_unit=unit_of_measure)
+            line.ndc_quantity = (_un_quantity(facts, [use], waste, wasted=True) if unit_of_measure == "UN"
+                                 else _ml(facts, Decimal(waste * (facts.unit_mg or 0)) / 1000)
+                                 if unit_of_measure == "ML" else None)
+            wasted_lines.append(line)
+    facts.lines.extend(wasted_lines)
+
+
+def _other_drug(
+    drug: Drug, index: int, dos: date, ref: ReferenceData, profile: PayerProfile, findings: list[Finding],
+    setting: str | None = None,
+) -> DrugFacts:
+    """A drug that is not an immune globulin (a premedication): billed as given, with JW/JZ where the payer
+    requires them on every separately payable single-dose drug (Medicare: from 2023-07-01)."""
     path = f"drugs[{index}]"
     if not drug.hcpcs:
         raise InputError(f"{path}.hcpcs", "a drug that is not a known immune globulin needs its hcpcs code")
     if drug.units is None:
         raise InputError(f"{path}.units", f"give the billed units of {drug.hcpcs}")
-    facts = DrugFacts(index=index, drug=drug, is_ig=False, route=drug.route or "IV", code=drug.hcpcs.upper())
+    code = drug.hcpcs.upper()
+    facts = DrugFacts(index=index, drug=drug, is_ig=False, route=drug.route or "IV", code=code)
     facts.administered_units = drug.units
     if drug.ndc:
         facts.ndc = _ndc11(drug.ndc, f"{path}.ndc")
-    facts.lines.append(DrugLine(code=facts.code, units=drug.units, ndc=facts.ndc,
-                                ndc_unit=None, drug_id=drug.id))
+    elif drug.containers and drug.containers[0].ndc:
+        facts.ndc = _ndc11(drug.containers[0].ndc, f"{path}.containers[0].ndc")
+    given = DrugLine(code=code, units=drug.units, ndc=facts.ndc, drug_id=drug.id,
+                     ndc_quantity=drug.ndc_quantity if facts.ndc else None,
+                     ndc_unit=drug.ndc_unit if facts.ndc and drug.ndc_quantity else None)
+    facts.lines.append(given)
+    separately_payable = bool(ref.setting(setting).get("other_drugs_separately_payable", True)) if setting else True
+    if drug.container_type != "single_dose" or drug.shared_with_other_patient or not separately_payable:
+        facts.opened_units = drug.units
+        return facts
+    discarded, zero_discarded = ref.modifier_for("discarded"), ref.modifier_for("zero_discarded")
+    if not drug.containers:
+        facts.opened_units = drug.units
+        if profile.get("jz_required", dos) and ref.modifier_valid(zero_discarded, dos):
+            findings.append(finding("DRUG-PREMED-CONTAINERS", f"{path}: {facts.code} is a drug from a single-dose "
+                                    f"container on a {profile.title} claim on {dos}: give its containers so JZ or "
+                                    "a JW line can be billed."))
+        return facts
+    opened = Decimal(0)
+    for i, c in enumerate(drug.containers):
+        cpath = f"{path}.containers[{i}]"
+        per = c.units
+        if per is None and c.ndc:
+            per = ref.tables.package_billing_units(_ndc11(c.ndc, f"{cpath}.ndc"), code, dos)
+        if per is None:
+            raise InputError(f"{cpath}.units", f"give the billing units of {facts.code} one container holds (the "
+                             "CMS NDC-HCPCS crosswalk does not list this container's NDC)")
+        opened += per * c.count
+    facts.opened_units = int(opened.to_integral_value(rounding=ROUND_FLOOR))
+    facts.discarded_units = max(0, facts.opened_units - drug.units)
+    if facts.discarded_units and ref.modifier_valid(discarded, dos) and profile.get("jw_required", dos):
+        facts.lines.append(DrugLine(code=code, units=facts.discarded_units, modifiers=[discarded],
+                                    ndc=facts.ndc, drug_id=drug.id, wasted=True))
+    elif not facts.discarded_units and profile.get("jz_required", dos) and ref.modifier_valid(zero_discarded, dos):
+        given.modifiers.append(zero_discarded)
     return facts
 
 
@@ -452,4 +651,4 @@ def dose_units_exact(grams: Decimal, unit_mg: int) -> Decimal:
     return grams * 1000 / unit_mg
 
 
-__all__ = ["DrugFacts", "DrugLine", "best_combination", "code_drug", "units_for", "whole_units_in"]
+__all__ = ["ContainerUse", "DrugFacts", "DrugLine", "best_combination", "code_drug", "units_for", "whole_units_in"]

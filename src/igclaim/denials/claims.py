@@ -21,7 +21,7 @@ from igclaim import engine
 from igclaim.denials.mapping import ClaimView
 from igclaim.errors import InputError
 from igclaim.inputs import InvalidInput, parse_encounter
-from igclaim.model import Correction, Encounter, Result
+from igclaim.model import Claim, Correction, Encounter, Result
 
 MAX_FILE_BYTES = 500 * 1024 * 1024
 MAX_RECORDS = 1_000_000
@@ -37,10 +37,14 @@ class SentClaim:
     result: Result
     encounter: Encounter | None
     where: str
+    claim_id: str | None = None  # CLM01, when the claim was read from an 837
+    written: Claim | None = None  # the claim as the 837 carried it
 
     def line_codes(self) -> dict[int, str] | None:
         """Line number → code of the claim that went out, which findings' `line` points at; None when unknown
         (a result alone does not say whether it was built or scrubbed)."""
+        if self.written is not None:
+            return {ln.line: ln.code for ln in self.written.lines}
         if self.encounter is None:
             return None
         lines = self.encounter.claim.lines if self.encounter.claim is not None else self.result.claim.lines
@@ -60,6 +64,8 @@ class ClaimSource:
         keys = {sent.result.encounter_id}
         if sent.encounter is not None and sent.encounter.claim_id:
             keys.add(sent.encounter.claim_id)
+        if sent.claim_id:
+            keys.add(sent.claim_id)
         for k in keys:
             if k in self.by_id and self.by_id[k].where != sent.where:
                 self.problems.append(f"{sent.where}: claim {k} also at {self.by_id[k].where}; the first is used")
@@ -83,8 +89,8 @@ def load_claims(path: str) -> ClaimSource:
     if not p.exists():
         raise ClaimsError(f"{path}: no such file")
     if p.suffix.lower() in X12_SUFFIXES:
-        raise ClaimsError(f"{path}: reading 837 claims is not available in this version of igclaim; give the "
-                          "batch results (results.jsonl or its directory) or the encounter JSON files")
+        _read_837(p, src)
+        return src
     if p.suffix.lower() in (".jsonl", ".ndjson"):
         _read_jsonl(p, src)
     elif p.suffix.lower() == ".json":
@@ -109,6 +115,28 @@ def _read_jsonl(p: Path, src: ClaimSource) -> None:
             if not text.strip():
                 continue
             _add_record(text, f"{p.name}:{n}", src)
+
+
+def _read_837(p: Path, src: ClaimSource) -> None:
+    """The claims as they went out in an 837, each scrubbed without its chart (what the claim alone shows)."""
+    from igclaim.readers.scrub import scrub_one
+    from igclaim.readers.x12 import ReadError, read_837
+
+    _size_ok(p)
+    read = 0
+    for item in read_837(p):
+        if isinstance(item, ReadError):
+            src.problems.append(f"{p.name}: {item.text()}")
+            continue
+        done = scrub_one(item, None)
+        if done.result is None:
+            src.problems.append(f"{p.name}: {done.error.text() if done.error else f'claim {item.claim_id}'}")
+            continue
+        read += 1
+        src.add(SentClaim(done.result, None, f"{p.name}: claim {item.claim_id}", item.claim_id, item.claim))
+    if not read:
+        raise ClaimsError(f"{p}: no claim could be read from this 837"
+                          + (f" ({src.problems[0].split(': ', 1)[1]})" if src.problems else ""))
 
 
 def _read_json(p: Path, src: ClaimSource) -> None:

@@ -9,16 +9,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import also_check, edit, finding
 from igclaim.errors import InputError
 from igclaim.model import Finding, Severity
 from igclaim.refdata import icd10
-from igclaim.refdata.coverage import Policy, PolicyError, not_a_reason, policy
+from igclaim.refdata.coverage import Indication, Policy, PolicyError, not_a_reason, policy
+from igclaim.refdata.mac import MCD_ARTICLE, HomeRule, Status, mac, parse_contractor
+
+if TYPE_CHECKING:
+    from igclaim.coding.drug import DrugFacts
 
 ICD10_FILES = "https://www.cms.gov/medicare/coding-billing/icd-10-codes"
 MCD = "https://www.cms.gov/medicare-coverage-database/"
+# The policies the bundled Original Medicare profile names; a profile that names another (a user's own list) keeps it.
+BUNDLED_POLICY = {"coverage_policy": "default-ig", "home_coverage_policy": "medicare-home-ivig-pidd"}
 
 
 def chart_dx(ctx: EditContext) -> list[str]:
@@ -49,33 +56,163 @@ def coverage_policy(ctx: EditContext) -> Policy:
         raise InputError("payer.profile", f"{param}: {exc}") from None
 
 
+Liability = Literal["medical_necessity", "no_benefit"]
+
+
 @dataclass(frozen=True)
 class Gap:
-    """The claim's diagnoses cover none of its immune globulin products under the policy."""
+    """The claim's diagnoses cover none (or not all) of its immune globulin products under the list that applies.
 
-    policy: Policy
+    `binding`: the list binds the payer (a contractor's article, an official policy) rather than a default one;
+    `certain`: igclaim could confirm the gap (a read range of a binding list, no uncertain note);
+    `liability`: how Original Medicare denies it: medical necessity (GA/GZ) or no benefit category (GY)."""
+
+    title: str
     products: list[str]
     severity: Severity
     notes: list[str]
+    notice: str = ""
+    binding: bool = False
+    certain: bool = False
+    liability: Liability = "medical_necessity"
+    source: str = MCD
 
     def text(self, dx: list[str]) -> str:
         notes = f" {' '.join(self.notes)}" if self.notes else ""
         uncertain = "" if self.severity == "error" else " (a warning: the list is not certain for your payer)"
+        notice = f" {self.notice}" if self.notice else ""
         return (f"No diagnosis on the claim ({', '.join(dx)}) is covered for {', '.join(self.products)} under "
-                f"{self.policy.title}{uncertain}. {self.policy.notice}{notes}")
+                f"{self.title}{uncertain}.{notice}{notes}")
+
+
+def _product_names(f: DrugFacts) -> tuple[str, ...]:
+    return tuple(n for n in (f.code, f.product.name if f.product else None) if n)
+
+
+def _name(f: DrugFacts) -> str:
+    return f"{f.product.name if f.product else f.code} ({f.route})"
+
+
+def contractor(ctx: EditContext) -> tuple[str, str] | None:
+    """The A/B MAC whose lists bind an Original Medicare office or hospital claim, and how it was chosen:
+    payer.contractor first, then the payer profile's optional `contractor`, then the billing provider's state.
+    None: no contractor known (default policy)."""
+    given = ctx.encounter.payer.contractor
+    if given:
+        try:
+            return parse_contractor(given), "payer.contractor"
+        except ValueError as exc:
+            raise InputError("payer.contractor", str(exc)) from None
+    named = ctx.profile.get("contractor", ctx.dos) if "contractor" in ctx.profile.parameters else None
+    if named:
+        try:
+            return parse_contractor(str(named)), f"payer profile {ctx.profile.name}"
+        except ValueError as exc:
+            raise InputError("payer.profile", f"contractor: {exc}") from None
+    bp = ctx.encounter.billing_provider
+    if bp is not None:
+        j = mac().jurisdiction_for_state(bp.address.state)
+        if j is not None:
+            return j.id, f"billing provider's state {bp.address.state.upper()}"
+    return None
+
+
+def _mac_mode(ctx: EditContext) -> str | None:
+    """'home' (DME MAC articles), 'ab' (A/B MAC articles) or None (the payer profile's own policy)."""
+    if not ctx.profile.original_medicare:
+        return None  # Medicare Advantage, Medicaid, commercial: MAC lists do not bind them
+    if ctx.encounter.setting == "home":
+        own = ctx.profile.get("home_coverage_policy", ctx.dos) != BUNDLED_POLICY["home_coverage_policy"]
+        return "home" if ctx.profile.get("home_rules", ctx.dos) == "medicare-dme" and not own else None
+    if ctx.profile.get("coverage_policy", ctx.dos) != BUNDLED_POLICY["coverage_policy"] \
+            and not ctx.encounter.payer.contractor:
+        return None  # the user's own contractor list, named in their profile, wins over the bundled ones
+    return "ab" if contractor(ctx) is not None else None
+
+
+def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> Gap | None:
+    data = mac()
+    statuses: list[tuple[DrugFacts, Status, str, HomeRule | None]] = []
+    for f in ctx.coding.drugs.values():
+        if not f.is_ig:
+            continue
+        rule = None
+        if mode == "home":
+            found = data.home_lookup(f.route, f.code, ctx.dos)
+            if found is None:
+                continue
+            lookup, rule = found
+            label = lookup.label
+        else:
+            key, how = contractor(ctx) or ("", "")
+            lookup = data.ab_lookup(key, ctx.dos)
+            label = f"{lookup.label}, chosen by the {how}"
+        st = lookup.status(dx, rule)
+        if st.kind != "covered":
+            statuses.append((f, st, label, rule))
+    if not statuses:
+        return None
+    certain = all(st.kind == "not_covered" for _, st, _, _ in statuses)
+    notes: list[str] = []
+    for f, st, _, _ in statuses:
+        if st.kind == "unverified":
+            notes.append(f"{st.covering} is in a code range igclaim's copy of the list did not read, so the list "
+                         "could not verify it: check the article on the MCD.")
+        notes += [n for n in st.notes if n and n not in notes]
+        if mode == "home" and (only := data.product_only(f.route, f.code, dx, ctx.dos)):
+            notes.append(f"{only.name}: {_name(f)} is not one of the products the article names for that "
+                         "diagnosis.")
+    liability: Liability = "no_benefit" if any(st.liability == "no_benefit" for _, st, _, _ in statuses) \
+        else "medical_necessity"
+    if liability == "no_benefit":
+        notes.append("Outside the home IVIG benefit (primary immune deficiency only): Medicare denies it as "
+                     "noncovered, no benefit category, whatever a SC note says.")
+    titles = list(dict.fromkeys(label for _, _, label, _ in statuses))
+    src = MCD_ARTICLE.format(statuses[0][2][1:6]) if statuses[0][2][:1] == "A" else MCD
+    return Gap(f"the Medicare contractor's list {' and '.join(titles)}", [_name(f) for f, _, _, _ in statuses],
+               "error" if certain else "warning", notes, binding=True, certain=certain, liability=liability,
+               source=src)
 
 
 def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:
+    """What the list that binds the claim says: a contractor's MAC article for Original Medicare (by
+    payer.contractor, the billing provider's state, or the DME MAC articles at home), else the payer profile's
+    policy (a default one is labelled so and only warns)."""
     if not dx:
         return None
+    mode = _mac_mode(ctx)
+    if mode is not None:
+        return _mac_gap(ctx, dx, mode)
     pol = coverage_policy(ctx)
-    uncovered = [f for f in ctx.coding.drugs.values() if f.is_ig and pol.covering(dx, f.route) is None]
+    uncovered = [f for f in ctx.coding.drugs.values()
+                 if f.is_ig and pol.covering(dx, f.route, _product_names(f)) is None]
     if not uncovered:
         return None
-    notes = pol.uncertain_notes(dx)
+    notes = list(dict.fromkeys(n for f in uncovered for n in pol.uncertain_notes(dx, f.route, _product_names(f))))
     severity: Severity = "warning" if notes and pol.severity == "error" else pol.severity
-    names = [f"{f.product.name if f.product else f.code} ({f.route})" for f in uncovered]
-    return Gap(pol, names, severity, notes)
+    if ctx.profile.original_medicare and ctx.encounter.setting != "home":
+        notes.append("No Medicare contractor is known for this claim (give payer.contractor or the billing "
+                     "provider's address), so the default list was used.")
+    return Gap(pol.title, [_name(f) for f in uncovered], severity, notes, pol.notice,
+               binding=pol.kind == "official", certain=pol.kind == "official" and not notes, source=pol.source or MCD)
+
+
+def uncertain_cover(ctx: EditContext, dx: list[str]) -> list[tuple[DrugFacts, Indication]]:
+    """IG products covered only by a policy entry marked uncertain (they pass, but the user should know)."""
+    if not dx or _mac_mode(ctx) is not None:
+        return []
+    pol = coverage_policy(ctx)
+    out = []
+    for f in ctx.coding.drugs.values():
+        if f.is_ig and (ind := pol.covering(dx, f.route, _product_names(f))) is not None and not ind.certain:
+            out.append((f, ind))
+    return out
+
+
+def sourced(f: Finding, source: str) -> Finding:
+    """The finding with the source of the list that decided it (the article, rather than the MCD home page)."""
+    f.source = source
+    return f
 
 
 def _first_ig_line(ctx: EditContext) -> int | None:
@@ -150,7 +287,25 @@ def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
     dx = chart_dx(ctx)
     gap = coverage_gap(ctx, dx)
     if gap:
-        yield finding("DX-NOT-COVERED", gap.text(dx), severity=gap.severity, line=_first_ig_line(ctx))
+        yield sourced(finding("DX-NOT-COVERED", gap.text(dx), severity=gap.severity, line=_first_ig_line(ctx)),
+                      gap.source)
+
+
+@edit(
+    "DX-COVERAGE-UNCERTAIN",
+    severity="warning",
+    statement="the diagnosis is covered for this product only by a coverage entry igclaim could not confirm",
+    fix="Check the diagnosis against the payer's coverage policy (LCD/article or plan policy) before the infusion.",
+    source=MCD,
+    phase="chart",
+)
+def dx_coverage_uncertain(ctx: EditContext) -> Iterator[Finding]:
+    """Item 9: an entry marked uncertain no longer passes silently."""
+    dx = claim_dx(ctx)
+    for f, ind in uncertain_cover(ctx, dx):
+        yield sourced(finding("DX-COVERAGE-UNCERTAIN", f"{', '.join(dx)}: {_name(f)} is covered only by "
+                              f"\"{ind.name}\", an entry marked uncertain ({ind.note or 'contractor-dependent'}): "
+                              "verify the payer's policy.", line=_first_ig_line(ctx)), ind.source or MCD)
 
 
 @edit(

@@ -116,6 +116,12 @@ def _units_text(f: DrugFacts) -> str:
     return f"{f.administered_units} units{rounded}"
 
 
+def _opened(f: DrugFacts) -> str:
+    """What was opened: grams and units for immune globulin, units for other drugs."""
+    grams = f"{f.opened_grams:g} g = " if f.opened_grams is not None else ""
+    return f"{grams}{f.opened_units} units of {f.code}"
+
+
 def _drugs(ctx: EditContext) -> Iterator[tuple[DrugFacts, list[ClaimLine]]]:
     if ctx.written is None:
         return
@@ -244,8 +250,8 @@ def jw_missing(ctx: EditContext) -> Iterator[Finding]:
         _given, exp_jw = _expected(f)
         if exp_jw is None or _split(lines)[1]:
             continue
-        yield finding("DRUG-JW-MISSING", f"{f.path}: {f.opened_grams:g} g opened = {f.opened_units} units of "
-                      f"{f.code}, {f.administered_units} given: {f.discarded_units} units discarded and no JW line.",
+        yield finding("DRUG-JW-MISSING", f"{f.path}: opened {_opened(f)}, "
+                      f"{f.administered_units} given: {f.discarded_units} units discarded and no JW line.",
                       line=lines[0].line, impact_units=f.discarded_units,
                       fix=f"Add {f.code}-JW × {f.discarded_units}.")
 
@@ -285,7 +291,7 @@ def jw_jz_conflict(ctx: EditContext) -> Iterator[Finding]:
                           f"(discarded) billed for {_name(f)}.", line=jz[0].line)
         elif f.discarded_units > 0:
             yield finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ says nothing was discarded, but "
-                          f"{f.opened_grams:g} g were opened for a dose of {f.dose_grams:g} g: {f.discarded_units} "
+                          f"{_opened(f)} were opened and {f.administered_units} given: {f.discarded_units} "
                           "units discarded.", line=jz[0].line,
                           fix=f"Remove JZ and bill the discard on a JW line ({f.code}-JW × {f.discarded_units}).")
 
@@ -335,7 +341,7 @@ def waste_mismatch(ctx: EditContext) -> Iterator[Finding]:
         if wasted == f.discarded_units and billed + wasted == f.opened_units:
             continue
         yield finding("DRUG-WASTE-MISMATCH", f"Line {jw[0].line}: billed {billed} + {wasted} JW = {billed + wasted} "
-                      f"units; opened {f.opened_grams:g} g of {f.code} = {f.opened_units} units: "
+                      f"units; opened {_opened(f)}: "
                       f"{f.administered_units} given + {f.discarded_units} discarded.", line=jw[0].line,
                       impact_units=f.discarded_units - wasted, fix=f"Bill {f.code}-JW × {f.discarded_units}.")
 
@@ -380,10 +386,16 @@ def ndc_missing_chart(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is not None or not _ndc_required(ctx):
         return
     for f in ctx.coding.drugs.values():
-        if f.lines and not f.ndc:
+        if f.lines and not all(ln.ndc for ln in f.lines):
             yield finding("DRUG-NDC-MISSING", f"{f.path}: {ctx.profile.title} requires the NDC on drug lines and "
-                          f"the chart gives none for {_name(f)}.",
+                          f"the chart gives none for {_name(f)}"
+                          f"{' (or for some of its containers)' if any(ln.ndc for ln in f.lines) else ''}.",
                           fix="Add the NDC of the package used to the chart (drugs[].ndc or containers[].ndc).")
+        elif f.is_ig and any(ln.ndc_quantity is None for ln in f.lines):
+            yield finding("DRUG-NDC-MISSING", f"{f.path}: {ctx.profile.title} requires the NDC quantity with the "
+                          f"NDC, and the chart does not let it be computed for {_name(f)} (the 837 would carry no "
+                          "LIN/CTP).",
+                          fix="Give the containers opened: kits and powders are counted in packages (UN).")
 
 
 @also_check("DRUG-NDC-MISSING", "claim")
@@ -397,6 +409,33 @@ def ndc_missing_written(ctx: EditContext) -> Iterator[Finding]:
                 known = f" (the chart has {ndc_mod.format(f.ndc)})" if f.ndc else ""
                 yield finding("DRUG-NDC-MISSING", f"Line {ln.line}: {code_of(ln)} has no NDC; {ctx.profile.title} "
                               f"requires it{known}.", line=ln.line)
+
+
+@edit(
+    "DRUG-NDC-PER-LINE",
+    severity="error",
+    statement="the payer requires NDCs, the containers opened carry different NDCs, and the written lines do not "
+    "report each of them",
+    fix="Bill one line per NDC, each with its own units and NDC quantity (and the discard on that NDC's JW line).",
+    source=NDC_XWALK,
+    phase="claim",
+)
+def ndc_per_line(ctx: EditContext) -> Iterator[Finding]:
+    if ctx.written is None or not _ndc_required(ctx):
+        return
+    for f, lines in _drugs(ctx):
+        expected = {ln.ndc for ln in f.lines if ln.ndc}
+        if len(expected) < 2:
+            continue
+        written = {ndc_mod.compact(ln.ndc) for ln in lines if ln.ndc and ndc_mod.is_valid(ln.ndc)}
+        missing = sorted(expected - written)
+        if missing:
+            per = ", ".join(f"{ndc_mod.format(n)} × {sum(ln.units for ln in f.lines if ln.ndc == n)}"
+                            for n in sorted(expected))
+            absent = ", ".join(map(ndc_mod.format, missing))
+            yield finding("DRUG-NDC-PER-LINE", f"Line {lines[0].line}: {_name(f)} came from containers of "
+                          f"{len(expected)} NDCs and the claim does not report {absent}; {ctx.profile.title} needs "
+                          f"one line per NDC ({per} units).", line=lines[0].line)
 
 
 @edit(

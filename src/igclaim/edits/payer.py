@@ -1,24 +1,34 @@
-"""Payer edits: the Original Medicare liability modifiers (GA/GZ) when a medical-necessity denial is expected
-(an ABN, form CMS-R-131, signed → GA; none → GZ). Applies where the payer profile says `abn_modifiers`; the
-modifiers themselves are data (refdata/coverage/liability-modifiers.toml)."""
+"""Payer edits: the Original Medicare liability modifiers when a denial is expected: GA/GZ for a medical-necessity
+denial (an ABN, form CMS-R-131, signed → GA; none → GZ), GY (GX beside it with a voluntary notice) for a service
+with no benefit category. Applies where the payer profile says `abn_modifiers`; the modifiers are data
+(refdata/coverage/liability-modifiers.toml), their dates in refdata/cms/modifiers.toml."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from igclaim.edits.context import EditContext
-from igclaim.edits.diagnosis import claim_dx, coverage_gap
+from igclaim.edits.diagnosis import Gap, claim_dx, coverage_gap
 from igclaim.edits.drug import all_written_drug_lines, code_of, mods
 from igclaim.edits.registry import also_check, edit, finding
-from igclaim.model import ClaimLine, Finding
+from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata.coverage import liability_modifiers
 
 ABN = "https://www.cms.gov/medicare/medicare-general-information/bni/abn"
 
 
-def _needed(ctx: EditContext) -> str:
+def _needed(ctx: EditContext, gap: Gap) -> str:
+    """The liability modifier the lines need: GY for no benefit category, else GA (ABN signed) or GZ (none)."""
     lm = liability_modifiers()
+    if gap.liability == "no_benefit":
+        return lm.statutory_exclusion
     return lm.with_signed_abn if ctx.encounter.payer.abn_signed else lm.without_abn
+
+
+def _why(gap: Gap) -> str:
+    if gap.liability == "no_benefit":
+        return "a service with no Medicare benefit category (statutory exclusion) takes GY, not GA/GZ"
+    return "an expected medical-necessity denial takes GA with a signed ABN, GZ without"
 
 
 def _billed_lines(ctx: EditContext) -> list[ClaimLine]:
@@ -31,29 +41,49 @@ def _billed_lines(ctx: EditContext) -> list[ClaimLine]:
 @edit(
     "PAYER-ABN-MODIFIER",
     severity="error",
-    statement="Medicare medical-necessity risk: GA needed with a signed ABN, GZ without",
-    fix="Original Medicare, diagnosis not covered: report GA on the lines when the patient signed an ABN before "
-    "the service, GZ when no ABN was obtained.",
+    statement="Medicare liability modifier: GA (signed ABN) or GZ (none) for a medical-necessity denial, GY for no "
+    "benefit category",
+    fix="Original Medicare, diagnosis not covered by a list that binds the payer: report GA on the lines when the "
+    "patient signed an ABN before the service, GZ when no ABN was obtained; GY (and GX with a voluntary notice) when "
+    "the service has no benefit category or is excluded by statute.",
     source=ABN,
     phase="chart",
 )
 def abn_on_build(ctx: EditContext) -> Iterator[Finding]:
     """On build: tell the biller which liability modifier the expected claim needs (on scrub the written claim
-    is checked line by line)."""
+    is checked line by line). Advice to add one comes only from a list that binds the payer."""
     if ctx.written is not None or not ctx.profile.get("abn_modifiers", ctx.dos):
         return
     gap = coverage_gap(ctx, claim_dx(ctx))
-    if gap:
-        need = _needed(ctx)
-        signed = "an ABN was signed" if ctx.encounter.payer.abn_signed else "no ABN is recorded (payer.abn_signed)"
-        yield finding("PAYER-ABN-MODIFIER", f"The diagnosis may not be covered ({gap.policy.title}) and {signed}: "
-                      f"add {need} to the drug and administration lines.", severity=gap.severity)
+    if not gap:
+        return
+    need = _needed(ctx, gap)
+    lm = liability_modifiers()
+    if not gap.binding:
+        yield finding("PAYER-ABN-MODIFIER", f"The diagnosis is not on {gap.title}, a default list that does not "
+                      "bind the payer: verify the payer's (Medicare contractor's) policy; only if it does not cover "
+                      f"the diagnosis, report {lm.with_signed_abn} (signed ABN) or {lm.without_abn} (none).",
+                      severity="warning", fix="Give payer.contractor or the billing provider's address so the "
+                      "contractor's list is checked, or verify the LCD/article yourself.")
+        return
+    if gap.liability == "no_benefit":
+        voluntary = (f" With the voluntary notice the patient signed, {lm.voluntary_notice} goes beside it."
+                     if ctx.encounter.payer.abn_signed else "")
+        yield finding("PAYER-ABN-MODIFIER", f"The diagnosis is not covered ({gap.title}) and the service has no "
+                      f"benefit category: add {need} to the drug and supply lines, not {lm.with_signed_abn}/"
+                      f"{lm.without_abn}; the beneficiary is liable and no ABN is required.{voluntary}",
+                      severity=gap.severity)
+        return
+    signed = "an ABN was signed" if ctx.encounter.payer.abn_signed else "no ABN is recorded (payer.abn_signed)"
+    verify = "" if gap.certain else " if the contractor's policy does not cover it (verify first)"
+    yield finding("PAYER-ABN-MODIFIER", f"The diagnosis may not be covered ({gap.title}) and {signed}: "
+                  f"add {need} to the drug and administration lines{verify}.", severity=gap.severity)
 
 
 @also_check("PAYER-ABN-MODIFIER", "claim")
 def abn_written(ctx: EditContext) -> Iterator[Finding]:
     lm = liability_modifiers()
-    liability = {lm.with_signed_abn, lm.without_abn}
+    liability = lm.all
     lines = _billed_lines(ctx)
     used = [(ln, mods(ln) & liability) for ln in lines if mods(ln) & liability]
     if not ctx.profile.get("abn_modifiers", ctx.dos):
@@ -62,6 +92,12 @@ def abn_written(ctx: EditContext) -> Iterator[Finding]:
                           f"only; {ctx.profile.title} does not use ABNs.", line=ln.line, severity="warning",
                           fix=f"Remove {', '.join(sorted(m))}.")
         return
+    for ln, m in used:
+        for code in sorted(m):
+            if not ctx.ref.modifier_valid(code, ctx.dos):
+                yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {code} is not a valid modifier on {ctx.dos} "
+                              "(see its effective date in the HCPCS modifier file).", line=ln.line,
+                              fix=f"Remove {code}; use the liability modifier in force on the date of service.")
     gap = coverage_gap(ctx, claim_dx(ctx))
     if gap is None:
         for ln, m in used:
@@ -70,17 +106,48 @@ def abn_written(ctx: EditContext) -> Iterator[Finding]:
                           severity="warning",
                           fix=f"Remove {', '.join(sorted(m))} unless the ABN was for another reason.")
         return
-    need = _needed(ctx)
-    wrong = (liability - {need}).pop()
+    need = _needed(ctx, gap)
+    severity = gap.severity if gap.binding else "warning"
+    if gap.liability == "no_benefit":
+        yield from _no_benefit_lines(ctx, lines, gap, severity)
+        return
+    medical = {lm.with_signed_abn, lm.without_abn}
+    wrong = (medical - {need}).pop()
     signed = "the patient signed an ABN" if ctx.encounter.payer.abn_signed else "no ABN is recorded"
     for ln in lines:
         m = mods(ln)
+        if m & {lm.statutory_exclusion, lm.voluntary_notice}:
+            bad = ", ".join(sorted(m & {lm.statutory_exclusion, lm.voluntary_notice}))
+            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {bad} is for a service with no benefit category; "
+                          f"this diagnosis is a medical-necessity question ({gap.title}): {_why(gap)}.",
+                          line=ln.line, severity=severity, fix=f"Replace {bad} with {need} on line {ln.line}.")
+            continue
         if need in m:
             continue
         if wrong in m:
             yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {wrong} reported, but {signed}: use {need}.",
-                          line=ln.line, severity=gap.severity, fix=f"Replace {wrong} with {need} on line {ln.line}.")
+                          line=ln.line, severity=severity, fix=f"Replace {wrong} with {need} on line {ln.line}.")
         else:
+            verify = "" if gap.binding else " if the payer's own policy does not cover it (verify first)"
             yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: the diagnosis may not be covered "
-                          f"({gap.policy.title}) and {signed}: {need} is needed.", line=ln.line,
-                          severity=gap.severity, fix=f"Add {need} to line {ln.line}.")
+                          f"({gap.title}) and {signed}: {need} is needed{verify}.", line=ln.line,
+                          severity=severity, fix=f"Add {need} to line {ln.line}.")
+
+
+def _no_benefit_lines(ctx: EditContext, lines: list[ClaimLine], gap: Gap, severity: Severity) -> Iterator[Finding]:
+    """GY on every line (GX beside it is allowed with a voluntary notice); GA/GZ are wrong here."""
+    lm = liability_modifiers()
+    medical = {lm.with_signed_abn, lm.without_abn}
+    for ln in lines:
+        m = mods(ln)
+        wrong = ", ".join(sorted(m & medical))
+        if lm.statutory_exclusion in m and not wrong:
+            continue
+        if wrong:
+            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {wrong} reported, but {_why(gap)} "
+                          f"({gap.title}).", line=ln.line, severity=severity,
+                          fix=f"Replace {wrong} with {lm.statutory_exclusion} on line {ln.line}.")
+        else:
+            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: the service has no Medicare benefit category for "
+                          f"this diagnosis ({gap.title}): {lm.statutory_exclusion} is needed.", line=ln.line,
+                          severity=severity, fix=f"Add {lm.statutory_exclusion} to line {ln.line}.")

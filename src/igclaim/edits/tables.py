@@ -16,7 +16,7 @@ from datetime import date
 from igclaim import ndc as ndc_mod
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import SPECS, also_check, declare, edit, finding
-from igclaim.model import ClaimLine, Finding
+from igclaim.model import ClaimLine, Finding, Severity
 
 MUE_SOURCE = ("https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/"
               "medicare-ncci-medically-unlikely-edits")
@@ -105,7 +105,7 @@ def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
         if mue is None:
             continue
         where = f"{setting} MUE {mue.units} for {code} ({mue.mai_text}; {mue.source.file})"
-        severity = "error" if mue.mai == 2 else "warning"
+        severity: Severity = "error" if mue.mai == 2 else "warning"
         if mue.mai == 1:
             for ln in lines:
                 if ln.units > mue.units:

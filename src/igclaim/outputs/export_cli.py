@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 
 from igclaim.errors import InputError, problem_lines
-from igclaim.inputs import InvalidInput, parse_encounter, parse_json_text
+from igclaim.inputs import MAX_FILE_BYTES, InvalidInput, parse_encounter, parse_json_text, read_input_file
 from igclaim.model import Encounter
 from igclaim.outputs import chargemaster
 from igclaim.outputs.x12 import ClaimInput, Envelope, build_claims, render
@@ -35,10 +35,7 @@ class Target(str, Enum):
 def read_encounters(path: str) -> tuple[list[Encounter], list[str]]:
     """Encounters from a JSON file (one) or JSON Lines (many; blank lines skipped), with the prefix that names
     each one in errors ('line 3: '). Raises InvalidInput with the problems."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput([f"cannot read: {exc.strerror}"]) from None
+    text = read_input_file(path, limit=MAX_FILE_BYTES).removeprefix("\ufeff")
     rows = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
     jsonl = path.endswith((".jsonl", ".ndjson")) or (len(rows) > 1 and all(r[1].lstrip().startswith("{")
                                                                            and r[1].rstrip().endswith("}")
@@ -67,6 +64,8 @@ def _array(text: str) -> tuple[list[Encounter], list[str]]:
         items = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput([f"(json) line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
+    except (RecursionError, ValueError):
+        raise InvalidInput(["(json): not an array of encounters (too deep, or a number too long)"]) from None
     encs, where, problems = [], [], []
     for n, item in enumerate(items):
         try:

@@ -116,7 +116,7 @@ def claim_resource(c: ClaimInput, charges: Chargemaster | None, created: datetim
             "productOrService": {"coding": [{"system": system, "code": ln.code}]},
             "servicedDate": (ln.service_date or enc.date_of_service).isoformat(),
             "quantity": {"value": ln.units},
-            "unitPrice": _money(charges.unit_charge(ln.code) if charges else Decimal(0)),
+            "unitPrice": _money((charges.unit_charge(ln.code) if charges else None) or Decimal(0)),
             "net": _money(amt),
             "diagnosisSequence": ln.diagnosis_pointers or [1],
         }

@@ -132,6 +132,34 @@ class ReportAggregator:
         else:
             self.input_errors["(other reasons)"] += 1
 
+    def merge(self, other: ReportAggregator) -> None:
+        """Add another aggregator's counters (one per Spark partition, merged on the driver); the caps on
+        distinct error reasons and fix texts apply as if the records had been added here."""
+        for name in ("records", "results", "errors", "clean", "warnings_only", "with_errors", "impact_units",
+                     "impact_usd", "priced_findings", "unbilled_usd", "beyond_chart_usd"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("by_mode", "by_severity", "claims_by_week", "errors_by_stage"):
+            getattr(self, name).update(getattr(other, name))
+        for name in ("weeks", "payers"):
+            for key, counter in getattr(other, name).items():
+                getattr(self, name)[key].update(counter)
+        for key, n in other.input_errors.items():
+            if key in self.input_errors or len(self.input_errors) < _MAX_ERROR_KEYS:
+                self.input_errors[key] += n
+            else:
+                self.input_errors["(other reasons)"] += n
+        for edit_id, t in other.edits.items():
+            mine = self.edits[edit_id]
+            mine.findings += t.findings
+            mine.claims += t.claims
+            mine.by_severity.update(t.by_severity)
+            mine.impact_units += t.impact_units
+            mine.impact_usd += t.impact_usd
+            mine.priced += t.priced
+            for fix, n in t.fixes.items():
+                if fix in mine.fixes or len(mine.fixes) < _MAX_FIXES:
+                    mine.fixes[fix] += n
+
     # --- rendering ----------------------------------------------------------------------------------
     def render(self, meta: dict[str, Any], statements: dict[str, tuple[str, str]] | None = None) -> str:
         """The HTML page. `meta`: input, generated, data_as_of, elapsed, interrupted; `statements`: edit id →

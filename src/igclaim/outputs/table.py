@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -38,7 +38,7 @@ def render(result: Result, title: str | None = None) -> Group:
             ln.revenue_code or "", ",".join(map(str, ln.diagnosis_pointers)),
             f"{ln.expected_payment:.2f}" if ln.expected_payment is not None else "",
         )
-    parts = [head, lines, Text(money_line(c))]
+    parts: list[RenderableType] = [head, lines, Text(money_line(c))]
     if result.findings:
         ft = Table(show_edge=False, header_style="bold")
         for col in ("severity", "edit", "line", "message", "fix"):

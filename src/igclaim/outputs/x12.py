@@ -11,6 +11,7 @@ follow the ASC X12N TR3s (structure checked by pyx12's maps `837.5010.X222.A1.xm
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -149,6 +150,105 @@ def require_parties(c: ClaimInput, kind: Kind) -> None:
         bad("drugs", "the claim has no service lines")
     if problems:
         raise InputErrors(problems)
+    check_text_fields(c)
+    check_diagnoses(c)
+    check_dates(c)
+
+
+# ---------------------------------------------------------------------------------------------------- elements
+
+# X12 basic and extended character sets (X12.5 / TR3 appendix), less the delimiters this writer uses (* : ^ ~):
+# a value holding anything else (a delimiter, a control character, a letter outside the set) is refused, naming
+# its field, after accented Latin letters are transliterated (É → E), which the TR3s allow.
+_DELIMITERS = {_SEP, _COMP, _REP, _TERM}
+_ALLOWED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 !\"&'()+,-./;?=%@[]_{}\\|<>#$")
+# ICD-10-CM shape (HI elements): a letter, two characters, then up to four more after an optional point.
+_ICD10 = re.compile(r"[A-Z][0-9][0-9A-Z]\.?[0-9A-Z]{0,4}")
+
+
+def transliterate(text: str) -> str:
+    """Accented Latin letters to their base letter (Zoë → Zoe); other characters are left for the check."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def x12_text(value: str, path: str, max_len: int, min_len: int = 1) -> str:
+    """A string element's text as it will be written, or an InputError naming the field."""
+    text = transliterate(value).upper()
+    for ch in text:
+        if ch in _DELIMITERS:
+            raise InputError(path, f"holds {ch!r}, an X12 delimiter in this interchange; remove it")
+        if ch not in _ALLOWED:
+            what = "a control character" if unicodedata.category(ch).startswith("C") else "a character"
+            raise InputError(path, f"holds {what} ({ch!r}) outside the X12 character set; remove or replace it")
+    text = " ".join(text.split())
+    if not min_len <= len(text) <= max_len:
+        raise InputError(path, f"{len(text)} characters; this X12 element holds {min_len} to {max_len}")
+    return text
+
+
+def _text_fields(c: ClaimInput) -> list[tuple[str, str | None, int, int]]:
+    """(field, value, min, max) for every chart string the 837 writes: TR3 element lengths (NM103 60, NM104 35,
+    NM109 80, N301/N302 55, N401 30, REF02 50, SBR03 50, PRV03 50)."""
+    enc = c.encounter
+    out: list[tuple[str, str | None, int, int]] = [
+        ("claim_id", enc.claim_id, 1, 20), ("payer.name", enc.payer.name, 1, 60),
+        ("payer.payer_id", enc.payer.payer_id, 2, 80)]
+
+    def address(path: str, a: Address | None) -> None:
+        if a is not None:
+            out.extend([(f"{path}.line1", a.line1, 1, 55), (f"{path}.line2", a.line2, 1, 55),
+                        (f"{path}.city", a.city, 2, 30), (f"{path}.state", a.state, 2, 2)])
+
+    def person(path: str, p) -> None:
+        if p is not None:
+            out.extend([(f"{path}.last_name", p.last_name, 1, 60), (f"{path}.first_name", p.first_name, 1, 35)])
+
+    bp = enc.billing_provider
+    if bp:
+        out.extend([("billing_provider.name", bp.name, 1, 60), ("billing_provider.taxonomy", bp.taxonomy, 1, 50)])
+        address("billing_provider.address", bp.address)
+    for name in ("patient", "rendering_provider", "ordering_provider"):
+        person(name, getattr(enc, name))
+    if enc.patient:
+        address("patient.address", enc.patient.address)
+    sub = enc.subscriber
+    if sub:
+        out.extend([("subscriber.member_id", sub.member_id, 2, 80),
+                    ("subscriber.group_number", sub.group_number, 1, 50)])
+        if sub.last_name:
+            person("subscriber", sub)
+        address("subscriber.address", sub.address)
+    pa = enc.payer.prior_authorization
+    if pa:
+        out.append(("payer.prior_authorization.number", pa.number, 1, 50))
+    if enc.correction:
+        out.append(("correction.original_claim_id", enc.correction.original_claim_id, 1, 50))
+    return out
+
+
+def check_text_fields(c: ClaimInput) -> None:
+    for path, value, lo, hi in _text_fields(c):
+        if value is not None:
+            x12_text(value, c.path(path), hi, lo)
+
+
+def check_dates(c: ClaimInput) -> None:
+    """D8 dates the 837 carries: birth dates from 1900 up to the date of service (a CCYYMMDD a payer accepts)."""
+    enc = c.encounter
+    for path, d in (("patient.birth_date", enc.patient.birth_date if enc.patient else None),
+                    ("subscriber.birth_date", enc.subscriber.birth_date if enc.subscriber else None)):
+        if d is not None and not date(1900, 1, 1) <= d <= enc.date_of_service:
+            raise InputError(c.path(path), f"{d.isoformat()} is not a birth date before the date of service "
+                             "(from 1900)")
+
+
+def check_diagnoses(c: ClaimInput) -> None:
+    """A diagnosis that DX-INVALID rejects, or that is not shaped as an ICD-10-CM code, is never written."""
+    invalid = [f for f in c.result.findings if f.edit == "DX-INVALID" and f.severity == "error"]
+    for i, dx in enumerate(c.result.claim.diagnoses):
+        if not _ICD10.fullmatch(dx) or any(f.message.startswith(f"{dx} ") for f in invalid):
+            raise InputError(c.path(f"diagnoses[{i}]"), f"{dx!r} is not a billable ICD-10-CM code on the date of "
+                             "service (DX-INVALID); it cannot be written on a claim")
 
 
 def is_dme_claim(c: ClaimInput) -> bool:
@@ -181,8 +281,9 @@ def line_charges(c: ClaimInput, charges: Chargemaster | None) -> list[Decimal]:
 
 
 def _clean(text: str | None, upper: bool = True) -> str:
-    """Element text: no delimiters, single spaces, upper case (the basic character set all payers take)."""
-    t = re.sub(r"[*~:^\r\n]", " ", text or "")
+    """Element text: no delimiters, single spaces, upper case (the basic character set all payers take). Chart
+    fields were checked by check_text_fields; this only lays them out (and keeps envelope options safe)."""
+    t = re.sub(r"[*~:^\r\n]", " ", transliterate(text or ""))
     t = re.sub(r"\s+", " ", t).strip()
     return t.upper() if upper else t
 
@@ -196,7 +297,11 @@ def amount(value: Decimal) -> str:
 
 
 def _d8(d: date) -> str:
-    return d.strftime("%Y%m%d")
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"  # strftime drops the leading zeros of years before 1000
+
+
+# Segments whose elements this writer builds as composites (the component separator is legitimate there).
+_COMPOSITES = {"CLM", "HI", "SV1", "SV2"}
 
 
 class _Segments:
@@ -205,6 +310,11 @@ class _Segments:
 
     def add(self, *elements: str | None) -> None:
         parts = ["" if e is None else str(e) for e in elements]
+        if parts[0] != "ISA":  # the last guard: no element carries a delimiter or a character outside the set
+            for n, part in enumerate(parts[1:], start=1):
+                bad = next((ch for ch in part if ch not in _ALLOWED and ch != _COMP), None)
+                if bad is not None or (_COMP in part and parts[0] not in _COMPOSITES):
+                    raise InputError(f"{parts[0]}{n:02d}", f"the value {part[:40]!r} cannot be written in X12")
         while parts and parts[-1] == "":
             parts.pop()
         self.items.append(_SEP.join(parts))

@@ -570,7 +570,7 @@ def _setting_of_pos(pos: str, notes: list[str]) -> Setting:
     ref = reference()
     for name in ("office", "home", "hospital_outpatient"):
         if ref.setting(name).get("place_of_service") == pos:
-            return name  # type: ignore[return-value]
+            return name
     notes.append(f"place of service {pos} is not one igclaim codes (office 11, home 12): read as office")
     return "office"
 

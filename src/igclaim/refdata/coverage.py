@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -44,6 +45,7 @@ class Indication:
     codes: frozenset[str]  # compact form
     prefixes: tuple[str, ...] = ()  # every code under these categories (compact form)
     routes: tuple[str, ...] | None = None  # None: any route
+    products: tuple[str, ...] | None = None  # HCPCS codes or product names; None: any product
     with_any: frozenset[str] = frozenset()  # covered only together with one of these codes
     certain: bool = True
     source: str = ""
@@ -53,8 +55,17 @@ class Indication:
         c = compact(code)
         return c in self.codes or any(c.startswith(p) for p in self.prefixes)
 
-    def covers(self, diagnoses: list[str], route: str | None) -> bool:
+    def applies_to(self, route: str | None, product: Iterable[str] = ()) -> bool:
+        """A note or entry limited to one route or product applies only to it."""
         if self.routes is not None and route is not None and route not in self.routes:
+            return False
+        if self.products is None:
+            return True
+        names = {p.lower() for p in product}
+        return not names or bool(names & {p.lower() for p in self.products})
+
+    def covers(self, diagnoses: list[str], route: str | None, product: Iterable[str] = ()) -> bool:
+        if not self.applies_to(route, product):
             return False
         if not any(self.matches(d) for d in diagnoses):
             return False
@@ -66,6 +77,7 @@ class Uncertain:
     prefixes: tuple[str, ...]
     note: str
     source: str
+    routes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -80,15 +92,24 @@ class Policy:
     uncertain: tuple[Uncertain, ...] = ()
     path: str = ""
 
-    def covering(self, diagnoses: list[str], route: str | None) -> Indication | None:
-        """The first indication that covers the claim's diagnoses for the route, if any."""
-        return next((i for i in self.indications if i.covers(diagnoses, route)), None)
+    def covering(self, diagnoses: list[str], route: str | None, product: Iterable[str] = ()) -> Indication | None:
+        """The indication that covers the claim's diagnoses for the route (and product), a certain one first."""
+        fallback = None
+        for i in self.indications:
+            if i.covers(diagnoses, route, product):
+                if i.certain:
+                    return i
+                fallback = fallback or i
+        return fallback
 
-    def uncertain_notes(self, diagnoses: list[str]) -> list[str]:
-        """Why an uncovered claim may still be covered (data igclaim could not confirm)."""
-        notes = [u.note for u in self.uncertain if any(compact(d).startswith(p) for d in diagnoses for p in u.prefixes)]
+    def uncertain_notes(self, diagnoses: list[str], route: str | None = None, product: Iterable[str] = ()) -> list[str]:
+        """Why an uncovered claim may still be covered (data igclaim could not confirm); a note limited to a route
+        or product counts only for it."""
+        products = tuple(product)
+        notes = [u.note for u in self.uncertain if any(compact(d).startswith(p) for d in diagnoses for p in u.prefixes)
+                 and (u.routes is None or route is None or route in u.routes)]
         notes += [f"{i.name}: {i.note or 'contractor-dependent, verify'}" for i in self.indications
-                  if not i.certain and any(i.matches(d) for d in diagnoses)]
+                  if not i.certain and any(i.matches(d) for d in diagnoses) and i.applies_to(route, products)]
         return notes
 
     def codes_for(self, route: str | None) -> list[str]:
@@ -123,7 +144,8 @@ def _parse(data: dict[str, Any], base: Traversable | Path, where: str) -> Policy
                 other = policy(ind["from_policy"])
                 found = next(i for i in other.indications if i.name == ind.get("from_indication", i.name))
                 indications.append(Indication(ind.get("name", found.name), found.codes, found.prefixes,
-                                              found.routes, found.with_any, found.certain, found.source, found.note))
+                                              found.routes, found.products, found.with_any, found.certain,
+                                              found.source, found.note))
                 continue
             codes = _codes(ind.get("codes", []))
             if "csv" in ind:
@@ -133,12 +155,14 @@ def _parse(data: dict[str, Any], base: Traversable | Path, where: str) -> Policy
                 codes=codes,
                 prefixes=tuple(compact(p) for p in ind.get("prefixes", [])),
                 routes=tuple(ind["routes"]) if "routes" in ind else None,
+                products=tuple(ind["products"]) if "products" in ind else None,
                 with_any=_codes(ind.get("with_any", [])),
                 certain=bool(ind.get("certain", True)),
                 source=ind.get("source", head["source"]),
                 note=ind.get("note", ""),
             ))
-        uncertain = tuple(Uncertain(tuple(compact(p) for p in u["prefixes"]), u["note"], u.get("source", ""))
+        uncertain = tuple(Uncertain(tuple(compact(p) for p in u["prefixes"]), u["note"], u.get("source", ""),
+                                    tuple(u["routes"]) if "routes" in u else None)
                           for u in data.get("uncertain", []))
         severity = head.get("severity", "warning" if head.get("kind") != "official" else "error")
         if severity not in ("error", "warning", "info"):
@@ -182,10 +206,20 @@ class LiabilityModifiers:
     with_signed_abn: str
     without_abn: str
     source: str
+    statutory_exclusion: str = "GY"
+    voluntary_notice: str = "GX"
+    excluded_source: str = ""
+
+    @property
+    def all(self) -> frozenset[str]:
+        return frozenset({self.with_signed_abn, self.without_abn, self.statutory_exclusion, self.voluntary_notice})
 
 
 @lru_cache(maxsize=1)
 def liability_modifiers() -> LiabilityModifiers:
-    """GA (ABN signed) and GZ (no ABN) for an expected medical-necessity denial in Original Medicare."""
-    data = tomllib.loads((_DIR / "liability-modifiers.toml").read_text(encoding="utf-8"))["abn"]
-    return LiabilityModifiers(data["with_signed_abn"], data["without_abn"], data["source"])
+    """GA (ABN signed) and GZ (no ABN) for an expected medical-necessity denial in Original Medicare; GY (and GX
+    with a voluntary notice) for a statutory exclusion or a service with no benefit category."""
+    data = tomllib.loads((_DIR / "liability-modifiers.toml").read_text(encoding="utf-8"))
+    abn, ex = data["abn"], data["excluded"]
+    return LiabilityModifiers(abn["with_signed_abn"], abn["without_abn"], abn["source"], ex["statutory_exclusion"],
+                              ex["voluntary_notice"], ex["source"])

@@ -28,6 +28,8 @@ class Kind(str, Enum):
     ptp = "ptp"
     icd10 = "icd10"
     fees = "fees"
+    ndc_directory = "ndc-directory"
+    coverage = "coverage"
 
 
 class Setting(str, Enum):
@@ -48,12 +50,15 @@ def _date(value: str | None, option: str) -> date | None:
 
 @data_app.command("import")
 def import_cmd(
-    kind: Annotated[Kind, typer.Argument(help="hcpcs, asp, crosswalk, mue, ptp, icd10 or fees")],
+    kind: Annotated[Kind, typer.Argument(
+        help="hcpcs, asp, crosswalk, mue, ptp, icd10, fees, ndc-directory or coverage")],
     file: Annotated[Path, typer.Argument(help="the CMS zip, or the CSV/XLSX/TXT inside it")],
     effective: Annotated[str | None, typer.Option(help="first date the file is in force (YYYY-MM-DD)")] = None,
     ends: Annotated[str | None, typer.Option(help="last date the file is in force (YYYY-MM-DD)")] = None,
     setting: Annotated[Setting | None, typer.Option(help="MUE/PTP table when the file does not say")] = None,
     schedule: Annotated[str | None, typer.Option(help="fee schedule name (locality or contract)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="replace an earlier import of the same period even when "
+                                        "this file has far fewer rows")] = False,
 ) -> None:
     """Load an official CMS file; the same file twice changes nothing; a bad file changes nothing and exits 2."""
     from igclaim.refdata import store
@@ -62,11 +67,14 @@ def import_cmd(
         _err.print(f"{file}: no such file", markup=False, highlight=False)
         raise typer.Exit(2)
     options = Options(_date(effective, "--effective"), _date(ends, "--ends"),
-                      setting.value if setting else None, schedule)
+                      setting.value if setting else None, schedule, force)
     try:
-        reports = store.import_file(kind.value, file, options)
+        reports = store.import_file(kind.value.replace("-", "_"), file, options)
     except ImportFailure as exc:
         _err.print(f"{exc} (nothing was imported)", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except store.ImportBusy as exc:
+        _err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except OSError as exc:
         _err.print(f"{file}: cannot read or store ({exc.strerror or exc})", markup=False, highlight=False)
@@ -79,7 +87,8 @@ def import_cmd(
 
 
 def _quarters(start: date, end: date) -> str:
-    labels, q = [], quarter_start(start)
+    labels: list[str] = []
+    q = quarter_start(start)
     while q <= end and len(labels) < 12:
         labels.append(quarter_label(q))
         q = date(q.year + (q.month == 10), 1 if q.month == 10 else q.month + 3, 1)
@@ -101,4 +110,63 @@ def status_cmd() -> None:
                       str(x.rows), x.file, x.sha256[:12], x.imported_at)
     if not t.loaded:
         out.print("Nothing imported yet: igclaim uses the bundled snapshot only (`igclaim data import KIND FILE`).")
+    out.print(table)
+
+
+def coverage_cmd(
+    code: Annotated[str, typer.Argument(help="an ICD-10-CM code, e.g. D80.1")],
+    state: Annotated[str | None, typer.Option(help="billing provider's state: its A/B MAC only")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="date of service (YYYY-MM-DD); default today")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Which Medicare contractors' immune globulin articles list a diagnosis (Original Medicare only)."""
+    import json
+
+    from igclaim.refdata.icd10 import format
+    from igclaim.refdata.importers.coverage import CODE
+    from igclaim.refdata.mac import mac
+
+    dos = _date(on, "--date") or date.today()
+    if not CODE.match(code.strip().upper()):
+        _err.print(f"{code!r} is not an ICD-10-CM code", markup=False, highlight=False)
+        raise typer.Exit(2)
+    data = mac()
+    jur = None
+    if state is not None:
+        jur = data.jurisdiction_for_state(state)
+        if jur is None:
+            _err.print(f"--state: {state!r} is not a state or territory with an A/B MAC in the bundled table",
+                       markup=False, highlight=False)
+            raise typer.Exit(2)
+    dx = format(code)
+    rows = data.listing(dx, dos, state)
+    result: dict = {"code": dx, "date": dos.isoformat(),
+                    "listed_by": [{"article": a, "contractor": label, "groups": g, "list": src} for a, label, g, src
+                                  in rows]}
+    if jur is not None:
+        lookup = data.ab_lookup(jur.id, dos)
+        status = lookup.status([dx])
+        result["state"] = {"state": state.upper() if state else None, "jurisdiction": jur.id,
+                           "contractor": jur.contractor, "articles": list(jur.articles), "status": status.kind,
+                           "notes": [n for n in status.notes if n]}
+    if json_out:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    out = Console(soft_wrap=True)
+    if jur is not None:
+        words = {"covered": "listed (covered)", "not_covered": "NOT listed, in a range that was read (not covered)",
+                 "unverified": "not listed, in a range that was not read (could not verify)",
+                 "uncertain": "not listed; the list is uncertain here"}
+        out.print(f"{dx} in {state.upper() if state else ''} ({jur.id}, {jur.contractor}, "
+                  f"{' + '.join(jur.articles)}): {words[result['state']['status']]}", markup=False, highlight=False)
+        for n in result["state"]["notes"]:
+            out.print(f"  note: {n}", markup=False, highlight=False)
+    if not rows:
+        out.print(f"No bundled or imported contractor article lists {dx} on {dos}.", markup=False, highlight=False)
+        return
+    table = Table(title=f"Articles that list {dx} ({dos})", header_style="bold")
+    for col in ("article", "contractor", "groups", "list"):
+        table.add_column(col, overflow="fold")
+    for a, label, groups, src in rows:
+        table.add_row(a, label, ", ".join(map(str, groups)), src)
     out.print(table)

@@ -137,7 +137,7 @@ def billable_under(code: str, dos: date, limit: int = 12) -> list[str]:
     prefix = compact(code)
     codes = rel.sorted_codes()
     i = bisect.bisect_left(codes, prefix)
-    out = []
+    out: list[str] = []
     while i < len(codes) and codes[i].startswith(prefix) and len(out) < limit:
         if codes[i] != prefix:
             out.append(format(codes[i]))

@@ -51,6 +51,7 @@ class HcpcsCode:
     unit_mg: int | None = None
     routes: tuple[str, ...] = ()
     form: str | None = None
+    settings: tuple[str, ...] = ()  # empty: every setting; else only these (OPPS pass-through C-codes)
     paid_per: str | None = None  # "date": one bundled payment per service date, whatever the units
 
 
@@ -60,12 +61,17 @@ class Package:
     ml: Decimal | None
     ndc: str | None  # 11 digits
     source: str
+    verified: date | None = None
 
 
 @dataclass(frozen=True)
 class ProductCode:
     code: str
     period: Period
+    settings: tuple[str, ...] = ()  # empty: every setting
+
+    def applies(self, dos: date, setting: str | None) -> bool:
+        return self.period.covers(dos) and (not self.settings or setting in self.settings)
 
 
 @dataclass(frozen=True)
@@ -81,12 +87,18 @@ class Product:
     ndc_unit: str = "ML"
     code_uncertain: str | None = None
 
-    def own_code(self, dos: date) -> str | None:
-        """The product's own HCPCS code on the date of service, if CMS had assigned one."""
+    def own_code(self, dos: date, setting: str | None = None) -> str | None:
+        """The product's own HCPCS code on the date of service in this setting, if CMS had assigned one
+        (a pass-through C-code counts only in the settings it names)."""
         for c in self.codes:
-            if c.period.covers(dos):
+            if c.applies(dos, setting):
                 return c.code
         return None
+
+    def packages_of_size(self, grams: Decimal | None, ml: Decimal | None) -> list[Package]:
+        """The labeled packages of one size (several NDCs may share a size: two labelers, vial and syringe)."""
+        return [p for p in self.packages if (grams is not None and p.grams == grams) or
+                (ml is not None and p.ml is not None and p.ml == ml)]
 
 
 @dataclass(frozen=True)
@@ -383,6 +395,7 @@ def _load_codes() -> tuple[dict[str, list[HcpcsCode]], date, str]:
             unit_mg=c.get("unit_mg"),
             routes=tuple(c.get("routes", ())),
             form=c.get("form"),
+            settings=tuple(c.get("settings", ())),
             paid_per=c.get("paid_per"),
         )
         codes.setdefault(rec.code, []).append(rec)
@@ -399,6 +412,7 @@ def _load_products() -> tuple[list[Product], str]:
                 ml=_decimal(k.get("ml")),
                 ndc=ndc_mod.compact(k["ndc"]) if k.get("ndc") else None,
                 source=k.get("source", "fda"),
+                verified=_as_date(k.get("verified")),
             )
             for k in p.get("packages", ())
         )
@@ -411,7 +425,8 @@ def _load_products() -> tuple[list[Product], str]:
                 form=p["form"],
                 concentration_percent=_decimal(p.get("concentration_percent")),
                 codes=tuple(
-                    ProductCode(c["code"], Period(_as_date(c.get("effective")), _as_date(c.get("ends"))))
+                    ProductCode(c["code"], Period(_as_date(c.get("effective")), _as_date(c.get("ends"))),
+                                tuple(c.get("settings", ())))
                     for c in p.get("codes", ())
                 ),
                 packages=packages,
@@ -481,7 +496,7 @@ def reference() -> ReferenceData:
         if item.name.endswith(".toml"):
             prof = parse_profile(tomllib.loads(item.read_text(encoding="utf-8")), f"bundled:{item.name}")
             profiles[prof.name] = prof
-    as_of = max(codes_as_of, _as_date(_load("fda/products.toml")["meta"]["as_of"]))
+    as_of = max(codes_as_of, date.fromisoformat(str(_load("fda/products.toml")["meta"]["as_of"])))
     return ReferenceData(
         codes=codes,
         products=products,

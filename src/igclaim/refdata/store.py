@@ -18,11 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from importlib import resources
 from pathlib import Path
 
-from igclaim.refdata.importers import Options, Parsed, Source, parse, read_sources
+from igclaim.refdata.importers import ImportFailure, Options, Parsed, Source, parse, parse_all, read_sources
 
 DB_NAME = "refdata.sqlite"
 SNAPSHOT = ("asp-pricing-2026q1.csv", "asp"), ("asp-ndc-hcpcs-crosswalk-2026q1.csv", "crosswalk")
@@ -37,9 +37,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "ptp": ("column1", "column2", "prior_1996", "row_effective", "row_deleted", "modifier", "rationale"),
     "icd10": ("code", "billable", "short_description", "long_description"),
     "fees": ("code", "modifier", "amount", "facility_amount", "note"),
+    "ndc_directory": ("ndc11", "product_ndc", "description", "ml", "start", "end"),
+    "coverage": ("article", "grp", "code"),
 }
 KEY = {"hcpcs": "code", "asp": "code", "crosswalk": "ndc11", "mue": "code", "ptp": "column1", "icd10": "code",
-       "fees": "code"}
+       "fees": "code", "ndc_directory": "ndc11", "coverage": "article"}
 
 
 def home() -> Path:
@@ -48,6 +50,17 @@ def home() -> Path:
 
 def db_path() -> Path:
     return home() / DB_NAME
+
+
+# A second import waits this long for the first to finish, then stops with one clear line (exit 2).
+BUSY_TIMEOUT_SECONDS = 60
+# A new file with fewer rows than this share of the previous import of the same period is refused (a truncated
+# re-download would otherwise replace the complete file) unless --force.
+MIN_ROW_SHARE = 0.5
+
+
+class ImportBusy(RuntimeError):
+    """Another import holds the database for longer than BUSY_TIMEOUT_SECONDS."""
 
 
 def _schema(conn: sqlite3.Connection) -> None:
@@ -80,33 +93,45 @@ def import_file(kind: str, path: Path, options: Options | None = None) -> list[I
     Raises importers.ImportFailure (file, line, column) before anything is written."""
     options = options or Options()
     sources = read_sources(path, kind)
-    parsed = [(s, parse(s, kind, options)) for s in sources]
+    parsed = [(s, p) for s in sources for p in parse_all(s, kind, options)]
     target = db_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(target)
+    conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_SECONDS)
     reports = []
     try:
-        _schema(conn)
+        # WAL: readers (builds, batch workers) see the last committed imports while a write is in progress.
+        conn.execute("PRAGMA journal_mode=WAL")
         with conn:  # one transaction for the whole file (all members of a zip)
             conn.execute("BEGIN IMMEDIATE")
+            _schema(conn)
             for src, p in parsed:
-                reports.append(_store(conn, src, p))
+                reports.append(_store(conn, src, p, options.force))
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise ImportBusy(f"another import is still writing {target} after {BUSY_TIMEOUT_SECONDS} s; nothing was "
+                             "imported: try again when it has finished") from None
+        raise
     finally:
         conn.close()
     invalidate()
     return reports
 
 
-def _store(conn: sqlite3.Connection, src: Source, p: Parsed) -> ImportReport:
+def _store(conn: sqlite3.Connection, src: Source, p: Parsed, force: bool = False) -> ImportReport:
     sha = hashlib.sha256(src.data).hexdigest()
     same = (p.kind, p.scope, p.part, p.effective.isoformat(), p.ends.isoformat())
-    old = conn.execute("SELECT id, sha256 FROM imports WHERE kind=? AND scope=? AND part=? AND effective=? AND "
+    old = conn.execute("SELECT id, sha256, rows FROM imports WHERE kind=? AND scope=? AND part=? AND effective=? AND "
                        "ends=?", same).fetchall()
-    report = dict(kind=p.kind, file=src.name, sha256=sha, effective=p.effective, ends=p.ends, scope=p.scope,
-                  rows=len(p.rows))
-    if any(s == sha for _, s in old):
-        return ImportReport(**report, changed=False)
-    for old_id, _ in old:
+    report = partial(ImportReport, kind=p.kind, file=src.name, sha256=sha, effective=p.effective, ends=p.ends,
+                     scope=p.scope, rows=len(p.rows))
+    if any(s == sha for _, s, _ in old):
+        return report(changed=False)
+    before = max((n for _, _, n in old), default=0)
+    if not force and len(p.rows) < before * MIN_ROW_SHARE:
+        raise ImportFailure(src.name, None, None, f"{len(p.rows)} rows, far fewer than the {before} of the file "
+                            f"already imported for {p.effective}..{p.ends}: a truncated file? Use --force to "
+                            "replace it anyway")
+    for old_id, _, _ in old:
         conn.execute(f"DELETE FROM {p.kind} WHERE import_id=?", (old_id,))
         conn.execute("DELETE FROM imports WHERE id=?", (old_id,))
     cur = conn.execute("INSERT INTO imports (kind, scope, part, effective, ends, file, sha256, rows, imported_at) "
@@ -116,7 +141,7 @@ def _store(conn: sqlite3.Connection, src: Source, p: Parsed) -> ImportReport:
     conn.executemany(f"INSERT INTO {p.kind} (import_id, effective, ends, {', '.join(cols)}) "
                      f"VALUES (?,?,?,{','.join('?' * len(cols))})",
                      ((cur.lastrowid, same[3], same[4], *r) for r in p.rows))
-    return ImportReport(**report, changed=True, replaced=len(old))
+    return report(changed=True, replaced=len(old))
 
 
 # --- read side ------------------------------------------------------------------------------------------------
@@ -184,8 +209,24 @@ class HcpcsStatus:
         return (self.added is None or self.added <= dos) and (self.terminated is None or dos <= self.terminated)
 
 
+@dataclass(frozen=True)
+class NdcPackage:
+    ndc11: str
+    product_ndc: str
+    description: str
+    ml: Decimal | None
+    start: date | None
+    end: date | None
+    source: Loaded
+
+
 def _d(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+def _day(text: str) -> date:
+    """A date the table requires (NOT NULL)."""
+    return date.fromisoformat(text)
 
 
 class Tables:
@@ -198,14 +239,17 @@ class Tables:
         self.loaded: list[Loaded] = []
         self._icd10: list | None = None
         if path is not None and path.is_file():
-            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
+                                         timeout=BUSY_TIMEOUT_SECONDS)
             try:
-                self.loaded = [Loaded(r[0], r[1], r[2], r[3], _d(r[4]), _d(r[5]), *r[6:]) for r in self._conn.execute(
-                    "SELECT id, kind, scope, part, effective, ends, file, sha256, rows, imported_at FROM imports "
-                    "ORDER BY effective, id")]
-            except sqlite3.DatabaseError:
+                rows = self._conn.execute("SELECT id, kind, scope, part, effective, ends, file, sha256, rows, "
+                                          "imported_at FROM imports ORDER BY effective, id")
+                self.loaded = [Loaded(r[0], r[1], r[2], r[3], _day(r[4]), _day(r[5]), *r[6:]) for r in rows]
+            except sqlite3.DatabaseError as exc:
                 self._conn.close()
                 self._conn, self.loaded = None, []
+                if "locked" in str(exc) or "busy" in str(exc):  # a lock is a real error, not "nothing imported"
+                    raise RuntimeError(f"{path}: cannot read the imported reference data ({exc})") from None
 
     # --- raw rows ------------------------------------------------------------------------------------------
     def _rows(self, kind: str, key: str) -> list[tuple]:
@@ -287,6 +331,49 @@ class Tables:
             return None
         return {r[3] for _, r in self._pick("crosswalk", ndc11, dos)}, src
 
+    def package_billing_units(self, ndc11: str, code: str, dos: date) -> Decimal | None:
+        """Billing units of `code` in one package of the NDC (BILLUNITSPKG of the ASP NDC-HCPCS crosswalk).
+
+        The crosswalk covering the date answers first. A package's contents do not change between quarters, so
+        for a date no loaded crosswalk covers, the nearest one listing the same NDC and code answers (the latest
+        before the date, else the earliest after it); None when none lists the pair."""
+        def units_of(rows: list[tuple]) -> Decimal | None:
+            for r in rows:
+                if r[3] == code.upper() and r[9]:
+                    try:
+                        units = Decimal(r[9])
+                    except ArithmeticError:
+                        continue
+                    if units > 0:
+                        return units
+            return None
+
+        found = units_of([r for _, r in self._pick("crosswalk", ndc11, dos)])
+        if found is not None:
+            return found
+        pool = [r for r in self._rows("crosswalk", ndc11)]
+        if "crosswalk" in self.snapshot:
+            pool += list(self.snapshot["crosswalk"][1].get(ndc11, ()))
+        before = sorted((r for r in pool if r[1] <= dos.isoformat()), key=lambda r: r[1], reverse=True)
+        after = sorted((r for r in pool if r[1] > dos.isoformat()), key=lambda r: r[1])
+        for r in [*before, *after]:
+            hit = units_of([r])
+            if hit is not None:
+                return hit
+        return None
+
+    def ndc_package(self, ndc11: str, dos: date) -> NdcPackage | None:
+        """The FDA NDC Directory's package record (imported), marketed on the date of service."""
+        imports = self.covering("ndc_directory", dos)
+        if not imports:
+            return None
+        newest = max(imports, key=lambda x: (x.effective, x.id))
+        for r in self._rows("ndc_directory", ndc11):
+            start, end = _d(r[7]), _d(r[8])
+            if r[0] == newest.id and (start is None or start <= dos) and (end is None or dos <= end):
+                return NdcPackage(r[3], r[4], r[5], Decimal(r[6]) if r[6] else None, start, end, newest)
+        return None
+
     def hcpcs_status(self, code: str, dos: date) -> tuple[HcpcsStatus | None, Loaded] | None:
         """The imported HCPCS file's record of a code; None when no imported HCPCS file covers the date."""
         imports = self.covering("hcpcs", dos)
@@ -312,7 +399,7 @@ class Tables:
         wanted = {x.id for x in imports if x.effective == newest}
         for r in self._rows("ptp", column1.upper()):
             if r[0] in wanted and r[4] == column2.upper():
-                start, deleted = _d(r[6]), _d(r[7])
+                start, deleted = _day(r[6]), _d(r[7])
                 if start <= dos and (deleted is None or dos <= deleted) and r[8] != 9:
                     return PtpEdit(r[3], r[4], r[8], r[9], self._by_id(r[0]))
         return None
@@ -336,6 +423,20 @@ class Tables:
             return bool(r[4]), src
         return None, src
 
+    def coverage_groups(self, article: str, dos: date) -> tuple[dict[int, frozenset[str]], Loaded] | None:
+        """An imported coverage list of an article in force on the date (codes by group); None when none is."""
+        picked = self._pick("coverage", article.upper(), dos, article.upper())
+        if not picked:
+            return None
+        groups: dict[int, set[str]] = {}
+        for _, r in picked:
+            groups.setdefault(int(r[4]), set()).add(r[5])
+        return {g: frozenset(c) for g, c in groups.items()}, picked[0][0]
+
+    def coverage_articles(self, dos: date) -> list[str]:
+        """Articles with an imported coverage list in force on the date."""
+        return sorted({x.scope for x in self.covering("coverage", dos)})
+
     def icd10_releases(self) -> list[tuple[Loaded, dict[str, bool]]]:
         """Every imported ICD-10-CM release with its codes (code → billable), for the ICD-10-CM module."""
         out = []
@@ -348,7 +449,7 @@ class Tables:
         return out
 
     def used(self, dos: date, kinds: Iterable[str] = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10",
-                                                        "fees")) -> list[Loaded]:
+                                                        "fees", "ndc_directory")) -> list[Loaded]:
         """The files that answer for this date of service: imported ones, else the snapshot of that kind."""
         out = []
         for kind in kinds:

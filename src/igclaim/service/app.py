@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as FPath
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -40,6 +41,7 @@ from igclaim.service.db import (
 
 MAX_BODY = 20 * 1024 * 1024  # one POST of JSON Lines; larger batches go through `igclaim batch`
 MAX_LINES = 5000
+MAX_IMPORT_BODY = 200 * 1024 * 1024  # one CMS file over HTTP (admins)
 
 
 def problems(status: int, items: list[str], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -152,6 +154,11 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     verifier = auth_mod.Verifier()
     limiter = auth_mod.RateLimiter(rate or float(os.environ.get("IGCLAIM_RATE_LIMIT", "50")),
                                    burst or int(os.environ.get("IGCLAIM_RATE_BURST", "200")))
+    from fastapi.exceptions import RequestValidationError
+
+    from igclaim.web.guard import Guard, page_csp
+
+    team_page = (resources.files("igclaim.service") / "team.html").read_text(encoding="utf-8")
     app = FastAPI(title="igclaim team service", version=__version__, docs_url=None, redoc_url=None,  # /docs: offline
                   description="Worklist, authorization ledger and audit trail for a billing team. "
                               "Send `Authorization: Bearer <token>` (igclaim tokens create NAME).")
@@ -159,6 +166,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         if isinstance(route, APIRoute):
             app.router.routes.append(route)
     stateless.mount_docs_assets(app)  # /docs (copied above) renders from the package, never a CDN
+    app.exception_handler(RequestValidationError)(stateless._validation_problems)  # {"problems": [...]}
 
     @app.middleware("http")
     async def require_token(request: Request, call_next):
@@ -208,6 +216,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         if len(raw) > MAX_BODY:
             return problems(413, [f"body: at most {MAX_BODY // (1024 * 1024)} MB per request; use igclaim batch"])
         text = raw.decode("utf-8-sig", errors="replace")
+        bodies: list[tuple[int | None, Any]]
         try:
             bodies = [(None, json.loads(text, parse_constant=_no_constant))]
         except (ValueError, RecursionError):
@@ -290,10 +299,11 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
 
         source = charges or os.environ.get("IGCLAIM_CHARGEMASTER")
         if source not in (None, "sample"):
-            return problems(422, ["charges: only 'sample' over HTTP; set IGCLAIM_CHARGEMASTER on the server"])
+            raise worklist.WorklistError(422, ["charges: only 'sample' over HTTP; set IGCLAIM_CHARGEMASTER on the "
+                                               "server"])
         if source is None:
-            return problems(422, ["charges: the server has no chargemaster (IGCLAIM_CHARGEMASTER), pass "
-                                  "charges=sample for synthetic charges"])
+            raise worklist.WorklistError(422, ["charges: the server has no chargemaster (IGCLAIM_CHARGEMASTER), pass "
+                                               "charges=sample for synthetic charges"])
         cm = chargemaster.load(source)
         settings = {"837P": ("office", "home"), "837I": ("hospital_outpatient",)}[kind]
         with tx() as db:
@@ -341,12 +351,12 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             return [_auth_out(db, a) for a in db.scalars(q)]
 
     @app.get("/api/authorizations/{auth_id}", tags=["authorizations"])
-    def authorization(auth_id: int, who: User) -> dict[str, Any]:
+    def authorization(auth_id: Annotated[int, FPath(ge=1, le=2**31 - 1)], who: User) -> dict[str, Any]:
         """The authorization, what is left, and its history: every claim that used it."""
         with tx() as db:
             row = db.get(Authorization, auth_id)
             if row is None:
-                return problems(404, [f"authorization: no authorization #{auth_id}"])  # type: ignore[return-value]
+                raise worklist.WorklistError(404, [f"authorization: no authorization #{auth_id}"])
             uses = db.scalars(select(AuthorizationUse).where(AuthorizationUse.authorization_id == auth_id)
                               .order_by(AuthorizationUse.id)).all()
             return {**_auth_out(db, row), "history": [
@@ -361,7 +371,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             try:
                 user = auth_mod.add_user(db, body.name, body.role)
             except ValueError as exc:
-                return problems(409, [str(exc)])  # type: ignore[return-value]
+                raise worklist.WorklistError(409, [str(exc)]) from None
             worklist.audit(db, who.user_id, "user.create", "user", str(user.id))
             return {"id": user.id, "name": user.name, "role": user.role}
 
@@ -372,7 +382,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             try:
                 user = auth_mod.user_named(db, name)
             except ValueError as exc:
-                return problems(404, [str(exc)])  # type: ignore[return-value]
+                raise worklist.WorklistError(404, [str(exc)]) from None
             row, clear = auth_mod.create_token(db, user)
             worklist.audit(db, who.user_id, "token.create", "token", row.id)
             return {"id": row.id, "user": user.name, "token": clear}
@@ -383,13 +393,13 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             try:
                 row = auth_mod.revoke_token(db, token_id)
             except ValueError as exc:
-                return problems(404, [str(exc)])  # type: ignore[return-value]
+                raise worklist.WorklistError(404, [str(exc)]) from None
             worklist.audit(db, who.user_id, "token.revoke", "token", row.id)
             return {"id": row.id, "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None}
 
     @app.get("/api/audit", tags=["admin"])
     def audit_log(who: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                  before: Annotated[int | None, Query(ge=1)] = None) -> list[dict[str, Any]]:
+                  before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> list[dict[str, Any]]:
         """Who did what and when, newest first (ids only)."""
         with tx() as db:
             q = select(Audit).order_by(Audit.id.desc()).limit(limit)
@@ -407,8 +417,8 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         from igclaim.refdata import importers, store
 
         raw = await request.body()
-        if len(raw) > 200 * 1024 * 1024:
-            return problems(413, ["body: at most 200 MB"])
+        if len(raw) > MAX_IMPORT_BODY:
+            return problems(413, [f"body: at most {MAX_IMPORT_BODY // (1024 * 1024)} MB"])
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / Path(filename).name
             path.write_bytes(raw)
@@ -423,8 +433,13 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
 
     @app.get("/team", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:
-        return (resources.files("igclaim.service") / "team.html").read_text(encoding="utf-8")
+        return team_page
 
+    # Outermost, as in `igclaim serve`: the Host allow-list, body limits and security headers come before any token
+    # check. JSON Lines and CMS files are not one JSON document, so their own routes check them (MAX_BODY, the
+    # importers).
+    app.add_middleware(Guard, page_csp=page_csp(stateless._page()), pages={"/team": page_csp(team_page)},
+                       max_body=MAX_IMPORT_BODY, raw_paths=("/api/encounters", "/api/data/import/"))
     return app
 
 

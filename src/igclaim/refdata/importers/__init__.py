@@ -14,10 +14,11 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 from importlib import import_module
 from pathlib import Path
 
-KINDS = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees")
+KINDS = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees", "ndc_directory", "coverage")
 
 MONTHS = {m: i for i, m in enumerate(
     ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -46,6 +47,7 @@ class Options:
     ends: date | None = None
     setting: str | None = None
     schedule: str | None = None
+    force: bool = False  # store a file with far fewer rows than the previous import of its period
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,12 @@ def parse(source: Source, kind: str, options: Options) -> Parsed:
     return importer(kind).parse(source, options)
 
 
+def parse_all(source: Source, kind: str, options: Options) -> list[Parsed]:
+    """Every table in the file: one for most kinds, one per article for coverage lists."""
+    mod = importer(kind)
+    return mod.parse_many(source, options) if hasattr(mod, "parse_many") else [mod.parse(source, options)]
+
+
 # --- text -----------------------------------------------------------------------------------------------------
 
 def decode(data: bytes) -> str:
@@ -137,14 +145,26 @@ def records(source: Source) -> Iterator[Record]:
         yield from _xlsx_records(source)
         return
     text = decode(source.data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
+    widths: dict[int, int] = {}
+    last: Record | None = None
     try:
         for row in reader:
-            yield start, row
+            if last is not None:
+                yield last
+            widths[len(row)] = widths.get(len(row), 0) + 1
+            last = (start, row)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise ImportFailure(source.name, reader.line_num, None, f"not a readable CSV record ({exc})") from None
+        raise ImportFailure(source.name, reader.line_num, None, f"not a readable CSV record ({exc}): the file may "
+                            "be truncated") from None
+    if last is not None:
+        usual = max(widths, key=lambda w: widths[w])
+        if not text.endswith(("\n", "\r")) and len(last[1]) < usual and not blank(last[1]):
+            raise ImportFailure(source.name, last[0], len(last[1]), f"the file ends mid-record ({len(last[1])} of "
+                                f"{usual} columns): a truncated download? Nothing was imported")
+        yield last
 
 
 def _xlsx_records(source: Source) -> Iterator[Record]:
@@ -207,7 +227,25 @@ def quarter_label(d: date) -> str:
 def yyyymmdd(text: str) -> date:
     if not re.fullmatch(r"\d{8}", text):
         raise ValueError(f"{text!r} is not a date YYYYMMDD")
-    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    d = date(int(text[:4]), int(text[4:6]), int(text[6:]))  # ValueError for 20260230, year 0
+    if not (date(1980, 1, 1) <= d <= date(2100, 12, 31) or d == date(9999, 12, 31)):  # 9999-12-31: open-ended
+        raise ValueError(f"{text!r} is not a date a CMS file holds (1980 to 2100)")
+    return d
+
+
+# The largest price any CMS drug or fee file holds is in the hundreds of thousands of dollars per unit.
+MAX_PRICE = Decimal(10_000_000)
+
+
+def amount(source: Source, line: int, column: int | None, text: str) -> Decimal:
+    """A price cell: a finite, non-negative plain amount below MAX_PRICE ($ and thousands commas allowed)."""
+    try:
+        value = Decimal(text.replace("$", "").replace(",", "").strip())
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or not 0 <= value < MAX_PRICE or (value and value.adjusted() < -6):
+        raise ImportFailure(source.name, line, column, f"{text!r} is not an amount (0 to {MAX_PRICE:,})")
+    return value
 
 
 _SPAN = re.compile(r"effective\s+(\w+)\s+(\d{1,2}),\s*(\d{4})\s+(?:through|to|-)\s+(\w+)\s+(\d{1,2}),\s*(\d{4})", re.I)

@@ -9,13 +9,13 @@ Source: https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 
 from igclaim.refdata.importers import (
     ImportFailure,
     Options,
     Parsed,
     Source,
+    amount,
     blank,
     cell,
     dates,
@@ -49,13 +49,7 @@ def parse(source: Source, options: Options) -> Parsed:
         raw = cell(cells, cols["limit"]).replace("$", "").replace(",", "")
         limit: str | None = None
         if raw.upper() not in NO_LIMIT:
-            try:
-                value = Decimal(raw)
-            except InvalidOperation:
-                value = Decimal(-1)
-            if value < 0:
-                raise ImportFailure(source.name, line, cols["limit"] + 1, f"payment limit {raw!r} is not an amount")
-            limit = str(value)
+            limit = str(amount(source, line, cols["limit"] + 1, raw))
         rows.append((code, cell(cells, cols.get("short")), cell(cells, cols.get("dosage")), limit,
                      " ".join(cell(cells, cols.get("notes")).split())))
     if cols is None:

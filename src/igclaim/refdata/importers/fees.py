@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from igclaim.refdata.importers import (
     MON3,
@@ -23,6 +23,7 @@ from igclaim.refdata.importers import (
     Options,
     Parsed,
     Source,
+    amount,
     blank,
     cell,
     dates,
@@ -38,13 +39,7 @@ CENT = Decimal("0.01")
 
 
 def _amount(source: Source, line: int, column: int, text: str) -> Decimal:
-    try:
-        value = Decimal(text.replace("$", "").replace(",", ""))
-    except InvalidOperation:
-        value = Decimal(-1)
-    if value < 0:
-        raise ImportFailure(source.name, line, column, f"{text!r} is not an amount")
-    return value
+    return amount(source, line, column, text)
 
 
 def parse(source: Source, options: Options) -> Parsed:
@@ -80,6 +75,7 @@ def _pprrvu(source: Source, options: Options, recs: list, at: int) -> Parsed:
         cf = _amount(source, n, cols["cf"] + 1, cell(cells, cols["cf"]))
         nonfac = _amount(source, n, cols["nonfac"] + 1, cell(cells, cols["nonfac"]))
         fac = _amount(source, n, cols["fac"] + 1, cell(cells, cols["fac"]))
+        amounts: tuple[str | None, str | None]
         if status in PFS_PAID:
             amounts = (str((nonfac * cf).quantize(CENT, ROUND_HALF_UP)), str((fac * cf).quantize(CENT, ROUND_HALF_UP)))
             note = f"national: total RVU x CF {cf}; GPCIs not applied"
@@ -124,6 +120,7 @@ def _simple(source: Source, options: Options, recs: list, at: int) -> Parsed:
         rows.append((code, cell(cells, cols.get("modifier")).upper(), str(amount), str(facility),
                      f"fee schedule {options.schedule}"))
     if options.effective and not options.ends:  # a contract's fees run the calendar year unless told otherwise
-        options = Options(options.effective, date(options.effective.year, 12, 31), options.setting, options.schedule)
+        options = Options(options.effective, date(options.effective.year, 12, 31), options.setting, options.schedule,
+                          options.force)
     effective, ends = dates(source, options, None, "fee schedule")
-    return Parsed("fees", source.name, effective, ends, rows, scope=options.schedule)
+    return Parsed("fees", source.name, effective, ends, rows, scope=options.schedule or "")

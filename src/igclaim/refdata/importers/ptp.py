@@ -74,7 +74,7 @@ def parse(source: Source, options: Options) -> Parsed:
         if not CODE.match(col2):
             raise ImportFailure(source.name, n, 2, f"{col2!r} is not a HCPCS/CPT code")
         try:
-            effective = yyyymmdd(fields[3].strip()).isoformat()
+            row_effective = yyyymmdd(fields[3].strip()).isoformat()
         except ValueError as exc:
             raise ImportFailure(source.name, n, 4, str(exc)) from None
         deletion = fields[4].strip()
@@ -89,7 +89,7 @@ def parse(source: Source, options: Options) -> Parsed:
         if modifier not in ("0", "1", "9"):
             raise ImportFailure(source.name, n, 6, f"modifier indicator {modifier!r} is not 0, 1 or 9")
         rationale = fields[6].strip() if len(fields) > 6 else ""
-        rows.append((first.upper(), col2, 1 if fields[2].strip() == "*" else 0, effective, deleted, int(modifier),
+        rows.append((first.upper(), col2, 1 if fields[2].strip() == "*" else 0, row_effective, deleted, int(modifier),
                      rationale))
     if not seen_header:
         raise ImportFailure(source.name, None, None, "no 'Column 1<TAB>Column 2' header: not an NCCI PTP file")

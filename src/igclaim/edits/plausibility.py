@@ -1,0 +1,155 @@
+"""Plausibility edits: a chart whose facts cannot all be true of one visit is suspect, and its claim must not go
+out clean. Each value below is inside the schema's domain (docs/limits.md) yet impossible or nearly so for one
+immune globulin visit: an administration of more than a day, one charted on another date, the same drug running
+twice at once through one access, a date of service in the future or before any data igclaim holds, a dose
+that is a tiny fraction of what was opened. All are errors (a person must correct the chart)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+
+from igclaim.coding.administration import MANUAL_CH12
+from igclaim.edits.context import EditContext
+from igclaim.edits.drug import DISCARDED_DRUGS
+from igclaim.edits.registry import edit, finding
+from igclaim.model import Administration, Finding
+from igclaim.refdata import icd10
+
+# The longest documented IG administration is hours (SCIG weekly: 1–2 h; IVIG 2 g/kg: under 8 h); a day is the
+# most any one continuous administration can be, and more is a charting error (a wrong date on start or stop).
+MAX_ADMINISTRATION = timedelta(hours=24)
+# A visit coded ahead of time (an estimate for a scheduled infusion) is warned about; beyond this horizon a
+# future date of service is a charting error.
+FUTURE_HORIZON = timedelta(days=31)
+# A dose below this share of what was opened: a typo in the dose or in the containers (e.g. 0.3 g from 10 × 40 g).
+TINY_DOSE_SHARE = Decimal("0.05")
+
+HIPAA_CODE_SETS = "https://www.ecfr.gov/current/title-45/subtitle-A/subchapter-C/part-162/subpart-J"
+
+
+def _timed(ctx: EditContext) -> Iterator[tuple[str, object]]:
+    enc = ctx.encounter
+    for i, a in enumerate(enc.administrations):
+        yield f"administrations[{i}]", a
+    for i, f in enumerate(enc.fluids):
+        yield f"fluids[{i}]", f
+
+
+@edit(
+    "PLAUSIBILITY-DURATION",
+    severity="error",
+    statement="an administration or fluid charted as running more than 24 hours",
+    fix="Correct the start or stop time (usually the date on one of them); no one administration runs a day.",
+    source=MANUAL_CH12,
+    phase="chart",
+)
+def duration(ctx: EditContext) -> Iterator[Finding]:
+    for path, a in _timed(ctx):
+        start, stop = getattr(a, "start", None), getattr(a, "stop", None)
+        if start and stop and stop - start > MAX_ADMINISTRATION:
+            hours = (stop - start).total_seconds() / 3600
+            yield finding("PLAUSIBILITY-DURATION", f"{path}: runs {hours:,.1f} hours ({start:%Y-%m-%d %H:%M} to "
+                          f"{stop:%Y-%m-%d %H:%M}); more than {MAX_ADMINISTRATION.total_seconds() / 3600:g} hours "
+                          "is not one administration.")
+
+
+@edit(
+    "PLAUSIBILITY-DATE",
+    severity="error",
+    statement="an administration charted on another date than the date of service (other than a run past midnight)",
+    fix="Correct the date of service or the administration's start/stop: it starts on the date of service and "
+    "may stop on the next date only when it ran past midnight.",
+    source=MANUAL_CH12,
+    phase="chart",
+)
+def other_date(ctx: EditContext) -> Iterator[Finding]:
+    dos = ctx.dos
+    pump = [(f"pump_log[{i}]", p) for i, p in enumerate(ctx.encounter.pump_log)]
+    for path, a in [*_timed(ctx), *pump]:
+        start, stop = getattr(a, "start", None), getattr(a, "stop", None)
+        if start and start.date() != dos:
+            yield finding("PLAUSIBILITY-DATE", f"{path}.start: {start:%Y-%m-%d} is not the date of service "
+                          f"{dos:%Y-%m-%d}.")
+        elif stop and stop.date() not in (dos, dos + timedelta(days=1)):
+            yield finding("PLAUSIBILITY-DATE", f"{path}.stop: {stop:%Y-%m-%d} is neither the date of service "
+                          f"{dos:%Y-%m-%d} nor the next date (a run past midnight).")
+
+
+@edit(
+    "PLAUSIBILITY-CONCURRENT",
+    severity="error",
+    statement="one drug charted as running more times at once than the access sites documented for it",
+    fix="Correct the overlapping administrations' times, or document the second site (`site`) when the drug "
+    "really ran through two accesses at once.",
+    source=MANUAL_CH12,
+    phase="chart",
+)
+def concurrent(ctx: EditContext) -> Iterator[Finding]:
+    by_drug: dict[str, list[tuple[int, Administration]]] = {}
+    for i, a in enumerate(ctx.encounter.administrations):
+        if a.start and a.stop and a.stop > a.start:
+            by_drug.setdefault(a.drug_id, []).append((i, a))
+    for drug_id, admins in by_drug.items():
+        # Sweep the starts and stops in time order (n log n): at each start, the running ones and their sites.
+        events = sorted([(a.start, 1, i, a.site) for i, a in admins] + [(a.stop, 0, i, a.site) for i, a in admins],
+                        key=lambda e: (e[0], e[1]))
+        running: dict[int, int] = {}
+        for _when, is_start, i, site in events:
+            if not is_start:
+                running.pop(i, None)
+                continue
+            running[i] = site
+            if len(running) > len(set(running.values())):
+                others = sorted(j for j in running if j != i)
+                yield finding("PLAUSIBILITY-CONCURRENT", f"administrations[{i}]: drug {drug_id!r} is already "
+                              f"running then (administrations{others}) through the same site {site}.")
+                break
+
+
+def earliest_data(ref) -> date | None:
+    """The first date any dated reference data igclaim holds is in force (HCPCS records, ICD-10-CM releases)."""
+    starts = [r.effective for r in icd10.releases() if r.effective]
+    starts += [rec.period.effective for recs in ref.codes.values() for rec in recs if rec.period.effective]
+    return min(starts) if starts else None
+
+
+@edit(
+    "PLAUSIBILITY-DOS",
+    severity="error",
+    statement="a date of service in the future, or before any dated reference data igclaim holds",
+    fix="Correct the date of service. A visit coded ahead of time is an estimate: build it again after the visit.",
+    source=HIPAA_CODE_SETS,
+    phase="chart",
+)
+def date_of_service(ctx: EditContext) -> Iterator[Finding]:
+    dos, today = ctx.dos, date.today()
+    if dos > today:
+        near = dos - today <= FUTURE_HORIZON
+        yield finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is in the future (today is "
+                      f"{today:%Y-%m-%d}); a claim is filed after the service.",
+                      severity="warning" if near else None)
+    earliest = ctx.once("plausibility.earliest", lambda c: earliest_data(c.ref))
+    if earliest and dos < earliest:
+        yield finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is before {earliest:%Y-%m-%d}, the "
+                      "first date of any reference data igclaim holds: the claim cannot be checked.")
+
+
+@edit(
+    "PLAUSIBILITY-DOSE",
+    severity="error",
+    statement="a dose that is a tiny fraction (under 5 %) of the immune globulin opened for it",
+    fix="Correct the dose or the containers opened: a dose this small next to what was opened is a typo in one "
+    "of them, and the discard would be billed.",
+    source=DISCARDED_DRUGS,
+    phase="chart",
+)
+def tiny_dose(ctx: EditContext) -> Iterator[Finding]:
+    for facts in ctx.coding.drugs.values():
+        dose, opened = facts.dose_grams, facts.opened_grams
+        if not facts.is_ig or dose is None or not opened or facts.drug.shared_with_other_patient:
+            continue
+        if dose < opened * TINY_DOSE_SHARE:
+            yield finding("PLAUSIBILITY-DOSE", f"{facts.path}: a dose of {dose:g} g from {opened:g} g opened "
+                          f"({dose / opened:.1%}).")

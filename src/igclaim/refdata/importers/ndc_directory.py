@@ -1,0 +1,65 @@
+"""FDA NDC Directory, package file (`package.txt` of ndctext.zip, tab-separated).
+
+Layout: a header PRODUCTID, PRODUCTNDC, NDCPACKAGECODE, PACKAGEDESCRIPTION, STARTMARKETINGDATE,
+ENDMARKETINGDATE, NDC_EXCLUDE_FLAG, SAMPLE_PACKAGE; NDCPACKAGECODE is the 10-digit hyphenated NDC (4-4-2, 5-3-2
+or 5-4-1); dates YYYYMMDD (ENDMARKETINGDATE blank while marketed); PACKAGEDESCRIPTION nests packages from the
+outside in ("1 VIAL, GLASS in 1 CARTON (0944-2850-05) > 20 mL in 1 VIAL, GLASS"). Each row keeps its own
+marketing dates, so the file as a whole is in force from its earliest start unless --effective says otherwise.
+Source: https://www.fda.gov/drugs/drug-approvals-and-databases/national-drug-code-directory
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from igclaim import ndc as ndc_mod
+from igclaim.refdata.importers import ImportFailure, Options, Parsed, Source, header_index, lines, yyyymmdd
+
+MEMBER = re.compile(r"^package\.(txt|tsv)$", re.I)
+# The innermost quantity in mL: the last "<number> mL in 1 <container>" of the description.
+_ML = re.compile(r"(\d+(?:\.\d+)?)\s*mL\s+in\s+1\b", re.I)
+OPEN_END = date(9999, 12, 31)
+
+
+def package_ml(description: str) -> str:
+    """The volume of one container in mL, from the description ('' when the description gives none)."""
+    found = _ML.findall(description)
+    return found[-1] if found else ""
+
+
+def parse(source: Source, options: Options) -> Parsed:
+    records = lines(source.data)
+    if not records:
+        raise ImportFailure(source.name, None, None, "empty file: not an FDA NDC Directory package file")
+    cols = header_index(source, 1, records[0].split("\t"), {
+        "product_ndc": "PRODUCTNDC", "package": "NDCPACKAGECODE", "description": "PACKAGEDESCRIPTION",
+        "start": "STARTMARKETINGDATE", "end": "ENDMARKETINGDATE"})
+    rows: list[tuple] = []
+    starts: list[date] = []
+    for n, text in enumerate(records[1:], start=2):
+        if not text.strip():
+            continue
+        cells = text.split("\t")
+        if len(cells) <= max(cols.values()):
+            raise ImportFailure(source.name, n, None, f"{len(cells)} tab-separated fields, the header has more")
+        get = {k: cells[i].strip() for k, i in cols.items()}
+        try:
+            ndc11 = ndc_mod.compact(get["package"])
+        except ndc_mod.InvalidNDC as exc:
+            raise ImportFailure(source.name, n, cols["package"] + 1, str(exc)) from None
+        try:
+            start = yyyymmdd(get["start"])
+            end = yyyymmdd(get["end"]) if get["end"] else None
+        except ValueError as exc:
+            raise ImportFailure(source.name, n, cols["start"] + 1, str(exc)) from None
+        starts.append(start)
+        rows.append((ndc11, get["product_ndc"], " ".join(get["description"].split()),
+                     package_ml(get["description"]), start.isoformat(), end.isoformat() if end else ""))
+    if not rows:
+        raise ImportFailure(source.name, None, None, "no package records under the header")
+    effective = options.effective or min(starts)
+    ends = options.ends or OPEN_END
+    if ends < effective:
+        raise ImportFailure(source.name, None, None, f"ends {ends} is before effective {effective}")
+    return Parsed("ndc_directory", source.name, effective, ends, rows)

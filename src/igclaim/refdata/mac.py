@@ -1,0 +1,350 @@
+"""The Medicare contractors' (MAC) immune globulin coverage lists: which article binds an Original Medicare claim,
+and what it says about the claim's diagnoses (refdata/coverage/mac-articles.toml and mac-articles/*.csv).
+
+A newer list loaded with `igclaim data import coverage FILE` replaces an article's bundled list for the dates it
+covers (refdata/store.py); everything else comes from the bundled CSV.
+
+>>> mac().jurisdiction_for_state("FL").id
+'JN'
+>>> lookup = mac().ab_lookup("JN", date(2026, 3, 2))
+>>> lookup.status(["D80.1"]).kind, lookup.status(["G43.909"]).kind, lookup.status(["F84.0"]).kind
+('covered', 'not_covered', 'unverified')
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal, TypeVar
+
+from igclaim.refdata.icd10 import compact, format
+
+__all__ = ["Article", "Jurisdiction", "Lookup", "MacData", "Status", "mac", "parse_contractor"]
+
+T = TypeVar("T")
+_DIR = resources.files("igclaim.refdata") / "coverage"
+ARTICLE_ID = re.compile(r"^A\d{5}$")
+MCD_ARTICLE = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId={}"
+
+Kind = Literal["covered", "not_covered", "unverified", "uncertain"]
+Liability = Literal["medical_necessity", "no_benefit"]
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    lcd: str
+    contractor: str
+    jurisdictions: str
+    scope: str
+    revision: str
+    complete: bool
+    states: str = ""  # "AL GA TN;NC SC VA WV", aligned with jurisdictions
+
+    @property
+    def url(self) -> str:
+        return MCD_ARTICLE.format(self.id[1:])
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    id: str
+    contractor: str
+    states: tuple[str, ...]
+    articles: tuple[str, ...]
+    certain: bool = True
+    note: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HomeRule:
+    """A DME MAC article group that covers home immune globulin by one route (and, for some, only some products)."""
+
+    article: str
+    route: str
+    groups: tuple[int, ...]
+    name: str
+    unlisted: Liability
+    source: str
+    products: tuple[str, ...] = ()  # HCPCS codes; empty: any product
+    benefit_prefixes: tuple[str, ...] = ()  # compact; unlisted codes under these: medical necessity, not no-benefit
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    articles: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    note: str
+    source: str
+    routes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the binding list says about a claim's diagnoses."""
+
+    kind: Kind
+    covering: str = ""  # the diagnosis that is covered, or the unverified/uncertain one
+    liability: Liability = "medical_necessity"
+    notes: tuple[str, ...] = ()
+
+
+def _in(code: str, lo: str, hi: str) -> bool:
+    """ICD-10-CM ranges by category prefix: 'C92.5x' is in C7A–C92.5, 'E89.1' in E00–E90 (compact compare)."""
+    c, lo_c, hi_c = compact(code), compact(lo), compact(hi)
+    return c >= lo_c and c[: len(hi_c)] <= hi_c
+
+
+@dataclass
+class Lookup:
+    """The lists that bind one claim (one or more articles of a contractor, plus national codes), by date."""
+
+    label: str  # "A57778 (First Coast Service Options (A/B MAC), JN)"
+    articles: tuple[str, ...]
+    codes: frozenset[str]  # compact, every listed code of every article (and national)
+    complete: bool
+    read_ranges: tuple[tuple[str, str], ...]
+    unread_ranges: tuple[tuple[str, str], ...]
+    certain: bool = True
+    note: str = ""
+    uncertain: tuple[Uncertain, ...] = ()
+    sources: tuple[str, ...] = ()
+    route: str | None = None
+
+    def read(self, code: str) -> bool:
+        if self.complete:
+            return True
+        if any(_in(code, lo, hi) for lo, hi in self.unread_ranges):
+            return False
+        return any(_in(code, lo, hi) for lo, hi in self.read_ranges)
+
+    def status(self, diagnoses: Iterable[str], liability: HomeRule | None = None) -> Status:
+        dx = [format(d) for d in diagnoses]
+        for d in dx:
+            if compact(d) in self.codes:
+                return Status("covered", d)
+        notes = tuple(u.note for u in self.uncertain for d in dx
+                      if any(compact(d).startswith(p) for p in u.prefixes)
+                      and (not u.routes or self.route in u.routes) and set(u.articles) & set(self.articles))
+        kind_liab: Liability = "medical_necessity"
+        if liability is not None and liability.unlisted == "no_benefit" and not any(
+                compact(d).startswith(p) for d in dx for p in liability.benefit_prefixes):
+            kind_liab = "no_benefit"
+        if notes:
+            return Status("uncertain", next(d for d in dx), kind_liab, notes)
+        unread = [d for d in dx if not self.read(d)]
+        if unread:
+            return Status("unverified", unread[0], kind_liab)
+        if not self.certain:
+            return Status("uncertain", dx[0] if dx else "", kind_liab, (self.note,))
+        return Status("not_covered", "", kind_liab)
+
+
+@dataclass
+class MacData:
+    articles: dict[str, Article]
+    bundled_codes: dict[str, dict[int, frozenset[str]]]  # article → group → compact codes
+    jurisdictions: dict[str, Jurisdiction]
+    home: tuple[HomeRule, ...]
+    uncertain: tuple[Uncertain, ...]
+    read_ranges: tuple[tuple[str, str], ...]
+    unread_ranges: tuple[tuple[str, str], ...]
+    national_codes: frozenset[str]
+    national_name: str
+    national_source: str
+    title: str
+    source: str
+    codes_as_of: date
+    _by_state: dict[str, Jurisdiction] = field(default_factory=dict)
+    _memo: dict[tuple, Any] = field(default_factory=dict)
+    _alias: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for j in self.jurisdictions.values():
+            for s in j.states:
+                self._by_state[s] = j
+            for a in j.aliases:
+                self._alias[a] = j.id
+
+    def canonical(self, contractor: str) -> str:
+        """'j09' → 'JN'; an article id or a lettered jurisdiction as given (upper case)."""
+        key = contractor.strip().upper()
+        return self._alias.get(key, key)
+
+    def jurisdiction_for_state(self, state: str) -> Jurisdiction | None:
+        return self._by_state.get(state.strip().upper())
+
+    # --- lists by date (imported lists win for the dates they cover) ---------------------------------------
+    def groups(self, article: str, dos: date) -> tuple[dict[int, frozenset[str]], str]:
+        """An article's codes by group on the date, and where they come from."""
+        from igclaim.refdata.store import tables
+
+        imported = tables().coverage_groups(article, dos)
+        if imported is not None:
+            return imported[0], imported[1].label
+        return self.bundled_codes.get(article, {}), f"bundled refdata/coverage/mac-articles/codes.csv ({article})"
+
+    def known_article(self, article: str, dos: date) -> bool:
+        return article in self.articles or bool(self.groups(article, dos)[0])
+
+    def article_label(self, article: str) -> str:
+        a = self.articles.get(article)
+        return f"{article} ({a.contractor}, {a.jurisdictions})" if a else f"{article} (imported list)"
+
+    # --- what binds a claim ---------------------------------------------------------------------------------
+    def _cached(self, key: tuple, make: Callable[[], T]) -> T:
+        """Lookups are built once per contractor and date for the tables open now (an import reopens them)."""
+        from igclaim.refdata.store import tables
+
+        full = (id(tables()), *key)
+        if full not in self._memo:
+            if len(self._memo) > 4096:
+                self._memo.clear()
+            self._memo[full] = make()
+        return self._memo[full]
+
+    def ab_lookup(self, contractor: str, dos: date) -> Lookup:
+        """The A/B MAC lists for a jurisdiction id ("JN") or an article id ("A57778")."""
+        key = self.canonical(contractor)
+        return self._cached(("ab", key, dos), lambda: self._ab_lookup(key, dos))
+
+    def _ab_lookup(self, contractor: str, dos: date) -> Lookup:
+        key = contractor.strip().upper()
+        if key in self.jurisdictions:
+            j = self.jurisdictions[key]
+            arts, label = j.articles, f"{' + '.join(j.articles)} ({j.contractor}, {j.id})"
+            certain, note = j.certain, j.note
+        else:
+            arts, label, certain, note = (key,), self.article_label(key), True, ""
+        codes: set[str] = set(self.national_codes)
+        sources = [self.national_source]
+        for a in arts:
+            groups, src = self.groups(a, dos)
+            for g in groups.values():
+                codes |= g
+            sources.append(src)
+        complete = all(self.articles[a].complete if a in self.articles else False for a in arts)
+        return Lookup(label, arts, frozenset(codes), complete, self.read_ranges, self.unread_ranges, certain, note,
+                      self.uncertain, tuple(sources))
+
+    def home_rules(self, route: str) -> tuple[HomeRule, ...]:
+        return tuple(r for r in self.home if r.route == route)
+
+    def home_lookup(self, route: str, hcpcs: str | None, dos: date) -> tuple[Lookup, HomeRule | None] | None:
+        """The DME MAC lists for home immune globulin by route; groups limited to products apply only to them."""
+        return self._cached(("home", route, hcpcs, dos), lambda: self._home_lookup(route, hcpcs, dos))
+
+    def _home_lookup(self, route: str, hcpcs: str | None, dos: date) -> tuple[Lookup, HomeRule | None] | None:
+        rules = self.home_rules(route)
+        if not rules:
+            return None
+        codes: set[str] = set()
+        arts: list[str] = []
+        for r in rules:
+            if r.products and (hcpcs is None or hcpcs not in r.products):
+                continue
+            groups, _ = self.groups(r.article, dos)
+            for g in r.groups:
+                codes |= groups.get(g, frozenset())
+            if r.article not in arts:
+                arts.append(r.article)
+        rule = rules[0]
+        label = " + ".join(f"{r.article} group{'s' if len(r.groups) > 1 else ''} {', '.join(map(str, r.groups))}"
+                           f"{' (' + ', '.join(r.products) + ' only)' if r.products else ''}" for r in rules)
+        label += " (DME MACs)"
+        lookup = Lookup(label, tuple(arts or [rule.article]), frozenset(codes), True, self.read_ranges,
+                        self.unread_ranges, uncertain=self.uncertain, sources=tuple(r.source for r in rules),
+                        route=route)
+        return lookup, rule
+
+    def product_only(self, route: str, hcpcs: str | None, diagnoses: Iterable[str], dos: date) -> HomeRule | None:
+        """A product-limited group that lists the diagnosis but not this product (CIDP with a product other than
+        Hizentra or HyQvia): the reason a home SC claim is not covered."""
+        dx = {compact(d) for d in diagnoses}
+        for r in self.home_rules(route):
+            if r.products and hcpcs not in r.products:
+                groups, _ = self.groups(r.article, dos)
+                if any(dx & groups.get(g, frozenset()) for g in r.groups):
+                    return r
+        return None
+
+    def listing(self, code: str, dos: date, state: str | None = None) -> list[tuple[str, str, list[int], str]]:
+        """Which contractors' articles list a code: (article, contractor and jurisdictions, groups, where from)."""
+        c = compact(code)
+        from igclaim.refdata.store import tables
+
+        wanted = list(self.articles) + sorted(set(tables().coverage_articles(dos)) - set(self.articles))
+        if state:
+            j = self.jurisdiction_for_state(state)
+            home = {r.article for r in self.home}
+            wanted = [a for a in wanted if (j is not None and a in j.articles) or a in home]
+        out = []
+        for a in wanted:
+            groups, src = self.groups(a, dos)
+            hit = sorted(g for g, codes in groups.items() if c in codes)
+            if hit:
+                out.append((a, self.article_label(a), hit, src))
+        return out
+
+
+def parse_contractor(value: str) -> str:
+    """A jurisdiction id or an article id, normalised; ValueError naming what is accepted."""
+    data = mac()
+    key = data.canonical(value)
+    if key in data.jurisdictions or ARTICLE_ID.match(key):
+        return key
+    raise ValueError(f"{value!r} is not a Medicare contractor: give an A/B MAC jurisdiction "
+                     f"({', '.join(sorted(data.jurisdictions))}) or a coverage article id such as A57778")
+
+
+def _ranges(values: list[list[str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((lo, hi) for lo, hi in values)
+
+
+@lru_cache(maxsize=1)
+def mac() -> MacData:
+    """The bundled lists, loaded once per process."""
+    meta = tomllib.loads((_DIR / "mac-articles.toml").read_text(encoding="utf-8"))
+    head = meta["meta"]
+    complete = set(head.get("complete_articles", []))
+    articles = {}
+    for row in csv.DictReader(io.StringIO((_DIR / "mac-articles" / "articles.csv").read_text(encoding="utf-8"))):
+        articles[row["article_id"]] = Article(row["article_id"], row["lcd"], row["contractor"], row["jurisdictions"],
+                                              row["scope"], row["revision_seen"], row["article_id"] in complete,
+                                              row["states"])
+    codes: dict[str, dict[int, set[str]]] = {}
+    for row in csv.DictReader(io.StringIO((_DIR / "mac-articles" / "codes.csv").read_text(encoding="utf-8"))):
+        codes.setdefault(row["article_id"], {}).setdefault(int(row["group"]), set()).add(compact(row["icd10_code"]))
+    # Jurisdictions without states in the TOML take them from articles.csv ("JJ;JM" ↔ "AL GA TN;NC SC VA WV").
+    states_csv: dict[str, tuple[str, ...]] = {}
+    for a in articles.values():
+        ids, sts = a.jurisdictions.split(";"), a.states.split(";") if a.states else []
+        if len(sts) == len(ids):
+            for j, s in zip(ids, sts, strict=True):
+                states_csv.setdefault(j.strip(), tuple(s.split()))
+    jurisdictions = {}
+    for j in meta["jurisdiction"]:
+        states = tuple(j.get("states") or states_csv.get(j["id"], ()))
+        jurisdictions[j["id"]] = Jurisdiction(j["id"], j["contractor"], states, tuple(j["articles"]),
+                                              bool(j.get("certain", True)), j.get("note", ""),
+                                              tuple(j.get("aliases", ())))
+    home = tuple(HomeRule(h["article"], h["route"], tuple(h["groups"]), h["name"], h["unlisted"], h["source"],
+                          tuple(h.get("products", ())), tuple(compact(p) for p in h.get("benefit_prefixes", ())))
+                 for h in meta["home"])
+    uncertain = tuple(Uncertain(tuple(u["articles"]), tuple(compact(p) for p in u["prefixes"]), u["note"],
+                                u.get("source", ""), tuple(u.get("routes", ()))) for u in meta.get("uncertain", []))
+    nat = meta["national"]
+    national = frozenset(compact(r["icd10cm"]) for r in csv.DictReader(io.StringIO(
+        (_DIR / nat["csv"]).read_text(encoding="utf-8"))) if r.get("icd10cm"))
+    return MacData(articles, {a: {g: frozenset(c) for g, c in gs.items()} for a, gs in codes.items()}, jurisdictions,
+                   home, uncertain, _ranges(head["read_ranges"]), _ranges(head["unread_ranges"]), national,
+                   nat["name"], nat["source"], head["title"], head["source"], head["codes_as_of"])
+

@@ -1,0 +1,397 @@
+"""Encounters as Spark DataFrames in, results, findings and errors out: the batch worker's per-record function
+(`igclaim.batch.worker.process_chunk`) run inside `mapInArrow`, so a record is judged exactly as `igclaim batch`
+judges it.
+
+Records get the numbers `igclaim batch` gives them (record, line; or record, row, last_row) by two passes over
+the persisted input: the first counts the rows of each partition, the second adds the offsets. Spark reads one
+file in file order, so the numbers match the file's; rows of one encounter (consecutive rows with the same
+encounter_id) are found across partition borders, then brought together by a shuffle on the record number.
+
+Every input record comes out as exactly one outcome row: a result (`result` set) or an error (`stage` set).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import os
+import pickle
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+from pyspark import StorageLevel, TaskContext
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import LongType, StructField, StructType
+
+from igclaim.batch.sources import Record
+from igclaim.batch.tabular import cell
+from igclaim.batch.worker import FINDING_COLUMNS, Outcome, process_chunk
+
+JSON_COLUMN = "json"
+_ROW_TAGS = ("_record", "_row")
+_BATCH_OUT = 500  # outcome rows per Arrow batch handed back to Spark (result JSON is a few kB each)
+# The per-finding columns of findings.csv after the record's own (record … payer_type).
+_FINDING_OWN = FINDING_COLUMNS[FINDING_COLUMNS.index("profile"):]
+_FINDING_TYPES = {"line": pa.int64(), "impact_units": pa.int64(), "impact_usd": pa.float64()}
+FINDING_STRUCT = pa.struct([(c, _FINDING_TYPES.get(c, pa.string())) for c in _FINDING_OWN if c != "mode"])
+OUTCOME_SCHEMA = pa.schema([
+    ("record", pa.int64()), ("line", pa.int64()), ("row", pa.int64()), ("last_row", pa.int64()),
+    ("encounter_id", pa.string()), ("date_of_service", pa.date32()), ("setting", pa.string()),
+    ("payer_type", pa.string()), ("mode", pa.string()),
+    ("result", pa.string()), ("findings", pa.list_(FINDING_STRUCT)),
+    ("stage", pa.string()), ("field", pa.string()), ("reason", pa.string()), ("problems", pa.list_(pa.string())),
+])
+
+
+def _ddl(t: pa.DataType) -> str:
+    if pa.types.is_list(t):
+        return f"array<{_ddl(t.value_type)}>"
+    if pa.types.is_struct(t):
+        return "struct<" + ", ".join(f"{f.name}: {_ddl(f.type)}" for f in t) + ">"
+    return {pa.int64(): "bigint", pa.float64(): "double", pa.date32(): "date", pa.string(): "string",
+            pa.binary(): "binary"}[t]
+
+
+def spark_schema(schema: pa.Schema) -> str:
+    """The DDL of an Arrow schema (the one definition both sides of mapInArrow use)."""
+    return ", ".join(f"`{f.name}` {_ddl(f.type)}" for f in schema)
+
+
+# --- once per Python worker ---------------------------------------------------------------------------------
+_LOADED: str | None = None
+
+
+def _load(refdata_file: str | None) -> None:
+    """Reference data and the edit catalog load once per Python worker process (workers are reused across
+    tasks and jobs). Imported tables shipped with the job (SparkContext.addFile of a refdata.sqlite, or of a
+    directory holding one) become this worker's IGCLAIM_HOME first; another shipped name loads again."""
+    global _LOADED
+    key = refdata_file or ""
+    if key == _LOADED:
+        return
+    if refdata_file:
+        from pyspark import SparkFiles
+
+        shipped = SparkFiles.get(refdata_file)
+        os.environ["IGCLAIM_HOME"] = shipped if os.path.isdir(shipped) else os.path.dirname(shipped)
+    from igclaim import engine
+    from igclaim.refdata.resolver import reference
+
+    reference.cache_clear()
+    reference()
+    engine._load_edit_families()
+    _LOADED = key
+
+
+# --- numbering: two passes over the persisted input --------------------------------------------------------
+_COUNTS = pa.schema([("partition", pa.int64()), ("rows", pa.int64()), ("kept", pa.int64()),
+                     ("starts", pa.int64()), ("first_key", pa.string()), ("last_key", pa.string())])
+
+
+def _partition() -> int:
+    ctx = TaskContext.get()
+    assert ctx is not None, "called outside a Spark task"
+    return ctx.partitionId()
+
+
+def _blank(value: Any) -> bool:
+    return value is None or not str(value).strip()
+
+
+def _count_json(batches: Iterator[pa.RecordBatch], column: str, skip_blank: bool) -> Iterator[pa.RecordBatch]:
+    rows = kept = 0
+    for b in batches:
+        values = b.column(column).to_pylist()
+        rows += len(values)
+        kept += sum(1 for v in values if not _blank(v)) if skip_blank else len(values)
+    yield pa.RecordBatch.from_pylist([{"partition": _partition(), "rows": rows, "kept": kept}],
+                                     schema=_COUNTS)
+
+
+def _count_rows(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Rows, encounter starts (a row whose encounter_id differs from the row before, or is blank, as
+    batch.tabular.group_rows decides; the first row counts as one here), and the first and last id."""
+    rows = starts = 0
+    first = last = None
+    for b in batches:
+        for value in b.column("encounter_id").to_pylist():
+            key = cell(value)
+            if rows == 0:
+                first = key
+                starts = 1
+            elif key is None or key != last:
+                starts += 1
+            last = key
+            rows += 1
+    yield pa.RecordBatch.from_pylist([{"partition": _partition(), "rows": rows, "kept": rows,
+                                       "starts": starts, "first_key": first, "last_key": last}],
+                                     schema=_COUNTS)
+
+
+def _counts(df: DataFrame, fn: Any) -> list[dict[str, Any]]:
+    found = {r["partition"]: r.asDict() for r in df.mapInArrow(fn, spark_schema(_COUNTS)).collect()}
+    return [found[p] for p in sorted(found)]
+
+
+_JSON_IN = pa.schema([("record", pa.int64()), ("line", pa.int64()), (JSON_COLUMN, pa.string())])
+
+
+def _number_json(batches: Iterator[pa.RecordBatch], column: str, skip_blank: bool,
+                 offsets: dict[int, tuple[int, int]]) -> Iterator[pa.RecordBatch]:
+    line, record = offsets[_partition()]
+    for b in batches:
+        out = []
+        for value in b.column(column).to_pylist():
+            line += 1
+            if skip_blank and _blank(value):
+                continue
+            record += 1
+            out.append({"record": record, "line": line, JSON_COLUMN: value})
+        yield pa.RecordBatch.from_pylist(out, schema=_JSON_IN)
+
+
+def number_json(df: DataFrame, column: str = JSON_COLUMN, *, skip_blank: bool = False) -> tuple[DataFrame, int]:
+    """A DataFrame of JSON texts → columns record, line, json, numbered in read order (1-based). With
+    `skip_blank` (a JSON Lines file read as text), blank lines are not records but still count as lines."""
+    df = df.select(F.col(column).cast("string").alias(column)).persist(StorageLevel.MEMORY_AND_DISK)
+    offsets, line, record = {}, 0, 0
+    for c in _counts(df, functools.partial(_count_json, column=column, skip_blank=skip_blank)):
+        offsets[c["partition"]] = (line, record)
+        line += c["rows"]
+        record += c["kept"]
+    fn = functools.partial(_number_json, column=column, skip_blank=skip_blank, offsets=offsets)
+    return df.mapInArrow(fn, spark_schema(_JSON_IN)), record
+
+
+@dataclass(frozen=True)
+class _Start:
+    row: int  # rows before this partition
+    seq: int  # records (encounters) that started before this partition
+    continued: bool  # the partition's first row continues the encounter of the rows before
+
+
+def _row_offsets(counts: list[dict[str, Any]]) -> tuple[dict[int, _Start], int]:
+    offsets: dict[int, _Start] = {}
+    row = seq = 0
+    prev_last: str | None = None
+    for c in counts:
+        cont = seq > 0 and c["rows"] > 0 and c["first_key"] is not None and c["first_key"] == prev_last
+        offsets[c["partition"]] = _Start(row, seq, cont)
+        if c["rows"]:
+            seq += c["starts"] - (1 if cont else 0)
+            row += c["rows"]
+            prev_last = c["last_key"]
+    return offsets, seq
+
+
+def _number_rows(batches: Iterator[pa.RecordBatch], offsets: dict[int, _Start]) -> Iterator[pa.RecordBatch]:
+    start = offsets[_partition()]
+    row, seq = start.row, start.seq
+    last: str | None = None
+    first = True
+    for b in batches:
+        records, rows = [], []
+        for value in b.column("encounter_id").to_pylist():
+            key = cell(value)
+            row += 1
+            if (first and not start.continued) or (not first and (key is None or key != last)):
+                seq += 1
+            first, last = False, key
+            records.append(seq)
+            rows.append(row)
+        yield (b.append_column("_record", pa.array(records, pa.int64()))
+               .append_column("_row", pa.array(rows, pa.int64())))
+
+
+def number_rows(df: DataFrame) -> tuple[DataFrame, int]:
+    """Tabular rows (docs/batch.md columns) → the same rows with _record (the encounter's record number,
+    1-based) and _row (the row number in read order, 1-based); and the number of records."""
+    df = df.persist(StorageLevel.MEMORY_AND_DISK)
+    offsets, total = _row_offsets(_counts(df, _count_rows))
+    schema = StructType([*df.schema.fields, *(StructField(c, LongType()) for c in _ROW_TAGS)])
+    return df.mapInArrow(functools.partial(_number_rows, offsets=offsets), schema), total
+
+
+# --- the records through the batch worker ------------------------------------------------------------------
+def _blank_none(text: str) -> str | None:
+    return text or None
+
+
+def _as_int(text: str) -> int | None:
+    return int(text) if text else None
+
+
+def _outcome_row(outcome: Outcome, where: dict[str, int]) -> dict[str, Any]:
+    row: dict[str, Any] = {"record": outcome.seq, **where}
+    if outcome.error is not None:
+        e = outcome.error
+        return row | {"encounter_id": e.get("encounter_id"), "stage": e["stage"], "field": e.get("field"),
+                      "reason": e["reason"], "problems": e["problems"]}
+    s = outcome.summary
+    assert s is not None
+    findings = []
+    # findings.csv text as the batch writes it; the exact dollar figure from the report summary (same order).
+    for cells, (*_, usd, _fix) in zip(csv.reader(io.StringIO(outcome.findings_csv)), s["findings"], strict=True):
+        f = dict(zip(FINDING_COLUMNS, cells, strict=True))
+        findings.append({"profile": f["profile"], "edit": f["edit"], "severity": f["severity"],
+                         "line": _as_int(f["line"]), "line_code": _blank_none(f["line_code"]),
+                         "impact_units": _as_int(f["impact_units"]), "impact_usd": usd,
+                         "message": f["message"], "fix": _blank_none(f["fix"]), "source": _blank_none(f["source"])})
+    return row | {"encounter_id": s["encounter_id"], "date_of_service": date.fromisoformat(s["date_of_service"]),
+                  "setting": s["setting"], "payer_type": s["payer_type"], "mode": s["mode"],
+                  "result": outcome.result_json, "findings": findings}
+
+
+def _emit(records: list[Record], profile: str | None, mode: str | None) -> Iterator[pa.RecordBatch]:
+    for i in range(0, len(records), _BATCH_OUT):
+        chunk = records[i:i + _BATCH_OUT]
+        outcomes = process_chunk(chunk, profile, False, mode)
+        yield pa.RecordBatch.from_pylist([_outcome_row(o, r.where) for o, r in zip(outcomes, chunk, strict=True)],
+                                         schema=OUTCOME_SCHEMA)
+
+
+def _process_json(batches: Iterator[pa.RecordBatch], profile: str | None, mode: str | None,
+                  refdata_file: str | None) -> Iterator[pa.RecordBatch]:
+    _load(refdata_file)
+    for b in batches:
+        records = [Record(seq, {"line": line}, "json", text or "") for seq, line, text in
+                   zip(b.column("record").to_pylist(), b.column("line").to_pylist(),
+                       b.column(JSON_COLUMN).to_pylist(), strict=True)]
+        yield from _emit(records, profile, mode)
+
+
+def _process_rows(batches: Iterator[pa.RecordBatch], profile: str | None, mode: str | None,
+                  refdata_file: str | None) -> Iterator[pa.RecordBatch]:
+    """Rows sorted by (_record, _row) within the partition; an encounter's rows may span Arrow batches."""
+    _load(refdata_file)
+    records: list[Record] = []
+    group: list[tuple[int, dict[str, Any]]] = []
+    current = 0
+
+    def close() -> None:
+        records.append(Record(current, {"row": group[0][0], "last_row": group[-1][0]}, "rows", group))
+
+    for b in batches:
+        for row in b.to_pylist():
+            seq, number = row.pop("_record"), row.pop("_row")
+            if seq != current and group:
+                close()
+                group = []
+            group.append((number, row))
+            current = seq
+        if len(records) >= _BATCH_OUT:
+            yield from _emit(records, profile, mode)
+            records = []
+    if group:
+        close()
+    if records:
+        yield from _emit(records, profile, mode)
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Every input record as one row of `outcomes` (a result or an error), and the three views of it. Persist
+    `outcomes` before reading more than one view, or each view codes the records again."""
+
+    outcomes: DataFrame
+    records: int  # input records counted while numbering them (results + errors add up to it); -1 when the
+    # DataFrame brought its own record numbers
+
+    @property
+    def results(self) -> DataFrame:
+        """record, encounter_id, date_of_service, setting, payer_type, mode, result (the result JSON)."""
+        return (self.outcomes.where(F.col("result").isNotNull())
+                .select("record", "encounter_id", "date_of_service", "setting", "payer_type", "mode", "result"))
+
+    @property
+    def findings(self) -> DataFrame:
+        """The columns of findings.csv (docs/batch.md), typed; one row per finding."""
+        exploded = (self.outcomes.where(F.col("result").isNotNull())
+                    .select("record", "encounter_id", "date_of_service", "setting", "payer_type", "mode",
+                            F.explode("findings").alias("f")))
+        own = {"record", "encounter_id", "date_of_service", "setting", "payer_type", "mode"}
+        return exploded.select(*[F.col(c) if c in own else F.col(f"f.{c}").alias(c) for c in FINDING_COLUMNS])
+
+    @property
+    def errors(self) -> DataFrame:
+        """The entries of errors.jsonl: record, line (JSON) or row/last_row (rows), encounter_id, stage, field,
+        reason, problems."""
+        return (self.outcomes.where(F.col("stage").isNotNull())
+                .select("record", "line", "row", "last_row", "encounter_id", "stage", "field", "reason", "problems"))
+
+
+def process(df: DataFrame, *, mode: str | None = None, profile: str | None = None, json_column: str = JSON_COLUMN,
+            refdata_file: str | None = None) -> Outcomes:
+    """Code every encounter of `df`: a column of JSON texts (`json_column`; with `record` and `line` columns
+    they are used as the numbers) or the tabular columns of docs/batch.md (`encounter_id` …, rows numbered in
+    read order). `mode` None does what `igclaim batch` does (scrub a written claim, else build)."""
+    if mode not in (None, "build", "scrub"):
+        raise ValueError("mode must be None, 'build' or 'scrub'")
+    options: dict[str, Any] = {"profile": profile, "mode": mode, "refdata_file": refdata_file}
+    if json_column in df.columns:
+        if {"record", "line"} <= set(df.columns):
+            numbered = df.select(F.col("record").cast("bigint"), F.col("line").cast("bigint"),
+                                 F.col(json_column).cast("string").alias(JSON_COLUMN))
+            total = None
+        else:
+            numbered, total = number_json(df, json_column)
+        out = numbered.mapInArrow(functools.partial(_process_json, **options), spark_schema(OUTCOME_SCHEMA))
+    elif "encounter_id" in df.columns:
+        tagged, total = number_rows(df)
+        out = (tagged.repartition("_record").sortWithinPartitions("_record", "_row")
+               .mapInArrow(functools.partial(_process_rows, **options), spark_schema(OUTCOME_SCHEMA)))
+    else:
+        raise ValueError(f"a DataFrame of encounters needs a {json_column!r} column of JSON texts or the tabular "
+                         "columns of docs/batch.md (encounter_id …)")
+    return Outcomes(out, total if total is not None else -1)
+
+
+def build(df: DataFrame, **options: Any) -> Outcomes:
+    """Build every encounter (the claim that should be billed); a written claim is not looked at."""
+    return process(df, mode="build", **options)
+
+
+def scrub(df: DataFrame, **options: Any) -> Outcomes:
+    """Scrub every encounter's written claim; one without a claim is an error row (field `claim`)."""
+    return process(df, mode="scrub", **options)
+
+
+# --- the report, aggregated where the outcomes are ---------------------------------------------------------
+_AGG = pa.schema([("aggregator", pa.binary())])
+
+
+def _aggregate(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    from igclaim.outputs.report import ReportAggregator
+
+    agg = ReportAggregator()
+    for b in batches:
+        for r in b.to_pylist():
+            if r["stage"] is not None:
+                agg.add_error({"stage": r["stage"], "field": r["field"]})
+            else:
+                agg.add_result({"encounter_id": r["encounter_id"], "setting": r["setting"],
+                                "date_of_service": r["date_of_service"].isoformat(), "payer_type": r["payer_type"],
+                                "mode": r["mode"], "findings": [(f["edit"], f["severity"], f["impact_units"],
+                                                                 f["impact_usd"], f["fix"] or "")
+                                                                for f in r["findings"] or []]})
+    yield pa.RecordBatch.from_pylist([{"aggregator": pickle.dumps(agg)}], schema=_AGG)
+
+
+def report(outcomes: Outcomes) -> Any:
+    """The batch report's counters (igclaim.outputs.report.ReportAggregator): one per partition, merged here."""
+    from igclaim.outputs.report import ReportAggregator
+
+    slim = outcomes.outcomes.select(
+        "stage", "field", "encounter_id", "date_of_service", "setting", "payer_type", "mode",
+        F.transform("findings", lambda f: F.struct(*(f[c].alias(c) for c in
+                                                    ("edit", "severity", "impact_units", "impact_usd", "fix"))))
+        .alias("findings"))
+    total = ReportAggregator()
+    for row in slim.mapInArrow(_aggregate, spark_schema(_AGG)).collect():  # one small row per partition
+        total.merge(pickle.loads(row["aggregator"]))
+    return total

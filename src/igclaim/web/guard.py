@@ -1,0 +1,150 @@
+"""The web service's guard (ASGI middleware around the FastAPI app): what every request passes before igclaim
+reads it, and what every response carries.
+
+- Host allow-list (DNS rebinding): only the loopback names by default; IGCLAIM_ALLOWED_HOSTS (comma-separated)
+  or `igclaim serve --host NAME` adds names. Other hosts get 400.
+- Request bodies: at most inputs.MAX_INPUT_BYTES (413, also when Content-Length says so up front); a body that
+  does not arrive within BODY_TIMEOUT seconds is dropped (408). JSON bodies of /api/ are checked as the CLI checks
+  files (UTF-8 with or without a BOM, nesting, huge numbers): 422 with {"problems": [...]}.
+- Security headers on every response: Content-Security-Policy (frame-ancestors 'none'), X-Content-Type-Options,
+  X-Frame-Options, Referrer-Policy.
+Header size and idle connections are bounded by uvicorn's options (api.serve).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import os
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from igclaim.inputs import MAX_INPUT_BYTES, InvalidInput, decode_input, load_json
+
+BODY_TIMEOUT = 15.0
+LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def allowed_hosts(extra: Iterable[str] = ()) -> frozenset[str]:
+    env = [h.strip().lower() for h in os.environ.get("IGCLAIM_ALLOWED_HOSTS", "").split(",") if h.strip()]
+    return frozenset([*LOOPBACK, *env, *(h.lower() for h in extra)])
+
+
+def inline_hashes(html: str, tag: str) -> list[str]:
+    """CSP hashes of the page's inline <script>/<style> blocks, so nothing else inline can run."""
+    blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", html, flags=re.S)
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in blocks]
+
+
+def page_csp(html: str) -> str:
+    return ("default-src 'self'; script-src 'self' " + " ".join(inline_hashes(html, "script")) + "; style-src 'self' "
+            + " ".join(inline_hashes(html, "style")) + "; img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+# The interactive docs bring their own scripts: keep framing and plugins off without breaking them.
+DOCS_CSP = "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+
+
+def _host_name(host: str) -> str:
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class Guard:
+    def __init__(self, app: Any, page_csp: str, hosts: frozenset[str] | None = None,
+                 max_body: int = MAX_INPUT_BYTES, body_timeout: float = BODY_TIMEOUT,
+                 pages: dict[str, str] | None = None, raw_paths: tuple[str, ...] = ()) -> None:
+        """`pages`: other HTML pages and their CSP; `raw_paths`: /api/ path prefixes whose bodies are not one JSON
+        document (JSON Lines, CMS files) and are checked by their own route instead."""
+        self.app, self.page_csp = app, page_csp
+        self.hosts = hosts
+        self.max_body, self.body_timeout = max_body, body_timeout
+        self.pages = {"/": page_csp, "": page_csp, **(pages or {})}
+        self.raw_paths = raw_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        send = self._secure(send, path)
+        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        host = _host_name(headers.get(b"host", b"").decode("latin-1"))
+        hosts = self.hosts if self.hosts is not None else allowed_hosts()
+        if host not in hosts:
+            await _reply(send, 400, [f"Host: {host[:60]!r} is not served here (allowed: {', '.join(sorted(hosts))}; "
+                                     "set IGCLAIM_ALLOWED_HOSTS to add a name)"])
+            return
+        length = headers.get(b"content-length")
+        if length is not None and (not length.strip().isdigit() or int(length) > self.max_body):
+            await _reply(send, 413, [f"(body): larger than {self.max_body:,} bytes (the limit for one encounter)"])
+            return
+        if scope.get("method") not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        body = bytearray()
+        while True:
+            try:
+                message = await asyncio.wait_for(receive(), self.body_timeout)
+            except TimeoutError:
+                await _reply(send, 408, [f"(body): not received within {self.body_timeout:g} s"])
+                return
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.max_body:
+                await _reply(send, 413, [f"(body): larger than {self.max_body:,} bytes (the limit for one encounter)"])
+                return
+            if not message.get("more_body"):
+                break
+        # An empty body is left to the route (some POSTs take none; the others answer FastAPI's 422, reshaped).
+        if body and path.startswith("/api/") and not path.startswith(self.raw_paths or ("\0",)):
+            try:
+                obj = load_json(decode_input(bytes(body), "(body)"))
+            except InvalidInput as exc:
+                await _reply(send, 422, exc.problems)
+                return
+            # Passed on as plain JSON: a number too long for Python's own parser reaches the schema as a
+            # non-finite number, which names its field, instead of failing the framework's parser.
+            body = bytearray(json.dumps(obj, default=float).encode())
+        sent = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    def _secure(self, send: Send, path: str) -> Send:
+        csp = self.pages.get(path) or (DOCS_CSP if path.startswith(("/docs", "/redoc")) else API_CSP)
+        extra = [(b"content-security-policy", csp.encode()), (b"x-content-type-options", b"nosniff"),
+                 (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
+
+        async def wrapped(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                have = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in have)]
+            await send(message)
+
+        return wrapped
+
+
+async def _reply(send: Send, status: int, problems: list[str]) -> None:
+    body = json.dumps({"problems": problems}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,189 @@
+"""`make fuzz`: the long fuzz run. Prints counts of each outcome and exits 1 if any crash, nonsense accepted or
+837 rejected was found (examples of each are printed).
+
+    python tests/fuzz_run.py --library 100000 --cli 1000
+
+Library: hypothesis-generated charts (valid and mutated, tests/fuzzing.py) through parse → build/scrub; each
+accepted chart with parties is exported as an 837 (a refusal naming a field is fine) and the 837s are checked by
+pyx12 in interchanges of up to 200 claims (pyx12 loads its maps once per interchange; an interchange with a
+problem is split until the claim is found).
+CLI: mutated JSON text (NaN, 1e999999, 5,000-digit numbers, non-UTF-8 bytes, a BOM, deep nesting, truncation)
+through `igclaim build` in-process (Typer's runner, with main()'s exit-status contract), plus a few real
+subprocesses: the exit status must be 0 or 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests import fuzzing  # noqa: E402
+
+COUNTS: collections.Counter = collections.Counter()
+EXAMPLES: dict[str, list[str]] = collections.defaultdict(list)
+PENDING: dict[str, list] = {"837P": [], "837I": []}
+
+
+def note(outcome: str, detail: str, sample: object = None) -> None:
+    COUNTS[outcome] += 1
+    if outcome not in ("ok", "refused") and len(EXAMPLES[outcome]) < 5:
+        EXAMPLES[outcome].append(f"{detail} :: {json.dumps(sample, default=str)[:400]}")
+
+
+def _check_group(kind: str, claims: list) -> None:
+    from igclaim.outputs import chargemaster, x12
+
+    text = x12.render([c for c, _ in claims], kind, chargemaster.load("sample"),
+                      x12.Envelope(created=datetime(2026, 3, 6, 12)))
+    problems = fuzzing.pyx12_check(text)
+    if not problems:
+        COUNTS["837-claims-accepted-by-pyx12"] += len(claims)
+        return
+    if len(claims) == 1:
+        note("x12-rejected", "; ".join(problems)[:300], claims[0][1])
+        return
+    half = len(claims) // 2
+    _check_group(kind, claims[:half])
+    _check_group(kind, claims[half:])
+
+
+def flush(force: bool = False) -> None:
+    for kind, claims in PENDING.items():
+        if claims and (force or len(claims) >= 200):
+            _check_group(kind, claims)
+            claims.clear()
+
+
+def library_one(obj) -> None:
+    from igclaim import engine
+    from igclaim.errors import InputError
+    from igclaim.outputs import chargemaster, x12
+
+    outcome, detail = fuzzing.classify(obj)
+    note(outcome, detail, obj)
+    if outcome != "ok":
+        return
+    enc = fuzzing.parse_quiet(obj)
+    result = engine.scrub(enc) if enc.claim is not None else engine.build(enc)
+    if result.has_errors or enc.billing_provider is None:
+        return
+    claim = x12.ClaimInput(enc, result)
+    kind = x12.transaction_for(enc)
+    try:  # refusals (a field named) are right; only what igclaim agrees to write goes to pyx12
+        x12.render([claim], kind, chargemaster.load("sample"), x12.Envelope(created=datetime(2026, 3, 6, 12)))
+    except InputError:
+        COUNTS["837-refused"] += 1
+        return
+    except Exception as exc:  # noqa: BLE001
+        note("crash", f"837 {type(exc).__name__}: {exc}", obj)
+        return
+    PENDING[kind].append((claim, obj))
+    flush()
+
+
+def run_library(n: int) -> None:
+    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(st.one_of(fuzzing.valid_encounters(), fuzzing.mutated_encounters(), fuzzing.mutated_encounters()))
+    def go(obj):
+        library_one(obj)
+
+    go()
+    flush(force=True)
+
+
+def hostile_texts(rng: random.Random, base: bytes) -> bytes:
+    text = base.decode()
+    choice = rng.randrange(9)
+    if choice == 0:
+        return b"\xef\xbb\xbf" + base
+    if choice == 1:
+        cut = rng.randrange(len(base))
+        return base[:cut]
+    if choice == 2:
+        pos = rng.randrange(len(base))
+        return base[:pos] + bytes([rng.choice([0xff, 0xc3, 0x80, 0x00])]) + base[pos:]
+    if choice == 3:
+        return ("[" * rng.choice([40, 5000]) + text + "]" * 10).encode()
+    numbers = ['NaN', 'Infinity', '-Infinity', '1e999999', '9' * 5000, '-0', '1e-999999', '0.0000000001']
+    if choice in (4, 5, 6):
+        import re
+        spots = [m.start() for m in re.finditer(r"(?<=: )\d+(\.\d+)?", text)]
+        if spots:
+            pos = rng.choice(spots)
+            end = re.match(r"\d+(\.\d+)?", text[pos:]).end() + pos
+            return (text[:pos] + rng.choice(numbers) + text[end:]).encode()
+    if choice == 7:
+        obj = json.loads(text)
+        obj[rng.choice(list(obj))] = rng.choice(fuzzing.HOSTILE_STRINGS)
+        return json.dumps(obj).encode()
+    return base
+
+
+def run_cli(n: int, subprocesses: int = 20) -> None:
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    rng = random.Random(11)
+    bases = [json.dumps(b, indent=1).encode() for b in fuzzing.BASES]
+    runner = CliRunner()
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(n):
+            data = hostile_texts(rng, rng.choice(bases))
+            f = Path(tmp) / f"in{i % 50}.json"
+            f.write_bytes(data)
+            sub = i < subprocesses
+            if sub:
+                r = subprocess.run([sys.executable, "-m", "igclaim.cli", "build", str(f), "--format", "json"],
+                                   capture_output=True, text=True, timeout=120)
+                code, err, exc = r.returncode, r.stderr, None
+            else:
+                res = runner.invoke(app, ["build", str(f), "--format", "json"])
+                code, err = res.exit_code, res.output
+                exc = res.exception if not isinstance(res.exception, SystemExit) else None
+            if exc is not None or code not in (0, 2) or "Traceback" in (err or ""):
+                note("cli-crash", f"exit {code} {type(exc).__name__ if exc else ''} {(err or '')[-200:]}",
+                     data[:300].decode(errors="replace"))
+            else:
+                COUNTS[f"cli-exit-{code}"] += 1
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--library", type=int, default=100_000)
+    ap.add_argument("--cli", type=int, default=1_000)
+    args = ap.parse_args()
+    t0 = time.time()
+    run_library(args.library)
+    t1 = time.time()
+    run_cli(args.cli)
+    t2 = time.time()
+    print(f"library: {args.library} inputs in {t1 - t0:.0f} s; cli: {args.cli} inputs in {t2 - t1:.0f} s")
+    for k, v in sorted(COUNTS.items()):
+        print(f"  {k}: {v}")
+    bad = {k: v for k, v in EXAMPLES.items() if v}
+    for k, v in bad.items():
+        print(f"{k}:")
+        for e in v:
+            print("   ", e)
+    print("FAIL" if bad else "OK: 0 crashes, 0 nonsense accepted, 0 837s rejected")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,245 @@
+"""Fuzzing the public schema: hypothesis strategies (valid charts from the shipped examples, and mutations of
+them) and the oracle that classifies what igclaim did with each one.
+
+Used by tests/test_fuzz.py (a bounded example count inside `make test`) and by `make fuzz` (tests/fuzz_run.py,
+100,000+ inputs). An outcome is one of:
+  - "refused": an input error naming the field (InvalidInput or InputError), the right answer to hostile input;
+  - "ok": a result, and if the chart is implausible the result carries an error finding;
+  - "crash": any other exception (a traceback a user would see);
+  - "nonsense": a result with no error finding for a chart that cannot be true (see `implausible`);
+  - "x12-rejected": an 837 igclaim wrote and pyx12 does not accept.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import math
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hypothesis import strategies as st
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bases() -> list[dict]:
+    """Every shipped chart: the worked examples' inputs and the charts with parties (837-ready)."""
+    out = []
+    for p in sorted((ROOT / "examples").glob("e*.json")):
+        out.append(json.loads(p.read_text())["input"])
+    for p in sorted((ROOT / "examples" / "parties").glob("*.json")):
+        out.append(json.loads(p.read_text()))
+    return out
+
+
+BASES = _bases()
+
+HOSTILE_NUMBERS: list[Any] = [
+    math.nan, math.inf, -math.inf, 0, -1, -0.0, 1e308, 10**30, 2**63, 10**400, 1e-300, 0.0001, 99999999,
+    "NaN", "Infinity", "1e999999", "-5", "", True, None,
+]
+HOSTILE_STRINGS: list[Any] = [
+    "A~B", "A*B", "A:B", "A^B", "x\r\nISA*00", "\x00", "\x1b[31m", "Zoë Müller", "名前", "=HYPERLINK(\"x\")",
+    "+1+1", "-2+3", "@SUM(A1)", "\tX", "\rX", "x" * 5000, "", " ", "../../etc/passwd", "/etc/passwd.toml",
+    "D83.9~SE*1", "2026-02-30", "0001-01-01", "9999-12-31T23:59", 7, None, [], {},
+]
+HOSTILE_TIMES = ["0001-01-01T00:00", "9999-12-31T23:59", "2026-03-02T25:00", "2026-03-01T23:00", "2099-01-01T09:00",
+                 "1900-01-01T09:00"]
+
+
+def _paths(node: Any, prefix: tuple = ()) -> list[tuple]:
+    """Every path to a leaf or container in a JSON tree."""
+    out = [prefix]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+def _get(node: Any, path: tuple) -> Any:
+    for p in path:
+        node = node[p]
+    return node
+
+
+def _set(node: Any, path: tuple, value: Any) -> None:
+    if not path:
+        return
+    _get(node, path[:-1])[path[-1]] = value
+
+
+def _time_shift(base: dict, hours: float) -> dict:
+    """An administration moved or stretched by `hours` (long runs, other dates)."""
+    enc = copy.deepcopy(base)
+    try:
+        for a in enc.get("administrations", []):
+            if a.get("stop"):
+                a["stop"] = (datetime.fromisoformat(a["stop"]) + timedelta(hours=hours)).isoformat(timespec="minutes")
+    except (AttributeError, TypeError, ValueError, OverflowError):
+        pass  # an earlier mutation already broke the shape
+    return enc
+
+
+@st.composite
+def valid_encounters(draw: st.DrawFn) -> dict:
+    """A shipped chart with small plausible changes: the dose, the date, the ids."""
+    enc = copy.deepcopy(draw(st.sampled_from(BASES)))
+    enc["encounter_id"] = draw(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{0,15}", fullmatch=True))
+    shift = draw(st.integers(min_value=-200, max_value=200))
+    dos = date.fromisoformat(enc["date_of_service"]) + timedelta(days=shift)
+    if dos > date.today():
+        dos = date.today()
+    delta = dos - date.fromisoformat(enc["date_of_service"])
+    enc["date_of_service"] = dos.isoformat()
+    for key in ("administrations", "fluids", "pump_log"):
+        for a in enc.get(key, []):
+            for k in ("start", "stop"):
+                if a.get(k):
+                    a[k] = (datetime.fromisoformat(a[k]) + delta).isoformat(timespec="minutes")
+    return enc
+
+
+@st.composite
+def mutated_encounters(draw: st.DrawFn) -> Any:
+    """A valid chart with 1–3 hostile changes anywhere in the tree."""
+    enc: Any = draw(valid_encounters())
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        kind = draw(st.sampled_from(["number", "string", "time", "delete", "extra", "repeat", "nest", "long",
+                                     "list"]))
+        paths = _paths(enc)
+        path = draw(st.sampled_from(paths))
+        if kind == "number":
+            _set(enc, path, draw(st.sampled_from(HOSTILE_NUMBERS) | st.integers() | st.floats()))
+        elif kind == "string":
+            _set(enc, path, draw(st.sampled_from(HOSTILE_STRINGS) | st.text(max_size=30)))
+        elif kind == "time":
+            _set(enc, path, draw(st.sampled_from(HOSTILE_TIMES)))
+        elif kind == "delete" and path:
+            parent = _get(enc, path[:-1])
+            if isinstance(parent, dict):
+                parent.pop(path[-1], None)
+            elif isinstance(parent, list) and parent:
+                parent.pop(path[-1])
+        elif kind == "extra":
+            node = _get(enc, path)
+            if isinstance(node, dict):
+                node[draw(st.sampled_from(["extra", "grams", "units", "count", "site"]))] = draw(
+                    st.sampled_from(HOSTILE_NUMBERS))
+        elif kind == "repeat":
+            node = _get(enc, path)
+            if isinstance(node, list) and node:
+                node.extend(copy.deepcopy(node[-1]) for _ in range(draw(st.sampled_from([1, 5, 50, 300]))))
+        elif kind == "nest" and path:
+            deep: Any = 1
+            for _ in range(draw(st.sampled_from([5, 50, 500]))):
+                deep = [deep]
+            _set(enc, path, deep)
+        elif kind == "long":
+            enc = _time_shift(enc, draw(st.sampled_from([-1.0, 0.5, 20.0, 30.0, 24 * 400, 24 * 365 * 100])))
+        elif kind == "list" and path:
+            _set(enc, path, [copy.deepcopy(_get(enc, path))])
+    return enc
+
+
+# ---------------------------------------------------------------------------------------------------- oracle
+
+
+def _earliest() -> date:
+    from igclaim.edits.plausibility import earliest_data
+    from igclaim.refdata.resolver import reference
+
+    return earliest_data(reference()) or date.min
+
+
+def implausible(enc) -> list[str]:
+    """Why a parsed chart cannot be true (each reason must end in an error finding, never a clean claim)."""
+    reasons = []
+    dos = enc.date_of_service
+    if dos > date.today() + timedelta(days=31):
+        reasons.append("date of service in the future")
+    if dos < _earliest():
+        reasons.append("date of service before any reference data")
+    for a in [*enc.administrations, *enc.fluids]:
+        if a.start and a.stop and (a.stop - a.start) > timedelta(hours=24):
+            reasons.append("administration longer than 24 h")
+        if a.start and a.start.date() != dos:
+            reasons.append("administration starts on another date than the date of service")
+        if a.stop and a.stop.date() not in (dos, dos + timedelta(days=1)):
+            reasons.append("administration stops on another date")
+    return reasons
+
+
+def check_837(enc, result) -> list[str]:
+    """Write the 837 of an accepted chart that has its parties; problems pyx12 finds (empty when refused)."""
+    from igclaim.errors import InputError
+    from igclaim.outputs import chargemaster, x12
+
+    if result.has_errors or enc.billing_provider is None:
+        return []
+    try:
+        text = x12.to_837(enc, chargemaster.load("sample"), envelope=x12.Envelope(created=datetime(2026, 3, 6, 12)))
+    except InputError:
+        return []
+    return pyx12_check(text)
+
+
+def pyx12_check(text: str) -> list[str]:
+    """Validate with pyx12's API; problems from its return value and from the 999 it writes."""
+    import logging
+
+    import pyx12.params
+    import pyx12.x12n_document
+
+    logging.getLogger("pyx12").setLevel(logging.CRITICAL)
+
+    param = pyx12.params.params()
+    fd_999, fd_html = io.StringIO(), io.StringIO()
+    ok = pyx12.x12n_document.x12n_document(param, io.StringIO(text), fd_999, fd_html, None)
+    ack = [s.strip() for s in fd_999.getvalue().split("~") if s.strip()]
+    problems = [] if ok else ["pyx12 reported errors"]
+    problems += [s for s in ack if s.startswith(("IK3", "IK4"))]
+    ik5 = [s for s in ack if s.startswith("IK5")]
+    ak9 = [s for s in ack if s.startswith("AK9")]
+    if not ik5 or any(s != "IK5*A" for s in ik5):
+        problems.append(f"999 IK5: {ik5}")
+    if not ak9 or not all(s.startswith("AK9*A") for s in ak9):
+        problems.append(f"999 AK9: {ak9}")
+    return problems
+
+
+def parse_quiet(obj: Any):
+    from igclaim.inputs import parse_encounter
+
+    return parse_encounter(obj)
+
+
+def classify(obj: Any, *, with_837: bool = False) -> tuple[str, str]:
+    """Run one input through the library: (outcome, detail)."""
+    from igclaim import engine
+    from igclaim.errors import InputError
+    from igclaim.inputs import InvalidInput, parse_encounter
+
+    try:
+        enc = parse_encounter(obj)
+        result = engine.scrub(enc) if enc.claim is not None else engine.build(enc)
+    except (InvalidInput, InputError):
+        return "refused", ""
+    except Exception as exc:  # noqa: BLE001 - the point is to catch everything
+        return "crash", f"{type(exc).__name__}: {str(exc)[:200]}"
+    why = implausible(enc)
+    if why and not result.has_errors:
+        return "nonsense", "; ".join(why)
+    if with_837:
+        try:
+            problems = check_837(enc, result)
+        except Exception as exc:  # noqa: BLE001
+            return "crash", f"837 {type(exc).__name__}: {str(exc)[:200]}"
+        if problems:
+            return "x12-rejected", "; ".join(problems)[:300]
+    return "ok", ""

@@ -1,0 +1,51 @@
+"""The fuzz suite inside `make test` (a bounded number of examples; `make fuzz` runs 100,000+): valid charts and
+hostile mutations of them never crash the library, an implausible chart never comes out clean, and every 837
+igclaim agrees to write from a valid chart is accepted by pyx12."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from igclaim.inputs import InvalidInput, load_json
+
+from .fuzzing import classify, mutated_encounters, valid_encounters
+
+FAST = settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+
+
+@FAST
+@given(mutated_encounters())
+def test_mutated_charts_are_refused_or_coded_never_crash_or_nonsense(obj):
+    outcome, detail = classify(obj)
+    assert outcome in ("ok", "refused"), detail
+
+
+@settings(max_examples=4, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(valid_encounters())
+def test_valid_charts_export_837s_that_pyx12_accepts(obj):
+    outcome, detail = classify(obj, with_837=True)
+    assert outcome == "ok", detail
+
+
+@FAST
+@given(st.binary(max_size=200) | st.text(max_size=200).map(str.encode))
+def test_any_bytes_through_the_text_path_are_an_input_error_or_an_encounter(data):
+    from igclaim.inputs import decode_input, parse_encounter
+
+    with contextlib.suppress(InvalidInput):
+        parse_encounter(load_json(decode_input(data)))
+
+
+@FAST
+@given(mutated_encounters())
+def test_mutated_charts_as_json_text(obj):
+    try:
+        text = json.dumps(obj, default=str)
+    except ValueError:  # Python itself will not write a 5,000-digit integer
+        return
+    with contextlib.suppress(InvalidInput):
+        load_json(text)

@@ -1,0 +1,97 @@
+"""Imports never lose data: a truncated file or one with far fewer rows than the previous import of its period is
+refused (nothing changed) unless --force; NaN, Infinity, out-of-range prices and impossible dates are refused with
+line and column; a second import while one writes waits, then exits 2 with one line."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from igclaim.refdata import store
+from igclaim.refdata.importers import ImportFailure, Options
+from tests.conftest import run_cli
+
+FIX = Path(__file__).parent / "fixtures" / "cms"
+ASP = FIX / "asp-pricing-2026q2-synthetic.csv"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
+    store.invalidate()
+    yield tmp_path / "home"
+    store.invalidate()
+
+
+def _rows(home: Path) -> list[tuple]:
+    conn = sqlite3.connect(home / store.DB_NAME)
+    try:
+        return conn.execute("SELECT code, payment_limit FROM asp ORDER BY code").fetchall()
+    finally:
+        conn.close()
+
+
+def _variant(tmp_path: Path, text: str, name: str = "asp-pricing-2026q2.csv") -> Path:
+    p = tmp_path / name
+    p.write_bytes(text.encode("cp1252"))
+    return p
+
+
+def test_truncated_mid_record_is_refused(home, tmp_path):
+    text = ASP.read_text(encoding="cp1252")
+    cut = text.rstrip("\n").rsplit(",", 6)[0]  # the last record loses its last columns, no final newline
+    with pytest.raises(ImportFailure) as exc:
+        store.import_file("asp", _variant(tmp_path, cut))
+    assert "mid-record" in str(exc.value) or "truncated" in str(exc.value)
+    assert not (home / store.DB_NAME).exists() or _rows(home) == []
+
+
+def test_far_fewer_rows_than_the_previous_import_is_refused_unless_forced(home, tmp_path):
+    store.import_file("asp", ASP)
+    before = _rows(home)
+    lines = ASP.read_text(encoding="cp1252").splitlines(keepends=True)
+    header = next(i for i, ln in enumerate(lines) if ln.startswith("HCPCS Code"))
+    short = "".join(lines[:header + 3])  # the header and one record (its quoted note spans two lines)
+    path = _variant(tmp_path, short)
+    r = run_cli("data", "import", "asp", str(path))
+    assert r.returncode == 2 and "far fewer" in r.stderr and "--force" in r.stderr, r.stderr
+    assert _rows(home) == before
+    [report] = store.import_file("asp", path, Options(force=True))
+    assert report.changed and len(_rows(home)) < len(before)
+
+
+@pytest.mark.parametrize("price", ["NaN", "Infinity", "-1.00", "1e999999", "99999999999"])
+def test_hostile_prices_are_refused_with_line_and_column(home, tmp_path, price):
+    text = ASP.read_text(encoding="cp1252").replace("J1459,Inj ivig privigen 500 mg,500 MG,51.500,",
+                                   f"J1459,Inj ivig privigen 500 mg,500 MG,{price},")
+    with pytest.raises(ImportFailure) as exc:
+        store.import_file("asp", _variant(tmp_path, text))
+    assert exc.value.line is not None and exc.value.column == 4, str(exc.value)
+
+
+def test_impossible_dates_are_refused():
+    from igclaim.refdata.importers import yyyymmdd
+
+    for bad in ("20260230", "00000101", "30260101"):
+        with pytest.raises(ValueError):
+            yyyymmdd(bad)
+    assert str(yyyymmdd("99991231")) == "9999-12-31"  # the open-ended sentinel CMS files use
+
+
+def test_a_second_import_while_one_writes_exits_2_with_one_line(home, monkeypatch):
+    store.import_file("asp", ASP)
+    holder = sqlite3.connect(home / store.DB_NAME)
+    holder.execute("BEGIN IMMEDIATE")  # another import in progress
+    try:
+        monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 0.2)
+        with pytest.raises(store.ImportBusy) as exc:
+            store.import_file("mue", FIX / "MCR_MUE_PractitionerServices_Eff_04-01-2026-synthetic.csv")
+        assert "nothing was imported" in str(exc.value)
+        # a reader still sees the committed import while the write is in progress (WAL)
+        store.invalidate()
+        assert store.tables().loaded
+    finally:
+        holder.rollback()
+        holder.close()

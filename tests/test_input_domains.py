@@ -1,0 +1,120 @@
+"""Hostile input is an input error naming the field (exit 2, one line per problem), never a traceback and never
+exit 1 (which means --fail-on matched); a UTF-8 BOM is accepted everywhere (docs/limits.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from igclaim import model
+from igclaim.inputs import MAX_DEPTH, MAX_INPUT_BYTES, InvalidInput, parse_encounter, parse_json_text
+
+from .conftest import ROOT, run_cli
+
+CHART = ROOT / "examples" / "parties" / "office-gamunex-jz.json"
+
+
+def chart() -> dict:
+    return json.loads(CHART.read_text())
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(InvalidInput) as exc:
+        parse_json_text(text)
+    return exc.value.problems
+
+
+def with_raw(path: list, raw: str) -> str:
+    """The chart's JSON with the value at `path` replaced by raw JSON text (NaN, 1e999999, 5000 digits)."""
+    data = chart()
+    node = data
+    for p in path[:-1]:
+        node = node[p]
+    node[path[-1]] = "@@RAW@@"
+    return json.dumps(data).replace('"@@RAW@@"', raw)
+
+
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "-Infinity", "1e999999", "9" * 5000, "-3", "0", "1e-999999",
+                                 "500.0000001", "501"])
+def test_hostile_dose_is_refused_naming_the_field(raw):
+    found = problems_of(with_raw(["drugs", 0, "dose", "grams"], raw))
+    assert found and all(p.startswith("drugs[0].dose.grams:") for p in found), found
+
+
+def test_domain_edges_both_sides():
+    """The maximum dose is accepted, one step above it is not (the same for container counts and sites)."""
+    for path, ok, bad in [(["drugs", 0, "dose", "grams"], str(model.MAX_DOSE_GRAMS), "500.01"),
+                          (["drugs", 0, "containers", 0, "count"], str(model.MAX_CONTAINER_COUNT), "101"),
+                          (["administrations", 0, "site"], str(model.MAX_SITES), "21")]:
+        parse_json_text(with_raw(path, ok))
+        assert problems_of(with_raw(path, bad))[0].startswith(".".join(str(p) for p in path).replace(".0", "[0]"))
+
+
+def test_huge_integer_anywhere_names_its_field():
+    found = problems_of(with_raw(["drugs", 0, "containers", 0, "count"], "1" + "0" * 5000))
+    assert found == ["drugs[0].containers[0].count: Input should be less than or equal to 100"]
+
+
+def test_written_claim_units_within_what_a_claim_carries():
+    data = chart()
+    data["claim"] = {"lines": [{"line": 1, "code": "J1561", "units": 10**12}]}
+    with pytest.raises(InvalidInput) as exc:
+        parse_encounter(data)
+    assert "claim.lines[0].units" in exc.value.problems[0]
+
+
+def test_nesting_and_size_limits():
+    deep = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    assert problems_of(deep) == [f"(json): nested deeper than {MAX_DEPTH} levels"]
+    assert problems_of("[" * 100_000 + "]" * 100_000) == [f"(json): nested deeper than {MAX_DEPTH} levels"]
+    data = chart()
+    deep_value: object = "x"
+    for _ in range(MAX_DEPTH + 5):
+        deep_value = [deep_value]
+    data["drugs"][0]["id"] = deep_value
+    with pytest.raises(InvalidInput):
+        parse_encounter(data)
+    assert "larger than" in problems_of(" " * (MAX_INPUT_BYTES + 1) + "{}")[0]
+
+
+def test_list_lengths_are_bounded():
+    data = chart()
+    data["administrations"] = data["administrations"] * (model.MAX_ADMINISTRATIONS + 1)
+    with pytest.raises(InvalidInput) as exc:
+        parse_encounter(data)
+    assert exc.value.problems[0].startswith("administrations:")
+
+
+@pytest.mark.parametrize("name, content, status, first_line", [
+    ("bom.json", b"\xef\xbb\xbf" + CHART.read_bytes(), 0, None),
+    ("latin1.json", CHART.read_bytes().replace(b'"Gamunex-C"', b'"Gamunex\xe9"'), 2, "not UTF-8 text"),
+    ("digits.json", with_raw(["drugs", 0, "dose", "grams"], "7" * 5000).encode(), 2, "drugs[0].dose.grams:"),
+    ("nan.json", with_raw(["drugs", 0, "dose", "grams"], "NaN").encode(), 2, "drugs[0].dose.grams:"),
+    ("deep.json", b"[" * 5000 + b"]" * 5000, 2, "(json): nested deeper"),
+    ("big.json", b" " * (MAX_INPUT_BYTES + 10), 2, "(input): larger than"),
+])
+def test_cli_exit_status(tmp_path: Path, name, content, status, first_line):
+    f = tmp_path / name
+    f.write_bytes(content)
+    r = run_cli("build", str(f), "--format", "json")
+    assert r.returncode == status, r.stderr
+    assert "Traceback" not in r.stderr
+    if first_line:
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and first_line in lines[0], r.stderr
+    else:
+        assert json.loads(r.stdout)["encounter_id"]
+
+
+def test_batch_record_with_non_utf8_bytes_is_that_records_error_and_a_bom_is_fine(tmp_path: Path):
+    from igclaim.batch import run_batch
+
+    good = json.dumps(chart()).encode()
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"\xef\xbb\xbf" + good + b"\n" + good.replace(b'"Gamunex-C"', b'"Gamunex\xff"') + b"\n")
+    summary = run_batch(src, tmp_path / "out", workers=1)
+    assert (summary.results, summary.errors) == (1, 1)
+    error = json.loads((tmp_path / "out" / "errors.jsonl").read_text())
+    assert error["line"] == 2 and "not UTF-8" in error["reason"]

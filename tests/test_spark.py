@@ -1,0 +1,176 @@
+"""igclaim on Spark (local[2]) gives what `igclaim batch` gives on the same input: the same results, findings,
+error entries (record, line or rows, stage, field) and report, with encounters cut by partition borders, bad
+rows and empty partitions. One SparkSession for the module; inputs split into many small partitions."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+if shutil.which("java") is None:
+    pytest.skip("Spark needs Java (a JRE 17+ on PATH); not found on this machine", allow_module_level=True)
+
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+from igclaim.batch import run_batch  # noqa: E402
+from igclaim.batch.tabular import COLUMNS, encounter_to_rows  # noqa: E402
+from tests.test_batch import _inputs, _mixed_lines, _read_jsonl  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from igclaim.spark import session
+
+    s = session("local[2]", app_name="igclaim-tests", conf={
+        "spark.sql.files.openCostInBytes": "0",
+        "spark.sql.shuffle.partitions": "3",
+        "spark.default.parallelism": "2",
+    })
+    yield s
+    s.stop()
+
+
+def _parquet_rows(path: Path) -> list[dict]:
+    return sorted(pq.read_table(path).to_pylist(), key=lambda r: (r["record"], r.get("line") or 0))
+
+
+def _spark_errors(out: Path) -> list[dict]:
+    return [{k: v for k, v in e.items() if v is not None or k in ("encounter_id", "field")}
+            for e in _parquet_rows(out / "errors")]
+
+
+def _as_csv(f: dict) -> list[str]:
+    def text(v):
+        if v is None:
+            return ""
+        if isinstance(v, float):
+            return f"{v:.2f}"
+        return str(v)
+
+    from igclaim.batch.worker import FINDING_COLUMNS
+
+    return [text(f[c]) for c in FINDING_COLUMNS]
+
+
+def _same_as_batch(batch_out: Path, spark_out: Path) -> None:
+    results = [json.loads(r["result"]) for r in _parquet_rows(spark_out / "results")]
+    assert results == _read_jsonl(batch_out / "results.jsonl")
+    assert _spark_errors(spark_out) == _read_jsonl(batch_out / "errors.jsonl")
+    with (batch_out / "findings.csv").open(newline="") as f:
+        want = list(csv.reader(f))[1:]
+    findings = pq.read_table(spark_out / "findings").to_pylist()
+    for f in findings:
+        f["date_of_service"] = f["date_of_service"].isoformat() if hasattr(f["date_of_service"], "isoformat") \
+            else str(f["date_of_service"])
+    got = sorted((_as_csv(f) for f in findings), key=lambda r: (int(r[0]), r[7], r[9], r[13]))
+    assert got == sorted(want, key=lambda r: (int(r[0]), r[7], r[9], r[13])) and want
+    b, s = (json.loads((d / "summary.json").read_text()) for d in (batch_out, spark_out))
+    assert (s["records"], s["results"], s["errors"], s["accounted"]) == (b["records"], b["results"], b["errors"],
+                                                                         True)
+    assert s["errors_by_stage"] == b["errors_by_stage"]
+
+    def page(d: Path) -> tuple[str, list[str]]:
+        """The report without the run's own time line; table rows as a multiset (equal counts may list in
+        another order: Spark merges partitions, not records in input order)."""
+        html = re.sub(r"\d[\d,]* records in [\d.]+ s with \d+ worker\(s\)|20\d\d-\d\d-\d\dT[\d:]+", "",
+                      (d / "report.html").read_text())
+        rows = re.findall(r"<tr>.*?</tr>", html)
+        return re.sub(r"<tr>.*?</tr>", "<tr/>", html), sorted(rows)
+
+    assert page(spark_out) == page(batch_out)
+
+
+def test_jsonl_with_bad_lines_same_as_batch(spark, tmp_path):
+    """The CLI on a JSON Lines file cut into several partitions: blank lines are not records but count as lines."""
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "2048")  # a 7 kB file in 4 partitions
+    lines, expected = _mixed_lines()
+    lines = lines[:5] + ["", "   "] + lines[5:]
+    src = tmp_path / "mixed.jsonl"
+    src.write_text("\n".join(lines) + "\n\n")
+    run_batch(src, tmp_path / "batch", workers=1)
+    res = CliRunner().invoke(app, ["spark-batch", str(src), "--out", str(tmp_path / "spark"), "--master", "local[2]"])
+    assert res.exit_code == 0, res.output
+    n = len([ln for ln in lines if ln.strip()])
+    assert f"records {n} = {n - len(expected)} results + {len(expected)} errors (lost 0)" in res.output, res.output
+    assert spark.read.text(str(src)).rdd.getNumPartitions() > 1
+    _same_as_batch(tmp_path / "batch", tmp_path / "spark")
+    dates = {p.name for p in (tmp_path / "spark" / "results").iterdir() if p.is_dir()}
+    assert dates == {f"date_of_service={e['date_of_service']}" for e in _inputs()}
+
+
+def test_parquet_rows_across_partitions_with_bad_rows_same_as_batch(spark, tmp_path):
+    from igclaim.spark import run_spark_batch
+    from igclaim.spark.frames import _count_rows, _counts
+
+    encs = _inputs()
+    rows = []
+    for i, enc in enumerate(encs):
+        part = encounter_to_rows(enc)
+        if i == 1:
+            part[0]["containers"] = "three vials"  # rows error naming the row and column
+        if i == 4:
+            part[0]["setting"] = "clinic"  # schema error
+        if i == 7 and len(part) > 1:
+            part[1]["date_of_service"] = "2026-03-03"  # rows of one encounter that disagree
+        rows += part
+    rows.append(dict.fromkeys(COLUMNS) | {"setting": "office"})  # a row without encounter_id
+    rows += encounter_to_rows({**encs[0], "encounter_id": "again"})
+    src = tmp_path / "rows.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=pa.schema([(c, pa.string()) for c in COLUMNS])), src,
+                   row_group_size=4)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "8192")  # 100 kB, 6 row groups: 13 splits, some empty
+    counts = _counts(spark.read.parquet(str(src)), _count_rows)
+    assert len(counts) > 2 and any(c["rows"] == 0 for c in counts)  # empty partitions
+    filled = [c for c in counts if c["rows"]]
+    assert any(a["last_key"] == b["first_key"] for a, b in zip(filled, filled[1:], strict=False))  # cut encounters
+
+    run_batch(src, tmp_path / "batch", workers=1)
+    summary = run_spark_batch(src, tmp_path / "spark", spark=spark)
+    assert summary.records == len(encs) + 2 and summary.errors == 4
+    _same_as_batch(tmp_path / "batch", tmp_path / "spark")
+
+
+def test_dataframe_api_build_and_scrub_every_row_out(spark):
+    """A column of JSON texts in 7 partitions (most empty): every row comes out once; scrub needs a claim."""
+    from igclaim import engine
+    from igclaim import spark as igspark
+    from igclaim.inputs import parse_encounter
+
+    chart = next(e for e in _inputs() if not e.get("claim"))
+    written = next(e for e in _inputs() if e.get("claim"))
+    texts = [json.dumps(chart), json.dumps(written), None, '{"encounter_id": "torn", ']
+    df = spark.createDataFrame([(t,) for t in texts], "json string").repartition(7)
+
+    built = igspark.build(df)
+    built.outcomes.persist()
+    out = sorted(built.outcomes.collect(), key=lambda r: r["record"])
+    assert built.records == 4 and [r["record"] for r in out] == [1, 2, 3, 4]
+    assert sorted(r["line"] for r in out) == [1, 2, 3, 4]
+    results = {r["encounter_id"]: r for r in built.results.collect()}
+    assert set(results) == {chart["encounter_id"], written["encounter_id"]}
+    assert {r["mode"] for r in results.values()} == {"build"}
+    want = engine.build(parse_encounter(written))
+    assert json.loads(results[written["encounter_id"]]["result"]) == json.loads(want.model_dump_json())
+    errors = {(e["encounter_id"], e["stage"], e["field"]) for e in built.errors.collect()}
+    assert errors == {(None, "json", "(json)"), ("torn", "json", "(json)")}
+
+    scrubbed = igspark.scrub(df)
+    scrubbed.outcomes.persist()
+    errors = {(e["encounter_id"], e["stage"], e["field"]) for e in scrubbed.errors.collect()}
+    assert (chart["encounter_id"], "coding", "claim") in errors and len(errors) == 3
+    (result,) = scrubbed.results.collect()
+    want = engine.scrub(parse_encounter(written))
+    assert json.loads(result["result"]) == json.loads(want.model_dump_json())
+    findings = scrubbed.findings.collect()
+    assert [f["edit"] for f in findings] == [f.edit for f in want.findings]
+    assert all(f["mode"] == "scrub" and f["encounter_id"] == written["encounter_id"] for f in findings)
