@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: setup
-	$(BIN)/igclaim build examples/*.json --format table
+	$(BIN)/igclaim build $(filter-out $(wildcard examples/*-scrub-*.json),$(wildcard examples/*.json)) --format table
+	$(BIN)/igclaim scrub $(wildcard examples/*-scrub-*.json) --format table
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -7,7 +7,7 @@ import json
 from fastapi.testclient import TestClient
 
 from igclaim.api import app
-from tests.conftest import EXAMPLES, load_example
+from tests.conftest import EXAMPLES, ROOT, load_example
 from tests.helpers import drug, encounter
 
 client = TestClient(app)
@@ -58,3 +58,46 @@ def test_web_page_is_self_contained():
     resp = client.get("/")
     assert resp.status_code == 200 and "Build the claim" in resp.text
     assert "http://" not in resp.text.replace('href="${esc(f.source)}"', "") and "cdn" not in resp.text.lower()
+
+
+def test_docs_served_from_the_package_not_a_cdn():
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in page.text
+    assert "http://" not in page.text.replace("http://www.w3.org", "") and "https://" not in page.text
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/docs-assets/swagger-ui.css").status_code == 200
+    assert client.get("/redoc").status_code == 404  # ReDoc would load from a CDN: not offered
+
+
+def test_export_endpoint_gives_files_and_names_missing_parties():
+    enc = json.loads((ROOT / "examples" / "parties" / "office-gamunex-jz.json").read_text())
+    r = client.post("/api/export/837p", json=enc)
+    assert r.status_code == 200 and r.text.startswith("ISA*") and "attachment" in r.headers["content-disposition"]
+    assert client.post("/api/export/cms1500", json=enc).content.startswith(b"%PDF")
+    assert client.post("/api/export/fhir", json=enc).json()["resourceType"] == "Claim"
+    bad = {k: v for k, v in enc.items() if k not in ("patient", "billing_provider")}
+    r = client.post("/api/export/837p", json=bad)
+    assert r.status_code == 422 and r.json()["problems"] == ["billing_provider: required for an 837P and missing",
+                                                             "patient: required for an 837P and missing"]
+    no_auth = {**enc, "payer": {"type": "commercial", "name": "Acme Health", "payer_id": "ACME1"}}
+    r = client.post("/api/export/837p", json=no_auth)
+    assert r.status_code == 422 and "AUTH-MISSING" in r.json()["problems"][0]
+    assert client.post("/api/export/837p?allow_errors=true", json=no_auth).status_code == 200
+
+
+def test_a_body_that_is_not_an_encounter_object_is_named_plainly():
+    r = client.post("/api/build", content=b"{bad", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["problems"][0].startswith("(json) line 1 column 2:")
+    r = client.post("/api/build", json=[1, 2])
+    assert r.status_code == 422 and r.json() == {"problems": ["(body): give a JSON object"]}
+    r = client.post("/api/export/837p?allow_errors=maybe", json={})
+    assert r.json() == {"problems": ["query.allow_errors: 'maybe': give true or false"]}
+
+
+def test_team_service_docs_are_offline_too(tmp_path):
+    from igclaim.service.app import create_app
+
+    team = TestClient(create_app(f"sqlite:///{tmp_path / 'team.db'}"))
+    page = team.get("/docs")
+    assert page.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in page.text and "https://" not in page.text
+    assert team.get("/docs-assets/swagger-ui-bundle.js").status_code == 200

@@ -111,3 +111,136 @@ def test_report_renders_with_its_totals_and_charts(browser, tmp_path):
     # one self-contained file: nothing was fetched besides the page itself
     loaded = browser.execute_script("return performance.getEntriesByType('resource').length")
     assert loaded == 0
+
+
+def _build(browser):
+    from selenium.webdriver.common.by import By
+
+    browser.find_element(By.XPATH, "//button[text()='Build the claim']").click()
+
+
+def _rows(element) -> list[list[str]]:
+    from selenium.webdriver.common.by import By
+
+    return [r.text.split() for r in element.find_elements(By.CSS_SELECTOR, "tbody tr")]
+
+
+def test_visit_with_a_premedication_and_hydration(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    browser.find_element(By.ID, "add-other").click()
+    _fill(browser, ".o-hcpcs", "J1200")  # diphenhydramine 50 mg, IV push before the IG
+    _fill(browser, ".o-start", "03022026\t0850AM")
+    _fill(browser, ".o-stop", "03022026\t0852AM")
+    browser.find_element(By.ID, "add-fluid").click()  # ordered hydration after the IG, an hour
+    _fill(browser, ".fl-start", "03022026\t0200PM")
+    _fill(browser, ".fl-stop", "03022026\t0300PM")
+    _fill(browser, ".fl-reason", "dehydration")
+    _build(browser)
+    table = _wait(browser, "#result table")
+    codes = {r[1]: r for r in _rows(table)}
+    assert codes["J1561"][2:4] == ["JZ", "60"] and codes["J1200"][2] == "1"
+    assert codes["96365"][2] == "1" and codes["96366"][2] == "4"
+    assert "96375" in codes and "96361" in codes  # the push after the initial infusion; the hydration hour
+    for label in browser.find_elements(By.CSS_SELECTOR, "#others label, #fluids label"):
+        assert browser.find_element(By.ID, label.get_attribute("for")).is_displayed()
+
+
+def test_a_field_named_error_is_shown_at_its_field(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    _fill(browser, "#product", "Privigin")
+    _build(browser)
+    _wait(browser, ".problems")
+    product = browser.find_element(By.ID, "product")
+    assert product.get_attribute("aria-invalid") == "true"
+    message = browser.find_element(By.ID, product.get_attribute("aria-describedby").split()[-1])
+    assert message.text.startswith("drugs[0].product: unknown product 'Privigin' (did you mean Privigen?)")
+    assert browser.switch_to.active_element == product  # focus goes to the first field to fix
+    _fill(browser, "#product", "Privigen")
+    _fill(browser, ".c-grams", "40")
+    _fill(browser, ".c-count", "1")
+    _build(browser)
+    _wait(browser, "#result table")
+    assert product.get_attribute("aria-invalid") is None and not browser.find_elements(By.CSS_SELECTOR, ".field-error")
+
+
+def test_scrub_view_shows_written_and_expected_claims(browser, server):
+    import json
+
+    from selenium.webdriver.common.by import By
+
+    example = json.loads((ROOT / "examples" / "e09-scrub-units-by-ml.json").read_text())
+    browser.get(server + "/")
+    box = browser.find_element(By.XPATH, "//textarea[@id=//label[text()='Encounter JSON']/@for]")
+    browser.execute_script("arguments[0].value = arguments[1]", box, json.dumps(example, indent=2))
+    browser.find_element(By.XPATH, "//button[text()='Scrub']").click()
+    written = _wait(browser, "#written-claim")
+    expected = browser.find_element(By.ID, "expected-claim")
+    assert written.find_element(By.TAG_NAME, "h3").text == "Written claim"
+    assert expected.find_element(By.TAG_NAME, "h3").text == "Expected claim"
+    assert _rows(written)[0][:4] == ["1", "J1561", "JZ", "300"] and _rows(expected)[0][:4] == ["1", "J1561", "JZ", "60"]
+    link = browser.find_element(By.CSS_SELECTOR, "#findings a.finding-line")
+    assert link.get_attribute("href").endswith("#written-line-1") and browser.find_element(By.ID, "written-line-1")
+
+
+def test_docs_render_with_nothing_fetched_from_elsewhere(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/docs")
+    _wait(browser, ".swagger-ui .opblock", timeout=30)
+    assert "/api/build" in browser.find_element(By.CSS_SELECTOR, ".swagger-ui").text
+    urls = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert urls and all(u.startswith(server) or u.startswith("data:") for u in urls), urls
+
+
+def test_page_at_400_px_has_no_sideways_scroll(browser, server):
+    import json
+
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(400, 900)
+    try:
+        browser.get(server + "/")
+        width = "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        scroll, client = browser.execute_script(width)
+        assert scroll <= client, (scroll, client)
+        _build(browser)
+        _wait(browser, "#result table")
+        example = json.loads((ROOT / "examples" / "e08-scrub-flush-hydration.json").read_text())
+        box = browser.find_element(By.ID, "json")
+        browser.execute_script("arguments[0].value = arguments[1]", box, json.dumps(example))
+        browser.find_element(By.XPATH, "//button[text()='Scrub']").click()
+        _wait(browser, "#written-claim")
+        scroll, client = browser.execute_script(width)
+        assert scroll <= client, (scroll, client)
+        for el in browser.find_elements(By.CSS_SELECTOR, "input, select, textarea, button"):
+            if el.is_displayed():  # every control is labelled: a <label for>, or an aria-label, or its own text
+                has = el.get_attribute("aria-label") or el.text.strip() or browser.find_elements(
+                    By.CSS_SELECTOR, f"label[for='{el.get_attribute('id')}']")
+                assert has, el.get_attribute("outerHTML")[:120]
+    finally:
+        browser.set_window_size(1300, 1000)
+
+
+def test_every_scrub_example_pasted_shows_both_claims(browser, server):
+    import json
+
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    for path in sorted((ROOT / "examples").glob("*-scrub-*.json")):
+        example = json.loads(path.read_text())
+        box = browser.find_element(By.ID, "json")
+        browser.execute_script("arguments[0].value = arguments[1]", box, json.dumps(example, indent=2))
+        browser.execute_script("document.getElementById('result').innerHTML = ''")
+        browser.find_element(By.XPATH, "//button[text()='Scrub']").click()
+        written = _wait(browser, "#written-claim")
+        expected = browser.find_element(By.ID, "expected-claim")
+        assert len(_rows(written)) == len(example["input"]["claim"]["lines"]), path.name
+        assert _rows(expected), path.name
+        shown = browser.find_element(By.ID, "findings").text
+        for edit in example["expect"]["findings"]:
+            assert edit in shown, (path.name, edit)

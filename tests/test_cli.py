@@ -114,3 +114,24 @@ def test_json_numbers_are_plain_numbers():
     line = json.loads(run_cli("build", str(path), "--format", "json").stdout)["claim"]["lines"][0]
     assert line["ndc_quantity"] == 300 and isinstance(line["ndc_quantity"], int)
     assert isinstance(line["expected_payment"], float)
+
+
+def test_build_says_the_written_claim_was_not_compared():
+    r = run_cli("build", "examples/e09-scrub-units-by-ml.json", "--format", "json")
+    assert r.returncode == 0 and "use `igclaim scrub" in r.stderr
+    ids = [f["edit"] for f in json.loads(r.stdout)["findings"]]
+    assert ids.count("CLAIM-NOT-COMPARED") == 1 and "DRUG-UNITS-ML" not in ids
+    r = run_cli("scrub", "examples/e09-scrub-units-by-ml.json", "--format", "json")
+    assert "CLAIM-NOT-COMPARED" not in r.stdout and "note:" not in r.stderr
+    r = run_cli("build", "examples/e01-sarah-gammaplex-4h.json", "--format", "json")
+    assert "CLAIM-NOT-COMPARED" not in r.stdout and "note:" not in r.stderr
+
+
+def test_compare_sites_codes_the_visit_at_each_site():
+    r = run_cli("compare-sites", "examples/e02-gamunex-30g-5h.json", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    rows = {x["site"]: x for x in json.loads(r.stdout)}
+    assert [rows[s]["form"] for s in ("office", "hospital_outpatient", "home")] == ["CMS-1500", "UB-04", "CMS-1500"]
+    assert "96365 x1" in rows["office"]["lines"] and "96365 x1" not in rows["home"]["lines"]
+    for x in rows.values():  # the drug's ASP price is the same everywhere; unpriced lines are named, not zero
+        assert x["priced_total"] == "2944.56" and x["total"] is None and x["unpriced"]

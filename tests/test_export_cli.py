@@ -91,3 +91,56 @@ def test_pdf_needs_out_and_writes(tmp_path):
     r = run_cli("export", HOSPITAL, "--to", "ub04", "--out", str(out))
     assert r.returncode == 0, r.stderr
     assert "0636" in PdfReader(str(out)).pages[0].extract_text()
+
+
+def _variant(tmp_path, name="enc.json", **changes):
+    data = json.loads((PARTIES / "office-gamunex-jz.json").read_text())
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key)
+        else:
+            data[key] = value
+    p = tmp_path / name
+    p.write_text(json.dumps(data))
+    return str(p)
+
+
+def test_every_missing_party_in_one_run(tmp_path):
+    data = json.loads((PARTIES / "office-gamunex-jz.json").read_text())
+    payer = {k: v for k, v in data["payer"].items() if k != "payer_id"}
+    path = _variant(tmp_path, billing_provider=None, patient=None, claim_id=None, payer=payer)
+    r = run_cli("export", path, "--to", "837p", "--charges", "sample")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    fields = [ln.split(": ")[1] for ln in r.stderr.splitlines() if "required for an 837P" in ln]
+    assert fields == ["claim_id", "billing_provider", "patient", "payer.payer_id"]
+
+
+def test_error_findings_refuse_the_export_unless_allowed(tmp_path):
+    # A commercial plan that requires prior authorization, and none recorded: AUTH-MISSING (error).
+    path = _variant(tmp_path, payer={"type": "commercial", "name": "Acme Health", "payer_id": "ACME1"})
+    r = run_cli("export", path, "--to", "837p", "--charges", "sample")
+    assert r.returncode == 1 and r.stdout == ""
+    assert "AUTH-MISSING" in r.stderr and "--allow-errors" in r.stderr
+    r = run_cli("export", path, "--to", "837p", "--charges", "sample", "--allow-errors")
+    assert r.returncode == 0 and r.stdout.startswith("ISA*") and "AUTH-MISSING" in r.stderr
+
+
+def test_out_in_a_missing_directory_is_one_line(tmp_path):
+    r = run_cli("export", OFFICE, "--to", "837p", "--charges", "sample", "--out", str(tmp_path / "no" / "x.837"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert [ln for ln in r.stderr.splitlines() if not ln.startswith("note:")] == [
+        f"--out: the directory {tmp_path / 'no'} does not exist"]
+
+
+def test_no_charges_says_they_are_blank(tmp_path):
+    r = run_cli("export", HOSPITAL, "--to", "ub04", "--out", str(tmp_path / "ub.pdf"))
+    assert r.returncode == 0 and "charge of every line is blank" in r.stderr
+
+
+def test_a_json_array_of_encounters_is_one_interchange(tmp_path):
+    items = [json.loads((PARTIES / f"{n}.json").read_text()) for n in ("office-gamunex-jz", "office-bivigam-jw")]
+    p = tmp_path / "two.json"
+    p.write_text(json.dumps(items, indent=2))
+    r = run_cli("export", str(p), "--to", "837p", "--charges", "sample")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("CLM*") == 2 and pyx12_check(r.stdout) == []

@@ -93,3 +93,63 @@ def test_cms1500_box_17_ordering_provider(charges):
     enc = encounter("home-ivig-medicare")
     text = pdf_text(forms.render_pdf(build_claims([enc]), "CMS-1500", charges))[0]
     assert "DK OKAFOR, ADA" in text and "1987654328" in text
+
+
+def _chunks(data: bytes) -> list[tuple[float, float, str, float]]:
+    """(x, y, text, font size) of every text run on the first page."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    found: list[tuple[float, float, str, float]] = []
+
+    def visit(text, cm, tm, font_dict, size):
+        if text.strip():
+            x, y = tm[4], tm[5]
+            name = (font_dict or {}).get("/BaseFont", "/Helvetica")[1:]
+            found.append((x, y, text, stringWidth(text, name, size)))
+
+    PdfReader(io.BytesIO(data)).pages[0].extract_text(visitor_text=visit)
+    return found
+
+
+def test_cms1500_box_24_headings_do_not_overlap(charges):
+    data = forms.render_pdf(build_claims([encounter("office-gamunex-jz")]), "CMS-1500", charges)
+    heads = [c for c in _chunks(data) if c[2].startswith(("24A", "B. ", "C. ", "D. ", "E. ", "F. ", "G. ", "H. ",
+                                                          "I. ", "J. ", "QUAL", "PTR", "ID #", "From", "EPSDT"))]
+    assert len(heads) >= 10
+    for y in {round(c[1]) for c in heads}:
+        row = sorted((c for c in heads if round(c[1]) == y), key=lambda c: c[0])
+        for a, b in zip(row, row[1:], strict=False):
+            assert a[0] + a[3] <= b[0], (a[2], b[2])
+
+
+def test_24i_and_24j_agree_with_the_837p(charges):
+    """24J carries the rendering NPI only when the 837P sends it (NM1*82: rendering ≠ billing); 24I with it."""
+    from tests.test_x12 import export
+
+    home = build_claims([encounter("home-ivig-medicare")])[0]
+    text = pdf_text(forms.render_pdf([home], "CMS-1500", charges))[0]
+    sent = export("home-ivig-medicare", charges)
+    rp = home.encounter.rendering_provider
+    if rp and "NM1*82" in sent:
+        assert f"NPI {rp.npi}" in text.replace("  ", " ")
+    else:
+        assert "NPI " not in text.split("24A.")[1].split("25.")[0]
+    same = encounter("office-gamunex-jz", rendering_provider={"npi": "1234567893", "last_name": "Lee"})
+    text = pdf_text(forms.render_pdf(build_claims([same]), "CMS-1500", charges))[0]
+    assert "NM1*82" not in export("office-gamunex-jz", charges, rendering_provider={"npi": "1234567893",
+                                                                                     "last_name": "Lee"})
+    assert "NPI 1234567893" not in text.split("25.")[0].replace("  ", " ")
+
+
+def test_ub04_fl12_to_17_and_70_as_the_837i_sends_them(charges):
+    from tests.test_x12 import export
+
+    sent = export("hospital-gamunex", charges)
+    cl1 = next(s for s in sent.split("~") if s.strip().startswith("CL1")).strip().split("*")
+    apr = next(s for s in sent.split("~") if "HI*APR" in s).strip().split(":")[1]
+    text = pdf_text(forms.render_pdf(build_claims([encounter("hospital-gamunex")]), "UB-04", charges))[0]
+    for label in ("FL12 ADMISSION DATE", "FL13 ADM HR", "FL14 ADM TYPE", "FL16 DHR"):
+        assert label in text
+    assert f"FL15 POINT OF ORIGIN\n{cl1[2]}" in text and f"FL17 STAT\n{cl1[3]}" in text
+    reason = text.split("FL70a PATIENT REASON DX\n")[1].split("\n")[0]
+    assert reason.replace(".", "") == apr  # the form shows the code with its period, as FL67 does

@@ -107,3 +107,22 @@ def test_impact_usd_uses_the_written_line_code(home):
     assert f.impact_usd == Decimal("-11778.24")  # -240 × 49.076
     r2 = engine.scrub(example("e09-scrub-units-by-ml", "2026-04-14"))
     assert next(f for f in r2.findings if f.edit == "DRUG-UNITS").impact_usd is None
+
+
+def test_priced_total_sums_the_priced_lines_and_names_the_others(home):
+    r = engine.build(example("e02-gamunex-30g-5h"))
+    assert r.claim.total_expected_payment is None
+    assert r.claim.priced_total == Decimal("2944.56")  # the drug line only
+    assert r.claim.unpriced_lines == ["line 2: 96365", "line 3: 96366"]
+    store.import_file("fees", FIX / "PPRRVU2025_Oct-real-excerpt.csv")
+    office = engine.build(example("e02-gamunex-30g-5h", "2025-11-03"))
+    priced = [ln.expected_payment for ln in office.claim.lines if ln.expected_payment is not None]
+    assert office.claim.priced_total == sum(priced) and len(office.claim.unpriced_lines) == 3 - len(priced)
+
+
+def test_avoidable_waste_carries_its_dollars(home):
+    r = engine.build(example("e03-privigen-35-of-40"))
+    (f,) = [f for f in r.findings if f.edit == "DRUG-WASTE-AVOIDABLE"]
+    assert f.impact_units == -10 and f.impact_usd == Decimal("-502.81")  # 10 avoidable JW units × 50.281
+    later = engine.build(example("e03-privigen-35-of-40", "2026-04-14"))  # no price for Q2: units, no dollars
+    assert [f.impact_usd for f in later.findings if f.edit == "DRUG-WASTE-AVOIDABLE"] == [None]

@@ -8,14 +8,16 @@ size and time limits, security headers. Over HTTP a payer profile is a bundled p
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from igclaim import __version__, engine
-from igclaim.errors import InputError
+from igclaim.errors import InputError, problem_lines, pydantic_problems
 from igclaim.inputs import InvalidInput, parse_encounter
 from igclaim.model import Encounter, Result
 from igclaim.web.guard import Guard, page_csp
@@ -24,6 +26,8 @@ app = FastAPI(
     title="igclaim",
     version=__version__,
     description="Code immune globulin (IVIG/SCIG) infusion visits into claims, and scrub written claims.",
+    docs_url=None,  # /docs below serves Swagger UI from the installed package: it works offline, no CDN
+    redoc_url=None,
 )
 
 
@@ -40,10 +44,16 @@ def _problems(status: int, problems: list[str]) -> JSONResponse:
 
 @app.exception_handler(RequestValidationError)
 async def _validation_problems(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    """FastAPI's own 422 (a body that is not an object, a bad query) in the API's shape: one line per field."""
-    from igclaim.errors import pydantic_problems
-
-    return _problems(422, pydantic_problems(exc))
+    """A body that is not JSON or not an object, or a bad query value: the same one-line-per-field problems as
+    the rest of the API, in words a biller can act on (never the validation library's)."""
+    lines = []
+    for line in pydantic_problems(exc):
+        where, _, msg = line.partition(": ")
+        where = where.removeprefix("body").lstrip(".") or "(body)"
+        if msg.startswith("JSON decode error"):
+            where, msg = "(body)", "the body is not valid JSON"
+        lines.append(f"{where}: {msg}")
+    return _problems(422, lines)
 
 
 def _bundled_profile(name: str | None, field: str) -> None:
@@ -65,7 +75,7 @@ def _run(body: dict[str, Any], profile: str | None, scrub: bool) -> Result | JSO
     except InvalidInput as exc:
         return _problems(422, exc.problems)
     except InputError as exc:
-        return _problems(422, [str(exc)])
+        return _problems(422, problem_lines(exc))
 
 
 EncounterBody = Body(..., description="an encounter in the public schema (igclaim schema encounter)")
@@ -82,6 +92,40 @@ def build(body: dict[str, Any] = EncounterBody, profile: str | None = ProfileQue
 def scrub(body: dict[str, Any] = EncounterBody, profile: str | None = ProfileQuery):
     """Compare the claim in `claim` with its chart: findings plus the expected claim."""
     return _run(body, profile, scrub=True)
+
+
+_EXPORTS = {"837p": ("text/plain", "837"), "837i": ("text/plain", "837"), "fhir": ("application/fhir+json", "json"),
+            "cms1500": ("application/pdf", "pdf"), "ub04": ("application/pdf", "pdf")}
+
+
+@app.post("/api/export/{to}", responses={422: {"description": "invalid input, missing parties or error findings"}})
+def export_file(to: str, body: dict[str, Any] = EncounterBody,
+                charges: str = Query("sample", description="'sample' (synthetic SAMPLE chargemaster) or 'none'"),
+                allow_errors: bool = Query(False, description="export even with error findings")):
+    """The claim as a file: 837P/837I, FHIR R4B Claim, or the CMS-1500/UB-04 PDF. Like `igclaim export`, a claim
+    with error findings is refused (listed) unless allow_errors; every missing party is named at once."""
+    from igclaim.outputs import chargemaster
+    from igclaim.outputs.export_cli import error_findings, export_claims
+    from igclaim.outputs.x12 import build_claims
+
+    if to not in _EXPORTS:
+        return _problems(404, [f"to: use one of {', '.join(_EXPORTS)}, not {to!r}"])
+    try:
+        enc = parse_encounter(body)
+        claims = build_claims([enc])
+        errors = error_findings(claims)
+        if errors and not allow_errors:
+            return _problems(422, [*errors, "refused: fix the error findings, or export with allow_errors"])
+        cm = chargemaster.load("sample") if charges == "sample" else None
+        data = export_claims(claims, to, cm)
+    except InvalidInput as exc:
+        return _problems(422, exc.problems)
+    except InputError as exc:
+        return _problems(422, problem_lines(exc))
+    media, ext = _EXPORTS[to]
+    name = "".join(ch for ch in enc.encounter_id if ch.isalnum() or ch in "-_")[:40] or "claim"
+    return Response(content=data, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{to}.{ext}"'})
 
 
 @app.get("/api/products")
@@ -130,6 +174,31 @@ def health() -> dict[str, str]:
     from igclaim.refdata.resolver import reference
 
     return {"status": "ok", "version": __version__, "data_as_of": reference().data_as_of.isoformat()}
+
+
+def _swagger_assets() -> Path:
+    """Swagger UI 5 vendored in the package (web/swagger-ui/SOURCE.txt), served locally by /docs."""
+    return Path(str(resources.files("igclaim.web") / "swagger-ui"))
+
+
+def mount_docs_assets(target: FastAPI) -> None:
+    """Serve Swagger UI's files at /docs-assets (the /docs route below uses them); any app that copies our routes
+    mounts them too, with docs_url=None so FastAPI's CDN page does not shadow ours."""
+    target.mount("/docs-assets", StaticFiles(directory=_swagger_assets()), name="docs-assets")
+
+
+mount_docs_assets(app)
+
+
+@app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+def docs() -> HTMLResponse:
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="igclaim API",
+                               swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                               swagger_css_url="/docs-assets/swagger-ui.css",
+                               swagger_favicon_url="/docs-assets/favicon-32x32.png",
+                               swagger_ui_parameters={"validatorUrl": None})  # no call to the online validator
 
 
 @app.get("/", response_class=HTMLResponse, include_in_schema=False)

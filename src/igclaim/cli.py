@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from igclaim import engine
-from igclaim.errors import InputError
+from igclaim.errors import InputError, problem_lines
 from igclaim.inputs import InvalidInput, parse_json_text, read_input_file
 from igclaim.model import Encounter, Result
 
@@ -25,6 +25,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from igclaim import __version__
+
+        sys.stdout.write(f"igclaim {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="print the version and exit")] = False) -> None:
+    """igclaim: code immune globulin (IVIG/SCIG) infusion visits into claims, and scrub written claims."""
 
 
 class Format(str, Enum):
@@ -90,10 +104,14 @@ def _run(files: list[str], fmt: Format | None, profile: str | None, fail_on: Fai
         raise typer.Exit(scrub_files(files, charts, _default_format(fmt), profile, fail_on))
     for path in files:
         enc = read_encounter(path)
+        if not scrub and enc.claim is not None:
+            name = "stdin" if path == "-" else path
+            sys.stderr.write(f"note: {name} holds a written claim; build did not compare it with the chart "
+                             f"(use `igclaim scrub {path}`)\n")
         try:
             result = engine.scrub(enc, profile=profile) if scrub else engine.build(enc, profile=profile)
         except InputError as exc:
-            _fail_input(path, [str(exc)])
+            _fail_input(path, problem_lines(exc))
         results.append(result)
         titles.append(f"{Path(path).name} ({enc.encounter_id})" if path != "-" else enc.encounter_id)
     _emit(results, titles, _default_format(fmt))
@@ -206,6 +224,16 @@ def serve(
                                        "log, tokens required (igclaim users add, igclaim tokens create)")] = False,
 ) -> None:
     """REST API (/api/build, /api/scrub, /docs) and the billers' web page on http://127.0.0.1:8000."""
+    if not 1 <= port <= 65535:
+        _fail_input("-", [f"--port: {port} is out of range; use 1 to 65535 (e.g. 8000)"])
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            pass  # free: uvicorn binds it next (a race with another program is reported by uvicorn)
+    except OSError as exc:
+        why = "is already in use" if exc.errno in (98, 48, 10048) else f"cannot be opened ({exc.strerror})"
+        _fail_input("-", [f"--port: {host}:{port} {why}; choose another with --port"])
     if team:
         from igclaim.api import serve as run_server
         from igclaim.service.app import create_app
@@ -220,6 +248,7 @@ def serve(
 # Commands that live beside the part of the journey they serve.
 from igclaim.batch_cli import batch_cmd  # noqa: E402
 from igclaim.denials.cli import denials_cmd  # noqa: E402
+from igclaim.outputs.compare_cli import compare_sites_cmd  # noqa: E402
 from igclaim.outputs.export_cli import export_cmd  # noqa: E402
 from igclaim.refdata.data_cli import coverage_cmd, data_app  # noqa: E402
 from igclaim.service.cli import db_app, tokens_app, users_app  # noqa: E402
@@ -227,6 +256,7 @@ from igclaim.spark_cli import spark_batch_cmd  # noqa: E402
 
 app.command("batch")(batch_cmd)
 app.command("export")(export_cmd)
+app.command("compare-sites")(compare_sites_cmd)
 app.command("denials")(denials_cmd)
 app.add_typer(data_app, name="data")
 app.command("spark-batch")(spark_batch_cmd)

@@ -56,7 +56,8 @@ def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile
         findings=findings,
         reference=ReferenceInfo(data_as_of=ref.data_as_of.isoformat(), profile=prof.name, sources=ref.sources),
     )
-    price_result(result, enc.date_of_service, ref, prof, written)  # payment post-step (coding/payment.py)
+    drug_codes = {f.path: f.code for f in coding.drugs.values() if f.code}
+    price_result(result, enc.date_of_service, ref, prof, written, drug_codes)  # payment post-step (coding/payment.py)
     return result
 
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+import re
+import typing
+from collections.abc import Iterable
+from typing import Any
+
 
 class InputError(ValueError):
     """The chart cannot be coded as given; `path` is the field, e.g. ``drugs[0].containers``."""
@@ -12,8 +18,98 @@ class InputError(ValueError):
         self.message = message
 
 
-def pydantic_problems(exc) -> list[str]:
-    """One line per problem of a pydantic ValidationError: ``drugs[0].dose: give one of grams, mg, ml``."""
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """' (did you mean Privigen?)' when a known word is close to the one given, else ''."""
+    names = list(known)
+    by_key = {n.lower(): n for n in names}
+    close = difflib.get_close_matches(word.lower(), list(by_key), n=1, cutoff=0.6)
+    return f" (did you mean {by_key[close[0]]}?)" if close else ""
+
+
+# What a value of each shape looks like, for messages that show the right shape.
+_SHAPES = {
+    "Dose": '{"grams": 30} (or {"mg": 500}, or {"ml": 300, "concentration_percent": 10})',
+    "Container": '{"grams": 10, "count": 3} (or {"ndc": "13533-0800-71"})',
+    "Address": '{"line1": "1 Main St", "city": "Springfield", "state": "IL", "zip": "62701"}',
+    "PriorAuthorization": '{"number": "PA-1", "start": "2026-01-01", "end": "2026-12-31", "units": 80}',
+}
+_KINDS = {
+    "date": "use YYYY-MM-DD, e.g. 2026-03-02",
+    "datetime": "use YYYY-MM-DDTHH:MM (local time of the chart), e.g. 2026-03-02T09:00",
+    "decimal": "give a number, e.g. 30 or 12.5",
+    "float": "give a number, e.g. 30 or 12.5",
+    "int": "give a whole number, e.g. 3",
+    "bool": "give true or false",
+    "string": 'give text in quotes, e.g. "D83.9"',
+    "list": "give a list in square brackets, e.g. [\"D83.9\"]",
+}
+
+
+def _model_at(model: Any, loc: tuple) -> Any:
+    """The pydantic model class found by following `loc` from `model` (None when the path leaves the models)."""
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return None
+        model = _inner_model(field.annotation)
+    return model
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _teach(err: dict, model: Any) -> str:
+    """A message a biller can act on, in place of the validation library's wording."""
+    kind = err.get("type", "")
+    loc = tuple(err.get("loc", ()))
+    value = err.get("input")
+    ctx = err.get("ctx") or {}
+    msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        parent = _model_at(model, loc[:-1]) if model is not None else None
+        known = list(getattr(parent, "model_fields", {}))
+        return "unknown field" + (did_you_mean(str(loc[-1]), known) if known else "")
+    if kind == "missing":
+        return "required and missing"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        target = _model_at(model, loc) if model is not None else None
+        shape = _SHAPES.get(getattr(target, "__name__", ""))
+        if shape is None and target is not None:
+            shape = "an object with " + ", ".join(list(target.model_fields)[:6])
+        got = f"{value!r} is not an object" if isinstance(value, str | int | float) else "give a JSON object"
+        return f"{got}; write it as {shape}" if shape else got
+    if kind == "literal_error":
+        expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        hint = did_you_mean(str(value), expected) if isinstance(value, str) else ""
+        return f"{value!r} is not one of {', '.join(expected)}{hint}"
+    for prefix, text in _KINDS.items():
+        if kind.startswith(prefix + "_") or kind == prefix:
+            return f"{value!r}: {text}" if isinstance(value, str | int | float) and value != "" else text
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = {"greater_than": ("more than", "gt"), "greater_than_equal": ("at least", "ge"),
+                 "less_than": ("less than", "lt"), "less_than_equal": ("at most", "le")}[kind]
+        return f"{value!r}: must be {bound[0]} {ctx.get(bound[1])}"
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} does not have the expected form"
+    if kind in ("string_too_short", "too_short"):
+        return f"too short: at least {ctx.get('min_length')}"
+    if kind in ("string_too_long", "too_long"):
+        return f"too long: at most {ctx.get('max_length')}"
+    return re.sub(r"^Input should be ", "must be ", msg)
+
+
+def pydantic_problems(exc, model: Any = None) -> list[str]:
+    """One line per problem of a pydantic ValidationError: ``drugs[0].dose: give one of grams, mg, ml``.
+    `model` (the validated class) lets a misspelled field suggest the closest known one."""
     lines = []
     for err in exc.errors():
         path = ""
@@ -22,9 +118,27 @@ def pydantic_problems(exc) -> list[str]:
                 path += f"[{part}]"
             elif part:
                 path += ("." if path else "") + str(part)
-        msg = err.get("msg", "invalid")
-        msg = msg.removeprefix("Value error, ")
-        if err.get("type") == "extra_forbidden":
-            msg = "unknown field"
+        msg = _teach(err, model)
+        named = re.match(r"^([a-z_]+(\[\d+\])?(\.[a-z_]+(\[\d+\])?)*): (.*)$", msg)
+        if named and (not path or named.group(1).startswith(path)):
+            path, msg = named.group(1), named.group(5)  # a model check that names its own field
         lines.append(f"{path or '(top level)'}: {msg}")
     return lines
+
+
+class InputErrors(InputError):
+    """Several field problems found together (a biller fixes them in one pass, not one run per field).
+    `path`/`message` are the first problem's, so callers that expect one InputError still work."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        assert errors
+        super().__init__(errors[0].path, errors[0].message)
+        self.errors = errors
+
+    def lines(self) -> list[str]:
+        return [str(e) for e in self.errors]
+
+
+def problem_lines(exc: InputError) -> list[str]:
+    """One line per field problem, whether one InputError or several."""
+    return exc.lines() if isinstance(exc, InputErrors) else [str(exc)]

@@ -34,6 +34,17 @@ def unwrap(obj: Any) -> Any:
     return obj
 
 
+def _number_written_lines(obj: dict) -> dict:
+    """Written claim lines without `line` are numbered in order (1, 2, …), as the CSV input already does."""
+    claim = obj.get("claim")
+    lines = claim.get("lines") if isinstance(claim, dict) else None
+    if not isinstance(lines, list) or all(not isinstance(ln, dict) or "line" in ln for ln in lines):
+        return obj
+    numbered = [{"line": n, **ln} if isinstance(ln, dict) and "line" not in ln else ln
+                for n, ln in enumerate(lines, start=1)]
+    return {**obj, "claim": {**claim, "lines": numbered}}
+
+
 # One encounter is a few kilobytes; a megabyte is generous and bounds the parser's time and memory.
 MAX_INPUT_BYTES = 1_048_576
 # Files of many encounters (export's JSON Lines); the batch runner streams its input and has no file limit.
@@ -124,10 +135,11 @@ def parse_encounter(obj: Any) -> Encounter:
         return parse_bundle(obj)
     if not isinstance(obj, dict):
         raise InvalidInput(["(top level): an encounter is a JSON object"])
+    obj = _number_written_lines(obj)
     try:
         return Encounter.model_validate(obj)
     except ValidationError as exc:
-        raise InvalidInput(pydantic_problems(exc)) from None
+        raise InvalidInput(pydantic_problems(exc, Encounter)) from None
 
 
 def parse_json_text(text: str) -> Encounter:

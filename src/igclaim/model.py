@@ -5,11 +5,12 @@ Extend these models; never rename a field. Amounts are Decimal so that 0.1 + 0.2
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, computed_field, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -56,8 +57,40 @@ Quantity = Annotated[Decimal, AfterValidator(_plain)]
 
 
 def _wall_clock(v: datetime | None) -> datetime | None:
-    """Chart times are local wall-clock times; an offset, if given, is dropped so all times compare."""
+    """Chart times are local wall-clock times. Offsets were brought to one clock by `_one_clock` (Encounter),
+    so what is left to strip is that common offset."""
     return v.replace(tzinfo=None) if v is not None and v.tzinfo is not None else v
+
+
+_TIMED = ("administrations", "fluids", "pump_log")
+
+
+def _one_clock(data: Any) -> Any:
+    """Times with a UTC offset are honoured, never dropped: all are converted to the clock of the first one (so an
+    infusion across a DST change, or charted by two systems, keeps its true length). Times without an offset are
+    read as wall-clock times on that same clock."""
+    if not isinstance(data, dict):
+        return data
+    found: list[tuple[str, int, str, datetime]] = []
+    for group in _TIMED:
+        items = data.get(group)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            for key in ("start", "stop"):
+                raw = item.get(key) if isinstance(item, dict) else None
+                if isinstance(raw, str):
+                    with contextlib.suppress(ValueError):  # the field's own validation names a bad time
+                        found.append((group, i, key, datetime.fromisoformat(raw.strip())))
+    aware = [f for f in found if f[3].tzinfo is not None]
+    if not aware:
+        return data
+    clock = aware[0][3].tzinfo
+    out = {**data}
+    for group in _TIMED:
+        if isinstance(out.get(group), list):
+            out[group] = [dict(item) if isinstance(item, dict) else item for item in out[group]]
+    for g, i, k, t in aware:
+        out[g][i][k] = t.astimezone(clock).replace(tzinfo=None).isoformat()
+    return out
 
 
 ChartTime = Annotated[datetime, AfterValidator(_wall_clock)]
@@ -281,6 +314,26 @@ class Claim(BaseModel):
     lines: list[ClaimLine] = Field(default_factory=list, max_length=MAX_CLAIM_LINES)
     total_expected_payment: Amount | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _derived_are_not_input(cls, data: Any) -> Any:
+        """A claim read back from a result (results.jsonl, a pasted result) carries the two derived figures below:
+        they are recomputed from the lines, never taken as given."""
+        if isinstance(data, dict) and ("priced_total" in data or "unpriced_lines" in data):
+            return {k: v for k, v in data.items() if k not in ("priced_total", "unpriced_lines")}
+        return data
+
+    @computed_field(description="sum of the lines that have a published price (the total so far when some "
+                    "lines are unpriced); derived from the lines, so it is never out of step with them")
+    def priced_total(self) -> Amount | None:
+        priced = [ln.expected_payment for ln in self.lines if ln.expected_payment is not None]
+        return sum(priced, Decimal(0)) if priced else None
+
+    @computed_field(description="lines with no published price, as 'line N: CODE' (import a fee schedule: "
+                    "igclaim data import fees)")
+    def unpriced_lines(self) -> list[str]:
+        return [f"line {ln.line}: {ln.code}" for ln in self.lines if ln.expected_payment is None]
+
 
 class Correction(_In):
     """A corrected claim (837 CLM05-3 / type of bill digit 3): 7 replaces, 8 voids the claim the payer numbered."""
@@ -311,6 +364,11 @@ class Encounter(_In):
     subscriber: Subscriber | None = None
     correction: Correction | None = Field(default=None, description="set to send a replacement (7) or void (8)")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _times_on_one_clock(cls, data: Any) -> Any:
+        return _one_clock(data)
+
     @model_validator(mode="after")
     def _administrations_name_drugs(self) -> Encounter:
         ids = [d.id for d in self.drugs]
@@ -318,10 +376,12 @@ class Encounter(_In):
             raise ValueError("drugs: each drug id must be unique")
         for i, a in enumerate(self.administrations):
             if a.drug_id not in ids:
-                raise ValueError(f"administrations[{i}].drug_id: no drug with id {a.drug_id!r}")
+                raise ValueError(f"administrations[{i}].drug_id: administration {i + 1} names drug {a.drug_id!r}, "
+                                 f"but no drug has that id (the drugs' ids: {', '.join(ids)})")
         for i, p in enumerate(self.pump_log):
             if p.drug_id not in ids:
-                raise ValueError(f"pump_log[{i}].drug_id: no drug with id {p.drug_id!r}")
+                raise ValueError(f"pump_log[{i}].drug_id: pump log entry {i + 1} names drug {p.drug_id!r}, "
+                                 f"but no drug has that id (the drugs' ids: {', '.join(ids)})")
         return self
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ workers, so that a bad record is reported by its line or row number and never st
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,8 @@ from typing import Any, Literal
 from igclaim.batch.tabular import group_rows
 
 Kind = Literal["json", "rows", "x12"]
-FORMATS = ("jsonl", "csv", "parquet", "x12")
-_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
+FORMATS = ("jsonl", "csv", "parquet", "x12", "json")
+_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv",
              ".parquet": "parquet", ".pq": "parquet", ".837": "x12", ".x12": "x12", ".edi": "x12"}
 
 
@@ -46,7 +47,8 @@ def detect_format(path: Path, given: str | None = None) -> str:
 
         fmt = "x12" if looks_like_x12(str(path)) else None
     if fmt is None:
-        raise SourceError(f"{path.name}: cannot tell the format from the suffix; use --format jsonl|csv|parquet|x12")
+        raise SourceError(f"{path.name}: cannot tell the format from the suffix; "
+                          "use --format jsonl|csv|parquet|x12|json")
     return fmt
 
 
@@ -89,6 +91,8 @@ class Source:
     def __iter__(self) -> Iterator[Record]:
         if self.format == "jsonl":
             return self._jsonl()
+        if self.format == "json":
+            return self._json()
         if self.format == "x12":
             return self._x12()
         rows = self._csv_rows() if self.format == "csv" else self._parquet_rows()
@@ -108,6 +112,22 @@ class Source:
                 if line.strip():
                     seq += 1
                     yield Record(seq, {"line": number}, "json", line)
+
+    def _json(self) -> Iterator[Record]:
+        """A .json file as people write it: one encounter object, or an array of them (item n is record n).
+        A .json file that is really JSON Lines (one object a line) is read as JSON Lines."""
+        text = self.path.read_text(encoding="utf-8", errors="replace")
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if exc.msg == "Extra data":
+                yield from self._jsonl()
+            else:  # the worker reports the syntax error with its place; the run goes on to the summary
+                yield Record(1, {"line": exc.lineno}, "json", text)
+            return
+        items = obj if isinstance(obj, list) else [obj]
+        for n, item in enumerate(items, start=1):
+            yield Record(n, {"item": n} if isinstance(obj, list) else {"line": 1}, "json", json.dumps(item))
 
     def _x12(self) -> Iterator[Record]:
         """An 837: the parent streams it (readers/x12.py) and hands each claim, already read, to the workers; a

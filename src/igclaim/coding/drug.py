@@ -14,7 +14,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from igclaim import ndc as ndc_mod
 from igclaim.edits.registry import declare, finding
-from igclaim.errors import InputError
+from igclaim.errors import InputError, did_you_mean
 from igclaim.model import Container, Drug, Finding
 from igclaim.refdata.resolver import HcpcsCode, PayerProfile, Product, ReferenceData
 
@@ -172,7 +172,10 @@ def identify(drug: Drug, index: int, dos: date, ref: ReferenceData) -> tuple[lis
     if drug.product:
         products = ref.find_products(drug.product)
         if not products:
-            raise InputError(f"{path}.product", f"unknown product {drug.product!r}; `igclaim products` lists them")
+            names = [n for p in ref.products for n in (p.name, *p.aliases)]
+            raise InputError(f"{path}.product", f"unknown product {drug.product!r}{did_you_mean(drug.product, names)}; "
+                             "`igclaim products` lists them (for a drug that is not an immune globulin give hcpcs "
+                             "and units)")
         return _narrow_by_ndc(products, drug, path, ref), None
     if drug.ndc:
         ndc11 = _ndc11(drug.ndc, f"{path}.ndc")

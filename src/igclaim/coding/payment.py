@@ -4,7 +4,8 @@ Drugs: the quarterly ASP payment limit per HCPCS unit × units, JW (discarded) u
 limit already is 106 % of ASP (42 CFR 414.904; https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files).
 Administration: the imported fee schedule's amount × units (non-facility amount on the CMS-1500, facility on
 the UB-04 only from a `code,amount` schedule: the national PFS does not price a hospital's claim).
-A line with no published price stays null, never zero; so does the total unless every line is priced.
+A line with no published price stays null, never zero; so does the total unless every line is priced, while
+`priced_total` sums the priced lines and `unpriced_lines` names the others (never a bare null).
 Impact of a finding: its impact_units × the payment limit of its line's code.
 """
 
@@ -61,23 +62,33 @@ def price_claim(claim: Claim, dos: date, ref: ReferenceData, profile: PayerProfi
 
 
 def price_findings(findings: list[Finding], claim: Claim, dos: date, ref: ReferenceData,
-                   used: set[Loaded]) -> None:
-    """impact_usd = impact_units × the payment limit of the code on the finding's line (of `claim`)."""
+                   used: set[Loaded], drug_codes: dict[str, str] | None = None) -> None:
+    """impact_usd = impact_units × the payment limit of the code on the finding's line (of `claim`). A chart
+    finding with no line (e.g. DRUG-WASTE-AVOIDABLE) that names its drug ('drugs[0]: …') is priced by that
+    drug's code (`drug_codes`: path → HCPCS)."""
     by_number = {ln.line: ln for ln in claim.lines}
     for f in findings:
-        if f.impact_units is None or f.impact_usd is not None or f.line not in by_number:
+        if f.impact_units is None or f.impact_usd is not None:
             continue
-        line = by_number[f.line]
-        price = ref.tables.payment_limit(line.code, line.service_date or dos)
+        if f.line in by_number:
+            line = by_number[f.line]
+            code, when = line.code, line.service_date or dos
+        else:
+            path = f.message.split(":", 1)[0]
+            if f.line is not None or path not in (drug_codes or {}):
+                continue
+            code, when = (drug_codes or {})[path], dos
+        price = ref.tables.payment_limit(code, when)
         if price is not None:
             used.add(price.source)
             f.impact_usd = cents(price.amount * f.impact_units)
 
 
-def price_result(result: Result, dos: date, ref: ReferenceData, profile: PayerProfile, written: Claim | None) -> None:
+def price_result(result: Result, dos: date, ref: ReferenceData, profile: PayerProfile, written: Claim | None,
+                 drug_codes: dict[str, str] | None = None) -> None:
     """The engine's post-step: prices, impacts, and the files that answered for this date of service."""
     used = price_claim(result.claim, dos, ref, profile)
-    price_findings(result.findings, written or result.claim, dos, ref, used)
+    price_findings(result.findings, written or result.claim, dos, ref, used, drug_codes)
     answered = {*used, *ref.tables.used(dos)}
     if answered:
         as_of = max([date.fromisoformat(result.reference.data_as_of), *(x.effective for x in answered)])

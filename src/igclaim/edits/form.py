@@ -143,6 +143,20 @@ def line_unexpected(ctx: EditContext) -> Iterator[Finding]:
                       "igclaim cannot check it.", line=ln.line)
 
 
+@edit(
+    "CLAIM-NOT-COMPARED",
+    severity="info",
+    statement="the input holds a written claim, but build codes the chart only: the written claim was not compared",
+    fix="Run scrub (igclaim scrub, POST /api/scrub) to compare the written claim with the chart.",
+    source="igclaim usage (README.md: build codes the chart, scrub compares a written claim)",
+    phase="chart",
+)
+def claim_not_compared(ctx: EditContext) -> Iterator[Finding]:
+    if ctx.written is None and ctx.encounter.claim is not None:
+        yield finding("CLAIM-NOT-COMPARED", "claim: the written claim was not compared with the chart (build codes "
+                      "the chart only); use scrub to compare it")
+
+
 # --- Medicare home infusion (DME MAC): the supplies code Q2052 and the pump E0779 --------------------------------
 
 A52509 = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=52509"

@@ -1,12 +1,14 @@
 """`igclaim export FILE --to 837p|837i|fhir|cms1500|ub04`: the coded claim in a format that leaves the program.
 
 FILE is one encounter (JSON), or JSON Lines with one encounter a line (one interchange, many claims).
-Output goes to stdout unless --out is given; the PDFs need --out. Exit 2 names the field when a party, a charge
-or an input is missing or wrong.
+Output goes to stdout unless --out is given; the PDFs need --out. Exit 2 names every field when parties, a charge
+or an input are missing or wrong (one line each); exit 1 refuses a claim with error findings unless --allow-errors.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from datetime import datetime
 from enum import Enum
@@ -15,8 +17,8 @@ from typing import Annotated
 
 import typer
 
-from igclaim.errors import InputError
-from igclaim.inputs import MAX_FILE_BYTES, InvalidInput, parse_json_text, read_input_file
+from igclaim.errors import InputError, problem_lines
+from igclaim.inputs import MAX_FILE_BYTES, InvalidInput, parse_encounter, parse_json_text, read_input_file
 from igclaim.model import Encounter
 from igclaim.outputs import chargemaster
 from igclaim.outputs.x12 import ClaimInput, Envelope, build_claims, render
@@ -38,6 +40,8 @@ def read_encounters(path: str) -> tuple[list[Encounter], list[str]]:
     jsonl = path.endswith((".jsonl", ".ndjson")) or (len(rows) > 1 and all(r[1].lstrip().startswith("{")
                                                                            and r[1].rstrip().endswith("}")
                                                                            for r in rows))
+    if not jsonl and text.lstrip().startswith("["):
+        return _array(text)
     if not jsonl:
         return [parse_json_text(text)], [""]
     encs, where, problems = [], [], []
@@ -54,11 +58,38 @@ def read_encounters(path: str) -> tuple[list[Encounter], list[str]]:
     return encs, where
 
 
+def _array(text: str) -> tuple[list[Encounter], list[str]]:
+    """A JSON array of encounters (as a .json batch file may hold): item n is named '[n] ' in errors."""
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput([f"(json) line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
+    except (RecursionError, ValueError):
+        raise InvalidInput(["(json): not an array of encounters (too deep, or a number too long)"]) from None
+    encs, where, problems = [], [], []
+    for n, item in enumerate(items):
+        try:
+            encs.append(parse_encounter(item))
+            where.append(f"[{n}] ")
+        except InvalidInput as exc:
+            problems += [f"[{n}] {p}" for p in exc.problems]
+    if problems:
+        raise InvalidInput(problems)
+    if not encs:
+        raise InvalidInput(["(input): no encounters"])
+    return encs, where
+
+
 def export(encounters: list[Encounter], to: Target | str, charges: chargemaster.Chargemaster | None = None,
            envelope: Envelope | None = None, where: list[str] | None = None) -> str | bytes:
     """The library entry: text for 837 and FHIR, PDF bytes for the forms."""
+    return export_claims(build_claims(encounters, where), to, charges, envelope)
+
+
+def export_claims(claims: list[ClaimInput], to: Target | str, charges: chargemaster.Chargemaster | None = None,
+                  envelope: Envelope | None = None) -> str | bytes:
+    """Write claims already coded by `build_claims` (the CLI checks their findings in between)."""
     to = Target(to)
-    claims: list[ClaimInput] = build_claims(encounters, where)
     env = envelope or Envelope()
     if to in (Target.p837, Target.i837):
         return render(claims, "837P" if to == Target.p837 else "837I", charges, env)
@@ -72,6 +103,29 @@ def export(encounters: list[Encounter], to: Target | str, charges: chargemaster.
     from igclaim.outputs import forms
 
     return forms.render_pdf(claims, "CMS-1500" if to == Target.cms1500 else "UB-04", charges)
+
+
+def error_findings(claims: list[ClaimInput]) -> list[str]:
+    """One line per error finding of the coded claims: an export of these would be denied or rejected."""
+    lines = []
+    for c in claims:
+        for f in c.result.findings:
+            if f.severity == "error":
+                where = f" (line {f.line})" if f.line else ""
+                lines.append(f"{c.where}{c.encounter.encounter_id}: {f.edit}{where}: {f.message}")
+    return lines
+
+
+def check_out(out: Path) -> str | None:
+    """Why --out cannot be written, in one line (None when it can)."""
+    parent = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        return f"--out: {out} is a directory; give a file name"
+    if not parent.is_dir():
+        return f"--out: the directory {parent} does not exist"
+    if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        return f"--out: {out} cannot be written here (permission denied)"
+    return None
 
 
 def _fail(prefix: str, problems: list[str]) -> None:
@@ -94,6 +148,8 @@ def export_cmd(
     control_number: Annotated[int, typer.Option(help="interchange/group control number")] = 1,
     created: Annotated[datetime | None, typer.Option(help="creation time (default: now)")] = None,
     production: Annotated[bool, typer.Option("--production", help="ISA15 = P (default T, test)")] = False,
+    allow_errors: Annotated[bool, typer.Option("--allow-errors", help="export even when the claim has error "
+                                               "findings (they are listed on stderr)")] = False,
 ) -> None:
     """Write the coded claim as an 837P/837I interchange, a FHIR R4B Claim, or a printable CMS-1500/UB-04."""
     prefix = "" if file == "-" else f"{file}: "
@@ -103,6 +159,8 @@ def export_cmd(
         _fail(prefix, exc.problems)
     if to in (Target.cms1500, Target.ub04) and out is None:
         _fail("", ["--out: a PDF needs --out FILE.pdf"])
+    if out is not None and (why := check_out(out)):
+        _fail("", [why])
     try:
         cm = chargemaster.load(charges) if charges else None
         if cm is not None and cm.sample:
@@ -110,13 +168,29 @@ def export_cmd(
         env = Envelope(sender_id=sender_id, receiver_id=receiver_id, receiver_name=receiver_name,
                        contact_phone=contact_phone, control_number=control_number, created=created,
                        usage="P" if production else "T")
-        result = export(encs, to, cm, env, where)
+        claims = build_claims(encs, where)
+        errors = error_findings(claims)
+        if errors and not allow_errors:
+            for line in errors:
+                typer.echo(f"{prefix}{line}", err=True)
+            typer.echo(f"{prefix}refused: {len(errors)} error finding(s) would get this claim denied; fix them "
+                       "(see `igclaim build`) or pass --allow-errors to export anyway", err=True)
+            raise typer.Exit(1)
+        for line in errors:
+            typer.echo(f"{prefix}warning: exported despite {line}", err=True)
+        result = export_claims(claims, to, cm, env)
     except InputError as exc:
-        _fail(prefix, [str(exc)])
-    if out is None:
-        assert isinstance(result, str)
-        sys.stdout.write(result)
-    elif isinstance(result, bytes):
-        out.write_bytes(result)
-    else:
-        out.write_text(result, encoding="utf-8")
+        _fail(prefix, problem_lines(exc))
+    if cm is None:
+        typer.echo("note: no --charges given: the charge of every line is blank; give a code,unit_charge CSV "
+                   "(or 'sample') to fill them", err=True)
+    try:
+        if out is None:
+            assert isinstance(result, str)
+            sys.stdout.write(result)
+        elif isinstance(result, bytes):
+            out.write_bytes(result)
+        else:
+            out.write_text(result, encoding="utf-8")
+    except OSError as exc:
+        _fail("", [f"--out: cannot write {out}: {exc.strerror}"])

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from fhir.resources.R4B.claim import Claim
 
-from igclaim.errors import InputError
+from igclaim.errors import InputError, InputErrors
 from igclaim.model import Address, Encounter
 from igclaim.outputs.chargemaster import Chargemaster
 from igclaim.outputs.x12 import ClaimInput, build_claims, check_npi, line_charges
@@ -56,15 +56,19 @@ def _address(a: Address | None) -> list[dict]:
 
 
 def _require(c: ClaimInput) -> None:
+    """Every missing party and bad NPI at once (one InputErrors), so one run shows all the fixes."""
     enc = c.encounter
-    for name, value in (("patient", enc.patient), ("billing_provider", enc.billing_provider),
-                        ("subscriber", enc.subscriber), ("payer.name", enc.payer.name)):
-        if not value:
-            raise InputError(c.path(name), "required for a FHIR Claim and missing")
-    assert enc.billing_provider
-    check_npi(enc.billing_provider.npi, c.path("billing_provider.npi"))
-    if enc.rendering_provider:
-        check_npi(enc.rendering_provider.npi, c.path("rendering_provider.npi"))
+    problems = [InputError(c.path(name), "required for a FHIR Claim and missing")
+                for name, value in (("patient", enc.patient), ("billing_provider", enc.billing_provider),
+                                    ("subscriber", enc.subscriber), ("payer.name", enc.payer.name)) if not value]
+    for name, prov in (("billing_provider", enc.billing_provider), ("rendering_provider", enc.rendering_provider)):
+        if prov:
+            try:
+                check_npi(prov.npi, c.path(f"{name}.npi"))
+            except InputError as exc:
+                problems.append(exc)
+    if problems:
+        raise InputErrors(problems)
 
 
 def claim_resource(c: ClaimInput, charges: Chargemaster | None, created: datetime | None = None) -> Claim:

@@ -17,13 +17,14 @@ from decimal import Decimal
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from igclaim import npi as npi_mod
-from igclaim.errors import InputError
+from igclaim.errors import InputError, InputErrors
 from igclaim.model import Address, ClaimLine
 from igclaim.outputs.chargemaster import Chargemaster
-from igclaim.outputs.x12 import ClaimInput, check_npi
+from igclaim.outputs.x12 import ClaimInput, Institutional, check_npi
 from igclaim.refdata.resolver import reference
 
 LINES_PER_1500 = 6  # box 24 holds six service lines per form
@@ -102,6 +103,18 @@ class _Page:
         self.c.drawString(x, _H - top, s)
 
 
+def _fit(label: str, width: float, size: float) -> list[str]:
+    """A column heading on one line, or split at a space onto two when it is wider than its column."""
+    if stringWidth(label, "Helvetica", size) <= width or " " not in label:
+        return [label]
+    words = label.split()
+    for cut in range(len(words) - 1, 0, -1):
+        first, second = " ".join(words[:cut]), " ".join(words[cut:])
+        if stringWidth(first, "Helvetica", size) <= width:
+            return [first, second]
+    return [words[0], " ".join(words[1:])]
+
+
 def _descriptor(code: str, dos: date) -> str:
     ref = reference()
     rec = ref.hcpcs(code, dos)
@@ -125,14 +138,17 @@ def _require(c: ClaimInput, form: str) -> None:
         other = "cms1500" if want == "CMS-1500" else "ub04"
         raise InputError(c.path("setting"), f"a {enc.setting} claim is billed on the {want}, not the {form}: "
                          f"use --to {other}")
-    for name, value in (("billing_provider", enc.billing_provider), ("patient", enc.patient),
-                        ("subscriber", enc.subscriber)):
-        if not value:
-            raise InputError(c.path(name), f"required for the {form} and missing")
-    assert enc.billing_provider
-    check_npi(enc.billing_provider.npi, c.path("billing_provider.npi"))
-    if enc.rendering_provider:
-        check_npi(enc.rendering_provider.npi, c.path("rendering_provider.npi"))
+    problems = [InputError(c.path(name), f"required for the {form} and missing")
+                for name, value in (("billing_provider", enc.billing_provider), ("patient", enc.patient),
+                                    ("subscriber", enc.subscriber)) if not value]
+    for name, prov in (("billing_provider", enc.billing_provider), ("rendering_provider", enc.rendering_provider)):
+        if prov:
+            try:
+                check_npi(prov.npi, c.path(f"{name}.npi"))
+            except InputError as exc:
+                problems.append(exc)
+    if problems:
+        raise InputErrors(problems)  # every missing party at once
 
 
 # ------------------------------------------------------------------------------------------------ CMS-1500
@@ -208,10 +224,13 @@ def _cms1500_page(pg: _Page, c: ClaimInput, lines: list[tuple[ClaimLine, Decimal
     x = L
     for label, w in cols:
         pg.box(x, top, w, 16, "", "")
-        pg.text(x + 2, top + 10, label, 5.5, "Helvetica")
+        for k, part in enumerate(_fit(label, w - 4, 5.5)):  # two short lines rather than one that overlaps
+            pg.text(x + 2, top + 7 + k * 6, part, 5.5, "Helvetica")
         x += w
     top += 16
-    rendering = npi_mod.compact(enc.rendering_provider.npi) if enc.rendering_provider else ""
+    # 24I/24J as the 837P sends them: the rendering provider only when it is not the billing provider (box 33a).
+    rp_npi = npi_mod.compact(enc.rendering_provider.npi) if enc.rendering_provider else ""
+    rendering = rp_npi if rp_npi and rp_npi != npi_mod.compact(bp.npi) else ""
     for i in range(LINES_PER_1500):
         ln, charge = lines[i] if i < len(lines) else (None, None)
         pg.box(L, top, R - L, 12, "", ndc_supplement(ln) if ln else "", shade=True, size=8)
@@ -221,7 +240,7 @@ def _cms1500_page(pg: _Page, c: ClaimInput, lines: list[tuple[ClaimLine, Decimal
             values = [f"{d}  {d}", claim.place_of_service or "", "",
                       f"{ln.code}  {' '.join(ln.modifiers)}",
                       "".join(LETTERS[p - 1] for p in ln.diagnosis_pointers if 1 <= p <= 12) or "A",
-                      _money(charge), str(ln.units), "", "NPI", rendering]
+                      _money(charge), str(ln.units), "", "NPI" if rendering else "", rendering]
         else:
             values = [""] * len(cols)
         for (_, w), v in zip(cols, values, strict=True):
@@ -282,6 +301,16 @@ def _ub04_page(pg: _Page, c: ClaimInput, lines: list[tuple[ClaimLine, Decimal | 
     pg.box(L + 400, top, 80, 26, "FL10 BIRTHDATE", pat.birth_date.strftime("%m%d%Y"))
     pg.box(L + 480, top, R - L - 480, 26, "FL11 SEX", pat.sex)
     top += 26
+    # FL12-17 as the 837I's CL1 sends them (the same Institutional defaults): an outpatient visit has no
+    # admission date or hours (FL12, 13, 16 blank); FL14 type, FL15 point of origin, FL17 patient status.
+    inst = Institutional()
+    fl = [("FL12 ADMISSION DATE", ""), ("FL13 ADM HR", ""), ("FL14 ADM TYPE", inst.admission_type or ""),
+          ("FL15 POINT OF ORIGIN", inst.point_of_origin), ("FL16 DHR", ""), ("FL17 STAT", inst.patient_status)]
+    x, w = L, (R - L) / len(fl)
+    for label, value in fl:
+        pg.box(x, top, w, 24, label, value, size=8)
+        x += w
+    top += 24
     cols = [("FL42 REV. CD.", 50), ("FL43 DESCRIPTION", 222), ("FL44 HCPCS / MODIFIERS", 100),
             ("FL45 SERV. DATE", 56), ("FL46 SERV. UNITS", 50), ("FL47 TOTAL CHARGES", R - L - 478)]
     x = L
@@ -320,6 +349,9 @@ def _ub04_page(pg: _Page, c: ClaimInput, lines: list[tuple[ClaimLine, Decimal | 
     others = "  ".join(f"{LETTERS[i] if i < 12 else chr(ord('M') + i - 12)}. {d}" for i, d in enumerate(dx[1:18]))
     pg.box(L, top, 130, 24, "FL67 PRINCIPAL DX", dx[0] if dx else "")
     pg.box(L + 130, top, R - L - 130, 24, "FL67A-Q OTHER DIAGNOSES", others, size=8)
+    top += 24
+    pg.box(L, top, 200, 24, "FL70a PATIENT REASON DX", dx[0] if dx else "")  # the 837I's HI*APR
+    pg.box(L + 200, top, R - L - 200, 24, "FL70b-c", "")
     top += 24
     rp = enc.rendering_provider
     pg.box(L, top, R - L, 24, "FL76 ATTENDING   NPI / LAST / FIRST",

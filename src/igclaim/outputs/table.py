@@ -11,6 +11,16 @@ from igclaim.model import Result
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
+def money_line(c) -> str:
+    """The expected payment as a sentence: the total, or the priced lines' sum and the lines without a price."""
+    if c.total_expected_payment is not None:
+        return f"expected payment: {c.total_expected_payment:.2f}"
+    if c.priced_total is None:
+        return "expected payment: no line has a published price (import one: igclaim data import asp|fees)"
+    return (f"expected payment: {c.priced_total:.2f} for the priced lines; no published price for "
+            f"{', '.join(c.unpriced_lines)} (igclaim data import fees)")
+
+
 def render(result: Result, title: str | None = None) -> Group:
     c = result.claim
     where = f"POS {c.place_of_service}" if c.place_of_service else f"type of bill {c.type_of_bill}"
@@ -28,7 +38,7 @@ def render(result: Result, title: str | None = None) -> Group:
             ln.revenue_code or "", ",".join(map(str, ln.diagnosis_pointers)),
             f"{ln.expected_payment:.2f}" if ln.expected_payment is not None else "",
         )
-    parts: list[RenderableType] = [head, lines]
+    parts: list[RenderableType] = [head, lines, Text(money_line(c))]
     if result.findings:
         ft = Table(show_edge=False, header_style="bold")
         for col in ("severity", "edit", "line", "message", "fix"):

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Literal
 
 from igclaim import npi as npi_mod
-from igclaim.errors import InputError
+from igclaim.errors import InputError, InputErrors
 from igclaim.model import Address, ClaimLine, Encounter, Result
 from igclaim.outputs.chargemaster import Chargemaster
 from igclaim.refdata.resolver import reference
@@ -101,7 +101,18 @@ def check_transaction(c: ClaimInput, kind: Kind) -> None:
 
 
 def require_parties(c: ClaimInput, kind: Kind) -> None:
-    """Every party the 837 needs; the first missing one stops the export, naming its field."""
+    """Every party and field the 837 needs, all checked at once: one InputErrors lists each problem by field."""
+    problems: list[InputError] = []
+
+    def bad(path: str, message: str) -> None:
+        problems.append(InputError(c.path(path), message))
+
+    def npi(value: str, path: str) -> None:
+        try:
+            check_npi(value, c.path(path))
+        except InputError as exc:
+            problems.append(exc)
+
     enc = c.encounter
     need = [("claim_id", enc.claim_id), ("billing_provider", enc.billing_provider), ("patient", enc.patient),
             ("subscriber", enc.subscriber), ("payer.payer_id", enc.payer.payer_id), ("payer.name", enc.payer.name)]
@@ -109,35 +120,36 @@ def require_parties(c: ClaimInput, kind: Kind) -> None:
         need.append(("rendering_provider", enc.rendering_provider))  # the attending (2310A) on an 837I
     for name, value in need:
         if not value:
-            raise InputError(c.path(name), f"required for an {kind} and missing")
-    assert enc.billing_provider and enc.patient and enc.subscriber and enc.claim_id
-    if len(enc.claim_id) > 20:
-        raise InputError(c.path("claim_id"), "at most 20 characters on an 837 (CLM01)")
-    check_npi(enc.billing_provider.npi, c.path("billing_provider.npi"))
+            bad(name, f"required for an {kind} and missing")
+    if enc.claim_id and len(enc.claim_id) > 20:
+        bad("claim_id", "at most 20 characters on an 837 (CLM01)")
+    bp = enc.billing_provider
+    if bp:
+        npi(bp.npi, "billing_provider.npi")
     if enc.rendering_provider:
-        check_npi(enc.rendering_provider.npi, c.path("rendering_provider.npi"))
+        npi(enc.rendering_provider.npi, "rendering_provider.npi")
     if kind == "837P" and enc.ordering_provider is None and is_dme_claim(c):
-        raise InputError(c.path("ordering_provider"), "required on a Medicare home (DME MAC) claim: the prescriber "
-                         "who ordered the immune globulin (loop 2420E)")
+        bad("ordering_provider", "required on a Medicare home (DME MAC) claim: the prescriber "
+            "who ordered the immune globulin (loop 2420E)")
     if enc.ordering_provider:
-        check_npi(enc.ordering_provider.npi, c.path("ordering_provider.npi"))
-    if not re.fullmatch(r"\d{9}", enc.billing_provider.tax_id.replace("-", "")):
-        raise InputError(c.path("billing_provider.tax_id"), "the EIN must be 9 digits")
-    if len(enc.billing_provider.address.zip) != 9:
-        raise InputError(c.path("billing_provider.address.zip"),
-                         "the billing provider's ZIP must have 9 digits (ZIP+4) on a 5010 claim")
-    if enc.patient.address is None:
-        raise InputError(c.path("patient.address"), f"required for an {kind} (subscriber or patient address)")
-    if enc.subscriber.relationship != "self" and not enc.subscriber.last_name:
-        raise InputError(c.path("subscriber.last_name"),
-                         "the insured person's name is required when the patient is not the subscriber")
+        npi(enc.ordering_provider.npi, "ordering_provider.npi")
+    if bp and not re.fullmatch(r"\d{9}", bp.tax_id.replace("-", "")):
+        bad("billing_provider.tax_id", "the EIN must be 9 digits")
+    if bp and len(bp.address.zip) != 9:
+        bad("billing_provider.address.zip", "the billing provider's ZIP must have 9 digits (ZIP+4) on a 5010 claim")
+    if enc.patient and enc.patient.address is None:
+        bad("patient.address", f"required for an {kind} (subscriber or patient address)")
+    if enc.subscriber and enc.subscriber.relationship != "self" and not enc.subscriber.last_name:
+        bad("subscriber.last_name", "the insured person's name is required when the patient is not the subscriber")
     if not c.result.claim.diagnoses:
-        raise InputError(c.path("diagnoses"), "a claim needs at least one diagnosis")
+        bad("diagnoses", "a claim needs at least one diagnosis")
     limit = 12 if kind == "837P" else 25
     if len(c.result.claim.diagnoses) > limit:
-        raise InputError(c.path("diagnoses"), f"an {kind} carries at most {limit} diagnoses")
+        bad("diagnoses", f"an {kind} carries at most {limit} diagnoses")
     if not c.result.claim.lines:
-        raise InputError(c.path("drugs"), "the claim has no service lines")
+        bad("drugs", "the claim has no service lines")
+    if problems:
+        raise InputErrors(problems)
     check_text_fields(c)
     check_diagnoses(c)
     check_dates(c)

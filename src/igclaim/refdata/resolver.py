@@ -340,7 +340,14 @@ class ReferenceData:
         if path.suffix == ".toml" and path.is_file():
             return load_profile_file(path)
         known = ", ".join(sorted(self.profiles))
-        raise ProfileError(f"unknown payer profile {name_or_path!r}: use one of {known}, or a .toml file")
+        if path.suffix == ".toml" or "/" in name_or_path or "\\" in name_or_path:
+            if path.is_dir():
+                raise ProfileError(f"{name_or_path} is a directory, not a payer profile .toml file")
+            raise ProfileError(f"the profile file {name_or_path} does not exist (bundled profiles: {known})")
+        from igclaim.errors import did_you_mean
+
+        raise ProfileError(f"unknown payer profile {name_or_path!r}{did_you_mean(name_or_path, self.profiles)}: "
+                           f"use one of {known}, or a .toml file")
 
     def default_profile(self, payer_type: str) -> PayerProfile:
         for p in self.profiles.values():

@@ -160,12 +160,13 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     from igclaim.web.guard import Guard, page_csp
 
     team_page = (resources.files("igclaim.service") / "team.html").read_text(encoding="utf-8")
-    app = FastAPI(title="igclaim team service", version=__version__,
+    app = FastAPI(title="igclaim team service", version=__version__, docs_url=None, redoc_url=None,  # /docs: offline
                   description="Worklist, authorization ledger and audit trail for a billing team. "
                               "Send `Authorization: Bearer <token>` (igclaim tokens create NAME).")
     for route in stateless.app.routes:  # build, scrub, products, edits, schema, health and the billers' page
         if isinstance(route, APIRoute):
             app.router.routes.append(route)
+    stateless.mount_docs_assets(app)  # /docs (copied above) renders from the package, never a CDN
     app.exception_handler(RequestValidationError)(stateless._validation_problems)  # {"problems": [...]}
 
     @app.middleware("http")

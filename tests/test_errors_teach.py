@@ -1,0 +1,105 @@
+"""Errors that teach: each bad input names its field, says what shape it wants, and suggests the closest known
+name; no message carries the validation library's wording."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from igclaim.inputs import InvalidInput, parse_encounter
+from tests.conftest import run_cli
+from tests.helpers import drug, encounter, run
+
+LIBRARY_WORDING = ("Input should", "pydantic", "Value error", "valid dictionary", "instance of", "[type=")
+
+
+def problems(enc) -> list[str]:
+    with pytest.raises(InvalidInput) as exc:
+        parse_encounter(enc)
+    for p in exc.value.problems:
+        assert not any(w in p for w in LIBRARY_WORDING), p
+    return exc.value.problems
+
+
+def test_date_in_another_format_names_the_expected_one():
+    assert problems(encounter(date_of_service="02/10/2026")) == [
+        "date_of_service: '02/10/2026': use YYYY-MM-DD, e.g. 2026-03-02"]
+
+
+def test_time_without_a_date():
+    enc = encounter(administrations=[{"drug_id": "ig1", "start": "9:00", "stop": "2026-03-02T14:00"}])
+    (p,) = problems(enc)
+    assert p.startswith("administrations[0].start: '9:00': use YYYY-MM-DDTHH:MM")
+
+
+def test_dose_as_text_shows_the_right_shape():
+    (p,) = problems(encounter(drugs=[drug(dose="30 g")]))
+    assert p.startswith("drugs[0].dose: '30 g' is not an object") and '{"grams": 30}' in p
+
+
+def test_misspelled_field_and_setting_suggest_the_closest():
+    assert problems(encounter(diagnosis=["D83.9"])) == ["diagnosis: unknown field (did you mean diagnoses?)"]
+    enc = encounter(drugs=[{**drug(), "prodcut": "x"}])
+    assert problems(enc) == ["drugs[0].prodcut: unknown field (did you mean product?)"]
+    (p,) = problems(encounter(setting="ofice"))
+    assert p.startswith("setting: 'ofice' is not one of office") and "did you mean office?" in p
+
+
+def test_unrelated_field_gets_no_guess():
+    assert problems(encounter(zzzzqqq=1)) == ["zzzzqqq: unknown field"]
+
+
+def test_misspelled_product_suggests_the_product():
+    from igclaim.errors import InputError
+
+    with pytest.raises(InputError) as exc:
+        run(encounter(drugs=[drug(product="Privigin")]))
+    assert exc.value.path == "drugs[0].product" and "did you mean Privigen?" in exc.value.message
+
+
+def test_bad_drug_id_names_the_administration():
+    enc = encounter(administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:00"},
+                                     {"drug_id": "ig9", "start": "2026-03-02T10:00", "stop": "2026-03-02T11:00"}])
+    assert problems(enc) == ["administrations[1].drug_id: administration 2 names drug 'ig9', but no drug has that "
+                             "id (the drugs' ids: ig1)"]
+
+
+def test_missing_profile_file_says_it_does_not_exist(tmp_path):
+    p = tmp_path / "enc.json"
+    p.write_text(json.dumps(encounter(payer={"type": "commercial", "profile": str(tmp_path / "mine.toml")})))
+    r = run_cli("build", str(p))
+    assert r.returncode == 2 and f"the profile file {tmp_path / 'mine.toml'} does not exist" in r.stderr
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+                    max_leaves=6),
+       st.sampled_from(["date_of_service", "setting", "drugs", "payer", "administrations", "diagnoses"]))
+def test_any_bad_value_gets_words_a_biller_can_act_on(value, field):
+    enc = encounter(**{field: value})
+    try:
+        parse_encounter(enc)
+    except InvalidInput as exc:
+        for p in exc.problems:
+            assert not any(w in p for w in LIBRARY_WORDING), p
+            assert ": " in p
+
+
+def test_version():
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.startswith("igclaim ")
+
+
+def test_serve_port_out_of_range_or_in_use():
+    r = run_cli("serve", "--port", "70000")
+    assert r.returncode == 2 and r.stderr.strip() == "--port: 70000 is out of range; use 1 to 65535 (e.g. 8000)"
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        r = run_cli("serve", "--port", str(port))
+    assert r.returncode == 2 and r.stderr.strip() == f"--port: 127.0.0.1:{port} is already in use; choose another " \
+        "with --port"
