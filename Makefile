@@ -20,6 +20,7 @@ run: setup
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 
 # The team-service tests also run against a throw-away PostgreSQL that the script installs and starts (else they skip).
 test: lint

@@ -37,7 +37,9 @@ def unwrap(obj: Any) -> Any:
 def _number_written_lines(obj: dict) -> dict:
     """Written claim lines without `line` are numbered in order (1, 2, …), as the CSV input already does."""
     claim = obj.get("claim")
-    lines = claim.get("lines") if isinstance(claim, dict) else None
+    if not isinstance(claim, dict):
+        return obj
+    lines = claim.get("lines")
     if not isinstance(lines, list) or all(not isinstance(ln, dict) or "line" in ln for ln in lines):
         return obj
     numbered = [{"line": n, **ln} if isinstance(ln, dict) and "line" not in ln else ln

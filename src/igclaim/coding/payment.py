@@ -57,7 +57,8 @@ def price_claim(claim: Claim, dos: date, ref: ReferenceData, profile: PayerProfi
     for line in claim.lines:
         line.expected_payment = line_payment(line, dos, ref, profile, facility, used)
     amounts = [ln.expected_payment for ln in claim.lines]
-    claim.total_expected_payment = sum(amounts, Decimal(0)) if amounts and None not in amounts else None
+    priced = [a for a in amounts if a is not None]
+    claim.total_expected_payment = sum(priced, Decimal(0)) if amounts and len(priced) == len(amounts) else None
     return used
 
 

@@ -114,7 +114,8 @@ def require_parties(c: ClaimInput, kind: Kind) -> None:
             problems.append(exc)
 
     enc = c.encounter
-    need = [("claim_id", enc.claim_id), ("billing_provider", enc.billing_provider), ("patient", enc.patient),
+    need: list[tuple[str, object]] = [
+            ("claim_id", enc.claim_id), ("billing_provider", enc.billing_provider), ("patient", enc.patient),
             ("subscriber", enc.subscriber), ("payer.payer_id", enc.payer.payer_id), ("payer.name", enc.payer.name)]
     if kind == "837I":
         need.append(("rendering_provider", enc.rendering_provider))  # the attending (2310A) on an 837I
