@@ -6,6 +6,7 @@ import difflib
 import re
 import typing
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 
@@ -67,11 +68,20 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
+SHOWN_MAX = 40  # a value is quoted back only when short: no 5,000-digit number or pasted text in a message
+
+
+def _quoted(value: Any) -> str | None:
+    text = str(value) if isinstance(value, Decimal) else repr(value)
+    return text if len(text) <= SHOWN_MAX else None
+
+
 def _teach(err: dict, model: Any) -> str:
     """A message a biller can act on, in place of the validation library's wording."""
     kind = err.get("type", "")
     loc = tuple(err.get("loc", ()))
     value = err.get("input")
+    shown = _quoted(value)
     ctx = err.get("ctx") or {}
     msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
     if kind == "extra_forbidden":
@@ -85,21 +95,21 @@ def _teach(err: dict, model: Any) -> str:
         shape = _SHAPES.get(getattr(target, "__name__", ""))
         if shape is None and target is not None:
             shape = "an object with " + ", ".join(list(target.model_fields)[:6])
-        got = f"{value!r} is not an object" if isinstance(value, str | int | float) else "give a JSON object"
+        got = f"{shown} is not an object" if shown and isinstance(value, str | int | float) else "give a JSON object"
         return f"{got}; write it as {shape}" if shape else got
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = did_you_mean(str(value), expected) if isinstance(value, str) else ""
-        return f"{value!r} is not one of {', '.join(expected)}{hint}"
+        return f"{shown or 'the value'} is not one of {', '.join(expected)}{hint}"
     for prefix, text in _KINDS.items():
         if kind.startswith(prefix + "_") or kind == prefix:
-            return f"{value!r}: {text}" if isinstance(value, str | int | float) and value != "" else text
+            return f"{shown}: {text}" if shown and isinstance(value, str | int | float) and value != "" else text
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         bound = {"greater_than": ("more than", "gt"), "greater_than_equal": ("at least", "ge"),
                  "less_than": ("less than", "lt"), "less_than_equal": ("at most", "le")}[kind]
-        return f"{value!r}: must be {bound[0]} {ctx.get(bound[1])}"
+        return f"{shown + ': ' if shown else ''}must be {bound[0]} {ctx.get(bound[1])}"
     if kind == "string_pattern_mismatch":
-        return f"{value!r} does not have the expected form"
+        return f"{shown or 'the value'} does not have the expected form"
     if kind in ("string_too_short", "too_short"):
         return f"too short: at least {ctx.get('min_length')}"
     if kind in ("string_too_long", "too_long"):
