@@ -13,7 +13,6 @@ Used by tests/test_fuzz.py (a bounded example count inside `make test`) and by `
 from __future__ import annotations
 
 import copy
-import io
 import json
 import math
 from datetime import date, datetime, timedelta
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
+
+from tests.test_x12 import pyx12_check  # the one 837 check (pyx12 and its 999)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -187,30 +188,6 @@ def check_837(enc, result) -> list[str]:
     except InputError:
         return []
     return pyx12_check(text)
-
-
-def pyx12_check(text: str) -> list[str]:
-    """Validate with pyx12's API; problems from its return value and from the 999 it writes."""
-    import logging
-
-    import pyx12.params
-    import pyx12.x12n_document
-
-    logging.getLogger("pyx12").setLevel(logging.CRITICAL)
-
-    param = pyx12.params.params()
-    fd_999, fd_html = io.StringIO(), io.StringIO()
-    ok = pyx12.x12n_document.x12n_document(param, io.StringIO(text), fd_999, fd_html, None)
-    ack = [s.strip() for s in fd_999.getvalue().split("~") if s.strip()]
-    problems = [] if ok else ["pyx12 reported errors"]
-    problems += [s for s in ack if s.startswith(("IK3", "IK4"))]
-    ik5 = [s for s in ack if s.startswith("IK5")]
-    ak9 = [s for s in ack if s.startswith("AK9")]
-    if not ik5 or any(s != "IK5*A" for s in ik5):
-        problems.append(f"999 IK5: {ik5}")
-    if not ak9 or not all(s.startswith("AK9*A") for s in ak9):
-        problems.append(f"999 AK9: {ak9}")
-    return problems
 
 
 def parse_quiet(obj: Any):
