@@ -15,10 +15,10 @@ from decimal import Decimal
 
 from fhir.resources.R4B.claim import Claim
 
-from igclaim.errors import InputError, InputErrors
+from igclaim.errors import InputErrors
 from igclaim.model import Address, Encounter
 from igclaim.outputs.chargemaster import Chargemaster
-from igclaim.outputs.x12 import ClaimInput, build_claims, check_npi, line_charges
+from igclaim.outputs.x12 import ClaimInput, build_claims, line_charges, party_problems
 
 HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 CPT = "http://www.ama-assn.org/go/cpt"
@@ -58,15 +58,8 @@ def _address(a: Address | None) -> list[dict]:
 def _require(c: ClaimInput) -> None:
     """Every missing party and bad NPI at once (one InputErrors), so one run shows all the fixes."""
     enc = c.encounter
-    problems = [InputError(c.path(name), "required for a FHIR Claim and missing")
-                for name, value in (("patient", enc.patient), ("billing_provider", enc.billing_provider),
-                                    ("subscriber", enc.subscriber), ("payer.name", enc.payer.name)) if not value]
-    for name, prov in (("billing_provider", enc.billing_provider), ("rendering_provider", enc.rendering_provider)):
-        if prov:
-            try:
-                check_npi(prov.npi, c.path(f"{name}.npi"))
-            except InputError as exc:
-                problems.append(exc)
+    problems = party_problems(c, (("patient", enc.patient), ("billing_provider", enc.billing_provider),
+                                  ("subscriber", enc.subscriber), ("payer.name", enc.payer.name)), "a FHIR Claim")
     if problems:
         raise InputErrors(problems)
 

@@ -24,7 +24,7 @@ from igclaim import npi as npi_mod
 from igclaim.errors import InputError, InputErrors
 from igclaim.model import Address, ClaimLine
 from igclaim.outputs.chargemaster import Chargemaster
-from igclaim.outputs.x12 import ClaimInput, Institutional, check_npi
+from igclaim.outputs.x12 import ClaimInput, Institutional, party_problems
 from igclaim.refdata.resolver import reference
 
 LINES_PER_1500 = 6  # box 24 holds six service lines per form
@@ -138,15 +138,8 @@ def _require(c: ClaimInput, form: str) -> None:
         other = "cms1500" if want == "CMS-1500" else "ub04"
         raise InputError(c.path("setting"), f"a {enc.setting} claim is billed on the {want}, not the {form}: "
                          f"use --to {other}")
-    problems = [InputError(c.path(name), f"required for the {form} and missing")
-                for name, value in (("billing_provider", enc.billing_provider), ("patient", enc.patient),
-                                    ("subscriber", enc.subscriber)) if not value]
-    for name, prov in (("billing_provider", enc.billing_provider), ("rendering_provider", enc.rendering_provider)):
-        if prov:
-            try:
-                check_npi(prov.npi, c.path(f"{name}.npi"))
-            except InputError as exc:
-                problems.append(exc)
+    problems = party_problems(c, (("billing_provider", enc.billing_provider), ("patient", enc.patient),
+                                  ("subscriber", enc.subscriber)), f"the {form}")
     if problems:
         raise InputErrors(problems)  # every missing party at once
 

@@ -270,6 +270,20 @@ def check_npi(value: str, path: str) -> str:
         raise InputError(path, str(exc)) from None
 
 
+def party_problems(c: ClaimInput, need: Iterable[tuple[str, object]], what: str) -> list[InputError]:
+    """Every party in `need` that is missing, and every bad billing or rendering NPI, as one list (the FHIR and
+    paper exports report them all at once)."""
+    enc = c.encounter
+    problems = [InputError(c.path(name), f"required for {what} and missing") for name, value in need if not value]
+    for name, prov in (("billing_provider", enc.billing_provider), ("rendering_provider", enc.rendering_provider)):
+        if prov:
+            try:
+                check_npi(prov.npi, c.path(f"{name}.npi"))
+            except InputError as exc:
+                problems.append(exc)
+    return problems
+
+
 def line_charges(c: ClaimInput, charges: Chargemaster | None) -> list[Decimal]:
     """Charge per line from the chargemaster: unit_charge × units."""
     if charges is None:
