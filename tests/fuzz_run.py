@@ -68,6 +68,13 @@ def flush(force: bool = False) -> None:
             claims.clear()
 
 
+def progress(done: int, every: int = 2000) -> None:
+    """A line on stderr every `every` inputs, so a run of hours can be followed (and its rate read)."""
+    if done % every == 0:
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(COUNTS.items()))
+        print(f"[{time.strftime('%H:%M:%S')}] {done} inputs: {shown}", file=sys.stderr, flush=True)
+
+
 def library_one(obj) -> None:
     from igclaim import engine
     from igclaim.errors import InputError
@@ -101,7 +108,10 @@ def run_library(n: int) -> None:
     @given(st.one_of(fuzzing.valid_encounters(), fuzzing.mutated_encounters(), fuzzing.mutated_encounters()))
     def go(obj):
         library_one(obj)
+        done[0] += 1
+        progress(done[0])
 
+    done = [0]
     go()
     flush(force=True)
 
@@ -161,6 +171,7 @@ def run_cli(n: int, subprocesses: int = 20) -> None:
                      data[:300].decode(errors="replace"))
             else:
                 COUNTS[f"cli-exit-{code}"] += 1
+            progress(i + 1, every=100)
 
 
 def main() -> int:
