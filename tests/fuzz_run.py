@@ -102,17 +102,29 @@ def library_one(obj) -> None:
     flush()
 
 
-def run_library(n: int) -> None:
-    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(st.one_of(fuzzing.valid_encounters(), fuzzing.mutated_encounters(), fuzzing.mutated_encounters()))
-    def go(obj):
+def run_library(n: int, chunk: int = 2000) -> None:
+    """In rounds of `chunk` examples: hypothesis keeps every example of a run in memory, and one round that
+    hypothesis itself gives up on (counted as `hypothesis-error`) must not end a run of hours."""
+    from hypothesis.errors import HypothesisException
+
+    done = [0]
+
+    def one(obj):
         library_one(obj)
         done[0] += 1
         progress(done[0])
 
-    done = [0]
-    go()
+    strategy = st.one_of(fuzzing.valid_encounters(), fuzzing.mutated_encounters(), fuzzing.mutated_encounters())
+    while done[0] < n:
+        before = done[0]
+        go = settings(max_examples=min(chunk, n - done[0]), deadline=None, database=None, phases=[Phase.generate],
+                      suppress_health_check=list(HealthCheck))(given(strategy)(one))
+        try:
+            go()
+        except HypothesisException as exc:
+            note("hypothesis-error", f"{type(exc).__name__}: {str(exc)[:200]}")
+        if done[0] == before:
+            break  # hypothesis drew nothing new: stop rather than loop
     flush(force=True)
 
 
