@@ -124,3 +124,20 @@ def test_charts_with_a_bom_are_read(tmp_path):
     f = tmp_path / "charts.jsonl"
     f.write_bytes(BOM + json.dumps(json.loads(CHART.read_text())).encode() + b"\n")
     assert load_charts(f).count == 1
+
+
+@pytest.mark.parametrize("to", ["837p", "fhir"])
+def test_a_date_of_service_still_to_come_is_never_exported(tmp_path, to):
+    """PLAUSIBILITY-DOS warns about a visit coded ahead of time (an estimate); its claim never leaves igclaim."""
+    from datetime import date, timedelta
+
+    enc = json.loads(CHART.read_text())
+    day = (date.today() + timedelta(days=1)).isoformat()
+    enc["date_of_service"] = day
+    for a in enc["administrations"]:
+        a["start"], a["stop"] = day + a["start"][10:], day + a["stop"][10:]
+    f = tmp_path / "tomorrow.json"
+    f.write_text(json.dumps(enc))
+    r = run_cli("export", str(f), "--to", to, "--charges", "sample")
+    assert r.returncode == 2 and "date_of_service" in r.stderr and "future" in r.stderr, r.stderr
+    assert "ISA*" not in r.stdout and "resourceType" not in r.stdout
