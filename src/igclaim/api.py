@@ -206,14 +206,27 @@ def page() -> str:
     return _page()
 
 
+def server_config(host: str = "127.0.0.1", port: int = 8000, asgi: Any = None, limit_concurrency: int = 64,
+                  **options: Any) -> Any:
+    """uvicorn's configuration for igclaim: slow or idle clients are dropped (a request head within
+    guard.HEAD_TIMEOUT, keep-alive 5 s, request headers at most 16 kB, 64 connections at once); the guard drops a
+    body that does not arrive in time. `asgi`: another app (the team service)."""
+    import uvicorn
+
+    from igclaim.web.guard import head_timeout_protocol
+
+    settings: dict[str, Any] = {"log_level": "info", "timeout_keep_alive": 5,
+                                "h11_max_incomplete_event_size": 16 * 1024, "limit_concurrency": limit_concurrency,
+                                "http": head_timeout_protocol(), **options}
+    return uvicorn.Config(asgi or app, host=host, port=port, **settings)
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, asgi: Any = None, limit_concurrency: int = 64) -> None:
-    """Slow or idle clients are dropped (keep-alive 5 s, request headers at most 16 kB, 64 connections at
-    once); the guard drops a body that does not arrive in time. `asgi`: another app (the team service)."""
+    """Run the server (server_config says how slow and idle clients are dropped)."""
     import os
 
     import uvicorn
 
     if host not in ("127.0.0.1", "::1", "localhost", "0.0.0.0", "::"):  # a named interface: allow its name
         os.environ["IGCLAIM_ALLOWED_HOSTS"] = ",".join(filter(None, [os.environ.get("IGCLAIM_ALLOWED_HOSTS"), host]))
-    uvicorn.run(asgi or app, host=host, port=port, log_level="info", timeout_keep_alive=5,
-                h11_max_incomplete_event_size=16 * 1024, limit_concurrency=limit_concurrency)
+    uvicorn.Server(server_config(host, port, asgi, limit_concurrency)).run()
