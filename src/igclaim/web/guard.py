@@ -118,6 +118,10 @@ class Guard:
                 break
         # An empty body is left to the route (some POSTs take none; the others answer FastAPI's 422, reshaped).
         if body and path.startswith("/api/") and not path.startswith(self.raw_paths or ("\0",)):
+            if len(body) > MAX_INPUT_BYTES:  # a server that takes larger raw bodies still takes one encounter's JSON
+                await _reply(send, 413, [f"(body): larger than {MAX_INPUT_BYTES:,} bytes (the limit for one "
+                                         "encounter)"])
+                return
             try:
                 obj = load_json(decode_input(bytes(body), "(body)"))
             except InvalidInput as exc:
