@@ -113,7 +113,7 @@ def _read_837(spark: SparkSession, path: str, work_dir: str | None) -> DataFrame
                 rows = []
         if rows or not count:
             writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=_X12_IN))
-    if spark.sparkContext.master.startswith("local"):
+    if (spark.sparkContext.master or "").startswith("local"):
         df = spark.read.parquet(str(target))
     else:
         df = spark.createDataFrame(pq.read_table(str(target)))
