@@ -127,9 +127,18 @@ def test_liability_modifier_dates_without_a_chart():
 
 
 def test_cli_on_a_guide_example(tmp_path):
-    res = run_cli("scrub", str(DATA / "two-claims-single-provider.837i"), "--format", "json")
+    """JSON (piped): one result a line and nothing else; tables: one per claim and the file's closing count;
+    a claim that cannot be read is a line on stderr and exit 2, after the others."""
+    two, broken = str(DATA / "two-claims-single-provider.837i"), str(DATA / "ppo-repriced-claim.837i")
+    res = run_cli("scrub", two, "--format", "json")
     assert res.returncode == 0, res.stderr
     assert [line.count('"CLAIM-NO-IG"') for line in res.stdout.splitlines()] == [1, 1]
+    res = run_cli("scrub", two, broken, "--format", "table")
+    assert res.returncode == 2
+    assert res.stdout.count("CLAIM-NO-IG") == 2
+    assert "two-claims-single-provider.837i: 2 claims = 2 scrubbed + 0 not read\n" in res.stdout
+    assert "ppo-repriced-claim.837i: 1 claim = 0 scrubbed + 1 not read (listed on stderr)" in res.stdout
+    assert res.stderr.splitlines() == [f"{broken}: claim 456DFH43: segment 43 (SV2 SV202-2): procedure code missing"]
 
 
 def _io(text: str):
