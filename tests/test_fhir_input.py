@@ -229,3 +229,25 @@ def test_oral_premedication_is_not_billed():
     _premed(b, {"text": "acetaminophen 650 mg"}, {"value": 650, "unit": "mg", "code": "mg"}, route="26643006")
     enc = parse_bundle(b)
     assert len(enc.drugs) == 1 and len(enc.administrations) == 1
+
+
+def test_batch_of_bundles_keeps_the_accounting(tmp_path):
+    """FHIR Bundles as JSON Lines through `igclaim batch`: every Bundle a result or an error naming the resource
+    and element, in order, with the report."""
+    from igclaim.batch import run_batch
+
+    good = bundle()
+    broken = bundle()
+    entry(broken, "MedicationAdministration")["dosage"].pop("dose")
+    second = bundle()
+    entry(second, "Encounter")["id"] = "second-visit"
+    src = tmp_path / "bundles.jsonl"
+    src.write_text("\n".join(json.dumps(b) for b in (good, broken, second)) + "\n")
+    summary = run_batch(src, tmp_path / "out", workers=1)
+    assert (summary.records, summary.results, summary.errors) == (3, 2, 1) and summary.accounted
+    results = [json.loads(x)["encounter_id"] for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert results == ["x-office-jz-fhir", "second-visit"]
+    (err,) = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert (err["record"], err["line"], err["stage"]) == (2, 2, "schema")
+    assert err["field"] == "MedicationAdministration (entry 5)" and "dosage.dose" in err["reason"]
+    assert (tmp_path / "out" / "report.html").is_file()
