@@ -145,3 +145,12 @@ def _io(text: str):
     import io
 
     return io.StringIO(text)
+
+
+def test_batch_of_a_guide_example(tmp_path):
+    from igclaim.batch import run_batch
+
+    summary = run_batch(DATA / "two-claims-single-provider.837i", tmp_path / "out", workers=1)
+    assert (summary.records, summary.results, summary.errors) == (2, 2, 0) and summary.accounted
+    summary = run_batch(DATA / "ppo-repriced-claim.837i", tmp_path / "bad", workers=1)
+    assert (summary.records, summary.results, summary.errors) == (1, 0, 1)
