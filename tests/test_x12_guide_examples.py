@@ -154,3 +154,23 @@ def test_batch_of_a_guide_example(tmp_path):
     assert (summary.records, summary.results, summary.errors) == (2, 2, 0) and summary.accounted
     summary = run_batch(DATA / "ppo-repriced-claim.837i", tmp_path / "bad", workers=1)
     assert (summary.records, summary.results, summary.errors) == (1, 0, 1)
+
+
+@pytest.mark.parametrize("name,gs08,st03,kind", [
+    ("demo.example1.837", "005010X222A1", "005010X222A1", "837P"),
+    ("demo.example1.837", "005010X222A1", "", "837P"),  # ST03 is optional: GS08 names the guide
+    ("demo.example1.837", "005010X222A2", "", "837P"),
+    ("demo.example1.837", "005010X222A1", "005010X222A2", "837P"),  # ST03 wins over GS08
+    ("institutional-claim.837i", "005010X223A2", "005010X223A2", "837I"),
+    ("institutional-claim.837i", "005010X223A2", "", "837I"),
+    ("institutional-claim.837i", "005010X223A3", "", "837I"),
+])
+def test_guide_versions_in_gs08_and_st03(name, gs08, st03, kind):
+    text = (DATA / name).read_text()
+    guide = re.search(r"GS\*(?:[^*]*\*){7}([^~]*)~", text).group(1)
+    text = text.replace(f"*X*{guide}~", f"*X*{gs08}~", 1)
+    text = re.sub(r"ST\*837\*(\w+)\*[^~]*~", lambda m: f"ST*837*{m.group(1)}" + (f"*{st03}~" if st03 else "~"),
+                  text, count=1)
+    items = list(read_837(_io(text)))
+    assert items and all(isinstance(i, WrittenClaim) for i in items), items
+    assert {(i.transaction, i.guide) for i in items} == {(kind, st03 or gs08)}
