@@ -65,8 +65,9 @@ def _remote(path: str) -> bool:
 def read_input(spark: SparkSession, path: str, fmt: str | None = None, work_dir: str | None = None
                ) -> tuple[DataFrame, str]:
     """A JSON Lines file (one record per non-blank line, numbered like `igclaim batch`), Parquet (the
-    tabular columns of docs/batch.md) or an 837 (one row per claim, read on the driver into `work_dir`)
-    → a DataFrame for igclaim.spark.process, and the format."""
+    tabular columns of docs/batch.md) or an 837 (one row per claim, read on the driver into a Parquet file in
+    `work_dir`, a new temporary directory if None: the caller removes it once the job has run) → a DataFrame for
+    igclaim.spark.process, and the format."""
     if not _remote(path) and not Path(path).exists():
         raise SourceError(f"{path}: no such file or directory")
     local_dir = not _remote(path) and Path(path).is_dir()
