@@ -251,3 +251,11 @@ def test_batch_of_bundles_keeps_the_accounting(tmp_path):
     assert (err["record"], err["line"], err["stage"]) == (2, 2, "schema")
     assert err["field"] == "MedicationAdministration (entry 5)" and "dosage.dose" in err["reason"]
     assert (tmp_path / "out" / "report.html").is_file()
+
+
+def test_an_immune_globulin_charted_oral_is_still_read():
+    """Only a drug that is not an immune globulin is skipped as an oral premedication, never the IG itself."""
+    b = bundle()
+    _premed(b, {"text": "Privigen"}, {"value": 10, "unit": "g", "code": "g"}, route="26643006")
+    enc = parse_bundle(b)
+    assert len(enc.drugs) == 2 and any(d.product == "Privigen" for d in enc.drugs)

@@ -196,7 +196,7 @@ def parse_bundle(obj: Any) -> Encounter:
         route_code = (_code(dosage.get("route"), "http://snomed.info/sct") or
                       ((dosage.get("route") or {}).get("text") or "").upper())
         premed = _premedication(med, data.get("date_of_service"))
-        if route_code in ORAL and not med["ndc"] and (premed or not med["hcpcs"]):
+        if route_code in ORAL and not med["ndc"] and (premed or not (med["hcpcs"] or _is_ig_name(med["product"]))):
             continue  # an oral premedication (acetaminophen by mouth …) is not billed on the infusion claim
         for el in ("start", "end"):
             if not period.get(el):
@@ -334,10 +334,20 @@ def _premedication(med: dict, dos: str | None) -> str | None:
 
     ref = reference()
     if med["hcpcs"]:
-        day = date.fromisoformat(dos) if dos else date.today()
+        try:
+            day = date.fromisoformat(dos) if dos else date.today()
+        except ValueError:
+            day = date.today()
         code = med["hcpcs"].upper()
         return None if ref.hcpcs(code, day) or ref.known_code(code) else f"HCPCS {code}"
     return None
+
+
+def _is_ig_name(name: str | None) -> bool:
+    """The Medication's text names an immune globulin product of the catalog (so it is never skipped as oral)."""
+    from igclaim.refdata.resolver import reference
+
+    return bool(name) and bool(reference().find_products(name or ""))
 
 
 def _quantity(q: dict | None) -> tuple[str, Decimal] | None:
