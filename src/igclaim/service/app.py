@@ -5,10 +5,13 @@ billers work the worklist, admins also manage users, tokens and data imports. Ra
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import tempfile
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from decimal import Decimal
@@ -18,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as FPath
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
@@ -169,33 +172,19 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     stateless.mount_docs_assets(app)  # /docs (copied above) renders from the package, never a CDN
     app.exception_handler(RequestValidationError)(stateless._validation_problems)  # {"problems": [...]}
 
-    @app.middleware("http")
-    async def require_token(request: Request, call_next):
-        path = request.url.path
-        if not path.startswith("/api/") or path == "/api/health":
-            return await call_next(request)
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    bind = make_session.kw["bind"]
 
-        def check() -> auth_mod.Principal:
-            with make_session() as db:
-                return verifier.check(db, token)
-
-        try:
-            who = await run_in_threadpool(check)  # the event loop never waits on the database or scrypt
-        except auth_mod.AuthError:
-            return problems(401, ["authorization: a valid bearer token is required (igclaim tokens create)"],
-                            {"WWW-Authenticate": "Bearer"})
-        ok, wait = limiter.allow(who.token_id)
-        if not ok:
-            return problems(429, [f"rate limit: too many requests for this token; retry in {wait:.1f} s"],
-                            {"Retry-After": str(max(1, round(wait)))})
-        request.state.principal = who
-        return await call_next(request)
+    def check(token: str | None) -> auth_mod.Principal:
+        with bind.connect() as conn:  # one indexed lookup; no ORM session for it
+            return verifier.check(conn, token)
 
     # SQLite lets one writer in at a time and makes the others poll for the lock; a process-wide lock queues them
     # without polling (PostgreSQL needs none). Reads never take it (WAL).
-    write_lock = threading.Lock() if str(make_session.kw["bind"].url).startswith("sqlite") else nullcontext()
+    sqlite = str(bind.url).startswith("sqlite")
+    write_lock = threading.Lock() if sqlite else nullcontext()
+    # Posted encounters are coded and written by threads of their own: a queue of posts (SQLite writes one at a
+    # time) then never holds the shared worker threads that token checks and reads need.
+    writers = ThreadPoolExecutor(max_workers=1 if sqlite else 4, thread_name_prefix="igclaim-writer")
 
     @contextmanager
     def tx(write: bool = False):
@@ -252,7 +241,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                     out.append(Submission(line=line, encounter_id=_id_of(body), problems=exc.problems))
             return out
 
-        out = await run_in_threadpool(process)
+        out = await asyncio.get_running_loop().run_in_executor(writers, process)
         if len(bodies) == 1 and bodies[0][0] is None and out[0].problems:
             return problems(422, out[0].problems)
         return out
@@ -270,20 +259,24 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             rows = worklist.listing(db, status=status, payer=payer, edit=edit, date_from=date_from,
                                     date_to=date_to, limit=limit + 1, after=after)
             items = [_claim_out(r) for r in rows[:limit]]
-        return Page(items=items, next_after=items[-1].encounter_id if len(rows) > limit else None)
+        page = Page(items=items, next_after=items[-1].encounter_id if len(rows) > limit else None)
+        return Response(page.model_dump_json(), media_type="application/json")  # validated once, not twice
 
-    @app.get("/api/encounters/{encounter_id}", tags=["worklist"])
-    def detail(encounter_id: str, who: User) -> dict[str, Any]:
+    @app.get("/api/encounters/{encounter_id}", tags=["worklist"], response_model=dict[str, Any])
+    def detail(encounter_id: str, who: User) -> Response:
         """The worklist row, its current result and the history of its versions."""
         with tx() as db:
             row, ver = worklist.current(db, encounter_id)
-            versions = db.scalars(select(EncounterVersion).where(EncounterVersion.encounter_id == encounter_id)
+            versions = db.execute(select(EncounterVersion.version, EncounterVersion.sha256,
+                                         EncounterVersion.submitted_by, EncounterVersion.submitted_at)
+                                  .where(EncounterVersion.encounter_id == encounter_id)
                                   .order_by(EncounterVersion.version)).all()
-            return {"claim": _claim_out(row).model_dump(mode="json"),
-                    "result": json.loads(ver.result) if ver.result else None,
-                    "encounter": json.loads(ver.body),
-                    "versions": [{"version": v.version, "sha256": v.sha256, "submitted_by": v.submitted_by,
-                                  "submitted_at": v.submitted_at.isoformat()} for v in versions]}
+            history = json.dumps([{"version": v, "sha256": h, "submitted_by": by, "submitted_at": at.isoformat()}
+                                  for v, h, by, at in versions])
+            # The result and the encounter are stored as JSON text: sent as they are, not parsed and re-encoded.
+            text = (f'{{"claim":{_claim_out(row).model_dump_json()},"result":{ver.result or "null"},'
+                    f'"encounter":{ver.body},"versions":{history}}}')
+        return Response(text, media_type="application/json")
 
     @app.post("/api/encounters/{encounter_id}/status", response_model=ClaimOut, tags=["worklist"])
     def set_status(encounter_id: str, body: StatusIn, who: User):
@@ -443,9 +436,43 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     # Outermost, as in `igclaim serve`: the Host allow-list, body limits and security headers come before any token
     # check. JSON Lines and CMS files are not one JSON document, so their own routes check them (MAX_BODY, the
     # importers).
+    app.add_middleware(TokenGate, check=check, limiter=limiter)
     app.add_middleware(Guard, page_csp=page_csp(stateless._page()), pages={"/team": page_csp(team_page)},
                        max_body=MAX_IMPORT_BODY, raw_paths=("/api/encounters", "/api/data/import/"))
     return app
+
+
+class TokenGate:
+    """Every /api route but /api/health needs a valid bearer token (401), within its rate (429); the principal
+    goes to the routes in request.state. Plain ASGI: it adds no task or stream per request."""
+
+    def __init__(self, app: Any, check: Callable[[str | None], auth_mod.Principal],
+                 limiter: auth_mod.RateLimiter) -> None:
+        self.app, self.check, self.limiter = app, check, limiter
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/api/") or path == "/api/health":
+            await self.app(scope, receive, send)
+            return
+        header = next((v for k, v in scope.get("headers", []) if k.lower() == b"authorization"), b"")
+        text = header.decode("latin-1")
+        token = text[7:].strip() if text.lower().startswith("bearer ") else None
+        try:
+            who = await run_in_threadpool(self.check, token)  # the event loop never waits on the database or scrypt
+        except auth_mod.AuthError:
+            response = problems(401, ["authorization: a valid bearer token is required (igclaim tokens create)"],
+                                {"WWW-Authenticate": "Bearer"})
+            await response(scope, receive, send)
+            return
+        ok, wait = self.limiter.allow(who.token_id)
+        if not ok:
+            response = problems(429, [f"rate limit: too many requests for this token; retry in {wait:.1f} s"],
+                                {"Retry-After": str(max(1, round(wait)))})
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = who
+        await self.app(scope, receive, send)
 
 
 class _Unreadable:
