@@ -417,13 +417,16 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         raw = await request.body()
         if len(raw) > MAX_IMPORT_BODY:
             return problems(413, [f"body: at most {MAX_IMPORT_BODY // (1024 * 1024)} MB"])
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(filename).name
-            path.write_bytes(raw)
-            try:
-                reports = store.import_file(kind, path)
-            except importers.ImportFailure as exc:
-                return problems(422, [str(exc)])
+        def load() -> list[Any]:  # parsing a CMS file takes seconds: off the event loop, so reads go on
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / Path(filename).name
+                path.write_bytes(raw)
+                return store.import_file(kind, path)
+
+        try:
+            reports = await run_in_threadpool(load)
+        except importers.ImportFailure as exc:
+            return problems(422, [str(exc)])
         with tx(write=True) as db:
             worklist.audit(db, who.user_id, f"data.import.{kind}", "import", filename)
         return {"imported": [{"kind": r.kind, "file": r.file, "rows": r.rows, "changed": r.changed,
