@@ -346,3 +346,32 @@ def test_every_bundled_payer_profile_dates_its_renewal_lead_time():
         assert param.source.startswith("https://"), name
         assert all(isinstance(v, int) and 0 < v <= 60 for _, v in param.values), name
         assert profile.get(RENEWAL_DAYS, date(2000, 1, 1)) > 0
+
+
+def test_a_token_costs_one_scrypt_per_process_and_revocation_still_counts_at_once(tmp_path, monkeypatch):
+    """A burst of requests on a new token runs scrypt once (the others wait for that proof); a wrong secret with a
+    known id is still refused, and a revocation written by another process counts on the next check."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from igclaim.service.db import engine_for
+
+    url = f"sqlite:///{tmp_path / 'team.sqlite'}"
+    token = _user(url, "bo", "biller")
+    calls = []
+    real = auth._hash
+    monkeypatch.setattr(auth, "_hash", lambda secret, salt: calls.append(1) or real(secret, salt))
+    verifier = auth.Verifier()
+
+    def check(tok):
+        with engine_for(url).connect() as conn:
+            return verifier.check(conn, tok)
+
+    with ThreadPoolExecutor(8) as pool:
+        who = list(pool.map(check, [token] * 16))
+    assert {w.name for w in who} == {"bo"} and len(calls) == 1
+    with pytest.raises(auth.AuthError):
+        check(token[:-4] + "AAAA")  # same id, another secret: scrypt again, refused
+    with sessions(url)() as db, db.begin():
+        auth.revoke_token(db, who[0].token_id)
+    with pytest.raises(auth.AuthError):
+        check(token)
