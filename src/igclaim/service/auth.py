@@ -97,6 +97,15 @@ class Verifier:
         self._proving: dict[str, threading.Lock] = {}  # token id -> held while its secret is checked
         self._lock = threading.Lock()
 
+    def proven(self, token: str | None) -> bool:
+        """Whether this exact token was proven before here (its check is then one lookup, no scrypt)."""
+        if not token or not token.startswith(PREFIX) or len(token) > 200:
+            return False
+        token_id = token[len(PREFIX):].partition("_")[0]
+        with self._lock:
+            known = self._proven.get(token_id)
+        return known is not None and hmac.compare_digest(known, hashlib.sha256(token.encode()).hexdigest())
+
     def check(self, db: Session | Connection, token: str | None) -> Principal:
         if not token or not token.startswith(PREFIX) or len(token) > 200:
             raise AuthError
