@@ -101,12 +101,14 @@ def test_national_pfs_prices_the_office_claim_not_the_hospital_claim(home):
 
 
 def test_impact_usd_uses_the_written_line_code(home):
+    # 300 units for 300 mL is one mistake: DRUG-UNITS-ML carries its units and dollars (DRUG-UNITS, superseded
+    # on the same line, is not raised beside it).
     r = engine.scrub(example("e09-scrub-units-by-ml"))
-    f = next(f for f in r.findings if f.edit == "DRUG-UNITS")
+    f = next(f for f in r.findings if f.edit == "DRUG-UNITS-ML")
     assert f.line == 1 and f.impact_units == -240
     assert f.impact_usd == Decimal("-11778.24")  # -240 × 49.076
     r2 = engine.scrub(example("e09-scrub-units-by-ml", "2026-04-14"))
-    assert next(f for f in r2.findings if f.edit == "DRUG-UNITS").impact_usd is None
+    assert next(f for f in r2.findings if f.edit == "DRUG-UNITS-ML").impact_usd is None
 
 
 def test_priced_total_sums_the_priced_lines_and_names_the_others(home):

@@ -65,8 +65,8 @@ def price_claim(claim: Claim, dos: date, ref: ReferenceData, profile: PayerProfi
 def price_findings(findings: list[Finding], claim: Claim, dos: date, ref: ReferenceData,
                    used: set[Loaded], drug_codes: dict[str, str] | None = None) -> None:
     """impact_usd = impact_units × the payment limit of the code on the finding's line (of `claim`). A chart
-    finding with no line (e.g. DRUG-WASTE-AVOIDABLE) that names its drug ('drugs[0]: …') is priced by that
-    drug's code (`drug_codes`: path → HCPCS)."""
+    finding with no line (e.g. DRUG-WASTE-AVOIDABLE) whose cause is a drug (("drug", "drugs[0]")) is priced by
+    that drug's code (`drug_codes`: path → HCPCS)."""
     by_number = {ln.line: ln for ln in claim.lines}
     for f in findings:
         if f.impact_units is None or f.impact_usd is not None:
@@ -75,10 +75,10 @@ def price_findings(findings: list[Finding], claim: Claim, dos: date, ref: Refere
             line = by_number[f.line]
             code, when = line.code, line.service_date or dos
         else:
-            path = f.message.split(":", 1)[0]
+            path = next((c[1] for c in f.causes if c[0] == "drug"), None)
             if f.line is not None or path not in (drug_codes or {}):
                 continue
-            code, when = (drug_codes or {})[path], dos
+            code, when = (drug_codes or {})[path or ""], dos
         price = ref.tables.payment_limit(code, when)
         if price is not None:
             used.add(price.source)
