@@ -164,6 +164,15 @@ async def _reply(send: Send, status: int, problems: list[str]) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def __getattr__(name: str) -> Any:
+    """`HeadTimeoutH11Protocol`, built on first use (uvicorn is imported only by a server, which names the class
+    by import path: igclaim.web.guard:HeadTimeoutH11Protocol)."""
+    if name == "HeadTimeoutH11Protocol":
+        cls = globals()[name] = head_timeout_protocol()
+        return cls
+    raise AttributeError(name)
+
+
 def head_timeout_protocol(seconds: float = HEAD_TIMEOUT) -> type:
     """uvicorn's h11 protocol with a deadline on each request head: armed when the connection opens and when the
     first byte of a next request arrives, cancelled when the head is complete; at the deadline the connection is
