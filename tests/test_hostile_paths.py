@@ -141,3 +141,11 @@ def test_a_date_of_service_still_to_come_is_never_exported(tmp_path, to):
     r = run_cli("export", str(f), "--to", to, "--charges", "sample")
     assert r.returncode == 2 and "date_of_service" in r.stderr and "future" in r.stderr, r.stderr
     assert "ISA*" not in r.stdout and "resourceType" not in r.stdout
+
+
+def test_a_non_ascii_byte_in_a_service_line_refuses_that_claim(tmp_path, x12_text):
+    sv1 = next(s.strip() for s in x12_text.split("~") if s.strip().startswith("SV1"))
+    f = tmp_path / "c.837"
+    f.write_bytes(x12_text.encode().replace(sv1.encode(), sv1.encode().replace(b"HC:", b"HC\xe9:", 1), 1))
+    claims, errors = _claims(f)
+    assert not claims and len(errors) == 1 and errors[0].segment == "SV1" and errors[0].claim_id

@@ -235,10 +235,15 @@ class _Reader:
         if sid in ("HL", "SE", "GE", "IEA", "ST", "GS", "ISA") or (sid == "CLM"):
             yield from self.finish()
         try:
-            bad = next((i for i, e in enumerate(s.els, start=1) if not e.isascii()), None)
-            if bad is not None:  # bytes open_837 kept undecoded: the claim (or its HL level) is refused, never read
-                raise _Bad(f"{sid}{bad:02d}", "holds characters that are not ASCII text (an 837 uses the X12 basic "
-                           "and extended character sets)")
+            odd = next((i for i, e in enumerate(s.els, start=1) if not e.isascii()), None)
+            if odd is not None:  # bytes open_837 kept undecoded: the claim (or its HL level) is refused, never read
+                not_ascii = _Bad(f"{sid}{odd:02d}", "holds characters that are not ASCII text (an 837 uses the X12 "
+                                 "basic and extended character sets)")
+                if self.claim is not None:
+                    if self.claim.error is None:
+                        self.claim.error = self.error(not_ascii, s, self.claim.claim_id)
+                    return
+                raise not_ascii
             if sid == "ST":
                 self.start_transaction(s)
             elif sid == "GS":
