@@ -20,9 +20,8 @@ from string import Template
 from typing import Any
 
 from igclaim.denials.mapping import ClaimView, as_dict
+from igclaim.outputs import csvsafe
 from igclaim.outputs.report import _stacked_bar, pct
-
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -137,14 +136,6 @@ CSV_COLUMNS = ("remittance", "claim_id", "payer_claim_id", "status", "outcome", 
                "fix", "recoverable", "advice", "flagged", "matched", "error")
 
 
-def cell(value: Any) -> Any:
-    """A text cell a spreadsheet will not run: = + - @ (and tab, CR) at the start are neutralised with a quote.
-    Numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    return value
-
-
 def to_csv(views: list[ClaimView], errors: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -157,16 +148,15 @@ def to_csv(views: list[ClaimView], errors: list[dict[str, Any]]) -> str:
                    a.reason, a.reason_known, a.meaning, a.kind, f"{a.amount:.2f}", a.denied, remarks, a.rule or "",
                    " ".join(a.edits), a.fix or "", "" if a.recoverable is None else a.recoverable, a.advice or "",
                    "" if ln.flagged is None else ln.flagged, v.matched or "", ""]
-            w.writerow([cell(x) if not isinstance(x, str) or not re.fullmatch(r"-?\d+\.\d\d", x) else x
-                        for x in row])
+            w.writerow(csvsafe.row(row))
         if not v.adjustments():
-            w.writerow([cell(x) for x in [v.remit + 1, v.claim_id, v.payer_claim_id or "", v.status, v.outcome, "",
-                                          "", "", "", "", "", v.summary, "", "", False, "", "", "", "", "", "", "",
-                                          v.matched or "", ""]])
+            w.writerow(csvsafe.row([v.remit + 1, v.claim_id, v.payer_claim_id or "", v.status, v.outcome, "",
+                                    "", "", "", "", "", v.summary, "", "", False, "", "", "", "", "", "", "",
+                                    v.matched or "", ""]))
     for e in errors:
-        w.writerow([cell(x) for x in [e.get("remittance", ""), e.get("claim_id") or "", e.get("payer_claim_id") or "",
-                                      e.get("status") or "", "error", "", "", "", "", "", "", "", "", "", "", "", "",
-                                      "", "", "", "", "", "", "; ".join(e.get("problems", []))]])
+        w.writerow(csvsafe.row([e.get("remittance", ""), e.get("claim_id") or "", e.get("payer_claim_id") or "",
+                                e.get("status") or "", "error", "", "", "", "", "", "", "", "", "", "", "", "",
+                                "", "", "", "", "", "", "; ".join(e.get("problems", []))]))
     return buf.getvalue()
 
 
