@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from igclaim.catalog import declare, finding
 from igclaim.coding.drug import DrugFacts
 from igclaim.coding.time import additional_hours, hour_units, minutes_between
-from igclaim.edits.registry import declare, finding
 from igclaim.model import Encounter, Finding
 from igclaim.refdata.resolver import PayerProfile, ReferenceData
 

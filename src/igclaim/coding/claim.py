@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from igclaim.catalog import declare, finding
 from igclaim.coding.administration import AdminLine, Service, classify, code_administrations
 from igclaim.coding.drug import DrugFacts, code_drug
 from igclaim.coding.time import minutes_between, quarter_hour_units
-from igclaim.edits.registry import declare, finding
 from igclaim.model import Claim, ClaimLine, Encounter, Finding
 from igclaim.refdata import icd10
 from igclaim.refdata.resolver import PayerProfile, ReferenceData

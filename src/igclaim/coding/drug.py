@@ -13,7 +13,7 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from igclaim import ndc as ndc_mod
-from igclaim.edits.registry import declare, finding
+from igclaim.catalog import declare, finding
 from igclaim.errors import InputError, did_you_mean
 from igclaim.model import Container, Drug, Finding
 from igclaim.refdata.resolver import HcpcsCode, PayerProfile, Product, ReferenceData

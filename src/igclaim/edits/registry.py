@@ -1,67 +1,25 @@
-"""The edit catalog: every finding igclaim can raise, each a small named unit with its id, severity,
-one-line statement, fix, source and dates. Ids are stable (design.md §5): never rename or reuse one.
+"""The edit checks: functions decorated with `@edit(...)` that read an `EditContext` and yield findings.
 
-An edit is either *declared* (raised while coding, e.g. INPUT-AMBIGUOUS) or a *check*: a function decorated
-with `@edit(...)` that reads an `EditContext` and yields findings. Chart checks run on every build; claim
+The catalog itself (ids, severities, statements, `declare`, `finding`) lives in `igclaim.catalog`, below coding,
+so coding can declare the findings it raises without importing the edits. Chart checks run on every build; claim
 checks compare the claim a person wrote with the expected one and run on scrub.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
+from igclaim.catalog import SPECS, EditSpec, Phase, catalog_markdown, catalog_rows, declare, finding
 from igclaim.model import Finding, Severity
 
 if TYPE_CHECKING:
     from igclaim.edits.context import EditContext
 
-# "written": checks of a written claim scrubbed without its chart (edits/written.py).
-Phase = Literal["coding", "chart", "claim", "written"]
-
-
-@dataclass(frozen=True)
-class EditSpec:
-    id: str
-    severity: Severity
-    statement: str
-    fix: str
-    source: str
-    phase: Phase
-    effective: date | None = None
-    ends: date | None = None
-
-    def in_force(self, dos: date) -> bool:
-        return (self.effective is None or dos >= self.effective) and (self.ends is None or dos <= self.ends)
-
-
 Check = Callable[["EditContext"], Iterable[Finding]]
 
-SPECS: dict[str, EditSpec] = {}
 CHECKS: list[tuple[EditSpec, Check]] = []
-
-
-def declare(
-    id: str,
-    *,
-    severity: Severity,
-    statement: str,
-    fix: str,
-    source: str,
-    phase: Phase = "coding",
-    effective: date | None = None,
-    ends: date | None = None,
-) -> EditSpec:
-    """Register an edit id once; a second registration with other content is a programming error."""
-    spec = EditSpec(id, severity, statement, fix, source, phase, effective, ends)
-    old = SPECS.get(id)
-    if old is not None and old != spec:
-        raise ValueError(f"edit {id} declared twice with different content")
-    SPECS[id] = spec
-    return spec
 
 
 def edit(
@@ -100,53 +58,13 @@ def also_check(id: str, phase: Literal["chart", "claim", "written"]) -> Callable
     return wrap
 
 
-def finding(
-    id: str,
-    message: str,
-    *,
-    line: int | None = None,
-    fix: str | None = None,
-    severity: Severity | None = None,
-    impact_units: int | None = None,
-    impact_usd: Decimal | None = None,
-) -> Finding:
-    """A finding of a registered edit; severity may be lowered to a warning when the data is uncertain."""
-    spec = SPECS[id]
-    return Finding(
-        edit=id,
-        severity=severity or spec.severity,
-        line=line,
-        message=message,
-        fix=fix or spec.fix,
-        impact_units=impact_units or None,  # zero units at stake says nothing: leave it out
-        impact_usd=impact_usd,
-        source=spec.source,
-    )
-
-
-def catalog_rows() -> list[dict]:
-    """Every registered edit, sorted by id (the catalog that `igclaim edits` prints and docs/edits.md shows)."""
-    return [
-        {"id": s.id, "severity": s.severity, "phase": s.phase, "statement": s.statement, "fix": s.fix,
-         "source": s.source, "effective": s.effective, "ends": s.ends}
-        for s in sorted(SPECS.values(), key=lambda s: s.id)
-    ]
-
-
-def catalog_markdown() -> str:
-    """The catalog as a Markdown table, for docs/edits.md (a test keeps the two the same)."""
-    raised = {"coding": "build, scrub (while coding)", "chart": "build, scrub", "claim": "scrub",
-              "written": "scrub of a claim without its chart"}
-    out = ["| id | severity | runs on | what it catches | source |", "|---|---|---|---|---|"]
-    for r in catalog_rows():
-        dates = f" (from {r['effective']})" if r["effective"] else ""
-        out.append(f"| {r['id']} | {r['severity']} | {raised[r['phase']]} | {r['statement']}{dates} | "
-                   f"{r['source']} |")
-    return "\n".join(out) + "\n"
-
-
 def run_checks(ctx: EditContext, phases: Iterable[Phase]) -> Iterator[Finding]:
     wanted = set(phases)
+    dos = ctx.dos
     for spec, fn in CHECKS:
-        if spec.phase in wanted and spec.in_force(ctx.dos):
+        if spec.phase in wanted and spec.in_force(dos):
             yield from fn(ctx)
+
+
+__all__ = ["CHECKS", "SPECS", "Check", "EditSpec", "Phase", "also_check", "catalog_markdown", "catalog_rows",
+           "declare", "edit", "finding", "run_checks"]
