@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from igclaim import ndc as ndc_mod
 from igclaim.catalog import declare, finding
 from igclaim.errors import InputError, did_you_mean
 from igclaim.model import Container, Drug, Finding
-from igclaim.refdata.resolver import HcpcsCode, PayerProfile, Product, ReferenceData
+from igclaim.refdata.resolver import HcpcsCode, Product
+from igclaim.refdata.rules import Rules
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
 JZ_RULE = ("https://www.hhs.gov/guidance/document/new-claims-modifier-requirement-drugs-and-biologicals-"
@@ -166,63 +166,63 @@ def _ndc11(value: str, path: str) -> str:
         raise InputError(path, str(exc)) from None
 
 
-def identify(drug: Drug, index: int, dos: date, ref: ReferenceData) -> tuple[list[Product], HcpcsCode | None]:
+def identify(drug: Drug, index: int, rules: Rules) -> tuple[list[Product], HcpcsCode | None]:
     """The candidate products (several for a bare multi-strength brand) and, for a code given alone, its record."""
     path = f"drugs[{index}]"
     if drug.product:
-        products = ref.find_products(drug.product)
+        products = rules.find_products(drug.product)
         if not products:
-            names = [n for p in ref.products for n in (p.name, *p.aliases)]
+            names = [n for p in rules.products for n in (p.name, *p.aliases)]
             raise InputError(f"{path}.product", f"unknown product {drug.product!r}{did_you_mean(drug.product, names)}; "
                              "`igclaim products` lists them (for a drug that is not an immune globulin give hcpcs "
                              "and units)")
-        return _narrow_by_ndc(products, drug, path, ref), None
+        return _narrow_by_ndc(products, drug, path, rules), None
     if drug.ndc:
         ndc11 = _ndc11(drug.ndc, f"{path}.ndc")
-        hit = ref.package_by_ndc(ndc11)
+        hit = rules.package_by_ndc(ndc11)
         if hit:
             return [hit[0]], None
         # Not in the product catalog: the CMS NDC-HCPCS crosswalk (bundled quarter or imported) may still know it.
-        crosswalked = ref.tables.crosswalk_codes(ndc11, dos)
-        ig_codes = {c for c in (crosswalked[0] if crosswalked else ()) if (r := ref.hcpcs(c, dos)) and r.unit_mg}
+        crosswalked = rules.tables.crosswalk_codes(ndc11, rules.dos)
+        ig_codes = {c for c in (crosswalked[0] if crosswalked else ()) if (r := rules.hcpcs(c)) and r.unit_mg}
         if len(ig_codes) == 1 and not drug.hcpcs:
             code = ig_codes.pop()
-            return ref.products_for_code(code), ref.hcpcs(code, dos)
+            return rules.products_for_code(code), rules.hcpcs(code)
         if not drug.hcpcs:
             raise InputError(f"{path}.ndc", f"NDC {drug.ndc} is not in the product list or the CMS crosswalk for "
-                             f"{dos}; give product or hcpcs")
+                             f"{rules.dos}; give product or hcpcs")
     code = (drug.hcpcs or "").upper()
-    rec = ref.hcpcs(code, dos) or ref.known_code(code)
+    rec = rules.hcpcs(code) or rules.known_code(code)
     if rec and rec.kind in ("ig", "ig_nos"):
-        return ref.products_for_code(code), rec
+        return rules.products_for_code(code), rec
     return [], rec
 
 
-def _narrow_by_ndc(products: list[Product], drug: Drug, path: str, ref: ReferenceData) -> list[Product]:
+def _narrow_by_ndc(products: list[Product], drug: Drug, path: str, rules: Rules) -> list[Product]:
     """A bare brand with several strengths is narrowed by an NDC on the drug or its containers."""
     if len(products) == 1:
         return products
     ndcs = [drug.ndc] + [c.ndc for c in drug.containers]
     for i, value in enumerate(ndcs):
         if value:
-            hit = ref.package_by_ndc(_ndc11(value, f"{path}.ndc" if i == 0 else f"{path}.containers[{i - 1}].ndc"))
+            hit = rules.package_by_ndc(_ndc11(value, f"{path}.ndc" if i == 0 else f"{path}.containers[{i - 1}].ndc"))
             if hit and hit[0] in products:
                 return [hit[0]]
     return products
 
 
 def code_drug(
-    drug: Drug, index: int, dos: date, ref: ReferenceData, profile: PayerProfile, findings: list[Finding],
+    drug: Drug, index: int, rules: Rules, findings: list[Finding],
     setting: str | None = None,
 ) -> DrugFacts:
     """Work out one drug's code, units, waste and lines; raise InputError for charts that cannot be coded.
 
     The journey: identify the product → its code on the date → the dose in grams → units → waste → lines.
     A step that cannot decide (no code, unknown strength) leaves a finding and no line, never a guess."""
-    products, given_code = identify(drug, index, dos, ref)
+    products, given_code = identify(drug, index, rules)
     path = f"drugs[{index}]"
     if not products and not (given_code and given_code.kind in ("ig", "ig_nos")):
-        return _other_drug(drug, index, dos, ref, profile, findings, setting)
+        return _other_drug(drug, index, rules, findings, setting)
     if drug.dose is None:
         raise InputError(f"{path}.dose", "an immune globulin needs its dose (grams, mg or ml)")
     family = products or []
@@ -237,7 +237,7 @@ def code_drug(
         facts.ndc = _ndc11(drug.ndc, f"{path}.ndc")
     elif drug.containers and drug.containers[0].ndc:
         facts.ndc = _ndc11(drug.containers[0].ndc, f"{path}.containers[0].ndc")
-    if not _choose_code(facts, family, given_code, dos, ref, findings, setting):
+    if not _choose_code(facts, family, given_code, rules, findings, setting):
         return facts
     if not _dose_in_grams(facts, family, findings):
         return facts
@@ -245,25 +245,25 @@ def code_drug(
     if dose_grams is None or unit_mg is None:  # both set once the dose is in grams and the code is chosen
         return facts
     facts.administered_units = units_for(dose_grams, unit_mg)
-    _waste(facts, family, dos, ref, findings)
-    _lines(facts, family, dos, ref, profile, findings)
+    _waste(facts, family, rules, findings)
+    _lines(facts, family, rules, findings)
     return facts
 
 
 def _choose_code(
-    facts: DrugFacts, family: list[Product], given_code: HcpcsCode | None, dos: date, ref: ReferenceData,
+    facts: DrugFacts, family: list[Product], given_code: HcpcsCode | None, rules: Rules,
     findings: list[Finding], setting: str | None = None,
 ) -> bool:
     """The product's own code on the date of service (a pass-through C-code only in its setting); the NOS code
     of its form only when it has none."""
-    codes = {p.own_code(dos, setting) for p in family}
+    codes = {p.own_code(rules.dos, setting) for p in family}
     code: str | None
     if family and len(codes) == 1 and None not in codes:
         code = codes.pop()
     elif family and codes == {None}:
-        code = ref.nos_code(family[0].form, dos) if "IV" in family[0].routes else None
+        code = rules.nos_code(family[0].form) if "IV" in family[0].routes else None
         if code is None:
-            findings.append(finding("DRUG-NO-CODE", f"{family[0].name} had no HCPCS code of its own on {dos}."))
+            findings.append(finding("DRUG-NO-CODE", f"{family[0].name} had no HCPCS code of its own on {rules.dos}."))
             return False
         if family[0].code_uncertain:
             findings.append(finding("DRUG-CODE-UNCERTAIN", f"{family[0].name}: {family[0].code_uncertain}"))
@@ -277,9 +277,9 @@ def _choose_code(
     if code is None:
         return False
     facts.code = code
-    facts.hcpcs = ref.hcpcs(code, dos)
+    facts.hcpcs = rules.hcpcs(code)
     if facts.hcpcs is None or facts.hcpcs.unit_mg is None:
-        findings.append(finding("DRUG-NO-CODE", f"{facts.code} is not a valid immune globulin code on {dos}."))
+        findings.append(finding("DRUG-NO-CODE", f"{facts.code} is not a valid immune globulin code on {rules.dos}."))
         return False
     facts.unit_mg = facts.hcpcs.unit_mg
     return True
@@ -316,8 +316,7 @@ def _dose_in_grams(facts: DrugFacts, family: list[Product], findings: list[Findi
     return True
 
 
-def _container_grams(facts: DrugFacts, c: Container, cpath: str, family: list[Product], dos: date,
-                     ref: ReferenceData) -> Decimal:
+def _container_grams(facts: DrugFacts, c: Container, cpath: str, family: list[Product], rules: Rules) -> Decimal:
     """Labeled grams in one container: grams, mL × strength, the catalog's package, or the FDA NDC Directory's."""
     if c.grams is not None:
         return c.grams
@@ -327,10 +326,11 @@ def _container_grams(facts: DrugFacts, c: Container, cpath: str, family: list[Pr
         return c.ml * facts.concentration / 100
     if c.ndc:
         ndc11 = _ndc11(c.ndc, f"{cpath}.ndc")
-        hit = ref.package_by_ndc(ndc11)
+        hit = rules.package_by_ndc(ndc11)
         if hit is not None:
             return hit[1].grams
-        listed = ref.tables.ndc_package(ndc11, dos)  # imported FDA NDC Directory: a package newer than the catalog
+        # the imported FDA NDC Directory: a package newer than the catalog
+        listed = rules.tables.ndc_package(ndc11, rules.dos)
         if listed is not None and listed.ml is not None and facts.concentration is not None and \
                 any(pk.ndc and pk.ndc[:9] == ndc11[:9] for p in family for pk in p.packages):
             return listed.ml * facts.concentration / 100
@@ -340,16 +340,16 @@ def _container_grams(facts: DrugFacts, c: Container, cpath: str, family: list[Pr
     raise InputError(cpath, "give the container's grams, ml or ndc")
 
 
-def _package_units(ndcs: list[str], code: str, dos: date, ref: ReferenceData) -> Decimal | None:
+def _package_units(ndcs: list[str], code: str, rules: Rules) -> Decimal | None:
     """Billing units per package from the CMS NDC-HCPCS crosswalk covering the date (first NDC it lists)."""
     for ndc11 in ndcs:
-        units = ref.tables.package_billing_units(ndc11, code, dos)
+        units = rules.tables.package_billing_units(ndc11, code, rules.dos)
         if units is not None:
             return units
     return None
 
 
-def _containers(facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceData) -> list[ContainerUse]:
+def _containers(facts: DrugFacts, family: list[Product], rules: Rules) -> list[ContainerUse]:
     """The opened containers grouped by NDC, each with its labeled grams and its billing units.
 
     Billing units per package come from the crosswalk when it lists the container's NDC (or, for a container
@@ -359,14 +359,14 @@ def _containers(facts: DrugFacts, family: list[Product], dos: date, ref: Referen
     groups: dict[str | None, ContainerUse] = {}
     for i, c in enumerate(facts.drug.containers):
         cpath = f"{facts.path}.containers[{i}]"
-        grams = _container_grams(facts, c, cpath, family, dos, ref)
+        grams = _container_grams(facts, c, cpath, family, rules)
         ndc11 = _ndc11(c.ndc, f"{cpath}.ndc") if c.ndc else None
         if ndc11:
             candidates = [ndc11]
         else:
             ml = c.ml if c.ml is not None else None
             candidates = [pk.ndc for p in family for pk in p.packages_of_size(grams, ml) if pk.ndc]
-        per = _package_units(candidates, facts.code, dos, ref)
+        per = _package_units(candidates, facts.code, rules)
         if per is None:
             per = grams * 1000 / facts.unit_mg
         # a container the chart gives without an NDC carries the drug's NDC only when the chart names one
@@ -378,11 +378,11 @@ def _containers(facts: DrugFacts, family: list[Product], dos: date, ref: Referen
     return list(groups.values())
 
 
-def _waste(facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceData, findings: list[Finding]) -> None:
+def _waste(facts: DrugFacts, family: list[Product], rules: Rules, findings: list[Finding]) -> None:
     drug, unit = facts.drug, facts.unit_mg
     assert facts.dose_grams is not None and unit is not None and facts.administered_units is not None
     if drug.containers:
-        facts.containers = _containers(facts, family, dos, ref)
+        facts.containers = _containers(facts, family, rules)
         facts.opened_grams = sum((u.grams for u in facts.containers), Decimal(0))
         if facts.opened_grams < facts.dose_grams:
             raise InputError(
@@ -531,7 +531,7 @@ def _split_by_ndc(facts: DrugFacts) -> list[tuple[ContainerUse, int, int, Decima
 
 
 def _lines(
-    facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceData, profile: PayerProfile,
+    facts: DrugFacts, family: list[Product], rules: Rules,
     findings: list[Finding],
 ) -> None:
     """The administered line, then the JW line for a discard or JZ when nothing was discarded (single-dose only).
@@ -541,14 +541,14 @@ def _lines(
     assert facts.code is not None and facts.administered_units is not None
     single_dose = facts.drug.container_type == "single_dose"
     route_mods = []
-    if facts.code in profile.get("route_modifier_codes", dos):
-        route_mods.append(ref.modifier_for(f"route_{facts.route}"))
-    discarded, zero_discarded = ref.modifier_for("discarded"), ref.modifier_for("zero_discarded")
-    jw_on = single_dose and facts.discarded_units > 0 and ref.modifier_valid(discarded, dos)
-    jz_on = (single_dose and facts.discarded_units == 0 and profile.get("jz_required", dos)
-             and ref.modifier_valid(zero_discarded, dos))
+    if facts.code in rules.param("route_modifier_codes"):
+        route_mods.append(rules.modifier_for(f"route_{facts.route}"))
+    discarded, zero_discarded = rules.modifier_for("discarded"), rules.modifier_for("zero_discarded")
+    jw_on = single_dose and facts.discarded_units > 0 and rules.modifier_valid(discarded)
+    jz_on = (single_dose and facts.discarded_units == 0 and rules.param("jz_required")
+             and rules.modifier_valid(zero_discarded))
     ndcs = {u.ndc for u in facts.containers}
-    if profile.get("ndc_required", dos) and len(ndcs) > 1:
+    if rules.param("ndc_required") and len(ndcs) > 1:
         _lines_per_ndc(facts, route_mods, discarded if jw_on else None, zero_discarded if jz_on else None)
     else:
         given = DrugLine(code=facts.code, units=facts.administered_units, modifiers=list(route_mods),
@@ -562,9 +562,9 @@ def _lines(
             facts.lines.append(jw)
         elif jz_on:
             given.modifiers.append(zero_discarded)
-    if jw_on and not profile.get("jw_required", dos):
-        findings.append(finding("DRUG-JW-OPTIONAL", f"{facts.path}: {profile.title} does not require JW on "
-                                f"{dos}; {facts.discarded_units} discarded units are on their own JW line."))
+    if jw_on and not rules.param("jw_required"):
+        findings.append(finding("DRUG-JW-OPTIONAL", f"{facts.path}: {rules.profile.title} does not require JW on "
+                                f"{rules.dos}; {facts.discarded_units} discarded units are on their own JW line."))
     for line in facts.lines:
         if not line.ndc:
             line.ndc_unit = None
@@ -593,7 +593,7 @@ def _lines_per_ndc(facts: DrugFacts, route_mods: list[str], jw: str | None, jz: 
 
 
 def _other_drug(
-    drug: Drug, index: int, dos: date, ref: ReferenceData, profile: PayerProfile, findings: list[Finding],
+    drug: Drug, index: int, rules: Rules, findings: list[Finding],
     setting: str | None = None,
 ) -> DrugFacts:
     """A drug that is not an immune globulin (a premedication): billed as given, with JW/JZ where the payer
@@ -614,34 +614,34 @@ def _other_drug(
                      ndc_quantity=drug.ndc_quantity if facts.ndc else None,
                      ndc_unit=drug.ndc_unit if facts.ndc and drug.ndc_quantity else None)
     facts.lines.append(given)
-    separately_payable = bool(ref.setting(setting).get("other_drugs_separately_payable", True)) if setting else True
+    separately_payable = bool(rules.setting(setting).get("other_drugs_separately_payable", True)) if setting else True
     if drug.container_type != "single_dose" or drug.shared_with_other_patient or not separately_payable:
         facts.opened_units = drug.units
         return facts
-    discarded, zero_discarded = ref.modifier_for("discarded"), ref.modifier_for("zero_discarded")
+    discarded, zero_discarded = rules.modifier_for("discarded"), rules.modifier_for("zero_discarded")
     if not drug.containers:
         facts.opened_units = drug.units
-        if profile.get("jz_required", dos) and ref.modifier_valid(zero_discarded, dos):
+        if rules.param("jz_required") and rules.modifier_valid(zero_discarded):
             findings.append(finding("DRUG-PREMED-CONTAINERS", f"{path}: {facts.code} is a drug from a single-dose "
-                                    f"container on a {profile.title} claim on {dos}: give its containers so JZ or "
-                                    "a JW line can be billed."))
+                                    f"container on a {rules.profile.title} claim on {rules.dos}: give its containers "
+                                    "so JZ or a JW line can be billed."))
         return facts
     opened = Decimal(0)
     for i, c in enumerate(drug.containers):
         cpath = f"{path}.containers[{i}]"
         per = c.units
         if per is None and c.ndc:
-            per = ref.tables.package_billing_units(_ndc11(c.ndc, f"{cpath}.ndc"), code, dos)
+            per = rules.tables.package_billing_units(_ndc11(c.ndc, f"{cpath}.ndc"), code, rules.dos)
         if per is None:
             raise InputError(f"{cpath}.units", f"give the billing units of {facts.code} one container holds (the "
                              "CMS NDC-HCPCS crosswalk does not list this container's NDC)")
         opened += per * c.count
     facts.opened_units = int(opened.to_integral_value(rounding=ROUND_FLOOR))
     facts.discarded_units = max(0, facts.opened_units - drug.units)
-    if facts.discarded_units and ref.modifier_valid(discarded, dos) and profile.get("jw_required", dos):
+    if facts.discarded_units and rules.modifier_valid(discarded) and rules.param("jw_required"):
         facts.lines.append(DrugLine(code=code, units=facts.discarded_units, modifiers=[discarded],
                                     ndc=facts.ndc, drug_id=drug.id, wasted=True))
-    elif not facts.discarded_units and profile.get("jz_required", dos) and ref.modifier_valid(zero_discarded, dos):
+    elif not facts.discarded_units and rules.param("jz_required") and rules.modifier_valid(zero_discarded):
         given.modifiers.append(zero_discarded)
     return facts
 

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from igclaim.model import Claim, ClaimLine, Finding, Result
 from igclaim.refdata.importers.fees import NATIONAL as NATIONAL_PFS
-from igclaim.refdata.resolver import PayerProfile, ReferenceData
+from igclaim.refdata.rules import Rules
 from igclaim.refdata.store import Loaded
 
 CENT = Decimal("0.01")
@@ -26,44 +26,39 @@ def cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _fee_schedule(profile: PayerProfile, dos: date) -> str | None:
-    """A profile may name its fee schedule (`fee_schedule` parameter); otherwise the newest imported one."""
-    param = profile.parameters.get("fee_schedule")
-    return param.at(dos) if param is not None else None
-
-
-def line_payment(line: ClaimLine, dos: date, ref: ReferenceData, profile: PayerProfile, facility: bool,
-                 used: set[Loaded]) -> Decimal | None:
-    when = line.service_date or dos
-    price = ref.tables.payment_limit(line.code, when)
+def line_payment(line: ClaimLine, rules: Rules, facility: bool, used: set[Loaded]) -> Decimal | None:
+    when = line.service_date or rules.dos
+    day = rules.on(when)
+    price = day.tables.payment_limit(line.code, when)
     if price is None:
-        schedule = _fee_schedule(profile, when)
-        fee = ref.tables.fee(line.code, when, facility=facility, schedule=schedule)
+        # A profile may name its fee schedule (`fee_schedule` parameter); otherwise the newest imported one.
+        schedule = day.params.get("fee_schedule")
+        fee = day.tables.fee(line.code, when, facility=facility, schedule=schedule)
         if fee is not None and facility and fee.source.scope == NATIONAL_PFS:
             fee = None
         price = fee
     if price is None:
         return None
     used.add(price.source)
-    rec = ref.hcpcs(line.code, when)
+    rec = day.hcpcs(line.code)
     units = 1 if rec is not None and rec.paid_per == "date" else line.units  # a bundle per date (Q2052)
     return cents(price.amount * units)
 
 
-def price_claim(claim: Claim, dos: date, ref: ReferenceData, profile: PayerProfile) -> set[Loaded]:
+def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
     """Fill each line's expected_payment and the claim's total; return the files the prices came from."""
     used: set[Loaded] = set()
     facility = claim.form == "UB-04"
     for line in claim.lines:
-        line.expected_payment = line_payment(line, dos, ref, profile, facility, used)
+        line.expected_payment = line_payment(line, rules, facility, used)
     amounts = [ln.expected_payment for ln in claim.lines]
     priced = [a for a in amounts if a is not None]
     claim.total_expected_payment = sum(priced, Decimal(0)) if amounts and len(priced) == len(amounts) else None
     return used
 
 
-def price_findings(findings: list[Finding], claim: Claim, dos: date, ref: ReferenceData,
-                   used: set[Loaded], drug_codes: dict[str, str] | None = None) -> None:
+def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: set[Loaded],
+                   drug_codes: dict[str, str] | None = None) -> None:
     """impact_usd = impact_units × the payment limit of the code on the finding's line (of `claim`). A chart
     finding with no line (e.g. DRUG-WASTE-AVOIDABLE) that names its drug ('drugs[0]: …') is priced by that
     drug's code (`drug_codes`: path → HCPCS)."""
@@ -73,24 +68,23 @@ def price_findings(findings: list[Finding], claim: Claim, dos: date, ref: Refere
             continue
         if f.line in by_number:
             line = by_number[f.line]
-            code, when = line.code, line.service_date or dos
+            code, when = line.code, line.service_date or rules.dos
         else:
             path = f.message.split(":", 1)[0]
             if f.line is not None or path not in (drug_codes or {}):
                 continue
-            code, when = (drug_codes or {})[path], dos
-        price = ref.tables.payment_limit(code, when)
+            code, when = (drug_codes or {})[path], rules.dos
+        price = rules.tables.payment_limit(code, when)
         if price is not None:
             used.add(price.source)
             f.impact_usd = cents(price.amount * f.impact_units)
 
 
-def price_result(result: Result, dos: date, ref: ReferenceData, profile: PayerProfile, written: Claim | None,
-                 drug_codes: dict[str, str] | None = None) -> None:
+def price_result(result: Result, rules: Rules, written: Claim | None, drug_codes: dict[str, str] | None = None) -> None:
     """The engine's post-step: prices, impacts, and the files that answered for this date of service."""
-    used = price_claim(result.claim, dos, ref, profile)
-    price_findings(result.findings, written or result.claim, dos, ref, used, drug_codes)
-    answered = {*used, *ref.tables.used(dos)}
+    used = price_claim(result.claim, rules)
+    price_findings(result.findings, written or result.claim, rules, used, drug_codes)
+    answered = {*used, *rules.tables.used(rules.dos)}
     if answered:
         as_of = max([date.fromisoformat(result.reference.data_as_of), *(x.effective for x in answered)])
         result.reference.data_as_of = as_of.isoformat()

@@ -30,7 +30,7 @@ def _auth(ctx: EditContext):
     phase="chart",
 )
 def auth_missing(ctx: EditContext) -> Iterator[Finding]:
-    if not ctx.profile.get("prior_authorization_required", ctx.dos):
+    if not ctx.rules.param("prior_authorization_required"):
         return
     pa = _auth(ctx)
     if pa is None or not (pa.number or "").strip():

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from igclaim.coding.claim import Coding
 from igclaim.model import Claim, Encounter
 from igclaim.refdata.resolver import PayerProfile, ReferenceData
+from igclaim.refdata.rules import Rules
 
 T = TypeVar("T")
 
@@ -29,12 +30,18 @@ class EditContext:
         return self._memo[key]
 
     @property
+    def rules(self) -> Rules:
+        """The dated rule snapshot the chart was coded with: what the edits read (codes, modifiers, parameters,
+        the imported tables in force)."""
+        return self.coding.rules
+
+    @property
     def encounter(self) -> Encounter:
         return self.coding.encounter
 
     @property
     def dos(self) -> date:
-        return self.coding.encounter.date_of_service
+        return self.coding.rules.dos
 
     @property
     def expected(self) -> Claim:

@@ -39,7 +39,7 @@ def code_of(line: ClaimLine) -> str:
 
 def is_drug_code(ctx: EditContext, code: str) -> bool:
     """An immune globulin code of any kind (own, NOS, or one listed for recognition only)."""
-    rec = ctx.ref.hcpcs(code, ctx.dos) or ctx.ref.known_code(code)
+    rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
     return rec is not None and rec.kind in ("ig", "ig_nos", "recognition")
 
 
@@ -73,7 +73,7 @@ def _match_drug_lines(ctx: EditContext) -> dict[str, list[ClaimLine]]:
 def _by_ndc(ctx: EditContext, ln: ClaimLine, ig: list[str]) -> str | None:
     if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
         return None
-    hit = ctx.ref.package_by_ndc(ndc_mod.compact(ln.ndc))
+    hit = ctx.rules.package_by_ndc(ndc_mod.compact(ln.ndc))
     if hit is None:
         return None
     return next((d for d in ig if ctx.coding.drugs[d].product == hit[0]), None)
@@ -145,7 +145,7 @@ def _drugs(ctx: EditContext) -> Iterator[tuple[DrugFacts, list[ClaimLine]]]:
 def nos_code(ctx: EditContext) -> Iterator[Finding]:
     for f, lines in _drugs(ctx):
         for code in dict.fromkeys(code_of(ln) for ln in lines):
-            rec = ctx.ref.hcpcs(code, ctx.dos) or ctx.ref.known_code(code)
+            rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
             if code != f.code and rec and rec.kind == "ig_nos" and f.hcpcs and f.hcpcs.kind == "ig":
                 line = next(ln for ln in lines if code_of(ln) == code)
                 yield finding("DRUG-NOS-CODE", f"{code} (not otherwise specified) billed for {_name(f)}, which has "
@@ -166,8 +166,8 @@ def code_mismatch(ctx: EditContext) -> Iterator[Finding]:
         for code in dict.fromkeys(code_of(ln) for ln in lines):
             if code == f.code:
                 continue
-            rec = ctx.ref.hcpcs(code, ctx.dos)
-            known = rec or ctx.ref.known_code(code)
+            rec = ctx.rules.hcpcs(code)
+            known = rec or ctx.rules.known_code(code)
             if known and known.kind == "ig_nos" and f.hcpcs and f.hcpcs.kind == "ig":
                 continue  # DRUG-NOS-CODE
             line = next(ln for ln in lines if code_of(ln) == code)
@@ -244,7 +244,7 @@ def units_by_volume(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
 )
 def jw_missing(ctx: EditContext) -> Iterator[Finding]:
-    if not ctx.profile.get("jw_required", ctx.dos):
+    if not ctx.rules.param("jw_required"):
         return
     for f, lines in _drugs(ctx):
         _given, exp_jw = _expected(f)
@@ -370,7 +370,7 @@ def route_modifier(ctx: EditContext) -> Iterator[Finding]:
 
 
 def _ndc_required(ctx: EditContext) -> bool:
-    return bool(ctx.profile.get("ndc_required", ctx.dos))
+    return bool(ctx.rules.param("ndc_required"))
 
 
 @edit(

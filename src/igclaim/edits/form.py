@@ -47,7 +47,7 @@ def form_setting(ctx: EditContext) -> Iterator[Finding]:
                       f"{e.form}.")
     if no_administration_billed(ctx):
         for ln in w.lines:
-            rec = ctx.ref.admin(code_of(ln))
+            rec = ctx.rules.admin(code_of(ln))
             if rec is not None and rec.role != "bundled":
                 yield finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on {_a(ctx.profile.title)} {setting} claim: "
                               "home infusion for this payer is billed as the drug and its supplies, without drug "
@@ -70,7 +70,7 @@ def form_setting(ctx: EditContext) -> Iterator[Finding]:
 def _revenue_codes(ctx: EditContext) -> Iterator[Finding]:
     w = ctx.written
     assert w is not None
-    setting = ctx.ref.setting(ctx.encounter.setting)
+    setting = ctx.rules.setting(ctx.encounter.setting)
     drug_rev, admin_rev = setting.get("drug_revenue_code"), setting.get("administration_revenue_code")
     if w.form is None and not any(ln.revenue_code for ln in w.lines):
         yield finding("FORM-SETTING", "No revenue codes on a hospital outpatient claim (UB-04 needs one on every "
@@ -84,7 +84,7 @@ def _revenue_codes(ctx: EditContext) -> Iterator[Finding]:
         elif is_drug_code(ctx, code) and drug_rev and rev != drug_rev:
             yield finding("FORM-SETTING", f"Line {ln.line}: {code} under revenue code {rev}; a separately payable "
                           f"drug with its HCPCS code goes under {drug_rev}.", line=ln.line, severity="warning")
-        elif ctx.ref.admin(code) and admin_rev and not rev.startswith(admin_rev[:3]):
+        elif ctx.rules.admin(code) and admin_rev and not rev.startswith(admin_rev[:3]):
             yield finding("FORM-SETTING", f"Line {ln.line}: {code} under revenue code {rev}; drug administration "
                           f"is commonly {admin_rev[:3]}x.", line=ln.line, severity="warning")
 
@@ -102,7 +102,7 @@ def line_missing(ctx: EditContext) -> Iterator[Finding]:
         return
     by_drug = written_drug_lines(ctx)
     written_codes = {code_of(ln) for ln in ctx.written.lines}
-    written_families = {rec.family for c in written_codes if (rec := ctx.ref.admin(c)) is not None}
+    written_families = {rec.family for c in written_codes if (rec := ctx.rules.admin(c)) is not None}
     drug_codes = {ln.code for f in ctx.coding.drugs.values() for ln in f.lines}
     expected_codes = {ln.code for ln in ctx.expected.lines}
     for did, f in ctx.coding.drugs.items():
@@ -112,7 +112,7 @@ def line_missing(ctx: EditContext) -> Iterator[Finding]:
                           f"the chart supports {f.code} × {units}.", impact_units=units)
     for ln in ctx.expected.lines:
         code = ln.code
-        rec = ctx.ref.admin(code)
+        rec = ctx.rules.admin(code)
         if code in drug_codes or code in written_codes or (rec is not None and rec.family in written_families):
             continue
         yield finding("CLAIM-LINE-MISSING", f"{code} × {ln.units} is supported by the chart and not billed.",
@@ -134,8 +134,8 @@ def line_unexpected(ctx: EditContext) -> Iterator[Finding]:
     drug_lines = {id(ln) for lines in written_drug_lines(ctx).values() for ln in lines}
     for ln in ctx.written.lines:
         code = code_of(ln)
-        known = ctx.ref.hcpcs(code, ctx.dos)
-        if code in expected or id(ln) in drug_lines or ctx.ref.admin(code) is not None:
+        known = ctx.rules.hcpcs(code)
+        if code in expected or id(ln) in drug_lines or ctx.rules.admin(code) is not None:
             continue
         if known is not None and known.kind == "service" and ctx.encounter.setting == "home":
             continue  # the home supplies/pump codes the supplier bills (HOME-BILLING-NOTE)
@@ -163,7 +163,7 @@ A52509 = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?artic
 
 
 def _home_dme(ctx: EditContext) -> bool:
-    return ctx.encounter.setting == "home" and ctx.profile.get("home_rules", ctx.dos) == "medicare-dme"
+    return ctx.encounter.setting == "home" and ctx.rules.param("home_rules") == "medicare-dme"
 
 
 def _ig_routes(ctx: EditContext) -> set[str]:
@@ -183,13 +183,13 @@ def _ig_routes(ctx: EditContext) -> set[str]:
 def home_supply_code(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not _home_dme(ctx):
         return
-    home = ctx.ref.setting("home")
+    home = ctx.rules.setting("home")
     q, pump = home["medicare_dme_iv_supply_code"], home["medicare_dme_sc_pump_code"]
     routes = _ig_routes(ctx)
     for ln in ctx.written.lines:
         code = code_of(ln)
-        if code == q and ctx.ref.hcpcs(q, ctx.dos) is None:
-            rec = ctx.ref.known_code(q)
+        if code == q and ctx.rules.hcpcs(q) is None:
+            rec = ctx.rules.known_code(q)
             since = rec.period.effective if rec else None
             yield finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {q} billed for {ctx.dos}; the code exists from "
                           f"{since} (the home IVIG demonstration). Before it, home IVIG is the J-code alone.",
@@ -217,7 +217,7 @@ def home_supply_code(ctx: EditContext) -> Iterator[Finding]:
 def home_q2052_units(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not _home_dme(ctx):
         return
-    q = ctx.ref.setting("home")["medicare_dme_iv_supply_code"]
+    q = ctx.rules.setting("home")["medicare_dme_iv_supply_code"]
     expected: dict = {}
     for ln in ctx.expected.lines:
         if ln.code == q:
@@ -236,7 +236,7 @@ def home_q2052_units(ctx: EditContext) -> Iterator[Finding]:
         want, got = expected.get(d, 0), written.get(d, 0)
         if want == got:
             continue
-        supply = ctx.ref.home_supply_units(d)
+        supply = ctx.rules.on(d).supply_units
         if supply is not None and supply.basis == "per_date":
             rule = "one unit per infusion date under the demonstration"
         else:

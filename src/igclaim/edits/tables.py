@@ -55,19 +55,19 @@ def _mods(ln: ClaimLine) -> set[str]:
 def _is_drug(ctx: EditContext, code: str) -> bool:
     """A drug line: a code of a drug in the chart, an immune globulin code, or a code with an ASP limit."""
     code = code.strip().upper()
-    if ctx.ref.admin(code) is not None:
+    if ctx.rules.admin(code) is not None:
         return False
     if any(f.code and f.code.upper() == code for f in ctx.coding.drugs.values()):
         return True
-    rec = ctx.ref.hcpcs(code, ctx.dos) or ctx.ref.known_code(code)
-    return (rec is not None and rec.kind in DRUG_KINDS) or ctx.ref.tables.payment_limit(code, ctx.dos) is not None
+    rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
+    return (rec is not None and rec.kind in DRUG_KINDS) or ctx.rules.tables.payment_limit(code, ctx.dos) is not None
 
 
 def _table_setting(ctx: EditContext, kind: str) -> str:
     """Which NCCI table applies: outpatient hospital for the UB-04, DME supplier for a Medicare home DME claim."""
     if ctx.expected.form == "UB-04":
         return "hospital"
-    if kind == "mue" and ctx.encounter.setting == "home" and ctx.profile.get("home_rules", ctx.dos) == "medicare-dme":
+    if kind == "mue" and ctx.encounter.setting == "home" and ctx.rules.param("home_rules") == "medicare-dme":
         return "dme"
     return "practitioner"
 
@@ -101,7 +101,7 @@ def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
         if _is_drug(ctx, ln.code) == drugs:
             groups.setdefault((ln.code.strip().upper(), _day(ctx, ln)), []).append(ln)
     for (code, day), lines in groups.items():
-        mue = ctx.ref.tables.mue(code, day, setting)
+        mue = ctx.rules.tables.mue(code, day, setting)
         if mue is None:
             continue
         where = f"{setting} MUE {mue.units} for {code} ({mue.mai_text}; {mue.source.file})"
@@ -132,7 +132,7 @@ def ptp_initial(ctx: EditContext) -> Iterator[Finding]:
 
 
 def _initial(ctx: EditContext, code: str) -> bool:
-    rec = ctx.ref.admin(code)
+    rec = ctx.rules.admin(code)
     return rec is not None and rec.role == "initial"
 
 
@@ -148,10 +148,10 @@ def _ptp(ctx: EditContext, edit_id: str, initial_pair: bool) -> Iterator[Finding
             c1, c2 = col1.code.strip().upper(), col2.code.strip().upper()
             if (_initial(ctx, c1) and _initial(ctx, c2)) != initial_pair:
                 continue
-            pair = ctx.ref.tables.ptp(c1, c2, _day(ctx, col1), setting)
+            pair = ctx.rules.tables.ptp(c1, c2, _day(ctx, col1), setting)
             if pair is None:
                 continue
-            if pair.modifier == 1 and (_mods(col1) | _mods(col2)) & ctx.ref.distinct_modifiers:
+            if pair.modifier == 1 and (_mods(col1) | _mods(col2)) & ctx.rules.distinct_modifiers:
                 continue
             rule = ("never payable with it, with or without a modifier" if pair.modifier == 0 else
                     "payable with it only with 59/XE/XP/XS/XU for a distinct site or encounter, and none is billed")
@@ -173,13 +173,14 @@ def ndc_mismatch(ctx: EditContext) -> Iterator[Finding]:
             continue
         ndc11, code, day = ndc_mod.compact(ln.ndc), ln.code.strip().upper(), _day(ctx, ln)
         known: dict[str, str] = {}
-        crosswalk = ctx.ref.tables.crosswalk_codes(ndc11, day)
+        crosswalk = ctx.rules.tables.crosswalk_codes(ndc11, day)
         if crosswalk is not None:
             known.update({c: crosswalk[1].file for c in crosswalk[0]})
-        hit = ctx.ref.package_by_ndc(ndc11)
+        hit = ctx.rules.package_by_ndc(ndc11)
         if hit is not None:
             product = hit[0]
-            own = product.own_code(day) or (ctx.ref.nos_code(product.form, day) if "IV" in product.routes else None)
+            nos = ctx.rules.on(day).nos_code(product.form) if "IV" in product.routes else None
+            own = product.own_code(day) or nos
             if own:
                 known.setdefault(own, f"product catalog ({product.name})")
         if known and code not in known:
@@ -215,7 +216,7 @@ def _validity(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
         if _is_drug(ctx, code) != drugs:
             continue
         day = _day(ctx, ln)
-        status = ctx.ref.tables.hcpcs_status(code, day)
+        status = ctx.rules.tables.hcpcs_status(code, day)
         if status is None:
             continue
         rec, src = status

@@ -55,7 +55,7 @@ def _ig_lines(ctx: EditContext) -> list[ClaimLine]:
 def _product(ctx: EditContext, ln: ClaimLine):
     if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
         return None
-    hit = ctx.ref.package_by_ndc(ndc_mod.compact(ln.ndc))
+    hit = ctx.rules.package_by_ndc(ndc_mod.compact(ln.ndc))
     return hit[0] if hit else None
 
 
@@ -63,7 +63,7 @@ def _product(ctx: EditContext, ln: ClaimLine):
 def nos_by_ndc(ctx: EditContext) -> Iterator[Finding]:
     """The NDC names a product that has its own code on the date, and the line bills a NOS code."""
     for ln in _ig_lines(ctx):
-        rec = ctx.ref.hcpcs(code_of(ln), ln.service_date or ctx.dos) or ctx.ref.known_code(code_of(ln))
+        rec = ctx.rules.on(ln.service_date or ctx.dos).hcpcs(code_of(ln)) or ctx.rules.known_code(code_of(ln))
         product = _product(ctx, ln)
         own = product.own_code(ln.service_date or ctx.dos) if product else None
         if rec and rec.kind == "ig_nos" and own:
@@ -79,7 +79,7 @@ def units_by_ndc_quantity(ctx: EditContext) -> Iterator[Finding]:
     for ln in _ig_lines(ctx):
         product = _product(ctx, ln)
         day = ln.service_date or ctx.dos
-        rec = ctx.ref.hcpcs(code_of(ln), day)
+        rec = ctx.rules.on(day).hcpcs(code_of(ln))
         if (product is None or rec is None or not rec.unit_mg or ln.ndc_quantity is None
                 or (ln.ndc_unit or "").upper() != "ML" or not product.concentration_percent):
             continue
@@ -95,7 +95,7 @@ def units_by_ndc_quantity(ctx: EditContext) -> Iterator[Finding]:
 @also_check("DRUG-JZ-MISSING", "written")
 def waste_modifier_absent(ctx: EditContext) -> Iterator[Finding]:
     """From the date the payer requires JZ, every single-dose drug line carries JW (its own line) or JZ."""
-    if not ctx.profile.get("jz_required", ctx.dos):
+    if not ctx.rules.param("jz_required"):
         return
     lines = _ig_lines(ctx)
     with_jw = {code_of(ln) for ln in lines if WASTE_MOD in mods(ln)}
@@ -119,7 +119,7 @@ def jw_and_jz(ctx: EditContext) -> Iterator[Finding]:
 
 @also_check("DRUG-NDC-MISSING", "written")
 def ndc_absent(ctx: EditContext) -> Iterator[Finding]:
-    if not ctx.profile.get("ndc_required", ctx.dos):
+    if not ctx.rules.param("ndc_required"):
         return
     for ln in _ig_lines(ctx):
         if not (ln.ndc or "").strip():
@@ -137,8 +137,8 @@ def ndc_shape(ctx: EditContext) -> Iterator[Finding]:
 
 @also_check("DRUG-ROUTE-MODIFIER", "written")
 def route_modifier(ctx: EditContext) -> Iterator[Finding]:
-    codes = {c.upper() for c in ctx.profile.get("route_modifier_codes", ctx.dos)}
-    route_mods = {ctx.ref.modifier_for("route_IV"), ctx.ref.modifier_for("route_SC")}
+    codes = {c.upper() for c in ctx.rules.param("route_modifier_codes")}
+    route_mods = {ctx.rules.modifier_for("route_IV"), ctx.rules.modifier_for("route_SC")}
     for ln in _ig_lines(ctx):
         if code_of(ln) in codes and not mods(ln) & route_mods:
             need = " or ".join(sorted(route_mods))
@@ -155,7 +155,7 @@ def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
         return
     pol = diagnosis.coverage_policy(ctx)
     for code in dict.fromkeys(code_of(ln) for ln in _ig_lines(ctx)):
-        rec = ctx.ref.hcpcs(code, ctx.dos) or ctx.ref.known_code(code)
+        rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
         routes = list(rec.routes) if rec and rec.routes else [None]
         if all(pol.covering(dx, r) is None for r in routes):
             notes = pol.uncertain_notes(dx)
@@ -171,9 +171,9 @@ def form_fits(ctx: EditContext) -> Iterator[Finding]:
     assert ctx.written is not None
     if ctx.written.form == "UB-04":
         yield from form._revenue_codes(ctx)
-    elif ctx.encounter.setting == "home" and ctx.profile.get("home_rules", ctx.dos) == "medicare-dme":
+    elif ctx.encounter.setting == "home" and ctx.rules.param("home_rules") == "medicare-dme":
         for ln in ctx.written.lines:
-            rec = ctx.ref.admin(code_of(ln))
+            rec = ctx.rules.admin(code_of(ln))
             if rec is not None and rec.role != "bundled":
                 yield finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on a Medicare home (DME MAC) claim: "
                               "home IVIG is billed as the drug and its supplies, without drug administration codes.",
@@ -186,10 +186,10 @@ def addon_without_primary(ctx: EditContext) -> Iterator[Finding]:
     assert ctx.written is not None
     billed = {code_of(ln) for ln in ctx.written.lines}
     for ln in ctx.written.lines:
-        rec = ctx.ref.admin(code_of(ln))
+        rec = ctx.rules.admin(code_of(ln))
         if rec is None or rec.role != "addon":
             continue
-        primaries = sorted(c.code for c in ctx.ref.admin_codes.values() if c.addon == rec.code)
+        primaries = sorted(c.code for c in ctx.rules.admin_codes.values() if c.addon == rec.code)
         if primaries and not billed & set(primaries):
             yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: add-on {rec.code} without its primary code "
                           f"({' or '.join(primaries)}) on the claim.", line=ln.line, impact_units=-ln.units)

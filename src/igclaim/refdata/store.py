@@ -52,6 +52,25 @@ def db_path() -> Path:
     return home() / DB_NAME
 
 
+STAMP_NAME = "refdata.version"
+
+
+def stamp_path() -> Path:
+    """Written after every import that changed something: a running process (serve, a batch) that sees it change
+    opens the tables again for the next claim, so a new quarter needs no restart."""
+    return home() / STAMP_NAME
+
+
+def data_version() -> tuple[str, int, int]:
+    """A cheap stamp of the imported data in force (one stat): (IGCLAIM_HOME, stamp's mtime_ns, its size)."""
+    root = os.environ.get("IGCLAIM_HOME") or ""
+    try:
+        st = os.stat(Path(root or home()) / STAMP_NAME)
+    except OSError:
+        return root, 0, 0
+    return root, st.st_mtime_ns, st.st_size
+
+
 # A second import waits this long for the first to finish, then stops with one clear line (exit 2).
 BUSY_TIMEOUT_SECONDS = 60
 # A new file with fewer rows than this share of the previous import of the same period is refused (a truncated
@@ -113,8 +132,21 @@ def import_file(kind: str, path: Path, options: Options | None = None) -> list[I
         raise
     finally:
         conn.close()
+    if any(r.changed for r in reports):
+        _write_stamp()
     invalidate()
     return reports
+
+
+def _write_stamp() -> None:
+    """A new stamp (its content grows, so its size or mtime changes even within one clock tick)."""
+    path = stamp_path()
+    try:
+        count = len(path.read_text(encoding="ascii").splitlines())
+    except OSError:
+        count = 0
+    with path.open("a", encoding="ascii") as f:
+        f.write(f"{count + 1} {datetime.now(UTC).isoformat()}\n")
 
 
 def _store(conn: sqlite3.Connection, src: Source, p: Parsed, force: bool = False) -> ImportReport:
@@ -461,15 +493,20 @@ class Tables:
         return out
 
 
-_TABLES: dict[tuple[str | None, int], Tables] = {}
+_TABLES: dict[tuple[tuple[str, int, int], int], Tables] = {}
 
 
-def tables() -> Tables:
-    """The tables for the current IGCLAIM_HOME, opened once per process (keyed on the variable: cheap to ask;
-    and on the process id, so a forked batch worker opens its own connection instead of sharing the parent's)."""
-    key = (os.environ.get("IGCLAIM_HOME"), os.getpid())
+def tables(version: tuple[str, int, int] | None = None) -> Tables:
+    """The tables for the current IGCLAIM_HOME and data version, opened once per process and version (keyed on
+    the process id too, so a forked batch worker opens its own connection instead of sharing the parent's).
+
+    A newer import (its stamp changed) opens a new `Tables` for the claims that follow; one already handed to a
+    claim stays as it was, so a claim never mixes two quarters."""
+    key = (version or data_version(), os.getpid())
     t = _TABLES.get(key)
     if t is None:
+        for old in [k for k in _TABLES if k[0][0] == key[0][0]]:
+            del _TABLES[old]  # an older version of the same home: closed when the last claim using it is done
         t = _TABLES[key] = Tables(db_path())
     return t
 
@@ -488,8 +525,6 @@ def icd10_releases() -> list:
 
 
 def invalidate() -> None:
-    """Forget the open tables (after an import in this process)."""
-    for t in _TABLES.values():
-        if t._conn is not None:
-            t._conn.close()
+    """Forget the open tables (after an import in this process): the next claim opens them again. Tables already
+    handed to a claim stay usable until it is done (their connection closes when the last user lets go)."""
     _TABLES.clear()
