@@ -26,6 +26,7 @@ MAY = date(2026, 5, 1)
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(store, "REFRESH_SECONDS", 0.0)  # look at the stamp on every snapshot request
     store.invalidate()
     yield tmp_path / "home"
     store.invalidate()

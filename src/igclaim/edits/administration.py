@@ -65,7 +65,8 @@ def _times_missing(ctx: EditContext) -> bool:
 def no_administration_billed(ctx: EditContext) -> bool:
     """Services are documented but the expected claim carries no administration code (Medicare home infusion
     goes to the DME MAC as the drug plus supplies: refdata/cms/settings.toml, home)."""
-    return bool(ctx.coding.services) and not any(ctx.rules.admin(ln.code) for ln in ctx.expected.lines)
+    return ctx.once("administration.none_billed", lambda c: bool(c.coding.services) and
+                    not any(c.rules.admin(ln.code) for ln in c.expected.lines))
 
 
 def _unsupported_family(ctx: EditContext, rec: AdminCode) -> str | None:

@@ -58,11 +58,19 @@ def also_check(id: str, phase: Literal["chart", "claim", "written"]) -> Callable
     return wrap
 
 
+_BY_PHASES: dict[tuple[frozenset[str], int], list[tuple[EditSpec, Check]]] = {}
+
+
 def run_checks(ctx: EditContext, phases: Iterable[Phase]) -> Iterator[Finding]:
-    wanted = set(phases)
+    """The checks of these phases in force on the date of service, in registration order."""
+    wanted = frozenset(phases)
+    key = (wanted, len(CHECKS))  # a check registered later (a family imported late) makes a new list
+    checks = _BY_PHASES.get(key)
+    if checks is None:
+        checks = _BY_PHASES[key] = [(spec, fn) for spec, fn in CHECKS if spec.phase in wanted]
     dos = ctx.dos
-    for spec, fn in CHECKS:
-        if spec.phase in wanted and spec.in_force(dos):
+    for spec, fn in checks:
+        if (spec.effective is None or dos >= spec.effective) and (spec.ends is None or dos <= spec.ends):
             yield from fn(ctx)
 
 

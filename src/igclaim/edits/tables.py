@@ -17,6 +17,7 @@ from igclaim import ndc as ndc_mod
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import SPECS, also_check, declare, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
+from igclaim.refdata.store import PtpEdit
 
 MUE_SOURCE = ("https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/"
               "medicare-ncci-medically-unlikely-edits")
@@ -57,7 +58,8 @@ def _is_drug(ctx: EditContext, code: str) -> bool:
     code = code.strip().upper()
     if ctx.rules.admin(code) is not None:
         return False
-    if any(f.code and f.code.upper() == code for f in ctx.coding.drugs.values()):
+    if code in ctx.once("tables.chart_drug_codes",
+                        lambda c: {f.code.upper() for f in c.coding.drugs.values() if f.code}):
         return True
     rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
     return (rec is not None and rec.kind in DRUG_KINDS) or ctx.rules.tables.payment_limit(code, ctx.dos) is not None
@@ -136,21 +138,47 @@ def _initial(ctx: EditContext, code: str) -> bool:
     return rec is not None and rec.role == "initial"
 
 
+def _billed_by_day(ctx: EditContext) -> tuple[list[tuple[ClaimLine, str, date]], dict[date, dict[str, list[int]]]]:
+    """The billed lines normalised once per claim (code, date of service), and their positions by date and code."""
+    def compute(c: EditContext) -> tuple[list[tuple[ClaimLine, str, date]], dict[date, dict[str, list[int]]]]:
+        lines = [(ln, ln.code.strip().upper(), _day(c, ln)) for ln in c.billed.lines]
+        index: dict[date, dict[str, list[int]]] = {}
+        for i, (_, code, day) in enumerate(lines):
+            index.setdefault(day, {}).setdefault(code, []).append(i)
+        return lines, index
+
+    return ctx.once("tables.billed_by_day", compute)
+
+
+def _column2(ctx: EditContext, column1: str, day: date, setting: str) -> dict[str, PtpEdit]:
+    """The PTP edits of a column-1 code on a date, read once per claim (both PTP checks use them)."""
+    def compute(c: EditContext) -> dict[str, PtpEdit]:
+        return c.rules.tables.ptp_column2(column1, day, setting)
+
+    return ctx.once(f"tables.ptp:{column1}:{day}:{setting}", compute)
+
+
 def _ptp(ctx: EditContext, edit_id: str, initial_pair: bool) -> Iterator[Finding]:
     """A column-2 code billed with its column-1 code on the same date is not paid, unless the pair's modifier
-    indicator is 1 and 59/XE/XP/XS/XU is on either line; indicator 0 allows no modifier (NCCI PTP edits)."""
+    indicator is 1 and 59/XE/XP/XS/XU is on either line; indicator 0 allows no modifier (NCCI PTP edits).
+
+    Pairs are looked up by key: each line's column-2 codes in force against the codes billed on its date."""
     setting = _table_setting(ctx, "ptp")
-    lines = ctx.billed.lines
-    for col1 in lines:
-        for col2 in lines:
-            if col1 is col2 or _day(ctx, col1) != _day(ctx, col2):
+    lines, index = _billed_by_day(ctx)
+    for i, (col1, c1, day) in enumerate(lines):
+        pairs = _column2(ctx, c1, day, setting)
+        if not pairs:
+            continue
+        present = index[day]
+        if len(pairs) < len(present):
+            found = [j for c2 in pairs for j in present.get(c2, ())]
+        else:
+            found = [j for c2, at in present.items() if c2 in pairs for j in at]
+        for j in sorted(found):
+            col2, c2, _ = lines[j]
+            if j == i or (_initial(ctx, c1) and _initial(ctx, c2)) != initial_pair:
                 continue
-            c1, c2 = col1.code.strip().upper(), col2.code.strip().upper()
-            if (_initial(ctx, c1) and _initial(ctx, c2)) != initial_pair:
-                continue
-            pair = ctx.rules.tables.ptp(c1, c2, _day(ctx, col1), setting)
-            if pair is None:
-                continue
+            pair = pairs[c2]
             if pair.modifier == 1 and (_mods(col1) | _mods(col2)) & ctx.rules.distinct_modifiers:
                 continue
             rule = ("never payable with it, with or without a modifier" if pair.modifier == 0 else

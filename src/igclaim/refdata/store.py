@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -61,14 +62,30 @@ def stamp_path() -> Path:
     return home() / STAMP_NAME
 
 
+# How often a process looks at the stamp (seconds): a new import is seen by the next claim after at most this long.
+REFRESH_SECONDS = 1.0
+_VERSION: dict[str, tuple[float, tuple[str, int, int]]] = {}
+_STAMPS: dict[str, str] = {}
+
+
 def data_version() -> tuple[str, int, int]:
-    """A cheap stamp of the imported data in force (one stat): (IGCLAIM_HOME, stamp's mtime_ns, its size)."""
+    """A cheap stamp of the imported data in force: (IGCLAIM_HOME, stamp's mtime_ns, its size), looked up with one
+    stat at most every REFRESH_SECONDS per home."""
     root = os.environ.get("IGCLAIM_HOME") or ""
+    now = time.monotonic()
+    seen = _VERSION.get(root)
+    if seen is not None and now - seen[0] < REFRESH_SECONDS:
+        return seen[1]
+    path = _STAMPS.get(root)
+    if path is None:
+        path = _STAMPS[root] = str(Path(root or home()) / STAMP_NAME)
     try:
-        st = os.stat(Path(root or home()) / STAMP_NAME)
+        st = os.stat(path)
+        version = (root, st.st_mtime_ns, st.st_size)
     except OSError:
-        return root, 0, 0
-    return root, st.st_mtime_ns, st.st_size
+        version = (root, 0, 0)
+    _VERSION[root] = (now, version)
+    return version
 
 
 # A second import waits this long for the first to finish, then stops with one clear line (exit 2).
@@ -424,17 +441,23 @@ class Tables:
 
     def ptp(self, column1: str, column2: str, dos: date, setting: str) -> PtpEdit | None:
         """The PTP edit in force for the pair on the date (row effective ≤ dos ≤ deletion), from every part."""
+        return self.ptp_column2(column1, dos, setting).get(column2.upper())
+
+    def ptp_column2(self, column1: str, dos: date, setting: str) -> dict[str, PtpEdit]:
+        """Every PTP edit in force on the date with this column-1 code, by column-2 code (one read per code, so a
+        claim's pairs are looked up by key instead of asking for each pair of lines)."""
         imports = self.covering("ptp", dos, setting)
         if not imports:
-            return None
+            return {}
         newest = max(x.effective for x in imports)
         wanted = {x.id for x in imports if x.effective == newest}
+        out: dict[str, PtpEdit] = {}
         for r in self._rows("ptp", column1.upper()):
-            if r[0] in wanted and r[4] == column2.upper():
+            if r[0] in wanted and r[4] not in out:
                 start, deleted = _day(r[6]), _d(r[7])
                 if start <= dos and (deleted is None or dos <= deleted) and r[8] != 9:
-                    return PtpEdit(r[3], r[4], r[8], r[9], self._by_id(r[0]))
-        return None
+                    out[r[4]] = PtpEdit(r[3], r[4], r[8], r[9], self._by_id(r[0]))
+        return out
 
     def fee(self, code: str, dos: date, *, facility: bool, schedule: str | None = None,
             modifier: str = "") -> Price | None:
@@ -528,3 +551,4 @@ def invalidate() -> None:
     """Forget the open tables (after an import in this process): the next claim opens them again. Tables already
     handed to a claim stay usable until it is done (their connection closes when the last user lets go)."""
     _TABLES.clear()
+    _VERSION.clear()
