@@ -108,10 +108,19 @@ def concurrent(ctx: EditContext) -> Iterator[Finding]:
                 break
 
 
+_FIRST_CODE_DATE: dict[int, tuple[object, date | None]] = {}
+
+
 def earliest_data(ref) -> date | None:
     """The first date any dated reference data igclaim holds is in force (HCPCS records, ICD-10-CM releases)."""
     starts = [r.effective for r in icd10.releases() if r.effective]
-    starts += [rec.period.effective for recs in ref.codes.values() for rec in recs if rec.period.effective]
+    held = _FIRST_CODE_DATE.get(id(ref.codes))
+    if held is None or held[0] is not ref.codes:
+        first = min((rec.period.effective for recs in ref.codes.values() for rec in recs if rec.period.effective),
+                    default=None)
+        held = _FIRST_CODE_DATE[id(ref.codes)] = (ref.codes, first)
+    if held[1] is not None:
+        starts.append(held[1])
     return min(starts) if starts else None
 
 
