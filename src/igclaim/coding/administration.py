@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from igclaim.catalog import declare, finding
 from igclaim.coding.drug import DrugFacts
@@ -181,7 +182,7 @@ def _primaries_present(later: list[AdminLine], lines: list[AdminLine], rules: Ru
     return True
 
 
-def _initial_rank(s: Service, rules: Rules, facility: bool) -> tuple:
+def _initial_rank(s: Service, rules: Rules, facility: bool) -> tuple[Any, ...]:
     rank = rules.admin_code_for("initial", s.kind).rank or 9
     primary = 0 if s.is_ig else 1
     order = (rank, primary) if facility else (primary, rank)
@@ -203,7 +204,7 @@ def _initial_lines(s: Service, rules: Rules, rule: str) -> list[AdminLine]:
 
 
 def _later_lines(
-    s: Service, seen: set, coded: list[Service], facility: bool, rules: Rules, rule: str,
+    s: Service, seen: set[str | None], coded: list[Service], facility: bool, rules: Rules, rule: str,
     used: dict[str, int], pushed: dict[str | None, datetime], findings: list[Finding],
 ) -> list[AdminLine]:
     same_drug = s.drug_id is not None and s.drug_id in seen
@@ -250,7 +251,7 @@ def _later_lines(
 
 def _merge(lines: list[AdminLine], dos: date) -> list[AdminLine]:
     """One line per code and modifiers, units added (the claim carries 96366 × 3, not three lines)."""
-    merged: dict[tuple, AdminLine] = {}
+    merged: dict[tuple[Any, ...], AdminLine] = {}
     for line in lines:
         key = (line.code, tuple(line.modifiers))
         if key in merged:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from igclaim.catalog import declare, finding
 from igclaim.coding.administration import AdminLine, Service, classify, code_administrations
-from igclaim.coding.drug import DrugFacts, code_drug
+from igclaim.coding.drug import DrugFacts, DrugLine, code_drug
 from igclaim.coding.time import minutes_between, quarter_hour_units
 from igclaim.model import Claim, ClaimLine, Encounter, Finding
 from igclaim.refdata import icd10
@@ -126,8 +127,8 @@ def home_visits(enc: Encounter, drug_ids: set[str]) -> dict[date, int | None]:
 
 
 def _home_dme(
-    enc: Encounter, facts: dict[str, DrugFacts], services: list[Service], setting: dict, drug_lines: list,
-    rules: Rules, findings: list[Finding],
+    enc: Encounter, facts: dict[str, DrugFacts], services: list[Service], setting: dict[str, Any],
+    drug_lines: list[DrugLine], rules: Rules, findings: list[Finding],
 ) -> list[AdminLine]:
     """Medicare home infusion: IVIG + the supplies code for each infusion date (none before the code existed);
     SCIG with JB; no 9636x."""

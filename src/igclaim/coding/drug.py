@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
 
 from igclaim import ndc as ndc_mod
 from igclaim.catalog import declare, finding
@@ -509,7 +510,7 @@ def _split_by_ndc(facts: DrugFacts) -> list[tuple[ContainerUse, int, int, Decima
     units add up to the administered units and the discarded units to the discarded units."""
     assert facts.unit_mg is not None and facts.dose_grams is not None
     unit = Decimal(facts.unit_mg) / 1000
-    rows: list[list] = []
+    rows: list[list[Any]] = []
     left, taken, opened = facts.dose_grams, Decimal(0), Decimal(0)
     given_before = opened_before = 0
     for use in facts.containers:

@@ -16,7 +16,7 @@ from igclaim.edits.context import EditContext
 from igclaim.edits.drug import code_of
 from igclaim.edits.registry import also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
-from igclaim.refdata.resolver import AdminCode
+from igclaim.refdata.resolver import AdminCode, TimeRules
 
 MANUAL_CH12 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf"
 NCCI = "https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits"
@@ -361,7 +361,7 @@ def pump_log(ctx: EditContext) -> Iterator[Finding]:
                       impact_units=pump_units - doc_units if addon else None)
 
 
-def _hour_units(minutes: list[int], rules, rule: str) -> int:
+def _hour_units(minutes: list[int], rules: TimeRules, rule: str) -> int:
     """Additional-hour units of one drug's intervals: the first after its initial code, later ones on their own
     (coding/administration.py codes them the same way)."""
     if not minutes:

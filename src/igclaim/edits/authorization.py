@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from igclaim.edits.context import EditContext
 from igclaim.edits.drug import WASTE_MOD, code_of, is_drug_code, mods
 from igclaim.edits.registry import edit, finding
-from igclaim.model import ClaimLine, Finding
+from igclaim.model import ClaimLine, Finding, PriorAuthorization
 
 PRIOR_AUTH = "https://www.cms.gov/medicare/coverage/prior-authorization"
 
 
-def _auth(ctx: EditContext):
+def _auth(ctx: EditContext) -> PriorAuthorization | None:
     return ctx.encounter.payer.prior_authorization
 
 

@@ -27,7 +27,8 @@ class EditContext:
         """A value several edits of one claim need (e.g. the written lines of each drug), computed once."""
         if key not in self._memo:
             self._memo[key] = compute(self)
-        return self._memo[key]
+        value: T = self._memo[key]
+        return value
 
     @property
     def rules(self) -> Rules:

@@ -8,6 +8,7 @@ Sources: CMS IOM 100-04 ch. 26 (CMS-1500, place of service), ch. 25 (UB-04), ch.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from igclaim.edits.administration import no_administration_billed
 from igclaim.edits.context import EditContext
@@ -218,13 +219,13 @@ def home_q2052_units(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not _home_dme(ctx):
         return
     q = ctx.rules.setting("home")["medicare_dme_iv_supply_code"]
-    expected: dict = {}
+    expected: dict[date, int] = {}
     for ln in ctx.expected.lines:
         if ln.code == q:
             d = ln.service_date or ctx.dos
             expected[d] = expected.get(d, 0) + ln.units
-    written: dict = {}
-    first_line: dict = {}
+    written: dict[date, int] = {}
+    first_line: dict[date, int] = {}
     for ln in ctx.written.lines:
         if code_of(ln) == q:
             d = ln.service_date or ctx.dos

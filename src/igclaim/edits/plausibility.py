@@ -16,6 +16,7 @@ from igclaim.edits.drug import DISCARDED_DRUGS
 from igclaim.edits.registry import edit, finding
 from igclaim.model import Administration, Finding
 from igclaim.refdata import icd10
+from igclaim.refdata.resolver import ReferenceData
 
 # The longest documented IG administration is hours (SCIG weekly: 1–2 h; IVIG 2 g/kg: under 8 h); a day is the
 # most any one continuous administration can be, and more is a charting error (a wrong date on start or stop).
@@ -111,7 +112,7 @@ def concurrent(ctx: EditContext) -> Iterator[Finding]:
 _FIRST_CODE_DATE: dict[int, tuple[object, date | None]] = {}
 
 
-def earliest_data(ref) -> date | None:
+def earliest_data(ref: ReferenceData) -> date | None:
     """The first date any dated reference data igclaim holds is in force (HCPCS records, ICD-10-CM releases)."""
     starts = [r.effective for r in icd10.releases() if r.effective]
     held = _FIRST_CODE_DATE.get(id(ref.codes))

@@ -20,6 +20,7 @@ from igclaim.edits.context import EditContext
 from igclaim.edits.drug import WASTE_MOD, ZERO_WASTE_MOD, code_of, is_drug_code, mods
 from igclaim.edits.registry import Check, also_check, declare, finding
 from igclaim.model import ClaimLine, Finding
+from igclaim.refdata.resolver import Product
 
 declare(
     "SCRUB-NO-CHART",
@@ -52,7 +53,7 @@ def _ig_lines(ctx: EditContext) -> list[ClaimLine]:
     return [ln for ln in ctx.written.lines if is_drug_code(ctx, code_of(ln))]
 
 
-def _product(ctx: EditContext, ln: ClaimLine):
+def _product(ctx: EditContext, ln: ClaimLine) -> Product | None:
     if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
         return None
     hit = ctx.rules.package_by_ndc(ndc_mod.compact(ln.ndc))
@@ -66,7 +67,7 @@ def nos_by_ndc(ctx: EditContext) -> Iterator[Finding]:
         rec = ctx.rules.on(ln.service_date or ctx.dos).hcpcs(code_of(ln)) or ctx.rules.known_code(code_of(ln))
         product = _product(ctx, ln)
         own = product.own_code(ln.service_date or ctx.dos) if product else None
-        if rec and rec.kind == "ig_nos" and own:
+        if rec and rec.kind == "ig_nos" and own and product:
             yield finding("DRUG-NOS-CODE", f"Line {ln.line}: {code_of(ln)} (not otherwise specified) billed with "
                           f"NDC {ndc_mod.format(ndc_mod.compact(ln.ndc or ''))} of {product.name}, which has its own "
                           f"code {own} on {ln.service_date or ctx.dos}.", line=ln.line, fix=f"Bill {own}.")

@@ -19,6 +19,7 @@ from igclaim import ndc as ndc_mod
 
 if TYPE_CHECKING:
     from igclaim.refdata.rules import Rules
+    from igclaim.refdata.store import Tables
 
 _ROOT = resources.files("igclaim.refdata")
 
@@ -371,7 +372,7 @@ class ReferenceData:
 
     # --- imported CMS tables (igclaim data import) over the bundled snapshot --------------------------------
     @property
-    def tables(self):  # -> igclaim.refdata.store.Tables (imported lazily: the store is optional)
+    def tables(self) -> Tables:
         """Payment limits, NDC crosswalk, HCPCS status, MUE, PTP, fees and ICD-10-CM by date of service."""
         from igclaim.refdata.store import tables
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 from functools import cached_property, partial
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from igclaim.refdata.importers import ImportFailure, Options, Parsed, Source, parse, parse_all, read_sources
 
@@ -284,9 +285,9 @@ class Tables:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
-        self._cache: dict[tuple[str, str], list[tuple]] = {}
+        self._cache: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         self.loaded: list[Loaded] = []
-        self._icd10: list | None = None
+        self._icd10: list[Any] | None = None
         if path is not None and path.is_file():
             self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
                                          timeout=BUSY_TIMEOUT_SECONDS)
@@ -301,7 +302,7 @@ class Tables:
                     raise RuntimeError(f"{path}: cannot read the imported reference data ({exc})") from None
 
     # --- raw rows ------------------------------------------------------------------------------------------
-    def _rows(self, kind: str, key: str) -> list[tuple]:
+    def _rows(self, kind: str, key: str) -> list[tuple[Any, ...]]:
         """All imported rows of a code (every date), fetched once: (import_id, effective, ends, *columns)."""
         hit = self._cache.get((kind, key))
         if hit is None:
@@ -324,7 +325,7 @@ class Tables:
     def covering(self, kind: str, dos: date, scope: str | None = None) -> list[Loaded]:
         return [x for x in self.loaded if x.kind == kind and x.covers(dos) and (scope is None or x.scope == scope)]
 
-    def _pick(self, kind: str, key: str, dos: date, scope: str | None = None) -> list[tuple[Loaded, tuple]]:
+    def _pick(self, kind: str, key: str, dos: date, scope: str | None = None) -> list[tuple[Loaded, tuple[Any, ...]]]:
         """Rows for a code from the newest import covering the date (imported first, then the snapshot)."""
         imports = self.covering(kind, dos, scope)
         rows, pool = [], None
@@ -342,7 +343,7 @@ class Tables:
 
     # --- bundled snapshot ----------------------------------------------------------------------------------
     @cached_property
-    def snapshot(self) -> dict[str, tuple[Loaded, dict[str, list[tuple]]]]:
+    def snapshot(self) -> dict[str, tuple[Loaded, dict[str, list[tuple[Any, ...]]]]]:
         out = {}
         root = resources.files("igclaim.refdata") / "cms" / "snapshot"
         for i, (name, kind) in enumerate(SNAPSHOT, start=1):
@@ -351,7 +352,7 @@ class Tables:
             loaded = Loaded(-i, kind, "", "", p.effective, p.ends, f"refdata/cms/snapshot/{name}",
                             hashlib.sha256(data).hexdigest(), len(p.rows), "bundled")
             key = COLUMNS[kind].index(KEY[kind])
-            index: dict[str, list[tuple]] = {}
+            index: dict[str, list[tuple[Any, ...]]] = {}
             for r in p.rows:
                 index.setdefault(r[key], []).append((loaded.id, p.effective.isoformat(), p.ends.isoformat(), *r))
             out[kind] = (loaded, index)
@@ -386,7 +387,7 @@ class Tables:
         The crosswalk covering the date answers first. A package's contents do not change between quarters, so
         for a date no loaded crosswalk covers, the nearest one listing the same NDC and code answers (the latest
         before the date, else the earliest after it); None when none lists the pair."""
-        def units_of(rows: list[tuple]) -> Decimal | None:
+        def units_of(rows: list[tuple[Any, ...]]) -> Decimal | None:
             for r in rows:
                 if r[3] == code.upper() and r[9]:
                     try:
@@ -534,7 +535,7 @@ def tables(version: tuple[str, int, int] | None = None) -> Tables:
     return t
 
 
-def icd10_releases() -> list:
+def icd10_releases() -> list[Any]:
     """Imported ICD-10-CM order files as releases of `refdata/icd10.py` (billable codes only); they win over the
     bundled releases for the dates they cover, a later import over an earlier one."""
     from igclaim.refdata import icd10

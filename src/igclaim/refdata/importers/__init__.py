@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from importlib import import_module
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 KINDS = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees", "ndc_directory", "coverage")
 
@@ -74,12 +76,12 @@ class Parsed:
     source: str
     effective: date
     ends: date
-    rows: list[tuple] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
     scope: str = ""  # MUE/PTP setting, fee schedule name
     part: str = ""  # PTP files come in parts f1..f4
 
 
-def importer(kind: str):
+def importer(kind: str) -> ModuleType:
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
     return import_module(f"igclaim.refdata.importers.{kind}")
@@ -106,7 +108,8 @@ def read_sources(path: Path, kind: str) -> list[Source]:
 
 
 def parse(source: Source, kind: str, options: Options) -> Parsed:
-    return importer(kind).parse(source, options)
+    parsed: Parsed = importer(kind).parse(source, options)
+    return parsed
 
 
 def parse_all(source: Source, kind: str, options: Options) -> list[Parsed]:

@@ -9,6 +9,7 @@ Source: https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from igclaim.refdata.importers import (
     ImportFailure,
@@ -32,7 +33,7 @@ NO_LIMIT = {"", "N/A", "NA"}
 def parse(source: Source, options: Options) -> Parsed:
     preamble: list[str] = []
     cols: dict[str, int] | None = None
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     for line, cells in records(source):
         if cols is None:
             if cell(cells, 0).lower() == "hcpcs code":

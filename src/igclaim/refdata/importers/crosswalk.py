@@ -9,6 +9,7 @@ commas; quoted drug names may hold a bare LF. Source: https://www.cms.gov/medica
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from igclaim import ndc as ndc_mod
 from igclaim.refdata.importers import (
@@ -32,7 +33,7 @@ HEADER = re.compile(r"^_\d{4}_CODE$", re.I)
 def parse(source: Source, options: Options) -> Parsed:
     preamble: list[str] = []
     cols: dict[str, int] | None = None
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     for line, cells in records(source):
         if cols is None:
             if HEADER.match(cell(cells, 0)):

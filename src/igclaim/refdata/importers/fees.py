@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from igclaim.refdata.importers import (
     MON3,
@@ -55,7 +56,7 @@ def parse(source: Source, options: Options) -> Parsed:
                         "'code,amount' fee schedule")
 
 
-def _pprrvu(source: Source, options: Options, recs: list, at: int) -> Parsed:
+def _pprrvu(source: Source, options: Options, recs: list[Any], at: int) -> Parsed:
     line, last = recs[at]
     # Column names are written down the 5 header records ("NON-FACILITY" over "TOTAL").
     names = []
@@ -64,7 +65,7 @@ def _pprrvu(source: Source, options: Options, recs: list, at: int) -> Parsed:
         names.append(" ".join(p for p in parts if p))
     cols = header_index(source, line, names, {"status": "STATUS CODE", "nonfac": "NON-FACILITY TOTAL",
                                               "fac": "FACILITY TOTAL", "cf": "CONV FACTOR"})
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     for n, cells in recs[at + 1:]:
         if blank(cells):
             continue
@@ -100,14 +101,14 @@ def _release(text: str) -> tuple[date, date] | None:
     return date(year, month, 1), date(year, 12, 31)
 
 
-def _simple(source: Source, options: Options, recs: list, at: int) -> Parsed:
+def _simple(source: Source, options: Options, recs: list[Any], at: int) -> Parsed:
     line, head = recs[at]
     cols = header_index(source, line, head, {"code": "code", "amount": "amount"},
                         {"modifier": "modifier", "facility": "facility_amount"})
     if not options.schedule:
         raise ImportFailure(source.name, line, None, "a 'code,amount' fee schedule needs --schedule NAME (the "
                             "locality or contract it belongs to)")
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     for n, cells in recs[at + 1:]:
         if blank(cells):
             continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from igclaim.refdata.importers import ImportFailure, Options, Parsed, Source, dates, lines
 
@@ -29,7 +30,7 @@ def _release(names: str) -> tuple[date, date] | None:
 
 
 def parse(source: Source, options: Options) -> Parsed:
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     for n, rec in enumerate(lines(source.data), start=1):
         if not rec.strip():
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from igclaim.refdata.importers import (
     ImportFailure,
@@ -46,7 +47,7 @@ def _setting(header_cell: str, names: str, options: Options) -> str | None:
 
 def parse(source: Source, options: Options) -> Parsed:
     header: tuple[int, list[str]] | None = None
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     for line, cells in records(source):
         if header is None:
             if HEADER.match(" ".join(cell(cells, 0).split())):

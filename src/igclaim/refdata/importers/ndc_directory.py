@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from igclaim import ndc as ndc_mod
 from igclaim.refdata.importers import ImportFailure, Options, Parsed, Source, header_index, lines, yyyymmdd
@@ -35,7 +36,7 @@ def parse(source: Source, options: Options) -> Parsed:
     cols = header_index(source, 1, records[0].split("\t"), {
         "product_ndc": "PRODUCTNDC", "package": "NDCPACKAGECODE", "description": "PACKAGEDESCRIPTION",
         "start": "STARTMARKETINGDATE", "end": "ENDMARKETINGDATE"})
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     starts: list[date] = []
     for n, text in enumerate(records[1:], start=2):
         if not text.strip():

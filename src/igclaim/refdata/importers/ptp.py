@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from igclaim.refdata.importers import (
     ImportFailure,
@@ -53,7 +54,7 @@ def _quarter(names: str) -> date | None:
 
 
 def parse(source: Source, options: Options) -> Parsed:
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     seen_header = False
     for n, rec in enumerate(lines(source.data), start=1):
         fields = rec.split("\t")
