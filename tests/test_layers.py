@@ -79,3 +79,12 @@ def test_the_walk_sees_the_edits_import_coding() -> None:
     """The walk itself can fail: the edits do import coding (the arrow that is allowed)."""
     assert "igclaim.coding.claim" in imports_of("igclaim.edits.context")
     assert "igclaim.catalog" in imports_of("igclaim.edits.registry")
+
+
+def test_no_assert_narrows_a_type_in_the_core() -> None:
+    """`python -O` drops asserts: the core narrows with an `if` or a typed stage value, never an assert."""
+    core = [SRC / "igclaim" / "catalog.py", SRC / "igclaim" / "engine.py",
+            *(p for d in ("coding", "edits", "refdata") for p in (SRC / "igclaim" / d).rglob("*.py"))]
+    found = [f"{p.relative_to(SRC)}:{n.lineno}" for p in core
+             for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))) if isinstance(n, ast.Assert)]
+    assert found == []

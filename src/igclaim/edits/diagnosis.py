@@ -246,14 +246,16 @@ def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Find
                           fix="Import the ICD-10-CM release in force on the date (igclaim data import icd10).")
         elif not ok and (others := icd10.also_billable_in(code, ctx.dos)):
             rel = icd10.release_for(ctx.dos)
-            assert rel is not None
+            if rel is None:  # is_billable answered, so a release covers the date
+                continue
             yield finding("DX-INVALID", f"{code} is not in the {rel.name} release in force on {ctx.dos}, but it is "
                           f"billable in the {others[0].name} release for the same date: the file in force may be "
                           "partial, so this is uncertain.", severity="warning", line=line,
                           fix="Check that the imported ICD-10-CM file is the complete release (igclaim data status).")
         elif not ok:
             rel = icd10.release_for(ctx.dos)
-            assert rel is not None
+            if rel is None:  # is_billable answered, so a release covers the date
+                continue
             under = icd10.billable_under(code, ctx.dos)
             why = (f"it is a category; billable codes under it: {', '.join(under)}" if under else
                    "it is not in that release")

@@ -33,7 +33,8 @@ def _why(gap: Gap) -> str:
 
 def _billed_lines(ctx: EditContext) -> list[ClaimLine]:
     """The written lines a medical-necessity denial falls on: the drug and its administration."""
-    assert ctx.written is not None
+    if ctx.written is None:
+        return []
     drug = {id(ln) for ln in all_written_drug_lines(ctx)}
     return [ln for ln in ctx.written.lines if id(ln) in drug or ctx.rules.admin(code_of(ln)) is not None]
 

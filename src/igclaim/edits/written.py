@@ -49,7 +49,8 @@ CHART_FREE: tuple[Check, ...] = (
 
 
 def _ig_lines(ctx: EditContext) -> list[ClaimLine]:
-    assert ctx.written is not None
+    if ctx.written is None:
+        return []
     return [ln for ln in ctx.written.lines if is_drug_code(ctx, code_of(ln))]
 
 
@@ -150,7 +151,8 @@ def route_modifier(ctx: EditContext) -> Iterator[Finding]:
 @also_check("DX-NOT-COVERED", "written")
 def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
     """Coverage by the payer's policy (by contractor where the profile names one), for the route of each IG code."""
-    assert ctx.written is not None
+    if ctx.written is None:
+        return
     dx = list(ctx.written.diagnoses)
     if not dx:
         return
@@ -169,7 +171,8 @@ def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
 @also_check("FORM-SETTING", "written")
 def form_fits(ctx: EditContext) -> Iterator[Finding]:
     """Revenue codes on an 837I; no drug-administration codes on a Medicare home (DME MAC) claim."""
-    assert ctx.written is not None
+    if ctx.written is None:
+        return
     if ctx.written.form == "UB-04":
         yield from form._revenue_codes(ctx)
     elif ctx.encounter.setting == "home" and ctx.rules.param("home_rules") == "medicare-dme":
@@ -184,7 +187,8 @@ def form_fits(ctx: EditContext) -> Iterator[Finding]:
 @also_check("ADMIN-NOT-SUPPORTED", "written")
 def addon_without_primary(ctx: EditContext) -> Iterator[Finding]:
     """An add-on code (e.g. 96366) needs a primary of its family (96365, 96367) on the same claim."""
-    assert ctx.written is not None
+    if ctx.written is None:
+        return
     billed = {code_of(ln) for ln in ctx.written.lines}
     for ln in ctx.written.lines:
         rec = ctx.rules.admin(code_of(ln))
