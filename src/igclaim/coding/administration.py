@@ -67,9 +67,14 @@ class AdminLine:
 
 
 def classify(
-    enc: Encounter, facts: dict[str, DrugFacts], rules: Rules, findings: list[Finding]
+    enc: Encounter, facts: dict[str, DrugFacts], rules: Rules, findings: list[Finding],
+    unbilled_fluids: list[str] | None = None,
 ) -> list[Service]:
-    """Turn administrations and fluids into services; a timed service without times is reported, not guessed."""
+    """Turn administrations and fluids into services; a timed service without times is reported, not guessed.
+
+    Why each fluid is not billed as hydration goes into `unbilled_fluids` too (a fact the claim edits quote),
+    so no edit has to read the text of the ADMIN-NOT-BILLED findings."""
+    not_billed = unbilled_fluids if unbilled_fluids is not None else []
     time_rules = rules.time
     services: list[Service] = []
     for i, a in enumerate(enc.administrations):
@@ -98,11 +103,12 @@ def classify(
     for j, fl in enumerate(enc.fluids):
         path = f"fluids[{j}]"
         if fl.purpose != "hydration":
-            findings.append(finding("ADMIN-NOT-BILLED", f"{path}: saline as {fl.purpose} is part of the infusion, "
-                                    "never hydration."))
+            not_billed.append(f"{path}: saline as {fl.purpose} is part of the infusion, never hydration.")
+            findings.append(finding("ADMIN-NOT-BILLED", not_billed[-1]))
             continue
         if not fl.ordered:
-            findings.append(finding("ADMIN-NOT-BILLED", f"{path}: hydration without an order is not billable."))
+            not_billed.append(f"{path}: hydration without an order is not billable.")
+            findings.append(finding("ADMIN-NOT-BILLED", not_billed[-1]))
             continue
         if not (fl.start and fl.stop):
             findings.append(finding("ADMIN-TIMES-MISSING", f"{path}: hydration without start and stop times "
@@ -110,8 +116,9 @@ def classify(
             continue
         minutes = minutes_between(fl.start, fl.stop) - _overlap_minutes(fl.start, fl.stop, drug_infusions)
         if minutes < time_rules.hydration_min_minutes:
-            findings.append(finding("ADMIN-NOT-BILLED", f"{path}: {minutes} minutes of hydration not concurrent "
-                                    f"with a drug infusion; at least {time_rules.hydration_min_minutes} are needed."))
+            not_billed.append(f"{path}: {minutes} minutes of hydration not concurrent with a drug infusion; at "
+                              f"least {time_rules.hydration_min_minutes} are needed.")
+            findings.append(finding("ADMIN-NOT-BILLED", not_billed[-1]))
             continue
         services.append(Service("hydration", path, fl.site, None, False, fl.start, fl.stop, minutes))
     return services

@@ -116,9 +116,7 @@ def timed_code_without_times(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
 )
 def hydration(ctx: EditContext) -> Iterator[Finding]:
-    reasons = [f.message for f in ctx.coding.findings
-               if f.edit == "ADMIN-NOT-BILLED" and f.message.startswith("fluids[")]
-    why = " ".join(reasons) or "No hydration is documented."
+    why = " ".join(ctx.coding.unbilled_fluids) or "No hydration is documented."
     for ln, rec in _written_admin(ctx):
         if _unsupported_family(ctx, rec) == "ADMIN-HYDRATION":
             yield finding("ADMIN-HYDRATION", f"Line {ln.line}: {rec.code} × {ln.units} billed, but no billable "
