@@ -206,14 +206,17 @@ def page() -> str:
     return _page()
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, asgi: Any = None, limit_concurrency: int = 64) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000, asgi: Any = None, limit_concurrency: int = 64,
+          workers: int = 1) -> None:
     """Slow or idle clients are dropped (keep-alive 5 s, request headers at most 16 kB, 64 connections at
-    once); the guard drops a body that does not arrive in time. `asgi`: another app (the team service)."""
+    once); the guard drops a body that does not arrive in time. `asgi`: another app (the team service), or the
+    "module:factory" that builds it in each of `workers` processes."""
     import os
 
     import uvicorn
 
     if host not in ("127.0.0.1", "::1", "localhost", "0.0.0.0", "::"):  # a named interface: allow its name
         os.environ["IGCLAIM_ALLOWED_HOSTS"] = ",".join(filter(None, [os.environ.get("IGCLAIM_ALLOWED_HOSTS"), host]))
-    uvicorn.run(asgi or app, host=host, port=port, log_level="info", timeout_keep_alive=5,
-                h11_max_incomplete_event_size=16 * 1024, limit_concurrency=limit_concurrency)
+    uvicorn.run(asgi or app, host=host, port=port, log_level="info", timeout_keep_alive=5, http="h11",
+                h11_max_incomplete_event_size=16 * 1024, limit_concurrency=limit_concurrency,
+                workers=workers if isinstance(asgi, str) else None, factory=isinstance(asgi, str))

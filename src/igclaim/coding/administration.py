@@ -67,14 +67,9 @@ class AdminLine:
 
 
 def classify(
-    enc: Encounter, facts: dict[str, DrugFacts], rules: Rules, findings: list[Finding],
-    unbilled_fluids: list[str] | None = None,
+    enc: Encounter, facts: dict[str, DrugFacts], rules: Rules, findings: list[Finding]
 ) -> list[Service]:
-    """Turn administrations and fluids into services; a timed service without times is reported, not guessed.
-
-    Why each fluid is not billed as hydration goes into `unbilled_fluids` too (a fact the claim edits quote),
-    so no edit has to read the text of the ADMIN-NOT-BILLED findings."""
-    not_billed = unbilled_fluids if unbilled_fluids is not None else []
+    """Turn administrations and fluids into services; a timed service without times is reported, not guessed."""
     time_rules = rules.time
     services: list[Service] = []
     for i, a in enumerate(enc.administrations):
@@ -103,12 +98,12 @@ def classify(
     for j, fl in enumerate(enc.fluids):
         path = f"fluids[{j}]"
         if fl.purpose != "hydration":
-            not_billed.append(f"{path}: saline as {fl.purpose} is part of the infusion, never hydration.")
-            findings.append(finding("ADMIN-NOT-BILLED", not_billed[-1]))
+            findings.append(finding("ADMIN-NOT-BILLED", f"{path}: saline as {fl.purpose} is part of the infusion, "
+                                    "never hydration.", cause=("fluid-not-billed", path)))
             continue
         if not fl.ordered:
-            not_billed.append(f"{path}: hydration without an order is not billable.")
-            findings.append(finding("ADMIN-NOT-BILLED", not_billed[-1]))
+            findings.append(finding("ADMIN-NOT-BILLED", f"{path}: hydration without an order is not billable.",
+                                    cause=("fluid-not-billed", path)))
             continue
         if not (fl.start and fl.stop):
             findings.append(finding("ADMIN-TIMES-MISSING", f"{path}: hydration without start and stop times "
@@ -116,9 +111,9 @@ def classify(
             continue
         minutes = minutes_between(fl.start, fl.stop) - _overlap_minutes(fl.start, fl.stop, drug_infusions)
         if minutes < time_rules.hydration_min_minutes:
-            not_billed.append(f"{path}: {minutes} minutes of hydration not concurrent with a drug infusion; at "
-                              f"least {time_rules.hydration_min_minutes} are needed.")
-            findings.append(finding("ADMIN-NOT-BILLED", not_billed[-1]))
+            findings.append(finding("ADMIN-NOT-BILLED", f"{path}: {minutes} minutes of hydration not concurrent "
+                                    f"with a drug infusion; at least {time_rules.hydration_min_minutes} are needed.",
+                                    cause=("fluid-not-billed", path)))
             continue
         services.append(Service("hydration", path, fl.site, None, False, fl.start, fl.stop, minutes))
     return services

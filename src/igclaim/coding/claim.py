@@ -46,7 +46,6 @@ class Coding:
     services: list[Service]
     claim: Claim
     findings: list[Finding] = field(default_factory=list)
-    unbilled_fluids: list[str] = field(default_factory=list)  # why each fluid is not billed as hydration
     rules: Rules = field(kw_only=True)  # the dated rule snapshot the chart was coded with
 
 
@@ -59,8 +58,7 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
     dos = rules.dos
     findings: list[Finding] = []
     facts = {d.id: code_drug(d, i, rules, findings, enc.setting) for i, d in enumerate(enc.drugs)}
-    unbilled_fluids: list[str] = []
-    services = classify(enc, facts, rules, findings, unbilled_fluids)
+    services = classify(enc, facts, rules, findings)
     setting = rules.setting(enc.setting)
     home_dme = enc.setting == "home" and rules.param("home_rules") == "medicare-dme"
     facility = setting["form"] == "UB-04"
@@ -97,7 +95,7 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
         diagnoses=diagnoses,
         lines=lines,
     )
-    return Coding(enc, rules.profile, facts, services, claim, findings, unbilled_fluids, rules=rules)
+    return Coding(enc, rules.profile, facts, services, claim, findings, rules=rules)
 
 
 def home_visits(enc: Encounter, drug_ids: set[str]) -> dict[date, int | None]:

@@ -26,17 +26,29 @@ def cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _fee_schedule(day: Rules, facility: bool) -> str | None:
+    """The fee schedule that prices a service line: the one the profile names (`facility_fee_schedule` on a
+    UB-04, else `fee_schedule`); otherwise, of the schedules imported for the date, the national PFS on an
+    Original Medicare professional claim, and the newest other schedule on a hospital claim (the national PFS
+    never prices a UB-04), so the order of imports does not decide which schedule a claim is priced by."""
+    for name in (("facility_fee_schedule", "fee_schedule") if facility else ("fee_schedule",)):
+        named = day.params.get(name)
+        if named:
+            return str(named)
+    imported = day.tables.covering("fees", day.dos)
+    if not facility and day.profile.original_medicare and any(x.scope == NATIONAL_PFS for x in imported):
+        return NATIONAL_PFS
+    pool = [x for x in imported if not (facility and x.scope == NATIONAL_PFS)]
+    return max(pool, key=lambda x: (x.effective, x.id)).scope if pool else None
+
+
 def line_payment(line: ClaimLine, rules: Rules, facility: bool, used: set[Loaded]) -> Decimal | None:
     when = line.service_date or rules.dos
     day = rules.on(when)
     price = day.tables.payment_limit(line.code, when)
     if price is None:
-        # A profile may name its fee schedule (`fee_schedule` parameter); otherwise the newest imported one.
-        schedule = day.params.get("fee_schedule")
-        fee = day.tables.fee(line.code, when, facility=facility, schedule=schedule)
-        if fee is not None and facility and fee.source.scope == NATIONAL_PFS:
-            fee = None
-        price = fee
+        schedule = _fee_schedule(day, facility)
+        price = day.tables.fee(line.code, when, facility=facility, schedule=schedule) if schedule else None
     if price is None:
         return None
     used.add(price.source)
@@ -60,8 +72,8 @@ def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
 def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: set[Loaded],
                    drug_codes: dict[str, str] | None = None) -> None:
     """impact_usd = impact_units × the payment limit of the code on the finding's line (of `claim`). A chart
-    finding with no line (e.g. DRUG-WASTE-AVOIDABLE) that names its drug ('drugs[0]: …') is priced by that
-    drug's code (`drug_codes`: path → HCPCS)."""
+    finding with no line (e.g. DRUG-WASTE-AVOIDABLE) whose cause is a drug (("drug", "drugs[0]")) is priced by
+    that drug's code (`drug_codes`: path → HCPCS)."""
     by_number = {ln.line: ln for ln in claim.lines}
     for f in findings:
         if f.impact_units is None or f.impact_usd is not None:
@@ -70,10 +82,10 @@ def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: se
             line = by_number[f.line]
             code, when = line.code, line.service_date or rules.dos
         else:
-            path = f.message.split(":", 1)[0]
+            path = next((c[1] for c in f.causes if c[0] == "drug"), None)
             if f.line is not None or path not in (drug_codes or {}):
                 continue
-            code, when = (drug_codes or {})[path], rules.dos
+            code, when = (drug_codes or {})[path or ""], rules.dos
         price = rules.tables.payment_limit(code, when)
         if price is not None:
             used.add(price.source)

@@ -11,7 +11,17 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
-from igclaim.catalog import SPECS, EditSpec, Phase, catalog_markdown, catalog_rows, declare, finding
+from igclaim.catalog import (
+    SPECS,
+    Cause,
+    EditSpec,
+    Phase,
+    catalog_markdown,
+    catalog_rows,
+    declare,
+    finding,
+    one_per_mistake,
+)
 from igclaim.model import Finding, Severity
 
 if TYPE_CHECKING:
@@ -32,11 +42,12 @@ def edit(
     phase: Literal["chart", "claim", "written"],
     effective: date | None = None,
     ends: date | None = None,
+    supersedes: tuple[str, ...] = (),
 ) -> Callable[[Check], Check]:
     """Decorator: register a check function under its edit id."""
     spec = declare(
         id, severity=severity, statement=statement, fix=fix, source=source, phase=phase,
-        effective=effective, ends=ends,
+        effective=effective, ends=ends, supersedes=supersedes,
     )
 
     def wrap(fn: Check) -> Check:
@@ -52,7 +63,7 @@ def also_check(id: str, phase: Literal["chart", "claim", "written"]) -> Callable
     def wrap(fn: Check) -> Check:
         spec = SPECS[id]
         CHECKS.append((EditSpec(spec.id, spec.severity, spec.statement, spec.fix, spec.source, phase,
-                                spec.effective, spec.ends), fn))
+                                spec.effective, spec.ends, spec.supersedes), fn))
         return fn
 
     return wrap
@@ -74,5 +85,5 @@ def run_checks(ctx: EditContext, phases: Iterable[Phase]) -> Iterator[Finding]:
             yield from fn(ctx)
 
 
-__all__ = ["CHECKS", "SPECS", "Check", "EditSpec", "Phase", "also_check", "catalog_markdown", "catalog_rows",
-           "declare", "edit", "finding", "run_checks"]
+__all__ = ["CHECKS", "SPECS", "Cause", "Check", "EditSpec", "Phase", "also_check", "catalog_markdown", "catalog_rows",
+           "declare", "edit", "finding", "one_per_mistake", "run_checks"]

@@ -361,6 +361,8 @@ class _Reader:
             self.service(line, s)
         elif sid == "DTP":
             qual, fmt, value = s.get(1), s.get(2), s.get(3)
+            if qual not in ("434", "472"):  # other dates (admission DT, discharge hour TM …) are not read
+                return
             if fmt not in ("D8", "RD8"):
                 raise _Bad("DTP02", f"date format {fmt!r}: D8 or RD8")
             if line is not None and qual == "472":
