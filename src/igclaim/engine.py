@@ -7,7 +7,7 @@ import importlib
 import pkgutil
 
 from igclaim import edits as edits_pkg
-from igclaim.coding.claim import Coding, code_encounter
+from igclaim.coding.claim import Coding, code_chart, code_encounter  # noqa: F401 (engine.code_encounter: public)
 from igclaim.coding.payment import price_result
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import Phase, one_per_mistake, run_checks
@@ -44,7 +44,8 @@ def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile
     _load_edit_families()
     ref = ref or reference()
     prof = resolve_profile(enc, ref, profile)
-    coding = code_encounter(enc, ref, prof)
+    rules = ref.at(enc.date_of_service, prof)
+    coding = code_chart(enc, rules)
     ctx = EditContext(coding, ref, written)
     findings: list[Finding] = []
     for f in [*coding.findings, *run_checks(ctx, phases)]:
@@ -57,7 +58,7 @@ def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile
         reference=ReferenceInfo(data_as_of=ref.data_as_of.isoformat(), profile=prof.name, sources=ref.sources),
     )
     drug_codes = {f.path: f.code for f in coding.drugs.values() if f.code}
-    price_result(result, enc.date_of_service, ref, prof, written, drug_codes)  # payment post-step (coding/payment.py)
+    price_result(result, rules, written, drug_codes)  # payment post-step (coding/payment.py)
     return result
 
 
@@ -95,7 +96,8 @@ def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = No
         patient=written.patient, subscriber=written.subscriber, correction=written.correction,
     )
     prof = resolve_profile(enc, ref, profile)
-    coding = Coding(enc, prof, {}, [], written.claim, [])
+    rules = ref.at(written.date_of_service, prof)
+    coding = Coding(enc, prof, {}, [], written.claim, [], rules=rules)
     ctx = EditContext(coding, ref, written.claim)
     findings: list[Finding] = []
     ran: set[str] = set()
@@ -120,5 +122,5 @@ def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = No
         encounter_id=written.claim_id, claim=written.claim, findings=one_per_mistake(findings),
         reference=ReferenceInfo(data_as_of=ref.data_as_of.isoformat(), profile=prof.name, sources=ref.sources),
     )
-    price_result(result, written.date_of_service, ref, prof, written.claim)
+    price_result(result, rules, written.claim)
     return result

@@ -18,6 +18,7 @@ False
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["InvalidNDC", "compact", "validate", "is_valid", "format"]
 
@@ -28,6 +29,7 @@ class InvalidNDC(ValueError):
     """The text is not an NDC in any of the accepted layouts."""
 
 
+@lru_cache(maxsize=4096)  # a batch repeats the same few hundred NDCs; an invalid one raises every time
 def compact(ndc: str) -> str:
     """The 11-digit form (no hyphens) of an NDC in any 10-digit layout or 11 digits."""
     text = re.sub(r"[\s*]", "", str(ndc))

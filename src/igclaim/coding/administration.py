@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
+from igclaim.catalog import declare, finding
 from igclaim.coding.drug import DrugFacts
 from igclaim.coding.time import additional_hours, hour_units, minutes_between
-from igclaim.edits.registry import declare, finding
 from igclaim.model import Encounter, Finding
-from igclaim.refdata.resolver import PayerProfile, ReferenceData
+from igclaim.refdata.rules import Rules
 
 MANUAL_CH12 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf"
 
@@ -66,10 +67,10 @@ class AdminLine:
 
 
 def classify(
-    enc: Encounter, facts: dict[str, DrugFacts], ref: ReferenceData, findings: list[Finding]
+    enc: Encounter, facts: dict[str, DrugFacts], rules: Rules, findings: list[Finding]
 ) -> list[Service]:
     """Turn administrations and fluids into services; a timed service without times is reported, not guessed."""
-    rules = ref.time
+    time_rules = rules.time
     services: list[Service] = []
     for i, a in enumerate(enc.administrations):
         f = facts[a.drug_id]
@@ -86,8 +87,8 @@ def classify(
             continue
         elif f.route == "SC":
             # An SC infusion of 15 minutes or less is an injection (96372), not 96369.
-            kind = "injection" if minutes <= rules.sc_injection_max_minutes else "sc_infusion"
-        elif minutes <= rules.push_max_minutes:
+            kind = "injection" if minutes <= time_rules.sc_injection_max_minutes else "sc_infusion"
+        elif minutes <= time_rules.push_max_minutes:
             kind = "push"
         else:
             kind = "infusion"
@@ -109,9 +110,9 @@ def classify(
                                     "was not billed."))
             continue
         minutes = minutes_between(fl.start, fl.stop) - _overlap_minutes(fl.start, fl.stop, drug_infusions)
-        if minutes < rules.hydration_min_minutes:
+        if minutes < time_rules.hydration_min_minutes:
             findings.append(finding("ADMIN-NOT-BILLED", f"{path}: {minutes} minutes of hydration not concurrent "
-                                    f"with a drug infusion; at least {rules.hydration_min_minutes} are needed.",
+                                    f"with a drug infusion; at least {time_rules.hydration_min_minutes} are needed.",
                                     cause=("fluid-not-billed", path)))
             continue
         services.append(Service("hydration", path, fl.site, None, False, fl.start, fl.stop, minutes))
@@ -131,21 +132,21 @@ def _overlap_minutes(start: datetime, stop: datetime, others: list[Service]) -> 
 
 
 def code_administrations(
-    services: list[Service], facility: bool, dos: date, ref: ReferenceData, profile: PayerProfile,
+    services: list[Service], facility: bool, rules: Rules,
     findings: list[Finding],
 ) -> list[AdminLine]:
     """Administration lines for the services; a facility codes one initial service per access site."""
-    rule = profile.get("additional_hour_rule", dos)
+    rule = rules.param("additional_hour_rule")
     groups: dict[int, list[Service]] = {}
     for s in services:
         groups.setdefault(s.site if facility else 1, []).append(s)
     lines: list[AdminLine] = []
     used: dict[str, int] = {}
-    distinct = profile.get("distinct_site_modifier", dos)
+    distinct = rules.param("distinct_site_modifier")
     pushed: dict[str | None, datetime] = {}  # the start of each drug's last reported push
     for n, (_site, group) in enumerate(sorted(groups.items())):
-        initial = min(group, key=lambda s: _initial_rank(s, ref, facility))
-        first = _initial_lines(initial, ref, rule)
+        initial = min(group, key=lambda s: _initial_rank(s, rules, facility))
+        first = _initial_lines(initial, rules, rule)
         if n > 0:
             first[0].modifiers.append(distinct)
         lines += first
@@ -154,11 +155,11 @@ def code_administrations(
         seen = {initial.drug_id}
         coded = [initial]
         for s in sorted((s for s in group if s is not initial), key=_start_key):
-            later = _later_lines(s, seen, coded, facility, ref, rule, used, pushed, findings)
-            if not _primaries_present(later, lines, ref, dos):
+            later = _later_lines(s, seen, coded, facility, rules, rule, used, pushed, findings)
+            if not _primaries_present(later, lines, rules):
                 # An add-on with no primary in the encounter (a premedication push or hydration beside a SC
                 # infusion): the service is coded as an initial service of its own, with the distinct modifier.
-                later = _initial_lines(s, ref, rule)
+                later = _initial_lines(s, rules, rule)
                 if distinct not in later[0].modifiers:
                     later[0].modifiers.append(distinct)
                 if s.kind == "push" and s.start:
@@ -168,23 +169,23 @@ def code_administrations(
             coded.append(s)
     setups = [s for s in services if s.kind == "sc_infusion" and (s.pump_setups or 1) > 1]
     if setups:
-        lines.append(AdminLine(ref.admin_code_for("setup", "sc_infusion").code, 1, source_paths=[setups[0].path]))
-    return _merge(lines, dos)
+        lines.append(AdminLine(rules.admin_code_for("setup", "sc_infusion").code, 1, source_paths=[setups[0].path]))
+    return _merge(lines, rules.dos)
 
 
-def _primaries_present(later: list[AdminLine], lines: list[AdminLine], ref: ReferenceData, dos: date) -> bool:
+def _primaries_present(later: list[AdminLine], lines: list[AdminLine], rules: Rules) -> bool:
     """Every add-on among `later` has one of its NCCI primary codes (type 1 AOC edits) already coded."""
     present = {ln.code for ln in lines}
     for ln in later:
-        aoc = ref.addon_primaries(ln.code, dos)
+        aoc = rules.addon_primaries(ln.code)
         if aoc is not None and not present & set(aoc.primaries):
             return False
         present.add(ln.code)
     return True
 
 
-def _initial_rank(s: Service, ref: ReferenceData, facility: bool) -> tuple:
-    rank = ref.admin_code_for("initial", s.kind).rank or 9
+def _initial_rank(s: Service, rules: Rules, facility: bool) -> tuple[Any, ...]:
+    rank = rules.admin_code_for("initial", s.kind).rank or 9
     primary = 0 if s.is_ig else 1
     order = (rank, primary) if facility else (primary, rank)
     return (*order, -(s.minutes or 0), _start_key(s))
@@ -194,36 +195,36 @@ def _start_key(s: Service) -> datetime:
     return s.start or datetime.max
 
 
-def _initial_lines(s: Service, ref: ReferenceData, rule: str) -> list[AdminLine]:
-    code = ref.admin_code_for("initial", s.kind)
+def _initial_lines(s: Service, rules: Rules, rule: str) -> list[AdminLine]:
+    code = rules.admin_code_for("initial", s.kind)
     lines = [AdminLine(code.code, 1, source_paths=[s.path])]
     if code.addon and s.minutes is not None:
-        extra = additional_hours(s.minutes, ref.time, rule)
+        extra = additional_hours(s.minutes, rules.time, rule)
         if extra:
             lines.append(AdminLine(code.addon, extra, source_paths=[s.path]))
     return lines
 
 
 def _later_lines(
-    s: Service, seen: set, coded: list[Service], facility: bool, ref: ReferenceData, rule: str,
+    s: Service, seen: set[str | None], coded: list[Service], facility: bool, rules: Rules, rule: str,
     used: dict[str, int], pushed: dict[str | None, datetime], findings: list[Finding],
 ) -> list[AdminLine]:
     same_drug = s.drug_id is not None and s.drug_id in seen
     if s.kind in ("infusion", "sc_infusion", "hydration"):
-        addon = ref.admin_code_for("initial", s.kind).addon
+        addon = rules.admin_code_for("initial", s.kind).addon
         if same_drug or s.kind == "hydration" or (s.kind == "sc_infusion"):
             # More time of the same drug (or secondary hydration): hours of its own, each over 30 minutes.
-            units = hour_units(s.minutes or 0, ref.time, rule)
+            units = hour_units(s.minutes or 0, rules.time, rule)
             return [AdminLine(addon, units, source_paths=[s.path])] if units and addon else []
-        concurrent = ref.admin_code_for("concurrent", "infusion")
+        concurrent = rules.admin_code_for("concurrent", "infusion")
         if any(s.overlaps(c) for c in coded if c.kind == "infusion") and used.get(concurrent.code, 0) < (
             concurrent.per_encounter or 1
         ):
             used[concurrent.code] = used.get(concurrent.code, 0) + 1
             return [AdminLine(concurrent.code, 1, source_paths=[s.path])]
-        sequential = ref.admin_code_for("sequential", "infusion")
+        sequential = rules.admin_code_for("sequential", "infusion")
         lines = [AdminLine(sequential.code, 1, source_paths=[s.path])]
-        extra = additional_hours(s.minutes or 0, ref.time, rule)
+        extra = additional_hours(s.minutes or 0, rules.time, rule)
         if extra and sequential.addon:
             lines.append(AdminLine(sequential.addon, extra, source_paths=[s.path]))
         return lines
@@ -233,8 +234,8 @@ def _later_lines(
                 findings.append(finding("ADMIN-NOT-BILLED", f"{s.path}: a repeat push of the same drug is not "
                                         "reported on a professional claim."))
                 return []
-            repeat = ref.admin_code_for("sequential", "push", facility_only=True)
-            gap = ref.time.repeat_push_gap_minutes
+            repeat = rules.admin_code_for("sequential", "push", facility_only=True)
+            gap = rules.time.repeat_push_gap_minutes
             last = pushed.get(s.drug_id)
             if last is not None and s.start is not None and minutes_between(last, s.start) <= gap:
                 findings.append(finding("ADMIN-NOT-BILLED", f"{s.path}: a push of {s.drug_id} "
@@ -246,13 +247,13 @@ def _later_lines(
             return [AdminLine(repeat.code, 1, source_paths=[s.path])]
         if s.start is not None:
             pushed[s.drug_id] = s.start
-        return [AdminLine(ref.admin_code_for("sequential", "push").code, 1, source_paths=[s.path])]
-    return [AdminLine(ref.admin_code_for("initial", "injection").code, 1, source_paths=[s.path])]
+        return [AdminLine(rules.admin_code_for("sequential", "push").code, 1, source_paths=[s.path])]
+    return [AdminLine(rules.admin_code_for("initial", "injection").code, 1, source_paths=[s.path])]
 
 
 def _merge(lines: list[AdminLine], dos: date) -> list[AdminLine]:
     """One line per code and modifiers, units added (the claim carries 96366 × 3, not three lines)."""
-    merged: dict[tuple, AdminLine] = {}
+    merged: dict[tuple[Any, ...], AdminLine] = {}
     for line in lines:
         key = (line.code, tuple(line.modifiers))
         if key in merged:

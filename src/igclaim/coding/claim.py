@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
+from igclaim.catalog import declare, finding
 from igclaim.coding.administration import AdminLine, Service, classify, code_administrations
-from igclaim.coding.drug import DrugFacts, code_drug
+from igclaim.coding.drug import DrugFacts, DrugLine, code_drug
 from igclaim.coding.time import minutes_between, quarter_hour_units
-from igclaim.edits.registry import declare, finding
 from igclaim.model import Claim, ClaimLine, Encounter, Finding
 from igclaim.refdata import icd10
 from igclaim.refdata.resolver import PayerProfile, ReferenceData
+from igclaim.refdata.rules import Rules
 
 declare(
     "HOME-BILLING-NOTE",
@@ -44,25 +46,31 @@ class Coding:
     services: list[Service]
     claim: Claim
     findings: list[Finding] = field(default_factory=list)
+    rules: Rules = field(kw_only=True)  # the dated rule snapshot the chart was coded with
 
 
 def code_encounter(enc: Encounter, ref: ReferenceData, profile: PayerProfile) -> Coding:
-    dos = enc.date_of_service
+    """The chart coded with the rule snapshot of its date of service and payer profile."""
+    return code_chart(enc, ref.at(enc.date_of_service, profile))
+
+
+def code_chart(enc: Encounter, rules: Rules) -> Coding:
+    dos = rules.dos
     findings: list[Finding] = []
-    facts = {d.id: code_drug(d, i, dos, ref, profile, findings, enc.setting) for i, d in enumerate(enc.drugs)}
-    services = classify(enc, facts, ref, findings)
-    setting = ref.setting(enc.setting)
-    home_dme = enc.setting == "home" and profile.get("home_rules", dos) == "medicare-dme"
+    facts = {d.id: code_drug(d, i, rules, findings, enc.setting) for i, d in enumerate(enc.drugs)}
+    services = classify(enc, facts, rules, findings)
+    setting = rules.setting(enc.setting)
+    home_dme = enc.setting == "home" and rules.param("home_rules") == "medicare-dme"
     facility = setting["form"] == "UB-04"
 
     drug_lines = [line for f in facts.values() for line in f.lines]
     admin_lines: list[AdminLine] = []
     if home_dme:
-        admin_lines = _home_dme(enc, facts, services, setting, drug_lines, ref, findings)
+        admin_lines = _home_dme(enc, facts, services, setting, drug_lines, rules, findings)
     else:
-        admin_lines = code_administrations(services, facility, dos, ref, profile, findings)
+        admin_lines = code_administrations(services, facility, rules, findings)
         if enc.setting == "home":
-            findings.append(finding("HOME-CONTRACT", f"Home infusion for {profile.title}: coded as professional "
+            findings.append(finding("HOME-CONTRACT", f"Home infusion for {rules.profile.title}: coded as professional "
                                     "services; the plan's contract decides."))
 
     diagnoses = [icd10.format(d) for d in enc.diagnoses]
@@ -87,7 +95,7 @@ def code_encounter(enc: Encounter, ref: ReferenceData, profile: PayerProfile) ->
         diagnoses=diagnoses,
         lines=lines,
     )
-    return Coding(enc, profile, facts, services, claim, findings)
+    return Coding(enc, rules.profile, facts, services, claim, findings, rules=rules)
 
 
 def home_visits(enc: Encounter, drug_ids: set[str]) -> dict[date, int | None]:
@@ -119,8 +127,8 @@ def home_visits(enc: Encounter, drug_ids: set[str]) -> dict[date, int | None]:
 
 
 def _home_dme(
-    enc: Encounter, facts: dict[str, DrugFacts], services: list[Service], setting: dict, drug_lines: list,
-    ref: ReferenceData, findings: list[Finding],
+    enc: Encounter, facts: dict[str, DrugFacts], services: list[Service], setting: dict[str, Any],
+    drug_lines: list[DrugLine], rules: Rules, findings: list[Finding],
 ) -> list[AdminLine]:
     """Medicare home infusion: IVIG + the supplies code for each infusion date (none before the code existed);
     SCIG with JB; no 9636x."""
@@ -130,7 +138,7 @@ def _home_dme(
     if ig_iv:
         visits = home_visits(enc, ig_iv)
         for d in sorted(visits or {enc.date_of_service: None}):
-            supply = ref.home_supply_units(d)
+            supply = rules.on(d).supply_units
             if supply is None:
                 continue  # before the demonstration's code: the J-code alone
             minutes = visits.get(d)
@@ -145,7 +153,7 @@ def _home_dme(
                 units = quarter_hour_units(minutes, supply)
             lines.append(AdminLine(supply.code, units, service_date=d))
     if ig_sc:
-        mod = ref.modifier_for("route_SC")
+        mod = rules.modifier_for("route_SC")
         for line in drug_lines:
             if line.drug_id in ig_sc and mod not in line.modifiers:
                 line.modifiers.insert(0, mod)

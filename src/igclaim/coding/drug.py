@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
 
 from igclaim import ndc as ndc_mod
-from igclaim.edits.registry import declare, finding
+from igclaim.catalog import declare, finding
 from igclaim.errors import InputError, did_you_mean
-from igclaim.model import Container, Drug, Finding
-from igclaim.refdata.resolver import HcpcsCode, PayerProfile, Product, ReferenceData
+from igclaim.model import Container, Dose, Drug, Finding
+from igclaim.refdata.resolver import HcpcsCode, Product
+from igclaim.refdata.rules import Rules
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
 JZ_RULE = ("https://www.hhs.gov/guidance/document/new-claims-modifier-requirement-drugs-and-biologicals-"
@@ -121,6 +122,23 @@ class DrugLine:
     wasted: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class CodeChosen:
+    """Stage 2 of an immune globulin: the HCPCS code in force for the product on the date, with its unit dose."""
+
+    code: str
+    record: HcpcsCode
+    unit_mg: int
+
+
+@dataclass(frozen=True, slots=True)
+class DoseUnits:
+    """Stages 3–4: the dose in grams and the billing units it makes (rounded up to a whole unit)."""
+
+    grams: Decimal
+    administered: int
+
+
 @dataclass
 class DrugFacts:
     """What the chart says about one drug, worked out once and read by the edits."""
@@ -166,63 +184,63 @@ def _ndc11(value: str, path: str) -> str:
         raise InputError(path, str(exc)) from None
 
 
-def identify(drug: Drug, index: int, dos: date, ref: ReferenceData) -> tuple[list[Product], HcpcsCode | None]:
+def identify(drug: Drug, index: int, rules: Rules) -> tuple[list[Product], HcpcsCode | None]:
     """The candidate products (several for a bare multi-strength brand) and, for a code given alone, its record."""
     path = f"drugs[{index}]"
     if drug.product:
-        products = ref.find_products(drug.product)
+        products = rules.find_products(drug.product)
         if not products:
-            names = [n for p in ref.products for n in (p.name, *p.aliases)]
+            names = [n for p in rules.products for n in (p.name, *p.aliases)]
             raise InputError(f"{path}.product", f"unknown product {drug.product!r}{did_you_mean(drug.product, names)}; "
                              "`igclaim products` lists them (for a drug that is not an immune globulin give hcpcs "
                              "and units)")
-        return _narrow_by_ndc(products, drug, path, ref), None
+        return _narrow_by_ndc(products, drug, path, rules), None
     if drug.ndc:
         ndc11 = _ndc11(drug.ndc, f"{path}.ndc")
-        hit = ref.package_by_ndc(ndc11)
+        hit = rules.package_by_ndc(ndc11)
         if hit:
             return [hit[0]], None
         # Not in the product catalog: the CMS NDC-HCPCS crosswalk (bundled quarter or imported) may still know it.
-        crosswalked = ref.tables.crosswalk_codes(ndc11, dos)
-        ig_codes = {c for c in (crosswalked[0] if crosswalked else ()) if (r := ref.hcpcs(c, dos)) and r.unit_mg}
+        crosswalked = rules.tables.crosswalk_codes(ndc11, rules.dos)
+        ig_codes = {c for c in (crosswalked[0] if crosswalked else ()) if (r := rules.hcpcs(c)) and r.unit_mg}
         if len(ig_codes) == 1 and not drug.hcpcs:
             code = ig_codes.pop()
-            return ref.products_for_code(code), ref.hcpcs(code, dos)
+            return rules.products_for_code(code), rules.hcpcs(code)
         if not drug.hcpcs:
             raise InputError(f"{path}.ndc", f"NDC {drug.ndc} is not in the product list or the CMS crosswalk for "
-                             f"{dos}; give product or hcpcs")
+                             f"{rules.dos}; give product or hcpcs")
     code = (drug.hcpcs or "").upper()
-    rec = ref.hcpcs(code, dos) or ref.known_code(code)
+    rec = rules.hcpcs(code) or rules.known_code(code)
     if rec and rec.kind in ("ig", "ig_nos"):
-        return ref.products_for_code(code), rec
+        return rules.products_for_code(code), rec
     return [], rec
 
 
-def _narrow_by_ndc(products: list[Product], drug: Drug, path: str, ref: ReferenceData) -> list[Product]:
+def _narrow_by_ndc(products: list[Product], drug: Drug, path: str, rules: Rules) -> list[Product]:
     """A bare brand with several strengths is narrowed by an NDC on the drug or its containers."""
     if len(products) == 1:
         return products
     ndcs = [drug.ndc] + [c.ndc for c in drug.containers]
     for i, value in enumerate(ndcs):
         if value:
-            hit = ref.package_by_ndc(_ndc11(value, f"{path}.ndc" if i == 0 else f"{path}.containers[{i - 1}].ndc"))
+            hit = rules.package_by_ndc(_ndc11(value, f"{path}.ndc" if i == 0 else f"{path}.containers[{i - 1}].ndc"))
             if hit and hit[0] in products:
                 return [hit[0]]
     return products
 
 
 def code_drug(
-    drug: Drug, index: int, dos: date, ref: ReferenceData, profile: PayerProfile, findings: list[Finding],
+    drug: Drug, index: int, rules: Rules, findings: list[Finding],
     setting: str | None = None,
 ) -> DrugFacts:
     """Work out one drug's code, units, waste and lines; raise InputError for charts that cannot be coded.
 
     The journey: identify the product → its code on the date → the dose in grams → units → waste → lines.
     A step that cannot decide (no code, unknown strength) leaves a finding and no line, never a guess."""
-    products, given_code = identify(drug, index, dos, ref)
+    products, given_code = identify(drug, index, rules)
     path = f"drugs[{index}]"
     if not products and not (given_code and given_code.kind in ("ig", "ig_nos")):
-        return _other_drug(drug, index, dos, ref, profile, findings, setting)
+        return _other_drug(drug, index, rules, findings, setting)
     if drug.dose is None:
         raise InputError(f"{path}.dose", "an immune globulin needs its dose (grams, mg or ml)")
     family = products or []
@@ -237,34 +255,34 @@ def code_drug(
         facts.ndc = _ndc11(drug.ndc, f"{path}.ndc")
     elif drug.containers and drug.containers[0].ndc:
         facts.ndc = _ndc11(drug.containers[0].ndc, f"{path}.containers[0].ndc")
-    if not _choose_code(facts, family, given_code, dos, ref, findings, setting):
+    chosen = _choose_code(facts, family, given_code, rules, findings, setting)
+    if chosen is None:
         return facts
-    if not _dose_in_grams(facts, family, findings):
+    grams = _dose_in_grams(facts, drug.dose, family, findings)
+    if grams is None:
         return facts
-    dose_grams, unit_mg = facts.dose_grams, facts.unit_mg
-    if dose_grams is None or unit_mg is None:  # both set once the dose is in grams and the code is chosen
-        return facts
-    facts.administered_units = units_for(dose_grams, unit_mg)
-    _waste(facts, family, dos, ref, findings)
-    _lines(facts, family, dos, ref, profile, findings)
+    dose = DoseUnits(grams, units_for(grams, chosen.unit_mg))
+    facts.administered_units = dose.administered
+    _waste(facts, chosen, dose, family, rules, findings)
+    _lines(facts, chosen, dose, rules, findings)
     return facts
 
 
 def _choose_code(
-    facts: DrugFacts, family: list[Product], given_code: HcpcsCode | None, dos: date, ref: ReferenceData,
+    facts: DrugFacts, family: list[Product], given_code: HcpcsCode | None, rules: Rules,
     findings: list[Finding], setting: str | None = None,
-) -> bool:
+) -> CodeChosen | None:
     """The product's own code on the date of service (a pass-through C-code only in its setting); the NOS code
     of its form only when it has none."""
-    codes = {p.own_code(dos, setting) for p in family}
+    codes = {p.own_code(rules.dos, setting) for p in family}
     code: str | None
     if family and len(codes) == 1 and None not in codes:
         code = codes.pop()
     elif family and codes == {None}:
-        code = ref.nos_code(family[0].form, dos) if "IV" in family[0].routes else None
+        code = rules.nos_code(family[0].form) if "IV" in family[0].routes else None
         if code is None:
-            findings.append(finding("DRUG-NO-CODE", f"{family[0].name} had no HCPCS code of its own on {dos}."))
-            return False
+            findings.append(finding("DRUG-NO-CODE", f"{family[0].name} had no HCPCS code of its own on {rules.dos}."))
+            return None
         if family[0].code_uncertain:
             findings.append(finding("DRUG-CODE-UNCERTAIN", f"{family[0].name}: {family[0].code_uncertain}"))
     elif given_code is not None:
@@ -273,32 +291,30 @@ def _choose_code(
         names = ", ".join(p.name for p in family)
         findings.append(finding("INPUT-AMBIGUOUS", f"{facts.path}.product: {facts.drug.product!r} matches {names} "
                                 "with different codes; name the product with its strength."))
-        return False
+        return None
     if code is None:
-        return False
+        return None
     facts.code = code
-    facts.hcpcs = ref.hcpcs(code, dos)
-    if facts.hcpcs is None or facts.hcpcs.unit_mg is None:
-        findings.append(finding("DRUG-NO-CODE", f"{facts.code} is not a valid immune globulin code on {dos}."))
-        return False
-    facts.unit_mg = facts.hcpcs.unit_mg
-    return True
+    facts.hcpcs = record = rules.hcpcs(code)
+    if record is None or record.unit_mg is None:
+        findings.append(finding("DRUG-NO-CODE", f"{facts.code} is not a valid immune globulin code on {rules.dos}."))
+        return None
+    facts.unit_mg = record.unit_mg
+    return CodeChosen(code, record, record.unit_mg)
 
 
-def _dose_in_grams(facts: DrugFacts, family: list[Product], findings: list[Finding]) -> bool:
+def _dose_in_grams(facts: DrugFacts, dose: Dose, family: list[Product], findings: list[Finding]) -> Decimal | None:
     """Grams from grams, mg, or mL × concentration (told in the chart, or the product's own: a bare
     multi-strength brand cannot tell, and then no units are guessed)."""
-    dose = facts.drug.dose
-    assert dose is not None
     concs = {p.concentration_percent for p in family if p.concentration_percent is not None}
     if dose.concentration_percent is not None:
         facts.concentration = dose.concentration_percent
     elif len(concs) == 1:
         facts.concentration = concs.pop()
     if dose.grams is not None:
-        facts.dose_grams = dose.grams
+        grams = dose.grams
     elif dose.mg is not None:
-        facts.dose_grams = dose.mg / 1000
+        grams = dose.mg / 1000
     else:
         facts.dose_ml = dose.ml
         concentration = facts.concentration
@@ -309,15 +325,15 @@ def _dose_in_grams(facts: DrugFacts, family: list[Product], findings: list[Findi
                 "grams: the strength is not known. No units were guessed.",
                 fix="Name the product with its strength (e.g. 'Octagam 10%') or give concentration_percent.",
             ))
-            return False
-        facts.dose_grams = dose.ml * concentration / 100
+            return None
+        grams = dose.ml * concentration / 100
+    facts.dose_grams = grams
     if facts.dose_ml is None and facts.concentration:
-        facts.dose_ml = facts.dose_grams * 100 / facts.concentration
-    return True
+        facts.dose_ml = grams * 100 / facts.concentration
+    return grams
 
 
-def _container_grams(facts: DrugFacts, c: Container, cpath: str, family: list[Product], dos: date,
-                     ref: ReferenceData) -> Decimal:
+def _container_grams(facts: DrugFacts, c: Container, cpath: str, family: list[Product], rules: Rules) -> Decimal:
     """Labeled grams in one container: grams, mL × strength, the catalog's package, or the FDA NDC Directory's."""
     if c.grams is not None:
         return c.grams
@@ -327,10 +343,11 @@ def _container_grams(facts: DrugFacts, c: Container, cpath: str, family: list[Pr
         return c.ml * facts.concentration / 100
     if c.ndc:
         ndc11 = _ndc11(c.ndc, f"{cpath}.ndc")
-        hit = ref.package_by_ndc(ndc11)
+        hit = rules.package_by_ndc(ndc11)
         if hit is not None:
             return hit[1].grams
-        listed = ref.tables.ndc_package(ndc11, dos)  # imported FDA NDC Directory: a package newer than the catalog
+        # the imported FDA NDC Directory: a package newer than the catalog
+        listed = rules.tables.ndc_package(ndc11, rules.dos)
         if listed is not None and listed.ml is not None and facts.concentration is not None and \
                 any(pk.ndc and pk.ndc[:9] == ndc11[:9] for p in family for pk in p.packages):
             return listed.ml * facts.concentration / 100
@@ -340,35 +357,34 @@ def _container_grams(facts: DrugFacts, c: Container, cpath: str, family: list[Pr
     raise InputError(cpath, "give the container's grams, ml or ndc")
 
 
-def _package_units(ndcs: list[str], code: str, dos: date, ref: ReferenceData) -> Decimal | None:
+def _package_units(ndcs: list[str], code: str, rules: Rules) -> Decimal | None:
     """Billing units per package from the CMS NDC-HCPCS crosswalk covering the date (first NDC it lists)."""
     for ndc11 in ndcs:
-        units = ref.tables.package_billing_units(ndc11, code, dos)
+        units = rules.tables.package_billing_units(ndc11, code, rules.dos)
         if units is not None:
             return units
     return None
 
 
-def _containers(facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceData) -> list[ContainerUse]:
+def _containers(facts: DrugFacts, chosen: CodeChosen, family: list[Product], rules: Rules) -> list[ContainerUse]:
     """The opened containers grouped by NDC, each with its labeled grams and its billing units.
 
     Billing units per package come from the crosswalk when it lists the container's NDC (or, for a container
     given by size, an NDC of that size): Cutaquig's 6 mL vial is 10 units of J1551 although 0.99 g is labeled.
     Otherwise the labeled grams ÷ the code's unit."""
-    assert facts.code is not None and facts.unit_mg is not None
     groups: dict[str | None, ContainerUse] = {}
     for i, c in enumerate(facts.drug.containers):
         cpath = f"{facts.path}.containers[{i}]"
-        grams = _container_grams(facts, c, cpath, family, dos, ref)
+        grams = _container_grams(facts, c, cpath, family, rules)
         ndc11 = _ndc11(c.ndc, f"{cpath}.ndc") if c.ndc else None
         if ndc11:
             candidates = [ndc11]
         else:
             ml = c.ml if c.ml is not None else None
             candidates = [pk.ndc for p in family for pk in p.packages_of_size(grams, ml) if pk.ndc]
-        per = _package_units(candidates, facts.code, dos, ref)
+        per = _package_units(candidates, chosen.code, rules)
         if per is None:
-            per = grams * 1000 / facts.unit_mg
+            per = grams * 1000 / chosen.unit_mg
         # a container the chart gives without an NDC carries the drug's NDC only when the chart names one
         key = ndc11 or (_ndc11(facts.drug.ndc, f"{facts.path}.ndc") if facts.drug.ndc else None)
         use = groups.setdefault(key, ContainerUse(key, 0, Decimal(0), Decimal(0)))
@@ -378,34 +394,37 @@ def _containers(facts: DrugFacts, family: list[Product], dos: date, ref: Referen
     return list(groups.values())
 
 
-def _waste(facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceData, findings: list[Finding]) -> None:
-    drug, unit = facts.drug, facts.unit_mg
-    assert facts.dose_grams is not None and unit is not None and facts.administered_units is not None
+def _waste(facts: DrugFacts, chosen: CodeChosen, dose: DoseUnits, family: list[Product], rules: Rules,
+           findings: list[Finding]) -> None:
+    """Stage 5: the containers opened, the units they hold and the units discarded (JW) or none (JZ)."""
+    drug = facts.drug
     if drug.containers:
-        facts.containers = _containers(facts, family, dos, ref)
-        facts.opened_grams = sum((u.grams for u in facts.containers), Decimal(0))
-        if facts.opened_grams < facts.dose_grams:
+        facts.containers = _containers(facts, chosen, family, rules)
+        opened_grams = sum((u.grams for u in facts.containers), Decimal(0))
+        if opened_grams < dose.grams:
             raise InputError(
                 f"{facts.path}.containers",
-                f"the containers opened hold {facts.opened_grams:g} g, less than the dose of {facts.dose_grams:g} g",
+                f"the containers opened hold {opened_grams:g} g, less than the dose of {dose.grams:g} g",
             )
     elif drug.discarded_grams is not None:
-        facts.opened_grams = facts.dose_grams + drug.discarded_grams
+        opened_grams = dose.grams + drug.discarded_grams
     else:
         if drug.container_type == "single_dose":
             findings.append(finding("DRUG-CONTAINERS-MISSING", f"{facts.path}: no containers documented; "
                                     "coded as if nothing was discarded."))
-        facts.opened_units = facts.administered_units
+        facts.opened_units = dose.administered
         return
+    facts.opened_grams = opened_grams
     if facts.containers:
         total = sum((u.units for u in facts.containers), Decimal(0))
-        facts.opened_units = int(total.to_integral_value(rounding=ROUND_FLOOR))
+        opened_units = int(total.to_integral_value(rounding=ROUND_FLOOR))
     else:
-        facts.opened_units = whole_units_in(facts.opened_grams, unit)
+        opened_units = whole_units_in(opened_grams, chosen.unit_mg)
+    facts.opened_units = opened_units
     if drug.container_type == "multi_dose" or drug.shared_with_other_patient:
         facts.discarded_units = 0
     else:
-        facts.discarded_units = max(0, facts.opened_units - facts.administered_units)
+        facts.discarded_units = max(0, opened_units - dose.administered)
     if drug.shared_with_other_patient:
         findings.append(finding("DRUG-CONTAINER-SHARED", f"{facts.path}: a single-dose container served two "
                                 "patients; only this patient's dose is billed, with no JW line."))
@@ -476,19 +495,17 @@ def _ml(facts: DrugFacts, grams: Decimal) -> Decimal | None:
     return ml.quantize(Decimal(1)) if ml == ml.to_integral_value() else ml
 
 
-def _ndc_quantity(facts: DrugFacts, product: Product | None, units: int, wasted: bool) -> tuple[Decimal | None, str]:
+def _ndc_quantity(facts: DrugFacts, chosen: CodeChosen, dose: DoseUnits, units: int,
+                  wasted: bool) -> tuple[Decimal | None, str]:
     """NDC quantity in the package's unit of measure: mL for liquids (grams ÷ concentration); UN (packages) for
     kits and powders, from the containers opened."""
+    product = facts.product
     unit = product.ndc_unit if product else "ML"
     if unit == "UN":
         return _un_quantity(facts, facts.containers, units, wasted), unit
-    if unit != "ML" or facts.concentration is None or facts.unit_mg is None:
+    if unit != "ML" or facts.concentration is None:
         return None, unit
-    if wasted:
-        grams = Decimal(units * facts.unit_mg) / 1000
-    else:
-        assert facts.dose_grams is not None
-        grams = facts.dose_grams
+    grams = Decimal(units * chosen.unit_mg) / 1000 if wasted else dose.grams
     return _ml(facts, grams), unit
 
 
@@ -504,14 +521,14 @@ def _un_quantity(facts: DrugFacts, uses: list[ContainerUse], units: int, wasted:
     return share.quantize(Decimal(1)) if share == share.to_integral_value() else share
 
 
-def _split_by_ndc(facts: DrugFacts) -> list[tuple[ContainerUse, int, int, Decimal]]:
+def _split_by_ndc(facts: DrugFacts, chosen: CodeChosen,
+                  dose: DoseUnits) -> list[tuple[ContainerUse, int, int, Decimal]]:
     """Administered and discarded units per NDC: the dose is taken from the containers in chart order, so the
     last one opened holds the discard. Returns (containers, given units, discarded units, given grams); the given
     units add up to the administered units and the discarded units to the discarded units."""
-    assert facts.unit_mg is not None and facts.dose_grams is not None
-    unit = Decimal(facts.unit_mg) / 1000
-    rows: list[list] = []
-    left, taken, opened = facts.dose_grams, Decimal(0), Decimal(0)
+    unit = Decimal(chosen.unit_mg) / 1000
+    rows: list[list[Any]] = []
+    left, taken, opened = dose.grams, Decimal(0), Decimal(0)
     given_before = opened_before = 0
     for use in facts.containers:
         take = min(use.grams, left)
@@ -531,70 +548,69 @@ def _split_by_ndc(facts: DrugFacts) -> list[tuple[ContainerUse, int, int, Decima
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
-def _lines(
-    facts: DrugFacts, family: list[Product], dos: date, ref: ReferenceData, profile: PayerProfile,
-    findings: list[Finding],
-) -> None:
+def _lines(facts: DrugFacts, chosen: CodeChosen, dose: DoseUnits, rules: Rules, findings: list[Finding]) -> None:
     """The administered line, then the JW line for a discard or JZ when nothing was discarded (single-dose only).
 
     A payer that requires NDCs gets one line per NDC when the opened containers carry different NDCs, each with
     its own units and NDC quantity (and so its own LIN/CTP in the 837)."""
-    assert facts.code is not None and facts.administered_units is not None
+    code = chosen.code
     single_dose = facts.drug.container_type == "single_dose"
     route_mods = []
-    if facts.code in profile.get("route_modifier_codes", dos):
-        route_mods.append(ref.modifier_for(f"route_{facts.route}"))
-    discarded, zero_discarded = ref.modifier_for("discarded"), ref.modifier_for("zero_discarded")
-    jw_on = single_dose and facts.discarded_units > 0 and ref.modifier_valid(discarded, dos)
-    jz_on = (single_dose and facts.discarded_units == 0 and profile.get("jz_required", dos)
-             and ref.modifier_valid(zero_discarded, dos))
+    if code in rules.param("route_modifier_codes"):
+        route_mods.append(rules.modifier_for(f"route_{facts.route}"))
+    discarded, zero_discarded = rules.modifier_for("discarded"), rules.modifier_for("zero_discarded")
+    jw_on = single_dose and facts.discarded_units > 0 and rules.modifier_valid(discarded)
+    jz_on = (single_dose and facts.discarded_units == 0 and rules.param("jz_required")
+             and rules.modifier_valid(zero_discarded))
     ndcs = {u.ndc for u in facts.containers}
-    if profile.get("ndc_required", dos) and len(ndcs) > 1:
-        _lines_per_ndc(facts, route_mods, discarded if jw_on else None, zero_discarded if jz_on else None)
+    if rules.param("ndc_required") and len(ndcs) > 1:
+        _lines_per_ndc(facts, chosen, dose, route_mods, discarded if jw_on else None,
+                       zero_discarded if jz_on else None)
     else:
-        given = DrugLine(code=facts.code, units=facts.administered_units, modifiers=list(route_mods),
+        given = DrugLine(code=code, units=dose.administered, modifiers=list(route_mods),
                          ndc=facts.ndc, drug_id=facts.drug.id)
-        given.ndc_quantity, given.ndc_unit = _ndc_quantity(facts, facts.product, given.units, wasted=False)
+        given.ndc_quantity, given.ndc_unit = _ndc_quantity(facts, chosen, dose, given.units, wasted=False)
         facts.lines.append(given)
         if jw_on:
-            jw = DrugLine(code=facts.code, units=facts.discarded_units, modifiers=[*route_mods, discarded],
+            jw = DrugLine(code=code, units=facts.discarded_units, modifiers=[*route_mods, discarded],
                           ndc=facts.ndc, drug_id=facts.drug.id, wasted=True)
-            jw.ndc_quantity, jw.ndc_unit = _ndc_quantity(facts, facts.product, jw.units, wasted=True)
+            jw.ndc_quantity, jw.ndc_unit = _ndc_quantity(facts, chosen, dose, jw.units, wasted=True)
             facts.lines.append(jw)
         elif jz_on:
             given.modifiers.append(zero_discarded)
-    if jw_on and not profile.get("jw_required", dos):
-        findings.append(finding("DRUG-JW-OPTIONAL", f"{facts.path}: {profile.title} does not require JW on "
-                                f"{dos}; {facts.discarded_units} discarded units are on their own JW line."))
+    if jw_on and not rules.param("jw_required"):
+        findings.append(finding("DRUG-JW-OPTIONAL", f"{facts.path}: {rules.profile.title} does not require JW on "
+                                f"{rules.dos}; {facts.discarded_units} discarded units are on their own JW line."))
     for line in facts.lines:
         if not line.ndc:
             line.ndc_unit = None
             line.ndc_quantity = None
 
 
-def _lines_per_ndc(facts: DrugFacts, route_mods: list[str], jw: str | None, jz: str | None) -> None:
-    assert facts.code is not None
+def _lines_per_ndc(facts: DrugFacts, chosen: CodeChosen, dose: DoseUnits, route_mods: list[str], jw: str | None,
+                   jz: str | None) -> None:
+    code = chosen.code
     unit_of_measure = facts.product.ndc_unit if facts.product else "ML"
     wasted_lines = []
-    for use, given, waste, take in _split_by_ndc(facts):
+    for use, given, waste, take in _split_by_ndc(facts, chosen, dose):
         if given:
-            line = DrugLine(code=facts.code, units=given, modifiers=[*route_mods, *([jz] if jz else [])],
+            line = DrugLine(code=code, units=given, modifiers=[*route_mods, *([jz] if jz else [])],
                             ndc=use.ndc, drug_id=facts.drug.id, ndc_unit=unit_of_measure)
             line.ndc_quantity = (_un_quantity(facts, [use], given, wasted=False) if unit_of_measure == "UN"
                                  else _ml(facts, take) if unit_of_measure == "ML" else None)
             facts.lines.append(line)
         if waste and jw:
-            line = DrugLine(code=facts.code, units=waste, modifiers=[*route_mods, jw], ndc=use.ndc,
+            line = DrugLine(code=code, units=waste, modifiers=[*route_mods, jw], ndc=use.ndc,
                             drug_id=facts.drug.id, wasted=True, ndc_unit=unit_of_measure)
             line.ndc_quantity = (_un_quantity(facts, [use], waste, wasted=True) if unit_of_measure == "UN"
-                                 else _ml(facts, Decimal(waste * (facts.unit_mg or 0)) / 1000)
+                                 else _ml(facts, Decimal(waste * chosen.unit_mg) / 1000)
                                  if unit_of_measure == "ML" else None)
             wasted_lines.append(line)
     facts.lines.extend(wasted_lines)
 
 
 def _other_drug(
-    drug: Drug, index: int, dos: date, ref: ReferenceData, profile: PayerProfile, findings: list[Finding],
+    drug: Drug, index: int, rules: Rules, findings: list[Finding],
     setting: str | None = None,
 ) -> DrugFacts:
     """A drug that is not an immune globulin (a premedication): billed as given, with JW/JZ where the payer
@@ -615,34 +631,34 @@ def _other_drug(
                      ndc_quantity=drug.ndc_quantity if facts.ndc else None,
                      ndc_unit=drug.ndc_unit if facts.ndc and drug.ndc_quantity else None)
     facts.lines.append(given)
-    separately_payable = bool(ref.setting(setting).get("other_drugs_separately_payable", True)) if setting else True
+    separately_payable = bool(rules.setting(setting).get("other_drugs_separately_payable", True)) if setting else True
     if drug.container_type != "single_dose" or drug.shared_with_other_patient or not separately_payable:
         facts.opened_units = drug.units
         return facts
-    discarded, zero_discarded = ref.modifier_for("discarded"), ref.modifier_for("zero_discarded")
+    discarded, zero_discarded = rules.modifier_for("discarded"), rules.modifier_for("zero_discarded")
     if not drug.containers:
         facts.opened_units = drug.units
-        if profile.get("jz_required", dos) and ref.modifier_valid(zero_discarded, dos):
+        if rules.param("jz_required") and rules.modifier_valid(zero_discarded):
             findings.append(finding("DRUG-PREMED-CONTAINERS", f"{path}: {facts.code} is a drug from a single-dose "
-                                    f"container on a {profile.title} claim on {dos}: give its containers so JZ or "
-                                    "a JW line can be billed."))
+                                    f"container on a {rules.profile.title} claim on {rules.dos}: give its containers "
+                                    "so JZ or a JW line can be billed."))
         return facts
     opened = Decimal(0)
     for i, c in enumerate(drug.containers):
         cpath = f"{path}.containers[{i}]"
         per = c.units
         if per is None and c.ndc:
-            per = ref.tables.package_billing_units(_ndc11(c.ndc, f"{cpath}.ndc"), code, dos)
+            per = rules.tables.package_billing_units(_ndc11(c.ndc, f"{cpath}.ndc"), code, rules.dos)
         if per is None:
             raise InputError(f"{cpath}.units", f"give the billing units of {facts.code} one container holds (the "
                              "CMS NDC-HCPCS crosswalk does not list this container's NDC)")
         opened += per * c.count
     facts.opened_units = int(opened.to_integral_value(rounding=ROUND_FLOOR))
     facts.discarded_units = max(0, facts.opened_units - drug.units)
-    if facts.discarded_units and ref.modifier_valid(discarded, dos) and profile.get("jw_required", dos):
+    if facts.discarded_units and rules.modifier_valid(discarded) and rules.param("jw_required"):
         facts.lines.append(DrugLine(code=code, units=facts.discarded_units, modifiers=[discarded],
                                     ndc=facts.ndc, drug_id=drug.id, wasted=True))
-    elif not facts.discarded_units and profile.get("jz_required", dos) and ref.modifier_valid(zero_discarded, dos):
+    elif not facts.discarded_units and rules.param("jz_required") and rules.modifier_valid(zero_discarded):
         given.modifiers.append(zero_discarded)
     return facts
 
@@ -652,4 +668,5 @@ def dose_units_exact(grams: Decimal, unit_mg: int) -> Decimal:
     return grams * 1000 / unit_mg
 
 
-__all__ = ["ContainerUse", "DrugFacts", "DrugLine", "best_combination", "code_drug", "units_for", "whole_units_in"]
+__all__ = ["CodeChosen", "ContainerUse", "DoseUnits", "DrugFacts",
+           "DrugLine", "best_combination", "code_drug", "units_for", "whole_units_in"]

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from igclaim.model import Claim, ClaimLine, Finding, Result
 from igclaim.refdata.importers.fees import NATIONAL as NATIONAL_PFS
-from igclaim.refdata.resolver import PayerProfile, ReferenceData
+from igclaim.refdata.rules import Rules
 from igclaim.refdata.store import Loaded
 
 CENT = Decimal("0.01")
@@ -26,51 +26,51 @@ def cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _fee_schedule(ref: ReferenceData, profile: PayerProfile, dos: date, facility: bool) -> str | None:
+def _fee_schedule(day: Rules, facility: bool) -> str | None:
     """The fee schedule that prices a service line: the one the profile names (`facility_fee_schedule` on a
     UB-04, else `fee_schedule`); otherwise, of the schedules imported for the date, the national PFS on an
     Original Medicare professional claim, and the newest other schedule on a hospital claim (the national PFS
     never prices a UB-04), so the order of imports does not decide which schedule a claim is priced by."""
     for name in (("facility_fee_schedule", "fee_schedule") if facility else ("fee_schedule",)):
-        param = profile.parameters.get(name)
-        if param is not None and param.at(dos):
-            return param.at(dos)
-    imported = ref.tables.covering("fees", dos)
-    if not facility and profile.original_medicare and any(x.scope == NATIONAL_PFS for x in imported):
+        named = day.params.get(name)
+        if named:
+            return str(named)
+    imported = day.tables.covering("fees", day.dos)
+    if not facility and day.profile.original_medicare and any(x.scope == NATIONAL_PFS for x in imported):
         return NATIONAL_PFS
     pool = [x for x in imported if not (facility and x.scope == NATIONAL_PFS)]
     return max(pool, key=lambda x: (x.effective, x.id)).scope if pool else None
 
 
-def line_payment(line: ClaimLine, dos: date, ref: ReferenceData, profile: PayerProfile, facility: bool,
-                 used: set[Loaded]) -> Decimal | None:
-    when = line.service_date or dos
-    price = ref.tables.payment_limit(line.code, when)
+def line_payment(line: ClaimLine, rules: Rules, facility: bool, used: set[Loaded]) -> Decimal | None:
+    when = line.service_date or rules.dos
+    day = rules.on(when)
+    price = day.tables.payment_limit(line.code, when)
     if price is None:
-        schedule = _fee_schedule(ref, profile, when, facility)
-        price = ref.tables.fee(line.code, when, facility=facility, schedule=schedule) if schedule else None
+        schedule = _fee_schedule(day, facility)
+        price = day.tables.fee(line.code, when, facility=facility, schedule=schedule) if schedule else None
     if price is None:
         return None
     used.add(price.source)
-    rec = ref.hcpcs(line.code, when)
+    rec = day.hcpcs(line.code)
     units = 1 if rec is not None and rec.paid_per == "date" else line.units  # a bundle per date (Q2052)
     return cents(price.amount * units)
 
 
-def price_claim(claim: Claim, dos: date, ref: ReferenceData, profile: PayerProfile) -> set[Loaded]:
+def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
     """Fill each line's expected_payment and the claim's total; return the files the prices came from."""
     used: set[Loaded] = set()
     facility = claim.form == "UB-04"
     for line in claim.lines:
-        line.expected_payment = line_payment(line, dos, ref, profile, facility, used)
+        line.expected_payment = line_payment(line, rules, facility, used)
     amounts = [ln.expected_payment for ln in claim.lines]
     priced = [a for a in amounts if a is not None]
     claim.total_expected_payment = sum(priced, Decimal(0)) if amounts and len(priced) == len(amounts) else None
     return used
 
 
-def price_findings(findings: list[Finding], claim: Claim, dos: date, ref: ReferenceData,
-                   used: set[Loaded], drug_codes: dict[str, str] | None = None) -> None:
+def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: set[Loaded],
+                   drug_codes: dict[str, str] | None = None) -> None:
     """impact_usd = impact_units × the payment limit of the code on the finding's line (of `claim`). A chart
     finding with no line (e.g. DRUG-WASTE-AVOIDABLE) whose cause is a drug (("drug", "drugs[0]")) is priced by
     that drug's code (`drug_codes`: path → HCPCS)."""
@@ -80,24 +80,23 @@ def price_findings(findings: list[Finding], claim: Claim, dos: date, ref: Refere
             continue
         if f.line in by_number:
             line = by_number[f.line]
-            code, when = line.code, line.service_date or dos
+            code, when = line.code, line.service_date or rules.dos
         else:
             path = next((c[1] for c in f.causes if c[0] == "drug"), None)
             if f.line is not None or path not in (drug_codes or {}):
                 continue
-            code, when = (drug_codes or {})[path or ""], dos
-        price = ref.tables.payment_limit(code, when)
+            code, when = (drug_codes or {})[path or ""], rules.dos
+        price = rules.tables.payment_limit(code, when)
         if price is not None:
             used.add(price.source)
             f.impact_usd = cents(price.amount * f.impact_units)
 
 
-def price_result(result: Result, dos: date, ref: ReferenceData, profile: PayerProfile, written: Claim | None,
-                 drug_codes: dict[str, str] | None = None) -> None:
+def price_result(result: Result, rules: Rules, written: Claim | None, drug_codes: dict[str, str] | None = None) -> None:
     """The engine's post-step: prices, impacts, and the files that answered for this date of service."""
-    used = price_claim(result.claim, dos, ref, profile)
-    price_findings(result.findings, written or result.claim, dos, ref, used, drug_codes)
-    answered = {*used, *ref.tables.used(dos)}
+    used = price_claim(result.claim, rules)
+    price_findings(result.findings, written or result.claim, rules, used, drug_codes)
+    answered = {*used, *rules.tables.used(rules.dos)}
     if answered:
         as_of = max([date.fromisoformat(result.reference.data_as_of), *(x.effective for x in answered)])
         result.reference.data_as_of = as_of.isoformat()

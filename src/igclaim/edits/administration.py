@@ -16,7 +16,7 @@ from igclaim.edits.context import EditContext
 from igclaim.edits.drug import code_of
 from igclaim.edits.registry import also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
-from igclaim.refdata.resolver import AdminCode
+from igclaim.refdata.resolver import AdminCode, TimeRules
 
 MANUAL_CH12 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf"
 NCCI = "https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits"
@@ -32,7 +32,7 @@ def _families(ctx: EditContext) -> set[str]:
 
 
 def _routes(ctx: EditContext) -> set[str | None]:
-    return {ctx.ref.admin_code_for("initial", k).route for k in _families(ctx)}
+    return {ctx.rules.admin_code_for("initial", k).route for k in _families(ctx)}
 
 
 def _written_admin(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode]]:
@@ -44,7 +44,7 @@ def _match_admin_lines(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode]]:
         return []
     out = []
     for ln in ctx.written.lines:
-        rec = ctx.ref.admin(code_of(ln))
+        rec = ctx.rules.admin(code_of(ln))
         if rec is not None and rec.role != "bundled":
             out.append((ln, rec))
     return out
@@ -65,7 +65,8 @@ def _times_missing(ctx: EditContext) -> bool:
 def no_administration_billed(ctx: EditContext) -> bool:
     """Services are documented but the expected claim carries no administration code (Medicare home infusion
     goes to the DME MAC as the drug plus supplies: refdata/cms/settings.toml, home)."""
-    return bool(ctx.coding.services) and not any(ctx.ref.admin(ln.code) for ln in ctx.expected.lines)
+    return ctx.once("administration.none_billed", lambda c: bool(c.coding.services) and
+                    not any(c.rules.admin(ln.code) for ln in c.expected.lines))
 
 
 def _unsupported_family(ctx: EditContext, rec: AdminCode) -> str | None:
@@ -138,23 +139,23 @@ def hydration(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
 )
 def push(ctx: EditContext) -> Iterator[Finding]:
-    limit = ctx.ref.time.push_max_minutes
+    limit = ctx.rules.time.push_max_minutes
     pushes = [s for s in ctx.coding.services if s.kind == "push" and s.minutes is not None and s.minutes > 0]
     infusions = [s for s in ctx.coding.services if s.kind == "infusion"]
-    sc_limit = ctx.ref.time.sc_injection_max_minutes
+    sc_limit = ctx.rules.time.sc_injection_max_minutes
     for ln, rec in _written_admin(ctx):
         if _unsupported_family(ctx, rec) != "ADMIN-PUSH":
             continue
         if rec.family == "sc_infusion":
             short = [s for s in ctx.coding.services if s.kind == "injection"]
             spans = "; ".join(_span(s) for s in short)
-            code = ctx.ref.admin_code_for("initial", "injection").code
+            code = ctx.rules.admin_code_for("initial", "injection").code
             yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} billed for a subcutaneous infusion of {sc_limit} "
                           f"minutes or less ({spans}): that is {code}.", line=ln.line,
                           fix=f"Bill {code} for a subcutaneous infusion of {sc_limit} minutes or less.")
         elif rec.family == "injection":
             longer = "; ".join(_span(s) for s in ctx.coding.services if s.kind == "sc_infusion")
-            code = ctx.ref.admin_code_for("initial", "sc_infusion").code
+            code = ctx.rules.admin_code_for("initial", "sc_infusion").code
             yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} (injection) billed for a subcutaneous infusion "
                           f"of more than {sc_limit} minutes ({longer}): bill {code}.", line=ln.line,
                           fix=f"Bill {code} and its additional hours.")
@@ -202,7 +203,7 @@ def _same_role_expected(ctx: EditContext, rec: AdminCode) -> str | None:
     written = {code_of(ln) for ln in ctx.billed.lines}
     for family in sorted({s.kind for s in ctx.coding.services} - {rec.family}):
         try:
-            alt = ctx.ref.admin_code_for(rec.role, family)
+            alt = ctx.rules.admin_code_for(rec.role, family)
         except LookupError:
             continue
         if alt.code in expected and alt.code not in written:
@@ -222,18 +223,18 @@ def _same_role_expected(ctx: EditContext, rec: AdminCode) -> str | None:
 def initial_duplicate(ctx: EditContext) -> Iterator[Finding]:
     initials = [(ln, rec) for ln, rec in _written_admin(ctx)
                 if rec.role == "initial" and _unsupported_family(ctx, rec) is None]
-    allowed = sum(_expected_units(ctx, c) for c, rec in ctx.ref.admin_codes.items() if rec.role == "initial")
+    allowed = sum(_expected_units(ctx, c) for c, rec in ctx.rules.admin_codes.items() if rec.role == "initial")
     count = 0
     iv_sites = sorted({s.site for s in ctx.coding.services
-                       if ctx.ref.admin_code_for("initial", s.kind).route == "IV"})
+                       if ctx.rules.admin_code_for("initial", s.kind).route == "IV"})
     professional = ctx.expected.form != "UB-04"
     for ln, rec in initials:
         count += ln.units
         if count > allowed and professional and len(iv_sites) > 1 and rec.route == "IV":
             # Two documented IV sites in the office: a second initial code is allowed when the second site was
             # medically necessary (NCCI Policy Manual ch. XI), with the distinct-site modifier: never an error.
-            mods = ctx.ref.distinct_modifiers & set(ln.modifiers)
-            want = ctx.profile.get("distinct_site_modifier", ctx.dos)
+            mods = ctx.rules.distinct_modifiers & set(ln.modifiers)
+            want = ctx.rules.param("distinct_site_modifier")
             yield finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number {count} "
                           f"on a professional claim; the chart documents IV access sites "
                           f"{', '.join(map(str, iv_sites))}."
@@ -252,7 +253,7 @@ def initial_duplicate(ctx: EditContext) -> Iterator[Finding]:
 def missing_primary(ctx: EditContext, code: str) -> tuple[str, ...] | None:
     """The primaries of a written add-on code when none of them is on the written claim (None: fine, or not an
     add-on code on the date of service)."""
-    aoc = ctx.ref.addon_primaries(code, ctx.dos)
+    aoc = ctx.rules.addon_primaries(code)
     if aoc is None or ctx.written is None:
         return None
     written = {code_of(ln) for ln in ctx.written.lines}
@@ -278,8 +279,8 @@ def addon_primary(ctx: EditContext) -> Iterator[Finding]:
         primaries = missing_primary(ctx, rec.code)
         if primaries is None:
             continue
-        initial = ctx.ref.admin_code_for("initial", rec.family) if rec.family else None
-        instead = f" Expected instead: {initial.code} with {ctx.profile.get('distinct_site_modifier', ctx.dos)}." \
+        initial = ctx.rules.admin_code_for("initial", rec.family) if rec.family else None
+        instead = f" Expected instead: {initial.code} with {ctx.rules.param('distinct_site_modifier')}." \
             if initial and any(ln2.code == initial.code for ln2 in ctx.expected.lines) else ""
         yield finding("ADMIN-ADDON-PRIMARY", f"Line {ln.line}: {rec.code} is an add-on code; none of its primary codes "
                       f"({', '.join(primaries)}) is on the claim.{instead}", line=ln.line,
@@ -315,7 +316,7 @@ def sequential(ctx: EditContext) -> Iterator[Finding]:
                    "time of it is 96366" if len(drugs) <= 1 else "no infusion of a new drug after the first needs it")
         # 96367 billed for more time of the one drug stands for the additional hours left off: that missing
         # line (CLAIM-LINE-MISSING, cause "line-absent") is this same mistake.
-        addon = ctx.ref.admin_code_for("addon", rec.family).code if rec.role == "sequential" and len(drugs) <= 1 \
+        addon = ctx.rules.admin_code_for("addon", rec.family).code if rec.role == "sequential" and len(drugs) <= 1 \
             else None
         instead = addon if addon and addon in {e.code for e in ctx.expected.lines} and _units(written, addon) == 0 \
             else None
@@ -340,8 +341,8 @@ def addon_units(ctx: EditContext) -> Iterator[Finding]:
         return
     written = _written_admin(ctx)
     wlines = [ln for ln, _ in written]
-    rule = ctx.profile.get("additional_hour_rule", ctx.dos)
-    for code, rec in ctx.ref.admin_codes.items():
+    rule = ctx.rules.param("additional_hour_rule")
+    for code, rec in ctx.rules.admin_codes.items():
         if rec.role != "addon" or rec.family not in _families(ctx) or no_administration_billed(ctx):
             continue
         if missing_primary(ctx, code) is not None:
@@ -369,8 +370,8 @@ def addon_units(ctx: EditContext) -> Iterator[Finding]:
     phase="chart",
 )
 def pump_log(ctx: EditContext) -> Iterator[Finding]:
-    rules = ctx.ref.time
-    rule = ctx.profile.get("additional_hour_rule", ctx.dos)
+    rules = ctx.rules.time
+    rule = ctx.rules.param("additional_hour_rule")
     for did in dict.fromkeys(p.drug_id for p in ctx.encounter.pump_log):
         documented = sorted((s for s in ctx.coding.services if s.drug_id == did and s.minutes is not None),
                             key=lambda s: s.start)  # type: ignore[arg-type, return-value]
@@ -380,7 +381,7 @@ def pump_log(ctx: EditContext) -> Iterator[Finding]:
         doc_minutes = [s.minutes or 0 for s in documented]
         pump_minutes = [minutes_between(p.start, p.stop) for p in pumped]
         kind = documented[0].kind
-        addon = ctx.ref.admin_code_for("initial", kind).addon if kind in TIMED_FAMILIES else None
+        addon = ctx.rules.admin_code_for("initial", kind).addon if kind in TIMED_FAMILIES else None
         doc_units = _hour_units(doc_minutes, rules, rule)
         pump_units = _hour_units(pump_minutes, rules, rule)
         pushed = [m <= rules.push_max_minutes for m in pump_minutes] != [
@@ -396,7 +397,7 @@ def pump_log(ctx: EditContext) -> Iterator[Finding]:
                       impact_units=pump_units - doc_units if addon else None)
 
 
-def _hour_units(minutes: list[int], rules, rule: str) -> int:
+def _hour_units(minutes: list[int], rules: TimeRules, rule: str) -> int:
     """Additional-hour units of one drug's intervals: the first after its initial code, later ones on their own
     (coding/administration.py codes them the same way)."""
     if not minutes:
@@ -417,7 +418,7 @@ def bundled(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not ctx.encounter.administrations:
         return
     for ln in ctx.written.lines:
-        rec = ctx.ref.admin(code_of(ln))
+        rec = ctx.rules.admin(code_of(ln))
         if rec is not None and rec.role == "bundled":
             yield finding("ADMIN-BUNDLED", f"Line {ln.line}: {rec.code} ({rec.meaning}) is included in the infusion "
                           "billed for the same encounter.", line=ln.line, impact_units=-ln.units)

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from igclaim.edits.context import EditContext
 from igclaim.edits.drug import WASTE_MOD, code_of, is_drug_code, mods
 from igclaim.edits.registry import edit, finding
-from igclaim.model import ClaimLine, Finding
+from igclaim.model import ClaimLine, Finding, PriorAuthorization
 
 PRIOR_AUTH = "https://www.cms.gov/medicare/coverage/prior-authorization"
 
 
-def _auth(ctx: EditContext):
+def _auth(ctx: EditContext) -> PriorAuthorization | None:
     return ctx.encounter.payer.prior_authorization
 
 
@@ -30,7 +30,7 @@ def _auth(ctx: EditContext):
     phase="chart",
 )
 def auth_missing(ctx: EditContext) -> Iterator[Finding]:
-    if not ctx.profile.get("prior_authorization_required", ctx.dos):
+    if not ctx.rules.param("prior_authorization_required"):
         return
     pa = _auth(ctx)
     if pa is None or not (pa.number or "").strip():

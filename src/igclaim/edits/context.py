@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from igclaim.coding.claim import Coding
 from igclaim.model import Claim, Encounter
 from igclaim.refdata.resolver import PayerProfile, ReferenceData
+from igclaim.refdata.rules import Rules
 
 T = TypeVar("T")
 
@@ -26,7 +27,14 @@ class EditContext:
         """A value several edits of one claim need (e.g. the written lines of each drug), computed once."""
         if key not in self._memo:
             self._memo[key] = compute(self)
-        return self._memo[key]
+        value: T = self._memo[key]
+        return value
+
+    @property
+    def rules(self) -> Rules:
+        """The dated rule snapshot the chart was coded with: what the edits read (codes, modifiers, parameters,
+        the imported tables in force)."""
+        return self.coding.rules
 
     @property
     def encounter(self) -> Encounter:
@@ -34,7 +42,7 @@ class EditContext:
 
     @property
     def dos(self) -> date:
-        return self.coding.encounter.date_of_service
+        return self.coding.rules.dos
 
     @property
     def expected(self) -> Claim:

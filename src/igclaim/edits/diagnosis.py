@@ -48,7 +48,7 @@ def claim_dx(ctx: EditContext) -> list[str]:
 def coverage_policy(ctx: EditContext) -> Policy:
     """The policy named by the payer profile for the setting (home or office/hospital)."""
     param = "home_coverage_policy" if ctx.encounter.setting == "home" else "coverage_policy"
-    name = ctx.profile.get(param, ctx.dos)
+    name = ctx.rules.param(param)
     base = None if ctx.profile.path.startswith("bundled:") else str(Path(ctx.profile.path).parent)
     try:
         return policy(str(name), base)
@@ -103,7 +103,7 @@ def contractor(ctx: EditContext) -> tuple[str, str] | None:
             return parse_contractor(given), "payer.contractor"
         except ValueError as exc:
             raise InputError("payer.contractor", str(exc)) from None
-    named = ctx.profile.get("contractor", ctx.dos) if "contractor" in ctx.profile.parameters else None
+    named = ctx.rules.param("contractor") if ctx.rules.has_param("contractor") else None
     if named:
         try:
             return parse_contractor(str(named)), f"payer profile {ctx.profile.name}"
@@ -122,9 +122,9 @@ def _mac_mode(ctx: EditContext) -> str | None:
     if not ctx.profile.original_medicare:
         return None  # Medicare Advantage, Medicaid, commercial: MAC lists do not bind them
     if ctx.encounter.setting == "home":
-        own = ctx.profile.get("home_coverage_policy", ctx.dos) != BUNDLED_POLICY["home_coverage_policy"]
-        return "home" if ctx.profile.get("home_rules", ctx.dos) == "medicare-dme" and not own else None
-    if ctx.profile.get("coverage_policy", ctx.dos) != BUNDLED_POLICY["coverage_policy"] \
+        own = ctx.rules.param("home_coverage_policy") != BUNDLED_POLICY["home_coverage_policy"]
+        return "home" if ctx.rules.param("home_rules") == "medicare-dme" and not own else None
+    if ctx.rules.param("coverage_policy") != BUNDLED_POLICY["coverage_policy"] \
             and not ctx.encounter.payer.contractor:
         return None  # the user's own contractor list, named in their profile, wins over the bundled ones
     return "ab" if contractor(ctx) is not None else None
@@ -246,14 +246,16 @@ def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Find
                           fix="Import the ICD-10-CM release in force on the date (igclaim data import icd10).")
         elif not ok and (others := icd10.also_billable_in(code, ctx.dos)):
             rel = icd10.release_for(ctx.dos)
-            assert rel is not None
+            if rel is None:  # is_billable answered, so a release covers the date
+                continue
             yield finding("DX-INVALID", f"{code} is not in the {rel.name} release in force on {ctx.dos}, but it is "
                           f"billable in the {others[0].name} release for the same date: the file in force may be "
                           "partial, so this is uncertain.", severity="warning", line=line,
                           fix="Check that the imported ICD-10-CM file is the complete release (igclaim data status).")
         elif not ok:
             rel = icd10.release_for(ctx.dos)
-            assert rel is not None
+            if rel is None:  # is_billable answered, so a release covers the date
+                continue
             under = icd10.billable_under(code, ctx.dos)
             why = (f"it is a category; billable codes under it: {', '.join(under)}" if under else
                    "it is not in that release")

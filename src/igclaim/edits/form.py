@@ -8,6 +8,7 @@ Sources: CMS IOM 100-04 ch. 26 (CMS-1500, place of service), ch. 25 (UB-04), ch.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from igclaim.edits.administration import no_administration_billed
 from igclaim.edits.context import EditContext
@@ -47,7 +48,7 @@ def form_setting(ctx: EditContext) -> Iterator[Finding]:
                       f"{e.form}.")
     if no_administration_billed(ctx):
         for ln in w.lines:
-            rec = ctx.ref.admin(code_of(ln))
+            rec = ctx.rules.admin(code_of(ln))
             if rec is not None and rec.role != "bundled":
                 yield finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on {_a(ctx.profile.title)} {setting} claim: "
                               "home infusion for this payer is billed as the drug and its supplies, without drug "
@@ -69,8 +70,9 @@ def form_setting(ctx: EditContext) -> Iterator[Finding]:
 
 def _revenue_codes(ctx: EditContext) -> Iterator[Finding]:
     w = ctx.written
-    assert w is not None
-    setting = ctx.ref.setting(ctx.encounter.setting)
+    if w is None:  # a claim check: runs on scrub only, where the written claim is given
+        return
+    setting = ctx.rules.setting(ctx.encounter.setting)
     drug_rev, admin_rev = setting.get("drug_revenue_code"), setting.get("administration_revenue_code")
     if w.form is None and not any(ln.revenue_code for ln in w.lines):
         yield finding("FORM-SETTING", "No revenue codes on a hospital outpatient claim (UB-04 needs one on every "
@@ -84,7 +86,7 @@ def _revenue_codes(ctx: EditContext) -> Iterator[Finding]:
         elif is_drug_code(ctx, code) and drug_rev and rev != drug_rev:
             yield finding("FORM-SETTING", f"Line {ln.line}: {code} under revenue code {rev}; a separately payable "
                           f"drug with its HCPCS code goes under {drug_rev}.", line=ln.line, severity="warning")
-        elif ctx.ref.admin(code) and admin_rev and not rev.startswith(admin_rev[:3]):
+        elif ctx.rules.admin(code) and admin_rev and not rev.startswith(admin_rev[:3]):
             yield finding("FORM-SETTING", f"Line {ln.line}: {code} under revenue code {rev}; drug administration "
                           f"is commonly {admin_rev[:3]}x.", line=ln.line, severity="warning")
 
@@ -103,7 +105,7 @@ def line_missing(ctx: EditContext) -> Iterator[Finding]:
         return
     by_drug = written_drug_lines(ctx)
     written_codes = {code_of(ln) for ln in ctx.written.lines}
-    written_families = {rec.family for c in written_codes if (rec := ctx.ref.admin(c)) is not None}
+    written_families = {rec.family for c in written_codes if (rec := ctx.rules.admin(c)) is not None}
     drug_codes = {ln.code for f in ctx.coding.drugs.values() for ln in f.lines}
     expected_codes = {ln.code for ln in ctx.expected.lines}
     for did, f in ctx.coding.drugs.items():
@@ -113,7 +115,7 @@ def line_missing(ctx: EditContext) -> Iterator[Finding]:
                           f"the chart supports {f.code} × {units}.", impact_units=units)
     for ln in ctx.expected.lines:
         code = ln.code
-        rec = ctx.ref.admin(code)
+        rec = ctx.rules.admin(code)
         # Another code of a written family is explained by the administration edits (a push for an infusion...);
         # an add-on code (additional hours) left off beside its written primary is a line missing all the same.
         family_written = rec is not None and rec.family in written_families and rec.role != "addon"
@@ -138,8 +140,8 @@ def line_unexpected(ctx: EditContext) -> Iterator[Finding]:
     drug_lines = {id(ln) for lines in written_drug_lines(ctx).values() for ln in lines}
     for ln in ctx.written.lines:
         code = code_of(ln)
-        known = ctx.ref.hcpcs(code, ctx.dos)
-        if code in expected or id(ln) in drug_lines or ctx.ref.admin(code) is not None:
+        known = ctx.rules.hcpcs(code)
+        if code in expected or id(ln) in drug_lines or ctx.rules.admin(code) is not None:
             continue
         if known is not None and known.kind == "service" and ctx.encounter.setting == "home":
             continue  # the home supplies/pump codes the supplier bills (HOME-BILLING-NOTE)
@@ -167,7 +169,7 @@ A52509 = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?artic
 
 
 def _home_dme(ctx: EditContext) -> bool:
-    return ctx.encounter.setting == "home" and ctx.profile.get("home_rules", ctx.dos) == "medicare-dme"
+    return ctx.encounter.setting == "home" and ctx.rules.param("home_rules") == "medicare-dme"
 
 
 def _ig_routes(ctx: EditContext) -> set[str]:
@@ -187,13 +189,13 @@ def _ig_routes(ctx: EditContext) -> set[str]:
 def home_supply_code(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not _home_dme(ctx):
         return
-    home = ctx.ref.setting("home")
+    home = ctx.rules.setting("home")
     q, pump = home["medicare_dme_iv_supply_code"], home["medicare_dme_sc_pump_code"]
     routes = _ig_routes(ctx)
     for ln in ctx.written.lines:
         code = code_of(ln)
-        if code == q and ctx.ref.hcpcs(q, ctx.dos) is None:
-            rec = ctx.ref.known_code(q)
+        if code == q and ctx.rules.hcpcs(q) is None:
+            rec = ctx.rules.known_code(q)
             since = rec.period.effective if rec else None
             yield finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {q} billed for {ctx.dos}; the code exists from "
                           f"{since} (the home IVIG demonstration). Before it, home IVIG is the J-code alone.",
@@ -221,14 +223,14 @@ def home_supply_code(ctx: EditContext) -> Iterator[Finding]:
 def home_q2052_units(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not _home_dme(ctx):
         return
-    q = ctx.ref.setting("home")["medicare_dme_iv_supply_code"]
-    expected: dict = {}
+    q = ctx.rules.setting("home")["medicare_dme_iv_supply_code"]
+    expected: dict[date, int] = {}
     for ln in ctx.expected.lines:
         if ln.code == q:
             d = ln.service_date or ctx.dos
             expected[d] = expected.get(d, 0) + ln.units
-    written: dict = {}
-    first_line: dict = {}
+    written: dict[date, int] = {}
+    first_line: dict[date, int] = {}
     for ln in ctx.written.lines:
         if code_of(ln) == q:
             d = ln.service_date or ctx.dos
@@ -240,7 +242,7 @@ def home_q2052_units(ctx: EditContext) -> Iterator[Finding]:
         want, got = expected.get(d, 0), written.get(d, 0)
         if want == got:
             continue
-        supply = ctx.ref.home_supply_units(d)
+        supply = ctx.rules.on(d).supply_units
         if supply is not None and supply.basis == "per_date":
             rule = "one unit per infusion date under the demonstration"
         else:

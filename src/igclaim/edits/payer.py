@@ -33,9 +33,10 @@ def _why(gap: Gap) -> str:
 
 def _billed_lines(ctx: EditContext) -> list[ClaimLine]:
     """The written lines a medical-necessity denial falls on: the drug and its administration."""
-    assert ctx.written is not None
+    if ctx.written is None:
+        return []
     drug = {id(ln) for ln in all_written_drug_lines(ctx)}
-    return [ln for ln in ctx.written.lines if id(ln) in drug or ctx.ref.admin(code_of(ln)) is not None]
+    return [ln for ln in ctx.written.lines if id(ln) in drug or ctx.rules.admin(code_of(ln)) is not None]
 
 
 @edit(
@@ -52,7 +53,7 @@ def _billed_lines(ctx: EditContext) -> list[ClaimLine]:
 def abn_on_build(ctx: EditContext) -> Iterator[Finding]:
     """On build: tell the biller which liability modifier the expected claim needs (on scrub the written claim
     is checked line by line). Advice to add one comes only from a list that binds the payer."""
-    if ctx.written is not None or not ctx.profile.get("abn_modifiers", ctx.dos):
+    if ctx.written is not None or not ctx.rules.param("abn_modifiers"):
         return
     gap = coverage_gap(ctx, claim_dx(ctx))
     if not gap:
@@ -86,7 +87,7 @@ def abn_written(ctx: EditContext) -> Iterator[Finding]:
     liability = lm.all
     lines = _billed_lines(ctx)
     used = [(ln, mods(ln) & liability) for ln in lines if mods(ln) & liability]
-    if not ctx.profile.get("abn_modifiers", ctx.dos):
+    if not ctx.rules.param("abn_modifiers"):
         for ln, m in used:
             yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {', '.join(sorted(m))} is for Original Medicare "
                           f"only; {ctx.profile.title} does not use ABNs.", line=ln.line, severity="warning",
@@ -94,7 +95,7 @@ def abn_written(ctx: EditContext) -> Iterator[Finding]:
         return
     for ln, m in used:
         for code in sorted(m):
-            if not ctx.ref.modifier_valid(code, ctx.dos):
+            if not ctx.rules.modifier_valid(code):
                 yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {code} is not a valid modifier on {ctx.dos} "
                               "(see its effective date in the HCPCS modifier file).", line=ln.line,
                               fix=f"Remove {code}; use the liability modifier in force on the date of service.")

@@ -16,6 +16,7 @@ from igclaim.edits.drug import DISCARDED_DRUGS
 from igclaim.edits.registry import edit, finding
 from igclaim.model import Administration, Finding
 from igclaim.refdata import icd10
+from igclaim.refdata.resolver import ReferenceData
 
 # The longest documented IG administration is hours (SCIG weekly: 1–2 h; IVIG 2 g/kg: under 8 h); a day is the
 # most any one continuous administration can be, and more is a charting error (a wrong date on start or stop).
@@ -108,10 +109,19 @@ def concurrent(ctx: EditContext) -> Iterator[Finding]:
                 break
 
 
-def earliest_data(ref) -> date | None:
+_FIRST_CODE_DATE: dict[int, tuple[object, date | None]] = {}
+
+
+def earliest_data(ref: ReferenceData) -> date | None:
     """The first date any dated reference data igclaim holds is in force (HCPCS records, ICD-10-CM releases)."""
     starts = [r.effective for r in icd10.releases() if r.effective]
-    starts += [rec.period.effective for recs in ref.codes.values() for rec in recs if rec.period.effective]
+    held = _FIRST_CODE_DATE.get(id(ref.codes))
+    if held is None or held[0] is not ref.codes:
+        first = min((rec.period.effective for recs in ref.codes.values() for rec in recs if rec.period.effective),
+                    default=None)
+        held = _FIRST_CODE_DATE[id(ref.codes)] = (ref.codes, first)
+    if held[1] is not None:
+        starts.append(held[1])
     return min(starts) if starts else None
 
 

@@ -17,6 +17,7 @@ from igclaim import ndc as ndc_mod
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import SPECS, also_check, declare, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
+from igclaim.refdata.store import PtpEdit
 
 MUE_SOURCE = ("https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/"
               "medicare-ncci-medically-unlikely-edits")
@@ -55,19 +56,20 @@ def _mods(ln: ClaimLine) -> set[str]:
 def _is_drug(ctx: EditContext, code: str) -> bool:
     """A drug line: a code of a drug in the chart, an immune globulin code, or a code with an ASP limit."""
     code = code.strip().upper()
-    if ctx.ref.admin(code) is not None:
+    if ctx.rules.admin(code) is not None:
         return False
-    if any(f.code and f.code.upper() == code for f in ctx.coding.drugs.values()):
+    if code in ctx.once("tables.chart_drug_codes",
+                        lambda c: {f.code.upper() for f in c.coding.drugs.values() if f.code}):
         return True
-    rec = ctx.ref.hcpcs(code, ctx.dos) or ctx.ref.known_code(code)
-    return (rec is not None and rec.kind in DRUG_KINDS) or ctx.ref.tables.payment_limit(code, ctx.dos) is not None
+    rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
+    return (rec is not None and rec.kind in DRUG_KINDS) or ctx.rules.tables.payment_limit(code, ctx.dos) is not None
 
 
 def _table_setting(ctx: EditContext, kind: str) -> str:
     """Which NCCI table applies: outpatient hospital for the UB-04, DME supplier for a Medicare home DME claim."""
     if ctx.expected.form == "UB-04":
         return "hospital"
-    if kind == "mue" and ctx.encounter.setting == "home" and ctx.profile.get("home_rules", ctx.dos) == "medicare-dme":
+    if kind == "mue" and ctx.encounter.setting == "home" and ctx.rules.param("home_rules") == "medicare-dme":
         return "dme"
     return "practitioner"
 
@@ -101,7 +103,7 @@ def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
         if _is_drug(ctx, ln.code) == drugs:
             groups.setdefault((ln.code.strip().upper(), _day(ctx, ln)), []).append(ln)
     for (code, day), lines in groups.items():
-        mue = ctx.ref.tables.mue(code, day, setting)
+        mue = ctx.rules.tables.mue(code, day, setting)
         if mue is None:
             continue
         where = f"{setting} MUE {mue.units} for {code} ({mue.mai_text}; {mue.source.file})"
@@ -132,26 +134,52 @@ def ptp_initial(ctx: EditContext) -> Iterator[Finding]:
 
 
 def _initial(ctx: EditContext, code: str) -> bool:
-    rec = ctx.ref.admin(code)
+    rec = ctx.rules.admin(code)
     return rec is not None and rec.role == "initial"
+
+
+def _billed_by_day(ctx: EditContext) -> tuple[list[tuple[ClaimLine, str, date]], dict[date, dict[str, list[int]]]]:
+    """The billed lines normalised once per claim (code, date of service), and their positions by date and code."""
+    def compute(c: EditContext) -> tuple[list[tuple[ClaimLine, str, date]], dict[date, dict[str, list[int]]]]:
+        lines = [(ln, ln.code.strip().upper(), _day(c, ln)) for ln in c.billed.lines]
+        index: dict[date, dict[str, list[int]]] = {}
+        for i, (_, code, day) in enumerate(lines):
+            index.setdefault(day, {}).setdefault(code, []).append(i)
+        return lines, index
+
+    return ctx.once("tables.billed_by_day", compute)
+
+
+def _column2(ctx: EditContext, column1: str, day: date, setting: str) -> dict[str, PtpEdit]:
+    """The PTP edits of a column-1 code on a date, read once per claim (both PTP checks use them)."""
+    def compute(c: EditContext) -> dict[str, PtpEdit]:
+        return c.rules.tables.ptp_column2(column1, day, setting)
+
+    return ctx.once(f"tables.ptp:{column1}:{day}:{setting}", compute)
 
 
 def _ptp(ctx: EditContext, edit_id: str, initial_pair: bool) -> Iterator[Finding]:
     """A column-2 code billed with its column-1 code on the same date is not paid, unless the pair's modifier
-    indicator is 1 and 59/XE/XP/XS/XU is on either line; indicator 0 allows no modifier (NCCI PTP edits)."""
+    indicator is 1 and 59/XE/XP/XS/XU is on either line; indicator 0 allows no modifier (NCCI PTP edits).
+
+    Pairs are looked up by key: each line's column-2 codes in force against the codes billed on its date."""
     setting = _table_setting(ctx, "ptp")
-    lines = ctx.billed.lines
-    for col1 in lines:
-        for col2 in lines:
-            if col1 is col2 or _day(ctx, col1) != _day(ctx, col2):
+    lines, index = _billed_by_day(ctx)
+    for i, (col1, c1, day) in enumerate(lines):
+        pairs = _column2(ctx, c1, day, setting)
+        if not pairs:
+            continue
+        present = index[day]
+        if len(pairs) < len(present):
+            found = [j for c2 in pairs for j in present.get(c2, ())]
+        else:
+            found = [j for c2, at in present.items() if c2 in pairs for j in at]
+        for j in sorted(found):
+            col2, c2, _ = lines[j]
+            if j == i or (_initial(ctx, c1) and _initial(ctx, c2)) != initial_pair:
                 continue
-            c1, c2 = col1.code.strip().upper(), col2.code.strip().upper()
-            if (_initial(ctx, c1) and _initial(ctx, c2)) != initial_pair:
-                continue
-            pair = ctx.ref.tables.ptp(c1, c2, _day(ctx, col1), setting)
-            if pair is None:
-                continue
-            if pair.modifier == 1 and (_mods(col1) | _mods(col2)) & ctx.ref.distinct_modifiers:
+            pair = pairs[c2]
+            if pair.modifier == 1 and (_mods(col1) | _mods(col2)) & ctx.rules.distinct_modifiers:
                 continue
             rule = ("never payable with it, with or without a modifier" if pair.modifier == 0 else
                     "payable with it only with 59/XE/XP/XS/XU for a distinct site or encounter, and none is billed")
@@ -173,13 +201,14 @@ def ndc_mismatch(ctx: EditContext) -> Iterator[Finding]:
             continue
         ndc11, code, day = ndc_mod.compact(ln.ndc), ln.code.strip().upper(), _day(ctx, ln)
         known: dict[str, str] = {}
-        crosswalk = ctx.ref.tables.crosswalk_codes(ndc11, day)
+        crosswalk = ctx.rules.tables.crosswalk_codes(ndc11, day)
         if crosswalk is not None:
             known.update({c: crosswalk[1].file for c in crosswalk[0]})
-        hit = ctx.ref.package_by_ndc(ndc11)
+        hit = ctx.rules.package_by_ndc(ndc11)
         if hit is not None:
             product = hit[0]
-            own = product.own_code(day) or (ctx.ref.nos_code(product.form, day) if "IV" in product.routes else None)
+            nos = ctx.rules.on(day).nos_code(product.form) if "IV" in product.routes else None
+            own = product.own_code(day) or nos
             if own:
                 known.setdefault(own, f"product catalog ({product.name})")
         if known and code not in known:
@@ -218,7 +247,7 @@ def _validity(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
         if _is_drug(ctx, code) != drugs:
             continue
         day = _day(ctx, ln)
-        status = ctx.ref.tables.hcpcs_status(code, day)
+        status = ctx.rules.tables.hcpcs_status(code, day)
         if status is None:
             continue
         rec, src = status

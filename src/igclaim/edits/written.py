@@ -21,6 +21,7 @@ from igclaim.edits.drug import WASTE_MOD, ZERO_WASTE_MOD, code_of, is_drug_code,
 from igclaim.edits.registry import Check, also_check, declare, edit, finding
 from igclaim.model import ClaimLine, Finding
 from igclaim.refdata.coverage import liability_modifiers
+from igclaim.refdata.resolver import Package, Product
 
 declare(
     "SCRUB-NO-CHART",
@@ -46,13 +47,14 @@ def _modifier_dates(ctx: EditContext, liability: bool) -> Iterator[tuple[ClaimLi
     """(line, modifier) for every billed modifier of refdata/cms/modifiers.toml not valid on the line's date;
     the liability modifiers (GA GZ GY GX) only when `liability`. A modifier the table does not list is left
     alone (the table holds the modifiers of IG claims, not the whole HCPCS modifier file)."""
-    assert ctx.written is not None
+    if ctx.written is None:
+        return
     own = liability_modifiers().all
     for ln in ctx.written.lines:
         day = ln.service_date or ctx.dos
         for m in ln.modifiers:
             code = m.upper()
-            if code in ctx.ref.modifiers and (code in own) == liability and not ctx.ref.modifier_valid(code, day):
+            if code in ctx.ref.modifiers and (code in own) == liability and not ctx.rules.on(day).modifier_valid(code):
                 yield ln, code
 
 
@@ -89,14 +91,15 @@ CHART_FREE: tuple[Check, ...] = (
 
 
 def _ig_lines(ctx: EditContext) -> list[ClaimLine]:
-    assert ctx.written is not None
+    if ctx.written is None:
+        return []
     return [ln for ln in ctx.written.lines if is_drug_code(ctx, code_of(ln))]
 
 
-def _product(ctx: EditContext, ln: ClaimLine):
+def _product(ctx: EditContext, ln: ClaimLine) -> Product | None:
     if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
         return None
-    hit = ctx.ref.package_by_ndc(ndc_mod.compact(ln.ndc))
+    hit = ctx.rules.package_by_ndc(ndc_mod.compact(ln.ndc))
     return hit[0] if hit else None
 
 
@@ -104,19 +107,19 @@ def _product(ctx: EditContext, ln: ClaimLine):
 def nos_by_ndc(ctx: EditContext) -> Iterator[Finding]:
     """The NDC names a product that has its own code on the date, and the line bills a NOS code."""
     for ln in _ig_lines(ctx):
-        rec = ctx.ref.hcpcs(code_of(ln), ln.service_date or ctx.dos) or ctx.ref.known_code(code_of(ln))
+        rec = ctx.rules.on(ln.service_date or ctx.dos).hcpcs(code_of(ln)) or ctx.rules.known_code(code_of(ln))
         product = _product(ctx, ln)
         own = product.own_code(ln.service_date or ctx.dos) if product else None
-        if rec and rec.kind == "ig_nos" and own:
+        if rec and rec.kind == "ig_nos" and own and product:
             yield finding("DRUG-NOS-CODE", f"Line {ln.line}: {code_of(ln)} (not otherwise specified) billed with "
                           f"NDC {ndc_mod.format(ndc_mod.compact(ln.ndc or ''))} of {product.name}, which has its own "
                           f"code {own} on {ln.service_date or ctx.dos}.", line=ln.line, fix=f"Bill {own}.")
 
 
-def _package(ctx: EditContext, ln: ClaimLine):
+def _package(ctx: EditContext, ln: ClaimLine) -> Package | None:
     if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
         return None
-    hit = ctx.ref.package_by_ndc(ndc_mod.compact(ln.ndc))
+    hit = ctx.rules.package_by_ndc(ndc_mod.compact(ln.ndc))
     return hit[1] if hit else None
 
 
@@ -125,13 +128,13 @@ def units_of_ndc_quantity(ctx: EditContext, ln: ClaimLine) -> tuple[int, str] | 
     per package (BILLUNITSPKG) where it lists the NDC and code, else by the product catalog (package size,
     concentration) and the code's unit dose; rounded up. None when the quantity, NDC or code cannot tell."""
     day = ln.service_date or ctx.dos
-    rec = ctx.ref.hcpcs(code_of(ln), day)
+    rec = ctx.rules.on(day).hcpcs(code_of(ln))
     product, package = _product(ctx, ln), _package(ctx, ln)
     unit = (ln.ndc_unit or "").upper()
     if ln.ndc_quantity is None or ln.ndc_quantity <= 0 or not ln.ndc or not ndc_mod.is_valid(ln.ndc):
         return None
     qty = Decimal(ln.ndc_quantity)
-    per_package = ctx.ref.tables.package_billing_units(ndc_mod.compact(ln.ndc), code_of(ln), day)
+    per_package = ctx.rules.tables.package_billing_units(ndc_mod.compact(ln.ndc), code_of(ln), day)
     packages = None
     if unit == "UN":
         packages = qty
@@ -177,7 +180,7 @@ def units_by_ndc_quantity(ctx: EditContext) -> Iterator[Finding]:
 @also_check("DRUG-JZ-MISSING", "written")
 def waste_modifier_absent(ctx: EditContext) -> Iterator[Finding]:
     """From the date the payer requires JZ, every single-dose drug line carries JW (its own line) or JZ."""
-    if not ctx.profile.get("jz_required", ctx.dos):
+    if not ctx.rules.param("jz_required"):
         return
     lines = _ig_lines(ctx)
     with_jw = {code_of(ln) for ln in lines if WASTE_MOD in mods(ln)}
@@ -201,7 +204,7 @@ def jw_and_jz(ctx: EditContext) -> Iterator[Finding]:
 
 @also_check("DRUG-NDC-MISSING", "written")
 def ndc_absent(ctx: EditContext) -> Iterator[Finding]:
-    if not ctx.profile.get("ndc_required", ctx.dos):
+    if not ctx.rules.param("ndc_required"):
         return
     for ln in _ig_lines(ctx):
         if not (ln.ndc or "").strip():
@@ -219,8 +222,8 @@ def ndc_shape(ctx: EditContext) -> Iterator[Finding]:
 
 @also_check("DRUG-ROUTE-MODIFIER", "written")
 def route_modifier(ctx: EditContext) -> Iterator[Finding]:
-    codes = {c.upper() for c in ctx.profile.get("route_modifier_codes", ctx.dos)}
-    route_mods = {ctx.ref.modifier_for("route_IV"), ctx.ref.modifier_for("route_SC")}
+    codes = {c.upper() for c in ctx.rules.param("route_modifier_codes")}
+    route_mods = {ctx.rules.modifier_for("route_IV"), ctx.rules.modifier_for("route_SC")}
     for ln in _ig_lines(ctx):
         if code_of(ln) in codes and not mods(ln) & route_mods:
             need = " or ".join(sorted(route_mods))
@@ -231,13 +234,14 @@ def route_modifier(ctx: EditContext) -> Iterator[Finding]:
 @also_check("DX-NOT-COVERED", "written")
 def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
     """Coverage by the payer's policy (by contractor where the profile names one), for the route of each IG code."""
-    assert ctx.written is not None
+    if ctx.written is None:
+        return
     dx = list(ctx.written.diagnoses)
     if not dx:
         return
     pol = diagnosis.coverage_policy(ctx)
     for code in dict.fromkeys(code_of(ln) for ln in _ig_lines(ctx)):
-        rec = ctx.ref.hcpcs(code, ctx.dos) or ctx.ref.known_code(code)
+        rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
         routes = list(rec.routes) if rec and rec.routes else [None]
         if all(pol.covering(dx, r) is None for r in routes):
             notes = pol.uncertain_notes(dx)
@@ -250,12 +254,13 @@ def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
 @also_check("FORM-SETTING", "written")
 def form_fits(ctx: EditContext) -> Iterator[Finding]:
     """Revenue codes on an 837I; no drug-administration codes on a Medicare home (DME MAC) claim."""
-    assert ctx.written is not None
+    if ctx.written is None:
+        return
     if ctx.written.form == "UB-04":
         yield from form._revenue_codes(ctx)
-    elif ctx.encounter.setting == "home" and ctx.profile.get("home_rules", ctx.dos) == "medicare-dme":
+    elif ctx.encounter.setting == "home" and ctx.rules.param("home_rules") == "medicare-dme":
         for ln in ctx.written.lines:
-            rec = ctx.ref.admin(code_of(ln))
+            rec = ctx.rules.admin(code_of(ln))
             if rec is not None and rec.role != "bundled":
                 yield finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on a Medicare home (DME MAC) claim: "
                               "home IVIG is billed as the drug and its supplies, without drug administration codes.",
@@ -265,13 +270,14 @@ def form_fits(ctx: EditContext) -> Iterator[Finding]:
 @also_check("ADMIN-NOT-SUPPORTED", "written")
 def addon_without_primary(ctx: EditContext) -> Iterator[Finding]:
     """An add-on code (e.g. 96366) needs a primary of its family (96365, 96367) on the same claim."""
-    assert ctx.written is not None
+    if ctx.written is None:
+        return
     billed = {code_of(ln) for ln in ctx.written.lines}
     for ln in ctx.written.lines:
-        rec = ctx.ref.admin(code_of(ln))
+        rec = ctx.rules.admin(code_of(ln))
         if rec is None or rec.role != "addon":
             continue
-        primaries = sorted(c.code for c in ctx.ref.admin_codes.values() if c.addon == rec.code)
+        primaries = sorted(c.code for c in ctx.rules.admin_codes.values() if c.addon == rec.code)
         if primaries and not billed & set(primaries):
             yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: add-on {rec.code} without its primary code "
                           f"({' or '.join(primaries)}) on the claim.", line=ln.line, impact_units=-ln.units)

@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -140,7 +140,7 @@ def coverage_cmd(
             raise typer.Exit(2)
     dx = format(code)
     rows = data.listing(dx, dos, state)
-    result: dict = {"code": dx, "date": dos.isoformat(),
+    result: dict[str, Any] = {"code": dx, "date": dos.isoformat(),
                     "listed_by": [{"article": a, "contractor": label, "groups": g, "list": src} for a, label, g, src
                                   in rows]}
     if jur is not None:

@@ -101,6 +101,9 @@ def register_release(
     return rel
 
 
+_IN_FORCE: dict[tuple[date, int], tuple[list[Release], Release | None]] = {}
+
+
 def releases() -> list[Release]:
     from igclaim.refdata.store import icd10_releases  # imported with `igclaim data import icd10`
 
@@ -108,9 +111,22 @@ def releases() -> list[Release]:
 
 
 def release_for(dos: date) -> Release | None:
-    """The release in force on the date: latest effective date first; a registered one before a bundled one."""
-    candidates = [r for r in releases() if r.covers(dos)]
-    return max(candidates, key=lambda r: (r.effective, r.order)) if candidates else None
+    """The release in force on the date: latest effective date first; a registered one before a bundled one.
+
+    Remembered per date for the releases held now (a new import or registration makes a new key)."""
+    from igclaim.refdata.store import icd10_releases
+
+    imported = icd10_releases()
+    key = (dos, len(_REGISTERED))
+    hit = _IN_FORCE.get(key)
+    if hit is not None and hit[0] is imported:
+        return hit[1]
+    candidates = [r for r in [*_bundled(), *imported, *_REGISTERED] if r.covers(dos)]
+    found = max(candidates, key=lambda r: (r.effective, r.order)) if candidates else None
+    if len(_IN_FORCE) > 4096:
+        _IN_FORCE.clear()
+    _IN_FORCE[key] = (imported, found)
+    return found
 
 
 def is_billable(code: str, dos: date) -> bool | None:

@@ -164,7 +164,7 @@ class MacData:
     source: str
     codes_as_of: date
     _by_state: dict[str, Jurisdiction] = field(default_factory=dict)
-    _memo: dict[tuple, Any] = field(default_factory=dict)
+    _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     _alias: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -200,7 +200,7 @@ class MacData:
         return f"{article} ({a.contractor}, {a.jurisdictions})" if a else f"{article} (imported list)"
 
     # --- what binds a claim ---------------------------------------------------------------------------------
-    def _cached(self, key: tuple, make: Callable[[], T]) -> T:
+    def _cached(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
         """Lookups are built once per contractor and date for the tables open now (an import reopens them)."""
         from igclaim.refdata.store import tables
 
@@ -209,7 +209,8 @@ class MacData:
             if len(self._memo) > 4096:
                 self._memo.clear()
             self._memo[full] = make()
-        return self._memo[full]
+        value: T = self._memo[full]
+        return value
 
     def ab_lookup(self, contractor: str, dos: date) -> Lookup:
         """The A/B MAC lists for a jurisdiction id ("JN") or an article id ("A57778")."""

@@ -13,9 +13,13 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from igclaim import ndc as ndc_mod
+
+if TYPE_CHECKING:
+    from igclaim.refdata.rules import Rules
+    from igclaim.refdata.store import Tables
 
 _ROOT = resources.files("igclaim.refdata")
 
@@ -249,6 +253,17 @@ class ReferenceData:
     addon_edits: dict[str, list[AddonEdit]] = field(default_factory=dict)
     _by_alias: dict[str, list[Product]] = field(default_factory=dict)
     _by_ndc: dict[str, tuple[Product, Package]] = field(default_factory=dict)
+    _snapshots: Any = field(default=None, repr=False, compare=False)
+
+    def at(self, dos: date, profile: PayerProfile) -> Rules:
+        """The dated rule snapshot coding and the edits read (refdata/rules.py), memoised per date, profile and
+        imported-data version."""
+        from igclaim.refdata.rules import Snapshots
+
+        if self._snapshots is None:
+            self._snapshots = Snapshots(self)
+        rules: Rules = self._snapshots.at(dos, profile)
+        return rules
 
     def __post_init__(self) -> None:
         for p in self.products:
@@ -357,7 +372,7 @@ class ReferenceData:
 
     # --- imported CMS tables (igclaim data import) over the bundled snapshot --------------------------------
     @property
-    def tables(self):  # -> igclaim.refdata.store.Tables (imported lazily: the store is optional)
+    def tables(self) -> Tables:
         """Payment limits, NDC crosswalk, HCPCS status, MUE, PTP, fees and ICD-10-CM by date of service."""
         from igclaim.refdata.store import tables
 

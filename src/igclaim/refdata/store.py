@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -21,6 +22,7 @@ from decimal import Decimal
 from functools import cached_property, partial
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from igclaim.refdata.importers import ImportFailure, Options, Parsed, Source, parse, parse_all, read_sources
 
@@ -50,6 +52,41 @@ def home() -> Path:
 
 def db_path() -> Path:
     return home() / DB_NAME
+
+
+STAMP_NAME = "refdata.version"
+
+
+def stamp_path() -> Path:
+    """Written after every import that changed something: a running process (serve, a batch) that sees it change
+    opens the tables again for the next claim, so a new quarter needs no restart."""
+    return home() / STAMP_NAME
+
+
+# How often a process looks at the stamp (seconds): a new import is seen by the next claim after at most this long.
+REFRESH_SECONDS = 1.0
+_VERSION: dict[str, tuple[float, tuple[str, int, int]]] = {}
+_STAMPS: dict[str, str] = {}
+
+
+def data_version() -> tuple[str, int, int]:
+    """A cheap stamp of the imported data in force: (IGCLAIM_HOME, stamp's mtime_ns, its size), looked up with one
+    stat at most every REFRESH_SECONDS per home."""
+    root = os.environ.get("IGCLAIM_HOME") or ""
+    now = time.monotonic()
+    seen = _VERSION.get(root)
+    if seen is not None and now - seen[0] < REFRESH_SECONDS:
+        return seen[1]
+    path = _STAMPS.get(root)
+    if path is None:
+        path = _STAMPS[root] = str(Path(root or home()) / STAMP_NAME)
+    try:
+        st = os.stat(path)
+        version = (root, st.st_mtime_ns, st.st_size)
+    except OSError:
+        version = (root, 0, 0)
+    _VERSION[root] = (now, version)
+    return version
 
 
 # A second import waits this long for the first to finish, then stops with one clear line (exit 2).
@@ -113,8 +150,21 @@ def import_file(kind: str, path: Path, options: Options | None = None) -> list[I
         raise
     finally:
         conn.close()
+    if any(r.changed for r in reports):
+        _write_stamp()
     invalidate()
     return reports
+
+
+def _write_stamp() -> None:
+    """A new stamp (its content grows, so its size or mtime changes even within one clock tick)."""
+    path = stamp_path()
+    try:
+        count = len(path.read_text(encoding="ascii").splitlines())
+    except OSError:
+        count = 0
+    with path.open("a", encoding="ascii") as f:
+        f.write(f"{count + 1} {datetime.now(UTC).isoformat()}\n")
 
 
 def _store(conn: sqlite3.Connection, src: Source, p: Parsed, force: bool = False) -> ImportReport:
@@ -235,9 +285,9 @@ class Tables:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
-        self._cache: dict[tuple[str, str], list[tuple]] = {}
+        self._cache: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         self.loaded: list[Loaded] = []
-        self._icd10: list | None = None
+        self._icd10: list[Any] | None = None
         if path is not None and path.is_file():
             self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
                                          timeout=BUSY_TIMEOUT_SECONDS)
@@ -252,7 +302,7 @@ class Tables:
                     raise RuntimeError(f"{path}: cannot read the imported reference data ({exc})") from None
 
     # --- raw rows ------------------------------------------------------------------------------------------
-    def _rows(self, kind: str, key: str) -> list[tuple]:
+    def _rows(self, kind: str, key: str) -> list[tuple[Any, ...]]:
         """All imported rows of a code (every date), fetched once: (import_id, effective, ends, *columns)."""
         hit = self._cache.get((kind, key))
         if hit is None:
@@ -275,7 +325,7 @@ class Tables:
     def covering(self, kind: str, dos: date, scope: str | None = None) -> list[Loaded]:
         return [x for x in self.loaded if x.kind == kind and x.covers(dos) and (scope is None or x.scope == scope)]
 
-    def _pick(self, kind: str, key: str, dos: date, scope: str | None = None) -> list[tuple[Loaded, tuple]]:
+    def _pick(self, kind: str, key: str, dos: date, scope: str | None = None) -> list[tuple[Loaded, tuple[Any, ...]]]:
         """Rows for a code from the newest import covering the date (imported first, then the snapshot)."""
         imports = self.covering(kind, dos, scope)
         rows, pool = [], None
@@ -293,7 +343,7 @@ class Tables:
 
     # --- bundled snapshot ----------------------------------------------------------------------------------
     @cached_property
-    def snapshot(self) -> dict[str, tuple[Loaded, dict[str, list[tuple]]]]:
+    def snapshot(self) -> dict[str, tuple[Loaded, dict[str, list[tuple[Any, ...]]]]]:
         out = {}
         root = resources.files("igclaim.refdata") / "cms" / "snapshot"
         for i, (name, kind) in enumerate(SNAPSHOT, start=1):
@@ -302,7 +352,7 @@ class Tables:
             loaded = Loaded(-i, kind, "", "", p.effective, p.ends, f"refdata/cms/snapshot/{name}",
                             hashlib.sha256(data).hexdigest(), len(p.rows), "bundled")
             key = COLUMNS[kind].index(KEY[kind])
-            index: dict[str, list[tuple]] = {}
+            index: dict[str, list[tuple[Any, ...]]] = {}
             for r in p.rows:
                 index.setdefault(r[key], []).append((loaded.id, p.effective.isoformat(), p.ends.isoformat(), *r))
             out[kind] = (loaded, index)
@@ -337,7 +387,7 @@ class Tables:
         The crosswalk covering the date answers first. A package's contents do not change between quarters, so
         for a date no loaded crosswalk covers, the nearest one listing the same NDC and code answers (the latest
         before the date, else the earliest after it); None when none lists the pair."""
-        def units_of(rows: list[tuple]) -> Decimal | None:
+        def units_of(rows: list[tuple[Any, ...]]) -> Decimal | None:
             for r in rows:
                 if r[3] == code.upper() and r[9]:
                     try:
@@ -392,17 +442,23 @@ class Tables:
 
     def ptp(self, column1: str, column2: str, dos: date, setting: str) -> PtpEdit | None:
         """The PTP edit in force for the pair on the date (row effective ≤ dos ≤ deletion), from every part."""
+        return self.ptp_column2(column1, dos, setting).get(column2.upper())
+
+    def ptp_column2(self, column1: str, dos: date, setting: str) -> dict[str, PtpEdit]:
+        """Every PTP edit in force on the date with this column-1 code, by column-2 code (one read per code, so a
+        claim's pairs are looked up by key instead of asking for each pair of lines)."""
         imports = self.covering("ptp", dos, setting)
         if not imports:
-            return None
+            return {}
         newest = max(x.effective for x in imports)
         wanted = {x.id for x in imports if x.effective == newest}
+        out: dict[str, PtpEdit] = {}
         for r in self._rows("ptp", column1.upper()):
-            if r[0] in wanted and r[4] == column2.upper():
+            if r[0] in wanted and r[4] not in out:
                 start, deleted = _day(r[6]), _d(r[7])
                 if start <= dos and (deleted is None or dos <= deleted) and r[8] != 9:
-                    return PtpEdit(r[3], r[4], r[8], r[9], self._by_id(r[0]))
-        return None
+                    out[r[4]] = PtpEdit(r[3], r[4], r[8], r[9], self._by_id(r[0]))
+        return out
 
     def fee(self, code: str, dos: date, *, facility: bool, schedule: str | None = None,
             modifier: str = "") -> Price | None:
@@ -461,20 +517,25 @@ class Tables:
         return out
 
 
-_TABLES: dict[tuple[str | None, int], Tables] = {}
+_TABLES: dict[tuple[tuple[str, int, int], int], Tables] = {}
 
 
-def tables() -> Tables:
-    """The tables for the current IGCLAIM_HOME, opened once per process (keyed on the variable: cheap to ask;
-    and on the process id, so a forked batch worker opens its own connection instead of sharing the parent's)."""
-    key = (os.environ.get("IGCLAIM_HOME"), os.getpid())
+def tables(version: tuple[str, int, int] | None = None) -> Tables:
+    """The tables for the current IGCLAIM_HOME and data version, opened once per process and version (keyed on
+    the process id too, so a forked batch worker opens its own connection instead of sharing the parent's).
+
+    A newer import (its stamp changed) opens a new `Tables` for the claims that follow; one already handed to a
+    claim stays as it was, so a claim never mixes two quarters."""
+    key = (version or data_version(), os.getpid())
     t = _TABLES.get(key)
     if t is None:
+        for old in [k for k in _TABLES if k[0][0] == key[0][0]]:
+            del _TABLES[old]  # an older version of the same home: closed when the last claim using it is done
         t = _TABLES[key] = Tables(db_path())
     return t
 
 
-def icd10_releases() -> list:
+def icd10_releases() -> list[Any]:
     """Imported ICD-10-CM order files as releases of `refdata/icd10.py` (billable codes only); they win over the
     bundled releases for the dates they cover, a later import over an earlier one."""
     from igclaim.refdata import icd10
@@ -488,8 +549,7 @@ def icd10_releases() -> list:
 
 
 def invalidate() -> None:
-    """Forget the open tables (after an import in this process)."""
-    for t in _TABLES.values():
-        if t._conn is not None:
-            t._conn.close()
+    """Forget the open tables (after an import in this process): the next claim opens them again. Tables already
+    handed to a claim stay usable until it is done (their connection closes when the last user lets go)."""
     _TABLES.clear()
+    _VERSION.clear()

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from importlib import import_module
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 KINDS = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees", "ndc_directory", "coverage")
@@ -75,13 +76,13 @@ class RowSpool:
     """The parsed rows of a file, kept on disk (a temporary file of pickled tuples) instead of in memory: a CMS
     table of millions of rows costs a few MB of RSS to import, not ten times its size (docs/testing.md)."""
 
-    def __init__(self, rows: Iterable[tuple] = ()) -> None:
+    def __init__(self, rows: Iterable[tuple[Any, ...]] = ()) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the spool
         self._count = 0
         for r in rows:
             self.append(r)
 
-    def append(self, row: tuple) -> None:
+    def append(self, row: tuple[Any, ...]) -> None:
         pickle.dump(tuple(row), self._file, protocol=pickle.HIGHEST_PROTOCOL)
         self._count += 1
 
@@ -100,7 +101,7 @@ class RowSpool:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __iter__(self) -> Iterator[tuple]:
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
         self._file.flush()
         self._file.seek(0)
         for _ in range(self._count):
@@ -114,12 +115,12 @@ class Parsed:
     source: str
     effective: date
     ends: date
-    rows: RowSpool | list[tuple] = field(default_factory=list)
+    rows: RowSpool | list[tuple[Any, ...]] = field(default_factory=list)
     scope: str = ""  # MUE/PTP setting, fee schedule name
     part: str = ""  # PTP files come in parts f1..f4
 
 
-def importer(kind: str):
+def importer(kind: str) -> ModuleType:
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
     return import_module(f"igclaim.refdata.importers.{kind}")
@@ -146,7 +147,8 @@ def read_sources(path: Path, kind: str) -> list[Source]:
 
 
 def parse(source: Source, kind: str, options: Options) -> Parsed:
-    return importer(kind).parse(source, options)
+    parsed: Parsed = importer(kind).parse(source, options)
+    return parsed
 
 
 def parse_all(source: Source, kind: str, options: Options) -> list[Parsed]:

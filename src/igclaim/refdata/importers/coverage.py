@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from igclaim.refdata.importers import (
     ImportFailure,
@@ -45,7 +46,7 @@ def parse_many(source: Source, options: Options) -> list[Parsed]:
     if ends < effective:
         raise ImportFailure(source.name, None, None, f"ends {ends} is before effective {effective}")
     cols: dict[str, int] | None = None
-    by_article: dict[str, list[tuple]] = {}
+    by_article: dict[str, list[tuple[Any, ...]]] = {}
     seen: set[tuple[str, int, str]] = set()
     for line, cells in records(source):
         if blank(cells):

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import chain, islice
+from typing import Any
 
 from igclaim.refdata.importers import (
     MON3,
@@ -59,7 +60,7 @@ def parse(source: Source, options: Options) -> Parsed:
                         "'code,amount' fee schedule")
 
 
-def _pprrvu(source: Source, options: Options, recs: list, at: int, rest: Iterator) -> Parsed:
+def _pprrvu(source: Source, options: Options, recs: list[Any], at: int, rest: Iterator[Any]) -> Parsed:
     line, last = recs[at]
     # Column names are written down the 5 header records ("NON-FACILITY" over "TOTAL").
     names = []
@@ -104,7 +105,7 @@ def _release(text: str) -> tuple[date, date] | None:
     return date(year, month, 1), date(year, 12, 31)
 
 
-def _simple(source: Source, options: Options, recs: list, at: int, rest: Iterator) -> Parsed:
+def _simple(source: Source, options: Options, recs: list[Any], at: int, rest: Iterator[Any]) -> Parsed:
     line, head = recs[at]
     cols = header_index(source, line, head, {"code": "code", "amount": "amount"},
                         {"modifier": "modifier", "facility": "facility_amount"})

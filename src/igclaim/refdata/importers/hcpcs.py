@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from igclaim.refdata.importers import (
     MON3,
@@ -63,8 +64,8 @@ def parse(source: Source, options: Options) -> Parsed:
     return Parsed("hcpcs", source.name, effective, ends, [tuple(r) for r in rows])
 
 
-def _parse_txt(source: Source) -> list[list]:
-    rows: list[list] = []
+def _parse_txt(source: Source) -> list[list[Any]]:
+    rows: list[list[Any]] = []
     for n, rec in enumerate(lines(source.data), start=1):
         if not rec.strip():
             continue
@@ -89,9 +90,9 @@ def _parse_txt(source: Source) -> list[list]:
     return rows
 
 
-def _parse_table(source: Source) -> list[list]:
+def _parse_table(source: Source) -> list[list[Any]]:
     cols: dict[str, int] | None = None
-    rows: list[list] = []
+    rows: list[list[Any]] = []
     for line, cells in records(source):
         if cols is None:
             if cell(cells, 0).upper() == "HCPC":

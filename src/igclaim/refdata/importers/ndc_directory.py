@@ -66,9 +66,8 @@ def parse(source: Source, options: Options) -> Parsed:
         earliest = start if earliest is None else min(earliest, start)
         rows.append((ndc11, get["product_ndc"], " ".join(get["description"].split()),
                      package_ml(get["description"]), start.isoformat(), end.isoformat() if end else ""))
-    if not rows:
+    if earliest is None:  # no row was read
         raise ImportFailure(source.name, None, None, "no package records under the header")
-    assert earliest is not None  # a row was read
     effective = options.effective or earliest
     ends = options.ends or OPEN_END
     if ends < effective:

@@ -1,0 +1,182 @@
+"""The core's cost, as same-run ratios (issue 10): in-process build/scrub + result JSON against parse-only on the
+generator's mix; the per-line cost of a 20-drug scrub against a 1-drug one; and the same measures for another
+commit (default: the baseline 9af279e) checked out into a temporary `git worktree`, timed on the same encounters.
+
+CPU time (time.process_time) of each measure is taken in a fresh child process per tree, interleaved (base, this,
+base, this…) and the best of the rounds kept, so the machine's other load disturbs both sides alike. Parse-only
+(JSON → validated Encounter) is the unit: "pipeline 4.1×" means a build/scrub + JSON costs 4.1 parses.
+
+    python benchmarks/core.py [--count 3000] [--rounds 3] [--base 9af279e] [--no-base]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = "9af279e"
+
+PREMEDS = ["J1200", "J2930", "J1100", "J0131", "J2405", "J1885", "J3010", "J2270", "J1170", "J2550", "J1940",
+           "J3360", "J2250", "J1720", "J0780", "J2780", "J1642", "J2060", "J0702"]
+
+
+def many_drug_chart(drugs: int) -> dict:
+    """An office IVIG visit with `drugs` drugs: Gamunex-C and drugs − 1 premedications, each pushed before it."""
+    chart: dict = {
+        "encounter_id": f"drugs-{drugs}", "date_of_service": "2026-03-02", "setting": "office",
+        "payer": {"type": "commercial", "name": "Commercial plan"}, "diagnoses": ["D83.9"],
+        "drugs": [{"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 30},
+                   "containers": [{"grams": 20, "count": 1}, {"grams": 10, "count": 1}]}],
+        "administrations": [{"drug_id": "ig1", "start": "2026-03-02T10:00", "stop": "2026-03-02T14:00"}],
+    }
+    for i, code in enumerate(PREMEDS[: drugs - 1]):
+        chart["drugs"].append({"id": f"pre{i}", "hcpcs": code, "units": 1, "route": "IV"})
+        minute = 8 + i * 2
+        chart["administrations"].append({"drug_id": f"pre{i}", "method": "push",
+                                         "start": f"2026-03-02T08:{minute:02d}", "stop": f"2026-03-02T08:{minute:02d}"})
+    return chart
+
+
+# --- child: runs inside one tree (sys.path[0] = that tree's src) ---------------------------------------------------
+
+def child(path: Path, many: int) -> dict:
+    from igclaim import engine
+    from igclaim.inputs import parse_encounter
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    load = getattr(engine, "_load_edit_families", None)
+    if load:
+        load()
+
+    def parse_only() -> None:
+        for line in lines:
+            with contextlib.suppress(ValueError):
+                parse_encounter(json.loads(line))
+
+    def pipeline() -> None:
+        for line in lines:
+            try:
+                enc = parse_encounter(json.loads(line))
+                result = engine.scrub(enc) if enc.claim else engine.build(enc)
+                result.model_dump_json()
+            except ValueError:
+                pass
+
+    def cpu(fn, repeat: int = 1) -> float:
+        t = time.process_time()
+        for _ in range(repeat):
+            fn()
+        return (time.process_time() - t) / repeat
+
+    pipeline()  # warm: reference data, caches, imports
+    out = {"records": len(lines), "parse_s": cpu(parse_only), "pipeline_s": cpu(pipeline)}
+    # Per claim line, a scrub of a claim written exactly as igclaim codes the chart: 1 drug against `many`.
+    for n in (1, many):
+        enc = parse_encounter(many_drug_chart(n))
+        written = engine.build(enc).claim.model_dump(mode="json")
+        scrub = parse_encounter({**many_drug_chart(n), "claim": written})
+        lines_n = len(written["lines"])
+        reps = max(20, 2000 // lines_n)
+        engine.scrub(scrub)
+
+        def once(scrub=scrub) -> None:
+            engine.scrub(scrub).model_dump_json()
+
+        out[f"drugs_{n}"] = {"lines": lines_n, "per_line_s": cpu(once, reps) / lines_n}
+    out["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return out
+
+
+def run_child(src: Path, data: Path, many: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(src), "IGCLAIM_HOME": tempfile.mkdtemp(prefix="igclaim-bench-home-")}
+    code = (f"import sys, json; sys.path.insert(0, {str(src)!r}); sys.path.insert(1, {str(ROOT / 'benchmarks')!r}); "
+            f"import core; print(json.dumps(core.child(__import__('pathlib').Path({str(data)!r}), {many})))")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def best(runs: list[dict]) -> dict:
+    """The least CPU of the rounds for each measure (the machine's other load only ever adds)."""
+    out = dict(runs[0])
+    for key in ("parse_s", "pipeline_s"):
+        out[key] = min(r[key] for r in runs)
+    for key in [k for k in runs[0] if k.startswith("drugs_")]:
+        out[key] = {**runs[0][key], "per_line_s": min(r[key]["per_line_s"] for r in runs)}
+    out["maxrss_kb"] = max(r["maxrss_kb"] for r in runs)
+    return out
+
+
+def summary(name: str, r: dict, many: int) -> dict:
+    n = r["records"]
+    one, lots = r["drugs_1"], r[f"drugs_{many}"]
+    return {
+        "tree": name, "records": n,
+        "parse_per_cpu_s": n / r["parse_s"], "pipeline_per_cpu_s": n / r["pipeline_s"],
+        "pipeline_in_parses": r["pipeline_s"] / r["parse_s"],
+        "per_line_us_1_drug": one["per_line_s"] * 1e6, "per_line_us_many": lots["per_line_s"] * 1e6,
+        "lines_1_drug": one["lines"], "lines_many": lots["lines"],
+        "per_line_many_vs_1": lots["per_line_s"] / one["per_line_s"], "maxrss_mb": r["maxrss_kb"] / 1024,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--count", type=int, default=3000, help="generated encounters (benchmarks/generate.py, seed 7)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--drugs", type=int, default=20)
+    ap.add_argument("--base", default=BASELINE, help="the commit to compare with")
+    ap.add_argument("--no-base", action="store_true", help="measure this tree only")
+    ap.add_argument("--data", type=Path, help="encounters (JSONL) to use instead of generating them")
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="igclaim-core-bench-") as tmp:
+        data = args.data or Path(tmp) / "enc.jsonl"
+        if args.data is None:
+            subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(args.count), "--out",
+                            str(data)], check=True, capture_output=True)
+        trees = {"this": ROOT / "src"}
+        base_dir = Path(tmp) / "base"
+        if not args.no_base:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base_dir), args.base],
+                           check=True, capture_output=True)
+            trees = {f"base {args.base}": base_dir / "src", **trees}
+        try:
+            runs: dict[str, list[dict]] = {k: [] for k in trees}
+            for _ in range(args.rounds):
+                for name, src in trees.items():
+                    runs[name].append(run_child(src, data, args.drugs))
+        finally:
+            if not args.no_base:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_dir)],
+                               check=False, capture_output=True)
+        load = os.getloadavg()
+        rows = [summary(name, best(r), args.drugs) for name, r in runs.items()]
+    report: dict = {"load_average": load, "rounds": args.rounds, "trees": rows}
+    if len(rows) == 2:
+        base, this = rows
+        report["speedup_per_cpu_s"] = this["pipeline_per_cpu_s"] / base["pipeline_per_cpu_s"]
+        report["speedup_in_parse_units"] = base["pipeline_in_parses"] / this["pipeline_in_parses"]
+    print(json.dumps(report, indent=2))
+    for r in rows:
+        print(f"{r['tree']:>16}: parse {r['parse_per_cpu_s']:,.0f}/CPU-s, "
+              f"pipeline {r['pipeline_per_cpu_s']:,.0f}/CPU-s "
+              f"= {r['pipeline_in_parses']:.1f}× parse; per line {r['per_line_us_1_drug']:.0f} µs (1 drug, "
+              f"{r['lines_1_drug']} lines) vs {r['per_line_us_many']:.0f} µs ({args.drugs} drugs, {r['lines_many']} "
+              f"lines) = {r['per_line_many_vs_1']:.2f}×; peak RSS {r['maxrss_mb']:.0f} MB")
+    if "speedup_per_cpu_s" in report:
+        print(f"this tree against {args.base}: {report['speedup_per_cpu_s']:.2f}× the encounters per CPU-second; "
+              f"{report['speedup_in_parse_units']:.2f}× in parse units")
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

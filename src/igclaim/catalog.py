@@ -1,0 +1,135 @@
+"""The finding catalog: every finding igclaim can raise, each with its id, severity, one-line statement, fix,
+source and dates. Ids are stable (design.md §5): never rename or reuse one.
+
+It sits below coding and the edits: coding declares the findings it raises while coding (INPUT-AMBIGUOUS…) and
+the edit families (igclaim.edits) declare theirs with `@edit`, both here, so coding never imports the edits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from igclaim.model import Finding, Severity
+
+# "written": checks of a written claim scrubbed without its chart (edits/written.py).
+Phase = Literal["coding", "chart", "claim", "written"]
+
+# What a finding is about, so one mistake is reported once: (what went wrong, the subject it went wrong for), e.g.
+# ("units", "drugs[0]") or ("line-absent", "96366"). Two findings with the same cause on the same line are one
+# mistake; the edit that names it more precisely declares `supersedes` and the other is dropped (`one_per_mistake`).
+Cause = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class EditSpec:
+    id: str
+    severity: Severity
+    statement: str
+    fix: str
+    source: str
+    phase: Phase
+    effective: date | None = None
+    ends: date | None = None
+    supersedes: tuple[str, ...] = ()
+
+    def in_force(self, dos: date) -> bool:
+        return (self.effective is None or dos >= self.effective) and (self.ends is None or dos <= self.ends)
+
+
+SPECS: dict[str, EditSpec] = {}
+
+
+def declare(
+    id: str,
+    *,
+    severity: Severity,
+    statement: str,
+    fix: str,
+    source: str,
+    phase: Phase = "coding",
+    effective: date | None = None,
+    ends: date | None = None,
+    supersedes: tuple[str, ...] = (),
+) -> EditSpec:
+    """Register an edit id once; a second registration with other content is a programming error.
+    `supersedes`: edits whose finding of the same cause on the same line this one replaces (one mistake, one
+    finding)."""
+    spec = EditSpec(id, severity, statement, fix, source, phase, effective, ends, supersedes)
+    old = SPECS.get(id)
+    if old is not None and old != spec:
+        raise ValueError(f"edit {id} declared twice with different content")
+    SPECS[id] = spec
+    return spec
+
+
+def finding(
+    id: str,
+    message: str,
+    *,
+    line: int | None = None,
+    fix: str | None = None,
+    severity: Severity | None = None,
+    impact_units: int | None = None,
+    impact_usd: Decimal | None = None,
+    cause: Cause | list[Cause] | None = None,
+) -> Finding:
+    """A finding of a registered edit; severity may be lowered to a warning when the data is uncertain. `cause`
+    says what the finding is about (see `Cause`; a list when it is about several); not part of the public result.
+
+    Built without pydantic's validation (the hot path of every claim): every field is typed here (mypy) and comes
+    from the catalog or from coding, never from the input unchecked."""
+    spec = SPECS[id]
+    f = Finding.model_construct(
+        edit=id,
+        severity=severity or spec.severity,
+        line=line,
+        message=message,
+        fix=fix or spec.fix,
+        impact_units=impact_units or None,  # zero units at stake says nothing: leave it out
+        impact_usd=impact_usd,
+        source=spec.source,
+    )
+    f.causes = tuple(cause) if isinstance(cause, list) else (cause,) if cause else ()
+    return f
+
+
+def one_per_mistake(findings: list[Finding]) -> list[Finding]:
+    """Drop each finding that another finding supersedes: the same cause, on the same line (or the dropped one is
+    about the whole claim, no line), and the other's edit declares `supersedes` with this one's id. Structural
+    only: no message text is read."""
+    on_line: dict[tuple[int | None, Cause], set[str]] = {}
+    any_line: dict[Cause, set[str]] = {}
+    for f in findings:
+        over = SPECS[f.edit].supersedes if f.edit in SPECS else ()
+        for c in f.causes if over else ():
+            on_line.setdefault((f.line, c), set()).update(over)
+            any_line.setdefault(c, set()).update(over)
+
+    def superseded(f: Finding) -> bool:
+        return any(f.edit in on_line.get((f.line, c), ()) or (f.line is None and f.edit in any_line.get(c, ()))
+                   for c in f.causes)
+    return [f for f in findings if not superseded(f)]
+
+
+def catalog_rows() -> list[dict[str, Any]]:
+    """Every registered edit, sorted by id (the catalog that `igclaim edits` prints and docs/edits.md shows)."""
+    return [
+        {"id": s.id, "severity": s.severity, "phase": s.phase, "statement": s.statement, "fix": s.fix,
+         "source": s.source, "effective": s.effective, "ends": s.ends}
+        for s in sorted(SPECS.values(), key=lambda s: s.id)
+    ]
+
+
+def catalog_markdown() -> str:
+    """The catalog as a Markdown table, for docs/edits.md (a test keeps the two the same)."""
+    raised = {"coding": "build, scrub (while coding)", "chart": "build, scrub", "claim": "scrub",
+              "written": "scrub of a claim without its chart"}
+    out = ["| id | severity | runs on | what it catches | source |", "|---|---|---|---|---|"]
+    for r in catalog_rows():
+        dates = f" (from {r['effective']})" if r["effective"] else ""
+        out.append(f"| {r['id']} | {r['severity']} | {raised[r['phase']]} | {r['statement']}{dates} | "
+                   f"{r['source']} |")
+    return "\n".join(out) + "\n"

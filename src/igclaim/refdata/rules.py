@@ -1,0 +1,161 @@
+"""One dated rule snapshot per (date of service, payer profile, data version), like OpenFisca's `parameters(period)`.
+
+`ReferenceData.at(dos, profile)` resolves everything coding and the edits read for that date once: the codes and
+modifiers in force, the add-on edits, the home supplies rule, the payer's parameters on the date, and the imported
+tables in force. Coding and the edits then read attributes of this frozen object; they never ask the resolver, the
+environment or a store again, and a claim coded from one snapshot never mixes two imported quarters.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from igclaim.refdata import store
+
+if TYPE_CHECKING:
+    from igclaim.refdata.resolver import (
+        AddonEdit,
+        AdminCode,
+        HcpcsCode,
+        Package,
+        PayerProfile,
+        Product,
+        ReferenceData,
+        SupplyUnits,
+        TimeRules,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Everything coding and the edits read for one date of service under one payer profile."""
+
+    dos: date
+    profile: PayerProfile
+    catalog: ReferenceData = field(repr=False)  # the bundled catalog (products, codes by date): read through below
+    tables: store.Tables = field(repr=False)  # the imported CMS tables in force when the snapshot was made
+    params: Mapping[str, Any]  # the payer profile's parameters on the date of service
+    codes: Mapping[str, HcpcsCode]  # HCPCS records in force on the date
+    modifiers: frozenset[str]  # modifiers valid on the date
+    addons: Mapping[str, AddonEdit]  # NCCI add-on edits in force on the date
+    nos_codes: Mapping[str, str]  # product form → the not-otherwise-specified IV code on the date
+    supply_units: SupplyUnits | None  # Medicare home IVIG supplies on the date (None: the J-code alone)
+    time: TimeRules
+    distinct_modifiers: frozenset[str]
+    version: tuple[str, int, int]  # the imported data's stamp (refdata/store.py)
+
+    # --- dated answers, resolved for self.dos -------------------------------------------------------------------
+    def param(self, name: str) -> Any:
+        """The payer profile's parameter on the date of service (None before its first dated value)."""
+        try:
+            return self.params[name]
+        except KeyError:
+            raise KeyError(f"payer profile {self.profile.name!r} has no parameter {name!r}") from None
+
+    def has_param(self, name: str) -> bool:
+        return name in self.params
+
+    def hcpcs(self, code: str) -> HcpcsCode | None:
+        """The code's record in force on the date of service."""
+        return self.codes.get(code.upper())
+
+    def modifier_valid(self, code: str) -> bool:
+        return code in self.modifiers
+
+    def nos_code(self, form: str) -> str | None:
+        return self.nos_codes.get(form)
+
+    def addon_primaries(self, code: str) -> AddonEdit | None:
+        return self.addons.get(code)
+
+    def on(self, day: date) -> Rules:
+        """The snapshot of another date (a line served past midnight) with the same profile and the same tables."""
+        return self if day == self.dos else _build(self.catalog, day, self.profile, self.tables, self.version)
+
+    # --- the catalog, whatever the date -------------------------------------------------------------------------
+    def known_code(self, code: str) -> HcpcsCode | None:
+        return self.catalog.known_code(code)
+
+    def admin(self, code: str) -> AdminCode | None:
+        return self.catalog.admin_codes.get(code)
+
+    @property
+    def admin_codes(self) -> Mapping[str, AdminCode]:
+        return self.catalog.admin_codes
+
+    def admin_code_for(self, role: str, family: str, facility_only: bool = False) -> AdminCode:
+        return self.catalog.admin_code_for(role, family, facility_only)
+
+    def modifier_for(self, role: str) -> str:
+        return self.catalog.modifier_for(role)
+
+    def setting(self, name: str) -> dict[str, Any]:
+        return self.catalog.setting(name)
+
+    @property
+    def products(self) -> list[Product]:
+        return self.catalog.products
+
+    def find_products(self, name: str) -> list[Product]:
+        return self.catalog.find_products(name)
+
+    def products_for_code(self, code: str) -> list[Product]:
+        return self.catalog.products_for_code(code)
+
+    def package_by_ndc(self, ndc11: str) -> tuple[Product, Package] | None:
+        return self.catalog.package_by_ndc(ndc11)
+
+
+def _build(ref: ReferenceData, dos: date, profile: PayerProfile, tables: store.Tables,
+           version: tuple[str, int, int]) -> Rules:
+    codes = {code: rec for code, recs in ref.codes.items() for rec in recs if rec.period.covers(dos)}
+    nos: dict[str, str] = {}
+    for rec in codes.values():
+        if rec.kind == "ig_nos" and rec.form is not None:
+            nos.setdefault(rec.form, rec.code)
+    addons = {code: rec for code, recs in ref.addon_edits.items() for rec in recs if rec.period.covers(dos)}
+    return Rules(
+        dos=dos, profile=profile, catalog=ref, tables=tables,
+        params=MappingProxyType({name: p.at(dos) for name, p in profile.parameters.items()}),
+        codes=MappingProxyType(codes),
+        modifiers=frozenset(m for m, period in ref.modifiers.items() if period.covers(dos)),
+        addons=MappingProxyType(addons),
+        nos_codes=MappingProxyType(nos),
+        supply_units=ref.home_supply_units(dos),
+        time=ref.time,
+        distinct_modifiers=ref.distinct_modifiers,
+        version=version,
+    )
+
+
+class Snapshots:
+    """Memo of snapshots for one ReferenceData: per (date, profile) for the data version in force. A new import
+    (its stamp changed) starts a new memo; the memo is bounded, so memory stays flat over any input."""
+
+    LIMIT = 8192
+
+    def __init__(self, ref: ReferenceData) -> None:
+        self.ref = ref
+        self._memo: dict[tuple[date, str, str], Rules] = {}
+        self._tables: store.Tables | None = None
+        self._lock = threading.Lock()
+
+    def at(self, dos: date, profile: PayerProfile) -> Rules:
+        version = store.data_version()
+        tables = store.tables(version)
+        key = (dos, profile.name, profile.path)
+        hit = self._memo.get(key)
+        if hit is not None and hit.tables is tables and hit.profile is profile:
+            return hit
+        rules = _build(self.ref, dos, profile, tables, version)
+        with self._lock:
+            if self._tables is not tables or len(self._memo) >= self.LIMIT:
+                self._memo = {}
+                self._tables = tables
+            self._memo[key] = rules
+        return rules
