@@ -400,7 +400,7 @@ class Tables:
         for r in self._rows("ptp", column1.upper()):
             if r[0] in wanted and r[4] == column2.upper():
                 start, deleted = _day(r[6]), _d(r[7])
-                if start <= dos and (deleted is None or dos <= deleted) and r[8] != 9:
+                if start <= dos and (deleted is None or dos <= deleted) and _ptp_applies(r[8]):
                     return PtpEdit(r[3], r[4], r[8], r[9], self._by_id(r[0]))
         return None
 
@@ -493,3 +493,11 @@ def invalidate() -> None:
         if t._conn is not None:
             t._conn.close()
     _TABLES.clear()
+
+
+def _ptp_applies(indicator: int) -> bool:
+    """Whether a PTP row with this modifier indicator is an edit at all (9: deleted; refdata/cms/ncci.toml)."""
+    from igclaim.refdata.resolver import reference
+
+    meaning = reference().ncci.ptp.get(indicator)
+    return meaning is not None and meaning.applies
