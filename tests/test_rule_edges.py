@@ -135,3 +135,30 @@ def test_q2052_without_a_stop_time_bills_the_minimum_and_says_why():
     assert q2052(r) == [(dos, 1)]
     assert ("Q2052 on 2026-03-05: no visit or infusion start and stop times, so its 15-minute units cannot be "
             "counted; 1 billed.") in [f.message for f in r.findings if f.edit == "ADMIN-TIMES-MISSING"]
+
+
+def test_medicare_home_claim_leaves_other_drugs_off_and_puts_jb_on_the_scig_only():
+    """DME MAC (A52509, A52507): the home claim is the IG and its supplies; a premedication is billed elsewhere;
+    SCIG by pump carries JB, the pump E0779 is billed separately; IVIG lines carry no JB."""
+    from tests.helpers import drug, lines, run
+    from tests.test_home_dme import SCIG, home
+
+    dos = "2026-03-05"
+    premed = {"id": "p1", "hcpcs": "J1200", "units": 1, "route": "IV"}
+    note = ("Drugs p1 are not part of the Medicare home IVIG/SCIG DME claim; bill them where the payer covers "
+            "them.")
+    r = run(home(dos, 60, drugs=[drug(), premed]))
+    assert lines(r) == [("J1561", ("JZ",), 60), ("Q2052", (), 4)]
+    assert [f.message for f in r.findings if f.edit == "HOME-BILLING-NOTE"] == [note]
+    r = run(home(dos, 60, drugs=[SCIG, premed]))
+    assert lines(r) == [("J1559", ("JB", "JZ"), 80)]
+    assert [f.message for f in r.findings if f.edit == "HOME-BILLING-NOTE"] == [
+        "The infusion pump E0779 is billed separately by the supplier, with JB; nursing goes through the home "
+        "infusion therapy benefit.", note]
+
+
+def test_whole_hour_contracts_pay_full_hours_only(ref):
+    """A contract's whole-hour rule: 59 minutes is no hour, 60 and 119 are one, 120 is two (never fractions)."""
+    from igclaim.coding.time import hour_units
+
+    assert [hour_units(m, ref.time, "whole_hour") for m in (59, 60, 90, 119, 120)] == [0, 1, 1, 1, 2]
