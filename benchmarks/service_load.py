@@ -8,7 +8,12 @@ report prints each kind's p99 as a ratio to it.
 
     python benchmarks/service_load.py --think 10             # 200 clients, 60 s, SQLite in a temp dir
     python benchmarks/service_load.py --clients 50 --seconds 10
+    python benchmarks/service_load.py --database postgres --workers 2   # a fresh database on the test server
     IGCLAIM_DATABASE_URL=postgresql+psycopg://... python benchmarks/service_load.py
+
+Besides the latencies it prints the machine's load average before and after, the CPU seconds the server and the
+load generator used, and the load generator's own event-loop lag (p99): a late client inflates what it measures,
+so that figure says how much of a p99 is the generator's and not the service's.
 
 Only 127.0.0.1 is ever contacted; the server is started and stopped here.
 """
@@ -49,12 +54,12 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-async def client(n: int, base: str, token: str, until: float, think: float, lat: dict[str, list[float]],
-                 errors: list[str], encounters: list[dict]) -> None:
+async def client(n: int, http: httpx.AsyncClient, token: str, until: float, think: float,
+                 lat: dict[str, list[float]], errors: list[str], encounters: list[dict]) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     rng = random.Random(n)
     await asyncio.sleep(rng.uniform(0, think))  # clients start apart, as a team's do, not in one burst
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+    async with http:
         i = 0
         while time.monotonic() < until:
             enc = dict(encounters[(n * 7919 + i) % len(encounters)])
@@ -88,55 +93,127 @@ def _valid(enc: dict) -> bool:
     return True
 
 
+def _postgres_database() -> str:
+    """A fresh database on the project's throw-away PostgreSQL (scripts/postgres-test.sh)."""
+    from sqlalchemy import create_engine, text
+
+    url = subprocess.run([str(HERE.parent / "scripts" / "postgres-test.sh")], capture_output=True, text=True,
+                         check=False).stdout.strip()
+    if not url:
+        sys.exit("service_load: no PostgreSQL here (scripts/postgres-test.sh printed nothing)")
+    name = f"igclaim_load_{os.getpid()}_{int(time.time())}"
+    eng = create_engine(url, isolation_level="AUTOCOMMIT")
+    with eng.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    eng.dispose()
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its live children (the uvicorn workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            pids += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+async def _loop_lag(until: float, lags: list[float]) -> None:
+    """How late the load generator's own event loop wakes up (every 10 ms)."""
+    while time.monotonic() < until:
+        t = time.perf_counter()
+        await asyncio.sleep(0.01)
+        lags.append(time.perf_counter() - t - 0.01)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--think", type=float, default=10.0, help="seconds each client waits between rounds")
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (igclaim serve --workers)")
+    ap.add_argument("--database", default="sqlite",
+                    help="sqlite (a temp file), postgres (a fresh database on scripts/postgres-test.sh's server) "
+                         "or a SQLAlchemy URL; IGCLAIM_DATABASE_URL wins when set")
     args = ap.parse_args()
     args.seconds = min(args.seconds, 600)  # bounded whatever is asked
+    try:
+        import uvloop  # the generator's own loop: the faster it is, the less of its lag is in the figures
+    except ImportError:
+        uvloop = None
 
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "IGCLAIM_HOME": home, "IGCLAIM_RATE_LIMIT": "1000", "IGCLAIM_RATE_BURST": "1000"}
+        if "IGCLAIM_DATABASE_URL" not in env and args.database != "sqlite":
+            env["IGCLAIM_DATABASE_URL"] = _postgres_database() if args.database == "postgres" else args.database
+        database = env.get("IGCLAIM_DATABASE_URL", "sqlite").split(":", 1)[0]
         igclaim = str(Path(sys.executable).with_name("igclaim"))
+        subprocess.run([igclaim, "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run([igclaim, "users", "add", "load", "--role", "biller"], env=env, check=True,
                        capture_output=True)
         token = subprocess.run([igclaim, "tokens", "create", "load"], env=env, check=True, capture_output=True,
                                text=True).stdout.strip()
         port = free_port()
-        server = subprocess.Popen([igclaim, "serve", "--team", "--host", "127.0.0.1", "--port", str(port)], env=env,
+        server = subprocess.Popen([igclaim, "serve", "--team", "--host", "127.0.0.1", "--port", str(port),
+                                   "--workers", str(args.workers)], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 try:
                     if httpx.get(base + "/api/health", timeout=1).status_code == 200:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.2)
+            time.sleep(2 if args.workers > 1 else 0)  # every worker up, not only the first
             encounters = [e for e in (json.loads(json.dumps(e, default=str))
                                       for e in generate.encounters(500, seed=7, bad_share=0) if isinstance(e, dict))
                           if _valid(e)]  # only charts the service accepts: every error counted is the service's
             lat: dict[str, list[float]] = {"post": [], "list": [], "read": [], "health": []}
             errors: list[str] = []
+            lags: list[float] = []
+            # Each client has its own connection pool, made before the clock starts: making an httpx client takes
+            # tens of milliseconds of CPU (its TLS context), which would stall every request in flight.
+            https = [httpx.AsyncClient(base_url=base, timeout=30) for _ in range(args.clients)]
+            load_before = os.getloadavg()
             until = time.monotonic() + args.seconds
 
             async def run_all() -> None:
-                await asyncio.gather(*(client(n, base, token, until, args.think, lat, errors, encounters)
+                await asyncio.gather(_loop_lag(until, lags),
+                                     *(client(n, https[n], token, until, args.think, lat, errors, encounters)
                                        for n in range(args.clients)))
 
+            server_cpu, client_cpu = _cpu_seconds(server.pid), time.process_time()
             started = time.monotonic()
-            asyncio.run(run_all())
+            if uvloop is not None:
+                uvloop.run(run_all())
+            else:
+                asyncio.run(run_all())
             elapsed = time.monotonic() - started
+            server_cpu, client_cpu = _cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
+            load_after = os.getloadavg()
         finally:
             server.terminate()
             server.wait(timeout=30)
 
     total = sum(len(v) for v in lat.values())
     base_p99 = pct(lat["health"], 99)
-    print(f"{args.clients} clients, {elapsed:.0f} s, think {args.think} s: {total:,} requests "
-          f"({total / elapsed:,.0f}/s), {len(errors)} errors")
+    print(f"{args.clients} clients, {elapsed:.0f} s, think {args.think} s, {database}, {args.workers} worker(s): "
+          f"{total:,} requests ({total / elapsed:,.0f}/s), {len(errors)} errors")
+    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min; {os.cpu_count()} cores); "
+          f"CPU: server {server_cpu:.1f} s, load generator {client_cpu:.1f} s; generator loop lag p99 "
+          f"{pct(lags, 99) * 1000:.1f} ms")
     print(f"{'kind':8} {'count':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99 / health p99':>17}")
     for kind, values in lat.items():
         p99 = pct(values, 99)

@@ -68,6 +68,13 @@ def flush(force: bool = False) -> None:
             claims.clear()
 
 
+def progress(done: int, every: int = 2000) -> None:
+    """A line on stderr every `every` inputs, so a run of hours can be followed (and its rate read)."""
+    if done % every == 0:
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(COUNTS.items()))
+        print(f"[{time.strftime('%H:%M:%S')}] {done} inputs: {shown}", file=sys.stderr, flush=True)
+
+
 def library_one(obj) -> None:
     from igclaim import engine
     from igclaim.errors import InputError
@@ -95,14 +102,29 @@ def library_one(obj) -> None:
     flush()
 
 
-def run_library(n: int) -> None:
-    @settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
-    @given(st.one_of(fuzzing.valid_encounters(), fuzzing.mutated_encounters(), fuzzing.mutated_encounters()))
-    def go(obj):
-        library_one(obj)
+def run_library(n: int, chunk: int = 2000) -> None:
+    """In rounds of `chunk` examples: hypothesis keeps every example of a run in memory, and one round that
+    hypothesis itself gives up on (counted as `hypothesis-error`) must not end a run of hours."""
+    from hypothesis.errors import HypothesisException
 
-    go()
+    done = [0]
+
+    def one(obj):
+        library_one(obj)
+        done[0] += 1
+        progress(done[0])
+
+    strategy = st.one_of(fuzzing.valid_encounters(), fuzzing.mutated_encounters(), fuzzing.mutated_encounters())
+    while done[0] < n:
+        before = done[0]
+        go = settings(max_examples=min(chunk, n - done[0]), deadline=None, database=None, phases=[Phase.generate],
+                      suppress_health_check=list(HealthCheck))(given(strategy)(one))
+        try:
+            go()
+        except HypothesisException as exc:
+            note("hypothesis-error", f"{type(exc).__name__}: {str(exc)[:200]}")
+        if done[0] == before:
+            break  # hypothesis drew nothing new: stop rather than loop
     flush(force=True)
 
 
@@ -161,6 +183,7 @@ def run_cli(n: int, subprocesses: int = 20) -> None:
                      data[:300].decode(errors="replace"))
             else:
                 COUNTS[f"cli-exit-{code}"] += 1
+            progress(i + 1, every=100)
 
 
 def main() -> int:

@@ -116,9 +116,11 @@ def mutated_encounters(draw: st.DrawFn) -> Any:
         paths = _paths(enc)
         path = draw(st.sampled_from(paths))
         if kind == "number":
-            _set(enc, path, draw(st.sampled_from(HOSTILE_NUMBERS) | st.integers() | st.floats()))
+            _set(enc, path, copy.deepcopy(draw(st.sampled_from(HOSTILE_NUMBERS) | st.integers() | st.floats())))
         elif kind == "string":
-            _set(enc, path, draw(st.sampled_from(HOSTILE_STRINGS) | st.text(max_size=30)))
+            # a copy: a later mutation must never change the shared list or dict itself (hypothesis would then
+            # draw differently on a replay: FlakyStrategyDefinition)
+            _set(enc, path, copy.deepcopy(draw(st.sampled_from(HOSTILE_STRINGS) | st.text(max_size=30))))
         elif kind == "time":
             _set(enc, path, draw(st.sampled_from(HOSTILE_TIMES)))
         elif kind == "delete" and path:
@@ -130,8 +132,8 @@ def mutated_encounters(draw: st.DrawFn) -> Any:
         elif kind == "extra":
             node = _get(enc, path)
             if isinstance(node, dict):
-                node[draw(st.sampled_from(["extra", "grams", "units", "count", "site"]))] = draw(
-                    st.sampled_from(HOSTILE_NUMBERS))
+                node[draw(st.sampled_from(["extra", "grams", "units", "count", "site"]))] = copy.deepcopy(draw(
+                    st.sampled_from(HOSTILE_NUMBERS)))
         elif kind == "repeat":
             node = _get(enc, path)
             if isinstance(node, list) and node:

@@ -91,3 +91,25 @@ def test_a_slow_body_is_dropped_with_408():
     scope = {"type": "http", "method": "POST", "path": "/api/build", "headers": [(b"host", b"localhost")]}
     asyncio.run(guard(scope, receive, send))
     assert sent[0]["status"] == 408
+
+
+def test_a_json_body_over_one_encounter_is_413_where_the_server_takes_larger_raw_bodies():
+    """The team service takes CMS files of many MB on its raw paths; its JSON routes still take one encounter."""
+    sent: list[dict] = []
+
+    async def inner(scope, receive, send):  # pragma: no cover - never reached
+        raise AssertionError("the app must not see the body")
+
+    body = b'{"pad": "' + b"x" * (MAX_INPUT_BYTES + 10) + b'"}'
+
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    guard = Guard(inner, page_csp="", hosts=frozenset({"localhost"}), max_body=64 * MAX_INPUT_BYTES,
+                  raw_paths=("/api/data/import/",))
+    scope = {"type": "http", "method": "POST", "path": "/api/build", "headers": [(b"host", b"localhost")]}
+    asyncio.run(guard(scope, receive, send))
+    assert sent[0]["status"] == 413

@@ -244,3 +244,82 @@ def test_every_scrub_example_pasted_shows_both_claims(browser, server):
         shown = browser.find_element(By.ID, "findings").text
         for edit in example["expect"]["findings"]:
             assert edit in shown, (path.name, edit)
+
+
+def _tab_to(browser, css: str, limit: int = 200) -> bool:
+    """Press Tab (only the keyboard) until the focused control matches `css`."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    for _ in range(limit):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        if browser.execute_script("return document.activeElement.matches(arguments[0])", css):
+            return True
+    return False
+
+
+def test_a_visit_entered_with_the_keyboard_only(browser, server):
+    """Tab, typing, Space and Enter only: the IG with its container, a premedication push and ordered hydration."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    def keys(*k):
+        ActionChains(browser).send_keys(*k).perform()
+
+    def replace(text):
+        ActionChains(browser).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL).send_keys(text).perform()
+
+    browser.get(server + "/")
+    assert _tab_to(browser, "#product")
+    replace("Privigen")
+    assert _tab_to(browser, "#dose")
+    replace("35")
+    assert _tab_to(browser, ".c-grams")
+    replace("40")
+    assert _tab_to(browser, ".c-count")
+    replace("1")
+    assert _tab_to(browser, "#add-other")
+    keys(Keys.SPACE)  # "+ drug": the new row takes the focus
+    assert browser.execute_script("return document.activeElement.matches('.o-hcpcs')")
+    keys("J1200")
+    assert _tab_to(browser, ".o-start")
+    keys("03022026", Keys.TAB, "0850AM")
+    assert _tab_to(browser, ".o-stop")
+    keys("03022026", Keys.TAB, "0852AM")
+    assert _tab_to(browser, "#add-fluid")
+    keys(Keys.ENTER)
+    assert _tab_to(browser, ".fl-start")
+    keys("03022026", Keys.TAB, "0200PM")
+    assert _tab_to(browser, ".fl-stop")
+    keys("03022026", Keys.TAB, "0300PM")
+    assert _tab_to(browser, ".fl-reason")
+    keys("dehydration", Keys.ENTER)  # Enter in a field submits the visit
+    rows = _rows(_wait(browser, "#result table"))
+    assert rows[0][1:3] == ["J1459", "70"] and rows[1][1:4] == ["J1459", "JW", "10"]  # 35 g from a 40 g vial
+    codes = {r[1]: r for r in rows}
+    assert codes["J1200"][2] == "1"
+    assert codes["96365"][2] == "1" and codes["96366"][2] == "4" and "96375" in codes and "96361" in codes
+
+
+def test_a_second_immune_globulin(browser, server):
+    """A second product the same visit: its own code and units, and 96367 for its sequential infusion; an error
+    about it is shown at its own control."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    browser.find_element(By.ID, "add-ig").click()
+    _fill(browser, ".g-product", "Privigen")
+    _build(browser)
+    _wait(browser, ".problems")
+    dose = browser.find_element(By.CSS_SELECTOR, ".g-dose")
+    assert dose.get_attribute("aria-invalid") == "true"
+    message = browser.find_element(By.ID, dose.get_attribute("aria-describedby").split()[-1])
+    assert message.text.startswith("drugs[1].dose:")
+    _fill(browser, ".g-dose", "10")
+    _fill(browser, ".g-grams", "10")
+    _fill(browser, ".g-start", "03022026\t0200PM")
+    _fill(browser, ".g-stop", "03022026\t0300PM")
+    _build(browser)
+    codes = {r[1]: r for r in _rows(_wait(browser, "#result table"))}
+    assert codes["J1561"][2:4] == ["JZ", "60"] and codes["J1459"][2:4] == ["JZ", "20"]
+    assert codes["96365"][2] == "1" and codes["96366"][2] == "4" and codes["96367"][2] == "1"

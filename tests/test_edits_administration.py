@@ -45,10 +45,16 @@ def test_addon_units_61_minutes_and_boundaries():
     assert "ADMIN-ADDON-UNITS" not in ids(scrub(chart(administrations=_times("09:00", "10:31"))))
 
 
-def test_addon_missing_entirely_points_at_the_initial_line():
+def test_addon_missing_entirely_is_a_missing_line_only():
+    # One mistake, one finding: the add-on left off is CLAIM-LINE-MISSING (96366 × 4), which supersedes the
+    # ADMIN-ADDON-UNITS "96366 × 0 billed" that used to point at the initial line beside it.
     r = scrub(BASE, lambda c: c["lines"].remove(line(c, "96366")))
-    f = only(r, "ADMIN-ADDON-UNITS")
-    assert f.line == 2 and f.impact_units == 4
+    f = only(r, "CLAIM-LINE-MISSING")
+    assert f.line is None and f.impact_units == 4 and "96366 × 4" in f.message
+    assert "ADMIN-ADDON-UNITS" not in ids(r) and len(r.findings) == 1
+    # Near miss: too few units on a written 96366 line is still ADMIN-ADDON-UNITS, on that line.
+    r = scrub(BASE, lambda c: line(c, "96366").update(units=2))
+    assert only(r, "ADMIN-ADDON-UNITS").line == 3 and "CLAIM-LINE-MISSING" not in ids(r)
 
 
 def test_initial_duplicate():

@@ -29,9 +29,10 @@ def test_code_mismatch_another_brands_code_and_units_still_checked():
     r = scrub(BASE, lambda c: line(c, "J1561").update(code="J1559", units=30))
     f = only(r, "DRUG-CODE-MISMATCH")
     assert "J1561" in f.message and f.line == 1
-    units = only(r, "DRUG-UNITS")
+    # 30 = the grams: one mistake, one finding (DRUG-UNITS-ML, with the units at stake), not DRUG-UNITS beside it.
+    units = only(r, "DRUG-UNITS-ML")
     assert "billed 30" in units.message and "60 units" in units.message and units.impact_units == 30
-    assert "DRUG-UNITS-ML" in ids(r)  # 30 = the grams
+    assert "DRUG-UNITS" not in ids(r)
 
 
 def test_code_mismatch_near_miss_right_code():
@@ -39,11 +40,20 @@ def test_code_mismatch_near_miss_right_code():
 
 
 def test_units_names_both_figures():
-    r = scrub(BASE, lambda c: line(c, "J1561").update(units=30))
+    r = scrub(BASE, lambda c: line(c, "J1561").update(units=31))
     f = only(r, "DRUG-UNITS")
-    assert "billed 30, documented 30 g of J1561 = 60 units" in f.message
-    assert f.line == 1 and f.impact_units == 30
-    assert "DRUG-UNITS-ML" in ids(r)
+    assert "billed 31, documented 30 g of J1561 = 60 units" in f.message
+    assert f.line == 1 and f.impact_units == 29
+    assert "DRUG-UNITS-ML" not in ids(r)
+
+
+def test_units_billed_as_grams_is_one_finding():
+    # Billing the grams (30 for 30 g) is one mistake: DRUG-UNITS-ML names it and carries the 30 units at stake;
+    # DRUG-UNITS, which it supersedes on the same line, is not raised beside it.
+    r = scrub(BASE, lambda c: line(c, "J1561").update(units=30))
+    f = only(r, "DRUG-UNITS-ML")
+    assert f.line == 1 and f.impact_units == 30 and f.impact_usd is not None and f.impact_usd > 0
+    assert [x.edit for x in r.findings if x.line == 1] == ["DRUG-UNITS-ML"]
 
 
 def test_units_rounds_up_and_near_miss():

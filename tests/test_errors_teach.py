@@ -103,3 +103,19 @@ def test_serve_port_out_of_range_or_in_use():
         r = run_cli("serve", "--port", str(port))
     assert r.returncode == 2 and r.stderr.strip() == f"--port: 127.0.0.1:{port} is already in use; choose another " \
         "with --port"
+
+
+def test_each_field_shows_its_own_example():
+    """The example in a message is the field's own shape: a container list, a modifier, a ZIP code; not a
+    diagnosis for every list and every text."""
+    (p,) = problems(encounter(drugs=[drug(containers={"grams": 10, "count": 3})]))
+    assert p == 'drugs[0].containers: give a list in square brackets, e.g. [{"grams": 10, "count": 3}]'
+    claim = {"lines": [{"code": "J1561", "units": 60, "modifiers": "JZ"}]}
+    assert problems(encounter(claim=claim)) == [
+        "claim.lines[0].modifiers: 'JZ': give a list in square brackets, e.g. [\"JZ\"]"]
+    assert problems(encounter(diagnoses=[839])) == ['diagnoses[0]: 839: give text in quotes, e.g. "D83.9"']
+    address = {"line1": "1 Main St", "city": "Springfield", "state": "IL", "zip": "6270"}
+    patient = {"id": "P-1", "last_name": "Doe", "first_name": "Sarah", "birth_date": "1980-05-01", "sex": "F",
+               "address": address}
+    assert problems(encounter(patient=patient)) == [
+        "patient.address.zip: '6270': use 5 or 9 digits, e.g. 62701 or 627011234"]

@@ -144,3 +144,20 @@ def test_a_json_array_of_encounters_is_one_interchange(tmp_path):
     r = run_cli("export", str(p), "--to", "837p", "--charges", "sample")
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("CLM*") == 2 and pyx12_check(r.stdout) == []
+
+
+def test_a_wrong_party_and_a_missing_one_reported_in_one_run(tmp_path):
+    """A half-filled patient fails the schema; the missing billing provider is named in the same run, one line
+    each, not in a second run after the patient is fixed."""
+    enc = json.loads((PARTIES / "office-gamunex-jz.json").read_text())
+    enc = enc.get("input", enc)
+    enc.pop("billing_provider")
+    enc["patient"] = {"id": "P-1"}
+    p = tmp_path / "half.json"
+    p.write_text(json.dumps(enc))
+    r = run_cli("export", str(p), "--to", "837p", "--charges", "sample")
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert f"{p}: patient.last_name: required and missing" in lines
+    assert f"{p}: billing_provider: required for an 837P and missing" in lines
+    assert not any("Traceback" in ln for ln in lines)

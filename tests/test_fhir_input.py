@@ -112,3 +112,150 @@ def test_scrub_837_joins_a_bundle_by_patient_and_date(tmp_path):
     [item] = list(scrub_837(io.StringIO(text), load_charts(folder)))
     assert item.joined_by == "member id and date of service"
     assert item.result.encounter_id == "x-office-jz-fhir"
+
+
+# --- containers, discarded amount, prior authorization, premedications --------------------------------------
+CONTAINER = "https://igclaim.dev/fhir/StructureDefinition/container-opened"
+DISCARDED = "https://igclaim.dev/fhir/StructureDefinition/amount-discarded"
+
+
+def _opened(ndc: str | None, count: int, amount: dict | None = None) -> dict:
+    parts = [{"url": "count", "valueInteger": count}]
+    if ndc:
+        parts.append({"url": "ndc", "valueCoding": {"system": "http://hl7.org/fhir/sid/ndc", "code": ndc}})
+    if amount:
+        parts.append({"url": "amount", "valueQuantity": amount})
+    return {"url": CONTAINER, "extension": parts}
+
+
+def test_containers_opened_from_the_extension():
+    """30 g given from four 10 g vials (NDC 13533-0805-11): 10 g discarded, billed on a JW line."""
+    b = bundle()
+    entry(b, "MedicationAdministration")["extension"] = [_opened("13533-0805-11", 4)]
+    enc = parse_bundle(b)
+    (c,) = enc.drugs[0].containers
+    assert (c.ndc, c.count) == ("13533-0805-11", 4)
+    result = engine.build(enc)
+    assert "DRUG-CONTAINERS-MISSING" not in {f.edit for f in result.findings}
+    jw = [ln for ln in result.claim.lines if "JW" in ln.modifiers]
+    assert len(jw) == 1 and jw[0].units == 20  # 10 g of J1561 at 500 mg a unit
+
+
+def test_containers_by_amount_and_discarded():
+    b = bundle()
+    entry(b, "MedicationAdministration")["extension"] = [
+        _opened(None, 3, {"value": 10, "unit": "g", "code": "g"}),
+        {"url": DISCARDED, "valueQuantity": {"value": 0, "code": "g"}}]
+    enc = parse_bundle(b)
+    assert [(c.grams, c.count) for c in enc.drugs[0].containers] == [(10, 3)]
+    assert enc.drugs[0].discarded_grams == 0
+    assert all("JW" not in ln.modifiers for ln in engine.build(enc).claim.lines)
+
+
+def test_container_without_ndc_or_amount_is_named():
+    b = bundle()
+    entry(b, "MedicationAdministration")["extension"] = [_opened(None, 3)]
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert exc.value.problems == ["MedicationAdministration (entry 5).extension[0]: extension: a container opened "
+                                  "needs 'ndc' (valueCoding, the package's NDC) or 'amount' (valueQuantity in g or "
+                                  "mL)"]
+
+
+def _preauth(**changes) -> dict:
+    cr = {"resourceType": "ClaimResponse", "id": "pa1", "status": "active", "type": {"coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
+        "use": "preauthorization", "patient": {"reference": "Patient/P-101"}, "created": "2026-01-02",
+        "insurer": {"display": "Medicare Part B"}, "outcome": "complete", "preAuthRef": "PA-7781",
+        "preAuthPeriod": {"start": "2026-01-01", "end": "2026-06-30"}}
+    cr.update(changes)
+    return cr
+
+
+def test_prior_authorization_from_claim_response():
+    b = bundle()
+    b["entry"].append({"resource": _preauth()})
+    pa = parse_bundle(b).payer.prior_authorization
+    assert (pa.number, str(pa.start), str(pa.end)) == ("PA-7781", "2026-01-01", "2026-06-30")
+    b = bundle()
+    cr = _preauth()
+    cr.pop("preAuthRef")
+    b["entry"].append({"resource": cr})
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert exc.value.problems == [f"ClaimResponse (entry {len(b['entry']) - 1}): preAuthRef: required (the "
+                                  "authorization number) on a ClaimResponse of use preauthorization"]
+
+
+def _premed(b: dict, code: dict, dose: dict | None, route: str = "47625008") -> None:
+    b["entry"].append({"resource": {"resourceType": "Medication", "id": "pm", "code": code}})
+    ma = {"resourceType": "MedicationAdministration", "id": "ma-pm", "status": "completed",
+          "medicationReference": {"reference": "Medication/pm"}, "subject": {"reference": "Patient/P-101"},
+          "effectivePeriod": {"start": "2026-03-02T08:45:00-06:00", "end": "2026-03-02T08:50:00-06:00"},
+          "dosage": {"route": {"coding": [{"system": "http://snomed.info/sct", "code": route}]}}}
+    if dose:
+        ma["dosage"]["dose"] = dose
+    b["entry"].append({"resource": ma})
+
+
+J1200 = {"text": "diphenhydramine 50 mg/mL", "coding": [
+    {"system": "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets", "code": "J1200"}]}
+
+
+def test_premedication_billed_by_its_own_code():
+    b = bundle()
+    _premed(b, J1200, {"value": 1, "unit": "{unit}"})
+    enc = parse_bundle(b)
+    pm = next(d for d in enc.drugs if d.hcpcs == "J1200")
+    assert (pm.units, pm.dose, pm.route) == (1, None, "IV")
+    ig = next(d for d in enc.drugs if d.hcpcs != "J1200")
+    assert ig.dose is not None and ig.dose.grams == 30
+    lines = engine.build(enc).claim.lines
+    assert [ln.units for ln in lines if ln.code == "J1200"] == [1]
+
+
+def test_premedication_in_mg_is_named():
+    b = bundle()
+    _premed(b, J1200, {"value": 25, "unit": "mg", "code": "mg"})
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    (problem,) = exc.value.problems
+    assert problem.startswith(f"MedicationAdministration (entry {len(b['entry']) - 1}): dosage.dose: a drug that is "
+                              "not an immune globulin (HCPCS J1200)")
+
+
+def test_oral_premedication_is_not_billed():
+    b = bundle()
+    _premed(b, {"text": "acetaminophen 650 mg"}, {"value": 650, "unit": "mg", "code": "mg"}, route="26643006")
+    enc = parse_bundle(b)
+    assert len(enc.drugs) == 1 and len(enc.administrations) == 1
+
+
+def test_batch_of_bundles_keeps_the_accounting(tmp_path):
+    """FHIR Bundles as JSON Lines through `igclaim batch`: every Bundle a result or an error naming the resource
+    and element, in order, with the report."""
+    from igclaim.batch import run_batch
+
+    good = bundle()
+    broken = bundle()
+    entry(broken, "MedicationAdministration")["dosage"].pop("dose")
+    second = bundle()
+    entry(second, "Encounter")["id"] = "second-visit"
+    src = tmp_path / "bundles.jsonl"
+    src.write_text("\n".join(json.dumps(b) for b in (good, broken, second)) + "\n")
+    summary = run_batch(src, tmp_path / "out", workers=1)
+    assert (summary.records, summary.results, summary.errors) == (3, 2, 1) and summary.accounted
+    results = [json.loads(x)["encounter_id"] for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert results == ["x-office-jz-fhir", "second-visit"]
+    (err,) = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert (err["record"], err["line"], err["stage"]) == (2, 2, "schema")
+    assert err["field"] == "MedicationAdministration (entry 5)" and "dosage.dose" in err["reason"]
+    assert (tmp_path / "out" / "report.html").is_file()
+
+
+def test_an_immune_globulin_charted_oral_is_still_read():
+    """Only a drug that is not an immune globulin is skipped as an oral premedication, never the IG itself."""
+    b = bundle()
+    _premed(b, {"text": "Privigen"}, {"value": 10, "unit": "g", "code": "g"}, route="26643006")
+    enc = parse_bundle(b)
+    assert len(enc.drugs) == 2 and any(d.product == "Privigen" for d in enc.drugs)

@@ -5,13 +5,14 @@ line and column; a second import while one writes waits, then exits 2 with one l
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from igclaim.refdata import store
 from igclaim.refdata.importers import ImportFailure, Options
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 FIX = Path(__file__).parent / "fixtures" / "cms"
 ASP = FIX / "asp-pricing-2026q2-synthetic.csv"
@@ -95,3 +96,24 @@ def test_a_second_import_while_one_writes_exits_2_with_one_line(home, monkeypatc
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_an_import_holds_less_than_twice_its_file_in_memory():
+    """Parsed rows go to a spool on disk and records are read line by line: parsing a PTP file allocates less than
+    twice its size (the decoded text is the one copy), not the ten times a list of row tuples took."""
+    import tracemalloc
+
+    from igclaim.refdata.importers import Options, Source, parse
+
+    text = (ROOT / "tests" / "fixtures" / "cms" / "ccipra-v321r0-f1-synthetic.txt").read_text(encoding="cp1252")
+    head, body = text.splitlines(keepends=True)[:6], text.splitlines(keepends=True)[6:]
+    data = ("".join(head) + "".join(body) * 6000).encode("cp1252")
+    tracemalloc.start()
+    try:
+        parsed = parse(Source("ccipra-v321r0-f1.txt", data), "ptp",
+                       Options(setting="practitioner", effective=date(2026, 1, 1)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(parsed.rows) == 5 * 6000
+    assert peak < 2 * len(data), (peak, len(data))

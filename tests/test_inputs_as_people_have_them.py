@@ -81,4 +81,5 @@ def test_written_lines_may_omit_line():
                        {"code": "96366", "units": 4}]}
     enc = parse_encounter(encounter(claim=claim))
     assert [ln.line for ln in enc.claim.lines] == [1, 2, 3]
-    assert {f.line for f in scrub(enc).findings if f.edit == "DRUG-UNITS"} == {1}
+    # 30 units for 30 g is billing by the gram: one finding, DRUG-UNITS-ML (it supersedes DRUG-UNITS), on line 1.
+    assert {f.line for f in scrub(enc).findings if f.edit == "DRUG-UNITS-ML"} == {1}

@@ -101,12 +101,14 @@ def test_national_pfs_prices_the_office_claim_not_the_hospital_claim(home):
 
 
 def test_impact_usd_uses_the_written_line_code(home):
+    # 300 units for 300 mL is one mistake: DRUG-UNITS-ML carries its units and dollars (DRUG-UNITS, superseded
+    # on the same line, is not raised beside it).
     r = engine.scrub(example("e09-scrub-units-by-ml"))
-    f = next(f for f in r.findings if f.edit == "DRUG-UNITS")
+    f = next(f for f in r.findings if f.edit == "DRUG-UNITS-ML")
     assert f.line == 1 and f.impact_units == -240
     assert f.impact_usd == Decimal("-11778.24")  # -240 × 49.076
     r2 = engine.scrub(example("e09-scrub-units-by-ml", "2026-04-14"))
-    assert next(f for f in r2.findings if f.edit == "DRUG-UNITS").impact_usd is None
+    assert next(f for f in r2.findings if f.edit == "DRUG-UNITS-ML").impact_usd is None
 
 
 def test_priced_total_sums_the_priced_lines_and_names_the_others(home):
@@ -126,3 +128,24 @@ def test_avoidable_waste_carries_its_dollars(home):
     assert f.impact_units == -10 and f.impact_usd == Decimal("-502.81")  # 10 avoidable JW units × 50.281
     later = engine.build(example("e03-privigen-35-of-40", "2026-04-14"))  # no price for Q2: units, no dollars
     assert [f.impact_usd for f in later.findings if f.edit == "DRUG-WASTE-AVOIDABLE"] == [None]
+
+
+@pytest.mark.parametrize("pfs_first", [True, False])
+def test_office_and_hospital_each_priced_by_their_schedule_whatever_the_import_order(home, pfs_first):
+    """With the national PFS and a hospital (OPPS) schedule both imported, the Medicare office claim is priced by
+    the PFS and the UB-04 by the other, in either import order; compare-sites shows drug + administration."""
+    from igclaim.outputs.compare_cli import _row, compare
+
+    imports = [("fees", FIX / "PPRRVU2025_Oct-real-excerpt.csv", Options()),
+               ("fees", FIX / "fees-contract-2026-synthetic.csv", Options(effective=date(2025, 1, 1),
+                                                                          schedule="opps-test"))]
+    for kind, path, opts in imports if pfs_first else imports[::-1]:
+        store.import_file(kind, path, opts)
+    enc = example("e02-gamunex-30g-5h", "2025-11-03")
+    rows = {site: _row(site, r, enc.date_of_service) for site, r in compare(enc).items()}
+    office, hospital = rows["office"], rows["hospital_outpatient"]
+    assert office["administration"] == Decimal("135.54")  # PFS: 57.90 + 4 × 19.41
+    assert hospital["administration"] == Decimal("310.00")  # the synthetic schedule: 150.00 + 4 × 40.00
+    for row in (office, hospital):  # no ASP file covers 2025 Q4 here: the drug is named unpriced, never zero
+        assert row["drug"] is None and row["total"] is None and row["priced_total"] == row["administration"]
+        assert row["unpriced"] == ["line 1: J1561"]

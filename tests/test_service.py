@@ -294,3 +294,84 @@ def test_the_team_service_sits_behind_the_same_guard(team):
     assert r.status_code == 422 and r.json()["problems"]
     r = client.post("/api/authorizations", json={"number": "x"}, headers=biller)
     assert r.status_code == 422 and all(isinstance(p, str) for p in r.json()["problems"])
+
+
+def _dated_visit(encounter_id: str, day: str, payer: dict, member_id: str) -> dict:
+    enc = copy.deepcopy(OFFICE)
+    enc.update(encounter_id=encounter_id, date_of_service=day, payer=payer)
+    enc["subscriber"] = {**enc["subscriber"], "member_id": member_id}
+    enc["administrations"] = [{**enc["administrations"][0], "start": f"{day}T09:00", "stop": f"{day}T14:00"}]
+    return enc
+
+
+@pytest.mark.parametrize(("payer", "day", "lead"), [
+    ({"type": "medicare_advantage", "name": "Acme Advantage", "payer_id": "MA001"}, "2025-12-01", 14),
+    ({"type": "medicare_advantage", "name": "Acme Advantage", "payer_id": "MA001"}, "2026-03-02", 7),  # CMS-0057-F
+    ({"type": "commercial", "name": "Acme Health", "payer_id": "CO001"}, "2026-03-02", 15),  # ERISA pre-service
+])
+def test_auth_expiring_reads_the_payers_dated_renewal_lead_time(tmp_path, payer, day, lead):
+    """AUTH-EXPIRING warns when fewer days remain than the plan may take to decide a renewal (the profile's
+    dated authorization_renewal_days): one day inside the lead time warns, the lead time itself does not."""
+    from datetime import date, timedelta
+
+    url = f"sqlite:///{tmp_path / 'team.sqlite'}"
+    client = TestClient(create_app(url))
+    biller = {"Authorization": f"Bearer {_user(url, 'bo', 'biller')}"}
+    dos = date.fromisoformat(day)
+    for days_left, warned in ((lead - 1, True), (lead, False)):
+        member = f"M{days_left:03d}"
+        r = client.post("/api/authorizations", headers=biller, json={
+            "number": f"PA-{days_left}", "payer": payer["name"], "member_id": member, "hcpcs": "J1561",
+            "units": 10_000, "start": (dos - timedelta(days=30)).isoformat(),
+            "end": (dos + timedelta(days=days_left)).isoformat()})
+        assert r.status_code == 201, r.text
+        enc_id = f"lead-{days_left}"
+        assert client.post("/api/encounters", json=_dated_visit(enc_id, day, payer, member),
+                           headers=biller).status_code == 200
+        findings = client.get(f"/api/encounters/{enc_id}", headers=biller).json()["result"]["findings"]
+        expiring = [f["message"] for f in findings if f["edit"] == "AUTH-EXPIRING"]
+        assert bool(expiring) is warned, (days_left, expiring)
+        if warned:
+            assert f"{days_left} days after this visit (fewer than the {lead} days" in expiring[0]
+
+
+def test_every_bundled_payer_profile_dates_its_renewal_lead_time():
+    from datetime import date
+
+    from igclaim.refdata.resolver import reference
+    from igclaim.service.ledger import RENEWAL_DAYS
+
+    for name, profile in reference().profiles.items():
+        param = profile.parameters[RENEWAL_DAYS]
+        assert param.source.startswith("https://"), name
+        assert all(isinstance(v, int) and 0 < v <= 60 for _, v in param.values), name
+        assert profile.get(RENEWAL_DAYS, date(2000, 1, 1)) > 0
+
+
+def test_a_token_costs_one_scrypt_per_process_and_revocation_still_counts_at_once(tmp_path, monkeypatch):
+    """A burst of requests on a new token runs scrypt once (the others wait for that proof); a wrong secret with a
+    known id is still refused, and a revocation written by another process counts on the next check."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from igclaim.service.db import engine_for
+
+    url = f"sqlite:///{tmp_path / 'team.sqlite'}"
+    token = _user(url, "bo", "biller")
+    calls = []
+    real = auth._hash
+    monkeypatch.setattr(auth, "_hash", lambda secret, salt: calls.append(1) or real(secret, salt))
+    verifier = auth.Verifier()
+
+    def check(tok):
+        with engine_for(url).connect() as conn:
+            return verifier.check(conn, tok)
+
+    with ThreadPoolExecutor(8) as pool:
+        who = list(pool.map(check, [token] * 16))
+    assert {w.name for w in who} == {"bo"} and len(calls) == 1
+    with pytest.raises(auth.AuthError):
+        check(token[:-4] + "AAAA")  # same id, another secret: scrypt again, refused
+    with sessions(url)() as db, db.begin():
+        auth.revoke_token(db, who[0].token_id)
+    with pytest.raises(auth.AuthError):
+        check(token)

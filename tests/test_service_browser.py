@@ -84,3 +84,23 @@ def test_page_without_a_token_says_so(browser, team_server):  # noqa: F811
     browser.find_element(By.ID, "save-token").click()
     # the page may first finish the load it began with the token it remembered; wait for the answer to this one
     _wait(lambda: "bearer token is required" in browser.find_element(By.ID, "message").text)
+
+
+def test_page_filters_by_date_and_keeps_what_the_submit_said(browser, team_server):  # noqa: F811
+    from selenium.webdriver.common.by import By
+
+    base, token = team_server
+    browser.get(base + "/team")
+    browser.find_element(By.ID, "token").clear()
+    browser.find_element(By.ID, "token").send_keys(token)
+    browser.find_element(By.ID, "save-token").click()
+    body = "\n".join([json.dumps(visit(10)), json.dumps(visit(11)), "{not json"])
+    browser.execute_script("document.getElementById('encounters').value = arguments[0];", body)
+    browser.find_element(By.ID, "submit").click()
+    # the refused line's reason stays on screen after the worklist reloads
+    message = _wait(lambda: "stored" in (t := browser.find_element(By.ID, "message").text) and t)
+    assert message.startswith("2 stored; 1 refused: line 3: not JSON")
+    for field, day in (("date_from", "2026-03-11"), ("date_to", "2026-03-12")):
+        browser.execute_script("document.getElementById(arguments[0]).value = arguments[1];", field, day)
+    browser.find_element(By.ID, "refresh").click()
+    _wait(lambda: [r[0] for r in _rows(browser)] == ["v010", "v011"])

@@ -36,6 +36,11 @@ def spark():
     s.stop()
 
 
+def _nothing_cached(spark) -> bool:
+    """Spark's cache manager holds no DataFrame (persisted inputs and outcomes were all unpersisted)."""
+    return spark._jsparkSession.sharedState().cacheManager().isEmpty()
+
+
 def _parquet_rows(path: Path) -> list[dict]:
     return sorted(pq.read_table(path).to_pylist(), key=lambda r: (r["record"], r.get("line") or 0))
 
@@ -84,6 +89,9 @@ def _same_as_batch(batch_out: Path, spark_out: Path) -> None:
         return re.sub(r"<tr>.*?</tr>", "<tr/>", html), sorted(rows)
 
     assert page(spark_out) == page(batch_out)
+    from pyspark.sql import SparkSession
+
+    assert _nothing_cached(SparkSession.getActiveSession())  # spark-batch released what it cached
 
 
 def test_jsonl_with_bad_lines_same_as_batch(spark, tmp_path):
@@ -174,3 +182,43 @@ def test_dataframe_api_build_and_scrub_every_row_out(spark):
     findings = scrubbed.findings.collect()
     assert [f["edit"] for f in findings] == [f.edit for f in want.findings]
     assert all(f["mode"] == "scrub" and f["encounter_id"] == written["encounter_id"] for f in findings)
+    assert not _nothing_cached(spark)
+    built.unpersist()
+    scrubbed.unpersist()
+    assert _nothing_cached(spark)  # the outcomes and the inputs persisted for numbering
+
+
+def test_837_same_as_batch(spark, tmp_path):
+    """An 837 through spark-batch: every CLM one record (a result, or an error naming the segment), an envelope
+    problem a record too; the same results, errors and report as `igclaim batch claims.837`."""
+    from datetime import datetime
+
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+    from igclaim.inputs import parse_encounter
+    from igclaim.outputs import chargemaster, x12
+    from tests.test_batch_x12 import _encs
+
+    encs = _encs(12)
+    text = x12.to_837([parse_encounter(e) for e in encs], chargemaster.load("sample"),
+                      envelope=x12.Envelope(created=datetime(2026, 3, 6, 12, 0)))
+    segs = [s.strip() for s in text.split("~") if s.strip()]
+    clms = [i for i, s in enumerate(segs) if s.startswith("CLM*")]
+    sv1 = next(i for i in range(clms[3], len(segs)) if segs[i].startswith("SV1*"))
+    segs[sv1] = segs[sv1].replace("*UN*", "*UN*1.5X", 1)  # claim 4: bad units
+    segs[-1] = segs[-1].replace("IEA*1*", "IEA*1*9")  # envelope: IEA control number differs from ISA's
+    src = tmp_path / "claims.837"
+    src.write_text("".join(s + "~\n" for s in segs))
+
+    run_batch(src, tmp_path / "batch", workers=1)
+    res = CliRunner().invoke(app, ["spark-batch", str(src), "--out", str(tmp_path / "spark"), "--master", "local[2]"])
+    assert res.exit_code == 0, res.output
+    assert "records 13 = 11 results + 2 errors (lost 0)" in res.output, res.output
+    _same_as_batch(tmp_path / "batch", tmp_path / "spark")
+    errors = _spark_errors(tmp_path / "spark")
+    assert [(e["record"], e["stage"], e["field"]) for e in errors] == [(4, "x12", "SV1 SV104"),
+                                                                      (13, "envelope", "IEA")]
+    assert all(e["segment"] > 0 for e in errors)
+    assert not list(tmp_path.glob("igclaim-837-*"))
+    assert _nothing_cached(spark)

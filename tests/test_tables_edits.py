@@ -141,11 +141,16 @@ def test_ptp_deleted_pair_indicator_9_and_other_quarter(ptp):
 # --- NDC-HCPCS crosswalk -----------------------------------------------------------------------------------------
 
 def test_ndc_of_another_code(home):
-    """13533-0800-12 is Gamunex-C, J1561, in CMS's January 2026 crosswalk (bundled snapshot)."""
-    wrong = engine.scrub(encounter(claim=[{"code": "J1459", "units": 60, "modifiers": ["JZ"],
-                                           "ndc": "13533-0800-12"}, *GAMUNEX_CLAIM[1:]]))
+    """13533-0800-12 is Gamunex-C, J1561, in CMS's January 2026 crosswalk (bundled snapshot); 44206-0437-10 is
+    Privigen, J1459."""
+    wrong = engine.scrub(encounter(claim=[{**GAMUNEX_CLAIM[0], "ndc": "44206-0437-10"}, *GAMUNEX_CLAIM[1:]]))
     [f] = found(wrong, "DRUG-NDC-MISMATCH")
-    assert f.line == 1 and "J1561" in f.message and "asp-ndc-hcpcs-crosswalk-2026q1.csv" in f.message
+    assert f.line == 1 and "J1459" in f.message and "asp-ndc-hcpcs-crosswalk-2026q1.csv" in f.message
+    # The product's own NDC with another brand's code is one mistake, the code: DRUG-CODE-MISMATCH supersedes the
+    # NDC mismatch it causes on the same line (it used to be reported twice).
+    code = engine.scrub(encounter(claim=[{"code": "J1459", "units": 60, "modifiers": ["JZ"],
+                                          "ndc": "13533-0800-12"}, *GAMUNEX_CLAIM[1:]]))
+    assert [f.edit for f in code.findings if f.line == 1] == ["DRUG-CODE-MISMATCH"]
     right = engine.scrub(encounter(claim=[{**GAMUNEX_CLAIM[0], "ndc": "13533080012"}, *GAMUNEX_CLAIM[1:]]))
     assert not found(right, "DRUG-NDC-MISMATCH")
     unknown = engine.scrub(encounter(claim=[{**GAMUNEX_CLAIM[0], "ndc": "99999-9999-99"}, *GAMUNEX_CLAIM[1:]]))

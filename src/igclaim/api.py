@@ -206,14 +206,33 @@ def page() -> str:
     return _page()
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, asgi: Any = None, limit_concurrency: int = 64) -> None:
-    """Slow or idle clients are dropped (keep-alive 5 s, request headers at most 16 kB, 64 connections at
-    once); the guard drops a body that does not arrive in time. `asgi`: another app (the team service)."""
+def _server_settings(asgi: Any = None, limit_concurrency: int = 64, workers: int = 1) -> dict[str, Any]:
+    """uvicorn's options for igclaim: slow or idle clients are dropped (a request head within guard.HEAD_TIMEOUT by
+    the protocol named here, keep-alive 5 s, request headers at most 16 kB, `limit_concurrency` connections at
+    once); the guard drops a body that does not arrive in time. `asgi` given as "module:factory" is built in each
+    of `workers` processes (the protocol is named by import path, so it reaches them too)."""
+    return {"log_level": "info", "timeout_keep_alive": 5, "http": "igclaim.web.guard:HeadTimeoutH11Protocol",
+            "h11_max_incomplete_event_size": 16 * 1024, "limit_concurrency": limit_concurrency,
+            "workers": workers if isinstance(asgi, str) else None, "factory": isinstance(asgi, str)}
+
+
+def server_config(host: str = "127.0.0.1", port: int = 8000, asgi: Any = None, limit_concurrency: int = 64,
+                  **options: Any) -> Any:
+    """The uvicorn.Config `serve` runs (options override, e.g. a shorter head deadline in a test)."""
+    import uvicorn
+
+    return uvicorn.Config(asgi or app, host=host, port=port, **{**_server_settings(asgi, limit_concurrency),
+                                                                 **options})
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, asgi: Any = None, limit_concurrency: int = 64,
+          workers: int = 1) -> None:
+    """Run the server (_server_settings says how slow and idle clients are dropped). `asgi`: another app (the team
+    service), or the "module:factory" that builds it in each of `workers` processes."""
     import os
 
     import uvicorn
 
     if host not in ("127.0.0.1", "::1", "localhost", "0.0.0.0", "::"):  # a named interface: allow its name
         os.environ["IGCLAIM_ALLOWED_HOSTS"] = ",".join(filter(None, [os.environ.get("IGCLAIM_ALLOWED_HOSTS"), host]))
-    uvicorn.run(asgi or app, host=host, port=port, log_level="info", timeout_keep_alive=5,
-                h11_max_incomplete_event_size=16 * 1024, limit_concurrency=limit_concurrency)
+    uvicorn.run(asgi or app, host=host, port=port, **_server_settings(asgi, limit_concurrency, workers))

@@ -222,6 +222,8 @@ def serve(
     port: Annotated[int, typer.Option(help="port")] = 8000,
     team: Annotated[bool, typer.Option("--team", help="the team service: worklist, authorization ledger, audit "
                                        "log, tokens required (igclaim users add, igclaim tokens create)")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="--team: worker processes (PostgreSQL; SQLite "
+                                         "serves best with 1)")] = 1,
 ) -> None:
     """REST API (/api/build, /api/scrub, /docs) and the billers' web page on http://127.0.0.1:8000."""
     if not 1 <= port <= 65535:
@@ -236,9 +238,11 @@ def serve(
         _fail_input("-", [f"--port: {host}:{port} {why}; choose another with --port"])
     if team:
         from igclaim.api import serve as run_server
-        from igclaim.service.app import create_app
+        from igclaim.service import migrate
 
-        run_server(host, port, asgi=create_app(), limit_concurrency=512)  # a team's clients, not one biller
+        migrate.upgrade()  # once, before any worker starts
+        # a team's clients, not one biller; each worker builds its own app
+        run_server(host, port, asgi="igclaim.service.app:create_app", limit_concurrency=512, workers=workers)
         return
     from igclaim.api import serve as run_server
 

@@ -10,7 +10,7 @@ from igclaim import edits as edits_pkg
 from igclaim.coding.claim import Coding, code_encounter
 from igclaim.coding.payment import price_result
 from igclaim.edits.context import EditContext
-from igclaim.edits.registry import Phase, run_checks
+from igclaim.edits.registry import Phase, one_per_mistake, run_checks
 from igclaim.errors import InputError
 from igclaim.model import Encounter, Finding, ReferenceInfo, Result
 from igclaim.readers.x12 import WrittenClaim
@@ -53,7 +53,7 @@ def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile
     result = Result(
         encounter_id=enc.encounter_id,
         claim=coding.claim,
-        findings=findings,
+        findings=one_per_mistake(findings),
         reference=ReferenceInfo(data_as_of=ref.data_as_of.isoformat(), profile=prof.name, sources=ref.sources),
     )
     drug_codes = {f.path: f.code for f in coding.drugs.values() if f.code}
@@ -117,7 +117,7 @@ def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = No
     for note in written.notes:
         findings.append(finding("SCRUB-NO-CHART", f"Read from the 837: {note}."))
     result = Result(
-        encounter_id=written.claim_id, claim=written.claim, findings=findings,
+        encounter_id=written.claim_id, claim=written.claim, findings=one_per_mistake(findings),
         reference=ReferenceInfo(data_as_of=ref.data_as_of.isoformat(), profile=prof.name, sources=ref.sources),
     )
     price_result(result, written.date_of_service, ref, prof, written.claim)

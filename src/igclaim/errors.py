@@ -41,9 +41,24 @@ _KINDS = {
     "float": "give a number, e.g. 30 or 12.5",
     "int": "give a whole number, e.g. 3",
     "bool": "give true or false",
-    "string": 'give text in quotes, e.g. "D83.9"',
-    "list": "give a list in square brackets, e.g. [\"D83.9\"]",
+    "string": "give text in quotes, e.g. {example}",
+    "list": "give a list in square brackets, e.g. {example}",
 }
+# An example value by field name, so a message shows the field's own shape (not a diagnosis for every list).
+_EXAMPLES = {
+    "diagnoses": '["D83.9"]', "modifiers": '["JZ"]', "containers": '[{"grams": 10, "count": 3}]',
+    "drugs": '[{"id": "ig1", "product": "Gamunex-C", "dose": {"grams": 30}}]',
+    "administrations": '[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"}]',
+    "fluids": '[{"purpose": "flush", "start": "2026-03-02T14:00", "stop": "2026-03-02T14:10"}]',
+    "pump_log": '[{"drug_id": "ig1", "start": "2026-03-02T09:02", "stop": "2026-03-02T13:58"}]',
+    "lines": '[{"code": "J1561", "modifiers": ["JZ"], "units": 60}]', "encounter_id": '"enc-1001"',
+    "claim_id": '"CLM-2026-0001"', "code": '"J1561"', "hcpcs": '"J1200"', "product": '"Privigen"',
+    "ndc": '"13533-0805-31"', "npi": '"1234567893"', "member_id": '"1EG4TE5MK72"', "state": '"IL"',
+    "zip": '"62701"', "id": '"ig1"', "drug_id": '"ig1"', "number": '"PA-7781"',
+}
+_ITEMS = {"diagnoses": '"D83.9"', "modifiers": '"JZ"'}
+# What a field with a pattern must look like.
+_PATTERNS = {"zip": "use 5 or 9 digits, e.g. 62701 or 627011234", "phone": "use 10 digits, e.g. 5555550100"}
 
 
 def _model_at(model: Any, loc: tuple) -> Any:
@@ -101,15 +116,19 @@ def _teach(err: dict, model: Any) -> str:
         expected = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
         hint = did_you_mean(str(value), expected) if isinstance(value, str) else ""
         return f"{shown or 'the value'} is not one of {', '.join(expected)}{hint}"
+    field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
+    if kind == "string_pattern_mismatch":
+        return f"{shown or 'the value'}: {_PATTERNS.get(field, 'does not have the expected form')}"
+    item = bool(loc) and isinstance(loc[-1], int)  # an item of a list: its own example, e.g. "D83.9"
+    example = _ITEMS.get(field) if item else _EXAMPLES.get(field)
     for prefix, text in _KINDS.items():
         if kind.startswith(prefix + "_") or kind == prefix:
+            text = text.format(example=example or ('"text"' if prefix == "string" else "[…]"))
             return f"{shown}: {text}" if shown and isinstance(value, str | int | float) and value != "" else text
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         bound = {"greater_than": ("more than", "gt"), "greater_than_equal": ("at least", "ge"),
                  "less_than": ("less than", "lt"), "less_than_equal": ("at most", "le")}[kind]
         return f"{shown + ': ' if shown else ''}must be {bound[0]} {ctx.get(bound[1])}"
-    if kind == "string_pattern_mismatch":
-        return f"{shown or 'the value'} does not have the expected form"
     if kind in ("string_too_short", "too_short"):
         return f"too short: at least {ctx.get('min_length')}"
     if kind in ("string_too_long", "too_long"):

@@ -84,7 +84,9 @@ def decode_input(data: bytes, what: str = "(input)", limit: int = MAX_INPUT_BYTE
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput([f"{what}: not UTF-8 text (byte {exc.start + 1} is 0x{data[exc.start]:02x})"]) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidInput([f"{what}: not UTF-8 text (line {line}, byte {exc.start + 1} is 0x{data[exc.start]:02x})"]
+                           ) from None
 
 
 def read_input_file(path: str, stdin: Any = None, limit: int = MAX_INPUT_BYTES) -> str:
@@ -103,6 +105,12 @@ def read_input_file(path: str, stdin: Any = None, limit: int = MAX_INPUT_BYTES) 
     return decode_input(data, limit=limit)
 
 
+def parse_json(text: str) -> Any:
+    """json.loads that keeps long integers exact (Decimal) instead of failing on Python's 4,300-digit limit.
+    Raises json.JSONDecodeError and RecursionError as json.loads does."""
+    return json.loads(text, parse_int=_parse_int)
+
+
 def load_json(text: str) -> Any:
     """JSON text → Python values; hostile nesting is refused here, while NaN, Infinity and 1e999999 (a float
     overflow) pass through as non-finite floats so that the schema refuses them naming their field."""
@@ -113,7 +121,7 @@ def load_json(text: str) -> Any:
     if len(text) > MAX_INPUT_BYTES:
         raise InvalidInput([f"(input): larger than {MAX_INPUT_BYTES:,} characters (the limit for one encounter)"])
     try:
-        obj = json.loads(text, parse_int=_parse_int)
+        obj = parse_json(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput([f"(json) line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
     except RecursionError:

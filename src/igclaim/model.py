@@ -10,7 +10,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, computed_field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    computed_field,
+    model_validator,
+)
 
 SCHEMA_VERSION = 1
 
@@ -418,6 +427,16 @@ class Finding(BaseModel):
     impact_units: int | None = None
     impact_usd: Amount | None = None
     source: str | None = None
+    # What the finding is about (edits/registry.py `Cause`), so one mistake is reported once; not serialized.
+    _causes: tuple[tuple[str, str], ...] = PrivateAttr(default=())
+
+    @property
+    def causes(self) -> tuple[tuple[str, str], ...]:
+        return self._causes
+
+    @causes.setter
+    def causes(self, value: tuple[tuple[str, str], ...]) -> None:
+        self._causes = value
 
 
 class ReferenceInfo(BaseModel):

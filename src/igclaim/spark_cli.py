@@ -13,15 +13,16 @@ from rich.console import Console
 
 def spark_batch_cmd(
     input: Annotated[str, typer.Argument(help="JSON Lines (.jsonl) or Parquet (.parquet) of encounters: a local "
-                                              "path or any path Spark reads (hdfs://, s3a://, dbfs:/ …)")],
+                                              "path or any path Spark reads (hdfs://, s3a://, dbfs:/ …); or "
+                                              "a local 837P/837I file")],
     out: Annotated[str, typer.Option("--out", "-o", help="directory for results/, findings/ (Parquet by "
                                                          "date_of_service), errors/, report.html, summary.json; "
                                                          "any URI Spark writes to with --report-dir")],
     master: Annotated[str | None, typer.Option("--master", help="Spark master, e.g. local[2] (default: the "
                                                                  "cluster's under spark-submit, else local[*])")]
     = None,
-    format: Annotated[str | None, typer.Option("--format", help="input format: jsonl or parquet (default: from "
-                                                                 "the suffix)")] = None,
+    format: Annotated[str | None, typer.Option("--format", help="input format: jsonl, parquet or x12 (default: "
+                                                                 "from the suffix)")] = None,
     profile: Annotated[str | None, typer.Option("--profile", help="payer profile for every record (name or .toml)")]
     = None,
     report_dir: Annotated[Path | None, typer.Option("--report-dir", help="local directory for report.html and "

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from igclaim.batch.tabular import group_rows
 
-Kind = Literal["json", "rows", "x12"]
+Kind = Literal["json", "rows", "x12", "problem"]  # "problem": the reader's own finding (payload: its lines)
 FORMATS = ("jsonl", "csv", "parquet", "x12", "json")
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv",
              ".parquet": "parquet", ".pq": "parquet", ".837": "x12", ".x12": "x12", ".edi": "x12"}
@@ -29,7 +29,17 @@ class Record:
     seq: int
     where: dict[str, int]
     kind: Kind
-    payload: Any  # a JSON text line, or a list of (row number, row dict)
+    payload: Any  # a JSON text line, a list of (row number, row dict), or the problems of a "problem" record
+
+
+class RowProblem:
+    """A CSV row the csv module could not read (a cell over its size limit): a group and an error of its own."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def get(self, _key: str, default: Any = None) -> Any:
+        return default  # no encounter_id: never joins the rows around it
 
 
 class SourceError(ValueError):
@@ -86,7 +96,7 @@ class Source:
             return self._rows_read
         if self._handle is None or self._handle.closed:
             return self.total
-        return self._handle.buffer.tell()
+        return getattr(self._handle, "buffer", self._handle).tell()
 
     def __iter__(self) -> Iterator[Record]:
         if self.format == "jsonl":
@@ -103,48 +113,102 @@ class Source:
             self._handle.close()
 
     def _jsonl(self) -> Iterator[Record]:
+        """One record a line, read with a bounded readline: a line longer than one encounter's limit is skipped in
+        bounded pieces and reported by its number, never held in memory whole (a 2 GB line costs 1 MiB)."""
+        from igclaim.inputs import MAX_INPUT_BYTES
+
+        limit = MAX_INPUT_BYTES + 8  # a BOM and a CR LF on top of the encounter's own limit
         seq = 0
-        # surrogateescape: a line with non-UTF-8 bytes reaches inputs.load_json, which refuses it as that record's
-        # error instead of silently replacing the bytes
-        with self.path.open(encoding="utf-8", errors="surrogateescape", newline="") as f:
+        with self.path.open("rb") as f:
             self._handle = f
-            for number, line in enumerate(f, start=1):
+            number = 0
+            while True:
+                raw = f.readline(limit)
+                if not raw:
+                    break
+                number += 1
+                if len(raw) == limit and not raw.endswith(b"\n"):
+                    while (rest := f.readline(limit)) and not rest.endswith(b"\n"):
+                        pass  # the rest of an over-long line, dropped piece by piece
+                    seq += 1
+                    yield Record(seq, {"line": number}, "problem",
+                                 [f"(input): line longer than {MAX_INPUT_BYTES:,} bytes (the limit for one encounter)"])
+                    continue
+                # surrogateescape: non-UTF-8 bytes reach inputs.load_json, which refuses them as this record's
+                # error instead of silently replacing them
+                line = raw.decode("utf-8", "surrogateescape")
                 if line.strip():
                     seq += 1
                     yield Record(seq, {"line": number}, "json", line)
 
     def _json(self) -> Iterator[Record]:
         """A .json file as people write it: one encounter object, or an array of them (item n is record n).
-        A .json file that is really JSON Lines (one object a line) is read as JSON Lines."""
-        text = self.path.read_text(encoding="utf-8", errors="replace")
+        A .json file that is really JSON Lines (one object a line) is read as JSON Lines. The file is read whole,
+        so it is bounded (inputs.MAX_FILE_BYTES) and checked as any input is: UTF-8 with or without a BOM, its
+        nesting, its numbers; a problem of the whole file is record 1's error."""
+        from igclaim.inputs import MAX_DEPTH, MAX_FILE_BYTES, InvalidInput, decode_input, depth_problem, parse_json
+
+        with self.path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            yield Record(1, {"line": 1}, "problem", [f"(input): a .json file larger than {MAX_FILE_BYTES:,} bytes; "
+                                                     "write one encounter a line as JSON Lines (.jsonl), which has "
+                                                     "no size limit"])
+            return
         try:
-            obj = json.loads(text)
+            text = decode_input(data, "(input)", MAX_FILE_BYTES)
+        except InvalidInput as exc:
+            yield Record(1, {"line": 1}, "problem", exc.problems)
+            return
+        del data
+        try:
+            obj = parse_json(text)
         except json.JSONDecodeError as exc:
             if exc.msg == "Extra data":
                 yield from self._jsonl()
-            else:  # the worker reports the syntax error with its place; the run goes on to the summary
-                yield Record(1, {"line": exc.lineno}, "json", text)
+            else:  # the syntax error with its place; the run goes on to the summary
+                yield Record(1, {"line": exc.lineno}, "problem",
+                             [f"(json) line {exc.lineno} column {exc.colno}: {exc.msg}"])
+            return
+        except RecursionError:
+            yield Record(1, {"line": 1}, "problem", [f"(json): nested deeper than {MAX_DEPTH} levels"])
+            return
+        problem = depth_problem(obj)
+        if problem:
+            yield Record(1, {"line": 1}, "problem", [problem])
             return
         items = obj if isinstance(obj, list) else [obj]
         for n, item in enumerate(items, start=1):
-            yield Record(n, {"item": n} if isinstance(obj, list) else {"line": 1}, "json", json.dumps(item))
+            # default=float: a number too long to be exact reaches the schema as a non-finite one, named by field
+            yield Record(n, {"item": n} if isinstance(obj, list) else {"line": 1}, "json",
+                         json.dumps(item, default=float))
 
     def _x12(self) -> Iterator[Record]:
         """An 837: the parent streams it (readers/x12.py) and hands each claim, already read, to the workers; a
         claim that could not be read, or a problem of the envelope, is a record too (it becomes an error entry)."""
-        from igclaim.readers.x12 import read_837
+        from igclaim.readers.x12 import open_837, read_837
 
-        with self.path.open(encoding="ascii", errors="replace") as f:
+        with open_837(self.path) as f:
             self._handle = f
             for seq, item in enumerate(read_837(f), start=1):
                 yield Record(seq, {"segment": item.position}, "x12", item)
 
-    def _csv_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+    def _csv_rows(self) -> Iterator[tuple[int, Any]]:
         with self.path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
             self._handle = f
             reader = csv.DictReader(f)
             # Row numbers as a spreadsheet shows them: the header is row 1.
-            for number, row in enumerate(reader, start=2):
+            number = 1
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:  # a cell over the csv module's size limit: this row's error, not the run's
+                    number += 1
+                    yield number, RowProblem(f"row {number}: not a readable CSV row ({exc})")
+                    continue
+                number += 1
                 row.pop(None, None)  # cells beyond the header: ignored like a spreadsheet would
                 yield number, row
 
@@ -156,6 +220,10 @@ class Source:
                 self._rows_read = number
                 yield number, row
 
-    def _grouped(self, rows: Iterator[tuple[int, dict[str, Any]]]) -> Iterator[Record]:
+    def _grouped(self, rows: Iterator[tuple[int, Any]]) -> Iterator[Record]:
         for seq, group in enumerate(group_rows(rows), start=1):
-            yield Record(seq, {"row": group[0][0], "last_row": group[-1][0]}, "rows", group)
+            where = {"row": group[0][0], "last_row": group[-1][0]}
+            if isinstance(group[0][1], RowProblem):
+                yield Record(seq, where, "problem", [group[0][1].message])
+            else:
+                yield Record(seq, where, "rows", group)

@@ -93,6 +93,8 @@ class _Undecodable(InvalidInput):
 
 def decode(rec: Record) -> tuple[Any, str | None]:
     """The raw record → an encounter dict (not validated yet) and its id if one can be read."""
+    if rec.kind == "problem":  # the reader already found what is wrong (an over-long line, a non-UTF-8 file)
+        raise _Undecodable(list(rec.payload), None)
     if rec.kind == "json":
         try:
             obj = load_json(rec.payload.rstrip("\r\n"))  # size, depth and huge-number limits of one encounter

@@ -98,10 +98,11 @@ def classify(
         path = f"fluids[{j}]"
         if fl.purpose != "hydration":
             findings.append(finding("ADMIN-NOT-BILLED", f"{path}: saline as {fl.purpose} is part of the infusion, "
-                                    "never hydration."))
+                                    "never hydration.", cause=("fluid-not-billed", path)))
             continue
         if not fl.ordered:
-            findings.append(finding("ADMIN-NOT-BILLED", f"{path}: hydration without an order is not billable."))
+            findings.append(finding("ADMIN-NOT-BILLED", f"{path}: hydration without an order is not billable.",
+                                    cause=("fluid-not-billed", path)))
             continue
         if not (fl.start and fl.stop):
             findings.append(finding("ADMIN-TIMES-MISSING", f"{path}: hydration without start and stop times "
@@ -110,7 +111,8 @@ def classify(
         minutes = minutes_between(fl.start, fl.stop) - _overlap_minutes(fl.start, fl.stop, drug_infusions)
         if minutes < rules.hydration_min_minutes:
             findings.append(finding("ADMIN-NOT-BILLED", f"{path}: {minutes} minutes of hydration not concurrent "
-                                    f"with a drug infusion; at least {rules.hydration_min_minutes} are needed."))
+                                    f"with a drug infusion; at least {rules.hydration_min_minutes} are needed.",
+                                    cause=("fluid-not-billed", path)))
             continue
         services.append(Service("hydration", path, fl.site, None, False, fl.start, fl.stop, minutes))
     return services

@@ -466,6 +466,7 @@ def _avoidable_waste(facts: DrugFacts, family: list[Product], findings: list[Fin
             f"{facts.path}: {facts.dose_grams:g} g could have been given from {names}, discarding "
             f"{best_discard} units instead of {facts.discarded_units}.",
             impact_units=-saved,  # the excess discard is at risk of denial
+            cause=("drug", facts.path),  # priced by this drug's code (coding/payment.py)
         ))
 
 

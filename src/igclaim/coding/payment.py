@@ -26,10 +26,20 @@ def cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _fee_schedule(profile: PayerProfile, dos: date) -> str | None:
-    """A profile may name its fee schedule (`fee_schedule` parameter); otherwise the newest imported one."""
-    param = profile.parameters.get("fee_schedule")
-    return param.at(dos) if param is not None else None
+def _fee_schedule(ref: ReferenceData, profile: PayerProfile, dos: date, facility: bool) -> str | None:
+    """The fee schedule that prices a service line: the one the profile names (`facility_fee_schedule` on a
+    UB-04, else `fee_schedule`); otherwise, of the schedules imported for the date, the national PFS on an
+    Original Medicare professional claim, and the newest other schedule on a hospital claim (the national PFS
+    never prices a UB-04), so the order of imports does not decide which schedule a claim is priced by."""
+    for name in (("facility_fee_schedule", "fee_schedule") if facility else ("fee_schedule",)):
+        param = profile.parameters.get(name)
+        if param is not None and param.at(dos):
+            return param.at(dos)
+    imported = ref.tables.covering("fees", dos)
+    if not facility and profile.original_medicare and any(x.scope == NATIONAL_PFS for x in imported):
+        return NATIONAL_PFS
+    pool = [x for x in imported if not (facility and x.scope == NATIONAL_PFS)]
+    return max(pool, key=lambda x: (x.effective, x.id)).scope if pool else None
 
 
 def line_payment(line: ClaimLine, dos: date, ref: ReferenceData, profile: PayerProfile, facility: bool,
@@ -37,11 +47,8 @@ def line_payment(line: ClaimLine, dos: date, ref: ReferenceData, profile: PayerP
     when = line.service_date or dos
     price = ref.tables.payment_limit(line.code, when)
     if price is None:
-        schedule = _fee_schedule(profile, when)
-        fee = ref.tables.fee(line.code, when, facility=facility, schedule=schedule)
-        if fee is not None and facility and fee.source.scope == NATIONAL_PFS:
-            fee = None
-        price = fee
+        schedule = _fee_schedule(ref, profile, when, facility)
+        price = ref.tables.fee(line.code, when, facility=facility, schedule=schedule) if schedule else None
     if price is None:
         return None
     used.add(price.source)
@@ -65,8 +72,8 @@ def price_claim(claim: Claim, dos: date, ref: ReferenceData, profile: PayerProfi
 def price_findings(findings: list[Finding], claim: Claim, dos: date, ref: ReferenceData,
                    used: set[Loaded], drug_codes: dict[str, str] | None = None) -> None:
     """impact_usd = impact_units × the payment limit of the code on the finding's line (of `claim`). A chart
-    finding with no line (e.g. DRUG-WASTE-AVOIDABLE) that names its drug ('drugs[0]: …') is priced by that
-    drug's code (`drug_codes`: path → HCPCS)."""
+    finding with no line (e.g. DRUG-WASTE-AVOIDABLE) whose cause is a drug (("drug", "drugs[0]")) is priced by
+    that drug's code (`drug_codes`: path → HCPCS)."""
     by_number = {ln.line: ln for ln in claim.lines}
     for f in findings:
         if f.impact_units is None or f.impact_usd is not None:
@@ -75,10 +82,10 @@ def price_findings(findings: list[Finding], claim: Claim, dos: date, ref: Refere
             line = by_number[f.line]
             code, when = line.code, line.service_date or dos
         else:
-            path = f.message.split(":", 1)[0]
+            path = next((c[1] for c in f.causes if c[0] == "drug"), None)
             if f.line is not None or path not in (drug_codes or {}):
                 continue
-            code, when = (drug_codes or {})[path], dos
+            code, when = (drug_codes or {})[path or ""], dos
         price = ref.tables.payment_limit(code, when)
         if price is not None:
             used.add(price.source)

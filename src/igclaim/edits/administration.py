@@ -117,15 +117,20 @@ def timed_code_without_times(ctx: EditContext) -> Iterator[Finding]:
     f"infusion; hydration needs an order, medical necessity and at least {_HYDRATION_MIN} minutes of its own.",
     source="https://www.cms.gov/files/document/r11p11medicarencci.pdf",
     phase="claim",
+    supersedes=("ADMIN-ADDON-PRIMARY",),  # the line should not be billed at all: its missing primary is moot
 )
 def hydration(ctx: EditContext) -> Iterator[Finding]:
-    reasons = [f.message for f in ctx.coding.findings
-               if f.edit == "ADMIN-NOT-BILLED" and f.message.startswith("fluids[")]
-    why = " ".join(reasons) or "No hydration is documented."
+    # The fluids coding did not bill (their ADMIN-NOT-BILLED findings, found by cause, say why).
+    purpose = {f"fluids[{j}]": fl.purpose for j, fl in enumerate(ctx.encounter.fluids)}
+    named = [f"{c[1]} ({purpose.get(c[1], 'fluid')})" for f in ctx.coding.findings for c in f.causes
+             if c[0] == "fluid-not-billed"]
+    why = (f"Not billable: {', '.join(named)} (ADMIN-NOT-BILLED says why)." if named
+           else "No hydration is documented.")
     for ln, rec in _written_admin(ctx):
         if _unsupported_family(ctx, rec) == "ADMIN-HYDRATION":
             yield finding("ADMIN-HYDRATION", f"Line {ln.line}: {rec.code} × {ln.units} billed, but no billable "
-                          f"hydration is documented. {why}", line=ln.line, impact_units=-ln.units)
+                          f"hydration is documented. {why}", line=ln.line, impact_units=-ln.units,
+                          cause=("admin-line", rec.code))
 
 
 @edit(
@@ -180,13 +185,34 @@ def push(ctx: EditContext) -> Iterator[Finding]:
     fix="Bill SC infusion codes (96369/96370/96371) for subcutaneous administration, IV codes for IV.",
     source=MANUAL_CH12,
     phase="claim",
+    # An IV add-on on a SC claim lacks its IV primary for the same reason; the SC code it stands for is not missing.
+    supersedes=("ADMIN-ADDON-PRIMARY", "CLAIM-LINE-MISSING"),
 )
 def route(ctx: EditContext) -> Iterator[Finding]:
     documented = ", ".join(sorted(f"{s.kind} ({s.path})" for s in ctx.coding.services)) or "none"
     for ln, rec in _written_admin(ctx):
         if _unsupported_family(ctx, rec) == "ADMIN-ROUTE":
+            instead = _same_role_expected(ctx, rec)
+            # Billed in place of the expected code of the other route: that code's CLAIM-LINE-MISSING is this
+            # same mistake (cause "line-absent").
             yield finding("ADMIN-ROUTE", f"Line {ln.line}: {rec.code} is an {rec.route} code ({rec.meaning}); the "
-                          f"chart documents: {documented}.", line=ln.line)
+                          f"chart documents: {documented}." + (f" Expected instead: {instead}." if instead else ""),
+                          line=ln.line, fix=f"Bill {instead} instead of {rec.code}." if instead else None,
+                          cause=[("admin-line", rec.code), *([("line-absent", instead)] if instead else [])])
+
+
+def _same_role_expected(ctx: EditContext, rec: AdminCode) -> str | None:
+    """The expected claim's code with the written code's role in another documented family (96369 → 96365)."""
+    expected = {ln.code for ln in ctx.expected.lines}
+    written = {code_of(ln) for ln in ctx.billed.lines}
+    for family in sorted({s.kind for s in ctx.coding.services} - {rec.family}):
+        try:
+            alt = ctx.ref.admin_code_for(rec.role, family)
+        except LookupError:
+            continue
+        if alt.code in expected and alt.code not in written:
+            return alt.code
+    return None
 
 
 @edit(
@@ -261,7 +287,8 @@ def addon_primary(ctx: EditContext) -> Iterator[Finding]:
         instead = f" Expected instead: {initial.code} with {ctx.profile.get('distinct_site_modifier', ctx.dos)}." \
             if initial and any(ln2.code == initial.code for ln2 in ctx.expected.lines) else ""
         yield finding("ADMIN-ADDON-PRIMARY", f"Line {ln.line}: {rec.code} is an add-on code; none of its primary codes "
-                      f"({', '.join(primaries)}) is on the claim.{instead}", line=ln.line)
+                      f"({', '.join(primaries)}) is on the claim.{instead}", line=ln.line,
+                      cause=("admin-line", rec.code))
 
 
 @edit(
@@ -272,6 +299,7 @@ def addon_primary(ctx: EditContext) -> Iterator[Finding]:
     "infusion, never hydration.",
     source=MANUAL_CH12,
     phase="claim",
+    supersedes=("CLAIM-LINE-MISSING",),  # the additional hours billed under 96367 are not also "missing"
 )
 def sequential(ctx: EditContext) -> Iterator[Finding]:
     written = [ln for ln, _ in _written_admin(ctx)]
@@ -290,8 +318,16 @@ def sequential(ctx: EditContext) -> Iterator[Finding]:
         else:
             why = (f"the chart documents infusions of one drug only ({', '.join(sorted(map(str, drugs)))}): more "
                    "time of it is 96366" if len(drugs) <= 1 else "no infusion of a new drug after the first needs it")
+        # 96367 billed for more time of the one drug stands for the additional hours left off: that missing
+        # line (CLAIM-LINE-MISSING, cause "line-absent") is this same mistake.
+        addon = ctx.ref.admin_code_for("addon", rec.family).code if rec.role == "sequential" and len(drugs) <= 1 \
+            else None
+        instead = addon if addon and addon in {e.code for e in ctx.expected.lines} and _units(written, addon) == 0 \
+            else None
         yield finding("ADMIN-SEQUENTIAL", f"Line {ln.line}: {rec.code} ({rec.meaning}) billed, but {why}.",
-                      line=ln.line)
+                      line=ln.line, cause=("line-absent", instead) if instead else None,
+                      fix=f"Bill {instead} × {_expected_units(ctx, instead)} instead of {rec.code}." if instead
+                      else None)
 
 
 @edit(
@@ -319,14 +355,14 @@ def addon_units(ctx: EditContext) -> Iterator[Finding]:
         if billed == supported:
             continue
         spans = "; ".join(_span(s) for s in ctx.coding.services if s.kind == rec.family)
-        line = next((ln for ln in wlines if code_of(ln) == code), None) or next(
-            (ln for ln, r in written if r.family == rec.family), None)
+        line = next((ln for ln in wlines if code_of(ln) == code), None)
         rule_text = "full hours only" if rule == "whole_hour" else \
             f"each unit needs more than {ctx.ref.time.addon_beyond_minutes} minutes beyond the last full hour"
+        # No line of the add-on at all: the line is missing (CLAIM-LINE-MISSING, same cause, supersedes this).
         yield finding("ADMIN-ADDON-UNITS", f"{code} × {billed} billed; the documented time ({spans}) supports "
                       f"{code} × {supported} ({rule_text}).", line=line.line if line else None,
                       impact_units=supported - billed, fix=f"Bill {code} × {supported}." if supported else
-                      f"Remove {code}.")
+                      f"Remove {code}.", cause=("units", code) if line else ("line-absent", code))
 
 
 @edit(

@@ -83,6 +83,11 @@ def all_written_drug_lines(ctx: EditContext) -> list[ClaimLine]:
     return [ln for lines in written_drug_lines(ctx).values() for ln in lines]
 
 
+def code_of_drug(f: DrugFacts) -> str:
+    """The chart's code for a checkable drug (`_drugs` yields only drugs with a code)."""
+    return f.code or ""
+
+
 def _checkable(f: DrugFacts) -> bool:
     return f.code is not None and f.administered_units is not None and bool(f.lines)
 
@@ -141,6 +146,7 @@ def _drugs(ctx: EditContext) -> Iterator[tuple[DrugFacts, list[ClaimLine]]]:
     fix="Bill the product's own HCPCS code; NOS codes are only for products CMS has not coded yet.",
     source=HCPCS_FILES,
     phase="claim",
+    supersedes=("DRUG-NDC-MISMATCH",),  # the NDC crosswalks to the product's code: only the code is wrong
 )
 def nos_code(ctx: EditContext) -> Iterator[Finding]:
     for f, lines in _drugs(ctx):
@@ -150,7 +156,7 @@ def nos_code(ctx: EditContext) -> Iterator[Finding]:
                 line = next(ln for ln in lines if code_of(ln) == code)
                 yield finding("DRUG-NOS-CODE", f"{code} (not otherwise specified) billed for {_name(f)}, which has "
                               f"its own code {f.code} on {ctx.dos}.", line=line.line,
-                              fix=f"Bill {f.code} instead of {code}.")
+                              fix=f"Bill {f.code} instead of {code}.", cause=("code", code_of_drug(f)))
 
 
 @edit(
@@ -160,6 +166,7 @@ def nos_code(ctx: EditContext) -> Iterator[Finding]:
     fix="Bill the product's HCPCS code for the date of service.",
     source=HCPCS_FILES,
     phase="claim",
+    supersedes=("DRUG-NDC-MISMATCH",),  # the NDC crosswalks to the product's code: only the code is wrong
 )
 def code_mismatch(ctx: EditContext) -> Iterator[Finding]:
     for f, lines in _drugs(ctx):
@@ -174,7 +181,8 @@ def code_mismatch(ctx: EditContext) -> Iterator[Finding]:
             what = f"{code} ({known.descriptor})" if known else code
             dated = "" if rec else f"; {code} is not valid on {ctx.dos}"
             yield finding("DRUG-CODE-MISMATCH", f"{what} billed for {_name(f)}; its code on {ctx.dos} is "
-                          f"{f.code}{dated}.", line=line.line, fix=f"Bill {f.code} instead of {code}.")
+                          f"{f.code}{dated}.", line=line.line, fix=f"Bill {f.code} instead of {code}.",
+                          cause=("code", code_of_drug(f)))
 
 
 # --- units ---------------------------------------------------------------------------------------------------
@@ -204,7 +212,7 @@ def drug_units(ctx: EditContext) -> Iterator[Finding]:
         else:
             msg = f"billed {billed}{of}, documented {expected} units of {f.code}"
         yield finding("DRUG-UNITS", f"Line {line.line}: {msg}.", line=line.line, impact_units=expected - billed,
-                      fix=f"Bill {f.code} × {expected}.")
+                      fix=f"Bill {f.code} × {expected}.", cause=("units", f.path))
 
 
 @edit(
@@ -214,6 +222,7 @@ def drug_units(ctx: EditContext) -> Iterator[Finding]:
     fix="Convert mL to grams (mL × concentration), then grams to HCPCS units (grams ÷ the code's unit dose).",
     source=HCPCS_FILES,
     phase="claim",
+    supersedes=("DRUG-UNITS",),  # one mistake: it names why the units are wrong, with the same units at stake
 )
 def units_by_volume(ctx: EditContext) -> Iterator[Finding]:
     for f, lines in _drugs(ctx):
@@ -227,9 +236,12 @@ def units_by_volume(ctx: EditContext) -> Iterator[Finding]:
         elif billed == f.dose_grams:
             per = f"the grams ({f.dose_grams:g} g)"
         if per:
+            assert f.administered_units is not None
             yield finding("DRUG-UNITS-ML", f"Line {given[0].line}: billed {billed} units = {per}; "
                           f"{dose_text(f)} of {f.code} ({f.unit_mg} mg a unit) = {_units_text(f)}.",
-                          line=given[0].line)
+                          line=given[0].line, impact_units=f.administered_units - billed,
+                          fix=f"Bill {f.code} × {f.administered_units} (grams ÷ the code's unit dose, not mL or g).",
+                          cause=("units", f.path))
 
 
 # --- waste modifiers -----------------------------------------------------------------------------------------

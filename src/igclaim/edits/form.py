@@ -104,6 +104,7 @@ def _revenue_codes(ctx: EditContext) -> Iterator[Finding]:
     fix="Add the line shown in the expected claim.",
     source=MANUAL_CH4,
     phase="claim",
+    supersedes=("ADMIN-ADDON-UNITS",),  # an add-on left off entirely is a missing line, not a units error
 )
 def line_missing(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None:
@@ -121,10 +122,13 @@ def line_missing(ctx: EditContext) -> Iterator[Finding]:
     for ln in ctx.expected.lines:
         code = ln.code
         rec = ctx.ref.admin(code)
-        if code in drug_codes or code in written_codes or (rec is not None and rec.family in written_families):
+        # Another code of a written family is explained by the administration edits (a push for an infusion...);
+        # an add-on code (additional hours) left off beside its written primary is a line missing all the same.
+        family_written = rec is not None and rec.family in written_families and rec.role != "addon"
+        if code in drug_codes or code in written_codes or family_written:
             continue
         yield finding("CLAIM-LINE-MISSING", f"{code} × {ln.units} is supported by the chart and not billed.",
-                      impact_units=ln.units, fix=f"Add {code} × {ln.units}.")
+                      impact_units=ln.units, fix=f"Add {code} × {ln.units}.", cause=("line-absent", code))
 
 
 @edit(

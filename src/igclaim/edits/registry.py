@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 # "written": checks of a written claim scrubbed without its chart (edits/written.py).
 Phase = Literal["coding", "chart", "claim", "written"]
 
+# What a finding is about, so one mistake is reported once: (what went wrong, the subject it went wrong for), e.g.
+# ("units", "drugs[0]") or ("line-absent", "96366"). Two findings with the same cause on the same line are one
+# mistake; the edit that names it more precisely declares `supersedes` and the other is dropped (`one_per_mistake`).
+Cause = tuple[str, str]
+
 
 @dataclass(frozen=True)
 class EditSpec:
@@ -33,6 +38,7 @@ class EditSpec:
     phase: Phase
     effective: date | None = None
     ends: date | None = None
+    supersedes: tuple[str, ...] = ()
 
     def in_force(self, dos: date) -> bool:
         return (self.effective is None or dos >= self.effective) and (self.ends is None or dos <= self.ends)
@@ -54,9 +60,12 @@ def declare(
     phase: Phase = "coding",
     effective: date | None = None,
     ends: date | None = None,
+    supersedes: tuple[str, ...] = (),
 ) -> EditSpec:
-    """Register an edit id once; a second registration with other content is a programming error."""
-    spec = EditSpec(id, severity, statement, fix, source, phase, effective, ends)
+    """Register an edit id once; a second registration with other content is a programming error.
+    `supersedes`: edits whose finding of the same cause on the same line this one replaces (one mistake, one
+    finding)."""
+    spec = EditSpec(id, severity, statement, fix, source, phase, effective, ends, supersedes)
     old = SPECS.get(id)
     if old is not None and old != spec:
         raise ValueError(f"edit {id} declared twice with different content")
@@ -74,11 +83,12 @@ def edit(
     phase: Literal["chart", "claim", "written"],
     effective: date | None = None,
     ends: date | None = None,
+    supersedes: tuple[str, ...] = (),
 ) -> Callable[[Check], Check]:
     """Decorator: register a check function under its edit id."""
     spec = declare(
         id, severity=severity, statement=statement, fix=fix, source=source, phase=phase,
-        effective=effective, ends=ends,
+        effective=effective, ends=ends, supersedes=supersedes,
     )
 
     def wrap(fn: Check) -> Check:
@@ -94,7 +104,7 @@ def also_check(id: str, phase: Literal["chart", "claim", "written"]) -> Callable
     def wrap(fn: Check) -> Check:
         spec = SPECS[id]
         CHECKS.append((EditSpec(spec.id, spec.severity, spec.statement, spec.fix, spec.source, phase,
-                                spec.effective, spec.ends), fn))
+                                spec.effective, spec.ends, spec.supersedes), fn))
         return fn
 
     return wrap
@@ -109,10 +119,12 @@ def finding(
     severity: Severity | None = None,
     impact_units: int | None = None,
     impact_usd: Decimal | None = None,
+    cause: Cause | list[Cause] | None = None,
 ) -> Finding:
-    """A finding of a registered edit; severity may be lowered to a warning when the data is uncertain."""
+    """A finding of a registered edit; severity may be lowered to a warning when the data is uncertain. `cause`
+    says what the finding is about (see `Cause`; a list when it is about several); not part of the public result."""
     spec = SPECS[id]
-    return Finding(
+    f = Finding(
         edit=id,
         severity=severity or spec.severity,
         line=line,
@@ -122,6 +134,26 @@ def finding(
         impact_usd=impact_usd,
         source=spec.source,
     )
+    f.causes = tuple(cause) if isinstance(cause, list) else (cause,) if cause else ()
+    return f
+
+
+def one_per_mistake(findings: list[Finding]) -> list[Finding]:
+    """Drop each finding that another finding supersedes: the same cause, on the same line (or the dropped one is
+    about the whole claim, no line), and the other's edit declares `supersedes` with this one's id. Structural
+    only: no message text is read."""
+    on_line: dict[tuple[int | None, Cause], set[str]] = {}
+    any_line: dict[Cause, set[str]] = {}
+    for f in findings:
+        over = SPECS[f.edit].supersedes if f.edit in SPECS else ()
+        for c in f.causes if over else ():
+            on_line.setdefault((f.line, c), set()).update(over)
+            any_line.setdefault(c, set()).update(over)
+
+    def superseded(f: Finding) -> bool:
+        return any(f.edit in on_line.get((f.line, c), ()) or (f.line is None and f.edit in any_line.get(c, ()))
+                   for c in f.causes)
+    return [f for f in findings if not superseded(f)]
 
 
 def catalog_rows() -> list[dict]:

@@ -186,8 +186,11 @@ def ndc_mismatch(ctx: EditContext) -> Iterator[Finding]:
                 known.setdefault(own, f"product catalog ({product.name})")
         if known and code not in known:
             where = "; ".join(f"{c} per {src}" for c, src in sorted(known.items()))
+            # The cause is the code the NDC calls for: when that is the product's own code, DRUG-CODE-MISMATCH or
+            # DRUG-NOS-CODE on the line says the same mistake and supersedes this finding.
             yield finding("DRUG-NDC-MISMATCH", f"Line {ln.line}: NDC {ndc_mod.format(ndc11)} is billed with {code}, "
-                          f"but it crosswalks to {where}.", line=ln.line)
+                          f"but it crosswalks to {where}.", line=ln.line,
+                          cause=("code", next(iter(known))) if len(known) == 1 else None)
 
 
 # --- HCPCS validity -------------------------------------------------------------------------------------------

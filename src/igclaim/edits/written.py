@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from igclaim import ndc as ndc_mod
-from igclaim.edits import authorization, diagnosis, form, tables
+from igclaim.edits import authorization, diagnosis, form, payer, tables  # noqa: F401 (payer declares PAYER-ABN-MODIFIER)
 from igclaim.edits.context import EditContext
 from igclaim.edits.drug import WASTE_MOD, ZERO_WASTE_MOD, code_of, is_drug_code, mods
-from igclaim.edits.registry import Check, also_check, declare, finding
+from igclaim.edits.registry import Check, also_check, declare, edit, finding
 from igclaim.model import ClaimLine, Finding
+from igclaim.refdata.coverage import liability_modifiers
 
 declare(
     "SCRUB-NO-CHART",
@@ -39,11 +40,51 @@ declare(
     phase="written",
 )
 
+
+
+def _modifier_dates(ctx: EditContext, liability: bool) -> Iterator[tuple[ClaimLine, str]]:
+    """(line, modifier) for every billed modifier of refdata/cms/modifiers.toml not valid on the line's date;
+    the liability modifiers (GA GZ GY GX) only when `liability`. A modifier the table does not list is left
+    alone (the table holds the modifiers of IG claims, not the whole HCPCS modifier file)."""
+    assert ctx.written is not None
+    own = liability_modifiers().all
+    for ln in ctx.written.lines:
+        day = ln.service_date or ctx.dos
+        for m in ln.modifiers:
+            code = m.upper()
+            if code in ctx.ref.modifiers and (code in own) == liability and not ctx.ref.modifier_valid(code, day):
+                yield ln, code
+
+
+@edit("CLAIM-MODIFIER-DATE", severity="error", phase="claim",
+      statement="a modifier is billed on a date it was not valid (before its effective date or after its end)",
+      fix="Remove the modifier, or use the one in force on the date of service (HCPCS modifier file).",
+      source="https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update")
+def modifier_dates(ctx: EditContext) -> Iterator[Finding]:
+    """JZ before 2023, X{EPSU} before 2015 …: the dates of refdata/cms/modifiers.toml, by the line's date."""
+    for ln, code in _modifier_dates(ctx, liability=False):
+        period = ctx.ref.modifiers[code]
+        when = (f"valid from {period.effective}" if period.effective and (ln.service_date or ctx.dos)
+                < period.effective else f"ended {period.ends}")
+        yield finding("CLAIM-MODIFIER-DATE", f"Line {ln.line}: modifier {code} on {code_of(ln)} is not valid on "
+                      f"{ln.service_date or ctx.dos} ({when}).", line=ln.line, fix=f"Remove {code} from line "
+                      f"{ln.line}, or use the modifier in force on the date of service.")
+
+
+@also_check("PAYER-ABN-MODIFIER", "written")
+def liability_modifier_dates(ctx: EditContext) -> Iterator[Finding]:
+    """Without a chart, the dates of GA GZ GY GX (with a chart, payer.abn_written checks them)."""
+    for ln, code in _modifier_dates(ctx, liability=True):
+        yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {code} is not a valid modifier on "
+                      f"{ln.service_date or ctx.dos} (see its effective date in the HCPCS modifier file).",
+                      line=ln.line, fix=f"Remove {code}; use the liability modifier in force on the date of service.")
+
+
 # Checks of other families that read only the billed claim, the payer, the date and the reference data.
 CHART_FREE: tuple[Check, ...] = (
     tables.drug_mue, tables.admin_mue, tables.ptp_bundled, tables.ptp_initial, tables.ndc_mismatch,
     tables.drug_code_invalid, tables.admin_code_invalid, authorization.auth_missing, diagnosis.dx_missing,
-    diagnosis.dx_invalid, diagnosis.dx_chemo,
+    diagnosis.dx_invalid, diagnosis.dx_chemo, modifier_dates,
 )
 
 
@@ -72,23 +113,64 @@ def nos_by_ndc(ctx: EditContext) -> Iterator[Finding]:
                           f"code {own} on {ln.service_date or ctx.dos}.", line=ln.line, fix=f"Bill {own}.")
 
 
+def _package(ctx: EditContext, ln: ClaimLine):
+    if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
+        return None
+    hit = ctx.ref.package_by_ndc(ndc_mod.compact(ln.ndc))
+    return hit[1] if hit else None
+
+
+def units_of_ndc_quantity(ctx: EditContext, ln: ClaimLine) -> tuple[int, str] | None:
+    """The HCPCS units the line's NDC quantity (CTP04/CTP05) makes, and how: by the CMS crosswalk's billing units
+    per package (BILLUNITSPKG) where it lists the NDC and code, else by the product catalog (package size,
+    concentration) and the code's unit dose; rounded up. None when the quantity, NDC or code cannot tell."""
+    day = ln.service_date or ctx.dos
+    rec = ctx.ref.hcpcs(code_of(ln), day)
+    product, package = _product(ctx, ln), _package(ctx, ln)
+    unit = (ln.ndc_unit or "").upper()
+    if ln.ndc_quantity is None or ln.ndc_quantity <= 0 or not ln.ndc or not ndc_mod.is_valid(ln.ndc):
+        return None
+    qty = Decimal(ln.ndc_quantity)
+    per_package = ctx.ref.tables.package_billing_units(ndc_mod.compact(ln.ndc), code_of(ln), day)
+    packages = None
+    if unit == "UN":
+        packages = qty
+    elif unit == "ML" and package is not None and package.ml:
+        packages = qty / package.ml
+    if per_package and packages is not None:
+        return (math.ceil(packages * per_package), f"{qty:g} {unit} = {packages:g} package(s) of "
+                f"{ndc_mod.format(ndc_mod.compact(ln.ndc))} × {per_package:g} billing units (CMS NDC-HCPCS crosswalk)")
+    if rec is None or not rec.unit_mg:
+        return None
+    grams: Decimal | None = None
+    how = ""
+    if unit == "ML" and product is not None and product.concentration_percent:
+        grams = qty * product.concentration_percent / 100
+        how = f"{qty:g} mL of {product.name} ({product.concentration_percent:g} %) = {grams:g} g"
+    elif unit == "GR":
+        grams, how = qty, f"{qty:g} g"
+    elif unit == "ME":
+        grams, how = qty / 1000, f"{qty:g} mg"
+    elif unit == "UN" and package is not None and product is not None:
+        grams = qty * package.grams
+        how = f"{qty:g} package(s) of {package.grams:g} g of {product.name} = {grams:g} g"
+    if grams is None:
+        return None
+    return math.ceil(grams * 1000 / rec.unit_mg), f"{how}, at {rec.unit_mg} mg a unit"
+
+
 @also_check("DRUG-UNITS", "written")
 def units_by_ndc_quantity(ctx: EditContext) -> Iterator[Finding]:
-    """Units against the line's own NDC quantity: mL × the product's concentration = grams; ÷ the code's unit dose,
-    rounded up. A warning: the NDC quantity may itself be rounded."""
+    """Units against the line's own NDC quantity (units_of_ndc_quantity). A warning: the NDC quantity may itself
+    be rounded, and a JW line's quantity is the amount discarded."""
     for ln in _ig_lines(ctx):
-        product = _product(ctx, ln)
-        day = ln.service_date or ctx.dos
-        rec = ctx.ref.hcpcs(code_of(ln), day)
-        if (product is None or rec is None or not rec.unit_mg or ln.ndc_quantity is None
-                or (ln.ndc_unit or "").upper() != "ML" or not product.concentration_percent):
+        found = units_of_ndc_quantity(ctx, ln)
+        if found is None:
             continue
-        grams = Decimal(ln.ndc_quantity) * product.concentration_percent / 100
-        units = math.ceil(grams * 1000 / rec.unit_mg)
+        units, how = found
         if units != ln.units:
             yield finding("DRUG-UNITS", f"Line {ln.line}: {ln.units} units of {code_of(ln)}, but its NDC quantity "
-                          f"{ln.ndc_quantity} mL of {product.name} ({product.concentration_percent:g} %) is "
-                          f"{grams:g} g = {units} units of {rec.unit_mg} mg.", line=ln.line, severity="warning",
+                          f"says {units} units ({how}).", line=ln.line, severity="warning",
                           impact_units=units - ln.units)
 
 

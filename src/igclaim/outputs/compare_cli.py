@@ -28,12 +28,28 @@ def compare(enc: Encounter, profile: str | None = None) -> dict[str, Result]:
     return out
 
 
-def _row(site: str, r: Result) -> dict[str, Any]:
+def _part(site_date, line) -> str:
+    """drug, administration (9636x) or supplies (Q2052, the E0779 pump: HCPCS services), from the reference data."""
+    from igclaim.refdata.resolver import reference
+
+    ref = reference()
+    if ref.admin(line.code) is not None:
+        return "administration"
+    rec = ref.hcpcs(line.code, line.service_date or site_date) or ref.known_code(line.code)
+    return "supplies" if rec is not None and rec.kind == "service" else "drug"
+
+
+def _row(site: str, r: Result, dos) -> dict[str, Any]:
     c = r.claim
-    drug = sum((ln.expected_payment or Decimal(0) for ln in c.lines if ln.code[:1] in "JQ"), Decimal(0))
+    parts: dict[str, Decimal | None] = {}
+    for ln in c.lines:  # a part's subtotal is null while any of its lines has no published price
+        part = _part(dos, ln)
+        prior = parts.get(part, Decimal(0))
+        parts[part] = None if prior is None or ln.expected_payment is None else prior + ln.expected_payment
     return {"site": site, "form": c.form, "lines": [f"{ln.code}{'-' + '-'.join(ln.modifiers) if ln.modifiers else ''}"
                                                     f" x{ln.units}" for ln in c.lines],
-            "total": c.total_expected_payment, "priced_total": c.priced_total, "drug": drug,
+            "total": c.total_expected_payment, "priced_total": c.priced_total, "drug": parts.get("drug"),
+            "administration": parts.get("administration"), "supplies": parts.get("supplies"), "parts": sorted(parts),
             "unpriced": c.unpriced_lines, "errors": [f.edit for f in r.findings if f.severity == "error"]}
 
 
@@ -47,7 +63,7 @@ def compare_sites_cmd(
 
     enc = read_encounter(file)
     try:
-        rows = [_row(site, r) for site, r in compare(enc, profile).items()]
+        rows = [_row(site, r, enc.date_of_service) for site, r in compare(enc, profile).items()]
     except InputError as exc:
         _fail_input(file, problem_lines(exc))
     if format == "json":
@@ -57,12 +73,17 @@ def compare_sites_cmd(
     from rich.table import Table
 
     t = Table(title=f"{enc.encounter_id}: the same visit at each site", header_style="bold")
-    for col in ("site", "form", "lines", "expected total", "priced so far", "no published price"):
+    for col in ("site", "form", "lines", "drug", "administration", "expected total", "priced so far",
+                "no published price"):
         t.add_column(col, overflow="fold")
+
+    def usd(x: Decimal | None, present: bool = True) -> str:
+        return f"{x:.2f}" if x is not None else ("—" if present else "")
     for r in rows:
-        t.add_row(r["site"], r["form"] or "", ", ".join(r["lines"]), f"{r['total']:.2f}" if r["total"] is not None
-                  else "—", f"{r['priced_total']:.2f}" if r["priced_total"] is not None else "—",
-                  ", ".join(r["unpriced"]) or "")
+        t.add_row(r["site"], r["form"] or "", ", ".join(r["lines"]), usd(r["drug"]),
+                  usd(r["administration"], "administration" in r["parts"]), usd(r["total"]),
+                  usd(r["priced_total"]), ", ".join(r["unpriced"]) or "")
     Console(width=160 if not sys.stdout.isatty() else None).print(t)
     sys.stdout.write("Prices: ASP payment limits (drugs) and the fee schedules you imported (igclaim data import "
-                     "fees); a line without a published price is named, never counted as zero.\n")
+                     "fees: the PFS relative value file prices office claims, a code,amount OPPS file hospital ones; "
+                     "none is bundled, docs/data.md); a line without a published price is named, never zero.\n")

@@ -128,6 +128,31 @@ def check_out(out: Path) -> str | None:
     return None
 
 
+PARTIES = ("billing_provider", "rendering_provider", "ordering_provider", "patient", "subscriber")
+
+
+def _and_other_parties(file: str, to: Target, problems: list[str]) -> list[str]:
+    """When the only problems of a one-encounter file are in its parties, the other parties' problems too (so a
+    biller fixes them all in one run, not one party a run): the encounter is read again without the parties that
+    are wrong and the export's own party check runs on it."""
+    bad = {p.split(".", 1)[0].split(":", 1)[0].split("[", 1)[0] for p in problems}
+    if not bad or not bad <= set(PARTIES):
+        return problems
+    try:
+        raw = json.loads(read_input_file(file, limit=MAX_FILE_BYTES).removeprefix("\ufeff"))
+        if not isinstance(raw, dict):
+            return problems
+        enc = raw.get("input", raw) if "input" in raw and "encounter_id" not in raw else raw
+        enc = {k: v for k, v in enc.items() if k not in bad}
+        export_claims(build_claims([parse_encounter(enc)], [""]), to, chargemaster.load("sample"))
+    except InputError as exc:
+        more = [p for p in problem_lines(exc) if p.split(".", 1)[0].split(":", 1)[0] not in bad]
+        return problems + more
+    except (InvalidInput, ValueError, OSError):
+        pass
+    return problems
+
+
 def _fail(prefix: str, problems: list[str]) -> None:
     for p in problems:
         typer.echo(f"{prefix}{p}", err=True)
@@ -156,7 +181,7 @@ def export_cmd(
     try:
         encs, where = read_encounters(file)
     except InvalidInput as exc:
-        _fail(prefix, exc.problems)
+        _fail(prefix, exc.problems if file == "-" else _and_other_parties(file, to, exc.problems))
     if to in (Target.cms1500, Target.ub04) and out is None:
         _fail("", ["--out: a PDF needs --out FILE.pdf"])
     if out is not None and (why := check_out(out)):

@@ -233,9 +233,22 @@ def check_text_fields(c: ClaimInput) -> None:
             x12_text(value, c.path(path), hi, lo)
 
 
+def future_service(c: ClaimInput) -> InputError | None:
+    """A claim is filed after the service: a date of service after today (coded ahead of time as an estimate,
+    PLAUSIBILITY-DOS) is never written on a claim, in any format."""
+    dos = c.encounter.date_of_service
+    if dos > date.today():
+        return InputError(c.path("date_of_service"), f"{dos.isoformat()} is in the future; a claim is filed after "
+                          "the service (build it again after the visit)")
+    return None
+
+
 def check_dates(c: ClaimInput) -> None:
-    """D8 dates the 837 carries: birth dates from 1900 up to the date of service (a CCYYMMDD a payer accepts)."""
+    """D8 dates the 837 carries: birth dates from 1900 up to the date of service (a CCYYMMDD a payer accepts), and
+    a date of service that has come."""
     enc = c.encounter
+    if (future := future_service(c)) is not None:
+        raise future
     for path, d in (("patient.birth_date", enc.patient.birth_date if enc.patient else None),
                     ("subscriber.birth_date", enc.subscriber.birth_date if enc.subscriber else None)):
         if d is not None and not date(1900, 1, 1) <= d <= enc.date_of_service:
@@ -272,9 +285,11 @@ def check_npi(value: str, path: str) -> str:
 
 def party_problems(c: ClaimInput, need: Iterable[tuple[str, object]], what: str) -> list[InputError]:
     """Every party in `need` that is missing, and every bad billing or rendering NPI, as one list (the FHIR and
-    paper exports report them all at once)."""
+    paper exports report them all at once); and a date of service still to come (never on a claim)."""
     enc = c.encounter
     problems = [InputError(c.path(name), f"required for {what} and missing") for name, value in need if not value]
+    if (future := future_service(c)) is not None:
+        problems.append(future)
     for name, prov in (("billing_provider", enc.billing_provider), ("rendering_provider", enc.rendering_provider)):
         if prov:
             try:

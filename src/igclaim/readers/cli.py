@@ -1,6 +1,8 @@
-"""`igclaim scrub claims.837 [--charts …]`: results on stdout (JSON Lines, or tables), one line per claim error on
+"""`igclaim scrub claims.837 [--charts …]`: results on stdout, as `scrub` of JSON files prints them: tables on a
+terminal (or --format table), with a closing count of the file's claims; JSON when piped (or --format json), one
+result a line (JSON Lines, as for several JSON files, whatever the number of claims). One line per claim error on
 stderr naming the claim, the segment and its position. Exit 2 when any claim could not be read or scrubbed (after
-every other claim was), else 1 or 0 by --fail-on."""
+every other claim was), else 1 or 0 by --fail-on. Memory stays flat: results are written as they come."""
 
 from __future__ import annotations
 
@@ -8,11 +10,10 @@ import sys
 from pathlib import Path
 
 from igclaim.inputs import InvalidInput
-from igclaim.model import Result
 
 
 def scrub_files(files: list[str], charts_path: str | None, fmt, profile: str | None, fail_on) -> int:
-    from igclaim.cli import _emit, _exit_status, _fail_input, read_encounter
+    from igclaim.cli import _emit, _exit_status, _fail_input, out, read_encounter
     from igclaim.engine import scrub
     from igclaim.errors import InputError
     from igclaim.readers.scrub import load_charts, looks_like_x12, scrub_837
@@ -23,21 +24,29 @@ def scrub_files(files: list[str], charts_path: str | None, fmt, profile: str | N
             charts = load_charts(charts_path)
         except (InvalidInput, OSError) as exc:
             _fail_input(charts_path, exc.problems if isinstance(exc, InvalidInput) else [str(exc)])
-    results: list[Result] = []
+    failed = 0  # the exit status --fail-on asks for, kept as the claims stream by (never the results themselves)
     bad = 0
     for path in files:
         if path != "-" and looks_like_x12(path):
+            counts = {"results": 0, "errors": 0}
             for item in scrub_837(Path(path), charts, profile):
                 if item.error is not None:
                     bad += 1
+                    counts["errors"] += 1
                     sys.stderr.write(f"{path}: {item.error.text()}\n")
                 else:
                     assert item.result is not None
+                    counts["results"] += 1
                     if fmt.value == "json":  # one claim a line (JSON Lines), whatever the file's size
                         sys.stdout.write(item.result.model_dump_json() + "\n")
                     else:
                         _emit([item.result], [f"{Path(path).name} claim {item.claim_id}"], fmt)
-                    results.append(item.result)
+                    failed = max(failed, _exit_status([item.result], fail_on))
+            if fmt.value != "json":  # the closing count, as batch prints it (JSON output stays pure JSON Lines)
+                n = counts["results"] + counts["errors"]
+                where = " (listed on stderr)" if counts["errors"] else ""
+                out.print(f"{Path(path).name}: {n} claim{'s' if n != 1 else ''} = {counts['results']} scrubbed + "
+                          f"{counts['errors']} not read{where}", markup=False, highlight=False)
             continue
         enc = read_encounter(path)
         try:
@@ -45,7 +54,7 @@ def scrub_files(files: list[str], charts_path: str | None, fmt, profile: str | N
         except InputError as exc:
             _fail_input(path, [str(exc)])
         _emit([result], [f"{Path(path).name} ({enc.encounter_id})"], fmt)
-        results.append(result)
+        failed = max(failed, _exit_status([result], fail_on))
     if bad:
         return 2
-    return _exit_status(results, fail_on)
+    return failed

@@ -28,6 +28,18 @@ PAYER_TYPES = ("medicare", "medicare_advantage", "medicaid", "commercial")
 SEX = {"female": "F", "male": "M", "other": "U", "unknown": "U"}
 FLUID_PURPOSES = ("flush", "kvo", "diluent", "hydration")
 DOSE_UNITS = {"g": "grams", "gram": "grams", "mg": "mg", "ml": "ml", "mL": "ml"}
+# A premedication's dose in HCPCS billing units (igclaim has no unit dose for codes other than immune globulin).
+BILLING_UNITS = ("{unit}", "{units}", "unit", "units", "U")
+ORAL = ("26643006", "PO", "ORAL")
+# FHIR has no element for the containers a nurse opened (Medication.amount is what one package holds), so igclaim
+# reads them from a documented extension on MedicationAdministration, repeated once per NDC or size opened:
+#   {"url": CONTAINER_EXT, "extension": [{"url": "ndc", "valueCoding": {"system": NDC, "code": "13533-0805-11"}},
+#                                         {"url": "count", "valueInteger": 2}]}
+# ("amount", valueQuantity in g or mL, instead of or beside "ndc"); and the amount discarded, when charted:
+#   {"url": DISCARDED_EXT, "valueQuantity": {"value": 5, "code": "g"}}
+EXT_BASE = "https://igclaim.dev/fhir/StructureDefinition/"
+CONTAINER_EXT = EXT_BASE + "container-opened"
+DISCARDED_EXT = EXT_BASE + "amount-discarded"
 
 
 def is_bundle(obj: object) -> bool:
@@ -141,6 +153,17 @@ def parse_bundle(obj: Any) -> Encounter:
             data["subscriber"] = {"member_id": cov["subscriberId"],
                                   "relationship": rel if rel in ("self", "spouse", "child") else
                                   ("self" if rel is None else "other")}
+    # ClaimResponse of a prior authorization (Da Vinci PAS: use "preauthorization"): its number and period.
+    for i, cr in by_type.get("ClaimResponse", []):
+        if cr.get("use") == "preauthorization" and data.get("payer") is not None:
+            w = f"ClaimResponse (entry {i})"
+            if not cr.get("preAuthRef"):
+                p.add(w, "preAuthRef: required (the authorization number) on a ClaimResponse of use preauthorization")
+                continue
+            period = cr.get("preAuthPeriod") or {}
+            data["payer"]["prior_authorization"] = {"number": cr["preAuthRef"], "start": (period.get("start") or
+                                                    "")[:10] or None, "end": (period.get("end") or "")[:10] or None}
+            break
     # Conditions: the diagnoses, in Bundle order (the first is the principal reason for the visit).
     dx = []
     for i, c in by_type.get("Condition", []):
@@ -169,28 +192,53 @@ def parse_bundle(obj: Any) -> Encounter:
         med = _medication(ma, by_id, w, p)
         if med is None:
             continue
+        dosage = ma.get("dosage") or {}
+        route_code = (_code(dosage.get("route"), "http://snomed.info/sct") or
+                      ((dosage.get("route") or {}).get("text") or "").upper())
+        premed = _premedication(med, data.get("date_of_service"))
+        if route_code in ORAL and not med["ndc"] and (premed or not (med["hcpcs"] or _is_ig_name(med["product"]))):
+            continue  # an oral premedication (acetaminophen by mouth …) is not billed on the infusion claim
         for el in ("start", "end"):
             if not period.get(el):
                 p.add(w, f"effectivePeriod.{el}: required (infusion {'start' if el == 'start' else 'stop'} time)")
-        dosage = ma.get("dosage") or {}
         dose = dosage.get("dose") or {}
-        unit = DOSE_UNITS.get(dose.get("code") or dose.get("unit") or "")
+        dose_unit = dose.get("code") or dose.get("unit") or ""
+        route = ROUTES.get(route_code)
+        key = med["key"]
+        drug_id = meds.get(key)
+        if premed:
+            if dose.get("value") is None or dose_unit not in BILLING_UNITS or not med["hcpcs"]:
+                p.add(w, f"dosage.dose: a drug that is not an immune globulin ({premed}) is billed by its HCPCS "
+                      "code (a HCPCS coding on the Medication) and its billing units: give the dose in unit "
+                      "'{unit}' (igclaim has no unit dose for other drugs' codes)")
+                continue
+            units = int(Decimal(str(dose["value"])).to_integral_value(rounding="ROUND_CEILING"))
+            if drug_id is None:
+                drug_id = meds[key] = f"med{len(meds) + 1}"
+                drug = {"id": drug_id, "hcpcs": med["hcpcs"], "units": units, "route": route}
+                if med["ndc"]:
+                    drug["ndc"] = med["ndc"]
+                drugs.append(drug)
+            else:
+                d = next(x for x in drugs if x["id"] == drug_id)
+                d["units"] = d.get("units", 0) + units
+            admins.append({"drug_id": drug_id, "start": period.get("start"), "stop": period.get("end"),
+                           "site": site})
+            continue
+        unit = DOSE_UNITS.get(dose_unit)
         if dose.get("value") is None or unit is None:
             p.add(w, "dosage.dose: required, a value in g, mg or mL (the dose given)")
             continue
-        route = ROUTES.get(_code(dosage.get("route"), "http://snomed.info/sct") or
-                           ((dosage.get("route") or {}).get("text") or "").upper())
-        key = med["key"]
-        drug_id = meds.get(key)
         if drug_id is None:
             drug_id = meds[key] = f"med{len(meds) + 1}"
             drug = {"id": drug_id, "dose": {unit: Decimal(str(dose["value"]))}, "route": route}
             drug.update({k: v for k, v in med.items() if k in ("product", "ndc", "hcpcs") and v})
             drugs.append(drug)
         else:
-            d = next(x for x in drugs if x["id"] == drug_id)
-            if unit in d["dose"]:
-                d["dose"][unit] += Decimal(str(dose["value"]))
+            drug = next(x for x in drugs if x["id"] == drug_id)
+            if unit in drug["dose"]:
+                drug["dose"][unit] += Decimal(str(dose["value"]))
+        _containers(ma, drug, w, p)
         admins.append({"drug_id": drug_id, "start": period.get("start"), "stop": period.get("end"), "site": site})
     if not drugs:
         p.add("MedicationAdministration", "required: no administration of a drug (the immune globulin) in the Bundle")
@@ -275,3 +323,62 @@ def _medication(ma: dict, by_id: dict, where: str, p: _Problems) -> dict | None:
         p.add(where, f"medication: an NDC coding (system {NDC}), a HCPCS coding or the product name is required")
         return None
     return {"key": key or f"{ndc}|{hcpcs}|{product}", "ndc": ndc, "hcpcs": hcpcs, "product": None if ndc else product}
+
+
+def _premedication(med: dict, dos: str | None) -> str | None:
+    """'HCPCS J1200' for a drug whose HCPCS coding is not an immune globulin code of refdata/cms/hcpcs.toml, else
+    None. A drug without a HCPCS coding stays an immune globulin (coding then names what it cannot place)."""
+    from datetime import date
+
+    from igclaim.refdata.resolver import reference
+
+    ref = reference()
+    if med["hcpcs"]:
+        try:
+            day = date.fromisoformat(dos) if dos else date.today()
+        except ValueError:
+            day = date.today()
+        code = med["hcpcs"].upper()
+        return None if ref.hcpcs(code, day) or ref.known_code(code) else f"HCPCS {code}"
+    return None
+
+
+def _is_ig_name(name: str | None) -> bool:
+    """The Medication's text names an immune globulin product of the catalog (so it is never skipped as oral)."""
+    from igclaim.refdata.resolver import reference
+
+    return bool(name) and bool(reference().find_products(name or ""))
+
+
+def _quantity(q: dict | None) -> tuple[str, Decimal] | None:
+    unit = DOSE_UNITS.get((q or {}).get("code") or (q or {}).get("unit") or "")
+    if not q or q.get("value") is None or unit not in ("grams", "ml"):
+        return None
+    return unit, Decimal(str(q["value"]))
+
+
+def _containers(ma: dict, drug: dict, where: str, p: _Problems) -> None:
+    """The containers opened and the amount discarded, from igclaim's extensions (CONTAINER_EXT, DISCARDED_EXT)."""
+    for n, ext in enumerate(ma.get("extension") or []):
+        w = f"{where}.extension[{n}]"
+        if ext.get("url") == DISCARDED_EXT:
+            q = _quantity(ext.get("valueQuantity"))
+            if q is None or q[0] != "grams":
+                p.add(w, "valueQuantity: the amount discarded in g is required")
+                continue
+            drug["discarded_grams"] = drug.get("discarded_grams", Decimal(0)) + q[1]
+        elif ext.get("url") == CONTAINER_EXT:
+            parts = {e.get("url"): e for e in ext.get("extension") or []}
+            container: dict[str, Any] = {"count": (parts.get("count") or {}).get("valueInteger", 1)}
+            coding = (parts.get("ndc") or {}).get("valueCoding") or {}
+            ndc = coding.get("code") or (parts.get("ndc") or {}).get("valueCode")
+            if ndc:
+                container["ndc"] = ndc
+            q = _quantity((parts.get("amount") or {}).get("valueQuantity"))
+            if q:
+                container[q[0]] = q[1]
+            if not ndc and not q:
+                p.add(w, "extension: a container opened needs 'ndc' (valueCoding, the package's NDC) or 'amount' "
+                      "(valueQuantity in g or mL)")
+                continue
+            drug.setdefault("containers", []).append(container)

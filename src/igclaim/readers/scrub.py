@@ -4,7 +4,6 @@ directory of encounter JSON files and FHIR R4 Bundles."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,7 +11,7 @@ from pathlib import Path
 
 from igclaim import engine
 from igclaim.errors import InputError
-from igclaim.inputs import InvalidInput, parse_encounter
+from igclaim.inputs import InvalidInput, load_json, parse_encounter, read_input_file
 from igclaim.model import Encounter, Result
 from igclaim.readers.x12 import ReadError, WrittenClaim, read_837
 
@@ -79,9 +78,10 @@ def _chart_objects(path: Path) -> Iterator[tuple[str, object]]:
             if p.suffix in (".json", ".jsonl") and p.is_file():
                 yield from _chart_objects(p)
         return
-    if path.stat().st_size > MAX_CHART_BYTES:
-        raise InvalidInput([f"{path}: larger than {MAX_CHART_BYTES} bytes"])
-    text = path.read_text(encoding="utf-8")
+    try:  # checked as every input is: bounded, UTF-8 with or without a BOM
+        text = read_input_file(str(path), limit=MAX_CHART_BYTES)
+    except InvalidInput as exc:
+        raise InvalidInput([f"{path}: {p}" for p in exc.problems]) from None
     if path.suffix == ".jsonl":
         for n, line in enumerate(text.splitlines(), start=1):
             if line.strip():
@@ -91,10 +91,11 @@ def _chart_objects(path: Path) -> Iterator[tuple[str, object]]:
 
 
 def _json(text: str, where: str) -> object:
+    """One chart's JSON with the limits of any encounter (size, nesting, huge numbers, NaN named by the schema)."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput([f"{where}: (json) line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
+        return load_json(text)
+    except InvalidInput as exc:
+        raise InvalidInput([f"{where}: {p}" for p in exc.problems]) from None
 
 
 def load_charts(path: str | Path) -> Charts:

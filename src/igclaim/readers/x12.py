@@ -14,6 +14,7 @@ position (the segment's number in the file, 1-based) and the element; problems o
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -146,15 +147,20 @@ def _d8(value: str, element: str) -> date:
         raise _Bad(element, f"{value!r} is not a CCYYMMDD date") from None
 
 
+# X12 data type R (decimal): an optional minus, digits and at most one decimal point; never an exponent, NaN or
+# Infinity (which Python's Decimal would read: 1e999999 is a finite Decimal).
+_X12_DECIMAL = re.compile(r"-?(\d+\.?\d*|\.\d+)")
+
+
 def _dec(value: str, element: str) -> Decimal:
     if len(value) > 18:
         raise _Bad(element, "more than 18 characters")
+    if not _X12_DECIMAL.fullmatch(value):
+        raise _Bad(element, f"{value[:40]!r} is not an X12 decimal number (digits, a minus and a decimal point)")
     try:
         d = Decimal(value)
     except InvalidOperation:
         raise _Bad(element, f"{value!r} is not a number") from None
-    if not d.is_finite():
-        raise _Bad(element, f"{value!r} is not a number")
     return d
 
 
@@ -229,6 +235,15 @@ class _Reader:
         if sid in ("HL", "SE", "GE", "IEA", "ST", "GS", "ISA") or (sid == "CLM"):
             yield from self.finish()
         try:
+            odd = next((i for i, e in enumerate(s.els, start=1) if not e.isascii()), None)
+            if odd is not None:  # bytes open_837 kept undecoded: the claim (or its HL level) is refused, never read
+                not_ascii = _Bad(f"{sid}{odd:02d}", "holds characters that are not ASCII text (an 837 uses the X12 "
+                                 "basic and extended character sets)")
+                if self.claim is not None:
+                    if self.claim.error is None:
+                        self.claim.error = self.error(not_ascii, s, self.claim.claim_id)
+                    return
+                raise not_ascii
             if sid == "ST":
                 self.start_transaction(s)
             elif sid == "GS":
@@ -361,6 +376,8 @@ class _Reader:
             self.service(line, s)
         elif sid == "DTP":
             qual, fmt, value = s.get(1), s.get(2), s.get(3)
+            if qual not in ("434", "472"):  # other dates (admission DT, discharge hour TM …) are not read
+                return
             if fmt not in ("D8", "RD8"):
                 raise _Bad("DTP02", f"date format {fmt!r}: D8 or RD8")
             if line is not None and qual == "472":
@@ -575,14 +592,30 @@ def _setting_of_pos(pos: str, notes: list[str]) -> Setting:
     return "office"
 
 
+def open_837(path: str | Path) -> TextIO:
+    """An 837 file as text for read_837: a leading UTF-8 BOM is skipped (as everywhere else in igclaim), and a byte
+    that is not ASCII is kept as an undecoded character, so the segment holding it is refused by name instead of
+    the whole file failing (or the byte being silently replaced)."""
+    f = Path(path).open("rb")  # noqa: SIM115 - returned open, closed by the caller (or the wrapper)
+    if f.read(3) != b"\xef\xbb\xbf":
+        f.seek(0)
+    return io.TextIOWrapper(f, encoding="ascii", errors="surrogateescape", newline="")
+
+
 def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
     """Every claim of an 837 file, in file order, as a `WrittenClaim` or a `ReadError`; then any envelope error."""
     import pyx12.errors
     import pyx12.segment
     from pyx12.x12file import X12Reader
 
+    if isinstance(source, str | Path) and str(source) != "-":
+        try:
+            source = open_837(source)
+        except OSError as exc:
+            yield ReadError(segment="ISA", position=1, message=f"cannot read: {exc.strerror}")
+            return
     try:
-        reader = X12Reader(str(source) if isinstance(source, Path) else source)
+        reader = X12Reader(source)
     except (pyx12.errors.X12Error, UnicodeDecodeError, OSError) as exc:
         yield ReadError(segment="ISA", position=1, message=f"not an X12 interchange: {exc}")
         return

@@ -5,10 +5,14 @@ billers work the worklist, admins also manage users, tokens and data imports. Ra
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import sys
 import tempfile
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from decimal import Decimal
@@ -18,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as FPath
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
@@ -124,11 +128,11 @@ class Forbidden(Exception):
     """403: the token is valid but its role may not do this."""
 
 
-def principal(request: Request) -> auth_mod.Principal:
+async def principal(request: Request) -> auth_mod.Principal:  # async: read on the loop, no thread hop
     return request.state.principal
 
 
-def admin(request: Request) -> auth_mod.Principal:
+async def admin(request: Request) -> auth_mod.Principal:
     who: auth_mod.Principal = request.state.principal
     if who.role != "admin":
         raise Forbidden
@@ -150,6 +154,9 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
 
     migrate.upgrade(database_url)
     engine._load_edit_families()  # load the rules once at start, not on the first biller's request
+    # A read hops between the event loop and worker threads several times; each hop waits for the GIL while a post
+    # is being coded, up to the switch interval (5 ms by default). 1 ms keeps a read from queueing ~20 ms behind one.
+    sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
     reference()
     make_session = sessions(database_url)
     verifier = auth_mod.Verifier()
@@ -169,33 +176,24 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     stateless.mount_docs_assets(app)  # /docs (copied above) renders from the package, never a CDN
     app.exception_handler(RequestValidationError)(stateless._validation_problems)  # {"problems": [...]}
 
-    @app.middleware("http")
-    async def require_token(request: Request, call_next):
-        path = request.url.path
-        if not path.startswith("/api/") or path == "/api/health":
-            return await call_next(request)
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+    bind = make_session.kw["bind"]
 
-        def check() -> auth_mod.Principal:
-            with make_session() as db:
-                return verifier.check(db, token)
-
-        try:
-            who = await run_in_threadpool(check)  # the event loop never waits on the database or scrypt
-        except auth_mod.AuthError:
-            return problems(401, ["authorization: a valid bearer token is required (igclaim tokens create)"],
-                            {"WWW-Authenticate": "Bearer"})
-        ok, wait = limiter.allow(who.token_id)
-        if not ok:
-            return problems(429, [f"rate limit: too many requests for this token; retry in {wait:.1f} s"],
-                            {"Retry-After": str(max(1, round(wait)))})
-        request.state.principal = who
-        return await call_next(request)
+    def check(token: str | None) -> auth_mod.Principal:
+        with bind.connect() as conn:  # one indexed lookup; no ORM session for it
+            return verifier.check(conn, token)
 
     # SQLite lets one writer in at a time and makes the others poll for the lock; a process-wide lock queues them
     # without polling (PostgreSQL needs none). Reads never take it (WAL).
-    write_lock = threading.Lock() if str(make_session.kw["bind"].url).startswith("sqlite") else nullcontext()
+    sqlite = str(bind.url).startswith("sqlite")
+    write_lock = threading.Lock() if sqlite else nullcontext()
+    # Posted encounters are coded and written by threads of their own: a queue of posts (SQLite writes one at a
+    # time) then never holds the shared worker threads that token checks and reads need.
+    writers = ThreadPoolExecutor(max_workers=1 if sqlite else 4, thread_name_prefix="igclaim-writer")
+
+    async def reading(fn: Callable[..., Any], *args: Any) -> Any:
+        """A worklist read: on the event loop with SQLite (a local read of a millisecond or less that never waits
+        on a writer under WAL; no thread hop to queue for), in a worker thread with a database over the network."""
+        return fn(*args) if sqlite else await run_in_threadpool(fn, *args)
 
     @contextmanager
     def tx(write: bool = False):
@@ -252,38 +250,47 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                     out.append(Submission(line=line, encounter_id=_id_of(body), problems=exc.problems))
             return out
 
-        out = await run_in_threadpool(process)
+        out = await asyncio.get_running_loop().run_in_executor(writers, process)
         if len(bodies) == 1 and bodies[0][0] is None and out[0].problems:
             return problems(422, out[0].problems)
         return out
 
     @app.get("/api/encounters", response_model=Page, tags=["worklist"])
-    def listing(who: User,
-                status: Annotated[Literal[STATUSES] | None, Query()] = None,  # type: ignore[valid-type]
-                payer: Annotated[str | None, Query(max_length=128)] = None,
-                edit: Annotated[str | None, Query(max_length=64)] = None,
-                date_from: date | None = None, date_to: date | None = None,
-                limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                after: Annotated[str | None, Query(max_length=128)] = None):
+    async def listing(who: User,
+                      status: Annotated[Literal[STATUSES] | None, Query()] = None,  # type: ignore[valid-type]
+                      payer: Annotated[str | None, Query(max_length=128)] = None,
+                      edit: Annotated[str | None, Query(max_length=64)] = None,
+                      date_from: date | None = None, date_to: date | None = None,
+                      limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                      after: Annotated[str | None, Query(max_length=128)] = None):
         """The worklist, filtered by status, payer (type or name), edit id and date of service; keyset pages."""
-        with tx() as db:
-            rows = worklist.listing(db, status=status, payer=payer, edit=edit, date_from=date_from,
-                                    date_to=date_to, limit=limit + 1, after=after)
-            items = [_claim_out(r) for r in rows[:limit]]
-        return Page(items=items, next_after=items[-1].encounter_id if len(rows) > limit else None)
+        def read() -> str:
+            with tx() as db:
+                rows = worklist.listing(db, status=status, payer=payer, edit=edit, date_from=date_from,
+                                        date_to=date_to, limit=limit + 1, after=after)
+                items = [_claim_out(r) for r in rows[:limit]]
+            page = Page(items=items, next_after=items[-1].encounter_id if len(rows) > limit else None)
+            return page.model_dump_json()  # validated once, not twice
 
-    @app.get("/api/encounters/{encounter_id}", tags=["worklist"])
-    def detail(encounter_id: str, who: User) -> dict[str, Any]:
+        return Response(await reading(read), media_type="application/json")
+
+    @app.get("/api/encounters/{encounter_id}", tags=["worklist"], response_model=dict[str, Any])
+    async def detail(encounter_id: str, who: User) -> Response:
         """The worklist row, its current result and the history of its versions."""
+        return Response(await reading(_detail, encounter_id), media_type="application/json")
+
+    def _detail(encounter_id: str) -> str:
         with tx() as db:
             row, ver = worklist.current(db, encounter_id)
-            versions = db.scalars(select(EncounterVersion).where(EncounterVersion.encounter_id == encounter_id)
+            versions = db.execute(select(EncounterVersion.version, EncounterVersion.sha256,
+                                         EncounterVersion.submitted_by, EncounterVersion.submitted_at)
+                                  .where(EncounterVersion.encounter_id == encounter_id)
                                   .order_by(EncounterVersion.version)).all()
-            return {"claim": _claim_out(row).model_dump(mode="json"),
-                    "result": json.loads(ver.result) if ver.result else None,
-                    "encounter": json.loads(ver.body),
-                    "versions": [{"version": v.version, "sha256": v.sha256, "submitted_by": v.submitted_by,
-                                  "submitted_at": v.submitted_at.isoformat()} for v in versions]}
+            history = json.dumps([{"version": v, "sha256": h, "submitted_by": by, "submitted_at": at.isoformat()}
+                                  for v, h, by, at in versions])
+            # The result and the encounter are stored as JSON text: sent as they are, not parsed and re-encoded.
+            return (f'{{"claim":{_claim_out(row).model_dump_json()},"result":{ver.result or "null"},'
+                    f'"encounter":{ver.body},"versions":{history}}}')
 
     @app.post("/api/encounters/{encounter_id}/status", response_model=ClaimOut, tags=["worklist"])
     def set_status(encounter_id: str, body: StatusIn, who: User):
@@ -424,13 +431,16 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         raw = await request.body()
         if len(raw) > MAX_IMPORT_BODY:
             return problems(413, [f"body: at most {MAX_IMPORT_BODY // (1024 * 1024)} MB"])
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(filename).name
-            path.write_bytes(raw)
-            try:
-                reports = store.import_file(kind, path)
-            except importers.ImportFailure as exc:
-                return problems(422, [str(exc)])
+        def load() -> list[Any]:  # parsing a CMS file takes seconds: off the event loop, so reads go on
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / Path(filename).name
+                path.write_bytes(raw)
+                return store.import_file(kind, path)
+
+        try:
+            reports = await run_in_threadpool(load)
+        except importers.ImportFailure as exc:
+            return problems(422, [str(exc)])
         with tx(write=True) as db:
             worklist.audit(db, who.user_id, f"data.import.{kind}", "import", filename)
         return {"imported": [{"kind": r.kind, "file": r.file, "rows": r.rows, "changed": r.changed,
@@ -443,9 +453,47 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     # Outermost, as in `igclaim serve`: the Host allow-list, body limits and security headers come before any token
     # check. JSON Lines and CMS files are not one JSON document, so their own routes check them (MAX_BODY, the
     # importers).
+    app.add_middleware(TokenGate, check=check, limiter=limiter,
+                       inline=(lambda token: sqlite and verifier.proven(token)))
     app.add_middleware(Guard, page_csp=page_csp(stateless._page()), pages={"/team": page_csp(team_page)},
                        max_body=MAX_IMPORT_BODY, raw_paths=("/api/encounters", "/api/data/import/"))
     return app
+
+
+class TokenGate:
+    """Every /api route but /api/health needs a valid bearer token (401), within its rate (429); the principal
+    goes to the routes in request.state. Plain ASGI: it adds no task or stream per request."""
+
+    def __init__(self, app: Any, check: Callable[[str | None], auth_mod.Principal],
+                 limiter: auth_mod.RateLimiter, inline: Callable[[str | None], bool] = lambda _token: False) -> None:
+        """`inline(token)`: whether this token's check is cheap enough for the event loop (no scrypt to run)."""
+        self.app, self.check, self.limiter, self.inline = app, check, limiter, inline
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/api/") or path == "/api/health":
+            await self.app(scope, receive, send)
+            return
+        header = next((v for k, v in scope.get("headers", []) if k.lower() == b"authorization"), b"")
+        text = header.decode("latin-1")
+        token = text[7:].strip() if text.lower().startswith("bearer ") else None
+        try:
+            # scrypt and a database over the network run in a worker thread; a proven token on SQLite is one local
+            # indexed read, cheaper than the hop
+            who = self.check(token) if self.inline(token) else await run_in_threadpool(self.check, token)
+        except auth_mod.AuthError:
+            response = problems(401, ["authorization: a valid bearer token is required (igclaim tokens create)"],
+                                {"WWW-Authenticate": "Bearer"})
+            await response(scope, receive, send)
+            return
+        ok, wait = self.limiter.allow(who.token_id)
+        if not ok:
+            response = problems(429, [f"rate limit: too many requests for this token; retry in {wait:.1f} s"],
+                                {"Retry-After": str(max(1, round(wait)))})
+            await response(scope, receive, send)
+            return
+        scope.setdefault("state", {})["principal"] = who
+        await self.app(scope, receive, send)
 
 
 class _Unreadable:

@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from igclaim.service.db import ROLES, Token, User, now
@@ -80,32 +80,56 @@ def revoke_token(db: Session, token_id: str) -> Token:
     return row
 
 
+_LOOKUP = (select(Token.salt, Token.hash, Token.revoked_at, User.id, User.name, User.role, User.disabled_at)
+           .join(User, User.id == Token.user_id).where(Token.id == bindparam("token_id")))
+
+
 class Verifier:
-    """Checks bearer tokens against the database, remembering the ones already proven (by digest, in memory)."""
+    """Checks bearer tokens against the database, remembering the ones already proven (by digest, in memory).
+
+    Every request still reads its token's row (one primary-key lookup joined to its user), so a revocation or a
+    disabled user takes effect on the next request, whichever process or command wrote it; only the scrypt
+    (tens of milliseconds of CPU) is skipped for a token already proven.
+    """
 
     def __init__(self) -> None:
         self._proven: dict[str, str] = {}  # token id -> sha256 of the full token
+        self._proving: dict[str, threading.Lock] = {}  # token id -> held while its secret is checked
         self._lock = threading.Lock()
 
-    def check(self, db: Session, token: str | None) -> Principal:
+    def proven(self, token: str | None) -> bool:
+        """Whether this exact token was proven before here (its check is then one lookup, no scrypt)."""
+        if not token or not token.startswith(PREFIX) or len(token) > 200:
+            return False
+        token_id = token[len(PREFIX):].partition("_")[0]
+        with self._lock:
+            known = self._proven.get(token_id)
+        return known is not None and hmac.compare_digest(known, hashlib.sha256(token.encode()).hexdigest())
+
+    def check(self, db: Session | Connection, token: str | None) -> Principal:
         if not token or not token.startswith(PREFIX) or len(token) > 200:
             raise AuthError
         token_id, _, secret = token[len(PREFIX):].partition("_")
-        row = db.get(Token, token_id) if token_id and secret else None
-        if row is None or row.revoked_at is not None:
+        row = db.execute(_LOOKUP, {"token_id": token_id}).first() if token_id and secret else None
+        if row is None:
             raise AuthError
-        user = db.get(User, row.user_id)
-        if user is None or user.disabled_at is not None:
+        salt, hashed, revoked_at, user_id, name, role, disabled_at = row
+        if revoked_at is not None or disabled_at is not None:
             raise AuthError
         digest = hashlib.sha256(token.encode()).hexdigest()
         with self._lock:
             known = self._proven.get(token_id)
+            proving = self._proving.setdefault(token_id, threading.Lock())
         if known is None or not hmac.compare_digest(known, digest):
-            if not hmac.compare_digest(_hash(secret, row.salt), row.hash):
-                raise AuthError
-            with self._lock:
-                self._proven[token_id] = digest
-        return Principal(user.id, user.name, user.role, token_id)
+            with proving:  # one scrypt per token at a time: a burst on a new token waits for the first proof
+                with self._lock:
+                    known = self._proven.get(token_id)
+                if known is None or not hmac.compare_digest(known, digest):
+                    if not hmac.compare_digest(_hash(secret, salt), hashed):
+                        raise AuthError
+                    with self._lock:
+                        self._proven[token_id] = digest
+        return Principal(user_id, name, role, token_id)
 
 
 class RateLimiter:

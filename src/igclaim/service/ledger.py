@@ -20,7 +20,7 @@ from igclaim.model import Encounter, Finding, Result
 from igclaim.refdata.resolver import reference
 from igclaim.service.db import Authorization, AuthorizationUse
 
-EXPIRING_DAYS = 14  # AUTH-EXPIRING when fewer days than this remain after the visit (a team setting)
+RENEWAL_DAYS = "authorization_renewal_days"  # the payer-profile parameter AUTH-EXPIRING reads
 
 
 @dataclass(frozen=True)
@@ -85,11 +85,26 @@ def remaining(auth: Authorization, spent: Amounts) -> dict[str, int | Decimal | 
             "visits": None if auth.visits is None else auth.visits - spent.visits}
 
 
+def renewal_days(enc: Encounter) -> int:
+    """How many days before an authorization ends a visit warns (AUTH-EXPIRING): the payer profile's dated
+    `authorization_renewal_days` (the plan's decision time for a renewal), or that of the bundled profile of the
+    payer type when a user's own profile file predates the parameter."""
+    from igclaim.engine import resolve_profile
+
+    ref = reference()
+    profile = resolve_profile(enc, ref)
+    if RENEWAL_DAYS not in profile.parameters:
+        profile = ref.default_profile(enc.payer.type)
+    return int(profile.get(RENEWAL_DAYS, enc.date_of_service))
+
+
 def check(db: Session, enc: Encounter, result: Result) -> list[Finding]:
     """AUTH-EXHAUSTED when this visit would go past what is left; AUTH-EXPIRING when little would remain."""
     out: list[Finding] = []
     dos = enc.date_of_service
-    for auth in matching(db, enc, result):
+    auths = matching(db, enc, result)
+    lead = renewal_days(enc) if auths else 0
+    for auth in auths:
         need = visit_amounts(auth, result, dos)
         left = remaining(auth, used(db, auth.id, exclude_encounter=enc.encounter_id))
         short = [f"{need_v} {name} needed, {left_v} left" for name, need_v, left_v in
@@ -105,8 +120,9 @@ def check(db: Session, enc: Encounter, result: Result) -> list[Finding]:
                f"{after['grams']:g} g" if after["grams"] is not None and after["grams"] < need.grams else None,
                f"{after['visits']} visits" if after["visits"] is not None and after["visits"] < 1 else None]
         low_text = [x for x in low if x]
-        if days < EXPIRING_DAYS or low_text:
-            why = ([f"it ends on {auth.end} ({days} days after this visit)"] if days < EXPIRING_DAYS else []) + (
+        if days < lead or low_text:
+            why = ([f"it ends on {auth.end}, {days} days after this visit (fewer than the {lead} days the plan may "
+                    "take to decide a renewal)"] if days < lead else []) + (
                 [f"after this visit only {', '.join(low_text)} remain, less than another visit like it"]
                 if low_text else [])
             out.append(finding("AUTH-EXPIRING", f"Authorization {auth.number} (ledger #{auth.id}): "

@@ -33,6 +33,7 @@ from igclaim.batch.tabular import cell
 from igclaim.batch.worker import FINDING_COLUMNS, Outcome, process_chunk
 
 JSON_COLUMN = "json"
+X12_COLUMN = "x12"  # one claim read from an 837 on the driver (readers/x12.py), as tagged JSON: see x12_row
 _ROW_TAGS = ("_record", "_row")
 _BATCH_OUT = 500  # outcome rows per Arrow batch handed back to Spark (result JSON is a few kB each)
 # The per-finding columns of findings.csv after the record's own (record … payer_type).
@@ -41,7 +42,7 @@ _FINDING_TYPES = {"line": pa.int64(), "impact_units": pa.int64(), "impact_usd": 
 FINDING_STRUCT = pa.struct([(c, _FINDING_TYPES.get(c, pa.string())) for c in _FINDING_OWN if c != "mode"])
 OUTCOME_SCHEMA = pa.schema([
     ("record", pa.int64()), ("line", pa.int64()), ("row", pa.int64()), ("last_row", pa.int64()),
-    ("encounter_id", pa.string()), ("date_of_service", pa.date32()), ("setting", pa.string()),
+    ("segment", pa.int64()), ("encounter_id", pa.string()), ("date_of_service", pa.date32()), ("setting", pa.string()),
     ("payer_type", pa.string()), ("mode", pa.string()),
     ("result", pa.string()), ("findings", pa.list_(FINDING_STRUCT)),
     ("stage", pa.string()), ("field", pa.string()), ("reason", pa.string()), ("problems", pa.list_(pa.string())),
@@ -157,7 +158,13 @@ def _number_json(batches: Iterator[pa.RecordBatch], column: str, skip_blank: boo
 
 def number_json(df: DataFrame, column: str = JSON_COLUMN, *, skip_blank: bool = False) -> tuple[DataFrame, int]:
     """A DataFrame of JSON texts → columns record, line, json, numbered in read order (1-based). With
-    `skip_blank` (a JSON Lines file read as text), blank lines are not records but still count as lines."""
+    `skip_blank` (a JSON Lines file read as text), blank lines are not records but still count as lines.
+    The input is persisted for the two passes; `process` unpersists it with `Outcomes.unpersist()`."""
+    numbered, total, _cached = _number_json_cached(df, column, skip_blank)
+    return numbered, total
+
+
+def _number_json_cached(df: DataFrame, column: str, skip_blank: bool) -> tuple[DataFrame, int, DataFrame]:
     df = df.select(F.col(column).cast("string").alias(column)).persist(StorageLevel.MEMORY_AND_DISK)
     offsets, line, record = {}, 0, 0
     for c in _counts(df, functools.partial(_count_json, column=column, skip_blank=skip_blank)):
@@ -165,7 +172,7 @@ def number_json(df: DataFrame, column: str = JSON_COLUMN, *, skip_blank: bool = 
         line += c["rows"]
         record += c["kept"]
     fn = functools.partial(_number_json, column=column, skip_blank=skip_blank, offsets=offsets)
-    return df.mapInArrow(fn, spark_schema(_JSON_IN)), record
+    return df.mapInArrow(fn, spark_schema(_JSON_IN)), record, df
 
 
 @dataclass(frozen=True)
@@ -210,11 +217,17 @@ def _number_rows(batches: Iterator[pa.RecordBatch], offsets: dict[int, _Start]) 
 
 def number_rows(df: DataFrame) -> tuple[DataFrame, int]:
     """Tabular rows (docs/batch.md columns) → the same rows with _record (the encounter's record number,
-    1-based) and _row (the row number in read order, 1-based); and the number of records."""
+    1-based) and _row (the row number in read order, 1-based); and the number of records. The input is
+    persisted for the two passes; `process` unpersists it with `Outcomes.unpersist()`."""
+    numbered, total, _cached = _number_rows_cached(df)
+    return numbered, total
+
+
+def _number_rows_cached(df: DataFrame) -> tuple[DataFrame, int, DataFrame]:
     df = df.persist(StorageLevel.MEMORY_AND_DISK)
     offsets, total = _row_offsets(_counts(df, _count_rows))
     schema = StructType([*df.schema.fields, *(StructField(c, LongType()) for c in _ROW_TAGS)])
-    return df.mapInArrow(functools.partial(_number_rows, offsets=offsets), schema), total
+    return df.mapInArrow(functools.partial(_number_rows, offsets=offsets), schema), total, df
 
 
 # --- the records through the batch worker ------------------------------------------------------------------
@@ -265,6 +278,43 @@ def _process_json(batches: Iterator[pa.RecordBatch], profile: str | None, mode: 
         yield from _emit(records, profile, mode)
 
 
+_X12_IN = pa.schema([("record", pa.int64()), ("segment", pa.int64()), (X12_COLUMN, pa.string())])
+
+
+def x12_row(seq: int, item: Any) -> dict[str, Any]:
+    """One item of readers.x12.read_837 (a WrittenClaim or a ReadError) as an input row: record, segment (its
+    position in the file) and the item's JSON, tagged C (claim) or E (error)."""
+    from igclaim.readers.x12 import ReadError
+
+    tag = "E" if isinstance(item, ReadError) else "C"
+    return {"record": seq, "segment": item.position, X12_COLUMN: tag + item.model_dump_json()}
+
+
+def _x12_item(text: str) -> Any:
+    from igclaim.readers.x12 import ReadError, WrittenClaim
+
+    return (ReadError if text[:1] == "E" else WrittenClaim).model_validate_json(text[1:])
+
+
+def _process_x12(batches: Iterator[pa.RecordBatch], profile: str | None, mode: str | None,
+                 refdata_file: str | None) -> Iterator[pa.RecordBatch]:
+    """Claims of an 837, read on the driver: each scrubbed (or its read error reported) as `igclaim batch` does."""
+    _load(refdata_file)
+    for b in batches:
+        records = []
+        for seq, segment, text in zip(b.column("record").to_pylist(), b.column("segment").to_pylist(),
+                                      b.column(X12_COLUMN).to_pylist(), strict=True):
+            try:
+                item = _x12_item(text or "")
+            except Exception:  # a row that is not igclaim's own: an error row, never a lost record
+                from igclaim.readers.x12 import ReadError
+
+                item = ReadError(segment="?", position=segment or 0,
+                                 message=f"row {seq}: not a claim read by igclaim.spark.x12_row")
+            records.append(Record(seq, {"segment": segment}, "x12", item))
+        yield from _emit(records, profile, mode)
+
+
 def _process_rows(batches: Iterator[pa.RecordBatch], profile: str | None, mode: str | None,
                   refdata_file: str | None) -> Iterator[pa.RecordBatch]:
     """Rows sorted by (_record, _row) within the partition; an encounter's rows may span Arrow batches."""
@@ -301,6 +351,12 @@ class Outcomes:
     outcomes: DataFrame
     records: int  # input records counted while numbering them (results + errors add up to it); -1 when the
     # DataFrame brought its own record numbers
+    cached: tuple[DataFrame, ...] = ()  # the input, persisted for numbering
+
+    def unpersist(self) -> None:
+        """Release what was cached: the outcomes (if persisted) and the input persisted for numbering."""
+        for frame in (self.outcomes, *self.cached):
+            frame.unpersist()
 
     @property
     def results(self) -> DataFrame:
@@ -322,33 +378,44 @@ class Outcomes:
         """The entries of errors.jsonl: record, line (JSON) or row/last_row (rows), encounter_id, stage, field,
         reason, problems."""
         return (self.outcomes.where(F.col("stage").isNotNull())
-                .select("record", "line", "row", "last_row", "encounter_id", "stage", "field", "reason", "problems"))
+                .select("record", "line", "row", "last_row", "segment", "encounter_id", "stage", "field", "reason",
+                        "problems"))
 
 
 def process(df: DataFrame, *, mode: str | None = None, profile: str | None = None, json_column: str = JSON_COLUMN,
             refdata_file: str | None = None) -> Outcomes:
     """Code every encounter of `df`: a column of JSON texts (`json_column`; with `record` and `line` columns
-    they are used as the numbers) or the tabular columns of docs/batch.md (`encounter_id` …, rows numbered in
-    read order). `mode` None does what `igclaim batch` does (scrub a written claim, else build)."""
+    they are used as the numbers), the tabular columns of docs/batch.md (`encounter_id` …, rows numbered in
+    read order), or the claims of an 837 (`record`, `segment`, `x12` rows of `x12_row`; always scrubbed).
+    `mode` None does what `igclaim batch` does (scrub a written claim, else build). Call `unpersist()` on the
+    result when done with it."""
     if mode not in (None, "build", "scrub"):
         raise ValueError("mode must be None, 'build' or 'scrub'")
     options: dict[str, Any] = {"profile": profile, "mode": mode, "refdata_file": refdata_file}
+    cached: tuple[DataFrame, ...] = ()
+    if X12_COLUMN in df.columns and {"record", "segment"} <= set(df.columns):
+        rows = df.select(F.col("record").cast("bigint"), F.col("segment").cast("bigint"),
+                         F.col(X12_COLUMN).cast("string"))
+        out = rows.mapInArrow(functools.partial(_process_x12, **options), spark_schema(OUTCOME_SCHEMA))
+        return Outcomes(out, -1)
     if json_column in df.columns:
         if {"record", "line"} <= set(df.columns):
             numbered = df.select(F.col("record").cast("bigint"), F.col("line").cast("bigint"),
                                  F.col(json_column).cast("string").alias(JSON_COLUMN))
             total = None
         else:
-            numbered, total = number_json(df, json_column)
+            numbered, total, frame = _number_json_cached(df, json_column, False)
+            cached = (frame,)
         out = numbered.mapInArrow(functools.partial(_process_json, **options), spark_schema(OUTCOME_SCHEMA))
     elif "encounter_id" in df.columns:
-        tagged, total = number_rows(df)
+        tagged, total, frame = _number_rows_cached(df)
+        cached = (frame,)
         out = (tagged.repartition("_record").sortWithinPartitions("_record", "_row")
                .mapInArrow(functools.partial(_process_rows, **options), spark_schema(OUTCOME_SCHEMA)))
     else:
         raise ValueError(f"a DataFrame of encounters needs a {json_column!r} column of JSON texts or the tabular "
                          "columns of docs/batch.md (encounter_id …)")
-    return Outcomes(out, total if total is not None else -1)
+    return Outcomes(out, total if total is not None else -1, cached)
 
 
 def build(df: DataFrame, **options: Any) -> Outcomes:

@@ -4,7 +4,9 @@ of service and the batch's report.html and summary.json (the same page, aggregat
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,9 +15,17 @@ from pyspark.sql import DataFrame, SparkSession
 
 from igclaim.batch.runner import BatchSummary, _write_report
 from igclaim.batch.sources import SourceError, detect_format
-from igclaim.spark.frames import JSON_COLUMN, Outcomes, number_json, process, report
+from igclaim.spark.frames import (
+    _X12_IN,
+    JSON_COLUMN,
+    Outcomes,
+    _number_json_cached,
+    process,
+    report,
+    x12_row,
+)
 
-SPARK_FORMATS = ("jsonl", "parquet")
+SPARK_FORMATS = ("jsonl", "parquet", "x12")
 OUTPUTS = ("results", "findings", "errors")
 
 
@@ -52,18 +62,25 @@ def _remote(path: str) -> bool:
     return "://" in path or path.startswith("dbfs:")
 
 
-def read_input(spark: SparkSession, path: str, fmt: str | None = None) -> tuple[DataFrame, str]:
-    """A JSON Lines file (one record per non-blank line, numbered like `igclaim batch`) or Parquet (the
-    tabular columns of docs/batch.md) → a DataFrame for igclaim.spark.process, and the format."""
+def read_input(spark: SparkSession, path: str, fmt: str | None = None, work_dir: str | None = None
+               ) -> tuple[DataFrame, str]:
+    """A JSON Lines file (one record per non-blank line, numbered like `igclaim batch`), Parquet (the
+    tabular columns of docs/batch.md) or an 837 (one row per claim, read on the driver into a Parquet file in
+    `work_dir`, a new temporary directory if None: the caller removes it once the job has run) → a DataFrame for
+    igclaim.spark.process, and the format."""
     if not _remote(path) and not Path(path).exists():
         raise SourceError(f"{path}: no such file or directory")
-    fmt = detect_format(Path(path), fmt) if fmt or Path(path).suffix else None
+    local_dir = not _remote(path) and Path(path).is_dir()
+    fmt = detect_format(Path(path), fmt) if fmt or Path(path).suffix or not (_remote(path) or local_dir) else None
     if fmt is None:
-        raise SourceError(f"{Path(path).name}: cannot tell the format from the suffix; use --format jsonl|parquet")
+        raise SourceError(f"{Path(path).name}: cannot tell the format from the suffix; use --format "
+                          f"{'|'.join(SPARK_FORMATS)}")
     if fmt not in SPARK_FORMATS:
-        raise SourceError(f"spark-batch reads {' and '.join(SPARK_FORMATS)}; for {fmt} use igclaim batch")
+        raise SourceError(f"spark-batch reads {', '.join(SPARK_FORMATS)}; for {fmt} use igclaim batch")
     if fmt == "jsonl":
         return spark.read.text(path).withColumnRenamed("value", JSON_COLUMN), fmt
+    if fmt == "x12":
+        return _read_837(spark, path, work_dir), fmt
     try:
         df = spark.read.parquet(path)
     except Exception as exc:  # Spark's AnalysisException and friends: not a Parquet file or dataset
@@ -71,6 +88,39 @@ def read_input(spark: SparkSession, path: str, fmt: str | None = None) -> tuple[
     if "encounter_id" not in df.columns:
         raise SourceError(f"{Path(path).name}: no encounter_id column (docs/batch.md)")
     return df, fmt
+
+
+def _read_837(spark: SparkSession, path: str, work_dir: str | None) -> DataFrame:
+    """The driver streams the interchange claim by claim (readers/x12.py, flat memory) into a Parquet file of
+    `x12_row`s, which Spark reads (local master) or the driver hands over (a cluster, whose executors do not see
+    the driver's disk). Every CLM and every envelope problem is one row, numbered in file order as in batch."""
+    if _remote(path) or Path(path).is_dir():
+        raise SourceError(f"{path}: an 837 is read by the driver: give a local file")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from igclaim.readers.x12 import read_837
+
+    target = Path(work_dir or tempfile.mkdtemp(prefix="igclaim-837-")) / "claims.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    rows: list[dict] = []
+    count = 0
+    with pq.ParquetWriter(str(target), _X12_IN) as writer, open(path, encoding="ascii", errors="replace") as fh:
+        for seq, item in enumerate(read_837(fh), start=1):
+            rows.append(x12_row(seq, item))
+            count = seq
+            if len(rows) >= 2000:
+                writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=_X12_IN))
+                rows = []
+        if rows or not count:
+            writer.write_batch(pa.RecordBatch.from_pylist(rows, schema=_X12_IN))
+    if (spark.sparkContext.master or "").startswith("local"):
+        df = spark.read.parquet(str(target))
+    else:
+        df = spark.createDataFrame(pq.read_table(str(target)))
+    # one small file is one split: spread the claims over the cores (every row carries its own record number)
+    parts = max(spark.sparkContext.defaultParallelism, count // 5000)
+    return df.repartition(parts)
 
 
 def run_spark_batch(input_path: str | Path, out_dir: str | Path, *, spark: SparkSession, fmt: str | None = None,
@@ -98,14 +148,26 @@ def run_spark_batch(input_path: str | Path, out_dir: str | Path, *, spark: Spark
             spark.sparkContext.addFile(str(db_path()))
             refdata_file = DB_NAME
     started = time.perf_counter()
-    df, fmt = read_input(spark, str(input_path), fmt)
+    work_dir = tempfile.mkdtemp(prefix="igclaim-spark-")
+    try:
+        return _run(spark, str(input_path), out_uri, Path(report_dir), fmt, profile, refdata_file, work_dir,
+                    started)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _run(spark: SparkSession, input_path: str, out_uri: str, out: Path, fmt: str | None, profile: str | None,
+         refdata_file: str | None, work_dir: str, started: float) -> BatchSummary:
+    df, fmt = read_input(spark, input_path, fmt, work_dir)
     if fmt == "jsonl":  # blank lines are not records, as in igclaim batch
-        numbered, total = number_json(df, JSON_COLUMN, skip_blank=True)
+        numbered, total, frame = _number_json_cached(df, JSON_COLUMN, skip_blank=True)
         outcomes = process(numbered, profile=profile, refdata_file=refdata_file)
-        outcomes = Outcomes(outcomes.outcomes, total)
+        outcomes = Outcomes(outcomes.outcomes, total, (frame,))
+    elif fmt == "x12":
+        outcomes = process(df, profile=profile, refdata_file=refdata_file)
+        outcomes = Outcomes(outcomes.outcomes, df.count())
     else:
         outcomes = process(df, profile=profile, refdata_file=refdata_file)
-    out = Path(report_dir)
     out.mkdir(parents=True, exist_ok=True)
     outcomes.outcomes.persist(StorageLevel.MEMORY_AND_DISK)
     try:
@@ -115,8 +177,8 @@ def run_spark_batch(input_path: str | Path, out_dir: str | Path, *, spark: Spark
         outcomes.errors.write.mode("overwrite").parquet(f"{out_uri.rstrip('/')}/errors")
         agg = report(outcomes)
     finally:
-        outcomes.outcomes.unpersist()
-    summary = BatchSummary(str(input_path), fmt, out_uri, spark.sparkContext.defaultParallelism, 0)
+        outcomes.unpersist()
+    summary = BatchSummary(input_path, fmt, out_uri, spark.sparkContext.defaultParallelism, 0)
     summary.records = outcomes.records
     summary.results, summary.errors = agg.results, agg.errors
     summary.elapsed_s = time.perf_counter() - started

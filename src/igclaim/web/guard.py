@@ -8,6 +8,9 @@ reads it, and what every response carries.
   files (UTF-8 with or without a BOM, nesting, huge numbers): 422 with {"problems": [...]}.
 - Security headers on every response: Content-Security-Policy (frame-ancestors 'none'), X-Content-Type-Options,
   X-Frame-Options, Referrer-Policy.
+- Request heads: a connection whose request line and headers are not complete within HEAD_TIMEOUT seconds is
+  closed (HeadTimeoutH11Protocol, the `http` protocol of api.serve): a client that trickles its headers
+  (slowloris) cannot hold a connection; uvicorn itself only times out idle keep-alive connections.
 Header size and idle connections are bounded by uvicorn's options (api.serve).
 """
 
@@ -24,7 +27,8 @@ from typing import Any
 
 from igclaim.inputs import MAX_INPUT_BYTES, InvalidInput, decode_input, load_json
 
-BODY_TIMEOUT = 15.0
+BODY_TIMEOUT = 15.0  # the whole body, from the end of the head: a body trickled byte by byte is dropped too
+HEAD_TIMEOUT = 10.0  # the request line and headers, from the first byte (or the connection) to the blank line
 LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 Scope = dict[str, Any]
@@ -94,9 +98,13 @@ class Guard:
             await self.app(scope, receive, send)
             return
         body = bytearray()
+        deadline = asyncio.get_running_loop().time() + self.body_timeout
         while True:
             try:
-                message = await asyncio.wait_for(receive(), self.body_timeout)
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    raise TimeoutError
+                message = await asyncio.wait_for(receive(), left)
             except TimeoutError:
                 await _reply(send, 408, [f"(body): not received within {self.body_timeout:g} s"])
                 return
@@ -110,6 +118,10 @@ class Guard:
                 break
         # An empty body is left to the route (some POSTs take none; the others answer FastAPI's 422, reshaped).
         if body and path.startswith("/api/") and not path.startswith(self.raw_paths or ("\0",)):
+            if len(body) > MAX_INPUT_BYTES:  # a server that takes larger raw bodies still takes one encounter's JSON
+                await _reply(send, 413, [f"(body): larger than {MAX_INPUT_BYTES:,} bytes (the limit for one "
+                                         "encounter)"])
+                return
             try:
                 obj = load_json(decode_input(bytes(body), "(body)"))
             except InvalidInput as exc:
@@ -145,6 +157,63 @@ class Guard:
 
 async def _reply(send: Send, status: int, problems: list[str]) -> None:
     body = json.dumps({"problems": problems}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if status in (408, 413):  # the body was not read: the connection ends with this answer
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def __getattr__(name: str) -> Any:
+    """`HeadTimeoutH11Protocol`, built on first use (uvicorn is imported only by a server, which names the class
+    by import path: igclaim.web.guard:HeadTimeoutH11Protocol)."""
+    if name == "HeadTimeoutH11Protocol":
+        cls = globals()[name] = head_timeout_protocol()
+        return cls
+    raise AttributeError(name)
+
+
+def head_timeout_protocol(seconds: float = HEAD_TIMEOUT) -> type:
+    """uvicorn's h11 protocol with a deadline on each request head: armed when the connection opens and when the
+    first byte of a next request arrives, cancelled when the head is complete; at the deadline the connection is
+    closed. (Any data resets uvicorn's own keep-alive timer, so without this a header line every few seconds keeps
+    a connection forever.)"""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeadTimeoutH11Protocol(H11Protocol):
+        head_timeout = seconds
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            self._head_timer: asyncio.TimerHandle | None = None
+            self._arm_head()
+
+        def _arm_head(self) -> None:
+            if getattr(self, "_head_timer", None) is None:
+                self._head_timer = self.loop.call_later(self.head_timeout, self._head_expired)
+
+        def _disarm_head(self) -> None:
+            timer = getattr(self, "_head_timer", None)
+            if timer is not None:
+                timer.cancel()
+                self._head_timer = None
+
+        def _head_expired(self) -> None:
+            self._head_timer = None
+            if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+                self.logger.warning("Request head not complete within %g s: connection closed", self.head_timeout)
+                self.transport.close()
+
+        def data_received(self, data: bytes) -> None:
+            if self.conn.their_state is h11.IDLE:
+                self._arm_head()  # the first byte of a next request on a kept-alive connection
+            super().data_received(data)
+            if self.conn.their_state is not h11.IDLE:
+                self._disarm_head()  # the head is in: the guard times the body
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm_head()
+            super().connection_lost(exc)
+
+    return HeadTimeoutH11Protocol

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
+import pickle
 import re
+import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 KINDS = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees", "ndc_directory", "coverage")
 
@@ -68,13 +71,50 @@ class Source:
         return f"{self.zip_name or ''} {self.filename}"
 
 
+class RowSpool:
+    """The parsed rows of a file, kept on disk (a temporary file of pickled tuples) instead of in memory: a CMS
+    table of millions of rows costs a few MB of RSS to import, not ten times its size (docs/testing.md)."""
+
+    def __init__(self, rows: Iterable[tuple] = ()) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the spool
+        self._count = 0
+        for r in rows:
+            self.append(r)
+
+    def append(self, row: tuple) -> None:
+        pickle.dump(tuple(row), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def __getitem__(self, index: int | slice) -> Any:
+        """For reading a few rows (tests, messages): every access reads the spool from the start."""
+        return list(self)[index]
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, list | RowSpool) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __iter__(self) -> Iterator[tuple]:
+        self._file.flush()
+        self._file.seek(0)
+        for _ in range(self._count):
+            yield pickle.load(self._file)
+        self._file.seek(0, io.SEEK_END)
+
+
 @dataclass
 class Parsed:
     kind: str
     source: str
     effective: date
     ends: date
-    rows: list[tuple] = field(default_factory=list)
+    rows: RowSpool | list[tuple] = field(default_factory=list)
     scope: str = ""  # MUE/PTP setting, fee schedule name
     part: str = ""  # PTP files come in parts f1..f4
 
@@ -127,6 +167,21 @@ def decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def text_lines(text: str) -> Iterator[str]:
+    """The lines of a text with their endings (CR LF, LF or CR), one at a time: no copy of the whole text."""
+    for m in _LINE.finditer(text):
+        yield m.group(0)
+
+
+def iter_lines(data: bytes) -> Iterator[str]:
+    """Records of a text file (CRLF or LF), without their endings, one at a time."""
+    for line in text_lines(decode(data)):
+        yield line.rstrip("\r\n")
+
+
 def lines(data: bytes) -> list[str]:
     """Records of a text file, CRLF or LF."""
     text = decode(data)
@@ -145,7 +200,7 @@ def records(source: Source) -> Iterator[Record]:
         yield from _xlsx_records(source)
         return
     text = decode(source.data)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(text_lines(text), strict=True)  # line by line: io.StringIO would copy the text 4 times over
     start = 1
     widths: dict[int, int] = {}
     last: Record | None = None

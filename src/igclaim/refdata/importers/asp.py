@@ -14,6 +14,7 @@ from igclaim.refdata.importers import (
     ImportFailure,
     Options,
     Parsed,
+    RowSpool,
     Source,
     amount,
     blank,
@@ -32,7 +33,7 @@ NO_LIMIT = {"", "N/A", "NA"}
 def parse(source: Source, options: Options) -> Parsed:
     preamble: list[str] = []
     cols: dict[str, int] | None = None
-    rows: list[tuple] = []
+    rows = RowSpool()
     for line, cells in records(source):
         if cols is None:
             if cell(cells, 0).lower() == "hcpcs code":

@@ -15,6 +15,7 @@ from igclaim.refdata.importers import (
     ImportFailure,
     Options,
     Parsed,
+    RowSpool,
     Source,
     blank,
     cell,
@@ -32,7 +33,7 @@ HEADER = re.compile(r"^_\d{4}_CODE$", re.I)
 def parse(source: Source, options: Options) -> Parsed:
     preamble: list[str] = []
     cols: dict[str, int] | None = None
-    rows: list[tuple] = []
+    rows = RowSpool()
     for line, cells in records(source):
         if cols is None:
             if HEADER.match(cell(cells, 0)):

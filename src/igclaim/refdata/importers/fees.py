@@ -13,8 +13,10 @@ Source: https://www.cms.gov/medicare/payment/fee-schedules/physician/pfs-relativ
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import chain, islice
 
 from igclaim.refdata.importers import (
     MON3,
@@ -22,6 +24,7 @@ from igclaim.refdata.importers import (
     ImportFailure,
     Options,
     Parsed,
+    RowSpool,
     Source,
     amount,
     blank,
@@ -43,19 +46,20 @@ def _amount(source: Source, line: int, column: int, text: str) -> Decimal:
 
 
 def parse(source: Source, options: Options) -> Parsed:
-    recs = list(records(source))
+    rest = records(source)
+    recs = list(islice(rest, 25))  # the header is within the first records; the rest is read one at a time
     for i, (_, cells) in enumerate(recs):
         if cell(cells, 0).upper() == "HCPCS" and cell(cells, 1).upper() == "MOD":
-            return _pprrvu(source, options, recs, i)
+            return _pprrvu(source, options, recs, i, rest)
         if cell(cells, 0).lower() == "code":
-            return _simple(source, options, recs, i)
+            return _simple(source, options, recs, i, rest)
         if i > 20:
             break
     raise ImportFailure(source.name, None, None, "neither a PFS relative value file (header HCPCS, MOD, ...) nor a "
                         "'code,amount' fee schedule")
 
 
-def _pprrvu(source: Source, options: Options, recs: list, at: int) -> Parsed:
+def _pprrvu(source: Source, options: Options, recs: list, at: int, rest: Iterator) -> Parsed:
     line, last = recs[at]
     # Column names are written down the 5 header records ("NON-FACILITY" over "TOTAL").
     names = []
@@ -64,8 +68,8 @@ def _pprrvu(source: Source, options: Options, recs: list, at: int) -> Parsed:
         names.append(" ".join(p for p in parts if p))
     cols = header_index(source, line, names, {"status": "STATUS CODE", "nonfac": "NON-FACILITY TOTAL",
                                               "fac": "FACILITY TOTAL", "cf": "CONV FACTOR"})
-    rows: list[tuple] = []
-    for n, cells in recs[at + 1:]:
+    rows = RowSpool()
+    for n, cells in chain(recs[at + 1:], rest):
         if blank(cells):
             continue
         code = cell(cells, 0).upper()
@@ -100,15 +104,15 @@ def _release(text: str) -> tuple[date, date] | None:
     return date(year, month, 1), date(year, 12, 31)
 
 
-def _simple(source: Source, options: Options, recs: list, at: int) -> Parsed:
+def _simple(source: Source, options: Options, recs: list, at: int, rest: Iterator) -> Parsed:
     line, head = recs[at]
     cols = header_index(source, line, head, {"code": "code", "amount": "amount"},
                         {"modifier": "modifier", "facility": "facility_amount"})
     if not options.schedule:
         raise ImportFailure(source.name, line, None, "a 'code,amount' fee schedule needs --schedule NAME (the "
                             "locality or contract it belongs to)")
-    rows: list[tuple] = []
-    for n, cells in recs[at + 1:]:
+    rows = RowSpool()
+    for n, cells in chain(recs[at + 1:], rest):
         if blank(cells):
             continue
         code = cell(cells, cols["code"]).upper()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from igclaim.refdata.importers import ImportFailure, Options, Parsed, Source, dates, lines
+from igclaim.refdata.importers import ImportFailure, Options, Parsed, RowSpool, Source, dates, iter_lines
 
 MEMBER = re.compile(r"^icd10cm[_-]order[_-]\d{4}.*\.txt$", re.I)
 FY = re.compile(r"(?:order|codes)[_-](\d{4})", re.I)
@@ -29,8 +29,8 @@ def _release(names: str) -> tuple[date, date] | None:
 
 
 def parse(source: Source, options: Options) -> Parsed:
-    rows: list[tuple] = []
-    for n, rec in enumerate(lines(source.data), start=1):
+    rows = RowSpool()
+    for n, rec in enumerate(iter_lines(source.data), start=1):
         if not rec.strip():
             continue
         if len(rec) < 17:

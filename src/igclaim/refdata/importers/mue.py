@@ -16,6 +16,7 @@ from igclaim.refdata.importers import (
     ImportFailure,
     Options,
     Parsed,
+    RowSpool,
     Source,
     blank,
     cell,
@@ -47,7 +48,7 @@ def _setting(header_cell: str, names: str, options: Options) -> str | None:
 
 def parse(source: Source, options: Options) -> Parsed:
     header: tuple[int, list[str]] | None = None
-    rows: list[tuple] = []
+    rows = RowSpool()
     for line, cells in records(source):
         if header is None:
             if HEADER.match(" ".join(cell(cells, 0).split())):

@@ -14,7 +14,16 @@ import re
 from datetime import date
 
 from igclaim import ndc as ndc_mod
-from igclaim.refdata.importers import ImportFailure, Options, Parsed, Source, header_index, lines, yyyymmdd
+from igclaim.refdata.importers import (
+    ImportFailure,
+    Options,
+    Parsed,
+    RowSpool,
+    Source,
+    header_index,
+    iter_lines,
+    yyyymmdd,
+)
 
 MEMBER = re.compile(r"^package\.(txt|tsv)$", re.I)
 # The innermost quantity in mL: the last "<number> mL in 1 <container>" of the description.
@@ -29,15 +38,16 @@ def package_ml(description: str) -> str:
 
 
 def parse(source: Source, options: Options) -> Parsed:
-    records = lines(source.data)
-    if not records:
+    records = iter_lines(source.data)  # one at a time: the directory is tens of MB
+    first = next(records, None)
+    if first is None:
         raise ImportFailure(source.name, None, None, "empty file: not an FDA NDC Directory package file")
-    cols = header_index(source, 1, records[0].split("\t"), {
+    cols = header_index(source, 1, first.split("\t"), {
         "product_ndc": "PRODUCTNDC", "package": "NDCPACKAGECODE", "description": "PACKAGEDESCRIPTION",
         "start": "STARTMARKETINGDATE", "end": "ENDMARKETINGDATE"})
-    rows: list[tuple] = []
-    starts: list[date] = []
-    for n, text in enumerate(records[1:], start=2):
+    rows = RowSpool()
+    earliest: date | None = None
+    for n, text in enumerate(records, start=2):
         if not text.strip():
             continue
         cells = text.split("\t")
@@ -53,12 +63,13 @@ def parse(source: Source, options: Options) -> Parsed:
             end = yyyymmdd(get["end"]) if get["end"] else None
         except ValueError as exc:
             raise ImportFailure(source.name, n, cols["start"] + 1, str(exc)) from None
-        starts.append(start)
+        earliest = start if earliest is None else min(earliest, start)
         rows.append((ndc11, get["product_ndc"], " ".join(get["description"].split()),
                      package_ml(get["description"]), start.isoformat(), end.isoformat() if end else ""))
     if not rows:
         raise ImportFailure(source.name, None, None, "no package records under the header")
-    effective = options.effective or min(starts)
+    assert earliest is not None  # a row was read
+    effective = options.effective or earliest
     ends = options.ends or OPEN_END
     if ends < effective:
         raise ImportFailure(source.name, None, None, f"ends {ends} is before effective {effective}")

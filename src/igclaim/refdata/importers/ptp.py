@@ -18,9 +18,10 @@ from igclaim.refdata.importers import (
     ImportFailure,
     Options,
     Parsed,
+    RowSpool,
     Source,
     dates,
-    lines,
+    iter_lines,
     month_year_in_name,
     yyyymmdd,
 )
@@ -54,9 +55,9 @@ def _quarter(names: str) -> date | None:
 
 
 def parse(source: Source, options: Options) -> Parsed:
-    rows: list[tuple] = []
+    rows = RowSpool()
     seen_header = False
-    for n, rec in enumerate(lines(source.data), start=1):
+    for n, rec in enumerate(iter_lines(source.data), start=1):
         fields = rec.split("\t")
         first = fields[0].strip()
         if not seen_header:

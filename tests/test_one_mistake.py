@@ -1,0 +1,101 @@
+"""One mistake, one finding (issue 12 item 4): an edit that names a mistake more precisely declares which findings
+of the same cause it supersedes (edits/registry.py `one_per_mistake`); nothing reads another finding's message."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import igclaim.edits.administration
+import igclaim.edits.drug
+import igclaim.edits.form  # noqa: F401  (the edit families register their specs on import)
+from igclaim.edits.registry import SPECS, finding, one_per_mistake
+from tests.test_edits_support import BASE, chart, ids, line, scrub
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "igclaim"
+
+
+def _on(result, number):
+    return [f.edit for f in result.findings if f.line == number]
+
+
+def test_supersedes_only_the_same_cause_on_the_same_line():
+    assert "DRUG-UNITS" in SPECS["DRUG-UNITS-ML"].supersedes
+    ml = finding("DRUG-UNITS-ML", "m", line=1, cause=("units", "drugs[0]"))
+    units = finding("DRUG-UNITS", "u", line=1, cause=("units", "drugs[0]"))
+    assert one_per_mistake([units, ml]) == [ml]
+    other_drug = finding("DRUG-UNITS", "u", line=1, cause=("units", "drugs[1]"))
+    other_line = finding("DRUG-UNITS", "u", line=2, cause=("units", "drugs[0]"))
+    no_cause = finding("DRUG-UNITS", "u", line=1)
+    kept = [other_drug, other_line, no_cause]
+    assert one_per_mistake([*kept, ml]) == [*kept, ml]
+    # A finding about the whole claim (no line) is superseded by one of the same cause on a line.
+    missing = finding("CLAIM-LINE-MISSING", "x", cause=("line-absent", "96366"))
+    sequential = finding("ADMIN-SEQUENTIAL", "y", line=3, cause=("line-absent", "96366"))
+    assert one_per_mistake([sequential, missing]) == [sequential]
+    # ...but not the other way round: the superseded edit must be named by the superseding one.
+    assert one_per_mistake([missing, finding("DRUG-UNITS", "z", cause=("line-absent", "96366"))]) == [
+        missing, finding("DRUG-UNITS", "z", cause=("line-absent", "96366"))]
+
+
+def test_no_check_reads_another_findings_message():
+    """Structural, not textual: no module under edits/ or coding/ reads a finding's `.message` (a cause is read)."""
+    offenders = []
+    for path in [*sorted((SRC / "edits").glob("*.py")), *sorted((SRC / "coding").glob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr == "message" and isinstance(node.ctx, ast.Load):
+                offenders.append(f"{path.name}:{node.lineno}")
+    assert not offenders, offenders
+
+
+def test_units_billed_as_ml_or_grams():
+    enc = chart(drug0={"dose": {"ml": 300}, "containers": [{"ml": 100, "count": 3}]})
+    for units in (300, 30):  # the mL, the grams
+        r = scrub(enc, lambda c, u=units: line(c, "J1561").update(units=u))
+        assert _on(r, 1) == ["DRUG-UNITS-ML"]
+        assert r.findings[0].impact_units == 60 - units
+
+
+def test_add_on_left_off_is_a_missing_line():
+    r = scrub(BASE, lambda c: c["lines"].remove(line(c, "96366")))
+    assert [(f.edit, f.impact_units) for f in r.findings] == [("CLAIM-LINE-MISSING", 4)]
+    # Every administration line left off: each missing line once, no ADMIN-ADDON-UNITS beside them.
+    r = scrub(BASE, lambda c: c.update(lines=[ln for ln in c["lines"] if ln["code"] == "J1561"]))
+    assert sorted((f.edit, f.impact_units) for f in r.findings) == [("CLAIM-LINE-MISSING", 1),
+                                                                    ("CLAIM-LINE-MISSING", 4)]
+
+
+def test_96367_for_more_time_of_one_drug_is_one_finding():
+    r = scrub(BASE, lambda c: line(c, "96366").update(code="96367"))
+    assert [f.edit for f in r.findings] == ["ADMIN-SEQUENTIAL"]
+    assert r.findings[0].line == 3 and "96366 × 4" in (r.findings[0].fix or "")
+
+
+def test_sc_codes_for_an_iv_infusion_one_finding_per_line():
+    def sc(c):
+        line(c, "96365").update(code="96369")
+        line(c, "96366").update(code="96370")
+    r = scrub(BASE, sc)
+    assert sorted((f.edit, f.line) for f in r.findings) == [("ADMIN-ROUTE", 2), ("ADMIN-ROUTE", 3)]
+    assert "96365" in (r.findings[0].fix or "") and "96366" in (r.findings[1].fix or "")
+
+
+def test_another_brands_code_with_the_products_ndc():
+    """13533-0800-12 is Gamunex-C (J1561) in CMS's January 2026 crosswalk: only the code is wrong."""
+    r = scrub(BASE, lambda c: line(c, "J1561").update(code="J1459", ndc="13533-0800-12"))
+    assert _on(r, 1) == ["DRUG-CODE-MISMATCH"]
+    r = scrub(BASE, lambda c: line(c, "J1561").update(code="J1599", ndc="13533-0800-12"))
+    assert _on(r, 1) == ["DRUG-NOS-CODE"]
+    # Near miss: the NDC of a third product is a second mistake and stays.
+    r = scrub(BASE, lambda c: line(c, "J1561").update(code="J1599", ndc="44206-0437-10"))
+    assert {"DRUG-NOS-CODE", "DRUG-NDC-MISMATCH"} <= set(_on(r, 1))
+
+
+def test_hydration_add_on_for_a_flush_without_its_primary():
+    sc = chart(drugs=[{"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 10},
+                       "containers": [{"grams": 10, "count": 1}]}],
+               fluids=[{"purpose": "flush", "start": "2026-03-02T14:00", "stop": "2026-03-02T14:40"}])
+    r = scrub(sc, lambda c: c["lines"].append({"line": 9, "code": "96361", "units": 1}))
+    assert _on(r, 9) == ["ADMIN-HYDRATION"]
+    assert "fluids[0] (flush)" in r.findings[[f.line for f in r.findings].index(9)].message
+    assert "ADMIN-ADDON-PRIMARY" not in ids(r)
