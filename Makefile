@@ -30,6 +30,15 @@ test: lint
 fuzz: setup
 	$(BIN)/python tests/fuzz_run.py --library $(or $(FUZZ_LIBRARY),100000) --cli $(or $(FUZZ_CLI),1000)
 
+# Mutation testing of the rules (docs/testing.md), not part of `make test`: mutmut over coding/ and edits/ with the
+# in-process rule tests ([tool.mutmut] in pyproject.toml), one worker; then the refdata values (scripts/mutate_data.py).
+.PHONY: mutate
+mutate: setup
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children 1
+	$(BIN)/mutmut results
+	$(BIN)/python scripts/mutate_data.py $(MUTATE_DATA_ARGS)
+
 bench: setup
 	$(BIN)/python benchmarks/run.py
 

@@ -18,15 +18,11 @@ os.environ["IGCLAIM_HOME"] = tempfile.mkdtemp(prefix="igclaim-test-home-")
 os.environ.setdefault("IGCLAIM_ALLOWED_HOSTS", "testserver")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"
 
 
 def _examples() -> list[Path]:
-    """The bundled worked examples, plus any newer ones in ../shared/examples when it sits beside the repo."""
-    found = {p.name: p for p in (ROOT / "examples").glob("e*.json")}
-    if SHARED_EXAMPLES.is_dir():
-        found.update({p.name: p for p in SHARED_EXAMPLES.glob("e*.json")})
-    return [found[k] for k in sorted(found)]
+    """The worked examples bundled in the repository (examples/e*.json): no test reads a file outside it."""
+    return sorted((ROOT / "examples").glob("e*.json"), key=lambda p: p.name)
 
 
 EXAMPLES = _examples()

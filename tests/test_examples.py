@@ -1,4 +1,4 @@
-"""Every worked example of shared/examples runs through the CLI, as a user would run it."""
+"""Every worked example of examples/ runs through the CLI, as a user would run it."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import pytest
 
 from igclaim.refdata import icd10
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "cms-samples" / "icd10cm-order-2026.txt"
+SAMPLE = Path(__file__).resolve().parent / "fixtures" / "cms" / "icd10cm_order_2026-real-excerpt.txt"
 
 
 def test_doctests():
@@ -42,7 +42,6 @@ def test_format_and_compact():
     assert icd10.format("d839") == "D83.9" and icd10.compact(" G35.A ") == "G35A" and icd10.format("G35") == "G35"
 
 
-@pytest.mark.skipif(not SAMPLE.exists(), reason="shared CMS sample not present")
 def test_fy2026_agrees_with_the_cms_order_file_excerpt():
     for row in SAMPLE.read_text().splitlines():
         code, flag = row[6:13].strip(), row[14]

@@ -16,12 +16,15 @@ import json
 import multiprocessing
 import os
 import resource
+import signal
 import sys
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -226,10 +229,11 @@ def run_batch(
                     suspects.extend([chunk, *(c for c, _job in pending)])
                     pending.clear()
                     continue
-            for outcome in outcomes:
-                _account(outcome, summary, report, writers)
-            if on_progress:
-                on_progress(summary.records, source.position, source.total)
+            with _sigint_deferred():  # a chunk is written and counted whole, or not at all
+                for outcome in outcomes:
+                    _account(outcome, summary, report, writers)
+                if on_progress:
+                    on_progress(summary.records, source.position, source.total)
         pool.shutdown(wait=True)
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -253,6 +257,23 @@ def run_batch(
         writers.discard()
         raise
     return summary
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Ctrl-C while a chunk's outcomes are being written is raised once they are all written and counted, so the
+    outputs and the summary always agree on how many records were done (a record is never half-accounted)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _renew(pool: ProcessPoolExecutor, new_pool: Callable[[], ProcessPoolExecutor]) -> ProcessPoolExecutor:

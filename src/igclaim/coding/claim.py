@@ -74,7 +74,7 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
                                     "services; the plan's contract decides."))
 
     diagnoses = [icd10.format(d) for d in enc.diagnoses]
-    pointers = list(range(1, min(4, len(diagnoses)) + 1))
+    pointers = list(range(1, min(setting["diagnosis_pointers_per_line"], len(diagnoses)) + 1))
     lines: list[ClaimLine] = []
     for d in drug_lines:
         lines.append(ClaimLine(
@@ -147,7 +147,8 @@ def _home_dme(
             elif minutes is None:
                 units = supply.min_units
                 findings.append(finding("ADMIN-TIMES-MISSING", f"{supply.code} on {d}: no visit or infusion start "
-                                        f"and stop times, so its 15-minute units cannot be counted; "
+                                        f"and stop times, so its {supply.unit_minutes}-minute units cannot be "
+                                        "counted; "
                                         f"{units} billed."))
             else:
                 units = quarter_hour_units(minutes, supply)

@@ -16,13 +16,15 @@ from igclaim import ndc as ndc_mod
 from igclaim.catalog import declare, finding
 from igclaim.errors import InputError, did_you_mean
 from igclaim.model import Container, Dose, Drug, Finding
-from igclaim.refdata.resolver import HcpcsCode, Product
+from igclaim.refdata.resolver import HcpcsCode, Product, reference
 from igclaim.refdata.rules import Rules
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
 JZ_RULE = ("https://www.hhs.gov/guidance/document/new-claims-modifier-requirement-drugs-and-biologicals-"
            "single-dose-container-or-single-use")
 HCPCS_FILES = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
+# The date Original Medicare's profile starts requiring JZ (refdata/payers/medicare-part-b.toml), quoted below.
+_JZ_FROM = reference().default_profile("medicare").parameters["jz_required"].since(True)
 
 declare(
     "INPUT-AMBIGUOUS",
@@ -93,7 +95,7 @@ declare(
     statement="JW/JZ applies to every separately payable single-dose drug on the date of service and the chart "
     "does not give this drug's containers",
     fix="Document the containers opened for the drug (NDC, or the billing units a container holds) so JZ "
-    "(nothing discarded) or a JW line (the discard) can be billed; Medicare requires one of them from 2023-07-01.",
+    f"(nothing discarded) or a JW line (the discard) can be billed; Medicare requires one of them from {_JZ_FROM}.",
     source=JZ_RULE,
 )
 
@@ -279,7 +281,7 @@ def _choose_code(
     if family and len(codes) == 1 and None not in codes:
         code = codes.pop()
     elif family and codes == {None}:
-        code = rules.nos_code(family[0].form) if "IV" in family[0].routes else None
+        code = rules.product_nos_code(family[0])  # NOS codes only for their routes (IV)
         if code is None:
             findings.append(finding("DRUG-NO-CODE", f"{family[0].name} had no HCPCS code of its own on {rules.dos}."))
             return None

@@ -16,12 +16,15 @@ from igclaim.edits.context import EditContext
 from igclaim.edits.drug import code_of
 from igclaim.edits.registry import also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
-from igclaim.refdata.resolver import AdminCode, TimeRules
+from igclaim.refdata.resolver import AdminCode, TimeRules, reference
 
 MANUAL_CH12 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf"
 NCCI = "https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits"
 PUSH_CR3818 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Transmittals/downloads/R541CP.pdf"
 TIMED_FAMILIES = ("infusion", "sc_infusion", "hydration")
+# The time thresholds the statements quote, read from refdata/cms/administration.toml [time] (never retyped here).
+_TIME = reference().time
+_PUSH_MAX, _HYDRATION_MIN, _BEYOND = _TIME.push_max_minutes, _TIME.hydration_min_minutes, _TIME.addon_beyond_minutes
 
 # --- what the chart documents, what was written --------------------------------------------------------------
 
@@ -85,7 +88,7 @@ def _unsupported_family(ctx: EditContext, rec: AdminCode) -> str | None:
     if {rec.family, *fams} & {"push"} and {rec.family, *fams} & {"infusion"}:
         return "ADMIN-PUSH"
     if {rec.family, *fams} & {"injection"} and {rec.family, *fams} & {"sc_infusion"}:
-        return "ADMIN-PUSH"  # the SC counterpart: 15 minutes or less is an injection (96372)
+        return "ADMIN-PUSH"  # the SC counterpart: a short SC infusion is an injection (96372)
     return "other"
 
 
@@ -109,9 +112,10 @@ def timed_code_without_times(ctx: EditContext) -> Iterator[Finding]:
 @edit(
     "ADMIN-HYDRATION",
     severity="error",
-    statement="hydration billed for a flush, KVO or diluent, concurrent with a drug infusion, or under 31 minutes",
+    statement="hydration billed for a flush, KVO or diluent, concurrent with a drug infusion, or under "
+    f"{_HYDRATION_MIN} minutes",
     fix="Remove the hydration line: saline as flush, KVO, diluent or concurrent with the drug is part of the "
-    "infusion; hydration needs an order, medical necessity and at least 31 minutes of its own.",
+    f"infusion; hydration needs an order, medical necessity and at least {_HYDRATION_MIN} minutes of its own.",
     source="https://www.cms.gov/files/document/r11p11medicarencci.pdf",
     phase="claim",
     supersedes=("ADMIN-ADDON-PRIMARY",),  # the line should not be billed at all: its missing primary is moot
@@ -133,8 +137,9 @@ def hydration(ctx: EditContext) -> Iterator[Finding]:
 @edit(
     "ADMIN-PUSH",
     severity="error",
-    statement="an infusion of 15 minutes or less billed as an infusion (it is a push)",
-    fix="Bill an IV infusion of 15 minutes or less as a push (96374, or 96375 after another initial service).",
+    statement=f"an infusion of {_PUSH_MAX} minutes or less billed as an infusion (it is a push)",
+    fix=f"Bill an IV infusion of {_PUSH_MAX} minutes or less as a push (96374, or 96375 after another initial "
+    "service).",
     source=PUSH_CR3818,
     phase="claim",
 )
@@ -332,7 +337,7 @@ def sequential(ctx: EditContext) -> Iterator[Finding]:
     statement="additional-hour units (96366, 96370, 96361) that the documented time does not support, or fewer "
     "than it supports",
     fix="Bill one additional hour for each full hour beyond the first plus one for a final part of more than "
-    "30 minutes (91 minutes → 1, 151 → 2).",
+    f"{_BEYOND} minutes ({_TIME.hour_minutes + _BEYOND + 1} minutes → 1, {2 * _TIME.hour_minutes + _BEYOND + 1} → 2).",
     source=MANUAL_CH12,
     phase="claim",
 )
@@ -352,8 +357,8 @@ def addon_units(ctx: EditContext) -> Iterator[Finding]:
             continue
         spans = "; ".join(_span(s) for s in ctx.coding.services if s.kind == rec.family)
         line = next((ln for ln in wlines if code_of(ln) == code), None)
-        rule_text = "full hours only" if rule == "whole_hour" else "each unit needs more than 30 minutes beyond " \
-            "the last full hour"
+        rule_text = "full hours only" if rule == "whole_hour" else \
+            f"each unit needs more than {ctx.rules.time.addon_beyond_minutes} minutes beyond the last full hour"
         # No line of the add-on at all: the line is missing (CLAIM-LINE-MISSING, same cause, supersedes this).
         yield finding("ADMIN-ADDON-UNITS", f"{code} × {billed} billed; the documented time ({spans}) supports "
                       f"{code} × {supported} ({rule_text}).", line=line.line if line else None,

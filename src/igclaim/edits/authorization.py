@@ -15,6 +15,7 @@ from igclaim.edits.registry import edit, finding
 from igclaim.model import ClaimLine, Finding, PriorAuthorization
 
 PRIOR_AUTH = "https://www.cms.gov/medicare/coverage/prior-authorization"
+DISCARD_PARAM = "discarded_units_against_authorization"  # a payer-profile parameter (refdata/payer-parameters.toml)
 
 
 def _auth(ctx: EditContext) -> PriorAuthorization | None:
@@ -91,10 +92,13 @@ def auth_units(ctx: EditContext) -> Iterator[Finding]:
         if given > pa.units:
             yield finding("AUTH-UNITS", f"{given} units{of} billed; authorization {pa.number or ''} allows "
                           f"{pa.units}.", line=line, impact_units=pa.units - given)
-        elif total > pa.units:
+        elif total > pa.units and (counted := ctx.rules.param(DISCARD_PARAM)) != "not_counted":
+            # The payer profile says whether JW units count against the authorization; "verify": plans differ.
+            text = (" Plans differ on whether discarded units count against it." if counted == "verify" else
+                    f" {ctx.profile.title} counts discarded units against it.")
             yield finding("AUTH-UNITS", f"{given} units{of} given + {total - given} discarded (JW) = {total}; "
-                          f"authorization {pa.number or ''} allows {pa.units}. Plans differ on whether discarded "
-                          "units count against it.", line=line, severity="warning", impact_units=pa.units - total)
+                          f"authorization {pa.number or ''} allows {pa.units}.{text}", line=line,
+                          severity="warning" if counted == "verify" else "error", impact_units=pa.units - total)
     if pa.grams is not None:
         facts = [f for f in ctx.coding.drugs.values() if f.is_ig and f.dose_grams is not None
                  and (code is None or f.code == code)]

@@ -12,6 +12,7 @@ import importlib
 import re
 from collections.abc import Iterator
 from datetime import date
+from typing import cast
 
 from igclaim import ndc as ndc_mod
 from igclaim.edits.context import EditContext
@@ -107,8 +108,9 @@ def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
         if mue is None:
             continue
         where = f"{setting} MUE {mue.units} for {code} ({mue.mai_text}; {mue.source.file})"
-        severity: Severity = "error" if mue.mai == 2 else "warning"
-        if mue.mai == 1:
+        mai = ctx.ref.mue_indicator(mue.mai)  # refdata/cms/ncci.toml: a line or a date edit, and how severe
+        severity = cast(Severity, mai.severity)
+        if mai.basis == "line":
             for ln in lines:
                 if ln.units > mue.units:
                     yield finding(edit_id, f"Line {ln.line}: {code} × {ln.units} exceeds the {where}.", line=ln.line,
@@ -179,10 +181,10 @@ def _ptp(ctx: EditContext, edit_id: str, initial_pair: bool) -> Iterator[Finding
             if j == i or (_initial(ctx, c1) and _initial(ctx, c2)) != initial_pair:
                 continue
             pair = pairs[c2]
-            if pair.modifier == 1 and (_mods(col1) | _mods(col2)) & ctx.rules.distinct_modifiers:
+            meaning = ctx.rules.catalog.ptp_indicator(pair.modifier)  # refdata/cms/ncci.toml
+            if meaning.modifier_allowed and (_mods(col1) | _mods(col2)) & ctx.rules.distinct_modifiers:
                 continue
-            rule = ("never payable with it, with or without a modifier" if pair.modifier == 0 else
-                    "payable with it only with 59/XE/XP/XS/XU for a distinct site or encounter, and none is billed")
+            rule = meaning.rule.format(distinct="/".join(sorted(ctx.rules.distinct_modifiers)))
             yield finding(edit_id, f"Line {col2.line}: {c2} is column 2 to {c1} (line {col1.line}) in the NCCI "
                           f"{setting} PTP edits ({pair.rationale or 'no rationale given'}; {pair.source.file}): "
                           f"{rule}.", line=col2.line, impact_units=-col2.units)
@@ -207,8 +209,7 @@ def ndc_mismatch(ctx: EditContext) -> Iterator[Finding]:
         hit = ctx.rules.package_by_ndc(ndc11)
         if hit is not None:
             product = hit[0]
-            nos = ctx.rules.on(day).nos_code(product.form) if "IV" in product.routes else None
-            own = product.own_code(day) or nos
+            own = product.own_code(day) or ctx.rules.on(day).product_nos_code(product)
             if own:
                 known.setdefault(own, f"product catalog ({product.name})")
         if known and code not in known:

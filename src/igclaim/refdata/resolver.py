@@ -157,11 +157,43 @@ class SupplyUnits:
 
 
 @dataclass(frozen=True)
+class MueIndicator:
+    """What an MUE adjudication indicator (MAI) means: compare each line or the date's total; how severe."""
+
+    mai: int
+    basis: str  # line | date
+    severity: str  # error | warning
+    meaning: str
+
+
+@dataclass(frozen=True)
+class PtpIndicator:
+    """What a PTP modifier indicator means: whether the edit applies and whether an NCCI modifier lets it pay."""
+
+    indicator: int
+    applies: bool
+    modifier_allowed: bool
+    rule: str
+
+
+@dataclass(frozen=True)
+class NcciRules:
+    mue: dict[int, MueIndicator]
+    ptp: dict[int, PtpIndicator]
+    mue_source: str
+    ptp_source: str
+
+
+@dataclass(frozen=True)
 class Parameter:
     name: str
     label: str
     source: str
     values: tuple[tuple[date, Any], ...]  # sorted by date
+
+    def since(self, value: Any) -> date | None:
+        """The date from which the parameter holds this value (for messages that quote a rule's start)."""
+        return next((start for start, v in self.values if v == value), None)
 
     def at(self, dos: date) -> Any:
         """The latest value whose date is on or before the date of service (None before the first)."""
@@ -212,7 +244,64 @@ PROFILE_PARAMETERS = (
 )
 
 
+# Parameters a profile may leave out: their default, label and source are in refdata/payer-parameters.toml.
+def _optional_parameters() -> dict[str, dict[str, Any]]:
+    optional: dict[str, dict[str, Any]] = _load("payer-parameters.toml")["optional"]
+    return optional
+
+
+def _bundled_profile_data() -> dict[str, tuple[dict[str, Any], str]]:
+    """The bundled profiles' TOML as written (before inheritance), by profile name."""
+    out: dict[str, tuple[dict[str, Any], str]] = {}
+    for item in sorted((_ROOT / "payers").iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".toml"):
+            data = tomllib.loads(item.read_text(encoding="utf-8"))
+            out[str(data.get("profile", {}).get("name", item.name))] = (data, f"bundled:{item.name}")
+    return out
+
+
+def _base_data(base: str, path: str) -> tuple[dict[str, Any], str]:
+    """The profile named by `extends`: a bundled profile's name, or a .toml file beside the extending one."""
+    if base.endswith(".toml"):
+        if path.startswith("bundled:"):
+            raise ProfileError(f"{path}: a bundled profile extends another bundled profile by name, not {base!r}")
+        file = Path(path).parent / base
+        try:
+            return tomllib.loads(file.read_text(encoding="utf-8")), str(file)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ProfileError(f"{path}: profile.extends: cannot read {file} ({exc})") from None
+    bundled = _bundled_profile_data()
+    if base not in bundled:
+        raise ProfileError(f"{path}: profile.extends: unknown base profile {base!r} "
+                           f"(bundled profiles: {', '.join(sorted(bundled))}, or a .toml file)")
+    return bundled[base]
+
+
+def resolve_extends(data: dict[str, Any], path: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A profile with `extends = "<base>"` states only what differs: each parameter it gives replaces the base's
+    (all its dated values), the others are the base's. The base's name, title and payer types are not inherited
+    (a profile serves only the payer types it names); original_medicare is, unless the profile says otherwise."""
+    head = data.get("profile")
+    if not isinstance(head, dict) or "extends" not in head:
+        return data
+    base = head["extends"]
+    if not isinstance(base, str) or not base:
+        raise ProfileError(f"{path}: profile.extends must be the name of a bundled profile or a .toml file")
+    base_data, base_path = _base_data(base, path)
+    if base_path in (*seen, path):
+        chain = " -> ".join((*seen, path, base_path))
+        raise ProfileError(f"{path}: profile.extends makes a cycle ({chain})")
+    base_data = resolve_extends(base_data, base_path, (*seen, path))
+    base_head = base_data.get("profile", {})
+    merged_head = {k: v for k, v in head.items() if k != "extends"}
+    if "original_medicare" in base_head:
+        merged_head.setdefault("original_medicare", base_head["original_medicare"])
+    params = {**base_data.get("parameters", {}), **data.get("parameters", {})}
+    return {**data, "profile": merged_head, "parameters": params}
+
+
 def parse_profile(data: dict[str, Any], path: str) -> PayerProfile:
+    data = resolve_extends(data, path)
     try:
         head = data["profile"]
         params = {}
@@ -221,6 +310,11 @@ def parse_profile(data: dict[str, Any], path: str) -> PayerProfile:
             params[pname] = Parameter(pname, p.get("label", pname), p.get("source", ""), values)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise ProfileError(f"{path}: malformed payer profile ({exc})") from None
+    for pname, spec in _optional_parameters().items():
+        if pname not in params:
+            params[pname] = Parameter(pname, spec["label"], spec["source"], ((date.min, spec["default"]),))
+        elif "allowed" in spec and not {v for _, v in params[pname].values} <= set(spec["allowed"]):
+            raise ProfileError(f"{path}: parameters.{pname} must be one of {', '.join(spec['allowed'])}")
     missing = [p for p in PROFILE_PARAMETERS if p not in params]
     if missing:
         raise ProfileError(f"{path}: payer profile lacks parameters: {', '.join(missing)}")
@@ -251,6 +345,7 @@ class ReferenceData:
     data_as_of: date
     sources: list[str]
     addon_edits: dict[str, list[AddonEdit]] = field(default_factory=dict)
+    ncci: NcciRules = field(default_factory=lambda: _load_ncci())
     _by_alias: dict[str, list[Product]] = field(default_factory=dict)
     _by_ndc: dict[str, tuple[Product, Package]] = field(default_factory=dict)
     _snapshots: Any = field(default=None, repr=False, compare=False)
@@ -286,13 +381,21 @@ class ReferenceData:
         recs = self.codes.get(code.upper())
         return recs[-1] if recs else None
 
-    def nos_code(self, form: str, dos: date) -> str | None:
-        """The not-otherwise-specified IV code for a product form (J1599 liquid, J1566 powder)."""
+    def nos_code(self, form: str, dos: date, routes: tuple[str, ...] | list[str] | None = None) -> str | None:
+        """The not-otherwise-specified code for a product form (J1599 liquid, J1566 powder). Given the product's
+        labeled routes, only a NOS code for one of them (hcpcs.toml `routes`: both NOS codes are intravenous, so a
+        subcutaneous-only product has none)."""
         for recs in self.codes.values():
             for rec in recs:
-                if rec.kind == "ig_nos" and rec.form == form and rec.period.covers(dos):
+                if rec.kind == "ig_nos" and rec.form == form and rec.period.covers(dos) and (
+                        routes is None or set(rec.routes) & set(routes)):
                     return rec.code
         return None
+
+    def product_nos_code(self, product: Product, dos: date) -> str | None:
+        """The NOS code a product without a code of its own is billed with on the date (None: no NOS code for its
+        form and routes)."""
+        return self.nos_code(product.form, dos, product.routes)
 
     # --- products ----------------------------------------------------------------------------------
     def find_products(self, name: str) -> list[Product]:
@@ -330,6 +433,14 @@ class ReferenceData:
             if rec.period.covers(dos):
                 return rec
         return None
+
+    def mue_indicator(self, mai: int) -> MueIndicator:
+        """How an MUE of this adjudication indicator is applied (refdata/cms/ncci.toml)."""
+        return self.ncci.mue[mai]
+
+    def ptp_indicator(self, indicator: int) -> PtpIndicator:
+        """What a PTP pair's modifier indicator allows (refdata/cms/ncci.toml)."""
+        return self.ncci.ptp[indicator]
 
     def home_supply_units(self, dos: date) -> SupplyUnits | None:
         """How Medicare home IVIG supplies are billed on the date (None: no supplies code yet, the J-code alone)."""
@@ -494,6 +605,17 @@ def _load_addons() -> dict[str, list[AddonEdit]]:
     return out
 
 
+def _load_ncci() -> NcciRules:
+    data = _load("cms/ncci.toml")
+    return NcciRules(
+        mue={r["mai"]: MueIndicator(r["mai"], r["basis"], r["severity"], r["meaning"]) for r in data["mue"]["mai"]},
+        ptp={r["indicator"]: PtpIndicator(r["indicator"], r["applies"], r["modifier_allowed"], r["rule"])
+             for r in data["ptp"]["modifier_indicator"]},
+        mue_source=data["mue"]["source"],
+        ptp_source=data["ptp"]["source"],
+    )
+
+
 @lru_cache(maxsize=1)
 def reference() -> ReferenceData:
     """The bundled reference data, loaded once per process."""
@@ -507,10 +629,9 @@ def reference() -> ReferenceData:
     settings_data = _load("cms/settings.toml")
     settings = {k: v for k, v in settings_data.items() if k != "meta"}
     profiles = {}
-    for item in sorted((_ROOT / "payers").iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".toml"):
-            prof = parse_profile(tomllib.loads(item.read_text(encoding="utf-8")), f"bundled:{item.name}")
-            profiles[prof.name] = prof
+    for data, where in _bundled_profile_data().values():
+        prof = parse_profile(data, where)
+        profiles[prof.name] = prof
     as_of = max(codes_as_of, date.fromisoformat(str(_load("fda/products.toml")["meta"]["as_of"])))
     return ReferenceData(
         codes=codes,
@@ -524,5 +645,6 @@ def reference() -> ReferenceData:
         profiles=profiles,
         data_as_of=as_of,
         addon_edits=_load_addons(),
+        ncci=_load_ncci(),
         sources=[codes_src, products_src, admin_src, settings_data["meta"]["source"]],
     )

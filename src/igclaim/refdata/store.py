@@ -456,7 +456,7 @@ class Tables:
         for r in self._rows("ptp", column1.upper()):
             if r[0] in wanted and r[4] not in out:
                 start, deleted = _day(r[6]), _d(r[7])
-                if start <= dos and (deleted is None or dos <= deleted) and r[8] != 9:
+                if start <= dos and (deleted is None or dos <= deleted) and _ptp_applies(r[8]):
                     out[r[4]] = PtpEdit(r[3], r[4], r[8], r[9], self._by_id(r[0]))
         return out
 
@@ -553,3 +553,11 @@ def invalidate() -> None:
     handed to a claim stay usable until it is done (their connection closes when the last user lets go)."""
     _TABLES.clear()
     _VERSION.clear()
+
+
+def _ptp_applies(indicator: int) -> bool:
+    """Whether a PTP row with this modifier indicator is an edit at all (9: deleted; refdata/cms/ncci.toml)."""
+    from igclaim.refdata.resolver import reference
+
+    meaning = reference().ncci.ptp.get(indicator)
+    return meaning is not None and meaning.applies

@@ -25,6 +25,7 @@ from igclaim.refdata.importers import (
     records,
 )
 from igclaim.refdata.importers.asp import CODE
+from igclaim.refdata.resolver import reference
 
 MEMBER = re.compile(r"MUE.*\.(csv|xlsx)$", re.I)
 HEADER = re.compile(r"^HCPCS\s*/\s*CPT\s+Code$", re.I)
@@ -62,8 +63,10 @@ def parse(source: Source, options: Options) -> Parsed:
         if not value.isdigit():
             raise ImportFailure(source.name, line, 2, f"MUE value {value!r} is not a whole number of units")
         mai_text = " ".join(cell(cells, 2).split())
-        if mai_text[:1] not in ("1", "2", "3"):
-            raise ImportFailure(source.name, line, 3, f"MUE adjudication indicator {mai_text!r} is not 1, 2 or 3")
+        known = [str(k) for k in reference().ncci.mue]  # refdata/cms/ncci.toml: 1, 2, 3
+        if mai_text[:1] not in known:
+            raise ImportFailure(source.name, line, 3, f"MUE adjudication indicator {mai_text!r} is not "
+                                f"{', '.join(known[:-1])} or {known[-1]}")
         rows.append((code, int(value), int(mai_text[0]), mai_text, " ".join(cell(cells, 3).split())))
     if header is None:
         raise ImportFailure(source.name, None, None, "no header record starting with 'HCPCS/CPT Code': not an MUE "

@@ -26,6 +26,7 @@ from igclaim.refdata.importers import (
     yyyymmdd,
 )
 from igclaim.refdata.importers.asp import CODE
+from igclaim.refdata.resolver import reference
 
 MEMBER = re.compile(r"^cci(pra|oph).*\.(txt)$", re.I)
 VERSION = re.compile(r"v(\d{2})(\d)r\d", re.I)
@@ -87,8 +88,10 @@ def parse(source: Source, options: Options) -> Parsed:
             except ValueError as exc:
                 raise ImportFailure(source.name, n, 5, str(exc)) from None
         modifier = fields[5].strip()
-        if modifier not in ("0", "1", "9"):
-            raise ImportFailure(source.name, n, 6, f"modifier indicator {modifier!r} is not 0, 1 or 9")
+        known = [str(k) for k in reference().ncci.ptp]  # refdata/cms/ncci.toml: 0, 1, 9
+        if modifier not in known:
+            raise ImportFailure(source.name, n, 6, f"modifier indicator {modifier!r} is not "
+                                f"{', '.join(known[:-1])} or {known[-1]}")
         rationale = fields[6].strip() if len(fields) > 6 else ""
         rows.append((first.upper(), col2, 1 if fields[2].strip() == "*" else 0, row_effective, deleted, int(modifier),
                      rationale))

@@ -1,0 +1,226 @@
+"""Rules in data (issue 10): payer profiles that extend a base, the NCCI indicators, the IV-only NOS rule, the
+discard-against-authorization parameter and the time thresholds quoted in messages are read from
+src/igclaim/refdata/, and no code value or date is left in an `if` of coding/ or edits/."""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from igclaim.refdata.resolver import ProfileError, load_profile_file, parse_profile, reference
+from tests.helpers import drug, encounter, infusion, run
+from tests.test_edits_support import build, chart, only
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "igclaim"
+DOS = date(2026, 3, 2)
+
+
+def _values(profile) -> dict:
+    return {k: p.values for k, p in profile.parameters.items()}
+
+
+# --- payer profiles: extends ------------------------------------------------------------------------------------
+
+def test_bundled_profiles_state_only_what_differs_from_their_base():
+    ref = reference()
+    part_b, ma, fc = ref.profiles["medicare-part-b"], ref.profiles["medicare-advantage"], ref.profiles[
+        "medicare-part-b-first-coast"]
+    commercial, medicaid = ref.profiles["commercial"], ref.profiles["medicaid"]
+    own = "authorization_renewal_days"  # Medicaid managed care: 42 CFR 438.210(d)(1); commercial: ERISA's 15 days
+    assert {k: v for k, v in _values(medicaid).items() if k != own} == {
+        k: v for k, v in _values(commercial).items() if k != own}
+    assert (medicaid.get(own, date(2025, 12, 31)), medicaid.get(own, date(2026, 1, 1)), commercial.get(own, DOS)) == (
+        14, 7, 15)
+    assert medicaid.payer_types == ("medicaid",) and medicaid.title == "Medicaid (generic state program)"
+    # Medicare Advantage: Part B's JW/JZ dates, its own prior authorization and home rules.
+    assert ma.get("jz_required", date(2023, 6, 30)) is False and ma.get("jz_required", date(2023, 7, 1)) is True
+    assert ma.get("prior_authorization_required", DOS) is True and part_b.get("prior_authorization_required", DOS) \
+        is False
+    assert ma.get("home_rules", DOS) == "professional" and ma.original_medicare is False
+    # First Coast: Part B plus its route modifiers and contractor; payer types are never inherited.
+    assert fc.get("route_modifier_codes", DOS) == ["J1561", "J1569"] and part_b.get("route_modifier_codes", DOS) == []
+    assert fc.get("contractor", DOS) == "JN" and "contractor" not in part_b.parameters
+    assert fc.get("distinct_site_modifier", date(2014, 12, 31)) == "59"
+    assert fc.get("distinct_site_modifier", date(2015, 1, 1)) == "XS"
+    assert fc.payer_types == () and fc.original_medicare is True
+    assert ref.default_profile("medicare").name == "medicare-part-b"
+    for name in ("medicaid", "medicare-advantage", "medicare-part-b-first-coast"):
+        raw = tomllib.loads((SRC / "refdata" / "payers" / f"{name}.toml").read_text())
+        base = ref.profiles[raw["profile"]["extends"]]
+        for pname, p in raw.get("parameters", {}).items():  # each parameter written differs from the base's
+            stated = tuple(sorted((date.fromisoformat(k), v) for k, v in p["values"].items()))
+            assert pname not in base.parameters or stated != base.parameters[pname].values, (name, pname)
+
+
+def _write(path: Path, body: str) -> Path:
+    path.write_text(body)
+    load_profile_file.cache_clear()
+    return path
+
+
+def test_a_users_profile_extends_a_bundled_one(tmp_path):
+    prof = _write(tmp_path / "acme.toml", '[profile]\nname = "acme"\nextends = "commercial"\n\n'
+                  '[parameters.additional_hour_rule]\nvalues = { "2000-01-01" = "whole_hour" }\n')
+    p = reference().profile(str(prof))
+    assert p.name == "acme" and p.payer_types == ()
+    assert p.get("additional_hour_rule", DOS) == "whole_hour"
+    assert p.get("ndc_required", DOS) is True and p.get("jz_required", DOS) is False  # the base's
+    enc = encounter(payer={"type": "commercial", "prior_authorization": {"number": "A1"}},
+                    administrations=[infusion(119)])
+    codes = {ln.code: ln.units for ln in run(enc, profile=str(prof)).claim.lines if ln.code.startswith("9")}
+    assert codes == {"96365": 1}  # whole hours only: 119 minutes is one hour, not 96365 + 96366
+
+
+def test_a_profile_extends_a_file_beside_it_in_a_chain(tmp_path):
+    _write(tmp_path / "base.toml", '[profile]\nname = "base"\nextends = "medicare-part-b"\n\n'
+           '[parameters.prior_authorization_required]\nvalues = { "2000-01-01" = false, "2026-01-01" = true }\n')
+    child = _write(tmp_path / "child.toml", '[profile]\nname = "child"\nextends = "base.toml"\n\n'
+                   '[parameters.ndc_required]\nvalues = { "2000-01-01" = true }\n')
+    p = reference().profile(str(child))
+    assert p.get("prior_authorization_required", date(2025, 12, 31)) is False
+    assert p.get("prior_authorization_required", date(2026, 1, 1)) is True
+    assert p.get("ndc_required", DOS) is True and p.get("jz_required", date(2023, 7, 1)) is True
+    assert p.original_medicare is True  # inherited from Part B through base.toml
+
+
+def test_unknown_base_and_cycles_are_clear_profile_errors(tmp_path):
+    with pytest.raises(ProfileError, match="unknown base profile 'medicare-part-c'"):
+        parse_profile({"profile": {"name": "x", "extends": "medicare-part-c"}}, str(tmp_path / "x.toml"))
+    _write(tmp_path / "a.toml", '[profile]\nname = "a"\nextends = "b.toml"\n')
+    _write(tmp_path / "b.toml", '[profile]\nname = "b"\nextends = "a.toml"\n')
+    with pytest.raises(ProfileError, match="cycle"):
+        reference().profile(str(tmp_path / "a.toml"))
+    _write(tmp_path / "self.toml", '[profile]\nname = "self"\nextends = "self.toml"\n')
+    with pytest.raises(ProfileError, match="cycle"):
+        reference().profile(str(tmp_path / "self.toml"))
+    with pytest.raises(ProfileError, match="cannot read"):
+        parse_profile({"profile": {"name": "x", "extends": "missing.toml"}}, str(tmp_path / "x.toml"))
+    with pytest.raises(ProfileError, match="extends must be"):
+        parse_profile({"profile": {"name": "x", "extends": 3}}, str(tmp_path / "x.toml"))
+
+
+def test_a_profile_without_extends_must_still_give_every_required_parameter(tmp_path):
+    with pytest.raises(ProfileError, match="lacks parameters"):
+        parse_profile({"profile": {"name": "x"}, "parameters": {}}, str(tmp_path / "x.toml"))
+
+
+# --- discarded units against an authorization: a payer parameter -------------------------------------------------
+
+def _auth_chart() -> dict:
+    # Privigen 35 g from a 40 g vial: 70 given + 10 discarded (JW) = 80 units; the authorization allows 70.
+    return chart(payer={"type": "commercial", "prior_authorization": {"number": "PA-1", "units": 70}},
+                 drugs=[{"id": "ig1", "product": "Privigen", "route": "IV", "dose": {"grams": 35},
+                         "ndc": "44206-0439-40", "containers": [{"grams": 40, "count": 1}]}])
+
+
+@pytest.mark.parametrize(("value", "severity"), [("verify", "warning"), ("counted", "error"), ("not_counted", None)])
+def test_discarded_units_against_the_authorization_follow_the_profile(tmp_path, value, severity):
+    prof = _write(tmp_path / f"{value}.toml", '[profile]\nname = "plan"\nextends = "commercial"\n\n'
+                  f'[parameters.discarded_units_against_authorization]\nvalues = {{ "2000-01-01" = "{value}" }}\n')
+    enc = _auth_chart()
+    from igclaim import build as build_with
+    from igclaim import parse_encounter
+
+    res = build_with(parse_encounter(enc), profile=str(prof))
+    found = [f for f in res.findings if f.edit == "AUTH-UNITS"]
+    if severity is None:
+        assert not found
+    else:
+        assert [f.severity for f in found] == [severity] and "70 units given + 10 discarded" in found[0].message
+    # The administered units alone over the authorization are an error whatever the parameter says.
+    enc["payer"]["prior_authorization"]["units"] = 69
+    res = build_with(parse_encounter(enc), profile=str(prof))
+    assert only(res, "AUTH-UNITS").severity == "error"
+
+
+def test_bundled_profiles_leave_the_discard_question_to_verify():
+    assert {p.get("discarded_units_against_authorization", DOS) for p in reference().profiles.values()} == {"verify"}
+    assert only(build(_auth_chart()), "AUTH-UNITS").severity == "warning"
+
+
+def test_a_bad_discard_parameter_value_is_refused(tmp_path):
+    _write(tmp_path / "bad.toml", '[profile]\nname = "bad"\nextends = "commercial"\n\n'
+           '[parameters.discarded_units_against_authorization]\nvalues = { "2000-01-01" = "sometimes" }\n')
+    with pytest.raises(ProfileError, match="discarded_units_against_authorization must be one of"):
+        reference().profile(str(tmp_path / "bad.toml"))
+
+
+# --- the IV-only NOS rule -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("form", "dos", "routes", "code"), [
+    ("liquid", date(2010, 12, 31), ("IV",), None),       # J1599 from 2011-01-01 (HCPCS 2011)
+    ("liquid", date(2011, 1, 1), ("IV",), "J1599"),
+    ("powder", date(2005, 12, 31), ("IV",), None),       # J1566 from 2006-01-01
+    ("powder", date(2006, 1, 1), ("IV",), "J1566"),
+    ("liquid", date(2026, 3, 2), ("SC",), None),         # both NOS codes are intravenous
+    ("liquid", date(2026, 3, 2), ("IV", "SC"), "J1599"),
+])
+def test_nos_code_by_form_route_and_date(form, dos, routes, code):
+    assert reference().nos_code(form, dos, routes) == code
+
+
+# --- NCCI indicators ------------------------------------------------------------------------------------------
+
+def test_ncci_indicators_read_from_data():
+    ref = reference()
+    assert [(m.mai, m.basis, m.severity) for m in ref.ncci.mue.values()] == [
+        (1, "line", "warning"), (2, "date", "error"), (3, "date", "warning")]
+    assert [(i.indicator, i.applies, i.modifier_allowed) for i in ref.ncci.ptp.values()] == [
+        (0, True, False), (1, True, True), (9, False, False)]
+
+
+# --- messages quote the thresholds of the data -------------------------------------------------------------------
+
+def test_messages_quote_the_thresholds_of_the_data():
+    from igclaim.edits.registry import SPECS
+
+    t = reference().time
+    assert f"under {t.hydration_min_minutes} minutes" in SPECS["ADMIN-HYDRATION"].statement
+    assert f"{t.push_max_minutes} minutes or less" in SPECS["ADMIN-PUSH"].statement
+    assert f"more than {t.addon_beyond_minutes} minutes (91 minutes → 1, 151 → 2)" in SPECS["ADMIN-ADDON-UNITS"].fix
+    assert "(2014-04-01 to 2023-12-31)" in SPECS["HOME-Q2052-UNITS"].statement
+    assert "15-minute units from 2024-01-01" in SPECS["HOME-Q2052-UNITS"].statement
+    assert "before the code existed (2014-04-01)" in SPECS["HOME-SUPPLY-CODE"].statement
+    assert SPECS["DRUG-PREMED-CONTAINERS"].fix.endswith("from 2023-07-01.")
+
+
+def test_diagnosis_pointers_per_line_from_the_setting():
+    res = run(encounter(diagnoses=["D83.9", "D80.0", "D80.2", "D80.3", "D80.4"],
+                        drugs=[drug()], administrations=[infusion(60)]))
+    assert {tuple(ln.diagnosis_pointers) for ln in res.claim.lines} == {(1, 2, 3, 4)}
+    assert reference().setting("office")["diagnosis_pointers_per_line"] == 4
+
+
+# --- no code value in an `if` of coding/ or edits/ ----------------------------------------------------------------
+
+# A whole string constant that is a HCPCS/CPT code, a modifier, an ISO date or a revenue code. The claim form names
+# (CMS-1500, UB-04) are values of the public schema (model.Claim.form), compared like an enum: allowed.
+CODE_VALUE = re.compile(r"^(?:[A-Z]\d{4}|\d{5}|J[A-Z]|G[AXYZ]|X[EPSU]|59|\d{4}-\d{2}-\d{2}|0\d{3})$")
+
+
+def _code_literals(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and CODE_VALUE.match(node.value.strip()):
+            found.append(f"{path.name}:{node.lineno}: {node.value!r}")
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "date" and node.args and all(
+                isinstance(a, ast.Constant) for a in node.args):
+            found.append(f"{path.name}:{node.lineno}: date(...)")
+    return found
+
+
+def test_no_code_value_or_date_is_written_in_coding_or_edits():
+    found = [hit for d in ("coding", "edits") for p in sorted((SRC / d).glob("*.py")) for hit in _code_literals(p)]
+    assert found == []
+
+
+def test_the_literal_check_sees_a_code_in_an_if(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text('if code == "J1599" or dos >= date(2023, 7, 1) or "JW" in mods or form == "UB-04":\n    pass\n')
+    assert sorted(h.split(": ", 1)[1] for h in _code_literals(probe)) == ["'J1599'", "'JW'", "date(...)"]
