@@ -174,9 +174,9 @@ def products() -> None:
     for p in ref.products:
         code = p.own_code(today)
         codes = ", ".join(f"{c.code} ({c.period.effective})" for c in p.codes) or (
-            f"{ref.nos_code(p.form, today)} (NOS)" if "IV" in p.routes else "unlisted"
+            f"{nos} (NOS)" if (nos := ref.product_nos_code(p, today)) else "unlisted"
         )
-        rec = ref.hcpcs(code or ref.nos_code(p.form, today) or "", today)
+        rec = ref.hcpcs(code or ref.product_nos_code(p, today) or "", today)
         unit = f"{rec.unit_mg} mg" if rec and rec.unit_mg else ""
         sizes = ", ".join(sorted({f"{k.grams:g}" for k in p.packages}, key=float))
         ndcs = ", ".join(k.ndc for k in p.packages if k.ndc)

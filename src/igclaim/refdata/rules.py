@@ -71,11 +71,8 @@ class Rules:
         return self.nos_codes.get(form)
 
     def product_nos_code(self, product: Product) -> str | None:
-        """The NOS code a product without a code of its own is billed with (None: no NOS code for its form and
-        routes: hcpcs.toml gives each NOS code its routes, so a subcutaneous-only product has none)."""
-        code = self.nos_codes.get(product.form)
-        rec = self.codes.get(code) if code is not None else None
-        return code if rec is not None and set(rec.routes) & set(product.routes) else None
+        """The NOS code a product without a code of its own is billed with on the date (one rule: the resolver's)."""
+        return self.catalog.product_nos_code(product, self.dos)
 
     def addon_primaries(self, code: str) -> AddonEdit | None:
         return self.addons.get(code)

@@ -36,7 +36,7 @@ def _codes_for(auth: Authorization, dos: date) -> set[str]:
     ref = reference()
     codes = set()
     for p in ref.find_products(auth.product or ""):
-        code = p.own_code(dos) or ref.nos_code(p.form, dos)
+        code = p.own_code(dos) or ref.product_nos_code(p, dos)
         if code:
             codes.add(code)
     return codes
