@@ -13,6 +13,7 @@ Source: https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -21,12 +22,13 @@ from igclaim.refdata.importers import (
     ImportFailure,
     Options,
     Parsed,
+    RowSpool,
     Source,
     blank,
     cell,
     dates,
     header_index,
-    lines,
+    iter_lines,
     month_year_in_name,
     records,
     yyyymmdd,
@@ -58,15 +60,27 @@ def _date(source: Source, line: int, column: int, text: str) -> str | None:
 
 
 def parse(source: Source, options: Options) -> Parsed:
-    rows = _parse_txt(source) if source.filename.lower().endswith(".txt") else _parse_table(source)
+    # Rows go to a spool on disk as they are completed (a code's continuation records follow its first line), so
+    # an import costs about the file's size in memory, not ten times it (docs/testing.md).
+    rows = RowSpool(tuple(r) for r in (_parse_txt(source) if source.filename.lower().endswith(".txt")
+                                       else _parse_table(source)))
+    if not rows:
+        raise ImportFailure(source.name, None, None, "no HCPCS records")
     effective, ends = dates(source, options, (d, None) if (d := effective_from_name(source.names)) else None,
                             "HCPCS file")
-    return Parsed("hcpcs", source.name, effective, ends, [tuple(r) for r in rows])
+    return Parsed("hcpcs", source.name, effective, ends, rows)
 
 
-def _parse_txt(source: Source) -> list[list[Any]]:
-    rows: list[list[Any]] = []
-    for n, rec in enumerate(lines(source.data), start=1):
+def _completed(rows: list[list[Any]], row: list[Any]) -> Iterator[list[Any]]:
+    """Hold the newest row (its continuation records may follow) and hand on the one before it."""
+    if rows:
+        yield rows.pop()
+    rows.append(row)
+
+
+def _parse_txt(source: Source) -> Iterator[list[Any]]:
+    rows: list[list[Any]] = []  # at most one: the row whose continuations may still follow
+    for n, rec in enumerate(iter_lines(source.data), start=1):
         if not rec.strip():
             continue
         if len(rec) < 11:
@@ -83,16 +97,14 @@ def _parse_txt(source: Source) -> list[list[Any]]:
         if len(rec.rstrip("\r")) < 293:
             raise ImportFailure(source.name, n, len(rec) + 1, "first-line record shorter than 293 characters")
         add, act, term = (_date(source, n, a, rec[a - 1:b]) for _, a, b in FIELDS)
-        rows.append([code, rec[11:91].strip(), rec[91:119].strip(), add, act, term, rec[292].strip(),
-                     1 if ric == MOD_FIRST else 0])
-    if not rows:
-        raise ImportFailure(source.name, None, None, "no HCPCS records")
-    return rows
+        yield from _completed(rows, [code, rec[11:91].strip(), rec[91:119].strip(), add, act, term,
+                                     rec[292].strip(), 1 if ric == MOD_FIRST else 0])
+    yield from rows
 
 
-def _parse_table(source: Source) -> list[list[Any]]:
+def _parse_table(source: Source) -> Iterator[list[Any]]:
     cols: dict[str, int] | None = None
-    rows: list[list[Any]] = []
+    rows: list[list[Any]] = []  # at most one: the row whose continuations may still follow
     for line, cells in records(source):
         if cols is None:
             if cell(cells, 0).upper() == "HCPC":
@@ -116,8 +128,8 @@ def _parse_table(source: Source) -> list[list[Any]]:
         if not re.fullmatch(r"[A-Z0-9]{2,5}", code):
             raise ImportFailure(source.name, line, cols["code"] + 1, f"{code!r} is not a HCPCS code or modifier")
         add, act, term = (_date(source, line, cols[k] + 1, cell(cells, cols[k])) for k in ("add", "act", "term"))
-        rows.append([code, cell(cells, cols["long"]), cell(cells, cols["short"]), add, act, term,
-                     cell(cells, cols["action"]), 1 if ric == MOD_FIRST else 0])
+        yield from _completed(rows, [code, cell(cells, cols["long"]), cell(cells, cols["short"]), add, act, term,
+                                     cell(cells, cols["action"]), 1 if ric == MOD_FIRST else 0])
     if cols is None:
         raise ImportFailure(source.name, None, None, "no header record starting with HCPC: not a HCPCS file")
-    return rows
+    yield from rows
