@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -44,13 +46,20 @@ def read_encounters(path: str) -> tuple[list[Encounter], list[str]]:
         return _array(text)
     if not jsonl:
         return [parse_json_text(text)], [""]
-    encs, where, problems = [], [], []
-    for n, line in rows:
+    return _collect((f"line {n}: ", partial(parse_json_text, line)) for n, line in rows)
+
+
+def _collect(items: Iterable[tuple[str, Callable[[], Encounter]]]) -> tuple[list[Encounter], list[str]]:
+    """Every encounter parsed, each named by its label ('line 3: ', '[2] ') in the problems of all that failed."""
+    encs: list[Encounter] = []
+    where: list[str] = []
+    problems: list[str] = []
+    for label, parse in items:
         try:
-            encs.append(parse_json_text(line))
-            where.append(f"line {n}: ")
+            encs.append(parse())
+            where.append(label)
         except InvalidInput as exc:
-            problems += [f"line {n}: {p}" for p in exc.problems]
+            problems += [f"{label}{p}" for p in exc.problems]
     if problems:
         raise InvalidInput(problems)
     if not encs:
@@ -66,18 +75,7 @@ def _array(text: str) -> tuple[list[Encounter], list[str]]:
         raise InvalidInput([f"(json) line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
     except (RecursionError, ValueError):
         raise InvalidInput(["(json): not an array of encounters (too deep, or a number too long)"]) from None
-    encs, where, problems = [], [], []
-    for n, item in enumerate(items):
-        try:
-            encs.append(parse_encounter(item))
-            where.append(f"[{n}] ")
-        except InvalidInput as exc:
-            problems += [f"[{n}] {p}" for p in exc.problems]
-    if problems:
-        raise InvalidInput(problems)
-    if not encs:
-        raise InvalidInput(["(input): no encounters"])
-    return encs, where
+    return _collect((f"[{n}] ", partial(parse_encounter, item)) for n, item in enumerate(items))
 
 
 def export(encounters: list[Encounter], to: Target | str, charges: chargemaster.Chargemaster | None = None,
