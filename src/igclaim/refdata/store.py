@@ -15,14 +15,14 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import cached_property, partial
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from igclaim.refdata.importers import ImportFailure, Options, Parsed, Source, parse, parse_all, read_sources
 
@@ -214,7 +214,7 @@ class Loaded:
     def covers(self, dos: date) -> bool:
         return self.effective <= dos <= self.ends
 
-    @property
+    @cached_property
     def label(self) -> str:
         return f"{'bundled snapshot' if self.id < 0 else 'imported'} {self.kind}: {self.file} " \
                f"({self.effective}..{self.ends}, sha256 {self.sha256[:12]})"
@@ -279,6 +279,35 @@ def _day(text: str) -> date:
     return date.fromisoformat(text)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+_MISSING: Any = object()
+# Answers kept per open Tables (one data version): bounded, so memory stays flat however many dates a process sees.
+ANSWERS_LIMIT = 65536
+
+
+def _answer(fn: Callable[Concatenate[Tables, P], R]) -> Callable[Concatenate[Tables, P], R]:
+    """Remember a read answer per (method, arguments): a Tables never changes once opened (a new import opens new
+    Tables), so every claim of a date asks SQLite and scans the imports once. Callers must not mutate answers."""
+    name = fn.__name__
+
+    def wrapper(self: Tables, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        key = (name, args, tuple(kwargs.items())) if kwargs else (name, args)
+        memo = self._answers
+        try:
+            hit: R = memo.get(key, _MISSING)
+        except TypeError:  # an unhashable argument (a list of kinds): answered, not remembered
+            return fn(self, *args, **kwargs)
+        if hit is _MISSING:
+            if len(memo) >= ANSWERS_LIMIT:
+                memo.clear()
+            hit = memo[key] = fn(self, *args, **kwargs)
+        return hit
+
+    wrapper.__name__, wrapper.__doc__, wrapper.__wrapped__ = name, fn.__doc__, fn  # type: ignore[attr-defined]
+    return wrapper
+
+
 class Tables:
     """The imported tables (read-only, cached per code) over the bundled snapshot."""
 
@@ -286,6 +315,7 @@ class Tables:
         self.path = path
         self._conn: sqlite3.Connection | None = None
         self._cache: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        self._answers: dict[tuple[Any, ...], Any] = {}
         self.loaded: list[Loaded] = []
         self._icd10: list[Any] | None = None
         if path is not None and path.is_file():
@@ -322,9 +352,11 @@ class Tables:
         ids.update({x.id: x for x in self.snapshot_loaded})
         return ids
 
+    @_answer
     def covering(self, kind: str, dos: date, scope: str | None = None) -> list[Loaded]:
         return [x for x in self.loaded if x.kind == kind and x.covers(dos) and (scope is None or x.scope == scope)]
 
+    @_answer
     def _pick(self, kind: str, key: str, dos: date, scope: str | None = None) -> list[tuple[Loaded, tuple[Any, ...]]]:
         """Rows for a code from the newest import covering the date (imported first, then the snapshot)."""
         imports = self.covering(kind, dos, scope)
@@ -363,6 +395,7 @@ class Tables:
         return [v[0] for v in self.snapshot.values()]
 
     # --- answers by date of service ------------------------------------------------------------------------
+    @_answer
     def payment_limit(self, code: str, dos: date) -> Price | None:
         """The ASP payment limit per HCPCS unit on the date of service (None when unknown or "N/A")."""
         for src, r in self._pick("asp", code.upper(), dos):
@@ -370,6 +403,7 @@ class Tables:
                 return Price(Decimal(r[6]), code.upper(), src)
         return None
 
+    @_answer
     def crosswalk_codes(self, ndc11: str, dos: date) -> tuple[set[str], Loaded] | None:
         """HCPCS codes the ASP crosswalk assigns to an NDC; None when no crosswalk covers the date."""
         imports = self.covering("crosswalk", dos)
@@ -381,6 +415,7 @@ class Tables:
             return None
         return {r[3] for _, r in self._pick("crosswalk", ndc11, dos)}, src
 
+    @_answer
     def package_billing_units(self, ndc11: str, code: str, dos: date) -> Decimal | None:
         """Billing units of `code` in one package of the NDC (BILLUNITSPKG of the ASP NDC-HCPCS crosswalk).
 
@@ -412,6 +447,7 @@ class Tables:
                 return hit
         return None
 
+    @_answer
     def ndc_package(self, ndc11: str, dos: date) -> NdcPackage | None:
         """The FDA NDC Directory's package record (imported), marketed on the date of service."""
         imports = self.covering("ndc_directory", dos)
@@ -424,6 +460,7 @@ class Tables:
                 return NdcPackage(r[3], r[4], r[5], Decimal(r[6]) if r[6] else None, start, end, newest)
         return None
 
+    @_answer
     def hcpcs_status(self, code: str, dos: date) -> tuple[HcpcsStatus | None, Loaded] | None:
         """The imported HCPCS file's record of a code; None when no imported HCPCS file covers the date."""
         imports = self.covering("hcpcs", dos)
@@ -435,6 +472,7 @@ class Tables:
                 return HcpcsStatus(r[3], _d(r[6]), _d(r[8]), r[9] or "", r[4], s), src
         return None, src
 
+    @_answer
     def mue(self, code: str, dos: date, setting: str) -> Mue | None:
         for s, r in self._pick("mue", code.upper(), dos, setting):
             return Mue(r[3], r[4], r[5], r[6], r[7], s)
@@ -444,6 +482,7 @@ class Tables:
         """The PTP edit in force for the pair on the date (row effective ≤ dos ≤ deletion), from every part."""
         return self.ptp_column2(column1, dos, setting).get(column2.upper())
 
+    @_answer
     def ptp_column2(self, column1: str, dos: date, setting: str) -> dict[str, PtpEdit]:
         """Every PTP edit in force on the date with this column-1 code, by column-2 code (one read per code, so a
         claim's pairs are looked up by key instead of asking for each pair of lines)."""
@@ -460,6 +499,7 @@ class Tables:
                     out[r[4]] = PtpEdit(r[3], r[4], r[8], r[9], self._by_id(r[0]))
         return out
 
+    @_answer
     def fee(self, code: str, dos: date, *, facility: bool, schedule: str | None = None,
             modifier: str = "") -> Price | None:
         """The fee schedule amount for a service (the named schedule, else the newest covering the date)."""
@@ -469,6 +509,7 @@ class Tables:
                 return Price(Decimal(amount), code.upper(), s) if amount is not None else None
         return None
 
+    @_answer
     def icd10(self, code: str, dos: date) -> tuple[bool | None, Loaded] | None:
         """Billable (True/False) or unknown to the release (None); None when no imported release covers the date."""
         imports = self.covering("icd10", dos)
@@ -479,6 +520,7 @@ class Tables:
             return bool(r[4]), src
         return None, src
 
+    @_answer
     def coverage_groups(self, article: str, dos: date) -> tuple[dict[int, frozenset[str]], Loaded] | None:
         """An imported coverage list of an article in force on the date (codes by group); None when none is."""
         picked = self._pick("coverage", article.upper(), dos, article.upper())
@@ -504,6 +546,7 @@ class Tables:
             out.append((x, codes))
         return out
 
+    @_answer
     def used(self, dos: date, kinds: Iterable[str] = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10",
                                                         "fees", "ndc_directory")) -> list[Loaded]:
         """The files that answer for this date of service: imported ones, else the snapshot of that kind."""
