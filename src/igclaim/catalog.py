@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from igclaim.model import Finding, Severity
+from igclaim.model import Finding, Severity, trusted
 
 # "written": checks of a written claim scrubbed without its chart (edits/written.py).
 Phase = Literal["coding", "chart", "claim", "written"]
@@ -82,7 +82,8 @@ def finding(
     Built without pydantic's validation (the hot path of every claim): every field is typed here (mypy) and comes
     from the catalog or from coding, never from the input unchecked."""
     spec = SPECS[id]
-    f = Finding.model_construct(
+    f = trusted(
+        Finding,
         edit=id,
         severity=severity or spec.severity,
         line=line,
@@ -92,7 +93,8 @@ def finding(
         impact_usd=impact_usd,
         source=spec.source,
     )
-    f.causes = tuple(cause) if isinstance(cause, list) else (cause,) if cause else ()
+    if cause:
+        f.causes = tuple(cause) if isinstance(cause, list) else (cause,)
     return f
 
 

@@ -12,7 +12,7 @@ from igclaim.coding.payment import price_result
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import Phase, one_per_mistake, run_checks
 from igclaim.errors import InputError
-from igclaim.model import Encounter, Finding, ReferenceInfo, Result
+from igclaim.model import Encounter, Finding, ReferenceInfo, Result, trusted
 from igclaim.readers.x12 import WrittenClaim
 from igclaim.refdata.resolver import PayerProfile, ProfileError, ReferenceData, reference
 
@@ -51,11 +51,13 @@ def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile
     for f in [*coding.findings, *run_checks(ctx, phases)]:
         if f not in findings:
             findings.append(f)
-    result = Result(
+    result = trusted(
+        Result,
         encounter_id=enc.encounter_id,
         claim=coding.claim,
         findings=one_per_mistake(findings),
-        reference=ReferenceInfo(data_as_of=ref.data_as_of.isoformat(), profile=prof.name, sources=ref.sources),
+        reference=trusted(ReferenceInfo, data_as_of=ref.data_as_of.isoformat(), profile=prof.name,
+                          sources=list(ref.sources)),
     )
     drug_codes = {f.path: f.code for f in coding.drugs.values() if f.code}
     price_result(result, rules, written, drug_codes)  # payment post-step (coding/payment.py)

@@ -15,7 +15,7 @@ from igclaim.catalog import declare, finding
 from igclaim.coding.administration import AdminLine, Service, classify, code_administrations
 from igclaim.coding.drug import DrugFacts, DrugLine, code_drug
 from igclaim.coding.time import minutes_between, quarter_hour_units
-from igclaim.model import Claim, ClaimLine, Encounter, Finding
+from igclaim.model import Claim, ClaimLine, Encounter, Finding, trusted
 from igclaim.refdata import icd10
 from igclaim.refdata.resolver import PayerProfile, ReferenceData
 from igclaim.refdata.rules import Rules
@@ -75,20 +75,23 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
 
     diagnoses = [icd10.format(d) for d in enc.diagnoses]
     pointers = list(range(1, min(setting["diagnosis_pointers_per_line"], len(diagnoses)) + 1))
+    # Built without re-validation (model.trusted): every value below is typed and comes from coding or the dated
+    # rules; the lists are copied as validation would, so a line never shares one with coding's facts.
     lines: list[ClaimLine] = []
     for d in drug_lines:
-        lines.append(ClaimLine(
-            line=len(lines) + 1, code=d.code, modifiers=d.modifiers, units=d.units, ndc=d.ndc,
+        lines.append(trusted(
+            ClaimLine, line=len(lines) + 1, code=d.code, modifiers=list(d.modifiers), units=d.units, ndc=d.ndc,
             ndc_quantity=d.ndc_quantity, ndc_unit=d.ndc_unit,
-            revenue_code=setting.get("drug_revenue_code"), diagnosis_pointers=pointers, service_date=dos,
+            revenue_code=setting.get("drug_revenue_code"), diagnosis_pointers=list(pointers), service_date=dos,
         ))
     for a in admin_lines:
-        lines.append(ClaimLine(
-            line=len(lines) + 1, code=a.code, modifiers=a.modifiers, units=a.units,
-            revenue_code=setting.get("administration_revenue_code"), diagnosis_pointers=pointers,
+        lines.append(trusted(
+            ClaimLine, line=len(lines) + 1, code=a.code, modifiers=list(a.modifiers), units=a.units,
+            revenue_code=setting.get("administration_revenue_code"), diagnosis_pointers=list(pointers),
             service_date=a.service_date or dos,
         ))
-    claim = Claim(
+    claim = trusted(
+        Claim,
         form=setting["form"],
         place_of_service=None if facility else (enc.place_of_service or setting.get("place_of_service")),
         type_of_bill=(enc.type_of_bill or setting.get("type_of_bill")) if facility else None,
