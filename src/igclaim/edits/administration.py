@@ -14,7 +14,7 @@ from igclaim.coding.administration import Service
 from igclaim.coding.time import additional_hours, hour_units, minutes_between
 from igclaim.edits.context import EditContext
 from igclaim.edits.drug import code_of
-from igclaim.edits.registry import also_check, edit, finding
+from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
 from igclaim.refdata.resolver import AdminCode, TimeRules, reference
 
@@ -384,6 +384,7 @@ def addon_units(ctx: EditContext) -> Iterator[Finding]:
     fix="Reconcile the documented start and stop times with the pump log before billing the timed codes.",
     source=MANUAL_CH12,
     phase="chart",
+    when=When(chart=("pump_log",)),
 )
 def pump_log(ctx: EditContext) -> Iterator[Finding]:
     rules = ctx.rules.time

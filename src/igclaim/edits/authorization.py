@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from igclaim.edits.context import EditContext
 from igclaim.edits.drug import WASTE_MOD, code_of, is_drug_code, mods
-from igclaim.edits.registry import edit, finding
+from igclaim.edits.registry import When, edit, finding
 from igclaim.model import ClaimLine, Finding, PriorAuthorization
 
 PRIOR_AUTH = "https://www.cms.gov/medicare/coverage/prior-authorization"
@@ -29,6 +29,7 @@ def _auth(ctx: EditContext) -> PriorAuthorization | None:
     fix="Obtain the plan's prior authorization before the infusion and record its number and dates.",
     source=PRIOR_AUTH,
     phase="chart",
+    when=When(params=("prior_authorization_required",)),
 )
 def auth_missing(ctx: EditContext) -> Iterator[Finding]:
     if not ctx.rules.param("prior_authorization_required"):
@@ -46,6 +47,7 @@ def auth_missing(ctx: EditContext) -> Iterator[Finding]:
     fix="Get the authorization extended (or a new one) covering the date of service.",
     source=PRIOR_AUTH,
     phase="chart",
+    when=When(chart=("prior_authorization",)),
 )
 def auth_expired(ctx: EditContext) -> Iterator[Finding]:
     pa = _auth(ctx)
@@ -69,6 +71,7 @@ def _ig_lines(ctx: EditContext, code: str | None) -> list[ClaimLine]:
     fix="Bill no more than the authorized amount, or ask the plan to raise the authorization before billing.",
     source=PRIOR_AUTH,
     phase="chart",
+    when=When(chart=("prior_authorization",)),
 )
 def auth_units(ctx: EditContext) -> Iterator[Finding]:
     pa = _auth(ctx)

@@ -18,41 +18,35 @@ T = TypeVar("T")
 
 @dataclass
 class EditContext:
+    """Read by ~100 checks per claim: the facts they share are plain attributes, set once, not properties."""
+
     coding: Coding
     ref: ReferenceData
     written: Claim | None = None
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    # The dated rule snapshot the chart was coded with: what the edits read (codes, modifiers, parameters, the
+    # imported tables in force).
+    rules: Rules = field(init=False, repr=False)
+    encounter: Encounter = field(init=False, repr=False)
+    dos: date = field(init=False, repr=False)
+    expected: Claim = field(init=False, repr=False)
+    # The claim that goes out: the written one on scrub, the expected one on build.
+    billed: Claim = field(init=False, repr=False)
+    profile: PayerProfile = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rules = self.coding.rules
+        self.encounter = self.coding.encounter
+        self.dos = self.rules.dos
+        self.expected = self.coding.claim
+        self.billed = self.written if self.written is not None else self.expected
+        self.profile = self.coding.profile
 
     def once(self, key: str, compute: Callable[[EditContext], T]) -> T:
         """A value several edits of one claim need (e.g. the written lines of each drug), computed once."""
-        if key not in self._memo:
-            self._memo[key] = compute(self)
-        value: T = self._memo[key]
+        memo = self._memo
+        if key in memo:
+            value: T = memo[key]
+            return value
+        value = memo[key] = compute(self)
         return value
-
-    @property
-    def rules(self) -> Rules:
-        """The dated rule snapshot the chart was coded with: what the edits read (codes, modifiers, parameters,
-        the imported tables in force)."""
-        return self.coding.rules
-
-    @property
-    def encounter(self) -> Encounter:
-        return self.coding.encounter
-
-    @property
-    def dos(self) -> date:
-        return self.coding.rules.dos
-
-    @property
-    def expected(self) -> Claim:
-        return self.coding.claim
-
-    @property
-    def billed(self) -> Claim:
-        """The claim that goes out: the written one on scrub, the expected one on build."""
-        return self.written if self.written is not None else self.expected
-
-    @property
-    def profile(self) -> PayerProfile:
-        return self.coding.profile

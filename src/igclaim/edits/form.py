@@ -13,7 +13,7 @@ from datetime import date
 from igclaim.edits.administration import no_administration_billed
 from igclaim.edits.context import EditContext
 from igclaim.edits.drug import code_of, is_drug_code, written_drug_lines
-from igclaim.edits.registry import edit, finding
+from igclaim.edits.registry import When, edit, finding
 from igclaim.model import Finding
 from igclaim.refdata.resolver import reference
 
@@ -164,6 +164,7 @@ def line_unexpected(ctx: EditContext) -> Iterator[Finding]:
     fix="Run scrub (igclaim scrub, POST /api/scrub) to compare the written claim with the chart.",
     source="igclaim usage (README.md: build codes the chart, scrub compares a written claim)",
     phase="chart",
+    when=When(build_only=True),
 )
 def claim_not_compared(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None and ctx.encounter.claim is not None:
@@ -193,6 +194,7 @@ def _ig_routes(ctx: EditContext) -> set[str]:
     f"{_PUMP}, both with {_JB}.",
     source=A52509,
     phase="claim",
+    when=When(home_dme=True),
 )
 def home_supply_code(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not _home_dme(ctx):
@@ -227,6 +229,7 @@ def home_supply_code(ctx: EditContext) -> Iterator[Finding]:
     fix=f"Bill {_Q} once for each infusion date with the units of the date of service's rule.",
     source="https://med.noridianmedicare.com/web/jddme/dmepos/ivig",
     phase="claim",
+    when=When(home_dme=True),
 )
 def home_q2052_units(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not _home_dme(ctx):

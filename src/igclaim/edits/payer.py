@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from igclaim.edits.context import EditContext
 from igclaim.edits.diagnosis import Gap, claim_dx, coverage_gap
 from igclaim.edits.drug import all_written_drug_lines, code_of, mods
-from igclaim.edits.registry import also_check, edit, finding
+from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata.coverage import liability_modifiers
 
@@ -49,6 +49,7 @@ def _billed_lines(ctx: EditContext) -> list[ClaimLine]:
     "the service has no benefit category or is excluded by statute.",
     source=ABN,
     phase="chart",
+    when=When(build_only=True, params=("abn_modifiers",)),
 )
 def abn_on_build(ctx: EditContext) -> Iterator[Finding]:
     """On build: tell the biller which liability modifier the expected claim needs (on scrub the written claim

@@ -8,6 +8,7 @@ checks compare the claim a person wrote with the expected one and run on scrub.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
@@ -32,6 +33,38 @@ Check = Callable[["EditContext"], Iterable[Finding]]
 CHECKS: list[tuple[EditSpec, Check]] = []
 
 
+@dataclass(frozen=True, slots=True)
+class When:
+    """What a check needs before it can find anything, declared with it so `run_checks` skips it without calling
+    it (most of a claim's ~100 checks have nothing to say about it). Each is also the check's own first test."""
+
+    build_only: bool = False  # only when no written claim is given (on scrub the claim checks take over)
+    params: tuple[str, ...] = ()  # payer-profile parameters that must all be set (truthy) on the date
+    home_dme: bool = False  # a home claim under a profile whose home_rules is medicare-dme
+    tables: tuple[str, ...] = ()  # it reads only these imported tables: skipped when none of them is loaded
+    chart: tuple[str, ...] = ()  # encounter fields that must be non-empty (pump_log, payer.prior_authorization)
+
+    def holds(self, ctx: EditContext) -> bool:
+        if self.build_only and ctx.written is not None:
+            return False
+        if any(not ctx.rules.param(p) for p in self.params):
+            return False
+        if self.home_dme and not (ctx.encounter.setting == "home" and ctx.rules.param("home_rules") == "medicare-dme"):
+            return False
+        if self.tables and not any(ctx.rules.tables.has(kind) for kind in self.tables):
+            return False
+        return all(_chart_fact(ctx, name) for name in self.chart)
+
+
+def _chart_fact(ctx: EditContext, name: str) -> bool:
+    if name == "prior_authorization":
+        return ctx.encounter.payer.prior_authorization is not None
+    return bool(getattr(ctx.encounter, name))
+
+
+WHEN: dict[Check, When] = {}
+
+
 def edit(
     id: str,
     *,
@@ -43,8 +76,9 @@ def edit(
     effective: date | None = None,
     ends: date | None = None,
     supersedes: tuple[str, ...] = (),
+    when: When | None = None,
 ) -> Callable[[Check], Check]:
-    """Decorator: register a check function under its edit id."""
+    """Decorator: register a check function under its edit id (`when`: what it needs before it can find anything)."""
     spec = declare(
         id, severity=severity, statement=statement, fix=fix, source=source, phase=phase,
         effective=effective, ends=ends, supersedes=supersedes,
@@ -52,15 +86,20 @@ def edit(
 
     def wrap(fn: Check) -> Check:
         CHECKS.append((spec, fn))
+        if when is not None:
+            WHEN[fn] = when
         return fn
 
     return wrap
 
 
-def also_check(id: str, phase: Literal["chart", "claim", "written"]) -> Callable[[Check], Check]:
+def also_check(id: str, phase: Literal["chart", "claim", "written"], when: When | None = None
+               ) -> Callable[[Check], Check]:
     """Decorator: one more check for an id already declared (e.g. raised while coding, checked on scrub)."""
 
     def wrap(fn: Check) -> Check:
+        if when is not None:
+            WHEN[fn] = when
         spec = SPECS[id]
         CHECKS.append((EditSpec(spec.id, spec.severity, spec.statement, spec.fix, spec.source, phase,
                                 spec.effective, spec.ends, spec.supersedes), fn))
@@ -69,21 +108,20 @@ def also_check(id: str, phase: Literal["chart", "claim", "written"]) -> Callable
     return wrap
 
 
-_BY_PHASES: dict[tuple[frozenset[str], int], list[tuple[EditSpec, Check]]] = {}
-
-
 def run_checks(ctx: EditContext, phases: Iterable[Phase]) -> Iterator[Finding]:
-    """The checks of these phases in force on the date of service, in registration order."""
-    wanted = frozenset(phases)
-    key = (wanted, len(CHECKS))  # a check registered later (a family imported late) makes a new list
-    checks = _BY_PHASES.get(key)
-    if checks is None:
-        checks = _BY_PHASES[key] = [(spec, fn) for spec, fn in CHECKS if spec.phase in wanted]
-    dos = ctx.dos
-    for spec, fn in checks:
-        if (spec.effective is None or dos >= spec.effective) and (spec.ends is None or dos <= spec.ends):
-            yield from fn(ctx)
+    """The checks of these phases in force on the date of service, in registration order, less those whose `When`
+    does not hold. The list depends only on the dated rule snapshot and a few facts of the claim, so it is
+    worked out once per snapshot and kind of claim."""
+    enc = ctx.encounter
+    # A check registered later (a family imported late) makes a new list.
+    key = ("checks", frozenset(phases), len(CHECKS), ctx.written is not None, enc.setting, bool(enc.pump_log),
+           enc.payer.prior_authorization is not None)
+    checks: list[Check] = ctx.rules.once(key, lambda _: [
+        fn for spec, fn in CHECKS
+        if spec.phase in key[1] and spec.in_force(ctx.dos) and (fn not in WHEN or WHEN[fn].holds(ctx))])
+    for fn in checks:
+        yield from fn(ctx)
 
 
-__all__ = ["CHECKS", "SPECS", "Cause", "Check", "EditSpec", "Phase", "also_check", "catalog_markdown", "catalog_rows",
-           "declare", "edit", "finding", "one_per_mistake", "run_checks"]
+__all__ = ["CHECKS", "SPECS", "WHEN", "Cause", "Check", "EditSpec", "Phase", "When", "also_check", "catalog_markdown",
+           "catalog_rows", "declare", "edit", "finding", "one_per_mistake", "run_checks"]

@@ -16,7 +16,7 @@ from typing import cast
 
 from igclaim import ndc as ndc_mod
 from igclaim.edits.context import EditContext
-from igclaim.edits.registry import SPECS, also_check, declare, edit, finding
+from igclaim.edits.registry import SPECS, When, also_check, declare, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata.store import PtpEdit
 
@@ -83,14 +83,14 @@ _MUE_FIX = ("Check the units against the chart. Over a line edit (MAI 1) bill th
 
 
 @edit("DRUG-MUE", severity="error", statement="units exceed the Medically Unlikely Edit for the code and date",
-      fix=_MUE_FIX, source=MUE_SOURCE, phase="chart")
+      fix=_MUE_FIX, source=MUE_SOURCE, phase="chart", when=When(tables=("mue",)))
 def drug_mue(ctx: EditContext) -> Iterator[Finding]:
     yield from _mue(ctx, "DRUG-MUE", drugs=True)
 
 
 @edit("ADMIN-MUE", severity="error",
       statement="units of an administration or service code exceed its Medically Unlikely Edit for the date",
-      fix=_MUE_FIX, source=MUE_SOURCE, phase="chart")
+      fix=_MUE_FIX, source=MUE_SOURCE, phase="chart", when=When(tables=("mue",)))
 def admin_mue(ctx: EditContext) -> Iterator[Finding]:
     yield from _mue(ctx, "ADMIN-MUE", drugs=False)
 
@@ -125,12 +125,12 @@ def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
 
 # --- NCCI PTP -------------------------------------------------------------------------------------------------
 
-@also_check("ADMIN-BUNDLED", "chart")
+@also_check("ADMIN-BUNDLED", "chart", when=When(tables=("ptp",)))
 def ptp_bundled(ctx: EditContext) -> Iterator[Finding]:
     yield from _ptp(ctx, "ADMIN-BUNDLED", initial_pair=False)
 
 
-@also_check("ADMIN-INITIAL-DUPLICATE", "chart")
+@also_check("ADMIN-INITIAL-DUPLICATE", "chart", when=When(tables=("ptp",)))
 def ptp_initial(ctx: EditContext) -> Iterator[Finding]:
     yield from _ptp(ctx, "ADMIN-INITIAL-DUPLICATE", initial_pair=True)
 
@@ -228,14 +228,14 @@ _VALIDITY_FIX = "Bill the code in force on the date of service (CMS quarterly HC
 
 @edit("DRUG-CODE-INVALID", severity="error",
       statement="the drug's HCPCS code is not valid on the date of service in the imported HCPCS file",
-      fix=_VALIDITY_FIX, source=HCPCS_SOURCE, phase="chart")
+      fix=_VALIDITY_FIX, source=HCPCS_SOURCE, phase="chart", when=When(tables=("hcpcs",)))
 def drug_code_invalid(ctx: EditContext) -> Iterator[Finding]:
     yield from _validity(ctx, "DRUG-CODE-INVALID", drugs=True)
 
 
 @edit("ADMIN-CODE-INVALID", severity="error",
       statement="a service's HCPCS Level II code is not valid on the date of service in the imported HCPCS file",
-      fix=_VALIDITY_FIX, source=HCPCS_SOURCE, phase="chart")
+      fix=_VALIDITY_FIX, source=HCPCS_SOURCE, phase="chart", when=When(tables=("hcpcs",)))
 def admin_code_invalid(ctx: EditContext) -> Iterator[Finding]:
     yield from _validity(ctx, "ADMIN-CODE-INVALID", drugs=False)
 

@@ -9,11 +9,11 @@ environment or a store again, and a claim coded from one snapshot never mixes tw
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from igclaim.refdata import store
 
@@ -29,6 +29,10 @@ if TYPE_CHECKING:
         SupplyUnits,
         TimeRules,
     )
+
+T = TypeVar("T")
+# Answers remembered per snapshot (`Rules.once`): keyed by small inputs (a code, a kind of claim), so bounded.
+MEMO_LIMIT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,19 @@ class Rules:
     time: TimeRules
     distinct_modifiers: frozenset[str]
     version: tuple[str, int, int]  # the imported data's stamp (refdata/store.py)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)  # see `once`
+
+    def once(self, key: Any, compute: Callable[[Rules], T]) -> T:
+        """A pure function of this snapshot and a small hashable key (which checks apply to a kind of claim, a
+        code's facts on the date), computed once per snapshot: every claim of the same date and profile reuses it."""
+        memo = self.memo
+        if key in memo:
+            hit: T = memo[key]
+            return hit
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        value = memo[key] = compute(self)
+        return value
 
     # --- dated answers, resolved for self.dos -------------------------------------------------------------------
     def param(self, name: str) -> Any:

@@ -331,6 +331,14 @@ class Tables:
                 if "locked" in str(exc) or "busy" in str(exc):  # a lock is a real error, not "nothing imported"
                     raise RuntimeError(f"{path}: cannot read the imported reference data ({exc})") from None
 
+    @cached_property
+    def kinds(self) -> frozenset[str]:
+        """The kinds of table loaded, imported or bundled (an edit that reads only others has nothing to read)."""
+        return frozenset(x.kind for x in self.loaded) | frozenset(self.snapshot)
+
+    def has(self, kind: str) -> bool:
+        return kind in self.kinds
+
     # --- raw rows ------------------------------------------------------------------------------------------
     def _rows(self, kind: str, key: str) -> list[tuple[Any, ...]]:
         """All imported rows of a code (every date), fetched once: (import_id, effective, ends, *columns)."""
