@@ -30,8 +30,9 @@ _PUSH_MAX, _HYDRATION_MIN, _BEYOND = _TIME.push_max_minutes, _TIME.hydration_min
 
 
 def _families(ctx: EditContext) -> set[str]:
-    """Service kinds are administration code families (infusion, sc_infusion, push, injection, hydration)."""
-    return {s.kind for s in ctx.coding.services}
+    """Service kinds are administration code families (infusion, sc_infusion, push, injection, hydration); read by
+    most administration checks, so worked out once per claim (callers never change it)."""
+    return ctx.once("administration.families", lambda c: {s.kind for s in c.coding.services})
 
 
 def _routes(ctx: EditContext) -> set[str | None]:
@@ -73,7 +74,15 @@ def no_administration_billed(ctx: EditContext) -> bool:
 
 
 def _unsupported_family(ctx: EditContext, rec: AdminCode) -> str | None:
-    """Which edit explains a written code whose family the chart does not document (None: the family is documented)."""
+    """Which edit explains a written code whose family the chart does not document (None: the family is documented).
+    Six checks ask it of each written administration line: answered once per claim and code."""
+    answers: dict[str, str | None] = ctx.once("administration.unsupported", lambda _: {})
+    if rec.code not in answers:
+        answers[rec.code] = _explain_unsupported(ctx, rec)
+    return answers[rec.code]
+
+
+def _explain_unsupported(ctx: EditContext, rec: AdminCode) -> str | None:
     fams = _families(ctx)
     if no_administration_billed(ctx):
         return "FORM-SETTING"
@@ -121,17 +130,19 @@ def timed_code_without_times(ctx: EditContext) -> Iterator[Finding]:
     supersedes=("ADMIN-ADDON-PRIMARY",),  # the line should not be billed at all: its missing primary is moot
 )
 def hydration(ctx: EditContext) -> Iterator[Finding]:
+    lines = [(ln, rec) for ln, rec in _written_admin(ctx) if _unsupported_family(ctx, rec) == "ADMIN-HYDRATION"]
+    if not lines:
+        return
     # The fluids coding did not bill (their ADMIN-NOT-BILLED findings, found by cause, say why).
     purpose = {f"fluids[{j}]": fl.purpose for j, fl in enumerate(ctx.encounter.fluids)}
     named = [f"{c[1]} ({purpose.get(c[1], 'fluid')})" for f in ctx.coding.findings for c in f.causes
              if c[0] == "fluid-not-billed"]
     why = (f"Not billable: {', '.join(named)} (ADMIN-NOT-BILLED says why)." if named
            else "No hydration is documented.")
-    for ln, rec in _written_admin(ctx):
-        if _unsupported_family(ctx, rec) == "ADMIN-HYDRATION":
-            yield finding("ADMIN-HYDRATION", f"Line {ln.line}: {rec.code} × {ln.units} billed, but no billable "
-                          f"hydration is documented. {why}", line=ln.line, impact_units=-ln.units,
-                          cause=("admin-line", rec.code))
+    for ln, rec in lines:
+        yield finding("ADMIN-HYDRATION", f"Line {ln.line}: {rec.code} × {ln.units} billed, but no billable "
+                      f"hydration is documented. {why}", line=ln.line, impact_units=-ln.units,
+                      cause=("admin-line", rec.code))
 
 
 @edit(
@@ -228,6 +239,8 @@ def _same_role_expected(ctx: EditContext, rec: AdminCode) -> str | None:
 def initial_duplicate(ctx: EditContext) -> Iterator[Finding]:
     initials = [(ln, rec) for ln, rec in _written_admin(ctx)
                 if rec.role == "initial" and _unsupported_family(ctx, rec) is None]
+    if not initials:
+        return
     allowed = sum(_expected_units(ctx, c) for c, rec in ctx.rules.admin_codes.items() if rec.role == "initial")
     count = 0
     iv_sites = sorted({s.site for s in ctx.coding.services
@@ -358,8 +371,11 @@ def addon_units(ctx: EditContext) -> Iterator[Finding]:
     written = _written_admin(ctx)
     wlines = [ln for ln, _ in written]
     rule = ctx.rules.param("additional_hour_rule")
+    families = _families(ctx)
+    if not families or no_administration_billed(ctx):
+        return
     for code, rec in ctx.rules.admin_codes.items():
-        if rec.role != "addon" or rec.family not in _families(ctx) or no_administration_billed(ctx):
+        if rec.role != "addon" or rec.family not in families:
             continue
         if missing_primary(ctx, code) is not None:
             continue  # ADMIN-ADDON-PRIMARY says what is wrong with it

@@ -14,7 +14,7 @@ from igclaim.coding.administration import MANUAL_CH12
 from igclaim.edits.context import EditContext
 from igclaim.edits.drug import DISCARDED_DRUGS
 from igclaim.edits.registry import edit, finding
-from igclaim.model import Administration, Finding
+from igclaim.model import Administration, Finding, Fluid, PumpLogEntry
 from igclaim.refdata import icd10
 from igclaim.refdata.resolver import ReferenceData
 
@@ -30,12 +30,16 @@ TINY_DOSE_SHARE = Decimal("0.05")
 HIPAA_CODE_SETS = "https://www.ecfr.gov/current/title-45/subtitle-A/subchapter-C/part-162/subpart-J"
 
 
-def _timed(ctx: EditContext) -> Iterator[tuple[str, object]]:
+def _timed(ctx: EditContext, pump: bool = False) -> Iterator[tuple[str, int, Administration | Fluid | PumpLogEntry]]:
+    """The timed entries of the chart as (list, index, entry): the path is only written out for a finding."""
     enc = ctx.encounter
     for i, a in enumerate(enc.administrations):
-        yield f"administrations[{i}]", a
+        yield "administrations", i, a
     for i, f in enumerate(enc.fluids):
-        yield f"fluids[{i}]", f
+        yield "fluids", i, f
+    if pump:
+        for i, p in enumerate(enc.pump_log):
+            yield "pump_log", i, p
 
 
 @edit(
@@ -47,11 +51,11 @@ def _timed(ctx: EditContext) -> Iterator[tuple[str, object]]:
     phase="chart",
 )
 def duration(ctx: EditContext) -> Iterator[Finding]:
-    for path, a in _timed(ctx):
-        start, stop = getattr(a, "start", None), getattr(a, "stop", None)
+    for name, i, a in _timed(ctx):
+        start, stop = a.start, a.stop
         if start and stop and stop - start > MAX_ADMINISTRATION:
             hours = (stop - start).total_seconds() / 3600
-            yield finding("PLAUSIBILITY-DURATION", f"{path}: runs {hours:,.1f} hours ({start:%Y-%m-%d %H:%M} to "
+            yield finding("PLAUSIBILITY-DURATION", f"{name}[{i}]: runs {hours:,.1f} hours ({start:%Y-%m-%d %H:%M} to "
                           f"{stop:%Y-%m-%d %H:%M}); more than {MAX_ADMINISTRATION.total_seconds() / 3600:g} hours "
                           "is not one administration.")
 
@@ -67,14 +71,14 @@ def duration(ctx: EditContext) -> Iterator[Finding]:
 )
 def other_date(ctx: EditContext) -> Iterator[Finding]:
     dos = ctx.dos
-    pump = [(f"pump_log[{i}]", p) for i, p in enumerate(ctx.encounter.pump_log)]
-    for path, a in [*_timed(ctx), *pump]:
-        start, stop = getattr(a, "start", None), getattr(a, "stop", None)
+    next_day = dos + timedelta(days=1)
+    for name, i, a in _timed(ctx, pump=True):
+        start, stop = a.start, a.stop
         if start and start.date() != dos:
-            yield finding("PLAUSIBILITY-DATE", f"{path}.start: {start:%Y-%m-%d} is not the date of service "
+            yield finding("PLAUSIBILITY-DATE", f"{name}[{i}].start: {start:%Y-%m-%d} is not the date of service "
                           f"{dos:%Y-%m-%d}.")
-        elif stop and stop.date() not in (dos, dos + timedelta(days=1)):
-            yield finding("PLAUSIBILITY-DATE", f"{path}.stop: {stop:%Y-%m-%d} is neither the date of service "
+        elif stop and stop.date() != dos and stop.date() != next_day:
+            yield finding("PLAUSIBILITY-DATE", f"{name}[{i}].stop: {stop:%Y-%m-%d} is neither the date of service "
                           f"{dos:%Y-%m-%d} nor the next date (a run past midnight).")
 
 
@@ -93,6 +97,8 @@ def concurrent(ctx: EditContext) -> Iterator[Finding]:
         if a.start and a.stop and a.stop > a.start:
             by_drug.setdefault(a.drug_id, []).append((i, a))
     for drug_id, admins in by_drug.items():
+        if len(admins) < 2:
+            continue  # one administration never runs beside itself
         # Sweep the starts and stops in time order (n log n): at each start, the running ones and their sites.
         events = sorted([(a.start, 1, i, a.site) for i, a in admins] + [(a.stop, 0, i, a.site) for i, a in admins],
                         key=lambda e: (e[0], e[1]))
@@ -140,7 +146,8 @@ def date_of_service(ctx: EditContext) -> Iterator[Finding]:
         yield finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is in the future (today is "
                       f"{today:%Y-%m-%d}); a claim is filed after the service.",
                       severity="warning" if near else None)
-    earliest = ctx.once("plausibility.earliest", lambda c: earliest_data(c.ref))
+    # A fact of the data in force (the snapshot's version), not of the claim: worked out once per snapshot.
+    earliest = ctx.rules.once("plausibility.earliest", lambda _: earliest_data(ctx.ref))
     if earliest and dos < earliest:
         yield finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is before {earliest:%Y-%m-%d}, the "
                       "first date of any reference data igclaim holds: the claim cannot be checked.")

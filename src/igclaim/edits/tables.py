@@ -12,12 +12,14 @@ import importlib
 import re
 from collections.abc import Iterator
 from datetime import date
+from functools import partial
 from typing import cast
 
 from igclaim import ndc as ndc_mod
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import SPECS, When, also_check, declare, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
+from igclaim.refdata.rules import Rules
 from igclaim.refdata.store import PtpEdit
 
 MUE_SOURCE = ("https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits/"
@@ -202,16 +204,7 @@ def ndc_mismatch(ctx: EditContext) -> Iterator[Finding]:
         if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
             continue
         ndc11, code, day = ndc_mod.compact(ln.ndc), ln.code.strip().upper(), _day(ctx, ln)
-        known: dict[str, str] = {}
-        crosswalk = ctx.rules.tables.crosswalk_codes(ndc11, day)
-        if crosswalk is not None:
-            known.update({c: crosswalk[1].file for c in crosswalk[0]})
-        hit = ctx.rules.package_by_ndc(ndc11)
-        if hit is not None:
-            product = hit[0]
-            own = product.own_code(day) or ctx.rules.on(day).product_nos_code(product)
-            if own:
-                known.setdefault(own, f"product catalog ({product.name})")
+        known = ctx.rules.once(("tables.ndc-codes", ndc11, day), partial(_ndc_codes, ndc11=ndc11, day=day))
         if known and code not in known:
             where = "; ".join(f"{c} per {src}" for c, src in sorted(known.items()))
             # The cause is the code the NDC calls for: when that is the product's own code, DRUG-CODE-MISMATCH or
@@ -219,6 +212,21 @@ def ndc_mismatch(ctx: EditContext) -> Iterator[Finding]:
             yield finding("DRUG-NDC-MISMATCH", f"Line {ln.line}: NDC {ndc_mod.format(ndc11)} is billed with {code}, "
                           f"but it crosswalks to {where}.", line=ln.line,
                           cause=("code", next(iter(known))) if len(known) == 1 else None)
+
+
+def _ndc_codes(rules: Rules, *, ndc11: str, day: date) -> dict[str, str]:
+    """The codes an NDC calls for on a date, each with where it says so: a fact of the snapshot, so remembered."""
+    known: dict[str, str] = {}
+    crosswalk = rules.tables.crosswalk_codes(ndc11, day)
+    if crosswalk is not None:
+        known.update({c: crosswalk[1].file for c in crosswalk[0]})
+    hit = rules.package_by_ndc(ndc11)
+    if hit is not None:
+        product = hit[0]
+        own = product.own_code(day) or rules.on(day).product_nos_code(product)
+        if own:
+            known.setdefault(own, f"product catalog ({product.name})")
+    return known
 
 
 # --- HCPCS validity -------------------------------------------------------------------------------------------
