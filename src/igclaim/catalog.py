@@ -109,6 +109,8 @@ def one_per_mistake(findings: list[Finding]) -> list[Finding]:
         for c in f.causes if over else ():
             on_line.setdefault((f.line, c), set()).update(over)
             any_line.setdefault(c, set()).update(over)
+    if not any_line:
+        return list(findings)  # no finding supersedes another: most claims
 
     def superseded(f: Finding) -> bool:
         return any(f.edit in on_line.get((f.line, c), ()) or (f.line is None and f.edit in any_line.get(c, ()))

@@ -430,13 +430,20 @@ class Finding(BaseModel):
     # What the finding is about (edits/registry.py `Cause`), so one mistake is reported once; not serialized.
     _causes: tuple[tuple[str, str], ...] = PrivateAttr(default=())
 
+    # Read straight from pydantic's private store: `self._causes` goes through BaseModel.__getattr__, and every
+    # finding of every claim is asked (catalog.one_per_mistake).
     @property
     def causes(self) -> tuple[tuple[str, str], ...]:
-        return self._causes
+        private = self.__pydantic_private__
+        return private["_causes"] if private is not None else ()
 
     @causes.setter
     def causes(self, value: tuple[tuple[str, str], ...]) -> None:
-        self._causes = value
+        private = self.__pydantic_private__
+        if private is None:
+            self._causes = value
+        else:
+            private["_causes"] = value
 
 
 M = TypeVar("M", bound=BaseModel)

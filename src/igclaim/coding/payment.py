@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 
 from igclaim.model import Claim, ClaimLine, Finding, Result
 from igclaim.refdata.importers.fees import NATIONAL as NATIONAL_PFS
 from igclaim.refdata.rules import Rules
-from igclaim.refdata.store import Loaded
+from igclaim.refdata.store import Loaded, Price
 
 CENT = Decimal("0.01")
 
@@ -42,18 +43,26 @@ def _fee_schedule(day: Rules, facility: bool) -> str | None:
     return max(pool, key=lambda x: (x.effective, x.id)).scope if pool else None
 
 
-def line_payment(line: ClaimLine, rules: Rules, facility: bool, used: set[Loaded]) -> Decimal | None:
-    when = line.service_date or rules.dos
+def unit_price(rules: Rules, *, code: str, when: date, facility: bool) -> tuple[Price | None, bool]:
+    """A code's published price on a date (ASP payment limit, else the fee schedule) and whether it is paid once
+    per date: a fact of the snapshot, so `line_payment` asks it once per snapshot, code, date and form."""
     day = rules.on(when)
-    price = day.tables.payment_limit(line.code, when)
+    price = day.tables.payment_limit(code, when)
     if price is None:
         schedule = _fee_schedule(day, facility)
-        price = day.tables.fee(line.code, when, facility=facility, schedule=schedule) if schedule else None
+        price = day.tables.fee(code, when, facility=facility, schedule=schedule) if schedule else None
+    rec = day.hcpcs(code)
+    return price, rec is not None and rec.paid_per == "date"
+
+
+def line_payment(line: ClaimLine, rules: Rules, facility: bool, used: set[Loaded]) -> Decimal | None:
+    when = line.service_date or rules.dos
+    price, per_date = rules.once(("payment.unit", line.code, when, facility),
+                                 partial(unit_price, code=line.code, when=when, facility=facility))
     if price is None:
         return None
     used.add(price.source)
-    rec = day.hcpcs(line.code)
-    units = 1 if rec is not None and rec.paid_per == "date" else line.units  # a bundle per date (Q2052)
+    units = 1 if per_date else line.units  # a bundle per date (Q2052)
     return cents(price.amount * units)
 
 
@@ -96,9 +105,20 @@ def price_result(result: Result, rules: Rules, written: Claim | None, drug_codes
     """The engine's post-step: prices, impacts, and the files that answered for this date of service."""
     used = price_claim(result.claim, rules)
     price_findings(result.findings, written or result.claim, rules, used, drug_codes)
+    ref = result.reference
+    # The same few files answer for most claims of a snapshot: the reference block is worked out once per set.
+    as_of, sources = rules.once(("payment.reference", frozenset(used), ref.data_as_of, tuple(ref.sources)),
+                                partial(_reference, used=used, data_as_of=ref.data_as_of, sources=ref.sources))
+    if as_of is not None:
+        ref.data_as_of = as_of
+        ref.sources = list(sources)
+
+
+def _reference(rules: Rules, *, used: set[Loaded], data_as_of: str, sources: list[str]
+               ) -> tuple[str | None, tuple[str, ...]]:
+    """The result's data date and sources with the files that answered for the date of service (None: none did)."""
     answered = {*used, *rules.tables.used(rules.dos)}
-    if answered:
-        as_of = max([date.fromisoformat(result.reference.data_as_of), *(x.effective for x in answered)])
-        result.reference.data_as_of = as_of.isoformat()
-        result.reference.sources = [*result.reference.sources,
-                                    *sorted(x.label for x in answered if x.label not in result.reference.sources)]
+    if not answered:
+        return None, ()
+    as_of = max([date.fromisoformat(data_as_of), *(x.effective for x in answered)])
+    return as_of.isoformat(), (*sources, *sorted(x.label for x in answered if x.label not in sources))

@@ -353,11 +353,12 @@ class ReferenceData:
     def at(self, dos: date, profile: PayerProfile) -> Rules:
         """The dated rule snapshot coding and the edits read (refdata/rules.py), memoised per date, profile and
         imported-data version."""
-        from igclaim.refdata.rules import Snapshots
+        snapshots = self._snapshots
+        if snapshots is None:
+            from igclaim.refdata.rules import Snapshots
 
-        if self._snapshots is None:
-            self._snapshots = Snapshots(self)
-        rules: Rules = self._snapshots.at(dos, profile)
+            snapshots = self._snapshots = Snapshots(self)
+        rules: Rules = snapshots.at(dos, profile)
         return rules
 
     def __post_init__(self) -> None:
