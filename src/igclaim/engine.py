@@ -47,10 +47,7 @@ def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile
     rules = ref.at(enc.date_of_service, prof)
     coding = code_chart(enc, rules)
     ctx = EditContext(coding, ref, written)
-    findings: list[Finding] = []
-    for f in [*coding.findings, *run_checks(ctx, phases)]:
-        if f not in findings:
-            findings.append(f)
+    findings = _distinct([*coding.findings, *run_checks(ctx, phases)])
     result = trusted(
         Result,
         encounter_id=enc.encounter_id,
@@ -62,6 +59,19 @@ def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile
     drug_codes = {f.path: f.code for f in coding.drugs.values() if f.code}
     price_result(result, rules, written, drug_codes)  # payment post-step (coding/payment.py)
     return result
+
+
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """Each finding once, first one kept: equal as pydantic compares them (the same fields and causes), found by a
+    hashable key instead of comparing every pair."""
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for f in findings:
+        key = (*f.__dict__.items(), f.causes)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def build(enc: Encounter, *, ref: ReferenceData | None = None, profile: str | None = None) -> Result:

@@ -569,6 +569,10 @@ class Tables:
 
 
 _TABLES: dict[tuple[tuple[str, int, int], int], Tables] = {}
+# This process's id, asked of the kernel once and again in a forked child (not once per claim).
+_PID = [os.getpid()]
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
 
 
 def tables(version: tuple[str, int, int] | None = None) -> Tables:
@@ -577,7 +581,7 @@ def tables(version: tuple[str, int, int] | None = None) -> Tables:
 
     A newer import (its stamp changed) opens a new `Tables` for the claims that follow; one already handed to a
     claim stays as it was, so a claim never mixes two quarters."""
-    key = (version or data_version(), os.getpid())
+    key = (version or data_version(), _PID[0])
     t = _TABLES.get(key)
     if t is None:
         for old in [k for k in _TABLES if k[0][0] == key[0][0]]:
