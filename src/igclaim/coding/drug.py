@@ -16,15 +16,13 @@ from igclaim import ndc as ndc_mod
 from igclaim.catalog import declare, finding
 from igclaim.errors import InputError, did_you_mean
 from igclaim.model import Container, Dose, Drug, Finding
-from igclaim.refdata.resolver import HcpcsCode, Product, reference
+from igclaim.refdata.resolver import HcpcsCode, Product
 from igclaim.refdata.rules import Rules
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
 JZ_RULE = ("https://www.hhs.gov/guidance/document/new-claims-modifier-requirement-drugs-and-biologicals-"
            "single-dose-container-or-single-use")
 HCPCS_FILES = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
-# The date Original Medicare's profile starts requiring JZ (refdata/payers/medicare-part-b.toml), quoted below.
-_JZ_FROM = reference().default_profile("medicare").parameters["jz_required"].since(True)
 
 declare(
     "INPUT-AMBIGUOUS",
@@ -95,7 +93,8 @@ declare(
     statement="JW/JZ applies to every separately payable single-dose drug on the date of service and the chart "
     "does not give this drug's containers",
     fix="Document the containers opened for the drug (NDC, or the billing units a container holds) so JZ "
-    f"(nothing discarded) or a JW line (the discard) can be billed; Medicare requires one of them from {_JZ_FROM}.",
+    "(nothing discarded) or a JW line (the discard) can be billed; Medicare requires one of them from "
+    "{medicare_jz_from}.",  # quoted from refdata/payers/medicare-part-b.toml (igclaim.catalog.quote)
     source=JZ_RULE,
 )
 

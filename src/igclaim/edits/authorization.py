@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from igclaim.edits.context import EditContext
-from igclaim.edits.drug import WASTE_MOD, code_of, is_drug_code, mods
+from igclaim.edits.drug import code_of, is_drug_code, mods, waste_mod
 from igclaim.edits.registry import edit, finding
 from igclaim.model import ClaimLine, Finding, PriorAuthorization
 
@@ -86,7 +86,7 @@ def auth_units(ctx: EditContext) -> Iterator[Finding]:
                       fix="Get the authorization corrected to the product given, or bill the authorized product.")
         return
     if pa.units is not None and lines:
-        given = sum(ln.units for ln in lines if WASTE_MOD not in mods(ln))
+        given = sum(ln.units for ln in lines if waste_mod(ctx) not in mods(ln))
         total = sum(ln.units for ln in lines)
         of = f" of {code}" if code else ""
         if given > pa.units:

@@ -17,7 +17,7 @@ from igclaim.errors import InputError
 from igclaim.model import Finding, Severity
 from igclaim.refdata import icd10
 from igclaim.refdata.coverage import Indication, Policy, PolicyError, not_a_reason, policy
-from igclaim.refdata.mac import MCD_ARTICLE, HomeRule, Status, mac, parse_contractor
+from igclaim.refdata.mac import MCD_ARTICLE, HomeRule, Status
 
 if TYPE_CHECKING:
     from igclaim.coding.drug import DrugFacts
@@ -100,18 +100,18 @@ def contractor(ctx: EditContext) -> tuple[str, str] | None:
     given = ctx.encounter.payer.contractor
     if given:
         try:
-            return parse_contractor(given), "payer.contractor"
+            return ctx.rules.parse_contractor(given), "payer.contractor"
         except ValueError as exc:
             raise InputError("payer.contractor", str(exc)) from None
     named = ctx.rules.param("contractor") if ctx.rules.has_param("contractor") else None
     if named:
         try:
-            return parse_contractor(str(named)), f"payer profile {ctx.profile.name}"
+            return ctx.rules.parse_contractor(str(named)), f"payer profile {ctx.profile.name}"
         except ValueError as exc:
             raise InputError("payer.profile", f"contractor: {exc}") from None
     bp = ctx.encounter.billing_provider
     if bp is not None:
-        j = mac().jurisdiction_for_state(bp.address.state)
+        j = ctx.rules.jurisdiction_for_state(bp.address.state)
         if j is not None:
             return j.id, f"billing provider's state {bp.address.state.upper()}"
     return None
@@ -131,21 +131,21 @@ def _mac_mode(ctx: EditContext) -> str | None:
 
 
 def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> Gap | None:
-    data = mac()
+    rules = ctx.rules
     statuses: list[tuple[DrugFacts, Status, str, HomeRule | None]] = []
     for f in ctx.coding.drugs.values():
         if not f.is_ig:
             continue
         rule = None
         if mode == "home":
-            found = data.home_lookup(f.route, f.code, ctx.dos)
+            found = rules.home_lookup(f.route, f.code)
             if found is None:
                 continue
             lookup, rule = found
             label = lookup.label
         else:
             key, how = contractor(ctx) or ("", "")
-            lookup = data.ab_lookup(key, ctx.dos)
+            lookup = rules.ab_lookup(key)
             label = f"{lookup.label}, chosen by the {how}"
         st = lookup.status(dx, rule)
         if st.kind != "covered":
@@ -159,7 +159,7 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> Gap | None:
             notes.append(f"{st.covering} is in a code range igclaim's copy of the list did not read, so the list "
                          "could not verify it: check the article on the MCD.")
         notes += [n for n in st.notes if n and n not in notes]
-        if mode == "home" and (only := data.product_only(f.route, f.code, dx, ctx.dos)):
+        if mode == "home" and (only := rules.product_only(f.route, f.code, dx)):
             notes.append(f"{only.name}: {_name(f)} is not one of the products the article names for that "
                          "diagnosis.")
     liability: Liability = "no_benefit" if any(st.liability == "no_benefit" for _, st, _, _ in statuses) \
@@ -238,14 +238,15 @@ def dx_missing(ctx: EditContext) -> Iterator[Finding]:
 
 
 def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Finding]:
+    releases = ctx.rules.icd10  # the ICD-10-CM releases of the snapshot's data version
     for code in dx:
-        ok = icd10.is_billable(code, ctx.dos)
+        ok = releases.is_billable(code, ctx.dos)
         if ok is None:
             yield finding("DX-INVALID", f"{code}: no bundled ICD-10-CM release covers {ctx.dos}, so the code "
                           "could not be checked.", severity="info", line=line,
                           fix="Import the ICD-10-CM release in force on the date (igclaim data import icd10).")
-        elif not ok and (others := icd10.also_billable_in(code, ctx.dos)):
-            rel = icd10.release_for(ctx.dos)
+        elif not ok and (others := releases.also_billable_in(code, ctx.dos)):
+            rel = releases.release_for(ctx.dos)
             if rel is None:  # is_billable answered, so a release covers the date
                 continue
             yield finding("DX-INVALID", f"{code} is not in the {rel.name} release in force on {ctx.dos}, but it is "
@@ -253,10 +254,10 @@ def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Find
                           "partial, so this is uncertain.", severity="warning", line=line,
                           fix="Check that the imported ICD-10-CM file is the complete release (igclaim data status).")
         elif not ok:
-            rel = icd10.release_for(ctx.dos)
+            rel = releases.release_for(ctx.dos)
             if rel is None:  # is_billable answered, so a release covers the date
                 continue
-            under = icd10.billable_under(code, ctx.dos)
+            under = releases.billable_under(code, ctx.dos)
             why = (f"it is a category; billable codes under it: {', '.join(under)}" if under else
                    "it is not in that release")
             yield finding("DX-INVALID", f"{code} is not a billable ICD-10-CM code on {ctx.dos} ({rel.name} "

@@ -288,6 +288,8 @@ class Tables:
         self._cache: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         self.loaded: list[Loaded] = []
         self._icd10: list[Any] | None = None
+        # Values derived from these tables and built once per data version (ICD-10-CM releases, coverage lookups).
+        self.derived: dict[Any, Any] = {}
         if path is not None and path.is_file():
             self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
                                          timeout=BUSY_TIMEOUT_SECONDS)
@@ -535,12 +537,13 @@ def tables(version: tuple[str, int, int] | None = None) -> Tables:
     return t
 
 
-def icd10_releases() -> list[Any]:
-    """Imported ICD-10-CM order files as releases of `refdata/icd10.py` (billable codes only); they win over the
-    bundled releases for the dates they cover, a later import over an earlier one."""
+def icd10_releases(t: Tables | None = None) -> list[Any]:
+    """Imported ICD-10-CM order files (of these tables, default the tables in force) as releases of
+    `refdata/icd10.py` (billable codes only); they win over the bundled releases for the dates they cover, a later
+    import over an earlier one."""
     from igclaim.refdata import icd10
 
-    t = tables()
+    t = t if t is not None else tables()
     if t._icd10 is None:
         t._icd10 = [icd10.Release(f"imported {x.file}", x.effective, x.ends,
                                   frozenset(c for c, billable in codes.items() if billable), x.label, order=100 + x.id)
