@@ -20,7 +20,7 @@ from igclaim.refdata.coverage import Indication, Policy, PolicyError, not_a_reas
 from igclaim.refdata.mac import MCD_ARTICLE, HomeRule, Status
 
 if TYPE_CHECKING:
-    from igclaim.coding.drug import DrugFacts
+    from igclaim.coding.drug import CodedDrug
 
 ICD10_FILES = "https://www.cms.gov/medicare/coding-billing/icd-10-codes"
 MCD = "https://www.cms.gov/medicare-coverage-database/"
@@ -85,11 +85,11 @@ class Gap:
                 f"{self.title}{uncertain}.{notice}{notes}")
 
 
-def _product_names(f: DrugFacts) -> tuple[str, ...]:
+def _product_names(f: CodedDrug) -> tuple[str, ...]:
     return tuple(n for n in (f.code, f.product.name if f.product else None) if n)
 
 
-def _name(f: DrugFacts) -> str:
+def _name(f: CodedDrug) -> str:
     return f"{f.product.name if f.product else f.code} ({f.route})"
 
 
@@ -132,7 +132,7 @@ def _mac_mode(ctx: EditContext) -> str | None:
 
 def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> Gap | None:
     rules = ctx.rules
-    statuses: list[tuple[DrugFacts, Status, str, HomeRule | None]] = []
+    statuses: list[tuple[CodedDrug, Status, str, HomeRule | None]] = []
     for f in ctx.coding.drugs.values():
         if not f.is_ig:
             continue
@@ -197,7 +197,7 @@ def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:
                binding=pol.kind == "official", certain=pol.kind == "official" and not notes, source=pol.source or MCD)
 
 
-def uncertain_cover(ctx: EditContext, dx: list[str]) -> list[tuple[DrugFacts, Indication]]:
+def uncertain_cover(ctx: EditContext, dx: list[str]) -> list[tuple[CodedDrug, Indication]]:
     """IG products covered only by a policy entry marked uncertain (they pass, but the user should know)."""
     if not dx or _mac_mode(ctx) is not None:
         return []

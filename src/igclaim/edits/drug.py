@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from igclaim import ndc as ndc_mod
-from igclaim.coding.drug import DrugFacts, DrugLine, dose_units_exact
+from igclaim.coding.drug import CodedDrug, DrugLine, dose_units_exact
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
@@ -91,16 +91,16 @@ def all_written_drug_lines(ctx: EditContext) -> list[ClaimLine]:
     return [ln for lines in written_drug_lines(ctx).values() for ln in lines]
 
 
-def code_of_drug(f: DrugFacts) -> str:
+def code_of_drug(f: CodedDrug) -> str:
     """The chart's code for a checkable drug (`_drugs` yields only drugs with a code)."""
     return f.code or ""
 
 
-def _checkable(f: DrugFacts) -> bool:
+def _checkable(f: CodedDrug) -> bool:
     return f.code is not None and f.administered_units is not None and bool(f.lines)
 
 
-def _expected(f: DrugFacts) -> tuple[DrugLine, DrugLine | None]:
+def _expected(f: CodedDrug) -> tuple[DrugLine, DrugLine | None]:
     given = next(ln for ln in f.lines if not ln.wasted)
     return given, next((ln for ln in f.lines if ln.wasted), None)
 
@@ -110,11 +110,11 @@ def _split(ctx: EditContext, lines: list[ClaimLine]) -> tuple[list[ClaimLine], l
     return [ln for ln in lines if jw not in mods(ln)], [ln for ln in lines if jw in mods(ln)]
 
 
-def _name(f: DrugFacts) -> str:
+def _name(f: CodedDrug) -> str:
     return f.product.name if f.product else (f.drug.product or f.code or f.drug.id)
 
 
-def dose_text(f: DrugFacts) -> str:
+def dose_text(f: CodedDrug) -> str:
     """The documented dose as the chart gives it, with the grams it makes."""
     if f.dose_grams is None:
         return "no dose in grams"
@@ -124,7 +124,7 @@ def dose_text(f: DrugFacts) -> str:
     return f"{f.dose_grams:g} g"
 
 
-def _units_text(f: DrugFacts) -> str:
+def _units_text(f: CodedDrug) -> str:
     if f.dose_grams is None or f.unit_mg is None:
         return f"{f.administered_units} units"
     exact = dose_units_exact(f.dose_grams, f.unit_mg)
@@ -132,13 +132,13 @@ def _units_text(f: DrugFacts) -> str:
     return f"{f.administered_units} units{rounded}"
 
 
-def _opened(f: DrugFacts) -> str:
+def _opened(f: CodedDrug) -> str:
     """What was opened: grams and units for immune globulin, units for other drugs."""
     grams = f"{f.opened_grams:g} g = " if f.opened_grams is not None else ""
     return f"{grams}{f.opened_units} units of {f.code}"
 
 
-def _drugs(ctx: EditContext) -> Iterator[tuple[DrugFacts, list[ClaimLine]]]:
+def _drugs(ctx: EditContext) -> Iterator[tuple[CodedDrug, list[ClaimLine]]]:
     if ctx.written is None:
         return
     lines = written_drug_lines(ctx)
