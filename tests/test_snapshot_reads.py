@@ -87,7 +87,7 @@ def test_statements_quote_the_data_when_read() -> None:
     assert all("{" not in s.statement and "{" not in s.fix for s in SPECS.values())
 
 
-@pytest.mark.parametrize("name", ["mac", "icd10"])
+@pytest.mark.parametrize("name", ["mac", "icd10", "dated"])
 def test_reference_module_doctests(name: str) -> None:
     import doctest
     import importlib
@@ -121,3 +121,17 @@ def test_one_icd10_release_list_per_data_version() -> None:
     finally:
         icd10._REGISTERED.remove(rel)
     assert ref.at(date(2026, 3, 2), ref.default_profile("medicare")).icd10 is a.icd10
+
+
+def test_one_dated_range_rule() -> None:
+    """Every "in force on the date of service" test of a [start, end] range is `refdata.dated.within`: no module of
+    the core writes the comparison again (edits/registry.py keeps its hot loop's inline copy of EditSpec.in_force)."""
+    import re
+
+    pattern = re.compile(r"is None or [\w.\[\]]+ ?<=? ?(dos|day)\b|\b(dos|day) ?<=? ?[\w.]+ ?<=|<= ?(dos|day) ?<=")
+    core = [SRC / "catalog.py", *(p for d in ("coding", "edits", "refdata") for p in (SRC / d).rglob("*.py"))]
+    found = [f"{p.relative_to(SRC)}:{i}" for p in core if p.name not in ("dated.py", "registry.py")
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert found == []
+    assert pattern.search("(self.effective is None or self.effective <= dos)")
+    assert pattern.search("return self.effective <= dos <= self.ends")

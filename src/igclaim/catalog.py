@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from igclaim.model import Finding, Severity
+from igclaim.refdata.dated import within
 
 # "written": checks of a written claim scrubbed without its chart (edits/written.py).
 Phase = Literal["coding", "chart", "claim", "written"]
@@ -40,7 +41,7 @@ class EditSpec:
     supersedes: tuple[str, ...] = ()
 
     def in_force(self, dos: date) -> bool:
-        return (self.effective is None or dos >= self.effective) and (self.ends is None or dos <= self.ends)
+        return within(dos, self.effective, self.ends)
 
     @property
     def statement(self) -> str:

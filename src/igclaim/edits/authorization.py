@@ -13,6 +13,7 @@ from igclaim.edits.context import EditContext
 from igclaim.edits.drug import code_of, is_drug_code, mods, waste_mod
 from igclaim.edits.registry import edit, finding
 from igclaim.model import ClaimLine, Finding, PriorAuthorization
+from igclaim.refdata.dated import within
 
 PRIOR_AUTH = "https://www.cms.gov/medicare/coverage/prior-authorization"
 DISCARD_PARAM = "discarded_units_against_authorization"  # a payer-profile parameter (refdata/payer-parameters.toml)
@@ -51,7 +52,7 @@ def auth_expired(ctx: EditContext) -> Iterator[Finding]:
     pa = _auth(ctx)
     if pa is None:
         return
-    if (pa.start and ctx.dos < pa.start) or (pa.end and ctx.dos > pa.end):
+    if not within(ctx.dos, pa.start, pa.end):
         yield finding("AUTH-EXPIRED", f"Authorization {pa.number or '(no number)'} runs {pa.start or '…'} to "
                       f"{pa.end or '…'}; the date of service {ctx.dos} is outside it.")
 

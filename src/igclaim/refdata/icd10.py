@@ -27,6 +27,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from igclaim.refdata.dated import within
+
 if TYPE_CHECKING:
     from igclaim.refdata.store import Tables
 
@@ -59,7 +61,7 @@ class Release:
     order: int = 0  # registration order: a later registration wins over an earlier one for the same dates
 
     def covers(self, dos: date) -> bool:
-        return self.effective <= dos and (self.ends is None or dos <= self.ends)
+        return within(dos, self.effective, self.ends)
 
     def sorted_codes(self) -> list[str]:
         return _sorted(self.billable)

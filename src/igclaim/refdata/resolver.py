@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from igclaim import ndc as ndc_mod
+from igclaim.refdata.dated import within
 
 if TYPE_CHECKING:
     from igclaim.refdata.rules import Rules
@@ -42,7 +43,7 @@ class Period:
     ends: date | None = None
 
     def covers(self, dos: date) -> bool:
-        return (self.effective is None or dos >= self.effective) and (self.ends is None or dos <= self.ends)
+        return within(dos, self.effective, self.ends)
 
 
 @dataclass(frozen=True)
