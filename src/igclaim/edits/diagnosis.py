@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -237,31 +238,37 @@ def dx_missing(ctx: EditContext) -> Iterator[Finding]:
         yield finding("DX-MISSING", "The chart gives no diagnosis; a claim without one is rejected.")
 
 
+def rejected(releases: icd10.Releases, code: str, dos: date) -> bool:
+    """DX-INVALID's error: the code is not billable in the release in force on the date, and no other release for
+    the date lists it (then the file in force may be partial, and it is only a warning)."""
+    return releases.is_billable(code, dos) is False and not releases.also_billable_in(code, dos)
+
+
 def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Finding]:
     releases = ctx.rules.icd10  # the ICD-10-CM releases of the snapshot's data version
     for code in dx:
         ok = releases.is_billable(code, ctx.dos)
+        cause = ("diagnosis", code)  # what the finding is about: outputs read it, never the message
         if ok is None:
             yield finding("DX-INVALID", f"{code}: no bundled ICD-10-CM release covers {ctx.dos}, so the code "
-                          "could not be checked.", severity="info", line=line,
+                          "could not be checked.", severity="info", line=line, cause=cause,
                           fix="Import the ICD-10-CM release in force on the date (igclaim data import icd10).")
-        elif not ok and (others := releases.also_billable_in(code, ctx.dos)):
-            rel = releases.release_for(ctx.dos)
-            if rel is None:  # is_billable answered, so a release covers the date
-                continue
+            continue
+        rel = releases.release_for(ctx.dos)
+        if ok or rel is None:  # is_billable answered, so a release covers the date
+            continue
+        if not rejected(releases, code, ctx.dos):
+            others = releases.also_billable_in(code, ctx.dos)
             yield finding("DX-INVALID", f"{code} is not in the {rel.name} release in force on {ctx.dos}, but it is "
                           f"billable in the {others[0].name} release for the same date: the file in force may be "
-                          "partial, so this is uncertain.", severity="warning", line=line,
+                          "partial, so this is uncertain.", severity="warning", line=line, cause=cause,
                           fix="Check that the imported ICD-10-CM file is the complete release (igclaim data status).")
-        elif not ok:
-            rel = releases.release_for(ctx.dos)
-            if rel is None:  # is_billable answered, so a release covers the date
-                continue
+        else:
             under = releases.billable_under(code, ctx.dos)
             why = (f"it is a category; billable codes under it: {', '.join(under)}" if under else
                    "it is not in that release")
             yield finding("DX-INVALID", f"{code} is not a billable ICD-10-CM code on {ctx.dos} ({rel.name} "
-                          f"release): {why}.", line=line,
+                          f"release): {why}.", line=line, cause=cause,
                           fix=f"Code to the most specific billable code{' (' + under[0] + ' …)' if under else ''}.")
 
 
