@@ -135,3 +135,32 @@ def test_one_dated_range_rule() -> None:
     assert found == []
     assert pattern.search("(self.effective is None or self.effective <= dos)")
     assert pattern.search("return self.effective <= dos <= self.ends")
+
+
+def test_coverage_verdicts_are_remembered_and_bounded(monkeypatch) -> None:
+    """Diagnosis coverage is decided once per (policy, diagnoses, route, products) and per (contractor's lists on a
+    date and data version, diagnoses): the same question gets the same answer without being worked out again."""
+    from datetime import date
+
+    from igclaim.refdata import coverage
+    from igclaim.refdata.resolver import reference
+
+    pol = coverage.policy("default-ig")
+    first = pol.covering(["D83.9"], "IV", ("J1561",))
+    assert first is not None and pol.covering(["D83.9"], "IV", ("J1561",)) is first
+    assert ("covering", ("D83.9",), "IV", ("J1561",)) in pol._verdicts
+    assert pol.covering(["G43.909"], "IV", ("J1561",)) is None  # another question, its own answer
+    assert pol.uncertain_notes(["D83.9"], "IV") == pol._uncertain_notes(["D83.9"], "IV", ())
+    monkeypatch.setattr(coverage, "VERDICTS_LIMIT", 2)
+    pol._verdicts.clear()
+    for code in ("D80.1", "D80.2", "D80.3"):
+        pol.covering([code], "IV")
+    assert len(pol._verdicts) <= 2
+
+    ref = reference()
+    rules = ref.at(date(2026, 3, 2), ref.default_profile("medicare"))
+    lookup = rules.ab_lookup("JN")
+    assert lookup is rules.ab_lookup("j09")  # one lookup per contractor, date and data version
+    st = lookup.status(["G43.909"])
+    assert st.kind == "not_covered" and lookup.status(["G43.909"]) is st
+    assert lookup.status(["D80.1"]).kind == "covered"

@@ -47,7 +47,11 @@ def claim_dx(ctx: EditContext) -> list[str]:
 
 
 def coverage_policy(ctx: EditContext) -> Policy:
-    """The policy named by the payer profile for the setting (home or office/hospital)."""
+    """The policy named by the payer profile for the setting (home or office/hospital), found once per claim."""
+    return ctx.once("diagnosis.coverage_policy", _coverage_policy)
+
+
+def _coverage_policy(ctx: EditContext) -> Policy:
     param = "home_coverage_policy" if ctx.encounter.setting == "home" else "coverage_policy"
     name = ctx.rules.param(param)
     base = None if ctx.profile.path.startswith("bundled:") else str(Path(ctx.profile.path).parent)
@@ -87,7 +91,8 @@ class Gap:
 
 
 def _product_names(f: CodedDrug) -> tuple[str, ...]:
-    return tuple(n for n in (f.code, f.product.name if f.product else None) if n)
+    product = f.product
+    return tuple(n for n in (f.code, product.name if product else None) if n)
 
 
 def _name(f: CodedDrug) -> str:
@@ -119,7 +124,11 @@ def contractor(ctx: EditContext) -> tuple[str, str] | None:
 
 
 def _mac_mode(ctx: EditContext) -> str | None:
-    """'home' (DME MAC articles), 'ab' (A/B MAC articles) or None (the payer profile's own policy)."""
+    """'home' (DME MAC articles), 'ab' (A/B MAC articles) or None (the payer profile's own policy), once per claim."""
+    return ctx.once("diagnosis.mac_mode", _find_mac_mode)
+
+
+def _find_mac_mode(ctx: EditContext) -> str | None:
     if not ctx.profile.original_medicare:
         return None  # Medicare Advantage, Medicaid, commercial: MAC lists do not bind them
     if ctx.encounter.setting == "home":

@@ -24,6 +24,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from igclaim.refdata.coverage import VERDICTS_LIMIT
 from igclaim.refdata.icd10 import compact, format
 
 if TYPE_CHECKING:
@@ -121,6 +122,9 @@ class Lookup:
     uncertain: tuple[Uncertain, ...] = ()
     sources: tuple[str, ...] = ()
     route: str | None = None
+    # Verdicts already given per (diagnoses, home rule): a lookup is one contractor's lists on one date for one
+    # version of the imported tables (MacData keeps it with them), so its verdicts hold for every claim asking it.
+    _verdicts: dict[tuple[Any, ...], Status] = field(default_factory=dict, compare=False, repr=False)
 
     def read(self, code: str) -> bool:
         if self.complete:
@@ -130,6 +134,15 @@ class Lookup:
         return any(_in(code, lo, hi) for lo, hi in self.read_ranges)
 
     def status(self, diagnoses: Iterable[str], liability: HomeRule | None = None) -> Status:
+        key = (tuple(diagnoses), liability)
+        hit = self._verdicts.get(key)
+        if hit is None:
+            if len(self._verdicts) >= VERDICTS_LIMIT:
+                self._verdicts.clear()
+            hit = self._verdicts[key] = self._status(key[0], liability)
+        return hit
+
+    def _status(self, diagnoses: Iterable[str], liability: HomeRule | None) -> Status:
         dx = [format(d) for d in diagnoses]
         for d in dx:
             if compact(d) in self.codes:
