@@ -8,7 +8,7 @@ checks compare the claim a person wrote with the expected one and run on scrub.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
@@ -101,8 +101,7 @@ def also_check(id: str, phase: Literal["chart", "claim", "written"], when: When 
         if when is not None:
             WHEN[fn] = when
         spec = SPECS[id]
-        CHECKS.append((EditSpec(spec.id, spec.severity, spec.statement, spec.fix, spec.source, phase,
-                                spec.effective, spec.ends, spec.supersedes), fn))
+        CHECKS.append((replace(spec, phase=phase), fn))
         return fn
 
     return wrap
