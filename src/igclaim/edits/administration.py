@@ -56,7 +56,17 @@ def _units(lines: list[ClaimLine], code: str) -> int:
 
 
 def _expected_units(ctx: EditContext, code: str) -> int:
-    return _units(ctx.expected.lines, code)
+    """Units of a code on the expected claim, from its units by code worked out once per claim."""
+    by_code: dict[str, int] = ctx.once("administration.expected_units", _units_by_code)
+    return by_code.get(code, 0)
+
+
+def _units_by_code(ctx: EditContext) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for ln in ctx.expected.lines:
+        code = code_of(ln)
+        out[code] = out.get(code, 0) + ln.units
+    return out
 
 
 def _times_missing(ctx: EditContext) -> bool:

@@ -87,7 +87,7 @@ def abn_written(ctx: EditContext) -> Iterator[Finding]:
     lm = liability_modifiers()
     liability = lm.all
     lines = _billed_lines(ctx)
-    used = [(ln, mods(ln) & liability) for ln in lines if mods(ln) & liability]
+    used = [(ln, m) for ln in lines if (m := mods(ln) & liability)]
     if not ctx.rules.param("abn_modifiers"):
         for ln, m in used:
             yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {', '.join(sorted(m))} is for Original Medicare "

@@ -349,6 +349,7 @@ class ReferenceData:
     ncci: NcciRules = field(default_factory=lambda: _load_ncci())
     _by_alias: dict[str, list[Product]] = field(default_factory=dict)
     _by_ndc: dict[str, tuple[Product, Package]] = field(default_factory=dict)
+    _by_role: dict[tuple[str, str, bool], AdminCode] = field(default_factory=dict, repr=False, compare=False)
     _snapshots: Any = field(default=None, repr=False, compare=False)
 
     def at(self, dos: date, profile: PayerProfile) -> Rules:
@@ -429,9 +430,14 @@ class ReferenceData:
         return self.admin_codes.get(code)
 
     def admin_code_for(self, role: str, family: str, facility_only: bool = False) -> AdminCode:
-        """The administration code with this role for this family (initial infusion → 96365, …)."""
+        """The administration code with this role for this family (initial infusion → 96365, …); coding asks it
+        for every service, so each answer is remembered."""
+        hit = self._by_role.get((role, family, facility_only))
+        if hit is not None:
+            return hit
         for c in self.admin_codes.values():
             if c.role == role and c.family == family and c.facility_only == facility_only:
+                self._by_role[(role, family, facility_only)] = c
                 return c
         raise LookupError(f"no {role} administration code for {family}")
 
