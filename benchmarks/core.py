@@ -12,14 +12,12 @@ base, this…) and the best of the rounds kept, so the machine's other load dist
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,36 +47,16 @@ def many_drug_chart(drugs: int) -> dict:
 # --- child: runs inside one tree (sys.path[0] = that tree's src) ---------------------------------------------------
 
 def child(path: Path, many: int) -> dict:
+    import timing
+
     from igclaim import engine
     from igclaim.inputs import parse_encounter
 
     lines = path.read_text(encoding="utf-8").splitlines()
-    load = getattr(engine, "_load_edit_families", None)
-    if load:
-        load()
-
-    def parse_only() -> None:
-        for line in lines:
-            with contextlib.suppress(ValueError):
-                parse_encounter(json.loads(line))
-
-    def pipeline() -> None:
-        for line in lines:
-            try:
-                enc = parse_encounter(json.loads(line))
-                result = engine.scrub(enc) if enc.claim else engine.build(enc)
-                result.model_dump_json()
-            except ValueError:
-                pass
-
-    def cpu(fn, repeat: int = 1) -> float:
-        t = time.process_time()
-        for _ in range(repeat):
-            fn()
-        return (time.process_time() - t) / repeat
-
-    pipeline()  # warm: reference data, caches, imports
-    out = {"records": len(lines), "parse_s": cpu(parse_only), "pipeline_s": cpu(pipeline)}
+    timing.warm()
+    timing.pipeline(lines)  # warm: reference data, caches, imports
+    out = {"records": len(lines), "parse_s": timing.seconds(lambda: timing.parse_only(lines)),
+           "pipeline_s": timing.seconds(lambda: timing.pipeline(lines))}
     # Per claim line, a scrub of a claim written exactly as igclaim codes the chart: 1 drug against `many`.
     for n in (1, many):
         enc = parse_encounter(many_drug_chart(n))
@@ -91,7 +69,7 @@ def child(path: Path, many: int) -> dict:
         def once(scrub=scrub) -> None:
             engine.scrub(scrub).model_dump_json()
 
-        out[f"drugs_{n}"] = {"lines": lines_n, "per_line_s": cpu(once, reps) / lines_n}
+        out[f"drugs_{n}"] = {"lines": lines_n, "per_line_s": timing.seconds(once, reps) / lines_n}
     out["maxrss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return out
 

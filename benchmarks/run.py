@@ -14,7 +14,6 @@ Prints a short table and writes benchmarks/results/latest.json.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
@@ -29,10 +28,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
+import timing  # noqa: E402
 
-from igclaim import engine  # noqa: E402
 from igclaim.batch import default_workers  # noqa: E402
-from igclaim.inputs import parse_encounter  # noqa: E402
 
 
 def machine() -> dict:
@@ -58,21 +56,9 @@ def in_process(path: Path, limit: int) -> dict:
             lines.append(line)
             if len(lines) >= limit:
                 break
-    engine._load_edit_families()
-    t = time.perf_counter()
-    for line in lines:
-        with contextlib.suppress(ValueError):
-            parse_encounter(json.loads(line))
-    parse_s = time.perf_counter() - t
-    t = time.perf_counter()
-    for line in lines:
-        try:
-            enc = parse_encounter(json.loads(line))
-            result = engine.scrub(enc) if enc.claim else engine.build(enc)
-            result.model_dump_json()
-        except ValueError:
-            pass
-    full_s = time.perf_counter() - t
+    timing.warm()
+    parse_s = timing.seconds(lambda: timing.parse_only(lines), clock=time.perf_counter)
+    full_s = timing.seconds(lambda: timing.pipeline(lines), clock=time.perf_counter)
     return {"records": len(lines), "parse_per_s": len(lines) / parse_s, "full_per_s": len(lines) / full_s}
 
 
