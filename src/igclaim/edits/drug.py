@@ -106,8 +106,13 @@ def _expected(f: CodedDrug) -> tuple[DrugLine, DrugLine | None]:
 
 
 def _split(ctx: EditContext, lines: list[ClaimLine]) -> tuple[list[ClaimLine], list[ClaimLine]]:
+    """The lines without JW and the JW lines, in one pass (each line's modifiers read once)."""
     jw = waste_mod(ctx)
-    return [ln for ln in lines if jw not in mods(ln)], [ln for ln in lines if jw in mods(ln)]
+    given: list[ClaimLine] = []
+    wasted: list[ClaimLine] = []
+    for ln in lines:
+        (wasted if jw in mods(ln) else given).append(ln)
+    return given, wasted
 
 
 def _name(f: CodedDrug) -> str:
@@ -138,13 +143,16 @@ def _opened(f: CodedDrug) -> str:
     return f"{grams}{f.opened_units} units of {f.code}"
 
 
-def _drugs(ctx: EditContext) -> Iterator[tuple[CodedDrug, list[ClaimLine]]]:
+def _drugs(ctx: EditContext) -> list[tuple[CodedDrug, list[ClaimLine]]]:
+    """The checkable drugs with their written lines: read by every drug check, so listed once per claim."""
+    return ctx.once("drug.checkable", _checkable_drugs)
+
+
+def _checkable_drugs(ctx: EditContext) -> list[tuple[CodedDrug, list[ClaimLine]]]:
     if ctx.written is None:
-        return
+        return []
     lines = written_drug_lines(ctx)
-    for did, f in ctx.coding.drugs.items():
-        if _checkable(f) and lines[did]:
-            yield f, lines[did]
+    return [(f, lines[did]) for did, f in ctx.coding.drugs.items() if _checkable(f) and lines[did]]
 
 
 # --- codes ---------------------------------------------------------------------------------------------------

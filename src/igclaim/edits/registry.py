@@ -7,7 +7,7 @@ checks compare the claim a person wrote with the expected one and run on scrub.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Literal
@@ -107,7 +107,7 @@ def also_check(id: str, phase: Literal["chart", "claim", "written"], when: When 
     return wrap
 
 
-def run_checks(ctx: EditContext, phases: Iterable[Phase]) -> Iterator[Finding]:
+def run_checks(ctx: EditContext, phases: Iterable[Phase]) -> list[Finding]:
     """The checks of these phases in force on the date of service, in registration order, less those whose `When`
     does not hold. The list depends only on the dated rule snapshot and a few facts of the claim, so it is
     worked out once per snapshot and kind of claim."""
@@ -118,8 +118,10 @@ def run_checks(ctx: EditContext, phases: Iterable[Phase]) -> Iterator[Finding]:
     checks: list[Check] = ctx.rules.once(key, lambda _: [
         fn for spec, fn in CHECKS
         if spec.phase in key[1] and spec.in_force(ctx.dos) and (fn not in WHEN or WHEN[fn].holds(ctx))])
+    out: list[Finding] = []
     for fn in checks:
-        yield from fn(ctx)
+        out.extend(fn(ctx))  # a list, not a chain of generators: each finding is handed on once
+    return out
 
 
 __all__ = ["CHECKS", "SPECS", "WHEN", "Cause", "Check", "EditSpec", "Phase", "When", "also_check", "catalog_markdown",
