@@ -14,6 +14,7 @@ from igclaim.refdata.resolver import PayerProfile, ReferenceData
 from igclaim.refdata.rules import Rules
 
 T = TypeVar("T")
+_MISSING: Any = object()
 
 
 @dataclass
@@ -44,9 +45,7 @@ class EditContext:
 
     def once(self, key: str, compute: Callable[[EditContext], T]) -> T:
         """A value several edits of one claim need (e.g. the written lines of each drug), computed once."""
-        memo = self._memo
-        if key in memo:
-            value: T = memo[key]
-            return value
-        value = memo[key] = compute(self)
+        value: T = self._memo.get(key, _MISSING)
+        if value is _MISSING:
+            value = self._memo[key] = compute(self)
         return value

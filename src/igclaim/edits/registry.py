@@ -115,9 +115,11 @@ def run_checks(ctx: EditContext, phases: Iterable[Phase]) -> list[Finding]:
     # A check registered later (a family imported late) makes a new list.
     key = ("checks", frozenset(phases), len(CHECKS), ctx.written is not None, enc.setting, bool(enc.pump_log),
            enc.payer.prior_authorization is not None)
-    checks: list[Check] = ctx.rules.once(key, lambda _: [
-        fn for spec, fn in CHECKS
-        if spec.phase in key[1] and spec.in_force(ctx.dos) and (fn not in WHEN or WHEN[fn].holds(ctx))])
+    checks: list[Check] | None = ctx.rules.memo.get(key)
+    if checks is None:
+        checks = ctx.rules.once(key, lambda _: [
+            fn for spec, fn in CHECKS
+            if spec.phase in key[1] and spec.in_force(ctx.dos) and (fn not in WHEN or WHEN[fn].holds(ctx))])
     out: list[Finding] = []
     for fn in checks:
         out.extend(fn(ctx))  # a list, not a chain of generators: each finding is handed on once
