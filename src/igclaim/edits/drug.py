@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from igclaim import ndc as ndc_mod
 from igclaim.coding.drug import CodedDrug, DrugLine, dose_units_exact
 from igclaim.edits.context import EditContext
-from igclaim.edits.registry import also_check, edit, finding
+from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
@@ -273,6 +273,7 @@ def units_by_volume(ctx: EditContext) -> Iterator[Finding]:
     fix="Add a second line with the same code, modifier JW and the discarded units.",
     source=DISCARDED_DRUGS,
     phase="claim",
+    when=When(params=("jw_required",)),
 )
 def jw_missing(ctx: EditContext) -> Iterator[Finding]:
     if not ctx.rules.param("jw_required"):
@@ -412,6 +413,7 @@ def _ndc_required(ctx: EditContext) -> bool:
     fix="Report the NDC of the package used (11 digits, 5-4-2) with its quantity on each drug line.",
     source=NDC_XWALK,
     phase="chart",
+    when=When(build_only=True, params=("ndc_required",)),
 )
 def ndc_missing_chart(ctx: EditContext) -> Iterator[Finding]:
     """On build: the chart has no NDC for a payer that requires one (on scrub the written lines are checked)."""
@@ -430,7 +432,7 @@ def ndc_missing_chart(ctx: EditContext) -> Iterator[Finding]:
                           fix="Give the containers opened: kits and powders are counted in packages (UN).")
 
 
-@also_check("DRUG-NDC-MISSING", "claim")
+@also_check("DRUG-NDC-MISSING", "claim", when=When(params=("ndc_required",)))
 def ndc_missing_written(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not _ndc_required(ctx):
         return
@@ -451,6 +453,7 @@ def ndc_missing_written(ctx: EditContext) -> Iterator[Finding]:
     fix="Bill one line per NDC, each with its own units and NDC quantity (and the discard on that NDC's JW line).",
     source=NDC_XWALK,
     phase="claim",
+    when=When(params=("ndc_required",)),
 )
 def ndc_per_line(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not _ndc_required(ctx):
