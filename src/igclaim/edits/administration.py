@@ -283,11 +283,22 @@ def addon_primary(ctx: EditContext) -> Iterator[Finding]:
         if primaries is None:
             continue
         initial = ctx.rules.admin_code_for("initial", rec.family) if rec.family else None
+        if initial and initial.code in primaries and _primary_billed_as_push(ctx, initial.code):
+            continue  # one mistake: ADMIN-PUSH on the written initial line says to bill the primary instead
         instead = f" Expected instead: {initial.code} with {ctx.rules.param('distinct_site_modifier')}." \
             if initial and any(ln2.code == initial.code for ln2 in ctx.expected.lines) else ""
         yield finding("ADMIN-ADDON-PRIMARY", f"Line {ln.line}: {rec.code} is an add-on code; none of its primary codes "
                       f"({', '.join(primaries)}) is on the claim.{instead}", line=ln.line,
                       cause=("admin-line", rec.code))
+
+
+def _primary_billed_as_push(ctx: EditContext, primary: str) -> bool:
+    """The expected primary was written as an initial code of the other timed family (96374 for 96365, 96372 for
+    96369): ADMIN-PUSH flags that line, and the add-on lacks its primary only because of it."""
+    if not any(ln.code == primary for ln in ctx.expected.lines):
+        return False
+    return any(rec.role == "initial" and _unsupported_family(ctx, rec) == "ADMIN-PUSH"
+               for _, rec in _written_admin(ctx))
 
 
 @edit(
