@@ -200,3 +200,38 @@ def test_required_names_what_is_missing() -> None:
     assert required(0, "zero is present") == 0
     with pytest.raises(InternalError, match="billing_provider is missing"):
         required(None, "billing_provider")
+
+
+def test_an_icd10_import_reaches_the_next_claims_snapshot_not_one_already_held(tmp_path, monkeypatch) -> None:
+    """The releases ride in the snapshot: a claim coded after an import sees the imported release (DX-INVALID reads
+    ctx.rules.icd10), a snapshot taken before keeps the releases it started with."""
+    from datetime import date
+
+    from igclaim import engine, parse_encounter
+    from igclaim.refdata import store
+    from igclaim.refdata.importers import Options
+    from igclaim.refdata.resolver import reference
+    from tests.helpers import encounter
+
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
+    store.invalidate()
+    try:
+        ref = reference()
+        prof = ref.default_profile("medicare")
+        day = date(2026, 5, 1)
+        before = ref.at(day, prof)
+        store.import_file("icd10", Path(__file__).parent / "fixtures" / "cms" / "icd10cm_order_2026-real-excerpt.txt",
+                          Options(effective=date(2026, 4, 1), ends=date(2026, 9, 30)))
+        store.invalidate()  # what the stamp does for a running process (at most a second later)
+        after = ref.at(day, prof)
+        assert after.icd10 is not before.icd10 and after.tables is not before.tables
+        imported = "imported icd10cm_order_2026-real-excerpt.txt"
+        assert after.icd10.release_for(day).name == imported
+        assert before.icd10.release_for(day).name != imported
+        res = engine.build(parse_encounter(encounter(
+            date_of_service="2026-05-01", diagnoses=["G61.8"],
+            administrations=[{"drug_id": "ig1", "start": "2026-05-01T09:00", "stop": "2026-05-01T14:00"}])))
+        [dx] = [f for f in res.findings if f.edit == "DX-INVALID"]
+        assert imported.removeprefix("imported ") in dx.message and ("diagnosis", "G61.8") in dx.causes
+    finally:
+        store.invalidate()
