@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import date
@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -41,6 +42,7 @@ from igclaim.service.db import (
     AuthorizationUse,
     ClaimRow,
     EncounterVersion,
+    async_engine_for,
     sessions,
 )
 
@@ -154,6 +156,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
 
     migrate.upgrade(database_url)
     engine._load_edit_families()  # load the rules once at start, not on the first biller's request
+    _warm_up()
     # A read hops between the event loop and worker threads several times; each hop waits for the GIL while a post
     # is being coded, up to the switch interval (5 ms by default). 1 ms keeps a read from queueing ~20 ms behind one.
     sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
@@ -188,12 +191,44 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     write_lock = threading.Lock() if sqlite else nullcontext()
     # Posted encounters are coded and written by threads of their own: a queue of posts (SQLite writes one at a
     # time) then never holds the shared worker threads that token checks and reads need.
-    writers = ThreadPoolExecutor(max_workers=1 if sqlite else 4, thread_name_prefix="igclaim-writer")
+    writers = ThreadPoolExecutor(max_workers=1 if sqlite else 2, thread_name_prefix="igclaim-writer")
+
+    if not sqlite:
+        auth_mod.RevocationListener(bind.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                                    verifier).start()
+    # Reads over the network (PostgreSQL) go through an asyncio engine: they wait on their socket inside the event
+    # loop, with no thread to cross per round trip. SQLite reads are local and run on the loop as they are.
+    aengine = None if sqlite else async_engine_for(bind.url.render_as_string(hide_password=False))
+    asessions = None
+    if aengine is not None:
+        from sqlalchemy.ext.asyncio import async_sessionmaker
+
+        asessions = async_sessionmaker(aengine, expire_on_commit=False)
 
     async def reading(fn: Callable[..., Any], *args: Any) -> Any:
-        """A worklist read: on the event loop with SQLite (a local read of a millisecond or less that never waits
-        on a writer under WAL; no thread hop to queue for), in a worker thread with a database over the network."""
-        return fn(*args) if sqlite else await run_in_threadpool(fn, *args)
+        """A worklist read `fn(db, *args)`: on the event loop with SQLite (a local read of a millisecond or less that
+        never waits on a writer under WAL), through the asyncio engine with a database over the network."""
+        if asessions is None:
+            with tx() as db:
+                return fn(db, *args)
+        return await retrying(lambda: _run_async(asessions, fn, *args))
+
+    async def acheck(token: str | None) -> auth_mod.Principal:
+        """The token check: scrypt (a token not yet proven here) in a worker thread; a proven token is one indexed
+        lookup, on the loop (SQLite locally, PostgreSQL through the asyncio engine). On PostgreSQL a token checked
+        in the last few seconds is not looked up again while this process hears every revocation (NOTIFY)."""
+        if aengine is None:
+            return check(token) if verifier.proven(token) else await run_in_threadpool(check, token)
+        who = verifier.cached(token)
+        if who is not None:
+            return who
+        generation = verifier.generation()
+        if verifier.proven(token):
+            who = await retrying(lambda: _check_async(aengine, verifier, token))
+        else:
+            who = await run_in_threadpool(check, token)
+        verifier.remember(token or "", who, generation)
+        return who
 
     @contextmanager
     def tx(write: bool = False):
@@ -264,11 +299,10 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                       limit: Annotated[int, Query(ge=1, le=500)] = 50,
                       after: Annotated[str | None, Query(max_length=128)] = None):
         """The worklist, filtered by status, payer (type or name), edit id and date of service; keyset pages."""
-        def read() -> str:
-            with tx() as db:
-                rows = worklist.listing(db, status=status, payer=payer, edit=edit, date_from=date_from,
-                                        date_to=date_to, limit=limit + 1, after=after)
-                items = [_claim_out(r) for r in rows[:limit]]
+        def read(db: Session) -> str:
+            rows = worklist.listing(db, status=status, payer=payer, edit=edit, date_from=date_from,
+                                    date_to=date_to, limit=limit + 1, after=after)
+            items = [_claim_out(r) for r in rows[:limit]]
             page = Page(items=items, next_after=items[-1].encounter_id if len(rows) > limit else None)
             return page.model_dump_json()  # validated once, not twice
 
@@ -279,18 +313,17 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         """The worklist row, its current result and the history of its versions."""
         return Response(await reading(_detail, encounter_id), media_type="application/json")
 
-    def _detail(encounter_id: str) -> str:
-        with tx() as db:
-            row, ver = worklist.current(db, encounter_id)
-            versions = db.execute(select(EncounterVersion.version, EncounterVersion.sha256,
-                                         EncounterVersion.submitted_by, EncounterVersion.submitted_at)
-                                  .where(EncounterVersion.encounter_id == encounter_id)
-                                  .order_by(EncounterVersion.version)).all()
-            history = json.dumps([{"version": v, "sha256": h, "submitted_by": by, "submitted_at": at.isoformat()}
-                                  for v, h, by, at in versions])
-            # The result and the encounter are stored as JSON text: sent as they are, not parsed and re-encoded.
-            return (f'{{"claim":{_claim_out(row).model_dump_json()},"result":{ver.result or "null"},'
-                    f'"encounter":{ver.body},"versions":{history}}}')
+    def _detail(db: Session, encounter_id: str) -> str:
+        row, ver = worklist.current(db, encounter_id)
+        versions = db.execute(select(EncounterVersion.version, EncounterVersion.sha256,
+                                     EncounterVersion.submitted_by, EncounterVersion.submitted_at)
+                              .where(EncounterVersion.encounter_id == encounter_id)
+                              .order_by(EncounterVersion.version)).all()
+        history = json.dumps([{"version": v, "sha256": h, "submitted_by": by, "submitted_at": at.isoformat()}
+                              for v, h, by, at in versions])
+        # The result and the encounter are stored as JSON text: sent as they are, not parsed and re-encoded.
+        return (f'{{"claim":{_claim_out(row).model_dump_json()},"result":{ver.result or "null"},'
+                f'"encounter":{ver.body},"versions":{history}}}')
 
     @app.post("/api/encounters/{encounter_id}/status", response_model=ClaimOut, tags=["worklist"])
     def set_status(encounter_id: str, body: StatusIn, who: User):
@@ -407,7 +440,9 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             except ValueError as exc:
                 raise worklist.WorklistError(404, [str(exc)]) from None
             worklist.audit(db, who.user_id, "token.revoke", "token", row.id)
-            return {"id": row.id, "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None}
+            out = {"id": row.id, "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None}
+        verifier.forget(row.id)  # this process at once; the others when the NOTIFY reaches them
+        return out
 
     @app.get("/api/audit", tags=["admin"])
     def audit_log(who: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -453,8 +488,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     # Outermost, as in `igclaim serve`: the Host allow-list, body limits and security headers come before any token
     # check. JSON Lines and CMS files are not one JSON document, so their own routes check them (MAX_BODY, the
     # importers).
-    app.add_middleware(TokenGate, check=check, limiter=limiter,
-                       inline=(lambda token: sqlite and verifier.proven(token)))
+    app.add_middleware(TokenGate, check=acheck, limiter=limiter)
     app.add_middleware(Guard, page_csp=page_csp(stateless._page()), pages={"/team": page_csp(team_page)},
                        max_body=MAX_IMPORT_BODY, raw_paths=("/api/encounters", "/api/data/import/"))
     return app
@@ -464,10 +498,9 @@ class TokenGate:
     """Every /api route but /api/health needs a valid bearer token (401), within its rate (429); the principal
     goes to the routes in request.state. Plain ASGI: it adds no task or stream per request."""
 
-    def __init__(self, app: Any, check: Callable[[str | None], auth_mod.Principal],
-                 limiter: auth_mod.RateLimiter, inline: Callable[[str | None], bool] = lambda _token: False) -> None:
-        """`inline(token)`: whether this token's check is cheap enough for the event loop (no scrypt to run)."""
-        self.app, self.check, self.limiter, self.inline = app, check, limiter, inline
+    def __init__(self, app: Any, check: Callable[[str | None], Awaitable[auth_mod.Principal]],
+                 limiter: auth_mod.RateLimiter) -> None:
+        self.app, self.check, self.limiter = app, check, limiter
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         path = scope.get("path", "")
@@ -478,9 +511,7 @@ class TokenGate:
         text = header.decode("latin-1")
         token = text[7:].strip() if text.lower().startswith("bearer ") else None
         try:
-            # scrypt and a database over the network run in a worker thread; a proven token on SQLite is one local
-            # indexed read, cheaper than the hop
-            who = self.check(token) if self.inline(token) else await run_in_threadpool(self.check, token)
+            who = await self.check(token)
         except auth_mod.AuthError:
             response = problems(401, ["authorization: a valid bearer token is required (igclaim tokens create)"],
                                 {"WWW-Authenticate": "Bearer"})
@@ -494,6 +525,44 @@ class TokenGate:
             return
         scope.setdefault("state", {})["principal"] = who
         await self.app(scope, receive, send)
+
+
+def _warm_up() -> None:
+    """Code one visit before serving, so what coding loads on first use (the ICD-10-CM releases, the dated
+    snapshots) is read now and not while the first requests wait behind it for the GIL."""
+    from igclaim import engine
+    from igclaim.inputs import parse_encounter
+    from igclaim.refdata import icd10
+
+    icd10.releases()
+    enc = parse_encounter({
+        "encounter_id": "warm-up", "date_of_service": date.today().isoformat(), "setting": "office",
+        "payer": {"type": "medicare"}, "diagnoses": ["D80.1"],
+        "drugs": [{"id": "ig", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 10},
+                   "containers": [{"grams": 10, "count": 1}]}],
+        "administrations": [{"drug_id": "ig", "start": f"{date.today()}T09:00", "stop": f"{date.today()}T11:00"}]})
+    engine.build(enc)
+
+
+async def retrying(call: Callable[[], Awaitable[Any]]) -> Any:
+    """Run a read; once more if its pooled connection had been dropped (a database restart), since the read engine
+    does not ping each connection before use."""
+    try:
+        return await call()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        return await call()
+
+
+async def _run_async(asessions: Any, fn: Callable[..., Any], *args: Any) -> Any:
+    async with asessions() as db:
+        return await db.run_sync(fn, *args)
+
+
+async def _check_async(aengine: Any, verifier: auth_mod.Verifier, token: str | None) -> auth_mod.Principal:
+    async with aengine.connect() as conn:
+        return await conn.run_sync(verifier.check, token)
 
 
 class _Unreadable:
