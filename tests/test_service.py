@@ -239,7 +239,11 @@ def test_migrations_up_down_and_match_the_models(url):
     migrate.downgrade(url)
     assert set(inspect(eng).get_table_names()) <= {"alembic_version"}
     migrate.upgrade(url)
-    assert migrate.current(url) == "0001"
+    assert migrate.current(url) == "0002"
+    migrate.downgrade(url, "0001")  # the charge master's table goes, the rest stays
+    assert "charges" not in inspect(eng).get_table_names() and "claims" in inspect(eng).get_table_names()
+    migrate.upgrade(url)
+    assert "charges" in inspect(eng).get_table_names()
     eng.dispose()
 
 
@@ -375,3 +379,57 @@ def test_a_token_costs_one_scrypt_per_process_and_revocation_still_counts_at_onc
         auth.revoke_token(db, who[0].token_id)
     with pytest.raises(auth.AuthError):
         check(token)
+
+
+def _segments(x12_text: str, tag: str) -> list[list[str]]:
+    return [seg.split("*") for seg in x12_text.replace("\n", "").split("~") if seg.split("*")[0] == tag]
+
+
+def test_export_uses_the_teams_charge_master_not_the_sample(team):
+    """The 837 carries the practice's own charges (units × its unit charge per code), not the synthetic sample; the
+    sample only when asked for; no charge master at all is a 422 that says what to do."""
+    from decimal import Decimal
+
+    from igclaim.outputs import chargemaster
+
+    _, client, admin, biller = team
+    client.post("/api/encounters", json=visit(1), headers=biller)
+    r = client.post("/api/export", params={"kind": "837P"}, headers=biller)
+    assert r.status_code == 422 and "no charge master" in r.json()["problems"][0]
+    bad = client.put("/api/chargemaster", json={"csv": "code,unit_charge\nJ1561,abc\n"}, headers=biller)
+    assert bad.status_code == 422 and "not a number" in bad.json()["problems"][0]
+    assert client.put("/api/chargemaster", json={"csv": "code,unit_charge\nJ1561;DROP,1\n"},
+                      headers=biller).status_code == 422
+    ours = {"J1561": Decimal("123.45"), "96365": Decimal("310.00"), "96366": Decimal("95.50")}
+    csv = "code,unit_charge\n" + "".join(f"{c},{v}\n" for c, v in ours.items())
+    saved = client.put("/api/chargemaster", json={"csv": csv}, headers=biller)
+    assert saved.status_code == 200, saved.text
+    assert {c["code"]: Decimal(c["unit_charge"]) for c in saved.json()["charges"]} == ours
+    assert client.get("/api/chargemaster", headers=biller).json()["codes"] == 3
+    out = client.post("/api/export", params={"kind": "837P"}, headers=biller).json()
+    assert out["exported"] == ["v001"] and out["charges"] == "the team's charge master"
+    assert pyx12_check(out["interchange"]) == []
+    lines = client.get("/api/encounters/v001", headers=biller).json()["result"]["claim"]["lines"]
+    want = [ours[ln["code"]] * ln["units"] for ln in lines]
+    sv1 = [Decimal(s[2]) for s in _segments(out["interchange"], "SV1")]
+    assert sv1 == want and Decimal(_segments(out["interchange"], "CLM")[0][2]) == sum(want)
+    sample = chargemaster.load("sample")
+    assert sv1 != [sample.unit_charge(ln["code"]) * ln["units"] for ln in lines]  # not the sample's amounts
+    log = client.get("/api/audit", headers=admin).json()
+    assert "chargemaster.update" in [e["action"] for e in log]
+
+
+def test_export_with_the_sample_only_when_asked(team):
+    from decimal import Decimal
+
+    from igclaim.outputs import chargemaster
+
+    _, client, _, biller = team
+    client.put("/api/chargemaster", json={"csv": "code,unit_charge\nJ1561,1\n96365,1\n96366,1\n"}, headers=biller)
+    client.post("/api/encounters", json=visit(2), headers=biller)
+    out = client.post("/api/export", params={"kind": "837P", "charges": "sample"}, headers=biller).json()
+    sample = chargemaster.load("sample")
+    lines = client.get("/api/encounters/v002", headers=biller).json()["result"]["claim"]["lines"]
+    assert [Decimal(s[2]) for s in _segments(out["interchange"], "SV1")] == [
+        sample.unit_charge(ln["code"]) * ln["units"] for ln in lines]
+    assert client.post("/api/export", params={"charges": "/etc/passwd"}, headers=biller).status_code == 422

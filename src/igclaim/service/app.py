@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -25,7 +26,7 @@ from fastapi import Path as FPath
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -40,15 +41,19 @@ from igclaim.service.db import (
     Audit,
     Authorization,
     AuthorizationUse,
+    Charge,
     ClaimRow,
     EncounterVersion,
     async_engine_for,
     sessions,
 )
+from igclaim.service.db import User as UserRow
 
 MAX_BODY = 20 * 1024 * 1024  # one POST of JSON Lines; larger batches go through `igclaim batch`
 MAX_LINES = 5000
 MAX_IMPORT_BODY = 200 * 1024 * 1024  # one CMS file over HTTP (admins)
+MAX_CHARGE_CODES = 10_000
+MAX_UNIT_CHARGE = Decimal("9999999.99")
 
 
 def problems(status: int, items: list[str], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -83,6 +88,12 @@ class AuthorizationIn(_Body):
         if self.end < self.start:
             raise ValueError("end: before start")
         return self
+
+
+class ChargemasterIn(_Body):
+    csv: str = Field(min_length=1, max_length=1_000_000,
+                     description="the whole charge master as CSV with a code,unit_charge header (as `igclaim export "
+                                 "--charges` reads); it replaces the one stored")
 
 
 class StatusIn(_Body):
@@ -335,23 +346,20 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     def export(who: User, kind: Literal["837P", "837I"] = "837P",
                payer: Annotated[str | None, Query(max_length=128)] = None,
                limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-               charges: Annotated[str | None, Query(description="'sample' for the bundled synthetic "
-                                                    "chargemaster; default IGCLAIM_CHARGEMASTER")] = None
+               charges: Annotated[str | None, Query(max_length=16, description="'sample' for the bundled "
+                                                    "synthetic chargemaster; by default the team's charge master "
+                                                    "(PUT /api/chargemaster), else IGCLAIM_CHARGEMASTER")] = None
                ) -> dict[str, Any]:
         """The ready claims of one form as one 837 interchange; they become exported and use up their
         authorizations. Claims missing what the 837 needs stay ready and are listed with their problems."""
-        from igclaim.outputs import chargemaster, x12
+        from igclaim.outputs import x12
 
-        source = charges or os.environ.get("IGCLAIM_CHARGEMASTER")
-        if source not in (None, "sample"):
-            raise worklist.WorklistError(422, ["charges: only 'sample' over HTTP; set IGCLAIM_CHARGEMASTER on the "
-                                               "server"])
-        if source is None:
-            raise worklist.WorklistError(422, ["charges: the server has no chargemaster (IGCLAIM_CHARGEMASTER), pass "
-                                               "charges=sample for synthetic charges"])
-        cm = chargemaster.load(source)
+        if charges not in (None, "sample"):
+            raise worklist.WorklistError(422, ["charges: 'sample' (synthetic charges) or nothing (the team's charge "
+                                               "master, PUT /api/chargemaster; else IGCLAIM_CHARGEMASTER)"])
         settings = {"837P": ("office", "home"), "837I": ("hospital_outpatient",)}[kind]
         with tx(write=True) as db:
+            cm = _charges_for_export(db, charges)
             rows = [r for r in worklist.listing(db, status="ready", payer=payer, limit=limit)
                     if r.setting in settings]
             ready, skipped = [], []
@@ -367,13 +375,46 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                     continue
                 ready.append((r, c))
             if not ready:
-                return {"interchange": None, "exported": [], "skipped": skipped}
+                return {"interchange": None, "exported": [], "skipped": skipped, "charges": cm.source}
             text = x12.render([c for _, c in ready], kind, cm, None)
             for r, c in ready:
                 r.status = "exported"
                 ledger.consume(db, c.encounter, c.result, r.version, who.user_id)
                 worklist.audit(db, who.user_id, "claim.exported", "encounter", r.encounter_id)
-        return {"interchange": text, "exported": [r.encounter_id for r, _ in ready], "skipped": skipped}
+        return {"interchange": text, "exported": [r.encounter_id for r, _ in ready], "skipped": skipped,
+                "charges": cm.source}
+
+    @app.put("/api/chargemaster", tags=["worklist"])
+    def set_chargemaster(body: ChargemasterIn, who: User) -> dict[str, Any]:
+        """Replace the team's charge master (what the practice charges for one unit of each code): exports use it
+        unless asked for the synthetic sample."""
+        from igclaim.outputs import chargemaster
+
+        try:
+            cm = chargemaster.parse(body.csv, "csv")
+        except InputError as exc:
+            raise worklist.WorklistError(422, [str(exc)]) from None
+        bad = [f"csv: {code!r} is not a 5-character HCPCS/CPT code" for code in cm.charges
+               if not re.fullmatch(r"[A-Z0-9]{5}", code)]
+        bad += [f"csv: unit_charge for {code} is above {MAX_UNIT_CHARGE}" for code, v in cm.charges.items()
+                if v > MAX_UNIT_CHARGE]
+        if len(cm.charges) > MAX_CHARGE_CODES:
+            bad.append(f"csv: at most {MAX_CHARGE_CODES} codes")
+        if bad:
+            raise worklist.WorklistError(422, bad[:20])
+        with tx(write=True) as db:
+            db.execute(delete(Charge))
+            if cm.charges:
+                db.execute(insert(Charge), [{"code": code, "unit_charge": v.quantize(Decimal("0.01")),
+                                             "updated_by": who.user_id} for code, v in cm.charges.items()])
+            worklist.audit(db, who.user_id, "chargemaster.update", "chargemaster", f"{len(cm.charges)} codes")
+            return _chargemaster_out(db)
+
+    @app.get("/api/chargemaster", tags=["worklist"])
+    def get_chargemaster(who: User) -> dict[str, Any]:
+        """The team's charge master, code by code."""
+        with tx() as db:
+            return _chargemaster_out(db)
 
     # ----------------------------------------------------------------------------------------- authorizations
 
@@ -402,11 +443,12 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             row = db.get(Authorization, auth_id)
             if row is None:
                 raise worklist.WorklistError(404, [f"authorization: no authorization #{auth_id}"])
-            uses = db.scalars(select(AuthorizationUse).where(AuthorizationUse.authorization_id == auth_id)
+            uses = db.execute(select(AuthorizationUse, UserRow.name).join(UserRow, UserRow.id == AuthorizationUse.by)
+                              .where(AuthorizationUse.authorization_id == auth_id)
                               .order_by(AuthorizationUse.id)).all()
             return {**_auth_out(db, row), "history": [
                 {"encounter_id": u.encounter_id, "version": u.version, "units": u.units, "grams": float(u.grams),
-                 "visits": u.visits, "at": u.at.isoformat(), "by": u.by} for u in uses]}
+                 "visits": u.visits, "at": u.at.isoformat(), "by": u.by, "by_name": name} for u, name in uses]}
 
     # ------------------------------------------------------------------------------------------------- admin
 
@@ -583,6 +625,32 @@ def _claim_out(r: ClaimRow) -> ClaimOut:
     return ClaimOut(encounter_id=r.encounter_id, version=r.version, status=r.status, payer_type=r.payer_type,
                     payer_name=r.payer_name, date_of_service=r.date_of_service, setting=r.setting, errors=r.errors,
                     warnings=r.warnings, edits=list(r.edits or []))
+
+
+def _charges_for_export(db: Session, asked: str | None) -> Any:
+    """The charges an export uses: the synthetic sample only when asked; else the team's charge master (stored by
+    PUT /api/chargemaster); else the server's IGCLAIM_CHARGEMASTER file; else none (a 422 saying so)."""
+    from igclaim.outputs import chargemaster
+
+    if asked == "sample":
+        return chargemaster.load("sample")
+    rows = db.execute(select(Charge.code, Charge.unit_charge)).all()
+    if rows:
+        return chargemaster.Chargemaster({code: Decimal(v) for code, v in rows}, "the team's charge master")
+    path = os.environ.get("IGCLAIM_CHARGEMASTER")
+    if path:
+        try:
+            return chargemaster.load(path)
+        except InputError as exc:
+            raise worklist.WorklistError(422, [str(exc)]) from None
+    raise worklist.WorklistError(422, ["charges: the team has no charge master yet: PUT /api/chargemaster (on the "
+                                       "page: Charge master), or pass charges=sample for synthetic charges"])
+
+
+def _chargemaster_out(db: Session) -> dict[str, Any]:
+    rows = db.execute(select(Charge.code, Charge.unit_charge, Charge.updated_at).order_by(Charge.code)).all()
+    return {"codes": len(rows), "updated_at": max((r[2] for r in rows), default=None),
+            "charges": [{"code": c, "unit_charge": str(Decimal(v).quantize(Decimal("0.01")))} for c, v, _ in rows]}
 
 
 def _auth_out(db: Session, a: Authorization) -> dict[str, Any]:
