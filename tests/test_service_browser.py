@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.test_browser import CHROMEDRIVER, CHROMIUM, browser  # noqa: F401 - the shared fixture
-from tests.test_service import _user, url, visit  # noqa: F401 - url: the SQLite/PostgreSQL fixture
+from tests.test_service import _user, serve_team, stop_team, url, visit  # noqa: F401 - url: a fixture
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
                                 reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
@@ -109,35 +109,6 @@ def test_page_filters_by_date_and_keeps_what_the_submit_said(browser, team_serve
 # ------------------------------------------------------------------------------------------ the billing team's journey
 
 
-def _serve(db: str, home: str, port: int):
-    """`igclaim serve --team` as its own process (a restart is a new process on the same database)."""
-    import os
-    import subprocess
-    import sys
-    import urllib.request
-    from pathlib import Path
-
-    env = {**os.environ, "IGCLAIM_DATABASE_URL": db, "IGCLAIM_HOME": home, "IGCLAIM_ALLOWED_HOSTS": "127.0.0.1"}
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("igclaim")), "serve", "--team", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    end = time.time() + 60
-    while time.time() < end:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1):
-                return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise AssertionError(proc.stderr.read().decode()[-2000:]) from None
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("the team service did not start")
-
-
-def _stop(proc) -> None:
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
 def _sign_in(driver, base: str, token: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -200,7 +171,7 @@ def test_a_billing_team_uses_an_authorization_up_across_visits_and_a_restart(bro
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
-    server = _serve(url, str(tmp_path), port)
+    server = serve_team(url, str(tmp_path), port)
     try:
         # bo: the team's charge master, then the authorization, then the first visit, exported
         _sign_in(browser, base, bo)
@@ -227,9 +198,9 @@ def test_a_billing_team_uses_an_authorization_up_across_visits_and_a_restart(bro
         assert charges[0] == Decimal("123.45") * 60  # J1561 × 60 units at the team's own charge, not the sample's
         _wait(lambda: _table(browser, "pa-rows")[0][5] == "70 of 130")
     finally:
-        _stop(server)
+        stop_team(server)
 
-    server = _serve(url, str(tmp_path), port)  # a restart: a new process on the same database
+    server = serve_team(url, str(tmp_path), port)  # a restart: a new process on the same database
     try:
         # cy, on the restarted service: the second visit uses what is left, the third would exceed it
         _sign_in(browser, base, cy)
@@ -249,4 +220,4 @@ def test_a_billing_team_uses_an_authorization_up_across_visits_and_a_restart(bro
         assert [(h[0], h[2], h[6]) for h in history] == [("v001", "60", "bo"), ("v002", "60", "cy")]
         assert "units 10 of 130" in browser.find_element(By.ID, "pa-history-title").text
     finally:
-        _stop(server)
+        stop_team(server)

@@ -53,6 +53,7 @@ MAX_BODY = 20 * 1024 * 1024  # one POST of JSON Lines; larger batches go through
 MAX_LINES = 5000
 MAX_IMPORT_BODY = 200 * 1024 * 1024  # one CMS file over HTTP (admins)
 MAX_CHARGE_CODES = 10_000
+RATE_STORE = "IGCLAIM_RATE_STORE"
 MAX_UNIT_CHARGE = Decimal("9999999.99")
 
 
@@ -158,8 +159,10 @@ Admin = Annotated[auth_mod.Principal, Depends(admin)]
 # ------------------------------------------------------------------------------------------------------- the app
 
 
-def create_app(database_url: str | None = None, *, rate: float | None = None, burst: int | None = None) -> FastAPI:
-    """The team app over one database (migrated to head first)."""
+def create_app(database_url: str | None = None, *, rate: float | None = None, burst: int | None = None,
+               rate_store: str | None = None) -> FastAPI:
+    """The team app over one database (migrated to head first). `rate_store` (default IGCLAIM_RATE_STORE): a file
+    whose rate-limit buckets this app shares with the other workers of its server."""
     from igclaim import api as stateless
     from igclaim import engine
     from igclaim.refdata.resolver import reference
@@ -174,8 +177,11 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     reference()
     make_session = sessions(database_url)
     verifier = auth_mod.Verifier()
-    limiter = auth_mod.RateLimiter(rate or float(os.environ.get("IGCLAIM_RATE_LIMIT", "50")),
-                                   burst or int(os.environ.get("IGCLAIM_RATE_BURST", "200")))
+    rate = rate or float(os.environ.get("IGCLAIM_RATE_LIMIT", "50"))
+    burst = burst or int(os.environ.get("IGCLAIM_RATE_BURST", "200"))
+    rate_store = rate_store or os.environ.get(RATE_STORE)
+    limiter = (auth_mod.SharedRateLimiter(rate_store, rate, burst) if rate_store
+               else auth_mod.RateLimiter(rate, burst))
     from fastapi.exceptions import RequestValidationError
 
     from igclaim.web.guard import Guard, page_csp
@@ -567,6 +573,14 @@ class TokenGate:
             return
         scope.setdefault("state", {})["principal"] = who
         await self.app(scope, receive, send)
+
+
+def share_rate_limits(workers: int) -> None:
+    """Before `serve --team --workers N` starts its workers: one rate-limit file for all of them (they inherit the
+    environment), unless IGCLAIM_RATE_STORE names one already."""
+    if workers > 1 and not os.environ.get(RATE_STORE):
+        folder = tempfile.mkdtemp(prefix="igclaim-rates-")
+        os.environ[RATE_STORE] = str(Path(folder) / "rates.sqlite")
 
 
 def _warm_up() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import sqlite3
 import threading
 import time
 import weakref
@@ -174,8 +175,16 @@ class Verifier:
         return Principal(user_id, name, role, token_id)
 
 
+def _take(tokens: float, last: float, t: float, rate: float, burst: int) -> tuple[bool, float, float]:
+    """One request against a token bucket: (allowed, tokens left, seconds until one would be)."""
+    tokens = min(float(burst), tokens + max(0.0, t - last) * rate)
+    if tokens >= 1:
+        return True, tokens - 1, 0.0
+    return False, tokens, (1 - tokens) / rate
+
+
 class RateLimiter:
-    """A token bucket per API token: `rate` requests a second, bursts up to `burst`."""
+    """A token bucket per API token: `rate` requests a second, bursts up to `burst`; in this process's memory."""
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate, self.burst = rate, burst
@@ -187,12 +196,47 @@ class RateLimiter:
         t = time.monotonic()
         with self._lock:
             tokens, last = self._buckets.get(key, (float(self.burst), t))
-            tokens = min(float(self.burst), tokens + (t - last) * self.rate)
-            if tokens >= 1:
-                self._buckets[key] = (tokens - 1, t)
-                return True, 0.0
+            ok, tokens, wait = _take(tokens, last, t, self.rate, self.burst)
             self._buckets[key] = (tokens, t)
-            return False, (1 - tokens) / self.rate
+        return ok, wait
+
+
+class SharedRateLimiter(RateLimiter):
+    """The same buckets in a SQLite file that every worker process of one server opens (IGCLAIM_RATE_STORE, set by
+    `igclaim serve --team --workers N`), so a token's budget is the configured one whichever worker answers: one
+    local write transaction per request, tens of microseconds. Servers on other hosts keep their own file."""
+
+    def __init__(self, path: str, rate: float, burst: int) -> None:
+        super().__init__(rate, burst)
+        self.path = path
+        self._local = threading.local()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")  # a bucket lost in a crash only refills it early
+            conn.execute("CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, "
+                         "at REAL NOT NULL)")
+            self._local.conn = conn
+        return conn
+
+    def allow(self, key: str) -> tuple[bool, float]:
+        t = time.time()  # one clock for every process
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")  # read and write the bucket while no other worker can
+        try:
+            row = conn.execute("SELECT tokens, at FROM buckets WHERE key = ?", (key,)).fetchone()
+            tokens, last = row if row else (float(self.burst), t)
+            ok, tokens, wait = _take(tokens, last, t, self.rate, self.burst)
+            conn.execute("INSERT INTO buckets (key, tokens, at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
+                         "SET tokens = excluded.tokens, at = excluded.at", (key, tokens, t))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return ok, wait
 
 
 class RevocationListener(threading.Thread):
