@@ -27,7 +27,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -44,7 +43,6 @@ from igclaim.service.db import (
     Charge,
     ClaimRow,
     EncounterVersion,
-    async_engine_for,
     sessions,
 )
 from igclaim.service.db import User as UserRow
@@ -213,37 +211,27 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     if not sqlite:
         auth_mod.RevocationListener(bind.url.set(drivername="postgresql").render_as_string(hide_password=False),
                                     verifier).start()
-    # Reads over the network (PostgreSQL) go through an asyncio engine: they wait on their socket inside the event
-    # loop, with no thread to cross per round trip. SQLite reads are local and run on the loop as they are.
-    aengine = None if sqlite else async_engine_for(bind.url.render_as_string(hide_password=False))
-    asessions = None
-    if aengine is not None:
-        from sqlalchemy.ext.asyncio import async_sessionmaker
-
-        asessions = async_sessionmaker(aengine, expire_on_commit=False)
 
     async def reading(fn: Callable[..., Any], *args: Any) -> Any:
         """A worklist read `fn(db, *args)`: on the event loop with SQLite (a local read of a millisecond or less that
-        never waits on a writer under WAL), through the asyncio engine with a database over the network."""
-        if asessions is None:
+        never waits on a writer under WAL), in a worker thread with a database over the network."""
+        def run() -> Any:
             with tx() as db:
                 return fn(db, *args)
-        return await retrying(lambda: _run_async(asessions, fn, *args))
+
+        return run() if sqlite else await run_in_threadpool(run)
 
     async def acheck(token: str | None) -> auth_mod.Principal:
-        """The token check: scrypt (a token not yet proven here) in a worker thread; a proven token is one indexed
-        lookup, on the loop (SQLite locally, PostgreSQL through the asyncio engine). On PostgreSQL a token checked
-        in the last few seconds is not looked up again while this process hears every revocation (NOTIFY)."""
-        if aengine is None:
+        """The token check: scrypt (a token not yet proven here) in a worker thread; a proven token on SQLite is one
+        local indexed lookup, on the loop. On PostgreSQL a token checked in the last few seconds is not looked up
+        again while this process hears every revocation (NOTIFY); otherwise its lookup runs in a worker thread."""
+        if sqlite:
             return check(token) if verifier.proven(token) else await run_in_threadpool(check, token)
         who = verifier.cached(token)
         if who is not None:
             return who
         generation = verifier.generation()
-        if verifier.proven(token):
-            who = await retrying(lambda: _check_async(aengine, verifier, token))
-        else:
-            who = await run_in_threadpool(check, token)
+        who = await run_in_threadpool(check, token)
         verifier.remember(token or "", who, generation)
         return who
 
@@ -598,27 +586,6 @@ def _warm_up() -> None:
                    "containers": [{"grams": 10, "count": 1}]}],
         "administrations": [{"drug_id": "ig", "start": f"{date.today()}T09:00", "stop": f"{date.today()}T11:00"}]})
     engine.build(enc)
-
-
-async def retrying(call: Callable[[], Awaitable[Any]]) -> Any:
-    """Run a read; once more if its pooled connection had been dropped (a database restart), since the read engine
-    does not ping each connection before use."""
-    try:
-        return await call()
-    except DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-        return await call()
-
-
-async def _run_async(asessions: Any, fn: Callable[..., Any], *args: Any) -> Any:
-    async with asessions() as db:
-        return await db.run_sync(fn, *args)
-
-
-async def _check_async(aengine: Any, verifier: auth_mod.Verifier, token: str | None) -> auth_mod.Principal:
-    async with aengine.connect() as conn:
-        return await conn.run_sync(verifier.check, token)
 
 
 class _Unreadable:

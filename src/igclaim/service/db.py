@@ -10,7 +10,6 @@ import os
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -29,9 +28,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from igclaim.refdata.store import home
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
 
 STATUSES = ("draft", "scrubbed", "ready", "exported", "paid", "denied")
 ROLES = ("biller", "admin")
@@ -183,17 +179,6 @@ def engine_for(url: str) -> Engine:
 
         return eng
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-
-
-@lru_cache(maxsize=8)
-def async_engine_for(url: str) -> AsyncEngine:
-    """The read engine for a database over the network (PostgreSQL): asyncio, so a worklist read or a token check
-    waits on its socket inside the event loop instead of crossing to a worker thread and back for each round trip
-    (each crossing queues for the GIL behind posts being coded). Autocommit: a read is one statement per round
-    trip, no BEGIN/COMMIT; no pre-ping (a dropped connection is retried once, `reads.retrying`)."""
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    return create_async_engine(url, isolation_level="AUTOCOMMIT", pool_size=16, max_overflow=8)
 
 
 def sessions(url: str | None = None) -> sessionmaker:
