@@ -62,8 +62,10 @@ def test_serve_with_two_workers_shares_the_rate_limit(tmp_path):
     db = f"sqlite:///{tmp_path / 'team.sqlite'}"
     token = _user(db, "rl", "biller")
     port = free_port()
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     proc = serve_team(db, str(tmp_path / "home"), port, "--workers", "2", IGCLAIM_RATE_LIMIT="0.01",
-                      IGCLAIM_RATE_BURST="6")
+                      IGCLAIM_RATE_BURST="6", TMPDIR=str(scratch))
     try:
         time.sleep(3)  # the second worker up too
         codes = []
@@ -71,5 +73,7 @@ def test_serve_with_two_workers_shares_the_rate_limit(tmp_path):
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:  # a new connection each
                 codes.append(c.get("/api/encounters", headers={"Authorization": f"Bearer {token}"}).status_code)
         assert codes.count(200) == 6 and codes.count(429) == 6, codes
+        assert [p.name[:14] for p in scratch.iterdir()] == ["igclaim-rates-"]
     finally:
         stop_team(proc)
+    assert not list(scratch.iterdir())  # the shared rate file goes with the server

@@ -12,7 +12,7 @@ import re
 import sys
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import date
@@ -571,12 +571,19 @@ class TokenGate:
         await self.app(scope, receive, send)
 
 
-def share_rate_limits(workers: int) -> None:
-    """Before `serve --team --workers N` starts its workers: one rate-limit file for all of them (they inherit the
-    environment), unless IGCLAIM_RATE_STORE names one already."""
-    if workers > 1 and not os.environ.get(RATE_STORE):
-        folder = tempfile.mkdtemp(prefix="igclaim-rates-")
+@contextmanager
+def share_rate_limits(workers: int) -> Iterator[None]:
+    """Around `serve --team --workers N`: one rate-limit file for all its workers (they inherit the environment),
+    unless IGCLAIM_RATE_STORE names one already; the folder is removed when the server stops."""
+    if workers <= 1 or os.environ.get(RATE_STORE):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="igclaim-rates-") as folder:
         os.environ[RATE_STORE] = str(Path(folder) / "rates.sqlite")
+        try:
+            yield
+        finally:
+            os.environ.pop(RATE_STORE, None)
 
 
 def _warm_up() -> None:
