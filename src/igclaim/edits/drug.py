@@ -95,10 +95,10 @@ def _share(ctx: EditContext, lines: list[ClaimLine], dids: list[str]) -> list[st
             owner[i] = hit
     for did in dids:
         for exp in ctx.coding.drugs[did].lines:
-            i = next((i for i, ln in enumerate(lines) if i not in owner and (jw in mods(ln)) == exp.wasted
-                      and ln.units == exp.units), None)
-            if i is not None:
-                owner[i] = did
+            met = next((j for j, ln in enumerate(lines) if j not in owner and (jw in mods(ln)) == exp.wasted
+                        and ln.units == exp.units), None)
+            if met is not None:
+                owner[met] = did
     for i, ln in enumerate(lines):
         if i not in owner:
             kind = jw in mods(ln)
