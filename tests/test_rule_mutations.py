@@ -104,3 +104,18 @@ def test_payer_parameter_changes_on_its_date(ref, profile, name, changed, before
     prof = ref.profile(profile)
     assert prof.get(name, _day_before(changed)) == before
     assert prof.get(name, date.fromisoformat(changed)) == after
+
+
+@pytest.mark.parametrize(("dos", "jz"), [("2023-06-30", False), ("2023-07-01", True)])
+def test_public_code_encounter_codes_with_the_rules_of_the_date_of_service(ref, dos, jz):
+    """engine.code_encounter (public API): the snapshot of the chart's own date and the profile given (CMS Discarded
+    Drugs: JZ required from 2023-07-01), the same claim engine.build bills."""
+    from igclaim import engine
+    from igclaim.inputs import parse_encounter
+
+    enc = parse_encounter(encounter(date_of_service=dos, administrations=[infusion(120, start=f"{dos}T09:00")]))
+    coding = engine.code_encounter(enc, ref, ref.profile("medicare-part-b"))
+    ig = next(ln for ln in coding.claim.lines if ln.code == "J1561")
+    assert ("JZ" in ig.modifiers) is jz and ig.units == 60
+    assert coding.claim == engine.build(enc).claim
+    assert coding.rules.dos == enc.date_of_service
