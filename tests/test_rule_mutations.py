@@ -119,3 +119,117 @@ def test_public_code_encounter_codes_with_the_rules_of_the_date_of_service(ref, 
     assert ("JZ" in ig.modifiers) is jz and ig.units == 60
     assert coding.claim == engine.build(enc).claim
     assert coding.rules.dos == enc.date_of_service
+
+
+# --- liability modifiers on a home IVIG claim with no benefit category (reference.md §6, A52509) ----------------------
+def _home_ivig_cidp(drug_mods: list[str], signed: bool | None = None):
+    """examples/coverage/cov-11: home IVIG for CIDP (G61.81), Original Medicare: no benefit category, so GY."""
+    import json
+
+    from igclaim import engine
+    from igclaim.inputs import parse_encounter
+    from tests.conftest import ROOT
+
+    data = json.loads((ROOT / "examples" / "coverage" / "cov-11-home-ivig-cidp-gy-written.json").read_text())["input"]
+    data["claim"]["lines"][0]["modifiers"] = drug_mods
+    if signed is not None:
+        data["payer"]["abn_signed"] = signed
+    r = engine.scrub(parse_encounter(data))
+    return [(f.line, f.severity, f.message, f.fix) for f in r.findings if f.edit == "PAYER-ABN-MODIFIER"]
+
+
+A52509 = "the Medicare contractor's list A52509 group 1 (DME MACs)"
+
+
+@pytest.mark.parametrize("drug_mods", [["JZ", "GY"], ["JZ", "GY", "GX"]])
+def test_gy_alone_or_with_gx_is_right_for_no_benefit_category(drug_mods):
+    assert _home_ivig_cidp(drug_mods) == []
+
+
+def test_gy_missing_on_the_drug_line_is_an_error_on_that_line():
+    assert _home_ivig_cidp(["JZ"]) == [
+        (1, "error", f"Line 1: the service has no Medicare benefit category for this diagnosis ({A52509}): GY is "
+                     "needed.", "Add GY to line 1.")]
+
+
+@pytest.mark.parametrize("wrong", ["GZ", "GA"])
+@pytest.mark.parametrize("with_gy", [False, True])
+def test_ga_or_gz_on_a_no_benefit_service_is_replaced_by_gy(wrong, with_gy):
+    """GA/GZ are for a medical-necessity denial; a statutory exclusion takes GY, whether or not GY is also there."""
+    got = _home_ivig_cidp(["JZ", wrong, *(["GY"] if with_gy else [])], signed=wrong == "GA")
+    assert got == [(1, "error", f"Line 1: {wrong} reported, but a service with no Medicare benefit category "
+                                f"(statutory exclusion) takes GY, not GA/GZ ({A52509}).",
+                    f"Replace {wrong} with GY on line 1.")]
+
+
+# --- matching written lines to the chart's drugs ------------------------------------------------------------------
+def test_nos_lines_are_matched_to_the_chart_drug_their_ndc_names():
+    """Two IG drugs both written as J1599, the Privigen line first: each line's NDC (the CMS crosswalk: 44206-0437-10
+    is Privigen 10 g, 13533-0805-11 Gamunex-C 10 g) says which drug it bills, so each gets the NOS finding naming
+    its own product's code and its units (20 = 10 g / 500 mg, 60 = 30 g / 500 mg) are right."""
+    from tests.test_edits_support import BASE, chart, scrub
+
+    enc = chart(drugs=[BASE["drugs"][0], {"id": "ig2", "product": "Privigen", "route": "IV", "dose": {"grams": 10},
+                                          "containers": [{"grams": 10}]}])
+
+    def both_nos(claim):
+        for ln in claim["lines"]:
+            if ln["code"] == "J1561":
+                ln.update(code="J1599", ndc="13533-0805-11")
+            elif ln["code"] == "J1459":
+                ln.update(code="J1599", ndc="44206-0437-10")
+        claim["lines"].sort(key=lambda ln: ln.get("ndc") != "44206-0437-10")
+
+    r = scrub(enc, both_nos)
+    got = sorted((f.edit, f.line, f.message) for f in r.findings if f.severity != "info")
+    assert got == [
+        ("DRUG-NOS-CODE", 1, "J1599 (not otherwise specified) billed for Gamunex-C, which has its own code J1561 on "
+                             "2026-03-02."),
+        ("DRUG-NOS-CODE", 2, "J1599 (not otherwise specified) billed for Privigen, which has its own code J1459 on "
+                             "2026-03-02."),
+    ]
+
+
+# --- drug units and waste: the numbers the messages quote (J1561 = 500 mg a unit; a dose bills whole units rounded
+# up; the containers opened minus the units given are the JW units; CMS Discarded Drugs page) ------------------------
+def _drug_findings(drug0: dict, change) -> list[tuple[str, int | None, str]]:
+    from tests.test_edits_support import chart, scrub
+
+    r = scrub(chart(drug0=drug0), change)
+    return sorted((f.edit, f.line, f.message) for f in r.findings if f.edit != "DRUG-WASTE-AVOIDABLE")
+
+
+def _ig(claim: dict, jw: bool = False) -> dict:
+    return next(ln for ln in claim["lines"] if ln["code"] == "J1561" and ("JW" in ln["modifiers"]) is jw)
+
+
+def test_units_message_quotes_the_volume_concentration_and_grams():
+    """250 mL of Gamunex-C 10 % = 25 g = 50 units; 30 g opened = 60 units, so 10 discarded."""
+    got = _drug_findings({"dose": {"ml": 250}}, lambda c: _ig(c).update(units=40))
+    assert got == [
+        ("DRUG-UNITS", 1, "Line 1: billed 40, documented 250 mL of 10 % = 25 g of J1561 = 50 units."),
+        ("DRUG-WASTE-MISMATCH", 2, "Line 2: billed 40 + 10 JW = 50 units; opened 30 g = 60 units of J1561: 50 given "
+                                   "+ 10 discarded."),
+    ]
+
+
+def test_units_message_says_a_fractional_dose_was_rounded_up():
+    """27.3 g = 54.6 units of 500 mg, billed 55; 60 opened, so JW 5."""
+    got = _drug_findings({"dose": {"grams": 27.3}}, lambda c: _ig(c).update(units=54))
+    assert got == [
+        ("DRUG-UNITS", 1, "Line 1: billed 54, documented 27.3 g of J1561 = 55 units (54.6 rounded up)."),
+        ("DRUG-WASTE-MISMATCH", 2, "Line 2: billed 54 + 5 JW = 59 units; opened 30 g = 60 units of J1561: 55 given "
+                                   "+ 5 discarded."),
+    ]
+
+
+def test_jw_line_missing_and_jw_units_wrong_quote_what_was_opened():
+    def drop_jw(claim):
+        claim["lines"].remove(_ig(claim, jw=True))
+
+    assert _drug_findings({"dose": {"grams": 27.3}}, drop_jw) == [
+        ("DRUG-JW-MISSING", 1, "drugs[0]: opened 30 g = 60 units of J1561, 55 given: 5 units discarded and no JW "
+                               "line.")]
+    assert _drug_findings({"dose": {"grams": 27.3}}, lambda c: _ig(c, jw=True).update(units=2)) == [
+        ("DRUG-WASTE-MISMATCH", 2, "Line 2: billed 55 + 2 JW = 57 units; opened 30 g = 60 units of J1561: 55 given "
+                                   "+ 5 discarded.")]
