@@ -233,3 +233,15 @@ def test_jw_line_missing_and_jw_units_wrong_quote_what_was_opened():
     assert _drug_findings({"dose": {"grams": 27.3}}, lambda c: _ig(c, jw=True).update(units=2)) == [
         ("DRUG-WASTE-MISMATCH", 2, "Line 2: billed 55 + 2 JW = 57 units; opened 30 g = 60 units of J1561: 55 given "
                                    "+ 5 discarded.")]
+
+
+@pytest.mark.parametrize(("per_container", "lines"), [
+    (2.5, [("J1200", (), 1), ("J1200", ("JW",), 1)]),  # 2.5 units opened hold 2 whole units: 1 given, JW 1
+    (1.5, [("J1200", ("JZ",), 1)]),                    # 1.5 units hold 1 whole unit: all of it given, so JZ
+])
+def test_premed_container_holds_only_whole_units(per_container, lines):
+    """A container holds only whole billing units (rounded down), so the JW line bills the whole units left after
+    the dose and never more than the container's billable amount (CMS Discarded Drugs; reference.md §3)."""
+    from tests.test_drug_lines_ndc import _premed_line, _with_premed
+
+    assert _premed_line(run(_with_premed("2026-03-02", {"containers": [{"units": per_container}]}))) == lines
