@@ -245,3 +245,13 @@ def test_premed_container_holds_only_whole_units(per_container, lines):
     from tests.test_drug_lines_ndc import _premed_line, _with_premed
 
     assert _premed_line(run(_with_premed("2026-03-02", {"containers": [{"units": per_container}]}))) == lines
+
+
+def test_q2052_one_unit_for_each_infusion_date_under_the_demonstration():
+    """reference.md §1: under the demonstration (2014-04-01 to 2023-12-31) Q2052 is one unit per infusion date, so a
+    visit with infusions on two dates bills two Q2052 lines of one unit, whatever their length."""
+    from tests.test_home_dme import q2052
+
+    adms = [infusion(120, start="2023-03-05T09:00"), infusion(90, start="2023-03-06T09:00")]
+    res = run(encounter(setting="home", date_of_service="2023-03-05", administrations=adms))
+    assert q2052(res) == [("2023-03-05", 1), ("2023-03-06", 1)]
