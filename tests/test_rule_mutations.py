@@ -255,3 +255,75 @@ def test_q2052_one_unit_for_each_infusion_date_under_the_demonstration():
     adms = [infusion(120, start="2023-03-05T09:00"), infusion(90, start="2023-03-06T09:00")]
     res = run(encounter(setting="home", date_of_service="2023-03-05", administrations=adms))
     assert q2052(res) == [("2023-03-05", 1), ("2023-03-06", 1)]
+
+
+# --- another brand's code (reference.md §1: the product decides the code; CMS long descriptors) -------------------
+PRIVIGEN_J1459 = "J1459 (Injection, immune globulin (privigen), intravenous, non-lyophilized (e.g., liquid), 500 mg)"
+PANZYGA_J1576 = "J1576 (Injection, immune globulin (panzyga), intravenous, non-lyophilized (e.g., liquid), 500 mg)"
+
+
+def _code_findings(enc: dict, change) -> list[tuple[str, int | None, str, str | None]]:
+    from tests.test_edits_support import scrub
+
+    r = scrub(enc, change)
+    return [(f.edit, f.line, f.message, f.fix) for f in r.findings if f.severity != "info"]
+
+
+def test_another_brands_code_is_named_with_its_descriptor():
+    from tests.test_edits_support import chart
+
+    assert _code_findings(chart(), lambda c: _ig(c).update(code="J1459")) == [
+        ("DRUG-CODE-MISMATCH", 1, f"{PRIVIGEN_J1459} billed for Gamunex-C; its code on 2026-03-02 is J1561.",
+         "Bill J1561 instead of J1459.")]
+
+
+def test_a_code_not_yet_valid_on_the_date_says_so():
+    """J1576 (Panzyga) was added 2023-07-01: billed on 2023-06-30 it is both another brand's and not yet valid."""
+    from tests.test_edits_support import chart
+
+    enc = chart(date_of_service="2023-06-30", administrations=[infusion(300, start="2023-06-30T09:00")])
+    assert _code_findings(enc, lambda c: _ig(c).update(code="J1576")) == [
+        ("DRUG-CODE-MISMATCH", 1, f"{PANZYGA_J1576} billed for Gamunex-C; its code on 2023-06-30 is J1561; J1576 is "
+                                  "not valid on 2023-06-30.", "Bill J1561 instead of J1576.")]
+
+
+@pytest.mark.parametrize("first", ["J1561", "J1599"])
+def test_each_wrong_code_among_a_drugs_lines_is_found(first):
+    """30 g billed as 40 units of `first` plus 20 units of Privigen's J1459 (the units add up): the J1459 line is
+    still another brand's code, whatever the first line was (the own code, or the NOS code, itself an error)."""
+    from tests.test_edits_support import chart
+
+    def split(claim):
+        ln = _ig(claim)
+        ln.update(code=first, units=40)
+        claim["lines"].insert(1, dict(ln, line=9, code="J1459", units=20))
+
+    got = _code_findings(chart(), split)
+    mismatch = ("DRUG-CODE-MISMATCH", 9, f"{PRIVIGEN_J1459} billed for Gamunex-C; its code on 2026-03-02 is J1561.",
+                "Bill J1561 instead of J1459.")
+    nos = ("DRUG-NOS-CODE", 1, "J1599 (not otherwise specified) billed for Gamunex-C, which has its own code J1561 on "
+                               "2026-03-02.", "Bill J1561 instead of J1599.")
+    assert got == ([nos, mismatch] if first == "J1599" else [mismatch])
+
+
+def test_nos_finding_names_the_product_not_the_charts_spelling():
+    """The chart says "privigen 10%" (an alias); the finding names the product, Privigen, and its code J1459."""
+    from tests.test_edits_support import chart
+
+    enc = chart(drug0={"product": "privigen 10%"})
+    assert _code_findings(enc, lambda c: next(ln for ln in c["lines"] if ln["code"] == "J1459").update(
+        code="J1599")) == [("DRUG-NOS-CODE", 1, "J1599 (not otherwise specified) billed for Privigen, which has its "
+                                                "own code J1459 on 2026-03-02.", "Bill J1459 instead of J1599.")]
+
+
+def test_premed_jw_line_missing_quotes_the_units_opened():
+    """A premedication (no grams): 2 units opened, 1 given, no JW line: the discarded unit needs its JW line."""
+    from tests.test_drug_lines_ndc import _with_premed
+    from tests.test_edits_support import scrub
+
+    def drop_premed_jw(claim):
+        claim["lines"] = [ln for ln in claim["lines"] if not (ln["code"] == "J1200" and "JW" in ln["modifiers"])]
+
+    r = scrub(_with_premed("2026-03-02", {"containers": [{"units": 2}]}), drop_premed_jw)
+    assert [(f.edit, f.message) for f in r.findings if f.edit == "DRUG-JW-MISSING"] == [
+        ("DRUG-JW-MISSING", "drugs[1]: opened 2 units of J1200, 1 given: 1 units discarded and no JW line.")]
