@@ -58,12 +58,12 @@ GOLDEN = ROOT / "tests" / "golden" / "example-findings.json"
 
 
 def test_example_findings_word_for_word():
-    """Every finding of the worked examples, word for word (edit, severity, line, message): the messages quote the
+    """Every finding of the worked examples, word for word (edit, severity, line, message, fix): the messages quote the
     rule's numbers (units, minutes, grams, codes, articles), which the expectations above check only by edit id.
     Sorted: the order of findings follows the order the edit families were first imported in. Reviewed line by line
     against examples/README.md and reference.md when written; IGCLAIM_UPDATE_GOLDEN=1 rewrites it, and the diff of
     a wording change is then read like any other change."""
-    got = {f"{p.parent.name}/{p.name}": sorted([[f["edit"], f["severity"], f["line"], f["message"]]
+    got = {f"{p.parent.name}/{p.name}": sorted([[f["edit"], f["severity"], f["line"], f["message"], f["fix"]]
                                                 for f in _result(p)["findings"]], key=str) for p in EXAMPLES}
     if os.environ.get("IGCLAIM_UPDATE_GOLDEN"):
         GOLDEN.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n")
