@@ -327,3 +327,53 @@ def test_premed_jw_line_missing_quotes_the_units_opened():
     r = scrub(_with_premed("2026-03-02", {"containers": [{"units": 2}]}), drop_premed_jw)
     assert [(f.edit, f.message) for f in r.findings if f.edit == "DRUG-JW-MISSING"] == [
         ("DRUG-JW-MISSING", "drugs[1]: opened 2 units of J1200, 1 given: 1 units discarded and no JW line.")]
+
+
+def _units_findings(enc: dict, change) -> list[tuple[str, int | None, str, str | None]]:
+    from tests.test_edits_support import scrub
+
+    return [(f.edit, f.line, f.message, f.fix) for f in scrub(enc, change).findings
+            if f.edit in ("DRUG-UNITS", "DRUG-UNITS-ML", "DRUG-NOS-CODE")]
+
+
+def test_units_of_the_second_drug_are_checked_after_a_right_first_one():
+    """The IG's 60 units are right; the premedication (J1200 × 1 given, reference.md §3) billed × 2 is not."""
+    from tests.test_drug_lines_ndc import _with_premed
+
+    enc = _with_premed("2026-03-02", {"containers": [{"units": 1}]})
+    assert _units_findings(enc, lambda c: next(ln for ln in c["lines"] if ln["code"] == "J1200").update(units=2)) == [
+        ("DRUG-UNITS", 2, "Line 2: billed 2, documented 1 units of J1200.", "Bill J1200 × 1.")]
+
+
+def test_units_billed_under_another_code_name_that_code():
+    from tests.test_edits_support import chart
+
+    got = _units_findings(chart(), lambda c: _ig(c).update(code="J1599", units=50))
+    assert got[1:] == [("DRUG-UNITS", 1, "Line 1: billed 50 units of J1599, documented 30 g of J1561 = 60 units.",
+                        "Bill J1561 × 60.")]
+
+
+def test_units_finding_points_at_the_administered_line_even_after_the_jw_line():
+    from tests.test_edits_support import chart
+
+    def jw_first(claim):
+        jw = _ig(claim, jw=True)
+        claim["lines"].remove(jw)
+        claim["lines"].insert(0, jw)
+        _ig(claim).update(units=50)
+
+    assert _units_findings(chart(drug0={"dose": {"grams": 27.3}}), jw_first) == [
+        ("DRUG-UNITS", 1, "Line 1: billed 50, documented 27.3 g of J1561 = 55 units (54.6 rounded up).",
+         "Bill J1561 × 55.")]
+
+
+def test_second_ig_billed_by_the_ml_is_found():
+    """Privigen 10 g (100 mL of 10 %) billed as 100 units, beside a correct Gamunex-C line: 20 units of 500 mg."""
+    from tests.test_edits_support import BASE, chart
+
+    enc = chart(drugs=[BASE["drugs"][0], {"id": "ig2", "product": "Privigen", "route": "IV", "dose": {"ml": 100},
+                                          "containers": [{"grams": 10}]}])
+    got = _units_findings(enc, lambda c: next(ln for ln in c["lines"] if ln["code"] == "J1459").update(units=100))
+    assert got == [("DRUG-UNITS-ML", 2, "Line 2: billed 100 units = the volume (100 mL); 100 mL of 10 % = 10 g of "
+                                        "J1459 (500 mg a unit) = 20 units.",
+                    "Bill J1459 × 20 (grams ÷ the code's unit dose, not mL or g).")]
