@@ -377,3 +377,86 @@ def test_second_ig_billed_by_the_ml_is_found():
     assert got == [("DRUG-UNITS-ML", 2, "Line 2: billed 100 units = the volume (100 mL); 100 mL of 10 % = 10 g of "
                                         "J1459 (500 mg a unit) = 20 units.",
                     "Bill J1459 × 20 (grams ÷ the code's unit dose, not mL or g).")]
+
+
+# --- JW / JZ (CMS Discarded Drugs: JW line for the discarded units; JZ when nothing was discarded, required on
+# Medicare Part B from 2023-07-01; never both for one drug) ---------------------------------------------------------
+def _waste_findings(enc: dict, change) -> list[tuple[str, int | None, str, str | None]]:
+    from tests.test_edits_support import scrub
+
+    return [(f.edit, f.line, f.message, f.fix) for f in scrub(enc, change).findings
+            if f.edit.startswith(("DRUG-JW", "DRUG-JZ"))]
+
+
+def test_a_one_unit_discard_billed_on_its_jw_line_is_clean():
+    """29.5 g = 59 units given from 60 opened: J1561 × 59 and J1561-JW × 1, no JZ, nothing to say."""
+    from tests.test_edits_support import built_claim, chart
+
+    enc = chart(drug0={"dose": {"grams": 29.5}})
+    assert [(ln["code"], ln["modifiers"], ln["units"]) for ln in built_claim(enc)["lines"][:2]] == [
+        ("J1561", [], 59), ("J1561", ["JW"], 1)]
+    assert _waste_findings(enc, None) == []
+
+
+def test_jw_line_missing_names_the_jw_units_to_add():
+    from tests.test_edits_support import chart
+
+    assert _waste_findings(chart(drug0={"dose": {"grams": 27.3}}), lambda c: c["lines"].remove(_ig(c, jw=True))) == [
+        ("DRUG-JW-MISSING", 1, "drugs[0]: opened 30 g = 60 units of J1561, 55 given: 5 units discarded and no JW "
+                               "line.", "Add J1561-JW × 5.")]
+
+
+def test_jz_missing_points_at_the_administered_line_and_a_jw_without_discard_is_refused():
+    """Nothing discarded (30 g from 3 × 10 g): JZ belongs on the administered line; a JW line listed before it
+    bills a discard that did not happen."""
+    from tests.test_edits_support import chart
+
+    def no_jz_spurious_jw_first(claim):
+        _ig(claim)["modifiers"] = []
+        claim["lines"].insert(0, dict(_ig(claim), line=9, modifiers=["JW"], units=2))
+
+    assert _waste_findings(chart(), no_jz_spurious_jw_first) == [
+        ("DRUG-JZ-MISSING", 1, "Line 1: nothing of Gamunex-C was discarded and Original Medicare Part B requires JZ "
+                               "on 2026-03-02.", "Add modifier JZ to the drug line (nothing was discarded)."),
+        ("DRUG-JW-NOT-ALLOWED", 9, "Line 9: JW × 2 for Gamunex-C, but nothing was discarded.",
+         "Remove the JW line; bill the administered units (with JZ where required)."),
+    ]
+
+
+def test_jz_beside_a_jw_line_is_a_conflict():
+    from tests.test_edits_support import chart
+
+    assert _waste_findings(chart(drug0={"dose": {"grams": 29.5}}), lambda c: _ig(c)["modifiers"].append("JZ")) == [
+        ("DRUG-JW-JZ-CONFLICT", 1, "Line 1: JZ (nothing discarded) and a JW line (discarded) billed for Gamunex-C.",
+         "Use JW (on a separate line for the discarded units) or JZ (nothing discarded), never both.")]
+
+
+def test_jz_with_a_one_unit_discard_is_a_conflict_and_a_missing_jw():
+    from tests.test_edits_support import chart
+
+    def jz_instead_of_jw(claim):
+        _ig(claim)["modifiers"].append("JZ")
+        claim["lines"].remove(_ig(claim, jw=True))
+
+    assert _waste_findings(chart(drug0={"dose": {"grams": 29.5}}), jz_instead_of_jw) == [
+        ("DRUG-JW-MISSING", 1, "drugs[0]: opened 30 g = 60 units of J1561, 59 given: 1 units discarded and no JW "
+                               "line.", "Add J1561-JW × 1."),
+        ("DRUG-JW-JZ-CONFLICT", 1, "Line 1: JZ says nothing was discarded, but 30 g = 60 units of J1561 were opened "
+                                   "and 59 given: 1 units discarded.",
+         "Remove JZ and bill the discard on a JW line (J1561-JW × 1)."),
+    ]
+
+
+def test_the_second_drugs_jw_jz_conflict_is_found_after_a_first_drug_without_jz():
+    """The IG discards 5 units (JW, no JZ); the premedication's line carries JZ beside its own JW line."""
+    from tests.test_drug_lines_ndc import _with_premed
+
+    enc = _with_premed("2026-03-02", {"containers": [{"units": 2}]})
+    enc["drugs"][0]["dose"] = {"grams": 27.3}
+
+    def premed_jz(claim):
+        next(ln for ln in claim["lines"] if ln["code"] == "J1200" and not ln["modifiers"])["modifiers"].append("JZ")
+
+    assert _waste_findings(enc, premed_jz) == [
+        ("DRUG-JW-JZ-CONFLICT", 3, "Line 3: JZ (nothing discarded) and a JW line (discarded) billed for J1200.",
+         "Use JW (on a separate line for the discarded units) or JZ (nothing discarded), never both.")]
