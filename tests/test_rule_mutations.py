@@ -385,7 +385,7 @@ def _waste_findings(enc: dict, change) -> list[tuple[str, int | None, str, str |
     from tests.test_edits_support import scrub
 
     return [(f.edit, f.line, f.message, f.fix) for f in scrub(enc, change).findings
-            if f.edit.startswith(("DRUG-JW", "DRUG-JZ"))]
+            if f.edit.startswith(("DRUG-JW", "DRUG-JZ", "DRUG-WASTE-MISMATCH"))]
 
 
 def test_a_one_unit_discard_billed_on_its_jw_line_is_clean():
@@ -460,3 +460,31 @@ def test_the_second_drugs_jw_jz_conflict_is_found_after_a_first_drug_without_jz(
     assert _waste_findings(enc, premed_jz) == [
         ("DRUG-JW-JZ-CONFLICT", 3, "Line 3: JZ (nothing discarded) and a JW line (discarded) billed for J1200.",
          "Use JW (on a separate line for the discarded units) or JZ (nothing discarded), never both.")]
+
+
+@pytest.mark.parametrize(("container", "why"), [
+    ({"container_type": "multi_dose"}, "the container is multi-dose"),
+    ({"shared_with_other_patient": True}, "the container was shared with another patient (the remainder was not "
+                                          "discarded)"),
+])
+def test_jw_is_not_for_a_multi_dose_or_shared_container(container, why):
+    """Noridian JZ/JW page: JW only for single-dose containers whose remainder is discarded; the JW units are
+    taken off the claim (impact −5)."""
+    from tests.test_edits_support import chart, scrub
+
+    enc = chart(drug0={"dose": {"grams": 27.3}, **container})
+
+    def add_jw(claim):
+        claim["lines"].insert(1, dict(_ig(claim), line=9, modifiers=["JW"], units=5))
+
+    r = scrub(enc, add_jw)
+    got = [(f.edit, f.line, f.message, f.impact_units) for f in r.findings if f.edit == "DRUG-JW-NOT-ALLOWED"]
+    assert got == [("DRUG-JW-NOT-ALLOWED", 9, f"Line 9: JW × 5 for Gamunex-C, but {why}.", -5)]
+
+
+def test_jw_units_for_a_one_unit_discard_must_be_one():
+    from tests.test_edits_support import chart
+
+    assert _waste_findings(chart(drug0={"dose": {"grams": 29.5}}), lambda c: _ig(c, jw=True).update(units=2)) == [
+        ("DRUG-WASTE-MISMATCH", 2, "Line 2: billed 59 + 2 JW = 61 units; opened 30 g = 60 units of J1561: 59 given "
+                                   "+ 1 discarded.", "Bill J1561-JW × 1.")]
