@@ -81,3 +81,41 @@ def test_sc_product_never_takes_the_iv_nos_code(dos, code):
         assert code in codes
     else:
         assert "DRUG-NO-CODE" in ids(res)
+
+
+@pytest.mark.parametrize(("dos", "flagged"), [("2014-12-31", True), ("2015-01-01", False)])
+def test_xs_written_before_2015_is_a_modifier_out_of_date(dos, flagged):
+    """CMS MLN1783722 / CR 8863: XS is valid from January 1, 2015 (refdata/cms/modifiers.toml). A written claim
+    carrying it on an earlier date is CLAIM-MODIFIER-DATE; from that day it is not."""
+    from igclaim import engine
+    from igclaim.inputs import parse_json_text
+
+    enc = encounter(date_of_service=dos, setting="hospital_outpatient",
+                    payer={"type": "commercial", "name": "Plan"},
+                    drugs=[drug(), drug(id="ig2", product="Privigen", dose={"grams": 10}, containers=[{"grams": 10}])],
+                    administrations=[infusion(120, start=f"{dos}T09:00", site=1),
+                                     infusion(60, start=f"{dos}T09:30", drug_id="ig2", site=2)])
+    claim = run(enc).claim.model_dump(mode="json")
+    for ln in claim["lines"]:
+        ln["modifiers"] = ["XS" if m == "59" else m for m in ln["modifiers"]]
+    assert any("XS" in ln["modifiers"] for ln in claim["lines"])
+    import json
+    r = engine.scrub(parse_json_text(json.dumps(dict(enc, claim={"lines": claim["lines"]}))))
+    assert ("CLAIM-MODIFIER-DATE" in ids(r)) is flagged
+
+
+@pytest.mark.parametrize(("per", "count", "jw_units"), [("0.5", 3, None), ("0.5", 4, 1), ("2", 1, 1)])
+def test_premedication_opened_units_round_down(per, count, jw_units):
+    """A single-dose premedication given as 1 unit: what the opened containers hold is rounded DOWN to whole
+    billing units before the discard is taken (the same rule as immune globulin, docs/rules.md: a fraction of a
+    unit opened is not a unit discarded), so 3 × 0.5 units opened is 1 unit, nothing discarded, JZ."""
+    premed = {"id": "pm1", "hcpcs": "J1200", "units": 1, "route": "IV", "container_type": "single_dose",
+              "containers": [{"units": per, "count": count}]}
+    enc = encounter(drugs=[drug(), premed],
+                    administrations=[infusion(300), {"drug_id": "pm1", "start": "2026-03-02T08:50",
+                                                     "stop": "2026-03-02T08:52"}])
+    pm = [(m, u) for c, m, u in lines(run(enc)) if c == "J1200"]
+    if jw_units is None:
+        assert pm == [(("JZ",), 1)]
+    else:
+        assert pm == [((), 1), (("JW",), jw_units)]

@@ -259,3 +259,40 @@ def test_an_immune_globulin_charted_oral_is_still_read():
     _premed(b, {"text": "Privigen"}, {"value": 10, "unit": "g", "code": "g"}, route="26643006")
     enc = parse_bundle(b)
     assert len(enc.drugs) == 2 and any(d.product == "Privigen" for d in enc.drugs)
+
+
+ADJUDICATED = [{"category": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/adjudication",
+                                          "code": "submitted"}]}}]
+
+
+def _authorized(value, unit: str | None = None, code: str = "J1561") -> dict:
+    qty = {"value": value, **({"unit": unit, "code": unit, "system": "http://unitsofmeasure.org"} if unit else {})}
+    return {"itemSequence": 1, "adjudication": ADJUDICATED, "extension": [{
+        "url": "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-itemAuthorizedDetail",
+        "extension": [
+            {"url": "productOrServiceCode", "valueCodeableConcept": {"coding": [
+                {"system": "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets", "code": code}]}},
+            {"url": "quantity", "valueQuantity": qty}]}]}
+
+
+def test_authorized_units_or_grams_from_the_pas_item_detail():
+    """Da Vinci PAS ItemAuthorizedDetail (ClaimResponse.item): the code and quantity authorized reach
+    payer.prior_authorization, so AUTH-UNITS can compare the claim against them."""
+    b = bundle()
+    b["entry"].append({"resource": _preauth(item=[_authorized(240)])})
+    pa = parse_bundle(b).payer.prior_authorization
+    assert (pa.hcpcs, pa.units, pa.grams) == ("J1561", 240, None)
+    b = bundle()
+    b["entry"].append({"resource": _preauth(item=[_authorized(120, "g")])})
+    pa = parse_bundle(b).payer.prior_authorization
+    assert (pa.units, pa.grams) == (None, 120)
+    b = bundle()
+    b["entry"].append({"resource": _preauth(item=[_authorized(2.5)])})
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert "item[0].extension (itemAuthorizedDetail).quantity: units must be a whole number" in exc.value.problems[0]
+    b = bundle()
+    # No detail: the number and dates only.
+    b["entry"].append({"resource": _preauth(item=[{"itemSequence": 1, "adjudication": ADJUDICATED}])})
+    pa = parse_bundle(b).payer.prior_authorization
+    assert (pa.number, pa.units, pa.grams) == ("PA-7781", None, None)

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from igclaim.batch.sources import Source
+from igclaim.batch.sources import Source, SourceError
 from igclaim.batch.worker import process_record
 from igclaim.inputs import MAX_INPUT_BYTES, InvalidInput
 from igclaim.readers.scrub import load_charts
@@ -149,3 +149,20 @@ def test_a_non_ascii_byte_in_a_service_line_refuses_that_claim(tmp_path, x12_tex
     f.write_bytes(x12_text.encode().replace(sv1.encode(), sv1.encode().replace(b"HC:", b"HC\xe9:", 1), 1))
     claims, errors = _claims(f)
     assert not claims and len(errors) == 1 and errors[0].segment == "SV1" and errors[0].claim_id
+
+
+def test_a_csv_byte_that_is_not_utf8_is_that_rows_error_naming_the_column(tmp_path):
+    """Never a silently replaced byte: a free-text cell (payer_name) with a Latin-1 byte refuses its row only."""
+    data = (ROOT / "examples" / "batch" / "encounters.csv").read_bytes()
+    head, first, *rest = data.split(b"\n")
+    f = tmp_path / "in.csv"
+    f.write_bytes(b"\n".join([head, first.replace(b"Medicare Part B", b"Medicare Part B\xe9", 1), *rest]))
+    got = outcomes(f)
+    errors = [o.error for o in got if o.error]
+    assert len(errors) == 1 and errors[0]["row"] == 2
+    assert errors[0]["reason"] == "row 2 column payer_name: not UTF-8 text (a byte 0xe9)"
+    assert sum(1 for o in got if o.result_json) == len(got) - 1
+    bad_head = tmp_path / "head.csv"
+    bad_head.write_bytes(b"\n".join([head.replace(b"payer_name", b"payer_n\xe9me"), first, *rest]))
+    with pytest.raises(SourceError, match="header row is not UTF-8"):
+        Source(bad_head)

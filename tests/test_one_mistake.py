@@ -99,3 +99,22 @@ def test_hydration_add_on_for_a_flush_without_its_primary():
     assert _on(r, 9) == ["ADMIN-HYDRATION"]
     assert "fluids[0] (flush)" in r.findings[[f.line for f in r.findings].index(9)].message
     assert "ADMIN-ADDON-PRIMARY" not in ids(r)
+
+
+def test_push_billed_as_the_primary_of_the_additional_hours_is_one_finding():
+    """96374 written instead of 96365 for a 5-hour infusion: 96366 × 4 then lacks its primary only because the
+    primary was billed as a push. One mistake (ADMIN-PUSH on line 2); the add-on line stays right once it is fixed."""
+    r = scrub(BASE, lambda c: line(c, "96365").update(code="96374"))
+    assert [(f.edit, f.line) for f in r.findings] == [("ADMIN-PUSH", 2)]
+    # The add-on with no primary at all is still its own mistake.
+    r = scrub(BASE, lambda c: c["lines"].remove(line(c, "96365")))
+    assert "ADMIN-ADDON-PRIMARY" in ids(r)
+    # A push written beside the right primary is not the primary's stand-in: the add-on is fine, the push is flagged.
+    r = scrub(BASE, lambda c: c["lines"].append({"line": 9, "code": "96374", "units": 1}))
+    assert "ADMIN-ADDON-PRIMARY" not in ids(r) and _on(r, 9)
+    # The SC counterpart: 96372 (injection) written for a 2-hour SC infusion, 96370 left lacking 96369.
+    sc = chart(drugs=[{"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 10},
+                       "containers": [{"grams": 10, "count": 1}]}],
+               administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T11:00"}])
+    r = scrub(sc, lambda c: line(c, "96369").update(code="96372"))
+    assert [(f.edit, f.line) for f in r.findings] == [("ADMIN-PUSH", 2)]

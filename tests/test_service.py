@@ -135,6 +135,23 @@ def test_json_lines_every_line_answers(team):
     assert [c["encounter_id"] for c in listed] == ["v002", "v004"]
 
 
+def test_a_byte_that_is_not_utf8_refuses_its_encounter_only(team):
+    """Never stored with the byte silently replaced: that line answers with the problem, the others are stored; a
+    single JSON body with such a byte is refused whole."""
+    _, client, _, biller = team
+    latin1 = json.dumps(visit(5)).replace('"v005"', '"v005-\\u00e9"').encode().replace(b"\\u00e9", b"\xe9")
+    body = b"\n".join([json.dumps(visit(6)).encode(), latin1, json.dumps(visit(7)).encode()])
+    rows = client.post("/api/encounters", content=body,
+                       headers={**biller, "Content-Type": "application/x-ndjson"}).json()
+    assert [(r["line"], r["problems"]) for r in rows] == [
+        (1, []), (2, ["line 2: not JSON (not UTF-8 text: a byte 0xe9)"]), (3, [])]
+    one = client.post("/api/encounters", content=latin1,
+                      headers={**biller, "Content-Type": "application/json"})
+    assert one.status_code == 422 and "not UTF-8 text (a byte 0xe9)" in one.text
+    assert [c["encounter_id"] for c in client.get("/api/encounters", headers=biller).json()["items"]] == [
+        "v006", "v007"]
+
+
 def test_listing_filters_and_pages(team):
     _, client, _, biller = team
     for n in range(1, 8):

@@ -208,17 +208,21 @@ def test_837_same_as_batch(spark, tmp_path):
     sv1 = next(i for i in range(clms[3], len(segs)) if segs[i].startswith("SV1*"))
     segs[sv1] = segs[sv1].replace("*UN*", "*UN*1.5X", 1)  # claim 4: bad units
     segs[-1] = segs[-1].replace("IEA*1*", "IEA*1*9")  # envelope: IEA control number differs from ISA's
+    hi = next(i for i in range(clms[6], len(segs)) if segs[i].startswith("HI*"))
     src = tmp_path / "claims.837"
-    src.write_text("".join(s + "~\n" for s in segs))
+    # claim 7: a byte that is not ASCII (0xe9) refuses that claim by segment (never silently replaced), as in batch
+    segs[hi] = segs[hi] + "\udce9"
+    src.write_bytes("".join(s + "~\n" for s in segs).encode("ascii", "surrogateescape"))
 
     run_batch(src, tmp_path / "batch", workers=1)
     res = CliRunner().invoke(app, ["spark-batch", str(src), "--out", str(tmp_path / "spark"), "--master", "local[2]"])
     assert res.exit_code == 0, res.output
-    assert "records 13 = 11 results + 2 errors (lost 0)" in res.output, res.output
+    assert "records 13 = 10 results + 3 errors (lost 0)" in res.output, res.output
     _same_as_batch(tmp_path / "batch", tmp_path / "spark")
     errors = _spark_errors(tmp_path / "spark")
-    assert [(e["record"], e["stage"], e["field"]) for e in errors] == [(4, "x12", "SV1 SV104"),
-                                                                      (13, "envelope", "IEA")]
+    assert [(e["record"], e["stage"], e["field"].split()[0]) for e in errors] == [
+        (4, "x12", "SV1"), (7, "x12", "HI"), (13, "envelope", "IEA")]
+    assert "not ASCII" in errors[1]["reason"]
     assert all(e["segment"] > 0 for e in errors)
     assert not list(tmp_path.glob("igclaim-837-*"))
     assert _nothing_cached(spark)

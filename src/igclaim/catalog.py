@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from igclaim.model import Finding, Severity
+from igclaim.refdata.dated import within
 
 # "written": checks of a written claim scrubbed without its chart (edits/written.py).
 Phase = Literal["coding", "chart", "claim", "written"]
@@ -25,10 +26,14 @@ Cause = tuple[str, str]
 
 @dataclass(frozen=True, slots=True)
 class EditSpec:
+    """One edit of the catalog. Its statement and fix may quote reference values as `{name}` (`quote`), filled
+    from the data files when they are read, so no threshold, code or date is retyped in a statement and nothing is
+    read from the reference data when the module declaring the edit is imported."""
+
     id: str
     severity: Severity
-    statement: str
-    fix: str
+    statement_text: str
+    fix_text: str
     source: str
     phase: Phase
     effective: date | None = None
@@ -36,7 +41,31 @@ class EditSpec:
     supersedes: tuple[str, ...] = ()
 
     def in_force(self, dos: date) -> bool:
-        return (self.effective is None or dos >= self.effective) and (self.ends is None or dos <= self.ends)
+        return within(dos, self.effective, self.ends)
+
+    @property
+    def statement(self) -> str:
+        return quote(self.statement_text)
+
+    @property
+    def fix(self) -> str:
+        return quote(self.fix_text)
+
+
+_QUOTED: dict[str, str] = {}
+
+
+def quote(text: str) -> str:
+    """The text with its `{name}` placeholders filled from the reference data's quoted values
+    (`ReferenceData.quoted`: thresholds, codes and dates of the bundled data files), read on first use."""
+    if "{" not in text:
+        return text
+    done = _QUOTED.get(text)
+    if done is None:
+        from igclaim.refdata.resolver import reference
+
+        done = _QUOTED[text] = text.format_map(reference().quoted())
+    return done
 
 
 SPECS: dict[str, EditSpec] = {}

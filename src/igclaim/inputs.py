@@ -89,6 +89,15 @@ def decode_input(data: bytes, what: str = "(input)", limit: int = MAX_INPUT_BYTE
                            ) from None
 
 
+def undecoded_byte(text: str | None) -> int | None:
+    """The first byte that was not UTF-8 in text decoded with errors="surrogateescape" (None: all UTF-8). Readers
+    that stream keep such bytes visible this way, so the record holding one is refused, never silently replaced."""
+    for ch in text or "":
+        if "\udc80" <= ch <= "\udcff":
+            return ord(ch) - 0xDC00
+    return None
+
+
 def read_input_file(path: str, stdin: Any = None, limit: int = MAX_INPUT_BYTES) -> str:
     """The text of one input file, or of stdin for '-', within the size limit (never reads more than it)."""
     try:

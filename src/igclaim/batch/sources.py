@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from igclaim.batch.tabular import group_rows
+from igclaim.inputs import undecoded_byte
 
 Kind = Literal["json", "rows", "x12", "problem"]  # "problem": the reader's own finding (payload: its lines)
 FORMATS = ("jsonl", "csv", "parquet", "x12", "json")
@@ -85,8 +86,10 @@ class Source:
         else:
             self.total = self.path.stat().st_size
             if self.format == "csv":
-                with self.path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
+                with self.path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
                     header = next(csv.reader(f), [])
+                if any(undecoded_byte(h) is not None for h in header):
+                    raise SourceError(f"{self.path.name}: the header row is not UTF-8 text")
                 if "encounter_id" not in header:
                     raise SourceError(f"{self.path.name}: the header row has no encounter_id column (docs/batch.md)")
 
@@ -194,7 +197,9 @@ class Source:
                 yield Record(seq, {"segment": item.position}, "x12", item)
 
     def _csv_rows(self) -> Iterator[tuple[int, Any]]:
-        with self.path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
+        # surrogateescape: a byte that is not UTF-8 stays visible, so its row is refused naming the column
+        # instead of the byte being silently replaced
+        with self.path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
             self._handle = f
             reader = csv.DictReader(f)
             # Row numbers as a spreadsheet shows them: the header is row 1.
@@ -210,6 +215,10 @@ class Source:
                     continue
                 number += 1
                 row.pop(None, None)  # cells beyond the header: ignored like a spreadsheet would
+                bad = next(((k, b) for k, v in row.items() if (b := undecoded_byte(v)) is not None), None)
+                if bad is not None:  # (the header was checked on open)
+                    yield number, RowProblem(f"row {number} column {bad[0]}: not UTF-8 text (a byte 0x{bad[1]:02x})")
+                    continue
                 yield number, row
 
     def _parquet_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from igclaim.catalog import declare, finding
-from igclaim.coding.drug import DrugFacts
+from igclaim.coding.drug import CodedDrug
 from igclaim.coding.time import additional_hours, hour_units, minutes_between
 from igclaim.model import Encounter, Finding
 from igclaim.refdata.rules import Rules
@@ -67,7 +67,7 @@ class AdminLine:
 
 
 def classify(
-    enc: Encounter, facts: dict[str, DrugFacts], rules: Rules, findings: list[Finding]
+    enc: Encounter, facts: dict[str, CodedDrug], rules: Rules, findings: list[Finding]
 ) -> list[Service]:
     """Turn administrations and fluids into services; a timed service without times is reported, not guessed."""
     time_rules = rules.time

@@ -7,13 +7,13 @@ Office: CMS-1500/837P, POS 11. Hospital outpatient: UB-04/837I, type of bill 013
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from igclaim.catalog import declare, finding
 from igclaim.coding.administration import AdminLine, Service, classify, code_administrations
-from igclaim.coding.drug import DrugFacts, DrugLine, code_drug
+from igclaim.coding.drug import CodedDrug, DrugLine, code_drug
 from igclaim.coding.time import minutes_between, quarter_hour_units
 from igclaim.model import Claim, ClaimLine, Encounter, Finding
 from igclaim.refdata import icd10
@@ -42,7 +42,7 @@ class Coding:
 
     encounter: Encounter
     profile: PayerProfile
-    drugs: dict[str, DrugFacts]
+    drugs: dict[str, CodedDrug]
     services: list[Service]
     claim: Claim
     findings: list[Finding] = field(default_factory=list)
@@ -78,7 +78,7 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
     lines: list[ClaimLine] = []
     for d in drug_lines:
         lines.append(ClaimLine(
-            line=len(lines) + 1, code=d.code, modifiers=d.modifiers, units=d.units, ndc=d.ndc,
+            line=len(lines) + 1, code=d.code, modifiers=list(d.modifiers), units=d.units, ndc=d.ndc,
             ndc_quantity=d.ndc_quantity, ndc_unit=d.ndc_unit,
             revenue_code=setting.get("drug_revenue_code"), diagnosis_pointers=pointers, service_date=dos,
         ))
@@ -127,7 +127,7 @@ def home_visits(enc: Encounter, drug_ids: set[str]) -> dict[date, int | None]:
 
 
 def _home_dme(
-    enc: Encounter, facts: dict[str, DrugFacts], services: list[Service], setting: dict[str, Any],
+    enc: Encounter, facts: dict[str, CodedDrug], services: list[Service], setting: dict[str, Any],
     drug_lines: list[DrugLine], rules: Rules, findings: list[Finding],
 ) -> list[AdminLine]:
     """Medicare home infusion: IVIG + the supplies code for each infusion date (none before the code existed);
@@ -155,9 +155,11 @@ def _home_dme(
             lines.append(AdminLine(supply.code, units, service_date=d))
     if ig_sc:
         mod = rules.modifier_for("route_SC")
-        for line in drug_lines:
-            if line.drug_id in ig_sc and mod not in line.modifiers:
-                line.modifiers.insert(0, mod)
+        for did in ig_sc:  # the drug's coded result takes the modifier too, so the edits expect it
+            f = facts[did]
+            facts[did] = f.with_lines(tuple(ln if mod in ln.modifiers else replace(ln, modifiers=(mod, *ln.modifiers))
+                                            for ln in f.lines))
+        drug_lines[:] = [line for f in facts.values() for line in f.lines]
         findings.append(finding("HOME-BILLING-NOTE", f"The infusion pump {setting['medicare_dme_sc_pump_code']} "
                                 f"is billed separately by the supplier, with {mod}; nursing goes through the home "
                                 "infusion therapy benefit."))

@@ -8,7 +8,7 @@ billed on a separate JW line, and a line with nothing discarded carries JZ where
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
@@ -16,15 +16,13 @@ from igclaim import ndc as ndc_mod
 from igclaim.catalog import declare, finding
 from igclaim.errors import InputError, did_you_mean
 from igclaim.model import Container, Dose, Drug, Finding
-from igclaim.refdata.resolver import HcpcsCode, Product, reference
+from igclaim.refdata.resolver import HcpcsCode, Product
 from igclaim.refdata.rules import Rules
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
 JZ_RULE = ("https://www.hhs.gov/guidance/document/new-claims-modifier-requirement-drugs-and-biologicals-"
            "single-dose-container-or-single-use")
 HCPCS_FILES = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
-# The date Original Medicare's profile starts requiring JZ (refdata/payers/medicare-part-b.toml), quoted below.
-_JZ_FROM = reference().default_profile("medicare").parameters["jz_required"].since(True)
 
 declare(
     "INPUT-AMBIGUOUS",
@@ -95,12 +93,13 @@ declare(
     statement="JW/JZ applies to every separately payable single-dose drug on the date of service and the chart "
     "does not give this drug's containers",
     fix="Document the containers opened for the drug (NDC, or the billing units a container holds) so JZ "
-    f"(nothing discarded) or a JW line (the discard) can be billed; Medicare requires one of them from {_JZ_FROM}.",
+    "(nothing discarded) or a JW line (the discard) can be billed; Medicare requires one of them from "
+    "{medicare_jz_from}.",  # quoted from refdata/payers/medicare-part-b.toml (igclaim.catalog.quote)
     source=JZ_RULE,
 )
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class ContainerUse:
     """The containers of one NDC (or one unnamed size) opened for a drug, in billing units."""
 
@@ -110,18 +109,42 @@ class ContainerUse:
     units: Decimal  # billing units of all of them (the crosswalk's billing units per package when it lists the NDC)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class DrugLine:
     """A drug line before numbering: the claim assembly adds line numbers, pointers and revenue codes."""
 
     code: str
     units: int
-    modifiers: list[str] = field(default_factory=list)
+    modifiers: tuple[str, ...] = ()
     ndc: str | None = None
     ndc_quantity: Decimal | None = None
     ndc_unit: str | None = None
     drug_id: str = ""
     wasted: bool = False
+
+
+# --- the stages of one drug, each a frozen value handed to the next ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Identified:
+    """Stage 1: the drug identified: the candidate products (several for a bare multi-strength brand, none for a
+    drug that is not an immune globulin), the route and the chart's NDC."""
+
+    index: int
+    drug: Drug
+    is_ig: bool
+    route: str
+    family: tuple[Product, ...] = ()
+    ndc: str | None = None  # 11 digits: the drug's NDC, else its first container's
+
+    @property
+    def product(self) -> Product | None:
+        return self.family[0] if len(self.family) == 1 else None
+
+    @property
+    def path(self) -> str:
+        return f"drugs[{self.index}]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,39 +157,122 @@ class CodeChosen:
 
 
 @dataclass(frozen=True, slots=True)
-class DoseUnits:
-    """Stages 3–4: the dose in grams and the billing units it makes (rounded up to a whole unit)."""
+class NoCode:
+    """Stage 2 did not decide a billable immune globulin code (a finding says why): the code it named, if any."""
+
+    code: str | None = None
+    record: HcpcsCode | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DoseInGrams:
+    """Stage 3: the dose in grams, in mL where the strength is known, and the concentration used."""
 
     grams: Decimal
+    ml: Decimal | None
+    concentration: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class DoseUnits:
+    """Stage 4: the billing units the dose makes (rounded up to a whole unit)."""
+
+    dose: DoseInGrams
     administered: int
 
+    @property
+    def grams(self) -> Decimal:
+        return self.dose.grams
 
-@dataclass
-class DrugFacts:
-    """What the chart says about one drug, worked out once and read by the edits."""
 
-    index: int
-    drug: Drug
-    is_ig: bool
-    route: str
-    product: Product | None = None
-    code: str | None = None
-    hcpcs: HcpcsCode | None = None
-    unit_mg: int | None = None
-    concentration: Decimal | None = None
-    dose_grams: Decimal | None = None
-    dose_ml: Decimal | None = None
-    administered_units: int | None = None
+@dataclass(frozen=True, slots=True)
+class Waste:
+    """Stage 5: the containers opened, the units they hold and the units discarded (0: nothing, or JW not allowed)."""
+
+    containers: tuple[ContainerUse, ...] = ()
     opened_grams: Decimal | None = None
     opened_units: int | None = None
     discarded_units: int = 0
-    ndc: str | None = None
-    containers: list[ContainerUse] = field(default_factory=list)
-    lines: list[DrugLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class CodedDrug:
+    """The final, immutable result of one drug's stages (identified → code → dose → units → waste → lines): what
+    the claim assembly bills and the edits read. A stage that could not decide leaves its value None and no line."""
+
+    identified: Identified
+    code: str | None = None  # the code chosen (an immune globulin) or given (another drug)
+    hcpcs: HcpcsCode | None = None
+    chosen: CodeChosen | None = None
+    units: DoseUnits | None = None
+    administered_units: int | None = None
+    waste: Waste = Waste()
+    lines: tuple[DrugLine, ...] = ()
+
+    # The stages' values by the names the edits use.
+    @property
+    def index(self) -> int:
+        return self.identified.index
+
+    @property
+    def drug(self) -> Drug:
+        return self.identified.drug
+
+    @property
+    def is_ig(self) -> bool:
+        return self.identified.is_ig
+
+    @property
+    def route(self) -> str:
+        return self.identified.route
+
+    @property
+    def product(self) -> Product | None:
+        return self.identified.product
+
+    @property
+    def ndc(self) -> str | None:
+        return self.identified.ndc
 
     @property
     def path(self) -> str:
-        return f"drugs[{self.index}]"
+        return self.identified.path
+
+    @property
+    def unit_mg(self) -> int | None:
+        return self.chosen.unit_mg if self.chosen else None
+
+    @property
+    def concentration(self) -> Decimal | None:
+        return self.units.dose.concentration if self.units else None
+
+    @property
+    def dose_grams(self) -> Decimal | None:
+        return self.units.dose.grams if self.units else None
+
+    @property
+    def dose_ml(self) -> Decimal | None:
+        return self.units.dose.ml if self.units else None
+
+    @property
+    def opened_grams(self) -> Decimal | None:
+        return self.waste.opened_grams
+
+    @property
+    def opened_units(self) -> int | None:
+        return self.waste.opened_units
+
+    @property
+    def discarded_units(self) -> int:
+        return self.waste.discarded_units
+
+    @property
+    def containers(self) -> tuple[ContainerUse, ...]:
+        return self.waste.containers
+
+    def with_lines(self, lines: tuple[DrugLine, ...]) -> CodedDrug:
+        """The same drug with other lines (the claim assembly adds a setting's modifier)."""
+        return replace(self, lines=lines)
 
 
 def units_for(grams: Decimal, unit_mg: int) -> int:
@@ -234,48 +340,53 @@ def _narrow_by_ndc(products: list[Product], drug: Drug, path: str, rules: Rules)
 def code_drug(
     drug: Drug, index: int, rules: Rules, findings: list[Finding],
     setting: str | None = None,
-) -> DrugFacts:
+) -> CodedDrug:
     """Work out one drug's code, units, waste and lines; raise InputError for charts that cannot be coded.
 
-    The journey: identify the product → its code on the date → the dose in grams → units → waste → lines.
-    A step that cannot decide (no code, unknown strength) leaves a finding and no line, never a guess."""
+    The journey: identify the product → its code on the date → the dose in grams → units → waste → lines, each
+    stage a frozen value handed to the next. A step that cannot decide (no code, unknown strength) leaves a finding
+    and no line, never a guess."""
     products, given_code = identify(drug, index, rules)
     path = f"drugs[{index}]"
     if not products and not (given_code and given_code.kind in ("ig", "ig_nos")):
         return _other_drug(drug, index, rules, findings, setting)
     if drug.dose is None:
         raise InputError(f"{path}.dose", "an immune globulin needs its dose (grams, mg or ml)")
-    family = products or []
+    family = tuple(products)
     route = drug.route or (family[0].routes[0] if family else (given_code.routes[0] if given_code else "IV"))
-    facts = DrugFacts(index=index, drug=drug, is_ig=True, route=route,
-                      product=products[0] if len(products) == 1 else None)
     labeled = {r for p in family for r in p.routes}
     if labeled and route not in labeled:
         findings.append(finding("DRUG-ROUTE-UNLABELED", f"{path}.route: {drug.product or drug.hcpcs} is labeled "
                                 f"{'/'.join(sorted(labeled))}, the chart says {route}."))
+    ident = Identified(index, drug, True, route, family, _chart_ndc(drug, path))
+    chosen = _choose_code(ident, given_code, rules, findings, setting)
+    if isinstance(chosen, NoCode):
+        return CodedDrug(ident, chosen.code, chosen.record)
+    dose = _dose_in_grams(ident, chosen, drug.dose, findings)
+    if dose is None:
+        return CodedDrug(ident, chosen.code, chosen.record, chosen)
+    units = DoseUnits(dose, units_for(dose.grams, chosen.unit_mg))
+    waste = _waste(ident, chosen, units, rules, findings)
+    lines = _lines(ident, chosen, units, waste, rules, findings)
+    return CodedDrug(ident, chosen.code, chosen.record, chosen, units, units.administered, waste, lines)
+
+
+def _chart_ndc(drug: Drug, path: str) -> str | None:
+    """The chart's NDC for the drug: its own, else its first container's (11 digits)."""
     if drug.ndc:
-        facts.ndc = _ndc11(drug.ndc, f"{path}.ndc")
-    elif drug.containers and drug.containers[0].ndc:
-        facts.ndc = _ndc11(drug.containers[0].ndc, f"{path}.containers[0].ndc")
-    chosen = _choose_code(facts, family, given_code, rules, findings, setting)
-    if chosen is None:
-        return facts
-    grams = _dose_in_grams(facts, drug.dose, family, findings)
-    if grams is None:
-        return facts
-    dose = DoseUnits(grams, units_for(grams, chosen.unit_mg))
-    facts.administered_units = dose.administered
-    _waste(facts, chosen, dose, family, rules, findings)
-    _lines(facts, chosen, dose, rules, findings)
-    return facts
+        return _ndc11(drug.ndc, f"{path}.ndc")
+    if drug.containers and drug.containers[0].ndc:
+        return _ndc11(drug.containers[0].ndc, f"{path}.containers[0].ndc")
+    return None
 
 
 def _choose_code(
-    facts: DrugFacts, family: list[Product], given_code: HcpcsCode | None, rules: Rules,
+    ident: Identified, given_code: HcpcsCode | None, rules: Rules,
     findings: list[Finding], setting: str | None = None,
-) -> CodeChosen | None:
+) -> CodeChosen | NoCode:
     """The product's own code on the date of service (a pass-through C-code only in its setting); the NOS code
     of its form only when it has none."""
+    family = ident.family
     codes = {p.own_code(rules.dos, setting) for p in family}
     code: str | None
     if family and len(codes) == 1 and None not in codes:
@@ -284,65 +395,66 @@ def _choose_code(
         code = rules.product_nos_code(family[0])  # NOS codes only for their routes (IV)
         if code is None:
             findings.append(finding("DRUG-NO-CODE", f"{family[0].name} had no HCPCS code of its own on {rules.dos}."))
-            return None
+            return NoCode()
         if family[0].code_uncertain:
             findings.append(finding("DRUG-CODE-UNCERTAIN", f"{family[0].name}: {family[0].code_uncertain}"))
     elif given_code is not None:
         code = given_code.code
     else:
         names = ", ".join(p.name for p in family)
-        findings.append(finding("INPUT-AMBIGUOUS", f"{facts.path}.product: {facts.drug.product!r} matches {names} "
+        findings.append(finding("INPUT-AMBIGUOUS", f"{ident.path}.product: {ident.drug.product!r} matches {names} "
                                 "with different codes; name the product with its strength."))
-        return None
+        return NoCode()
     if code is None:
-        return None
-    facts.code = code
-    facts.hcpcs = record = rules.hcpcs(code)
+        return NoCode()
+    record = rules.hcpcs(code)
     if record is None or record.unit_mg is None:
-        findings.append(finding("DRUG-NO-CODE", f"{facts.code} is not a valid immune globulin code on {rules.dos}."))
-        return None
-    facts.unit_mg = record.unit_mg
+        findings.append(finding("DRUG-NO-CODE", f"{code} is not a valid immune globulin code on {rules.dos}."))
+        return NoCode(code, record)
     return CodeChosen(code, record, record.unit_mg)
 
 
-def _dose_in_grams(facts: DrugFacts, dose: Dose, family: list[Product], findings: list[Finding]) -> Decimal | None:
+def _dose_in_grams(ident: Identified, chosen: CodeChosen, dose: Dose,
+                   findings: list[Finding]) -> DoseInGrams | None:
     """Grams from grams, mg, or mL × concentration (told in the chart, or the product's own: a bare
     multi-strength brand cannot tell, and then no units are guessed)."""
-    concs = {p.concentration_percent for p in family if p.concentration_percent is not None}
+    concs = {p.concentration_percent for p in ident.family if p.concentration_percent is not None}
+    concentration: Decimal | None = None
     if dose.concentration_percent is not None:
-        facts.concentration = dose.concentration_percent
+        concentration = dose.concentration_percent
     elif len(concs) == 1:
-        facts.concentration = concs.pop()
+        concentration = concs.pop()
+    ml: Decimal | None = None
     if dose.grams is not None:
         grams = dose.grams
     elif dose.mg is not None:
         grams = dose.mg / 1000
     else:
-        facts.dose_ml = dose.ml
-        concentration = facts.concentration
-        if dose.ml is None or concentration is None:
+        ml = dose.ml
+        if ml is None or concentration is None:
             findings.append(finding(
                 "INPUT-AMBIGUOUS",
-                f"{facts.path}.dose: {dose.ml} mL of {facts.drug.product or facts.code} cannot be turned into "
+                f"{ident.path}.dose: {dose.ml} mL of {ident.drug.product or chosen.code} cannot be turned into "
                 "grams: the strength is not known. No units were guessed.",
                 fix="Name the product with its strength (e.g. 'Octagam 10%') or give concentration_percent.",
             ))
             return None
-        grams = dose.ml * concentration / 100
-    facts.dose_grams = grams
-    if facts.dose_ml is None and facts.concentration:
-        facts.dose_ml = grams * 100 / facts.concentration
-    return grams
+        grams = ml * concentration / 100
+    if ml is None and concentration:
+        ml = grams * 100 / concentration
+    return DoseInGrams(grams, ml, concentration)
 
 
-def _container_grams(facts: DrugFacts, c: Container, cpath: str, family: list[Product], rules: Rules) -> Decimal:
+def _container_grams(ident: Identified, units: DoseUnits, c: Container, cpath: str, unit_mg: int,
+                     rules: Rules) -> Decimal:
     """Labeled grams in one container: grams, mL × strength, the catalog's package, or the FDA NDC Directory's."""
+    concentration = units.dose.concentration
     if c.grams is not None:
         return c.grams
     if c.ml is not None:
-        if facts.concentration is None:
+        if concentration is None:
             raise InputError(f"{cpath}.ml", "the product's strength is not known: give containers in grams")
-        return c.ml * facts.concentration / 100
+        return c.ml * concentration / 100
     if c.ndc:
         ndc11 = _ndc11(c.ndc, f"{cpath}.ndc")
         hit = rules.package_by_ndc(ndc11)
@@ -350,12 +462,12 @@ def _container_grams(facts: DrugFacts, c: Container, cpath: str, family: list[Pr
             return hit[1].grams
         # the imported FDA NDC Directory: a package newer than the catalog
         listed = rules.tables.ndc_package(ndc11, rules.dos)
-        if listed is not None and listed.ml is not None and facts.concentration is not None and \
-                any(pk.ndc and pk.ndc[:9] == ndc11[:9] for p in family for pk in p.packages):
-            return listed.ml * facts.concentration / 100
+        if listed is not None and listed.ml is not None and concentration is not None and \
+                any(pk.ndc and pk.ndc[:9] == ndc11[:9] for p in ident.family for pk in p.packages):
+            return listed.ml * concentration / 100
         raise InputError(f"{cpath}.ndc", f"NDC {c.ndc} is not a known package: give grams or ml")
-    if c.units is not None and facts.unit_mg is not None:
-        return c.units * facts.unit_mg / 1000
+    if c.units is not None:
+        return c.units * unit_mg / 1000
     raise InputError(cpath, "give the container's grams, ml or ndc")
 
 
@@ -368,70 +480,68 @@ def _package_units(ndcs: list[str], code: str, rules: Rules) -> Decimal | None:
     return None
 
 
-def _containers(facts: DrugFacts, chosen: CodeChosen, family: list[Product], rules: Rules) -> list[ContainerUse]:
+def _containers(ident: Identified, chosen: CodeChosen, units: DoseUnits,
+                rules: Rules) -> tuple[ContainerUse, ...]:
     """The opened containers grouped by NDC, each with its labeled grams and its billing units.
 
     Billing units per package come from the crosswalk when it lists the container's NDC (or, for a container
     given by size, an NDC of that size): Cutaquig's 6 mL vial is 10 units of J1551 although 0.99 g is labeled.
     Otherwise the labeled grams ÷ the code's unit."""
-    groups: dict[str | None, ContainerUse] = {}
-    for i, c in enumerate(facts.drug.containers):
-        cpath = f"{facts.path}.containers[{i}]"
-        grams = _container_grams(facts, c, cpath, family, rules)
+    groups: dict[str | None, tuple[int, Decimal, Decimal]] = {}
+    for i, c in enumerate(ident.drug.containers):
+        cpath = f"{ident.path}.containers[{i}]"
+        grams = _container_grams(ident, units, c, cpath, chosen.unit_mg, rules)
         ndc11 = _ndc11(c.ndc, f"{cpath}.ndc") if c.ndc else None
         if ndc11:
             candidates = [ndc11]
         else:
             ml = c.ml if c.ml is not None else None
-            candidates = [pk.ndc for p in family for pk in p.packages_of_size(grams, ml) if pk.ndc]
+            candidates = [pk.ndc for p in ident.family for pk in p.packages_of_size(grams, ml) if pk.ndc]
         per = _package_units(candidates, chosen.code, rules)
         if per is None:
             per = grams * 1000 / chosen.unit_mg
         # a container the chart gives without an NDC carries the drug's NDC only when the chart names one
-        key = ndc11 or (_ndc11(facts.drug.ndc, f"{facts.path}.ndc") if facts.drug.ndc else None)
-        use = groups.setdefault(key, ContainerUse(key, 0, Decimal(0), Decimal(0)))
-        use.count += c.count
-        use.grams += grams * c.count
-        use.units += per * c.count
-    return list(groups.values())
+        key = ndc11 or (_ndc11(ident.drug.ndc, f"{ident.path}.ndc") if ident.drug.ndc else None)
+        count, held_grams, held_units = groups.get(key, (0, Decimal(0), Decimal(0)))
+        groups[key] = (count + c.count, held_grams + grams * c.count, held_units + per * c.count)
+    return tuple(ContainerUse(key, count, grams, units_) for key, (count, grams, units_) in groups.items())
 
 
-def _waste(facts: DrugFacts, chosen: CodeChosen, dose: DoseUnits, family: list[Product], rules: Rules,
-           findings: list[Finding]) -> None:
+def _waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, rules: Rules,
+           findings: list[Finding]) -> Waste:
     """Stage 5: the containers opened, the units they hold and the units discarded (JW) or none (JZ)."""
-    drug = facts.drug
+    drug = ident.drug
+    containers: tuple[ContainerUse, ...] = ()
     if drug.containers:
-        facts.containers = _containers(facts, chosen, family, rules)
-        opened_grams = sum((u.grams for u in facts.containers), Decimal(0))
-        if opened_grams < dose.grams:
+        containers = _containers(ident, chosen, units, rules)
+        opened_grams = sum((u.grams for u in containers), Decimal(0))
+        if opened_grams < units.grams:
             raise InputError(
-                f"{facts.path}.containers",
-                f"the containers opened hold {opened_grams:g} g, less than the dose of {dose.grams:g} g",
+                f"{ident.path}.containers",
+                f"the containers opened hold {opened_grams:g} g, less than the dose of {units.grams:g} g",
             )
     elif drug.discarded_grams is not None:
-        opened_grams = dose.grams + drug.discarded_grams
+        opened_grams = units.grams + drug.discarded_grams
     else:
         if drug.container_type == "single_dose":
-            findings.append(finding("DRUG-CONTAINERS-MISSING", f"{facts.path}: no containers documented; "
+            findings.append(finding("DRUG-CONTAINERS-MISSING", f"{ident.path}: no containers documented; "
                                     "coded as if nothing was discarded."))
-        facts.opened_units = dose.administered
-        return
-    facts.opened_grams = opened_grams
-    if facts.containers:
-        total = sum((u.units for u in facts.containers), Decimal(0))
+        return Waste(opened_units=units.administered)
+    if containers:
+        total = sum((u.units for u in containers), Decimal(0))
         opened_units = int(total.to_integral_value(rounding=ROUND_FLOOR))
     else:
         opened_units = whole_units_in(opened_grams, chosen.unit_mg)
-    facts.opened_units = opened_units
     if drug.container_type == "multi_dose" or drug.shared_with_other_patient:
-        facts.discarded_units = 0
+        discarded = 0
     else:
-        facts.discarded_units = max(0, opened_units - dose.administered)
+        discarded = max(0, opened_units - units.administered)
     if drug.shared_with_other_patient:
-        findings.append(finding("DRUG-CONTAINER-SHARED", f"{facts.path}: a single-dose container served two "
+        findings.append(finding("DRUG-CONTAINER-SHARED", f"{ident.path}: a single-dose container served two "
                                 "patients; only this patient's dose is billed, with no JW line."))
     if drug.container_type == "single_dose" and not drug.shared_with_other_patient:
-        _avoidable_waste(facts, family, findings)
+        _avoidable_waste(ident, chosen, units, discarded, findings)
+    return Waste(containers, opened_grams, opened_units, discarded)
 
 
 def best_combination(sizes: list[Decimal], dose: Decimal) -> list[Decimal] | None:
@@ -469,70 +579,72 @@ def best_combination(sizes: list[Decimal], dose: Decimal) -> list[Decimal] | Non
     return None
 
 
-def _avoidable_waste(facts: DrugFacts, family: list[Product], findings: list[Finding]) -> None:
-    if not facts.discarded_units or facts.unit_mg is None or facts.dose_grams is None:
+def _avoidable_waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, discarded: int,
+                     findings: list[Finding]) -> None:
+    if not discarded:
         return
-    sizes = [pkg.grams for p in family for pkg in p.packages]
-    combo = best_combination(sizes, facts.dose_grams)
+    sizes = [pkg.grams for p in ident.family for pkg in p.packages]
+    combo = best_combination(sizes, units.grams)
     if combo is None:
         return
-    best_discard = whole_units_in(sum(combo, Decimal(0)), facts.unit_mg) - (facts.administered_units or 0)
-    if best_discard < facts.discarded_units:
+    best_discard = whole_units_in(sum(combo, Decimal(0)), chosen.unit_mg) - units.administered
+    if best_discard < discarded:
         names = " + ".join(f"{g:g} g" for g in combo)
-        saved = facts.discarded_units - best_discard
+        saved = discarded - best_discard
         findings.append(finding(
             "DRUG-WASTE-AVOIDABLE",
-            f"{facts.path}: {facts.dose_grams:g} g could have been given from {names}, discarding "
-            f"{best_discard} units instead of {facts.discarded_units}.",
+            f"{ident.path}: {units.grams:g} g could have been given from {names}, discarding "
+            f"{best_discard} units instead of {discarded}.",
             impact_units=-saved,  # the excess discard is at risk of denial
-            cause=("drug", facts.path),  # priced by this drug's code (coding/payment.py)
+            cause=("drug", ident.path),  # priced by this drug's code (coding/payment.py)
         ))
 
 
-def _ml(facts: DrugFacts, grams: Decimal) -> Decimal | None:
-    if facts.concentration is None:
+def _ml(concentration: Decimal | None, grams: Decimal) -> Decimal | None:
+    if concentration is None:
         return None
-    ml = (grams * 100 / facts.concentration).quantize(Decimal("0.001")).normalize()
+    ml = (grams * 100 / concentration).quantize(Decimal("0.001")).normalize()
     # normalize() writes 300 as 3E+2: give whole quantities as plain integers (CTP04, box 24 shaded band)
     return ml.quantize(Decimal(1)) if ml == ml.to_integral_value() else ml
 
 
-def _ndc_quantity(facts: DrugFacts, chosen: CodeChosen, dose: DoseUnits, units: int,
+def _ndc_quantity(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste, billed: int,
                   wasted: bool) -> tuple[Decimal | None, str]:
     """NDC quantity in the package's unit of measure: mL for liquids (grams ÷ concentration); UN (packages) for
     kits and powders, from the containers opened."""
-    product = facts.product
+    product = ident.product
     unit = product.ndc_unit if product else "ML"
     if unit == "UN":
-        return _un_quantity(facts, facts.containers, units, wasted), unit
-    if unit != "ML" or facts.concentration is None:
+        return _un_quantity(waste, waste.containers, billed, wasted), unit
+    concentration = units.dose.concentration
+    if unit != "ML" or concentration is None:
         return None, unit
-    grams = Decimal(units * chosen.unit_mg) / 1000 if wasted else dose.grams
-    return _ml(facts, grams), unit
+    grams = Decimal(billed * chosen.unit_mg) / 1000 if wasted else units.grams
+    return _ml(concentration, grams), unit
 
 
-def _un_quantity(facts: DrugFacts, uses: list[ContainerUse], units: int, wasted: bool) -> Decimal | None:
+def _un_quantity(waste: Waste, uses: tuple[ContainerUse, ...], billed: int, wasted: bool) -> Decimal | None:
     """Packages (UN) behind a line: all of them when nothing is discarded, else each line's share of them."""
     count = sum(u.count for u in uses)
     opened = sum((u.units for u in uses), Decimal(0))
     if not count or opened <= 0:
         return None  # no containers documented: the quantity cannot be computed
-    if not facts.discarded_units and not wasted:
+    if not waste.discarded_units and not wasted:
         return Decimal(count)
-    share = (Decimal(count) * units / opened).quantize(Decimal("0.001")).normalize()
+    share = (Decimal(count) * billed / opened).quantize(Decimal("0.001")).normalize()
     return share.quantize(Decimal(1)) if share == share.to_integral_value() else share
 
 
-def _split_by_ndc(facts: DrugFacts, chosen: CodeChosen,
-                  dose: DoseUnits) -> list[tuple[ContainerUse, int, int, Decimal]]:
+def _split_by_ndc(chosen: CodeChosen, units: DoseUnits,
+                  waste: Waste) -> list[tuple[ContainerUse, int, int, Decimal]]:
     """Administered and discarded units per NDC: the dose is taken from the containers in chart order, so the
     last one opened holds the discard. Returns (containers, given units, discarded units, given grams); the given
     units add up to the administered units and the discarded units to the discarded units."""
     unit = Decimal(chosen.unit_mg) / 1000
     rows: list[list[Any]] = []
-    left, taken, opened = dose.grams, Decimal(0), Decimal(0)
+    left, taken, opened = units.grams, Decimal(0), Decimal(0)
     given_before = opened_before = 0
-    for use in facts.containers:
+    for use in waste.containers:
         take = min(use.grams, left)
         left -= take
         taken += take
@@ -542,7 +654,7 @@ def _split_by_ndc(facts: DrugFacts, chosen: CodeChosen,
         given = given_cum - given_before
         rows.append([use, given, max(0, opened_cum - opened_before - given), take])
         given_before, opened_before = given_cum, opened_cum
-    excess = sum(r[2] for r in rows) - facts.discarded_units
+    excess = sum(r[2] for r in rows) - waste.discarded_units
     for r in reversed(rows):  # rounding can leave a unit too many: take it off the last discards
         cut = min(r[2], max(0, excess))
         r[2] -= cut
@@ -550,71 +662,71 @@ def _split_by_ndc(facts: DrugFacts, chosen: CodeChosen,
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
-def _lines(facts: DrugFacts, chosen: CodeChosen, dose: DoseUnits, rules: Rules, findings: list[Finding]) -> None:
-    """The administered line, then the JW line for a discard or JZ when nothing was discarded (single-dose only).
+def _lines(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste, rules: Rules,
+           findings: list[Finding]) -> tuple[DrugLine, ...]:
+    """Stage 6: the administered line, then the JW line for a discard or JZ when nothing was discarded
+    (single-dose only).
 
     A payer that requires NDCs gets one line per NDC when the opened containers carry different NDCs, each with
     its own units and NDC quantity (and so its own LIN/CTP in the 837)."""
     code = chosen.code
-    single_dose = facts.drug.container_type == "single_dose"
-    route_mods = []
+    single_dose = ident.drug.container_type == "single_dose"
+    route_mods: tuple[str, ...] = ()
     if code in rules.param("route_modifier_codes"):
-        route_mods.append(rules.modifier_for(f"route_{facts.route}"))
+        route_mods = (rules.modifier_for(f"route_{ident.route}"),)
     discarded, zero_discarded = rules.modifier_for("discarded"), rules.modifier_for("zero_discarded")
-    jw_on = single_dose and facts.discarded_units > 0 and rules.modifier_valid(discarded)
-    jz_on = (single_dose and facts.discarded_units == 0 and rules.param("jz_required")
-             and rules.modifier_valid(zero_discarded))
-    ndcs = {u.ndc for u in facts.containers}
+    jw_on = single_dose and waste.discarded_units > 0 and rules.modifier_valid(discarded)
+    jz_on = bool(single_dose and waste.discarded_units == 0 and rules.param("jz_required")
+                 and rules.modifier_valid(zero_discarded))
+    ndcs = {u.ndc for u in waste.containers}
+    lines: list[DrugLine] = []
     if rules.param("ndc_required") and len(ndcs) > 1:
-        _lines_per_ndc(facts, chosen, dose, route_mods, discarded if jw_on else None,
-                       zero_discarded if jz_on else None)
+        lines = _lines_per_ndc(ident, chosen, units, waste, route_mods, discarded if jw_on else None,
+                               zero_discarded if jz_on else None)
     else:
-        given = DrugLine(code=code, units=dose.administered, modifiers=list(route_mods),
-                         ndc=facts.ndc, drug_id=facts.drug.id)
-        given.ndc_quantity, given.ndc_unit = _ndc_quantity(facts, chosen, dose, given.units, wasted=False)
-        facts.lines.append(given)
+        quantity, unit = _ndc_quantity(ident, chosen, units, waste, units.administered, wasted=False)
+        lines.append(DrugLine(code=code, units=units.administered,
+                              modifiers=(*route_mods, zero_discarded) if jz_on and not jw_on else route_mods,
+                              ndc=ident.ndc, ndc_quantity=quantity, ndc_unit=unit, drug_id=ident.drug.id))
         if jw_on:
-            jw = DrugLine(code=code, units=facts.discarded_units, modifiers=[*route_mods, discarded],
-                          ndc=facts.ndc, drug_id=facts.drug.id, wasted=True)
-            jw.ndc_quantity, jw.ndc_unit = _ndc_quantity(facts, chosen, dose, jw.units, wasted=True)
-            facts.lines.append(jw)
-        elif jz_on:
-            given.modifiers.append(zero_discarded)
+            quantity, unit = _ndc_quantity(ident, chosen, units, waste, waste.discarded_units, wasted=True)
+            lines.append(DrugLine(code=code, units=waste.discarded_units, modifiers=(*route_mods, discarded),
+                                  ndc=ident.ndc, ndc_quantity=quantity, ndc_unit=unit, drug_id=ident.drug.id,
+                                  wasted=True))
     if jw_on and not rules.param("jw_required"):
-        findings.append(finding("DRUG-JW-OPTIONAL", f"{facts.path}: {rules.profile.title} does not require JW on "
-                                f"{rules.dos}; {facts.discarded_units} discarded units are on their own JW line."))
-    for line in facts.lines:
-        if not line.ndc:
-            line.ndc_unit = None
-            line.ndc_quantity = None
+        findings.append(finding("DRUG-JW-OPTIONAL", f"{ident.path}: {rules.profile.title} does not require JW on "
+                                f"{rules.dos}; {waste.discarded_units} discarded units are on their own JW line."))
+    # a line without an NDC carries no NDC quantity or unit
+    return tuple(ln if ln.ndc else replace(ln, ndc_unit=None, ndc_quantity=None) for ln in lines)
 
 
-def _lines_per_ndc(facts: DrugFacts, chosen: CodeChosen, dose: DoseUnits, route_mods: list[str], jw: str | None,
-                   jz: str | None) -> None:
+def _lines_per_ndc(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste,
+                   route_mods: tuple[str, ...], jw: str | None, jz: str | None) -> list[DrugLine]:
     code = chosen.code
-    unit_of_measure = facts.product.ndc_unit if facts.product else "ML"
-    wasted_lines = []
-    for use, given, waste, take in _split_by_ndc(facts, chosen, dose):
+    unit_of_measure = ident.product.ndc_unit if ident.product else "ML"
+    concentration = units.dose.concentration
+    given_lines, wasted_lines = [], []
+    for use, given, discard, take in _split_by_ndc(chosen, units, waste):
         if given:
-            line = DrugLine(code=code, units=given, modifiers=[*route_mods, *([jz] if jz else [])],
-                            ndc=use.ndc, drug_id=facts.drug.id, ndc_unit=unit_of_measure)
-            line.ndc_quantity = (_un_quantity(facts, [use], given, wasted=False) if unit_of_measure == "UN"
-                                 else _ml(facts, take) if unit_of_measure == "ML" else None)
-            facts.lines.append(line)
-        if waste and jw:
-            line = DrugLine(code=code, units=waste, modifiers=[*route_mods, jw], ndc=use.ndc,
-                            drug_id=facts.drug.id, wasted=True, ndc_unit=unit_of_measure)
-            line.ndc_quantity = (_un_quantity(facts, [use], waste, wasted=True) if unit_of_measure == "UN"
-                                 else _ml(facts, Decimal(waste * chosen.unit_mg) / 1000)
-                                 if unit_of_measure == "ML" else None)
-            wasted_lines.append(line)
-    facts.lines.extend(wasted_lines)
+            quantity = (_un_quantity(waste, (use,), given, wasted=False) if unit_of_measure == "UN"
+                        else _ml(concentration, take) if unit_of_measure == "ML" else None)
+            given_lines.append(DrugLine(code=code, units=given, modifiers=(*route_mods, *([jz] if jz else [])),
+                                        ndc=use.ndc, ndc_quantity=quantity, ndc_unit=unit_of_measure,
+                                        drug_id=ident.drug.id))
+        if discard and jw:
+            quantity = (_un_quantity(waste, (use,), discard, wasted=True) if unit_of_measure == "UN"
+                        else _ml(concentration, Decimal(discard * chosen.unit_mg) / 1000)
+                        if unit_of_measure == "ML" else None)
+            wasted_lines.append(DrugLine(code=code, units=discard, modifiers=(*route_mods, jw), ndc=use.ndc,
+                                         ndc_quantity=quantity, ndc_unit=unit_of_measure, drug_id=ident.drug.id,
+                                         wasted=True))
+    return [*given_lines, *wasted_lines]
 
 
 def _other_drug(
     drug: Drug, index: int, rules: Rules, findings: list[Finding],
     setting: str | None = None,
-) -> DrugFacts:
+) -> CodedDrug:
     """A drug that is not an immune globulin (a premedication): billed as given, with JW/JZ where the payer
     requires them on every separately payable single-dose drug (Medicare: from 2023-07-01)."""
     path = f"drugs[{index}]"
@@ -623,28 +735,24 @@ def _other_drug(
     if drug.units is None:
         raise InputError(f"{path}.units", f"give the billed units of {drug.hcpcs}")
     code = drug.hcpcs.upper()
-    facts = DrugFacts(index=index, drug=drug, is_ig=False, route=drug.route or "IV", code=code)
-    facts.administered_units = drug.units
-    if drug.ndc:
-        facts.ndc = _ndc11(drug.ndc, f"{path}.ndc")
-    elif drug.containers and drug.containers[0].ndc:
-        facts.ndc = _ndc11(drug.containers[0].ndc, f"{path}.containers[0].ndc")
-    given = DrugLine(code=code, units=drug.units, ndc=facts.ndc, drug_id=drug.id,
-                     ndc_quantity=drug.ndc_quantity if facts.ndc else None,
-                     ndc_unit=drug.ndc_unit if facts.ndc and drug.ndc_quantity else None)
-    facts.lines.append(given)
+    ident = Identified(index, drug, False, drug.route or "IV", (), _chart_ndc(drug, path))
+    given = DrugLine(code=code, units=drug.units, ndc=ident.ndc, drug_id=drug.id,
+                     ndc_quantity=drug.ndc_quantity if ident.ndc else None,
+                     ndc_unit=drug.ndc_unit if ident.ndc and drug.ndc_quantity else None)
+
+    def coded(waste: Waste, *lines: DrugLine) -> CodedDrug:
+        return CodedDrug(ident, code, administered_units=drug.units, waste=waste, lines=lines)
+
     separately_payable = bool(rules.setting(setting).get("other_drugs_separately_payable", True)) if setting else True
     if drug.container_type != "single_dose" or drug.shared_with_other_patient or not separately_payable:
-        facts.opened_units = drug.units
-        return facts
+        return coded(Waste(opened_units=drug.units), given)
     discarded, zero_discarded = rules.modifier_for("discarded"), rules.modifier_for("zero_discarded")
     if not drug.containers:
-        facts.opened_units = drug.units
         if rules.param("jz_required") and rules.modifier_valid(zero_discarded):
-            findings.append(finding("DRUG-PREMED-CONTAINERS", f"{path}: {facts.code} is a drug from a single-dose "
+            findings.append(finding("DRUG-PREMED-CONTAINERS", f"{path}: {code} is a drug from a single-dose "
                                     f"container on a {rules.profile.title} claim on {rules.dos}: give its containers "
                                     "so JZ or a JW line can be billed."))
-        return facts
+        return coded(Waste(opened_units=drug.units), given)
     opened = Decimal(0)
     for i, c in enumerate(drug.containers):
         cpath = f"{path}.containers[{i}]"
@@ -652,17 +760,17 @@ def _other_drug(
         if per is None and c.ndc:
             per = rules.tables.package_billing_units(_ndc11(c.ndc, f"{cpath}.ndc"), code, rules.dos)
         if per is None:
-            raise InputError(f"{cpath}.units", f"give the billing units of {facts.code} one container holds (the "
+            raise InputError(f"{cpath}.units", f"give the billing units of {code} one container holds (the "
                              "CMS NDC-HCPCS crosswalk does not list this container's NDC)")
         opened += per * c.count
-    facts.opened_units = int(opened.to_integral_value(rounding=ROUND_FLOOR))
-    facts.discarded_units = max(0, facts.opened_units - drug.units)
-    if facts.discarded_units and rules.modifier_valid(discarded) and rules.param("jw_required"):
-        facts.lines.append(DrugLine(code=code, units=facts.discarded_units, modifiers=[discarded],
-                                    ndc=facts.ndc, drug_id=drug.id, wasted=True))
-    elif not facts.discarded_units and rules.param("jz_required") and rules.modifier_valid(zero_discarded):
-        given.modifiers.append(zero_discarded)
-    return facts
+    opened_units = int(opened.to_integral_value(rounding=ROUND_FLOOR))
+    waste = Waste(opened_units=opened_units, discarded_units=max(0, opened_units - drug.units))
+    if waste.discarded_units and rules.modifier_valid(discarded) and rules.param("jw_required"):
+        return coded(waste, given, DrugLine(code=code, units=waste.discarded_units, modifiers=(discarded,),
+                                            ndc=ident.ndc, drug_id=drug.id, wasted=True))
+    if not waste.discarded_units and rules.param("jz_required") and rules.modifier_valid(zero_discarded):
+        return coded(waste, replace(given, modifiers=(zero_discarded,)))
+    return coded(waste, given)
 
 
 def dose_units_exact(grams: Decimal, unit_mg: int) -> Decimal:
@@ -670,5 +778,5 @@ def dose_units_exact(grams: Decimal, unit_mg: int) -> Decimal:
     return grams * 1000 / unit_mg
 
 
-__all__ = ["CodeChosen", "ContainerUse", "DoseUnits", "DrugFacts",
-           "DrugLine", "best_combination", "code_drug", "units_for", "whole_units_in"]
+__all__ = ["CodeChosen", "CodedDrug", "ContainerUse", "DoseInGrams", "DoseUnits", "DrugLine", "Identified", "NoCode",
+           "Waste", "best_combination", "code_drug", "units_for", "whole_units_in"]

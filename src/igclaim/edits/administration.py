@@ -16,15 +16,12 @@ from igclaim.edits.context import EditContext
 from igclaim.edits.drug import code_of
 from igclaim.edits.registry import also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
-from igclaim.refdata.resolver import AdminCode, TimeRules, reference
+from igclaim.refdata.resolver import AdminCode, TimeRules
 
 MANUAL_CH12 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf"
 NCCI = "https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits"
 PUSH_CR3818 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Transmittals/downloads/R541CP.pdf"
 TIMED_FAMILIES = ("infusion", "sc_infusion", "hydration")
-# The time thresholds the statements quote, read from refdata/cms/administration.toml [time] (never retyped here).
-_TIME = reference().time
-_PUSH_MAX, _HYDRATION_MIN, _BEYOND = _TIME.push_max_minutes, _TIME.hydration_min_minutes, _TIME.addon_beyond_minutes
 
 # --- what the chart documents, what was written --------------------------------------------------------------
 
@@ -112,10 +109,11 @@ def timed_code_without_times(ctx: EditContext) -> Iterator[Finding]:
 @edit(
     "ADMIN-HYDRATION",
     severity="error",
+    # {names}: thresholds quoted from refdata/cms/administration.toml [time] (igclaim.catalog.quote)
     statement="hydration billed for a flush, KVO or diluent, concurrent with a drug infusion, or under "
-    f"{_HYDRATION_MIN} minutes",
+    "{hydration_min_minutes} minutes",
     fix="Remove the hydration line: saline as flush, KVO, diluent or concurrent with the drug is part of the "
-    f"infusion; hydration needs an order, medical necessity and at least {_HYDRATION_MIN} minutes of its own.",
+    "infusion; hydration needs an order, medical necessity and at least {hydration_min_minutes} minutes of its own.",
     source="https://www.cms.gov/files/document/r11p11medicarencci.pdf",
     phase="claim",
     supersedes=("ADMIN-ADDON-PRIMARY",),  # the line should not be billed at all: its missing primary is moot
@@ -137,8 +135,8 @@ def hydration(ctx: EditContext) -> Iterator[Finding]:
 @edit(
     "ADMIN-PUSH",
     severity="error",
-    statement=f"an infusion of {_PUSH_MAX} minutes or less billed as an infusion (it is a push)",
-    fix=f"Bill an IV infusion of {_PUSH_MAX} minutes or less as a push (96374, or 96375 after another initial "
+    statement="an infusion of {push_max_minutes} minutes or less billed as an infusion (it is a push)",
+    fix="Bill an IV infusion of {push_max_minutes} minutes or less as a push (96374, or 96375 after another initial "
     "service).",
     source=PUSH_CR3818,
     phase="claim",
@@ -285,11 +283,22 @@ def addon_primary(ctx: EditContext) -> Iterator[Finding]:
         if primaries is None:
             continue
         initial = ctx.rules.admin_code_for("initial", rec.family) if rec.family else None
+        if initial and initial.code in primaries and _primary_billed_as_push(ctx, initial.code):
+            continue  # one mistake: ADMIN-PUSH on the written initial line says to bill the primary instead
         instead = f" Expected instead: {initial.code} with {ctx.rules.param('distinct_site_modifier')}." \
             if initial and any(ln2.code == initial.code for ln2 in ctx.expected.lines) else ""
         yield finding("ADMIN-ADDON-PRIMARY", f"Line {ln.line}: {rec.code} is an add-on code; none of its primary codes "
                       f"({', '.join(primaries)}) is on the claim.{instead}", line=ln.line,
                       cause=("admin-line", rec.code))
+
+
+def _primary_billed_as_push(ctx: EditContext, primary: str) -> bool:
+    """The expected primary was written as an initial code of the other timed family (96374 for 96365, 96372 for
+    96369): ADMIN-PUSH flags that line, and the add-on lacks its primary only because of it."""
+    if not any(ln.code == primary for ln in ctx.expected.lines):
+        return False
+    return any(rec.role == "initial" and _unsupported_family(ctx, rec) == "ADMIN-PUSH"
+               for _, rec in _written_admin(ctx))
 
 
 @edit(
@@ -337,7 +346,7 @@ def sequential(ctx: EditContext) -> Iterator[Finding]:
     statement="additional-hour units (96366, 96370, 96361) that the documented time does not support, or fewer "
     "than it supports",
     fix="Bill one additional hour for each full hour beyond the first plus one for a final part of more than "
-    f"{_BEYOND} minutes ({_TIME.hour_minutes + _BEYOND + 1} minutes → 1, {2 * _TIME.hour_minutes + _BEYOND + 1} → 2).",
+    "{addon_beyond_minutes} minutes ({addon_one_unit_minutes} minutes → 1, {addon_two_units_minutes} → 2).",
     source=MANUAL_CH12,
     phase="claim",
 )

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from igclaim.edits.context import EditContext
-from igclaim.edits.drug import WASTE_MOD, code_of, is_drug_code, mods
+from igclaim.edits.drug import code_of, is_drug_code, mods, waste_mod
 from igclaim.edits.registry import edit, finding
 from igclaim.model import ClaimLine, Finding, PriorAuthorization
+from igclaim.refdata.dated import within
 
 PRIOR_AUTH = "https://www.cms.gov/medicare/coverage/prior-authorization"
 DISCARD_PARAM = "discarded_units_against_authorization"  # a payer-profile parameter (refdata/payer-parameters.toml)
@@ -51,7 +52,7 @@ def auth_expired(ctx: EditContext) -> Iterator[Finding]:
     pa = _auth(ctx)
     if pa is None:
         return
-    if (pa.start and ctx.dos < pa.start) or (pa.end and ctx.dos > pa.end):
+    if not within(ctx.dos, pa.start, pa.end):
         yield finding("AUTH-EXPIRED", f"Authorization {pa.number or '(no number)'} runs {pa.start or '…'} to "
                       f"{pa.end or '…'}; the date of service {ctx.dos} is outside it.")
 
@@ -86,7 +87,7 @@ def auth_units(ctx: EditContext) -> Iterator[Finding]:
                       fix="Get the authorization corrected to the product given, or bill the authorized product.")
         return
     if pa.units is not None and lines:
-        given = sum(ln.units for ln in lines if WASTE_MOD not in mods(ln))
+        given = sum(ln.units for ln in lines if waste_mod(ctx) not in mods(ln))
         total = sum(ln.units for ln in lines)
         of = f" of {code}" if code else ""
         if given > pa.units:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -17,10 +18,10 @@ from igclaim.errors import InputError
 from igclaim.model import Finding, Severity
 from igclaim.refdata import icd10
 from igclaim.refdata.coverage import Indication, Policy, PolicyError, not_a_reason, policy
-from igclaim.refdata.mac import MCD_ARTICLE, HomeRule, Status, mac, parse_contractor
+from igclaim.refdata.mac import MCD_ARTICLE, HomeRule, Status
 
 if TYPE_CHECKING:
-    from igclaim.coding.drug import DrugFacts
+    from igclaim.coding.drug import CodedDrug
 
 ICD10_FILES = "https://www.cms.gov/medicare/coding-billing/icd-10-codes"
 MCD = "https://www.cms.gov/medicare-coverage-database/"
@@ -46,7 +47,11 @@ def claim_dx(ctx: EditContext) -> list[str]:
 
 
 def coverage_policy(ctx: EditContext) -> Policy:
-    """The policy named by the payer profile for the setting (home or office/hospital)."""
+    """The policy named by the payer profile for the setting (home or office/hospital), found once per claim."""
+    return ctx.once("diagnosis.coverage_policy", _coverage_policy)
+
+
+def _coverage_policy(ctx: EditContext) -> Policy:
     param = "home_coverage_policy" if ctx.encounter.setting == "home" else "coverage_policy"
     name = ctx.rules.param(param)
     base = None if ctx.profile.path.startswith("bundled:") else str(Path(ctx.profile.path).parent)
@@ -85,11 +90,12 @@ class Gap:
                 f"{self.title}{uncertain}.{notice}{notes}")
 
 
-def _product_names(f: DrugFacts) -> tuple[str, ...]:
-    return tuple(n for n in (f.code, f.product.name if f.product else None) if n)
+def _product_names(f: CodedDrug) -> tuple[str, ...]:
+    product = f.product
+    return tuple(n for n in (f.code, product.name if product else None) if n)
 
 
-def _name(f: DrugFacts) -> str:
+def _name(f: CodedDrug) -> str:
     return f"{f.product.name if f.product else f.code} ({f.route})"
 
 
@@ -100,25 +106,29 @@ def contractor(ctx: EditContext) -> tuple[str, str] | None:
     given = ctx.encounter.payer.contractor
     if given:
         try:
-            return parse_contractor(given), "payer.contractor"
+            return ctx.rules.parse_contractor(given), "payer.contractor"
         except ValueError as exc:
             raise InputError("payer.contractor", str(exc)) from None
     named = ctx.rules.param("contractor") if ctx.rules.has_param("contractor") else None
     if named:
         try:
-            return parse_contractor(str(named)), f"payer profile {ctx.profile.name}"
+            return ctx.rules.parse_contractor(str(named)), f"payer profile {ctx.profile.name}"
         except ValueError as exc:
             raise InputError("payer.profile", f"contractor: {exc}") from None
     bp = ctx.encounter.billing_provider
     if bp is not None:
-        j = mac().jurisdiction_for_state(bp.address.state)
+        j = ctx.rules.jurisdiction_for_state(bp.address.state)
         if j is not None:
             return j.id, f"billing provider's state {bp.address.state.upper()}"
     return None
 
 
 def _mac_mode(ctx: EditContext) -> str | None:
-    """'home' (DME MAC articles), 'ab' (A/B MAC articles) or None (the payer profile's own policy)."""
+    """'home' (DME MAC articles), 'ab' (A/B MAC articles) or None (the payer profile's own policy), once per claim."""
+    return ctx.once("diagnosis.mac_mode", _find_mac_mode)
+
+
+def _find_mac_mode(ctx: EditContext) -> str | None:
     if not ctx.profile.original_medicare:
         return None  # Medicare Advantage, Medicaid, commercial: MAC lists do not bind them
     if ctx.encounter.setting == "home":
@@ -131,21 +141,21 @@ def _mac_mode(ctx: EditContext) -> str | None:
 
 
 def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> Gap | None:
-    data = mac()
-    statuses: list[tuple[DrugFacts, Status, str, HomeRule | None]] = []
+    rules = ctx.rules
+    statuses: list[tuple[CodedDrug, Status, str, HomeRule | None]] = []
     for f in ctx.coding.drugs.values():
         if not f.is_ig:
             continue
         rule = None
         if mode == "home":
-            found = data.home_lookup(f.route, f.code, ctx.dos)
+            found = rules.home_lookup(f.route, f.code)
             if found is None:
                 continue
             lookup, rule = found
             label = lookup.label
         else:
             key, how = contractor(ctx) or ("", "")
-            lookup = data.ab_lookup(key, ctx.dos)
+            lookup = rules.ab_lookup(key)
             label = f"{lookup.label}, chosen by the {how}"
         st = lookup.status(dx, rule)
         if st.kind != "covered":
@@ -159,7 +169,7 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> Gap | None:
             notes.append(f"{st.covering} is in a code range igclaim's copy of the list did not read, so the list "
                          "could not verify it: check the article on the MCD.")
         notes += [n for n in st.notes if n and n not in notes]
-        if mode == "home" and (only := data.product_only(f.route, f.code, dx, ctx.dos)):
+        if mode == "home" and (only := rules.product_only(f.route, f.code, dx)):
             notes.append(f"{only.name}: {_name(f)} is not one of the products the article names for that "
                          "diagnosis.")
     liability: Liability = "no_benefit" if any(st.liability == "no_benefit" for _, st, _, _ in statuses) \
@@ -197,7 +207,7 @@ def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:
                binding=pol.kind == "official", certain=pol.kind == "official" and not notes, source=pol.source or MCD)
 
 
-def uncertain_cover(ctx: EditContext, dx: list[str]) -> list[tuple[DrugFacts, Indication]]:
+def uncertain_cover(ctx: EditContext, dx: list[str]) -> list[tuple[CodedDrug, Indication]]:
     """IG products covered only by a policy entry marked uncertain (they pass, but the user should know)."""
     if not dx or _mac_mode(ctx) is not None:
         return []
@@ -237,30 +247,37 @@ def dx_missing(ctx: EditContext) -> Iterator[Finding]:
         yield finding("DX-MISSING", "The chart gives no diagnosis; a claim without one is rejected.")
 
 
+def rejected(releases: icd10.Releases, code: str, dos: date) -> bool:
+    """DX-INVALID's error: the code is not billable in the release in force on the date, and no other release for
+    the date lists it (then the file in force may be partial, and it is only a warning)."""
+    return releases.is_billable(code, dos) is False and not releases.also_billable_in(code, dos)
+
+
 def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Finding]:
+    releases = ctx.rules.icd10  # the ICD-10-CM releases of the snapshot's data version
     for code in dx:
-        ok = icd10.is_billable(code, ctx.dos)
+        ok = releases.is_billable(code, ctx.dos)
+        cause = ("diagnosis", code)  # what the finding is about: outputs read it, never the message
         if ok is None:
             yield finding("DX-INVALID", f"{code}: no bundled ICD-10-CM release covers {ctx.dos}, so the code "
-                          "could not be checked.", severity="info", line=line,
+                          "could not be checked.", severity="info", line=line, cause=cause,
                           fix="Import the ICD-10-CM release in force on the date (igclaim data import icd10).")
-        elif not ok and (others := icd10.also_billable_in(code, ctx.dos)):
-            rel = icd10.release_for(ctx.dos)
-            if rel is None:  # is_billable answered, so a release covers the date
-                continue
+            continue
+        rel = releases.release_for(ctx.dos)
+        if ok or rel is None:  # is_billable answered, so a release covers the date
+            continue
+        if not rejected(releases, code, ctx.dos):
+            others = releases.also_billable_in(code, ctx.dos)
             yield finding("DX-INVALID", f"{code} is not in the {rel.name} release in force on {ctx.dos}, but it is "
                           f"billable in the {others[0].name} release for the same date: the file in force may be "
-                          "partial, so this is uncertain.", severity="warning", line=line,
+                          "partial, so this is uncertain.", severity="warning", line=line, cause=cause,
                           fix="Check that the imported ICD-10-CM file is the complete release (igclaim data status).")
-        elif not ok:
-            rel = icd10.release_for(ctx.dos)
-            if rel is None:  # is_billable answered, so a release covers the date
-                continue
-            under = icd10.billable_under(code, ctx.dos)
+        else:
+            under = releases.billable_under(code, ctx.dos)
             why = (f"it is a category; billable codes under it: {', '.join(under)}" if under else
                    "it is not in that release")
             yield finding("DX-INVALID", f"{code} is not a billable ICD-10-CM code on {ctx.dos} ({rel.name} "
-                          f"release): {why}.", line=line,
+                          f"release): {why}.", line=line, cause=cause,
                           fix=f"Code to the most specific billable code{' (' + under[0] + ' …)' if under else ''}.")
 
 

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from igclaim import ndc as ndc_mod
-from igclaim.coding.drug import DrugFacts, DrugLine, dose_units_exact
+from igclaim.coding.drug import CodedDrug, DrugLine, dose_units_exact
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
-from igclaim.refdata.resolver import reference
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
 HCPCS_FILES = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
@@ -23,10 +22,18 @@ JZ_RULE = ("https://www.hhs.gov/guidance/document/new-claims-modifier-requiremen
            "single-dose-container-or-single-use")
 NDC_XWALK = "https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files"
 FIRST_COAST_A57778 = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=57778"
-WASTE_MOD = reference().modifier_for("discarded")  # JW, named once in refdata/cms/modifiers.toml
-ZERO_WASTE_MOD = reference().modifier_for("zero_discarded")  # JZ
 
 # --- matching the written claim with the chart ---------------------------------------------------------------
+
+
+def waste_mod(ctx: EditContext) -> str:
+    """JW: the modifier of a discarded amount on the date's snapshot (named once in refdata/cms/modifiers.toml)."""
+    return ctx.rules.modifier_for("discarded")
+
+
+def zero_waste_mod(ctx: EditContext) -> str:
+    """JZ: nothing discarded."""
+    return ctx.rules.modifier_for("zero_discarded")
 
 
 def mods(line: ClaimLine) -> set[str]:
@@ -84,29 +91,30 @@ def all_written_drug_lines(ctx: EditContext) -> list[ClaimLine]:
     return [ln for lines in written_drug_lines(ctx).values() for ln in lines]
 
 
-def code_of_drug(f: DrugFacts) -> str:
+def code_of_drug(f: CodedDrug) -> str:
     """The chart's code for a checkable drug (`_drugs` yields only drugs with a code)."""
     return f.code or ""
 
 
-def _checkable(f: DrugFacts) -> bool:
+def _checkable(f: CodedDrug) -> bool:
     return f.code is not None and f.administered_units is not None and bool(f.lines)
 
 
-def _expected(f: DrugFacts) -> tuple[DrugLine, DrugLine | None]:
+def _expected(f: CodedDrug) -> tuple[DrugLine, DrugLine | None]:
     given = next(ln for ln in f.lines if not ln.wasted)
     return given, next((ln for ln in f.lines if ln.wasted), None)
 
 
-def _split(lines: list[ClaimLine]) -> tuple[list[ClaimLine], list[ClaimLine]]:
-    return [ln for ln in lines if WASTE_MOD not in mods(ln)], [ln for ln in lines if WASTE_MOD in mods(ln)]
+def _split(ctx: EditContext, lines: list[ClaimLine]) -> tuple[list[ClaimLine], list[ClaimLine]]:
+    jw = waste_mod(ctx)
+    return [ln for ln in lines if jw not in mods(ln)], [ln for ln in lines if jw in mods(ln)]
 
 
-def _name(f: DrugFacts) -> str:
+def _name(f: CodedDrug) -> str:
     return f.product.name if f.product else (f.drug.product or f.code or f.drug.id)
 
 
-def dose_text(f: DrugFacts) -> str:
+def dose_text(f: CodedDrug) -> str:
     """The documented dose as the chart gives it, with the grams it makes."""
     if f.dose_grams is None:
         return "no dose in grams"
@@ -116,7 +124,7 @@ def dose_text(f: DrugFacts) -> str:
     return f"{f.dose_grams:g} g"
 
 
-def _units_text(f: DrugFacts) -> str:
+def _units_text(f: CodedDrug) -> str:
     if f.dose_grams is None or f.unit_mg is None:
         return f"{f.administered_units} units"
     exact = dose_units_exact(f.dose_grams, f.unit_mg)
@@ -124,13 +132,13 @@ def _units_text(f: DrugFacts) -> str:
     return f"{f.administered_units} units{rounded}"
 
 
-def _opened(f: DrugFacts) -> str:
+def _opened(f: CodedDrug) -> str:
     """What was opened: grams and units for immune globulin, units for other drugs."""
     grams = f"{f.opened_grams:g} g = " if f.opened_grams is not None else ""
     return f"{grams}{f.opened_units} units of {f.code}"
 
 
-def _drugs(ctx: EditContext) -> Iterator[tuple[DrugFacts, list[ClaimLine]]]:
+def _drugs(ctx: EditContext) -> Iterator[tuple[CodedDrug, list[ClaimLine]]]:
     if ctx.written is None:
         return
     lines = written_drug_lines(ctx)
@@ -201,7 +209,7 @@ def code_mismatch(ctx: EditContext) -> Iterator[Finding]:
 )
 def drug_units(ctx: EditContext) -> Iterator[Finding]:
     for f, lines in _drugs(ctx):
-        given, _jw = _split(lines)
+        given, _jw = _split(ctx, lines)
         billed = sum(ln.units for ln in given)
         expected = f.administered_units
         if expected is None:
@@ -230,7 +238,7 @@ def drug_units(ctx: EditContext) -> Iterator[Finding]:
 )
 def units_by_volume(ctx: EditContext) -> Iterator[Finding]:
     for f, lines in _drugs(ctx):
-        given, _jw = _split(lines)
+        given, _jw = _split(ctx, lines)
         billed = sum(ln.units for ln in given)
         if not f.is_ig or not given or billed == f.administered_units or f.dose_grams is None:
             continue
@@ -263,7 +271,7 @@ def jw_missing(ctx: EditContext) -> Iterator[Finding]:
         return
     for f, lines in _drugs(ctx):
         _given, exp_jw = _expected(f)
-        if exp_jw is None or _split(lines)[1]:
+        if exp_jw is None or _split(ctx, lines)[1]:
             continue
         yield finding("DRUG-JW-MISSING", f"{f.path}: opened {_opened(f)}, "
                       f"{f.administered_units} given: {f.discarded_units} units discarded and no JW line.",
@@ -282,8 +290,9 @@ def jw_missing(ctx: EditContext) -> Iterator[Finding]:
 def jz_missing(ctx: EditContext) -> Iterator[Finding]:
     for f, lines in _drugs(ctx):
         exp_given, _ = _expected(f)
-        if ZERO_WASTE_MOD in exp_given.modifiers and not any(ZERO_WASTE_MOD in mods(ln) for ln in lines):
-            line = (_split(lines)[0] or lines)[0]
+        jz = zero_waste_mod(ctx)
+        if jz in exp_given.modifiers and not any(jz in mods(ln) for ln in lines):
+            line = (_split(ctx, lines)[0] or lines)[0]
             yield finding("DRUG-JZ-MISSING", f"Line {line.line}: nothing of {_name(f)} was discarded and "
                           f"{ctx.profile.title} requires JZ on {ctx.dos}.", line=line.line)
 
@@ -298,10 +307,10 @@ def jz_missing(ctx: EditContext) -> Iterator[Finding]:
 )
 def jw_jz_conflict(ctx: EditContext) -> Iterator[Finding]:
     for f, lines in _drugs(ctx):
-        jz = [ln for ln in lines if ZERO_WASTE_MOD in mods(ln)]
+        jz = [ln for ln in lines if zero_waste_mod(ctx) in mods(ln)]
         if not jz:
             continue
-        if _split(lines)[1]:
+        if _split(ctx, lines)[1]:
             yield finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ (nothing discarded) and a JW line "
                           f"(discarded) billed for {_name(f)}.", line=jz[0].line)
         elif f.discarded_units > 0:
@@ -322,7 +331,7 @@ def jw_jz_conflict(ctx: EditContext) -> Iterator[Finding]:
 )
 def jw_not_allowed(ctx: EditContext) -> Iterator[Finding]:
     for f, lines in _drugs(ctx):
-        jw = _split(lines)[1]
+        jw = _split(ctx, lines)[1]
         if not jw or f.discarded_units > 0:
             continue
         d = f.drug
@@ -349,7 +358,7 @@ def jw_not_allowed(ctx: EditContext) -> Iterator[Finding]:
 )
 def waste_mismatch(ctx: EditContext) -> Iterator[Finding]:
     for f, lines in _drugs(ctx):
-        given, jw = _split(lines)
+        given, jw = _split(ctx, lines)
         if not jw or f.discarded_units <= 0:
             continue
         billed, wasted = sum(ln.units for ln in given), sum(ln.units for ln in jw)
@@ -375,7 +384,7 @@ def waste_mismatch(ctx: EditContext) -> Iterator[Finding]:
 def route_modifier(ctx: EditContext) -> Iterator[Finding]:
     for f, lines in _drugs(ctx):
         exp_given, _ = _expected(f)
-        wanted = [m for m in exp_given.modifiers if m not in (WASTE_MOD, ZERO_WASTE_MOD)]
+        wanted = [m for m in exp_given.modifiers if m not in (waste_mod(ctx), zero_waste_mod(ctx))]
         for ln in lines:
             missing = [m for m in wanted if m not in mods(ln)]
             if missing:

@@ -15,16 +15,8 @@ from igclaim.edits.context import EditContext
 from igclaim.edits.drug import code_of, is_drug_code, written_drug_lines
 from igclaim.edits.registry import edit, finding
 from igclaim.model import Finding
-from igclaim.refdata.resolver import reference
 
 MANUAL_CH4 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c04.pdf"
-# The home supplies codes and dates the statements quote, read from refdata/cms/settings.toml [home] and hcpcs.toml.
-_HOME = reference().setting("home")
-_Q, _PUMP = _HOME["medicare_dme_iv_supply_code"], _HOME["medicare_dme_sc_pump_code"]
-_Q_FROM = reference().codes[_Q][0].period.effective
-_Q_ROWS = {row["basis"]: row for row in _HOME["medicare_dme_iv_supply_units"]}
-_Q_MINUTES = _HOME["medicare_dme_iv_supply_rounding"]["unit_minutes"]
-_JB = reference().modifier_for("route_SC")
 
 
 def _bill_type(tob: str) -> str:
@@ -187,10 +179,11 @@ def _ig_routes(ctx: EditContext) -> set[str]:
 @edit(
     "HOME-SUPPLY-CODE",
     severity="error",
-    statement=f"a Medicare home infusion claim with the wrong supplies code: {_Q} (home IVIG) on a SC claim or "
-    f"before the code existed ({_Q_FROM}), or {_PUMP} (the SC pump) on an IV claim",
-    fix=f"Home IVIG: the J-code plus {_Q} for each infusion date (from {_Q_FROM}); home SCIG by pump: the J-code and "
-    f"{_PUMP}, both with {_JB}.",
+    # {names}: the home supplies codes and dates, quoted from refdata/cms/settings.toml [home] and hcpcs.toml
+    statement="a Medicare home infusion claim with the wrong supplies code: {home_supply_code} (home IVIG) on a SC "
+    "claim or before the code existed ({home_supply_from}), or {home_pump_code} (the SC pump) on an IV claim",
+    fix="Home IVIG: the J-code plus {home_supply_code} for each infusion date (from {home_supply_from}); home SCIG by "
+    "pump: the J-code and {home_pump_code}, both with {route_sc_modifier}.",
     source=A52509,
     phase="claim",
 )
@@ -221,10 +214,10 @@ def home_supply_code(ctx: EditContext) -> Iterator[Finding]:
 @edit(
     "HOME-Q2052-UNITS",
     severity="warning",
-    statement=f"{_Q} units that differ from the rule of the date: one per infusion date under the demonstration "
-    f"({_Q_ROWS['per_date']['effective']} to {_Q_ROWS['per_date']['ends']}), the infusion visit length in "
-    f"{_Q_MINUTES}-minute units from {_Q_ROWS['visit_quarter_hours']['effective']} (paid as one bundle per date)",
-    fix=f"Bill {_Q} once for each infusion date with the units of the date of service's rule.",
+    statement="{home_supply_code} units that differ from the rule of the date: one per infusion date under the "
+    "demonstration ({home_supply_per_date_from} to {home_supply_per_date_ends}), the infusion visit length in "
+    "{home_supply_unit_minutes}-minute units from {home_supply_visit_from} (paid as one bundle per date)",
+    fix="Bill {home_supply_code} once for each infusion date with the units of the date of service's rule.",
     source="https://med.noridianmedicare.com/web/jddme/dmepos/ivig",
     phase="claim",
 )
@@ -254,7 +247,8 @@ def home_q2052_units(ctx: EditContext) -> Iterator[Finding]:
         if supply is not None and supply.basis == "per_date":
             rule = "one unit per infusion date under the demonstration"
         else:
-            rule = f"the infusion visit length in {_Q_MINUTES}-minute units (DME MAC table; verify against LCD L33610)"
+            minutes = ctx.rules.setting("home")["medicare_dme_iv_supply_rounding"]["unit_minutes"]
+            rule = f"the infusion visit length in {minutes}-minute units (DME MAC table; verify against LCD L33610)"
         yield finding("HOME-Q2052-UNITS", f"{q} × {got} for {d}; the chart supports {q} × {want} ({rule}). "
                       "Medicare pays one bundle per infusion date, so the units inform rather than price.",
                       line=first_line.get(d),

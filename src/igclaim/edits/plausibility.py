@@ -15,7 +15,6 @@ from igclaim.edits.context import EditContext
 from igclaim.edits.drug import DISCARDED_DRUGS
 from igclaim.edits.registry import edit, finding
 from igclaim.model import Administration, Finding
-from igclaim.refdata import icd10
 from igclaim.refdata.resolver import ReferenceData
 
 # The longest documented IG administration is hours (SCIG weekly: 1–2 h; IVIG 2 g/kg: under 8 h); a day is the
@@ -109,20 +108,10 @@ def concurrent(ctx: EditContext) -> Iterator[Finding]:
                 break
 
 
-_FIRST_CODE_DATE: dict[int, tuple[object, date | None]] = {}
-
-
 def earliest_data(ref: ReferenceData) -> date | None:
-    """The first date any dated reference data igclaim holds is in force (HCPCS records, ICD-10-CM releases)."""
-    starts = [r.effective for r in icd10.releases() if r.effective]
-    held = _FIRST_CODE_DATE.get(id(ref.codes))
-    if held is None or held[0] is not ref.codes:
-        first = min((rec.period.effective for recs in ref.codes.values() for rec in recs if rec.period.effective),
-                    default=None)
-        held = _FIRST_CODE_DATE[id(ref.codes)] = (ref.codes, first)
-    if held[1] is not None:
-        starts.append(held[1])
-    return min(starts) if starts else None
+    """The first date any dated reference data igclaim holds is in force (HCPCS records, ICD-10-CM releases): a
+    snapshot's answer (`Rules.earliest_data`, the same for every date and profile of one data version)."""
+    return ref.at(date.today(), ref.default_profile("medicare")).earliest_data()
 
 
 @edit(
@@ -140,7 +129,7 @@ def date_of_service(ctx: EditContext) -> Iterator[Finding]:
         yield finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is in the future (today is "
                       f"{today:%Y-%m-%d}); a claim is filed after the service.",
                       severity="warning" if near else None)
-    earliest = ctx.once("plausibility.earliest", lambda c: earliest_data(c.ref))
+    earliest = ctx.rules.earliest_data()
     if earliest and dos < earliest:
         yield finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is before {earliest:%Y-%m-%d}, the "
                       "first date of any reference data igclaim holds: the claim cannot be checked.")

@@ -8,6 +8,7 @@ checks compare the claim a person wrote with the expected one and run on scrub.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
@@ -62,8 +63,7 @@ def also_check(id: str, phase: Literal["chart", "claim", "written"]) -> Callable
 
     def wrap(fn: Check) -> Check:
         spec = SPECS[id]
-        CHECKS.append((EditSpec(spec.id, spec.severity, spec.statement, spec.fix, spec.source, phase,
-                                spec.effective, spec.ends, spec.supersedes), fn))
+        CHECKS.append((replace(spec, phase=phase), fn))
         return fn
 
     return wrap

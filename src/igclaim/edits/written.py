@@ -17,7 +17,7 @@ from decimal import Decimal
 from igclaim import ndc as ndc_mod
 from igclaim.edits import authorization, diagnosis, form, payer, tables  # noqa: F401 (payer declares PAYER-ABN-MODIFIER)
 from igclaim.edits.context import EditContext
-from igclaim.edits.drug import WASTE_MOD, ZERO_WASTE_MOD, code_of, is_drug_code, mods
+from igclaim.edits.drug import code_of, is_drug_code, mods, waste_mod, zero_waste_mod
 from igclaim.edits.registry import Check, also_check, declare, edit, finding
 from igclaim.model import ClaimLine, Finding
 from igclaim.refdata.coverage import liability_modifiers
@@ -183,9 +183,10 @@ def waste_modifier_absent(ctx: EditContext) -> Iterator[Finding]:
     if not ctx.rules.param("jz_required"):
         return
     lines = _ig_lines(ctx)
-    with_jw = {code_of(ln) for ln in lines if WASTE_MOD in mods(ln)}
+    jw, jz = waste_mod(ctx), zero_waste_mod(ctx)
+    with_jw = {code_of(ln) for ln in lines if jw in mods(ln)}
     for ln in lines:
-        if not mods(ln) & {WASTE_MOD, ZERO_WASTE_MOD} and code_of(ln) not in with_jw:
+        if not mods(ln) & {jw, jz} and code_of(ln) not in with_jw:
             yield finding("DRUG-JZ-MISSING", f"Line {ln.line}: {code_of(ln)} has neither JZ (nothing discarded) nor "
                           f"a JW line (discarded), which {ctx.profile.title} requires on {ctx.dos}.", line=ln.line,
                           fix="Add JZ when nothing was discarded; otherwise bill the discard on a JW line.")
@@ -194,10 +195,11 @@ def waste_modifier_absent(ctx: EditContext) -> Iterator[Finding]:
 @also_check("DRUG-JW-JZ-CONFLICT", "written")
 def jw_and_jz(ctx: EditContext) -> Iterator[Finding]:
     lines = _ig_lines(ctx)
+    jw_mod, jz_mod = waste_mod(ctx), zero_waste_mod(ctx)
     for code in dict.fromkeys(code_of(ln) for ln in lines):
         same = [ln for ln in lines if code_of(ln) == code]
-        jz = [ln for ln in same if ZERO_WASTE_MOD in mods(ln)]
-        if jz and any(WASTE_MOD in mods(ln) for ln in same):
+        jz = [ln for ln in same if jz_mod in mods(ln)]
+        if jz and any(jw_mod in mods(ln) for ln in same):
             yield finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ (nothing discarded) and a JW line "
                           f"(discarded) billed for {code}.", line=jz[0].line)
 

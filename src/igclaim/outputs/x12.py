@@ -258,11 +258,25 @@ def check_dates(c: ClaimInput) -> None:
 
 def check_diagnoses(c: ClaimInput) -> None:
     """A diagnosis that DX-INVALID rejects, or that is not shaped as an ICD-10-CM code, is never written."""
-    invalid = [f for f in c.result.findings if f.edit == "DX-INVALID" and f.severity == "error"]
+    invalid = rejected_diagnoses(c)
     for i, dx in enumerate(c.result.claim.diagnoses):
-        if not _ICD10.fullmatch(dx) or any(f.message.startswith(f"{dx} ") for f in invalid):
+        if not _ICD10.fullmatch(dx) or dx in invalid:
             raise InputError(c.path(f"diagnoses[{i}]"), f"{dx!r} is not a billable ICD-10-CM code on the date of "
                              "service (DX-INVALID); it cannot be written on a claim")
+
+
+def rejected_diagnoses(c: ClaimInput) -> set[str]:
+    """The diagnoses DX-INVALID rejects (an error): named by its findings' causes, never by their text. A result
+    read back from storage carries no causes; its DX-INVALID errors are then decided again by the same rule."""
+    errors = [f for f in c.result.findings if f.edit == "DX-INVALID" and f.severity == "error"]
+    named = {code for f in errors for kind, code in f.causes if kind == "diagnosis"}
+    if errors and not named:
+        from igclaim.edits.diagnosis import rejected
+        from igclaim.refdata import icd10
+
+        releases, dos = icd10.held(), c.encounter.date_of_service
+        named = {dx for dx in c.result.claim.diagnoses if rejected(releases, dx, dos)}
+    return named
 
 
 def is_dme_claim(c: ClaimInput) -> bool:

@@ -30,6 +30,7 @@ FLUID_PURPOSES = ("flush", "kvo", "diluent", "hydration")
 DOSE_UNITS = {"g": "grams", "gram": "grams", "mg": "mg", "ml": "ml", "mL": "ml"}
 # A premedication's dose in HCPCS billing units (igclaim has no unit dose for codes other than immune globulin).
 BILLING_UNITS = ("{unit}", "{units}", "unit", "units", "U")
+ITEM_AUTHORIZED = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-itemAuthorizedDetail"
 ORAL = ("26643006", "PO", "ORAL")
 # FHIR has no element for the containers a nurse opened (Medication.amount is what one package holds), so igclaim
 # reads them from a documented extension on MedicationAdministration, repeated once per NDC or size opened:
@@ -80,6 +81,38 @@ def _codings(concept: dict | None) -> list[dict]:
 def _code(concept: dict | None, systems: tuple[str, ...] | str) -> str | None:
     systems = (systems,) if isinstance(systems, str) else systems
     return next((c.get("code") for c in _codings(concept) if c.get("system") in systems and c.get("code")), None)
+
+
+def _authorized(cr: dict, where: str, p: _Problems) -> dict[str, Any]:
+    """What the payer authorized (PAS ItemAuthorizedDetail on ClaimResponse.item): the code and its quantity, in
+    HCPCS units or, with the UCUM unit g, in grams. The first item that names a quantity; none: nothing."""
+    for j, item in enumerate(cr.get("item") or []):
+        for ext in item.get("extension") or []:
+            if ext.get("url") != ITEM_AUTHORIZED:
+                continue
+            parts = {e.get("url"): e for e in ext.get("extension") or []}
+            qty = (parts.get("quantity") or {}).get("valueQuantity") or {}
+            if qty.get("value") is None:
+                continue
+            out: dict[str, Any] = {"hcpcs": _code((parts.get("productOrServiceCode") or {})
+                                                  .get("valueCodeableConcept"), HCPCS)}
+            if (qty.get("code") or qty.get("unit")) in ("g", "gram", "grams"):
+                out["grams"] = qty["value"]
+            elif _whole(qty["value"]):
+                out["units"] = int(qty["value"])
+            else:
+                p.add(where, f"item[{j}].extension (itemAuthorizedDetail).quantity: units must be a whole number, "
+                      "or give the unit g for grams")
+                return {}
+            return {k: v for k, v in out.items() if v is not None}
+    return {}
+
+
+def _whole(v: Any) -> bool:
+    try:
+        return not isinstance(v, bool) and isinstance(v, int | float | Decimal) and v == int(v)
+    except (OverflowError, ValueError):  # inf, nan
+        return False
 
 
 def _ref_id(ref: dict | None) -> str | None:
@@ -162,7 +195,8 @@ def parse_bundle(obj: Any) -> Encounter:
                 continue
             period = cr.get("preAuthPeriod") or {}
             data["payer"]["prior_authorization"] = {"number": cr["preAuthRef"], "start": (period.get("start") or
-                                                    "")[:10] or None, "end": (period.get("end") or "")[:10] or None}
+                                                    "")[:10] or None, "end": (period.get("end") or "")[:10] or None,
+                                                    **_authorized(cr, w, p)}
             break
     # Conditions: the diagnoses, in Bundle order (the first is the principal reason for the visit).
     dx = []

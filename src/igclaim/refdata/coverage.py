@@ -18,13 +18,13 @@ from __future__ import annotations
 import csv
 import io
 import tomllib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from igclaim.model import Severity
 from igclaim.refdata.icd10 import compact
@@ -33,6 +33,8 @@ __all__ = ["Indication", "LiabilityModifiers", "NotAReason", "Policy", "PolicyEr
            "not_a_reason", "policy"]
 
 _DIR = resources.files("igclaim.refdata") / "coverage"
+T = TypeVar("T")
+VERDICTS_LIMIT = 8192  # verdicts remembered per policy (and per MAC lookup), so memory stays flat over any input
 
 
 class PolicyError(ValueError):
@@ -91,9 +93,28 @@ class Policy:
     indications: tuple[Indication, ...]
     uncertain: tuple[Uncertain, ...] = ()
     path: str = ""
+    # Verdicts already given, per (diagnoses, route, products): a policy holds no dates and no imported data, so a
+    # verdict holds for every claim that asks the same (bounded, like every memo of a long batch).
+    _verdicts: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def _memo(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        verdicts = self._verdicts
+        try:
+            hit: T = verdicts[key]
+            return hit
+        except KeyError:
+            pass
+        if len(verdicts) >= VERDICTS_LIMIT:
+            verdicts.clear()
+        value = verdicts[key] = make()
+        return value
 
     def covering(self, diagnoses: list[str], route: str | None, product: Iterable[str] = ()) -> Indication | None:
         """The indication that covers the claim's diagnoses for the route (and product), a certain one first."""
+        dx, names = tuple(diagnoses), tuple(product)
+        return self._memo(("covering", dx, route, names), lambda: self._covering(list(dx), route, names))
+
+    def _covering(self, diagnoses: list[str], route: str | None, product: tuple[str, ...]) -> Indication | None:
         fallback = None
         for i in self.indications:
             if i.covers(diagnoses, route, product):
@@ -105,7 +126,11 @@ class Policy:
     def uncertain_notes(self, diagnoses: list[str], route: str | None = None, product: Iterable[str] = ()) -> list[str]:
         """Why an uncovered claim may still be covered (data igclaim could not confirm); a note limited to a route
         or product counts only for it."""
-        products = tuple(product)
+        dx, names = tuple(diagnoses), tuple(product)
+        notes = self._memo(("notes", dx, route, names), lambda: tuple(self._uncertain_notes(list(dx), route, names)))
+        return list(notes)
+
+    def _uncertain_notes(self, diagnoses: list[str], route: str | None, products: tuple[str, ...]) -> list[str]:
         notes = [u.note for u in self.uncertain if any(compact(d).startswith(p) for d in diagnoses for p in u.prefixes)
                  and (u.routes is None or route is None or route in u.routes)]
         notes += [f"{i.name}: {i.note or 'contractor-dependent, verify'}" for i in self.indications

@@ -3,7 +3,8 @@ on the date of service (HIPAA code sets, 45 CFR 162.1002; CMS/NCHS files, https:
 
 Releases are data: the bundled ones are listed in `refdata/icd10/releases.toml` (one billable-code file each,
 with its `.source.txt`); an importer (`igclaim data import icd10`) adds more with `register_release`.
-Everything is loaded once per process.
+Everything is loaded once per process; the releases of one imported-data version are one `Releases` value (`held`),
+which the rule snapshot carries (`Rules.icd10`).
 
 >>> is_billable("G35", date(2025, 6, 10))
 True
@@ -24,9 +25,15 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-__all__ = ["Release", "also_billable_in", "billable_under", "compact", "format", "is_billable", "register_release",
-           "release_for", "releases"]
+from igclaim.refdata.dated import within
+
+if TYPE_CHECKING:
+    from igclaim.refdata.store import Tables
+
+__all__ = ["Release", "Releases", "also_billable_in", "billable_under", "compact", "format", "held", "is_billable",
+           "register_release", "release_for", "releases"]
 
 _DIR = resources.files("igclaim.refdata") / "icd10"
 
@@ -54,7 +61,7 @@ class Release:
     order: int = 0  # registration order: a later registration wins over an earlier one for the same dates
 
     def covers(self, dos: date) -> bool:
-        return self.effective <= dos and (self.ends is None or dos <= self.ends)
+        return within(dos, self.effective, self.ends)
 
     def sorted_codes(self) -> list[str]:
         return _sorted(self.billable)
@@ -101,61 +108,90 @@ def register_release(
     return rel
 
 
-_IN_FORCE: dict[tuple[date, int], tuple[list[Release], Release | None]] = {}
+class Releases:
+    """The ICD-10-CM releases held for one data version (bundled, imported, registered), answering by date of
+    service. Built once per imported-data version (`held`) and carried by the rule snapshot (`Rules.icd10`), so a
+    claim never rebuilds the list; answers per date are remembered here."""
+
+    def __init__(self, releases: Iterable[Release]) -> None:
+        self.all: tuple[Release, ...] = tuple(releases)
+        self._in_force: dict[date, Release | None] = {}
+        starts = [r.effective for r in self.all if r.effective]
+        self.earliest: date | None = min(starts) if starts else None  # the first date any release is in force
+
+    def release_for(self, dos: date) -> Release | None:
+        """The release in force on the date: latest effective date first; a registered one before a bundled one."""
+        try:
+            return self._in_force[dos]
+        except KeyError:
+            pass
+        candidates = [r for r in self.all if r.covers(dos)]
+        found = max(candidates, key=lambda r: (r.effective, r.order)) if candidates else None
+        if len(self._in_force) > 4096:
+            self._in_force.clear()
+        self._in_force[dos] = found
+        return found
+
+    def is_billable(self, code: str, dos: date) -> bool | None:
+        """True/False by the release in force on the date; None when no release covers the date (cannot tell)."""
+        rel = self.release_for(dos)
+        if rel is None:
+            return None
+        return compact(code) in rel.billable
+
+    def also_billable_in(self, code: str, dos: date) -> list[Release]:
+        """Other releases covering the date that list the code as billable. When the release in force lacks a code
+        that another one (e.g. the bundled FY release) has, the file in force may be partial: a doubt, not a fact."""
+        rel = self.release_for(dos)
+        c = compact(code)
+        return [r for r in self.all if r is not rel and r.covers(dos) and c in r.billable]
+
+    def billable_under(self, code: str, dos: date, limit: int = 12) -> list[str]:
+        """Billable codes that extend a category (for the message when a category was billed)."""
+        rel = self.release_for(dos)
+        if rel is None:
+            return []
+        prefix = compact(code)
+        codes = rel.sorted_codes()
+        i = bisect.bisect_left(codes, prefix)
+        out: list[str] = []
+        while i < len(codes) and codes[i].startswith(prefix) and len(out) < limit:
+            if codes[i] != prefix:
+                out.append(format(codes[i]))
+            i += 1
+        return out
+
+
+def held(tables: Tables | None = None) -> Releases:
+    """The releases of these imported tables (default: the tables in force now) and of this process's
+    registrations, built once per tables and registrations."""
+    from igclaim.refdata import store
+
+    t = tables if tables is not None else store.tables()
+    key = ("icd10", tuple(map(id, _REGISTERED)))
+    hit: Releases | None = t.derived.get(key)
+    if hit is None:
+        hit = t.derived[key] = Releases((*_bundled(), *store.icd10_releases(t), *_REGISTERED))
+    return hit
 
 
 def releases() -> list[Release]:
-    from igclaim.refdata.store import icd10_releases  # imported with `igclaim data import icd10`
-
-    return [*_bundled(), *icd10_releases(), *_REGISTERED]
+    return list(held().all)
 
 
 def release_for(dos: date) -> Release | None:
-    """The release in force on the date: latest effective date first; a registered one before a bundled one.
-
-    Remembered per date for the releases held now (a new import or registration makes a new key)."""
-    from igclaim.refdata.store import icd10_releases
-
-    imported = icd10_releases()
-    key = (dos, len(_REGISTERED))
-    hit = _IN_FORCE.get(key)
-    if hit is not None and hit[0] is imported:
-        return hit[1]
-    candidates = [r for r in [*_bundled(), *imported, *_REGISTERED] if r.covers(dos)]
-    found = max(candidates, key=lambda r: (r.effective, r.order)) if candidates else None
-    if len(_IN_FORCE) > 4096:
-        _IN_FORCE.clear()
-    _IN_FORCE[key] = (imported, found)
-    return found
+    """The release in force on the date, for the imported tables in force now (see `Releases.release_for`)."""
+    return held().release_for(dos)
 
 
 def is_billable(code: str, dos: date) -> bool | None:
     """True/False by the release in force on the date; None when no release covers the date (cannot tell)."""
-    rel = release_for(dos)
-    if rel is None:
-        return None
-    return compact(code) in rel.billable
+    return held().is_billable(code, dos)
 
 
 def also_billable_in(code: str, dos: date) -> list[Release]:
-    """Other releases covering the date that list the code as billable. When the release in force lacks a code
-    that another one (e.g. the bundled FY release) has, the file in force may be partial: a doubt, not a fact."""
-    rel = release_for(dos)
-    c = compact(code)
-    return [r for r in releases() if r is not rel and r.covers(dos) and c in r.billable]
+    return held().also_billable_in(code, dos)
 
 
 def billable_under(code: str, dos: date, limit: int = 12) -> list[str]:
-    """Billable codes that extend a category (for the message when a category was billed)."""
-    rel = release_for(dos)
-    if rel is None:
-        return []
-    prefix = compact(code)
-    codes = rel.sorted_codes()
-    i = bisect.bisect_left(codes, prefix)
-    out: list[str] = []
-    while i < len(codes) and codes[i].startswith(prefix) and len(out) < limit:
-        if codes[i] != prefix:
-            out.append(format(codes[i]))
-        i += 1
-    return out
+    return held().billable_under(code, dos, limit)

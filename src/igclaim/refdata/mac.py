@@ -22,9 +22,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from igclaim.refdata.coverage import VERDICTS_LIMIT
 from igclaim.refdata.icd10 import compact, format
+
+if TYPE_CHECKING:
+    from igclaim.refdata.store import Tables
 
 __all__ = ["Article", "Jurisdiction", "Lookup", "MacData", "Status", "mac", "parse_contractor"]
 
@@ -118,6 +122,9 @@ class Lookup:
     uncertain: tuple[Uncertain, ...] = ()
     sources: tuple[str, ...] = ()
     route: str | None = None
+    # Verdicts already given per (diagnoses, home rule): a lookup is one contractor's lists on one date for one
+    # version of the imported tables (MacData keeps it with them), so its verdicts hold for every claim asking it.
+    _verdicts: dict[tuple[Any, ...], Status] = field(default_factory=dict, compare=False, repr=False)
 
     def read(self, code: str) -> bool:
         if self.complete:
@@ -127,6 +134,15 @@ class Lookup:
         return any(_in(code, lo, hi) for lo, hi in self.read_ranges)
 
     def status(self, diagnoses: Iterable[str], liability: HomeRule | None = None) -> Status:
+        key = (tuple(diagnoses), liability)
+        hit = self._verdicts.get(key)
+        if hit is None:
+            if len(self._verdicts) >= VERDICTS_LIMIT:
+                self._verdicts.clear()
+            hit = self._verdicts[key] = self._status(key[0], liability)
+        return hit
+
+    def _status(self, diagnoses: Iterable[str], liability: HomeRule | None) -> Status:
         dx = [format(d) for d in diagnoses]
         for d in dx:
             if compact(d) in self.codes:
@@ -164,7 +180,6 @@ class MacData:
     source: str
     codes_as_of: date
     _by_state: dict[str, Jurisdiction] = field(default_factory=dict)
-    _memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     _alias: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -183,41 +198,40 @@ class MacData:
         return self._by_state.get(state.strip().upper())
 
     # --- lists by date (imported lists win for the dates they cover) ---------------------------------------
-    def groups(self, article: str, dos: date) -> tuple[dict[int, frozenset[str]], str]:
+    # `tables`: the imported tables of the claim's rule snapshot (Rules.tables); None (the CLI's listings): the
+    # tables in force now.
+    def groups(self, article: str, dos: date, tables: Tables | None = None) -> tuple[dict[int, frozenset[str]], str]:
         """An article's codes by group on the date, and where they come from."""
-        from igclaim.refdata.store import tables
-
-        imported = tables().coverage_groups(article, dos)
+        imported = _tables(tables).coverage_groups(article, dos)
         if imported is not None:
             return imported[0], imported[1].label
         return self.bundled_codes.get(article, {}), f"bundled refdata/coverage/mac-articles/codes.csv ({article})"
 
-    def known_article(self, article: str, dos: date) -> bool:
-        return article in self.articles or bool(self.groups(article, dos)[0])
+    def known_article(self, article: str, dos: date, tables: Tables | None = None) -> bool:
+        return article in self.articles or bool(self.groups(article, dos, tables)[0])
 
     def article_label(self, article: str) -> str:
         a = self.articles.get(article)
         return f"{article} ({a.contractor}, {a.jurisdictions})" if a else f"{article} (imported list)"
 
     # --- what binds a claim ---------------------------------------------------------------------------------
-    def _cached(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
-        """Lookups are built once per contractor and date for the tables open now (an import reopens them)."""
-        from igclaim.refdata.store import tables
-
-        full = (id(tables()), *key)
-        if full not in self._memo:
-            if len(self._memo) > 4096:
-                self._memo.clear()
-            self._memo[full] = make()
-        value: T = self._memo[full]
+    def _cached(self, tables: Tables, key: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """Lookups are built once per contractor and date for one version of the imported tables (kept with them,
+        so a new import starts afresh and a claim holding older tables keeps its own)."""
+        memo = tables.derived.setdefault("mac", {})
+        if key not in memo:
+            if len(memo) > 4096:
+                memo.clear()
+            memo[key] = make()
+        value: T = memo[key]
         return value
 
-    def ab_lookup(self, contractor: str, dos: date) -> Lookup:
+    def ab_lookup(self, contractor: str, dos: date, tables: Tables | None = None) -> Lookup:
         """The A/B MAC lists for a jurisdiction id ("JN") or an article id ("A57778")."""
-        key = self.canonical(contractor)
-        return self._cached(("ab", key, dos), lambda: self._ab_lookup(key, dos))
+        key, t = self.canonical(contractor), _tables(tables)
+        return self._cached(t, ("ab", key, dos), lambda: self._ab_lookup(key, dos, t))
 
-    def _ab_lookup(self, contractor: str, dos: date) -> Lookup:
+    def _ab_lookup(self, contractor: str, dos: date, tables: Tables) -> Lookup:
         key = contractor.strip().upper()
         if key in self.jurisdictions:
             j = self.jurisdictions[key]
@@ -228,7 +242,7 @@ class MacData:
         codes: set[str] = set(self.national_codes)
         sources = [self.national_source]
         for a in arts:
-            groups, src = self.groups(a, dos)
+            groups, src = self.groups(a, dos, tables)
             for g in groups.values():
                 codes |= g
             sources.append(src)
@@ -239,11 +253,14 @@ class MacData:
     def home_rules(self, route: str) -> tuple[HomeRule, ...]:
         return tuple(r for r in self.home if r.route == route)
 
-    def home_lookup(self, route: str, hcpcs: str | None, dos: date) -> tuple[Lookup, HomeRule | None] | None:
+    def home_lookup(self, route: str, hcpcs: str | None, dos: date,
+                    tables: Tables | None = None) -> tuple[Lookup, HomeRule | None] | None:
         """The DME MAC lists for home immune globulin by route; groups limited to products apply only to them."""
-        return self._cached(("home", route, hcpcs, dos), lambda: self._home_lookup(route, hcpcs, dos))
+        t = _tables(tables)
+        return self._cached(t, ("home", route, hcpcs, dos), lambda: self._home_lookup(route, hcpcs, dos, t))
 
-    def _home_lookup(self, route: str, hcpcs: str | None, dos: date) -> tuple[Lookup, HomeRule | None] | None:
+    def _home_lookup(self, route: str, hcpcs: str | None, dos: date,
+                     tables: Tables) -> tuple[Lookup, HomeRule | None] | None:
         rules = self.home_rules(route)
         if not rules:
             return None
@@ -252,7 +269,7 @@ class MacData:
         for r in rules:
             if r.products and (hcpcs is None or hcpcs not in r.products):
                 continue
-            groups, _ = self.groups(r.article, dos)
+            groups, _ = self.groups(r.article, dos, tables)
             for g in r.groups:
                 codes |= groups.get(g, frozenset())
             if r.article not in arts:
@@ -266,44 +283,58 @@ class MacData:
                         route=route)
         return lookup, rule
 
-    def product_only(self, route: str, hcpcs: str | None, diagnoses: Iterable[str], dos: date) -> HomeRule | None:
+    def product_only(self, route: str, hcpcs: str | None, diagnoses: Iterable[str], dos: date,
+                     tables: Tables | None = None) -> HomeRule | None:
         """A product-limited group that lists the diagnosis but not this product (CIDP with a product other than
         Hizentra or HyQvia): the reason a home SC claim is not covered."""
         dx = {compact(d) for d in diagnoses}
         for r in self.home_rules(route):
             if r.products and hcpcs not in r.products:
-                groups, _ = self.groups(r.article, dos)
+                groups, _ = self.groups(r.article, dos, tables)
                 if any(dx & groups.get(g, frozenset()) for g in r.groups):
                     return r
         return None
 
-    def listing(self, code: str, dos: date, state: str | None = None) -> list[tuple[str, str, list[int], str]]:
+    def listing(self, code: str, dos: date, state: str | None = None,
+                tables: Tables | None = None) -> list[tuple[str, str, list[int], str]]:
         """Which contractors' articles list a code: (article, contractor and jurisdictions, groups, where from)."""
         c = compact(code)
-        from igclaim.refdata.store import tables
-
-        wanted = list(self.articles) + sorted(set(tables().coverage_articles(dos)) - set(self.articles))
+        t = _tables(tables)
+        wanted = list(self.articles) + sorted(set(t.coverage_articles(dos)) - set(self.articles))
         if state:
             j = self.jurisdiction_for_state(state)
             home = {r.article for r in self.home}
             wanted = [a for a in wanted if (j is not None and a in j.articles) or a in home]
         out = []
         for a in wanted:
-            groups, src = self.groups(a, dos)
+            groups, src = self.groups(a, dos, t)
             hit = sorted(g for g, codes in groups.items() if c in codes)
             if hit:
                 out.append((a, self.article_label(a), hit, src))
         return out
 
 
+    def parse_contractor(self, value: str) -> str:
+        """A jurisdiction id or an article id, normalised; ValueError naming what is accepted."""
+        key = self.canonical(value)
+        if key in self.jurisdictions or ARTICLE_ID.match(key):
+            return key
+        raise ValueError(f"{value!r} is not a Medicare contractor: give an A/B MAC jurisdiction "
+                         f"({', '.join(sorted(self.jurisdictions))}) or a coverage article id such as A57778")
+
+
+def _tables(tables: Tables | None) -> Tables:
+    """The claim's tables, or (the CLI's listings, outside a claim) the imported tables in force now."""
+    if tables is not None:
+        return tables
+    from igclaim.refdata.store import tables as in_force
+
+    return in_force()
+
+
 def parse_contractor(value: str) -> str:
     """A jurisdiction id or an article id, normalised; ValueError naming what is accepted."""
-    data = mac()
-    key = data.canonical(value)
-    if key in data.jurisdictions or ARTICLE_ID.match(key):
-        return key
-    raise ValueError(f"{value!r} is not a Medicare contractor: give an A/B MAC jurisdiction "
-                     f"({', '.join(sorted(data.jurisdictions))}) or a coverage article id such as A57778")
+    return mac().parse_contractor(value)
 
 
 def _ranges(values: list[list[str]]) -> tuple[tuple[str, str], ...]:

@@ -10,12 +10,13 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from igclaim import ndc as ndc_mod
+from igclaim.refdata.dated import within
 
 if TYPE_CHECKING:
     from igclaim.refdata.rules import Rules
@@ -42,7 +43,7 @@ class Period:
     ends: date | None = None
 
     def covers(self, dos: date) -> bool:
-        return (self.effective is None or dos >= self.effective) and (self.ends is None or dos <= self.ends)
+        return within(dos, self.effective, self.ends)
 
 
 @dataclass(frozen=True)
@@ -360,6 +361,12 @@ class ReferenceData:
         rules: Rules = self._snapshots.at(dos, profile)
         return rules
 
+    @cached_property
+    def first_code_date(self) -> date | None:
+        """The first date a bundled HCPCS record is in force."""
+        return min((rec.period.effective for recs in self.codes.values() for rec in recs if rec.period.effective),
+                   default=None)
+
     def __post_init__(self) -> None:
         for p in self.products:
             for name in (p.name, *p.aliases):
@@ -457,6 +464,29 @@ class ReferenceData:
 
     def setting(self, name: str) -> dict[str, Any]:
         return self.settings[name]
+
+    def quoted(self) -> dict[str, Any]:
+        """The values the edit catalog's statements and fixes quote as `{name}` (igclaim.catalog.quote): read from
+        the data files, never retyped in a statement."""
+        t, home = self.time, self.settings["home"]
+        supply = home["medicare_dme_iv_supply_code"]
+        rows = {row["basis"]: row for row in home["medicare_dme_iv_supply_units"]}
+        return {
+            "push_max_minutes": t.push_max_minutes,
+            "hydration_min_minutes": t.hydration_min_minutes,
+            "addon_beyond_minutes": t.addon_beyond_minutes,
+            "addon_one_unit_minutes": t.hour_minutes + t.addon_beyond_minutes + 1,
+            "addon_two_units_minutes": 2 * t.hour_minutes + t.addon_beyond_minutes + 1,
+            "home_supply_code": supply,
+            "home_supply_from": self.codes[supply][0].period.effective,
+            "home_supply_per_date_from": rows["per_date"]["effective"],
+            "home_supply_per_date_ends": rows["per_date"]["ends"],
+            "home_supply_visit_from": rows["visit_quarter_hours"]["effective"],
+            "home_supply_unit_minutes": home["medicare_dme_iv_supply_rounding"]["unit_minutes"],
+            "home_pump_code": home["medicare_dme_sc_pump_code"],
+            "route_sc_modifier": self.modifier_for("route_SC"),
+            "medicare_jz_from": self.default_profile("medicare").parameters["jz_required"].since(True),
+        }
 
     def profile(self, name_or_path: str) -> PayerProfile:
         """A bundled profile by name, or a user's profile file by path."""

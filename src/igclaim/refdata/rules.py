@@ -15,7 +15,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from igclaim.refdata import store
+from igclaim.refdata import icd10, store
+from igclaim.refdata.mac import HomeRule, Jurisdiction, Lookup, MacData, mac
 
 if TYPE_CHECKING:
     from igclaim.refdata.resolver import (
@@ -48,6 +49,8 @@ class Rules:
     time: TimeRules
     distinct_modifiers: frozenset[str]
     version: tuple[str, int, int]  # the imported data's stamp (refdata/store.py)
+    icd10: icd10.Releases = field(repr=False)  # the ICD-10-CM releases of this data version (bundled + imported)
+    mac: MacData = field(repr=False)  # the Medicare contractors' coverage lists (bundled; imported lists by tables)
 
     # --- dated answers, resolved for self.dos -------------------------------------------------------------------
     def param(self, name: str) -> Any:
@@ -77,9 +80,37 @@ class Rules:
     def addon_primaries(self, code: str) -> AddonEdit | None:
         return self.addons.get(code)
 
+    # --- diagnoses: ICD-10-CM and the Medicare contractors' lists of this data version, on self.dos ------------
+    def dx_billable(self, code: str) -> bool | None:
+        """Whether the diagnosis is billable in the release in force on the date (None: no release covers it)."""
+        return self.icd10.is_billable(code, self.dos)
+
+    def ab_lookup(self, contractor: str) -> Lookup:
+        """The A/B MAC lists (jurisdiction or article id) in force on the date, imported lists of these tables first."""
+        return self.mac.ab_lookup(contractor, self.dos, self.tables)
+
+    def home_lookup(self, route: str, hcpcs: str | None) -> tuple[Lookup, HomeRule | None] | None:
+        return self.mac.home_lookup(route, hcpcs, self.dos, self.tables)
+
+    def product_only(self, route: str, hcpcs: str | None, diagnoses: list[str]) -> HomeRule | None:
+        return self.mac.product_only(route, hcpcs, diagnoses, self.dos, self.tables)
+
+    def jurisdiction_for_state(self, state: str) -> Jurisdiction | None:
+        return self.mac.jurisdiction_for_state(state)
+
+    def parse_contractor(self, value: str) -> str:
+        return self.mac.parse_contractor(value)
+
+    def earliest_data(self) -> date | None:
+        """The first date any dated reference data of this snapshot is in force (HCPCS records, ICD-10-CM releases):
+        both remembered per data version, never rebuilt per claim."""
+        starts = [d for d in (self.icd10.earliest, self.catalog.first_code_date) if d is not None]
+        return min(starts) if starts else None
+
     def on(self, day: date) -> Rules:
         """The snapshot of another date (a line served past midnight) with the same profile and the same tables."""
-        return self if day == self.dos else _build(self.catalog, day, self.profile, self.tables, self.version)
+        return self if day == self.dos else _build(self.catalog, day, self.profile, self.tables, self.version,
+                                                   self.icd10)
 
     # --- the catalog, whatever the date -------------------------------------------------------------------------
     def known_code(self, code: str) -> HcpcsCode | None:
@@ -116,7 +147,7 @@ class Rules:
 
 
 def _build(ref: ReferenceData, dos: date, profile: PayerProfile, tables: store.Tables,
-           version: tuple[str, int, int]) -> Rules:
+           version: tuple[str, int, int], releases: icd10.Releases | None = None) -> Rules:
     codes = {code: rec for code, recs in ref.codes.items() for rec in recs if rec.period.covers(dos)}
     nos: dict[str, str] = {}
     for rec in codes.values():
@@ -134,6 +165,8 @@ def _build(ref: ReferenceData, dos: date, profile: PayerProfile, tables: store.T
         time=ref.time,
         distinct_modifiers=ref.distinct_modifiers,
         version=version,
+        icd10=releases if releases is not None else icd10.held(tables),
+        mac=mac(),
     )
 
 
@@ -152,11 +185,12 @@ class Snapshots:
     def at(self, dos: date, profile: PayerProfile) -> Rules:
         version = store.data_version()
         tables = store.tables(version)
+        releases = icd10.held(tables)  # the same object until an import or a registration changes the releases
         key = (dos, profile.name, profile.path)
         hit = self._memo.get(key)
-        if hit is not None and hit.tables is tables and hit.profile is profile:
+        if hit is not None and hit.tables is tables and hit.profile is profile and hit.icd10 is releases:
             return hit
-        rules = _build(self.ref, dos, profile, tables, version)
+        rules = _build(self.ref, dos, profile, tables, version, releases)
         with self._lock:
             if self._tables is not tables or len(self._memo) >= self.LIMIT:
                 self._memo = {}

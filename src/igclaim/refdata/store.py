@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from igclaim.refdata.dated import within
 from igclaim.refdata.importers import ImportFailure, Options, Parsed, Source, parse, parse_all, read_sources
 
 DB_NAME = "refdata.sqlite"
@@ -212,7 +213,7 @@ class Loaded:
     imported_at: str
 
     def covers(self, dos: date) -> bool:
-        return self.effective <= dos <= self.ends
+        return within(dos, self.effective, self.ends)
 
     @property
     def label(self) -> str:
@@ -256,7 +257,7 @@ class HcpcsStatus:
     source: Loaded
 
     def valid_on(self, dos: date) -> bool:
-        return (self.added is None or self.added <= dos) and (self.terminated is None or dos <= self.terminated)
+        return within(dos, self.added, self.terminated)  # TERM DT: the last date of use
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,8 @@ class Tables:
         self._cache: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
         self.loaded: list[Loaded] = []
         self._icd10: list[Any] | None = None
+        # Values derived from these tables and built once per data version (ICD-10-CM releases, coverage lookups).
+        self.derived: dict[Any, Any] = {}
         if path is not None and path.is_file():
             self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False,
                                          timeout=BUSY_TIMEOUT_SECONDS)
@@ -420,7 +423,7 @@ class Tables:
         newest = max(imports, key=lambda x: (x.effective, x.id))
         for r in self._rows("ndc_directory", ndc11):
             start, end = _d(r[7]), _d(r[8])
-            if r[0] == newest.id and (start is None or start <= dos) and (end is None or dos <= end):
+            if r[0] == newest.id and within(dos, start, end):
                 return NdcPackage(r[3], r[4], r[5], Decimal(r[6]) if r[6] else None, start, end, newest)
         return None
 
@@ -456,7 +459,7 @@ class Tables:
         for r in self._rows("ptp", column1.upper()):
             if r[0] in wanted and r[4] not in out:
                 start, deleted = _day(r[6]), _d(r[7])
-                if start <= dos and (deleted is None or dos <= deleted) and _ptp_applies(r[8]):
+                if within(dos, start, deleted) and _ptp_applies(r[8]):
                     out[r[4]] = PtpEdit(r[3], r[4], r[8], r[9], self._by_id(r[0]))
         return out
 
@@ -535,12 +538,13 @@ def tables(version: tuple[str, int, int] | None = None) -> Tables:
     return t
 
 
-def icd10_releases() -> list[Any]:
-    """Imported ICD-10-CM order files as releases of `refdata/icd10.py` (billable codes only); they win over the
-    bundled releases for the dates they cover, a later import over an earlier one."""
+def icd10_releases(t: Tables | None = None) -> list[Any]:
+    """Imported ICD-10-CM order files (of these tables, default the tables in force) as releases of
+    `refdata/icd10.py` (billable codes only); they win over the bundled releases for the dates they cover, a later
+    import over an earlier one."""
     from igclaim.refdata import icd10
 
-    t = tables()
+    t = t if t is not None else tables()
     if t._icd10 is None:
         t._icd10 = [icd10.Release(f"imported {x.file}", x.effective, x.ends,
                                   frozenset(c for c, billable in codes.items() if billable), x.label, order=100 + x.id)

@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from igclaim import __version__
 from igclaim.errors import InputError
+from igclaim.inputs import undecoded_byte
 from igclaim.service import auth as auth_mod
 from igclaim.service import ledger, worklist
 from igclaim.service.db import (
@@ -218,14 +219,21 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         raw = await request.body()
         if len(raw) > MAX_BODY:
             return problems(413, [f"body: at most {MAX_BODY // (1024 * 1024)} MB per request; use igclaim batch"])
-        text = raw.decode("utf-8-sig", errors="replace")
+        # surrogateescape: a byte that is not UTF-8 stays visible, so its encounter is refused, never stored
+        # with the byte silently replaced
+        text = raw.decode("utf-8-sig", errors="surrogateescape")
         bodies: list[tuple[int | None, Any]]
         try:
             bodies = [(None, json.loads(text, parse_constant=_no_constant))]
+            if (byte := undecoded_byte(text)) is not None:
+                return problems(422, [f"body: not UTF-8 text (a byte 0x{byte:02x})"])
         except (ValueError, RecursionError):
             bodies = []
             for n, line in enumerate(text.splitlines(), start=1):
                 if not line.strip():
+                    continue
+                if (byte := undecoded_byte(line)) is not None:
+                    bodies.append((n, _Unreadable(f"not UTF-8 text: a byte 0x{byte:02x}")))
                     continue
                 try:
                     bodies.append((n, json.loads(line, parse_constant=_no_constant)))

@@ -99,13 +99,13 @@ def _read_837(spark: SparkSession, path: str, work_dir: str | None) -> DataFrame
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from igclaim.readers.x12 import read_837
+    from igclaim.readers.x12 import open_837, read_837
 
     target = Path(work_dir or tempfile.mkdtemp(prefix="igclaim-837-")) / "claims.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
     rows: list[dict] = []
     count = 0
-    with pq.ParquetWriter(str(target), _X12_IN) as writer, open(path, encoding="ascii", errors="replace") as fh:
+    with pq.ParquetWriter(str(target), _X12_IN) as writer, open_837(path) as fh:
         for seq, item in enumerate(read_837(fh), start=1):
             rows.append(x12_row(seq, item))
             count = seq
