@@ -488,3 +488,35 @@ def test_jw_units_for_a_one_unit_discard_must_be_one():
     assert _waste_findings(chart(drug0={"dose": {"grams": 29.5}}), lambda c: _ig(c, jw=True).update(units=2)) == [
         ("DRUG-WASTE-MISMATCH", 2, "Line 2: billed 59 + 2 JW = 61 units; opened 30 g = 60 units of J1561: 59 given "
                                    "+ 1 discarded.", "Bill J1561-JW × 1.")]
+
+
+def test_second_drugs_jw_units_are_checked_after_a_right_first_drug():
+    """The premedication: 2 units opened, 1 given, so JW × 1; billed JW × 3 (two more than the discard)."""
+    from tests.test_drug_lines_ndc import _with_premed
+    from tests.test_edits_support import scrub
+
+    enc = _with_premed("2026-03-02", {"containers": [{"units": 2}]})
+    r = scrub(enc, lambda c: next(ln for ln in c["lines"] if ln["code"] == "J1200" and "JW" in ln["modifiers"]
+                                  ).update(units=3))
+    assert [(f.edit, f.line, f.message, f.fix, f.impact_units) for f in r.findings] == [
+        ("DRUG-WASTE-MISMATCH", 3, "Line 3: billed 1 + 3 JW = 4 units; opened 2 units of J1200: 1 given + 1 "
+                                   "discarded.", "Bill J1200-JW × 1.", -2)]
+
+
+def test_first_coast_requires_ja_on_j1561_given_iv():
+    """First Coast article A57778: J1561 and J1569 carry JA (IV) or JB (SC); the bundled First Coast profile says so."""
+    import json
+
+    from igclaim import engine
+    from igclaim.inputs import parse_json_text
+    from tests.test_edits_support import chart
+
+    enc = chart()
+    fc = "medicare-part-b-first-coast"
+    claim = json.loads(engine.build(parse_json_text(json.dumps(enc)), profile=fc).claim.model_dump_json())
+    assert claim["lines"][0]["modifiers"] == ["JA", "JZ"]
+    claim["lines"][0]["modifiers"] = ["JZ"]
+    r = engine.scrub(parse_json_text(json.dumps(dict(enc, claim=claim))), profile=fc)
+    title = engine.reference().profile(fc).title
+    assert [(f.edit, f.line, f.message, f.fix) for f in r.findings] == [
+        ("DRUG-ROUTE-MODIFIER", 1, f"Line 1: J1561 given IV needs JA for {title}.", "Add JA to line 1.")]
