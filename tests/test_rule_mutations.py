@@ -520,3 +520,48 @@ def test_first_coast_requires_ja_on_j1561_given_iv():
     title = engine.reference().profile(fc).title
     assert [(f.edit, f.line, f.message, f.fix) for f in r.findings] == [
         ("DRUG-ROUTE-MODIFIER", 1, f"Line 1: J1561 given IV needs JA for {title}.", "Add JA to line 1.")]
+
+
+# --- NDCs on a Medicaid claim (examples/drug-lines/e1: 25 g of Gamunex-C from a 20 g and a 10 g container, two NDCs;
+# Medicaid needs the NDC on each drug line and one line per NDC) ------------------------------------------------------
+def _e1_scrub(change) -> list[tuple[str, int | None, str]]:
+    import copy
+    import json
+
+    from igclaim import engine
+    from igclaim.inputs import parse_encounter
+    from tests.conftest import ROOT
+
+    data = json.loads((ROOT / "examples" / "drug-lines" / "e1-medicaid-two-ndcs.json").read_text())["input"]
+    claim = json.loads(engine.build(parse_encounter(data)).claim.model_dump_json())
+    claim = copy.deepcopy(claim)
+    change(claim)
+    r = engine.scrub(parse_encounter(dict(data, claim=claim)))
+    return [(f.edit, f.line, f.message) for f in r.findings if f.edit.startswith("DRUG-NDC")]
+
+
+def test_one_line_for_two_ndcs_names_the_missing_ndc_and_the_units_of_each():
+    """20 g (13533-0805-31) = 40 units; the 10 g container (13533-0805-11) gives 10 units and discards 10 (JW)."""
+    def merge(claim):
+        ig = [ln for ln in claim["lines"] if ln["code"] == "J1561"]
+        for ln in ig[1:]:
+            claim["lines"].remove(ln)
+        ig[0]["units"] = 50
+
+    assert _e1_scrub(merge) == [
+        ("DRUG-NDC-PER-LINE", 1, "Line 1: Gamunex-C came from containers of 2 NDCs and the claim does not report "
+                                 "13533-0805-11; Medicaid (generic state program) needs one line per NDC "
+                                 "(13533-0805-11 × 20, 13533-0805-31 × 40 units).")]
+
+
+def test_a_drug_line_without_its_ndc_on_a_medicaid_claim():
+    def drop_first_ndc(claim):
+        claim["lines"][0].update(ndc=None, ndc_quantity=None, ndc_unit=None)
+
+    assert _e1_scrub(drop_first_ndc) == [
+        ("DRUG-NDC-MISSING", 1, "Line 1: J1561 has no NDC; Medicaid (generic state program) requires it (the chart "
+                                "has 13533-0805-31)."),
+        ("DRUG-NDC-PER-LINE", 1, "Line 1: Gamunex-C came from containers of 2 NDCs and the claim does not report "
+                                 "13533-0805-31; Medicaid (generic state program) needs one line per NDC "
+                                 "(13533-0805-11 × 20, 13533-0805-31 × 40 units)."),
+    ]
