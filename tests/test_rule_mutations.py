@@ -565,3 +565,16 @@ def test_a_drug_line_without_its_ndc_on_a_medicaid_claim():
                                  "13533-0805-31; Medicaid (generic state program) needs one line per NDC "
                                  "(13533-0805-11 × 20, 13533-0805-31 × 40 units)."),
     ]
+
+
+@pytest.mark.parametrize(("ndc", "why"), [
+    # 10 digits without hyphens: which segment to pad is unknown (FDA 10-digit NDCs are 4-4-2, 5-3-2 or 5-4-1)
+    ("1353308051", "'1353308051' is not an NDC: give 11 digits, or 10 digits with hyphens (4-4-2, 5-3-2, 5-4-1)"),
+    ("13533-0805", "'13533-0805' is not an NDC: give 11 digits, or 10 digits with hyphens (4-4-2, 5-3-2, 5-4-1)"),
+    ("13533-805-1", "'13533-805-1' has segments 5-3-1: use 4-4-2, 5-3-2, 5-4-1 or 5-4-2"),
+])
+def test_an_ndc_that_is_not_one_names_why(ndc, why):
+    from tests.test_edits_support import chart, scrub
+
+    r = scrub(chart(), lambda c: c["lines"][0].update(ndc=ndc))
+    assert [(f.edit, f.line, f.message) for f in r.findings] == [("DRUG-NDC-FORMAT", 1, f"Line 1: {why}.")]
