@@ -578,3 +578,22 @@ def test_an_ndc_that_is_not_one_names_why(ndc, why):
 
     r = scrub(chart(), lambda c: c["lines"][0].update(ndc=ndc))
     assert [(f.edit, f.line, f.message) for f in r.findings] == [("DRUG-NDC-FORMAT", 1, f"Line 1: {why}.")]
+
+
+@pytest.mark.parametrize(("containers", "some"), [
+    ([{"grams": 20}, {"grams": 10}], ""),
+    ([{"ndc": "13533-0805-31"}, {"grams": 10}], " (or for some of its containers)"),
+])
+def test_build_says_the_chart_lacks_the_ndc_medicaid_requires(containers, some):
+    import json
+
+    from igclaim import engine
+    from igclaim.inputs import parse_encounter
+    from tests.conftest import ROOT
+
+    data = json.loads((ROOT / "examples" / "drug-lines" / "e1-medicaid-two-ndcs.json").read_text())["input"]
+    data["drugs"][0]["containers"] = containers
+    r = engine.build(parse_encounter(data))
+    assert [(f.message, f.fix) for f in r.findings if f.edit == "DRUG-NDC-MISSING"] == [
+        ("drugs[0]: Medicaid (generic state program) requires the NDC on drug lines and the chart gives none for "
+         f"Gamunex-C{some}.", "Add the NDC of the package used to the chart (drugs[].ndc or containers[].ndc).")]
