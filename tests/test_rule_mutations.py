@@ -597,3 +597,16 @@ def test_build_says_the_chart_lacks_the_ndc_medicaid_requires(containers, some):
     assert [(f.message, f.fix) for f in r.findings if f.edit == "DRUG-NDC-MISSING"] == [
         ("drugs[0]: Medicaid (generic state program) requires the NDC on drug lines and the chart gives none for "
          f"Gamunex-C{some}.", "Add the NDC of the package used to the chart (drugs[].ndc or containers[].ndc).")]
+
+
+def test_a_nos_line_without_ndc_goes_to_the_ig_drug_that_has_no_line_yet():
+    """Gamunex-C billed with its own J1561, Privigen (its own code J1459) billed as J1599 without an NDC: the NOS
+    line is Privigen's, the drug still without a line, so the NOS finding names Privigen and its units (20) fit."""
+    from tests.test_edits_support import BASE, chart, scrub
+
+    enc = chart(drugs=[BASE["drugs"][0], {"id": "ig2", "product": "Privigen", "route": "IV", "dose": {"grams": 10},
+                                          "containers": [{"grams": 10}]}])
+    r = scrub(enc, lambda c: next(ln for ln in c["lines"] if ln["code"] == "J1459").update(code="J1599"))
+    assert [(f.edit, f.line, f.message) for f in r.findings] == [
+        ("DRUG-NOS-CODE", 2, "J1599 (not otherwise specified) billed for Privigen, which has its own code J1459 on "
+                             "2026-03-02.")]
