@@ -610,3 +610,25 @@ def test_a_nos_line_without_ndc_goes_to_the_ig_drug_that_has_no_line_yet():
     assert [(f.edit, f.line, f.message) for f in r.findings] == [
         ("DRUG-NOS-CODE", 2, "J1599 (not otherwise specified) billed for Privigen, which has its own code J1459 on "
                              "2026-03-02.")]
+
+
+def test_an_im_gamma_globulin_code_billed_for_ivig_is_another_code():
+    """J1560 (CMS: "Injection, gamma globulin, intramuscular, over 10 cc") is listed for recognition only (reference.md
+    §1): billed for Gamunex-C it is the drug's line with the wrong code."""
+    from tests.test_edits_support import chart
+
+    assert _code_findings(chart(), lambda c: _ig(c).update(code="J1560")) == [
+        ("DRUG-CODE-MISMATCH", 1, "J1560 (Injection, gamma globulin, intramuscular, over 10 cc) billed for Gamunex-C; "
+                                  "its code on 2026-03-02 is J1561.", "Bill J1561 instead of J1560.")]
+
+
+def test_no_ndc_on_any_line_of_a_two_ndc_drug_names_both():
+    def drop_ndcs(claim):
+        for ln in claim["lines"]:
+            if ln["code"] == "J1561":
+                ln.update(ndc=None, ndc_quantity=None, ndc_unit=None)
+
+    got = [x for x in _e1_scrub(drop_ndcs) if x[0] == "DRUG-NDC-PER-LINE"]
+    assert got == [("DRUG-NDC-PER-LINE", 1, "Line 1: Gamunex-C came from containers of 2 NDCs and the claim does not "
+                                            "report 13533-0805-11, 13533-0805-31; Medicaid (generic state program) "
+                                            "needs one line per NDC (13533-0805-11 × 20, 13533-0805-31 × 40 units).")]
