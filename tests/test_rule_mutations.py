@@ -632,3 +632,13 @@ def test_no_ndc_on_any_line_of_a_two_ndc_drug_names_both():
     assert got == [("DRUG-NDC-PER-LINE", 1, "Line 1: Gamunex-C came from containers of 2 NDCs and the claim does not "
                                             "report 13533-0805-11, 13533-0805-31; Medicaid (generic state program) "
                                             "needs one line per NDC (13533-0805-11 × 20, 13533-0805-31 × 40 units).")]
+
+
+def test_nos_code_billed_before_it_existed_is_still_a_nos_code_for_a_coded_product():
+    """2010-06-30: Gamunex-C had J1561 (since 2008-01-01); J1599 (from 2011-01-01) billed for it is the NOS mistake."""
+    from tests.test_edits_support import chart
+
+    enc = chart(date_of_service="2010-06-30", administrations=[infusion(300, start="2010-06-30T09:00")])
+    assert _code_findings(enc, lambda c: _ig(c).update(code="J1599")) == [
+        ("DRUG-NOS-CODE", 1, "J1599 (not otherwise specified) billed for Gamunex-C, which has its own code J1561 on "
+                             "2010-06-30.", "Bill J1561 instead of J1599.")]
