@@ -44,6 +44,48 @@ def url(request, tmp_path):
     return _postgres_db()
 
 
+def serve_team(db: str, home: str, port: int, *args: str, **env: str):
+    """`igclaim serve --team` as its own process on the loopback (a restart is a new process on the same database);
+    returns once it answers /api/health."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    env = {**os.environ, "IGCLAIM_DATABASE_URL": db, "IGCLAIM_HOME": home, "IGCLAIM_ALLOWED_HOSTS": "127.0.0.1",
+           **env}
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("igclaim")), "serve", "--team", "--host", "127.0.0.1",
+                             "--port", str(port), *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    end = time.time() + 90
+    while time.time() < end:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1):
+                return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(proc.stderr.read().decode()[-2000:]) from None
+            time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("the team service did not start")
+
+
+def stop_team(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except Exception:
+        proc.kill()
+        raise
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def _user(url: str, name: str, role: str) -> str:
     migrate.upgrade(url)
     with sessions(url)() as db, db.begin():
@@ -242,6 +284,20 @@ def test_rate_limit_per_token(url):
     assert [client.get("/api/encounters", headers=h).status_code for _ in range(3)] == [200, 200, 429]
 
 
+def test_rate_limit_is_one_budget_across_workers_sharing_a_store(tmp_path):
+    """Two workers (two apps) with one rate store: a token's burst is spent wherever its requests land; each app's
+    own memory would have given it twice the budget."""
+    url = f"sqlite:///{tmp_path / 'team.sqlite'}"
+    token = _user(url, "rl", "biller")
+    store = str(tmp_path / "rates.sqlite")
+    a, b = (TestClient(create_app(url, rate=0.01, burst=3, rate_store=store)) for _ in range(2))
+    h = {"Authorization": f"Bearer {token}"}
+    got = [c.get("/api/encounters", headers=h).status_code for c in (a, b, a, b, a)]
+    assert got == [200, 200, 200, 429, 429]
+    refused = b.get("/api/encounters", headers=h)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+
+
 def test_migrations_up_down_and_match_the_models(url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -256,7 +312,11 @@ def test_migrations_up_down_and_match_the_models(url):
     migrate.downgrade(url)
     assert set(inspect(eng).get_table_names()) <= {"alembic_version"}
     migrate.upgrade(url)
-    assert migrate.current(url) == "0001"
+    assert migrate.current(url) == "0002"
+    migrate.downgrade(url, "0001")  # the charge master's table goes, the rest stays
+    assert "charges" not in inspect(eng).get_table_names() and "claims" in inspect(eng).get_table_names()
+    migrate.upgrade(url)
+    assert "charges" in inspect(eng).get_table_names()
     eng.dispose()
 
 
@@ -392,3 +452,84 @@ def test_a_token_costs_one_scrypt_per_process_and_revocation_still_counts_at_onc
         auth.revoke_token(db, who[0].token_id)
     with pytest.raises(auth.AuthError):
         check(token)
+
+
+def _segments(x12_text: str, tag: str) -> list[list[str]]:
+    return [seg.split("*") for seg in x12_text.replace("\n", "").split("~") if seg.split("*")[0] == tag]
+
+
+def test_export_uses_the_teams_charge_master_not_the_sample(team):
+    """The 837 carries the practice's own charges (units × its unit charge per code), not the synthetic sample; the
+    sample only when asked for; no charge master at all is a 422 that says what to do."""
+    from decimal import Decimal
+
+    from igclaim.outputs import chargemaster
+
+    _, client, admin, biller = team
+    client.post("/api/encounters", json=visit(1), headers=biller)
+    r = client.post("/api/export", params={"kind": "837P"}, headers=biller)
+    assert r.status_code == 422 and "no charge master" in r.json()["problems"][0]
+    bad = client.put("/api/chargemaster", json={"csv": "code,unit_charge\nJ1561,abc\n"}, headers=biller)
+    assert bad.status_code == 422 and "not a number" in bad.json()["problems"][0]
+    assert client.put("/api/chargemaster", json={"csv": "code,unit_charge\nJ1561;DROP,1\n"},
+                      headers=biller).status_code == 422
+    ours = {"J1561": Decimal("123.45"), "96365": Decimal("310.00"), "96366": Decimal("95.50")}
+    csv = "code,unit_charge\n" + "".join(f"{c},{v}\n" for c, v in ours.items())
+    saved = client.put("/api/chargemaster", json={"csv": csv}, headers=biller)
+    assert saved.status_code == 200, saved.text
+    assert {c["code"]: Decimal(c["unit_charge"]) for c in saved.json()["charges"]} == ours
+    assert client.get("/api/chargemaster", headers=biller).json()["codes"] == 3
+    out = client.post("/api/export", params={"kind": "837P"}, headers=biller).json()
+    assert out["exported"] == ["v001"] and out["charges"] == "the team's charge master"
+    assert pyx12_check(out["interchange"]) == []
+    lines = client.get("/api/encounters/v001", headers=biller).json()["result"]["claim"]["lines"]
+    want = [ours[ln["code"]] * ln["units"] for ln in lines]
+    sv1 = [Decimal(s[2]) for s in _segments(out["interchange"], "SV1")]
+    assert sv1 == want and Decimal(_segments(out["interchange"], "CLM")[0][2]) == sum(want)
+    sample = chargemaster.load("sample")
+    assert sv1 != [sample.unit_charge(ln["code"]) * ln["units"] for ln in lines]  # not the sample's amounts
+    log = client.get("/api/audit", headers=admin).json()
+    assert "chargemaster.update" in [e["action"] for e in log]
+
+
+def test_export_with_the_sample_only_when_asked(team):
+    from decimal import Decimal
+
+    from igclaim.outputs import chargemaster
+
+    _, client, _, biller = team
+    client.put("/api/chargemaster", json={"csv": "code,unit_charge\nJ1561,1\n96365,1\n96366,1\n"}, headers=biller)
+    client.post("/api/encounters", json=visit(2), headers=biller)
+    out = client.post("/api/export", params={"kind": "837P", "charges": "sample"}, headers=biller).json()
+    sample = chargemaster.load("sample")
+    lines = client.get("/api/encounters/v002", headers=biller).json()["result"]["claim"]["lines"]
+    assert [Decimal(s[2]) for s in _segments(out["interchange"], "SV1")] == [
+        sample.unit_charge(ln["code"]) * ln["units"] for ln in lines]
+    assert client.post("/api/export", params={"charges": "/etc/passwd"}, headers=biller).status_code == 422
+
+
+def test_a_revocation_reaches_every_process_on_postgresql_at_once():
+    """On PostgreSQL a process trusts a token it checked for a few seconds (auth.CACHE_SECONDS) only while it hears
+    revocations (NOTIFY): a token revoked through another process, or by `igclaim tokens revoke` (a session of its
+    own), is refused there well before that cache would have expired."""
+    import time
+
+    if not PG:
+        pytest.skip("no PostgreSQL here (scripts/postgres-test.sh)")
+    url = _postgres_db()
+    admin = {"Authorization": f"Bearer {_user(url, 'ada', 'admin')}"}
+    a, b = TestClient(create_app(url)), TestClient(create_app(url))
+    for revoke in ("api", "command"):
+        token = _user(url, f"bo-{revoke}", "biller")
+        h = {"Authorization": f"Bearer {token}"}
+        time.sleep(1.5)  # B's listener is connected by now
+        assert [b.get("/api/encounters", headers=h).status_code for _ in range(3)] == [200] * 3  # B trusts it now
+        if revoke == "api":
+            assert a.delete(f"/api/tokens/{token.split('_')[1]}", headers=admin).status_code == 200
+        else:
+            with sessions(url)() as db, db.begin():
+                auth.revoke_token(db, token.split("_")[1])
+        start = time.monotonic()
+        while b.get("/api/encounters", headers=h).status_code == 200:
+            assert time.monotonic() - start < auth.CACHE_SECONDS / 2, revoke
+            time.sleep(0.02)

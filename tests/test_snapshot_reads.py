@@ -58,6 +58,7 @@ def test_coding_and_edits_never_open_the_resolver_or_the_store(path: Path) -> No
                                        and a.name in {"reference", "tables", "mac", "data_version", "icd10_releases"})]
     assert calls + imports == []
     assert "environ" not in text
+    assert "ctx.ref." not in text and "ctx.ref)" not in text  # the catalog too is read through ctx.rules
 
 
 def test_importing_coding_and_every_edit_family_loads_no_reference_data() -> None:
@@ -164,3 +165,73 @@ def test_coverage_verdicts_are_remembered_and_bounded(monkeypatch) -> None:
     st = lookup.status(["G43.909"])
     assert st.kind == "not_covered" and lookup.status(["G43.909"]) is st
     assert lookup.status(["D80.1"]).kind == "covered"
+
+
+def test_the_snapshot_holds_the_resolvers_dated_answers() -> None:
+    """One implementation per dated lookup: the snapshot's codes, modifiers and add-on edits are the resolver's
+    answers for its date, on both sides of every boundary in the data."""
+    from datetime import timedelta
+
+    from igclaim.refdata.resolver import reference
+
+    ref = reference()
+    prof = ref.default_profile("medicare")
+    periods = [*(r.period for recs in ref.codes.values() for r in recs), *ref.modifiers.values(),
+               *(a.period for recs in ref.addon_edits.values() for a in recs)]
+    days = {d + timedelta(days=k) for p in periods for d in (p.effective, p.ends) if d for k in (-1, 0, 1)}
+    assert len(days) > 20
+    for day in sorted(days):
+        rules = ref.at(day, prof)
+        assert {c: r for c in ref.codes if (r := ref.hcpcs(c, day))} == dict(rules.codes)
+        assert all(rules.modifier_valid(m) is ref.modifier_valid(m, day) for m in ref.modifiers)
+        assert all(rules.addon_primaries(c) == ref.addon_primaries(c, day) for c in ref.addon_edits)
+
+
+def test_no_assert_anywhere_in_src() -> None:
+    """`python -O` drops asserts: src narrows with an `if` or `errors.required`, never an assert."""
+    found = [f"{p.relative_to(SRC)}:{n.lineno}" for p in SRC.rglob("*.py")
+             for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))) if isinstance(n, ast.Assert)]
+    assert found == []
+
+
+def test_required_names_what_is_missing() -> None:
+    from igclaim.errors import InternalError, required
+
+    assert required(0, "zero is present") == 0
+    with pytest.raises(InternalError, match="billing_provider is missing"):
+        required(None, "billing_provider")
+
+
+def test_an_icd10_import_reaches_the_next_claims_snapshot_not_one_already_held(tmp_path, monkeypatch) -> None:
+    """The releases ride in the snapshot: a claim coded after an import sees the imported release (DX-INVALID reads
+    ctx.rules.icd10), a snapshot taken before keeps the releases it started with."""
+    from datetime import date
+
+    from igclaim import engine, parse_encounter
+    from igclaim.refdata import store
+    from igclaim.refdata.importers import Options
+    from igclaim.refdata.resolver import reference
+    from tests.helpers import encounter
+
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
+    store.invalidate()
+    try:
+        ref = reference()
+        prof = ref.default_profile("medicare")
+        day = date(2026, 5, 1)
+        before = ref.at(day, prof)
+        store.import_file("icd10", Path(__file__).parent / "fixtures" / "cms" / "icd10cm_order_2026-real-excerpt.txt",
+                          Options(effective=date(2026, 4, 1), ends=date(2026, 9, 30)))
+        store.invalidate()  # what the stamp does for a running process (at most a second later)
+        after = ref.at(day, prof)
+        assert after.icd10 is not before.icd10 and after.tables is not before.tables
+        imported = "imported icd10cm_order_2026-real-excerpt.txt"
+        assert after.icd10.release_for(day).name == imported
+        assert before.icd10.release_for(day).name != imported
+        res = engine.build(parse_encounter(encounter(
+            date_of_service="2026-05-01", diagnoses=["G61.8"],
+            administrations=[{"drug_id": "ig1", "start": "2026-05-01T09:00", "stop": "2026-05-01T14:00"}])))
+        [dx] = [f for f in res.findings if f.edit == "DX-INVALID"]
+        assert imported.removeprefix("imported ") in dx.message and ("diagnosis", "G61.8") in dx.causes
+    finally:
+        store.invalidate()

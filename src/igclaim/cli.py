@@ -241,8 +241,11 @@ def serve(
         from igclaim.service import migrate
 
         migrate.upgrade()  # once, before any worker starts
-        # a team's clients, not one biller; each worker builds its own app
-        run_server(host, port, asgi="igclaim.service.app:create_app", limit_concurrency=512, workers=workers)
+        from igclaim.service.app import share_rate_limits
+
+        with share_rate_limits(workers):  # one token budget across the workers
+            # a team's clients, not one biller; each worker builds its own app
+            run_server(host, port, asgi="igclaim.service.app:create_app", limit_concurrency=512, workers=workers)
         return
     from igclaim.api import serve as run_server
 

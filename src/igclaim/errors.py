@@ -155,12 +155,28 @@ def pydantic_problems(exc, model: Any = None) -> list[str]:
     return lines
 
 
+T = typing.TypeVar("T")
+
+
+class InternalError(RuntimeError):
+    """A guarantee igclaim's own code gives itself did not hold: a bug, never bad input (it stays checked under
+    `python -O`, unlike an assert)."""
+
+
+def required(value: T | None, what: str) -> T:
+    """The value, which the caller has already made sure is there (e.g. require_parties before the 837 segments)."""
+    if value is None:
+        raise InternalError(f"{what} is missing")
+    return value
+
+
 class InputErrors(InputError):
     """Several field problems found together (a biller fixes them in one pass, not one run per field).
     `path`/`message` are the first problem's, so callers that expect one InputError still work."""
 
     def __init__(self, errors: list[InputError]) -> None:
-        assert errors
+        if not errors:
+            raise InternalError("InputErrors needs at least one problem")
         super().__init__(errors[0].path, errors[0].message)
         self.errors = errors
 

@@ -18,7 +18,7 @@ from typing import Any
 from igclaim import engine
 from igclaim.batch.sources import Record
 from igclaim.batch.tabular import RowsError, cell, rows_to_encounter
-from igclaim.errors import InputError
+from igclaim.errors import InputError, required
 from igclaim.inputs import InvalidInput, load_json, parse_encounter
 from igclaim.model import Encounter, Result
 from igclaim.outputs import csvsafe
@@ -120,18 +120,18 @@ def process_x12(rec: Record, profile: str | None, parse_only: bool) -> Outcome:
     if isinstance(item, ReadError):
         stage = "x12" if item.claim_id else "envelope"
         entry = error_outcome(rec, stage, [item.text()], _safe_id(item.claim_id))
-        assert entry.error is not None
-        entry.error.update({"field": f"{item.segment} {item.element or ''}".strip(), "segment": item.position})
+        required(entry.error, "the error entry").update(
+            {"field": f"{item.segment} {item.element or ''}".strip(), "segment": item.position})
         return entry
     if parse_only:
         return Outcome(rec.seq, summary=None)
     done = scrub_one(item, _CHARTS, profile)
     if done.error is not None:
         return error_outcome(rec, "coding", [done.error.text()], _safe_id(item.claim_id))
-    assert done.result is not None
-    enc = Encounter.model_construct(encounter_id=done.result.encounter_id, date_of_service=item.date_of_service,
+    result = required(done.result, "the scrubbed claim's result")
+    enc = Encounter.model_construct(encounter_id=result.encounter_id, date_of_service=item.date_of_service,
                                     setting=item.setting, payer=item.payer, claim=item.claim)
-    return _outcome(rec, enc, done.result, "scrub")
+    return _outcome(rec, enc, result, "scrub")
 
 
 def process_record(rec: Record, profile: str | None = None, parse_only: bool = False, mode: str | None = None

@@ -108,7 +108,7 @@ def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
         if mue is None:
             continue
         where = f"{setting} MUE {mue.units} for {code} ({mue.mai_text}; {mue.source.file})"
-        mai = ctx.ref.mue_indicator(mue.mai)  # refdata/cms/ncci.toml: a line or a date edit, and how severe
+        mai = ctx.rules.mue_indicator(mue.mai)  # refdata/cms/ncci.toml: a line or a date edit, and how severe
         severity = cast(Severity, mai.severity)
         if mai.basis == "line":
             for ln in lines:

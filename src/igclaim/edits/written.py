@@ -54,7 +54,8 @@ def _modifier_dates(ctx: EditContext, liability: bool) -> Iterator[tuple[ClaimLi
         day = ln.service_date or ctx.dos
         for m in ln.modifiers:
             code = m.upper()
-            if code in ctx.ref.modifiers and (code in own) == liability and not ctx.rules.on(day).modifier_valid(code):
+            if ctx.rules.modifier_period(code) is not None and (code in own) == liability \
+                    and not ctx.rules.on(day).modifier_valid(code):
                 yield ln, code
 
 
@@ -65,7 +66,9 @@ def _modifier_dates(ctx: EditContext, liability: bool) -> Iterator[tuple[ClaimLi
 def modifier_dates(ctx: EditContext) -> Iterator[Finding]:
     """JZ before 2023, X{EPSU} before 2015 …: the dates of refdata/cms/modifiers.toml, by the line's date."""
     for ln, code in _modifier_dates(ctx, liability=False):
-        period = ctx.ref.modifiers[code]
+        period = ctx.rules.modifier_period(code)
+        if period is None:  # _modifier_dates yields only modifiers the table lists
+            continue
         when = (f"valid from {period.effective}" if period.effective and (ln.service_date or ctx.dos)
                 < period.effective else f"ended {period.ends}")
         yield finding("CLAIM-MODIFIER-DATE", f"Line {ln.line}: modifier {code} on {code_of(ln)} is not valid on "

@@ -19,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from igclaim.errors import InputError, problem_lines
+from igclaim.errors import InputError, InternalError, problem_lines
 from igclaim.inputs import MAX_FILE_BYTES, InvalidInput, parse_encounter, parse_json_text, read_input_file
 from igclaim.model import Encounter
 from igclaim.outputs import chargemaster
@@ -208,11 +208,12 @@ def export_cmd(
         typer.echo("note: no --charges given: the charge of every line is blank; give a code,unit_charge CSV "
                    "(or 'sample') to fill them", err=True)
     try:
-        if out is None:
-            assert isinstance(result, str)
-            sys.stdout.write(result)
-        elif isinstance(result, bytes):
+        if isinstance(result, bytes):
+            if out is None:  # a PDF needs --out (checked above)
+                raise InternalError("a binary export needs --out")
             out.write_bytes(result)
+        elif out is None:
+            sys.stdout.write(result)
         else:
             out.write_text(result, encoding="utf-8")
     except OSError as exc:

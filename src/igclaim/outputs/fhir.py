@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from fhir.resources.R4B.claim import Claim
 
-from igclaim.errors import InputErrors
+from igclaim.errors import InputErrors, required
 from igclaim.model import Address, Encounter
 from igclaim.outputs.chargemaster import Chargemaster
 from igclaim.outputs.x12 import ClaimInput, build_claims, line_charges, party_problems
@@ -68,8 +68,9 @@ def claim_resource(c: ClaimInput, charges: Chargemaster | None, created: datetim
     """One R4B Claim; raises InputError naming a missing party or charge."""
     _require(c)
     enc, claim = c.encounter, c.result.claim
-    pat, bp, sub, payer = enc.patient, enc.billing_provider, enc.subscriber, enc.payer
-    assert pat and bp and sub
+    pat, bp, sub = (required(enc.patient, "patient"), required(enc.billing_provider, "billing_provider"),
+                    required(enc.subscriber, "subscriber"))  # _require checked them
+    payer = enc.payer
     amounts = line_charges(c, charges)
     institutional = claim.form == "UB-04"
     dos = enc.date_of_service.isoformat()

@@ -21,7 +21,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from igclaim import npi as npi_mod
-from igclaim.errors import InputError, InputErrors
+from igclaim.errors import InputError, InputErrors, required
 from igclaim.model import Address, ClaimLine
 from igclaim.outputs.chargemaster import Chargemaster
 from igclaim.outputs.x12 import ClaimInput, Institutional, party_problems
@@ -150,8 +150,9 @@ def _require(c: ClaimInput, form: str) -> None:
 def _cms1500_page(pg: _Page, c: ClaimInput, lines: list[tuple[ClaimLine, Decimal | None]], page: int,
                   pages: int, total: Decimal | None) -> None:
     enc, claim = c.encounter, c.result.claim
-    pat, sub, bp, payer = enc.patient, enc.subscriber, enc.billing_provider, enc.payer
-    assert pat and sub and bp
+    pat, sub, bp = (required(enc.patient, "patient"), required(enc.subscriber, "subscriber"),
+                    required(enc.billing_provider, "billing_provider"))  # party_problems checked them
+    payer = enc.payer
     insured_name = (f"{pat.last_name}, {pat.first_name}" if sub.relationship == "self"
                     else f"{sub.last_name or ''}, {sub.first_name or ''}").upper()
     insured_addr = pat.address if sub.relationship == "self" else sub.address
@@ -270,8 +271,9 @@ def _cms1500_page(pg: _Page, c: ClaimInput, lines: list[tuple[ClaimLine, Decimal
 def _ub04_page(pg: _Page, c: ClaimInput, lines: list[tuple[ClaimLine, Decimal | None]], page: int, pages: int,
                total: Decimal | None) -> None:
     enc, claim = c.encounter, c.result.claim
-    pat, sub, bp, payer = enc.patient, enc.subscriber, enc.billing_provider, enc.payer
-    assert pat and sub and bp
+    pat, sub, bp = (required(enc.patient, "patient"), required(enc.subscriber, "subscriber"),
+                    required(enc.billing_provider, "billing_provider"))  # party_problems checked them
+    payer = enc.payer
     L, R = 24, _W - 24
     dos = enc.date_of_service
     last_date = max((ln.service_date or dos for ln in claim.lines), default=dos)

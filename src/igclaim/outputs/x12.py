@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Literal
 
 from igclaim import npi as npi_mod
-from igclaim.errors import InputError, InputErrors
+from igclaim.errors import InputError, InputErrors, required
 from igclaim.model import Address, ClaimLine, Encounter, Result
 from igclaim.outputs.chargemaster import Chargemaster
 from igclaim.refdata.resolver import reference
@@ -373,8 +373,8 @@ def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decima
                  parent: int, inst: Institutional) -> None:
     """2000B subscriber (+ 2000C patient), 2010BA/BB, 2300 claim, 2310 providers, 2400 lines, 2410 drugs."""
     enc, claim = c.encounter, c.result.claim
-    sub, pat, payer = enc.subscriber, enc.patient, enc.payer
-    assert sub and pat and enc.billing_provider
+    sub, pat, payer = required(enc.subscriber, "subscriber"), required(enc.patient, "patient"), enc.payer
+    bp = required(enc.billing_provider, "billing_provider")  # require_parties checked them all
     self_pat = sub.relationship == "self"
     hl[0] += 1
     sub_hl = hl[0]
@@ -384,8 +384,7 @@ def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decima
     if self_pat:
         seg.add("NM1", "IL", "1", _clean(pat.last_name), _clean(pat.first_name), None, None, None, "MI",
                 _clean(sub.member_id))
-        assert pat.address
-        _address(seg, pat.address)
+        _address(seg, required(pat.address, "patient.address"))
         seg.add("DMG", "D8", _d8(pat.birth_date), pat.sex)
     else:
         seg.add("NM1", "IL", "1", _clean(sub.last_name), _clean(sub.first_name) or None, None, None, None, "MI",
@@ -400,8 +399,7 @@ def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decima
         seg.add("HL", str(hl[0]), str(sub_hl), "23", "0")
         seg.add("PAT", _RELATIONSHIP[sub.relationship])
         seg.add("NM1", "QC", "1", _clean(pat.last_name), _clean(pat.first_name))
-        assert pat.address
-        _address(seg, pat.address)
+        _address(seg, required(pat.address, "patient.address"))
         seg.add("DMG", "D8", _d8(pat.birth_date), pat.sex)
 
     total = sum(charges, Decimal(0))
@@ -422,7 +420,7 @@ def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decima
             seg.add("REF", "F8", _clean(fix.original_claim_id))
         seg.add("HI", *[f"{'ABK' if i == 0 else 'ABF'}{_COMP}{d}" for i, d in enumerate(dx)])
         rp = enc.rendering_provider
-        if rp and npi_mod.compact(rp.npi) != npi_mod.compact(enc.billing_provider.npi):
+        if rp and npi_mod.compact(rp.npi) != npi_mod.compact(bp.npi):
             seg.add("NM1", "82", "1", _clean(rp.last_name), _clean(rp.first_name) or None, None, None, None, "XX",
                     npi_mod.compact(rp.npi))
     else:
@@ -446,8 +444,7 @@ def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decima
         others = dx[1:]
         for start in range(0, len(others), 12):
             seg.add("HI", *[f"ABF{_COMP}{d}" for d in others[start:start + 12]])
-        rp = enc.rendering_provider
-        assert rp
+        rp = required(enc.rendering_provider, "rendering_provider")
         seg.add("NM1", "71", "1", _clean(rp.last_name), _clean(rp.first_name) or None, None, None, None, "XX",
                 npi_mod.compact(rp.npi))
 
@@ -493,8 +490,7 @@ def render(claims: Sequence[ClaimInput], kind: Kind, charges: Chargemaster | Non
         all_charges.append(line_charges(c, charges))
 
     first = claims[0].encounter
-    bp0 = first.billing_provider
-    assert bp0
+    bp0 = required(first.billing_provider, "billing_provider")
     created = env.created or datetime.now().replace(second=0, microsecond=0)
     sender = _clean(env.sender_id or npi_mod.compact(bp0.npi))
     receiver = _clean(env.receiver_id or first.payer.payer_id)
@@ -524,8 +520,7 @@ def render(claims: Sequence[ClaimInput], kind: Kind, charges: Chargemaster | Non
 
     hl = [0]
     for _key, group in _by_billing_provider(claims, all_charges):
-        bp = group[0][0].encounter.billing_provider
-        assert bp
+        bp = required(group[0][0].encounter.billing_provider, "billing_provider")
         hl[0] += 1
         bp_hl = hl[0]
         seg.add("HL", str(bp_hl), None, "20", "1")
@@ -546,8 +541,7 @@ def render(claims: Sequence[ClaimInput], kind: Kind, charges: Chargemaster | Non
 def _by_billing_provider(claims: Iterable[ClaimInput], charges: list[list[Decimal]]):
     groups: dict[tuple, list[tuple[ClaimInput, list[Decimal]]]] = {}
     for c, ch in zip(claims, charges, strict=True):
-        bp = c.encounter.billing_provider
-        assert bp
+        bp = required(c.encounter.billing_provider, "billing_provider")
         key = (npi_mod.compact(bp.npi), bp.tax_id, bp.name, bp.taxonomy, bp.address.model_dump_json())
         groups.setdefault(key, []).append((c, ch))
     return groups.items()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from igclaim.errors import required
 from igclaim.inputs import InvalidInput
 
 
@@ -35,13 +36,13 @@ def scrub_files(files: list[str], charts_path: str | None, fmt, profile: str | N
                     counts["errors"] += 1
                     sys.stderr.write(f"{path}: {item.error.text()}\n")
                 else:
-                    assert item.result is not None
+                    result = required(item.result, "the scrubbed claim's result")
                     counts["results"] += 1
                     if fmt.value == "json":  # one claim a line (JSON Lines), whatever the file's size
-                        sys.stdout.write(item.result.model_dump_json() + "\n")
+                        sys.stdout.write(result.model_dump_json() + "\n")
                     else:
-                        _emit([item.result], [f"{Path(path).name} claim {item.claim_id}"], fmt)
-                    failed = max(failed, _exit_status([item.result], fail_on))
+                        _emit([result], [f"{Path(path).name} claim {item.claim_id}"], fmt)
+                    failed = max(failed, _exit_status([result], fail_on))
             if fmt.value != "json":  # the closing count, as batch prints it (JSON output stays pure JSON Lines)
                 n = counts["results"] + counts["errors"]
                 where = " (listed on stderr)" if counts["errors"] else ""

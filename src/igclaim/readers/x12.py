@@ -25,7 +25,7 @@ from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from igclaim.errors import pydantic_problems
+from igclaim.errors import pydantic_problems, required
 from igclaim.model import (
     Address,
     BillingProvider,
@@ -361,8 +361,7 @@ class _Reader:
             self.claim.error = self.error(_Bad("CLM01", "the claim has no claim id"), s, claim_id)
 
     def claim_segment(self, s: _Seg) -> None:
-        c = self.claim
-        assert c is not None
+        c = required(self.claim, "the claim being read")
         sid = s.id
         line = c.lines[-1] if c.lines else None
         if sid == "LX":
@@ -466,8 +465,7 @@ class _Reader:
                             message=f"(internal) {type(exc).__name__} while reading the claim; please report it")
 
     def build(self, c: _ClaimState) -> WrittenClaim:
-        kind = self.kind
-        assert kind is not None
+        kind: Kind = required(self.kind, "the 837's kind")
         notes: list[str] = []
         clm = c.clm
         where = clm.parts(5)
@@ -556,8 +554,7 @@ class _Reader:
         self_pat = self.patient is None
         group = self.sbr.get(3) if self.sbr else ""
         rel = "self" if self_pat else _REL_BY_CODE.get(self.pat_rel, "other")
-        person = sub if self_pat else self.patient
-        assert person is not None
+        person = required(sub if self_pat else self.patient, "the patient's loop")
         patient = None
         if person.dmg and person.name and person.name[0]:
             patient = _model(Patient, {

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
         AddonEdit,
         AdminCode,
         HcpcsCode,
+        MueIndicator,
         Package,
         PayerProfile,
+        Period,
         Product,
         ReferenceData,
         SupplyUnits,
@@ -44,7 +46,6 @@ class Rules:
     codes: Mapping[str, HcpcsCode]  # HCPCS records in force on the date
     modifiers: frozenset[str]  # modifiers valid on the date
     addons: Mapping[str, AddonEdit]  # NCCI add-on edits in force on the date
-    nos_codes: Mapping[str, str]  # product form → the not-otherwise-specified IV code on the date
     supply_units: SupplyUnits | None  # Medicare home IVIG supplies on the date (None: the J-code alone)
     time: TimeRules
     distinct_modifiers: frozenset[str]
@@ -69,9 +70,6 @@ class Rules:
 
     def modifier_valid(self, code: str) -> bool:
         return code in self.modifiers
-
-    def nos_code(self, form: str) -> str | None:
-        return self.nos_codes.get(form)
 
     def product_nos_code(self, product: Product) -> str | None:
         """The NOS code a product without a code of its own is billed with on the date (one rule: the resolver's)."""
@@ -129,6 +127,14 @@ class Rules:
     def modifier_for(self, role: str) -> str:
         return self.catalog.modifier_for(role)
 
+    def modifier_period(self, code: str) -> Period | None:
+        """The dates a modifier of refdata/cms/modifiers.toml is valid (None: a modifier the table does not list)."""
+        return self.catalog.modifiers.get(code)
+
+    def mue_indicator(self, mai: int) -> MueIndicator:
+        """How an MUE of this adjudication indicator is applied (refdata/cms/ncci.toml)."""
+        return self.catalog.mue_indicator(mai)
+
     def setting(self, name: str) -> dict[str, Any]:
         return self.catalog.setting(name)
 
@@ -148,19 +154,15 @@ class Rules:
 
 def _build(ref: ReferenceData, dos: date, profile: PayerProfile, tables: store.Tables,
            version: tuple[str, int, int], releases: icd10.Releases | None = None) -> Rules:
-    codes = {code: rec for code, recs in ref.codes.items() for rec in recs if rec.period.covers(dos)}
-    nos: dict[str, str] = {}
-    for rec in codes.values():
-        if rec.kind == "ig_nos" and rec.form is not None:
-            nos.setdefault(rec.form, rec.code)
-    addons = {code: rec for code, recs in ref.addon_edits.items() for rec in recs if rec.period.covers(dos)}
+    # The snapshot holds the resolver's answers for the date: each dated lookup is written once, in the resolver.
+    codes = {code: rec for code in ref.codes if (rec := ref.hcpcs(code, dos)) is not None}
+    addons = {code: edit for code in ref.addon_edits if (edit := ref.addon_primaries(code, dos)) is not None}
     return Rules(
         dos=dos, profile=profile, catalog=ref, tables=tables,
         params=MappingProxyType({name: p.at(dos) for name, p in profile.parameters.items()}),
         codes=MappingProxyType(codes),
-        modifiers=frozenset(m for m, period in ref.modifiers.items() if period.covers(dos)),
+        modifiers=frozenset(m for m in ref.modifiers if ref.modifier_valid(m, dos)),
         addons=MappingProxyType(addons),
-        nos_codes=MappingProxyType(nos),
         supply_units=ref.home_supply_units(dos),
         time=ref.time,
         distinct_modifiers=ref.distinct_modifiers,

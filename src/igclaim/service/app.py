@@ -8,10 +8,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from datetime import date
@@ -25,7 +26,7 @@ from fastapi import Path as FPath
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -40,14 +41,19 @@ from igclaim.service.db import (
     Audit,
     Authorization,
     AuthorizationUse,
+    Charge,
     ClaimRow,
     EncounterVersion,
     sessions,
 )
+from igclaim.service.db import User as UserRow
 
 MAX_BODY = 20 * 1024 * 1024  # one POST of JSON Lines; larger batches go through `igclaim batch`
 MAX_LINES = 5000
 MAX_IMPORT_BODY = 200 * 1024 * 1024  # one CMS file over HTTP (admins)
+MAX_CHARGE_CODES = 10_000
+RATE_STORE = "IGCLAIM_RATE_STORE"
+MAX_UNIT_CHARGE = Decimal("9999999.99")
 
 
 def problems(status: int, items: list[str], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -82,6 +88,12 @@ class AuthorizationIn(_Body):
         if self.end < self.start:
             raise ValueError("end: before start")
         return self
+
+
+class ChargemasterIn(_Body):
+    csv: str = Field(min_length=1, max_length=1_000_000,
+                     description="the whole charge master as CSV with a code,unit_charge header (as `igclaim export "
+                                 "--charges` reads); it replaces the one stored")
 
 
 class StatusIn(_Body):
@@ -146,8 +158,10 @@ Admin = Annotated[auth_mod.Principal, Depends(admin)]
 # ------------------------------------------------------------------------------------------------------- the app
 
 
-def create_app(database_url: str | None = None, *, rate: float | None = None, burst: int | None = None) -> FastAPI:
-    """The team app over one database (migrated to head first)."""
+def create_app(database_url: str | None = None, *, rate: float | None = None, burst: int | None = None,
+               rate_store: str | None = None) -> FastAPI:
+    """The team app over one database (migrated to head first). `rate_store` (default IGCLAIM_RATE_STORE): a file
+    whose rate-limit buckets this app shares with the other workers of its server."""
     from igclaim import api as stateless
     from igclaim import engine
     from igclaim.refdata.resolver import reference
@@ -155,14 +169,18 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
 
     migrate.upgrade(database_url)
     engine._load_edit_families()  # load the rules once at start, not on the first biller's request
+    _warm_up()
     # A read hops between the event loop and worker threads several times; each hop waits for the GIL while a post
     # is being coded, up to the switch interval (5 ms by default). 1 ms keeps a read from queueing ~20 ms behind one.
     sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
     reference()
     make_session = sessions(database_url)
     verifier = auth_mod.Verifier()
-    limiter = auth_mod.RateLimiter(rate or float(os.environ.get("IGCLAIM_RATE_LIMIT", "50")),
-                                   burst or int(os.environ.get("IGCLAIM_RATE_BURST", "200")))
+    rate = rate or float(os.environ.get("IGCLAIM_RATE_LIMIT", "50"))
+    burst = burst or int(os.environ.get("IGCLAIM_RATE_BURST", "200"))
+    rate_store = rate_store or os.environ.get(RATE_STORE)
+    limiter = (auth_mod.SharedRateLimiter(rate_store, rate, burst) if rate_store
+               else auth_mod.RateLimiter(rate, burst))
     from fastapi.exceptions import RequestValidationError
 
     from igclaim.web.guard import Guard, page_csp
@@ -189,12 +207,34 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     write_lock = threading.Lock() if sqlite else nullcontext()
     # Posted encounters are coded and written by threads of their own: a queue of posts (SQLite writes one at a
     # time) then never holds the shared worker threads that token checks and reads need.
-    writers = ThreadPoolExecutor(max_workers=1 if sqlite else 4, thread_name_prefix="igclaim-writer")
+    writers = ThreadPoolExecutor(max_workers=1 if sqlite else 2, thread_name_prefix="igclaim-writer")
+
+    if not sqlite:
+        auth_mod.RevocationListener(bind.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                                    verifier).start()
 
     async def reading(fn: Callable[..., Any], *args: Any) -> Any:
-        """A worklist read: on the event loop with SQLite (a local read of a millisecond or less that never waits
-        on a writer under WAL; no thread hop to queue for), in a worker thread with a database over the network."""
-        return fn(*args) if sqlite else await run_in_threadpool(fn, *args)
+        """A worklist read `fn(db, *args)`: on the event loop with SQLite (a local read of a millisecond or less that
+        never waits on a writer under WAL), in a worker thread with a database over the network."""
+        def run() -> Any:
+            with tx() as db:
+                return fn(db, *args)
+
+        return run() if sqlite else await run_in_threadpool(run)
+
+    async def acheck(token: str | None) -> auth_mod.Principal:
+        """The token check: scrypt (a token not yet proven here) in a worker thread; a proven token on SQLite is one
+        local indexed lookup, on the loop. On PostgreSQL a token checked in the last few seconds is not looked up
+        again while this process hears every revocation (NOTIFY); otherwise its lookup runs in a worker thread."""
+        if sqlite:
+            return check(token) if verifier.proven(token) else await run_in_threadpool(check, token)
+        who = verifier.cached(token)
+        if who is not None:
+            return who
+        generation = verifier.generation()
+        who = await run_in_threadpool(check, token)
+        verifier.remember(token or "", who, generation)
+        return who
 
     @contextmanager
     def tx(write: bool = False):
@@ -272,11 +312,10 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                       limit: Annotated[int, Query(ge=1, le=500)] = 50,
                       after: Annotated[str | None, Query(max_length=128)] = None):
         """The worklist, filtered by status, payer (type or name), edit id and date of service; keyset pages."""
-        def read() -> str:
-            with tx() as db:
-                rows = worklist.listing(db, status=status, payer=payer, edit=edit, date_from=date_from,
-                                        date_to=date_to, limit=limit + 1, after=after)
-                items = [_claim_out(r) for r in rows[:limit]]
+        def read(db: Session) -> str:
+            rows = worklist.listing(db, status=status, payer=payer, edit=edit, date_from=date_from,
+                                    date_to=date_to, limit=limit + 1, after=after)
+            items = [_claim_out(r) for r in rows[:limit]]
             page = Page(items=items, next_after=items[-1].encounter_id if len(rows) > limit else None)
             return page.model_dump_json()  # validated once, not twice
 
@@ -287,18 +326,17 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         """The worklist row, its current result and the history of its versions."""
         return Response(await reading(_detail, encounter_id), media_type="application/json")
 
-    def _detail(encounter_id: str) -> str:
-        with tx() as db:
-            row, ver = worklist.current(db, encounter_id)
-            versions = db.execute(select(EncounterVersion.version, EncounterVersion.sha256,
-                                         EncounterVersion.submitted_by, EncounterVersion.submitted_at)
-                                  .where(EncounterVersion.encounter_id == encounter_id)
-                                  .order_by(EncounterVersion.version)).all()
-            history = json.dumps([{"version": v, "sha256": h, "submitted_by": by, "submitted_at": at.isoformat()}
-                                  for v, h, by, at in versions])
-            # The result and the encounter are stored as JSON text: sent as they are, not parsed and re-encoded.
-            return (f'{{"claim":{_claim_out(row).model_dump_json()},"result":{ver.result or "null"},'
-                    f'"encounter":{ver.body},"versions":{history}}}')
+    def _detail(db: Session, encounter_id: str) -> str:
+        row, ver = worklist.current(db, encounter_id)
+        versions = db.execute(select(EncounterVersion.version, EncounterVersion.sha256,
+                                     EncounterVersion.submitted_by, EncounterVersion.submitted_at)
+                              .where(EncounterVersion.encounter_id == encounter_id)
+                              .order_by(EncounterVersion.version)).all()
+        history = json.dumps([{"version": v, "sha256": h, "submitted_by": by, "submitted_at": at.isoformat()}
+                              for v, h, by, at in versions])
+        # The result and the encounter are stored as JSON text: sent as they are, not parsed and re-encoded.
+        return (f'{{"claim":{_claim_out(row).model_dump_json()},"result":{ver.result or "null"},'
+                f'"encounter":{ver.body},"versions":{history}}}')
 
     @app.post("/api/encounters/{encounter_id}/status", response_model=ClaimOut, tags=["worklist"])
     def set_status(encounter_id: str, body: StatusIn, who: User):
@@ -310,23 +348,20 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     def export(who: User, kind: Literal["837P", "837I"] = "837P",
                payer: Annotated[str | None, Query(max_length=128)] = None,
                limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-               charges: Annotated[str | None, Query(description="'sample' for the bundled synthetic "
-                                                    "chargemaster; default IGCLAIM_CHARGEMASTER")] = None
+               charges: Annotated[str | None, Query(max_length=16, description="'sample' for the bundled "
+                                                    "synthetic chargemaster; by default the team's charge master "
+                                                    "(PUT /api/chargemaster), else IGCLAIM_CHARGEMASTER")] = None
                ) -> dict[str, Any]:
         """The ready claims of one form as one 837 interchange; they become exported and use up their
         authorizations. Claims missing what the 837 needs stay ready and are listed with their problems."""
-        from igclaim.outputs import chargemaster, x12
+        from igclaim.outputs import x12
 
-        source = charges or os.environ.get("IGCLAIM_CHARGEMASTER")
-        if source not in (None, "sample"):
-            raise worklist.WorklistError(422, ["charges: only 'sample' over HTTP; set IGCLAIM_CHARGEMASTER on the "
-                                               "server"])
-        if source is None:
-            raise worklist.WorklistError(422, ["charges: the server has no chargemaster (IGCLAIM_CHARGEMASTER), pass "
-                                               "charges=sample for synthetic charges"])
-        cm = chargemaster.load(source)
+        if charges not in (None, "sample"):
+            raise worklist.WorklistError(422, ["charges: 'sample' (synthetic charges) or nothing (the team's charge "
+                                               "master, PUT /api/chargemaster; else IGCLAIM_CHARGEMASTER)"])
         settings = {"837P": ("office", "home"), "837I": ("hospital_outpatient",)}[kind]
         with tx(write=True) as db:
+            cm = _charges_for_export(db, charges)
             rows = [r for r in worklist.listing(db, status="ready", payer=payer, limit=limit)
                     if r.setting in settings]
             ready, skipped = [], []
@@ -342,13 +377,46 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                     continue
                 ready.append((r, c))
             if not ready:
-                return {"interchange": None, "exported": [], "skipped": skipped}
+                return {"interchange": None, "exported": [], "skipped": skipped, "charges": cm.source}
             text = x12.render([c for _, c in ready], kind, cm, None)
             for r, c in ready:
                 r.status = "exported"
                 ledger.consume(db, c.encounter, c.result, r.version, who.user_id)
                 worklist.audit(db, who.user_id, "claim.exported", "encounter", r.encounter_id)
-        return {"interchange": text, "exported": [r.encounter_id for r, _ in ready], "skipped": skipped}
+        return {"interchange": text, "exported": [r.encounter_id for r, _ in ready], "skipped": skipped,
+                "charges": cm.source}
+
+    @app.put("/api/chargemaster", tags=["worklist"])
+    def set_chargemaster(body: ChargemasterIn, who: User) -> dict[str, Any]:
+        """Replace the team's charge master (what the practice charges for one unit of each code): exports use it
+        unless asked for the synthetic sample."""
+        from igclaim.outputs import chargemaster
+
+        try:
+            cm = chargemaster.parse(body.csv, "csv")
+        except InputError as exc:
+            raise worklist.WorklistError(422, [str(exc)]) from None
+        bad = [f"csv: {code!r} is not a 5-character HCPCS/CPT code" for code in cm.charges
+               if not re.fullmatch(r"[A-Z0-9]{5}", code)]
+        bad += [f"csv: unit_charge for {code} is above {MAX_UNIT_CHARGE}" for code, v in cm.charges.items()
+                if v > MAX_UNIT_CHARGE]
+        if len(cm.charges) > MAX_CHARGE_CODES:
+            bad.append(f"csv: at most {MAX_CHARGE_CODES} codes")
+        if bad:
+            raise worklist.WorklistError(422, bad[:20])
+        with tx(write=True) as db:
+            db.execute(delete(Charge))
+            if cm.charges:
+                db.execute(insert(Charge), [{"code": code, "unit_charge": v.quantize(Decimal("0.01")),
+                                             "updated_by": who.user_id} for code, v in cm.charges.items()])
+            worklist.audit(db, who.user_id, "chargemaster.update", "chargemaster", f"{len(cm.charges)} codes")
+            return _chargemaster_out(db)
+
+    @app.get("/api/chargemaster", tags=["worklist"])
+    def get_chargemaster(who: User) -> dict[str, Any]:
+        """The team's charge master, code by code."""
+        with tx() as db:
+            return _chargemaster_out(db)
 
     # ----------------------------------------------------------------------------------------- authorizations
 
@@ -377,11 +445,12 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             row = db.get(Authorization, auth_id)
             if row is None:
                 raise worklist.WorklistError(404, [f"authorization: no authorization #{auth_id}"])
-            uses = db.scalars(select(AuthorizationUse).where(AuthorizationUse.authorization_id == auth_id)
+            uses = db.execute(select(AuthorizationUse, UserRow.name).join(UserRow, UserRow.id == AuthorizationUse.by)
+                              .where(AuthorizationUse.authorization_id == auth_id)
                               .order_by(AuthorizationUse.id)).all()
             return {**_auth_out(db, row), "history": [
                 {"encounter_id": u.encounter_id, "version": u.version, "units": u.units, "grams": float(u.grams),
-                 "visits": u.visits, "at": u.at.isoformat(), "by": u.by} for u in uses]}
+                 "visits": u.visits, "at": u.at.isoformat(), "by": u.by, "by_name": name} for u, name in uses]}
 
     # ------------------------------------------------------------------------------------------------- admin
 
@@ -415,7 +484,9 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             except ValueError as exc:
                 raise worklist.WorklistError(404, [str(exc)]) from None
             worklist.audit(db, who.user_id, "token.revoke", "token", row.id)
-            return {"id": row.id, "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None}
+            out = {"id": row.id, "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None}
+        verifier.forget(row.id)  # this process at once; the others when the NOTIFY reaches them
+        return out
 
     @app.get("/api/audit", tags=["admin"])
     def audit_log(who: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -461,8 +532,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     # Outermost, as in `igclaim serve`: the Host allow-list, body limits and security headers come before any token
     # check. JSON Lines and CMS files are not one JSON document, so their own routes check them (MAX_BODY, the
     # importers).
-    app.add_middleware(TokenGate, check=check, limiter=limiter,
-                       inline=(lambda token: sqlite and verifier.proven(token)))
+    app.add_middleware(TokenGate, check=acheck, limiter=limiter)
     app.add_middleware(Guard, page_csp=page_csp(stateless._page()), pages={"/team": page_csp(team_page)},
                        max_body=MAX_IMPORT_BODY, raw_paths=("/api/encounters", "/api/data/import/"))
     return app
@@ -472,10 +542,9 @@ class TokenGate:
     """Every /api route but /api/health needs a valid bearer token (401), within its rate (429); the principal
     goes to the routes in request.state. Plain ASGI: it adds no task or stream per request."""
 
-    def __init__(self, app: Any, check: Callable[[str | None], auth_mod.Principal],
-                 limiter: auth_mod.RateLimiter, inline: Callable[[str | None], bool] = lambda _token: False) -> None:
-        """`inline(token)`: whether this token's check is cheap enough for the event loop (no scrypt to run)."""
-        self.app, self.check, self.limiter, self.inline = app, check, limiter, inline
+    def __init__(self, app: Any, check: Callable[[str | None], Awaitable[auth_mod.Principal]],
+                 limiter: auth_mod.RateLimiter) -> None:
+        self.app, self.check, self.limiter = app, check, limiter
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         path = scope.get("path", "")
@@ -486,9 +555,7 @@ class TokenGate:
         text = header.decode("latin-1")
         token = text[7:].strip() if text.lower().startswith("bearer ") else None
         try:
-            # scrypt and a database over the network run in a worker thread; a proven token on SQLite is one local
-            # indexed read, cheaper than the hop
-            who = self.check(token) if self.inline(token) else await run_in_threadpool(self.check, token)
+            who = await self.check(token)
         except auth_mod.AuthError:
             response = problems(401, ["authorization: a valid bearer token is required (igclaim tokens create)"],
                                 {"WWW-Authenticate": "Bearer"})
@@ -502,6 +569,38 @@ class TokenGate:
             return
         scope.setdefault("state", {})["principal"] = who
         await self.app(scope, receive, send)
+
+
+@contextmanager
+def share_rate_limits(workers: int) -> Iterator[None]:
+    """Around `serve --team --workers N`: one rate-limit file for all its workers (they inherit the environment),
+    unless IGCLAIM_RATE_STORE names one already; the folder is removed when the server stops."""
+    if workers <= 1 or os.environ.get(RATE_STORE):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="igclaim-rates-") as folder:
+        os.environ[RATE_STORE] = str(Path(folder) / "rates.sqlite")
+        try:
+            yield
+        finally:
+            os.environ.pop(RATE_STORE, None)
+
+
+def _warm_up() -> None:
+    """Code one visit before serving, so what coding loads on first use (the ICD-10-CM releases, the dated
+    snapshots) is read now and not while the first requests wait behind it for the GIL."""
+    from igclaim import engine
+    from igclaim.inputs import parse_encounter
+    from igclaim.refdata import icd10
+
+    icd10.releases()
+    enc = parse_encounter({
+        "encounter_id": "warm-up", "date_of_service": date.today().isoformat(), "setting": "office",
+        "payer": {"type": "medicare"}, "diagnoses": ["D80.1"],
+        "drugs": [{"id": "ig", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 10},
+                   "containers": [{"grams": 10, "count": 1}]}],
+        "administrations": [{"drug_id": "ig", "start": f"{date.today()}T09:00", "stop": f"{date.today()}T11:00"}]})
+    engine.build(enc)
 
 
 class _Unreadable:
@@ -522,6 +621,32 @@ def _claim_out(r: ClaimRow) -> ClaimOut:
     return ClaimOut(encounter_id=r.encounter_id, version=r.version, status=r.status, payer_type=r.payer_type,
                     payer_name=r.payer_name, date_of_service=r.date_of_service, setting=r.setting, errors=r.errors,
                     warnings=r.warnings, edits=list(r.edits or []))
+
+
+def _charges_for_export(db: Session, asked: str | None) -> Any:
+    """The charges an export uses: the synthetic sample only when asked; else the team's charge master (stored by
+    PUT /api/chargemaster); else the server's IGCLAIM_CHARGEMASTER file; else none (a 422 saying so)."""
+    from igclaim.outputs import chargemaster
+
+    if asked == "sample":
+        return chargemaster.load("sample")
+    rows = db.execute(select(Charge.code, Charge.unit_charge)).all()
+    if rows:
+        return chargemaster.Chargemaster({code: Decimal(v) for code, v in rows}, "the team's charge master")
+    path = os.environ.get("IGCLAIM_CHARGEMASTER")
+    if path:
+        try:
+            return chargemaster.load(path)
+        except InputError as exc:
+            raise worklist.WorklistError(422, [str(exc)]) from None
+    raise worklist.WorklistError(422, ["charges: the team has no charge master yet: PUT /api/chargemaster (on the "
+                                       "page: Charge master), or pass charges=sample for synthetic charges"])
+
+
+def _chargemaster_out(db: Session) -> dict[str, Any]:
+    rows = db.execute(select(Charge.code, Charge.unit_charge, Charge.updated_at).order_by(Charge.code)).all()
+    return {"codes": len(rows), "updated_at": max((r[2] for r in rows), default=None),
+            "charges": [{"code": c, "unit_charge": str(Decimal(v).quantize(Decimal("0.01")))} for c, v, _ in rows]}
 
 
 def _auth_out(db: Session, a: Authorization) -> dict[str, Any]:

@@ -11,17 +11,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import sqlite3
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select, text
 from sqlalchemy.orm import Session
 
 from igclaim.service.db import ROLES, Token, User, now
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 PREFIX = "igc_"
+CHANNEL = "igclaim_auth"  # PostgreSQL NOTIFY channel: the payload is a revoked token's id
+CACHE_SECONDS = 5.0  # how long a checked token is trusted without a lookup while revocations are being listened to
 
 
 class AuthError(Exception):
@@ -77,6 +81,8 @@ def revoke_token(db: Session, token_id: str) -> Token:
         raise ValueError(f"token: no token with id {token_id!r}")
     if row.revoked_at is None:
         row.revoked_at = now()
+    if db.get_bind().dialect.name == "postgresql":  # delivered at commit to every server's RevocationListener
+        db.execute(text("SELECT pg_notify(:channel, :token_id)"), {"channel": CHANNEL, "token_id": row.id})
     return row
 
 
@@ -96,6 +102,43 @@ class Verifier:
         self._proven: dict[str, str] = {}  # token id -> sha256 of the full token
         self._proving: dict[str, threading.Lock] = {}  # token id -> held while its secret is checked
         self._lock = threading.Lock()
+        # Checked tokens trusted for CACHE_SECONDS, only while `listening` (a RevocationListener hears every
+        # revocation); `_generation` grows with each one, so a check that began before it is not remembered after.
+        self._cache: dict[str, tuple[float, str, Principal]] = {}
+        self._generation = 0
+        self.listening = False
+
+    def generation(self) -> int:
+        return self._generation
+
+    def cached(self, token: str | None) -> Principal | None:
+        """The principal of a token checked less than CACHE_SECONDS ago, while revocations are listened to."""
+        if not self.listening or not token or len(token) > 200:
+            return None
+        token_id = token[len(PREFIX):].partition("_")[0]
+        with self._lock:
+            hit = self._cache.get(token_id)
+        if hit is None or time.monotonic() - hit[0] > CACHE_SECONDS:
+            return None
+        return hit[2] if hmac.compare_digest(hit[1], hashlib.sha256(token.encode()).hexdigest()) else None
+
+    def remember(self, token: str, who: Principal, generation: int) -> None:
+        """Keep a principal just checked, unless a revocation was heard since its check began."""
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        with self._lock:
+            if self.listening and generation == self._generation:
+                if len(self._cache) > 10_000:
+                    self._cache.clear()
+                self._cache[who.token_id] = (time.monotonic(), digest, who)
+
+    def forget(self, token_id: str | None = None) -> None:
+        """A revocation: this token (or every token, None) is looked up again on its next request."""
+        with self._lock:
+            self._generation += 1
+            if token_id is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(token_id, None)
 
     def proven(self, token: str | None) -> bool:
         """Whether this exact token was proven before here (its check is then one lookup, no scrypt)."""
@@ -132,8 +175,16 @@ class Verifier:
         return Principal(user_id, name, role, token_id)
 
 
+def _take(tokens: float, last: float, t: float, rate: float, burst: int) -> tuple[bool, float, float]:
+    """One request against a token bucket: (allowed, tokens left, seconds until one would be)."""
+    tokens = min(float(burst), tokens + max(0.0, t - last) * rate)
+    if tokens >= 1:
+        return True, tokens - 1, 0.0
+    return False, tokens, (1 - tokens) / rate
+
+
 class RateLimiter:
-    """A token bucket per API token: `rate` requests a second, bursts up to `burst`."""
+    """A token bucket per API token: `rate` requests a second, bursts up to `burst`; in this process's memory."""
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate, self.burst = rate, burst
@@ -145,9 +196,86 @@ class RateLimiter:
         t = time.monotonic()
         with self._lock:
             tokens, last = self._buckets.get(key, (float(self.burst), t))
-            tokens = min(float(self.burst), tokens + (t - last) * self.rate)
-            if tokens >= 1:
-                self._buckets[key] = (tokens - 1, t)
-                return True, 0.0
+            ok, tokens, wait = _take(tokens, last, t, self.rate, self.burst)
             self._buckets[key] = (tokens, t)
-            return False, (1 - tokens) / self.rate
+        return ok, wait
+
+
+class SharedRateLimiter(RateLimiter):
+    """The same buckets in a SQLite file that every worker process of one server opens (IGCLAIM_RATE_STORE, set by
+    `igclaim serve --team --workers N`), so a token's budget is the configured one whichever worker answers: one
+    local write transaction per request, tens of microseconds. Servers on other hosts keep their own file."""
+
+    def __init__(self, path: str, rate: float, burst: int) -> None:
+        super().__init__(rate, burst)
+        self.path = path
+        self._local = threading.local()
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=OFF")  # a bucket lost in a crash only refills it early
+            conn.execute("CREATE TABLE IF NOT EXISTS buckets (key TEXT PRIMARY KEY, tokens REAL NOT NULL, "
+                         "at REAL NOT NULL)")
+            self._local.conn = conn
+        return conn
+
+    def allow(self, key: str) -> tuple[bool, float]:
+        t = time.time()  # one clock for every process
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")  # read and write the bucket while no other worker can
+        try:
+            row = conn.execute("SELECT tokens, at FROM buckets WHERE key = ?", (key,)).fetchone()
+            tokens, last = row if row else (float(self.burst), t)
+            ok, tokens, wait = _take(tokens, last, t, self.rate, self.burst)
+            conn.execute("INSERT INTO buckets (key, tokens, at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
+                         "SET tokens = excluded.tokens, at = excluded.at", (key, tokens, t))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return ok, wait
+
+
+class RevocationListener(threading.Thread):
+    """Listens on PostgreSQL for revoked tokens (NOTIFY igclaim_auth, sent in the revoking transaction by any
+    process: a server, `igclaim tokens revoke`) and forgets them in this process's Verifier. While it is not
+    connected the Verifier trusts no cached token, so a lost connection costs lookups, never a late revocation."""
+
+    def __init__(self, libpq_url: str, verifier: Verifier) -> None:
+        super().__init__(name="igclaim-revocations", daemon=True)
+        self.url = libpq_url
+        self._verifier = weakref.ref(verifier)  # the thread ends (and closes its connection) with its app
+        self.stopping = threading.Event()
+
+    def _alive(self) -> Verifier | None:
+        return None if self.stopping.is_set() else self._verifier()
+
+    def run(self) -> None:
+        import psycopg
+
+        while (verifier := self._alive()) is not None:
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=10) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    verifier.forget()
+                    verifier.listening = True
+                    del verifier
+                    while (verifier := self._alive()) is not None:
+                        del verifier
+                        for note in conn.notifies(timeout=1.0):
+                            if (verifier := self._verifier()) is not None:
+                                verifier.forget(note.payload or None)
+            except Exception:  # noqa: BLE001 - any failure: stop trusting the cache, then reconnect
+                pass
+            finally:
+                if (verifier := self._verifier()) is not None:
+                    verifier.listening = False
+                    verifier.forget()
+                verifier = None
+            self.stopping.wait(1.0)
+
+    def stop(self) -> None:
+        self.stopping.set()

@@ -134,6 +134,16 @@ class AuthorizationUse(Base):
     by: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
+class Charge(Base):
+    """The team's charge master: the practice's charge for one billing unit of a code (a line is units × it)."""
+
+    __tablename__ = "charges"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    unit_charge: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
 class Audit(Base):
     """Who did what and when: user id, action, object kind and id. Never a name, date of birth or diagnosis."""
 

@@ -31,6 +31,7 @@ from pyspark.sql.types import LongType, StructField, StructType
 from igclaim.batch.sources import Record
 from igclaim.batch.tabular import cell
 from igclaim.batch.worker import FINDING_COLUMNS, Outcome, process_chunk
+from igclaim.errors import required
 
 JSON_COLUMN = "json"
 X12_COLUMN = "x12"  # one claim read from an 837 on the driver (readers/x12.py), as tagged JSON: see x12_row
@@ -95,9 +96,7 @@ _COUNTS = pa.schema([("partition", pa.int64()), ("rows", pa.int64()), ("kept", p
 
 
 def _partition() -> int:
-    ctx = TaskContext.get()
-    assert ctx is not None, "called outside a Spark task"
-    return ctx.partitionId()
+    return required(TaskContext.get(), "the Spark task (called outside one)").partitionId()
 
 
 def _blank(value: Any) -> bool:
@@ -245,8 +244,7 @@ def _outcome_row(outcome: Outcome, where: dict[str, int]) -> dict[str, Any]:
         e = outcome.error
         return row | {"encounter_id": e.get("encounter_id"), "stage": e["stage"], "field": e.get("field"),
                       "reason": e["reason"], "problems": e["problems"]}
-    s = outcome.summary
-    assert s is not None
+    s = required(outcome.summary, "the outcome's summary")
     findings = []
     # findings.csv text as the batch writes it; the exact dollar figure from the report summary (same order).
     for cells, (*_, usd, _fix) in zip(csv.reader(io.StringIO(outcome.findings_csv)), s["findings"], strict=True):
