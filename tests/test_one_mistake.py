@@ -118,3 +118,37 @@ def test_push_billed_as_the_primary_of_the_additional_hours_is_one_finding():
                administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T11:00"}])
     r = scrub(sc, lambda c: line(c, "96369").update(code="96372"))
     assert [(f.edit, f.line) for f in r.findings] == [("ADMIN-PUSH", 2)]
+
+
+def test_two_products_of_one_code_each_keep_their_lines():
+    """Gamunex-C and Gammaked are both J1561 (CMS HCPCS): the claim build writes for such a chart scrubs clean, and a
+    wrong unit count on the second product's line is that product's DRUG-UNITS alone (each drug's written lines are
+    matched by NDC, then by its expected given and JW lines; they were all given to the first drug)."""
+    enc = chart(drugs=[{"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 20},
+                        "containers": [{"grams": 10, "count": 2}]},
+                       {"id": "ig2", "product": "Gammaked", "route": "IV", "dose": {"grams": 5},
+                        "containers": [{"grams": 10, "count": 1}]}])
+    assert not ids(scrub(enc), "error")
+    r = scrub(enc, lambda c: next(ln for ln in c["lines"] if ln["code"] == "J1561" and ln["units"] == 10
+                                  and "JW" not in ln["modifiers"]).update(units=12))
+    assert [(f.edit, f.line, f.impact_units) for f in r.findings if f.severity == "error"] == [("DRUG-UNITS", 2, -2)]
+    # NDCs name the product whatever the order of the lines: Gammaked's 10 g vial on the line written first.
+    def by_ndc(c):
+        gk = [ln for ln in c["lines"] if ln["code"] == "J1561" and ln["units"] == 10]
+        c["lines"] = gk + [ln for ln in c["lines"] if ln not in gk]
+        for ln in gk:
+            ln["ndc"] = "76125-0900-10"
+        for n, ln in enumerate(c["lines"], start=1):
+            ln["line"] = n
+    assert not ids(scrub(enc, by_ndc), "error")
+
+
+def test_wrong_given_units_beside_a_right_jw_line_is_drug_units_alone():
+    """25 g from three 10 g vials: 50 given + 10 JW. Writing 52 on the given line is one mistake (DRUG-UNITS); the JW
+    line is right, so DRUG-WASTE-MISMATCH stays silent. A wrong JW line is the waste mismatch."""
+    enc = chart(drug0={"dose": {"grams": 25}, "containers": [{"grams": 10, "count": 3}]})
+    r = scrub(enc, lambda c: line(c, "J1561").update(units=52))
+    assert [(f.edit, f.line) for f in r.findings if f.severity == "error"] == [("DRUG-UNITS", 1)]
+    r = scrub(enc, lambda c: line(c, "J1561", jw=True).update(units=8))
+    assert [(f.edit, f.line, f.impact_units) for f in r.findings if f.severity == "error"] == [
+        ("DRUG-WASTE-MISMATCH", 2, 2)]

@@ -204,23 +204,16 @@ def _ig(claim: dict, jw: bool = False) -> dict:
 
 
 def test_units_message_quotes_the_volume_concentration_and_grams():
-    """250 mL of Gamunex-C 10 % = 25 g = 50 units; 30 g opened = 60 units, so 10 discarded."""
+    """250 mL of Gamunex-C 10 % = 25 g = 50 units (30 g opened = 60 units, so the JW line's 10 is right)."""
     got = _drug_findings({"dose": {"ml": 250}}, lambda c: _ig(c).update(units=40))
-    assert got == [
-        ("DRUG-UNITS", 1, "Line 1: billed 40, documented 250 mL of 10 % = 25 g of J1561 = 50 units."),
-        ("DRUG-WASTE-MISMATCH", 2, "Line 2: billed 40 + 10 JW = 50 units; opened 30 g = 60 units of J1561: 50 given "
-                                   "+ 10 discarded."),
-    ]
+    # one mistake, one finding: the JW line is right, so the wrong given units are DRUG-UNITS alone
+    assert got == [("DRUG-UNITS", 1, "Line 1: billed 40, documented 250 mL of 10 % = 25 g of J1561 = 50 units.")]
 
 
 def test_units_message_says_a_fractional_dose_was_rounded_up():
-    """27.3 g = 54.6 units of 500 mg, billed 55; 60 opened, so JW 5."""
+    """27.3 g = 54.6 units of 500 mg, billed 55 (60 opened, so the JW line's 5 is right)."""
     got = _drug_findings({"dose": {"grams": 27.3}}, lambda c: _ig(c).update(units=54))
-    assert got == [
-        ("DRUG-UNITS", 1, "Line 1: billed 54, documented 27.3 g of J1561 = 55 units (54.6 rounded up)."),
-        ("DRUG-WASTE-MISMATCH", 2, "Line 2: billed 54 + 5 JW = 59 units; opened 30 g = 60 units of J1561: 55 given "
-                                   "+ 5 discarded."),
-    ]
+    assert got == [("DRUG-UNITS", 1, "Line 1: billed 54, documented 27.3 g of J1561 = 55 units (54.6 rounded up).")]
 
 
 def test_jw_line_missing_and_jw_units_wrong_quote_what_was_opened():

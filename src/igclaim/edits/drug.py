@@ -61,13 +61,15 @@ def _match_drug_lines(ctx: EditContext) -> dict[str, list[ClaimLine]]:
     facts = ctx.coding.drugs
     out: dict[str, list[ClaimLine]] = {d: [] for d in facts}
     taken: set[int] = set()
+    by_code: dict[str, list[str]] = {}
     for did, f in facts.items():
-        if f.code is None:
-            continue
-        for ln in ctx.written.lines:
-            if id(ln) not in taken and code_of(ln) == f.code.upper():
-                out[did].append(ln)
-                taken.add(id(ln))
+        if f.code is not None:
+            by_code.setdefault(f.code.upper(), []).append(did)
+    for code, dids in by_code.items():
+        lines = [ln for ln in ctx.written.lines if code_of(ln) == code]
+        for ln, did in zip(lines, _share(ctx, lines, dids), strict=True):
+            out[did].append(ln)
+            taken.add(id(ln))
     ig = [did for did, f in facts.items() if f.is_ig]
     for ln in ctx.written.lines:
         if id(ln) in taken or not ig or not is_drug_code(ctx, code_of(ln)):
@@ -76,6 +78,33 @@ def _match_drug_lines(ctx: EditContext) -> dict[str, list[ClaimLine]]:
         out[target].append(ln)
         taken.add(id(ln))
     return out
+
+
+def _share(ctx: EditContext, lines: list[ClaimLine], dids: list[str]) -> list[str]:
+    """Which chart drug each written line of one code belongs to. One drug: all of them. Several drugs of the same
+    code (Gamunex-C and Gammaked are both J1561): a line's NDC names its product; then each drug's expected lines,
+    given and JW, are met by a written line of the same kind and units, in chart order; a line left over goes to the
+    first drug still without a line of its kind, else to the first drug."""
+    if len(dids) == 1:
+        return [dids[0]] * len(lines)
+    jw = waste_mod(ctx)
+    owner: dict[int, str] = {}
+    for i, ln in enumerate(lines):
+        hit = _by_ndc(ctx, ln, dids)
+        if hit is not None:
+            owner[i] = hit
+    for did in dids:
+        for exp in ctx.coding.drugs[did].lines:
+            met = next((j for j, ln in enumerate(lines) if j not in owner and (jw in mods(ln)) == exp.wasted
+                        and ln.units == exp.units), None)
+            if met is not None:
+                owner[met] = did
+    for i, ln in enumerate(lines):
+        if i not in owner:
+            kind = jw in mods(ln)
+            owner[i] = next((d for d in dids if not any((jw in mods(lines[j])) == kind
+                                                         for j, o in owner.items() if o == d)), dids[0])
+    return [owner[i] for i in range(len(lines))]
 
 
 def _by_ndc(ctx: EditContext, ln: ClaimLine, ig: list[str]) -> str | None:
@@ -362,8 +391,8 @@ def waste_mismatch(ctx: EditContext) -> Iterator[Finding]:
         if not jw or f.discarded_units <= 0:
             continue
         billed, wasted = sum(ln.units for ln in given), sum(ln.units for ln in jw)
-        if wasted == f.discarded_units and billed + wasted == f.opened_units:
-            continue
+        if wasted == f.discarded_units:
+            continue  # the JW units are right: wrong given units are DRUG-UNITS's mistake alone
         yield finding("DRUG-WASTE-MISMATCH", f"Line {jw[0].line}: billed {billed} + {wasted} JW = {billed + wasted} "
                       f"units; opened {_opened(f)}: "
                       f"{f.administered_units} given + {f.discarded_units} discarded.", line=jw[0].line,
