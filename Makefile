@@ -33,10 +33,16 @@ fuzz: setup
 # Mutation testing of the rules (docs/testing.md), not part of `make test`: mutmut over coding/ and edits/ with the
 # in-process rule tests ([tool.mutmut] in pyproject.toml), one worker; then the refdata values (scripts/mutate_data.py).
 .PHONY: mutate
+# It works on a copy of HEAD in build/mutate (keep editing meanwhile) whose @edit/@also_check checks are registered
+# without a decorator (scripts/mutate_undecorate.py), since mutmut skips decorated functions.
+# MUTANTS="igclaim.edits.drug*" limits the run to some functions.
+MUTATE_DIR := build/mutate
 mutate: setup
-	rm -rf mutants
-	$(BIN)/mutmut run --max-children 1
-	$(BIN)/mutmut results
+	rm -rf $(MUTATE_DIR) && mkdir -p $(MUTATE_DIR)
+	git archive HEAD | tar -x -C $(MUTATE_DIR)
+	$(BIN)/python scripts/mutate_undecorate.py $(MUTATE_DIR)/src/igclaim/edits
+	cd $(MUTATE_DIR) && $(CURDIR)/$(BIN)/mutmut run --max-children 1 $(MUTANTS)
+	cd $(MUTATE_DIR) && $(CURDIR)/$(BIN)/mutmut results
 	$(BIN)/python scripts/mutate_data.py $(MUTATE_DATA_ARGS)
 
 bench: setup

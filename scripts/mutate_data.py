@@ -4,6 +4,7 @@ by a day, each time threshold moved by one, and the rule tests must fail for eve
     .venv/bin/python scripts/mutate_data.py                 # every mutation (long: one test run per mutation)
     .venv/bin/python scripts/mutate_data.py --only payers   # the mutations whose file or value names contain it
     .venv/bin/python scripts/mutate_data.py --list          # what would be mutated
+    .venv/bin/python scripts/mutate_data.py --quick         # the dated tests first, the whole selection if needed
 
 The repository is copied once to a temporary directory; each mutation edits the copy's TOML, runs the fast rule
 tests (the `[tool.mutmut]` test selection of pyproject.toml, so both mutation runs use one list) with the copy's
@@ -74,15 +75,23 @@ def mutations() -> list[Mutation]:
     return found
 
 
+# The tests that pin dates and thresholds run first: with -x a killed mutation then costs seconds, not the selection.
+FIRST = ("tests/test_rule_mutations.py", "tests/test_dated_boundaries.py", "tests/test_rules_in_data.py",
+         "tests/test_home_dme.py", "tests/test_time.py")
+
+
 def _tests() -> list[str]:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
-    return list(config["pytest_add_cli_args_test_selection"])
+    selection = list(config["pytest_add_cli_args_test_selection"])
+    return [t for t in FIRST if t in selection] + [t for t in selection if t not in FIRST]
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="", help="only mutations whose file or description contains this text")
     ap.add_argument("--list", action="store_true", help="list the mutations and exit")
+    ap.add_argument("--quick", action="store_true",
+                    help="run only the dated tests first (FIRST), then the whole selection for what they left alive")
     args = ap.parse_args()
     todo = [m for m in mutations() if args.only in f"{m.file} {m.what}"]
     if args.list:
@@ -96,7 +105,9 @@ def main() -> int:
         shutil.copytree(ROOT / name, work / name, ignore=ignore)
     shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
     env = dict(os.environ, PYTHONPATH=str(work / "src"), PYTHONDONTWRITEBYTECODE="1")
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *_tests()]
+    base = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+    tests = _tests()
+    quick = [t for t in tests if t in FIRST]
     survivors: list[Mutation] = []
     started = time.monotonic()
     try:
@@ -107,7 +118,13 @@ def main() -> int:
             lines[m.line] = m.new + ("\n" if lines[m.line].endswith("\n") else "")
             target.write_text("".join(lines))
             try:
-                rc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, timeout=1800).returncode
+                rc = 0
+                if args.quick:
+                    rc = subprocess.run([*base, *quick], cwd=work, env=env, capture_output=True,
+                                        timeout=1800).returncode
+                if rc == 0:
+                    rc = subprocess.run([*base, *tests], cwd=work, env=env, capture_output=True,
+                                        timeout=1800).returncode
             finally:
                 target.write_text(original)
             killed = rc != 0
