@@ -127,6 +127,11 @@ def finding(
     return f
 
 
+def with_article(word: str) -> str:
+    """The word with its article, for finding messages: 'an office', 'a home', 'an Original Medicare Part B'."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 def one_per_mistake(findings: list[Finding]) -> list[Finding]:
     """Drop each finding that another finding supersedes: the same cause, on the same line (or the dropped one is
     about the whole claim, no line), and the other's edit declares `supersedes` with this one's id. Structural

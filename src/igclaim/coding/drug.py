@@ -13,7 +13,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from igclaim import ndc as ndc_mod
-from igclaim.catalog import declare, finding
+from igclaim.catalog import declare, finding, with_article
 from igclaim.errors import InputError, did_you_mean
 from igclaim.model import Container, Dose, Drug, Finding
 from igclaim.refdata.resolver import HcpcsCode, Product
@@ -750,8 +750,8 @@ def _other_drug(
     if not drug.containers:
         if rules.param("jz_required") and rules.modifier_valid(zero_discarded):
             findings.append(finding("DRUG-PREMED-CONTAINERS", f"{path}: {code} is a drug from a single-dose "
-                                    f"container on a {rules.profile.title} claim on {rules.dos}: give its containers "
-                                    "so JZ or a JW line can be billed."))
+                                    f"container on {with_article(rules.profile.title)} claim on {rules.dos}: give its "
+                                    "containers so JZ or a JW line can be billed."))
         return coded(Waste(opened_units=drug.units), given)
     opened = Decimal(0)
     for i, c in enumerate(drug.containers):

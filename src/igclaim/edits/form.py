@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from igclaim.catalog import with_article as _a
 from igclaim.edits.administration import no_administration_billed
 from igclaim.edits.context import EditContext
 from igclaim.edits.drug import code_of, is_drug_code, written_drug_lines
@@ -22,11 +23,6 @@ MANUAL_CH4 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Down
 def _bill_type(tob: str) -> str:
     """Facility type and care classification (the '13' of 0131); the last digit is the claim frequency."""
     return tob.strip().lstrip("0")[:2]
-
-
-def _a(word: str) -> str:
-    """The word with its article: 'an office', 'a home', 'an Original Medicare Part B'."""
-    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 @edit(
