@@ -152,3 +152,22 @@ def test_wrong_given_units_beside_a_right_jw_line_is_drug_units_alone():
     r = scrub(enc, lambda c: line(c, "J1561", jw=True).update(units=8))
     assert [(f.edit, f.line, f.impact_units) for f in r.findings if f.severity == "error"] == [
         ("DRUG-WASTE-MISMATCH", 2, 2)]
+
+
+def test_the_ndc_decides_which_product_a_line_belongs_to():
+    """Two J1561 products with their units written the other way round: without the NDCs the units would pair each
+    line with the other drug and hide both mistakes; by NDC each line is its own product's, and each is flagged."""
+    enc = chart(drugs=[{"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 10},
+                        "containers": [{"grams": 10, "count": 1}]},
+                       {"id": "ig2", "product": "Gammaked", "route": "IV", "dose": {"grams": 5},
+                        "containers": [{"grams": 1, "count": 5}]}])
+
+    def swapped(c):
+        j = [ln for ln in c["lines"] if ln["code"] == "J1561"]
+        assert [ln["units"] for ln in j] == [20, 10]
+        j[0].update(units=10, ndc="13533-0800-12")  # Gamunex-C, written with Gammaked's units
+        j[1].update(units=20, ndc="76125-0900-01")  # Gammaked, written with Gamunex-C's units
+    r = scrub(enc, swapped)
+    # Line 1: 10 units for 10 g of Gamunex-C is units written as grams (DRUG-UNITS-ML, the precise finding).
+    assert sorted((f.edit, f.line) for f in r.findings if f.severity == "error") == [("DRUG-UNITS", 2),
+                                                                                    ("DRUG-UNITS-ML", 1)]
