@@ -124,6 +124,7 @@ def test_lines_per_ndc_share_out_a_discard_left_by_fractional_packages():
      "drugs[0].ndc"),
     (encounter(drugs=[drug(product="Octagam", dose={"grams": 10}, containers=[{"ndc": "1234"}])]),
      "drugs[0].containers[0].ndc"),
+    (encounter(drugs=[drug(product=None, ndc="1234")]), "drugs[0].ndc"),
     (encounter(drugs=[drug(containers=[{"grams": 20}, {"ndc": "1234"}])]), "drugs[0].containers[1].ndc"),
     (encounter(drugs=[drug(containers=[{"grams": 20}, {"grams": 10, "ndc": "1234"}])]),
      "drugs[0].containers[1].ndc"),
@@ -544,3 +545,34 @@ def test_minutes_between_counts_whole_minutes(start, stop, minutes):
     from igclaim.coding.time import minutes_between
 
     assert minutes_between(datetime.fromisoformat(start), datetime.fromisoformat(stop)) == minutes
+
+
+def test_a_bare_brand_of_products_with_different_codes_is_ambiguous():
+    """"Gammagard" is Gammagard Liquid (J1569) or Gammagard S/D (a powder without a code of its own: J1566)."""
+    enc = encounter(drugs=[drug(product="Gammagard", dose={"grams": 10}, containers=[{"grams": 10}])])
+    assert _coding_findings(enc) == [(
+        "INPUT-AMBIGUOUS", "error", "drugs[0].product: 'Gammagard' matches Gammagard Liquid, Gammagard S/D with "
+        "different codes; name the product with its strength.",
+        "Add the missing fact to the chart (e.g. the product's strength or concentration_percent) and code again.")]
+    assert _coded(enc).drugs["ig1"].lines == ()
+
+
+def test_a_product_without_a_code_confirmed_by_cms_is_billed_nos_with_a_warning():
+    enc = encounter(drugs=[drug(product="Qivigy", dose={"grams": 10}, containers=[{"grams": 10}])])
+    assert [f[:3] for f in _coding_findings(enc)] == [(
+        "DRUG-CODE-UNCERTAIN", "warning", "Qivigy: No code of its own in the October 2025 CMS HCPCS file: billed with "
+        "J1599 until CMS assigns one; confirm in the current HCPCS file.")]
+    assert [(c, u) for c, u, *_ in _lines(enc)] == [("J1599", 20)]
+
+
+@pytest.mark.parametrize(("dos", "lines", "findings"), [
+    # Cutaquig (SC) before J1551 (ADD DT 2022-07-01): the NOS codes are IV only, so no code at all
+    ("2022-06-30", [], [("DRUG-NO-CODE", "error", "Cutaquig had no HCPCS code of its own on 2022-06-30.")]),
+    ("2022-07-01", [("J1551", 10), ("J1551", 6)], []),  # 1 g from a 1.65 g vial: 16 whole units, 6 discarded
+])
+def test_an_sc_product_before_its_own_code_has_no_code(dos, lines, findings):
+    enc = encounter(date_of_service=dos, drugs=[drug(product="Cutaquig", route="SC", dose={"grams": 1},
+                                                     containers=[{"ndc": "68982-0810-02"}])],
+                    administrations=[{"drug_id": "ig1", "start": f"{dos}T09:00", "stop": f"{dos}T10:00"}])
+    assert [(c, u) for c, u, *_ in _lines(enc)] == lines
+    assert [f[:3] for f in _coding_findings(enc) if f[0] != "DRUG-WASTE-AVOIDABLE"] == findings
