@@ -366,7 +366,7 @@ def test_nothing_discarded_means_the_opened_units_are_the_given_units(containers
 
 
 def _j1599(dos: str, **changes) -> dict:
-    return encounter(date_of_service=dos, drugs=[drug(product=None, hcpcs="J1599", dose={"grams": 10},
+    return encounter(date_of_service=dos, drugs=[drug(product=None, hcpcs="J1599", route=None, dose={"grams": 10},
                                                       containers=[{"grams": 10}], **changes)],
                      administrations=[{"drug_id": "ig1", "start": f"{dos}T09:00", "stop": f"{dos}T11:00"}])
 
