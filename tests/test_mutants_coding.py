@@ -12,7 +12,7 @@ from igclaim import engine, parse_encounter
 from igclaim.coding.drug import best_combination, code_drug
 from igclaim.errors import InputError
 from igclaim.refdata.resolver import reference
-from tests.helpers import drug, encounter, run
+from tests.helpers import drug, encounter, infusion, run
 
 MEDICAID = {"type": "medicaid", "prior_authorization": {"number": "PA-1", "start": "2019-01-01",
                                                         "end": "2027-12-31", "units": 100000}}
@@ -576,3 +576,77 @@ def test_an_sc_product_before_its_own_code_has_no_code(dos, lines, findings):
                     administrations=[{"drug_id": "ig1", "start": f"{dos}T09:00", "stop": f"{dos}T10:00"}])
     assert [(c, u) for c, u, *_ in _lines(enc)] == lines
     assert [f[:3] for f in _coding_findings(enc) if f[0] != "DRUG-WASTE-AVOIDABLE"] == findings
+
+
+# --- coding/administration.py ------------------------------------------------------------------------------------
+# Timed codes need documented times (IOM 100-04 ch. 12 §30.5); saline as flush/KVO/diluent is never hydration;
+# hydration needs an order and more than 30 minutes not concurrent with a drug infusion (96360/96361); a drug
+# "infusion" of 15 minutes or less is a push; a repeat push of the same drug is a facility code (96376) only more
+# than 30 minutes after the last one reported (reference.md §4).
+
+_PRE = {"id": "pre", "hcpcs": "J1200", "units": 1}
+
+
+def _admin(enc: dict, profile: str | None = None):
+    r = run(enc, profile)
+    return ([(ln.code, tuple(ln.modifiers), ln.units) for ln in r.claim.lines if not ln.code.startswith("J")],
+            [(f.edit, f.severity, f.message) for f in r.findings if f.edit.startswith("ADMIN-")])
+
+
+_IG_5H = [("96365", (), 1), ("96366", (), 4)]
+
+
+@pytest.mark.parametrize(("changes", "lines", "findings"), [
+    ({"administrations": [{"drug_id": "ig1", "start": "2026-03-02T09:00"}]}, [], [
+        ("ADMIN-TIMES-MISSING", "error", "administrations[0]: the infusion of ig1 has no stop time; no "
+         "administration code was billed for it.")]),
+    ({"administrations": [{"drug_id": "ig1", "stop": "2026-03-02T09:00"}]}, [], [
+        ("ADMIN-TIMES-MISSING", "error", "administrations[0]: the infusion of ig1 has no start time; no "
+         "administration code was billed for it.")]),
+    ({"fluids": [{"purpose": "flush", "start": "2026-03-02T14:00", "stop": "2026-03-02T14:10"}]}, _IG_5H, [
+        ("ADMIN-NOT-BILLED", "info", "fluids[0]: saline as flush is part of the infusion, never hydration.")]),
+    ({"fluids": [{"purpose": "hydration", "ordered": False, "start": "2026-03-02T14:00",
+                  "stop": "2026-03-02T15:10"}]}, _IG_5H, [
+        ("ADMIN-NOT-BILLED", "info", "fluids[0]: hydration without an order is not billable.")]),
+    ({"fluids": [{"purpose": "hydration", "ordered": True}]}, _IG_5H, [
+        ("ADMIN-TIMES-MISSING", "error", "fluids[0]: hydration without start and stop times was not billed.")]),
+    # 13:50-14:30 beside the IG infusion until 14:00: 30 minutes not concurrent, one short of the 31 needed
+    ({"fluids": [{"purpose": "hydration", "ordered": True, "start": "2026-03-02T13:50",
+                  "stop": "2026-03-02T14:30"}]}, _IG_5H, [
+        ("ADMIN-NOT-BILLED", "info", "fluids[0]: 30 minutes of hydration not concurrent with a drug infusion; at "
+         "least 31 are needed.")]),
+    ({"fluids": [{"purpose": "hydration", "ordered": True, "start": "2026-03-02T13:50",
+                  "stop": "2026-03-02T14:31"}]}, [*_IG_5H, ("96361", (), 1)], []),
+])
+def test_administration_findings_word_for_word(changes, lines, findings):
+    assert _admin(encounter(**changes)) == (lines, findings)
+
+
+@pytest.mark.parametrize(("minutes", "code"), [(15, "96375"), (16, "96367")])
+def test_a_drug_infusion_of_15_minutes_or_less_is_a_push(minutes, code):
+    enc = encounter(drugs=[drug(), _PRE], administrations=[infusion(300), infusion(minutes, "2026-03-02T14:10", "pre")])
+    assert _admin(enc)[0] == [*_IG_5H, (code, (), 1)]
+
+
+_TWO_PUSHES = [infusion(300), {"drug_id": "pre", "start": "2026-03-02T08:30", "stop": "2026-03-02T08:32",
+                               "method": "push"}]
+
+
+@pytest.mark.parametrize(("setting", "second", "lines", "findings"), [
+    ("hospital_outpatient", "08:50", [*_IG_5H, ("96375", (), 1)], [
+        ("ADMIN-NOT-BILLED", "info", "administrations[2]: a push of pre 20 minutes after a reported push of the same "
+         "drug; 96376 needs more than 30 minutes.")]),
+    ("hospital_outpatient", "09:00", [*_IG_5H, ("96375", (), 1)], [
+        ("ADMIN-NOT-BILLED", "info", "administrations[2]: a push of pre 30 minutes after a reported push of the same "
+         "drug; 96376 needs more than 30 minutes.")]),
+    ("hospital_outpatient", "09:01", [*_IG_5H, ("96375", (), 1), ("96376", (), 1)], []),
+    ("office", "09:01", [*_IG_5H, ("96375", (), 1)], [
+        ("ADMIN-NOT-BILLED", "info", "administrations[2]: a repeat push of the same drug is not reported on a "
+         "professional claim.")]),
+])
+def test_a_repeat_push_of_the_same_drug(setting, second, lines, findings):
+    enc = encounter(setting=setting, drugs=[drug(), _PRE], administrations=[
+        *_TWO_PUSHES, {"drug_id": "pre", "start": f"2026-03-02T{second}", "stop": f"2026-03-02T{second}",
+                       "method": "push"}])
+    got = _admin(enc)
+    assert (got[0], [f for f in got[1] if f[0] == "ADMIN-NOT-BILLED"]) == (lines, findings)
