@@ -650,3 +650,89 @@ def test_a_repeat_push_of_the_same_drug(setting, second, lines, findings):
                        "method": "push"}])
     got = _admin(enc)
     assert (got[0], [f for f in got[1] if f[0] == "ADMIN-NOT-BILLED"]) == (lines, findings)
+
+
+# --- coding/claim.py ---------------------------------------------------------------------------------------------
+# Office: CMS-1500, POS 11 unless the chart says otherwise; hospital outpatient: UB-04, type of bill 0131, drugs
+# under revenue code 0636 and administration under 0260 (IOM 100-04 ch. 4 §230.2); at most 4 diagnosis pointers a
+# line (837P SV107). Medicare home IVIG (DME MAC, A52509): the drug + Q2052 for each infusion date, from 2024 in
+# 15-minute units of the visit (overlapping intervals once), no 9636x; other drugs are not on that claim.
+
+def _claim_lines(r):
+    return [(ln.line, ln.code, tuple(ln.modifiers), ln.units, ln.revenue_code, ln.diagnosis_pointers,
+             str(ln.service_date)) for ln in r.claim.lines]
+
+
+def test_office_claim_points_at_four_diagnoses_at_most():
+    r = run(encounter(diagnoses=["D83.9", "D80.1", "G61.0", "D80.3", "D80.5"]))
+    assert (r.claim.form, r.claim.place_of_service, r.claim.type_of_bill) == ("CMS-1500", "11", None)
+    assert r.claim.diagnoses == ["D83.9", "D80.1", "G61.0", "D80.3", "D80.5"]
+    assert _claim_lines(r) == [(1, "J1561", ("JZ",), 60, None, [1, 2, 3, 4], "2026-03-02"),
+                               (2, "96365", (), 1, None, [1, 2, 3, 4], "2026-03-02"),
+                               (3, "96366", (), 4, None, [1, 2, 3, 4], "2026-03-02")]
+
+
+def test_the_charts_place_of_service_and_type_of_bill_win():
+    assert run(encounter(place_of_service="22")).claim.place_of_service == "22"
+    r = run(encounter(setting="hospital_outpatient", type_of_bill="0851"))
+    assert (r.claim.form, r.claim.place_of_service, r.claim.type_of_bill) == ("UB-04", None, "0851")
+
+
+def test_hospital_claim_carries_revenue_codes_and_its_type_of_bill():
+    r = run(encounter(setting="hospital_outpatient", diagnoses=["D83.9", "D80.1"]))
+    assert (r.claim.form, r.claim.place_of_service, r.claim.type_of_bill) == ("UB-04", None, "0131")
+    assert _claim_lines(r) == [(1, "J1561", ("JZ",), 60, "0636", [1, 2], "2026-03-02"),
+                               (2, "96365", (), 1, "0260", [1, 2], "2026-03-02"),
+                               (3, "96366", (), 4, "0260", [1, 2], "2026-03-02")]
+
+
+def test_home_commercial_is_coded_as_professional_services_with_a_warning():
+    r = run(encounter(setting="home", payer={"type": "commercial", "name": "Acme"}))
+    assert [(c, u) for _, c, _, u, *_ in _claim_lines(r)] == [("J1561", 60), ("96365", 1), ("96366", 4)]
+    assert [(f.edit, f.severity, f.message) for f in r.findings if f.edit.startswith("HOME-")] == [
+        ("HOME-CONTRACT", "warning", "Home infusion for Commercial plan (generic): coded as professional services; "
+         "the plan's contract decides.")]
+
+
+def test_medicare_home_ivig_bills_q2052_per_date_by_the_visit():
+    """The nurse's visit (08:45-14:20, 335 min = 22 units) wins over the infusion time; two overlapping infusions
+    09:00-10:00 and 09:30-10:30 are 90 minutes (6 units), not 120; a date without a stop time gets the minimum
+    unit and a finding; the premedication is not on the DME claim."""
+    enc = encounter(setting="home", drugs=[drug(), {"id": "pre", "hcpcs": "J1200", "units": 1}], administrations=[
+        {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00",
+         "visit": {"start": "2026-03-02T08:45", "stop": "2026-03-02T14:20"}},
+        {"drug_id": "ig1", "start": "2026-03-03T09:00", "stop": "2026-03-03T10:00"},
+        {"drug_id": "ig1", "start": "2026-03-03T09:30", "stop": "2026-03-03T10:30"},
+        {"drug_id": "ig1", "start": "2026-03-04T09:00"},
+        {"drug_id": "pre", "start": "2026-03-02T08:50", "stop": "2026-03-02T08:52", "method": "push"}])
+    r = run(enc)
+    assert [(c, m, u, d) for _, c, m, u, _, _, d in _claim_lines(r)] == [
+        ("J1561", ("JZ",), 60, "2026-03-02"), ("Q2052", (), 22, "2026-03-02"), ("Q2052", (), 6, "2026-03-03"),
+        ("Q2052", (), 1, "2026-03-04")]
+    assert [(f.edit, f.message) for f in r.findings if f.edit.startswith(("HOME-", "ADMIN-"))] == [
+        ("ADMIN-TIMES-MISSING", "administrations[3]: the infusion of ig1 has no stop time; no administration code "
+         "was billed for it."),
+        ("ADMIN-TIMES-MISSING", "Q2052 on 2026-03-04: no visit or infusion start and stop times, so its 15-minute "
+         "units cannot be counted; 1 billed."),
+        ("HOME-BILLING-NOTE", "Drugs pre are not part of the Medicare home IVIG/SCIG DME claim; bill them where the "
+         "payer covers them.")]
+
+
+@pytest.mark.parametrize(("dos", "q2052"), [("2014-03-31", []), ("2014-04-01", [1]), ("2023-12-31", [1]),
+                                            ("2024-01-01", [20])])
+def test_medicare_home_q2052_by_date_of_service(dos, q2052):
+    """No supplies code before 2014-04-01; one unit per infusion date in the demonstration (to 2023-12-31); from
+    2024-01-01 the visit's quarter hours (5 hours = 20 units)."""
+    enc = encounter(setting="home", date_of_service=dos,
+                    administrations=[{"drug_id": "ig1", "start": f"{dos}T09:00", "stop": f"{dos}T14:00"}])
+    assert [u for _, c, _, u, *_ in _claim_lines(run(enc)) if c == "Q2052"] == q2052
+
+
+def test_medicare_home_scig_carries_jb_and_names_the_pump():
+    enc = encounter(setting="home", drugs=[drug(product="Hizentra", route="SC", dose={"grams": 10},
+                                                containers=[{"grams": 10}])])
+    r = run(enc)
+    assert [(c, m, u) for _, c, m, u, *_ in _claim_lines(r)] == [("J1559", ("JB", "JZ"), 100)]
+    assert [(f.edit, f.message) for f in r.findings if f.edit.startswith("HOME-")] == [
+        ("HOME-BILLING-NOTE", "The infusion pump E0779 is billed separately by the supplier, with JB; nursing goes "
+         "through the home infusion therapy benefit.")]
