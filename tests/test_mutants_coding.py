@@ -736,3 +736,25 @@ def test_medicare_home_scig_carries_jb_and_names_the_pump():
     assert [(f.edit, f.message) for f in r.findings if f.edit.startswith("HOME-")] == [
         ("HOME-BILLING-NOTE", "The infusion pump E0779 is billed separately by the supplier, with JB; nursing goes "
          "through the home infusion therapy benefit.")]
+
+
+# --- coding/payment.py -------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def _empty_home(tmp_path, monkeypatch):
+    from igclaim.refdata import store
+
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
+    store.invalidate()
+    yield
+    store.invalidate()
+
+
+@pytest.mark.usefixtures("_empty_home")
+def test_a_half_cent_is_rounded_up():
+    """Privigen (J1459) at the CMS January 2026 payment limit of $50.281 a unit: 2.5 g from a 5 g vial is 5 units
+    given ($251.405 → $251.41, not the banker's $251.40) and 5 discarded on a JW line (paid too)."""
+    r = run(encounter(drugs=[drug(product="Privigen", dose={"grams": "2.5"}, containers=[{"grams": 5}])]))
+    assert [(ln.code, tuple(ln.modifiers), ln.units, ln.expected_payment) for ln in r.claim.lines[:2]] == [
+        ("J1459", (), 5, Decimal("251.41")), ("J1459", ("JW",), 5, Decimal("251.41"))]
+    assert r.claim.total_expected_payment is None  # the administration lines have no published price here
