@@ -758,3 +758,41 @@ def test_a_half_cent_is_rounded_up():
     assert [(ln.code, tuple(ln.modifiers), ln.units, ln.expected_payment) for ln in r.claim.lines[:2]] == [
         ("J1459", (), 5, Decimal("251.41")), ("J1459", ("JW",), 5, Decimal("251.41"))]
     assert r.claim.total_expected_payment is None  # the administration lines have no published price here
+
+
+def _fee_profile(tmp_path: Path, **schedules: str) -> str:
+    params = "".join(f'\n[parameters.{k}]\nlabel = "{k}"\nsource = "https://example.org/contract"\n'
+                     f'values = {{ "2000-01-01" = "{v}" }}\n' for k, v in schedules.items())
+    path = tmp_path / "contract.toml"
+    path.write_text('[profile]\nname = "contract"\ntitle = "A contract"\npayer_types = ["commercial"]\n'
+                    f'original_medicare = false\nextends = "commercial"\n{params}', encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.usefixtures("_empty_home")
+@pytest.mark.parametrize(("setting", "schedules", "initial"), [
+    ("office", {}, "150.00"),  # no schedule named: the newest imported schedule covering the date
+    ("hospital_outpatient", {}, "150.00"),
+    ("office", {"fee_schedule": "older"}, "100.00"),  # the contract's own schedule
+    ("hospital_outpatient", {"fee_schedule": "older"}, "100.00"),  # a UB-04 falls back to it
+    ("hospital_outpatient", {"fee_schedule": "older", "facility_fee_schedule": "hosp"}, "300.00"),
+    ("office", {"fee_schedule": "older", "facility_fee_schedule": "hosp"}, "100.00"),  # a CMS-1500 never
+    ("office", {"facility_fee_schedule": "hosp"}, "150.00"),
+])
+def test_administration_is_priced_by_the_schedule_the_contract_names(tmp_path, setting, schedules, initial):
+    from datetime import date
+
+    from igclaim.refdata import store
+    from igclaim.refdata.importers import Options
+
+    # three schedules for 2026, imported in this order (the newest import is "newer")
+    for name, effective, amount in (("older", date(2026, 1, 1), "100.00"), ("hosp", date(2026, 1, 1), "300.00"),
+                                    ("newer", date(2026, 1, 1), "150.00")):
+        path = tmp_path / f"{name}.csv"
+        path.write_text(f"code,amount\n96365,{amount}\n96366,10.00\n", encoding="utf-8")
+        store.import_file("fees", path, Options(effective=effective, schedule=name))
+    store.invalidate()
+    enc = encounter(setting=setting, payer={"type": "commercial", "name": "Acme"})
+    r = run(enc, _fee_profile(tmp_path, **schedules) if schedules else None)
+    assert [(ln.code, ln.expected_payment) for ln in r.claim.lines if ln.code.startswith("9")][0] == (
+        "96365", Decimal(initial))
