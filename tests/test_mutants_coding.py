@@ -796,3 +796,16 @@ def test_administration_is_priced_by_the_schedule_the_contract_names(tmp_path, s
     r = run(enc, _fee_profile(tmp_path, **schedules) if schedules else None)
     assert [(ln.code, ln.expected_payment) for ln in r.claim.lines if ln.code.startswith("9")][0] == (
         "96365", Decimal(initial))
+
+
+@pytest.mark.usefixtures("_empty_home")
+def test_every_finding_with_units_at_risk_is_priced_whatever_comes_before_it():
+    """A premedication without containers (DRUG-PREMED-CONTAINERS: no units at risk) listed before Privigen 35 g from
+    four 10 g vials (DRUG-WASTE-AVOIDABLE: 10 JW units avoidable × $50.281 = $502.81 at risk)."""
+    enc = encounter(drugs=[{"id": "pre", "hcpcs": "J1200", "units": 1},
+                           drug(product="Privigen", dose={"grams": 35}, containers=[{"grams": 10, "count": 4}])])
+    r = run(enc)
+    assert [f.edit for f in r.findings].index("DRUG-PREMED-CONTAINERS") < [f.edit for f in r.findings].index(
+        "DRUG-WASTE-AVOIDABLE")
+    (f,) = [f for f in r.findings if f.edit == "DRUG-WASTE-AVOIDABLE"]
+    assert (f.impact_units, f.impact_usd) == (-10, Decimal("-502.81"))
