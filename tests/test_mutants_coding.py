@@ -809,3 +809,55 @@ def test_every_finding_with_units_at_risk_is_priced_whatever_comes_before_it():
         "DRUG-WASTE-AVOIDABLE")
     (f,) = [f for f in r.findings if f.edit == "DRUG-WASTE-AVOIDABLE"]
     assert (f.impact_units, f.impact_usd) == (-10, Decimal("-502.81"))
+
+
+def test_claim_drug_line_carries_the_ndc_quantity_and_unit():
+    enc = encounter(drugs=[drug(product="Cutaquig", route="SC", ndc="00069-1476-02", dose={"grams": "1.5"},
+                                containers=[{"ndc": "00069-1476-02"}])])
+    ln = run(enc).claim.lines[0]
+    assert (ln.code, ln.ndc, ln.ndc_quantity, ln.ndc_unit) == ("J1551", "00069147602", Decimal("9.091"), "ML")
+
+
+def test_place_of_service_is_for_the_cms_1500_and_type_of_bill_for_the_ub_04():
+    r = run(encounter(setting="hospital_outpatient", place_of_service="22"))
+    assert (r.claim.form, r.claim.place_of_service, r.claim.type_of_bill) == ("UB-04", None, "0131")
+    r = run(encounter(type_of_bill="0131"))
+    assert (r.claim.form, r.claim.place_of_service, r.claim.type_of_bill) == ("CMS-1500", "11", None)
+
+
+def test_medicare_home_dates_are_counted_whatever_the_order_of_the_chart():
+    """The chart lists first a premedication, then an infusion without a stop time, then the dates with times;
+    a date with one complete and one incomplete interval is counted from the complete one (09:00-10:00 = 4
+    units); two other drugs are named in the note."""
+    enc = encounter(setting="home", date_of_service="2026-03-02", drugs=[
+        drug(), {"id": "pre", "hcpcs": "J1200", "units": 1}, {"id": "pre2", "hcpcs": "J1885", "units": 1}],
+        administrations=[
+            {"drug_id": "pre", "start": "2026-03-02T08:50", "stop": "2026-03-02T08:52", "method": "push"},
+            {"drug_id": "ig1", "start": "2026-03-04T09:00"},
+            {"drug_id": "ig1", "start": "2026-03-03T08:00"},
+            {"drug_id": "ig1", "start": "2026-03-03T09:00", "stop": "2026-03-03T10:00"},
+            {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},
+            {"drug_id": "pre2", "start": "2026-03-02T08:53", "stop": "2026-03-02T08:54", "method": "push"}])
+    r = run(enc)
+    assert sorted((str(ln.service_date), ln.units) for ln in r.claim.lines if ln.code == "Q2052") == [
+        ("2026-03-02", 20), ("2026-03-03", 4), ("2026-03-04", 1)]
+    assert [f.message for f in r.findings if f.edit == "HOME-BILLING-NOTE"] == [
+        "Drugs pre, pre2 are not part of the Medicare home IVIG/SCIG DME claim; bill them where the payer covers "
+        "them."]
+
+
+def test_medicare_home_q2052_starts_on_its_add_date_within_one_claim():
+    """Infusions on 2014-03-31 and 2014-04-01 on one home claim: Q2052 (ADD DT 2014-04-01) for the second date only."""
+    enc = encounter(setting="home", date_of_service="2014-03-31", administrations=[
+        {"drug_id": "ig1", "start": "2014-03-31T09:00", "stop": "2014-03-31T14:00"},
+        {"drug_id": "ig1", "start": "2014-04-01T09:00", "stop": "2014-04-01T14:00"}])
+    assert [(str(ln.service_date), ln.units) for ln in run(enc).claim.lines if ln.code == "Q2052"] == [
+        ("2014-04-01", 1)]
+
+
+def test_medicare_home_scig_line_carries_jb_once():
+    """First Coast wants JA/JB on J1569 anyway; the home SCIG line does not get JB twice."""
+    enc = encounter(setting="home", drugs=[drug(product="Gammagard Liquid", route="SC", dose={"grams": 10},
+                                                containers=[{"grams": 10}])])
+    lines = [(ln.code, tuple(ln.modifiers)) for ln in run(enc, "medicare-part-b-first-coast").claim.lines]
+    assert lines == [("J1569", ("JB", "JZ"))]
