@@ -861,3 +861,158 @@ def test_medicare_home_scig_line_carries_jb_once():
                                                 containers=[{"grams": 10}])])
     lines = [(ln.code, tuple(ln.modifiers)) for ln in run(enc, "medicare-part-b-first-coast").claim.lines]
     assert lines == [("J1569", ("JB", "JZ"))]
+
+
+def _whole_hour_profile(tmp_path: Path) -> str:
+    path = tmp_path / "whole-hour.toml"
+    path.write_text('[profile]\nname = "acme-whole-hour"\ntitle = "Acme (full hours only)"\npayer_types = ["commercial"]'
+                    '\noriginal_medicare = false\nextends = "commercial"\n\n[parameters.additional_hour_rule]\n'
+                    'label = "full hours only"\nsource = "https://example.org/acme-contract"\n'
+                    'values = { "2000-01-01" = "whole_hour" }\n', encoding="utf-8")
+    return str(path)
+
+
+_ACME = {"type": "commercial", "name": "Acme"}
+
+
+@pytest.mark.parametrize(("rule", "expected"), [
+    # a second interval of the IG (100 min) is hours of its own: CPT 2 (> 30 min beyond the first hour), full hours 1
+    ("cpt", [("96365", (), 1), ("96366", (), 2)]),
+    ("whole_hour", [("96365", (), 1), ("96366", (), 1)]),
+])
+def test_a_later_interval_of_the_same_drug_follows_the_contracts_hour_rule(tmp_path, rule, expected):
+    enc = encounter(payer=_ACME, administrations=[infusion(60), infusion(100, "2026-03-02T11:00")])
+    assert _admin(enc, _whole_hour_profile(tmp_path) if rule == "whole_hour" else None)[0] == expected
+
+
+@pytest.mark.parametrize(("rule", "expected"), [
+    # a sequential infusion of another drug for 100 min: 96367 + one 96366 under CPT (91+), none in full hours
+    ("cpt", [("96365", (), 1), ("96367", (), 1), ("96366", (), 1)]),
+    ("whole_hour", [("96365", (), 1), ("96367", (), 1)]),
+])
+def test_a_sequential_infusion_follows_the_contracts_hour_rule(tmp_path, rule, expected):
+    enc = encounter(payer=_ACME, drugs=[drug(), _PRE],
+                    administrations=[infusion(60), infusion(100, "2026-03-02T10:10", "pre")])
+    assert _admin(enc, _whole_hour_profile(tmp_path) if rule == "whole_hour" else None)[0] == expected
+
+
+@pytest.mark.parametrize(("rule", "expected"), [
+    ("cpt", [("96369", (), 1), ("96365", ("XS",), 1), ("96366", (), 1)]),
+    ("whole_hour", [("96369", (), 1), ("96365", ("XS",), 1)]),
+])
+def test_an_iv_infusion_beside_a_sc_infusion_is_an_initial_one_by_the_hour_rule(tmp_path, rule, expected):
+    """No IV primary to add on to: the premedication's 100-minute IV infusion is an initial 96365 with XS, with
+    additional hours by the contract's rule."""
+    enc = encounter(payer=_ACME, drugs=[drug(product="Hizentra", route="SC", dose={"grams": 10},
+                                             containers=[{"grams": 10}]), _PRE],
+                    administrations=[infusion(60), infusion(100, "2026-03-02T10:10", "pre")])
+    assert _admin(enc, _whole_hour_profile(tmp_path) if rule == "whole_hour" else None)[0] == expected
+
+
+def test_a_short_later_interval_of_the_same_drug_bills_nothing():
+    """20 more minutes of the IG after its first hour: an add-on hour needs more than 30 minutes."""
+    enc = encounter(administrations=[infusion(60), infusion(20, "2026-03-02T10:30")])
+    assert _admin(enc)[0] == [("96365", (), 1)]
+
+
+def test_a_short_sequential_infusion_has_no_additional_hour():
+    enc = encounter(drugs=[drug(), _PRE], administrations=[infusion(60), infusion(30, "2026-03-02T10:10", "pre")])
+    assert _admin(enc)[0] == [("96365", (), 1), ("96367", (), 1)]
+
+
+def test_a_later_injection_is_one_96372():
+    enc = encounter(drugs=[drug(), _PRE], administrations=[
+        infusion(300), {"drug_id": "pre", "start": "2026-03-02T14:10", "stop": "2026-03-02T14:11",
+                        "method": "injection"}])
+    assert _admin(enc)[0] == [*_IG_5H, ("96372", (), 1)]
+
+
+def test_a_push_is_one_unit_however_long_the_chart_says():
+    enc = encounter(drugs=[drug(), _PRE], administrations=[
+        infusion(300), {"drug_id": "pre", "start": "2026-03-02T14:10", "stop": "2026-03-02T16:10", "method": "push"}])
+    assert _admin(enc)[0] == [*_IG_5H, ("96375", (), 1)]
+
+
+def test_sc_infusions_never_get_iv_codes():
+    """96367 (sequential) and 96365 are IV codes: a later SC infusion of another drug adds SC hours (96370); a
+    second SC interval of the IG too."""
+    sc = drug(product="Hizentra", route="SC", dose={"grams": 10}, containers=[{"grams": 10}])
+    enc = encounter(drugs=[sc, {**_PRE, "route": "SC"}],
+                    administrations=[infusion(60), infusion(60, "2026-03-02T10:10", "pre")])
+    assert _admin(enc)[0] == [("96369", (), 1), ("96370", (), 1)]
+    enc = encounter(drugs=[sc], administrations=[infusion(60), infusion(60, "2026-03-02T11:00")])
+    assert _admin(enc)[0] == [("96369", (), 1), ("96370", (), 1)]
+
+
+def test_an_infusion_ending_when_the_ig_starts_is_sequential_not_concurrent():
+    enc = encounter(drugs=[drug(), _PRE], administrations=[infusion(60, "2026-03-02T08:00", "pre"),
+                                                           infusion(120, "2026-03-02T09:00")])
+    assert _admin(enc)[0] == [("96365", (), 1), ("96366", (), 1), ("96367", (), 1)]
+
+
+def test_services_after_a_push_are_still_coded():
+    pre2 = {"id": "pre2", "hcpcs": "J1885", "units": 1}
+    enc = encounter(drugs=[drug(), _PRE, pre2], administrations=[
+        infusion(300), {"drug_id": "pre", "start": "2026-03-02T08:30", "stop": "2026-03-02T08:32", "method": "push"},
+        infusion(30, "2026-03-02T14:10", "pre2")])
+    assert _admin(enc)[0] == [*_IG_5H, ("96375", (), 1), ("96367", (), 1)]
+
+
+@pytest.mark.parametrize(("setting", "expected"), [
+    # hospital hierarchy: a push (96374) ranks above an injection (96372) for the initial service
+    ("hospital_outpatient", [("96374", (), 1), ("96372", (), 1)]),
+    # professional claim: the immune globulin is the primary reason for the visit; the push has no primary then
+    ("office", [("96372", (), 1), ("96374", ("XS",), 1)]),
+])
+def test_the_initial_service_by_setting(setting, expected):
+    sc = drug(product="Hizentra", route="SC", dose={"grams": 2}, containers=[{"grams": 2}])
+    enc = encounter(setting=setting, drugs=[sc, _PRE], administrations=[
+        infusion(10), {"drug_id": "pre", "start": "2026-03-02T09:20", "stop": "2026-03-02T09:22", "method": "push"}])
+    assert _admin(enc)[0] == expected
+
+
+def test_hospital_initial_of_a_site_without_the_ig_follows_the_hierarchy():
+    """Site 2: a push and a longer hydration; the hospital hierarchy puts the push first (96374 with XS), the
+    hydration after it is 96361."""
+    enc = encounter(setting="hospital_outpatient", drugs=[drug(), _PRE], administrations=[
+        infusion(300, site=1), {"drug_id": "pre", "start": "2026-03-02T08:30", "stop": "2026-03-02T08:32",
+                                "method": "push", "site": 2}],
+        fluids=[{"purpose": "hydration", "ordered": True, "start": "2026-03-02T07:00", "stop": "2026-03-02T08:00",
+                 "site": 2}])
+    assert _admin(enc)[0] == [*_IG_5H, ("96374", ("XS",), 1), ("96361", (), 1)]
+
+
+@pytest.mark.parametrize(("pushes", "expected"), [
+    (["09:01", "08:30"], [("96375", (), 1), ("96376", (), 1)]),  # the chart's order does not matter: 31 minutes
+    (["08:00", "08:31", "08:50"], [("96375", (), 1), ("96376", (), 1)]),  # 19 minutes after the reported repeat
+])
+def test_hospital_repeat_pushes_are_timed_from_the_last_reported_push(pushes, expected):
+    enc = encounter(setting="hospital_outpatient", drugs=[drug(), _PRE], administrations=[
+        infusion(300), *({"drug_id": "pre", "start": f"2026-03-02T{t}", "stop": f"2026-03-02T{t}",
+                          "method": "push"} for t in pushes)])
+    assert _admin(enc)[0] == [*_IG_5H, *expected]
+
+
+@pytest.mark.parametrize(("second", "expected"), [("08:50", []), ("09:01", [("96376", (), 1)])])
+def test_a_repeat_push_after_an_initial_push_of_its_own(second, expected):
+    """Hospital, SCIG with a premedication pushed twice: the first push is an initial service of its own (no IV
+    primary, XS); the repeat needs more than 30 minutes after it."""
+    sc = drug(product="Hizentra", route="SC", dose={"grams": 10}, containers=[{"grams": 10}])
+    enc = encounter(setting="hospital_outpatient", drugs=[sc, _PRE], administrations=[
+        infusion(60, "2026-03-02T09:00"),
+        {"drug_id": "pre", "start": "2026-03-02T08:30", "stop": "2026-03-02T08:30", "method": "push"},
+        {"drug_id": "pre", "start": f"2026-03-02T{second}", "stop": f"2026-03-02T{second}", "method": "push"}])
+    lines = _admin(enc)[0]
+    assert lines[0] == ("96369", (), 1) and [ln for ln in lines if ln[0] == "96376"] == expected
+
+
+@pytest.mark.parametrize(("second", "expected"), [("08:50", []), ("09:01", [("96376", (), 1)])])
+def test_a_repeat_push_after_the_sites_initial_push(second, expected):
+    """Hospital, site 2 holds only pushes of the premedication: the first is the site's initial service."""
+    enc = encounter(setting="hospital_outpatient", drugs=[drug(), _PRE], administrations=[
+        infusion(300, site=1),
+        {"drug_id": "pre", "start": "2026-03-02T08:30", "stop": "2026-03-02T08:30", "method": "push", "site": 2},
+        {"drug_id": "pre", "start": f"2026-03-02T{second}", "stop": f"2026-03-02T{second}", "method": "push",
+         "site": 2}])
+    lines = _admin(enc)[0]
+    assert ("96374", ("XS",), 1) in lines and [ln for ln in lines if ln[0] == "96376"] == expected
