@@ -865,8 +865,9 @@ def test_medicare_home_scig_line_carries_jb_once():
 
 def _whole_hour_profile(tmp_path: Path) -> str:
     path = tmp_path / "whole-hour.toml"
-    path.write_text('[profile]\nname = "acme-whole-hour"\ntitle = "Acme (full hours only)"\npayer_types = ["commercial"]'
-                    '\noriginal_medicare = false\nextends = "commercial"\n\n[parameters.additional_hour_rule]\n'
+    path.write_text('[profile]\nname = "acme-whole-hour"\ntitle = "Acme (full hours only)"\n'
+                    'payer_types = ["commercial"]\noriginal_medicare = false\nextends = "commercial"\n\n'
+                    '[parameters.additional_hour_rule]\n'
                     'label = "full hours only"\nsource = "https://example.org/acme-contract"\n'
                     'values = { "2000-01-01" = "whole_hour" }\n', encoding="utf-8")
     return str(path)
