@@ -1017,3 +1017,27 @@ def test_a_repeat_push_after_the_sites_initial_push(second, expected):
          "site": 2}])
     lines = _admin(enc)[0]
     assert ("96374", ("XS",), 1) in lines and [ln for ln in lines if ln[0] == "96376"] == expected
+
+
+def test_hydration_concurrent_with_a_sc_infusion_is_not_reported():
+    sc = drug(product="Hizentra", route="SC", dose={"grams": 10}, containers=[{"grams": 10}])
+    enc = encounter(drugs=[sc], administrations=[infusion(60)], fluids=[
+        {"purpose": "hydration", "ordered": True, "start": "2026-03-02T09:00", "stop": "2026-03-02T10:00"}])
+    assert _admin(enc) == ([("96369", (), 1)], [
+        ("ADMIN-NOT-BILLED", "info", "fluids[0]: 0 minutes of hydration not concurrent with a drug infusion; at least "
+         "31 are needed.")])
+
+
+def test_each_fluid_is_judged_on_its_own():
+    """An unordered hydration listed first does not stop the ordered one after the IG (60 min: 96361)."""
+    enc = encounter(fluids=[
+        {"purpose": "hydration", "ordered": False, "start": "2026-03-02T14:00", "stop": "2026-03-02T15:00"},
+        {"purpose": "hydration", "ordered": True, "start": "2026-03-02T14:00", "stop": "2026-03-02T15:00"}])
+    assert _admin(enc)[0] == [*_IG_5H, ("96361", (), 1)]
+
+
+def test_each_administration_is_judged_on_its_own():
+    """An infusion without a stop time listed first does not stop the complete one after it."""
+    enc = encounter(drugs=[drug(), _PRE], administrations=[{"drug_id": "pre", "start": "2026-03-02T08:00"},
+                                                           infusion(300)])
+    assert _admin(enc)[0] == _IG_5H
