@@ -1041,3 +1041,28 @@ def test_each_administration_is_judged_on_its_own():
     enc = encounter(drugs=[drug(), _PRE], administrations=[{"drug_id": "pre", "start": "2026-03-02T08:00"},
                                                            infusion(300)])
     assert _admin(enc)[0] == _IG_5H
+
+
+def test_fluids_not_billed_name_their_cause_and_the_next_fluid_is_still_judged():
+    """Flush, hydration without times (only a start), unordered hydration and 20 minutes of hydration are not
+    billed (each says why, the not-billable ones with the fluid as their cause); the ordered hour after the IG
+    that follows them is 96361, a hydration service of its own (not the IG's)."""
+    enc = encounter(fluids=[
+        {"purpose": "flush", "start": "2026-03-02T14:00", "stop": "2026-03-02T14:05"},
+        {"purpose": "hydration", "ordered": True, "start": "2026-03-02T14:00"},
+        {"purpose": "hydration", "ordered": False, "start": "2026-03-02T14:00", "stop": "2026-03-02T15:00"},
+        {"purpose": "hydration", "ordered": True, "start": "2026-03-02T14:00", "stop": "2026-03-02T14:20"},
+        {"purpose": "hydration", "ordered": True, "start": "2026-03-02T14:30", "stop": "2026-03-02T15:30"}])
+    coded = _coded(enc)
+    assert [(f.edit, f.message, f.causes) for f in coded.findings if f.edit.startswith("ADMIN-")] == [
+        ("ADMIN-NOT-BILLED", "fluids[0]: saline as flush is part of the infusion, never hydration.",
+         (("fluid-not-billed", "fluids[0]"),)),
+        ("ADMIN-TIMES-MISSING", "fluids[1]: hydration without start and stop times was not billed.", ()),
+        ("ADMIN-NOT-BILLED", "fluids[2]: hydration without an order is not billable.",
+         (("fluid-not-billed", "fluids[2]"),)),
+        ("ADMIN-NOT-BILLED", "fluids[3]: 20 minutes of hydration not concurrent with a drug infusion; at least 31 are "
+         "needed.", (("fluid-not-billed", "fluids[3]"),))]
+    hydration = [s for s in coded.services if s.kind == "hydration"]
+    assert [(s.path, s.is_ig, s.drug_id, str(s.start), str(s.stop), s.minutes) for s in hydration] == [
+        ("fluids[4]", False, None, "2026-03-02 14:30:00", "2026-03-02 15:30:00", 60)]
+    assert [(ln.code, ln.units) for ln in coded.claim.lines][-1] == ("96361", 1)
