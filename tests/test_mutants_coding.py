@@ -877,12 +877,13 @@ _ACME = {"type": "commercial", "name": "Acme"}
 
 
 @pytest.mark.parametrize(("rule", "expected"), [
-    # a second interval of the IG (100 min) is hours of its own: CPT 2 (> 30 min beyond the first hour), full hours 1
-    ("cpt", [("96365", (), 1), ("96366", (), 2)]),
-    ("whole_hour", [("96365", (), 1), ("96366", (), 1)]),
+    # 120 minutes of the IG (96365 + one 96366 either way), then a second interval of 100 minutes: hours of its own,
+    # CPT 2 (> 30 minutes beyond its first hour), full hours 1
+    ("cpt", [("96365", (), 1), ("96366", (), 3)]),
+    ("whole_hour", [("96365", (), 1), ("96366", (), 2)]),
 ])
 def test_a_later_interval_of_the_same_drug_follows_the_contracts_hour_rule(tmp_path, rule, expected):
-    enc = encounter(payer=_ACME, administrations=[infusion(60), infusion(100, "2026-03-02T11:00")])
+    enc = encounter(payer=_ACME, administrations=[infusion(120), infusion(100, "2026-03-02T11:30")])
     assert _admin(enc, _whole_hour_profile(tmp_path) if rule == "whole_hour" else None)[0] == expected
 
 
@@ -1066,3 +1067,10 @@ def test_fluids_not_billed_name_their_cause_and_the_next_fluid_is_still_judged()
     assert [(s.path, s.is_ig, s.drug_id, str(s.start), str(s.stop), s.minutes) for s in hydration] == [
         ("fluids[4]", False, None, "2026-03-02 14:30:00", "2026-03-02 15:30:00", 60)]
     assert [(ln.code, ln.units) for ln in coded.claim.lines][-1] == ("96361", 1)
+
+
+def test_an_injection_is_one_unit_however_long_the_chart_says():
+    """96372 is not a timed code: a SCIG charted as an injection over 2 hours is one 96372, no add-on."""
+    sc = drug(product="Hizentra", route="SC", dose={"grams": 10}, containers=[{"grams": 10}])
+    enc = encounter(drugs=[sc], administrations=[{**infusion(120), "method": "injection"}])
+    assert _admin(enc)[0] == [("96372", (), 1)]
