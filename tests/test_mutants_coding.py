@@ -1074,3 +1074,31 @@ def test_an_injection_is_one_unit_however_long_the_chart_says():
     sc = drug(product="Hizentra", route="SC", dose={"grams": 10}, containers=[{"grams": 10}])
     enc = encounter(drugs=[sc], administrations=[{**infusion(120), "method": "injection"}])
     assert _admin(enc)[0] == [("96372", (), 1)]
+
+
+@pytest.mark.usefixtures("_empty_home")
+def test_an_imported_ndc_directory_package_sizes_only_its_own_products_containers(tmp_path):
+    """The FDA NDC Directory (imported) sizes a Cuvitru container by an NDC of Cuvitru's own product code
+    (0944-2850: 40 mL of 20 % = 8 g = 80 units of J1555); a 40 mL package of another labeler's product is not a
+    Cuvitru container."""
+    from igclaim.refdata import store
+
+    path = tmp_path / "package.txt"
+    path.write_text(
+        "PRODUCTID\tPRODUCTNDC\tNDCPACKAGECODE\tPACKAGEDESCRIPTION\tSTARTMARKETINGDATE\tENDMARKETINGDATE\t"
+        "NDC_EXCLUDE_FLAG\tSAMPLE_PACKAGE\n"
+        "0944-2850_synthetic-1\t0944-2850\t0944-2850-09\t1 VIAL, GLASS in 1 CARTON (0944-2850-09) > 40 mL in 1 VIAL, "
+        "GLASS\t20260101\t\tN\tN\n"
+        "77777-123_synthetic-3\t77777-123\t77777-123-40\t1 VIAL, GLASS in 1 CARTON (77777-123-40) > 40 mL in 1 VIAL, "
+        "GLASS\t20260101\t\tN\tN\n", encoding="utf-8")
+    store.import_file("ndc_directory", path)
+    store.invalidate()
+
+    def cuvitru(ndc: str) -> dict:
+        return encounter(drugs=[{"id": "ig1", "product": "Cuvitru", "route": "SC", "dose": {"grams": 8},
+                                 "containers": [{"ndc": ndc}]}])
+
+    assert [(c, u, m) for c, u, m, *_ in _lines(cuvitru("0944-2850-09"))] == [("J1555", 80, ("JZ",))]
+    err = _input_error(cuvitru("77777-123-40"))
+    assert (err.path, err.message) == ("drugs[0].containers[0].ndc",
+                                       "NDC 77777-123-40 is not a known package: give grams or ml")
