@@ -398,3 +398,228 @@ def test_a_premedication_push_beside_a_sc_infusion_is_96374_with_the_distinct_mo
         assert found(r, "ADMIN-ADDON-PRIMARY") == [("ADMIN-ADDON-PRIMARY", "error", 4, None, "Line 4: 96375 is an "
                                                    "add-on code; none of its primary codes (96365, 96374, 96409, "
                                                    f"96413) is on the claim. Expected instead: 96374 with {mod}.")]
+
+
+# --- written.py: an 837 scrubbed without its chart (engine.scrub_without_chart) -------------------------------------
+
+MEDICARE = {"type": "medicare", "name": "Medicare Part B"}
+MEDICAID = {"type": "medicaid", "name": "State Medicaid", "prior_authorization": {"number": "PA1"}}
+FIRST_COAST = {"type": "medicare", "name": "Medicare Part B", "profile": "medicare-part-b-first-coast"}
+IG = {"code": "J1561", "modifiers": ["JZ"], "units": 60}
+INITIAL = {"code": "96365", "units": 1}
+OLD_IG = {**IG, "modifiers": []}  # before JZ existed (2023-01-01)
+
+
+def alone(lines: list[dict], dos: str = "2026-03-02", setting: str = "office", payer: dict | None = None,
+          form: str | None = "CMS-1500", dx: tuple[str, ...] = ("D83.9",), **claim):
+    """Scrub a claim as an 837 carries it, with no chart: the chart-free checks of edits/written.py."""
+    from decimal import Decimal
+
+    from igclaim import engine
+    from igclaim.model import Claim, Payer
+    from igclaim.readers.x12 import WrittenClaim
+
+    written = Claim.model_validate({"form": form, "diagnoses": list(dx), **claim,
+                                    "lines": [{"line": i + 1, **ln} for i, ln in enumerate(lines)]})
+    wc = WrittenClaim(claim_id="C1", transaction="837I" if form == "UB-04" else "837P", guide="005010X222A1",
+                      position=1, date_of_service=dos, setting=setting, payer=Payer.model_validate(payer or MEDICARE),
+                      claim=written, total_charge=Decimal(0), line_charges=[Decimal(0)] * len(lines))
+    return engine.scrub_without_chart(wc)
+
+
+def test_the_claim_alone_with_the_right_lines_is_clean():
+    assert found(alone([IG, INITIAL, {"code": "96366", "units": 4}])) == []
+    assert found(alone([IG, INITIAL, {"code": "96366", "units": 4}, {"code": "96361", "units": 2}])) == []
+
+
+def test_xs_is_valid_from_2015_01_01_by_the_lines_own_date():
+    """CR 8863 (MLN1783722): XE XS XP XU from January 1, 2015."""
+    xs = {**INITIAL, "modifiers": ["xs"]}
+    r = alone([OLD_IG, xs], dos="2014-12-31")
+    assert found(r, "CLAIM-MODIFIER-DATE") == [("CLAIM-MODIFIER-DATE", "error", 2, None, "Line 2: modifier XS on 96365 "
+                                               "is not valid on 2014-12-31 (valid from 2015-01-01).")]
+    assert fixes(r, "CLAIM-MODIFIER-DATE") == ["Remove XS from line 2, or use the modifier in force on the date of "
+                                               "service."]
+    assert found(alone([OLD_IG, xs], dos="2015-01-01"), "CLAIM-MODIFIER-DATE") == []
+    # A line's own service date decides, not the claim's.
+    r = alone([OLD_IG, {**xs, "service_date": "2014-12-31"}], dos="2015-01-01")
+    assert found(r, "CLAIM-MODIFIER-DATE") == [("CLAIM-MODIFIER-DATE", "error", 2, None, "Line 2: modifier XS on 96365 "
+                                               "is not valid on 2014-12-31 (valid from 2015-01-01).")]
+    assert found(alone([OLD_IG, {**xs, "service_date": "2015-01-01"}], dos="2014-12-31"), "CLAIM-MODIFIER-DATE") == []
+
+
+def test_jz_is_valid_from_2023_01_01_and_a_modifier_outside_the_table_is_left_alone():
+    r = alone([IG, {**INITIAL, "modifiers": ["25"]}], dos="2022-12-31")
+    assert found(r, "CLAIM-MODIFIER-DATE") == [("CLAIM-MODIFIER-DATE", "error", 1, None, "Line 1: modifier JZ on J1561 "
+                                               "is not valid on 2022-12-31 (valid from 2023-01-01).")]
+    assert found(alone([IG], dos="2023-01-01"), "CLAIM-MODIFIER-DATE") == []
+
+
+def test_gx_is_a_liability_modifier_dated_2010_04_01():
+    """CR 6563: GX (voluntary notice) from April 1, 2010; the liability modifiers are PAYER-ABN-MODIFIER's."""
+    gx = {**OLD_IG, "modifiers": ["GX"]}
+    r = alone([{**gx, "modifiers": ["GX"]}, INITIAL], dos="2010-03-31")
+    assert found(r, "PAYER-ABN-MODIFIER", "CLAIM-MODIFIER-DATE") == [
+        ("PAYER-ABN-MODIFIER", "error", 1, None, "Line 1: GX is not a valid modifier on 2010-03-31 (see its effective "
+         "date in the HCPCS modifier file).")]
+    assert fixes(r, "PAYER-ABN-MODIFIER") == ["Remove GX; use the liability modifier in force on the date of service."]
+    assert found(alone([{**gx, "modifiers": ["GX"]}, INITIAL], dos="2010-04-01"), "PAYER-ABN-MODIFIER") == []
+    r = alone([{**gx, "modifiers": ["GX"], "service_date": "2010-03-31"}, INITIAL], dos="2010-04-01")
+    assert [x[:3] for x in found(r, "PAYER-ABN-MODIFIER")] == [("PAYER-ABN-MODIFIER", "error", 1)]
+
+
+def test_a_nos_code_with_the_ndc_of_a_product_that_has_its_own_code():
+    nos = {"code": "J1599", "modifiers": ["JZ"], "units": 60, "ndc": "13533080511"}
+    r = alone([nos, INITIAL])
+    assert found(r, "DRUG-NOS-CODE") == [("DRUG-NOS-CODE", "error", 1, None, "Line 1: J1599 (not otherwise specified) "
+                                         "billed with NDC 13533-0805-11 of Gamunex-C, which has its own code J1561 on "
+                                         "2026-03-02.")]
+    assert fixes(r, "DRUG-NOS-CODE") == ["Bill J1561."]
+    r = alone([{**nos, "ndc": "44206-0451-01", "units": 8, "service_date": "2026-03-03"}, INITIAL])
+    assert found(r, "DRUG-NOS-CODE") == [("DRUG-NOS-CODE", "error", 1, None, "Line 1: J1599 (not otherwise specified) "
+                                         "billed with NDC 44206-0451-01 of Hizentra, which has its own code J1559 on "
+                                         "2026-03-03.")]
+    # Hizentra's own code J1559 starts 2011-01-01 (HCPCS ADD DT), as does J1599: not a NOS finding before it.
+    assert found(alone([{**nos, "ndc": "44206-0451-01", "units": 8}, INITIAL], dos="2010-12-31"),
+                 "DRUG-NOS-CODE") == []
+    # The product's own code billed with its NDC, an invalid NDC, and no NDC: nothing to say.
+    assert found(alone([{**nos, "code": "J1561"}, INITIAL]), "DRUG-NOS-CODE") == []
+    assert found(alone([{**nos, "ndc": "1353308051"}, INITIAL]), "DRUG-NOS-CODE") == []
+    assert found(alone([{**nos, "ndc": None}, INITIAL]), "DRUG-NOS-CODE") == []
+
+
+NDC_UNITS = [
+    # (NDC, quantity, unit, units billed, units the quantity makes, how): Gamunex-C is 10 % (100 mg/mL), J1561 is
+    # 500 mg a unit; 13533-0800-12 is a 1 g / 10 mL vial the CMS crosswalk bills as 2 units, 13533-0805-11 a 10 g /
+    # 100 mL vial it does not list (product catalog); Hizentra 44206-0451-01 is 1 g / 5 mL, 10 units of J1559.
+    ("13533-0805-11", "300", "ML", 50, 60, "300 mL of Gamunex-C (10 %) = 30 g, at 500 mg a unit"),
+    ("13533-0805-11", "30", "GR", 50, 60, "30 g, at 500 mg a unit"),
+    ("13533-0805-11", "30001", "ME", 50, 61, "30001 mg, at 500 mg a unit"),
+    ("13533-0805-11", "3", "UN", 50, 60, "3 package(s) of 10 g of Gamunex-C = 30 g, at 500 mg a unit"),
+    ("13533-0800-12", "3", "UN", 50, 6, "3 UN = 3 package(s) of 13533-0800-12 × 2 billing units (CMS NDC-HCPCS "
+     "crosswalk)"),
+    ("13533-0800-12", "25", "ML", 50, 5, "25 ML = 2.5 package(s) of 13533-0800-12 × 2 billing units (CMS NDC-HCPCS "
+     "crosswalk)"),
+    ("13533-0800-12", "15", "ML", 50, 3, "15 ML = 1.5 package(s) of 13533-0800-12 × 2 billing units (CMS NDC-HCPCS "
+     "crosswalk)"),
+]
+
+
+def test_units_against_the_lines_own_ndc_quantity():
+    for ndc, qty, unit, billed, units, how in NDC_UNITS:
+        code = "J1559" if ndc.startswith("44206") else "J1561"
+        r = alone([{"code": code, "modifiers": ["JZ"], "units": billed, "ndc": ndc, "ndc_quantity": qty,
+                    "ndc_unit": unit}])
+        assert found(r, "DRUG-UNITS") == [("DRUG-UNITS", "warning", 1, units - billed, f"Line 1: {billed} units of "
+                                          f"{code}, but its NDC quantity says {units} units ({how}).")], ndc
+        right = alone([{"code": code, "modifiers": ["JZ"], "units": units, "ndc": ndc, "ndc_quantity": qty,
+                        "ndc_unit": unit.lower()}])
+        assert found(right, "DRUG-UNITS") == [], (ndc, qty)
+
+
+def test_units_by_ndc_quantity_only_when_the_quantity_can_tell():
+    line1 = {"code": "J1561", "modifiers": ["JZ"], "units": 50, "ndc": "13533-0805-11"}
+    for extra in ({"ndc_quantity": "30", "ndc_unit": "F2"}, {"ndc_unit": "ML"}, {"ndc_quantity": "0", "ndc_unit": "ML"},
+                  {"ndc_quantity": "300", "ndc_unit": "ML", "ndc": "13533-0805-1X"}):
+        assert found(alone([{**line1, **extra}]), "DRUG-UNITS") == [], extra
+    # An NDC igclaim does not know: only grams or milligrams tell the units (by the code's 500 mg).
+    unknown = {"code": "J1561", "modifiers": ["JZ"], "units": 50, "ndc": "99999-0000-01"}
+    assert found(alone([{**unknown, "ndc_quantity": "300", "ndc_unit": "ML"}]), "DRUG-UNITS") == []
+    assert found(alone([{**unknown, "ndc_quantity": "3", "ndc_unit": "UN"}]), "DRUG-UNITS") == []
+    assert [x[3] for x in found(alone([{**unknown, "ndc_quantity": "30", "ndc_unit": "GR"}]), "DRUG-UNITS")] == [10]
+
+
+def test_jz_required_on_every_single_dose_drug_line_from_2023_07_01():
+    bare = [{**IG, "modifiers": []}, {"code": "J1459", "modifiers": [], "units": 10}, INITIAL]
+    said = "has neither JZ (nothing discarded) nor a JW line (discarded), which Original Medicare Part B requires on"
+    r = alone(bare, dos="2023-07-01")
+    assert found(r, "DRUG-JZ-MISSING") == [
+        ("DRUG-JZ-MISSING", "error", 1, None, f"Line 1: J1561 {said} 2023-07-01."),
+        ("DRUG-JZ-MISSING", "error", 2, None, f"Line 2: J1459 {said} 2023-07-01.")]
+    assert fixes(r, "DRUG-JZ-MISSING")[0] == ("Add JZ when nothing was discarded; otherwise bill the discard on a JW "
+                                              "line.")
+    assert found(alone(bare, dos="2023-06-30"), "DRUG-JZ-MISSING") == []
+    # A JW line for the code covers its administered line; JZ on one code does not cover another.
+    jw = [{**IG, "modifiers": [], "units": 56}, {**IG, "modifiers": ["JW"], "units": 4},
+          {"code": "J1459", "modifiers": ["JZ"], "units": 10}, {"code": "J1459", "modifiers": [], "units": 2}]
+    assert found(alone(jw), "DRUG-JZ-MISSING") == [("DRUG-JZ-MISSING", "error", 4, None,
+                                                    f"Line 4: J1459 {said} 2026-03-02.")]
+    # A Medicaid program without the JZ requirement (the generic profile): nothing.
+    assert found(alone(bare, payer=MEDICAID), "DRUG-JZ-MISSING") == []
+
+
+def test_jz_beside_a_jw_line_of_the_same_code_is_a_conflict_on_the_jz_line():
+    lines_ = [{"code": "J1459", "modifiers": [], "units": 10}, {**IG, "units": 56},
+              {**IG, "modifiers": ["JW"], "units": 4}, {"code": "J1459", "modifiers": ["JZ"], "units": 10},
+              {"code": "J1459", "modifiers": ["JW"], "units": 2}, {"code": "J1559", "modifiers": ["JZ"], "units": 4}]
+    r = alone(lines_)
+    said = "JZ (nothing discarded) and a JW line (discarded) billed for"
+    # By code, in the order the codes first appear; each on the code's first JZ line.
+    assert found(r, "DRUG-JW-JZ-CONFLICT") == [("DRUG-JW-JZ-CONFLICT", "error", 4, None, f"Line 4: {said} J1459."),
+                                               ("DRUG-JW-JZ-CONFLICT", "error", 2, None, f"Line 2: {said} J1561.")]
+
+
+def test_medicaid_requires_the_ndc_on_each_drug_line_and_checks_its_shape():
+    r = alone([IG, {**IG, "code": "J1459", "ndc": "44206-0436-05"}, INITIAL], payer=MEDICAID)
+    assert found(r, "DRUG-NDC-MISSING") == [("DRUG-NDC-MISSING", "error", 1, None, "Line 1: Medicaid (generic state "
+                                            "program) requires the NDC on drug lines and J1561 has none.")]
+    assert found(alone([IG, INITIAL]), "DRUG-NDC-MISSING") == []  # Medicare: NDC not required on the line
+    r = alone([{**IG, "ndc": "13533-805-11X"}, {**IG, "code": "J1459", "ndc": "44206-0436-05"}, INITIAL])
+    assert found(r, "DRUG-NDC-FORMAT") == [("DRUG-NDC-FORMAT", "error", 1, None, "Line 1: NDC '13533-805-11X' is not "
+                                           "a valid 11-digit (5-4-2) NDC.")]
+
+
+def test_first_coast_requires_ja_or_jb_on_j1561_and_j1569():
+    """First Coast billing article A57778: JA (IV) or JB (SC) on J1561 and J1569, codes given both ways."""
+    r = alone([IG, {"code": "J1569", "modifiers": ["JZ", "ja"], "units": 10}, INITIAL], payer=FIRST_COAST)
+    assert found(r, "DRUG-ROUTE-MODIFIER") == [("DRUG-ROUTE-MODIFIER", "error", 1, None, "Line 1: J1561 needs JA or JB "
+                                               "for Original Medicare Part B, First Coast (JN) example.")]
+    assert found(alone([{**IG, "modifiers": ["JZ", "JB"]}, {"code": "J1459", "modifiers": ["JZ"], "units": 10}],
+                       payer=FIRST_COAST), "DRUG-ROUTE-MODIFIER") == []
+    assert found(alone([IG, INITIAL]), "DRUG-ROUTE-MODIFIER") == []  # Part B elsewhere: no such rule
+
+
+def test_diagnosis_not_covered_for_each_ig_code_on_its_first_line():
+    r = alone([INITIAL, IG, {"code": "J1559", "modifiers": ["JZ"], "units": 4}, {**IG, "units": 2}],
+              dx=("J45.909", "E11.9"))
+    text = ("No diagnosis on the claim (J45.909, E11.9) is covered for {} under Default immune globulin policy "
+            "(replace with your contractor's or plan's list). Default list of common IG indications, not your "
+            "contractor's or plan's policy: verify the diagnosis against the LCD/article or plan policy that applies.")
+    assert found(r, "DX-NOT-COVERED") == [("DX-NOT-COVERED", "warning", 2, None, text.format("J1561")),
+                                          ("DX-NOT-COVERED", "warning", 3, None, text.format("J1559"))]
+    assert found(alone([IG, INITIAL], dx=("D80.0",)), "DX-NOT-COVERED") == []
+    assert found(alone([IG, INITIAL], dx=()), "DX-NOT-COVERED") == []  # DX-MISSING says it
+
+
+def test_a_ub04_alone_needs_revenue_codes_and_a_medicare_home_claim_no_administration_codes():
+    r = alone([{**IG, "revenue_code": "0250"}, {**INITIAL, "revenue_code": "0510"}, {"code": "96366", "units": 4}],
+              setting="hospital_outpatient", form="UB-04", type_of_bill="0131")
+    assert found(r, "FORM-SETTING") == [
+        ("FORM-SETTING", "warning", 1, None, "Line 1: J1561 under revenue code 0250; a separately payable drug with "
+         "its HCPCS code goes under 0636."),
+        ("FORM-SETTING", "warning", 2, None, "Line 2: 96365 under revenue code 0510; drug administration is commonly "
+         "026x."),
+        ("FORM-SETTING", "error", 3, None, "Line 3: 96366 has no revenue code (UB-04).")]
+    r = alone([IG, {"code": "Q2052", "units": 1}, INITIAL, {"code": "36000", "units": 1}], setting="home")
+    assert found(r, "FORM-SETTING") == [("FORM-SETTING", "error", 3, -1, "Line 3: 96365 on a Medicare home (DME MAC) "
+                                         "claim: home IVIG is billed as the drug and its supplies, without drug "
+                                         "administration codes.")]
+    home_commercial = {"type": "commercial", "name": "Plan", "prior_authorization": {"number": "P"}}
+    assert found(alone([{**IG, "ndc": "13533-0805-11"}, INITIAL], setting="home", payer=home_commercial),
+                 "FORM-SETTING") == []
+
+
+def test_an_add_on_code_alone_needs_a_primary_of_its_ncci_add_on_edit():
+    """NCCI add-on code edits (type 1): 96366 after 96365 or 96367; 96370 after 96369; 96361 after 96360, 96365,
+    96374, 96409 or 96413 (secondary hydration after another initial service is not an error)."""
+    r = alone([IG, {"code": "96366", "units": 4}, {"code": "96370", "units": 1}, {"code": "96361", "units": 2}])
+    assert found(r, "ADMIN-NOT-SUPPORTED") == [
+        ("ADMIN-NOT-SUPPORTED", "error", 2, -4, "Line 2: add-on 96366 without its primary code (96365 or 96367) on "
+         "the claim."),
+        ("ADMIN-NOT-SUPPORTED", "error", 3, -1, "Line 3: add-on 96370 without its primary code (96369) on the claim."),
+        ("ADMIN-NOT-SUPPORTED", "error", 4, -2, "Line 4: add-on 96361 without its primary code (96360 or 96365 or "
+         "96374 or 96409 or 96413) on the claim.")]
+    for primary in ("96360", "96365", "96374"):
+        assert found(alone([IG, {"code": primary, "units": 1}, {"code": "96361", "units": 1}]),
+                     "ADMIN-NOT-SUPPORTED") == [], primary
+    assert found(alone([IG, {"code": "96367", "units": 1}, {"code": "96366", "units": 2}]), "ADMIN-NOT-SUPPORTED") == []

@@ -274,7 +274,8 @@ def form_fits(ctx: EditContext) -> Iterator[Finding]:
 
 @also_check("ADMIN-NOT-SUPPORTED", "written")
 def addon_without_primary(ctx: EditContext) -> Iterator[Finding]:
-    """An add-on code (e.g. 96366) needs a primary of its family (96365, 96367) on the same claim."""
+    """An add-on code (e.g. 96366) needs one of its primaries (96365, 96367) on the same claim: the NCCI add-on code
+    edit of the date where there is one (96361 also follows 96365 or 96374), else its family's initial codes."""
     if ctx.written is None:
         return
     billed = {code_of(ln) for ln in ctx.written.lines}
@@ -282,7 +283,9 @@ def addon_without_primary(ctx: EditContext) -> Iterator[Finding]:
         rec = ctx.rules.admin(code_of(ln))
         if rec is None or rec.role != "addon":
             continue
-        primaries = sorted(c.code for c in ctx.rules.admin_codes.values() if c.addon == rec.code)
+        aoc = ctx.rules.addon_primaries(rec.code)
+        primaries = sorted(aoc.primaries if aoc else (c.code for c in ctx.rules.admin_codes.values()
+                                                      if c.addon == rec.code))
         if primaries and not billed & set(primaries):
             yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: add-on {rec.code} without its primary code "
                           f"({' or '.join(primaries)}) on the claim.", line=ln.line, impact_units=-ln.units)
