@@ -623,3 +623,161 @@ def test_an_add_on_code_alone_needs_a_primary_of_its_ncci_add_on_edit():
         assert found(alone([IG, {"code": primary, "units": 1}, {"code": "96361", "units": 1}]),
                      "ADMIN-NOT-SUPPORTED") == [], primary
     assert found(alone([IG, {"code": "96367", "units": 1}, {"code": "96366", "units": 2}]), "ADMIN-NOT-SUPPORTED") == []
+
+
+# --- form.py: form, place of service, type of bill, revenue codes; lines missing or unexpected; home DME -----------
+
+HOSPITAL = chart(setting="hospital_outpatient")
+
+
+def test_the_form_of_the_setting():
+    """IOM 100-04 ch. 26 (CMS-1500 for the office), ch. 25 and ch. 4 §230.2 (UB-04 for hospital outpatient)."""
+    r = scrub(HOSPITAL, lambda c: c.update(form="CMS-1500"))
+    assert found(r) == [("FORM-SETTING", "error", None, None, "The claim is written on CMS-1500; a hospital outpatient "
+                         "encounter is billed on UB-04.")]
+    r = scrub(BASE, lambda c: c.update(form="UB-04"))
+    assert found(r, "FORM-SETTING") == [("FORM-SETTING", "error", None, None, "The claim is written on UB-04; an "
+                                         "office encounter is billed on CMS-1500.")]
+    assert found(scrub(BASE, lambda c: c.update(form=None)), "FORM-SETTING") == []
+
+
+def test_type_of_bill_013x_whatever_its_frequency_digit():
+    r = scrub(HOSPITAL, lambda c: c.update(type_of_bill="0851"))
+    assert found(r) == [("FORM-SETTING", "error", None, None, "Type of bill 0851; a hospital outpatient claim is "
+                         "013x.")]
+    for tob in ("131", "0137", " 0131"):
+        assert found(scrub(HOSPITAL, lambda c, tob=tob: c.update(type_of_bill=tob)), "FORM-SETTING") == [], tob
+    assert found(scrub(HOSPITAL, lambda c: c.update(type_of_bill=None)), "FORM-SETTING") == []
+
+
+def test_place_of_service_against_the_chart_or_the_settings_default():
+    r = scrub(BASE, lambda c: c.update(place_of_service="22"))
+    assert found(r) == [("FORM-SETTING", "warning", None, None, "Place of service 22 on an office claim; the setting's "
+                         "place of service is 11 (verify if another fits).")]
+    r = scrub(chart(place_of_service="11"), lambda c: c.update(place_of_service="22"))
+    assert found(r) == [("FORM-SETTING", "error", None, None, "Place of service 22 on an office claim; the chart says "
+                         "11.")]
+    assert found(scrub(BASE, lambda c: c.update(place_of_service=" 11 ")), "FORM-SETTING") == []
+    assert found(scrub(BASE, lambda c: c.update(place_of_service=None)), "FORM-SETTING") == []
+
+
+def test_revenue_codes_on_a_ub04():
+    """NUBC: drugs with a HCPCS code under 0636, IV therapy (drug administration) under 026x."""
+    r = scrub(HOSPITAL, lambda c: (c.update(form=None), [ln.update(revenue_code=None) for ln in c["lines"]]))
+    assert found(r) == [("FORM-SETTING", "warning", None, None, "No revenue codes on a hospital outpatient claim "
+                         "(UB-04 needs one on every line: drugs 0636, administration 0260).")]
+    r = scrub(HOSPITAL, lambda c: (line(c, "J1561").update(revenue_code="0250"),
+                                   line(c, "96365").update(revenue_code="0510"),
+                                   line(c, "96366").update(revenue_code=" ")))
+    assert found(r) == [
+        ("FORM-SETTING", "warning", 1, None, "Line 1: J1561 under revenue code 0250; a separately payable drug with "
+         "its HCPCS code goes under 0636."),
+        ("FORM-SETTING", "warning", 2, None, "Line 2: 96365 under revenue code 0510; drug administration is commonly "
+         "026x."),
+        ("FORM-SETTING", "error", 3, None, "Line 3: 96366 has no revenue code (UB-04).")]
+    r = scrub(HOSPITAL, lambda c: (line(c, "96365").update(revenue_code="0261"), c.update(form=None)))
+    assert found(r, "FORM-SETTING") == []
+
+
+def test_administration_codes_on_a_medicare_home_claim_are_named_line_by_line():
+    r = scrub(chart(setting="home"), lambda c: (add("96365", number=3)(c), add("96366", units=4, number=4)(c)))
+    said = ("on an Original Medicare Part B home claim: home infusion for this payer is billed as the drug and its "
+            "supplies, without drug administration codes.")
+    assert found(r, "FORM-SETTING") == [("FORM-SETTING", "error", 3, -1, f"Line 3: 96365 {said}"),
+                                        ("FORM-SETTING", "error", 4, -4, f"Line 4: 96366 {said}")]
+
+
+def test_lines_the_chart_supports_and_the_claim_leaves_out():
+    enc = chart(drugs=[BASE["drugs"][0], PREMED],
+                administrations=[push("pre1", "08:50"), BASE["administrations"][0]])
+    r = scrub(enc, lambda c: (c["lines"].pop(0), c["lines"].pop(0)))
+    assert found(r, "CLAIM-LINE-MISSING") == [
+        ("CLAIM-LINE-MISSING", "warning", None, 60, "drugs[0] (Gamunex-C): no drug line is written; the chart supports "
+         "J1561 × 60."),
+        ("CLAIM-LINE-MISSING", "warning", None, 1, "drugs[1] (J1200): no drug line is written; the chart supports "
+         "J1200 × 1.")]
+    r = scrub(BASE, lambda c: (c["lines"].pop(1), c["lines"].pop(1)))
+    assert found(r) == [("CLAIM-LINE-MISSING", "warning", None, 1, "96365 × 1 is supported by the chart and not "
+                         "billed."),
+                        ("CLAIM-LINE-MISSING", "warning", None, 4, "96366 × 4 is supported by the chart and not "
+                         "billed.")]
+    assert fixes(r, "CLAIM-LINE-MISSING") == ["Add 96365 × 1.", "Add 96366 × 4."]
+    # A drug whose administered and JW lines are both left out is one missing drug (its units administered).
+    jw = chart(drug0={"dose": {"grams": 28}})
+    r = scrub(jw, lambda c: (c["lines"].pop(0), c["lines"].pop(0)))
+    assert found(r, "CLAIM-LINE-MISSING") == [("CLAIM-LINE-MISSING", "warning", None, 60, "drugs[0] (Gamunex-C): no "
+                                               "drug line is written; the chart supports J1561 × 60.")]
+
+
+def test_lines_the_chart_does_not_support():
+    r = scrub(BASE, lambda c: (add("99213", number=4)(c), add("E0779", number=5)(c)))
+    said = "is not supported by the chart as documented; igclaim cannot check it."
+    assert found(r) == [("CLAIM-LINE-UNEXPECTED", "warning", 4, None, f"Line 4: 99213 {said}"),
+                        ("CLAIM-LINE-UNEXPECTED", "warning", 5, None, f"Line 5: E0779 {said}")]
+    # At home the supplier's pump is a service code of its own (HOME-BILLING-NOTE), not an unexpected line.
+    home = chart(setting="home", drugs=[SCIG])
+    r = scrub(home, lambda c: (add("99213", number=4)(c), add("E0779", number=5)(c)))
+    assert found(r, "CLAIM-LINE-UNEXPECTED") == [("CLAIM-LINE-UNEXPECTED", "warning", 4, None, f"Line 4: 99213 {said}")]
+
+
+def test_build_of_an_input_with_a_written_claim_says_it_was_not_compared():
+    from tests.test_edits_support import built_claim
+
+    r = build(dict(BASE, claim=built_claim(BASE)))
+    assert [(f.edit, f.severity, f.message) for f in r.findings] == [
+        ("CLAIM-NOT-COMPARED", "info", "claim: the written claim was not compared with the chart (build codes the "
+         "chart only); use scrub to compare it")]
+    assert [f.edit for f in build(BASE).findings] == []
+    assert "CLAIM-NOT-COMPARED" not in {f.edit for f in scrub(BASE).findings}
+
+
+def _home_on(day: str, **changes) -> dict:
+    return chart(setting="home", date_of_service=day,
+                 administrations=[{"drug_id": "ig1", "start": f"{day}T09:00", "stop": f"{day}T14:00"}], **changes)
+
+
+def test_q2052_exists_from_2014_04_01_and_is_for_home_ivig_only():
+    """CMS HCPCS: Q2052 added 2014-04-01 (the home IVIG demonstration); A52507: SCIG by pump is E0779 with JB."""
+    assert [ln.code for ln in build(_home_on("2014-03-31")).claim.lines] == ["J1561"]
+    assert [ln.code for ln in build(_home_on("2014-04-01")).claim.lines] == ["J1561", "Q2052"]
+    r = scrub(_home_on("2014-03-31"), add("Q2052", number=5))
+    assert found(r, "HOME-SUPPLY-CODE") == [("HOME-SUPPLY-CODE", "error", 5, -1, "Line 5: Q2052 billed for 2014-03-31; "
+                                            "the code exists from 2014-04-01 (the home IVIG demonstration). Before "
+                                            "it, home IVIG is the J-code alone.")]
+    assert found(scrub(_home_on("2014-04-01")), "HOME-SUPPLY-CODE") == []
+    r = scrub(chart(setting="home", drugs=[SCIG]), add("Q2052", number=5))
+    assert found(r, "HOME-SUPPLY-CODE") == [("HOME-SUPPLY-CODE", "error", 5, -1, "Line 5: Q2052 (home IVIG supplies) "
+                                            "on a claim whose immune globulin is subcutaneous; SCIG by pump is billed "
+                                            "with E0779 and JB (A52507).")]
+    assert fixes(r, "HOME-SUPPLY-CODE") == ["Home IVIG: the J-code plus Q2052 for each infusion date (from "
+                                            "2014-04-01); home SCIG by pump: the J-code and E0779, both with JB."]
+    r = scrub(chart(setting="home"), add("E0779", number=5))
+    assert found(r, "HOME-SUPPLY-CODE") == [("HOME-SUPPLY-CODE", "error", 5, -1, "Line 5: E0779 (the SC infusion pump) "
+                                            "on a claim whose immune globulin is intravenous; home IVIG supplies and "
+                                            "nursing are Q2052.")]
+    assert found(scrub(chart(setting="home", drugs=[SCIG]), add("E0779", number=5)), "HOME-SUPPLY-CODE") == []
+
+
+def test_q2052_units_one_per_date_until_2023_then_the_visit_in_15_minute_units():
+    """Noridian JD: one unit per infusion date under the 2014-2023 demonstration; from 2024-01-01 the visit length in
+    15-minute units (300 minutes = 20)."""
+    tail = "Medicare pays one bundle per infusion date, so the units inform rather than price."
+    for day, supported, rule in (
+            ("2023-12-31", 1, "one unit per infusion date under the demonstration"),
+            ("2024-01-01", 20, "the infusion visit length in 15-minute units (DME MAC table; verify against LCD "
+                               "L33610)")):
+        enc = _home_on(day)
+        assert [(ln.code, ln.units) for ln in build(enc).claim.lines][1:] == [("Q2052", supported)]
+        r = scrub(enc, lambda c: line(c, "Q2052").update(units=2))
+        assert found(r, "HOME-Q2052-UNITS") == [("HOME-Q2052-UNITS", "warning", 2, None, f"Q2052 × 2 for {day}; the "
+                                                f"chart supports Q2052 × {supported} ({rule}). {tail}")]
+        assert fixes(r, "HOME-Q2052-UNITS") == [f"Bill Q2052 × {supported} for {day}."]
+    rule = "the infusion visit length in 15-minute units (DME MAC table; verify against LCD L33610)"
+    r = scrub(chart(setting="home"), lambda c: line(c, "Q2052").update(service_date="2026-03-03"))
+    assert found(r, "HOME-Q2052-UNITS") == [
+        ("HOME-Q2052-UNITS", "warning", None, None, f"Q2052 × 0 for 2026-03-02; the chart supports Q2052 × 20 "
+         f"({rule}). {tail}"),
+        ("HOME-Q2052-UNITS", "warning", 2, None, f"Q2052 × 20 for 2026-03-03; the chart supports Q2052 × 0 ({rule}). "
+         f"{tail}")]
+    assert fixes(r, "HOME-Q2052-UNITS") == ["Bill Q2052 × 20 for 2026-03-02.",
+                                            "Remove Q2052 for 2026-03-03: no infusion that date."]
