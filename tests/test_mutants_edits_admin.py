@@ -781,3 +781,30 @@ def test_q2052_units_one_per_date_until_2023_then_the_visit_in_15_minute_units()
          f"{tail}")]
     assert fixes(r, "HOME-Q2052-UNITS") == ["Bill Q2052 × 20 for 2026-03-02.",
                                             "Remove Q2052 for 2026-03-03: no infusion that date."]
+
+
+# --- registry.py and context.py: which checks run, on what claim ----------------------------------------------------
+
+def test_a_scrub_with_its_chart_runs_the_chart_and_claim_checks_once_each():
+    """JZ missing (CMS: JZ required on Medicare claims from 2023-07-01): one finding, the chart's, which names the
+    product; the chart-free check that says the same of an 837 alone does not run beside it."""
+    r = scrub(BASE, lambda c: line(c, "J1561").update(modifiers=[]))
+    assert found(r) == [("DRUG-JZ-MISSING", "error", 1, None, "Line 1: nothing of Gamunex-C was discarded and Original "
+                         "Medicare Part B requires JZ on 2026-03-02.")]
+
+
+def test_the_scrub_reads_the_written_lines_ndc_not_the_expected_claims():
+    """CMS ASP NDC-HCPCS crosswalk: 44206-0436-05 (Privigen) is J1459, not J1561."""
+    r = scrub(BASE, lambda c: line(c, "J1561").update(ndc="44206-0436-05"))
+    assert found(r) == [("DRUG-NDC-MISMATCH", "error", 1, None, "Line 1: NDC 44206-0436-05 is billed with J1561, but "
+                         "it crosswalks to J1459 per refdata/cms/snapshot/asp-ndc-hcpcs-crosswalk-2026q1.csv.")]
+
+
+def test_the_pump_log_check_runs_on_build_and_scrub_of_a_chart_that_has_one():
+    log = [{"drug_id": "ig1", "start": "2026-03-02T09:30", "stop": "2026-03-02T13:25"}]
+    want = [("ADMIN-PUMP-LOG", "warning", None, -1, "ig1: documented administrations[0] 09:00–14:00 = 300 min gives "
+             "96366 × 4; the pump log 09:30–13:25 = 235 min gives 96366 × 3.")]
+    # The same date and payer without a pump log first: the checks chosen for it are not reused for this chart.
+    assert found(build(BASE)) == [] and found(scrub(BASE)) == []
+    assert found(build(chart(pump_log=log))) == want
+    assert found(scrub(chart(pump_log=log))) == want
