@@ -138,6 +138,16 @@ def test_a_push_code_for_a_5_hour_infusion_is_an_infusion():
     assert fixes(r, "ADMIN-PUSH") == ["Bill the infusion as an infusion (96365 and its additional hours)."]
 
 
+def test_an_infusion_code_for_an_ig_push_names_the_push():
+    r = scrub(chart(administrations=[{"drug_id": "ig1", "method": "push"}]),
+              lambda c: line(c, "96374").update(code="96365"))
+    assert found(r, "ADMIN-PUSH") == [("ADMIN-PUSH", "error", 2, None, "Line 2: 96365 billed, but the chart documents a "
+                                      "push (administrations[0]), not an infusion.")]
+    r = scrub(chart(administrations=[push("ig1", "09:00")]), lambda c: line(c, "96374").update(code="96365"))
+    assert found(r, "ADMIN-PUSH") == [("ADMIN-PUSH", "error", 2, None, "Line 2: 96365 billed, but the chart documents a "
+                                      "push (administrations[0] 09:00–09:00 = 0 min), not an infusion.")]
+
+
 def test_96369_for_a_15_minute_sc_infusion_is_96372():
     enc = chart(drugs=[SCIG], administrations=[at("09:00", "09:15")])
     r = scrub(enc, lambda c: line(c, "96372").update(code="96369"))
