@@ -141,11 +141,11 @@ def test_a_push_code_for_a_5_hour_infusion_is_an_infusion():
 def test_an_infusion_code_for_an_ig_push_names_the_push():
     r = scrub(chart(administrations=[{"drug_id": "ig1", "method": "push"}]),
               lambda c: line(c, "96374").update(code="96365"))
-    assert found(r, "ADMIN-PUSH") == [("ADMIN-PUSH", "error", 2, None, "Line 2: 96365 billed, but the chart documents a "
-                                      "push (administrations[0]), not an infusion.")]
+    assert found(r, "ADMIN-PUSH") == [("ADMIN-PUSH", "error", 2, None, "Line 2: 96365 billed, but the chart documents "
+                                      "a push (administrations[0]), not an infusion.")]
     r = scrub(chart(administrations=[push("ig1", "09:00")]), lambda c: line(c, "96374").update(code="96365"))
-    assert found(r, "ADMIN-PUSH") == [("ADMIN-PUSH", "error", 2, None, "Line 2: 96365 billed, but the chart documents a "
-                                      "push (administrations[0] 09:00–09:00 = 0 min), not an infusion.")]
+    assert found(r, "ADMIN-PUSH") == [("ADMIN-PUSH", "error", 2, None, "Line 2: 96365 billed, but the chart documents "
+                                      "a push (administrations[0] 09:00–09:00 = 0 min), not an infusion.")]
 
 
 def test_96369_for_a_15_minute_sc_infusion_is_96372():
@@ -323,6 +323,17 @@ def test_pump_log_that_turns_an_infusion_into_a_push_is_flagged_at_equal_hours()
     same = build(chart(administrations=[at("09:00", "09:20")],
                        pump_log=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T09:16"}]))
     assert not found(same, "ADMIN-PUMP-LOG")
+
+
+def test_pump_log_that_turns_a_sc_infusion_into_an_injection_is_flagged():
+    """NCCI Policy Manual ch. XI / CPT: a SC infusion of 15 minutes or less is 96372, longer is 96369."""
+    def pumped(stop: str):
+        return build(chart(drugs=[SCIG], administrations=[at("09:00", "09:20")],
+                           pump_log=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": f"2026-03-02T{stop}"}]))
+    assert found(pumped("09:15")) == [("ADMIN-PUMP-LOG", "warning", None, None, "ig1: documented administrations[0] "
+                                       "09:00–09:20 = 20 min gives 96370 × 0; the pump log 09:00–09:15 = 15 min gives "
+                                       "96370 × 0.")]
+    assert found(pumped("09:16")) == []
 
 
 def test_pump_log_of_two_intervals_is_sorted_and_counted_by_interval():

@@ -430,8 +430,10 @@ def pump_log(ctx: EditContext) -> Iterator[Finding]:
         addon = ctx.rules.admin_code_for("initial", kind).addon if kind in TIMED_FAMILIES else None
         doc_units = _hour_units(doc_minutes, rules, rule)
         pump_units = _hour_units(pump_minutes, rules, rule)
-        pushed = [m <= rules.push_max_minutes for m in pump_minutes] != [
-            m <= rules.push_max_minutes for m in doc_minutes] and kind in ("infusion", "push")
+        # Either side of the push (IV) or injection (SC) limit is another code (96374/96365, 96372/96369).
+        limit = rules.sc_injection_max_minutes if kind in ("sc_infusion", "injection") else rules.push_max_minutes
+        pushed = [m <= limit for m in pump_minutes] != [m <= limit for m in doc_minutes] and kind in (
+            "infusion", "push", "sc_infusion", "injection")
         if doc_units == pump_units and not pushed:
             continue
         doc = "; ".join(_span(s) for s in documented)
