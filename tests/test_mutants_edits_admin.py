@@ -266,10 +266,15 @@ def test_96368_once_per_encounter():
     assert [(ln.code, ln.units) for ln in build(TWO_SITES).claim.lines][2:] == [("96365", 1), ("96366", 4),
                                                                               ("96368", 1)]
     r = scrub(TWO_SITES, lambda c: line(c, "96368").update(units=2))
+    assert [x[:3] for x in found(r, "ADMIN-SEQUENTIAL")] == [("ADMIN-SEQUENTIAL", "error", 5)]
+    assert not found(scrub(TWO_SITES), "ADMIN-SEQUENTIAL")
+
+
+def test_96368_billed_twice_says_it_is_once_per_encounter():
+    r = scrub(TWO_SITES, lambda c: line(c, "96368").update(units=2))
     assert found(r, "ADMIN-SEQUENTIAL") == [("ADMIN-SEQUENTIAL", "error", 5, None, "Line 5: 96368 (IV infusion, "
                                             "concurrent infusion (drug, never hydration)) billed, but it is reported "
                                             "at most 1 per encounter (the chart supports 96368 × 1).")]
-    assert not found(scrub(TWO_SITES), "ADMIN-SEQUENTIAL")
 
 
 # --- additional hours -----------------------------------------------------------------------------------------------
@@ -450,6 +455,9 @@ def alone(lines: list[dict], dos: str = "2026-03-02", setting: str = "office", p
 
 def test_the_claim_alone_with_the_right_lines_is_clean():
     assert found(alone([IG, INITIAL, {"code": "96366", "units": 4}])) == []
+
+
+def test_secondary_hydration_after_the_infusion_alone_is_clean():
     assert found(alone([IG, INITIAL, {"code": "96366", "units": 4}, {"code": "96361", "units": 2}])) == []
 
 
@@ -633,17 +641,22 @@ def test_a_ub04_alone_needs_revenue_codes_and_a_medicare_home_claim_no_administr
 def test_an_add_on_code_alone_needs_a_primary_of_its_ncci_add_on_edit():
     """NCCI add-on code edits (type 1): 96366 after 96365 or 96367; 96370 after 96369; 96361 after 96360, 96365,
     96374, 96409 or 96413 (secondary hydration after another initial service is not an error)."""
-    r = alone([IG, {"code": "96366", "units": 4}, {"code": "96370", "units": 1}, {"code": "96361", "units": 2}])
+    r = alone([IG, {"code": "96366", "units": 4}, {"code": "96370", "units": 1}])
     assert found(r, "ADMIN-NOT-SUPPORTED") == [
         ("ADMIN-NOT-SUPPORTED", "error", 2, -4, "Line 2: add-on 96366 without its primary code (96365 or 96367) on "
          "the claim."),
-        ("ADMIN-NOT-SUPPORTED", "error", 3, -1, "Line 3: add-on 96370 without its primary code (96369) on the claim."),
-        ("ADMIN-NOT-SUPPORTED", "error", 4, -2, "Line 4: add-on 96361 without its primary code (96360 or 96365 or "
+        ("ADMIN-NOT-SUPPORTED", "error", 3, -1, "Line 3: add-on 96370 without its primary code (96369) on the claim.")]
+    assert found(alone([IG, {"code": "96367", "units": 1}, {"code": "96366", "units": 2}]), "ADMIN-NOT-SUPPORTED") == []
+
+
+def test_hydration_add_on_alone_names_every_primary_of_its_add_on_edit():
+    r = alone([IG, {"code": "96361", "units": 2}])
+    assert found(r, "ADMIN-NOT-SUPPORTED") == [
+        ("ADMIN-NOT-SUPPORTED", "error", 2, -2, "Line 2: add-on 96361 without its primary code (96360 or 96365 or "
          "96374 or 96409 or 96413) on the claim.")]
     for primary in ("96360", "96365", "96374"):
         assert found(alone([IG, {"code": primary, "units": 1}, {"code": "96361", "units": 1}]),
                      "ADMIN-NOT-SUPPORTED") == [], primary
-    assert found(alone([IG, {"code": "96367", "units": 1}, {"code": "96366", "units": 2}]), "ADMIN-NOT-SUPPORTED") == []
 
 
 # --- form.py: form, place of service, type of bill, revenue codes; lines missing or unexpected; home DME -----------
