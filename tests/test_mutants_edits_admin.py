@@ -15,6 +15,8 @@ numbers (a finding's message and fix are the public output a biller acts on)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.test_edits_support import BASE, build, chart, line, scrub
 
 SCIG = {"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 4},
@@ -320,11 +322,16 @@ def test_pump_log_that_ends_the_infusion_in_10_minutes_shows_both_unit_counts():
 
 
 def test_pump_log_that_turns_an_infusion_into_a_push_is_flagged_at_equal_hours():
-    # 20 minutes documented is 96365; 14 minutes on the pump is a push (96374): both give no additional hour.
+    # 20 minutes documented is 96365; 15 minutes on the pump is a push (96374): both give no additional hour.
     r = build(chart(administrations=[at("09:00", "09:20")],
-                    pump_log=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T09:14"}]))
+                    pump_log=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T09:15"}]))
     assert found(r) == [("ADMIN-PUMP-LOG", "warning", None, None, "ig1: documented administrations[0] 09:00–09:20 = "
-                         "20 min gives 96366 × 0; the pump log 09:00–09:14 = 14 min gives 96366 × 0.")]
+                         "20 min gives 96366 × 0; the pump log 09:00–09:15 = 15 min gives 96366 × 0.")]
+    # The other way round: a 15-minute push documented, 20 minutes on the pump (no add-on code: minutes quoted).
+    r = build(chart(administrations=[at("09:00", "09:15")],
+                    pump_log=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T09:20"}]))
+    assert found(r) == [("ADMIN-PUMP-LOG", "warning", None, None, "ig1: documented administrations[0] 09:00–09:15 = "
+                         "15 min gives 15 min; the pump log 09:00–09:20 = 20 min gives 20 min.")]
     same = build(chart(administrations=[at("09:00", "09:20")],
                        pump_log=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T09:16"}]))
     assert not found(same, "ADMIN-PUMP-LOG")
@@ -842,3 +849,203 @@ def test_the_pump_log_check_runs_on_build_and_scrub_of_a_chart_that_has_one():
     assert found(build(BASE)) == [] and found(scrub(BASE)) == []
     assert found(build(chart(pump_log=log))) == want
     assert found(scrub(chart(pump_log=log))) == want
+
+
+
+# --- survivors of the run (edits/administration.py, docs/mutation/edits-administration.md) -------------------------
+
+def test_an_iv_infusion_code_beside_a_sc_infusion_and_hydration_is_not_documented():
+    hyd = {"purpose": "hydration", "ordered": True, "reason": "dehydration", "start": "2026-03-02T10:30",
+           "stop": "2026-03-02T11:30"}
+    r = scrub(chart(drugs=[SCIG], administrations=[at("09:00", "10:00")], fluids=[hyd]), add("96365"))
+    assert found(r) == [("ADMIN-NOT-SUPPORTED", "error", 9, -1, "Line 9: 96365 (IV infusion, therapy/prophylaxis/"
+                         "diagnosis, initial, up to 1 hour); the chart documents hydration, sc_infusion.")]
+    # A 15-minute SC infusion is an injection (96372); a push written beside it and hydration is not documented.
+    enc = chart(drugs=[SCIG], administrations=[at("09:00", "09:15")], fluids=[hyd])
+    assert [(ln.code, tuple(ln.modifiers)) for ln in build(enc).claim.lines][1:] == [("96372", ()), ("96360", ("XS",))]
+    r = scrub(enc, add("96374"))
+    assert found(r) == [("ADMIN-NOT-SUPPORTED", "error", 9, -1, "Line 9: 96374 (IV push, single or initial "
+                         "substance/drug (also any IV infusion of 15 minutes or less)); the chart documents "
+                         "hydration, injection.")]
+
+
+def test_a_push_with_a_start_time_only_and_a_one_minute_infusion():
+    r = scrub(chart(administrations=[{"drug_id": "ig1", "method": "push", "start": "2026-03-02T09:00"}]),
+              lambda c: line(c, "96374").update(code="96365"))
+    assert found(r, "ADMIN-PUSH") == [("ADMIN-PUSH", "error", 2, None, "Line 2: 96365 billed, but the chart documents "
+                                      "a push (administrations[0]), not an infusion.")]
+    r = scrub(chart(administrations=[at("09:00", "09:01")]), lambda c: line(c, "96374").update(code="96365"))
+    assert found(r, "ADMIN-PUSH") == [("ADMIN-PUSH", "error", 2, None, "Line 2: 96365 billed for an infusion of 15 "
+                                      "minutes or less (administrations[0] 09:00–09:01 = 1 min): that is a push.")]
+
+
+def test_push_findings_quote_every_service_they_are_about():
+    r = scrub(chart(drugs=[SCIG], administrations=[at("09:00", "09:10"), at("11:00", "11:12")]),
+              lambda c: line(c, "96372").update(code="96369"))
+    assert found(r, "ADMIN-PUSH")[0][4] == ("Line 2: 96369 billed for a subcutaneous infusion of 15 minutes or less "
+                                            "(administrations[0] 09:00–09:10 = 10 min; administrations[1] 11:00–11:12 "
+                                            "= 12 min): that is 96372.")
+    r = scrub(chart(drugs=[SCIG], administrations=[at("09:00", "10:00"), at("11:00", "11:40")]),
+              lambda c: line(c, "96369").update(code="96372"))
+    assert found(r, "ADMIN-PUSH")[0][4] == ("Line 2: 96372 (injection) billed for a subcutaneous infusion of more "
+                                            "than 15 minutes (administrations[0] 09:00–10:00 = 60 min; "
+                                            "administrations[1] 11:00–11:40 = 40 min): bill 96369.")
+    r = scrub(chart(administrations=[at("09:00", "09:10"), at("11:00", "11:12")]),
+              lambda c: line(c, "96374").update(code="96365"))
+    assert found(r, "ADMIN-PUSH")[0][4] == ("Line 2: 96365 billed for an infusion of 15 minutes or less "
+                                            "(administrations[0] 09:00–09:10 = 10 min; administrations[1] 11:00–11:12 "
+                                            "= 12 min): that is a push.")
+    r = scrub(chart(drugs=[BASE["drugs"][0], PREMED],
+                    administrations=[{"drug_id": "ig1", "method": "push"}, {"drug_id": "pre1", "method": "push"}]),
+              lambda c: line(c, "96374").update(code="96365"))
+    assert found(r, "ADMIN-PUSH")[0][4] == ("Line 3: 96365 billed, but the chart documents a push (administrations[0]; "
+                                            "administrations[1]), not an infusion.")
+    r = scrub(TWO_SITES, lambda c: line(c, "96365").update(code="96374"))
+    assert found(r, "ADMIN-PUSH")[0][4] == ("Line 3: 96374 (push) billed for an infusion of more than 15 minutes "
+                                            "(administrations[0] 09:00–14:00 = 300 min; administrations[1] 09:00–10:00 "
+                                            "= 60 min): bill the infusion codes.")
+
+
+def test_route_findings_list_the_documented_services_or_none():
+    sc2 = chart(drugs=[SCIG], administrations=[at("09:00", "10:00"), at("11:00", "11:40")])
+    r = scrub(sc2, lambda c: line(c, "96369").update(code="96365"))
+    assert found(r, "ADMIN-ROUTE")[0][4] == ("Line 2: 96365 is an IV code (IV infusion, therapy/prophylaxis/diagnosis, "
+                                             "initial, up to 1 hour); the chart documents: sc_infusion "
+                                             "(administrations[0]), sc_infusion (administrations[1]). Expected "
+                                             "instead: 96369.")
+    r = scrub(chart(administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00"}]), add("96374"))
+    assert found(r, "ADMIN-ROUTE") == [("ADMIN-ROUTE", "error", 9, None, "Line 9: 96374 is an IV code (IV push, single "
+                                       "or initial substance/drug (also any IV infusion of 15 minutes or less)); the "
+                                       "chart documents: none.")]
+    assert fixes(r, "ADMIN-ROUTE") == ["Bill SC infusion codes (96369/96370/96371) for subcutaneous administration, IV "
+                                       "codes for IV."]
+
+
+def test_an_iv_code_beside_the_right_sc_code_names_nothing_instead():
+    sc = chart(drugs=[SCIG], administrations=[at("09:00", "10:40")])
+    r = scrub(sc, add("96365"))
+    assert found(r) == [("ADMIN-ROUTE", "error", 9, None, "Line 9: 96365 is an IV code (IV infusion, therapy/"
+                         "prophylaxis/diagnosis, initial, up to 1 hour); the chart documents: sc_infusion "
+                         "(administrations[0]).")]
+    # An IV add-on in place of the SC one: the route edit, which also explains its missing IV primary.
+    r = scrub(sc, lambda c: line(c, "96370").update(code="96366"))
+    assert found(r) == [("ADMIN-ROUTE", "error", 3, None, "Line 3: 96366 is an IV code (IV infusion, each additional "
+                         "hour); the chart documents: sc_infusion (administrations[0]). Expected instead: 96370.")]
+
+
+def test_a_second_initial_code_with_two_distinct_modifiers_names_both():
+    r = scrub(TWO_SITES, add("96365", modifiers=["XS", "59"]))
+    assert found(r, "ADMIN-INITIAL-DUPLICATE")[0][4] == (
+        "Line 9: 96365 is initial service number 2 on a professional claim; the chart documents IV access sites 1, 2. "
+        "It carries 59, XS: verify the note says why the second site was needed.")
+
+
+def test_a_sequential_code_without_its_primary_is_the_add_on_edit_and_the_next_line_is_still_checked():
+    r = scrub(BASE, lambda c: (line(c, "96365").update(code="96367"), add("96368", number=4)(c)))
+    assert found(r) == [
+        ("ADMIN-ADDON-PRIMARY", "error", 2, None, "Line 2: 96367 is an add-on code; none of its primary codes (96365, "
+         "96374, 96409, 96413) is on the claim."),
+        ("ADMIN-SEQUENTIAL", "error", 4, None, "Line 4: 96368 (IV infusion, concurrent infusion (drug, never "
+         "hydration)) billed, but no second drug infused at the same time is documented.")]
+
+
+def test_96368_for_the_additional_hours_does_not_stand_for_them():
+    r = scrub(BASE, lambda c: line(c, "96366").update(code="96368", units=1))
+    assert found(r) == [
+        ("ADMIN-SEQUENTIAL", "error", 3, None, "Line 3: 96368 (IV infusion, concurrent infusion (drug, never "
+         "hydration)) billed, but no second drug infused at the same time is documented."),
+        ("CLAIM-LINE-MISSING", "warning", None, 4, "96366 × 4 is supported by the chart and not billed.")]
+    assert fixes(r, "ADMIN-SEQUENTIAL") == ["More time of the same drug is 96366; 96367 is a new drug after the first; "
+                                            "96368 is a concurrent drug infusion, never hydration."]
+    # Two drugs: 96367 is not the additional hours of either, which stay missing.
+    r = scrub(TWO_SITES, lambda c: line(c, "96366").update(code="96367", units=1))
+    assert found(r, "ADMIN-SEQUENTIAL", "CLAIM-LINE-MISSING") == [
+        ("ADMIN-SEQUENTIAL", "error", 4, None, "Line 4: 96367 (IV infusion, sequential infusion of a new drug, up to 1 "
+         "hour) billed, but no infusion of a new drug after the first needs it."),
+        ("CLAIM-LINE-MISSING", "warning", None, 4, "96366 × 4 is supported by the chart and not billed.")]
+    # 96367 beside the additional hours already written: no line to bill instead.
+    r = scrub(BASE, add("96367", number=4))
+    assert found(r) == [("ADMIN-SEQUENTIAL", "error", 4, None, "Line 4: 96367 (IV infusion, sequential infusion of a "
+                         "new drug, up to 1 hour) billed, but the chart documents infusions of one drug only (ig1): "
+                         "more time of it is 96366.")]
+    assert fixes(r, "ADMIN-SEQUENTIAL") == ["More time of the same drug is 96366; 96367 is a new drug after the first; "
+                                            "96368 is a concurrent drug infusion, never hydration."]
+
+
+def test_additional_hours_of_an_add_on_without_its_primary_are_left_to_the_add_on_edit():
+    sc = chart(drugs=[SCIG], administrations=[at("09:00", "10:40")])
+    r = scrub(sc, lambda c: (c["lines"].remove(line(c, "96369")), line(c, "96370").update(units=2)))
+    assert found(r) == [("ADMIN-ADDON-PRIMARY", "error", 3, None, "Line 3: 96370 is an add-on code; none of its "
+                         "primary codes (96369) is on the claim.")]
+    # ... and the next add-on of another family is still checked.
+    hyd = {"purpose": "hydration", "ordered": True, "reason": "dehydration", "start": "2026-03-02T11:00",
+           "stop": "2026-03-02T12:31"}
+    enc = chart(drugs=[SCIG], administrations=[at("09:00", "10:40")], fluids=[hyd])
+    assert [(ln.code, tuple(ln.modifiers), ln.units) for ln in build(enc).claim.lines][1:] == [
+        ("96369", (), 1), ("96370", (), 1), ("96360", ("XS",), 1), ("96361", (), 1)]
+    r = scrub(enc, lambda c: (c["lines"].remove(line(c, "96369")), line(c, "96361").update(units=3)))
+    assert found(r, "ADMIN-ADDON-UNITS") == [("ADMIN-ADDON-UNITS", "error", 5, -2, "96361 × 3 billed; the documented "
+                                              "time (fluids[0] 11:00–12:31 = 91 min) supports 96361 × 1 (each unit "
+                                              "needs more than 30 minutes beyond the last full hour).")]
+
+
+def test_additional_hours_of_two_drugs_quote_both_infusions():
+    r = scrub(TWO_SITES, lambda c: line(c, "96366").update(units=5))
+    assert found(r, "ADMIN-ADDON-UNITS") == [("ADMIN-ADDON-UNITS", "error", 4, -1, "96366 × 5 billed; the documented "
+                                              "time (administrations[0] 09:00–14:00 = 300 min; administrations[1] "
+                                              "09:00–10:00 = 60 min) supports 96366 × 4 (each unit needs more than 30 "
+                                              "minutes beyond the last full hour).")]
+
+
+WHOLE_HOURS = {"type": "medicare", "name": "Medicare Part B",
+               "profile": str(Path(__file__).parent / "data" / "profiles" / "whole-hour-contract.toml")}
+
+
+def test_a_contract_that_pays_whole_hours_only():
+    """Profile parameter additional_hour_rule = whole_hour: each additional hour is a full hour (151 min → 1, where
+    the CPT rule gives 2)."""
+    enc = chart(payer=WHOLE_HOURS, administrations=[at("09:00", "11:31")])
+    assert [(ln.code, ln.units) for ln in build(enc).claim.lines][1:] == [("96365", 1), ("96366", 1)]
+    r = scrub(enc, lambda c: line(c, "96366").update(units=2))
+    assert found(r) == [("ADMIN-ADDON-UNITS", "error", 3, -1, "96366 × 2 billed; the documented time "
+                         "(administrations[0] 09:00–11:31 = 151 min) supports 96366 × 1 (full hours only).")]
+
+
+def test_the_pump_log_under_a_whole_hour_contract():
+    log = [{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T11:59"}]
+    r = build(chart(payer=WHOLE_HOURS, administrations=[at("09:00", "12:01")], pump_log=log))
+    assert found(r) == [("ADMIN-PUMP-LOG", "warning", None, -1, "ig1: documented administrations[0] 09:00–12:01 = "
+                         "181 min gives 96366 × 2; the pump log 09:00–11:59 = 179 min gives 96366 × 1.")]
+    assert found(build(chart(administrations=[at("09:00", "12:01")], pump_log=log))) == []  # CPT: 2 and 2
+    two = [{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:00"},
+           {"drug_id": "ig1", "start": "2026-03-02T11:00", "stop": "2026-03-02T12:50"}]
+    r = build(chart(payer=WHOLE_HOURS, administrations=[at("09:00", "10:00"), at("11:00", "13:00")], pump_log=two))
+    assert found(r) == [("ADMIN-PUMP-LOG", "warning", None, -1, "ig1: documented administrations[0] 09:00–10:00 = 60 "
+                         "min; administrations[1] 11:00–13:00 = 120 min gives 96366 × 2; the pump log 09:00–10:00 = 60 "
+                         "min; 11:00–12:50 = 110 min gives 96366 × 1.")]
+    assert found(build(chart(administrations=[at("09:00", "10:00"), at("11:00", "13:00")], pump_log=two))) == []
+
+
+def test_the_pump_log_is_compared_drug_by_drug():
+    both = dict(drugs=TWO_SITES["drugs"], administrations=TWO_SITES["administrations"])
+    ig1 = {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"}
+    assert found(build(chart(**both, pump_log=[ig1])), "ADMIN-PUMP-LOG") == []
+    r = build(chart(**both, pump_log=[ig1, {"drug_id": "d2", "start": "2026-03-02T09:00", "stop": "2026-03-02T09:10"}]))
+    assert found(r, "ADMIN-PUMP-LOG") == [("ADMIN-PUMP-LOG", "warning", None, None, "d2: documented administrations[1] "
+                                          "09:00–10:00 = 60 min gives 96366 × 0; the pump log 09:00–09:10 = 10 min "
+                                          "gives 96366 × 0.")]
+    # A drug the pump logged without timed services (a push) first, then the infusion that differs.
+    enc = chart(drugs=[BASE["drugs"][0], PREMED], administrations=[{"drug_id": "pre1", "method": "push"},
+                                                                   BASE["administrations"][0]],
+                pump_log=[{"drug_id": "pre1", "start": "2026-03-02T08:50", "stop": "2026-03-02T08:52"},
+                          {"drug_id": "ig1", "start": "2026-03-02T09:30", "stop": "2026-03-02T13:25"}])
+    assert found(build(enc), "ADMIN-PUMP-LOG") == [("ADMIN-PUMP-LOG", "warning", None, -1, "ig1: documented "
+                                                    "administrations[1] 09:00–14:00 = 300 min gives 96366 × 4; the "
+                                                    "pump log 09:30–13:25 = 235 min gives 96366 × 3.")]
+
+
+def test_a_documented_push_the_pump_ran_for_100_minutes():
+    r = build(chart(administrations=[push("ig1", "09:00")],
+                    pump_log=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:40"}]))
+    assert found(r) == [("ADMIN-PUMP-LOG", "warning", None, None, "ig1: documented administrations[0] 09:00–09:00 = "
+                         "0 min gives 0 min; the pump log 09:00–10:40 = 100 min gives 100 min.")]
