@@ -1052,3 +1052,38 @@ def test_a_documented_push_the_pump_ran_for_100_minutes():
                     pump_log=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:40"}]))
     assert found(r) == [("ADMIN-PUMP-LOG", "warning", None, None, "ig1: documented administrations[0] 09:00–09:00 = "
                          "0 min gives 0 min; the pump log 09:00–10:40 = 100 min gives 100 min.")]
+
+
+def test_an_iv_add_on_on_a_chart_of_a_sc_injection_and_infusion_names_the_sc_add_on():
+    """A SC infusion of 10 minutes (96372) and one of 100 minutes (96369 + 96370) the same day."""
+    enc = chart(drugs=[SCIG], administrations=[at("09:00", "09:10"), at("11:00", "12:40")])
+    assert [(ln.code, ln.units) for ln in build(enc).claim.lines][1:] == [("96369", 1), ("96370", 1), ("96372", 1)]
+    r = scrub(enc, lambda c: line(c, "96370").update(code="96366"))
+    assert found(r) == [("ADMIN-ROUTE", "error", 3, None, "Line 3: 96366 is an IV code (IV infusion, each additional "
+                         "hour); the chart documents: injection (administrations[0]), sc_infusion "
+                         "(administrations[1]). Expected instead: 96370.")]
+
+
+def test_an_iv_add_on_beside_a_sc_code_billed_for_an_injection_still_lacks_its_primary():
+    enc = chart(drugs=[SCIG, PREMED], administrations=[push("pre1", "08:50"), at("09:00", "09:15")])
+    assert [(ln.code, tuple(ln.modifiers)) for ln in build(enc).claim.lines][2:] == [("96372", ()), ("96374", ("XS",))]
+    r = scrub(enc, lambda c: (line(c, "96372").update(code="96369"), add("96366")(c)))
+    assert [x[:3] for x in found(r, "ADMIN-PUSH", "ADMIN-ADDON-PRIMARY")] == [
+        ("ADMIN-PUSH", "error", 3), ("ADMIN-PUSH", "error", 9), ("ADMIN-ADDON-PRIMARY", "error", 9)]
+
+
+def test_a_bundled_code_on_a_chart_without_administrations_is_not_bundled_into_anything():
+    assert found(scrub(chart(administrations=[]), add("36000", number=4)), "ADMIN-BUNDLED") == []
+
+
+def test_96371_on_two_lines_is_one_finding_with_the_units_of_both():
+    setups = chart(drugs=[SCIG], administrations=[at("09:00", "10:40", pump_setups=2)])
+    r = scrub(setups, add("96371", number=5))
+    assert found(r) == [("ADMIN-NOT-SUPPORTED", "error", 4, -1, "Line 4: 96371 × 2; the chart supports 96371 × 1.")]
+
+
+def test_the_pump_log_under_a_whole_hour_contract_counts_both_sides_by_whole_hours():
+    # 151 documented and 179 on the pump are both one full additional hour (CPT would give 2 and 2 as well, but
+    # 151 by CPT against 179 by whole hours would differ).
+    log = [{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T11:59"}]
+    assert found(build(chart(payer=WHOLE_HOURS, administrations=[at("09:00", "11:31")], pump_log=log))) == []
