@@ -1087,3 +1087,63 @@ def test_the_pump_log_under_a_whole_hour_contract_counts_both_sides_by_whole_hou
     # 151 by CPT against 179 by whole hours would differ).
     log = [{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T11:59"}]
     assert found(build(chart(payer=WHOLE_HOURS, administrations=[at("09:00", "11:31")], pump_log=log))) == []
+
+
+# --- survivors of the run (edits/written.py, docs/mutation/edits-written.md) ----------------------------------------
+
+def test_a_nos_code_billed_before_it_existed_with_the_ndc_of_a_coded_product_alone():
+    """J1599 was added 2011-01-01; Gamunex-C has had J1561 since 2008-01-01 (CMS HCPCS file ADD DT)."""
+    r = alone([{"code": "J1599", "modifiers": [], "units": 60, "ndc": "13533-0805-11"}, INITIAL], dos="2010-12-31")
+    assert found(r, "DRUG-NOS-CODE") == [("DRUG-NOS-CODE", "error", 1, None, "Line 1: J1599 (not otherwise specified) "
+                                         "billed with NDC 13533-0805-11 of Gamunex-C, which has its own code J1561 on "
+                                         "2010-12-31.")]
+
+
+def test_units_of_one_package_and_of_grams_of_a_crosswalked_ndc():
+    one = {"code": "J1561", "modifiers": ["JZ"], "units": 3, "ndc": "13533-0800-12", "ndc_quantity": "1",
+           "ndc_unit": "UN"}
+    assert found(alone([one]), "DRUG-UNITS") == [("DRUG-UNITS", "warning", 1, -1, "Line 1: 3 units of J1561, but its "
+                                                  "NDC quantity says 2 units (1 UN = 1 package(s) of 13533-0800-12 × 2 "
+                                                  "billing units (CMS NDC-HCPCS crosswalk)).")]
+    grams = {**one, "units": 5, "ndc_quantity": "3", "ndc_unit": "GR"}
+    assert found(alone([grams]), "DRUG-UNITS") == [("DRUG-UNITS", "warning", 1, 1, "Line 1: 5 units of J1561, but its "
+                                                    "NDC quantity says 6 units (3 g, at 500 mg a unit).")]
+
+
+def test_units_by_ndc_quantity_of_a_code_not_valid_on_the_date_and_of_a_later_line():
+    # J1599 did not exist on 2010-12-31: its unit dose cannot be read, so the quantity tells nothing.
+    r = alone([{"code": "J1599", "modifiers": [], "units": 50, "ndc": "99999-0000-01", "ndc_quantity": "30",
+                "ndc_unit": "GR"}], dos="2010-12-31")
+    assert found(r, "DRUG-UNITS") == []
+    r = alone([{**IG, "ndc": "13533-0805-11"}, {**IG, "units": 50, "ndc": "13533-0805-11", "ndc_quantity": "300",
+                                                  "ndc_unit": "ML"}])
+    assert [x[:4] for x in found(r, "DRUG-UNITS")] == [("DRUG-UNITS", "warning", 2, 10)]
+
+
+HOME_NOTICE = ("Medicare home immune globulin (primary immunodeficiency; SCIG also CIDP). Medicare home IVIG is "
+               "covered for primary immunodeficiency only (Benefit Policy Manual ch. 15 §50.6).")
+
+
+def test_home_ivig_diagnoses_alone_by_the_medicare_home_list():
+    """Benefit Policy Manual ch. 15 §50.6: home IVIG for primary immunodeficiency only (not D80.1); D81.3 was split
+    after FY2023, so a D81.3x code is a warning (the list may include it)."""
+    privigen = {"code": "J1459", "modifiers": ["JZ"], "units": 60}
+    q = {"code": "Q2052", "units": 20}
+    r = alone([privigen, q], setting="home", dx=("D80.1",))
+    assert found(r, "DX-NOT-COVERED") == [("DX-NOT-COVERED", "error", 1, None, "No diagnosis on the claim (D80.1) is "
+                                          f"covered for J1459 under {HOME_NOTICE}")]
+    r = alone([privigen, q], setting="home", dx=("D81.30",))
+    assert found(r, "DX-NOT-COVERED") == [("DX-NOT-COVERED", "warning", 1, None, "No diagnosis on the claim (D81.30) "
+                                          f"is covered for J1459 under {HOME_NOTICE} D81.3 (adenosine deaminase "
+                                          "deficiency) was split after FY2023; the home IVIG list may include the new "
+                                          "codes: verify against DME article A52509.")]
+    assert found(alone([privigen, q], setting="home", dx=("D83.9",)), "DX-NOT-COVERED") == []
+
+
+def test_cidp_on_an_iv_only_code_at_home_alone_is_an_error():
+    """Home IVIG (J1459, IV only) for CIDP is outside the benefit whatever the SCIG (LCD L33794) note says, as the
+    chart's scrub says (examples/coverage/cov-11)."""
+    r = alone([{"code": "J1459", "modifiers": ["JZ"], "units": 60}, {"code": "Q2052", "units": 20}], setting="home",
+              dx=("G61.81",))
+    assert found(r, "DX-NOT-COVERED") == [("DX-NOT-COVERED", "error", 1, None, "No diagnosis on the claim (G61.81) is "
+                                          f"covered for J1459 under {HOME_NOTICE}")]

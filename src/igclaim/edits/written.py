@@ -249,7 +249,8 @@ def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
         rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
         routes = list(rec.routes) if rec and rec.routes else [None]
         if all(pol.covering(dx, r) is None for r in routes):
-            notes = pol.uncertain_notes(dx)
+            # Only the notes about the code's routes: a note on home SCIG (CIDP) says nothing of an IV-only code.
+            notes = list(dict.fromkeys(n for r in routes for n in pol.uncertain_notes(dx, r)))
             severity = "warning" if notes and pol.severity == "error" else pol.severity
             line = next(ln.line for ln in _ig_lines(ctx) if code_of(ln) == code)
             yield finding("DX-NOT-COVERED", f"No diagnosis on the claim ({', '.join(dx)}) is covered for {code} under "
