@@ -1138,6 +1138,11 @@ def test_home_ivig_diagnoses_alone_by_the_medicare_home_list():
                                           "deficiency) was split after FY2023; the home IVIG list may include the new "
                                           "codes: verify against DME article A52509.")]
     assert found(alone([privigen, q], setting="home", dx=("D83.9",)), "DX-NOT-COVERED") == []
+    # CIDP is covered at home for SCIG by pump only (LCD L33794): not for Privigen, an IV-only code.
+    r = alone([privigen, q], setting="home", dx=("G61.81",))
+    assert [(x[0], x[2]) for x in found(r, "DX-NOT-COVERED")] == [("DX-NOT-COVERED", 1)]
+    assert found(alone([{"code": "J1559", "modifiers": ["JZ"], "units": 40}], setting="home", dx=("G61.81",)),
+                 "DX-NOT-COVERED") == []
 
 
 def test_cidp_on_an_iv_only_code_at_home_alone_is_an_error():
