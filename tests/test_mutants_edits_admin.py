@@ -1152,3 +1152,44 @@ def test_cidp_on_an_iv_only_code_at_home_alone_is_an_error():
               dx=("G61.81",))
     assert found(r, "DX-NOT-COVERED") == [("DX-NOT-COVERED", "error", 1, None, "No diagnosis on the claim (G61.81) is "
                                           f"covered for J1459 under {HOME_NOTICE}")]
+
+
+# --- survivors of the run (edits/form.py, docs/mutation/edits-form.md) ----------------------------------------------
+
+def test_a_bundled_code_on_a_medicare_home_claim_is_not_an_administration_code():
+    r = scrub(chart(setting="home"), lambda c: (add("96365", number=3)(c), add("36000", number=4)(c)))
+    assert [x[:3] for x in found(r, "FORM-SETTING")] == [("FORM-SETTING", "error", 3)]
+
+
+def test_the_home_suppliers_codes_do_not_stop_the_unexpected_line_check():
+    home = chart(setting="home", drugs=[SCIG])
+    r = scrub(home, lambda c: (add("E0779", number=4)(c), add("99213", number=5)(c)))
+    assert [x[:3] for x in found(r, "CLAIM-LINE-UNEXPECTED")] == [("CLAIM-LINE-UNEXPECTED", "warning", 5)]
+
+
+def test_q2052_on_a_home_scig_claim_with_an_iv_premedication():
+    """A52507: SCIG by pump is the J-code and E0779 with JB; an IV premedication does not make it home IVIG."""
+    enc = chart(setting="home", drugs=[SCIG, PREMED], administrations=[at("09:00", "10:00"), push("pre1", "08:50")])
+    r = scrub(enc, add("Q2052", number=5))
+    assert found(r, "HOME-SUPPLY-CODE") == [("HOME-SUPPLY-CODE", "error", 5, -1, "Line 5: Q2052 (home IVIG supplies) "
+                                            "on a claim whose immune globulin is subcutaneous; SCIG by pump is billed "
+                                            "with E0779 and JB (A52507).")]
+
+
+def test_q2052_units_are_compared_date_by_date_and_summed_over_lines():
+    # An infusion on the next day too (PLAUSIBILITY-DATE says the chart is odd): one Q2052 line per infusion date.
+    enc = chart(setting="home", drug0={"dose": {"grams": 60}, "containers": [{"grams": 10, "count": 6}]},
+                administrations=[at("09:00", "14:00"), {"drug_id": "ig1", "start": "2026-03-03T09:00",
+                                                         "stop": "2026-03-03T13:00"}])
+    assert [(ln.code, ln.units, str(ln.service_date)) for ln in build(enc).claim.lines][1:] == [
+        ("Q2052", 20, "2026-03-02"), ("Q2052", 16, "2026-03-03")]
+    assert found(scrub(enc), "HOME-Q2052-UNITS") == []
+    r = scrub(enc, lambda c: c["lines"][2].update(units=2))
+    assert [x[:3] + (x[4][:24],) for x in found(r, "HOME-Q2052-UNITS")] == [
+        ("HOME-Q2052-UNITS", "warning", 3, "Q2052 × 2 for 2026-03-03")]
+
+    def split(c):
+        q = line(c, "Q2052")
+        q["units"] = 10
+        c["lines"].append(dict(q, line=9))
+    assert found(scrub(chart(setting="home"), split), "HOME-Q2052-UNITS") == []
