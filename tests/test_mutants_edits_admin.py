@@ -1193,3 +1193,33 @@ def test_q2052_units_are_compared_date_by_date_and_summed_over_lines():
         q["units"] = 10
         c["lines"].append(dict(q, line=9))
     assert found(scrub(chart(setting="home"), split), "HOME-Q2052-UNITS") == []
+
+
+# --- survivors of the run (edits/registry.py, docs/mutation/edits-registry.md) --------------------------------------
+
+def test_the_build_only_ndc_check_does_not_run_beside_the_scrubs():
+    """Medicaid requires the NDC on drug lines (Deficit Reduction Act of 2005): the chart's finding on build, the
+    written line's on scrub, never both."""
+    mc = chart(payer={"type": "medicaid", "name": "State Medicaid", "prior_authorization": {"number": "PA1"}})
+    assert found(build(mc)) == [("DRUG-NDC-MISSING", "error", None, None, "drugs[0]: Medicaid (generic state program) "
+                                 "requires the NDC on drug lines and the chart gives none for Gamunex-C.")]
+    assert found(scrub(mc)) == [("DRUG-NDC-MISSING", "error", 1, None, "Line 1: J1561 has no NDC; Medicaid (generic "
+                                 "state program) requires it.")]
+
+
+def test_no_jw_line_is_required_before_2017():
+    """CMS JW modifier policy: JW required on Medicare claims from 2017-01-01; in 2016 a discard may stay off the
+    claim."""
+    day = "2016-06-01"
+    enc = chart(date_of_service=day, drug0={"dose": {"grams": 28}},
+                administrations=[{"drug_id": "ig1", "start": f"{day}T09:00", "stop": f"{day}T14:00"}])
+    assert found(scrub(enc, lambda c: c["lines"].pop(1)), "DRUG-JW-MISSING") == []
+
+
+def test_each_finding_names_the_source_of_its_rule():
+    r = scrub(BASE, lambda c: line(c, "96365").update(code="96374"))
+    assert [(f.edit, f.source) for f in r.findings] == [
+        ("ADMIN-PUSH", "https://www.cms.gov/Regulations-and-Guidance/Guidance/Transmittals/downloads/R541CP.pdf")]
+    r = scrub(BASE, lambda c: line(c, "96366").update(units=5))
+    assert [f.source for f in r.findings] == [
+        "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf"]
