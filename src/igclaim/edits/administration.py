@@ -308,8 +308,11 @@ def addon_primary(ctx: EditContext) -> Iterator[Finding]:
         initial = ctx.rules.admin_code_for("initial", rec.family) if rec.family else None
         if initial and initial.code in primaries and _primary_billed_as_push(ctx, initial.code):
             continue  # one mistake: ADMIN-PUSH on the written initial line says to bill the primary instead
+        # The initial code the chart supports with the distinct-service modifier (96374-XS for a premedication push
+        # beside a SC infusion); a plain expected primary (96369 for 96370) is named by the list above.
         instead = f" Expected instead: {initial.code} with {ctx.rules.param('distinct_site_modifier')}." \
-            if initial and any(ln2.code == initial.code for ln2 in ctx.expected.lines) else ""
+            if initial and any(ln2.code == initial.code and ctx.rules.distinct_modifiers & set(ln2.modifiers)
+                               for ln2 in ctx.expected.lines) else ""
         yield finding("ADMIN-ADDON-PRIMARY", f"Line {ln.line}: {rec.code} is an add-on code; none of its primary codes "
                       f"({', '.join(primaries)}) is on the claim.{instead}", line=ln.line,
                       cause=("admin-line", rec.code))
@@ -346,7 +349,9 @@ def sequential(ctx: EditContext) -> Iterator[Finding]:
         drugs = {s.drug_id for s in ctx.coding.services if s.kind == "infusion"}
         if rec.role == "concurrent":
             hyd = [s for s in ctx.coding.services if s.kind == "hydration"] or ctx.encounter.fluids
-            why = ("hydration is never a concurrent infusion" if hyd else
+            supported = _expected_units(ctx, rec.code)
+            why = (f"it is reported at most {rec.per_encounter or 1} per encounter (the chart supports "
+                   f"{rec.code} × {supported})" if supported else "hydration is never a concurrent infusion" if hyd else
                    "no second drug infused at the same time is documented")
         else:
             why = (f"the chart documents infusions of one drug only ({', '.join(sorted(map(str, drugs)))}): more "
@@ -425,8 +430,10 @@ def pump_log(ctx: EditContext) -> Iterator[Finding]:
         addon = ctx.rules.admin_code_for("initial", kind).addon if kind in TIMED_FAMILIES else None
         doc_units = _hour_units(doc_minutes, rules, rule)
         pump_units = _hour_units(pump_minutes, rules, rule)
-        pushed = [m <= rules.push_max_minutes for m in pump_minutes] != [
-            m <= rules.push_max_minutes for m in doc_minutes] and kind in ("infusion", "push")
+        # Either side of the push (IV) or injection (SC) limit is another code (96374/96365, 96372/96369).
+        limit = rules.sc_injection_max_minutes if kind in ("sc_infusion", "injection") else rules.push_max_minutes
+        pushed = [m <= limit for m in pump_minutes] != [m <= limit for m in doc_minutes] and kind in (
+            "infusion", "push", "sc_infusion", "injection")
         if doc_units == pump_units and not pushed:
             continue
         doc = "; ".join(_span(s) for s in documented)

@@ -249,7 +249,8 @@ def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
         rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
         routes = list(rec.routes) if rec and rec.routes else [None]
         if all(pol.covering(dx, r) is None for r in routes):
-            notes = pol.uncertain_notes(dx)
+            # Only the notes about the code's routes: a note on home SCIG (CIDP) says nothing of an IV-only code.
+            notes = list(dict.fromkeys(n for r in routes for n in pol.uncertain_notes(dx, r)))
             severity = "warning" if notes and pol.severity == "error" else pol.severity
             line = next(ln.line for ln in _ig_lines(ctx) if code_of(ln) == code)
             yield finding("DX-NOT-COVERED", f"No diagnosis on the claim ({', '.join(dx)}) is covered for {code} under "
@@ -274,7 +275,8 @@ def form_fits(ctx: EditContext) -> Iterator[Finding]:
 
 @also_check("ADMIN-NOT-SUPPORTED", "written")
 def addon_without_primary(ctx: EditContext) -> Iterator[Finding]:
-    """An add-on code (e.g. 96366) needs a primary of its family (96365, 96367) on the same claim."""
+    """An add-on code (e.g. 96366) needs one of its primaries (96365, 96367) on the same claim: the NCCI add-on code
+    edit of the date where there is one (96361 also follows 96365 or 96374), else its family's initial codes."""
     if ctx.written is None:
         return
     billed = {code_of(ln) for ln in ctx.written.lines}
@@ -282,7 +284,9 @@ def addon_without_primary(ctx: EditContext) -> Iterator[Finding]:
         rec = ctx.rules.admin(code_of(ln))
         if rec is None or rec.role != "addon":
             continue
-        primaries = sorted(c.code for c in ctx.rules.admin_codes.values() if c.addon == rec.code)
+        aoc = ctx.rules.addon_primaries(rec.code)
+        primaries = sorted(aoc.primaries if aoc else (c.code for c in ctx.rules.admin_codes.values()
+                                                      if c.addon == rec.code))
         if primaries and not billed & set(primaries):
             yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: add-on {rec.code} without its primary code "
                           f"({' or '.join(primaries)}) on the claim.", line=ln.line, impact_units=-ln.units)
