@@ -1,3 +1,369 @@
 """Rule tests written against the survivors of the mutation run over the diagnosis, table, drug, payer,
 authorization and plausibility edits (`src/igclaim/edits/`; docs/mutation/): each pins a behaviour an official
 source states, which a surviving mutant changed without any test noticing."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from igclaim.errors import InputError
+from igclaim.refdata import store
+from igclaim.refdata.importers import Options
+from tests.test_edits_support import BASE, build, chart, scrub
+
+FIX = Path(__file__).parent / "fixtures" / "cms"
+ICD10_FILES = "https://www.cms.gov/medicare/coding-billing/icd-10-codes"
+MCD = "https://www.cms.gov/medicare-coverage-database/"
+ARTICLE = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId={}"
+DEFAULT = "Default immune globulin policy (replace with your contractor's or plan's list)"
+DEFAULT_NOTE = ("Default list of common IG indications, not your contractor's or plan's policy: verify the diagnosis "
+                "against the LCD/article or plan policy that applies.")
+NO_CONTRACTOR = ("No Medicare contractor is known for this claim (give payer.contractor or the billing provider's "
+                 "address), so the default list was used.")
+UNCERTAIN = " (a warning: the list is not certain for your payer)"
+CHEMO = ("Z51.11 (encounter for antineoplastic chemotherapy) describes a chemotherapy visit, not an indication for "
+         "immune globulin")
+
+
+def found(result, prefix: str) -> list[tuple]:
+    """The findings of one edit family as (edit, severity, line, message), in the order they are reported."""
+    return [(f.edit, f.severity, f.line, f.message) for f in result.findings if f.edit.startswith(prefix)]
+
+
+def on(dos: str, **changes) -> dict:
+    """The base chart moved to another date of service (its infusion too)."""
+    return chart(date_of_service=dos, administrations=[{"drug_id": "ig1", "start": f"{dos}T09:00",
+                                                        "stop": f"{dos}T14:00"}], **changes)
+
+
+def provider(state: str) -> dict:
+    return {"npi": "1234567893", "tax_id": "990000001", "name": "Valley Infusion",
+            "address": {"line1": "1 Main St", "city": "Springfield", "state": state, "zip": "12345"}}
+
+
+def second_ig(enc: dict, product: str = "Privigen", route: str = "IV", grams: int = 10) -> dict:
+    enc["drugs"].append({"id": "ig2", "product": product, "route": route, "dose": {"grams": grams},
+                         "containers": [{"grams": grams, "count": 1}]})
+    enc["administrations"].append({"drug_id": "ig2", "start": f"{enc['date_of_service']}T14:00",
+                                   "stop": f"{enc['date_of_service']}T15:00"})
+    return enc
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """An empty igclaim home: imported tables of one test only."""
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
+    store.invalidate()
+    yield tmp_path / "home"
+    store.invalidate()
+
+
+# --- edits/diagnosis.py ----------------------------------------------------------------------------------------
+# ICD-10-CM validity by date (refdata/icd10/releases.toml: FY2025 2024-10-01 to 2025-09-30, FY2026 from 2025-10-01;
+# errata #28: G35 is a category from 2025-10-01, replaced by G35.A, G35.B0-B2, G35.C0-C2, G35.D).
+
+G35_CATEGORY = ("DX-INVALID", "error", None, "G35 is not a billable ICD-10-CM code on 2025-10-01 (FY2026 release): it "
+                "is a category; billable codes under it: G35.A, G35.B0, G35.B1, G35.B2, G35.C0, G35.C1, G35.C2, G35.D.")
+
+
+@pytest.mark.parametrize("dos,expected", [
+    ("2024-09-30", [("DX-INVALID", "info", None, "G35: no bundled ICD-10-CM release covers 2024-09-30, so the code "
+                     "could not be checked.")]),
+    ("2024-10-01", []),  # FY2025: G35 billable
+    ("2025-09-30", []),
+    ("2025-10-01", [G35_CATEGORY]),
+])
+def test_g35_billable_through_fy2025_and_a_category_from_2025_10_01(dos, expected):
+    r = build(on(dos, diagnoses=["G35"]))
+    assert found(r, "DX-INVALID") == expected
+    fixes = [f.fix for f in r.findings if f.edit == "DX-INVALID"]
+    if expected and expected[0][1] == "info":
+        assert fixes == ["Import the ICD-10-CM release in force on the date (igclaim data import icd10)."]
+    elif expected:
+        assert fixes == ["Code to the most specific billable code (G35.A …)."]
+
+
+def test_a_code_that_is_neither_billable_nor_a_category():
+    """D83.7 does not exist in ICD-10-CM (D83 has .0, .1, .2, .8, .9)."""
+    r = build(chart(diagnoses=["D83.9", "D83.7"]))
+    assert found(r, "DX-INVALID") == [("DX-INVALID", "error", None, "D83.7 is not a billable ICD-10-CM code on "
+                                       "2026-03-02 (FY2026 release): it is not in that release.")]
+    assert [f.fix for f in r.findings if f.edit == "DX-INVALID"] == ["Code to the most specific billable code."]
+    assert found(r, "DX-NOT-COVERED") == []  # D83.9 (CVID) covers the claim
+
+
+def test_a_code_missing_from_a_partial_imported_release_only_warns(home):
+    """An imported release in force (it wins over the bundled one for its dates) that lacks a code the bundled FY2026
+    release has may be a partial file: a warning, not a rejection; a code neither has is still an error."""
+    store.import_file("icd10", FIX / "icd10cm_order_2026-real-excerpt.txt",
+                      Options(effective=date(2026, 4, 1), ends=date(2026, 9, 30)))
+    name = "imported icd10cm_order_2026-real-excerpt.txt"
+    r = build(on("2026-05-04", diagnoses=["D83.9", "R53.83", "D83"]))
+    assert found(r, "DX-INVALID") == [
+        ("DX-INVALID", "warning", None, f"R53.83 is not in the {name} release in force on 2026-05-04, but it is "
+         "billable in the FY2026 release for the same date: the file in force may be partial, so this is uncertain."),
+        ("DX-INVALID", "error", None, f"D83 is not a billable ICD-10-CM code on 2026-05-04 ({name} release): it is "
+         "a category; billable codes under it: D83.0, D83.1, D83.2, D83.8, D83.9."),
+    ]
+    assert [f.fix for f in r.findings if f.edit == "DX-INVALID"][0] == (
+        "Check that the imported ICD-10-CM file is the complete release (igclaim data status).")
+    # The day before the import's first date the bundled FY2026 release alone answers: R53.83 is billable.
+    assert found(build(on("2026-03-31", diagnoses=["D83.9", "R53.83"])), "DX-INVALID") == []
+
+
+def test_no_diagnosis_on_the_chart_nor_on_the_claim():
+    r = build(chart(diagnoses=[]))
+    assert found(r, "DX-MISSING") == [("DX-MISSING", "error", None, "The chart gives no diagnosis; a claim without "
+                                       "one is rejected.")]
+    # On scrub the written claim's own diagnoses count: it is not sent without one.
+    assert found(scrub(chart(diagnoses=[]), lambda c: c.update(diagnoses=["D83.9"])), "DX-MISSING") == []
+    assert found(scrub(chart(diagnoses=[])), "DX-MISSING") != []
+
+
+@pytest.mark.parametrize("dx,expected", [
+    (["Z51.11", "D83.9"], ("error", "Z51.11 first-listed")),
+    (["D83.9", "z5111"], ("warning", "Z51.11 listed as diagnosis 2")),
+    (["D83.9", "D80.0", "Z51.11"], ("warning", "Z51.11 listed as diagnosis 3")),
+])
+def test_z51_11_is_never_the_reason_for_ig(dx, expected):
+    """errata #30: Z51.11 is always wrong as the reason for IG; first-listed it is the claim's reason (an error)."""
+    severity, where = expected
+    assert found(build(chart(diagnoses=dx)), "DX-CHEMO") == [
+        ("DX-CHEMO-ENCOUNTER", severity, None, f"{where}: {CHEMO}.")]
+
+
+def test_z51_11_on_the_written_claim_only():
+    """On scrub the written claim's Z51.11 points at its drug line, unless the chart already reported it."""
+    assert found(scrub(BASE, lambda c: c.update(diagnoses=["Z51.11", "D83.9"])), "DX-CHEMO") == [
+        ("DX-CHEMO-ENCOUNTER", "error", 1, f"Z51.11 first-listed: {CHEMO}.")]
+    assert found(scrub(BASE, lambda c: c.update(diagnoses=["D83.9", "D80.0", "Z51.11"])), "DX-CHEMO") == [
+        ("DX-CHEMO-ENCOUNTER", "warning", 1, f"Z51.11 listed as diagnosis 3: {CHEMO}.")]
+    both = scrub(chart(diagnoses=["Z51.11", "D83.9"]), lambda c: c.update(diagnoses=["D83.9", "Z51.11"]))
+    assert found(both, "DX-CHEMO") == [("DX-CHEMO-ENCOUNTER", "error", None, f"Z51.11 first-listed: {CHEMO}.")]
+
+
+def test_written_claim_diagnoses_not_on_the_chart_are_checked_on_the_drug_line():
+    """A written diagnosis the chart already has is reported once (by the chart check); a new one on the written
+    claim is reported on the first drug line of the claim, wherever it stands."""
+    r = scrub(chart(diagnoses=["D83.9", "D83"]), lambda c: c.update(diagnoses=["D83", "D80"]))
+    assert found(r, "DX-INVALID") == [
+        ("DX-INVALID", "error", None, "D83 is not a billable ICD-10-CM code on 2026-03-02 (FY2026 release): it is a "
+         "category; billable codes under it: D83.0, D83.1, D83.2, D83.8, D83.9."),
+        ("DX-INVALID", "error", 1, "D80 is not a billable ICD-10-CM code on 2026-03-02 (FY2026 release): it is a "
+         "category; billable codes under it: D80.0, D80.1, D80.2, D80.3, D80.4, D80.5, D80.6, D80.7, D80.8, D80.9."),
+    ]
+
+    def drug_line_last(c):
+        c["lines"] = c["lines"][1:] + c["lines"][:1]
+        for i, ln in enumerate(c["lines"], start=1):
+            ln["line"] = i
+        c["diagnoses"] = ["D80"]
+    assert [f.line for f in scrub(BASE, drug_line_last).findings if f.edit == "DX-INVALID"] == [3]
+    # The same codes written another way (lower case, no dot) are the chart's: nothing more to say.
+    assert found(scrub(chart(diagnoses=["D83"]), lambda c: c.update(diagnoses=["d83"])), "DX-INVALID") == [
+        ("DX-INVALID", "error", None, "D83 is not a billable ICD-10-CM code on 2026-03-02 (FY2026 release): it is a "
+         "category; billable codes under it: D83.0, D83.1, D83.2, D83.8, D83.9.")]
+
+
+def test_default_list_gap_is_a_warning_that_says_it_is_a_default():
+    """Without a Medicare contractor (no payer.contractor, no billing provider state) the default list is used:
+    reference.md §6 says it is a default to be verified, so it only warns, and says why."""
+    r = build(chart(diagnoses=["R53.83"]))  # fatigue: never an IG indication (reference.md §6)
+    assert found(r, "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", "warning", None, f"No diagnosis on the claim (R53.83) is covered for Gamunex-C (IV) under "
+         f"{DEFAULT}{UNCERTAIN}. {DEFAULT_NOTE} {NO_CONTRACTOR}")]
+    assert [f.source for f in r.findings if f.edit == "DX-NOT-COVERED"] == [MCD]
+    # Medicare Advantage is not bound by the contractors' lists and has no contractor to ask for.
+    ma_payer = {"type": "medicare_advantage", "prior_authorization": {"number": "P"}}
+    ma = build(chart(diagnoses=["R53.83"], payer=ma_payer))
+    assert found(ma, "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", "warning", None, f"No diagnosis on the claim (R53.83) is covered for Gamunex-C (IV) under "
+         f"{DEFAULT}{UNCERTAIN}. {DEFAULT_NOTE}")]
+
+
+def test_written_diagnosis_not_covered_while_the_charts_is():
+    r = scrub(BASE, lambda c: c.update(diagnoses=["R53.83"]))
+    assert found(r, "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", "warning", 1, f"No diagnosis on the claim (R53.83) is covered for Gamunex-C (IV) under "
+         f"{DEFAULT}{UNCERTAIN}. {DEFAULT_NOTE} {NO_CONTRACTOR} The chart's diagnoses (D83.9) are covered.")]
+    # Chart and claim both uncovered: the chart's finding alone, on the drug line.
+    both = scrub(chart(diagnoses=["R53.83"]), lambda c: c.update(diagnoses=["F84.0"]))
+    assert found(both, "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", "warning", 1, f"No diagnosis on the claim (R53.83) is covered for Gamunex-C (IV) under "
+         f"{DEFAULT}{UNCERTAIN}. {DEFAULT_NOTE} {NO_CONTRACTOR}")]
+
+
+def test_home_ivig_list_is_the_dme_macs_article():
+    """Medicare home IVIG: DME MAC article A52509 (primary immune deficiency only; errata #25: D80.1 is not on it).
+    An immune deficiency left off is a medical-necessity question; any other diagnosis has no benefit category."""
+    d80_1 = build(chart(setting="home", diagnoses=["D80.1"]))
+    assert found(d80_1, "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", "error", None, "No diagnosis on the claim (D80.1) is covered for Gamunex-C (IV) under the "
+         "Medicare contractor's list A52509 group 1 (DME MACs).")]
+    assert [f.source for f in d80_1.findings if f.edit == "DX-NOT-COVERED"] == [ARTICLE.format(52509)]
+    assert found(build(chart(setting="home", diagnoses=["F84.0"])), "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", "error", None, "No diagnosis on the claim (F84.0) is covered for Gamunex-C (IV) under the "
+         "Medicare contractor's list A52509 group 1 (DME MACs). Outside the home IVIG benefit (primary immune "
+         "deficiency only): Medicare denies it as noncovered, no benefit category, whatever a SC note says.")]
+    assert found(build(chart(setting="home", diagnoses=["D83.9"])), "DX-NOT-COVERED") == []
+
+
+def test_home_scig_cidp_only_for_the_products_the_article_names():
+    """A52507 group 6 (CIDP by pump) names Hizentra J1559 and HyQvia J1575 (mac-articles.toml)."""
+    def sc(product: str, dx: str) -> dict:
+        return chart(setting="home", diagnoses=[dx], drug0={"product": product, "route": "SC", "dose": {"grams": 10},
+                                                             "containers": [{"grams": 10, "count": 1}]})
+    label = "A52507 group 3 + A52507 group 6 (J1559, J1575 only) (DME MACs)"
+    r = build(sc("Cuvitru", "G61.81"))
+    assert found(r, "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", "error", None, f"No diagnosis on the claim (G61.81) is covered for Cuvitru (SC) under the "
+         f"Medicare contractor's list {label}. SC immune globulin through a pump, CIDP (DME MAC, LCD L33794, group 6: "
+         "Hizentra J1559, HyQvia J1575 only): Cuvitru (SC) is not one of the products the article names for that "
+         "diagnosis.")]
+    assert [f.source for f in r.findings if f.edit == "DX-NOT-COVERED"] == [ARTICLE.format(52507)]
+    assert found(build(sc("Hizentra", "G61.81")), "DX-NOT-COVERED") == []
+    # D81.30: the D81.3 split after FY2023 may be on the list: a warning with the data's note.
+    assert found(build(sc("Cuvitru", "D81.30")), "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", "warning", None, f"No diagnosis on the claim (D81.30) is covered for Cuvitru (SC) under the "
+         f"Medicare contractor's list {label}{UNCERTAIN}. D81.3 (adenosine deaminase deficiency) was split after "
+         "FY2023; the home list may include the new D81.3x codes: verify against DME article A52509/A52507.")]
+
+
+def test_home_ivig_and_scig_on_one_claim_name_both_articles():
+    enc = second_ig(chart(setting="home", diagnoses=["F84.0"]), product="Cuvitru", route="SC")
+    [(edit, severity, line, message)] = found(build(enc), "DX-NOT-COVERED")
+    assert (edit, severity, line) == ("DX-NOT-COVERED", "error", None)
+    assert message.startswith("No diagnosis on the claim (F84.0) is covered for Gamunex-C (IV), Cuvitru (SC) under "
+                              "the Medicare contractor's list A52509 group 1 (DME MACs) and A52507 group 3 + A52507 "
+                              "group 6 (J1559, J1575 only) (DME MACs).")
+
+
+@pytest.mark.parametrize("state,dx,expected", [
+    # A56779 + A57160 (CGS, J15: OH) do not list D80.1 (range D44.7-D89.9 read in full): an error.
+    ("OH", "D80.1", ("error", "A56779 + A57160 (CGS Administrators (A/B MAC), J15), chosen by the billing provider's "
+                     "state OH.", 56779)),
+    ("oh", "D80.1", ("error", "A56779 + A57160 (CGS Administrators (A/B MAC), J15), chosen by the billing provider's "
+                     "state OH.", 56779)),
+    # First Coast A57778: G43.909 (migraine) is in a read range and not listed; F84.0 is in an unread range.
+    ("FL", "G43.909", ("error", "A57778 (First Coast Service Options (A/B MAC), JN), chosen by the billing provider's "
+                       "state FL.", 57778)),
+    ("FL", "F84.0", ("warning", "A57778 (First Coast Service Options (A/B MAC), JN), chosen by the billing provider's "
+                     f"state FL{UNCERTAIN}. F84.0 is in a code range igclaim's copy of the list did not read, so the "
+                     "list could not verify it: check the article on the MCD.", 57778)),
+    # Noridian A57187 serves JE or JF (not resolved): only a warning, with the data's note.
+    ("CA", "G43.909", ("warning", "A57187 + A54641 + A54643 (Noridian Healthcare Solutions (A/B MAC), JE), chosen by "
+                       f"the billing provider's state CA{UNCERTAIN}. A57187 is Noridian's IVIG article for JE or JF "
+                       "(which one was not resolved): verify it applies in JE.", 57187)),
+])
+def test_office_claim_uses_the_contractor_of_the_billing_providers_state(state, dx, expected):
+    severity, text, article = expected
+    r = build(chart(diagnoses=[dx], billing_provider=provider(state)))
+    assert found(r, "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", severity, None, f"No diagnosis on the claim ({dx}) is covered for Gamunex-C (IV) under the "
+         f"Medicare contractor's list {text}")]
+    assert [f.source for f in r.findings if f.edit == "DX-NOT-COVERED"] == [ARTICLE.format(article)]
+
+
+def test_two_products_not_covered_are_both_named():
+    enc = second_ig(chart(diagnoses=["D80.1"], billing_provider=provider("OH")))
+    assert found(build(enc), "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", "error", None, "No diagnosis on the claim (D80.1) is covered for Gamunex-C (IV), Privigen "
+         "(IV) under the Medicare contractor's list A56779 + A57160 (CGS Administrators (A/B MAC), J15), chosen by "
+         "the billing provider's state OH.")]
+
+
+def test_payer_contractor_then_the_profiles_then_the_state():
+    by_payer = build(chart(diagnoses=["D80.1"], billing_provider=provider("FL"),
+                           payer={"type": "medicare", "contractor": "a56779"}))
+    assert found(by_payer, "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", "error", None, "No diagnosis on the claim (D80.1) is covered for Gamunex-C (IV) under the "
+         "Medicare contractor's list A56779 (CGS Administrators (A/B MAC), J15), chosen by the payer.contractor.")]
+    first_coast = {"type": "medicare", "profile": "medicare-part-b-first-coast"}
+    by_profile = build(chart(diagnoses=["G43.909"], billing_provider=provider("OH"), payer=first_coast))
+    assert found(by_profile, "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", "error", None, "No diagnosis on the claim (G43.909) is covered for Gamunex-C (IV) under the "
+         "Medicare contractor's list A57778 (First Coast Service Options (A/B MAC), JN), chosen by the payer profile "
+         "medicare-part-b-first-coast.")]
+    over_profile = build(chart(diagnoses=["D80.1"], payer=dict(first_coast, contractor="J15")))
+    assert "chosen by the payer.contractor" in found(over_profile, "DX-NOT-COVERED")[0][3]
+    assert found(build(chart(diagnoses=["D80.1"], payer=first_coast)), "DX-NOT-COVERED") == []  # A57778 lists D80.1
+
+
+def test_a_contractor_that_is_not_one_names_the_field(tmp_path):
+    with pytest.raises(InputError) as exc:
+        build(chart(payer={"type": "medicare", "contractor": "JZ9"}))
+    assert exc.value.path == "payer.contractor" and exc.value.message.startswith("'JZ9' is not a Medicare contractor")
+    profile = tmp_path / "bad-contractor.toml"
+    profile.write_text('[profile]\nname = "bad-contractor"\ntitle = "Bad"\npayer_types = []\noriginal_medicare = true\n'
+                       'extends = "medicare-part-b"\n\n[parameters.contractor]\nlabel = "c"\nsource = "s"\n'
+                       'values = { "2000-01-01" = "JZ9" }\n')
+    with pytest.raises(InputError) as exc:
+        build(chart(payer={"type": "medicare", "profile": str(profile)}))
+    assert exc.value.path == "payer.profile"
+    assert exc.value.message.startswith("contractor: 'JZ9' is not a Medicare contractor")
+
+
+def test_an_entry_marked_uncertain_passes_with_a_warning():
+    """reference.md §6: CLL with hypogammaglobulinemia and polymyositis are contractor-dependent (verify)."""
+    r = build(chart(diagnoses=["C91.10", "D80.1"]))
+    assert found(r, "DX-") == [
+        ("DX-COVERAGE-UNCERTAIN", "warning", None, "C91.10, D80.1: Gamunex-C (IV) is covered only by \"chronic "
+         "lymphocytic leukemia with hypogammaglobulinemia (contractor-dependent)\", an entry marked uncertain "
+         "(contractor-dependent): verify the payer's policy.")]
+    assert [f.source for f in r.findings] == ["https://www.cms.gov/medicare-coverage-database/view/lcd.aspx?lcdid=34007"]
+    written = scrub(BASE, lambda c: c.update(diagnoses=["M33.22"]))
+    assert found(written, "DX-COVERAGE") == [
+        ("DX-COVERAGE-UNCERTAIN", "warning", 1, "M33.22: Gamunex-C (IV) is covered only by \"polymyositis "
+         "(contractor-dependent)\", an entry marked uncertain (contractor-dependent): verify the payer's policy.")]
+    # A contractor's list decides for itself: no default-list doubt is added to it.
+    assert found(build(chart(diagnoses=["M33.22"], billing_provider=provider("OH"))), "DX-") == []
+
+
+def _profile(tmp_path: Path, name: str, office: str, at_home: str) -> dict:
+    (tmp_path / "my-ig.toml").write_text(
+        '[policy]\nname = "my-ig"\ntitle = "My IG list"\nkind = "official"\nseverity = "error"\n'
+        'source = "https://example.org/policy"\n\n[[indication]]\nname = "CIDP"\ncodes = ["G61.81"]\n')
+    (tmp_path / f"{name}.toml").write_text(
+        f'[profile]\nname = "{name}"\ntitle = "Mine"\npayer_types = []\noriginal_medicare = true\n'
+        'extends = "medicare-part-b"\n\n'
+        f'[parameters.coverage_policy]\nlabel = "c"\nsource = "s"\nvalues = {{ "2000-01-01" = "{office}" }}\n\n'
+        f'[parameters.home_coverage_policy]\nlabel = "c"\nsource = "s"\nvalues = {{ "2000-01-01" = "{at_home}" }}\n')
+    return {"type": "medicare", "profile": str(tmp_path / f"{name}.toml")}
+
+
+def test_a_profiles_own_list_binds_unless_the_claim_names_a_contractor(tmp_path):
+    """The user's list, named by their Original Medicare profile (a file beside it), wins over the bundled
+    contractors' lists; payer.contractor on the claim wins over it. It is the user's list, not the default one."""
+    mine = _profile(tmp_path, "mine", "my-ig.toml", "my-ig.toml")
+    r = build(chart(diagnoses=["D80.1"], billing_provider=provider("OH"), payer=mine))
+    assert found(r, "DX-") == [
+        ("DX-NOT-COVERED", "error", None, "No diagnosis on the claim (D80.1) is covered for Gamunex-C (IV) under My IG "
+         "list.")]
+    assert [f.source for f in r.findings if f.edit == "DX-NOT-COVERED"] == ["https://example.org/policy"]
+    assert found(r, "PAYER-") == [
+        ("PAYER-ABN-MODIFIER", "error", None, "The diagnosis may not be covered (My IG list) and no ABN is recorded "
+         "(payer.abn_signed): add GZ to the drug and administration lines.")]
+    assert found(build(chart(diagnoses=["G61.81"], payer=mine)), "DX-") == []
+    named = build(chart(diagnoses=["D80.1"], payer=dict(mine, contractor="J15")))
+    assert found(named, "DX-") == [
+        ("DX-NOT-COVERED", "error", None, "No diagnosis on the claim (D80.1) is covered for Gamunex-C (IV) under the "
+         "Medicare contractor's list A56779 + A57160 (CGS Administrators (A/B MAC), J15), chosen by the "
+         "payer.contractor.")]
+    # At home the profile's home list replaces the DME MAC articles.
+    assert found(build(chart(setting="home", diagnoses=["D83.9"], payer=mine)), "DX-") == [
+        ("DX-NOT-COVERED", "error", None, "No diagnosis on the claim (D83.9) is covered for Gamunex-C (IV) under My IG "
+         "list.")]
+    assert found(build(chart(setting="home", diagnoses=["G61.81"], payer=mine)), "DX-") == []
+
+
+@pytest.mark.parametrize("setting,param,name", [("office", "coverage_policy", "nope.toml"),
+                                                ("home", "home_coverage_policy", "nope-home")])
+def test_a_coverage_policy_that_does_not_exist_names_the_profile_parameter(tmp_path, setting, param, name):
+    bad = _profile(tmp_path, "bad", "nope.toml", "nope-home")
+    with pytest.raises(InputError) as exc:
+        build(chart(setting=setting, payer=bad))
+    assert exc.value.path == "payer.profile"
+    assert exc.value.message.startswith(f"{param}: unknown coverage policy '{name}'")
