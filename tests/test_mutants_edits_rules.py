@@ -367,3 +367,211 @@ def test_a_coverage_policy_that_does_not_exist_names_the_profile_parameter(tmp_p
         build(chart(setting=setting, payer=bad))
     assert exc.value.path == "payer.profile"
     assert exc.value.message.startswith(f"{param}: unknown coverage policy '{name}'")
+
+
+# --- edits/tables.py -------------------------------------------------------------------------------------------
+# The imported CMS tables: the synthetic practitioner MUE file of 2026 Q2 (J1561 100 MAI 3, J1459 60 MAI 1, 96365 1
+# MAI 2, 96366 4 MAI 3) and PTP file (96365 column 1: 36000 indicator 1, 96374 indicator 1, 96523 indicator 0,
+# 36410 deleted 2015-12-31, 96361 indicator 9); refdata/cms/ncci.toml says what each indicator means.
+
+MUE_FILE = "MCR_MUE_PractitionerServices_Eff_04-01-2026-synthetic.csv"
+PTP_FILE = "ccipra-v321r0-f1-synthetic.txt"
+
+
+def office_claim(dos: str, lines: list[dict], **changes) -> dict:
+    """The base chart (Gamunex-C 30 g IV, 5 h) on a date, with a written claim of these lines."""
+    enc = on(dos, **changes)
+    enc["claim"] = {"lines": [{"line": i, **ln} for i, ln in enumerate(lines, start=1)]}
+    return enc
+
+
+def scrub_claim(enc: dict):
+    return scrub({k: v for k, v in enc.items() if k != "claim"}, claim=enc["claim"])
+
+
+GIVEN = {"code": "J1561", "units": 60, "modifiers": ["JZ"]}
+ADMIN = [{"code": "96365", "units": 1}, {"code": "96366", "units": 4}]
+
+
+@pytest.fixture
+def mue(home):
+    store.import_file("mue", FIX / MUE_FILE)
+
+
+@pytest.mark.parametrize("dos,in_force", [("2026-03-31", False), ("2026-04-01", True), ("2026-06-30", True),
+                                          ("2026-07-01", False)])
+def test_mue_file_answers_for_its_quarter_only(mue, dos, in_force):
+    claim = [dict(GIVEN, modifiers=[]), {"code": "J1561", "units": 41, "modifiers": ["JW"]}, *ADMIN]
+    r = scrub_claim(office_claim(dos, claim))
+    expected = [("DRUG-MUE", "warning", 1, f"Lines 1, 2: J1561 × 101 on {dos} exceeds the practitioner MUE 100 for "
+                 f"J1561 (3 Date of Service Edit: Clinical; {MUE_FILE}).")]
+    assert found(r, "DRUG-MUE") == (expected if in_force else [])
+
+
+def test_mue_date_of_service_edit_adds_every_line_of_the_date(mue):
+    """MAI 2 and 3: the units of every line of the code on the date of service are added up, JW lines included;
+    exactly the MUE passes. Lines of another date are another day's units."""
+    at_limit = [dict(GIVEN, modifiers=[]), {"code": "J1561", "units": 40, "modifiers": ["JW"]}, *ADMIN]
+    assert found(scrub_claim(office_claim("2026-04-14", at_limit)), "DRUG-MUE") == []
+    two_days = [dict(GIVEN, service_date="2026-04-14"), dict(GIVEN, service_date="2026-04-15"), *ADMIN]
+    assert found(scrub_claim(office_claim("2026-04-14", two_days)), "DRUG-MUE") == []
+    one_day = [dict(GIVEN, units=50), dict(GIVEN, units=51), *ADMIN]
+    assert found(scrub_claim(office_claim("2026-04-14", one_day)), "DRUG-MUE") == [
+        ("DRUG-MUE", "warning", 1, f"Lines 1, 2: J1561 × 101 on 2026-04-14 exceeds the practitioner MUE 100 for J1561 "
+         f"(3 Date of Service Edit: Clinical; {MUE_FILE}).")]
+
+
+def test_mue_policy_edit_is_an_error_and_a_clinical_one_a_warning(mue):
+    """ncci.toml: MAI 2 (policy: never payable) is an error; MAI 3 (clinical: appealable) a warning."""
+    claim = [GIVEN, {"code": "96365", "units": 1}, {"code": "96366", "units": 3}, {"code": "96365", "units": 1},
+             {"code": "96366", "units": 2}]
+    r = scrub_claim(office_claim("2026-04-14", claim))
+    assert found(r, "ADMIN-MUE") == [
+        ("ADMIN-MUE", "error", 2, f"Lines 2, 4: 96365 × 2 on 2026-04-14 exceeds the practitioner MUE 1 for 96365 "
+         f"(2 Date of Service Edit: Policy; {MUE_FILE})."),
+        ("ADMIN-MUE", "warning", 3, f"Lines 3, 5: 96366 × 5 on 2026-04-14 exceeds the practitioner MUE 4 for 96366 "
+         f"(3 Date of Service Edit: Clinical; {MUE_FILE})."),
+    ]
+    assert [f.impact_units for f in r.findings if f.edit == "ADMIN-MUE"] == [-1, -3]
+    assert found(r, "DRUG-MUE") == []  # the drug's 60 units are under its MUE; administration lines are not drugs
+
+
+def test_mue_line_edit_compares_each_line(mue):
+    """MAI 1 (J1459 60): each line on its own; the whole line over it is at risk."""
+    privigen = {"drugs": [{"id": "ig1", "product": "Privigen", "route": "IV", "dose": {"grams": 35},
+                           "containers": [{"grams": 40, "count": 1}]}]}
+    ok = [{"code": "J1459", "units": 60}, {"code": "J1459", "units": 10}, *ADMIN]
+    assert found(scrub_claim(office_claim("2026-04-14", ok, **privigen)), "DRUG-MUE") == []
+    over = [{"code": "J1459", "units": 10}, {"code": "j1459 ", "units": 61}, *ADMIN]
+    r = scrub_claim(office_claim("2026-04-14", over, **privigen))
+    assert found(r, "DRUG-MUE") == [
+        ("DRUG-MUE", "warning", 2, f"Line 2: J1459 × 61 exceeds the practitioner MUE 60 for J1459 (1 Line Edit; "
+         f"{MUE_FILE}).")]
+    assert [f.impact_units for f in r.findings if f.edit == "DRUG-MUE"] == [-61]
+
+
+@pytest.fixture
+def ptp(home):
+    store.import_file("ptp", FIX / PTP_FILE)
+
+
+def ptp_found(result, prefix: str) -> list[tuple]:
+    return [f for f in found(result, prefix) if "PTP" in f[3]]
+
+
+INDICATOR_1 = "payable with it only with 59/XE/XP/XS/XU for a distinct site or encounter, and none is billed"
+
+
+def test_ptp_indicator_1_pair_is_payable_with_a_distinct_modifier_on_either_line(ptp):
+    bare = scrub_claim(office_claim("2026-04-14", [GIVEN, *ADMIN, {"code": "36000", "units": 1}]))
+    assert ptp_found(bare, "ADMIN-") == [
+        ("ADMIN-BUNDLED", "error", 4, "Line 4: 36000 is column 2 to 96365 (line 2) in the NCCI practitioner PTP edits "
+         f"(Standards of medical/surgical practice; {PTP_FILE}): {INDICATOR_1}.")]
+    assert [f.impact_units for f in bare.findings if "PTP" in f.message] == [-1]
+    on_col1 = [GIVEN, {"code": "96365", "units": 1, "modifiers": [" xs"]}, ADMIN[1], {"code": "36000", "units": 1}]
+    assert ptp_found(scrub_claim(office_claim("2026-04-14", on_col1)), "ADMIN-") == []
+    on_col2 = [GIVEN, *ADMIN, {"code": "36000", "units": 1, "modifiers": ["59"]}]
+    assert ptp_found(scrub_claim(office_claim("2026-04-14", on_col2)), "ADMIN-") == []
+    # JW/JZ are not distinct-service modifiers.
+    not_distinct = [GIVEN, *ADMIN, {"code": "36000", "units": 1, "modifiers": ["JZ"]}]
+    assert len(ptp_found(scrub_claim(office_claim("2026-04-14", not_distinct)), "ADMIN-BUNDLED")) == 1
+
+
+def test_ptp_indicator_0_is_never_payable_and_two_initial_codes_are_their_own_edit(ptp):
+    claim = [GIVEN, *ADMIN, {"code": "96523", "units": 1, "modifiers": ["59"]},
+             {"code": "96374", "units": 2}]
+    r = scrub_claim(office_claim("2026-04-14", claim))
+    assert ptp_found(r, "ADMIN-") == [
+        ("ADMIN-BUNDLED", "error", 4, "Line 4: 96523 is column 2 to 96365 (line 2) in the NCCI practitioner PTP edits "
+         f"(Standards of medical/surgical practice; {PTP_FILE}): never payable with it, with or without a modifier."),
+        ("ADMIN-INITIAL-DUPLICATE", "error", 5, "Line 5: 96374 is column 2 to 96365 (line 2) in the NCCI practitioner "
+         f"PTP edits (Misuse of Column Two code with Column One code; {PTP_FILE}): {INDICATOR_1}."),
+    ]
+    assert [f.impact_units for f in r.findings if "PTP" in f.message] == [-1, -2]
+
+
+def test_ptp_pair_on_another_date_is_no_pair(ptp):
+    claim = [GIVEN, {"code": "96365", "units": 1, "service_date": "2026-04-14"}, ADMIN[1],
+             {"code": "36000", "units": 1, "service_date": "2026-04-15"}]
+    assert ptp_found(scrub_claim(office_claim("2026-04-14", claim)), "ADMIN-") == []
+
+
+def test_ptp_hospital_claim_reads_the_hospital_table(home, tmp_path):
+    """The UB-04 reads the outpatient hospital PTP file; a practitioner file says nothing about it."""
+    store.import_file("ptp", FIX / PTP_FILE)
+    hopd = {"setting": "hospital_outpatient"}
+    claim = [GIVEN, *ADMIN, {"code": "36000", "units": 1}]
+    assert ptp_found(scrub_claim(office_claim("2026-04-14", claim, **hopd)), "ADMIN-") == []
+    hosp = tmp_path / "ccioph-v321r0-f1-synthetic.txt"
+    hosp.write_bytes((FIX / PTP_FILE).read_bytes())
+    store.import_file("ptp", hosp)
+    [(edit, _, line, message)] = ptp_found(scrub_claim(office_claim("2026-04-14", claim, **hopd)), "ADMIN-")
+    assert (edit, line) == ("ADMIN-BUNDLED", 4) and "NCCI hospital PTP edits" in message
+
+
+# NDC-HCPCS crosswalk (CMS ASP crosswalk, January 2026 snapshot bundled): 44206-0437-10 is Privigen, J1459.
+
+def test_ndc_of_another_code_names_the_code_and_where_it_says_so():
+    claim = [dict(GIVEN, ndc="44206-0437-10"), *ADMIN]
+    r = scrub_claim(office_claim("2026-03-02", claim))
+    assert found(r, "DRUG-NDC-MISMATCH") == [
+        ("DRUG-NDC-MISMATCH", "error", 1, "Line 1: NDC 44206-0437-10 is billed with J1561, but it crosswalks to J1459 "
+         "per refdata/cms/snapshot/asp-ndc-hcpcs-crosswalk-2026q1.csv.")]
+    # A package the product catalog knows (Privigen 40 g), not in the crosswalk excerpt: the catalog says J1459.
+    catalog = scrub_claim(office_claim("2026-03-02", [dict(GIVEN, ndc="44206043940"), *ADMIN]))
+    assert found(catalog, "DRUG-NDC-MISMATCH") == [
+        ("DRUG-NDC-MISMATCH", "error", 1, "Line 1: NDC 44206-0439-40 is billed with J1561, but it crosswalks to J1459 "
+         "per product catalog (Privigen).")]
+    # A line billed with the right code, lower case and padded, is right.
+    right = scrub_claim(office_claim("2026-03-02", [dict(GIVEN, code=" j1561", ndc="13533-0800-12"), *ADMIN]))
+    assert found(right, "DRUG-NDC-MISMATCH") == []
+
+
+def test_ndc_of_two_codes_is_not_given_one_cause(home):
+    """The imported Q2 crosswalk lists 13533-0800-15 under J1459 while the catalog says J1561 (Gamunex-C): both are
+    named, and the finding stands on its own (no single code it is about)."""
+    store.import_file("crosswalk", FIX / "asp-ndc-hcpcs-crosswalk-2026q2-synthetic.csv")
+    r = scrub_claim(office_claim("2026-04-14", [dict(GIVEN, code="J1566", ndc="13533-0800-15"), *ADMIN]))
+    [f] = [f for f in r.findings if f.edit == "DRUG-NDC-MISMATCH"]
+    assert f.message == ("Line 1: NDC 13533-0800-15 is billed with J1566, but it crosswalks to J1459 per "
+                         "asp-ndc-hcpcs-crosswalk-2026q2-synthetic.csv; J1561 per product catalog (Gamunex-C).")
+    assert f.causes == ()
+
+
+# HCPCS validity (record layout: ADD DT, TERM DT = the last date a code may be used; Level II codes only).
+
+def test_code_terminated_on_the_last_day_of_the_quarter(home):
+    store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
+    store.import_file("hcpcs", FIX / "HCPC2026_APR_ANWEB-synthetic.csv")
+    sd = {"drugs": [{"id": "ig1", "product": "Gammagard S/D", "route": "IV", "dose": {"grams": 10},
+                     "containers": [{"grams": 10, "count": 1}]}]}
+    assert found(build(on("2026-03-31", **sd)), "DRUG-CODE-INVALID") == []
+    r = build(on("2026-04-01", **sd))
+    assert found(r, "DRUG-CODE-INVALID") == [
+        ("DRUG-CODE-INVALID", "error", 1, "Line 1: J1566 is not valid on 2026-04-01: terminated 2026-03-31 "
+         "(HCPC2026_APR_ANWEB-synthetic.csv).")]
+    assert [f.impact_units for f in r.findings if f.edit == "DRUG-CODE-INVALID"] == [-20]
+
+
+def test_code_used_before_its_add_date(home, tmp_path):
+    jan = (FIX / "HCPC2026_JAN_ANWEB-synthetic.csv").read_text()
+    j1561 = next(ln for ln in jan.splitlines() if ln.startswith("J1561"))
+    moved = j1561.replace(",20080101,20130101,,N", ",20260301,20260301,,N")
+    assert moved != j1561
+    (tmp_path / "HCPC2026_JAN_ANWEB-moved.csv").write_text(jan.replace(j1561, moved))
+    store.import_file("hcpcs", tmp_path / "HCPC2026_JAN_ANWEB-moved.csv")
+    assert found(build(on("2026-02-27")), "DRUG-CODE-INVALID") == [
+        ("DRUG-CODE-INVALID", "error", 1, "Line 1: J1561 is not valid on 2026-02-27: added 2026-03-01 "
+         "(HCPC2026_JAN_ANWEB-moved.csv).")]
+    assert found(build(on("2026-03-02")), "DRUG-CODE-INVALID") == []
+
+
+def test_a_level_ii_service_code_absent_from_the_file_and_cpt_never(home):
+    store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
+    claim = [GIVEN, *ADMIN, {"code": "Q2052", "units": 2}, {"code": "99999", "units": 1}]
+    r = scrub_claim(office_claim("2026-03-02", claim))
+    assert found(r, "ADMIN-CODE-INVALID") == [
+        ("ADMIN-CODE-INVALID", "error", 4, "Line 4: Q2052 is not in the HCPCS file in force on 2026-03-02 "
+         "(HCPC2026_JAN_ANWEB-synthetic.csv).")]
+    assert [f.impact_units for f in r.findings if f.edit == "ADMIN-CODE-INVALID"] == [-2]
+    assert found(r, "DRUG-CODE-INVALID") == []
