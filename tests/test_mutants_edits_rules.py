@@ -4,7 +4,7 @@ source states, which a surviving mutant changed without any test noticing."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -575,3 +575,298 @@ def test_a_level_ii_service_code_absent_from_the_file_and_cpt_never(home):
          "(HCPC2026_JAN_ANWEB-synthetic.csv).")]
     assert [f.impact_units for f in r.findings if f.edit == "ADMIN-CODE-INVALID"] == [-2]
     assert found(r, "DRUG-CODE-INVALID") == []
+
+
+# --- edits/payer.py --------------------------------------------------------------------------------------------
+# Original Medicare liability modifiers (refdata/coverage/liability-modifiers.toml, reference.md §7): GA with a signed
+# ABN, GZ without, for an expected medical-necessity denial; GY (GX beside it with a voluntary notice) for no benefit
+# category. CGS (J15, Ohio: A56779 + A57160) does not list D80.1; the home IVIG article A52509 does not list CIDP.
+
+CGS = "the Medicare contractor's list A56779 + A57160 (CGS Administrators (A/B MAC), J15), chosen by the billing " \
+      "provider's state OH"
+A52509_LIST = "the Medicare contractor's list A52509 group 1 (DME MACs)"
+ABN_FIX = ("Original Medicare, diagnosis not covered by a list that binds the payer: report GA on the lines when the "
+           "patient signed an ABN before the service, GZ when no ABN was obtained; GY (and GX with a voluntary notice) "
+           "when the service has no benefit category or is excluded by statute.")
+
+
+def liability(*mods: str, lines: int | None = None):
+    """A change to the written claim: these liability modifiers on its first `lines` lines (all by default)."""
+    def change(c):
+        for ln in c["lines"][:lines]:
+            ln["modifiers"] = [m for m in ln["modifiers"] if m not in {"GA", "GZ", "GX", "GY"}] + list(mods)
+    return change
+
+
+def payer_found(result) -> list[tuple]:
+    return [(f.severity, f.line, f.message, f.fix) for f in result.findings if f.edit == "PAYER-ABN-MODIFIER"]
+
+
+def cgs(signed: bool = False) -> dict:
+    return chart(diagnoses=["D80.1"], billing_provider=provider("OH"), payer={"type": "medicare", "abn_signed": signed})
+
+
+@pytest.mark.parametrize("signed,text", [
+    (False, "no ABN is recorded (payer.abn_signed): add GZ"), (True, "an ABN was signed: add GA")])
+def test_build_names_ga_or_gz_by_the_signed_abn(signed, text):
+    assert payer_found(build(cgs(signed))) == [
+        ("error", None, f"The diagnosis may not be covered ({CGS}) and {text} to the drug and administration lines.",
+         ABN_FIX)]
+
+
+@pytest.mark.parametrize("signed,voluntary", [(False, ""), (True, " With the voluntary notice the patient signed, GX "
+                                                                   "goes beside it.")])
+def test_build_names_gy_for_no_benefit_category(signed, voluntary):
+    enc = chart(setting="home", diagnoses=["G61.81"], payer={"type": "medicare", "abn_signed": signed})
+    assert payer_found(build(enc)) == [
+        ("error", None, f"The diagnosis is not covered ({A52509_LIST}) and the service has no benefit category: add GY "
+         f"to the drug and supply lines, not GA/GZ; the beneficiary is liable and no ABN is required.{voluntary}",
+         ABN_FIX)]
+
+
+def test_every_drug_and_administration_line_needs_the_modifier():
+    assert payer_found(scrub(cgs())) == [
+        ("error", n, f"Line {n}: the diagnosis may not be covered ({CGS}) and no ABN is recorded: GZ is needed.",
+         f"Add GZ to line {n}.") for n in (1, 2, 3)]
+    assert payer_found(scrub(cgs(), liability("GZ"))) == []
+    assert payer_found(scrub(cgs(True), liability("GA"))) == []
+    # Only the lines without it are named.
+    assert [f[1] for f in payer_found(scrub(cgs(), liability("GZ", lines=2)))] == [3]
+
+
+@pytest.mark.parametrize("signed,wrong,need,why", [(False, "GA", "GZ", "no ABN is recorded"),
+                                                   (True, "GZ", "GA", "the patient signed an ABN")])
+def test_the_other_medical_necessity_modifier_is_replaced(signed, wrong, need, why):
+    assert payer_found(scrub(cgs(signed), liability(wrong, lines=1))) == [
+        ("error", 1, f"Line 1: {wrong} reported, but {why}: use {need}.", f"Replace {wrong} with {need} on line 1."),
+        *[("error", n, f"Line {n}: the diagnosis may not be covered ({CGS}) and {why}: {need} is needed.",
+           f"Add {need} to line {n}.") for n in (2, 3)]]
+
+
+def test_gy_or_gx_on_a_medical_necessity_denial():
+    assert payer_found(scrub(cgs(), liability("GX", "GY", lines=1)))[0] == (
+        "error", 1, f"Line 1: GX, GY is for a service with no benefit category; this diagnosis is a medical-necessity "
+        f"question ({CGS}): an expected medical-necessity denial takes GA with a signed ABN, GZ without.",
+        "Replace GX, GY with GZ on line 1.")
+    # GY beside the right GZ is still wrong.
+    assert [f[1] for f in payer_found(scrub(cgs(), liability("GZ", "GY")))] == [1, 2, 3]
+
+
+def test_a_default_list_only_warns_and_says_to_verify():
+    enc = chart(diagnoses=["R53.83"])
+    assert payer_found(scrub(enc, liability("GA", lines=1)))[0] == (
+        "warning", 1, "Line 1: GA reported, but no ABN is recorded: use GZ.", "Replace GA with GZ on line 1.")
+    assert payer_found(scrub(enc, liability("GZ", lines=1))) == [
+        ("warning", n, f"Line {n}: the diagnosis may not be covered ({DEFAULT}) and no ABN is recorded: GZ is needed "
+         "if the payer's own policy does not cover it (verify first).", f"Add GZ to line {n}.") for n in (2, 3)]
+
+
+def test_liability_modifier_on_a_covered_claim_or_another_payer():
+    assert payer_found(scrub(BASE, liability("GA", "GZ", lines=1))) == [
+        ("warning", 1, "Line 1: GA, GZ reported, but the claim's diagnosis is covered for the product: no denial is "
+         "expected.", "Remove GA, GZ unless the ABN was for another reason.")]
+    ma = chart(payer={"type": "medicare_advantage", "prior_authorization": {"number": "P"}})
+    assert payer_found(scrub(ma, liability("ga", lines=2))) == [
+        ("warning", n, f"Line {n}: GA is for Original Medicare only; Medicare Advantage (generic plan) does not use "
+         "ABNs.", "Remove GA.") for n in (1, 2)]
+    assert payer_found(scrub(ma)) == []
+
+
+@pytest.mark.parametrize("dos,flagged", [("2010-03-31", True), ("2010-04-01", False)])
+def test_gx_is_a_modifier_from_2010_04_01(dos, flagged):
+    """GX's present meaning dates from 2010-04-01 (CR 6563): before, it is not a valid modifier on the line."""
+    enc = on(dos, setting="home", diagnoses=["G61.81"], payer={"type": "medicare", "abn_signed": True})
+    got = [f for f in payer_found(scrub(enc, liability("GY", "GX", lines=1))) if "valid" in f[2]]
+    assert got == ([("error", 1, f"Line 1: GX is not a valid modifier on {dos} (see its effective date in the HCPCS "
+                     "modifier file).", "Remove GX; use the liability modifier in force on the date of service.")]
+                   if flagged else [])
+
+
+# --- edits/authorization.py ------------------------------------------------------------------------------------
+# Prior authorization is a payer-profile fact (reference.md §7: Original Medicare has none for IVIG; Medicare
+# Advantage and commercial plans commonly do). Gamunex-C 30 g = J1561 × 60 (500 mg a unit).
+
+def plan(pa: dict | None, payer_type: str = "commercial", **changes) -> dict:
+    payer: dict = {"type": payer_type, "name": "Example PPO"}
+    if pa is not None:
+        payer["prior_authorization"] = pa
+    return chart(payer=payer, drug0={"ndc": "13533-0805-11"}, **changes)
+
+
+PRIVIGEN_35_OF_40 = [{"id": "ig1", "product": "Privigen", "route": "IV", "dose": {"grams": 35},
+                      "ndc": "44206-0439-40", "containers": [{"grams": 40, "count": 1}]}]
+
+
+def auth_found(result) -> list[tuple]:
+    return [(f.edit, f.severity, f.line, f.message, f.impact_units) for f in result.findings
+            if f.edit.startswith("AUTH-")]
+
+
+@pytest.mark.parametrize("payer_type,title", [("commercial", "Commercial plan (generic)"),
+                                              ("medicare_advantage", "Medicare Advantage (generic plan)")])
+@pytest.mark.parametrize("pa", [None, {"number": "  "}])
+def test_authorization_required_by_the_plan_needs_a_number(payer_type, title, pa):
+    assert auth_found(build(plan(pa, payer_type))) == [
+        ("AUTH-MISSING", "error", None, f"{title} requires prior authorization for immune globulin on 2026-03-02, and "
+         "payer.prior_authorization has no number.", None)]
+    assert auth_found(build(plan({"number": "PA-1"}, payer_type))) == []
+
+
+def test_original_medicare_needs_no_authorization():
+    assert auth_found(build(chart())) == []
+
+
+@pytest.mark.parametrize("start,end,outside", [
+    ("2026-03-02", "2026-03-02", False), ("2026-03-03", None, True), (None, "2026-03-01", True), (None, None, False)])
+def test_authorization_dates_include_their_first_and_last_day(start, end, outside):
+    pa = {"number": "PA-1", "start": start, "end": end}
+    expected = [("AUTH-EXPIRED", "error", None, f"Authorization PA-1 runs {start or '…'} to {end or '…'}; the date of "
+                 "service 2026-03-02 is outside it.", None)]
+    assert auth_found(build(plan(pa))) == (expected if outside else [])
+
+
+@pytest.mark.parametrize("units,over", [(60, False), (59, True)])
+def test_authorized_units_both_sides(units, over):
+    expected = [("AUTH-UNITS", "error", None, f"60 units billed; authorization PA-1 allows {units}.", units - 60)]
+    assert auth_found(build(plan({"number": "PA-1", "units": units}))) == (expected if over else [])
+
+
+def test_written_units_are_counted_on_scrub_and_point_at_the_drug_line():
+    r = scrub(plan({"number": "PA-1", "units": 60, "hcpcs": " j1561"}), lambda c: c["lines"][0].update(units=61))
+    assert auth_found(r) == [("AUTH-UNITS", "error", 1, "61 units of J1561 billed; authorization PA-1 allows 60.", -1)]
+
+
+def _discard_profile(tmp_path: Path, counted: str) -> dict:
+    path = tmp_path / f"plan-{counted}.toml"
+    path.write_text(f'[profile]\nname = "plan-{counted}"\ntitle = "Plan {counted}"\npayer_types = []\n'
+                    'extends = "commercial"\n\n[parameters.discarded_units_against_authorization]\nlabel = "d"\n'
+                    f'source = "s"\nvalues = {{ "2000-01-01" = "{counted}" }}\n')
+    return {"type": "commercial", "profile": str(path)}
+
+
+@pytest.mark.parametrize("counted,expected", [
+    ("verify", ("warning", " Plans differ on whether discarded units count against it.")),
+    ("counted", ("error", " Plan counted counts discarded units against it.")),
+    ("not_counted", None),
+])
+def test_discarded_units_against_the_authorization_follow_the_payer_profile(tmp_path, counted, expected):
+    """Privigen 35 g from a 40 g vial: J1459 × 70 given + 10 JW. Whether JW units use up the authorization is the
+    plan's rule (payer-parameters.toml `discarded_units_against_authorization`, default verify)."""
+    payer = _discard_profile(tmp_path, counted) if counted != "verify" else {"type": "commercial"}
+    enc = chart(payer=dict(payer, prior_authorization={"number": "PA-1", "units": 70}), drugs=PRIVIGEN_35_OF_40)
+    r = build(enc)
+    if expected is None:
+        assert auth_found(r) == []
+    else:
+        severity, text = expected
+        assert auth_found(r) == [("AUTH-UNITS", severity, None, "70 units given + 10 discarded (JW) = 80; "
+                                  f"authorization PA-1 allows 70.{text}", -10)]
+    # Given + discarded within the authorization: nothing to say whatever the rule.
+    enough = chart(payer=dict(payer, prior_authorization={"number": "PA-1", "units": 80}), drugs=PRIVIGEN_35_OF_40)
+    assert auth_found(build(enough)) == []
+
+
+@pytest.mark.parametrize("grams,over", [(30, False), (29.5, True)])
+def test_authorized_grams_both_sides(grams, over):
+    r = scrub(plan({"number": "PA-1", "grams": grams}))
+    expected = [("AUTH-UNITS", "error", 1, f"30 g documented (60 units); authorization PA-1 allows {grams:g} g.", None)]
+    assert auth_found(r) == (expected if over else [])
+
+
+def test_authorization_for_another_product():
+    assert auth_found(build(plan({"number": "PA-1", "units": 60, "hcpcs": "J1569"}))) == [
+        ("AUTH-UNITS", "error", None, "Authorization PA-1 is for J1569; the claim bills J1561, for which no units are "
+         "authorized.", None)]
+    assert auth_found(scrub(plan({"number": "PA-1", "units": 60, "hcpcs": "J1569"})))[0][2] == 1
+    # Grams authorized for another code count none of this drug's grams.
+    assert auth_found(build(plan({"number": "PA-1", "grams": 1, "hcpcs": "J1569"}))) == [
+        ("AUTH-UNITS", "error", None, "Authorization PA-1 is for J1569; the claim bills J1561, for which no units are "
+         "authorized.", None)]
+
+
+# --- edits/plausibility.py -------------------------------------------------------------------------------------
+# Charts that cannot be one visit: an administration over 24 hours, one charted on another date (other than a run
+# past midnight), one drug running twice at once through one site, a date of service in the future (a warning up to
+# 31 days ahead), a dose under 5 % of what was opened.
+
+def plausible(**changes) -> list[tuple]:
+    return [(f.edit, f.severity, f.message) for f in build(chart(**changes)).findings
+            if f.edit.startswith("PLAUSIBILITY-")]
+
+
+def timed(start: str, stop: str | None, site: int = 1, drug_id: str = "ig1") -> dict:
+    return {"drug_id": drug_id, "start": f"2026-03-{start}", **({"stop": f"2026-03-{stop}"} if stop else {}),
+            "site": site}
+
+
+def test_duration_over_a_day_names_the_entry_and_its_hours():
+    assert plausible(administrations=[timed("02T08:00", "03T10:30")]) == [
+        ("PLAUSIBILITY-DURATION", "error", "administrations[0]: runs 26.5 hours (2026-03-02 08:00 to 2026-03-03 "
+         "10:30); more than 24 hours is not one administration.")]
+    fluids = [{"purpose": "flush", "start": "2026-03-02T08:00", "stop": "2026-03-02T08:05"},
+              {"purpose": "hydration", "ordered": True, "start": "2026-03-02T08:00", "stop": "2026-03-03T08:01"}]
+    assert plausible(fluids=fluids)[:1] == [
+        ("PLAUSIBILITY-DURATION", "error", "fluids[1]: runs 24.0 hours (2026-03-02 08:00 to 2026-03-03 08:01); more "
+         "than 24 hours is not one administration.")]
+    assert [f for f in plausible(fluids=fluids[:1]) if f[0] == "PLAUSIBILITY-DURATION"] == []
+
+
+def test_an_entry_on_another_date():
+    assert plausible(administrations=[timed("02T09:00", "02T14:00"), timed("01T22:00", "02T01:00", site=2)]) == [
+        ("PLAUSIBILITY-DATE", "error", "administrations[1].start: 2026-03-01 is not the date of service 2026-03-02.")]
+    assert plausible(administrations=[timed("02T20:00", "04T01:00")])[-1:] == [
+        ("PLAUSIBILITY-DATE", "error", "administrations[0].stop: 2026-03-04 is neither the date of service 2026-03-02 "
+         "nor the next date (a run past midnight).")]
+    fluids = [{"purpose": "flush", "start": "2026-03-03T08:00", "stop": "2026-03-03T08:05"}]
+    assert ("PLAUSIBILITY-DATE", "error", "fluids[0].start: 2026-03-03 is not the date of service 2026-03-02.") in \
+        plausible(fluids=fluids)
+
+
+def test_a_pump_log_entry_on_another_date():
+    sc = {"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 10},
+          "containers": [{"grams": 10, "count": 1}]}
+    log = [{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:00"},
+           {"drug_id": "ig1", "start": "2026-03-05T09:00", "stop": "2026-03-05T10:00"}]
+    got = plausible(setting="home", drugs=[sc], administrations=[timed("02T09:00", "02T10:00")], pump_log=log)
+    assert ("PLAUSIBILITY-DATE", "error", "pump_log[1].start: 2026-03-05 is not the date of service 2026-03-02.") in got
+    assert not any("pump_log[0]" in f[2] for f in got)
+
+
+def test_one_drug_twice_at_once_through_one_site():
+    assert plausible(administrations=[timed("02T09:00", "02T11:00"), timed("02T10:59", "02T12:00")]) == [
+        ("PLAUSIBILITY-CONCURRENT", "error", "administrations[1]: drug 'ig1' is already running then "
+         "(administrations[0]) through the same site 1.")]
+    three = [timed("02T09:00", "02T11:00"), timed("02T09:30", "02T12:00", site=2),
+             timed("02T10:00", "02T12:00", site=2)]
+    assert plausible(administrations=three) == [
+        ("PLAUSIBILITY-CONCURRENT", "error", "administrations[2]: drug 'ig1' is already running then "
+         "(administrations[0, 1]) through the same site 2.")]
+    # Two drugs at once, or one without a stop time, are not one drug twice.
+    premed = {"id": "pre1", "hcpcs": "J1200", "units": 1, "containers": [{"units": 1}]}  # diphenhydramine
+    two_drugs = [timed("02T09:00", "02T11:00"), timed("02T09:00", "02T09:30", drug_id="pre1")]
+    assert [f for f in plausible(drugs=[*BASE_PLAUSIBLE_DRUGS, premed], administrations=two_drugs)
+            if f[0] == "PLAUSIBILITY-CONCURRENT"] == []
+    assert plausible(administrations=[timed("02T09:00", "02T14:00"), timed("02T10:00", None)]) == []
+
+
+BASE_PLAUSIBLE_DRUGS = BASE["drugs"]
+
+
+@pytest.mark.parametrize("ahead,severity", [(0, None), (1, "warning"), (31, "warning"), (32, "error")])
+def test_a_date_of_service_ahead_is_an_estimate_for_31_days_then_an_error(ahead, severity):
+    today = date.today()
+    dos = today + timedelta(days=ahead)
+    enc = chart(date_of_service=dos.isoformat(), administrations=[
+        {"drug_id": "ig1", "start": f"{dos}T09:00", "stop": f"{dos}T14:00"}])
+    got = [(f.severity, f.message) for f in build(enc).findings if f.edit == "PLAUSIBILITY-DOS"]
+    assert got == ([] if severity is None else [
+        (severity, f"date_of_service: {dos} is in the future (today is {today}); a claim is filed after the service.")])
+
+
+@pytest.mark.parametrize("grams,share", [("1.4", "4.7%"), ("0.1", "0.3%")])
+def test_a_dose_under_5_percent_of_what_was_opened(grams, share):
+    drug = dict(BASE["drugs"][0], dose={"grams": grams})
+    assert plausible(drugs=[drug]) == [
+        ("PLAUSIBILITY-DOSE", "error", f"drugs[0]: a dose of {grams} g from 30 g opened ({share}).")]
+    assert plausible(drugs=[dict(drug, shared_with_other_patient=True)]) == []
+    assert plausible(drugs=[dict(drug, dose={"grams": "1.5"})]) == []  # exactly 5 %
