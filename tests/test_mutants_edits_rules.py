@@ -870,3 +870,95 @@ def test_a_dose_under_5_percent_of_what_was_opened(grams, share):
         ("PLAUSIBILITY-DOSE", "error", f"drugs[0]: a dose of {grams} g from 30 g opened ({share}).")]
     assert plausible(drugs=[dict(drug, shared_with_other_patient=True)]) == []
     assert plausible(drugs=[dict(drug, dose={"grams": "1.5"})]) == []  # exactly 5 %
+
+
+# --- edits/drug.py ---------------------------------------------------------------------------------------------
+# Units = dose ÷ the code's unit dose, rounded up (J1459 and J1561: 500 mg); discarded units = units opened − units
+# given, on a JW line (CMS Discarded Drugs page); Medicaid needs the NDC, one line per NDC (refdata/payers/medicaid).
+
+MEDICAID = {"type": "medicaid", "prior_authorization": {"number": "PA-1", "units": 1000}}
+
+
+def two_drugs(first: dict, second: dict, **changes) -> dict:
+    return chart(drugs=[dict(first, id="ig1"), dict(second, id="ig2")], administrations=[
+        {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T12:00"},
+        {"drug_id": "ig2", "start": "2026-03-02T12:00", "stop": "2026-03-02T15:00"}], **changes)
+
+
+PRIVIGEN_40 = {"product": "Privigen", "route": "IV", "dose": {"grams": 35}, "containers": [{"grams": 40}]}
+
+
+def drug_found(result, *edits: str) -> list[tuple]:
+    return [(f.edit, f.line, f.message, f.fix, f.impact_units) for f in result.findings if f.edit in edits]
+
+
+def renumber(claim: dict) -> None:
+    for i, ln in enumerate(claim["lines"], start=1):
+        ln["line"] = i
+
+
+def test_second_drugs_jw_units_are_checked_after_a_first_drug_with_a_right_jw_line():
+    """Privigen 35 g of 40 g: J1459 × 70 + JW × 10 (right); Gamunex-C 29.5 g of 30 g: J1561 × 59 + JW × 1, billed
+    JW × 3."""
+    enc = two_drugs(PRIVIGEN_40, {"product": "Gamunex-C", "route": "IV", "dose": {"grams": 29.5},
+                                  "containers": [{"grams": 10, "count": 3}]})
+
+    def three_jw(c):
+        next(ln for ln in c["lines"] if ln["code"] == "J1561" and "JW" in ln["modifiers"])["units"] = 3
+    assert drug_found(scrub(enc, three_jw), "DRUG-WASTE-MISMATCH") == [
+        ("DRUG-WASTE-MISMATCH", 4, "Line 4: billed 59 + 3 JW = 62 units; opened 30 g = 60 units of J1561: 59 given + 1 "
+         "discarded.", "Bill J1561-JW × 1.", -2)]
+
+
+def test_second_drugs_jw_line_without_discard_after_a_first_drug_with_a_right_one():
+    """Gamunex-C 30 g from three 10 g vials discards nothing: a JW line for it is refused, whatever the first drug's."""
+    enc = two_drugs(PRIVIGEN_40, {"product": "Gamunex-C", "route": "IV", "dose": {"grams": 30},
+                                  "containers": [{"grams": 10, "count": 3}]})
+
+    def add_jw(c):
+        c["lines"].insert(3, {"line": 0, "code": "J1561", "modifiers": ["JW"], "units": 2})
+        renumber(c)
+    assert drug_found(scrub(enc, add_jw), "DRUG-JW-NOT-ALLOWED") == [
+        ("DRUG-JW-NOT-ALLOWED", 4, "Line 4: JW × 2 for Gamunex-C, but nothing was discarded.",
+         "Remove the JW line; bill the administered units (with JZ where required).", -2)]
+
+
+def test_second_drugs_ndcs_on_a_medicaid_claim_after_a_first_drug_of_one_ndc():
+    """Privigen 40 g (one NDC), then Gamunex-C 25 g from a 20 g and a 10 g bottle (two NDCs) billed on one line."""
+    enc = two_drugs({"product": "Privigen", "route": "IV", "dose": {"grams": 40},
+                     "containers": [{"ndc": "44206-0439-40"}]},
+                    {"product": "Gamunex-C", "route": "IV", "dose": {"grams": 25},
+                     "containers": [{"ndc": "13533-0805-31"}, {"ndc": "13533-0805-11"}]}, payer=MEDICAID)
+
+    def one_line(c):
+        ig = [ln for ln in c["lines"] if ln["code"] == "J1561"]
+        for ln in ig[1:]:
+            c["lines"].remove(ln)
+        ig[0]["units"] = 50
+        renumber(c)
+    assert drug_found(scrub(enc, one_line), "DRUG-NDC-PER-LINE") == [
+        ("DRUG-NDC-PER-LINE", 2, "Line 2: Gamunex-C came from containers of 2 NDCs and the claim does not report "
+         "13533-0805-11; Medicaid (generic state program) needs one line per NDC (13533-0805-11 × 20, 13533-0805-31 "
+         "× 40 units).", "Bill one line per NDC, each with its own units and NDC quantity (and the discard on that "
+         "NDC's JW line).", None)]
+
+
+def test_a_kit_without_its_containers_on_a_medicaid_claim():
+    """Gammagard S/D is a kit (powder): its NDC quantity is counted in packages (UN), so without the containers
+    opened the 837 could carry no LIN/CTP for the NDC Medicaid requires."""
+    sd = {"id": "ig1", "product": "Gammagard S/D", "ndc": "00944-2658-04", "dose": {"grams": 20}}
+    assert drug_found(build(chart(payer=MEDICAID, drugs=[sd])), "DRUG-NDC-MISSING") == [
+        ("DRUG-NDC-MISSING", None, "drugs[0]: Medicaid (generic state program) requires the NDC quantity with the NDC, "
+         "and the chart does not let it be computed for Gammagard S/D (the 837 would carry no LIN/CTP).",
+         "Give the containers opened: kits and powders are counted in packages (UN).", None)]
+    with_containers = dict(sd, containers=[{"ndc": "00944-2658-04", "count": 2}])
+    assert drug_found(build(chart(payer=MEDICAID, drugs=[with_containers])), "DRUG-NDC-MISSING") == []
+
+
+def test_a_medicaid_line_without_an_ndc_when_the_chart_has_none_either():
+    r = scrub(chart(payer=MEDICAID))
+    assert drug_found(r, "DRUG-NDC-MISSING") == [
+        ("DRUG-NDC-MISSING", 1, "Line 1: J1561 has no NDC; Medicaid (generic state program) requires it.",
+         "Report the NDC of the package used (11 digits, 5-4-2) with its quantity on each drug line.", None)]
+    # Medicare Part B does not require the NDC on the line.
+    assert drug_found(scrub(chart()), "DRUG-NDC-MISSING") == []
