@@ -375,6 +375,24 @@ def test_cli_input_errors(tmp_path):
     assert r.exit_code == 2 and "--claims" in r.output
 
 
+def test_a_byte_that_is_not_utf8_refuses_the_remittance_naming_its_segment(tmp_path):
+    """A replaced byte could change a claim number or an amount: the file is refused, never read with a guess."""
+    text = build_835([DENIED])
+    term = text.lstrip()[105]
+    segments = text.split(term)
+    clp = next(i for i, s in enumerate(segments) if s.strip().startswith("CLP"))
+    data = text.encode().replace(b"CLM-DENIED", b"CLM-DEN\xe9ED")
+    bad = tmp_path / "latin1.835"
+    bad.write_bytes(data)
+    r = runner.invoke(app, ["denials", str(bad)])
+    assert r.exit_code == 2, r.output
+    at = data.index(b"\xe9") + 1
+    assert f"not UTF-8 text (segment {clp + 1}, byte {at} is 0xe9)" in r.output
+    assert "CLM-DEN" not in r.output  # ids only: the message names where, not what
+    bad.write_bytes(data.replace(b"\xe9", "\u00e9".encode()))  # the same letter as UTF-8 is read
+    assert runner.invoke(app, ["denials", str(bad), "--format", "json"]).exit_code == 0
+
+
 # ------------------------------------------------------------------------------------------------ properties
 
 REASONS = ["45", "16", "50", "197", "151", "4", "11", "253", "1", "2", "23", "Z7", "96", "18"]

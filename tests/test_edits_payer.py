@@ -41,3 +41,26 @@ def test_no_abn_modifier_when_covered_or_not_original_medicare():
 def test_default_policy_abn_is_a_warning():
     enc = chart(diagnoses=["R53.83"])
     assert only(scrub(enc), "PAYER-ABN-MODIFIER").severity == "warning"
+
+
+def test_home_supply_line_takes_gy_with_the_drug_when_there_is_no_benefit_category():
+    """Home IVIG for CIDP under Original Medicare has no benefit category (A52509 group 1 lists the PIDD codes): the
+    Q2052 supplies line is denied with the drug, so GY belongs on both (examples/coverage/cov-11 writes it there)."""
+    enc = chart(setting="home", diagnoses=["G61.81"])
+
+    def gy_on_drug_only(c):
+        for ln in c["lines"]:
+            ln["modifiers"] = [m for m in ln["modifiers"] if m != "GY"] + (["GY"] if ln["code"] != "Q2052" else [])
+
+    def gy_everywhere(c):
+        for ln in c["lines"]:
+            ln["modifiers"] = [m for m in ln["modifiers"] if m != "GY"] + ["GY"]
+
+    assert [ln.code for ln in build(enc).claim.lines] == ["J1561", "Q2052"]
+    f = only(scrub(enc, gy_on_drug_only), "PAYER-ABN-MODIFIER")
+    assert (f.line, f.severity, f.fix) == (2, "error", "Add GY to line 2.")
+    assert "PAYER-ABN-MODIFIER" not in ids(scrub(enc, gy_everywhere))
+    # Covered (D83.9, CVID, is on the home list): GY on the supplies line alone is flagged as needless.
+    covered = chart(setting="home", diagnoses=["D83.9"])
+    g = only(scrub(covered, lambda c: c["lines"][1]["modifiers"].append("GY")), "PAYER-ABN-MODIFIER")
+    assert (g.line, g.severity) == (2, "warning") and "no denial is expected" in g.message

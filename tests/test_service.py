@@ -342,6 +342,34 @@ def test_cli_users_and_tokens(tmp_path, monkeypatch):
     assert client.get("/api/audit", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
+def test_cli_disables_and_enables_a_user(tmp_path, monkeypatch):
+    """A disabled user's tokens are refused from the next request; enabling them lets the same token work again;
+    both are in the audit log by user id; nothing is deleted."""
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
+    monkeypatch.delenv("IGCLAIM_DATABASE_URL", raising=False)
+    run = CliRunner().invoke
+    assert run(app, ["users", "add", "ann", "--role", "admin"]).exit_code == 0
+    token = run(app, ["tokens", "create", "ann"]).stdout.strip().splitlines()[-1]
+    h = {"Authorization": f"Bearer {token}"}
+    client = TestClient(create_app(f"sqlite:///{tmp_path / 'team.sqlite'}"))
+    assert client.get("/api/audit", headers=h).status_code == 200
+    assert run(app, ["users", "disable", "ann"]).exit_code == 0
+    assert client.get("/api/audit", headers=h).status_code == 401
+    listed = run(app, ["users", "list"]).stdout
+    assert "\tann\tadmin\tdisabled " in listed
+    missing = run(app, ["users", "disable", "bob"])
+    assert missing.exit_code == 2 and "no user named 'bob'" in missing.output
+    assert run(app, ["users", "enable", "ann"]).exit_code == 0
+    assert "\tann\tadmin\tactive" in run(app, ["users", "list"]).stdout
+    entries = client.get("/api/audit", headers=h).json()
+    actions = [e["action"] for e in (entries["items"] if isinstance(entries, dict) else entries)]
+    assert {"user.disable", "user.enable"} <= set(actions)
+
+
 def test_admin_imports_a_cms_file_over_http(team, tmp_path, monkeypatch):
     _, client, admin, biller = team
     monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
@@ -511,7 +539,8 @@ def test_export_with_the_sample_only_when_asked(team):
 def test_a_revocation_reaches_every_process_on_postgresql_at_once():
     """On PostgreSQL a process trusts a token it checked for a few seconds (auth.CACHE_SECONDS) only while it hears
     revocations (NOTIFY): a token revoked through another process, or by `igclaim tokens revoke` (a session of its
-    own), is refused there well before that cache would have expired."""
+    own), or whose user is disabled (`igclaim users disable`), is refused there well before that cache would have
+    expired."""
     import time
 
     if not PG:
@@ -519,16 +548,19 @@ def test_a_revocation_reaches_every_process_on_postgresql_at_once():
     url = _postgres_db()
     admin = {"Authorization": f"Bearer {_user(url, 'ada', 'admin')}"}
     a, b = TestClient(create_app(url)), TestClient(create_app(url))
-    for revoke in ("api", "command"):
+    for revoke in ("api", "command", "disable"):
         token = _user(url, f"bo-{revoke}", "biller")
         h = {"Authorization": f"Bearer {token}"}
         time.sleep(1.5)  # B's listener is connected by now
         assert [b.get("/api/encounters", headers=h).status_code for _ in range(3)] == [200] * 3  # B trusts it now
         if revoke == "api":
             assert a.delete(f"/api/tokens/{token.split('_')[1]}", headers=admin).status_code == 200
-        else:
+        elif revoke == "command":
             with sessions(url)() as db, db.begin():
                 auth.revoke_token(db, token.split("_")[1])
+        else:  # `igclaim users disable`: every cached token is forgotten
+            with sessions(url)() as db, db.begin():
+                auth.set_disabled(db, f"bo-{revoke}", True)
         start = time.monotonic()
         while b.get("/api/encounters", headers=h).status_code == 200:
             assert time.monotonic() - start < auth.CACHE_SECONDS / 2, revoke

@@ -89,7 +89,7 @@ def denials_cmd(
 ) -> None:
     """Explain the denials of an 835 remittance and trace each to the igclaim edit that would have caught it."""
     from igclaim.denials.claims import ClaimsError, load_claims, plan_corrections
-    from igclaim.denials.reader import MAX_BYTES
+    from igclaim.denials.reader import MAX_BYTES, RemitError, decode_835
     from igclaim.denials.report import render_html, summarize, to_csv, to_json
 
     texts = []
@@ -97,9 +97,11 @@ def denials_cmd(
         try:
             if p.stat().st_size > MAX_BYTES:
                 _fail(f"{p}: larger than {MAX_BYTES // (1024 * 1024)} MB")
-            texts.append((str(p), p.read_text(encoding="utf-8", errors="replace")))
+            texts.append((str(p), decode_835(p.read_bytes())))
         except OSError as exc:
             _fail(f"{p}: cannot read: {exc.strerror}")
+        except RemitError as exc:
+            _fail(f"{p}: {exc}")
     source = None
     if claims:
         try:

@@ -121,6 +121,19 @@ class Remittance:
         return self.production_date or self.payment_date
 
 
+def decode_835(data: bytes) -> str:
+    """An 835's bytes as text. A byte that is not UTF-8 refuses the file, naming its segment: replacing it could
+    change a claim number or an amount, and no claim of a remittance may be lost or misread silently."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start = len(data) - len(data.lstrip(b"\xef\xbb\xbf \r\n\t"))
+        term = data[start + 105:start + 106] if data[start:start + 3] == b"ISA" else b""
+        where = f"segment {data.count(term, 0, exc.start) + 1}, " if term and term.isascii() else ""
+        raise RemitError(f"not UTF-8 text ({where}byte {exc.start + 1} is 0x{data[exc.start]:02x}): re-export the "
+                         "remittance from the payer or clearinghouse; igclaim does not guess a replacement") from None
+
+
 def read_835(text: str) -> list[Remittance]:
     """Every 835 transaction of an interchange, claims in file order."""
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:

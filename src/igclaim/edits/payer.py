@@ -39,6 +39,15 @@ def _billed_lines(ctx: EditContext) -> list[ClaimLine]:
     return [ln for ln in ctx.written.lines if id(ln) in drug or ctx.rules.admin(code_of(ln)) is not None]
 
 
+def _supply_lines(ctx: EditContext) -> list[ClaimLine]:
+    """The written Medicare home IVIG supply lines (Q2052): with no benefit category for the drug, they have none
+    either, so they take GY too (examples/coverage/cov-11)."""
+    supply = ctx.rules.supply_units
+    if ctx.written is None or supply is None:
+        return []
+    return [ln for ln in ctx.written.lines if code_of(ln) == supply.code]
+
+
 @edit(
     "PAYER-ABN-MODIFIER",
     severity="error",
@@ -87,7 +96,8 @@ def abn_written(ctx: EditContext) -> Iterator[Finding]:
     lm = liability_modifiers()
     liability = lm.all
     lines = _billed_lines(ctx)
-    used = [(ln, m) for ln in lines if (m := mods(ln) & liability)]
+    supplies = _supply_lines(ctx)
+    used = [(ln, m) for ln in sorted(lines + supplies, key=lambda ln: ln.line) if (m := mods(ln) & liability)]
     if not ctx.rules.param("abn_modifiers"):
         for ln, m in used:
             yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {', '.join(sorted(m))} is for Original Medicare "
@@ -111,7 +121,7 @@ def abn_written(ctx: EditContext) -> Iterator[Finding]:
     need = _needed(ctx, gap)
     severity = gap.severity if gap.binding else "warning"
     if gap.liability == "no_benefit":
-        yield from _no_benefit_lines(ctx, lines, gap, severity)
+        yield from _no_benefit_lines(ctx, sorted(lines + supplies, key=lambda ln: ln.line), gap, severity)
         return
     medical = {lm.with_signed_abn, lm.without_abn}
     wrong = (medical - {need}).pop()

@@ -57,6 +57,19 @@ def add_user(db: Session, name: str, role: str) -> User:
     return user
 
 
+def set_disabled(db: Session, name: str, disabled: bool) -> User:
+    """Disable a user (every token of theirs is refused from the next request, whichever process serves it) or
+    enable them again. Their tokens, claims and audit entries stay: nothing is deleted."""
+    user = user_named(db, name)
+    if disabled and user.disabled_at is None:
+        user.disabled_at = now()
+        if db.get_bind().dialect.name == "postgresql":  # an empty payload: every server forgets every cached token
+            db.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    elif not disabled:
+        user.disabled_at = None
+    return user
+
+
 def user_named(db: Session, name: str) -> User:
     user = db.scalar(select(User).where(User.name == name))
     if user is None:

@@ -53,12 +53,36 @@ def add_user(name: str, role: Annotated[str, typer.Option(help="biller or admin"
     typer.echo(f"user {name} ({role}) added")
 
 
+def _set_disabled(name: str, disabled: bool) -> None:
+    migrate.upgrade()
+    with sessions()() as db, db.begin():
+        try:
+            user = auth.set_disabled(db, name, disabled)
+        except ValueError as exc:
+            _fail(str(exc))
+        audit(db, None, "user.disable" if disabled else "user.enable", "user", str(user.id))
+    typer.echo(f"user {name} {'disabled: their tokens are refused' if disabled else 'enabled'}")
+
+
+@users_app.command("disable")
+def disable_user(name: str) -> None:
+    """Refuse every token of a user from the next request on (nothing is deleted; `users enable` undoes it)."""
+    _set_disabled(name, True)
+
+
+@users_app.command("enable")
+def enable_user(name: str) -> None:
+    """Let a disabled user's tokens work again (a revoked token stays revoked)."""
+    _set_disabled(name, False)
+
+
 @users_app.command("list")
 def list_users() -> None:
     migrate.upgrade()
     with sessions()() as db:
         for u in db.query(User).order_by(User.id):
-            typer.echo(f"{u.id}\t{u.name}\t{u.role}")
+            state = f"disabled {u.disabled_at.isoformat()}" if u.disabled_at else "active"
+            typer.echo(f"{u.id}\t{u.name}\t{u.role}\t{state}")
 
 
 @tokens_app.command("create")
