@@ -784,6 +784,15 @@ def test_authorization_for_another_product():
          "authorized.", None)]
 
 
+def test_an_authorization_without_a_number_is_named_so():
+    """Found while writing these tests: a missing number left a blank ("Authorization  is for J1569")."""
+    r = scrub(plan({"units": 50, "hcpcs": "J1569"}))
+    assert [f[3] for f in auth_found(r) if f[0] == "AUTH-UNITS"] == [
+        "Authorization (no number) is for J1569; the claim bills J1561, for which no units are authorized."]
+    assert [f[3] for f in auth_found(build(plan({"units": 50}))) if f[0] == "AUTH-UNITS"] == [
+        "60 units billed; authorization (no number) allows 50."]
+
+
 # --- edits/plausibility.py -------------------------------------------------------------------------------------
 # Charts that cannot be one visit: an administration over 24 hours, one charted on another date (other than a run
 # past midnight), one drug running twice at once through one site, a date of service in the future (a warning up to
@@ -962,3 +971,4 @@ def test_a_medicaid_line_without_an_ndc_when_the_chart_has_none_either():
          "Report the NDC of the package used (11 digits, 5-4-2) with its quantity on each drug line.", None)]
     # Medicare Part B does not require the NDC on the line.
     assert drug_found(scrub(chart()), "DRUG-NDC-MISSING") == []
+
