@@ -86,6 +86,16 @@ def test_g35_billable_through_fy2025_and_a_category_from_2025_10_01(dos, expecte
         assert fixes == ["Code to the most specific billable code (G35.A …)."]
 
 
+
+@pytest.mark.parametrize("dos,expected", [
+    ("2025-09-30", [("DX-INVALID", "error", None, "G35.A is not a billable ICD-10-CM code on 2025-09-30 (FY2025 "
+                     "release): it is not in that release.")]),
+    ("2025-10-01", []),
+])
+def test_g35_a_is_billable_from_2025_10_01(dos, expected):
+    """G35.A (relapsing-remitting multiple sclerosis) is one of the FY2026 codes that replaced G35 (errata #28)."""
+    assert found(build(on(dos, diagnoses=["G35.A"])), "DX-INVALID") == expected
+
 def test_a_code_that_is_neither_billable_nor_a_category():
     """D83.7 does not exist in ICD-10-CM (D83 has .0, .1, .2, .8, .9)."""
     r = build(chart(diagnoses=["D83.9", "D83.7"]))
