@@ -285,6 +285,46 @@ def test_two_products_not_covered_are_both_named():
          "the billing provider's state OH.")]
 
 
+
+def test_every_ig_drug_is_checked_whatever_stands_before_it():
+    """A premedication (J1200, not an immune globulin) listed first, and an IG given by its code alone (named by it)."""
+    premed = {"id": "pre", "hcpcs": "J1200", "units": 1, "containers": [{"units": 1}]}
+    by_code = {"id": "ig1", "hcpcs": "J1561", "route": "IV", "dose": {"grams": 30},
+               "containers": [{"grams": 10, "count": 3}]}
+    enc = chart(diagnoses=["D80.1"], billing_provider=provider("OH"), drugs=[premed, by_code], administrations=[
+        {"drug_id": "pre", "start": "2026-03-02T08:45", "stop": "2026-03-02T08:50", "method": "push"},
+        BASE["administrations"][0]])
+    assert found(build(enc), "DX-") == [
+        ("DX-NOT-COVERED", "error", None, f"No diagnosis on the claim (D80.1) is covered for J1561 (IV) under {CGS}.")]
+
+
+def test_a_contractors_doubt_is_said_once_for_two_products():
+    enc = second_ig(chart(diagnoses=["G43.909"], billing_provider=provider("CA")))
+    assert found(build(enc), "DX-") == [
+        ("DX-NOT-COVERED", "warning", None, "No diagnosis on the claim (G43.909) is covered for Gamunex-C (IV), "
+         "Privigen (IV) under the Medicare contractor's list A57187 + A54641 + A54643 (Noridian Healthcare Solutions "
+         f"(A/B MAC), JE), chosen by the billing provider's state CA{UNCERTAIN}. A57187 is Noridian's IVIG article "
+         "for JE or JF (which one was not resolved): verify it applies in JE.")]
+
+
+def test_every_diagnosis_is_named_and_the_first_unread_one_says_why():
+    r = build(chart(diagnoses=["R53.83", "F84.0"], billing_provider=provider("FL")))
+    assert found(r, "DX-") == [
+        ("DX-NOT-COVERED", "warning", None, "No diagnosis on the claim (R53.83, F84.0) is covered for Gamunex-C (IV) "
+         "under the Medicare contractor's list A57778 (First Coast Service Options (A/B MAC), JN), chosen by the "
+         f"billing provider's state FL{UNCERTAIN}. R53.83 is in a code range igclaim's copy of the list did not read, "
+         "so the list could not verify it: check the article on the MCD.")]
+
+
+def test_a_written_claim_without_a_drug_line_gets_the_finding_on_no_line():
+    def no_drug_line(c):
+        c["lines"] = [ln for ln in c["lines"] if not ln["code"].startswith("J")]
+        for i, ln in enumerate(c["lines"], start=1):
+            ln["line"] = i
+        c["diagnoses"] = ["R53.83"]
+    assert [(f.edit, f.line) for f in scrub(BASE, no_drug_line).findings if f.edit.startswith("DX-")] == [
+        ("DX-NOT-COVERED", None)]
+
 def test_payer_contractor_then_the_profiles_then_the_state():
     by_payer = build(chart(diagnoses=["D80.1"], billing_provider=provider("FL"),
                            payer={"type": "medicare", "contractor": "a56779"}))
