@@ -206,6 +206,15 @@ def test_written_diagnosis_not_covered_while_the_charts_is():
          f"{DEFAULT}{UNCERTAIN}. {DEFAULT_NOTE} {NO_CONTRACTOR}")]
 
 
+
+def test_written_diagnosis_off_the_contractors_list_is_an_error_on_the_drug_line():
+    enc = chart(billing_provider=provider("OH"))
+    assert found(scrub(enc, lambda c: c.update(diagnoses=["D80.1"])), "DX-") == [
+        ("DX-NOT-COVERED", "error", 1, f"No diagnosis on the claim (D80.1) is covered for Gamunex-C (IV) under {CGS}. "
+         "The chart's diagnoses (D83.9) are covered.")]
+    # Another covered diagnosis on the written claim is no finding.
+    assert found(scrub(enc, lambda c: c.update(diagnoses=["D80.0"])), "DX-") == []
+
 def test_home_ivig_list_is_the_dme_macs_article():
     """Medicare home IVIG: DME MAC article A52509 (primary immune deficiency only; errata #25: D80.1 is not on it).
     An immune deficiency left off is a medical-necessity question; any other diagnosis has no benefit category."""
