@@ -381,41 +381,102 @@ def test_an_entry_marked_uncertain_passes_with_a_warning():
     assert found(build(chart(diagnoses=["M33.22"], billing_provider=provider("OH"))), "DX-") == []
 
 
-def _profile(tmp_path: Path, name: str, office: str, at_home: str) -> dict:
+def _profile(tmp_path: Path, name: str, office: str, at_home: str, extra: str = "") -> dict:
+    """An Original Medicare profile of the user's own, beside two lists of their own: my-ig.toml for the office
+    (CIDP; ITP for Privigen J1459 only) and my-home-ig.toml for home (CVID D83.9 only)."""
+    head = '[policy]\nname = "{}"\ntitle = "{}"\nkind = "official"\nseverity = "error"\nsource = "{}"\n\n'
     (tmp_path / "my-ig.toml").write_text(
-        '[policy]\nname = "my-ig"\ntitle = "My IG list"\nkind = "official"\nseverity = "error"\n'
-        'source = "https://example.org/policy"\n\n[[indication]]\nname = "CIDP"\ncodes = ["G61.81"]\n')
+        head.format("my-ig", "My IG list", "https://example.org/policy") + '[[indication]]\nname = "CIDP"\n'
+        'codes = ["G61.81"]\n\n[[indication]]\nname = "ITP (Privigen only)"\ncodes = ["D69.3"]\n'
+        'products = ["J1459"]\n')
+    (tmp_path / "my-home-ig.toml").write_text(
+        head.format("my-home-ig", "My home IG list", "https://example.org/home") + '[[indication]]\nname = "CVID"\n'
+        'codes = ["D83.9"]\n')
     (tmp_path / f"{name}.toml").write_text(
         f'[profile]\nname = "{name}"\ntitle = "Mine"\npayer_types = []\noriginal_medicare = true\n'
         'extends = "medicare-part-b"\n\n'
         f'[parameters.coverage_policy]\nlabel = "c"\nsource = "s"\nvalues = {{ "2000-01-01" = "{office}" }}\n\n'
-        f'[parameters.home_coverage_policy]\nlabel = "c"\nsource = "s"\nvalues = {{ "2000-01-01" = "{at_home}" }}\n')
+        f'[parameters.home_coverage_policy]\nlabel = "c"\nsource = "s"\nvalues = {{ "2000-01-01" = "{at_home}" }}\n'
+        + extra)
     return {"type": "medicare", "profile": str(tmp_path / f"{name}.toml")}
 
 
 def test_a_profiles_own_list_binds_unless_the_claim_names_a_contractor(tmp_path):
     """The user's list, named by their Original Medicare profile (a file beside it), wins over the bundled
-    contractors' lists; payer.contractor on the claim wins over it. It is the user's list, not the default one."""
-    mine = _profile(tmp_path, "mine", "my-ig.toml", "my-ig.toml")
+    contractors' lists. It is the user's list, not the default one: no note says the default list was used."""
+    mine = _profile(tmp_path, "mine", "my-ig.toml", "my-home-ig.toml")
     r = build(chart(diagnoses=["D80.1"], billing_provider=provider("OH"), payer=mine))
     assert found(r, "DX-") == [
         ("DX-NOT-COVERED", "error", None, "No diagnosis on the claim (D80.1) is covered for Gamunex-C (IV) under My IG "
          "list.")]
-    assert [f.source for f in r.findings if f.edit == "DX-NOT-COVERED"] == ["https://example.org/policy"]
     assert found(r, "PAYER-") == [
         ("PAYER-ABN-MODIFIER", "error", None, "The diagnosis may not be covered (My IG list) and no ABN is recorded "
          "(payer.abn_signed): add GZ to the drug and administration lines.")]
-    assert found(build(chart(diagnoses=["G61.81"], payer=mine)), "DX-") == []
+
+
+def test_the_claims_contractor_wins_over_a_profiles_own_list(tmp_path):
+    mine = _profile(tmp_path, "mine", "my-ig.toml", "my-home-ig.toml")
+    by_list = build(chart(diagnoses=["D80.1"], billing_provider=provider("OH"), payer=mine))
+    assert [f.source for f in by_list.findings if f.edit == "DX-NOT-COVERED"] == ["https://example.org/policy"]
+    assert found(build(chart(diagnoses=["G61.81"], billing_provider=provider("OH"), payer=mine)), "DX-") == []
     named = build(chart(diagnoses=["D80.1"], payer=dict(mine, contractor="J15")))
     assert found(named, "DX-") == [
         ("DX-NOT-COVERED", "error", None, "No diagnosis on the claim (D80.1) is covered for Gamunex-C (IV) under the "
          "Medicare contractor's list A56779 + A57160 (CGS Administrators (A/B MAC), J15), chosen by the "
          "payer.contractor.")]
-    # At home the profile's home list replaces the DME MAC articles.
-    assert found(build(chart(setting="home", diagnoses=["D83.9"], payer=mine)), "DX-") == [
-        ("DX-NOT-COVERED", "error", None, "No diagnosis on the claim (D83.9) is covered for Gamunex-C (IV) under My IG "
-         "list.")]
-    assert found(build(chart(setting="home", diagnoses=["G61.81"], payer=mine)), "DX-") == []
+    # A product-limited entry covers its products only: ITP (D69.3) for Privigen, not for Gamunex-C.
+    itp = build(chart(diagnoses=["D69.3"], payer=mine))
+    assert [f[3][:70] for f in found(itp, "DX-NOT-COVERED")] == [
+        "No diagnosis on the claim (D69.3) is covered for Gamunex-C (IV) under "]
+    privigen = dict(PRIVIGEN_35_OF_40[0], dose={"grams": 40}, containers=[{"grams": 40}])
+    assert found(build(chart(diagnoses=["D69.3"], payer=mine, drugs=[privigen])), "DX-") == []
+
+
+def test_at_home_a_profiles_own_home_list_replaces_the_dme_macs_articles(tmp_path):
+    mine = _profile(tmp_path, "mine", "my-ig.toml", "my-home-ig.toml")
+    r = build(chart(setting="home", diagnoses=["G61.81"], payer=mine))
+    assert found(r, "DX-") == [
+        ("DX-NOT-COVERED", "error", None, "No diagnosis on the claim (G61.81) is covered for Gamunex-C (IV) under My "
+         "home IG list.")]
+    assert [f.source for f in r.findings if f.edit == "DX-NOT-COVERED"] == ["https://example.org/home"]
+    assert found(r, "PAYER-") == [
+        ("PAYER-ABN-MODIFIER", "error", None, "The diagnosis may not be covered (My home IG list) and no ABN is "
+         "recorded (payer.abn_signed): add GZ to the drug and administration lines.")]
+    assert found(build(chart(setting="home", diagnoses=["D83.9"], payer=mine)), "DX-") == []
+
+
+HOME_LIST = "Medicare home immune globulin (primary immunodeficiency; SCIG also CIDP)"
+HOME_NOTICE = "Medicare home IVIG is covered for primary immunodeficiency only (Benefit Policy Manual ch. 15 §50.6)."
+
+
+def test_the_bundled_home_list_when_home_infusion_is_billed_professionally(tmp_path):
+    """An Original Medicare profile whose home_rules is not medicare-dme reads the bundled home list
+    (medicare-home-ivig-pidd: Benefit Policy Manual ch. 15 §50.6; CIDP for SC by pump only, LCD L33794)."""
+    prof = _profile(tmp_path, "prof", "default-ig", "medicare-home-ivig-pidd",
+                    '\n[parameters.home_rules]\nlabel = "h"\nsource = "s"\n'
+                    'values = { "2000-01-01" = "professional" }\n')
+    iv = build(chart(setting="home", diagnoses=["G61.81"], payer=prof))
+    assert found(iv, "DX-") == [
+        ("DX-NOT-COVERED", "error", None, f"No diagnosis on the claim (G61.81) is covered for Gamunex-C (IV) under "
+         f"{HOME_LIST}. {HOME_NOTICE}")]
+    assert found(iv, "PAYER-") == [
+        ("PAYER-ABN-MODIFIER", "error", None, f"The diagnosis may not be covered ({HOME_LIST}) and no ABN is recorded "
+         "(payer.abn_signed): add GZ to the drug and administration lines.")]
+    sc = {"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 10},
+          "containers": [{"grams": 10, "count": 1}]}
+    assert found(build(chart(setting="home", diagnoses=["G61.81"], payer=prof, drugs=[sc])), "DX-") == [
+        ("DX-COVERAGE-UNCERTAIN", "warning", None, "G61.81: Hizentra (SC) is covered only by \"CIDP that responded to "
+         "IVIG (home SCIG by pump, LCD L33794)\", an entry marked uncertain (The code table of article A52507 was not "
+         "read; G61.81 is the CIDP code.): verify the payer's policy.")]
+    d81 = build(chart(setting="home", diagnoses=["D81.30"], payer=prof))
+    assert found(d81, "DX-") == [
+        ("DX-NOT-COVERED", "warning", None, f"No diagnosis on the claim (D81.30) is covered for Gamunex-C (IV) under "
+         f"{HOME_LIST}{UNCERTAIN}. {HOME_NOTICE} D81.3 (adenosine deaminase deficiency) was split after FY2023; the "
+         "home IVIG list may include the new codes: verify against DME article A52509.")]
+    assert found(d81, "PAYER-") == [
+        ("PAYER-ABN-MODIFIER", "warning", None, f"The diagnosis may not be covered ({HOME_LIST}) and no ABN is "
+         "recorded (payer.abn_signed): add GZ to the drug and administration lines if the contractor's policy does not "
+         "cover it (verify first).")]
 
 
 @pytest.mark.parametrize("setting,param,name", [("office", "coverage_policy", "nope.toml"),
