@@ -552,7 +552,6 @@ def test_mue_policy_edit_is_an_error_and_a_clinical_one_a_warning(mue):
         ("ADMIN-MUE", "warning", 3, f"Lines 3, 5: 96366 × 5 on 2026-04-14 exceeds the practitioner MUE 4 for 96366 "
          f"(3 Date of Service Edit: Clinical; {MUE_FILE})."),
     ]
-    assert [f.impact_units for f in r.findings if f.edit == "ADMIN-MUE"] == [-1, -3]
     assert found(r, "DRUG-MUE") == []  # the drug's 60 units are under its MUE; administration lines are not drugs
 
 
@@ -569,6 +568,38 @@ def test_mue_line_edit_compares_each_line(mue):
          f"{MUE_FILE}).")]
     assert [f.impact_units for f in r.findings if f.edit == "DRUG-MUE"] == [-61]
 
+
+
+def test_mue_table_of_a_medicare_home_dme_claim_is_the_dme_suppliers(home, tmp_path):
+    """A Medicare home infusion claim goes to the DME MAC: the DME supplier MUE table applies, not the
+    practitioner one (here the synthetic DME file says J1561 50, the practitioner file 100)."""
+    store.import_file("mue", FIX / MUE_FILE)
+    text = (FIX / MUE_FILE).read_text(encoding="latin-1").replace("Practitioner Services", "DME Supplier Services")
+    dme = tmp_path / "MCR_MUE_DMESupplierServices_Eff_04-01-2026-synthetic.csv"
+    dme.write_text(text.replace("J1561,100,", "J1561,50,"), encoding="latin-1")
+    store.import_file("mue", dme)
+    at_home = build(on("2026-04-14", setting="home"))
+    assert found(at_home, "DRUG-MUE") == [
+        ("DRUG-MUE", "warning", 1, "Lines 1: J1561 × 60 on 2026-04-14 exceeds the dme MUE 50 for J1561 (3 Date of "
+         f"Service Edit: Clinical; {dme.name}).")]
+    assert found(build(on("2026-04-14")), "DRUG-MUE") == []  # the office claim: practitioner MUE 100
+
+
+def test_mue_codes_without_an_mue_and_line_edits_do_not_stop_the_others(mue):
+    """36000 (no MUE in the file) before 96365; Privigen's J1459 (a line edit, MAI 1) before Gamunex-C's J1561
+    (a date-of-service edit, MAI 3): each code is still compared with its own MUE."""
+    privigen = dict(PRIVIGEN_35_OF_40[0], ndc=None)
+    enc = two_drugs(privigen, {"product": "Gamunex-C", "route": "IV", "dose": {"grams": 30},
+                               "containers": [{"grams": 10, "count": 3}]}, date_of_service="2026-04-14")
+    for a in enc["administrations"]:
+        a["start"], a["stop"] = a["start"].replace("03-02", "04-14"), a["stop"].replace("03-02", "04-14")
+    lines = [{"code": "J1459", "units": 70}, {"code": "J1459", "units": 10, "modifiers": ["JW"]},
+             {"code": "J1561", "units": 101, "modifiers": ["JZ"]}, {"code": "36000", "units": 1},
+             {"code": "96365", "units": 2}, {"code": "96366", "units": 4}]
+    enc["claim"] = {"lines": [{"line": i, **ln} for i, ln in enumerate(lines, start=1)]}
+    r = scrub_claim(enc)
+    assert [(f[0], f[2]) for f in found(r, "DRUG-MUE")] == [("DRUG-MUE", 1), ("DRUG-MUE", 3)]
+    assert [(f[0], f[2]) for f in found(r, "ADMIN-MUE")] == [("ADMIN-MUE", 5)]
 
 @pytest.fixture
 def ptp(home):
@@ -610,6 +641,26 @@ def test_ptp_indicator_0_is_never_payable_and_two_initial_codes_are_their_own_ed
     assert [f.impact_units for f in r.findings if "PTP" in f.message] == [-1, -2]
 
 
+
+def test_ptp_each_pair_is_judged_on_its_own(ptp):
+    """An initial pair (its own edit) or a pair allowed by its modifier listed first does not hide a bundled pair."""
+    claim = [GIVEN, *ADMIN, {"code": "96374", "units": 1}, {"code": "36000", "units": 1, "modifiers": ["XS"]},
+             {"code": "96523", "units": 1}]
+    r = scrub_claim(office_claim("2026-04-14", claim))
+    assert [(f[0], f[2]) for f in ptp_found(r, "ADMIN-")] == [("ADMIN-BUNDLED", 6), ("ADMIN-INITIAL-DUPLICATE", 4)]
+
+
+def test_ptp_pair_without_a_rationale_says_so(home, tmp_path):
+    text = (FIX / PTP_FILE).read_text(encoding="latin-1")
+    row = next(ln for ln in text.splitlines() if ln.startswith("96365\t96523"))
+    (tmp_path / "ccipra-v321r0-f1-norationale.txt").write_text(
+        text.replace(row, row.rsplit("\t", 1)[0] + "\t"), encoding="latin-1")
+    store.import_file("ptp", tmp_path / "ccipra-v321r0-f1-norationale.txt")
+    r = scrub_claim(office_claim("2026-04-14", [GIVEN, *ADMIN, {"code": "96523", "units": 1}]))
+    assert [f[3] for f in ptp_found(r, "ADMIN-")] == [
+        "Line 4: 96523 is column 2 to 96365 (line 2) in the NCCI practitioner PTP edits (no rationale given; "
+        "ccipra-v321r0-f1-norationale.txt): never payable with it, with or without a modifier."]
+
 def test_ptp_pair_on_another_date_is_no_pair(ptp):
     claim = [GIVEN, {"code": "96365", "units": 1, "service_date": "2026-04-14"}, ADMIN[1],
              {"code": "36000", "units": 1, "service_date": "2026-04-15"}]
@@ -646,6 +697,12 @@ def test_ndc_of_another_code_names_the_code_and_where_it_says_so():
     right = scrub_claim(office_claim("2026-03-02", [dict(GIVEN, code=" j1561", ndc="13533-0800-12"), *ADMIN]))
     assert found(right, "DRUG-NDC-MISMATCH") == []
 
+
+
+def test_ndc_of_another_code_after_lines_without_an_ndc():
+    claim = [*ADMIN, dict(GIVEN, ndc="44206-0437-10")]
+    assert [(f[0], f[2]) for f in found(scrub_claim(office_claim("2026-03-02", claim)), "DRUG-NDC-MISMATCH")] == [
+        ("DRUG-NDC-MISMATCH", 3)]
 
 def test_ndc_of_two_codes_is_not_given_one_cause(home):
     """The imported Q2 crosswalk lists 13533-0800-15 under J1459 while the catalog says J1561 (Gamunex-C): both are
@@ -685,6 +742,29 @@ def test_code_used_before_its_add_date(home, tmp_path):
          "(HCPC2026_JAN_ANWEB-moved.csv).")]
     assert found(build(on("2026-03-02")), "DRUG-CODE-INVALID") == []
 
+
+
+def test_a_terminated_drug_code_after_an_administration_line(home):
+    store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
+    store.import_file("hcpcs", FIX / "HCPC2026_APR_ANWEB-synthetic.csv")
+    sd = {"drugs": [{"id": "ig1", "product": "Gammagard S/D", "route": "IV", "dose": {"grams": 10},
+                     "containers": [{"grams": 10, "count": 1}]}]}
+    claim = [ADMIN[0], {"code": "J1566", "units": 20, "modifiers": ["JZ"]}, ADMIN[1]]
+    assert [(f[0], f[2]) for f in found(scrub_claim(office_claim("2026-04-01", claim, **sd)), "DRUG-CODE")] == [
+        ("DRUG-CODE-INVALID", 2)]
+
+
+def test_a_premedication_code_is_a_drug_line(home):
+    """J1200 (diphenhydramine) is no immune globulin, but a drug of the chart: absent from the HCPCS file in force,
+    it is DRUG-CODE-INVALID, not a service's code."""
+    store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
+    enc = chart(drugs=[BASE["drugs"][0], {"id": "pre", "hcpcs": "j1200", "units": 1, "containers": [{"units": 1}]}],
+                administrations=[{"drug_id": "pre", "start": "2026-03-02T08:45", "stop": "2026-03-02T08:50",
+                                  "method": "push"}, BASE["administrations"][0]])
+    r = build(enc)
+    line = next(ln.line for ln in r.claim.lines if ln.code == "J1200")
+    assert [(f[0], f[2]) for f in found(r, "DRUG-CODE-INVALID") + found(r, "ADMIN-CODE-INVALID")] == [
+        ("DRUG-CODE-INVALID", line)]
 
 def test_a_level_ii_service_code_absent_from_the_file_and_cpt_never(home):
     store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
