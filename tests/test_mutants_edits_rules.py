@@ -124,6 +124,20 @@ def test_a_code_missing_from_a_partial_imported_release_only_warns(home):
     assert found(build(on("2026-03-31", diagnoses=["D83.9", "R53.83"])), "DX-INVALID") == []
 
 
+
+def test_a_written_diagnosis_the_release_cannot_confirm_points_at_the_drug_line(home):
+    """On scrub, the doubts about a written claim's own diagnosis (no release for the date; a partial imported
+    release) are reported on its drug line, as its errors are."""
+    assert found(scrub(on("2019-05-01"), lambda c: c.update(diagnoses=["D80.0"])), "DX-INVALID") == [
+        ("DX-INVALID", "info", None, "D83.9: no bundled ICD-10-CM release covers 2019-05-01, so the code could not be "
+         "checked."),
+        ("DX-INVALID", "info", 1, "D80.0: no bundled ICD-10-CM release covers 2019-05-01, so the code could not be "
+         "checked.")]
+    store.import_file("icd10", FIX / "icd10cm_order_2026-real-excerpt.txt",
+                      Options(effective=date(2026, 4, 1), ends=date(2026, 9, 30)))
+    r = scrub(on("2026-05-04"), lambda c: c.update(diagnoses=["D83.9", "R53.83"]))
+    assert [(f[1], f[2]) for f in found(r, "DX-INVALID")] == [("warning", 1)]
+
 def test_no_diagnosis_on_the_chart_nor_on_the_claim():
     r = build(chart(diagnoses=[]))
     assert found(r, "DX-MISSING") == [("DX-MISSING", "error", None, "The chart gives no diagnosis; a claim without "
