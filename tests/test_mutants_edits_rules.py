@@ -133,6 +133,9 @@ def test_a_written_diagnosis_the_release_cannot_confirm_points_at_the_drug_line(
          "checked."),
         ("DX-INVALID", "info", 1, "D80.0: no bundled ICD-10-CM release covers 2019-05-01, so the code could not be "
          "checked.")]
+    # Each diagnosis of the chart is named.
+    assert [f[3][:6] for f in found(build(on("2019-05-01", diagnoses=["D83.9", "D80.0"])), "DX-INVALID")] == [
+        "D83.9:", "D80.0:"]
     store.import_file("icd10", FIX / "icd10cm_order_2026-real-excerpt.txt",
                       Options(effective=date(2026, 4, 1), ends=date(2026, 9, 30)))
     r = scrub(on("2026-05-04"), lambda c: c.update(diagnoses=["D83.9", "R53.83"]))
