@@ -1189,3 +1189,23 @@ def test_a_medicaid_line_without_an_ndc_when_the_chart_has_none_either():
     # Medicare Part B does not require the NDC on the line.
     assert drug_found(scrub(chart()), "DRUG-NDC-MISSING") == []
 
+
+
+def test_a_line_whose_ndc_is_not_one_is_matched_and_counted_without_it():
+    """An NDC that is not one (10 digits without hyphens: the segment to pad is unknown) names no product and
+    reports no NDC: DRUG-NDC-FORMAT says so, and the other edits go on."""
+    from tests.test_rule_mutations import _e1_scrub
+
+    def bad_ndc(claim):
+        claim["lines"][0]["ndc"] = "1353308051"
+    assert _e1_scrub(bad_ndc) == [
+        ("DRUG-NDC-PER-LINE", 1, "Line 1: Gamunex-C came from containers of 2 NDCs and the claim does not report "
+         "13533-0805-31; Medicaid (generic state program) needs one line per NDC (13533-0805-11 × 20, 13533-0805-31 "
+         "× 40 units)."),
+        ("DRUG-NDC-FORMAT", 1, "Line 1: '1353308051' is not an NDC: give 11 digits, or 10 digits with hyphens (4-4-2, "
+         "5-3-2, 5-4-1).")]
+    enc = chart(drugs=[BASE["drugs"][0], {"id": "ig2", "product": "Privigen", "route": "IV", "dose": {"grams": 10},
+                                          "containers": [{"grams": 10}]}])
+    r = scrub(enc, lambda c: next(ln for ln in c["lines"] if ln["code"] == "J1459").update(code="J1599",
+                                                                                          ndc="1353308051"))
+    assert [(f.edit, f.line) for f in r.findings] == [("DRUG-NOS-CODE", 2), ("DRUG-NDC-FORMAT", 2)]
