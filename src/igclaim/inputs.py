@@ -65,15 +65,22 @@ def _parse_int(text: str) -> int | Decimal:
     return int(text) if len(text) <= _LONG_INT_DIGITS else Decimal(text)
 
 
+_NESTED = (dict, list)
+
+
 def depth_problem(obj: Any, limit: int = MAX_DEPTH) -> str | None:
     """Nesting deeper than `limit` (iterative: a hostile document cannot exhaust the stack here)."""
-    stack: list[tuple[Any, int]] = [(obj, 1)]
+    if not isinstance(obj, _NESTED):
+        return None
+    # Only containers are pushed: a leaf (most of a chart's values) costs one isinstance.
+    stack: list[tuple[dict[str, Any] | list[Any], int]] = [(obj, 1)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, dict | list):
-            if depth > limit:
-                return f"(json): nested deeper than {limit} levels"
-            stack.extend((v, depth + 1) for v in (node.values() if isinstance(node, dict) else node))
+        if depth > limit:
+            return f"(json): nested deeper than {limit} levels"
+        for v in node.values() if isinstance(node, dict) else node:
+            if isinstance(v, _NESTED):
+                stack.append((v, depth + 1))
     return None
 
 

@@ -5,7 +5,6 @@ Extend these models; never rename a field. Amounts are Decimal so that 0.1 + 0.2
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
@@ -80,16 +79,21 @@ def _one_clock(data: Any) -> Any:
     read as wall-clock times on that same clock."""
     if not isinstance(data, dict):
         return data
-    found: list[tuple[str, int, str, datetime]] = []
+    aware: list[tuple[str, int, str, datetime]] = []
     for group in _TIMED:
         items = data.get(group)
-        for i, item in enumerate(items if isinstance(items, list) else []):
+        for i, item in enumerate(items if isinstance(items, list) else ()):
+            if not isinstance(item, dict):
+                continue
             for key in ("start", "stop"):
-                raw = item.get(key) if isinstance(item, dict) else None
+                raw = item.get(key)
                 if isinstance(raw, str):
-                    with contextlib.suppress(ValueError):  # the field's own validation names a bad time
-                        found.append((group, i, key, datetime.fromisoformat(raw.strip())))
-    aware = [f for f in found if f[3].tzinfo is not None]
+                    try:
+                        t = datetime.fromisoformat(raw.strip())
+                    except ValueError:  # the field's own validation names a bad time
+                        continue
+                    if t.tzinfo is not None:
+                        aware.append((group, i, key, t))
     if not aware:
         return data
     clock = aware[0][3].tzinfo
@@ -465,17 +469,25 @@ def trusted(cls: type[M], **values: Any) -> M:
     validation: what `model_construct` does (fields in their order, defaults, private attributes) at a fraction of
     its cost, because every claim builds dozens of these. Never for input; every required field must be given."""
     template, factories, private = _LAYOUTS.get(cls) or _layout(cls)
-    fields = template.copy()
-    fields.update(values)
+    fields = {**template, **values}
     for name, factory in factories:
         if name not in values:
             fields[name] = factory()
-    m = cls.__new__(cls)
-    object.__setattr__(m, "__dict__", fields)
-    object.__setattr__(m, "__pydantic_fields_set__", set(values))
-    object.__setattr__(m, "__pydantic_extra__", None)
-    object.__setattr__(m, "__pydantic_private__", private.copy() if private else None)
+    m = _new(cls)
+    _set_dict(m, "__dict__", fields)
+    _set_fields_set(m, set(values))
+    _set_extra(m, None)
+    _set_private(m, private.copy() if private else None)
     return m
+
+
+# BaseModel's slots, set through their descriptors (BaseModel.__setattr__ would validate): cheaper than
+# object.__setattr__ by name, and every claim builds dozens of models this way.
+_new = object.__new__
+_set_dict = object.__setattr__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 class ReferenceInfo(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from functools import lru_cache
 from typing import Any
 
 from igclaim import ndc as ndc_mod
@@ -550,12 +551,20 @@ def best_combination(sizes: list[Decimal], dose: Decimal) -> list[Decimal] | Non
     Sizes are counted in steps of their greatest common divisor (hundredths of a gram at worst), so a dynamic
     programme over reachable totals stays exact and small (35 g from 5/10/20/40 g vials: 15 steps).
     """
-    cents = sorted({int(s * 100) for s in sizes if s > 0})
+    cents = tuple(sorted({int(s * 100) for s in sizes if s > 0}))
     if not cents:
         return None
+    combo = _best_cents(cents, int((dose * 100).to_integral_value(rounding=ROUND_CEILING)))
+    return None if combo is None else [Decimal(c) / 100 for c in combo]
+
+
+@lru_cache(maxsize=4096)
+def _best_cents(cents: tuple[int, ...], dose_cents: int) -> tuple[int, ...] | None:
+    """best_combination in hundredths of a gram, remembered: a product's sizes and a dose recur on many claims, and
+    the programme is the costliest step of a drug (bounded: memory stays flat)."""
     step = math.gcd(*cents)
     steps = [c // step for c in cents]
-    need = -(-int((dose * 100).to_integral_value(rounding=ROUND_CEILING)) // step)
+    need = -(-dose_cents // step)
     limit = need + max(steps)
     best: list[int | None] = [None] * (limit + 1)  # fewest containers reaching each total
     choice: list[int] = [0] * (limit + 1)
@@ -573,9 +582,9 @@ def best_combination(sizes: list[Decimal], dose: Decimal) -> list[Decimal] | Non
         if best[total] is not None:
             combo, t = [], total
             while t:
-                combo.append(Decimal(choice[t] * step) / 100)
+                combo.append(choice[t] * step)
                 t -= choice[t]
-            return sorted(combo, reverse=True)
+            return tuple(sorted(combo, reverse=True))
     return None
 
 
