@@ -8,7 +8,7 @@ report prints each kind's p99 as a ratio to it.
 
     python benchmarks/service_load.py --think 10             # 200 clients, 60 s, SQLite in a temp dir
     python benchmarks/service_load.py --clients 50 --seconds 10
-    python benchmarks/service_load.py --database postgres --workers 2   # a fresh database on the test server
+    python benchmarks/service_load.py --database postgres --workers 1   # a fresh database, PostgreSQL with fsync on
     IGCLAIM_DATABASE_URL=postgresql+psycopg://... python benchmarks/service_load.py
 
 Besides the latencies it prints the machine's load average before and after, the CPU seconds the server and the
@@ -94,11 +94,14 @@ def _valid(enc: dict) -> bool:
 
 
 def _postgres_database() -> str:
-    """A fresh database on the project's throw-away PostgreSQL (scripts/postgres-test.sh)."""
+    """A fresh database on the project's throw-away PostgreSQL (scripts/postgres-test.sh), by default a server of
+    its own with fsync on, as a deployment runs (the tests' server, port 54329, runs with fsync off)."""
     from sqlalchemy import create_engine, text
 
+    env = {**os.environ, "IGCLAIM_PG_FSYNC": os.environ.get("IGCLAIM_PG_FSYNC", "on"),
+           "IGCLAIM_PG_PORT": os.environ.get("IGCLAIM_PG_PORT", "54339")}
     url = subprocess.run([str(HERE.parent / "scripts" / "postgres-test.sh")], capture_output=True, text=True,
-                         check=False).stdout.strip()
+                         check=False, env=env).stdout.strip()
     if not url:
         sys.exit("service_load: no PostgreSQL here (scripts/postgres-test.sh printed nothing)")
     name = f"igclaim_load_{os.getpid()}_{int(time.time())}"
@@ -107,6 +110,17 @@ def _postgres_database() -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     eng.dispose()
     return url.rsplit("/", 1)[0] + "/" + name
+
+
+def _postgres_settings(url: str) -> str:
+    """What of the server's configuration a reader of the figures needs: whether commits reach the disk."""
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        shown = [f"{name} {conn.execute(text(f'SHOW {name}')).scalar()}" for name in ("fsync", "synchronous_commit")]
+    eng.dispose()
+    return ", ".join(shown)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -157,6 +171,8 @@ def main() -> None:
         if "IGCLAIM_DATABASE_URL" not in env and args.database != "sqlite":
             env["IGCLAIM_DATABASE_URL"] = _postgres_database() if args.database == "postgres" else args.database
         database = env.get("IGCLAIM_DATABASE_URL", "sqlite").split(":", 1)[0]
+        if database.startswith("postgresql"):
+            database += f" ({_postgres_settings(env['IGCLAIM_DATABASE_URL'])})"
         igclaim = str(Path(sys.executable).with_name("igclaim"))
         subprocess.run([igclaim, "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run([igclaim, "users", "add", "load", "--role", "biller"], env=env, check=True,
@@ -209,8 +225,9 @@ def main() -> None:
 
     total = sum(len(v) for v in lat.values())
     base_p99 = pct(lat["health"], 99)
-    print(f"{args.clients} clients, {elapsed:.0f} s, think {args.think} s, {database}, {args.workers} worker(s): "
-          f"{total:,} requests ({total / elapsed:,.0f}/s), {len(errors)} errors")
+    knobs = " ".join(f"{k}={os.environ[k]}" for k in ("IGCLAIM_CODERS", "IGCLAIM_CODER_NICE") if k in os.environ)
+    print(f"{args.clients} clients, {elapsed:.0f} s, think {args.think} s, {database}, {args.workers} worker(s)"
+          f"{' ' + knobs if knobs else ''}: {total:,} requests ({total / elapsed:,.0f}/s), {len(errors)} errors")
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min; {os.cpu_count()} cores); "
           f"CPU: server {server_cpu:.1f} s, load generator {client_cpu:.1f} s; generator loop lag p99 "
           f"{pct(lags, 99) * 1000:.1f} ms")

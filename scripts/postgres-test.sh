@@ -4,6 +4,9 @@
 # Prints nothing (and exits 0) when no server can be had here; the tests then skip with the reason.
 #   scripts/postgres-test.sh        start (if needed) and print the URL
 #   scripts/postgres-test.sh stop   stop it
+# The server runs with fsync=off (a throw-away server: the tests' commits need not reach the disk).
+# IGCLAIM_PG_FSYNC=on starts it with fsync on, as a deployment runs (benchmarks/service_load.py measures with it).
+# A server already running keeps the setting it was started with: use another IGCLAIM_PG_PORT for the other one.
 set -u
 port=${IGCLAIM_PG_PORT:-54329}
 data=/tmp/igclaim-pg-$port
@@ -35,7 +38,7 @@ if ! as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     as_pg "$bindir/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >>"$log" 2>&1 || {
       echo "postgres-test: initdb failed (see $log)" >&2; exit 0; }
   fi
-  as_pg "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off" \
+  as_pg "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=${IGCLAIM_PG_FSYNC:-off}" \
     start >/dev/null 2>&1 || { echo "postgres-test: the server did not start (see $data/server.log)" >&2; exit 0; }
 fi
 echo "postgresql+psycopg://postgres@127.0.0.1:$port/postgres"

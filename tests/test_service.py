@@ -565,3 +565,37 @@ def test_a_revocation_reaches_every_process_on_postgresql_at_once():
         while b.get("/api/encounters", headers=h).status_code == 200:
             assert time.monotonic() - start < auth.CACHE_SECONDS / 2, revoke
             time.sleep(0.02)
+
+
+def test_on_postgresql_posts_are_coded_by_a_process_of_their_own_which_is_replaced_if_it_dies():
+    """With PostgreSQL a post is coded and stored by a coding process (coders.py), not under the server's GIL. It
+    is started with the app, answers as a server thread would (versions, idempotency), a killed one is replaced
+    and the post sent again without a second version, and it ends with the app."""
+    import signal
+    import time
+
+    if not PG:
+        pytest.skip("no PostgreSQL here (scripts/postgres-test.sh)")
+    url = _postgres_db()
+    h = {"Authorization": f"Bearer {_user(url, 'bo', 'biller')}"}
+    app = create_app(url, coders=1)
+    with TestClient(app) as client:  # the lifespan starts the coding process before the first request
+        coders = app.state.coders
+        first = coders.pids()
+        assert len(first) == 1 and os.getpid() not in first
+        r = client.post("/api/encounters", json=visit(1), headers=h)
+        assert r.status_code == 200 and (r.json()[0]["version"], r.json()[0]["created"]) == (1, True)
+        os.kill(first[0], signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{first[0]}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        r = client.post("/api/encounters", json=visit(2), headers=h)
+        assert r.status_code == 200 and (r.json()[0]["version"], r.json()[0]["created"]) == (1, True)
+        again = client.post("/api/encounters", json=visit(2), headers=h).json()[0]
+        assert (again["version"], again["created"]) == (1, False)
+        assert coders.pids() and coders.pids() != first
+        detail = client.get("/api/encounters/v002", headers=h).json()
+        assert [v["version"] for v in detail["versions"]] == [1] and detail["result"]["findings"] is not None
+        assert client.get("/api/encounters", headers=h).json()["items"][1]["encounter_id"] == "v002"
+    assert coders.pids() == []  # ended with the app
+    assert create_app(url, coders=0).state.coders is None  # 0: coded by threads in the server, as with SQLite

@@ -210,10 +210,14 @@ def _server_settings(asgi: Any = None, limit_concurrency: int = 64, workers: int
     """uvicorn's options for igclaim: slow or idle clients are dropped (a request head within guard.HEAD_TIMEOUT by
     the protocol named here, keep-alive 5 s, request headers at most 16 kB, `limit_concurrency` connections at
     once); the guard drops a body that does not arrive in time. `asgi` given as "module:factory" is built in each
-    of `workers` processes (the protocol is named by import path, so it reaches them too)."""
+    of `workers` processes (the protocol is named by import path, so it reaches them too). uvicorn kills a worker
+    that does not answer its health check in time and starts another; a new worker answers only once it has imported
+    igclaim, which takes more than uvicorn's 5 s on a busy machine, so the check waits 30 s (else the workers are
+    killed and started again in a loop while they start)."""
     return {"log_level": "info", "timeout_keep_alive": 5, "http": "igclaim.web.guard:HeadTimeoutH11Protocol",
             "h11_max_incomplete_event_size": 16 * 1024, "limit_concurrency": limit_concurrency,
-            "workers": workers if isinstance(asgi, str) else None, "factory": isinstance(asgi, str)}
+            "workers": workers if isinstance(asgi, str) else None, "factory": isinstance(asgi, str),
+            "timeout_worker_healthcheck": 30}
 
 
 def server_config(host: str = "127.0.0.1", port: int = 8000, asgi: Any = None, limit_concurrency: int = 64,

@@ -12,9 +12,9 @@ import re
 import sys
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, nullcontext
 from datetime import date
 from decimal import Decimal
 from importlib import resources
@@ -26,7 +26,7 @@ from fastapi import Path as FPath
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, Row, delete, insert, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -35,6 +35,7 @@ from igclaim.errors import InputError
 from igclaim.inputs import undecoded_byte
 from igclaim.service import auth as auth_mod
 from igclaim.service import ledger, worklist
+from igclaim.service.coders import Coders, coders_wanted
 from igclaim.service.db import (
     ROLES,
     STATUSES,
@@ -43,7 +44,6 @@ from igclaim.service.db import (
     AuthorizationUse,
     Charge,
     ClaimRow,
-    EncounterVersion,
     sessions,
 )
 from igclaim.service.db import User as UserRow
@@ -159,9 +159,10 @@ Admin = Annotated[auth_mod.Principal, Depends(admin)]
 
 
 def create_app(database_url: str | None = None, *, rate: float | None = None, burst: int | None = None,
-               rate_store: str | None = None) -> FastAPI:
+               rate_store: str | None = None, coders: int | None = None) -> FastAPI:
     """The team app over one database (migrated to head first). `rate_store` (default IGCLAIM_RATE_STORE): a file
-    whose rate-limit buckets this app shares with the other workers of its server."""
+    whose rate-limit buckets this app shares with the other workers of its server. `coders` (default
+    IGCLAIM_CODERS, else 2): processes that code posted encounters with PostgreSQL; 0 codes them in threads."""
     from igclaim import api as stateless
     from igclaim import engine
     from igclaim.refdata.resolver import reference
@@ -186,7 +187,23 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     from igclaim.web.guard import Guard, page_csp
 
     team_page = (resources.files("igclaim.service") / "team.html").read_text(encoding="utf-8")
+    # With PostgreSQL posted encounters are coded by processes of their own (coders.py), so the reads of this process
+    # never wait for the GIL behind a post being coded; with SQLite by a writer thread (below).
+    bind = make_session.kw["bind"]
+    sqlite = str(bind.url).startswith("sqlite")
+    n_coders = 0 if sqlite else (coders_wanted(sqlite) if coders is None else max(0, coders))
+    coding = Coders(bind.url.render_as_string(hide_password=False), n_coders) if n_coders else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if coding is not None:  # every coding process up (rules loaded) before the server says it is ready
+            await asyncio.gather(*(asyncio.wrap_future(f) for f in coding.warm()))
+        yield
+        if coding is not None:
+            await asyncio.to_thread(coding.shutdown)
+
     app = FastAPI(title="igclaim team service", version=__version__, docs_url=None, redoc_url=None,  # /docs: offline
+                  lifespan=lifespan,
                   description="Worklist, authorization ledger and audit trail for a billing team. "
                               "Send `Authorization: Bearer <token>` (igclaim tokens create NAME).")
     for route in stateless.app.routes:  # build, scrub, products, edits, schema, health and the billers' page
@@ -195,15 +212,12 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     stateless.mount_docs_assets(app)  # /docs (copied above) renders from the package, never a CDN
     app.exception_handler(RequestValidationError)(stateless._validation_problems)  # {"problems": [...]}
 
-    bind = make_session.kw["bind"]
-
     def check(token: str | None) -> auth_mod.Principal:
         with bind.connect() as conn:  # one indexed lookup; no ORM session for it
             return verifier.check(conn, token)
 
     # SQLite lets one writer in at a time and makes the others poll for the lock; a process-wide lock queues them
     # without polling (PostgreSQL needs none). Reads never take it (WAL).
-    sqlite = str(bind.url).startswith("sqlite")
     write_lock = threading.Lock() if sqlite else nullcontext()
     # Posted encounters are coded and written by threads of their own: a queue of posts (SQLite writes one at a
     # time) then never holds the shared worker threads that token checks and reads need.
@@ -213,12 +227,16 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         auth_mod.RevocationListener(bind.url.set(drivername="postgresql").render_as_string(hide_password=False),
                                     verifier).start()
 
+    # Worklist reads are single statements: without a transaction around them (no BEGIN and COMMIT round trips),
+    # each is its own consistent snapshot.
+    reader = bind.execution_options(isolation_level="AUTOCOMMIT")
+
     async def reading(fn: Callable[..., Any], *args: Any) -> Any:
-        """A worklist read `fn(db, *args)`: on the event loop with SQLite (a local read of a millisecond or less that
-        never waits on a writer under WAL), in a worker thread with a database over the network."""
+        """A worklist read `fn(conn, *args)`: on the event loop with SQLite (a local read of a millisecond or less
+        that never waits on a writer under WAL), in a worker thread with a database over the network."""
         def run() -> Any:
-            with tx() as db:
-                return fn(db, *args)
+            with reader.connect() as conn:
+                return fn(conn, *args)
 
         return run() if sqlite else await run_in_threadpool(run)
 
@@ -284,21 +302,12 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         if len(bodies) > MAX_LINES:
             return problems(413, [f"body: at most {MAX_LINES} encounters per request; use igclaim batch"])
 
-        def process() -> list[Submission]:  # coding is CPU work: off the event loop
-            out: list[Submission] = []
-            for line, body in bodies:
-                if isinstance(body, _Unreadable):
-                    out.append(Submission(line=line, problems=[f"line {line}: not JSON ({body.reason})"]))
-                    continue
-                try:
-                    with tx(write=True) as db:
-                        s = worklist.submit(db, body, who.user_id)
-                    out.append(Submission(line=line, **s.__dict__))
-                except worklist.WorklistError as exc:
-                    out.append(Submission(line=line, encounter_id=_id_of(body), problems=exc.problems))
-            return out
-
-        out = await asyncio.get_running_loop().run_in_executor(writers, process)
+        # Coding is CPU work: off the event loop, in a coding process (PostgreSQL) or a writer thread (SQLite).
+        if coding is not None:
+            out = await coding.code(bodies, who.user_id)
+        else:
+            out = await asyncio.get_running_loop().run_in_executor(writers, code_bodies, make_session, write_lock,
+                                                                   bodies, who.user_id)
         if len(bodies) == 1 and bodies[0][0] is None and out[0].problems:
             return problems(422, out[0].problems)
         return out
@@ -312,9 +321,9 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                       limit: Annotated[int, Query(ge=1, le=500)] = 50,
                       after: Annotated[str | None, Query(max_length=128)] = None):
         """The worklist, filtered by status, payer (type or name), edit id and date of service; keyset pages."""
-        def read(db: Session) -> str:
-            rows = worklist.listing(db, status=status, payer=payer, edit=edit, date_from=date_from,
-                                    date_to=date_to, limit=limit + 1, after=after)
+        def read(conn: Connection) -> str:
+            rows = worklist.listing_rows(conn, status=status, payer=payer, edit=edit, date_from=date_from,
+                                         date_to=date_to, limit=limit + 1, after=after)
             items = [_claim_out(r) for r in rows[:limit]]
             page = Page(items=items, next_after=items[-1].encounter_id if len(rows) > limit else None)
             return page.model_dump_json()  # validated once, not twice
@@ -326,17 +335,11 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         """The worklist row, its current result and the history of its versions."""
         return Response(await reading(_detail, encounter_id), media_type="application/json")
 
-    def _detail(db: Session, encounter_id: str) -> str:
-        row, ver = worklist.current(db, encounter_id)
-        versions = db.execute(select(EncounterVersion.version, EncounterVersion.sha256,
-                                     EncounterVersion.submitted_by, EncounterVersion.submitted_at)
-                              .where(EncounterVersion.encounter_id == encounter_id)
-                              .order_by(EncounterVersion.version)).all()
-        history = json.dumps([{"version": v, "sha256": h, "submitted_by": by, "submitted_at": at.isoformat()}
-                              for v, h, by, at in versions])
+    def _detail(conn: Connection, encounter_id: str) -> str:
+        d = worklist.detail(conn, encounter_id)
         # The result and the encounter are stored as JSON text: sent as they are, not parsed and re-encoded.
-        return (f'{{"claim":{_claim_out(row).model_dump_json()},"result":{ver.result or "null"},'
-                f'"encounter":{ver.body},"versions":{history}}}')
+        return (f'{{"claim":{_claim_out(d.claim).model_dump_json()},"result":{d.result or "null"},'
+                f'"encounter":{d.body},"versions":{json.dumps(d.history)}}}')
 
     @app.post("/api/encounters/{encounter_id}/status", response_model=ClaimOut, tags=["worklist"])
     def set_status(encounter_id: str, body: StatusIn, who: User):
@@ -535,6 +538,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     app.add_middleware(TokenGate, check=acheck, limiter=limiter)
     app.add_middleware(Guard, page_csp=page_csp(stateless._page()), pages={"/team": page_csp(team_page)},
                        max_body=MAX_IMPORT_BODY, raw_paths=("/api/encounters", "/api/data/import/"))
+    app.state.coders = coding
     return app
 
 
@@ -603,6 +607,24 @@ def _warm_up() -> None:
     engine.build(enc)
 
 
+def code_bodies(make_session: Callable[[], Session], lock: AbstractContextManager | None,
+                bodies: list[tuple[int | None, Any]], user_id: int) -> list[Submission]:
+    """Posted bodies coded and stored, each in its own transaction (under `lock`, SQLite's one writer at a time);
+    each answers with its status or its problems. Run by a writer thread or a coding process (coders.py)."""
+    out: list[Submission] = []
+    for line, body in bodies:
+        if isinstance(body, _Unreadable):
+            out.append(Submission(line=line, problems=[f"line {line}: not JSON ({body.reason})"]))
+            continue
+        try:
+            with lock or nullcontext(), make_session() as db, db.begin():
+                s = worklist.submit(db, body, user_id)
+            out.append(Submission(line=line, **s.__dict__))
+        except worklist.WorklistError as exc:
+            out.append(Submission(line=line, encounter_id=_id_of(body), problems=exc.problems))
+    return out
+
+
 class _Unreadable:
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -617,7 +639,7 @@ def _id_of(body: Any) -> str | None:
     return value[:128] if isinstance(value, str) else None
 
 
-def _claim_out(r: ClaimRow) -> ClaimOut:
+def _claim_out(r: ClaimRow | Row) -> ClaimOut:
     return ClaimOut(encounter_id=r.encounter_id, version=r.version, status=r.status, payer_type=r.payer_type,
                     payer_name=r.payer_name, date_of_service=r.date_of_service, setting=r.setting, errors=r.errors,
                     warnings=r.warnings, edits=list(r.edits or []))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, Row, Select, case, delete, insert, select
 from sqlalchemy.orm import Session
 
 from igclaim import engine
@@ -144,7 +144,19 @@ def listing(db: Session, *, status: str | None = None, payer: str | None = None,
             date_from: date | None = None, date_to: date | None = None, limit: int = 50,
             after: str | None = None) -> list[ClaimRow]:
     """Worklist rows in encounter-id order, filtered; `after` is the last id of the previous page (keyset)."""
-    q = select(ClaimRow)
+    return list(db.scalars(_listing(select(ClaimRow), status, payer, edit, date_from, date_to, limit, after)))
+
+
+def listing_rows(conn: Connection, *, status: str | None = None, payer: str | None = None, edit: str | None = None,
+                 date_from: date | None = None, date_to: date | None = None, limit: int = 50,
+                 after: str | None = None) -> list[Row]:
+    """The same rows as `listing`, read-only: one statement, plain rows (the worklist page's read)."""
+    return list(conn.execute(_listing(select(ClaimRow.__table__), status, payer, edit, date_from, date_to, limit,
+                                      after)))
+
+
+def _listing(q: Select, status: str | None, payer: str | None, edit: str | None, date_from: date | None,
+             date_to: date | None, limit: int, after: str | None) -> Select:
     if status:
         q = q.where(ClaimRow.status == status)
     if payer:
@@ -157,7 +169,36 @@ def listing(db: Session, *, status: str | None = None, payer: str | None = None,
         q = q.where(ClaimRow.date_of_service <= date_to)
     if after:
         q = q.where(ClaimRow.encounter_id > after)
-    return list(db.scalars(q.order_by(ClaimRow.encounter_id).limit(limit)))
+    return q.order_by(ClaimRow.encounter_id).limit(limit)
+
+
+@dataclass(frozen=True)
+class Detail:
+    claim: Row  # the worklist row (ClaimRow's columns)
+    body: str  # the current version as submitted (JSON)
+    result: str | None  # its Result JSON, None while a draft
+    history: list[dict[str, Any]]  # every version: version, sha256, submitted_by, submitted_at
+
+
+def detail(conn: Connection, encounter_id: str) -> Detail:
+    """The worklist row, its current version and the history of its versions, read-only in one statement (one
+    round trip, one snapshot): each version joined to the row; only the current one brings its body and result."""
+    c, v = ClaimRow.__table__, EncounterVersion.__table__
+    current = v.c.version == c.c.version
+    rows = conn.execute(
+        select(c, v.c.version.label("v_version"), v.c.sha256.label("v_sha256"), v.c.submitted_by.label("v_by"),
+               v.c.submitted_at.label("v_at"), case((current, v.c.body)).label("v_body"),
+               case((current, v.c.result)).label("v_result"))
+        .select_from(c.outerjoin(v, v.c.encounter_id == c.c.encounter_id))
+        .where(c.c.encounter_id == encounter_id).order_by(v.c.version)).all()
+    if not rows:
+        raise WorklistError(404, [f"encounter_id: no encounter {encounter_id!r} on the worklist"])
+    mine = next((r for r in rows if r.v_body is not None), None)
+    if mine is None:  # the row and its version are written in one transaction
+        raise WorklistError(500, [f"encounter_id: version {rows[0].version} of {encounter_id!r} is missing"])
+    return Detail(rows[0], mine.v_body, mine.v_result,
+                  [{"version": r.v_version, "sha256": r.v_sha256, "submitted_by": r.v_by,
+                    "submitted_at": r.v_at.isoformat()} for r in rows if r.v_version is not None])
 
 
 def stored(ver: EncounterVersion) -> tuple[Encounter, Result]:
