@@ -23,6 +23,11 @@ def _auth(ctx: EditContext) -> PriorAuthorization | None:
     return ctx.encounter.payer.prior_authorization
 
 
+def _number(pa: PriorAuthorization) -> str:
+    """How a finding names the authorization (its number may be missing: AUTH-MISSING says so)."""
+    return pa.number or "(no number)"
+
+
 @edit(
     "AUTH-MISSING",
     severity="error",
@@ -55,7 +60,7 @@ def auth_expired(ctx: EditContext) -> Iterator[Finding]:
     if pa is None:
         return
     if not within(ctx.dos, pa.start, pa.end):
-        yield finding("AUTH-EXPIRED", f"Authorization {pa.number or '(no number)'} runs {pa.start or '…'} to "
+        yield finding("AUTH-EXPIRED", f"Authorization {_number(pa)} runs {pa.start or '…'} to "
                       f"{pa.end or '…'}; the date of service {ctx.dos} is outside it.")
 
 
@@ -84,7 +89,7 @@ def auth_units(ctx: EditContext) -> Iterator[Finding]:
     others = _ig_lines(ctx, None)
     if code and not lines and others:
         billed = sorted({code_of(ln) for ln in others})
-        yield finding("AUTH-UNITS", f"Authorization {pa.number or ''} is for {code}; the claim bills "
+        yield finding("AUTH-UNITS", f"Authorization {_number(pa)} is for {code}; the claim bills "
                       f"{', '.join(billed)}, for which no units are authorized.",
                       line=others[0].line if ctx.written is not None else None,
                       fix="Get the authorization corrected to the product given, or bill the authorized product.")
@@ -94,14 +99,14 @@ def auth_units(ctx: EditContext) -> Iterator[Finding]:
         total = sum(ln.units for ln in lines)
         of = f" of {code}" if code else ""
         if given > pa.units:
-            yield finding("AUTH-UNITS", f"{given} units{of} billed; authorization {pa.number or ''} allows "
+            yield finding("AUTH-UNITS", f"{given} units{of} billed; authorization {_number(pa)} allows "
                           f"{pa.units}.", line=line, impact_units=pa.units - given)
         elif total > pa.units and (counted := ctx.rules.param(DISCARD_PARAM)) != "not_counted":
             # The payer profile says whether JW units count against the authorization; "verify": plans differ.
             text = (" Plans differ on whether discarded units count against it." if counted == "verify" else
                     f" {ctx.profile.title} counts discarded units against it.")
             yield finding("AUTH-UNITS", f"{given} units{of} given + {total - given} discarded (JW) = {total}; "
-                          f"authorization {pa.number or ''} allows {pa.units}.{text}", line=line,
+                          f"authorization {_number(pa)} allows {pa.units}.{text}", line=line,
                           severity="warning" if counted == "verify" else "error", impact_units=pa.units - total)
     if pa.grams is not None:
         facts = [f for f in ctx.coding.drugs.values() if f.is_ig and f.dose_grams is not None
@@ -110,4 +115,4 @@ def auth_units(ctx: EditContext) -> Iterator[Finding]:
         if facts and grams > pa.grams:
             units = sum(f.administered_units or 0 for f in facts)
             yield finding("AUTH-UNITS", f"{grams:g} g documented ({units} units); authorization "
-                          f"{pa.number or ''} allows {pa.grams:g} g.", line=line)
+                          f"{_number(pa)} allows {pa.grams:g} g.", line=line)

@@ -200,7 +200,8 @@ def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:
         return None
     notes = list(dict.fromkeys(n for f in uncovered for n in pol.uncertain_notes(dx, f.route, _product_names(f))))
     severity: Severity = "warning" if notes and pol.severity == "error" else pol.severity
-    if ctx.profile.original_medicare and ctx.encounter.setting != "home":
+    if ctx.profile.original_medicare and ctx.encounter.setting != "home" \
+            and ctx.rules.param("coverage_policy") == BUNDLED_POLICY["coverage_policy"]:
         notes.append("No Medicare contractor is known for this claim (give payer.contractor or the billing "
                      "provider's address), so the default list was used.")
     return Gap(pol.title, [_name(f) for f in uncovered], severity, notes, pol.notice,
