@@ -91,3 +91,14 @@ def ref():
     from igclaim.refdata.resolver import reference
 
     return reference()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """An empty igclaim home: the imported tables of one test only."""
+    from igclaim.refdata import store
+
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
+    store.invalidate()
+    yield tmp_path / "home"
+    store.invalidate()

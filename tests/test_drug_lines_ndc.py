@@ -280,14 +280,6 @@ def test_avoidable_waste_knows_the_new_sizes(product, dose, containers, route):
 
 # --- FDA NDC Directory importer ---------------------------------------------------------------------------------
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
-    store.invalidate()
-    yield tmp_path / "home"
-    store.invalidate()
-
-
 def test_ndc_directory_import_is_stored_with_dates_and_idempotent(home):
     r = run_cli("data", "import", "ndc-directory", str(FDA / "package-synthetic.txt"))
     assert r.returncode == 0, r.stderr

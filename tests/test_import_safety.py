@@ -18,14 +18,6 @@ FIX = Path(__file__).parent / "fixtures" / "cms"
 ASP = FIX / "asp-pricing-2026q2-synthetic.csv"
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
-    store.invalidate()
-    yield tmp_path / "home"
-    store.invalidate()
-
-
 def _rows(home: Path) -> list[tuple]:
     conn = sqlite3.connect(home / store.DB_NAME)
     try:

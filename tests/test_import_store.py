@@ -9,20 +9,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from igclaim.refdata import store
 from tests.conftest import run_cli
 
 FIX = Path(__file__).parent / "fixtures" / "cms"
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
-    store.invalidate()
-    yield tmp_path / "home"
-    store.invalidate()
 
 
 def _db_rows(home: Path, sql: str) -> list[tuple]:

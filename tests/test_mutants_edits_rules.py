@@ -52,15 +52,6 @@ def second_ig(enc: dict, product: str = "Privigen", route: str = "IV", grams: in
     return enc
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    """An empty igclaim home: imported tables of one test only."""
-    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
-    store.invalidate()
-    yield tmp_path / "home"
-    store.invalidate()
-
-
 # --- edits/diagnosis.py ----------------------------------------------------------------------------------------
 # ICD-10-CM validity by date (refdata/icd10/releases.toml: FY2025 2024-10-01 to 2025-09-30, FY2026 from 2025-10-01;
 # errata #28: G35 is a category from 2025-10-01, replaced by G35.A, G35.B0-B2, G35.C0-C2, G35.D).

@@ -19,14 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FIX = Path(__file__).parent / "fixtures" / "cms"
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
-    store.invalidate()
-    yield tmp_path / "home"
-    store.invalidate()
-
-
 def example(name: str, day: str | None = None) -> Encounter:
     """A worked example's encounter, moved to another date of service (times move with it)."""
     text = json.dumps(json.loads((ROOT / "examples" / f"{name}.json").read_text())["input"])

@@ -20,14 +20,6 @@ FIX = Path(__file__).parent / "fixtures" / "cms"
 Q1, Q2 = "2026-03-02", "2026-04-14"
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
-    store.invalidate()
-    yield tmp_path / "home"
-    store.invalidate()
-
-
 def encounter(name: str = "e02-gamunex-30g-5h", day: str = Q1, claim: list[dict] | None = None,
               **changes) -> Encounter:
     data = json.loads(json.dumps(json.loads((ROOT / "examples" / f"{name}.json").read_text())["input"])
