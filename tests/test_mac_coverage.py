@@ -248,15 +248,7 @@ def test_product_limited_entry_applies_only_to_its_product(tmp_path: Path):
 
 # --- import and the coverage command ---------------------------------------------------------------------------
 
-@pytest.fixture
-def home_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
-    store.invalidate()
-    yield tmp_path / "home"
-    store.invalidate()
-
-
-def test_import_replaces_per_article_from_its_date(home_dir, tmp_path):
+def test_import_replaces_per_article_from_its_date(home, tmp_path):
     f = tmp_path / "cgs.csv"
     f.write_text(CSV_HEAD + "A56779,1,D83.9\nA56779,1,D80.1\n")
     r = run_cli("data", "import", "coverage", str(f), "--effective", "2026-01-01")
@@ -284,7 +276,7 @@ def test_import_replaces_per_article_from_its_date(home_dir, tmp_path):
     assert only(build(office("OH", "D80.1")), "DX-NOT-COVERED").severity == "error"
 
 
-def test_import_bad_file_names_line_and_column(home_dir, tmp_path):
+def test_import_bad_file_names_line_and_column(home, tmp_path):
     f = tmp_path / "bad.csv"
     f.write_text(CSV_HEAD + "A56779,1,D83.9\nA56779,x,D80.1\n")
     r = run_cli("data", "import", "coverage", str(f), "--effective", "2026-01-01")
