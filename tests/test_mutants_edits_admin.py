@@ -632,6 +632,38 @@ def test_diagnosis_not_covered_for_each_ig_code_on_its_first_line():
     assert found(alone([IG, INITIAL], dx=()), "DX-NOT-COVERED") == []  # DX-MISSING says it
 
 
+def test_an_ig_code_billed_before_its_add_date_is_checked_for_its_own_route():
+    """Medicare home list (Benefit Policy Manual ch. 15 §50.6; CIDP only for SC immune globulin by pump, LCD L33794):
+    Asceniv's J1554 is intravenous, so CIDP (G61.81) at home is not covered, the day before the code's ADD DT
+    (2021-04-01, CMS HCPCS file) as on it: the code's route comes from its record whatever its dates."""
+    for dos in ("2021-03-31", "2021-04-01"):
+        r = alone([{"code": "J1554", "units": 60}], dos=dos, setting="home", dx=("G61.81",))
+        assert found(r, "DX-NOT-COVERED") == [
+            ("DX-NOT-COVERED", "error", 1, None, "No diagnosis on the claim (G61.81) is covered for J1554 under "
+             "Medicare home immune globulin (primary immunodeficiency; SCIG also CIDP). Medicare home IVIG is covered "
+             "for primary immunodeficiency only (Benefit Policy Manual ch. 15 §50.6).")], dos
+
+
+def test_every_doubt_of_a_users_list_about_the_codes_routes_is_said(tmp_path):
+    """A user's list may limit a doubt to a route (as the bundled home list limits CIDP to SC by pump): J1561
+    (Gamunex-C, IV and SC in the HCPCS file) gets both of the doubts about MMN, in the list's order, and a warning
+    instead of the list's error; J1459 (Privigen, IV only) gets the IV one only."""
+    (tmp_path / "mmn.toml").write_text(
+        '[policy]\nname = "mmn"\ntitle = "My MMN list"\nkind = "official"\nseverity = "error"\n'
+        'source = "https://example.org/mmn"\nnotice = "Plan policy 7."\n\n[[indication]]\nname = "CIDP"\n'
+        'codes = ["G61.81"]\n\n[[uncertain]]\nprefixes = ["G61.82"]\nroutes = ["IV"]\nnote = "MMN by IV: verify."\n'
+        '\n[[uncertain]]\nprefixes = ["G61.82"]\nroutes = ["SC"]\nnote = "MMN by SC: verify."\n')
+    text = Path(__file__).resolve().parents[1] / "src/igclaim/refdata/payers/commercial.toml"
+    (tmp_path / "plan.toml").write_text(text.read_text().replace('name = "commercial"', 'name = "plan"').replace(
+        'values = { "2000-01-01" = "default-ig" }', 'values = { "2000-01-01" = "mmn.toml" }'))
+    plan = {"type": "commercial", "profile": str(tmp_path / "plan.toml"), "prior_authorization": {"number": "P"}}
+    r = alone([IG, {"code": "J1459", "modifiers": ["JZ"], "units": 10}, INITIAL], payer=plan, dx=("G61.82",))
+    said = "No diagnosis on the claim (G61.82) is covered for {} under My MMN list. Plan policy 7. {}"
+    assert found(r, "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", "warning", 1, None, said.format("J1561", "MMN by IV: verify. MMN by SC: verify.")),
+        ("DX-NOT-COVERED", "warning", 2, None, said.format("J1459", "MMN by IV: verify."))]
+
+
 def test_a_ub04_alone_needs_revenue_codes_and_a_medicare_home_claim_no_administration_codes():
     r = alone([{**IG, "revenue_code": "0250"}, {**INITIAL, "revenue_code": "0510"}, {"code": "96366", "units": 4}],
               setting="hospital_outpatient", form="UB-04", type_of_bill="0131")
@@ -659,6 +691,18 @@ def test_an_add_on_code_alone_needs_a_primary_of_its_ncci_add_on_edit():
          "the claim."),
         ("ADMIN-NOT-SUPPORTED", "error", 3, -1, "Line 3: add-on 96370 without its primary code (96369) on the claim.")]
     assert found(alone([IG, {"code": "96367", "units": 1}, {"code": "96366", "units": 2}]), "ADMIN-NOT-SUPPORTED") == []
+
+
+def test_an_add_on_code_before_the_ncci_add_on_edits_needs_a_primary_of_its_family():
+    """Before the first NCCI add-on code edit row (administration.toml, 2013-01-01) the CPT instruction under 96366
+    ("use 96366 in conjunction with 96365, 96367") still holds: the add-on alone is named with those primaries."""
+    for dos in ("2012-12-31", "2013-01-01"):
+        r = alone([OLD_IG, {"code": "96366", "units": 4}], dos=dos)
+        assert found(r, "ADMIN-NOT-SUPPORTED") == [
+            ("ADMIN-NOT-SUPPORTED", "error", 2, -4, "Line 2: add-on 96366 without its primary code (96365 or 96367) on "
+             "the claim.")], dos
+        assert found(alone([OLD_IG, {"code": "96367", "units": 1}, {"code": "96366", "units": 4}], dos=dos),
+                     "ADMIN-NOT-SUPPORTED") == [], dos
 
 
 def test_hydration_add_on_alone_names_every_primary_of_its_add_on_edit():
@@ -1223,3 +1267,16 @@ def test_each_finding_names_the_source_of_its_rule():
     r = scrub(BASE, lambda c: line(c, "96366").update(units=5))
     assert [f.source for f in r.findings] == [
         "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf"]
+
+
+def test_the_published_edit_catalog_is_the_registrys():
+    """docs/edits.md shows every edit's id, severity, where it runs, its statement and its source, generated from
+    the registry (the public catalog `igclaim edits` prints): the checks registered in this process say the same,
+    in process (`tests/test_scrub_examples.py` compares the CLI's output, which a mutation run cannot see)."""
+    from igclaim import engine
+    from igclaim.edits.registry import catalog_markdown
+    from tests.conftest import ROOT
+
+    engine._load_edit_families()
+    doc = (ROOT / "docs" / "edits.md").read_text()
+    assert doc.split("<!-- catalog:start -->\n")[1].split("<!-- catalog:end -->")[0] == catalog_markdown()

@@ -215,6 +215,13 @@ def test_written_diagnosis_not_covered_while_the_charts_is():
 
 
 
+def test_written_diagnosis_not_covered_names_every_diagnosis_of_the_chart():
+    r = scrub(chart(diagnoses=["D83.9", "R53.83"]), lambda c: c.update(diagnoses=["R53.83"]))
+    assert found(r, "DX-NOT-COVERED") == [
+        ("DX-NOT-COVERED", "warning", 1, f"No diagnosis on the claim (R53.83) is covered for Gamunex-C (IV) under "
+         f"{DEFAULT}{UNCERTAIN}. {DEFAULT_NOTE} {NO_CONTRACTOR} The chart's diagnoses (D83.9, R53.83) are covered.")]
+
+
 def test_written_diagnosis_off_the_contractors_list_is_an_error_on_the_drug_line():
     enc = chart(billing_provider=provider("OH"))
     assert found(scrub(enc, lambda c: c.update(diagnoses=["D80.1"])), "DX-") == [
@@ -438,6 +445,31 @@ def test_the_claims_contractor_wins_over_a_profiles_own_list(tmp_path):
         "No diagnosis on the claim (D69.3) is covered for Gamunex-C (IV) under "]
     privigen = dict(PRIVIGEN_35_OF_40[0], dose={"grams": 40}, containers=[{"grams": 40}])
     assert found(build(chart(diagnoses=["D69.3"], payer=mine, drugs=[privigen])), "DX-") == []
+
+
+def test_a_doubt_limited_to_a_route_or_a_product_counts_for_it_only(tmp_path):
+    """A user's list may limit a doubt to a route or a product, as the bundled home list limits CIDP to SC immune
+    globulin by pump (LCD L33794): a doubt about another route or product leaves the list's error standing."""
+    (tmp_path / "doubts.toml").write_text(
+        '[policy]\nname = "doubts"\ntitle = "My list"\nkind = "official"\nseverity = "error"\n'
+        'source = "https://example.org/doubts"\nnotice = "Plan policy 7."\n\n[[indication]]\nname = "CIDP"\n'
+        'codes = ["G61.81"]\n\n[[indication]]\nname = "ITP"\ncodes = ["D69.3"]\nproducts = ["J1459"]\n'
+        'certain = false\nnote = "ITP for Privigen only, verify"\n\n[[uncertain]]\nprefixes = ["G61.82"]\n'
+        'routes = ["IV"]\nnote = "MMN by IV: verify."\n\n[[uncertain]]\nprefixes = ["G61.82"]\nroutes = ["SC"]\n'
+        'note = "MMN by SC: verify."\n\n[[indication]]\nname = "Kawasaki disease (Privigen)"\ncodes = ["M30.3"]\n'
+        'products = ["privigen"]\n\n[[uncertain]]\nprefixes = ["G61.8"]\nnote = "G61.8x under review."\n')
+    mine = _profile(tmp_path, "mine", "doubts.toml", "my-home-ig.toml")
+    said = "No diagnosis on the claim ({}) is covered for Gamunex-C (IV) under My list{}. Plan policy 7.{}"
+    assert found(build(chart(diagnoses=["D69.3"], payer=mine)), "DX-") == [
+        ("DX-NOT-COVERED", "error", None, said.format("D69.3", "", ""))]
+    assert found(build(chart(diagnoses=["G61.82"], payer=mine)), "DX-") == [
+        ("DX-NOT-COVERED", "warning", None,
+         said.format("G61.82", UNCERTAIN, " MMN by IV: verify. G61.8x under review."))]
+    # An entry names its product by HCPCS code or by name (any case).
+    privigen = dict(PRIVIGEN_35_OF_40[0], dose={"grams": 40}, containers=[{"grams": 40}])
+    assert found(build(chart(diagnoses=["M30.3"], payer=mine, drugs=[privigen])), "DX-") == []
+    assert [f[3][:64] for f in found(build(chart(diagnoses=["M30.3"], payer=mine)), "DX-")] == [
+        "No diagnosis on the claim (M30.3) is covered for Gamunex-C (IV) "]
 
 
 def test_at_home_a_profiles_own_home_list_replaces_the_dme_macs_articles(tmp_path):
@@ -880,6 +912,31 @@ def test_liability_modifier_on_a_covered_claim_or_another_payer():
     assert payer_found(scrub(ma)) == []
 
 
+def test_every_liability_modifier_of_a_line_is_named_for_a_payer_without_abns():
+    ma = chart(payer={"type": "medicare_advantage", "prior_authorization": {"number": "P"}})
+    assert payer_found(scrub(ma, liability("GZ", "GA", lines=1))) == [
+        ("warning", 1, "Line 1: GA, GZ is for Original Medicare only; Medicare Advantage (generic plan) does not use "
+         "ABNs.", "Remove GA, GZ.")]
+
+
+def test_a_list_that_does_not_bind_the_payer_only_warns_whatever_its_own_severity(tmp_path):
+    """A user's list of kind "default" (not the payer's own policy) that says "error": the liability modifier it
+    would call for is still only advice to verify (an ABN is for an expected denial, CMS ABN instructions)."""
+    (tmp_path / "strict.toml").write_text(
+        '[policy]\nname = "strict"\ntitle = "A strict default list"\nkind = "default"\nseverity = "error"\n'
+        'source = "https://example.org/strict"\n\n[[indication]]\nname = "CIDP"\ncodes = ["G61.81"]\n')
+    mine = _profile(tmp_path, "mine", "strict.toml", "my-home-ig.toml")
+    enc = chart(diagnoses=["D80.1"], payer=mine)
+    assert payer_found(scrub(enc)) == [
+        ("warning", n, f"Line {n}: the diagnosis may not be covered (A strict default list) and no ABN is recorded: GZ "
+         "is needed if the payer's own policy does not cover it (verify first).", f"Add GZ to line {n}.")
+        for n in (1, 2, 3)]
+    assert payer_found(scrub(enc, liability("GY", lines=1)))[0] == (
+        "warning", 1, "Line 1: GY is for a service with no benefit category; this diagnosis is a medical-necessity "
+        "question (A strict default list): an expected medical-necessity denial takes GA with a signed ABN, GZ "
+        "without.", "Replace GY with GZ on line 1.")
+
+
 @pytest.mark.parametrize("dos,flagged", [("2010-03-31", True), ("2010-04-01", False)])
 def test_gx_is_a_modifier_from_2010_04_01(dos, flagged):
     """GX's present meaning dates from 2010-04-01 (CR 6563): before, it is not a valid modifier on the line."""
@@ -992,6 +1049,35 @@ def test_authorization_for_another_product():
          "authorized.", None)]
 
 
+def test_authorization_for_another_product_names_every_code_billed_and_the_fix():
+    enc = second_ig(plan({"number": "PA-1", "units": 10, "hcpcs": "J1569"}))
+    for r, line in ((build(enc), None), (scrub(enc), 1)):
+        assert [(f.edit, f.severity, f.line, f.message, f.fix) for f in r.findings if f.edit == "AUTH-UNITS"] == [
+            ("AUTH-UNITS", "error", line, "Authorization PA-1 is for J1569; the claim bills J1459, J1561, for which no "
+             "units are authorized.", "Get the authorization corrected to the product given, or bill the authorized "
+             "product.")]
+
+
+@pytest.mark.parametrize("counted,severity", [("verify", "warning"), ("counted", "error")])
+def test_discarded_units_over_the_authorization_point_at_the_drug_line_on_scrub(tmp_path, counted, severity):
+    payer = _discard_profile(tmp_path, counted) if counted != "verify" else {"type": "commercial"}
+    enc = chart(payer=dict(payer, prior_authorization={"number": "PA-1", "units": 70}), drugs=PRIVIGEN_35_OF_40)
+    text = (" Plans differ on whether discarded units count against it." if counted == "verify" else
+            " Plan counted counts discarded units against it.")
+    assert auth_found(scrub(enc)) == [("AUTH-UNITS", severity, 1, "70 units given + 10 discarded (JW) = 80; "
+                                       f"authorization PA-1 allows 70.{text}", -10)]
+
+
+@pytest.mark.parametrize("code,grams,expected", [
+    ("J1561", 30, None), ("J1561", 29, "30 g documented (60 units); authorization PA-1 allows 29 g."),
+    (None, 40, None), (None, 39.5, "40 g documented (80 units); authorization PA-1 allows 39.5 g.")])
+def test_authorized_grams_count_the_drugs_of_the_authorized_code(code, grams, expected):
+    """Gamunex-C 30 g (J1561 × 60) beside Privigen 10 g (J1459 × 20): grams authorized for J1561 count its 30 g only;
+    an authorization without a code counts both."""
+    r = build(second_ig(plan({"number": "PA-1", "grams": grams, "hcpcs": code})))
+    assert auth_found(r) == ([("AUTH-UNITS", "error", None, expected, None)] if expected else [])
+
+
 def test_an_authorization_without_a_number_is_named_so():
     """Found while writing these tests: a missing number left a blank ("Authorization  is for J1569")."""
     r = scrub(plan({"units": 50, "hcpcs": "J1569"}))
@@ -1069,6 +1155,54 @@ def test_one_drug_twice_at_once_through_one_site():
 BASE_PLAUSIBLE_DRUGS = BASE["drugs"]
 
 
+def test_an_administration_charted_ten_days_long_says_240_hours():
+    assert plausible(administrations=[timed("02T09:00", "12T09:00")])[:1] == [
+        ("PLAUSIBILITY-DURATION", "error", "administrations[0]: runs 240.0 hours (2026-03-02 09:00 to 2026-03-12 "
+         "09:00); more than 24 hours is not one administration.")]
+
+
+def test_one_drug_twice_at_once_after_a_drug_given_once():
+    """The premedication (one administration) charted first does not stop the immune globulin's check."""
+    premed = {"id": "pre1", "hcpcs": "J1200", "units": 1, "containers": [{"units": 1}]}  # diphenhydramine
+    admins = [timed("02T08:45", "02T08:50", drug_id="pre1"), timed("02T09:00", "02T11:00"),
+              timed("02T10:00", "02T12:00")]
+    assert [f for f in plausible(drugs=[*BASE_PLAUSIBLE_DRUGS, premed], administrations=admins)
+            if f[0] == "PLAUSIBILITY-CONCURRENT"] == [
+        ("PLAUSIBILITY-CONCURRENT", "error", "administrations[2]: drug 'ig1' is already running then "
+         "(administrations[1]) through the same site 1.")]
+
+
+def test_back_to_back_administrations_charted_in_any_order_do_not_overlap():
+    """The second bag starts when the first stops (same site): charted in either order, nothing runs twice."""
+    for admins in ([timed("02T09:00", "02T11:00"), timed("02T11:00", "02T12:00")],
+                   [timed("02T11:00", "02T12:00"), timed("02T09:00", "02T11:00")]):
+        assert [f for f in plausible(administrations=admins) if f[0] == "PLAUSIBILITY-CONCURRENT"] == []
+
+
+def test_an_overlap_after_an_earlier_administration_ended_and_one_per_drug():
+    admins = [timed("02T08:00", "02T08:30"), timed("02T09:00", "02T11:00"), timed("02T10:00", "02T12:00")]
+    assert [f for f in plausible(administrations=admins) if f[0] == "PLAUSIBILITY-CONCURRENT"] == [
+        ("PLAUSIBILITY-CONCURRENT", "error", "administrations[2]: drug 'ig1' is already running then "
+         "(administrations[1]) through the same site 1.")]
+    # Two immune globulins, each charted twice at once: each drug is named.
+    second = {"id": "ig2", "product": "Privigen", "route": "IV", "dose": {"grams": 10},
+              "containers": [{"grams": 10, "count": 1}]}
+    both = [timed("02T09:00", "02T11:00"), timed("02T10:00", "02T12:00"),
+            timed("02T12:00", "02T13:00", drug_id="ig2", site=2), timed("02T12:30", "02T13:30", drug_id="ig2", site=2)]
+    assert [f for f in plausible(drugs=[*BASE_PLAUSIBLE_DRUGS, second], administrations=both)
+            if f[0] == "PLAUSIBILITY-CONCURRENT"] == [
+        ("PLAUSIBILITY-CONCURRENT", "error", "administrations[1]: drug 'ig1' is already running then "
+         "(administrations[0]) through the same site 1."),
+        ("PLAUSIBILITY-CONCURRENT", "error", "administrations[3]: drug 'ig2' is already running then "
+         "(administrations[2]) through the same site 2.")]
+
+
+def test_an_administration_of_no_length_runs_beside_nothing():
+    """An entry whose stop is its start (a charting slip another check names) is not the drug running twice."""
+    admins = [timed("02T09:00", "02T14:00"), timed("02T10:00", "02T10:00")]
+    assert [f for f in plausible(administrations=admins) if f[0] == "PLAUSIBILITY-CONCURRENT"] == []
+
+
 @pytest.mark.parametrize("ahead,severity", [(0, None), (1, "warning"), (31, "warning"), (32, "error")])
 def test_a_date_of_service_ahead_is_an_estimate_for_31_days_then_an_error(ahead, severity):
     today = date.today()
@@ -1087,6 +1221,14 @@ def test_a_dose_under_5_percent_of_what_was_opened(grams, share):
         ("PLAUSIBILITY-DOSE", "error", f"drugs[0]: a dose of {grams} g from 30 g opened ({share}).")]
     assert plausible(drugs=[dict(drug, shared_with_other_patient=True)]) == []
     assert plausible(drugs=[dict(drug, dose={"grams": "1.5"})]) == []  # exactly 5 %
+
+
+def test_a_tiny_dose_after_a_premedication():
+    premed = {"id": "pre1", "hcpcs": "J1200", "units": 1, "containers": [{"units": 1}]}  # diphenhydramine
+    ig = dict(BASE["drugs"][0], id="ig1", dose={"grams": "0.1"})
+    admins = [timed("02T08:45", "02T08:50", drug_id="pre1"), timed("02T09:00", "02T14:00")]
+    assert [f for f in plausible(drugs=[premed, ig], administrations=admins) if f[0] == "PLAUSIBILITY-DOSE"] == [
+        ("PLAUSIBILITY-DOSE", "error", "drugs[1]: a dose of 0.1 g from 30 g opened (0.3%).")]
 
 
 # --- edits/drug.py ---------------------------------------------------------------------------------------------
