@@ -101,7 +101,7 @@ def main() -> int:
         return 0
     work = Path(tempfile.mkdtemp(prefix="igclaim-mutate-data-"))
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
-    for name in ("src", "tests", "examples"):
+    for name in ("src", "tests", "examples", "docs"):  # docs: a test compares docs/edits.md with the registry
         shutil.copytree(ROOT / name, work / name, ignore=ignore)
     shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
     env = dict(os.environ, PYTHONPATH=str(work / "src"), PYTHONDONTWRITEBYTECODE="1")
@@ -110,6 +110,13 @@ def main() -> int:
     quick = [t for t in tests if t in FIRST]
     survivors: list[Mutation] = []
     started = time.monotonic()
+    # The tests must pass on the data as it is, else every mutation would look killed.
+    clean = subprocess.run([*base, *tests], cwd=work, env=env, capture_output=True, text=True, timeout=1800)
+    if clean.returncode != 0:
+        shutil.rmtree(work, ignore_errors=True)
+        print(clean.stdout[-3000:], file=sys.stderr)
+        print(f"the tests fail on the unchanged data (exit {clean.returncode}): fix them first", file=sys.stderr)
+        return 2
     try:
         for i, m in enumerate(todo, 1):
             target = work / m.file
