@@ -788,6 +788,14 @@ def test_code_used_before_its_add_date(home, tmp_path):
 
 
 
+@pytest.mark.parametrize("dos,in_force", [("2019-09-30", False), ("2019-10-01", True)])
+def test_c9072_is_a_code_from_the_opps_quarter_that_created_it(ref, dos, in_force):
+    """Asceniv's OPPS pass-through code C9072 (hcpcs.toml: the October 2019 quarterly update, to verify in that
+    quarter's archived file) is in force from 2019-10-01, the day Asceniv's product row starts naming it
+    (`tests/test_drug_lines_ndc.py`: J1599 in a hospital outpatient department on 2019-09-30, C9072 on 2019-10-01)."""
+    assert (ref.hcpcs("C9072", date.fromisoformat(dos)) is not None) is in_force
+
+
 def test_a_terminated_drug_code_after_an_administration_line(home):
     store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
     store.import_file("hcpcs", FIX / "HCPC2026_APR_ANWEB-synthetic.csv")
