@@ -1354,3 +1354,17 @@ def test_a_line_whose_ndc_is_not_one_is_matched_and_counted_without_it():
     r = scrub(enc, lambda c: next(ln for ln in c["lines"] if ln["code"] == "J1459").update(code="J1599",
                                                                                           ndc="1353308051"))
     assert [(f.edit, f.line) for f in r.findings] == [("DRUG-NOS-CODE", 2), ("DRUG-NDC-FORMAT", 2)]
+
+
+def test_a_premedications_ndc_without_its_quantity_says_what_to_give():
+    """An NDC on an 837 line goes with its quantity and unit (5010 837P loop 2410 LIN/CTP); Medicaid requires the NDC
+    on drug lines, so a premedication's NDC without its quantity is an error naming the fields to give."""
+    premed = {"id": "pre", "hcpcs": "J1200", "units": 1, "ndc": "00641-0376-25", "containers": [{"units": 2}]}
+    enc = chart(payer={"type": "medicaid", "prior_authorization": {"number": "PA-1"}}, drugs=[BASE["drugs"][0], premed],
+                administrations=[{"drug_id": "pre", "start": "2026-03-02T08:45", "stop": "2026-03-02T08:50",
+                                  "method": "push"}, BASE["administrations"][0]])
+    assert [(f.severity, f.line, f.message, f.fix) for f in build(enc).findings
+            if f.edit == "DRUG-NDC-MISSING" and f.message.startswith("drugs[1]")] == [
+        ("error", None, "drugs[1]: Medicaid (generic state program) requires the NDC quantity with the NDC, and the "
+         "chart does not let it be computed for J1200 (the 837 would carry no LIN/CTP).", "Give the NDC quantity and "
+         "its unit of what was given (drugs[1].ndc_quantity and ndc_unit, e.g. 1 and ML).")]
