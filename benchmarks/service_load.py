@@ -43,6 +43,8 @@ sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
 
+from igclaim.api import _server_settings  # noqa: E402
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -213,7 +215,11 @@ def main() -> None:
             lags: list[float] = []
             # Each client has its own connection pool, made before the clock starts: making an httpx client takes
             # tens of milliseconds of CPU (its TLS context), which would stall every request in flight.
-            https = [httpx.AsyncClient(base_url=base, timeout=30) for _ in range(args.clients)]
+            # A kept-alive connection is let go a second before the server closes it as idle (uvicorn's keep-alive):
+            # httpx's default (5 s) equals the server's, and a request sent on it at that moment meets the server's
+            # close ("Server disconnected without sending a response"): the client's timing, not a server error.
+            keepalive = httpx.Limits(keepalive_expiry=max(1, _server_settings()["timeout_keep_alive"] - 1))
+            https = [httpx.AsyncClient(base_url=base, timeout=30, limits=keepalive) for _ in range(args.clients)]
             # The generator's own garbage collection must not pause it while it measures: a full collection walked
             # what lives the whole run (igclaim's tables loaded to validate the charts, the charts, the clients) and
             # took 130-180 ms, during which every request in flight, the health check too, looked that much slower
