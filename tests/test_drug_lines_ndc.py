@@ -186,6 +186,33 @@ def test_premed_without_containers_warns_from_2023_07_01(dos, warned):
     assert not [f for f in r.findings if f.edit == "DRUG-PREMED-CONTAINERS" and f.severity != "warning"]
 
 
+@pytest.mark.parametrize(("given", "opened", "quantity", "jw_units", "jw_quantity"), [
+    (1, 2, "1", 1, "1"),      # diphenhydramine 50 mg/mL: 1 unit (50 mg) is 1 mL; the discard is 1 mL
+    (2, 5, "2", 3, "3"),
+    (1, 3, "0.4", 2, "0.8"),  # the discard's quantity in proportion to its units, in the given line's unit
+])
+def test_premed_jw_line_carries_the_ndc_quantity_of_the_discard(given, opened, quantity, jw_units, jw_quantity):
+    """An NDC on an 837 line goes with its quantity (LIN/CTP, 5010 837P 2410): the JW line of a premedication
+    reports the discarded amount, in the unit of measure of the given line."""
+    r = run(_with_premed("2026-02-02", {"units": given, "ndc": "00641-0376-25", "ndc_quantity": quantity,
+                                        "ndc_unit": "ML", "containers": [{"units": opened}]}, payer=MEDICAID))
+    assert drug_lines(r, ("J1200",)) == [
+        ("J1200", (), given, "00641037625", Decimal(quantity), "ML"),
+        ("J1200", ("JW",), jw_units, "00641037625", Decimal(jw_quantity), "ML")]
+    assert not [f for f in r.findings if f.edit == "DRUG-NDC-MISSING" and f.message.startswith("drugs[1]")]
+
+
+def test_premed_ndc_without_its_quantity_is_an_error_where_the_payer_requires_ndcs():
+    """Without a quantity the 837 can carry no NDC for the line, and a payer that requires NDCs denies it."""
+    premed = {"ndc": "00641-0376-25", "containers": [{"units": 2}]}
+    r = run(_with_premed("2026-02-02", premed, payer=MEDICAID))
+    found = [f for f in r.findings if f.edit == "DRUG-NDC-MISSING" and f.message.startswith("drugs[1]")]
+    assert [f.severity for f in found] == ["error"]
+    assert "NDC quantity" in found[0].message and "drugs[1].ndc_quantity" in found[0].fix
+    # Original Medicare requires no NDC on the line (its profile): no finding.
+    assert "DRUG-NDC-MISSING" not in ids(run(_with_premed("2026-02-02", premed)))
+
+
 def test_premed_container_units_from_the_crosswalk_by_ndc():
     enc = _with_premed("2026-02-02", {"hcpcs": "J1885", "containers": [{"ndc": "00404-9998-01"}]})
     r = run(enc)

@@ -73,3 +73,45 @@ def test_chemo_encounter():
     assert "DX-CHEMO-ENCOUNTER" not in ids(build(BASE))
     r = scrub(BASE, lambda c: c.update(diagnoses=["Z51.11"]))
     assert "DX-CHEMO-ENCOUNTER" in ids(r) and "DX-NOT-COVERED" in ids(r)
+
+
+# A diagnosis billed must be documented in the record (ICD-10-CM Official Guidelines, Section IV).
+
+def _dx_findings(r, edit):
+    return [(f.severity, f.line, f.message) for f in r.findings if f.edit == edit]
+
+
+def test_written_diagnosis_the_chart_does_not_list_is_a_warning():
+    """The chart documents R53.83 (fatigue, not an IG indication); the claim bills D83.9 (CVID, covered): the claim
+    would pass the payer's coverage edit on a diagnosis the chart does not support."""
+    r = scrub(chart(diagnoses=["R53.83"]), lambda c: c.update(diagnoses=["D83.9"]))
+    assert _dx_findings(r, "DX-NOT-DOCUMENTED") == [
+        ("warning", 1, "D83.9 is on the claim but not among the chart's diagnoses (R53.83).")]
+    # The chart's own diagnosis is not covered, and the message says it is the chart's, not the claim's.
+    (sev, ln, msg), = _dx_findings(r, "DX-NOT-COVERED")
+    assert msg.startswith("No diagnosis in the chart (R53.83) is covered for Gamunex-C (IV)")
+
+
+def test_written_diagnoses_the_chart_lists_are_documented():
+    for written in (["D83.9"], ["d839"], ["D83.9", "D83.9"]):  # the same code, written without its dot or twice
+        assert "DX-NOT-DOCUMENTED" not in ids(scrub(BASE, lambda c, w=written: c.update(diagnoses=w)))
+    # Several chart diagnoses, the claim listing them in another order: nothing undocumented.
+    two = chart(diagnoses=["D83.9", "G61.81"])
+    assert "DX-NOT-DOCUMENTED" not in ids(scrub(two, lambda c: c.update(diagnoses=["G61.81", "D83.9"])))
+    # One more on the claim than in the chart: that one is named.
+    r = scrub(BASE, lambda c: c.update(diagnoses=["D83.9", "G61.81"]))
+    assert [m for _s, _l, m in _dx_findings(r, "DX-NOT-DOCUMENTED")] == [
+        "G61.81 is on the claim but not among the chart's diagnoses (D83.9)."]
+
+
+def test_undocumented_written_diagnosis_reported_once():
+    """Not covered where the chart's are: DX-NOT-COVERED names it and says the chart's are covered, so
+    DX-NOT-DOCUMENTED does not say it again; a code that is not billable is DX-INVALID's to report."""
+    r = scrub(BASE, lambda c: c.update(diagnoses=["R53.83"]))
+    assert "DX-NOT-DOCUMENTED" not in ids(r)
+    assert "The chart's diagnoses (D83.9) are covered." in only(r, "DX-NOT-COVERED").message
+    r = scrub(BASE, lambda c: c.update(diagnoses=["D83.9", "D83"]))  # D83 is a category, not billable
+    assert "DX-INVALID" in ids(r) and "DX-NOT-DOCUMENTED" not in ids(r)
+    # The chart's own uncovered diagnosis on a claim that bills the chart's diagnoses: "on the claim".
+    r = scrub(chart(diagnoses=["R53.83"]))
+    assert only(r, "DX-NOT-COVERED").message.startswith("No diagnosis on the claim (R53.83)")

@@ -118,3 +118,12 @@ def test_batch_record_with_non_utf8_bytes_is_that_records_error_and_a_bom_is_fin
     assert (summary.results, summary.errors) == (1, 1)
     error = json.loads((tmp_path / "out" / "errors.jsonl").read_text())
     assert error["line"] == 2 and "not UTF-8" in error["reason"]
+
+
+def test_two_documents_where_one_encounter_is_read_say_so():
+    """JSON Lines handed to `build`/`scrub` (one encounter a file): the error names the place and where they go."""
+    one = json.dumps(chart())
+    assert problems_of(one + "\n" + one) == [
+        "(json) line 2 column 1: Extra data; more than one JSON document where one encounter is read (JSON Lines go "
+        "to `igclaim batch` or POST /api/encounters)"]
+    assert parse_json_text(one + "\n").encounter_id == chart()["encounter_id"]  # one document and a newline: fine

@@ -137,12 +137,13 @@ def test_a_malformed_ndc_is_refused_naming_its_field(enc, path):
 
 def test_a_premedication_keeps_its_ndc_and_quantity_on_both_lines():
     """A single-dose premedication (J1885) with its NDC, the mL given and a container of 2 units (the chart's
-    figure wins over the crosswalk's 1): the given line and the JW line both carry the NDC and the drug."""
+    figure wins over the crosswalk's 1): the given line and the JW line both carry the NDC and the drug, the JW
+    line with the discard's quantity (an NDC goes out on an 837 line only with its quantity)."""
     enc = encounter(drugs=[drug(), {"id": "pre", "hcpcs": "J1885", "units": 1, "ndc": "00404-9998-01",
                                     "ndc_quantity": 1, "ndc_unit": "ML",
                                     "containers": [{"ndc": "00404-9998-01", "units": 2}]}])
     assert _lines(enc, "pre") == [("J1885", 1, (), "00404999801", "1", "ML", "pre", False),
-                                  ("J1885", 1, ("JW",), "00404999801", None, None, "pre", True)]
+                                  ("J1885", 1, ("JW",), "00404999801", "1", "ML", "pre", True)]
 
 
 @pytest.mark.parametrize(("extra", "quantity", "unit"), [

@@ -207,11 +207,14 @@ def test_written_diagnosis_not_covered_while_the_charts_is():
     assert found(r, "DX-NOT-COVERED") == [
         ("DX-NOT-COVERED", "warning", 1, f"No diagnosis on the claim (R53.83) is covered for Gamunex-C (IV) under "
          f"{DEFAULT}{UNCERTAIN}. {DEFAULT_NOTE} {NO_CONTRACTOR} The chart's diagnoses (D83.9) are covered.")]
-    # Chart and claim both uncovered: the chart's finding alone, on the drug line.
+    # Chart and claim both uncovered: the chart's finding alone, on the drug line, naming the chart's diagnosis as
+    # the chart's (the claim goes out with F84.0, which the chart does not list: DX-NOT-DOCUMENTED).
     both = scrub(chart(diagnoses=["R53.83"]), lambda c: c.update(diagnoses=["F84.0"]))
     assert found(both, "DX-NOT-COVERED") == [
-        ("DX-NOT-COVERED", "warning", 1, f"No diagnosis on the claim (R53.83) is covered for Gamunex-C (IV) under "
+        ("DX-NOT-COVERED", "warning", 1, f"No diagnosis in the chart (R53.83) is covered for Gamunex-C (IV) under "
          f"{DEFAULT}{UNCERTAIN}. {DEFAULT_NOTE} {NO_CONTRACTOR}")]
+    assert found(both, "DX-NOT-DOCUMENTED") == [
+        ("DX-NOT-DOCUMENTED", "warning", 1, "F84.0 is on the claim but not among the chart's diagnoses (R53.83).")]
 
 
 
@@ -220,8 +223,9 @@ def test_written_diagnosis_off_the_contractors_list_is_an_error_on_the_drug_line
     assert found(scrub(enc, lambda c: c.update(diagnoses=["D80.1"])), "DX-") == [
         ("DX-NOT-COVERED", "error", 1, f"No diagnosis on the claim (D80.1) is covered for Gamunex-C (IV) under {CGS}. "
          "The chart's diagnoses (D83.9) are covered.")]
-    # Another covered diagnosis on the written claim is no finding.
-    assert found(scrub(enc, lambda c: c.update(diagnoses=["D80.0"])), "DX-") == []
+    # Another covered diagnosis on the written claim is no coverage finding, but the chart does not list it.
+    assert found(scrub(enc, lambda c: c.update(diagnoses=["D80.0"])), "DX-") == [
+        ("DX-NOT-DOCUMENTED", "warning", 1, "D80.0 is on the claim but not among the chart's diagnoses (D83.9).")]
 
 def test_home_ivig_list_is_the_dme_macs_article():
     """Medicare home IVIG: DME MAC article A52509 (primary immune deficiency only; errata #25: D80.1 is not on it).

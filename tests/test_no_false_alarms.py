@@ -82,8 +82,8 @@ def encounters(draw) -> Encounter:
     }
     if draw(st.booleans()):  # a premedication pushed before the immune globulin
         pre = {"id": "pre", "hcpcs": "J1200", "units": 1, "route": "IV"}
-        if profile.get("ndc_required", dos):
-            pre["ndc"] = "0641-0376-21"
+        if profile.get("ndc_required", dos):  # with its quantity, which the 837 carries beside it (LIN/CTP)
+            pre.update(ndc="0641-0376-21", ndc_quantity=1, ndc_unit="ML")  # 50 mg/mL: 1 unit of J1200 is 1 mL
         enc["drugs"].append(pre)
         enc["administrations"].insert(0, {"drug_id": "pre", "method": "push",
                                           "start": (start - timedelta(minutes=15)).isoformat(),

@@ -139,7 +139,10 @@ def load_json(text: str) -> Any:
     try:
         obj = parse_json(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput([f"(json) line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
+        # A second document after the first: JSON Lines given where one encounter is read.
+        hint = ("; more than one JSON document where one encounter is read (JSON Lines go to `igclaim batch` or "
+                "POST /api/encounters)") if exc.msg == "Extra data" else ""
+        raise InvalidInput([f"(json) line {exc.lineno} column {exc.colno}: {exc.msg}{hint}"]) from None
     except RecursionError:
         raise InvalidInput([f"(json): nested deeper than {MAX_DEPTH} levels"]) from None
     except ValueError as exc:

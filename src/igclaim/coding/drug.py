@@ -775,8 +775,13 @@ def _other_drug(
     opened_units = int(opened.to_integral_value(rounding=ROUND_FLOOR))
     waste = Waste(opened_units=opened_units, discarded_units=max(0, opened_units - drug.units))
     if waste.discarded_units and rules.modifier_valid(discarded) and rules.param("jw_required"):
+        # The discard's NDC quantity in the given line's unit of measure, in proportion to the units: the 837
+        # carries no NDC (LIN/CTP) on a line without a quantity.
+        jw_quantity = (None if given.ndc_quantity is None else
+                       (given.ndc_quantity * waste.discarded_units / drug.units).quantize(Decimal("0.001")).normalize())
         return coded(waste, given, DrugLine(code=code, units=waste.discarded_units, modifiers=(discarded,),
-                                            ndc=ident.ndc, drug_id=drug.id, wasted=True))
+                                            ndc=ident.ndc, drug_id=drug.id, wasted=True, ndc_quantity=jw_quantity,
+                                            ndc_unit=given.ndc_unit if jw_quantity is not None else None))
     if not waste.discarded_units and rules.param("jz_required") and rules.modifier_valid(zero_discarded):
         return coded(waste, replace(given, modifiers=(zero_discarded,)))
     return coded(waste, given)

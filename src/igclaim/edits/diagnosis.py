@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from igclaim.coding.drug import CodedDrug
 
 ICD10_FILES = "https://www.cms.gov/medicare/coding-billing/icd-10-codes"
+# The ICD-10-CM Official Guidelines for Coding and Reporting (Section IV: outpatient services) are published with
+# the code set's files on this page.
+ICD10_GUIDELINES = ICD10_FILES
 MCD = "https://www.cms.gov/medicare-coverage-database/"
 # The policies the bundled Original Medicare profile names; a profile that names another (a user's own list) keeps it.
 BUNDLED_POLICY = {"coverage_policy": "default-ig", "home_coverage_policy": "medicare-home-ivig-pidd"}
@@ -82,11 +85,11 @@ class Gap:
     liability: Liability = "medical_necessity"
     source: str = MCD
 
-    def text(self, dx: list[str]) -> str:
+    def text(self, dx: list[str], where: str = "on the claim") -> str:
         notes = f" {' '.join(self.notes)}" if self.notes else ""
         uncertain = "" if self.severity == "error" else " (a warning: the list is not certain for your payer)"
         notice = f" {self.notice}" if self.notice else ""
-        return (f"No diagnosis on the claim ({', '.join(dx)}) is covered for {', '.join(self.products)} under "
+        return (f"No diagnosis {where} ({', '.join(dx)}) is covered for {', '.join(self.products)} under "
                 f"{self.title}{uncertain}.{notice}{notes}")
 
 
@@ -302,13 +305,16 @@ def dx_invalid(ctx: EditContext) -> Iterator[Finding]:
     "not covered, get an ABN (Original Medicare) or the plan's approval before the infusion.",
     source=MCD,
     phase="chart",
+    supersedes=("DX-NOT-DOCUMENTED",),  # a written diagnosis not covered, where the chart's are: one fix, one finding
 )
 def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
     dx = chart_dx(ctx)
     gap = coverage_gap(ctx, dx)
     if gap:
-        yield sourced(finding("DX-NOT-COVERED", gap.text(dx), severity=gap.severity, line=_first_ig_line(ctx)),
-                      gap.source)
+        # On scrub, a written claim with diagnoses of its own does not go out with these: name them as the chart's.
+        where = "in the chart" if written_dx(ctx) is not None else "on the claim"
+        yield sourced(finding("DX-NOT-COVERED", gap.text(dx, where), severity=gap.severity,
+                              line=_first_ig_line(ctx)), gap.source)
 
 
 @edit(
@@ -378,4 +384,34 @@ def written_dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
     gap = coverage_gap(ctx, dx)
     if gap and not coverage_gap(ctx, chart_dx(ctx)):
         yield finding("DX-NOT-COVERED", gap.text(dx) + f" The chart's diagnoses ({', '.join(chart_dx(ctx))}) "
-                      "are covered.", severity=gap.severity, line=_first_ig_line(ctx))
+                      "are covered.", severity=gap.severity, line=_first_ig_line(ctx),
+                      cause=[("diagnosis", d) for d in _undocumented(ctx, dx)])
+
+
+def _undocumented(ctx: EditContext, dx: list[str]) -> list[str]:
+    """The written claim's diagnoses that the chart does not list (compared as codes: D83.9 = D839)."""
+    chart = {icd10.compact(d) for d in chart_dx(ctx)}
+    return [d for d in dx if icd10.compact(d) not in chart]
+
+
+@edit(
+    "DX-NOT-DOCUMENTED",
+    severity="warning",
+    statement="the written claim bills a diagnosis the chart does not list",
+    fix="Bill the diagnoses the chart documents; if the record supports the other code, add it to the chart first.",
+    source=ICD10_GUIDELINES,
+    phase="claim",
+)
+def dx_not_documented(ctx: EditContext) -> Iterator[Finding]:
+    """A diagnosis billed must be supported by the record (ICD-10-CM Official Guidelines, Section IV). A warning:
+    the chart igclaim was given may list fewer diagnoses than the record. A code that is not billable is DX-INVALID's
+    to report."""
+    dx = written_dx(ctx)
+    if dx is None:
+        return
+    releases, chart = ctx.rules.icd10, chart_dx(ctx)
+    for code in _undocumented(ctx, dx):
+        if releases.is_billable(code, ctx.dos) is False:
+            continue
+        yield finding("DX-NOT-DOCUMENTED", f"{code} is on the claim but not among the chart's diagnoses "
+                      f"({', '.join(chart) or 'none'}).", line=_first_ig_line(ctx), cause=("diagnosis", code))

@@ -454,11 +454,13 @@ def ndc_missing_chart(ctx: EditContext) -> Iterator[Finding]:
                           f"the chart gives none for {_name(f)}"
                           f"{' (or for some of its containers)' if any(ln.ndc for ln in f.lines) else ''}.",
                           fix="Add the NDC of the package used to the chart (drugs[].ndc or containers[].ndc).")
-        elif f.is_ig and any(ln.ndc_quantity is None for ln in f.lines):
+        elif any(ln.ndc_quantity is None for ln in f.lines):
             yield finding("DRUG-NDC-MISSING", f"{f.path}: {ctx.profile.title} requires the NDC quantity with the "
                           f"NDC, and the chart does not let it be computed for {_name(f)} (the 837 would carry no "
                           "LIN/CTP).",
-                          fix="Give the containers opened: kits and powders are counted in packages (UN).")
+                          fix="Give the containers opened: kits and powders are counted in packages (UN)." if f.is_ig
+                          else f"Give the NDC quantity and its unit of what was given ({f.path}.ndc_quantity and "
+                          "ndc_unit, e.g. 1 and ML).")
 
 
 @also_check("DRUG-NDC-MISSING", "claim", when=When(params=("ndc_required",)))
