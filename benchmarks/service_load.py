@@ -12,8 +12,10 @@ report prints each kind's p99 as a ratio to it.
     IGCLAIM_DATABASE_URL=postgresql+psycopg://... python benchmarks/service_load.py
 
 Besides the latencies it prints the machine's load average before and after, the CPU seconds the server and the
-load generator used, and the load generator's own event-loop lag (p99): a late client inflates what it measures,
-so that figure says how much of a p99 is the generator's and not the service's.
+load generator used, the load generator's own event-loop lag (p99 and max): a late client inflates what it
+measures, so that figure says how much of a p99 is the generator's and not the service's; and on Linux the CPU
+time the host took from the machine (steal): on a virtual machine that time is taken from every process at once,
+and a run with much of it measures the host's neighbours.
 
 Only 127.0.0.1 is ever contacted; the server is started and stopped here.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -39,6 +42,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
+
+from igclaim.api import _server_settings  # noqa: E402
 
 
 def free_port() -> int:
@@ -142,6 +147,15 @@ def _cpu_seconds(pid: int) -> float:
     return total
 
 
+def _stolen() -> float | None:
+    """CPU seconds the host took from this virtual machine (steal, /proc/stat), all cores; None where unknown."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 async def _loop_lag(until: float, lags: list[float]) -> None:
     """How late the load generator's own event loop wakes up (every 10 ms)."""
     while time.monotonic() < until:
@@ -201,7 +215,22 @@ def main() -> None:
             lags: list[float] = []
             # Each client has its own connection pool, made before the clock starts: making an httpx client takes
             # tens of milliseconds of CPU (its TLS context), which would stall every request in flight.
-            https = [httpx.AsyncClient(base_url=base, timeout=30) for _ in range(args.clients)]
+            # A kept-alive connection is let go a second before the server closes it as idle (uvicorn's keep-alive):
+            # httpx's default (5 s) equals the server's, and a request sent on it at that moment meets the server's
+            # close ("Server disconnected without sending a response"): the client's timing, not a server error.
+            keepalive = httpx.Limits(keepalive_expiry=max(1, _server_settings()["timeout_keep_alive"] - 1))
+            https = [httpx.AsyncClient(base_url=base, timeout=30, limits=keepalive) for _ in range(args.clients)]
+            # The generator's own garbage collection must not pause it while it measures: a full collection walked
+            # what lives the whole run (igclaim's tables loaded to validate the charts, the charts, the clients) and
+            # took 130-180 ms, during which every request in flight, the health check too, looked that much slower
+            # (measured with gc.callbacks: two such pauses a run). What is made so far is frozen (never walked again;
+            # a full collection then still took 45 ms), and during the run only the young generations are collected
+            # (httpx's per-request reference cycles mostly die young); the full collection waits for the end of the
+            # run (at most 600 s: some 100 MB of cycles at worst).
+            gc.collect()
+            gc.freeze()
+            thresholds = gc.get_threshold()
+            gc.set_threshold(thresholds[0], thresholds[1], 1_000_000)
             load_before = os.getloadavg()
             until = time.monotonic() + args.seconds
 
@@ -210,14 +239,18 @@ def main() -> None:
                                      *(client(n, https[n], token, until, args.think, lat, errors, encounters)
                                        for n in range(args.clients)))
 
-            server_cpu, client_cpu = _cpu_seconds(server.pid), time.process_time()
+            server_cpu, client_cpu, stolen = _cpu_seconds(server.pid), time.process_time(), _stolen()
             started = time.monotonic()
             if uvloop is not None:
                 uvloop.run(run_all())
             else:
                 asyncio.run(run_all())
             elapsed = time.monotonic() - started
+            gc.set_threshold(*thresholds)
+            gc.unfreeze()
             server_cpu, client_cpu = _cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
+            stolen_after = _stolen()
+            stolen = stolen_after - stolen if stolen is not None and stolen_after is not None else None
             load_after = os.getloadavg()
         finally:
             server.terminate()
@@ -228,9 +261,13 @@ def main() -> None:
     knobs = " ".join(f"{k}={os.environ[k]}" for k in ("IGCLAIM_CODERS", "IGCLAIM_CODER_NICE") if k in os.environ)
     print(f"{args.clients} clients, {elapsed:.0f} s, think {args.think} s, {database}, {args.workers} worker(s)"
           f"{' ' + knobs if knobs else ''}: {total:,} requests ({total / elapsed:,.0f}/s), {len(errors)} errors")
-    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min; {os.cpu_count()} cores); "
+    cores = os.cpu_count() or 1
+    print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min; {cores} cores); "
           f"CPU: server {server_cpu:.1f} s, load generator {client_cpu:.1f} s; generator loop lag p99 "
-          f"{pct(lags, 99) * 1000:.1f} ms")
+          f"{pct(lags, 99) * 1000:.1f} ms, max {max(lags, default=0) * 1000:.1f} ms")
+    if stolen is not None:  # a virtual machine whose host runs others: their CPU is taken from every process here
+        print(f"CPU taken by the host (steal): {stolen:.1f} s, {100 * stolen / (elapsed * cores):.1f} % of the "
+              f"{cores} cores over the run")
     print(f"{'kind':8} {'count':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99 / health p99':>17}")
     for kind, values in lat.items():
         p99 = pct(values, 99)

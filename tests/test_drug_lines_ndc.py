@@ -207,10 +207,38 @@ def test_premed_ndc_without_its_quantity_is_an_error_where_the_payer_requires_nd
     premed = {"ndc": "00641-0376-25", "containers": [{"units": 2}]}
     r = run(_with_premed("2026-02-02", premed, payer=MEDICAID))
     found = [f for f in r.findings if f.edit == "DRUG-NDC-MISSING" and f.message.startswith("drugs[1]")]
-    assert [f.severity for f in found] == ["error"]
-    assert "NDC quantity" in found[0].message and "drugs[1].ndc_quantity" in found[0].fix
+    assert [(f.severity, f.message, f.fix) for f in found] == [(
+        "error", "drugs[1]: Medicaid (generic state program) requires the NDC quantity with the NDC, and the chart "
+        "does not let it be computed for J1200 (the 837 would carry no LIN/CTP).",
+        "Give the NDC quantity and its unit of what was given (drugs[1].ndc_quantity and ndc_unit, e.g. 1 and ML).")]
     # Original Medicare requires no NDC on the line (its profile): no finding.
     assert "DRUG-NDC-MISSING" not in ids(run(_with_premed("2026-02-02", premed)))
+    # On scrub the written lines are what is checked: the chart's gap is not reported a second time.
+    enc = _with_premed("2026-02-02", premed, payer=MEDICAID)
+    built = run(enc)
+    enc["claim"] = built.claim.model_dump(mode="json")
+    for ln in enc["claim"]["lines"]:
+        if ln["code"] == "J1561":
+            ln["ndc"] = "13533-0800-40"
+    scrubbed = engine.scrub(parse_encounter(enc))
+    assert not [f for f in scrubbed.findings if f.edit == "DRUG-NDC-MISSING" and f.message.startswith("drugs[")]
+
+
+def test_a_drug_other_than_immune_globulin_names_what_it_lacks():
+    """A drug other than immune globulin is billed by its own code and units: without units the error names the
+    field."""
+    enc = _with_premed("2026-02-02", {"units": None, "dose": {"grams": "0.05"}})
+    with pytest.raises(InputError) as err:
+        run(enc)
+    assert (err.value.path, err.value.message) == ("drugs[1].units", "give the billed units of J1200")
+
+
+def test_a_premedication_without_a_route_is_pushed_intravenously():
+    """No route given: a premedication is taken as IV, so its push is coded (96375 after the IG's 96365)."""
+    enc = _with_premed("2026-02-02", {"route": None})
+    enc["drugs"][1].pop("route", None)
+    codes = [ln.code for ln in run(enc).claim.lines]
+    assert codes.count("96375") == 1 and "96365" in codes
 
 
 def test_premed_container_units_from_the_crosswalk_by_ndc():

@@ -115,3 +115,24 @@ def test_undocumented_written_diagnosis_reported_once():
     # The chart's own uncovered diagnosis on a claim that bills the chart's diagnoses: "on the claim".
     r = scrub(chart(diagnoses=["R53.83"]))
     assert only(r, "DX-NOT-COVERED").message.startswith("No diagnosis on the claim (R53.83)")
+
+
+def test_undocumented_diagnosis_messages_name_every_chart_diagnosis():
+    two = chart(diagnoses=["D83.9", "G61.81"])
+    r = scrub(two, lambda c: c.update(diagnoses=["D83.9", "G61.81", "M33.20"]))
+    assert [m for _s, _l, m in _dx_findings(r, "DX-NOT-DOCUMENTED")] == [
+        "M33.20 is on the claim but not among the chart's diagnoses (D83.9, G61.81)."]
+    # A code that is not billable is skipped, and the ones after it are still checked.
+    r = scrub(BASE, lambda c: c.update(diagnoses=["D83", "G61.81"]))
+    assert [m for _s, _l, m in _dx_findings(r, "DX-NOT-DOCUMENTED")] == [
+        "G61.81 is on the claim but not among the chart's diagnoses (D83.9)."]
+    # The written diagnosis not covered, where the chart's two are: both chart codes named.
+    r = scrub(two, lambda c: c.update(diagnoses=["R53.83"]))
+    assert only(r, "DX-NOT-COVERED").message.endswith("The chart's diagnoses (D83.9, G61.81) are covered.")
+
+
+def test_chart_without_diagnoses_and_a_written_one():
+    r = scrub(chart(diagnoses=[]), lambda c: c.update(diagnoses=["D83.9"]))
+    assert [m for _s, _l, m in _dx_findings(r, "DX-NOT-DOCUMENTED")] == [
+        "D83.9 is on the claim but not among the chart's diagnoses (none)."]
+    assert "DX-MISSING" not in ids(r)  # the claim that goes out has a diagnosis

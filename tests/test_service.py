@@ -112,6 +112,27 @@ def visit(n: int, **changes) -> dict:
     return enc
 
 
+def test_a_read_outlives_the_database_dropping_its_connections(team):
+    """On PostgreSQL worklist reads use connections that are not pinged before each use (one round trip a read):
+    when the database drops them (a restart, an administrator), the read runs again on a new connection and
+    answers, rather than failing with a 500."""
+    url, client, _, biller = team
+    if url.startswith("sqlite"):
+        pytest.skip("SQLite: a read opens no connection over the network")
+    assert client.post("/api/encounters", json=visit(1), headers=biller).status_code == 200
+    before = [client.get(path, headers=biller) for path in ("/api/encounters", "/api/encounters/v001")]
+    admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        dropped = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                    "WHERE datname = :db AND pid <> pg_backend_pid()"),
+                               {"db": url.rsplit("/", 1)[1]}).scalar()
+    admin.dispose()
+    assert dropped >= 1
+    after = [client.get(path, headers=biller) for path in ("/api/encounters", "/api/encounters/v001")]
+    assert [r.status_code for r in after] == [200, 200]
+    assert [r.json() for r in after] == [r.json() for r in before]
+
+
 def test_every_api_route_but_health_needs_a_token(team):
     _, client, _, biller = team
     assert client.get("/api/health").status_code == 200

@@ -28,6 +28,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -45,6 +46,7 @@ from igclaim.service.db import (
     AuthorizationUse,
     Charge,
     ClaimRow,
+    read_engine_for,
     sessions,
 )
 from igclaim.service.db import User as UserRow
@@ -229,14 +231,24 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                                     verifier).start()
 
     # Worklist reads are single statements: without a transaction around them (no BEGIN and COMMIT round trips),
-    # each is its own consistent snapshot.
-    reader = bind.execution_options(isolation_level="AUTOCOMMIT")
+    # each is its own consistent snapshot. Over the network they use connections of their own, not pinged first
+    # (db.read_engine_for): one round trip a read.
+    reader = (bind.execution_options(isolation_level="AUTOCOMMIT") if sqlite
+              else read_engine_for(bind.url.render_as_string(hide_password=False)))
 
     async def reading(fn: Callable[..., Any], *args: Any) -> Any:
         """A worklist read `fn(conn, *args)`: on the event loop with SQLite (a local read of a millisecond or less
-        that never waits on a writer under WAL), in a worker thread with a database over the network."""
+        that never waits on a writer under WAL), in a worker thread with a database over the network. A read that
+        meets a dropped connection (the database restarted) runs once more: the pool has then been emptied of the
+        old connections, and a read changes nothing."""
         def run() -> Any:
-            with reader.connect() as conn:
+            try:
+                with reader.connect() as conn:
+                    return fn(conn, *args)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+            with reader.connect() as conn:  # a new connection: the pool has let go of those made before the drop
                 return fn(conn, *args)
 
         return run() if sqlite else await run_in_threadpool(run)

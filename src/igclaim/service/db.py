@@ -181,5 +181,16 @@ def engine_for(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+@lru_cache(maxsize=8)
+def read_engine_for(url: str) -> Engine:
+    """Worklist reads over the network (PostgreSQL): autocommit connections of their own (a read is one statement,
+    no BEGIN/COMMIT), not pinged before each use. The ping is a round trip of its own, half of a read's round
+    trips, and each round trip waits for the database process to be scheduled; a read that meets a connection
+    the server dropped is run again once on a new one (app.reading), so the ping is not needed. At most 15 a
+    process, beside engine_for's 30: two server processes and their coding processes stay under PostgreSQL's
+    default 100 connections."""
+    return create_engine(url, pool_size=5, max_overflow=10, isolation_level="AUTOCOMMIT")
+
+
 def sessions(url: str | None = None) -> sessionmaker:
     return sessionmaker(engine_for(url or database_url()), expire_on_commit=False)
