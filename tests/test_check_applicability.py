@@ -9,8 +9,6 @@ import json
 import sys
 from pathlib import Path
 
-import pytest
-
 from igclaim import engine
 from igclaim.coding.claim import code_chart
 from igclaim.edits.context import EditContext
@@ -75,15 +73,8 @@ def test_a_skipped_check_finds_nothing_and_the_findings_do_not_change():
     assert skipped > 100 and ran > 100  # both sides of every kind of `When` were exercised
 
 
-@pytest.fixture
-def mue_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
-    store.invalidate()
-    yield
-    store.invalidate()
 
-
-def test_table_checks_run_once_their_table_is_imported(mue_home):
+def test_table_checks_run_once_their_table_is_imported(home):
     chart = json.loads((ROOT / "examples" / "e02-gamunex-30g-5h.json").read_text())["input"]
     chart = json.loads(json.dumps(chart).replace("2026-03-02", "2026-04-14"))
     chart["drugs"][0]["dose"] = {"grams": 300}

@@ -219,15 +219,22 @@ def test_a_premedication_pushed_under_the_skin_is_an_injection(route, code):
     assert code in codes and ({"96372", "96374", "96375"} - {code}).isdisjoint(codes)
 
 
+def _user_profile(tmp_path: Path, name: str, title: str, extends: str, **params: tuple[str, str, str]) -> str:
+    """A user's payer profile file that extends a bundled one (and serves its payer type), with dated parameters
+    given as name=(label, source, TOML table of values by date)."""
+    body = "".join(f'\n[parameters.{key}]\nlabel = "{label}"\nsource = "{source}"\nvalues = {values}\n'
+                   for key, (label, source, values) in params.items())
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'[profile]\nname = "{name}"\ntitle = "{title}"\npayer_types = ["{extends}"]\n'
+                    f'original_medicare = false\nextends = "{extends}"\n{body}', encoding="utf-8")
+    return str(path)
+
+
 def _profile_with_jz_and_ndcs(tmp_path: Path) -> str:
     """A state Medicaid program that requires JZ (states may; the generic profile does not)."""
-    path = tmp_path / "medicaid-jz.toml"
-    path.write_text('[profile]\nname = "medicaid-jz"\ntitle = "Medicaid with JZ"\npayer_types = ["medicaid"]\n'
-                    'original_medicare = false\nextends = "medicaid"\n\n[parameters.jz_required]\n'
-                    'label = "JZ required"\nsource = "https://www.hhs.gov/guidance/document/new-claims-modifier-'
-                    'requirement-drugs-and-biologicals-single-dose-container-or-single-use"\n'
-                    'values = { "2000-01-01" = false, "2023-07-01" = true }\n', encoding="utf-8")
-    return str(path)
+    return _user_profile(tmp_path, "medicaid-jz", "Medicaid with JZ", "medicaid", jz_required=(
+        "JZ required", "https://www.hhs.gov/guidance/document/new-claims-modifier-requirement-drugs-and-biologicals-"
+        "single-dose-container-or-single-use", '{ "2000-01-01" = false, "2023-07-01" = true }'))
 
 
 def test_each_ndc_line_carries_jz_when_nothing_is_discarded(tmp_path):
@@ -741,17 +748,7 @@ def test_medicare_home_scig_carries_jb_and_names_the_pump():
 
 # --- coding/payment.py -------------------------------------------------------------------------------------------
 
-@pytest.fixture
-def _empty_home(tmp_path, monkeypatch):
-    from igclaim.refdata import store
-
-    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "home"))
-    store.invalidate()
-    yield
-    store.invalidate()
-
-
-@pytest.mark.usefixtures("_empty_home")
+@pytest.mark.usefixtures("home")
 def test_a_half_cent_is_rounded_up():
     """Privigen (J1459) at the CMS January 2026 payment limit of $50.281 a unit: 2.5 g from a 5 g vial is 5 units
     given ($251.405 → $251.41, not the banker's $251.40) and 5 discarded on a JW line (paid too)."""
@@ -762,15 +759,11 @@ def test_a_half_cent_is_rounded_up():
 
 
 def _fee_profile(tmp_path: Path, **schedules: str) -> str:
-    params = "".join(f'\n[parameters.{k}]\nlabel = "{k}"\nsource = "https://example.org/contract"\n'
-                     f'values = {{ "2000-01-01" = "{v}" }}\n' for k, v in schedules.items())
-    path = tmp_path / "contract.toml"
-    path.write_text('[profile]\nname = "contract"\ntitle = "A contract"\npayer_types = ["commercial"]\n'
-                    f'original_medicare = false\nextends = "commercial"\n{params}', encoding="utf-8")
-    return str(path)
+    return _user_profile(tmp_path, "contract", "A contract", "commercial", **{
+        k: (k, "https://example.org/contract", f'{{ "2000-01-01" = "{v}" }}') for k, v in schedules.items()})
 
 
-@pytest.mark.usefixtures("_empty_home")
+@pytest.mark.usefixtures("home")
 @pytest.mark.parametrize(("setting", "schedules", "initial"), [
     ("office", {}, "150.00"),  # no schedule named: the newest imported schedule covering the date
     ("hospital_outpatient", {}, "150.00"),
@@ -799,7 +792,7 @@ def test_administration_is_priced_by_the_schedule_the_contract_names(tmp_path, s
         "96365", Decimal(initial))
 
 
-@pytest.mark.usefixtures("_empty_home")
+@pytest.mark.usefixtures("home")
 def test_every_finding_with_units_at_risk_is_priced_whatever_comes_before_it():
     """A premedication without containers (DRUG-PREMED-CONTAINERS: no units at risk) listed before Privigen 35 g from
     four 10 g vials (DRUG-WASTE-AVOIDABLE: 10 JW units avoidable × $50.281 = $502.81 at risk)."""
@@ -865,13 +858,8 @@ def test_medicare_home_scig_line_carries_jb_once():
 
 
 def _whole_hour_profile(tmp_path: Path) -> str:
-    path = tmp_path / "whole-hour.toml"
-    path.write_text('[profile]\nname = "acme-whole-hour"\ntitle = "Acme (full hours only)"\n'
-                    'payer_types = ["commercial"]\noriginal_medicare = false\nextends = "commercial"\n\n'
-                    '[parameters.additional_hour_rule]\n'
-                    'label = "full hours only"\nsource = "https://example.org/acme-contract"\n'
-                    'values = { "2000-01-01" = "whole_hour" }\n', encoding="utf-8")
-    return str(path)
+    return _user_profile(tmp_path, "acme-whole-hour", "Acme (full hours only)", "commercial", additional_hour_rule=(
+        "full hours only", "https://example.org/acme-contract", '{ "2000-01-01" = "whole_hour" }'))
 
 
 _ACME = {"type": "commercial", "name": "Acme"}
@@ -1077,7 +1065,7 @@ def test_an_injection_is_one_unit_however_long_the_chart_says():
     assert _admin(enc)[0] == [("96372", (), 1)]
 
 
-@pytest.mark.usefixtures("_empty_home")
+@pytest.mark.usefixtures("home")
 def test_an_imported_ndc_directory_package_sizes_only_its_own_products_containers(tmp_path):
     """The FDA NDC Directory (imported) sizes a Cuvitru container by an NDC of Cuvitru's own product code
     (0944-2850: 40 mL of 20 % = 8 g = 80 units of J1555); a 40 mL package of another labeler's product is not a
