@@ -63,11 +63,12 @@ def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile
 
 def _distinct(findings: list[Finding]) -> list[Finding]:
     """Each finding once, first one kept: equal as pydantic compares them (the same fields and causes), found by a
-    hashable key instead of comparing every pair."""
+    hashable key instead of comparing every pair. A finding's __dict__ holds every field in the model's order
+    (however it was built: validation, model_construct or model.trusted), so its values alone are that key."""
     seen: set[tuple[object, ...]] = set()
     out = []
     for f in findings:
-        key = (*f.__dict__.items(), f.causes)
+        key = (*f.__dict__.values(), f.causes)
         if key not in seen:
             seen.add(key)
             out.append(f)

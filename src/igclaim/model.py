@@ -481,6 +481,14 @@ def trusted(cls: type[M], **values: Any) -> M:
     return m
 
 
+def assign(model: BaseModel, name: str, value: Any) -> None:
+    """Set one field of a model to a value igclaim's own typed code computed (a line's price, a finding's dollars):
+    what BaseModel.__setattr__ does for a model without validate_assignment (the value in __dict__, the name in the
+    fields set), without its dispatch through Python handlers; every claim sets several. Never for input."""
+    model.__dict__[name] = value
+    model.__pydantic_fields_set__.add(name)
+
+
 # BaseModel's slots, set through their descriptors (BaseModel.__setattr__ would validate): cheaper than
 # object.__setattr__ by name, and every claim builds dozens of models this way.
 _new = object.__new__

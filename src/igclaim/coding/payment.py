@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
+from typing import NamedTuple
 
-from igclaim.model import Claim, ClaimLine, Finding, Result
+from igclaim.model import Claim, ClaimLine, Finding, Result, assign
 from igclaim.refdata.importers.fees import NATIONAL as NATIONAL_PFS
 from igclaim.refdata.rules import Rules
 from igclaim.refdata.store import Loaded, Price
@@ -43,7 +43,15 @@ def _fee_schedule(day: Rules, facility: bool) -> str | None:
     return max(pool, key=lambda x: (x.effective, x.id)).scope if pool else None
 
 
-def unit_price(rules: Rules, *, code: str, when: date, facility: bool) -> tuple[Price | None, bool]:
+class UnitPrice(NamedTuple):
+    price: Price | None  # the published price of one unit (None: none published)
+    per_date: bool  # paid once per date, whatever the units (Q2052)
+    # {price.source} as a set, so a claim adds it to the files it used with set.update, which reuses the stored
+    # hash: Loaded's (dataclass) hash is worked out in Python on every call, and every priced line adds one.
+    source: frozenset[Loaded]
+
+
+def unit_price(rules: Rules, *, code: str, when: date, facility: bool) -> UnitPrice:
     """A code's published price on a date (ASP payment limit, else the fee schedule) and whether it is paid once
     per date: a fact of the snapshot, so `line_payment` asks it once per snapshot, code, date and form."""
     day = rules.on(when)
@@ -52,16 +60,16 @@ def unit_price(rules: Rules, *, code: str, when: date, facility: bool) -> tuple[
         schedule = _fee_schedule(day, facility)
         price = day.tables.fee(code, when, facility=facility, schedule=schedule) if schedule else None
     rec = day.hcpcs(code)
-    return price, rec is not None and rec.paid_per == "date"
+    return UnitPrice(price, rec is not None and rec.paid_per == "date", frozenset([price.source] if price else []))
 
 
 def line_payment(line: ClaimLine, rules: Rules, facility: bool, used: set[Loaded]) -> Decimal | None:
-    when = line.service_date or rules.dos
-    price, per_date = rules.once(("payment.unit", line.code, when, facility),
-                                 partial(unit_price, code=line.code, when=when, facility=facility))
+    code, when = line.code, line.service_date or rules.dos
+    price, per_date, source = rules.once(("payment.unit", code, when, facility),
+                                         lambda day: unit_price(day, code=code, when=when, facility=facility))
     if price is None:
         return None
-    used.add(price.source)
+    used.update(source)
     units = 1 if per_date else line.units  # a bundle per date (Q2052)
     return cents(price.amount * units)
 
@@ -70,11 +78,14 @@ def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
     """Fill each line's expected_payment and the claim's total; return the files the prices came from."""
     used: set[Loaded] = set()
     facility = claim.form == "UB-04"
+    amounts = []
     for line in claim.lines:
-        line.expected_payment = line_payment(line, rules, facility, used)
-    amounts = [ln.expected_payment for ln in claim.lines]
+        amount = line_payment(line, rules, facility, used)
+        assign(line, "expected_payment", amount)
+        amounts.append(amount)
     priced = [a for a in amounts if a is not None]
-    claim.total_expected_payment = sum(priced, Decimal(0)) if amounts and len(priced) == len(amounts) else None
+    assign(claim, "total_expected_payment",
+           sum(priced, Decimal(0)) if amounts and len(priced) == len(amounts) else None)
     return used
 
 
@@ -83,10 +94,11 @@ def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: se
     """impact_usd = impact_units × the payment limit of the code on the finding's line (of `claim`). A chart
     finding with no line (e.g. DRUG-WASTE-AVOIDABLE) whose cause is a drug (("drug", "drugs[0]")) is priced by
     that drug's code (`drug_codes`: path → HCPCS)."""
+    unpriced = [(f, f.impact_units) for f in findings if f.impact_units is not None and f.impact_usd is None]
+    if not unpriced:  # most claims: no finding has units at stake
+        return
     by_number = {ln.line: ln for ln in claim.lines}
-    for f in findings:
-        if f.impact_units is None or f.impact_usd is not None:
-            continue
+    for f, units in unpriced:
         if f.line in by_number:
             line = by_number[f.line]
             code, when = line.code, line.service_date or rules.dos
@@ -98,7 +110,7 @@ def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: se
         price = rules.tables.payment_limit(code, when)
         if price is not None:
             used.add(price.source)
-            f.impact_usd = cents(price.amount * f.impact_units)
+            assign(f, "impact_usd", cents(price.amount * units))
 
 
 def price_result(result: Result, rules: Rules, written: Claim | None, drug_codes: dict[str, str] | None = None) -> None:
@@ -107,11 +119,12 @@ def price_result(result: Result, rules: Rules, written: Claim | None, drug_codes
     price_findings(result.findings, written or result.claim, rules, used, drug_codes)
     ref = result.reference
     # The same few files answer for most claims of a snapshot: the reference block is worked out once per set.
-    as_of, sources = rules.once(("payment.reference", frozenset(used), ref.data_as_of, tuple(ref.sources)),
-                                partial(_reference, used=used, data_as_of=ref.data_as_of, sources=ref.sources))
+    data_as_of, given = ref.data_as_of, ref.sources
+    as_of, sources = rules.once(("payment.reference", frozenset(used), data_as_of, tuple(given)),
+                                lambda day: _reference(day, used=used, data_as_of=data_as_of, sources=given))
     if as_of is not None:
-        ref.data_as_of = as_of
-        ref.sources = list(sources)
+        assign(ref, "data_as_of", as_of)
+        assign(ref, "sources", list(sources))
 
 
 def _reference(rules: Rules, *, used: set[Loaded], data_as_of: str, sources: list[str]
