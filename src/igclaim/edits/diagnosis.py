@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -33,12 +34,20 @@ BUNDLED_POLICY = {"coverage_policy": "default-ig", "home_coverage_policy": "medi
 
 
 def chart_dx(ctx: EditContext) -> list[str]:
-    return list(ctx.expected.diagnoses)
+    """The chart's diagnoses (as the expected claim lists them); read, never changed, by the checks."""
+    return ctx.expected.diagnoses
 
 
 def written_dx(ctx: EditContext) -> list[str] | None:
-    """The written claim's diagnoses when it lists its own and they differ from the chart's (else None)."""
+    """The written claim's diagnoses when it lists its own and they differ from the chart's (else None): read by
+    most diagnosis checks on scrub, so formatted once per claim."""
     if ctx.written is None or not ctx.written.diagnoses:
+        return None
+    return ctx.once("diagnosis.written_dx", _written_dx)
+
+
+def _written_dx(ctx: EditContext) -> list[str] | None:
+    if ctx.written is None:
         return None
     dx = [icd10.format(d) for d in ctx.written.diagnoses]
     return dx if dx != chart_dx(ctx) else None
@@ -95,7 +104,27 @@ class Gap:
 
 def _product_names(f: CodedDrug) -> tuple[str, ...]:
     product = f.product
-    return tuple(n for n in (f.code, product.name if product else None) if n)
+    return tuple(filter(None, (f.code, product.name if product else None)))
+
+
+def _ig_drugs(ctx: EditContext) -> list[tuple[CodedDrug, tuple[str, ...]]]:
+    """The claim's immune globulin drugs with the names a policy entry may list them by, once per claim."""
+    return ctx.once("diagnosis.ig_drugs",
+                    lambda c: [(f, _product_names(f)) for f in c.coding.drugs.values() if f.is_ig])
+
+
+def _covering(ctx: EditContext, dx: list[str]) -> list[tuple[CodedDrug, tuple[str, ...], Indication | None]]:
+    """Each immune globulin drug with the policy entry that covers it for these diagnoses (None: none does), under
+    the payer profile's policy: asked by several checks of one claim (the gap, the uncertain entries, the
+    liability modifiers), so answered once per claim and list of diagnoses."""
+    answers: dict[tuple[str, ...], list[tuple[CodedDrug, tuple[str, ...], Indication | None]]] = \
+        ctx.once("diagnosis.covering", lambda _: {})
+    key = tuple(dx)
+    hit = answers.get(key)
+    if hit is None:
+        pol = coverage_policy(ctx)
+        hit = answers[key] = [(f, names, pol.covering(dx, f.route, names)) for f, names in _ig_drugs(ctx)]
+    return hit
 
 
 def _name(f: CodedDrug) -> str:
@@ -190,24 +219,32 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> Gap | None:
 def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:
     """What the list that binds the claim says: a contractor's MAC article for Original Medicare (by
     payer.contractor, the billing provider's state, or the DME MAC articles at home), else the payer profile's
-    policy (a default one is labelled so and only warns)."""
+    policy (a default one is labelled so and only warns). Asked by the diagnosis and the liability-modifier checks
+    of one claim, so worked out once per claim and list of diagnoses (a Gap is never changed)."""
     if not dx:
         return None
+    gaps: dict[tuple[str, ...], Gap | None] = ctx.once("diagnosis.gaps", lambda _: {})
+    key = tuple(dx)
+    if key not in gaps:
+        gaps[key] = _gap(ctx, dx)
+    return gaps[key]
+
+
+def _gap(ctx: EditContext, dx: list[str]) -> Gap | None:
     mode = _mac_mode(ctx)
     if mode is not None:
         return _mac_gap(ctx, dx, mode)
-    pol = coverage_policy(ctx)
-    uncovered = [f for f in ctx.coding.drugs.values()
-                 if f.is_ig and pol.covering(dx, f.route, _product_names(f)) is None]
+    uncovered = [(f, names) for f, names, ind in _covering(ctx, dx) if ind is None]
     if not uncovered:
         return None
-    notes = list(dict.fromkeys(n for f in uncovered for n in pol.uncertain_notes(dx, f.route, _product_names(f))))
+    pol = coverage_policy(ctx)
+    notes = list(dict.fromkeys(n for f, names in uncovered for n in pol.uncertain_notes(dx, f.route, names)))
     severity: Severity = "warning" if notes and pol.severity == "error" else pol.severity
     if ctx.profile.original_medicare and ctx.encounter.setting != "home" \
             and ctx.rules.param("coverage_policy") == BUNDLED_POLICY["coverage_policy"]:
         notes.append("No Medicare contractor is known for this claim (give payer.contractor or the billing "
                      "provider's address), so the default list was used.")
-    return Gap(pol.title, [_name(f) for f in uncovered], severity, notes, pol.notice,
+    return Gap(pol.title, [_name(f) for f, _ in uncovered], severity, notes, pol.notice,
                binding=pol.kind == "official", certain=pol.kind == "official" and not notes, source=pol.source or MCD)
 
 
@@ -215,12 +252,7 @@ def uncertain_cover(ctx: EditContext, dx: list[str]) -> list[tuple[CodedDrug, In
     """IG products covered only by a policy entry marked uncertain (they pass, but the user should know)."""
     if not dx or _mac_mode(ctx) is not None:
         return []
-    pol = coverage_policy(ctx)
-    out = []
-    for f in ctx.coding.drugs.values():
-        if f.is_ig and (ind := pol.covering(dx, f.route, _product_names(f))) is not None and not ind.certain:
-            out.append((f, ind))
-    return out
+    return [(f, ind) for f, _, ind in _covering(ctx, dx) if ind is not None and not ind.certain]
 
 
 def sourced(f: Finding, source: str) -> Finding:
@@ -259,6 +291,7 @@ def rejected(releases: icd10.Releases, code: str, dos: date) -> bool:
 
 def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Finding]:
     releases = ctx.rules.icd10  # the ICD-10-CM releases of the snapshot's data version
+    rel = releases.release_for(ctx.dos)
     for code in dx:
         ok = releases.is_billable(code, ctx.dos)
         cause = ("diagnosis", code)  # what the finding is about: outputs read it, never the message
@@ -267,7 +300,6 @@ def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Find
                           "could not be checked.", severity="info", line=line, cause=cause,
                           fix="Import the ICD-10-CM release in force on the date (igclaim data import icd10).")
             continue
-        rel = releases.release_for(ctx.dos)
         if ok or rel is None:  # is_billable answered, so a release covers the date
             continue
         if not rejected(releases, code, ctx.dos):
@@ -347,8 +379,16 @@ def dx_chemo(ctx: EditContext) -> Iterator[Finding]:
     yield from _not_a_reason(ctx, chart_dx(ctx), None)
 
 
+@lru_cache(maxsize=1)
+def _not_a_reason_codes() -> frozenset[str]:
+    """The codes of `not_a_reason()`, to pass at once the claims that list none of them (nearly all)."""
+    return frozenset(e.code for e in not_a_reason())
+
+
 def _not_a_reason(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Finding]:
     compact = [icd10.compact(d) for d in dx]
+    if _not_a_reason_codes().isdisjoint(compact):
+        return
     for entry in not_a_reason():
         if entry.code in compact:
             first = compact.index(entry.code) == 0
@@ -371,7 +411,7 @@ def written_dx_invalid(ctx: EditContext) -> Iterator[Finding]:
 @also_check("DX-CHEMO-ENCOUNTER", "claim")
 def written_dx_chemo(ctx: EditContext) -> Iterator[Finding]:
     dx = written_dx(ctx)
-    in_chart = {icd10.compact(d) for d in chart_dx(ctx)} & {e.code for e in not_a_reason()}
+    in_chart = {icd10.compact(d) for d in chart_dx(ctx)} & _not_a_reason_codes()
     if dx is not None and not in_chart:
         yield from _not_a_reason(ctx, dx, _first_ig_line(ctx))
 
