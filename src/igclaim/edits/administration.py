@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from igclaim.coding.administration import Service
 from igclaim.coding.time import additional_hours, hour_units, minutes_between
 from igclaim.edits.context import EditContext
-from igclaim.edits.drug import code_of
+from igclaim.edits.drug import code_of  # imported first, the drug checks run before these (findings keep their order)
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
 from igclaim.refdata.resolver import AdminCode, TimeRules
@@ -44,11 +44,18 @@ def _match_admin_lines(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode]]:
     if ctx.written is None:
         return []
     out = []
-    for ln in ctx.written.lines:
-        rec = ctx.rules.admin(code_of(ln))
+    for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
+        rec = ctx.rules.admin(code)
         if rec is not None and rec.role != "bundled":
             out.append((ln, rec))
     return out
+
+
+def _codes_of_role(ctx: EditContext, role: str) -> list[tuple[str, AdminCode]]:
+    """The administration codes of one role (initial, addon...) in catalog order: a fact of the snapshot, listed once
+    per snapshot rather than searched for in every claim."""
+    return ctx.rules.once(("administration.role", role),
+                          lambda r: [(c, rec) for c, rec in r.admin_codes.items() if rec.role == role])
 
 
 def _units(lines: list[ClaimLine], code: str) -> int:
@@ -249,7 +256,7 @@ def initial_duplicate(ctx: EditContext) -> Iterator[Finding]:
                 if rec.role == "initial" and _unsupported_family(ctx, rec) is None]
     if not initials:
         return
-    allowed = sum(_expected_units(ctx, c) for c, rec in ctx.rules.admin_codes.items() if rec.role == "initial")
+    allowed = sum(_expected_units(ctx, c) for c, _ in _codes_of_role(ctx, "initial"))
     count = 0
     iv_sites = sorted({s.site for s in ctx.coding.services
                        if ctx.rules.admin_code_for("initial", s.kind).route == "IV"})
@@ -282,8 +289,8 @@ def missing_primary(ctx: EditContext, code: str) -> tuple[str, ...] | None:
     aoc = ctx.rules.addon_primaries(code)
     if aoc is None or ctx.written is None:
         return None
-    written = {code_of(ln) for ln in ctx.written.lines}
-    return None if code not in written or written & set(aoc.primaries) else aoc.primaries
+    written = ctx.written_code_set
+    return None if code not in written or not written.isdisjoint(aoc.primaries) else aoc.primaries
 
 
 @edit(
@@ -387,8 +394,8 @@ def addon_units(ctx: EditContext) -> Iterator[Finding]:
     families = _families(ctx)
     if not families or no_administration_billed(ctx):
         return
-    for code, rec in ctx.rules.admin_codes.items():
-        if rec.role != "addon" or rec.family not in families:
+    for code, rec in _codes_of_role(ctx, "addon"):
+        if rec.family not in families:
             continue
         if missing_primary(ctx, code) is not None:
             continue  # ADMIN-ADDON-PRIMARY says what is wrong with it
@@ -465,8 +472,8 @@ def _hour_units(minutes: list[int], rules: TimeRules, rule: str) -> int:
 def bundled(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not ctx.encounter.administrations:
         return
-    for ln in ctx.written.lines:
-        rec = ctx.rules.admin(code_of(ln))
+    for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
+        rec = ctx.rules.admin(code)
         if rec is not None and rec.role == "bundled":
             yield finding("ADMIN-BUNDLED", f"Line {ln.line}: {rec.code} ({rec.meaning}) is included in the infusion "
                           "billed for the same encounter.", line=ln.line, impact_units=-ln.units)

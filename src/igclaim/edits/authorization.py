@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from igclaim.edits.context import EditContext
-from igclaim.edits.drug import code_of, is_drug_code, mods, waste_mod
+from igclaim.edits.context import EditContext, code_of
+from igclaim.edits.drug import is_drug_code, mods, waste_mod
 from igclaim.edits.registry import When, edit, finding
 from igclaim.model import ClaimLine, Finding, PriorAuthorization
 from igclaim.refdata.dated import within

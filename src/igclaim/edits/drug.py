@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from igclaim import ndc as ndc_mod
 from igclaim.coding.drug import CodedDrug, DrugLine, dose_units_exact
 from igclaim.edits.context import EditContext
+from igclaim.edits.context import code_of as code_of  # the name engine.py and written.py import it by
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
 
@@ -40,10 +41,6 @@ def mods(line: ClaimLine) -> set[str]:
     return {m.strip().upper() for m in line.modifiers}
 
 
-def code_of(line: ClaimLine) -> str:
-    return line.code.strip().upper()
-
-
 def is_drug_code(ctx: EditContext, code: str) -> bool:
     """An immune globulin code of any kind (own, NOS, or one listed for recognition only)."""
     rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
@@ -65,14 +62,17 @@ def _match_drug_lines(ctx: EditContext) -> dict[str, list[ClaimLine]]:
     for did, f in facts.items():
         if f.code is not None:
             by_code.setdefault(f.code.upper(), []).append(did)
+    written = list(zip(ctx.written.lines, ctx.written_codes, strict=True))
     for code, dids in by_code.items():
-        lines = [ln for ln in ctx.written.lines if code_of(ln) == code]
+        if code not in ctx.written_code_set:
+            continue
+        lines = [ln for ln, c in written if c == code]
         for ln, did in zip(lines, _share(ctx, lines, dids), strict=True):
             out[did].append(ln)
             taken.add(id(ln))
     ig = [did for did, f in facts.items() if f.is_ig]
-    for ln in ctx.written.lines:
-        if id(ln) in taken or not ig or not is_drug_code(ctx, code_of(ln)):
+    for ln, c in written:
+        if id(ln) in taken or not ig or not is_drug_code(ctx, c):
             continue
         target = _by_ndc(ctx, ln, ig) or next((d for d in ig if not out[d]), None) or ig[0]
         out[target].append(ln)

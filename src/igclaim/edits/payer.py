@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from igclaim.edits.context import EditContext
 from igclaim.edits.diagnosis import Gap, claim_dx, coverage_gap
-from igclaim.edits.drug import all_written_drug_lines, code_of, mods
+from igclaim.edits.drug import all_written_drug_lines, mods
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata.coverage import liability_modifiers
@@ -36,16 +36,17 @@ def _billed_lines(ctx: EditContext) -> list[ClaimLine]:
     if ctx.written is None:
         return []
     drug = {id(ln) for ln in all_written_drug_lines(ctx)}
-    return [ln for ln in ctx.written.lines if id(ln) in drug or ctx.rules.admin(code_of(ln)) is not None]
+    return [ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True)
+            if id(ln) in drug or ctx.rules.admin(code) is not None]
 
 
 def _supply_lines(ctx: EditContext) -> list[ClaimLine]:
     """The written Medicare home IVIG supply lines (Q2052): with no benefit category for the drug, they have none
     either, so they take GY too (examples/coverage/cov-11)."""
     supply = ctx.rules.supply_units
-    if ctx.written is None or supply is None:
+    if ctx.written is None or supply is None or supply.code not in ctx.written_code_set:
         return []
-    return [ln for ln in ctx.written.lines if code_of(ln) == supply.code]
+    return [ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True) if code == supply.code]
 
 
 @edit(
