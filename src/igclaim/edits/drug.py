@@ -9,6 +9,7 @@ Sources: CMS HCPCS descriptors (units), CMS Discarded Drugs page (JW/JZ), payer 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from igclaim import ndc as ndc_mod
 from igclaim.coding.drug import CodedDrug, DrugLine, dose_units_exact
@@ -172,16 +173,27 @@ def _opened(f: CodedDrug) -> str:
     return f"{grams}{f.opened_units} units of {f.code}"
 
 
-def _drugs(ctx: EditContext) -> list[tuple[CodedDrug, list[ClaimLine]]]:
-    """The checkable drugs with their written lines: read by every drug check, so listed once per claim."""
+class DrugLines(NamedTuple):
+    """A checkable drug with its written lines, and those lines split into the lines without JW and the JW lines."""
+
+    f: CodedDrug
+    lines: list[ClaimLine]
+    given: list[ClaimLine]
+    wasted: list[ClaimLine]
+
+
+def _drugs(ctx: EditContext) -> list[DrugLines]:
+    """The checkable drugs with their written lines: read by every drug check, so listed (and split) once per
+    claim."""
     return ctx.once("drug.checkable", _checkable_drugs)
 
 
-def _checkable_drugs(ctx: EditContext) -> list[tuple[CodedDrug, list[ClaimLine]]]:
+def _checkable_drugs(ctx: EditContext) -> list[DrugLines]:
     if ctx.written is None:
         return []
     lines = written_drug_lines(ctx)
-    return [(f, lines[did]) for did, f in ctx.coding.drugs.items() if _checkable(f) and lines[did]]
+    return [DrugLines(f, lines[did], *_split(ctx, lines[did])) for did, f in ctx.coding.drugs.items()
+            if _checkable(f) and lines[did]]
 
 
 # --- codes ---------------------------------------------------------------------------------------------------
@@ -197,7 +209,7 @@ def _checkable_drugs(ctx: EditContext) -> list[tuple[CodedDrug, list[ClaimLine]]
     supersedes=("DRUG-NDC-MISMATCH",),  # the NDC crosswalks to the product's code: only the code is wrong
 )
 def nos_code(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
+    for f, lines, _, _ in _drugs(ctx):
         for code in dict.fromkeys(code_of(ln) for ln in lines):
             rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
             if code != f.code and rec and rec.kind == "ig_nos" and f.hcpcs and f.hcpcs.kind == "ig":
@@ -217,7 +229,7 @@ def nos_code(ctx: EditContext) -> Iterator[Finding]:
     supersedes=("DRUG-NDC-MISMATCH",),  # the NDC crosswalks to the product's code: only the code is wrong
 )
 def code_mismatch(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
+    for f, lines, _, _ in _drugs(ctx):
         for code in dict.fromkeys(code_of(ln) for ln in lines):
             if code == f.code:
                 continue
@@ -245,8 +257,7 @@ def code_mismatch(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
 )
 def drug_units(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
-        given, _jw = _split(ctx, lines)
+    for f, lines, given, _ in _drugs(ctx):
         billed = sum(ln.units for ln in given)
         expected = f.administered_units
         if expected is None:
@@ -274,8 +285,7 @@ def drug_units(ctx: EditContext) -> Iterator[Finding]:
     supersedes=("DRUG-UNITS",),  # one mistake: it names why the units are wrong, with the same units at stake
 )
 def units_by_volume(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
-        given, _jw = _split(ctx, lines)
+    for f, _, given, _ in _drugs(ctx):
         billed = sum(ln.units for ln in given)
         if not f.is_ig or not given or billed == f.administered_units or f.dose_grams is None:
             continue
@@ -307,9 +317,9 @@ def units_by_volume(ctx: EditContext) -> Iterator[Finding]:
 def jw_missing(ctx: EditContext) -> Iterator[Finding]:
     if not ctx.rules.param("jw_required"):
         return
-    for f, lines in _drugs(ctx):
+    for f, lines, _, wasted in _drugs(ctx):
         _given, exp_jw = _expected(f)
-        if exp_jw is None or _split(ctx, lines)[1]:
+        if exp_jw is None or wasted:
             continue
         yield finding("DRUG-JW-MISSING", f"{f.path}: opened {_opened(f)}, "
                       f"{f.administered_units} given: {f.discarded_units} units discarded and no JW line.",
@@ -326,11 +336,11 @@ def jw_missing(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
 )
 def jz_missing(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
+    for f, lines, given, _ in _drugs(ctx):
         exp_given, _ = _expected(f)
         jz = zero_waste_mod(ctx)
         if jz in exp_given.modifiers and not any(jz in mods(ln) for ln in lines):
-            line = (_split(ctx, lines)[0] or lines)[0]
+            line = (given or lines)[0]
             yield finding("DRUG-JZ-MISSING", f"Line {line.line}: nothing of {_name(f)} was discarded and "
                           f"{ctx.profile.title} requires JZ on {ctx.dos}.", line=line.line)
 
@@ -344,11 +354,12 @@ def jz_missing(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
 )
 def jw_jz_conflict(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
-        jz = [ln for ln in lines if zero_waste_mod(ctx) in mods(ln)]
+    jz_mod = zero_waste_mod(ctx)
+    for f, lines, _, wasted in _drugs(ctx):
+        jz = [ln for ln in lines if jz_mod in mods(ln)]
         if not jz:
             continue
-        if _split(ctx, lines)[1]:
+        if wasted:
             yield finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ (nothing discarded) and a JW line "
                           f"(discarded) billed for {_name(f)}.", line=jz[0].line)
         elif f.discarded_units > 0:
@@ -368,8 +379,7 @@ def jw_jz_conflict(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
 )
 def jw_not_allowed(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
-        jw = _split(ctx, lines)[1]
+    for f, _, _, jw in _drugs(ctx):
         if not jw or f.discarded_units > 0:
             continue
         d = f.drug
@@ -395,8 +405,7 @@ def jw_not_allowed(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
 )
 def waste_mismatch(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
-        given, jw = _split(ctx, lines)
+    for f, _, given, jw in _drugs(ctx):
         if not jw or f.discarded_units <= 0:
             continue
         billed, wasted = sum(ln.units for ln in given), sum(ln.units for ln in jw)
@@ -420,7 +429,7 @@ def waste_mismatch(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
 )
 def route_modifier(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
+    for f, lines, _, _ in _drugs(ctx):
         exp_given, _ = _expected(f)
         wanted = [m for m in exp_given.modifiers if m not in (waste_mod(ctx), zero_waste_mod(ctx))]
         for ln in lines:
@@ -489,7 +498,7 @@ def ndc_missing_written(ctx: EditContext) -> Iterator[Finding]:
 def ndc_per_line(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not _ndc_required(ctx):
         return
-    for f, lines in _drugs(ctx):
+    for f, lines, _, _ in _drugs(ctx):
         expected = {ln.ndc for ln in f.lines if ln.ndc}
         if len(expected) < 2:
             continue
