@@ -170,13 +170,14 @@ def hydration(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
 )
 def push(ctx: EditContext) -> Iterator[Finding]:
+    lines = [(ln, rec) for ln, rec in _written_admin(ctx) if _unsupported_family(ctx, rec) == "ADMIN-PUSH"]
+    if not lines:
+        return
     limit = ctx.rules.time.push_max_minutes
     pushes = [s for s in ctx.coding.services if s.kind == "push" and s.minutes is not None and s.minutes > 0]
     infusions = [s for s in ctx.coding.services if s.kind == "infusion"]
     sc_limit = ctx.rules.time.sc_injection_max_minutes
-    for ln, rec in _written_admin(ctx):
-        if _unsupported_family(ctx, rec) != "ADMIN-PUSH":
-            continue
+    for ln, rec in lines:
         if rec.family == "sc_infusion":
             short = [s for s in ctx.coding.services if s.kind == "injection"]
             spans = "; ".join(_span(s) for s in short)
@@ -216,9 +217,9 @@ def push(ctx: EditContext) -> Iterator[Finding]:
     supersedes=("ADMIN-ADDON-PRIMARY", "CLAIM-LINE-MISSING"),
 )
 def route(ctx: EditContext) -> Iterator[Finding]:
-    documented = ", ".join(sorted(f"{s.kind} ({s.path})" for s in ctx.coding.services)) or "none"
     for ln, rec in _written_admin(ctx):
         if _unsupported_family(ctx, rec) == "ADMIN-ROUTE":
+            documented = ", ".join(sorted(f"{s.kind} ({s.path})" for s in ctx.coding.services)) or "none"
             instead = _same_role_expected(ctx, rec)
             # Billed in place of the expected code of the other route: that code's CLAIM-LINE-MISSING is this
             # same mistake (cause "line-absent").
@@ -258,12 +259,16 @@ def initial_duplicate(ctx: EditContext) -> Iterator[Finding]:
         return
     allowed = sum(_expected_units(ctx, c) for c, _ in _codes_of_role(ctx, "initial"))
     count = 0
-    iv_sites = sorted({s.site for s in ctx.coding.services
-                       if ctx.rules.admin_code_for("initial", s.kind).route == "IV"})
+    iv_sites: list[int] | None = None  # read only past the initial services the chart supports
     professional = ctx.expected.form != "UB-04"
     for ln, rec in initials:
         count += ln.units
-        if count > allowed and professional and len(iv_sites) > 1 and rec.route == "IV":
+        if count <= allowed:
+            continue
+        if iv_sites is None:
+            iv_sites = sorted({s.site for s in ctx.coding.services
+                               if ctx.rules.admin_code_for("initial", s.kind).route == "IV"})
+        if professional and len(iv_sites) > 1 and rec.route == "IV":
             # Two documented IV sites in the office: a second initial code is allowed when the second site was
             # medically necessary (NCCI Policy Manual ch. XI), with the distinct-site modifier: never an error.
             mods = ctx.rules.distinct_modifiers & set(ln.modifiers)
@@ -275,7 +280,7 @@ def initial_duplicate(ctx: EditContext) -> Iterator[Finding]:
                              "needed." if mods else f" Add {want} and document why the second site was needed."),
                           line=ln.line, severity="warning",
                           fix=f"Keep it only if the second IV site was medically necessary, with {want} (or 59).")
-        elif count > allowed:
+        else:
             sites = sorted({s.site for s in ctx.coding.services})
             yield finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number "
                           f"{count}; the chart supports {allowed} (access sites documented: "

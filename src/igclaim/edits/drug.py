@@ -211,8 +211,10 @@ def _checkable_drugs(ctx: EditContext) -> list[DrugLines]:
 def nos_code(ctx: EditContext) -> Iterator[Finding]:
     for f, lines, _, _ in _drugs(ctx):
         for code in dict.fromkeys(code_of(ln) for ln in lines):
+            if code == f.code:
+                continue  # the product's own code (nearly every line): nothing to look up
             rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
-            if code != f.code and rec and rec.kind == "ig_nos" and f.hcpcs and f.hcpcs.kind == "ig":
+            if rec and rec.kind == "ig_nos" and f.hcpcs and f.hcpcs.kind == "ig":
                 line = next(ln for ln in lines if code_of(ln) == code)
                 yield finding("DRUG-NOS-CODE", f"{code} (not otherwise specified) billed for {_name(f)}, which has "
                               f"its own code {f.code} on {ctx.dos}.", line=line.line,
@@ -429,11 +431,15 @@ def waste_mismatch(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
 )
 def route_modifier(ctx: EditContext) -> Iterator[Finding]:
+    waste = (waste_mod(ctx), zero_waste_mod(ctx))
     for f, lines, _, _ in _drugs(ctx):
         exp_given, _ = _expected(f)
-        wanted = [m for m in exp_given.modifiers if m not in (waste_mod(ctx), zero_waste_mod(ctx))]
+        wanted = [m for m in exp_given.modifiers if m not in waste]
+        if not wanted:
+            continue
         for ln in lines:
-            missing = [m for m in wanted if m not in mods(ln)]
+            have = mods(ln)
+            missing = [m for m in wanted if m not in have]
             if missing:
                 yield finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {f.code} given {f.route} needs "
                               f"{', '.join(missing)} for {ctx.profile.title}.", line=ln.line,

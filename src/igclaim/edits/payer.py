@@ -97,8 +97,8 @@ def abn_written(ctx: EditContext) -> Iterator[Finding]:
     lm = liability_modifiers()
     liability = lm.all
     lines = _billed_lines(ctx)
-    with_supplies = sorted(lines + _supply_lines(ctx), key=lambda ln: ln.line)  # GY belongs on the supplies too
-    used = [(ln, m) for ln in with_supplies if (m := mods(ln) & liability)]
+    supplies = _supply_lines(ctx)  # GY belongs on the supplies too
+    used = sorted(((ln, m) for ln in lines + supplies if (m := mods(ln) & liability)), key=lambda u: u[0].line)
     if not ctx.rules.param("abn_modifiers"):
         for ln, m in used:
             yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {', '.join(sorted(m))} is for Original Medicare "
@@ -122,7 +122,7 @@ def abn_written(ctx: EditContext) -> Iterator[Finding]:
     need = _needed(ctx, gap)
     severity = gap.severity if gap.binding else "warning"
     if gap.liability == "no_benefit":
-        yield from _no_benefit_lines(ctx, with_supplies, gap, severity)
+        yield from _no_benefit_lines(ctx, sorted(lines + supplies, key=lambda ln: ln.line), gap, severity)
         return
     medical = {lm.with_signed_abn, lm.without_abn}
     wrong = (medical - {need}).pop()
