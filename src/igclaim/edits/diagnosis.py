@@ -6,7 +6,7 @@ Chart checks read the chart's diagnoses; on scrub, a written claim that lists ot
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -278,9 +278,10 @@ def _first_ig_line(ctx: EditContext) -> int | None:
     source=ICD10_FILES,
     phase="chart",
 )
-def dx_missing(ctx: EditContext) -> Iterator[Finding]:
-    if not chart_dx(ctx) and not written_dx(ctx):
-        yield finding("DX-MISSING", "The chart gives no diagnosis; a claim without one is rejected.")
+def dx_missing(ctx: EditContext) -> list[Finding]:
+    if chart_dx(ctx) or written_dx(ctx):
+        return []
+    return [finding("DX-MISSING", "The chart gives no diagnosis; a claim without one is rejected.")]
 
 
 def rejected(releases: icd10.Releases, code: str, dos: date) -> bool:
@@ -325,8 +326,8 @@ def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Find
     source=ICD10_FILES,
     phase="chart",
 )
-def dx_invalid(ctx: EditContext) -> Iterator[Finding]:
-    yield from _invalid(ctx, chart_dx(ctx), None)
+def dx_invalid(ctx: EditContext) -> Iterable[Finding]:
+    return _invalid(ctx, chart_dx(ctx), None)
 
 
 @edit(
@@ -339,14 +340,15 @@ def dx_invalid(ctx: EditContext) -> Iterator[Finding]:
     phase="chart",
     supersedes=("DX-NOT-DOCUMENTED",),  # a written diagnosis not covered, where the chart's are: one fix, one finding
 )
-def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
+def dx_not_covered(ctx: EditContext) -> list[Finding]:
     dx = chart_dx(ctx)
     gap = coverage_gap(ctx, dx)
-    if gap:
-        # On scrub, a written claim with diagnoses of its own does not go out with these: name them as the chart's.
-        where = "in the chart" if written_dx(ctx) is not None else "on the claim"
-        yield sourced(finding("DX-NOT-COVERED", gap.text(dx, where), severity=gap.severity,
-                              line=_first_ig_line(ctx)), gap.source)
+    if not gap:
+        return []
+    # On scrub, a written claim with diagnoses of its own does not go out with these: name them as the chart's.
+    where = "in the chart" if written_dx(ctx) is not None else "on the claim"
+    return [sourced(finding("DX-NOT-COVERED", gap.text(dx, where), severity=gap.severity,
+                            line=_first_ig_line(ctx)), gap.source)]
 
 
 @edit(
@@ -357,13 +359,13 @@ def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
     source=MCD,
     phase="chart",
 )
-def dx_coverage_uncertain(ctx: EditContext) -> Iterator[Finding]:
+def dx_coverage_uncertain(ctx: EditContext) -> list[Finding]:
     """Item 9: an entry marked uncertain no longer passes silently."""
     dx = claim_dx(ctx)
-    for f, ind in uncertain_cover(ctx, dx):
-        yield sourced(finding("DX-COVERAGE-UNCERTAIN", f"{', '.join(dx)}: {_name(f)} is covered only by "
-                              f"\"{ind.name}\", an entry marked uncertain ({ind.note or 'contractor-dependent'}): "
-                              "verify the payer's policy.", line=_first_ig_line(ctx)), ind.source or MCD)
+    return [sourced(finding("DX-COVERAGE-UNCERTAIN", f"{', '.join(dx)}: {_name(f)} is covered only by "
+                            f"\"{ind.name}\", an entry marked uncertain ({ind.note or 'contractor-dependent'}): "
+                            "verify the payer's policy.", line=_first_ig_line(ctx)), ind.source or MCD)
+            for f, ind in uncertain_cover(ctx, dx)]
 
 
 @edit(
@@ -375,8 +377,8 @@ def dx_coverage_uncertain(ctx: EditContext) -> Iterator[Finding]:
     source=ICD10_FILES,
     phase="chart",
 )
-def dx_chemo(ctx: EditContext) -> Iterator[Finding]:
-    yield from _not_a_reason(ctx, chart_dx(ctx), None)
+def dx_chemo(ctx: EditContext) -> list[Finding]:
+    return _not_a_reason(ctx, chart_dx(ctx), None)
 
 
 @lru_cache(maxsize=1)
@@ -385,16 +387,18 @@ def _not_a_reason_codes() -> frozenset[str]:
     return frozenset(e.code for e in not_a_reason())
 
 
-def _not_a_reason(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Finding]:
+def _not_a_reason(ctx: EditContext, dx: list[str], line: int | None) -> list[Finding]:
     compact = [icd10.compact(d) for d in dx]
     if _not_a_reason_codes().isdisjoint(compact):
-        return
+        return []
+    found = []
     for entry in not_a_reason():
         if entry.code in compact:
             first = compact.index(entry.code) == 0
             where = "first-listed" if first else f"listed as diagnosis {compact.index(entry.code) + 1}"
-            yield finding(entry.edit, f"{icd10.format(entry.code)} {where}: {entry.reason}.", line=line,
-                          severity=None if first else "warning")
+            found.append(finding(entry.edit, f"{icd10.format(entry.code)} {where}: {entry.reason}.", line=line,
+                                 severity=None if first else "warning"))
+    return found
 
 
 # On scrub, a written claim that lists diagnoses other than the chart's gets the same edits, under their own ids.
