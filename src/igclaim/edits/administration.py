@@ -96,6 +96,13 @@ def _unsupported_family(ctx: EditContext, rec: AdminCode) -> str | None:
     return answers[rec.code]
 
 
+def _explained(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode, str | None]]:
+    """The written administration lines, each with `_unsupported_family`'s answer: six checks read them, so
+    paired once per claim."""
+    return ctx.once("administration.explained",
+                    lambda c: [(ln, rec, _unsupported_family(c, rec)) for ln, rec in _written_admin(c)])
+
+
 def _explain_unsupported(ctx: EditContext, rec: AdminCode) -> str | None:
     fams = _families(ctx)
     if no_administration_billed(ctx):
@@ -126,8 +133,8 @@ def _span(s: Service) -> str:
 
 @also_check("ADMIN-TIMES-MISSING", "claim")
 def timed_code_without_times(ctx: EditContext) -> Iterator[Finding]:
-    for ln, rec in _written_admin(ctx):
-        if _unsupported_family(ctx, rec) == "ADMIN-TIMES-MISSING":
+    for ln, rec, why in _explained(ctx):
+        if why == "ADMIN-TIMES-MISSING":
             yield finding("ADMIN-TIMES-MISSING", f"Line {ln.line}: {rec.code} is a timed code and the chart has no "
                           "start and stop time for the service it bills.", line=ln.line)
 
@@ -145,7 +152,7 @@ def timed_code_without_times(ctx: EditContext) -> Iterator[Finding]:
     supersedes=("ADMIN-ADDON-PRIMARY",),  # the line should not be billed at all: its missing primary is moot
 )
 def hydration(ctx: EditContext) -> Iterator[Finding]:
-    lines = [(ln, rec) for ln, rec in _written_admin(ctx) if _unsupported_family(ctx, rec) == "ADMIN-HYDRATION"]
+    lines = [(ln, rec) for ln, rec, why in _explained(ctx) if why == "ADMIN-HYDRATION"]
     if not lines:
         return
     # The fluids coding did not bill (their ADMIN-NOT-BILLED findings, found by cause, say why).
@@ -170,7 +177,7 @@ def hydration(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
 )
 def push(ctx: EditContext) -> Iterator[Finding]:
-    lines = [(ln, rec) for ln, rec in _written_admin(ctx) if _unsupported_family(ctx, rec) == "ADMIN-PUSH"]
+    lines = [(ln, rec) for ln, rec, why in _explained(ctx) if why == "ADMIN-PUSH"]
     if not lines:
         return
     limit = ctx.rules.time.push_max_minutes
@@ -217,8 +224,8 @@ def push(ctx: EditContext) -> Iterator[Finding]:
     supersedes=("ADMIN-ADDON-PRIMARY", "CLAIM-LINE-MISSING"),
 )
 def route(ctx: EditContext) -> Iterator[Finding]:
-    for ln, rec in _written_admin(ctx):
-        if _unsupported_family(ctx, rec) == "ADMIN-ROUTE":
+    for ln, rec, why in _explained(ctx):
+        if why == "ADMIN-ROUTE":
             documented = ", ".join(sorted(f"{s.kind} ({s.path})" for s in ctx.coding.services)) or "none"
             instead = _same_role_expected(ctx, rec)
             # Billed in place of the expected code of the other route: that code's CLAIM-LINE-MISSING is this
@@ -253,8 +260,7 @@ def _same_role_expected(ctx: EditContext, rec: AdminCode) -> str | None:
     phase="claim",
 )
 def initial_duplicate(ctx: EditContext) -> Iterator[Finding]:
-    initials = [(ln, rec) for ln, rec in _written_admin(ctx)
-                if rec.role == "initial" and _unsupported_family(ctx, rec) is None]
+    initials = [(ln, rec) for ln, rec, why in _explained(ctx) if rec.role == "initial" and why is None]
     if not initials:
         return
     allowed = sum(_expected_units(ctx, c) for c, _ in _codes_of_role(ctx, "initial"))
@@ -335,8 +341,7 @@ def _primary_billed_as_push(ctx: EditContext, primary: str) -> bool:
     96369): ADMIN-PUSH flags that line, and the add-on lacks its primary only because of it."""
     if not any(ln.code == primary for ln in ctx.expected.lines):
         return False
-    return any(rec.role == "initial" and _unsupported_family(ctx, rec) == "ADMIN-PUSH"
-               for _, rec in _written_admin(ctx))
+    return any(rec.role == "initial" and why == "ADMIN-PUSH" for _, rec, why in _explained(ctx))
 
 
 @edit(
@@ -498,8 +503,7 @@ def not_supported(ctx: EditContext) -> Iterator[Finding]:
     (set-up, sequential push), or a family the chart does not document for any of the reasons above."""
     written = [ln for ln, _ in _written_admin(ctx)]
     seen: set[str] = set()
-    for ln, rec in _written_admin(ctx):
-        why = _unsupported_family(ctx, rec)
+    for ln, rec, why in _explained(ctx):
         if why == "other":
             documented = ", ".join(sorted(_families(ctx))) or "none"
             yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: {rec.code} ({rec.meaning}); the chart documents "
