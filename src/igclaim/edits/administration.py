@@ -58,8 +58,18 @@ def _codes_of_role(ctx: EditContext, role: str) -> list[tuple[str, AdminCode]]:
                           lambda r: [(c, rec) for c, rec in r.admin_codes.items() if rec.role == role])
 
 
-def _units(lines: list[ClaimLine], code: str) -> int:
-    return sum(ln.units for ln in lines if code_of(ln) == code)
+def _written_units(ctx: EditContext, code: str) -> int:
+    """Units of a code on the written administration lines, from their units by code worked out once per claim."""
+    by_code: dict[str, int] = ctx.once("administration.written_units", _written_units_by_code)
+    return by_code.get(code, 0)
+
+
+def _written_units_by_code(ctx: EditContext) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for ln, _ in _written_admin(ctx):
+        code = code_of(ln)
+        out[code] = out.get(code, 0) + ln.units
+    return out
 
 
 def _expected_units(ctx: EditContext, code: str) -> int:
@@ -355,13 +365,12 @@ def _primary_billed_as_push(ctx: EditContext, primary: str) -> bool:
     supersedes=("CLAIM-LINE-MISSING",),  # the additional hours billed under 96367 are not also "missing"
 )
 def sequential(ctx: EditContext) -> Iterator[Finding]:
-    written = [ln for ln, _ in _written_admin(ctx)]
     for ln, rec in _written_admin(ctx):
         if rec.role not in ("sequential", "concurrent") or rec.family != "infusion":
             continue
         if missing_primary(ctx, rec.code) is not None:
             continue  # ADMIN-ADDON-PRIMARY
-        if _units(written, rec.code) <= _expected_units(ctx, rec.code):
+        if _written_units(ctx, rec.code) <= _expected_units(ctx, rec.code):
             continue
         drugs = {s.drug_id for s in ctx.coding.services if s.kind == "infusion"}
         if rec.role == "concurrent":
@@ -377,8 +386,8 @@ def sequential(ctx: EditContext) -> Iterator[Finding]:
         # line (CLAIM-LINE-MISSING, cause "line-absent") is this same mistake.
         addon = ctx.rules.admin_code_for("addon", rec.family).code if rec.role == "sequential" and len(drugs) <= 1 \
             else None
-        instead = addon if addon and addon in {e.code for e in ctx.expected.lines} and _units(written, addon) == 0 \
-            else None
+        instead = addon if addon and addon in {e.code for e in ctx.expected.lines} \
+            and _written_units(ctx, addon) == 0 else None
         yield finding("ADMIN-SEQUENTIAL", f"Line {ln.line}: {rec.code} ({rec.meaning}) billed, but {why}.",
                       line=ln.line, cause=("line-absent", instead) if instead else None,
                       fix=f"Bill {instead} × {_expected_units(ctx, instead)} instead of {rec.code}." if instead
@@ -409,7 +418,7 @@ def addon_units(ctx: EditContext) -> Iterator[Finding]:
             continue
         if missing_primary(ctx, code) is not None:
             continue  # ADMIN-ADDON-PRIMARY says what is wrong with it
-        billed, supported = _units(wlines, code), _expected_units(ctx, code)
+        billed, supported = _written_units(ctx, code), _expected_units(ctx, code)
         if billed == supported:
             continue
         spans = "; ".join(_span(s) for s in ctx.coding.services if s.kind == rec.family)
@@ -501,7 +510,6 @@ def bundled(ctx: EditContext) -> Iterator[Finding]:
 def not_supported(ctx: EditContext) -> Iterator[Finding]:
     """The written administration codes no more specific edit explains: other roles of a documented family
     (set-up, sequential push), or a family the chart does not document for any of the reasons above."""
-    written = [ln for ln, _ in _written_admin(ctx)]
     seen: set[str] = set()
     for ln, rec, why in _explained(ctx):
         if why == "other":
@@ -511,7 +519,7 @@ def not_supported(ctx: EditContext) -> Iterator[Finding]:
         elif why is None and rec.role in ("setup", "sequential") and rec.family != "infusion" \
                 and rec.code not in seen and missing_primary(ctx, rec.code) is None:
             seen.add(rec.code)
-            billed, supported = _units(written, rec.code), _expected_units(ctx, rec.code)
+            billed, supported = _written_units(ctx, rec.code), _expected_units(ctx, rec.code)
             if billed > supported:
                 facility = " (facility claims only)" if rec.facility_only and ctx.expected.form != "UB-04" else ""
                 yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: {rec.code} × {billed}{facility}; the chart "
