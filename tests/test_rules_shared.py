@@ -5,8 +5,12 @@ change date of the codes, modifiers, add-on edits, home supplies rows and payer 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
 
+from igclaim.refdata import store
 from igclaim.refdata.resolver import reference
+from tests.conftest import run_cli
 
 REF = reference()
 
@@ -45,3 +49,40 @@ def test_every_snapshot_answers_for_its_own_date_on_both_sides_of_each_change():
                     got = (dict(snap.codes), set(snap.modifiers), dict(snap.addons), snap.supply_units,
                            dict(snap.params))
                     assert got == _direct(when, profile), (name, when)
+
+
+# --- the data in force: looked up cheaply per claim, never stale past what store.data_version promises ------------
+
+MAY = date(2026, 5, 1)
+FIX = Path(__file__).parent / "fixtures" / "cms"
+
+
+def test_an_import_in_this_process_is_seen_by_the_next_snapshot_at_once(home, monkeypatch):
+    monkeypatch.setattr(store, "REFRESH_SECONDS", 3600.0)  # the stamp is not looked at again: only `invalidate`
+    medicare = REF.default_profile("medicare")
+    old = REF.at(MAY, medicare)
+    assert REF.at(MAY, medicare) is old
+    store.import_file("asp", FIX / "asp-pricing-2026q2-synthetic.csv")
+    new = REF.at(MAY, medicare)
+    assert new is not old and new.tables.payment_limit("J1561", MAY).amount == Decimal("50.000")
+    assert old.tables.payment_limit("J1561", MAY) is None
+
+
+def test_another_process_import_is_seen_once_the_stamp_is_looked_at_again(home, monkeypatch):
+    monkeypatch.setattr(store, "REFRESH_SECONDS", 3600.0)
+    medicare = REF.default_profile("medicare")
+    old = REF.at(MAY, medicare)
+    r = run_cli("data", "import", "asp", str(FIX / "asp-pricing-2026q2-synthetic.csv"))
+    assert r.returncode == 0, r.stderr
+    assert REF.at(MAY, medicare) is old  # within REFRESH_SECONDS of the last look: the same data, not mixed
+    monkeypatch.setattr(store, "REFRESH_SECONDS", 0.0)  # the window has passed
+    new = REF.at(MAY, medicare)
+    assert new.version != old.version and new.tables.payment_limit("J1561", MAY).amount == Decimal("50.000")
+
+
+def test_another_home_is_seen_at_once(home, tmp_path, monkeypatch):
+    medicare = REF.default_profile("medicare")
+    store.import_file("asp", FIX / "asp-pricing-2026q2-synthetic.csv")
+    assert REF.at(MAY, medicare).tables.payment_limit("J1561", MAY) is not None
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "other"))
+    assert REF.at(MAY, medicare).tables.payment_limit("J1561", MAY) is None

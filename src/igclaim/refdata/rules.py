@@ -275,8 +275,7 @@ class Snapshots:
         self._lock = threading.Lock()
 
     def at(self, dos: date, profile: PayerProfile) -> Rules:
-        version = store.data_version()
-        tables = store.tables(version)
+        version, tables = store.in_force()
         releases = icd10.held(tables)  # the same object until an import or a registration changes the releases
         key = (dos, profile.name, profile.path)
         hit = self._memo.get(key)
