@@ -122,8 +122,9 @@ def run_checks(ctx: EditContext, phases: Iterable[Phase]) -> list[Finding]:
     if checks is None:
         checks = ctx.rules.once(key, lambda _: _checks_for(ctx, plan, key))
     out: list[Finding] = []
+    extend = out.extend
     for fn in checks:
-        out.extend(fn(ctx))  # a list, not a chain of generators: each finding is handed on once
+        extend(fn(ctx))  # a list, not a chain of generators: each finding is handed on once
     return out
 
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     )
 
 T = TypeVar("T")
+_MISSING: Any = object()
 # Answers remembered per snapshot (`Rules.once`): keyed by small inputs (a code, a kind of claim), so bounded.
 MEMO_LIMIT = 512  # ~14 in use per snapshot on the generator mix; × up to 8,192 snapshots stays small
 
@@ -63,8 +64,8 @@ class Rules:
         """A pure function of this snapshot and a small hashable key (which checks apply to a kind of claim, a
         code's facts on the date), computed once per snapshot: every claim of the same date and profile reuses it."""
         memo = self.memo
-        if key in memo:
-            hit: T = memo[key]
+        hit: T = memo.get(key, _MISSING)  # one lookup: the key (a tuple) is hashed once
+        if hit is not _MISSING:
             return hit
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
