@@ -145,10 +145,12 @@ def one_per_mistake(findings: list[Finding]) -> list[Finding]:
     on_line: dict[tuple[int | None, Cause], set[str]] = {}
     any_line: dict[Cause, set[str]] = {}
     for f in findings:
-        over = SPECS[f.edit].supersedes if f.edit in SPECS else ()
-        for c in f.causes if over else ():
-            on_line.setdefault((f.line, c), set()).update(over)
-            any_line.setdefault(c, set()).update(over)
+        spec = SPECS.get(f.edit)
+        if spec is None or not spec.supersedes:
+            continue  # most findings supersede nothing: their causes are not even read
+        for c in f.causes:
+            on_line.setdefault((f.line, c), set()).update(spec.supersedes)
+            any_line.setdefault(c, set()).update(spec.supersedes)
     if not any_line:
         return list(findings)  # no finding supersedes another: most claims
 
