@@ -208,7 +208,8 @@ def _checkable_drugs(ctx: EditContext) -> list[DrugLines]:
     phase="claim",
     supersedes=("DRUG-NDC-MISMATCH",),  # the NDC crosswalks to the product's code: only the code is wrong
 )
-def nos_code(ctx: EditContext) -> Iterator[Finding]:
+def nos_code(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     for f, lines, _, _ in _drugs(ctx):
         for code in dict.fromkeys(code_of(ln) for ln in lines):
             if code == f.code:
@@ -216,9 +217,10 @@ def nos_code(ctx: EditContext) -> Iterator[Finding]:
             rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
             if rec and rec.kind == "ig_nos" and f.hcpcs and f.hcpcs.kind == "ig":
                 line = next(ln for ln in lines if code_of(ln) == code)
-                yield finding("DRUG-NOS-CODE", f"{code} (not otherwise specified) billed for {_name(f)}, which has "
-                              f"its own code {f.code} on {ctx.dos}.", line=line.line,
-                              fix=f"Bill {f.code} instead of {code}.", cause=("code", code_of_drug(f)))
+                found.append(finding("DRUG-NOS-CODE", f"{code} (not otherwise specified) billed for {_name(f)}, "
+                                     f"which has its own code {f.code} on {ctx.dos}.", line=line.line,
+                                     fix=f"Bill {f.code} instead of {code}.", cause=("code", code_of_drug(f))))
+    return found
 
 
 @edit(
@@ -230,7 +232,8 @@ def nos_code(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
     supersedes=("DRUG-NDC-MISMATCH",),  # the NDC crosswalks to the product's code: only the code is wrong
 )
-def code_mismatch(ctx: EditContext) -> Iterator[Finding]:
+def code_mismatch(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     for f, lines, _, _ in _drugs(ctx):
         for code in dict.fromkeys(code_of(ln) for ln in lines):
             if code == f.code:
@@ -242,9 +245,10 @@ def code_mismatch(ctx: EditContext) -> Iterator[Finding]:
             line = next(ln for ln in lines if code_of(ln) == code)
             what = f"{code} ({known.descriptor})" if known else code
             dated = "" if rec else f"; {code} is not valid on {ctx.dos}"
-            yield finding("DRUG-CODE-MISMATCH", f"{what} billed for {_name(f)}; its code on {ctx.dos} is "
-                          f"{f.code}{dated}.", line=line.line, fix=f"Bill {f.code} instead of {code}.",
-                          cause=("code", code_of_drug(f)))
+            found.append(finding("DRUG-CODE-MISMATCH", f"{what} billed for {_name(f)}; its code on {ctx.dos} is "
+                                 f"{f.code}{dated}.", line=line.line, fix=f"Bill {f.code} instead of {code}.",
+                                 cause=("code", code_of_drug(f))))
+    return found
 
 
 # --- units ---------------------------------------------------------------------------------------------------
@@ -258,7 +262,8 @@ def code_mismatch(ctx: EditContext) -> Iterator[Finding]:
     source=HCPCS_FILES,
     phase="claim",
 )
-def drug_units(ctx: EditContext) -> Iterator[Finding]:
+def drug_units(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     for f, lines, given, _ in _drugs(ctx):
         billed = sum(ln.units for ln in given)
         expected = f.administered_units
@@ -273,8 +278,9 @@ def drug_units(ctx: EditContext) -> Iterator[Finding]:
             msg = f"billed {billed}{of}, documented {dose_text(f)} of {f.code} = {_units_text(f)}"
         else:
             msg = f"billed {billed}{of}, documented {expected} units of {f.code}"
-        yield finding("DRUG-UNITS", f"Line {line.line}: {msg}.", line=line.line, impact_units=expected - billed,
-                      fix=f"Bill {f.code} × {expected}.", cause=("units", f.path))
+        found.append(finding("DRUG-UNITS", f"Line {line.line}: {msg}.", line=line.line, impact_units=expected - billed,
+                             fix=f"Bill {f.code} × {expected}.", cause=("units", f.path)))
+    return found
 
 
 @edit(
@@ -286,7 +292,8 @@ def drug_units(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
     supersedes=("DRUG-UNITS",),  # one mistake: it names why the units are wrong, with the same units at stake
 )
-def units_by_volume(ctx: EditContext) -> Iterator[Finding]:
+def units_by_volume(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     for f, _, given, _ in _drugs(ctx):
         billed = sum(ln.units for ln in given)
         if not f.is_ig or not given or billed == f.administered_units or f.dose_grams is None:
@@ -297,11 +304,13 @@ def units_by_volume(ctx: EditContext) -> Iterator[Finding]:
         elif billed == f.dose_grams:
             per = f"the grams ({f.dose_grams:g} g)"
         if per and f.administered_units is not None:
-            yield finding("DRUG-UNITS-ML", f"Line {given[0].line}: billed {billed} units = {per}; "
-                          f"{dose_text(f)} of {f.code} ({f.unit_mg} mg a unit) = {_units_text(f)}.",
-                          line=given[0].line, impact_units=f.administered_units - billed,
-                          fix=f"Bill {f.code} × {f.administered_units} (grams ÷ the code's unit dose, not mL or g).",
-                          cause=("units", f.path))
+            found.append(finding("DRUG-UNITS-ML", f"Line {given[0].line}: billed {billed} units = {per}; "
+                                 f"{dose_text(f)} of {f.code} ({f.unit_mg} mg a unit) = {_units_text(f)}.",
+                                 line=given[0].line, impact_units=f.administered_units - billed,
+                                 fix=f"Bill {f.code} × {f.administered_units} (grams ÷ the code's unit dose, not mL "
+                                 "or g).",
+                                 cause=("units", f.path)))
+    return found
 
 
 # --- waste modifiers -----------------------------------------------------------------------------------------
@@ -337,14 +346,16 @@ def jw_missing(ctx: EditContext) -> Iterator[Finding]:
     source=JZ_RULE,
     phase="claim",
 )
-def jz_missing(ctx: EditContext) -> Iterator[Finding]:
+def jz_missing(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     for f, lines, given, _ in _drugs(ctx):
         exp_given, _ = _expected(f)
         jz = zero_waste_mod(ctx)
         if jz in exp_given.modifiers and not any(jz in mods(ln) for ln in lines):
             line = (given or lines)[0]
-            yield finding("DRUG-JZ-MISSING", f"Line {line.line}: nothing of {_name(f)} was discarded and "
-                          f"{ctx.profile.title} requires JZ on {ctx.dos}.", line=line.line)
+            found.append(finding("DRUG-JZ-MISSING", f"Line {line.line}: nothing of {_name(f)} was discarded and "
+                                 f"{ctx.profile.title} requires JZ on {ctx.dos}.", line=line.line))
+    return found
 
 
 @edit(
@@ -355,20 +366,23 @@ def jz_missing(ctx: EditContext) -> Iterator[Finding]:
     source=DISCARDED_DRUGS,
     phase="claim",
 )
-def jw_jz_conflict(ctx: EditContext) -> Iterator[Finding]:
+def jw_jz_conflict(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     jz_mod = zero_waste_mod(ctx)
     for f, lines, _, wasted in _drugs(ctx):
         jz = [ln for ln in lines if jz_mod in mods(ln)]
         if not jz:
             continue
         if wasted:
-            yield finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ (nothing discarded) and a JW line "
-                          f"(discarded) billed for {_name(f)}.", line=jz[0].line)
+            found.append(finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ (nothing discarded) and a JW line "
+                                 f"(discarded) billed for {_name(f)}.", line=jz[0].line))
         elif f.discarded_units > 0:
-            yield finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ says nothing was discarded, but "
-                          f"{_opened(f)} were opened and {f.administered_units} given: {f.discarded_units} "
-                          "units discarded.", line=jz[0].line,
-                          fix=f"Remove JZ and bill the discard on a JW line ({f.code}-JW × {f.discarded_units}).")
+            found.append(finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ says nothing was discarded, but "
+                                 f"{_opened(f)} were opened and {f.administered_units} given: {f.discarded_units} "
+                                 "units discarded.", line=jz[0].line,
+                                 fix="Remove JZ and bill the discard on a JW line "
+                                 f"({f.code}-JW × {f.discarded_units})."))
+    return found
 
 
 @edit(
@@ -380,7 +394,8 @@ def jw_jz_conflict(ctx: EditContext) -> Iterator[Finding]:
     source="https://med.noridianmedicare.com/web/jddme/topics/modifiers/jz",
     phase="claim",
 )
-def jw_not_allowed(ctx: EditContext) -> Iterator[Finding]:
+def jw_not_allowed(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     for f, _, _, jw in _drugs(ctx):
         if not jw or f.discarded_units > 0:
             continue
@@ -394,8 +409,9 @@ def jw_not_allowed(ctx: EditContext) -> Iterator[Finding]:
                    f"{f.opened_grams:g} g opened")
         else:
             why = "nothing was discarded"
-        yield finding("DRUG-JW-NOT-ALLOWED", f"Line {jw[0].line}: JW × {jw[0].units} for {_name(f)}, but {why}.",
-                      line=jw[0].line, impact_units=-sum(ln.units for ln in jw))
+        found.append(finding("DRUG-JW-NOT-ALLOWED", f"Line {jw[0].line}: JW × {jw[0].units} for {_name(f)}, but {why}.",
+                             line=jw[0].line, impact_units=-sum(ln.units for ln in jw)))
+    return found
 
 
 @edit(
@@ -406,17 +422,19 @@ def jw_not_allowed(ctx: EditContext) -> Iterator[Finding]:
     source=DISCARDED_DRUGS,
     phase="claim",
 )
-def waste_mismatch(ctx: EditContext) -> Iterator[Finding]:
+def waste_mismatch(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     for f, _, given, jw in _drugs(ctx):
         if not jw or f.discarded_units <= 0:
             continue
         billed, wasted = sum(ln.units for ln in given), sum(ln.units for ln in jw)
         if wasted == f.discarded_units:
             continue  # the JW units are right: wrong given units are DRUG-UNITS's mistake alone
-        yield finding("DRUG-WASTE-MISMATCH", f"Line {jw[0].line}: billed {billed} + {wasted} JW = {billed + wasted} "
-                      f"units; opened {_opened(f)}: "
-                      f"{f.administered_units} given + {f.discarded_units} discarded.", line=jw[0].line,
-                      impact_units=f.discarded_units - wasted, fix=f"Bill {f.code}-JW × {f.discarded_units}.")
+        found.append(finding("DRUG-WASTE-MISMATCH", f"Line {jw[0].line}: billed {billed} + {wasted} JW = "
+                             f"{billed + wasted} units; opened {_opened(f)}: "
+                             f"{f.administered_units} given + {f.discarded_units} discarded.", line=jw[0].line,
+                             impact_units=f.discarded_units - wasted, fix=f"Bill {f.code}-JW × {f.discarded_units}."))
+    return found
 
 
 # --- route modifier and NDC ----------------------------------------------------------------------------------
@@ -430,7 +448,8 @@ def waste_mismatch(ctx: EditContext) -> Iterator[Finding]:
     source=FIRST_COAST_A57778,
     phase="claim",
 )
-def route_modifier(ctx: EditContext) -> Iterator[Finding]:
+def route_modifier(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     waste = (waste_mod(ctx), zero_waste_mod(ctx))
     for f, lines, _, _ in _drugs(ctx):
         exp_given, _ = _expected(f)
@@ -441,9 +460,10 @@ def route_modifier(ctx: EditContext) -> Iterator[Finding]:
             have = mods(ln)
             missing = [m for m in wanted if m not in have]
             if missing:
-                yield finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {f.code} given {f.route} needs "
-                              f"{', '.join(missing)} for {ctx.profile.title}.", line=ln.line,
-                              fix=f"Add {', '.join(missing)} to line {ln.line}.")
+                found.append(finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {f.code} given {f.route} needs "
+                                     f"{', '.join(missing)} for {ctx.profile.title}.", line=ln.line,
+                                     fix=f"Add {', '.join(missing)} to line {ln.line}."))
+    return found
 
 
 def _ndc_required(ctx: EditContext) -> bool:
