@@ -459,13 +459,14 @@ class Tables:
             return None
         return {r[3] for _, r in self._pick("crosswalk", ndc11, dos)}, src
 
-    @_answer
+    @_answer_per_interval
     def package_billing_units(self, ndc11: str, code: str, dos: date) -> Decimal | None:
         """Billing units of `code` in one package of the NDC (BILLUNITSPKG of the ASP NDC-HCPCS crosswalk).
 
         The crosswalk covering the date answers first. A package's contents do not change between quarters, so
         for a date no loaded crosswalk covers, the nearest one listing the same NDC and code answers (the latest
-        before the date, else the earliest after it); None when none lists the pair."""
+        before the date, else the earliest after it); None when none lists the pair. A row's effective date is its
+        file's (`import_file`, the snapshot), so the answer is one per interval between the files' dates."""
         def units_of(rows: list[tuple[Any, ...]]) -> Decimal | None:
             for r in rows:
                 if r[3] == code.upper() and r[9]:
