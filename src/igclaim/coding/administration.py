@@ -145,7 +145,7 @@ def code_administrations(
     distinct = rules.param("distinct_site_modifier")
     pushed: dict[str | None, datetime] = {}  # the start of each drug's last reported push
     for n, (_site, group) in enumerate(sorted(groups.items())):
-        initial = min(group, key=lambda s: _initial_rank(s, rules, facility))
+        initial = group[0] if len(group) == 1 else min(group, key=lambda s: _initial_rank(s, rules, facility))
         first = _initial_lines(initial, rules, rule)
         if n > 0:
             first[0].modifiers.append(distinct)

@@ -77,19 +77,16 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
     pointers = list(range(1, min(setting["diagnosis_pointers_per_line"], len(diagnoses)) + 1))
     # Built without re-validation (model.trusted): every value below is typed and comes from coding or the dated
     # rules; the lists are copied as validation would, so a line never shares one with coding's facts.
-    lines: list[ClaimLine] = []
-    for d in drug_lines:
-        lines.append(trusted(
-            ClaimLine, line=len(lines) + 1, code=d.code, modifiers=list(d.modifiers), units=d.units, ndc=d.ndc,
-            ndc_quantity=d.ndc_quantity, ndc_unit=d.ndc_unit,
-            revenue_code=setting.get("drug_revenue_code"), diagnosis_pointers=list(pointers), service_date=dos,
-        ))
-    for a in admin_lines:
-        lines.append(trusted(
-            ClaimLine, line=len(lines) + 1, code=a.code, modifiers=list(a.modifiers), units=a.units,
-            revenue_code=setting.get("administration_revenue_code"), diagnosis_pointers=list(pointers),
-            service_date=a.service_date or dos,
-        ))
+    drug_revenue, admin_revenue = setting.get("drug_revenue_code"), setting.get("administration_revenue_code")
+    lines = [trusted(
+        ClaimLine, line=n, code=d.code, modifiers=list(d.modifiers), units=d.units, ndc=d.ndc,
+        ndc_quantity=d.ndc_quantity, ndc_unit=d.ndc_unit,
+        revenue_code=drug_revenue, diagnosis_pointers=list(pointers), service_date=dos,
+    ) for n, d in enumerate(drug_lines, start=1)]
+    lines += [trusted(
+        ClaimLine, line=n, code=a.code, modifiers=list(a.modifiers), units=a.units,
+        revenue_code=admin_revenue, diagnosis_pointers=list(pointers), service_date=a.service_date or dos,
+    ) for n, a in enumerate(admin_lines, start=len(lines) + 1)]
     claim = trusted(
         Claim,
         form=setting["form"],

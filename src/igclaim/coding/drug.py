@@ -7,12 +7,13 @@ billed on a separate JW line, and a line with nothing discarded carries JZ where
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from igclaim import ndc as ndc_mod
 from igclaim.catalog import declare, finding, with_article
@@ -20,6 +21,9 @@ from igclaim.errors import InputError, did_you_mean
 from igclaim.model import Container, Dose, Drug, Finding
 from igclaim.refdata.resolver import HcpcsCode, Product
 from igclaim.refdata.rules import Rules
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
 JZ_RULE = ("https://www.hhs.gov/guidance/document/new-claims-modifier-requirement-drugs-and-biologicals-"
@@ -101,6 +105,26 @@ declare(
 )
 
 
+T = TypeVar("T", bound="DataclassInstance")
+
+
+def quick_init(cls: type[T]) -> type[T]:
+    """A frozen dataclass sets each field through `object.__setattr__`, several times the cost of an assignment, and
+    every drug builds seven stage values: this gives the class the same `__init__` (same parameters and defaults)
+    setting each slot through the slot's own descriptor instead. The instance is as frozen as before."""
+    fields = dataclasses.fields(cls)
+    env: dict[str, Any] = {f"_set_{f.name}": getattr(cls, f.name).__set__ for f in fields}
+    env.update({f"_default_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING})
+    params = ", ".join(f.name if f.default is dataclasses.MISSING else f"{f.name}=_default_{f.name}" for f in fields)
+    body = "".join(f"    _set_{f.name}(self, {f.name})\n" for f in fields)
+    exec(f"def __init__(self, {params}):\n{body}", env)  # the source holds only the class's field names
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    type.__setattr__(cls, "__init__", init)
+    return cls
+
+
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ContainerUse:
     """The containers of one NDC (or one unnamed size) opened for a drug, in billing units."""
@@ -111,6 +135,7 @@ class ContainerUse:
     units: Decimal  # billing units of all of them (the crosswalk's billing units per package when it lists the NDC)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class DrugLine:
     """A drug line before numbering: the claim assembly adds line numbers, pointers and revenue codes."""
@@ -128,6 +153,7 @@ class DrugLine:
 # --- the stages of one drug, each a frozen value handed to the next ------------------------------------------
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Identified:
     """Stage 1: the drug identified: the candidate products (several for a bare multi-strength brand, none for a
@@ -149,6 +175,7 @@ class Identified:
         return f"drugs[{self.index}]"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CodeChosen:
     """Stage 2 of an immune globulin: the HCPCS code in force for the product on the date, with its unit dose."""
@@ -158,6 +185,7 @@ class CodeChosen:
     unit_mg: int
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class NoCode:
     """Stage 2 did not decide a billable immune globulin code (a finding says why): the code it named, if any."""
@@ -166,6 +194,7 @@ class NoCode:
     record: HcpcsCode | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class DoseInGrams:
     """Stage 3: the dose in grams, in mL where the strength is known, and the concentration used."""
@@ -175,6 +204,7 @@ class DoseInGrams:
     concentration: Decimal | None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class DoseUnits:
     """Stage 4: the billing units the dose makes (rounded up to a whole unit)."""
@@ -187,6 +217,7 @@ class DoseUnits:
         return self.dose.grams
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Waste:
     """Stage 5: the containers opened, the units they hold and the units discarded (0: nothing, or JW not allowed)."""
@@ -197,6 +228,7 @@ class Waste:
     discarded_units: int = 0
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CodedDrug:
     """The final, immutable result of one drug's stages (identified → code → dose → units → waste → lines): what
@@ -406,6 +438,7 @@ def _choose_code(
     return decided.chosen
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CodeDecision:
     """Stage 2's answer before it reaches a drug: the code chosen (or not) and the findings that explain it, as
@@ -448,12 +481,11 @@ def _dose_in_grams(ident: Identified, chosen: CodeChosen, dose: Dose,
                    findings: list[Finding]) -> DoseInGrams | None:
     """Grams from grams, mg, or mL × concentration (told in the chart, or the product's own: a bare
     multi-strength brand cannot tell, and then no units are guessed)."""
-    concs = {p.concentration_percent for p in ident.family if p.concentration_percent is not None}
-    concentration: Decimal | None = None
-    if dose.concentration_percent is not None:
-        concentration = dose.concentration_percent
-    elif len(concs) == 1:
-        concentration = concs.pop()
+    concentration = dose.concentration_percent
+    if concentration is None:
+        concs = {p.concentration_percent for p in ident.family if p.concentration_percent is not None}
+        if len(concs) == 1:
+            concentration = concs.pop()
     ml: Decimal | None = None
     if dose.grams is not None:
         grams = dose.grams
@@ -517,6 +549,9 @@ def _size_units(family: tuple[Product, ...], grams: Decimal, ml: Decimal | None,
     return _package_units([pk.ndc for p in family for pk in p.packages_of_size(grams, ml) if pk.ndc], code, rules)
 
 
+_NOTHING_HELD = (0, Decimal(0), Decimal(0))
+
+
 def _containers(ident: Identified, chosen: CodeChosen, units: DoseUnits,
                 rules: Rules) -> tuple[ContainerUse, ...]:
     """The opened containers grouped by NDC, each with its labeled grams and its billing units.
@@ -528,7 +563,7 @@ def _containers(ident: Identified, chosen: CodeChosen, units: DoseUnits,
     drug_ndc = ident.ndc if ident.drug.ndc else None
     family = ident.family
     names = tuple([p.name for p in family])
-    groups: dict[str | None, tuple[int, Decimal, Decimal]] = {}
+    groups: dict[str | None, tuple[int, Decimal, Decimal]] = {}  # by NDC: count, grams, billing units
     for i, c in enumerate(ident.drug.containers):
         grams = _container_grams(ident, units, c, i, chosen.unit_mg, rules)
         ndc11 = _ndc11(c.ndc, f"{ident.path}.containers[{i}].ndc") if c.ndc else None
@@ -540,7 +575,7 @@ def _containers(ident: Identified, chosen: CodeChosen, units: DoseUnits,
         if per is None:
             per = grams * 1000 / chosen.unit_mg
         key = ndc11 or drug_ndc
-        count, held_grams, held_units = groups.get(key, (0, Decimal(0), Decimal(0)))
+        count, held_grams, held_units = groups.get(key, _NOTHING_HELD)
         groups[key] = (count + c.count, held_grams + grams * c.count, held_units + per * c.count)
     return tuple(ContainerUse(key, count, grams, units_) for key, (count, grams, units_) in groups.items())
 
@@ -708,6 +743,7 @@ def _split_by_ndc(chosen: CodeChosen, units: DoseUnits,
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class DiscardModifiers:
     """The discard and route modifiers of the snapshot's date under its payer profile, read once per snapshot
