@@ -55,12 +55,12 @@ def code_encounter(enc: Encounter, ref: ReferenceData, profile: PayerProfile) ->
 
 
 def code_chart(enc: Encounter, rules: Rules) -> Coding:
-    dos = rules.dos
+    dos, place = rules.dos, enc.setting
     findings: list[Finding] = []
-    facts = {d.id: code_drug(d, i, rules, findings, enc.setting) for i, d in enumerate(enc.drugs)}
+    facts = {d.id: code_drug(d, i, rules, findings, place) for i, d in enumerate(enc.drugs)}
     services = classify(enc, facts, rules, findings)
-    setting = rules.setting(enc.setting)
-    home_dme = enc.setting == "home" and rules.param("home_rules") == "medicare-dme"
+    setting = rules.setting(place)
+    home_dme = place == "home" and rules.param("home_rules") == "medicare-dme"
     facility = setting["form"] == "UB-04"
 
     drug_lines = [line for f in facts.values() for line in f.lines]
@@ -69,7 +69,7 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
         admin_lines = _home_dme(enc, facts, services, setting, drug_lines, rules, findings)
     else:
         admin_lines = code_administrations(services, facility, rules, findings)
-        if enc.setting == "home":
+        if place == "home":
             findings.append(finding("HOME-CONTRACT", f"Home infusion for {rules.profile.title}: coded as professional "
                                     "services; the plan's contract decides."))
 

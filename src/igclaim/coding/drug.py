@@ -424,7 +424,7 @@ def _choose_code(
     family = ident.family
     decided = None
     if family:
-        decided = rules.once(("coding.drug.family_code", tuple(p.name for p in family), setting),
+        decided = rules.once(("coding.drug.family_code", tuple([p.name for p in family]), setting),
                              partial(_family_code, family, setting))
     if decided is None:  # no family, or its products have different codes
         if given_code is None:
@@ -549,7 +549,8 @@ def _size_units(family: tuple[Product, ...], grams: Decimal, ml: Decimal | None,
     return _package_units([pk.ndc for p in family for pk in p.packages_of_size(grams, ml) if pk.ndc], code, rules)
 
 
-_NOTHING_HELD = (0, Decimal(0), Decimal(0))
+_ZERO = Decimal(0)
+_NOTHING_HELD = (0, _ZERO, _ZERO)
 
 
 def _containers(ident: Identified, chosen: CodeChosen, units: DoseUnits,
@@ -564,19 +565,23 @@ def _containers(ident: Identified, chosen: CodeChosen, units: DoseUnits,
     family = ident.family
     names = tuple([p.name for p in family])
     groups: dict[str | None, tuple[int, Decimal, Decimal]] = {}  # by NDC: count, grams, billing units
+    code, unit_mg = chosen.code, chosen.unit_mg
     for i, c in enumerate(ident.drug.containers):
-        grams = _container_grams(ident, units, c, i, chosen.unit_mg, rules)
-        ndc11 = _ndc11(c.ndc, f"{ident.path}.containers[{i}].ndc") if c.ndc else None
+        grams, ndc, n = c.grams, c.ndc, c.count
+        if grams is None:
+            grams = _container_grams(ident, units, c, i, unit_mg, rules)
+        ndc11 = _ndc11(ndc, f"{ident.path}.containers[{i}].ndc") if ndc else None
         if ndc11:
-            per = rules.tables.package_billing_units(ndc11, chosen.code, rules.dos)
+            per = rules.tables.package_billing_units(ndc11, code, rules.dos)
         else:
-            per = rules.once(("coding.drug.size_units", names, grams, c.ml, chosen.code),
-                             partial(_size_units, family, grams, c.ml, chosen.code))
+            ml = c.ml
+            per = rules.once(("coding.drug.size_units", names, grams, ml, code),
+                             partial(_size_units, family, grams, ml, code))
         if per is None:
-            per = grams * 1000 / chosen.unit_mg
+            per = grams * 1000 / unit_mg
         key = ndc11 or drug_ndc
         count, held_grams, held_units = groups.get(key, _NOTHING_HELD)
-        groups[key] = (count + c.count, held_grams + grams * c.count, held_units + per * c.count)
+        groups[key] = (count + n, held_grams + grams * n, held_units + per * n)
     return tuple(ContainerUse(key, count, grams, units_) for key, (count, grams, units_) in groups.items())
 
 
@@ -584,10 +589,13 @@ def _waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, rules: Rules
            findings: list[Finding]) -> Waste:
     """Stage 5: the containers opened, the units they hold and the units discarded (JW) or none (JZ)."""
     drug = ident.drug
+    container_type, shared = drug.container_type, drug.shared_with_other_patient
     containers: tuple[ContainerUse, ...] = ()
     if drug.containers:
         containers = _containers(ident, chosen, units, rules)
-        opened_grams = sum((u.grams for u in containers), Decimal(0))
+        opened_grams = _ZERO
+        for use in containers:
+            opened_grams += use.grams
         if opened_grams < units.grams:
             raise InputError(
                 f"{ident.path}.containers",
@@ -596,23 +604,22 @@ def _waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, rules: Rules
     elif drug.discarded_grams is not None:
         opened_grams = units.grams + drug.discarded_grams
     else:
-        if drug.container_type == "single_dose":
+        if container_type == "single_dose":
             findings.append(finding("DRUG-CONTAINERS-MISSING", f"{ident.path}: no containers documented; "
                                     "coded as if nothing was discarded."))
         return Waste(opened_units=units.administered)
     if containers:
-        total = sum((u.units for u in containers), Decimal(0))
+        total = _ZERO
+        for use in containers:
+            total += use.units
         opened_units = int(total.to_integral_value(rounding=ROUND_FLOOR))
     else:
         opened_units = whole_units_in(opened_grams, chosen.unit_mg)
-    if drug.container_type == "multi_dose" or drug.shared_with_other_patient:
-        discarded = 0
-    else:
-        discarded = max(0, opened_units - units.administered)
-    if drug.shared_with_other_patient:
+    discarded = 0 if container_type == "multi_dose" or shared else max(0, opened_units - units.administered)
+    if shared:
         findings.append(finding("DRUG-CONTAINER-SHARED", f"{ident.path}: a single-dose container served two "
                                 "patients; only this patient's dose is billed, with no JW line."))
-    if drug.container_type == "single_dose" and not drug.shared_with_other_patient:
+    if container_type == "single_dose" and not shared:
         _avoidable_waste(ident, chosen, units, discarded, findings)
     return Waste(containers, opened_grams, opened_units, discarded)
 
@@ -681,12 +688,15 @@ def _avoidable_waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, di
         ))
 
 
+_THOUSANDTH, _ONE = Decimal("0.001"), Decimal(1)  # NDC quantities are given to the thousandth
+
+
 def _ml(concentration: Decimal | None, grams: Decimal) -> Decimal | None:
     if concentration is None:
         return None
-    ml = (grams * 100 / concentration).quantize(Decimal("0.001")).normalize()
+    ml = (grams * 100 / concentration).quantize(_THOUSANDTH).normalize()
     # normalize() writes 300 as 3E+2: give whole quantities as plain integers (CTP04, box 24 shaded band)
-    return ml.quantize(Decimal(1)) if ml == ml.to_integral_value() else ml
+    return ml.quantize(_ONE) if ml == ml.to_integral_value() else ml
 
 
 def _ndc_quantity(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste, billed: int,
@@ -712,8 +722,8 @@ def _un_quantity(waste: Waste, uses: tuple[ContainerUse, ...], billed: int, wast
         return None  # no containers documented: the quantity cannot be computed
     if not waste.discarded_units and not wasted:
         return Decimal(count)
-    share = (Decimal(count) * billed / opened).quantize(Decimal("0.001")).normalize()
-    return share.quantize(Decimal(1)) if share == share.to_integral_value() else share
+    share = (Decimal(count) * billed / opened).quantize(_THOUSANDTH).normalize()
+    return share.quantize(_ONE) if share == share.to_integral_value() else share
 
 
 def _split_by_ndc(chosen: CodeChosen, units: DoseUnits,
@@ -881,7 +891,7 @@ def _other_drug(
         # The discard's NDC quantity in the given line's unit of measure, in proportion to the units: the 837
         # carries no NDC (LIN/CTP) on a line without a quantity.
         jw_quantity = (None if given.ndc_quantity is None else
-                       (given.ndc_quantity * waste.discarded_units / drug.units).quantize(Decimal("0.001")).normalize())
+                       (given.ndc_quantity * waste.discarded_units / drug.units).quantize(_THOUSANDTH).normalize())
         return coded(waste, given, DrugLine(code=code, units=waste.discarded_units, modifiers=(mods.discarded,),
                                             ndc=ident.ndc, drug_id=drug.id, wasted=True, ndc_quantity=jw_quantity,
                                             ndc_unit=given.ndc_unit if jw_quantity is not None else None))
