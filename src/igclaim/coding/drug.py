@@ -311,12 +311,12 @@ class CodedDrug:
 
 def units_for(grams: Decimal, unit_mg: int) -> int:
     """Billing units for a dose: grams ÷ the code's unit dose, rounded up to a whole unit."""
-    return int((grams * 1000 / unit_mg).to_integral_value(rounding=ROUND_CEILING))
+    return int((grams * 1000 / unit_mg).to_integral_value(ROUND_CEILING))
 
 
 def whole_units_in(grams: Decimal, unit_mg: int) -> int:
     """Whole billing units contained in an amount (a labeled container), rounded down."""
-    return int((grams * 1000 / unit_mg).to_integral_value(rounding=ROUND_FLOOR))
+    return int((grams * 1000 / unit_mg).to_integral_value(ROUND_FLOOR))
 
 
 def _ndc11(value: str, path: str) -> str:
@@ -582,7 +582,7 @@ def _containers(ident: Identified, chosen: CodeChosen, units: DoseUnits,
         key = ndc11 or drug_ndc
         count, held_grams, held_units = groups.get(key, _NOTHING_HELD)
         groups[key] = (count + n, held_grams + grams * n, held_units + per * n)
-    return tuple(ContainerUse(key, count, grams, units_) for key, (count, grams, units_) in groups.items())
+    return tuple([ContainerUse(key, count, grams, units_) for key, (count, grams, units_) in groups.items()])
 
 
 def _waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, rules: Rules,
@@ -612,7 +612,7 @@ def _waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, rules: Rules
         total = _ZERO
         for use in containers:
             total += use.units
-        opened_units = int(total.to_integral_value(rounding=ROUND_FLOOR))
+        opened_units = int(total.to_integral_value(ROUND_FLOOR))
     else:
         opened_units = whole_units_in(opened_grams, chosen.unit_mg)
     discarded = 0 if container_type == "multi_dose" or shared else max(0, opened_units - units.administered)
@@ -807,15 +807,15 @@ def _lines(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste
         ndc = ident.ndc  # a line without an NDC carries no NDC quantity or unit
         quantity, unit = (_ndc_quantity(ident, chosen, units, waste, units.administered, wasted=False) if ndc
                           else (None, None))
-        lines = [DrugLine(code=code, units=units.administered,
-                          modifiers=(*route_mods, mods.zero_discarded) if jz_on and not jw_on else route_mods,
-                          ndc=ndc, ndc_quantity=quantity, ndc_unit=unit, drug_id=ident.drug.id)]
+        # DrugLine(code, units, modifiers, ndc, ndc_quantity, ndc_unit, drug_id, wasted): positional, the
+        # hot path of every drug (a call by keyword builds a dict)
+        modifiers = (*route_mods, mods.zero_discarded) if jz_on and not jw_on else route_mods
+        lines = [DrugLine(code, units.administered, modifiers, ndc, quantity, unit, ident.drug.id)]
         if jw_on:
             quantity, unit = (_ndc_quantity(ident, chosen, units, waste, waste.discarded_units, wasted=True) if ndc
                               else (None, None))
-            lines.append(DrugLine(code=code, units=waste.discarded_units, modifiers=(*route_mods, mods.discarded),
-                                  ndc=ndc, ndc_quantity=quantity, ndc_unit=unit, drug_id=ident.drug.id,
-                                  wasted=True))
+            lines.append(DrugLine(code, waste.discarded_units, (*route_mods, mods.discarded), ndc, quantity, unit,
+                                  ident.drug.id, True))
     if jw_on and not mods.jw_required:
         findings.append(finding("DRUG-JW-OPTIONAL", f"{ident.path}: {rules.profile.title} does not require JW on "
                                 f"{rules.dos}; {waste.discarded_units} discarded units are on their own JW line."))
