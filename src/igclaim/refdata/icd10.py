@@ -165,13 +165,16 @@ class Releases:
 def held(tables: Tables | None = None) -> Releases:
     """The releases of these imported tables (default: the tables in force now) and of this process's
     registrations, built once per tables and registrations."""
-    from igclaim.refdata import store
+    if tables is None:
+        from igclaim.refdata import store
 
-    t = tables if tables is not None else store.tables()
+        tables = store.tables()
     key = ("icd10", tuple(map(id, _REGISTERED)))
-    hit: Releases | None = t.derived.get(key)
+    hit: Releases | None = tables.derived.get(key)
     if hit is None:
-        hit = t.derived[key] = Releases((*_bundled(), *store.icd10_releases(t), *_REGISTERED))
+        from igclaim.refdata import store
+
+        hit = tables.derived[key] = Releases((*_bundled(), *store.icd10_releases(tables), *_REGISTERED))
     return hit
 
 

@@ -593,6 +593,26 @@ def tables(version: tuple[str, int, int] | None = None) -> Tables:
     return t
 
 
+_IN_FORCE: dict[str, tuple[float, int, tuple[str, int, int], Tables]] = {}
+
+
+def in_force() -> tuple[tuple[str, int, int], Tables]:
+    """The data version and the tables in force for the next claim: `data_version()` and `tables()` in one step.
+    While the stamp was looked at less than REFRESH_SECONDS ago (for this home, in this process) they are answered
+    from memory with one read of the environment and of the clock; an import in this process (`invalidate`) is
+    seen at once, an import by another process after at most REFRESH_SECONDS, as `data_version` promises."""
+    root = os.environ.get("IGCLAIM_HOME") or ""
+    seen = _IN_FORCE.get(root)
+    if seen is not None and seen[1] == _PID[0] and time.monotonic() - seen[0] < REFRESH_SECONDS:
+        return seen[2], seen[3]
+    version = data_version()
+    t = tables(version)
+    checked = _VERSION.get(root)  # when the stamp was looked at: the answer is as fresh as that look
+    if checked is not None and checked[1] == version:
+        _IN_FORCE[root] = (checked[0], _PID[0], version, t)
+    return version, t
+
+
 def icd10_releases(t: Tables | None = None) -> list[Any]:
     """Imported ICD-10-CM order files (of these tables, default the tables in force) as releases of
     `refdata/icd10.py` (billable codes only); they win over the bundled releases for the dates they cover, a later
@@ -612,6 +632,7 @@ def invalidate() -> None:
     handed to a claim stay usable until it is done (their connection closes when the last user lets go)."""
     _TABLES.clear()
     _VERSION.clear()
+    _IN_FORCE.clear()
 
 
 def _ptp_applies(indicator: int) -> bool:
