@@ -76,3 +76,20 @@ def test_a_partial_release_in_force_gives_a_warning_not_an_error(monkeypatch):
     assert f.severity == "warning" and "partial-test" in f.message and "may be partial" in f.message
     res = build(parse_encounter(encounter(diagnoses=["G35"])))
     assert any(f.edit == "DX-INVALID" and f.severity == "error" for f in res.findings)
+
+
+def test_held_follows_registrations_a_removal_and_a_swapped_list(monkeypatch):
+    """`held` names the registrations by a counter, the list's identity and length (no walk per claim): a
+    registration, a test's removal and a list swapped in each give the releases they hold."""
+    before = icd10.held()
+    rel = icd10.register_release("TEST-HELD", date(2097, 10, 1), date(2098, 9, 30), ["D83.9"], "test")
+    try:
+        with_rel = icd10.held()
+        assert rel in with_rel.all and before is not with_rel and icd10.held() is with_rel
+    finally:
+        icd10._REGISTERED.remove(rel)
+    assert icd10.held() is before
+    monkeypatch.setattr(icd10, "_REGISTERED", [rel])  # set directly, not by register_release
+    assert icd10.held().all == (*before.all, rel)
+    monkeypatch.setattr(icd10, "_REGISTERED", [])
+    assert icd10.held().all == before.all

@@ -7,6 +7,7 @@ the edit families (igclaim.edits) declare theirs with `@edit`, both here, so cod
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -123,8 +124,13 @@ def finding(
         source=spec.source,
     )
     if cause:
-        f.causes = tuple(cause) if isinstance(cause, list) else (cause,)
+        _set_causes(f, tuple(cause) if isinstance(cause, list) else (cause,))
     return f
+
+
+# Finding.causes' setter called as is: `f.causes = …` would first go through BaseModel.__setattr__, which costs
+# twice the rest of `finding` (and most findings carry a cause).
+_set_causes: Callable[[Finding, tuple[Cause, ...]], None] = Finding.__dict__["causes"].fset
 
 
 def with_article(word: str) -> str:
@@ -139,10 +145,12 @@ def one_per_mistake(findings: list[Finding]) -> list[Finding]:
     on_line: dict[tuple[int | None, Cause], set[str]] = {}
     any_line: dict[Cause, set[str]] = {}
     for f in findings:
-        over = SPECS[f.edit].supersedes if f.edit in SPECS else ()
-        for c in f.causes if over else ():
-            on_line.setdefault((f.line, c), set()).update(over)
-            any_line.setdefault(c, set()).update(over)
+        spec = SPECS.get(f.edit)
+        if spec is None or not spec.supersedes:
+            continue  # most findings supersede nothing: their causes are not even read
+        for c in f.causes:
+            on_line.setdefault((f.line, c), set()).update(spec.supersedes)
+            any_line.setdefault(c, set()).update(spec.supersedes)
     if not any_line:
         return list(findings)  # no finding supersedes another: most claims
 

@@ -73,26 +73,27 @@ def classify(
     time_rules = rules.time
     services: list[Service] = []
     for i, a in enumerate(enc.administrations):
-        f = facts[a.drug_id]
+        drug = facts[a.drug_id].identified
         path = f"administrations[{i}]"
-        minutes = minutes_between(a.start, a.stop) if a.start and a.stop else None
-        if a.method == "injection" or (a.method == "push" and f.route == "SC"):
+        start, stop, method = a.start, a.stop, a.method
+        minutes = minutes_between(start, stop) if start and stop else None
+        if method == "injection" or (method == "push" and drug.route == "SC"):
             kind = "injection"
-        elif a.method == "push":
+        elif method == "push":
             kind = "push"
         elif minutes is None:
             findings.append(finding("ADMIN-TIMES-MISSING", f"{path}: the infusion of {a.drug_id} has no "
-                                    f"{'start' if a.start is None else 'stop'} time; no administration code "
+                                    f"{'start' if start is None else 'stop'} time; no administration code "
                                     "was billed for it."))
             continue
-        elif f.route == "SC":
+        elif drug.route == "SC":
             # An SC infusion of 15 minutes or less is an injection (96372), not 96369.
             kind = "injection" if minutes <= time_rules.sc_injection_max_minutes else "sc_infusion"
         elif minutes <= time_rules.push_max_minutes:
             kind = "push"
         else:
             kind = "infusion"
-        services.append(Service(kind, path, a.site, a.drug_id, f.is_ig, a.start, a.stop, minutes, a.pump_setups))
+        services.append(Service(kind, path, a.site, a.drug_id, drug.is_ig, start, stop, minutes, a.pump_setups))
 
     drug_infusions = [s for s in services if s.kind in ("infusion", "sc_infusion")]
     for j, fl in enumerate(enc.fluids):
@@ -145,7 +146,7 @@ def code_administrations(
     distinct = rules.param("distinct_site_modifier")
     pushed: dict[str | None, datetime] = {}  # the start of each drug's last reported push
     for n, (_site, group) in enumerate(sorted(groups.items())):
-        initial = min(group, key=lambda s: _initial_rank(s, rules, facility))
+        initial = group[0] if len(group) == 1 else min(group, key=lambda s: _initial_rank(s, rules, facility))
         first = _initial_lines(initial, rules, rule)
         if n > 0:
             first[0].modifiers.append(distinct)
@@ -154,7 +155,8 @@ def code_administrations(
             pushed[initial.drug_id] = initial.start
         seen = {initial.drug_id}
         coded = [initial]
-        for s in sorted((s for s in group if s is not initial), key=_start_key):
+        later_services = sorted([s for s in group if s is not initial], key=_start_key) if len(group) > 1 else []
+        for s in later_services:
             later = _later_lines(s, seen, coded, facility, rules, rule, used, pushed, findings)
             if not _primaries_present(later, lines, rules):
                 # An add-on with no primary in the encounter (a premedication push or hydration beside a SC

@@ -55,12 +55,12 @@ def code_encounter(enc: Encounter, ref: ReferenceData, profile: PayerProfile) ->
 
 
 def code_chart(enc: Encounter, rules: Rules) -> Coding:
-    dos = rules.dos
+    dos, place = rules.dos, enc.setting
     findings: list[Finding] = []
-    facts = {d.id: code_drug(d, i, rules, findings, enc.setting) for i, d in enumerate(enc.drugs)}
+    facts = {d.id: code_drug(d, i, rules, findings, place) for i, d in enumerate(enc.drugs)}
     services = classify(enc, facts, rules, findings)
-    setting = rules.setting(enc.setting)
-    home_dme = enc.setting == "home" and rules.param("home_rules") == "medicare-dme"
+    setting = rules.setting(place)
+    home_dme = place == "home" and rules.param("home_rules") == "medicare-dme"
     facility = setting["form"] == "UB-04"
 
     drug_lines = [line for f in facts.values() for line in f.lines]
@@ -69,7 +69,7 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
         admin_lines = _home_dme(enc, facts, services, setting, drug_lines, rules, findings)
     else:
         admin_lines = code_administrations(services, facility, rules, findings)
-        if enc.setting == "home":
+        if place == "home":
             findings.append(finding("HOME-CONTRACT", f"Home infusion for {rules.profile.title}: coded as professional "
                                     "services; the plan's contract decides."))
 
@@ -77,19 +77,16 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
     pointers = list(range(1, min(setting["diagnosis_pointers_per_line"], len(diagnoses)) + 1))
     # Built without re-validation (model.trusted): every value below is typed and comes from coding or the dated
     # rules; the lists are copied as validation would, so a line never shares one with coding's facts.
-    lines: list[ClaimLine] = []
-    for d in drug_lines:
-        lines.append(trusted(
-            ClaimLine, line=len(lines) + 1, code=d.code, modifiers=list(d.modifiers), units=d.units, ndc=d.ndc,
-            ndc_quantity=d.ndc_quantity, ndc_unit=d.ndc_unit,
-            revenue_code=setting.get("drug_revenue_code"), diagnosis_pointers=list(pointers), service_date=dos,
-        ))
-    for a in admin_lines:
-        lines.append(trusted(
-            ClaimLine, line=len(lines) + 1, code=a.code, modifiers=list(a.modifiers), units=a.units,
-            revenue_code=setting.get("administration_revenue_code"), diagnosis_pointers=list(pointers),
-            service_date=a.service_date or dos,
-        ))
+    drug_revenue, admin_revenue = setting.get("drug_revenue_code"), setting.get("administration_revenue_code")
+    lines = [trusted(
+        ClaimLine, line=n, code=d.code, modifiers=list(d.modifiers), units=d.units, ndc=d.ndc,
+        ndc_quantity=d.ndc_quantity, ndc_unit=d.ndc_unit,
+        revenue_code=drug_revenue, diagnosis_pointers=list(pointers), service_date=dos,
+    ) for n, d in enumerate(drug_lines, start=1)]
+    lines += [trusted(
+        ClaimLine, line=n, code=a.code, modifiers=list(a.modifiers), units=a.units,
+        revenue_code=admin_revenue, diagnosis_pointers=list(pointers), service_date=a.service_date or dos,
+    ) for n, a in enumerate(admin_lines, start=len(lines) + 1)]
     claim = trusted(
         Claim,
         form=setting["form"],

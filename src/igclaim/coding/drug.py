@@ -7,11 +7,13 @@ billed on a separate JW line, and a line with nothing discarded carries JZ where
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from igclaim import ndc as ndc_mod
 from igclaim.catalog import declare, finding, with_article
@@ -19,6 +21,9 @@ from igclaim.errors import InputError, did_you_mean
 from igclaim.model import Container, Dose, Drug, Finding
 from igclaim.refdata.resolver import HcpcsCode, Product
 from igclaim.refdata.rules import Rules
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
 JZ_RULE = ("https://www.hhs.gov/guidance/document/new-claims-modifier-requirement-drugs-and-biologicals-"
@@ -100,6 +105,26 @@ declare(
 )
 
 
+T = TypeVar("T", bound="DataclassInstance")
+
+
+def quick_init(cls: type[T]) -> type[T]:
+    """A frozen dataclass sets each field through `object.__setattr__`, several times the cost of an assignment, and
+    every drug builds seven stage values: this gives the class the same `__init__` (same parameters and defaults)
+    setting each slot through the slot's own descriptor instead. The instance is as frozen as before."""
+    fields = dataclasses.fields(cls)
+    env: dict[str, Any] = {f"_set_{f.name}": getattr(cls, f.name).__set__ for f in fields}
+    env.update({f"_default_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING})
+    params = ", ".join(f.name if f.default is dataclasses.MISSING else f"{f.name}=_default_{f.name}" for f in fields)
+    body = "".join(f"    _set_{f.name}(self, {f.name})\n" for f in fields)
+    exec(f"def __init__(self, {params}):\n{body}", env)  # the source holds only the class's field names
+    init = env["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    type.__setattr__(cls, "__init__", init)
+    return cls
+
+
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ContainerUse:
     """The containers of one NDC (or one unnamed size) opened for a drug, in billing units."""
@@ -110,6 +135,7 @@ class ContainerUse:
     units: Decimal  # billing units of all of them (the crosswalk's billing units per package when it lists the NDC)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class DrugLine:
     """A drug line before numbering: the claim assembly adds line numbers, pointers and revenue codes."""
@@ -127,6 +153,7 @@ class DrugLine:
 # --- the stages of one drug, each a frozen value handed to the next ------------------------------------------
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Identified:
     """Stage 1: the drug identified: the candidate products (several for a bare multi-strength brand, none for a
@@ -148,6 +175,7 @@ class Identified:
         return f"drugs[{self.index}]"
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CodeChosen:
     """Stage 2 of an immune globulin: the HCPCS code in force for the product on the date, with its unit dose."""
@@ -157,6 +185,7 @@ class CodeChosen:
     unit_mg: int
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class NoCode:
     """Stage 2 did not decide a billable immune globulin code (a finding says why): the code it named, if any."""
@@ -165,6 +194,7 @@ class NoCode:
     record: HcpcsCode | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class DoseInGrams:
     """Stage 3: the dose in grams, in mL where the strength is known, and the concentration used."""
@@ -174,6 +204,7 @@ class DoseInGrams:
     concentration: Decimal | None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class DoseUnits:
     """Stage 4: the billing units the dose makes (rounded up to a whole unit)."""
@@ -186,6 +217,7 @@ class DoseUnits:
         return self.dose.grams
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Waste:
     """Stage 5: the containers opened, the units they hold and the units discarded (0: nothing, or JW not allowed)."""
@@ -196,6 +228,7 @@ class Waste:
     discarded_units: int = 0
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class CodedDrug:
     """The final, immutable result of one drug's stages (identified → code → dose → units → waste → lines): what
@@ -278,12 +311,12 @@ class CodedDrug:
 
 def units_for(grams: Decimal, unit_mg: int) -> int:
     """Billing units for a dose: grams ÷ the code's unit dose, rounded up to a whole unit."""
-    return int((grams * 1000 / unit_mg).to_integral_value(rounding=ROUND_CEILING))
+    return int((grams * 1000 / unit_mg).to_integral_value(ROUND_CEILING))
 
 
 def whole_units_in(grams: Decimal, unit_mg: int) -> int:
     """Whole billing units contained in an amount (a labeled container), rounded down."""
-    return int((grams * 1000 / unit_mg).to_integral_value(rounding=ROUND_FLOOR))
+    return int((grams * 1000 / unit_mg).to_integral_value(ROUND_FLOOR))
 
 
 def _ndc11(value: str, path: str) -> str:
@@ -386,45 +419,73 @@ def _choose_code(
     findings: list[Finding], setting: str | None = None,
 ) -> CodeChosen | NoCode:
     """The product's own code on the date of service (a pass-through C-code only in its setting); the NOS code
-    of its form only when it has none."""
+    of its form only when it has none. A product family's answer depends only on the snapshot and the setting, so
+    it is decided once per snapshot (`Rules.once`) and its findings are told again for each drug."""
     family = ident.family
-    codes = {p.own_code(rules.dos, setting) for p in family}
-    code: str | None
-    if family and len(codes) == 1 and None not in codes:
-        code = codes.pop()
-    elif family and codes == {None}:
-        code = rules.product_nos_code(family[0])  # NOS codes only for their routes (IV)
-        if code is None:
-            findings.append(finding("DRUG-NO-CODE", f"{family[0].name} had no HCPCS code of its own on {rules.dos}."))
+    decided = None
+    if family:
+        decided = rules.once(("coding.drug.family_code", tuple([p.name for p in family]), setting),
+                             partial(_family_code, family, setting))
+    if decided is None:  # no family, or its products have different codes
+        if given_code is None:
+            names = ", ".join(p.name for p in family)
+            findings.append(finding("INPUT-AMBIGUOUS", f"{ident.path}.product: {ident.drug.product!r} matches "
+                                    f"{names} with different codes; name the product with its strength."))
             return NoCode()
-        if family[0].code_uncertain:
-            findings.append(finding("DRUG-CODE-UNCERTAIN", f"{family[0].name}: {family[0].code_uncertain}"))
-    elif given_code is not None:
-        code = given_code.code
-    else:
-        names = ", ".join(p.name for p in family)
-        findings.append(finding("INPUT-AMBIGUOUS", f"{ident.path}.product: {ident.drug.product!r} matches {names} "
-                                "with different codes; name the product with its strength."))
-        return NoCode()
+        decided = _code_record(given_code.code, rules)
+    for edit, message in decided.notes:
+        findings.append(finding(edit, message))
+    return decided.chosen
+
+
+@quick_init
+@dataclass(frozen=True, slots=True)
+class CodeDecision:
+    """Stage 2's answer before it reaches a drug: the code chosen (or not) and the findings that explain it, as
+    (edit id, message)."""
+
+    chosen: CodeChosen | NoCode
+    notes: tuple[tuple[str, str], ...] = ()
+
+
+def _family_code(family: tuple[Product, ...], setting: str | None, rules: Rules) -> CodeDecision | None:
+    """A family's code on the snapshot's date: the products' own code when they share one, else the NOS code of
+    their form (None: the products have different codes, which only the chart can settle)."""
+    codes = {p.own_code(rules.dos, setting) for p in family}
+    if len(codes) > 1:
+        return None
+    code = codes.pop()
+    if code is not None:
+        return _code_record(code, rules)
+    code = rules.product_nos_code(family[0])  # NOS codes only for their routes (IV)
     if code is None:
-        return NoCode()
+        return CodeDecision(NoCode(), (("DRUG-NO-CODE", f"{family[0].name} had no HCPCS code of its own on "
+                                        f"{rules.dos}."),))
+    decided = _code_record(code, rules)
+    if family[0].code_uncertain:
+        uncertain = ("DRUG-CODE-UNCERTAIN", f"{family[0].name}: {family[0].code_uncertain}")
+        return replace(decided, notes=(uncertain, *decided.notes))
+    return decided
+
+
+def _code_record(code: str, rules: Rules) -> CodeDecision:
+    """The code's record on the date, which must be an immune globulin code (it gives the unit dose)."""
     record = rules.hcpcs(code)
     if record is None or record.unit_mg is None:
-        findings.append(finding("DRUG-NO-CODE", f"{code} is not a valid immune globulin code on {rules.dos}."))
-        return NoCode(code, record)
-    return CodeChosen(code, record, record.unit_mg)
+        return CodeDecision(NoCode(code, record), (("DRUG-NO-CODE", f"{code} is not a valid immune globulin code on "
+                                                    f"{rules.dos}."),))
+    return CodeDecision(CodeChosen(code, record, record.unit_mg))
 
 
 def _dose_in_grams(ident: Identified, chosen: CodeChosen, dose: Dose,
                    findings: list[Finding]) -> DoseInGrams | None:
     """Grams from grams, mg, or mL × concentration (told in the chart, or the product's own: a bare
     multi-strength brand cannot tell, and then no units are guessed)."""
-    concs = {p.concentration_percent for p in ident.family if p.concentration_percent is not None}
-    concentration: Decimal | None = None
-    if dose.concentration_percent is not None:
-        concentration = dose.concentration_percent
-    elif len(concs) == 1:
-        concentration = concs.pop()
+    concentration = dose.concentration_percent
+    if concentration is None:
+        concs = {p.concentration_percent for p in ident.family if p.concentration_percent is not None}
+        if len(concs) == 1:
+            concentration = concs.pop()
     ml: Decimal | None = None
     if dose.grams is not None:
         grams = dose.grams
@@ -446,12 +507,13 @@ def _dose_in_grams(ident: Identified, chosen: CodeChosen, dose: Dose,
     return DoseInGrams(grams, ml, concentration)
 
 
-def _container_grams(ident: Identified, units: DoseUnits, c: Container, cpath: str, unit_mg: int,
+def _container_grams(ident: Identified, units: DoseUnits, c: Container, index: int, unit_mg: int,
                      rules: Rules) -> Decimal:
     """Labeled grams in one container: grams, mL × strength, the catalog's package, or the FDA NDC Directory's."""
-    concentration = units.dose.concentration
     if c.grams is not None:
         return c.grams
+    concentration = units.dose.concentration
+    cpath = f"{ident.path}.containers[{index}]"
     if c.ml is not None:
         if concentration is None:
             raise InputError(f"{cpath}.ml", "the product's strength is not known: give containers in grams")
@@ -481,41 +543,59 @@ def _package_units(ndcs: list[str], code: str, rules: Rules) -> Decimal | None:
     return None
 
 
+def _size_units(family: tuple[Product, ...], grams: Decimal, ml: Decimal | None, code: str,
+                rules: Rules) -> Decimal | None:
+    """Billing units per package for a container given by size: the crosswalk's units of an NDC of that size."""
+    return _package_units([pk.ndc for p in family for pk in p.packages_of_size(grams, ml) if pk.ndc], code, rules)
+
+
+_ZERO = Decimal(0)
+_NOTHING_HELD = (0, _ZERO, _ZERO)
+
+
 def _containers(ident: Identified, chosen: CodeChosen, units: DoseUnits,
                 rules: Rules) -> tuple[ContainerUse, ...]:
     """The opened containers grouped by NDC, each with its labeled grams and its billing units.
 
     Billing units per package come from the crosswalk when it lists the container's NDC (or, for a container
-    given by size, an NDC of that size): Cutaquig's 6 mL vial is 10 units of J1551 although 0.99 g is labeled.
-    Otherwise the labeled grams ÷ the code's unit."""
-    groups: dict[str | None, tuple[int, Decimal, Decimal]] = {}
+    given by size, an NDC of that size: one answer per snapshot, family and size): Cutaquig's 6 mL vial is 10 units
+    of J1551 although 0.99 g is labeled. Otherwise the labeled grams ÷ the code's unit."""
+    # a container the chart gives without an NDC carries the drug's NDC only when the chart names one
+    drug_ndc = ident.ndc if ident.drug.ndc else None
+    family = ident.family
+    names = tuple([p.name for p in family])
+    groups: dict[str | None, tuple[int, Decimal, Decimal]] = {}  # by NDC: count, grams, billing units
+    code, unit_mg = chosen.code, chosen.unit_mg
     for i, c in enumerate(ident.drug.containers):
-        cpath = f"{ident.path}.containers[{i}]"
-        grams = _container_grams(ident, units, c, cpath, chosen.unit_mg, rules)
-        ndc11 = _ndc11(c.ndc, f"{cpath}.ndc") if c.ndc else None
+        grams, ndc, n = c.grams, c.ndc, c.count
+        if grams is None:
+            grams = _container_grams(ident, units, c, i, unit_mg, rules)
+        ndc11 = _ndc11(ndc, f"{ident.path}.containers[{i}].ndc") if ndc else None
         if ndc11:
-            candidates = [ndc11]
+            per = rules.tables.package_billing_units(ndc11, code, rules.dos)
         else:
-            ml = c.ml if c.ml is not None else None
-            candidates = [pk.ndc for p in ident.family for pk in p.packages_of_size(grams, ml) if pk.ndc]
-        per = _package_units(candidates, chosen.code, rules)
+            ml = c.ml
+            per = rules.once(("coding.drug.size_units", names, grams, ml, code),
+                             partial(_size_units, family, grams, ml, code))
         if per is None:
-            per = grams * 1000 / chosen.unit_mg
-        # a container the chart gives without an NDC carries the drug's NDC only when the chart names one
-        key = ndc11 or (_ndc11(ident.drug.ndc, f"{ident.path}.ndc") if ident.drug.ndc else None)
-        count, held_grams, held_units = groups.get(key, (0, Decimal(0), Decimal(0)))
-        groups[key] = (count + c.count, held_grams + grams * c.count, held_units + per * c.count)
-    return tuple(ContainerUse(key, count, grams, units_) for key, (count, grams, units_) in groups.items())
+            per = grams * 1000 / unit_mg
+        key = ndc11 or drug_ndc
+        count, held_grams, held_units = groups.get(key, _NOTHING_HELD)
+        groups[key] = (count + n, held_grams + grams * n, held_units + per * n)
+    return tuple([ContainerUse(key, count, grams, units_) for key, (count, grams, units_) in groups.items()])
 
 
 def _waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, rules: Rules,
            findings: list[Finding]) -> Waste:
     """Stage 5: the containers opened, the units they hold and the units discarded (JW) or none (JZ)."""
     drug = ident.drug
+    container_type, shared = drug.container_type, drug.shared_with_other_patient
     containers: tuple[ContainerUse, ...] = ()
     if drug.containers:
         containers = _containers(ident, chosen, units, rules)
-        opened_grams = sum((u.grams for u in containers), Decimal(0))
+        opened_grams = _ZERO
+        for use in containers:
+            opened_grams += use.grams
         if opened_grams < units.grams:
             raise InputError(
                 f"{ident.path}.containers",
@@ -524,23 +604,22 @@ def _waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, rules: Rules
     elif drug.discarded_grams is not None:
         opened_grams = units.grams + drug.discarded_grams
     else:
-        if drug.container_type == "single_dose":
+        if container_type == "single_dose":
             findings.append(finding("DRUG-CONTAINERS-MISSING", f"{ident.path}: no containers documented; "
                                     "coded as if nothing was discarded."))
         return Waste(opened_units=units.administered)
     if containers:
-        total = sum((u.units for u in containers), Decimal(0))
-        opened_units = int(total.to_integral_value(rounding=ROUND_FLOOR))
+        total = _ZERO
+        for use in containers:
+            total += use.units
+        opened_units = int(total.to_integral_value(ROUND_FLOOR))
     else:
         opened_units = whole_units_in(opened_grams, chosen.unit_mg)
-    if drug.container_type == "multi_dose" or drug.shared_with_other_patient:
-        discarded = 0
-    else:
-        discarded = max(0, opened_units - units.administered)
-    if drug.shared_with_other_patient:
+    discarded = 0 if container_type == "multi_dose" or shared else max(0, opened_units - units.administered)
+    if shared:
         findings.append(finding("DRUG-CONTAINER-SHARED", f"{ident.path}: a single-dose container served two "
                                 "patients; only this patient's dose is billed, with no JW line."))
-    if drug.container_type == "single_dose" and not drug.shared_with_other_patient:
+    if container_type == "single_dose" and not shared:
         _avoidable_waste(ident, chosen, units, discarded, findings)
     return Waste(containers, opened_grams, opened_units, discarded)
 
@@ -609,12 +688,15 @@ def _avoidable_waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, di
         ))
 
 
+_THOUSANDTH, _ONE = Decimal("0.001"), Decimal(1)  # NDC quantities are given to the thousandth
+
+
 def _ml(concentration: Decimal | None, grams: Decimal) -> Decimal | None:
     if concentration is None:
         return None
-    ml = (grams * 100 / concentration).quantize(Decimal("0.001")).normalize()
+    ml = (grams * 100 / concentration).quantize(_THOUSANDTH).normalize()
     # normalize() writes 300 as 3E+2: give whole quantities as plain integers (CTP04, box 24 shaded band)
-    return ml.quantize(Decimal(1)) if ml == ml.to_integral_value() else ml
+    return ml.quantize(_ONE) if ml == ml.to_integral_value() else ml
 
 
 def _ndc_quantity(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste, billed: int,
@@ -640,8 +722,8 @@ def _un_quantity(waste: Waste, uses: tuple[ContainerUse, ...], billed: int, wast
         return None  # no containers documented: the quantity cannot be computed
     if not waste.discarded_units and not wasted:
         return Decimal(count)
-    share = (Decimal(count) * billed / opened).quantize(Decimal("0.001")).normalize()
-    return share.quantize(Decimal(1)) if share == share.to_integral_value() else share
+    share = (Decimal(count) * billed / opened).quantize(_THOUSANDTH).normalize()
+    return share.quantize(_ONE) if share == share.to_integral_value() else share
 
 
 def _split_by_ndc(chosen: CodeChosen, units: DoseUnits,
@@ -671,6 +753,36 @@ def _split_by_ndc(chosen: CodeChosen, units: DoseUnits,
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
+@quick_init
+@dataclass(frozen=True, slots=True)
+class DiscardModifiers:
+    """The discard and route modifiers of the snapshot's date under its payer profile, read once per snapshot
+    (`discard_modifiers`): JW for a discarded amount, JZ for none, whether the date allows and the payer requires
+    each, whether it wants NDCs, and the codes that carry the route modifier (JA/JB)."""
+
+    discarded: str  # JW
+    zero_discarded: str  # JZ
+    jw_valid: bool  # JW is a valid modifier on the date
+    jw_required: bool
+    jz: bool  # JZ is required by the payer and valid on the date
+    ndc_required: bool
+    route_codes: Collection[str]  # the profile's route_modifier_codes
+
+
+def discard_modifiers(rules: Rules) -> DiscardModifiers:
+    return rules.once(("coding.drug.discard_modifiers",), _read_discard_modifiers)
+
+
+def _read_discard_modifiers(rules: Rules) -> DiscardModifiers:
+    discarded, zero_discarded = rules.modifier_for("discarded"), rules.modifier_for("zero_discarded")
+    return DiscardModifiers(
+        discarded=discarded, zero_discarded=zero_discarded, jw_valid=rules.modifier_valid(discarded),
+        jw_required=bool(rules.param("jw_required")),
+        jz=bool(rules.param("jz_required") and rules.modifier_valid(zero_discarded)),
+        ndc_required=bool(rules.param("ndc_required")), route_codes=rules.param("route_modifier_codes"),
+    )
+
+
 def _lines(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste, rules: Rules,
            findings: list[Finding]) -> tuple[DrugLine, ...]:
     """Stage 6: the administered line, then the JW line for a discard or JZ when nothing was discarded
@@ -678,35 +790,36 @@ def _lines(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste
 
     A payer that requires NDCs gets one line per NDC when the opened containers carry different NDCs, each with
     its own units and NDC quantity (and so its own LIN/CTP in the 837)."""
+    mods = discard_modifiers(rules)
     code = chosen.code
     single_dose = ident.drug.container_type == "single_dose"
     route_mods: tuple[str, ...] = ()
-    if code in rules.param("route_modifier_codes"):
+    if code in mods.route_codes:
         route_mods = (rules.modifier_for(f"route_{ident.route}"),)
-    discarded, zero_discarded = rules.modifier_for("discarded"), rules.modifier_for("zero_discarded")
-    jw_on = single_dose and waste.discarded_units > 0 and rules.modifier_valid(discarded)
-    jz_on = bool(single_dose and waste.discarded_units == 0 and rules.param("jz_required")
-                 and rules.modifier_valid(zero_discarded))
-    ndcs = {u.ndc for u in waste.containers}
-    lines: list[DrugLine] = []
-    if rules.param("ndc_required") and len(ndcs) > 1:
-        lines = _lines_per_ndc(ident, chosen, units, waste, route_mods, discarded if jw_on else None,
-                               zero_discarded if jz_on else None)
+    jw_on = single_dose and waste.discarded_units > 0 and mods.jw_valid
+    jz_on = single_dose and waste.discarded_units == 0 and mods.jz
+    if mods.ndc_required and len({u.ndc for u in waste.containers}) > 1:
+        lines = _lines_per_ndc(ident, chosen, units, waste, route_mods, mods.discarded if jw_on else None,
+                               mods.zero_discarded if jz_on else None)
+        # a line without an NDC carries no NDC quantity or unit
+        lines = [ln if ln.ndc else replace(ln, ndc_unit=None, ndc_quantity=None) for ln in lines]
     else:
-        quantity, unit = _ndc_quantity(ident, chosen, units, waste, units.administered, wasted=False)
-        lines.append(DrugLine(code=code, units=units.administered,
-                              modifiers=(*route_mods, zero_discarded) if jz_on and not jw_on else route_mods,
-                              ndc=ident.ndc, ndc_quantity=quantity, ndc_unit=unit, drug_id=ident.drug.id))
+        ndc = ident.ndc  # a line without an NDC carries no NDC quantity or unit
+        quantity, unit = (_ndc_quantity(ident, chosen, units, waste, units.administered, wasted=False) if ndc
+                          else (None, None))
+        # DrugLine(code, units, modifiers, ndc, ndc_quantity, ndc_unit, drug_id, wasted): positional, the
+        # hot path of every drug (a call by keyword builds a dict)
+        modifiers = (*route_mods, mods.zero_discarded) if jz_on and not jw_on else route_mods
+        lines = [DrugLine(code, units.administered, modifiers, ndc, quantity, unit, ident.drug.id)]
         if jw_on:
-            quantity, unit = _ndc_quantity(ident, chosen, units, waste, waste.discarded_units, wasted=True)
-            lines.append(DrugLine(code=code, units=waste.discarded_units, modifiers=(*route_mods, discarded),
-                                  ndc=ident.ndc, ndc_quantity=quantity, ndc_unit=unit, drug_id=ident.drug.id,
-                                  wasted=True))
-    if jw_on and not rules.param("jw_required"):
+            quantity, unit = (_ndc_quantity(ident, chosen, units, waste, waste.discarded_units, wasted=True) if ndc
+                              else (None, None))
+            lines.append(DrugLine(code, waste.discarded_units, (*route_mods, mods.discarded), ndc, quantity, unit,
+                                  ident.drug.id, True))
+    if jw_on and not mods.jw_required:
         findings.append(finding("DRUG-JW-OPTIONAL", f"{ident.path}: {rules.profile.title} does not require JW on "
                                 f"{rules.dos}; {waste.discarded_units} discarded units are on their own JW line."))
-    # a line without an NDC carries no NDC quantity or unit
-    return tuple(ln if ln.ndc else replace(ln, ndc_unit=None, ndc_quantity=None) for ln in lines)
+    return tuple(lines)
 
 
 def _lines_per_ndc(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste,
@@ -755,9 +868,9 @@ def _other_drug(
     separately_payable = bool(rules.setting(setting).get("other_drugs_separately_payable", True)) if setting else True
     if drug.container_type != "single_dose" or drug.shared_with_other_patient or not separately_payable:
         return coded(Waste(opened_units=drug.units), given)
-    discarded, zero_discarded = rules.modifier_for("discarded"), rules.modifier_for("zero_discarded")
+    mods = discard_modifiers(rules)
     if not drug.containers:
-        if rules.param("jz_required") and rules.modifier_valid(zero_discarded):
+        if mods.jz:
             findings.append(finding("DRUG-PREMED-CONTAINERS", f"{path}: {code} is a drug from a single-dose "
                                     f"container on {with_article(rules.profile.title)} claim on {rules.dos}: give its "
                                     "containers so JZ or a JW line can be billed."))
@@ -774,16 +887,16 @@ def _other_drug(
         opened += per * c.count
     opened_units = int(opened.to_integral_value(rounding=ROUND_FLOOR))
     waste = Waste(opened_units=opened_units, discarded_units=max(0, opened_units - drug.units))
-    if waste.discarded_units and rules.modifier_valid(discarded) and rules.param("jw_required"):
+    if waste.discarded_units and mods.jw_valid and mods.jw_required:
         # The discard's NDC quantity in the given line's unit of measure, in proportion to the units: the 837
         # carries no NDC (LIN/CTP) on a line without a quantity.
         jw_quantity = (None if given.ndc_quantity is None else
-                       (given.ndc_quantity * waste.discarded_units / drug.units).quantize(Decimal("0.001")).normalize())
-        return coded(waste, given, DrugLine(code=code, units=waste.discarded_units, modifiers=(discarded,),
+                       (given.ndc_quantity * waste.discarded_units / drug.units).quantize(_THOUSANDTH).normalize())
+        return coded(waste, given, DrugLine(code=code, units=waste.discarded_units, modifiers=(mods.discarded,),
                                             ndc=ident.ndc, drug_id=drug.id, wasted=True, ndc_quantity=jw_quantity,
                                             ndc_unit=given.ndc_unit if jw_quantity is not None else None))
-    if not waste.discarded_units and rules.param("jz_required") and rules.modifier_valid(zero_discarded):
-        return coded(waste, replace(given, modifiers=(zero_discarded,)))
+    if not waste.discarded_units and mods.jz:
+        return coded(waste, replace(given, modifiers=(mods.zero_discarded,)))
     return coded(waste, given)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from igclaim.coding.administration import Service
 from igclaim.coding.time import additional_hours, hour_units, minutes_between
 from igclaim.edits.context import EditContext
-from igclaim.edits.drug import code_of
+from igclaim.edits.drug import code_of  # imported first, the drug checks run before these (findings keep their order)
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
 from igclaim.refdata.resolver import AdminCode, TimeRules
@@ -44,15 +44,32 @@ def _match_admin_lines(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode]]:
     if ctx.written is None:
         return []
     out = []
-    for ln in ctx.written.lines:
-        rec = ctx.rules.admin(code_of(ln))
+    for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
+        rec = ctx.rules.admin(code)
         if rec is not None and rec.role != "bundled":
             out.append((ln, rec))
     return out
 
 
-def _units(lines: list[ClaimLine], code: str) -> int:
-    return sum(ln.units for ln in lines if code_of(ln) == code)
+def _codes_of_role(ctx: EditContext, role: str) -> list[tuple[str, AdminCode]]:
+    """The administration codes of one role (initial, addon...) in catalog order: a fact of the snapshot, listed once
+    per snapshot rather than searched for in every claim."""
+    return ctx.rules.once(("administration.role", role),
+                          lambda r: [(c, rec) for c, rec in r.admin_codes.items() if rec.role == role])
+
+
+def _written_units(ctx: EditContext, code: str) -> int:
+    """Units of a code on the written administration lines, from their units by code worked out once per claim."""
+    by_code: dict[str, int] = ctx.once("administration.written_units", _written_units_by_code)
+    return by_code.get(code, 0)
+
+
+def _written_units_by_code(ctx: EditContext) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for ln, _ in _written_admin(ctx):
+        code = code_of(ln)
+        out[code] = out.get(code, 0) + ln.units
+    return out
 
 
 def _expected_units(ctx: EditContext, code: str) -> int:
@@ -89,6 +106,13 @@ def _unsupported_family(ctx: EditContext, rec: AdminCode) -> str | None:
     return answers[rec.code]
 
 
+def _explained(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode, str | None]]:
+    """The written administration lines, each with `_unsupported_family`'s answer: six checks read them, so
+    paired once per claim."""
+    return ctx.once("administration.explained",
+                    lambda c: [(ln, rec, _unsupported_family(c, rec)) for ln, rec in _written_admin(c)])
+
+
 def _explain_unsupported(ctx: EditContext, rec: AdminCode) -> str | None:
     fams = _families(ctx)
     if no_administration_billed(ctx):
@@ -119,8 +143,8 @@ def _span(s: Service) -> str:
 
 @also_check("ADMIN-TIMES-MISSING", "claim")
 def timed_code_without_times(ctx: EditContext) -> Iterator[Finding]:
-    for ln, rec in _written_admin(ctx):
-        if _unsupported_family(ctx, rec) == "ADMIN-TIMES-MISSING":
+    for ln, rec, why in _explained(ctx):
+        if why == "ADMIN-TIMES-MISSING":
             yield finding("ADMIN-TIMES-MISSING", f"Line {ln.line}: {rec.code} is a timed code and the chart has no "
                           "start and stop time for the service it bills.", line=ln.line)
 
@@ -138,7 +162,7 @@ def timed_code_without_times(ctx: EditContext) -> Iterator[Finding]:
     supersedes=("ADMIN-ADDON-PRIMARY",),  # the line should not be billed at all: its missing primary is moot
 )
 def hydration(ctx: EditContext) -> Iterator[Finding]:
-    lines = [(ln, rec) for ln, rec in _written_admin(ctx) if _unsupported_family(ctx, rec) == "ADMIN-HYDRATION"]
+    lines = [(ln, rec) for ln, rec, why in _explained(ctx) if why == "ADMIN-HYDRATION"]
     if not lines:
         return
     # The fluids coding did not bill (their ADMIN-NOT-BILLED findings, found by cause, say why).
@@ -163,13 +187,14 @@ def hydration(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
 )
 def push(ctx: EditContext) -> Iterator[Finding]:
+    lines = [(ln, rec) for ln, rec, why in _explained(ctx) if why == "ADMIN-PUSH"]
+    if not lines:
+        return
     limit = ctx.rules.time.push_max_minutes
     pushes = [s for s in ctx.coding.services if s.kind == "push" and s.minutes is not None and s.minutes > 0]
     infusions = [s for s in ctx.coding.services if s.kind == "infusion"]
     sc_limit = ctx.rules.time.sc_injection_max_minutes
-    for ln, rec in _written_admin(ctx):
-        if _unsupported_family(ctx, rec) != "ADMIN-PUSH":
-            continue
+    for ln, rec in lines:
         if rec.family == "sc_infusion":
             short = [s for s in ctx.coding.services if s.kind == "injection"]
             spans = "; ".join(_span(s) for s in short)
@@ -209,9 +234,9 @@ def push(ctx: EditContext) -> Iterator[Finding]:
     supersedes=("ADMIN-ADDON-PRIMARY", "CLAIM-LINE-MISSING"),
 )
 def route(ctx: EditContext) -> Iterator[Finding]:
-    documented = ", ".join(sorted(f"{s.kind} ({s.path})" for s in ctx.coding.services)) or "none"
-    for ln, rec in _written_admin(ctx):
-        if _unsupported_family(ctx, rec) == "ADMIN-ROUTE":
+    for ln, rec, why in _explained(ctx):
+        if why == "ADMIN-ROUTE":
+            documented = ", ".join(sorted(f"{s.kind} ({s.path})" for s in ctx.coding.services)) or "none"
             instead = _same_role_expected(ctx, rec)
             # Billed in place of the expected code of the other route: that code's CLAIM-LINE-MISSING is this
             # same mistake (cause "line-absent").
@@ -245,18 +270,21 @@ def _same_role_expected(ctx: EditContext, rec: AdminCode) -> str | None:
     phase="claim",
 )
 def initial_duplicate(ctx: EditContext) -> Iterator[Finding]:
-    initials = [(ln, rec) for ln, rec in _written_admin(ctx)
-                if rec.role == "initial" and _unsupported_family(ctx, rec) is None]
+    initials = [(ln, rec) for ln, rec, why in _explained(ctx) if rec.role == "initial" and why is None]
     if not initials:
         return
-    allowed = sum(_expected_units(ctx, c) for c, rec in ctx.rules.admin_codes.items() if rec.role == "initial")
+    allowed = sum(_expected_units(ctx, c) for c, _ in _codes_of_role(ctx, "initial"))
     count = 0
-    iv_sites = sorted({s.site for s in ctx.coding.services
-                       if ctx.rules.admin_code_for("initial", s.kind).route == "IV"})
+    iv_sites: list[int] | None = None  # read only past the initial services the chart supports
     professional = ctx.expected.form != "UB-04"
     for ln, rec in initials:
         count += ln.units
-        if count > allowed and professional and len(iv_sites) > 1 and rec.route == "IV":
+        if count <= allowed:
+            continue
+        if iv_sites is None:
+            iv_sites = sorted({s.site for s in ctx.coding.services
+                               if ctx.rules.admin_code_for("initial", s.kind).route == "IV"})
+        if professional and len(iv_sites) > 1 and rec.route == "IV":
             # Two documented IV sites in the office: a second initial code is allowed when the second site was
             # medically necessary (NCCI Policy Manual ch. XI), with the distinct-site modifier: never an error.
             mods = ctx.rules.distinct_modifiers & set(ln.modifiers)
@@ -268,7 +296,7 @@ def initial_duplicate(ctx: EditContext) -> Iterator[Finding]:
                              "needed." if mods else f" Add {want} and document why the second site was needed."),
                           line=ln.line, severity="warning",
                           fix=f"Keep it only if the second IV site was medically necessary, with {want} (or 59).")
-        elif count > allowed:
+        else:
             sites = sorted({s.site for s in ctx.coding.services})
             yield finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number "
                           f"{count}; the chart supports {allowed} (access sites documented: "
@@ -282,8 +310,8 @@ def missing_primary(ctx: EditContext, code: str) -> tuple[str, ...] | None:
     aoc = ctx.rules.addon_primaries(code)
     if aoc is None or ctx.written is None:
         return None
-    written = {code_of(ln) for ln in ctx.written.lines}
-    return None if code not in written or written & set(aoc.primaries) else aoc.primaries
+    written = ctx.written_code_set
+    return None if code not in written or not written.isdisjoint(aoc.primaries) else aoc.primaries
 
 
 @edit(
@@ -323,8 +351,7 @@ def _primary_billed_as_push(ctx: EditContext, primary: str) -> bool:
     96369): ADMIN-PUSH flags that line, and the add-on lacks its primary only because of it."""
     if not any(ln.code == primary for ln in ctx.expected.lines):
         return False
-    return any(rec.role == "initial" and _unsupported_family(ctx, rec) == "ADMIN-PUSH"
-               for _, rec in _written_admin(ctx))
+    return any(rec.role == "initial" and why == "ADMIN-PUSH" for _, rec, why in _explained(ctx))
 
 
 @edit(
@@ -338,13 +365,12 @@ def _primary_billed_as_push(ctx: EditContext, primary: str) -> bool:
     supersedes=("CLAIM-LINE-MISSING",),  # the additional hours billed under 96367 are not also "missing"
 )
 def sequential(ctx: EditContext) -> Iterator[Finding]:
-    written = [ln for ln, _ in _written_admin(ctx)]
     for ln, rec in _written_admin(ctx):
         if rec.role not in ("sequential", "concurrent") or rec.family != "infusion":
             continue
         if missing_primary(ctx, rec.code) is not None:
             continue  # ADMIN-ADDON-PRIMARY
-        if _units(written, rec.code) <= _expected_units(ctx, rec.code):
+        if _written_units(ctx, rec.code) <= _expected_units(ctx, rec.code):
             continue
         drugs = {s.drug_id for s in ctx.coding.services if s.kind == "infusion"}
         if rec.role == "concurrent":
@@ -360,8 +386,8 @@ def sequential(ctx: EditContext) -> Iterator[Finding]:
         # line (CLAIM-LINE-MISSING, cause "line-absent") is this same mistake.
         addon = ctx.rules.admin_code_for("addon", rec.family).code if rec.role == "sequential" and len(drugs) <= 1 \
             else None
-        instead = addon if addon and addon in {e.code for e in ctx.expected.lines} and _units(written, addon) == 0 \
-            else None
+        instead = addon if addon and addon in {e.code for e in ctx.expected.lines} \
+            and _written_units(ctx, addon) == 0 else None
         yield finding("ADMIN-SEQUENTIAL", f"Line {ln.line}: {rec.code} ({rec.meaning}) billed, but {why}.",
                       line=ln.line, cause=("line-absent", instead) if instead else None,
                       fix=f"Bill {instead} × {_expected_units(ctx, instead)} instead of {rec.code}." if instead
@@ -387,12 +413,12 @@ def addon_units(ctx: EditContext) -> Iterator[Finding]:
     families = _families(ctx)
     if not families or no_administration_billed(ctx):
         return
-    for code, rec in ctx.rules.admin_codes.items():
-        if rec.role != "addon" or rec.family not in families:
+    for code, rec in _codes_of_role(ctx, "addon"):
+        if rec.family not in families:
             continue
         if missing_primary(ctx, code) is not None:
             continue  # ADMIN-ADDON-PRIMARY says what is wrong with it
-        billed, supported = _units(wlines, code), _expected_units(ctx, code)
+        billed, supported = _written_units(ctx, code), _expected_units(ctx, code)
         if billed == supported:
             continue
         spans = "; ".join(_span(s) for s in ctx.coding.services if s.kind == rec.family)
@@ -465,8 +491,8 @@ def _hour_units(minutes: list[int], rules: TimeRules, rule: str) -> int:
 def bundled(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not ctx.encounter.administrations:
         return
-    for ln in ctx.written.lines:
-        rec = ctx.rules.admin(code_of(ln))
+    for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
+        rec = ctx.rules.admin(code)
         if rec is not None and rec.role == "bundled":
             yield finding("ADMIN-BUNDLED", f"Line {ln.line}: {rec.code} ({rec.meaning}) is included in the infusion "
                           "billed for the same encounter.", line=ln.line, impact_units=-ln.units)
@@ -484,10 +510,8 @@ def bundled(ctx: EditContext) -> Iterator[Finding]:
 def not_supported(ctx: EditContext) -> Iterator[Finding]:
     """The written administration codes no more specific edit explains: other roles of a documented family
     (set-up, sequential push), or a family the chart does not document for any of the reasons above."""
-    written = [ln for ln, _ in _written_admin(ctx)]
     seen: set[str] = set()
-    for ln, rec in _written_admin(ctx):
-        why = _unsupported_family(ctx, rec)
+    for ln, rec, why in _explained(ctx):
         if why == "other":
             documented = ", ".join(sorted(_families(ctx))) or "none"
             yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: {rec.code} ({rec.meaning}); the chart documents "
@@ -495,7 +519,7 @@ def not_supported(ctx: EditContext) -> Iterator[Finding]:
         elif why is None and rec.role in ("setup", "sequential") and rec.family != "infusion" \
                 and rec.code not in seen and missing_primary(ctx, rec.code) is None:
             seen.add(rec.code)
-            billed, supported = _units(written, rec.code), _expected_units(ctx, rec.code)
+            billed, supported = _written_units(ctx, rec.code), _expected_units(ctx, rec.code)
             if billed > supported:
                 facility = " (facility claims only)" if rec.facility_only and ctx.expected.form != "UB-04" else ""
                 yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: {rec.code} × {billed}{facility}; the chart "

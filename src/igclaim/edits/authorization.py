@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from igclaim.edits.context import EditContext
-from igclaim.edits.drug import code_of, is_drug_code, mods, waste_mod
+from igclaim.edits.context import EditContext, code_of
+from igclaim.edits.drug import is_drug_code, mods, waste_mod
 from igclaim.edits.registry import When, edit, finding
 from igclaim.model import ClaimLine, Finding, PriorAuthorization
 from igclaim.refdata.dated import within
@@ -65,9 +65,11 @@ def auth_expired(ctx: EditContext) -> Iterator[Finding]:
 
 
 def _ig_lines(ctx: EditContext, code: str | None) -> list[ClaimLine]:
-    """The immune globulin lines that go out: the written claim's on scrub, else the expected claim's."""
-    claim = ctx.billed
-    return [ln for ln in claim.lines if is_drug_code(ctx, code_of(ln)) and (code is None or code_of(ln) == code)]
+    """The immune globulin lines that go out (the written claim's on scrub, else the expected claim's), of one code
+    or (None) of any."""
+    lines: list[tuple[ClaimLine, str]] = ctx.once("authorization.ig_lines", lambda c: [
+        (ln, billed) for ln in c.billed.lines if is_drug_code(c, billed := code_of(ln))])
+    return [ln for ln, billed in lines if code is None or billed == code]
 
 
 @edit(
@@ -95,7 +97,8 @@ def auth_units(ctx: EditContext) -> Iterator[Finding]:
                       fix="Get the authorization corrected to the product given, or bill the authorized product.")
         return
     if pa.units is not None and lines:
-        given = sum(ln.units for ln in lines if waste_mod(ctx) not in mods(ln))
+        jw = waste_mod(ctx)
+        given = sum(ln.units for ln in lines if jw not in mods(ln))
         total = sum(ln.units for ln in lines)
         of = f" of {code}" if code else ""
         if given > pa.units:

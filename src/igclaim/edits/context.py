@@ -9,12 +9,17 @@ from datetime import date
 from typing import Any, TypeVar
 
 from igclaim.coding.claim import Coding
-from igclaim.model import Claim, Encounter
+from igclaim.model import Claim, ClaimLine, Encounter
 from igclaim.refdata.resolver import PayerProfile, ReferenceData
 from igclaim.refdata.rules import Rules
 
 T = TypeVar("T")
 _MISSING: Any = object()
+
+
+def code_of(line: ClaimLine) -> str:
+    """A written line's code as the edits compare it: a person's text, so stripped and upper-case."""
+    return line.code.strip().upper()
 
 
 @dataclass
@@ -34,6 +39,10 @@ class EditContext:
     # The claim that goes out: the written one on scrub, the expected one on build.
     billed: Claim = field(init=False, repr=False)
     profile: PayerProfile = field(init=False, repr=False)
+    # The written claim's lines normalised once per claim (Issue 10: lines normalised once, looked up by key): the
+    # code of each line (`code_of`), in line order, and the set of them. Empty on build.
+    written_codes: tuple[str, ...] = field(init=False, repr=False)
+    written_code_set: frozenset[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.rules = self.coding.rules
@@ -42,6 +51,8 @@ class EditContext:
         self.expected = self.coding.claim
         self.billed = self.written if self.written is not None else self.expected
         self.profile = self.coding.profile
+        self.written_codes = tuple([code_of(ln) for ln in self.written.lines]) if self.written is not None else ()
+        self.written_code_set = frozenset(self.written_codes)
 
     def once(self, key: str, compute: Callable[[EditContext], T]) -> T:
         """A value several edits of one claim need (e.g. the written lines of each drug), computed once."""

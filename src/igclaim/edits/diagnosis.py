@@ -6,9 +6,10 @@ Chart checks read the chart's diagnoses; on scrub, a written claim that lists ot
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -33,12 +34,20 @@ BUNDLED_POLICY = {"coverage_policy": "default-ig", "home_coverage_policy": "medi
 
 
 def chart_dx(ctx: EditContext) -> list[str]:
-    return list(ctx.expected.diagnoses)
+    """The chart's diagnoses (as the expected claim lists them); read, never changed, by the checks."""
+    return ctx.expected.diagnoses
 
 
 def written_dx(ctx: EditContext) -> list[str] | None:
-    """The written claim's diagnoses when it lists its own and they differ from the chart's (else None)."""
+    """The written claim's diagnoses when it lists its own and they differ from the chart's (else None): read by
+    most diagnosis checks on scrub, so formatted once per claim."""
     if ctx.written is None or not ctx.written.diagnoses:
+        return None
+    return ctx.once("diagnosis.written_dx", _written_dx)
+
+
+def _written_dx(ctx: EditContext) -> list[str] | None:
+    if ctx.written is None:
         return None
     dx = [icd10.format(d) for d in ctx.written.diagnoses]
     return dx if dx != chart_dx(ctx) else None
@@ -95,7 +104,27 @@ class Gap:
 
 def _product_names(f: CodedDrug) -> tuple[str, ...]:
     product = f.product
-    return tuple(n for n in (f.code, product.name if product else None) if n)
+    return tuple(filter(None, (f.code, product.name if product else None)))
+
+
+def _ig_drugs(ctx: EditContext) -> list[tuple[CodedDrug, tuple[str, ...]]]:
+    """The claim's immune globulin drugs with the names a policy entry may list them by, once per claim."""
+    return ctx.once("diagnosis.ig_drugs",
+                    lambda c: [(f, _product_names(f)) for f in c.coding.drugs.values() if f.is_ig])
+
+
+def _covering(ctx: EditContext, dx: list[str]) -> list[tuple[CodedDrug, tuple[str, ...], Indication | None]]:
+    """Each immune globulin drug with the policy entry that covers it for these diagnoses (None: none does), under
+    the payer profile's policy: asked by several checks of one claim (the gap, the uncertain entries, the
+    liability modifiers), so answered once per claim and list of diagnoses."""
+    answers: dict[tuple[str, ...], list[tuple[CodedDrug, tuple[str, ...], Indication | None]]] = \
+        ctx.once("diagnosis.covering", lambda _: {})
+    key = tuple(dx)
+    hit = answers.get(key)
+    if hit is None:
+        pol = coverage_policy(ctx)
+        hit = answers[key] = [(f, names, pol.covering(dx, f.route, names)) for f, names in _ig_drugs(ctx)]
+    return hit
 
 
 def _name(f: CodedDrug) -> str:
@@ -190,24 +219,32 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> Gap | None:
 def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:
     """What the list that binds the claim says: a contractor's MAC article for Original Medicare (by
     payer.contractor, the billing provider's state, or the DME MAC articles at home), else the payer profile's
-    policy (a default one is labelled so and only warns)."""
+    policy (a default one is labelled so and only warns). Asked by the diagnosis and the liability-modifier checks
+    of one claim, so worked out once per claim and list of diagnoses (a Gap is never changed)."""
     if not dx:
         return None
+    gaps: dict[tuple[str, ...], Gap | None] = ctx.once("diagnosis.gaps", lambda _: {})
+    key = tuple(dx)
+    if key not in gaps:
+        gaps[key] = _gap(ctx, dx)
+    return gaps[key]
+
+
+def _gap(ctx: EditContext, dx: list[str]) -> Gap | None:
     mode = _mac_mode(ctx)
     if mode is not None:
         return _mac_gap(ctx, dx, mode)
-    pol = coverage_policy(ctx)
-    uncovered = [f for f in ctx.coding.drugs.values()
-                 if f.is_ig and pol.covering(dx, f.route, _product_names(f)) is None]
+    uncovered = [(f, names) for f, names, ind in _covering(ctx, dx) if ind is None]
     if not uncovered:
         return None
-    notes = list(dict.fromkeys(n for f in uncovered for n in pol.uncertain_notes(dx, f.route, _product_names(f))))
+    pol = coverage_policy(ctx)
+    notes = list(dict.fromkeys(n for f, names in uncovered for n in pol.uncertain_notes(dx, f.route, names)))
     severity: Severity = "warning" if notes and pol.severity == "error" else pol.severity
     if ctx.profile.original_medicare and ctx.encounter.setting != "home" \
             and ctx.rules.param("coverage_policy") == BUNDLED_POLICY["coverage_policy"]:
         notes.append("No Medicare contractor is known for this claim (give payer.contractor or the billing "
                      "provider's address), so the default list was used.")
-    return Gap(pol.title, [_name(f) for f in uncovered], severity, notes, pol.notice,
+    return Gap(pol.title, [_name(f) for f, _ in uncovered], severity, notes, pol.notice,
                binding=pol.kind == "official", certain=pol.kind == "official" and not notes, source=pol.source or MCD)
 
 
@@ -215,12 +252,7 @@ def uncertain_cover(ctx: EditContext, dx: list[str]) -> list[tuple[CodedDrug, In
     """IG products covered only by a policy entry marked uncertain (they pass, but the user should know)."""
     if not dx or _mac_mode(ctx) is not None:
         return []
-    pol = coverage_policy(ctx)
-    out = []
-    for f in ctx.coding.drugs.values():
-        if f.is_ig and (ind := pol.covering(dx, f.route, _product_names(f))) is not None and not ind.certain:
-            out.append((f, ind))
-    return out
+    return [(f, ind) for f, _, ind in _covering(ctx, dx) if ind is not None and not ind.certain]
 
 
 def sourced(f: Finding, source: str) -> Finding:
@@ -246,9 +278,10 @@ def _first_ig_line(ctx: EditContext) -> int | None:
     source=ICD10_FILES,
     phase="chart",
 )
-def dx_missing(ctx: EditContext) -> Iterator[Finding]:
-    if not chart_dx(ctx) and not written_dx(ctx):
-        yield finding("DX-MISSING", "The chart gives no diagnosis; a claim without one is rejected.")
+def dx_missing(ctx: EditContext) -> list[Finding]:
+    if chart_dx(ctx) or written_dx(ctx):
+        return []
+    return [finding("DX-MISSING", "The chart gives no diagnosis; a claim without one is rejected.")]
 
 
 def rejected(releases: icd10.Releases, code: str, dos: date) -> bool:
@@ -259,6 +292,7 @@ def rejected(releases: icd10.Releases, code: str, dos: date) -> bool:
 
 def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Finding]:
     releases = ctx.rules.icd10  # the ICD-10-CM releases of the snapshot's data version
+    rel = releases.release_for(ctx.dos)
     for code in dx:
         ok = releases.is_billable(code, ctx.dos)
         cause = ("diagnosis", code)  # what the finding is about: outputs read it, never the message
@@ -267,7 +301,6 @@ def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Find
                           "could not be checked.", severity="info", line=line, cause=cause,
                           fix="Import the ICD-10-CM release in force on the date (igclaim data import icd10).")
             continue
-        rel = releases.release_for(ctx.dos)
         if ok or rel is None:  # is_billable answered, so a release covers the date
             continue
         if not rejected(releases, code, ctx.dos):
@@ -293,8 +326,8 @@ def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Find
     source=ICD10_FILES,
     phase="chart",
 )
-def dx_invalid(ctx: EditContext) -> Iterator[Finding]:
-    yield from _invalid(ctx, chart_dx(ctx), None)
+def dx_invalid(ctx: EditContext) -> Iterable[Finding]:
+    return _invalid(ctx, chart_dx(ctx), None)
 
 
 @edit(
@@ -307,14 +340,15 @@ def dx_invalid(ctx: EditContext) -> Iterator[Finding]:
     phase="chart",
     supersedes=("DX-NOT-DOCUMENTED",),  # a written diagnosis not covered, where the chart's are: one fix, one finding
 )
-def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
+def dx_not_covered(ctx: EditContext) -> list[Finding]:
     dx = chart_dx(ctx)
     gap = coverage_gap(ctx, dx)
-    if gap:
-        # On scrub, a written claim with diagnoses of its own does not go out with these: name them as the chart's.
-        where = "in the chart" if written_dx(ctx) is not None else "on the claim"
-        yield sourced(finding("DX-NOT-COVERED", gap.text(dx, where), severity=gap.severity,
-                              line=_first_ig_line(ctx)), gap.source)
+    if not gap:
+        return []
+    # On scrub, a written claim with diagnoses of its own does not go out with these: name them as the chart's.
+    where = "in the chart" if written_dx(ctx) is not None else "on the claim"
+    return [sourced(finding("DX-NOT-COVERED", gap.text(dx, where), severity=gap.severity,
+                            line=_first_ig_line(ctx)), gap.source)]
 
 
 @edit(
@@ -325,13 +359,13 @@ def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
     source=MCD,
     phase="chart",
 )
-def dx_coverage_uncertain(ctx: EditContext) -> Iterator[Finding]:
+def dx_coverage_uncertain(ctx: EditContext) -> list[Finding]:
     """Item 9: an entry marked uncertain no longer passes silently."""
     dx = claim_dx(ctx)
-    for f, ind in uncertain_cover(ctx, dx):
-        yield sourced(finding("DX-COVERAGE-UNCERTAIN", f"{', '.join(dx)}: {_name(f)} is covered only by "
-                              f"\"{ind.name}\", an entry marked uncertain ({ind.note or 'contractor-dependent'}): "
-                              "verify the payer's policy.", line=_first_ig_line(ctx)), ind.source or MCD)
+    return [sourced(finding("DX-COVERAGE-UNCERTAIN", f"{', '.join(dx)}: {_name(f)} is covered only by "
+                            f"\"{ind.name}\", an entry marked uncertain ({ind.note or 'contractor-dependent'}): "
+                            "verify the payer's policy.", line=_first_ig_line(ctx)), ind.source or MCD)
+            for f, ind in uncertain_cover(ctx, dx)]
 
 
 @edit(
@@ -343,18 +377,28 @@ def dx_coverage_uncertain(ctx: EditContext) -> Iterator[Finding]:
     source=ICD10_FILES,
     phase="chart",
 )
-def dx_chemo(ctx: EditContext) -> Iterator[Finding]:
-    yield from _not_a_reason(ctx, chart_dx(ctx), None)
+def dx_chemo(ctx: EditContext) -> list[Finding]:
+    return _not_a_reason(ctx, chart_dx(ctx), None)
 
 
-def _not_a_reason(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Finding]:
+@lru_cache(maxsize=1)
+def _not_a_reason_codes() -> frozenset[str]:
+    """The codes of `not_a_reason()`, to pass at once the claims that list none of them (nearly all)."""
+    return frozenset(e.code for e in not_a_reason())
+
+
+def _not_a_reason(ctx: EditContext, dx: list[str], line: int | None) -> list[Finding]:
     compact = [icd10.compact(d) for d in dx]
+    if _not_a_reason_codes().isdisjoint(compact):
+        return []
+    found = []
     for entry in not_a_reason():
         if entry.code in compact:
             first = compact.index(entry.code) == 0
             where = "first-listed" if first else f"listed as diagnosis {compact.index(entry.code) + 1}"
-            yield finding(entry.edit, f"{icd10.format(entry.code)} {where}: {entry.reason}.", line=line,
-                          severity=None if first else "warning")
+            found.append(finding(entry.edit, f"{icd10.format(entry.code)} {where}: {entry.reason}.", line=line,
+                                 severity=None if first else "warning"))
+    return found
 
 
 # On scrub, a written claim that lists diagnoses other than the chart's gets the same edits, under their own ids.
@@ -371,7 +415,7 @@ def written_dx_invalid(ctx: EditContext) -> Iterator[Finding]:
 @also_check("DX-CHEMO-ENCOUNTER", "claim")
 def written_dx_chemo(ctx: EditContext) -> Iterator[Finding]:
     dx = written_dx(ctx)
-    in_chart = {icd10.compact(d) for d in chart_dx(ctx)} & {e.code for e in not_a_reason()}
+    in_chart = {icd10.compact(d) for d in chart_dx(ctx)} & _not_a_reason_codes()
     if dx is not None and not in_chart:
         yield from _not_a_reason(ctx, dx, _first_ig_line(ctx))
 

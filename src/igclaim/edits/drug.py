@@ -9,10 +9,12 @@ Sources: CMS HCPCS descriptors (units), CMS Discarded Drugs page (JW/JZ), payer 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from igclaim import ndc as ndc_mod
 from igclaim.coding.drug import CodedDrug, DrugLine, dose_units_exact
 from igclaim.edits.context import EditContext
+from igclaim.edits.context import code_of as code_of  # the name engine.py and written.py import it by
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
 
@@ -40,10 +42,6 @@ def mods(line: ClaimLine) -> set[str]:
     return {m.strip().upper() for m in line.modifiers}
 
 
-def code_of(line: ClaimLine) -> str:
-    return line.code.strip().upper()
-
-
 def is_drug_code(ctx: EditContext, code: str) -> bool:
     """An immune globulin code of any kind (own, NOS, or one listed for recognition only)."""
     rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
@@ -65,14 +63,17 @@ def _match_drug_lines(ctx: EditContext) -> dict[str, list[ClaimLine]]:
     for did, f in facts.items():
         if f.code is not None:
             by_code.setdefault(f.code.upper(), []).append(did)
+    written = list(zip(ctx.written.lines, ctx.written_codes, strict=True))
     for code, dids in by_code.items():
-        lines = [ln for ln in ctx.written.lines if code_of(ln) == code]
+        if code not in ctx.written_code_set:
+            continue
+        lines = [ln for ln, c in written if c == code]
         for ln, did in zip(lines, _share(ctx, lines, dids), strict=True):
             out[did].append(ln)
             taken.add(id(ln))
     ig = [did for did, f in facts.items() if f.is_ig]
-    for ln in ctx.written.lines:
-        if id(ln) in taken or not ig or not is_drug_code(ctx, code_of(ln)):
+    for ln, c in written:
+        if id(ln) in taken or not ig or not is_drug_code(ctx, c):
             continue
         target = _by_ndc(ctx, ln, ig) or next((d for d in ig if not out[d]), None) or ig[0]
         out[target].append(ln)
@@ -172,16 +173,27 @@ def _opened(f: CodedDrug) -> str:
     return f"{grams}{f.opened_units} units of {f.code}"
 
 
-def _drugs(ctx: EditContext) -> list[tuple[CodedDrug, list[ClaimLine]]]:
-    """The checkable drugs with their written lines: read by every drug check, so listed once per claim."""
+class DrugLines(NamedTuple):
+    """A checkable drug with its written lines, and those lines split into the lines without JW and the JW lines."""
+
+    f: CodedDrug
+    lines: list[ClaimLine]
+    given: list[ClaimLine]
+    wasted: list[ClaimLine]
+
+
+def _drugs(ctx: EditContext) -> list[DrugLines]:
+    """The checkable drugs with their written lines: read by every drug check, so listed (and split) once per
+    claim."""
     return ctx.once("drug.checkable", _checkable_drugs)
 
 
-def _checkable_drugs(ctx: EditContext) -> list[tuple[CodedDrug, list[ClaimLine]]]:
+def _checkable_drugs(ctx: EditContext) -> list[DrugLines]:
     if ctx.written is None:
         return []
     lines = written_drug_lines(ctx)
-    return [(f, lines[did]) for did, f in ctx.coding.drugs.items() if _checkable(f) and lines[did]]
+    return [DrugLines(f, lines[did], *_split(ctx, lines[did])) for did, f in ctx.coding.drugs.items()
+            if _checkable(f) and lines[did]]
 
 
 # --- codes ---------------------------------------------------------------------------------------------------
@@ -196,15 +208,19 @@ def _checkable_drugs(ctx: EditContext) -> list[tuple[CodedDrug, list[ClaimLine]]
     phase="claim",
     supersedes=("DRUG-NDC-MISMATCH",),  # the NDC crosswalks to the product's code: only the code is wrong
 )
-def nos_code(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
+def nos_code(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    for f, lines, _, _ in _drugs(ctx):
         for code in dict.fromkeys(code_of(ln) for ln in lines):
+            if code == f.code:
+                continue  # the product's own code (nearly every line): nothing to look up
             rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
-            if code != f.code and rec and rec.kind == "ig_nos" and f.hcpcs and f.hcpcs.kind == "ig":
+            if rec and rec.kind == "ig_nos" and f.hcpcs and f.hcpcs.kind == "ig":
                 line = next(ln for ln in lines if code_of(ln) == code)
-                yield finding("DRUG-NOS-CODE", f"{code} (not otherwise specified) billed for {_name(f)}, which has "
-                              f"its own code {f.code} on {ctx.dos}.", line=line.line,
-                              fix=f"Bill {f.code} instead of {code}.", cause=("code", code_of_drug(f)))
+                found.append(finding("DRUG-NOS-CODE", f"{code} (not otherwise specified) billed for {_name(f)}, "
+                                     f"which has its own code {f.code} on {ctx.dos}.", line=line.line,
+                                     fix=f"Bill {f.code} instead of {code}.", cause=("code", code_of_drug(f))))
+    return found
 
 
 @edit(
@@ -216,8 +232,9 @@ def nos_code(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
     supersedes=("DRUG-NDC-MISMATCH",),  # the NDC crosswalks to the product's code: only the code is wrong
 )
-def code_mismatch(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
+def code_mismatch(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    for f, lines, _, _ in _drugs(ctx):
         for code in dict.fromkeys(code_of(ln) for ln in lines):
             if code == f.code:
                 continue
@@ -228,9 +245,10 @@ def code_mismatch(ctx: EditContext) -> Iterator[Finding]:
             line = next(ln for ln in lines if code_of(ln) == code)
             what = f"{code} ({known.descriptor})" if known else code
             dated = "" if rec else f"; {code} is not valid on {ctx.dos}"
-            yield finding("DRUG-CODE-MISMATCH", f"{what} billed for {_name(f)}; its code on {ctx.dos} is "
-                          f"{f.code}{dated}.", line=line.line, fix=f"Bill {f.code} instead of {code}.",
-                          cause=("code", code_of_drug(f)))
+            found.append(finding("DRUG-CODE-MISMATCH", f"{what} billed for {_name(f)}; its code on {ctx.dos} is "
+                                 f"{f.code}{dated}.", line=line.line, fix=f"Bill {f.code} instead of {code}.",
+                                 cause=("code", code_of_drug(f))))
+    return found
 
 
 # --- units ---------------------------------------------------------------------------------------------------
@@ -244,9 +262,9 @@ def code_mismatch(ctx: EditContext) -> Iterator[Finding]:
     source=HCPCS_FILES,
     phase="claim",
 )
-def drug_units(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
-        given, _jw = _split(ctx, lines)
+def drug_units(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    for f, lines, given, _ in _drugs(ctx):
         billed = sum(ln.units for ln in given)
         expected = f.administered_units
         if expected is None:
@@ -260,8 +278,9 @@ def drug_units(ctx: EditContext) -> Iterator[Finding]:
             msg = f"billed {billed}{of}, documented {dose_text(f)} of {f.code} = {_units_text(f)}"
         else:
             msg = f"billed {billed}{of}, documented {expected} units of {f.code}"
-        yield finding("DRUG-UNITS", f"Line {line.line}: {msg}.", line=line.line, impact_units=expected - billed,
-                      fix=f"Bill {f.code} × {expected}.", cause=("units", f.path))
+        found.append(finding("DRUG-UNITS", f"Line {line.line}: {msg}.", line=line.line, impact_units=expected - billed,
+                             fix=f"Bill {f.code} × {expected}.", cause=("units", f.path)))
+    return found
 
 
 @edit(
@@ -273,9 +292,9 @@ def drug_units(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
     supersedes=("DRUG-UNITS",),  # one mistake: it names why the units are wrong, with the same units at stake
 )
-def units_by_volume(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
-        given, _jw = _split(ctx, lines)
+def units_by_volume(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    for f, _, given, _ in _drugs(ctx):
         billed = sum(ln.units for ln in given)
         if not f.is_ig or not given or billed == f.administered_units or f.dose_grams is None:
             continue
@@ -285,11 +304,13 @@ def units_by_volume(ctx: EditContext) -> Iterator[Finding]:
         elif billed == f.dose_grams:
             per = f"the grams ({f.dose_grams:g} g)"
         if per and f.administered_units is not None:
-            yield finding("DRUG-UNITS-ML", f"Line {given[0].line}: billed {billed} units = {per}; "
-                          f"{dose_text(f)} of {f.code} ({f.unit_mg} mg a unit) = {_units_text(f)}.",
-                          line=given[0].line, impact_units=f.administered_units - billed,
-                          fix=f"Bill {f.code} × {f.administered_units} (grams ÷ the code's unit dose, not mL or g).",
-                          cause=("units", f.path))
+            found.append(finding("DRUG-UNITS-ML", f"Line {given[0].line}: billed {billed} units = {per}; "
+                                 f"{dose_text(f)} of {f.code} ({f.unit_mg} mg a unit) = {_units_text(f)}.",
+                                 line=given[0].line, impact_units=f.administered_units - billed,
+                                 fix=f"Bill {f.code} × {f.administered_units} (grams ÷ the code's unit dose, not mL "
+                                 "or g).",
+                                 cause=("units", f.path)))
+    return found
 
 
 # --- waste modifiers -----------------------------------------------------------------------------------------
@@ -307,9 +328,9 @@ def units_by_volume(ctx: EditContext) -> Iterator[Finding]:
 def jw_missing(ctx: EditContext) -> Iterator[Finding]:
     if not ctx.rules.param("jw_required"):
         return
-    for f, lines in _drugs(ctx):
+    for f, lines, _, wasted in _drugs(ctx):
         _given, exp_jw = _expected(f)
-        if exp_jw is None or _split(ctx, lines)[1]:
+        if exp_jw is None or wasted:
             continue
         yield finding("DRUG-JW-MISSING", f"{f.path}: opened {_opened(f)}, "
                       f"{f.administered_units} given: {f.discarded_units} units discarded and no JW line.",
@@ -325,14 +346,16 @@ def jw_missing(ctx: EditContext) -> Iterator[Finding]:
     source=JZ_RULE,
     phase="claim",
 )
-def jz_missing(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
+def jz_missing(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    for f, lines, given, _ in _drugs(ctx):
         exp_given, _ = _expected(f)
         jz = zero_waste_mod(ctx)
         if jz in exp_given.modifiers and not any(jz in mods(ln) for ln in lines):
-            line = (_split(ctx, lines)[0] or lines)[0]
-            yield finding("DRUG-JZ-MISSING", f"Line {line.line}: nothing of {_name(f)} was discarded and "
-                          f"{ctx.profile.title} requires JZ on {ctx.dos}.", line=line.line)
+            line = (given or lines)[0]
+            found.append(finding("DRUG-JZ-MISSING", f"Line {line.line}: nothing of {_name(f)} was discarded and "
+                                 f"{ctx.profile.title} requires JZ on {ctx.dos}.", line=line.line))
+    return found
 
 
 @edit(
@@ -343,19 +366,23 @@ def jz_missing(ctx: EditContext) -> Iterator[Finding]:
     source=DISCARDED_DRUGS,
     phase="claim",
 )
-def jw_jz_conflict(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
-        jz = [ln for ln in lines if zero_waste_mod(ctx) in mods(ln)]
+def jw_jz_conflict(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    jz_mod = zero_waste_mod(ctx)
+    for f, lines, _, wasted in _drugs(ctx):
+        jz = [ln for ln in lines if jz_mod in mods(ln)]
         if not jz:
             continue
-        if _split(ctx, lines)[1]:
-            yield finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ (nothing discarded) and a JW line "
-                          f"(discarded) billed for {_name(f)}.", line=jz[0].line)
+        if wasted:
+            found.append(finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ (nothing discarded) and a JW line "
+                                 f"(discarded) billed for {_name(f)}.", line=jz[0].line))
         elif f.discarded_units > 0:
-            yield finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ says nothing was discarded, but "
-                          f"{_opened(f)} were opened and {f.administered_units} given: {f.discarded_units} "
-                          "units discarded.", line=jz[0].line,
-                          fix=f"Remove JZ and bill the discard on a JW line ({f.code}-JW × {f.discarded_units}).")
+            found.append(finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ says nothing was discarded, but "
+                                 f"{_opened(f)} were opened and {f.administered_units} given: {f.discarded_units} "
+                                 "units discarded.", line=jz[0].line,
+                                 fix="Remove JZ and bill the discard on a JW line "
+                                 f"({f.code}-JW × {f.discarded_units})."))
+    return found
 
 
 @edit(
@@ -367,9 +394,9 @@ def jw_jz_conflict(ctx: EditContext) -> Iterator[Finding]:
     source="https://med.noridianmedicare.com/web/jddme/topics/modifiers/jz",
     phase="claim",
 )
-def jw_not_allowed(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
-        jw = _split(ctx, lines)[1]
+def jw_not_allowed(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    for f, _, _, jw in _drugs(ctx):
         if not jw or f.discarded_units > 0:
             continue
         d = f.drug
@@ -382,8 +409,9 @@ def jw_not_allowed(ctx: EditContext) -> Iterator[Finding]:
                    f"{f.opened_grams:g} g opened")
         else:
             why = "nothing was discarded"
-        yield finding("DRUG-JW-NOT-ALLOWED", f"Line {jw[0].line}: JW × {jw[0].units} for {_name(f)}, but {why}.",
-                      line=jw[0].line, impact_units=-sum(ln.units for ln in jw))
+        found.append(finding("DRUG-JW-NOT-ALLOWED", f"Line {jw[0].line}: JW × {jw[0].units} for {_name(f)}, but {why}.",
+                             line=jw[0].line, impact_units=-sum(ln.units for ln in jw)))
+    return found
 
 
 @edit(
@@ -394,18 +422,19 @@ def jw_not_allowed(ctx: EditContext) -> Iterator[Finding]:
     source=DISCARDED_DRUGS,
     phase="claim",
 )
-def waste_mismatch(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
-        given, jw = _split(ctx, lines)
+def waste_mismatch(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    for f, _, given, jw in _drugs(ctx):
         if not jw or f.discarded_units <= 0:
             continue
         billed, wasted = sum(ln.units for ln in given), sum(ln.units for ln in jw)
         if wasted == f.discarded_units:
             continue  # the JW units are right: wrong given units are DRUG-UNITS's mistake alone
-        yield finding("DRUG-WASTE-MISMATCH", f"Line {jw[0].line}: billed {billed} + {wasted} JW = {billed + wasted} "
-                      f"units; opened {_opened(f)}: "
-                      f"{f.administered_units} given + {f.discarded_units} discarded.", line=jw[0].line,
-                      impact_units=f.discarded_units - wasted, fix=f"Bill {f.code}-JW × {f.discarded_units}.")
+        found.append(finding("DRUG-WASTE-MISMATCH", f"Line {jw[0].line}: billed {billed} + {wasted} JW = "
+                             f"{billed + wasted} units; opened {_opened(f)}: "
+                             f"{f.administered_units} given + {f.discarded_units} discarded.", line=jw[0].line,
+                             impact_units=f.discarded_units - wasted, fix=f"Bill {f.code}-JW × {f.discarded_units}."))
+    return found
 
 
 # --- route modifier and NDC ----------------------------------------------------------------------------------
@@ -419,16 +448,22 @@ def waste_mismatch(ctx: EditContext) -> Iterator[Finding]:
     source=FIRST_COAST_A57778,
     phase="claim",
 )
-def route_modifier(ctx: EditContext) -> Iterator[Finding]:
-    for f, lines in _drugs(ctx):
+def route_modifier(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    waste = (waste_mod(ctx), zero_waste_mod(ctx))
+    for f, lines, _, _ in _drugs(ctx):
         exp_given, _ = _expected(f)
-        wanted = [m for m in exp_given.modifiers if m not in (waste_mod(ctx), zero_waste_mod(ctx))]
+        wanted = [m for m in exp_given.modifiers if m not in waste]
+        if not wanted:
+            continue
         for ln in lines:
-            missing = [m for m in wanted if m not in mods(ln)]
+            have = mods(ln)
+            missing = [m for m in wanted if m not in have]
             if missing:
-                yield finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {f.code} given {f.route} needs "
-                              f"{', '.join(missing)} for {ctx.profile.title}.", line=ln.line,
-                              fix=f"Add {', '.join(missing)} to line {ln.line}.")
+                found.append(finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {f.code} given {f.route} needs "
+                                     f"{', '.join(missing)} for {ctx.profile.title}.", line=ln.line,
+                                     fix=f"Add {', '.join(missing)} to line {ln.line}."))
+    return found
 
 
 def _ndc_required(ctx: EditContext) -> bool:
@@ -489,7 +524,7 @@ def ndc_missing_written(ctx: EditContext) -> Iterator[Finding]:
 def ndc_per_line(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None or not _ndc_required(ctx):
         return
-    for f, lines in _drugs(ctx):
+    for f, lines, _, _ in _drugs(ctx):
         expected = {ln.ndc for ln in f.lines if ln.ndc}
         if len(expected) < 2:
             continue

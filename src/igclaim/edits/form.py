@@ -12,8 +12,8 @@ from datetime import date
 
 from igclaim.catalog import with_article as _a
 from igclaim.edits.administration import no_administration_billed
-from igclaim.edits.context import EditContext
-from igclaim.edits.drug import code_of, is_drug_code, written_drug_lines
+from igclaim.edits.context import EditContext, code_of
+from igclaim.edits.drug import is_drug_code, written_drug_lines
 from igclaim.edits.registry import When, edit, finding
 from igclaim.model import Finding
 
@@ -43,8 +43,8 @@ def form_setting(ctx: EditContext) -> Iterator[Finding]:
         yield finding("FORM-SETTING", f"The claim is written on {w.form}; {_a(setting)} encounter is billed on "
                       f"{e.form}.")
     if no_administration_billed(ctx):
-        for ln in w.lines:
-            rec = ctx.rules.admin(code_of(ln))
+        for ln, code in zip(w.lines, ctx.written_codes, strict=True):
+            rec = ctx.rules.admin(code)
             if rec is not None and rec.role != "bundled":
                 yield finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on {_a(ctx.profile.title)} {setting} claim: "
                               "home infusion for this payer is billed as the drug and its supplies, without drug "
@@ -100,7 +100,7 @@ def line_missing(ctx: EditContext) -> Iterator[Finding]:
     if ctx.written is None:
         return
     by_drug = written_drug_lines(ctx)
-    written_codes = {code_of(ln) for ln in ctx.written.lines}
+    written_codes = ctx.written_code_set
     written_families = {rec.family for c in written_codes if (rec := ctx.rules.admin(c)) is not None}
     drug_codes = {ln.code for f in ctx.coding.drugs.values() for ln in f.lines}
     expected_codes = {ln.code for ln in ctx.expected.lines}
@@ -134,11 +134,10 @@ def line_unexpected(ctx: EditContext) -> Iterator[Finding]:
         return
     expected = {ln.code for ln in ctx.expected.lines}
     drug_lines = {id(ln) for lines in written_drug_lines(ctx).values() for ln in lines}
-    for ln in ctx.written.lines:
-        code = code_of(ln)
-        known = ctx.rules.hcpcs(code)
+    for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
         if code in expected or id(ln) in drug_lines or ctx.rules.admin(code) is not None:
             continue
+        known = ctx.rules.hcpcs(code)
         if known is not None and known.kind == "service" and ctx.encounter.setting == "home":
             continue  # the home supplies/pump codes the supplier bills (HOME-BILLING-NOTE)
         yield finding("CLAIM-LINE-UNEXPECTED", f"Line {ln.line}: {code} is not supported by the chart as documented; "

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from igclaim.edits.context import EditContext
 from igclaim.edits.diagnosis import Gap, claim_dx, coverage_gap
-from igclaim.edits.drug import all_written_drug_lines, code_of, mods
+from igclaim.edits.drug import all_written_drug_lines, mods
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata.coverage import liability_modifiers
@@ -36,16 +36,17 @@ def _billed_lines(ctx: EditContext) -> list[ClaimLine]:
     if ctx.written is None:
         return []
     drug = {id(ln) for ln in all_written_drug_lines(ctx)}
-    return [ln for ln in ctx.written.lines if id(ln) in drug or ctx.rules.admin(code_of(ln)) is not None]
+    return [ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True)
+            if id(ln) in drug or ctx.rules.admin(code) is not None]
 
 
 def _supply_lines(ctx: EditContext) -> list[ClaimLine]:
     """The written Medicare home IVIG supply lines (Q2052): with no benefit category for the drug, they have none
     either, so they take GY too (examples/coverage/cov-11)."""
     supply = ctx.rules.supply_units
-    if ctx.written is None or supply is None:
+    if ctx.written is None or supply is None or supply.code not in ctx.written_code_set:
         return []
-    return [ln for ln in ctx.written.lines if code_of(ln) == supply.code]
+    return [ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True) if code == supply.code]
 
 
 @edit(
@@ -96,8 +97,8 @@ def abn_written(ctx: EditContext) -> Iterator[Finding]:
     lm = liability_modifiers()
     liability = lm.all
     lines = _billed_lines(ctx)
-    with_supplies = sorted(lines + _supply_lines(ctx), key=lambda ln: ln.line)  # GY belongs on the supplies too
-    used = [(ln, m) for ln in with_supplies if (m := mods(ln) & liability)]
+    supplies = _supply_lines(ctx)  # GY belongs on the supplies too
+    used = sorted(((ln, m) for ln in lines + supplies if (m := mods(ln) & liability)), key=lambda u: u[0].line)
     if not ctx.rules.param("abn_modifiers"):
         for ln, m in used:
             yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {', '.join(sorted(m))} is for Original Medicare "
@@ -121,7 +122,7 @@ def abn_written(ctx: EditContext) -> Iterator[Finding]:
     need = _needed(ctx, gap)
     severity = gap.severity if gap.binding else "warning"
     if gap.liability == "no_benefit":
-        yield from _no_benefit_lines(ctx, with_supplies, gap, severity)
+        yield from _no_benefit_lines(ctx, sorted(lines + supplies, key=lambda ln: ln.line), gap, severity)
         return
     medical = {lm.with_signed_abn, lm.without_abn}
     wrong = (medical - {need}).pop()

@@ -26,6 +26,8 @@ FUTURE_HORIZON = timedelta(days=31)
 # A dose below this share of what was opened: a typo in the dose or in the containers (e.g. 0.3 g from 10 × 40 g).
 TINY_DOSE_SHARE = Decimal("0.05")
 
+ONE_DAY = timedelta(days=1)  # built once: a timedelta built per claim costs more than the comparisons it serves
+
 HIPAA_CODE_SETS = "https://www.ecfr.gov/current/title-45/subtitle-A/subchapter-C/part-162/subpart-J"
 
 
@@ -49,14 +51,16 @@ def _timed(ctx: EditContext, pump: bool = False) -> Iterator[tuple[str, int, Adm
     source=MANUAL_CH12,
     phase="chart",
 )
-def duration(ctx: EditContext) -> Iterator[Finding]:
+def duration(ctx: EditContext) -> list[Finding]:
+    found = []
     for name, i, a in _timed(ctx):
         start, stop = a.start, a.stop
         if start and stop and stop - start > MAX_ADMINISTRATION:
             hours = (stop - start).total_seconds() / 3600
-            yield finding("PLAUSIBILITY-DURATION", f"{name}[{i}]: runs {hours:,.1f} hours ({start:%Y-%m-%d %H:%M} to "
-                          f"{stop:%Y-%m-%d %H:%M}); more than {MAX_ADMINISTRATION.total_seconds() / 3600:g} hours "
-                          "is not one administration.")
+            found.append(finding("PLAUSIBILITY-DURATION", f"{name}[{i}]: runs {hours:,.1f} hours "
+                                 f"({start:%Y-%m-%d %H:%M} to {stop:%Y-%m-%d %H:%M}); more than "
+                                 f"{MAX_ADMINISTRATION.total_seconds() / 3600:g} hours is not one administration."))
+    return found
 
 
 @edit(
@@ -68,17 +72,19 @@ def duration(ctx: EditContext) -> Iterator[Finding]:
     source=MANUAL_CH12,
     phase="chart",
 )
-def other_date(ctx: EditContext) -> Iterator[Finding]:
+def other_date(ctx: EditContext) -> list[Finding]:
     dos = ctx.dos
-    next_day = dos + timedelta(days=1)
+    next_day = dos + ONE_DAY
+    found = []
     for name, i, a in _timed(ctx, pump=True):
         start, stop = a.start, a.stop
         if start and start.date() != dos:
-            yield finding("PLAUSIBILITY-DATE", f"{name}[{i}].start: {start:%Y-%m-%d} is not the date of service "
-                          f"{dos:%Y-%m-%d}.")
+            found.append(finding("PLAUSIBILITY-DATE", f"{name}[{i}].start: {start:%Y-%m-%d} is not the date of "
+                                 f"service {dos:%Y-%m-%d}."))
         elif stop and stop.date() != dos and stop.date() != next_day:
-            yield finding("PLAUSIBILITY-DATE", f"{name}[{i}].stop: {stop:%Y-%m-%d} is neither the date of service "
-                          f"{dos:%Y-%m-%d} nor the next date (a run past midnight).")
+            found.append(finding("PLAUSIBILITY-DATE", f"{name}[{i}].stop: {stop:%Y-%m-%d} is neither the date of "
+                                 f"service {dos:%Y-%m-%d} nor the next date (a run past midnight)."))
+    return found
 
 
 @edit(
@@ -91,8 +97,11 @@ def other_date(ctx: EditContext) -> Iterator[Finding]:
     phase="chart",
 )
 def concurrent(ctx: EditContext) -> Iterator[Finding]:
+    administrations = ctx.encounter.administrations
+    if len(administrations) < 2:
+        return  # one administration never runs beside itself (most charts)
     by_drug: dict[str, list[tuple[int, Administration]]] = {}
-    for i, a in enumerate(ctx.encounter.administrations):
+    for i, a in enumerate(administrations):
         if a.start and a.stop and a.stop > a.start:
             by_drug.setdefault(a.drug_id, []).append((i, a))
     for drug_id, admins in by_drug.items():
@@ -128,17 +137,19 @@ def earliest_data(ref: ReferenceData) -> date | None:
     source=HIPAA_CODE_SETS,
     phase="chart",
 )
-def date_of_service(ctx: EditContext) -> Iterator[Finding]:
+def date_of_service(ctx: EditContext) -> list[Finding]:
     dos, today = ctx.dos, date.today()
+    found = []
     if dos > today:
         near = dos - today <= FUTURE_HORIZON
-        yield finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is in the future (today is "
-                      f"{today:%Y-%m-%d}); a claim is filed after the service.",
-                      severity="warning" if near else None)
+        found.append(finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is in the future (today is "
+                             f"{today:%Y-%m-%d}); a claim is filed after the service.",
+                             severity="warning" if near else None))
     earliest = ctx.rules.earliest_data()
     if earliest and dos < earliest:
-        yield finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is before {earliest:%Y-%m-%d}, the "
-                      "first date of any reference data igclaim holds: the claim cannot be checked.")
+        found.append(finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is before {earliest:%Y-%m-%d}, "
+                             "the first date of any reference data igclaim holds: the claim cannot be checked."))
+    return found
 
 
 @edit(
@@ -150,11 +161,13 @@ def date_of_service(ctx: EditContext) -> Iterator[Finding]:
     source=DISCARDED_DRUGS,
     phase="chart",
 )
-def tiny_dose(ctx: EditContext) -> Iterator[Finding]:
+def tiny_dose(ctx: EditContext) -> list[Finding]:
+    found = []
     for facts in ctx.coding.drugs.values():
         dose, opened = facts.dose_grams, facts.opened_grams
         if not facts.is_ig or dose is None or not opened or facts.drug.shared_with_other_patient:
             continue
         if dose < opened * TINY_DOSE_SHARE:
-            yield finding("PLAUSIBILITY-DOSE", f"{facts.path}: a dose of {dose:g} g from {opened:g} g opened "
-                          f"({dose / opened:.1%}).")
+            found.append(finding("PLAUSIBILITY-DOSE", f"{facts.path}: a dose of {dose:g} g from {opened:g} g opened "
+                                 f"({dose / opened:.1%})."))
+    return found

@@ -7,10 +7,12 @@ checks compare the claim a person wrote with the expected one and run on scrub.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import date
-from typing import TYPE_CHECKING, Literal
+from datetime import date, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal
 
 from igclaim.catalog import (
     SPECS,
@@ -27,6 +29,7 @@ from igclaim.model import Finding, Severity
 
 if TYPE_CHECKING:
     from igclaim.edits.context import EditContext
+    from igclaim.refdata.rules import Rules
 
 Check = Callable[["EditContext"], Iterable[Finding]]
 
@@ -110,20 +113,92 @@ def also_check(id: str, phase: Literal["chart", "claim", "written"], when: When 
 def run_checks(ctx: EditContext, phases: Iterable[Phase]) -> list[Finding]:
     """The checks of these phases in force on the date of service, in registration order, less those whose `When`
     does not hold. The list depends only on the dated rule snapshot and a few facts of the claim, so it is
-    worked out once per snapshot and kind of claim."""
-    enc = ctx.encounter
-    # A check registered later (a family imported late) makes a new list.
-    key = ("checks", frozenset(phases), len(CHECKS), ctx.written is not None, enc.setting, bool(enc.pump_log),
-           enc.payer.prior_authorization is not None)
-    checks: list[Check] | None = ctx.rules.memo.get(key)
+    worked out once per snapshot and kind of claim (and shared between snapshots that answer alike: `_checks_for`)."""
+    plan = _plan()  # a check registered later (a family imported late) makes a new plan, so new lists
+    # The claim's side of the `When`s: written or not, home or not, the chart facts they read.
+    key = ("checks", frozenset(phases), plan, ctx.written is not None, ctx.encounter.setting == "home",
+           *[_chart_fact(ctx, name) for name in plan.chart])
+    checks: tuple[Check, ...] | None = ctx.rules.memo.get(key)
     if checks is None:
-        checks = ctx.rules.once(key, lambda _: [
-            fn for spec, fn in CHECKS
-            if spec.phase in key[1] and spec.in_force(ctx.dos) and (fn not in WHEN or WHEN[fn].holds(ctx))])
+        checks = ctx.rules.once(key, lambda _: _checks_for(ctx, plan, key))
     out: list[Finding] = []
+    extend = out.extend
     for fn in checks:
-        out.extend(fn(ctx))  # a list, not a chain of generators: each finding is handed on once
+        extend(fn(ctx))  # a list, not a chain of generators: each finding is handed on once
     return out
+
+
+# --- which checks apply: one list per answer, shared by every snapshot that gives the same answers -------------
+
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity: one per registration state
+class _Plan:
+    """Everything the list of checks to run can depend on, read from CHECKS and WHEN as registered: the dates on
+    which some check comes into or goes out of force, and the payer parameters, tables and chart facts the `When`s
+    read. Remade when a check is registered (a family imported late)."""
+
+    size: int  # len(CHECKS) it was made from
+    when: int  # len(WHEN) it was made from
+    bounds: tuple[date, ...]  # sorted: between two bounds every check's `in_force` gives the same answer
+    params: tuple[str, ...]  # payer parameters some `When.params` reads
+    home: bool  # some `When.home_dme` reads home_rules
+    tables: tuple[str, ...]  # imported tables some `When.tables` reads
+    chart: tuple[str, ...]  # chart facts some `When.chart` reads
+
+
+_PLANS: list[_Plan] = []
+# Lists of checks by (snapshot signature, kind of claim, plan): a few dozen on any input; bounded anyway.
+CHECK_LISTS_LIMIT = 1024
+_CHECK_LISTS: dict[tuple[object, ...], tuple[Check, ...]] = {}
+
+
+def _plan() -> _Plan:
+    plan = _PLANS[-1] if _PLANS else None
+    if plan is not None and plan.size == len(CHECKS) and plan.when == len(WHEN):
+        return plan
+    bounds: set[date] = set()
+    for spec, _ in CHECKS:
+        if spec.effective is not None:
+            bounds.add(spec.effective)
+        if spec.ends is not None and spec.ends < date.max:
+            bounds.add(spec.ends + timedelta(days=1))  # in force through `ends`, inclusive
+    whens = [WHEN[fn] for _, fn in CHECKS if fn in WHEN]
+    plan = _Plan(len(CHECKS), len(WHEN), tuple(sorted(bounds)),
+                 tuple(dict.fromkeys(p for w in whens for p in w.params)), any(w.home_dme for w in whens),
+                 tuple(dict.fromkeys(t for w in whens for t in w.tables)),
+                 tuple(dict.fromkeys(c for w in whens for c in w.chart)))
+    _PLANS[:] = [plan]
+    return plan
+
+
+def _signature(rules: Rules, plan: _Plan) -> tuple[object, ...] | None:
+    """What every `in_force` and the snapshot's side of every `When` answer on this snapshot: which interval
+    between the checks' dates the date falls in, the truth of each parameter read, whether home_rules is
+    medicare-dme, which tables read are loaded. None when a parameter read is missing from the profile (then
+    the list is worked out check by check, as `When.holds` reports it)."""
+    params = rules.params
+    if any(p not in params for p in plan.params) or (plan.home and "home_rules" not in params):
+        return None
+    return (bisect_right(plan.bounds, rules.dos), tuple(bool(params[p]) for p in plan.params),
+            plan.home and params["home_rules"] == "medicare-dme", tuple(rules.tables.has(t) for t in plan.tables))
+
+
+def _checks_for(ctx: EditContext, plan: _Plan, key: tuple[Any, ...]) -> tuple[Check, ...]:
+    """The list for this snapshot and kind of claim: the one already made for a snapshot that gives the same
+    answers (another date of the same interval, another profile with the same parameters), else made now."""
+    signature = ctx.rules.once(("checks.signature", plan), partial(_signature, plan=plan))
+    shared = None if signature is None else (signature, *key[1:])
+    if shared is not None:
+        hit = _CHECK_LISTS.get(shared)
+        if hit is not None:
+            return hit
+    phases: frozenset[Phase] = key[1]
+    checks = tuple(fn for spec, fn in CHECKS
+                   if spec.phase in phases and spec.in_force(ctx.dos) and (fn not in WHEN or WHEN[fn].holds(ctx)))
+    if shared is not None:
+        if len(_CHECK_LISTS) >= CHECK_LISTS_LIMIT:
+            _CHECK_LISTS.clear()
+        _CHECK_LISTS[shared] = checks
+    return checks
 
 
 __all__ = ["CHECKS", "SPECS", "WHEN", "Cause", "Check", "EditSpec", "Phase", "When", "also_check", "catalog_markdown",

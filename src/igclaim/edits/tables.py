@@ -197,21 +197,35 @@ def _ptp(ctx: EditContext, edit_id: str, initial_pair: bool) -> Iterator[Finding
 @edit("DRUG-NDC-MISMATCH", severity="error", statement="the NDC does not crosswalk to the billed J-code",
       fix="Bill the NDC of the package actually used with the HCPCS code CMS assigns to it (ASP NDC-HCPCS crosswalk).",
       source=CROSSWALK_SOURCE, phase="chart")
-def ndc_mismatch(ctx: EditContext) -> Iterator[Finding]:
+def ndc_mismatch(ctx: EditContext) -> list[Finding]:
     """The NDC's codes: the ASP crosswalk for the date (imported, else the bundled quarter) and the product
     catalog's code for that package. An NDC known to neither is left alone (the crosswalk is not exhaustive)."""
+    found = []
     for ln in ctx.billed.lines:
-        if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
+        ndc11 = _ndc11(ln.ndc) if ln.ndc else None
+        if ndc11 is None:
             continue
-        ndc11, code, day = ndc_mod.compact(ln.ndc), ln.code.strip().upper(), _day(ctx, ln)
-        known = ctx.rules.once(("tables.ndc-codes", ndc11, day), partial(_ndc_codes, ndc11=ndc11, day=day))
+        code, day = ln.code.strip().upper(), _day(ctx, ln)
+        key = ("tables.ndc-codes", ndc11, day)
+        known = ctx.rules.memo.get(key)
+        if known is None:
+            known = ctx.rules.once(key, partial(_ndc_codes, ndc11=ndc11, day=day))
         if known and code not in known:
             where = "; ".join(f"{c} per {src}" for c, src in sorted(known.items()))
             # The cause is the code the NDC calls for: when that is the product's own code, DRUG-CODE-MISMATCH or
             # DRUG-NOS-CODE on the line says the same mistake and supersedes this finding.
-            yield finding("DRUG-NDC-MISMATCH", f"Line {ln.line}: NDC {ndc_mod.format(ndc11)} is billed with {code}, "
-                          f"but it crosswalks to {where}.", line=ln.line,
-                          cause=("code", next(iter(known))) if len(known) == 1 else None)
+            found.append(finding("DRUG-NDC-MISMATCH", f"Line {ln.line}: NDC {ndc_mod.format(ndc11)} is billed with "
+                                 f"{code}, but it crosswalks to {where}.", line=ln.line,
+                                 cause=("code", next(iter(known))) if len(known) == 1 else None))
+    return found
+
+
+def _ndc11(ndc: str) -> str | None:
+    """The line's NDC in its 11-digit form (None: not a valid NDC; DRUG-NDC-FORMAT says so), worked out once."""
+    try:
+        return ndc_mod.compact(ndc)
+    except ndc_mod.InvalidNDC:
+        return None
 
 
 def _ndc_codes(rules: Rules, *, ndc11: str, day: date) -> dict[str, str]:

@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from igclaim import ndc as ndc_mod
 from igclaim.edits import authorization, diagnosis, form, payer, tables  # noqa: F401 (payer declares PAYER-ABN-MODIFIER)
-from igclaim.edits.context import EditContext
-from igclaim.edits.drug import code_of, is_drug_code, mods, waste_mod, zero_waste_mod
+from igclaim.edits.context import EditContext, code_of
+from igclaim.edits.drug import is_drug_code, mods, waste_mod, zero_waste_mod
 from igclaim.edits.registry import Check, also_check, declare, edit, finding
 from igclaim.model import ClaimLine, Finding
 from igclaim.refdata.coverage import liability_modifiers

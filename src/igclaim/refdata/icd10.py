@@ -96,6 +96,10 @@ def _bundled() -> tuple[Release, ...]:
 
 
 _REGISTERED: list[Release] = []
+# Bumped by every registration. With the list's identity and length it tells `held` the registrations did not change
+# since its last answer, without a walk over them: the list grows only by `register_release`; a test that removes a
+# release changes its length, one that swaps in another list its identity (`held` keeps the list it answered for).
+_GENERATION = [0]
 
 
 def register_release(
@@ -105,6 +109,7 @@ def register_release(
     rel = Release(name, effective, ends, frozenset(compact(c) for c in billable_codes), source,
                   order=1000 + len(_REGISTERED))
     _REGISTERED.append(rel)
+    _GENERATION[0] += 1
     return rel
 
 
@@ -164,15 +169,26 @@ class Releases:
 
 def held(tables: Tables | None = None) -> Releases:
     """The releases of these imported tables (default: the tables in force now) and of this process's
-    registrations, built once per tables and registrations."""
-    from igclaim.refdata import store
+    registrations, built once per tables and registrations (per claim: the last answer, while `_GENERATION`, the
+    list and its length are unchanged)."""
+    if tables is None:
+        from igclaim.refdata import store
 
-    t = tables if tables is not None else store.tables()
-    key = ("icd10", tuple(map(id, _REGISTERED)))
-    hit: Releases | None = t.derived.get(key)
-    if hit is None:
-        hit = t.derived[key] = Releases((*_bundled(), *store.icd10_releases(t), *_REGISTERED))
-    return hit
+        tables = store.tables()
+    registered, derived = _REGISTERED, tables.derived
+    last: tuple[list[Release], int, int, Releases] | None = derived.get("icd10")  # the answer of the last claim
+    if last is not None and last[0] is registered and last[1] == _GENERATION[0] and last[2] == len(registered):
+        return last[3]
+    # Registrations changed (or other tables): the releases of exactly these registrations, the same object as
+    # before for registrations held before (a removed one gives back the earlier answer).
+    key = ("icd10", tuple(map(id, registered)))  # the Releases value holds them: these ids are not reused
+    releases: Releases | None = derived.get(key)
+    if releases is None:
+        from igclaim.refdata import store
+
+        releases = derived[key] = Releases((*_bundled(), *store.icd10_releases(tables), *registered))
+    derived["icd10"] = (registered, _GENERATION[0], len(registered), releases)
+    return releases
 
 
 def releases() -> list[Release]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -44,6 +44,13 @@ class Period:
 
     def covers(self, dos: date) -> bool:
         return within(dos, self.effective, self.ends)
+
+
+def _change_dates(periods: list[Period]) -> tuple[date, ...]:
+    """The sorted dates on which one of these periods starts or has just ended (see `ReferenceData.change_dates`)."""
+    days = {p.effective for p in periods if p.effective is not None}
+    days |= {p.ends + timedelta(days=1) for p in periods if p.ends is not None and p.ends < date.max}
+    return tuple(sorted(days))
 
 
 @dataclass(frozen=True)
@@ -368,6 +375,17 @@ class ReferenceData:
         """The first date a bundled HCPCS record is in force."""
         return min((rec.period.effective for recs in self.codes.values() for rec in recs if rec.period.effective),
                    default=None)
+
+    @cached_property
+    def change_dates(self) -> tuple[date, ...]:
+        """Every date on which a dated answer a snapshot holds (HCPCS records, modifiers, add-on edits, the home
+        supplies rows) can change: each period's first day and the day after its last. Between two of them every
+        `covers` answers alike, so snapshots of dates in one interval share those answers (refdata/rules.py)."""
+        periods = [*(rec.period for recs in self.codes.values() for rec in recs), *self.modifiers.values(),
+                   *(rec.period for recs in self.addon_edits.values() for rec in recs),
+                   *(Period(_as_date(row.get("effective")), _as_date(row.get("ends")))
+                     for row in self.settings["home"].get("medicare_dme_iv_supply_units", ()))]
+        return _change_dates(periods)
 
     def __post_init__(self) -> None:
         for p in self.products:

@@ -9,6 +9,7 @@ environment or a store again, and a claim coded from one snapshot never mixes tw
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     )
 
 T = TypeVar("T")
+_MISSING: Any = object()
 # Answers remembered per snapshot (`Rules.once`): keyed by small inputs (a code, a kind of claim), so bounded.
 MEMO_LIMIT = 512  # ~14 in use per snapshot on the generator mix; × up to 8,192 snapshots stays small
 
@@ -62,8 +64,8 @@ class Rules:
         """A pure function of this snapshot and a small hashable key (which checks apply to a kind of claim, a
         code's facts on the date), computed once per snapshot: every claim of the same date and profile reuses it."""
         memo = self.memo
-        if key in memo:
-            hit: T = memo[key]
+        hit: T = memo.get(key, _MISSING)  # one lookup: the key (a tuple) is hashed once
+        if hit is not _MISSING:
             return hit
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
@@ -171,22 +173,94 @@ class Rules:
 
 def _build(ref: ReferenceData, dos: date, profile: PayerProfile, tables: store.Tables,
            version: tuple[str, int, int], releases: icd10.Releases | None = None) -> Rules:
-    # The snapshot holds the resolver's answers for the date: each dated lookup is written once, in the resolver.
-    codes = {code: rec for code in ref.codes if (rec := ref.hcpcs(code, dos)) is not None}
-    addons = {code: edit for code in ref.addon_edits if (edit := ref.addon_primaries(code, dos)) is not None}
+    # The snapshot holds the resolver's answers for the date: each dated lookup is written once, in the resolver;
+    # answers that are the same for every date of an interval are resolved once per interval (`_Shared`).
+    shared = _shared(ref)
+    dated = shared.dated_on(dos)
     return Rules(
         dos=dos, profile=profile, catalog=ref, tables=tables,
-        params=MappingProxyType({name: p.at(dos) for name, p in profile.parameters.items()}),
-        codes=MappingProxyType(codes),
-        modifiers=frozenset(m for m in ref.modifiers if ref.modifier_valid(m, dos)),
-        addons=MappingProxyType(addons),
-        supply_units=ref.home_supply_units(dos),
+        params=shared.params_on(profile, dos),
+        codes=dated.codes,
+        modifiers=dated.modifiers,
+        addons=dated.addons,
+        supply_units=dated.supply_units,
         time=ref.time,
         distinct_modifiers=ref.distinct_modifiers,
         version=version,
         icd10=releases if releases is not None else icd10.held(tables),
         mac=mac(),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Dated:
+    """The catalog's dated answers on one date: the same for every date between two of its change dates."""
+
+    codes: Mapping[str, HcpcsCode]
+    modifiers: frozenset[str]
+    addons: Mapping[str, AddonEdit]
+    supply_units: SupplyUnits | None
+
+
+def _resolve(ref: ReferenceData, dos: date) -> _Dated:
+    codes = {code: rec for code in ref.codes if (rec := ref.hcpcs(code, dos)) is not None}
+    addons = {code: edit for code in ref.addon_edits if (edit := ref.addon_primaries(code, dos)) is not None}
+    return _Dated(codes=MappingProxyType(codes),
+                  modifiers=frozenset(m for m in ref.modifiers if ref.modifier_valid(m, dos)),
+                  addons=MappingProxyType(addons), supply_units=ref.home_supply_units(dos))
+
+
+class _Shared:
+    """What snapshots of one catalog share: its dated answers per interval between its change dates
+    (`ReferenceData.change_dates`), and each payer profile's parameters per interval between the dates its values
+    start. A new date of an interval already seen costs a lookup, not a walk over every code and parameter.
+    Bounded: one entry per interval of the data, parameters cleared past PARAMS_LIMIT."""
+
+    PARAMS_LIMIT = 4096
+
+    def __init__(self, ref: ReferenceData) -> None:
+        self.ref = ref
+        self.bounds = ref.change_dates
+        self.dated: dict[int, _Dated] = {}
+        # (profile name, path) -> (profile, the sorted dates its parameters' values start)
+        self.starts: dict[tuple[str, str], tuple[PayerProfile, tuple[date, ...]]] = {}
+        self.params: dict[tuple[str, str, int], tuple[PayerProfile, Mapping[str, Any]]] = {}
+
+    def dated_on(self, dos: date) -> _Dated:
+        interval = bisect_right(self.bounds, dos)
+        hit = self.dated.get(interval)
+        if hit is None:
+            hit = self.dated[interval] = _resolve(self.ref, dos)
+        return hit
+
+    def params_on(self, profile: PayerProfile, dos: date) -> Mapping[str, Any]:
+        """The profile's parameters on the date (`Parameter.at`: each the latest value started on or before it)."""
+        name = (profile.name, profile.path)
+        known = self.starts.get(name)
+        if known is None or known[0] is not profile:
+            days = {start for p in profile.parameters.values() for start, _ in p.values}
+            known = self.starts[name] = (profile, tuple(sorted(days)))
+        key = (*name, bisect_right(known[1], dos))
+        hit = self.params.get(key)
+        if hit is None or hit[0] is not profile:
+            if len(self.params) >= self.PARAMS_LIMIT:
+                self.params.clear()
+                self.starts.clear()
+            hit = self.params[key] = (profile, MappingProxyType({n: p.at(dos) for n, p in profile.parameters.items()}))
+        return hit[1]
+
+
+_SHARED: list[_Shared] = []
+
+
+def _shared(ref: ReferenceData) -> _Shared:
+    """The shared answers of this catalog (one per process in practice; a few kept, by identity)."""
+    for s in _SHARED:
+        if s.ref is ref:
+            return s
+    s = _Shared(ref)
+    _SHARED[:] = [s, *_SHARED[:3]]
+    return s
 
 
 class Snapshots:
@@ -202,8 +276,7 @@ class Snapshots:
         self._lock = threading.Lock()
 
     def at(self, dos: date, profile: PayerProfile) -> Rules:
-        version = store.data_version()
-        tables = store.tables(version)
+        version, tables = store.in_force()
         releases = icd10.held(tables)  # the same object until an import or a registration changes the releases
         key = (dos, profile.name, profile.path)
         hit = self._memo.get(key)

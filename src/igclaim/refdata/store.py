@@ -15,9 +15,10 @@ import hashlib
 import os
 import sqlite3
 import time
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property, partial
 from importlib import resources
@@ -287,9 +288,14 @@ _MISSING: Any = object()
 ANSWERS_LIMIT = 65536
 
 
-def _answer(fn: Callable[Concatenate[Tables, P], R]) -> Callable[Concatenate[Tables, P], R]:
+def _answer(fn: Callable[Concatenate[Tables, P], R], *, per_interval: bool = False
+            ) -> Callable[Concatenate[Tables, P], R]:
     """Remember a read answer per (method, arguments): a Tables never changes once opened (a new import opens new
-    Tables), so every claim of a date asks SQLite and scans the imports once. Callers must not mutate answers."""
+    Tables), so every claim of a date asks SQLite and scans the imports once. Callers must not mutate answers.
+
+    `per_interval`: the method reads its date only through which files cover it (`covering`, the snapshot's
+    `covers`), so a new date is first looked up by its interval between the files' dates (`Tables.interval`): one
+    answer serves every date of the interval, and a process's first claim of a date does not read the rows again."""
     name = fn.__name__
 
     def wrapper(self: Tables, /, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -302,11 +308,25 @@ def _answer(fn: Callable[Concatenate[Tables, P], R]) -> Callable[Concatenate[Tab
         if hit is _MISSING:
             if len(memo) >= ANSWERS_LIMIT:
                 memo.clear()
-            hit = memo[key] = fn(self, *args, **kwargs)
+            if per_interval:
+                same = (name, tuple(self.interval(a) if type(a) is date else a for a in args),
+                        tuple((k, self.interval(v) if type(v) is date else v) for k, v in kwargs.items()), "interval")
+                hit = memo.get(same, _MISSING)
+                if hit is _MISSING:
+                    hit = memo[same] = fn(self, *args, **kwargs)
+                memo[key] = hit
+            else:
+                hit = memo[key] = fn(self, *args, **kwargs)
         return hit
 
     wrapper.__name__, wrapper.__doc__, wrapper.__wrapped__ = name, fn.__doc__, fn  # type: ignore[attr-defined]
     return wrapper
+
+
+def _answer_per_interval(fn: Callable[Concatenate[Tables, P], R]) -> Callable[Concatenate[Tables, P], R]:
+    """`_answer(per_interval=True)`: for a method whose answer depends on its date only through the files covering
+    it (never through a row's own dates)."""
+    return _answer(fn, per_interval=True)
 
 
 class Tables:
@@ -363,11 +383,24 @@ class Tables:
         ids.update({x.id: x for x in self.snapshot_loaded})
         return ids
 
-    @_answer
+    @cached_property
+    def _bounds(self) -> list[date]:
+        """The days a file (imported or bundled) starts or stops covering: between two of them, every file covers
+        every date alike or none of them."""
+        files = (*self.loaded, *self.snapshot_loaded)
+        days = {x.effective for x in files} | {x.ends + timedelta(days=1) for x in files if x.ends < date.max}
+        return sorted(days)
+
+    def interval(self, dos: date) -> int:
+        """Which interval between the files' dates (`_bounds`) holds the date: dates of one interval are covered by
+        the same files (`Loaded.covers`)."""
+        return bisect_right(self._bounds, dos)
+
+    @_answer_per_interval
     def covering(self, kind: str, dos: date, scope: str | None = None) -> list[Loaded]:
         return [x for x in self.loaded if x.kind == kind and x.covers(dos) and (scope is None or x.scope == scope)]
 
-    @_answer
+    @_answer_per_interval
     def _pick(self, kind: str, key: str, dos: date, scope: str | None = None) -> list[tuple[Loaded, tuple[Any, ...]]]:
         """Rows for a code from the newest import covering the date (imported first, then the snapshot)."""
         imports = self.covering(kind, dos, scope)
@@ -406,7 +439,7 @@ class Tables:
         return [v[0] for v in self.snapshot.values()]
 
     # --- answers by date of service ------------------------------------------------------------------------
-    @_answer
+    @_answer_per_interval
     def payment_limit(self, code: str, dos: date) -> Price | None:
         """The ASP payment limit per HCPCS unit on the date of service (None when unknown or "N/A")."""
         for src, r in self._pick("asp", code.upper(), dos):
@@ -414,7 +447,7 @@ class Tables:
                 return Price(Decimal(r[6]), code.upper(), src)
         return None
 
-    @_answer
+    @_answer_per_interval
     def crosswalk_codes(self, ndc11: str, dos: date) -> tuple[set[str], Loaded] | None:
         """HCPCS codes the ASP crosswalk assigns to an NDC; None when no crosswalk covers the date."""
         imports = self.covering("crosswalk", dos)
@@ -426,13 +459,14 @@ class Tables:
             return None
         return {r[3] for _, r in self._pick("crosswalk", ndc11, dos)}, src
 
-    @_answer
+    @_answer_per_interval
     def package_billing_units(self, ndc11: str, code: str, dos: date) -> Decimal | None:
         """Billing units of `code` in one package of the NDC (BILLUNITSPKG of the ASP NDC-HCPCS crosswalk).
 
         The crosswalk covering the date answers first. A package's contents do not change between quarters, so
         for a date no loaded crosswalk covers, the nearest one listing the same NDC and code answers (the latest
-        before the date, else the earliest after it); None when none lists the pair."""
+        before the date, else the earliest after it); None when none lists the pair. A row's effective date is its
+        file's (`import_file`, the snapshot), so the answer is one per interval between the files' dates."""
         def units_of(rows: list[tuple[Any, ...]]) -> Decimal | None:
             for r in rows:
                 if r[3] == code.upper() and r[9]:
@@ -471,7 +505,7 @@ class Tables:
                 return NdcPackage(r[3], r[4], r[5], Decimal(r[6]) if r[6] else None, start, end, newest)
         return None
 
-    @_answer
+    @_answer_per_interval
     def hcpcs_status(self, code: str, dos: date) -> tuple[HcpcsStatus | None, Loaded] | None:
         """The imported HCPCS file's record of a code; None when no imported HCPCS file covers the date."""
         imports = self.covering("hcpcs", dos)
@@ -483,7 +517,7 @@ class Tables:
                 return HcpcsStatus(r[3], _d(r[6]), _d(r[8]), r[9] or "", r[4], s), src
         return None, src
 
-    @_answer
+    @_answer_per_interval
     def mue(self, code: str, dos: date, setting: str) -> Mue | None:
         for s, r in self._pick("mue", code.upper(), dos, setting):
             return Mue(r[3], r[4], r[5], r[6], r[7], s)
@@ -510,7 +544,7 @@ class Tables:
                     out[r[4]] = PtpEdit(r[3], r[4], r[8], r[9], self._by_id(r[0]))
         return out
 
-    @_answer
+    @_answer_per_interval
     def fee(self, code: str, dos: date, *, facility: bool, schedule: str | None = None,
             modifier: str = "") -> Price | None:
         """The fee schedule amount for a service (the named schedule, else the newest covering the date)."""
@@ -520,7 +554,7 @@ class Tables:
                 return Price(Decimal(amount), code.upper(), s) if amount is not None else None
         return None
 
-    @_answer
+    @_answer_per_interval
     def icd10(self, code: str, dos: date) -> tuple[bool | None, Loaded] | None:
         """Billable (True/False) or unknown to the release (None); None when no imported release covers the date."""
         imports = self.covering("icd10", dos)
@@ -531,7 +565,7 @@ class Tables:
             return bool(r[4]), src
         return None, src
 
-    @_answer
+    @_answer_per_interval
     def coverage_groups(self, article: str, dos: date) -> tuple[dict[int, frozenset[str]], Loaded] | None:
         """An imported coverage list of an article in force on the date (codes by group); None when none is."""
         picked = self._pick("coverage", article.upper(), dos, article.upper())
@@ -557,7 +591,7 @@ class Tables:
             out.append((x, codes))
         return out
 
-    @_answer
+    @_answer_per_interval
     def used(self, dos: date, kinds: Iterable[str] = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10",
                                                         "fees", "ndc_directory")) -> list[Loaded]:
         """The files that answer for this date of service: imported ones, else the snapshot of that kind."""
@@ -593,6 +627,26 @@ def tables(version: tuple[str, int, int] | None = None) -> Tables:
     return t
 
 
+_IN_FORCE: dict[str, tuple[float, int, tuple[str, int, int], Tables]] = {}
+
+
+def in_force() -> tuple[tuple[str, int, int], Tables]:
+    """The data version and the tables in force for the next claim: `data_version()` and `tables()` in one step.
+    While the stamp was looked at less than REFRESH_SECONDS ago (for this home, in this process) they are answered
+    from memory with one read of the environment and of the clock; an import in this process (`invalidate`) is
+    seen at once, an import by another process after at most REFRESH_SECONDS, as `data_version` promises."""
+    root = os.environ.get("IGCLAIM_HOME") or ""
+    seen = _IN_FORCE.get(root)
+    if seen is not None and seen[1] == _PID[0] and time.monotonic() - seen[0] < REFRESH_SECONDS:
+        return seen[2], seen[3]
+    version = data_version()
+    t = tables(version)
+    checked = _VERSION.get(root)  # when the stamp was looked at: the answer is as fresh as that look
+    if checked is not None and checked[1] == version:
+        _IN_FORCE[root] = (checked[0], _PID[0], version, t)
+    return version, t
+
+
 def icd10_releases(t: Tables | None = None) -> list[Any]:
     """Imported ICD-10-CM order files (of these tables, default the tables in force) as releases of
     `refdata/icd10.py` (billable codes only); they win over the bundled releases for the dates they cover, a later
@@ -612,6 +666,7 @@ def invalidate() -> None:
     handed to a claim stay usable until it is done (their connection closes when the last user lets go)."""
     _TABLES.clear()
     _VERSION.clear()
+    _IN_FORCE.clear()
 
 
 def _ptp_applies(indicator: int) -> bool:

@@ -1,0 +1,121 @@
+"""Which checks a claim runs (edits/registry.py `run_checks`) is worked out once per answer and shared between
+snapshots that answer alike (another date of the same interval, another profile with the same parameters): the
+shared list must be the one each snapshot would make for itself, across dates, profiles, imported tables and a
+check registered late."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from igclaim import engine
+from igclaim.coding.claim import code_chart
+from igclaim.edits import registry
+from igclaim.edits.context import EditContext
+from igclaim.edits.registry import CHECKS, SPECS, WHEN, run_checks
+from igclaim.inputs import parse_encounter
+from igclaim.model import Finding
+from igclaim.refdata import store
+from igclaim.refdata.resolver import reference
+from tests.conftest import ROOT
+
+FIX = Path(__file__).parent / "fixtures" / "cms"
+CHART = json.loads((ROOT / "examples" / "e02-gamunex-30g-5h.json").read_text())["input"]
+
+
+def _ctx(day: date, profile: str, setting: str = "office", **extra: object) -> EditContext:
+    engine._load_edit_families()
+    chart = json.loads(json.dumps(CHART).replace("2026-03-02", day.isoformat()))
+    enc = parse_encounter({**chart, "setting": setting, **extra})
+    ref = reference()
+    return EditContext(code_chart(enc, ref.at(enc.date_of_service, ref.profile(profile))), ref)
+
+
+def _own_list(ctx: EditContext, phases: frozenset[str]) -> list:
+    """The list this snapshot would make for itself, check by check."""
+    return [fn for spec, fn in CHECKS if spec.phase in phases and spec.in_force(ctx.dos)
+            and (fn not in WHEN or WHEN[fn].holds(ctx))]
+
+
+def _used_list(ctx: EditContext, phases: frozenset[str]) -> list:
+    """The list run_checks used for this claim (its snapshot's remembered lists of other claims set aside)."""
+    for k in [k for k in ctx.rules.memo if k[0] == "checks"]:
+        del ctx.rules.memo[k]
+    run_checks(ctx, phases)
+    (used,) = [list(v) for k, v in ctx.rules.memo.items() if k[0] == "checks"]
+    return used
+
+
+def test_each_snapshot_gets_its_own_answer_across_dates_profiles_and_settings():
+    phases = frozenset({"chart"})
+    seen = set()
+    for profile in sorted(reference().profiles):
+        for day in (date(2014, 3, 3), date(2023, 6, 30), date(2023, 7, 3), date(2026, 3, 2), date(2026, 3, 3)):
+            for setting in ("office", "home"):
+                ctx = _ctx(day, profile, setting)
+                used = _used_list(ctx, phases)
+                assert used == _own_list(ctx, phases), (profile, day, setting)
+                seen.add(tuple(used))
+    assert len(seen) > 2  # profiles and settings do differ: the lists are not all one
+
+
+def test_a_shared_list_is_reused_by_another_date_of_the_same_answers():
+    phases = frozenset({"chart"})
+    a, b = _ctx(date(2026, 3, 2), "medicare-part-b"), _ctx(date(2026, 3, 4), "medicare-part-b")
+    assert a.rules is not b.rules
+    run_checks(a, phases)
+    made = len(registry._CHECK_LISTS)
+    run_checks(b, phases)
+    assert len(registry._CHECK_LISTS) == made  # found, not made again
+    assert _used_list(a, phases) == _used_list(b, phases) == _own_list(b, phases)
+
+
+def test_a_check_registered_late_is_run_and_one_removed_is_not():
+    phases = frozenset({"chart"})
+    ctx = _ctx(date(2026, 3, 2), "commercial")
+
+    def late(_: EditContext) -> list[Finding]:
+        return [registry.finding("INPUT-AMBIGUOUS", "late check")]
+
+    before = [f.message for f in run_checks(ctx, phases)]
+    CHECKS.append((replace(SPECS["INPUT-AMBIGUOUS"], phase="chart"), late))
+    try:
+        assert [f.message for f in run_checks(_ctx(date(2026, 3, 2), "commercial"), phases)] == [*before,
+                                                                                                 "late check"]
+        assert [f.message for f in run_checks(ctx, phases)] == [*before, "late check"]  # the same snapshot too
+    finally:
+        CHECKS.remove(CHECKS[-1])
+    assert [f.message for f in run_checks(ctx, phases)] == before
+
+
+def test_a_dated_check_runs_from_its_first_day_through_its_last():
+    """Dates of the same interval share a list; the day a check comes into force or the day after it ends does not."""
+    phases = frozenset({"chart"})
+
+    def dated(_: EditContext) -> list[Finding]:
+        return [registry.finding("INPUT-AMBIGUOUS", "dated check")]
+
+    CHECKS.append((replace(SPECS["INPUT-AMBIGUOUS"], phase="chart", effective=date(2026, 3, 3),
+                           ends=date(2026, 3, 5)), dated))
+    try:
+        ran = {day: "dated check" in [f.message for f in run_checks(_ctx(date(2026, 3, day), "commercial"), phases)]
+               for day in (2, 3, 4, 5, 6, 2, 6, 4)}
+    finally:
+        CHECKS.remove(CHECKS[-1])
+    assert ran == {2: False, 3: True, 4: True, 5: True, 6: False}
+
+
+def test_an_import_gives_the_new_snapshots_the_table_checks(home):
+    phases = frozenset({"chart"})
+    day = date(2026, 4, 14)
+    mue_checks = [fn for _, fn in CHECKS if fn in WHEN and "mue" in WHEN[fn].tables]
+    assert mue_checks
+    before = _ctx(day, "medicare-part-b")
+    assert not set(mue_checks) & set(_used_list(before, phases))
+    store.import_file("mue", FIX / "MCR_MUE_PractitionerServices_Eff_04-01-2026-synthetic.csv")
+    after = _ctx(day, "medicare-part-b")
+    assert after.rules.tables is not before.rules.tables
+    assert set(mue_checks) <= set(_used_list(after, phases)) and _used_list(after, phases) == _own_list(after, phases)
+    assert not set(mue_checks) & set(_used_list(before, phases))  # a snapshot in hand keeps its tables' answer

@@ -1,0 +1,88 @@
+"""Snapshots of dates in one interval between the data's change dates share their dated answers (refdata/rules.py
+`_Shared`): each snapshot must still answer exactly as the resolver does for its own date, on both sides of every
+change date of the codes, modifiers, add-on edits, home supplies rows and payer parameters, in any order."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from igclaim.refdata import store
+from igclaim.refdata.resolver import reference
+from tests.conftest import run_cli
+
+REF = reference()
+
+
+def _days() -> list[date]:
+    changes = set(REF.change_dates)
+    for prof in REF.profiles.values():
+        changes |= {start for p in prof.parameters.values() for start, _ in p.values if start > date.min}
+    return sorted({d + timedelta(days=k) for d in changes for k in (-1, 0, 1)} | {date(2026, 3, 2)})
+
+
+def _direct(day: date, profile) -> tuple:
+    """The resolver's answers for the date, each looked up on its own."""
+    return ({c: r for c in REF.codes if (r := REF.hcpcs(c, day)) is not None},
+            {m for m in REF.modifiers if REF.modifier_valid(m, day)},
+            {c: e for c in REF.addon_edits if (e := REF.addon_primaries(c, day)) is not None},
+            REF.home_supply_units(day), {n: p.at(day) for n, p in profile.parameters.items()})
+
+
+def test_change_dates_are_the_starts_and_the_days_after_the_ends():
+    assert REF.change_dates == tuple(sorted(REF.change_dates))
+    q2052 = REF.codes["Q2052"][0].period
+    assert q2052.effective in REF.change_dates
+    supply = REF.settings["home"]["medicare_dme_iv_supply_units"][0]
+    assert supply["ends"] + timedelta(days=1) in REF.change_dates
+
+
+def test_every_snapshot_answers_for_its_own_date_on_both_sides_of_each_change():
+    days = _days()
+    assert len(days) > 30
+    for order in (days, days[::-1]):
+        for name, profile in sorted(REF.profiles.items()):
+            for day in order:
+                rules = REF.at(day, profile)
+                for snap, when in ((rules, day), (rules.on(day + timedelta(days=1)), day + timedelta(days=1))):
+                    got = (dict(snap.codes), set(snap.modifiers), dict(snap.addons), snap.supply_units,
+                           dict(snap.params))
+                    assert got == _direct(when, profile), (name, when)
+
+
+# --- the data in force: looked up cheaply per claim, never stale past what store.data_version promises ------------
+
+MAY = date(2026, 5, 1)
+FIX = Path(__file__).parent / "fixtures" / "cms"
+
+
+def test_an_import_in_this_process_is_seen_by_the_next_snapshot_at_once(home, monkeypatch):
+    monkeypatch.setattr(store, "REFRESH_SECONDS", 3600.0)  # the stamp is not looked at again: only `invalidate`
+    medicare = REF.default_profile("medicare")
+    old = REF.at(MAY, medicare)
+    assert REF.at(MAY, medicare) is old
+    store.import_file("asp", FIX / "asp-pricing-2026q2-synthetic.csv")
+    new = REF.at(MAY, medicare)
+    assert new is not old and new.tables.payment_limit("J1561", MAY).amount == Decimal("50.000")
+    assert old.tables.payment_limit("J1561", MAY) is None
+
+
+def test_another_process_import_is_seen_once_the_stamp_is_looked_at_again(home, monkeypatch):
+    monkeypatch.setattr(store, "REFRESH_SECONDS", 3600.0)
+    medicare = REF.default_profile("medicare")
+    old = REF.at(MAY, medicare)
+    r = run_cli("data", "import", "asp", str(FIX / "asp-pricing-2026q2-synthetic.csv"))
+    assert r.returncode == 0, r.stderr
+    assert REF.at(MAY, medicare) is old  # within REFRESH_SECONDS of the last look: the same data, not mixed
+    monkeypatch.setattr(store, "REFRESH_SECONDS", 0.0)  # the window has passed
+    new = REF.at(MAY, medicare)
+    assert new.version != old.version and new.tables.payment_limit("J1561", MAY).amount == Decimal("50.000")
+
+
+def test_another_home_is_seen_at_once(home, tmp_path, monkeypatch):
+    medicare = REF.default_profile("medicare")
+    store.import_file("asp", FIX / "asp-pricing-2026q2-synthetic.csv")
+    assert REF.at(MAY, medicare).tables.payment_limit("J1561", MAY) is not None
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "other"))
+    assert REF.at(MAY, medicare).tables.payment_limit("J1561", MAY) is None
