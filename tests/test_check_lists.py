@@ -119,3 +119,27 @@ def test_an_import_gives_the_new_snapshots_the_table_checks(home):
     assert after.rules.tables is not before.rules.tables
     assert set(mue_checks) <= set(_used_list(after, phases)) and _used_list(after, phases) == _own_list(after, phases)
     assert not set(mue_checks) & set(_used_list(before, phases))  # a snapshot in hand keeps its tables' answer
+
+
+def test_profiles_differing_only_in_home_rules_get_their_own_home_lists():
+    """A home claim under Medicare Part B (home_rules medicare-dme: the DME MAC's supply checks apply) and under the
+    same profile with another home_rules must not share one list: home_rules is part of what the list answers to."""
+    ref = reference()
+    part_b = ref.profile("medicare-part-b")
+    rule = part_b.parameters["home_rules"]
+    other_value = "professional"
+    variant = replace(part_b, name="medicare-part-b-other-home", path=part_b.path + "#variant",
+                      parameters={**part_b.parameters, "home_rules": replace(rule, values=((date(2000, 1, 1),
+                                                                                            other_value),))})
+    engine._load_edit_families()
+    chart = json.loads(json.dumps(CHART))
+    lists = []
+    for profile in (part_b, variant, part_b):
+        enc = parse_encounter({**chart, "setting": "home"})
+        coding = code_chart(enc, ref.at(enc.date_of_service, profile))
+        ctx = EditContext(coding, ref, coding.claim)  # a scrub of the claim as coded: the home form checks are claim's
+        used = _used_list(ctx, frozenset({"chart", "claim"}))
+        assert used == _own_list(ctx, frozenset({"chart", "claim"})), profile.name
+        lists.append(used)
+    assert lists[0] != lists[1]  # the DME MAC's home form checks apply under medicare-dme only
+    assert lists[0] == lists[2]
