@@ -18,7 +18,7 @@ from igclaim.edits.registry import also_check, edit, finding
 from igclaim.errors import InputError
 from igclaim.model import Finding, Severity
 from igclaim.refdata import icd10
-from igclaim.refdata.coverage import Indication, Policy, PolicyError, not_a_reason, policy
+from igclaim.refdata.coverage import Policy, PolicyError, not_a_reason, policy
 from igclaim.refdata.mac import MCD_ARTICLE, HomeRule, Status
 
 if TYPE_CHECKING:
@@ -107,26 +107,6 @@ def _product_names(f: CodedDrug) -> tuple[str, ...]:
     return tuple(filter(None, (f.code, product.name if product else None)))
 
 
-def _ig_drugs(ctx: EditContext) -> list[tuple[CodedDrug, tuple[str, ...]]]:
-    """The claim's immune globulin drugs with the names a policy entry may list them by, once per claim."""
-    return ctx.once("diagnosis.ig_drugs",
-                    lambda c: [(f, _product_names(f)) for f in c.coding.drugs.values() if f.is_ig])
-
-
-def _covering(ctx: EditContext, dx: list[str]) -> list[tuple[CodedDrug, tuple[str, ...], Indication | None]]:
-    """Each immune globulin drug with the policy entry that covers it for these diagnoses (None: none does), under
-    the payer profile's policy: asked by several checks of one claim (the gap, the uncertain entries, the
-    liability modifiers), so answered once per claim and list of diagnoses."""
-    answers: dict[tuple[str, ...], list[tuple[CodedDrug, tuple[str, ...], Indication | None]]] = \
-        ctx.once("diagnosis.covering", lambda _: {})
-    key = tuple(dx)
-    hit = answers.get(key)
-    if hit is None:
-        pol = coverage_policy(ctx)
-        hit = answers[key] = [(f, names, pol.covering(dx, f.route, names)) for f, names in _ig_drugs(ctx)]
-    return hit
-
-
 def _name(f: CodedDrug) -> str:
     return f"{f.product.name if f.product else f.code} ({f.route})"
 
@@ -156,11 +136,7 @@ def contractor(ctx: EditContext) -> tuple[str, str] | None:
 
 
 def _mac_mode(ctx: EditContext) -> str | None:
-    """'home' (DME MAC articles), 'ab' (A/B MAC articles) or None (the payer profile's own policy), once per claim."""
-    return ctx.once("diagnosis.mac_mode", _find_mac_mode)
-
-
-def _find_mac_mode(ctx: EditContext) -> str | None:
+    """'home' (DME MAC articles), 'ab' (A/B MAC articles) or None (the payer profile's own policy)."""
     if not ctx.profile.original_medicare:
         return None  # Medicare Advantage, Medicaid, commercial: MAC lists do not bind them
     if ctx.encounter.setting == "home":
@@ -220,24 +196,74 @@ def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:
     """What the list that binds the claim says: a contractor's MAC article for Original Medicare (by
     payer.contractor, the billing provider's state, or the DME MAC articles at home), else the payer profile's
     policy (a default one is labelled so and only warns). Asked by the diagnosis and the liability-modifier checks
-    of one claim, so worked out once per claim and list of diagnoses (a Gap is never changed)."""
+    (`verdict`: worked out once per snapshot and claim facts; a Gap is never changed)."""
     if not dx:
         return None
-    gaps: dict[tuple[str, ...], Gap | None] = ctx.once("diagnosis.gaps", lambda _: {})
-    key = tuple(dx)
-    if key not in gaps:
-        gaps[key] = _gap(ctx, dx)
-    return gaps[key]
+    return verdict(ctx, dx).gap
 
 
-def _gap(ctx: EditContext, dx: list[str]) -> Gap | None:
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the list that binds a claim says of one list of diagnoses: the gap (None: every immune globulin product
+    is covered), the products covered only by an entry marked uncertain, and the messages that quote them. Every
+    claim's finding is built from these, with its own line."""
+
+    gap: Gap | None
+    uncertain: tuple[tuple[str, str], ...] = ()  # DX-COVERAGE-UNCERTAIN: (message, source) per product
+    chart_text: str = ""  # the gap's text for the chart's diagnoses when the claim lists others ("in the chart")
+    claim_text: str = ""  # the gap's text for the diagnoses the claim goes out with ("on the claim")
+
+
+def coverage_facts(ctx: EditContext) -> tuple[object, ...]:
+    """Everything of one claim a coverage verdict reads besides its diagnoses and the snapshot (date, payer profile,
+    tables): the setting, the contractor it names or its billing provider's state, and each immune globulin drug's
+    route, code and product. Read once per claim."""
+    return ctx.once("diagnosis.facts", _coverage_facts)
+
+
+def _coverage_facts(ctx: EditContext) -> tuple[object, ...]:
+    enc = ctx.encounter
+    bp = enc.billing_provider
+    drugs = tuple((f.route, f.code, f.product.name if f.product else None)
+                  for f in ctx.coding.drugs.values() if f.is_ig)
+    return enc.setting, enc.payer.contractor, bp.address.state if bp is not None else None, drugs
+
+
+def verdict(ctx: EditContext, dx: list[str]) -> Verdict:
+    """The verdict on these diagnoses: a pure function of the snapshot, the diagnoses and `coverage_facts`, so
+    remembered per snapshot by them (every claim of the date, profile and products with these diagnoses reuses
+    it; an error, such as an unknown contractor, is raised again, never remembered)."""
+    key = ("diagnosis.verdict", tuple(dx), coverage_facts(ctx))
+    hit: Verdict | None = ctx.rules.memo.get(key)
+    if hit is None:
+        hit = ctx.rules.once(key, lambda _: _judge(ctx, dx))
+    return hit
+
+
+def _judge(ctx: EditContext, dx: list[str]) -> Verdict:
     mode = _mac_mode(ctx)
     if mode is not None:
-        return _mac_gap(ctx, dx, mode)
-    uncovered = [(f, names) for f, names, ind in _covering(ctx, dx) if ind is None]
+        return _with_texts(_mac_gap(ctx, dx, mode), dx, ())
+    pol = coverage_policy(ctx)
+    covering = [(f, names, pol.covering(dx, f.route, names))
+                for f in ctx.coding.drugs.values() if f.is_ig for names in (_product_names(f),)]
+    uncertain = tuple((f"{', '.join(dx)}: {_name(f)} is covered only by \"{ind.name}\", an entry marked uncertain "
+                       f"({ind.note or 'contractor-dependent'}): verify the payer's policy.", ind.source or MCD)
+                      for f, _, ind in covering if ind is not None and not ind.certain)
+    return _with_texts(_policy_gap(ctx, dx, pol, [(f, names) for f, names, ind in covering if ind is None]), dx,
+                       uncertain)
+
+
+def _with_texts(gap: Gap | None, dx: list[str], uncertain: tuple[tuple[str, str], ...]) -> Verdict:
+    if gap is None:
+        return Verdict(None, uncertain)
+    return Verdict(gap, uncertain, gap.text(dx, "in the chart"), gap.text(dx))
+
+
+def _policy_gap(ctx: EditContext, dx: list[str], pol: Policy, uncovered: list[tuple[CodedDrug, tuple[str, ...]]]
+                ) -> Gap | None:
     if not uncovered:
         return None
-    pol = coverage_policy(ctx)
     notes = list(dict.fromkeys(n for f, names in uncovered for n in pol.uncertain_notes(dx, f.route, names)))
     severity: Severity = "warning" if notes and pol.severity == "error" else pol.severity
     if ctx.profile.original_medicare and ctx.encounter.setting != "home" \
@@ -246,13 +272,6 @@ def _gap(ctx: EditContext, dx: list[str]) -> Gap | None:
                      "provider's address), so the default list was used.")
     return Gap(pol.title, [_name(f) for f, _ in uncovered], severity, notes, pol.notice,
                binding=pol.kind == "official", certain=pol.kind == "official" and not notes, source=pol.source or MCD)
-
-
-def uncertain_cover(ctx: EditContext, dx: list[str]) -> list[tuple[CodedDrug, Indication]]:
-    """IG products covered only by a policy entry marked uncertain (they pass, but the user should know)."""
-    if not dx or _mac_mode(ctx) is not None:
-        return []
-    return [(f, ind) for f, _, ind in _covering(ctx, dx) if ind is not None and not ind.certain]
 
 
 def sourced(f: Finding, source: str) -> Finding:
@@ -342,13 +361,15 @@ def dx_invalid(ctx: EditContext) -> Iterable[Finding]:
 )
 def dx_not_covered(ctx: EditContext) -> list[Finding]:
     dx = chart_dx(ctx)
-    gap = coverage_gap(ctx, dx)
-    if not gap:
+    if not dx:
+        return []
+    found = verdict(ctx, dx)
+    gap = found.gap
+    if gap is None:
         return []
     # On scrub, a written claim with diagnoses of its own does not go out with these: name them as the chart's.
-    where = "in the chart" if written_dx(ctx) is not None else "on the claim"
-    return [sourced(finding("DX-NOT-COVERED", gap.text(dx, where), severity=gap.severity,
-                            line=_first_ig_line(ctx)), gap.source)]
+    text = found.chart_text if written_dx(ctx) is not None else found.claim_text
+    return [sourced(finding("DX-NOT-COVERED", text, severity=gap.severity, line=_first_ig_line(ctx)), gap.source)]
 
 
 @edit(
@@ -362,10 +383,13 @@ def dx_not_covered(ctx: EditContext) -> list[Finding]:
 def dx_coverage_uncertain(ctx: EditContext) -> list[Finding]:
     """Item 9: an entry marked uncertain no longer passes silently."""
     dx = claim_dx(ctx)
-    return [sourced(finding("DX-COVERAGE-UNCERTAIN", f"{', '.join(dx)}: {_name(f)} is covered only by "
-                            f"\"{ind.name}\", an entry marked uncertain ({ind.note or 'contractor-dependent'}): "
-                            "verify the payer's policy.", line=_first_ig_line(ctx)), ind.source or MCD)
-            for f, ind in uncertain_cover(ctx, dx)]
+    if not dx:
+        return []
+    uncertain = verdict(ctx, dx).uncertain
+    if not uncertain:
+        return []
+    line = _first_ig_line(ctx)
+    return [sourced(finding("DX-COVERAGE-UNCERTAIN", message, line=line), source) for message, source in uncertain]
 
 
 @edit(
@@ -425,9 +449,10 @@ def written_dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
     dx = written_dx(ctx)
     if dx is None:
         return
-    gap = coverage_gap(ctx, dx)
+    found = verdict(ctx, dx)
+    gap = found.gap
     if gap and not coverage_gap(ctx, chart_dx(ctx)):
-        yield finding("DX-NOT-COVERED", gap.text(dx) + f" The chart's diagnoses ({', '.join(chart_dx(ctx))}) "
+        yield finding("DX-NOT-COVERED", found.claim_text + f" The chart's diagnoses ({', '.join(chart_dx(ctx))}) "
                       "are covered.", severity=gap.severity, line=_first_ig_line(ctx),
                       cause=[("diagnosis", d) for d in _undocumented(ctx, dx)])
 
