@@ -6,6 +6,7 @@ that is a tiny fraction of what was opened. All are errors (a person must correc
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,6 +17,7 @@ from igclaim.edits.drug import DISCARDED_DRUGS
 from igclaim.edits.registry import edit, finding
 from igclaim.model import Administration, Finding, Fluid, PumpLogEntry
 from igclaim.refdata.resolver import ReferenceData
+from igclaim.refdata.rules import Rules
 
 # The longest documented IG administration is hours (SCIG weekly: 1–2 h; IVIG 2 g/kg: under 8 h); a day is the
 # most any one continuous administration can be, and more is a charting error (a wrong date on start or stop).
@@ -138,18 +140,35 @@ def earliest_data(ref: ReferenceData) -> date | None:
     phase="chart",
 )
 def date_of_service(ctx: EditContext) -> list[Finding]:
-    dos, today = ctx.dos, date.today()
+    dos = ctx.dos
     found = []
-    if dos > today:
-        near = dos - today <= FUTURE_HORIZON
-        found.append(finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is in the future (today is "
-                             f"{today:%Y-%m-%d}); a claim is filed after the service.",
-                             severity="warning" if near else None))
-    earliest = ctx.rules.earliest_data()
+    if dos.toordinal() > _past_everywhere():
+        today = date.today()
+        if dos > today:
+            near = dos - today <= FUTURE_HORIZON
+            found.append(finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is in the future (today is "
+                                 f"{today:%Y-%m-%d}); a claim is filed after the service.",
+                                 severity="warning" if near else None))
+    earliest = ctx.rules.once("plausibility.earliest_data", _earliest)
     if earliest and dos < earliest:
         found.append(finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is before {earliest:%Y-%m-%d}, "
                              "the first date of any reference data igclaim holds: the claim cannot be checked."))
     return found
+
+
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def _past_everywhere() -> int:
+    """The last date (as an ordinal) that is before today in every time zone: two days before today's date in UTC
+    (local time is less than a day from UTC), read from the clock on every call. A date of service up to it is
+    not in the future, without asking for the local date (date.today(), which costs more than the whole check)."""
+    return _EPOCH + int(time.time() // 86400) - 2
+
+
+def _earliest(rules: Rules) -> date | None:
+    """`Rules.earliest_data`, once per snapshot (the same answer for every claim of it)."""
+    return rules.earliest_data()
 
 
 @edit(
