@@ -43,3 +43,54 @@ def test_the_earliest_data_date_is_each_snapshots_own():
     finally:
         icd10._REGISTERED.remove(rel)
     assert [f.edit for f in date_of_service(_chart_free_ctx(day))] == ["PLAUSIBILITY-DOS"]
+
+
+def _result(data: dict) -> str:
+    enc = parse_encounter(data)
+    return (engine.scrub(enc) if enc.claim else engine.build(enc)).model_dump_json()
+
+
+def _alone(data: dict, prefix: str) -> str:
+    """The claim's result with none of its snapshot's remembered answers of this kind (key prefix) in place."""
+    enc = parse_encounter(data)
+    ref = reference()
+    rules = ref.at(enc.date_of_service, engine.resolve_profile(enc, ref))
+    for key in [k for k in rules.memo if isinstance(k, tuple) and str(k[0]).startswith(prefix)]:
+        del rules.memo[key]
+    return _result(data)
+
+
+def _each_its_own(inputs: list[dict], prefix: str) -> None:
+    alone = [_alone(d, prefix) for d in inputs]
+    assert len(set(alone)) == len(alone)  # they do differ: a key that confuses them is caught
+    for order in (inputs, inputs[::-1]):
+        _alone(order[0], prefix)
+        for d in order:
+            assert _result(d) == alone[inputs.index(d)]
+
+
+def _with_dx(*dx: str) -> dict:
+    return {**json.loads(json.dumps(CHART)), "diagnoses": list(dx)}
+
+
+def test_invalid_and_not_a_reason_texts_are_each_list_of_diagnoses_own():
+    """DX-INVALID and DX-CHEMO-ENCOUNTER remember what they say per snapshot and list of codes: claims of one
+    snapshot with other codes (or the same codes in another order) get their own findings."""
+    inputs = [_with_dx("D83.9"), _with_dx("D83"), _with_dx("Z51.11"), _with_dx("D83.9", "Z51.11"),
+              _with_dx("Z51.11", "D83.9"), _with_dx("D80"), _with_dx("Z51.11", "D83"), _with_dx("D83", "D80")]
+    _each_its_own(inputs, "diagnosis.")
+    ids = [[f["edit"] for f in json.loads(_result(d))["findings"]] for d in inputs]
+    assert "DX-INVALID" in ids[1] and "DX-CHEMO-ENCOUNTER" in ids[2] and "DX-INVALID" not in ids[0]
+
+
+def test_written_diagnoses_get_their_own_texts_on_scrub():
+    """The written claim's diagnoses go through the same remembered texts (DX-INVALID, DX-CHEMO-ENCOUNTER on the
+    written lines): a written list and the chart's are not confused."""
+    examples = ROOT / "examples"
+    scrub = json.loads((examples / "e10-scrub-lazy-nos.json").read_text())["input"]
+    inputs = []
+    for dx in (["D83.9"], ["Z51.11"], ["D83"], ["Z51.11", "D83.9"]):
+        data = json.loads(json.dumps(scrub))
+        data["claim"]["diagnoses"] = dx
+        inputs.append(data)
+    _each_its_own(inputs, "diagnosis.")

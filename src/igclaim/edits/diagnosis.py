@@ -6,10 +6,10 @@ Chart checks read the chart's diagnoses; on scrub, a written claim that lists ot
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -23,6 +23,7 @@ from igclaim.refdata.mac import MCD_ARTICLE, HomeRule, Status
 
 if TYPE_CHECKING:
     from igclaim.coding.drug import CodedDrug
+    from igclaim.refdata.rules import Rules
 
 ICD10_FILES = "https://www.cms.gov/medicare/coding-billing/icd-10-codes"
 # The ICD-10-CM Official Guidelines for Coding and Reporting (Section IV: outpatient services) are published with
@@ -309,32 +310,52 @@ def rejected(releases: icd10.Releases, code: str, dos: date) -> bool:
     return releases.is_billable(code, dos) is False and not releases.also_billable_in(code, dos)
 
 
-def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Finding]:
-    releases = ctx.rules.icd10  # the ICD-10-CM releases of the snapshot's data version
-    rel = releases.release_for(ctx.dos)
+# What DX-INVALID says of a code: (message, severity, fix); None severity: the edit's own.
+_Invalid = tuple[str, Severity | None, str, str]
+
+
+def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> list[Finding]:
+    """DX-INVALID's findings for these diagnoses. What it says of them is a fact of the snapshot (its ICD-10-CM
+    releases on its date) and the codes alone, so it is worked out once per snapshot and list of codes; the
+    findings are the claim's own."""
+    key = ("diagnosis.invalid", tuple(dx))
+    said: tuple[_Invalid, ...] | None = ctx.rules.memo.get(key)
+    if said is None:
+        said = ctx.rules.once(key, partial(_invalid_texts, dx=key[1]))
+    if not said:
+        return []
+    # The cause says what the finding is about: outputs read it, never the message.
+    return [finding("DX-INVALID", message, severity=severity, line=line, cause=("diagnosis", code), fix=fix)
+            for message, severity, fix, code in said]
+
+
+def _invalid_texts(rules: Rules, dx: tuple[str, ...]) -> tuple[_Invalid, ...]:
+    releases = rules.icd10  # the ICD-10-CM releases of the snapshot's data version
+    dos = rules.dos
+    rel = releases.release_for(dos)
+    said: list[_Invalid] = []
     for code in dx:
-        ok = releases.is_billable(code, ctx.dos)
-        cause = ("diagnosis", code)  # what the finding is about: outputs read it, never the message
+        ok = releases.is_billable(code, dos)
         if ok is None:
-            yield finding("DX-INVALID", f"{code}: no bundled ICD-10-CM release covers {ctx.dos}, so the code "
-                          "could not be checked.", severity="info", line=line, cause=cause,
-                          fix="Import the ICD-10-CM release in force on the date (igclaim data import icd10).")
+            said.append((f"{code}: no bundled ICD-10-CM release covers {dos}, so the code could not be checked.",
+                         "info", "Import the ICD-10-CM release in force on the date (igclaim data import icd10).",
+                         code))
             continue
         if ok or rel is None:  # is_billable answered, so a release covers the date
             continue
-        if not rejected(releases, code, ctx.dos):
-            others = releases.also_billable_in(code, ctx.dos)
-            yield finding("DX-INVALID", f"{code} is not in the {rel.name} release in force on {ctx.dos}, but it is "
-                          f"billable in the {others[0].name} release for the same date: the file in force may be "
-                          "partial, so this is uncertain.", severity="warning", line=line, cause=cause,
-                          fix="Check that the imported ICD-10-CM file is the complete release (igclaim data status).")
+        if not rejected(releases, code, dos):
+            others = releases.also_billable_in(code, dos)
+            said.append((f"{code} is not in the {rel.name} release in force on {dos}, but it is billable in the "
+                         f"{others[0].name} release for the same date: the file in force may be partial, so this "
+                         "is uncertain.", "warning",
+                         "Check that the imported ICD-10-CM file is the complete release (igclaim data status).", code))
         else:
-            under = releases.billable_under(code, ctx.dos)
+            under = releases.billable_under(code, dos)
             why = (f"it is a category; billable codes under it: {', '.join(under)}" if under else
                    "it is not in that release")
-            yield finding("DX-INVALID", f"{code} is not a billable ICD-10-CM code on {ctx.dos} ({rel.name} "
-                          f"release): {why}.", line=line, cause=cause,
-                          fix=f"Code to the most specific billable code{' (' + under[0] + ' …)' if under else ''}.")
+            said.append((f"{code} is not a billable ICD-10-CM code on {dos} ({rel.name} release): {why}.", None,
+                         f"Code to the most specific billable code{' (' + under[0] + ' …)' if under else ''}.", code))
+    return tuple(said)
 
 
 @edit(
@@ -345,7 +366,7 @@ def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Find
     source=ICD10_FILES,
     phase="chart",
 )
-def dx_invalid(ctx: EditContext) -> Iterable[Finding]:
+def dx_invalid(ctx: EditContext) -> list[Finding]:
     return _invalid(ctx, chart_dx(ctx), None)
 
 
@@ -411,18 +432,34 @@ def _not_a_reason_codes() -> frozenset[str]:
     return frozenset(e.code for e in not_a_reason())
 
 
+# What a not-a-reason edit says of a code: (edit id, message, severity); None severity: the edit's own.
+_NotAReason = tuple[str, str, Severity | None]
+
+
 def _not_a_reason(ctx: EditContext, dx: list[str], line: int | None) -> list[Finding]:
+    """The not-a-reason findings (DX-CHEMO-ENCOUNTER...) for these diagnoses: what they say depends on the codes
+    alone, so it is worked out once per snapshot and list of codes; the findings are the claim's own."""
+    key = ("diagnosis.not_a_reason", tuple(dx))
+    said: tuple[_NotAReason, ...] | None = ctx.rules.memo.get(key)
+    if said is None:
+        said = ctx.rules.once(key, lambda _: _not_a_reason_texts(dx))
+    if not said:
+        return []
+    return [finding(edit_id, message, line=line, severity=severity) for edit_id, message, severity in said]
+
+
+def _not_a_reason_texts(dx: list[str]) -> tuple[_NotAReason, ...]:
     compact = [icd10.compact(d) for d in dx]
     if _not_a_reason_codes().isdisjoint(compact):
-        return []
-    found = []
+        return ()
+    said: list[_NotAReason] = []
     for entry in not_a_reason():
         if entry.code in compact:
             first = compact.index(entry.code) == 0
             where = "first-listed" if first else f"listed as diagnosis {compact.index(entry.code) + 1}"
-            found.append(finding(entry.edit, f"{icd10.format(entry.code)} {where}: {entry.reason}.", line=line,
-                                 severity=None if first else "warning"))
-    return found
+            said.append((entry.edit, f"{icd10.format(entry.code)} {where}: {entry.reason}.",
+                         None if first else "warning"))
+    return tuple(said)
 
 
 # On scrub, a written claim that lists diagnoses other than the chart's gets the same edits, under their own ids.
@@ -439,8 +476,10 @@ def written_dx_invalid(ctx: EditContext) -> Iterator[Finding]:
 @also_check("DX-CHEMO-ENCOUNTER", "claim")
 def written_dx_chemo(ctx: EditContext) -> Iterator[Finding]:
     dx = written_dx(ctx)
+    if dx is None:
+        return
     in_chart = {icd10.compact(d) for d in chart_dx(ctx)} & _not_a_reason_codes()
-    if dx is not None and not in_chart:
+    if not in_chart:
         yield from _not_a_reason(ctx, dx, _first_ig_line(ctx))
 
 
