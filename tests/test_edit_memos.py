@@ -94,3 +94,21 @@ def test_written_diagnoses_get_their_own_texts_on_scrub():
         data["claim"]["diagnoses"] = dx
         inputs.append(data)
     _each_its_own(inputs, "diagnosis.")
+
+
+def test_an_ndc_as_written_gets_its_own_crosswalk_answer():
+    """DRUG-NDC-MISMATCH remembers, per snapshot, an NDC as written and the date with its 11-digit form and the
+    codes it calls for: lines with other NDCs (or other spellings, or an invalid one) get their own answer."""
+    scrub = json.loads((ROOT / "examples" / "e09-scrub-units-by-ml.json").read_text())["input"]
+    inputs = []
+    for ndc in ("13533-0800-12", "44206-0436-05", "44206043605", "44206-436-05", "9999", "44206-0451-01"):
+        data = json.loads(json.dumps(scrub))
+        data["claim"]["lines"][0]["ndc"] = ndc
+        inputs.append(data)
+    alone = [_alone(d, "tables.") for d in inputs]
+    mismatch = ["DRUG-NDC-MISMATCH" in r for r in alone]
+    assert mismatch[:2] == [False, True] and mismatch[2] is True  # Privigen's NDC, either spelling, on J1561
+    for order in (inputs, inputs[::-1]):
+        _alone(order[0], "tables.")
+        for d in order:
+            assert _result(d) == alone[inputs.index(d)]

@@ -96,29 +96,38 @@ def _revenue_codes(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
     supersedes=("ADMIN-ADDON-UNITS",),  # an add-on left off entirely is a missing line, not a units error
 )
-def line_missing(ctx: EditContext) -> Iterator[Finding]:
+def line_missing(ctx: EditContext) -> list[Finding]:
     if ctx.written is None:
-        return
+        return []
+    found = []
+    drugs = ctx.coding.drugs
     by_drug = written_drug_lines(ctx)
+    expected = ctx.expected.lines
     written_codes = ctx.written_code_set
-    written_families = {rec.family for c in written_codes if (rec := ctx.rules.admin(c)) is not None}
-    drug_codes = {ln.code for f in ctx.coding.drugs.values() for ln in f.lines}
-    expected_codes = {ln.code for ln in ctx.expected.lines}
-    for did, f in ctx.coding.drugs.items():
-        if f.lines and not by_drug[did] and any(ln.code in expected_codes for ln in f.lines):
-            units = sum(ln.units for ln in f.lines)
-            yield finding("CLAIM-LINE-MISSING", f"{f.path} ({f.drug.product or f.code}): no drug line is written; "
-                          f"the chart supports {f.code} × {units}.", impact_units=units)
-    for ln in ctx.expected.lines:
+    for did, f in drugs.items():
+        if f.lines and not by_drug[did]:
+            expected_codes = {ln.code for ln in expected}
+            if any(ln.code in expected_codes for ln in f.lines):
+                units = sum(ln.units for ln in f.lines)
+                found.append(finding("CLAIM-LINE-MISSING", f"{f.path} ({f.drug.product or f.code}): no drug line is "
+                                     f"written; the chart supports {f.code} × {units}.", impact_units=units))
+    unwritten = [ln for ln in expected if ln.code not in written_codes]
+    if not unwritten:
+        return found  # every expected code is written (most claims)
+    admin = ctx.rules.admin
+    written_families = {rec.family for c in written_codes if (rec := admin(c)) is not None}
+    drug_codes = {ln.code for f in drugs.values() for ln in f.lines}
+    for ln in unwritten:
         code = ln.code
-        rec = ctx.rules.admin(code)
+        rec = admin(code)
         # Another code of a written family is explained by the administration edits (a push for an infusion...);
         # an add-on code (additional hours) left off beside its written primary is a line missing all the same.
         family_written = rec is not None and rec.family in written_families and rec.role != "addon"
-        if code in drug_codes or code in written_codes or family_written:
+        if code in drug_codes or family_written:
             continue
-        yield finding("CLAIM-LINE-MISSING", f"{code} × {ln.units} is supported by the chart and not billed.",
-                      impact_units=ln.units, fix=f"Add {code} × {ln.units}.", cause=("line-absent", code))
+        found.append(finding("CLAIM-LINE-MISSING", f"{code} × {ln.units} is supported by the chart and not billed.",
+                             impact_units=ln.units, fix=f"Add {code} × {ln.units}.", cause=("line-absent", code)))
+    return found
 
 
 @edit(

@@ -6,6 +6,7 @@ with no benefit category. Applies where the payer profile says `abn_modifiers`; 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from igclaim.edits.context import EditContext
 from igclaim.edits.diagnosis import Gap, claim_dx, coverage_gap
@@ -23,6 +24,12 @@ def _needed(ctx: EditContext, gap: Gap) -> str:
     if gap.liability == "no_benefit":
         return lm.statutory_exclusion
     return lm.with_signed_abn if ctx.encounter.payer.abn_signed else lm.without_abn
+
+
+@lru_cache(maxsize=1)
+def _liability() -> frozenset[str]:
+    """The four liability modifiers (GA, GZ, GY, GX), as one set, once per process (the data is bundled)."""
+    return liability_modifiers().all
 
 
 def _why(gap: Gap) -> str:
@@ -95,10 +102,12 @@ def abn_on_build(ctx: EditContext) -> Iterator[Finding]:
 @also_check("PAYER-ABN-MODIFIER", "claim")
 def abn_written(ctx: EditContext) -> Iterator[Finding]:
     lm = liability_modifiers()
-    liability = lm.all
-    lines = _billed_lines(ctx)
-    supplies = _supply_lines(ctx)  # GY belongs on the supplies too
-    used = sorted(((ln, m) for ln in lines + supplies if (m := mods(ln) & liability)), key=lambda u: u[0].line)
+    liability = _liability()
+    lines: list[ClaimLine] | None = None
+    used: list[tuple[ClaimLine, set[str]]] = []
+    if not liability.isdisjoint(ctx.written_modifiers()):  # else no line carries one (most claims)
+        lines, supplies = _billed_lines(ctx), _supply_lines(ctx)  # GY belongs on the supplies too
+        used = sorted(((ln, m) for ln in lines + supplies if (m := mods(ln) & liability)), key=lambda u: u[0].line)
     if not ctx.rules.param("abn_modifiers"):
         for ln, m in used:
             yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {', '.join(sorted(m))} is for Original Medicare "
@@ -121,6 +130,8 @@ def abn_written(ctx: EditContext) -> Iterator[Finding]:
         return
     need = _needed(ctx, gap)
     severity = gap.severity if gap.binding else "warning"
+    if lines is None:
+        lines, supplies = _billed_lines(ctx), _supply_lines(ctx)
     if gap.liability == "no_benefit":
         yield from _no_benefit_lines(ctx, sorted(lines + supplies, key=lambda ln: ln.line), gap, severity)
         return

@@ -201,16 +201,21 @@ def ndc_mismatch(ctx: EditContext) -> list[Finding]:
     """The NDC's codes: the ASP crosswalk for the date (imported, else the bundled quarter) and the product
     catalog's code for that package. An NDC known to neither is left alone (the crosswalk is not exhaustive)."""
     found = []
+    rules = ctx.rules
     for ln in ctx.billed.lines:
-        ndc11 = _ndc11(ln.ndc) if ln.ndc else None
-        if ndc11 is None:
+        ndc = ln.ndc
+        if not ndc:
             continue
-        code, day = ln.code.strip().upper(), _day(ctx, ln)
-        key = ("tables.ndc-codes", ndc11, day)
-        known = ctx.rules.memo.get(key)
-        if known is None:
-            known = ctx.rules.once(key, partial(_ndc_codes, ndc11=ndc11, day=day))
-        if known and code not in known:
+        day = ln.service_date or ctx.dos
+        key = ("tables.ndc-codes", ndc, day)
+        said: tuple[str | None, dict[str, str]] | None = rules.memo.get(key)
+        if said is None:
+            said = rules.once(key, partial(_ndc_codes_of, ndc=ndc, day=day))
+        ndc11, known = said
+        if not known:
+            continue
+        code = ln.code.strip().upper()
+        if ndc11 is not None and code not in known:
             where = "; ".join(f"{c} per {src}" for c, src in sorted(known.items()))
             # The cause is the code the NDC calls for: when that is the product's own code, DRUG-CODE-MISMATCH or
             # DRUG-NOS-CODE on the line says the same mistake and supersedes this finding.
@@ -218,6 +223,13 @@ def ndc_mismatch(ctx: EditContext) -> list[Finding]:
                                  f"{code}, but it crosswalks to {where}.", line=ln.line,
                                  cause=("code", next(iter(known))) if len(known) == 1 else None))
     return found
+
+
+def _ndc_codes_of(rules: Rules, *, ndc: str, day: date) -> tuple[str | None, dict[str, str]]:
+    """A line's NDC as written, in its 11-digit form (None: not a valid NDC), with the codes it calls for on the
+    date: both facts of the snapshot and the NDC, so remembered per snapshot by the NDC as written and the date."""
+    ndc11 = _ndc11(ndc)
+    return ndc11, {} if ndc11 is None else _ndc_codes(rules, ndc11=ndc11, day=day)
 
 
 def _ndc11(ndc: str) -> str | None:
