@@ -466,21 +466,25 @@ def _not_a_reason_texts(dx: list[str]) -> tuple[_NotAReason, ...]:
 
 
 @also_check("DX-INVALID", "claim")
-def written_dx_invalid(ctx: EditContext) -> Iterator[Finding]:
+def written_dx_invalid(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     dx = written_dx(ctx)
     if dx is not None:
         chart = set(chart_dx(ctx))
-        yield from _invalid(ctx, [d for d in dx if d not in chart], _first_ig_line(ctx))
+        found.extend(_invalid(ctx, [d for d in dx if d not in chart], _first_ig_line(ctx)))
+    return found
 
 
 @also_check("DX-CHEMO-ENCOUNTER", "claim")
-def written_dx_chemo(ctx: EditContext) -> Iterator[Finding]:
+def written_dx_chemo(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     dx = written_dx(ctx)
     if dx is None:
-        return
+        return found
     in_chart = {icd10.compact(d) for d in chart_dx(ctx)} & _not_a_reason_codes()
     if not in_chart:
-        yield from _not_a_reason(ctx, dx, _first_ig_line(ctx))
+        found.extend(_not_a_reason(ctx, dx, _first_ig_line(ctx)))
+    return found
 
 
 @also_check("DX-NOT-COVERED", "claim")
@@ -510,16 +514,18 @@ def _undocumented(ctx: EditContext, dx: list[str]) -> list[str]:
     source=ICD10_GUIDELINES,
     phase="claim",
 )
-def dx_not_documented(ctx: EditContext) -> Iterator[Finding]:
+def dx_not_documented(ctx: EditContext) -> list[Finding]:
     """A diagnosis billed must be supported by the record (ICD-10-CM Official Guidelines, Section IV). A warning:
     the chart igclaim was given may list fewer diagnoses than the record. A code that is not billable is DX-INVALID's
     to report."""
+    found: list[Finding] = []
     dx = written_dx(ctx)
     if dx is None:
-        return
+        return found
     releases, chart = ctx.rules.icd10, chart_dx(ctx)
     for code in _undocumented(ctx, dx):
         if releases.is_billable(code, ctx.dos) is False:
             continue
-        yield finding("DX-NOT-DOCUMENTED", f"{code} is on the claim but not among the chart's diagnoses "
-                      f"({', '.join(chart) or 'none'}).", line=_first_ig_line(ctx), cause=("diagnosis", code))
+        found.append(finding("DX-NOT-DOCUMENTED", f"{code} is on the claim but not among the chart's diagnoses "
+                      f"({', '.join(chart) or 'none'}).", line=_first_ig_line(ctx), cause=("diagnosis", code)))
+    return found

@@ -59,8 +59,7 @@ def duration(ctx: EditContext) -> list[Finding]:
                 hours = (stop - start).total_seconds() / 3600
                 found.append(finding("PLAUSIBILITY-DURATION", f"{name}[{i}]: runs {hours:,.1f} hours "
                                      f"({start:%Y-%m-%d %H:%M} to {stop:%Y-%m-%d %H:%M}); more than "
-                                     f"{MAX_ADMINISTRATION.total_seconds() / 3600:g} hours is not one "
-                                     "administration."))
+                                     f"{MAX_ADMINISTRATION.total_seconds() / 3600:g} hours is not one administration."))
     return found
 
 

@@ -86,15 +86,19 @@ _MUE_FIX = ("Check the units against the chart. Over a line edit (MAI 1) bill th
 
 @edit("DRUG-MUE", severity="error", statement="units exceed the Medically Unlikely Edit for the code and date",
       fix=_MUE_FIX, source=MUE_SOURCE, phase="chart", when=When(tables=("mue",)))
-def drug_mue(ctx: EditContext) -> Iterator[Finding]:
-    yield from _mue(ctx, "DRUG-MUE", drugs=True)
+def drug_mue(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    found.extend(_mue(ctx, "DRUG-MUE", drugs=True))
+    return found
 
 
 @edit("ADMIN-MUE", severity="error",
       statement="units of an administration or service code exceed its Medically Unlikely Edit for the date",
       fix=_MUE_FIX, source=MUE_SOURCE, phase="chart", when=When(tables=("mue",)))
-def admin_mue(ctx: EditContext) -> Iterator[Finding]:
-    yield from _mue(ctx, "ADMIN-MUE", drugs=False)
+def admin_mue(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    found.extend(_mue(ctx, "ADMIN-MUE", drugs=False))
+    return found
 
 
 def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
@@ -128,13 +132,17 @@ def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
 # --- NCCI PTP -------------------------------------------------------------------------------------------------
 
 @also_check("ADMIN-BUNDLED", "chart", when=When(tables=("ptp",)))
-def ptp_bundled(ctx: EditContext) -> Iterator[Finding]:
-    yield from _ptp(ctx, "ADMIN-BUNDLED", initial_pair=False)
+def ptp_bundled(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    found.extend(_ptp(ctx, "ADMIN-BUNDLED", initial_pair=False))
+    return found
 
 
 @also_check("ADMIN-INITIAL-DUPLICATE", "chart", when=When(tables=("ptp",)))
-def ptp_initial(ctx: EditContext) -> Iterator[Finding]:
-    yield from _ptp(ctx, "ADMIN-INITIAL-DUPLICATE", initial_pair=True)
+def ptp_initial(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    found.extend(_ptp(ctx, "ADMIN-INITIAL-DUPLICATE", initial_pair=True))
+    return found
 
 
 def _initial(ctx: EditContext, code: str) -> bool:
@@ -263,15 +271,19 @@ _VALIDITY_FIX = "Bill the code in force on the date of service (CMS quarterly HC
 @edit("DRUG-CODE-INVALID", severity="error",
       statement="the drug's HCPCS code is not valid on the date of service in the imported HCPCS file",
       fix=_VALIDITY_FIX, source=HCPCS_SOURCE, phase="chart", when=When(tables=("hcpcs",)))
-def drug_code_invalid(ctx: EditContext) -> Iterator[Finding]:
-    yield from _validity(ctx, "DRUG-CODE-INVALID", drugs=True)
+def drug_code_invalid(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    found.extend(_validity(ctx, "DRUG-CODE-INVALID", drugs=True))
+    return found
 
 
 @edit("ADMIN-CODE-INVALID", severity="error",
       statement="a service's HCPCS Level II code is not valid on the date of service in the imported HCPCS file",
       fix=_VALIDITY_FIX, source=HCPCS_SOURCE, phase="chart", when=When(tables=("hcpcs",)))
-def admin_code_invalid(ctx: EditContext) -> Iterator[Finding]:
-    yield from _validity(ctx, "ADMIN-CODE-INVALID", drugs=False)
+def admin_code_invalid(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    found.extend(_validity(ctx, "ADMIN-CODE-INVALID", drugs=False))
+    return found
 
 
 def _validity(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
