@@ -55,7 +55,7 @@ def _alone(data: dict, prefix: str) -> str:
     enc = parse_encounter(data)
     ref = reference()
     rules = ref.at(enc.date_of_service, engine.resolve_profile(enc, ref))
-    for key in [k for k in rules.memo if isinstance(k, tuple) and str(k[0]).startswith(prefix)]:
+    for key in [k for k in rules.memo if str(k[0] if isinstance(k, tuple) else k).startswith(prefix)]:
         del rules.memo[key]
     return _result(data)
 
@@ -112,3 +112,16 @@ def test_an_ndc_as_written_gets_its_own_crosswalk_answer():
         _alone(order[0], "tables.")
         for d in order:
             assert _result(d) == alone[inputs.index(d)]
+
+
+def test_a_written_code_gets_its_own_drug_answer():
+    """Whether a written code is an immune globulin code is remembered per snapshot and code: claims of one snapshot
+    whose second drug line bills another code (an IG code, a NOS code, another drug, a code of no drug) get their
+    own findings."""
+    scrub = json.loads((ROOT / "examples" / "e09-scrub-units-by-ml.json").read_text())["input"]
+    inputs = []
+    for code in ("J1561", "J1599", "J3490", "J1459", "99999"):
+        data = json.loads(json.dumps(scrub))
+        data["claim"]["lines"].append({"line": 4, "code": code, "units": 10, "modifiers": []})
+        inputs.append(data)
+    _each_its_own(inputs, "drug.")

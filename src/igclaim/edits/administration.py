@@ -8,6 +8,8 @@ Sources: CMS IOM 100-04 ch. 12 §30.5 (time rules), CMS CR 3818 (push), NCCI Pol
 
 from __future__ import annotations
 
+from functools import partial
+
 from igclaim.coding.administration import Service
 from igclaim.coding.time import additional_hours, hour_units, minutes_between
 from igclaim.edits.context import EditContext
@@ -15,6 +17,7 @@ from igclaim.edits.drug import code_of  # imported first, the drug checks run be
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
 from igclaim.refdata.resolver import AdminCode, TimeRules
+from igclaim.refdata.rules import Rules
 
 MANUAL_CH12 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c12.pdf"
 NCCI = "https://www.cms.gov/medicare/coding-billing/national-correct-coding-initiative-ncci-edits"
@@ -27,7 +30,11 @@ TIMED_FAMILIES = ("infusion", "sc_infusion", "hydration")
 def _families(ctx: EditContext) -> set[str]:
     """Service kinds are administration code families (infusion, sc_infusion, push, injection, hydration); read by
     most administration checks, so worked out once per claim (callers never change it)."""
-    return ctx.once("administration.families", lambda c: {s.kind for s in c.coding.services})
+    return ctx.once("administration.families", _service_families)
+
+
+def _service_families(ctx: EditContext) -> set[str]:
+    return {s.kind for s in ctx.coding.services}
 
 
 def _routes(ctx: EditContext) -> set[str | None]:
@@ -42,8 +49,9 @@ def _match_admin_lines(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode]]:
     if ctx.written is None:
         return []
     out = []
+    admin = ctx.rules.admin_codes.get  # `Rules.admin`, without a call of its own per line
     for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
-        rec = ctx.rules.admin(code)
+        rec = admin(code)
         if rec is not None and rec.role != "bundled":
             out.append((ln, rec))
     return out
@@ -52,8 +60,15 @@ def _match_admin_lines(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode]]:
 def _codes_of_role(ctx: EditContext, role: str) -> list[tuple[str, AdminCode]]:
     """The administration codes of one role (initial, addon...) in catalog order: a fact of the snapshot, listed once
     per snapshot rather than searched for in every claim."""
-    return ctx.rules.once(("administration.role", role),
-                          lambda r: [(c, rec) for c, rec in r.admin_codes.items() if rec.role == role])
+    key = ("administration.role", role)
+    hit: list[tuple[str, AdminCode]] | None = ctx.rules.memo.get(key)
+    if hit is None:
+        hit = ctx.rules.once(key, partial(_role_codes, role=role))
+    return hit
+
+
+def _role_codes(rules: Rules, role: str) -> list[tuple[str, AdminCode]]:
+    return [(c, rec) for c, rec in rules.admin_codes.items() if rec.role == role]
 
 
 def _written_units(ctx: EditContext, code: str) -> int:
@@ -91,24 +106,37 @@ def _times_missing(ctx: EditContext) -> bool:
 def no_administration_billed(ctx: EditContext) -> bool:
     """Services are documented but the expected claim carries no administration code (Medicare home infusion
     goes to the DME MAC as the drug plus supplies: refdata/cms/settings.toml, home)."""
-    return ctx.once("administration.none_billed", lambda c: bool(c.coding.services) and
-                    not any(c.rules.admin(ln.code) for ln in c.expected.lines))
+    return ctx.once("administration.none_billed", _none_billed)
 
 
-def _unsupported_family(ctx: EditContext, rec: AdminCode) -> str | None:
-    """Which edit explains a written code whose family the chart does not document (None: the family is documented).
-    Six checks ask it of each written administration line: answered once per claim and code."""
-    answers: dict[str, str | None] = ctx.once("administration.unsupported", lambda _: {})
-    if rec.code not in answers:
-        answers[rec.code] = _explain_unsupported(ctx, rec)
-    return answers[rec.code]
+def _none_billed(ctx: EditContext) -> bool:
+    if not ctx.coding.services:
+        return False
+    admin = ctx.rules.admin_codes.get
+    return not any(admin(ln.code) for ln in ctx.expected.lines)
 
 
 def _explained(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode, str | None]]:
-    """The written administration lines, each with `_unsupported_family`'s answer: six checks read them, so
-    paired once per claim."""
-    return ctx.once("administration.explained",
-                    lambda c: [(ln, rec, _unsupported_family(c, rec)) for ln, rec in _written_admin(c)])
+    """The written administration lines, each with the edit that explains a code whose family the chart does not
+    document (`_explain_unsupported`; None: the family is documented): six checks read them, so paired once per
+    claim, each code answered once."""
+    return ctx.once("administration.explained", _explain_lines)
+
+
+def _explain_lines(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode, str | None]]:
+    written = _written_admin(ctx)
+    if not written:
+        return []
+    answers: dict[str, str | None] = {}
+    out = []
+    for ln, rec in written:
+        code = rec.code
+        if code in answers:
+            why = answers[code]
+        else:
+            why = answers[code] = _explain_unsupported(ctx, rec)
+        out.append((ln, rec, why))
+    return out
 
 
 def _explain_unsupported(ctx: EditContext, rec: AdminCode) -> str | None:

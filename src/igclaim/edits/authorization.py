@@ -69,9 +69,12 @@ def auth_expired(ctx: EditContext) -> list[Finding]:
 def _ig_lines(ctx: EditContext, code: str | None) -> list[ClaimLine]:
     """The immune globulin lines that go out (the written claim's on scrub, else the expected claim's), of one code
     or (None) of any."""
-    lines: list[tuple[ClaimLine, str]] = ctx.once("authorization.ig_lines", lambda c: [
-        (ln, billed) for ln in c.billed.lines if is_drug_code(c, billed := code_of(ln))])
+    lines: list[tuple[ClaimLine, str]] = ctx.once("authorization.ig_lines", _billed_ig_lines)
     return [ln for ln, billed in lines if code is None or billed == code]
+
+
+def _billed_ig_lines(ctx: EditContext) -> list[tuple[ClaimLine, str]]:
+    return [(ln, billed) for ln in ctx.billed.lines if is_drug_code(ctx, billed := code_of(ln))]
 
 
 @edit(

@@ -225,9 +225,12 @@ def coverage_facts(ctx: EditContext) -> tuple[object, ...]:
 def _coverage_facts(ctx: EditContext) -> tuple[object, ...]:
     enc = ctx.encounter
     bp = enc.billing_provider
-    drugs = tuple((f.route, f.code, f.product.name if f.product else None)
-                  for f in ctx.coding.drugs.values() if f.is_ig)
-    return enc.setting, enc.payer.contractor, bp.address.state if bp is not None else None, drugs
+    drugs = []
+    for f in ctx.coding.drugs.values():
+        if f.is_ig:
+            product = f.product
+            drugs.append((f.route, f.code, product.name if product else None))
+    return enc.setting, enc.payer.contractor, bp.address.state if bp is not None else None, tuple(drugs)
 
 
 def verdict(ctx: EditContext, dx: list[str]) -> Verdict:

@@ -16,6 +16,7 @@ from igclaim.edits.context import EditContext
 from igclaim.edits.context import code_of as code_of  # the name engine.py and written.py import it by
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
+from igclaim.refdata.rules import Rules
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
 HCPCS_FILES = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
@@ -41,10 +42,27 @@ def mods(line: ClaimLine) -> set[str]:
     return {m.strip().upper() for m in line.modifiers}
 
 
+# Answers of `is_drug_code` per snapshot: keyed by a written code, so bounded.
+DRUG_CODES_LIMIT = 256
+
+
 def is_drug_code(ctx: EditContext, code: str) -> bool:
-    """An immune globulin code of any kind (own, NOS, or one listed for recognition only)."""
-    rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
-    return rec is not None and rec.kind in ("ig", "ig_nos", "recognition")
+    """An immune globulin code of any kind (own, NOS, or one listed for recognition only): a fact of the snapshot
+    and the code, so answered once per snapshot and code."""
+    answers: dict[str, bool] | None = ctx.rules.memo.get("drug.is_drug_code")
+    if answers is None:
+        answers = ctx.rules.once("drug.is_drug_code", _no_answers)
+    hit = answers.get(code)
+    if hit is None:
+        if len(answers) >= DRUG_CODES_LIMIT:
+            answers.clear()
+        rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
+        hit = answers[code] = rec is not None and rec.kind in ("ig", "ig_nos", "recognition")
+    return hit
+
+
+def _no_answers(_: Rules) -> dict[str, bool]:
+    return {}
 
 
 def written_drug_lines(ctx: EditContext) -> dict[str, list[ClaimLine]]:

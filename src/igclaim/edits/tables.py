@@ -61,11 +61,14 @@ def _is_drug(ctx: EditContext, code: str) -> bool:
     code = code.strip().upper()
     if ctx.rules.admin(code) is not None:
         return False
-    if code in ctx.once("tables.chart_drug_codes",
-                        lambda c: {f.code.upper() for f in c.coding.drugs.values() if f.code}):
+    if code in ctx.once("tables.chart_drug_codes", _chart_drug_codes):
         return True
     rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
     return (rec is not None and rec.kind in DRUG_KINDS) or ctx.rules.tables.payment_limit(code, ctx.dos) is not None
+
+
+def _chart_drug_codes(ctx: EditContext) -> set[str]:
+    return {f.code.upper() for f in ctx.coding.drugs.values() if f.code}
 
 
 def _table_setting(ctx: EditContext, kind: str) -> str:
