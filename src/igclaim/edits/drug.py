@@ -81,16 +81,23 @@ def _match_drug_lines(ctx: EditContext) -> dict[str, list[ClaimLine]]:
         if f.code is not None:
             by_code.setdefault(f.code.upper(), []).append(did)
     written = list(zip(ctx.written.lines, ctx.written_codes, strict=True))
+    written_codes = ctx.written_code_set
     for code, dids in by_code.items():
-        if code not in ctx.written_code_set:
+        if code not in written_codes:
             continue
         lines = [ln for ln, c in written if c == code]
+        if len(dids) == 1:  # one drug of the code (nearly always): all its lines
+            out[dids[0]] += lines
+            taken.update([id(ln) for ln in lines])
+            continue
         for ln, did in zip(lines, _share(ctx, lines, dids), strict=True):
             out[did].append(ln)
             taken.add(id(ln))
-    ig = [did for did, f in facts.items() if f.is_ig]
-    for ln, c in written:
-        if id(ln) in taken or not ig or not is_drug_code(ctx, c):
+    # The lines left: another immune globulin code billed for a drug of the chart (each line is looked at once).
+    rest = [(ln, c) for ln, c in written if id(ln) not in taken]
+    ig = [did for did, f in facts.items() if f.is_ig] if rest else []
+    for ln, c in rest:
+        if not ig or not is_drug_code(ctx, c):
             continue
         target = _by_ndc(ctx, ln, ig) or next((d for d in ig if not out[d]), None) or ig[0]
         out[target].append(ln)
@@ -152,9 +159,8 @@ def _expected(f: CodedDrug) -> tuple[DrugLine, DrugLine | None]:
     return given, next((ln for ln in f.lines if ln.wasted), None)
 
 
-def _split(ctx: EditContext, lines: list[ClaimLine]) -> tuple[list[ClaimLine], list[ClaimLine]]:
+def _split(lines: list[ClaimLine], jw: str) -> tuple[list[ClaimLine], list[ClaimLine]]:
     """The lines without JW and the JW lines, in one pass (each line's modifiers read once)."""
-    jw = waste_mod(ctx)
     given: list[ClaimLine] = []
     wasted: list[ClaimLine] = []
     for ln in lines:
@@ -191,12 +197,14 @@ def _opened(f: CodedDrug) -> str:
 
 
 class DrugLines(NamedTuple):
-    """A checkable drug with its written lines, and those lines split into the lines without JW and the JW lines."""
+    """A checkable drug with its written lines, those lines split into the lines without JW and the JW lines, and
+    the codes they bill other than the drug's own (in line order, each once; empty on nearly every claim)."""
 
     f: CodedDrug
     lines: list[ClaimLine]
     given: list[ClaimLine]
     wasted: list[ClaimLine]
+    others: tuple[str, ...]
 
 
 def _drugs(ctx: EditContext) -> list[DrugLines]:
@@ -208,9 +216,18 @@ def _drugs(ctx: EditContext) -> list[DrugLines]:
 def _checkable_drugs(ctx: EditContext) -> list[DrugLines]:
     if ctx.written is None:
         return []
-    lines = written_drug_lines(ctx)
-    return [DrugLines(f, lines[did], *_split(ctx, lines[did])) for did, f in ctx.coding.drugs.items()
-            if _checkable(f) and lines[did]]
+    by_drug = written_drug_lines(ctx)
+    jw = waste_mod(ctx)
+    any_jw = jw in ctx.written_modifiers()  # else no line is a JW line: nothing to split
+    out = []
+    for did, f in ctx.coding.drugs.items():
+        lines = by_drug[did]
+        if not lines or not _checkable(f):
+            continue
+        given, wasted = _split(lines, jw) if any_jw else (list(lines), [])
+        others = tuple(c for c in dict.fromkeys([code_of(ln) for ln in lines]) if c != f.code)
+        out.append(DrugLines(f, lines, given, wasted, others))
+    return out
 
 
 # --- codes ---------------------------------------------------------------------------------------------------
@@ -227,10 +244,8 @@ def _checkable_drugs(ctx: EditContext) -> list[DrugLines]:
 )
 def nos_code(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
-    for f, lines, _, _ in _drugs(ctx):
-        for code in dict.fromkeys(code_of(ln) for ln in lines):
-            if code == f.code:
-                continue  # the product's own code (nearly every line): nothing to look up
+    for f, lines, _, _, others in _drugs(ctx):
+        for code in others:  # not the product's own code (nearly every line bills it): nothing else to look up
             rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
             if rec and rec.kind == "ig_nos" and f.hcpcs and f.hcpcs.kind == "ig":
                 line = next(ln for ln in lines if code_of(ln) == code)
@@ -251,10 +266,8 @@ def nos_code(ctx: EditContext) -> list[Finding]:
 )
 def code_mismatch(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
-    for f, lines, _, _ in _drugs(ctx):
-        for code in dict.fromkeys(code_of(ln) for ln in lines):
-            if code == f.code:
-                continue
+    for f, lines, _, _, others in _drugs(ctx):
+        for code in others:
             rec = ctx.rules.hcpcs(code)
             known = rec or ctx.rules.known_code(code)
             if known and known.kind == "ig_nos" and f.hcpcs and f.hcpcs.kind == "ig":
@@ -281,7 +294,7 @@ def code_mismatch(ctx: EditContext) -> list[Finding]:
 )
 def drug_units(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
-    for f, lines, given, _ in _drugs(ctx):
+    for f, lines, given, _, _ in _drugs(ctx):
         billed = sum(ln.units for ln in given)
         expected = f.administered_units
         if expected is None:
@@ -311,7 +324,7 @@ def drug_units(ctx: EditContext) -> list[Finding]:
 )
 def units_by_volume(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
-    for f, _, given, _ in _drugs(ctx):
+    for f, _, given, _, _ in _drugs(ctx):
         billed = sum(ln.units for ln in given)
         if not f.is_ig or not given or billed == f.administered_units or f.dose_grams is None:
             continue
@@ -346,7 +359,7 @@ def jw_missing(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
     if not ctx.rules.param("jw_required"):
         return found
-    for f, lines, _, wasted in _drugs(ctx):
+    for f, lines, _, wasted, _ in _drugs(ctx):
         _given, exp_jw = _expected(f)
         if exp_jw is None or wasted:
             continue
@@ -367,10 +380,14 @@ def jw_missing(ctx: EditContext) -> list[Finding]:
 )
 def jz_missing(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
-    for f, lines, given, _ in _drugs(ctx):
-        exp_given, _ = _expected(f)
-        jz = zero_waste_mod(ctx)
-        if jz in exp_given.modifiers and not any(jz in mods(ln) for ln in lines):
+    drugs = _drugs(ctx)
+    if not drugs:
+        return found
+    jz = zero_waste_mod(ctx)
+    jz_written = jz in ctx.written_modifiers()  # else no line carries it
+    for f, lines, given, _, _ in drugs:
+        exp_given = next(ln for ln in f.lines if not ln.wasted)
+        if jz in exp_given.modifiers and not (jz_written and any(jz in mods(ln) for ln in lines)):
             line = (given or lines)[0]
             found.append(finding("DRUG-JZ-MISSING", f"Line {line.line}: nothing of {_name(f)} was discarded and "
                                  f"{ctx.profile.title} requires JZ on {ctx.dos}.", line=line.line))
@@ -388,7 +405,10 @@ def jz_missing(ctx: EditContext) -> list[Finding]:
 def jw_jz_conflict(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
     jz_mod = zero_waste_mod(ctx)
-    for f, lines, _, wasted in _drugs(ctx):
+    drugs = _drugs(ctx)
+    if not drugs or jz_mod not in ctx.written_modifiers():
+        return found  # no line carries JZ
+    for f, lines, _, wasted, _ in drugs:
         jz = [ln for ln in lines if jz_mod in mods(ln)]
         if not jz:
             continue
@@ -415,7 +435,7 @@ def jw_jz_conflict(ctx: EditContext) -> list[Finding]:
 )
 def jw_not_allowed(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
-    for f, _, _, jw in _drugs(ctx):
+    for f, _, _, jw, _ in _drugs(ctx):
         if not jw or f.discarded_units > 0:
             continue
         d = f.drug
@@ -443,7 +463,7 @@ def jw_not_allowed(ctx: EditContext) -> list[Finding]:
 )
 def waste_mismatch(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
-    for f, _, given, jw in _drugs(ctx):
+    for f, _, given, jw, _ in _drugs(ctx):
         if not jw or f.discarded_units <= 0:
             continue
         billed, wasted = sum(ln.units for ln in given), sum(ln.units for ln in jw)
@@ -470,8 +490,8 @@ def waste_mismatch(ctx: EditContext) -> list[Finding]:
 def route_modifier(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
     waste = (waste_mod(ctx), zero_waste_mod(ctx))
-    for f, lines, _, _ in _drugs(ctx):
-        exp_given, _ = _expected(f)
+    for f, lines, _, _, _ in _drugs(ctx):
+        exp_given = next(ln for ln in f.lines if not ln.wasted)
         wanted = [m for m in exp_given.modifiers if m not in waste]
         if not wanted:
             continue
@@ -548,7 +568,7 @@ def ndc_per_line(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
     if ctx.written is None or not _ndc_required(ctx):
         return found
-    for f, lines, _, _ in _drugs(ctx):
+    for f, lines, _, _, _ in _drugs(ctx):
         expected = {ln.ndc for ln in f.lines if ln.ndc}
         if len(expected) < 2:
             continue
