@@ -608,6 +608,7 @@ def _containers(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseU
     family = ident.family
     groups: dict[str | None, tuple[int, Decimal, Decimal]] = {}  # by NDC: count, grams, billing units
     code, unit_mg = chosen.code, chosen.unit_mg
+    by_grams: dict[Decimal, Decimal | None] | None = None  # the family's size table, read at the first size
     for i, c in enumerate(ident.drug.containers):
         grams, ndc, n = c.grams, c.ndc, c.count
         if grams is None:
@@ -616,8 +617,10 @@ def _containers(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseU
         if ndc11:
             per = rules.tables.package_billing_units(ndc11, code, rules.dos)
         elif (ml := c.ml) is None:  # given by grams (or by units): the family's sizes, once per code
-            per = rules.once(("coding.drug.units_by_grams", fam.names, code),
-                             partial(_units_by_grams, family, code)).get(grams)
+            if by_grams is None:
+                by_grams = rules.once(("coding.drug.units_by_grams", fam.names, code),
+                                      partial(_units_by_grams, family, code))
+            per = by_grams.get(grams)
         else:
             per = rules.once(("coding.drug.size_units", fam.names, grams, ml, code),
                              partial(_size_units, family, grams, ml, code))
@@ -849,7 +852,7 @@ def _lines(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste
         route_mods = (rules.modifier_for(f"route_{ident.route}"),)
     jw_on = single_dose and waste.discarded_units > 0 and mods.jw_valid
     jz_on = single_dose and waste.discarded_units == 0 and mods.jz
-    if mods.ndc_required and len({u.ndc for u in waste.containers}) > 1:
+    if mods.ndc_required and len(waste.containers) > 1:  # one ContainerUse per NDC (`_containers`)
         lines = _lines_per_ndc(ident, chosen, units, waste, route_mods, mods.discarded if jw_on else None,
                                mods.zero_discarded if jz_on else None)
         # a line without an NDC carries no NDC quantity or unit
