@@ -37,7 +37,7 @@ declare(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Service:
     """One documented administration (or ordered hydration), classified by what it is."""
 
@@ -57,7 +57,7 @@ class Service:
         return self.start < other.stop and other.start < self.stop
 
 
-@dataclass
+@dataclass(slots=True)
 class AdminLine:
     code: str
     units: int
