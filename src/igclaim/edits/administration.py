@@ -232,7 +232,7 @@ def push(ctx: EditContext) -> list[Finding]:
             code = ctx.rules.admin_code_for("initial", "injection").code
             found.append(finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} billed for a subcutaneous infusion of "
                                  f"{sc_limit} minutes or less ({spans}): that is {code}.", line=ln.line,
-                          fix=f"Bill {code} for a subcutaneous infusion of {sc_limit} minutes or less."))
+                                 fix=f"Bill {code} for a subcutaneous infusion of {sc_limit} minutes or less."))
         elif rec.family == "injection":
             longer = "; ".join(_span(s) for s in ctx.coding.services if s.kind == "sc_infusion")
             code = ctx.rules.admin_code_for("initial", "sc_infusion").code
@@ -277,7 +277,7 @@ def route(ctx: EditContext) -> list[Finding]:
                                  f"the chart documents: {documented}."
                                  + (f" Expected instead: {instead}." if instead else ""),
                                  line=ln.line, fix=f"Bill {instead} instead of {rec.code}." if instead else None,
-                          cause=[("admin-line", rec.code), *([("line-absent", instead)] if instead else [])]))
+                                 cause=[("admin-line", rec.code), *([("line-absent", instead)] if instead else [])]))
     return found
 
 
@@ -329,9 +329,10 @@ def initial_duplicate(ctx: EditContext) -> list[Finding]:
                                  f"{count} on a professional claim; the chart documents IV access sites "
                                  f"{', '.join(map(str, iv_sites))}."
                           + (f" It carries {', '.join(sorted(mods))}: verify the note says why the second site was "
-                             "needed." if mods else f" Add {want} and document why the second site was needed."),
+                                 "needed." if mods else f" Add {want} and document why the second site was needed."),
                                  line=ln.line, severity="warning",
-                          fix=f"Keep it only if the second IV site was medically necessary, with {want} (or 59)."))
+                                 fix=f"Keep it only if the second IV site was medically necessary, with {want} "
+                                 "(or 59)."))
         else:
             sites = sorted({s.site for s in ctx.coding.services})
             found.append(finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number "
@@ -430,7 +431,7 @@ def sequential(ctx: EditContext) -> list[Finding]:
             and _written_units(ctx, addon) == 0 else None
         found.append(finding("ADMIN-SEQUENTIAL", f"Line {ln.line}: {rec.code} ({rec.meaning}) billed, but {why}.",
                              line=ln.line, cause=("line-absent", instead) if instead else None,
-                      fix=f"Bill {instead} × {_expected_units(ctx, instead)} instead of {rec.code}." if instead
+                             fix=f"Bill {instead} × {_expected_units(ctx, instead)} instead of {rec.code}." if instead
                              else None))
     return found
 
@@ -470,7 +471,7 @@ def addon_units(ctx: EditContext) -> list[Finding]:
         # No line of the add-on at all: the line is missing (CLAIM-LINE-MISSING, same cause, supersedes this).
         found.append(finding("ADMIN-ADDON-UNITS", f"{code} × {billed} billed; the documented time ({spans}) supports "
                              f"{code} × {supported} ({rule_text}).", line=line.line if line else None,
-                      impact_units=supported - billed, fix=f"Bill {code} × {supported}." if supported else
+                             impact_units=supported - billed, fix=f"Bill {code} × {supported}." if supported else
                              f"Remove {code}.", cause=("units", code) if line else ("line-absent", code)))
     return found
 

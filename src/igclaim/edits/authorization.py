@@ -100,7 +100,8 @@ def auth_units(ctx: EditContext) -> list[Finding]:
         found.append(finding("AUTH-UNITS", f"Authorization {_number(pa)} is for {code}; the claim bills "
                              f"{', '.join(billed)}, for which no units are authorized.",
                              line=others[0].line if ctx.written is not None else None,
-                      fix="Get the authorization corrected to the product given, or bill the authorized product."))
+                             fix="Get the authorization corrected to the product given, or bill the authorized "
+                             "product."))
         return found
     if pa.units is not None and lines:
         jw = waste_mod(ctx)
@@ -116,7 +117,7 @@ def auth_units(ctx: EditContext) -> list[Finding]:
                     f" {ctx.profile.title} counts discarded units against it.")
             found.append(finding("AUTH-UNITS", f"{given} units{of} given + {total - given} discarded (JW) = {total}; "
                                  f"authorization {_number(pa)} allows {pa.units}.{text}", line=line,
-                          severity="warning" if counted == "verify" else "error", impact_units=pa.units - total))
+                                 severity="warning" if counted == "verify" else "error", impact_units=pa.units - total))
     if pa.grams is not None:
         facts = [f for f in ctx.coding.drugs.values() if f.is_ig and f.dose_grams is not None
                  and (code is None or f.code == code)]

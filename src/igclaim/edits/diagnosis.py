@@ -530,5 +530,5 @@ def dx_not_documented(ctx: EditContext) -> list[Finding]:
         if releases.is_billable(code, ctx.dos) is False:
             continue
         found.append(finding("DX-NOT-DOCUMENTED", f"{code} is on the claim but not among the chart's diagnoses "
-                      f"({', '.join(chart) or 'none'}).", line=_first_ig_line(ctx), cause=("diagnosis", code)))
+                             f"({', '.join(chart) or 'none'}).", line=_first_ig_line(ctx), cause=("diagnosis", code)))
     return found

@@ -364,7 +364,7 @@ def jw_missing(ctx: EditContext) -> list[Finding]:
         if exp_jw is None or wasted:
             continue
         found.append(finding("DRUG-JW-MISSING", f"{f.path}: opened {_opened(f)}, "
-                      f"{f.administered_units} given: {f.discarded_units} units discarded and no JW line.",
+                             f"{f.administered_units} given: {f.discarded_units} units discarded and no JW line.",
                              line=lines[0].line, impact_units=f.discarded_units,
                              fix=f"Add {f.code}-JW × {f.discarded_units}."))
     return found
@@ -527,15 +527,15 @@ def ndc_missing_chart(ctx: EditContext) -> list[Finding]:
         if f.lines and not all(ln.ndc for ln in f.lines):
             found.append(finding("DRUG-NDC-MISSING", f"{f.path}: {ctx.profile.title} requires the NDC on drug lines "
                                  f"and the chart gives none for {_name(f)}"
-                          f"{' (or for some of its containers)' if any(ln.ndc for ln in f.lines) else ''}.",
-                          fix="Add the NDC of the package used to the chart (drugs[].ndc or containers[].ndc)."))
+                                 f"{' (or for some of its containers)' if any(ln.ndc for ln in f.lines) else ''}.",
+                                 fix="Add the NDC of the package used to the chart (drugs[].ndc or containers[].ndc)."))
         elif any(ln.ndc_quantity is None for ln in f.lines):
             found.append(finding("DRUG-NDC-MISSING", f"{f.path}: {ctx.profile.title} requires the NDC quantity with "
                                  f"the NDC, and the chart does not let it be computed for {_name(f)} (the 837 would "
                                  "carry no LIN/CTP).",
-                          fix="Give the containers opened: kits and powders are counted in packages (UN)." if f.is_ig
-                          else f"Give the NDC quantity and its unit of what was given ({f.path}.ndc_quantity and "
-                                 "ndc_unit, e.g. 1 and ML)."))
+                                 fix="Give the containers opened: kits and powders are counted in packages (UN)."
+                                 if f.is_ig else f"Give the NDC quantity and its unit of what was given "
+                                 f"({f.path}.ndc_quantity and ndc_unit, e.g. 1 and ML)."))
     return found
 
 
@@ -579,8 +579,8 @@ def ndc_per_line(ctx: EditContext) -> list[Finding]:
                             for n in sorted(expected))
             absent = ", ".join(map(ndc_mod.format, missing))
             found.append(finding("DRUG-NDC-PER-LINE", f"Line {lines[0].line}: {_name(f)} came from containers of "
-                          f"{len(expected)} NDCs and the claim does not report {absent}; {ctx.profile.title} needs "
-                                 f"one line per NDC ({per} units).", line=lines[0].line))
+                                 f"{len(expected)} NDCs and the claim does not report {absent}; {ctx.profile.title} "
+                                 f"needs one line per NDC ({per} units).", line=lines[0].line))
     return found
 
 

@@ -61,7 +61,7 @@ def form_setting(ctx: EditContext) -> list[Finding]:
         stated = ctx.encounter.place_of_service is not None
         found.append(finding("FORM-SETTING", f"Place of service {w.place_of_service} on {_a(setting)} claim; "
                              + (f"the chart says {e.place_of_service}." if stated else
-                         f"the setting's place of service is {e.place_of_service} (verify if another fits)."),
+                             f"the setting's place of service is {e.place_of_service} (verify if another fits)."),
                              severity=None if stated else "warning"))
     return found
 
@@ -212,7 +212,7 @@ def home_supply_code(ctx: EditContext) -> list[Finding]:
             rec = ctx.rules.known_code(q)
             since = rec.period.effective if rec else None
             found.append(finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {q} billed for {ctx.dos}; the code exists from "
-                          f"{since} (the home IVIG demonstration). Before it, home IVIG is the J-code alone.",
+                                 f"{since} (the home IVIG demonstration). Before it, home IVIG is the J-code alone.",
                                  line=ln.line, impact_units=-ln.units))
         elif code == q and "IV" not in routes:
             found.append(finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {q} (home IVIG supplies) on a claim whose "
@@ -221,7 +221,7 @@ def home_supply_code(ctx: EditContext) -> list[Finding]:
                                  line=ln.line, impact_units=-ln.units))
         elif code == pump and "SC" not in routes:
             found.append(finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {pump} (the SC infusion pump) on a claim whose "
-                          f"immune globulin is intravenous; home IVIG supplies and nursing are {q}.",
+                                 f"immune globulin is intravenous; home IVIG supplies and nursing are {q}.",
                                  line=ln.line, impact_units=-ln.units))
     return found
 
@@ -267,7 +267,8 @@ def home_q2052_units(ctx: EditContext) -> list[Finding]:
             minutes = ctx.rules.setting("home")["medicare_dme_iv_supply_rounding"]["unit_minutes"]
             rule = f"the infusion visit length in {minutes}-minute units (DME MAC table; verify against LCD L33610)"
         found.append(finding("HOME-Q2052-UNITS", f"{q} × {got} for {d}; the chart supports {q} × {want} ({rule}). "
-                      "Medicare pays one bundle per infusion date, so the units inform rather than price.",
+                             "Medicare pays one bundle per infusion date, so the units inform rather than price.",
                              line=first_line.get(d),
-                      fix=f"Bill {q} × {want} for {d}." if want else f"Remove {q} for {d}: no infusion that date."))
+                             fix=f"Bill {q} × {want} for {d}." if want
+                             else f"Remove {q} for {d}: no infusion that date."))
     return found

@@ -81,16 +81,17 @@ def abn_on_build(ctx: EditContext) -> list[Finding]:
     lm = liability_modifiers()
     if not gap.binding:
         found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis is not on {gap.title}, a default list that does not "
-                      "bind the payer: verify the payer's (Medicare contractor's) policy; only if it does not cover "
-                      f"the diagnosis, report {lm.with_signed_abn} (signed ABN) or {lm.without_abn} (none).",
-                      severity="warning", fix="Give payer.contractor or the billing provider's address so the "
+                             "bind the payer: verify the payer's (Medicare contractor's) policy; only if it does not "
+                             f"cover the diagnosis, report {lm.with_signed_abn} (signed ABN) or {lm.without_abn} "
+                             "(none).",
+                             severity="warning", fix="Give payer.contractor or the billing provider's address so the "
                              "contractor's list is checked, or verify the LCD/article yourself."))
         return found
     if gap.liability == "no_benefit":
         voluntary = (f" With the voluntary notice the patient signed, {lm.voluntary_notice} goes beside it."
                      if ctx.encounter.payer.abn_signed else "")
         found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis is not covered ({gap.title}) and the service has no "
-                      f"benefit category: add {need} to the drug and supply lines, not {lm.with_signed_abn}/"
+                             f"benefit category: add {need} to the drug and supply lines, not {lm.with_signed_abn}/"
                              f"{lm.without_abn}; the beneficiary is liable and no ABN is required.{voluntary}",
                              severity=gap.severity))
         return found
@@ -122,14 +123,14 @@ def abn_written(ctx: EditContext) -> list[Finding]:
             if not ctx.rules.modifier_valid(code):
                 found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {code} is not a valid modifier on "
                                      f"{ctx.dos} (see its effective date in the HCPCS modifier file).", line=ln.line,
-                              fix=f"Remove {code}; use the liability modifier in force on the date of service."))
+                                     fix=f"Remove {code}; use the liability modifier in force on the date of service."))
     gap = coverage_gap(ctx, claim_dx(ctx))
     if gap is None:
         for ln, m in used:
             found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {', '.join(sorted(m))} reported, but the "
-                          "claim's diagnosis is covered for the product: no denial is expected.", line=ln.line,
+                                 "claim's diagnosis is covered for the product: no denial is expected.", line=ln.line,
                                  severity="warning",
-                          fix=f"Remove {', '.join(sorted(m))} unless the ABN was for another reason."))
+                                 fix=f"Remove {', '.join(sorted(m))} unless the ABN was for another reason."))
         return found
     need = _needed(ctx, gap)
     severity = gap.severity if gap.binding else "warning"
@@ -148,13 +149,14 @@ def abn_written(ctx: EditContext) -> list[Finding]:
             found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {bad} is for a service with no benefit "
                                  f"category; this diagnosis is a medical-necessity question ({gap.title}): "
                                  f"{_why(gap)}.",
-                          line=ln.line, severity=severity, fix=f"Replace {bad} with {need} on line {ln.line}."))
+                                 line=ln.line, severity=severity, fix=f"Replace {bad} with {need} on line {ln.line}."))
             continue
         if need in m:
             continue
         if wrong in m:
             found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {wrong} reported, but {signed}: use {need}.",
-                          line=ln.line, severity=severity, fix=f"Replace {wrong} with {need} on line {ln.line}."))
+                                 line=ln.line, severity=severity,
+                                 fix=f"Replace {wrong} with {need} on line {ln.line}."))
         else:
             verify = "" if gap.binding else " if the payer's own policy does not cover it (verify first)"
             found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: the diagnosis may not be covered "

@@ -73,7 +73,7 @@ def modifier_dates(ctx: EditContext) -> list[Finding]:
         when = (f"valid from {period.effective}" if period.effective and (ln.service_date or ctx.dos)
                 < period.effective else f"ended {period.ends}")
         found.append(finding("CLAIM-MODIFIER-DATE", f"Line {ln.line}: modifier {code} on {code_of(ln)} is not valid on "
-                      f"{ln.service_date or ctx.dos} ({when}).", line=ln.line, fix=f"Remove {code} from line "
+                             f"{ln.service_date or ctx.dos} ({when}).", line=ln.line, fix=f"Remove {code} from line "
                              f"{ln.line}, or use the modifier in force on the date of service."))
     return found
 
@@ -84,8 +84,9 @@ def liability_modifier_dates(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
     for ln, code in _modifier_dates(ctx, liability=True):
         found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {code} is not a valid modifier on "
-                      f"{ln.service_date or ctx.dos} (see its effective date in the HCPCS modifier file).",
-                      line=ln.line, fix=f"Remove {code}; use the liability modifier in force on the date of service."))
+                             f"{ln.service_date or ctx.dos} (see its effective date in the HCPCS modifier file).",
+                             line=ln.line,
+                             fix=f"Remove {code}; use the liability modifier in force on the date of service."))
     return found
 
 
@@ -292,7 +293,8 @@ def form_fits(ctx: EditContext) -> list[Finding]:
             rec = ctx.rules.admin(code_of(ln))
             if rec is not None and rec.role != "bundled":
                 found.append(finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on a Medicare home (DME MAC) claim: "
-                              "home IVIG is billed as the drug and its supplies, without drug administration codes.",
+                                     "home IVIG is billed as the drug and its supplies, without drug administration "
+                                     "codes.",
                                      line=ln.line, impact_units=-ln.units))
     return found
 
@@ -314,5 +316,5 @@ def addon_without_primary(ctx: EditContext) -> list[Finding]:
                                                       if c.addon == rec.code))
         if primaries and not billed & set(primaries):
             found.append(finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: add-on {rec.code} without its primary code "
-                          f"({' or '.join(primaries)}) on the claim.", line=ln.line, impact_units=-ln.units))
+                                 f"({' or '.join(primaries)}) on the claim.", line=ln.line, impact_units=-ln.units))
     return found
