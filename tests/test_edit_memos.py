@@ -45,6 +45,18 @@ def test_the_earliest_data_date_is_each_snapshots_own():
     assert [f.edit for f in date_of_service(_chart_free_ctx(day))] == ["PLAUSIBILITY-DOS"]
 
 
+def test_the_first_date_of_the_data_is_inside_it():
+    """Both sides of the first date of the data: the day before it is flagged (with the date quoted), the day
+    itself is not."""
+    first = _chart_free_ctx(date(2026, 3, 2)).rules.earliest_data()
+    assert first is not None
+    before = date.fromordinal(first.toordinal() - 1)
+    assert [(f.edit, f.severity, f.message) for f in date_of_service(_chart_free_ctx(before))] == [
+        ("PLAUSIBILITY-DOS", "error", f"date_of_service: {before:%Y-%m-%d} is before {first:%Y-%m-%d}, the first "
+         "date of any reference data igclaim holds: the claim cannot be checked.")]
+    assert date_of_service(_chart_free_ctx(first)) == []
+
+
 def _result(data: dict) -> str:
     enc = parse_encounter(data)
     return (engine.scrub(enc) if enc.claim else engine.build(enc)).model_dump_json()
