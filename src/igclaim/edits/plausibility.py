@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from igclaim.coding.administration import MANUAL_CH12
@@ -157,7 +157,7 @@ def date_of_service(ctx: EditContext) -> list[Finding]:
     return found
 
 
-_EPOCH = date(1970, 1, 1).toordinal()
+_EPOCH = datetime.fromtimestamp(0, UTC).toordinal()  # the clock's day 0 (1970-01-01)
 
 
 def _past_everywhere() -> int:
