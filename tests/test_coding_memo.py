@@ -74,3 +74,67 @@ def test_stage_values_built_by_the_quick_init_are_the_dataclass_values() -> None
         DrugLine("J1459")  # type: ignore[call-arg]
     with pytest.raises(dataclasses.FrozenInstanceError):
         line.units = 1  # type: ignore[misc]
+
+
+def _medicare_rules(day: date = date(2026, 3, 2)):
+    ref = reference()
+    return ref.at(day, ref.default_profile("medicare"))
+
+
+@pytest.mark.parametrize("order", [("Privigen", "Hizentra"), ("Hizentra", "Privigen")])
+def test_a_product_name_finds_its_own_family_on_one_snapshot(order: tuple[str, str]) -> None:
+    """The products a chart's name matches are remembered per snapshot and name: Privigen is J1459, Hizentra J1559,
+    whichever was coded first."""
+    expected = {"Privigen": "J1459", "Hizentra": "J1559"}
+    for _ in range(2):
+        for name in order:
+            chart = encounter(drugs=[{"id": "ig1", "product": name, "dose": {"grams": 10},
+                                      "containers": [{"grams": 10}]}])
+            assert _code(chart).code == expected[name], name
+
+
+@pytest.mark.parametrize("order", [("Privigen", "Hizentra"), ("Hizentra", "Privigen")])
+def test_a_drug_given_by_ndc_alone_finds_its_own_family_on_one_snapshot(order: tuple[str, str]) -> None:
+    """A drug named only by its NDC: the family of the NDC's product (remembered per snapshot and product names)."""
+    ref = reference()
+    ndc = {p.name: next(pk.ndc for pk in p.packages if pk.ndc) for p in ref.products if p.name in order}
+    expected = {"Privigen": ("J1459", "IV"), "Hizentra": ("J1559", "SC")}
+    for _ in range(2):
+        for name in order:
+            chart = encounter(drugs=[{"id": "ig1", "ndc": ndc[name], "dose": {"grams": 10},
+                                      "containers": [{"grams": 10}]}])
+            f = _code(chart)
+            assert (f.code, f.route, f.product and f.product.name) == (*expected[name], name)
+
+
+def test_a_container_in_grams_takes_the_crosswalk_units_of_its_own_family_and_code() -> None:
+    """Cutaquig's 0.99 g vial (NDC 00069-1061-02) is 10 units of J1551 in the CMS crosswalk although 0.99 g makes
+    9.9. A family whose 0.99 g package carries another NDC, or the same vial billed with another code, has no
+    crosswalk row: the labeled grams ÷ the unit. The sizes' units are remembered per snapshot, family and code, so
+    each pair is coded on one snapshot in both orders."""
+    from igclaim.coding.drug import CodeChosen, DoseInGrams, DoseUnits, Identified, _containers, family_of
+
+    rules = _medicare_rules()
+    (cutaquig,) = [p for p in reference().products if p.name == "Cutaquig"]
+    other = dataclasses.replace(cutaquig, name="Cutaquig of another labeler", packages=tuple(
+        dataclasses.replace(pk, ndc="99999999999") for pk in cutaquig.packages))
+    chart = parse_encounter(encounter(drugs=[{"id": "ig1", "product": "Cutaquig", "route": "SC",
+                                              "dose": {"grams": "0.9"}, "containers": [{"grams": "0.99"}]}]))
+    drug = chart.drugs[0]
+
+    def units(product, code: str) -> Decimal:
+        record = rules.hcpcs(code)
+        assert record is not None and record.unit_mg is not None
+        ident = Identified(0, drug, True, "SC", (product,))
+        dose = DoseUnits(DoseInGrams(Decimal("0.9"), None, None), 9)
+        (use,) = _containers(ident, family_of([product], rules), CodeChosen(code, record, record.unit_mg), dose, rules)
+        return use.units
+
+    j1559 = rules.hcpcs("J1559")
+    assert j1559 is not None and j1559.unit_mg is not None
+    expected = {(cutaquig.name, "J1551"): Decimal(10), (other.name, "J1551"): Decimal("9.9"),
+                (cutaquig.name, "J1559"): Decimal("0.99") * 1000 / j1559.unit_mg}
+    pairs = [(cutaquig, "J1551"), (other, "J1551"), (cutaquig, "J1559")]
+    for sequence in (pairs, pairs[::-1], pairs):
+        for product, code in sequence:
+            assert units(product, code) == expected[(product.name, code)], (product.name, code)

@@ -37,7 +37,7 @@ declare(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Service:
     """One documented administration (or ordered hydration), classified by what it is."""
 
@@ -57,7 +57,7 @@ class Service:
         return self.start < other.stop and other.start < self.stop
 
 
-@dataclass
+@dataclass(slots=True)
 class AdminLine:
     code: str
     units: int
@@ -95,7 +95,7 @@ def classify(
             kind = "infusion"
         services.append(Service(kind, path, a.site, a.drug_id, drug.is_ig, start, stop, minutes, a.pump_setups))
 
-    drug_infusions = [s for s in services if s.kind in ("infusion", "sc_infusion")]
+    drug_infusions: list[Service] | None = None  # listed at the first hydration that needs them
     for j, fl in enumerate(enc.fluids):
         path = f"fluids[{j}]"
         if fl.purpose != "hydration":
@@ -110,6 +110,8 @@ def classify(
             findings.append(finding("ADMIN-TIMES-MISSING", f"{path}: hydration without start and stop times "
                                     "was not billed."))
             continue
+        if drug_infusions is None:
+            drug_infusions = [s for s in services if s.kind in ("infusion", "sc_infusion")]
         minutes = minutes_between(fl.start, fl.stop) - _overlap_minutes(fl.start, fl.stop, drug_infusions)
         if minutes < time_rules.hydration_min_minutes:
             findings.append(finding("ADMIN-NOT-BILLED", f"{path}: {minutes} minutes of hydration not concurrent "
@@ -145,7 +147,7 @@ def code_administrations(
     used: dict[str, int] = {}
     distinct = rules.param("distinct_site_modifier")
     pushed: dict[str | None, datetime] = {}  # the start of each drug's last reported push
-    for n, (_site, group) in enumerate(sorted(groups.items())):
+    for n, (_site, group) in enumerate(sorted(groups.items()) if len(groups) > 1 else groups.items()):
         initial = group[0] if len(group) == 1 else min(group, key=lambda s: _initial_rank(s, rules, facility))
         first = _initial_lines(initial, rules, rule)
         if n > 0:
@@ -199,11 +201,11 @@ def _start_key(s: Service) -> datetime:
 
 def _initial_lines(s: Service, rules: Rules, rule: str) -> list[AdminLine]:
     code = rules.admin_code_for("initial", s.kind)
-    lines = [AdminLine(code.code, 1, source_paths=[s.path])]
+    lines = [AdminLine(code.code, 1, [], None, [s.path])]  # (code, units, modifiers, service date, source paths)
     if code.addon and s.minutes is not None:
         extra = additional_hours(s.minutes, rules.time, rule)
         if extra:
-            lines.append(AdminLine(code.addon, extra, source_paths=[s.path]))
+            lines.append(AdminLine(code.addon, extra, [], None, [s.path]))
     return lines
 
 

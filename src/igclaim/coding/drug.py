@@ -326,36 +326,74 @@ def _ndc11(value: str, path: str) -> str:
         raise InputError(path, str(exc)) from None
 
 
-def identify(drug: Drug, index: int, rules: Rules) -> tuple[list[Product], HcpcsCode | None]:
+@quick_init
+@dataclass(frozen=True, slots=True)
+class Family:
+    """The candidate products of a drug (several for a bare multi-strength brand, none for a drug that is not an
+    immune globulin) and what the stages read of them, worked out once per snapshot and family (`family_of`)
+    instead of once per drug: their names (the key of the stages' own memos), labeled routes, the concentration
+    they all share, and their package sizes in hundredths of a gram (`best_combination`)."""
+
+    products: tuple[Product, ...]
+    names: tuple[str, ...]
+    routes: frozenset[str]
+    concentration: Decimal | None  # the one concentration the products state (None: none, or several)
+    cents: tuple[int, ...]
+
+
+def _family(products: tuple[Product, ...], rules: Rules) -> Family:
+    concentrations = {p.concentration_percent for p in products if p.concentration_percent is not None}
+    return Family(products, tuple([p.name for p in products]), frozenset([r for p in products for r in p.routes]),
+                  concentrations.pop() if len(concentrations) == 1 else None,
+                  _cents([pkg.grams for p in products for pkg in p.packages]))
+
+
+def family_of(products: list[Product], rules: Rules) -> Family:
+    """The family of these products, once per snapshot (keyed by the product names, unique in the catalog)."""
+    return rules.once(("coding.drug.family", tuple([p.name for p in products])), partial(_family, tuple(products)))
+
+
+def _named_family(name: str, rules: Rules) -> Family:
+    return _family(tuple(rules.find_products(name)), rules)
+
+
+def identify(drug: Drug, index: int, rules: Rules) -> tuple[Family, HcpcsCode | None]:
     """The candidate products (several for a bare multi-strength brand) and, for a code given alone, its record."""
     path = f"drugs[{index}]"
     if drug.product:
-        products = rules.find_products(drug.product)
-        if not products:
+        # the products a name matches, once per snapshot and name
+        family = rules.once(("coding.drug.named_family", drug.product), partial(_named_family, drug.product))
+        if not family.products:
             names = [n for p in rules.products for n in (p.name, *p.aliases)]
             raise InputError(f"{path}.product", f"unknown product {drug.product!r}{did_you_mean(drug.product, names)}; "
                              "`igclaim products` lists them (for a drug that is not an immune globulin give hcpcs "
                              "and units)")
-        return _narrow_by_ndc(products, drug, path, rules), None
+        if len(family.products) == 1:
+            return family, None
+        narrowed = _narrow_by_ndc(list(family.products), drug, path, rules)
+        return (family if len(narrowed) == len(family.products) else family_of(narrowed, rules)), None
     if drug.ndc:
         ndc11 = _ndc11(drug.ndc, f"{path}.ndc")
         hit = rules.package_by_ndc(ndc11)
         if hit:
-            return [hit[0]], None
+            return family_of([hit[0]], rules), None
         # Not in the product catalog: the CMS NDC-HCPCS crosswalk (bundled quarter or imported) may still know it.
         crosswalked = rules.tables.crosswalk_codes(ndc11, rules.dos)
         ig_codes = {c for c in (crosswalked[0] if crosswalked else ()) if (r := rules.hcpcs(c)) and r.unit_mg}
         if len(ig_codes) == 1 and not drug.hcpcs:
             code = ig_codes.pop()
-            return rules.products_for_code(code), rules.hcpcs(code)
+            return family_of(rules.products_for_code(code), rules), rules.hcpcs(code)
         if not drug.hcpcs:
             raise InputError(f"{path}.ndc", f"NDC {drug.ndc} is not in the product list or the CMS crosswalk for "
                              f"{rules.dos}; give product or hcpcs")
     code = (drug.hcpcs or "").upper()
     rec = rules.hcpcs(code) or rules.known_code(code)
     if rec and rec.kind in ("ig", "ig_nos"):
-        return rules.products_for_code(code), rec
-    return [], rec
+        return family_of(rules.products_for_code(code), rules), rec
+    return _NO_FAMILY, rec
+
+
+_NO_FAMILY = Family((), (), frozenset(), None, ())
 
 
 def _narrow_by_ndc(products: list[Product], drug: Drug, path: str, rules: Rules) -> list[Product]:
@@ -380,27 +418,27 @@ def code_drug(
     The journey: identify the product → its code on the date → the dose in grams → units → waste → lines, each
     stage a frozen value handed to the next. A step that cannot decide (no code, unknown strength) leaves a finding
     and no line, never a guess."""
-    products, given_code = identify(drug, index, rules)
+    fam, given_code = identify(drug, index, rules)
     path = f"drugs[{index}]"
-    if not products and not (given_code and given_code.kind in ("ig", "ig_nos")):
+    family = fam.products
+    if not family and not (given_code and given_code.kind in ("ig", "ig_nos")):
         return _other_drug(drug, index, rules, findings, setting)
     if drug.dose is None:
         raise InputError(f"{path}.dose", "an immune globulin needs its dose (grams, mg or ml)")
-    family = tuple(products)
     route = drug.route or (family[0].routes[0] if family else (given_code.routes[0] if given_code else "IV"))
-    labeled = {r for p in family for r in p.routes}
+    labeled = fam.routes
     if labeled and route not in labeled:
         findings.append(finding("DRUG-ROUTE-UNLABELED", f"{path}.route: {drug.product or drug.hcpcs} is labeled "
                                 f"{'/'.join(sorted(labeled))}, the chart says {route}."))
     ident = Identified(index, drug, True, route, family, _chart_ndc(drug, path))
-    chosen = _choose_code(ident, given_code, rules, findings, setting)
+    chosen = _choose_code(ident, given_code, rules, findings, setting, fam)
     if isinstance(chosen, NoCode):
         return CodedDrug(ident, chosen.code, chosen.record)
-    dose = _dose_in_grams(ident, chosen, drug.dose, findings)
+    dose = _dose_in_grams(ident, fam, chosen, drug.dose, findings)
     if dose is None:
         return CodedDrug(ident, chosen.code, chosen.record, chosen)
     units = DoseUnits(dose, units_for(dose.grams, chosen.unit_mg))
-    waste = _waste(ident, chosen, units, rules, findings)
+    waste = _waste(ident, fam, chosen, units, rules, findings)
     lines = _lines(ident, chosen, units, waste, rules, findings)
     return CodedDrug(ident, chosen.code, chosen.record, chosen, units, units.administered, waste, lines)
 
@@ -416,7 +454,7 @@ def _chart_ndc(drug: Drug, path: str) -> str | None:
 
 def _choose_code(
     ident: Identified, given_code: HcpcsCode | None, rules: Rules,
-    findings: list[Finding], setting: str | None = None,
+    findings: list[Finding], setting: str | None = None, fam: Family | None = None,
 ) -> CodeChosen | NoCode:
     """The product's own code on the date of service (a pass-through C-code only in its setting); the NOS code
     of its form only when it has none. A product family's answer depends only on the snapshot and the setting, so
@@ -424,7 +462,7 @@ def _choose_code(
     family = ident.family
     decided = None
     if family:
-        decided = rules.once(("coding.drug.family_code", tuple([p.name for p in family]), setting),
+        decided = rules.once(("coding.drug.family_code", (fam or family_of(list(family), rules)).names, setting),
                              partial(_family_code, family, setting))
     if decided is None:  # no family, or its products have different codes
         if given_code is None:
@@ -477,15 +515,13 @@ def _code_record(code: str, rules: Rules) -> CodeDecision:
     return CodeDecision(CodeChosen(code, record, record.unit_mg))
 
 
-def _dose_in_grams(ident: Identified, chosen: CodeChosen, dose: Dose,
+def _dose_in_grams(ident: Identified, fam: Family, chosen: CodeChosen, dose: Dose,
                    findings: list[Finding]) -> DoseInGrams | None:
     """Grams from grams, mg, or mL × concentration (told in the chart, or the product's own: a bare
     multi-strength brand cannot tell, and then no units are guessed)."""
     concentration = dose.concentration_percent
     if concentration is None:
-        concs = {p.concentration_percent for p in ident.family if p.concentration_percent is not None}
-        if len(concs) == 1:
-            concentration = concs.pop()
+        concentration = fam.concentration
     ml: Decimal | None = None
     if dose.grams is not None:
         grams = dose.grams
@@ -549,11 +585,18 @@ def _size_units(family: tuple[Product, ...], grams: Decimal, ml: Decimal | None,
     return _package_units([pk.ndc for p in family for pk in p.packages_of_size(grams, ml) if pk.ndc], code, rules)
 
 
+def _units_by_grams(family: tuple[Product, ...], code: str, rules: Rules) -> dict[Decimal, Decimal | None]:
+    """`_size_units` of every labeled size of the family given in grams alone (a size none of its packages has
+    has no crosswalk units: absent)."""
+    sizes = dict.fromkeys(pkg.grams for p in family for pkg in p.packages)
+    return {grams: _size_units(family, grams, None, code, rules) for grams in sizes}
+
+
 _ZERO = Decimal(0)
 _NOTHING_HELD = (0, _ZERO, _ZERO)
 
 
-def _containers(ident: Identified, chosen: CodeChosen, units: DoseUnits,
+def _containers(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseUnits,
                 rules: Rules) -> tuple[ContainerUse, ...]:
     """The opened containers grouped by NDC, each with its labeled grams and its billing units.
 
@@ -563,9 +606,9 @@ def _containers(ident: Identified, chosen: CodeChosen, units: DoseUnits,
     # a container the chart gives without an NDC carries the drug's NDC only when the chart names one
     drug_ndc = ident.ndc if ident.drug.ndc else None
     family = ident.family
-    names = tuple([p.name for p in family])
     groups: dict[str | None, tuple[int, Decimal, Decimal]] = {}  # by NDC: count, grams, billing units
     code, unit_mg = chosen.code, chosen.unit_mg
+    by_grams: dict[Decimal, Decimal | None] | None = None  # the family's size table, read at the first size
     for i, c in enumerate(ident.drug.containers):
         grams, ndc, n = c.grams, c.ndc, c.count
         if grams is None:
@@ -573,9 +616,13 @@ def _containers(ident: Identified, chosen: CodeChosen, units: DoseUnits,
         ndc11 = _ndc11(ndc, f"{ident.path}.containers[{i}].ndc") if ndc else None
         if ndc11:
             per = rules.tables.package_billing_units(ndc11, code, rules.dos)
+        elif (ml := c.ml) is None:  # given by grams (or by units): the family's sizes, once per code
+            if by_grams is None:
+                by_grams = rules.once(("coding.drug.units_by_grams", fam.names, code),
+                                      partial(_units_by_grams, family, code))
+            per = by_grams.get(grams)
         else:
-            ml = c.ml
-            per = rules.once(("coding.drug.size_units", names, grams, ml, code),
+            per = rules.once(("coding.drug.size_units", fam.names, grams, ml, code),
                              partial(_size_units, family, grams, ml, code))
         if per is None:
             per = grams * 1000 / unit_mg
@@ -585,14 +632,14 @@ def _containers(ident: Identified, chosen: CodeChosen, units: DoseUnits,
     return tuple([ContainerUse(key, count, grams, units_) for key, (count, grams, units_) in groups.items()])
 
 
-def _waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, rules: Rules,
+def _waste(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseUnits, rules: Rules,
            findings: list[Finding]) -> Waste:
     """Stage 5: the containers opened, the units they hold and the units discarded (JW) or none (JZ)."""
     drug = ident.drug
     container_type, shared = drug.container_type, drug.shared_with_other_patient
     containers: tuple[ContainerUse, ...] = ()
     if drug.containers:
-        containers = _containers(ident, chosen, units, rules)
+        containers = _containers(ident, fam, chosen, units, rules)
         opened_grams = _ZERO
         for use in containers:
             opened_grams += use.grams
@@ -620,7 +667,7 @@ def _waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, rules: Rules
         findings.append(finding("DRUG-CONTAINER-SHARED", f"{ident.path}: a single-dose container served two "
                                 "patients; only this patient's dose is billed, with no JW line."))
     if container_type == "single_dose" and not shared:
-        _avoidable_waste(ident, chosen, units, discarded, findings)
+        _avoidable_waste(ident, fam, chosen, units, discarded, findings)
     return Waste(containers, opened_grams, opened_units, discarded)
 
 
@@ -630,7 +677,15 @@ def best_combination(sizes: list[Decimal], dose: Decimal) -> list[Decimal] | Non
     Sizes are counted in steps of their greatest common divisor (hundredths of a gram at worst), so a dynamic
     programme over reachable totals stays exact and small (35 g from 5/10/20/40 g vials: 15 steps).
     """
-    cents = tuple(sorted({int(s * 100) for s in sizes if s > 0}))
+    return _combination(_cents(sizes), dose)
+
+
+def _cents(sizes: list[Decimal]) -> tuple[int, ...]:
+    """The distinct package sizes in hundredths of a gram, ascending."""
+    return tuple(sorted({int(s * 100) for s in sizes if s > 0}))
+
+
+def _combination(cents: tuple[int, ...], dose: Decimal) -> list[Decimal] | None:
     if not cents:
         return None
     combo = _best_cents(cents, int((dose * 100).to_integral_value(rounding=ROUND_CEILING)))
@@ -667,12 +722,11 @@ def _best_cents(cents: tuple[int, ...], dose_cents: int) -> tuple[int, ...] | No
     return None
 
 
-def _avoidable_waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, discarded: int,
+def _avoidable_waste(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseUnits, discarded: int,
                      findings: list[Finding]) -> None:
     if not discarded:
         return
-    sizes = [pkg.grams for p in ident.family for pkg in p.packages]
-    combo = best_combination(sizes, units.grams)
+    combo = _combination(fam.cents, units.grams)
     if combo is None:
         return
     best_discard = whole_units_in(sum(combo, Decimal(0)), chosen.unit_mg) - units.administered
@@ -798,7 +852,7 @@ def _lines(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste
         route_mods = (rules.modifier_for(f"route_{ident.route}"),)
     jw_on = single_dose and waste.discarded_units > 0 and mods.jw_valid
     jz_on = single_dose and waste.discarded_units == 0 and mods.jz
-    if mods.ndc_required and len({u.ndc for u in waste.containers}) > 1:
+    if mods.ndc_required and len(waste.containers) > 1:  # one ContainerUse per NDC (`_containers`)
         lines = _lines_per_ndc(ident, chosen, units, waste, route_mods, mods.discarded if jw_on else None,
                                mods.zero_discarded if jz_on else None)
         # a line without an NDC carries no NDC quantity or unit
