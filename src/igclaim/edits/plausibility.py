@@ -157,7 +157,7 @@ def date_of_service(ctx: EditContext) -> list[Finding]:
     return found
 
 
-_EPOCH = datetime.fromtimestamp(0, UTC).toordinal()  # the first day of Unix time, as a date ordinal
+_EPOCH = datetime.fromtimestamp(0, UTC).toordinal()  # the clock's day 0 (1970-01-01)
 
 
 def _past_everywhere() -> int:
