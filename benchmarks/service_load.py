@@ -98,15 +98,30 @@ def _valid(enc: dict) -> bool:
     return True
 
 
-def _postgres_database() -> str:
+_PG_SCRIPT = HERE.parent / "scripts" / "postgres-test.sh"
+
+
+def _pg_env() -> dict[str, str]:
+    """The benchmark's server: its own port, fsync on unless told otherwise."""
+    return {**os.environ, "IGCLAIM_PG_FSYNC": os.environ.get("IGCLAIM_PG_FSYNC", "on"),
+            "IGCLAIM_PG_PORT": os.environ.get("IGCLAIM_PG_PORT", "54339")}
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _postgres_database() -> tuple[str, bool]:
     """A fresh database on the project's throw-away PostgreSQL (scripts/postgres-test.sh), by default a server of
-    its own with fsync on, as a deployment runs (the tests' server, port 54329, runs with fsync off)."""
+    its own with fsync on, as a deployment runs (the tests' server, port 54329, runs with fsync off); and whether
+    this run started that server (then `_postgres_cleanup` stops it again: a benchmark leaves nothing running)."""
     from sqlalchemy import create_engine, text
 
-    env = {**os.environ, "IGCLAIM_PG_FSYNC": os.environ.get("IGCLAIM_PG_FSYNC", "on"),
-           "IGCLAIM_PG_PORT": os.environ.get("IGCLAIM_PG_PORT", "54339")}
-    url = subprocess.run([str(HERE.parent / "scripts" / "postgres-test.sh")], capture_output=True, text=True,
-                         check=False, env=env).stdout.strip()
+    env = _pg_env()
+    started = not _listening(int(env["IGCLAIM_PG_PORT"]))
+    url = subprocess.run([str(_PG_SCRIPT)], capture_output=True, text=True, check=False, env=env).stdout.strip()
     if not url:
         sys.exit("service_load: no PostgreSQL here (scripts/postgres-test.sh printed nothing)")
     name = f"igclaim_load_{os.getpid()}_{int(time.time())}"
@@ -114,7 +129,22 @@ def _postgres_database() -> str:
     with eng.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     eng.dispose()
-    return url.rsplit("/", 1)[0] + "/" + name
+    return url.rsplit("/", 1)[0] + "/" + name, started
+
+
+def _postgres_cleanup(url: str, stop_server: bool) -> None:
+    """Drop the run's database, and stop the server when this run started it."""
+    from sqlalchemy import create_engine, text
+
+    server, name = url.rsplit("/", 1)
+    eng = create_engine(server + "/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        eng.dispose()
+    if stop_server:
+        subprocess.run([str(_PG_SCRIPT), "stop"], capture_output=True, check=False, env=_pg_env())
 
 
 def _postgres_settings(url: str) -> str:
@@ -182,8 +212,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "IGCLAIM_HOME": home, "IGCLAIM_RATE_LIMIT": "1000", "IGCLAIM_RATE_BURST": "1000"}
+        made: tuple[str, bool] | None = None  # the database this run made, and whether it started the server
         if "IGCLAIM_DATABASE_URL" not in env and args.database != "sqlite":
-            env["IGCLAIM_DATABASE_URL"] = _postgres_database() if args.database == "postgres" else args.database
+            if args.database == "postgres":
+                made = _postgres_database()
+            env["IGCLAIM_DATABASE_URL"] = made[0] if made else args.database
         database = env.get("IGCLAIM_DATABASE_URL", "sqlite").split(":", 1)[0]
         if database.startswith("postgresql"):
             database += f" ({_postgres_settings(env['IGCLAIM_DATABASE_URL'])})"
@@ -255,6 +288,8 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+            if made:
+                _postgres_cleanup(*made)
 
     total = sum(len(v) for v in lat.values())
     base_p99 = pct(lat["health"], 99)

@@ -8,8 +8,6 @@ Sources: CMS IOM 100-04 ch. 12 §30.5 (time rules), CMS CR 3818 (push), NCCI Pol
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from igclaim.coding.administration import Service
 from igclaim.coding.time import additional_hours, hour_units, minutes_between
 from igclaim.edits.context import EditContext
@@ -142,11 +140,13 @@ def _span(s: Service) -> str:
 
 
 @also_check("ADMIN-TIMES-MISSING", "claim")
-def timed_code_without_times(ctx: EditContext) -> Iterator[Finding]:
+def timed_code_without_times(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     for ln, rec, why in _explained(ctx):
         if why == "ADMIN-TIMES-MISSING":
-            yield finding("ADMIN-TIMES-MISSING", f"Line {ln.line}: {rec.code} is a timed code and the chart has no "
-                          "start and stop time for the service it bills.", line=ln.line)
+            found.append(finding("ADMIN-TIMES-MISSING", f"Line {ln.line}: {rec.code} is a timed code and the chart has "
+                                 "no start and stop time for the service it bills.", line=ln.line))
+    return found
 
 
 @edit(
@@ -161,10 +161,11 @@ def timed_code_without_times(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
     supersedes=("ADMIN-ADDON-PRIMARY",),  # the line should not be billed at all: its missing primary is moot
 )
-def hydration(ctx: EditContext) -> Iterator[Finding]:
+def hydration(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     lines = [(ln, rec) for ln, rec, why in _explained(ctx) if why == "ADMIN-HYDRATION"]
     if not lines:
-        return
+        return found
     # The fluids coding did not bill (their ADMIN-NOT-BILLED findings, found by cause, say why).
     purpose = {f"fluids[{j}]": fl.purpose for j, fl in enumerate(ctx.encounter.fluids)}
     named = [f"{c[1]} ({purpose.get(c[1], 'fluid')})" for f in ctx.coding.findings for c in f.causes
@@ -172,9 +173,10 @@ def hydration(ctx: EditContext) -> Iterator[Finding]:
     why = (f"Not billable: {', '.join(named)} (ADMIN-NOT-BILLED says why)." if named
            else "No hydration is documented.")
     for ln, rec in lines:
-        yield finding("ADMIN-HYDRATION", f"Line {ln.line}: {rec.code} × {ln.units} billed, but no billable "
-                      f"hydration is documented. {why}", line=ln.line, impact_units=-ln.units,
-                      cause=("admin-line", rec.code))
+        found.append(finding("ADMIN-HYDRATION", f"Line {ln.line}: {rec.code} × {ln.units} billed, but no billable "
+                             f"hydration is documented. {why}", line=ln.line, impact_units=-ln.units,
+                             cause=("admin-line", rec.code)))
+    return found
 
 
 @edit(
@@ -186,10 +188,11 @@ def hydration(ctx: EditContext) -> Iterator[Finding]:
     source=PUSH_CR3818,
     phase="claim",
 )
-def push(ctx: EditContext) -> Iterator[Finding]:
+def push(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     lines = [(ln, rec) for ln, rec, why in _explained(ctx) if why == "ADMIN-PUSH"]
     if not lines:
-        return
+        return found
     limit = ctx.rules.time.push_max_minutes
     pushes = [s for s in ctx.coding.services if s.kind == "push" and s.minutes is not None and s.minutes > 0]
     infusions = [s for s in ctx.coding.services if s.kind == "infusion"]
@@ -199,28 +202,29 @@ def push(ctx: EditContext) -> Iterator[Finding]:
             short = [s for s in ctx.coding.services if s.kind == "injection"]
             spans = "; ".join(_span(s) for s in short)
             code = ctx.rules.admin_code_for("initial", "injection").code
-            yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} billed for a subcutaneous infusion of {sc_limit} "
-                          f"minutes or less ({spans}): that is {code}.", line=ln.line,
-                          fix=f"Bill {code} for a subcutaneous infusion of {sc_limit} minutes or less.")
+            found.append(finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} billed for a subcutaneous infusion of "
+                                 f"{sc_limit} minutes or less ({spans}): that is {code}.", line=ln.line,
+                          fix=f"Bill {code} for a subcutaneous infusion of {sc_limit} minutes or less."))
         elif rec.family == "injection":
             longer = "; ".join(_span(s) for s in ctx.coding.services if s.kind == "sc_infusion")
             code = ctx.rules.admin_code_for("initial", "sc_infusion").code
-            yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} (injection) billed for a subcutaneous infusion "
-                          f"of more than {sc_limit} minutes ({longer}): bill {code}.", line=ln.line,
-                          fix=f"Bill {code} and its additional hours.")
+            found.append(finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} (injection) billed for a subcutaneous "
+                                 f"infusion of more than {sc_limit} minutes ({longer}): bill {code}.", line=ln.line,
+                                 fix=f"Bill {code} and its additional hours."))
         elif rec.family == "infusion" and pushes:
             spans = "; ".join(_span(s) for s in pushes)
-            yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} billed for an infusion of {limit} minutes or "
-                          f"less ({spans}): that is a push.", line=ln.line)
+            found.append(finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} billed for an infusion of {limit} minutes "
+                                 f"or less ({spans}): that is a push.", line=ln.line))
         elif rec.family == "infusion":
             spans = "; ".join(_span(s) for s in ctx.coding.services if s.kind == "push")
-            yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} billed, but the chart documents a push "
-                          f"({spans}), not an infusion.", line=ln.line)
+            found.append(finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} billed, but the chart documents a push "
+                                 f"({spans}), not an infusion.", line=ln.line))
         elif rec.family == "push" and infusions:
             spans = "; ".join(_span(s) for s in infusions)
-            yield finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} (push) billed for an infusion of more than "
-                          f"{limit} minutes ({spans}): bill the infusion codes.", line=ln.line,
-                          fix="Bill the infusion as an infusion (96365 and its additional hours).")
+            found.append(finding("ADMIN-PUSH", f"Line {ln.line}: {rec.code} (push) billed for an infusion of more than "
+                                 f"{limit} minutes ({spans}): bill the infusion codes.", line=ln.line,
+                                 fix="Bill the infusion as an infusion (96365 and its additional hours)."))
+    return found
 
 
 @edit(
@@ -233,17 +237,20 @@ def push(ctx: EditContext) -> Iterator[Finding]:
     # An IV add-on on a SC claim lacks its IV primary for the same reason; the SC code it stands for is not missing.
     supersedes=("ADMIN-ADDON-PRIMARY", "CLAIM-LINE-MISSING"),
 )
-def route(ctx: EditContext) -> Iterator[Finding]:
+def route(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     for ln, rec, why in _explained(ctx):
         if why == "ADMIN-ROUTE":
             documented = ", ".join(sorted(f"{s.kind} ({s.path})" for s in ctx.coding.services)) or "none"
             instead = _same_role_expected(ctx, rec)
             # Billed in place of the expected code of the other route: that code's CLAIM-LINE-MISSING is this
             # same mistake (cause "line-absent").
-            yield finding("ADMIN-ROUTE", f"Line {ln.line}: {rec.code} is an {rec.route} code ({rec.meaning}); the "
-                          f"chart documents: {documented}." + (f" Expected instead: {instead}." if instead else ""),
-                          line=ln.line, fix=f"Bill {instead} instead of {rec.code}." if instead else None,
-                          cause=[("admin-line", rec.code), *([("line-absent", instead)] if instead else [])])
+            found.append(finding("ADMIN-ROUTE", f"Line {ln.line}: {rec.code} is an {rec.route} code ({rec.meaning}); "
+                                 f"the chart documents: {documented}."
+                                 + (f" Expected instead: {instead}." if instead else ""),
+                                 line=ln.line, fix=f"Bill {instead} instead of {rec.code}." if instead else None,
+                          cause=[("admin-line", rec.code), *([("line-absent", instead)] if instead else [])]))
+    return found
 
 
 def _same_role_expected(ctx: EditContext, rec: AdminCode) -> str | None:
@@ -269,10 +276,11 @@ def _same_role_expected(ctx: EditContext, rec: AdminCode) -> str | None:
     source=NCCI,
     phase="claim",
 )
-def initial_duplicate(ctx: EditContext) -> Iterator[Finding]:
+def initial_duplicate(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     initials = [(ln, rec) for ln, rec, why in _explained(ctx) if rec.role == "initial" and why is None]
     if not initials:
-        return
+        return found
     allowed = sum(_expected_units(ctx, c) for c, _ in _codes_of_role(ctx, "initial"))
     count = 0
     iv_sites: list[int] | None = None  # read only past the initial services the chart supports
@@ -289,19 +297,20 @@ def initial_duplicate(ctx: EditContext) -> Iterator[Finding]:
             # medically necessary (NCCI Policy Manual ch. XI), with the distinct-site modifier: never an error.
             mods = ctx.rules.distinct_modifiers & set(ln.modifiers)
             want = ctx.rules.param("distinct_site_modifier")
-            yield finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number {count} "
-                          f"on a professional claim; the chart documents IV access sites "
-                          f"{', '.join(map(str, iv_sites))}."
+            found.append(finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number "
+                                 f"{count} on a professional claim; the chart documents IV access sites "
+                                 f"{', '.join(map(str, iv_sites))}."
                           + (f" It carries {', '.join(sorted(mods))}: verify the note says why the second site was "
                              "needed." if mods else f" Add {want} and document why the second site was needed."),
-                          line=ln.line, severity="warning",
-                          fix=f"Keep it only if the second IV site was medically necessary, with {want} (or 59).")
+                                 line=ln.line, severity="warning",
+                          fix=f"Keep it only if the second IV site was medically necessary, with {want} (or 59)."))
         else:
             sites = sorted({s.site for s in ctx.coding.services})
-            yield finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number "
-                          f"{count}; the chart supports {allowed} (access sites documented: "
-                          f"{', '.join(map(str, sites)) or 'none'}).", line=ln.line,
-                          impact_units=-min(ln.units, count - allowed))
+            found.append(finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number "
+                                 f"{count}; the chart supports {allowed} (access sites documented: "
+                                 f"{', '.join(map(str, sites)) or 'none'}).", line=ln.line,
+                                 impact_units=-min(ln.units, count - allowed)))
+    return found
 
 
 def missing_primary(ctx: EditContext, code: str) -> tuple[str, ...] | None:
@@ -326,9 +335,10 @@ def missing_primary(ctx: EditContext, code: str) -> tuple[str, ...] | None:
     "medicare-ncci-add-code-edits",
     phase="claim",
 )
-def addon_primary(ctx: EditContext) -> Iterator[Finding]:
+def addon_primary(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     if no_administration_billed(ctx):
-        return
+        return found
     for ln, rec in _written_admin(ctx):
         primaries = missing_primary(ctx, rec.code)
         if primaries is None:
@@ -341,9 +351,10 @@ def addon_primary(ctx: EditContext) -> Iterator[Finding]:
         instead = f" Expected instead: {initial.code} with {ctx.rules.param('distinct_site_modifier')}." \
             if initial and any(ln2.code == initial.code and ctx.rules.distinct_modifiers & set(ln2.modifiers)
                                for ln2 in ctx.expected.lines) else ""
-        yield finding("ADMIN-ADDON-PRIMARY", f"Line {ln.line}: {rec.code} is an add-on code; none of its primary codes "
-                      f"({', '.join(primaries)}) is on the claim.{instead}", line=ln.line,
-                      cause=("admin-line", rec.code))
+        found.append(finding("ADMIN-ADDON-PRIMARY", f"Line {ln.line}: {rec.code} is an add-on code; none of its "
+                             f"primary codes ({', '.join(primaries)}) is on the claim.{instead}", line=ln.line,
+                             cause=("admin-line", rec.code)))
+    return found
 
 
 def _primary_billed_as_push(ctx: EditContext, primary: str) -> bool:
@@ -364,7 +375,8 @@ def _primary_billed_as_push(ctx: EditContext, primary: str) -> bool:
     phase="claim",
     supersedes=("CLAIM-LINE-MISSING",),  # the additional hours billed under 96367 are not also "missing"
 )
-def sequential(ctx: EditContext) -> Iterator[Finding]:
+def sequential(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     for ln, rec in _written_admin(ctx):
         if rec.role not in ("sequential", "concurrent") or rec.family != "infusion":
             continue
@@ -388,10 +400,11 @@ def sequential(ctx: EditContext) -> Iterator[Finding]:
             else None
         instead = addon if addon and addon in {e.code for e in ctx.expected.lines} \
             and _written_units(ctx, addon) == 0 else None
-        yield finding("ADMIN-SEQUENTIAL", f"Line {ln.line}: {rec.code} ({rec.meaning}) billed, but {why}.",
-                      line=ln.line, cause=("line-absent", instead) if instead else None,
+        found.append(finding("ADMIN-SEQUENTIAL", f"Line {ln.line}: {rec.code} ({rec.meaning}) billed, but {why}.",
+                             line=ln.line, cause=("line-absent", instead) if instead else None,
                       fix=f"Bill {instead} × {_expected_units(ctx, instead)} instead of {rec.code}." if instead
-                      else None)
+                             else None))
+    return found
 
 
 @edit(
@@ -404,15 +417,16 @@ def sequential(ctx: EditContext) -> Iterator[Finding]:
     source=MANUAL_CH12,
     phase="claim",
 )
-def addon_units(ctx: EditContext) -> Iterator[Finding]:
+def addon_units(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     if ctx.written is None:
-        return
+        return found
     written = _written_admin(ctx)
     wlines = [ln for ln, _ in written]
     rule = ctx.rules.param("additional_hour_rule")
     families = _families(ctx)
     if not families or no_administration_billed(ctx):
-        return
+        return found
     for code, rec in _codes_of_role(ctx, "addon"):
         if rec.family not in families:
             continue
@@ -426,10 +440,11 @@ def addon_units(ctx: EditContext) -> Iterator[Finding]:
         rule_text = "full hours only" if rule == "whole_hour" else \
             f"each unit needs more than {ctx.rules.time.addon_beyond_minutes} minutes beyond the last full hour"
         # No line of the add-on at all: the line is missing (CLAIM-LINE-MISSING, same cause, supersedes this).
-        yield finding("ADMIN-ADDON-UNITS", f"{code} × {billed} billed; the documented time ({spans}) supports "
-                      f"{code} × {supported} ({rule_text}).", line=line.line if line else None,
+        found.append(finding("ADMIN-ADDON-UNITS", f"{code} × {billed} billed; the documented time ({spans}) supports "
+                             f"{code} × {supported} ({rule_text}).", line=line.line if line else None,
                       impact_units=supported - billed, fix=f"Bill {code} × {supported}." if supported else
-                      f"Remove {code}.", cause=("units", code) if line else ("line-absent", code))
+                             f"Remove {code}.", cause=("units", code) if line else ("line-absent", code)))
+    return found
 
 
 @edit(
@@ -441,7 +456,8 @@ def addon_units(ctx: EditContext) -> Iterator[Finding]:
     phase="chart",
     when=When(chart=("pump_log",)),
 )
-def pump_log(ctx: EditContext) -> Iterator[Finding]:
+def pump_log(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     rules = ctx.rules.time
     rule = ctx.rules.param("additional_hour_rule")
     for did in dict.fromkeys(p.drug_id for p in ctx.encounter.pump_log):
@@ -467,8 +483,10 @@ def pump_log(ctx: EditContext) -> Iterator[Finding]:
                                                                                      strict=True))
         what = f"{addon} × {doc_units}" if addon else f"{sum(doc_minutes)} min"
         other = f"{addon} × {pump_units}" if addon else f"{sum(pump_minutes)} min"
-        yield finding("ADMIN-PUMP-LOG", f"{did}: documented {doc} gives {what}; the pump log {pump} gives {other}.",
-                      impact_units=pump_units - doc_units if addon else None)
+        found.append(finding("ADMIN-PUMP-LOG", f"{did}: documented {doc} gives {what}; the pump log {pump} gives "
+                             f"{other}.",
+                             impact_units=pump_units - doc_units if addon else None))
+    return found
 
 
 def _hour_units(minutes: list[int], rules: TimeRules, rule: str) -> int:
@@ -488,14 +506,16 @@ def _hour_units(minutes: list[int], rules: TimeRules, rule: str) -> int:
     source=NCCI,
     phase="claim",
 )
-def bundled(ctx: EditContext) -> Iterator[Finding]:
+def bundled(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     if ctx.written is None or not ctx.encounter.administrations:
-        return
+        return found
     for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
         rec = ctx.rules.admin(code)
         if rec is not None and rec.role == "bundled":
-            yield finding("ADMIN-BUNDLED", f"Line {ln.line}: {rec.code} ({rec.meaning}) is included in the infusion "
-                          "billed for the same encounter.", line=ln.line, impact_units=-ln.units)
+            found.append(finding("ADMIN-BUNDLED", f"Line {ln.line}: {rec.code} ({rec.meaning}) is included in the "
+                                 "infusion billed for the same encounter.", line=ln.line, impact_units=-ln.units))
+    return found
 
 
 @edit(
@@ -507,20 +527,23 @@ def bundled(ctx: EditContext) -> Iterator[Finding]:
     source=MANUAL_CH12,
     phase="claim",
 )
-def not_supported(ctx: EditContext) -> Iterator[Finding]:
+def not_supported(ctx: EditContext) -> list[Finding]:
     """The written administration codes no more specific edit explains: other roles of a documented family
     (set-up, sequential push), or a family the chart does not document for any of the reasons above."""
+    found: list[Finding] = []
     seen: set[str] = set()
     for ln, rec, why in _explained(ctx):
         if why == "other":
             documented = ", ".join(sorted(_families(ctx))) or "none"
-            yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: {rec.code} ({rec.meaning}); the chart documents "
-                          f"{documented}.", line=ln.line, impact_units=-ln.units)
+            found.append(finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: {rec.code} ({rec.meaning}); the chart "
+                                 f"documents {documented}.", line=ln.line, impact_units=-ln.units))
         elif why is None and rec.role in ("setup", "sequential") and rec.family != "infusion" \
                 and rec.code not in seen and missing_primary(ctx, rec.code) is None:
             seen.add(rec.code)
             billed, supported = _written_units(ctx, rec.code), _expected_units(ctx, rec.code)
             if billed > supported:
                 facility = " (facility claims only)" if rec.facility_only and ctx.expected.form != "UB-04" else ""
-                yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: {rec.code} × {billed}{facility}; the chart "
-                              f"supports {rec.code} × {supported}.", line=ln.line, impact_units=supported - billed)
+                found.append(finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: {rec.code} × {billed}{facility}; the "
+                                     f"chart supports {rec.code} × {supported}.", line=ln.line,
+                                     impact_units=supported - billed))
+    return found

@@ -7,8 +7,6 @@ These are facts of the chart, so they run on build; on scrub they count the unit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from igclaim.edits.context import EditContext, code_of
 from igclaim.edits.drug import is_drug_code, mods, waste_mod
 from igclaim.edits.registry import When, edit, finding
@@ -37,13 +35,15 @@ def _number(pa: PriorAuthorization) -> str:
     phase="chart",
     when=When(params=("prior_authorization_required",)),
 )
-def auth_missing(ctx: EditContext) -> Iterator[Finding]:
+def auth_missing(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     if not ctx.rules.param("prior_authorization_required"):
-        return
+        return found
     pa = _auth(ctx)
     if pa is None or not (pa.number or "").strip():
-        yield finding("AUTH-MISSING", f"{ctx.profile.title} requires prior authorization for immune globulin on "
-                      f"{ctx.dos}, and payer.prior_authorization has no number.")
+        found.append(finding("AUTH-MISSING", f"{ctx.profile.title} requires prior authorization for immune globulin on "
+                             f"{ctx.dos}, and payer.prior_authorization has no number."))
+    return found
 
 
 @edit(
@@ -55,13 +55,15 @@ def auth_missing(ctx: EditContext) -> Iterator[Finding]:
     phase="chart",
     when=When(chart=("prior_authorization",)),
 )
-def auth_expired(ctx: EditContext) -> Iterator[Finding]:
+def auth_expired(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     pa = _auth(ctx)
     if pa is None:
-        return
+        return found
     if not within(ctx.dos, pa.start, pa.end):
-        yield finding("AUTH-EXPIRED", f"Authorization {_number(pa)} runs {pa.start or '…'} to "
-                      f"{pa.end or '…'}; the date of service {ctx.dos} is outside it.")
+        found.append(finding("AUTH-EXPIRED", f"Authorization {_number(pa)} runs {pa.start or '…'} to "
+                             f"{pa.end or '…'}; the date of service {ctx.dos} is outside it."))
+    return found
 
 
 def _ig_lines(ctx: EditContext, code: str | None) -> list[ClaimLine]:
@@ -81,41 +83,43 @@ def _ig_lines(ctx: EditContext, code: str | None) -> list[ClaimLine]:
     phase="chart",
     when=When(chart=("prior_authorization",)),
 )
-def auth_units(ctx: EditContext) -> Iterator[Finding]:
+def auth_units(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     pa = _auth(ctx)
     if pa is None:
-        return
+        return found
     code = pa.hcpcs.strip().upper() if pa.hcpcs else None
     lines = _ig_lines(ctx, code)
     line = lines[0].line if ctx.written is not None and lines else None
     others = _ig_lines(ctx, None)
     if code and not lines and others:
         billed = sorted({code_of(ln) for ln in others})
-        yield finding("AUTH-UNITS", f"Authorization {_number(pa)} is for {code}; the claim bills "
-                      f"{', '.join(billed)}, for which no units are authorized.",
-                      line=others[0].line if ctx.written is not None else None,
-                      fix="Get the authorization corrected to the product given, or bill the authorized product.")
-        return
+        found.append(finding("AUTH-UNITS", f"Authorization {_number(pa)} is for {code}; the claim bills "
+                             f"{', '.join(billed)}, for which no units are authorized.",
+                             line=others[0].line if ctx.written is not None else None,
+                      fix="Get the authorization corrected to the product given, or bill the authorized product."))
+        return found
     if pa.units is not None and lines:
         jw = waste_mod(ctx)
         given = sum(ln.units for ln in lines if jw not in mods(ln))
         total = sum(ln.units for ln in lines)
         of = f" of {code}" if code else ""
         if given > pa.units:
-            yield finding("AUTH-UNITS", f"{given} units{of} billed; authorization {_number(pa)} allows "
-                          f"{pa.units}.", line=line, impact_units=pa.units - given)
+            found.append(finding("AUTH-UNITS", f"{given} units{of} billed; authorization {_number(pa)} allows "
+                                 f"{pa.units}.", line=line, impact_units=pa.units - given))
         elif total > pa.units and (counted := ctx.rules.param(DISCARD_PARAM)) != "not_counted":
             # The payer profile says whether JW units count against the authorization; "verify": plans differ.
             text = (" Plans differ on whether discarded units count against it." if counted == "verify" else
                     f" {ctx.profile.title} counts discarded units against it.")
-            yield finding("AUTH-UNITS", f"{given} units{of} given + {total - given} discarded (JW) = {total}; "
-                          f"authorization {_number(pa)} allows {pa.units}.{text}", line=line,
-                          severity="warning" if counted == "verify" else "error", impact_units=pa.units - total)
+            found.append(finding("AUTH-UNITS", f"{given} units{of} given + {total - given} discarded (JW) = {total}; "
+                                 f"authorization {_number(pa)} allows {pa.units}.{text}", line=line,
+                          severity="warning" if counted == "verify" else "error", impact_units=pa.units - total))
     if pa.grams is not None:
         facts = [f for f in ctx.coding.drugs.values() if f.is_ig and f.dose_grams is not None
                  and (code is None or f.code == code)]
         grams = sum(f.dose_grams for f in facts if f.dose_grams is not None)
         if facts and grams > pa.grams:
             units = sum(f.administered_units or 0 for f in facts)
-            yield finding("AUTH-UNITS", f"{grams:g} g documented ({units} units); authorization "
-                          f"{_number(pa)} allows {pa.grams:g} g.", line=line)
+            found.append(finding("AUTH-UNITS", f"{grams:g} g documented ({units} units); authorization "
+                                 f"{_number(pa)} allows {pa.grams:g} g.", line=line))
+    return found

@@ -54,9 +54,20 @@ class EditContext:
         self.written_codes = tuple([code_of(ln) for ln in self.written.lines]) if self.written is not None else ()
         self.written_code_set = frozenset(self.written_codes)
 
+    def written_modifiers(self) -> frozenset[str]:
+        """Every modifier on the written claim's lines, as the edits compare them (stripped, upper case), once per
+        claim: a check whose modifiers are on none of them has nothing to look for line by line. Empty on build."""
+        return self.once("context.written_modifiers", _written_modifiers)
+
     def once(self, key: str, compute: Callable[[EditContext], T]) -> T:
         """A value several edits of one claim need (e.g. the written lines of each drug), computed once."""
         value: T = self._memo.get(key, _MISSING)
         if value is _MISSING:
             value = self._memo[key] = compute(self)
         return value
+
+
+def _written_modifiers(ctx: EditContext) -> frozenset[str]:
+    if ctx.written is None:
+        return frozenset()
+    return frozenset([m.strip().upper() for ln in ctx.written.lines for m in ln.modifiers])

@@ -6,10 +6,10 @@ Chart checks read the chart's diagnoses; on scrub, a written claim that lists ot
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -18,11 +18,12 @@ from igclaim.edits.registry import also_check, edit, finding
 from igclaim.errors import InputError
 from igclaim.model import Finding, Severity
 from igclaim.refdata import icd10
-from igclaim.refdata.coverage import Indication, Policy, PolicyError, not_a_reason, policy
+from igclaim.refdata.coverage import Policy, PolicyError, not_a_reason, policy
 from igclaim.refdata.mac import MCD_ARTICLE, HomeRule, Status
 
 if TYPE_CHECKING:
     from igclaim.coding.drug import CodedDrug
+    from igclaim.refdata.rules import Rules
 
 ICD10_FILES = "https://www.cms.gov/medicare/coding-billing/icd-10-codes"
 # The ICD-10-CM Official Guidelines for Coding and Reporting (Section IV: outpatient services) are published with
@@ -107,26 +108,6 @@ def _product_names(f: CodedDrug) -> tuple[str, ...]:
     return tuple(filter(None, (f.code, product.name if product else None)))
 
 
-def _ig_drugs(ctx: EditContext) -> list[tuple[CodedDrug, tuple[str, ...]]]:
-    """The claim's immune globulin drugs with the names a policy entry may list them by, once per claim."""
-    return ctx.once("diagnosis.ig_drugs",
-                    lambda c: [(f, _product_names(f)) for f in c.coding.drugs.values() if f.is_ig])
-
-
-def _covering(ctx: EditContext, dx: list[str]) -> list[tuple[CodedDrug, tuple[str, ...], Indication | None]]:
-    """Each immune globulin drug with the policy entry that covers it for these diagnoses (None: none does), under
-    the payer profile's policy: asked by several checks of one claim (the gap, the uncertain entries, the
-    liability modifiers), so answered once per claim and list of diagnoses."""
-    answers: dict[tuple[str, ...], list[tuple[CodedDrug, tuple[str, ...], Indication | None]]] = \
-        ctx.once("diagnosis.covering", lambda _: {})
-    key = tuple(dx)
-    hit = answers.get(key)
-    if hit is None:
-        pol = coverage_policy(ctx)
-        hit = answers[key] = [(f, names, pol.covering(dx, f.route, names)) for f, names in _ig_drugs(ctx)]
-    return hit
-
-
 def _name(f: CodedDrug) -> str:
     return f"{f.product.name if f.product else f.code} ({f.route})"
 
@@ -156,11 +137,7 @@ def contractor(ctx: EditContext) -> tuple[str, str] | None:
 
 
 def _mac_mode(ctx: EditContext) -> str | None:
-    """'home' (DME MAC articles), 'ab' (A/B MAC articles) or None (the payer profile's own policy), once per claim."""
-    return ctx.once("diagnosis.mac_mode", _find_mac_mode)
-
-
-def _find_mac_mode(ctx: EditContext) -> str | None:
+    """'home' (DME MAC articles), 'ab' (A/B MAC articles) or None (the payer profile's own policy)."""
     if not ctx.profile.original_medicare:
         return None  # Medicare Advantage, Medicaid, commercial: MAC lists do not bind them
     if ctx.encounter.setting == "home":
@@ -220,24 +197,74 @@ def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:
     """What the list that binds the claim says: a contractor's MAC article for Original Medicare (by
     payer.contractor, the billing provider's state, or the DME MAC articles at home), else the payer profile's
     policy (a default one is labelled so and only warns). Asked by the diagnosis and the liability-modifier checks
-    of one claim, so worked out once per claim and list of diagnoses (a Gap is never changed)."""
+    (`verdict`: worked out once per snapshot and claim facts; a Gap is never changed)."""
     if not dx:
         return None
-    gaps: dict[tuple[str, ...], Gap | None] = ctx.once("diagnosis.gaps", lambda _: {})
-    key = tuple(dx)
-    if key not in gaps:
-        gaps[key] = _gap(ctx, dx)
-    return gaps[key]
+    return verdict(ctx, dx).gap
 
 
-def _gap(ctx: EditContext, dx: list[str]) -> Gap | None:
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the list that binds a claim says of one list of diagnoses: the gap (None: every immune globulin product
+    is covered), the products covered only by an entry marked uncertain, and the messages that quote them. Every
+    claim's finding is built from these, with its own line."""
+
+    gap: Gap | None
+    uncertain: tuple[tuple[str, str], ...] = ()  # DX-COVERAGE-UNCERTAIN: (message, source) per product
+    chart_text: str = ""  # the gap's text for the chart's diagnoses when the claim lists others ("in the chart")
+    claim_text: str = ""  # the gap's text for the diagnoses the claim goes out with ("on the claim")
+
+
+def coverage_facts(ctx: EditContext) -> tuple[object, ...]:
+    """Everything of one claim a coverage verdict reads besides its diagnoses and the snapshot (date, payer profile,
+    tables): the setting, the contractor it names or its billing provider's state, and each immune globulin drug's
+    route, code and product. Read once per claim."""
+    return ctx.once("diagnosis.facts", _coverage_facts)
+
+
+def _coverage_facts(ctx: EditContext) -> tuple[object, ...]:
+    enc = ctx.encounter
+    bp = enc.billing_provider
+    drugs = tuple((f.route, f.code, f.product.name if f.product else None)
+                  for f in ctx.coding.drugs.values() if f.is_ig)
+    return enc.setting, enc.payer.contractor, bp.address.state if bp is not None else None, drugs
+
+
+def verdict(ctx: EditContext, dx: list[str]) -> Verdict:
+    """The verdict on these diagnoses: a pure function of the snapshot, the diagnoses and `coverage_facts`, so
+    remembered per snapshot by them (every claim of the date, profile and products with these diagnoses reuses
+    it; an error, such as an unknown contractor, is raised again, never remembered)."""
+    key = ("diagnosis.verdict", tuple(dx), coverage_facts(ctx))
+    hit: Verdict | None = ctx.rules.memo.get(key)
+    if hit is None:
+        hit = ctx.rules.once(key, lambda _: _judge(ctx, dx))
+    return hit
+
+
+def _judge(ctx: EditContext, dx: list[str]) -> Verdict:
     mode = _mac_mode(ctx)
     if mode is not None:
-        return _mac_gap(ctx, dx, mode)
-    uncovered = [(f, names) for f, names, ind in _covering(ctx, dx) if ind is None]
+        return _with_texts(_mac_gap(ctx, dx, mode), dx, ())
+    pol = coverage_policy(ctx)
+    covering = [(f, names, pol.covering(dx, f.route, names))
+                for f in ctx.coding.drugs.values() if f.is_ig for names in (_product_names(f),)]
+    uncertain = tuple((f"{', '.join(dx)}: {_name(f)} is covered only by \"{ind.name}\", an entry marked uncertain "
+                       f"({ind.note or 'contractor-dependent'}): verify the payer's policy.", ind.source or MCD)
+                      for f, _, ind in covering if ind is not None and not ind.certain)
+    return _with_texts(_policy_gap(ctx, dx, pol, [(f, names) for f, names, ind in covering if ind is None]), dx,
+                       uncertain)
+
+
+def _with_texts(gap: Gap | None, dx: list[str], uncertain: tuple[tuple[str, str], ...]) -> Verdict:
+    if gap is None:
+        return Verdict(None, uncertain)
+    return Verdict(gap, uncertain, gap.text(dx, "in the chart"), gap.text(dx))
+
+
+def _policy_gap(ctx: EditContext, dx: list[str], pol: Policy, uncovered: list[tuple[CodedDrug, tuple[str, ...]]]
+                ) -> Gap | None:
     if not uncovered:
         return None
-    pol = coverage_policy(ctx)
     notes = list(dict.fromkeys(n for f, names in uncovered for n in pol.uncertain_notes(dx, f.route, names)))
     severity: Severity = "warning" if notes and pol.severity == "error" else pol.severity
     if ctx.profile.original_medicare and ctx.encounter.setting != "home" \
@@ -246,13 +273,6 @@ def _gap(ctx: EditContext, dx: list[str]) -> Gap | None:
                      "provider's address), so the default list was used.")
     return Gap(pol.title, [_name(f) for f, _ in uncovered], severity, notes, pol.notice,
                binding=pol.kind == "official", certain=pol.kind == "official" and not notes, source=pol.source or MCD)
-
-
-def uncertain_cover(ctx: EditContext, dx: list[str]) -> list[tuple[CodedDrug, Indication]]:
-    """IG products covered only by a policy entry marked uncertain (they pass, but the user should know)."""
-    if not dx or _mac_mode(ctx) is not None:
-        return []
-    return [(f, ind) for f, _, ind in _covering(ctx, dx) if ind is not None and not ind.certain]
 
 
 def sourced(f: Finding, source: str) -> Finding:
@@ -290,32 +310,52 @@ def rejected(releases: icd10.Releases, code: str, dos: date) -> bool:
     return releases.is_billable(code, dos) is False and not releases.also_billable_in(code, dos)
 
 
-def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Finding]:
-    releases = ctx.rules.icd10  # the ICD-10-CM releases of the snapshot's data version
-    rel = releases.release_for(ctx.dos)
+# What DX-INVALID says of a code: (message, severity, fix); None severity: the edit's own.
+_Invalid = tuple[str, Severity | None, str, str]
+
+
+def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> list[Finding]:
+    """DX-INVALID's findings for these diagnoses. What it says of them is a fact of the snapshot (its ICD-10-CM
+    releases on its date) and the codes alone, so it is worked out once per snapshot and list of codes; the
+    findings are the claim's own."""
+    key = ("diagnosis.invalid", tuple(dx))
+    said: tuple[_Invalid, ...] | None = ctx.rules.memo.get(key)
+    if said is None:
+        said = ctx.rules.once(key, partial(_invalid_texts, dx=key[1]))
+    if not said:
+        return []
+    # The cause says what the finding is about: outputs read it, never the message.
+    return [finding("DX-INVALID", message, severity=severity, line=line, cause=("diagnosis", code), fix=fix)
+            for message, severity, fix, code in said]
+
+
+def _invalid_texts(rules: Rules, dx: tuple[str, ...]) -> tuple[_Invalid, ...]:
+    releases = rules.icd10  # the ICD-10-CM releases of the snapshot's data version
+    dos = rules.dos
+    rel = releases.release_for(dos)
+    said: list[_Invalid] = []
     for code in dx:
-        ok = releases.is_billable(code, ctx.dos)
-        cause = ("diagnosis", code)  # what the finding is about: outputs read it, never the message
+        ok = releases.is_billable(code, dos)
         if ok is None:
-            yield finding("DX-INVALID", f"{code}: no bundled ICD-10-CM release covers {ctx.dos}, so the code "
-                          "could not be checked.", severity="info", line=line, cause=cause,
-                          fix="Import the ICD-10-CM release in force on the date (igclaim data import icd10).")
+            said.append((f"{code}: no bundled ICD-10-CM release covers {dos}, so the code could not be checked.",
+                         "info", "Import the ICD-10-CM release in force on the date (igclaim data import icd10).",
+                         code))
             continue
         if ok or rel is None:  # is_billable answered, so a release covers the date
             continue
-        if not rejected(releases, code, ctx.dos):
-            others = releases.also_billable_in(code, ctx.dos)
-            yield finding("DX-INVALID", f"{code} is not in the {rel.name} release in force on {ctx.dos}, but it is "
-                          f"billable in the {others[0].name} release for the same date: the file in force may be "
-                          "partial, so this is uncertain.", severity="warning", line=line, cause=cause,
-                          fix="Check that the imported ICD-10-CM file is the complete release (igclaim data status).")
+        if not rejected(releases, code, dos):
+            others = releases.also_billable_in(code, dos)
+            said.append((f"{code} is not in the {rel.name} release in force on {dos}, but it is billable in the "
+                         f"{others[0].name} release for the same date: the file in force may be partial, so this "
+                         "is uncertain.", "warning",
+                         "Check that the imported ICD-10-CM file is the complete release (igclaim data status).", code))
         else:
-            under = releases.billable_under(code, ctx.dos)
+            under = releases.billable_under(code, dos)
             why = (f"it is a category; billable codes under it: {', '.join(under)}" if under else
                    "it is not in that release")
-            yield finding("DX-INVALID", f"{code} is not a billable ICD-10-CM code on {ctx.dos} ({rel.name} "
-                          f"release): {why}.", line=line, cause=cause,
-                          fix=f"Code to the most specific billable code{' (' + under[0] + ' …)' if under else ''}.")
+            said.append((f"{code} is not a billable ICD-10-CM code on {dos} ({rel.name} release): {why}.", None,
+                         f"Code to the most specific billable code{' (' + under[0] + ' …)' if under else ''}.", code))
+    return tuple(said)
 
 
 @edit(
@@ -326,7 +366,7 @@ def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> Iterator[Find
     source=ICD10_FILES,
     phase="chart",
 )
-def dx_invalid(ctx: EditContext) -> Iterable[Finding]:
+def dx_invalid(ctx: EditContext) -> list[Finding]:
     return _invalid(ctx, chart_dx(ctx), None)
 
 
@@ -342,13 +382,15 @@ def dx_invalid(ctx: EditContext) -> Iterable[Finding]:
 )
 def dx_not_covered(ctx: EditContext) -> list[Finding]:
     dx = chart_dx(ctx)
-    gap = coverage_gap(ctx, dx)
-    if not gap:
+    if not dx:
+        return []
+    found = verdict(ctx, dx)
+    gap = found.gap
+    if gap is None:
         return []
     # On scrub, a written claim with diagnoses of its own does not go out with these: name them as the chart's.
-    where = "in the chart" if written_dx(ctx) is not None else "on the claim"
-    return [sourced(finding("DX-NOT-COVERED", gap.text(dx, where), severity=gap.severity,
-                            line=_first_ig_line(ctx)), gap.source)]
+    text = found.chart_text if written_dx(ctx) is not None else found.claim_text
+    return [sourced(finding("DX-NOT-COVERED", text, severity=gap.severity, line=_first_ig_line(ctx)), gap.source)]
 
 
 @edit(
@@ -362,10 +404,13 @@ def dx_not_covered(ctx: EditContext) -> list[Finding]:
 def dx_coverage_uncertain(ctx: EditContext) -> list[Finding]:
     """Item 9: an entry marked uncertain no longer passes silently."""
     dx = claim_dx(ctx)
-    return [sourced(finding("DX-COVERAGE-UNCERTAIN", f"{', '.join(dx)}: {_name(f)} is covered only by "
-                            f"\"{ind.name}\", an entry marked uncertain ({ind.note or 'contractor-dependent'}): "
-                            "verify the payer's policy.", line=_first_ig_line(ctx)), ind.source or MCD)
-            for f, ind in uncertain_cover(ctx, dx)]
+    if not dx:
+        return []
+    uncertain = verdict(ctx, dx).uncertain
+    if not uncertain:
+        return []
+    line = _first_ig_line(ctx)
+    return [sourced(finding("DX-COVERAGE-UNCERTAIN", message, line=line), source) for message, source in uncertain]
 
 
 @edit(
@@ -387,37 +432,59 @@ def _not_a_reason_codes() -> frozenset[str]:
     return frozenset(e.code for e in not_a_reason())
 
 
+# What a not-a-reason edit says of a code: (edit id, message, severity); None severity: the edit's own.
+_NotAReason = tuple[str, str, Severity | None]
+
+
 def _not_a_reason(ctx: EditContext, dx: list[str], line: int | None) -> list[Finding]:
+    """The not-a-reason findings (DX-CHEMO-ENCOUNTER...) for these diagnoses: what they say depends on the codes
+    alone, so it is worked out once per snapshot and list of codes; the findings are the claim's own."""
+    key = ("diagnosis.not_a_reason", tuple(dx))
+    said: tuple[_NotAReason, ...] | None = ctx.rules.memo.get(key)
+    if said is None:
+        said = ctx.rules.once(key, lambda _: _not_a_reason_texts(dx))
+    if not said:
+        return []
+    return [finding(edit_id, message, line=line, severity=severity) for edit_id, message, severity in said]
+
+
+def _not_a_reason_texts(dx: list[str]) -> tuple[_NotAReason, ...]:
     compact = [icd10.compact(d) for d in dx]
     if _not_a_reason_codes().isdisjoint(compact):
-        return []
-    found = []
+        return ()
+    said: list[_NotAReason] = []
     for entry in not_a_reason():
         if entry.code in compact:
             first = compact.index(entry.code) == 0
             where = "first-listed" if first else f"listed as diagnosis {compact.index(entry.code) + 1}"
-            found.append(finding(entry.edit, f"{icd10.format(entry.code)} {where}: {entry.reason}.", line=line,
-                                 severity=None if first else "warning"))
-    return found
+            said.append((entry.edit, f"{icd10.format(entry.code)} {where}: {entry.reason}.",
+                         None if first else "warning"))
+    return tuple(said)
 
 
 # On scrub, a written claim that lists diagnoses other than the chart's gets the same edits, under their own ids.
 
 
 @also_check("DX-INVALID", "claim")
-def written_dx_invalid(ctx: EditContext) -> Iterator[Finding]:
+def written_dx_invalid(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     dx = written_dx(ctx)
     if dx is not None:
         chart = set(chart_dx(ctx))
-        yield from _invalid(ctx, [d for d in dx if d not in chart], _first_ig_line(ctx))
+        found.extend(_invalid(ctx, [d for d in dx if d not in chart], _first_ig_line(ctx)))
+    return found
 
 
 @also_check("DX-CHEMO-ENCOUNTER", "claim")
-def written_dx_chemo(ctx: EditContext) -> Iterator[Finding]:
+def written_dx_chemo(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     dx = written_dx(ctx)
+    if dx is None:
+        return found
     in_chart = {icd10.compact(d) for d in chart_dx(ctx)} & _not_a_reason_codes()
-    if dx is not None and not in_chart:
-        yield from _not_a_reason(ctx, dx, _first_ig_line(ctx))
+    if not in_chart:
+        found.extend(_not_a_reason(ctx, dx, _first_ig_line(ctx)))
+    return found
 
 
 @also_check("DX-NOT-COVERED", "claim")
@@ -425,9 +492,10 @@ def written_dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
     dx = written_dx(ctx)
     if dx is None:
         return
-    gap = coverage_gap(ctx, dx)
+    found = verdict(ctx, dx)
+    gap = found.gap
     if gap and not coverage_gap(ctx, chart_dx(ctx)):
-        yield finding("DX-NOT-COVERED", gap.text(dx) + f" The chart's diagnoses ({', '.join(chart_dx(ctx))}) "
+        yield finding("DX-NOT-COVERED", found.claim_text + f" The chart's diagnoses ({', '.join(chart_dx(ctx))}) "
                       "are covered.", severity=gap.severity, line=_first_ig_line(ctx),
                       cause=[("diagnosis", d) for d in _undocumented(ctx, dx)])
 
@@ -446,16 +514,18 @@ def _undocumented(ctx: EditContext, dx: list[str]) -> list[str]:
     source=ICD10_GUIDELINES,
     phase="claim",
 )
-def dx_not_documented(ctx: EditContext) -> Iterator[Finding]:
+def dx_not_documented(ctx: EditContext) -> list[Finding]:
     """A diagnosis billed must be supported by the record (ICD-10-CM Official Guidelines, Section IV). A warning:
     the chart igclaim was given may list fewer diagnoses than the record. A code that is not billable is DX-INVALID's
     to report."""
+    found: list[Finding] = []
     dx = written_dx(ctx)
     if dx is None:
-        return
+        return found
     releases, chart = ctx.rules.icd10, chart_dx(ctx)
     for code in _undocumented(ctx, dx):
         if releases.is_billable(code, ctx.dos) is False:
             continue
-        yield finding("DX-NOT-DOCUMENTED", f"{code} is on the claim but not among the chart's diagnoses "
-                      f"({', '.join(chart) or 'none'}).", line=_first_ig_line(ctx), cause=("diagnosis", code))
+        found.append(finding("DX-NOT-DOCUMENTED", f"{code} is on the claim but not among the chart's diagnoses "
+                      f"({', '.join(chart) or 'none'}).", line=_first_ig_line(ctx), cause=("diagnosis", code)))
+    return found

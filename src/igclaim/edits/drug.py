@@ -8,7 +8,6 @@ Sources: CMS HCPCS descriptors (units), CMS Discarded Drugs page (JW/JZ), payer 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import NamedTuple
 
 from igclaim import ndc as ndc_mod
@@ -325,17 +324,19 @@ def units_by_volume(ctx: EditContext) -> list[Finding]:
     phase="claim",
     when=When(params=("jw_required",)),
 )
-def jw_missing(ctx: EditContext) -> Iterator[Finding]:
+def jw_missing(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     if not ctx.rules.param("jw_required"):
-        return
+        return found
     for f, lines, _, wasted in _drugs(ctx):
         _given, exp_jw = _expected(f)
         if exp_jw is None or wasted:
             continue
-        yield finding("DRUG-JW-MISSING", f"{f.path}: opened {_opened(f)}, "
+        found.append(finding("DRUG-JW-MISSING", f"{f.path}: opened {_opened(f)}, "
                       f"{f.administered_units} given: {f.discarded_units} units discarded and no JW line.",
-                      line=lines[0].line, impact_units=f.discarded_units,
-                      fix=f"Add {f.code}-JW × {f.discarded_units}.")
+                             line=lines[0].line, impact_units=f.discarded_units,
+                             fix=f"Add {f.code}-JW × {f.discarded_units}."))
+    return found
 
 
 @edit(
@@ -479,36 +480,40 @@ def _ndc_required(ctx: EditContext) -> bool:
     phase="chart",
     when=When(build_only=True, params=("ndc_required",)),
 )
-def ndc_missing_chart(ctx: EditContext) -> Iterator[Finding]:
+def ndc_missing_chart(ctx: EditContext) -> list[Finding]:
     """On build: the chart has no NDC for a payer that requires one (on scrub the written lines are checked)."""
+    found: list[Finding] = []
     if ctx.written is not None or not _ndc_required(ctx):
-        return
+        return found
     for f in ctx.coding.drugs.values():
         if f.lines and not all(ln.ndc for ln in f.lines):
-            yield finding("DRUG-NDC-MISSING", f"{f.path}: {ctx.profile.title} requires the NDC on drug lines and "
-                          f"the chart gives none for {_name(f)}"
+            found.append(finding("DRUG-NDC-MISSING", f"{f.path}: {ctx.profile.title} requires the NDC on drug lines "
+                                 f"and the chart gives none for {_name(f)}"
                           f"{' (or for some of its containers)' if any(ln.ndc for ln in f.lines) else ''}.",
-                          fix="Add the NDC of the package used to the chart (drugs[].ndc or containers[].ndc).")
+                          fix="Add the NDC of the package used to the chart (drugs[].ndc or containers[].ndc)."))
         elif any(ln.ndc_quantity is None for ln in f.lines):
-            yield finding("DRUG-NDC-MISSING", f"{f.path}: {ctx.profile.title} requires the NDC quantity with the "
-                          f"NDC, and the chart does not let it be computed for {_name(f)} (the 837 would carry no "
-                          "LIN/CTP).",
+            found.append(finding("DRUG-NDC-MISSING", f"{f.path}: {ctx.profile.title} requires the NDC quantity with "
+                                 f"the NDC, and the chart does not let it be computed for {_name(f)} (the 837 would "
+                                 "carry no LIN/CTP).",
                           fix="Give the containers opened: kits and powders are counted in packages (UN)." if f.is_ig
                           else f"Give the NDC quantity and its unit of what was given ({f.path}.ndc_quantity and "
-                          "ndc_unit, e.g. 1 and ML).")
+                                 "ndc_unit, e.g. 1 and ML)."))
+    return found
 
 
 @also_check("DRUG-NDC-MISSING", "claim", when=When(params=("ndc_required",)))
-def ndc_missing_written(ctx: EditContext) -> Iterator[Finding]:
+def ndc_missing_written(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     if ctx.written is None or not _ndc_required(ctx):
-        return
+        return found
     for did, lines in written_drug_lines(ctx).items():
         f = ctx.coding.drugs[did]
         for ln in lines:
             if not (ln.ndc or "").strip():
                 known = f" (the chart has {ndc_mod.format(f.ndc)})" if f.ndc else ""
-                yield finding("DRUG-NDC-MISSING", f"Line {ln.line}: {code_of(ln)} has no NDC; {ctx.profile.title} "
-                              f"requires it{known}.", line=ln.line)
+                found.append(finding("DRUG-NDC-MISSING", f"Line {ln.line}: {code_of(ln)} has no NDC; "
+                                     f"{ctx.profile.title} requires it{known}.", line=ln.line))
+    return found
 
 
 @edit(
@@ -521,9 +526,10 @@ def ndc_missing_written(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
     when=When(params=("ndc_required",)),
 )
-def ndc_per_line(ctx: EditContext) -> Iterator[Finding]:
+def ndc_per_line(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     if ctx.written is None or not _ndc_required(ctx):
-        return
+        return found
     for f, lines, _, _ in _drugs(ctx):
         expected = {ln.ndc for ln in f.lines if ln.ndc}
         if len(expected) < 2:
@@ -534,9 +540,10 @@ def ndc_per_line(ctx: EditContext) -> Iterator[Finding]:
             per = ", ".join(f"{ndc_mod.format(n)} × {sum(ln.units for ln in f.lines if ln.ndc == n)}"
                             for n in sorted(expected))
             absent = ", ".join(map(ndc_mod.format, missing))
-            yield finding("DRUG-NDC-PER-LINE", f"Line {lines[0].line}: {_name(f)} came from containers of "
+            found.append(finding("DRUG-NDC-PER-LINE", f"Line {lines[0].line}: {_name(f)} came from containers of "
                           f"{len(expected)} NDCs and the claim does not report {absent}; {ctx.profile.title} needs "
-                          f"one line per NDC ({per} units).", line=lines[0].line)
+                                 f"one line per NDC ({per} units).", line=lines[0].line))
+    return found
 
 
 @edit(
@@ -547,12 +554,14 @@ def ndc_per_line(ctx: EditContext) -> Iterator[Finding]:
     source=NDC_XWALK,
     phase="claim",
 )
-def ndc_format(ctx: EditContext) -> Iterator[Finding]:
+def ndc_format(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     if ctx.written is None:
-        return
+        return found
     for ln in ctx.written.lines:
         if ln.ndc and ln.ndc.strip() and not ndc_mod.is_valid(ln.ndc):
             try:
                 ndc_mod.validate(ln.ndc)
             except ndc_mod.InvalidNDC as exc:
-                yield finding("DRUG-NDC-FORMAT", f"Line {ln.line}: {exc}.", line=ln.line)
+                found.append(finding("DRUG-NDC-FORMAT", f"Line {ln.line}: {exc}.", line=ln.line))
+    return found

@@ -34,34 +34,36 @@ def _bill_type(tob: str) -> str:
     source=MANUAL_CH4,
     phase="claim",
 )
-def form_setting(ctx: EditContext) -> Iterator[Finding]:
+def form_setting(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     w, e = ctx.written, ctx.expected
     if w is None:
-        return
+        return found
     setting = ctx.encounter.setting.replace("_", " ")
     if w.form and w.form != e.form:
-        yield finding("FORM-SETTING", f"The claim is written on {w.form}; {_a(setting)} encounter is billed on "
-                      f"{e.form}.")
+        found.append(finding("FORM-SETTING", f"The claim is written on {w.form}; {_a(setting)} encounter is billed on "
+                             f"{e.form}."))
     if no_administration_billed(ctx):
         for ln, code in zip(w.lines, ctx.written_codes, strict=True):
             rec = ctx.rules.admin(code)
             if rec is not None and rec.role != "bundled":
-                yield finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on {_a(ctx.profile.title)} {setting} claim: "
-                              "home infusion for this payer is billed as the drug and its supplies, without drug "
-                              "administration codes.", line=ln.line, impact_units=-ln.units)
+                found.append(finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on {_a(ctx.profile.title)} {setting} "
+                                     "claim: home infusion for this payer is billed as the drug and its supplies, "
+                                     "without drug administration codes.", line=ln.line, impact_units=-ln.units))
     if e.form == "UB-04":
         if w.type_of_bill and e.type_of_bill and _bill_type(w.type_of_bill) != _bill_type(e.type_of_bill):
-            yield finding("FORM-SETTING", f"Type of bill {w.type_of_bill}; a hospital outpatient claim is "
-                          f"{e.type_of_bill[:3]}x.")
-        yield from _revenue_codes(ctx)
+            found.append(finding("FORM-SETTING", f"Type of bill {w.type_of_bill}; a hospital outpatient claim is "
+                                 f"{e.type_of_bill[:3]}x."))
+        found.extend(_revenue_codes(ctx))
     elif w.place_of_service and e.place_of_service and w.place_of_service.strip() != e.place_of_service:
         # The chart's own place_of_service is certain; the setting's default (11 office, 12 home) may have
         # siblings (49 independent clinic, other home POS codes), so a difference from it is a warning.
         stated = ctx.encounter.place_of_service is not None
-        yield finding("FORM-SETTING", f"Place of service {w.place_of_service} on {_a(setting)} claim; "
-                      + (f"the chart says {e.place_of_service}." if stated else
+        found.append(finding("FORM-SETTING", f"Place of service {w.place_of_service} on {_a(setting)} claim; "
+                             + (f"the chart says {e.place_of_service}." if stated else
                          f"the setting's place of service is {e.place_of_service} (verify if another fits)."),
-                      severity=None if stated else "warning")
+                             severity=None if stated else "warning"))
+    return found
 
 
 def _revenue_codes(ctx: EditContext) -> Iterator[Finding]:
@@ -96,29 +98,38 @@ def _revenue_codes(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
     supersedes=("ADMIN-ADDON-UNITS",),  # an add-on left off entirely is a missing line, not a units error
 )
-def line_missing(ctx: EditContext) -> Iterator[Finding]:
+def line_missing(ctx: EditContext) -> list[Finding]:
     if ctx.written is None:
-        return
+        return []
+    found = []
+    drugs = ctx.coding.drugs
     by_drug = written_drug_lines(ctx)
+    expected = ctx.expected.lines
     written_codes = ctx.written_code_set
-    written_families = {rec.family for c in written_codes if (rec := ctx.rules.admin(c)) is not None}
-    drug_codes = {ln.code for f in ctx.coding.drugs.values() for ln in f.lines}
-    expected_codes = {ln.code for ln in ctx.expected.lines}
-    for did, f in ctx.coding.drugs.items():
-        if f.lines and not by_drug[did] and any(ln.code in expected_codes for ln in f.lines):
-            units = sum(ln.units for ln in f.lines)
-            yield finding("CLAIM-LINE-MISSING", f"{f.path} ({f.drug.product or f.code}): no drug line is written; "
-                          f"the chart supports {f.code} × {units}.", impact_units=units)
-    for ln in ctx.expected.lines:
+    for did, f in drugs.items():
+        if f.lines and not by_drug[did]:
+            expected_codes = {ln.code for ln in expected}
+            if any(ln.code in expected_codes for ln in f.lines):
+                units = sum(ln.units for ln in f.lines)
+                found.append(finding("CLAIM-LINE-MISSING", f"{f.path} ({f.drug.product or f.code}): no drug line is "
+                                     f"written; the chart supports {f.code} × {units}.", impact_units=units))
+    unwritten = [ln for ln in expected if ln.code not in written_codes]
+    if not unwritten:
+        return found  # every expected code is written (most claims)
+    admin = ctx.rules.admin
+    written_families = {rec.family for c in written_codes if (rec := admin(c)) is not None}
+    drug_codes = {ln.code for f in drugs.values() for ln in f.lines}
+    for ln in unwritten:
         code = ln.code
-        rec = ctx.rules.admin(code)
+        rec = admin(code)
         # Another code of a written family is explained by the administration edits (a push for an infusion...);
         # an add-on code (additional hours) left off beside its written primary is a line missing all the same.
         family_written = rec is not None and rec.family in written_families and rec.role != "addon"
-        if code in drug_codes or code in written_codes or family_written:
+        if code in drug_codes or family_written:
             continue
-        yield finding("CLAIM-LINE-MISSING", f"{code} × {ln.units} is supported by the chart and not billed.",
-                      impact_units=ln.units, fix=f"Add {code} × {ln.units}.", cause=("line-absent", code))
+        found.append(finding("CLAIM-LINE-MISSING", f"{code} × {ln.units} is supported by the chart and not billed.",
+                             impact_units=ln.units, fix=f"Add {code} × {ln.units}.", cause=("line-absent", code)))
+    return found
 
 
 @edit(
@@ -129,9 +140,10 @@ def line_missing(ctx: EditContext) -> Iterator[Finding]:
     source=MANUAL_CH4,
     phase="claim",
 )
-def line_unexpected(ctx: EditContext) -> Iterator[Finding]:
+def line_unexpected(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     if ctx.written is None:
-        return
+        return found
     expected = {ln.code for ln in ctx.expected.lines}
     drug_lines = {id(ln) for lines in written_drug_lines(ctx).values() for ln in lines}
     for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
@@ -140,8 +152,9 @@ def line_unexpected(ctx: EditContext) -> Iterator[Finding]:
         known = ctx.rules.hcpcs(code)
         if known is not None and known.kind == "service" and ctx.encounter.setting == "home":
             continue  # the home supplies/pump codes the supplier bills (HOME-BILLING-NOTE)
-        yield finding("CLAIM-LINE-UNEXPECTED", f"Line {ln.line}: {code} is not supported by the chart as documented; "
-                      "igclaim cannot check it.", line=ln.line)
+        found.append(finding("CLAIM-LINE-UNEXPECTED", f"Line {ln.line}: {code} is not supported by the chart as "
+                             "documented; igclaim cannot check it.", line=ln.line))
+    return found
 
 
 @edit(
@@ -153,10 +166,12 @@ def line_unexpected(ctx: EditContext) -> Iterator[Finding]:
     phase="chart",
     when=When(build_only=True),
 )
-def claim_not_compared(ctx: EditContext) -> Iterator[Finding]:
+def claim_not_compared(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     if ctx.written is None and ctx.encounter.claim is not None:
-        yield finding("CLAIM-NOT-COMPARED", "claim: the written claim was not compared with the chart (build codes "
-                      "the chart only); use scrub to compare it")
+        found.append(finding("CLAIM-NOT-COMPARED", "claim: the written claim was not compared with the chart (build "
+                             "codes the chart only); use scrub to compare it"))
+    return found
 
 
 # --- Medicare home infusion (DME MAC): the supplies code Q2052 and the pump E0779 --------------------------------
@@ -184,9 +199,10 @@ def _ig_routes(ctx: EditContext) -> set[str]:
     phase="claim",
     when=When(home_dme=True),
 )
-def home_supply_code(ctx: EditContext) -> Iterator[Finding]:
+def home_supply_code(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     if ctx.written is None or not _home_dme(ctx):
-        return
+        return found
     home = ctx.rules.setting("home")
     q, pump = home["medicare_dme_iv_supply_code"], home["medicare_dme_sc_pump_code"]
     routes = _ig_routes(ctx)
@@ -195,17 +211,19 @@ def home_supply_code(ctx: EditContext) -> Iterator[Finding]:
         if code == q and ctx.rules.hcpcs(q) is None:
             rec = ctx.rules.known_code(q)
             since = rec.period.effective if rec else None
-            yield finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {q} billed for {ctx.dos}; the code exists from "
+            found.append(finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {q} billed for {ctx.dos}; the code exists from "
                           f"{since} (the home IVIG demonstration). Before it, home IVIG is the J-code alone.",
-                          line=ln.line, impact_units=-ln.units)
+                                 line=ln.line, impact_units=-ln.units))
         elif code == q and "IV" not in routes:
-            yield finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {q} (home IVIG supplies) on a claim whose immune "
-                          f"globulin is subcutaneous; SCIG by pump is billed with {pump} and JB (A52507).",
-                          line=ln.line, impact_units=-ln.units)
+            found.append(finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {q} (home IVIG supplies) on a claim whose "
+                                 f"immune globulin is subcutaneous; SCIG by pump is billed with {pump} and JB "
+                                 "(A52507).",
+                                 line=ln.line, impact_units=-ln.units))
         elif code == pump and "SC" not in routes:
-            yield finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {pump} (the SC infusion pump) on a claim whose "
+            found.append(finding("HOME-SUPPLY-CODE", f"Line {ln.line}: {pump} (the SC infusion pump) on a claim whose "
                           f"immune globulin is intravenous; home IVIG supplies and nursing are {q}.",
-                          line=ln.line, impact_units=-ln.units)
+                                 line=ln.line, impact_units=-ln.units))
+    return found
 
 
 @edit(
@@ -219,9 +237,10 @@ def home_supply_code(ctx: EditContext) -> Iterator[Finding]:
     phase="claim",
     when=When(home_dme=True),
 )
-def home_q2052_units(ctx: EditContext) -> Iterator[Finding]:
+def home_q2052_units(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     if ctx.written is None or not _home_dme(ctx):
-        return
+        return found
     q = ctx.rules.setting("home")["medicare_dme_iv_supply_code"]
     expected: dict[date, int] = {}
     for ln in ctx.expected.lines:
@@ -236,7 +255,7 @@ def home_q2052_units(ctx: EditContext) -> Iterator[Finding]:
             written[d] = written.get(d, 0) + ln.units
             first_line.setdefault(d, ln.line)
     if not expected or not written:
-        return  # no Q2052 expected (HOME-SUPPLY-CODE) or none written (CLAIM-LINE-MISSING)
+        return found  # no Q2052 expected (HOME-SUPPLY-CODE) or none written (CLAIM-LINE-MISSING)
     for d in sorted(set(expected) | set(written)):
         want, got = expected.get(d, 0), written.get(d, 0)
         if want == got:
@@ -247,7 +266,8 @@ def home_q2052_units(ctx: EditContext) -> Iterator[Finding]:
         else:
             minutes = ctx.rules.setting("home")["medicare_dme_iv_supply_rounding"]["unit_minutes"]
             rule = f"the infusion visit length in {minutes}-minute units (DME MAC table; verify against LCD L33610)"
-        yield finding("HOME-Q2052-UNITS", f"{q} × {got} for {d}; the chart supports {q} × {want} ({rule}). "
+        found.append(finding("HOME-Q2052-UNITS", f"{q} × {got} for {d}; the chart supports {q} × {want} ({rule}). "
                       "Medicare pays one bundle per infusion date, so the units inform rather than price.",
-                      line=first_line.get(d),
-                      fix=f"Bill {q} × {want} for {d}." if want else f"Remove {q} for {d}: no infusion that date.")
+                             line=first_line.get(d),
+                      fix=f"Bill {q} × {want} for {d}." if want else f"Remove {q} for {d}: no infusion that date."))
+    return found

@@ -6,6 +6,7 @@ with no benefit category. Applies where the payer profile says `abn_modifiers`; 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
 from igclaim.edits.context import EditContext
 from igclaim.edits.diagnosis import Gap, claim_dx, coverage_gap
@@ -23,6 +24,12 @@ def _needed(ctx: EditContext, gap: Gap) -> str:
     if gap.liability == "no_benefit":
         return lm.statutory_exclusion
     return lm.with_signed_abn if ctx.encounter.payer.abn_signed else lm.without_abn
+
+
+@lru_cache(maxsize=1)
+def _liability() -> frozenset[str]:
+    """The four liability modifiers (GA, GZ, GY, GX), as one set, once per process (the data is bundled)."""
+    return liability_modifiers().all
 
 
 def _why(gap: Gap) -> str:
@@ -61,69 +68,76 @@ def _supply_lines(ctx: EditContext) -> list[ClaimLine]:
     phase="chart",
     when=When(build_only=True, params=("abn_modifiers",)),
 )
-def abn_on_build(ctx: EditContext) -> Iterator[Finding]:
+def abn_on_build(ctx: EditContext) -> list[Finding]:
     """On build: tell the biller which liability modifier the expected claim needs (on scrub the written claim
     is checked line by line). Advice to add one comes only from a list that binds the payer."""
+    found: list[Finding] = []
     if ctx.written is not None or not ctx.rules.param("abn_modifiers"):
-        return
+        return found
     gap = coverage_gap(ctx, claim_dx(ctx))
     if not gap:
-        return
+        return found
     need = _needed(ctx, gap)
     lm = liability_modifiers()
     if not gap.binding:
-        yield finding("PAYER-ABN-MODIFIER", f"The diagnosis is not on {gap.title}, a default list that does not "
+        found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis is not on {gap.title}, a default list that does not "
                       "bind the payer: verify the payer's (Medicare contractor's) policy; only if it does not cover "
                       f"the diagnosis, report {lm.with_signed_abn} (signed ABN) or {lm.without_abn} (none).",
                       severity="warning", fix="Give payer.contractor or the billing provider's address so the "
-                      "contractor's list is checked, or verify the LCD/article yourself.")
-        return
+                             "contractor's list is checked, or verify the LCD/article yourself."))
+        return found
     if gap.liability == "no_benefit":
         voluntary = (f" With the voluntary notice the patient signed, {lm.voluntary_notice} goes beside it."
                      if ctx.encounter.payer.abn_signed else "")
-        yield finding("PAYER-ABN-MODIFIER", f"The diagnosis is not covered ({gap.title}) and the service has no "
+        found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis is not covered ({gap.title}) and the service has no "
                       f"benefit category: add {need} to the drug and supply lines, not {lm.with_signed_abn}/"
-                      f"{lm.without_abn}; the beneficiary is liable and no ABN is required.{voluntary}",
-                      severity=gap.severity)
-        return
+                             f"{lm.without_abn}; the beneficiary is liable and no ABN is required.{voluntary}",
+                             severity=gap.severity))
+        return found
     signed = "an ABN was signed" if ctx.encounter.payer.abn_signed else "no ABN is recorded (payer.abn_signed)"
     verify = "" if gap.certain else " if the contractor's policy does not cover it (verify first)"
-    yield finding("PAYER-ABN-MODIFIER", f"The diagnosis may not be covered ({gap.title}) and {signed}: "
-                  f"add {need} to the drug and administration lines{verify}.", severity=gap.severity)
+    found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis may not be covered ({gap.title}) and {signed}: "
+                         f"add {need} to the drug and administration lines{verify}.", severity=gap.severity))
+    return found
 
 
 @also_check("PAYER-ABN-MODIFIER", "claim")
-def abn_written(ctx: EditContext) -> Iterator[Finding]:
+def abn_written(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     lm = liability_modifiers()
-    liability = lm.all
-    lines = _billed_lines(ctx)
-    supplies = _supply_lines(ctx)  # GY belongs on the supplies too
-    used = sorted(((ln, m) for ln in lines + supplies if (m := mods(ln) & liability)), key=lambda u: u[0].line)
+    liability = _liability()
+    lines: list[ClaimLine] | None = None
+    used: list[tuple[ClaimLine, set[str]]] = []
+    if not liability.isdisjoint(ctx.written_modifiers()):  # else no line carries one (most claims)
+        lines, supplies = _billed_lines(ctx), _supply_lines(ctx)  # GY belongs on the supplies too
+        used = sorted(((ln, m) for ln in lines + supplies if (m := mods(ln) & liability)), key=lambda u: u[0].line)
     if not ctx.rules.param("abn_modifiers"):
         for ln, m in used:
-            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {', '.join(sorted(m))} is for Original Medicare "
-                          f"only; {ctx.profile.title} does not use ABNs.", line=ln.line, severity="warning",
-                          fix=f"Remove {', '.join(sorted(m))}.")
-        return
+            found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {', '.join(sorted(m))} is for Original "
+                                 f"Medicare only; {ctx.profile.title} does not use ABNs.", line=ln.line,
+                                 severity="warning", fix=f"Remove {', '.join(sorted(m))}."))
+        return found
     for ln, m in used:
         for code in sorted(m):
             if not ctx.rules.modifier_valid(code):
-                yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {code} is not a valid modifier on {ctx.dos} "
-                              "(see its effective date in the HCPCS modifier file).", line=ln.line,
-                              fix=f"Remove {code}; use the liability modifier in force on the date of service.")
+                found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {code} is not a valid modifier on "
+                                     f"{ctx.dos} (see its effective date in the HCPCS modifier file).", line=ln.line,
+                              fix=f"Remove {code}; use the liability modifier in force on the date of service."))
     gap = coverage_gap(ctx, claim_dx(ctx))
     if gap is None:
         for ln, m in used:
-            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {', '.join(sorted(m))} reported, but the "
+            found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {', '.join(sorted(m))} reported, but the "
                           "claim's diagnosis is covered for the product: no denial is expected.", line=ln.line,
-                          severity="warning",
-                          fix=f"Remove {', '.join(sorted(m))} unless the ABN was for another reason.")
-        return
+                                 severity="warning",
+                          fix=f"Remove {', '.join(sorted(m))} unless the ABN was for another reason."))
+        return found
     need = _needed(ctx, gap)
     severity = gap.severity if gap.binding else "warning"
+    if lines is None:
+        lines, supplies = _billed_lines(ctx), _supply_lines(ctx)
     if gap.liability == "no_benefit":
-        yield from _no_benefit_lines(ctx, sorted(lines + supplies, key=lambda ln: ln.line), gap, severity)
-        return
+        found.extend(_no_benefit_lines(ctx, sorted(lines + supplies, key=lambda ln: ln.line), gap, severity))
+        return found
     medical = {lm.with_signed_abn, lm.without_abn}
     wrong = (medical - {need}).pop()
     signed = "the patient signed an ABN" if ctx.encounter.payer.abn_signed else "no ABN is recorded"
@@ -131,20 +145,22 @@ def abn_written(ctx: EditContext) -> Iterator[Finding]:
         m = mods(ln)
         if m & {lm.statutory_exclusion, lm.voluntary_notice}:
             bad = ", ".join(sorted(m & {lm.statutory_exclusion, lm.voluntary_notice}))
-            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {bad} is for a service with no benefit category; "
-                          f"this diagnosis is a medical-necessity question ({gap.title}): {_why(gap)}.",
-                          line=ln.line, severity=severity, fix=f"Replace {bad} with {need} on line {ln.line}.")
+            found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {bad} is for a service with no benefit "
+                                 f"category; this diagnosis is a medical-necessity question ({gap.title}): "
+                                 f"{_why(gap)}.",
+                          line=ln.line, severity=severity, fix=f"Replace {bad} with {need} on line {ln.line}."))
             continue
         if need in m:
             continue
         if wrong in m:
-            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {wrong} reported, but {signed}: use {need}.",
-                          line=ln.line, severity=severity, fix=f"Replace {wrong} with {need} on line {ln.line}.")
+            found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {wrong} reported, but {signed}: use {need}.",
+                          line=ln.line, severity=severity, fix=f"Replace {wrong} with {need} on line {ln.line}."))
         else:
             verify = "" if gap.binding else " if the payer's own policy does not cover it (verify first)"
-            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: the diagnosis may not be covered "
-                          f"({gap.title}) and {signed}: {need} is needed{verify}.", line=ln.line,
-                          severity=severity, fix=f"Add {need} to line {ln.line}.")
+            found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: the diagnosis may not be covered "
+                                 f"({gap.title}) and {signed}: {need} is needed{verify}.", line=ln.line,
+                                 severity=severity, fix=f"Add {need} to line {ln.line}."))
+    return found
 
 
 def _no_benefit_lines(ctx: EditContext, lines: list[ClaimLine], gap: Gap, severity: Severity) -> Iterator[Finding]:

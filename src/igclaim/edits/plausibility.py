@@ -6,8 +6,9 @@ that is a tiny fraction of what was opened. All are errors (a person must correc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, timedelta
+import time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from igclaim.coding.administration import MANUAL_CH12
@@ -16,6 +17,7 @@ from igclaim.edits.drug import DISCARDED_DRUGS
 from igclaim.edits.registry import edit, finding
 from igclaim.model import Administration, Finding, Fluid, PumpLogEntry
 from igclaim.refdata.resolver import ReferenceData
+from igclaim.refdata.rules import Rules
 
 # The longest documented IG administration is hours (SCIG weekly: 1–2 h; IVIG 2 g/kg: under 8 h); a day is the
 # most any one continuous administration can be, and more is a charting error (a wrong date on start or stop).
@@ -31,16 +33,13 @@ ONE_DAY = timedelta(days=1)  # built once: a timedelta built per claim costs mor
 HIPAA_CODE_SETS = "https://www.ecfr.gov/current/title-45/subtitle-A/subchapter-C/part-162/subpart-J"
 
 
-def _timed(ctx: EditContext, pump: bool = False) -> Iterator[tuple[str, int, Administration | Fluid | PumpLogEntry]]:
-    """The timed entries of the chart as (list, index, entry): the path is only written out for a finding."""
+def _timed(ctx: EditContext, pump: bool = False
+           ) -> tuple[tuple[str, Sequence[Administration | Fluid | PumpLogEntry]], ...]:
+    """The timed lists of the chart by name (the path is only written out for a finding)."""
     enc = ctx.encounter
-    for i, a in enumerate(enc.administrations):
-        yield "administrations", i, a
-    for i, f in enumerate(enc.fluids):
-        yield "fluids", i, f
     if pump:
-        for i, p in enumerate(enc.pump_log):
-            yield "pump_log", i, p
+        return ("administrations", enc.administrations), ("fluids", enc.fluids), ("pump_log", enc.pump_log)
+    return ("administrations", enc.administrations), ("fluids", enc.fluids)
 
 
 @edit(
@@ -53,13 +52,14 @@ def _timed(ctx: EditContext, pump: bool = False) -> Iterator[tuple[str, int, Adm
 )
 def duration(ctx: EditContext) -> list[Finding]:
     found = []
-    for name, i, a in _timed(ctx):
-        start, stop = a.start, a.stop
-        if start and stop and stop - start > MAX_ADMINISTRATION:
-            hours = (stop - start).total_seconds() / 3600
-            found.append(finding("PLAUSIBILITY-DURATION", f"{name}[{i}]: runs {hours:,.1f} hours "
-                                 f"({start:%Y-%m-%d %H:%M} to {stop:%Y-%m-%d %H:%M}); more than "
-                                 f"{MAX_ADMINISTRATION.total_seconds() / 3600:g} hours is not one administration."))
+    for name, entries in _timed(ctx):
+        for i, a in enumerate(entries):
+            start, stop = a.start, a.stop
+            if start and stop and stop - start > MAX_ADMINISTRATION:
+                hours = (stop - start).total_seconds() / 3600
+                found.append(finding("PLAUSIBILITY-DURATION", f"{name}[{i}]: runs {hours:,.1f} hours "
+                                     f"({start:%Y-%m-%d %H:%M} to {stop:%Y-%m-%d %H:%M}); more than "
+                                     f"{MAX_ADMINISTRATION.total_seconds() / 3600:g} hours is not one administration."))
     return found
 
 
@@ -76,14 +76,15 @@ def other_date(ctx: EditContext) -> list[Finding]:
     dos = ctx.dos
     next_day = dos + ONE_DAY
     found = []
-    for name, i, a in _timed(ctx, pump=True):
-        start, stop = a.start, a.stop
-        if start and start.date() != dos:
-            found.append(finding("PLAUSIBILITY-DATE", f"{name}[{i}].start: {start:%Y-%m-%d} is not the date of "
-                                 f"service {dos:%Y-%m-%d}."))
-        elif stop and stop.date() != dos and stop.date() != next_day:
-            found.append(finding("PLAUSIBILITY-DATE", f"{name}[{i}].stop: {stop:%Y-%m-%d} is neither the date of "
-                                 f"service {dos:%Y-%m-%d} nor the next date (a run past midnight)."))
+    for name, entries in _timed(ctx, pump=True):
+        for i, a in enumerate(entries):
+            start, stop = a.start, a.stop
+            if start and start.date() != dos:
+                found.append(finding("PLAUSIBILITY-DATE", f"{name}[{i}].start: {start:%Y-%m-%d} is not the date of "
+                                     f"service {dos:%Y-%m-%d}."))
+            elif stop and stop.date() != dos and stop.date() != next_day:
+                found.append(finding("PLAUSIBILITY-DATE", f"{name}[{i}].stop: {stop:%Y-%m-%d} is neither the date "
+                                     f"of service {dos:%Y-%m-%d} nor the next date (a run past midnight)."))
     return found
 
 
@@ -96,10 +97,11 @@ def other_date(ctx: EditContext) -> list[Finding]:
     source=MANUAL_CH12,
     phase="chart",
 )
-def concurrent(ctx: EditContext) -> Iterator[Finding]:
+def concurrent(ctx: EditContext) -> list[Finding]:
     administrations = ctx.encounter.administrations
     if len(administrations) < 2:
-        return  # one administration never runs beside itself (most charts)
+        return []  # one administration never runs beside itself (most charts)
+    found = []
     by_drug: dict[str, list[tuple[int, Administration]]] = {}
     for i, a in enumerate(administrations):
         if a.start and a.stop and a.stop > a.start:
@@ -118,9 +120,10 @@ def concurrent(ctx: EditContext) -> Iterator[Finding]:
             running[i] = site
             if len(running) > len(set(running.values())):
                 others = sorted(j for j in running if j != i)
-                yield finding("PLAUSIBILITY-CONCURRENT", f"administrations[{i}]: drug {drug_id!r} is already "
-                              f"running then (administrations{others}) through the same site {site}.")
+                found.append(finding("PLAUSIBILITY-CONCURRENT", f"administrations[{i}]: drug {drug_id!r} is "
+                                     f"already running then (administrations{others}) through the same site {site}."))
                 break
+    return found
 
 
 def earliest_data(ref: ReferenceData) -> date | None:
@@ -138,18 +141,35 @@ def earliest_data(ref: ReferenceData) -> date | None:
     phase="chart",
 )
 def date_of_service(ctx: EditContext) -> list[Finding]:
-    dos, today = ctx.dos, date.today()
+    dos = ctx.dos
     found = []
-    if dos > today:
-        near = dos - today <= FUTURE_HORIZON
-        found.append(finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is in the future (today is "
-                             f"{today:%Y-%m-%d}); a claim is filed after the service.",
-                             severity="warning" if near else None))
-    earliest = ctx.rules.earliest_data()
+    if dos.toordinal() > _past_everywhere():
+        today = date.today()
+        if dos > today:
+            near = dos - today <= FUTURE_HORIZON
+            found.append(finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is in the future (today is "
+                                 f"{today:%Y-%m-%d}); a claim is filed after the service.",
+                                 severity="warning" if near else None))
+    earliest = ctx.rules.once("plausibility.earliest_data", _earliest)
     if earliest and dos < earliest:
         found.append(finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is before {earliest:%Y-%m-%d}, "
                              "the first date of any reference data igclaim holds: the claim cannot be checked."))
     return found
+
+
+_EPOCH = datetime.fromtimestamp(0, UTC).toordinal()  # the clock's day 0 (1970-01-01)
+
+
+def _past_everywhere() -> int:
+    """The last date (as an ordinal) that is before today in every time zone: two days before today's date in UTC
+    (local time is less than a day from UTC), read from the clock on every call. A date of service up to it is
+    not in the future, without asking for the local date (date.today(), which costs more than the whole check)."""
+    return _EPOCH + int(time.time() // 86400) - 2
+
+
+def _earliest(rules: Rules) -> date | None:
+    """`Rules.earliest_data`, once per snapshot (the same answer for every claim of it)."""
+    return rules.earliest_data()
 
 
 @edit(
@@ -164,8 +184,10 @@ def date_of_service(ctx: EditContext) -> list[Finding]:
 def tiny_dose(ctx: EditContext) -> list[Finding]:
     found = []
     for facts in ctx.coding.drugs.values():
+        if not facts.is_ig:
+            continue
         dose, opened = facts.dose_grams, facts.opened_grams
-        if not facts.is_ig or dose is None or not opened or facts.drug.shared_with_other_patient:
+        if dose is None or not opened or facts.drug.shared_with_other_patient:
             continue
         if dose < opened * TINY_DOSE_SHARE:
             found.append(finding("PLAUSIBILITY-DOSE", f"{facts.path}: a dose of {dose:g} g from {opened:g} g opened "

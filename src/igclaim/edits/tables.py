@@ -86,15 +86,19 @@ _MUE_FIX = ("Check the units against the chart. Over a line edit (MAI 1) bill th
 
 @edit("DRUG-MUE", severity="error", statement="units exceed the Medically Unlikely Edit for the code and date",
       fix=_MUE_FIX, source=MUE_SOURCE, phase="chart", when=When(tables=("mue",)))
-def drug_mue(ctx: EditContext) -> Iterator[Finding]:
-    yield from _mue(ctx, "DRUG-MUE", drugs=True)
+def drug_mue(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    found.extend(_mue(ctx, "DRUG-MUE", drugs=True))
+    return found
 
 
 @edit("ADMIN-MUE", severity="error",
       statement="units of an administration or service code exceed its Medically Unlikely Edit for the date",
       fix=_MUE_FIX, source=MUE_SOURCE, phase="chart", when=When(tables=("mue",)))
-def admin_mue(ctx: EditContext) -> Iterator[Finding]:
-    yield from _mue(ctx, "ADMIN-MUE", drugs=False)
+def admin_mue(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    found.extend(_mue(ctx, "ADMIN-MUE", drugs=False))
+    return found
 
 
 def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
@@ -128,13 +132,17 @@ def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
 # --- NCCI PTP -------------------------------------------------------------------------------------------------
 
 @also_check("ADMIN-BUNDLED", "chart", when=When(tables=("ptp",)))
-def ptp_bundled(ctx: EditContext) -> Iterator[Finding]:
-    yield from _ptp(ctx, "ADMIN-BUNDLED", initial_pair=False)
+def ptp_bundled(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    found.extend(_ptp(ctx, "ADMIN-BUNDLED", initial_pair=False))
+    return found
 
 
 @also_check("ADMIN-INITIAL-DUPLICATE", "chart", when=When(tables=("ptp",)))
-def ptp_initial(ctx: EditContext) -> Iterator[Finding]:
-    yield from _ptp(ctx, "ADMIN-INITIAL-DUPLICATE", initial_pair=True)
+def ptp_initial(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    found.extend(_ptp(ctx, "ADMIN-INITIAL-DUPLICATE", initial_pair=True))
+    return found
 
 
 def _initial(ctx: EditContext, code: str) -> bool:
@@ -201,16 +209,21 @@ def ndc_mismatch(ctx: EditContext) -> list[Finding]:
     """The NDC's codes: the ASP crosswalk for the date (imported, else the bundled quarter) and the product
     catalog's code for that package. An NDC known to neither is left alone (the crosswalk is not exhaustive)."""
     found = []
+    rules = ctx.rules
     for ln in ctx.billed.lines:
-        ndc11 = _ndc11(ln.ndc) if ln.ndc else None
-        if ndc11 is None:
+        ndc = ln.ndc
+        if not ndc:
             continue
-        code, day = ln.code.strip().upper(), _day(ctx, ln)
-        key = ("tables.ndc-codes", ndc11, day)
-        known = ctx.rules.memo.get(key)
-        if known is None:
-            known = ctx.rules.once(key, partial(_ndc_codes, ndc11=ndc11, day=day))
-        if known and code not in known:
+        day = ln.service_date or ctx.dos
+        key = ("tables.ndc-codes", ndc, day)
+        said: tuple[str | None, dict[str, str]] | None = rules.memo.get(key)
+        if said is None:
+            said = rules.once(key, partial(_ndc_codes_of, ndc=ndc, day=day))
+        ndc11, known = said
+        if not known:
+            continue
+        code = ln.code.strip().upper()
+        if ndc11 is not None and code not in known:
             where = "; ".join(f"{c} per {src}" for c, src in sorted(known.items()))
             # The cause is the code the NDC calls for: when that is the product's own code, DRUG-CODE-MISMATCH or
             # DRUG-NOS-CODE on the line says the same mistake and supersedes this finding.
@@ -218,6 +231,13 @@ def ndc_mismatch(ctx: EditContext) -> list[Finding]:
                                  f"{code}, but it crosswalks to {where}.", line=ln.line,
                                  cause=("code", next(iter(known))) if len(known) == 1 else None))
     return found
+
+
+def _ndc_codes_of(rules: Rules, *, ndc: str, day: date) -> tuple[str | None, dict[str, str]]:
+    """A line's NDC as written, in its 11-digit form (None: not a valid NDC), with the codes it calls for on the
+    date: both facts of the snapshot and the NDC, so remembered per snapshot by the NDC as written and the date."""
+    ndc11 = _ndc11(ndc)
+    return ndc11, {} if ndc11 is None else _ndc_codes(rules, ndc11=ndc11, day=day)
 
 
 def _ndc11(ndc: str) -> str | None:
@@ -251,15 +271,19 @@ _VALIDITY_FIX = "Bill the code in force on the date of service (CMS quarterly HC
 @edit("DRUG-CODE-INVALID", severity="error",
       statement="the drug's HCPCS code is not valid on the date of service in the imported HCPCS file",
       fix=_VALIDITY_FIX, source=HCPCS_SOURCE, phase="chart", when=When(tables=("hcpcs",)))
-def drug_code_invalid(ctx: EditContext) -> Iterator[Finding]:
-    yield from _validity(ctx, "DRUG-CODE-INVALID", drugs=True)
+def drug_code_invalid(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    found.extend(_validity(ctx, "DRUG-CODE-INVALID", drugs=True))
+    return found
 
 
 @edit("ADMIN-CODE-INVALID", severity="error",
       statement="a service's HCPCS Level II code is not valid on the date of service in the imported HCPCS file",
       fix=_VALIDITY_FIX, source=HCPCS_SOURCE, phase="chart", when=When(tables=("hcpcs",)))
-def admin_code_invalid(ctx: EditContext) -> Iterator[Finding]:
-    yield from _validity(ctx, "ADMIN-CODE-INVALID", drugs=False)
+def admin_code_invalid(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
+    found.extend(_validity(ctx, "ADMIN-CODE-INVALID", drugs=False))
+    return found
 
 
 def _validity(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:

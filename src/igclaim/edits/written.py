@@ -63,26 +63,30 @@ def _modifier_dates(ctx: EditContext, liability: bool) -> Iterator[tuple[ClaimLi
       statement="a modifier is billed on a date it was not valid (before its effective date or after its end)",
       fix="Remove the modifier, or use the one in force on the date of service (HCPCS modifier file).",
       source="https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update")
-def modifier_dates(ctx: EditContext) -> Iterator[Finding]:
+def modifier_dates(ctx: EditContext) -> list[Finding]:
     """JZ before 2023, X{EPSU} before 2015 …: the dates of refdata/cms/modifiers.toml, by the line's date."""
+    found: list[Finding] = []
     for ln, code in _modifier_dates(ctx, liability=False):
         period = ctx.rules.modifier_period(code)
         if period is None:  # _modifier_dates yields only modifiers the table lists
             continue
         when = (f"valid from {period.effective}" if period.effective and (ln.service_date or ctx.dos)
                 < period.effective else f"ended {period.ends}")
-        yield finding("CLAIM-MODIFIER-DATE", f"Line {ln.line}: modifier {code} on {code_of(ln)} is not valid on "
+        found.append(finding("CLAIM-MODIFIER-DATE", f"Line {ln.line}: modifier {code} on {code_of(ln)} is not valid on "
                       f"{ln.service_date or ctx.dos} ({when}).", line=ln.line, fix=f"Remove {code} from line "
-                      f"{ln.line}, or use the modifier in force on the date of service.")
+                             f"{ln.line}, or use the modifier in force on the date of service."))
+    return found
 
 
 @also_check("PAYER-ABN-MODIFIER", "written")
-def liability_modifier_dates(ctx: EditContext) -> Iterator[Finding]:
+def liability_modifier_dates(ctx: EditContext) -> list[Finding]:
     """Without a chart, the dates of GA GZ GY GX (with a chart, payer.abn_written checks them)."""
+    found: list[Finding] = []
     for ln, code in _modifier_dates(ctx, liability=True):
-        yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {code} is not a valid modifier on "
+        found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {code} is not a valid modifier on "
                       f"{ln.service_date or ctx.dos} (see its effective date in the HCPCS modifier file).",
-                      line=ln.line, fix=f"Remove {code}; use the liability modifier in force on the date of service.")
+                      line=ln.line, fix=f"Remove {code}; use the liability modifier in force on the date of service."))
+    return found
 
 
 # Checks of other families that read only the billed claim, the payer, the date and the reference data.
@@ -107,16 +111,19 @@ def _product(ctx: EditContext, ln: ClaimLine) -> Product | None:
 
 
 @also_check("DRUG-NOS-CODE", "written")
-def nos_by_ndc(ctx: EditContext) -> Iterator[Finding]:
+def nos_by_ndc(ctx: EditContext) -> list[Finding]:
     """The NDC names a product that has its own code on the date, and the line bills a NOS code."""
+    found: list[Finding] = []
     for ln in _ig_lines(ctx):
         rec = ctx.rules.on(ln.service_date or ctx.dos).hcpcs(code_of(ln)) or ctx.rules.known_code(code_of(ln))
         product = _product(ctx, ln)
         own = product.own_code(ln.service_date or ctx.dos) if product else None
         if rec and rec.kind == "ig_nos" and own and product:
-            yield finding("DRUG-NOS-CODE", f"Line {ln.line}: {code_of(ln)} (not otherwise specified) billed with "
-                          f"NDC {ndc_mod.format(ndc_mod.compact(ln.ndc or ''))} of {product.name}, which has its own "
-                          f"code {own} on {ln.service_date or ctx.dos}.", line=ln.line, fix=f"Bill {own}.")
+            found.append(finding("DRUG-NOS-CODE", f"Line {ln.line}: {code_of(ln)} (not otherwise specified) billed "
+                                 f"with NDC {ndc_mod.format(ndc_mod.compact(ln.ndc or ''))} of {product.name}, which "
+                                 f"has its own code {own} on {ln.service_date or ctx.dos}.", line=ln.line,
+                                 fix=f"Bill {own}."))
+    return found
 
 
 def _package(ctx: EditContext, ln: ClaimLine) -> Package | None:
@@ -181,69 +188,82 @@ def units_by_ndc_quantity(ctx: EditContext) -> Iterator[Finding]:
 
 
 @also_check("DRUG-JZ-MISSING", "written")
-def waste_modifier_absent(ctx: EditContext) -> Iterator[Finding]:
+def waste_modifier_absent(ctx: EditContext) -> list[Finding]:
     """From the date the payer requires JZ, every single-dose drug line carries JW (its own line) or JZ."""
+    found: list[Finding] = []
     if not ctx.rules.param("jz_required"):
-        return
+        return found
     lines = _ig_lines(ctx)
     jw, jz = waste_mod(ctx), zero_waste_mod(ctx)
     with_jw = {code_of(ln) for ln in lines if jw in mods(ln)}
     for ln in lines:
         if not mods(ln) & {jw, jz} and code_of(ln) not in with_jw:
-            yield finding("DRUG-JZ-MISSING", f"Line {ln.line}: {code_of(ln)} has neither JZ (nothing discarded) nor "
-                          f"a JW line (discarded), which {ctx.profile.title} requires on {ctx.dos}.", line=ln.line,
-                          fix="Add JZ when nothing was discarded; otherwise bill the discard on a JW line.")
+            found.append(finding("DRUG-JZ-MISSING", f"Line {ln.line}: {code_of(ln)} has neither JZ (nothing discarded) "
+                                 f"nor a JW line (discarded), which {ctx.profile.title} requires on {ctx.dos}.",
+                                 line=ln.line,
+                                 fix="Add JZ when nothing was discarded; otherwise bill the discard on a JW line."))
+    return found
 
 
 @also_check("DRUG-JW-JZ-CONFLICT", "written")
-def jw_and_jz(ctx: EditContext) -> Iterator[Finding]:
+def jw_and_jz(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     lines = _ig_lines(ctx)
     jw_mod, jz_mod = waste_mod(ctx), zero_waste_mod(ctx)
     for code in dict.fromkeys(code_of(ln) for ln in lines):
         same = [ln for ln in lines if code_of(ln) == code]
         jz = [ln for ln in same if jz_mod in mods(ln)]
         if jz and any(jw_mod in mods(ln) for ln in same):
-            yield finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ (nothing discarded) and a JW line "
-                          f"(discarded) billed for {code}.", line=jz[0].line)
+            found.append(finding("DRUG-JW-JZ-CONFLICT", f"Line {jz[0].line}: JZ (nothing discarded) and a JW line "
+                                 f"(discarded) billed for {code}.", line=jz[0].line))
+    return found
 
 
 @also_check("DRUG-NDC-MISSING", "written")
-def ndc_absent(ctx: EditContext) -> Iterator[Finding]:
+def ndc_absent(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     if not ctx.rules.param("ndc_required"):
-        return
+        return found
     for ln in _ig_lines(ctx):
         if not (ln.ndc or "").strip():
-            yield finding("DRUG-NDC-MISSING", f"Line {ln.line}: {ctx.profile.title} requires the NDC on drug lines "
-                          f"and {code_of(ln)} has none.", line=ln.line)
+            found.append(finding("DRUG-NDC-MISSING", f"Line {ln.line}: {ctx.profile.title} requires the NDC on drug "
+                                 f"lines and {code_of(ln)} has none.", line=ln.line))
+    return found
 
 
 @also_check("DRUG-NDC-FORMAT", "written")
-def ndc_shape(ctx: EditContext) -> Iterator[Finding]:
+def ndc_shape(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     for ln in _ig_lines(ctx):
         if ln.ndc and not ndc_mod.is_valid(ln.ndc):
-            yield finding("DRUG-NDC-FORMAT", f"Line {ln.line}: NDC {ln.ndc!r} is not a valid 11-digit (5-4-2) NDC.",
-                          line=ln.line)
+            found.append(finding("DRUG-NDC-FORMAT", f"Line {ln.line}: NDC {ln.ndc!r} is not a valid 11-digit (5-4-2) "
+                                 "NDC.",
+                                 line=ln.line))
+    return found
 
 
 @also_check("DRUG-ROUTE-MODIFIER", "written")
-def route_modifier(ctx: EditContext) -> Iterator[Finding]:
+def route_modifier(ctx: EditContext) -> list[Finding]:
+    found: list[Finding] = []
     codes = {c.upper() for c in ctx.rules.param("route_modifier_codes")}
     route_mods = {ctx.rules.modifier_for("route_IV"), ctx.rules.modifier_for("route_SC")}
     for ln in _ig_lines(ctx):
         if code_of(ln) in codes and not mods(ln) & route_mods:
             need = " or ".join(sorted(route_mods))
-            yield finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {code_of(ln)} needs {need} for "
-                          f"{ctx.profile.title}.", line=ln.line)
+            found.append(finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {code_of(ln)} needs {need} for "
+                                 f"{ctx.profile.title}.", line=ln.line))
+    return found
 
 
 @also_check("DX-NOT-COVERED", "written")
-def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
+def dx_not_covered(ctx: EditContext) -> list[Finding]:
     """Coverage by the payer's policy (by contractor where the profile names one), for the route of each IG code."""
+    found: list[Finding] = []
     if ctx.written is None:
-        return
+        return found
     dx = list(ctx.written.diagnoses)
     if not dx:
-        return
+        return found
     pol = diagnosis.coverage_policy(ctx)
     for code in dict.fromkeys(code_of(ln) for ln in _ig_lines(ctx)):
         rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
@@ -253,32 +273,37 @@ def dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
             notes = list(dict.fromkeys(n for r in routes for n in pol.uncertain_notes(dx, r)))
             severity = "warning" if notes and pol.severity == "error" else pol.severity
             line = next(ln.line for ln in _ig_lines(ctx) if code_of(ln) == code)
-            yield finding("DX-NOT-COVERED", f"No diagnosis on the claim ({', '.join(dx)}) is covered for {code} under "
-                          f"{pol.title}. {pol.notice} {' '.join(notes)}".strip(), severity=severity, line=line)
+            found.append(finding("DX-NOT-COVERED", f"No diagnosis on the claim ({', '.join(dx)}) is covered for {code} "
+                                 f"under {pol.title}. {pol.notice} {' '.join(notes)}".strip(), severity=severity,
+                                 line=line))
+    return found
 
 
 @also_check("FORM-SETTING", "written")
-def form_fits(ctx: EditContext) -> Iterator[Finding]:
+def form_fits(ctx: EditContext) -> list[Finding]:
     """Revenue codes on an 837I; no drug-administration codes on a Medicare home (DME MAC) claim."""
+    found: list[Finding] = []
     if ctx.written is None:
-        return
+        return found
     if ctx.written.form == "UB-04":
-        yield from form._revenue_codes(ctx)
+        found.extend(form._revenue_codes(ctx))
     elif ctx.encounter.setting == "home" and ctx.rules.param("home_rules") == "medicare-dme":
         for ln in ctx.written.lines:
             rec = ctx.rules.admin(code_of(ln))
             if rec is not None and rec.role != "bundled":
-                yield finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on a Medicare home (DME MAC) claim: "
+                found.append(finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on a Medicare home (DME MAC) claim: "
                               "home IVIG is billed as the drug and its supplies, without drug administration codes.",
-                              line=ln.line, impact_units=-ln.units)
+                                     line=ln.line, impact_units=-ln.units))
+    return found
 
 
 @also_check("ADMIN-NOT-SUPPORTED", "written")
-def addon_without_primary(ctx: EditContext) -> Iterator[Finding]:
+def addon_without_primary(ctx: EditContext) -> list[Finding]:
     """An add-on code (e.g. 96366) needs one of its primaries (96365, 96367) on the same claim: the NCCI add-on code
     edit of the date where there is one (96361 also follows 96365 or 96374), else its family's initial codes."""
+    found: list[Finding] = []
     if ctx.written is None:
-        return
+        return found
     billed = {code_of(ln) for ln in ctx.written.lines}
     for ln in ctx.written.lines:
         rec = ctx.rules.admin(code_of(ln))
@@ -288,5 +313,6 @@ def addon_without_primary(ctx: EditContext) -> Iterator[Finding]:
         primaries = sorted(aoc.primaries if aoc else (c.code for c in ctx.rules.admin_codes.values()
                                                       if c.addon == rec.code))
         if primaries and not billed & set(primaries):
-            yield finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: add-on {rec.code} without its primary code "
-                          f"({' or '.join(primaries)}) on the claim.", line=ln.line, impact_units=-ln.units)
+            found.append(finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: add-on {rec.code} without its primary code "
+                          f"({' or '.join(primaries)}) on the claim.", line=ln.line, impact_units=-ln.units))
+    return found

@@ -1,0 +1,114 @@
+"""Answers the edits remember per rule snapshot (`Rules.once`) or per claim (`EditContext.once`) must be the ones the
+snapshot (or claim) would give itself: another snapshot, another data version or another claim never reads them."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from igclaim import engine
+from igclaim.coding.claim import Coding
+from igclaim.edits.context import EditContext
+from igclaim.edits.plausibility import date_of_service
+from igclaim.inputs import parse_encounter
+from igclaim.refdata import icd10
+from igclaim.refdata.resolver import reference
+from tests.conftest import ROOT
+
+CHART = json.loads((ROOT / "examples" / "e02-gamunex-30g-5h.json").read_text())["input"]
+
+
+def _chart_free_ctx(day: date) -> EditContext:
+    """A claim's context on a date no payer profile codes (before every dated parameter): the snapshot alone, as
+    engine.scrub_without_chart makes it."""
+    engine._load_edit_families()
+    enc = parse_encounter(json.loads(json.dumps(CHART).replace("2026-03-02", day.isoformat())))
+    ref = reference()
+    prof = ref.default_profile("medicare")
+    rules = ref.at(day, prof)
+    return EditContext(Coding(enc, prof, {}, [], None, [], rules=rules), ref)
+
+
+def test_the_earliest_data_date_is_each_snapshots_own():
+    """PLAUSIBILITY-DOS remembers the first date of the data per snapshot: a snapshot of a newer data version (an
+    ICD-10-CM release registered from an earlier date) answers with its own date, not the older snapshot's."""
+    day = date(1982, 6, 1)
+    before = _chart_free_ctx(day)
+    assert [f.edit for f in date_of_service(before)] == ["PLAUSIBILITY-DOS"]  # before 1984-01-01, the first data
+    rel = icd10.register_release("TEST-EARLIEST", date(1980, 1, 1), date(1980, 12, 31), ["D83.9"], "test")
+    try:
+        after = _chart_free_ctx(day)
+        assert after.rules is not before.rules
+        assert date_of_service(after) == []
+    finally:
+        icd10._REGISTERED.remove(rel)
+    assert [f.edit for f in date_of_service(_chart_free_ctx(day))] == ["PLAUSIBILITY-DOS"]
+
+
+def _result(data: dict) -> str:
+    enc = parse_encounter(data)
+    return (engine.scrub(enc) if enc.claim else engine.build(enc)).model_dump_json()
+
+
+def _alone(data: dict, prefix: str) -> str:
+    """The claim's result with none of its snapshot's remembered answers of this kind (key prefix) in place."""
+    enc = parse_encounter(data)
+    ref = reference()
+    rules = ref.at(enc.date_of_service, engine.resolve_profile(enc, ref))
+    for key in [k for k in rules.memo if isinstance(k, tuple) and str(k[0]).startswith(prefix)]:
+        del rules.memo[key]
+    return _result(data)
+
+
+def _each_its_own(inputs: list[dict], prefix: str) -> None:
+    alone = [_alone(d, prefix) for d in inputs]
+    assert len(set(alone)) == len(alone)  # they do differ: a key that confuses them is caught
+    for order in (inputs, inputs[::-1]):
+        _alone(order[0], prefix)
+        for d in order:
+            assert _result(d) == alone[inputs.index(d)]
+
+
+def _with_dx(*dx: str) -> dict:
+    return {**json.loads(json.dumps(CHART)), "diagnoses": list(dx)}
+
+
+def test_invalid_and_not_a_reason_texts_are_each_list_of_diagnoses_own():
+    """DX-INVALID and DX-CHEMO-ENCOUNTER remember what they say per snapshot and list of codes: claims of one
+    snapshot with other codes (or the same codes in another order) get their own findings."""
+    inputs = [_with_dx("D83.9"), _with_dx("D83"), _with_dx("Z51.11"), _with_dx("D83.9", "Z51.11"),
+              _with_dx("Z51.11", "D83.9"), _with_dx("D80"), _with_dx("Z51.11", "D83"), _with_dx("D83", "D80")]
+    _each_its_own(inputs, "diagnosis.")
+    ids = [[f["edit"] for f in json.loads(_result(d))["findings"]] for d in inputs]
+    assert "DX-INVALID" in ids[1] and "DX-CHEMO-ENCOUNTER" in ids[2] and "DX-INVALID" not in ids[0]
+
+
+def test_written_diagnoses_get_their_own_texts_on_scrub():
+    """The written claim's diagnoses go through the same remembered texts (DX-INVALID, DX-CHEMO-ENCOUNTER on the
+    written lines): a written list and the chart's are not confused."""
+    examples = ROOT / "examples"
+    scrub = json.loads((examples / "e10-scrub-lazy-nos.json").read_text())["input"]
+    inputs = []
+    for dx in (["D83.9"], ["Z51.11"], ["D83"], ["Z51.11", "D83.9"]):
+        data = json.loads(json.dumps(scrub))
+        data["claim"]["diagnoses"] = dx
+        inputs.append(data)
+    _each_its_own(inputs, "diagnosis.")
+
+
+def test_an_ndc_as_written_gets_its_own_crosswalk_answer():
+    """DRUG-NDC-MISMATCH remembers, per snapshot, an NDC as written and the date with its 11-digit form and the
+    codes it calls for: lines with other NDCs (or other spellings, or an invalid one) get their own answer."""
+    scrub = json.loads((ROOT / "examples" / "e09-scrub-units-by-ml.json").read_text())["input"]
+    inputs = []
+    for ndc in ("13533-0800-12", "44206-0436-05", "44206043605", "44206-436-05", "9999", "44206-0451-01"):
+        data = json.loads(json.dumps(scrub))
+        data["claim"]["lines"][0]["ndc"] = ndc
+        inputs.append(data)
+    alone = [_alone(d, "tables.") for d in inputs]
+    mismatch = ["DRUG-NDC-MISMATCH" in r for r in alone]
+    assert mismatch[:2] == [False, True] and mismatch[2] is True  # Privigen's NDC, either spelling, on J1561
+    for order in (inputs, inputs[::-1]):
+        _alone(order[0], "tables.")
+        for d in order:
+            assert _result(d) == alone[inputs.index(d)]
