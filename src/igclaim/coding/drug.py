@@ -332,20 +332,20 @@ class Family:
     """The candidate products of a drug (several for a bare multi-strength brand, none for a drug that is not an
     immune globulin) and what the stages read of them, worked out once per snapshot and family (`family_of`)
     instead of once per drug: their names (the key of the stages' own memos), labeled routes, the concentration
-    they all share, and their package sizes in hundredths of a gram (`best_combination`)."""
+    they all share, and their package sizes in grams."""
 
     products: tuple[Product, ...]
     names: tuple[str, ...]
     routes: frozenset[str]
     concentration: Decimal | None  # the one concentration the products state (None: none, or several)
-    cents: tuple[int, ...]
+    sizes: frozenset[Decimal]
 
 
 def _family(products: tuple[Product, ...], rules: Rules) -> Family:
     concentrations = {p.concentration_percent for p in products if p.concentration_percent is not None}
     return Family(products, tuple([p.name for p in products]), frozenset([r for p in products for r in p.routes]),
                   concentrations.pop() if len(concentrations) == 1 else None,
-                  _cents([pkg.grams for p in products for pkg in p.packages]))
+                  frozenset([pkg.grams for p in products for pkg in p.packages]))
 
 
 def family_of(products: list[Product], rules: Rules) -> Family:
@@ -393,7 +393,7 @@ def identify(drug: Drug, index: int, rules: Rules) -> tuple[Family, HcpcsCode | 
     return _NO_FAMILY, rec
 
 
-_NO_FAMILY = Family((), (), frozenset(), None, ())
+_NO_FAMILY = Family((), (), frozenset(), None, frozenset())
 
 
 def _narrow_by_ndc(products: list[Product], drug: Drug, path: str, rules: Rules) -> list[Product]:
@@ -585,11 +585,13 @@ def _size_units(family: tuple[Product, ...], grams: Decimal, ml: Decimal | None,
     return _package_units([pk.ndc for p in family for pk in p.packages_of_size(grams, ml) if pk.ndc], code, rules)
 
 
-def _units_by_grams(family: tuple[Product, ...], code: str, rules: Rules) -> dict[Decimal, Decimal | None]:
-    """`_size_units` of every labeled size of the family given in grams alone (a size none of its packages has
-    has no crosswalk units: absent)."""
-    sizes = dict.fromkeys(pkg.grams for p in family for pkg in p.packages)
-    return {grams: _size_units(family, grams, None, code, rules) for grams in sizes}
+def _size_table(rules: Rules) -> dict[Decimal, Decimal | None]:
+    """`_size_units` of a family's sizes given in grams alone, for one code, filled as sizes are asked (only the
+    family's own sizes: bounded)."""
+    return {}
+
+
+_UNKNOWN: Any = object()
 
 
 _ZERO = Decimal(0)
@@ -608,7 +610,7 @@ def _containers(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseU
     family = ident.family
     groups: dict[str | None, tuple[int, Decimal, Decimal]] = {}  # by NDC: count, grams, billing units
     code, unit_mg = chosen.code, chosen.unit_mg
-    by_grams: dict[Decimal, Decimal | None] | None = None  # the family's size table, read at the first size
+    by_grams: dict[Decimal, Decimal | None] | None = None  # the family's size table, read at its first size
     for i, c in enumerate(ident.drug.containers):
         grams, ndc, n = c.grams, c.ndc, c.count
         if grams is None:
@@ -616,11 +618,15 @@ def _containers(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseU
         ndc11 = _ndc11(ndc, f"{ident.path}.containers[{i}].ndc") if ndc else None
         if ndc11:
             per = rules.tables.package_billing_units(ndc11, code, rules.dos)
-        elif (ml := c.ml) is None:  # given by grams (or by units): the family's sizes, once per code
-            if by_grams is None:
-                by_grams = rules.once(("coding.drug.units_by_grams", fam.names, code),
-                                      partial(_units_by_grams, family, code))
-            per = by_grams.get(grams)
+        elif (ml := c.ml) is None:  # given by grams (or by units): a size of the family, once per size and code
+            if grams not in fam.sizes:
+                per = None  # no package of that size, so no NDC the crosswalk could list
+            else:
+                if by_grams is None:
+                    by_grams = rules.once(("coding.drug.units_by_grams", fam.names, code), _size_table)
+                per = by_grams.get(grams, _UNKNOWN)
+                if per is _UNKNOWN:
+                    per = by_grams[grams] = _size_units(family, grams, None, code, rules)
         else:
             per = rules.once(("coding.drug.size_units", fam.names, grams, ml, code),
                              partial(_size_units, family, grams, ml, code))
@@ -667,7 +673,7 @@ def _waste(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseUnits,
         findings.append(finding("DRUG-CONTAINER-SHARED", f"{ident.path}: a single-dose container served two "
                                 "patients; only this patient's dose is billed, with no JW line."))
     if container_type == "single_dose" and not shared:
-        _avoidable_waste(ident, fam, chosen, units, discarded, findings)
+        _avoidable_waste(ident, chosen, units, discarded, findings)
     return Waste(containers, opened_grams, opened_units, discarded)
 
 
@@ -677,15 +683,7 @@ def best_combination(sizes: list[Decimal], dose: Decimal) -> list[Decimal] | Non
     Sizes are counted in steps of their greatest common divisor (hundredths of a gram at worst), so a dynamic
     programme over reachable totals stays exact and small (35 g from 5/10/20/40 g vials: 15 steps).
     """
-    return _combination(_cents(sizes), dose)
-
-
-def _cents(sizes: list[Decimal]) -> tuple[int, ...]:
-    """The distinct package sizes in hundredths of a gram, ascending."""
-    return tuple(sorted({int(s * 100) for s in sizes if s > 0}))
-
-
-def _combination(cents: tuple[int, ...], dose: Decimal) -> list[Decimal] | None:
+    cents = tuple(sorted({int(s * 100) for s in sizes if s > 0}))
     if not cents:
         return None
     combo = _best_cents(cents, int((dose * 100).to_integral_value(rounding=ROUND_CEILING)))
@@ -722,11 +720,12 @@ def _best_cents(cents: tuple[int, ...], dose_cents: int) -> tuple[int, ...] | No
     return None
 
 
-def _avoidable_waste(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseUnits, discarded: int,
+def _avoidable_waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, discarded: int,
                      findings: list[Finding]) -> None:
     if not discarded:
         return
-    combo = _combination(fam.cents, units.grams)
+    sizes = [pkg.grams for p in ident.family for pkg in p.packages]
+    combo = best_combination(sizes, units.grams)
     if combo is None:
         return
     best_discard = whole_units_in(sum(combo, Decimal(0)), chosen.unit_mg) - units.administered
