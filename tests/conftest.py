@@ -102,3 +102,30 @@ def home(tmp_path, monkeypatch):
     store.invalidate()
     yield tmp_path / "home"
     store.invalidate()
+
+
+def pytest_sessionstart(session):
+    """Under mutmut each mutant's tests run in a process forked from one that already ran the whole selection, so
+    the process-wide memos (reference data, rule snapshots and their per-snapshot answers, check lists, imported
+    table answers, functools caches) hold what the unmutated code computed: a mutant in memoised code would never
+    run, and survive. Forget them before the mutant's tests (outside mutmut, nothing changes)."""
+    if os.environ.get("MUTANT_UNDER_TEST"):
+        forget_process_memos()
+
+
+def forget_process_memos() -> None:
+    import functools
+
+    from igclaim.edits import registry
+    from igclaim.refdata import rules, store
+
+    for name, module in list(sys.modules.items()):
+        if name == "igclaim" or name.startswith("igclaim."):
+            for value in list(vars(module).values()):
+                if isinstance(value, functools._lru_cache_wrapper):
+                    value.cache_clear()
+    registry._CHECK_LISTS.clear()
+    registry._PLANS.clear()
+    rules._SHARED.clear()
+    store._TABLES.clear()
+    store._IN_FORCE.clear()
