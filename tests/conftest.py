@@ -104,23 +104,31 @@ def home(tmp_path, monkeypatch):
     store.invalidate()
 
 
-def pytest_sessionstart(session):
-    """Under mutmut each mutant's tests run in a process forked from one that already ran the whole selection, so
-    the process-wide memos (reference data, rule snapshots and their per-snapshot answers, check lists, imported
-    table answers, functools caches) hold what the unmutated code computed: a mutant in memoised code would never
-    run, and survive. Forget them before the mutant's tests (outside mutmut, nothing changes)."""
-    if os.environ.get("MUTANT_UNDER_TEST"):
-        forget_process_memos()
+
+_UNDER_MUTMUT = "MUTANT_UNDER_TEST" in os.environ  # mutmut sets it for its stats run and for each mutant's run
 
 
-def forget_process_memos() -> None:
+@pytest.fixture(autouse=True)
+def _fresh_rule_memos():
+    """Under mutmut, each test starts with no rule memos (snapshots and their per-snapshot answers, check lists,
+    imported-table answers, the caches of coding/ and edits/): otherwise a test that meets an answer an earlier
+    test memoised never calls the memoised function, so mutmut neither maps the test to it (stats run) nor runs the
+    mutant there (mutant runs), and a mutant in memoised code survives untested. Outside mutmut: nothing."""
+    if _UNDER_MUTMUT:
+        forget_rule_memos()
+    yield
+
+
+def forget_rule_memos() -> None:
     import functools
 
     from igclaim.edits import registry
     from igclaim.refdata import rules, store
+    from igclaim.refdata.resolver import reference
 
+    reference()._snapshots = None  # the rule snapshots of the process's reference data, with their memos
     for name, module in list(sys.modules.items()):
-        if name == "igclaim" or name.startswith("igclaim."):
+        if name.startswith(("igclaim.coding.", "igclaim.edits.")):
             for value in list(vars(module).values()):
                 if isinstance(value, functools._lru_cache_wrapper):
                     value.cache_clear()
