@@ -7,13 +7,12 @@ the edit families (igclaim.edits) declare theirs with `@edit`, both here, so cod
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from igclaim.model import Finding, Severity, trusted
+from igclaim.model import Finding, Severity, trusted_all
 from igclaim.refdata.dated import within
 
 # "written": checks of a written claim scrubbed without its chart (edits/written.py).
@@ -112,25 +111,16 @@ def finding(
     Built without pydantic's validation (the hot path of every claim): every field is typed here (mypy) and comes
     from the catalog or from coding, never from the input unchecked."""
     spec = SPECS[id]
-    f = trusted(
-        Finding,
-        edit=id,
-        severity=severity or spec.severity,
-        line=line,
-        message=message,
-        fix=fix or spec.fix,
-        impact_units=impact_units or None,  # zero units at stake says nothing: leave it out
-        impact_usd=impact_usd,
-        source=spec.source,
-    )
-    if cause:
-        _set_causes(f, tuple(cause) if isinstance(cause, list) else (cause,))
-    return f
-
-
-# Finding.causes' setter called as is: `f.causes = …` would first go through BaseModel.__setattr__, which costs
-# twice the rest of `finding` (and most findings carry a cause).
-_set_causes: Callable[[Finding, tuple[Cause, ...]], None] = Finding.__dict__["causes"].fset
+    return trusted_all(Finding, {
+        "edit": id,
+        "severity": severity or spec.severity,
+        "line": line,
+        "message": message,
+        "fix": fix or spec.fix,
+        "impact_units": impact_units or None,  # zero units at stake says nothing: leave it out
+        "impact_usd": impact_usd,
+        "source": spec.source,
+    }, {"_causes": (tuple(cause) if isinstance(cause, list) else (cause,)) if cause else ()})
 
 
 def with_article(word: str) -> str:
