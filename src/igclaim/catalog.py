@@ -86,6 +86,8 @@ def declare(
     """Register an edit id once; a second registration with other content is a programming error.
     `supersedes`: edits whose finding of the same cause on the same line this one replaces (one mistake, one
     finding)."""
+    if id in supersedes:
+        raise ValueError(f"edit {id} cannot supersede itself")
     spec = EditSpec(id, severity, statement, fix, source, phase, effective, ends, supersedes)
     old = SPECS.get(id)
     if old is not None and old != spec:
@@ -132,6 +134,8 @@ def one_per_mistake(findings: list[Finding]) -> list[Finding]:
     """Drop each finding that another finding supersedes: the same cause, on the same line (or the dropped one is
     about the whole claim, no line), and the other's edit declares `supersedes` with this one's id. Structural
     only: no message text is read."""
+    if len(findings) < 2:  # it takes two (no edit supersedes itself, `declare`): half the claims have fewer
+        return list(findings)
     on_line: dict[tuple[int | None, Cause], set[str]] = {}
     any_line: dict[Cause, set[str]] = {}
     for f in findings:

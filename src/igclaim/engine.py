@@ -63,6 +63,8 @@ def _distinct(findings: list[Finding]) -> list[Finding]:
     """Each finding once, first one kept: equal as pydantic compares them (the same fields and causes), found by a
     hashable key instead of comparing every pair. A finding's __dict__ holds every field in the model's order
     (however it was built: validation, model_construct or model.trusted), so its values alone are that key."""
+    if len(findings) < 2:  # half the claims: nothing to compare
+        return findings
     seen: set[tuple[object, ...]] = set()
     out = []
     for f in findings:
