@@ -55,7 +55,7 @@ class UnitPrice(NamedTuple):
 
 def unit_price(rules: Rules, *, code: str, when: date, facility: bool) -> UnitPrice:
     """A code's published price on a date (ASP payment limit, else the fee schedule) and whether it is paid once
-    per date: a fact of the snapshot, so `line_payment` asks it once per snapshot, code, date and form."""
+    per date: a fact of the snapshot, so `price_claim` asks it once per snapshot, code, date and form."""
     day = rules.on(when)
     price = day.tables.payment_limit(code, when)
     if price is None:
@@ -65,15 +65,12 @@ def unit_price(rules: Rules, *, code: str, when: date, facility: bool) -> UnitPr
     return UnitPrice(price, rec is not None and rec.paid_per == "date")
 
 
-def line_payment(line: ClaimLine, rules: Rules, facility: bool, used: set[Loaded]) -> Decimal | None:
-    code, when = line.code, line.service_date or rules.dos
-    price, per_date = rules.once(("payment.unit", code, when, facility),
-                                 lambda day: unit_price(day, code=code, when=when, facility=facility))
-    if price is None:
-        return None
-    used.add(price.source)
-    units = 1 if per_date else line.units  # a bundle per date (Q2052)
-    return cents(price.amount * units)
+UnitKey = tuple[str, str, date, bool]  # ("payment.unit", code, date, facility)
+
+
+def _unit_price(rules: Rules, key: UnitKey) -> UnitPrice:
+    _, code, when, facility = key
+    return unit_price(rules, code=code, when=when, facility=facility)
 
 
 def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
@@ -83,7 +80,12 @@ def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
     facility = claim.form == "UB-04"
     total: Decimal | None = ZERO if claim.lines else None
     for line in claim.lines:
-        amount = line_payment(line, rules, facility, used)
+        price, per_date = rules.once_for(("payment.unit", line.code, line.service_date or rules.dos, facility),
+                                         _unit_price)
+        amount = None
+        if price is not None:
+            used.add(price.source)
+            amount = cents(price.amount * (1 if per_date else line.units))  # a bundle per date (Q2052)
         assign(line, "expected_payment", amount)
         if total is not None:
             total = None if amount is None else total + amount
@@ -96,12 +98,15 @@ def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: se
     """impact_usd = impact_units × the payment limit of the code on the finding's line (of `claim`). A chart
     finding with no line (e.g. DRUG-WASTE-AVOIDABLE) whose cause is a drug (("drug", "drugs[0]")) is priced by
     that drug's code (`drugs`: the coded drugs, by their path)."""
-    unpriced = [(f, f.impact_units) for f in findings if f.impact_units is not None and f.impact_usd is None]
-    if not unpriced:  # most claims: no finding has units at stake
-        return
-    by_number = {ln.line: ln for ln in claim.lines}
-    drug_codes = {d.path: d.code for d in drugs if d.code}
-    for f, units in unpriced:
+    by_number: dict[int, ClaimLine] | None = None  # most claims: no finding has units at stake
+    drug_codes: dict[str, str] = {}
+    for f in findings:
+        units = f.impact_units
+        if units is None or f.impact_usd is not None:
+            continue
+        if by_number is None:
+            by_number = {ln.line: ln for ln in claim.lines}
+            drug_codes = {d.path: d.code for d in drugs if d.code}
         if f.line in by_number:
             line = by_number[f.line]
             code, when = line.code, line.service_date or rules.dos
@@ -123,8 +128,7 @@ def price(claim: Claim, findings: list[Finding], rules: Rules, written: Claim | 
     used = price_claim(claim, rules)
     price_findings(findings, written or claim, rules, used, drugs)
     # The same few files answer for most claims of a snapshot: the reference block is worked out once per set.
-    as_of, answered = rules.once(("payment.reference", frozenset(used), data_as_of, tuple(sources)),
-                                 lambda day: _reference(day, used=used, data_as_of=data_as_of, sources=sources))
+    as_of, answered = rules.once_for(("payment.reference", frozenset(used), data_as_of, tuple(sources)), _reference)
     return as_of, list(answered)
 
 
@@ -138,8 +142,12 @@ def price_result(result: Result, rules: Rules, written: Claim | None) -> None:
     assign(ref, "sources", sources)
 
 
-def _reference(rules: Rules, *, used: set[Loaded], data_as_of: date, sources: list[str]) -> tuple[str, tuple[str, ...]]:
+ReferenceKey = tuple[str, frozenset[Loaded], date, tuple[str, ...]]  # ("payment.reference", files, as of, sources)
+
+
+def _reference(rules: Rules, key: ReferenceKey) -> tuple[str, tuple[str, ...]]:
     """The result's data date and sources with the files that answered for the date of service."""
+    _, used, data_as_of, sources = key
     answered = {*used, *rules.tables.used(rules.dos)}
     as_of = max([data_as_of, *(x.effective for x in answered)])
     return as_of.isoformat(), (*sources, *sorted(x.label for x in answered if x.label not in sources))
