@@ -6,9 +6,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import igclaim.edits.administration
 import igclaim.edits.drug
 import igclaim.edits.form  # noqa: F401  (the edit families register their specs on import)
+from igclaim.catalog import declare
 from igclaim.edits.registry import SPECS, finding, one_per_mistake
 from tests.test_edits_support import BASE, chart, ids, line, scrub
 
@@ -36,6 +39,17 @@ def test_supersedes_only_the_same_cause_on_the_same_line():
     # ...but not the other way round: the superseded edit must be named by the superseding one.
     assert one_per_mistake([missing, finding("DRUG-UNITS", "z", cause=("line-absent", "96366"))]) == [
         missing, finding("DRUG-UNITS", "z", cause=("line-absent", "96366"))]
+
+
+def test_a_finding_alone_is_kept_and_no_edit_supersedes_itself():
+    """`one_per_mistake` passes a lone finding through (it takes two): sound because `declare` refuses an edit that
+    would supersede its own findings."""
+    ml = finding("DRUG-UNITS-ML", "m", line=1, cause=("units", "drugs[0]"))
+    assert one_per_mistake([ml]) == [ml] and one_per_mistake([]) == []
+    assert not [s.id for s in SPECS.values() if s.id in s.supersedes]
+    with pytest.raises(ValueError, match="itself"):
+        declare("TEST-SELF", severity="error", statement="s", fix="f", source="x", supersedes=("TEST-SELF",))
+    assert "TEST-SELF" not in SPECS
 
 
 def test_no_check_reads_another_findings_message():

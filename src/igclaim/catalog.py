@@ -7,13 +7,12 @@ the edit families (igclaim.edits) declare theirs with `@edit`, both here, so cod
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from igclaim.model import Finding, Severity, trusted
+from igclaim.model import Finding, Severity, trusted_all
 from igclaim.refdata.dated import within
 
 # "written": checks of a written claim scrubbed without its chart (edits/written.py).
@@ -87,6 +86,8 @@ def declare(
     """Register an edit id once; a second registration with other content is a programming error.
     `supersedes`: edits whose finding of the same cause on the same line this one replaces (one mistake, one
     finding)."""
+    if id in supersedes:
+        raise ValueError(f"edit {id} cannot supersede itself")
     spec = EditSpec(id, severity, statement, fix, source, phase, effective, ends, supersedes)
     old = SPECS.get(id)
     if old is not None and old != spec:
@@ -112,25 +113,16 @@ def finding(
     Built without pydantic's validation (the hot path of every claim): every field is typed here (mypy) and comes
     from the catalog or from coding, never from the input unchecked."""
     spec = SPECS[id]
-    f = trusted(
-        Finding,
-        edit=id,
-        severity=severity or spec.severity,
-        line=line,
-        message=message,
-        fix=fix or spec.fix,
-        impact_units=impact_units or None,  # zero units at stake says nothing: leave it out
-        impact_usd=impact_usd,
-        source=spec.source,
-    )
-    if cause:
-        _set_causes(f, tuple(cause) if isinstance(cause, list) else (cause,))
-    return f
-
-
-# Finding.causes' setter called as is: `f.causes = …` would first go through BaseModel.__setattr__, which costs
-# twice the rest of `finding` (and most findings carry a cause).
-_set_causes: Callable[[Finding, tuple[Cause, ...]], None] = Finding.__dict__["causes"].fset
+    return trusted_all(Finding, {
+        "edit": id,
+        "severity": severity or spec.severity,
+        "line": line,
+        "message": message,
+        "fix": fix or spec.fix,
+        "impact_units": impact_units or None,  # zero units at stake says nothing: leave it out
+        "impact_usd": impact_usd,
+        "source": spec.source,
+    }, {"_causes": (tuple(cause) if isinstance(cause, list) else (cause,)) if cause else ()})
 
 
 def with_article(word: str) -> str:
@@ -142,6 +134,8 @@ def one_per_mistake(findings: list[Finding]) -> list[Finding]:
     """Drop each finding that another finding supersedes: the same cause, on the same line (or the dropped one is
     about the whole claim, no line), and the other's edit declares `supersedes` with this one's id. Structural
     only: no message text is read."""
+    if len(findings) < 2:  # it takes two (no edit supersedes itself, `declare`): half the claims have fewer
+        return list(findings)
     on_line: dict[tuple[int | None, Cause], set[str]] = {}
     any_line: dict[Cause, set[str]] = {}
     for f in findings:

@@ -8,11 +8,11 @@ import pkgutil
 
 from igclaim import edits as edits_pkg
 from igclaim.coding.claim import Coding, code_chart, code_encounter  # noqa: F401 (engine.code_encounter: public)
-from igclaim.coding.payment import price_result
+from igclaim.coding.payment import price, price_result
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import Phase, one_per_mistake, run_checks
 from igclaim.errors import InputError
-from igclaim.model import Encounter, Finding, ReferenceInfo, Result, trusted
+from igclaim.model import Encounter, Finding, ReferenceInfo, Result, trusted_all
 from igclaim.readers.x12 import WrittenClaim
 from igclaim.refdata.resolver import PayerProfile, ProfileError, ReferenceData, reference
 
@@ -47,24 +47,24 @@ def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile
     rules = ref.at(enc.date_of_service, prof)
     coding = code_chart(enc, rules)
     ctx = EditContext(coding, ref, written)
-    findings = _distinct([*coding.findings, *run_checks(ctx, phases)])
-    result = trusted(
-        Result,
-        encounter_id=enc.encounter_id,
-        claim=coding.claim,
-        findings=one_per_mistake(findings),
-        reference=trusted(ReferenceInfo, data_as_of=ref.data_as_of.isoformat(), profile=prof.name,
-                          sources=list(ref.sources)),
-    )
-    drug_codes = {f.path: f.code for f in coding.drugs.values() if f.code}
-    price_result(result, rules, written, drug_codes)  # payment post-step (coding/payment.py)
-    return result
+    findings = one_per_mistake(_distinct([*coding.findings, *run_checks(ctx, phases)]))
+    # Payment post-step (coding/payment.py): the lines' and findings' dollars, and the reference block.
+    data_as_of, sources = price(coding.claim, findings, rules, written, ref.data_as_of, ref.sources,
+                                coding.drugs.values())
+    return trusted_all(Result, {
+        "encounter_id": enc.encounter_id,
+        "claim": coding.claim,
+        "findings": findings,
+        "reference": trusted_all(ReferenceInfo, {"data_as_of": data_as_of, "profile": prof.name, "sources": sources}),
+    })
 
 
 def _distinct(findings: list[Finding]) -> list[Finding]:
     """Each finding once, first one kept: equal as pydantic compares them (the same fields and causes), found by a
     hashable key instead of comparing every pair. A finding's __dict__ holds every field in the model's order
     (however it was built: validation, model_construct or model.trusted), so its values alone are that key."""
+    if len(findings) < 2:  # half the claims: nothing to compare
+        return findings
     seen: set[tuple[object, ...]] = set()
     out = []
     for f in findings:

@@ -11,20 +11,25 @@ Impact of a finding: its impact_units × the payment limit of its line's code.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from igclaim.model import Claim, ClaimLine, Finding, Result, assign
 from igclaim.refdata.importers.fees import NATIONAL as NATIONAL_PFS
 from igclaim.refdata.rules import Rules
 from igclaim.refdata.store import Loaded, Price
 
+if TYPE_CHECKING:
+    from igclaim.coding.drug import CodedDrug
+
 CENT = Decimal("0.01")
+ZERO = Decimal(0)
 
 
 def cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return amount.quantize(CENT, ROUND_HALF_UP)
 
 
 def _fee_schedule(day: Rules, facility: bool) -> str | None:
@@ -46,92 +51,103 @@ def _fee_schedule(day: Rules, facility: bool) -> str | None:
 class UnitPrice(NamedTuple):
     price: Price | None  # the published price of one unit (None: none published)
     per_date: bool  # paid once per date, whatever the units (Q2052)
-    # {price.source} as a set, so a claim adds it to the files it used with set.update, which reuses the stored
-    # hash: Loaded's (dataclass) hash is worked out in Python on every call, and every priced line adds one.
-    source: frozenset[Loaded]
 
 
 def unit_price(rules: Rules, *, code: str, when: date, facility: bool) -> UnitPrice:
     """A code's published price on a date (ASP payment limit, else the fee schedule) and whether it is paid once
-    per date: a fact of the snapshot, so `line_payment` asks it once per snapshot, code, date and form."""
+    per date: a fact of the snapshot, so `price_claim` asks it once per snapshot, code, date and form."""
     day = rules.on(when)
     price = day.tables.payment_limit(code, when)
     if price is None:
         schedule = _fee_schedule(day, facility)
         price = day.tables.fee(code, when, facility=facility, schedule=schedule) if schedule else None
     rec = day.hcpcs(code)
-    return UnitPrice(price, rec is not None and rec.paid_per == "date", frozenset([price.source] if price else []))
+    return UnitPrice(price, rec is not None and rec.paid_per == "date")
 
 
-def line_payment(line: ClaimLine, rules: Rules, facility: bool, used: set[Loaded]) -> Decimal | None:
-    code, when = line.code, line.service_date or rules.dos
-    price, per_date, source = rules.once(("payment.unit", code, when, facility),
-                                         lambda day: unit_price(day, code=code, when=when, facility=facility))
-    if price is None:
-        return None
-    used.update(source)
-    units = 1 if per_date else line.units  # a bundle per date (Q2052)
-    return cents(price.amount * units)
+UnitKey = tuple[str, str, date, bool]  # ("payment.unit", code, date, facility)
+
+
+def _unit_price(rules: Rules, key: UnitKey) -> UnitPrice:
+    _, code, when, facility = key
+    return unit_price(rules, code=code, when=when, facility=facility)
 
 
 def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
-    """Fill each line's expected_payment and the claim's total; return the files the prices came from."""
+    """Fill each line's expected_payment and the claim's total (only when every line is priced); return the files
+    the prices came from."""
     used: set[Loaded] = set()
     facility = claim.form == "UB-04"
-    amounts = []
+    total: Decimal | None = ZERO if claim.lines else None
     for line in claim.lines:
-        amount = line_payment(line, rules, facility, used)
+        price, per_date = rules.once_for(("payment.unit", line.code, line.service_date or rules.dos, facility),
+                                         _unit_price)
+        amount = None
+        if price is not None:
+            used.add(price.source)
+            amount = cents(price.amount * (1 if per_date else line.units))  # a bundle per date (Q2052)
         assign(line, "expected_payment", amount)
-        amounts.append(amount)
-    priced = [a for a in amounts if a is not None]
-    assign(claim, "total_expected_payment",
-           sum(priced, Decimal(0)) if amounts and len(priced) == len(amounts) else None)
+        if total is not None:
+            total = None if amount is None else total + amount
+    assign(claim, "total_expected_payment", total)
     return used
 
 
 def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: set[Loaded],
-                   drug_codes: dict[str, str] | None = None) -> None:
+                   drugs: Iterable[CodedDrug] = ()) -> None:
     """impact_usd = impact_units × the payment limit of the code on the finding's line (of `claim`). A chart
     finding with no line (e.g. DRUG-WASTE-AVOIDABLE) whose cause is a drug (("drug", "drugs[0]")) is priced by
-    that drug's code (`drug_codes`: path → HCPCS)."""
-    unpriced = [(f, f.impact_units) for f in findings if f.impact_units is not None and f.impact_usd is None]
-    if not unpriced:  # most claims: no finding has units at stake
-        return
-    by_number = {ln.line: ln for ln in claim.lines}
-    for f, units in unpriced:
+    that drug's code (`drugs`: the coded drugs, by their path)."""
+    by_number: dict[int, ClaimLine] | None = None  # most claims: no finding has units at stake
+    drug_codes: dict[str, str] = {}
+    for f in findings:
+        units = f.impact_units
+        if units is None or f.impact_usd is not None:
+            continue
+        if by_number is None:
+            by_number = {ln.line: ln for ln in claim.lines}
+            drug_codes = {d.path: d.code for d in drugs if d.code}
         if f.line in by_number:
             line = by_number[f.line]
             code, when = line.code, line.service_date or rules.dos
         else:
             path = next((c[1] for c in f.causes if c[0] == "drug"), None)
-            if f.line is not None or path not in (drug_codes or {}):
+            if f.line is not None or path not in drug_codes:
                 continue
-            code, when = (drug_codes or {})[path or ""], rules.dos
+            code, when = drug_codes[path or ""], rules.dos
         price = rules.tables.payment_limit(code, when)
         if price is not None:
             used.add(price.source)
             assign(f, "impact_usd", cents(price.amount * units))
 
 
-def price_result(result: Result, rules: Rules, written: Claim | None, drug_codes: dict[str, str] | None = None) -> None:
-    """The engine's post-step: prices, impacts, and the files that answered for this date of service."""
-    used = price_claim(result.claim, rules)
-    price_findings(result.findings, written or result.claim, rules, used, drug_codes)
-    ref = result.reference
+def price(claim: Claim, findings: list[Finding], rules: Rules, written: Claim | None, data_as_of: date,
+          sources: list[str], drugs: Iterable[CodedDrug] = ()) -> tuple[str, list[str]]:
+    """The engine's post-step: prices the claim's lines and the findings' impacts, and returns the result's
+    reference block (its data date and sources, with the files that answered for this date of service)."""
+    used = price_claim(claim, rules)
+    price_findings(findings, written or claim, rules, used, drugs)
     # The same few files answer for most claims of a snapshot: the reference block is worked out once per set.
-    data_as_of, given = ref.data_as_of, ref.sources
-    as_of, sources = rules.once(("payment.reference", frozenset(used), data_as_of, tuple(given)),
-                                lambda day: _reference(day, used=used, data_as_of=data_as_of, sources=given))
-    if as_of is not None:
-        assign(ref, "data_as_of", as_of)
-        assign(ref, "sources", list(sources))
+    as_of, answered = rules.once_for(("payment.reference", frozenset(used), data_as_of, tuple(sources)), _reference)
+    return as_of, list(answered)
 
 
-def _reference(rules: Rules, *, used: set[Loaded], data_as_of: str, sources: list[str]
-               ) -> tuple[str | None, tuple[str, ...]]:
-    """The result's data date and sources with the files that answered for the date of service (None: none did)."""
+def price_result(result: Result, rules: Rules, written: Claim | None) -> None:
+    """`price` for a result already built (a claim scrubbed without its chart): prices, impacts and its reference
+    block, in place."""
+    ref = result.reference
+    as_of, sources = price(result.claim, result.findings, rules, written, date.fromisoformat(ref.data_as_of),
+                           ref.sources)
+    assign(ref, "data_as_of", as_of)
+    assign(ref, "sources", sources)
+
+
+ReferenceKey = tuple[str, frozenset[Loaded], date, tuple[str, ...]]  # ("payment.reference", files, as of, sources)
+
+
+def _reference(rules: Rules, key: ReferenceKey) -> tuple[str, tuple[str, ...]]:
+    """The result's data date and sources with the files that answered for the date of service."""
+    _, used, data_as_of, sources = key
     answered = {*used, *rules.tables.used(rules.dos)}
-    if not answered:
-        return None, ()
-    as_of = max([date.fromisoformat(data_as_of), *(x.effective for x in answered)])
+    as_of = max([data_as_of, *(x.effective for x in answered)])
     return as_of.isoformat(), (*sources, *sorted(x.label for x in answered if x.label not in sources))

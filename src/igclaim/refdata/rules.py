@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     )
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 _MISSING: Any = object()
 # Answers remembered per snapshot (`Rules.once`): keyed by small inputs (a code, a kind of claim), so bounded.
 MEMO_LIMIT = 512  # ~14 in use per snapshot on the generator mix; × up to 8,192 snapshots stays small
@@ -70,6 +71,18 @@ class Rules:
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
         value = memo[key] = compute(self)
+        return value
+
+    def once_for(self, key: K, compute: Callable[[Rules, K], T]) -> T:
+        """`once` for a compute that reads its inputs from the key (`compute(snapshot, key)`), so a caller asking per
+        claim line passes a module function instead of making a closure on every call."""
+        memo = self.memo
+        hit: T = memo.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        value = memo[key] = compute(self, key)
         return value
 
     # --- dated answers, resolved for self.dos -------------------------------------------------------------------

@@ -17,7 +17,7 @@ import sqlite3
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property, partial
@@ -212,6 +212,14 @@ class Loaded:
     sha256: str
     rows: int
     imported_at: str
+    # The hash the dataclass would work out in Python on every use, worked out once (claims add their files to sets).
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def covers(self, dos: date) -> bool:
         return within(dos, self.effective, self.ends)
