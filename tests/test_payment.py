@@ -141,3 +141,72 @@ def test_office_and_hospital_each_priced_by_their_schedule_whatever_the_import_o
     for row in (office, hospital):  # no ASP file covers 2025 Q4 here: the drug is named unpriced, never zero
         assert row["drug"] is None and row["total"] is None and row["priced_total"] == row["administration"]
         assert row["unpriced"] == ["line 1: J1561"]
+
+
+def test_a_schedule_facility_amount_prices_the_hospital_claim_and_its_amount_the_office(home, tmp_path):
+    """A `code,amount,facility_amount` schedule: the UB-04 (hospital outpatient) is paid the facility amount, the
+    CMS-1500 (office) the amount (refdata/importers/fees.py; the PFS's non-facility/facility split)."""
+    schedule = tmp_path / "fees-with-facility.csv"
+    schedule.write_text("code,amount,facility_amount\n96365,150.00,90.00\n96366,40.00,25.00\n", encoding="utf-8")
+    store.import_file("fees", schedule, Options(effective=date(2026, 1, 1), schedule="acme"))
+    office = lines(engine.build(example("e02-gamunex-30g-5h")))
+    assert office[("96365", False)].expected_payment == Decimal("150.00")
+    assert office[("96366", False)].expected_payment == Decimal("160.00")  # 4 × 40.00
+    hospital = lines(engine.build(example("e07-hospital-outpatient")))
+    assert hospital[("96365", False)].expected_payment == Decimal("90.00")
+    assert hospital[("96366", False)].units == 3
+    assert hospital[("96366", False)].expected_payment == Decimal("75.00")  # 3 × 25.00
+
+
+def test_an_837_scrubbed_without_its_chart_is_priced_and_names_the_file_that_priced_it(home):
+    """The chart-free scrub (engine.scrub_without_chart) prices the written lines by the date of service and its
+    reference block names the imported file and its date, as a chart's result does."""
+    import io
+    from datetime import datetime
+
+    from igclaim.inputs import parse_encounter
+    from igclaim.outputs import chargemaster, x12
+    from igclaim.readers.scrub import scrub_837
+
+    store.import_file("asp", FIX / "asp-pricing-2026q2-synthetic.csv")
+    chart = (ROOT / "examples" / "parties" / "office-gamunex-jz.json").read_text().replace("2026-03-02", "2026-04-14")
+    text = x12.to_837(parse_encounter(json.loads(chart)), chargemaster.load("sample"),
+                      envelope=x12.Envelope(created=datetime(2026, 4, 15, 12, 0)))
+    [item] = list(scrub_837(io.StringIO(text)))
+    r = item.result
+    assert [(ln.code, ln.units, ln.expected_payment) for ln in r.claim.lines] == [
+        ("J1561", 60, Decimal("3000.00")), ("96365", 1, None), ("96366", 4, None)]  # 60 × 50.000 (synthetic Q2)
+    assert r.reference.data_as_of == "2026-04-01"  # the imported Q2 file's, later than the bundled data's
+    assert [s for s in r.reference.sources if "asp" in s] == [
+        next(s for s in r.reference.sources if s.startswith("imported asp: asp-pricing-2026q2-synthetic.csv"))]
+    assert r.reference.sources[:4] == engine.reference().sources  # the bundled data's own sources first
+
+
+def test_findings_on_a_line_the_claim_lacks_are_left_unpriced_and_the_others_still_priced(home):
+    """price_findings: a finding whose line is not on the claim it prices (a chart finding on an expected line
+    the written claim does not have) gets no dollars, and the findings after it are still priced."""
+    from igclaim.catalog import finding
+    from igclaim.coding.payment import price_claim, price_findings
+
+    enc = example("e02-gamunex-30g-5h")
+    ref = engine.reference()
+    rules = ref.at(enc.date_of_service, engine.resolve_profile(enc, ref))
+    claim = engine.build(enc).claim
+    off = finding("DRUG-UNITS", "units", line=9, impact_units=-10)
+    on = finding("DRUG-UNITS", "units", line=1, impact_units=-10)
+    used = price_claim(claim, rules)
+    price_findings([off, on], claim, rules, used)
+    assert off.impact_usd is None
+    assert on.impact_usd == Decimal("-490.76")  # -10 × 49.076 (J1561, CMS Jan 2026 file)
+
+
+def test_a_claim_with_no_lines_has_no_total(home):
+    """No line, no price published for anything: the total is null, never a made-up zero."""
+    from igclaim.coding.payment import price_claim
+    from igclaim.model import Claim
+
+    enc = example("e02-gamunex-30g-5h")
+    ref = engine.reference()
+    empty = Claim(form="CMS-1500")
+    assert price_claim(empty, ref.at(enc.date_of_service, engine.resolve_profile(enc, ref))) == set()
+    assert empty.total_expected_payment is None
