@@ -150,3 +150,16 @@ def test_home_commercial_is_per_contract():
     res = run(enc)
     assert "HOME-CONTRACT" in ids(res)
     assert admin_lines(res) == {"96365": 1, "96366": 4}
+
+
+def test_hospital_sites_are_coded_by_site_number_whatever_the_order_of_the_chart():
+    """One initial service per access site (IOM 100-04 ch. 4 §230.2), the sites taken in their number's order:
+    site 1's infusion (96365) first, site 2's push (96374) with the distinct-site modifier, whichever
+    administration the chart lists first."""
+    drugs = [drug(dose={"grams": 20}, containers=[{"grams": 20}]), PREMED_PUSH]
+    push = {"drug_id": "pre1", "start": "2026-03-02T08:50", "stop": "2026-03-02T08:52", "method": "push", "site": 2}
+    listed = [infusion(60), push]
+    for administrations in (listed, listed[::-1]):
+        res = run(encounter(setting="hospital_outpatient", drugs=drugs, administrations=administrations))
+        assert [(ln.code, ln.modifiers, ln.units) for ln in res.claim.lines if ln.code.startswith("963")] == [
+            ("96365", [], 1), ("96374", ["XS"], 1)]

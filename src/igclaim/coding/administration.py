@@ -63,7 +63,6 @@ class AdminLine:
     units: int
     modifiers: list[str] = field(default_factory=list)
     service_date: date | None = None
-    source_paths: list[str] = field(default_factory=list)
 
 
 def classify(
@@ -173,7 +172,7 @@ def code_administrations(
             coded.append(s)
     setups = [s for s in services if s.kind == "sc_infusion" and (s.pump_setups or 1) > 1]
     if setups:
-        lines.append(AdminLine(rules.admin_code_for("setup", "sc_infusion").code, 1, source_paths=[setups[0].path]))
+        lines.append(AdminLine(rules.admin_code_for("setup", "sc_infusion").code, 1))
     return _merge(lines, rules.dos)
 
 
@@ -201,11 +200,11 @@ def _start_key(s: Service) -> datetime:
 
 def _initial_lines(s: Service, rules: Rules, rule: str) -> list[AdminLine]:
     code = rules.admin_code_for("initial", s.kind)
-    lines = [AdminLine(code.code, 1, [], None, [s.path])]  # (code, units, modifiers, service date, source paths)
+    lines = [AdminLine(code.code, 1, [], None)]  # (code, units, modifiers, service date)
     if code.addon and s.minutes is not None:
         extra = additional_hours(s.minutes, rules.time, rule)
         if extra:
-            lines.append(AdminLine(code.addon, extra, [], None, [s.path]))
+            lines.append(AdminLine(code.addon, extra, [], None))
     return lines
 
 
@@ -219,18 +218,18 @@ def _later_lines(
         if same_drug or s.kind == "hydration" or (s.kind == "sc_infusion"):
             # More time of the same drug (or secondary hydration): hours of its own, each over 30 minutes.
             units = hour_units(s.minutes or 0, rules.time, rule)
-            return [AdminLine(addon, units, source_paths=[s.path])] if units and addon else []
+            return [AdminLine(addon, units)] if units and addon else []
         concurrent = rules.admin_code_for("concurrent", "infusion")
         if any(s.overlaps(c) for c in coded if c.kind == "infusion") and used.get(concurrent.code, 0) < (
             concurrent.per_encounter or 1
         ):
             used[concurrent.code] = used.get(concurrent.code, 0) + 1
-            return [AdminLine(concurrent.code, 1, source_paths=[s.path])]
+            return [AdminLine(concurrent.code, 1)]
         sequential = rules.admin_code_for("sequential", "infusion")
-        lines = [AdminLine(sequential.code, 1, source_paths=[s.path])]
+        lines = [AdminLine(sequential.code, 1)]
         extra = additional_hours(s.minutes or 0, rules.time, rule)
         if extra and sequential.addon:
-            lines.append(AdminLine(sequential.addon, extra, source_paths=[s.path]))
+            lines.append(AdminLine(sequential.addon, extra))
         return lines
     if s.kind == "push":
         if same_drug:
@@ -248,11 +247,11 @@ def _later_lines(
                 return []
             if s.start is not None:
                 pushed[s.drug_id] = s.start
-            return [AdminLine(repeat.code, 1, source_paths=[s.path])]
+            return [AdminLine(repeat.code, 1)]
         if s.start is not None:
             pushed[s.drug_id] = s.start
-        return [AdminLine(rules.admin_code_for("sequential", "push").code, 1, source_paths=[s.path])]
-    return [AdminLine(rules.admin_code_for("initial", "injection").code, 1, source_paths=[s.path])]
+        return [AdminLine(rules.admin_code_for("sequential", "push").code, 1)]
+    return [AdminLine(rules.admin_code_for("initial", "injection").code, 1)]
 
 
 def _merge(lines: list[AdminLine], dos: date) -> list[AdminLine]:
@@ -262,7 +261,6 @@ def _merge(lines: list[AdminLine], dos: date) -> list[AdminLine]:
         key = (line.code, tuple(line.modifiers))
         if key in merged:
             merged[key].units += line.units
-            merged[key].source_paths += line.source_paths
         else:
             line.service_date = dos
             merged[key] = line

@@ -64,9 +64,9 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
     facility = setting["form"] == "UB-04"
 
     drug_lines = [line for f in facts.values() for line in f.lines]
-    admin_lines: list[AdminLine] = []
+    admin_lines: list[AdminLine]
     if home_dme:
-        admin_lines = _home_dme(enc, facts, services, setting, drug_lines, rules, findings)
+        admin_lines = _home_dme(enc, facts, setting, drug_lines, rules, findings)
     else:
         admin_lines = code_administrations(services, facility, rules, findings)
         if place == "home":
@@ -127,8 +127,8 @@ def home_visits(enc: Encounter, drug_ids: set[str]) -> dict[date, int | None]:
 
 
 def _home_dme(
-    enc: Encounter, facts: dict[str, CodedDrug], services: list[Service], setting: dict[str, Any],
-    drug_lines: list[DrugLine], rules: Rules, findings: list[Finding],
+    enc: Encounter, facts: dict[str, CodedDrug], setting: dict[str, Any], drug_lines: list[DrugLine], rules: Rules,
+    findings: list[Finding],
 ) -> list[AdminLine]:
     """Medicare home infusion: IVIG + the supplies code for each infusion date (none before the code existed);
     SCIG with JB; no 9636x."""
