@@ -436,3 +436,28 @@ def test_split_lines_add_up_to_the_units_given_and_discarded(ndcs, share):
     assert given_units + wasted == max(given_units, int(opened * 2))
     assert {ln.ndc for ln in facts} == {n.replace("-", "") for n in ndcs}  # every NDC has a line
     assert all(ln.units > 0 and ln.ndc_quantity and ln.ndc_quantity > 0 for ln in facts)
+
+
+def test_a_container_without_an_ndc_gets_a_line_without_an_ndc_quantity():
+    """Where NDCs are required (the commercial profile), a container opened with no NDC still gets its own line,
+    with neither NDC nor NDC quantity: the 837 reports a quantity only with its NDC (LIN03 with CTP04/05), and
+    DRUG-NDC-MISSING says what to add."""
+    res = run(encounter(payer={"type": "commercial"}, drugs=[drug(
+        dose={"grams": 30}, containers=[{"ndc": "13533-0805-11", "grams": 10, "count": 1},
+                                        {"grams": 40, "count": 1}])]))
+    assert drug_lines(res) == [
+        ("J1561", (), 20, "13533080511", Decimal("100"), "ML"),  # 10 g of Gamunex-C 10 % = 100 mL
+        ("J1561", (), 40, None, None, None),
+        ("J1561", ("JW",), 40, None, None, None),  # 20 g of the 40 g vial discarded = 40 units of 500 mg
+    ]
+    assert "DRUG-NDC-MISSING" in ids(res)
+
+
+def test_a_discard_given_in_grams_without_containers_where_ndcs_are_required():
+    """The chart gives the grams discarded and no containers (commercial: NDCs required): one administered line
+    and one JW line, each with the drug's NDC and its own quantity in mL (Gamunex-C 10 %: 30 g = 300 mL,
+    2 g = 20 mL; J1561 is 500 mg a unit)."""
+    res = run(encounter(payer={"type": "commercial"}, drugs=[drug(
+        dose={"grams": 30}, containers=[], discarded_grams=2, ndc="13533-0805-11")]))
+    assert drug_lines(res) == [("J1561", (), 60, "13533080511", Decimal("300"), "ML"),
+                               ("J1561", ("JW",), 4, "13533080511", Decimal("20"), "ML")]
