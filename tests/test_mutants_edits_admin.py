@@ -1280,3 +1280,14 @@ def test_the_published_edit_catalog_is_the_registrys():
     engine._load_edit_families()
     doc = (ROOT / "docs" / "edits.md").read_text()
     assert doc.split("<!-- catalog:start -->\n")[1].split("<!-- catalog:end -->")[0] == catalog_markdown()
+
+
+def test_the_same_undocumented_code_on_two_lines_is_flagged_on_both():
+    """Each written line is judged, not each code: 96360 written twice with no hydration documented is two
+    ADMIN-HYDRATION findings, one per line with its own units at stake (IOM 100-04 ch. 12 §30.5: hydration needs
+    an order and at least 31 minutes of its own)."""
+    r = scrub(BASE, lambda c: (add("96360", number=4)(c), add("96360", number=5)(c)))
+    why = "billed, but no billable hydration is documented. No hydration is documented."
+    assert [x for x in found(r) if x[0] == "ADMIN-HYDRATION"] == [
+        ("ADMIN-HYDRATION", "error", 4, -1, f"Line 4: 96360 × 1 {why}"),
+        ("ADMIN-HYDRATION", "error", 5, -1, f"Line 5: 96360 × 1 {why}")]
