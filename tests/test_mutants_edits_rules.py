@@ -742,6 +742,16 @@ def test_ndc_of_another_code_names_the_code_and_where_it_says_so():
     assert found(right, "DRUG-NDC-MISMATCH") == []
 
 
+def test_an_ndc_no_table_knows_does_not_stop_the_lines_after_it():
+    """An NDC that neither the crosswalk nor the catalog knows is left alone (the crosswalk is not exhaustive),
+    and the lines after it are still compared: Privigen's NDC billed with J1561 on line 4 is a mismatch."""
+    claim = [dict(GIVEN, ndc="12345-6789-01"), *ADMIN, dict(GIVEN, modifiers=[], units=1, ndc="44206-0437-10")]
+    r = scrub_claim(office_claim("2026-03-02", claim))
+    assert found(r, "DRUG-NDC-MISMATCH") == [
+        ("DRUG-NDC-MISMATCH", "error", 4, "Line 4: NDC 44206-0437-10 is billed with J1561, but it crosswalks to J1459 "
+         "per refdata/cms/snapshot/asp-ndc-hcpcs-crosswalk-2026q1.csv.")]
+
+
 
 def test_ndc_of_another_code_after_lines_without_an_ndc():
     claim = [*ADMIN, dict(GIVEN, ndc="44206-0437-10")]
