@@ -1253,6 +1253,16 @@ def test_a_tiny_dose_after_a_premedication():
         ("PLAUSIBILITY-DOSE", "error", "drugs[1]: a dose of 0.1 g from 30 g opened (0.3%).")]
 
 
+def test_a_tiny_dose_after_an_immune_globulin_that_is_not_judged():
+    """Each immune globulin is judged on its own: a first one shared with another patient (only this patient's
+    dose is billed) is not judged, and the tiny dose of the second is still found."""
+    shared = dict(BASE["drugs"][0], id="ig1", dose={"grams": "1"}, shared_with_other_patient=True)
+    tiny = dict(BASE["drugs"][0], id="ig2", dose={"grams": "0.1"})
+    admins = [timed("02T09:00", "02T10:00"), timed("02T10:00", "02T14:00", drug_id="ig2")]
+    assert [f for f in plausible(drugs=[shared, tiny], administrations=admins) if f[0] == "PLAUSIBILITY-DOSE"] == [
+        ("PLAUSIBILITY-DOSE", "error", "drugs[1]: a dose of 0.1 g from 30 g opened (0.3%).")]
+
+
 # --- edits/drug.py ---------------------------------------------------------------------------------------------
 # Units = dose ÷ the code's unit dose, rounded up (J1459 and J1561: 500 mg); discarded units = units opened − units
 # given, on a JW line (CMS Discarded Drugs page); Medicaid needs the NDC, one line per NDC (refdata/payers/medicaid).
