@@ -1291,3 +1291,16 @@ def test_the_same_undocumented_code_on_two_lines_is_flagged_on_both():
     assert [x for x in found(r) if x[0] == "ADMIN-HYDRATION"] == [
         ("ADMIN-HYDRATION", "error", 4, -1, f"Line 4: 96360 × 1 {why}"),
         ("ADMIN-HYDRATION", "error", 5, -1, f"Line 5: 96360 × 1 {why}")]
+
+
+def test_a_drug_code_billed_wrong_does_not_hide_the_administration_line_left_off():
+    """The chart's J1561 is not on the claim because J1459 is billed instead (DRUG-CODE-MISMATCH says so, not
+    CLAIM-LINE-MISSING), and the 96366 × 4 after it, left off, is still a line missing (CPT: each additional
+    hour beyond the first of an IV infusion)."""
+    enc = chart()
+    claim = {"lines": [{"line": 1, "code": "J1459", "modifiers": ["JZ"], "units": 60},
+                       {"line": 2, "code": "96365", "units": 1}]}
+    r = scrub(enc, claim=claim)
+    assert [(f.edit, f.line, f.impact_units, f.message) for f in r.findings if f.edit == "CLAIM-LINE-MISSING"] == [
+        ("CLAIM-LINE-MISSING", None, 4, "96366 × 4 is supported by the chart and not billed.")]
+    assert [f.edit for f in r.findings if f.line == 1] == ["DRUG-CODE-MISMATCH"]
