@@ -137,7 +137,7 @@ def abn_written(ctx: EditContext) -> list[Finding]:
     if lines is None:
         lines, supplies = _billed_lines(ctx), _supply_lines(ctx)
     if gap.liability == "no_benefit":
-        found.extend(_no_benefit_lines(ctx, sorted(lines + supplies, key=lambda ln: ln.line), gap, severity))
+        found.extend(_no_benefit_lines(sorted(lines + supplies, key=lambda ln: ln.line), gap, severity))
         return found
     medical = {lm.with_signed_abn, lm.without_abn}
     wrong = (medical - {need}).pop()
@@ -165,7 +165,7 @@ def abn_written(ctx: EditContext) -> list[Finding]:
     return found
 
 
-def _no_benefit_lines(ctx: EditContext, lines: list[ClaimLine], gap: Gap, severity: Severity) -> Iterator[Finding]:
+def _no_benefit_lines(lines: list[ClaimLine], gap: Gap, severity: Severity) -> Iterator[Finding]:
     """GY on every line (GX beside it is allowed with a voluntary notice); GA/GZ are wrong here."""
     lm = liability_modifiers()
     medical = {lm.with_signed_abn, lm.without_abn}
