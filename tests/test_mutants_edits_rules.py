@@ -742,6 +742,25 @@ def test_ndc_of_another_code_names_the_code_and_where_it_says_so():
     assert found(right, "DRUG-NDC-MISMATCH") == []
 
 
+def test_a_wrong_ig_code_after_an_administration_line_is_still_matched_to_the_drug():
+    """The written lines in any order: J1459 (Privigen's code) billed for the chart's Gamunex-C after the 96365
+    line is still the drug's line, so DRUG-CODE-MISMATCH names it (its code on the date is J1561)."""
+    claim = [{"code": "96365", "units": 1}, dict(GIVEN, code="J1459"), {"code": "96366", "units": 4}]
+    r = scrub_claim(office_claim("2026-03-02", claim))
+    assert [(f.edit, f.line) for f in r.findings] == [("DRUG-CODE-MISMATCH", 2)]
+
+
+def test_units_are_checked_for_the_ig_after_a_premedication_left_off_the_claim():
+    """A premedication listed first in the chart and not written on the claim (CLAIM-LINE-MISSING says so) does
+    not stop the immune globulin's units being checked: 30 g of J1561 is 60 units of 500 mg, 50 are billed."""
+    enc = office_claim("2026-03-02", [dict(GIVEN, units=50), *ADMIN])
+    enc["drugs"] = [{"id": "pre1", "hcpcs": "J1200", "units": 1, "route": "IV"}, *enc["drugs"]]
+    enc["administrations"].append({"drug_id": "pre1", "start": "2026-03-02T08:50", "stop": "2026-03-02T08:52",
+                                   "method": "push"})
+    assert found(scrub_claim(enc), "DRUG-UNITS") == [
+        ("DRUG-UNITS", "error", 1, "Line 1: billed 50, documented 30 g of J1561 = 60 units.")]
+
+
 def test_an_ndc_no_table_knows_does_not_stop_the_lines_after_it():
     """An NDC that neither the crosswalk nor the catalog knows is left alone (the crosswalk is not exhaustive),
     and the lines after it are still compared: Privigen's NDC billed with J1561 on line 4 is a mismatch."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from igclaim import ndc as ndc_mod
-from igclaim.coding.drug import CodedDrug, DrugLine, dose_units_exact
+from igclaim.coding.drug import CodedDrug, dose_units_exact
 from igclaim.edits.context import EditContext
 from igclaim.edits.context import code_of as code_of  # the name engine.py and written.py import it by
 from igclaim.edits.registry import When, also_check, edit, finding
@@ -106,12 +106,10 @@ def _match_drug_lines(ctx: EditContext) -> dict[str, list[ClaimLine]]:
 
 
 def _share(ctx: EditContext, lines: list[ClaimLine], dids: list[str]) -> list[str]:
-    """Which chart drug each written line of one code belongs to. One drug: all of them. Several drugs of the same
+    """Which chart drug each written line of one code belongs to, when several drugs of the chart have that
     code (Gamunex-C and Gammaked are both J1561): a line's NDC names its product; then each drug's expected lines,
     given and JW, are met by a written line of the same kind and units, in chart order; a line left over goes to the
     first drug still without a line of its kind, else to the first drug."""
-    if len(dids) == 1:
-        return [dids[0]] * len(lines)
     jw = waste_mod(ctx)
     owner: dict[int, str] = {}
     for i, ln in enumerate(lines):
@@ -152,11 +150,6 @@ def code_of_drug(f: CodedDrug) -> str:
 
 def _checkable(f: CodedDrug) -> bool:
     return f.code is not None and f.administered_units is not None and bool(f.lines)
-
-
-def _expected(f: CodedDrug) -> tuple[DrugLine, DrugLine | None]:
-    given = next(ln for ln in f.lines if not ln.wasted)
-    return given, next((ln for ln in f.lines if ln.wasted), None)
 
 
 def _split(lines: list[ClaimLine], jw: str) -> tuple[list[ClaimLine], list[ClaimLine]]:
@@ -360,8 +353,7 @@ def jw_missing(ctx: EditContext) -> list[Finding]:
     if not ctx.rules.param("jw_required"):
         return found
     for f, lines, _, wasted, _ in _drugs(ctx):
-        _given, exp_jw = _expected(f)
-        if exp_jw is None or wasted:
+        if wasted or not any(ln.wasted for ln in f.lines):  # a JW line written, or none expected
             continue
         found.append(finding("DRUG-JW-MISSING", f"{f.path}: opened {_opened(f)}, "
                              f"{f.administered_units} given: {f.discarded_units} units discarded and no JW line.",
