@@ -348,6 +348,16 @@ def test_pump_log_that_turns_a_sc_infusion_into_an_injection_is_flagged():
     assert found(pumped("09:16")) == []
 
 
+def test_pump_log_that_turns_a_sc_injection_into_an_infusion_is_flagged():
+    """The other way: a SC service charted as 10 minutes is coded 96372 (an injection), but the pump ran 40
+    minutes, which is a SC infusion (96369): the pump log disagrees with the chart."""
+    r = build(chart(drugs=[SCIG], administrations=[at("09:00", "09:10")],
+                    pump_log=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T09:40"}]))
+    assert [ln.code for ln in r.claim.lines] == ["J1559", "96372"]
+    assert found(r) == [("ADMIN-PUMP-LOG", "warning", None, None, "ig1: documented administrations[0] 09:00–09:10 = "
+                         "10 min gives 10 min; the pump log 09:00–09:40 = 40 min gives 40 min.")]
+
+
 def test_pump_log_of_two_intervals_is_sorted_and_counted_by_interval():
     r = build(chart(administrations=[at("09:00", "10:00"), at("11:00", "12:40")],
                     pump_log=[{"drug_id": "ig1", "start": "2026-03-02T11:00", "stop": "2026-03-02T12:20"},
