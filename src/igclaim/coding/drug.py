@@ -673,11 +673,11 @@ def _waste(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseUnits,
         findings.append(finding("DRUG-CONTAINER-SHARED", f"{ident.path}: a single-dose container served two "
                                 "patients; only this patient's dose is billed, with no JW line."))
     if container_type == "single_dose" and not shared:
-        _avoidable_waste(ident, chosen, units, discarded, findings)
+        _avoidable_waste(ident, fam, chosen, units, discarded, findings)
     return Waste(containers, opened_grams, opened_units, discarded)
 
 
-def best_combination(sizes: list[Decimal], dose: Decimal) -> list[Decimal] | None:
+def best_combination(sizes: Collection[Decimal], dose: Decimal) -> list[Decimal] | None:
     """The combination of package sizes covering the dose with the least excess, then the fewest containers.
 
     Sizes are counted in steps of their greatest common divisor (hundredths of a gram at worst), so a dynamic
@@ -720,12 +720,11 @@ def _best_cents(cents: tuple[int, ...], dose_cents: int) -> tuple[int, ...] | No
     return None
 
 
-def _avoidable_waste(ident: Identified, chosen: CodeChosen, units: DoseUnits, discarded: int,
+def _avoidable_waste(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseUnits, discarded: int,
                      findings: list[Finding]) -> None:
     if not discarded:
         return
-    sizes = [pkg.grams for p in ident.family for pkg in p.packages]
-    combo = best_combination(sizes, units.grams)
+    combo = best_combination(fam.sizes, units.grams)  # the family's package sizes, collected once per snapshot
     if combo is None:
         return
     best_discard = whole_units_in(sum(combo, Decimal(0)), chosen.unit_mg) - units.administered

@@ -68,10 +68,7 @@ class Rules:
         hit: T = memo.get(key, _MISSING)  # one lookup: the key (a tuple) is hashed once
         if hit is not _MISSING:
             return hit
-        if len(memo) >= MEMO_LIMIT:
-            memo.clear()
-        value = memo[key] = compute(self)
-        return value
+        return self._remember(key, compute(self))
 
     def once_for(self, key: K, compute: Callable[[Rules, K], T]) -> T:
         """`once` for a compute that reads its inputs from the key (`compute(snapshot, key)`), so a caller asking per
@@ -80,9 +77,14 @@ class Rules:
         hit: T = memo.get(key, _MISSING)
         if hit is not _MISSING:
             return hit
+        return self._remember(key, compute(self, key))
+
+    def _remember(self, key: Any, value: T) -> T:
+        """Keep an answer of `once`/`once_for`, the memo cleared first when full (memory stays flat)."""
+        memo = self.memo
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
-        value = memo[key] = compute(self, key)
+        memo[key] = value
         return value
 
     # --- dated answers, resolved for self.dos -------------------------------------------------------------------
