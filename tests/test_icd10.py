@@ -93,3 +93,23 @@ def test_held_follows_registrations_a_removal_and_a_swapped_list(monkeypatch):
     assert icd10.held().all == (*before.all, rel)
     monkeypatch.setattr(icd10, "_REGISTERED", [])
     assert icd10.held().all == before.all
+
+
+def test_a_bundled_release_is_read_when_first_needed_and_lists_its_codes_in_order():
+    """A process whose dates fall in one fiscal year reads one release file (startup cost of every CLI run); the
+    codes under a category come from the file's order, which must be the sorted order of the set."""
+    fresh = [icd10.Release(r.name, r.effective, r.ends, r.listed, r.source, r.order) for r in icd10._bundled()]
+    releases = icd10.Releases(fresh)
+    fy2025, fy2026 = (next(r for r in fresh if r.name == name) for name in ("FY2025", "FY2026"))
+    assert releases.is_billable("G35.A", date(2026, 4, 14)) is True
+    assert "billable" in fy2026.__dict__ and "billable" not in fy2025.__dict__  # FY2025's file not read
+    assert releases.is_billable("G35", date(2025, 6, 10)) is True
+    for rel in fresh:
+        codes = rel.sorted_codes()
+        assert codes == sorted(rel.billable) and len(codes) == len(rel.billable) > 70_000
+    assert releases.billable_under("G35", date(2026, 4, 14))[:3] == ["G35.A", "G35.B0", "G35.B1"]
+
+
+def test_a_release_given_its_codes_answers_alike():
+    rel = icd10.Release("test", date(2030, 10, 1), None, frozenset({"D839", "D830", "G35A"}), "test")
+    assert rel.billable == {"D839", "D830", "G35A"} and rel.sorted_codes() == ["D830", "D839", "G35A"]

@@ -23,8 +23,9 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING
 
 from igclaim.refdata.dated import within
@@ -51,38 +52,57 @@ def format(code: str) -> str:  # noqa: A001 - the python-stdnum name
 
 @dataclass(frozen=True)
 class Release:
-    """One ICD-10-CM release: its billable codes (compact form) and the dates it is in force (ends inclusive)."""
+    """One ICD-10-CM release: its billable codes (compact form) and the dates it is in force (ends inclusive).
+
+    `listed` holds the codes, or for a bundled release the file that lists them: the file is read when a claim
+    first needs the release's codes, so a process whose dates fall in one fiscal year never reads the others."""
 
     name: str
     effective: date
     ends: date | None
-    billable: frozenset[str]
+    listed: frozenset[str] | Traversable  # the billable codes, or the bundled file listing them (`read_billable`)
     source: str
     order: int = 0  # registration order: a later registration wins over an earlier one for the same dates
 
     def covers(self, dos: date) -> bool:
         return within(dos, self.effective, self.ends)
 
+    @cached_property
+    def billable(self) -> frozenset[str]:
+        listed = self.listed
+        return listed if isinstance(listed, frozenset) else frozenset(self._ordered)
+
+    @cached_property
+    def _ordered(self) -> list[str]:
+        """The codes in order (for the codes under a category). A bundled file lists them in order already, so
+        sorting its list costs one pass, where sorting the set would cost a full sort."""
+        listed = self.listed
+        codes = list(listed) if isinstance(listed, frozenset) else read_billable(listed.read_text(encoding="utf-8"))
+        codes.sort()
+        return codes
+
     def sorted_codes(self) -> list[str]:
-        return _sorted(self.billable)
+        return self._ordered
 
 
-@lru_cache(maxsize=16)
-def _sorted(codes: frozenset[str]) -> list[str]:
-    return sorted(codes)
+def read_billable(text: str) -> list[str]:
+    """Read the compact list, in its order: 'D83 0 1 2 8 9' per category, '.' for the category itself."""
+    codes: list[str] = []
+    add, extend = codes.append, codes.extend
+    for parts in map(str.split, text.splitlines()):
+        if not parts:
+            continue
+        cat = parts[0]
+        if len(parts) == 1:
+            add(cat)
+        else:
+            extend([cat if s == "." else cat + s for s in parts[1:]])
+    return codes
 
 
 def parse_billable_file(text: str) -> frozenset[str]:
-    """Read the compact list: 'D83 0 1 2 8 9' per category, '.' for the category itself."""
-    codes: set[str] = set()
-    for line in text.splitlines():
-        parts = line.split()
-        if not parts:
-            continue
-        cat, *suffixes = parts
-        for s in suffixes or ["."]:
-            codes.add(cat if s == "." else cat + s)
-    return frozenset(codes)
+    """The billable codes of a compact list (`read_billable`), as a set."""
+    return frozenset(read_billable(text))
 
 
 @lru_cache(maxsize=1)
@@ -90,8 +110,7 @@ def _bundled() -> tuple[Release, ...]:
     meta = tomllib.loads((_DIR / "releases.toml").read_text(encoding="utf-8"))
     out = []
     for i, r in enumerate(meta["release"]):
-        codes = parse_billable_file((_DIR / r["file"]).read_text(encoding="utf-8"))
-        out.append(Release(r["name"], r["effective"], r.get("ends"), codes, r["source"], order=i))
+        out.append(Release(r["name"], r["effective"], r.get("ends"), _DIR / r["file"], r["source"], order=i))
     return tuple(out)
 
 
