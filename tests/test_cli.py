@@ -135,3 +135,15 @@ def test_compare_sites_codes_the_visit_at_each_site():
     assert "96365 x1" in rows["office"]["lines"] and "96365 x1" not in rows["home"]["lines"]
     for x in rows.values():  # the drug's ASP price is the same everywhere; unpriced lines are named, not zero
         assert x["priced_total"] == "2944.56" and x["total"] is None and x["unpriced"]
+
+
+def test_coding_commands_start_without_the_team_services_database_libraries():
+    """`igclaim build` or `scrub` on one chart must not pay for SQLAlchemy and Alembic (about 0.4 s of a start):
+    only the team service's commands import them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, igclaim.cli; heavy = sorted(m for m in ('sqlalchemy', 'alembic', 'pyspark', 'pyarrow') "
+            "if m in sys.modules); print(','.join(heavy))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == ""
