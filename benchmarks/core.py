@@ -2,10 +2,11 @@
 generator's mix; the per-line cost of a 20-drug scrub against a 1-drug one; and the same measures for another
 commit (default: the baseline 9af279e) checked out into a temporary `git worktree`, timed on the same encounters.
 
-Two figures of the pipeline: the warm one (a pass over the same lines ran first, so every snapshot of the file's
-dates and profiles is built before the clock starts) and a first pass (the process is warmed on other encounters,
+Three figures of the pipeline: the warm one (a pass over the same lines ran first, so every snapshot of the file's
+dates and profiles is built before the clock starts), a first pass (the process is warmed on other encounters,
 another seed's with their dates moved a year before the file's, then ONE pass over the file is timed): the first
-pass pays what a user's single run over a new file pays per date of service and profile.
+pass pays what a user's single run over a new file pays per date of service and profile; and a cold pass (a fresh
+process, igclaim imported and nothing run: one pass, which also loads the reference data and the edit families).
 
 CPU time (time.process_time) of each measure is taken in a fresh child process per tree, interleaved (base, this,
 base, this…) and the best of the rounds kept, so the machine's other load disturbs both sides alike. Parse-only
@@ -54,6 +55,19 @@ def many_drug_chart(drugs: int) -> dict:
 
 # --- child: runs inside one tree (sys.path[0] = that tree's src) ---------------------------------------------------
 
+def cold_child(path: Path) -> dict:
+    """A fresh process, igclaim imported and nothing else run: ONE pass over the file, timed whole (the reference
+    data, the edit families and each date's rules are loaded on the way, as a user's single run over a new file
+    pays them), then a parse-only pass as the unit."""
+    import timing
+
+    from igclaim import engine  # noqa: F401 (imports are not the pass's cost)
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cold_s = timing.seconds(lambda: timing.pipeline(lines))
+    return {"records": len(lines), "cold_s": cold_s, "cold_parse_s": timing.seconds(lambda: timing.parse_only(lines))}
+
+
 def child(path: Path, many: int, warm_path: Path | None = None) -> dict:
     import timing
 
@@ -90,11 +104,15 @@ def child(path: Path, many: int, warm_path: Path | None = None) -> dict:
 
 
 def run_child(src: Path, data: Path, many: int, warm: Path | None = None) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(src), "IGCLAIM_HOME": tempfile.mkdtemp(prefix="igclaim-bench-home-")}
     warm_arg = f"__import__('pathlib').Path({str(warm)!r})" if warm else "None"
+    out = _in_child(src, f"core.child(__import__('pathlib').Path({str(data)!r}), {many}, {warm_arg})")
+    return out | _in_child(src, f"core.cold_child(__import__('pathlib').Path({str(data)!r}))")
+
+
+def _in_child(src: Path, call: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(src), "IGCLAIM_HOME": tempfile.mkdtemp(prefix="igclaim-bench-home-")}
     code = (f"import sys, json; sys.path.insert(0, {str(src)!r}); sys.path.insert(1, {str(ROOT / 'benchmarks')!r}); "
-            f"import core; print(json.dumps(core.child(__import__('pathlib').Path({str(data)!r}), {many}, "
-            f"{warm_arg})))")
+            f"import core; print(json.dumps({call}))")
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -102,7 +120,7 @@ def run_child(src: Path, data: Path, many: int, warm: Path | None = None) -> dic
 def best(runs: list[dict]) -> dict:
     """The least CPU of the rounds for each measure (the machine's other load only ever adds)."""
     out = dict(runs[0])
-    for key in ("parse_s", "pipeline_s", "first_pass_s"):
+    for key in ("parse_s", "pipeline_s", "first_pass_s", "cold_s", "cold_parse_s"):
         if key in out:
             out[key] = min(r[key] for r in runs)
     for key in [k for k in runs[0] if k.startswith("drugs_")]:
@@ -123,6 +141,7 @@ def summary(name: str, r: dict, many: int) -> dict:
         "per_line_many_vs_1": lots["per_line_s"] / one["per_line_s"], "maxrss_mb": r["maxrss_kb"] / 1024,
         **({"first_pass_per_cpu_s": n / r["first_pass_s"], "first_pass_in_parses": r["first_pass_s"] / r["parse_s"],
             "first_pass_vs_warm": r["first_pass_s"] / r["pipeline_s"]} if "first_pass_s" in r else {}),
+        "cold_per_cpu_s": n / r["cold_s"], "cold_in_parses": r["cold_s"] / r["cold_parse_s"],
     }
 
 
@@ -210,6 +229,8 @@ def main(argv: list[str] | None = None) -> None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base_dir), args.base],
                            check=True, capture_output=True)
             trees = {f"base {args.base}": base_dir / "src", **trees}
+        for src in trees.values():  # both trees' bytecode compiled alike (`make setup` compiles this one's)
+            subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=True, capture_output=True)
         try:
             runs: dict[str, list[dict]] = {k: [] for k in trees}
             for _ in range(args.rounds):
@@ -229,6 +250,8 @@ def main(argv: list[str] | None = None) -> None:
         if "first_pass_per_cpu_s" in this:
             report["first_pass_speedup_per_cpu_s"] = this["first_pass_per_cpu_s"] / base["first_pass_per_cpu_s"]
             report["first_pass_speedup_in_parse_units"] = base["first_pass_in_parses"] / this["first_pass_in_parses"]
+        report["cold_speedup_per_cpu_s"] = this["cold_per_cpu_s"] / base["cold_per_cpu_s"]
+        report["cold_speedup_in_parse_units"] = base["cold_in_parses"] / this["cold_in_parses"]
     print(json.dumps(report, indent=2))
     for r in rows:
         print(f"{r['tree']:>16}: parse {r['parse_per_cpu_s']:,.0f}/CPU-s, "
@@ -246,6 +269,12 @@ def main(argv: list[str] | None = None) -> None:
     if "first_pass_speedup_per_cpu_s" in report:
         print(f"this tree against {args.base} on a first pass: {report['first_pass_speedup_per_cpu_s']:.2f}× the "
               f"encounters per CPU-second; {report['first_pass_speedup_in_parse_units']:.2f}× in parse units")
+    for r in rows:
+        print(f"{r['tree']:>16}: cold (a fresh process, one pass) {r['cold_per_cpu_s']:,.0f}/CPU-s = "
+              f"{r['cold_in_parses']:.1f}× parse")
+    if "cold_speedup_per_cpu_s" in report:
+        print(f"this tree against {args.base} cold: {report['cold_speedup_per_cpu_s']:.2f}× the encounters per "
+              f"CPU-second; {report['cold_speedup_in_parse_units']:.2f}× in parse units")
     print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
 
