@@ -70,19 +70,24 @@ class Release:
     @cached_property
     def billable(self) -> frozenset[str]:
         listed = self.listed
-        return listed if isinstance(listed, frozenset) else frozenset(self._ordered)
+        return listed if isinstance(listed, frozenset) else frozenset(_read(listed))
 
     @cached_property
     def _ordered(self) -> list[str]:
-        """The codes in order (for the codes under a category). A bundled file lists them in order already, so
-        sorting its list costs one pass, where sorting the set would cost a full sort."""
+        """The codes in order, for the codes under a category (a DX-INVALID message: rare, so kept only once
+        asked). A bundled file lists them in order already, so sorting its list costs one pass, where sorting the
+        set would cost a full sort."""
         listed = self.listed
-        codes = list(listed) if isinstance(listed, frozenset) else read_billable(listed.read_text(encoding="utf-8"))
+        codes = list(listed) if isinstance(listed, frozenset) else _read(listed)
         codes.sort()
         return codes
 
     def sorted_codes(self) -> list[str]:
         return self._ordered
+
+
+def _read(file: Traversable) -> list[str]:
+    return read_billable(file.read_text(encoding="utf-8"))
 
 
 def read_billable(text: str) -> list[str]:
