@@ -262,8 +262,9 @@ def run_batch(
 @contextmanager
 def _sigint_deferred() -> Iterator[None]:
     """Ctrl-C while a chunk's outcomes are being written is raised once they are all written and counted, so the
-    outputs and the summary always agree on how many records were done (a record is never half-accounted)."""
-    if threading.current_thread() is not threading.main_thread():
+    outputs and the summary always agree on how many records were done (a record is never half-accounted). A run
+    started with Ctrl-C ignored (in the background of a script) keeps ignoring it."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         yield
         return
     caught: list[int] = []
