@@ -143,3 +143,20 @@ def test_profiles_differing_only_in_home_rules_get_their_own_home_lists():
         lists.append(used)
     assert lists[0] != lists[1]  # the DME MAC's home form checks apply under medicare-dme only
     assert lists[0] == lists[2]
+
+
+def test_the_second_date_of_an_interval_runs_the_very_list_the_first_one_made():
+    """What makes a new date of service cheap: the second snapshot of the interval takes the list object the first
+    one made (found by the snapshot's signature), instead of making its own; one list is kept for both."""
+    phases = frozenset({"chart"})
+    a, b = _ctx(date(2026, 3, 2), "medicare-part-b"), _ctx(date(2026, 3, 4), "medicare-part-b")
+    for ctx in (a, b):
+        for k in [k for k in ctx.rules.memo if k[0] in ("checks", "checks.signature")]:
+            del ctx.rules.memo[k]
+    registry._CHECK_LISTS.clear()
+    run_checks(a, phases)
+    run_checks(b, phases)
+    (made,) = [v for k, v in a.rules.memo.items() if k[0] == "checks"]
+    (taken,) = [v for k, v in b.rules.memo.items() if k[0] == "checks"]
+    assert taken is made and list(registry._CHECK_LISTS.values()) == [made]
+    assert list(made) == _own_list(b, phases)
