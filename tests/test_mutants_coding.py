@@ -1091,3 +1091,15 @@ def test_an_imported_ndc_directory_package_sizes_only_its_own_products_container
     err = _input_error(cuvitru("77777-123-40"))
     assert (err.path, err.message) == ("drugs[0].containers[0].ndc",
                                        "NDC 77777-123-40 is not a known package: give grams or ml")
+
+
+@pytest.mark.parametrize("dos", ["2025-12-31", "2026-01-01"])
+def test_an_ndc_no_list_knows_is_refused_whether_or_not_a_crosswalk_covers_the_date(dos):
+    """A drug given by an NDC alone: the product catalog, then the CMS NDC-HCPCS crosswalk covering the date (the
+    bundled one covers 2026-01-01..03-31). An NDC neither knows is refused, naming the field, the day before the
+    crosswalk's quarter (no crosswalk at all) as on its first day (a crosswalk that does not list it)."""
+    unknown = {k: v for k, v in drug(ndc="12345-6789-01").items() if k != "product"}
+    err = _input_error(encounter(date_of_service=dos, drugs=[unknown],
+                                 administrations=[infusion(120, start=f"{dos}T09:00")]))
+    assert err.path == "drugs[0].ndc"
+    assert f"NDC 12345-6789-01 is not in the product list or the CMS crosswalk for {dos}" in str(err)
