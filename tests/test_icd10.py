@@ -113,3 +113,10 @@ def test_a_bundled_release_is_read_when_first_needed_and_lists_its_codes_in_orde
 def test_a_release_given_its_codes_answers_alike():
     rel = icd10.Release("test", date(2030, 10, 1), None, frozenset({"D839", "D830", "G35A"}), "test")
     assert rel.billable == {"D839", "D830", "G35A"} and rel.sorted_codes() == ["D830", "D839", "G35A"]
+
+
+def test_the_compact_list_reads_a_category_alone_or_with_a_dot_as_billable_itself():
+    """`D83 0 1` lists D83.0 and D83.1; `A33 .` and a bare `A33` list the category itself (a three-character code
+    with no extension, billable as it is: A33 tetanus neonatorum, R69)."""
+    assert icd10.read_billable("D83 0 1\nA33 .\n\nR69\n") == ["D830", "D831", "A33", "R69"]
+    assert icd10.parse_billable_file("R69\nA33 .") == {"R69", "A33"}
