@@ -201,7 +201,12 @@ def test_ctrl_c_stops_cleanly_with_a_prefix(tmp_path):
         time.sleep(0.05)
     assert proc.poll() is None, "the batch ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=180)
+    try:
+        stdout, stderr = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # never leave a batch running behind the suite
+        proc.communicate()
+        pytest.fail("the batch did not stop within 180 s of Ctrl-C")
     assert proc.returncode == 130, stderr
     assert "Interrupted: stopped after record" in stderr and "Traceback" not in stderr
     results = _read_jsonl(out / "results.jsonl")

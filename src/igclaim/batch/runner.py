@@ -282,12 +282,23 @@ def _renew(pool: ProcessPoolExecutor, new_pool: Callable[[], ProcessPoolExecutor
     return new_pool()
 
 
+# How long the workers get to finish the chunks already handed to them after a stop, before they are terminated.
+STOP_GRACE_SECONDS = 10.0
+
+
 def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop now: cancel what is queued and end the workers (they ignore SIGINT; the parent decides)."""
+    """Stop: cancel what is queued and let the workers end (they ignore SIGINT; the parent decides). They finish the
+    few chunks already handed to them (their outcomes are not written) and exit, so no worker dies while the pool
+    is still writing a chunk to it: a worker killed then can leave that write, and the process's exit, waiting
+    forever. Only a worker still busy after STOP_GRACE_SECONDS (a chunk that never ends) is terminated."""
     processes = list(getattr(pool, "_processes", {}).values())  # no public API lists them
     pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
     for proc in processes:
-        proc.terminate()
+        proc.join(timeout=max(0.0, deadline - time.monotonic()))
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
     for proc in processes:
         proc.join(timeout=5)
 
