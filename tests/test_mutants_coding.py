@@ -1103,3 +1103,17 @@ def test_an_ndc_no_list_knows_is_refused_whether_or_not_a_crosswalk_covers_the_d
                                  administrations=[infusion(120, start=f"{dos}T09:00")]))
     assert err.path == "drugs[0].ndc"
     assert f"NDC 12345-6789-01 is not in the product list or the CMS crosswalk for {dos}" in str(err)
+
+
+def test_each_ndcs_discard_is_its_whole_units_opened_rounded_down_less_what_it_gave():
+    """Discarded units = whole units opened (rounded down) − units given (CMS Discarded Drugs, reference.md §3), one
+    JW line per NDC for a payer that wants the NDC on each line. Cutaquig (J1551, 100 mg a unit): 0.5 g given from
+    a 0.99 g vial of 68982-0810-01 (9.9 units, not in the crosswalk: 9 whole units opened, 5 given, 4 discarded) with
+    a second vial, 00069-1061-02, opened and discarded whole (the CMS crosswalk bills it as 10 units)."""
+    enc = encounter(payer={"type": "commercial", "name": "Plan"},
+                    drugs=[drug(product="Cutaquig", route="SC", dose={"grams": 0.5},
+                                containers=[{"grams": 0.99, "ndc": "68982-0810-01"},
+                                            {"grams": 0.99, "ndc": "00069-1061-02"}])],
+                    administrations=[infusion(60)])
+    drug_lines = [(ln.units, ln.modifiers, ln.ndc) for ln in run(enc).claim.lines if ln.code == "J1551"]
+    assert drug_lines == [(5, [], "68982081001"), (4, ["JW"], "68982081001"), (10, ["JW"], "00069106102")]
