@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from igclaim.coding.drug import best_combination, units_for
 from igclaim.errors import InputError
-from tests.helpers import drug, encounter, ids, lines, run
+from tests.helpers import drug, encounter, ids, infusion, lines, run
 
 
 def drug_lines(result):
@@ -253,3 +253,21 @@ def test_jw_before_medicare_required_it_is_noted(dos, noted):
     res = run(enc)
     assert drug_lines(res) == [("J1561", (), 50), ("J1561", ("JW",), 10)]
     assert ("DRUG-JW-OPTIONAL" in ids(res)) is noted
+
+
+@pytest.mark.parametrize(("product", "concentration", "given", "discarded"), [
+    ("Gammaplex", 10, 16, 4), ("Gammaplex 10%", None, 16, 4),
+    ("Gammaplex", 5, 8, 2), ("Gammaplex 5%", None, 8, 2),
+])
+def test_a_container_in_ml_of_a_bare_brand_is_the_package_of_its_strength(product, concentration, given, discarded):
+    """80 mL given from a 100 mL container (J1557, 500 mg a unit; discarded = whole units opened − given, CMS
+    Discarded Drugs, reference.md §3). At 10 %: 8 g given = 16 units, the container 10 g = 20 units, JW 4. At 5 %:
+    4 g = 8 units, 5 g = 10 units, JW 2. The bare brand "Gammaplex" with the chart's concentration must code as the
+    product named with its strength: a 100 mL container at 10 % is not Gammaplex 5 %'s 100 mL vial (5 g, which the
+    CMS crosswalk bills as 10 units), which left the 10 % discard unbilled."""
+    dose = {"ml": 80, "concentration_percent": concentration} if concentration else {"ml": 80}
+    enc = encounter(payer={"type": "commercial", "name": "Plan"},
+                    drugs=[drug(product=product, route="IV", dose=dose, containers=[{"ml": 100}])],
+                    administrations=[infusion(120)])
+    billed = [(ln.units, ln.modifiers) for ln in run(enc).claim.lines if ln.code == "J1557"]
+    assert billed == [(given, []), (discarded, ["JW"])]

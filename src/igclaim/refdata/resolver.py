@@ -107,10 +107,11 @@ class Product:
                 return c.code
         return None
 
-    def packages_of_size(self, grams: Decimal | None, ml: Decimal | None) -> list[Package]:
-        """The labeled packages of one size (several NDCs may share a size: two labelers, vial and syringe)."""
-        return [p for p in self.packages if (grams is not None and p.grams == grams) or
-                (ml is not None and p.ml is not None and p.ml == ml)]
+    def packages_of_size(self, grams: Decimal, ml: Decimal | None) -> list[Package]:
+        """The labeled packages of one size: its grams, and its volume too when both are known (several NDCs may
+        share a size: two labelers, vial and syringe). The grams decide: across the strengths of a bare brand, a
+        100 mL vial of the 5 % product is not a 100 mL container of the 10 % one (5 g, not 10 g)."""
+        return [p for p in self.packages if p.grams == grams and (ml is None or p.ml is None or p.ml == ml)]
 
 
 @dataclass(frozen=True)
