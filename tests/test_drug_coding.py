@@ -271,3 +271,48 @@ def test_a_container_in_ml_of_a_bare_brand_is_the_package_of_its_strength(produc
                     administrations=[infusion(120)])
     billed = [(ln.units, ln.modifiers) for ln in run(enc).claim.lines if ln.code == "J1557"]
     assert billed == [(given, []), (discarded, ["JW"])]
+
+
+def _multi_strength_brands() -> list[tuple[str, str]]:
+    """(bare brand, product) for every brand that alone names several strengths of one code on 2026-03-02 (a
+    brand whose products have different codes, Gammagard Liquid and S/D, is settled only by the chart)."""
+    from datetime import date
+
+    from igclaim.refdata.resolver import reference
+
+    ref = reference()
+    out = []
+    for product in ref.products:
+        for alias in (product.name, *product.aliases):
+            family = ref.find_products(alias)
+            if len(family) > 1 and len({x.own_code(date(2026, 3, 2)) for x in family}) == 1 and all(
+                    x.concentration_percent is not None for x in family):
+                out.append((alias, product.name))
+    return sorted(set(out))
+
+
+@pytest.mark.parametrize(("brand", "product"), _multi_strength_brands())
+def test_a_bare_brand_with_the_charts_concentration_codes_as_the_product_of_that_strength(brand, product):
+    """Whatever the container is given by (mL, grams, NDC) and however much of it is used, "Gammaplex" with the
+    chart's 10 % must bill what "Gammaplex 10%" bills: the same units, JW units and NDC quantities."""
+    from decimal import Decimal
+
+    from igclaim.refdata.resolver import reference
+
+    (p,) = [x for x in reference().products if x.name == product]
+    assert len(_multi_strength_brands()) >= 6  # Gammaplex, Octagam, Flebogamma (DIF): two strengths each
+    for pkg in p.packages:
+        containers = [{"grams": float(pkg.grams)}] + ([{"ml": float(pkg.ml)}] if pkg.ml else []) + (
+            [{"ndc": pkg.ndc}] if pkg.ndc else [])
+        for share in (Decimal(1), Decimal("0.8"), Decimal("0.5")):
+            ml = float((pkg.ml or pkg.grams * 100 / p.concentration_percent) * share)
+            for container in containers:
+                def billed(name, dose, container=container):
+                    enc = encounter(payer={"type": "commercial", "name": "Plan"},
+                                    drugs=[drug(product=name, route="IV", dose=dose, containers=[container])],
+                                    administrations=[infusion(120)])
+                    return [(ln.code, ln.units, ln.modifiers, ln.ndc, ln.ndc_quantity)
+                            for ln in run(enc).claim.lines if ln.code.startswith("J")]
+
+                bare = billed(brand, {"ml": ml, "concentration_percent": float(p.concentration_percent)})
+                assert bare == billed(product, {"ml": ml}), (pkg, share, container)
