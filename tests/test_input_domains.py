@@ -127,3 +127,41 @@ def test_two_documents_where_one_encounter_is_read_say_so():
         "(json) line 2 column 1: Extra data; more than one JSON document where one encounter is read (JSON Lines go "
         "to `igclaim batch` or POST /api/encounters)"]
     assert parse_json_text(one + "\n").encounter_id == chart()["encounter_id"]  # one document and a newline: fine
+
+
+def _nested(lists: int) -> object:
+    """A value of `lists` nested lists (the depth walk counts containers, not the text inside)."""
+    value: object = "x"
+    for _ in range(lists):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize("where", [("drugs", 0, "id"), ("diagnoses",), ("unknown_field",), ("claim",),
+                                   ("drugs", 0, "containers")])
+def test_a_dict_nested_too_deep_is_refused_as_such_wherever_the_depth_is(where):
+    """parse_encounter walks a plain object's depth only when the schema refused it: a value one level past the
+    limit, in a known field or an unknown one, is still reported as the nesting problem and nothing else; one
+    level less is a field problem (the schema's own message), never the nesting one."""
+    for levels, deep in ((MAX_DEPTH, False), (MAX_DEPTH + 1, True)):
+        data = chart()
+        node = data
+        for p in where[:-1]:
+            node = node[p]
+        node[where[-1]] = _nested(levels - len(where))  # under len(where) containers: the document's depth `levels`
+        with pytest.raises(InvalidInput) as exc:
+            parse_encounter(data)
+        nesting = [f"(json): nested deeper than {MAX_DEPTH} levels"]
+        assert (exc.value.problems == nesting) is deep, (levels, exc.value.problems)
+
+
+def test_a_wrapper_or_a_list_is_walked_first():
+    """Around the encounter ({"input": …} of a worked example) a deep sibling is refused before the encounter is
+    read, as a deep list at the top level is."""
+    with pytest.raises(InvalidInput) as exc:
+        parse_encounter({"input": chart(), "expected": _nested(MAX_DEPTH)})
+    assert exc.value.problems == [f"(json): nested deeper than {MAX_DEPTH} levels"]
+    parse_encounter({"input": chart(), "expected": _nested(MAX_DEPTH - 1)})
+    with pytest.raises(InvalidInput) as exc:
+        parse_encounter(_nested(MAX_DEPTH + 1))
+    assert exc.value.problems == [f"(json): nested deeper than {MAX_DEPTH} levels"]

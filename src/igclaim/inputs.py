@@ -154,20 +154,30 @@ def load_json(text: str) -> Any:
 
 
 def parse_encounter(obj: Any) -> Encounter:
-    problem = depth_problem(obj)
-    if problem:
-        raise InvalidInput([problem])
-    obj = unwrap(obj)
+    """A JSON value → a validated Encounter; nesting deeper than MAX_DEPTH is refused as such, before any other
+    problem. A plain encounter object is walked for its depth only when the schema refused it: the schema has no
+    field that takes a container of any depth (every model forbids extra keys), so one it accepts nests at most
+    5 deep, and the walk (a tenth of reading a chart) is paid on the error path alone."""
+    inner = unwrap(obj)
+    plain = inner is obj and isinstance(obj, dict) and obj.get("resourceType") != "Bundle"
+    if not plain:  # a wrapper, a FHIR bundle or not an object: the whole document's depth first, as read
+        problem = depth_problem(obj)
+        if problem:
+            raise InvalidInput([problem])
+    obj = inner
     if isinstance(obj, dict) and obj.get("resourceType") == "Bundle":  # a FHIR R4 chart (readers/fhir.py)
         from igclaim.readers.fhir import parse_bundle
 
         return parse_bundle(obj)
     if not isinstance(obj, dict):
         raise InvalidInput(["(top level): an encounter is a JSON object"])
-    obj = _number_written_lines(obj)
+    numbered = _number_written_lines(obj)
     try:
-        return Encounter.model_validate(obj)
+        return Encounter.model_validate(numbered)
     except ValidationError as exc:
+        problem = depth_problem(obj) if plain else None
+        if problem:
+            raise InvalidInput([problem]) from None
         raise InvalidInput(pydantic_problems(exc, Encounter)) from None
 
 
