@@ -1,10 +1,13 @@
 """Mutation testing of the rule *data* (mutmut mutates only Python): each dated value of src/igclaim/refdata/ moved
-by a day, each time threshold moved by one, and the rule tests must fail for every such change.
+by a day, each time threshold moved by one, and each rule value changed as a typo or a misreading would change it
+(a code's unit of 500 mg read as 1,000 or 250, a role or a form swapped for another of the file, a flag flipped, a
+claim-form code one off, a covered diagnosis dropped from its list); the rule tests must fail for every such change.
 
     .venv/bin/python scripts/mutate_data.py                 # every mutation (long: one test run per mutation)
     .venv/bin/python scripts/mutate_data.py --only payers   # the mutations whose file or value names contain it
     .venv/bin/python scripts/mutate_data.py --list          # what would be mutated
     .venv/bin/python scripts/mutate_data.py --quick         # the dated tests first, the whole selection if needed
+    .venv/bin/python scripts/mutate_data.py --kind values   # only the rule values (or: dates, for the dates only)
 
 The repository is copied once to a temporary directory; each mutation edits the copy's TOML, runs the fast rule
 tests (the `[tool.mutmut]` test selection of pyproject.toml, so both mutation runs use one list) with the copy's
@@ -35,6 +38,20 @@ BARE_DATE = re.compile(r"\b(effective|ends)\s*=\s*(\d{4}-\d{2}-\d{2})")
 PROFILE_DATE = re.compile(r'"(\d{4}-\d{2}-\d{2})"\s*=')
 THRESHOLD = re.compile(r"^(\w+_minutes|round_up_from|min_units)\s*=\s*(\d+)\s*$")
 ALWAYS = "2000-01-01"
+# The rule values: the keys whose value codes a claim or decides a finding (not titles, sources, labels, meanings).
+VALUE_FILES = DATED_FILES + ("cms/ncci.toml", "coverage/default-ig.toml", "coverage/medicare-home-ivig-pidd.toml",
+                             "coverage/liability-modifiers.toml", "coverage/not-a-reason.toml")
+VALUE_KEYS = frozenset({
+    "kind", "routes", "form", "unit_mg", "paid_per", "facility_only", "role", "family", "route", "rank",
+    "per_encounter", "primaries", "distinct_procedure", "transaction", "place_of_service", "type_of_bill",
+    "drug_revenue_code", "administration_revenue_code", "diagnosis_pointers_per_line",
+    "other_drugs_separately_payable", "medicare_dme_iv_supply_code", "medicare_dme_sc_pump_code", "basis",
+    "severity", "applies", "modifier_allowed", "concentration_percent", "ndc_unit", "codes", "prefixes", "certain",
+    "values", "original_medicare", "payer_types", "extends", "allowed", "without_abn", "with_signed_abn", "with_any",
+    "statutory_exclusion", "voluntary_notice", "benefit_prefixes", "grams"})
+# A unit read at twice or half its size (500 mg as a gram, 100 mg as 50): the misreading the seed article made.
+SCALED = frozenset({"unit_mg", "grams", "concentration_percent"})
+ASSIGNMENT = re.compile(r"(?<![\w.])(\w+)\s*=\s*")
 
 
 @dataclass(frozen=True)
@@ -50,7 +67,102 @@ def _shift(text: str, days: int) -> str:
     return (date.fromisoformat(text) + timedelta(days=days)).isoformat()
 
 
-def mutations() -> list[Mutation]:
+_BOOL = re.compile(r"(true|false)\b")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?(?![\d:-])")
+_STRING = re.compile(r'"([^"\\]*)"')
+_LIST = re.compile(r"\[([^\[\]{}]*)\]")
+_ENTRY = re.compile(r'"\d{4}-\d{2}-\d{2}"\s*=\s*')  # an entry of a payer parameter's `values` table
+
+
+def _value_at(text: str, at: int) -> tuple[str, re.Match[str]] | None:
+    """The TOML value starting at `at`: its kind and its match (None: a table or a date, not mutated here)."""
+    for kind, pattern in (("bool", _BOOL), ("number", _NUMBER), ("string", _STRING), ("list", _LIST)):
+        m = pattern.match(text, at)
+        if m is not None:
+            return kind, m
+    return None
+
+
+def _strings(items: str) -> list[str] | None:
+    """A flat list's strings (None: it holds something else)."""
+    found = _STRING.findall(items)
+    rest = _STRING.sub("", items).replace(",", "").strip()
+    return None if rest else found
+
+
+def _seen(lines: list[str]) -> dict[str, list[str]]:
+    """Each key's distinct string values in the file, in order: the alternatives a swap picks from."""
+    seen: dict[str, list[str]] = {}
+    for text in lines:
+        if text.lstrip().startswith("#"):
+            continue
+        for a in ASSIGNMENT.finditer(text):
+            hit = _value_at(text, a.end())
+            if hit and hit[0] == "string" and hit[1].group(1) not in seen.setdefault(a.group(1), []):
+                seen[a.group(1)].append(hit[1].group(1))
+    return seen
+
+
+def _changed(key: str, kind: str, token: str, seen: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The value's mutations: (new token, what)."""
+    if kind == "bool":
+        return [("false" if token == "true" else "true", f"{key} {token} flipped")]
+    if kind == "number":
+        n = float(token) if "." in token else int(token)
+        if key in SCALED:
+            half = n / 2 if isinstance(n, float) or n % 2 else n // 2
+            return [(str(n * 2), f"{key} {token} ×2"), (str(half), f"{key} {token} ÷2")]
+        return [(str(n + d), f"{key} {token} {d:+d}") for d in (-1, 1) if n + d >= 0]
+    if kind == "string":
+        value = token[1:-1]
+        others = [v for v in seen.get(key, []) if v != value]
+        if others:
+            return [(f'"{others[0]}"', f"{key} {token} → {others[0]!r}")]
+        if value and value[-1].isdigit():
+            bumped = value[:-1] + str((int(value[-1]) + 1) % 10)
+            return [(f'"{bumped}"', f"{key} {token} → {bumped!r}")]
+        return []
+    items = _strings(token[1:-1])
+    if not items:
+        return []
+    kept = ", ".join(f'"{v}"' for v in items[1:])
+    return [(f"[{kept}]", f"{key}: {items[0]!r} dropped from {token}")]
+
+
+def value_mutations() -> list[Mutation]:
+    """Each rule value of VALUE_FILES and the payer profiles changed as a misreading would change it."""
+    found: list[Mutation] = []
+    files = [REFDATA / f for f in VALUE_FILES] + [
+        REFDATA / "payers" / p.name for p in sorted((ROOT / REFDATA / "payers").glob("*.toml"))]
+    for path in files:
+        lines = (ROOT / path).read_text().splitlines()
+        seen = _seen(lines)
+        for n, text in enumerate(lines):
+            if text.lstrip().startswith("#"):
+                continue
+            for a in ASSIGNMENT.finditer(text):
+                key = a.group(1)
+                if key not in VALUE_KEYS:
+                    continue
+                spots = ([(e.end(), key) for e in _ENTRY.finditer(text, a.end())] if key == "values"
+                         else [(a.end(), key)])
+                for at, name in spots:
+                    hit = _value_at(text, at)
+                    if hit is None or (key == "values" and hit[0] not in ("bool", "number")):
+                        continue
+                    kind, m = hit
+                    for new, what in _changed(name, kind, m.group(0), seen):
+                        found.append(Mutation(path, n, text, text[:m.start()] + new + text[m.end():], what))
+    return found
+
+
+def mutations(kind: str = "all") -> list[Mutation]:
+    """The dated mutations (dates ±1 day, thresholds ±1), the rule values' (`value_mutations`), or both."""
+    return ((date_mutations() if kind in ("all", "dates") else [])
+            + (value_mutations() if kind in ("all", "values") else []))
+
+
+def date_mutations() -> list[Mutation]:
     found: list[Mutation] = []
     files = [REFDATA / f for f in DATED_FILES] + [
         REFDATA / "payers" / p.name for p in sorted((ROOT / REFDATA / "payers").glob("*.toml"))]
@@ -77,7 +189,8 @@ def mutations() -> list[Mutation]:
 
 # The tests that pin dates and thresholds run first: with -x a killed mutation then costs seconds, not the selection.
 FIRST = ("tests/test_rule_mutations.py", "tests/test_dated_boundaries.py", "tests/test_rules_in_data.py",
-         "tests/test_home_dme.py", "tests/test_time.py")
+         "tests/test_home_dme.py", "tests/test_time.py", "tests/test_examples_in_process.py",
+         "tests/test_catalog_facts.py")
 
 
 def _tests() -> list[str]:
@@ -89,11 +202,17 @@ def _tests() -> list[str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="", help="only mutations whose file or description contains this text")
+    ap.add_argument("--skip", default="", help="leave out the mutations whose file or description contains this text")
     ap.add_argument("--list", action="store_true", help="list the mutations and exit")
+    ap.add_argument("--kind", choices=("all", "dates", "values"), default="all",
+                    help="dates: dated values and time thresholds; values: the rule values; all: both")
     ap.add_argument("--quick", action="store_true",
                     help="run only the dated tests first (FIRST), then the whole selection for what they left alive")
+    ap.add_argument("--first-only", action="store_true",
+                    help="triage: run only the first tests (FIRST); a survivor may still die in the whole selection")
     args = ap.parse_args()
-    todo = [m for m in mutations() if args.only in f"{m.file} {m.what}"]
+    todo = [m for m in mutations(args.kind) if args.only in f"{m.file} {m.what}"
+            and not (args.skip and args.skip in f"{m.file} {m.what}")]
     if args.list:
         for m in todo:
             print(f"{m.file}:{m.line + 1}: {m.what}")
@@ -126,10 +245,10 @@ def main() -> int:
             target.write_text("".join(lines))
             try:
                 rc = 0
-                if args.quick:
+                if args.quick or args.first_only:
                     rc = subprocess.run([*base, *quick], cwd=work, env=env, capture_output=True,
                                         timeout=1800).returncode
-                if rc == 0:
+                if rc == 0 and not args.first_only:
                     rc = subprocess.run([*base, *tests], cwd=work, env=env, capture_output=True,
                                         timeout=1800).returncode
             finally:

@@ -1,0 +1,82 @@
+"""The bundled catalog read against the official texts it was written from: each HCPCS code's structured fields
+(unit, kind, form, routes) against its CMS long descriptor, each product against its own code's descriptor, and
+each package's grams against its volume at the labeled concentration (FDA label). A typo in one of them (a unit
+of 500 mg read as a gram, a product's route dropped, a vial's grams doubled) bills the wrong units for every claim
+of that code or package, so each is pinned here from the second source, not from the field itself."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from igclaim.refdata.resolver import reference
+
+REF = reference()
+IG_CODES = sorted({rec.code for recs in REF.codes.values() for rec in recs if rec.kind in ("ig", "ig_nos")})
+PRODUCTS = sorted(REF.products, key=lambda p: p.name)
+OWN_CODES = [(p, c.code) for p in PRODUCTS for c in p.codes]
+
+
+def _record(code: str):
+    return REF.codes[code][-1]
+
+
+@pytest.mark.parametrize("code", IG_CODES)
+def test_a_codes_unit_is_the_dose_its_descriptor_names(code):
+    """'…, 500 mg' is one unit of 500 mg (J1459, J1561…), '100 mg' one of 100 mg (J1551, J1559…), C9072's '10 mg'
+    one of 10 mg: the unit every dose is divided by."""
+    rec = _record(code)
+    named = re.findall(r"(\d+) mg\b", rec.descriptor)
+    assert named and rec.unit_mg == int(named[-1]), (code, rec.descriptor, rec.unit_mg)
+
+
+@pytest.mark.parametrize("code", IG_CODES)
+def test_the_nos_codes_are_the_ones_cms_calls_not_otherwise_specified(code):
+    rec = _record(code)
+    assert (rec.kind == "ig_nos") == ("not otherwise specified" in rec.descriptor), (code, rec.kind)
+
+
+@pytest.mark.parametrize("code", IG_CODES)
+def test_a_codes_form_and_route_are_the_ones_its_descriptor_states(code):
+    """'non-lyophilized (e.g., liquid)' is a liquid, 'lyophilized (e.g., powder)' a powder, immune
+    globulin/hyaluronidase a kit; 'intravenous' puts IV among the routes. A descriptor silent on one of them leaves
+    it to the products of the code (test_a_product_is_given_as_its_own_code_describes_it)."""
+    rec = _record(code)
+    text = rec.descriptor
+    form = ("kit" if "hyaluronidase" in text else "liquid" if "non-lyophilized" in text
+            else "powder" if "lyophilized" in text else None)
+    if form is not None:
+        assert rec.form == form, (code, rec.form)
+    if "intravenous" in text:
+        assert "IV" in rec.routes, (code, rec.routes)
+    assert rec.routes, code
+
+
+@pytest.mark.parametrize(("product", "code"), OWN_CODES, ids=[f"{p.name}-{c}" for p, c in OWN_CODES])
+def test_a_products_own_code_names_it(product, code):
+    """J1559 is Hizentra, not Gammaplex (errata): each product's code names the product in its descriptor."""
+    brand = product.name.split()[0].lower()
+    assert brand in _record(code).descriptor.lower(), (product.name, code)
+
+
+@pytest.mark.parametrize(("product", "code"), OWN_CODES, ids=[f"{p.name}-{c}" for p, c in OWN_CODES])
+def test_a_product_is_given_as_its_own_code_describes_it(product, code):
+    """The product's labeled routes and form are those of its code (Gamunex-C and J1561: IV and SC, liquid)."""
+    rec = _record(code)
+    assert set(product.routes) == set(rec.routes), (product.name, product.routes, rec.routes)
+    assert product.form == rec.form, (product.name, product.form, rec.form)
+
+
+LIQUID_PACKAGES = [(p, pkg) for p in PRODUCTS if p.concentration_percent is not None for pkg in p.packages
+                   if pkg.ml is not None]
+
+
+def test_every_liquid_package_is_its_volume_at_the_labeled_concentration():
+    """A 100 mL vial of a 10 % liquid holds 10 g; Cutaquig's 6 mL at 16.5 % holds 0.99 g (FDA labels): the grams
+    the units of a container come from."""
+    assert len(LIQUID_PACKAGES) > 60
+    wrong = [(p.name, pkg.ml, pkg.grams) for p, pkg in LIQUID_PACKAGES
+             if pkg.grams != pkg.ml * p.concentration_percent / 100]
+    assert not wrong, wrong
+
