@@ -203,6 +203,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default="", help="only mutations whose file or description contains this text")
     ap.add_argument("--skip", default="", help="leave out the mutations whose file or description contains this text")
+    ap.add_argument("--survivors-of", type=Path, metavar="LOG",
+                    help="only the mutations an earlier run's output reports as SURVIVED (a --first-only triage, say)")
     ap.add_argument("--list", action="store_true", help="list the mutations and exit")
     ap.add_argument("--kind", choices=("all", "dates", "values"), default="all",
                     help="dates: dated values and time thresholds; values: the rule values; all: both")
@@ -213,6 +215,10 @@ def main() -> int:
     args = ap.parse_args()
     todo = [m for m in mutations(args.kind) if args.only in f"{m.file} {m.what}"
             and not (args.skip and args.skip in f"{m.file} {m.what}")]
+    if args.survivors_of is not None:
+        alive = {line.split("SURVIVED ", 1)[1].strip() for line in args.survivors_of.read_text().splitlines()
+                 if "SURVIVED " in line}
+        todo = [m for m in todo if f"{m.file}:{m.line + 1}: {m.what}" in alive]
     if args.list:
         for m in todo:
             print(f"{m.file}:{m.line + 1}: {m.what}")

@@ -14,6 +14,10 @@ from igclaim.refdata.resolver import reference
 
 REF = reference()
 IG_CODES = sorted({rec.code for recs in REF.codes.values() for rec in recs if rec.kind in ("ig", "ig_nos")})
+# With the hyperimmune and intramuscular globulins listed for recognition only (not coded, but their routes decide
+# whether a claim's diagnoses are covered for them: edits/written.py).
+DRUG_CODES = sorted({rec.code for recs in REF.codes.values() for rec in recs
+                     if rec.kind in ("ig", "ig_nos", "recognition")})
 PRODUCTS = sorted(REF.products, key=lambda p: p.name)
 OWN_CODES = [(p, c.code) for p in PRODUCTS for c in p.codes]
 
@@ -37,19 +41,20 @@ def test_the_nos_codes_are_the_ones_cms_calls_not_otherwise_specified(code):
     assert (rec.kind == "ig_nos") == ("not otherwise specified" in rec.descriptor), (code, rec.kind)
 
 
-@pytest.mark.parametrize("code", IG_CODES)
+@pytest.mark.parametrize("code", DRUG_CODES)
 def test_a_codes_form_and_route_are_the_ones_its_descriptor_states(code):
     """'non-lyophilized (e.g., liquid)' is a liquid, 'lyophilized (e.g., powder)' a powder, immune
-    globulin/hyaluronidase a kit; 'intravenous' puts IV among the routes. A descriptor silent on one of them leaves
-    it to the products of the code (test_a_product_is_given_as_its_own_code_describes_it)."""
+    globulin/hyaluronidase a kit; 'intravenous' puts IV among the routes, 'intramuscular' IM. A descriptor silent
+    on one of them leaves it to the products of the code (test_a_product_is_given_as_its_own_code_describes_it)."""
     rec = _record(code)
     text = rec.descriptor
     form = ("kit" if "hyaluronidase" in text else "liquid" if "non-lyophilized" in text
             else "powder" if "lyophilized" in text else None)
     if form is not None:
         assert rec.form == form, (code, rec.form)
-    if "intravenous" in text:
-        assert "IV" in rec.routes, (code, rec.routes)
+    for word, route in (("intravenous", "IV"), ("intramuscular", "IM")):
+        if word in text:
+            assert route in rec.routes, (code, rec.routes)
     assert rec.routes, code
 
 

@@ -189,11 +189,16 @@ def test_messages_quote_the_thresholds_of_the_data():
     assert SPECS["DRUG-PREMED-CONTAINERS"].fix.endswith("from 2023-07-01.")
 
 
-def test_diagnosis_pointers_per_line_from_the_setting():
-    res = run(encounter(diagnoses=["D83.9", "D80.0", "D80.2", "D80.3", "D80.4"],
+@pytest.mark.parametrize(("setting", "payer"), [("office", "medicare"), ("home", "commercial"),
+                                               ("hospital_outpatient", "medicare")])
+def test_diagnosis_pointers_per_line_from_the_setting(setting, payer):
+    """CMS-1500 item 24E and 837P SV107 point a line at four diagnoses at most (IOM 100-04 ch. 26 §10.5), in the
+    office and at home; the UB-04 has no line pointers and igclaim keeps the same four on its lines for the result
+    (refdata/cms/settings.toml). Five diagnoses: every line points at the first four, whatever the setting."""
+    res = run(encounter(setting=setting, payer={"type": payer}, diagnoses=["D83.9", "D80.0", "D80.2", "D80.3", "D80.4"],
                         drugs=[drug()], administrations=[infusion(60)]))
-    assert {tuple(ln.diagnosis_pointers) for ln in res.claim.lines} == {(1, 2, 3, 4)}
-    assert reference().setting("office")["diagnosis_pointers_per_line"] == 4
+    assert res.claim.lines and {tuple(ln.diagnosis_pointers) for ln in res.claim.lines} == {(1, 2, 3, 4)}
+    assert reference().setting(setting)["diagnosis_pointers_per_line"] == 4
 
 
 # --- no code value in an `if` of coding/ or edits/ ----------------------------------------------------------------
