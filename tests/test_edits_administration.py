@@ -147,3 +147,36 @@ def test_push_documented_without_times_billed_as_infusion():
     r = scrub(enc, lambda c: c["lines"].append({"line": 9, "code": "96367", "units": 1}))
     assert "ADMIN-SEQUENTIAL" in ids(r) or "ADMIN-PUSH" in ids(r)
     assert not ids(scrub(enc), "error")
+
+
+# --- each administration code's route (refdata/cms/administration.toml, from the CPT descriptors) ---------------
+
+def _route_findings(enc: dict, code: str) -> tuple[list[tuple[str, int | None]], int]:
+    """Scrub the claim igclaim builds for the chart with one line of `code` added: the findings and that line."""
+    added: list[int] = []
+
+    def add(written: dict) -> None:
+        added.append(len(written["lines"]) + 1)
+        written["lines"].append({"line": added[0], "code": code, "units": 1})
+
+    return [(f.edit, f.line) for f in scrub(enc, add).findings], added[0]
+
+
+_SCIG = {"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 10}, "containers": [{"grams": 10}]}
+
+
+def test_an_iv_code_on_a_subcutaneous_visit_is_the_wrong_route():
+    """96365–96368 are IV infusion codes and 96374/96375 IV pushes (CPT; IOM 100-04 ch. 12 §30.5): billed for a
+    SCIG visit (96369), each is ADMIN-ROUTE on its own line."""
+    for code in ("96365", "96366", "96367", "96368", "96374", "96375"):
+        found, number = _route_findings(chart(drugs=[_SCIG], administrations=[
+            {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:00"}]), code)
+        assert found == [("ADMIN-ROUTE", number)], code
+
+
+def test_a_subcutaneous_code_on_an_iv_visit_is_the_wrong_route():
+    """96369–96371 are SC infusion codes and 96372 a SC or IM injection: billed for an IVIG visit, ADMIN-ROUTE."""
+    for code in ("96369", "96370", "96371", "96372"):
+        found, number = _route_findings(chart(administrations=[
+            {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T11:00"}]), code)
+        assert found == [("ADMIN-ROUTE", number)], code
