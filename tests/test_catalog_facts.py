@@ -7,9 +7,11 @@ of that code or package, so each is pinned here from the second source, not from
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
+from igclaim import ndc as ndc_mod
 from igclaim.refdata.resolver import reference
 
 REF = reference()
@@ -85,3 +87,23 @@ def test_every_liquid_package_is_its_volume_at_the_labeled_concentration():
              if pkg.grams != pkg.ml * p.concentration_percent / 100]
     assert not wrong, wrong
 
+
+
+def test_every_package_the_crosswalk_lists_holds_its_billing_units():
+    """The bundled ASP NDC-HCPCS crosswalk (2026 Q1) gives each listed package's billing units of its code
+    (BILLUNITSPKG): Gammagard S/D's 5 g vial is 10 units of J1566, its 10 g vial 20. The catalog's grams are those
+    units at the code's unit, to the nearest unit (Cutaquig's 6 mL vial is 0.99 g and 10 units of 100 mg): the only
+    second source of a powder's grams, which have no volume to be checked against."""
+    day = date(2026, 3, 2)
+    rules = REF.at(day, REF.default_profile("medicare"))
+    checked = []
+    for p, code in OWN_CODES + [(p, "J1566") for p in PRODUCTS if p.form == "powder" and not p.codes]:
+        unit_mg = _record(code).unit_mg
+        for pkg in p.packages:
+            if pkg.ndc is None:
+                continue
+            units = rules.tables.package_billing_units(ndc_mod.compact(pkg.ndc), code, day)
+            if units is not None:
+                checked.append(p.name)
+                assert abs(pkg.grams * 1000 / unit_mg - units) < 1, (p.name, pkg.ndc, pkg.grams, code, units)
+    assert "Gammagard S/D" in checked and len(checked) > 20
