@@ -166,9 +166,9 @@ _SCIG = {"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 10
 
 
 def test_an_iv_code_on_a_subcutaneous_visit_is_the_wrong_route():
-    """96365–96368 are IV infusion codes and 96374/96375 IV pushes (CPT; IOM 100-04 ch. 12 §30.5): billed for a
+    """96365–96368 are IV infusion codes and 96374–96376 IV pushes (CPT; IOM 100-04 ch. 12 §30.5): billed for a
     SCIG visit (96369), each is ADMIN-ROUTE on its own line."""
-    for code in ("96365", "96366", "96367", "96368", "96374", "96375"):
+    for code in ("96365", "96366", "96367", "96368", "96374", "96375", "96376"):
         found, number = _route_findings(chart(drugs=[_SCIG], administrations=[
             {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:00"}]), code)
         assert found == [("ADMIN-ROUTE", number)], code

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.test_edits_support import build, chart, ids, only, scrub
 
 HOME_UNCOVERED = {"setting": "home", "diagnoses": ["D80.1"]}  # home IVIG list: D80.1 is not on it
@@ -36,6 +38,16 @@ def test_no_abn_modifier_when_covered_or_not_original_medicare():
     ma = chart(payer={"type": "medicare_advantage", "prior_authorization": {"number": "P"}}, **HOME_UNCOVERED)
     assert "PAYER-ABN-MODIFIER" not in ids(scrub(ma))
     assert "Original Medicare only" in only(scrub(ma, _all_lines("GA")), "PAYER-ABN-MODIFIER").message
+
+
+@pytest.mark.parametrize("payer", ["commercial", "medicaid", "medicare_advantage"])
+def test_an_uncovered_diagnosis_asks_for_no_abn_modifier_outside_original_medicare(payer):
+    """The ABN and its GA/GZ modifiers are Original Medicare's (CMS ABN page): a commercial, Medicaid or Medicare
+    Advantage claim with a diagnosis off the list is DX-NOT-COVERED, and no liability modifier is asked for."""
+    enc = chart(payer={"type": payer, "prior_authorization": {"number": "P"}}, diagnoses=["R50.9"])
+    found = ids(build(enc))
+    assert "DX-NOT-COVERED" in found and "PAYER-ABN-MODIFIER" not in found
+    assert "PAYER-ABN-MODIFIER" in ids(build(chart(diagnoses=["R50.9"])))  # Original Medicare: asked for
 
 
 def test_default_policy_abn_is_a_warning():

@@ -42,6 +42,9 @@ def test_bundled_profiles_state_only_what_differs_from_their_base():
     assert ma.get("prior_authorization_required", DOS) is True and part_b.get("prior_authorization_required", DOS) \
         is False
     assert ma.get("home_rules", DOS) == "professional" and ma.original_medicare is False
+    # Original Medicare asks no prior authorization for IG: one the team records is warned about 14 days ahead
+    # (Medicare Advantage's standard decision time before 2026, as the profile's label says), like MA until then.
+    assert part_b.get(own, DOS) == ma.get(own, date(2025, 12, 31)) == 14
     # First Coast: Part B plus its route modifiers and contractor; payer types are never inherited.
     assert fc.get("route_modifier_codes", DOS) == ["J1561", "J1569"] and part_b.get("route_modifier_codes", DOS) == []
     assert fc.get("contractor", DOS) == "JN" and "contractor" not in part_b.parameters
