@@ -165,3 +165,29 @@ def test_a_wrapper_or_a_list_is_walked_first():
     with pytest.raises(InvalidInput) as exc:
         parse_encounter(_nested(MAX_DEPTH + 1))
     assert exc.value.problems == [f"(json): nested deeper than {MAX_DEPTH} levels"]
+
+
+def _schema_nodes(node: object):
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from _schema_nodes(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _schema_nodes(v)
+
+
+def test_the_schema_has_no_open_container_so_an_accepted_chart_nests_shallowly():
+    """What lets parse_encounter walk a plain object's depth only when the schema refused it: every object of the
+    input schema forbids extra keys, and no field or list item takes any value (`{}`) or a free-form object. A
+    field like that, added later, would let a deep value through validation: this test says so first."""
+    schema = model.Encounter.model_json_schema()
+    for node in _schema_nodes(schema):
+        if "properties" in node:
+            assert node.get("additionalProperties") is False, node.get("title")
+            for name, sub in node["properties"].items():
+                assert sub != {}, name
+        if node.get("type") == "object":
+            assert "properties" in node, node
+        if node.get("type") == "array":
+            assert node.get("items") not in (None, {}), node
