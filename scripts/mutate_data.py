@@ -90,16 +90,25 @@ def _strings(items: str) -> list[str] | None:
     return None if rest else found
 
 
+def _shape(value: str) -> str:
+    """A string's shape (letters as A, digits as 9): a value of a key of its own is swapped for one shaped alike."""
+    return re.sub(r"[A-Z]", "A", re.sub(r"\d", "9", value))
+
+
 def _seen(lines: list[str]) -> dict[str, list[str]]:
-    """Each key's distinct string values in the file, in order: the alternatives a swap picks from."""
+    """Each rule key's distinct string values in the file, in order, the alternatives a swap picks from; under ""
+    every rule key's values together (for a key that has one value only, as the liability modifiers each have)."""
     seen: dict[str, list[str]] = {}
     for text in lines:
         if text.lstrip().startswith("#"):
             continue
         for a in ASSIGNMENT.finditer(text):
             hit = _value_at(text, a.end())
-            if hit and hit[0] == "string" and hit[1].group(1) not in seen.setdefault(a.group(1), []):
-                seen[a.group(1)].append(hit[1].group(1))
+            if hit is None or hit[0] != "string" or a.group(1) not in VALUE_KEYS:
+                continue
+            for key in (a.group(1), ""):
+                if hit[1].group(1) not in seen.setdefault(key, []):
+                    seen[key].append(hit[1].group(1))
     return seen
 
 
@@ -116,12 +125,11 @@ def _changed(key: str, kind: str, token: str, seen: dict[str, list[str]]) -> lis
     if kind == "string":
         value = token[1:-1]
         others = [v for v in seen.get(key, []) if v != value]
-        if others:
-            return [(f'"{others[0]}"', f"{key} {token} → {others[0]!r}")]
-        if value and value[-1].isdigit():
-            bumped = value[:-1] + str((int(value[-1]) + 1) % 10)
-            return [(f'"{bumped}"', f"{key} {token} → {bumped!r}")]
-        return []
+        if not others and value and value[-1].isdigit():  # a code one off: TOB 0131 → 0132, Q2052 → Q2053
+            others = [value[:-1] + str((int(value[-1]) + 1) % 10)]
+        if not others:  # a key of its own: another rule value shaped alike (GA for GZ, GY for GX)
+            others = [v for v in seen.get("", []) if v != value and _shape(v) == _shape(value)]
+        return [(f'"{others[0]}"', f"{key} {token} → {others[0]!r}")] if others else []
     items = _strings(token[1:-1])
     if not items:
         return []
