@@ -40,7 +40,7 @@ THRESHOLD = re.compile(r"^(\w+_minutes|round_up_from|min_units)\s*=\s*(\d+)\s*$"
 ALWAYS = "2000-01-01"
 # The rule values: the keys whose value codes a claim or decides a finding (not titles, sources, labels, meanings).
 VALUE_FILES = DATED_FILES + ("cms/ncci.toml", "coverage/default-ig.toml", "coverage/medicare-home-ivig-pidd.toml",
-                             "coverage/liability-modifiers.toml", "coverage/not-a-reason.toml")
+                             "coverage/liability-modifiers.toml", "coverage/not-a-reason.toml", "remit/mapping.toml")
 VALUE_KEYS = frozenset({
     "kind", "routes", "form", "unit_mg", "paid_per", "facility_only", "role", "family", "route", "rank",
     "per_encounter", "primaries", "distinct_procedure", "transaction", "place_of_service", "type_of_bill",
@@ -48,7 +48,9 @@ VALUE_KEYS = frozenset({
     "other_drugs_separately_payable", "medicare_dme_iv_supply_code", "medicare_dme_sc_pump_code", "basis",
     "severity", "applies", "modifier_allowed", "concentration_percent", "ndc_unit", "codes", "prefixes", "certain",
     "values", "original_medicare", "payer_types", "extends", "allowed", "without_abn", "with_signed_abn", "with_any",
-    "statutory_exclusion", "voluntary_notice", "benefit_prefixes", "grams"})
+    "statutory_exclusion", "voluntary_notice", "benefit_prefixes", "grams",
+    # remit/mapping.toml: which denials each rule explains, the edits that catch them, how they are fixed
+    "carc", "rarc", "edits", "fix", "recoverable"})
 # A unit read at twice or half its size (500 mg as a gram, 100 mg as 50): the misreading the seed article made.
 SCALED = frozenset({"unit_mg", "grams", "concentration_percent"})
 ASSIGNMENT = re.compile(r"(?<![\w.])(\w+)\s*=\s*")
@@ -218,6 +220,8 @@ def main() -> int:
                     help="dates: dated values and time thresholds; values: the rule values; all: both")
     ap.add_argument("--quick", action="store_true",
                     help="run only the dated tests first (FIRST), then the whole selection for what they left alive")
+    ap.add_argument("--first", default="", metavar="TESTS",
+                    help="comma-separated test files to run first instead of FIRST (tests/test_denials.py for remit/)")
     ap.add_argument("--first-only", action="store_true",
                     help="triage: run only the first tests (FIRST); a survivor may still die in the whole selection")
     args = ap.parse_args()
@@ -240,7 +244,7 @@ def main() -> int:
     env = dict(os.environ, PYTHONPATH=str(work / "src"), PYTHONDONTWRITEBYTECODE="1")
     base = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
     tests = _tests()
-    quick = [t for t in tests if t in FIRST]
+    quick = args.first.split(",") if args.first else [t for t in tests if t in FIRST]
     survivors: list[Mutation] = []
     started = time.monotonic()
     # The tests must pass on the data as it is, else every mutation would look killed.
