@@ -137,11 +137,19 @@ def code_administrations(
     services: list[Service], facility: bool, rules: Rules,
     findings: list[Finding],
 ) -> list[AdminLine]:
-    """Administration lines for the services; a facility codes one initial service per access site."""
+    """Administration lines for the services; a facility codes one initial service per vascular access site.
+
+    An initial code the data allows once per encounter (`per_encounter = 1`: 96369, whose descriptor includes the
+    establishment of the subcutaneous site(s)) is never one per site: the services of its kind share the group of
+    the first of them, where a second site of the same drug is more time (96370), as in the office."""
     rule = rules.param("additional_hour_rule")
     groups: dict[int, list[Service]] = {}
+    once: dict[str, int] = {}  # the group of each once-per-encounter kind: its first service's site
     for s in services:
-        groups.setdefault(s.site if facility else 1, []).append(s)
+        site = s.site if facility else 1
+        if facility and rules.admin_code_for("initial", s.kind).per_encounter == 1:
+            site = once.setdefault(s.kind, site)
+        groups.setdefault(site, []).append(s)
     lines: list[AdminLine] = []
     used: dict[str, int] = {}
     distinct = rules.param("distinct_site_modifier")
