@@ -182,7 +182,7 @@ def test_a_second_subcutaneous_site_is_never_a_second_96369(setting):
 
 def test_iv_access_sites_still_each_have_their_initial_beside_a_subcutaneous_one():
     """The once-per-encounter grouping is 96369's alone: an IV push at its own site beside SCIG keeps its own
-    initial code with XS (IOM 100-04 ch. 4 §230.2.2: one initial per vascular access site)."""
+    initial code with XS (IOM 100-04 ch. 4 §230.2: one initial per vascular access site)."""
     sc = {"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 10}, "containers": [{"grams": 10}]}
     enc = encounter(setting="hospital_outpatient", drugs=[sc, {"id": "p", "hcpcs": "J1200", "units": 1, "route": "IV"}],
                     administrations=[infusion(60, "2026-03-02T09:00", site=1), infusion(60, "2026-03-02T10:00", site=2),
