@@ -583,3 +583,39 @@ def test_claims_as_the_837_that_went_out(tmp_path):
     doc = json.loads((tmp_path / "o" / "denials.json").read_text())
     assert {c["claim_id"]: c["flagged"] for c in doc["claims"]} == {
         "CLM-2026-0101": True, "CLM-2026-0102": True, "CLM-2026-0103": False, "CLM-2026-0104": None}
+
+
+# --- the mapping's fix and recoverable follow from what the rule is (refdata/remit/mapping.toml) -----------------
+
+_CODING_EDITS = ("DRUG-", "ADMIN-", "FORM-")  # what igclaim recodes from the chart (edits/drug, administration, form)
+# X12 CARC texts (refdata/remit/carc.toml `official`) that leave nothing a corrected claim or an appeal can bring in.
+_FINAL_REASONS = ("exact duplicate", "time limit for filing has expired",
+                  "included in the payment/allowance for another", "not paid separately",
+                  "not compatible with another procedure")
+
+
+def test_a_denial_caught_by_a_coding_edit_is_fixed_by_recomputing_the_claim():
+    """A rule whose edits include a coding edit is fixed by recomputing the claim from the chart; one caught only by
+    chart-fact edits (diagnoses, authorizations) needs the chart corrected first; one no edit catches is never
+    'recompute' (there is nothing igclaim could recode)."""
+    from igclaim.denials.mapping import rules
+
+    for rule in rules():
+        coding = any(e.startswith(_CODING_EDITS) for e in rule.edits)
+        assert (rule.fix == "recompute") == coding, rule.id
+        if rule.edits and not coding:
+            assert rule.fix == "chart", rule.id
+
+
+def test_a_denial_is_unrecoverable_exactly_when_its_reasons_leave_nothing_to_bring_in():
+    """Duplicates, filing limits and services included in another's payment (CARC 18, 29, 97, 234, 236) cannot be
+    brought in by a corrected claim; every other rule can (a remark-only rule is recoverable)."""
+    from igclaim.denials.catalog import catalog
+    from igclaim.denials.mapping import rules
+
+    cat = catalog()
+    for rule in rules():
+        texts = [(cat.reason(c).official or "").lower() for c in sorted(rule.carc)]
+        final = bool(texts) and all(any(k in t for k in _FINAL_REASONS) for t in texts)
+        assert rule.recoverable is not final, (rule.id, texts)
+    assert {r.id for r in rules() if not r.recoverable} == {"bundled", "not-resubmittable"}
