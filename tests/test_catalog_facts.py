@@ -1,6 +1,7 @@
 """The bundled catalog read against the official texts it was written from: each HCPCS code's structured fields
 (unit, kind, form, routes) against its CMS long descriptor, each product against its own code's descriptor, and
-each package's grams against its volume at the labeled concentration (FDA label). A typo in one of them (a unit
+each package's grams against its volume at the labeled concentration (FDA label) and against its billing units in
+the bundled ASP NDC-HCPCS crosswalk. A typo in one of them (a unit
 of 500 mg read as a gram, a product's route dropped, a vial's grams doubled) bills the wrong units for every claim
 of that code or package, so each is pinned here from the second source, not from the field itself."""
 
