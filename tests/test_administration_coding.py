@@ -167,14 +167,17 @@ def test_hospital_sites_are_coded_by_site_number_whatever_the_order_of_the_chart
             ("96365", [], 1), ("96374", ["XS"], 1)]
 
 
+# SCIG with nothing discarded: its drug line is the claim's first, the administration lines follow.
+_SCIG_10G = {"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 10}, "containers": [{"grams": 10}]}
+
+
 @pytest.mark.parametrize("setting", ["hospital_outpatient", "office"])
 def test_a_second_subcutaneous_site_is_never_a_second_96369(setting):
     """96369 includes "establishment of subcutaneous infusion site(s)" and is reported once per encounter
     (reference.md; refdata/cms/administration.toml `per_encounter = 1`); a hospital's one initial per access site is
     per *vascular* site. SCIG moved to a second subcutaneous site for its second hour: 96369 and one 96370, in the
     hospital as in the office (before, the hospital billed 96369 twice, the second with XS)."""
-    sc = {"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 10}, "containers": [{"grams": 10}]}
-    enc = encounter(setting=setting, drugs=[sc], administrations=[
+    enc = encounter(setting=setting, drugs=[_SCIG_10G], administrations=[
         infusion(60, "2026-03-02T09:00", site=1), infusion(60, "2026-03-02T10:00", site=2)])
     assert [(ln.code, ln.units, ln.modifiers) for ln in run(enc).claim.lines[1:]] == [
         ("96369", 1, []), ("96370", 1, [])]
@@ -183,10 +186,9 @@ def test_a_second_subcutaneous_site_is_never_a_second_96369(setting):
 def test_iv_access_sites_still_each_have_their_initial_beside_a_subcutaneous_one():
     """The once-per-encounter grouping is 96369's alone: an IV push at its own site beside SCIG keeps its own
     initial code with XS (IOM 100-04 ch. 4 §230.2: one initial per vascular access site)."""
-    sc = {"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 10}, "containers": [{"grams": 10}]}
-    enc = encounter(setting="hospital_outpatient", drugs=[sc, {"id": "p", "hcpcs": "J1200", "units": 1, "route": "IV"}],
+    enc = encounter(setting="hospital_outpatient", drugs=[_SCIG_10G, PREMED_PUSH],
                     administrations=[infusion(60, "2026-03-02T09:00", site=1), infusion(60, "2026-03-02T10:00", site=2),
-                                     {"drug_id": "p", "start": "2026-03-02T08:30", "stop": "2026-03-02T08:32",
+                                     {"drug_id": "pre1", "start": "2026-03-02T08:30", "stop": "2026-03-02T08:32",
                                       "method": "push", "site": 3}])
     assert [(ln.code, ln.units, ln.modifiers) for ln in run(enc).claim.lines if ln.code.startswith("963")] == [
         ("96369", 1, []), ("96370", 1, []), ("96374", 1, ["XS"])]
