@@ -159,13 +159,14 @@ def parse_encounter(obj: Any) -> Encounter:
     field that takes a container of any depth (every model forbids extra keys), so one it accepts nests at most
     5 deep, and the walk (a tenth of reading a chart) is paid on the error path alone."""
     inner = unwrap(obj)
-    plain = inner is obj and isinstance(obj, dict) and obj.get("resourceType") != "Bundle"
+    bundle = isinstance(inner, dict) and inner.get("resourceType") == "Bundle"  # a FHIR R4 chart (readers/fhir.py)
+    plain = inner is obj and isinstance(obj, dict) and not bundle
     if not plain:  # a wrapper, a FHIR bundle or not an object: the whole document's depth first, as read
         problem = depth_problem(obj)
         if problem:
             raise InvalidInput([problem])
     obj = inner
-    if isinstance(obj, dict) and obj.get("resourceType") == "Bundle":  # a FHIR R4 chart (readers/fhir.py)
+    if bundle:
         from igclaim.readers.fhir import parse_bundle
 
         return parse_bundle(obj)
