@@ -43,7 +43,8 @@ VALUE_FILES = DATED_FILES + ("cms/ncci.toml", "coverage/default-ig.toml", "cover
                              "coverage/liability-modifiers.toml", "coverage/not-a-reason.toml", "remit/mapping.toml")
 VALUE_KEYS = frozenset({
     "kind", "routes", "form", "unit_mg", "paid_per", "facility_only", "role", "family", "route", "rank",
-    "per_encounter", "primaries", "distinct_procedure", "transaction", "place_of_service", "type_of_bill",
+    "per_encounter", "sites_at_once_one_span", "primaries", "distinct_procedure", "transaction", "place_of_service",
+    "type_of_bill",
     "drug_revenue_code", "administration_revenue_code", "diagnosis_pointers_per_line",
     "other_drugs_separately_payable", "medicare_dme_iv_supply_code", "medicare_dme_sc_pump_code", "basis",
     "severity", "applies", "modifier_allowed", "concentration_percent", "ndc_unit", "codes", "prefixes", "certain",

@@ -192,3 +192,60 @@ def test_iv_access_sites_still_each_have_their_initial_beside_a_subcutaneous_one
                                       "method": "push", "site": 3}])
     assert [(ln.code, ln.units, ln.modifiers) for ln in run(enc).claim.lines if ln.code.startswith("963")] == [
         ("96369", 1, []), ("96370", 1, []), ("96374", 1, ["XS"])]
+
+
+def _scig_sites(setting: str, *administrations: dict) -> list[tuple[str, int, list[str]]]:
+    enc = encounter(setting=setting, drugs=[_SCIG_10G], administrations=list(administrations))
+    return [(ln.code, ln.units, ln.modifiers) for ln in run(enc).claim.lines[1:]]
+
+
+@pytest.mark.parametrize("setting", ["hospital_outpatient", "office"])
+def test_subcutaneous_sites_infused_at_once_are_timed_once(setting):
+    """SCIG through two sites at once, 09:00-10:45 at both: one infusion of 105 minutes (96369's descriptor includes
+    "establishment of subcutaneous infusion site(s)"; refdata/cms/administration.toml `sites_at_once_one_span`):
+    96369 + 96370 x 1, not 210 minutes of time (96370 x 3) billed for two needles of one pump."""
+    assert _scig_sites(setting, infusion(105, site=1), infusion(105, site=2)) == [("96369", 1, []), ("96370", 1, [])]
+    # Three sites at once: still the one span.
+    assert _scig_sites(setting, infusion(105, site=1), infusion(105, site=2), infusion(105, site=3)) == [
+        ("96369", 1, []), ("96370", 1, [])]
+
+
+def test_staggered_subcutaneous_sites_are_their_span_not_each_interval():
+    """Site 1 runs 09:00-10:20 and site 2 09:10-10:05: the drug ran from 09:00 to 10:20, 80 minutes, so 96369 alone
+    (20 beyond the hour). Site 2's 55 minutes are not more time of their own (they would add a 96370). The span
+    runs to the later stop: 09:00-10:20 and 10:00-10:45 is 105 minutes, 96370 x 1."""
+    assert _scig_sites("office", infusion(80, site=1), infusion(55, "2026-03-02T09:10", site=2)) == [
+        ("96369", 1, [])]
+    assert _scig_sites("office", infusion(90, site=1), infusion(40, "2026-03-02T09:10", site=2)) == [
+        ("96369", 1, [])]
+    assert _scig_sites("office", infusion(80, site=1), infusion(45, "2026-03-02T10:00", site=2)) == [
+        ("96369", 1, []), ("96370", 1, [])]
+
+
+def test_subcutaneous_intervals_that_do_not_overlap_stay_separate():
+    """A site that starts when the other stopped (10:00 after 09:00-10:00) is another interval, judged on its own
+    (reference.md §4): 60 then 45 minutes is 96369 and 96370 x 1 for the second interval's 45 minutes, and 60 then
+    25 minutes is 96369 alone (25 is not more than 30)."""
+    assert _scig_sites("office", infusion(60, site=1), infusion(45, "2026-03-02T10:00", site=2)) == [
+        ("96369", 1, []), ("96370", 1, [])]
+    assert _scig_sites("office", infusion(60, site=1), infusion(25, "2026-03-02T10:00", site=2)) == [
+        ("96369", 1, [])]
+    # Where it matters: 100 minutes then 35 from the stop are 96370 x 1 for each interval (2); overlapping by one
+    # minute they are one span of 134 minutes, 96370 x 1.
+    assert _scig_sites("office", infusion(100, site=1), infusion(35, "2026-03-02T10:40", site=2)) == [
+        ("96369", 1, []), ("96370", 2, [])]
+    assert _scig_sites("office", infusion(100, site=1), infusion(35, "2026-03-02T10:39", site=2)) == [
+        ("96369", 1, []), ("96370", 1, [])]
+
+
+def test_scrub_finds_the_second_site_billed_as_more_time():
+    """A written claim that added the two sites' time (96370 x 3) is told it bills two hours the chart does not
+    support (ADMIN-ADDON-UNITS, error, impact -2)."""
+    from igclaim.engine import scrub
+    from igclaim.inputs import parse_encounter
+
+    enc = encounter(drugs=[_SCIG_10G], administrations=[infusion(105, site=1), infusion(105, site=2)])
+    enc["claim"] = {"lines": [{"line": 1, "code": "J1559", "units": 100, "modifiers": ["JZ"]},
+                              {"line": 2, "code": "96369", "units": 1}, {"line": 3, "code": "96370", "units": 3}]}
+    found = [f for f in scrub(parse_encounter(enc)).findings if f.edit == "ADMIN-ADDON-UNITS"]
+    assert [(f.severity, f.impact_units, f.line) for f in found] == [("error", -2, 3)]

@@ -3,13 +3,14 @@
 One initial service per encounter on a professional claim (the immune globulin, the primary reason for the
 visit), one per vascular access site on a hospital claim (facility hierarchy: infusion > push > injection >
 hydration). Later services are sequential (a new drug), concurrent (overlapping another drug infusion, once)
-or more hours of the same drug. Separate intervals of one drug are judged one by one, never summed.
+or more hours of the same drug. Separate intervals of one drug are judged one by one, never summed;
+subcutaneous sites of one drug infused at once are one interval (`_sites_at_once_as_one`).
 Codes are looked up by role and family in refdata/cms/administration.toml, not written here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -145,7 +146,7 @@ def code_administrations(
     rule = rules.param("additional_hour_rule")
     groups: dict[int, list[Service]] = {}
     once: dict[str, int] = {}  # the group of each once-per-encounter kind: its first service's site
-    for s in services:
+    for s in _sites_at_once_as_one(services, rules):
         site = s.site if facility else 1
         if facility and rules.admin_code_for("initial", s.kind).per_encounter == 1:
             site = once.setdefault(s.kind, site)
@@ -182,6 +183,43 @@ def code_administrations(
     if setups:
         lines.append(AdminLine(rules.admin_code_for("setup", "sc_infusion").code, 1))
     return _merge(lines, rules.dos)
+
+
+def _sites_at_once_as_one(services: list[Service], rules: Rules) -> list[Service]:
+    """Services of one drug whose initial code includes its sites (`sites_at_once_one_span`: 96369, "including ...
+    establishment of subcutaneous infusion site(s)") that overlap in time are one infusion: SCIG run through two
+    sites at once is its span once (09:00-10:45 at two sites is 105 minutes, 96369 + 96370 x 1), never each site's
+    time added. The span takes the place of its first service in the chart; intervals that do not overlap stay
+    as they are (judged one by one, as the module says)."""
+    by_drug: dict[str, list[tuple[datetime, datetime, Service]]] = {}
+    for s in services:
+        if s.start and s.stop and s.drug_id is not None and \
+                rules.admin_code_for("initial", s.kind).sites_at_once_one_span:
+            by_drug.setdefault(s.drug_id, []).append((s.start, s.stop, s))
+    place: dict[int, Service | None] = {}  # id of a service → the span in its place (None: inside a span)
+    for timed in by_drug.values():
+        if len(timed) < 2:
+            continue
+        timed.sort(key=lambda t: t[0])
+        first, stop, inside = timed[0][2], timed[0][1], [timed[0][2]]
+        for start_, stop_, s in [*timed[1:], (datetime.max, datetime.max, first)]:  # a sentinel closes the last
+            if start_ < stop:
+                inside.append(s)
+                stop = max(stop, stop_)
+                continue
+            if len(inside) > 1 and first.start is not None:
+                for c in inside:
+                    place[id(c)] = None
+                place[id(first)] = replace(first, stop=stop, minutes=minutes_between(first.start, stop))
+            first, stop, inside = s, stop_, [s]
+    if not place:
+        return services
+    out: list[Service] = []
+    for s in services:
+        kept = place.get(id(s), s)
+        if kept is not None:
+            out.append(kept)
+    return out
 
 
 def _primaries_present(later: list[AdminLine], lines: list[AdminLine], rules: Rules) -> bool:

@@ -125,6 +125,7 @@ class AdminCode:
     rank: int | None = None
     per_encounter: int | None = None
     facility_only: bool = False
+    sites_at_once_one_span: bool = False  # overlapping services of one drug are one infusion (96369's site(s))
 
 
 @dataclass(frozen=True)
@@ -645,6 +646,7 @@ def _load_admin() -> tuple[dict[str, AdminCode], TimeRules, str]:
             rank=c.get("rank"),
             per_encounter=c.get("per_encounter"),
             facility_only=c.get("facility_only", False),
+            sites_at_once_one_span=c.get("sites_at_once_one_span", False),
         )
         for c in data["code"]
     }
