@@ -249,3 +249,27 @@ def test_scrub_finds_the_second_site_billed_as_more_time():
                               {"line": 2, "code": "96369", "units": 1}, {"line": 3, "code": "96370", "units": 3}]}
     found = [f for f in scrub(parse_encounter(enc)).findings if f.edit == "ADMIN-ADDON-UNITS"]
     assert [(f.severity, f.impact_units, f.line) for f in found] == [("error", -2, 3)]
+
+
+def test_short_subcutaneous_sites_at_once_are_one_injection():
+    """Two sites of 12 minutes at once are one SC infusion of 12 minutes: one 96372 (15 minutes or less), not one
+    per needle; a 10-minute site beside a 20-minute one is one infusion of 20 minutes: 96369."""
+    assert _scig_sites("office", infusion(12, site=1), infusion(12, site=2)) == [("96372", 1, [])]
+    assert _scig_sites("office", infusion(10, site=1), infusion(20, site=2)) == [("96369", 1, [])]
+
+
+def test_a_pump_set_up_documented_on_any_site_of_the_span_is_kept():
+    """96371 (an additional pump set-up) follows the set-ups the chart documents, whichever site of the span
+    carries them."""
+    assert _scig_sites("office", infusion(105, site=1), infusion(105, site=2, pump_setups=2)) == [
+        ("96369", 1, []), ("96370", 1, []), ("96371", 1, [])]
+
+
+def test_pump_log_agrees_with_sites_infused_at_once():
+    """The pump log's one interval and the chart's two sites at once give the same units (ADMIN-PUMP-LOG reads
+    the services coding timed): no warning; added up, the sites would have disagreed with the pump by 2 units."""
+    enc = encounter(drugs=[_SCIG_10G], administrations=[infusion(105, site=1), infusion(105, site=2)],
+                    pump_log=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:45"}])
+    assert "ADMIN-PUMP-LOG" not in ids(run(enc))
+    enc["pump_log"][0]["stop"] = "2026-03-02T11:45"  # an hour more on the pump: 96370 x 2 against x 1
+    assert "ADMIN-PUMP-LOG" in ids(run(enc))

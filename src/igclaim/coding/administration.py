@@ -4,13 +4,13 @@ One initial service per encounter on a professional claim (the immune globulin, 
 visit), one per vascular access site on a hospital claim (facility hierarchy: infusion > push > injection >
 hydration). Later services are sequential (a new drug), concurrent (overlapping another drug infusion, once)
 or more hours of the same drug. Separate intervals of one drug are judged one by one, never summed;
-subcutaneous sites of one drug infused at once are one interval (`_sites_at_once_as_one`).
+subcutaneous sites of one drug infused at once are one interval (`_sites_at_once`).
 Codes are looked up by role and family in refdata/cms/administration.toml, not written here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -72,10 +72,17 @@ def classify(
     """Turn administrations and fluids into services; a timed service without times is reported, not guessed."""
     time_rules = rules.time
     services: list[Service] = []
+    spans = _sites_at_once(enc, facts, rules)
     for i, a in enumerate(enc.administrations):
         drug = facts[a.drug_id].identified
         path = f"administrations[{i}]"
         start, stop, method = a.start, a.stop, a.method
+        pump_setups = a.pump_setups
+        if spans and i in spans:
+            span = spans[i]
+            if span is None:
+                continue  # infused at once with an earlier-listed site of the drug: part of its span
+            start, stop, pump_setups = span
         minutes = minutes_between(start, stop) if start and stop else None
         if method == "injection" or (method == "push" and drug.route == "SC"):
             kind = "injection"
@@ -93,7 +100,7 @@ def classify(
             kind = "push"
         else:
             kind = "infusion"
-        services.append(Service(kind, path, a.site, a.drug_id, drug.is_ig, start, stop, minutes, a.pump_setups))
+        services.append(Service(kind, path, a.site, a.drug_id, drug.is_ig, start, stop, minutes, pump_setups))
 
     drug_infusions: list[Service] | None = None  # listed at the first hydration that needs them
     for j, fl in enumerate(enc.fluids):
@@ -122,6 +129,41 @@ def classify(
     return services
 
 
+def _sites_at_once(enc: Encounter, facts: dict[str, CodedDrug], rules: Rules
+                   ) -> dict[int, tuple[datetime, datetime, int | None] | None]:
+    """Subcutaneous infusions of one drug that overlap in time, by administration index, when 96369 includes its
+    sites (`sites_at_once_one_span`: "including pump set-up and establishment of subcutaneous infusion site(s)"):
+    SCIG run through two sites at once is one infusion, timed by the span they cover together (two sites at
+    09:00-10:45 are 105 minutes: 96369 + 96370 x 1), never each site's time added, and two sites of 12 minutes are
+    one 96372. The first-listed administration of a span gets its start, stop and pump set-ups (the most any of them
+    documents); the others map to None. Intervals that do not overlap are absent: judged one by one."""
+    if not rules.admin_code_for("initial", "sc_infusion").sites_at_once_one_span:
+        return {}
+    by_drug: dict[str, list[tuple[datetime, datetime, int]]] = {}
+    for i, a in enumerate(enc.administrations):
+        if a.method not in ("push", "injection") and a.start and a.stop and facts[a.drug_id].identified.route == "SC":
+            by_drug.setdefault(a.drug_id, []).append((a.start, a.stop, i))
+    out: dict[int, tuple[datetime, datetime, int | None] | None] = {}
+    for timed in by_drug.values():
+        if len(timed) < 2:
+            continue
+        timed.sort()
+        cluster = [timed[0]]
+        for t in [*timed[1:], None]:  # None closes the last span
+            if t is not None and t[0] < max(c[1] for c in cluster):
+                cluster.append(t)
+                continue
+            if len(cluster) > 1:
+                first = min(c[2] for c in cluster)
+                setups = [a.pump_setups for c in cluster if (a := enc.administrations[c[2]]).pump_setups is not None]
+                for c in cluster:
+                    out[c[2]] = None
+                out[first] = (cluster[0][0], max(c[1] for c in cluster), max(setups) if setups else None)
+            if t is not None:
+                cluster = [t]
+    return out
+
+
 def _overlap_minutes(start: datetime, stop: datetime, others: list[Service]) -> int:
     """Minutes of [start, stop) covered by drug infusions (hydration concurrent with them is not reported)."""
     spans = sorted((max(start, s.start), min(stop, s.stop)) for s in others if s.start and s.stop)
@@ -146,7 +188,7 @@ def code_administrations(
     rule = rules.param("additional_hour_rule")
     groups: dict[int, list[Service]] = {}
     once: dict[str, int] = {}  # the group of each once-per-encounter kind: its first service's site
-    for s in _sites_at_once_as_one(services, rules):
+    for s in services:
         site = s.site if facility else 1
         if facility and rules.admin_code_for("initial", s.kind).per_encounter == 1:
             site = once.setdefault(s.kind, site)
@@ -183,43 +225,6 @@ def code_administrations(
     if setups:
         lines.append(AdminLine(rules.admin_code_for("setup", "sc_infusion").code, 1))
     return _merge(lines, rules.dos)
-
-
-def _sites_at_once_as_one(services: list[Service], rules: Rules) -> list[Service]:
-    """Services of one drug whose initial code includes its sites (`sites_at_once_one_span`: 96369, "including ...
-    establishment of subcutaneous infusion site(s)") that overlap in time are one infusion: SCIG run through two
-    sites at once is its span once (09:00-10:45 at two sites is 105 minutes, 96369 + 96370 x 1), never each site's
-    time added. The span takes the place of its first service in the chart; intervals that do not overlap stay
-    as they are (judged one by one, as the module says)."""
-    by_drug: dict[str, list[tuple[datetime, datetime, Service]]] = {}
-    for s in services:
-        if s.start and s.stop and s.drug_id is not None and \
-                rules.admin_code_for("initial", s.kind).sites_at_once_one_span:
-            by_drug.setdefault(s.drug_id, []).append((s.start, s.stop, s))
-    place: dict[int, Service | None] = {}  # id of a service → the span in its place (None: inside a span)
-    for timed in by_drug.values():
-        if len(timed) < 2:
-            continue
-        timed.sort(key=lambda t: t[0])
-        first, stop, inside = timed[0][2], timed[0][1], [timed[0][2]]
-        for start_, stop_, s in [*timed[1:], (datetime.max, datetime.max, first)]:  # a sentinel closes the last
-            if start_ < stop:
-                inside.append(s)
-                stop = max(stop, stop_)
-                continue
-            if len(inside) > 1 and first.start is not None:
-                for c in inside:
-                    place[id(c)] = None
-                place[id(first)] = replace(first, stop=stop, minutes=minutes_between(first.start, stop))
-            first, stop, inside = s, stop_, [s]
-    if not place:
-        return services
-    out: list[Service] = []
-    for s in services:
-        kept = place.get(id(s), s)
-        if kept is not None:
-            out.append(kept)
-    return out
 
 
 def _primaries_present(later: list[AdminLine], lines: list[AdminLine], rules: Rules) -> bool:
