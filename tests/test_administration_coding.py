@@ -273,3 +273,32 @@ def test_pump_log_agrees_with_sites_infused_at_once():
     assert "ADMIN-PUMP-LOG" not in ids(run(enc))
     enc["pump_log"][0]["stop"] = "2026-03-02T11:45"  # an hour more on the pump: 96370 x 2 against x 1
     assert "ADMIN-PUMP-LOG" in ids(run(enc))
+
+
+def test_a_break_then_two_sites_at_once_beside_a_premedication():
+    """Site 1 09:00-10:00, a break, then sites 2 and 3 at once 10:30-11:45, with a premedication push charted after
+    them: the first interval is 96369, the two sites are one later interval of 75 minutes (96370 x 1, not x 2), and
+    the push is coded as ever (96374 with XS beside SC, its add-on having no primary)."""
+    enc = encounter(drugs=[_SCIG_10G, PREMED_PUSH], administrations=[
+        infusion(60, site=1), infusion(75, "2026-03-02T10:30", site=2), infusion(75, "2026-03-02T10:30", site=3),
+        {"drug_id": "pre1", "start": "2026-03-02T08:50", "stop": "2026-03-02T08:52", "method": "push", "site": 1}])
+    assert [(ln.code, ln.units, ln.modifiers) for ln in run(enc).claim.lines[1:] if ln.code.startswith("963")] == [
+        ("96369", 1, []), ("96374", 1, ["XS"]), ("96370", 1, [])]
+
+
+@pytest.mark.parametrize("method", ["injection", "push"])
+def test_subcutaneous_injections_at_once_stay_injections(method):
+    """What the chart gives as injections (or pushes) under the skin are each a 96372, at once or not: only
+    infusions are one span."""
+    assert _scig_sites("office", infusion(5, site=1, method=method), infusion(5, site=2, method=method)) == [
+        ("96372", 2, [])]
+
+
+def test_sites_at_once_are_found_whatever_drug_the_chart_lists_first():
+    """Another subcutaneous drug charted first with one interval of its own does not hide the immune globulin's two
+    sites at once: still 96369 + 96370 x 1 (the other drug's 20 minutes before the visit's IG add no hour)."""
+    other = {"id": "sc2", "hcpcs": "J1100", "units": 1, "route": "SC"}
+    enc = encounter(drugs=[_SCIG_10G, other], administrations=[
+        infusion(20, "2026-03-02T08:30", drug_id="sc2"), infusion(105, site=1), infusion(105, site=2)])
+    assert [(ln.code, ln.units) for ln in run(enc).claim.lines if ln.code.startswith("963")] == [
+        ("96369", 1), ("96370", 1)]
