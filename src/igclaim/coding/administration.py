@@ -137,8 +137,8 @@ def _sites_at_once(enc: Encounter, facts: dict[str, CodedDrug], rules: Rules
     09:00-10:45 are 105 minutes: 96369 + 96370 x 1), never each site's time added, and two sites of 12 minutes are
     one 96372. The first-listed administration of a span gets its start, stop and pump set-ups (the most any of them
     documents); the others map to None. Intervals that do not overlap are absent: judged one by one."""
-    if not rules.admin_code_for("initial", "sc_infusion").sites_at_once_one_span:
-        return {}
+    if len(enc.administrations) < 2 or not rules.admin_code_for("initial", "sc_infusion").sites_at_once_one_span:
+        return {}  # one administration is never at once with another (most charts)
     by_drug: dict[str, list[tuple[datetime, datetime, int]]] = {}
     for i, a in enumerate(enc.administrations):
         if a.method not in ("push", "injection") and a.start and a.stop and facts[a.drug_id].identified.route == "SC":
