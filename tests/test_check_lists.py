@@ -160,3 +160,40 @@ def test_the_second_date_of_an_interval_runs_the_very_list_the_first_one_made():
     (taken,) = [v for k, v in b.rules.memo.items() if k[0] == "checks"]
     assert taken is made and list(registry._CHECK_LISTS.values()) == [made]
     assert list(made) == _own_list(b, phases)
+
+
+_ORDER = """
+import sys
+for name in sys.argv[1:]:
+    __import__(name)
+from igclaim import engine
+engine._load_edit_families()
+from igclaim.edits.registry import CHECKS
+print(" ".join(f"{fn.__module__}.{fn.__name__}:{spec.id}" for spec, fn in CHECKS))
+"""
+
+
+def _order(*first: str) -> list[str]:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _ORDER, *first], capture_output=True, text=True, check=True,
+                         cwd=ROOT)
+    return out.stdout.split()
+
+
+def test_the_checks_run_in_one_order_whatever_was_imported_first():
+    """A program that imports an edit family before the engine (igclaim.edits.tables for its helpers, say) gets
+    the same order of checks, so the same findings (`one_per_mistake` keeps the first finding of one mistake):
+    the drug family first, then the families by module name, each in the order its checks are written."""
+    plain = _order()
+    assert _order("igclaim.edits.tables") == plain
+    assert _order("igclaim.edits.written", "igclaim.edits.plausibility") == plain
+    modules = [entry.split(":")[0].rsplit(".", 1)[0] for entry in plain]
+    families = list(dict.fromkeys(modules))
+    assert families[0] == "igclaim.edits.drug"
+    assert families[1:] == sorted(families[1:])
+    assert modules == sorted(modules, key=families.index)  # each family's checks together
+    # Within a family, the order of the source: ADMIN-TIMES-MISSING's claim check is written before ADMIN-HYDRATION's.
+    admin = [entry.split(":")[1] for entry in plain if entry.startswith("igclaim.edits.administration.")]
+    assert admin.index("ADMIN-TIMES-MISSING") < admin.index("ADMIN-HYDRATION")

@@ -13,7 +13,7 @@ from functools import partial
 from igclaim.coding.administration import Service
 from igclaim.coding.time import additional_hours, hour_units, minutes_between
 from igclaim.edits.context import EditContext
-from igclaim.edits.drug import code_of  # imported first, the drug checks run before these (findings keep their order)
+from igclaim.edits.drug import code_of
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
 from igclaim.refdata.resolver import AdminCode, TimeRules

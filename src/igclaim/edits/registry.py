@@ -7,7 +7,7 @@ checks compare the claim a person wrote with the expected one and run on scrub.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -68,6 +68,19 @@ def _chart_fact(ctx: EditContext, name: str) -> bool:
 WHEN: dict[Check, When] = {}
 
 
+def _family_order(check: tuple[EditSpec, Check]) -> tuple[bool, str]:
+    """Where a check stands in CHECKS, whatever order its module was imported in (a program that imports
+    igclaim.edits.tables before the engine must get the same findings, and `one_per_mistake` keeps the first of one
+    mistake): the drug family first (the line's own drug findings before what other families say of it), then the
+    families by module name; within a module, the order its checks are written in."""
+    module = check[1].__module__
+    return module != "igclaim.edits.drug", module
+
+
+def _register(spec: EditSpec, fn: Check) -> None:
+    insort(CHECKS, (spec, fn), key=_family_order)  # after the checks already there with the same key
+
+
 def edit(
     id: str,
     *,
@@ -88,7 +101,7 @@ def edit(
     )
 
     def wrap(fn: Check) -> Check:
-        CHECKS.append((spec, fn))
+        _register(spec, fn)
         if when is not None:
             WHEN[fn] = when
         return fn
@@ -104,16 +117,17 @@ def also_check(id: str, phase: Literal["chart", "claim", "written"], when: When 
         if when is not None:
             WHEN[fn] = when
         spec = SPECS[id]
-        CHECKS.append((replace(spec, phase=phase), fn))
+        _register(replace(spec, phase=phase), fn)
         return fn
 
     return wrap
 
 
 def run_checks(ctx: EditContext, phases: Iterable[Phase]) -> list[Finding]:
-    """The checks of these phases in force on the date of service, in registration order, less those whose `When`
-    does not hold. The list depends only on the dated rule snapshot and a few facts of the claim, so it is
-    worked out once per snapshot and kind of claim (and shared between snapshots that answer alike: `_checks_for`)."""
+    """The checks of these phases in force on the date of service, in the order of CHECKS (`_family_order`), less
+    those whose `When` does not hold. The list depends only on the dated rule snapshot and a few facts of the claim,
+    so it is worked out once per snapshot and kind of claim (and shared between snapshots that answer alike:
+    `_checks_for`)."""
     plan = _plan()  # a check registered later (a family imported late) makes a new plan, so new lists
     # The claim's side of the `When`s: written or not, home or not, the chart facts they read.
     key = ("checks", frozenset(phases), plan, ctx.written is not None, ctx.encounter.setting == "home",
