@@ -220,6 +220,9 @@ def test_staggered_subcutaneous_sites_are_their_span_not_each_interval():
         ("96369", 1, [])]
     assert _scig_sites("office", infusion(80, site=1), infusion(45, "2026-03-02T10:00", site=2)) == [
         ("96369", 1, []), ("96370", 1, [])]
+    # A short site inside a long one does not end the span: 09:00-10:45 with 09:10-09:40 is 105 minutes.
+    assert _scig_sites("office", infusion(105, site=1), infusion(30, "2026-03-02T09:10", site=2)) == [
+        ("96369", 1, []), ("96370", 1, [])]
 
 
 def test_subcutaneous_intervals_that_do_not_overlap_stay_separate():
@@ -240,7 +243,7 @@ def test_subcutaneous_intervals_that_do_not_overlap_stay_separate():
 
 def test_scrub_finds_the_second_site_billed_as_more_time():
     """A written claim that added the two sites' time (96370 x 3) is told it bills two hours the chart does not
-    support (ADMIN-ADDON-UNITS, error, impact -2)."""
+    support (ADMIN-ADDON-UNITS, error, impact -2), and which time supports one."""
     from igclaim.engine import scrub
     from igclaim.inputs import parse_encounter
 
@@ -249,6 +252,8 @@ def test_scrub_finds_the_second_site_billed_as_more_time():
                               {"line": 2, "code": "96369", "units": 1}, {"line": 3, "code": "96370", "units": 3}]}
     found = [f for f in scrub(parse_encounter(enc)).findings if f.edit == "ADMIN-ADDON-UNITS"]
     assert [(f.severity, f.impact_units, f.line) for f in found] == [("error", -2, 3)]
+    # The time it names is the span, under the first-listed site's path.
+    assert "(administrations[0] 09:00–10:45 = 105 min)" in found[0].message
 
 
 def test_short_subcutaneous_sites_at_once_are_one_injection():

@@ -78,7 +78,7 @@ def classify(
         path = f"administrations[{i}]"
         start, stop, method = a.start, a.stop, a.method
         pump_setups = a.pump_setups
-        if spans and i in spans:
+        if i in spans:
             span = spans[i]
             if span is None:
                 continue  # infused at once with an earlier-listed site of the drug: part of its span
@@ -148,19 +148,19 @@ def _sites_at_once(enc: Encounter, facts: dict[str, CodedDrug], rules: Rules
         if len(timed) < 2:
             continue
         timed.sort()
-        cluster = [timed[0]]
+        cluster, stop = [timed[0]], timed[0][1]
         for t in [*timed[1:], None]:  # None closes the last span
-            if t is not None and t[0] < max(c[1] for c in cluster):
+            if t is not None and t[0] < stop:
                 cluster.append(t)
+                stop = max(stop, t[1])
                 continue
             if len(cluster) > 1:
-                first = min(c[2] for c in cluster)
-                setups = [a.pump_setups for c in cluster if (a := enc.administrations[c[2]]).pump_setups is not None]
+                setups = [n for c in cluster if (n := enc.administrations[c[2]].pump_setups) is not None]
                 for c in cluster:
                     out[c[2]] = None
-                out[first] = (cluster[0][0], max(c[1] for c in cluster), max(setups) if setups else None)
+                out[min(c[2] for c in cluster)] = (cluster[0][0], stop, max(setups) if setups else None)
             if t is not None:
-                cluster = [t]
+                cluster, stop = [t], t[1]
     return out
 
 
