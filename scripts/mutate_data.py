@@ -44,8 +44,7 @@ VALUE_FILES = DATED_FILES + ("cms/ncci.toml", "coverage/default-ig.toml", "cover
 VALUE_KEYS = frozenset({
     "kind", "routes", "form", "unit_mg", "paid_per", "facility_only", "role", "family", "route", "rank",
     "per_encounter", "sites_at_once_one_span", "primaries", "distinct_procedure", "transaction", "place_of_service",
-    "type_of_bill",
-    "drug_revenue_code", "administration_revenue_code", "diagnosis_pointers_per_line",
+    "type_of_bill", "drug_revenue_code", "administration_revenue_code", "diagnosis_pointers_per_line",
     "other_drugs_separately_payable", "medicare_dme_iv_supply_code", "medicare_dme_sc_pump_code", "basis",
     "severity", "applies", "modifier_allowed", "concentration_percent", "ndc_unit", "codes", "prefixes", "certain",
     "values", "original_medicare", "payer_types", "extends", "allowed", "without_abn", "with_signed_abn", "with_any",
@@ -140,12 +139,16 @@ def _changed(key: str, kind: str, token: str, seen: dict[str, list[str]]) -> lis
     return [(f"[{kept}]", f"{key}: {items[0]!r} dropped from {token}")]
 
 
+def _with_payers(names: tuple[str, ...]) -> list[Path]:
+    """These refdata files, then every payer profile (both kinds of mutation read the profiles)."""
+    return [REFDATA / f for f in names] + [
+        REFDATA / "payers" / p.name for p in sorted((ROOT / REFDATA / "payers").glob("*.toml"))]
+
+
 def value_mutations() -> list[Mutation]:
     """Each rule value of VALUE_FILES and the payer profiles changed as a misreading would change it."""
     found: list[Mutation] = []
-    files = [REFDATA / f for f in VALUE_FILES] + [
-        REFDATA / "payers" / p.name for p in sorted((ROOT / REFDATA / "payers").glob("*.toml"))]
-    for path in files:
+    for path in _with_payers(VALUE_FILES):
         lines = (ROOT / path).read_text().splitlines()
         seen = _seen(lines)
         for n, text in enumerate(lines):
@@ -175,9 +178,7 @@ def mutations(kind: str = "all") -> list[Mutation]:
 
 def date_mutations() -> list[Mutation]:
     found: list[Mutation] = []
-    files = [REFDATA / f for f in DATED_FILES] + [
-        REFDATA / "payers" / p.name for p in sorted((ROOT / REFDATA / "payers").glob("*.toml"))]
-    for path in files:
+    for path in _with_payers(DATED_FILES):
         for n, text in enumerate((ROOT / path).read_text().splitlines()):
             if text.lstrip().startswith("#"):
                 continue
