@@ -174,11 +174,15 @@ print(" ".join(f"{fn.__module__}.{fn.__name__}:{spec.id}" for spec, fn in CHECKS
 
 
 def _order(*first: str) -> list[str]:
+    """The order of CHECKS in a fresh process that imports `first` before the engine, from this tree's src (so a
+    mutation run, whose copy is not the installed package, tests its own registry)."""
+    import os
     import subprocess
     import sys
 
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     out = subprocess.run([sys.executable, "-c", _ORDER, *first], capture_output=True, text=True, check=True,
-                         cwd=ROOT)
+                         cwd=ROOT, env=env)
     return out.stdout.split()
 
 
