@@ -210,35 +210,31 @@ def test_subcutaneous_sites_infused_at_once_are_timed_once(setting):
         ("96369", 1, []), ("96370", 1, [])]
 
 
-def test_staggered_subcutaneous_sites_are_their_span_not_each_interval():
-    """Site 1 runs 09:00-10:20 and site 2 09:10-10:05: the drug ran from 09:00 to 10:20, 80 minutes, so 96369 alone
-    (20 beyond the hour). Site 2's 55 minutes are not more time of their own (they would add a 96370). The span
-    runs to the later stop: 09:00-10:20 and 10:00-10:45 is 105 minutes, 96370 x 1."""
-    assert _scig_sites("office", infusion(80, site=1), infusion(55, "2026-03-02T09:10", site=2)) == [
-        ("96369", 1, [])]
-    assert _scig_sites("office", infusion(90, site=1), infusion(40, "2026-03-02T09:10", site=2)) == [
-        ("96369", 1, [])]
-    assert _scig_sites("office", infusion(80, site=1), infusion(45, "2026-03-02T10:00", site=2)) == [
-        ("96369", 1, []), ("96370", 1, [])]
+_ONE, _TWO = [("96369", 1, [])], [("96369", 1, []), ("96370", 1, [])]
+
+
+@pytest.mark.parametrize(("first", "second", "start", "want"), [
+    # Staggered sites are their span, not each interval: 09:00-10:20 with 09:10-10:05 ran 80 minutes (20 beyond the
+    # hour: 96369 alone); site 2's 55 minutes are not more time of their own (they would add a 96370).
+    pytest.param(80, 55, "09:10", _ONE, id="staggered-80-min-span"),
+    pytest.param(90, 40, "09:10", _ONE, id="staggered-90-min-span"),
+    # The span runs to the later stop: 09:00-10:20 and 10:00-10:45 is 105 minutes, 96370 x 1.
+    pytest.param(80, 45, "10:00", _TWO, id="staggered-to-the-later-stop"),
     # A short site inside a long one does not end the span: 09:00-10:45 with 09:10-09:40 is 105 minutes.
-    assert _scig_sites("office", infusion(105, site=1), infusion(30, "2026-03-02T09:10", site=2)) == [
-        ("96369", 1, []), ("96370", 1, [])]
-
-
-def test_subcutaneous_intervals_that_do_not_overlap_stay_separate():
-    """A site that starts when the other stopped (10:00 after 09:00-10:00) is another interval, judged on its own
-    (reference.md §4): 60 then 45 minutes is 96369 and 96370 x 1 for the second interval's 45 minutes, and 60 then
-    25 minutes is 96369 alone (25 is not more than 30)."""
-    assert _scig_sites("office", infusion(60, site=1), infusion(45, "2026-03-02T10:00", site=2)) == [
-        ("96369", 1, []), ("96370", 1, [])]
-    assert _scig_sites("office", infusion(60, site=1), infusion(25, "2026-03-02T10:00", site=2)) == [
-        ("96369", 1, [])]
+    pytest.param(105, 30, "09:10", _TWO, id="short-site-inside-a-long-one"),
+    # A site that starts when the other stopped is another interval, judged on its own (reference.md §4): 60 then
+    # 45 minutes is 96370 x 1 for the second interval; 60 then 25 is 96369 alone (25 is not more than 30).
+    pytest.param(60, 45, "10:00", _TWO, id="touching-45"),
+    pytest.param(60, 25, "10:00", _ONE, id="touching-25"),
     # Where it matters: 100 minutes then 35 from the stop are 96370 x 1 for each interval (2); overlapping by one
     # minute they are one span of 134 minutes, 96370 x 1.
-    assert _scig_sites("office", infusion(100, site=1), infusion(35, "2026-03-02T10:40", site=2)) == [
-        ("96369", 1, []), ("96370", 2, [])]
-    assert _scig_sites("office", infusion(100, site=1), infusion(35, "2026-03-02T10:39", site=2)) == [
-        ("96369", 1, []), ("96370", 1, [])]
+    pytest.param(100, 35, "10:40", [("96369", 1, []), ("96370", 2, [])], id="touching-100-then-35"),
+    pytest.param(100, 35, "10:39", _TWO, id="one-minute-overlap-100-then-35"),
+])
+def test_two_subcutaneous_sites_overlap_into_one_span_or_stay_separate(first, second, start, want):
+    """Site 1 from 09:00 for `first` minutes, site 2 from `start` for `second`: overlapping sites are one span,
+    touching or later ones separate intervals."""
+    assert _scig_sites("office", infusion(first, site=1), infusion(second, f"2026-03-02T{start}", site=2)) == want
 
 
 def test_scrub_finds_the_second_site_billed_as_more_time():
