@@ -15,11 +15,28 @@ from tests.conftest import run_cli
 REF = reference()
 
 
+def _edges() -> set[date]:
+    """The first and last day of every dated value in the data and the days either side of them, read from the
+    periods themselves (not from `change_dates`, the code under test: a test that took its dates from it would
+    never look at a boundary it missed)."""
+    periods = [*(rec.period for recs in REF.codes.values() for rec in recs), *REF.modifiers.values(),
+               *(rec.period for recs in REF.addon_edits.values() for rec in recs)]
+    rows = REF.settings["home"]["medicare_dme_iv_supply_units"]
+    days: set[date] = set()
+    for start, end in [*((p.effective, p.ends) for p in periods), *((r.get("effective"), r.get("ends")) for r in rows)]:
+        if start is not None:
+            days |= {start - timedelta(days=1), start}
+        if end is not None and end < date.max:
+            days |= {end, end + timedelta(days=1)}
+    return days
+
+
 def _days() -> list[date]:
-    changes = set(REF.change_dates)
+    changes = _edges()
     for prof in REF.profiles.values():
-        changes |= {start for p in prof.parameters.values() for start, _ in p.values if start > date.min}
-    return sorted({d + timedelta(days=k) for d in changes for k in (-1, 0, 1)} | {date(2026, 3, 2)})
+        starts = {start for p in prof.parameters.values() for start, _ in p.values if start > date.min}
+        changes |= {d + timedelta(days=k) for d in starts for k in (-1, 0)}
+    return sorted(changes | {date(2026, 3, 2)})
 
 
 def _direct(day: date, profile) -> tuple:
@@ -36,6 +53,23 @@ def test_change_dates_are_the_starts_and_the_days_after_the_ends():
     assert q2052.effective in REF.change_dates
     supply = REF.settings["home"]["medicare_dme_iv_supply_units"][0]
     assert supply["ends"] + timedelta(days=1) in REF.change_dates
+    # The one bundled period with an end: Asceniv's pass-through C9072, through 2021-03-31. The day after is a change
+    # date; its last day and the day before are not (C9072 is in force on both).
+    c9072 = REF.codes["C9072"][0].period
+    assert c9072.ends is not None and c9072.ends + timedelta(days=1) in REF.change_dates
+    assert c9072.ends not in REF.change_dates and c9072.ends - timedelta(days=1) not in REF.change_dates
+
+
+def test_a_period_changes_on_its_first_day_and_the_day_after_its_last():
+    """`_change_dates` alone, on periods the bundled data does not have: an end with nothing starting the next day,
+    an open start, an open end, and the end of time (no day after it)."""
+    from igclaim.refdata.resolver import Period, _change_dates
+
+    assert _change_dates([Period(date(2020, 1, 1), date(2020, 6, 30))]) == (date(2020, 1, 1), date(2020, 7, 1))
+    assert _change_dates([Period(None, date(2020, 6, 30)), Period(date(2019, 5, 1), None)]) == (
+        date(2019, 5, 1), date(2020, 7, 1))
+    assert _change_dates([Period(date(2020, 1, 1), date.max)]) == (date(2020, 1, 1),)
+    assert _change_dates([Period(None, None)]) == ()
 
 
 def test_every_snapshot_answers_for_its_own_date_on_both_sides_of_each_change():
