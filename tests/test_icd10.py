@@ -110,6 +110,17 @@ def test_a_bundled_release_is_read_when_first_needed_and_lists_its_codes_in_orde
     assert releases.billable_under("G35", date(2026, 4, 14))[:3] == ["G35.A", "G35.B0", "G35.B1"]
 
 
+def test_codes_under_a_category_stop_at_the_limit_in_order():
+    """A DX-INVALID message lists at most 12 billable codes under a category (`billable_under`'s limit), the first
+    ones in code order: M33 (dermato- and polymyositis) has 19 in FY2026, D83 five."""
+    day = date(2026, 3, 2)
+    every = icd10.billable_under("M33", day, limit=100)
+    assert len(every) == 19 and every == sorted(every)
+    assert icd10.billable_under("M33", day) == every[:12]
+    assert icd10.billable_under("M33", day, limit=3) == ["M33.00", "M33.01", "M33.02"]
+    assert icd10.billable_under("D83", day) == ["D83.0", "D83.1", "D83.2", "D83.8", "D83.9"]
+
+
 def test_a_release_given_its_codes_answers_alike():
     rel = icd10.Release("test", date(2030, 10, 1), None, frozenset({"D839", "D830", "G35A"}), "test")
     assert rel.billable == {"D839", "D830", "G35A"} and rel.sorted_codes() == ["D830", "D839", "G35A"]
