@@ -585,6 +585,19 @@ def test_mue_date_of_service_edit_adds_every_line_of_the_date(mue):
          f"(3 Date of Service Edit: Clinical; {MUE_FILE}).")]
 
 
+def test_mue_date_of_service_edit_puts_every_unit_of_the_date_at_risk(mue):
+    """CMS FAQ 11344: over a date-of-service MUE, all units of the code on the claim for that date are denied, so
+    the money at stake is every line's units (51 + 50 here), not the first line's 51 alone; a line MUE puts only
+    the line over it at risk (test_mue_line_edit_compares_each_line)."""
+    r = scrub_claim(office_claim("2026-04-14", [dict(GIVEN, units=51), dict(GIVEN, units=50), *ADMIN]))
+    [f] = [f for f in r.findings if f.edit == "DRUG-MUE"]
+    assert f.impact_units == -101
+    admin = scrub_claim(office_claim("2026-04-14", [GIVEN, {"code": "96365", "units": 1},
+                                                    {"code": "96366", "units": 3}, {"code": "96365", "units": 1},
+                                                    {"code": "96366", "units": 2}]))
+    assert sorted(f.impact_units for f in admin.findings if f.edit == "ADMIN-MUE") == [-5, -2]
+
+
 def test_mue_policy_edit_is_an_error_and_a_clinical_one_a_warning(mue):
     """ncci.toml: MAI 2 (policy: never payable) is an error; MAI 3 (clinical: appealable) a warning."""
     claim = [GIVEN, {"code": "96365", "units": 1}, {"code": "96366", "units": 3}, {"code": "96365", "units": 1},

@@ -105,8 +105,9 @@ def admin_mue(ctx: EditContext) -> list[Finding]:
 
 
 def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
-    """MAI 1 compares each line with the MUE; MAI 2 and 3 add up every line of the code on the date of service
-    (JW lines included). Over the MUE the whole line is denied, so all its units are at risk (NCCI MUE FAQ)."""
+    """MAI 1 compares each line with the MUE, and a line over it is denied whole; MAI 2 and 3 add up every line of
+    the code on the date of service (JW lines included), and over the MUE all of those units are denied, so every
+    line's units are at risk, not the first line's alone (refdata/cms/ncci.toml cites the CMS FAQ)."""
     setting = _table_setting(ctx, "mue")
     groups: dict[tuple[str, date], list[ClaimLine]] = {}
     for ln in ctx.billed.lines:
@@ -129,7 +130,7 @@ def _mue(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
         if total > mue.units:
             numbers = ", ".join(str(ln.line) for ln in lines)
             yield finding(edit_id, f"Lines {numbers}: {code} × {total} on {day} exceeds the {where}.",
-                          line=lines[0].line, severity=severity, impact_units=-lines[0].units)
+                          line=lines[0].line, severity=severity, impact_units=-total)
 
 
 # --- NCCI PTP -------------------------------------------------------------------------------------------------
