@@ -51,8 +51,10 @@ def test_addon_pairs_are_dated_sourced_data():
     aoc = ref.addon_primaries("96375", date(2026, 3, 2))
     assert aoc is not None and "96374" in aoc.primaries and "96369" not in aoc.primaries
     assert "ncci" in aoc.source
-    assert ref.addon_primaries("96375", date(2012, 12, 31)) is None
-    assert ref.addon_primaries("96375", date(2013, 1, 1)) is not None
+    # The AOC file's earliest effective date (CR 7501): 2013-04-01, both sides, for every row.
+    for code in ("96361", "96366", "96367", "96368", "96370", "96371", "96375", "96376"):
+        assert ref.addon_primaries(code, date(2013, 3, 31)) is None, code
+        assert ref.addon_primaries(code, date(2013, 4, 1)) is not None, code
     assert set(ref.addon_primaries("96361", date(2026, 1, 1)).primaries) >= {"96360", "96365", "96374"}
     assert ref.addon_primaries("96370", date(2026, 1, 1)).primaries == ("96369",)
     assert ref.addon_primaries("96365", date(2026, 1, 1)) is None  # a primary code is not an add-on

@@ -704,9 +704,9 @@ def test_an_add_on_code_alone_needs_a_primary_of_its_ncci_add_on_edit():
 
 
 def test_an_add_on_code_before_the_ncci_add_on_edits_needs_a_primary_of_its_family():
-    """Before the first NCCI add-on code edit row (administration.toml, 2013-01-01) the CPT instruction under 96366
+    """Before the first NCCI add-on code edit row (administration.toml, 2013-04-01) the CPT instruction under 96366
     ("use 96366 in conjunction with 96365, 96367") still holds: the add-on alone is named with those primaries."""
-    for dos in ("2012-12-31", "2013-01-01"):
+    for dos in ("2013-03-31", "2013-04-01"):
         r = alone([OLD_IG, {"code": "96366", "units": 4}], dos=dos)
         assert found(r, "ADMIN-NOT-SUPPORTED") == [
             ("ADMIN-NOT-SUPPORTED", "error", 2, -4, "Line 2: add-on 96366 without its primary code (96365 or 96367) on "
