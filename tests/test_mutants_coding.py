@@ -1108,12 +1108,42 @@ def test_an_ndc_no_list_knows_is_refused_whether_or_not_a_crosswalk_covers_the_d
 def test_each_ndcs_discard_is_its_whole_units_opened_rounded_down_less_what_it_gave():
     """Discarded units = whole units opened (rounded down) − units given (CMS Discarded Drugs, reference.md §3), one
     JW line per NDC for a payer that wants the NDC on each line. Cutaquig (J1551, 100 mg a unit): 0.5 g given from
-    a 0.99 g vial of 68982-0810-01 (9.9 units, not in the crosswalk: 9 whole units opened, 5 given, 4 discarded) with
-    a second vial, 00069-1061-02, opened and discarded whole (the CMS crosswalk bills it as 10 units)."""
+    a 1.65 g (10 mL) vial of 68982-0810-02 (16.5 units: no crosswalk NDC of that size, 16 whole units opened, 5 given,
+    11 discarded) with a second vial, 00069-1061-02, opened and discarded whole (the CMS crosswalk bills it as 10
+    units)."""
     enc = encounter(payer={"type": "commercial", "name": "Plan"},
                     drugs=[drug(product="Cutaquig", route="SC", dose={"grams": 0.5},
-                                containers=[{"grams": 0.99, "ndc": "68982-0810-01"},
+                                containers=[{"grams": 1.65, "ndc": "68982-0810-02"},
                                             {"grams": 0.99, "ndc": "00069-1061-02"}])],
                     administrations=[infusion(60)])
     drug_lines = [(ln.units, ln.modifiers, ln.ndc) for ln in run(enc).claim.lines if ln.code == "J1551"]
-    assert drug_lines == [(5, [], "68982081001"), (4, ["JW"], "68982081001"), (10, ["JW"], "00069106102")]
+    assert drug_lines == [(5, [], "68982081002"), (11, ["JW"], "68982081002"), (10, ["JW"], "00069106102")]
+
+
+@pytest.mark.parametrize("container", [
+    {"ndc": "68982-0810-01", "count": 3}, {"ndc": "00069-1061-02", "count": 3}, {"grams": 0.99, "count": 3},
+    {"ml": 6, "count": 3}, {"grams": 0.99, "ndc": "68982-0810-01", "count": 3}])
+def test_a_cutaquig_vial_bills_the_crosswalks_units_whichever_way_the_chart_names_it(container):
+    """reference.md (NDCs): the CMS NDC-HCPCS crosswalk bills Cutaquig's 6 mL vial (labeled 0.99 g) as 10 units of
+    J1551, and the same vial under Octapharma's own NDC 68982-0810-01, which the crosswalk does not list, bills
+    the same: 2.5 g from three 6 mL vials is 25 units given and 5 discarded (not 9.9 × 3 = 29 whole units, JW 4),
+    by the NDC of either labeler, by grams or by mL."""
+    enc = encounter(payer={"type": "commercial", "name": "Plan"},
+                    drugs=[drug(product="Cutaquig", route="SC", dose={"grams": 2.5}, containers=[container])],
+                    administrations=[infusion(60)])
+    drug_lines = [(ln.units, ln.modifiers) for ln in run(enc).claim.lines if ln.code == "J1551"]
+    assert drug_lines == [(25, []), (5, ["JW"])]
+
+
+def test_the_12_ml_cutaquig_vial_under_octapharmas_ndc_bills_the_crosswalks_20_units():
+    """68982-0810-03 (12 mL, labeled 1.98 g) is the size the crosswalk lists as 00069-1476-02, 20 units; 68982-0810-02
+    (10 mL, 1.65 g) has no crosswalk NDC of its size, so its labeled grams give 16.5 units."""
+    def opened(ndc: str) -> tuple[int | None, int | None]:
+        enc = encounter(payer={"type": "commercial", "name": "Plan"},
+                        drugs=[drug(product="Cutaquig", route="SC", dose={"grams": 1}, containers=[{"ndc": ndc}])],
+                        administrations=[infusion(60)])
+        f = _coded(enc).drugs["ig1"]
+        return f.opened_units, f.discarded_units
+    assert opened("68982-0810-03") == (20, 10)
+    assert opened("00069-1476-02") == (20, 10)
+    assert opened("68982-0810-02") == (16, 6)

@@ -603,8 +603,9 @@ def _containers(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseU
     """The opened containers grouped by NDC, each with its labeled grams and its billing units.
 
     Billing units per package come from the crosswalk when it lists the container's NDC (or, for a container
-    given by size, an NDC of that size: one answer per snapshot, family and size): Cutaquig's 6 mL vial is 10 units
-    of J1551 although 0.99 g is labeled. Otherwise the labeled grams ÷ the code's unit."""
+    given by size or by a catalog NDC the crosswalk does not list, an NDC of that size: one answer per snapshot,
+    family and size): Cutaquig's 6 mL vial is 10 units of J1551 although 0.99 g is labeled, whichever labeler's
+    NDC it carries. Otherwise the labeled grams ÷ the code's unit."""
     # a container the chart gives without an NDC carries the drug's NDC only when the chart names one
     drug_ndc = ident.ndc if ident.drug.ndc else None
     family = ident.family
@@ -618,6 +619,12 @@ def _containers(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseU
         ndc11 = _ndc11(ndc, f"{ident.path}.containers[{i}].ndc") if ndc else None
         if ndc11:
             per = rules.tables.package_billing_units(ndc11, code, rules.dos)
+            if per is None and (hit := rules.package_by_ndc(ndc11)) is not None:
+                # The same vial under an NDC the crosswalk does not list (Octapharma's own Cutaquig NDCs): it bills
+                # as the crosswalk bills an NDC of its size (reference.md: 68982-0810-01's 6 mL = 10 units).
+                size = hit[1]
+                per = rules.once(("coding.drug.size_units", fam.names, size.grams, size.ml, code),
+                                 partial(_size_units, family, size.grams, size.ml, code))
         elif (ml := c.ml) is None:  # given by grams (or by units): a size of the family, once per size and code
             if grams not in fam.sizes:
                 per = None  # no package of that size, so no NDC the crosswalk could list
