@@ -303,3 +303,81 @@ def test_sites_at_once_are_found_whatever_drug_the_chart_lists_first():
         infusion(20, "2026-03-02T08:30", drug_id="sc2"), infusion(105, site=1), infusion(105, site=2)])
     assert [(ln.code, ln.units) for ln in run(enc).claim.lines if ln.code.startswith("963")] == [
         ("96369", 1), ("96370", 1)]
+
+
+# --- one IV drug through two sites at once (administration.toml, 96365 `sites_at_once_one_span`) -----------------
+
+def _iv_sites(setting: str, *administrations: dict) -> list[tuple[str, int, list[str]]]:
+    enc = encounter(setting=setting, drugs=[drug()], administrations=list(administrations))
+    return [(ln.code, ln.units, ln.modifiers) for ln in run(enc).claim.lines if ln.code.startswith("963")]
+
+
+@pytest.mark.parametrize("setting", ["office", "hospital_outpatient"])
+def test_one_iv_drug_through_two_sites_at_once_is_one_infusion_timed_by_its_span(setting):
+    """Gamunex-C through sites 1 and 2, both 09:00-11:00: one infusion of 120 minutes (96365 + 96366 x 1), not each
+    site's time added (before: 96365 + 96366 x 3 in the office, and a second 96365 with XS in the hospital). CPT does
+    not report a second initial for "an IV rate not being able to be reached without two lines"; Noridian allows it
+    only "if two separate IV sites must be used". An ADMIN-NOT-BILLED note names the sites and says so."""
+    enc = encounter(setting=setting, drugs=[drug()], administrations=[infusion(120, site=1), infusion(120, site=2)])
+    r = run(enc)
+    assert [(ln.code, ln.units, ln.modifiers) for ln in r.claim.lines if ln.code.startswith("963")] == [
+        ("96365", 1, []), ("96366", 1, [])]
+    [note] = [f for f in r.findings if f.edit == "ADMIN-NOT-BILLED"]
+    assert note.severity == "info" and note.message.startswith(
+        "administrations[0]: ig1 ran through IV sites 1, 2 at the same time: one infusion, timed by the span")
+
+
+@pytest.mark.parametrize(("second", "start", "want"), [
+    # Site 2 from 10:40 for 60 minutes while site 1 runs 09:00-10:41: one span 09:00-11:40 = 160 min, 96366 x 2.
+    pytest.param(60, "10:40", [("96365", 1, []), ("96366", 2, [])], id="one-minute-overlap"),
+    # Site 2 from 10:41, when site 1 stopped: another interval, judged on its own (reference.md §4): 101 minutes
+    # is 96365 + 96366 x 1, then 60 more minutes of the same drug are one more hour unit.
+    pytest.param(60, "10:41", [("96365", 1, []), ("96366", 2, [])], id="touching"),
+    # Where it matters: site 2 for 100 minutes. At once from 10:40: one span of 200 min, 96366 x 2; from 10:41,
+    # two intervals, 96366 x 1 for the first and x 2 for the second.
+    pytest.param(100, "10:40", [("96365", 1, []), ("96366", 2, [])], id="overlap-100"),
+    pytest.param(100, "10:41", [("96365", 1, []), ("96366", 3, [])], id="touching-100"),
+])
+def test_two_iv_sites_of_one_drug_overlap_into_one_span_or_stay_separate(second, start, want):
+    assert _iv_sites("office", infusion(101, site=1), infusion(second, f"2026-03-02T{start}", site=2)) == want
+
+
+def test_two_iv_drugs_at_two_sites_keep_a_hospitals_initial_per_site():
+    """Only one drug's sites make a span: a second drug at its own site keeps its own initial (with XS) on a
+    hospital claim (IOM 100-04 ch. 4 §230.2), and no ADMIN-NOT-BILLED note is given."""
+    enc = encounter(setting="hospital_outpatient",
+                    drugs=[drug(dose={"grams": 20}, containers=[{"grams": 20}]),
+                           {"id": "d2", "hcpcs": "J1100", "units": 1, "route": "IV"}],
+                    administrations=[infusion(60), infusion(60, drug_id="d2", site=2)])
+    r = run(enc)
+    assert [(ln.code, ln.modifiers) for ln in r.claim.lines if ln.code == "96365"] == [("96365", []), ("96365", ["XS"])]
+    assert "ADMIN-NOT-BILLED" not in ids(r)
+
+
+@pytest.mark.parametrize(("setting", "kind"), [("office", "professional"), ("hospital_outpatient", "hospital")])
+def test_scrub_of_one_iv_drug_at_two_sites_warns_on_a_second_initial_and_finds_added_time(setting, kind):
+    """A written second 96365 with XS for the second site is a warning, not an error: the record decides whether
+    two separate sites were needed (NCCI Policy Manual ch. XI; Noridian). The second site's hour added to the first
+    (96366 x 3 for 120 minutes) is an error with 2 units at stake."""
+    from igclaim.engine import scrub
+    from igclaim.inputs import parse_encounter
+
+    enc = encounter(setting=setting, drugs=[drug()], administrations=[infusion(120, site=1), infusion(120, site=2)])
+    expected = run(enc).claim
+    drug_line = {k: v for k, v in expected.lines[0].model_dump(mode="json").items() if v is not None}
+
+    def written(*admin: dict) -> dict:
+        claim = expected.model_dump(mode="json", exclude_none=True)
+        claim["lines"] = [drug_line, *[{**a, "line": n, "revenue_code": expected.lines[1].revenue_code}
+                                       for n, a in enumerate(admin, start=2)]]
+        return {**enc, "claim": claim}
+
+    r = scrub(parse_encounter(written({"code": "96365", "units": 1}, {"code": "96366", "units": 1},
+                                      {"code": "96365", "units": 1, "modifiers": ["XS"]})))
+    assert [(f.severity, f.line, f.impact_units) for f in r.findings if f.edit == "ADMIN-INITIAL-DUPLICATE"] == [
+        ("warning", 4, None)]
+    assert f"initial service number 2 on a {kind} claim; the chart documents IV access sites 1, 2" in next(
+        f.message for f in r.findings if f.edit == "ADMIN-INITIAL-DUPLICATE")
+    r = scrub(parse_encounter(written({"code": "96365", "units": 1}, {"code": "96366", "units": 3})))
+    assert [(f.severity, f.line, f.impact_units) for f in r.findings if f.edit == "ADMIN-ADDON-UNITS"] == [
+        ("error", 3, -2)]

@@ -4,7 +4,7 @@ One initial service per encounter on a professional claim (the immune globulin, 
 visit), one per vascular access site on a hospital claim (facility hierarchy: infusion > push > injection >
 hydration). Later services are sequential (a new drug), concurrent (overlapping another drug infusion, once)
 or more hours of the same drug. Separate intervals of one drug are judged one by one, never summed;
-subcutaneous sites of one drug infused at once are one interval (`_sites_at_once`).
+sites of one drug infused at once (SC, or IV) are one interval (`_sites_at_once`).
 Codes are looked up by role and family in refdata/cms/administration.toml, not written here.
 """
 
@@ -51,6 +51,7 @@ class Service:
     stop: datetime | None = None
     minutes: int | None = None
     pump_setups: int | None = None
+    span_sites: tuple[int, ...] = ()  # sites at once (`_sites_at_once`): every site the span's administrations used
 
     def overlaps(self, other: Service) -> bool:
         if not (self.start and self.stop and other.start and other.stop):
@@ -78,11 +79,12 @@ def classify(
         path = f"administrations[{i}]"
         start, stop, method = a.start, a.stop, a.method
         pump_setups = a.pump_setups
+        span_sites: tuple[int, ...] = ()
         if i in spans:
             span = spans[i]
             if span is None:
                 continue  # infused at once with an earlier-listed site of the drug: part of its span
-            start, stop, pump_setups = span
+            start, stop, pump_setups, span_sites = span
         minutes = minutes_between(start, stop) if start and stop else None
         if method == "injection" or (method == "push" and drug.route == "SC"):
             kind = "injection"
@@ -100,7 +102,8 @@ def classify(
             kind = "push"
         else:
             kind = "infusion"
-        services.append(Service(kind, path, a.site, a.drug_id, drug.is_ig, start, stop, minutes, pump_setups))
+        services.append(Service(kind, path, a.site, a.drug_id, drug.is_ig, start, stop, minutes, pump_setups,
+                                span_sites))
 
     drug_infusions: list[Service] | None = None  # listed at the first hydration that needs them
     for j, fl in enumerate(enc.fluids):
@@ -130,20 +133,26 @@ def classify(
 
 
 def _sites_at_once(enc: Encounter, facts: dict[str, CodedDrug], rules: Rules
-                   ) -> dict[int, tuple[datetime, datetime, int | None] | None]:
-    """Subcutaneous infusions of one drug that overlap in time, by administration index, when 96369 includes its
-    sites (`sites_at_once_one_span`: "including pump set-up and establishment of subcutaneous infusion site(s)"):
-    SCIG run through two sites at once is one infusion, timed by the span they cover together (two sites at
-    09:00-10:45 are 105 minutes: 96369 + 96370 x 1), never each site's time added, and two sites of 12 minutes are
-    one 96372. The first-listed administration of a span gets its start, stop and pump set-ups (the most any of them
-    documents); the others map to None. Intervals that do not overlap are absent: judged one by one."""
-    if len(enc.administrations) < 2 or not rules.admin_code_for("initial", "sc_infusion").sites_at_once_one_span:
+                   ) -> dict[int, tuple[datetime, datetime, int | None, tuple[int, ...]] | None]:
+    """Infusions of one drug that overlap in time, by administration index, for a route whose initial code says so
+    (`sites_at_once_one_span`: 96369 "including ... establishment of subcutaneous infusion site(s)"; 96365, whose
+    second IV line for one drug's rate is no second initial): a drug run through two sites at once is one infusion,
+    timed by the span they cover together (two sites at 09:00-10:45 are 105 minutes: 96369 + 96370 x 1), never each
+    site's time added, and two SC sites of 12 minutes are one 96372. The first-listed administration of a span gets
+    its start, stop, pump set-ups (the most any of them documents) and the sites they used; the others map to None.
+    Intervals that do not overlap are absent: judged one by one."""
+    if len(enc.administrations) < 2:
         return {}  # one administration is never at once with another (most charts)
+    routes = {rec.route for family in ("sc_infusion", "infusion")
+              if (rec := rules.admin_code_for("initial", family)).sites_at_once_one_span}
+    if not routes:
+        return {}
     by_drug: dict[str, list[tuple[datetime, datetime, int]]] = {}
     for i, a in enumerate(enc.administrations):
-        if a.method not in ("push", "injection") and a.start and a.stop and facts[a.drug_id].identified.route == "SC":
+        if a.method not in ("push", "injection") and a.start and a.stop and \
+                facts[a.drug_id].identified.route in routes:
             by_drug.setdefault(a.drug_id, []).append((a.start, a.stop, i))
-    out: dict[int, tuple[datetime, datetime, int | None] | None] = {}
+    out: dict[int, tuple[datetime, datetime, int | None, tuple[int, ...]] | None] = {}
     for timed in by_drug.values():
         if len(timed) < 2:
             continue
@@ -158,7 +167,8 @@ def _sites_at_once(enc: Encounter, facts: dict[str, CodedDrug], rules: Rules
                 setups = [n for c in cluster if (n := enc.administrations[c[2]].pump_setups) is not None]
                 for c in cluster:
                     out[c[2]] = None
-                out[min(c[2] for c in cluster)] = (cluster[0][0], stop, max(setups) if setups else None)
+                sites = tuple(sorted({enc.administrations[c[2]].site for c in cluster}))
+                out[min(c[2] for c in cluster)] = (cluster[0][0], stop, max(setups) if setups else None, sites)
             if t is not None:
                 cluster, stop = [t], t[1]
     return out
@@ -189,6 +199,13 @@ def code_administrations(
     groups: dict[int, list[Service]] = {}
     once: dict[str, int] = {}  # the group of each once-per-encounter kind: its first service's site
     for s in services:
+        if len(s.span_sites) > 1 and rules.admin_code_for("initial", s.kind).route == "IV":
+            # A second vascular site could be a second initial service: say why it is not (administration.toml).
+            findings.append(finding("ADMIN-NOT-BILLED", f"{s.path}: {s.drug_id} ran through IV sites "
+                                    f"{', '.join(map(str, s.span_sites))} at the same time: one infusion, timed by the "
+                                    "span they cover together. A second initial service (with XS) is billed only "
+                                    "when two separate IV sites must be used and the record says why, not to reach a "
+                                    "rate."))
         site = s.site if facility else 1
         if facility and rules.admin_code_for("initial", s.kind).per_encounter == 1:
             site = once.setdefault(s.kind, site)

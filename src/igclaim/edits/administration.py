@@ -317,16 +317,21 @@ def initial_duplicate(ctx: EditContext) -> list[Finding]:
         count += ln.units
         if count <= allowed:
             continue
-        if iv_sites is None:
-            iv_sites = sorted({s.site for s in ctx.coding.services
-                               if ctx.rules.admin_code_for("initial", s.kind).route == "IV"})
-        if professional and len(iv_sites) > 1 and rec.route == "IV":
-            # Two documented IV sites in the office: a second initial code is allowed when the second site was
-            # medically necessary (NCCI Policy Manual ch. XI), with the distinct-site modifier: never an error.
+        if iv_sites is None:  # the sites of one drug infused at once count: coding made them one service
+            iv_sites = sorted({site for s in ctx.coding.services
+                               if ctx.rules.admin_code_for("initial", s.kind).route == "IV"
+                               for site in (s.site, *s.span_sites)})
+        # A documented IV site for this initial code: in the office, any second IV site; in the hospital, one site
+        # per initial (coding already gave each site of a different drug its own), so here one drug's second site.
+        if rec.route == "IV" and (len(iv_sites) > 1 if professional else count <= len(iv_sites)):
+            # A second initial code is allowed when the second site was medically necessary (NCCI Policy Manual
+            # ch. XI; Noridian: "if two separate IV sites must be used"), with the distinct-site modifier: never an
+            # error, the record decides.
             mods = ctx.rules.distinct_modifiers & set(ln.modifiers)
             want = ctx.rules.param("distinct_site_modifier")
+            claim_kind = "a professional" if professional else "a hospital"
             found.append(finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number "
-                                 f"{count} on a professional claim; the chart documents IV access sites "
+                                 f"{count} on {claim_kind} claim; the chart documents IV access sites "
                                  f"{', '.join(map(str, iv_sites))}."
                           + (f" It carries {', '.join(sorted(mods))}: verify the note says why the second site was "
                                  "needed." if mods else f" Add {want} and document why the second site was needed."),
