@@ -381,3 +381,76 @@ def test_scrub_of_one_iv_drug_at_two_sites_warns_on_a_second_initial_and_finds_a
     r = scrub(parse_encounter(written({"code": "96365", "units": 1}, {"code": "96366", "units": 3})))
     assert [(f.severity, f.line, f.impact_units) for f in r.findings if f.edit == "ADMIN-ADDON-UNITS"] == [
         ("error", 3, -2)]
+
+
+# --- bags of hydration at once (administration.toml, 96360 `sites_at_once_one_span`) ------------------------------
+
+def _hydration(start: str, stop: str, site: int = 1) -> dict:
+    return {"purpose": "hydration", "ordered": True, "reason": "dehydration", "start": f"2026-03-02T{start}",
+            "stop": f"2026-03-02T{stop}", "site": site}
+
+
+def _with_fluids(setting: str, *fluids: dict):
+    """Gamunex-C 09:00-11:00 at site 1, then the fluids."""
+    return run(encounter(setting=setting, drugs=[drug()], administrations=[infusion(120, site=1)],
+                         fluids=list(fluids)))
+
+
+def _admin(r) -> list[tuple[str, int, list[str]]]:
+    return [(ln.code, ln.units, ln.modifiers) for ln in r.claim.lines if ln.code.startswith("963")]
+
+
+@pytest.mark.parametrize("setting", ["office", "hospital_outpatient"])
+@pytest.mark.parametrize("bags", [
+    pytest.param([("11:00", "13:00"), ("11:00", "13:00")], id="two-bags-at-once"),
+    pytest.param([("11:00", "12:00"), ("11:30", "13:00")], id="staggered"),
+    pytest.param([("11:30", "13:00"), ("11:00", "12:00")], id="listed-late-first"),
+])
+def test_bags_of_hydration_at_once_are_one_hydration_timed_by_their_span(setting, bags):
+    """Two bags over 11:00-13:00 are the hydration of 11:00-13:00, as one bag of that span gives (96361 x 2 after
+    the drug), never each bag's time added (before: 96361 x 4 for two bags at once): there is no concurrent hydration
+    code, and hydration is reported by its time."""
+    r = _with_fluids(setting, *[_hydration(a, b) for a, b in bags])
+    assert _admin(r) == _admin(_with_fluids(setting, _hydration("11:00", "13:00"))) == [
+        ("96365", 1, []), ("96366", 1, []), ("96361", 2, [])]
+    assert "ADMIN-NOT-BILLED" not in ids(r)  # one site: nothing more to say
+
+
+def test_bags_of_hydration_at_once_at_two_sites_are_one_hydration_with_a_note():
+    """In the hospital a bag at site 2 while site 1's runs is no second initial hydration (96360 with XS): one
+    hydration of the span, and the note says when a second initial would be billed."""
+    r = _with_fluids("hospital_outpatient", _hydration("11:00", "12:01"), _hydration("12:00", "13:00", site=2))
+    assert _admin(r) == [("96365", 1, []), ("96366", 1, []), ("96361", 2, [])]
+    [note] = [f for f in r.findings if f.edit == "ADMIN-NOT-BILLED"]
+    assert note.message.startswith("fluids[0]: hydration ran through IV sites 1, 2 at the same time")
+    # Touching, not at once: each site's hydration is its own, and site 2 keeps its initial with XS.
+    r = _with_fluids("hospital_outpatient", _hydration("11:00", "12:00"), _hydration("12:00", "13:00", site=2))
+    assert _admin(r) == [("96365", 1, []), ("96366", 1, []), ("96361", 1, []), ("96360", 1, ["XS"])]
+    assert "ADMIN-NOT-BILLED" not in ids(r)
+
+
+def test_scrub_finds_two_bags_at_once_billed_as_more_hydration_time():
+    """A written claim that added the two bags' time (96361 x 4 for 11:00-13:00) bills two hours the chart does not
+    support: ADMIN-ADDON-UNITS, error, 2 units at stake."""
+    from igclaim.engine import scrub
+    from igclaim.inputs import parse_encounter
+
+    enc = encounter(drugs=[drug()], administrations=[infusion(120, site=1)],
+                    fluids=[_hydration("11:00", "13:00"), _hydration("11:00", "13:00")])
+    claim = run(enc).claim.model_dump(mode="json", exclude_none=True)
+    for ln in claim["lines"]:
+        if ln["code"] == "96361":
+            ln["units"] = 4
+    r = scrub(parse_encounter({**enc, "claim": claim}))
+    assert [(f.severity, f.impact_units) for f in r.findings if f.edit == "ADMIN-ADDON-UNITS"] == [("error", -2)]
+
+
+def test_bags_at_once_too_short_beside_the_drug_are_all_named_unbilled():
+    """Two bags at once over 10:30-11:20, the drug running until 11:00: 20 minutes of hydration of their own, under
+    31: neither is billed, and the one note names both bags (each is a cause ADMIN-HYDRATION reads on scrub)."""
+    r = _with_fluids("office", _hydration("10:30", "11:20"), _hydration("10:40", "11:15", site=2))
+    assert _admin(r) == [("96365", 1, []), ("96366", 1, [])]
+    [note] = [f for f in r.findings if f.edit == "ADMIN-NOT-BILLED"]
+    assert note.message == ("fluids[0], fluids[1]: 20 minutes of hydration not concurrent with a drug infusion; at "
+                            "least 31 are needed.")
+    assert list(note.causes) == [("fluid-not-billed", "fluids[0]"), ("fluid-not-billed", "fluids[1]")]

@@ -105,7 +105,7 @@ def classify(
         services.append(Service(kind, path, a.site, a.drug_id, drug.is_ig, start, stop, minutes, pump_setups,
                                 span_sites))
 
-    drug_infusions: list[Service] | None = None  # listed at the first hydration that needs them
+    hydration: list[tuple[datetime, datetime, int]] = []  # the ordered, timed hydration, by fluid index
     for j, fl in enumerate(enc.fluids):
         path = f"fluids[{j}]"
         if fl.purpose != "hydration":
@@ -120,15 +120,34 @@ def classify(
             findings.append(finding("ADMIN-TIMES-MISSING", f"{path}: hydration without start and stop times "
                                     "was not billed."))
             continue
-        if drug_infusions is None:
-            drug_infusions = [s for s in services if s.kind in ("infusion", "sc_infusion")]
-        minutes = minutes_between(fl.start, fl.stop) - _overlap_minutes(fl.start, fl.stop, drug_infusions)
+        hydration.append((fl.start, fl.stop, j))
+    if not hydration:
+        return services
+    # Bags of hydration at once are one hydration, timed by the span they cover together (96360's
+    # `sites_at_once_one_span`): its time is counted once, whichever line or site each bag ran through.
+    bag_spans: dict[int, tuple[datetime, datetime, tuple[int, ...], list[int]] | None] = {}
+    if rules.admin_code_for("initial", "hydration").sites_at_once_one_span:
+        for members, span_start, span_stop in _at_once(hydration):
+            bag_spans |= dict.fromkeys(members[1:])
+            bag_spans[members[0]] = (span_start, span_stop, tuple(sorted({enc.fluids[k].site for k in members})),
+                                     members)
+    drug_infusions = [s for s in services if s.kind in ("infusion", "sc_infusion")]
+    for start, stop, j in hydration:
+        path, span_sites, bags = f"fluids[{j}]", (), [j]
+        if j in bag_spans:
+            bag = bag_spans[j]
+            if bag is None:
+                continue  # at once with an earlier-listed bag: part of its span
+            start, stop, span_sites, bags = bag
+        minutes = minutes_between(start, stop) - _overlap_minutes(start, stop, drug_infusions)
         if minutes < time_rules.hydration_min_minutes:
-            findings.append(finding("ADMIN-NOT-BILLED", f"{path}: {minutes} minutes of hydration not concurrent "
-                                    f"with a drug infusion; at least {time_rules.hydration_min_minutes} are needed.",
-                                    cause=("fluid-not-billed", path)))
+            paths = [f"fluids[{k}]" for k in bags]  # every bag of a span: none is billed
+            findings.append(finding("ADMIN-NOT-BILLED", f"{', '.join(paths)}: {minutes} minutes of hydration not "
+                                    f"concurrent with a drug infusion; at least {time_rules.hydration_min_minutes} "
+                                    "are needed.", cause=[("fluid-not-billed", p) for p in paths]))
             continue
-        services.append(Service("hydration", path, fl.site, None, False, fl.start, fl.stop, minutes))
+        services.append(Service("hydration", path, enc.fluids[j].site, None, False, start, stop, minutes,
+                                span_sites=span_sites))
     return services
 
 
@@ -154,24 +173,34 @@ def _sites_at_once(enc: Encounter, facts: dict[str, CodedDrug], rules: Rules
             by_drug.setdefault(a.drug_id, []).append((a.start, a.stop, i))
     out: dict[int, tuple[datetime, datetime, int | None, tuple[int, ...]] | None] = {}
     for timed in by_drug.values():
-        if len(timed) < 2:
-            continue
-        timed.sort()
-        cluster, stop = [timed[0]], timed[0][1]
-        for t in [*timed[1:], None]:  # None closes the last span
-            if t is not None and t[0] < stop:
-                cluster.append(t)
-                stop = max(stop, t[1])
-                continue
-            if len(cluster) > 1:
-                setups = [n for c in cluster if (n := enc.administrations[c[2]].pump_setups) is not None]
-                for c in cluster:
-                    out[c[2]] = None
-                sites = tuple(sorted({enc.administrations[c[2]].site for c in cluster}))
-                out[min(c[2] for c in cluster)] = (cluster[0][0], stop, max(setups) if setups else None, sites)
-            if t is not None:
-                cluster, stop = [t], t[1]
+        for members, start, stop in _at_once(timed):
+            setups = [n for i in members if (n := enc.administrations[i].pump_setups) is not None]
+            for i in members:
+                out[i] = None
+            sites = tuple(sorted({enc.administrations[i].site for i in members}))
+            out[members[0]] = (start, stop, max(setups) if setups else None, sites)
     return out
+
+
+def _at_once(timed: list[tuple[datetime, datetime, int]]) -> list[tuple[list[int], datetime, datetime]]:
+    """The groups of two or more intervals that overlap in time (one starting before the group's running stop),
+    each as its indexes in chart order and the span they cover; an interval that starts when the others stopped
+    begins a new group. Intervals alone are left out."""
+    groups: list[tuple[list[int], datetime, datetime]] = []
+    if len(timed) < 2:
+        return groups
+    timed = sorted(timed)
+    cluster, stop = [timed[0]], timed[0][1]
+    for t in [*timed[1:], None]:  # None closes the last span
+        if t is not None and t[0] < stop:
+            cluster.append(t)
+            stop = max(stop, t[1])
+            continue
+        if len(cluster) > 1:
+            groups.append((sorted(c[2] for c in cluster), cluster[0][0], stop))
+        if t is not None:
+            cluster, stop = [t], t[1]
+    return groups
 
 
 def _overlap_minutes(start: datetime, stop: datetime, others: list[Service]) -> int:
@@ -201,7 +230,7 @@ def code_administrations(
     for s in services:
         if len(s.span_sites) > 1 and rules.admin_code_for("initial", s.kind).route == "IV":
             # A second vascular site could be a second initial service: say why it is not (administration.toml).
-            findings.append(finding("ADMIN-NOT-BILLED", f"{s.path}: {s.drug_id} ran through IV sites "
+            findings.append(finding("ADMIN-NOT-BILLED", f"{s.path}: {s.drug_id or 'hydration'} ran through IV sites "
                                     f"{', '.join(map(str, s.span_sites))} at the same time: one infusion, timed by the "
                                     "span they cover together. A second initial service (with XS) is billed only "
                                     "when two separate IV sites must be used and the record says why, not to reach a "
