@@ -48,6 +48,21 @@ mutate: setup
 	cd $(MUTATE_DIR) && $(CURDIR)/$(BIN)/mutmut results
 	$(BIN)/python scripts/mutate_data.py $(MUTATE_DATA_ARGS)
 
+# The refdata code (dated lookups, snapshots, loaders, ICD-10-CM, coverage policies), not part of `make mutate`:
+# mutmut in the copy with only_mutate set to those files, then every survivor once more in a fresh process
+# (scripts/mutate_fresh.py, which first checks that the child imports the mutated copy and can kill), since the
+# loaders run once per process, before mutmut forks its mutants' runs. Results: build/mutate/fresh.txt.
+.PHONY: mutate-refdata
+REFDATA_CODE := "src/igclaim/refdata/dated.py", "src/igclaim/refdata/resolver.py", "src/igclaim/refdata/rules.py", \
+	"src/igclaim/refdata/icd10.py", "src/igclaim/refdata/coverage.py"
+mutate-refdata: setup
+	rm -rf $(MUTATE_DIR) && mkdir -p $(MUTATE_DIR)
+	git archive HEAD | tar -x -C $(MUTATE_DIR)
+	$(BIN)/python scripts/mutate_undecorate.py $(MUTATE_DIR)/src/igclaim/edits
+	sed -i 's|^only_mutate = .*|only_mutate = [$(REFDATA_CODE)]|' $(MUTATE_DIR)/pyproject.toml
+	cd $(MUTATE_DIR) && $(CURDIR)/$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/python scripts/mutate_fresh.py $(MUTATE_DIR) --out $(MUTATE_DIR)/fresh.txt
+
 bench: setup
 	$(BIN)/python benchmarks/run.py
 
