@@ -45,7 +45,10 @@ def survived(results: str) -> list[str]:
 
 
 def _env(copy: Path, mutant: str) -> dict[str, str]:
-    return {**os.environ, "MUTANT_UNDER_TEST": mutant, "PYTHONPATH": str(copy / "mutants" / "src")}
+    """The child's environment. PYTHONPATH is absolute: the child runs in the copy's mutants/, where a relative path
+    (build/mutate/...) names nothing, so Python would import the editable install instead, and every mutant would
+    "survive" (what the first pass of 2026-12-03 did)."""
+    return {**os.environ, "MUTANT_UNDER_TEST": mutant, "PYTHONPATH": str((copy / "mutants" / "src").resolve())}
 
 
 def run_one(copy: Path, name: str, tests: list[str]) -> tuple[str, str, float]:

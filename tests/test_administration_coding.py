@@ -323,8 +323,10 @@ def test_one_iv_drug_through_two_sites_at_once_is_one_infusion_timed_by_its_span
     assert [(ln.code, ln.units, ln.modifiers) for ln in r.claim.lines if ln.code.startswith("963")] == [
         ("96365", 1, []), ("96366", 1, [])]
     [note] = [f for f in r.findings if f.edit == "ADMIN-NOT-BILLED"]
-    assert note.severity == "info" and note.message.startswith(
-        "administrations[0]: ig1 ran through IV sites 1, 2 at the same time: one infusion, timed by the span")
+    assert (note.severity, note.message) == ("info", "administrations[0]: ig1 ran through IV sites 1, 2 at the same "
+                                             "time: one infusion, timed by the span they cover together. A second "
+                                             "initial service (with XS) is billed only when two separate IV sites "
+                                             "must be used and the record says why, not to reach a rate.")
 
 
 @pytest.mark.parametrize(("second", "start", "want"), [
@@ -454,3 +456,13 @@ def test_bags_at_once_too_short_beside_the_drug_are_all_named_unbilled():
     assert note.message == ("fluids[0], fluids[1]: 20 minutes of hydration not concurrent with a drug infusion; at "
                             "least 31 are needed.")
     assert list(note.causes) == [("fluid-not-billed", "fluids[0]"), ("fluid-not-billed", "fluids[1]")]
+
+
+@pytest.mark.parametrize("setting", ["office", "hospital_outpatient"])
+def test_two_spans_of_bags_at_once_are_each_one_hydration(setting):
+    """Two bags at once over 11:00-12:00, then two more at once over 12:30-13:30: two hydration spans of 60 minutes
+    each (96361 x 1 for each after the drug), the later span kept after the earlier's second bag."""
+    r = _with_fluids(setting, _hydration("11:00", "12:00"), _hydration("11:00", "12:00"),
+                     _hydration("12:30", "13:30"), _hydration("12:30", "13:30"))
+    assert _admin(r) == _admin(_with_fluids(setting, _hydration("11:00", "12:00"), _hydration("12:30", "13:30"))) == [
+        ("96365", 1, []), ("96366", 1, []), ("96361", 2, [])]

@@ -224,6 +224,21 @@ def test_a_second_office_iv_site_is_a_warning_that_asks_for_xs():
                                                    " Add XS and document why the second site was needed.")]
 
 
+def test_each_office_initial_code_needs_its_own_iv_site():
+    """Two IV sites support two initial codes at most: the second is a warning (the record decides), a third is an
+    error with its unit at stake; one line of 96365 x 3 has one unit beyond the two sites."""
+    def two_more(c: dict) -> None:
+        add("96365", modifiers=["XS"])(c)
+        add("96365", modifiers=["XS"], number=10)(c)
+    r = scrub(TWO_SITES, two_more)
+    assert [(e, sev, ln, units) for e, sev, ln, units, _ in found(r, "ADMIN-INITIAL-DUPLICATE")] == [
+        ("ADMIN-INITIAL-DUPLICATE", "warning", 9, None), ("ADMIN-INITIAL-DUPLICATE", "error", 10, -1)]
+    assert found(r, "ADMIN-INITIAL-DUPLICATE")[1][4] == ("Line 10: 96365 is initial service number 3; the chart "
+                                                         "supports 1 (access sites documented: 1, 2).")
+    r = scrub(TWO_SITES, lambda c: line(c, "96365").update(units=3))
+    assert [(sev, units) for _, sev, _, units, _ in found(r, "ADMIN-INITIAL-DUPLICATE")] == [("error", -1)]
+
+
 def test_a_hospital_claim_allows_one_initial_code_per_access_site():
     hosp = chart(setting="hospital_outpatient", drugs=TWO_SITES["drugs"], administrations=TWO_SITES["administrations"])
     assert [(ln.code, tuple(ln.modifiers)) for ln in build(hosp).claim.lines if ln.code.startswith("9636")] == [

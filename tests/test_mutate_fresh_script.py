@@ -55,3 +55,13 @@ def test_the_setup_check_refuses_a_pass_that_cannot_kill(tmp_path: Path):
         assert "not from the mutated copy" in str(exc)
     else:
         raise AssertionError("check_setup accepted a copy without igclaim")
+
+
+def test_a_copy_given_by_a_relative_path_is_still_the_one_imported(tmp_path: Path, monkeypatch):
+    """`make mutate-refdata` passes build/mutate, relative to the repository; the child runs in build/mutate/mutants,
+    so the path it is given to import from must not be relative."""
+    (tmp_path / "mutants" / "src" / "igclaim").mkdir(parents=True)
+    (tmp_path / "mutants" / "src" / "igclaim" / "__init__.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    env = mutate_fresh._env(Path("."), "none")
+    assert env["PYTHONPATH"] == str((tmp_path / "mutants" / "src").resolve())

@@ -321,9 +321,9 @@ def initial_duplicate(ctx: EditContext) -> list[Finding]:
             iv_sites = sorted({site for s in ctx.coding.services
                                if ctx.rules.admin_code_for("initial", s.kind).route == "IV"
                                for site in (s.site, *s.span_sites)})
-        # A documented IV site for this initial code: in the office, any second IV site; in the hospital, one site
-        # per initial (coding already gave each site of a different drug its own), so here one drug's second site.
-        if rec.route == "IV" and (len(iv_sites) > 1 if professional else count <= len(iv_sites)):
+        # A documented IV site for this initial code, one site per initial: in the office the second site's; in the
+        # hospital (coding already gave each site of a different drug its own) one drug's second site.
+        if rec.route == "IV" and count <= len(iv_sites):
             # A second initial code is allowed when the second site was medically necessary (NCCI Policy Manual
             # ch. XI; Noridian: "if two separate IV sites must be used"), with the distinct-site modifier: never an
             # error, the record decides.
@@ -340,10 +340,12 @@ def initial_duplicate(ctx: EditContext) -> list[Finding]:
                                  "(or 59)."))
         else:
             sites = sorted({s.site for s in ctx.coding.services})
+            # at stake: the units beyond what the coded initials and, for an IV code, the documented IV sites allow
+            cap = max(allowed, len(iv_sites)) if rec.route == "IV" else allowed
             found.append(finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number "
                                  f"{count}; the chart supports {allowed} (access sites documented: "
                                  f"{', '.join(map(str, sites)) or 'none'}).", line=ln.line,
-                                 impact_units=-min(ln.units, count - allowed)))
+                                 impact_units=-min(ln.units, count - cap)))
     return found
 
 
