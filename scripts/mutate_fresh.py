@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import subprocess
 import sys
 import time
@@ -49,6 +50,11 @@ def _env(copy: Path, mutant: str) -> dict[str, str]:
     (build/mutate/...) names nothing, so Python would import the editable install instead, and every mutant would
     "survive" (what the first pass of 2026-12-03 did)."""
     return {**os.environ, "MUTANT_UNDER_TEST": mutant, "PYTHONPATH": str((copy / "mutants" / "src").resolve())}
+
+
+def survived_in(out_file: str) -> set[str]:
+    """The mutants an --out file ("name verdict seconds" lines) reports as survived."""
+    return {line.split()[0] for line in out_file.splitlines() if line.split()[1:2] == ["survived"]}
 
 
 def run_one(copy: Path, name: str, tests: list[str]) -> tuple[str, str, float]:
@@ -99,9 +105,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--only", default="", help="only survivors whose name contains this")
     ap.add_argument("--out", type=Path, help="append each verdict to this file as it comes")
+    ap.add_argument("--sample", type=int, default=0,
+                    help="run only this many survivors, drawn at random (seeded): an estimate when the whole pass "
+                    "would take too long")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--survivors-of", type=Path,
+                    help="run only the mutants a previous --out file reports as survived (e.g. with more --tests)")
     args = ap.parse_args(argv)
     check_setup(args.copy, args.tests)
     names = [n for n in survivors(args.copy) if args.only in n]
+    if args.survivors_of:
+        again = survived_in(args.survivors_of.read_text(encoding="utf-8"))
+        names = [n for n in names if n in again]
+    if 0 < args.sample < len(names):
+        print(f"a sample of {args.sample} of the {len(names)} survivors (seed {args.seed})", flush=True)
+        names = sorted(random.Random(args.seed).sample(names, args.sample))
     print(f"{len(names)} survivors to run again, each in a fresh process", flush=True)
     tally: Counter[tuple[str, str]] = Counter()
     sink = args.out.open("a", encoding="utf-8") if args.out else None

@@ -65,3 +65,10 @@ def test_a_copy_given_by_a_relative_path_is_still_the_one_imported(tmp_path: Pat
     monkeypatch.chdir(tmp_path)
     env = mutate_fresh._env(Path("."), "none")
     assert env["PYTHONPATH"] == str((tmp_path / "mutants" / "src").resolve())
+
+
+def test_a_second_pass_reads_the_survivors_of_the_first():
+    out = ("igclaim.refdata.resolver.x__load_codes__mutmut_3 survived 6.1s\n"
+           "igclaim.refdata.resolver.x__load_codes__mutmut_4 killed 4.0s\n"
+           "igclaim.refdata.rules.x__build__mutmut_2 error 4 5.0s\n\n")
+    assert mutate_fresh.survived_in(out) == {"igclaim.refdata.resolver.x__load_codes__mutmut_3"}
