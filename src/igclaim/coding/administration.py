@@ -125,12 +125,7 @@ def classify(
         return services
     # Bags of hydration at once are one hydration, timed by the span they cover together (96360's
     # `sites_at_once_one_span`): its time is counted once, whichever line or site each bag ran through.
-    bag_spans: dict[int, tuple[datetime, datetime, tuple[int, ...], list[int]] | None] = {}
-    if rules.admin_code_for("initial", "hydration").sites_at_once_one_span:
-        for members, span_start, span_stop in _at_once(hydration):
-            bag_spans |= dict.fromkeys(members[1:])
-            bag_spans[members[0]] = (span_start, span_stop, tuple(sorted({enc.fluids[k].site for k in members})),
-                                     members)
+    bag_spans = _at_once(hydration) if rules.admin_code_for("initial", "hydration").sites_at_once_one_span else {}
     drug_infusions = [s for s in services if s.kind in ("infusion", "sc_infusion")]
     for start, stop, j in hydration:
         path, span_sites, bags = f"fluids[{j}]", (), [j]
@@ -138,7 +133,8 @@ def classify(
             bag = bag_spans[j]
             if bag is None:
                 continue  # at once with an earlier-listed bag: part of its span
-            start, stop, span_sites, bags = bag
+            bags, start, stop = bag
+            span_sites = tuple(sorted({enc.fluids[k].site for k in bags}))
         minutes = minutes_between(start, stop) - _overlap_minutes(start, stop, drug_infusions)
         if minutes < time_rules.hydration_min_minutes:
             paths = [f"fluids[{k}]" for k in bags]  # every bag of a span: none is billed
@@ -173,20 +169,23 @@ def _sites_at_once(enc: Encounter, facts: dict[str, CodedDrug], rules: Rules
             by_drug.setdefault(a.drug_id, []).append((a.start, a.stop, i))
     out: dict[int, tuple[datetime, datetime, int | None, tuple[int, ...]] | None] = {}
     for timed in by_drug.values():
-        for members, start, stop in _at_once(timed):
-            setups = [n for i in members if (n := enc.administrations[i].pump_setups) is not None]
-            for i in members:
+        for i, group in _at_once(timed).items():
+            if group is None:
                 out[i] = None
-            sites = tuple(sorted({enc.administrations[i].site for i in members}))
-            out[members[0]] = (start, stop, max(setups) if setups else None, sites)
+                continue
+            members, start, stop = group
+            setups = [n for k in members if (n := enc.administrations[k].pump_setups) is not None]
+            sites = tuple(sorted({enc.administrations[k].site for k in members}))
+            out[i] = (start, stop, max(setups) if setups else None, sites)
     return out
 
 
-def _at_once(timed: list[tuple[datetime, datetime, int]]) -> list[tuple[list[int], datetime, datetime]]:
-    """The groups of two or more intervals that overlap in time (one starting before the group's running stop),
-    each as its indexes in chart order and the span they cover; an interval that starts when the others stopped
-    begins a new group. Intervals alone are left out."""
-    groups: list[tuple[list[int], datetime, datetime]] = []
+def _at_once(timed: list[tuple[datetime, datetime, int]]) -> dict[int, tuple[list[int], datetime, datetime] | None]:
+    """The groups of two or more intervals that overlap in time (one starting before the group's running stop), by
+    index: the first-listed member of a group maps to its members in chart order and the span they cover, the
+    others to None (part of that span). An interval that starts when the others stopped begins a new group;
+    intervals alone are absent."""
+    groups: dict[int, tuple[list[int], datetime, datetime] | None] = {}
     if len(timed) < 2:
         return groups
     timed = sorted(timed)
@@ -197,7 +196,9 @@ def _at_once(timed: list[tuple[datetime, datetime, int]]) -> list[tuple[list[int
             stop = max(stop, t[1])
             continue
         if len(cluster) > 1:
-            groups.append((sorted(c[2] for c in cluster), cluster[0][0], stop))
+            members = sorted(c[2] for c in cluster)
+            groups |= dict.fromkeys(members[1:])
+            groups[members[0]] = (members, cluster[0][0], stop)
         if t is not None:
             cluster, stop = [t], t[1]
     return groups

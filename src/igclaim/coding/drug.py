@@ -585,6 +585,12 @@ def _size_units(family: tuple[Product, ...], grams: Decimal, ml: Decimal | None,
     return _package_units([pk.ndc for p in family for pk in p.packages_of_size(grams, ml) if pk.ndc], code, rules)
 
 
+def _size_units_once(fam: Family, grams: Decimal, ml: Decimal | None, code: str, rules: Rules) -> Decimal | None:
+    """`_size_units`, once per snapshot, family, size and code."""
+    return rules.once(("coding.drug.size_units", fam.names, grams, ml, code),
+                      partial(_size_units, fam.products, grams, ml, code))
+
+
 def _size_table(rules: Rules) -> dict[Decimal, Decimal | None]:
     """`_size_units` of a family's sizes given in grams alone, for one code, filled as sizes are asked (only the
     family's own sizes: bounded)."""
@@ -622,9 +628,7 @@ def _containers(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseU
             if per is None and (hit := rules.package_by_ndc(ndc11)) is not None:
                 # The same vial under an NDC the crosswalk does not list (Octapharma's own Cutaquig NDCs): it bills
                 # as the crosswalk bills an NDC of its size (reference.md: 68982-0810-01's 6 mL = 10 units).
-                size = hit[1]
-                per = rules.once(("coding.drug.size_units", fam.names, size.grams, size.ml, code),
-                                 partial(_size_units, family, size.grams, size.ml, code))
+                per = _size_units_once(fam, hit[1].grams, hit[1].ml, code, rules)
         elif (ml := c.ml) is None:  # given by grams (or by units): a size of the family, once per size and code
             if grams not in fam.sizes:
                 per = None  # no package of that size, so no NDC the crosswalk could list
@@ -635,8 +639,7 @@ def _containers(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseU
                 if per is _UNKNOWN:
                     per = by_grams[grams] = _size_units(family, grams, None, code, rules)
         else:
-            per = rules.once(("coding.drug.size_units", fam.names, grams, ml, code),
-                             partial(_size_units, family, grams, ml, code))
+            per = _size_units_once(fam, grams, ml, code, rules)
         if per is None:
             per = grams * 1000 / unit_mg
         key = ndc11 or drug_ndc
