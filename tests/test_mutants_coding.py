@@ -1147,3 +1147,22 @@ def test_the_12_ml_cutaquig_vial_under_octapharmas_ndc_bills_the_crosswalks_20_u
     assert opened("68982-0810-03") == (20, 10)
     assert opened("00069-1476-02") == (20, 10)
     assert opened("68982-0810-02") == (16, 6)
+
+
+def test_a_container_ndc_only_the_crosswalk_knows_bills_the_crosswalks_units(home, tmp_path):
+    """An NDC the product catalog does not list (a labeler's new package) but an imported crosswalk does: its
+    billing units per package are the crosswalk's own (10 for this 6 mL Cutaquig vial), not its labeled 0.99 g
+    (9.9 units), so 2.5 g from three vials is 25 given and 5 discarded."""
+    from igclaim.refdata import store
+
+    fixture = Path(__file__).parent / "fixtures" / "cms" / "asp-ndc-hcpcs-crosswalk-2026q2-synthetic.csv"
+    text = fixture.read_text(encoding="latin-1").rstrip("\n") + "\n"
+    text += "J1551,Inj cutaquig 100 mg,Synthetic Labeler,00069-9999-01,Cutaquig,100 MG,6,1,10,10" + "," * 30 + "\n"
+    crosswalk = tmp_path / fixture.name
+    crosswalk.write_text(text, encoding="latin-1")
+    store.import_file("crosswalk", crosswalk)
+    enc = encounter(date_of_service="2026-04-14", payer={"type": "commercial", "name": "Plan"},
+                    drugs=[drug(product="Cutaquig", route="SC", dose={"grams": 2.5},
+                                containers=[{"grams": 0.99, "ndc": "00069-9999-01", "count": 3}])],
+                    administrations=[infusion(60, start="2026-04-14T09:00")])
+    assert [(ln.units, ln.modifiers) for ln in run(enc).claim.lines if ln.code == "J1551"] == [(25, []), (5, ["JW"])]
