@@ -66,3 +66,42 @@ def test_user_policy_file_from_the_profile(tmp_path: Path):
 def test_unknown_policy_is_an_error_naming_it():
     with pytest.raises(PolicyError, match="no-such-policy"):
         policy("no-such-policy")
+
+
+def _policy_file(tmp_path: Path, name: str, head: str, indications: str) -> coverage.Policy:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(f'[policy]\nname = "{name}"\nsource = "https://example.org/{name}"\n{head}\n{indications}')
+    return policy(str(path))
+
+
+def test_a_policys_default_severity_comes_from_its_kind(tmp_path: Path):
+    """An official policy's uncovered diagnosis is an error and a default list's a warning, unless the file says."""
+    ind = '[[indication]]\nname = "CIDP"\ncodes = ["G61.81"]\n'
+    assert _policy_file(tmp_path, "official", 'kind = "official"', ind).severity == "error"
+    assert _policy_file(tmp_path, "default", 'kind = "default"', ind).severity == "warning"
+    assert _policy_file(tmp_path, "no-kind", "", ind).severity == "warning"
+    assert _policy_file(tmp_path, "said", 'kind = "official"\nseverity = "info"', ind).severity == "info"
+    with pytest.raises(PolicyError, match="severity 'fatal'"):
+        _policy_file(tmp_path, "bad", 'severity = "fatal"', ind)
+
+
+def test_an_indication_taken_from_another_policy_keeps_its_companion_codes(tmp_path: Path):
+    """default-ig covers CLL (C91.1-) only with hypogammaglobulinemia (D80.1): a policy that takes the indication
+    over by `from_policy` keeps that condition."""
+    cll = "chronic lymphocytic leukemia with hypogammaglobulinemia (contractor-dependent)"
+    pol = _policy_file(tmp_path, "cll", 'kind = "official"',
+                       f'[[indication]]\nfrom_policy = "default-ig"\nfrom_indication = "{cll}"\n')
+    assert pol.indications[0].with_any == frozenset({"D801"})
+    assert pol.covering(["C91.10"], "IV") is None
+    assert pol.covering(["C91.10", "D80.1"], "IV") is not None
+
+
+def test_codes_for_lists_only_the_certain_codes_that_need_no_companion(tmp_path: Path):
+    pol = _policy_file(tmp_path, "listed", 'kind = "official"',
+                       '[[indication]]\nname = "CIDP"\ncodes = ["G61.81"]\n\n'
+                       '[[indication]]\nname = "MMN, unverified"\ncodes = ["G61.82"]\ncertain = false\n\n'
+                       '[[indication]]\nname = "CLL with hypogammaglobulinemia"\ncodes = ["C91.10"]\n'
+                       'with_any = ["D80.1"]\n\n'
+                       '[[indication]]\nname = "PIDD, SC only"\ncodes = ["D83.9"]\nroutes = ["SC"]\n')
+    assert pol.codes_for("IV") == ["G6181"]
+    assert pol.codes_for("SC") == ["D839", "G6181"]
