@@ -216,6 +216,12 @@ def _overlap_minutes(start: datetime, stop: datetime, others: list[Service]) -> 
     return covered
 
 
+def runs_iv(rules: Rules, s: Service) -> bool:
+    """The service runs through a vascular (IV) site, which is what a second initial code needs: its family's initial
+    code's route (administration.toml), not the drug's route field."""
+    return rules.admin_code_for("initial", s.kind).route == "IV"
+
+
 def code_administrations(
     services: list[Service], facility: bool, rules: Rules,
     findings: list[Finding],
@@ -229,7 +235,7 @@ def code_administrations(
     groups: dict[int, list[Service]] = {}
     once: dict[str, int] = {}  # the group of each once-per-encounter kind: its first service's site
     for s in services:
-        if len(s.span_sites) > 1 and rules.admin_code_for("initial", s.kind).route == "IV":
+        if len(s.span_sites) > 1 and runs_iv(rules, s):
             # A second vascular site could be a second initial service: say why it is not (administration.toml).
             findings.append(finding("ADMIN-NOT-BILLED", f"{s.path}: {s.drug_id or 'hydration'} ran through IV sites "
                                     f"{', '.join(map(str, s.span_sites))} at the same time: one infusion, timed by the "

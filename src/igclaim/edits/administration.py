@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from igclaim.coding.administration import Service
+from igclaim.coding.administration import Service, runs_iv
 from igclaim.coding.time import additional_hours, hour_units, minutes_between
 from igclaim.edits.context import EditContext
 from igclaim.edits.drug import code_of
@@ -319,7 +319,7 @@ def initial_duplicate(ctx: EditContext) -> list[Finding]:
             continue
         if iv_sites is None:  # the sites of one drug infused at once count: coding made them one service
             iv_sites = sorted({site for s in ctx.coding.services
-                               if ctx.rules.admin_code_for("initial", s.kind).route == "IV"
+                               if runs_iv(ctx.rules, s)
                                for site in (s.site, *s.span_sites)})
         # A documented IV site for this initial code, one site per initial: in the office the second site's; in the
         # hospital (coding already gave each site of a different drug its own) one drug's second site.
