@@ -361,3 +361,56 @@ def test_numbered_jurisdiction_aliases():
     assert mac_module.parse_contractor("j09") == "JN" and mac_module.parse_contractor("J05") == "J5"
     r = build(office("OH", "D80.1", payer={"type": "medicare", "contractor": "J09"}))
     assert "DX-NOT-COVERED" not in ids(r)
+
+
+# --- imported lists are read on the claim's date and from the snapshot's own tables ----------------------------
+
+def _import_list(tmp_path: Path, name: str, rows: str, effective: str = "2026-01-01") -> None:
+    f = tmp_path / f"{name}.csv"
+    f.write_text(CSV_HEAD + rows)
+    r = run_cli("data", "import", "coverage", str(f), "--effective", effective)
+    assert r.returncode == 0, r.stderr
+    store.invalidate()
+
+
+def _on(day: str, enc: dict) -> dict:
+    """The chart moved to another date of service (its administrations with it)."""
+    old = enc["date_of_service"]
+    moved = dict(enc, date_of_service=day)
+    moved["administrations"] = [{k: (v.replace(old, day) if k in ("start", "stop") else v) for k, v in a.items()}
+                                for a in enc["administrations"]]
+    return moved
+
+
+def test_an_imported_home_list_binds_home_claims_from_its_date(home, tmp_path):
+    """The DME MAC lists at home are read on the date of service: A52509 imported from 2026-01-01 with D83.9 alone
+    leaves D80.0 out from that day; the bundled list, which has it, binds the day before. A52507 group 6 (CIDP,
+    Hizentra and HyQvia only) imported without G61.81: a Cuvitru CIDP claim no longer reads as the wrong product."""
+    _import_list(tmp_path, "a52509", "A52509,1,D83.9\n")
+    iv = chart(setting="home", diagnoses=["D80.0"])
+    assert only(build(iv), "DX-NOT-COVERED").severity == "error"
+    assert "DX-NOT-COVERED" not in ids(build(_on("2025-12-31", iv)))
+
+    _import_list(tmp_path, "a52507", "A52507,3,D83.9\nA52507,6,G61.82\n")
+    wrong_product = "not one of the products the article names"
+    assert wrong_product not in only(build(home_sc("Cuvitru")), "DX-NOT-COVERED").message
+    assert wrong_product in only(build(_on("2025-12-31", home_sc("Cuvitru"))), "DX-NOT-COVERED").message
+
+
+def test_a_snapshot_keeps_the_contractor_lists_of_its_own_tables(home, tmp_path):
+    """A claim coded from one snapshot never mixes two imports: a snapshot made before an import keeps the lists of
+    its own tables (the A/B MAC's, the DME MAC's and the product-limited group), the next snapshot reads the new."""
+    ref = reference()
+    medicare = ref.default_profile("medicare")
+    day = date(2026, 3, 2)
+    old = ref.at(day, medicare)
+    _import_list(tmp_path, "lists", "A56779,1,D80.1\nA52509,1,D83.9\nA52507,3,D83.9\nA52507,6,G61.82\n")
+    new = ref.at(day, medicare)
+    assert new is not old
+    assert "D801" in new.ab_lookup("A56779").codes and "D801" not in old.ab_lookup("A56779").codes
+    new_home, old_home = new.home_lookup("IV", "J1561"), old.home_lookup("IV", "J1561")
+    assert new_home is not None and old_home is not None
+    assert "D800" not in new_home[0].codes and "D800" in old_home[0].codes
+    assert new.product_only("SC", "J1555", ["G61.81"]) is None
+    assert old.product_only("SC", "J1555", ["G61.81"]) is not None
+    assert old.product_only("SC", "J1559", ["G61.81"]) is None  # Hizentra is one of the products group 6 names
