@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import doctest
 from pathlib import Path
 
@@ -105,3 +106,54 @@ def test_codes_for_lists_only_the_certain_codes_that_need_no_companion(tmp_path:
                        '[[indication]]\nname = "PIDD, SC only"\ncodes = ["D83.9"]\nroutes = ["SC"]\n')
     assert pol.codes_for("IV") == ["G6181"]
     assert pol.codes_for("SC") == ["D839", "G6181"]
+
+
+def test_a_policy_files_fields_are_read_and_its_defaults_are_the_documented_ones(tmp_path: Path):
+    """Every field a user's policy file can set reaches the policy (the findings quote the title, kind, sources and
+    notes); left out, the title is the name, the kind "default", the notice empty, an indication's source the
+    policy's, its note empty, and an uncertain entry's source empty."""
+    (tmp_path / "extra.csv").write_text("icd10cm\nL10.0\n")
+    full = _policy_file(
+        tmp_path, "full", 'title = "Full plan"\nkind = "official"\nnotice = "Read the plan"',
+        '[[indication]]\nname = "PV"\ncodes = ["L12.0"]\ncsv = "extra.csv"\nprefixes = ["L13.8"]\nroutes = ["IV"]\n'
+        'products = ["J1561"]\ncertain = false\nsource = "https://example.org/pv"\nnote = "after steroids"\n\n'
+        '[[uncertain]]\nprefixes = ["M33.2"]\nnote = "verify"\nsource = "https://example.org/m33"\nroutes = ["SC"]\n')
+    assert (full.name, full.title, full.kind, full.severity, full.notice) == (
+        "full", "Full plan", "official", "error", "Read the plan")
+    assert full.source == "https://example.org/full" and full.path == str(tmp_path / "full.toml")
+    assert full.indications == (coverage.Indication(
+        "PV", frozenset({"L120", "L100"}), ("L138",), ("IV",), ("J1561",), frozenset(), False,
+        "https://example.org/pv", "after steroids"),)
+    assert full.uncertain == (coverage.Uncertain(("M332",), "verify", "https://example.org/m33", ("SC",)),)
+
+    bare = _policy_file(tmp_path, "bare", "", '[[indication]]\nname = "CIDP"\ncodes = ["G61.81"]\n\n'
+                        '[[uncertain]]\nprefixes = ["M33.2"]\nnote = "verify"\n')
+    assert (bare.title, bare.kind, bare.severity, bare.notice) == ("bare", "default", "warning", "")
+    assert bare.indications == (coverage.Indication("CIDP", frozenset({"G6181"}), source="https://example.org/bare"),)
+    assert bare.uncertain == (coverage.Uncertain(("M332",), "verify", ""),)
+    assert _policy_file(tmp_path, "empty", "", "").indications == ()  # no indication: covers nothing
+    # An unconfirmed indication with no note of its own says so in the notes of an uncovered claim.
+    unsure = _policy_file(tmp_path, "unsure", "", '[[indication]]\nname = "MMN"\ncodes = ["G61.82"]\ncertain = false\n')
+    assert unsure.uncertain_notes(["G61.82"], "IV") == ["MMN: contractor-dependent, verify"]
+    assert full.uncertain_notes(["L12.0"], "IV", ["J1561"]) == ["PV: after steroids"]
+
+
+def test_an_indication_taken_from_another_policy_is_the_same_indication(tmp_path: Path):
+    """`from_policy` takes an indication whole (its codes, prefixes, routes, products, certainty, source and note):
+    the one `from_indication` names, else the policy's first; `name` renames it."""
+    default = policy("default-ig")
+    poly = next(i for i in default.indications if i.name == "polymyositis (contractor-dependent)")
+    taken = _policy_file(tmp_path, "taken", "",
+                         f'[[indication]]\nfrom_policy = "default-ig"\nfrom_indication = "{poly.name}"\n\n'
+                         f'[[indication]]\nfrom_policy = "default-ig"\nfrom_indication = "{poly.name}"\n'
+                         'name = "myositis"\n\n'
+                         '[[indication]]\nfrom_policy = "medicare-home-ivig-pidd"\n')
+    assert taken.indications[0] == poly
+    assert taken.indications[1] == dataclasses.replace(poly, name="myositis")
+    assert taken.indications[2] == policy("medicare-home-ivig-pidd").indications[0]
+    # An indication with every field set, from a user's policy file by path.
+    full = _policy_file(tmp_path, "full", "", '[[indication]]\nname = "PV"\ncodes = ["L12.0"]\nprefixes = ["L13.8"]\n'
+                        'routes = ["IV"]\nproducts = ["J1561"]\nwith_any = ["D80.1"]\ncertain = false\n'
+                        'source = "https://example.org/pv"\nnote = "after steroids"\n')
+    copied = _policy_file(tmp_path, "copied", "", f'[[indication]]\nfrom_policy = "{full.path}"\n')
+    assert copied.indications == full.indications
