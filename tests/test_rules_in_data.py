@@ -110,6 +110,51 @@ def test_unknown_base_and_cycles_are_clear_profile_errors(tmp_path):
 def test_a_profile_without_extends_must_still_give_every_required_parameter(tmp_path):
     with pytest.raises(ProfileError, match="lacks parameters"):
         parse_profile({"profile": {"name": "x"}, "parameters": {}}, str(tmp_path / "x.toml"))
+    with pytest.raises(ProfileError, match="lacks parameters"):  # no [parameters] table at all
+        parse_profile({"profile": {"name": "x"}}, str(tmp_path / "x.toml"))
+
+
+def test_a_profile_that_only_extends_is_its_base_under_its_own_name(tmp_path):
+    """A plan that pays like the commercial profile needs no [parameters] table: every parameter is the base's."""
+    prof = _write(tmp_path / "same.toml", '[profile]\nname = "same"\nextends = "commercial"\n')
+    p = reference().profile(str(prof))
+    assert p.name == "same" and p.parameters == reference().profiles["commercial"].parameters
+
+
+def test_the_profile_errors_say_what_to_write(tmp_path):
+    """`igclaim` stops on a bad profile with a message naming the file, the field and the choices."""
+    with pytest.raises(ProfileError, match=r"\(bundled profiles: commercial, medicaid, medicare-advantage, "):
+        parse_profile({"profile": {"name": "x", "extends": "plan-z"}}, str(tmp_path / "x.toml"))
+    with pytest.raises(ProfileError, match="bundled:x.toml: a bundled profile extends another bundled profile by "
+                                           "name, not 'base.toml'"):
+        parse_profile({"profile": {"name": "x", "extends": "base.toml"}}, "bundled:x.toml")
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    _write(a, '[profile]\nname = "a"\nextends = "b.toml"\n')
+    _write(b, '[profile]\nname = "b"\nextends = "a.toml"\n')
+    with pytest.raises(ProfileError) as cycle:
+        reference().profile(str(a))
+    assert f"makes a cycle ({a} -> {b} -> {a})" in str(cycle.value)
+    commercial = reference().profiles["commercial"]
+    with pytest.raises(KeyError, match="payer profile 'commercial' has no parameter 'nope'"):
+        commercial.get("nope", DOS)
+    with pytest.raises(KeyError, match="payer profile 'commercial' has no parameter 'nope'"):
+        reference().at(DOS, commercial).param("nope")
+
+
+def test_a_parameters_label_source_and_dates_are_read_as_written(tmp_path):
+    """`igclaim profiles` shows each parameter's label and source; left out, the label is the parameter's name and
+    the source empty. Before its first date a parameter has no value, and `since` finds no start for a value it never
+    takes."""
+    prof = _write(tmp_path / "labels.toml", '[profile]\nname = "labels"\nextends = "commercial"\n\n'
+                  '[parameters.ndc_required]\nlabel = "NDC on drug lines"\nsource = "https://example.org/ndc"\n'
+                  'values = { "2026-01-01" = true }\n\n'
+                  '[parameters.jz_required]\nvalues = { "2000-01-01" = false }\n')
+    p = reference().profile(str(prof))
+    ndc, jz = p.parameters["ndc_required"], p.parameters["jz_required"]
+    assert (ndc.name, ndc.label, ndc.source) == ("ndc_required", "NDC on drug lines", "https://example.org/ndc")
+    assert (jz.name, jz.label, jz.source) == ("jz_required", "jz_required", "")
+    assert ndc.at(date(2025, 12, 31)) is None and ndc.at(date(2026, 1, 1)) is True
+    assert ndc.since(True) == date(2026, 1, 1) and ndc.since(False) is None
 
 
 # --- discarded units against an authorization: a payer parameter -------------------------------------------------
