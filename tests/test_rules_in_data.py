@@ -141,6 +141,66 @@ def test_the_profile_errors_say_what_to_write(tmp_path):
         reference().at(DOS, commercial).param("nope")
 
 
+def _commercial_data() -> dict:
+    """The bundled commercial profile as written (a complete profile without `extends`)."""
+    return tomllib.loads((SRC / "refdata" / "payers" / "commercial.toml").read_text())
+
+
+def test_a_complete_profile_without_extends_and_its_defaults(tmp_path):
+    """A profile written whole: the title defaults to the name, original_medicare to false, and a parameter it may
+    leave out (discarded units against an authorization) is the documented default with its label and source; a
+    parameter whose value changes on a date may take every allowed value."""
+    data = _commercial_data()
+    del data["profile"]["title"], data["profile"]["original_medicare"]
+    data["parameters"].pop("discarded_units_against_authorization", None)
+    data["parameters"]["additional_hour_rule"]["values"] = {"2000-01-01": "cpt", "2026-01-01": "whole_hour"}
+    p = parse_profile(data, str(tmp_path / "whole.toml"))
+    assert (p.name, p.title, p.original_medicare) == ("commercial", "commercial", False)
+    assert p.get("additional_hour_rule", date(2025, 12, 31)) == "cpt"
+    assert p.get("additional_hour_rule", date(2026, 1, 1)) == "whole_hour"
+    discard = p.parameters["discarded_units_against_authorization"]
+    assert (discard.name, discard.values) == ("discarded_units_against_authorization", ((date.min, "verify"),))
+    assert discard.label.startswith("Whether JW (discarded) units count against a prior authorization")
+    assert discard.source == "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
+    data["parameters"]["discarded_units_against_authorization"] = {
+        "values": {"2000-01-01": "verify", "2024-01-01": "counted", "2025-01-01": "not_counted"}}
+    assert parse_profile(data, str(tmp_path / "whole.toml")).get(
+        "discarded_units_against_authorization", date(2025, 1, 1)) == "not_counted"
+
+
+def test_a_malformed_profile_names_the_file_and_what_is_wrong(tmp_path):
+    where = str(tmp_path / "bad.toml")
+    data = _commercial_data()
+    data["parameters"]["ndc_required"] = {"values": {"March 2026": True}}
+    with pytest.raises(ProfileError, match=r"bad.toml: malformed payer profile \(Invalid isoformat string"):
+        parse_profile(data, where)
+    data = _commercial_data()
+    data["parameters"]["additional_hour_rule"]["values"] = {"2000-01-01": "half_hour"}
+    with pytest.raises(ProfileError, match="bad.toml: parameters.additional_hour_rule must be 'cpt' or 'whole_hour'"):
+        parse_profile(data, where)
+    data["parameters"]["additional_hour_rule"]["values"] = {"2000-01-01": "cpt"}
+    data["parameters"]["discarded_units_against_authorization"] = {"values": {"2000-01-01": "sometimes"}}
+    with pytest.raises(ProfileError, match="must be one of verify, counted, not_counted"):
+        parse_profile(data, where)
+    with pytest.raises(ProfileError, match="lacks parameters: jz_required, ndc_required"):
+        parse_profile({"profile": {"name": "x"}, "parameters": {
+            k: v for k, v in _commercial_data()["parameters"].items() if k not in ("ndc_required", "jz_required")}},
+            where)
+
+
+def test_the_catalog_lookups_answer_for_what_they_do_not_hold():
+    ref = reference()
+    assert ref.hcpcs("J9999", DOS) is None  # a code the catalog does not hold
+    assert ref.admin_code_for("initial", "infusion").code == "96365"  # not the facility-only rows
+    with pytest.raises(LookupError, match="no initial administration code for teleportation"):
+        ref.admin_code_for("initial", "teleportation")
+    demo, permanent = ref.home_supply_units(date(2023, 12, 31)), ref.home_supply_units(date(2024, 1, 1))
+    assert demo is not None and permanent is not None
+    assert demo.source == "https://med.noridianmedicare.com/web/ivig/provider-supplier/faqs"
+    assert permanent.source == "https://med.noridianmedicare.com/web/jddme/dmepos/ivig"
+    assert permanent.rounding_source.startswith("https://")
+
+
 def test_a_parameters_label_source_and_dates_are_read_as_written(tmp_path):
     """`igclaim profiles` shows each parameter's label and source; left out, the label is the parameter's name and
     the source empty. Before its first date a parameter has no value, and `since` finds no start for a value it never
