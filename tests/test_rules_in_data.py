@@ -188,6 +188,21 @@ def test_a_malformed_profile_names_the_file_and_what_is_wrong(tmp_path):
             where)
 
 
+def test_a_profile_named_wrong_says_which_profiles_there_are(tmp_path):
+    """A name that is neither a bundled profile nor a .toml file is refused with the choices, even when a file of that
+    name exists (a profile is read only from a .toml file)."""
+    ref = reference()
+    known = "commercial, medicaid, medicare-advantage, medicare-part-b, medicare-part-b-first-coast"
+    notes = tmp_path / "plan.txt"
+    notes.write_text('[profile]\nname = "plan"\nextends = "commercial"\n')
+    with pytest.raises(ProfileError, match=f"does not exist \\(bundled profiles: {known}\\)"):
+        ref.profile(str(tmp_path / "missing.toml"))
+    with pytest.raises(ProfileError, match=f"unknown payer profile .*plan.txt.*: use one of {known}, or a .toml file"):
+        ref.profile(notes.name)
+    with pytest.raises(ProfileError, match=f"the profile file {notes} does not exist"):
+        ref.profile(str(notes))
+
+
 def test_the_catalog_lookups_answer_for_what_they_do_not_hold():
     ref = reference()
     assert ref.hcpcs("J9999", DOS) is None  # a code the catalog does not hold
