@@ -25,14 +25,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # Broad and fast: every worked example, the catalog against its texts, the rules read from data, ICD-10-CM by date,
-# the coverage policies, the dated snapshots around every change date, and the Medicare home rules (the Q2052 rows'
-# start, the DME MAC lookup by date, the contractors' imported lists read on the date and from the snapshot's own
-# tables). A broken loader fails one of them in the first seconds.
+# the coverage policies, the dated snapshots around every change date, a pass-through code's setting (C9072), and
+# the Medicare home rules (the Q2052 rows' start, the DME MAC lookup by date, the contractors' imported lists read
+# on the date and from the snapshot's own tables). A broken loader fails one of them in the first seconds.
 DEFAULT_TESTS = ["tests/test_examples_in_process.py", "tests/test_catalog_facts.py", "tests/test_rules_in_data.py",
                  "tests/test_icd10.py", "tests/test_coverage.py",
                  "tests/test_rules_shared.py::test_change_dates_are_the_starts_and_the_days_after_the_ends",
                  "tests/test_rules_shared.py::test_a_period_changes_on_its_first_day_and_the_day_after_its_last",
                  "tests/test_rules_shared.py::test_every_snapshot_answers_for_its_own_date_on_both_sides_of_each_change",
+                 "tests/test_drug_lines_ndc.py::test_asceniv_code_by_date_and_setting",
                  "tests/test_home_dme.py::test_q2052_start_date_comes_from_the_hcpcs_file",
                  "tests/test_home_dme.py::test_q2052_by_date_of_service",
                  "tests/test_mac_coverage.py::test_home_iv_for_cidp_is_an_error_with_gy",

@@ -80,7 +80,7 @@ class Package:
 class ProductCode:
     code: str
     period: Period
-    settings: tuple[str, ...] = ()  # empty: every setting
+    settings: tuple[str, ...] = ()  # empty: every setting; else its HCPCS record's (a pass-through C-code)
 
     def applies(self, dos: date, setting: str | None) -> bool:
         return self.period.covers(dos) and (not self.settings or setting in self.settings)
@@ -585,7 +585,9 @@ def _load_codes() -> tuple[dict[str, list[HcpcsCode]], date, str]:
     return codes, meta["as_of"], meta["source"]
 
 
-def _load_products() -> tuple[list[Product], str]:
+def _load_products(codes: dict[str, list[HcpcsCode]]) -> tuple[list[Product], str]:
+    """The products; a product's code counts only in the settings its HCPCS record names (a pass-through C-code:
+    hospital outpatient), read from that record, not restated per product."""
     data = _load("fda/products.toml")
     products = []
     for p in data["product"]:
@@ -609,7 +611,7 @@ def _load_products() -> tuple[list[Product], str]:
                 concentration_percent=_decimal(p.get("concentration_percent")),
                 codes=tuple(
                     ProductCode(c["code"], Period(_as_date(c.get("effective")), _as_date(c.get("ends"))),
-                                tuple(c.get("settings", ())))
+                                next((r.settings for r in codes.get(c["code"], ()) if r.settings), ()))
                     for c in p.get("codes", ())
                 ),
                 packages=packages,
@@ -678,7 +680,7 @@ def _load_ncci() -> NcciRules:
 def reference() -> ReferenceData:
     """The bundled reference data, loaded once per process."""
     codes, codes_as_of, codes_src = _load_codes()
-    products, products_src = _load_products()
+    products, products_src = _load_products(codes)
     admin, time_rules, admin_src = _load_admin()
     mods = _load("cms/modifiers.toml")
     modifiers = {
