@@ -201,6 +201,16 @@ def test_a_profile_named_wrong_says_which_profiles_there_are(tmp_path):
         ref.profile(notes.name)
     with pytest.raises(ProfileError, match=f"the profile file {notes} does not exist"):
         ref.profile(str(notes))
+    with pytest.raises(ProfileError, match=f"file missing.toml does not exist \\(bundled profiles: {known}"):
+        ref.profile("missing.toml")
+    with pytest.raises(ProfileError, match=r"the profile file C:\\plans\\plan does not exist"):
+        ref.profile("C:\\plans\\plan")
+    with pytest.raises(ProfileError, match="is a directory, not a payer profile .toml file"):
+        ref.profile(str(tmp_path))
+    with pytest.raises(ProfileError, match=r"unknown payer profile 'comercial' \(did you mean commercial\?\): use one"):
+        ref.profile("comercial")
+    with pytest.raises(ProfileError, match="no bundled payer profile for payer type 'martian'"):
+        ref.default_profile("martian")
 
 
 def test_the_catalog_lookups_answer_for_what_they_do_not_hold():
@@ -214,6 +224,14 @@ def test_the_catalog_lookups_answer_for_what_they_do_not_hold():
     assert demo.source == "https://med.noridianmedicare.com/web/ivig/provider-supplier/faqs"
     assert permanent.source == "https://med.noridianmedicare.com/web/jddme/dmepos/ivig"
     assert permanent.rounding_source.startswith("https://")
+    # A code's own source and payment basis, else the HCPCS file's: Q2052 is paid once per date (a bundle).
+    q2052, j1561 = ref.known_code("Q2052"), ref.known_code("J1561")
+    assert q2052 is not None and j1561 is not None
+    assert (q2052.paid_per, q2052.source) == ("date", "https://med.noridianmedicare.com/web/ivig/provider-supplier/faqs")
+    assert (j1561.paid_per, j1561.source) == (
+        None, "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update")
+    # A product's name with its strength is found however the percent sign is spaced.
+    assert ref.find_products("Privigen 10 %") == ref.find_products("privigen  10%") == ref.find_products("Privigen")
 
 
 def test_a_parameters_label_source_and_dates_are_read_as_written(tmp_path):

@@ -548,7 +548,8 @@ class ReferenceData:
 
 
 def _key(name: str) -> str:
-    return " ".join(name.lower().replace("%", " %").split()).replace(" %", "%")
+    """A product name as looked up: lower case, runs of white space as one, none before a percent sign."""
+    return " ".join(name.lower().split()).replace(" %", "%")
 
 
 @lru_cache(maxsize=32)
