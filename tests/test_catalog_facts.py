@@ -108,3 +108,22 @@ def test_every_package_the_crosswalk_lists_holds_its_billing_units():
                 checked.append(p.name)
                 assert abs(pkg.grams * 1000 / unit_mg - units) < 1, (p.name, pkg.ndc, pkg.grams, code, units)
     assert "Gammagard S/D" in checked and len(checked) > 20
+
+
+def test_every_package_says_where_its_size_comes_from():
+    """products.toml: a package with an NDC comes from the FDA NDC directory or the CMS crosswalk, one without from
+    the label (its How Supplied section), and only a label size carries the date it was checked; every product names
+    its labeler. The products with no code of their own in the HCPCS file say so (DRUG-CODE-UNCERTAIN)."""
+    verified = set()
+    for p in REF.products:
+        assert p.labeler, p.name
+        for k in p.packages:
+            assert k.source == ("label" if k.ndc is None else k.source) and k.source in {"fda", "crosswalk", "label"}, (
+                p.name, k)
+            if k.verified is not None:
+                assert k.source == "label", (p.name, k)
+                verified.add(k.verified)
+    assert verified == {date(2026, 12, 1)}
+    assert {p.name: p.code_uncertain.split(":")[0].split(";")[0] for p in REF.products if p.code_uncertain} == {
+        "Yimmugo": "No code of its own in the October 2025 CMS HCPCS file",
+        "Qivigy": "No code of its own in the October 2025 CMS HCPCS file"}
