@@ -127,3 +127,25 @@ def test_every_package_says_where_its_size_comes_from():
     assert {p.name: p.code_uncertain.split(":")[0].split(";")[0] for p in REF.products if p.code_uncertain} == {
         "Yimmugo": "No code of its own in the October 2025 CMS HCPCS file",
         "Qivigy": "No code of its own in the October 2025 CMS HCPCS file"}
+
+
+def test_a_products_code_is_in_force_when_the_codes_records_are():
+    """products.toml names a product's codes only: their dates and settings are the HCPCS records' (one place for a
+    code's dates), from the first record's start through the last one's end."""
+    from igclaim.refdata.resolver import HcpcsCode, Period, _product_code
+
+    def rec(start: date | None, end: date | None, settings: tuple[str, ...] = ()) -> HcpcsCode:
+        return HcpcsCode("J9998", "test", "ig", Period(start, end), "s", 500, ("IV",), "liquid", settings)
+
+    two = {"J9998": [rec(date(2008, 1, 1), date(2015, 12, 31)), rec(date(2016, 1, 1), date(2020, 6, 30))]}
+    assert _product_code("P", "J9998", two).period == Period(date(2008, 1, 1), date(2020, 6, 30))
+    opd = ("hospital_outpatient",)
+    still = {"J9998": [rec(date(2008, 1, 1), date(2015, 12, 31)), rec(date(2016, 1, 1), None, opd)]}
+    code = _product_code("P", "J9998", still)
+    assert code.period == Period(date(2008, 1, 1), None) and code.settings == ("hospital_outpatient",)
+    with pytest.raises(ValueError, match="P's code 'J0000' has no record in cms/hcpcs.toml"):
+        _product_code("P", "J0000", two)
+    asceniv = next(p for p in REF.products if p.name == "Asceniv")
+    assert [(c.code, c.period, c.settings) for c in asceniv.codes] == [
+        ("C9072", Period(date(2019, 10, 1), date(2021, 3, 31)), ("hospital_outpatient",)),
+        ("J1554", Period(date(2021, 4, 1), None), ())]

@@ -586,9 +586,22 @@ def _load_codes() -> tuple[dict[str, list[HcpcsCode]], date, str]:
     return codes, meta["as_of"], meta["source"]
 
 
+def _product_code(product: str, code: str, codes: dict[str, list[HcpcsCode]]) -> ProductCode:
+    """A product's own code in force when its HCPCS records are (their first date through their last) and in the
+    settings they name (a pass-through C-code: hospital outpatient): read from the records, not restated per
+    product."""
+    recs = codes.get(code)
+    if not recs:
+        raise ValueError(f"fda/products.toml: {product}'s code {code!r} has no record in cms/hcpcs.toml")
+    starts = [r.period.effective for r in recs]
+    ends = [r.period.ends for r in recs]
+    return ProductCode(code, Period(None if None in starts else min(d for d in starts if d is not None),
+                                    None if None in ends else max(d for d in ends if d is not None)),
+                       next((r.settings for r in recs if r.settings), ()))
+
+
 def _load_products(codes: dict[str, list[HcpcsCode]]) -> tuple[list[Product], str]:
-    """The products; a product's code counts only in the settings its HCPCS record names (a pass-through C-code:
-    hospital outpatient), read from that record, not restated per product."""
+    """The products, each with its own HCPCS codes (dates and settings from their records: `_product_code`)."""
     data = _load("fda/products.toml")
     products = []
     for p in data["product"]:
@@ -610,11 +623,7 @@ def _load_products(codes: dict[str, list[HcpcsCode]]) -> tuple[list[Product], st
                 routes=tuple(p["routes"]),
                 form=p["form"],
                 concentration_percent=_decimal(p.get("concentration_percent")),
-                codes=tuple(
-                    ProductCode(c["code"], Period(_as_date(c.get("effective")), _as_date(c.get("ends"))),
-                                next((r.settings for r in codes.get(c["code"], ()) if r.settings), ()))
-                    for c in p.get("codes", ())
-                ),
+                codes=tuple(_product_code(p["name"], code, codes) for code in p.get("codes", ())),
                 packages=packages,
                 ndc_unit=p.get("ndc_unit", "ML"),
                 code_uncertain=p.get("code_uncertain"),
