@@ -131,3 +131,40 @@ def test_the_compact_list_reads_a_category_alone_or_with_a_dot_as_billable_itsel
     with no extension, billable as it is: A33 tetanus neonatorum, R69)."""
     assert icd10.read_billable("D83 0 1\nA33 .\n\nR69\n") == ["D830", "D831", "A33", "R69"]
     assert icd10.parse_billable_file("R69\nA33 .") == {"R69", "A33"}
+
+
+def test_a_registered_release_ends_on_its_date_and_keeps_its_source(monkeypatch):
+    monkeypatch.setattr(icd10, "_REGISTERED", [])
+    rel = icd10.register_release("TEST-FY2099", date(2098, 10, 1), date(2099, 9, 30), ["G35"], "test fixture")
+    assert rel.source == "test fixture" and rel.ends == date(2099, 9, 30)
+    assert icd10.release_for(date(2099, 9, 30)).name == "TEST-FY2099"
+    assert icd10.release_for(date(2099, 10, 1)).name != "TEST-FY2099"
+
+
+def test_the_later_of_two_registrations_for_the_same_dates_wins(monkeypatch):
+    """A corrected file imported for the same fiscal year replaces the first one's answers."""
+    monkeypatch.setattr(icd10, "_REGISTERED", [])
+    icd10.register_release("FIRST", date(2098, 10, 1), date(2099, 9, 30), ["G35"], "test")
+    icd10.register_release("CORRECTED", date(2098, 10, 1), date(2099, 9, 30), ["G35.A"], "test")
+    assert icd10.release_for(date(2099, 1, 1)).name == "CORRECTED"
+    assert icd10.is_billable("G35", date(2099, 1, 1)) is False
+
+
+def test_held_sees_a_registration_made_after_another_was_removed(monkeypatch):
+    """One registered, answered, removed, another registered: the releases held are the second's (the counter
+    moves on each registration, so the list's same identity and length do not pass for the old answer)."""
+    registered: list[icd10.Release] = []
+    monkeypatch.setattr(icd10, "_REGISTERED", registered)
+    a = icd10.register_release("TEST-A", date(2096, 10, 1), date(2097, 9, 30), ["D83.9"], "test")
+    assert a in icd10.held().all
+    registered.remove(a)
+    b = icd10.register_release("TEST-B", date(2096, 10, 1), date(2097, 9, 30), ["D83.9"], "test")
+    held = icd10.held()
+    assert b in held.all and a not in held.all
+
+
+def test_releases_answers_with_no_release_and_for_the_other_releases_only():
+    assert icd10.Releases([]).earliest is None and icd10.Releases([]).release_for(date(2026, 3, 2)) is None
+    releases = icd10.held()
+    assert releases.also_billable_in("D83.9", date(2026, 3, 2)) == []  # the release in force is not "another"
+    assert len(releases.billable_under("D8", date(2026, 3, 2))) == 12  # a message lists 12 at most
