@@ -132,6 +132,10 @@ def test_a_policy_files_fields_are_read_and_its_defaults_are_the_documented_ones
     assert bare.indications == (coverage.Indication("CIDP", frozenset({"G6181"}), source="https://example.org/bare"),)
     assert bare.uncertain == (coverage.Uncertain(("M332",), "verify", ""),)
     assert _policy_file(tmp_path, "empty", "", "").indications == ()  # no indication: covers nothing
+    # A policy whose indications each cite their own source needs none of its own.
+    (tmp_path / "own.toml").write_text('[policy]\nname = "own"\n\n[[indication]]\nname = "CIDP"\ncodes = ["G61.81"]\n'
+                                       'source = "https://example.org/cidp"\n')
+    assert policy(str(tmp_path / "own.toml")).source == ""
     # An unconfirmed indication with no note of its own says so in the notes of an uncovered claim.
     unsure = _policy_file(tmp_path, "unsure", "", '[[indication]]\nname = "MMN"\ncodes = ["G61.82"]\ncertain = false\n')
     assert unsure.uncertain_notes(["G61.82"], "IV") == ["MMN: contractor-dependent, verify"]

@@ -183,7 +183,7 @@ def _parse(data: dict[str, Any], base: Traversable | Path, where: str) -> Policy
                 products=tuple(ind["products"]) if "products" in ind else None,
                 with_any=_codes(ind.get("with_any", [])),
                 certain=bool(ind.get("certain", True)),
-                source=ind.get("source", head["source"]),
+                source=ind["source"] if "source" in ind else head["source"],  # its own, else the policy's
                 note=ind.get("note", ""),
             ))
         uncertain = tuple(Uncertain(tuple(compact(p) for p in u["prefixes"]), u["note"], u.get("source", ""),
