@@ -123,7 +123,8 @@ def test_a_profile_that_only_extends_is_its_base_under_its_own_name(tmp_path):
 
 def test_the_profile_errors_say_what_to_write(tmp_path):
     """`igclaim` stops on a bad profile with a message naming the file, the field and the choices."""
-    with pytest.raises(ProfileError, match=r"\(bundled profiles: commercial, medicaid, medicare-advantage, "):
+    known = ", ".join(sorted(reference().profiles))
+    with pytest.raises(ProfileError, match=rf"\(bundled profiles: {known}, or a .toml file\)"):
         parse_profile({"profile": {"name": "x", "extends": "plan-z"}}, str(tmp_path / "x.toml"))
     with pytest.raises(ProfileError, match="bundled:x.toml: a bundled profile extends another bundled profile by "
                                            "name, not 'base.toml'"):
@@ -192,7 +193,7 @@ def test_a_profile_named_wrong_says_which_profiles_there_are(tmp_path):
     """A name that is neither a bundled profile nor a .toml file is refused with the choices, even when a file of that
     name exists (a profile is read only from a .toml file)."""
     ref = reference()
-    known = "commercial, medicaid, medicare-advantage, medicare-part-b, medicare-part-b-first-coast"
+    known = ", ".join(sorted(ref.profiles))  # commercial, medicaid, medicare-advantage, …
     notes = tmp_path / "plan.txt"
     notes.write_text('[profile]\nname = "plan"\nextends = "commercial"\n')
     with pytest.raises(ProfileError, match=f"does not exist \\(bundled profiles: {known}\\)"):
