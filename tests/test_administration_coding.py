@@ -466,3 +466,21 @@ def test_two_spans_of_bags_at_once_are_each_one_hydration(setting):
                      _hydration("12:30", "13:30"), _hydration("12:30", "13:30"))
     assert _admin(r) == _admin(_with_fluids(setting, _hydration("11:00", "12:00"), _hydration("12:30", "13:30"))) == [
         ("96365", 1, []), ("96366", 1, []), ("96361", 2, [])]
+
+
+def test_a_hospitals_second_site_with_a_push_and_hydration_reports_the_push_as_its_initial():
+    """Facility hierarchy (administration.toml `rank`: infusion, then push, then hydration): at a second access site
+    with a premedication pushed and then an hour of ordered hydration, the push is the site's initial service
+    (96374 with XS) and the hydration a subsequent one (96361), not 96360 XS + 96375, although the hydration ran
+    longer."""
+    enc = encounter(setting="hospital_outpatient",
+                    drugs=[drug(dose={"grams": 20}, containers=[{"grams": 20}]),
+                           {"id": "pre", "hcpcs": "J1200", "units": 1, "route": "IV"}],
+                    administrations=[infusion(120, start="2026-03-02T10:00"),
+                                     {"drug_id": "pre", "method": "push", "start": "2026-03-02T09:00",
+                                      "stop": "2026-03-02T09:02", "site": 2}],
+                    fluids=[{"purpose": "hydration", "ordered": True, "reason": "dehydration", "site": 2,
+                             "start": "2026-03-02T09:05", "stop": "2026-03-02T10:05"}])
+    res = run(enc)
+    assert admin_lines(res) == {"96365": 1, "96366": 1, "96374": 1, "96361": 1}
+    assert next(ln for ln in res.claim.lines if ln.code == "96374").modifiers == ["XS"]
