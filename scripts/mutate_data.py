@@ -42,7 +42,7 @@ ALWAYS = "2000-01-01"
 VALUE_FILES = DATED_FILES + ("cms/ncci.toml", "coverage/default-ig.toml", "coverage/medicare-home-ivig-pidd.toml",
                              "coverage/liability-modifiers.toml", "coverage/not-a-reason.toml", "remit/mapping.toml")
 VALUE_KEYS = frozenset({
-    "kind", "routes", "form", "unit_mg", "paid_per", "facility_only", "role", "family", "route", "rank",
+    "kind", "routes", "settings", "form", "unit_mg", "paid_per", "facility_only", "role", "family", "route", "rank",
     "per_encounter", "sites_at_once_one_span", "primaries", "distinct_procedure", "transaction", "place_of_service",
     "type_of_bill", "drug_revenue_code", "administration_revenue_code", "diagnosis_pointers_per_line",
     "other_drugs_separately_payable", "medicare_dme_iv_supply_code", "medicare_dme_sc_pump_code", "basis",

@@ -138,7 +138,10 @@ def test_a_products_code_is_in_force_when_the_codes_records_are():
         return HcpcsCode("J9998", "test", "ig", Period(start, end), "s", 500, ("IV",), "liquid", settings)
 
     two = {"J9998": [rec(date(2008, 1, 1), date(2015, 12, 31)), rec(date(2016, 1, 1), date(2020, 6, 30))]}
-    assert _product_code("P", "J9998", two).period == Period(date(2008, 1, 1), date(2020, 6, 30))
+    both = _product_code("P", "J9998", two)
+    assert (both.code, both.period, both.settings) == ("J9998", Period(date(2008, 1, 1), date(2020, 6, 30)), ())
+    always = {"J9998": [rec(None, date(2015, 12, 31)), rec(date(2016, 1, 1), date(2020, 6, 30))]}
+    assert _product_code("P", "J9998", always).period == Period(None, date(2020, 6, 30))  # no start: since always
     opd = ("hospital_outpatient",)
     still = {"J9998": [rec(date(2008, 1, 1), date(2015, 12, 31)), rec(date(2016, 1, 1), None, opd)]}
     code = _product_code("P", "J9998", still)
