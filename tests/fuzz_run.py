@@ -3,7 +3,8 @@
 
     python tests/fuzz_run.py --library 100000 --cli 1000
 
-Library: hypothesis-generated charts (valid and mutated, tests/fuzzing.py) through parse → build/scrub; each
+Library: hypothesis-generated charts (valid and mutated JSON charts, mutated FHIR Bundles, mutated CSV rows;
+tests/fuzzing.py) through parse → build/scrub (rows that cannot form a chart are refused naming row and column); each
 accepted chart with parties is exported as an 837 (a refusal naming a field is fine) and the 837s are checked by
 pyx12 in interchanges of up to 200 claims (pyx12 loads its maps once per interchange; an interchange with a
 problem is split until the claim is found).
@@ -110,11 +111,22 @@ def run_library(n: int, chunk: int = 2000) -> None:
     done = [0]
 
     def one(obj):
-        library_one(obj)
+        if isinstance(obj, list):  # a CSV encounter's rows
+            from igclaim.batch.tabular import RowsError, rows_to_encounter
+
+            try:
+                obj = rows_to_encounter(obj)
+            except RowsError:
+                obj = None
+        if obj is None:
+            note("refused", "")
+        else:
+            library_one(obj)
         done[0] += 1
         progress(done[0])
 
-    strategy = st.one_of(fuzzing.valid_encounters(), fuzzing.mutated_encounters(), fuzzing.mutated_encounters())
+    strategy = st.one_of(fuzzing.valid_encounters(), fuzzing.mutated_encounters(), fuzzing.mutated_encounters(),
+                         fuzzing.mutated_bundles(), fuzzing.mutated_row_groups())
     while done[0] < n:
         before = done[0]
         go = settings(max_examples=min(chunk, n - done[0]), deadline=None, database=None, phases=[Phase.generate],

@@ -109,45 +109,101 @@ def valid_encounters(draw: st.DrawFn) -> dict:
 @st.composite
 def mutated_encounters(draw: st.DrawFn) -> Any:
     """A valid chart with 1–3 hostile changes anywhere in the tree."""
-    enc: Any = draw(valid_encounters())
+    return _mutate(draw, draw(valid_encounters()))
+
+
+BUNDLES = [json.loads(p.read_text()) for p in sorted((ROOT / "examples" / "fhir").glob("*.json"))]
+HOSTILE_RESOURCE_TYPES: list[Any] = ["Nope", "MedicationAdminstration", "Boolean", "Quantity", "Resource", "",
+                                     "patient", "../x", "名前", 7, None, [], {}]
+
+
+@st.composite
+def mutated_bundles(draw: st.DrawFn) -> Any:
+    """A shipped FHIR Bundle with 1–3 hostile changes anywhere in the tree (the FHIR input path), or with one
+    resourceType replaced by a name FHIR does not have, a primitive's or a data type's name, or not a string."""
+    bundle = copy.deepcopy(draw(st.sampled_from(BUNDLES)))
+    if draw(st.booleans()):
+        resources = [e["resource"] for e in bundle["entry"]]
+        draw(st.sampled_from(resources))["resourceType"] = copy.deepcopy(draw(st.sampled_from(HOSTILE_RESOURCE_TYPES)))
+    return _mutate(draw, bundle, shift_times=False)
+
+
+def _row_groups() -> list[list[tuple[int, dict]]]:
+    import csv
+
+    from igclaim.batch.tabular import group_rows
+
+    rows: list[tuple[int, dict]] = []
+    for p in sorted((ROOT / "examples" / "batch").glob("*.csv")):
+        with p.open(newline="", encoding="utf-8") as f:
+            rows += [(i, r) for i, r in enumerate(csv.DictReader(f), 2)]
+    return list(group_rows(rows))
+
+
+ROW_GROUPS = _row_groups()
+HOSTILE_CELLS: list[Any] = [
+    "3x10g", "0x10g", "99999999999x10g", "1x1e9g", "x", "ndc:", "1xndc:00000-0000-00", "J1561;J1561", ";;;",
+    "1,2,3,4,5,6,7,8,9,10,11,12,13", b"bytes", [1, 2], {"a": 1},  # Parquet may hand typed or nested values
+]
+
+
+@st.composite
+def mutated_row_groups(draw: st.DrawFn) -> list[tuple[int, dict]]:
+    """The rows of one shipped CSV encounter (examples/batch) with 1–4 hostile cells, an unknown column, or a row
+    repeated: the tabular input path (CSV and Parquet) before `rows_to_encounter`."""
+    from igclaim.batch.tabular import COLUMNS
+
+    group = copy.deepcopy(draw(st.sampled_from(ROW_GROUPS)))
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        _, row = draw(st.sampled_from(group))
+        column = draw(st.sampled_from([*COLUMNS, "extra_column"]))
+        row[column] = copy.deepcopy(draw(st.sampled_from(HOSTILE_NUMBERS + HOSTILE_STRINGS + HOSTILE_TIMES
+                                                          + HOSTILE_CELLS) | st.text(max_size=20)))
+    if draw(st.booleans()):
+        group.append(copy.deepcopy(draw(st.sampled_from(group))))
+    return group
+
+
+def _mutate(draw: st.DrawFn, tree: Any, *, shift_times: bool = True) -> Any:
+    """1–3 hostile changes anywhere in a JSON tree (`shift_times`: also stretch a chart's administrations)."""
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        kind = draw(st.sampled_from(["number", "string", "time", "delete", "extra", "repeat", "nest", "long",
-                                     "list"]))
-        paths = _paths(enc)
+        kind = draw(st.sampled_from(["number", "string", "time", "delete", "extra", "repeat", "nest", "list",
+                                     *(["long"] if shift_times else [])]))
+        paths = _paths(tree)
         path = draw(st.sampled_from(paths))
         if kind == "number":
-            _set(enc, path, copy.deepcopy(draw(st.sampled_from(HOSTILE_NUMBERS) | st.integers() | st.floats())))
+            _set(tree, path, copy.deepcopy(draw(st.sampled_from(HOSTILE_NUMBERS) | st.integers() | st.floats())))
         elif kind == "string":
             # a copy: a later mutation must never change the shared list or dict itself (hypothesis would then
             # draw differently on a replay: FlakyStrategyDefinition)
-            _set(enc, path, copy.deepcopy(draw(st.sampled_from(HOSTILE_STRINGS) | st.text(max_size=30))))
+            _set(tree, path, copy.deepcopy(draw(st.sampled_from(HOSTILE_STRINGS) | st.text(max_size=30))))
         elif kind == "time":
-            _set(enc, path, draw(st.sampled_from(HOSTILE_TIMES)))
+            _set(tree, path, draw(st.sampled_from(HOSTILE_TIMES)))
         elif kind == "delete" and path:
-            parent = _get(enc, path[:-1])
+            parent = _get(tree, path[:-1])
             if isinstance(parent, dict):
                 parent.pop(path[-1], None)
             elif isinstance(parent, list) and parent:
                 parent.pop(path[-1])
         elif kind == "extra":
-            node = _get(enc, path)
+            node = _get(tree, path)
             if isinstance(node, dict):
                 node[draw(st.sampled_from(["extra", "grams", "units", "count", "site"]))] = copy.deepcopy(draw(
                     st.sampled_from(HOSTILE_NUMBERS)))
         elif kind == "repeat":
-            node = _get(enc, path)
+            node = _get(tree, path)
             if isinstance(node, list) and node:
                 node.extend(copy.deepcopy(node[-1]) for _ in range(draw(st.sampled_from([1, 5, 50, 300]))))
         elif kind == "nest" and path:
             deep: Any = 1
             for _ in range(draw(st.sampled_from([5, 50, 500]))):
                 deep = [deep]
-            _set(enc, path, deep)
+            _set(tree, path, deep)
         elif kind == "long":
-            enc = _time_shift(enc, draw(st.sampled_from([-1.0, 0.5, 20.0, 30.0, 24 * 400, 24 * 365 * 100])))
+            tree = _time_shift(tree, draw(st.sampled_from([-1.0, 0.5, 20.0, 30.0, 24 * 400, 24 * 365 * 100])))
         elif kind == "list" and path:
-            _set(enc, path, [copy.deepcopy(_get(enc, path))])
-    return enc
+            _set(tree, path, [copy.deepcopy(_get(tree, path))])
+    return tree
 
 
 # ---------------------------------------------------------------------------------------------------- oracle

@@ -81,6 +81,61 @@ def test_invalid_fhir_is_rejected_by_fhir_resources():
     assert exc.value.problems[0].startswith("MedicationAdministration (entry 5).effectivePeriod.start:")
 
 
+@pytest.mark.parametrize("value,shown", [
+    ("MedicationAdminstration", "'MedicationAdminstration'"),  # a typo
+    ("Quantity", None),  # a data type, not a resource: fhir.resources' own message
+    ("Boolean", None),  # a primitive's name: fhir.resources raised KeyError
+    (["Patient"], "a list"),  # fhir.resources raised TypeError
+    (7, "an int"),
+])
+def test_a_resource_type_fhir_does_not_have_is_named(value, shown):
+    b = bundle()
+    b["entry"][0]["resource"]["resourceType"] = value
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    if shown is not None:
+        assert exc.value.problems == [f"Bundle.entry[0].resource.resourceType: {shown.replace('an int', 'a int')} "
+                                      "is not a FHIR R4 resource type"]
+    else:
+        assert len(exc.value.problems) == 1 and "resource" in exc.value.problems[0].lower()
+
+
+def test_a_contained_resource_of_no_fhir_type_is_named():
+    b = bundle()
+    entry(b, "MedicationAdministration")["contained"] = [{"resourceType": "Nope", "id": "c1"}]
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert exc.value.problems == ["Bundle.entry[5].resource.contained[0].resourceType: 'Nope' is not a FHIR R4 "
+                                  "resource type"]
+
+
+def test_a_typo_in_a_resource_type_exits_2_naming_it(tmp_path):
+    b = bundle()
+    entry(b, "MedicationAdministration")["resourceType"] = "MedicationAdminstration"
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(b))
+    proc = run_cli("build", str(path))
+    assert proc.returncode == 2, proc.stderr
+    assert "Bundle.entry[5].resource.resourceType: 'MedicationAdminstration' is not a FHIR R4 resource type" in \
+        proc.stderr
+
+
+@pytest.mark.parametrize("resource,element,set_", [
+    ("Encounter", "period.start", lambda r: r["period"].update(start=7)),
+    ("MedicationAdministration", "effectivePeriod.end", lambda r: r["effectivePeriod"].update(end=-1)),
+    ("Patient", "birthDate", lambda r: r.update(birthDate=946684800)),  # 2000-01-01T00:00:00Z
+])
+def test_a_number_where_fhir_writes_a_date_is_named_not_read_as_1970(resource, element, set_):
+    """pydantic (so fhir.resources) takes a number as a Unix time; no chart means 1970-01-01T00:00:07."""
+    b = bundle()
+    set_(entry(b, resource))
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    index = next(i for i, e in enumerate(b["entry"]) if e["resource"]["resourceType"] == resource)
+    assert exc.value.problems == [f"{resource} (entry {index}): {element}: a date written as text is required (FHIR "
+                                  "JSON writes dates and times as text), not a number"]
+
+
 def test_setting_from_class_or_place_of_service():
     b = bundle()
     entry(b, "Encounter")["class"]["code"] = "HH"
@@ -185,6 +240,12 @@ def test_prior_authorization_from_claim_response():
         parse_bundle(b)
     assert exc.value.problems == [f"ClaimResponse (entry {len(b['entry']) - 1}): preAuthRef: required (the "
                                   "authorization number) on a ClaimResponse of use preauthorization"]
+    b = bundle()
+    b["entry"].append({"resource": _preauth(preAuthPeriod={"start": 1767225600, "end": "2026-06-30"})})
+    with pytest.raises(InvalidInput) as exc:  # 2026-01-01T00:00:00Z as a Unix time: fhir.resources takes it
+        parse_bundle(b)
+    assert exc.value.problems == [f"ClaimResponse (entry {len(b['entry']) - 1}): preAuthPeriod.start: a date written "
+                                  "as text is required (FHIR JSON writes dates and times as text), not a number"]
 
 
 def _premed(b: dict, code: dict, dose: dict | None, route: str = "47625008") -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from igclaim.inputs import InvalidInput, load_json
 
-from .fuzzing import classify, mutated_encounters, valid_encounters
+from .fuzzing import classify, mutated_bundles, mutated_encounters, mutated_row_groups, valid_encounters
 
 FAST = settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
@@ -20,6 +20,32 @@ FAST = settings(max_examples=100, deadline=None, database=None, suppress_health_
 @FAST
 @given(mutated_encounters())
 def test_mutated_charts_are_refused_or_coded_never_crash_or_nonsense(obj):
+    outcome, detail = classify(obj)
+    assert outcome in ("ok", "refused"), detail
+
+
+@FAST
+@given(mutated_bundles())
+def test_mutated_fhir_bundles_are_refused_or_coded_never_crash_or_nonsense(obj):
+    """The FHIR input path: an unknown or non-string resourceType made fhir.resources raise KeyError/TypeError (an
+    internal error, exit 3, on a typo such as "MedicationAdminstration"), and a number where a dateTime goes
+    passed its validation (a Unix time) and crashed the mapping."""
+    outcome, detail = classify(obj)
+    assert outcome in ("ok", "refused"), detail
+
+
+@FAST
+@given(mutated_row_groups())
+def test_mutated_csv_rows_are_a_rows_error_or_refused_or_coded(group):
+    """The tabular path (CSV, Parquet): hostile cells become a RowsError naming row and column, or a chart that
+    is refused or coded like any other, never a crash."""
+    from igclaim.batch.tabular import RowsError, rows_to_encounter
+
+    try:
+        obj = rows_to_encounter(group)
+    except RowsError as exc:
+        assert all(p.startswith("row ") for p in exc.problems), exc.problems
+        return
     outcome, detail = classify(obj)
     assert outcome in ("ok", "refused"), detail
 

@@ -7,6 +7,7 @@ is an error naming the resource (its entry index) and the element, e.g.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -54,24 +55,65 @@ class _Problems:
     def add(self, where: str, message: str) -> None:
         self.items.append(f"{where}: {message}")
 
+    def named(self, where: str, element: str) -> bool:
+        """A problem of this element is listed already (one line per element, not 'required' after 'not a number')."""
+        return any(x.startswith(f"{where}: {element}:") for x in self.items)
+
 
 def _validate(obj: dict) -> None:
     from fhir.resources.R4B.bundle import Bundle
 
+    problems = _unknown_resource_types(obj)
+    if problems:  # fhir.resources raises KeyError or TypeError on these, not a ValidationError
+        raise InvalidInput(problems)
     try:
         Bundle.model_validate(obj)
     except ValidationError as exc:
-        entries = obj.get("entry") or []
+        entry = obj.get("entry")
+        entries: list = entry if isinstance(entry, list) else []
         problems = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ())]
             where = ".".join(loc)
             if len(loc) >= 3 and loc[0] == "entry" and loc[1].isdigit() and loc[2] == "resource":
                 i = int(loc[1])
-                rtype = (entries[i].get("resource") or {}).get("resourceType", "?") if i < len(entries) else "?"
-                where = f"{rtype} (entry {i})" + "".join("." + p for p in loc[3:])
+                where = f"{_entry_type(entries, i)} (entry {i})" + "".join("." + p for p in loc[3:])
             problems.append(f"{where}: {err.get('msg', 'invalid').removeprefix('Value error, ')}")
         raise InvalidInput(problems or ["Bundle: not a valid FHIR R4 Bundle"]) from None
+    except (KeyError, TypeError) as exc:  # a primitive type's name as a resourceType ("Boolean"): the library's
+        raise InvalidInput([f"Bundle: a resourceType is not a FHIR R4 resource type ({str(exc)[:60]})"]) from None
+
+
+def _entry_type(entries: list, i: int) -> str:
+    """The resourceType of entry i, as the problems name it ('?' when the entry has none to read)."""
+    e = entries[i] if i < len(entries) else None
+    r = e.get("resource") if isinstance(e, dict) else None
+    t = r.get("resourceType") if isinstance(r, dict) else None
+    return t if isinstance(t, str) and _RESOURCE_NAME.fullmatch(t) else "?"
+
+
+_RESOURCE_NAME = re.compile(r"[A-Z][A-Za-z]{0,63}")
+
+
+def _unknown_resource_types(obj: dict) -> list[str]:
+    """Each resourceType in the tree (entries and contained resources) that names no FHIR R4 type, with its path.
+    Checked against fhir.resources' type names without importing by name (its lookup caches every name asked)."""
+    import fhir.resources.R4B.fhirtypes as types
+
+    problems: list[str] = []
+    stack: list[tuple[str, Any]] = [("Bundle", obj)]
+    while stack and len(problems) < 20:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            if "resourceType" in node:
+                t = node["resourceType"]
+                if not (isinstance(t, str) and _RESOURCE_NAME.fullmatch(t) and hasattr(types, t + "Type")):
+                    shown = repr(t)[:40] if isinstance(t, str) else f"a {type(t).__name__}"
+                    problems.append(f"{path}.resourceType: {shown} is not a FHIR R4 resource type")
+            stack.extend((f"{path}.{k}", v) for k, v in reversed(list(node.items())) if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in reversed(list(enumerate(node))) if isinstance(v, dict | list))
+    return problems
 
 
 def _codings(concept: dict | None) -> list[dict]:
@@ -113,6 +155,23 @@ def _whole(v: Any) -> bool:
         return not isinstance(v, bool) and isinstance(v, int | float | Decimal) and v == int(v)
     except (OverflowError, ValueError):  # inf, nan
         return False
+
+
+def _text(owner: dict, key: str, where: str, p: _Problems, element: str = "") -> str | None:
+    """A date or dateTime element as the text FHIR JSON writes. fhir.resources also takes a number there (a Unix
+    time, as pydantic does), which no chart means: a problem naming the element, never a date in 1970."""
+    value = owner.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    p.add(where, f"{element or key}: a date written as text is required (FHIR JSON writes dates and times as text), "
+          "not a number")
+    return None
+
+
+def _period(owner: dict, element: str, where: str, p: _Problems) -> dict[str, str | None]:
+    """A Period's start and end, each read by `_text`."""
+    period = owner.get(element) or {}
+    return {el: _text(period, el, where, p, f"{element}.{el}") for el in ("start", "end")}
 
 
 def _ref_id(ref: dict | None) -> str | None:
@@ -157,8 +216,8 @@ def parse_bundle(obj: Any) -> Encounter:
     # Encounter: id, date of service, setting.
     where, enc = one("Encounter")
     data["encounter_id"] = enc.get("id") or "(no Encounter.id)"
-    start = ((enc.get("period") or {}).get("start") or "")[:10]
-    if enc and not start:
+    start = (_period(enc, "period", where, p)["start"] or "")[:10]
+    if enc and not start and not p.named(where, "period.start"):
         p.add(where, "period.start: required (the date of service)")
     data["date_of_service"] = start or None
     data["setting"] = _setting(enc, where, p) if enc else None
@@ -170,11 +229,11 @@ def parse_bundle(obj: Any) -> Encounter:
     if pat:
         name = (pat.get("name") or [{}])[0]
         patient = {"id": pat.get("id") or "", "last_name": name.get("family"),
-                   "first_name": (name.get("given") or [None])[0], "birth_date": pat.get("birthDate"),
+                   "first_name": (name.get("given") or [None])[0], "birth_date": _text(pat, "birthDate", where, p),
                    "sex": SEX.get(pat.get("gender") or "unknown", "U"),
                    "address": _address((pat.get("address") or [None])[0])}
         for el, key in (("name.family", "last_name"), ("birthDate", "birth_date")):
-            if not patient[key]:
+            if not patient[key] and not p.named(where, el):
                 p.add(where, f"{el}: required")
         data["patient"] = patient
     # Coverage: the payer and the member.
@@ -193,7 +252,7 @@ def parse_bundle(obj: Any) -> Encounter:
             if not cr.get("preAuthRef"):
                 p.add(w, "preAuthRef: required (the authorization number) on a ClaimResponse of use preauthorization")
                 continue
-            period = cr.get("preAuthPeriod") or {}
+            period = _period(cr, "preAuthPeriod", w, p)
             data["payer"]["prior_authorization"] = {"number": cr["preAuthRef"], "start": (period.get("start") or
                                                     "")[:10] or None, "end": (period.get("end") or "")[:10] or None,
                                                     **_authorized(cr, w, p)}
@@ -215,7 +274,7 @@ def parse_bundle(obj: Any) -> Encounter:
     meds: dict[str, str] = {}
     for i, ma in by_type.get("MedicationAdministration", []):
         w = f"MedicationAdministration (entry {i})"
-        period = ma.get("effectivePeriod") or {}
+        period = _period(ma, "effectivePeriod", w, p)
         purpose = _purpose(ma)
         site_text = _site_key((ma.get("dosage") or {}).get("site"))
         site = sites.setdefault(site_text, len(sites) + 1) if site_text else 1
@@ -233,7 +292,7 @@ def parse_bundle(obj: Any) -> Encounter:
         if route_code in ORAL and not med["ndc"] and (premed or not (med["hcpcs"] or _is_ig_name(med["product"]))):
             continue  # an oral premedication (acetaminophen by mouth …) is not billed on the infusion claim
         for el in ("start", "end"):
-            if not period.get(el):
+            if not period[el] and not p.named(w, f"effectivePeriod.{el}"):
                 p.add(w, f"effectivePeriod.{el}: required (infusion {'start' if el == 'start' else 'stop'} time)")
         dose = dosage.get("dose") or {}
         dose_unit = dose.get("code") or dose.get("unit") or ""
