@@ -86,7 +86,8 @@ def test_invalid_fhir_is_rejected_by_fhir_resources():
     ("Quantity", None),  # a data type, not a resource: fhir.resources' own message
     ("Boolean", None),  # a primitive's name: fhir.resources raised KeyError
     (["Patient"], "a list"),  # fhir.resources raised TypeError
-    (7, "an int"),
+    (7, "a number"),
+    (None, "null"),
 ])
 def test_a_resource_type_fhir_does_not_have_is_named(value, shown):
     b = bundle()
@@ -94,7 +95,7 @@ def test_a_resource_type_fhir_does_not_have_is_named(value, shown):
     with pytest.raises(InvalidInput) as exc:
         parse_bundle(b)
     if shown is not None:
-        assert exc.value.problems == [f"Bundle.entry[0].resource.resourceType: {shown.replace('an int', 'a int')} "
+        assert exc.value.problems == [f"Bundle.entry[0].resource.resourceType: {shown} "
                                       "is not a FHIR R4 resource type"]
     else:
         assert len(exc.value.problems) == 1 and "resource" in exc.value.problems[0].lower()
@@ -118,6 +119,19 @@ def test_a_typo_in_a_resource_type_exits_2_naming_it(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert "Bundle.entry[5].resource.resourceType: 'MedicationAdminstration' is not a FHIR R4 resource type" in \
         proc.stderr
+
+
+def test_the_api_answers_422_naming_a_resource_type_fhir_does_not_have():
+    from fastapi.testclient import TestClient
+
+    from igclaim.api import app
+
+    b = bundle()
+    b["entry"][0]["resource"]["resourceType"] = "Pateint"
+    resp = TestClient(app).post("/api/build", json=b)
+    assert resp.status_code == 422, resp.text  # was 500: fhir.resources raised KeyError
+    assert resp.json()["problems"] == ["Bundle.entry[0].resource.resourceType: 'Pateint' is not a FHIR R4 resource "
+                                       "type"]
 
 
 @pytest.mark.parametrize("resource,element,set_", [

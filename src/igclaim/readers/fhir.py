@@ -93,6 +93,8 @@ def _entry_type(entries: list, i: int) -> str:
 
 
 _RESOURCE_NAME = re.compile(r"[A-Z][A-Za-z]{0,63}")
+_JSON_KIND = {bool: "true or false", int: "a number", float: "a number", list: "a list", dict: "an object",
+              type(None): "null"}
 
 
 def _unknown_resource_types(obj: dict) -> list[str]:
@@ -108,7 +110,7 @@ def _unknown_resource_types(obj: dict) -> list[str]:
             if "resourceType" in node:
                 t = node["resourceType"]
                 if not (isinstance(t, str) and _RESOURCE_NAME.fullmatch(t) and hasattr(types, t + "Type")):
-                    shown = repr(t)[:40] if isinstance(t, str) else f"a {type(t).__name__}"
+                    shown = repr(t)[:40] if isinstance(t, str) else _JSON_KIND.get(type(t), "not text")
                     problems.append(f"{path}.resourceType: {shown} is not a FHIR R4 resource type")
             stack.extend((f"{path}.{k}", v) for k, v in reversed(list(node.items())) if isinstance(v, dict | list))
         elif isinstance(node, list):
