@@ -150,6 +150,41 @@ def test_a_number_where_fhir_writes_a_date_is_named_not_read_as_1970(resource, e
                                   "JSON writes dates and times as text), not a number"]
 
 
+def test_a_second_visit_or_patient_in_the_bundle_is_an_error_not_merged():
+    """Every MedicationAdministration and Condition of the Bundle is read: two visits would become one claim."""
+    b = bundle()
+    second = copy.deepcopy(entry(b, "Encounter"))
+    second["id"] = "second-visit"
+    b["entry"].append({"resource": second})
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert exc.value.problems == [f"Encounter: 2 in the Bundle (entries 2, {len(b['entry']) - 1}): a Bundle holds one "
+                                  "visit; send each visit in a Bundle of its own"]
+    b = bundle()
+    b["entry"].append({"resource": {**copy.deepcopy(entry(b, "Patient")), "id": "P-2"}})
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert exc.value.problems == [f"Patient: 2 in the Bundle (entries 0, {len(b['entry']) - 1}): a Bundle holds one "
+                                  "patient's visit"]
+
+
+def test_of_two_coverages_the_plan_of_order_1_is_billed():
+    b = bundle()
+    primary = entry(b, "Coverage")
+    secondary = {**copy.deepcopy(primary), "id": "cov-2", "order": 2,
+                 "type": {"coding": [{"system": "urn:oid:2.16.840.1.113883.3.221.5", "code": "5"}]}}
+    b["entry"].insert(1, {"resource": secondary})  # read first, but order 2
+    with pytest.raises(InvalidInput) as exc:  # no order on the primary: which plan is billed is not said
+        parse_bundle(b)
+    assert exc.value.problems == ["Coverage: 2 in the Bundle (entries 1, 2): give the plan this claim is billed to "
+                                  "Coverage.order 1 (the others 2, 3…), or send it alone"]
+    primary["order"] = 1
+    assert parse_bundle(b).payer.type == parse_bundle(bundle()).payer.type == "medicare"
+    secondary["order"] = 1
+    with pytest.raises(InvalidInput):
+        parse_bundle(b)
+
+
 def test_setting_from_class_or_place_of_service():
     b = bundle()
     entry(b, "Encounter")["class"]["code"] = "HH"

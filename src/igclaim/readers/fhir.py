@@ -28,6 +28,12 @@ ROUTES = {"47625008": "IV", "34206005": "SC", "IV": "IV", "SC": "SC", "INTRAVENO
 PAYER_TYPES = ("medicare", "medicare_advantage", "medicaid", "commercial")
 SEX = {"female": "F", "male": "M", "other": "U", "unknown": "U"}
 FLUID_PURPOSES = ("flush", "kvo", "diluent", "hydration")
+# What to do when a Bundle holds several of a resource the claim takes one of.
+ONE_PER_BUNDLE = {
+    "Encounter": "a Bundle holds one visit; send each visit in a Bundle of its own",
+    "Patient": "a Bundle holds one patient's visit",
+    "Coverage": "give the plan this claim is billed to Coverage.order 1 (the others 2, 3…), or send it alone",
+}
 DOSE_UNITS = {"g": "grams", "gram": "grams", "mg": "mg", "ml": "ml", "mL": "ml"}
 # A premedication's dose in HCPCS billing units (igclaim has no unit dose for codes other than immune globulin).
 BILLING_UNITS = ("{unit}", "{units}", "unit", "units", "U")
@@ -207,10 +213,17 @@ def parse_bundle(obj: Any) -> Encounter:
             by_id[(r["resourceType"], r["id"])] = r
 
     def one(rtype: str) -> tuple[str, dict]:
+        """The resource of this type; several are an error (the first one read would silently decide the claim),
+        except Coverages, where the one of lowest Coverage.order is the plan billed."""
         found = by_type.get(rtype) or []
         if not found:
             p.add(rtype, "required: the Bundle has none")
             return rtype, {}
+        if rtype == "Coverage":
+            found = _billed_coverages(found)
+        if len(found) > 1:
+            shown = ", ".join(str(i) for i, _ in found[:5]) + (", …" if len(found) > 5 else "")
+            p.add(rtype, f"{len(found)} in the Bundle (entries {shown}): {ONE_PER_BUNDLE[rtype]}")
         i, r = found[0]
         return f"{rtype} (entry {i})", r
 
@@ -346,6 +359,16 @@ def parse_bundle(obj: Any) -> Encounter:
         return parse_encounter(data)
     except InvalidInput as exc:
         raise InvalidInput([f"(mapped from the Bundle) {x}" for x in exc.problems]) from None
+
+
+def _billed_coverages(found: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
+    """The Coverages of lowest `order` (FHIR: 1 is the plan billed first); all of them unless each gives its order
+    (a Coverage without one could be the primary)."""
+    orders: list[int] = [r["order"] for _, r in found if isinstance(r.get("order"), int)
+                         and not isinstance(r.get("order"), bool)]
+    if len(orders) < len(found):
+        return found
+    return [x for x, o in zip(found, orders, strict=True) if o == min(orders)]
 
 
 def _setting(enc: dict, where: str, p: _Problems) -> str | None:
