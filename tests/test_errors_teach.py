@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from igclaim.inputs import InvalidInput, parse_encounter
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 from tests.helpers import drug, encounter, run
 
 LIBRARY_WORDING = ("Input should", "pydantic", "Value error", "valid dictionary", "instance of", "[type=")
@@ -28,6 +28,19 @@ def problems(enc) -> list[str]:
 def test_date_in_another_format_names_the_expected_one():
     assert problems(encounter(date_of_service="02/10/2026")) == [
         "date_of_service: '02/10/2026': use YYYY-MM-DD, e.g. 2026-03-02"]
+
+
+def test_text_too_long_or_too_short_says_so_not_give_text_in_quotes():
+    """string_too_long starts with "string_": its message was the advice for a number given as text."""
+    assert problems(encounter(diagnoses=["X" * 201])) == ["diagnoses[0]: too long: at most 200 characters"]
+    assert problems(encounter(encounter_id="e" * 201)) == ["encounter_id: too long: at most 200 characters"]
+    assert parse_encounter(encounter(encounter_id="e" * 200)).encounter_id == "e" * 200  # the other side
+    assert problems(encounter(drugs=[drug(containers=[{"grams": 10, "count": 1}] * 51)])) == [
+        "drugs[0].containers: too many: at most 50 items"]
+    assert parse_encounter(encounter(drugs=[drug(containers=[{"grams": 10, "count": 1}] * 50)]))
+    chart = json.loads((ROOT / "examples" / "parties" / "office-gamunex-jz.json").read_text())
+    chart["patient"]["address"]["state"] = "I"
+    assert problems(chart) == ["patient.address.state: 'I': too short: at least 2 characters"]
 
 
 def test_time_without_a_date():

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from igclaim import engine
+from igclaim.errors import InputError
 from igclaim.inputs import parse_encounter
 from igclaim.outputs import chargemaster, x12
 from igclaim.readers.scrub import Charts, load_charts, scrub_837
@@ -88,6 +90,41 @@ def test_jz_not_required_before_july_2023(charges):
         return edits(scrub_text(text)[0])
     assert "DRUG-JZ-MISSING" not in run("2023-06-30")
     assert "DRUG-JZ-MISSING" in run("2023-07-01")
+
+
+@pytest.mark.parametrize("old,new,element,problem", [
+    ("HI*ABK:D839", "HI*ABK:" + "X" * 201, "CLM05/HI", "diagnoses[0]: too long: at most 200 characters"),
+    ("N4*13533080511", "N4*" + "1" * 201, "SV1/LIN (line 1)", "ndc: too long: at most 200 characters"),
+])
+def test_a_value_the_schema_refuses_names_its_segment_not_an_internal_error(old, new, element, problem, charges):
+    """A 201-character diagnosis or NDC used to leave the reader as "(internal) ValidationError": the claim still
+    came out, as an error, but one that named nothing a biller could fix."""
+    text = text_of("office-gamunex-jz", charges)
+    assert old in text
+    [item] = scrub_text(text.replace(old, new))
+    assert (item.error.segment, item.error.element, item.error.message) == ("CLM", element, problem)
+
+
+@pytest.mark.parametrize("day,refused", [("1999-12-31", True), ("2000-01-01", False)])
+def test_a_claim_dated_before_the_payer_rules_is_an_error_naming_the_date(day, refused, charges):
+    """The Medicare profile's parameters start on 2000-01-01; a claim of 1999 read from an 837 crashed the
+    route-modifier check (its parameter was None) and, from a chart, was refused as an unknown coverage policy."""
+    def chart(day: str):
+        return enc_of("office-gamunex-jz", date_of_service=day, administrations=[
+            {"drug_id": "ig1", "start": f"{day}T09:00", "stop": f"{day}T14:00"}])
+    text = x12.to_837(chart("2000-01-01"), charges, envelope=ENVELOPE)  # igclaim writes no 837 of 1999
+    [item] = scrub_text(text.replace("D8*20000101", "D8*" + day.replace("-", "")))
+    enc = chart(day)
+    message = (f"{day} is before 2000-01-01, the first date payer profile 'medicare-part-b' has its rules for: "
+               "igclaim cannot code or check a claim of that date")
+    if refused:
+        assert (item.error.element, item.error.message) == ("date_of_service", message)
+        with pytest.raises(InputError) as exc:
+            engine.build(enc)
+        assert (exc.value.path, exc.value.message) == ("date_of_service", message)
+    else:
+        assert item.error is None and item.result is not None
+        assert engine.build(enc).claim.lines
 
 
 def test_prior_auth_presence_from_ref_g1(charges):

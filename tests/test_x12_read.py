@@ -15,6 +15,7 @@ import pytest
 from igclaim import engine
 from igclaim.inputs import parse_encounter
 from igclaim.outputs import chargemaster, x12
+from igclaim.readers.scrub import scrub_one
 from igclaim.readers.x12 import ReadError, WrittenClaim, read_837
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -243,12 +244,21 @@ def _office_segments() -> list[str]:
     return _OFFICE
 
 
+# Element values a file may hold that the schema or the rules refuse: over-long text (200 is the schema's limit),
+# dates before the payer rules (2000-01-01) or impossible, numbers X12 does not write.
+HOSTILE_ELEMENTS = ["X" * 201, "1" * 201, "19991231", "18000101", "20261332", "00000000", "1E9999", "NaN", "-1",
+                    "99999999999", "", "HC:", "HC:J1561:JW:JZ:XS:59:GA", "ZZ"]
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(["drop", "dup", "garble", "cut"]), st.integers(1, 10_000),
-                          st.text(alphabet="*:^~AZ09.- ", max_size=12)), min_size=1, max_size=4))
+@given(st.lists(st.tuples(st.sampled_from(["drop", "dup", "garble", "cut", "value"]), st.integers(1, 10_000),
+                          st.text(alphabet="*:^~AZ09.- ", max_size=12), st.sampled_from(HOSTILE_ELEMENTS)),
+                min_size=1, max_size=4))
 def test_fuzzed_interchanges_never_crash_and_every_claim_comes_out_once(edits_):
+    """Read, then scrub without a chart: every claim comes out once, as a result or an error naming a segment,
+    never "(internal)" and never an exception (a 201-character diagnosis and a claim of 1999 were both found)."""
     segs = list(_office_segments())
-    for op, at, junk in edits_:
+    for op, at, junk, value in edits_:
         i = 1 + at % (len(segs) - 1)  # keep ISA: without it the file is not X12 at all (tested above)
         if op == "drop":
             segs.pop(i)
@@ -256,6 +266,10 @@ def test_fuzzed_interchanges_never_crash_and_every_claim_comes_out_once(edits_):
             segs.insert(i, segs[i])
         elif op == "garble":
             segs[i] = segs[i][: len(segs[i]) // 2] + junk
+        elif op == "value":
+            els = segs[i].split("*")
+            els[1 + at % max(1, len(els) - 1)] = value
+            segs[i] = "*".join(els)
         else:
             segs[i] = segs[i].split("*")[0] + "*" + junk
     out = read_text(_join(segs))
@@ -264,6 +278,9 @@ def test_fuzzed_interchanges_never_crash_and_every_claim_comes_out_once(edits_):
     clms = [s for s in segs if s.split("*")[0].strip() == "CLM"]
     per_claim = [o for o in out if isinstance(o, WrittenClaim) or o.claim_id]
     assert len(per_claim) == len(clms)  # every CLM comes out once, whatever else is broken
+    for claim in (o for o in out if isinstance(o, WrittenClaim)):
+        scrubbed = scrub_one(claim, None)
+        assert (scrubbed.result is None) != (scrubbed.error is None)
 
 
 def _vendor_file() -> str:

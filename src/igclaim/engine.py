@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from datetime import date
 
 from igclaim import edits as edits_pkg
 from igclaim.coding.claim import Coding, code_chart, code_encounter  # noqa: F401 (engine.code_encounter: public)
@@ -15,6 +16,7 @@ from igclaim.errors import InputError
 from igclaim.model import Encounter, Finding, ReferenceInfo, Result, trusted_all
 from igclaim.readers.x12 import WrittenClaim
 from igclaim.refdata.resolver import PayerProfile, ProfileError, ReferenceData, reference
+from igclaim.refdata.rules import Rules
 
 _FAMILIES_LOADED = False
 
@@ -44,7 +46,7 @@ def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile
     _load_edit_families()
     ref = ref or reference()
     prof = resolve_profile(enc, ref, profile)
-    rules = ref.at(enc.date_of_service, prof)
+    rules = _rules(ref, enc.date_of_service, prof)
     coding = code_chart(enc, rules)
     ctx = EditContext(coding, ref, written)
     findings = one_per_mistake(_distinct([*coding.findings, *run_checks(ctx, phases)]))
@@ -57,6 +59,16 @@ def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile
         "findings": findings,
         "reference": trusted_all(ReferenceInfo, {"data_as_of": data_as_of, "profile": prof.name, "sources": sources}),
     })
+
+
+def _rules(ref: ReferenceData, dos: date, prof: PayerProfile) -> Rules:
+    """The dated rule snapshot; a date before the profile has a value for each of its parameters is an input
+    error naming the date (its rules would be missing: a 1990 claim read from an 837 crashed a check)."""
+    if dos < prof.first_date:
+        raise InputError("date_of_service", f"{dos:%Y-%m-%d} is before {prof.first_date:%Y-%m-%d}, the first date "
+                         f"payer profile {prof.name!r} has its rules for: igclaim cannot code or check a claim of "
+                         "that date")
+    return ref.at(dos, prof)
 
 
 def _distinct(findings: list[Finding]) -> list[Finding]:
@@ -109,7 +121,7 @@ def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = No
         patient=written.patient, subscriber=written.subscriber, correction=written.correction,
     )
     prof = resolve_profile(enc, ref, profile)
-    rules = ref.at(written.date_of_service, prof)
+    rules = _rules(ref, written.date_of_service, prof)
     coding = Coding(enc, prof, {}, [], written.claim, [], rules=rules)
     ctx = EditContext(coding, ref, written.claim)
     findings: list[Finding] = []

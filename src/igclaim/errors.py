@@ -119,6 +119,16 @@ def _teach(err: dict, model: Any) -> str:
     field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
     if kind == "string_pattern_mismatch":
         return f"{shown or 'the value'}: {_PATTERNS.get(field, 'does not have the expected form')}"
+    # Lengths before the kinds below: "string_too_long" starts with "string_", whose advice (give text in quotes)
+    # is wrong for text that was given, only too long or too short.
+    if kind == "string_too_short":
+        return f"{shown + ': ' if shown else ''}too short: at least {ctx.get('min_length')} characters"
+    if kind == "string_too_long":
+        return f"too long: at most {ctx.get('max_length')} characters"
+    if kind == "too_short":
+        return f"too few: at least {ctx.get('min_length')} items"
+    if kind == "too_long":
+        return f"too many: at most {ctx.get('max_length')} items"
     item = bool(loc) and isinstance(loc[-1], int)  # an item of a list: its own example, e.g. "D83.9"
     example = _ITEMS.get(field) if item else _EXAMPLES.get(field)
     for prefix, text in _KINDS.items():
@@ -129,10 +139,6 @@ def _teach(err: dict, model: Any) -> str:
         bound = {"greater_than": ("more than", "gt"), "greater_than_equal": ("at least", "ge"),
                  "less_than": ("less than", "lt"), "less_than_equal": ("at most", "le")}[kind]
         return f"{shown + ': ' if shown else ''}must be {bound[0]} {ctx.get(bound[1])}"
-    if kind in ("string_too_short", "too_short"):
-        return f"too short: at least {ctx.get('min_length')}"
-    if kind in ("string_too_long", "too_long"):
-        return f"too long: at most {ctx.get('max_length')}"
     return re.sub(r"^Input should be ", "must be ", msg)
 
 

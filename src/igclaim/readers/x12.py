@@ -503,13 +503,16 @@ class _Reader:
                 if not p.isdigit() or not 1 <= int(p) <= 12:
                     raise _Bad("SV107", f"diagnosis pointer {p!r} is not 1 to 12")
                 pointers.append(int(p))
-            lines.append(ClaimLine(
-                line=ln["n"], code=ln["code"], modifiers=ln["modifiers"], units=ln["units"], ndc=ln.get("ndc"),
-                ndc_quantity=ln.get("ndc_quantity"), ndc_unit=ln.get("ndc_unit"),
-                revenue_code=ln.get("revenue_code"), diagnosis_pointers=pointers, service_date=ln.get("date", dos),
-            ))
+            # _model: a value the schema refuses (a 300-character code) is an error naming the segment, not "internal"
+            lines.append(_model(ClaimLine, {
+                "line": ln["n"], "code": ln["code"], "modifiers": ln["modifiers"], "units": ln["units"],
+                "ndc": ln.get("ndc"), "ndc_quantity": ln.get("ndc_quantity"), "ndc_unit": ln.get("ndc_unit"),
+                "revenue_code": ln.get("revenue_code"), "diagnosis_pointers": pointers,
+                "service_date": ln.get("date", dos),
+            }, f"{'SV1' if kind == '837P' else 'SV2'}/LIN (line {ln['n']})"))
         form: Literal["CMS-1500", "UB-04"] = "CMS-1500" if kind == "837P" else "UB-04"
-        claim = Claim(form=form, place_of_service=pos, type_of_bill=tob, diagnoses=c.diagnoses, lines=lines)
+        claim = _model(Claim, {"form": form, "place_of_service": pos, "type_of_bill": tob, "diagnoses": c.diagnoses,
+                               "lines": lines}, "CLM05/HI")
         payer = self.read_payer(c, notes)
         patient, subscriber = self.read_people()
         return WrittenClaim(
@@ -531,7 +534,7 @@ class _Reader:
         return _model(Payer, {
             "type": ptype, "name": (self.payer.name[0] if self.payer and self.payer.name else None) or None,
             "payer_id": (self.payer.ident if self.payer else None) or None,
-            "prior_authorization": PriorAuthorization(number=auth) if auth else None,
+            "prior_authorization": _model(PriorAuthorization, {"number": auth}, "REF*G1") if auth else None,
         }, "NM1*PR")
 
     def read_billing(self) -> BillingProvider | None:

@@ -234,6 +234,11 @@ class PayerProfile:
     def source(self, name: str) -> str:
         return self.parameters[name].source
 
+    @cached_property
+    def first_date(self) -> date:
+        """The first date on which every parameter has a value: before it the profile cannot code a claim."""
+        return max((p.values[0][0] for p in self.parameters.values() if p.values), default=date.min)
+
 
 class ProfileError(ValueError):
     """A payer profile file is missing or malformed."""
