@@ -107,24 +107,29 @@ def test_a_value_the_schema_refuses_names_its_segment_not_an_internal_error(old,
 
 @pytest.mark.parametrize("day,refused", [("1999-12-31", True), ("2000-01-01", False)])
 def test_a_claim_dated_before_the_payer_rules_is_an_error_naming_the_date(day, refused, charges):
-    """The Medicare profile's parameters start on 2000-01-01; a claim of 1999 read from an 837 crashed the
-    route-modifier check (its parameter was None) and, from a chart, was refused as an unknown coverage policy."""
-    def chart(day: str):
-        return enc_of("office-gamunex-jz", date_of_service=day, administrations=[
-            {"drug_id": "ig1", "start": f"{day}T09:00", "stop": f"{day}T14:00"}])
-    text = x12.to_837(chart("2000-01-01"), charges, envelope=ENVELOPE)  # igclaim writes no 837 of 1999
-    [item] = scrub_text(text.replace("D8*20000101", "D8*" + day.replace("-", "")))
-    enc = chart(day)
+    """The Medicare profile's parameters start on 2000-01-01; an IG claim of 1999 read from an 837 crashed the
+    route-modifier check (its parameter was None) and a chart of 1999 was refused as an unknown coverage policy."""
+    text = text_of("office-gamunex-jz", charges)  # J1561 and its administration, moved to the day
+    [item] = scrub_text(text.replace("D8*20260302", "D8*" + day.replace("-", "")))
     message = (f"{day} is before 2000-01-01, the first date payer profile 'medicare-part-b' has its rules for: "
                "igclaim cannot code or check a claim of that date")
+    chart = enc_of("office-gamunex-jz", date_of_service=day, administrations=[
+        {"drug_id": "ig1", "start": f"{day}T09:00", "stop": f"{day}T14:00"}])
     if refused:
         assert (item.error.element, item.error.message) == ("date_of_service", message)
         with pytest.raises(InputError) as exc:
-            engine.build(enc)
+            engine.build(chart)
         assert (exc.value.path, exc.value.message) == ("date_of_service", message)
     else:
-        assert item.error is None and item.result is not None
-        assert engine.build(enc).claim.lines
+        assert item.error is None and "SCRUB-NO-CHART" in edits(item)
+        assert engine.build(chart).claim.lines
+
+
+def test_a_claim_billing_no_immune_globulin_is_told_so_on_any_date(charges):
+    """Before the profile's rules too (the X12 guide's 1996 examples): CLAIM-NO-IG needs no payer parameter."""
+    text = text_of("office-gamunex-jz", charges).replace("SV1*HC:J1561:JZ*", "SV1*HC:99213*")
+    [item] = scrub_text(text.replace("D8*20260302", "D8*19960911"))
+    assert item.error is None and edits(item) == {"CLAIM-NO-IG": "info"}
 
 
 def test_prior_auth_presence_from_ref_g1(charges):

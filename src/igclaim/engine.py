@@ -63,7 +63,8 @@ def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile
 
 def _rules(ref: ReferenceData, dos: date, prof: PayerProfile) -> Rules:
     """The dated rule snapshot; a date before the profile has a value for each of its parameters is an input
-    error naming the date (its rules would be missing: a 1990 claim read from an 837 crashed a check)."""
+    error naming the date (its rules would be missing: a 1999 IG claim read from an 837 crashed a check). A claim
+    that bills no immune globulin is still told so on any date (scrub_without_chart)."""
     if dos < prof.first_date:
         raise InputError("date_of_service", f"{dos:%Y-%m-%d} is before {prof.first_date:%Y-%m-%d}, the first date "
                          f"payer profile {prof.name!r} has its rules for: igclaim cannot code or check a claim of "
@@ -121,7 +122,7 @@ def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = No
         patient=written.patient, subscriber=written.subscriber, correction=written.correction,
     )
     prof = resolve_profile(enc, ref, profile)
-    rules = _rules(ref, written.date_of_service, prof)
+    rules = ref.at(written.date_of_service, prof)  # enough to tell an IG claim; its checks need _rules' date
     coding = Coding(enc, prof, {}, [], written.claim, [], rules=rules)
     ctx = EditContext(coding, ref, written.claim)
     findings: list[Finding] = []
@@ -131,6 +132,7 @@ def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = No
         findings.append(finding("CLAIM-NO-IG", f"Claim {written.claim_id} bills no immune globulin ({codes}); "
                                 "igclaim's edits were not run on it."))
     else:
+        _rules(ref, written.date_of_service, prof)  # an IG claim dated before the profile's rules: an input error
         for spec, fn in CHECKS:
             if (spec.phase == "written" or fn in chart_free.CHART_FREE) and spec.in_force(written.date_of_service):
                 ran.add(spec.id)
