@@ -185,6 +185,65 @@ def test_of_two_coverages_the_plan_of_order_1_is_billed():
         parse_bundle(b)
 
 
+def test_an_administration_not_given_is_not_billed():
+    """MedicationAdministration.status not-done or entered-in-error: it was not given, so nothing is billed for it
+    (every administration was read whatever its status)."""
+    b = bundle()
+    extra = {**copy.deepcopy(entry(b, "MedicationAdministration")), "id": "ma-x", "status": "not-done",
+             "effectivePeriod": {"start": "2026-03-02T14:30:00-06:00", "end": "2026-03-02T16:30:00-06:00"}}
+    b["entry"].append({"resource": extra})
+    enc = parse_bundle(b)
+    assert enc.drugs[0].dose.grams == 30 and len(enc.administrations) == 1  # not 60 g over two administrations
+    extra["status"] = "entered-in-error"
+    assert parse_bundle(b).drugs[0].dose.grams == 30
+    extra["status"] = "completed"
+    assert parse_bundle(b).drugs[0].dose.grams == 60  # the other side: a completed one adds up
+    b = bundle()
+    entry(b, "MedicationAdministration")["status"] = "not-done"
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert exc.value.problems == ["MedicationAdministration: required: no administration of a drug (the immune "
+                                  "globulin) in the Bundle"]
+
+
+def test_a_condition_refuted_or_in_error_is_not_a_diagnosis():
+    b = bundle()
+    ruled_out = {**copy.deepcopy(entry(b, "Condition")), "id": "dx0", "code": {"coding": [
+        {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G61.0"}]}}
+    b["entry"].insert(3, {"resource": ruled_out})  # read first: it would have been the principal diagnosis
+    assert parse_bundle(b).diagnoses == ["G61.0", "D83.9"]
+    for status in ("refuted", "entered-in-error"):
+        ruled_out["verificationStatus"] = {"coding": [
+            {"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": status}]}
+        assert parse_bundle(b).diagnoses == ["D83.9"]
+    ruled_out["verificationStatus"]["coding"][0]["code"] = "confirmed"
+    assert parse_bundle(b).diagnoses == ["G61.0", "D83.9"]
+
+
+@pytest.mark.parametrize("status", ["planned", "cancelled", "entered-in-error"])
+def test_a_visit_that_did_not_take_place_is_not_coded(status):
+    b = bundle()
+    entry(b, "Encounter")["status"] = status
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert exc.value.problems == [f"Encounter (entry 2): status: {status}: the visit did not take place, so there is "
+                                  "no claim to code"]
+
+
+def test_doses_of_one_medication_in_two_units_are_an_error_not_dropped():
+    """The second administration's 100 mL was dropped beside the first one's 30 g: 20 units of J1561 unbilled."""
+    b = bundle()
+    second = {**copy.deepcopy(entry(b, "MedicationAdministration")), "id": "ma-2",
+              "effectivePeriod": {"start": "2026-03-02T14:30:00-06:00", "end": "2026-03-02T15:30:00-06:00"}}
+    second["dosage"]["dose"] = {"value": 100, "unit": "mL", "system": "http://unitsofmeasure.org", "code": "mL"}
+    b["entry"].append({"resource": second})
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert exc.value.problems == [f"MedicationAdministration (entry {len(b['entry']) - 1}): dosage.dose: in mL, where "
+                                  "an earlier administration of the same Medication gave its dose in grams: give "
+                                  "every administration's dose in one unit"]
+
+
 def test_setting_from_class_or_place_of_service():
     b = bundle()
     entry(b, "Encounter")["class"]["code"] = "HH"

@@ -28,6 +28,13 @@ ROUTES = {"47625008": "IV", "34206005": "SC", "IV": "IV", "SC": "SC", "INTRAVENO
 PAYER_TYPES = ("medicare", "medicare_advantage", "medicaid", "commercial")
 SEX = {"female": "F", "male": "M", "other": "U", "unknown": "U"}
 FLUID_PURPOSES = ("flush", "kvo", "diluent", "hydration")
+# Statuses that take a resource off the claim: an administration not given or recorded in error (FHIR R4
+# MedicationAdministration.status), a condition recorded in error or ruled out (Condition.verificationStatus), and
+# an encounter that did not take place (Encounter.status).
+NOT_GIVEN = ("not-done", "entered-in-error")
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+NOT_A_DIAGNOSIS = ("entered-in-error", "refuted")
+NOT_A_VISIT = ("planned", "cancelled", "entered-in-error")
 # What to do when a Bundle holds several of a resource the claim takes one of.
 ONE_PER_BUNDLE = {
     "Encounter": "a Bundle holds one visit; send each visit in a Bundle of its own",
@@ -236,6 +243,8 @@ def parse_bundle(obj: Any) -> Encounter:
         p.add(where, "period.start: required (the date of service)")
     data["date_of_service"] = start or None
     data["setting"] = _setting(enc, where, p) if enc else None
+    if enc.get("status") in NOT_A_VISIT:
+        p.add(where, f"status: {enc['status']}: the visit did not take place, so there is no claim to code")
     for ident in enc.get("identifier") or []:
         if "claim" in ((ident.get("type") or {}).get("text") or "").lower() and ident.get("value"):
             data["claim_id"] = ident["value"]
@@ -275,6 +284,8 @@ def parse_bundle(obj: Any) -> Encounter:
     # Conditions: the diagnoses, in Bundle order (the first is the principal reason for the visit).
     dx = []
     for i, c in by_type.get("Condition", []):
+        if _code(c.get("verificationStatus"), CONDITION_VERIFICATION) in NOT_A_DIAGNOSIS:
+            continue  # recorded in error, or ruled out: never a diagnosis on the claim
         code = _code(c.get("code"), ICD10CM)
         if code is None:
             p.add(f"Condition (entry {i})", f"code.coding: no ICD-10-CM code (system {ICD10CM})")
@@ -288,6 +299,8 @@ def parse_bundle(obj: Any) -> Encounter:
     sites: dict[str, int] = {}
     meds: dict[str, str] = {}
     for i, ma in by_type.get("MedicationAdministration", []):
+        if ma.get("status") in NOT_GIVEN:
+            continue  # not given, or recorded in error: nothing to bill
         w = f"MedicationAdministration (entry {i})"
         period = _period(ma, "effectivePeriod", w, p)
         purpose = _purpose(ma)
@@ -346,6 +359,9 @@ def parse_bundle(obj: Any) -> Encounter:
             drug = next(x for x in drugs if x["id"] == drug_id)
             if unit in drug["dose"]:
                 drug["dose"][unit] += Decimal(str(dose["value"]))
+            else:  # the doses must add up: a dose in mL beside one in g was dropped, and its units unbilled
+                p.add(w, f"dosage.dose: in {dose_unit}, where an earlier administration of the same Medication "
+                      f"gave its dose in {', '.join(drug['dose'])}: give every administration's dose in one unit")
         _containers(ma, drug, w, p)
         admins.append({"drug_id": drug_id, "start": period.get("start"), "stop": period.get("end"), "site": site})
     if not drugs:
