@@ -244,6 +244,52 @@ def test_doses_of_one_medication_in_two_units_are_an_error_not_dropped():
                                   "every administration's dose in one unit"]
 
 
+@pytest.mark.parametrize("ref,another", [
+    ("Patient/P-101", False), ("Patient/P-101/_history/3", False), ("https://ehr.example/fhir/Patient/P-101", False),
+    ("Patient/P-999", True), ("https://ehr.example/fhir/Patient/P-999", True),
+    ("#contained", False),  # not judged: no Type/id to compare
+])
+def test_an_administration_of_another_patient_is_an_error(ref, another):
+    """Every MedicationAdministration of the Bundle is read: one whose subject is another patient would bill that
+    patient's drug on this claim."""
+    b = bundle()
+    entry(b, "MedicationAdministration")["subject"] = {"reference": ref}
+    if not another:
+        assert parse_bundle(b).drugs[0].dose.grams == 30
+        return
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert exc.value.problems == [f"MedicationAdministration (entry 5): subject: {ref!r} is not the Bundle's "
+                                  "Patient: a Bundle holds one patient's visit"]
+
+
+def test_a_condition_or_administration_of_another_visit_is_an_error():
+    b = bundle()
+    entry(b, "Condition")["encounter"] = {"reference": "Encounter/another-visit"}
+    entry(b, "MedicationAdministration")["context"] = {"reference": "Encounter/another-visit"}
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert exc.value.problems == [
+        "Condition (entry 3): encounter: 'Encounter/another-visit' is not the Bundle's Encounter: a Bundle holds "
+        "one patient's visit",
+        "MedicationAdministration (entry 5): context: 'Encounter/another-visit' is not the Bundle's Encounter: a "
+        "Bundle holds one patient's visit"]
+    b = bundle()
+    entry(b, "MedicationAdministration")["context"] = {"reference": f"Encounter/{entry(b, 'Encounter')['id']}"}
+    assert parse_bundle(b).administrations
+
+
+def test_urn_uuid_references_are_matched_to_the_entry_full_url():
+    b = bundle()
+    b["entry"][0]["fullUrl"] = "urn:uuid:7c5b2a1e-0000-4000-8000-000000000101"  # the Patient
+    entry(b, "MedicationAdministration")["subject"] = {"reference": "urn:uuid:7c5b2a1e-0000-4000-8000-000000000101"}
+    assert parse_bundle(b).drugs
+    entry(b, "MedicationAdministration")["subject"] = {"reference": "urn:uuid:7c5b2a1e-0000-4000-8000-000000000999"}
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert exc.value.problems[0].startswith("MedicationAdministration (entry 5): subject: 'urn:uuid:")
+
+
 def test_setting_from_class_or_place_of_service():
     b = bundle()
     entry(b, "Encounter")["class"]["code"] = "HH"

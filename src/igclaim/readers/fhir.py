@@ -189,6 +189,19 @@ def _period(owner: dict, element: str, where: str, p: _Problems) -> dict[str, st
     return {el: _text(period, el, where, p, f"{element}.{el}") for el in ("start", "end")}
 
 
+def _names_another(ref: Any, rtype: str, target: dict, full_url: str | None) -> bool:
+    """A reference that clearly names another resource than `target`: a relative `Type/id` (or a URL ending in
+    one) with another id, or a urn:uuid other than the target entry's fullUrl. Anything else is not judged."""
+    if not isinstance(ref, str) or not ref:
+        return False
+    if ref.startswith("urn:uuid:"):
+        return bool(full_url and full_url.startswith("urn:uuid:") and ref != full_url)
+    parts = ref.split("/_history/")[0].split("/")
+    if len(parts) < 2 or parts[-2] != rtype or not target.get("id"):
+        return False
+    return parts[-1] != target["id"]
+
+
 def _ref_id(ref: dict | None) -> str | None:
     r = (ref or {}).get("reference") or ""
     return r.split("/")[-1] if r else None
@@ -213,9 +226,12 @@ def parse_bundle(obj: Any) -> Encounter:
     p = _Problems()
     by_type: dict[str, list[tuple[int, dict]]] = {}
     by_id: dict[tuple[str, str], dict] = {}
+    full_urls: dict[int, str] = {}
     for i, e in enumerate(obj.get("entry") or []):
         r = e.get("resource") or {}
         by_type.setdefault(r.get("resourceType", ""), []).append((i, r))
+        if isinstance(e.get("fullUrl"), str):
+            full_urls[id(r)] = e["fullUrl"]
         if r.get("id"):
             by_id[(r["resourceType"], r["id"])] = r
 
@@ -283,9 +299,19 @@ def parse_bundle(obj: Any) -> Encounter:
             break
     # Conditions: the diagnoses, in Bundle order (the first is the principal reason for the visit).
     dx = []
+    def of_this_visit(res: dict, w: str, elements: tuple[tuple[str, str, dict], ...]) -> None:
+        """A reference to another patient or visit than the Bundle's (its drugs or diagnoses would join this
+        claim) is an error; one igclaim cannot judge (no id to compare) is left alone."""
+        for element, rtype, target in elements:
+            ref = (res.get(element) or {}).get("reference")
+            if target and _names_another(ref, rtype, target, full_urls.get(id(target))):
+                p.add(w, f"{element}: {str(ref)[:60]!r} is not the Bundle's {rtype}: a Bundle holds one patient's "
+                      "visit")
+
     for i, c in by_type.get("Condition", []):
         if _code(c.get("verificationStatus"), CONDITION_VERIFICATION) in NOT_A_DIAGNOSIS:
             continue  # recorded in error, or ruled out: never a diagnosis on the claim
+        of_this_visit(c, f"Condition (entry {i})", (("subject", "Patient", pat), ("encounter", "Encounter", enc)))
         code = _code(c.get("code"), ICD10CM)
         if code is None:
             p.add(f"Condition (entry {i})", f"code.coding: no ICD-10-CM code (system {ICD10CM})")
@@ -302,6 +328,7 @@ def parse_bundle(obj: Any) -> Encounter:
         if ma.get("status") in NOT_GIVEN:
             continue  # not given, or recorded in error: nothing to bill
         w = f"MedicationAdministration (entry {i})"
+        of_this_visit(ma, w, (("subject", "Patient", pat), ("context", "Encounter", enc)))
         period = _period(ma, "effectivePeriod", w, p)
         purpose = _purpose(ma)
         site_text = _site_key((ma.get("dosage") or {}).get("site"))
