@@ -297,8 +297,7 @@ def parse_bundle(obj: Any) -> Encounter:
                                                     "")[:10] or None, "end": (period.get("end") or "")[:10] or None,
                                                     **_authorized(cr, w, p)}
             break
-    # Conditions: the diagnoses, in Bundle order (the first is the principal reason for the visit).
-    dx = []
+
     def of_this_visit(res: dict, w: str, elements: tuple[tuple[str, str, dict], ...]) -> None:
         """A reference to another patient or visit than the Bundle's (its drugs or diagnoses would join this
         claim) is an error; one igclaim cannot judge (no id to compare) is left alone."""
@@ -308,6 +307,8 @@ def parse_bundle(obj: Any) -> Encounter:
                 p.add(w, f"{element}: {str(ref)[:60]!r} is not the Bundle's {rtype}: a Bundle holds one patient's "
                       "visit")
 
+    # Conditions: the diagnoses, in Bundle order (the first is the principal reason for the visit).
+    dx = []
     for i, c in by_type.get("Condition", []):
         if _code(c.get("verificationStatus"), CONDITION_VERIFICATION) in NOT_A_DIAGNOSIS:
             continue  # recorded in error, or ruled out: never a diagnosis on the claim
