@@ -112,7 +112,8 @@ def mutated_encounters(draw: st.DrawFn) -> Any:
     return _mutate(draw, draw(valid_encounters()))
 
 
-BUNDLES = [json.loads(p.read_text()) for p in sorted((ROOT / "examples" / "fhir").glob("*.json"))]
+BUNDLES = [json.loads(p.read_text()) for p in [*sorted((ROOT / "examples" / "fhir").glob("*.json")),
+                                                 *sorted((ROOT / "tests" / "fixtures" / "fhir").glob("*.json"))]]
 HOSTILE_RESOURCE_TYPES: list[Any] = ["Nope", "MedicationAdminstration", "Boolean", "Quantity", "Resource", "",
                                      "patient", "../x", "名前", 7, None, [], {}]
 

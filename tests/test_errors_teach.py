@@ -43,6 +43,13 @@ def test_text_too_long_or_too_short_says_so_not_give_text_in_quotes():
     assert problems(chart) == ["patient.address.state: 'I': too short: at least 2 characters"]
 
 
+def test_an_integer_past_python_s_printing_limit_is_refused_not_quoted():
+    """A library caller's dict may hold an int of 5,000 digits; quoting it back raised ValueError (repr() refuses
+    past 4,300 digits) instead of the field's message."""
+    assert problems(encounter(drugs=[drug(), {"id": "pm", "hcpcs": "J1200", "units": 10**5000}])) == [
+        "drugs[1].units: must be at most 9999"]
+
+
 def test_time_without_a_date():
     enc = encounter(administrations=[{"drug_id": "ig1", "start": "9:00", "stop": "2026-03-02T14:00"}])
     (p,) = problems(enc)

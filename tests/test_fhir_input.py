@@ -46,6 +46,22 @@ def test_bundle_maps_to_the_same_claim_as_the_json_chart():
     assert [(ln.code, ln.units, ln.ndc) for ln in got.lines] == [(ln.code, ln.units, ln.ndc) for ln in want.lines]
 
 
+def test_a_bundle_with_every_mapped_element_codes_the_visit():
+    """tests/fixtures/fhir/office-gamunex-every-element.json (also a base of the fuzz suite): 30 g from four 10 g
+    vials is 60 units and 20 discarded on a JW line (a warning: three vials held the dose), the J1200 push is
+    billed by its own code and reported as a sequential push, and the PAS detail is the authorization."""
+    b = json.loads((ROOT / "tests" / "fixtures" / "fhir" / "office-gamunex-every-element.json").read_text())
+    enc = parse_bundle(b)
+    pa = enc.payer.prior_authorization
+    assert (pa.number, pa.hcpcs, pa.units) == ("PA-7781", "J1561", 240)
+    result = engine.build(enc)
+    assert [(ln.code, tuple(ln.modifiers), ln.units) for ln in result.claim.lines] == [
+        ("J1561", (), 60), ("J1561", ("JW",), 20), ("J1200", (), 1), ("96365", (), 1), ("96366", (), 4),
+        ("96375", (), 1)]
+    assert {(f.edit, f.severity) for f in result.findings} == {
+        ("DRUG-WASTE-AVOIDABLE", "warning"), ("DRUG-PREMED-CONTAINERS", "warning"), ("ADMIN-NOT-BILLED", "info")}
+
+
 def test_build_recognises_a_bundle():
     proc = run_cli("build", str(BUNDLE), "--format", "json")
     assert proc.returncode == 0, proc.stderr
@@ -437,6 +453,34 @@ def test_premedication_in_mg_is_named():
     (problem,) = exc.value.problems
     assert problem.startswith(f"MedicationAdministration (entry {len(b['entry']) - 1}): dosage.dose: a drug that is "
                               "not an immune globulin (HCPCS J1200)")
+
+
+def test_an_astronomical_quantity_is_refused_before_it_is_made_an_integer():
+    """fhir.resources takes the decimal "1e999999"; int() of it builds a million-digit integer (about 30 s of CPU
+    for one request, then a crash quoting it). Both counts the Bundle carries are bounded first."""
+    b = bundle()
+    _premed(b, J1200, {"value": "1e999999", "unit": "{unit}"})
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert exc.value.problems == [f"MedicationAdministration (entry {len(b['entry']) - 1}): dosage.dose: the units "
+                                  "must be a number of at most 12 digits"]
+    b = bundle()
+    b["entry"].append({"resource": _preauth(item=[_authorized("1e999999")])})
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    assert exc.value.problems == [f"ClaimResponse (entry {len(b['entry']) - 1}): item[0].extension "
+                                  "(itemAuthorizedDetail).quantity: units must be a whole number of at most 12 "
+                                  "digits, or give the unit g for grams"]
+    b = bundle()
+    b["entry"].append({"resource": _preauth(item=[_authorized(999_999_999_999)])})  # 12 digits: read
+    assert parse_bundle_problems(b) == ["(mapped from the Bundle) payer.prior_authorization.units: 999999999999: "
+                                        "must be at most 999999"]
+
+
+def parse_bundle_problems(b: dict) -> list[str]:
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    return exc.value.problems
 
 
 def test_oral_premedication_is_not_billed():

@@ -158,18 +158,23 @@ def _authorized(cr: dict, where: str, p: _Problems) -> dict[str, Any]:
             elif _whole(qty["value"]):
                 out["units"] = int(qty["value"])
             else:
-                p.add(where, f"item[{j}].extension (itemAuthorizedDetail).quantity: units must be a whole number, "
-                      "or give the unit g for grams")
+                p.add(where, f"item[{j}].extension (itemAuthorizedDetail).quantity: units must be a whole number "
+                      "of at most 12 digits, or give the unit g for grams")
                 return {}
             return {k: v for k, v in out.items() if v is not None}
     return {}
 
 
 def _whole(v: Any) -> bool:
-    try:
-        return not isinstance(v, bool) and isinstance(v, int | float | Decimal) and v == int(v)
-    except (OverflowError, ValueError):  # inf, nan
+    """A whole number of at most 12 digits, judged without int(): int() of the decimal 1E+999999 (fhir.resources
+    takes it) builds a million-digit integer, half a minute of CPU for one request."""
+    if isinstance(v, bool) or not isinstance(v, int | float | Decimal):
         return False
+    d = Decimal(v)  # exact for int and float; NaN and infinities stay not finite
+    return d.is_finite() and abs(d) < _COUNT_CEILING and d == d.to_integral_value()
+
+
+_COUNT_CEILING = Decimal(10) ** 12  # above any count the schema takes; bounds the work of reading one
 
 
 def _text(owner: dict, key: str, where: str, p: _Problems, element: str = "") -> str | None:
@@ -361,7 +366,11 @@ def parse_bundle(obj: Any) -> Encounter:
                       "code (a HCPCS coding on the Medication) and its billing units: give the dose in unit "
                       "'{unit}' (igclaim has no unit dose for other drugs' codes)")
                 continue
-            units = int(Decimal(str(dose["value"])).to_integral_value(rounding="ROUND_CEILING"))
+            given = Decimal(str(dose["value"]))
+            if not (given.is_finite() and abs(given) < _COUNT_CEILING):  # before int(): see _whole
+                p.add(w, "dosage.dose: the units must be a number of at most 12 digits")
+                continue
+            units = int(given.to_integral_value(rounding="ROUND_CEILING"))
             if drug_id is None:
                 drug_id = meds[key] = f"med{len(meds) + 1}"
                 drug = {"id": drug_id, "hcpcs": med["hcpcs"], "units": units, "route": route}
