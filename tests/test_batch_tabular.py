@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 
 from igclaim.batch.sources import Source
 from igclaim.batch.tabular import COLUMNS, RowsError, encounter_to_rows, parse_containers, rows_to_encounter
 from igclaim.inputs import parse_encounter
-from tests.conftest import EXAMPLES, ROOT, load_example
+from tests.conftest import EXAMPLES, ROOT, load_example, run_cli
 
 SAMPLES = ROOT / "examples" / "batch"
 
@@ -67,6 +68,28 @@ def test_containers_syntax():
     for bad in ("ten grams", "3x", "3x10kg"):
         with pytest.raises(RowsError, match="row 7 column containers"):
             parse_containers(bad, "row 7")
+
+
+def test_a_count_of_thousands_of_digits_names_the_cell_not_an_internal_error(tmp_path):
+    """int() of a 5,000-digit count raised ValueError past Python's 4,300 digits: the batch listed the record as
+    "(internal) ValueError" with no field. Counts and amounts take at most 9 digits; the cell is not echoed."""
+    assert parse_containers("999999999x10g", "row 2") == [{"count": 999999999, "grams": "10"}]  # then the schema
+    for bad, shown in (("1000000000x10g", "'1000000000x10g'"), ("9" * 5000 + "x10g", "a value of 5,004 characters")):
+        with pytest.raises(RowsError) as exc:
+            parse_containers(bad, "row 2")
+        assert exc.value.problems == [f"row 2 column containers: {shown} is not COUNTxAMOUNTg, COUNTxAMOUNTmL or "
+                                      "COUNTxndc:NDC (counts and amounts of at most 9 digits)"]
+    rows = list(csv.DictReader((SAMPLES / "encounters.csv").open(encoding="utf-8", newline="")))
+    rows[0]["containers"] = "9" * 5000 + "x10g"
+    path = tmp_path / "in.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    proc = run_cli("batch", str(path), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    (error,) = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert (error["row"], error["stage"]) == (2, "rows") and "column containers" in error["reason"], error
 
 
 def test_conflicts_and_unknown_columns_name_row_and_column():

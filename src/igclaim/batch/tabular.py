@@ -16,6 +16,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from igclaim.errors import SHOWN_MAX
+
 ENCOUNTER_COLUMNS = (
     "encounter_id", "date_of_service", "setting", "place_of_service", "type_of_bill",
     "payer_type", "payer_name", "payer_profile", "payer_id",
@@ -68,8 +70,11 @@ _CLAIM_LINE_FIELDS = {"claim_code": "code", "claim_units": "units", "claim_ndc":
                       "claim_revenue_code": "revenue_code", "claim_service_date": "service_date"}
 
 _LIST_SPLIT = re.compile(r"[;,\s]+")
+# Counts and amounts of at most 9 digits (the schema bounds them far lower and names the field): a longer run of
+# digits is refused here, naming the row and column, before int() meets a number past Python's 4,300 digits.
 _CONTAINER = re.compile(
-    r"^(?:(?P<count>\d+)\s*[x×*]\s*)?(?:(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>g|ml))?\s*(?:ndc:\s*(?P<ndc>[0-9-]+))?$",
+    r"^(?:(?P<count>\d{1,9})\s*[x×*]\s*)?(?:(?P<amount>\d{1,9}(?:\.\d{1,9})?)\s*(?P<unit>g|ml))?"
+    r"\s*(?:ndc:\s*(?P<ndc>[0-9-]+))?$",
     re.IGNORECASE,
 )
 
@@ -113,8 +118,9 @@ def parse_containers(text: str, where: str) -> list[dict[str, Any]]:
             continue
         m = _CONTAINER.match(item)
         if not m or not (m["amount"] or m["ndc"]):
-            raise RowsError([f"{where} column containers: {item!r} is not COUNTxAMOUNTg, COUNTxAMOUNTmL or "
-                             "COUNTxndc:NDC"])
+            shown = repr(item) if len(item) <= SHOWN_MAX else f"a value of {len(item):,} characters"
+            raise RowsError([f"{where} column containers: {shown} is not COUNTxAMOUNTg, COUNTxAMOUNTmL or "
+                             "COUNTxndc:NDC (counts and amounts of at most 9 digits)"])
         c: dict[str, Any] = {"count": int(m["count"] or 1)}
         if m["amount"]:
             c["grams" if m["unit"].lower() == "g" else "ml"] = m["amount"]
