@@ -95,6 +95,8 @@ def test_jz_not_required_before_july_2023(charges):
 @pytest.mark.parametrize("old,new,element,problem", [
     ("HI*ABK:D839", "HI*ABK:" + "X" * 201, "CLM05/HI", "diagnoses[0]: too long: at most 200 characters"),
     ("N4*13533080511", "N4*" + "1" * 201, "SV1/LIN (line 1)", "ndc: too long: at most 200 characters"),
+    # int() of 5,000 digits raised ValueError past Python's 4,300 digits: "(internal)" too
+    ("UN*60***1~", "UN*60***" + "9" * 5000 + "~", "SV107", "diagnosis pointer '" + "9" * 40 + "' is not 1 to 12"),
 ])
 def test_a_value_the_schema_refuses_names_its_segment_not_an_internal_error(old, new, element, problem, charges):
     """A 201-character diagnosis or NDC used to leave the reader as "(internal) ValidationError": the claim still

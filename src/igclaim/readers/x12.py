@@ -25,7 +25,7 @@ from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from igclaim.errors import pydantic_problems, required
+from igclaim.errors import SHOWN_MAX, pydantic_problems, required
 from igclaim.model import (
     Address,
     BillingProvider,
@@ -144,7 +144,7 @@ def _d8(value: str, element: str) -> date:
     try:
         return datetime.strptime(value[:8], "%Y%m%d").date()
     except ValueError:
-        raise _Bad(element, f"{value!r} is not a CCYYMMDD date") from None
+        raise _Bad(element, f"{value[:SHOWN_MAX]!r} is not a CCYYMMDD date") from None
 
 
 # X12 data type R (decimal): an optional minus, digits and at most one decimal point; never an exponent, NaN or
@@ -277,12 +277,12 @@ class _Reader:
         self.context_errors.clear()
         self.level = ""
         if s.get(1) != "837":
-            self.st_error = f"transaction set {s.get(1)!r} is not an 837 claim"
+            self.st_error = f"transaction set {s.get(1)[:SHOWN_MAX]!r} is not an 837 claim"
             return
         guide = s.get(3) or self.guide
         kind = GUIDES.get(guide)
         if kind is None:
-            self.st_error = (f"implementation guide {guide!r} is not one igclaim reads "
+            self.st_error = (f"implementation guide {(guide or '')[:SHOWN_MAX]!r} is not one igclaim reads "
                              f"({', '.join(sorted(GUIDES))})")
             return
         self.kind, self.guide = kind, guide
@@ -378,7 +378,7 @@ class _Reader:
             if qual not in ("434", "472"):  # other dates (admission DT, discharge hour TM …) are not read
                 return
             if fmt not in ("D8", "RD8"):
-                raise _Bad("DTP02", f"date format {fmt!r}: D8 or RD8")
+                raise _Bad("DTP02", f"date format {fmt[:SHOWN_MAX]!r}: D8 or RD8")
             if line is not None and qual == "472":
                 line["date"] = _d8(value, "DTP03")
             elif line is None and qual in ("434", "472"):
@@ -431,7 +431,7 @@ class _Reader:
         line["modifiers"] = [m.upper() for m in proc[2:6] if m]
         line["charge"] = _dec(charge or "0", f"{el}{off + 1:02d}")
         if basis not in ("UN", "MJ", ""):
-            raise _Bad(f"{el}{off + 2:02d}", f"unit basis {basis!r}: UN (units) or MJ (minutes)")
+            raise _Bad(f"{el}{off + 2:02d}", f"unit basis {basis[:SHOWN_MAX]!r}: UN (units) or MJ (minutes)")
         line["units"] = _units(qty or "0", f"{el}{off + 3:02d}")
         if not qty:
             raise _Bad(f"{el}{off + 3:02d}", "the service units are missing")
@@ -500,8 +500,8 @@ class _Reader:
                 raise _Bad("SV1" if kind == "837P" else "SV2", f"service line {ln['n']} has no SV1/SV2")
             pointers = []
             for p in ln.get("pointers", []):
-                if not p.isdigit() or not 1 <= int(p) <= 12:
-                    raise _Bad("SV107", f"diagnosis pointer {p!r} is not 1 to 12")
+                if not (p.isdigit() and len(p) <= 2 and 1 <= int(p) <= 12):  # no int() of 5,000 digits
+                    raise _Bad("SV107", f"diagnosis pointer {p[:SHOWN_MAX]!r} is not 1 to 12")
                 pointers.append(int(p))
             # _model: a value the schema refuses (a 300-character code) is an error naming the segment, not "internal"
             lines.append(_model(ClaimLine, {
