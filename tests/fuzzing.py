@@ -143,7 +143,8 @@ def _row_groups() -> list[list[tuple[int, dict]]]:
 
 ROW_GROUPS = _row_groups()
 HOSTILE_CELLS: list[Any] = [
-    "3x10g", "0x10g", "99999999999x10g", "9" * 5000 + "x10g", "1x1e9g", "x", "ndc:", "1xndc:00000-0000-00", "J1561;J1561", ";;;",
+    "3x10g", "0x10g", "99999999999x10g", "9" * 5000 + "x10g", "1x1e9g", "x", "ndc:", "1xndc:00000-0000-00",
+    "J1561;J1561", ";;;",
     "1,2,3,4,5,6,7,8,9,10,11,12,13", b"bytes", [1, 2], {"a": 1},  # Parquet may hand typed or nested values
 ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 
 from igclaim.api import app
@@ -113,3 +114,25 @@ def test_a_json_body_over_one_encounter_is_413_where_the_server_takes_larger_raw
     scope = {"type": "http", "method": "POST", "path": "/api/build", "headers": [(b"host", b"localhost")]}
     asyncio.run(guard(scope, receive, send))
     assert sent[0]["status"] == 413
+
+
+@pytest.mark.parametrize("length,status", [(b"9" * 5000, 413), (b"9" * 19, 413), (b"10", 200)])
+def test_a_content_length_of_thousands_of_digits_is_413_not_an_exception(length, status):
+    """int() of a 5,000-digit Content-Length raised ValueError inside the guard (past Python's 4,300 digits)."""
+    sent: list[dict] = []
+
+    async def inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive():
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    guard = Guard(inner, page_csp="", hosts=frozenset({"localhost"}), max_body=MAX_INPUT_BYTES)
+    scope = {"type": "http", "method": "GET", "path": "/api/health",
+             "headers": [(b"host", b"localhost"), (b"content-length", length)]}
+    asyncio.run(guard(scope, receive, send))
+    assert sent[0]["status"] == status

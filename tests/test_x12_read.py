@@ -246,8 +246,8 @@ def _office_segments() -> list[str]:
 
 # Element values a file may hold that the schema or the rules refuse: over-long text (200 is the schema's limit),
 # dates before the payer rules (2000-01-01) or impossible, numbers X12 does not write.
-HOSTILE_ELEMENTS = ["X" * 201, "1" * 201, "9" * 5000, "19991231", "18000101", "20261332", "00000000", "1E9999", "NaN", "-1",
-                    "99999999999", "", "HC:", "HC:J1561:JW:JZ:XS:59:GA", "ZZ"]
+HOSTILE_ELEMENTS = ["X" * 201, "1" * 201, "9" * 5000, "19991231", "18000101", "20261332", "00000000", "1E9999",
+                    "NaN", "-1", "99999999999", "", "HC:", "HC:J1561:JW:JZ:XS:59:GA", "ZZ"]
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
