@@ -268,8 +268,9 @@ def test_fuzzed_interchanges_never_crash_and_every_claim_comes_out_once(edits_):
             segs[i] = segs[i][: len(segs[i]) // 2] + junk
         elif op == "value":
             els = segs[i].split("*")
-            els[1 + at % max(1, len(els) - 1)] = value
-            segs[i] = "*".join(els)
+            if len(els) > 1:  # a segment an earlier edit cut to its id has no element to replace
+                els[1 + at % (len(els) - 1)] = value
+                segs[i] = "*".join(els)
         else:
             segs[i] = segs[i].split("*")[0] + "*" + junk
     out = read_text(_join(segs))
