@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from igclaim.refdata import store
-from igclaim.refdata.importers import ImportFailure, Options
+from igclaim.refdata.importers import ImportFailure, Options, parse_all, read_sources
 from tests.conftest import ROOT, run_cli
 
 FIX = Path(__file__).parent / "fixtures" / "cms"
@@ -109,3 +109,26 @@ def test_an_import_holds_less_than_twice_its_file_in_memory():
         tracemalloc.stop()
     assert len(parsed.rows) == 5 * 6000
     assert peak < 2 * len(data), (peak, len(data))
+
+
+MUE = FIX / "MCR_MUE_PractitionerServices_Eff_04-01-2026-synthetic.csv"
+
+
+@pytest.mark.parametrize("kind,name,old,new,column,message", [
+    ("mue", MUE.name, b"J1561,100,", b"J1561," + b"9" * 5000 + b",", 2,
+     "MUE value '9999999999999999999999999999999999999999\u2026' is not a whole number of units (at most 6 digits)"),
+    ("coverage", "codes.csv", b"A56779,1,", b"A56779," + b"9" * 5000 + b",", 2,
+     "group '9999999999999999999999999999999999999999\u2026' is not a number 1-999"),
+])
+def test_a_cell_of_thousands_of_digits_is_refused_with_line_and_column(tmp_path, kind, name, old, new, column,
+                                                                        message):
+    """int() of a 5,000-digit cell raised ValueError past Python's 4,300 digits (exit 3, nothing named); and a
+    long cell is quoted back cut to 40 characters."""
+    data = MUE.read_bytes() if kind == "mue" else b"article_id,group,icd10_code\nA56779,1,D83.9\n"
+    assert old in data
+    path = tmp_path / name
+    path.write_bytes(data.replace(old, new))
+    with pytest.raises(ImportFailure) as exc:
+        for source in read_sources(path, kind):
+            parse_all(source, kind, Options(effective=date(2026, 1, 1)))
+    assert (exc.value.column, exc.value.message) == (column, message)

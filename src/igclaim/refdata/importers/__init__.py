@@ -39,8 +39,14 @@ class ImportFailure(ValueError):
             where += f": line {line}"
             if column is not None:
                 where += f", column {column}"
+        message = _LONG_QUOTED.sub(lambda m: m.group(0)[:41] + "…" + m.group(0)[0], message)
         super().__init__(f"{where}: {message}")
         self.file, self.line, self.column, self.message = file, line, column, message
+
+
+# A cell quoted back in a message ('…' or "…", as repr writes it) is cut to 40 characters: a file's cell may hold
+# thousands, and the message is for finding it, not for reading it back.
+_LONG_QUOTED = re.compile(r"'[^'\n]{41,}'|\"[^\"\n]{41,}\"")
 
 
 @dataclass(frozen=True)
