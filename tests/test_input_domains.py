@@ -199,3 +199,39 @@ def test_the_schema_has_no_open_container_so_an_accepted_chart_nests_shallowly()
             assert "properties" in node, node
         if node.get("type") == "array":
             assert "items" in node and not _takes_anything(node["items"]), node
+
+
+def wide(digits: str) -> str:
+    """The same digits in full width ('６'), as an East Asian keyboard types them."""
+    return digits.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+
+
+NOT_AN_NDC = "is not an NDC: give 11 digits, or 10 digits with hyphens (4-4-2, 5-3-2, 5-4-1)"
+
+
+@pytest.mark.parametrize("path,value,problem", [
+    (["patient", "address", "zip"], wide("62701"),
+     f"patient.address.zip: {wide('62701')!r}: use 5 or 9 digits, e.g. 62701 or 627011234"),
+    (["billing_provider", "phone"], wide("5555550100"),
+     f"billing_provider.phone: {wide('5555550100')!r}: use 10 digits, e.g. 5555550100"),
+    (["drugs", 0, "ndc"], wide("13533-0805-11"), f"drugs[0].ndc: {wide('13533-0805-11')!r} {NOT_AN_NDC}"),
+    (["drugs", 0, "ndc"], "13533-0805-1\u00b9", f"drugs[0].ndc: {'13533-0805-1' + chr(0xB9)!r} {NOT_AN_NDC}"),
+])
+def test_digits_other_than_ascii_are_refused_naming_the_field(path, value, problem):
+    """Full-width and superscript digits pass \\d and str.isdigit(): they were accepted, coded, and refused only
+    when the 837 was written (X12 carries ASCII). A number on a claim is ASCII digits. (An NDC is read when the
+    chart is coded, like any other NDC that is not one.)"""
+    from igclaim import engine
+    from igclaim.errors import InputError
+
+    data = chart()
+    node = data
+    for p in path[:-1]:
+        node = node[p]
+    node[path[-1]] = value
+    with pytest.raises((InvalidInput, InputError)) as exc:
+        engine.build(parse_encounter(data))
+    found = exc.value.problems if isinstance(exc.value, InvalidInput) else [str(exc.value)]
+    assert found == [problem]
+    node[path[-1]] = {"zip": "62701", "phone": "5555550100", "ndc": "13533-0805-11"}[path[-1]]
+    assert engine.build(parse_encounter(data)).claim.lines  # the ASCII digits: accepted

@@ -35,12 +35,12 @@ def test_invalid(value, error):
     assert not npi.is_valid(value)
 
 
-@given(st.from_regex(r"[12]\d{8}", fullmatch=True))
+@given(st.from_regex(r"[12][0-9]{8}", fullmatch=True))
 def test_computed_check_digit_validates(first_nine):
     assert npi.is_valid(first_nine + npi.calc_check_digit(first_nine))
 
 
-@given(st.from_regex(r"[12]\d{8}", fullmatch=True), st.integers(1, 9))
+@given(st.from_regex(r"[12][0-9]{8}", fullmatch=True), st.integers(1, 9))
 def test_wrong_check_digit_fails(first_nine, shift):
     good = int(npi.calc_check_digit(first_nine))
     assert not npi.is_valid(first_nine + str((good + shift) % 10))
@@ -52,3 +52,12 @@ def test_single_digit_change_is_caught():
         for d in "0123456789":
             if d != base[i]:
                 assert not npi.is_valid(base[:i] + d + base[i + 1:])
+
+
+@pytest.mark.parametrize("value", ["12345678²3", "１２３４５６７８９３", "1234567893\u0663"[:9] + "\u0663"])
+def test_digits_other_than_ascii_are_a_format_error_never_a_crash(value):
+    """str.isdigit() takes '²' (which int() refuses: a ValueError escaped from the 837 export, exit 3) and the
+    full-width '５' (which X12 cannot carry). An NPI is ten ASCII digits."""
+    with pytest.raises(npi.InvalidFormat):
+        npi.validate(value)
+    assert not npi.is_valid(value)

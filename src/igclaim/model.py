@@ -255,7 +255,7 @@ class Address(_In):
     line2: str | None = None
     city: str
     state: str = Field(min_length=2, max_length=2)
-    zip: str = Field(pattern=r"^\d{5}(\d{4})?$")
+    zip: str = Field(pattern=r"^[0-9]{5}([0-9]{4})?$")  # ASCII: \d takes "６"
 
 
 class BillingProvider(_In):
@@ -264,7 +264,7 @@ class BillingProvider(_In):
     name: str
     taxonomy: str | None = None
     address: Address
-    phone: str | None = Field(default=None, pattern=r"^\d{10}$", description="CMS-1500 box 33; the 837 contact")
+    phone: str | None = Field(default=None, pattern=r"^[0-9]{10}$", description="CMS-1500 box 33; the 837 contact")
 
 
 class RenderingProvider(_In):

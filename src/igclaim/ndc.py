@@ -33,10 +33,10 @@ class InvalidNDC(ValueError):
 def compact(ndc: str) -> str:
     """The 11-digit form (no hyphens) of an NDC in any 10-digit layout or 11 digits."""
     text = re.sub(r"[\s*]", "", str(ndc))
-    if re.fullmatch(r"\d{11}", text):
+    if re.fullmatch(r"[0-9]{11}", text):  # ASCII digits: \d and str.isdigit() also take '５' and '¹'
         return text
     parts = text.split("-")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts):
         raise InvalidNDC(
             f"{ndc!r} is not an NDC: give 11 digits, or 10 digits with hyphens (4-4-2, 5-3-2, 5-4-1)"
         )

@@ -67,7 +67,7 @@ def calc_check_digit(first_nine: str) -> str:
 def validate(npi: str) -> str:
     """Return the compact NPI or raise InvalidFormat, InvalidLength or InvalidChecksum."""
     n = compact(npi)
-    if not n.isdigit():
+    if not (n.isascii() and n.isdigit()):  # str.isdigit() also takes '²' and '５', which int() or X12 refuse
         raise InvalidFormat(f"NPI {npi!r} must be digits only")
     if len(n) != 10:
         raise InvalidLength(f"NPI {npi!r} must have 10 digits, has {len(n)}")
