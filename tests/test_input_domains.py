@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from igclaim import model
+from igclaim.batch import run_batch
 from igclaim.inputs import MAX_DEPTH, MAX_INPUT_BYTES, InvalidInput, parse_encounter, parse_json_text
 
 from .conftest import ROOT, run_cli
@@ -235,3 +236,28 @@ def test_digits_other_than_ascii_are_refused_naming_the_field(path, value, probl
     assert found == [problem]
     node[path[-1]] = {"zip": "62701", "phone": "5555550100", "ndc": "13533-0805-11"}[path[-1]]
     assert engine.build(parse_encounter(data)).claim.lines  # the ASCII digits: accepted
+
+
+DUPLICATE = "the key 'diagnoses' appears twice in one object (JSON would keep only the last value)"
+
+
+def test_a_key_written_twice_is_refused_not_silently_the_last(tmp_path):
+    """json.loads keeps the last of two equal keys and drops the first without a word: a hand-edited chart with
+    "diagnoses" twice was coded on the second list alone. Every reader of JSON text refuses it, naming the key."""
+    text = CHART.read_text().replace('"diagnoses": [', '"diagnoses": ["G61.81"], "diagnoses": [', 1)
+    assert text.count('"diagnoses"') == 2
+    assert problems_of(text) == [f"(json): {DUPLICATE}"]
+    path = tmp_path / "chart.json"
+    path.write_text(text)
+    proc = run_cli("build", str(path))
+    assert proc.returncode == 2 and DUPLICATE in proc.stderr, proc.stderr
+    # A batch: the record is an error, the others are coded (nothing dropped, nothing coded on half its data).
+    lines = (ROOT / "examples" / "parties" / "office-batch.jsonl").read_text().splitlines()
+    lines[1] = lines[1].replace('"diagnoses": [', '"diagnoses": ["G61.81"], "diagnoses": [', 1)
+    batch = tmp_path / "in.jsonl"
+    batch.write_text("\n".join(lines) + "\n")
+    summary = run_batch(batch, tmp_path / "out", workers=1)
+    assert (summary.records, summary.errors) == (len(lines), 1)
+    (error,) = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert error["record"] == 2 and DUPLICATE in error["reason"], error
+    assert parse_encounter(json.loads(CHART.read_text()))  # the other side: each key once

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from igclaim.errors import pydantic_problems
+from igclaim.errors import SHOWN_MAX, pydantic_problems
 from igclaim.model import Encounter
 
 
@@ -63,6 +63,20 @@ _UNDECODED = re.compile("[\udc80-\udcff]")
 
 def _parse_int(text: str) -> int | Decimal:
     return int(text) if len(text) <= _LONG_INT_DIGITS else Decimal(text)
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads' object_pairs_hook: a key written twice in one object is refused. json.loads would keep the last
+    value and drop the first without a word (a hand-edited chart with two "diagnoses" loses one list)."""
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key[:SHOWN_MAX]!r} appears twice in one object (JSON would keep only the "
+                                 "last value)")
+            seen.add(key)
+    return obj
 
 
 _NESTED = (dict, list)
@@ -122,9 +136,10 @@ def read_input_file(path: str, stdin: Any = None, limit: int = MAX_INPUT_BYTES) 
 
 
 def parse_json(text: str) -> Any:
-    """json.loads that keeps long integers exact (Decimal) instead of failing on Python's 4,300-digit limit.
-    Raises json.JSONDecodeError and RecursionError as json.loads does."""
-    return json.loads(text, parse_int=_parse_int)
+    """json.loads that keeps long integers exact (Decimal) instead of failing on Python's 4,300-digit limit, and
+    refuses a key written twice in one object (`unique_keys`). Raises json.JSONDecodeError, RecursionError and
+    ValueError."""
+    return json.loads(text, parse_int=_parse_int, object_pairs_hook=unique_keys)
 
 
 def load_json(text: str) -> Any:

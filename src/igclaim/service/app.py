@@ -34,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 
 from igclaim import __version__
 from igclaim.errors import InputError
-from igclaim.inputs import undecoded_byte
+from igclaim.inputs import undecoded_byte, unique_keys
 from igclaim.service import auth as auth_mod
 from igclaim.service import ledger, worklist
 from igclaim.service.coders import Coders, coders_wanted
@@ -295,7 +295,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         text = raw.decode("utf-8-sig", errors="surrogateescape")
         bodies: list[tuple[int | None, Any]]
         try:
-            bodies = [(None, json.loads(text, parse_constant=_no_constant))]
+            bodies = [(None, json.loads(text, parse_constant=_no_constant, object_pairs_hook=unique_keys))]
             if (byte := undecoded_byte(text)) is not None:
                 return problems(422, [f"body: not UTF-8 text (a byte 0x{byte:02x})"])
         except (ValueError, RecursionError):
@@ -307,7 +307,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                     bodies.append((n, _Unreadable(f"not UTF-8 text: a byte 0x{byte:02x}")))
                     continue
                 try:
-                    bodies.append((n, json.loads(line, parse_constant=_no_constant)))
+                    bodies.append((n, json.loads(line, parse_constant=_no_constant, object_pairs_hook=unique_keys)))
                 except (ValueError, RecursionError) as exc:
                     bodies.append((n, _Unreadable(str(exc).split(":")[0])))
             if not bodies:
