@@ -619,3 +619,17 @@ def test_a_denial_is_unrecoverable_exactly_when_its_reasons_leave_nothing_to_bri
         final = bool(texts) and all(any(k in t for k in _FINAL_REASONS) for t in texts)
         assert rule.recoverable is not final, (rule.id, texts)
     assert {r.id for r in rules() if not r.recoverable} == {"bundled", "not-resubmittable"}
+
+
+@pytest.mark.parametrize("line,problem", [
+    ("[" * 5000 + "]" * 5000, "not JSON ((json): nested deeper than 32 levels)"),
+    ('{"a": 1, "a": 2}', "not JSON ((json): the key 'a' appears twice in one object (JSON would keep only the last "
+                         "value))"),
+    ('{"a": ' + "9" * 5000 + "}", "encounter_id: required and missing"),
+])
+def test_a_hostile_claims_line_is_a_problem_not_a_crash(tmp_path, line, problem):
+    """The claims given to `igclaim denials` were read with json.loads: deep nesting raised RecursionError and a
+    5,000-digit number ValueError, ending the command; a key written twice kept its last value silently."""
+    (tmp_path / "results.jsonl").write_text(line + "\n")
+    source = load_claims(str(tmp_path / "results.jsonl"))
+    assert len(source.problems) == 1 and problem in source.problems[0], source.problems

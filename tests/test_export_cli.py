@@ -146,6 +146,15 @@ def test_a_json_array_of_encounters_is_one_interchange(tmp_path):
     assert r.stdout.count("CLM*") == 2 and pyx12_check(r.stdout) == []
 
 
+def test_a_json_array_with_a_key_written_twice_is_refused(tmp_path):
+    items = [json.loads((PARTIES / f"{n}.json").read_text()) for n in ("office-gamunex-jz", "office-bivigam-jw")]
+    p = tmp_path / "two.json"
+    p.write_text(json.dumps(items).replace('"diagnoses": [', '"diagnoses": ["G61.81"], "diagnoses": [', 1))
+    r = run_cli("export", str(p), "--to", "837p", "--charges", "sample")
+    assert r.returncode == 2 and "the key 'diagnoses' appears twice in one object" in r.stderr, r.stderr
+    assert "CLM*" not in r.stdout
+
+
 def test_a_wrong_party_and_a_missing_one_reported_in_one_run(tmp_path):
     """A half-filled patient fails the schema; the missing billing provider is named in the same run, one line
     each, not in a second run after the patient is fixed."""

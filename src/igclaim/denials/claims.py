@@ -11,7 +11,6 @@ out as written (scrub: its findings are about that claim); without one, igclaim'
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,7 +19,7 @@ from pathlib import Path
 from igclaim import engine
 from igclaim.denials.mapping import ClaimView
 from igclaim.errors import InputError
-from igclaim.inputs import InvalidInput, parse_encounter
+from igclaim.inputs import InvalidInput, load_json, parse_encounter
 from igclaim.model import Claim, Correction, Encounter, Result
 
 MAX_FILE_BYTES = 500 * 1024 * 1024
@@ -145,10 +144,10 @@ def _read_json(p: Path, src: ClaimSource) -> None:
 
 
 def _add_record(text: str, where: str, src: ClaimSource) -> None:
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        src.problems.append(f"{where}: not JSON (column {exc.colno}: {exc.msg})")
+    try:  # the size, depth, long-number and repeated-key limits of any encounter read (json.loads crashed on them)
+        obj = load_json(text)
+    except InvalidInput as exc:
+        src.problems.append(f"{where}: not JSON ({exc.problems[0]})")
         return
     if isinstance(obj, dict) and "reference" in obj and "claim" in obj and "encounter_id" in obj:
         try:

@@ -20,7 +20,7 @@ from typing import Annotated
 import typer
 
 from igclaim.errors import InputError, InternalError, problem_lines
-from igclaim.inputs import MAX_FILE_BYTES, InvalidInput, parse_encounter, parse_json_text, read_input_file
+from igclaim.inputs import MAX_FILE_BYTES, InvalidInput, parse_encounter, parse_json, parse_json_text, read_input_file
 from igclaim.model import Encounter
 from igclaim.outputs import chargemaster
 from igclaim.outputs.x12 import ClaimInput, Envelope, build_claims, render
@@ -70,11 +70,13 @@ def _collect(items: Iterable[tuple[str, Callable[[], Encounter]]]) -> tuple[list
 def _array(text: str) -> tuple[list[Encounter], list[str]]:
     """A JSON array of encounters (as a .json batch file may hold): item n is named '[n] ' in errors."""
     try:
-        items = json.loads(text)
+        items = parse_json(text)  # long numbers kept exact, a key written twice refused
     except json.JSONDecodeError as exc:
         raise InvalidInput([f"(json) line {exc.lineno} column {exc.colno}: {exc.msg}"]) from None
-    except (RecursionError, ValueError):
-        raise InvalidInput(["(json): not an array of encounters (too deep, or a number too long)"]) from None
+    except RecursionError:
+        raise InvalidInput(["(json): not an array of encounters (nested too deep)"]) from None
+    except ValueError as exc:
+        raise InvalidInput([f"(json): {exc}"]) from None
     return _collect((f"[{n}] ", partial(parse_encounter, item)) for n, item in enumerate(items))
 
 
