@@ -128,3 +128,41 @@ def test_the_documented_sample_is_e08():
     rows = list(enumerate(csv.DictReader(io.StringIO(block)), start=2))
     assert all(None not in r and None not in r.values() for _, r in rows)  # every row has every column
     assert parse_encounter(rows_to_encounter(rows)) == parse_encounter(_by_id()["e08"])
+
+
+def _csv(tmp_path, rows: list[list[str]], name: str = "in.csv"):
+    path = tmp_path / name
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def _sample_rows() -> list[list[str]]:
+    return list(csv.reader((SAMPLES / "encounters.csv").open(encoding="utf-8", newline="")))
+
+
+def test_a_column_named_twice_is_refused_before_any_row(tmp_path):
+    """csv.DictReader keeps the last column of a name: the first column's cells were dropped without a word."""
+    rows = _sample_rows()
+    rows = [rows[0] + ["diagnoses"]] + [r + ["G61.81"] for r in rows[1:]]
+    proc = run_cli("batch", str(_csv(tmp_path, rows)), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert "the header row names 'diagnoses' more than once; each column once" in proc.stderr, proc.stderr
+
+
+def test_cells_beyond_the_header_are_the_row_s_error_unless_empty(tmp_path):
+    """A value with an unquoted comma spills into a cell past the header: it was dropped silently. Empty cells
+    there (a spreadsheet's padding) are still fine."""
+    rows = _sample_rows()
+    stray = [r[:] for r in rows]
+    stray[1] = stray[1] + ["10%"]
+    proc = run_cli("batch", str(_csv(tmp_path, stray)), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    (error,) = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert error["row"] == 2 and error["reason"] == (
+        "row 2: 1 cell(s) beyond the header's columns (a comma inside a value needs the value in double quotes)")
+    padded = [r[:] for r in rows]
+    padded[1] = padded[1] + ["", " "]
+    proc = run_cli("batch", str(_csv(tmp_path, padded, "padded.csv")), "--out", str(tmp_path / "out2"))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out2" / "errors.jsonl").read_text() == ""

@@ -92,6 +92,10 @@ class Source:
                     raise SourceError(f"{self.path.name}: the header row is not UTF-8 text")
                 if "encounter_id" not in header:
                     raise SourceError(f"{self.path.name}: the header row has no encounter_id column (docs/batch.md)")
+                twice = sorted({h for h in header if h and header.count(h) > 1})
+                if twice:  # csv.DictReader keeps the last column of a name: the others' cells would be lost
+                    raise SourceError(f"{self.path.name}: the header row names {', '.join(map(repr, twice))} more "
+                                      "than once; each column once")
 
     @property
     def position(self) -> int:
@@ -214,7 +218,11 @@ class Source:
                     yield number, RowProblem(f"row {number}: not a readable CSV row ({exc})")
                     continue
                 number += 1
-                row.pop(None, None)  # cells beyond the header: ignored like a spreadsheet would
+                beyond = row.pop(None, None)  # cells beyond the header: empty ones are a spreadsheet's padding
+                if beyond and any(c.strip() for c in beyond):
+                    yield number, RowProblem(f"row {number}: {len(beyond)} cell(s) beyond the header's columns (a "
+                                             "comma inside a value needs the value in double quotes)")
+                    continue
                 bad = next(((k, b) for k, v in row.items() if (b := undecoded_byte(v)) is not None), None)
                 if bad is not None:  # (the header was checked on open)
                     yield number, RowProblem(f"row {number} column {bad[0]}: not UTF-8 text (a byte 0x{bad[1]:02x})")
