@@ -166,3 +166,17 @@ def test_cells_beyond_the_header_are_the_row_s_error_unless_empty(tmp_path):
     proc = run_cli("batch", str(_csv(tmp_path, padded, "padded.csv")), "--out", str(tmp_path / "out2"))
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out2" / "errors.jsonl").read_text() == ""
+
+
+def test_a_parquet_column_named_twice_is_refused(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(SAMPLES / "encounters.parquet")
+    names = table.column_names
+    twice = pa.Table.from_arrays([table.column(c) for c in [*names, "diagnoses"]], names=[*names, "diagnoses"])
+    pq.write_table(twice, tmp_path / "twice.parquet")
+    proc = run_cli("batch", str(tmp_path / "twice.parquet"), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert "the file names the column(s) 'diagnoses' more than once; each column once" in proc.stderr, proc.stderr
+    assert run_cli("batch", str(SAMPLES / "encounters.parquet"), "--out", str(tmp_path / "ok")).returncode == 0

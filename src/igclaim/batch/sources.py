@@ -83,6 +83,11 @@ class Source:
             self.total = self._parquet.metadata.num_rows
             if "encounter_id" not in self._parquet.schema_arrow.names:
                 raise SourceError(f"{self.path.name}: no encounter_id column (docs/batch.md)")
+            names = self._parquet.schema_arrow.names
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice:  # to_pylist() keeps the last column of a name, as csv.DictReader does
+                raise SourceError(f"{self.path.name}: the file names the column(s) {', '.join(map(repr, twice))} more "
+                                  "than once; each column once")
         else:
             self.total = self.path.stat().st_size
             if self.format == "csv":
