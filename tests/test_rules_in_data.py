@@ -79,6 +79,31 @@ def test_a_users_profile_extends_a_bundled_one(tmp_path):
     assert codes == {"96365": 1}  # whole hours only: 119 minutes is one hour, not 96365 + 96366
 
 
+def test_a_profile_codes_from_the_day_every_parameter_has_a_value(tmp_path):
+    """PayerProfile.first_date is the latest of its parameters' first dates: a user's profile whose one parameter
+    starts in 2010 cannot code a 2009 claim (that parameter would be None), whatever its base holds from 2000."""
+    from igclaim import engine
+    from igclaim.errors import InputError
+    from igclaim.inputs import parse_encounter
+
+    prof = _write(tmp_path / "late.toml", '[profile]\nname = "late"\nextends = "commercial"\n\n'
+                  '[parameters.additional_hour_rule]\nvalues = { "2010-01-01" = "whole_hour" }\n')
+    p = reference().profile(str(prof))
+    assert p.first_date == date(2010, 1, 1)
+    assert reference().profile("commercial").first_date == date(2000, 1, 1)
+
+    def chart_on(day: str):
+        return parse_encounter(encounter(date_of_service=day, payer={"type": "commercial"},
+                                         administrations=[infusion(119, start=f"{day}T09:00")]))
+
+    with pytest.raises(InputError) as exc:
+        engine.build(chart_on("2009-12-31"), profile=str(prof))
+    assert (exc.value.path, exc.value.message) == ("date_of_service", "2009-12-31 is before 2010-01-01, the first "
+                                                   "date payer profile 'late' has its rules for: igclaim cannot code "
+                                                   "or check a claim of that date")
+    assert engine.build(chart_on("2010-01-01"), profile=str(prof)).claim.lines
+
+
 def test_a_profile_extends_a_file_beside_it_in_a_chain(tmp_path):
     _write(tmp_path / "base.toml", '[profile]\nname = "base"\nextends = "medicare-part-b"\n\n'
            '[parameters.prior_authorization_required]\nvalues = { "2000-01-01" = false, "2026-01-01" = true }\n')
