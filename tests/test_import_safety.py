@@ -119,6 +119,10 @@ MUE = FIX / "MCR_MUE_PractitionerServices_Eff_04-01-2026-synthetic.csv"
      "MUE value '9999999999999999999999999999999999999999\u2026' is not a whole number of units (at most 6 digits)"),
     ("coverage", "codes.csv", b"A56779,1,", b"A56779," + b"9" * 5000 + b",", 2,
      "group '9999999999999999999999999999999999999999\u2026' is not a number 1-999"),
+    # '²'.isdigit() is True and int('²') raises: a superscript digit crashed both the same way
+    ("coverage", "codes.csv", b"A56779,1,", "A56779,\u00b2,".encode(), 2, "group '\u00b2' is not a number 1-999"),
+    ("mue", MUE.name, b"J1561,100,", "J1561,1\u00b2,".encode("cp1252"), 2,
+     "MUE value '1\u00b2' is not a whole number of units (at most 6 digits)"),
 ])
 def test_a_cell_of_thousands_of_digits_is_refused_with_line_and_column(tmp_path, kind, name, old, new, column,
                                                                         message):

@@ -87,8 +87,9 @@ SHOWN_MAX = 40  # a value is quoted back only when short: no 5,000-digit number 
 
 
 def _quoted(value: Any) -> str | None:
-    if isinstance(value, int) and value.bit_length() > 4 * SHOWN_MAX:  # never written out (past 4,300 digits
-        return None                                                     # repr() itself refuses)
+    # An integer too long to show is never written out: past 4,300 digits repr() itself raises.
+    if isinstance(value, int) and value.bit_length() > 4 * SHOWN_MAX:
+        return None
     text = str(value) if isinstance(value, Decimal) else repr(value)
     return text if len(text) <= SHOWN_MAX else None
 

@@ -60,7 +60,7 @@ def parse(source: Source, options: Options) -> Parsed:
         if not CODE.match(code):
             raise ImportFailure(source.name, line, 1, f"{code!r} is not a HCPCS/CPT code")
         value = cell(cells, 1)
-        if not (value.isdigit() and len(value) <= 6):  # no int() of thousands of digits (past 4,300 it raises)
+        if not (value.isascii() and value.isdigit() and len(value) <= 6):  # int() refuses '²' and 4,301 digits
             raise ImportFailure(source.name, line, 2, f"MUE value {value!r} is not a whole number of units (at most "
                                 "6 digits)")
         mai_text = " ".join(cell(cells, 2).split())
