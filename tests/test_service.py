@@ -198,6 +198,18 @@ def test_json_lines_every_line_answers(team):
     assert [c["encounter_id"] for c in listed] == ["v002", "v004"]
 
 
+def test_a_key_written_twice_refuses_its_encounter_only(team):
+    """json.loads kept the last of two equal keys: the encounter was stored and coded on half its data."""
+    _, client, _, biller = team
+    twice = json.dumps(visit(8)).replace('"diagnoses": [', '"diagnoses": ["G61.81"], "diagnoses": [', 1)
+    body = "\n".join([json.dumps(visit(9)), twice])
+    rows = client.post("/api/encounters", content=body.encode(),
+                       headers={**biller, "Content-Type": "application/x-ndjson"}).json()
+    assert [(r["line"], r["problems"]) for r in rows] == [(1, []), (2, [
+        "line 2: not JSON (the key 'diagnoses' appears twice in one object (JSON would keep only the last value))"])]
+    assert [c["encounter_id"] for c in client.get("/api/encounters", headers=biller).json()["items"]] == ["v009"]
+
+
 def test_a_byte_that_is_not_utf8_refuses_its_encounter_only(team):
     """Never stored with the byte silently replaced: that line answers with the problem, the others are stored; a
     single JSON body with such a byte is refused whole."""
