@@ -24,6 +24,7 @@ from igclaim.denials.claims import load_claims, plan_corrections, trace
 from igclaim.denials.mapping import explain, rules
 from igclaim.denials.reader import RemitError, read_835
 from igclaim.inputs import parse_encounter
+from tests.conftest import run_cli
 from tests.remit835 import ClaimPay, Line, build_835, pyx12_check_835
 from tests.test_x12 import pyx12_check
 
@@ -633,3 +634,13 @@ def test_a_hostile_claims_line_is_a_problem_not_a_crash(tmp_path, line, problem)
     (tmp_path / "results.jsonl").write_text(line + "\n")
     source = load_claims(str(tmp_path / "results.jsonl"))
     assert len(source.problems) == 1 and problem in source.problems[0], source.problems
+
+
+def test_corrected_naming_the_835_is_refused_and_the_835_kept(tmp_path):
+    remit = tmp_path / "remit.835"
+    remit.write_bytes((ROOT / "examples" / "denials" / "remit.835").read_bytes())
+    before = remit.read_bytes()
+    proc = run_cli("denials", str(remit), "--claims", str(ROOT / "examples" / "denials" / "charts"),
+                   "--corrected", str(remit), "--charges", "sample")
+    assert proc.returncode == 2 and "is an input file; writing there would destroy it" in proc.stderr
+    assert remit.read_bytes() == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fhir.resources.R4B.claim import Claim
 from pypdf import PdfReader
 
@@ -170,3 +171,39 @@ def test_a_wrong_party_and_a_missing_one_reported_in_one_run(tmp_path):
     assert f"{p}: patient.last_name: required and missing" in lines
     assert f"{p}: billing_provider: required for an 837P and missing" in lines
     assert not any("Traceback" in ln for ln in lines)
+
+
+def test_out_naming_the_input_is_refused_and_the_input_kept(tmp_path):
+    """`--out chart.json` on chart.json replaced the chart with its 837: the input was lost."""
+    chart = tmp_path / "chart.json"
+    chart.write_text((PARTIES / "office-gamunex-jz.json").read_text())
+    before = chart.read_bytes()
+    for out in (chart, tmp_path / "." / "chart.json"):
+        r = run_cli("export", str(chart), "--to", "837p", "--charges", "sample", "--out", str(out))
+        assert r.returncode == 2 and "is an input file; writing the export there would destroy it" in r.stderr
+        assert chart.read_bytes() == before
+    r = run_cli("export", str(chart), "--to", "837p", "--charges", "sample", "--out", str(tmp_path / "c.837"))
+    assert r.returncode == 0 and (tmp_path / "c.837").read_text().startswith("ISA*")
+
+
+def test_a_failed_write_leaves_the_earlier_file_whole(tmp_path, monkeypatch):
+    """The export is written beside the target and replaces it in one step: a write that fails (a full disk) left
+    a half file where the earlier one was."""
+    import os
+
+    from igclaim.outputs.files import write_atomic
+
+    target = tmp_path / "claims.837"
+    target.write_text("the earlier interchange")
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError):
+        write_atomic(target, "ISA*new")
+    assert target.read_text() == "the earlier interchange"
+    assert [p.name for p in tmp_path.iterdir()] == ["claims.837"]  # no temporary file left behind
+    monkeypatch.undo()
+    write_atomic(target, "ISA*new")
+    assert target.read_text() == "ISA*new"

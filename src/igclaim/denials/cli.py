@@ -91,7 +91,14 @@ def denials_cmd(
     from igclaim.denials.claims import ClaimsError, load_claims, plan_corrections
     from igclaim.denials.reader import MAX_BYTES, RemitError, decode_835
     from igclaim.denials.report import render_html, summarize, to_csv, to_json
+    from igclaim.outputs.files import is_an_input
 
+    inputs: list[str | Path] = [*remits, *[x for x in (claims, charges) if x not in (None, "sample")]]
+    written = [corrected] if corrected is not None else []
+    written += [out / name for name in ("denials.json", "denials.csv", "report.html")] if out is not None else []
+    for target in written:
+        if is_an_input(target, inputs):  # checked before anything is read or written: the input stays whole
+            _fail(f"{target} is an input file; writing there would destroy it: choose another --out or --corrected")
     texts = []
     for p in remits:
         try:
@@ -211,22 +218,10 @@ def _table(views: list[ClaimView], errors: list[dict[str, Any]], s: Any) -> None
 
 def _write(path: Path, text: str) -> None:
     """Write next to the target, then replace it: a failed write never leaves a half file in its place."""
-    import os
-    import tempfile
+    from igclaim.outputs.files import write_atomic
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-            mask = os.umask(0)
-            os.umask(mask)
-            os.chmod(tmp, 0o666 & ~mask)  # the permissions a plain write would give
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, text)
     except OSError as exc:
         _fail(f"{path}: cannot write: {exc.strerror}")
 

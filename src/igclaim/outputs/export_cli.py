@@ -23,6 +23,7 @@ from igclaim.errors import InputError, InternalError, problem_lines
 from igclaim.inputs import MAX_FILE_BYTES, InvalidInput, parse_encounter, parse_json, parse_json_text, read_input_file
 from igclaim.model import Encounter
 from igclaim.outputs import chargemaster
+from igclaim.outputs.files import is_an_input, write_atomic
 from igclaim.outputs.x12 import ClaimInput, Envelope, build_claims, render
 
 
@@ -116,11 +117,13 @@ def error_findings(claims: list[ClaimInput]) -> list[str]:
     return lines
 
 
-def check_out(out: Path) -> str | None:
-    """Why --out cannot be written, in one line (None when it can)."""
+def check_out(out: Path, inputs: list[str] | None = None) -> str | None:
+    """Why --out cannot be written, in one line (None when it can): among the reasons, naming an input file."""
     parent = out.parent if str(out.parent) else Path(".")
     if out.is_dir():
         return f"--out: {out} is a directory; give a file name"
+    if inputs and is_an_input(out, list(inputs)):
+        return f"--out: {out} is an input file; writing the export there would destroy it: choose another file"
     if not parent.is_dir():
         return f"--out: the directory {parent} does not exist"
     if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
@@ -184,7 +187,7 @@ def export_cmd(
         _fail(prefix, exc.problems if file == "-" else _and_other_parties(file, to, exc.problems))
     if to in (Target.cms1500, Target.ub04) and out is None:
         _fail("", ["--out: a PDF needs --out FILE.pdf"])
-    if out is not None and (why := check_out(out)):
+    if out is not None and (why := check_out(out, [p for p in (file, charges) if p not in (None, "-", "sample")])):
         _fail("", [why])
     try:
         cm = chargemaster.load(charges) if charges else None
@@ -213,10 +216,10 @@ def export_cmd(
         if isinstance(result, bytes):
             if out is None:  # a PDF needs --out (checked above)
                 raise InternalError("a binary export needs --out")
-            out.write_bytes(result)
+            write_atomic(out, result)
         elif out is None:
             sys.stdout.write(result)
         else:
-            out.write_text(result, encoding="utf-8")
+            write_atomic(out, result)  # a failed write leaves the earlier file whole
     except OSError as exc:
         _fail("", [f"--out: cannot write {out}: {exc.strerror}"])

@@ -1,0 +1,40 @@
+"""Writing an output file so that no write loses earlier data: the new content goes to a temporary file beside the
+target and replaces it in one step, so a failed write (a full disk, Ctrl-C) leaves the earlier file whole; and an
+output that names one of the command's own inputs is refused before anything is written."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Replace `path` with `data` (text as UTF-8) in one step; raises OSError. The permissions are those a plain
+    write would give."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def is_an_input(out: Path, inputs: list[str | Path]) -> bool:
+    """Whether `out` is one of these input files (the same file by another path, a link, too)."""
+    for given in inputs:
+        p = Path(given)
+        try:
+            if out.exists() and p.exists() and out.samefile(p):
+                return True
+        except OSError:
+            pass
+        if out.resolve() == p.resolve():
+            return True
+    return False
