@@ -416,6 +416,9 @@ def test_admin_imports_a_cms_file_over_http(team, tmp_path, monkeypatch):
     assert bad.status_code == 422 and bad.json()["problems"]
     assert client.post("/api/data/import/asp", content=csv, params={"filename": "../../etc/x"},
                        headers=admin).status_code == 422
+    for name in (".", ".."):  # the pattern allows dots; the temporary file was then a directory (500)
+        r = client.post("/api/data/import/asp", content=csv, params={"filename": name}, headers=admin)
+        assert r.status_code == 422 and r.json()["problems"] == [f"filename: {name!r} is not a file name"], r.text
     assert [e["action"] for e in client.get("/api/audit", headers=admin).json()][:1] == ["data.import.asp"]
 
 

@@ -526,6 +526,9 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         raw = await request.body()
         if len(raw) > MAX_IMPORT_BODY:
             return problems(413, [f"body: at most {MAX_IMPORT_BODY // (1024 * 1024)} MB"])
+        if Path(filename).name in ("", ".", ".."):  # the pattern takes dots: "." or ".." names a directory
+            return problems(422, [f"filename: {filename[:40]!r} is not a file name"])
+
         def load() -> list[Any]:  # parsing a CMS file takes seconds: off the event loop, so reads go on
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / Path(filename).name
