@@ -306,6 +306,26 @@ def test_urn_uuid_references_are_matched_to_the_entry_full_url():
     assert exc.value.problems[0].startswith("MedicationAdministration (entry 5): subject: 'urn:uuid:")
 
 
+def test_the_patient_s_current_official_name_and_home_address_are_billed():
+    """The first HumanName or Address listed was taken: a nickname or a former address went on the claim, which
+    the payer matches against its own record of the member."""
+    b = bundle()
+    pat = entry(b, "Patient")
+    official = pat["name"][0]
+    pat["name"] = [{"use": "old", "family": "Maiden", "given": ["Sarah"]},
+                   {"use": "usual", "family": official["family"], "given": ["Sally"]}, {**official, "use": "official"}]
+    home = pat["address"][0]
+    pat["address"] = [{**home, "use": "old", "line": ["9 Former Rd"]}, {**home, "use": "work", "line": ["1 Office Pk"]},
+                      {**home, "use": "home"}]
+    enc = parse_bundle(b)
+    assert (enc.patient.last_name, enc.patient.first_name) == (official["family"], official["given"][0])
+    assert enc.patient.address.line1 == home["line"][0]
+    pat["name"] = pat["name"][:2]  # no official name: the first one in use, not the old one
+    pat["address"] = pat["address"][:2]
+    enc = parse_bundle(b)
+    assert (enc.patient.first_name, enc.patient.address.line1) == ("Sally", "1 Office Pk")
+
+
 def test_setting_from_class_or_place_of_service():
     b = bundle()
     entry(b, "Encounter")["class"]["code"] = "HH"

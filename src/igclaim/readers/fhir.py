@@ -194,6 +194,14 @@ def _period(owner: dict, element: str, where: str, p: _Problems) -> dict[str, st
     return {el: _text(period, el, where, p, f"{element}.{el}") for el in ("start", "end")}
 
 
+def _current(items: list[dict] | None, preferred: str) -> dict | None:
+    """The HumanName or Address a claim carries: the first of `use` preferred (official name, home address), else
+    the first not marked old (FHIR: "old" is no longer in use), else None. The first one listed could be a
+    nickname or a former address, and the payer matches the claim against its own record."""
+    current = [x for x in items or [] if isinstance(x, dict) and x.get("use") != "old"]
+    return next((x for x in current if x.get("use") == preferred), current[0] if current else None)
+
+
 def _names_another(ref: Any, rtype: str, target: dict, full_url: str | None) -> bool:
     """A reference that clearly names another resource than `target`: a relative `Type/id` (or a URL ending in
     one) with another id, or a urn:uuid other than the target entry's fullUrl. Anything else is not judged."""
@@ -272,11 +280,11 @@ def parse_bundle(obj: Any) -> Encounter:
     # Patient.
     where, pat = one("Patient")
     if pat:
-        name = (pat.get("name") or [{}])[0]
+        name = _current(pat.get("name"), "official") or {}
         patient = {"id": pat.get("id") or "", "last_name": name.get("family"),
                    "first_name": (name.get("given") or [None])[0], "birth_date": _text(pat, "birthDate", where, p),
                    "sex": SEX.get(pat.get("gender") or "unknown", "U"),
-                   "address": _address((pat.get("address") or [None])[0])}
+                   "address": _address(_current(pat.get("address"), "home"))}
         for el, key in (("name.family", "last_name"), ("birthDate", "birth_date")):
             if not patient[key] and not p.named(where, el):
                 p.add(where, f"{el}: required")
