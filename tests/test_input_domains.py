@@ -261,3 +261,20 @@ def test_a_key_written_twice_is_refused_not_silently_the_last(tmp_path):
     (error,) = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
     assert error["record"] == 2 and DUPLICATE in error["reason"], error
     assert parse_encounter(json.loads(CHART.read_text()))  # the other side: each key once
+
+
+def test_two_written_lines_with_one_number_are_refused():
+    """Findings point at written lines by number ("Line 1: …"): two lines numbered 1 made every such finding
+    ambiguous. Lines without a number are still numbered in order."""
+    data = chart()
+    data["claim"] = {"lines": [{"line": 1, "code": "J1561", "modifiers": ["JZ"], "units": 60},
+                               {"line": 1, "code": "96365", "units": 1}]}
+    with pytest.raises(InvalidInput) as exc:
+        parse_encounter(data)
+    assert exc.value.problems == [
+        "claim.lines[1].line: 1 is already the number of claim.lines[0]; give each line its own number"]
+    data["claim"]["lines"][1]["line"] = 2
+    assert [ln.line for ln in parse_encounter(data).claim.lines] == [1, 2]
+    for ln in data["claim"]["lines"]:
+        del ln["line"]
+    assert [ln.line for ln in parse_encounter(data).claim.lines] == [1, 2]

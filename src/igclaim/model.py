@@ -400,7 +400,12 @@ class Encounter(_In):
     @model_validator(mode="after")
     def _written_claim_in_domain(self) -> Encounter:
         """A written claim's numbers within what a claim can carry (the output shape itself stays unbounded)."""
+        numbered: dict[int, int] = {}
         for i, ln in enumerate(self.claim.lines if self.claim else []):
+            if ln.line in numbered:  # findings point at lines by number: two lines 1 would make "Line 1" ambiguous
+                raise ValueError(f"claim.lines[{i}].line: {ln.line} is already the number of "
+                                 f"claim.lines[{numbered[ln.line]}]; give each line its own number")
+            numbered[ln.line] = i
             if not 0 <= ln.units <= MAX_CLAIM_UNITS:
                 raise ValueError(f"claim.lines[{i}].units: must be 0 to {MAX_CLAIM_UNITS}")
             if not 0 < ln.line <= MAX_CLAIM_LINES:
