@@ -142,6 +142,22 @@ def test_prior_auth_presence_from_ref_g1(charges):
     assert edits(scrub_text(no_auth)[0]).get("AUTH-MISSING") == "error"
 
 
+def test_another_payer_s_authorization_is_not_this_claim_s(charges):
+    """A COB claim's 2320/2330 loops (SBR, then the other payer's NM1 and REF) come before the first LX: a REF*G1
+    there is the other payer's authorization, and was read as this claim's (AUTH-MISSING stayed silent)."""
+    text = text_of("office-child-commercial", charges)
+    segs = [x for x in (y.strip() for y in text.split("~")) if x and not x.startswith("REF*G1*")]
+    lx = next(i for i, x in enumerate(segs) if x.startswith("LX*"))
+    other = ["SBR*S*18*******CI", "NM1*IL*1*DOE*JANE****MI*OTHER1", "NM1*PR*2*OTHER PLAN*****PI*OP1",
+             "REF*G1*OTHER-AUTH", "NM1*82*1*ELSE*ANNE****XX*1245319599"]
+    [item] = scrub_text(join([*segs[:lx], *other, *segs[lx:]]))
+    assert edits(item).get("AUTH-MISSING") == "error"
+    [alone] = scrub_text(join([*segs[:lx], *other[:1], *segs[lx:]]))
+    assert edits(alone).get("AUTH-MISSING") == "error"  # the same claim without the other payer's REF
+    [own] = scrub_text(join([*segs[:lx], "REF*G1*AUTH-9", *other, *segs[lx:]]))
+    assert "AUTH-MISSING" not in edits(own)  # its own REF*G1 (2300), before the other payer's loops: read
+
+
 def test_claim_without_immune_globulin_is_info(charges):
     text = text_of("office-gamunex-jz", charges)
     segs = [s.strip() for s in text.split("~") if s.strip()]

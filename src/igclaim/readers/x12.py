@@ -204,6 +204,7 @@ class _ClaimState:
     ordering: _Party | None = None
     lines: list[dict[str, Any]] = field(default_factory=list)
     error: ReadError | None = None
+    other_payer: bool = False  # inside the 2320/2330 loops (another payer's): its REF and NM1 are not this claim's
 
 
 _ADDRESS_OF = {"N3": ("line1", "line2"), "N4": ("city", "state", "zip")}
@@ -393,7 +394,9 @@ class _Reader:
                 raise _Bad(None, "CTP without its LIN")
             line["ndc_quantity"] = _dec(s.need(4), "CTP04")
             line["ndc_unit"] = (s.parts(5) or [""])[0]
-        elif sid == "REF" and line is None:
+        elif sid == "SBR" and line is None:
+            c.other_payer = True  # 2320: what follows until the first LX is another payer's (COB)
+        elif sid == "REF" and line is None and not c.other_payer:  # REF*G1 in 2330B is the other payer's auth
             c.refs.setdefault(s.get(1), s.get(2))
         elif sid == "HI":
             for i in range(1, len(s.els) + 1):
@@ -406,7 +409,9 @@ class _Reader:
             ent = s.get(1)
             p = _Party()
             self.nm1(p, s)
-            if ent in ("82", "71") and c.rendering is None:
+            if line is None and c.other_payer:
+                pass  # 2330A-I: the other payer's parties (its NM1*82 is not this claim's rendering provider)
+            elif ent in ("82", "71") and c.rendering is None:
                 c.rendering = p
             elif ent == "DK" and c.ordering is None:
                 c.ordering = p
