@@ -32,6 +32,13 @@ def entry(b: dict, rtype: str, n: int = 0) -> dict:
     return [e["resource"] for e in b["entry"] if e["resource"]["resourceType"] == rtype][n]
 
 
+def parse_bundle_problems(b: dict) -> list[str]:
+    """The problems parse_bundle refuses the Bundle with (it must refuse it)."""
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(b)
+    return exc.value.problems
+
+
 def test_bundle_maps_to_the_same_claim_as_the_json_chart():
     enc = parse_bundle(bundle())
     ref = parse_encounter(json.loads(JSON_CHART.read_text()))
@@ -84,17 +91,15 @@ def test_build_recognises_a_bundle():
 def test_missing_elements_name_resource_and_element(mutate, expected):
     b = bundle()
     mutate(b)
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert any(p.startswith(expected) for p in exc.value.problems), exc.value.problems
+    problems = parse_bundle_problems(b)
+    assert any(p.startswith(expected) for p in problems), problems
 
 
 def test_invalid_fhir_is_rejected_by_fhir_resources():
     b = bundle()
     entry(b, "MedicationAdministration")["effectivePeriod"]["start"] = "2026-03-02T09:00:00"  # no offset: not FHIR
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems[0].startswith("MedicationAdministration (entry 5).effectivePeriod.start:")
+    problems = parse_bundle_problems(b)
+    assert problems[0].startswith("MedicationAdministration (entry 5).effectivePeriod.start:")
 
 
 @pytest.mark.parametrize("value,shown", [
@@ -108,22 +113,20 @@ def test_invalid_fhir_is_rejected_by_fhir_resources():
 def test_a_resource_type_fhir_does_not_have_is_named(value, shown):
     b = bundle()
     b["entry"][0]["resource"]["resourceType"] = value
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
+    problems = parse_bundle_problems(b)
     if shown is not None:
-        assert exc.value.problems == [f"Bundle.entry[0].resource.resourceType: {shown} "
-                                      "is not a FHIR R4 resource type"]
+        assert problems == [f"Bundle.entry[0].resource.resourceType: {shown} "
+                            "is not a FHIR R4 resource type"]
     else:
-        assert len(exc.value.problems) == 1 and "resource" in exc.value.problems[0].lower()
+        assert len(problems) == 1 and "resource" in problems[0].lower()
 
 
 def test_a_contained_resource_of_no_fhir_type_is_named():
     b = bundle()
     entry(b, "MedicationAdministration")["contained"] = [{"resourceType": "Nope", "id": "c1"}]
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems == ["Bundle.entry[5].resource.contained[0].resourceType: 'Nope' is not a FHIR R4 "
-                                  "resource type"]
+    problems = parse_bundle_problems(b)
+    assert problems == ["Bundle.entry[5].resource.contained[0].resourceType: 'Nope' is not a FHIR R4 "
+                        "resource type"]
 
 
 def test_a_typo_in_a_resource_type_exits_2_naming_it(tmp_path):
@@ -159,11 +162,10 @@ def test_a_number_where_fhir_writes_a_date_is_named_not_read_as_1970(resource, e
     """pydantic (so fhir.resources) takes a number as a Unix time; no chart means 1970-01-01T00:00:07."""
     b = bundle()
     set_(entry(b, resource))
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
+    problems = parse_bundle_problems(b)
     index = next(i for i, e in enumerate(b["entry"]) if e["resource"]["resourceType"] == resource)
-    assert exc.value.problems == [f"{resource} (entry {index}): {element}: a date written as text is required (FHIR "
-                                  "JSON writes dates and times as text), not a number"]
+    assert problems == [f"{resource} (entry {index}): {element}: a date written as text is required (FHIR "
+                        "JSON writes dates and times as text), not a number"]
 
 
 def test_a_second_visit_or_patient_in_the_bundle_is_an_error_not_merged():
@@ -172,16 +174,14 @@ def test_a_second_visit_or_patient_in_the_bundle_is_an_error_not_merged():
     second = copy.deepcopy(entry(b, "Encounter"))
     second["id"] = "second-visit"
     b["entry"].append({"resource": second})
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems == [f"Encounter: 2 in the Bundle (entries 2, {len(b['entry']) - 1}): a Bundle holds one "
-                                  "visit; send each visit in a Bundle of its own"]
+    problems = parse_bundle_problems(b)
+    assert problems == [f"Encounter: 2 in the Bundle (entries 2, {len(b['entry']) - 1}): a Bundle holds one "
+                        "visit; send each visit in a Bundle of its own"]
     b = bundle()
     b["entry"].append({"resource": {**copy.deepcopy(entry(b, "Patient")), "id": "P-2"}})
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems == [f"Patient: 2 in the Bundle (entries 0, {len(b['entry']) - 1}): a Bundle holds one "
-                                  "patient's visit"]
+    problems = parse_bundle_problems(b)
+    assert problems == [f"Patient: 2 in the Bundle (entries 0, {len(b['entry']) - 1}): a Bundle holds one "
+                        "patient's visit"]
 
 
 def test_of_two_coverages_the_plan_of_order_1_is_billed():
@@ -190,10 +190,9 @@ def test_of_two_coverages_the_plan_of_order_1_is_billed():
     secondary = {**copy.deepcopy(primary), "id": "cov-2", "order": 2,
                  "type": {"coding": [{"system": "urn:oid:2.16.840.1.113883.3.221.5", "code": "5"}]}}
     b["entry"].insert(1, {"resource": secondary})  # read first, but order 2
-    with pytest.raises(InvalidInput) as exc:  # no order on the primary: which plan is billed is not said
-        parse_bundle(b)
-    assert exc.value.problems == ["Coverage: 2 in the Bundle (entries 1, 2): give the plan this claim is billed to "
-                                  "Coverage.order 1 (the others 2, 3…), or send it alone"]
+    problems = parse_bundle_problems(b)  # no order on the primary: which plan is billed is not said
+    assert problems == ["Coverage: 2 in the Bundle (entries 1, 2): give the plan this claim is billed to "
+                        "Coverage.order 1 (the others 2, 3…), or send it alone"]
     primary["order"] = 1
     assert parse_bundle(b).payer.type == parse_bundle(bundle()).payer.type == "medicare"
     secondary["order"] = 1
@@ -216,10 +215,9 @@ def test_an_administration_not_given_is_not_billed():
     assert parse_bundle(b).drugs[0].dose.grams == 60  # the other side: a completed one adds up
     b = bundle()
     entry(b, "MedicationAdministration")["status"] = "not-done"
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems == ["MedicationAdministration: required: no administration of a drug (the immune "
-                                  "globulin) in the Bundle"]
+    problems = parse_bundle_problems(b)
+    assert problems == ["MedicationAdministration: required: no administration of a drug (the immune "
+                        "globulin) in the Bundle"]
 
 
 def test_a_condition_refuted_or_in_error_is_not_a_diagnosis():
@@ -240,10 +238,9 @@ def test_a_condition_refuted_or_in_error_is_not_a_diagnosis():
 def test_a_visit_that_did_not_take_place_is_not_coded(status):
     b = bundle()
     entry(b, "Encounter")["status"] = status
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems == [f"Encounter (entry 2): status: {status}: the visit did not take place, so there is "
-                                  "no claim to code"]
+    problems = parse_bundle_problems(b)
+    assert problems == [f"Encounter (entry 2): status: {status}: the visit did not take place, so there is "
+                        "no claim to code"]
 
 
 def test_doses_of_one_medication_in_two_units_are_an_error_not_dropped():
@@ -253,11 +250,10 @@ def test_doses_of_one_medication_in_two_units_are_an_error_not_dropped():
               "effectivePeriod": {"start": "2026-03-02T14:30:00-06:00", "end": "2026-03-02T15:30:00-06:00"}}
     second["dosage"]["dose"] = {"value": 100, "unit": "mL", "system": "http://unitsofmeasure.org", "code": "mL"}
     b["entry"].append({"resource": second})
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems == [f"MedicationAdministration (entry {len(b['entry']) - 1}): dosage.dose: in mL, where "
-                                  "an earlier administration of the same Medication gave its dose in grams: give "
-                                  "every administration's dose in one unit"]
+    problems = parse_bundle_problems(b)
+    assert problems == [f"MedicationAdministration (entry {len(b['entry']) - 1}): dosage.dose: in mL, where "
+                        "an earlier administration of the same Medication gave its dose in grams: give "
+                        "every administration's dose in one unit"]
 
 
 @pytest.mark.parametrize("ref,another", [
@@ -273,19 +269,17 @@ def test_an_administration_of_another_patient_is_an_error(ref, another):
     if not another:
         assert parse_bundle(b).drugs[0].dose.grams == 30
         return
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems == [f"MedicationAdministration (entry 5): subject: {ref!r} is not the Bundle's "
-                                  "Patient: a Bundle holds one patient's visit"]
+    problems = parse_bundle_problems(b)
+    assert problems == [f"MedicationAdministration (entry 5): subject: {ref!r} is not the Bundle's "
+                        "Patient: a Bundle holds one patient's visit"]
 
 
 def test_a_condition_or_administration_of_another_visit_is_an_error():
     b = bundle()
     entry(b, "Condition")["encounter"] = {"reference": "Encounter/another-visit"}
     entry(b, "MedicationAdministration")["context"] = {"reference": "Encounter/another-visit"}
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems == [
+    problems = parse_bundle_problems(b)
+    assert problems == [
         "Condition (entry 3): encounter: 'Encounter/another-visit' is not the Bundle's Encounter: a Bundle holds "
         "one patient's visit",
         "MedicationAdministration (entry 5): context: 'Encounter/another-visit' is not the Bundle's Encounter: a "
@@ -301,9 +295,8 @@ def test_urn_uuid_references_are_matched_to_the_entry_full_url():
     entry(b, "MedicationAdministration")["subject"] = {"reference": "urn:uuid:7c5b2a1e-0000-4000-8000-000000000101"}
     assert parse_bundle(b).drugs
     entry(b, "MedicationAdministration")["subject"] = {"reference": "urn:uuid:7c5b2a1e-0000-4000-8000-000000000999"}
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems[0].startswith("MedicationAdministration (entry 5): subject: 'urn:uuid:")
+    problems = parse_bundle_problems(b)
+    assert problems[0].startswith("MedicationAdministration (entry 5): subject: 'urn:uuid:")
 
 
 def test_the_patient_s_current_official_name_and_home_address_are_billed():
@@ -400,11 +393,10 @@ def test_containers_by_amount_and_discarded():
 def test_container_without_ndc_or_amount_is_named():
     b = bundle()
     entry(b, "MedicationAdministration")["extension"] = [_opened(None, 3)]
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems == ["MedicationAdministration (entry 5).extension[0]: extension: a container opened "
-                                  "needs 'ndc' (valueCoding, the package's NDC) or 'amount' (valueQuantity in g or "
-                                  "mL)"]
+    problems = parse_bundle_problems(b)
+    assert problems == ["MedicationAdministration (entry 5).extension[0]: extension: a container opened "
+                        "needs 'ndc' (valueCoding, the package's NDC) or 'amount' (valueQuantity in g or "
+                        "mL)"]
 
 
 def _preauth(**changes) -> dict:
@@ -426,16 +418,14 @@ def test_prior_authorization_from_claim_response():
     cr = _preauth()
     cr.pop("preAuthRef")
     b["entry"].append({"resource": cr})
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems == [f"ClaimResponse (entry {len(b['entry']) - 1}): preAuthRef: required (the "
-                                  "authorization number) on a ClaimResponse of use preauthorization"]
+    problems = parse_bundle_problems(b)
+    assert problems == [f"ClaimResponse (entry {len(b['entry']) - 1}): preAuthRef: required (the "
+                        "authorization number) on a ClaimResponse of use preauthorization"]
     b = bundle()
     b["entry"].append({"resource": _preauth(preAuthPeriod={"start": 1767225600, "end": "2026-06-30"})})
-    with pytest.raises(InvalidInput) as exc:  # 2026-01-01T00:00:00Z as a Unix time: fhir.resources takes it
-        parse_bundle(b)
-    assert exc.value.problems == [f"ClaimResponse (entry {len(b['entry']) - 1}): preAuthPeriod.start: a date written "
-                                  "as text is required (FHIR JSON writes dates and times as text), not a number"]
+    problems = parse_bundle_problems(b)  # 2026-01-01T00:00:00Z as a Unix time: fhir.resources takes it
+    assert problems == [f"ClaimResponse (entry {len(b['entry']) - 1}): preAuthPeriod.start: a date written "
+                        "as text is required (FHIR JSON writes dates and times as text), not a number"]
 
 
 def _premed(b: dict, code: dict, dose: dict | None, route: str = "47625008") -> None:
@@ -468,9 +458,8 @@ def test_premedication_billed_by_its_own_code():
 def test_premedication_in_mg_is_named():
     b = bundle()
     _premed(b, J1200, {"value": 25, "unit": "mg", "code": "mg"})
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    (problem,) = exc.value.problems
+    problems = parse_bundle_problems(b)
+    (problem,) = problems
     assert problem.startswith(f"MedicationAdministration (entry {len(b['entry']) - 1}): dosage.dose: a drug that is "
                               "not an immune globulin (HCPCS J1200)")
 
@@ -480,27 +469,20 @@ def test_an_astronomical_quantity_is_refused_before_it_is_made_an_integer():
     for one request, then a crash quoting it). Both counts the Bundle carries are bounded first."""
     b = bundle()
     _premed(b, J1200, {"value": "1e999999", "unit": "{unit}"})
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems == [f"MedicationAdministration (entry {len(b['entry']) - 1}): dosage.dose: the units "
-                                  "must be a number of at most 12 digits"]
+    problems = parse_bundle_problems(b)
+    assert problems == [f"MedicationAdministration (entry {len(b['entry']) - 1}): dosage.dose: the units "
+                        "must be a number of at most 12 digits"]
     b = bundle()
     b["entry"].append({"resource": _preauth(item=[_authorized("1e999999")])})
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert exc.value.problems == [f"ClaimResponse (entry {len(b['entry']) - 1}): item[0].extension "
-                                  "(itemAuthorizedDetail).quantity: units must be a whole number of at most 12 "
-                                  "digits, or give the unit g for grams"]
+    problems = parse_bundle_problems(b)
+    assert problems == [f"ClaimResponse (entry {len(b['entry']) - 1}): item[0].extension "
+                        "(itemAuthorizedDetail).quantity: units must be a whole number of at most 12 "
+                        "digits, or give the unit g for grams"]
     b = bundle()
     b["entry"].append({"resource": _preauth(item=[_authorized(999_999_999_999)])})  # 12 digits: read
-    assert parse_bundle_problems(b) == ["(mapped from the Bundle) payer.prior_authorization.units: 999999999999: "
-                                        "must be at most 999999"]
-
-
-def parse_bundle_problems(b: dict) -> list[str]:
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    return exc.value.problems
+    problems = parse_bundle_problems(b)
+    assert problems == ["(mapped from the Bundle) payer.prior_authorization.units: 999999999999: "
+                        "must be at most 999999"]
 
 
 def test_oral_premedication_is_not_billed():
@@ -567,9 +549,8 @@ def test_authorized_units_or_grams_from_the_pas_item_detail():
     assert (pa.units, pa.grams) == (None, 120)
     b = bundle()
     b["entry"].append({"resource": _preauth(item=[_authorized(2.5)])})
-    with pytest.raises(InvalidInput) as exc:
-        parse_bundle(b)
-    assert "item[0].extension (itemAuthorizedDetail).quantity: units must be a whole number" in exc.value.problems[0]
+    problems = parse_bundle_problems(b)
+    assert "item[0].extension (itemAuthorizedDetail).quantity: units must be a whole number" in problems[0]
     b = bundle()
     # No detail: the number and dates only.
     b["entry"].append({"resource": _preauth(item=[{"itemSequence": 1, "adjudication": ADJUDICATED}])})
