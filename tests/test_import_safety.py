@@ -136,3 +136,42 @@ def test_a_cell_of_thousands_of_digits_is_refused_with_line_and_column(tmp_path,
         for source in read_sources(path, kind):
             parse_all(source, kind, Options(effective=date(2026, 1, 1)))
     assert (exc.value.column, exc.value.message) == (column, message)
+
+
+def _parse(tmp_path, kind: str, name: str, data: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    for source in read_sources(path, kind):
+        parse_all(source, kind, Options(effective=date(2026, 1, 1)))
+
+
+@pytest.mark.parametrize("group,read", [("1", True), ("999", True), ("0999", True), ("0", False), ("1000", False)])
+def test_a_coverage_group_is_1_to_999_both_sides(tmp_path, group, read):
+    data = f"article_id,group,icd10_code\nA56779,{group},D83.9\n".encode()
+    if read:
+        _parse(tmp_path, "coverage", "codes.csv", data)
+        return
+    with pytest.raises(ImportFailure) as exc:
+        _parse(tmp_path, "coverage", "codes.csv", data)
+    assert exc.value.message == f"group {group!r} is not a number 1-999"
+
+
+@pytest.mark.parametrize("value,read", [("999999", True), ("1000000", False)])
+def test_an_mue_value_has_at_most_6_digits_both_sides(tmp_path, value, read):
+    data = MUE.read_bytes().replace(b"J1561,100,", f"J1561,{value},".encode())
+    if read:
+        _parse(tmp_path, "mue", MUE.name, data)
+        return
+    with pytest.raises(ImportFailure) as exc:
+        _parse(tmp_path, "mue", MUE.name, data)
+    assert exc.value.message == f"MUE value {value!r} is not a whole number of units (at most 6 digits)"
+
+
+@pytest.mark.parametrize("value,shown", [
+    ("A" * 40, repr("A" * 40)),  # 40 characters: quoted whole
+    ("A" * 41, "'" + "A" * 40 + "\u2026'"),  # 41: cut to 40
+    ("B'" + "B" * 38, repr("B'" + "B" * 38)),  # repr's double quotes (the value holds a '): 40, whole
+    ("B'" + "B" * 39, '"B\'' + "B" * 38 + '\u2026"'),  # 41: cut the same way
+])
+def test_an_import_error_quotes_a_cell_cut_to_40_characters(value, shown):
+    assert ImportFailure("f.csv", 2, 1, f"{value!r} is not a HCPCS code").message == f"{shown} is not a HCPCS code"

@@ -57,7 +57,8 @@ def parse_many(source: Source, options: Options) -> list[Parsed]:
         article, group, code = (cell(cells, cols[k]).upper() for k in ("article", "group", "code"))
         if not ARTICLE.match(article):
             raise ImportFailure(source.name, line, cols["article"] + 1, f"{article!r} is not an article id (A12345)")
-        if not (group.isascii() and group.isdigit() and len(group) <= 3 and int(group) > 0):  # '²'.isdigit()
+        # ASCII digits ('²'.isdigit() is True) and few of them (int() raises past 4,300) before int()
+        if not (group.isascii() and group.isdigit() and len(group) <= 9 and 0 < int(group) < 1000):
             raise ImportFailure(source.name, line, cols["group"] + 1, f"group {group!r} is not a number 1-999")
         if not CODE.match(code):
             raise ImportFailure(source.name, line, cols["code"] + 1, f"{code!r} is not an ICD-10-CM code")
