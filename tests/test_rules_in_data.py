@@ -104,6 +104,15 @@ def test_a_profile_codes_from_the_day_every_parameter_has_a_value(tmp_path):
     assert engine.build(chart_on("2010-01-01"), profile=str(prof)).claim.lines
 
 
+def test_a_parameter_without_any_value_is_refused(tmp_path):
+    """`values = {}` was taken: the parameter then read None on every date (and a claim's check crashed on it)."""
+    prof = _write(tmp_path / "empty.toml", '[profile]\nname = "empty"\nextends = "commercial"\n\n'
+                  '[parameters.route_modifier_codes]\nvalues = {}\n')
+    with pytest.raises(ProfileError) as exc:
+        reference().profile(str(prof))
+    assert str(exc.value).endswith("parameters.route_modifier_codes.values is empty: give its value from a date")
+
+
 def test_a_profile_extends_a_file_beside_it_in_a_chain(tmp_path):
     _write(tmp_path / "base.toml", '[profile]\nname = "base"\nextends = "medicare-part-b"\n\n'
            '[parameters.prior_authorization_required]\nvalues = { "2000-01-01" = false, "2026-01-01" = true }\n')

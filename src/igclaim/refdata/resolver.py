@@ -236,8 +236,9 @@ class PayerProfile:
 
     @cached_property
     def first_date(self) -> date:
-        """The first date on which every parameter has a value: before it the profile cannot code a claim."""
-        return max((p.values[0][0] for p in self.parameters.values() if p.values), default=date.min)
+        """The first date on which every parameter has a value: before it the profile cannot code a claim (a profile
+        holds every parameter, each with a value from some date: parse_profile refuses it otherwise)."""
+        return max(p.values[0][0] for p in self.parameters.values())
 
 
 class ProfileError(ValueError):
@@ -325,6 +326,9 @@ def parse_profile(data: dict[str, Any], path: str) -> PayerProfile:
             params[pname] = Parameter(pname, p.get("label", pname), p.get("source", ""), values)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise ProfileError(f"{path}: malformed payer profile ({exc})") from None
+    for pname, prm in params.items():
+        if not prm.values:  # a parameter with no value on any date: every claim would read it as None
+            raise ProfileError(f"{path}: parameters.{pname}.values is empty: give its value from a date")
     for pname, spec in _optional_parameters().items():
         if pname not in params:
             params[pname] = Parameter(pname, spec["label"], spec["source"], ((date.min, spec["default"]),))
