@@ -226,3 +226,41 @@ def test_837_same_as_batch(spark, tmp_path):
     assert all(e["segment"] > 0 for e in errors)
     assert not list(tmp_path.glob("igclaim-837-*"))
     assert _nothing_cached(spark)
+
+
+def test_earlier_outputs_and_the_input_are_never_overwritten(spark, tmp_path):
+    """A second run into the same --out is refused (exit 2) and leaves the first run's outputs as they were, as
+    `igclaim batch` does; --overwrite replaces them. An input inside an output (an earlier run's results/) is
+    refused even with --overwrite: Spark's overwrite mode deletes that path before its lazy read has run."""
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    src = tmp_path / "few.jsonl"
+    src.write_text("\n".join(json.dumps(e) for e in _inputs()[:2]) + "\n")
+    out = tmp_path / "spark"
+
+    def run(*args: str):
+        return CliRunner().invoke(app, ["spark-batch", *args, "--master", "local[2]"])
+
+    assert run(str(src), "--out", str(out)).exit_code == 0
+    first = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    res = run(str(src), "--out", str(out))
+    assert res.exit_code == 2, res.output
+    assert "earlier run's outputs" in res.output and "--overwrite" in res.output, res.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == first
+    res = run(str(src), "--out", str(out), "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert "records 2 = 2 results + 0 errors (lost 0)" in res.output, res.output
+
+    kept = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    for given in (out / "results", out / "results" / "x.parquet", out / "summary.json"):
+        res = run(str(given), "--format", "parquet", "--out", str(out), "--overwrite")
+        assert res.exit_code == 2, res.output
+        assert "where the input" in res.output and "would destroy it" in res.output, res.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == kept
+    report_dir = tmp_path / "reports"
+    res = run(str(src), "--out", str(tmp_path / "other"), "--report-dir", str(report_dir))
+    assert res.exit_code == 0, res.output
+    res = run(str(src), "--out", str(tmp_path / "third"), "--report-dir", str(report_dir))
+    assert res.exit_code == 2 and "report.html" in res.output, res.output

@@ -27,6 +27,8 @@ def spark_batch_cmd(
     = None,
     report_dir: Annotated[Path | None, typer.Option("--report-dir", help="local directory for report.html and "
                                                                         "summary.json (default: --out)")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="replace the outputs of an earlier run in --out "
+                                                                "(refused without it)")] = False,
 ) -> None:
     """Build or scrub every encounter of a file on Apache Spark: Parquet outputs and the batch's HTML report."""
     err = Console(stderr=True, soft_wrap=True)
@@ -39,7 +41,7 @@ def spark_batch_cmd(
 
     try:
         summary = run_spark_batch(input, out, spark=session(master), fmt=format, profile=profile,
-                                  report_dir=report_dir)
+                                  report_dir=report_dir, overwrite=overwrite)
     except SourceError as exc:
         err.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None

@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from igclaim.batch.runner import BatchSummary, _write_report
 from igclaim.batch.sources import SourceError, detect_format
+from igclaim.outputs.files import write_atomic
 from igclaim.spark.frames import (
     _X12_IN,
     JSON_COLUMN,
@@ -27,6 +28,7 @@ from igclaim.spark.frames import (
 
 SPARK_FORMATS = ("jsonl", "parquet", "x12")
 OUTPUTS = ("results", "findings", "errors")
+REPORTS = ("report.html", "summary.json")
 
 
 def session(master: str | None = None, app_name: str = "igclaim", conf: dict[str, str] | None = None
@@ -123,17 +125,51 @@ def _read_837(spark: SparkSession, path: str, work_dir: str | None) -> DataFrame
     return df.repartition(parts)
 
 
+def _uri(path: str | Path) -> str:
+    return str(path).rstrip("/") if _remote(str(path)) else str(Path(path).resolve())
+
+
+def check_outputs(spark: SparkSession, input_path: str, out_uri: str, report_dir: Path, overwrite: bool) -> None:
+    """Refuse (SourceError) outputs that would lose data, before anything is read: an input that is one of the
+    outputs or inside one (Spark's overwrite mode deletes a path before the lazy read of it has run), even with
+    `overwrite`; and the outputs of an earlier run, unless `overwrite` (as `igclaim batch` refuses them)."""
+    targets = [f"{out_uri}/{name}" for name in OUTPUTS]
+    reports = [str(report_dir.resolve() / name) for name in REPORTS]
+    source = _uri(input_path)
+    for target in targets + reports:
+        if source == target or source.startswith(target + "/"):
+            raise SourceError(f"--out: {target} is where the input {input_path} is; writing the results there "
+                              "would destroy it: choose another --out directory")
+    if overwrite:
+        return
+    jvm = spark.sparkContext._jvm
+    if jvm is None:  # a stopped session: nothing can be checked, so nothing is written
+        raise SourceError("spark-batch: the Spark session has stopped")
+    hadoop_conf = spark.sparkContext._jsc.hadoopConfiguration()
+    existing = []
+    for target in targets:  # where Spark writes: the cluster's file system, local or remote
+        path = jvm.org.apache.hadoop.fs.Path(target)
+        if path.getFileSystem(hadoop_conf).exists(path):
+            existing.append(target)
+    existing += [r for r in reports if Path(r).exists()]
+    if existing:
+        raise SourceError(f"--out: an earlier run's outputs are there ({', '.join(existing)}); choose another "
+                          "directory, or --overwrite to replace them")
+
+
 def run_spark_batch(input_path: str | Path, out_dir: str | Path, *, spark: SparkSession, fmt: str | None = None,
                     profile: str | None = None, refdata_file: str | None = None,
-                    report_dir: str | Path | None = None) -> BatchSummary:
+                    report_dir: str | Path | None = None, overwrite: bool = False) -> BatchSummary:
     """Code every record of INPUT on Spark; write DIR/results/ and DIR/findings/ (Parquet, partitioned by
     date_of_service) and DIR/errors/ (Parquet); report.html and summary.json go to `report_dir` (default DIR,
-    which must then be a local path: the driver writes them; Spark writes the rest, to any URI it knows)."""
-    out_uri = str(out_dir) if _remote(str(out_dir)) else str(Path(out_dir).resolve())
+    which must then be a local path: the driver writes them; Spark writes the rest, to any URI it knows).
+    Outputs of an earlier run are replaced only with `overwrite`."""
+    out_uri = _uri(out_dir)
     if report_dir is None:
         if _remote(out_uri):
             raise SourceError(f"--out {out_uri} is not a local directory: give --report-dir for report.html")
         report_dir = out_uri
+    check_outputs(spark, str(input_path), out_uri, Path(report_dir), overwrite)
     if profile:
         from igclaim.refdata.resolver import ProfileError, reference
 
@@ -183,5 +219,5 @@ def _run(spark: SparkSession, input_path: str, out_uri: str, out: Path, fmt: str
     summary.results, summary.errors = agg.results, agg.errors
     summary.elapsed_s = time.perf_counter() - started
     summary.errors_by_stage = dict(agg.errors_by_stage)
-    _write_report(lambda name, text: (out / name).write_text(text, encoding="utf-8"), agg, summary, parse_only=False)
+    _write_report(lambda name, text: write_atomic(out / name, text), agg, summary, parse_only=False)
     return summary
