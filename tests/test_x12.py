@@ -196,6 +196,23 @@ def test_bad_npi_and_payer_id(charges):
     assert exc.value.path == "payer.payer_id"
 
 
+@pytest.mark.parametrize("name,field,value", [
+    ("office-gamunex-jz", "billing_provider.tax_id", "９９-０００００01"),  # full-width digits, which \d takes
+    ("office-gamunex-jz", "billing_provider.tax_id", "99-00000"),
+    ("hospital-gamunex", "type_of_bill", "０１３１"),
+    ("hospital-gamunex", "type_of_bill", "１３１"),
+    ("hospital-gamunex", "type_of_bill", "13"),
+])
+def test_tax_id_and_type_of_bill_take_ascii_digits_only(name, field, value, charges):
+    """Refused naming the chart's field, not the X12 element it would have gone to."""
+    data = json.loads((PARTIES / f"{name}.json").read_text())
+    parent, _, leaf = field.rpartition(".")
+    (data[parent] if parent else data)[leaf] = value
+    with pytest.raises(InputError) as exc:
+        x12.to_837(parse_encounter(data), charges)
+    assert exc.value.path == field, exc.value
+
+
 def test_missing_charge_names_the_code():
     cm = chargemaster.parse("code,unit_charge\nJ1561,1\n96365,1\n", "mine.csv")
     with pytest.raises(InputError) as exc:

@@ -134,7 +134,7 @@ def require_parties(c: ClaimInput, kind: Kind) -> None:
             "who ordered the immune globulin (loop 2420E)")
     if enc.ordering_provider:
         npi(enc.ordering_provider.npi, "ordering_provider.npi")
-    if bp and not re.fullmatch(r"\d{9}", bp.tax_id.replace("-", "")):
+    if bp and not re.fullmatch(r"[0-9]{9}", bp.tax_id.replace("-", "")):
         bad("billing_provider.tax_id", "the EIN must be 9 digits")
     if bp and len(bp.address.zip) != 9:
         bad("billing_provider.address.zip", "the billing provider's ZIP must have 9 digits (ZIP+4) on a 5010 claim")
@@ -425,7 +425,7 @@ def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decima
                     npi_mod.compact(rp.npi))
     else:
         tob = claim.type_of_bill or ""
-        if not re.fullmatch(r"0?\d{3}", tob):
+        if not re.fullmatch(r"0?[0-9]{3}", tob):  # ASCII: \d takes "１"
             raise InputError(c.path("type_of_bill"), f"type of bill {tob!r} is not a 3- or 4-digit code")
         tob = tob[-3:-1] + fix.frequency if fix else tob[-3:]
         # CLM05: facility type (TOB digits 1-2) : A (institutional) : frequency (TOB digit 3).
