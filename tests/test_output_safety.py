@@ -69,7 +69,7 @@ def test_the_last_guard_refuses_a_delimiter_in_any_element():
 @pytest.mark.parametrize("value, safe", [
     ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1+1", "'+1+1"), ("-2+3", "'-2+3"),
     ("@SUM(A1)", "'@SUM(A1)"), ("\tX", "'\tX"), ("\rX", "'\rX"), ("-3", "-3"), ("-12.50", "-12.50"),
-    ("enc-1", "enc-1"), (-3, -3),
+    ("enc-1", "enc-1"), (-3, -3), ("-１２", "'-１２"),  # a "number" in full-width digits is text, kept as text
 ])
 def test_csv_cells(value, safe):
     assert csvsafe.cell(value) == safe

@@ -435,6 +435,11 @@ def test_the_team_service_sits_behind_the_same_guard(team):
     assert r.status_code == 422 and r.json()["problems"]
     r = client.post("/api/authorizations", json={"number": "x"}, headers=biller)
     assert r.status_code == 422 and all(isinstance(p, str) for p in r.json()["problems"])
+    # A code in full-width digits would be stored and never match a claim's J1561: refused naming the field.
+    r = client.post("/api/authorizations", headers=biller, json={
+        "number": "PA-1", "payer": "Acme", "member_id": "M1", "hcpcs": "J１５６１", "start": "2026-01-01",
+        "end": "2026-06-30"})
+    assert r.status_code == 422 and any("hcpcs" in p for p in r.json()["problems"]), r.text
 
 
 def _dated_visit(encounter_id: str, day: str, payer: dict, member_id: str) -> dict:

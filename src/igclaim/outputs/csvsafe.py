@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # ASCII: \d takes "１"
 
 
 def cell(value: Any) -> Any:

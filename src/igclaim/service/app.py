@@ -74,7 +74,7 @@ class AuthorizationIn(_Body):
     number: str = Field(min_length=1, max_length=64)
     payer: str = Field(min_length=1, max_length=128, description="payer name or payer id, as on the encounters")
     member_id: str = Field(min_length=1, max_length=64)
-    hcpcs: str | None = Field(default=None, pattern=r"^[A-Z]\d{4}$")
+    hcpcs: str | None = Field(default=None, pattern=r"^[A-Z][0-9]{4}$")  # ASCII: \d takes "１"
     product: str | None = Field(default=None, min_length=1, max_length=64)
     units: int | None = Field(default=None, ge=0, le=1_000_000)
     grams: Decimal | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
