@@ -89,6 +89,43 @@ def test_wrong_form_is_an_error(charges):
     assert exc.value.path == "setting" and "ub04" in exc.value.message
 
 
+def test_a_character_the_form_cannot_print_is_refused_naming_each_field(charges):
+    """A CJK name, an emoji or a control character would print as a blank square: every such field is named at
+    once (exit 2 in the CLI), for both forms; accented Latin letters print without the accent, as in the 837."""
+    from igclaim.errors import InputErrors
+
+    for name, form in (("office-gamunex-jz", "CMS-1500"), ("hospital-gamunex", "UB-04")):
+        enc = encounter(name)
+        enc = enc.model_copy(update={
+            "patient": enc.patient.model_copy(update={"last_name": "王"}),
+            "billing_provider": enc.billing_provider.model_copy(update={"name": "Valley \U0001f600 Infusion"}),
+            "payer": enc.payer.model_copy(update={"name": "Acme\u202eHealth"})})
+        with pytest.raises(InputErrors) as exc:
+            forms.render_pdf(build_claims([enc]), form, charges)
+        assert [e.path for e in exc.value.errors] == ["payer.name", "billing_provider.name", "patient.last_name"]
+        assert all("cannot show" in e.message for e in exc.value.errors)
+    enc = encounter("office-gamunex-jz")
+    enc = enc.model_copy(update={"patient": enc.patient.model_copy(update={"last_name": "Nguyễn",
+                                                                           "first_name": "Zoë"})})
+    assert "NGUYEN, ZOE" in pdf_text(forms.render_pdf(build_claims([enc]), "CMS-1500", charges))[0]
+
+
+def test_a_long_value_shrinks_to_its_box_and_is_never_cut(charges):
+    """Box 2 (180 pt) with the longest name the 837 takes (60 + 35 characters) and a payer name of 60: printed
+    whole, each inside its box (before, they ran over boxes 3 and off the page)."""
+    enc = encounter("office-gamunex-jz")
+    last, first, payer = "L" * 59 + "Z", "F" * 34 + "Y", "P" * 59 + "Q"
+    enc = enc.model_copy(update={"patient": enc.patient.model_copy(update={"last_name": last, "first_name": first}),
+                                 "payer": enc.payer.model_copy(update={"name": payer})})
+    data = forms.render_pdf(build_claims([enc]), "CMS-1500", charges)
+    chunks = _chunks(data)
+    right = 612 - 24  # the page's right margin, where box 4 (the insured: here the patient) and the title end
+    box2, box4 = sorted((c for c in chunks if c[2] == f"{last}, {first}"), key=lambda c: c[0])
+    assert box2[0] + box2[3] <= 24 + 180 - 3 + 0.01 and box4[0] + box4[3] <= right - 3 + 0.01, (box2, box4)
+    top = [c for c in chunks if c[2] == payer]
+    assert top and all(c[0] + c[3] <= right + 0.01 for c in top), top
+
+
 def test_cms1500_box_17_ordering_provider(charges):
     enc = encounter("home-ivig-medicare")
     text = pdf_text(forms.render_pdf(build_claims([enc]), "CMS-1500", charges))[0]
@@ -102,7 +139,8 @@ def _chunks(data: bytes) -> list[tuple[float, float, str, float]]:
     found: list[tuple[float, float, str, float]] = []
 
     def visit(text, cm, tm, font_dict, size):
-        if text.strip():
+        text = text.strip()  # pypdf ends a run with "\n", which has a width in Courier
+        if text:
             x, y = tm[4], tm[5]
             name = (font_dict or {}).get("/BaseFont", "/Helvetica")[1:]
             found.append((x, y, text, stringWidth(text, name, size)))

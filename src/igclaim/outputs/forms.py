@@ -24,7 +24,7 @@ from igclaim import npi as npi_mod
 from igclaim.errors import InputError, InputErrors, required
 from igclaim.model import Address, ClaimLine
 from igclaim.outputs.chargemaster import Chargemaster
-from igclaim.outputs.x12 import ClaimInput, Institutional, party_problems
+from igclaim.outputs.x12 import ClaimInput, Institutional, party_problems, text_fields, transliterate
 from igclaim.refdata.resolver import reference
 
 LINES_PER_1500 = 6  # box 24 holds six service lines per form
@@ -89,18 +89,46 @@ class _Page:
             c.drawString(x + 2, y + h - 7, label)
             c.setFillColor(colors.black)
         values = [value] if isinstance(value, str) else value
-        c.setFont("Courier-Bold", size)
         ty = y + h - (16 if label else 10)
         for v in values:
+            v = transliterate(v)
+            c.setFont("Courier-Bold", _fitting(v, "Courier-Bold", size, w - 6))
             if align == "right":
                 c.drawRightString(x + w - 3, ty, v)
             else:
                 c.drawString(x + 3, ty, v)
             ty -= size + 1.5
 
-    def text(self, x: float, top: float, s: str, size: float = 9, font: str = "Helvetica-Bold") -> None:
-        self.c.setFont(font, size)
+    def text(self, x: float, top: float, s: str, size: float = 9, font: str = "Helvetica-Bold",
+             width: float | None = None) -> None:
+        s = transliterate(s)
+        self.c.setFont(font, size if width is None else _fitting(s, font, size, width))
         self.c.drawString(x, _H - top, s)
+
+
+def _fitting(text: str, font: str, size: float, width: float) -> float:
+    """The font size at which `text` fits `width`: `size`, or smaller for a long value, which is never cut and
+    never runs over the next box."""
+    wide = stringWidth(text, font, size)
+    return size if wide <= width else size * width / wide
+
+
+# What the forms' standard fonts print (WinAnsi has more, but a payer keys or scans a claim form in ASCII).
+_PRINTABLE = frozenset(chr(i) for i in range(0x20, 0x7F))
+
+
+def text_problems(c: ClaimInput) -> list[InputError]:
+    """Every chart string the form prints that holds a character its fonts cannot show (a CJK name, an emoji, a
+    control character), naming the field: printed, it would come out as a blank square. Accented Latin letters
+    print without their accent (Zoë → ZOE), as in the 837."""
+    problems = []
+    for path, value, _, _ in text_fields(c):
+        bad = next((ch for ch in transliterate(value or "") if ch not in _PRINTABLE), None)
+        if bad is not None:
+            problems.append(InputError(c.path(path), f"holds a character ({bad!r}) the printed form cannot show "
+                                       "(ASCII letters, digits and punctuation; accents are dropped); remove or "
+                                       "replace it"))
+    return problems
 
 
 def _fit(label: str, width: float, size: float) -> list[str]:
@@ -139,7 +167,7 @@ def _require(c: ClaimInput, form: str) -> None:
         raise InputError(c.path("setting"), f"a {enc.setting} claim is billed on the {want}, not the {form}: "
                          f"use --to {other}")
     problems = party_problems(c, (("billing_provider", enc.billing_provider), ("patient", enc.patient),
-                                  ("subscriber", enc.subscriber)), f"the {form}")
+                                  ("subscriber", enc.subscriber)), f"the {form}") + text_problems(c)
     if problems:
         raise InputErrors(problems)  # every missing party at once
 
@@ -163,7 +191,7 @@ def _cms1500_page(pg: _Page, c: ClaimInput, lines: list[tuple[ClaimLine, Decimal
     pg.text(L, 42, "CMS-1500 (02/12) layout - review copy by igclaim; submit on the official red form or as an 837P",
             7, "Helvetica")
     pg.text(R - 150, 30, f"PAGE {page} OF {pages}", 8)
-    pg.text(R - 150, 42, (payer.name or "").upper(), 8)
+    pg.text(R - 150, 42, (payer.name or "").upper(), 8, width=150)
 
     kind = {"medicare": "MEDICARE", "medicaid": "MEDICAID"}.get(payer.type, "OTHER")
     marks = [f"[{'X' if k == kind else ' '}] {k}" for k in ("MEDICARE", "MEDICAID", "TRICARE", "CHAMPVA",

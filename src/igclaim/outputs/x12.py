@@ -187,9 +187,9 @@ def x12_text(value: str, path: str, max_len: int, min_len: int = 1) -> str:
     return text
 
 
-def _text_fields(c: ClaimInput) -> list[tuple[str, str | None, int, int]]:
-    """(field, value, min, max) for every chart string the 837 writes: TR3 element lengths (NM103 60, NM104 35,
-    NM109 80, N301/N302 55, N401 30, REF02 50, SBR03 50, PRV03 50)."""
+def text_fields(c: ClaimInput) -> list[tuple[str, str | None, int, int]]:
+    """(field, value, min, max) for every chart string the 837 writes (and the paper forms print): TR3 element
+    lengths (NM103 60, NM104 35, NM109 80, N301/N302 55, N401 30, REF02 50, SBR03 50, PRV03 50)."""
     enc = c.encounter
     out: list[tuple[str, str | None, int, int]] = [
         ("claim_id", enc.claim_id, 1, 20), ("payer.name", enc.payer.name, 1, 60),
@@ -228,7 +228,7 @@ def _text_fields(c: ClaimInput) -> list[tuple[str, str | None, int, int]]:
 
 
 def check_text_fields(c: ClaimInput) -> None:
-    for path, value, lo, hi in _text_fields(c):
+    for path, value, lo, hi in text_fields(c):
         if value is not None:
             x12_text(value, c.path(path), hi, lo)
 
