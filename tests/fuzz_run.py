@@ -1,11 +1,13 @@
-"""`make fuzz`: the long fuzz run. Prints counts of each outcome and exits 1 if any crash, nonsense accepted or
-837 rejected was found (examples of each are printed).
+"""`make fuzz`: the long fuzz run. Prints counts of each outcome and exits 1 if any crash, nonsense accepted,
+837 rejected or unprintable form was found (examples of each are printed).
 
     python tests/fuzz_run.py --library 100000 --cli 1000
 
 Library: hypothesis-generated charts (valid and mutated JSON charts, mutated FHIR Bundles, mutated CSV rows;
-tests/fuzzing.py) through parse → build/scrub (rows that cannot form a chart are refused naming row and column); each
-accepted chart with parties is exported as an 837 (a refusal naming a field is fine) and the 837s are checked by
+tests/fuzzing.py; charts whose names, addresses and ids hold any text) through parse → build/scrub (rows that
+cannot form a chart are refused naming row and column); each accepted chart with parties is exported as a FHIR
+Claim and its printed form (a refusal naming a field is fine; the PDF must print no character its fonts lack) and
+as an 837 (a refusal naming a field is fine) and the 837s are checked by
 pyx12 in interchanges of up to 200 claims (pyx12 loads its maps once per interchange; an interchange with a
 problem is split until the claim is found).
 CLI: mutated JSON text (NaN, 1e999999, 5,000-digit numbers, non-UTF-8 bytes, a BOM, deep nesting, truncation)
@@ -89,6 +91,13 @@ def library_one(obj) -> None:
     result = engine.scrub(enc) if enc.claim is not None else engine.build(enc)
     if result.has_errors or enc.billing_provider is None:
         return
+    try:
+        problems = fuzzing.check_forms_and_fhir(enc, result)
+    except Exception as exc:  # noqa: BLE001
+        note("crash", f"forms/FHIR {type(exc).__name__}: {exc}", obj)
+        return
+    if problems:
+        note("form-unprintable", "; ".join(problems), obj)
     claim = x12.ClaimInput(enc, result)
     kind = x12.transaction_for(enc)
     try:  # refusals (a field named) are right; only what igclaim agrees to write goes to pyx12
@@ -126,7 +135,7 @@ def run_library(n: int, chunk: int = 2000) -> None:
         progress(done[0])
 
     strategy = st.one_of(fuzzing.valid_encounters(), fuzzing.mutated_encounters(), fuzzing.mutated_encounters(),
-                         fuzzing.mutated_bundles(), fuzzing.mutated_row_groups())
+                         fuzzing.mutated_bundles(), fuzzing.mutated_row_groups(), fuzzing.hostile_party_texts())
     while done[0] < n:
         before = done[0]
         go = settings(max_examples=min(chunk, n - done[0]), deadline=None, database=None, phases=[Phase.generate],
@@ -216,7 +225,7 @@ def main() -> int:
         print(f"{k}:")
         for e in v:
             print("   ", e)
-    print("FAIL" if bad else "OK: 0 crashes, 0 nonsense accepted, 0 837s rejected")
+    print("FAIL" if bad else "OK: 0 crashes, 0 nonsense accepted, 0 837s rejected, 0 unprintable forms")
     return 1 if bad else 0
 
 

@@ -12,6 +12,7 @@ Used by tests/test_fuzz.py (a bounded example count inside `make test`) and by `
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import math
@@ -110,6 +111,22 @@ def valid_encounters(draw: st.DrawFn) -> dict:
 def mutated_encounters(draw: st.DrawFn) -> Any:
     """A valid chart with 1–3 hostile changes anywhere in the tree."""
     return _mutate(draw, draw(valid_encounters()))
+
+
+PARTY_TEXT_ROOTS = ("billing_provider", "rendering_provider", "ordering_provider", "patient", "subscriber", "payer",
+                    "claim_id")
+
+
+@st.composite
+def hostile_party_texts(draw: st.DrawFn) -> dict:
+    """A chart with parties (every export writes them) with 1–3 of its names, addresses and ids replaced by any
+    text: letters of every script, emoji, control and bidirectional characters, delimiters."""
+    enc = draw(valid_encounters().filter(lambda e: bool(e.get("billing_provider"))))
+    leaves = [p for p in _paths(enc) if p and p[0] in PARTY_TEXT_ROOTS and isinstance(_get(enc, p), str)]
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        text = st.text(min_size=1, max_size=40) | st.sampled_from([h for h in HOSTILE_STRINGS if isinstance(h, str)])
+        _set(enc, draw(st.sampled_from(leaves)), draw(text))
+    return enc
 
 
 BUNDLES = [json.loads(p.read_text()) for p in [*sorted((ROOT / "examples" / "fhir").glob("*.json")),
@@ -250,6 +267,31 @@ def check_837(enc, result) -> list[str]:
     return pyx12_check(text)
 
 
+def check_forms_and_fhir(enc, result) -> list[str]:
+    """The FHIR Claim and the printed form of an accepted chart that has its parties: written, or refused naming a
+    field (InputError); problems with what was written. A printed character the forms' fonts lack comes out of
+    the PDF as a black square (reportlab's fallback glyph), so the page's text must be printable ASCII."""
+    import io
+
+    from pypdf import PdfReader
+
+    from igclaim.errors import InputError
+    from igclaim.outputs import chargemaster, fhir, forms, x12
+
+    if result.has_errors or enc.billing_provider is None:
+        return []
+    problems = []
+    with contextlib.suppress(InputError):
+        fhir.to_fhir(enc, chargemaster.load("sample"), created=datetime(2026, 3, 6, 12))
+    with contextlib.suppress(InputError):
+        pdf = forms.render_pdf(x12.build_claims([enc]), result.claim.form, chargemaster.load("sample"))
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+        shown = {ch for ch in text if not (" " <= ch <= "~" or ch == "\n")}
+        if shown:
+            problems.append(f"the {result.claim.form} PDF prints {sorted(shown)!r}")
+    return problems
+
+
 def parse_quiet(obj: Any):
     from igclaim.inputs import parse_encounter
 
@@ -279,4 +321,10 @@ def classify(obj: Any, *, with_837: bool = False) -> tuple[str, str]:
             return "crash", f"837 {type(exc).__name__}: {str(exc)[:200]}"
         if problems:
             return "x12-rejected", "; ".join(problems)[:300]
+        try:
+            problems = check_forms_and_fhir(enc, result)
+        except Exception as exc:  # noqa: BLE001
+            return "crash", f"forms/FHIR {type(exc).__name__}: {str(exc)[:200]}"
+        if problems:
+            return "form-unprintable", "; ".join(problems)[:300]
     return "ok", ""

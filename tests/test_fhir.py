@@ -13,6 +13,7 @@ from fhir.resources.R4B.claim import Claim
 
 from igclaim import engine
 from igclaim.errors import InputError
+from igclaim.inputs import parse_encounter
 from igclaim.outputs import chargemaster, fhir
 from tests.test_x12 import GOLDEN, encounter
 
@@ -90,6 +91,36 @@ def test_missing_charges_and_parties(charges):
     with pytest.raises(InputError) as exc:
         fhir.to_fhir(encounter("office-gamunex-jz", patient=None), charges, CREATED)
     assert exc.value.path == "patient"
+
+
+def test_blank_text_and_a_bad_ein_are_refused_naming_each_field(charges):
+    """Blank names, ids and address lines broke FHIR's string rule and fhir.resources refused the whole Claim (an
+    internal error, exit 3): now each is named at once, with an EIN that is not 9 ASCII digits (the 837's rule).
+    A blank optional line2 is left out, as if absent."""
+    from igclaim.errors import InputErrors
+
+    base = json.loads((GOLDEN.parent.parent / "examples" / "parties" / "office-gamunex-jz.json").read_text())
+    data = json.loads(json.dumps(base))
+    data["patient"]["last_name"] = "  "
+    data["billing_provider"]["address"]["line1"] = " "
+    data["billing_provider"]["tax_id"] = "９９-０００００01"
+    data["subscriber"]["member_id"] = ""
+    data["rendering_provider"]["last_name"] = " "
+    data["claim_id"], data["encounter_id"] = " ", " "  # the Claim's identifier: the claim id, else the encounter's
+    with pytest.raises(InputErrors) as exc:
+        fhir.to_fhir(parse_encounter(data), charges, CREATED)
+    assert sorted(e.path for e in exc.value.errors) == [
+        "billing_provider.address.line1", "billing_provider.tax_id", "encounter_id", "patient.last_name",
+        "rendering_provider.last_name", "subscriber.member_id"]
+    data = json.loads(json.dumps(base))
+    data["patient"]["address"]["line2"] = " "
+    Claim.model_validate_json(fhir.to_fhir(parse_encounter(data), charges, CREATED))
+
+
+def test_the_claim_id_becomes_an_ascii_fhir_id(charges):
+    """str.isalnum() takes 'ÿ' and '名', which FHIR's id pattern refuses (an internal error before)."""
+    out = json.loads(fhir.to_fhir(encounter("office-gamunex-jz", claim_id="CLM-ÿ名.7"), charges, CREATED))
+    assert out["id"] == "CLM---.7" and out["identifier"] == [{"value": "CLM-ÿ名.7"}]
 
 
 def test_golden(charges):

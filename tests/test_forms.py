@@ -104,6 +104,15 @@ def test_a_character_the_form_cannot_print_is_refused_naming_each_field(charges)
             forms.render_pdf(build_claims([enc]), form, charges)
         assert [e.path for e in exc.value.errors] == ["payer.name", "billing_provider.name", "patient.last_name"]
         assert all("cannot show" in e.message for e in exc.value.errors)
+    # The EIN (box 25, FL5) by the 837's rule, and the type of bill (FL4), which are not names
+    enc = encounter("hospital-gamunex", type_of_bill="01名1")  # full-width digits print as digits (NFKD)
+    bp = enc.billing_provider.model_copy(update={"tax_id": "９９-0000003"})
+    enc = enc.model_copy(update={"billing_provider": bp})
+    with pytest.raises(InputErrors) as exc:
+        forms.render_pdf(build_claims([enc]), "UB-04", charges)
+    assert [(e.path, e.message) for e in exc.value.errors] == [
+        ("billing_provider.tax_id", "the EIN must be 9 digits"), ("type_of_bill", exc.value.errors[1].message)]
+    assert "cannot show" in exc.value.errors[1].message
     enc = encounter("office-gamunex-jz")
     enc = enc.model_copy(update={"patient": enc.patient.model_copy(update={"last_name": "Nguyễn",
                                                                            "first_name": "Zoë"})})
@@ -130,6 +139,10 @@ def test_cms1500_box_17_ordering_provider(charges):
     enc = encounter("home-ivig-medicare")
     text = pdf_text(forms.render_pdf(build_claims([enc]), "CMS-1500", charges))[0]
     assert "DK OKAFOR, ADA" in text and "1987654328" in text
+    bad = encounter("home-ivig-medicare", ordering_provider={"npi": "198765432\u0661", "last_name": "Okafor"})
+    with pytest.raises(InputError) as exc:  # an Arabic-Indic digit printed as a black square in box 17
+        forms.render_pdf(build_claims([bad]), "CMS-1500", charges)
+    assert exc.value.path == "ordering_provider.npi"
 
 
 def _chunks(data: bytes) -> list[tuple[float, float, str, float]]:

@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from igclaim.inputs import InvalidInput, load_json
 
-from .fuzzing import classify, mutated_bundles, mutated_encounters, mutated_row_groups, valid_encounters
+from .fuzzing import (
+    classify,
+    hostile_party_texts,
+    mutated_bundles,
+    mutated_encounters,
+    mutated_row_groups,
+    valid_encounters,
+)
 
 FAST = settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
@@ -55,6 +62,16 @@ def test_mutated_csv_rows_are_a_rows_error_or_refused_or_coded(group):
 def test_valid_charts_export_837s_that_pyx12_accepts(obj):
     outcome, detail = classify(obj, with_837=True)
     assert outcome == "ok", detail
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(hostile_party_texts())
+def test_hostile_party_texts_print_forms_and_fhir_or_are_refused_naming_a_field(obj):
+    """Every export of an accepted chart, hostile text included: the 837 (pyx12), the FHIR Claim and the printed
+    form are written or refused naming a field, and the PDF prints no character its fonts lack (a CJK name
+    printed as a black square before)."""
+    outcome, detail = classify(obj, with_837=True)
+    assert outcome in ("ok", "refused"), detail
 
 
 @FAST

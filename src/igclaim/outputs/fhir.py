@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from fhir.resources.R4B.claim import Claim
 
-from igclaim.errors import InputErrors, required
+from igclaim.errors import InputError, InputErrors, required
 from igclaim.model import Address, Encounter
 from igclaim.outputs.chargemaster import Chargemaster
 from igclaim.outputs.x12 import ClaimInput, build_claims, line_charges, party_problems
@@ -60,8 +60,34 @@ def _require(c: ClaimInput) -> None:
     enc = c.encounter
     problems = party_problems(c, (("patient", enc.patient), ("billing_provider", enc.billing_provider),
                                   ("subscriber", enc.subscriber), ("payer.name", enc.payer.name)), "a FHIR Claim")
+    problems += [InputError(c.path(path), "is blank: a FHIR Claim needs a value here") for path in _blank_fields(c)]
     if problems:
         raise InputErrors(problems)
+
+
+def _blank_fields(c: ClaimInput) -> list[str]:
+    """The text the Claim carries whatever its value (names, ids, address lines) that is blank: FHIR's string
+    has at least one character that is not a space, so fhir.resources would refuse the whole Claim (it did, as an
+    internal error). Optional text left blank (line2, the group number, a payer id) is left out, as if absent."""
+    enc = c.encounter
+    fields: list[tuple[str, str]] = [("claim_id", enc.claim_id) if enc.claim_id else ("encounter_id", enc.encounter_id)]
+
+    def address(path: str, a: Address | None) -> None:
+        if a is not None:
+            fields.extend([(f"{path}.line1", a.line1), (f"{path}.city", a.city)])
+
+    if (pat := enc.patient) is not None:
+        fields.extend([("patient.id", pat.id), ("patient.last_name", pat.last_name),
+                       ("patient.first_name", pat.first_name)])
+        address("patient.address", pat.address)
+    if (bp := enc.billing_provider) is not None:
+        fields.extend([("billing_provider.name", bp.name), ("billing_provider.tax_id", bp.tax_id)])
+        address("billing_provider.address", bp.address)
+    if enc.subscriber is not None:
+        fields.append(("subscriber.member_id", enc.subscriber.member_id))
+    if enc.rendering_provider is not None:
+        fields.append(("rendering_provider.last_name", enc.rendering_provider.last_name))
+    return [path for path, value in fields if not value.strip()]
 
 
 def claim_resource(c: ClaimInput, charges: Chargemaster | None, created: datetime | None = None) -> Claim:
@@ -164,8 +190,8 @@ def claim_resource(c: ClaimInput, charges: Chargemaster | None, created: datetim
 
 
 def _fhir_id(text: str) -> str:
-    """A FHIR id: letters, digits, '-' and '.', at most 64."""
-    return "".join(ch if ch.isalnum() or ch in "-." else "-" for ch in text)[:64]
+    """A FHIR id: ASCII letters and digits, '-' and '.', at most 64 (str.isalnum() also takes 'ÿ' and '名')."""
+    return "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-." else "-" for ch in text)[:64]
 
 
 def to_json(claim: Claim, indent: int | None = 2) -> str:

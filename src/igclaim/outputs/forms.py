@@ -121,8 +121,12 @@ def text_problems(c: ClaimInput) -> list[InputError]:
     """Every chart string the form prints that holds a character its fonts cannot show (a CJK name, an emoji, a
     control character), naming the field: printed, it would come out as a blank square. Accented Latin letters
     print without their accent (Zoë → ZOE), as in the 837."""
+    enc = c.encounter
+    printed = [(path, value) for path, value, _, _ in text_fields(c)] + [
+        ("encounter_id", enc.encounter_id), ("type_of_bill", c.result.claim.type_of_bill),
+        ("billing_provider.tax_id", enc.billing_provider.tax_id if enc.billing_provider else None)]
     problems = []
-    for path, value, _, _ in text_fields(c):
+    for path, value in printed:
         bad = next((ch for ch in transliterate(value or "") if ch not in _PRINTABLE), None)
         if bad is not None:
             problems.append(InputError(c.path(path), f"holds a character ({bad!r}) the printed form cannot show "

@@ -134,8 +134,8 @@ def require_parties(c: ClaimInput, kind: Kind) -> None:
             "who ordered the immune globulin (loop 2420E)")
     if enc.ordering_provider:
         npi(enc.ordering_provider.npi, "ordering_provider.npi")
-    if bp and not re.fullmatch(r"[0-9]{9}", bp.tax_id.replace("-", "")):
-        bad("billing_provider.tax_id", "the EIN must be 9 digits")
+    if (ein := ein_problem(c)) is not None:
+        problems.append(ein)
     if bp and len(bp.address.zip) != 9:
         bad("billing_provider.address.zip", "the billing provider's ZIP must have 9 digits (ZIP+4) on a 5010 claim")
     if enc.patient and enc.patient.address is None:
@@ -297,14 +297,26 @@ def check_npi(value: str, path: str) -> str:
         raise InputError(path, str(exc)) from None
 
 
+def ein_problem(c: ClaimInput) -> InputError | None:
+    """The billing provider's tax id is an EIN: 9 ASCII digits, a hyphen allowed (\\d would take "１")."""
+    bp = c.encounter.billing_provider
+    if bp and not re.fullmatch(r"[0-9]{9}", bp.tax_id.replace("-", "")):
+        return InputError(c.path("billing_provider.tax_id"), "the EIN must be 9 digits")
+    return None
+
+
 def party_problems(c: ClaimInput, need: Iterable[tuple[str, object]], what: str) -> list[InputError]:
-    """Every party in `need` that is missing, and every bad billing or rendering NPI, as one list (the FHIR and
-    paper exports report them all at once); and a date of service still to come (never on a claim)."""
+    """Every party in `need` that is missing, every bad NPI (billing, rendering, ordering) and a bad EIN, as one
+    list (the FHIR and paper exports report them all at once); and a date of service still to come (never on a
+    claim)."""
     enc = c.encounter
     problems = [InputError(c.path(name), f"required for {what} and missing") for name, value in need if not value]
     if (future := future_service(c)) is not None:
         problems.append(future)
-    for name, prov in (("billing_provider", enc.billing_provider), ("rendering_provider", enc.rendering_provider)):
+    if (ein := ein_problem(c)) is not None:
+        problems.append(ein)
+    for name, prov in (("billing_provider", enc.billing_provider), ("rendering_provider", enc.rendering_provider),
+                       ("ordering_provider", enc.ordering_provider)):
         if prov:
             try:
                 check_npi(prov.npi, c.path(f"{name}.npi"))
