@@ -66,6 +66,24 @@ def test_table_output_shows_lines_and_findings():
     assert "J1459" in proc.stdout and "DRUG-WASTE-AVOIDABLE" in proc.stdout
 
 
+def test_table_output_shows_chart_text_as_text_never_as_markup_or_a_terminal_control():
+    """Rich read "[/bold]" in a diagnosis as markup (MarkupError: an internal error, exit 3) and passed ESC
+    through, so an encounter id could retitle (ESC ] 0 ; … BEL) or clear (ESC [ 2 J) the biller's terminal.
+    Both commands that print a chart's table show the text as written, each control as its escape."""
+    path = next(p for p in EXAMPLES if "privigen" in p.name)
+    enc = json.loads(path.read_text())["input"]
+    enc["encounter_id"] = "X\x1b]0;pwned\x07\x1b[2J[link=http://x]Y[/link]\u202e"
+    enc["diagnoses"] = [*enc["diagnoses"], "[/bold]"]
+    proc = run_cli("build", "-", "--format", "table", stdin=json.dumps(enc))
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout and "\u202e" not in proc.stdout
+    assert "X\\x1b]0;pwned\\x07\\x1b[2J[link=http://x]Y[/link]\\u202e" in proc.stdout
+    assert "[/B.OLD]" in proc.stdout  # the diagnosis as igclaim formats it (DX-INVALID names it too)
+    proc = run_cli("compare-sites", "-", "--format", "table", stdin=json.dumps(enc))
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "[/link]" in proc.stdout
+
+
 @pytest.mark.parametrize(("flag", "status"), [("error", 0), ("warning", 1)])
 def test_fail_on(flag, status):
     path = next(p for p in EXAMPLES if "privigen" in p.name)  # a warning, no error

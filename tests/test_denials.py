@@ -361,6 +361,17 @@ def test_csv_cells_cannot_run_formulas():
     assert rows[1][1] == "'=HYPERLINK(1)"
 
 
+def test_the_table_shows_a_claim_id_as_text_never_as_markup_or_a_terminal_control(tmp_path):
+    """An 835's claim id of "[/b]" raised Rich's MarkupError (an internal error, exit 3), and ESC went to the
+    terminal raw; the table now shows both as written, ESC as the escape \\x1b."""
+    claim = ClaimPay("[/b]X\x1b[2J", "4", [Line("J1561", D("100"), 1, (), [co("50", "100")])])
+    remit = tmp_path / "markup.835"
+    remit.write_text(build_835([claim]))
+    r = runner.invoke(app, ["denials", str(remit), "--format", "table"])
+    assert r.exit_code == 0, r.output
+    assert "[/b]X\\x1b[2J" in r.output and "\x1b" not in r.output
+
+
 def test_cli_input_errors(tmp_path):
     bad = tmp_path / "x.835"
     bad.write_text("not x12")

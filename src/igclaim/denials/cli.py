@@ -203,17 +203,19 @@ def _table(views: list[ClaimView], errors: list[dict[str, Any]], s: Any) -> None
     from rich.console import Console
     from rich.table import Table
 
+    from igclaim.outputs.terminal import cell
+
     con = Console(soft_wrap=False)
     t = Table(title="Remittance, claim by claim", header_style="bold")
     for col in ("claim", "outcome", "billed", "paid", "denied", "why", "igclaim edits"):
         t.add_column(col, overflow="fold")
     for v in views:
-        t.add_row(v.claim_id, v.outcome, f"{v.charge:,.2f}", f"{v.paid:,.2f}", f"{v.denied_usd:,.2f}", v.summary,
-                  ", ".join(v.edits))
+        t.add_row(*map(cell, (v.claim_id, v.outcome, f"{v.charge:,.2f}", f"{v.paid:,.2f}", f"{v.denied_usd:,.2f}",
+                              v.summary, ", ".join(v.edits))))
     for e in errors:
-        t.add_row(str(e.get("claim_id") or "?"), "error", "", "", "", "; ".join(e["problems"]), "")
+        t.add_row(*map(cell, (str(e.get("claim_id") or "?"), "error", "", "", "", "; ".join(e["problems"]), "")))
     con.print(t)
-    con.print(_line(s))
+    con.print(cell(_line(s)))
 
 
 def _write(path: Path, text: str) -> None:

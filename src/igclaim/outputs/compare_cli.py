@@ -72,7 +72,9 @@ def compare_sites_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    t = Table(title=f"{enc.encounter_id}: the same visit at each site", header_style="bold")
+    from igclaim.outputs.terminal import cell
+
+    t = Table(title=cell(f"{enc.encounter_id}: the same visit at each site"), header_style="bold")
     for col in ("site", "form", "lines", "drug", "administration", "expected total", "priced so far",
                 "no published price"):
         t.add_column(col, overflow="fold")
@@ -80,9 +82,9 @@ def compare_sites_cmd(
     def usd(x: Decimal | None, present: bool = True) -> str:
         return f"{x:.2f}" if x is not None else ("—" if present else "")
     for r in rows:
-        t.add_row(r["site"], r["form"] or "", ", ".join(r["lines"]), usd(r["drug"]),
-                  usd(r["administration"], "administration" in r["parts"]), usd(r["total"]),
-                  usd(r["priced_total"]), ", ".join(r["unpriced"]) or "")
+        t.add_row(*map(cell, (r["site"], r["form"] or "", ", ".join(r["lines"]), usd(r["drug"]),
+                              usd(r["administration"], "administration" in r["parts"]), usd(r["total"]),
+                              usd(r["priced_total"]), ", ".join(r["unpriced"]) or "")))
     Console(width=160 if not sys.stdout.isatty() else None).print(t)
     sys.stdout.write("Prices: ASP payment limits (drugs) and the fee schedules you imported (igclaim data import "
                      "fees: the PFS relative value file prices office claims, a code,amount OPPS file hospital ones; "
