@@ -162,6 +162,16 @@ def test_cli_prints_counts_and_writes_all_outputs(tmp_path):
     assert json.loads((out / "summary.json").read_text())["accounted"] is True
 
 
+def test_the_progress_bar_shows_the_file_name_as_written(tmp_path):
+    """The bar's name column is Rich markup: "claims[bold].jsonl" showed as "claims.jsonl"."""
+    lines, _ = _mixed_lines()
+    src = tmp_path / "claims[bold].jsonl"
+    src.write_text("\n".join(lines[:3]) + "\n")
+    proc = run_cli("batch", str(src), "--out", str(tmp_path / "out"), "--workers", "1", "--progress")
+    assert proc.returncode == 0, proc.stderr
+    assert "claims[bold].jsonl" in proc.stderr, proc.stderr
+
+
 def test_cli_rejects_unreadable_input(tmp_path):
     proc = run_cli("batch", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "no such file" in proc.stderr and "Traceback" not in proc.stderr

@@ -46,7 +46,10 @@ def batch_cmd(
     n_workers = workers or default_workers()
     bar = None
     if show:
+        from rich.markup import escape
         from rich.progress import BarColumn, Progress, SpinnerColumn, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+        from igclaim.outputs.terminal import shown
 
         bar = Progress(
             SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
@@ -62,7 +65,8 @@ def batch_cmd(
             return
         if task is None:
             bar.start()
-            task = bar.add_task(input.name, total=total or None, records=0, rate=0.0)
+            # the file's name as written: its column is markup ("[bold]" in a name vanished) on the terminal
+            task = bar.add_task(escape(shown(input.name)), total=total or None, records=0, rate=0.0)
         elapsed = time.perf_counter() - started
         bar.update(task, completed=position, records=done, rate=done / elapsed if elapsed else 0.0)
 
