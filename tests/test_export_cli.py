@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from fhir.resources.R4B.claim import Claim
@@ -207,3 +208,47 @@ def test_a_failed_write_leaves_the_earlier_file_whole(tmp_path, monkeypatch):
     monkeypatch.undo()
     write_atomic(target, "ISA*new")
     assert target.read_text() == "ISA*new"
+
+
+def test_a_link_is_followed_and_a_pipe_or_device_written_in_place(tmp_path):
+    """Replacing the target put a regular file where a link or a named pipe was: `--out /dev/stdout` run as root
+    replaced the system's /dev/stdout link with a file. A link to a file: the file is replaced and the link kept;
+    a pipe (or device, terminal): written in place, left what it is."""
+    import os
+    import stat
+
+    from igclaim.outputs.files import write_atomic
+
+    real = tmp_path / "real.837"
+    real.write_text("the earlier interchange")
+    link = tmp_path / "link.837"
+    link.symlink_to(real.name)
+    write_atomic(link, "ISA*new")
+    assert link.is_symlink() and real.read_text() == "ISA*new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.837", "real.837"]
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader waits, so opening for writing does not block
+    try:
+        write_atomic(fifo, "ISA*piped")
+        assert stat.S_ISFIFO(fifo.stat().st_mode)
+        assert os.read(reader, 100) == b"ISA*piped"
+    finally:
+        os.close(reader)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full (a device always full)")
+@pytest.mark.parametrize("args", [["build", str(PARTIES / "office-gamunex-jz.json")],
+                                  ["export", OFFICE, "--to", "837p", "--charges", "sample"]])
+def test_a_full_disk_on_stdout_is_exit_2_and_says_the_output_is_incomplete(args):
+    """Before: an internal error (exit 3) for build, and '--out: cannot write None' for export."""
+    import subprocess
+
+    from tests.conftest import CLI, ROOT
+
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([*CLI, *args], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "cannot write the output: No space left on device" in proc.stderr
+    assert "internal error" not in proc.stderr and "None" not in proc.stderr and "Exception ignored" not in proc.stderr

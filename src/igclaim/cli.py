@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from enum import Enum
@@ -279,16 +280,39 @@ def main() -> None:
     import os
 
     try:
-        app()
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # a full disk shows here, not as Python's "Exception ignored" and exit 120
     except KeyboardInterrupt:
         sys.stderr.write("igclaim: interrupted\n")
         raise SystemExit(130) from None
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_FAILURES:
+            raise _internal(exc) from None
+        # The output is incomplete: say so (exit 2), and send what is still buffered nowhere, so the interpreter's
+        # own flush at exit does not fail again over this message.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.stderr.write(f"igclaim: cannot write the output: {exc.strerror}; what was written is incomplete\n")
+        raise SystemExit(2) from None
     except Exception as exc:
-        if os.environ.get("IGCLAIM_DEBUG"):
-            raise
-        sys.stderr.write(f"igclaim: internal error ({type(exc).__name__}); please report it with the input "
-                         "(set IGCLAIM_DEBUG=1 for details)\n")
-        raise SystemExit(3) from None
+        raise _internal(exc) from None
+
+
+# Writing the output failed for a reason of the machine, not of igclaim: a full disk or quota, a file too large,
+# an I/O error, a read-only file system (`igclaim build chart.json > /full/disk/out.json`).
+_OUTPUT_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS}
+
+
+def _internal(exc: Exception) -> SystemExit:
+    """Exit 3 with one line (the traceback with IGCLAIM_DEBUG=1)."""
+    import os
+
+    if os.environ.get("IGCLAIM_DEBUG"):
+        raise exc
+    sys.stderr.write(f"igclaim: internal error ({type(exc).__name__}); please report it with the input "
+                     "(set IGCLAIM_DEBUG=1 for details)\n")
+    return SystemExit(3)
 
 
 if __name__ == "__main__":

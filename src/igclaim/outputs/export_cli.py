@@ -222,4 +222,5 @@ def export_cmd(
         else:
             write_atomic(out, result)  # a failed write leaves the earlier file whole
     except OSError as exc:
-        _fail("", [f"--out: cannot write {out}: {exc.strerror}"])
+        _fail("", [f"--out: cannot write {out}: {exc.strerror}" if out is not None
+                   else f"cannot write the output: {exc.strerror}"])

@@ -11,12 +11,20 @@ from pathlib import Path
 
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Replace `path` with `data` (text as UTF-8) in one step; raises OSError. The permissions are those a plain
-    write would give."""
+    write would give. A link is followed (its target is replaced, the link kept); a target that is not a regular
+    file (`/dev/stdout`, a named pipe, a device) is written in place, since replacing it would put a regular file
+    where the device or the link was (`--out /dev/stdout` run as root replaced the system's /dev/stdout)."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    if path.exists() and not path.is_file():  # links followed: /dev/stdout is a pipe or a terminal here
+        with path.open("wb") as fh:
+            fh.write(payload)
+        return
+    path = path.resolve() if path.is_symlink() else path
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            fh.write(payload)
         mask = os.umask(0)
         os.umask(mask)
         os.chmod(tmp, 0o666 & ~mask)
