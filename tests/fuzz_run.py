@@ -10,9 +10,10 @@ Claim and its printed form (a refusal naming a field is fine; the PDF must print
 as an 837 (a refusal naming a field is fine) and the 837s are checked by
 pyx12 in interchanges of up to 200 claims (pyx12 loads its maps once per interchange; an interchange with a
 problem is split until the claim is found).
-CLI: mutated JSON text (NaN, 1e999999, 5,000-digit numbers, non-UTF-8 bytes, a BOM, deep nesting, truncation)
-through `igclaim build` in-process (Typer's runner, with main()'s exit-status contract), plus a few real
-subprocesses: the exit status must be 0 or 2, never a traceback.
+CLI: mutated JSON text (NaN, 1e999999, 5,000-digit numbers, non-UTF-8 bytes, a BOM, deep nesting, truncation, Rich
+markup and terminal controls in the encounter id or a diagnosis) through `igclaim build`, as JSON and as the
+terminal table (no ESC may reach the terminal), in-process (Typer's runner, with main()'s exit-status contract),
+plus a few real subprocesses: the exit status must be 0 or 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -174,6 +175,14 @@ def hostile_texts(rng: random.Random, base: bytes) -> bytes:
         obj = json.loads(text)
         obj[rng.choice(list(obj))] = rng.choice(fuzzing.HOSTILE_STRINGS)
         return json.dumps(obj).encode()
+    if choice == 8:  # text the table prints as it is: the encounter id, a diagnosis (markup, terminal controls)
+        obj = json.loads(text)
+        hostile = rng.choice([h for h in fuzzing.HOSTILE_STRINGS if isinstance(h, str) and h])
+        if rng.random() < 0.5:
+            obj["encounter_id"] = hostile
+        else:
+            obj["diagnoses"] = [*obj.get("diagnoses", []), hostile]
+        return json.dumps(obj).encode()
     return base
 
 
@@ -191,17 +200,20 @@ def run_cli(n: int, subprocesses: int = 20) -> None:
             f = Path(tmp) / f"in{i % 50}.json"
             f.write_bytes(data)
             sub = i < subprocesses
+            fmt = ("json", "table")[i % 2]  # the table: chart text through Rich (markup, terminal controls)
             if sub:
-                r = subprocess.run([sys.executable, "-m", "igclaim.cli", "build", str(f), "--format", "json"],
+                r = subprocess.run([sys.executable, "-m", "igclaim.cli", "build", str(f), "--format", fmt],
                                    capture_output=True, text=True, timeout=120)
-                code, err, exc = r.returncode, r.stderr, None
+                code, err, exc, shown = r.returncode, r.stderr, None, r.stdout + r.stderr
             else:
-                res = runner.invoke(app, ["build", str(f), "--format", "json"])
-                code, err = res.exit_code, res.output
+                res = runner.invoke(app, ["build", str(f), "--format", fmt])
+                code, err, shown = res.exit_code, res.output, res.output
                 exc = res.exception if not isinstance(res.exception, SystemExit) else None
             if exc is not None or code not in (0, 2) or "Traceback" in (err or ""):
                 note("cli-crash", f"exit {code} {type(exc).__name__ if exc else ''} {(err or '')[-200:]}",
                      data[:300].decode(errors="replace"))
+            elif fmt == "table" and "\x1b" in shown:
+                note("cli-terminal-control", "ESC reached the terminal", data[:300].decode(errors="replace"))
             else:
                 COUNTS[f"cli-exit-{code}"] += 1
             progress(i + 1, every=100)

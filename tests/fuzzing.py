@@ -47,6 +47,7 @@ HOSTILE_STRINGS: list[Any] = [
     "A~B", "A*B", "A:B", "A^B", "x\r\nISA*00", "\x00", "\x1b[31m", "Zoë Müller", "名前", "=HYPERLINK(\"x\")",
     "+1+1", "-2+3", "@SUM(A1)", "\tX", "\rX", "x" * 5000, "", " ", "../../etc/passwd", "/etc/passwd.toml",
     "D83.9~SE*1", "2026-02-30", "0001-01-01", "9999-12-31T23:59", 7, None, [], {},
+    "[/bold]", "[link=http://x]y[/link]", "\x1b]0;title\x07\x1b[2J", "A\u202eB",  # Rich markup, terminal controls
 ]
 HOSTILE_TIMES = ["0001-01-01T00:00", "9999-12-31T23:59", "2026-03-02T25:00", "2026-03-01T23:00", "2099-01-01T09:00",
                  "1900-01-01T09:00"]
