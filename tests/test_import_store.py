@@ -40,6 +40,15 @@ def test_import_then_status(home):
     assert _db_rows(home, "SELECT effective, ends FROM asp WHERE code='J1561'") == [("2026-04-01", "2026-06-30")]
 
 
+def test_status_shows_a_file_name_as_written(home, tmp_path):
+    """The table read "[bold]" in an imported file's name as markup and showed "asp.csv"."""
+    named = tmp_path / "asp-pricing-2026q2-[bold].csv"
+    named.write_bytes((FIX / "asp-pricing-2026q2-synthetic.csv").read_bytes())
+    assert run_cli("data", "import", "asp", str(named)).returncode == 0
+    s = run_cli("data", "status")
+    assert s.returncode == 0 and "asp-pricing-2026q2-[bold].csv" in s.stdout.replace("\n", ""), s.stdout
+
+
 def test_reimport_changes_nothing(home):
     path = FIX / "MCR_MUE_PractitionerServices_Eff_04-01-2026-synthetic.csv"
     store.import_file("mue", path)

@@ -102,12 +102,15 @@ def status_cmd() -> None:
 
     t = store.Tables(store.db_path())
     out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
-    table = Table(title=f"Reference data in {store.db_path()}", header_style="bold")
+    from igclaim.outputs.terminal import cell
+
+    # file names are the user's (an import of "asp[bold].csv" showed as "asp.csv"): shown as text
+    table = Table(title=cell(f"Reference data in {store.db_path()}"), header_style="bold")
     for col in ("kind", "table/schedule", "effective", "ends", "quarters", "rows", "file", "sha256", "imported"):
         table.add_column(col, overflow="fold")
     for x in [*t.loaded, *t.snapshot_loaded]:
-        table.add_row(x.kind, x.scope or x.part, str(x.effective), str(x.ends), _quarters(x.effective, x.ends),
-                      str(x.rows), x.file, x.sha256[:12], x.imported_at)
+        table.add_row(*map(cell, (x.kind, x.scope or x.part, str(x.effective), str(x.ends),
+                                  _quarters(x.effective, x.ends), str(x.rows), x.file, x.sha256[:12], x.imported_at)))
     if not t.loaded:
         out.print("Nothing imported yet: igclaim uses the bundled snapshot only (`igclaim data import KIND FILE`).")
     out.print(table)
