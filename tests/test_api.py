@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fastapi.testclient import TestClient
 
 from igclaim.api import app
@@ -83,6 +84,16 @@ def test_export_endpoint_gives_files_and_names_missing_parties():
     r = client.post("/api/export/837p", json=no_auth)
     assert r.status_code == 422 and "AUTH-MISSING" in r.json()["problems"][0]
     assert client.post("/api/export/837p?allow_errors=true", json=no_auth).status_code == 200
+
+
+@pytest.mark.parametrize(("encounter_id", "name"), [("名前-7", "-7"), ("Zoë_1", "Zo_1"), ("名前", "claim")])
+def test_the_download_name_is_ascii_whatever_the_encounter_id(encounter_id, name):
+    """str.isalnum() kept '名' and 'ë' in the Content-Disposition file name, which HTTP headers cannot carry: the
+    export answered 500. The name keeps the id's ASCII letters, digits, '-' and '_' ("claim" if none)."""
+    enc = json.loads((ROOT / "examples" / "parties" / "office-gamunex-jz.json").read_text())
+    r = client.post("/api/export/837p", json={**enc, "encounter_id": encounter_id})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-disposition"] == f'attachment; filename="{name}-837p.837"'
 
 
 def test_a_body_that_is_not_an_encounter_object_is_named_plainly():

@@ -123,7 +123,8 @@ def export_file(to: str, body: dict[str, Any] = EncounterBody,
     except InputError as exc:
         return _problems(422, problem_lines(exc))
     media, ext = _EXPORTS[to]
-    name = "".join(ch for ch in enc.encounter_id if ch.isalnum() or ch in "-_")[:40] or "claim"
+    # ASCII only: an HTTP header carries no other character (str.isalnum() also takes "名", which answered 500)
+    name = "".join(ch for ch in enc.encounter_id if ch.isascii() and (ch.isalnum() or ch in "-_"))[:40] or "claim"
     return Response(content=data, media_type=media,
                     headers={"Content-Disposition": f'attachment; filename="{name}-{to}.{ext}"'})
 
