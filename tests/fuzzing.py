@@ -130,6 +130,14 @@ def hostile_party_texts(draw: st.DrawFn) -> dict:
     return enc
 
 
+@st.composite
+def party_charts_with_any_id(draw: st.DrawFn) -> dict:
+    """A chart with parties, fit to export, whose encounter id is any text (it names the export's download)."""
+    enc = draw(valid_encounters().filter(lambda e: bool(e.get("billing_provider"))))
+    enc["encounter_id"] = draw(st.text(min_size=1, max_size=30))
+    return enc
+
+
 BUNDLES = [json.loads(p.read_text()) for p in [*sorted((ROOT / "examples" / "fhir").glob("*.json")),
                                                  *sorted((ROOT / "tests" / "fixtures" / "fhir").glob("*.json"))]]
 HOSTILE_RESOURCE_TYPES: list[Any] = ["Nope", "MedicationAdminstration", "Boolean", "Quantity", "Resource", "",

@@ -18,6 +18,7 @@ from .fuzzing import (
     mutated_bundles,
     mutated_encounters,
     mutated_row_groups,
+    party_charts_with_any_id,
     valid_encounters,
 )
 
@@ -72,6 +73,27 @@ def test_hostile_party_texts_print_forms_and_fhir_or_are_refused_naming_a_field(
     printed as a black square before)."""
     outcome, detail = classify(obj, with_837=True)
     assert outcome in ("ok", "refused"), detail
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(st.one_of(hostile_party_texts(), mutated_encounters(), party_charts_with_any_id()),
+       st.sampled_from(["build", "scrub", "export/837p", "export/837i", "export/fhir", "export/cms1500",
+                        "export/ub04"]))
+def test_the_rest_api_answers_200_or_422_never_500(obj, endpoint):
+    """The REST API's input path (the web page's too): a non-ASCII encounter id made the export's download name
+    an HTTP header it cannot carry (500)."""
+    from fastapi.testclient import TestClient
+
+    from igclaim.api import app
+
+    try:
+        body = json.dumps(obj).encode("utf-8", "surrogatepass")
+    except ValueError:  # Python itself will not write a 5,000-digit integer
+        return
+    query = "?charges=sample&allow_errors=true" if endpoint.startswith("export") else ""
+    client = TestClient(app, raise_server_exceptions=False, base_url="http://localhost")
+    r = client.post(f"/api/{endpoint}{query}", content=body, headers={"content-type": "application/json"})
+    assert r.status_code in (200, 413, 422), (r.status_code, r.text[:300])
 
 
 @FAST
