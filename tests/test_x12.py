@@ -196,6 +196,17 @@ def test_bad_npi_and_payer_id(charges):
     assert exc.value.path == "payer.payer_id"
 
 
+def test_a_state_is_a_two_letter_code_checked_before_writing(charges):
+    """"ªÈ" passed the text check (transliterated to "AE") and was then refused by element, N402, while the
+    837 was written: a team export, which skips the claims the checks refuse, failed whole on it."""
+    data = json.loads((PARTIES / "office-gamunex-jz.json").read_text())
+    data["patient"]["address"]["state"] = "ªÈ"
+    claim = x12.ClaimInput(parse_encounter(data), engine.build(parse_encounter(data)))
+    with pytest.raises(InputError) as exc:
+        x12.require_parties(claim, "837P")
+    assert exc.value.path == "patient.address.state" and "USPS" in exc.value.message
+
+
 @pytest.mark.parametrize("name,field,value", [
     ("office-gamunex-jz", "billing_provider.tax_id", "９９-０００００01"),  # full-width digits, which \d takes
     ("office-gamunex-jz", "billing_provider.tax_id", "99-00000"),

@@ -231,6 +231,10 @@ def check_text_fields(c: ClaimInput) -> None:
     for path, value, lo, hi in text_fields(c):
         if value is not None:
             x12_text(value, c.path(path), hi, lo)
+            # N402 is the USPS code, written as given: "ªÈ" passed as "AE" once transliterated, then the writer
+            # refused it by element (one bad claim failed a whole team export)
+            if path.endswith(".state") and not re.fullmatch(r"[A-Za-z]{2}", value):
+                raise InputError(c.path(path), f"{value!r} is not a state's 2-letter USPS code (e.g. IL)")
 
 
 def future_service(c: ClaimInput) -> InputError | None:
