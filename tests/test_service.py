@@ -365,6 +365,9 @@ def test_cli_users_and_tokens(tmp_path, monkeypatch):
     again = run(app, ["users", "add", "ann"])
     assert again.exit_code == 2 and "exists already" in again.output
     assert run(app, ["users", "add", "zed", "--role", "boss"]).exit_code == 2
+    # "аnn" with a Cyrillic "а" would read as "ann" in the audit trail: names take ASCII letters only
+    homoglyph = run(app, ["users", "add", "\u0430nn"])
+    assert homoglyph.exit_code == 2 and "ASCII" in homoglyph.output, homoglyph.output
     made = run(app, ["tokens", "create", "ann"])
     assert made.exit_code == 0
     token = made.stdout.strip().splitlines()[-1]

@@ -47,8 +47,10 @@ def _hash(secret: str, salt: str) -> str:
 def add_user(db: Session, name: str, role: str) -> User:
     if role not in ROLES:
         raise ValueError(f"role: use one of {', '.join(ROLES)}, not {role!r}")
-    if not name or len(name) > 64 or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        raise ValueError("name: 1 to 64 letters, digits, '-', '_' or '.'")
+    # ASCII: str.isalnum() takes "а" (Cyrillic), so "аdmin" would read as "admin" in the audit trail
+    if not name or len(name) > 64 or not name.isascii() or not name.replace("-", "").replace("_", "").replace(
+            ".", "").isalnum():
+        raise ValueError("name: 1 to 64 ASCII letters, digits, '-', '_' or '.'")
     if db.scalar(select(User).where(User.name == name)):
         raise ValueError(f"name: a user {name!r} exists already")
     user = User(name=name, role=role)
