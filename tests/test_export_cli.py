@@ -247,8 +247,11 @@ def test_a_full_disk_on_stdout_is_exit_2_and_says_the_output_is_incomplete(args)
 
     from tests.conftest import CLI, ROOT
 
+    # buffered as on a user's machine (PYTHONUNBUFFERED would make every write fail at once, hiding the exit flush)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([*CLI, *args], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120)
+        proc = subprocess.run([*CLI, *args], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=120,
+                              env=env)
     assert proc.returncode == 2, proc.stderr
     assert "cannot write the output: No space left on device" in proc.stderr
     assert "internal error" not in proc.stderr and "None" not in proc.stderr and "Exception ignored" not in proc.stderr

@@ -103,6 +103,7 @@ def test_blank_text_and_a_bad_ein_are_refused_naming_each_field(charges):
     data = json.loads(json.dumps(base))
     data["patient"]["last_name"] = "  "
     data["billing_provider"]["address"]["line1"] = " "
+    data["patient"]["address"]["city"] = "\t"
     data["billing_provider"]["tax_id"] = "９９-０００００01"
     data["subscriber"]["member_id"] = ""
     data["rendering_provider"]["last_name"] = " "
@@ -110,7 +111,8 @@ def test_blank_text_and_a_bad_ein_are_refused_naming_each_field(charges):
     with pytest.raises(InputErrors) as exc:
         fhir.to_fhir(parse_encounter(data), charges, CREATED)
     assert sorted(e.path for e in exc.value.errors) == [
-        "billing_provider.address.line1", "billing_provider.tax_id", "encounter_id", "patient.last_name",
+        "billing_provider.address.line1", "billing_provider.tax_id", "encounter_id", "patient.address.city",
+        "patient.last_name",
         "rendering_provider.last_name", "subscriber.member_id"]
     data = json.loads(json.dumps(base))
     data["patient"]["address"]["line2"] = " "

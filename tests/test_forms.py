@@ -98,11 +98,16 @@ def test_a_character_the_form_cannot_print_is_refused_naming_each_field(charges)
         enc = encounter(name)
         enc = enc.model_copy(update={
             "patient": enc.patient.model_copy(update={"last_name": "王"}),
-            "billing_provider": enc.billing_provider.model_copy(update={"name": "Valley \U0001f600 Infusion"}),
-            "payer": enc.payer.model_copy(update={"name": "Acme\u202eHealth"})})
+            "billing_provider": enc.billing_provider.model_copy(update={
+                "name": "Valley \U0001f600 Infusion",
+                "address": enc.billing_provider.address.model_copy(update={"line1": "1 Main\x07 St"})}),  # C0 BEL
+            "payer": enc.payer.model_copy(update={"name": "Acme\u202eHealth"}),
+            "rendering_provider": enc.rendering_provider.model_copy(update={"last_name": "Lee\x9b"})})  # C1 CSI
         with pytest.raises(InputErrors) as exc:
             forms.render_pdf(build_claims([enc]), form, charges)
-        assert [e.path for e in exc.value.errors] == ["payer.name", "billing_provider.name", "patient.last_name"]
+        assert [e.path for e in exc.value.errors] == [
+            "payer.name", "billing_provider.name", "billing_provider.address.line1", "patient.last_name",
+            "rendering_provider.last_name"]
         assert all("cannot show" in e.message for e in exc.value.errors)
     # The EIN (box 25, FL5) by the 837's rule, and the type of bill (FL4), which are not names
     enc = encounter("hospital-gamunex", type_of_bill="01名1")  # full-width digits print as digits (NFKD)
