@@ -102,9 +102,15 @@ def library_one(obj) -> None:
     claim = x12.ClaimInput(enc, result)
     kind = x12.transaction_for(enc)
     try:  # refusals (a field named) are right; only what igclaim agrees to write goes to pyx12
-        x12.render([claim], kind, chargemaster.load("sample"), x12.Envelope(created=datetime(2026, 3, 6, 12)))
+        x12.require_parties(claim, kind)
+        x12.line_charges(claim, chargemaster.load("sample"))
     except InputError:
         COUNTS["837-refused"] += 1
+        return
+    try:  # what the checks accept must be written (a team export skips only the claims they refuse)
+        x12.render([claim], kind, chargemaster.load("sample"), x12.Envelope(created=datetime(2026, 3, 6, 12)))
+    except InputError as exc:
+        note("x12-rejected", f"refused while writing, after require_parties accepted it: {exc}", obj)
         return
     except Exception as exc:  # noqa: BLE001
         note("crash", f"837 {type(exc).__name__}: {exc}", obj)
