@@ -16,6 +16,7 @@ import contextlib
 import copy
 import json
 import math
+import tomllib
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -136,6 +137,16 @@ def party_charts_with_any_id(draw: st.DrawFn) -> dict:
     enc = draw(valid_encounters().filter(lambda e: bool(e.get("billing_provider"))))
     enc["encounter_id"] = draw(st.text(min_size=1, max_size=30))
     return enc
+
+
+PROFILES = [tomllib.loads(p.read_text())
+            for p in sorted((ROOT / "src" / "igclaim" / "refdata" / "payers").glob("*.toml"))]
+
+
+@st.composite
+def mutated_profiles(draw: st.DrawFn) -> Any:
+    """A bundled payer profile's TOML tables with 1–3 hostile changes (a user's --profile file)."""
+    return _mutate(draw, copy.deepcopy(draw(st.sampled_from(PROFILES))), shift_times=False)
 
 
 BUNDLES = [json.loads(p.read_text()) for p in [*sorted((ROOT / "examples" / "fhir").glob("*.json")),

@@ -5,6 +5,7 @@ igclaim agrees to write from a valid chart is accepted by pyx12."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 
 from hypothesis import HealthCheck, given, settings
@@ -13,10 +14,12 @@ from hypothesis import strategies as st
 from igclaim.inputs import InvalidInput, load_json
 
 from .fuzzing import (
+    BASES,
     classify,
     hostile_party_texts,
     mutated_bundles,
     mutated_encounters,
+    mutated_profiles,
     mutated_row_groups,
     party_charts_with_any_id,
     valid_encounters,
@@ -94,6 +97,28 @@ def test_the_rest_api_answers_200_or_422_never_500(obj, endpoint):
     client = TestClient(app, raise_server_exceptions=False, base_url="http://localhost")
     r = client.post(f"/api/{endpoint}{query}", content=body, headers={"content-type": "application/json"})
     assert r.status_code in (200, 413, 422), (r.status_code, r.text[:300])
+
+
+@FAST
+@given(mutated_profiles(), st.sampled_from(BASES))
+def test_a_mutated_payer_profile_is_refused_naming_it_or_codes_charts(data, chart):
+    """A user's --profile file: a value of another type crashed parse_profile (TypeError, KeyError: exit 3) or was
+    read wrong (the text "false" as true). Refused with a ProfileError, or a profile every chart codes with."""
+    from unittest import mock
+
+    from igclaim import engine
+    from igclaim.errors import InputError
+    from igclaim.inputs import parse_encounter
+    from igclaim.refdata.resolver import ProfileError, ReferenceData, parse_profile
+
+    try:
+        profile = parse_profile(data, "mine.toml")
+    except ProfileError:
+        return
+    enc = parse_encounter(copy.deepcopy(chart))
+    with mock.patch.object(ReferenceData, "profile", lambda self, name: profile), \
+            contextlib.suppress(InputError):
+        (engine.scrub if enc.claim is not None else engine.build)(enc, profile="mine.toml")
 
 
 @FAST

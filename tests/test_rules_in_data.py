@@ -223,6 +223,60 @@ def test_a_malformed_profile_names_the_file_and_what_is_wrong(tmp_path):
             where)
 
 
+def _with(change) -> dict:
+    data = _commercial_data()
+    change(data)
+    return data
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    # a value of another type: the text "false" reads as true, a number where a list of codes goes crashed
+    (lambda d: d["parameters"]["jz_required"].update(values={"2000-01-01": "false"}),
+     "parameters.jz_required.values.2000-01-01: 'false' is not a boolean"),
+    (lambda d: d["parameters"]["route_modifier_codes"].update(values={"2000-01-01": [1561]}),
+     "parameters.route_modifier_codes.values.2000-01-01: [1561] is not a list of text"),
+    (lambda d: d["parameters"]["home_rules"].update(values={"2000-01-01": " "}),
+     "parameters.home_rules.values.2000-01-01: ' ' is not a text"),
+    (lambda d: d["parameters"].update(authorization_renewal_days={"values": {"2000-01-01": True}}),
+     "parameters.authorization_renewal_days.values.2000-01-01: True is not an integer"),
+    (lambda d: d["parameters"].update(authorization_renewal_days={"values": {"2000-01-01": 3651}}),
+     "3651 is not an integer"),
+    (lambda d: d["parameters"].update(authorization_renewal_days={"values": {"2000-01-01": -1}}),
+     "-1 is not an integer"),
+    # a parameter igclaim does not read: a typo would leave the default in force
+    (lambda d: d["parameters"].update(fee_schedul={"values": {"2000-01-01": "pfs"}}),
+     "parameters.fee_schedul is not a parameter igclaim reads (did you mean fee_schedule?)"),
+    # the [profile] table: a list as the name was unhashable, a number as payer_types not iterable
+    (lambda d: d["profile"].update(name=["commercial"]), "profile.name must be text"),
+    (lambda d: d["profile"].update(payer_types=0), "profile.payer_types must be a list of payer types"),
+    (lambda d: d["profile"].update(payer_types=["private"]), "profile.payer_types must be a list of payer types"),
+    (lambda d: d["profile"].update(title=7), "profile.title must be text"),
+    (lambda d: d["profile"].update(original_medicare="yes"), "profile.original_medicare must be true or false"),
+    (lambda d: d.update(profile="commercial"), "[profile] is missing or not a table"),
+    (lambda d: d.update(parameters=5), "malformed payer profile"),
+    (lambda d: d.update(parameters=[1]), "malformed payer profile"),
+])
+def test_a_profile_value_of_the_wrong_type_is_refused_naming_it(tmp_path, change, said):
+    """Each was an internal error (TypeError, KeyError) or, worse, read wrong; the types are data
+    (refdata/payer-parameters.toml [types])."""
+    with pytest.raises(ProfileError) as exc:
+        parse_profile(_with(change), str(tmp_path / "mine.toml"))
+    assert said in str(exc.value), str(exc.value)
+    assert str(exc.value).startswith(str(tmp_path / "mine.toml"))
+
+
+def test_every_parameter_of_the_bundled_profiles_has_a_type_and_the_edge_values_pass(tmp_path):
+    """Both sides of each bound of the types: 0 and 3650 days pass, an empty list of codes passes."""
+    types = tomllib.loads((SRC / "refdata" / "payer-parameters.toml").read_text())["types"]
+    for profile in reference().profiles.values():
+        assert set(profile.parameters) <= set(types), profile.name
+    for days in (0, 3650):
+        parse_profile(_with(lambda d, n=days: d["parameters"].update(
+            authorization_renewal_days={"values": {"2000-01-01": n}})), str(tmp_path / "mine.toml"))
+    parse_profile(_with(lambda d: d["parameters"]["route_modifier_codes"].update(values={"2000-01-01": []})),
+                  str(tmp_path / "mine.toml"))
+
+
 def test_a_profile_named_wrong_says_which_profiles_there_are(tmp_path):
     """A name that is neither a bundled profile nor a .toml file is refused with the choices, even when a file of that
     name exists (a profile is read only from a .toml file)."""

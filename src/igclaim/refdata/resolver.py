@@ -7,15 +7,18 @@ and the same object serves the CLI, the web service and each batch worker.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from igclaim import ndc as ndc_mod
+from igclaim.errors import did_you_mean
+from igclaim.model import PayerType
 from igclaim.refdata.dated import within
 
 if TYPE_CHECKING:
@@ -316,15 +319,66 @@ def resolve_extends(data: dict[str, Any], path: str, seen: tuple[str, ...] = ())
     return {**data, "profile": merged_head, "parameters": params}
 
 
+# What each type of payer-parameter value (payer-parameters.toml [types]) accepts.
+_VALUE_TYPES: dict[str, Callable[[Any], bool]] = {
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 3650,
+    "text": lambda v: isinstance(v, str) and bool(v.strip()),
+    "list of text": lambda v: isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v),
+}
+
+
+def _parameter_types() -> dict[str, str]:
+    types: dict[str, str] = _load("payer-parameters.toml")["types"]
+    return types
+
+
+def _check_head(head: Any, path: str) -> dict[str, Any]:
+    """The [profile] table, its shape checked: a value of another type crashed later (a list as the name is
+    unhashable)."""
+    if not isinstance(head, dict):
+        raise ProfileError(f"{path}: [profile] is missing or not a table (name, title, payer_types)")
+    if not isinstance(head.get("name"), str) or not head["name"].strip():
+        raise ProfileError(f"{path}: profile.name must be text (the profile's name)")
+    if not isinstance(head.get("title", ""), str):
+        raise ProfileError(f"{path}: profile.title must be text")
+    kinds = get_args(PayerType)
+    types = head.get("payer_types", [])
+    if not isinstance(types, list) or not all(isinstance(t, str) and t in kinds for t in types):
+        raise ProfileError(f"{path}: profile.payer_types must be a list of payer types ({', '.join(kinds)})")
+    if not isinstance(head.get("original_medicare", False), bool):
+        raise ProfileError(f"{path}: profile.original_medicare must be true or false")
+    return head
+
+
+def _check_values(pname: str, values: tuple[tuple[date, Any], ...], path: str) -> None:
+    """Each dated value of a parameter has the parameter's type (payer-parameters.toml [types])."""
+    types = _parameter_types()
+    if pname not in types:
+        raise ProfileError(f"{path}: parameters.{pname} is not a parameter igclaim reads"
+                           f"{did_you_mean(pname, types)}")
+    kind = types[pname]
+    for day, value in values:
+        if not _VALUE_TYPES[kind](value):
+            raise ProfileError(f"{path}: parameters.{pname}.values.{day.isoformat()}: {value!r:.40} is not "
+                               f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}")
+
+
 def parse_profile(data: dict[str, Any], path: str) -> PayerProfile:
-    data = resolve_extends(data, path)
     try:
-        head = data["profile"]
+        data = resolve_extends(data, path)
+    except (TypeError, AttributeError) as exc:  # a base's or this profile's [parameters] that is not a table
+        raise ProfileError(f"{path}: malformed payer profile ({exc})") from None
+    head = _check_head(data.get("profile"), path)
+    try:
         params = {}
         for pname, p in data.get("parameters", {}).items():
             values = tuple(sorted((date.fromisoformat(k), v) for k, v in p["values"].items()))
+            _check_values(pname, values, path)
             params[pname] = Parameter(pname, p.get("label", pname), p.get("source", ""), values)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        if isinstance(exc, ProfileError):
+            raise
         raise ProfileError(f"{path}: malformed payer profile ({exc})") from None
     for pname, prm in params.items():
         if not prm.values:  # a parameter with no value on any date: every claim would read it as None
@@ -536,8 +590,6 @@ class ReferenceData:
             if path.is_dir():
                 raise ProfileError(f"{name_or_path} is a directory, not a payer profile .toml file")
             raise ProfileError(f"the profile file {name_or_path} does not exist (bundled profiles: {known})")
-        from igclaim.errors import did_you_mean
-
         raise ProfileError(f"unknown payer profile {name_or_path!r}{did_you_mean(name_or_path, self.profiles)}: "
                            f"use one of {known}, or a .toml file")
 
