@@ -101,14 +101,17 @@ def library_one(obj) -> None:
         note("form-unprintable", "; ".join(problems), obj)
     claim = x12.ClaimInput(enc, result)
     kind = x12.transaction_for(enc)
+    envelope = x12.Envelope(created=datetime(2026, 3, 6, 12))
     try:  # refusals (a field named) are right; only what igclaim agrees to write goes to pyx12
         x12.require_parties(claim, kind)
         x12.line_charges(claim, chargemaster.load("sample"))
+        if (problem := x12.envelope_problem(claim, envelope)) is not None:
+            raise problem
     except InputError:
         COUNTS["837-refused"] += 1
         return
     try:  # what the checks accept must be written (a team export skips only the claims they refuse)
-        x12.render([claim], kind, chargemaster.load("sample"), x12.Envelope(created=datetime(2026, 3, 6, 12)))
+        x12.render([claim], kind, chargemaster.load("sample"), envelope)
     except InputError as exc:
         note("x12-rejected", f"refused while writing, after require_parties accepted it: {exc}", obj)
         return

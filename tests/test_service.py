@@ -299,6 +299,25 @@ def test_export_leaves_claims_missing_parties_ready(team):
     assert client.get("/api/encounters/v005", headers=biller).json()["claim"]["status"] == "ready"
 
 
+def test_a_claim_that_cannot_open_the_interchange_is_skipped_and_the_others_exported(team):
+    """The envelope takes its contact phone and receiver id from the first claim: one claim without a billing
+    phone, or with a payer id longer than an ISA08 (15), failed the whole export (an internal error, 500). It is
+    now skipped and named, and the others go out."""
+    _, client, _, biller = team
+    no_phone = visit(1)
+    no_phone["billing_provider"] = {k: v for k, v in no_phone["billing_provider"].items() if k != "phone"}
+    long_id = visit(2)
+    long_id["payer"] = {**long_id["payer"], "payer_id": "P" * 16}
+    for enc in (no_phone, long_id, visit(3)):
+        assert client.post("/api/encounters", json=enc, headers=biller).status_code == 200
+    r = client.post("/api/export", params={"kind": "837P", "charges": "sample"}, headers=biller)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["exported"] == ["v003"] and out["interchange"].startswith("ISA*")
+    skipped = {s["encounter_id"]: s["problems"][0] for s in out["skipped"]}
+    assert "billing_provider.phone" in skipped["v001"] and "payer.payer_id: 16 characters" in skipped["v002"]
+
+
 def test_audit_log_has_ids_not_patient_facts(team):
     url, client, admin, biller = team
     client.post("/api/encounters", json=visit(1), headers=biller)

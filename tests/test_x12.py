@@ -196,6 +196,20 @@ def test_bad_npi_and_payer_id(charges):
     assert exc.value.path == "payer.payer_id"
 
 
+def test_a_payer_id_too_long_for_isa08_is_named_unless_a_receiver_id_is_given(charges):
+    """The receiver id defaults to the payer id (NM109 takes 80 characters, ISA08 15): named as the chart's field,
+    with what to do; --receiver-id lifts it."""
+    data = json.loads((PARTIES / "office-gamunex-jz.json").read_text())
+    data["payer"]["payer_id"] = "P" * 16
+    with pytest.raises(InputError) as exc:
+        x12.to_837(parse_encounter(data), charges)
+    assert exc.value.path == "payer.payer_id" and "give --receiver-id" in exc.value.message
+    text = x12.to_837(parse_encounter(data), charges, envelope=x12.Envelope(receiver_id="RECEIVER1", created=CREATED))
+    assert pyx12_check(text) == []
+    data["payer"]["payer_id"] = "P" * 15
+    assert pyx12_check(x12.to_837(parse_encounter(data), charges, envelope=x12.Envelope(created=CREATED))) == []
+
+
 def test_a_state_is_a_two_letter_code_checked_before_writing(charges):
     """"ªÈ" passed the text check (transliterated to "AE") and was then refused by element, N402, while the
     837 was written: a team export, which skips the claims the checks refuse, failed whole on it."""

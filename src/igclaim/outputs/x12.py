@@ -492,6 +492,29 @@ def _drug_loop(seg: _Segments, ln: ClaimLine) -> None:
     seg.add("CTP", None, None, None, amount(Decimal(ln.ndc_quantity)), ln.ndc_unit)
 
 
+def envelope_problem(c: ClaimInput, env: Envelope) -> InputError | None:
+    """What the interchange's envelope takes from its first claim unless the options give it: the submitter's
+    contact phone (PER04), and sender and receiver ids of 2 to 15 characters (ISA06/ISA08: the billing NPI, the
+    payer id). Checked per claim where claims are gathered into one interchange (the team's export), so a claim
+    that cannot open one is skipped and named instead of failing the whole export."""
+    enc = c.encounter
+    if enc.billing_provider is None:
+        return None  # require_parties names it
+    if not (env.contact_phone or enc.billing_provider.phone):
+        return InputError(c.path("billing_provider.phone"), "the 837 submitter contact needs a phone number "
+                          "(billing_provider.phone, or --contact-phone)")
+    sender = _clean(env.sender_id or npi_mod.compact(enc.billing_provider.npi))
+    receiver = _clean(env.receiver_id or enc.payer.payer_id)
+    if not 2 <= len(sender) <= 15:
+        return InputError("--sender-id", "interchange ids must have 2 to 15 characters")
+    if not 2 <= len(receiver) <= 15:
+        if env.receiver_id:
+            return InputError("--receiver-id", "interchange ids must have 2 to 15 characters")
+        return InputError(c.path("payer.payer_id"), f"{len(receiver)} characters: the 837's receiver id (ISA08), "
+                          "which defaults to the payer id, holds 2 to 15; give --receiver-id")
+    return None
+
+
 def render(claims: Sequence[ClaimInput], kind: Kind, charges: Chargemaster | None,
            envelope: Envelope | None = None) -> str:
     """One interchange (ISA/GS/ST … SE/GE/IEA) carrying every claim; claims of one billing provider share
@@ -505,17 +528,14 @@ def render(claims: Sequence[ClaimInput], kind: Kind, charges: Chargemaster | Non
         require_parties(c, kind)
         all_charges.append(line_charges(c, charges))
 
+    if (problem := envelope_problem(claims[0], env)) is not None:
+        raise problem
     first = claims[0].encounter
     bp0 = required(first.billing_provider, "billing_provider")
     created = env.created or datetime.now().replace(second=0, microsecond=0)
     sender = _clean(env.sender_id or npi_mod.compact(bp0.npi))
     receiver = _clean(env.receiver_id or first.payer.payer_id)
-    phone = env.contact_phone or bp0.phone
-    if not phone:
-        raise InputError("billing_provider.phone", "the 837 submitter contact needs a phone number "
-                         "(billing_provider.phone, or --contact-phone)")
-    if not 2 <= len(sender) <= 15 or not 2 <= len(receiver) <= 15:
-        raise InputError("--sender-id/--receiver-id", "interchange ids must have 2 to 15 characters")
+    phone = required(env.contact_phone or bp0.phone, "billing_provider.phone")  # envelope_problem checked it
     ctrl = env.control_number
     if not 1 <= ctrl <= 999_999_999:
         raise InputError("--control-number", "must be 1 to 999999999")

@@ -388,6 +388,8 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                 try:
                     x12.require_parties(c, kind)
                     x12.line_charges(c, cm)
+                    if (problem := x12.envelope_problem(c, x12.Envelope())) is not None:
+                        raise problem
                 except InputError as exc:
                     skipped.append({"encounter_id": r.encounter_id, "problems": [str(exc)]})
                     continue
