@@ -351,9 +351,8 @@ def _check_head(head: Any, path: str) -> dict[str, Any]:
     return head
 
 
-def _check_values(pname: str, values: tuple[tuple[date, Any], ...], path: str) -> None:
-    """Each dated value of a parameter has the parameter's type (payer-parameters.toml [types])."""
-    types = _parameter_types()
+def _check_values(pname: str, values: tuple[tuple[date, Any], ...], types: dict[str, str], path: str) -> None:
+    """Each dated value of a parameter has the parameter's type (`types`: payer-parameters.toml [types])."""
     if pname not in types:
         raise ProfileError(f"{path}: parameters.{pname} is not a parameter igclaim reads"
                            f"{did_you_mean(pname, types)}")
@@ -370,11 +369,12 @@ def parse_profile(data: dict[str, Any], path: str) -> PayerProfile:
     except (TypeError, AttributeError) as exc:  # a base's or this profile's [parameters] that is not a table
         raise ProfileError(f"{path}: malformed payer profile ({exc})") from None
     head = _check_head(data.get("profile"), path)
+    types = _parameter_types()  # read once per profile, not once per parameter
     try:
         params = {}
         for pname, p in data.get("parameters", {}).items():
             values = tuple(sorted((date.fromisoformat(k), v) for k, v in p["values"].items()))
-            _check_values(pname, values, path)
+            _check_values(pname, values, types, path)
             params[pname] = Parameter(pname, p.get("label", pname), p.get("source", ""), values)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         if isinstance(exc, ProfileError):
