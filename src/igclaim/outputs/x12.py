@@ -20,7 +20,7 @@ from typing import Literal
 
 from igclaim import npi as npi_mod
 from igclaim.errors import InputError, InputErrors, required
-from igclaim.model import Address, ClaimLine, Encounter, Result
+from igclaim.model import Address, BillingProvider, ClaimLine, Encounter, Result
 from igclaim.outputs.chargemaster import Chargemaster
 from igclaim.refdata.resolver import reference
 
@@ -492,6 +492,11 @@ def _drug_loop(seg: _Segments, ln: ClaimLine) -> None:
     seg.add("CTP", None, None, None, amount(Decimal(ln.ndc_quantity)), ln.ndc_unit)
 
 
+def _interchange_ids(enc: Encounter, bp: BillingProvider, env: Envelope) -> tuple[str, str]:
+    """ISA06/ISA08: the options' sender and receiver ids, else the billing NPI and the payer id."""
+    return _clean(env.sender_id or npi_mod.compact(bp.npi)), _clean(env.receiver_id or enc.payer.payer_id)
+
+
 def envelope_problem(c: ClaimInput, env: Envelope) -> InputError | None:
     """What the interchange's envelope takes from its first claim unless the options give it: the submitter's
     contact phone (PER04), and sender and receiver ids of 2 to 15 characters (ISA06/ISA08: the billing NPI, the
@@ -503,8 +508,7 @@ def envelope_problem(c: ClaimInput, env: Envelope) -> InputError | None:
     if not (env.contact_phone or enc.billing_provider.phone):
         return InputError(c.path("billing_provider.phone"), "the 837 submitter contact needs a phone number "
                           "(billing_provider.phone, or --contact-phone)")
-    sender = _clean(env.sender_id or npi_mod.compact(enc.billing_provider.npi))
-    receiver = _clean(env.receiver_id or enc.payer.payer_id)
+    sender, receiver = _interchange_ids(enc, enc.billing_provider, env)
     if not 2 <= len(sender) <= 15:
         return InputError("--sender-id", "interchange ids must have 2 to 15 characters")
     if not 2 <= len(receiver) <= 15:
@@ -533,8 +537,7 @@ def render(claims: Sequence[ClaimInput], kind: Kind, charges: Chargemaster | Non
     first = claims[0].encounter
     bp0 = required(first.billing_provider, "billing_provider")
     created = env.created or datetime.now().replace(second=0, microsecond=0)
-    sender = _clean(env.sender_id or npi_mod.compact(bp0.npi))
-    receiver = _clean(env.receiver_id or first.payer.payer_id)
+    sender, receiver = _interchange_ids(first, bp0, env)
     phone = required(env.contact_phone or bp0.phone, "billing_provider.phone")  # envelope_problem checked it
     ctrl = env.control_number
     if not 1 <= ctrl <= 999_999_999:
