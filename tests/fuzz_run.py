@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -49,10 +48,7 @@ def note(outcome: str, detail: str, sample: object = None) -> None:
 
 
 def _check_group(kind: str, claims: list) -> None:
-    from igclaim.outputs import chargemaster, x12
-
-    text = x12.render([c for c, _ in claims], kind, chargemaster.load("sample"),
-                      x12.Envelope(created=datetime(2026, 3, 6, 12)))
+    text = fuzzing.render_837([c for c, _ in claims], kind)
     problems = fuzzing.pyx12_check(text)
     if not problems:
         COUNTS["837-claims-accepted-by-pyx12"] += len(claims)
@@ -82,7 +78,6 @@ def progress(done: int, every: int = 2000) -> None:
 def library_one(obj) -> None:
     from igclaim import engine
     from igclaim.errors import InputError
-    from igclaim.outputs import chargemaster, x12
 
     outcome, detail = fuzzing.classify(obj)
     note(outcome, detail, obj)
@@ -99,21 +94,15 @@ def library_one(obj) -> None:
         return
     if problems:
         note("form-unprintable", "; ".join(problems), obj)
-    claim = x12.ClaimInput(enc, result)
-    kind = x12.transaction_for(enc)
-    envelope = x12.Envelope(created=datetime(2026, 3, 6, 12))
-    try:  # refusals (a field named) are right; only what igclaim agrees to write goes to pyx12
-        x12.require_parties(claim, kind)
-        x12.line_charges(claim, chargemaster.load("sample"))
-        if (problem := x12.envelope_problem(claim, envelope)) is not None:
-            raise problem
-    except InputError:
+    accepted = fuzzing.accepted_claim(enc, result)
+    if accepted is None:  # refusals (a field named) are right; only what igclaim agrees to write goes to pyx12
         COUNTS["837-refused"] += 1
         return
-    try:  # what the checks accept must be written (a team export skips only the claims they refuse)
-        x12.render([claim], kind, chargemaster.load("sample"), envelope)
+    claim, kind = accepted
+    try:
+        fuzzing.render_837([claim], kind)
     except InputError as exc:
-        note("x12-rejected", f"refused while writing, after require_parties accepted it: {exc}", obj)
+        note("x12-rejected", f"{fuzzing.WRITE_REFUSED}: {exc}", obj)
         return
     except Exception as exc:  # noqa: BLE001
         note("crash", f"837 {type(exc).__name__}: {exc}", obj)

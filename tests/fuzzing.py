@@ -273,26 +273,44 @@ def implausible(enc) -> list[str]:
     return reasons
 
 
-def check_837(enc, result) -> list[str]:
-    """Write the 837 of an accepted chart that has its parties; problems pyx12 finds (empty when refused)."""
+def render_837(claims: list, kind: str) -> str:
+    """The interchange of these claims, as every fuzz check writes it (the sample charges, a fixed date)."""
+    from igclaim.outputs import chargemaster, x12
+
+    return x12.render(claims, kind, chargemaster.load("sample"), x12.Envelope(created=datetime(2026, 3, 6, 12)))
+
+
+def accepted_claim(enc, result):
+    """(claim, kind) when igclaim's checks accept the chart for an 837: its parties, charges and the envelope it
+    opens; None when they refuse it, naming a field. What they accept must then be written (the team's export
+    skips only the claims these checks refuse and writes the rest)."""
     from igclaim.errors import InputError
     from igclaim.outputs import chargemaster, x12
 
-    if result.has_errors or enc.billing_provider is None:
-        return []
-    claim, kind, charges = x12.ClaimInput(enc, result), x12.transaction_for(enc), chargemaster.load("sample")
-    envelope = x12.Envelope(created=datetime(2026, 3, 6, 12))
-    try:  # what the checks refuse is named by field; what they accept must be written (the team's export
-        x12.require_parties(claim, kind)  # skips the claims these checks refuse and writes the rest)
-        x12.line_charges(claim, charges)
-        if (problem := x12.envelope_problem(claim, envelope)) is not None:
+    claim, kind = x12.ClaimInput(enc, result), x12.transaction_for(enc)
+    try:
+        x12.require_parties(claim, kind)
+        x12.line_charges(claim, chargemaster.load("sample"))
+        if (problem := x12.envelope_problem(claim, x12.Envelope())) is not None:
             raise problem
     except InputError:
+        return None
+    return claim, kind
+
+
+WRITE_REFUSED = "refused while writing, after require_parties accepted it"
+
+
+def check_837(enc, result) -> list[str]:
+    """Write the 837 of an accepted chart that has its parties; problems pyx12 finds (empty when refused)."""
+    from igclaim.errors import InputError
+
+    if result.has_errors or enc.billing_provider is None or (accepted := accepted_claim(enc, result)) is None:
         return []
     try:
-        text = x12.render([claim], kind, charges, envelope)
+        text = render_837([accepted[0]], accepted[1])
     except InputError as exc:
-        return [f"refused while writing, after require_parties accepted it: {exc}"]
+        return [f"{WRITE_REFUSED}: {exc}"]
     return pyx12_check(text)
 
 
@@ -343,17 +361,12 @@ def classify(obj: Any, *, with_837: bool = False) -> tuple[str, str]:
     why = implausible(enc)
     if why and not result.has_errors:
         return "nonsense", "; ".join(why)
-    if with_837:
+    for check, what, outcome in ((check_837, "837", "x12-rejected"),
+                                 (check_forms_and_fhir, "forms/FHIR", "form-unprintable")) if with_837 else ():
         try:
-            problems = check_837(enc, result)
+            problems = check(enc, result)
         except Exception as exc:  # noqa: BLE001
-            return "crash", f"837 {type(exc).__name__}: {str(exc)[:200]}"
+            return "crash", f"{what} {type(exc).__name__}: {str(exc)[:200]}"
         if problems:
-            return "x12-rejected", "; ".join(problems)[:300]
-        try:
-            problems = check_forms_and_fhir(enc, result)
-        except Exception as exc:  # noqa: BLE001
-            return "crash", f"forms/FHIR {type(exc).__name__}: {str(exc)[:200]}"
-        if problems:
-            return "form-unprintable", "; ".join(problems)[:300]
+            return outcome, "; ".join(problems)[:300]
     return "ok", ""
