@@ -23,6 +23,11 @@ _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "cs
              ".parquet": "parquet", ".pq": "parquet", ".837": "x12", ".x12": "x12", ".edi": "x12"}
 
 
+def _named_twice(names: list[str]) -> list[str]:
+    """The column names given more than once (a reader keeps the last such column and drops the others' cells)."""
+    return sorted({n for n in names if names.count(n) > 1})
+
+
 @dataclass(slots=True)
 class Record:
     """One input record: its sequence number (1-based), where it is in the file, and its raw payload."""
@@ -84,8 +89,7 @@ class Source:
             if "encounter_id" not in self._parquet.schema_arrow.names:
                 raise SourceError(f"{self.path.name}: no encounter_id column (docs/batch.md)")
             names = self._parquet.schema_arrow.names
-            twice = sorted({n for n in names if names.count(n) > 1})
-            if twice:  # to_pylist() keeps the last column of a name, as csv.DictReader does
+            if twice := _named_twice(names):  # to_pylist() keeps the last column of a name, as csv.DictReader does
                 raise SourceError(f"{self.path.name}: the file names the column(s) {', '.join(map(repr, twice))} more "
                                   "than once; each column once")
         else:
@@ -97,8 +101,8 @@ class Source:
                     raise SourceError(f"{self.path.name}: the header row is not UTF-8 text")
                 if "encounter_id" not in header:
                     raise SourceError(f"{self.path.name}: the header row has no encounter_id column (docs/batch.md)")
-                twice = sorted({h for h in header if h and header.count(h) > 1})
-                if twice:  # csv.DictReader keeps the last column of a name: the others' cells would be lost
+                # csv.DictReader keeps the last column of a name: the others' cells would be lost
+                if twice := _named_twice([h for h in header if h]):
                     raise SourceError(f"{self.path.name}: the header row names {', '.join(map(repr, twice))} more "
                                       "than once; each column once")
 
