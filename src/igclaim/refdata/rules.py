@@ -38,7 +38,34 @@ T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 _MISSING: Any = object()
 # Answers remembered per snapshot (`Rules.once`): keyed by small inputs (a code, a kind of claim), so bounded.
-MEMO_LIMIT = 512  # ~14 in use per snapshot on the generator mix; × up to 8,192 snapshots stays small
+MEMO_LIMIT = 512  # ~14 in use per snapshot on the generator mix
+# ... and by every snapshot of one memo (`Snapshots`) together: a diagnosis code is one key per snapshot, so charts of
+# thousands of dates with many distinct diagnoses would otherwise fill 8,192 snapshots × 512 answers (~800 bytes
+# each: gigabytes). 65,536 answers are ~50 MB; a year of dates under five profiles uses ~25,000.
+MEMO_BUDGET = 65_536
+
+
+class _Budget:
+    """The answers remembered by the snapshots of one `Snapshots` memo, counted against MEMO_BUDGET: when full,
+    every snapshot it holds forgets its answers (they are recomputed on demand), so memory stays flat."""
+
+    __slots__ = ("used", "holders", "lock")
+
+    def __init__(self, holders: Mapping[Any, Rules], lock: threading.RLock) -> None:
+        self.used = 0
+        self.holders = holders  # the memo's snapshots
+        self.lock = lock
+
+    def spend(self) -> None:
+        self.used += 1
+        if self.used > MEMO_BUDGET:
+            with self.lock:
+                for rules in list(self.holders.values()):
+                    rules.memo.clear()
+                self.used = 0
+
+
+_UNCOUNTED = _Budget({}, threading.RLock())  # a snapshot made outside a memo (`Rules.on`'s, tests'): its own bound only
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +87,7 @@ class Rules:
     icd10: icd10.Releases = field(repr=False)  # the ICD-10-CM releases of this data version (bundled + imported)
     mac: MacData = field(repr=False)  # the Medicare contractors' coverage lists (bundled; imported lists by tables)
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)  # see `once`
+    budget: _Budget = field(default=_UNCOUNTED, compare=False, repr=False)  # shared by the memo's snapshots
 
     def once(self, key: Any, compute: Callable[[Rules], T]) -> T:
         """A pure function of this snapshot and a small hashable key (which checks apply to a kind of claim, a
@@ -84,6 +112,7 @@ class Rules:
         memo = self.memo
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
+        self.budget.spend()
         memo[key] = value
         return value
 
@@ -187,7 +216,8 @@ class Rules:
 
 
 def _build(ref: ReferenceData, dos: date, profile: PayerProfile, tables: store.Tables,
-           version: tuple[str, int, int], releases: icd10.Releases | None = None) -> Rules:
+           version: tuple[str, int, int], releases: icd10.Releases | None = None,
+           budget: _Budget = _UNCOUNTED) -> Rules:
     # The snapshot holds the resolver's answers for the date: each dated lookup is written once, in the resolver;
     # answers that are the same for every date of an interval are resolved once per interval (`_Shared`).
     shared = _shared(ref)
@@ -204,6 +234,7 @@ def _build(ref: ReferenceData, dos: date, profile: PayerProfile, tables: store.T
         version=version,
         icd10=releases if releases is not None else icd10.held(tables),
         mac=mac(),
+        budget=budget,
     )
 
 
@@ -288,7 +319,8 @@ class Snapshots:
         self.ref = ref
         self._memo: dict[tuple[date, str, str], Rules] = {}
         self._tables: store.Tables | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a budget spent while a snapshot is made clears under it
+        self._budget = _Budget(self._memo, self._lock)
 
     def at(self, dos: date, profile: PayerProfile) -> Rules:
         version, tables = store.in_force()
@@ -297,10 +329,11 @@ class Snapshots:
         hit = self._memo.get(key)
         if hit is not None and hit.tables is tables and hit.profile is profile and hit.icd10 is releases:
             return hit
-        rules = _build(self.ref, dos, profile, tables, version, releases)
         with self._lock:
             if self._tables is not tables or len(self._memo) >= self.LIMIT:
                 self._memo = {}
                 self._tables = tables
+                self._budget = _Budget(self._memo, self._lock)
+            rules = _build(self.ref, dos, profile, tables, version, releases, self._budget)
             self._memo[key] = rules
         return rules

@@ -1,0 +1,74 @@
+"""The answers every rule snapshot of one memo remembers are bounded together (refdata/rules.py MEMO_BUDGET), not
+only per snapshot: each diagnosis code is a key in each snapshot, so charts spread over thousands of dates with
+many distinct diagnoses filled 8,192 snapshots × 512 answers (hundreds of MB per process, gigabytes at worst)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from igclaim import engine
+from igclaim.inputs import parse_encounter
+from igclaim.refdata import rules as rules_mod
+from igclaim.refdata.resolver import ReferenceData, reference
+from igclaim.refdata.rules import Snapshots
+
+FIRST = date(2025, 1, 2)
+
+
+def _chart(day: date, dx: list[str]) -> dict:
+    d = day.isoformat()
+    return {"encounter_id": f"budget-{d}", "date_of_service": d, "setting": "office",
+            "payer": {"type": "medicare", "name": "Medicare Part B"}, "diagnoses": dx,
+            "drugs": [{"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": "30"},
+                       "containers": [{"grams": "10", "count": 3}]}],
+            "administrations": [{"drug_id": "ig1", "start": f"{d}T10:00", "stop": f"{d}T13:00"}]}
+
+
+def _fresh_ref() -> ReferenceData:
+    """The process's reference data with a memo of snapshots of its own (the shared one stays as it was)."""
+    ref = reference()
+    ref._snapshots = Snapshots(ref)
+    return ref
+
+
+def _remembered(ref: ReferenceData) -> int:
+    return sum(len(r.memo) for r in ref._snapshots._memo.values())
+
+
+@pytest.fixture
+def own_snapshots():
+    ref = reference()
+    kept = ref._snapshots
+    yield
+    ref._snapshots = kept
+
+
+def test_snapshots_together_remember_at_most_the_budget(monkeypatch, own_snapshots):
+    monkeypatch.setattr(rules_mod, "MEMO_BUDGET", 200)
+    ref = _fresh_ref()
+    for i in range(60):  # 60 dates, each with 6 diagnoses of its own: well over 200 answers in all
+        engine.build(parse_encounter(_chart(FIRST + timedelta(days=i), [f"D80.{i % 10}", "D83.9", f"G61.{i % 2}",
+                                                                        "D69.3", "M33.20", f"D81.{i % 10}"])), ref=ref)
+    assert len(ref._snapshots._memo) == 60
+    assert 0 < _remembered(ref) <= 200
+
+
+def test_under_the_budget_nothing_is_forgotten(monkeypatch, own_snapshots):
+    monkeypatch.setattr(rules_mod, "MEMO_BUDGET", 100_000)
+    ref = _fresh_ref()
+    for i in range(60):
+        engine.build(parse_encounter(_chart(FIRST + timedelta(days=i), ["D80.0", "D83.9"])), ref=ref)
+    assert _remembered(ref) > 200  # the same run as above keeps every answer when the budget allows
+
+
+def test_answers_after_the_memo_forgot_are_the_same(monkeypatch, own_snapshots):
+    charts = [_chart(FIRST + timedelta(days=i), ["D80.0", "Z00.00", "D83.9"]) for i in range(30)]
+    monkeypatch.setattr(rules_mod, "MEMO_BUDGET", 100_000)
+    ref = _fresh_ref()
+    kept = [engine.build(parse_encounter(c), ref=ref).model_dump_json() for c in charts]
+    monkeypatch.setattr(rules_mod, "MEMO_BUDGET", 5)  # forgets every few answers
+    ref = _fresh_ref()
+    assert [engine.build(parse_encounter(c), ref=ref).model_dump_json() for c in charts] == kept
+    assert _remembered(ref) <= 5
