@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import shutil
+import stat
 
 import pytest
 
@@ -66,3 +68,49 @@ def test_cli_overwrite_flag(tmp_path):
     r = run_cli("batch", str(BATCH), "--out", str(out), "--overwrite")
     assert r.returncode == 0, r.stderr
     assert json.loads((out / "summary.json").read_text())["records"] > 0
+
+
+
+def _null_device(tmp_path):
+    """A character device like /dev/null, made under tmp_path, so that a broken rule replaces or deletes this node
+    and never the system's /dev/null."""
+    node = tmp_path / "null"
+    try:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, OSError) as exc:
+        pytest.skip(f"cannot make a device node here: {exc}")
+    return node
+
+
+def test_overwrite_follows_a_linked_output_and_keeps_the_link(tmp_path):
+    """An output that is a link (results kept on another disk, findings sent to a null device) is replaced through
+    the link, as a first run writes through it; the link stays a link (it was replaced by a plain file)."""
+    out, kept, null = tmp_path / "out", tmp_path / "elsewhere", _null_device(tmp_path)
+    kept.mkdir()
+    run_batch(BATCH, out, workers=1)
+    first = (out / "results.jsonl").read_text()
+    (kept / "results.jsonl").write_text("earlier\n")
+    (out / "results.jsonl").unlink()
+    (out / "results.jsonl").symlink_to(kept / "results.jsonl")
+    (out / "findings.csv").unlink()
+    (out / "findings.csv").symlink_to(null)
+    run_batch(BATCH, out, workers=1, overwrite=True)
+    assert (out / "results.jsonl").is_symlink() and (out / "findings.csv").is_symlink()
+    assert (kept / "results.jsonl").read_text() == first
+    assert stat.S_ISCHR(null.stat().st_mode)  # written in place, not replaced by a file
+    assert not list(out.glob(".*.partial")) and not list(kept.glob(".*.partial")) and not list(tmp_path.glob(".*"))
+
+
+def test_a_failed_run_leaves_a_linked_device_alone(tmp_path, monkeypatch):
+    out, null = tmp_path / "out", _null_device(tmp_path)
+    run_batch(BATCH, out, workers=1)
+    (out / "findings.csv").unlink()
+    (out / "findings.csv").symlink_to(null)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runner_mod, "_account", disk_full)
+    with pytest.raises(OSError):
+        run_batch(BATCH, out, workers=1, overwrite=True)
+    assert stat.S_ISCHR(null.stat().st_mode) and (out / "findings.csv").is_symlink()

@@ -112,8 +112,20 @@ class _Writers:
         self.findings = self._path("findings.csv").open("w", encoding="utf-8", newline="")
         csv.writer(self.findings, lineterminator="\n").writerow(FINDING_COLUMNS)
 
+    def _target(self, name: str) -> Path:
+        """Where an output lands: a link is followed (its target replaced, the link kept), as `write_atomic` does."""
+        path = self.out / name
+        return path.resolve() if path.is_symlink() else path
+
     def _path(self, name: str) -> Path:
-        return self.out / (f".{name}.partial" if self.staged else name)
+        """Where an output is written during the run: staged beside its target (a rename does not cross file
+        systems), except a target that is not a regular file (a link to /dev/null, a named pipe), written in place."""
+        if not self.staged:
+            return self.out / name
+        target = self._target(name)
+        if target.exists() and not target.is_file():
+            return target
+        return target.with_name(f".{target.name}.partial")
 
     def write_text(self, name: str, text: str) -> None:
         self._path(name).write_text(text, encoding="utf-8")
@@ -121,14 +133,16 @@ class _Writers:
     def commit(self) -> None:
         """Move the staged outputs over the earlier ones (each rename is atomic)."""
         if self.staged:
-            for name in OUTPUTS:
+            for name in OUTPUTS:  # an output written in place is renamed onto itself: rename(2) does nothing
                 if self._path(name).exists():
-                    os.replace(self._path(name), self.out / name)
+                    os.replace(self._path(name), self._target(name))
 
     def discard(self) -> None:
         if self.staged:
             for name in OUTPUTS:
-                self._path(name).unlink(missing_ok=True)
+                staged = self._path(name)
+                if staged != self._target(name):
+                    staged.unlink(missing_ok=True)
 
     def write(self, outcome: Outcome) -> None:
         if outcome.error is not None:
