@@ -1,10 +1,11 @@
-"""`make fuzz`: the long fuzz run. Prints counts of each outcome and exits 1 if any crash, nonsense accepted,
-837 rejected or unprintable form was found (examples of each are printed).
+"""`make fuzz`: the long fuzz run. Prints counts of each outcome and exits 1 if any crash, PHI quoted back, nonsense
+accepted, 837 rejected or unprintable form was found (examples of each are printed).
 
     python tests/fuzz_run.py --library 100000 --cli 1000
 
 Library: hypothesis-generated charts (valid and mutated JSON charts, mutated FHIR Bundles, mutated CSV rows;
-tests/fuzzing.py; charts whose names, addresses and ids hold any text) through parse → build/scrub (rows that
+tests/fuzzing.py; charts whose names, addresses and ids hold any text; charts whose patient or subscriber values
+are wrong, whose refusal must never quote them) through parse → build/scrub (rows that
 cannot form a chart are refused naming row and column); each accepted chart with parties is exported as a FHIR
 Claim and its printed form (a refusal naming a field is fine; the PDF must print no character its fonts lack) and
 as an 837 (a refusal naming a field is fine) and the 837s are checked by
@@ -134,7 +135,8 @@ def run_library(n: int, chunk: int = 2000) -> None:
         progress(done[0])
 
     strategy = st.one_of(fuzzing.valid_encounters(), fuzzing.mutated_encounters(), fuzzing.mutated_encounters(),
-                         fuzzing.mutated_bundles(), fuzzing.mutated_row_groups(), fuzzing.hostile_party_texts())
+                         fuzzing.mutated_bundles(), fuzzing.mutated_row_groups(), fuzzing.hostile_party_texts(),
+                         fuzzing.personal_values_gone_wrong())
     while done[0] < n:
         before = done[0]
         go = settings(max_examples=min(chunk, n - done[0]), deadline=None, database=None, phases=[Phase.generate],
@@ -235,7 +237,7 @@ def main() -> int:
         print(f"{k}:")
         for e in v:
             print("   ", e)
-    print("FAIL" if bad else "OK: 0 crashes, 0 nonsense accepted, 0 837s rejected, 0 unprintable forms")
+    print("FAIL" if bad else "OK: 0 crashes, 0 PHI quoted, 0 nonsense accepted, 0 837s rejected, 0 unprintable forms")
     return 1 if bad else 0
 
 

@@ -131,6 +131,23 @@ def hostile_party_texts(draw: st.DrawFn) -> dict:
     return enc
 
 
+PHI_MARK, PHI_NUMBER = "Qx7PHI", 7031977042  # carried by a wrong patient or subscriber value; never in a message
+
+
+@st.composite
+def personal_values_gone_wrong(draw: st.DrawFn) -> dict:
+    """A chart whose patient or subscriber fields (1–3 of them, any field) hold a wrong value carrying PHI_MARK or
+    PHI_NUMBER: text where a date, a sex, a relationship or a ZIP belongs, a number or a list where text belongs."""
+    enc = draw(valid_encounters().filter(lambda e: bool(e.get("patient"))))
+    wrong = st.one_of(st.builds(lambda t: PHI_MARK + t, st.text(max_size=12)),
+                      st.builds(lambda t: t + PHI_MARK, st.text(max_size=12)),
+                      st.just(PHI_NUMBER), st.just(PHI_NUMBER + 0.5), st.just([PHI_MARK]), st.just({"line1": PHI_MARK}))
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):  # the paths again: a value may have replaced a tree
+        leaves = [p for p in _paths(enc) if len(p) > 1 and p[0] in ("patient", "subscriber")]
+        _set(enc, draw(st.sampled_from(leaves)), draw(wrong))
+    return enc
+
+
 @st.composite
 def party_charts_with_any_id(draw: st.DrawFn) -> dict:
     """A chart with parties, fit to export, whose encounter id is any text (it names the export's download)."""
@@ -348,13 +365,16 @@ def parse_quiet(obj: Any):
 def classify(obj: Any, *, with_837: bool = False) -> tuple[str, str]:
     """Run one input through the library: (outcome, detail)."""
     from igclaim import engine
-    from igclaim.errors import InputError
+    from igclaim.errors import InputError, problem_lines
     from igclaim.inputs import InvalidInput, parse_encounter
 
     try:
         enc = parse_encounter(obj)
         result = engine.scrub(enc) if enc.claim is not None else engine.build(enc)
-    except (InvalidInput, InputError):
+    except (InvalidInput, InputError) as exc:
+        said = "\n".join(exc.problems if isinstance(exc, InvalidInput) else problem_lines(exc))
+        if PHI_MARK in said or str(PHI_NUMBER) in said:  # a wrong patient or subscriber value quoted back
+            return "phi-quoted", said[:300]
         return "refused", ""
     except Exception as exc:  # noqa: BLE001 - the point is to catch everything
         return "crash", f"{type(exc).__name__}: {str(exc)[:200]}"

@@ -39,8 +39,11 @@ def test_text_too_long_or_too_short_says_so_not_give_text_in_quotes():
         "drugs[0].containers: too many: at most 50 items"]
     assert parse_encounter(encounter(drugs=[drug(containers=[{"grams": 10, "count": 1}] * 50)]))
     chart = json.loads((ROOT / "examples" / "parties" / "office-gamunex-jz.json").read_text())
-    chart["patient"]["address"]["state"] = "I"
-    assert problems(chart) == ["patient.address.state: 'I': too short: at least 2 characters"]
+    chart["billing_provider"]["address"]["state"] = "I"
+    assert problems(chart) == ["billing_provider.address.state: 'I': too short: at least 2 characters"]
+    chart["billing_provider"]["address"]["state"] = "IL"
+    chart["patient"]["address"]["state"] = "I"  # the patient's: PHI, named and not quoted
+    assert problems(chart) == ["patient.address.state: too short: at least 2 characters"]
 
 
 def test_an_integer_past_python_s_printing_limit_is_refused_not_quoted():
@@ -137,5 +140,5 @@ def test_each_field_shows_its_own_example():
     address = {"line1": "1 Main St", "city": "Springfield", "state": "IL", "zip": "6270"}
     patient = {"id": "P-1", "last_name": "Doe", "first_name": "Sarah", "birth_date": "1980-05-01", "sex": "F",
                "address": address}
-    assert problems(encounter(patient=patient)) == [
-        "patient.address.zip: '6270': use 5 or 9 digits, e.g. 62701 or 627011234"]
+    assert problems(encounter(patient=patient)) == [  # the patient's: PHI, named and not quoted
+        "patient.address.zip: use 5 or 9 digits, e.g. 62701 or 627011234"]

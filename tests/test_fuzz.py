@@ -15,6 +15,8 @@ from igclaim.inputs import InvalidInput, load_json
 
 from .fuzzing import (
     BASES,
+    PHI_MARK,
+    PHI_NUMBER,
     classify,
     hostile_party_texts,
     mutated_bundles,
@@ -22,6 +24,7 @@ from .fuzzing import (
     mutated_profiles,
     mutated_row_groups,
     party_charts_with_any_id,
+    personal_values_gone_wrong,
     valid_encounters,
 )
 
@@ -139,3 +142,28 @@ def test_mutated_charts_as_json_text(obj):
         return
     with contextlib.suppress(InvalidInput):
         load_json(text)
+
+
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(personal_values_gone_wrong())
+def test_a_wrong_personal_value_is_named_never_quoted(obj):
+    """No PHI in error messages: a patient's or subscriber's wrong value is refused by its field and never quoted,
+    whether the schema refuses it or the 837's own checks do (`patient.birth_date: 'Qx7PHI': use YYYY-MM-DD`
+    before)."""
+    from igclaim import engine
+    from igclaim.errors import InputError, problem_lines
+    from igclaim.inputs import InvalidInput, parse_encounter
+    from igclaim.outputs import x12
+
+    try:
+        enc = parse_encounter(obj)
+        result = engine.build(enc)
+        claim = x12.ClaimInput(enc, result)
+        x12.require_parties(claim, x12.transaction_for(enc))
+        problems: list[str] = []
+    except InvalidInput as exc:
+        problems = exc.problems
+    except InputError as exc:
+        problems = problem_lines(exc)
+    for line in problems:
+        assert PHI_MARK not in line and str(PHI_NUMBER) not in line, line

@@ -211,8 +211,10 @@ NOT_AN_NDC = "is not an NDC: give 11 digits, or 10 digits with hyphens (4-4-2, 5
 
 
 @pytest.mark.parametrize("path,value,problem", [
-    (["patient", "address", "zip"], wide("62701"),
-     f"patient.address.zip: {wide('62701')!r}: use 5 or 9 digits, e.g. 62701 or 627011234"),
+    (["patient", "address", "zip"], wide("62701"),  # the patient's: PHI, named and not quoted
+     "patient.address.zip: use 5 or 9 digits, e.g. 62701 or 627011234"),
+    (["billing_provider", "address", "zip"], wide("62701"),
+     f"billing_provider.address.zip: {wide('62701')!r}: use 5 or 9 digits, e.g. 62701 or 627011234"),
     (["billing_provider", "phone"], wide("5555550100"),
      f"billing_provider.phone: {wide('5555550100')!r}: use 10 digits, e.g. 5555550100"),
     (["drugs", 0, "ndc"], wide("13533-0805-11"), f"drugs[0].ndc: {wide('13533-0805-11')!r} {NOT_AN_NDC}"),

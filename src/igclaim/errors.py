@@ -73,6 +73,21 @@ def _model_at(model: Any, loc: tuple) -> Any:
     return model
 
 
+def _personal(model: Any, loc: tuple) -> bool:
+    """Whether `loc` leads through a model marked `personal` (model.Patient, model.Subscriber): its values are PHI,
+    so a message about them names the field and never quotes the value."""
+    for part in loc:
+        if getattr(model, "personal", False):
+            return True
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return False
+        model = _inner_model(field.annotation)
+    return bool(getattr(model, "personal", False))
+
+
 def _inner_model(annotation: Any) -> Any:
     if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
         return annotation
@@ -98,8 +113,9 @@ def _teach(err: dict, model: Any) -> str:
     """A message a biller can act on, in place of the validation library's wording."""
     kind = err.get("type", "")
     loc = tuple(err.get("loc", ()))
-    value = err.get("input")
-    shown = _quoted(value)
+    personal = _personal(model, loc)
+    value = None if personal else err.get("input")
+    shown = None if personal else _quoted(value)
     ctx = err.get("ctx") or {}
     msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
     if kind == "extra_forbidden":
@@ -121,7 +137,8 @@ def _teach(err: dict, model: Any) -> str:
         return f"{shown or 'the value'} is not one of {', '.join(expected)}{hint}"
     field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
     if kind == "string_pattern_mismatch":
-        return f"{shown or 'the value'}: {_PATTERNS.get(field, 'does not have the expected form')}"
+        rule = _PATTERNS.get(field, "does not have the expected form")
+        return f"{shown}: {rule}" if shown else rule
     # Lengths before the kinds below: "string_too_long" starts with "string_", whose advice (give text in quotes)
     # is wrong for text that was given, only too long or too short.
     if kind == "string_too_short":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -279,6 +279,10 @@ class OrderingProvider(RenderingProvider):
 
 
 class Patient(_In):
+    # The patient's and the subscriber's values are PHI: an input error names the field and never quotes its value
+    # (errors._teach), whatever the input's path (chart, CSV row, 837, FHIR Bundle, REST API).
+    personal: ClassVar[bool] = True
+
     id: str
     last_name: str
     first_name: str
@@ -288,6 +292,8 @@ class Patient(_In):
 
 
 class Subscriber(_In):
+    personal: ClassVar[bool] = True  # PHI, as Patient's
+
     member_id: str
     relationship: Literal["self", "spouse", "child", "other"] = "self"
     group_number: str | None = None

@@ -3,7 +3,8 @@ outputs, so the parent only writes text in order and adds small summaries to the
 
 A record with a written `claim` is scrubbed (engine.scrub); without one it is built (engine.build). Every
 failure becomes an error entry naming the field, never an exception that stops the run; error entries carry
-ids, locations and field paths only (no chart values, no PHI).
+ids, locations, field paths and the wrong value of a field that is not personal (a code, a unit), never PHI: a
+patient's or subscriber's value is not quoted (errors._teach).
 """
 
 from __future__ import annotations

@@ -140,11 +140,13 @@ class _Seg:
         return v
 
 
-def _d8(value: str, element: str) -> date:
+def _d8(value: str, element: str, personal: bool = False) -> date:
+    """A D8 date; a `personal` one (a birth date: PHI) is not quoted in the error."""
     try:
         return datetime.strptime(value[:8], "%Y%m%d").date()
     except ValueError:
-        raise _Bad(element, f"{value[:SHOWN_MAX]!r} is not a CCYYMMDD date") from None
+        shown = "the value" if personal else repr(value[:SHOWN_MAX])
+        raise _Bad(element, f"{shown} is not a CCYYMMDD date") from None
 
 
 # X12 data type R (decimal): an optional minus, digits and at most one decimal point; never an exponent, NaN or
@@ -175,7 +177,7 @@ def _model(cls: type[BaseModel], data: dict, element: str) -> Any:
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
-        raise _Bad(element, "; ".join(pydantic_problems(exc))) from None
+        raise _Bad(element, "; ".join(pydantic_problems(exc, cls))) from None
 
 
 # ------------------------------------------------------------------------------------------------- state
@@ -342,7 +344,7 @@ class _Reader:
         elif sid == "DMG":
             if s.get(1) != "D8":
                 raise _Bad("DMG01", "date format must be D8")
-            party.dmg = (_d8(s.need(2), "DMG02"), s.get(3) or "U")
+            party.dmg = (_d8(s.need(2), "DMG02", personal=True), s.get(3) or "U")
         elif sid == "REF":
             party.refs[s.get(1)] = s.get(2)
         elif sid == "PER":
