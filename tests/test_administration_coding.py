@@ -222,18 +222,20 @@ _ONE, _TWO = [("96369", 1, [])], [("96369", 1, []), ("96370", 1, [])]
     pytest.param(80, 45, "10:00", _TWO, id="staggered-to-the-later-stop"),
     # A short site inside a long one does not end the span: 09:00-10:45 with 09:10-09:40 is 105 minutes.
     pytest.param(105, 30, "09:10", _TWO, id="short-site-inside-a-long-one"),
-    # A site that starts when the other stopped is another interval, judged on its own (reference.md §4): 60 then
-    # 45 minutes is 96370 x 1 for the second interval; 60 then 25 is 96369 alone (25 is not more than 30).
+    # A site that starts when the other stopped continues the SC infusion (the pump moved to the next site, 96369
+    # includes establishing the sites; administration.toml `sites_in_turn_one_span`): one span.
     pytest.param(60, 45, "10:00", _TWO, id="touching-45"),
     pytest.param(60, 25, "10:00", _ONE, id="touching-25"),
-    # Where it matters: 100 minutes then 35 from the stop are 96370 x 1 for each interval (2); overlapping by one
-    # minute they are one span of 134 minutes, 96370 x 1.
-    pytest.param(100, 35, "10:40", [("96369", 1, []), ("96370", 2, [])], id="touching-100-then-35"),
+    # Where it matters: 100 minutes then 35 from the stop are one infusion of 135 minutes, 96370 x 1 (it was 2,
+    # each interval judged alone); as when they overlap by one minute (134 minutes). After a gap of one minute they
+    # are two intervals, judged one by one: 96370 x 1 for each.
+    pytest.param(100, 35, "10:40", _TWO, id="touching-100-then-35"),
     pytest.param(100, 35, "10:39", _TWO, id="one-minute-overlap-100-then-35"),
+    pytest.param(100, 35, "10:41", [("96369", 1, []), ("96370", 2, [])], id="one-minute-gap-100-then-35"),
 ])
 def test_two_subcutaneous_sites_overlap_into_one_span_or_stay_separate(first, second, start, want):
-    """Site 1 from 09:00 for `first` minutes, site 2 from `start` for `second`: overlapping sites are one span,
-    touching or later ones separate intervals."""
+    """Site 1 from 09:00 for `first` minutes, site 2 from `start` for `second`: sites at once or in turn with no
+    gap are one span; after a gap, separate intervals."""
     assert _scig_sites("office", infusion(first, site=1), infusion(second, f"2026-03-02T{start}", site=2)) == want
 
 
@@ -484,3 +486,83 @@ def test_a_hospitals_second_site_with_a_push_and_hydration_reports_the_push_as_i
     res = run(enc)
     assert admin_lines(res) == {"96365": 1, "96366": 1, "96374": 1, "96361": 1}
     assert next(ln for ln in res.claim.lines if ln.code == "96374").modifiers == ["XS"]
+
+
+# --- An infusion continued with no gap: a new bag, bottle or syringe is no new infusion --------------------------
+# Noridian JE, Initial Drug Administration: one initial code "regardless if two or more syringes are being used for
+# the same drug"; a container change does not restart the infusion's time (IOM 100-04 ch. 12 §30.5 times the
+# infusion). Before: each container was its own interval, one 96366 too many and, in a hospital, a 96376.
+
+def _bottles(setting: str, *spans: tuple[str, str], site2: bool = False) -> list[tuple[str, int, list[str]]]:
+    """Gamunex-C given as bottles hung one after another, each (start, stop) on 2026-03-02, all at site 1 (or the
+    last at site 2)."""
+    adm = [{"drug_id": "ig1", "start": f"2026-03-02T{a}", "stop": f"2026-03-02T{b}", "site": 1} for a, b in spans]
+    if site2:
+        adm[-1]["site"] = 2
+    return _iv_sites(setting, *adm)
+
+
+@pytest.mark.parametrize("setting", ["office", "hospital_outpatient"])
+def test_bottles_hung_back_to_back_are_one_infusion(setting):
+    four = [("09:00", "09:45"), ("09:45", "10:30"), ("10:30", "11:15"), ("11:15", "12:00")]  # 180 minutes
+    assert _bottles(setting, *four) == [("96365", 1, []), ("96366", 2, [])]  # was 96366 x 3
+    # 105 then 35 minutes: one infusion of 140 minutes is 96366 x 1 (each judged alone, x 2)
+    assert _bottles(setting, ("09:00", "10:45"), ("10:45", "11:20")) == [("96365", 1, []), ("96366", 1, [])]
+    # the other side: a gap of one minute is an interruption, and each interval is judged on its own
+    assert _bottles(setting, ("09:00", "10:45"), ("10:46", "11:21")) == [("96365", 1, []), ("96366", 2, [])]
+
+
+def test_a_bottle_change_in_the_hospital_is_no_repeat_push():
+    """A last bottle of 10 minutes hung as the first ends is the same infusion, not a push of the drug (96376)."""
+    assert _bottles("hospital_outpatient", ("09:00", "10:20"), ("10:20", "10:30")) == [("96365", 1, [])]
+    # after a gap it stays what it was: a short infusion of the same drug (15 minutes or less) at the facility
+    assert _bottles("hospital_outpatient", ("09:00", "10:20"), ("10:25", "10:35")) == [("96365", 1, []),
+                                                                                         ("96376", 1, [])]
+
+
+def test_an_iv_drug_continued_at_another_site_stays_two_intervals():
+    """At another vascular site with no gap the rule above does not apply (a second access, left to the record):
+    each interval is judged on its own, as before."""
+    assert _bottles("office", ("09:00", "10:45"), ("10:45", "11:20"), site2=True) == [("96365", 1, []),
+                                                                                        ("96366", 2, [])]
+
+
+def test_subcutaneous_syringes_in_turn_are_one_infusion():
+    """Two syringes of 12 minutes at two sites one after the other: one SC infusion of 24 minutes (96369), not
+    two injections (96372 x 2)."""
+    second = infusion(12, "2026-03-02T09:12", site=2)
+    assert _scig_sites("office", infusion(12, site=1), second) == _ONE
+    gap = infusion(12, "2026-03-02T09:13", site=2)  # after a gap: two SC injections of 12 minutes
+    assert _scig_sites("office", infusion(12, site=1), gap) == [("96372", 2, [])]
+
+
+def test_hydration_bags_back_to_back_are_one_hydration():
+    """Two bags of 105 and 35 minutes at one site with no gap, after the IVIG: 140 minutes of hydration (96361 x 2
+    after the 96365), not each bag's hours (x 3)."""
+    r = _with_fluids("office", _hydration("11:00", "12:45"), _hydration("12:45", "13:20"))
+    merged = _admin(r)
+    r = _with_fluids("office", _hydration("11:00", "13:20"))
+    assert merged == _admin(r)  # the same as one bag of 140 minutes
+    r = _with_fluids("office", _hydration("11:00", "12:45"), _hydration("12:46", "13:21"))
+    assert _admin(r) != merged  # after a gap: two intervals, judged one by one
+
+
+def _iv(*spans: tuple[str, str, int]) -> list[tuple[str, int, list[str]]]:
+    return _iv_sites("office", *[{"drug_id": "ig1", "start": f"2026-03-02T{a}", "stop": f"2026-03-02T{b}", "site": s}
+                                 for a, b, s in spans])
+
+
+def test_the_infusion_continues_at_the_site_where_it_stopped():
+    """Which site continues a span: the site(s) whose interval ends at the span's stop, not an earlier one."""
+    # Sites 1 and 2 at once until 10:50, site 2 the last to stop; a bottle at site 1 from 10:50 is another site:
+    # two intervals (96366 x 2), not one span to 11:25 (x 1).
+    assert _iv(("09:00", "10:00", 1), ("09:30", "10:50", 2), ("10:50", "11:25", 1)) == [("96365", 1, []),
+                                                                                          ("96366", 2, [])]
+    assert _iv(("09:00", "11:25", 1)) == [("96365", 1, []), ("96366", 1, [])]
+    # Both sites stop at 10:40: a bottle at site 2 (either one) from 10:40 continues the span to 11:15.
+    assert _iv(("09:00", "10:40", 1), ("09:30", "10:40", 2), ("10:40", "11:15", 2)) == _iv(("09:00", "11:15", 1))
+    # After a gap a new interval starts; a bottle hung as it ends continues that one.
+    assert _iv(("09:00", "10:00", 1), ("10:30", "11:40", 1), ("11:40", "12:05", 1)) == \
+        _iv(("09:00", "10:00", 1), ("10:30", "12:05", 1)) == [("96365", 1, []), ("96366", 2, [])]
+    assert _iv(("09:00", "10:00", 1), ("10:30", "11:40", 1), ("11:41", "12:06", 1)) == [("96365", 1, []),
+                                                                                          ("96366", 1, [])]

@@ -4,7 +4,8 @@ One initial service per encounter on a professional claim (the immune globulin, 
 visit), one per vascular access site on a hospital claim (facility hierarchy: infusion > push > injection >
 hydration). Later services are sequential (a new drug), concurrent (overlapping another drug infusion, once)
 or more hours of the same drug. Separate intervals of one drug are judged one by one, never summed;
-sites of one drug infused at once (SC, or IV) are one interval (`_sites_at_once`).
+sites of one drug infused at once (SC, or IV) are one interval (`_sites_at_once`), and so is an infusion continued
+with no gap: a new bag, bottle or syringe at the same site, or (SC) the next site.
 Codes are looked up by role and family in refdata/cms/administration.toml, not written here.
 """
 
@@ -105,7 +106,7 @@ def classify(
         services.append(Service(kind, path, a.site, a.drug_id, drug.is_ig, start, stop, minutes, pump_setups,
                                 span_sites))
 
-    hydration: list[tuple[datetime, datetime, int]] = []  # the ordered, timed hydration, by fluid index
+    hydration: list[tuple[datetime, datetime, int, int]] = []  # the ordered, timed hydration: fluid index, site
     for j, fl in enumerate(enc.fluids):
         path = f"fluids[{j}]"
         if fl.purpose != "hydration":
@@ -120,14 +121,14 @@ def classify(
             findings.append(finding("ADMIN-TIMES-MISSING", f"{path}: hydration without start and stop times "
                                     "was not billed."))
             continue
-        hydration.append((fl.start, fl.stop, j))
+        hydration.append((fl.start, fl.stop, j, fl.site))
     if not hydration:
         return services
     # Bags of hydration at once are one hydration, timed by the span they cover together (96360's
     # `sites_at_once_one_span`): its time is counted once, whichever line or site each bag ran through.
     bag_spans = _at_once(hydration) if rules.admin_code_for("initial", "hydration").sites_at_once_one_span else {}
     drug_infusions = [s for s in services if s.kind in ("infusion", "sc_infusion")]
-    for start, stop, j in hydration:
+    for start, stop, j, _site in hydration:
         path, span_sites, bags = f"fluids[{j}]", (), [j]
         if j in bag_spans:
             bag = bag_spans[j]
@@ -158,18 +159,19 @@ def _sites_at_once(enc: Encounter, facts: dict[str, CodedDrug], rules: Rules
     Intervals that do not overlap are absent: judged one by one."""
     if len(enc.administrations) < 2:
         return {}  # one administration is never at once with another (most charts)
-    routes = {rec.route for family in ("sc_infusion", "infusion")
-              if (rec := rules.admin_code_for("initial", family)).sites_at_once_one_span}
+    initials = [rules.admin_code_for("initial", family) for family in ("sc_infusion", "infusion")]
+    routes = {rec.route for rec in initials if rec.sites_at_once_one_span}
     if not routes:
         return {}
-    by_drug: dict[str, list[tuple[datetime, datetime, int]]] = {}
+    in_turn = {rec.route for rec in initials if rec.sites_in_turn_one_span}
+    by_drug: dict[str, list[tuple[datetime, datetime, int, int]]] = {}
     for i, a in enumerate(enc.administrations):
         if a.method not in ("push", "injection") and a.start and a.stop and \
                 facts[a.drug_id].identified.route in routes:
-            by_drug.setdefault(a.drug_id, []).append((a.start, a.stop, i))
+            by_drug.setdefault(a.drug_id, []).append((a.start, a.stop, i, a.site))
     out: dict[int, tuple[datetime, datetime, int | None, tuple[int, ...]] | None] = {}
-    for timed in by_drug.values():
-        for i, group in _at_once(timed).items():
+    for drug_id, timed in by_drug.items():
+        for i, group in _at_once(timed, facts[drug_id].identified.route in in_turn).items():
             if group is None:
                 out[i] = None
                 continue
@@ -180,27 +182,33 @@ def _sites_at_once(enc: Encounter, facts: dict[str, CodedDrug], rules: Rules
     return out
 
 
-def _at_once(timed: list[tuple[datetime, datetime, int]]) -> dict[int, tuple[list[int], datetime, datetime] | None]:
-    """The groups of two or more intervals that overlap in time (one starting before the group's running stop), by
-    index: the first-listed member of a group maps to its members in chart order and the span they cover, the
-    others to None (part of that span). An interval that starts when the others stopped begins a new group;
-    intervals alone are absent."""
+def _at_once(timed: list[tuple[datetime, datetime, int, int]], any_site: bool = False
+             ) -> dict[int, tuple[list[int], datetime, datetime] | None]:
+    """The groups of two or more intervals (start, stop, index, site) that run as one infusion, by index: the
+    first-listed member of a group maps to its members in chart order and the span they cover, the others to None
+    (part of that span). An interval joins the group when it starts before the group's running stop (at once), or
+    exactly at that stop at a site where the group stopped (a new bag, bottle or syringe: the infusion goes on; a
+    bag change does not restart its time) or, `any_site`, at any site (SC sites used in turn). One that starts after
+    a gap, or at another site, begins a new group; intervals alone are absent."""
     groups: dict[int, tuple[list[int], datetime, datetime] | None] = {}
     if len(timed) < 2:
         return groups
     timed = sorted(timed)
-    cluster, stop = [timed[0]], timed[0][1]
+    cluster, stop, stopping = [timed[0]], timed[0][1], {timed[0][3]}  # stopping: the sites that stop at `stop`
     for t in [*timed[1:], None]:  # None closes the last span
-        if t is not None and t[0] < stop:
+        if t is not None and (t[0] < stop or (t[0] == stop and (any_site or t[3] in stopping))):
             cluster.append(t)
-            stop = max(stop, t[1])
+            if t[1] > stop:
+                stop, stopping = t[1], {t[3]}
+            elif t[1] == stop:
+                stopping.add(t[3])
             continue
         if len(cluster) > 1:
             members = sorted(c[2] for c in cluster)
             groups |= dict.fromkeys(members[1:])
             groups[members[0]] = (members, cluster[0][0], stop)
         if t is not None:
-            cluster, stop = [t], t[1]
+            cluster, stop, stopping = [t], t[1], {t[3]}
     return groups
 
 

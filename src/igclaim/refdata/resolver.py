@@ -129,6 +129,7 @@ class AdminCode:
     per_encounter: int | None = None
     facility_only: bool = False
     sites_at_once_one_span: bool = False  # overlapping services of one drug are one infusion (96369's site(s))
+    sites_in_turn_one_span: bool = False  # and so are its sites used one after another with no gap (SC)
 
 
 @dataclass(frozen=True)
@@ -720,6 +721,7 @@ def _load_admin() -> tuple[dict[str, AdminCode], TimeRules, str]:
             per_encounter=c.get("per_encounter"),
             facility_only=c.get("facility_only", False),
             sites_at_once_one_span=c.get("sites_at_once_one_span", False),
+            sites_in_turn_one_span=c.get("sites_in_turn_one_span", False),
         )
         for c in data["code"]
     }
