@@ -72,3 +72,20 @@ def test_answers_after_the_memo_forgot_are_the_same(monkeypatch, own_snapshots):
     ref = _fresh_ref()
     assert [engine.build(parse_encounter(c), ref=ref).model_dump_json() for c in charts] == kept
     assert _remembered(ref) <= 5
+
+
+def _sixty_dates(ref: ReferenceData) -> int:
+    for i in range(60):
+        engine.build(parse_encounter(_chart(FIRST + timedelta(days=i), [f"D80.{i % 10}", "D83.9"])), ref=ref)
+    return _remembered(ref)
+
+
+def test_both_sides_of_the_budget(monkeypatch, own_snapshots):
+    """A run that remembers exactly the budget forgets nothing; one answer more and the memo forgets, then fills
+    again from there (the count starts over: it does not forget on every answer after)."""
+    monkeypatch.setattr(rules_mod, "MEMO_BUDGET", 100_000)
+    total = _sixty_dates(_fresh_ref())
+    monkeypatch.setattr(rules_mod, "MEMO_BUDGET", total)
+    assert _sixty_dates(_fresh_ref()) == total
+    monkeypatch.setattr(rules_mod, "MEMO_BUDGET", total - 10)
+    assert 2 <= _sixty_dates(_fresh_ref()) <= 11  # forgot once, at answer total - 9, and kept the 9 or so after
