@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -82,10 +83,18 @@ def _null_device(tmp_path):
     return node
 
 
-def test_overwrite_follows_a_linked_output_and_keeps_the_link(tmp_path):
+def test_overwrite_follows_a_linked_output_and_keeps_the_link(tmp_path, monkeypatch):
     """An output that is a link (results kept on another disk, findings sent to a null device) is replaced through
-    the link, as a first run writes through it; the link stays a link (it was replaced by a plain file)."""
+    the link, as a first run writes through it; the link stays a link (it was replaced by a plain file). Each
+    output is staged beside its target: a rename between directories could cross file systems (EXDEV)."""
     out, kept, null = tmp_path / "out", tmp_path / "elsewhere", _null_device(tmp_path)
+    rename = os.replace
+
+    def same_directory(src, dst):
+        assert Path(src).parent == Path(dst).parent, (src, dst)
+        rename(src, dst)
+
+    monkeypatch.setattr(runner_mod.os, "replace", same_directory)
     kept.mkdir()
     run_batch(BATCH, out, workers=1)
     first = (out / "results.jsonl").read_text()
