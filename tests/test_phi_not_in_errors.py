@@ -117,3 +117,19 @@ def test_without_a_model_other_values_are_still_quoted():
     with pytest.raises(ValidationError) as exc:
         ClaimLine.model_validate({"line": 1, "code": "J1561", "units": "many"})
     assert pydantic_problems(exc.value) == ["units: 'many': give a whole number, e.g. 3"]
+
+
+def test_a_patient_given_as_text_is_not_quoted():
+    """The patient object itself given as a name: the field is named and the text not quoted."""
+    from igclaim.inputs import InvalidInput, parse_encounter
+
+    chart = json.loads(PARTIES.read_text())
+    chart = chart.get("input", chart)
+    chart["patient"] = f"{MARK} Doe"
+    try:
+        parse_encounter(chart)
+    except InvalidInput as exc:
+        assert exc.problems == ["patient: give a JSON object; write it as an object with id, last_name, first_name, "
+                                "birth_date, sex, address"]
+    else:
+        raise AssertionError("a patient given as text was accepted")

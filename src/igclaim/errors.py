@@ -76,16 +76,7 @@ def _model_at(model: Any, loc: tuple) -> Any:
 def _personal(model: Any, loc: tuple) -> bool:
     """Whether `loc` leads through a model marked `personal` (model.Patient, model.Subscriber): its values are PHI,
     so a message about them names the field and never quotes the value."""
-    for part in loc:
-        if getattr(model, "personal", False):
-            return True
-        if isinstance(part, int):
-            continue
-        field = getattr(model, "model_fields", {}).get(part)
-        if field is None:
-            return False
-        model = _inner_model(field.annotation)
-    return bool(getattr(model, "personal", False))
+    return any(getattr(_model_at(model, loc[:k]), "personal", False) for k in range(len(loc) + 1))
 
 
 def _inner_model(annotation: Any) -> Any:
@@ -113,9 +104,8 @@ def _teach(err: dict, model: Any) -> str:
     """A message a biller can act on, in place of the validation library's wording."""
     kind = err.get("type", "")
     loc = tuple(err.get("loc", ()))
-    personal = _personal(model, loc)
-    value = None if personal else err.get("input")
-    shown = None if personal else _quoted(value)
+    value = err.get("input")
+    shown = None if _personal(model, loc) else _quoted(value)  # a patient's value is PHI: named, never quoted
     ctx = err.get("ctx") or {}
     msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
     if kind == "extra_forbidden":
