@@ -138,3 +138,42 @@ def test_a_container_in_grams_takes_the_crosswalk_units_of_its_own_family_and_co
     for sequence in (pairs, pairs[::-1], pairs):
         for product, code in sequence:
             assert units(product, code) == expected[(product.name, code)], (product.name, code)
+
+
+def _cutaquig(grams: str, *ndcs: str):
+    from igclaim import engine
+    from igclaim.inputs import parse_encounter
+
+    return engine.build(parse_encounter({
+        "encounter_id": "cq", "date_of_service": "2026-03-02", "setting": "office", "payer": {"type": "medicare"},
+        "diagnoses": ["D83.9"], "administrations": [{"drug_id": "ig1", "start": "2026-03-02T09:00",
+                                                     "stop": "2026-03-02T10:00"}],
+        "drugs": [{"id": "ig1", "product": "Cutaquig", "route": "SC", "dose": {"grams": grams},
+                   "containers": [{"ndc": n} for n in ndcs]}]}))
+
+
+def test_a_dose_of_1_g_from_a_6_ml_vial_is_billed_not_refused():
+    """Cutaquig's label measures a dose as 6 mL per gram, and the crosswalk bills the 6 mL vial as 10 units (1 g),
+    while its 16.5 % makes 0.99 g: a 1 g dose from one 6 mL vial is 10 units with JZ. It was refused as 'the
+    containers opened hold 0.99 g, less than the dose of 1 g'. A dose the vials' units do not cover is still
+    refused: 1.01 g is 11 units."""
+    from igclaim.errors import InputError
+
+    lines = [(ln.code, ln.modifiers, ln.units) for ln in _cutaquig("1", "68982-0810-01").claim.lines]
+    assert lines[0] == ("J1551", ["JZ"], 10)
+    lines = [(ln.code, ln.modifiers, ln.units) for ln in _cutaquig("2", "68982-0810-03").claim.lines]
+    assert lines[0] == ("J1551", ["JZ"], 20)
+    with pytest.raises(InputError, match="hold 0.99 g, less than the dose of 1.01 g"):
+        _cutaquig("1.01", "68982-0810-01")
+
+
+def test_a_container_that_holds_the_dose_in_grams_is_enough():
+    """The other side: 2.3 g of Gamunex-C from a container of 2.3 g is 4.6 units in the container and 5 billed (the
+    dose rounded up): enough, since the grams cover the dose."""
+    from igclaim import engine
+    from igclaim.inputs import parse_encounter
+
+    result = engine.build(parse_encounter(encounter(drugs=[{"id": "ig1", "product": "Gamunex-C", "route": "IV",
+                                                             "dose": {"grams": "2.3"},
+                                                             "containers": [{"grams": "2.3", "count": 1}]}])))
+    assert (result.claim.lines[0].code, result.claim.lines[0].units) == ("J1561", 5)

@@ -659,7 +659,9 @@ def _waste(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseUnits,
         opened_grams = _ZERO
         for use in containers:
             opened_grams += use.grams
-        if opened_grams < units.grams:
+        # Short of the dose in grams AND in billing units: a 6 mL vial of Cutaquig is 0.99 g on its label (16.5 %)
+        # and the 1 g dose its label measures as 6 mL; the CMS crosswalk bills the vial as 10 units, the dose's own.
+        if opened_grams < units.grams and _floor_units(containers) < units.administered:
             raise InputError(
                 f"{ident.path}.containers",
                 f"the containers opened hold {opened_grams:g} g, less than the dose of {units.grams:g} g",
@@ -671,13 +673,7 @@ def _waste(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseUnits,
             findings.append(finding("DRUG-CONTAINERS-MISSING", f"{ident.path}: no containers documented; "
                                     "coded as if nothing was discarded."))
         return Waste(opened_units=units.administered)
-    if containers:
-        total = _ZERO
-        for use in containers:
-            total += use.units
-        opened_units = int(total.to_integral_value(ROUND_FLOOR))
-    else:
-        opened_units = whole_units_in(opened_grams, chosen.unit_mg)
+    opened_units = _floor_units(containers) if containers else whole_units_in(opened_grams, chosen.unit_mg)
     discarded = 0 if container_type == "multi_dose" or shared else max(0, opened_units - units.administered)
     if shared:
         findings.append(finding("DRUG-CONTAINER-SHARED", f"{ident.path}: a single-dose container served two "
@@ -685,6 +681,14 @@ def _waste(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseUnits,
     if container_type == "single_dose" and not shared:
         _avoidable_waste(ident, fam, chosen, units, discarded, findings)
     return Waste(containers, opened_grams, opened_units, discarded)
+
+
+def _floor_units(containers: tuple[ContainerUse, ...]) -> int:
+    """The whole billing units the opened containers hold together."""
+    total = _ZERO
+    for use in containers:
+        total += use.units
+    return int(total.to_integral_value(ROUND_FLOOR))
 
 
 def best_combination(sizes: Collection[Decimal], dose: Decimal) -> list[Decimal] | None:
