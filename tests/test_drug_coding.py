@@ -316,3 +316,31 @@ def test_a_bare_brand_with_the_charts_concentration_codes_as_the_product_of_that
 
                 bare = billed(brand, {"ml": ml, "concentration_percent": float(p.concentration_percent)})
                 assert bare == billed(product, {"ml": ml}), (pkg, share, container)
+
+
+def _hizentra(dose: dict) -> object:
+    return run(encounter(drugs=[{"id": "ig1", "product": "Hizentra", "route": "SC", "dose": dose}],
+                         administrations=[infusion(60)]))
+
+
+def test_a_concentration_the_product_is_not_labeled_at_is_an_error_with_its_units():
+    """Hizentra is 20 % only (FDA label): 50 mL charted at 10 % is coded as charted (50 units of J1559, 100 mg) and
+    DRUG-CONCENTRATION-MISMATCH says the label's 20 % makes 100: 50 units the claim leaves unbilled. It was coded
+    with no finding."""
+    r = _hizentra({"ml": 50, "concentration_percent": 10})
+    assert drug_lines(r)[0][2] == 50
+    [f] = [f for f in r.findings if f.edit == "DRUG-CONCENTRATION-MISMATCH"]
+    assert (f.severity, f.impact_units) == ("error", 50)
+    assert f.impact_usd == Decimal("727.15")  # 50 x $14.543, J1559's payment limit in the bundled ASP 2026Q1 file
+    assert "labeled 20 %, and the chart gives 10 %: 50 mL is 100 units of J1559 at 20 %, 50 at 10 %" in f.message
+    # the other way: 30 % makes 150 units, 50 billed that the label does not support
+    [f] = [f for f in _hizentra({"ml": 50, "concentration_percent": 30}).findings
+           if f.edit == "DRUG-CONCENTRATION-MISMATCH"]
+    assert f.impact_units == -50
+
+
+@pytest.mark.parametrize("dose", [{"ml": 50, "concentration_percent": 20}, {"ml": 50}, {"grams": 10}])
+def test_the_labeled_concentration_or_none_is_no_finding(dose):
+    r = _hizentra(dose)
+    assert "DRUG-CONCENTRATION-MISMATCH" not in ids(r)
+    assert drug_lines(r)[0][2] == 100

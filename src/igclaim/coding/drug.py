@@ -68,6 +68,14 @@ declare(
     source="https://www.fda.gov/vaccines-blood-biologics/approved-blood-products/immune-globulins",
 )
 declare(
+    "DRUG-CONCENTRATION-MISMATCH",
+    severity="error",
+    statement="the chart gives a dose in mL at a concentration the product is not labeled at",
+    fix="Check the chart: correct the concentration to the product's labeled strength, or the product if another "
+    "was given. The units follow the grams, and mL at the wrong strength bill the wrong units.",
+    source="https://www.fda.gov/vaccines-blood-biologics/approved-blood-products/immune-globulins",
+)
+declare(
     "DRUG-JW-OPTIONAL",
     severity="info",
     statement="the payer profile does not require JW on the date of service; the discard is shown on its own JW line",
@@ -522,6 +530,16 @@ def _dose_in_grams(ident: Identified, fam: Family, chosen: CodeChosen, dose: Dos
     concentration = dose.concentration_percent
     if concentration is None:
         concentration = fam.concentration
+    elif dose.ml is not None and fam.concentration is not None and concentration != fam.concentration:
+        # Hizentra (20 % only) charted as 50 mL at 10 %: 5 g, half the 10 g given. Coded as charted (the dose's and
+        # the containers' mL), with the units at stake. (The schema takes concentration_percent with ml only.)
+        label = fam.concentration
+        at_chart, at_label = (units_for(dose.ml * c / 100, chosen.unit_mg) for c in (concentration, label))
+        findings.append(finding(
+            "DRUG-CONCENTRATION-MISMATCH",
+            f"{ident.path}.dose: {ident.drug.product or chosen.code} is labeled {label:g} %, and the chart gives "
+            f"{concentration:g} %: {dose.ml:g} mL is {at_label} units of {chosen.code} at {label:g} %, {at_chart} at "
+            f"{concentration:g} % (coded as charted).", impact_units=at_label - at_chart, cause=("drug", ident.path)))
     ml: Decimal | None = None
     if dose.grams is not None:
         grams = dose.grams
