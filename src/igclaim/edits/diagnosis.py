@@ -13,10 +13,10 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from igclaim.edits.context import EditContext
+from igclaim.edits.context import EditContext, code_of
 from igclaim.edits.registry import also_check, edit, finding
 from igclaim.errors import InputError
-from igclaim.model import Finding, Severity
+from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata import icd10
 from igclaim.refdata.coverage import Policy, PolicyError, not_a_reason, policy
 from igclaim.refdata.mac import MCD_ARTICLE, HomeRule, Status
@@ -531,4 +531,89 @@ def dx_not_documented(ctx: EditContext) -> list[Finding]:
             continue
         found.append(finding("DX-NOT-DOCUMENTED", f"{code} is on the claim but not among the chart's diagnoses "
                              f"({', '.join(chart) or 'none'}).", line=_first_ig_line(ctx), cause=("diagnosis", code)))
+    return found
+
+
+# --- the written claim's diagnosis pointers (CMS-1500 item 24E, 837P SV107) ---------------------------------------
+
+# CMS IOM 100-04 ch. 26 §10.5 item 24E: each line points, by letter (837P SV107: by number), at up to four of the
+# diagnoses of item 21, the primary first (settings.toml `pointers_source`, `diagnosis_pointers_per_line`).
+MANUAL_CH26 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c26pdf.pdf"
+
+
+def pointers_sent(ctx: EditContext) -> bool:
+    """The written claim goes out on a form whose lines carry diagnosis pointers (CMS-1500/837P), and some line
+    gives them. The UB-04/837I has no line pointers (igclaim keeps some on its own lines for the result only), and
+    a line written without pointers is not checked (igclaim's exports point it at the first diagnosis)."""
+    w = ctx.written
+    if w is None or (w.form or ctx.expected.form) == "UB-04":
+        return False
+    return any(ln.diagnosis_pointers for ln in w.lines)
+
+
+def pointed_dx(ln: ClaimLine, dx: list[str]) -> list[str]:
+    """The diagnoses a line points at, in its order, once each; a pointer past the list is CLAIM-POINTER-INVALID's."""
+    return list(dict.fromkeys(dx[p - 1] for p in ln.diagnosis_pointers if 0 < p <= len(dx)))
+
+
+def _necessity_lines(ctx: EditContext) -> list[tuple[ClaimLine, bool]]:
+    """The written lines a medical-necessity denial for the immune globulin falls on: (line, is the drug's own
+    line) for each immune globulin drug line and each administration line, in claim order."""
+    from igclaim.edits.drug import written_drug_lines
+
+    if ctx.written is None:
+        return []
+    drugs = ctx.coding.drugs
+    ig = {id(ln) for did, lines in written_drug_lines(ctx).items() if drugs[did].is_ig for ln in lines}
+    return [(ln, id(ln) in ig) for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True)
+            if id(ln) in ig or ctx.rules.admin(code) is not None]
+
+
+@edit(
+    "DX-POINTER-NOT-COVERED",
+    severity="warning",
+    statement="a line's diagnosis pointers name only diagnoses that do not cover its immune globulin, while another "
+    "diagnosis on the claim does (medical-necessity edits read the diagnoses a line points at)",
+    fix="Point the line at the covered diagnosis, listed first (CMS-1500 item 24E, 837P SV107).",
+    source=MANUAL_CH26,
+    phase="claim",
+)
+def dx_pointer_not_covered(ctx: EditContext) -> list[Finding]:
+    """The coverage verdict (`verdict`) on the diagnoses each line points at, where the claim's diagnoses as a whole
+    are covered (else DX-NOT-COVERED says it, and pointing elsewhere cannot help). An error only on the drug's own
+    line under a list that binds the payer and is certain; a warning otherwise (a default list, an uncertain entry,
+    or an administration line, which payers do not all check against the drug's list), and the message says so."""
+    found: list[Finding] = []
+    if not pointers_sent(ctx):
+        return found
+    dx = claim_dx(ctx)
+    if not dx or verdict(ctx, dx).gap is not None:
+        return found
+    for ln, own in _necessity_lines(ctx):
+        pointed = pointed_dx(ln, dx)
+        if not pointed:
+            continue  # no pointer given, or none in range (CLAIM-POINTER-INVALID)
+        gap = verdict(ctx, pointed).gap
+        if gap is None:
+            continue
+        covering = [d for d in dx if d not in pointed and verdict(ctx, [*pointed, d]).gap is None]
+        target = covering[0] if covering else ", ".join(d for d in dx if d not in pointed)
+        number = dx.index(target) + 1 if covering else None
+        certain = own and gap.severity == "error" and gap.binding
+        why = ""  # a warning gap's text says so itself
+        if not own:
+            why = " (a warning: payers differ in checking an administration line against the drug's list; verify)"
+        elif not certain and gap.severity == "error":
+            why = " (a warning: the list does not bind the payer; verify its policy)"
+        code = code_of(ln)
+        found.append(finding(
+            "DX-POINTER-NOT-COVERED",
+            f"Line {ln.line}: {code} points only at {', '.join(pointed)}. "
+            + gap.text(pointed, "that the line points at")
+            + (f" {target}, also on the claim, is covered." if covering else
+               f" The claim's diagnoses together are covered ({target} besides).")
+            + f" Medical-necessity edits read the diagnoses a line points at, so the line is at risk of denial{why}.",
+            line=ln.line, severity="error" if certain else "warning", impact_units=-ln.units,
+            fix=f"Point line {ln.line} at {target}" + (f" (pointer {number})" if number else "") + ", listed first.",
+            cause=("pointers", str(ln.line))))
     return found

@@ -13,6 +13,7 @@ from datetime import date
 from igclaim.catalog import with_article as _a
 from igclaim.edits.administration import no_administration_billed
 from igclaim.edits.context import EditContext, code_of
+from igclaim.edits.diagnosis import MANUAL_CH26, claim_dx, pointers_sent
 from igclaim.edits.drug import is_drug_code, written_drug_lines
 from igclaim.edits.registry import When, edit, finding
 from igclaim.model import Finding
@@ -154,6 +155,48 @@ def line_unexpected(ctx: EditContext) -> list[Finding]:
             continue  # the home supplies/pump codes the supplier bills (HOME-BILLING-NOTE)
         found.append(finding("CLAIM-LINE-UNEXPECTED", f"Line {ln.line}: {code} is not supported by the chart as "
                              "documented; igclaim cannot check it.", line=ln.line))
+    return found
+
+
+@edit(
+    "CLAIM-POINTER-INVALID",
+    severity="error",
+    # {pointers_per_line}: refdata/cms/settings.toml diagnosis_pointers_per_line
+    statement="a line's diagnosis pointer names no diagnosis on the claim, or the line carries more than "
+    "{pointers_per_line} pointers (CMS-1500 item 24E, 837P SV107): the claim is rejected as unprocessable",
+    fix="Point each line at 1 to {pointers_per_line} of the claim's diagnoses by their place in its list (item 21, "
+    "837P HI), the primary first.",
+    source=MANUAL_CH26,
+    phase="claim",
+)
+def pointer_invalid(ctx: EditContext) -> list[Finding]:
+    """Read from the claim alone (its diagnoses, or the chart's when it lists none): also run on an 837 scrubbed
+    without its chart (edits/written.py CHART_FREE). Pointers below 1 or above 12 never get here: the input is
+    refused (model.py, the 837 reader)."""
+    found: list[Finding] = []
+    if ctx.written is None or not pointers_sent(ctx):
+        return found
+    dx = claim_dx(ctx)
+    if not dx:
+        return found  # no diagnosis at all: DX-MISSING
+    most = ctx.rules.setting(ctx.encounter.setting)["diagnosis_pointers_per_line"]
+    listed = f"{len(dx)} diagnos{'is' if len(dx) == 1 else 'es'} ({', '.join(dx)})"
+    for ln in ctx.written.lines:
+        pointers = ln.diagnosis_pointers
+        past = [p for p in pointers if not 0 < p <= len(dx)]
+        if past:
+            found.append(finding(
+                "CLAIM-POINTER-INVALID", f"Line {ln.line}: diagnosis pointer {', '.join(map(str, past))} names no "
+                f"diagnosis; the claim lists {listed}. A pointer to no diagnosis makes the claim unprocessable.",
+                line=ln.line, impact_units=-ln.units, cause=("pointers", str(ln.line)),
+                fix=f"Point line {ln.line} at the claim's diagnoses 1 to {len(dx)} only, or add the diagnosis it "
+                "meant to the claim."))
+        if len(pointers) > most:
+            found.append(finding(
+                "CLAIM-POINTER-INVALID", f"Line {ln.line}: {len(pointers)} diagnosis pointers; a service line holds "
+                f"at most {most} (CMS-1500 item 24E, 837P SV107).",
+                line=ln.line, impact_units=None if past else -ln.units, cause=("pointers", str(ln.line)),
+                fix=f"Keep at most {most} pointers on line {ln.line}, the primary diagnosis first."))
     return found
 
 

@@ -94,7 +94,7 @@ def liability_modifier_dates(ctx: EditContext) -> list[Finding]:
 CHART_FREE: tuple[Check, ...] = (
     tables.drug_mue, tables.admin_mue, tables.ptp_bundled, tables.ptp_initial, tables.ndc_mismatch,
     tables.drug_code_invalid, tables.admin_code_invalid, authorization.auth_missing, diagnosis.dx_missing,
-    diagnosis.dx_invalid, diagnosis.dx_chemo, modifier_dates,
+    diagnosis.dx_invalid, diagnosis.dx_chemo, modifier_dates, form.pointer_invalid,
 )
 
 

@@ -577,6 +577,7 @@ class ReferenceData:
             "home_pump_code": home["medicare_dme_sc_pump_code"],
             "route_sc_modifier": self.modifier_for("route_SC"),
             "medicare_jz_from": self.default_profile("medicare").parameters["jz_required"].since(True),
+            "pointers_per_line": self.settings["office"]["diagnosis_pointers_per_line"],
         }
 
     def profile(self, name_or_path: str) -> PayerProfile:

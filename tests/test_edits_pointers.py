@@ -1,0 +1,119 @@
+"""Diagnosis pointers of the written claim (CMS-1500 item 24E, 837P SV107): a pointer past the claim's diagnoses or
+more pointers than a line holds (CLAIM-POINTER-INVALID), and a line that points only at diagnoses that do not cover
+its immune globulin while another diagnosis on the claim does (DX-POINTER-NOT-COVERED). The UB-04/837I carries no
+line pointers: neither edit applies to it."""
+
+from __future__ import annotations
+
+from igclaim.outputs import chargemaster, x12
+from igclaim.refdata.resolver import reference
+from tests.test_edits_support import chart, ids, scrub
+from tests.test_scrub_837 import ENVELOPE, edits, enc_of, scrub_text
+
+# Fatigue (not a reason for immune globulin on any list) first, the immunodeficiency second.
+FATIGUE_FIRST = chart(diagnoses=["R53.83", "D83.9"])
+FIVE_DX = chart(diagnoses=["D83.9", "R53.83", "E55.9", "I10", "J45.909"])
+
+
+def point(pointers: dict[int, list[int]] | list[int]):
+    """A change for `scrub`: the written lines' pointers (all lines, or by line number)."""
+    def change(claim: dict) -> None:
+        for ln in claim["lines"]:
+            if isinstance(pointers, list):
+                ln["diagnosis_pointers"] = list(pointers)
+            elif ln["line"] in pointers:
+                ln["diagnosis_pointers"] = list(pointers[ln["line"]])
+    return change
+
+
+def of(result, edit: str):
+    return [f for f in result.findings if f.edit == edit]
+
+
+def test_pointer_equal_to_the_number_of_diagnoses_is_fine_one_more_is_an_error_on_that_line():
+    assert "CLAIM-POINTER-INVALID" not in ids(scrub(FATIGUE_FIRST, point({1: [2, 1]})))
+    r = scrub(FATIGUE_FIRST, point({1: [3, 2]}))
+    [f] = of(r, "CLAIM-POINTER-INVALID")
+    assert (f.severity, f.line) == ("error", 1)
+    assert "pointer 3" in f.message and "2 diagnoses" in f.message
+    assert f.impact_units == -60  # the J1561 line's 60 units are not paid on a rejected claim
+    assert "line 1" in (f.fix or "").lower()
+
+
+def test_a_written_claim_listing_one_diagnosis_is_checked_with_its_own_list():
+    """The chart lists two diagnoses, the written claim one: pointer 2 names nothing on the claim as written."""
+    def one_dx(claim: dict) -> None:
+        claim["diagnoses"] = ["D83.9"]
+        point([1])(claim)
+        claim["lines"][1]["diagnosis_pointers"] = [2]
+    r = scrub(FATIGUE_FIRST, one_dx)
+    assert [(f.line, f.severity) for f in of(r, "CLAIM-POINTER-INVALID")] == [(2, "error")]
+
+
+def test_four_pointers_are_fine_five_are_an_error_quoting_the_settings_limit():
+    most = reference().setting("office")["diagnosis_pointers_per_line"]
+    assert "CLAIM-POINTER-INVALID" not in ids(scrub(FIVE_DX, point(list(range(1, most + 1)))))
+    r = scrub(FIVE_DX, point({2: list(range(1, most + 2))}))
+    [f] = of(r, "CLAIM-POINTER-INVALID")
+    assert (f.severity, f.line) == ("error", 2)
+    assert f"at most {most}" in f.message
+
+
+def test_the_ub04_carries_no_line_pointers():
+    """The same pointer past the diagnoses is an error on the office claim and nothing on a hospital UB-04, with
+    pointers or without them."""
+    assert "CLAIM-POINTER-INVALID" in ids(scrub(chart(), point([2])))
+    hospital = chart(setting="hospital_outpatient")
+    for pointers in ([2], [], [1, 2, 3, 4, 5]):
+        r = scrub(hospital, point(pointers))
+        assert not {"CLAIM-POINTER-INVALID", "DX-POINTER-NOT-COVERED"} & ids(r), r.findings
+    r = scrub(chart(setting="hospital_outpatient", diagnoses=["R53.83", "D83.9"]), point([1]))
+    assert "DX-POINTER-NOT-COVERED" not in ids(r)
+
+
+def test_lines_pointing_only_at_an_uncovered_diagnosis_are_at_risk():
+    r = scrub(FATIGUE_FIRST, point([1]))
+    found = of(r, "DX-POINTER-NOT-COVERED")
+    assert [f.line for f in found] == [1, 2, 3]  # J1561, 96365, 96366
+    drug = found[0]
+    # The bundled default list binds no payer: a warning, and the message says why.
+    assert drug.severity == "warning" and "warning" in drug.message and "R53.83" in drug.message
+    assert "point line 1 at d83.9" in (drug.fix or "").lower()
+    assert drug.impact_units == -60
+    assert "DX-NOT-COVERED" not in ids(r)  # the claim's diagnoses as a whole are covered
+
+
+def test_a_line_pointing_at_the_covered_diagnosis_is_fine():
+    # near misses: the covered diagnosis among the pointers, or alone, or no pointers given at all
+    for pointers in ([1, 2], [2], [2, 1], []):
+        assert "DX-POINTER-NOT-COVERED" not in ids(scrub(FATIGUE_FIRST, point(pointers))), pointers
+    # one line wrong, the others right: only that line
+    r = scrub(FATIGUE_FIRST, point({1: [2], 2: [1], 3: [2]}))
+    assert [f.line for f in of(r, "DX-POINTER-NOT-COVERED")] == [2]
+
+
+def test_no_covered_diagnosis_on_the_claim_is_dx_not_covered_alone():
+    """Pointing elsewhere cannot help when no diagnosis on the claim is covered: DX-NOT-COVERED says it, once."""
+    r = scrub(FATIGUE_FIRST, lambda c: (c.update(diagnoses=["R53.83"]), point([1])(c)))
+    assert "DX-NOT-COVERED" in ids(r)
+    assert "DX-POINTER-NOT-COVERED" not in ids(r)
+    assert "DX-POINTER-NOT-COVERED" in ids(scrub(FATIGUE_FIRST, point([1])))
+
+
+def test_a_binding_official_list_makes_the_drug_line_an_error():
+    """Medicare home IVIG covers primary immunodeficiency only (D80.0 yes, D80.1 no): the J-code line that points
+    only at D80.1 is denied."""
+    home = chart(setting="home", diagnoses=["D80.1", "D80.0"])
+    assert "DX-POINTER-NOT-COVERED" not in ids(scrub(home, point([2])))
+    r = scrub(home, point([1]))
+    drug = next(f for f in of(r, "DX-POINTER-NOT-COVERED") if f.line == 1)
+    assert drug.severity == "error" and "D80.0" in (drug.fix or "")
+
+
+def test_an_837_read_without_its_chart_is_checked_too():
+    text = x12.to_837(enc_of("office-gamunex-jz"), chargemaster.load("sample"), envelope=ENVELOPE)
+    assert "UN*60***1~" in text and "HI*ABK:D839~" in text
+    [clean] = scrub_text(text)
+    [item] = scrub_text(text.replace("UN*60***1~", "UN*60***2~"))
+    assert "CLAIM-POINTER-INVALID" not in edits(clean)
+    assert edits(item).get("CLAIM-POINTER-INVALID") == "error", item.result.findings
