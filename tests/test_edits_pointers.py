@@ -78,7 +78,7 @@ def test_lines_pointing_only_at_an_uncovered_diagnosis_are_at_risk():
     drug = found[0]
     # The bundled default list binds no payer: a warning, and the message says why.
     assert drug.severity == "warning" and "warning" in drug.message and "R53.83" in drug.message
-    assert "point line 1 at d83.9" in (drug.fix or "").lower()
+    assert drug.fix == "Point line 1 at D83.9 (pointer 2), listed first."
     assert drug.impact_units == -60
     assert "DX-NOT-COVERED" not in ids(r)  # the claim's diagnoses as a whole are covered
 
@@ -117,3 +117,16 @@ def test_an_837_read_without_its_chart_is_checked_too():
     [item] = scrub_text(text.replace("UN*60***1~", "UN*60***2~"))
     assert "CLAIM-POINTER-INVALID" not in edits(clean)
     assert edits(item).get("CLAIM-POINTER-INVALID") == "error", item.result.findings
+
+
+def test_a_contractors_article_makes_only_the_drug_line_an_error():
+    """First Coast (JN) does not list M33.10 for immune globulin (its article binds the payer): the J-code line that
+    points only at it is an error; the administration lines stay warnings (payers differ in checking them)."""
+    r = scrub(chart(diagnoses=["M33.10", "D83.9"], payer={"type": "medicare", "contractor": "JN"}), point([1]))
+    assert [(f.line, f.severity) for f in of(r, "DX-POINTER-NOT-COVERED")] == [(1, "error"), (2, "warning"),
+                                                                               (3, "warning")]
+
+
+def test_no_diagnosis_at_all_is_dx_missing_not_a_pointer_error():
+    r = scrub(chart(diagnoses=[]), lambda c: (c.update(diagnoses=[]), point([1])(c)))
+    assert "DX-MISSING" in ids(r) and "CLAIM-POINTER-INVALID" not in ids(r)
