@@ -51,3 +51,31 @@ def test_medicare_home_infusion_has_no_administration_codes():
     com = chart(setting="home", payer={"type": "commercial", "prior_authorization": {"number": "P"}},
                 drug0={"ndc": "13533-0805-11"})
     assert "FORM-SETTING" not in ids(scrub(com))
+
+
+def test_each_form_setting_finding_says_what_this_claim_needs():
+    """The catalog's fix names every setting at once ("Office: CMS-1500 … hospital outpatient: UB-04 …"); a home
+    claim was told to bill an office or hospital form. Each finding now carries the fix for its own claim."""
+    assert only(scrub(HOSPITAL, lambda c: c.update(form="CMS-1500")), "FORM-SETTING").fix == \
+        "Bill a hospital outpatient encounter on UB-04 (837I)."
+    assert only(scrub(BASE, lambda c: c.update(form="UB-04")), "FORM-SETTING").fix == \
+        "Bill an office encounter on CMS-1500 (837P)."
+    assert only(scrub(chart(place_of_service="11"), lambda c: c.update(place_of_service="22")),
+                "FORM-SETTING").fix == "Use place of service 11."
+    assert only(scrub(BASE, lambda c: c.update(place_of_service="22")), "FORM-SETTING").fix == \
+        "Use place of service 11 unless another fits the place the service was given."
+    assert only(scrub(HOSPITAL, lambda c: c.update(type_of_bill="0851")), "FORM-SETTING").fix == \
+        "Use type of bill 0131."
+    r = scrub(HOSPITAL, lambda c: c["lines"][1].update(revenue_code=None))
+    assert only(r, "FORM-SETTING").fix == "Give line 2 revenue code 0260."
+    r = scrub(HOSPITAL, lambda c: c["lines"][0].update(revenue_code=None))
+    assert only(r, "FORM-SETTING").fix == "Give line 1 revenue code 0636."
+    r = scrub(HOSPITAL, lambda c: c["lines"][0].update(revenue_code="0250"))
+    assert only(r, "FORM-SETTING").fix == "Put line 1 under revenue code 0636."
+    r = scrub(HOSPITAL, lambda c: c["lines"][1].update(revenue_code="0510"))
+    assert only(r, "FORM-SETTING").fix == "Put line 2 under revenue code 0260 (or another 026x)."
+    home = chart(setting="home")
+    claim = {"lines": [{"line": 1, "code": "J1561", "modifiers": ["JZ"], "units": 60},
+                       {"line": 2, "code": "96365", "units": 1}]}
+    [f] = [f for f in scrub(home, claim=claim).findings if f.edit == "FORM-SETTING"]
+    assert f.fix == "Remove line 2 (96365); bill the drug with Q2052, as the expected claim shows."

@@ -41,20 +41,27 @@ def form_setting(ctx: EditContext) -> list[Finding]:
     if w is None:
         return found
     setting = ctx.encounter.setting.replace("_", " ")
+    # Each finding's fix says what this claim needs (the catalog's fix names every setting's form at once: a home
+    # claim was told "Office: CMS-1500 … hospital outpatient: UB-04 …").
     if w.form and w.form != e.form:
         found.append(finding("FORM-SETTING", f"The claim is written on {w.form}; {_a(setting)} encounter is billed on "
-                             f"{e.form}."))
+                             f"{e.form}.", fix=f"Bill {_a(setting)} encounter on {e.form} "
+                             f"({ctx.rules.setting(ctx.encounter.setting)['transaction']})."))
     if no_administration_billed(ctx):
+        supplies = [ln.code for ln in e.lines if ctx.rules.admin(ln.code) is None and not is_drug_code(ctx, ln.code)]
+        bill = f"the drug with {', '.join(dict.fromkeys(supplies))}" if supplies else "the drug and its supplies"
         for ln, code in zip(w.lines, ctx.written_codes, strict=True):
             rec = ctx.rules.admin(code)
             if rec is not None and rec.role != "bundled":
                 found.append(finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on {_a(ctx.profile.title)} {setting} "
                                      "claim: home infusion for this payer is billed as the drug and its supplies, "
-                                     "without drug administration codes.", line=ln.line, impact_units=-ln.units))
+                                     "without drug administration codes.", line=ln.line, impact_units=-ln.units,
+                                     fix=f"Remove line {ln.line} ({rec.code}); bill {bill}, as the expected claim "
+                                     "shows."))
     if e.form == "UB-04":
         if w.type_of_bill and e.type_of_bill and _bill_type(w.type_of_bill) != _bill_type(e.type_of_bill):
             found.append(finding("FORM-SETTING", f"Type of bill {w.type_of_bill}; a hospital outpatient claim is "
-                                 f"{e.type_of_bill[:3]}x."))
+                                 f"{e.type_of_bill[:3]}x.", fix=f"Use type of bill {e.type_of_bill}."))
         found.extend(_revenue_codes(ctx))
     elif w.place_of_service and e.place_of_service and w.place_of_service.strip() != e.place_of_service:
         # The chart's own place_of_service is certain; the setting's default (11 office, 12 home) may have
@@ -63,7 +70,9 @@ def form_setting(ctx: EditContext) -> list[Finding]:
         found.append(finding("FORM-SETTING", f"Place of service {w.place_of_service} on {_a(setting)} claim; "
                              + (f"the chart says {e.place_of_service}." if stated else
                              f"the setting's place of service is {e.place_of_service} (verify if another fits)."),
-                             severity=None if stated else "warning"))
+                             severity=None if stated else "warning",
+                             fix=f"Use place of service {e.place_of_service}" + ("." if stated else
+                                 " unless another fits the place the service was given.")))
     return found
 
 
@@ -80,14 +89,19 @@ def _revenue_codes(ctx: EditContext) -> Iterator[Finding]:
     for ln in w.lines:
         rev = (ln.revenue_code or "").strip()
         code = code_of(ln)
+        wanted = drug_rev if is_drug_code(ctx, code) else admin_rev if ctx.rules.admin(code) else None
         if not rev:
-            yield finding("FORM-SETTING", f"Line {ln.line}: {code} has no revenue code (UB-04).", line=ln.line)
+            yield finding("FORM-SETTING", f"Line {ln.line}: {code} has no revenue code (UB-04).", line=ln.line,
+                          fix=f"Give line {ln.line} revenue code {wanted}." if wanted else
+                          f"Give line {ln.line} the revenue code of its service.")
         elif is_drug_code(ctx, code) and drug_rev and rev != drug_rev:
             yield finding("FORM-SETTING", f"Line {ln.line}: {code} under revenue code {rev}; a separately payable "
-                          f"drug with its HCPCS code goes under {drug_rev}.", line=ln.line, severity="warning")
+                          f"drug with its HCPCS code goes under {drug_rev}.", line=ln.line, severity="warning",
+                          fix=f"Put line {ln.line} under revenue code {drug_rev}.")
         elif ctx.rules.admin(code) and admin_rev and not rev.startswith(admin_rev[:3]):
             yield finding("FORM-SETTING", f"Line {ln.line}: {code} under revenue code {rev}; drug administration "
-                          f"is commonly {admin_rev[:3]}x.", line=ln.line, severity="warning")
+                          f"is commonly {admin_rev[:3]}x.", line=ln.line, severity="warning",
+                          fix=f"Put line {ln.line} under revenue code {admin_rev} (or another 026x).")
 
 
 @edit(
