@@ -94,6 +94,20 @@ def test_unread_range_is_a_warning_that_the_list_could_not_verify():
     assert only(build(office("FL", "G43.909")), "DX-NOT-COVERED").severity == "error"
 
 
+@pytest.mark.parametrize("dx", ["L12.30", "L12.31", "L12.35"])
+def test_acquired_epidermolysis_bullosa_warns_where_the_article_does_not_list_it(dx):
+    """NCD 250.3 covers epidermolysis bullosa acquisita nationally, but its bundled code list names L13.8 only: a
+    CGS (OH, J15) claim for L12.30-L12.35 was an error (DX-NOT-COVERED, and GZ required); now a warning that says
+    why. WPS's A57554 (IA, J5) lists the three: covered there. A bullous code that is not EBA stays an error."""
+    f = only(build(office("OH", dx)), "DX-NOT-COVERED")
+    assert f.severity == "warning" and "epidermolysis bullosa acquisita" in f.message, f.message
+    assert not errors(build(office("OH", dx)), "PAYER-ABN-MODIFIER")
+    assert "DX-NOT-COVERED" not in ids(build(office("IA", dx)))
+    assert only(build(office("OH", "L12.2")), "DX-NOT-COVERED").severity == "error"
+    by_article = office(dx=dx, payer={"type": "medicare", "contractor": "A56779"})  # one article named alone
+    assert only(build(by_article), "DX-NOT-COVERED").severity == "warning"
+
+
 def test_unresolved_noridian_article_only_warns():
     # A57187 is Noridian's article for JE or JF (not resolved): a code it does not list, in a read range, warns.
     f = only(build(office("CA", "G43.909")), "DX-NOT-COVERED")
