@@ -202,6 +202,39 @@ def test_liability_modifier_dates_both_sides():
                                                                                                   "GX")
 
 
+def test_no_benefit_asks_for_no_abn_and_gy_on_the_lines_is_an_expected_denial():
+    """Home IVIG for CIDP has no Medicare benefit (A52509): DX-NOT-COVERED's fix asked for an ABN, which does not
+    apply. With GY on the drug's lines the claim is right (it asks for the denial a secondary payer needs): a warning
+    that says so. Without GY, or with GZ, it stays an error."""
+    enc = chart(setting="home", diagnoses=["G61.81"])
+    f = only(build(enc), "DX-NOT-COVERED")
+    assert f.severity == "error" and f.fix is not None and f.fix.startswith("No ABN applies") and "GY" in f.fix
+    f = only(scrub(enc, with_mods("GY")), "DX-NOT-COVERED")
+    assert f.severity == "warning" and f.message.endswith("GY is on the lines: the denial is expected.")
+    assert only(scrub(enc, with_mods("GZ")), "DX-NOT-COVERED").severity == "error"
+    # GY on some of the drug's lines only (the JW line without), or no drug line at all: not yet right
+    waste = chart(setting="home", diagnoses=["G61.81"], drug0={"dose": {"grams": 25}})
+
+    def gy_on_first(c):
+        c["lines"][0]["modifiers"] = [*c["lines"][0]["modifiers"], "GY"]
+
+    assert [ln.code for ln in build(waste).claim.lines][:2] == ["J1561", "J1561"]  # given + JW
+    assert only(scrub(waste, gy_on_first), "DX-NOT-COVERED").severity == "error"
+    no_drug = {"lines": [{"line": 1, "code": "Q2052", "modifiers": ["GY"], "units": 20}]}
+    assert only(scrub(enc, claim=no_drug), "DX-NOT-COVERED").severity == "error"
+    # a premedication's line is not the immune globulin's: GY on the IG's lines is enough
+    premed = chart(setting="home", diagnoses=["G61.81"], drugs=[*enc["drugs"], {"id": "pm", "hcpcs": "J1200",
+                                                                                "units": 1, "route": "IV"}])
+
+    written = {"lines": [{"line": 1, "code": "J1561", "modifiers": ["JZ", "GY"], "units": 60},
+                         {"line": 2, "code": "Q2052", "modifiers": ["GY"], "units": 20},
+                         {"line": 3, "code": "J1200", "modifiers": [], "units": 1}]}
+    assert only(scrub(premed, claim=written), "DX-NOT-COVERED").severity == "warning"
+    # a medical-necessity gap keeps the catalog's ABN advice
+    f = only(build(office("OH", "D80.1")), "DX-NOT-COVERED")
+    assert f.fix is not None and "ABN" in f.fix and not f.fix.startswith("No ABN")
+
+
 def test_gy_written_is_clean_and_ga_gz_are_wrong_for_no_benefit():
     enc = chart(setting="home", diagnoses=["G61.81"])
     assert "PAYER-ABN-MODIFIER" not in ids(scrub(enc, with_mods("GY")))

@@ -18,7 +18,7 @@ from igclaim.edits.registry import also_check, edit, finding
 from igclaim.errors import InputError
 from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata import icd10
-from igclaim.refdata.coverage import Policy, PolicyError, not_a_reason, policy
+from igclaim.refdata.coverage import Policy, PolicyError, liability_modifiers, not_a_reason, policy
 from igclaim.refdata.mac import MCD_ARTICLE, HomeRule, Status
 
 if TYPE_CHECKING:
@@ -393,7 +393,28 @@ def dx_not_covered(ctx: EditContext) -> list[Finding]:
         return []
     # On scrub, a written claim with diagnoses of its own does not go out with these: name them as the chart's.
     text = found.chart_text if written_dx(ctx) is not None else found.claim_text
-    return [sourced(finding("DX-NOT-COVERED", text, severity=gap.severity, line=_first_ig_line(ctx)), gap.source)]
+    severity, fix = gap.severity, None
+    if gap.liability == "no_benefit":
+        # No benefit category: no ABN applies (the catalog's fix asks for one). GY on the drug's lines asks Medicare
+        # for the denial a secondary payer needs: the claim is right, and only the denial is left to say.
+        gy = liability_modifiers().statutory_exclusion
+        fix = (f"No ABN applies: Medicare has no benefit for it here. Bill with {gy} on every line when a denial is "
+               "wanted (a secondary payer needs one), or bill the payer or setting that covers it.")
+        if _all_ig_lines_carry(ctx, gy):
+            severity, text = "warning", f"{text} {gy} is on the lines: the denial is expected."
+    return [sourced(finding("DX-NOT-COVERED", text, severity=severity, line=_first_ig_line(ctx), fix=fix),
+                    gap.source)]
+
+
+def _all_ig_lines_carry(ctx: EditContext, modifier: str) -> bool:
+    """Every written line of the immune globulin carries the modifier (False on build, or with no such line)."""
+    from igclaim.edits.drug import mods, written_drug_lines
+
+    if ctx.written is None:
+        return False
+    drugs = ctx.coding.drugs
+    lines = [ln for did, found in written_drug_lines(ctx).items() if drugs[did].is_ig for ln in found]
+    return bool(lines) and all(modifier in mods(ln) for ln in lines)
 
 
 @edit(
