@@ -461,3 +461,19 @@ def test_a_snapshot_keeps_the_contractor_lists_of_its_own_tables(home, tmp_path)
     assert new.product_only("SC", "J1555", ["G61.81"]) is None
     assert old.product_only("SC", "J1555", ["G61.81"]) is not None
     assert old.product_only("SC", "J1559", ["G61.81"]) is None  # Hizentra is one of the products group 6 names
+
+
+def test_a_code_that_cannot_be_billed_is_not_judged_for_coverage():
+    """D83 is a category (DX-INVALID: code D83.x): judging it for coverage added DX-NOT-COVERED and a GZ on every
+    line for a code that cannot be billed. Coverage is judged on the billable diagnoses: another one that is not
+    covered is still said, and a covered one silences it."""
+    r = build(office("OH", "D83"))
+    assert "DX-INVALID" in ids(r) and not {"DX-NOT-COVERED", "PAYER-ABN-MODIFIER"} & ids(r)
+    r = build(chart(diagnoses=["D83", "G43.909"], billing_provider=bp("OH")))
+    assert "DX-INVALID" in ids(r) and only(r, "DX-NOT-COVERED").severity == "error"
+    assert "G43.909" in only(r, "DX-NOT-COVERED").message and "D83," not in only(r, "DX-NOT-COVERED").message
+    assert "DX-NOT-COVERED" not in ids(build(chart(diagnoses=["D83", "D83.9"], billing_provider=bp("OH"))))
+    # before the first bundled ICD-10-CM release (FY2025) no release says whether a code is billable: judged as given
+    early = chart(diagnoses=["G43.909"], billing_provider=bp("OH"), date_of_service="2024-03-04",
+                  administrations=[{"drug_id": "ig1", "start": "2024-03-04T09:00", "stop": "2024-03-04T12:00"}])
+    assert only(build(early), "DX-NOT-COVERED").severity == "error"

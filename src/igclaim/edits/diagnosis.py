@@ -198,9 +198,17 @@ def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:
     payer.contractor, the billing provider's state, or the DME MAC articles at home), else the payer profile's
     policy (a default one is labelled so and only warns). Asked by the diagnosis and the liability-modifier checks
     (`verdict`: worked out once per snapshot and claim facts; a Gap is never changed)."""
+    dx = billable(ctx, dx)
     if not dx:
         return None
     return verdict(ctx, dx).gap
+
+
+def billable(ctx: EditContext, dx: list[str]) -> list[str]:
+    """The diagnoses coverage is judged on: not one DX-INVALID refuses (a category such as D83 is coded to D83.x
+    first; judging D83 itself told the biller to get an ABN and add GZ for a code that cannot be billed). A code
+    no release covers (None) is kept."""
+    return [d for d in dx if ctx.rules.dx_billable(d) is not False]
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,7 +392,7 @@ def dx_invalid(ctx: EditContext) -> list[Finding]:
     supersedes=("DX-NOT-DOCUMENTED",),  # a written diagnosis not covered, where the chart's are: one fix, one finding
 )
 def dx_not_covered(ctx: EditContext) -> list[Finding]:
-    dx = chart_dx(ctx)
+    dx = billable(ctx, chart_dx(ctx))
     if not dx:
         return []
     found = verdict(ctx, dx)
