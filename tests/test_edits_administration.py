@@ -180,3 +180,22 @@ def test_a_subcutaneous_code_on_an_iv_visit_is_the_wrong_route():
         found, number = _route_findings(chart(administrations=[
             {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T11:00"}]), code)
         assert found == [("ADMIN-ROUTE", number)], code
+
+
+def test_the_extra_initial_is_the_one_the_chart_does_not_support_whatever_the_order():
+    """Hydration before the IVIG written as 96360 on line 2, before the 96365 on line 3: the 96365 was called the
+    second initial (a biller could delete it). The extra initial is the 96360, and its fix says 96361."""
+    enc = chart(fluids=[{"purpose": "hydration", "ordered": True, "reason": "prehydration",
+                         "start": "2026-03-02T08:00", "stop": "2026-03-02T08:45"}])
+    assert [ln.code for ln in build(enc).claim.lines if ln.code.startswith("963")] == ["96365", "96366", "96361"]
+    claim = {"lines": [{"line": 1, "code": "J1561", "modifiers": ["JZ"], "units": 60},
+                       {"line": 2, "code": "96360", "units": 1}, {"line": 3, "code": "96365", "units": 1},
+                       {"line": 4, "code": "96366", "units": 4}]}
+    f = only(scrub(enc, claim=claim), "ADMIN-INITIAL-DUPLICATE")
+    assert (f.line, f.severity) == (2, "error") and f.message.startswith("Line 2: 96360 is initial service number 2")
+    assert f.fix == ("Bill 96361 for it instead of 96360 on line 2: after the initial service it is an additional "
+                     "service.")
+    # a second 96365 is no 96366 to be (its add-on is billed, but it is the same initial twice): the catalog's fix
+    r = scrub(BASE, lambda c: c["lines"].append({"line": 4, "code": "96365", "units": 1}))
+    f = only(r, "ADMIN-INITIAL-DUPLICATE")
+    assert f.line == 4 and f.fix is not None and "one initial code per encounter" in f.fix

@@ -310,6 +310,10 @@ def initial_duplicate(ctx: EditContext) -> list[Finding]:
     if not initials:
         return found
     allowed = sum(_expected_units(ctx, c) for c, _ in _codes_of_role(ctx, "initial"))
+    # The initial codes the expected claim bills count first, so the one beyond is the code it does not (96360
+    # written before 96365 is the extra initial, not the 96365 after it), whatever the written order.
+    expected = {c for c, _ in _codes_of_role(ctx, "initial") if _expected_units(ctx, c)}
+    initials.sort(key=lambda t: t[1].code not in expected)
     count = 0
     iv_sites: list[int] | None = None  # read only past the initial services the chart supports
     professional = ctx.expected.form != "UB-04"
@@ -342,10 +346,15 @@ def initial_duplicate(ctx: EditContext) -> list[Finding]:
             sites = sorted({s.site for s in ctx.coding.services})
             # at stake: the units beyond what the coded initials and, for an IV code, the documented IV sites allow
             cap = max(allowed, len(iv_sites)) if rec.route == "IV" else allowed
+            # another family's initial whose add-on the expected claim bills (hydration before the drug: 96361, not
+            # 96360); a second 96365 is no 96366 to be
+            addon = rec.addon if rec.code not in expected and rec.addon and _expected_units(ctx, rec.addon) else None
             found.append(finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {rec.code} is initial service number "
                                  f"{count}; the chart supports {allowed} (access sites documented: "
                                  f"{', '.join(map(str, sites)) or 'none'}).", line=ln.line,
-                                 impact_units=-min(ln.units, count - cap)))
+                                 impact_units=-min(ln.units, count - cap),
+                                 fix=f"Bill {addon} for it instead of {rec.code} on line {ln.line}: after the initial "
+                                 "service it is an additional service." if addon else None))
     return found
 
 
