@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from tests.test_edits_support import BASE, chart, ids, line, only, scrub
 
 PRIVIGEN_35_OF_40 = chart(drugs=[{"id": "ig1", "product": "Privigen", "route": "IV", "dose": {"grams": 35},
@@ -31,7 +33,11 @@ def test_code_mismatch_another_brands_code_and_units_still_checked():
     assert "J1561" in f.message and f.line == 1
     # 30 = the grams: one mistake, one finding (DRUG-UNITS-ML, with the units at stake), not DRUG-UNITS beside it.
     units = only(r, "DRUG-UNITS-ML")
-    assert "billed 30" in units.message and "60 units" in units.message and units.impact_units == 30
+    assert "billed 30" in units.message and "60 units" in units.message
+    # The units at stake are J1561's: 30 units of J1559 (100 mg) bill 3 g = 6 units of J1561, so 60 - 6 = 54 are
+    # left unbilled (not 60 - 30, which mixed J1561's units with J1559's), priced at J1561's payment limit.
+    assert "30 units of J1559 (100 mg a unit) = 6 units of J1561" in units.message
+    assert units.impact_units == 54 and units.impact_usd == Decimal("2650.10")  # 54 x $49.076 (J1561, ASP 2026Q1)
     assert "DRUG-UNITS" not in ids(r)
 
 

@@ -6,7 +6,10 @@ Administration: the imported fee schedule's amount × units (non-facility amount
 the UB-04 only from a `code,amount` schedule: the national PFS does not price a hospital's claim).
 A line with no published price stays null, never zero; so does the total unless every line is priced, while
 `priced_total` sums the priced lines and `unpriced_lines` names the others (never a bare null).
-Impact of a finding: its impact_units × the payment limit of its line's code.
+Impact of a finding: its impact_units × the payment limit of the code they are units of: the chart drug's code
+when the finding's cause names the drug (("units", "drugs[0]") or ("drug", "drugs[0]")), since its units are the
+ones the chart supports, in that code's unit dose, even on a line written with another code (J1561 for Cuvitru's
+J1555); else its line's code.
 """
 
 from __future__ import annotations
@@ -95,9 +98,10 @@ def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
 
 def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: set[Loaded],
                    drugs: Iterable[CodedDrug] = ()) -> None:
-    """impact_usd = impact_units × the payment limit of the code on the finding's line (of `claim`). A chart
-    finding with no line (e.g. DRUG-WASTE-AVOIDABLE) whose cause is a drug (("drug", "drugs[0]")) is priced by
-    that drug's code (`drugs`: the coded drugs, by their path)."""
+    """impact_usd = impact_units × the payment limit of the code they are units of: a finding whose cause names a
+    chart drug (("units", "drugs[0]"), ("drug", "drugs[0]")) by that drug's code (`drugs`: the coded drugs, by
+    their path), on its line's date, whatever code the line was written with; any other finding by the code on
+    its line (of `claim`). A finding with no line is priced only through its drug."""
     by_number: dict[int, ClaimLine] | None = None  # most claims: no finding has units at stake
     drug_codes: dict[str, str] = {}
     for f in findings:
@@ -107,14 +111,16 @@ def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: se
         if by_number is None:
             by_number = {ln.line: ln for ln in claim.lines}
             drug_codes = {d.path: d.code for d in drugs if d.code}
-        if f.line in by_number:
-            line = by_number[f.line]
+        path = next((c[1] for c in f.causes if c[0] in ("drug", "units") and c[1] in drug_codes), None)
+        line = by_number.get(f.line) if f.line is not None else None
+        if f.line is not None and line is None:
+            continue  # not a line of the claim: nothing to price it on
+        if path is not None:
+            code, when = drug_codes[path], (line.service_date if line else None) or rules.dos
+        elif line is not None:
             code, when = line.code, line.service_date or rules.dos
         else:
-            path = next((c[1] for c in f.causes if c[0] == "drug"), None)
-            if f.line is not None or path not in drug_codes:
-                continue
-            code, when = drug_codes[path or ""], rules.dos
+            continue
         price = rules.tables.payment_limit(code, when)
         if price is not None:
             used.add(price.source)

@@ -189,6 +189,52 @@ def _opened(f: CodedDrug) -> str:
     return f"{grams}{f.opened_units} units of {f.code}"
 
 
+def unit_mg_of(ctx: EditContext, code: str) -> int | None:
+    """The unit dose (mg a HCPCS unit) of a written immune globulin code, None when the catalog does not give one."""
+    rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
+    return rec.unit_mg if rec is not None else None
+
+
+def in_own_units(ctx: EditContext, f: CodedDrug, lines: list[ClaimLine]) -> int:
+    """The units `lines` bill, counted in the units of the drug's own code (f.code), so they can be compared with,
+    and priced as, the units the chart supports. A line written with another immune globulin code of another unit
+    dose (J1561, 500 mg a unit, for Cuvitru's J1555, 100 mg) stands for its units × that code's unit dose: that
+    dose is counted in the own code's units, rounded up to a whole unit as a documented dose is (20 × 500 mg =
+    100 units of J1555). A line of the own code, of a code with the same unit dose, or of a code whose unit dose is
+    not known counts as written."""
+    own = f.unit_mg
+    counted, mg = 0, 0
+    for ln in lines:
+        code = code_of(ln)
+        size = unit_mg_of(ctx, code) if own and code != f.code else None
+        if own is None or size is None or size == own:
+            counted += ln.units
+        else:
+            mg += ln.units * size
+    return counted + (-(-mg // own) if mg and own else 0)
+
+
+def _counted_text(ctx: EditContext, f: CodedDrug, lines: list[ClaimLine], counted: int) -> str:
+    """'20 units of J1561 (500 mg a unit) = 100 units of J1555' when the written units stand for another number of
+    the own code's units ('' when they do not)."""
+    if counted == sum(ln.units for ln in lines):
+        return ""
+    written = " + ".join(f"{ln.units} units of {c}" + (f" ({size} mg a unit)" if size not in (None, f.unit_mg) else "")
+                         for ln in lines for c, size in [(code_of(ln), unit_mg_of(ctx, code_of(ln)))])
+    return f"{written} = {counted} units of {f.code}"
+
+
+def _right_lines_fix(ctx: EditContext, f: CodedDrug, code: str) -> str:
+    """The fix of a code billed in place of the product's: when the two codes' unit doses differ, the units change
+    with the code, so the fix names the right lines (the chart's), not only the right code."""
+    size = unit_mg_of(ctx, code)
+    if size is None or f.unit_mg is None or size == f.unit_mg:
+        return f"Bill {f.code} instead of {code}."
+    right = ", ".join(f"{ln.code}{'-JW' if ln.wasted else ''} × {ln.units}" for ln in f.lines)
+    return (f"Bill {f.code} instead of {code}, in {f.code}'s units ({f.unit_mg} mg a unit; {code} is {size} mg): "
+            f"{right}.")
+
+
 class DrugLines(NamedTuple):
     """A checkable drug with its written lines, those lines split into the lines without JW and the JW lines, and
     the codes they bill other than the drug's own (in line order, each once; empty on nearly every claim)."""
@@ -244,7 +290,7 @@ def nos_code(ctx: EditContext) -> list[Finding]:
                 line = next(ln for ln in lines if code_of(ln) == code)
                 found.append(finding("DRUG-NOS-CODE", f"{code} (not otherwise specified) billed for {_name(f)}, "
                                      f"which has its own code {f.code} on {ctx.dos}.", line=line.line,
-                                     fix=f"Bill {f.code} instead of {code}.", cause=("code", code_of_drug(f))))
+                                     fix=_right_lines_fix(ctx, f, code), cause=("code", code_of_drug(f))))
     return found
 
 
@@ -269,7 +315,7 @@ def code_mismatch(ctx: EditContext) -> list[Finding]:
             what = f"{code} ({known.descriptor})" if known else code
             dated = "" if rec else f"; {code} is not valid on {ctx.dos}"
             found.append(finding("DRUG-CODE-MISMATCH", f"{what} billed for {_name(f)}; its code on {ctx.dos} is "
-                                 f"{f.code}{dated}.", line=line.line, fix=f"Bill {f.code} instead of {code}.",
+                                 f"{f.code}{dated}.", line=line.line, fix=_right_lines_fix(ctx, f, code),
                                  cause=("code", code_of_drug(f))))
     return found
 
@@ -286,6 +332,10 @@ def code_mismatch(ctx: EditContext) -> list[Finding]:
     phase="claim",
 )
 def drug_units(ctx: EditContext) -> list[Finding]:
+    """The units at stake are the chart code's (f.code): written units of another code are first counted in them
+    (`in_own_units`), and the finding is priced at f.code (its cause names the drug: coding/payment.py). Another
+    code billed for the right dose (J1561 × 20 for 10 g of Cuvitru, J1555 × 100) is a code mistake only:
+    DRUG-CODE-MISMATCH names the right lines."""
     found: list[Finding] = []
     for f, lines, given, _, _ in _drugs(ctx):
         billed = sum(ln.units for ln in given)
@@ -294,14 +344,21 @@ def drug_units(ctx: EditContext) -> list[Finding]:
             continue
         if billed == expected:
             continue
+        counted = in_own_units(ctx, f, given)
+        if counted == expected:
+            continue  # the right dose in another code's units: DRUG-CODE-MISMATCH / DRUG-NOS-CODE
         line = (given or lines)[0]
         written = code_of(line)
         of = f" units of {written}" if written != f.code else ""
+        if counted != billed:  # another code's units: what they stand for in f.code's
+            one = len({code_of(ln) for ln in given}) == 1
+            of += (f" ({unit_mg_of(ctx, written)} mg a unit = {counted} units of {f.code})" if one
+                   else f" ({_counted_text(ctx, f, given, counted)})")
         if f.is_ig and f.dose_grams is not None:
             msg = f"billed {billed}{of}, documented {dose_text(f)} of {f.code} = {_units_text(f)}"
         else:
             msg = f"billed {billed}{of}, documented {expected} units of {f.code}"
-        found.append(finding("DRUG-UNITS", f"Line {line.line}: {msg}.", line=line.line, impact_units=expected - billed,
+        found.append(finding("DRUG-UNITS", f"Line {line.line}: {msg}.", line=line.line, impact_units=expected - counted,
                              fix=f"Bill {f.code} × {expected}.", cause=("units", f.path)))
     return found
 
@@ -326,10 +383,13 @@ def units_by_volume(ctx: EditContext) -> list[Finding]:
             per = f"the volume ({f.dose_ml:g} mL)"
         elif billed == f.dose_grams:
             per = f"the grams ({f.dose_grams:g} g)"
-        if per and f.administered_units is not None:
+        counted = in_own_units(ctx, f, given) if per else billed
+        if per and f.administered_units is not None and counted != f.administered_units:
+            counted_text = _counted_text(ctx, f, given, counted)
             found.append(finding("DRUG-UNITS-ML", f"Line {given[0].line}: billed {billed} units = {per}; "
+                                 f"{counted_text + '; ' if counted_text else ''}"
                                  f"{dose_text(f)} of {f.code} ({f.unit_mg} mg a unit) = {_units_text(f)}.",
-                                 line=given[0].line, impact_units=f.administered_units - billed,
+                                 line=given[0].line, impact_units=f.administered_units - counted,
                                  fix=f"Bill {f.code} × {f.administered_units} (grams ÷ the code's unit dose, not mL "
                                  "or g).",
                                  cause=("units", f.path)))
@@ -358,7 +418,8 @@ def jw_missing(ctx: EditContext) -> list[Finding]:
         found.append(finding("DRUG-JW-MISSING", f"{f.path}: opened {_opened(f)}, "
                              f"{f.administered_units} given: {f.discarded_units} units discarded and no JW line.",
                              line=lines[0].line, impact_units=f.discarded_units,
-                             fix=f"Add {f.code}-JW × {f.discarded_units}."))
+                             fix=f"Add {f.code}-JW × {f.discarded_units}.",
+                             cause=("drug", f.path)))  # f.code's units, priced at f.code (coding/payment.py)
     return found
 
 
@@ -459,12 +520,14 @@ def waste_mismatch(ctx: EditContext) -> list[Finding]:
         if not jw or f.discarded_units <= 0:
             continue
         billed, wasted = sum(ln.units for ln in given), sum(ln.units for ln in jw)
-        if wasted == f.discarded_units:
-            continue  # the JW units are right: wrong given units are DRUG-UNITS's mistake alone
+        if wasted == f.discarded_units or in_own_units(ctx, f, jw) == f.discarded_units:
+            continue  # the JW units are right (in the code written): wrong given units are DRUG-UNITS's mistake alone
         found.append(finding("DRUG-WASTE-MISMATCH", f"Line {jw[0].line}: billed {billed} + {wasted} JW = "
                              f"{billed + wasted} units; opened {_opened(f)}: "
                              f"{f.administered_units} given + {f.discarded_units} discarded.", line=jw[0].line,
-                             impact_units=f.discarded_units - wasted, fix=f"Bill {f.code}-JW × {f.discarded_units}."))
+                             impact_units=f.discarded_units - in_own_units(ctx, f, jw),
+                             fix=f"Bill {f.code}-JW × {f.discarded_units}.",
+                             cause=("drug", f.path)))  # f.code's units, priced at f.code (coding/payment.py)
     return found
 
 
