@@ -416,13 +416,20 @@ def dx_not_covered(ctx: EditContext) -> list[Finding]:
 
 def _all_ig_lines_carry(ctx: EditContext, modifier: str) -> bool:
     """Every written line of the immune globulin carries the modifier (False on build, or with no such line)."""
-    from igclaim.edits.drug import mods, written_drug_lines
+    from igclaim.edits.drug import mods
+
+    lines = _written_ig_lines(ctx)
+    return bool(lines) and all(modifier in mods(ln) for ln in lines)
+
+
+def _written_ig_lines(ctx: EditContext) -> list[ClaimLine]:
+    """The written lines of the immune globulin drugs, in claim order by drug (none on build)."""
+    from igclaim.edits.drug import written_drug_lines
 
     if ctx.written is None:
-        return False
+        return []
     drugs = ctx.coding.drugs
-    lines = [ln for did, found in written_drug_lines(ctx).items() if drugs[did].is_ig for ln in found]
-    return bool(lines) and all(modifier in mods(ln) for ln in lines)
+    return [ln for did, found in written_drug_lines(ctx).items() if drugs[did].is_ig for ln in found]
 
 
 @edit(
@@ -588,12 +595,9 @@ def pointed_dx(ln: ClaimLine, dx: list[str]) -> list[str]:
 def _necessity_lines(ctx: EditContext) -> list[tuple[ClaimLine, bool]]:
     """The written lines a medical-necessity denial for the immune globulin falls on: (line, is the drug's own
     line) for each immune globulin drug line and each administration line, in claim order."""
-    from igclaim.edits.drug import written_drug_lines
-
     if ctx.written is None:
         return []
-    drugs = ctx.coding.drugs
-    ig = {id(ln) for did, lines in written_drug_lines(ctx).items() if drugs[did].is_ig for ln in lines}
+    ig = {id(ln) for ln in _written_ig_lines(ctx)}
     return [(ln, id(ln) in ig) for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True)
             if id(ln) in ig or ctx.rules.admin(code) is not None]
 
