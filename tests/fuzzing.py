@@ -141,7 +141,9 @@ def personal_values_gone_wrong(draw: st.DrawFn) -> dict:
     enc = draw(valid_encounters().filter(lambda e: bool(e.get("patient"))))
     wrong = st.one_of(st.builds(lambda t: PHI_MARK + t, st.text(max_size=12)),
                       st.builds(lambda t: t + PHI_MARK, st.text(max_size=12)),
-                      st.just(PHI_NUMBER), st.just(PHI_NUMBER + 0.5), st.just([PHI_MARK]), st.just({"line1": PHI_MARK}))
+                      st.just(PHI_NUMBER), st.just(PHI_NUMBER + 0.5),
+                      # a new list or object each time: one shared object set twice could end up inside itself
+                      st.builds(lambda: [PHI_MARK]), st.builds(lambda: {"line1": PHI_MARK}))
     for _ in range(draw(st.integers(min_value=1, max_value=3))):  # the paths again: a value may have replaced a tree
         leaves = [p for p in _paths(enc) if len(p) > 1 and p[0] in ("patient", "subscriber")]
         _set(enc, draw(st.sampled_from(leaves)), draw(wrong))
