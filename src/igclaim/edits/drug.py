@@ -520,12 +520,12 @@ def waste_mismatch(ctx: EditContext) -> list[Finding]:
         if not jw or f.discarded_units <= 0:
             continue
         billed, wasted = sum(ln.units for ln in given), sum(ln.units for ln in jw)
-        if wasted == f.discarded_units or in_own_units(ctx, f, jw) == f.discarded_units:
+        if wasted == f.discarded_units or (counted := in_own_units(ctx, f, jw)) == f.discarded_units:
             continue  # the JW units are right (in the code written): wrong given units are DRUG-UNITS's mistake alone
         found.append(finding("DRUG-WASTE-MISMATCH", f"Line {jw[0].line}: billed {billed} + {wasted} JW = "
                              f"{billed + wasted} units; opened {_opened(f)}: "
                              f"{f.administered_units} given + {f.discarded_units} discarded.", line=jw[0].line,
-                             impact_units=f.discarded_units - in_own_units(ctx, f, jw),
+                             impact_units=f.discarded_units - counted,
                              fix=f"Bill {f.code}-JW × {f.discarded_units}.",
                              cause=("drug", f.path)))  # f.code's units, priced at f.code (coding/payment.py)
     return found
