@@ -104,6 +104,14 @@ def test_jw_lines_under_another_code_are_counted_in_the_products_units():
     r = scrub(enc, written)
     assert "DRUG-UNITS" not in ids(r) and "DRUG-WASTE-MISMATCH" not in ids(r)
     assert only(r, "DRUG-CODE-MISMATCH").fix.endswith("J1555 × 90, J1555-JW × 10.")
+    # one JW unit of J1561 (500 mg = 5 of J1555) for a 10-unit discard: 5 units of J1555 short, not 9
+
+    def short_jw(c):
+        written(c)
+        for ln in c["lines"]:
+            if "JW" in ln["modifiers"]:
+                ln["units"] = 1
+    assert only(scrub(enc, short_jw), "DRUG-WASTE-MISMATCH").impact_units == 5
 
 
 def test_a_missing_jw_line_is_priced_at_the_products_code():
