@@ -90,7 +90,7 @@ def test_visit_stop_before_start_names_the_field():
 
 def test_scig_at_home_has_no_q2052():
     res = run(encounter(setting="home", drugs=[SCIG], administrations=[infusion(100)]))
-    assert lines(res) == [("J1559", ("JB", "JZ"), 80)]
+    assert lines(res) == [("J1559", ("JB", "KX", "JZ"), 80)]
 
 
 # --- scrub ---------------------------------------------------------------------------------------------------

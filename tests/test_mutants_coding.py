@@ -740,10 +740,10 @@ def test_medicare_home_scig_carries_jb_and_names_the_pump():
     enc = encounter(setting="home", drugs=[drug(product="Hizentra", route="SC", dose={"grams": 10},
                                                 containers=[{"grams": 10}])])
     r = run(enc)
-    assert [(c, m, u) for _, c, m, u, *_ in _claim_lines(r)] == [("J1559", ("JB", "JZ"), 100)]
+    assert [(c, m, u) for _, c, m, u, *_ in _claim_lines(r)] == [("J1559", ("JB", "KX", "JZ"), 100)]
     assert [(f.edit, f.message) for f in r.findings if f.edit.startswith("HOME-")] == [
-        ("HOME-BILLING-NOTE", "The infusion pump E0779 is billed separately by the supplier, with JB; nursing goes "
-         "through the home infusion therapy benefit.")]
+        ("HOME-BILLING-NOTE", "The infusion pump E0779 is billed separately by the supplier, with JB and KX; "
+         "nursing goes through the home infusion therapy benefit.")]
 
 
 # --- coding/payment.py -------------------------------------------------------------------------------------------
@@ -854,7 +854,7 @@ def test_medicare_home_scig_line_carries_jb_once():
     enc = encounter(setting="home", drugs=[drug(product="Gammagard Liquid", route="SC", dose={"grams": 10},
                                                 containers=[{"grams": 10}])])
     lines = [(ln.code, tuple(ln.modifiers)) for ln in run(enc, "medicare-part-b-first-coast").claim.lines]
-    assert lines == [("J1569", ("JB", "JZ"))]
+    assert lines == [("J1569", ("JB", "KX", "JZ"))]
 
 
 def _whole_hour_profile(tmp_path: Path) -> str:

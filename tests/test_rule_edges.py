@@ -151,9 +151,9 @@ def test_medicare_home_claim_leaves_other_drugs_off_and_puts_jb_on_the_scig_only
     assert lines(r) == [("J1561", ("JZ",), 60), ("Q2052", (), 4)]
     assert [f.message for f in r.findings if f.edit == "HOME-BILLING-NOTE"] == [note]
     r = run(home(dos, 60, drugs=[SCIG, premed]))
-    assert lines(r) == [("J1559", ("JB", "JZ"), 80)]
+    assert lines(r) == [("J1559", ("JB", "KX", "JZ"), 80)]
     assert [f.message for f in r.findings if f.edit == "HOME-BILLING-NOTE"] == [
-        "The infusion pump E0779 is billed separately by the supplier, with JB; nursing goes through the home "
+        "The infusion pump E0779 is billed separately by the supplier, with JB and KX; nursing goes through the home "
         "infusion therapy benefit.", note]
 
 

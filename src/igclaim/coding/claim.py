@@ -17,6 +17,7 @@ from igclaim.coding.drug import CodedDrug, DrugLine, code_drug
 from igclaim.coding.time import minutes_between, quarter_hour_units
 from igclaim.model import Claim, ClaimLine, Encounter, Finding, trusted
 from igclaim.refdata import icd10
+from igclaim.refdata.coverage import liability_modifiers
 from igclaim.refdata.resolver import PayerProfile, ReferenceData
 from igclaim.refdata.rules import Rules
 
@@ -154,15 +155,19 @@ def _home_dme(
                 units = quarter_hour_units(minutes, supply)
             lines.append(AdminLine(supply.code, units, service_date=d))
     if ig_sc:
-        mod = rules.modifier_for("route_SC")
-        for did in ig_sc:  # the drug's coded result takes the modifier too, so the edits expect it
+        # JB and, where the profile requires it on the date, KX: the DME MACs reject a pump drug's line without
+        # KX, GA or GZ. KX is right when the coverage criteria are met; PAYER-ABN-MODIFIER says when GA/GZ replace it.
+        added: tuple[str, ...] = (rules.modifier_for("route_SC"),)
+        if rules.param("eip_coverage_modifier_required"):
+            added += (liability_modifiers().criteria_met,)
+        for did in ig_sc:  # the drug's coded result takes the modifiers too, so the edits expect them
             f = facts[did]
-            facts[did] = f.with_lines(tuple(ln if mod in ln.modifiers else replace(ln, modifiers=(mod, *ln.modifiers))
-                                            for ln in f.lines))
+            facts[did] = f.with_lines(tuple(
+                replace(ln, modifiers=(*added, *(m for m in ln.modifiers if m not in added))) for ln in f.lines))
         drug_lines[:] = [line for f in facts.values() for line in f.lines]
         findings.append(finding("HOME-BILLING-NOTE", f"The infusion pump {setting['medicare_dme_sc_pump_code']} "
-                                f"is billed separately by the supplier, with {mod}; nursing goes through the home "
-                                "infusion therapy benefit."))
+                                f"is billed separately by the supplier, with {' and '.join(added)}; nursing goes "
+                                "through the home infusion therapy benefit."))
     others = [f.drug.id for f in facts.values() if not f.is_ig]
     if others:
         findings.append(finding("HOME-BILLING-NOTE", f"Drugs {', '.join(others)} are not part of the Medicare home "

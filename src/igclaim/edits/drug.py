@@ -544,10 +544,12 @@ def waste_mismatch(ctx: EditContext) -> list[Finding]:
 )
 def route_modifier(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
-    waste = (waste_mod(ctx), zero_waste_mod(ctx))
+    # The route modifiers only: a Medicare home pump line's KX has its own check (PAYER-KX-MODIFIER), and GA/GZ
+    # rightly take its place when a denial is expected.
+    route = (ctx.rules.modifier_for("route_IV"), ctx.rules.modifier_for("route_SC"))
     for f, lines, _, _, _ in _drugs(ctx):
         exp_given = next(ln for ln in f.lines if not ln.wasted)
-        wanted = [m for m in exp_given.modifiers if m not in waste]
+        wanted = [m for m in exp_given.modifiers if m in route]
         if not wanted:
             continue
         for ln in lines:

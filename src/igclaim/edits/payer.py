@@ -1,6 +1,7 @@
 """Payer edits: the Original Medicare liability modifiers when a denial is expected: GA/GZ for a medical-necessity
 denial (an ABN, form CMS-R-131, signed → GA; none → GZ), GY (GX beside it with a voluntary notice) for a service
-with no benefit category. Applies where the payer profile says `abn_modifiers`; the modifiers are data
+with no benefit category; and KX on a Medicare home pump's drug lines when none is expected. Applies where the payer
+profile says `abn_modifiers` (KX: `eip_coverage_modifier_required`); the modifiers are data
 (refdata/coverage/liability-modifiers.toml), their dates in refdata/cms/modifiers.toml."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from functools import lru_cache
 
 from igclaim.edits.context import EditContext
 from igclaim.edits.diagnosis import Gap, claim_dx, coverage_gap
-from igclaim.edits.drug import all_written_drug_lines, mods
+from igclaim.edits.drug import all_written_drug_lines, mods, written_drug_lines
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata.coverage import liability_modifiers
@@ -97,9 +98,17 @@ def abn_on_build(ctx: EditContext) -> list[Finding]:
         return found
     signed = "an ABN was signed" if ctx.encounter.payer.abn_signed else "no ABN is recorded (payer.abn_signed)"
     verify = "" if gap.certain else " if the contractor's policy does not cover it (verify first)"
+    kx = _coded_kx(ctx)
+    instead = f" in place of {kx} (coded for the pump's coverage criteria)" if kx else ""
     found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis may not be covered ({gap.title}) and {signed}: "
-                         f"add {need} to the drug and administration lines{verify}.", severity=gap.severity))
+                         f"add {need} to the drug and administration lines{instead}{verify}.", severity=gap.severity))
     return found
+
+
+def _coded_kx(ctx: EditContext) -> str | None:
+    """KX when coding put it on a line of the expected claim (a Medicare home pump's drug: PAYER-KX-MODIFIER)."""
+    kx = liability_modifiers().criteria_met
+    return kx if any(kx in ln.modifiers for ln in ctx.expected.lines) else None
 
 
 @also_check("PAYER-ABN-MODIFIER", "claim")
@@ -159,9 +168,12 @@ def abn_written(ctx: EditContext) -> list[Finding]:
                                  fix=f"Replace {wrong} with {need} on line {ln.line}."))
         else:
             verify = "" if gap.binding else " if the payer's own policy does not cover it (verify first)"
+            kx = lm.criteria_met if lm.criteria_met in m else None
             found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: the diagnosis may not be covered "
-                                 f"({gap.title}) and {signed}: {need} is needed{verify}.", line=ln.line,
-                                 severity=severity, fix=f"Add {need} to line {ln.line}."))
+                                 f"({gap.title}) and {signed}: {need} is needed{verify}"
+                                 f"{f', not {kx} (the coverage criteria are not met)' if kx else ''}.", line=ln.line,
+                                 severity=severity, fix=f"Replace {kx} with {need} on line {ln.line}." if kx
+                                 else f"Add {need} to line {ln.line}."))
     return found
 
 
@@ -182,3 +194,60 @@ def _no_benefit_lines(lines: list[ClaimLine], gap: Gap, severity: Severity) -> I
             yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: the service has no Medicare benefit category for "
                           f"this diagnosis ({gap.title}): {lm.statutory_exclusion} is needed.", line=ln.line,
                           severity=severity, fix=f"Add {lm.statutory_exclusion} to line {ln.line}.")
+
+
+def _pump_lines(ctx: EditContext) -> list[ClaimLine]:
+    """The written lines the DME MACs' pump policy covers: the immune globulin given under the skin by pump at home,
+    and the pump itself when the claim bills it."""
+    drugs = ctx.coding.drugs
+    by_pump = [did for did, f in drugs.items() if f.is_ig and f.route == "SC"]
+    if ctx.written is None or not by_pump:
+        return []  # an E0779 on a home IVIG claim is HOME-SUPPLY-CODE's finding, not a pump claim
+    pump = ctx.rules.setting("home").get("medicare_dme_sc_pump_code")
+    found = written_drug_lines(ctx)
+    lines = {id(ln): ln for did in by_pump for ln in found[did]}
+    lines |= {id(ln): ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True) if code == pump}
+    return sorted(lines.values(), key=lambda ln: ln.line)
+
+
+@edit(
+    "PAYER-KX-MODIFIER",
+    severity="error",
+    statement="Medicare home SC immune globulin given by pump: the drug and pump lines carry KX (the coverage criteria "
+    "are met), GA or GZ, and KX never beside GA, GZ or GY",
+    fix="Add KX to each line of the immune globulin given by pump (and to the pump) when every criterion of the "
+    "External Infusion Pumps LCD (L33794) is met and documented; when one is not, GA (signed ABN) or GZ (none) "
+    "instead of KX.",
+    source=liability_modifiers().criteria_source,
+    phase="claim",
+    when=When(params=("eip_coverage_modifier_required",), home_dme=True),
+)
+def kx_written(ctx: EditContext) -> list[Finding]:
+    """A line with none of KX, GA, GZ is rejected as missing information (not denied: it never reaches
+    adjudication); KX beside a liability modifier contradicts it. Which one is right when the diagnosis is not
+    covered is PAYER-ABN-MODIFIER's finding, so this check asks only for one of them then."""
+    found: list[Finding] = []
+    if not (ctx.rules.param("eip_coverage_modifier_required") and ctx.encounter.setting == "home"
+            and ctx.rules.param("home_rules") == "medicare-dme"):
+        return found  # the `When` above, as the check's own first test
+    lm = liability_modifiers()
+    kx, medical = lm.criteria_met, {lm.with_signed_abn, lm.without_abn}
+    for ln in _pump_lines(ctx):
+        m = mods(ln)
+        against = sorted(m & (medical | {lm.statutory_exclusion}))
+        if kx in m and against:
+            found.append(finding("PAYER-KX-MODIFIER", f"Line {ln.line}: {kx} (the coverage criteria are met) beside "
+                                 f"{', '.join(against)} (a denial is expected): the two contradict each other.",
+                                 line=ln.line, fix=f"Keep {kx} alone when every criterion of the LCD is met and "
+                                 f"documented, else {', '.join(against)} alone, on line {ln.line}."))
+        elif kx not in m and not m & medical:
+            gap = coverage_gap(ctx, claim_dx(ctx))
+            if gap is not None and gap.binding:
+                continue  # PAYER-ABN-MODIFIER names the liability modifier the line needs
+            found.append(finding("PAYER-KX-MODIFIER", f"Line {ln.line} ({ln.code.strip().upper()}): none of {kx}, "
+                                 f"{lm.with_signed_abn} or {lm.without_abn}: the DME MACs reject a pump's drug and "
+                                 "supply lines without one as missing information.", line=ln.line,
+                                 fix=f"Add {kx} to line {ln.line} when every criterion of the External Infusion "
+                                 f"Pumps LCD (L33794) is met and documented; otherwise {lm.with_signed_abn} (signed "
+                                 f"ABN) or {lm.without_abn} (none)."))
+    return found

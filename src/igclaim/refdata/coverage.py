@@ -234,6 +234,8 @@ class LiabilityModifiers:
     statutory_exclusion: str = "GY"
     voluntary_notice: str = "GX"
     excluded_source: str = ""
+    criteria_met: str = ""  # KX: a Medicare home pump line whose coverage criteria are met ([pump])
+    criteria_source: str = ""
 
     @property
     def all(self) -> frozenset[str]:
@@ -243,8 +245,9 @@ class LiabilityModifiers:
 @lru_cache(maxsize=1)
 def liability_modifiers() -> LiabilityModifiers:
     """GA (ABN signed) and GZ (no ABN) for an expected medical-necessity denial in Original Medicare; GY (and GX
-    with a voluntary notice) for a statutory exclusion or a service with no benefit category."""
+    with a voluntary notice) for a statutory exclusion or a service with no benefit category; KX on a home pump's
+    lines when no denial is expected."""
     data = tomllib.loads((_DIR / "liability-modifiers.toml").read_text(encoding="utf-8"))
-    abn, ex = data["abn"], data["excluded"]
+    abn, ex, pump = data["abn"], data["excluded"], data["pump"]
     return LiabilityModifiers(abn["with_signed_abn"], abn["without_abn"], abn["source"], ex["statutory_exclusion"],
-                              ex["voluntary_notice"], ex["source"])
+                              ex["voluntary_notice"], ex["source"], pump["criteria_met"], pump["source"])

@@ -1,0 +1,182 @@
+"""Medicare home SC immune globulin given by pump: KX (the External Infusion Pumps LCD's criteria are met), GA or GZ
+on the drug and pump lines from dates of service 2023-01-01, KX never beside GA/GZ/GY. Source: Noridian JA DME,
+"2023 Modifier Usage for the External Infusion Pumps (EIP) Policy": claims for external infusion pumps, drugs and
+supplies without KX, GA or GZ (a "from" date of service on or after 2023-01-01) are rejected for missing information;
+until then only insulin and its pump needed them."""
+
+from __future__ import annotations
+
+from tests.test_edits_support import build, built_claim, chart, ids, only, scrub
+
+HIZENTRA_CIDP = {"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 10},
+                 "containers": [{"grams": 10, "count": 1}]}
+CUVITRU_CIDP = {"id": "ig1", "product": "Cuvitru", "route": "SC", "dose": {"grams": 10},
+                "containers": [{"grams": 10, "count": 1}]}  # not named for CIDP in A52507 group 6
+
+
+def home_sc(dos: str = "2026-03-02", drug: dict = HIZENTRA_CIDP, **changes) -> dict:
+    return chart(**{"setting": "home", "date_of_service": dos, "diagnoses": ["G61.81"], "drugs": [drug],
+                    "administrations": [{"drug_id": "ig1", "start": f"{dos}T09:00", "stop": f"{dos}T10:30"}],
+                    **changes})
+
+
+def drug_modifiers(enc: dict) -> list[list[str]]:
+    return [ln["modifiers"] for ln in built_claim(enc)["lines"] if ln["code"].startswith("J")]
+
+
+def test_kx_is_coded_from_2023_01_01_and_not_before():
+    assert drug_modifiers(home_sc("2023-01-01")) == [["JB", "KX"]]  # JZ is required from 2023-07-01
+    assert drug_modifiers(home_sc("2022-12-31")) == [["JB"]]
+    assert drug_modifiers(home_sc("2026-03-02")) == [["JB", "KX", "JZ"]]
+
+
+def test_kx_goes_on_the_discarded_amounts_line_too():
+    wasted = dict(HIZENTRA_CIDP, dose={"grams": 9})
+    assert drug_modifiers(home_sc(drug=wasted)) == [["JB", "KX"], ["JB", "KX", "JW"]]
+
+
+def test_the_pump_note_names_kx_only_when_it_is_required():
+    note = only(build(home_sc()), "HOME-BILLING-NOTE").message
+    assert "E0779" in note and "with JB and KX;" in note
+    assert "with JB;" in only(build(home_sc("2022-12-31")), "HOME-BILLING-NOTE").message
+
+
+def test_no_kx_outside_original_medicare_home_pump_claims():
+    office = chart(diagnoses=["G61.81"], drugs=[HIZENTRA_CIDP],
+                   administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:30"}])
+    assert all("KX" not in m for m in drug_modifiers(office))
+    advantage = home_sc(payer={"type": "medicare_advantage", "name": "MA plan",
+                               "prior_authorization": {"number": "PA1"}})
+    assert all("KX" not in m for m in drug_modifiers(advantage))
+    home_iv = chart(setting="home")  # IVIG at home: Q2052, no pump
+    assert all("KX" not in ln["modifiers"] for ln in built_claim(home_iv)["lines"])
+
+
+def test_the_correct_claim_is_clean():
+    r = scrub(home_sc())
+    assert not ids(r) & {"PAYER-KX-MODIFIER", "DRUG-ROUTE-MODIFIER", "PAYER-ABN-MODIFIER"}
+    assert not ids(r, "error")
+
+
+def _drop_kx(c: dict) -> None:
+    c["lines"][0]["modifiers"].remove("KX")
+
+
+def test_a_drug_line_without_kx_ga_or_gz_is_rejected_from_2023():
+    f = only(scrub(home_sc(), _drop_kx), "PAYER-KX-MODIFIER")
+    assert f.severity == "error" and f.line == 1 and "none of KX, GA or GZ" in f.message
+    assert f.fix.startswith("Add KX to line 1")
+    # The day before: nothing is coded or required.
+    assert "PAYER-KX-MODIFIER" not in ids(scrub(home_sc("2022-12-31")))
+    assert "PAYER-KX-MODIFIER" not in ids(scrub(home_sc("2022-12-31"), lambda c: c["lines"][0]["modifiers"].append(
+        "GZ")))
+
+
+def test_the_pump_line_is_checked_too_but_not_on_an_iv_claim():
+    pump = {"line": 9, "code": "E0779", "modifiers": ["JB"], "units": 1, "diagnosis_pointers": [1]}
+    r = scrub(home_sc(), lambda c: c["lines"].append(dict(pump)))
+    assert only(r, "PAYER-KX-MODIFIER").line == 9
+    assert "PAYER-KX-MODIFIER" not in ids(scrub(home_sc(), lambda c: c["lines"].append(
+        dict(pump, modifiers=["JB", "KX"]))))
+    iv = scrub(chart(setting="home"), lambda c: c["lines"].append(dict(pump)))
+    assert "PAYER-KX-MODIFIER" not in ids(iv) and "HOME-SUPPLY-CODE" in ids(iv)
+
+
+def test_kx_beside_a_liability_modifier_contradicts_it():
+    for liability in ("GZ", "GA", "GY"):
+        f = only(scrub(home_sc(), lambda c, m=liability: c["lines"][0]["modifiers"].append(m)), "PAYER-KX-MODIFIER")
+        assert f.severity == "error" and f"beside {liability}" in f.message and f.line == 1
+
+
+def test_ga_or_gz_alone_satisfies_the_pump_rule():
+    def gz_for_kx(c: dict) -> None:
+        mods = c["lines"][0]["modifiers"]
+        mods[mods.index("KX")] = "GZ"
+
+    assert "PAYER-KX-MODIFIER" not in ids(scrub(home_sc(), gz_for_kx))
+
+
+def test_not_covered_the_liability_modifier_replaces_kx():
+    built = build(home_sc(drug=CUVITRU_CIDP))
+    assert "in place of KX" in only(built, "PAYER-ABN-MODIFIER").message
+    r = scrub(home_sc(drug=CUVITRU_CIDP))  # the claim as built: KX, while a denial is expected
+    f = only(r, "PAYER-ABN-MODIFIER")
+    assert f.fix == "Replace KX with GZ on line 1." and "not KX" in f.message
+    assert "PAYER-KX-MODIFIER" not in ids(r)  # one finding for one mistake
+
+    def gz_for_kx(c: dict) -> None:
+        mods = c["lines"][0]["modifiers"]
+        mods[mods.index("KX")] = "GZ"
+
+    r = scrub(home_sc(drug=CUVITRU_CIDP), gz_for_kx)
+    assert not ids(r) & {"PAYER-ABN-MODIFIER", "PAYER-KX-MODIFIER", "DRUG-ROUTE-MODIFIER"}
+    r = scrub(home_sc(drug=CUVITRU_CIDP), _drop_kx)  # none at all: the ABN edit names GZ, this one stays quiet
+    assert only(r, "PAYER-ABN-MODIFIER").fix == "Add GZ to line 1."
+    assert "PAYER-KX-MODIFIER" not in ids(r)
+
+
+def _kx_check_called_anyway(enc: dict) -> list:
+    """PAYER-KX-MODIFIER's check called directly, as if its `When` had let it run (its own guard is its first test)."""
+    from igclaim import engine
+    from igclaim.coding.claim import code_chart
+    from igclaim.edits.context import EditContext
+    from igclaim.edits.payer import kx_written
+    from igclaim.inputs import parse_encounter
+    from igclaim.refdata.resolver import reference
+
+    engine._load_edit_families()
+    chart = parse_encounter(enc)
+    rules = reference().at(chart.date_of_service, engine.resolve_profile(chart, reference()))
+    return kx_written(EditContext(code_chart(chart, rules), reference(), chart.claim))
+
+
+def test_the_check_guards_itself_outside_original_medicare_home_pump_claims():
+    written = {"lines": [{"line": 1, "code": "J1559", "modifiers": ["JB", "JZ"], "units": 100,
+                          "diagnosis_pointers": [1]}]}
+    assert len(_kx_check_called_anyway(home_sc(claim=written))) == 1
+    advantage = {"type": "medicare_advantage", "name": "MA plan", "prior_authorization": {"number": "PA1"}}
+    assert _kx_check_called_anyway(home_sc(claim=written, payer=advantage)) == []  # home_rules: professional
+    office = home_sc(claim=written, setting="office")
+    assert _kx_check_called_anyway(office) == []
+    assert _kx_check_called_anyway(home_sc("2022-12-31", claim=written)) == []  # not yet required
+
+
+def test_only_the_immune_globulins_lines_and_the_pump_in_line_order():
+    """A premedication is not part of the DME claim (HOME-BILLING-NOTE), whatever its route; the findings come in
+    line order when the pump is written first."""
+    premed = {"id": "p1", "hcpcs": "J1200", "units": 1, "route": "SC"}
+    r = scrub(home_sc(drugs=[HIZENTRA_CIDP, premed]), lambda c: c["lines"].append(
+        {"line": 2, "code": "J1200", "modifiers": [], "units": 1, "diagnosis_pointers": [1]}))
+    assert "PAYER-KX-MODIFIER" not in ids(r)
+
+    def pump_first_without_kx(c: dict) -> None:
+        _drop_kx(c)
+        c["lines"][0]["line"] = 2
+        c["lines"].insert(0, {"line": 1, "code": "E0779", "modifiers": ["JB"], "units": 1, "diagnosis_pointers": [1]})
+
+    r = scrub(home_sc(), pump_first_without_kx)
+    assert [f.line for f in r.findings if f.edit == "PAYER-KX-MODIFIER"] == [1, 2]
+
+
+def test_under_a_list_that_does_not_bind_the_payer_the_missing_modifier_is_still_an_error(tmp_path):
+    """A profile's own home list of kind "default" does not bind the payer: PAYER-ABN-MODIFIER only asks to verify,
+    so a line with none of KX, GA, GZ is this check's error (the DME MAC rejects it whatever the coverage)."""
+    (tmp_path / "home-list.toml").write_text('[policy]\nname = "home-list"\ntitle = "A home list"\nkind = "default"\n'
+                                             'source = "https://example.org/home"\n\n[[indication]]\nname = "CVID"\n'
+                                             'codes = ["D83.9"]\n', encoding="utf-8")
+    (tmp_path / "mine.toml").write_text(
+        '[profile]\nname = "mine"\ntitle = "Mine"\npayer_types = []\noriginal_medicare = true\n'
+        'extends = "medicare-part-b"\n\n[parameters.home_coverage_policy]\nlabel = "c"\nsource = "s"\n'
+        'values = { "2000-01-01" = "home-list.toml" }\n', encoding="utf-8")
+    mine = home_sc(payer={"type": "medicare", "profile": str(tmp_path / "mine.toml")})
+    r = scrub(mine, _drop_kx)
+    assert only(r, "PAYER-ABN-MODIFIER").severity == "warning"
+    assert only(r, "PAYER-KX-MODIFIER").severity == "error"
+
+
+def test_the_route_modifier_check_asks_for_jb_not_kx():
+    """DRUG-ROUTE-MODIFIER names the route modifier the line lacks; KX is this family's (before, it asked for every
+    modifier coded on the line but JW/JZ, so a correct GZ line was told it 'needs KX')."""
+    f = only(scrub(home_sc(), lambda c: c["lines"][0]["modifiers"].remove("JB")), "DRUG-ROUTE-MODIFIER")
+    assert f.message == "Line 1: J1559 given SC needs JB for Original Medicare Part B." and f.fix == "Add JB to line 1."
+    assert "DRUG-ROUTE-MODIFIER" not in ids(scrub(home_sc(), _drop_kx))
