@@ -639,7 +639,7 @@ def test_first_coast_requires_ja_or_jb_on_j1561_and_j1569():
     """First Coast billing article A57778: JA (IV) or JB (SC) on J1561 and J1569, codes given both ways."""
     r = alone([IG, {"code": "J1569", "modifiers": ["JZ", "ja"], "units": 10}, INITIAL], payer=FIRST_COAST)
     assert found(r, "DRUG-ROUTE-MODIFIER") == [("DRUG-ROUTE-MODIFIER", "error", 1, None, "Line 1: J1561 needs JA or JB "
-                                               "for Original Medicare Part B, First Coast (JN) example.")]
+                                               "for Original Medicare Part B, First Coast (JN).")]
     assert found(alone([{**IG, "modifiers": ["JZ", "JB"]}, {"code": "J1459", "modifiers": ["JZ"], "units": 10}],
                        payer=FIRST_COAST), "DRUG-ROUTE-MODIFIER") == []
     assert found(alone([IG, INITIAL]), "DRUG-ROUTE-MODIFIER") == []  # Part B elsewhere: no such rule

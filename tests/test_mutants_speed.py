@@ -70,4 +70,4 @@ def test_route_modifier_checked_on_each_drug_after_one_whose_code_needs_none():
     r = scrub(enc, without_ja)
     assert [(f.edit, f.severity, f.line, f.message, f.fix) for f in r.findings] == [
         ("DRUG-ROUTE-MODIFIER", "error", 2, "Line 2: J1561 given IV needs JA for Original Medicare Part B, First "
-         "Coast (JN) example.", "Add JA to line 2.")]
+         "Coast (JN).", "Add JA to line 2.")]

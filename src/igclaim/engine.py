@@ -15,6 +15,7 @@ from igclaim.edits.registry import Phase, one_per_mistake, run_checks
 from igclaim.errors import InputError
 from igclaim.model import Encounter, Finding, ReferenceInfo, Result, trusted_all
 from igclaim.readers.x12 import WrittenClaim
+from igclaim.refdata.mac import mac
 from igclaim.refdata.resolver import PayerProfile, ProfileError, ReferenceData, reference
 from igclaim.refdata.rules import Rules
 
@@ -36,7 +37,14 @@ def resolve_profile(enc: Encounter, ref: ReferenceData, override: str | None = N
             return ref.profile(override)
         if enc.payer.profile:
             return ref.profile(enc.payer.profile)
-        return ref.default_profile(enc.payer.type)
+        prof = ref.default_profile(enc.payer.type)
+        if prof.original_medicare and enc.setting != "home":  # home claims go to a DME MAC
+            # The A/B MAC's own billing rules, when igclaim bundles them (First Coast: JA/JB on J1561, J1569).
+            bp = enc.billing_provider
+            name = mac().contractor_profile(enc.payer.contractor, bp.address.state if bp is not None else None)
+            if name:
+                return ref.profile(name)
+        return prof
     except ProfileError as exc:
         raise InputError("payer.profile", str(exc)) from None
 

@@ -122,17 +122,19 @@ def contractor(ctx: EditContext) -> tuple[str, str] | None:
             return ctx.rules.parse_contractor(given), "payer.contractor"
         except ValueError as exc:
             raise InputError("payer.contractor", str(exc)) from None
+    bp = ctx.encounter.billing_provider
+    state = bp.address.state.upper() if bp is not None else ""
+    by_state = ctx.rules.jurisdiction_for_state(state) if state else None
     named = ctx.rules.param("contractor") if ctx.rules.has_param("contractor") else None
     if named:
         try:
-            return ctx.rules.parse_contractor(str(named)), f"payer profile {ctx.profile.name}"
+            j = ctx.rules.parse_contractor(str(named))
         except ValueError as exc:
             raise InputError("payer.profile", f"contractor: {exc}") from None
-    bp = ctx.encounter.billing_provider
-    if bp is not None:
-        j = ctx.rules.jurisdiction_for_state(bp.address.state)
-        if j is not None:
-            return j.id, f"billing provider's state {bp.address.state.upper()}"
+        if by_state is None or by_state.id != j:
+            return j, f"payer profile {ctx.profile.name}"
+    if by_state is not None:  # the claim's own fact, also when the profile names the same MAC
+        return by_state.id, f"billing provider's state {state}"
     return None
 
 

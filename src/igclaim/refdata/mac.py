@@ -66,6 +66,7 @@ class Jurisdiction:
     certain: bool = True
     note: str = ""
     aliases: tuple[str, ...] = ()
+    profile: str = ""  # the bundled payer profile of the contractor's own billing rules ("": Original Medicare's)
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,20 @@ class MacData:
 
     def jurisdiction_for_state(self, state: str) -> Jurisdiction | None:
         return self._by_state.get(state.strip().upper())
+
+    def contractor_profile(self, contractor: str | None, state: str | None) -> str:
+        """The bundled profile of the A/B MAC that processes a claim (`Jurisdiction.profile`): the contractor named
+        (a jurisdiction, or an article only one jurisdiction uses), else the billing provider's state's. "": none,
+        or a contractor igclaim does not know (the coverage edits name that error)."""
+        if contractor:
+            key = self.canonical(contractor)
+            found = self.jurisdictions.get(key)
+            if found is None:  # an article id: the profile of the jurisdictions using it, when they agree
+                profiles = {j.profile for j in self.jurisdictions.values() if key in j.articles}
+                return profiles.pop() if len(profiles) == 1 else ""
+        else:
+            found = self.jurisdiction_for_state(state) if state else None
+        return found.profile if found is not None else ""
 
     # --- lists by date (imported lists win for the dates they cover) ---------------------------------------
     # `tables`: the imported tables of the claim's rule snapshot (Rules.tables); None (the CLI's listings): the
@@ -367,7 +382,7 @@ def mac() -> MacData:
         states = tuple(j.get("states") or states_csv.get(j["id"], ()))
         jurisdictions[j["id"]] = Jurisdiction(j["id"], j["contractor"], states, tuple(j["articles"]),
                                               bool(j.get("certain", True)), j.get("note", ""),
-                                              tuple(j.get("aliases", ())))
+                                              tuple(j.get("aliases", ())), j.get("profile", ""))
     home = tuple(HomeRule(h["article"], h["route"], tuple(h["groups"]), h["name"], h["unlisted"], h["source"],
                           tuple(h.get("products", ())), tuple(compact(p) for p in h.get("benefit_prefixes", ())))
                  for h in meta["home"])
