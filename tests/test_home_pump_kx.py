@@ -180,3 +180,42 @@ def test_the_route_modifier_check_asks_for_jb_not_kx():
     f = only(scrub(home_sc(), lambda c: c["lines"][0]["modifiers"].remove("JB")), "DRUG-ROUTE-MODIFIER")
     assert f.message == "Line 1: J1559 given SC needs JB for Original Medicare Part B." and f.fix == "Add JB to line 1."
     assert "DRUG-ROUTE-MODIFIER" not in ids(scrub(home_sc(), _drop_kx))
+
+
+def _alone(lines: list[dict], dos: str = "2026-03-02", setting: str = "home", payer: dict | None = None):
+    """An 837's claim scrubbed without its chart (engine.scrub_without_chart)."""
+    from decimal import Decimal
+
+    from igclaim import engine
+    from igclaim.model import Claim, Payer
+    from igclaim.readers.x12 import WrittenClaim
+
+    written = Claim.model_validate({"form": "CMS-1500", "place_of_service": "12" if setting == "home" else "11",
+                                    "diagnoses": ["D83.9"],
+                                    "lines": [{"line": i + 1, **ln} for i, ln in enumerate(lines)]})
+    wc = WrittenClaim(claim_id="C1", transaction="837P", guide="005010X222A1", position=1, date_of_service=dos,
+                      setting=setting, payer=Payer.model_validate(payer or {"type": "medicare", "name": "Medicare"}),
+                      claim=written, total_charge=Decimal(0), line_charges=[Decimal(0)] * len(lines))
+    return engine.scrub_without_chart(wc)
+
+
+def test_an_837_alone_is_checked_by_the_codes_route_or_jb():
+    """Without the chart, J1559 (Hizentra: SC only) is a pump line by its code; J1561 (IV or SC) only with JB."""
+    sc_only = {"code": "J1559", "modifiers": ["JB", "JZ"], "units": 100}
+    assert [f.line for f in _alone([sc_only]).findings if f.edit == "PAYER-KX-MODIFIER"] == [1]
+    assert "PAYER-KX-MODIFIER" not in ids(_alone([dict(sc_only, modifiers=["JB", "KX", "JZ"])]))
+    # J1559 without JB is still given SC (its code says so); another drug's line with JB is not the pump's drug.
+    other = {"code": "J3490", "modifiers": ["JB"], "units": 1}
+    assert [f.line for f in _alone([dict(sc_only, modifiers=["JZ"]), other]).findings
+            if f.edit == "PAYER-KX-MODIFIER"] == [1]
+    assert "PAYER-KX-MODIFIER" not in ids(_alone([dict(sc_only, modifiers=["JZ"])], dos="2022-12-31"))
+    both_routes = {"code": "J1561", "modifiers": ["JZ"], "units": 20}
+    assert "PAYER-KX-MODIFIER" not in ids(_alone([both_routes]))  # given IV: Q2052's claim, not a pump's
+    assert [f.line for f in _alone([both_routes, dict(both_routes, modifiers=["JB", "JZ"]),
+                                    {"code": "E0779", "modifiers": ["JB"], "units": 1}]).findings
+            if f.edit == "PAYER-KX-MODIFIER"] == [2, 3]
+    f = only(_alone([dict(sc_only, modifiers=["JB", "KX", "GZ"])]), "PAYER-KX-MODIFIER")
+    assert "beside GZ" in f.message
+    office = _alone([sc_only], setting="office")
+    advantage = _alone([sc_only], payer={"type": "medicare_advantage", "name": "MA plan"})
+    assert "PAYER-KX-MODIFIER" not in ids(office) | ids(advantage)

@@ -226,13 +226,23 @@ def kx_written(ctx: EditContext) -> list[Finding]:
     """A line with none of KX, GA, GZ is rejected as missing information (not denied: it never reaches
     adjudication); KX beside a liability modifier contradicts it. Which one is right when the diagnosis is not
     covered is PAYER-ABN-MODIFIER's finding, so this check asks only for one of them then."""
+    if not kx_required(ctx):
+        return []  # the `When` above, as the check's own first test
+    return kx_findings(ctx, _pump_lines(ctx))
+
+
+def kx_required(ctx: EditContext) -> bool:
+    """A Medicare home claim under the DME MACs' pump policy on a date it requires KX, GA or GZ."""
+    return bool(ctx.rules.param("eip_coverage_modifier_required")) and ctx.encounter.setting == "home" \
+        and ctx.rules.param("home_rules") == "medicare-dme"
+
+
+def kx_findings(ctx: EditContext, lines: list[ClaimLine]) -> list[Finding]:
+    """PAYER-KX-MODIFIER on these pump lines (the chart's, or an 837's alone: edits/written.py)."""
     found: list[Finding] = []
-    if not (ctx.rules.param("eip_coverage_modifier_required") and ctx.encounter.setting == "home"
-            and ctx.rules.param("home_rules") == "medicare-dme"):
-        return found  # the `When` above, as the check's own first test
     lm = liability_modifiers()
     kx, medical = lm.criteria_met, {lm.with_signed_abn, lm.without_abn}
-    for ln in _pump_lines(ctx):
+    for ln in lines:
         m = mods(ln)
         against = sorted(m & (medical | {lm.statutory_exclusion}))
         if kx in m and against:

@@ -18,7 +18,7 @@ from igclaim import ndc as ndc_mod
 from igclaim.edits import authorization, diagnosis, form, payer, tables  # noqa: F401 (payer declares PAYER-ABN-MODIFIER)
 from igclaim.edits.context import EditContext, code_of
 from igclaim.edits.drug import is_drug_code, mods, waste_mod, zero_waste_mod
-from igclaim.edits.registry import Check, also_check, declare, edit, finding
+from igclaim.edits.registry import Check, When, also_check, declare, edit, finding
 from igclaim.model import ClaimLine, Finding
 from igclaim.refdata.coverage import liability_modifiers
 from igclaim.refdata.resolver import Package, Product
@@ -254,6 +254,25 @@ def route_modifier(ctx: EditContext) -> list[Finding]:
             found.append(finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {code_of(ln)} needs {need} for "
                                  f"{ctx.profile.title}.", line=ln.line))
     return found
+
+
+@also_check("PAYER-KX-MODIFIER", "written", when=When(params=("eip_coverage_modifier_required",), home_dme=True))
+def pump_kx(ctx: EditContext) -> list[Finding]:
+    """Without the chart, an immune globulin line is given by pump at home when it carries JB or its code is one
+    only SC products carry (J1559, J1555…); the pump E0779 is checked too."""
+    if ctx.written is None or not payer.kx_required(ctx):
+        return []
+    sc = ctx.rules.modifier_for("route_SC")
+    pump = ctx.rules.setting("home").get("medicare_dme_sc_pump_code")
+    ig = {id(ln) for ln in _ig_lines(ctx)}
+    lines = [ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True)
+             if code == pump or (id(ln) in ig and (sc in mods(ln) or _sc_only(ctx, code)))]
+    return payer.kx_findings(ctx, lines)
+
+
+def _sc_only(ctx: EditContext, code: str) -> bool:
+    rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
+    return rec is not None and tuple(rec.routes) == ("SC",)
 
 
 @also_check("DX-NOT-COVERED", "written")
