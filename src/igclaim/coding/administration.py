@@ -31,6 +31,15 @@ declare(
     source=MANUAL_CH12,
 )
 declare(
+    "ADMIN-CONCURRENT-ONCE",
+    severity="warning",
+    statement="a further drug infusion running at the same time as others once the encounter's one concurrent "
+    "infusion is coded: coded as a sequential infusion of a new drug, which it may not be",
+    fix="Keep the sequential infusion only if this drug's infusion did not run at the same time as the others (check "
+    "the documented times); otherwise remove it: the concurrent infusion code is reported once per encounter.",
+    source=MANUAL_CH12,
+)
+declare(
     "ADMIN-NOT-BILLED",
     severity="info",
     statement="a documented fluid or administration that is not separately billable, and why",
@@ -332,12 +341,18 @@ def _later_lines(
             units = hour_units(s.minutes or 0, rules.time, rule)
             return [AdminLine(addon, units)] if units and addon else []
         concurrent = rules.admin_code_for("concurrent", "infusion")
-        if any(s.overlaps(c) for c in coded if c.kind == "infusion") and used.get(concurrent.code, 0) < (
-            concurrent.per_encounter or 1
-        ):
+        overlapping = any(s.overlaps(c) for c in coded if c.kind == "infusion")
+        if overlapping and used.get(concurrent.code, 0) < (concurrent.per_encounter or 1):
             used[concurrent.code] = used.get(concurrent.code, 0) + 1
             return [AdminLine(concurrent.code, 1)]
         sequential = rules.admin_code_for("sequential", "infusion")
+        if overlapping:
+            # CPT reports no code for a further infusion that runs entirely beside others; a sequential code is
+            # right for the part that does not. The chart rarely says which: warn rather than drop the line.
+            findings.append(finding("ADMIN-CONCURRENT-ONCE", f"{s.path}: runs at the same time as another drug "
+                                    f"infusion, and {concurrent.code} (concurrent) is reported once per encounter, "
+                                    f"already for an earlier drug: coded as {sequential.code} (a new drug's "
+                                    "sequential infusion), which it may not be."))
         lines = [AdminLine(sequential.code, 1)]
         extra = additional_hours(s.minutes or 0, rules.time, rule)
         if extra and sequential.addon:
