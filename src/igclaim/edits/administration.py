@@ -309,10 +309,11 @@ def initial_duplicate(ctx: EditContext) -> list[Finding]:
     initials = [(ln, rec) for ln, rec, why in _explained(ctx) if rec.role == "initial" and why is None]
     if not initials:
         return found
-    allowed = sum(_expected_units(ctx, c) for c, _ in _codes_of_role(ctx, "initial"))
+    billed = {c: units for c, _ in _codes_of_role(ctx, "initial") if (units := _expected_units(ctx, c))}
+    allowed = sum(billed.values())
     # The initial codes the expected claim bills count first, so the one beyond is the code it does not (96360
     # written before 96365 is the extra initial, not the 96365 after it), whatever the written order.
-    expected = {c for c, _ in _codes_of_role(ctx, "initial") if _expected_units(ctx, c)}
+    expected = billed.keys()
     initials.sort(key=lambda t: t[1].code not in expected)
     count = 0
     iv_sites: list[int] | None = None  # read only past the initial services the chart supports
