@@ -59,6 +59,11 @@ class EditContext:
         claim: a check whose modifiers are on none of them has nothing to look for line by line. Empty on build."""
         return self.once("context.written_modifiers", _written_modifiers)
 
+    def home_dme(self) -> bool:
+        """A home claim under a profile whose `home_rules` is medicare-dme: the DME MACs' rules (Q2052, the pump, KX,
+        no 9636x), not the professional ones."""
+        return self.encounter.setting == "home" and self.rules.param("home_rules") == "medicare-dme"
+
     def once(self, key: str, compute: Callable[[EditContext], T]) -> T:
         """A value several edits of one claim need (e.g. the written lines of each drug), computed once."""
         value: T = self._memo.get(key, _MISSING)

@@ -236,10 +236,6 @@ def claim_not_compared(ctx: EditContext) -> list[Finding]:
 A52509 = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=52509"
 
 
-def _home_dme(ctx: EditContext) -> bool:
-    return ctx.encounter.setting == "home" and ctx.rules.param("home_rules") == "medicare-dme"
-
-
 def _ig_routes(ctx: EditContext) -> set[str]:
     return {f.route for f in ctx.coding.drugs.values() if f.is_ig and f.route}
 
@@ -258,7 +254,7 @@ def _ig_routes(ctx: EditContext) -> set[str]:
 )
 def home_supply_code(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
-    if ctx.written is None or not _home_dme(ctx):
+    if ctx.written is None or not ctx.home_dme():
         return found
     home = ctx.rules.setting("home")
     q, pump = home["medicare_dme_iv_supply_code"], home["medicare_dme_sc_pump_code"]
@@ -296,7 +292,7 @@ def home_supply_code(ctx: EditContext) -> list[Finding]:
 )
 def home_q2052_units(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
-    if ctx.written is None or not _home_dme(ctx):
+    if ctx.written is None or not ctx.home_dme():
         return found
     q = ctx.rules.setting("home")["medicare_dme_iv_supply_code"]
     expected: dict[date, int] = {}

@@ -233,8 +233,7 @@ def kx_written(ctx: EditContext) -> list[Finding]:
 
 def kx_required(ctx: EditContext) -> bool:
     """A Medicare home claim under the DME MACs' pump policy on a date it requires KX, GA or GZ."""
-    return bool(ctx.rules.param("eip_coverage_modifier_required")) and ctx.encounter.setting == "home" \
-        and ctx.rules.param("home_rules") == "medicare-dme"
+    return bool(ctx.rules.param("eip_coverage_modifier_required")) and ctx.home_dme()
 
 
 def kx_findings(ctx: EditContext, lines: list[ClaimLine]) -> list[Finding]:

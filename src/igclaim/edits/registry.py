@@ -52,7 +52,7 @@ class When:
             return False
         if any(not ctx.rules.param(p) for p in self.params):
             return False
-        if self.home_dme and not (ctx.encounter.setting == "home" and ctx.rules.param("home_rules") == "medicare-dme"):
+        if self.home_dme and not ctx.home_dme():
             return False
         if self.tables and not any(ctx.rules.tables.has(kind) for kind in self.tables):
             return False

@@ -75,7 +75,7 @@ def _table_setting(ctx: EditContext, kind: str) -> str:
     """Which NCCI table applies: outpatient hospital for the UB-04, DME supplier for a Medicare home DME claim."""
     if ctx.expected.form == "UB-04":
         return "hospital"
-    if kind == "mue" and ctx.encounter.setting == "home" and ctx.rules.param("home_rules") == "medicare-dme":
+    if kind == "mue" and ctx.home_dme():
         return "dme"
     return "practitioner"
 

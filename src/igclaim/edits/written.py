@@ -307,7 +307,7 @@ def form_fits(ctx: EditContext) -> list[Finding]:
         return found
     if ctx.written.form == "UB-04":
         found.extend(form._revenue_codes(ctx))
-    elif ctx.encounter.setting == "home" and ctx.rules.param("home_rules") == "medicare-dme":
+    elif ctx.home_dme():
         for ln in ctx.written.lines:
             rec = ctx.rules.admin(code_of(ln))
             if rec is not None and rec.role != "bundled":
