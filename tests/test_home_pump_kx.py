@@ -219,3 +219,38 @@ def test_an_837_alone_is_checked_by_the_codes_route_or_jb():
     office = _alone([sc_only], setting="office")
     advantage = _alone([sc_only], payer={"type": "medicare_advantage", "name": "MA plan"})
     assert "PAYER-KX-MODIFIER" not in ids(office) | ids(advantage)
+
+
+def test_the_findings_say_what_is_wrong_and_the_fix_line_by_line():
+    """Both lines of a drug with a discard (its JW line too) and the pump, each named; the conflict names every
+    liability modifier beside KX."""
+    wasted = dict(HIZENTRA_CIDP, dose={"grams": 9})
+
+    def no_kx_anywhere(c: dict) -> None:
+        for ln in c["lines"]:
+            ln["modifiers"].remove("KX")
+
+    r = scrub(home_sc(drug=wasted), no_kx_anywhere)
+    found = [(f.line, f.message, f.fix) for f in r.findings if f.edit == "PAYER-KX-MODIFIER"]
+    assert [line for line, _, _ in found] == [1, 2]
+    assert found[1] == (2, "Line 2 (J1559): none of KX, GA or GZ: the DME MACs reject a pump's drug and supply "
+                           "lines without one as missing information.",
+                        "Add KX to line 2 when every criterion of the External Infusion Pumps LCD (L33794) is met "
+                        "and documented; otherwise GA (signed ABN) or GZ (none).")
+    f = only(scrub(home_sc(), lambda c: c["lines"][0]["modifiers"].extend(["GA", "GZ"])), "PAYER-KX-MODIFIER")
+    assert (f.message, f.fix) == ("Line 1: KX (the coverage criteria are met) beside GA, GZ (a denial is expected): "
+                                  "the two contradict each other.",
+                                  "Keep KX alone when every criterion of the LCD is met and documented, else GA, GZ "
+                                  "alone, on line 1.")
+
+
+def test_a_line_the_abn_edit_speaks_for_does_not_end_the_check():
+    """Not covered (Cuvitru for CIDP): line 1 without any modifier is PAYER-ABN-MODIFIER's; the pump after it, with
+    KX beside GZ, is still this check's."""
+    def pump_with_kx_and_gz(c: dict) -> None:
+        _drop_kx(c)
+        c["lines"].append({"line": 2, "code": "E0779", "modifiers": ["JB", "KX", "GZ"], "units": 1,
+                           "diagnosis_pointers": [1]})
+
+    r = scrub(home_sc(drug=CUVITRU_CIDP), pump_with_kx_and_gz)
+    assert [f.line for f in r.findings if f.edit == "PAYER-KX-MODIFIER"] == [2]

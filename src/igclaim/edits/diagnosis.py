@@ -124,7 +124,7 @@ def contractor(ctx: EditContext) -> tuple[str, str] | None:
             raise InputError("payer.contractor", str(exc)) from None
     bp = ctx.encounter.billing_provider
     state = bp.address.state.upper() if bp is not None else ""
-    by_state = ctx.rules.jurisdiction_for_state(state) if state else None
+    by_state = ctx.rules.jurisdiction_for_state(state)  # "" (no billing provider): no jurisdiction
     named = ctx.rules.param("contractor") if ctx.rules.has_param("contractor") else None
     if named:
         try:

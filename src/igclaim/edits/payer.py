@@ -204,10 +204,10 @@ def _pump_lines(ctx: EditContext) -> list[ClaimLine]:
     if ctx.written is None or not by_pump:
         return []  # an E0779 on a home IVIG claim is HOME-SUPPLY-CODE's finding, not a pump claim
     pump = ctx.rules.setting("home").get("medicare_dme_sc_pump_code")
-    found = written_drug_lines(ctx)
-    lines = {id(ln): ln for did in by_pump for ln in found[did]}
-    lines |= {id(ln): ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True) if code == pump}
-    return sorted(lines.values(), key=lambda ln: ln.line)
+    found = written_drug_lines(ctx)  # each written line under one drug at most, and E0779 is no drug's
+    lines = [ln for did in by_pump for ln in found[did]]
+    lines += [ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True) if code == pump]
+    return sorted(lines, key=lambda ln: ln.line)
 
 
 @edit(
