@@ -25,14 +25,15 @@ def drug_modifiers(enc: dict) -> list[list[str]]:
 
 
 def test_kx_is_coded_from_2023_01_01_and_not_before():
-    assert drug_modifiers(home_sc("2023-01-01")) == [["JB", "KX"]]  # JZ is required from 2023-07-01
+    assert drug_modifiers(home_sc("2023-01-01")) == [["JB", "KX"]]  # JZ on a dispensed drug from 2024-01-01
     assert drug_modifiers(home_sc("2022-12-31")) == [["JB"]]
     assert drug_modifiers(home_sc("2026-03-02")) == [["JB", "KX", "JZ"]]
 
 
-def test_kx_goes_on_the_discarded_amounts_line_too():
+def test_kx_goes_on_the_line_of_everything_dispensed():
+    """What the patient leaves of a dispensed drug is billed on the line (test_home_dispensed.py), with KX."""
     wasted = dict(HIZENTRA_CIDP, dose={"grams": 9})
-    assert drug_modifiers(home_sc(drug=wasted)) == [["JB", "KX"], ["JB", "KX", "JW"]]
+    assert drug_modifiers(home_sc(drug=wasted)) == [["JB", "KX", "JZ"]]
 
 
 def test_the_pump_note_names_kx_only_when_it_is_required():
@@ -222,21 +223,21 @@ def test_an_837_alone_is_checked_by_the_codes_route_or_jb():
 
 
 def test_the_findings_say_what_is_wrong_and_the_fix_line_by_line():
-    """Both lines of a drug with a discard (its JW line too) and the pump, each named; the conflict names every
-    liability modifier beside KX."""
-    wasted = dict(HIZENTRA_CIDP, dose={"grams": 9})
-
+    """The drug line and the pump's line, each named; the conflict names every liability modifier beside KX."""
     def no_kx_anywhere(c: dict) -> None:
+        c["lines"].append({"line": 2, "code": "E0779", "modifiers": ["JB", "KX"], "units": 1,
+                           "diagnosis_pointers": [1]})
         for ln in c["lines"]:
             ln["modifiers"].remove("KX")
 
-    r = scrub(home_sc(drug=wasted), no_kx_anywhere)
+    r = scrub(home_sc(), no_kx_anywhere)
     found = [(f.line, f.message, f.fix) for f in r.findings if f.edit == "PAYER-KX-MODIFIER"]
     assert [line for line, _, _ in found] == [1, 2]
-    assert found[1] == (2, "Line 2 (J1559): none of KX, GA or GZ: the DME MACs reject a pump's drug and supply "
+    assert found[0] == (1, "Line 1 (J1559): none of KX, GA or GZ: the DME MACs reject a pump's drug and supply "
                            "lines without one as missing information.",
-                        "Add KX to line 2 when every criterion of the External Infusion Pumps LCD (L33794) is met "
+                        "Add KX to line 1 when every criterion of the External Infusion Pumps LCD (L33794) is met "
                         "and documented; otherwise GA (signed ABN) or GZ (none).")
+    assert found[1][1].startswith("Line 2 (E0779): none of KX, GA or GZ")
     f = only(scrub(home_sc(), lambda c: c["lines"][0]["modifiers"].extend(["GA", "GZ"])), "PAYER-KX-MODIFIER")
     assert (f.message, f.fix) == ("Line 1: KX (the coverage criteria are met) beside GA, GZ (a denial is expected): "
                                   "the two contradict each other.",

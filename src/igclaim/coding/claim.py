@@ -61,7 +61,7 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
     facts = {d.id: code_drug(d, i, rules, findings, place) for i, d in enumerate(enc.drugs)}
     services = classify(enc, facts, rules, findings)
     setting = rules.setting(place)
-    home_dme = place == "home" and rules.param("home_rules") == "medicare-dme"
+    home_dme = rules.home_dme(place)
     facility = setting["form"] == "UB-04"
 
     drug_lines = [line for f in facts.values() for line in f.lines]
@@ -127,6 +127,15 @@ def home_visits(enc: Encounter, drug_ids: set[str]) -> dict[date, int | None]:
     return out
 
 
+def _preparation_jw(rules: Rules) -> str:
+    """When the profile takes a JW line for the supplier's own preparation waste on a dispensed drug: from when."""
+    since = rules.profile.parameters["supplier_preparation_jw_required"].since(True)
+    if since is None:
+        return ""
+    return (f". JW is only for what the supplier discards while preparing the drug (from {since}), which the "
+            "chart does not show")
+
+
 def _home_dme(
     enc: Encounter, facts: dict[str, CodedDrug], setting: dict[str, Any], drug_lines: list[DrugLine], rules: Rules,
     findings: list[Finding],
@@ -168,6 +177,17 @@ def _home_dme(
         findings.append(finding("HOME-BILLING-NOTE", f"The infusion pump {setting['medicare_dme_sc_pump_code']} "
                                 f"is billed separately by the supplier, with {' and '.join(added)}; nursing goes "
                                 "through the home infusion therapy benefit."))
+        prep = rules.param("supplier_preparation_jw_required")
+        for did in ig_sc:
+            f = facts[did]
+            left = (f.administered_units or 0) - (f.units.administered if f.units else 0)  # > 0 only if dispensed
+            if left > 0:
+                findings.append(finding("HOME-BILLING-NOTE", f"{f.path}: the {f.administered_units} units dispensed "
+                                        f"are billed on one line, the {left} the patient leaves included: they are "
+                                        f"not a JW discard{_preparation_jw(rules)}.",
+                                        fix=f"Bill {f.code} × {f.administered_units} on one line"
+                                        + ("; add a JW line only for the supplier's own preparation waste, and "
+                                           "take its units off this line." if prep else ".")))
     others = [f.drug.id for f in facts.values() if not f.is_ig]
     if others:
         findings.append(finding("HOME-BILLING-NOTE", f"Drugs {', '.join(others)} are not part of the Medicare home "

@@ -234,6 +234,7 @@ class Waste:
     opened_grams: Decimal | None = None
     opened_units: int | None = None
     discarded_units: int = 0
+    dispensed: bool = False  # dispensed for the patient to give: the opened units are billed, none as discarded
 
 
 @quick_init
@@ -447,8 +448,10 @@ def code_drug(
         return CodedDrug(ident, chosen.code, chosen.record, chosen)
     units = DoseUnits(dose, units_for(dose.grams, chosen.unit_mg))
     waste = _waste(ident, fam, chosen, units, rules, findings)
+    if route == "SC" and rules.home_dme(setting):
+        waste = _dispensed(ident, units, waste)
     lines = _lines(ident, chosen, units, waste, rules, findings)
-    return CodedDrug(ident, chosen.code, chosen.record, chosen, units, units.administered, waste, lines)
+    return CodedDrug(ident, chosen.code, chosen.record, chosen, units, _given_units(units, waste), waste, lines)
 
 
 def _chart_ndc(drug: Drug, path: str) -> str | None:
@@ -701,6 +704,24 @@ def _waste(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseUnits,
     return Waste(containers, opened_grams, opened_units, discarded)
 
 
+def _dispensed(ident: Identified, units: DoseUnits, waste: Waste) -> Waste:
+    """Medicare home SC immune globulin is dispensed by the supplier and given by the beneficiary or a caregiver
+    (the DME MACs' External Infusion Pumps policy, article A52507): the units dispensed are billed, on one line, and
+    what the patient leaves is not a discard the supplier reports on a JW line (JW is only for what the supplier
+    itself discards while preparing the drug, from 2025-01-01, which a chart of the patient's infusion does not
+    show). A multi-dose or shared container keeps the usual rule (no discard is billed)."""
+    drug = ident.drug
+    if drug.container_type != "single_dose" or drug.shared_with_other_patient:
+        return waste
+    opened = max(waste.opened_units or 0, units.administered)
+    return Waste(waste.containers, waste.opened_grams, opened, 0, True)
+
+
+def _given_units(units: DoseUnits, waste: Waste) -> int:
+    """The units billed without JW: the dose's, or all those dispensed for the patient to give (`_dispensed`)."""
+    return waste.opened_units if waste.dispensed and waste.opened_units else units.administered
+
+
 def _floor_units(containers: tuple[ContainerUse, ...]) -> int:
     """The whole billing units the opened containers hold together."""
     total = _ZERO
@@ -849,6 +870,7 @@ class DiscardModifiers:
     jw_valid: bool  # JW is a valid modifier on the date
     jw_required: bool
     jz: bool  # JZ is required by the payer and valid on the date
+    jz_dispensed: bool  # JZ is required on a drug dispensed for the patient to give (`_dispensed`) and valid
     ndc_required: bool
     route_codes: Collection[str]  # the profile's route_modifier_codes
 
@@ -863,6 +885,7 @@ def _read_discard_modifiers(rules: Rules) -> DiscardModifiers:
         discarded=discarded, zero_discarded=zero_discarded, jw_valid=rules.modifier_valid(discarded),
         jw_required=bool(rules.param("jw_required")),
         jz=bool(rules.param("jz_required") and rules.modifier_valid(zero_discarded)),
+        jz_dispensed=bool(rules.param("self_administered_jz_required") and rules.modifier_valid(zero_discarded)),
         ndc_required=bool(rules.param("ndc_required")), route_codes=rules.param("route_modifier_codes"),
     )
 
@@ -881,7 +904,8 @@ def _lines(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste
     if code in mods.route_codes:
         route_mods = (rules.modifier_for(f"route_{ident.route}"),)
     jw_on = single_dose and waste.discarded_units > 0 and mods.jw_valid
-    jz_on = single_dose and waste.discarded_units == 0 and mods.jz
+    jz_on = single_dose and waste.discarded_units == 0 and (mods.jz_dispensed if waste.dispensed else mods.jz)
+    given = _given_units(units, waste)
     if mods.ndc_required and len(waste.containers) > 1:  # one ContainerUse per NDC (`_containers`)
         lines = _lines_per_ndc(ident, chosen, units, waste, route_mods, mods.discarded if jw_on else None,
                                mods.zero_discarded if jz_on else None)
@@ -889,12 +913,13 @@ def _lines(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste
         lines = [ln if ln.ndc else replace(ln, ndc_unit=None, ndc_quantity=None) for ln in lines]
     else:
         ndc = ident.ndc  # a line without an NDC carries no NDC quantity or unit
-        quantity, unit = (_ndc_quantity(ident, chosen, units, waste, units.administered, wasted=False) if ndc
+        # a dispensed drug's quantity is that of the units billed, as a JW line's is (not the dose's)
+        quantity, unit = (_ndc_quantity(ident, chosen, units, waste, given, wasted=waste.dispensed) if ndc
                           else (None, None))
         # DrugLine(code, units, modifiers, ndc, ndc_quantity, ndc_unit, drug_id, wasted): positional, the
         # hot path of every drug (a call by keyword builds a dict)
         modifiers = (*route_mods, mods.zero_discarded) if jz_on and not jw_on else route_mods
-        lines = [DrugLine(code, units.administered, modifiers, ndc, quantity, unit, ident.drug.id)]
+        lines = [DrugLine(code, given, modifiers, ndc, quantity, unit, ident.drug.id)]
         if jw_on:
             quantity, unit = (_ndc_quantity(ident, chosen, units, waste, waste.discarded_units, wasted=True) if ndc
                               else (None, None))
@@ -912,7 +937,12 @@ def _lines_per_ndc(ident: Identified, chosen: CodeChosen, units: DoseUnits, wast
     unit_of_measure = ident.product.ndc_unit if ident.product else "ML"
     concentration = units.dose.concentration
     given_lines, wasted_lines = [], []
-    for use, given, discard, take in _split_by_ndc(chosen, units, waste):
+    split = waste
+    if waste.dispensed:  # each NDC's units dispensed: its share of the dose and of the patient's discard together
+        split = replace(waste, discarded_units=(waste.opened_units or 0) - units.administered)  # ≥ 0: `_dispensed`
+    for use, given, discard, take in _split_by_ndc(chosen, units, split):
+        if waste.dispensed:
+            given, take = given + discard, use.grams  # and no JW line (`jw` is None: nothing is discarded)
         if given:
             quantity = (_un_quantity(waste, (use,), given, wasted=False) if unit_of_measure == "UN"
                         else _ml(concentration, take) if unit_of_measure == "ML" else None)

@@ -62,7 +62,7 @@ class EditContext:
     def home_dme(self) -> bool:
         """A home claim under a profile whose `home_rules` is medicare-dme: the DME MACs' rules (Q2052, the pump, KX,
         no 9636x), not the professional ones."""
-        return self.encounter.setting == "home" and self.rules.param("home_rules") == "medicare-dme"
+        return self.rules.home_dme(self.encounter.setting)
 
     def once(self, key: str, compute: Callable[[EditContext], T]) -> T:
         """A value several edits of one claim need (e.g. the written lines of each drug), computed once."""

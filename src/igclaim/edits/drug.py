@@ -337,7 +337,9 @@ def drug_units(ctx: EditContext) -> list[Finding]:
     code billed for the right dose (J1561 × 20 for 10 g of Cuvitru, J1555 × 100) is a code mistake only:
     DRUG-CODE-MISMATCH names the right lines."""
     found: list[Finding] = []
-    for f, lines, given, _, _ in _drugs(ctx):
+    for f, lines, given, wasted, _ in _drugs(ctx):
+        if f.waste.dispensed:  # every unit dispensed is billed: a JW line's too (DRUG-JW-NOT-ALLOWED names it)
+            given = [*given, *wasted]
         billed = sum(ln.units for ln in given)
         expected = f.administered_units
         if expected is None:
@@ -492,6 +494,9 @@ def jw_not_allowed(ctx: EditContext) -> list[Finding]:
         if not jw or f.discarded_units > 0:
             continue
         d = f.drug
+        if f.waste.dispensed:
+            found.append(_jw_on_dispensed(ctx, f, jw))
+            continue
         if d.container_type == "multi_dose":
             why = "the container is multi-dose"
         elif d.shared_with_other_patient:
@@ -504,6 +509,22 @@ def jw_not_allowed(ctx: EditContext) -> list[Finding]:
         found.append(finding("DRUG-JW-NOT-ALLOWED", f"Line {jw[0].line}: JW × {jw[0].units} for {_name(f)}, but {why}.",
                              line=jw[0].line, impact_units=-sum(ln.units for ln in jw)))
     return found
+
+
+def _jw_on_dispensed(ctx: EditContext, f: CodedDrug, jw: list[ClaimLine]) -> Finding:
+    """A JW line on a drug the supplier dispensed for the patient to give (coding/drug.py `_dispensed`): what the
+    patient leaves is billed on the drug's line. From 2025-01-01 a JW line is right for what the supplier itself
+    discarded while preparing the drug (`supplier_preparation_jw_required`), which the chart does not show: then a
+    warning, not an error."""
+    prepared = bool(ctx.rules.param("supplier_preparation_jw_required"))
+    return finding(
+        "DRUG-JW-NOT-ALLOWED",
+        f"Line {jw[0].line}: JW × {sum(ln.units for ln in jw)} for {_name(f)}, which the supplier dispensed for the "
+        "patient to give: what the patient leaves is billed on the drug's line, not as a discard"
+        + (" (a JW line is only for what the supplier discarded while preparing it)." if prepared else "."),
+        line=jw[0].line, severity="warning" if prepared else None,
+        fix=f"Bill {f.code} × {f.administered_units} on one line"
+        + (" unless the supplier discarded part of it while preparing it." if prepared else "."))
 
 
 @edit(

@@ -192,12 +192,18 @@ def units_by_ndc_quantity(ctx: EditContext) -> Iterator[Finding]:
 def waste_modifier_absent(ctx: EditContext) -> list[Finding]:
     """From the date the payer requires JZ, every single-dose drug line carries JW (its own line) or JZ."""
     found: list[Finding] = []
-    if not ctx.rules.param("jz_required"):
+    required = bool(ctx.rules.param("jz_required"))
+    # A home pump's drug the supplier dispensed for the patient to give takes JZ from its own date (coding/drug.py
+    # `_dispensed`).
+    dispensed = bool(ctx.rules.param("self_administered_jz_required")) if ctx.home_dme() else required
+    if not (required or dispensed):
         return found
     lines = _ig_lines(ctx)
     jw, jz = waste_mod(ctx), zero_waste_mod(ctx)
     with_jw = {code_of(ln) for ln in lines if jw in mods(ln)}
     for ln in lines:
+        if required != dispensed and not (dispensed if _given_by_pump(ctx, ln) else required):
+            continue
         if not mods(ln) & {jw, jz} and code_of(ln) not in with_jw:
             found.append(finding("DRUG-JZ-MISSING", f"Line {ln.line}: {code_of(ln)} has neither JZ (nothing discarded) "
                                  f"nor a JW line (discarded), which {ctx.profile.title} requires on {ctx.dos}.",
@@ -262,16 +268,19 @@ def pump_kx(ctx: EditContext) -> list[Finding]:
     only SC products carry (J1559, J1555…); the pump E0779 is checked too."""
     if ctx.written is None or not payer.kx_required(ctx):
         return []
-    sc = ctx.rules.modifier_for("route_SC")
     pump = ctx.rules.setting("home").get("medicare_dme_sc_pump_code")
     ig = {id(ln) for ln in _ig_lines(ctx)}
     lines = [ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True)
-             if code == pump or (id(ln) in ig and (sc in mods(ln) or _sc_only(ctx, code)))]
+             if code == pump or (id(ln) in ig and _given_by_pump(ctx, ln))]
     return payer.kx_findings(ctx, lines)
 
 
-def _sc_only(ctx: EditContext, code: str) -> bool:
-    rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
+def _given_by_pump(ctx: EditContext, ln: ClaimLine) -> bool:
+    """An immune globulin line of a Medicare home claim is the pump's when it carries JB or its code is one only SC
+    products carry (J1559, J1555…)."""
+    if ctx.rules.modifier_for("route_SC") in mods(ln):
+        return True
+    rec = ctx.rules.hcpcs(code_of(ln)) or ctx.rules.known_code(code_of(ln))
     return rec is not None and tuple(rec.routes) == ("SC",)
 
 

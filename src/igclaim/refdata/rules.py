@@ -127,6 +127,11 @@ class Rules:
     def has_param(self, name: str) -> bool:
         return name in self.params
 
+    def home_dme(self, place: str | None) -> bool:
+        """A home claim under a profile whose `home_rules` is medicare-dme: the DME MACs' rules (Q2052, the pump, KX,
+        the drug dispensed for the patient to give, no 9636x), not the professional ones."""
+        return place == "home" and self.params.get("home_rules") == "medicare-dme"
+
     def hcpcs(self, code: str) -> HcpcsCode | None:
         """The code's record in force on the date of service."""
         return self.codes.get(code.upper())
