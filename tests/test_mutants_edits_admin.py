@@ -608,8 +608,9 @@ def test_jz_required_on_every_single_dose_drug_line_from_2023_07_01():
     # A JW line for the code covers its administered line; JZ on one code does not cover another.
     jw = [{**IG, "modifiers": [], "units": 56}, {**IG, "modifiers": ["JW"], "units": 4},
           {"code": "J1459", "modifiers": ["JZ"], "units": 10}, {"code": "J1459", "modifiers": [], "units": 2}]
-    assert found(alone(jw), "DRUG-JZ-MISSING") == [("DRUG-JZ-MISSING", "error", 4, None,
-                                                    f"Line 4: J1459 {said} 2026-03-02.")]
+    returned = "; Original Medicare Part B returns a claim without it as unprocessable (from 2023-10-01)"
+    assert found(alone(jw), "DRUG-JZ-MISSING") == [("DRUG-JZ-MISSING", "error", 4, -2,
+                                                    f"Line 4: J1459 {said} 2026-03-02{returned}.")]
     # A Medicaid program without the JZ requirement (the generic profile): nothing.
     assert found(alone(bare, payer=MEDICAID), "DRUG-JZ-MISSING") == []
 
@@ -904,8 +905,9 @@ def test_a_scrub_with_its_chart_runs_the_chart_and_claim_checks_once_each():
     """JZ missing (CMS: JZ required on Medicare claims from 2023-07-01): one finding, the chart's, which names the
     product; the chart-free check that says the same of an 837 alone does not run beside it."""
     r = scrub(BASE, lambda c: line(c, "J1561").update(modifiers=[]))
-    assert found(r) == [("DRUG-JZ-MISSING", "error", 1, None, "Line 1: nothing of Gamunex-C was discarded and Original "
-                         "Medicare Part B requires JZ on 2026-03-02.")]
+    assert found(r) == [("DRUG-JZ-MISSING", "error", 1, -60, "Line 1: nothing of Gamunex-C was discarded and Original "
+                         "Medicare Part B requires JZ on 2026-03-02; Original Medicare Part B returns a claim without "
+                         "it as unprocessable (from 2023-10-01).")]
 
 
 def test_the_scrub_reads_the_written_lines_ndc_not_the_expected_claims():

@@ -440,13 +440,25 @@ def jz_missing(ctx: EditContext) -> list[Finding]:
         return found
     jz = zero_waste_mod(ctx)
     jz_written = jz in ctx.written_modifiers()  # else no line carries it
-    for f, lines, given, _, _ in drugs:
+    returned = returned_without_jz(ctx)
+    for f, lines, given, wasted, _ in drugs:
         exp_given = next(ln for ln in f.lines if not ln.wasted)
         if jz in exp_given.modifiers and not (jz_written and any(jz in mods(ln) for ln in lines)):
             line = (given or lines)[0]
+            held = None if wasted else returned  # a JW line (DRUG-JW-NOT-ALLOWED's) satisfies the payer's edit
             found.append(finding("DRUG-JZ-MISSING", f"Line {line.line}: nothing of {_name(f)} was discarded and "
-                                 f"{ctx.profile.title} requires JZ on {ctx.dos}.", line=line.line))
+                                 f"{ctx.profile.title} requires JZ on {ctx.dos}{held or ''}.", line=line.line,
+                                 impact_units=-sum(ln.units for ln in lines) if held else None))
     return found
+
+
+def returned_without_jz(ctx: EditContext) -> str | None:
+    """Where the payer returns a line with neither JZ nor JW as unprocessable on the date (`jz_jw_missing_returned`:
+    Medicare from 2023-10-01), the words that say so; its payment is then at stake until the claim is corrected."""
+    if not ctx.rules.param("jz_jw_missing_returned"):
+        return None
+    since = ctx.profile.parameters["jz_jw_missing_returned"].since(True)
+    return f"; {ctx.profile.title} returns a claim without it as unprocessable (from {since})"
 
 
 @edit(

@@ -17,7 +17,7 @@ from decimal import Decimal
 from igclaim import ndc as ndc_mod
 from igclaim.edits import authorization, diagnosis, form, payer, tables  # noqa: F401 (payer declares PAYER-ABN-MODIFIER)
 from igclaim.edits.context import EditContext, code_of
-from igclaim.edits.drug import is_drug_code, mods, waste_mod, zero_waste_mod
+from igclaim.edits.drug import is_drug_code, mods, returned_without_jz, waste_mod, zero_waste_mod
 from igclaim.edits.registry import Check, When, also_check, declare, edit, finding
 from igclaim.model import ClaimLine, Finding
 from igclaim.refdata.coverage import liability_modifiers
@@ -201,13 +201,14 @@ def waste_modifier_absent(ctx: EditContext) -> list[Finding]:
     lines = _ig_lines(ctx)
     jw, jz = waste_mod(ctx), zero_waste_mod(ctx)
     with_jw = {code_of(ln) for ln in lines if jw in mods(ln)}
+    returned = returned_without_jz(ctx)
     for ln in lines:
         if required != dispensed and not (dispensed if _given_by_pump(ctx, ln) else required):
             continue
         if not mods(ln) & {jw, jz} and code_of(ln) not in with_jw:
             found.append(finding("DRUG-JZ-MISSING", f"Line {ln.line}: {code_of(ln)} has neither JZ (nothing discarded) "
-                                 f"nor a JW line (discarded), which {ctx.profile.title} requires on {ctx.dos}.",
-                                 line=ln.line,
+                                 f"nor a JW line (discarded), which {ctx.profile.title} requires on {ctx.dos}"
+                                 f"{returned or ''}.", line=ln.line, impact_units=-ln.units if returned else None,
                                  fix="Add JZ when nothing was discarded; otherwise bill the discard on a JW line."))
     return found
 
