@@ -125,3 +125,38 @@ def test_a_missing_jw_line_is_priced_at_the_products_code():
     f = only(scrub(enc, written), "DRUG-JW-MISSING")
     assert f.impact_units == 10
     assert f.impact_usd == Decimal("502.81")  # 10 × 50.281 (J1459); before: 10 × 49.076 (J1561) = 490.76
+
+
+# --- a not otherwise specified code for a product with its own code: the line is denied ------------------------
+# CGS Part B, "Billing Not Otherwise Classified (NOC) HCPCS Code" (2025-03-18): Medicare denies services reported
+# with NOC codes when a valid code is available. The units the NOS line stands for are at stake, priced at the
+# product's own code.
+
+def test_a_nos_line_is_denied_and_priced_at_the_products_code():
+    f = only(scrub(BASE, recode("J1561", "J1599", 60)), "DRUG-NOS-CODE")  # Gamunex-C 30 g = J1561 × 60
+    assert (f.line, f.impact_units, f.impact_usd) == (1, -60, Decimal("-2944.56"))  # 60 × 49.076
+
+
+def test_only_the_nos_lines_are_at_stake():
+    wasted = chart(drugs=[{"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 28},
+                           "containers": [{"grams": 10, "count": 3}]}])
+
+    def nos_given_line(c: dict) -> None:
+        line(c, "J1561").update(code="J1599")
+
+    f = only(scrub(wasted, nos_given_line), "DRUG-NOS-CODE")
+    assert (f.line, f.impact_units) == (1, -56)  # the JW line (J1561 × 4) stays payable
+
+    def nos_both_lines(c: dict) -> None:
+        for ln in c["lines"]:
+            if ln["code"] == "J1561":
+                ln["code"] = "J1599"
+
+    f = only(scrub(wasted, nos_both_lines), "DRUG-NOS-CODE")
+    assert (f.line, f.impact_units) == (1, -60)  # named on its first line
+
+
+def test_a_nos_line_of_another_unit_dose_is_counted_in_the_products_units():
+    # Cuvitru 10 g (J1555, 100 mg a unit) billed J1599 × 20 (500 mg a unit): 100 units of J1555 at stake.
+    f = only(scrub(CUVITRU, recode("J1555", "J1599", 20)), "DRUG-NOS-CODE")
+    assert (f.impact_units, f.impact_usd) == (-100, Decimal("-1726.20"))  # 100 × 17.262

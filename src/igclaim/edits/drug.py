@@ -287,10 +287,14 @@ def nos_code(ctx: EditContext) -> list[Finding]:
         for code in others:  # not the product's own code (nearly every line bills it): nothing else to look up
             rec = ctx.rules.hcpcs(code) or ctx.rules.known_code(code)
             if rec and rec.kind == "ig_nos" and f.hcpcs and f.hcpcs.kind == "ig":
-                line = next(ln for ln in lines if code_of(ln) == code)
+                nos = [ln for ln in lines if code_of(ln) == code]
+                # Denied while a specific code exists (the MACs' NOC articles): the units it stands for are at
+                # stake, priced at the product's own code (its cause names the drug: coding/payment.py).
                 found.append(finding("DRUG-NOS-CODE", f"{code} (not otherwise specified) billed for {_name(f)}, "
-                                     f"which has its own code {f.code} on {ctx.dos}.", line=line.line,
-                                     fix=_right_lines_fix(ctx, f, code), cause=("code", code_of_drug(f))))
+                                     f"which has its own code {f.code} on {ctx.dos}.", line=nos[0].line,
+                                     impact_units=-in_own_units(ctx, f, nos),
+                                     fix=_right_lines_fix(ctx, f, code),
+                                     cause=[("code", code_of_drug(f)), ("drug", f.path)]))
     return found
 
 
