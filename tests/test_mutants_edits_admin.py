@@ -989,7 +989,9 @@ def test_route_findings_list_the_documented_services_or_none():
                                              "initial, up to 1 hour); the chart documents: sc_infusion "
                                              "(administrations[0]), sc_infusion (administrations[1]). Expected "
                                              "instead: 96369.")
-    r = scrub(chart(administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00"}]), add("96374"))
+    # An SC infusion charted without its stop, and an IV push written: no service is coded, and the push's route is
+    # not the chart's (an IV administration charted without times would make it ADMIN-TIMES-MISSING instead).
+    r = scrub(chart(drugs=[SCIG], administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00"}]), add("96374"))
     assert found(r, "ADMIN-ROUTE") == [("ADMIN-ROUTE", "error", 9, None, "Line 9: 96374 is an IV code (IV push, single "
                                        "or initial substance/drug (also any IV infusion of 15 minutes or less)); the "
                                        "chart documents: none.")]

@@ -105,6 +105,12 @@ def classify(
                                     f"{'start' if start is None else 'stop'} time; no administration code "
                                     "was billed for it."))
             continue
+        elif minutes == 0 and drug.is_ig and drug.route == "IV":
+            # CPT would make it a push; immune globulin runs for hours, so the chart lacks the stop, not the time.
+            findings.append(finding("ADMIN-TIMES-MISSING", f"{path}: the infusion of {a.drug_id} starts and stops "
+                                    f"at {start:%H:%M}; an immune globulin infusion runs for hours, so its stop "
+                                    "time is missing; no administration code was billed for it."))
+            continue
         elif drug.route == "SC":
             # An SC infusion of 15 minutes or less is an injection (96372), not 96369.
             kind = "injection" if minutes <= time_rules.sc_injection_max_minutes else "sc_infusion"

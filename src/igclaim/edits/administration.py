@@ -41,6 +41,12 @@ def _routes(ctx: EditContext) -> set[str | None]:
     return {ctx.rules.admin_code_for("initial", k).route for k in _families(ctx)}
 
 
+def _charted_routes(ctx: EditContext) -> set[str]:
+    """The routes of every administration charted, timed or not (a service is coded only from a timed one)."""
+    drugs = ctx.coding.drugs
+    return {drugs[a.drug_id].route for a in ctx.encounter.administrations if a.drug_id in drugs}
+
+
 def _written_admin(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode]]:
     return ctx.once("written_admin", _match_admin_lines)
 
@@ -147,6 +153,8 @@ def _explain_unsupported(ctx: EditContext, rec: AdminCode) -> str | None:
         return None
     if rec.family in TIMED_FAMILIES and _times_missing(ctx):
         return "ADMIN-TIMES-MISSING"
+    if _times_missing(ctx) and rec.route in _charted_routes(ctx):
+        return "ADMIN-TIMES-MISSING"  # the code may bill the administration of its route that coding could not time
     if rec.family == "hydration":
         return "ADMIN-HYDRATION"
     if rec.route not in _routes(ctx):
@@ -172,8 +180,10 @@ def timed_code_without_times(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
     for ln, rec, why in _explained(ctx):
         if why == "ADMIN-TIMES-MISSING":
-            found.append(finding("ADMIN-TIMES-MISSING", f"Line {ln.line}: {rec.code} is a timed code and the chart has "
-                                 "no start and stop time for the service it bills.", line=ln.line))
+            what = ("is a timed code and the chart has no start and stop time for the service it bills"
+                    if rec.family in TIMED_FAMILIES else f"bills an {rec.route} administration that the chart "
+                    "gives without a usable start and stop time")
+            found.append(finding("ADMIN-TIMES-MISSING", f"Line {ln.line}: {rec.code} {what}.", line=ln.line))
     return found
 
 
