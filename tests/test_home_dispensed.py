@@ -236,3 +236,10 @@ def test_two_jw_lines_are_named_by_the_first_and_counted_together():
 
     f = only(scrub(home("2024-12-31"), two_jw_lines), "DRUG-JW-NOT-ALLOWED")
     assert f.line == 2 and f.message.startswith("Line 2: JW × 20 for Hizentra")
+
+
+def test_a_drug_with_no_code_gets_no_dispensed_note():
+    """Hizentra before its code (J1559 from 2011): no line, so nothing dispensed is billed or noted."""
+    r = build(home("2010-06-01"))
+    assert "DRUG-NO-CODE" in ids(r)
+    assert not [f for f in r.findings if "dispensed" in f.message]

@@ -90,3 +90,11 @@ def test_a_push_written_while_an_iv_administration_lacks_its_stop_is_that_missin
     r = scrub(enc, add_push)
     assert [f.line for f in r.findings if f.edit == "ADMIN-TIMES-MISSING"] == [None, 9]
     assert "ADMIN-PUSH" not in ids(r)
+
+
+def test_the_administrations_after_it_are_still_coded():
+    enc = at(START)
+    enc["drugs"].append({"id": "pre", "hcpcs": "J1200", "units": 1, "route": "IV"})
+    enc["administrations"].append({"drug_id": "pre", "method": "push", "start": "2026-03-02T09:50",
+                                   "stop": "2026-03-02T09:50"})
+    assert admin_codes(enc) == ["96374"]  # the premedication's push, the only administration with its time
