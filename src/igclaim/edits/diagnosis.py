@@ -144,7 +144,7 @@ def _mac_mode(ctx: EditContext) -> str | None:
         return None  # Medicare Advantage, Medicaid, commercial: MAC lists do not bind them
     if ctx.encounter.setting == "home":
         own = ctx.rules.param("home_coverage_policy") != BUNDLED_POLICY["home_coverage_policy"]
-        return "home" if ctx.rules.param("home_rules") == "medicare-dme" and not own else None
+        return "home" if ctx.home_dme() and not own else None
     if ctx.rules.param("coverage_policy") != BUNDLED_POLICY["coverage_policy"] \
             and not ctx.encounter.payer.contractor:
         return None  # the user's own contractor list, named in their profile, wins over the bundled ones

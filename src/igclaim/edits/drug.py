@@ -444,12 +444,12 @@ def jz_missing(ctx: EditContext) -> list[Finding]:
         return found
     jz = zero_waste_mod(ctx)
     jz_written = jz in ctx.written_modifiers()  # else no line carries it
-    returned = returned_without_jz(ctx)
     for f, lines, given, wasted, _ in drugs:
         exp_given = next(ln for ln in f.lines if not ln.wasted)
         if jz in exp_given.modifiers and not (jz_written and any(jz in mods(ln) for ln in lines)):
             line = (given or lines)[0]
-            held = None if wasted else returned  # a JW line (DRUG-JW-NOT-ALLOWED's) satisfies the payer's edit
+            # a JW line (DRUG-JW-NOT-ALLOWED's) satisfies the payer's edit
+            held = None if wasted else returned_without_jz(ctx)
             found.append(finding("DRUG-JZ-MISSING", f"Line {line.line}: nothing of {_name(f)} was discarded and "
                                  f"{ctx.profile.title} requires JZ on {ctx.dos}{held or ''}.", line=line.line,
                                  impact_units=-sum(ln.units for ln in lines) if held else None))

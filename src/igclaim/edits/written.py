@@ -201,11 +201,11 @@ def waste_modifier_absent(ctx: EditContext) -> list[Finding]:
     lines = _ig_lines(ctx)
     jw, jz = waste_mod(ctx), zero_waste_mod(ctx)
     with_jw = {code_of(ln) for ln in lines if jw in mods(ln)}
-    returned = returned_without_jz(ctx)
     for ln in lines:
         if required != dispensed and not (dispensed if _given_by_pump(ctx, ln) else required):
             continue
         if not mods(ln) & {jw, jz} and code_of(ln) not in with_jw:
+            returned = returned_without_jz(ctx)
             found.append(finding("DRUG-JZ-MISSING", f"Line {ln.line}: {code_of(ln)} has neither JZ (nothing discarded) "
                                  f"nor a JW line (discarded), which {ctx.profile.title} requires on {ctx.dos}"
                                  f"{returned or ''}.", line=ln.line, impact_units=-ln.units if returned else None,
