@@ -63,9 +63,11 @@ def form_setting(ctx: EditContext) -> list[Finding]:
             found.append(finding("FORM-SETTING", f"Type of bill {w.type_of_bill}; a hospital outpatient claim is "
                                  f"{e.type_of_bill[:3]}x.", fix=f"Use type of bill {e.type_of_bill}."))
         found.extend(_revenue_codes(ctx))
-    elif w.place_of_service and e.place_of_service and w.place_of_service.strip() != e.place_of_service:
+    elif (w.place_of_service and e.place_of_service and w.place_of_service.strip() != e.place_of_service
+          and (ctx.encounter.place_of_service is not None or not home_iv_places(ctx))):
         # The chart's own place_of_service is certain; the setting's default (11 office, 12 home) may have
-        # siblings (49 independent clinic, other home POS codes), so a difference from it is a warning.
+        # siblings (49 independent clinic, other home POS codes), so a difference from it is a warning. A Medicare
+        # home IVIG claim's place is judged against the DME MAC's list by HOME-PLACE instead.
         stated = ctx.encounter.place_of_service is not None
         found.append(finding("FORM-SETTING", f"Place of service {w.place_of_service} on {_a(setting)} claim; "
                              + (f"the chart says {e.place_of_service}." if stated else
@@ -324,4 +326,48 @@ def home_q2052_units(ctx: EditContext) -> list[Finding]:
                              line=first_line.get(d),
                              fix=f"Bill {q} × {want} for {d}." if want
                              else f"Remove {q} for {d}: no infusion that date."))
+    return found
+
+
+def home_iv_places(ctx: EditContext) -> tuple[str, ...]:
+    """The places of service a Medicare home IVIG claim may carry on its date (refdata/cms/settings.toml, the
+    supplies row of the date); empty when the claim is not one, or the date's row lists none."""
+    supply = ctx.rules.supply_units
+    if supply is None or not ctx.home_dme() or "IV" not in _ig_routes(ctx):
+        return ()
+    return supply.places
+
+
+@edit(
+    "HOME-PLACE",
+    severity="error",
+    # {home_iv_places}: refdata/cms/settings.toml [home] medicare_dme_iv_supply_units, the row from 2024-01-01
+    statement="a Medicare home IVIG claim whose place of service is not a home or home-like one ({home_iv_places}): "
+    "the IVIG benefit covers the drug and {home_supply_code} given in the home only, billed with the same place",
+    fix="Bill the place the infusion was given, one of {home_iv_places}, the same on the drug's and "
+    "{home_supply_code}'s lines; an infusion given elsewhere is not billed to the DME MAC as home IVIG.",
+    source="https://med.noridianmedicare.com/web/jddme/dmepos/ivig",
+    phase="chart",
+    when=When(home_dme=True),
+)
+def home_place(ctx: EditContext) -> list[Finding]:
+    """Reads the claim that goes out: the chart's place on build, the written claim's on scrub (FORM-SETTING
+    leaves a home IVIG claim's place to this check, unless the chart states another)."""
+    found: list[Finding] = []
+    places = home_iv_places(ctx)
+    pos = (ctx.billed.place_of_service or "").strip()
+    if not places or not pos or pos in places:
+        return found
+    did, ivig = next((did, d) for did, d in ctx.coding.drugs.items() if d.is_ig and d.route == "IV")
+    if ctx.written is None:
+        units, whose = sum(ln.units for ln in ivig.lines), "the chart's"
+    else:
+        units, whose = sum(ln.units for ln in written_drug_lines(ctx)[did]), "the written claim's"
+    listed = ", ".join(places)
+    found.append(finding(
+        "HOME-PLACE", f"Place of service {pos} ({whose}) on a Medicare home IVIG claim: the DME MAC pays home IVIG and "
+        f"its supplies only with a home or home-like place of service ({listed}), so the drug is denied.",
+        impact_units=-units, cause=("drug", ivig.path),
+        fix=f"Bill the place the infusion was given, one of {listed}, on every line; an infusion given elsewhere "
+        "(an office, a hospital) is not billed to the DME MAC as home IVIG."))
     return found

@@ -159,7 +159,7 @@ class AddonEdit:
 
 @dataclass(frozen=True)
 class SupplyUnits:
-    """How the Medicare home IVIG supplies code (Q2052) is counted on a date of service."""
+    """How the Medicare home IVIG supplies code (Q2052) is counted on a date of service, and where it is billed."""
 
     code: str
     basis: str  # per_date | visit_quarter_hours
@@ -168,6 +168,9 @@ class SupplyUnits:
     min_units: int
     source: str
     rounding_source: str
+    # The places of service the drug and the supplies code may be billed with (a home or home-like one); empty when
+    # the row lists none (the demonstration's), and then the place is not checked against a list.
+    places: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -550,7 +553,7 @@ class ReferenceData:
         for row in home.get("medicare_dme_iv_supply_units", ()):
             if Period(_as_date(row.get("effective")), _as_date(row.get("ends"))).covers(dos):
                 return SupplyUnits(code, row["basis"], rnd["unit_minutes"], rnd["round_up_from"], rnd["min_units"],
-                                   row["source"], rnd["source"])
+                                   row["source"], rnd["source"], tuple(row.get("places", ())))
         return None
 
     def setting(self, name: str) -> dict[str, Any]:
@@ -575,6 +578,7 @@ class ReferenceData:
             "home_supply_visit_from": rows["visit_quarter_hours"]["effective"],
             "home_supply_unit_minutes": home["medicare_dme_iv_supply_rounding"]["unit_minutes"],
             "home_pump_code": home["medicare_dme_sc_pump_code"],
+            "home_iv_places": ", ".join(rows["visit_quarter_hours"]["places"]),
             "route_sc_modifier": self.modifier_for("route_SC"),
             "medicare_jz_from": self.default_profile("medicare").parameters["jz_required"].since(True),
             "pointers_per_line": self.settings["office"]["diagnosis_pointers_per_line"],

@@ -1,0 +1,95 @@
+"""Medicare home IVIG: the place of service the drug and Q2052 are billed with. From 2024-01-01 (the permanent
+benefit) the DME MAC pays them only with a home or home-like place of service, the same on both (Noridian JD DME
+IVIG page: 04, 12, 13, 14, 32, 33, 54, 55, 56); the IVIG benefit covers the drug given in the home only (A52509).
+Another place is HOME-PLACE (error, the drug's units at stake); a home-like place other than 12 is not a
+FORM-SETTING warning on those claims."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_edits_support import build, chart, ids, only, scrub
+
+SCIG = {"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 8},
+        "containers": [{"grams": 4, "count": 2}]}
+
+
+def home_iv(dos: str = "2026-03-05", **changes) -> dict:
+    return chart(setting="home", date_of_service=dos,
+                 administrations=[{"drug_id": "ig1", "start": f"{dos}T10:00", "stop": f"{dos}T14:00"}], **changes)
+
+
+def at(pos: str):
+    return lambda c: c.update(place_of_service=pos)
+
+
+HOME_LIKE = ["04", "12", "13", "14", "32", "33", "54", "55", "56"]
+
+
+@pytest.mark.parametrize("pos", HOME_LIKE)
+def test_each_home_like_place_is_clean(pos):
+    r = scrub(home_iv(), at(pos))
+    assert not ids(r) & {"HOME-PLACE", "FORM-SETTING"}, [(f.edit, f.message) for f in r.findings]
+
+
+@pytest.mark.parametrize("pos", ["11", "19", "22", "31", "49", "03", "15", "34", "57"])
+def test_another_place_is_an_error_with_the_drugs_units_at_stake(pos):
+    r = scrub(home_iv(), at(pos))
+    f = only(r, "HOME-PLACE")
+    assert f.severity == "error" and f.line is None
+    assert f"Place of service {pos} (the written claim's)" in f.message and "denied" in f.message
+    assert "04, 12, 13, 14, 32, 33, 54, 55, 56" in f.message and "04, 12, 13, 14, 32, 33, 54, 55, 56" in f.fix
+    assert f.impact_units == -60  # J1561 × 60: 30 g in 500 mg units, the drug's written lines
+    assert f.causes == (("drug", "drugs[0]"),)
+    assert "FORM-SETTING" not in ids(r)  # one finding for one mistake
+
+
+def test_the_written_drug_lines_units_are_what_is_at_stake():
+    def wasted(c):
+        c["place_of_service"] = "11"
+        c["lines"][0]["units"] = 50
+        c["lines"].insert(1, {**c["lines"][0], "line": 99, "units": 10, "modifiers": ["JW"]})
+
+    assert only(scrub(home_iv(), wasted), "HOME-PLACE").impact_units == -60
+
+
+def test_the_date_of_the_list_2023_12_31_and_2024_01_01():
+    """Under the demonstration (to 2023-12-31) no list is bundled: the setting's 12 is compared, as before."""
+    before = scrub(home_iv("2023-12-31"), at("13"))
+    assert "HOME-PLACE" not in ids(before) and only(before, "FORM-SETTING").severity == "warning"
+    assert "HOME-PLACE" not in ids(scrub(home_iv("2023-12-31"), at("11")))
+    assert not ids(scrub(home_iv("2024-01-01"), at("13"))) & {"HOME-PLACE", "FORM-SETTING"}
+    assert "HOME-PLACE" in ids(scrub(home_iv("2024-01-01"), at("11")))
+
+
+def test_build_checks_the_charts_own_place():
+    r = build(home_iv(place_of_service="11"))
+    f = only(r, "HOME-PLACE")
+    assert "Place of service 11 (the chart's)" in f.message and f.impact_units == -60
+    assert r.claim.place_of_service == "11"  # the chart's place is billed; the finding says why it fails
+    clean = build(home_iv(place_of_service="13"))
+    assert clean.claim.place_of_service == "13" and "HOME-PLACE" not in ids(clean)
+
+
+def test_a_place_the_chart_states_is_still_compared_by_form_setting():
+    r = scrub(home_iv(place_of_service="13"), at("12"))
+    f = only(r, "FORM-SETTING")
+    assert f.severity == "error" and "the chart says 13" in f.message
+    assert "HOME-PLACE" not in ids(r)
+
+
+def test_only_medicare_home_ivig_claims():
+    """Other payers' home claims and Medicare home SCIG by pump keep the setting's comparison (a warning)."""
+    com = home_iv(payer={"type": "commercial", "prior_authorization": {"number": "P"}},
+                  drug0={"ndc": "13533-0805-11"})
+    r = scrub(com, at("11"))
+    assert "HOME-PLACE" not in ids(r) and only(r, "FORM-SETTING").severity == "warning"
+    sc = home_iv(drugs=[SCIG])
+    r = scrub(sc, at("11"))
+    assert "HOME-PLACE" not in ids(r) and only(r, "FORM-SETTING").severity == "warning"
+    office = scrub(chart(), at("13"))
+    assert "HOME-PLACE" not in ids(office) and "FORM-SETTING" in ids(office)
+
+
+def test_a_claim_written_without_a_place_is_not_judged():
+    assert "HOME-PLACE" not in ids(scrub(home_iv(), lambda c: c.pop("place_of_service", None)))
