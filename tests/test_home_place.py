@@ -93,3 +93,32 @@ def test_only_medicare_home_ivig_claims():
 
 def test_a_claim_written_without_a_place_is_not_judged():
     assert "HOME-PLACE" not in ids(scrub(home_iv(), lambda c: c.pop("place_of_service", None)))
+
+
+# --- reading a claim without its chart: a home-like place of service is a home claim ------------------------------
+
+def _read_at(pos: str):
+    import io
+
+    from igclaim.outputs import chargemaster
+    from igclaim.readers.x12 import read_837
+    from tests.test_scrub_837 import text_of
+
+    text = text_of("home-ivig-medicare", chargemaster.load("sample"))
+    clm = next(s for s in text.split("~") if s.strip().startswith("CLM*"))
+    fields = clm.split("*")
+    fields[5] = pos + fields[5][2:]
+    [claim] = list(read_837(io.StringIO(text.replace(clm, "*".join(fields)))))
+    return claim
+
+
+@pytest.mark.parametrize("pos", HOME_LIKE)
+def test_an_837_at_a_home_like_place_is_read_as_home(pos):
+    claim = _read_at(pos)
+    assert claim.setting == "home" and claim.claim.place_of_service == pos and not claim.notes
+
+
+def test_an_837_at_another_place_is_read_as_office_and_noted():
+    claim = _read_at("99")
+    assert claim.setting == "office" and claim.claim.place_of_service == "99"
+    assert any("place of service 99" in n and "read as office" in n for n in claim.notes)

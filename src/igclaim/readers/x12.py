@@ -590,12 +590,16 @@ def _provider(cls: type[BaseModel], p: _Party | None, element: str) -> Any:
 
 
 def _setting_of_pos(pos: str, notes: list[str]) -> Setting:
-    """The setting whose place of service (refdata/cms/settings.toml) the claim names; else office, noted."""
+    """The setting whose place of service (refdata/cms/settings.toml) the claim names, or home for a home-like place
+    (13 assisted living, …: `ReferenceData.home_places`); else office, noted."""
     ref = reference()
     for name in ("office", "home", "hospital_outpatient"):
         if ref.setting(name).get("place_of_service") == pos:
             return name
-    notes.append(f"place of service {pos} is not one igclaim codes (office 11, home 12): read as office")
+    if pos in ref.home_places:
+        return "home"
+    notes.append(f"place of service {pos} is not one igclaim codes (office 11, home 12 or a home-like place): read "
+                 "as office")
     return "office"
 
 

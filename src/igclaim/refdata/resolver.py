@@ -559,6 +559,13 @@ class ReferenceData:
     def setting(self, name: str) -> dict[str, Any]:
         return self.settings[name]
 
+    @cached_property
+    def home_places(self) -> frozenset[str]:
+        """Every home or home-like place of service the home supplies rows list (04 homeless shelter, 13 assisted
+        living, …): where a claim read without its chart was given at home, whatever its date."""
+        return frozenset(p for row in self.settings["home"].get("medicare_dme_iv_supply_units", ())
+                         for p in row.get("places", ()))
+
     def quoted(self) -> dict[str, Any]:
         """The values the edit catalog's statements and fixes quote as `{name}` (igclaim.catalog.quote): read from
         the data files, never retyped in a statement."""
