@@ -6,6 +6,8 @@ FORM-SETTING warning on those claims."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from tests.test_edits_support import build, chart, ids, only, scrub
@@ -51,6 +53,30 @@ def test_the_written_drug_lines_units_are_what_is_at_stake():
         c["lines"].insert(1, {**c["lines"][0], "line": 99, "units": 10, "modifiers": ["JW"]})
 
     assert only(scrub(home_iv(), wasted), "HOME-PLACE").impact_units == -60
+
+
+def test_before_the_supplies_code_there_is_no_list_and_no_crash():
+    """Before Q2052 (2014-04-01) a home IVIG claim is the J-code alone: no supplies row, no list."""
+    r = scrub(home_iv("2014-03-31"), at("11"))
+    assert "HOME-PLACE" not in ids(r) and only(r, "FORM-SETTING").severity == "warning"
+
+
+def test_the_written_place_is_read_as_a_person_typed_it():
+    assert not ids(scrub(home_iv(), at(" 13 "))) & {"HOME-PLACE", "FORM-SETTING"}
+    assert "Place of service 11 " in only(scrub(home_iv(), at(" 11")), "HOME-PLACE").message
+
+
+def test_the_intravenous_drug_is_the_one_at_stake():
+    """A chart with a SC immune globulin listed before the IVIG: the IVIG's units are the ones denied."""
+    both = home_iv(drugs=[{**SCIG, "id": "sc1"}, copy.deepcopy(chart()["drugs"][0])])
+    f = only(scrub(both, at("11")), "HOME-PLACE")
+    assert f.causes == (("drug", "drugs[1]"),) and f.impact_units == -60
+
+
+def test_a_discarded_amount_billed_on_build_is_at_stake_too():
+    """25 g given from three 10 g vials: J1561 × 50 and JW × 10, all denied at an office place."""
+    wasted = home_iv(place_of_service="11", drug0={"dose": {"grams": 25}})
+    assert only(build(wasted), "HOME-PLACE").impact_units == -60
 
 
 def test_the_date_of_the_list_2023_12_31_and_2024_01_01():
