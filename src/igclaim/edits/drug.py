@@ -8,6 +8,9 @@ Sources: CMS HCPCS descriptors (units), CMS Discarded Drugs page (JW/JZ), payer 
 
 from __future__ import annotations
 
+import math
+from datetime import date
+from decimal import Decimal
 from typing import NamedTuple
 
 from igclaim import ndc as ndc_mod
@@ -16,6 +19,7 @@ from igclaim.edits.context import EditContext
 from igclaim.edits.context import code_of as code_of  # the name engine.py and written.py import it by
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
+from igclaim.refdata.resolver import Package, Product
 from igclaim.refdata.rules import Rules
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
@@ -597,6 +601,54 @@ def route_modifier(ctx: EditContext) -> list[Finding]:
                                      f"{', '.join(missing)} for {ctx.profile.title}.", line=ln.line,
                                      fix=f"Add {', '.join(missing)} to line {ln.line}."))
     return found
+
+
+def ndc_package(ctx: EditContext, ndc: str | None) -> tuple[Product, Package] | None:
+    """The catalog's product and package of an NDC as a person wrote it (None: not valid, or not in the catalog)."""
+    if not ndc or not ndc_mod.is_valid(ndc):
+        return None
+    return ctx.rules.package_by_ndc(ndc_mod.compact(ndc))
+
+
+def ndc_quantity_units(ctx: EditContext, code: str, ndc: str | None, quantity: Decimal | None, unit: str | None,
+                       day: date) -> tuple[int, str] | None:
+    """The HCPCS units of `code` an NDC quantity (837P CTP04/CTP05) makes, and how: by the CMS crosswalk's billing
+    units per package (BILLUNITSPKG) where it lists the NDC and code, else by the product catalog (package size,
+    concentration) and the code's unit dose; rounded up. None when the quantity, NDC or code cannot tell."""
+    if quantity is None or quantity <= 0 or not ndc or not ndc_mod.is_valid(ndc):
+        return None
+    rec = ctx.rules.on(day).hcpcs(code)
+    hit = ndc_package(ctx, ndc)
+    product, package = hit if hit else (None, None)
+    unit = (unit or "").upper()
+    qty = Decimal(quantity)
+    ndc11 = ndc_mod.compact(ndc)
+    per_package = ctx.rules.tables.package_billing_units(ndc11, code, day)
+    packages = None
+    if unit == "UN":
+        packages = qty
+    elif unit == "ML" and package is not None and package.ml:
+        packages = qty / package.ml
+    if per_package and packages is not None:
+        return (math.ceil(packages * per_package), f"{qty:g} {unit} = {packages:g} package(s) of "
+                f"{ndc_mod.format(ndc11)} × {per_package:g} billing units (CMS NDC-HCPCS crosswalk)")
+    if rec is None or not rec.unit_mg:
+        return None
+    grams: Decimal | None = None
+    how = ""
+    if unit == "ML" and product is not None and product.concentration_percent:
+        grams = qty * product.concentration_percent / 100
+        how = f"{qty:g} mL of {product.name} ({product.concentration_percent:g} %) = {grams:g} g"
+    elif unit == "GR":
+        grams, how = qty, f"{qty:g} g"
+    elif unit == "ME":
+        grams, how = qty / 1000, f"{qty:g} mg"
+    elif unit == "UN" and package is not None and product is not None:
+        grams = qty * package.grams
+        how = f"{qty:g} package(s) of {package.grams:g} g of {product.name} = {grams:g} g"
+    if grams is None:
+        return None
+    return math.ceil(grams * 1000 / rec.unit_mg), f"{how}, at {rec.unit_mg} mg a unit"
 
 
 def _ndc_required(ctx: EditContext) -> bool:

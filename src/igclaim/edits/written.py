@@ -10,18 +10,23 @@ NDC names the product; the code names the route). Every other edit needs the cha
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
-from decimal import Decimal
 
 from igclaim import ndc as ndc_mod
 from igclaim.edits import authorization, diagnosis, form, payer, tables  # noqa: F401 (payer declares PAYER-ABN-MODIFIER)
 from igclaim.edits.context import EditContext, code_of
-from igclaim.edits.drug import is_drug_code, mods, returned_without_jz, waste_mod, zero_waste_mod
+from igclaim.edits.drug import (
+    is_drug_code,
+    mods,
+    ndc_package,
+    ndc_quantity_units,
+    returned_without_jz,
+    waste_mod,
+    zero_waste_mod,
+)
 from igclaim.edits.registry import Check, When, also_check, declare, edit, finding
 from igclaim.model import ClaimLine, Finding
 from igclaim.refdata.coverage import liability_modifiers
-from igclaim.refdata.resolver import Package, Product
 
 declare(
     "SCRUB-NO-CHART",
@@ -104,20 +109,14 @@ def _ig_lines(ctx: EditContext) -> list[ClaimLine]:
     return [ln for ln in ctx.written.lines if is_drug_code(ctx, code_of(ln))]
 
 
-def _product(ctx: EditContext, ln: ClaimLine) -> Product | None:
-    if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
-        return None
-    hit = ctx.rules.package_by_ndc(ndc_mod.compact(ln.ndc))
-    return hit[0] if hit else None
-
-
 @also_check("DRUG-NOS-CODE", "written")
 def nos_by_ndc(ctx: EditContext) -> list[Finding]:
     """The NDC names a product that has its own code on the date, and the line bills a NOS code."""
     found: list[Finding] = []
     for ln in _ig_lines(ctx):
         rec = ctx.rules.on(ln.service_date or ctx.dos).hcpcs(code_of(ln)) or ctx.rules.known_code(code_of(ln))
-        product = _product(ctx, ln)
+        hit = ndc_package(ctx, ln.ndc)
+        product = hit[0] if hit else None
         own = product.own_code(ln.service_date or ctx.dos) if product else None
         if rec and rec.kind == "ig_nos" and own and product:
             found.append(finding("DRUG-NOS-CODE", f"Line {ln.line}: {code_of(ln)} (not otherwise specified) billed "
@@ -127,50 +126,9 @@ def nos_by_ndc(ctx: EditContext) -> list[Finding]:
     return found
 
 
-def _package(ctx: EditContext, ln: ClaimLine) -> Package | None:
-    if not ln.ndc or not ndc_mod.is_valid(ln.ndc):
-        return None
-    hit = ctx.rules.package_by_ndc(ndc_mod.compact(ln.ndc))
-    return hit[1] if hit else None
-
-
 def units_of_ndc_quantity(ctx: EditContext, ln: ClaimLine) -> tuple[int, str] | None:
-    """The HCPCS units the line's NDC quantity (CTP04/CTP05) makes, and how: by the CMS crosswalk's billing units
-    per package (BILLUNITSPKG) where it lists the NDC and code, else by the product catalog (package size,
-    concentration) and the code's unit dose; rounded up. None when the quantity, NDC or code cannot tell."""
-    day = ln.service_date or ctx.dos
-    rec = ctx.rules.on(day).hcpcs(code_of(ln))
-    product, package = _product(ctx, ln), _package(ctx, ln)
-    unit = (ln.ndc_unit or "").upper()
-    if ln.ndc_quantity is None or ln.ndc_quantity <= 0 or not ln.ndc or not ndc_mod.is_valid(ln.ndc):
-        return None
-    qty = Decimal(ln.ndc_quantity)
-    per_package = ctx.rules.tables.package_billing_units(ndc_mod.compact(ln.ndc), code_of(ln), day)
-    packages = None
-    if unit == "UN":
-        packages = qty
-    elif unit == "ML" and package is not None and package.ml:
-        packages = qty / package.ml
-    if per_package and packages is not None:
-        return (math.ceil(packages * per_package), f"{qty:g} {unit} = {packages:g} package(s) of "
-                f"{ndc_mod.format(ndc_mod.compact(ln.ndc))} × {per_package:g} billing units (CMS NDC-HCPCS crosswalk)")
-    if rec is None or not rec.unit_mg:
-        return None
-    grams: Decimal | None = None
-    how = ""
-    if unit == "ML" and product is not None and product.concentration_percent:
-        grams = qty * product.concentration_percent / 100
-        how = f"{qty:g} mL of {product.name} ({product.concentration_percent:g} %) = {grams:g} g"
-    elif unit == "GR":
-        grams, how = qty, f"{qty:g} g"
-    elif unit == "ME":
-        grams, how = qty / 1000, f"{qty:g} mg"
-    elif unit == "UN" and package is not None and product is not None:
-        grams = qty * package.grams
-        how = f"{qty:g} package(s) of {package.grams:g} g of {product.name} = {grams:g} g"
-    if grams is None:
-        return None
-    return math.ceil(grams * 1000 / rec.unit_mg), f"{how}, at {rec.unit_mg} mg a unit"
+    """The HCPCS units the line's NDC quantity (CTP04/CTP05) makes (`ndc_quantity_units`)."""
+    return ndc_quantity_units(ctx, code_of(ln), ln.ndc, ln.ndc_quantity, ln.ndc_unit, ln.service_date or ctx.dos)
 
 
 @also_check("DRUG-UNITS", "written")
