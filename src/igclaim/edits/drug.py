@@ -731,6 +731,66 @@ def ndc_per_line(ctx: EditContext) -> list[Finding]:
 
 
 @edit(
+    "DRUG-NDC-QUANTITY",
+    severity="warning",
+    statement="a drug line's NDC quantity (837P CTP04 in the unit of CTP05; the CMS-1500's shaded item 24) stands for "
+    "another amount than the chart supports for the line, as when the HCPCS units are copied into it: a payer that "
+    "requires the NDC reads its quantity too (state Medicaid programs, for the drug rebates)",
+    fix="Report with each NDC the amount the line bills in the package's unit of measure (ML for a solution, UN for "
+    "a vial or kit of powder), not the HCPCS units.",
+    source="https://www.medicaid.gov/medicaid/prescription-drugs/medicaid-drug-rebate-program/index.html",
+    phase="claim",
+    when=When(params=("ndc_required",)),
+)
+def ndc_quantity(ctx: EditContext) -> list[Finding]:
+    """The HCPCS units the written NDC quantity makes (`ndc_quantity_units`, rounded up) against those the chart's
+    own NDC quantity makes for the same NDC, on the drug's lines and on its JW lines apart. In whole units, so a
+    quantity rounded as a person writes it (275 mL for 273) is no difference. A line of another code (a NOS code)
+    or an NDC the chart does not give is left to the code and NDC checks; a warning, since payers differ in how
+    they read the quantity."""
+    found: list[Finding] = []
+    if ctx.written is None or not _ndc_required(ctx):
+        return found
+    for f, _, given, wasted, _ in _drugs(ctx):
+        code = f.code
+        if code is None:
+            continue
+        for discarded, written in ((False, given), (True, wasted)):
+            groups: dict[str, list[ClaimLine]] = {}
+            for ln in written:
+                if code_of(ln) == code and ln.ndc and ndc_mod.is_valid(ln.ndc):
+                    groups.setdefault(ndc_mod.compact(ln.ndc), []).append(ln)
+            for ndc11, lines in groups.items():
+                charted = [ln for ln in f.lines if ln.wasted == discarded and ln.ndc == ndc11]
+                said = [ndc_quantity_units(ctx, code, ln.ndc, ln.ndc_quantity, ln.ndc_unit,
+                                           ln.service_date or ctx.dos) for ln in lines]
+                supported = [ndc_quantity_units(ctx, code, ln.ndc, ln.ndc_quantity, ln.ndc_unit, ctx.dos)
+                             for ln in charted]
+                if not charted or None in said or None in supported:
+                    continue  # no chart line of this NDC, or a quantity that cannot be read: nothing to compare
+                got, want = sum(s[0] for s in said if s), sum(s[0] for s in supported if s)
+                if got == want:
+                    continue
+                first = lines[0]
+                units = {ln.ndc_unit for ln in charted}
+                amount = (f"{sum(ln.ndc_quantity or 0 for ln in charted):g} {units.pop()}" if len(units) == 1
+                          else "the chart's NDC quantities")
+                how = "; ".join(s[1] for s in said if s)
+                what = "discarded (JW)" if discarded else "given"
+                found.append(finding(
+                    "DRUG-NDC-QUANTITY",
+                    f"Line {first.line}: the NDC quantity of {ndc_mod.format(ndc11)} stands for {got} units of {code} "
+                    f"({how}); the chart supports {want} units {what}, NDC quantity {amount}. {ctx.profile.title} "
+                    "requires the NDC, and a payer that reads its quantity denies or holds a line whose quantity "
+                    "does not match.",
+                    line=first.line, cause=("drug", f.path),
+                    fix=f"Report NDC quantity {amount} on line {first.line}." if len(lines) == 1 else
+                    f"Report NDC quantities that add up to {amount} on lines "
+                    f"{', '.join(str(ln.line) for ln in lines)}."))
+    return found
+
+
+@edit(
     "DRUG-NDC-FORMAT",
     severity="error",
     statement="the NDC is not a valid 10-digit or 11-digit (5-4-2) NDC",
