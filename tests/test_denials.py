@@ -165,6 +165,9 @@ def test_a_retired_code_is_dated(decided, retired):
 
 @pytest.mark.parametrize("group,reason,remarks,rule,edit", [
     ("CO", "16", ("M119",), "ndc", "DRUG-NDC-MISMATCH"),
+    ("CO", "16", ("M119",), "ndc", "DRUG-NDC-QUANTITY"),
+    ("CO", "58", (), "place-of-service", "FORM-SETTING"),
+    ("CO", "58", (), "place-of-service", "HOME-PLACE"),
     ("CO", "16", (), "generic-missing-information", None),
     ("CO", "50", (), "medical-necessity", "DX-NOT-COVERED"),
     ("CO", "197", (), "authorization-absent", "AUTH-MISSING"),
