@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from igclaim.coding.claim import Coding
 from igclaim.model import Claim, ClaimLine, Encounter
-from igclaim.refdata.resolver import PayerProfile, ReferenceData
+from igclaim.refdata.resolver import PayerProfile, ReferenceData, SupplyUnits
 from igclaim.refdata.rules import Rules
 
 T = TypeVar("T")
@@ -63,6 +63,14 @@ class EditContext:
         """A home claim under a profile whose `home_rules` is medicare-dme: the DME MACs' rules (Q2052, the pump, KX,
         no 9636x), not the professional ones."""
         return self.rules.home_dme(self.encounter.setting)
+
+    def home_ivig(self) -> SupplyUnits | None:
+        """How Medicare home IVIG is billed on the date (Q2052, its places, its days), when this claim is one: a
+        Medicare home claim (`home_dme`) of an intravenous immune globulin, on a date with home supplies rules."""
+        supply = self.rules.supply_units
+        if supply is None or not self.home_dme():
+            return None
+        return supply if any(f.is_ig and f.route == "IV" for f in self.coding.drugs.values()) else None
 
     def once(self, key: str, compute: Callable[[EditContext], T]) -> T:
         """A value several edits of one claim need (e.g. the written lines of each drug), computed once."""

@@ -332,10 +332,8 @@ def home_q2052_units(ctx: EditContext) -> list[Finding]:
 def home_iv_places(ctx: EditContext) -> tuple[str, ...]:
     """The places of service a Medicare home IVIG claim may carry on its date (refdata/cms/settings.toml, the
     supplies row of the date); empty when the claim is not one, or the date's row lists none."""
-    supply = ctx.rules.supply_units
-    if supply is None or not ctx.home_dme() or "IV" not in _ig_routes(ctx):
-        return ()
-    return supply.places
+    supply = ctx.home_ivig()
+    return supply.places if supply is not None else ()
 
 
 @edit(

@@ -66,25 +66,39 @@ def duration(ctx: EditContext) -> list[Finding]:
 @edit(
     "PLAUSIBILITY-DATE",
     severity="error",
-    statement="an administration charted on another date than the date of service (other than a run past midnight)",
+    statement="an administration charted on another date than the date of service (other than a run past midnight, "
+    "or a Medicare home IVIG infusion given after the drug's delivery, within the days the DME MAC allows)",
     fix="Correct the date of service or the administration's start/stop: it starts on the date of service and "
     "may stop on the next date only when it ran past midnight.",
     source=MANUAL_CH12,
     phase="chart",
 )
 def other_date(ctx: EditContext) -> list[Finding]:
+    """Medicare home IVIG: the drug may be delivered on the date of service and given on a later day, billed with
+    Q2052 dated that day within `within_days` (refdata/cms/settings.toml; Noridian JD DME IVIG page), so such an
+    infusion is judged on its own day; one later than that is this finding, with the window in its text."""
     dos = ctx.dos
-    next_day = dos + ONE_DAY
     found = []
+    supply = ctx.home_ivig()
+    window = supply.within_days if supply is not None else None
+    last = dos + timedelta(days=window) if window else dos
     for name, entries in _timed(ctx, pump=True):
         for i, a in enumerate(entries):
             start, stop = a.start, a.stop
-            if start and start.date() != dos:
+            day = dos
+            if start and name == "administrations" and dos < start.date() <= last:
+                day = start.date()  # a home IVIG infusion after the delivery: its own Q2052 date
+            if start and start.date() != day:
+                late = ""
+                if supply is not None and window and name == "administrations" and start.date() > last:
+                    late = (f" Medicare pays home IVIG supplies ({supply.code}) for an infusion within {window} days "
+                            f"after the drug's date of service; this one is {(start.date() - dos).days} days after it.")
                 found.append(finding("PLAUSIBILITY-DATE", f"{name}[{i}].start: {start:%Y-%m-%d} is not the date of "
-                                     f"service {dos:%Y-%m-%d}."))
-            elif stop and stop.date() != dos and stop.date() != next_day:
-                found.append(finding("PLAUSIBILITY-DATE", f"{name}[{i}].stop: {stop:%Y-%m-%d} is neither the date "
-                                     f"of service {dos:%Y-%m-%d} nor the next date (a run past midnight)."))
+                                     f"service {dos:%Y-%m-%d}.{late}"))
+            elif stop and stop.date() != day and stop.date() != day + ONE_DAY:
+                what = f"the date of service {dos:%Y-%m-%d}" if day == dos else f"its own date {day:%Y-%m-%d}"
+                found.append(finding("PLAUSIBILITY-DATE", f"{name}[{i}].stop: {stop:%Y-%m-%d} is neither {what} "
+                                     "nor the next date (a run past midnight)."))
     return found
 
 

@@ -171,6 +171,9 @@ class SupplyUnits:
     # The places of service the drug and the supplies code may be billed with (a home or home-like one); empty when
     # the row lists none (the demonstration's), and then the place is not checked against a list.
     places: tuple[str, ...] = ()
+    # How many days after the drug's date of service an infusion of it may be given (and its Q2052 dated); None
+    # when the row says nothing (the demonstration's): every infusion then belongs to the date of service.
+    within_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -553,7 +556,8 @@ class ReferenceData:
         for row in home.get("medicare_dme_iv_supply_units", ()):
             if Period(_as_date(row.get("effective")), _as_date(row.get("ends"))).covers(dos):
                 return SupplyUnits(code, row["basis"], rnd["unit_minutes"], rnd["round_up_from"], rnd["min_units"],
-                                   row["source"], rnd["source"], tuple(row.get("places", ())))
+                                   row["source"], rnd["source"], tuple(row.get("places", ())),
+                                   row.get("administration_within_days"))
         return None
 
     def setting(self, name: str) -> dict[str, Any]:
