@@ -368,6 +368,9 @@ class Encounter(_In):
     setting: Setting
     place_of_service: str | None = None
     type_of_bill: str | None = None
+    outpatient_department: Literal["on_campus", "off_campus_excepted", "off_campus_nonexcepted"] | None = Field(
+        default=None, description="hospital outpatient only: where the department is, for Medicare's PO/PN line "
+        "modifiers (off campus: excepted PO, non-excepted PN)")
     payer: Payer
     diagnoses: list[str] = Field(default_factory=list, max_length=MAX_DIAGNOSES)
     drugs: list[Drug] = Field(min_length=1, max_length=MAX_DRUGS)
@@ -390,6 +393,9 @@ class Encounter(_In):
 
     @model_validator(mode="after")
     def _administrations_name_drugs(self) -> Encounter:
+        if self.outpatient_department is not None and self.setting != "hospital_outpatient":
+            raise ValueError(f"outpatient_department: a hospital outpatient department's place; this encounter's "
+                             f"setting is {self.setting}")
         ids = [d.id for d in self.drugs]
         if len(set(ids)) != len(ids):
             raise ValueError("drugs: each drug id must be unique")

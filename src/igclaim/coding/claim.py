@@ -79,13 +79,17 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
     # Built without re-validation (model.trusted): every value below is typed and comes from coding or the dated
     # rules; the lists are copied as validation would, so a line never shares one with coding's facts.
     drug_revenue, admin_revenue = setting.get("drug_revenue_code"), setting.get("administration_revenue_code")
+    # An off-campus hospital department's modifier (PO/PN) goes on every line, last (the input names a department
+    # for a hospital outpatient encounter only).
+    dept = rules.department_modifier(enc.outpatient_department)
+    tail = (dept,) if dept else ()
     lines = [trusted(
-        ClaimLine, line=n, code=d.code, modifiers=[*d.modifiers], units=d.units, ndc=d.ndc,
+        ClaimLine, line=n, code=d.code, modifiers=[*d.modifiers, *tail], units=d.units, ndc=d.ndc,
         ndc_quantity=d.ndc_quantity, ndc_unit=d.ndc_unit,
         revenue_code=drug_revenue, diagnosis_pointers=[*pointers], service_date=dos,
     ) for n, d in enumerate(drug_lines, start=1)]
     lines += [trusted(
-        ClaimLine, line=n, code=a.code, modifiers=[*a.modifiers], units=a.units,
+        ClaimLine, line=n, code=a.code, modifiers=[*a.modifiers, *tail], units=a.units,
         revenue_code=admin_revenue, diagnosis_pointers=[*pointers], service_date=a.service_date or dos,
     ) for n, a in enumerate(admin_lines, start=len(lines) + 1)]
     claim = trusted(

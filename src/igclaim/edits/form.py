@@ -14,9 +14,9 @@ from igclaim.catalog import with_article as _a
 from igclaim.edits.administration import no_administration_billed
 from igclaim.edits.context import EditContext, code_of
 from igclaim.edits.diagnosis import MANUAL_CH26, claim_dx, pointers_sent
-from igclaim.edits.drug import is_drug_code, written_drug_lines
+from igclaim.edits.drug import is_drug_code, mods, written_drug_lines
 from igclaim.edits.registry import When, edit, finding
-from igclaim.model import Finding
+from igclaim.model import ClaimLine, Finding, Severity
 
 MANUAL_CH4 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c04.pdf"
 
@@ -75,6 +75,70 @@ def form_setting(ctx: EditContext) -> list[Finding]:
                              severity=None if stated else "warning",
                              fix=f"Use place of service {e.place_of_service}" + ("." if stated else
                                  " unless another fits the place the service was given.")))
+    return found
+
+
+_DEPARTMENTS = {"on_campus": "an on-campus department", "off_campus_excepted": "an excepted off-campus department",
+                "off_campus_nonexcepted": "a non-excepted off-campus department"}
+
+
+@edit(
+    "FORM-DEPARTMENT",
+    severity="error",
+    statement="a hospital outpatient claim's lines without the modifier of the off-campus department the chart "
+    "names (PO excepted, PN non-excepted), with the other one, or with one where the department is on campus or "
+    "the claim is not a hospital's",
+    fix="Put the department's modifier on every HCPCS line: PO for an excepted off-campus department, PN for a "
+    "non-excepted one (paid at the Physician Fee Schedule-equivalent rate), neither on campus or on a professional "
+    "claim.",
+    source=MANUAL_CH4,
+    phase="claim",
+)
+def department_modifier(ctx: EditContext) -> list[Finding]:
+    """One finding per mistake, naming its lines. The modifier the date and department take is the snapshot's
+    (`Rules.department_modifier`, from settings.toml); a chart that does not name its department is not judged,
+    nor a modifier on an off-campus claim before one was required (PO was voluntary in 2015). An error for
+    Original Medicare, whose OPPS asks them; a warning for another payer whose profile asks them too."""
+    found: list[Finding] = []
+    w = ctx.written
+    known = ctx.ref.department_modifiers
+    if w is None or not (ctx.written_modifiers() & known or ctx.encounter.outpatient_department):
+        return found
+    department = ctx.encounter.outpatient_department
+    hospital = ctx.encounter.setting == "hospital_outpatient"
+    want = ctx.rules.department_modifier(department)  # None off a hospital: the input names no department there
+    severity: Severity | None = None if ctx.profile.original_medicare else "warning"
+    verify = "" if severity is None else f" ({ctx.profile.title}: verify that the plan asks them)"
+    where = _DEPARTMENTS.get(department or "", "")
+    missing, other, stray = [], [], []
+    for ln in w.lines:
+        present = mods(ln) & known
+        if want is not None:
+            if present - {want}:
+                other.append(ln)  # the other department's modifier (with or without this one): one mistake
+            elif want not in present:
+                missing.append(ln)
+        elif present and (not hospital or department == "on_campus"):
+            stray.append(ln)
+
+    def numbers(lines: list[ClaimLine]) -> str:
+        return f"Line{'s' if len(lines) > 1 else ''} {', '.join(str(ln.line) for ln in lines)}"
+
+    if missing:
+        found.append(finding("FORM-DEPARTMENT", f"{numbers(missing)}: without {want}; a claim from {where} reports "
+                             f"{want} on every HCPCS line{verify}.", line=missing[0].line, severity=severity,
+                             fix=f"Add {want} to {numbers(missing).lower()}."))
+    if other:
+        wrong = ", ".join(sorted({m for ln in other for m in mods(ln) & known} - {want or ""}))
+        found.append(finding("FORM-DEPARTMENT", f"{numbers(other)}: {wrong} on a claim from {where}, whose lines "
+                             f"take {want}{verify}.", line=other[0].line, severity=severity,
+                             fix=f"Replace {wrong} with {want} on {numbers(other).lower()}."))
+    if stray:
+        wrong = ", ".join(sorted({m for ln in stray for m in mods(ln) & known}))
+        place = f"a claim from {where}" if hospital else f"{_a(ctx.encounter.setting.replace('_', ' '))} claim"
+        found.append(finding("FORM-DEPARTMENT", f"{numbers(stray)}: {wrong} on {place}; these modifiers "
+                             "are for a hospital's off-campus department.", line=stray[0].line, severity=severity,
+                             fix=f"Remove {wrong} from {numbers(stray).lower()}."))
     return found
 
 

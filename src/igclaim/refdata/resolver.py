@@ -563,6 +563,22 @@ class ReferenceData:
     def setting(self, name: str) -> dict[str, Any]:
         return self.settings[name]
 
+    def department_modifier(self, department: str, dos: date) -> str | None:
+        """The modifier every HCPCS line of a hospital outpatient claim from this department carries on the date
+        (settings.toml [[hospital_outpatient.department_modifiers]]); None for an on-campus department, or before
+        the modifier was required."""
+        for row in self.settings["hospital_outpatient"].get("department_modifiers", ()):
+            if row["department"] == department and Period(_as_date(row.get("effective")),
+                                                          _as_date(row.get("ends"))).covers(dos):
+                return str(row["modifier"])
+        return None
+
+    @cached_property
+    def department_modifiers(self) -> frozenset[str]:
+        """Every modifier a hospital department's place puts on its lines (PO, PN)."""
+        return frozenset(str(row["modifier"])
+                         for row in self.settings["hospital_outpatient"].get("department_modifiers", ()))
+
     @cached_property
     def home_places(self) -> frozenset[str]:
         """Every home or home-like place of service the home supplies rows list (04 homeless shelter, 13 assisted

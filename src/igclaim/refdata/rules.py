@@ -139,6 +139,12 @@ class Rules:
     def modifier_valid(self, code: str) -> bool:
         return code in self.modifiers
 
+    def department_modifier(self, department: str | None) -> str | None:
+        """PO/PN for a hospital outpatient department off campus on the date, where the profile asks for them."""
+        if department is None or not self.params.get("department_modifiers_required"):
+            return None
+        return self.catalog.department_modifier(department, self.dos)
+
     def product_nos_code(self, product: Product) -> str | None:
         """The NOS code a product without a code of its own is billed with on the date (one rule: the resolver's)."""
         return self.catalog.product_nos_code(product, self.dos)
