@@ -46,6 +46,7 @@ VALUE_KEYS = frozenset({
     "per_encounter", "sites_at_once_one_span", "primaries", "distinct_procedure", "transaction", "place_of_service",
     "type_of_bill", "drug_revenue_code", "administration_revenue_code", "diagnosis_pointers_per_line",
     "other_drugs_separately_payable", "medicare_dme_iv_supply_code", "medicare_dme_sc_pump_code", "basis",
+    "places", "administration_within_days", "department", "modifier",
     "severity", "applies", "modifier_allowed", "concentration_percent", "ndc_unit", "codes", "prefixes", "certain",
     "values", "original_medicare", "payer_types", "extends", "allowed", "without_abn", "with_signed_abn", "with_any",
     "statutory_exclusion", "voluntary_notice", "benefit_prefixes", "grams",
