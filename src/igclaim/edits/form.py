@@ -85,12 +85,13 @@ _DEPARTMENTS = {"on_campus": "an on-campus department", "off_campus_excepted": "
 @edit(
     "FORM-DEPARTMENT",
     severity="error",
+    # {off_campus_…_modifier}: refdata/cms/settings.toml [[hospital_outpatient.department_modifiers]], latest rows
     statement="a hospital outpatient claim's lines without the modifier of the off-campus department the chart "
-    "names (PO excepted, PN non-excepted), with the other one, or with one where the department is on campus or "
-    "the claim is not a hospital's",
-    fix="Put the department's modifier on every HCPCS line: PO for an excepted off-campus department, PN for a "
-    "non-excepted one (paid at the Physician Fee Schedule-equivalent rate), neither on campus or on a professional "
-    "claim.",
+    "names ({off_campus_excepted_modifier} excepted, {off_campus_nonexcepted_modifier} non-excepted), with the "
+    "other one, or with one where the department is on campus or the claim is not a hospital's",
+    fix="Put the department's modifier on every HCPCS line: {off_campus_excepted_modifier} for an excepted "
+    "off-campus department, {off_campus_nonexcepted_modifier} for a non-excepted one (paid at the Physician Fee "
+    "Schedule-equivalent rate), neither on campus or on a professional claim.",
     source=MANUAL_CH4,
     phase="claim",
 )

@@ -606,6 +606,8 @@ class ReferenceData:
             "home_supply_unit_minutes": home["medicare_dme_iv_supply_rounding"]["unit_minutes"],
             "home_pump_code": home["medicare_dme_sc_pump_code"],
             "home_iv_places": ", ".join(rows["visit_quarter_hours"]["places"]),
+            **{f"{row['department']}_modifier": row["modifier"]  # the latest row of each department
+               for row in self.settings["hospital_outpatient"].get("department_modifiers", ())},
             "route_sc_modifier": self.modifier_for("route_SC"),
             "medicare_jz_from": self.default_profile("medicare").parameters["jz_required"].since(True),
             "pointers_per_line": self.settings["office"]["diagnosis_pointers_per_line"],
