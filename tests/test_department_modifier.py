@@ -36,6 +36,8 @@ def each_line(change):
 @pytest.mark.parametrize(("department", "dos", "expected"), [
     ("off_campus_excepted", "2026-03-02", "PO"),
     ("off_campus_nonexcepted", "2026-03-02", "PN"),
+    ("off_campus_nonexcepted", "2015-12-31", None),
+    ("off_campus_nonexcepted", "2016-01-01", "PO"),
     ("off_campus_nonexcepted", "2016-12-31", "PO"),  # no excepted/non-excepted split before 2017
     ("off_campus_nonexcepted", "2017-01-01", "PN"),
     ("off_campus_excepted", "2015-12-31", None),  # PO voluntary in 2015: not coded

@@ -102,7 +102,7 @@ def department_modifier(ctx: EditContext) -> list[Finding]:
     Original Medicare, whose OPPS asks them; a warning for another payer whose profile asks them too."""
     found: list[Finding] = []
     w = ctx.written
-    known = ctx.ref.department_modifiers
+    known = ctx.rules.department_modifiers
     if w is None or not (ctx.written_modifiers() & known or ctx.encounter.outpatient_department):
         return found
     department = ctx.encounter.outpatient_department

@@ -139,6 +139,11 @@ class Rules:
     def modifier_valid(self, code: str) -> bool:
         return code in self.modifiers
 
+    @property
+    def department_modifiers(self) -> frozenset[str]:
+        """Every modifier a hospital department's place puts on its lines (PO, PN), whatever the date."""
+        return self.catalog.department_modifiers
+
     def department_modifier(self, department: str | None) -> str | None:
         """PO/PN for a hospital outpatient department off campus on the date, where the profile asks for them."""
         if department is None or not self.params.get("department_modifiers_required"):
