@@ -762,12 +762,15 @@ def ndc_quantity(ctx: EditContext) -> list[Finding]:
                     groups.setdefault(ndc_mod.compact(ln.ndc), []).append(ln)
             for ndc11, lines in groups.items():
                 charted = [ln for ln in f.lines if ln.wasted == discarded and ln.ndc == ndc11]
+                if not charted or ([(ln.ndc_quantity, (ln.ndc_unit or "").strip().upper()) for ln in lines]
+                                   == [(ln.ndc_quantity, ln.ndc_unit) for ln in charted]):
+                    continue  # no chart line of this NDC, or the chart's own quantities (most claims)
                 said = [ndc_quantity_units(ctx, code, ln.ndc, ln.ndc_quantity, ln.ndc_unit,
                                            ln.service_date or ctx.dos) for ln in lines]
                 supported = [ndc_quantity_units(ctx, code, ln.ndc, ln.ndc_quantity, ln.ndc_unit, ctx.dos)
                              for ln in charted]
-                if not charted or None in said or None in supported:
-                    continue  # no chart line of this NDC, or a quantity that cannot be read: nothing to compare
+                if None in said or None in supported:
+                    continue  # a quantity that cannot be read: nothing to compare
                 got, want = sum(s[0] for s in said if s), sum(s[0] for s in supported if s)
                 if got == want:
                     continue
