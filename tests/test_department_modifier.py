@@ -140,3 +140,22 @@ def test_each_modifier_is_valid_from_its_date(modifier, department, invalid_on, 
     assert f"modifier {modifier} on J1561 is not valid on {invalid_on} (valid from {valid_on})" in \
         only(before, "CLAIM-MODIFIER-DATE").message
     assert "CLAIM-MODIFIER-DATE" not in ids(scrub(hospital(department, valid_on), only_this))
+
+
+def test_a_departments_rows_follow_one_another_without_gap_or_overlap():
+    """settings.toml [[hospital_outpatient.department_modifiers]]: one modifier per department and date, so the
+    lookup cannot depend on the rows' order (a non-excepted department: PO through 2016-12-31, PN from 2017-01-01)."""
+    from datetime import timedelta
+
+    from igclaim.refdata.resolver import reference
+
+    rows = reference().settings["hospital_outpatient"]["department_modifiers"]
+    by_department: dict[str, list[dict]] = {}
+    for row in rows:
+        by_department.setdefault(row["department"], []).append(row)
+    assert set(by_department) == {"off_campus_excepted", "off_campus_nonexcepted"}
+    for dept_rows in by_department.values():
+        dept_rows.sort(key=lambda r: r["effective"])
+        for before, after in zip(dept_rows, dept_rows[1:], strict=False):
+            assert "ends" in before and after["effective"] == before["ends"] + timedelta(days=1)
+        assert "ends" not in dept_rows[-1]
