@@ -93,3 +93,44 @@ def test_a_chart_that_cannot_give_the_quantity_is_not_compared():
     powder = chart(payer=MEDICAID, drugs=[{"id": "ig1", "product": "Gammagard S/D", "route": "IV",
                                             "dose": {"grams": 10}, "ndc": "00944-2656-03"}])
     assert "DRUG-NDC-QUANTITY" not in ids(scrub(powder, quantity("2", "UN")))
+
+
+TWO_NDCS = {"containers": [{"grams": 20, "count": 1, "ndc": "13533-0805-31"},
+                           {"grams": 10, "count": 1, "ndc": "13533-0805-11"}]}
+
+
+@pytest.mark.parametrize("first", [
+    None,  # the first NDC's line as the chart has it (200 mL)
+    ("1", "UN"),  # the same amount in another unit (one 20 g vial): equal in units
+    ("0", "ML"),  # a quantity that cannot be read
+])
+def test_each_ndcs_line_is_compared_whatever_the_first_says(first):
+    """Containers of two NDCs, one line each (J1561 × 40 of 13533-0805-31, × 20 of 13533-0805-11): the second
+    line's quantity is checked whatever the first line's is."""
+    def change(claim: dict) -> None:
+        if first:
+            claim["lines"][0].update(ndc_quantity=first[0], ndc_unit=first[1])
+        claim["lines"][1].update(ndc_quantity="20")
+
+    f = only(scrub(medicaid(drug0=TWO_NDCS), change), "DRUG-NDC-QUANTITY")
+    assert f.line == 2 and "of 13533-0805-11 stands for 4 units" in f.message
+
+
+def test_the_whole_finding():
+    f = only(scrub(medicaid(), quantity("60")), "DRUG-NDC-QUANTITY")
+    assert f.message == (
+        "Line 1: the NDC quantity of 13533-0805-11 stands for 12 units of J1561 (60 mL of Gamunex-C (10 %) = 6 g, at "
+        "500 mg a unit); the chart supports 60 units given, NDC quantity 300 ML. Medicaid (generic state program) "
+        "requires the NDC, and a payer that reads its quantity denies or holds a line whose quantity does not match.")
+    assert f.causes == (("drug", "drugs[0]"),)
+
+
+def test_split_lines_are_explained_each():
+    def split(c):
+        first = c["lines"][0]
+        first.update(units=30, ndc_quantity="150")
+        c["lines"].insert(1, {**first, "line": 9, "ndc_quantity": "100"})
+
+    f = only(scrub(medicaid(), split), "DRUG-NDC-QUANTITY")
+    assert ("(150 mL of Gamunex-C (10 %) = 15 g, at 500 mg a unit; 100 mL of Gamunex-C (10 %) = 10 g, at 500 mg a "
+            "unit)") in f.message
