@@ -40,7 +40,9 @@ def test_another_place_is_an_error_with_the_drugs_units_at_stake(pos):
     f = only(r, "HOME-PLACE")
     assert f.severity == "error" and f.line is None
     assert f"Place of service {pos} (the written claim's)" in f.message and "denied" in f.message
-    assert "04, 12, 13, 14, 32, 33, 54, 55, 56" in f.message and "04, 12, 13, 14, 32, 33, 54, 55, 56" in f.fix
+    assert "04, 12, 13, 14, 32, 33, 54, 55, 56" in f.message
+    assert f.fix == ("Bill the place the infusion was given, one of 04, 12, 13, 14, 32, 33, 54, 55, 56, on every line; "
+                     "an infusion given elsewhere (an office, a hospital) is not billed to the DME MAC as home IVIG.")
     assert f.impact_units == -60  # J1561 × 60: 30 g in 500 mg units, the drug's written lines
     assert f.causes == (("drug", "drugs[0]"),)
     assert "FORM-SETTING" not in ids(r)  # one finding for one mistake
