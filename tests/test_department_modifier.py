@@ -186,3 +186,17 @@ def test_any_department_setting_and_date_is_coded_or_refused_naming_the_field(de
     assert len(marks) == 1 and len(next(iter(marks))) <= 1
     if department in (None, "on_campus") or setting != "hospital_outpatient":
         assert marks == {()}
+
+
+def test_the_other_modifier_on_some_lines_names_them_and_the_first():
+    def two_lines(claim: dict) -> None:
+        for ln in claim["lines"][1:]:
+            ln["modifiers"] = ["PO" if x == "PN" else x for x in ln["modifiers"]]
+
+    f = only(scrub(hospital("off_campus_nonexcepted"), two_lines), "FORM-DEPARTMENT")
+    assert (f.line, f.severity) == (2, "error") and f.message.startswith("Lines 2, 3: PO on a claim")
+    ma = only(scrub(hospital("off_campus_nonexcepted", payer=MA), two_lines), "FORM-DEPARTMENT")
+    assert (ma.line, ma.severity) == (2, "warning") and "verify that the plan asks them" in ma.message
+    stray = only(scrub(hospital("on_campus", payer=MA), lambda c: [ln["modifiers"].append("PO")
+                                                                   for ln in c["lines"][1:]]), "FORM-DEPARTMENT")
+    assert (stray.line, stray.severity) == (2, "warning") and stray.message.startswith("Lines 2, 3: PO")
