@@ -104,7 +104,10 @@ def test_a_modifier_where_none_belongs():
     assert "on a claim from an on-campus department" in only(on, "FORM-DEPARTMENT").message
     office = scrub(chart(), lambda c: c["lines"][0]["modifiers"].append("PN"))
     f = only(office, "FORM-DEPARTMENT")
-    assert f.message.startswith("Line 1: PN on an office claim;") and f.severity == "error"
+    assert f.message == "Line 1: PN on an office claim; these modifiers are for a hospital's off-campus department."
+    assert f.severity == "error" and f.fix == "Remove PN from line 1."
+    both = only(scrub(chart(), lambda c: c["lines"][0]["modifiers"].extend(["PO", "PN"])), "FORM-DEPARTMENT")
+    assert both.message.startswith("Line 1: PN, PO on an office claim;")
 
 
 def test_not_judged_without_the_department_or_before_the_requirement():
