@@ -150,3 +150,14 @@ def test_an_837_at_another_place_is_read_as_office_and_noted():
     claim = _read_at("99")
     assert claim.setting == "office" and claim.claim.place_of_service == "99"
     assert any("place of service 99" in n and "read as office" in n for n in claim.notes)
+
+
+def test_an_administration_code_on_a_medicare_home_claim_names_what_to_bill():
+    """FORM-SETTING's fix names the supplies code the expected claim bills (Q2052 for home IVIG), or says 'its
+    supplies' when the claim has none (home SCIG: the pump is billed apart)."""
+    iv = scrub(home_iv(), lambda c: c["lines"].append({"line": 9, "code": "96365", "units": 1}))
+    assert only(iv, "FORM-SETTING").fix == ("Remove line 9 (96365); bill the drug with Q2052, as the expected claim "
+                                            "shows.")
+    sc = scrub(home_iv(drugs=[SCIG]), lambda c: c["lines"].append({"line": 9, "code": "96369", "units": 1}))
+    assert only(sc, "FORM-SETTING").fix == ("Remove line 9 (96369); bill the drug and its supplies, as the expected "
+                                            "claim shows.")
