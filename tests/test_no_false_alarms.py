@@ -97,6 +97,9 @@ def encounters(draw) -> Encounter:
                           "start": stop.isoformat(), "stop": (stop + timedelta(minutes=10)).isoformat()}]
     if draw(st.booleans()):
         enc["pump_log"] = [{"drug_id": "ig1", "start": start.isoformat(), "stop": stop.isoformat()}]
+    if setting == "hospital_outpatient":  # where the department is: PO/PN on every line off campus
+        enc["outpatient_department"] = draw(st.sampled_from([None, "on_campus", "off_campus_excepted",
+                                                             "off_campus_nonexcepted"]))
     return parse_json_text(json.dumps(enc))
 
 
@@ -110,6 +113,8 @@ def _errors(result) -> list[str]:
 def test_scrub_of_builds_own_claim_is_clean(enc: Encounter) -> None:
     built = engine.build(enc)
     assert not _errors(built), _errors(built)
+    # The 837's SV1/SV2 composite holds four modifiers: a fifth (a department's PO/PN, last) would be lost.
+    assert all(len(ln.modifiers) <= 4 for ln in built.claim.lines), built.claim.lines
     scrubbed = engine.scrub(enc.model_copy(update={"claim": built.claim}))
     assert not _errors(scrubbed), _errors(scrubbed)
     # The scrubber also finds nothing new on the claim itself: no finding points at a line.
