@@ -618,11 +618,11 @@ def ndc_quantity_units(ctx: EditContext, code: str, ndc: str | None, quantity: D
     if quantity is None or quantity <= 0 or not ndc or not ndc_mod.is_valid(ndc):
         return None
     rec = ctx.rules.on(day).hcpcs(code)
-    hit = ndc_package(ctx, ndc)
+    ndc11 = ndc_mod.compact(ndc)
+    hit = ctx.rules.package_by_ndc(ndc11)
     product, package = hit if hit else (None, None)
     unit = (unit or "").upper()
     qty = Decimal(quantity)
-    ndc11 = ndc_mod.compact(ndc)
     per_package = ctx.rules.tables.package_billing_units(ndc11, code, day)
     packages = None
     if unit == "UN":
