@@ -294,3 +294,35 @@ def test_original_claim_has_no_f8(charges):
     text = export("office-gamunex-jz", charges)
     assert _lines(text, "CLM")[0].split("*")[5].endswith(":B:1")
     assert not _lines(text, "REF*F8")
+
+
+@pytest.mark.parametrize("name,kind", [("office-gamunex-jz", "837P"), ("hospital-gamunex", "837I")])
+def test_a_line_with_more_modifiers_than_the_837_holds_is_refused_not_cut(name, kind, charges):
+    """SV101/SV202 hold four modifiers: a fifth (a department's PO/PN goes last) was dropped while writing, and the
+    837 went out without it. Now the line is refused, naming it; four still go out whole."""
+    enc = encounter(name)
+    result = engine.build(enc)
+    line = result.claim.lines[0]
+    four = ["JZ", "JA", "GA", "KX"]
+    result.claim.lines[0] = line.model_copy(update={"modifiers": four})
+    text = x12.render([x12.ClaimInput(enc, result)], kind, charges, x12.Envelope(created=CREATED))
+    composite = "HC:" + line.code + ":" + ":".join(four)
+    assert any(composite in s for s in segments(text)) and pyx12_check(text) == []
+    result.claim.lines[0] = line.model_copy(update={"modifiers": [*four, "PO"]})
+    with pytest.raises(InputError) as exc:
+        x12.render([x12.ClaimInput(enc, result)], kind, charges, x12.Envelope(created=CREATED))
+    assert exc.value.path == "claim.lines[0].modifiers" and "at most 4" in exc.value.message
+
+
+def test_a_professional_line_with_more_pointers_than_sv107_holds_is_refused(charges):
+    enc = encounter("office-gamunex-jz")
+    result = engine.build(enc)
+    line = result.claim.lines[0]
+    result.claim.diagnoses = ["D80.0", "D80.1", "D80.3", "D80.4", "D80.5"]
+    result.claim.lines[0] = line.model_copy(update={"diagnosis_pointers": [1, 2, 3, 4]})
+    text = x12.render([x12.ClaimInput(enc, result)], "837P", charges, x12.Envelope(created=CREATED))
+    assert pyx12_check(text) == []
+    result.claim.lines[0] = line.model_copy(update={"diagnosis_pointers": [1, 2, 3, 4, 5]})
+    with pytest.raises(InputError) as exc:
+        x12.render([x12.ClaimInput(enc, result)], "837P", charges, x12.Envelope(created=CREATED))
+    assert exc.value.path == "claim.lines[0].diagnosis_pointers" and "at most 4" in exc.value.message

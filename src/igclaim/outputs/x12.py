@@ -41,6 +41,8 @@ _FILING: dict[tuple[str, str], str] = {
 # PAT01 / SBR02 individual relationship (X12 code list 1069): 18 self, 01 spouse, 19 child, G8 other.
 _RELATIONSHIP = {"self": "18", "spouse": "01", "child": "19", "other": "G8"}
 _SEP, _COMP, _REP, _TERM = "*", ":", "^", "~"
+# A service line's modifiers (SV101-3..6, SV202-3..6) and, on an 837P, its diagnosis pointers (SV107-1..4).
+LINE_SLOTS = 4
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,14 @@ def require_parties(c: ClaimInput, kind: Kind) -> None:
         bad("diagnoses", f"an {kind} carries at most {limit} diagnoses")
     if not c.result.claim.lines:
         bad("drugs", "the claim has no service lines")
+    for i, ln in enumerate(c.result.claim.lines):
+        # SV101/SV202 carry 4 modifiers and SV107 4 pointers: a fifth is refused here, never dropped while writing.
+        if len(ln.modifiers) > LINE_SLOTS:
+            bad(f"claim.lines[{i}].modifiers", f"{len(ln.modifiers)} modifiers ({' '.join(ln.modifiers)}); an "
+                f"{kind} line carries at most {LINE_SLOTS}")
+        if kind == "837P" and len(ln.diagnosis_pointers) > LINE_SLOTS:
+            bad(f"claim.lines[{i}].diagnosis_pointers", f"{len(ln.diagnosis_pointers)} diagnosis pointers; an 837P "
+                f"line carries at most {LINE_SLOTS} (SV107)")
     if problems:
         raise InputErrors(problems)
     check_text_fields(c)
@@ -465,9 +475,9 @@ def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decima
 
     for n, (ln, charge) in enumerate(zip(claim.lines, charges, strict=True), start=1):
         seg.add("LX", str(n))
-        proc = _COMP.join(["HC", ln.code, *ln.modifiers[:4]])
+        proc = _COMP.join(["HC", ln.code, *ln.modifiers])  # at most LINE_SLOTS: require_parties
         if kind == "837P":
-            pointers = _COMP.join(str(p) for p in (ln.diagnosis_pointers or [1])[:4])
+            pointers = _COMP.join(str(p) for p in (ln.diagnosis_pointers or [1]))
             seg.add("SV1", proc, amount(charge), "UN", str(ln.units), None, None, pointers)
         else:
             if not ln.revenue_code:
