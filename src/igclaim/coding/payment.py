@@ -76,6 +76,16 @@ def _unit_price(rules: Rules, key: UnitKey) -> UnitPrice:
     return unit_price(rules, code=code, when=when, facility=facility)
 
 
+def line_payment(line: ClaimLine, rules: Rules, facility: bool) -> tuple[Decimal | None, Loaded | None]:
+    """What a line is expected to be paid (its units × its code's published price on its date; a bundle per date
+    once, Q2052), and the file that priced it; (None, None) when no price is published."""
+    price, per_date = rules.once_for(("payment.unit", line.code, line.service_date or rules.dos, facility),
+                                     _unit_price)
+    if price is None:
+        return None, None
+    return cents(price.amount * (1 if per_date else line.units)), price.source
+
+
 def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
     """Fill each line's expected_payment and the claim's total (only when every line is priced); return the files
     the prices came from."""
@@ -83,12 +93,9 @@ def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
     facility = claim.form == "UB-04"
     total: Decimal | None = ZERO if claim.lines else None
     for line in claim.lines:
-        price, per_date = rules.once_for(("payment.unit", line.code, line.service_date or rules.dos, facility),
-                                         _unit_price)
-        amount = None
-        if price is not None:
-            used.add(price.source)
-            amount = cents(price.amount * (1 if per_date else line.units))  # a bundle per date (Q2052)
+        amount, source = line_payment(line, rules, facility)
+        if source is not None:
+            used.add(source)
         assign(line, "expected_payment", amount)
         if total is not None:
             total = None if amount is None else total + amount
