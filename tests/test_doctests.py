@@ -7,9 +7,10 @@ import doctest
 import pytest
 
 from igclaim import ndc, npi
+from igclaim.refdata import dated
 
 
-@pytest.mark.parametrize("module", [ndc, npi])
+@pytest.mark.parametrize("module", [ndc, npi, dated])
 def test_module_doctests(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0, f"{module.__name__} has no doctest examples"

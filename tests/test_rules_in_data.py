@@ -32,8 +32,10 @@ def test_bundled_profiles_state_only_what_differs_from_their_base():
         "medicare-part-b-first-coast"]
     commercial, medicaid = ref.profiles["commercial"], ref.profiles["medicaid"]
     own = "authorization_renewal_days"  # Medicaid managed care: 42 CFR 438.210(d)(1); commercial: ERISA's 15 days
-    assert {k: v for k, v in _values(medicaid).items() if k != own} == {
-        k: v for k, v in _values(commercial).items() if k != own}
+    limit = "filing_limit_months"  # Medicaid: 12 months (42 CFR 447.45(d)(1)); a plan: its contract's, none assumed
+    assert {k: v for k, v in _values(medicaid).items() if k not in (own, limit)} == {
+        k: v for k, v in _values(commercial).items() if k not in (own, limit)}
+    assert (medicaid.get(limit, DOS), commercial.get(limit, DOS)) == (12, 0)
     assert (medicaid.get(own, date(2025, 12, 31)), medicaid.get(own, date(2026, 1, 1)), commercial.get(own, DOS)) == (
         14, 7, 15)
     assert medicaid.payer_types == ("medicaid",) and medicaid.title == "Medicaid (generic state program)"

@@ -128,6 +128,7 @@ def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = No
         pump_log=[], claim=written.claim, claim_id=written.claim_id, billing_provider=written.billing_provider,
         rendering_provider=written.rendering_provider, ordering_provider=written.ordering_provider,
         patient=written.patient, subscriber=written.subscriber, correction=written.correction,
+        filing_date=written.created,
     )
     prof = resolve_profile(enc, ref, profile)
     rules = ref.at(written.date_of_service, prof)  # enough to tell an IG claim; its checks need _rules' date

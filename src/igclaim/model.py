@@ -385,6 +385,8 @@ class Encounter(_In):
     patient: Patient | None = None
     subscriber: Subscriber | None = None
     correction: Correction | None = Field(default=None, description="set to send a replacement (7) or void (8)")
+    filing_date: date | None = Field(default=None, description="the day the payer receives the claim (an 837's "
+                                     "BHT04): the payer's filing limit is checked against it")
 
     @model_validator(mode="before")
     @classmethod
@@ -396,6 +398,9 @@ class Encounter(_In):
         if self.outpatient_department is not None and self.setting != "hospital_outpatient":
             raise ValueError(f"outpatient_department: a hospital outpatient department's place; this encounter's "
                              f"setting is {self.setting}")
+        if self.filing_date is not None and self.filing_date < self.date_of_service:
+            raise ValueError("filing_date: before the date of service; a claim is filed on or after the day of its "
+                             "service")
         ids = [d.id for d in self.drugs]
         if len(set(ids)) != len(ids):
             raise ValueError("drugs: each drug id must be unique")

@@ -22,7 +22,7 @@ ENCOUNTER_COLUMNS = (
     "encounter_id", "date_of_service", "setting", "place_of_service", "type_of_bill", "outpatient_department",
     "payer_type", "payer_name", "payer_profile", "payer_id",
     "prior_auth_number", "prior_auth_start", "prior_auth_end", "prior_auth_units", "prior_auth_grams",
-    "prior_auth_hcpcs", "abn_signed", "diagnoses", "claim_id",
+    "prior_auth_hcpcs", "abn_signed", "diagnoses", "claim_id", "filing_date",
 )
 DRUG_COLUMNS = (
     "drug_id", "product", "hcpcs", "ndc", "route", "dose_grams", "dose_mg", "dose_ml", "concentration_percent",
@@ -44,7 +44,7 @@ COLUMNS = (ENCOUNTER_COLUMNS + DRUG_COLUMNS + ADMIN_COLUMNS + PUMP_COLUMNS + FLU
 _ENCOUNTER_PATHS = {
     "encounter_id": ("encounter_id",), "date_of_service": ("date_of_service",), "setting": ("setting",),
     "place_of_service": ("place_of_service",), "type_of_bill": ("type_of_bill",), "claim_id": ("claim_id",),
-    "outpatient_department": ("outpatient_department",),
+    "outpatient_department": ("outpatient_department",), "filing_date": ("filing_date",),
     "payer_type": ("payer", "type"), "payer_name": ("payer", "name"), "payer_profile": ("payer", "profile"),
     "payer_id": ("payer", "payer_id"), "abn_signed": ("payer", "abn_signed"),
     "prior_auth_number": ("payer", "prior_authorization", "number"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from igclaim import ndc as ndc_mod
-from igclaim.edits import authorization, diagnosis, form, payer, tables  # noqa: F401 (payer declares PAYER-ABN-MODIFIER)
+from igclaim.edits import authorization, diagnosis, filing, form, payer, tables  # noqa: F401 (payer declares PAYER-ABN-MODIFIER)
 from igclaim.edits.context import EditContext, code_of
 from igclaim.edits.drug import (
     is_drug_code,
@@ -99,7 +99,7 @@ def liability_modifier_dates(ctx: EditContext) -> list[Finding]:
 CHART_FREE: tuple[Check, ...] = (
     tables.drug_mue, tables.admin_mue, tables.ptp_bundled, tables.ptp_initial, tables.ndc_mismatch,
     tables.drug_code_invalid, tables.admin_code_invalid, authorization.auth_missing, diagnosis.dx_missing,
-    diagnosis.dx_invalid, diagnosis.dx_chemo, modifier_dates, form.pointer_invalid,
+    diagnosis.dx_invalid, diagnosis.dx_chemo, modifier_dates, form.pointer_invalid, filing.filing_limit,
 )
 
 

@@ -104,6 +104,7 @@ class WrittenClaim(BaseModel):
     patient: Patient | None = None
     subscriber: Subscriber | None = None
     correction: Correction | None = None
+    created: date | None = None  # BHT04: the day the 837 was made, read as the day it is filed
     notes: list[str] = []
 
 
@@ -228,6 +229,7 @@ class _Reader:
         self.level = ""
         self.party: _Party | None = None  # the NM1 loop that N3/N4/DMG/REF/PER/PRV belong to
         self.claim: _ClaimState | None = None
+        self.created: date | None = None  # BHT04 of the transaction set being read
         self.pos = 0
 
     # --- the segment loop ------------------------------------------------------------------------------
@@ -249,6 +251,8 @@ class _Reader:
                 raise not_ascii
             if sid == "ST":
                 self.start_transaction(s)
+            elif sid == "BHT":
+                self.created = _d8(s.get(4), "BHT04") if s.get(4) else None
             elif sid == "GS":
                 self.guide = s.get(8)
             elif sid == "HL":
@@ -275,7 +279,7 @@ class _Reader:
                          message=bad.message)
 
     def start_transaction(self, s: _Seg) -> None:
-        self.kind, self.st_error = None, None
+        self.kind, self.st_error, self.created = None, None, None
         self.billing = self.subscriber = self.payer = self.patient = self.sbr = None
         self.context_errors.clear()
         self.level = ""
@@ -528,7 +532,7 @@ class _Reader:
             line_charges=[ln["charge"] for ln in c.lines], billing_provider=self.read_billing(),
             rendering_provider=_provider(RenderingProvider, c.rendering, "NM1*82"),
             ordering_provider=_provider(OrderingProvider, c.ordering, "NM1*DK"),
-            patient=patient, subscriber=subscriber, correction=correction, notes=notes,
+            patient=patient, subscriber=subscriber, correction=correction, created=self.created, notes=notes,
         )
 
     def read_payer(self, c: _ClaimState, notes: list[str]) -> Payer:

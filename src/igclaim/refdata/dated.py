@@ -4,6 +4,7 @@ end, both inclusive; a missing start or end leaves that side open (OpenFisca's i
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date
 
 
@@ -16,3 +17,16 @@ def within(day: date, start: date | None, end: date | None) -> bool:
     (True, False)
     """
     return (start is None or start <= day) and (end is None or day <= end)
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day `months` calendar months later, or the last day of that month when it is shorter: Medicare's
+    "12 months, or 1 calendar year, after the date of service" (a claim of February 29 is due by February 28).
+
+    >>> months_after(date(2026, 3, 2), 12), months_after(date(2024, 2, 29), 12), months_after(date(2025, 1, 31), 1)
+    (datetime.date(2027, 3, 2), datetime.date(2025, 2, 28), datetime.date(2025, 2, 28))
+    """
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
