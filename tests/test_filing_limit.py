@@ -49,7 +49,8 @@ def test_medicare_on_both_sides_of_the_deadline(dos, last_timely):
     day_after = date.fromordinal(last.toordinal() + 1).isoformat()
     f = only(build(on(dos, filing_date=day_after)), "CLAIM-FILING-LIMIT")
     assert f.severity == "error" and f.line == 1
-    assert f"filed {day_after}" in f.message and f"due by {last_timely}" in f.message and "12 months" in f.message
+    assert f.message.startswith(f"The claim filed {day_after}, after Original Medicare Part B's filing limit")
+    assert f"due by {last_timely}" in f.message and "12 months" in f.message
     assert "CARC 29" in f.message
 
 
@@ -63,6 +64,20 @@ def test_the_payment_at_stake_is_every_priced_line_of_the_claim():
     priced = [ln.expected_payment for ln in r.claim.lines if ln.expected_payment is not None]
     assert priced  # the bundled ASP file prices the immune globulin
     assert only(r, "CLAIM-FILING-LIMIT").impact_usd == -sum(priced)
+
+
+def test_a_hospital_claims_lines_are_put_at_stake_at_their_facility_price(home, tmp_path):
+    """A UB-04 is priced by the schedule's facility amounts (coding/payment.py): the money at stake is that."""
+    from igclaim.refdata import store
+    from igclaim.refdata.importers import Options
+
+    schedule = tmp_path / "fees.csv"
+    schedule.write_text("code,amount,facility_amount\n96365,150.00,90.00\n96366,40.00,25.00\n", encoding="utf-8")
+    store.import_file("fees", schedule, Options(effective=date(2026, 1, 1), schedule="acme"))
+    r = build(on("2026-03-02", setting="hospital_outpatient", filing_date="2027-04-01"))
+    admin = [ln.expected_payment for ln in r.claim.lines if ln.code.startswith("963")]
+    assert admin and all(a is not None for a in admin) and admin[0] == 90
+    assert only(r, "CLAIM-FILING-LIMIT").impact_usd == -sum(ln.expected_payment for ln in r.claim.lines)
 
 
 def test_without_a_filing_date_nothing_is_judged_and_the_check_is_not_run():
@@ -164,6 +179,20 @@ def test_an_837_read_alone_is_judged_by_its_bht04(created, late):
     [done] = list(scrub_837(io.StringIO(text)))
     assert done.result is not None
     assert bool(filing(done.result)) is late
+
+
+def test_a_transaction_set_without_its_own_bht04_does_not_take_the_one_before():
+    """Each ST is read with its own BHT04; a second one that lacks it (malformed) leaves its claims undated."""
+    segs = [s.strip() for s in _837(datetime(2027, 3, 3, 9)).split("~") if s.strip()]
+    st, se = segs.index("ST*837*0001*005010X222A1"), next(i for i, s in enumerate(segs) if s.startswith("SE*"))
+    second = [s.replace("0001", "0002") if s.startswith(("ST*", "SE*")) else s for s in segs[st:se + 1]
+              if not s.startswith("BHT*")]
+    count = second[-1].split("*")
+    second[-1] = f"SE*{int(count[1]) - 1}*0002"
+    both = [*segs[:se + 1], *second, "GE*2*1", *segs[se + 2:]]
+    done = list(scrub_837(io.StringIO("~".join(both) + "~")))
+    assert [d.result is not None for d in done] == [True, True], [d.error for d in done]
+    assert filing(done[0].result) and not filing(done[1].result)
 
 
 def test_an_837_joined_to_its_chart_takes_the_bht04_unless_the_chart_gives_its_own():
