@@ -111,8 +111,14 @@ def valid_encounters(draw: st.DrawFn) -> dict:
 
 @st.composite
 def mutated_encounters(draw: st.DrawFn) -> Any:
-    """A valid chart with 1–3 hostile changes anywhere in the tree."""
-    return _mutate(draw, draw(valid_encounters()))
+    """A valid chart with 1–3 hostile changes anywhere in the tree; half of them say when the claim is filed
+    (from a few days before the date of service, refused, to 900 days after, past every filing limit), so that field
+    is among the values changed."""
+    enc = draw(valid_encounters())
+    if draw(st.booleans()):
+        dos = date.fromisoformat(enc["date_of_service"])
+        enc["filing_date"] = (dos + timedelta(days=draw(st.integers(min_value=-3, max_value=900)))).isoformat()
+    return _mutate(draw, enc)
 
 
 PARTY_TEXT_ROOTS = ("billing_provider", "rendering_provider", "ordering_provider", "patient", "subscriber", "payer",

@@ -56,7 +56,8 @@ def test_medicare_on_both_sides_of_the_deadline(dos, last_timely):
 
 def test_before_2010_medicare_had_another_limit_which_is_not_judged():
     assert filing(build(on("2009-12-31", filing_date="2012-06-01"))) == []
-    assert filing(build(on("2010-01-01", filing_date="2012-06-01")))
+    [f] = filing(build(on("2010-01-01", filing_date="2012-06-01")))
+    assert f.impact_usd is None  # no price bundled for 2010: nothing known at stake, never a zero
 
 
 def test_the_payment_at_stake_is_every_priced_line_of_the_claim():
@@ -118,6 +119,19 @@ def test_a_professional_line_is_timely_by_its_own_date():
     assert "service 2026-03-02 due by 2027-03-02" in f.message
 
 
+def test_one_late_line_and_late_lines_of_two_dates_are_told_apart():
+    base = json.loads(build(on("2026-03-02")).claim.model_dump_json())
+    one = json.loads(json.dumps(base))
+    for ln in one["lines"][1:]:
+        ln["service_date"] = "2026-03-04"
+    f = only(scrub(on("2026-03-02", filing_date="2027-03-03"), claim=one), "CLAIM-FILING-LIMIT")
+    assert f.message.startswith("Line 1 filed 2027-03-03,") and f.line == 1
+    two = json.loads(json.dumps(base))
+    two["lines"][-1]["service_date"] = "2026-03-03"
+    f = only(scrub(on("2026-03-02", filing_date="2027-03-05"), claim=two), "CLAIM-FILING-LIMIT")
+    assert "(service 2026-03-02 due by 2027-03-02; service 2026-03-03 due by 2027-03-03)" in f.message
+
+
 def test_an_institutional_claim_is_timely_by_its_last_date():
     enc = on("2026-03-02", setting="hospital_outpatient", filing_date="2027-03-03")
     written = _written_with_a_later_line(on("2026-03-02", setting="hospital_outpatient"), "2026-03-04")
@@ -137,12 +151,13 @@ def _profile(tmp_path, months: int, days: int) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize(("months", "days", "last_timely"), [
-    (0, 90, "2026-05-31"),  # 90 days after March 2
-    (12, 90, "2026-05-31"),  # both: the earlier deadline
-    (1, 90, "2026-04-02"),
+@pytest.mark.parametrize(("months", "days", "last_timely", "limit"), [
+    (0, 90, "2026-05-31", "90 days"),  # 90 days after March 2
+    (12, 90, "2026-05-31", "12 months and 90 days"),  # both: the earlier deadline
+    (1, 90, "2026-04-02", "1 month and 90 days"),
+    (0, 1, "2026-03-03", "1 day"),
 ])
-def test_a_contracts_limit_in_days_or_months(tmp_path, months, days, last_timely):
+def test_a_contracts_limit_in_days_or_months(tmp_path, months, days, last_timely, limit):
     profile = _profile(tmp_path, months, days)
     enc = on("2026-03-02", payer=COMMERCIAL)
 
@@ -151,7 +166,8 @@ def test_a_contracts_limit_in_days_or_months(tmp_path, months, days, last_timely
 
     last = date.fromisoformat(last_timely)
     assert filing(run(last_timely)) == []
-    assert filing(run(date.fromordinal(last.toordinal() + 1).isoformat()))
+    [f] = filing(run(date.fromordinal(last.toordinal() + 1).isoformat()))
+    assert f"filing limit of {limit} (service 2026-03-02 due by {last_timely})" in f.message
 
 
 def test_deadline_and_months_after():
