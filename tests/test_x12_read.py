@@ -183,6 +183,33 @@ def test_malformed_line_names_segment_position_and_element(charges):
     assert f"segment {sv1 + 1} (SV1 SV104)" in err.text()
 
 
+@pytest.mark.parametrize("empty", ["", ":", "::::"])
+def test_a_professional_line_without_a_diagnosis_pointer_is_an_error_naming_sv107(empty, charges):
+    """SV107-1 is required on an 837P (005010X222): a line with none was read with no pointer and scrubbed as if the
+    claim could go out, while a clearinghouse rejects it. The file's other claims are still read."""
+    encs = [parse_encounter(json.loads(line)) for line in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
+    segs = _segs(x12.to_837(encs, charges, envelope=ENVELOPE))
+    clms = [i for i, s in enumerate(segs) if s.startswith("CLM*")]
+    sv1 = next(i for i in range(clms[1], len(segs)) if segs[i].startswith("SV1*"))
+    parts = segs[sv1].split("*")
+    assert parts[7]  # igclaim writes its pointers
+    segs[sv1] = "*".join([*parts[:7], empty, *parts[8:]]).rstrip("*")
+    got = read_text(_join(segs))
+    assert [type(g) for g in got] == [WrittenClaim, ReadError, WrittenClaim]
+    assert (got[1].segment, got[1].element) == ("SV1", "SV107") and "diagnosis code pointer" in got[1].message
+
+
+def test_an_empty_pointer_between_two_is_skipped_not_refused(charges):
+    """SV107's components are positional: "1::2" gives pointers 1 and 2 (an omitted SV107-2 is not a pointer '')."""
+    encs = [parse_encounter(json.loads(line)) for line in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
+    segs = _segs(x12.to_837(encs[:1], charges, envelope=ENVELOPE))
+    sv1 = next(i for i, s in enumerate(segs) if s.startswith("SV1*"))
+    parts = segs[sv1].split("*")
+    segs[sv1] = "*".join([*parts[:7], "1::2", *parts[8:]])
+    [claim] = read_text(_join(segs))
+    assert isinstance(claim, WrittenClaim) and claim.claim.lines[0].diagnosis_pointers == [1, 2]
+
+
 @pytest.mark.parametrize("mutate,segment,element", [
     (lambda s: s.replace("DTP*472*D8*20260302", "DTP*472*D8*20261302"), "DTP", "DTP03"),
     (lambda s: s.replace("LIN**N4*13533080511~\nCTP****300*ML", "CTP****300*ML"), "CTP", None),

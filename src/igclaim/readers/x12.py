@@ -429,7 +429,10 @@ class _Reader:
         sid = s.id
         if sid == "SV1":
             proc, charge, basis, qty = s.parts(1), s.get(2), s.get(3), s.get(4)
-            line["pointers"] = s.parts(7)
+            line["pointers"] = [p for p in s.parts(7) if p]
+            if not line["pointers"]:  # required (005010X222 SV107-1): a clearinghouse rejects the claim without it
+                raise _Bad("SV107", "the line's diagnosis code pointer is missing: an 837P service line points at "
+                           "one to four of the claim's diagnoses")
             el = "SV1"
         else:
             line["revenue_code"] = s.need(1)
