@@ -224,6 +224,19 @@ def test_an_837_joined_to_its_chart_takes_the_bht04_unless_the_chart_gives_its_o
         assert bool(filing(done.result)) is late
 
 
+@pytest.mark.parametrize(("frequency", "severity"), [("7", "error"), ("8", "warning")])
+def test_a_late_replacement_is_held_to_the_limit_and_a_late_void_is_a_warning(frequency, severity):
+    """CGS: adjustment (replacement) claims are subject to the one calendar year limit too. A void asks for no
+    payment and no source here says how a late one fares: a warning to verify, with nothing at stake."""
+    fix = {"frequency": frequency, "original_claim_id": "ICN-1"}
+    f = only(build(on("2026-03-02", filing_date="2027-03-03", correction=fix)), "CLAIM-FILING-LIMIT")
+    assert f.severity == severity
+    assert (f.impact_usd is None) is (frequency == "8")
+    assert ("verify how the payer takes a void that late" in f.message) is (frequency == "8")
+    assert "due by 2027-03-02" in f.message
+    assert filing(build(on("2026-03-02", filing_date="2027-03-02", correction=fix))) == []
+
+
 def test_a_late_claim_is_refused_by_the_export_gate():
     r = build(on("2026-03-02", filing_date="2027-03-03"))
     assert "CLAIM-FILING-LIMIT" in ids(r, "error")

@@ -66,6 +66,13 @@ def filing_limit(ctx: EditContext) -> list[Finding]:
     when = "; ".join(f"service {day} due by {due}" for day, due in due_dates)
     which = "The claim" if institutional or len(late) == len(lines) else \
         f"Line{'s' if len(late) > 1 else ''} {', '.join(str(ln.line) for ln, _, _ in late)}"
+    fix = ctx.encounter.correction
+    if fix is not None and fix.frequency == "8":
+        # A void asks for nothing to be paid; the sources say how a late claim or replacement fares (CGS: a
+        # replacement is held to the limit), not a void: a warning to verify, with no money at stake.
+        return [finding("CLAIM-FILING-LIMIT", f"{which} filed {filed} voids a claim after {ctx.profile.title}'s "
+                        f"filing limit of {limit} ({when}): verify how the payer takes a void that late.",
+                        line=late[0][0].line, severity="warning")]
     return [finding("CLAIM-FILING-LIMIT", f"{which} filed {filed}, after {ctx.profile.title}'s filing limit of "
                     f"{limit} ({when}): denied as not timely filed (CARC 29).", line=late[0][0].line,
                     impact_usd=-at_stake if at_stake else None)]
