@@ -238,8 +238,14 @@ def test_a_late_replacement_is_held_to_the_limit_and_a_late_void_is_a_warning(fr
 
 
 def test_a_late_claim_is_refused_by_the_export_gate():
-    r = build(on("2026-03-02", filing_date="2027-03-03"))
-    assert "CLAIM-FILING-LIMIT" in ids(r, "error")
+    """`igclaim export` (and POST /api/export) refuse a claim with error findings: a late one is among them."""
+    from igclaim.outputs.export_cli import error_findings
+
+    data = json.loads((ROOT / "examples/parties/office-gamunex-jz.json").read_text())
+    assert error_findings(x12.build_claims([parse_json_text(json.dumps(data))])) == []
+    late = x12.build_claims([parse_json_text(json.dumps(dict(data, filing_date="2027-03-03")))])
+    [line] = error_findings(late)
+    assert ": CLAIM-FILING-LIMIT (line 1): The claim filed 2027-03-03" in line
 
 
 def test_a_batch_row_carries_the_filing_date():
