@@ -267,3 +267,61 @@ def test_the_check_reads_the_written_claim_on_scrub():
     for ln in written["lines"]:
         ln["service_date"] = "2026-03-05"
     assert filing(scrub(enc, claim=written)) == []
+
+
+# --- --filing-date: the day a batch of charts reaches the payer, given on the command line -------------------
+
+
+def test_filing_day_reads_a_date_or_today():
+    from igclaim.inputs import filing_day
+
+    assert filing_day(" 2027-03-03 ") == date(2027, 3, 3)
+    assert filing_day("Today") == date.today()
+    with pytest.raises(ValueError, match="'03/03/2027' is not a date"):
+        filing_day("03/03/2027")
+
+
+def test_filed_on_the_day_of_service_is_allowed_the_day_before_refused():
+    from igclaim.errors import InputError
+    from igclaim.inputs import filed_on
+
+    enc = parse_json_text(json.dumps(on("2026-03-02")))
+    assert filed_on(enc, date(2026, 3, 2)).filing_date == date(2026, 3, 2)
+    assert filed_on(enc, None) is enc
+    with pytest.raises(InputError) as err:
+        filed_on(enc, date(2026, 3, 1))
+    assert err.value.path == "--filing-date"
+
+
+def test_the_command_line_option_judges_every_chart_that_gives_no_filing_date(tmp_path):
+    from tests.conftest import run_cli
+
+    party = ROOT / "examples/parties/office-gamunex-jz.json"
+
+    def edits(*args: str, path: Path = party) -> list[str]:
+        done = run_cli("build", str(path), "--format", "json", *args)
+        assert done.returncode == 0, done.stderr
+        return [f["edit"] for f in json.loads(done.stdout)["findings"]]
+
+    assert "CLAIM-FILING-LIMIT" in edits("--filing-date", "2027-03-03")
+    assert "CLAIM-FILING-LIMIT" not in edits("--filing-date", "2027-03-02")
+    own = tmp_path / "own.json"
+    own.write_text(json.dumps(dict(json.loads(party.read_text()), filing_date="2027-03-02")))
+    assert "CLAIM-FILING-LIMIT" not in edits("--filing-date", "2027-04-01", path=own)  # the chart's own wins
+    bad = run_cli("build", str(party), "--filing-date", "nope")
+    assert bad.returncode == 2 and "--filing-date" in bad.stderr and "'nope' is not a date" in bad.stderr
+    early = run_cli("build", str(party), "--filing-date", "2026-03-01")
+    assert early.returncode == 2 and "--filing-date: 2026-03-01 is before the date of service" in early.stderr
+    refused = run_cli("export", str(party), "--to", "837p", "--charges", "sample", "--filing-date", "2027-03-03")
+    assert refused.returncode == 1 and "CLAIM-FILING-LIMIT (line 1)" in refused.stderr
+
+
+def test_a_batch_takes_the_filing_date_for_its_records(tmp_path):
+    from igclaim.batch import run_batch
+
+    source = tmp_path / "in.jsonl"
+    source.write_text((ROOT / "examples/parties/office-batch.jsonl").read_text())
+    run_batch(source, tmp_path / "out", workers=1, filing_date=date(2027, 3, 3))
+    results = [json.loads(line) for line in (tmp_path / "out/results.jsonl").read_text().splitlines()]
+    late = {r["encounter_id"] for r in results if any(f["edit"] == "CLAIM-FILING-LIMIT" for f in r["findings"])}
+    assert late == {"x-office-jz"}  # Medicare 2026-03-02 (due 2027-03-02); 03-03 is due that day; x-child commercial

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from igclaim.batch import SourceError, default_workers, describe, run_batch
 from igclaim.batch.sources import FORMATS
+from igclaim.options import FilingDateOpt
 
 
 def batch_cmd(
@@ -39,6 +40,7 @@ def batch_cmd(
                                                                 "temporary names, renamed at the end)")] = False,
     charts: Annotated[str | None, typer.Option("--charts", help="with an 837: charts (encounters .jsonl/.json, FHIR "
                                                                 "Bundles, or a folder) joined to its claims")] = None,
+    filing_date: FilingDateOpt = None,
 ) -> None:
     """Build or scrub every encounter of a file in parallel: results, errors, findings.csv and an HTML report."""
     err = Console(stderr=True, soft_wrap=True)
@@ -72,7 +74,8 @@ def batch_cmd(
 
     try:
         summary = run_batch(input, out, workers=n_workers, fmt=format, profile=profile, chunk_size=chunk_size,
-                            parse_only=parse_only, on_progress=on_progress, overwrite=overwrite, charts=charts)
+                            parse_only=parse_only, on_progress=on_progress, overwrite=overwrite, charts=charts,
+                            filing_date=filing_date)
     except SourceError as exc:
         err.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None

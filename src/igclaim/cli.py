@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import sys
+from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -16,8 +17,9 @@ from rich.table import Table
 
 from igclaim import engine
 from igclaim.errors import InputError, problem_lines
-from igclaim.inputs import InvalidInput, parse_json_text, read_input_file
+from igclaim.inputs import InvalidInput, filed_on, parse_json_text, read_input_file
 from igclaim.model import Encounter, Result
+from igclaim.options import FilingDateOpt
 
 app = typer.Typer(
     help="igclaim: code immune globulin (IVIG/SCIG) infusion visits into claims, and scrub written claims.",
@@ -95,7 +97,7 @@ def _emit(results: list[Result], titles: list[str], fmt: Format) -> None:
 
 
 def _run(files: list[str], fmt: Format | None, profile: str | None, fail_on: FailOn | None, scrub: bool,
-         charts: str | None = None) -> None:
+         charts: str | None = None, filing_date: date | None = None) -> None:
     results, titles = [], []
     from igclaim.readers.scrub import looks_like_x12
 
@@ -110,6 +112,7 @@ def _run(files: list[str], fmt: Format | None, profile: str | None, fail_on: Fai
             sys.stderr.write(f"note: {name} holds a written claim; build did not compare it with the chart "
                              f"(use `igclaim scrub {path}`)\n")
         try:
+            enc = filed_on(enc, filing_date)
             result = engine.scrub(enc, profile=profile) if scrub else engine.build(enc, profile=profile)
         except InputError as exc:
             _fail_input(path, problem_lines(exc))
@@ -126,9 +129,10 @@ FailOpt = Annotated[FailOn | None, typer.Option("--fail-on", help="exit 1 when f
 
 
 @app.command()
-def build(files: FilesArg, format: FormatOpt = None, profile: ProfileOpt = None, fail_on: FailOpt = None) -> None:
+def build(files: FilesArg, format: FormatOpt = None, profile: ProfileOpt = None, fail_on: FailOpt = None,
+          filing_date: FilingDateOpt = None) -> None:
     """Code an encounter: the claim that should be billed, with the chart's findings."""
-    _run(files, format, profile, fail_on, scrub=False)
+    _run(files, format, profile, fail_on, scrub=False, filing_date=filing_date)
 
 
 ChartsOpt = Annotated[str | None, typer.Option("--charts", help="with an 837: charts (encounters .jsonl/.json, FHIR "
@@ -137,10 +141,10 @@ ChartsOpt = Annotated[str | None, typer.Option("--charts", help="with an 837: ch
 
 @app.command()
 def scrub(files: FilesArg, format: FormatOpt = None, profile: ProfileOpt = None, fail_on: FailOpt = None,
-          charts: ChartsOpt = None) -> None:
+          charts: ChartsOpt = None, filing_date: FilingDateOpt = None) -> None:
     """Compare the claim written in FILE with its chart: findings plus the expected claim. FILE may be an 837P/837I:
     each claim is joined to its chart (--charts) or scrubbed without one."""
-    _run(files, format, profile, fail_on, scrub=True, charts=charts)
+    _run(files, format, profile, fail_on, scrub=True, charts=charts, filing_date=filing_date)
 
 
 class SchemaKind(str, Enum):

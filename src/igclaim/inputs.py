@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from igclaim.errors import SHOWN_MAX, pydantic_problems
+from igclaim.errors import SHOWN_MAX, InputError, pydantic_problems
 from igclaim.model import Encounter
 
 
@@ -199,3 +200,25 @@ def parse_encounter(obj: Any) -> Encounter:
 
 def parse_json_text(text: str) -> Encounter:
     return parse_encounter(load_json(text))
+
+
+def filing_day(text: str) -> date:
+    """The command line's --filing-date: YYYY-MM-DD, or "today" (the one place a result may follow the day it is
+    computed, because the user asked for it)."""
+    value = text.strip()
+    if value.lower() == "today":
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value[:SHOWN_MAX]!r} is not a date (YYYY-MM-DD) or 'today'") from None
+
+
+def filed_on(enc: Encounter, day: date | None) -> Encounter:
+    """The encounter with `day` (--filing-date: the day these claims reach the payer) as its filing date, when it
+    gives none of its own; a day before its date of service is an input error naming the option."""
+    if day is None or enc.filing_date is not None:
+        return enc
+    if day < enc.date_of_service:
+        raise InputError("--filing-date", f"{day} is before the date of service of encounter {enc.encounter_id}")
+    return enc.model_copy(update={"filing_date": day})

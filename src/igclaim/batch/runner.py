@@ -26,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
@@ -175,9 +175,11 @@ def run_batch(
     on_progress: Callable[[int, int, int], None] | None = None,
     overwrite: bool = False,
     charts: str | None = None,
+    filing_date: date | None = None,
 ) -> BatchSummary:
     """Run every record of INPUT through build or scrub; write DIR/results.jsonl, errors.jsonl, findings.csv,
-    report.html and summary.json. `on_progress(records_done, position, total)` is called after each chunk."""
+    report.html and summary.json. `on_progress(records_done, position, total)` is called after each chunk;
+    `filing_date` is the filing date of each encounter that gives none (--filing-date)."""
     source = Source(Path(input_path), fmt)
     if profile:  # checked here: a failing pool initializer would restart workers forever
         from igclaim.refdata.resolver import ProfileError, reference
@@ -206,7 +208,7 @@ def run_batch(
 
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(workers, mp_context=_context(), initializer=init_worker,
-                                   initargs=(profile, charts))
+                                   initargs=(profile, charts, filing_date))
 
     pool = new_pool()
     records = iter(source)

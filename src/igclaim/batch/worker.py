@@ -14,13 +14,14 @@ import io
 import re
 import signal
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from igclaim import engine
 from igclaim.batch.sources import Record
 from igclaim.batch.tabular import RowsError, cell, rows_to_encounter
 from igclaim.errors import InputError, required
-from igclaim.inputs import InvalidInput, load_json, parse_encounter
+from igclaim.inputs import InvalidInput, filed_on, load_json, parse_encounter
 from igclaim.model import Encounter, Result
 from igclaim.outputs import csvsafe
 
@@ -44,11 +45,13 @@ class Outcome:
 
 
 _CHARTS: Any = None  # the charts an 837's claims are joined to (--charts), loaded once per worker
+_FILING_DATE: date | None = None  # --filing-date: the filing date of each encounter that gives none
 
 
-def init_worker(profile: str | None = None, charts: str | None = None) -> None:
+def init_worker(profile: str | None = None, charts: str | None = None, filing_date: date | None = None) -> None:
     """Pool initializer: the parent handles Ctrl-C; reference data and edit families load once per process."""
-    global _CHARTS
+    global _CHARTS, _FILING_DATE
+    _FILING_DATE = filing_date
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from igclaim.refdata.resolver import reference
 
@@ -155,6 +158,7 @@ def process_record(rec: Record, profile: str | None = None, parse_only: bool = F
         return Outcome(rec.seq, summary=None)
     mode = mode or ("scrub" if enc.claim is not None else "build")
     try:
+        enc = filed_on(enc, _FILING_DATE)
         result = engine.scrub(enc, profile=profile) if mode == "scrub" else engine.build(enc, profile=profile)
     except InputError as exc:
         return error_outcome(rec, "coding", [str(exc)], enc_id)

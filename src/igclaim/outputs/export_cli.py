@@ -20,8 +20,17 @@ from typing import Annotated
 import typer
 
 from igclaim.errors import InputError, InternalError, problem_lines
-from igclaim.inputs import MAX_FILE_BYTES, InvalidInput, parse_encounter, parse_json, parse_json_text, read_input_file
+from igclaim.inputs import (
+    MAX_FILE_BYTES,
+    InvalidInput,
+    filed_on,
+    parse_encounter,
+    parse_json,
+    parse_json_text,
+    read_input_file,
+)
 from igclaim.model import Encounter
+from igclaim.options import FilingDateOpt
 from igclaim.outputs import chargemaster
 from igclaim.outputs.files import is_an_input, write_atomic
 from igclaim.outputs.x12 import ClaimInput, Envelope, build_claims, render
@@ -178,6 +187,7 @@ def export_cmd(
     production: Annotated[bool, typer.Option("--production", help="ISA15 = P (default T, test)")] = False,
     allow_errors: Annotated[bool, typer.Option("--allow-errors", help="export even when the claim has error "
                                                "findings (they are listed on stderr)")] = False,
+    filing_date: FilingDateOpt = None,
 ) -> None:
     """Write the coded claim as an 837P/837I interchange, a FHIR R4B Claim, or a printable CMS-1500/UB-04."""
     prefix = "" if file == "-" else f"{file}: "
@@ -196,7 +206,7 @@ def export_cmd(
         env = Envelope(sender_id=sender_id, receiver_id=receiver_id, receiver_name=receiver_name,
                        contact_phone=contact_phone, control_number=control_number, created=created,
                        usage="P" if production else "T")
-        claims = build_claims(encs, where)
+        claims = build_claims([filed_on(e, filing_date) for e in encs], where)
         errors = error_findings(claims)
         if errors and not allow_errors:
             for line in errors:
