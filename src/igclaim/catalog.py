@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from igclaim.model import Finding, Severity, trusted_all
+from igclaim.model import ClaimLine, Finding, Severity, trusted_all
 from igclaim.refdata.dated import within
 
 # "written": checks of a written claim scrubbed without its chart (edits/written.py).
@@ -123,6 +123,11 @@ def finding(
         "impact_usd": impact_usd,
         "source": spec.source,
     }, {"_causes": (tuple(cause) if isinstance(cause, list) else (cause,)) if cause else ()})
+
+
+def line_numbers(lines: list[ClaimLine]) -> str:
+    """The lines a finding names, for its message: 'Line 3', 'Lines 1, 2'."""
+    return f"Line{'s' if len(lines) > 1 else ''} {', '.join(str(ln.line) for ln in lines)}"
 
 
 def with_article(word: str) -> str:

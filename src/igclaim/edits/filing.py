@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from igclaim.catalog import line_numbers
 from igclaim.coding.payment import line_payment
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import When, edit, finding
@@ -64,8 +65,7 @@ def filing_limit(ctx: EditContext) -> list[Finding]:
     limit = " and ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in ((months, "month"), (days, "day")) if n)
     due_dates = sorted({(day, due) for _, day, due in late})
     when = "; ".join(f"service {day} due by {due}" for day, due in due_dates)
-    which = "The claim" if institutional or len(late) == len(lines) else \
-        f"Line{'s' if len(late) > 1 else ''} {', '.join(str(ln.line) for ln, _, _ in late)}"
+    which = "The claim" if institutional or len(late) == len(lines) else line_numbers([ln for ln, _, _ in late])
     fix = ctx.encounter.correction
     if fix is not None and fix.frequency == "8":
         # A void asks for nothing to be paid; the sources say how a late claim or replacement fares (CGS: a

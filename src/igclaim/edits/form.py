@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from igclaim.catalog import line_numbers as numbers
 from igclaim.catalog import with_article as _a
 from igclaim.edits.administration import no_administration_billed
 from igclaim.edits.context import EditContext, code_of
 from igclaim.edits.diagnosis import MANUAL_CH26, claim_dx, pointers_sent
 from igclaim.edits.drug import is_drug_code, mods, written_drug_lines
 from igclaim.edits.registry import When, edit, finding
-from igclaim.model import ClaimLine, Finding, Severity
+from igclaim.model import Finding, Severity
 
 MANUAL_CH4 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c04.pdf"
 
@@ -121,9 +122,6 @@ def department_modifier(ctx: EditContext) -> list[Finding]:
                 missing.append(ln)
         elif present and (not hospital or department == "on_campus"):
             stray.append(ln)
-
-    def numbers(lines: list[ClaimLine]) -> str:
-        return f"Line{'s' if len(lines) > 1 else ''} {', '.join(str(ln.line) for ln in lines)}"
 
     if missing:
         found.append(finding("FORM-DEPARTMENT", f"{numbers(missing)}: without {want}; a claim from {where} reports "
