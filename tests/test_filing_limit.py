@@ -230,7 +230,7 @@ def test_a_late_replacement_is_held_to_the_limit_and_a_late_void_is_a_warning(fr
     payment and no source here says how a late one fares: a warning to verify, with nothing at stake."""
     fix = {"frequency": frequency, "original_claim_id": "ICN-1"}
     f = only(build(on("2026-03-02", filing_date="2027-03-03", correction=fix)), "CLAIM-FILING-LIMIT")
-    assert f.severity == severity
+    assert f.severity == severity and f.line == 1
     assert (f.impact_usd is None) is (frequency == "8")
     assert ("verify how the payer takes a void that late" in f.message) is (frequency == "8")
     assert "due by 2027-03-02" in f.message
