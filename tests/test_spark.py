@@ -8,6 +8,7 @@ import csv
 import json
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -264,3 +265,38 @@ def test_earlier_outputs_and_the_input_are_never_overwritten(spark, tmp_path):
     assert res.exit_code == 0, res.output
     res = run(str(src), "--out", str(tmp_path / "third"), "--report-dir", str(report_dir))
     assert res.exit_code == 2 and "report.html" in res.output, res.output
+
+
+def test_the_filing_date_option_as_in_batch(spark, tmp_path):
+    """spark-batch --filing-date judges the filing limit of each record that gives no filing_date, as
+    `igclaim batch --filing-date` does (a day before a record's date of service: that record's coding error), and
+    a later job on the same reused Python workers without the option judges none."""
+    from typer.testing import CliRunner
+
+    from igclaim import spark as igspark
+    from igclaim.cli import app
+
+    root = Path(__file__).resolve().parents[1]
+    lines = (root / "examples/parties/office-batch.jsonl").read_text().splitlines()
+    early = json.loads(lines[0].replace("2026-03-02", "2027-04-01")) | {"encounter_id": "x-early"}
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join([*lines, json.dumps(early)]) + "\n")
+    day = "2027-03-03"
+    run_batch(src, tmp_path / "batch", workers=1, filing_date=date.fromisoformat(day))
+    res = CliRunner().invoke(app, ["spark-batch", str(src), "--out", str(tmp_path / "spark"), "--master",
+                                   "local[2]", "--filing-date", day])
+    assert res.exit_code == 0, res.output
+    _same_as_batch(tmp_path / "batch", tmp_path / "spark")
+    results = [json.loads(r["result"]) for r in _parquet_rows(tmp_path / "spark" / "results")]
+    late = {r["encounter_id"] for r in results if any(f["edit"] == "CLAIM-FILING-LIMIT" for f in r["findings"])}
+    assert late == {"x-office-jz"}  # Medicare, 2026-03-02: due 2027-03-02
+    [error] = _spark_errors(tmp_path / "spark")
+    assert (error["encounter_id"], error["stage"], error["field"]) == ("x-early", "coding", "--filing-date")
+
+    again = igspark.process(spark.read.text(str(src)).withColumnRenamed("value", "json"))
+    again.outcomes.persist()
+    try:
+        assert not [f for f in again.findings.collect() if f["edit"] == "CLAIM-FILING-LIMIT"]
+        assert again.errors.count() == 0
+    finally:
+        again.unpersist()

@@ -1,4 +1,4 @@
-"""Command-line options shared by several commands (build, scrub, export, batch), written once."""
+"""Command-line options shared by several commands (build, scrub, export, batch, spark-batch), written once."""
 
 from __future__ import annotations
 

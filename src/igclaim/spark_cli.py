@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from igclaim.options import FilingDateOpt
+
 
 def spark_batch_cmd(
     input: Annotated[str, typer.Argument(help="JSON Lines (.jsonl) or Parquet (.parquet) of encounters: a local "
@@ -29,6 +31,7 @@ def spark_batch_cmd(
                                                                         "summary.json (default: --out)")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace the outputs of an earlier run in --out "
                                                                 "(refused without it)")] = False,
+    filing_date: FilingDateOpt = None,
 ) -> None:
     """Build or scrub every encounter of a file on Apache Spark: Parquet outputs and the batch's HTML report."""
     err = Console(stderr=True, soft_wrap=True)
@@ -41,7 +44,7 @@ def spark_batch_cmd(
 
     try:
         summary = run_spark_batch(input, out, spark=session(master), fmt=format, profile=profile,
-                                  report_dir=report_dir, overwrite=overwrite)
+                                  report_dir=report_dir, overwrite=overwrite, filing_date=filing_date)
     except SourceError as exc:
         err.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None

@@ -48,10 +48,16 @@ _CHARTS: Any = None  # the charts an 837's claims are joined to (--charts), load
 _FILING_DATE: date | None = None  # --filing-date: the filing date of each encounter that gives none
 
 
+def set_filing_date(day: date | None) -> None:
+    """--filing-date for this process's records (batch's pool workers, Spark's Python workers per task)."""
+    global _FILING_DATE
+    _FILING_DATE = day
+
+
 def init_worker(profile: str | None = None, charts: str | None = None, filing_date: date | None = None) -> None:
     """Pool initializer: the parent handles Ctrl-C; reference data and edit families load once per process."""
-    global _CHARTS, _FILING_DATE
-    _FILING_DATE = filing_date
+    global _CHARTS
+    set_filing_date(filing_date)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from igclaim.refdata.resolver import reference
 

@@ -30,7 +30,7 @@ from pyspark.sql.types import LongType, StructField, StructType
 
 from igclaim.batch.sources import Record
 from igclaim.batch.tabular import cell
-from igclaim.batch.worker import FINDING_COLUMNS, Outcome, process_chunk
+from igclaim.batch.worker import FINDING_COLUMNS, Outcome, process_chunk, set_filing_date
 from igclaim.errors import required
 
 JSON_COLUMN = "json"
@@ -267,8 +267,9 @@ def _emit(records: list[Record], profile: str | None, mode: str | None) -> Itera
 
 
 def _process_json(batches: Iterator[pa.RecordBatch], profile: str | None, mode: str | None,
-                  refdata_file: str | None) -> Iterator[pa.RecordBatch]:
+                  refdata_file: str | None, filing_date: date | None = None) -> Iterator[pa.RecordBatch]:
     _load(refdata_file)
+    set_filing_date(filing_date)  # a reused worker's last task may have set another
     for b in batches:
         records = [Record(seq, {"line": line}, "json", text or "") for seq, line, text in
                    zip(b.column("record").to_pylist(), b.column("line").to_pylist(),
@@ -295,9 +296,10 @@ def _x12_item(text: str) -> Any:
 
 
 def _process_x12(batches: Iterator[pa.RecordBatch], profile: str | None, mode: str | None,
-                 refdata_file: str | None) -> Iterator[pa.RecordBatch]:
+                 refdata_file: str | None, filing_date: date | None = None) -> Iterator[pa.RecordBatch]:
     """Claims of an 837, read on the driver: each scrubbed (or its read error reported) as `igclaim batch` does."""
     _load(refdata_file)
+    set_filing_date(filing_date)  # a reused worker's last task may have set another
     for b in batches:
         records = []
         for seq, segment, text in zip(b.column("record").to_pylist(), b.column("segment").to_pylist(),
@@ -314,9 +316,10 @@ def _process_x12(batches: Iterator[pa.RecordBatch], profile: str | None, mode: s
 
 
 def _process_rows(batches: Iterator[pa.RecordBatch], profile: str | None, mode: str | None,
-                  refdata_file: str | None) -> Iterator[pa.RecordBatch]:
+                  refdata_file: str | None, filing_date: date | None = None) -> Iterator[pa.RecordBatch]:
     """Rows sorted by (_record, _row) within the partition; an encounter's rows may span Arrow batches."""
     _load(refdata_file)
+    set_filing_date(filing_date)  # a reused worker's last task may have set another
     records: list[Record] = []
     group: list[tuple[int, dict[str, Any]]] = []
     current = 0
@@ -381,15 +384,17 @@ class Outcomes:
 
 
 def process(df: DataFrame, *, mode: str | None = None, profile: str | None = None, json_column: str = JSON_COLUMN,
-            refdata_file: str | None = None) -> Outcomes:
+            refdata_file: str | None = None, filing_date: date | None = None) -> Outcomes:
     """Code every encounter of `df`: a column of JSON texts (`json_column`; with `record` and `line` columns
     they are used as the numbers), the tabular columns of docs/batch.md (`encounter_id` …, rows numbered in
     read order), or the claims of an 837 (`record`, `segment`, `x12` rows of `x12_row`; always scrubbed).
     `mode` None does what `igclaim batch` does (scrub a written claim, else build). Call `unpersist()` on the
-    result when done with it."""
+    result when done with it. `filing_date`: the day the claims reach the payer, for each encounter that gives
+    none (`igclaim batch --filing-date`)."""
     if mode not in (None, "build", "scrub"):
         raise ValueError("mode must be None, 'build' or 'scrub'")
-    options: dict[str, Any] = {"profile": profile, "mode": mode, "refdata_file": refdata_file}
+    options: dict[str, Any] = {"profile": profile, "mode": mode, "refdata_file": refdata_file,
+                               "filing_date": filing_date}
     cached: tuple[DataFrame, ...] = ()
     if X12_COLUMN in df.columns and {"record", "segment"} <= set(df.columns):
         rows = df.select(F.col("record").cast("bigint"), F.col("segment").cast("bigint"),

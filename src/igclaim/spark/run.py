@@ -8,6 +8,7 @@ import shutil
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 from pyspark import StorageLevel
@@ -159,11 +160,13 @@ def check_outputs(spark: SparkSession, input_path: str, out_uri: str, report_dir
 
 def run_spark_batch(input_path: str | Path, out_dir: str | Path, *, spark: SparkSession, fmt: str | None = None,
                     profile: str | None = None, refdata_file: str | None = None,
-                    report_dir: str | Path | None = None, overwrite: bool = False) -> BatchSummary:
+                    report_dir: str | Path | None = None, overwrite: bool = False,
+                    filing_date: date | None = None) -> BatchSummary:
     """Code every record of INPUT on Spark; write DIR/results/ and DIR/findings/ (Parquet, partitioned by
     date_of_service) and DIR/errors/ (Parquet); report.html and summary.json go to `report_dir` (default DIR,
     which must then be a local path: the driver writes them; Spark writes the rest, to any URI it knows).
-    Outputs of an earlier run are replaced only with `overwrite`."""
+    Outputs of an earlier run are replaced only with `overwrite`. `filing_date`: the day the claims reach the
+    payer, for each encounter that gives none (an 837's BHT04 and a record's own filing_date win)."""
     out_uri = _uri(out_dir)
     if report_dir is None:
         if _remote(out_uri):
@@ -187,23 +190,24 @@ def run_spark_batch(input_path: str | Path, out_dir: str | Path, *, spark: Spark
     work_dir = tempfile.mkdtemp(prefix="igclaim-spark-")
     try:
         return _run(spark, str(input_path), out_uri, Path(report_dir), fmt, profile, refdata_file, work_dir,
-                    started)
+                    started, filing_date)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def _run(spark: SparkSession, input_path: str, out_uri: str, out: Path, fmt: str | None, profile: str | None,
-         refdata_file: str | None, work_dir: str, started: float) -> BatchSummary:
+         refdata_file: str | None, work_dir: str, started: float, filing_date: date | None = None
+         ) -> BatchSummary:
     df, fmt = read_input(spark, input_path, fmt, work_dir)
     if fmt == "jsonl":  # blank lines are not records, as in igclaim batch
         numbered, total, frame = _number_json_cached(df, JSON_COLUMN, skip_blank=True)
-        outcomes = process(numbered, profile=profile, refdata_file=refdata_file)
+        outcomes = process(numbered, profile=profile, refdata_file=refdata_file, filing_date=filing_date)
         outcomes = Outcomes(outcomes.outcomes, total, (frame,))
     elif fmt == "x12":
-        outcomes = process(df, profile=profile, refdata_file=refdata_file)
+        outcomes = process(df, profile=profile, refdata_file=refdata_file, filing_date=filing_date)
         outcomes = Outcomes(outcomes.outcomes, df.count())
     else:
-        outcomes = process(df, profile=profile, refdata_file=refdata_file)
+        outcomes = process(df, profile=profile, refdata_file=refdata_file, filing_date=filing_date)
     out.mkdir(parents=True, exist_ok=True)
     outcomes.outcomes.persist(StorageLevel.MEMORY_AND_DISK)
     try:
