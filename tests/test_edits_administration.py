@@ -157,7 +157,7 @@ def _route_findings(enc: dict, code: str) -> tuple[list[tuple[str, int | None]],
 
     def add(written: dict) -> None:
         added.append(len(written["lines"]) + 1)
-        written["lines"].append({"line": added[0], "code": code, "units": 1})
+        written["lines"].append({"line": added[0], "code": code, "units": 1, "diagnosis_pointers": [1]})
 
     return [(f.edit, f.line) for f in scrub(enc, add).findings], added[0]
 

@@ -1,7 +1,7 @@
-"""Diagnosis pointers of the written claim (CMS-1500 item 24E, 837P SV107): a pointer past the claim's diagnoses or
-more pointers than a line holds (CLAIM-POINTER-INVALID), and a line that points only at diagnoses that do not cover
-its immune globulin while another diagnosis on the claim does (DX-POINTER-NOT-COVERED). The UB-04/837I carries no
-line pointers: neither edit applies to it."""
+"""Diagnosis pointers of the written claim (CMS-1500 item 24E, 837P SV107): a pointer past the claim's diagnoses,
+more pointers than a line holds, or none on a line while others carry theirs (CLAIM-POINTER-INVALID), and a line
+that points only at diagnoses that do not cover its immune globulin while another diagnosis on the claim does
+(DX-POINTER-NOT-COVERED). The UB-04/837I carries no line pointers: neither edit applies to it."""
 
 from __future__ import annotations
 
@@ -130,3 +130,23 @@ def test_a_contractors_article_makes_only_the_drug_line_an_error():
 def test_no_diagnosis_at_all_is_dx_missing_not_a_pointer_error():
     r = scrub(chart(diagnoses=[]), lambda c: (c.update(diagnoses=[]), point([1])(c)))
     assert "DX-MISSING" in ids(r) and "CLAIM-POINTER-INVALID" not in ids(r)
+
+
+def test_a_line_without_pointers_among_lines_with_them_is_an_error_on_that_line():
+    """837P SV107 is required on every professional line (the 837 reader refuses one without it); a written claim
+    whose other lines carry pointers while one carries none would go out without it. A claim that gives no pointer
+    on any line is not judged (a written claim may leave them to the export, which points at the primary)."""
+    assert "CLAIM-POINTER-INVALID" not in ids(scrub(FATIGUE_FIRST, point([])))
+    assert "CLAIM-POINTER-INVALID" not in ids(scrub(FATIGUE_FIRST, point([2])))
+    r = scrub(FATIGUE_FIRST, point({1: [2], 2: [], 3: [2]}))
+    [f] = of(r, "CLAIM-POINTER-INVALID")
+    assert (f.severity, f.line, f.impact_units) == ("error", 2, -1)
+    assert f.message == ("Line 2: no diagnosis pointer, while lines 1, 3 carry them. Each CMS-1500/837P service line "
+                         "points at 1 to 4 of the claim's diagnoses (item 24E, SV107); a line without one makes the "
+                         "claim unprocessable.")
+    assert f.fix == "Point line 2 at the diagnoses it treats (1 to 2 here), the primary first."
+    r = scrub(FATIGUE_FIRST, point({1: [], 2: [], 3: [2]}))
+    assert [(f.line, f.impact_units) for f in of(r, "CLAIM-POINTER-INVALID")] == [(1, -60), (2, -1)]
+    assert "while line 3 carries them" in of(r, "CLAIM-POINTER-INVALID")[0].message
+    hospital = chart(setting="hospital_outpatient")
+    assert "CLAIM-POINTER-INVALID" not in ids(scrub(hospital, point({1: [1], 2: []})))

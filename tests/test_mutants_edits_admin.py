@@ -34,8 +34,10 @@ def push(drug_id: str, time: str) -> dict:
 
 
 def add(code: str, units: int = 1, number: int = 9, **extra):
+    """A line added to the written claim, pointing at the primary diagnosis as its other lines do (a professional
+    line without a pointer among lines with theirs is CLAIM-POINTER-INVALID of its own)."""
     def change(c: dict) -> None:
-        c["lines"].append({"line": number, "code": code, "units": units, **extra})
+        c["lines"].append({"line": number, "code": code, "units": units, "diagnosis_pointers": [1], **extra})
     return change
 
 

@@ -109,7 +109,7 @@ def test_hydration_add_on_for_a_flush_without_its_primary():
     sc = chart(drugs=[{"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 10},
                        "containers": [{"grams": 10, "count": 1}]}],
                fluids=[{"purpose": "flush", "start": "2026-03-02T14:00", "stop": "2026-03-02T14:40"}])
-    r = scrub(sc, lambda c: c["lines"].append({"line": 9, "code": "96361", "units": 1}))
+    r = scrub(sc, lambda c: c["lines"].append({"line": 9, "code": "96361", "units": 1, "diagnosis_pointers": [1]}))
     assert _on(r, 9) == ["ADMIN-HYDRATION"]
     assert "fluids[0] (flush)" in r.findings[[f.line for f in r.findings].index(9)].message
     assert "ADMIN-ADDON-PRIMARY" not in ids(r)

@@ -241,8 +241,9 @@ def line_unexpected(ctx: EditContext) -> list[Finding]:
     "CLAIM-POINTER-INVALID",
     severity="error",
     # {pointers_per_line}: refdata/cms/settings.toml diagnosis_pointers_per_line
-    statement="a line's diagnosis pointer names no diagnosis on the claim, or the line carries more than "
-    "{pointers_per_line} pointers (CMS-1500 item 24E, 837P SV107): the claim is rejected as unprocessable",
+    statement="a line's diagnosis pointer names no diagnosis on the claim, the line carries more than "
+    "{pointers_per_line} pointers, or none while other lines carry them (CMS-1500 item 24E, 837P SV107): the claim "
+    "is rejected as unprocessable",
     fix="Point each line at 1 to {pointers_per_line} of the claim's diagnoses by their place in its list (item 21, "
     "837P HI), the primary first.",
     source=MANUAL_CH26,
@@ -251,7 +252,8 @@ def line_unexpected(ctx: EditContext) -> list[Finding]:
 def pointer_invalid(ctx: EditContext) -> list[Finding]:
     """Read from the claim alone (its diagnoses, or the chart's when it lists none): also run on an 837 scrubbed
     without its chart (edits/written.py CHART_FREE). Pointers below 1 or above 12 never get here: the input is
-    refused (model.py, the 837 reader)."""
+    refused (model.py, the 837 reader). A line without pointers is judged only when another line carries some: a
+    written claim with none at all leaves them to the export (which points at the primary diagnosis)."""
     found: list[Finding] = []
     if ctx.written is None or not pointers_sent(ctx):
         return found
@@ -260,8 +262,18 @@ def pointer_invalid(ctx: EditContext) -> list[Finding]:
         return found  # no diagnosis at all: DX-MISSING
     most = ctx.rules.setting(ctx.encounter.setting)["diagnosis_pointers_per_line"]
     listed = f"{len(dx)} diagnos{'is' if len(dx) == 1 else 'es'} ({', '.join(dx)})"
+    pointed = [ln for ln in ctx.written.lines if ln.diagnosis_pointers]
     for ln in ctx.written.lines:
         pointers = ln.diagnosis_pointers
+        if not pointers:
+            found.append(finding(
+                "CLAIM-POINTER-INVALID", f"Line {ln.line}: no diagnosis pointer, while "
+                f"{numbers(pointed).lower()} carr{'y' if len(pointed) > 1 else 'ies'} them. Each CMS-1500/837P "
+                f"service line points at 1 to {most} of the claim's diagnoses (item 24E, SV107); a line without one "
+                "makes the claim unprocessable.",
+                line=ln.line, impact_units=-ln.units, cause=("pointers", str(ln.line)),
+                fix=f"Point line {ln.line} at the diagnoses it treats (1 to {len(dx)} here), the primary first."))
+            continue
         past = [p for p in pointers if not 0 < p <= len(dx)]
         if past:
             found.append(finding(
