@@ -150,3 +150,26 @@ def test_a_line_without_pointers_among_lines_with_them_is_an_error_on_that_line(
     assert "while line 3 carries them" in of(r, "CLAIM-POINTER-INVALID")[0].message
     hospital = chart(setting="hospital_outpatient")
     assert "CLAIM-POINTER-INVALID" not in ids(scrub(hospital, point({1: [1], 2: []})))
+
+
+def test_each_pointer_finding_word_for_word_with_its_units_at_stake():
+    """The messages name the pointers past the list and the claim's diagnoses (one, or several); a line with too
+    many pointers puts its units at stake, unless its pointer past the list already did (one line, one loss)."""
+    def one_dx(claim: dict) -> None:
+        claim["diagnoses"] = ["D83.9"]
+        point({1: [1], 2: [2], 3: [1]})(claim)
+    [f] = of(scrub(FATIGUE_FIRST, one_dx), "CLAIM-POINTER-INVALID")
+    assert f.message == ("Line 2: diagnosis pointer 2 names no diagnosis; the claim lists 1 diagnosis (D83.9). A "
+                         "pointer to no diagnosis makes the claim unprocessable.")
+    assert f.fix == "Point line 2 at the claim's diagnoses 1 to 1 only, or add the diagnosis it meant to the claim."
+    [f] = of(scrub(FATIGUE_FIRST, point({1: [2], 2: [3, 4], 3: [2]})), "CLAIM-POINTER-INVALID")
+    assert f.message.startswith("Line 2: diagnosis pointer 3, 4 names no diagnosis; the claim lists 2 diagnoses "
+                                "(R53.83, D83.9).")
+    assert f.impact_units == -1
+    many = scrub(FIVE_DX, point({1: [1], 2: [1, 2, 3, 4, 5], 3: [1]}))
+    [f] = of(many, "CLAIM-POINTER-INVALID")
+    assert (f.line, f.impact_units) == (2, -1)
+    assert f.message == "Line 2: 5 diagnosis pointers; a service line holds at most 4 (CMS-1500 item 24E, 837P SV107)."
+    assert f.fix == "Keep at most 4 pointers on line 2, the primary diagnosis first."
+    both = scrub(FIVE_DX, point({1: [1], 2: [1, 2, 3, 4, 6], 3: [1]}))
+    assert [(f.line, f.impact_units) for f in of(both, "CLAIM-POINTER-INVALID")] == [(2, -1), (2, None)]

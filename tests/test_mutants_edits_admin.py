@@ -710,6 +710,15 @@ def test_a_ub04_alone_needs_revenue_codes_and_a_medicare_home_claim_no_administr
                  "FORM-SETTING") == []
 
 
+def test_a_ub04_line_without_a_revenue_code_is_told_the_one_its_kind_of_service_takes():
+    """The fix names 0636 for a drug and 0260 for an administration code; for a line that is neither (36415, a
+    blood draw igclaim does not code), the revenue code of its service, which igclaim cannot name."""
+    r = alone([{**IG}, {**INITIAL}, {"code": "36415", "units": 1}], setting="hospital_outpatient", form="UB-04",
+              type_of_bill="0131")
+    assert fixes(r, "FORM-SETTING") == ["Give line 1 revenue code 0636.", "Give line 2 revenue code 0260.",
+                                        "Give line 3 the revenue code of its service."]
+
+
 def test_an_add_on_code_alone_needs_a_primary_of_its_ncci_add_on_edit():
     """NCCI add-on code edits (type 1): 96366 after 96365 or 96367; 96370 after 96369; 96361 after 96360, 96365,
     96374, 96409 or 96413 (secondary hydration after another initial service is not an error)."""

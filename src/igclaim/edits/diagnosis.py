@@ -649,6 +649,5 @@ def dx_pointer_not_covered(ctx: EditContext) -> list[Finding]:
                f" The claim's diagnoses together are covered ({target} besides).")
             + f" Medical-necessity edits read the diagnoses a line points at, so the line is at risk of denial{why}.",
             line=ln.line, severity="error" if certain else "warning", impact_units=-ln.units,
-            fix=f"Point line {ln.line} at {target}" + (f" (pointer {number})" if number else "") + ", listed first.",
-            cause=("pointers", str(ln.line))))
+            fix=f"Point line {ln.line} at {target}" + (f" (pointer {number})" if number else "") + ", listed first."))
     return found

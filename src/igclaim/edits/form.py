@@ -271,7 +271,7 @@ def pointer_invalid(ctx: EditContext) -> list[Finding]:
                 f"{numbers(pointed).lower()} carr{'y' if len(pointed) > 1 else 'ies'} them. Each CMS-1500/837P "
                 f"service line points at 1 to {most} of the claim's diagnoses (item 24E, SV107); a line without one "
                 "makes the claim unprocessable.",
-                line=ln.line, impact_units=-ln.units, cause=("pointers", str(ln.line)),
+                line=ln.line, impact_units=-ln.units,
                 fix=f"Point line {ln.line} at the diagnoses it treats (1 to {len(dx)} here), the primary first."))
             continue
         past = [p for p in pointers if not 0 < p <= len(dx)]
@@ -279,14 +279,14 @@ def pointer_invalid(ctx: EditContext) -> list[Finding]:
             found.append(finding(
                 "CLAIM-POINTER-INVALID", f"Line {ln.line}: diagnosis pointer {', '.join(map(str, past))} names no "
                 f"diagnosis; the claim lists {listed}. A pointer to no diagnosis makes the claim unprocessable.",
-                line=ln.line, impact_units=-ln.units, cause=("pointers", str(ln.line)),
+                line=ln.line, impact_units=-ln.units,
                 fix=f"Point line {ln.line} at the claim's diagnoses 1 to {len(dx)} only, or add the diagnosis it "
                 "meant to the claim."))
         if len(pointers) > most:
             found.append(finding(
                 "CLAIM-POINTER-INVALID", f"Line {ln.line}: {len(pointers)} diagnosis pointers; a service line holds "
                 f"at most {most} (CMS-1500 item 24E, 837P SV107).",
-                line=ln.line, impact_units=None if past else -ln.units, cause=("pointers", str(ln.line)),
+                line=ln.line, impact_units=None if past else -ln.units,
                 fix=f"Keep at most {most} pointers on line {ln.line}, the primary diagnosis first."))
     return found
 
