@@ -173,3 +173,71 @@ def test_each_pointer_finding_word_for_word_with_its_units_at_stake():
     assert f.fix == "Keep at most 4 pointers on line 2, the primary diagnosis first."
     both = scrub(FIVE_DX, point({1: [1], 2: [1, 2, 3, 4, 6], 3: [1]}))
     assert [(f.line, f.impact_units) for f in of(both, "CLAIM-POINTER-INVALID")] == [(2, -1), (2, None)]
+
+
+def _plan_list(tmp_path) -> dict:
+    """A commercial plan's own list, given as a default (not official) list with severity error: it does not bind
+    the payer as a contractor's article does. CIDP for Privigen only, CVID for Gamunex-C only."""
+    (tmp_path / "plan-ig.toml").write_text(
+        '[policy]\nname = "plan-ig"\ntitle = "Plan IG list"\nkind = "default"\nseverity = "error"\n'
+        'source = "https://example.org/plan"\n\n[[indication]]\nname = "CIDP (Privigen)"\ncodes = ["G61.81"]\n'
+        'products = ["J1459"]\n\n[[indication]]\nname = "CVID (Gamunex-C)"\ncodes = ["D83.9"]\nproducts = ["J1561"]\n')
+    (tmp_path / "plan.toml").write_text(
+        '[profile]\nname = "plan"\ntitle = "Plan"\npayer_types = []\nextends = "commercial"\n\n'
+        '[parameters.coverage_policy]\nlabel = "c"\nsource = "s"\nvalues = { "2000-01-01" = "plan-ig.toml" }\n')
+    return {"type": "commercial", "name": "Plan", "profile": str(tmp_path / "plan.toml")}
+
+
+AT_RISK = "Medical-necessity edits read the diagnoses a line points at, so the line is at risk of denial"
+
+
+def test_each_pointer_coverage_finding_word_for_word_and_why_it_is_a_warning(tmp_path):
+    """An error list that does not bind the payer makes the drug's own line a warning, and says so; an
+    administration line is a warning for its own reason. A line without pointers is passed over, and the lines
+    after it are still read."""
+    payer = _plan_list(tmp_path)
+    r = scrub(chart(diagnoses=["R53.83", "D83.9"], payer=payer), point({1: [], 2: [1], 3: [1]}))
+    assert [(f.line, f.severity, f.impact_units, f.message, f.fix) for f in of(r, "DX-POINTER-NOT-COVERED")] == [
+        (n, "warning", units, f"Line {n}: {code} points only at R53.83. No diagnosis that the line points at (R53.83) "
+         f"is covered for Gamunex-C (IV) under Plan IG list. D83.9, also on the claim, is covered. {AT_RISK} (a "
+         "warning: payers differ in checking an administration line against the drug's list; verify).",
+         f"Point line {n} at D83.9 (pointer 2), listed first.") for n, code, units in ((2, "96365", -1),
+                                                                                      (3, "96366", -4))]
+    [drug] = of(scrub(chart(diagnoses=["R53.83", "D83.9"], payer=payer), point([1])), "DX-POINTER-NOT-COVERED")[:1]
+    assert (drug.line, drug.severity) == (1, "warning")
+    assert drug.message.endswith(f"is covered. {AT_RISK} (a warning: the list does not bind the payer; verify its "
+                                 "policy).")
+    # the bundled default list's own text says it is a warning: nothing is added to it
+    default = of(scrub(FATIGUE_FIRST, point({1: [1], 2: [2], 3: [2]})), "DX-POINTER-NOT-COVERED")
+    assert [f.line for f in default] == [1] and default[0].message.endswith(f"is covered. {AT_RISK}.")
+    # the first other diagnosis that covers is named, not every other one
+    [f] = of(scrub(chart(diagnoses=["R53.83", "D83.9", "E55.9"], payer=payer), point({1: [1], 2: [2], 3: [2]})),
+             "DX-POINTER-NOT-COVERED")
+    assert f.fix == "Point line 1 at D83.9 (pointer 2), listed first."
+    two = scrub(chart(diagnoses=["R53.83", "D83.9", "E55.9"], payer=payer), point({1: [1, 3], 2: [2], 3: [2]}))
+    [f] = of(two, "DX-POINTER-NOT-COVERED")
+    assert f.message.startswith("Line 1: J1561 points only at R53.83, E55.9. No diagnosis that the line points at "
+                                "(R53.83, E55.9) is covered")
+
+
+def test_a_line_whose_drugs_need_two_diagnoses_is_told_to_point_at_both(tmp_path):
+    """Two immune globulins, each covered by a diagnosis of its own (CIDP for Privigen, CVID for Gamunex-C): no one
+    diagnosis added to the line's covers the claim, so the finding names both, without a pointer number."""
+    drugs = [{"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 30},
+              "containers": [{"grams": 10, "count": 3}]},
+             {"id": "ig2", "product": "Privigen", "route": "IV", "dose": {"grams": 10},
+              "containers": [{"grams": 10, "count": 1}]}]
+    administrations = [{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T11:00"},
+                       {"drug_id": "ig2", "start": "2026-03-02T11:00", "stop": "2026-03-02T12:00"}]
+    r = scrub(chart(diagnoses=["R53.83", "G61.81", "D83.9"], payer=_plan_list(tmp_path), drugs=drugs,
+                    administrations=administrations), point([1]))
+    first = of(r, "DX-POINTER-NOT-COVERED")[0]
+    assert (first.line, first.impact_units) == (1, -60)
+    assert first.message == (
+        "Line 1: J1561 points only at R53.83. No diagnosis that the line points at (R53.83) is covered for Gamunex-C "
+        "(IV), Privigen (IV) under Plan IG list. The claim's diagnoses together are covered (G61.81, D83.9 besides). "
+        f"{AT_RISK} (a warning: the list does not bind the payer; verify its policy).")
+    assert first.fix == "Point line 1 at G61.81, D83.9, listed first."
+    assert "DX-POINTER-NOT-COVERED" not in ids(scrub(chart(
+        diagnoses=["R53.83", "G61.81", "D83.9"], payer=_plan_list(tmp_path), drugs=drugs,
+        administrations=administrations), point([2, 3])))
