@@ -69,6 +69,9 @@ def test_the_ub04_carries_no_line_pointers():
         assert not {"CLAIM-POINTER-INVALID", "DX-POINTER-NOT-COVERED"} & ids(r), r.findings
     r = scrub(chart(setting="hospital_outpatient", diagnoses=["R53.83", "D83.9"]), point([1]))
     assert "DX-POINTER-NOT-COVERED" not in ids(r)
+    # a written claim that names no form goes out on the setting's: the UB-04, without line pointers
+    r = scrub(hospital, lambda c: (c.pop("form", None), point([2])(c)))
+    assert not {"CLAIM-POINTER-INVALID", "DX-POINTER-NOT-COVERED"} & ids(r), r.findings
 
 
 def test_lines_pointing_only_at_an_uncovered_diagnosis_are_at_risk():
