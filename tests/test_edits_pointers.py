@@ -138,7 +138,7 @@ def test_no_diagnosis_at_all_is_dx_missing_not_a_pointer_error():
 def test_a_line_without_pointers_among_lines_with_them_is_an_error_on_that_line():
     """837P SV107 is required on every professional line (the 837 reader refuses one without it); a written claim
     whose other lines carry pointers while one carries none would go out without it. A claim that gives no pointer
-    on any line is not judged (a written claim may leave them to the export, which points at the primary)."""
+    on any line is not judged (the JSON claim may leave them out)."""
     assert "CLAIM-POINTER-INVALID" not in ids(scrub(FATIGUE_FIRST, point([])))
     assert "CLAIM-POINTER-INVALID" not in ids(scrub(FATIGUE_FIRST, point([2])))
     r = scrub(FATIGUE_FIRST, point({1: [2], 2: [], 3: [2]}))

@@ -581,8 +581,8 @@ MANUAL_CH26 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Dow
 
 def pointers_sent(ctx: EditContext) -> bool:
     """The written claim goes out on a form whose lines carry diagnosis pointers (CMS-1500/837P), and some line
-    gives them. The UB-04/837I has no line pointers (igclaim keeps some on its own lines for the result only), and
-    a line written without pointers is not checked (igclaim's exports point it at the first diagnosis)."""
+    gives them. The UB-04/837I has no line pointers (igclaim keeps some on its own lines for the result only); a
+    line written without pointers is CLAIM-POINTER-INVALID's when other lines carry theirs, and nothing here."""
     w = ctx.written
     if w is None or (w.form or ctx.expected.form) == "UB-04":
         return False

@@ -253,7 +253,7 @@ def pointer_invalid(ctx: EditContext) -> list[Finding]:
     """Read from the claim alone (its diagnoses, or the chart's when it lists none): also run on an 837 scrubbed
     without its chart (edits/written.py CHART_FREE). Pointers below 1 or above 12 never get here: the input is
     refused (model.py, the 837 reader). A line without pointers is judged only when another line carries some: a
-    written claim with none at all leaves them to the export (which points at the primary diagnosis)."""
+    written claim with none on any line is not judged (the JSON claim may leave them out)."""
     found: list[Finding] = []
     if ctx.written is None or not pointers_sent(ctx):
         return found

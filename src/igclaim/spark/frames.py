@@ -68,11 +68,13 @@ def spark_schema(schema: pa.Schema) -> str:
 _LOADED: str | None = None
 
 
-def _load(refdata_file: str | None) -> None:
+def _load(refdata_file: str | None, filing_date: date | None = None) -> None:
     """Reference data and the edit catalog load once per Python worker process (workers are reused across
     tasks and jobs). Imported tables shipped with the job (SparkContext.addFile of a refdata.sqlite, or of a
-    directory holding one) become this worker's IGCLAIM_HOME first; another shipped name loads again."""
+    directory holding one) become this worker's IGCLAIM_HOME first; another shipped name loads again.
+    `filing_date` (--filing-date) is set by every task, None too: a reused worker may hold an earlier job's."""
     global _LOADED
+    set_filing_date(filing_date)
     key = refdata_file or ""
     if key == _LOADED:
         return
@@ -268,8 +270,7 @@ def _emit(records: list[Record], profile: str | None, mode: str | None) -> Itera
 
 def _process_json(batches: Iterator[pa.RecordBatch], profile: str | None, mode: str | None,
                   refdata_file: str | None, filing_date: date | None = None) -> Iterator[pa.RecordBatch]:
-    _load(refdata_file)
-    set_filing_date(filing_date)  # a reused worker's last task may have set another
+    _load(refdata_file, filing_date)
     for b in batches:
         records = [Record(seq, {"line": line}, "json", text or "") for seq, line, text in
                    zip(b.column("record").to_pylist(), b.column("line").to_pylist(),
@@ -298,8 +299,7 @@ def _x12_item(text: str) -> Any:
 def _process_x12(batches: Iterator[pa.RecordBatch], profile: str | None, mode: str | None,
                  refdata_file: str | None, filing_date: date | None = None) -> Iterator[pa.RecordBatch]:
     """Claims of an 837, read on the driver: each scrubbed (or its read error reported) as `igclaim batch` does."""
-    _load(refdata_file)
-    set_filing_date(filing_date)  # a reused worker's last task may have set another
+    _load(refdata_file, filing_date)
     for b in batches:
         records = []
         for seq, segment, text in zip(b.column("record").to_pylist(), b.column("segment").to_pylist(),
@@ -318,8 +318,7 @@ def _process_x12(batches: Iterator[pa.RecordBatch], profile: str | None, mode: s
 def _process_rows(batches: Iterator[pa.RecordBatch], profile: str | None, mode: str | None,
                   refdata_file: str | None, filing_date: date | None = None) -> Iterator[pa.RecordBatch]:
     """Rows sorted by (_record, _row) within the partition; an encounter's rows may span Arrow batches."""
-    _load(refdata_file)
-    set_filing_date(filing_date)  # a reused worker's last task may have set another
+    _load(refdata_file, filing_date)
     records: list[Record] = []
     group: list[tuple[int, dict[str, Any]]] = []
     current = 0
