@@ -250,6 +250,22 @@ def test_a_hospital_claim_allows_one_initial_code_per_access_site():
                          "the chart supports 2 (access sites documented: 1, 2).")]
 
 
+def test_iv_access_sites_never_allow_a_second_sc_initial():
+    """A second IV site supports a second IV initial code, not a second SC one: 96369 x 3 on a chart that codes
+    96365 and 96369 (two initials) has two units beyond them, however many IV sites the chart documents (here
+    three: 1, 2 and 4, more than the two initials)."""
+    enc = chart(drugs=[BASE["drugs"][0], SECOND_IV, {"id": "d3", "hcpcs": "J2930", "units": 1, "route": "IV"},
+                       {**SCIG, "id": "sc1"}],
+                administrations=[BASE["administrations"][0], at("09:00", "10:00", "d2", site=2),
+                                 at("09:10", "10:00", "d3", site=4), at("13:00", "14:00", "sc1", site=3)])
+    assert [(ln.code, ln.units) for ln in build(enc).claim.lines if ln.code in ("96365", "96369")] == [
+        ("96365", 1), ("96369", 1)]
+    r = scrub(enc, lambda c: line(c, "96369").update(units=3))
+    assert found(r, "ADMIN-INITIAL-DUPLICATE") == [("ADMIN-INITIAL-DUPLICATE", "error", 9, -2, "Line 9: 96369 is "
+                                                   "initial service number 4; the chart supports 2 (access sites "
+                                                   "documented: 1, 2, 3, 4).")]
+
+
 # --- sequential and concurrent --------------------------------------------------------------------------------------
 
 def test_96367_for_more_time_of_the_one_drug_is_96366():
