@@ -76,3 +76,32 @@ def test_home_supply_line_takes_gy_with_the_drug_when_there_is_no_benefit_catego
     covered = chart(setting="home", diagnoses=["D83.9"])
     g = only(scrub(covered, lambda c: c["lines"][1]["modifiers"].append("GY")), "PAYER-ABN-MODIFIER")
     assert (g.line, g.severity) == (2, "warning") and "no denial is expected" in g.message
+
+
+def test_an_uncertain_no_benefit_gap_gives_warnings_that_still_ask_for_gy(monkeypatch):
+    """A list that binds the payer but could not confirm the gap (an uncertain entry, an unread range) makes every
+    liability finding a warning, the no-benefit ones (GY) included: the gap's severity reaches each line's finding.
+    No bundled list gives an uncertain no-benefit gap today (A52509's unlisted codes are read), so the gap is given."""
+    from igclaim.edits import payer
+    from igclaim.edits.diagnosis import Gap
+
+    gap = Gap("the list L", ["Gamunex-C (IV)"], "warning", [], binding=True, certain=False, liability="no_benefit")
+    monkeypatch.setattr(payer, "coverage_gap", lambda ctx, dx: gap)
+    enc = chart(setting="home", diagnoses=["G61.81"])
+    f = only(build(enc), "PAYER-ABN-MODIFIER")
+    assert (f.severity, f.message) == ("warning", "The diagnosis is not covered (the list L) and the service has no "
+                                       "benefit category: add GY to the drug and supply lines, not GA/GZ; the "
+                                       "beneficiary is liable and no ABN is required.")
+
+    def ga_gz_on_the_drug(c):
+        c["lines"][0]["modifiers"] = [m for m in c["lines"][0]["modifiers"] if m != "GY"] + ["GA", "GZ"]
+        c["lines"][1]["modifiers"] = [m for m in c["lines"][1]["modifiers"] if m != "GY"]
+
+    found = [(f.line, f.severity, f.message, f.fix) for f in scrub(enc, ga_gz_on_the_drug).findings
+             if f.edit == "PAYER-ABN-MODIFIER"]
+    why = "a service with no Medicare benefit category (statutory exclusion) takes GY, not GA/GZ (the list L)."
+    assert found == [
+        (1, "warning", f"Line 1: GA, GZ reported, but {why}", "Replace GA, GZ with GY on line 1."),
+        (2, "warning", "Line 2: the service has no Medicare benefit category for this diagnosis (the list L): GY is "
+         "needed.", "Add GY to line 2."),
+    ]
