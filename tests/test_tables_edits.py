@@ -208,3 +208,37 @@ def test_an_ndc_known_only_to_the_imported_crosswalk_identifies_the_drug(home, t
     assert (line.code, line.units, line.ndc) == ("J1459", 40, "44206099920")
     with pytest.raises(Exception, match="drugs\\[0\\].ndc"):
         engine.build(encounter(drugs=[{"id": "ig1", "ndc": "44206-0998-20", "dose": {"grams": 20}}]))
+
+
+def test_a_line_dated_before_the_hcpcs_file_does_not_stop_the_check_of_the_next(home):
+    """Each line is judged on its own date: a line dated before the first imported HCPCS file has no file to be
+    judged by, and the next line, dated inside the file's quarter, is still checked (J1599 is not in the file)."""
+    store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
+    r = engine.scrub(encounter(day="2026-01-02", claim=[
+        {"code": "J1561", "units": 60, "modifiers": ["JZ"], "service_date": "2025-12-31"},
+        {"code": "J1599", "units": 60, "service_date": "2026-01-02"}, *GAMUNEX_CLAIM[1:]]))
+    assert [(f.line, f.message) for f in found(r, "DRUG-CODE-INVALID")] == [
+        (2, "Line 2: J1599 is not in the HCPCS file in force on 2026-01-02 (HCPC2026_JAN_ANWEB-synthetic.csv).")]
+
+
+def test_ptp_pairs_with_a_level_ii_code_are_found(home, tmp_path):
+    """A column-2 code with letters (J7050, saline: the fluid that carries a drug is incidental to the infusion,
+    NCCI Policy Manual ch. XI; the pair is added to the synthetic file) is looked up as the file spells it, whatever
+    case the claim writes."""
+    text = (FIX / "ccipra-v321r0-f1-synthetic.txt").read_text(encoding="utf-8")
+    text += "96365\tJ7050\t\t20100101\t*\t1\tStandards of medical/surgical practice\n"
+    (tmp_path / "ccipra-v321r0-f1-synthetic.txt").write_text(text, encoding="utf-8")
+    store.import_file("ptp", tmp_path / "ccipra-v321r0-f1-synthetic.txt")
+    r = engine.scrub(encounter(day=Q2, claim=[*GAMUNEX_CLAIM, {"code": "j7050", "units": 1}]))
+    assert [(f.line, f.message) for f in _ptp(r, "ADMIN-BUNDLED")] == [
+        (4, "Line 4: J7050 is column 2 to 96365 (line 2) in the NCCI practitioner PTP edits (Standards of "
+            "medical/surgical practice; ccipra-v321r0-f1-synthetic.txt): payable with it only with 59/XE/XP/XS/XU for "
+            "a distinct site or encounter, and none is billed.")]
+
+
+def test_a_drug_code_out_of_its_dates_is_judged_as_a_drug(home):
+    """C9072 (Asceniv, hospital outpatient pass-through) ended 2021-03-31 in the bundled HCPCS data: billed on a 2026
+    claim whose chart is another drug it is still a drug code (DRUG-CODE-INVALID, not ADMIN-CODE-INVALID)."""
+    store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
+    r = engine.scrub(encounter(claim=[{"code": "C9072", "units": 60, "modifiers": ["JZ"]}, *GAMUNEX_CLAIM[1:]]))
+    assert [(f.edit, f.line) for f in r.findings if f.edit.endswith("-CODE-INVALID")] == [("DRUG-CODE-INVALID", 1)]
