@@ -111,7 +111,9 @@ def test_jw_lines_under_another_code_are_counted_in_the_products_units():
         for ln in c["lines"]:
             if "JW" in ln["modifiers"]:
                 ln["units"] = 1
-    assert only(scrub(enc, short_jw), "DRUG-WASTE-MISMATCH").impact_units == 5
+    f = only(scrub(enc, short_jw), "DRUG-WASTE-MISMATCH")
+    assert f.impact_units == 5
+    assert f.impact_usd == Decimal("86.31")  # 5 × 17.262 (J1555, the units' code); not at J1561, the line's
 
 
 def test_a_missing_jw_line_is_priced_at_the_products_code():
