@@ -181,6 +181,7 @@ def test_a_retired_code_is_dated(decided, retired):
     ("CO", "206", (), "provider-enrollment", None),
     ("CO", "150", (), None, None),
     ("OA", "18", (), "not-resubmittable", None),
+    ("CO", "29", (), "filing-limit", "CLAIM-FILING-LIMIT"),
 ])
 def test_denials_trace_to_edits(group, reason, remarks, rule, edit):
     claim = ClaimPay("CLM-M", "4", [Line("J1561", D("500"), 10, (), [(group, [(reason, D("500"))])],
@@ -619,7 +620,8 @@ def test_a_denial_caught_by_a_coding_edit_is_fixed_by_recomputing_the_claim():
         coding = any(e.startswith(_CODING_EDITS) for e in rule.edits)
         assert (rule.fix == "recompute") == coding, rule.id
         if rule.edits and not coding:
-            assert rule.fix == "chart", rule.id
+            # a late claim (CLAIM-FILING-LIMIT) is no chart fact: only the payer can take it (proof of timely filing)
+            assert rule.fix == ("payer" if set(rule.edits) == {"CLAIM-FILING-LIMIT"} else "chart"), rule.id
 
 
 def test_a_denial_is_unrecoverable_exactly_when_its_reasons_leave_nothing_to_bring_in():
@@ -633,7 +635,25 @@ def test_a_denial_is_unrecoverable_exactly_when_its_reasons_leave_nothing_to_bri
         texts = [(cat.reason(c).official or "").lower() for c in sorted(rule.carc)]
         final = bool(texts) and all(any(k in t for k in _FINAL_REASONS) for t in texts)
         assert rule.recoverable is not final, (rule.id, texts)
-    assert {r.id for r in rules() if not r.recoverable} == {"bundled", "not-resubmittable"}
+    assert {r.id for r in rules() if not r.recoverable} == {"bundled", "not-resubmittable", "filing-limit"}
+
+
+def test_a_late_claim_denied_co29_was_flagged_and_goes_to_the_payer(tmp_path):
+    """CO-29 (the time limit for filing has expired) traces to CLAIM-FILING-LIMIT: igclaim raised it on the claim
+    that went out (Original Medicare, 2026-03-02, filed 2027-03-03: past the 12 months of 42 CFR 424.44), and no
+    replacement claim can fix it, so the plan sends it to the payer."""
+    enc = _enc("office-gamunex-jz", claim_id="CLM-LATE", encounter_id="enc-late", filing_date="2027-03-03")
+    (tmp_path / "late.json").write_text(json.dumps(enc))
+    source = load_claims(str(tmp_path))
+    remit = read_835(_remit_for({"CLM-LATE": (enc, [("J1561", [co("29", "6000")], ())])}))[0]
+    (view,) = [explain(remit, 0, c) for c in remit.claims]
+    trace(view, source)
+    assert view.lines[0].adjustments[0].rule == "filing-limit"
+    assert view.flagged is True and view.lines[0].flagged_edits == ["CLAIM-FILING-LIMIT"]
+    plan = dict(plan_corrections([view], source).need_person)
+    assert plan == {"CLM-LATE": "fix with the payer: Filed after the payer's limit: not correctable on the claim; "
+                                "recoverable only with proof of timely filing (or, for Original Medicare, an "
+                                "exception of 42 CFR 424.44(b)) through the payer."}
 
 
 @pytest.mark.parametrize("line,problem", [
