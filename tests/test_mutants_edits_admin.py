@@ -1360,3 +1360,22 @@ def test_a_drug_code_billed_wrong_does_not_hide_the_administration_line_left_off
     assert [(f.edit, f.line, f.impact_units, f.message) for f in r.findings if f.edit == "CLAIM-LINE-MISSING"] == [
         ("CLAIM-LINE-MISSING", None, 4, "96366 × 4 is supported by the chart and not billed.")]
     assert [f.edit for f in r.findings if f.line == 1] == ["DRUG-CODE-MISMATCH"]
+
+
+def test_a_push_written_for_the_iv_infusion_does_not_excuse_a_missing_sc_primary():
+    """IVIG 5 h (96365 + 96366 × 4) and Hizentra SC 2 h at a second site (96369-XS + 96370) written with 96374 for
+    96365 and no 96369. The 96366 lacks its primary only because 96365 was written as a push (ADMIN-PUSH says so);
+    96370 lacks 96369, which no push line stands for (NCCI add-on code edits: 96370's primary is 96369): it is
+    ADMIN-ADDON-PRIMARY of its own. Before, the IV push line hid it and the claim went out without 96369."""
+    enc = chart(drugs=[BASE["drugs"][0], {**SCIG, "id": "sc1"}],
+                administrations=[BASE["administrations"][0], at("15:00", "17:00", "sc1", site=2)])
+    assert [(ln.code, ln.modifiers) for ln in build(enc).claim.lines if ln.code.startswith("963")] == [
+        ("96365", []), ("96366", []), ("96369", ["XS"]), ("96370", [])]
+
+    def written(c: dict) -> None:
+        line(c, "96365")["code"] = "96374"
+        c["lines"] = [ln for ln in c["lines"] if ln["code"] != "96369"]
+    r = scrub(enc, written)
+    assert [(e, ln) for e, _, ln, _, _ in found(r)] == [("ADMIN-PUSH", 3), ("ADMIN-ADDON-PRIMARY", 6)]
+    assert found(r, "ADMIN-ADDON-PRIMARY")[0][4] == ("Line 6: 96370 is an add-on code; none of its primary codes "
+                                                     "(96369) is on the claim. Expected instead: 96369 with XS.")

@@ -414,11 +414,14 @@ def addon_primary(ctx: EditContext) -> list[Finding]:
 
 
 def _primary_billed_as_push(ctx: EditContext, primary: str) -> bool:
-    """The expected primary was written as an initial code of the other timed family (96374 for 96365, 96372 for
-    96369): ADMIN-PUSH flags that line, and the add-on lacks its primary only because of it."""
+    """The expected primary was written as an initial code of the other timed family of its route (96374 for 96365,
+    96372 for 96369): ADMIN-PUSH flags that line, and the add-on lacks its primary only because of it. A line of
+    the other route stands for another service (96374 for an IV infusion says nothing of a missing 96369)."""
     if not any(ln.code == primary for ln in ctx.expected.lines):
         return False
-    return any(rec.role == "initial" and why == "ADMIN-PUSH" for _, rec, why in _explained(ctx))
+    rec_primary = ctx.rules.admin(primary)
+    route = rec_primary.route if rec_primary else None
+    return any(rec.role == "initial" and rec.route == route and why == "ADMIN-PUSH" for _, rec, why in _explained(ctx))
 
 
 @edit(
