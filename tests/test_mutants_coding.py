@@ -1166,3 +1166,90 @@ def test_a_container_ndc_only_the_crosswalk_knows_bills_the_crosswalks_units(hom
                                 containers=[{"grams": 0.99, "ndc": "00069-9999-01", "count": 3}])],
                     administrations=[infusion(60, start="2026-04-14T09:00")])
     assert [(ln.units, ln.modifiers) for ln in run(enc).claim.lines if ln.code == "J1551"] == [(25, []), (5, ["JW"])]
+
+
+def test_a_push_coded_as_an_initial_of_its_own_starts_the_repeat_push_clock():
+    """Hospital outpatient: Hizentra SC (96369) and a premedication pushed twice. The first push has no IV primary
+    to be an add-on to, so it is its own initial (96374-XS); a repeat push of the same drug is 96376 only more than
+    30 minutes after it (CPT 96376, facility only; refdata/cms/administration.toml `repeat_push_gap_minutes`)."""
+    from tests.test_edits_support import build, chart
+    from tests.test_mutants_edits_admin import SCIG
+
+    def pushed_twice(second: str):
+        pushes = [{"drug_id": "pre1", "method": "push", "start": f"2026-03-02T{t}", "stop": f"2026-03-02T{t}"}
+                  for t in ("09:00", second)]
+        return build(chart(setting="hospital_outpatient",
+                           drugs=[SCIG, {"id": "pre1", "hcpcs": "J1200", "units": 2, "route": "IV"}],
+                           administrations=[{"drug_id": "ig1", "start": "2026-03-02T10:00",
+                                             "stop": "2026-03-02T11:00"}, *pushes]))
+
+    def admin(r) -> list[tuple]:
+        return [(ln.code, ln.modifiers) for ln in r.claim.lines if ln.code.startswith("963")]
+    soon = pushed_twice("09:10")
+    assert admin(soon) == [("96369", []), ("96374", ["XS"])]
+    assert [f.message for f in soon.findings if f.edit == "ADMIN-NOT-BILLED"] == [
+        "administrations[2]: a push of pre1 10 minutes after a reported push of the same drug; 96376 needs more than "
+        "30 minutes."]
+    assert admin(pushed_twice("09:31")) == [("96369", []), ("96374", ["XS"]), ("96376", [])]
+
+
+def test_a_hospital_codes_one_sc_initial_whatever_the_sites():
+    """96369's descriptor includes the "establishment of subcutaneous infusion site(s)" and the data allows it once
+    per encounter (administration.toml `per_encounter = 1`): a hospital, which codes one initial per vascular access
+    site, still codes a second SC site of the drug (here after a 30-minute pause) as more time, 96370, never a second
+    96369-XS."""
+    from tests.test_edits_support import build, chart
+    from tests.test_mutants_edits_admin import SCIG
+
+    def at(start: str, stop: str, site: int) -> dict:
+        return {"drug_id": "ig1", "start": f"2026-03-02T{start}", "stop": f"2026-03-02T{stop}", "site": site}
+    r = build(chart(setting="hospital_outpatient", drugs=[SCIG],
+                    administrations=[at("09:00", "10:00", 1), at("10:30", "11:30", 2)]))
+    assert [(ln.code, ln.modifiers, ln.units) for ln in r.claim.lines if ln.code.startswith("963")] == [
+        ("96369", [], 1), ("96370", [], 1)]
+
+
+def test_the_concentration_mismatch_names_the_product_as_charted():
+    """Hizentra is labeled 20 % only: 50 mL charted at 10 % is coded as charted (5 g, J1559 × 50), and the finding
+    names the product, the two strengths and the units at stake (100 at the label's)."""
+    from tests.test_edits_support import build, chart
+
+    r = build(chart(drugs=[{"id": "ig1", "product": "Hizentra", "route": "SC",
+                            "dose": {"ml": 50, "concentration_percent": 10}, "containers": [{"ml": 50, "count": 1}]}],
+                    administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:00"}]))
+    assert [(f.impact_units, f.message) for f in r.findings if f.edit == "DRUG-CONCENTRATION-MISMATCH"] == [
+        (50, "drugs[0].dose: Hizentra is labeled 20 %, and the chart gives 10 %: 50 mL is 100 units of J1559 at 20 %, "
+             "50 at 10 % (coded as charted).")]
+
+
+def test_the_grams_opened_add_up_over_containers_of_two_sizes():
+    """Gamunex-C 25 g from a 20 g and a 10 g vial, each with its NDC (FDA listing: 13533-0805-31 and -11): 30 g = 60
+    units opened, 50 given, 10 discarded (CMS JW policy: the discard is what was opened and not given)."""
+    from tests.test_edits_support import chart, scrub
+
+    enc = chart(drugs=[{"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 25},
+                        "containers": [{"ndc": "13533-0805-31", "count": 1}, {"ndc": "13533-0805-11", "count": 1}]}])
+    r = scrub(enc, lambda c: c["lines"].pop(1))  # the JW line left out
+    assert [(f.line, f.impact_units, f.message) for f in r.findings if f.edit == "DRUG-JW-MISSING"] == [
+        (1, 10, "drugs[0]: opened 30 g = 60 units of J1561, 50 given: 10 units discarded and no JW line.")]
+
+
+def test_a_multi_dose_container_takes_neither_jz_nor_jw():
+    """JW and JZ are for single-dose containers (CMS discarded drugs policy): a multi-dose container's remainder is
+    not a discard, so the line bills the dose alone, without JZ."""
+    from tests.test_edits_support import build, chart
+
+    r = build(chart(drugs=[{"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 25},
+                            "container_type": "multi_dose", "containers": [{"grams": 10, "count": 3}]}]))
+    assert [(ln.code, ln.modifiers, ln.units) for ln in r.claim.lines if ln.code == "J1561"] == [("J1561", [], 50)]
+
+
+def test_a_drug_given_by_the_nos_code_alone_is_coded_by_it():
+    """A chart that names no product but gives J1599 (IV immune globulin, liquid, not otherwise specified, 500 mg a
+    unit) and the grams: J1599 × 60 for 30 g, JZ with nothing discarded."""
+    from tests.test_edits_support import build, chart
+
+    r = build(chart(drugs=[{"id": "ig1", "hcpcs": "J1599", "route": "IV", "dose": {"grams": 30},
+                            "containers": [{"grams": 10, "count": 3}]}]))
+    assert [(ln.code, ln.modifiers, ln.units) for ln in r.claim.lines if ln.code.startswith("J")] == [
+        ("J1599", ["JZ"], 60)]
