@@ -44,6 +44,26 @@ def test_duration_24_hours_is_the_limit():
     assert ids(chart(administrations=[admin(f"{dos}T08:00", f"{nxt}T08:01")]))["PLAUSIBILITY-DURATION"] == "error"
 
 
+def test_a_day_long_pump_run_is_judged_against_the_administrations():
+    """PLAUSIBILITY-DURATION reads the administrations and fluids (its statement); coding bills the time of the
+    administrations, so a pump log entry of a day or more moves no money by itself: ADMIN-PUMP-LOG warns that it
+    disagrees with them, and writes the span with its dates (clock times alone would read 09:00-10:00 = 1500 min)."""
+    dos = BASE["date_of_service"]
+    nxt = (date.fromisoformat(dos) + timedelta(days=1)).isoformat()
+    data = chart(pump_log=[{"drug_id": "ig1", "start": f"{dos}T09:00", "stop": f"{nxt}T10:00"}])
+
+    def found() -> dict:
+        return {f.edit: f for f in engine.build(parse_encounter(data)).findings}
+
+    assert "PLAUSIBILITY-DURATION" not in found()
+    assert found()["ADMIN-PUMP-LOG"].severity == "warning"
+    assert f"the pump log {dos} 09:00–{nxt} 10:00 = 1500 min" in found()["ADMIN-PUMP-LOG"].message
+    data["pump_log"][0]["stop"] = f"{nxt}T09:00"  # a day exactly: dates
+    assert f"the pump log {dos} 09:00–{nxt} 09:00 = 1440 min" in found()["ADMIN-PUMP-LOG"].message
+    data["pump_log"][0]["stop"] = f"{nxt}T08:59"  # under a day, past midnight: the clock times alone
+    assert "the pump log 09:00–08:59 = 1439 min" in found()["ADMIN-PUMP-LOG"].message
+
+
 def test_the_year_1_infusion_is_an_error():
     found = ids(chart(administrations=[admin("0001-01-01T00:00", "9999-12-31T23:59")]))
     assert found["PLAUSIBILITY-DURATION"] == "error" and found["PLAUSIBILITY-DATE"] == "error"

@@ -8,6 +8,7 @@ Sources: CMS IOM 100-04 ch. 12 §30.5 (time rules), CMS CR 3818 (push), NCCI Pol
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import partial
 
 from igclaim.coding.administration import Service, runs_iv
@@ -168,8 +169,16 @@ def _explain_unsupported(ctx: EditContext, rec: AdminCode) -> str | None:
 
 def _span(s: Service) -> str:
     if s.start and s.stop:
-        return f"{s.path} {s.start:%H:%M}–{s.stop:%H:%M} = {s.minutes} min"
+        return f"{s.path} {_clock(s.start, s.stop)} = {s.minutes} min"
     return s.path
+
+
+def _clock(start: datetime, stop: datetime) -> str:
+    """Start–stop as a biller reads it: clock times within a day (a run past midnight included), dates and times
+    when the span is a day or more (a typo in a date: "09:00–10:00 = 1,500 min" would hide it)."""
+    if stop - start < timedelta(days=1):
+        return f"{start:%H:%M}–{stop:%H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}–{stop:%Y-%m-%d %H:%M}"
 
 
 # --- checks --------------------------------------------------------------------------------------------------
@@ -538,8 +547,7 @@ def pump_log(ctx: EditContext) -> list[Finding]:
         if doc_units == pump_units and not pushed:
             continue
         doc = "; ".join(_span(s) for s in documented)
-        pump = "; ".join(f"{p.start:%H:%M}–{p.stop:%H:%M} = {m} min" for p, m in zip(pumped, pump_minutes,
-                                                                                     strict=True))
+        pump = "; ".join(f"{_clock(p.start, p.stop)} = {m} min" for p, m in zip(pumped, pump_minutes, strict=True))
         what = f"{addon} × {doc_units}" if addon else f"{sum(doc_minutes)} min"
         other = f"{addon} × {pump_units}" if addon else f"{sum(pump_minutes)} min"
         found.append(finding("ADMIN-PUMP-LOG", f"{did}: documented {doc} gives {what}; the pump log {pump} gives "
