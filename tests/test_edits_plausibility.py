@@ -62,6 +62,10 @@ def test_a_day_long_pump_run_is_judged_against_the_administrations():
     assert f"the pump log {dos} 09:00–{nxt} 09:00 = 1440 min" in found()["ADMIN-PUMP-LOG"].message
     data["pump_log"][0]["stop"] = f"{nxt}T08:59"  # under a day, past midnight: the clock times alone
     assert "the pump log 09:00–08:59 = 1439 min" in found()["ADMIN-PUMP-LOG"].message
+    # The documented side the same way: an administration of a day or more, beside a pump log of five hours.
+    data["administrations"] = [admin(f"{dos}T09:00", f"{nxt}T09:00")]
+    data["pump_log"] = [{"drug_id": "ig1", "start": f"{dos}T09:00", "stop": f"{dos}T14:00"}]
+    assert f"documented administrations[0] {dos} 09:00–{nxt} 09:00 = 1440 min" in found()["ADMIN-PUMP-LOG"].message
 
 
 def test_the_year_1_infusion_is_an_error():
