@@ -182,6 +182,20 @@ def test_a_subcutaneous_code_on_an_iv_visit_is_the_wrong_route():
         assert found == [("ADMIN-ROUTE", number)], code
 
 
+def test_the_hydration_codes_are_iv_codes_that_a_documented_hydration_supports():
+    """96360 and 96361 are IV hydration (CPT): hydration documented beside an IVIG infusion is 96361 after the
+    drug's initial service, beside a SCIG infusion (another access) its own initial 96360 (examples/e9-admin-sc-
+    hydration-xs.json); either claim coded so is no ADMIN-ROUTE (the hydration is an IV service, whatever the
+    immune globulin's route)."""
+    fluid = {"purpose": "hydration", "ordered": True, "reason": "prehydration", "start": "2026-03-02T07:30",
+             "stop": "2026-03-02T08:45"}
+    for drugs, stop, hydration in (([BASE["drugs"][0]], "11:00", "96361"), ([_SCIG], "10:00", "96360")):
+        enc = chart(drugs=drugs, fluids=[fluid], administrations=[
+            {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": f"2026-03-02T{stop}"}])
+        assert hydration in [ln.code for ln in build(enc).claim.lines], hydration
+        assert "ADMIN-ROUTE" not in ids(scrub(enc)), hydration
+
+
 def test_the_extra_initial_is_the_one_the_chart_does_not_support_whatever_the_order():
     """Hydration before the IVIG written as 96360 on line 2, before the 96365 on line 3: the 96365 was called the
     second initial (a biller could delete it). The extra initial is the 96360, and its fix says 96361."""
