@@ -1,7 +1,8 @@
 """Mutation testing of the rule *data* (mutmut mutates only Python): each dated value of src/igclaim/refdata/ moved
 by a day, each time threshold moved by one, and each rule value changed as a typo or a misreading would change it
 (a code's unit of 500 mg read as 1,000 or 250, a role or a form swapped for another of the file, a flag flipped, a
-claim-form code one off, a covered diagnosis dropped from its list); the rule tests must fail for every such change.
+claim-form code one off, each item of a list dropped from it: a covered diagnosis, a CARC, an edit id); the rule
+tests must fail for every such change.
 
     .venv/bin/python scripts/mutate_data.py                 # every mutation (long: one test run per mutation)
     .venv/bin/python scripts/mutate_data.py --only payers   # the mutations whose file or value names contain it
@@ -136,8 +137,11 @@ def _changed(key: str, kind: str, token: str, seen: dict[str, list[str]]) -> lis
     items = _strings(token[1:-1])
     if not items:
         return []
-    kept = ", ".join(f'"{v}"' for v in items[1:])
-    return [(f"[{kept}]", f"{key}: {items[0]!r} dropped from {token}")]
+    out = []
+    for i, item in enumerate(items):  # each item dropped in turn (the first alone left the others untested)
+        kept = ", ".join(f'"{v}"' for v in (*items[:i], *items[i + 1:]))
+        out.append((f"[{kept}]", f"{key}: {item!r} dropped from {token}"))
+    return out
 
 
 def _with_payers(names: tuple[str, ...]) -> list[Path]:

@@ -37,6 +37,10 @@ def test_default_policy_is_labeled_a_default():
     for code in ["D69.3", "G61.81", "G61.82", "G61.0", "G70.00", "G70.01", "M30.3", "M33.02", "M33.12",
                  "L10.0", "L12.0", "L13.8", *PIDD]:
         assert default.covering([code], "IV") is not None, code
+    # Epidermolysis bullosa acquisita, which NCD 250.3 names: L12.30-L12.35 since FY2019, later than the bundled CSV's
+    # page (2018), so covered by the indication's L12 prefix, not by the CSV.
+    for code in ("L12.30", "L12.35"):
+        assert default.covering([code], "IV") is not None, code
     for code in ["Z51.11", "R53.83", "F84.0", "G35.A", "M33.22"]:
         ind = default.covering([code], "IV")
         assert ind is None or not ind.certain, code

@@ -209,6 +209,70 @@ def test_denials_trace_to_edits(group, reason, remarks, rule, edit):
     assert (edit in adj.edits) if edit else adj.edits == []
 
 
+# Every denial code of the mapping with every edit that would have caught it, written out here as what a biller is
+# told, so that a code or an edit dropped from a rule of refdata/remit/mapping.toml fails a test (the thirteenth
+# session's data mutation dropped each item of each list, not only the first: 79 new mutations, most alive with one
+# case per rule). Edit sets by rule; each rule's codes (a CARC, with the RARC it needs) as cases below.
+UNITS = {"DRUG-UNITS", "DRUG-UNITS-ML"}
+RULE_EDITS = {
+    "ndc": {"DRUG-NDC-MISSING", "DRUG-NDC-FORMAT", "DRUG-NDC-MISMATCH", "DRUG-NDC-QUANTITY"},
+    "units-maximum": UNITS | {"DRUG-MUE", "ADMIN-MUE", "ADMIN-ADDON-UNITS"},
+    "units-invalid": UNITS | {"ADMIN-ADDON-UNITS"},
+    "units-frequency": UNITS | {"DRUG-MUE", "ADMIN-MUE", "ADMIN-ADDON-UNITS", "AUTH-UNITS"},
+    "dosage": UNITS | {"DRUG-MUE", "AUTH-UNITS"},
+    "infusion-time": {"ADMIN-ADDON-UNITS", "ADMIN-TIMES-MISSING", "ADMIN-PUSH", "ADMIN-PUMP-LOG"},
+    "nos-code": {"DRUG-NOS-CODE"},
+    "code-invalid": {"DRUG-CODE-MISMATCH", "DRUG-CODE-INVALID", "DRUG-NOS-CODE", "ADMIN-CODE-INVALID"},
+    "code-date": {"DRUG-CODE-INVALID", "DRUG-CODE-MISMATCH", "ADMIN-CODE-INVALID"},
+    "modifiers": {"DRUG-JZ-MISSING", "DRUG-JW-MISSING", "DRUG-JW-JZ-CONFLICT", "DRUG-JW-NOT-ALLOWED",
+                  "DRUG-ROUTE-MODIFIER", "PAYER-ABN-MODIFIER"},
+    "diagnosis-invalid": {"DX-INVALID", "DX-MISSING"},
+    "diagnosis-date": {"DX-INVALID"},
+    "diagnosis": {"DX-NOT-COVERED", "DX-CHEMO-ENCOUNTER", "DX-INVALID", "DX-MISSING"},
+    "medical-necessity": {"DX-NOT-COVERED", "PAYER-ABN-MODIFIER"},
+    "authorization-absent": {"AUTH-MISSING", "AUTH-EXPIRED"},
+    "authorization-exceeded": {"AUTH-UNITS", "AUTH-EXHAUSTED", "AUTH-EXPIRED"},
+    "authorization-mismatch": {"AUTH-UNITS", "AUTH-EXHAUSTED", "AUTH-EXPIRED", "AUTH-MISSING"},
+    "bundled": {"ADMIN-BUNDLED", "ADMIN-HYDRATION", "ADMIN-INITIAL-DUPLICATE", "ADMIN-SEQUENTIAL"},
+    "place-of-service": {"FORM-SETTING", "HOME-PLACE"},
+    "filing-limit": {"CLAIM-FILING-LIMIT"},
+}
+DENIAL_CODES = [
+    ("16", "M119", "ndc"), ("A1", "M119", "ndc"), ("96", "M119", "ndc"),
+    ("96", "N362", "units-maximum"),
+    ("16", "M53", "units-invalid"), ("A1", "M53", "units-invalid"), ("151", "N430", "units-invalid"),
+    ("151", None, "units-frequency"), ("273", None, "units-frequency"),
+    ("153", None, "dosage"), ("152", None, "infusion-time"), ("189", None, "nos-code"),
+    ("181", "M20", "code-invalid"), ("16", "M51", "code-invalid"), ("A1", "N56", "code-invalid"),
+    ("181", None, "code-date"),
+    ("4", None, "modifiers"), ("182", None, "modifiers"),
+    ("146", "M76", "diagnosis-invalid"), ("16", "M76", "diagnosis-invalid"), ("A1", "M76", "diagnosis-invalid"),
+    ("146", None, "diagnosis-date"),
+    ("11", None, "diagnosis"), ("167", None, "diagnosis"),
+    ("50", None, "medical-necessity"), ("55", None, "medical-necessity"), ("272", None, "medical-necessity"),
+    ("197", None, "authorization-absent"), ("15", None, "authorization-absent"),
+    ("198", None, "authorization-exceeded"), ("16", "N54", "authorization-mismatch"),
+    ("97", None, "bundled"), ("234", None, "bundled"), ("236", None, "bundled"),
+    ("5", None, "place-of-service"), ("58", None, "place-of-service"), ("199", None, "place-of-service"),
+    ("252", "N163", "documentation"), ("16", "N163", "documentation"), ("A1", "N163", "documentation"),
+    ("252", None, "documentation-required"), ("109", None, "wrong-payer"),
+    *[(c, None, "eligibility") for c in ("26", "27", "31", "204", "119")],
+    ("22", None, None),  # coordination of benefits, not a denial: explained by its meaning, no rule
+    *[(c, None, "provider-enrollment") for c in ("B7", "170", "185", "206", "208")],
+    ("18", None, "not-resubmittable"), ("29", None, "filing-limit"),
+    ("16", None, "generic-missing-information"), ("A1", None, "generic-missing-information"),
+    ("96", None, "generic-missing-information"),
+]
+
+
+@pytest.mark.parametrize("reason,remark,rule", DENIAL_CODES)
+def test_every_denial_code_is_explained_with_every_edit_that_catches_it(reason, remark, rule):
+    claim = ClaimPay("CLM-E", "1", [Line("J1561", D("500"), 10, (), [("CO", [(reason, D("500"))])],
+                                         remarks=(remark,) if remark else ())])
+    adj = read([claim])[0].lines[0].adjustments[0]
+    assert (adj.rule, set(adj.edits)) == (rule, RULE_EDITS.get(rule, set()))
+
+
 def test_mapping_names_only_registered_edits():
     from igclaim.edits.registry import SPECS
 

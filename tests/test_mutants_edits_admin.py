@@ -462,6 +462,22 @@ def test_96370_without_96369_names_its_primary_and_no_distinct_modifier():
                                                "claim.")]
 
 
+def test_the_concurrent_and_same_drug_push_add_ons_name_all_their_primaries():
+    """96368 and 96376 written where the 96365 (and its 96366) should be: each is an add-on without its primary, and
+    the message lists the primaries of refdata/cms/administration.toml's add-on edit row (CPT's add-on instructions:
+    96368 with 96365, 96366, 96413, 96415, 96416; 96376 with 96365, 96374, 96409, 96413). A primary dropped from a
+    row would let a claim with that chemotherapy code be flagged wrongly; the thirteenth session's data mutation
+    found these two rows' chemotherapy primaries untested."""
+    for code, primaries in (("96368", "96365, 96366, 96413, 96415, 96416"), ("96376", "96365, 96374, 96409, 96413")):
+        def written(c: dict, code: str = code) -> None:
+            c["lines"].remove(line(c, "96366"))
+            line(c, "96365").update(code=code)
+
+        assert found(scrub(BASE, written), "ADMIN-ADDON-PRIMARY") == [(
+            "ADMIN-ADDON-PRIMARY", "error", 2, None,
+            f"Line 2: {code} is an add-on code; none of its primary codes ({primaries}) is on the claim.")]
+
+
 def _sc_with_premedication(day: str) -> dict:
     return chart(date_of_service=day, drugs=[SCIG, PREMED],
                  administrations=[{"drug_id": "pre1", "start": f"{day}T08:50", "stop": f"{day}T08:50",
