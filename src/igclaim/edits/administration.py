@@ -175,7 +175,7 @@ def _span(s: Service) -> str:
 
 def _clock(start: datetime, stop: datetime) -> str:
     """Start–stop as a biller reads it: clock times within a day (a run past midnight included), dates and times
-    when the span is a day or more (a typo in a date: "09:00–10:00 = 1,500 min" would hide it)."""
+    when the span is a day or more (a typo in a date: "09:00–10:00 = 1500 min" would hide it)."""
     if stop - start < timedelta(days=1):
         return f"{start:%H:%M}–{stop:%H:%M}"
     return f"{start:%Y-%m-%d %H:%M}–{stop:%Y-%m-%d %H:%M}"
