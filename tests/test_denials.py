@@ -182,24 +182,9 @@ def test_a_retired_code_is_dated(decided, retired):
     ("CO", "150", (), None, None),
     ("OA", "18", (), "not-resubmittable", None),
     ("CO", "29", (), "filing-limit", "CLAIM-FILING-LIMIT"),
-    # Each code and edit of the rules below was once left alive by the data mutation of mapping.toml (docs/testing.md,
-    # twelfth session): CARC 181 (code invalid on the date), 146 (diagnosis invalid on the date), 198 (authorization
-    # exceeded), 97 (bundled), 5 (inconsistent with the place of service), 252 (documentation required), 26
-    # (before coverage), B7 (provider not eligible on the date), RARC M20 (missing/incomplete HCPCS), N54 (claim
-    # inconsistent with the authorization).
-    ("CO", "273", (), "units-frequency", "DRUG-UNITS"),
-    ("CO", "181", ("M20",), "code-invalid", "DRUG-CODE-MISMATCH"),
-    ("CO", "181", (), "code-date", "DRUG-CODE-INVALID"),
-    ("CO", "146", ("M76",), "diagnosis-invalid", "DX-INVALID"),
-    ("CO", "146", (), "diagnosis-date", "DX-INVALID"),
-    ("CO", "198", (), "authorization-exceeded", "AUTH-UNITS"),
-    ("CO", "16", ("N54",), "authorization-mismatch", "AUTH-UNITS"),
-    ("CO", "97", (), "bundled", "ADMIN-BUNDLED"),
-    ("CO", "5", (), "place-of-service", "FORM-SETTING"),
-    ("CO", "252", ("N163",), "documentation", None),
-    ("CO", "252", (), "documentation-required", None),  # a bare CO-252 went unexplained before
+    # The rule of a patient-responsibility (PR) denial is its CARC's, as a CO one's: every CARC of every rule, with
+    # its whole set of edits, is test_every_denial_code_is_explained_with_every_edit_that_catches_it below.
     ("PR", "26", (), "eligibility", None),
-    ("CO", "B7", (), "provider-enrollment", None),
 ])
 def test_denials_trace_to_edits(group, reason, remarks, rule, edit):
     claim = ClaimPay("CLM-M", "4", [Line("J1561", D("500"), 10, (), [(group, [(reason, D("500"))])],
