@@ -168,6 +168,7 @@ def test_a_retired_code_is_dated(decided, retired):
     ("CO", "16", ("M119",), "ndc", "DRUG-NDC-QUANTITY"),
     ("CO", "58", (), "place-of-service", "FORM-SETTING"),
     ("CO", "58", (), "place-of-service", "HOME-PLACE"),
+    ("CO", "58", (), "place-of-service", "HOME-PUMP-PLACE"),
     ("CO", "16", (), "generic-missing-information", None),
     ("CO", "50", (), "medical-necessity", "DX-NOT-COVERED"),
     ("CO", "197", (), "authorization-absent", "AUTH-MISSING"),
@@ -219,7 +220,7 @@ RULE_EDITS = {
     "authorization-exceeded": {"AUTH-UNITS", "AUTH-EXHAUSTED", "AUTH-EXPIRED"},
     "authorization-mismatch": {"AUTH-UNITS", "AUTH-EXHAUSTED", "AUTH-EXPIRED", "AUTH-MISSING"},
     "bundled": {"ADMIN-BUNDLED", "ADMIN-HYDRATION", "ADMIN-INITIAL-DUPLICATE", "ADMIN-SEQUENTIAL"},
-    "place-of-service": {"FORM-SETTING", "HOME-PLACE"},
+    "place-of-service": {"FORM-SETTING", "HOME-PLACE", "HOME-PUMP-PLACE"},
     "filing-limit": {"CLAIM-FILING-LIMIT"},
 }
 DENIAL_CODES = [

@@ -107,14 +107,15 @@ def test_a_place_the_chart_states_is_still_compared_by_form_setting():
 
 
 def test_only_medicare_home_ivig_claims():
-    """Other payers' home claims and Medicare home SCIG by pump keep the setting's comparison (a warning)."""
+    """Other payers' home claims keep the setting's comparison (a warning); Medicare home SCIG by pump has its own
+    list, the DMEPOS one (HOME-PUMP-PLACE, tests/test_home_pump_place.py), not this one."""
     com = home_iv(payer={"type": "commercial", "prior_authorization": {"number": "P"}},
                   drug0={"ndc": "13533-0805-11"})
     r = scrub(com, at("11"))
     assert "HOME-PLACE" not in ids(r) and only(r, "FORM-SETTING").severity == "warning"
     sc = home_iv(drugs=[SCIG])
     r = scrub(sc, at("11"))
-    assert "HOME-PLACE" not in ids(r) and only(r, "FORM-SETTING").severity == "warning"
+    assert not ids(r) & {"HOME-PLACE", "FORM-SETTING"} and "HOME-PUMP-PLACE" in ids(r)
     office = scrub(chart(), at("13"))
     assert "HOME-PLACE" not in ids(office) and "FORM-SETTING" in ids(office)
 

@@ -1,6 +1,7 @@
 """Snapshots of dates in one interval between the data's change dates share their dated answers (refdata/rules.py
 `_Shared`): each snapshot must still answer exactly as the resolver does for its own date, on both sides of every
-change date of the codes, modifiers, add-on edits, home supplies rows and payer parameters, in any order."""
+change date of the codes, modifiers, add-on edits, home supplies and pump places rows and payer parameters, in any
+order."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ def _edges() -> set[date]:
     never look at a boundary it missed)."""
     periods = [*(rec.period for recs in REF.codes.values() for rec in recs), *REF.modifiers.values(),
                *(rec.period for recs in REF.addon_edits.values() for rec in recs)]
-    rows = REF.settings["home"]["medicare_dme_iv_supply_units"]
+    home = REF.settings["home"]
+    rows = [*home["medicare_dme_iv_supply_units"], *home["medicare_dme_sc_pump_places"]]
     days: set[date] = set()
     for start, end in [*((p.effective, p.ends) for p in periods), *((r.get("effective"), r.get("ends")) for r in rows)]:
         if start is not None:
@@ -44,7 +46,8 @@ def _direct(day: date, profile) -> tuple:
     return ({c: r for c in REF.codes if (r := REF.hcpcs(c, day)) is not None},
             {m for m in REF.modifiers if REF.modifier_valid(m, day)},
             {c: e for c in REF.addon_edits if (e := REF.addon_primaries(c, day)) is not None},
-            REF.home_supply_units(day), {n: p.at(day) for n, p in profile.parameters.items()})
+            REF.home_supply_units(day), REF.home_pump_places(day),
+            {n: p.at(day) for n, p in profile.parameters.items()})
 
 
 def test_change_dates_are_the_starts_and_the_days_after_the_ends():
@@ -81,7 +84,7 @@ def test_every_snapshot_answers_for_its_own_date_on_both_sides_of_each_change():
                 rules = REF.at(day, profile)
                 for snap, when in ((rules, day), (rules.on(day + timedelta(days=1)), day + timedelta(days=1))):
                     got = (dict(snap.codes), set(snap.modifiers), dict(snap.addons), snap.supply_units,
-                           dict(snap.params))
+                           snap.pump_places, dict(snap.params))
                     assert got == _direct(when, profile), (name, when)
 
 

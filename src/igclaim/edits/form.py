@@ -65,10 +65,10 @@ def form_setting(ctx: EditContext) -> list[Finding]:
                                  f"{e.type_of_bill[:3]}x.", fix=f"Use type of bill {e.type_of_bill}."))
         found.extend(_revenue_codes(ctx))
     elif (w.place_of_service and e.place_of_service and w.place_of_service.strip() != e.place_of_service
-          and (ctx.encounter.place_of_service is not None or not home_iv_places(ctx))):
+          and (ctx.encounter.place_of_service is not None or not (home_iv_places(ctx) or home_pump_places(ctx)))):
         # The chart's own place_of_service is certain; the setting's default (11 office, 12 home) may have
         # siblings (49 independent clinic, other home POS codes), so a difference from it is a warning. A Medicare
-        # home IVIG claim's place is judged against the DME MAC's list by HOME-PLACE instead.
+        # home IVIG or SCIG claim's place is judged against the DME MAC's list by HOME-PLACE or HOME-PUMP-PLACE.
         stated = ctx.encounter.place_of_service is not None
         found.append(finding("FORM-SETTING", f"Place of service {w.place_of_service} on {_a(setting)} claim; "
                              + (f"the chart says {e.place_of_service}." if stated else
@@ -443,4 +443,53 @@ def home_place(ctx: EditContext) -> list[Finding]:
         impact_units=-units, cause=("drug", ivig.path),
         fix=f"Bill the place the infusion was given, one of {listed}, on every line; an infusion given elsewhere "
         "(an office, a hospital) is not billed to the DME MAC as home IVIG."))
+    return found
+
+
+# The DME MACs' DMEPOS places of service (settings.toml [[home.medicare_dme_sc_pump_places]]).
+DMEPOS_PLACES = "https://med.noridianmedicare.com/es/web/jadme/claims-appeals/claim-submission/pos"
+
+
+def home_pump_places(ctx: EditContext) -> tuple[str, ...]:
+    """The places of service a Medicare home SCIG claim (the drug by pump, a DMEPOS claim to the DME MAC) may carry
+    on its date; empty when the claim is not one, or no row covers the date."""
+    if not ctx.home_dme() or not any(f.is_ig and f.route == "SC" for f in ctx.coding.drugs.values()):
+        return ()
+    return ctx.rules.pump_places
+
+
+@edit(
+    "HOME-PUMP-PLACE",
+    severity="error",
+    # {home_pump_places}: refdata/cms/settings.toml [[home.medicare_dme_sc_pump_places]], the latest row
+    statement="a Medicare home SCIG claim (the drug by pump, billed to the DME MAC) whose place of service is not one "
+    "where the DME MACs consider a DMEPOS item for coverage ({home_pump_places})",
+    fix="Bill the place where the beneficiary uses the pump, one of {home_pump_places}; a hospital, a skilled nursing "
+    "or a nursing facility is not one (the DME MAC does not pay for the pump or its drug there).",
+    source=DMEPOS_PLACES,
+    phase="chart",
+    when=When(home_dme=True),
+)
+def home_pump_place(ctx: EditContext) -> list[Finding]:
+    """Reads the claim that goes out, as HOME-PLACE does: the chart's place on build, the written claim's on scrub
+    (FORM-SETTING leaves the place of such a claim to this check, unless the chart states another). Each SC immune
+    globulin's units are at stake: the pump's drug is denied with the pump."""
+    found: list[Finding] = []
+    places = home_pump_places(ctx)
+    pos = (ctx.billed.place_of_service or "").strip()
+    if not places or not pos or pos in places:
+        return found
+    listed = ", ".join(places)
+    whose = "the chart's" if ctx.written is None else "the written claim's"
+    for did, f in ctx.coding.drugs.items():
+        if not (f.is_ig and f.route == "SC"):
+            continue
+        lines = f.lines if ctx.written is None else written_drug_lines(ctx)[did]
+        found.append(finding(
+            "HOME-PUMP-PLACE", f"Place of service {pos} ({whose}) on a Medicare home SCIG claim: the DME MAC considers "
+            f"the pump and the drug given with it only at a place of service where the beneficiary uses them "
+            f"({listed}), so {f.code} is denied.",
+            impact_units=-sum(ln.units for ln in lines), cause=("drug", f.path),
+            fix=f"Bill the place where the beneficiary uses the pump, one of {listed}, on every line; a beneficiary "
+            "in a hospital, a skilled nursing or a nursing facility is not billed to the DME MAC for it."))
     return found

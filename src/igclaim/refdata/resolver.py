@@ -451,12 +451,14 @@ class ReferenceData:
     @cached_property
     def change_dates(self) -> tuple[date, ...]:
         """Every date on which a dated answer a snapshot holds (HCPCS records, modifiers, add-on edits, the home
-        supplies rows) can change: each period's first day and the day after its last. Between two of them every
-        `covers` answers alike, so snapshots of dates in one interval share those answers (refdata/rules.py)."""
+        supplies and pump places rows) can change: each period's first day and the day after its last. Between two
+        of them every `covers` answers alike, so snapshots of dates in one interval share those answers
+        (refdata/rules.py)."""
         periods = [*(rec.period for recs in self.codes.values() for rec in recs), *self.modifiers.values(),
                    *(rec.period for recs in self.addon_edits.values() for rec in recs),
                    *(Period(_as_date(row.get("effective")), _as_date(row.get("ends")))
-                     for row in self.settings["home"].get("medicare_dme_iv_supply_units", ()))]
+                     for rows in ("medicare_dme_iv_supply_units", "medicare_dme_sc_pump_places")
+                     for row in self.settings["home"].get(rows, ()))]
         return _change_dates(periods)
 
     def __post_init__(self) -> None:
@@ -560,6 +562,14 @@ class ReferenceData:
                                    row.get("administration_within_days"))
         return None
 
+    def home_pump_places(self, dos: date) -> tuple[str, ...]:
+        """The places of service a Medicare home SCIG claim (the drug by pump, a DMEPOS claim) may carry on the date;
+        empty when no row covers it (then the place is not checked against a list)."""
+        for row in self.settings["home"].get("medicare_dme_sc_pump_places", ()):
+            if Period(_as_date(row.get("effective")), _as_date(row.get("ends"))).covers(dos):
+                return tuple(row["places"])
+        return ()
+
     def setting(self, name: str) -> dict[str, Any]:
         return self.settings[name]
 
@@ -606,6 +616,7 @@ class ReferenceData:
             "home_supply_unit_minutes": home["medicare_dme_iv_supply_rounding"]["unit_minutes"],
             "home_pump_code": home["medicare_dme_sc_pump_code"],
             "home_iv_places": ", ".join(rows["visit_quarter_hours"]["places"]),
+            "home_pump_places": ", ".join(home["medicare_dme_sc_pump_places"][-1]["places"]),  # the latest row
             **{f"{row['department']}_modifier": row["modifier"]  # the latest row of each department
                for row in self.settings["hospital_outpatient"].get("department_modifiers", ())},
             "route_sc_modifier": self.modifier_for("route_SC"),

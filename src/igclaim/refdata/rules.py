@@ -81,6 +81,7 @@ class Rules:
     modifiers: frozenset[str]  # modifiers valid on the date
     addons: Mapping[str, AddonEdit]  # NCCI add-on edits in force on the date
     supply_units: SupplyUnits | None  # Medicare home IVIG supplies on the date (None: the J-code alone)
+    pump_places: tuple[str, ...]  # the places of service of a Medicare home SCIG (pump) claim on the date
     time: TimeRules
     distinct_modifiers: frozenset[str]
     version: tuple[str, int, int]  # the imported data's stamp (refdata/store.py)
@@ -245,6 +246,7 @@ def _build(ref: ReferenceData, dos: date, profile: PayerProfile, tables: store.T
         modifiers=dated.modifiers,
         addons=dated.addons,
         supply_units=dated.supply_units,
+        pump_places=dated.pump_places,
         time=ref.time,
         distinct_modifiers=ref.distinct_modifiers,
         version=version,
@@ -262,6 +264,7 @@ class _Dated:
     modifiers: frozenset[str]
     addons: Mapping[str, AddonEdit]
     supply_units: SupplyUnits | None
+    pump_places: tuple[str, ...]
 
 
 def _resolve(ref: ReferenceData, dos: date) -> _Dated:
@@ -269,7 +272,8 @@ def _resolve(ref: ReferenceData, dos: date) -> _Dated:
     addons = {code: edit for code in ref.addon_edits if (edit := ref.addon_primaries(code, dos)) is not None}
     return _Dated(codes=MappingProxyType(codes),
                   modifiers=frozenset(m for m in ref.modifiers if ref.modifier_valid(m, dos)),
-                  addons=MappingProxyType(addons), supply_units=ref.home_supply_units(dos))
+                  addons=MappingProxyType(addons), supply_units=ref.home_supply_units(dos),
+                  pump_places=ref.home_pump_places(dos))
 
 
 class _Shared:
