@@ -104,3 +104,23 @@ def test_other_payers_home_claims_are_not_dme_claims():
     """A commercial plan's home infusion is billed per contract (HOME-CONTRACT), not to a DME MAC."""
     r = scrub(home_sc(payer={"type": "commercial", "name": "Plan"}), at("11"))
     assert "HOME-PUMP-PLACE" not in ids(r)
+
+
+def test_a_claim_written_without_a_place_is_not_judged():
+    """No place on the written claim: nothing to compare with the list (the claim's missing field is not this
+    check's to report), whatever the list holds."""
+    r = scrub(home_sc(), lambda c: c.pop("place_of_service", None))
+    assert "HOME-PUMP-PLACE" not in ids(r), [(f.edit, f.message) for f in r.findings]
+
+
+def test_the_rows_meet_on_the_day_pos_27_starts():
+    """One list per date, no gap and no overlap (a date in two rows would take the first one's list): the row
+    without 27 ends on 2023-09-30, the one with it starts on 2023-10-01 (CR 13314) and has no end."""
+    from datetime import date, timedelta
+
+    from igclaim.refdata.resolver import reference
+
+    first, second = reference().settings["home"]["medicare_dme_sc_pump_places"]
+    assert "effective" not in first and first["ends"] == date(2023, 9, 30)
+    assert second["effective"] == first["ends"] + timedelta(days=1) == date(2023, 10, 1) and "ends" not in second
+    assert set(second["places"]) - set(first["places"]) == {"27"} and set(first["places"]) < set(second["places"])
