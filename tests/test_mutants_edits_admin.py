@@ -1395,3 +1395,14 @@ def test_a_push_written_for_the_iv_infusion_does_not_excuse_a_missing_sc_primary
     assert [(e, ln) for e, _, ln, _, _ in found(r)] == [("ADMIN-PUSH", 3), ("ADMIN-ADDON-PRIMARY", 6)]
     assert found(r, "ADMIN-ADDON-PRIMARY")[0][4] == ("Line 6: 96370 is an add-on code; none of its primary codes "
                                                      "(96369) is on the claim. Expected instead: 96369 with XS.")
+
+
+def test_96371_stays_once_with_more_set_ups_or_more_infusions():
+    """reference.md §4: 96371 (additional pump set-up with new SC site(s)) is once per encounter, however many extra
+    set-ups the chart documents: three set-ups in one run, or two runs of two. (An outside rule-break audit found
+    `min(2, extra set-ups)` alive: every test wrote two set-ups.)"""
+    three = chart(drugs=[SCIG], administrations=[at("09:00", "10:40", pump_setups=3)])
+    assert [(ln.code, ln.units) for ln in build(three).claim.lines][1:] == [("96369", 1), ("96370", 1), ("96371", 1)]
+    two_runs = chart(drugs=[SCIG], administrations=[at("09:00", "09:50", pump_setups=2),
+                                                     at("10:30", "11:20", pump_setups=2)])
+    assert [ln.units for ln in build(two_runs).claim.lines if ln.code == "96371"] == [1]

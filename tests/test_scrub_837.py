@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -252,3 +252,44 @@ def test_load_charts_names_file_and_field(tmp_path):
     with pytest.raises(InvalidInput) as exc:
         load_charts(bad)
     assert any(p.startswith(f"{bad}:1: date_of_service") for p in exc.value.problems)
+
+
+# --- chart-free checks the claim alone supports (found by an outside rule-break audit, 2026-12-05) -----------------
+
+@pytest.mark.parametrize(("days_ahead", "severity"), [(90, "error"), (5, "warning"), (-30, None)])
+def test_a_service_date_in_the_future_is_told_without_a_chart(days_ahead, severity, charges):
+    """PLAUSIBILITY-DOS reads only the date of service and the clock, so an 837 scrubbed alone is told too: an error
+    past FUTURE_HORIZON (31 days), a warning within it, nothing for a past date."""
+    day = (date.today() + timedelta(days=days_ahead)).strftime("%Y%m%d")
+    text = text_of("office-gamunex-jz", charges).replace("D8*20260302", f"D8*{day}")
+    [item] = scrub_text(text.replace("*20260306*", f"*{max(day, '20260306')}*", 1))
+    assert item.error is None, item.error
+    assert edits(item).get("PLAUSIBILITY-DOS") == severity, edits(item)
+
+
+def test_a_facility_only_code_on_a_professional_837_is_told_without_a_chart(charges):
+    """96376 (a sequential push of the same drug) is reported on facility claims only (reference.md §4;
+    administration.toml `facility_only`): on an 837P alone it is ADMIN-NOT-SUPPORTED, its units at stake."""
+    text = text_of("office-gamunex-jz", charges).replace("SV1*HC:96366*", "SV1*HC:96376*")
+    [item] = scrub_text(text)
+    (f,) = [f for f in item.result.findings if f.edit == "ADMIN-NOT-SUPPORTED"]
+    assert f.severity == "error"
+    line = next(ln for ln in item.result.claim.lines if ln.code == "96376")
+    assert (f.line, f.impact_units) == (line.line, -line.units)
+    assert f.message == (f"Line {line.line}: 96376 ({_meaning('96376')}) is reported on facility claims only, not "
+                         "on a professional claim (CMS-1500/837P).")
+
+
+def test_a_facility_only_code_on_an_institutional_837_is_not_told(charges):
+    """The same code on an 837I (the hospital's claim) is its own to bill: no finding on the form alone."""
+    text = text_of("hospital-gamunex", charges)
+    code = next(c for c in ("96366", "96375", "96361") if f"SV2*0260*HC:{c}*" in text)
+    [item] = scrub_text(text.replace(f"SV2*0260*HC:{code}*", "SV2*0260*HC:96376*"))
+    assert item.error is None and not [f for f in item.result.findings if f.edit == "ADMIN-NOT-SUPPORTED"
+                                       and "facility claims only" in f.message]
+
+
+def _meaning(code: str) -> str:
+    from igclaim.refdata.resolver import reference
+
+    return reference().admin_codes[code].meaning

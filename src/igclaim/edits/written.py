@@ -13,7 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from igclaim import ndc as ndc_mod
-from igclaim.edits import authorization, diagnosis, filing, form, payer, tables  # noqa: F401 (payer declares PAYER-ABN-MODIFIER)
+from igclaim.edits import (  # noqa: F401 (payer declares PAYER-ABN-MODIFIER)
+    authorization,
+    diagnosis,
+    filing,
+    form,
+    payer,
+    plausibility,
+    tables,
+)
 from igclaim.edits.context import EditContext, code_of
 from igclaim.edits.drug import (
     is_drug_code,
@@ -100,6 +108,7 @@ CHART_FREE: tuple[Check, ...] = (
     tables.drug_mue, tables.admin_mue, tables.ptp_bundled, tables.ptp_initial, tables.ndc_mismatch,
     tables.drug_code_invalid, tables.admin_code_invalid, authorization.auth_missing, diagnosis.dx_missing,
     diagnosis.dx_invalid, diagnosis.dx_chemo, modifier_dates, form.pointer_invalid, filing.filing_limit,
+    plausibility.date_of_service,
 )
 
 
@@ -304,4 +313,20 @@ def addon_without_primary(ctx: EditContext) -> list[Finding]:
         if primaries and not billed & set(primaries):
             found.append(finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: add-on {rec.code} without its primary code "
                                  f"({' or '.join(primaries)}) on the claim.", line=ln.line, impact_units=-ln.units))
+    return found
+
+
+@also_check("ADMIN-NOT-SUPPORTED", "written")
+def facility_only_code(ctx: EditContext) -> list[Finding]:
+    """A facility-only administration code (96376, administration.toml `facility_only`) on a professional claim
+    (CMS-1500/837P): the form alone shows that no professional claim may carry it."""
+    found: list[Finding] = []
+    if ctx.written is None or ctx.written.form == "UB-04":
+        return found
+    for ln in ctx.written.lines:
+        rec = ctx.rules.admin(code_of(ln))
+        if rec is not None and rec.facility_only:
+            found.append(finding("ADMIN-NOT-SUPPORTED", f"Line {ln.line}: {rec.code} ({rec.meaning}) is reported on "
+                                 "facility claims only, not on a professional claim (CMS-1500/837P).", line=ln.line,
+                                 impact_units=-ln.units))
     return found
