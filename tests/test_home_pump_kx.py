@@ -255,3 +255,47 @@ def test_a_line_the_abn_edit_speaks_for_does_not_end_the_check():
 
     r = scrub(home_sc(drug=CUVITRU_CIDP), pump_with_kx_and_gz)
     assert [f.line for f in r.findings if f.edit == "PAYER-KX-MODIFIER"] == [2]
+
+
+# --- JB on the pump's line: the DME MACs bill home SCIG as the drug and the pump E0779, each with JB (A52507;
+# reference.md §1 and §5). Found missing by an outside rule-break audit (2026-12-05).
+
+PUMP_JB = ("Line 2: E0779 (the infusion pump of the SC immune globulin) needs JB on a Medicare home (DME MAC) claim, "
+           "as the drug's lines do.")
+A52507 = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=52507"
+
+
+def _with_pump(*modifiers: str):
+    def add(c: dict) -> None:
+        c["lines"].append({"line": len(c["lines"]) + 1, "code": "E0779", "modifiers": list(modifiers), "units": 1,
+                           "diagnosis_pointers": [1]})
+    return add
+
+
+def test_the_pump_line_needs_jb_as_the_drug_does():
+    f = only(scrub(home_sc(), _with_pump("KX")), "DRUG-ROUTE-MODIFIER")
+    assert (f.message, f.fix, f.line, f.severity, f.source) == (PUMP_JB, "Add JB to line 2.", 2, "error", A52507)
+    for written in (("JB", "KX"), (" jb ", "KX")):  # read as a person typed it
+        assert "DRUG-ROUTE-MODIFIER" not in ids(scrub(home_sc(), _with_pump(*written)))
+
+
+def test_the_pump_line_needs_jb_on_an_837_alone():
+    sc_only = {"code": "J1559", "modifiers": ["JB", "KX", "JZ"], "units": 100}
+    pump = {"code": "E0779", "modifiers": ["KX"], "units": 1}
+    f = only(_alone([sc_only, pump]), "DRUG-ROUTE-MODIFIER")
+    assert (f.message, f.line, f.source) == (PUMP_JB, 2, A52507)
+    assert "DRUG-ROUTE-MODIFIER" not in ids(_alone([sc_only, dict(pump, modifiers=["JB", "KX"])]))
+    # A claim of no SC immune globulin (J1561 given IV) is not a pump claim: E0779 there is HOME-SUPPLY-CODE's.
+    assert "DRUG-ROUTE-MODIFIER" not in ids(_alone([{"code": "J1561", "modifiers": ["JZ"], "units": 20}, pump]))
+    # Not a DME MAC claim: an office's, a Medicare Advantage plan's.
+    assert "DRUG-ROUTE-MODIFIER" not in ids(_alone([sc_only, pump], setting="office"))
+    assert "DRUG-ROUTE-MODIFIER" not in ids(_alone([sc_only, pump], payer={"type": "medicare_advantage",
+                                                                           "name": "MA plan"}))
+
+
+def test_a_pump_on_an_ivig_claim_or_another_payers_is_not_judged_for_jb():
+    ivig = chart(setting="home", date_of_service="2026-03-02",
+                 administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T13:00"}])
+    assert "DRUG-ROUTE-MODIFIER" not in ids(scrub(ivig, _with_pump("KX")))
+    plan = home_sc(payer={"type": "commercial", "name": "Plan", "prior_authorization": {"number": "P"}})
+    assert "DRUG-ROUTE-MODIFIER" not in ids(scrub(plan, _with_pump()))

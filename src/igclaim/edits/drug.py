@@ -578,13 +578,16 @@ def waste_mismatch(ctx: EditContext) -> list[Finding]:
 @edit(
     "DRUG-ROUTE-MODIFIER",
     severity="error",
-    statement="a code used for both IV and SC lacks the JA/JB route modifier where the payer requires it",
-    fix="Add JA (intravenous) or JB (subcutaneous) to the drug lines.",
+    # {home_pump_code}, {route_sc_modifier}: refdata/cms/settings.toml [home], modifiers.toml
+    statement="a code used for both IV and SC lacks the JA/JB route modifier where the payer requires it, or the "
+    "pump line ({home_pump_code}) of a Medicare home SCIG claim lacks {route_sc_modifier}",
+    fix="Add JA (intravenous) or JB (subcutaneous) to the drug lines, and {route_sc_modifier} to a Medicare home "
+    "SCIG claim's pump line.",
     source=FIRST_COAST_A57778,
     phase="claim",
 )
 def route_modifier(ctx: EditContext) -> list[Finding]:
-    found: list[Finding] = []
+    found: list[Finding] = pump_route(ctx, written_pump_lines(ctx)) if _home_scig(ctx) else []
     # The route modifiers only: a Medicare home pump line's KX has its own check (PAYER-KX-MODIFIER), and GA/GZ
     # rightly take its place when a denial is expected.
     route = (ctx.rules.modifier_for("route_IV"), ctx.rules.modifier_for("route_SC"))
@@ -600,6 +603,38 @@ def route_modifier(ctx: EditContext) -> list[Finding]:
                 found.append(finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {f.code} given {f.route} needs "
                                      f"{', '.join(missing)} for {ctx.profile.title}.", line=ln.line,
                                      fix=f"Add {', '.join(missing)} to line {ln.line}."))
+    return found
+
+
+def written_pump_lines(ctx: EditContext) -> list[ClaimLine]:
+    """The written claim's lines of the home SC infusion pump (settings.toml [home] medicare_dme_sc_pump_code)."""
+    if ctx.written is None:
+        return []
+    pump = ctx.rules.setting("home").get("medicare_dme_sc_pump_code")
+    return [ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True) if code == pump]
+
+
+def _home_scig(ctx: EditContext) -> bool:
+    """A Medicare home (DME MAC) claim of an immune globulin given under the skin: the pump's claim."""
+    return ctx.home_dme() and any(f.is_ig and f.route == "SC" for f in ctx.coding.drugs.values())
+
+
+# The DME MACs: home SCIG by pump is the drug and the pump E0779, each with JB (External Infusion Pumps, A52507).
+EIP_A52507 = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=52507"
+
+
+def pump_route(ctx: EditContext, pump_lines: list[ClaimLine]) -> list[Finding]:
+    """DRUG-ROUTE-MODIFIER on a Medicare home SCIG claim's pump lines (the chart's claim, or an 837's alone:
+    edits/written.py): each needs JB, as the drug's lines do; the finding cites the pump article."""
+    sc = ctx.rules.modifier_for("route_SC")
+    found = []
+    for ln in pump_lines:
+        if sc not in mods(ln):
+            f = finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {code_of(ln)} (the infusion pump of the SC immune "
+                        f"globulin) needs {sc} on a Medicare home (DME MAC) claim, as the drug's lines do.",
+                        line=ln.line, fix=f"Add {sc} to line {ln.line}.")
+            f.source = EIP_A52507
+            found.append(f)
     return found
 
 

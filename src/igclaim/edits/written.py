@@ -28,8 +28,10 @@ from igclaim.edits.drug import (
     mods,
     ndc_package,
     ndc_quantity_units,
+    pump_route,
     returned_without_jz,
     waste_mod,
+    written_pump_lines,
     zero_waste_mod,
 )
 from igclaim.edits.registry import Check, When, also_check, declare, edit, finding
@@ -227,6 +229,8 @@ def route_modifier(ctx: EditContext) -> list[Finding]:
             need = " or ".join(sorted(route_mods))
             found.append(finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {code_of(ln)} needs {need} for "
                                  f"{ctx.profile.title}.", line=ln.line))
+    if ctx.home_dme() and any(_given_by_pump(ctx, ln) for ln in _ig_lines(ctx)):
+        found += pump_route(ctx, written_pump_lines(ctx))
     return found
 
 
