@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -262,9 +263,11 @@ def test_a_service_date_in_the_future_is_told_without_a_chart(days_ahead, severi
     past FUTURE_HORIZON (31 days), a warning within it, nothing for a past date."""
     day = (date.today() + timedelta(days=days_ahead)).strftime("%Y%m%d")
     text = text_of("office-gamunex-jz", charges).replace("D8*20260302", f"D8*{day}")
-    [item] = scrub_text(text.replace("*20260306*", f"*{max(day, '20260306')}*", 1))
+    # The 837 is made on the day of service (BHT04), so only the date itself is judged.
+    [item] = scrub_text(re.sub(r"(BHT\*0019\*00\*[^*]*\*)20260306", rf"\g<1>{day}", text))
     assert item.error is None, item.error
-    assert edits(item).get("PLAUSIBILITY-DOS") == severity, edits(item)
+    assert [f.severity for f in item.result.findings if f.edit == "PLAUSIBILITY-DOS"] == ([severity] if severity
+                                                                                         else [])
 
 
 def test_a_facility_only_code_on_a_professional_837_is_told_without_a_chart(charges):
@@ -293,3 +296,18 @@ def _meaning(code: str) -> str:
     from igclaim.refdata.resolver import reference
 
     return reference().admin_codes[code].meaning
+
+
+@pytest.mark.parametrize(("created", "told"), [("20260301", True), ("20260302", False)])
+def test_an_837_made_before_its_service_is_told_without_a_chart(created, told, charges):
+    """BHT04 (the day the 837 was made, read as its filing date) before the date of service (2026-03-02): a claim is
+    filed after the service. A chart refuses such a filing date (model.Encounter); the claim alone is told."""
+    text = re.sub(r"(BHT\*0019\*00\*[^*]*\*)20260306", rf"\g<1>{created}", text_of("office-gamunex-jz", charges))
+    [item] = scrub_text(text)
+    found = [f for f in item.result.findings if f.edit == "PLAUSIBILITY-DOS"]
+    if not told:
+        assert found == []
+        return
+    (f,) = found
+    assert (f.severity, f.message) == ("error", "date_of_service: 2026-03-02 is after the day the claim was made "
+                                       "(2026-03-01, the 837's BHT04); a claim is filed after the service.")
