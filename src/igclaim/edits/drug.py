@@ -587,7 +587,7 @@ def waste_mismatch(ctx: EditContext) -> list[Finding]:
     phase="claim",
 )
 def route_modifier(ctx: EditContext) -> list[Finding]:
-    found: list[Finding] = pump_route(ctx, written_pump_lines(ctx)) if _home_scig(ctx) else []
+    found: list[Finding] = pump_route(ctx, written_pump_lines(ctx)) if home_scig(ctx) else []
     # The route modifiers only: a Medicare home pump line's KX has its own check (PAYER-KX-MODIFIER), and GA/GZ
     # rightly take its place when a denial is expected.
     route = (ctx.rules.modifier_for("route_IV"), ctx.rules.modifier_for("route_SC"))
@@ -614,7 +614,7 @@ def written_pump_lines(ctx: EditContext) -> list[ClaimLine]:
     return [ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True) if code == pump]
 
 
-def _home_scig(ctx: EditContext) -> bool:
+def home_scig(ctx: EditContext) -> bool:
     """A Medicare home (DME MAC) claim of an immune globulin given under the skin: the pump's claim."""
     return ctx.home_dme() and any(f.is_ig and f.route == "SC" for f in ctx.coding.drugs.values())
 

@@ -15,7 +15,7 @@ from igclaim.catalog import with_article as _a
 from igclaim.edits.administration import no_administration_billed
 from igclaim.edits.context import EditContext, code_of
 from igclaim.edits.diagnosis import MANUAL_CH26, claim_dx, pointers_sent
-from igclaim.edits.drug import is_drug_code, mods, written_drug_lines
+from igclaim.edits.drug import home_scig, is_drug_code, mods, written_drug_lines
 from igclaim.edits.registry import When, edit, finding
 from igclaim.model import Finding, Severity
 
@@ -453,9 +453,7 @@ DMEPOS_PLACES = "https://med.noridianmedicare.com/es/web/jadme/claims-appeals/cl
 def home_pump_places(ctx: EditContext) -> tuple[str, ...]:
     """The places of service a Medicare home SCIG claim (the drug by pump, a DMEPOS claim to the DME MAC) may carry
     on its date; empty when the claim is not one, or no row covers the date."""
-    if not ctx.home_dme() or not any(f.is_ig and f.route == "SC" for f in ctx.coding.drugs.values()):
-        return ()
-    return ctx.rules.pump_places
+    return ctx.rules.pump_places if home_scig(ctx) else ()
 
 
 @edit(

@@ -149,7 +149,8 @@ def earliest_data(ref: ReferenceData) -> date | None:
 @edit(
     "PLAUSIBILITY-DOS",
     severity="error",
-    statement="a date of service in the future, or before any dated reference data igclaim holds",
+    statement="a date of service in the future (or after the day its 837 was made), or before any dated reference "
+    "data igclaim holds",
     fix="Correct the date of service. A visit coded ahead of time is an estimate: build it again after the visit.",
     source=HIPAA_CODE_SETS,
     phase="chart",
