@@ -311,3 +311,4 @@ def test_an_837_made_before_its_service_is_told_without_a_chart(created, told, c
     (f,) = found
     assert (f.severity, f.message) == ("error", "date_of_service: 2026-03-02 is after the day the claim was made "
                                        "(2026-03-01, the 837's BHT04); a claim is filed after the service.")
+    assert f.fix == "Correct the date of service, or bill the service after it is given."
