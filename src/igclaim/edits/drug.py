@@ -17,6 +17,7 @@ from igclaim import ndc as ndc_mod
 from igclaim.coding.drug import CodedDrug, dose_units_exact
 from igclaim.edits.context import EditContext
 from igclaim.edits.context import code_of as code_of  # the name engine.py and written.py import it by
+from igclaim.edits.diagnosis import sourced
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding
 from igclaim.refdata.resolver import Package, Product
@@ -619,23 +620,16 @@ def home_scig(ctx: EditContext) -> bool:
     return ctx.home_dme() and any(f.is_ig and f.route == "SC" for f in ctx.coding.drugs.values())
 
 
-# The DME MACs: home SCIG by pump is the drug and the pump E0779, each with JB (External Infusion Pumps, A52507).
-EIP_A52507 = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=52507"
-
-
 def pump_route(ctx: EditContext, pump_lines: list[ClaimLine]) -> list[Finding]:
     """DRUG-ROUTE-MODIFIER on a Medicare home SCIG claim's pump lines (the chart's claim, or an 837's alone:
-    edits/written.py): each needs JB, as the drug's lines do; the finding cites the pump article."""
+    edits/written.py): each needs JB, as the drug's lines do; the finding cites the DME MACs' pump article
+    (settings.toml [home] medicare_dme_source, A52507: the drug and the pump, each with JB)."""
     sc = ctx.rules.modifier_for("route_SC")
-    found = []
-    for ln in pump_lines:
-        if sc not in mods(ln):
-            f = finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {code_of(ln)} (the infusion pump of the SC immune "
-                        f"globulin) needs {sc} on a Medicare home (DME MAC) claim, as the drug's lines do.",
-                        line=ln.line, fix=f"Add {sc} to line {ln.line}.")
-            f.source = EIP_A52507
-            found.append(f)
-    return found
+    article = ctx.rules.setting("home")["medicare_dme_source"]
+    return [sourced(finding("DRUG-ROUTE-MODIFIER", f"Line {ln.line}: {code_of(ln)} (the infusion pump of the SC "
+                            f"immune globulin) needs {sc} on a Medicare home (DME MAC) claim, as the drug's lines do.",
+                            line=ln.line, fix=f"Add {sc} to line {ln.line}."), article)
+            for ln in pump_lines if sc not in mods(ln)]
 
 
 def ndc_package(ctx: EditContext, ndc: str | None) -> tuple[Product, Package] | None:

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from igclaim.edits.context import EditContext
 from igclaim.edits.diagnosis import Gap, claim_dx, coverage_gap
-from igclaim.edits.drug import all_written_drug_lines, mods, written_drug_lines
+from igclaim.edits.drug import all_written_drug_lines, mods, written_drug_lines, written_pump_lines
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata.coverage import liability_modifiers
@@ -203,11 +203,9 @@ def _pump_lines(ctx: EditContext) -> list[ClaimLine]:
     by_pump = [did for did, f in drugs.items() if f.is_ig and f.route == "SC"]
     if ctx.written is None or not by_pump:
         return []  # an E0779 on a home IVIG claim is HOME-SUPPLY-CODE's finding, not a pump claim
-    pump = ctx.rules.setting("home").get("medicare_dme_sc_pump_code")
     found = written_drug_lines(ctx)  # each written line under one drug at most, and E0779 is no drug's
     lines = [ln for did in by_pump for ln in found[did]]
-    lines += [ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True) if code == pump]
-    return sorted(lines, key=lambda ln: ln.line)
+    return sorted([*lines, *written_pump_lines(ctx)], key=lambda ln: ln.line)
 
 
 @edit(
