@@ -224,6 +224,23 @@ def test_an_837_joined_to_its_chart_takes_the_bht04_unless_the_chart_gives_its_o
         assert bool(filing(done.result)) is late
 
 
+@pytest.mark.parametrize(("created", "told"), [(datetime(2026, 3, 1, 23, 59), True), (datetime(2026, 3, 2), False)])
+def test_an_837_joined_to_its_chart_and_made_before_the_service_is_told(created, told):
+    """The chart is the truth on the date of service (2026-03-02), and an 837 made (BHT04) the day before it bills a
+    service not yet given: PLAUSIBILITY-DOS, as on the claim alone (tests/test_scrub_837.py). Made on the day: none."""
+    from igclaim.readers.scrub import Charts
+
+    charts = Charts()
+    charts.add(parse_json_text((ROOT / "examples/parties/office-gamunex-jz.json").read_text()))
+    [done] = list(scrub_837(io.StringIO(_837(created)), charts))
+    assert done.joined_by and "SCRUB-NO-CHART" not in ids(done.result)
+    found = [f for f in done.result.findings if f.edit == "PLAUSIBILITY-DOS"]
+    assert [(f.severity, f.message) for f in found] == ([("error", "date_of_service: 2026-03-02 is after the day the "
+                                                          "claim was made (2026-03-01, the 837's BHT04); a claim is "
+                                                          "filed after the service.")] if told else [])
+    assert not filing(done.result)
+
+
 @pytest.mark.parametrize(("frequency", "severity"), [("7", "error"), ("8", "warning")])
 def test_a_late_replacement_is_held_to_the_limit_and_a_late_void_is_a_warning(frequency, severity):
     """CGS: adjustment (replacement) claims are subject to the one calendar year limit too. A void asks for no

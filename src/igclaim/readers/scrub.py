@@ -151,8 +151,10 @@ def scrub_one(wc: WrittenClaim, charts: Charts | None, profile: str | None = Non
             update["payer"] = chart.payer.model_copy(update={"prior_authorization": wc.payer.prior_authorization})
         if not chart.claim_id:
             update["claim_id"] = wc.claim_id
-        if chart.filing_date is None and wc.created is not None and wc.created >= chart.date_of_service:
-            update["filing_date"] = wc.created  # the 837's BHT04: the day it is sent
+        if chart.filing_date is None and wc.created is not None:
+            # The 837's BHT04: the day it is sent. Before the chart's date of service it bills a service not yet
+            # given, which PLAUSIBILITY-DOS tells (a chart's own filing date that early is refused on input).
+            update["filing_date"] = wc.created
         return Scrubbed(wc.claim_id, result=engine.scrub(chart.model_copy(update=update), profile=profile),
                         joined_by=how)
     except InputError as exc:
