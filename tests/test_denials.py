@@ -214,8 +214,10 @@ RULE_EDITS = {
                   "DRUG-ROUTE-MODIFIER", "PAYER-ABN-MODIFIER"},
     "diagnosis-invalid": {"DX-INVALID", "DX-MISSING"},
     "diagnosis-date": {"DX-INVALID"},
-    "diagnosis": {"DX-NOT-COVERED", "DX-CHEMO-ENCOUNTER", "DX-INVALID", "DX-MISSING"},
-    "medical-necessity": {"DX-NOT-COVERED", "PAYER-ABN-MODIFIER"},
+    # DX-ROUTE-OFF-LABEL: a product given SC for a diagnosis its label names for IV only (CARC 11: the diagnosis
+    # is inconsistent with the procedure; 50/55: an off-label use the payer finds not necessary or investigational)
+    "diagnosis": {"DX-NOT-COVERED", "DX-CHEMO-ENCOUNTER", "DX-INVALID", "DX-MISSING", "DX-ROUTE-OFF-LABEL"},
+    "medical-necessity": {"DX-NOT-COVERED", "PAYER-ABN-MODIFIER", "DX-ROUTE-OFF-LABEL"},
     "authorization-absent": {"AUTH-MISSING", "AUTH-EXPIRED"},
     "authorization-exceeded": {"AUTH-UNITS", "AUTH-EXHAUSTED", "AUTH-EXPIRED"},
     "authorization-mismatch": {"AUTH-UNITS", "AUTH-EXHAUSTED", "AUTH-EXPIRED", "AUTH-MISSING"},

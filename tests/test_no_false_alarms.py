@@ -68,6 +68,8 @@ def encounters(draw) -> Encounter:
     coding = engine.code_encounter(enc_for_policy, REF, profile)
     pol = coverage_policy(EditContext(coding, REF))
     covered = [c for c in pol.codes_for(route) if icd10.is_billable(c, dos)]
+    if route == "SC" and product.sc_labeled_for is not None:  # and one its label names for the route (Gamunex-C
+        covered = [c for c in covered if product.sc_labeled_for.names(c)]  # SC: PI only; DX-ROUTE-OFF-LABEL)
     assume(covered)
     dx = draw(st.sampled_from(covered))
 

@@ -30,6 +30,9 @@ JZ_RULE = ("https://www.hhs.gov/guidance/document/new-claims-modifier-requiremen
            "single-dose-container-or-single-use")
 HCPCS_FILES = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
 
+# FDA's list of the licensed immune globulins, with each product's labeling.
+FDA_IMMUNE_GLOBULINS = "https://www.fda.gov/vaccines-blood-biologics/approved-blood-products/immune-globulins"
+
 declare(
     "INPUT-AMBIGUOUS",
     severity="error",
@@ -65,7 +68,7 @@ declare(
     statement="the chart gives the product by a route its labeling does not include",
     fix="Check the route in the chart: the product is labeled for other routes (e.g. Privigen is IV only); the "
     "administration codes follow the documented route.",
-    source="https://www.fda.gov/vaccines-blood-biologics/approved-blood-products/immune-globulins",
+    source=FDA_IMMUNE_GLOBULINS,
 )
 declare(
     "DRUG-CONCENTRATION-MISMATCH",
@@ -73,7 +76,7 @@ declare(
     statement="the chart gives a dose in mL at a concentration the product is not labeled at",
     fix="Check the chart: correct the concentration to the product's labeled strength, or the product if another "
     "was given. The units follow the grams, and mL at the wrong strength bill the wrong units.",
-    source="https://www.fda.gov/vaccines-blood-biologics/approved-blood-products/immune-globulins",
+    source=FDA_IMMUNE_GLOBULINS,
 )
 declare(
     "DRUG-JW-OPTIONAL",

@@ -6,20 +6,22 @@ Chart checks read the chart's diagnoses; on scrub, a written claim that lists ot
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from igclaim.coding.drug import FDA_IMMUNE_GLOBULINS
 from igclaim.edits.context import EditContext, code_of
-from igclaim.edits.registry import also_check, edit, finding
+from igclaim.edits.registry import Cause, also_check, edit, finding
 from igclaim.errors import InputError
 from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata import icd10
 from igclaim.refdata.coverage import Policy, PolicyError, liability_modifiers, not_a_reason, policy
 from igclaim.refdata.mac import MCD_ARTICLE, HomeRule, Status
+from igclaim.refdata.resolver import LabelIndication, Product
 
 if TYPE_CHECKING:
     from igclaim.coding.drug import CodedDrug
@@ -432,6 +434,65 @@ def _written_ig_lines(ctx: EditContext) -> list[ClaimLine]:
         return []
     drugs = ctx.coding.drugs
     return [ln for did, found in written_drug_lines(ctx).items() if drugs[did].is_ig for ln in found]
+
+
+@edit(
+    "DX-ROUTE-OFF-LABEL",
+    severity="warning",
+    statement="the product is given subcutaneously, a route its label allows only for an indication (primary "
+    "immunodeficiency) that none of the chart's diagnoses names",
+    fix="Check the route and the diagnosis in the chart: the product's other uses are labeled intravenous only "
+    "(e.g. Gamunex-C for ITP or CIDP). Code the primary immunodeficiency the patient has, or expect the payer to "
+    "ask for its approval of an off-label use.",
+    source=FDA_IMMUNE_GLOBULINS,
+    phase="chart",
+)
+def route_off_label(ctx: EditContext) -> list[Finding]:
+    """A label that allows the subcutaneous route for one indication only (fda/products.toml `sc_labeled_for`),
+    judged on the chart's diagnoses. A warning: a payer may still cover an off-label use, and the diagnosis list is
+    igclaim's reading of the label, not the payer's."""
+    from igclaim.edits.drug import written_drug_lines
+
+    found: list[Finding] = []
+    diagnoses = chart_dx(ctx)
+    if not diagnoses:
+        return found  # DX-MISSING says so
+    for f in ctx.coding.drugs.values():
+        if f.route != "SC":
+            continue
+        family = f.identified.family
+        uses = sc_label_gap(family, diagnoses)
+        if uses is None:
+            continue
+        lines = written_drug_lines(ctx).get(f.drug.id) if ctx.written is not None else None
+        units = sum(ln.units for ln in lines) if lines else sum(ln.units for ln in f.lines)
+        found.append(off_label(f"{f.path}: {f.drug.product or f.drug.hcpcs or family[0].name} is given SC", uses,
+                               diagnoses, "the chart's", family, lines[0].line if lines else None, units,
+                               cause=("drug", f.path)))
+    return found
+
+
+def sc_label_gap(products: Sequence[Product], diagnoses: list[str]) -> LabelIndication | None:
+    """The indication that limits the SC route of every one of these products (the candidates of a chart's drug,
+    or of a written code) when no diagnosis names it; None when one product is labeled SC for every use, or a
+    diagnosis is the indication."""
+    limits = [p.sc_labeled_for for p in products]
+    if not limits or None in limits:
+        return None
+    if any(limit.names(d) for limit in limits if limit is not None for d in diagnoses):
+        return None
+    return limits[0]
+
+
+def off_label(subject: str, uses: LabelIndication, diagnoses: list[str], whose: str, products: Sequence[Product],
+              line: int | None, units: int, cause: Cause | None = None) -> Finding:
+    """DX-ROUTE-OFF-LABEL's finding, the chart's or the claim's alone: the first product's label as its source."""
+    less = f" less {', '.join(uses.excepted)}" if uses.excepted else ""
+    warning = finding("DX-ROUTE-OFF-LABEL", f"{subject}; its label allows SC for {uses.name} only, and none of "
+                      f"{whose} diagnoses ({', '.join(diagnoses)}) is one (igclaim reads {uses.name} as ICD-10-CM "
+                      f"{', '.join(uses.prefixes)}{less}).", line=line, impact_units=-units, cause=cause)
+    label = products[0].label
+    return sourced(warning, label) if label else warning
 
 
 @edit(

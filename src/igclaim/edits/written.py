@@ -36,6 +36,7 @@ from igclaim.edits.drug import (
 )
 from igclaim.edits.registry import Check, When, also_check, declare, edit, finding
 from igclaim.model import ClaimLine, Finding
+from igclaim.refdata import icd10
 from igclaim.refdata.coverage import liability_modifiers
 
 declare(
@@ -277,6 +278,27 @@ def dx_not_covered(ctx: EditContext) -> list[Finding]:
             found.append(finding("DX-NOT-COVERED", f"No diagnosis on the claim ({', '.join(dx)}) is covered for {code} "
                                  f"under {pol.title}. {pol.notice} {' '.join(notes)}".strip(), severity=severity,
                                  line=line))
+    return found
+
+
+@also_check("DX-ROUTE-OFF-LABEL", "written")
+def route_off_label(ctx: EditContext) -> list[Finding]:
+    """Without the chart, a line is given subcutaneously when it carries JB, and its code names the products (J1561:
+    Gamunex-C and Gammaked); the claim's diagnoses are judged against the indication their label limits SC to."""
+    found: list[Finding] = []
+    if ctx.written is None or not ctx.written.diagnoses:
+        return found
+    sc = ctx.rules.modifier_for("route_SC")
+    dx = [icd10.format(d) for d in ctx.written.diagnoses]
+    for ln in _ig_lines(ctx):
+        if sc not in mods(ln):
+            continue
+        products = ctx.rules.products_for_code(code_of(ln))
+        uses = diagnosis.sc_label_gap(products, dx)
+        if uses is not None:
+            names = ", ".join(p.name for p in products)
+            found.append(diagnosis.off_label(f"Line {ln.line}: {code_of(ln)} ({names}) carries {sc}, given SC", uses,
+                                             dx, "the claim's", products, ln.line, ln.units))
     return found
 
 

@@ -90,6 +90,20 @@ class ProductCode:
 
 
 @dataclass(frozen=True)
+class LabelIndication:
+    """Diagnoses a label names for a use (products.toml `label_indication`): ICD-10-CM prefixes, less exceptions."""
+
+    name: str
+    prefixes: tuple[str, ...]
+    excepted: tuple[str, ...]
+    source: str
+
+    def names(self, diagnosis: str) -> bool:
+        """The diagnosis (dotted, upper case) is one of the indication's codes."""
+        return diagnosis.startswith(self.prefixes) and not diagnosis.startswith(self.excepted)
+
+
+@dataclass(frozen=True)
 class Product:
     name: str
     aliases: tuple[str, ...]
@@ -101,6 +115,9 @@ class Product:
     packages: tuple[Package, ...]
     ndc_unit: str = "ML"
     code_uncertain: str | None = None
+    # The subcutaneous route is labeled for this indication only (Gamunex-C: PI; ITP and CIDP intravenous only).
+    sc_labeled_for: LabelIndication | None = None
+    label: str | None = None  # the FDA-approved prescribing information
 
     def own_code(self, dos: date, setting: str | None = None) -> str | None:
         """The product's own HCPCS code on the date of service in this setting, if CMS had assigned one
@@ -710,6 +727,8 @@ def _product_code(product: str, code: str, codes: dict[str, list[HcpcsCode]]) ->
 def _load_products(codes: dict[str, list[HcpcsCode]]) -> tuple[list[Product], str]:
     """The products, each with its own HCPCS codes (dates and settings from their records: `_product_code`)."""
     data = _load("fda/products.toml")
+    indications = {key: LabelIndication(v["name"], tuple(v["prefixes"]), tuple(v.get("except", ())), v["source"])
+                   for key, v in data.get("label_indication", {}).items()}
     products = []
     for p in data["product"]:
         packages = tuple(
@@ -734,6 +753,8 @@ def _load_products(codes: dict[str, list[HcpcsCode]]) -> tuple[list[Product], st
                 packages=packages,
                 ndc_unit=p.get("ndc_unit", "ML"),
                 code_uncertain=p.get("code_uncertain"),
+                sc_labeled_for=indications[p["sc_labeled_for"]] if "sc_labeled_for" in p else None,
+                label=p.get("label"),
             )
         )
     return products, data["meta"]["source"]
