@@ -9,6 +9,7 @@ igclaim reads PI as ICD-10-CM D80-D84 and G11.3, less the secondary immunodefici
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,71 @@ def test_an_837_alone_on_label_iv_or_another_product_does_not(dx, line):
 def test_an_837_alone_with_jb_on_j1569_for_mmn_names_gammagard_liquid():
     f = only(_alone(_837("G6182", "J1569:JB:JZ")), "DX-ROUTE-OFF-LABEL")
     assert f.source == GAMMAGARD_LABEL and f.message.startswith("Line 1: J1569 (Gammagard Liquid) carries JB, given SC")
+
+
+def test_every_diagnosis_is_named_when_none_is_the_indication():
+    f = only(build(sc_chart(diagnoses=("G61.81", "D69.3"))), "DX-ROUTE-OFF-LABEL")
+    assert "none of the chart's diagnoses (G61.81, D69.3) is one" in f.message
+
+
+def test_the_sc_drug_is_judged_whatever_drugs_come_before_it():
+    """A premedication (IV) and an SC product labeled for every use (Hizentra) listed first: Gamunex-C SC is still
+    judged."""
+    c = sc_chart()
+    c["drugs"][:0] = [{"id": "pre", "hcpcs": "J1200", "units": 1, "route": "IV"},
+                      {"id": "hiz", "product": "Hizentra", "route": "SC", "dose": {"grams": 4},
+                       "containers": [{"grams": 4, "count": 1}]}]
+    c["administrations"][:0] = [
+        {"drug_id": "pre", "method": "push", "start": "2026-03-02T09:40", "stop": "2026-03-02T09:42"},
+        {"drug_id": "hiz", "start": "2026-03-02T09:45", "stop": "2026-03-02T09:58"}]
+    f = only(build(c), "DX-ROUTE-OFF-LABEL")
+    assert f.message.startswith("drugs[2]: Gamunex-C is given SC; ") and f.causes == (("drug", "drugs[2]"),)
+
+
+def test_a_drug_named_by_its_ndc_alone_is_named_by_its_product():
+    c = sc_chart()
+    c["drugs"][0] = {"id": "ig1", "ndc": "13533-0805-11", "route": "SC", "dose": {"grams": 10},
+                     "containers": [{"grams": 10, "count": 1}]}
+    assert only(build(c), "DX-ROUTE-OFF-LABEL").message.startswith("drugs[0]: Gamunex-C is given SC; ")
+
+
+def test_the_finding_without_exceptions_or_a_label():
+    """An indication with no excepted codes says no "less"; a product with no label cites the catalog's FDA page."""
+    from dataclasses import replace
+
+    from igclaim.coding.drug import FDA_IMMUNE_GLOBULINS
+    from igclaim.edits.diagnosis import off_label
+    from igclaim.refdata.resolver import LabelIndication
+
+    gamunex = next(p for p in reference().products if p.name == "Gamunex-C")
+    uses = LabelIndication("PI", ("D80",), (), "https://example.org/icd")
+    f = off_label("drugs[0]: X is given SC", uses, ["G61.81"], "the chart's", [replace(gamunex, label=None)], None, 4)
+    assert f.message == ("drugs[0]: X is given SC; its label allows SC for PI only, and none of the chart's diagnoses "
+                         "(G61.81) is one (igclaim reads PI as ICD-10-CM D80).")
+    assert (f.source, f.impact_units, f.line) == (FDA_IMMUNE_GLOBULINS, -4, None)
+
+
+def test_an_837_alone_names_each_jb_line_whatever_lines_come_before_it():
+    from igclaim.inputs import parse_json_text
+    from igclaim.outputs import chargemaster, x12
+
+    c = json.loads((ROOT / "examples/parties/office-gamunex-jz.json").read_text())
+    c["drugs"][:0] = [{"id": "hiz", "product": "Hizentra", "route": "SC", "dose": {"grams": 4},
+                       "containers": [{"grams": 4, "count": 1}]}]
+    c["administrations"][:0] = [{"drug_id": "hiz", "start": "2026-03-02T08:45", "stop": "2026-03-02T08:58"}]
+    c["diagnoses"] = ["G61.81"]
+    text = x12.to_837(parse_json_text(json.dumps(c)), chargemaster.load("sample"))
+    text = text.replace("SV1*HC:J1559:", "SV1*HC:J1559:JB:").replace("SV1*HC:J1561:", "SV1*HC:J1561:JB:")
+    assert text.count(":JB:") == 2
+    f = only(_alone(text), "DX-ROUTE-OFF-LABEL")
+    assert f.message.startswith("Line 2: J1561 (Gamunex-C, Gammaked) carries JB")
+
+
+def test_an_837_alone_without_diagnoses_leaves_it_to_dx_missing():
+    import io
+
+    from igclaim.readers.scrub import scrub_837
+
+    text = _837("D839", "J1561:JB:JZ").replace("HI*ABK:D839~", "")
+    result = next(d.result for d in scrub_837(io.StringIO(text)) if d.result is not None)
+    assert "DX-MISSING" in ids(result) and "DX-ROUTE-OFF-LABEL" not in ids(result)

@@ -464,7 +464,7 @@ def route_off_label(ctx: EditContext) -> list[Finding]:
         uses = sc_label_gap(family, diagnoses)
         if uses is None:
             continue
-        lines = written_drug_lines(ctx).get(f.drug.id) if ctx.written is not None else None
+        lines = written_drug_lines(ctx).get(f.drug.id)  # none on build
         units = sum(ln.units for ln in lines) if lines else sum(ln.units for ln in f.lines)
         found.append(off_label(f"{f.path}: {f.drug.product or f.drug.hcpcs or family[0].name} is given SC", uses,
                                diagnoses, "the chart's", family, lines[0].line if lines else None, units,
