@@ -197,7 +197,9 @@ def test_the_finding_without_exceptions_or_a_label():
     assert (f.source, f.impact_units, f.line) == (FDA_IMMUNE_GLOBULINS, -4, None)
 
 
-def test_an_837_alone_names_each_jb_line_whatever_lines_come_before_it():
+@pytest.mark.parametrize("hizentra", ["J1559:JB:", "J1559:"])
+def test_an_837_alone_names_each_jb_line_whatever_lines_come_before_it(hizentra):
+    """Hizentra's line first, with JB (labeled SC for every use) or without (not given SC, as the claim says)."""
     from igclaim.inputs import parse_json_text
     from igclaim.outputs import chargemaster, x12
 
@@ -207,8 +209,8 @@ def test_an_837_alone_names_each_jb_line_whatever_lines_come_before_it():
     c["administrations"][:0] = [{"drug_id": "hiz", "start": "2026-03-02T08:45", "stop": "2026-03-02T08:58"}]
     c["diagnoses"] = ["G61.81"]
     text = x12.to_837(parse_json_text(json.dumps(c)), chargemaster.load("sample"))
-    text = text.replace("SV1*HC:J1559:", "SV1*HC:J1559:JB:").replace("SV1*HC:J1561:", "SV1*HC:J1561:JB:")
-    assert text.count(":JB:") == 2
+    text = text.replace("SV1*HC:J1559:", f"SV1*HC:{hizentra}").replace("SV1*HC:J1561:", "SV1*HC:J1561:JB:")
+    assert text.count(":JB:") == hizentra.count("JB") + 1
     f = only(_alone(text), "DX-ROUTE-OFF-LABEL")
     assert f.message.startswith("Line 2: J1561 (Gamunex-C, Gammaked) carries JB")
 
