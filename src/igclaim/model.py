@@ -305,6 +305,10 @@ class Subscriber(_In):
     address: Address | None = None
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class ClaimLine(BaseModel):
     """One service line, as billed (the shape of both the expected and the written claim)."""
 
@@ -321,6 +325,11 @@ class ClaimLine(BaseModel):
     diagnosis_pointers: list[int] = Field(default_factory=list, max_length=MAX_POINTERS)
     expected_payment: Amount | None = None
     service_date: date | None = None
+    # The line's own place of service where it differs from the claim's (CMS-1500 24B, 837P SV105); igclaim's own
+    # claims never set it, so it is left out of the output when not given.
+    place_of_service: str | None = Field(default=None, pattern=r"^[0-9]{2}$", exclude_if=_absent,
+                                         description="the line's own place of service (837P SV105), when it differs "
+                                         "from the claim's")
 
 
 class Claim(BaseModel):

@@ -15,9 +15,9 @@ from igclaim.catalog import with_article as _a
 from igclaim.edits.administration import no_administration_billed
 from igclaim.edits.context import EditContext, code_of
 from igclaim.edits.diagnosis import MANUAL_CH26, claim_dx, pointers_sent
-from igclaim.edits.drug import home_scig, is_drug_code, mods, written_drug_lines
+from igclaim.edits.drug import home_scig, is_drug_code, mods, written_drug_lines, written_pump_lines
 from igclaim.edits.registry import When, edit, finding
-from igclaim.model import Finding, Severity
+from igclaim.model import ClaimLine, Finding, Severity
 
 MANUAL_CH4 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c04.pdf"
 
@@ -425,24 +425,53 @@ def home_iv_places(ctx: EditContext) -> tuple[str, ...]:
 )
 def home_place(ctx: EditContext) -> list[Finding]:
     """Reads the claim that goes out: the chart's place on build, the written claim's on scrub (FORM-SETTING
-    leaves a home IVIG claim's place to this check, unless the chart states another)."""
+    leaves a home IVIG claim's place to this check, unless the chart states another); on scrub also each drug and
+    supplies line that carries its own place (837P SV105)."""
     found: list[Finding] = []
     places = home_iv_places(ctx)
-    pos = (ctx.billed.place_of_service or "").strip()
-    if not places or not pos or pos in places:
+    if not places:
         return found
-    did, ivig = next((did, d) for did, d in ctx.coding.drugs.items() if d.is_ig and d.route == "IV")
-    if ctx.written is None:
-        units, whose = sum(ln.units for ln in ivig.lines), "the chart's"
-    else:
-        units, whose = sum(ln.units for ln in written_drug_lines(ctx)[did]), "the written claim's"
     listed = ", ".join(places)
-    found.append(finding(
-        "HOME-PLACE", f"Place of service {pos} ({whose}) on a Medicare home IVIG claim: the DME MAC pays home IVIG and "
-        f"its supplies only with a home or home-like place of service ({listed}), so the drug is denied.",
-        impact_units=-units, cause=("drug", ivig.path),
-        fix=f"Bill the place the infusion was given, one of {listed}, on every line; an infusion given elsewhere "
-        "(an office, a hospital) is not billed to the DME MAC as home IVIG."))
+    did, ivig = next((did, d) for did, d in ctx.coding.drugs.items() if d.is_ig and d.route == "IV")
+    pos = (ctx.billed.place_of_service or "").strip()
+    if pos and pos not in places:
+        if ctx.written is None:
+            units, whose = sum(ln.units for ln in ivig.lines), "the chart's"
+        else:
+            units, whose = sum(ln.units for ln in written_drug_lines(ctx)[did]), "the written claim's"
+        found.append(finding(
+            "HOME-PLACE", f"Place of service {pos} ({whose}) on a Medicare home IVIG claim: the DME MAC pays home IVIG "
+            f"and its supplies only with a home or home-like place of service ({listed}), so the drug is denied.",
+            impact_units=-units, cause=("drug", ivig.path),
+            fix=f"Bill the place the infusion was given, one of {listed}, on every line; an infusion given elsewhere "
+            "(an office, a hospital) is not billed to the DME MAC as home IVIG."))
+    if ctx.written is None:
+        return found
+    # The lines' own places: each a home one, and the drug's and the supplies' the same (Noridian JD DME, IVIG).
+    supply = ctx.rules.supply_units
+    supply_code = supply.code if supply is not None else None
+    billed = [*written_drug_lines(ctx)[did], *(ln for ln, code in zip(ctx.written.lines, ctx.written_codes,
+                                                                       strict=True) if code == supply_code)]
+    if not billed:
+        return found
+    first = billed[0]
+    drug_place = first.place_of_service or pos
+    for ln in billed:
+        own = ln.place_of_service
+        place = own or pos
+        if own is not None and own not in places:
+            found.append(finding(
+                "HOME-PLACE", f"Line {ln.line}: place of service {own} (the line's own, SV105) on a Medicare home IVIG "
+                f"claim: the DME MAC pays home IVIG and its supplies only with a home or home-like place of service "
+                f"({listed}), so {code_of(ln)} is denied.", line=ln.line, impact_units=-ln.units,
+                fix=f"Bill the place the infusion was given, one of {listed}, on line {ln.line} as on the claim."))
+        elif ln is not first and place != drug_place and place in places and drug_place in places:
+            found.append(finding(
+                "HOME-PLACE", f"Line {ln.line}: {code_of(ln)} billed at place of service {place}, line {first.line}'s "
+                f"{code_of(first)} at {drug_place} (SV105): the DME MAC pays home IVIG and its supplies billed with "
+                "the same place of service.", line=ln.line, impact_units=-ln.units,
+                fix=f"Bill line {ln.line} at {drug_place}, the place of line {first.line}, or correct line "
+                f"{first.line}'s."))
     return found
 
 
@@ -470,13 +499,42 @@ def home_pump_places(ctx: EditContext) -> tuple[str, ...]:
 )
 def home_pump_place(ctx: EditContext) -> list[Finding]:
     """Reads the claim that goes out, as HOME-PLACE does: the chart's place on build, the written claim's on scrub
-    (FORM-SETTING leaves the place of such a claim to this check, unless the chart states another). Each SC immune
-    globulin's units are at stake: the pump's drug is denied with the pump."""
+    (FORM-SETTING leaves the place of such a claim to this check, unless the chart states another), and on scrub each
+    SC drug or pump line that carries its own place (837P SV105). Each SC immune globulin's units are at stake: the
+    pump's drug is denied with the pump."""
     found: list[Finding] = []
     places = home_pump_places(ctx)
-    pos = (ctx.billed.place_of_service or "").strip()
-    if not places or not pos or pos in places:
+    if not places:
         return found
+    pos = (ctx.billed.place_of_service or "").strip()
+    listed = ", ".join(places)
+    fix = (f"Bill the place where the beneficiary uses the pump, one of {listed}, on every line; a beneficiary in a "
+           "hospital, a skilled nursing or a nursing facility is not billed to the DME MAC for it.")
+    whose = "the chart's" if ctx.written is None else "the written claim's"
+    sc_lines: list[ClaimLine] = []
+    for did, f in ctx.coding.drugs.items():
+        if not (f.is_ig and f.route == "SC"):
+            continue
+        if ctx.written is None:
+            units = sum(ln.units for ln in f.lines)
+        else:
+            sc_lines += written_drug_lines(ctx)[did]
+            units = sum(ln.units for ln in written_drug_lines(ctx)[did])
+        if pos and pos not in places:
+            found.append(finding(
+                "HOME-PUMP-PLACE", f"Place of service {pos} ({whose}) on a Medicare home SCIG claim: the DME MAC "
+                f"considers the pump and the drug given with it only at a place of service where the beneficiary uses "
+                f"them ({listed}), so {f.code} is denied.", impact_units=-units, cause=("drug", f.path), fix=fix))
+    for ln in [*sc_lines, *written_pump_lines(ctx)]:
+        own = ln.place_of_service
+        if own is not None and own not in places:
+            found.append(finding(
+                "HOME-PUMP-PLACE", f"Line {ln.line}: place of service {own} (the line's own, SV105) on a Medicare home "
+                f"SCIG claim: the DME MAC considers the pump and the drug given with it only at a place of service "
+                f"where the beneficiary uses them ({listed}), so {code_of(ln)} is denied.", line=ln.line,
+                impact_units=-ln.units, fix=f"Bill the place where the beneficiary uses the pump, one of {listed}, on "
+                f"line {ln.line} as on the claim."))
+    return found
     listed = ", ".join(places)
     whose = "the chart's" if ctx.written is None else "the written claim's"
     for did, f in ctx.coding.drugs.items():

@@ -478,7 +478,8 @@ def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decima
         proc = _COMP.join(["HC", ln.code, *ln.modifiers])  # at most LINE_SLOTS: require_parties
         if kind == "837P":
             pointers = _COMP.join(str(p) for p in (ln.diagnosis_pointers or [1]))
-            seg.add("SV1", proc, amount(charge), "UN", str(ln.units), None, None, pointers)
+            # SV105: a line's own place of service (a written claim's), else the claim's CLM05-1 holds
+            seg.add("SV1", proc, amount(charge), "UN", str(ln.units), ln.place_of_service, None, pointers)
         else:
             if not ln.revenue_code:
                 raise InputError(c.path(f"claim.lines[{n - 1}].revenue_code"), "an 837I line needs a revenue code")

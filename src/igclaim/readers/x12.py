@@ -429,6 +429,7 @@ class _Reader:
         sid = s.id
         if sid == "SV1":
             proc, charge, basis, qty = s.parts(1), s.get(2), s.get(3), s.get(4)
+            line["place"] = s.get(5)  # SV105: the line's own place of service, when not the claim's (CLM05-1)
             line["pointers"] = [p for p in s.parts(7) if p]
             if not line["pointers"]:  # required (005010X222 SV107-1): a clearinghouse rejects the claim without it
                 raise _Bad("SV107", "the line's diagnosis code pointer is missing: an 837P service line points at "
@@ -522,7 +523,7 @@ class _Reader:
                 "line": ln["n"], "code": ln["code"], "modifiers": ln["modifiers"], "units": ln["units"],
                 "ndc": ln.get("ndc"), "ndc_quantity": ln.get("ndc_quantity"), "ndc_unit": ln.get("ndc_unit"),
                 "revenue_code": ln.get("revenue_code"), "diagnosis_pointers": pointers,
-                "service_date": ln.get("date", dos),
+                "service_date": ln.get("date", dos), "place_of_service": _line_place(ln, pos),
             }, f"{'SV1' if kind == '837P' else 'SV2'}/LIN (line {ln['n']})"))
         form: Literal["CMS-1500", "UB-04"] = "CMS-1500" if kind == "837P" else "UB-04"
         claim = _model(Claim, {"form": form, "place_of_service": pos, "type_of_bill": tob, "diagnoses": c.diagnoses,
@@ -594,6 +595,16 @@ def _provider(cls: type[BaseModel], p: _Party | None, element: str) -> Any:
     if p is None or not p.ident:
         return None
     return _model(cls, {"npi": p.ident, "last_name": p.name[0], "first_name": p.name[1] or None}, element)
+
+
+def _line_place(line: dict[str, Any], claim_place: str | None) -> str | None:
+    """A line's SV105 when it names another place than the claim's CLM05-1 (two digits, as CLM05-1), else None."""
+    place = line.get("place") or None
+    if place is None or place == claim_place:
+        return None
+    if not (len(place) == 2 and place.isdigit()):
+        raise _Bad("SV105", f"place of service {place[:SHOWN_MAX]!r} of line {line['n']}: two digits")
+    return place
 
 
 def _setting_of_pos(pos: str, notes: list[str]) -> Setting:

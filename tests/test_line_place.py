@@ -1,0 +1,167 @@
+"""A service line's own place of service (837P SV105, the CMS-1500's 24B), read where it differs from the claim's
+(CLM05-1) and judged on a Medicare home claim: the DME MAC pays home IVIG and its supplies (Q2052) only at a home or
+home-like place, billed with the same place on both (Noridian JD DME, IVIG: HOME-PLACE), and the SC drug and its
+pump only at a place where the beneficiary uses them (Noridian JA DME, Place of Service: HOME-PUMP-PLACE). Before,
+SV105 was not read, so a Q2052 line billed at an office passed. A line without its own place is left out of the
+output, so every claim igclaim writes reads as before."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from igclaim.inputs import parse_json_text
+from igclaim.model import ClaimLine
+from igclaim.outputs import chargemaster, x12
+from igclaim.readers.scrub import Charts, scrub_837
+from igclaim.readers.x12 import read_837
+from tests.test_edits_support import ids
+
+ROOT = Path(__file__).resolve().parents[1]
+HOME = "examples/parties/home-ivig-medicare.json"
+HOME_PLACES = "04, 12, 13, 14, 32, 33, 54, 55, 56"  # settings.toml, the supplies row from 2024-01-01
+
+
+def chart(path: str = HOME, **changes) -> dict:
+    enc = json.loads((ROOT / path).read_text())
+    enc.update(changes)
+    return enc
+
+
+def an_837(enc: dict, places: dict[str, str]) -> str:
+    """The chart's 837P with SV105 set on the lines of these codes (code → place)."""
+    text = x12.to_837(parse_json_text(json.dumps(enc)), chargemaster.load("sample"))
+    for code, place in places.items():
+        text, n = re.subn(rf"(SV1\*HC:{code}[^*]*\*[^*]*\*UN\*[^*]*\*)\*", rf"\g<1>{place}*", text)
+        assert n == 1, code
+    return text
+
+
+def joined(enc: dict, text: str):
+    charts = Charts()
+    charts.add(parse_json_text(json.dumps(enc)))
+    [done] = list(scrub_837(io.StringIO(text), charts))
+    assert done.result is not None and done.joined_by, done.error
+    return done.result
+
+
+def places(result, edit: str) -> list[tuple]:
+    return [(f.line, f.severity, f.impact_units, f.message) for f in result.findings if f.edit == edit]
+
+
+# --- reading SV105 ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("sv105", "read"), [("", None), ("12", None), ("13", "13"), ("11", "11")])
+def test_sv105_is_kept_only_where_it_differs_from_the_claims_place(sv105, read):
+    text = an_837(chart(), {"Q2052": sv105})
+    [claim] = list(read_837(io.StringIO(text)))
+    assert [ln.place_of_service for ln in claim.claim.lines] == [None, read]
+
+
+@pytest.mark.parametrize("bad", ["1", "123", "1A", "=1"])
+def test_a_malformed_sv105_is_an_error_naming_it(bad):
+    [item] = list(read_837(io.StringIO(an_837(chart(), {"Q2052": bad}))))
+    assert (item.segment, item.element) == ("CLM", "SV105") and "two digits" in item.message
+
+
+def test_a_line_without_its_own_place_is_left_out_of_the_output():
+    assert "place_of_service" not in json.loads(ClaimLine(line=1, code="J1561", units=1).model_dump_json())
+    assert json.loads(ClaimLine(line=1, code="J1561", units=1, place_of_service="12").model_dump_json())[
+        "place_of_service"] == "12"
+    with pytest.raises(ValueError, match="place_of_service"):
+        ClaimLine(line=1, code="J1561", units=1, place_of_service="1=2")
+
+
+# --- home IVIG (HOME-PLACE) -----------------------------------------------------------------------------------
+
+def test_q2052_billed_at_an_office_is_denied_on_its_line():
+    r = joined(chart(), an_837(chart(), {"Q2052": "11"}))
+    assert places(r, "HOME-PLACE") == [(2, "error", -16, (
+        "Line 2: place of service 11 (the line's own, SV105) on a Medicare home IVIG claim: the DME MAC pays home IVIG "
+        f"and its supplies only with a home or home-like place of service ({HOME_PLACES}), so Q2052 is denied."))]
+    f = next(f for f in r.findings if f.edit == "HOME-PLACE")
+    assert f.fix == f"Bill the place the infusion was given, one of {HOME_PLACES}, on line 2 as on the claim."
+
+
+def test_q2052_at_another_home_place_than_the_drug_is_told():
+    r = joined(chart(), an_837(chart(), {"Q2052": "13"}))
+    assert places(r, "HOME-PLACE") == [(2, "error", -16, (
+        "Line 2: Q2052 billed at place of service 13, line 1's J1561 at 12 (SV105): the DME MAC pays home IVIG and "
+        "its supplies billed with the same place of service."))]
+
+
+def test_the_drug_at_its_own_home_place_and_q2052_at_the_claims():
+    """The drug's line says 13, the claim (and so Q2052's line) 12: Q2052 is the line told, against the drug's."""
+    r = joined(chart(), an_837(chart(), {"J1561": "13"}))
+    assert [(line, msg.split(":")[1]) for line, _, _, msg in places(r, "HOME-PLACE")] == [
+        (2, " Q2052 billed at place of service 12, line 1's J1561 at 13 (SV105)")]
+
+
+def test_both_lines_at_the_same_other_home_place_pass():
+    assert "HOME-PLACE" not in ids(joined(chart(), an_837(chart(), {"J1561": "13", "Q2052": "13"})))
+
+
+def test_the_drug_line_at_an_office_is_denied_with_its_units():
+    r = joined(chart(), an_837(chart(), {"J1561": "11"}))
+    assert [(line, units) for line, _, units, _ in places(r, "HOME-PLACE")] == [(1, -60)]
+
+
+def test_an_office_claim_is_not_judged_by_its_lines_places():
+    enc = chart("examples/parties/office-gamunex-jz.json")
+    r = joined(enc, an_837(enc, {"J1561": "12"}))
+    assert not ids(r) & {"HOME-PLACE", "HOME-PUMP-PLACE"}
+
+
+# --- home SCIG by pump (HOME-PUMP-PLACE) --------------------------------------------------------------------
+
+def _home_sc() -> dict:
+    return chart(drugs=[{"id": "ig1", "product": "Hizentra", "route": "SC", "dose": {"grams": 8},
+                         "containers": [{"grams": 4, "count": 2}]}],
+                 administrations=[{"drug_id": "ig1", "start": "2026-03-05T10:00", "stop": "2026-03-05T12:00"}])
+
+
+@pytest.mark.parametrize(("place", "told"), [("31", True), ("21", True), ("27", False), ("01", False)])
+def test_the_sc_drug_at_a_place_the_dme_mac_does_not_cover(place, told):
+    enc = _home_sc()
+    found = places(joined(enc, an_837(enc, {"J1559": place})), "HOME-PUMP-PLACE")
+    if not told:
+        assert found == []
+        return
+    assert found == [(1, "error", -80, (
+        f"Line 1: place of service {place} (the line's own, SV105) on a Medicare home SCIG claim: the DME MAC "
+        "considers the pump and the drug given with it only at a place of service where the beneficiary uses them "
+        "(01, 04, 09, 12, 13, 14, 27, 33, 54, 55, 56), so J1559 is denied."))]
+
+
+@pytest.mark.parametrize(("place", "told"), [("21", True), ("12", False), ("04", False), (None, False)])
+def test_the_pump_line_of_a_written_claim_at_its_own_place(place, told):
+    """The pump (E0779) is the written claim's own line (igclaim codes the drug): its place, given in the JSON claim
+    as on a CMS-1500's 24B, is judged too."""
+    from tests.test_edits_support import scrub
+
+    def with_pump(c: dict) -> None:
+        pump = {"line": len(c["lines"]) + 1, "code": "E0779", "modifiers": ["JB", "KX"], "units": 1,
+                "diagnosis_pointers": [1]}
+        if place:
+            pump["place_of_service"] = place
+        c["lines"].append(pump)
+
+    r = scrub(_home_sc(), with_pump)
+    found = places(r, "HOME-PUMP-PLACE")
+    assert [(line, units, message.endswith("so E0779 is denied.")) for line, _, units, message in found] == (
+        [(2, -1, True)] if told else [])
+
+
+def test_the_837_writer_puts_a_lines_own_place_in_sv105_and_reads_it_back():
+    """A claim line with its own place (a written claim's) is not lost on the way out: SV105 carries it."""
+    enc = parse_json_text((ROOT / HOME).read_text())
+    [c] = x12.build_claims([enc], [""])
+    c.result.claim.lines[1].place_of_service = "13"
+    text = x12.render([c], "837P", chargemaster.load("sample"), None)
+    assert "SV1*HC:Q2052*800*UN*16*13**1~" in text and "SV1*HC:J1561:JZ*6000*UN*60***1~" in text
+    [claim] = list(read_837(io.StringIO(text)))
+    assert [ln.place_of_service for ln in claim.claim.lines] == [None, "13"]
