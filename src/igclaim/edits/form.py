@@ -515,11 +515,10 @@ def home_pump_place(ctx: EditContext) -> list[Finding]:
     for did, f in ctx.coding.drugs.items():
         if not (f.is_ig and f.route == "SC"):
             continue
-        if ctx.written is None:
-            units = sum(ln.units for ln in f.lines)
-        else:
+        lines = f.lines if ctx.written is None else written_drug_lines(ctx)[did]
+        units = sum(ln.units for ln in lines)
+        if ctx.written is not None:
             sc_lines += written_drug_lines(ctx)[did]
-            units = sum(ln.units for ln in written_drug_lines(ctx)[did])
         if pos and pos not in places:
             found.append(finding(
                 "HOME-PUMP-PLACE", f"Place of service {pos} ({whose}) on a Medicare home SCIG claim: the DME MAC "
@@ -534,18 +533,4 @@ def home_pump_place(ctx: EditContext) -> list[Finding]:
                 f"where the beneficiary uses them ({listed}), so {code_of(ln)} is denied.", line=ln.line,
                 impact_units=-ln.units, fix=f"Bill the place where the beneficiary uses the pump, one of {listed}, on "
                 f"line {ln.line} as on the claim."))
-    return found
-    listed = ", ".join(places)
-    whose = "the chart's" if ctx.written is None else "the written claim's"
-    for did, f in ctx.coding.drugs.items():
-        if not (f.is_ig and f.route == "SC"):
-            continue
-        lines = f.lines if ctx.written is None else written_drug_lines(ctx)[did]
-        found.append(finding(
-            "HOME-PUMP-PLACE", f"Place of service {pos} ({whose}) on a Medicare home SCIG claim: the DME MAC considers "
-            f"the pump and the drug given with it only at a place of service where the beneficiary uses them "
-            f"({listed}), so {f.code} is denied.",
-            impact_units=-sum(ln.units for ln in lines), cause=("drug", f.path),
-            fix=f"Bill the place where the beneficiary uses the pump, one of {listed}, on every line; a beneficiary "
-            "in a hospital, a skilled nursing or a nursing facility is not billed to the DME MAC for it."))
     return found
