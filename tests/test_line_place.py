@@ -92,6 +92,8 @@ def test_q2052_at_another_home_place_than_the_drug_is_told():
     assert places(r, "HOME-PLACE") == [(2, "error", -16, (
         "Line 2: Q2052 billed at place of service 13, line 1's J1561 at 12 (SV105): the DME MAC pays home IVIG and "
         "its supplies billed with the same place of service."))]
+    assert next(f for f in r.findings if f.edit == "HOME-PLACE").fix == (
+        "Bill line 2 at 12, the place of line 1, or correct line 1's.")
 
 
 def test_the_drug_at_its_own_home_place_and_q2052_at_the_claims():
@@ -154,6 +156,27 @@ def test_the_pump_line_of_a_written_claim_at_its_own_place(place, told):
     found = places(r, "HOME-PUMP-PLACE")
     assert [(line, units, message.endswith("so E0779 is denied.")) for line, _, units, message in found] == (
         [(2, -1, True)] if told else [])
+    if told:
+        assert next(f for f in r.findings if f.edit == "HOME-PUMP-PLACE").fix == (
+            "Bill the place where the beneficiary uses the pump, one of 01, 04, 09, 12, 13, 14, 27, 33, 54, 55, 56, "
+            "on line 2 as on the claim.")
+
+
+def test_each_sc_drugs_lines_are_judged():
+    """Two SC products on one claim: the first one's line at a place the DME MAC does not cover is told too."""
+    from tests.test_edits_support import scrub
+
+    enc = _home_sc()
+    enc["drugs"].append({"id": "ig2", "product": "Cuvitru", "route": "SC", "dose": {"grams": 2},
+                         "containers": [{"grams": 2, "count": 1}]})
+    enc["administrations"].append({"drug_id": "ig2", "start": "2026-03-05T12:00", "stop": "2026-03-05T12:30"})
+
+    def first_at_21(c: dict) -> None:
+        c["lines"][0]["place_of_service"] = "21"
+
+    r = scrub(enc, first_at_21)
+    found = places(r, "HOME-PUMP-PLACE")
+    assert [(line, message.endswith("so J1559 is denied.")) for line, _, _, message in found] == [(1, True)]
 
 
 def test_the_837_writer_puts_a_lines_own_place_in_sv105_and_reads_it_back():

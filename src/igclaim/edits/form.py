@@ -428,9 +428,10 @@ def home_place(ctx: EditContext) -> list[Finding]:
     leaves a home IVIG claim's place to this check, unless the chart states another); on scrub also each drug and
     supplies line that carries its own place (837P SV105)."""
     found: list[Finding] = []
-    places = home_iv_places(ctx)
-    if not places:
+    supply = ctx.home_ivig()
+    if supply is None or not supply.places:
         return found
+    places = supply.places
     listed = ", ".join(places)
     did, ivig = next((did, d) for did, d in ctx.coding.drugs.items() if d.is_ig and d.route == "IV")
     pos = (ctx.billed.place_of_service or "").strip()
@@ -448,10 +449,8 @@ def home_place(ctx: EditContext) -> list[Finding]:
     if ctx.written is None:
         return found
     # The lines' own places: each a home one, and the drug's and the supplies' the same (Noridian JD DME, IVIG).
-    supply = ctx.rules.supply_units
-    supply_code = supply.code if supply is not None else None
     billed = [*written_drug_lines(ctx)[did], *(ln for ln, code in zip(ctx.written.lines, ctx.written_codes,
-                                                                       strict=True) if code == supply_code)]
+                                                                       strict=True) if code == supply.code)]
     if not billed:
         return found
     first = billed[0]
