@@ -450,20 +450,21 @@ def _written_ig_lines(ctx: EditContext) -> list[ClaimLine]:
 def route_off_label(ctx: EditContext) -> list[Finding]:
     """A label that allows the subcutaneous route for one indication only (fda/products.toml `sc_labeled_for`),
     judged on the chart's diagnoses. A warning: a payer may still cover an off-label use, and the diagnosis list is
-    igclaim's reading of the label, not the payer's."""
-    from igclaim.edits.drug import written_drug_lines
-
+    igclaim's reading of the label, not the payer's. Every chart is asked, so nothing is looked up before a drug
+    given SC is found."""
     found: list[Finding] = []
-    diagnoses = chart_dx(ctx)
-    if not diagnoses:
-        return found  # DX-MISSING says so
     for f in ctx.coding.drugs.values():
         if f.route != "SC":
             continue
+        diagnoses = chart_dx(ctx)
+        if not diagnoses:
+            return found  # DX-MISSING says so
         family = f.identified.family
         uses = sc_label_gap(family, diagnoses)
         if uses is None:
             continue
+        from igclaim.edits.drug import written_drug_lines
+
         lines = written_drug_lines(ctx).get(f.drug.id)  # none on build
         units = sum(ln.units for ln in lines) if lines else sum(ln.units for ln in f.lines)
         found.append(off_label(f"{f.path}: {f.drug.product or f.drug.hcpcs or family[0].name} is given SC", uses,
