@@ -188,3 +188,20 @@ def test_the_837_writer_puts_a_lines_own_place_in_sv105_and_reads_it_back():
     assert "SV1*HC:Q2052*800*UN*16*13**1~" in text and "SV1*HC:J1561:JZ*6000*UN*60***1~" in text
     [claim] = list(read_837(io.StringIO(text)))
     assert [ln.place_of_service for ln in claim.claim.lines] == [None, "13"]
+
+
+def test_a_lines_own_place_comes_from_its_own_column_and_goes_back_to_it():
+    """CSV/Parquet input: `claim_line_place_of_service` on a written line's row; the rows written from an encounter
+    carry it back, and a line without one leaves the cell empty."""
+    from igclaim.batch.tabular import encounter_to_rows, rows_to_encounter
+    from igclaim.inputs import parse_encounter
+    from tests.test_edits_support import built_claim
+
+    enc = {k: v for k, v in _home_sc().items()
+           if k not in ("billing_provider", "patient", "subscriber", "ordering_provider", "rendering_provider")}
+    enc["claim"] = built_claim(enc)
+    enc["claim"]["lines"][0]["place_of_service"] = "21"
+    rows = encounter_to_rows(enc)
+    assert [r["claim_line_place_of_service"] for r in rows] == ["21"] + [None] * (len(rows) - 1)
+    back = parse_encounter(rows_to_encounter(list(enumerate(rows, start=2))))
+    assert [ln.place_of_service for ln in back.claim.lines] == ["21"] + [None] * (len(back.claim.lines) - 1)

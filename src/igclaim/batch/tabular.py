@@ -35,7 +35,7 @@ FLUID_COLUMNS = ("fluid_purpose", "fluid_start", "fluid_stop", "fluid_ordered", 
 CLAIM_HEAD_COLUMNS = ("claim_form", "claim_place_of_service", "claim_type_of_bill", "claim_diagnoses")
 CLAIM_LINE_COLUMNS = (
     "claim_line", "claim_code", "claim_modifiers", "claim_units", "claim_ndc", "claim_ndc_quantity",
-    "claim_ndc_unit", "claim_revenue_code", "claim_dx_pointers", "claim_service_date",
+    "claim_ndc_unit", "claim_revenue_code", "claim_dx_pointers", "claim_service_date", "claim_line_place_of_service",
 )
 COLUMNS = (ENCOUNTER_COLUMNS + DRUG_COLUMNS + ADMIN_COLUMNS + PUMP_COLUMNS + FLUID_COLUMNS
            + CLAIM_HEAD_COLUMNS + CLAIM_LINE_COLUMNS)
@@ -68,7 +68,8 @@ _CLAIM_HEAD_FIELDS = {"claim_form": "form", "claim_place_of_service": "place_of_
                       "claim_type_of_bill": "type_of_bill"}
 _CLAIM_LINE_FIELDS = {"claim_code": "code", "claim_units": "units", "claim_ndc": "ndc",
                       "claim_ndc_quantity": "ndc_quantity", "claim_ndc_unit": "ndc_unit",
-                      "claim_revenue_code": "revenue_code", "claim_service_date": "service_date"}
+                      "claim_revenue_code": "revenue_code", "claim_service_date": "service_date",
+                      "claim_line_place_of_service": "place_of_service"}  # the line's own (CMS-1500 24B)
 
 _LIST_SPLIT = re.compile(r"[;,\s]+")
 # Counts and amounts of at most 9 digits (the schema bounds them far lower and names the field): a longer run of
