@@ -205,3 +205,38 @@ def test_a_lines_own_place_comes_from_its_own_column_and_goes_back_to_it():
     assert [r["claim_line_place_of_service"] for r in rows] == ["21"] + [None] * (len(rows) - 1)
     back = parse_encounter(rows_to_encounter(list(enumerate(rows, start=2))))
     assert [ln.place_of_service for ln in back.claim.lines] == ["21"] + [None] * (len(back.claim.lines) - 1)
+
+
+def _alone(text: str):
+    [done] = [d for d in scrub_837(io.StringIO(text))]
+    assert done.result is not None and "SCRUB-NO-CHART" in ids(done.result), done.error
+    return done.result
+
+
+@pytest.mark.parametrize(("lines", "told"), [
+    ({"Q2052": "11"}, [(2, "Line 2: place of service 11 (the line's own, SV105)")]),
+    ({"J1561": "22"}, [(1, "Line 1: place of service 22 (the line's own, SV105)")]),
+    ({"Q2052": "13"}, [(2, "Line 2: Q2052 billed at place of service 13, line 1's J1561 at 12 (SV105)")]),
+    ({"J1561": "13"}, [(2, "Line 2: Q2052 billed at place of service 12, line 1's J1561 at 13 (SV105)")]),
+    ({"J1561": "13", "Q2052": "13"}, []), ({}, []),
+])
+def test_an_837_alone_judges_the_home_ivig_lines_places(lines, told):
+    """Without the chart, a Medicare home claim with Q2052 is a home IVIG claim: its J-code and Q2052 lines' own
+    places are judged as with the chart."""
+    r = _alone(an_837(chart(), lines))
+    assert [(line, message.split(" on a")[0].split(": the")[0]) for line, _, _, message in places(r, "HOME-PLACE")] \
+        == told
+
+
+def test_an_837_alone_leaves_other_claims_lines_to_their_own_rules():
+    """An office claim's line at its own place, a home SCIG claim's pump-given drug line at a place the home IVIG
+    list lacks (27: HOME-PUMP-PLACE's list has it), and a home IVIG line before the permanent benefit's list
+    (2023, the demonstration: no list, as with the chart): no HOME-PLACE."""
+    office = chart("examples/parties/office-gamunex-jz.json")
+    assert "HOME-PLACE" not in ids(_alone(an_837(office, {"J1561": "22"})))
+    sc = _home_sc()
+    assert "HOME-PLACE" not in ids(_alone(an_837(sc, {"J1559": "27"})))
+    demo = chart(date_of_service="2023-03-06",
+                 administrations=[{"drug_id": "ig1", "start": "2023-03-06T10:00", "stop": "2023-03-06T14:00"}])
+    assert "HOME-PLACE" not in ids(_alone(an_837(demo, {"Q2052": "11"})))
+    assert "HOME-PLACE" in ids(_alone(an_837(chart(), {"Q2052": "11"})))

@@ -448,11 +448,19 @@ def home_place(ctx: EditContext) -> list[Finding]:
             "(an office, a hospital) is not billed to the DME MAC as home IVIG."))
     if ctx.written is None:
         return found
-    # The lines' own places: each a home one, and the drug's and the supplies' the same (Noridian JD DME, IVIG).
     billed = [*written_drug_lines(ctx)[did], *(ln for ln, code in zip(ctx.written.lines, ctx.written_codes,
                                                                        strict=True) if code == supply.code)]
+    return found + home_line_places(billed, pos, places)
+
+
+def home_line_places(billed: list[ClaimLine], pos: str, places: tuple[str, ...]) -> list[Finding]:
+    """HOME-PLACE on the written lines of a home IVIG claim (the drug's first, then the supplies') that carry their
+    own place (837P SV105): each a home one, and the drug's and the supplies' the same (Noridian JD DME, IVIG).
+    `pos`: the claim's place, which a line without its own takes."""
+    found: list[Finding] = []
     if not billed:
         return found
+    listed = ", ".join(places)
     first = billed[0]
     drug_place = first.place_of_service or pos
     for ln in billed:

@@ -302,6 +302,19 @@ def route_off_label(ctx: EditContext) -> list[Finding]:
     return found
 
 
+@also_check("HOME-PLACE", "written", when=When(home_dme=True))
+def home_line_places(ctx: EditContext) -> list[Finding]:
+    """Without the chart, the immune globulin lines of a Medicare home claim that are not given by pump are home
+    IVIG: they and the supplies lines (Q2052) are judged by their own places (SV105); the claim's own place made it
+    a home claim. Before the permanent benefit's list (2024) no place is judged, as with the chart."""
+    supply = ctx.rules.supply_units
+    if ctx.written is None or supply is None or not supply.places or not ctx.home_dme():  # `when` is not asked here
+        return []
+    supplies = [ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True) if code == supply.code]
+    drugs = [ln for ln in _ig_lines(ctx) if not _given_by_pump(ctx, ln)]
+    return form.home_line_places([*drugs, *supplies], (ctx.written.place_of_service or "").strip(), supply.places)
+
+
 @also_check("FORM-SETTING", "written")
 def form_fits(ctx: EditContext) -> list[Finding]:
     """Revenue codes on an 837I; no drug-administration codes on a Medicare home (DME MAC) claim."""
