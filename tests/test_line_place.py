@@ -240,3 +240,15 @@ def test_an_837_alone_leaves_other_claims_lines_to_their_own_rules():
                  administrations=[{"drug_id": "ig1", "start": "2023-03-06T10:00", "stop": "2023-03-06T14:00"}])
     assert "HOME-PLACE" not in ids(_alone(an_837(demo, {"Q2052": "11"})))
     assert "HOME-PLACE" in ids(_alone(an_837(chart(), {"Q2052": "11"})))
+
+
+def test_the_chart_free_loop_skips_a_check_whose_when_does_not_hold(monkeypatch):
+    """engine.scrub_without_chart asks each check's `When` first, as run_checks does: the home lines' check, given
+    a `When` this claim fails (a pump log, which an 837 never has), is not run, and its finding goes."""
+    from igclaim.edits import registry, written
+    from igclaim.edits.registry import When
+
+    text = an_837(chart(), {"Q2052": "11"})
+    assert "HOME-PLACE" in ids(_alone(text))
+    monkeypatch.setitem(registry.WHEN, written.home_line_places, When(chart=("pump_log",)))
+    assert "HOME-PLACE" not in ids(_alone(text))

@@ -115,7 +115,7 @@ def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = No
     claim (there is no chart to code an expected one from)."""
     from igclaim.edits import written as chart_free
     from igclaim.edits.drug import code_of, is_drug_code
-    from igclaim.edits.registry import CHECKS, SPECS, finding
+    from igclaim.edits.registry import CHECKS, SPECS, WHEN, finding
 
     _load_edit_families()
     ref = ref or reference()
@@ -145,6 +145,8 @@ def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = No
         for spec, fn in CHECKS:
             if (spec.phase == "written" or fn in chart_free.CHART_FREE) and spec.in_force(written.date_of_service):
                 ran.add(spec.id)
+                if fn in WHEN and not WHEN[fn].holds(ctx):
+                    continue  # what it needs is not there (a home rule on an office claim …), as run_checks skips it
                 for f in fn(ctx):
                     if f not in findings:
                         findings.append(f)

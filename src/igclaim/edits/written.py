@@ -4,8 +4,9 @@ Two kinds run. Checks of other families that already read only the claim that go
 payer, the date and the reference data are listed in `CHART_FREE` (MUE, PTP, NDC crosswalk, code validity,
 prior authorization presence, diagnosis presence/validity/not-a-reason). Checks below, registered with phase
 "written" under the existing edit ids, re-state for the claim alone what the chart would otherwise decide (the
-NDC names the product; the code names the route). Every other edit needs the chart and is reported as skipped
-(SCRUB-NO-CHART); a claim with no immune globulin line gets CLAIM-NO-IG and nothing else.
+NDC names the product; the code names the route). Each check's `When` is asked first, as on a chart. Every
+other edit needs the chart and is reported as skipped (SCRUB-NO-CHART); a claim with no immune globulin line gets
+CLAIM-NO-IG and nothing else.
 """
 
 from __future__ import annotations
@@ -308,7 +309,7 @@ def home_line_places(ctx: EditContext) -> list[Finding]:
     IVIG: they and the supplies lines (Q2052) are judged by their own places (SV105); the claim's own place made it
     a home claim. Before the permanent benefit's list (2024) no place is judged, as with the chart."""
     supply = ctx.rules.supply_units
-    if ctx.written is None or supply is None or not supply.places or not ctx.home_dme():  # `when` is not asked here
+    if ctx.written is None or supply is None or not supply.places or not ctx.home_dme():  # its `When`, checked again
         return []
     supplies = [ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True) if code == supply.code]
     drugs = [ln for ln in _ig_lines(ctx) if not _given_by_pump(ctx, ln)]
