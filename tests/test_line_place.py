@@ -252,3 +252,13 @@ def test_the_chart_free_loop_skips_a_check_whose_when_does_not_hold(monkeypatch)
     assert "HOME-PLACE" in ids(_alone(text))
     monkeypatch.setitem(registry.WHEN, written.home_line_places, When(chart=("pump_log",)))
     assert "HOME-PLACE" not in ids(_alone(text))
+
+
+@pytest.mark.parametrize(("place", "told"), [("21", True), ("31", True), ("27", False), ("12", False)])
+def test_an_837_alone_judges_the_home_scig_lines_places(place, told):
+    """Without the chart, a Medicare home claim's SC-only code (J1559) is the pump's drug: its own place is judged
+    against the DMEPOS places; an IVIG line at the same place is HOME-PLACE's, not this rule's."""
+    r = _alone(an_837(_home_sc(), {"J1559": place}))
+    assert [line for line, _, _, _ in places(r, "HOME-PUMP-PLACE")] == ([1] if told else [])
+    ivig = _alone(an_837(chart(), {"J1561": place}))
+    assert "HOME-PUMP-PLACE" not in ids(ivig)

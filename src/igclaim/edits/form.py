@@ -531,13 +531,17 @@ def home_pump_place(ctx: EditContext) -> list[Finding]:
                 "HOME-PUMP-PLACE", f"Place of service {pos} ({whose}) on a Medicare home SCIG claim: the DME MAC "
                 f"considers the pump and the drug given with it only at a place of service where the beneficiary uses "
                 f"them ({listed}), so {f.code} is denied.", impact_units=-units, cause=("drug", f.path), fix=fix))
-    for ln in [*sc_lines, *written_pump_lines(ctx)]:
-        own = ln.place_of_service
-        if own is not None and own not in places:
-            found.append(finding(
-                "HOME-PUMP-PLACE", f"Line {ln.line}: place of service {own} (the line's own, SV105) on a Medicare home "
-                f"SCIG claim: the DME MAC considers the pump and the drug given with it only at a place of service "
-                f"where the beneficiary uses them ({listed}), so {code_of(ln)} is denied.", line=ln.line,
-                impact_units=-ln.units, fix=f"Bill the place where the beneficiary uses the pump, one of {listed}, on "
-                f"line {ln.line} as on the claim."))
-    return found
+    return found + pump_line_places([*sc_lines, *written_pump_lines(ctx)], places)
+
+
+def pump_line_places(lines: list[ClaimLine], places: tuple[str, ...]) -> list[Finding]:
+    """HOME-PUMP-PLACE on the written SC drug and pump lines of a Medicare home SCIG claim that carry their own place
+    (837P SV105), with the chart or on an 837 alone."""
+    listed = ", ".join(places)
+    return [finding(
+        "HOME-PUMP-PLACE", f"Line {ln.line}: place of service {ln.place_of_service} (the line's own, SV105) on a "
+        f"Medicare home SCIG claim: the DME MAC considers the pump and the drug given with it only at a place of "
+        f"service where the beneficiary uses them ({listed}), so {code_of(ln)} is denied.", line=ln.line,
+        impact_units=-ln.units, fix=f"Bill the place where the beneficiary uses the pump, one of {listed}, on line "
+        f"{ln.line} as on the claim.")
+        for ln in lines if ln.place_of_service is not None and ln.place_of_service not in places]

@@ -316,6 +316,17 @@ def home_line_places(ctx: EditContext) -> list[Finding]:
     return form.home_line_places([*drugs, *supplies], (ctx.written.place_of_service or "").strip(), supply.places)
 
 
+@also_check("HOME-PUMP-PLACE", "written", when=When(home_dme=True))
+def pump_line_places(ctx: EditContext) -> list[Finding]:
+    """Without the chart, a Medicare home claim's immune globulin lines given by pump (JB, or an SC-only code) and
+    its pump lines (DMEPOS items, whatever else the claim bills) are judged by their own places (SV105) against the
+    DMEPOS places of the date."""
+    if ctx.written is None or not ctx.home_dme():  # its `When`, checked again
+        return []
+    pumped = [ln for ln in _ig_lines(ctx) if _given_by_pump(ctx, ln)]
+    return form.pump_line_places([*pumped, *written_pump_lines(ctx)], ctx.rules.pump_places)
+
+
 @also_check("FORM-SETTING", "written")
 def form_fits(ctx: EditContext) -> list[Finding]:
     """Revenue codes on an 837I; no drug-administration codes on a Medicare home (DME MAC) claim."""
