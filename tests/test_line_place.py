@@ -262,3 +262,12 @@ def test_an_837_alone_judges_the_home_scig_lines_places(place, told):
     assert [line for line, _, _, _ in places(r, "HOME-PUMP-PLACE")] == ([1] if told else [])
     ivig = _alone(an_837(chart(), {"J1561": place}))
     assert "HOME-PUMP-PLACE" not in ids(ivig)
+
+
+def test_an_e0779_on_a_home_ivig_837_alone_is_not_the_pumps():
+    """A home IVIG claim (J1561, no JB) that bills E0779 at its own place: with the chart HOME-PUMP-PLACE does not
+    run on it (not an SC claim; the pump code is HOME-SUPPLY-CODE's finding), and the claim alone answers the same."""
+    text = an_837(chart(), {}).replace("SV1*HC:Q2052*800*UN*16***1", "SV1*HC:E0779:JB*800*UN*1*21**1")
+    assert "SV1*HC:E0779:JB*800*UN*1*21**1" in text
+    assert "HOME-PUMP-PLACE" not in ids(_alone(text))
+    assert "HOME-PUMP-PLACE" not in ids(joined(chart(), text))

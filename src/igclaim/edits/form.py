@@ -522,10 +522,12 @@ def home_pump_place(ctx: EditContext) -> list[Finding]:
     for did, f in ctx.coding.drugs.items():
         if not (f.is_ig and f.route == "SC"):
             continue
-        lines = f.lines if ctx.written is None else written_drug_lines(ctx)[did]
-        units = sum(ln.units for ln in lines)
-        if ctx.written is not None:
-            sc_lines += written_drug_lines(ctx)[did]
+        if ctx.written is None:
+            units = sum(ln.units for ln in f.lines)
+        else:
+            written = written_drug_lines(ctx)[did]
+            sc_lines += written
+            units = sum(ln.units for ln in written)
         if pos and pos not in places:
             found.append(finding(
                 "HOME-PUMP-PLACE", f"Place of service {pos} ({whose}) on a Medicare home SCIG claim: the DME MAC "

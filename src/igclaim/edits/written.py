@@ -319,11 +319,13 @@ def home_line_places(ctx: EditContext) -> list[Finding]:
 @also_check("HOME-PUMP-PLACE", "written", when=When(home_dme=True))
 def pump_line_places(ctx: EditContext) -> list[Finding]:
     """Without the chart, a Medicare home claim's immune globulin lines given by pump (JB, or an SC-only code) and
-    its pump lines (DMEPOS items, whatever else the claim bills) are judged by their own places (SV105) against the
-    DMEPOS places of the date."""
+    its pump lines are judged by their own places (SV105) against the DMEPOS places of the date. A claim with no
+    such drug line is not the pump's, as with the chart: its E0779 is HOME-SUPPLY-CODE's (payer._pump_lines)."""
     if ctx.written is None or not ctx.home_dme():  # its `When`, checked again
         return []
     pumped = [ln for ln in _ig_lines(ctx) if _given_by_pump(ctx, ln)]
+    if not pumped:
+        return []
     return form.pump_line_places([*pumped, *written_pump_lines(ctx)], ctx.rules.pump_places)
 
 
