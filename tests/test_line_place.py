@@ -271,3 +271,12 @@ def test_an_e0779_on_a_home_ivig_837_alone_is_not_the_pumps():
     assert "SV1*HC:E0779:JB*800*UN*1*21**1" in text
     assert "HOME-PUMP-PLACE" not in ids(_alone(text))
     assert "HOME-PUMP-PLACE" not in ids(joined(chart(), text))
+
+
+def test_an_837_alone_before_q2052_existed_judges_no_home_line_place():
+    """2014-03-31, the day before Q2052 (no home IVIG supplies row, so no list of places): the J-code's own place is
+    not judged, and the claim is read and scrubbed."""
+    text = an_837(chart(), {"J1561": "11"}).replace("D8*20260305", "D8*20140331")
+    assert "D8*20140331" in text
+    r = _alone(text)
+    assert "HOME-PLACE" not in ids(r) and r.claim.lines[0].place_of_service == "11"
