@@ -112,10 +112,68 @@ def test_the_drug_line_at_an_office_is_denied_with_its_units():
     assert [(line, units) for line, _, units, _ in places(r, "HOME-PLACE")] == [(1, -60)]
 
 
-def test_an_office_claim_is_not_judged_by_its_lines_places():
+def test_an_office_claims_lines_are_not_judged_by_the_home_rules():
     enc = chart("examples/parties/office-gamunex-jz.json")
     r = joined(enc, an_837(enc, {"J1561": "12"}))
     assert not ids(r) & {"HOME-PLACE", "HOME-PUMP-PLACE"}
+
+
+# --- any other professional claim (FORM-SETTING, CMS-1500 24B: the place of each service) ------------------------
+
+OFFICE = "examples/parties/office-gamunex-jz.json"
+
+
+def _written(enc: dict, claim_place: str | None, line_places: dict[str, str | None]):
+    """The chart scrubbed against its own expected claim, with these places (code → the line's own)."""
+    from igclaim import engine
+
+    built = engine.build(parse_json_text(json.dumps(enc))).claim
+    lines = [{"line": ln.line, "code": ln.code, "units": ln.units, "modifiers": list(ln.modifiers),
+              **({"place_of_service": line_places[ln.code]} if line_places.get(ln.code) else {})}
+             for ln in built.lines]
+    claim = {"lines": lines, **({"place_of_service": claim_place} if claim_place else {})}
+    return engine.scrub(parse_json_text(json.dumps({**enc, "claim": claim})))
+
+
+@pytest.mark.parametrize(("stated", "severity"), [(False, "warning"), (True, "error")])
+def test_an_office_line_at_a_hospitals_place_is_told_on_its_line(stated, severity):
+    enc = chart(OFFICE, **({"place_of_service": "11"} if stated else {}))
+    r = joined(enc, an_837(enc, {"J1561": "22"}))
+    [(line, sev, units, message)] = places(r, "FORM-SETTING")
+    assert (line, sev, units) == (1, severity, None)
+    assert "place of service 22 (the line's own, SV105) for J1561" in message and " 11" in message
+
+
+def test_an_office_line_at_the_offices_place_or_without_one_passes():
+    assert not places(_written(chart(OFFICE), "11", {"J1561": "11"}), "FORM-SETTING")
+    assert not places(_written(chart(OFFICE), "11", {}), "FORM-SETTING")
+    assert not places(_written(chart(OFFICE), None, {}), "FORM-SETTING")  # a JSON claim need not state its place
+    assert [line for line, *_ in places(_written(chart(OFFICE), None, {"J1561": "22"}), "FORM-SETTING")] == [1]
+
+
+@pytest.mark.parametrize("claim_place", ["22", " 22 "])  # the claim's place is free text, read stripped
+def test_a_line_repeating_a_claim_place_already_told_is_not_told_again(claim_place):
+    r = _written(chart(OFFICE), claim_place, {"J1561": "22", "96365": "19"})
+    told = places(r, "FORM-SETTING")
+    assert [line for line, *_ in told] == [None, 2], told
+    assert "Place of service 22 on an office claim" in told[0][3]
+
+
+def test_a_line_at_the_office_on_a_claim_told_for_its_place_is_not_told():
+    r = _written(chart(OFFICE), "22", {"J1561": "11"})
+    assert [line for line, *_ in places(r, "FORM-SETTING")] == [None]
+
+
+def test_a_commercial_home_line_at_an_office_is_a_warning():
+    enc = chart(payer={"type": "commercial", "name": "Commercial plan"})
+    r = _written(enc, "12", {"J1561": "11"})
+    assert [(line, sev) for line, sev, *_ in places(r, "FORM-SETTING")] == [(1, "warning")]
+    assert not ids(r) & {"HOME-PLACE", "HOME-PUMP-PLACE"}
+
+
+def test_a_medicare_home_ivig_lines_are_left_to_home_place():
+    r = _written(chart(), "12", {"J1561": "11"})
+    assert not places(r, "FORM-SETTING") and [line for line, *_ in places(r, "HOME-PLACE")] == [1]
 
 
 # --- home SCIG by pump (HOME-PUMP-PLACE) --------------------------------------------------------------------

@@ -64,19 +64,37 @@ def form_setting(ctx: EditContext) -> list[Finding]:
             found.append(finding("FORM-SETTING", f"Type of bill {w.type_of_bill}; a hospital outpatient claim is "
                                  f"{e.type_of_bill[:3]}x.", fix=f"Use type of bill {e.type_of_bill}."))
         found.extend(_revenue_codes(ctx))
-    elif (w.place_of_service and e.place_of_service and w.place_of_service.strip() != e.place_of_service
-          and (ctx.encounter.place_of_service is not None or not (home_iv_places(ctx) or home_pump_places(ctx)))):
+    elif e.place_of_service and (ctx.encounter.place_of_service is not None
+                                 or not (home_iv_places(ctx) or home_pump_places(ctx))):
         # The chart's own place_of_service is certain; the setting's default (11 office, 12 home) may have
         # siblings (49 independent clinic, other home POS codes), so a difference from it is a warning. A Medicare
         # home IVIG or SCIG claim's place is judged against the DME MAC's list by HOME-PLACE or HOME-PUMP-PLACE.
         stated = ctx.encounter.place_of_service is not None
-        found.append(finding("FORM-SETTING", f"Place of service {w.place_of_service} on {_a(setting)} claim; "
-                             + (f"the chart says {e.place_of_service}." if stated else
-                             f"the setting's place of service is {e.place_of_service} (verify if another fits)."),
-                             severity=None if stated else "warning",
-                             fix=f"Use place of service {e.place_of_service}" + ("." if stated else
-                                 " unless another fits the place the service was given.")))
+        claim_place = (w.place_of_service or "").strip()
+        if claim_place and claim_place != e.place_of_service:
+            found.append(finding("FORM-SETTING", f"Place of service {claim_place} on {_a(setting)} claim; "
+                                 + (f"the chart says {e.place_of_service}." if stated else
+                                 f"the setting's place of service is {e.place_of_service} (verify if another fits)."),
+                                 severity=None if stated else "warning",
+                                 fix=f"Use place of service {e.place_of_service}" + ("." if stated else
+                                     " unless another fits the place the service was given.")))
+        found.extend(_line_places(w.lines, claim_place, e.place_of_service, stated))
     return found
+
+
+def _line_places(lines: list[ClaimLine], claim_place: str, want: str, stated: bool) -> list[Finding]:
+    """FORM-SETTING on each professional line that carries its own place (CMS-1500 24B, 837P SV105: the place of
+    each service, which the payer prices the line by) where it is not the encounter's: as certain as the claim's
+    check (the chart's own place an error, the setting's default a warning). A line that repeats a claim place
+    already told is not told again."""
+    return [finding(
+        "FORM-SETTING", f"Line {ln.line}: place of service {ln.place_of_service} (the line's own, SV105) for "
+        f"{code_of(ln)}; " + (f"the chart says {want}." if stated else
+                              f"the setting's place of service is {want} (verify if another fits)."),
+        line=ln.line, severity=None if stated else "warning",
+        fix=f"Use place of service {want} on line {ln.line}, or leave the line's own place out so it takes the "
+        "claim's" + ("." if stated else ", unless another fits the place the service was given."))
+        for ln in lines if ln.place_of_service is not None and ln.place_of_service not in (want, claim_place)]
 
 
 _DEPARTMENTS = {"on_campus": "an on-campus department", "off_campus_excepted": "an excepted off-campus department",
