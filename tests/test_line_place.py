@@ -141,7 +141,11 @@ def test_an_office_line_at_a_hospitals_place_is_told_on_its_line(stated, severit
     r = joined(enc, an_837(enc, {"J1561": "22"}))
     [(line, sev, units, message)] = places(r, "FORM-SETTING")
     assert (line, sev, units) == (1, severity, None)
-    assert "place of service 22 (the line's own, SV105) for J1561" in message and " 11" in message
+    said = "the chart says 11." if stated else "the setting's place of service is 11 (verify if another fits)."
+    assert message == f"Line 1: place of service 22 (the line's own, SV105) for J1561; {said}"
+    [fix] = [f.fix for f in r.findings if f.edit == "FORM-SETTING"]
+    assert fix == ("Use place of service 11 on line 1, or leave the line's own place out so it takes the claim's"
+                   + ("." if stated else ", unless another fits the place the service was given."))
 
 
 def test_an_office_line_at_the_offices_place_or_without_one_passes():
