@@ -119,3 +119,19 @@ def test_premedication_opened_units_round_down(per, count, jw_units):
         assert pm == [(("JZ",), 1)]
     else:
         assert pm == [((), 1), (("JW",), jw_units)]
+
+
+@pytest.mark.parametrize(("dos", "jw"), [("2016-12-31", False), ("2017-01-01", True)])
+def test_a_premedications_discard_takes_a_jw_line_from_the_day_medicare_requires_jw(dos, jw):
+    """Medicare Part B requires JW on the discarded amount of a single-dose container from 2017-01-01 (CMS JW
+    modifier policy); before, it bills the dose alone (JW optional: igclaim writes it where the payer requires it).
+    A premedication opened as 2 units and given as 1 discards 1 unit. (An outside rule-break audit found the
+    premedication's `jw_required` test alive: only immune globulin discards were tested across the date.)"""
+    premed = {"id": "pm1", "hcpcs": "J1200", "units": 1, "route": "IV", "container_type": "single_dose",
+              "containers": [{"units": 2, "count": 1}]}
+    enc = encounter(date_of_service=dos, drugs=[drug(), premed],
+                    administrations=[infusion(180, start=f"{dos}T09:00"),
+                                     {"drug_id": "pm1", "method": "push", "start": f"{dos}T08:50",
+                                      "stop": f"{dos}T08:52"}])
+    pm = [(m, u) for c, m, u in lines(run(enc)) if c == "J1200"]
+    assert pm == ([((), 1), (("JW",), 1)] if jw else [((), 1)])

@@ -137,6 +137,17 @@ def test_claim_level_adjustments_and_remarks():
     assert view.status_meaning == "processed as secondary"
 
 
+@pytest.mark.parametrize("where", ["line", "claim"])
+def test_a_claim_level_remark_explains_the_lines_adjustments(where):
+    """A remark at the claim's level (MOA) speaks for the claim's adjustments as a line's own (LQ) does for its
+    line: CO-16 with M119 (the NDC missing or invalid) is the NDC rule either way, not a generic missing field."""
+    line_remarks, moa = (("M119",), ()) if where == "line" else ((), ("M119",))
+    claim = ClaimPay("CLM-MOA", "1", [Line("J1561", D("500"), 10, (), [co("16", "500")], remarks=line_remarks)],
+                     moa_remarks=moa)
+    adj = read([claim])[0].lines[0].adjustments[0]
+    assert adj.rule == "ndc" and "DRUG-NDC-MISMATCH" in adj.edits
+
+
 def test_unknown_codes_are_reported_not_guessed():
     claim = ClaimPay("CLM-UNK", "1", [Line("J1561", D("100"), 1, (), [co("Z9", "30")], remarks=("N9999",))])
     (view,) = read([claim])

@@ -477,3 +477,24 @@ def test_a_code_that_cannot_be_billed_is_not_judged_for_coverage():
     early = chart(diagnoses=["G43.909"], billing_provider=bp("OH"), date_of_service="2024-03-04",
                   administrations=[{"drug_id": "ig1", "start": "2024-03-04T09:00", "stop": "2024-03-04T12:00"}])
     assert only(build(early), "DX-NOT-COVERED").severity == "error"
+
+
+# NCD 250.3 (intravenous immune globulin for autoimmune mucocutaneous blistering diseases) binds every contractor:
+# its ICD-10-CM codes, as the national list (refdata/coverage/NCD250.3.csv) gives them.
+NCD_250_3 = ["L10.0", "L10.1", "L10.2", "L10.3", "L10.4", "L10.5", "L10.81", "L10.89", "L10.9", "L12.0", "L12.1",
+             "L12.8", "L12.9", "L13.8"]
+# Indications every A/B MAC's immune globulin article lists (each list of refdata/coverage/mac-articles/): primary
+# immunodeficiency, CIDP, multifocal motor neuropathy, Guillain-Barré, chronic ITP, Kawasaki disease.
+EVERY_AB_MAC = ["D80.0", "D80.5", "D81.9", "D82.0", "D83.0", "D83.1", "D83.9", "G61.81", "G61.82", "G61.0", "D69.3",
+                "M30.3"]
+
+
+def test_the_national_list_is_ncd_250_3s():
+    assert sorted(mac().national_codes) == sorted(c.replace(".", "") for c in NCD_250_3)
+
+
+@pytest.mark.parametrize("jur", sorted(mac().jurisdictions))
+def test_every_contractor_covers_the_ncd_and_the_indications_every_list_names(jur):
+    lookup = mac().ab_lookup(jur, date(2026, 3, 2))
+    assert {code: lookup.status([code]).kind for code in NCD_250_3 + EVERY_AB_MAC} == \
+        dict.fromkeys(NCD_250_3 + EVERY_AB_MAC, "covered")

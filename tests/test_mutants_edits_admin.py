@@ -1406,3 +1406,17 @@ def test_96371_stays_once_with_more_set_ups_or_more_infusions():
     two_runs = chart(drugs=[SCIG], administrations=[at("09:00", "09:50", pump_setups=2),
                                                      at("10:30", "11:20", pump_setups=2)])
     assert [ln.units for ln in build(two_runs).claim.lines if ln.code == "96371"] == [1]
+
+
+def test_sc_sites_at_once_keep_the_most_set_ups_any_of_them_documents():
+    """Two SC sites running at once are one infusion (one 96369); a second set-up documented at either site is the
+    additional pump set-up, 96371, once. (An outside rule-break audit found `min(set-ups)` alive: no test had sites
+    at once with different counts.)"""
+    for first, second in ((1, 2), (2, 1)):
+        enc = chart(drugs=[SCIG], administrations=[at("09:00", "10:30", site=1, pump_setups=first),
+                                                   at("09:10", "10:45", site=2, pump_setups=second)])
+        assert [(ln.code, ln.units) for ln in build(enc).claim.lines][1:] == [("96369", 1), ("96370", 1),
+                                                                             ("96371", 1)]
+    enc = chart(drugs=[SCIG], administrations=[at("09:00", "10:30", site=1, pump_setups=1),
+                                               at("09:10", "10:45", site=2, pump_setups=1)])
+    assert "96371" not in [ln.code for ln in build(enc).claim.lines]

@@ -40,6 +40,21 @@ def test_bundled_q1_2026_limit_prices_the_drug(home):
     assert any("asp-pricing-2026q1.csv" in s for s in r.reference.sources)
 
 
+# Medicare Part B payment limits per billing unit, 2026-01-01 to 2026-03-31 (CMS ASP pricing file, January 2026:
+# https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files). J1572 and J1599 have no row (contractor-priced).
+JAN_2026_LIMITS = {"J1459": "50.281", "J1551": "14.823", "J1552": "123.841", "J1554": "490.457", "J1555": "17.262",
+                   "J1556": "79.645", "J1557": "63.931", "J1558": "15.056", "J1559": "14.543", "J1561": "49.076",
+                   "J1566": "78.892", "J1568": "47.385", "J1569": "47.288", "J1575": "18.325", "J1576": "71.223",
+                   "J1572": None, "J1599": None}
+
+
+@pytest.mark.parametrize("day", ["2026-01-01", "2026-03-31"])
+def test_every_immune_globulin_is_priced_at_the_quarters_payment_limit(home, day):
+    tables = store.tables()
+    got = {code: tables.payment_limit(code, date.fromisoformat(day)) for code in JAN_2026_LIMITS}
+    assert {code: str(p.amount) if p else None for code, p in got.items()} == JAN_2026_LIMITS
+
+
 def test_jw_units_are_paid_too(home):
     r = engine.build(example("e03-privigen-35-of-40"))
     assert lines(r)[("J1459", False)].expected_payment == Decimal("3519.67")  # 70 × 50.281

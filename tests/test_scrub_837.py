@@ -71,6 +71,12 @@ def test_clean_examples_have_no_problem_without_a_chart(name, charges):
     (lambda t: t.replace("UN*60***1", "UN*300***1"), "DRUG-UNITS"),
     (lambda t: t.replace("HI*ABK:D839", "HI*ABK:D83"), "DX-INVALID"),
     (lambda t: t.replace("SV1*HC:96365*", "SV1*HC:96374*"), "ADMIN-NOT-SUPPORTED"),
+    # Gamunex-C's NDC on Privigen's code: the ASP crosswalk names the NDC's own code (tables.ndc_mismatch)
+    (lambda t: t.replace("SV1*HC:J1561:JZ*", "SV1*HC:J1459:JZ*"), "DRUG-NDC-MISMATCH"),
+    # Z51.11 (an encounter for chemotherapy) listed first: never the reason for immune globulin
+    (lambda t: t.replace("HI*ABK:D839", "HI*ABK:Z5111*ABF:D839"), "DX-CHEMO-ENCOUNTER"),
+    (lambda t: join([s for s in (x.strip() for x in t.split("~")) if s and not s.startswith("HI*")]), "DX-MISSING"),
+    (lambda t: t.replace("UN*60***1", "UN*60***5"), "CLAIM-POINTER-INVALID"),  # one diagnosis on the claim
 ])
 def test_chart_free_edits_find_problems_on_the_claim_alone(mutate, edit_id, charges):
     text = text_of("office-gamunex-jz", charges)
@@ -312,3 +318,56 @@ def test_an_837_made_before_its_service_is_told_without_a_chart(created, told, c
     assert (f.severity, f.message) == ("error", "date_of_service: 2026-03-02 is after the day the claim was made "
                                        "(2026-03-01, the 837's BHT04); a claim is filed after the service.")
     assert f.fix == "Correct the date of service, or bill the service after it is given."
+
+
+def test_a_medicare_home_837_alone_is_told_each_administration_line(charges):
+    """Home IVIG to the DME MAC is billed as the drug and its supplies, without administration codes (A52509): on
+    an 837 alone each administration line is FORM-SETTING, the add-on 96366 as much as the initial 96365."""
+    text = text_of("office-gamunex-jz", charges)
+    home = text.replace("*11:B:1*", "*12:B:1*")
+    assert home != text
+    [item] = scrub_text(home)
+    told = [(f.line, f.impact_units) for f in item.result.findings if f.edit == "FORM-SETTING"]
+    assert told == [(2, -1), (3, -4)], item.result.findings
+    [office] = scrub_text(text)
+    assert "FORM-SETTING" not in edits(office)
+
+
+@pytest.mark.parametrize(("day", "told"), [("20230630", False), ("20230701", True), ("20230708", True)])
+def test_an_nos_line_alone_is_judged_by_its_own_date(day, told, charges):
+    """Panzyga is billed with J1599 (not otherwise specified) before 2023-07-01 and with its own J1576 from then: on
+    an 837 alone a J1599 line is judged by its own service date (DTP*472), not by the claim's first date."""
+    enc = enc_of("office-gamunex-jz", date_of_service="2023-06-10", drugs=[
+        {"id": "ig1", "product": "Panzyga", "ndc": "68982-0822-03", "route": "IV", "dose": {"grams": 20},
+         "containers": [{"grams": 10, "count": 2}]}],
+        administrations=[{"drug_id": "ig1", "start": "2023-06-10T09:00", "stop": "2023-06-10T12:00"}])
+    text = x12.to_837(enc, charges, envelope=x12.Envelope(created=datetime(2023, 7, 15, 12, 0)))
+    text, n = re.subn(r"(SV1\*HC:J1599[^~]*~\s*DTP\*472\*D8\*)20230610", rf"\g<1>{day}", text)
+    assert n == 1
+    [item] = scrub_text(text)
+    nos = [f for f in item.result.findings if f.edit == "DRUG-NOS-CODE"]
+    if not told:
+        assert nos == []
+        return
+    [f] = nos
+    assert f.line == 1 and f.message.endswith(f"which has its own code J1576 on {day[:4]}-{day[4:6]}-{day[6:]}.")
+
+
+def test_an_837_lines_four_modifiers_are_all_read(charges):
+    """SV101-3 to SV101-6 are the line's four modifiers (005010X222A1): the fourth is read too."""
+    from igclaim.readers.x12 import read_837
+
+    text = text_of("office-gamunex-jz", charges).replace("SV1*HC:J1561:JZ*", "SV1*HC:J1561:GA:JA:XS:JZ*")
+    [claim] = list(read_837(io.StringIO(text)))
+    assert list(claim.claim.lines[0].modifiers) == ["GA", "JA", "XS", "JZ"]
+
+
+@pytest.mark.parametrize(("day", "told"), [("2022-12-31", True), ("2023-01-01", False)])
+def test_a_modifier_before_its_effective_date_is_told_without_a_chart(day, told, charges):
+    """JZ exists from 2023-01-01 (HCPCS modifier file): on an 837 alone, JZ the day before is CLAIM-MODIFIER-DATE."""
+    text = text_of("office-gamunex-jz", charges, date_of_service=day, administrations=[
+        {"drug_id": "ig1", "start": f"{day}T09:00", "stop": f"{day}T14:00"}])
+    marked = re.sub(r"SV1\*HC:J1561(:JZ)?\*", "SV1*HC:J1561:JZ*", text)
+    [item] = scrub_text(marked)
+    found = [f.line for f in item.result.findings if f.edit == "CLAIM-MODIFIER-DATE"]
+    assert found == ([1] if told else [])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from igclaim import engine
-from igclaim.model import Encounter
+from igclaim.model import ClaimLine, Encounter
 from igclaim.refdata import store
 from igclaim.refdata.importers import Options
 
@@ -175,6 +175,23 @@ def test_code_valid_in_q1_terminated_in_q2(home, q2_file):
     assert not found(q2, "ADMIN-CODE-INVALID")  # 96365/96366 are CPT: never in the HCPCS file
 
 
+@pytest.mark.parametrize(("day", "told"), [("2026-03-30", False), ("2026-03-31", False), ("2026-04-01", True)])
+def test_a_term_date_is_the_last_day_a_code_is_used(home, tmp_path, day, told):
+    """TERM DT is the last date of use (the HCPCS record layout): a quarter's file that already ends J1566 on
+    2026-03-31 still allows it that day. Its own quarter ends the same day, so the next day is April's file's."""
+    q1 = (FIX / "HCPC2026_JAN_ANWEB-synthetic.csv").read_text(encoding="latin-1").splitlines(keepends=True)
+    [i] = [n for n, row in enumerate(q1) if row.startswith("J1566,")]
+    assert q1[i].rstrip().endswith(",20060101,20080101,,N")
+    q1[i] = q1[i].rstrip().removesuffix(",,N") + ",20260331,N\n"
+    ended = tmp_path / "HCPC2026_JAN_ANWEB-synthetic.csv"
+    ended.write_text("".join(q1), encoding="latin-1")
+    store.import_file("hcpcs", ended)
+    store.import_file("hcpcs", FIX / "HCPC2026_APR_ANWEB-synthetic.csv")
+    r = engine.build(gammagard_sd(day))
+    assert r.claim.lines[0].code == "J1566"
+    assert [f.message.split(":")[0] for f in found(r, "DRUG-CODE-INVALID")] == (["Line 1"] if told else [])
+
+
 def test_level_ii_code_missing_from_the_file_in_force(home):
     store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
     r = engine.scrub(encounter(claim=[{"code": "J1599", "units": 60}, *GAMUNEX_CLAIM[1:]]))
@@ -242,3 +259,40 @@ def test_a_drug_code_out_of_its_dates_is_judged_as_a_drug(home):
     store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
     r = engine.scrub(encounter(claim=[{"code": "C9072", "units": 60, "modifiers": ["JZ"]}, *GAMUNEX_CLAIM[1:]]))
     assert [(f.edit, f.line) for f in r.findings if f.edit.endswith("-CODE-INVALID")] == [("DRUG-CODE-INVALID", 1)]
+
+
+# --- on an 837 alone (edits/written.py CHART_FREE) ------------------------------------------------------------
+
+def _alone(lines: list[dict], day: str = Q2):
+    """A Medicare office chart's 837 on `day`, read back and scrubbed with no chart, its lines replaced by these."""
+    import io
+
+    from igclaim.outputs import chargemaster, x12
+    from igclaim.readers.x12 import read_837
+
+    chart = (ROOT / "examples" / "parties" / "office-gamunex-jz.json").read_text().replace(Q1, day)
+    [written] = list(read_837(io.StringIO(x12.to_837(Encounter.model_validate_json(chart),
+                                                      chargemaster.load("sample")))))
+    claim = written.claim.model_copy(update={"lines": [
+        ClaimLine.model_validate({"line": i, "diagnosis_pointers": [1], **ln}) for i, ln in enumerate(lines, start=1)]})
+    return engine.scrub_without_chart(written.model_copy(update={"claim": claim}))
+
+
+@pytest.mark.parametrize(("extra", "edit_id", "line"), [
+    ({"code": "J1566", "units": 20, "modifiers": ["JZ"]}, "DRUG-CODE-INVALID", 4),  # terminated 2026-03-31
+    ({"code": "Q2052", "units": 1}, "ADMIN-CODE-INVALID", 4),  # not in the file in force
+    ({"code": "36000", "units": 1}, "ADMIN-BUNDLED", 4),  # PTP column 2 of 96365, modifier indicator 1
+    ({"code": "96374", "units": 1}, "ADMIN-INITIAL-DUPLICATE", 4),  # a second initial service, no XS
+])
+def test_the_table_edits_run_on_an_837_alone(mue, ptp, extra, edit_id, line):
+    store.import_file("hcpcs", FIX / "HCPC2026_APR_ANWEB-synthetic.csv")
+    clean = _alone(GAMUNEX_CLAIM)
+    assert not found(clean, edit_id)
+    assert [f.line for f in found(_alone([*GAMUNEX_CLAIM, extra]), edit_id)] == [line]
+
+
+def test_the_mues_run_on_an_837_alone(mue):
+    r = _alone([{"code": "J1561", "units": 101, "modifiers": ["JZ"]}, {"code": "96365", "units": 2},
+                {"code": "96366", "units": 4}])
+    assert [f.line for f in found(r, "DRUG-MUE")] == [1]
+    assert [f.line for f in found(r, "ADMIN-MUE")] == [2]
