@@ -22,7 +22,7 @@ from igclaim import npi as npi_mod
 from igclaim.errors import InputError, InputErrors, required
 from igclaim.model import Address, BillingProvider, ClaimLine, Encounter, Result
 from igclaim.outputs.chargemaster import Chargemaster
-from igclaim.refdata.resolver import reference
+from igclaim.refdata.resolver import reference, state_codes
 
 Kind = Literal["837P", "837I"]
 
@@ -241,9 +241,11 @@ def check_text_fields(c: ClaimInput) -> None:
     for path, value, lo, hi in text_fields(c):
         if value is not None:
             x12_text(value, c.path(path), hi, lo)
-            # N402 is the USPS code, written as given: "ªÈ" passed as "AE" once transliterated, then the writer
-            # refused it by element (one bad claim failed a whole team export)
-            if path.endswith(".state") and not re.fullmatch(r"[A-Za-z]{2}", value):
+            # N402 is the USPS code, written in capitals: "ªÈ" passed as "AE" once transliterated, then the writer
+            # refused it by element (one bad claim failed a whole team export); "RK", two letters but no state's
+            # code, was written and the 837 rejected (N402 takes a code of its list)
+            if path.endswith(".state") and not (re.fullmatch(r"[A-Za-z]{2}", value)
+                                                and value.upper() in state_codes()):
                 raise InputError(c.path(path), f"{value!r} is not a state's 2-letter USPS code (e.g. IL)")
 
 

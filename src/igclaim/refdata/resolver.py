@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -30,6 +30,12 @@ _ROOT = resources.files("igclaim.refdata")
 
 def _load(rel: str) -> dict[str, Any]:
     return tomllib.loads((_ROOT / rel).read_text(encoding="utf-8"))
+
+
+@cache
+def state_codes() -> frozenset[str]:
+    """The USPS state, territory and military codes an address may carry (refdata/usps-states.toml)."""
+    return frozenset(_load("usps-states.toml")["codes"])
 
 
 def _as_date(v: Any) -> date | None:
