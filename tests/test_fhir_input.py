@@ -556,3 +556,41 @@ def test_authorized_units_or_grams_from_the_pas_item_detail():
     b["entry"].append({"resource": _preauth(item=[{"itemSequence": 1, "adjudication": ADJUDICATED}])})
     pa = parse_bundle(b).payer.prior_authorization
     assert (pa.number, pa.units, pa.grams) == ("PA-7781", None, None)
+
+
+def _given_again(b: dict, dose: dict, at: str = "09:05") -> None:
+    """One more administration of the premedication `_premed` added (Medication/pm)."""
+    ma = copy.deepcopy(next(e["resource"] for e in b["entry"] if e["resource"].get("id") == "ma-pm"))
+    ma["id"] = f"ma-pm-{at.replace(':', '')}"
+    ma["effectivePeriod"] = {"start": f"2026-03-02T{at}:00-06:00", "end": f"2026-03-02T{at}:00-06:00"}
+    ma["dosage"]["dose"] = dose
+    b["entry"].append({"resource": ma})
+
+
+@pytest.mark.parametrize(("first", "second", "units"), [("0.5", "0.5", 1), ("1.5", "1", 3), ("1", "1", 2),
+                                                        ("0.4", "0.4", 1)])
+def test_a_premedication_given_twice_bills_its_whole_dose_rounded_up_once(first, second, units):
+    """Billing units are the whole dose given, rounded up (a fraction of a unit bills as a unit), once: each
+    administration rounded up before adding billed 0.5 + 0.5 units as 2 (an outside audit's finding)."""
+    b = bundle()
+    _premed(b, J1200, {"value": first, "unit": "{unit}"})
+    _given_again(b, {"value": second, "unit": "{unit}"})
+    pm = next(d for d in parse_bundle(b).drugs if d.hcpcs == "J1200")
+    assert pm.units == units
+
+
+def test_a_visit_past_midnight_is_dated_by_its_start():
+    b = bundle()
+    entry(b, "Encounter")["period"] = {"start": "2026-03-02T09:00:00-06:00", "end": "2026-03-03T00:15:00-06:00"}
+    assert str(parse_bundle(b).date_of_service) == "2026-03-02"
+
+
+@pytest.mark.parametrize(("sopt", "payer"), [("111", "medicare_advantage"), ("11", "medicare_advantage"),
+                                              ("121", "medicare"), ("1", "medicare")])
+def test_a_source_of_payment_code_of_medicare_managed_care_is_medicare_advantage(sopt, payer):
+    """Source of Payment Typology: 11 Medicare (Managed Care), 12 Medicare (Non-managed Care)."""
+    b = bundle()
+    entry(b, "Coverage")["type"] = {"coding": [{"system": "urn:oid:2.16.840.1.113883.3.221.5", "code": sopt}]}
+    if payer == "medicare_advantage":
+        b["entry"].append({"resource": _preauth()})
+    assert parse_bundle(b).payer.type == payer

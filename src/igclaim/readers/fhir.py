@@ -338,6 +338,7 @@ def parse_bundle(obj: Any) -> Encounter:
     fluids: list[dict] = []
     sites: dict[str, int] = {}
     meds: dict[str, str] = {}
+    given_in_all: dict[str, Decimal] = {}  # a premedication's units over its administrations, rounded up once
     for i, ma in by_type.get("MedicationAdministration", []):
         if ma.get("status") in NOT_GIVEN:
             continue  # not given, or recorded in error: nothing to bill
@@ -378,16 +379,16 @@ def parse_bundle(obj: Any) -> Encounter:
             if not (given.is_finite() and abs(given) < _COUNT_CEILING):  # before int(): see _whole
                 p.add(w, "dosage.dose: the units must be a number of at most 12 digits")
                 continue
-            units = int(given.to_integral_value(rounding="ROUND_CEILING"))
             if drug_id is None:
                 drug_id = meds[key] = f"med{len(meds) + 1}"
-                drug = {"id": drug_id, "hcpcs": med["hcpcs"], "units": units, "route": route}
+                drug = {"id": drug_id, "hcpcs": med["hcpcs"], "route": route}
                 if med["ndc"]:
                     drug["ndc"] = med["ndc"]
                 drugs.append(drug)
-            else:
-                d = next(x for x in drugs if x["id"] == drug_id)
-                d["units"] = d.get("units", 0) + units
+            # The units billed are the whole dose given, rounded up once: 0.5 unit twice is 1 unit, not 2.
+            given_in_all[drug_id] = given_in_all.get(drug_id, Decimal(0)) + given
+            d = next(x for x in drugs if x["id"] == drug_id)
+            d["units"] = int(given_in_all[drug_id].to_integral_value(rounding="ROUND_CEILING"))
             admins.append({"drug_id": drug_id, "start": period.get("start"), "stop": period.get("end"),
                            "site": site})
             continue
