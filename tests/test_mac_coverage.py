@@ -498,3 +498,10 @@ def test_every_contractor_covers_the_ncd_and_the_indications_every_list_names(ju
     lookup = mac().ab_lookup(jur, date(2026, 3, 2))
     assert {code: lookup.status([code]).kind for code in NCD_250_3 + EVERY_AB_MAC} == \
         dict.fromkeys(NCD_250_3 + EVERY_AB_MAC, "covered")
+
+
+@pytest.mark.parametrize("code", ["G99.0", "G99.8", "E89.1"])
+def test_a_code_in_the_last_category_of_a_read_range_is_judged_not_left_unverified(code):
+    """A read range ends at a category (G00–G99, E00–E90): every code under its last category is in it, so one the
+    list does not name is not covered, never "could not verify" (ranges compare by category prefix)."""
+    assert mac().ab_lookup("J6", date(2026, 3, 2)).status([code]).kind == "not_covered"

@@ -296,3 +296,60 @@ def test_the_mues_run_on_an_837_alone(mue):
                 {"code": "96366", "units": 4}])
     assert [f.line for f in found(r, "DRUG-MUE")] == [1]
     assert [f.line for f in found(r, "ADMIN-MUE")] == [2]
+
+
+def _icd10_import(tmp_path, name: str, effective: date, ends: date | None) -> str:
+    copy_ = tmp_path / name
+    copy_.write_bytes((FIX / "icd10cm_order_2026-real-excerpt.txt").read_bytes())
+    store.import_file("icd10", copy_, Options(effective=effective, ends=ends))
+    return f"imported {name}"
+
+
+def test_an_imported_icd10_release_wins_over_the_bundled_one_of_the_same_start(home, tmp_path):
+    """The user's import of the year's order file (from 2025-10-01, as the bundled FY2026 release) is the one read."""
+    from igclaim.refdata import icd10
+
+    name = _icd10_import(tmp_path, "icd10cm_order_2026.txt", date(2025, 10, 1), date(2026, 9, 30))
+    assert icd10.release_for(date(2026, 3, 2)).name == name
+
+
+def test_of_two_imported_icd10_releases_the_one_in_force_latest_wins_whatever_the_import_order(home, tmp_path):
+    """An April update imported before the year's file: on 2026-05-04 the April update is in force (the latest
+    start), though the year's file was imported after it."""
+    from igclaim.refdata import icd10
+
+    april = _icd10_import(tmp_path, "icd10cm_order_2026_april.txt", date(2026, 4, 1), date(2026, 9, 30))
+    year = _icd10_import(tmp_path, "icd10cm_order_2026_year.txt", date(2025, 10, 1), date(2026, 9, 30))
+    assert icd10.release_for(date(2026, 5, 4)).name == april
+    assert icd10.release_for(date(2026, 3, 2)).name == year
+
+
+def test_of_two_imports_covering_a_date_the_newest_is_read(home, tmp_path):
+    """A correction imported from 2026-05-01 over the quarter's file (from 2026-04-01): read from its date on, the
+    quarter's file before it; a second import of the same start wins over the first (the later import)."""
+    q2 = (FIX / "asp-pricing-2026q2-synthetic.csv").read_text(encoding="latin-1")
+    assert "J1561,Gamunex-c/gammaked,500 MG,50.000," in q2
+    store.import_file("asp", FIX / "asp-pricing-2026q2-synthetic.csv")
+    fixed = tmp_path / "asp-pricing-2026q2-correction.csv"
+    fixed.write_text(q2.replace("500 MG,50.000,", "500 MG,51.000,"), encoding="latin-1")
+    store.import_file("asp", fixed, Options(effective=date(2026, 5, 1), ends=date(2026, 6, 30)))
+    limit = store.tables().payment_limit
+    assert [str(limit("J1561", date(2026, m, d)).amount) for m, d in ((4, 30), (5, 1), (6, 30))] == [
+        "50.000", "51.000", "51.000"]
+    again = tmp_path / "asp-pricing-2026q2-again.csv"
+    again.write_text(q2.replace("500 MG,50.000,", "500 MG,52.000,"), encoding="latin-1")
+    store.import_file("asp", again, Options(effective=date(2026, 5, 1), ends=date(2026, 6, 30)))
+    assert str(store.tables().payment_limit("J1561", date(2026, 5, 14)).amount) == "52.000"
+
+
+def test_of_two_ptp_imports_covering_a_date_the_newest_is_read(home, tmp_path):
+    """An NCCI file from 2026-05-01 without the 96365/96374 pair, over the quarter's: from its date the pair is
+    gone (the newest file in force is the whole table)."""
+    store.import_file("ptp", FIX / "ccipra-v321r0-f1-synthetic.txt")
+    rows = (FIX / "ccipra-v321r0-f1-synthetic.txt").read_text(encoding="latin-1").splitlines(keepends=True)
+    later = tmp_path / "ccipra-v321r1-f1-synthetic.txt"
+    later.write_text("".join(r for r in rows if not r.startswith("96365\t96374\t")), encoding="latin-1")
+    store.import_file("ptp", later, Options(effective=date(2026, 5, 1), ends=date(2026, 6, 30)))
+    claim = [*GAMUNEX_CLAIM, {"code": "96374", "units": 1}]
+    assert _ptp(engine.scrub(encounter(day="2026-04-30", claim=claim)), "ADMIN-INITIAL-DUPLICATE")
+    assert not _ptp(engine.scrub(encounter(day="2026-05-14", claim=claim)), "ADMIN-INITIAL-DUPLICATE")
