@@ -149,6 +149,19 @@ def test_prior_auth_presence_from_ref_g1(charges):
     assert edits(scrub_text(no_auth)[0]).get("AUTH-MISSING") == "error"
 
 
+def test_a_lines_own_prior_authorization_is_the_claims(charges):
+    """The 837P allows REF*G1 in 2400 (a line's prior authorization): sent only there, the claim has one, and
+    AUTH-MISSING was a false alarm."""
+    text = text_of("office-child-commercial", charges)
+    segs = [x for x in (y.strip() for y in text.split("~")) if x]
+    [auth] = [x for x in segs if x.startswith("REF*G1*")]
+    segs.remove(auth)
+    sv1 = next(i for i, x in enumerate(segs) if x.startswith("SV1*"))
+    dtp = next(i for i in range(sv1, len(segs)) if segs[i].startswith("DTP*472"))
+    [item] = scrub_text(join([*segs[:dtp + 1], auth, *segs[dtp + 1:]]))
+    assert "AUTH-MISSING" not in edits(item)
+
+
 def test_another_payer_s_authorization_is_not_this_claim_s(charges):
     """A COB claim's 2320/2330 loops (SBR, then the other payer's NM1 and REF) come before the first LX: a REF*G1
     there is the other payer's authorization, and was read as this claim's (AUTH-MISSING stayed silent)."""

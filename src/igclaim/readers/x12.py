@@ -404,6 +404,9 @@ class _Reader:
             c.other_payer = True  # 2320: what follows until the first LX is another payer's (COB)
         elif sid == "REF" and line is None and not c.other_payer:  # REF*G1 in 2330B is the other payer's auth
             c.refs.setdefault(s.get(1), s.get(2))
+        elif sid == "REF" and line is not None and s.get(1) == "G1":
+            # 2400 REF*G1: a line's own prior authorization (the guide allows it there), so the claim has one
+            c.refs.setdefault("G1", s.get(2))
         elif sid == "HI":
             for i in range(1, len(s.els) + 1):
                 parts = s.parts(i)
