@@ -142,6 +142,27 @@ def test_crosswalk_answers_for_dates_outside_its_quarter_from_the_nearest_one():
     assert t.package_billing_units("00069147602", "J1459", date(2026, 3, 2)) is None  # another code's unit
 
 
+def test_between_crosswalks_the_latest_before_the_date_answers(home, tmp_path):
+    """No crosswalk covers 2025-06-01: the latest one before it answers (a quarter's correction of a package's
+    units over the quarter before), not the earliest."""
+    from datetime import date
+
+    from igclaim.refdata.importers import Options
+
+    fix = Path(__file__).parent / "fixtures" / "cms"
+    q1 = (fix / "asp-ndc-hcpcs-crosswalk-2024q1-real-excerpt.csv").read_text(encoding="latin-1")
+    row = ",13533-0800-12,Gamunex-C,500 MG,10,1,2,2,"
+    assert row in q1
+    store.import_file("crosswalk", fix / "asp-ndc-hcpcs-crosswalk-2024q1-real-excerpt.csv")
+    q2 = tmp_path / "asp-ndc-hcpcs-crosswalk-2024q2-corrected.csv"
+    q2.write_text(q1.replace(row, ",13533-0800-12,Gamunex-C,500 MG,10,1,2,3,"), encoding="latin-1")
+    store.import_file("crosswalk", q2, Options(effective=date(2024, 4, 1), ends=date(2024, 6, 30)))
+    t = store.tables()
+    assert t.package_billing_units("13533080012", "J1561", date(2024, 3, 31)) == 2
+    assert t.package_billing_units("13533080012", "J1561", date(2024, 4, 1)) == 3
+    assert t.package_billing_units("13533080012", "J1561", date(2025, 6, 1)) == 3
+
+
 def test_scrub_counts_waste_in_crosswalk_units():
     enc = _cutaquig("2026-03-02", {"ml": 12})
     enc["claim"] = {"form": "CMS-1500", "lines": [
