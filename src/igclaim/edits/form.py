@@ -73,13 +73,18 @@ def form_setting(ctx: EditContext) -> list[Finding]:
         claim_place = (w.place_of_service or "").strip()
         if claim_place and claim_place != e.place_of_service:
             found.append(finding("FORM-SETTING", f"Place of service {claim_place} on {_a(setting)} claim; "
-                                 + (f"the chart says {e.place_of_service}." if stated else
-                                 f"the setting's place of service is {e.place_of_service} (verify if another fits)."),
-                                 severity=None if stated else "warning",
+                                 + _expected_place(e.place_of_service, stated), severity=None if stated else "warning",
                                  fix=f"Use place of service {e.place_of_service}" + ("." if stated else
                                      " unless another fits the place the service was given.")))
         found.extend(_line_places(w.lines, claim_place, e.place_of_service, stated))
     return found
+
+
+def _expected_place(want: str, stated: bool) -> str:
+    """Where FORM-SETTING says the encounter was: the chart's own place, or the setting's default to verify."""
+    if stated:
+        return f"the chart says {want}."
+    return f"the setting's place of service is {want} (verify if another fits)."
 
 
 def _line_places(lines: list[ClaimLine], claim_place: str, want: str, stated: bool) -> list[Finding]:
@@ -89,9 +94,7 @@ def _line_places(lines: list[ClaimLine], claim_place: str, want: str, stated: bo
     already told is not told again."""
     return [finding(
         "FORM-SETTING", f"Line {ln.line}: place of service {ln.place_of_service} (the line's own, SV105) for "
-        f"{code_of(ln)}; " + (f"the chart says {want}." if stated else
-                              f"the setting's place of service is {want} (verify if another fits)."),
-        line=ln.line, severity=None if stated else "warning",
+        f"{code_of(ln)}; " + _expected_place(want, stated), line=ln.line, severity=None if stated else "warning",
         fix=f"Use place of service {want} on line {ln.line}, or leave the line's own place out so it takes the "
         "claim's" + ("." if stated else ", unless another fits the place the service was given."))
         for ln in lines if ln.place_of_service is not None and ln.place_of_service not in (want, claim_place)]
