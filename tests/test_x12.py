@@ -224,6 +224,20 @@ def test_a_state_is_a_two_letter_code_checked_before_writing(state, charges):
     assert exc.value.path == "patient.address.state" and "USPS" in exc.value.message
 
 
+# USPS Publication 28, Appendix B (https://pe.usps.com/text/pub28/28apb.htm): the 50 states and DC, the territories
+# and freely associated states (less Palau, which the X12 code list pyx12 holds lacks), the Armed Forces codes.
+USPS_STATES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+               "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
+               "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+               "AS", "GU", "MP", "PR", "VI", "FM", "MH", "AA", "AE", "AP"]
+
+
+def test_the_state_codes_are_the_usps_ones():
+    from igclaim.refdata.resolver import state_codes
+
+    assert state_codes() == frozenset(USPS_STATES) and len(USPS_STATES) == 61
+
+
 @pytest.mark.parametrize("state", ["il", "DC", "PR", "GU", "AE", "WY"])
 def test_a_states_usps_code_is_written_in_capitals_and_accepted(state, charges):
     data = json.loads((PARTIES / "office-gamunex-jz.json").read_text())
