@@ -4,12 +4,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean fuzz
+.PHONY: setup native run test lint bench clean fuzz
 
 # The bytecode of src/ is compiled here (an editable install does not, and with PYTHONDONTWRITEBYTECODE set every
 # process would compile each module again: about 0.1 s of every CLI start); up-to-date files are skipped.
+# Then the compiled core (src/igclaim/_native.py): mypyc builds it when a source changed since the last build (about
+# 2 minutes; nothing to do otherwise). Without a C compiler, or with IGCLAIM_NATIVE=0, igclaim runs from source.
 setup: $(STAMP)
 	@$(BIN)/python -m compileall -q src > /dev/null
+	@$(BIN)/python scripts/native.py
+
+native: $(STAMP)
+	$(BIN)/python scripts/native.py --force
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +28,7 @@ run: setup
 	$(BIN)/igclaim scrub $(wildcard examples/*-scrub-*.json) --format table
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
 
 # The team-service tests also run against a throw-away PostgreSQL that the script installs and starts (else they skip).
@@ -67,4 +73,5 @@ bench: setup
 	$(BIN)/python benchmarks/run.py
 
 clean:
+	[ ! -x $(BIN)/python ] || $(BIN)/python scripts/native.py --clean
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -137,3 +137,25 @@ def forget_rule_memos() -> None:
     rules._SHARED.clear()
     store._TABLES.clear()
     store._IN_FORCE.clear()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "from_source: the test patches a function of the compiled core; when the core "
+                            "runs compiled, the test runs in a child process from source (IGCLAIM_PURE=1)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """A compiled function calls another compiled one directly, so a patch of the module's attribute does not reach
+    it (igclaim/_native.py): a `from_source` test then runs in a child process whose core runs from source, and
+    passes only when the child passes."""
+    from igclaim import _native
+
+    if pyfuncitem.get_closest_marker("from_source") is None or _native.MODE != "compiled":
+        return None
+    done = subprocess.run([sys.executable, "-m", "pytest", "-o", "addopts=", "-q", "-p", "no:randomly",
+                           "-p", "no:cacheprovider", pyfuncitem.nodeid], cwd=ROOT,
+                          env={**os.environ, "IGCLAIM_PURE": "1"}, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"from source, in a child process:\n{done.stdout[-4000:]}{done.stderr[-2000:]}"
+    assert "\n1 passed" in "\n" + done.stdout.splitlines()[-1], done.stdout[-2000:]  # it ran, and passed
+    return True

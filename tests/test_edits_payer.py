@@ -78,6 +78,7 @@ def test_home_supply_line_takes_gy_with_the_drug_when_there_is_no_benefit_catego
     assert (g.line, g.severity) == (2, "warning") and "no denial is expected" in g.message
 
 
+@pytest.mark.from_source
 def test_an_uncertain_no_benefit_gap_gives_warnings_that_still_ask_for_gy(monkeypatch):
     """A list that binds the payer but could not confirm the gap (an uncertain entry, an unread range) makes every
     liability finding a warning, the no-benefit ones (GY) included: the gap's severity reaches each line's finding.

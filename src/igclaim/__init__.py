@@ -5,9 +5,13 @@ claims people write before they go out.
 >>> result = build(parse_encounter(encounter_dict))  # doctest: +SKIP
 """
 
-from igclaim.engine import build, scrub
-from igclaim.inputs import InvalidInput, parse_encounter
-from igclaim.model import Claim, ClaimLine, Encounter, Finding, Result
+from igclaim import _native
+
+_native.use()  # before any compiled module is imported: a stale build must not run (igclaim/_native.py)
+
+from igclaim.engine import build, scrub  # noqa: E402
+from igclaim.inputs import InvalidInput, parse_encounter  # noqa: E402
+from igclaim.model import Claim, ClaimLine, Encounter, Finding, Result  # noqa: E402
 
 __all__ = ["build", "scrub", "parse_encounter", "InvalidInput", "Encounter", "Claim", "ClaimLine", "Finding",
            "Result"]

@@ -854,7 +854,8 @@ def _split_by_ndc(chosen: CodeChosen, units: DoseUnits,
         rows.append([use, given, max(0, opened_cum - opened_before - given), take])
         given_before, opened_before = given_cum, opened_cum
     excess = sum(r[2] for r in rows) - waste.discarded_units
-    for r in reversed(rows):  # rounding can leave a unit too many: take it off the last discards
+    for r in rows[::-1]:  # rounding can leave a unit too many: take it off the last discards (not reversed():
+        # mypyc cannot compile it over this list)
         cut = min(r[2], max(0, excess))
         r[2] -= cut
         excess -= cut

@@ -1,0 +1,114 @@
+"""Build the compiled core (src/igclaim/_native.py says what and why) with mypyc, next to the sources, and record the
+sources it was built from in src/igclaim/_native.json. Does nothing when that record already matches them.
+
+    python scripts/native.py [--force] [--clean]
+
+Without a C compiler, or with IGCLAIM_NATIVE=0, it builds nothing and says so: igclaim then runs from source, as
+fast as before the build existed and with the same answers. A compiler that fails is an error (make stops).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.machinery
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+from types import ModuleType
+
+ROOT = Path(__file__).resolve().parents[1]
+SRC = ROOT / "src"
+BUILD = ROOT / "build" / "native"
+GROUP = "igclaim_native"  # the shared library's name: src/igclaim_native__mypyc.*.so
+
+
+def _load_native() -> ModuleType:
+    """src/igclaim/_native.py alone (the list of modules and the record live there, once), without importing
+    igclaim, which would load the extensions this script replaces."""
+    spec = importlib.util.spec_from_file_location("igclaim_native_rules", SRC / "igclaim" / "_native.py")
+    if spec is None or spec.loader is None:
+        sys.exit("native: cannot read src/igclaim/_native.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+native = _load_native()
+
+
+def extensions() -> list[Path]:
+    """Every extension file a build leaves in src/."""
+    out = [p for p in SRC.glob(f"{GROUP}__mypyc*") if p.is_file()]
+    for path in native.sources().values():
+        out += [path.with_name(path.stem + s) for s in importlib.machinery.EXTENSION_SUFFIXES
+                if path.with_name(path.stem + s).exists()]
+    return out
+
+
+def clean() -> None:
+    for path in extensions():
+        path.unlink()
+    native.STAMP.unlink(missing_ok=True)
+
+
+def compiler() -> str | None:
+    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    return shutil.which(cc)
+
+
+def build() -> None:
+    modules = native.sources()
+    clean()  # a failed build leaves no extension behind, so igclaim runs from source
+    BUILD.mkdir(parents=True, exist_ok=True)
+    setup = BUILD / "setup.py"
+    files = [str(path.relative_to(ROOT)) for path in modules.values()]
+    setup.write_text(
+        "from setuptools import setup\nfrom mypyc.build import mypycify\n"
+        f"setup(name='igclaim-native', ext_modules=mypycify({files!r}, opt_level='3', group_name={GROUP!r}, "
+        f"target_dir={str(BUILD / 'c')!r}))\n", encoding="utf-8")
+    started = time.monotonic()
+    print(f"native: compiling {len(modules)} modules of the core with mypyc (about 2 minutes)…", flush=True)
+    done = subprocess.run([sys.executable, str(setup), "build_ext", "--inplace", "--build-temp",
+                           str(BUILD / "temp"), "--build-lib", str(BUILD / "lib")],
+                          cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        clean()
+        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
+        sys.exit("native: the build failed (above); igclaim would run from source. IGCLAIM_NATIVE=0 skips the build.")
+    native.STAMP.write_text(json.dumps({"abi": native.abi(), "modules": native.digests(modules)}, indent=1) + "\n",
+                            encoding="utf-8")
+    missing = set(modules) - set(native.built(modules))
+    if missing:
+        clean()
+        sys.exit(f"native: no extension was built for {sorted(missing)}")
+    print(f"native: built in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--force", action="store_true", help="build even when the record matches the sources")
+    parser.add_argument("--clean", action="store_true", help="remove the build: igclaim runs from source")
+    args = parser.parse_args()
+    if args.clean:
+        clean()
+        print("native: removed; igclaim runs from source")
+        return
+    if os.environ.get("IGCLAIM_NATIVE") == "0":
+        print("native: IGCLAIM_NATIVE=0, not built; igclaim runs from source")
+        return
+    if not args.force and native.built(native.sources()) and native.stale_reason(native.sources()) is None:
+        return
+    if compiler() is None:
+        print("native: no C compiler found, not built; igclaim runs from source (the same answers, slower)")
+        return
+    build()
+
+
+if __name__ == "__main__":
+    main()
