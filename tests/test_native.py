@@ -106,7 +106,9 @@ def test_without_a_build_the_core_runs_from_source_silently(tmp_path):
     assert not any(extension(n, seen["files"]) for n in seen["files"])
 
 
-def test_the_compiled_modules_are_the_coding_and_edit_modules_and_the_engine():
+def test_the_compiled_modules_are_the_coding_and_edit_modules_the_engine_and_the_rule_snapshot():
     names = set(_native.sources())
-    assert {"igclaim.engine", "igclaim.catalog", "igclaim.coding.drug", "igclaim.edits.registry"} <= names
-    assert not any(n.endswith("__init__") or n.startswith("igclaim.refdata") for n in names)
+    assert {"igclaim.engine", "igclaim.catalog", "igclaim.coding.drug", "igclaim.edits.registry",
+            "igclaim.refdata.rules"} <= names
+    assert all(path.is_file() for path in _native.sources().values())
+    assert not any(n.endswith("__init__") or n in ("igclaim.refdata.resolver", "igclaim.refdata.store") for n in names)

@@ -22,17 +22,17 @@ from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent
 STAMP = ROOT / "_native.json"
-# What is compiled: the hot path of every claim. The packages' __init__ modules stay Python (nothing runs there),
-# and the reference data's loaders too (they run once per process).
+# What is compiled: the hot path of every claim, the rule snapshot included. The packages' __init__ modules stay
+# Python (nothing runs there), and the reference data's loaders too (they run once per process).
 PACKAGES = ("coding", "edits")
-MODULES = ("catalog", "engine")
+MODULES = ("catalog", "engine", "refdata.rules")
 ENV_PURE = "IGCLAIM_PURE"
 MODE = "source"  # what use() decided: "compiled" or "source"
 
 
 def sources() -> dict[str, Path]:
     """Each module the build compiles, by name, with its source file."""
-    out = {f"igclaim.{name}": ROOT / f"{name}.py" for name in MODULES}
+    out = {f"igclaim.{name}": ROOT / (name.replace(".", "/") + ".py") for name in MODULES}
     for package in PACKAGES:
         for path in sorted((ROOT / package).glob("*.py")):
             if path.stem != "__init__":

@@ -14,25 +14,23 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from igclaim.refdata import icd10, store
 from igclaim.refdata.mac import HomeRule, Jurisdiction, Lookup, MacData, mac
-
-if TYPE_CHECKING:
-    from igclaim.refdata.resolver import (
-        AddonEdit,
-        AdminCode,
-        HcpcsCode,
-        MueIndicator,
-        Package,
-        PayerProfile,
-        Period,
-        Product,
-        ReferenceData,
-        SupplyUnits,
-        TimeRules,
-    )
+from igclaim.refdata.resolver import (  # at run time: mypyc's compiled Rules reads its fields' classes
+    AddonEdit,
+    AdminCode,
+    HcpcsCode,
+    MueIndicator,
+    Package,
+    PayerProfile,
+    Period,
+    Product,
+    ReferenceData,
+    SupplyUnits,
+    TimeRules,
+)
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
