@@ -32,8 +32,12 @@ lint: setup
 	$(BIN)/mypy
 
 # The team-service tests also run against a throw-away PostgreSQL that the script installs and starts (else they skip).
+# Then the in-process rule tests (mutmut's selection, pyproject.toml) once more with the core run from source
+# (IGCLAIM_PURE=1, about a minute): the suite above ran the compiled core when it is built, and both must answer alike.
+RULE_TESTS := import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['tool']['mutmut']['pytest_add_cli_args_test_selection']))
 test: lint
 	IGCLAIM_TEST_POSTGRES_URL=$${IGCLAIM_TEST_POSTGRES_URL:-$$(scripts/postgres-test.sh)} $(BIN)/pytest
+	tests=$$($(BIN)/python -c "$(RULE_TESTS)") && IGCLAIM_PURE=1 $(BIN)/pytest -p no:randomly $$tests
 
 # The long fuzz run (docs/testing.md): 100,000 charts through the library, 1,000 through the CLI, 837s by pyx12.
 fuzz: setup
