@@ -3,8 +3,9 @@ sources it was built from in src/igclaim/_native.json. Does nothing when that re
 
     python scripts/native.py [--force] [--clean]
 
-Without a C compiler, or with IGCLAIM_NATIVE=0, it builds nothing and says so: igclaim then runs from source, as
-fast as before the build existed and with the same answers. A compiler that fails is an error (make stops).
+Without a C compiler or Python's headers, with IGCLAIM_NATIVE=0, or when the build fails, it leaves no build and
+says so (a failure with mypyc's output): igclaim then runs from source, as fast as before the build existed and
+with the same answers, so `make run` works on any machine. IGCLAIM_NATIVE=require makes those an error instead.
 """
 
 from __future__ import annotations
@@ -43,12 +44,12 @@ native = _load_native()
 
 
 def extensions() -> list[Path]:
-    """Every extension file a build leaves in src/."""
-    out = [p for p in SRC.glob(f"{GROUP}__mypyc*") if p.is_file()]
-    for path in native.sources().values():
-        out += [path.with_name(path.stem + s) for s in importlib.machinery.EXTENSION_SUFFIXES
-                if path.with_name(path.stem + s).exists()]
-    return out
+    """Every extension file in src/ a build may have left, those of modules since removed included (igclaim has no
+    other extension modules)."""
+    out = {p for p in SRC.glob(f"{GROUP}__mypyc*") if p.is_file()}
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        out |= set((SRC / "igclaim").rglob(f"*{suffix}"))
+    return sorted(out)
 
 
 def clean() -> None:
@@ -57,9 +58,21 @@ def clean() -> None:
     native.STAMP.unlink(missing_ok=True)
 
 
-def compiler() -> str | None:
-    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
-    return shutil.which(cc)
+def missing_tools() -> str | None:
+    """What this machine lacks to build (None: nothing)."""
+    cc = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(cc) is None:
+        return f"no C compiler ({cc})"
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
+        return "no Python headers (Python.h; Debian: python3-dev)"
+    return None
+
+
+def give_up(why: str) -> None:
+    """No build: an error under IGCLAIM_NATIVE=require, else a note (igclaim runs from source)."""
+    if os.environ.get("IGCLAIM_NATIVE") == "require":
+        sys.exit(f"native: {why}; IGCLAIM_NATIVE=require")
+    print(f"native: {why}; not built, igclaim runs from source (the same answers, slower)", flush=True)
 
 
 def build() -> None:
@@ -80,13 +93,13 @@ def build() -> None:
     if done.returncode:
         clean()
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
-        sys.exit("native: the build failed (above); igclaim would run from source. IGCLAIM_NATIVE=0 skips the build.")
-    native.STAMP.write_text(json.dumps({"abi": native.abi(), "modules": native.digests(modules)}, indent=1) + "\n",
-                            encoding="utf-8")
+        return give_up("the build failed (mypyc's output above)")
     missing = set(modules) - set(native.built(modules))
     if missing:
         clean()
-        sys.exit(f"native: no extension was built for {sorted(missing)}")
+        return give_up(f"no extension was built for {sorted(missing)}")
+    native.STAMP.write_text(json.dumps({"abi": native.abi(), "modules": native.digests(modules)}, indent=1) + "\n",
+                            encoding="utf-8")
     print(f"native: built in {time.monotonic() - started:.0f} s", flush=True)
 
 
@@ -104,9 +117,9 @@ def main() -> None:
         return
     if not args.force and native.built(native.sources()) and native.stale_reason(native.sources()) is None:
         return
-    if compiler() is None:
-        print("native: no C compiler found, not built; igclaim runs from source (the same answers, slower)")
-        return
+    lacking = missing_tools()
+    if lacking:
+        return give_up(lacking)
     build()
 
 

@@ -1,5 +1,5 @@
 """The compiled core: mypyc builds the coding and edit modules into C extensions next to their sources (`make
-native`, run by `make setup`; scripts/native.py), about a quarter less CPU per encounter (benchmarks/RESULTS.md).
+native`, run by `make setup`; scripts/native.py), about a fifth less CPU per encounter (benchmarks/RESULTS.md).
 
 Python imports an extension module before its .py, so a build older than its sources would run old rules. The
 build writes each compiled module's SHA-256 to _native.json, and the extensions are used only while every source is
