@@ -140,8 +140,9 @@ def forget_rule_memos() -> None:
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "from_source: the test patches a function of the compiled core; when the core "
-                            "runs compiled, the test runs in a child process from source (IGCLAIM_PURE=1)")
+    config.addinivalue_line("markers", "from_source: the test patches a function of the compiled core or reads what "
+                            "compiling drops (doctests, signatures); when the core runs compiled, the test runs in a "
+                            "child process from source (IGCLAIM_PURE=1)")
 
 
 @pytest.hookimpl(tryfirst=True)

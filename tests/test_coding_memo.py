@@ -5,13 +5,19 @@ such a memo must tell apart, on one snapshot and in both orders, so a memo keyed
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
 from igclaim import engine, parse_encounter
+from igclaim.coding import drug
+from igclaim.coding.administration import AdminLine, Service
+from igclaim.coding.claim import Coding
 from igclaim.coding.drug import CodedDrug, DrugLine, Waste, code_drug, discard_modifiers
+from igclaim.edits.context import EditContext
 from igclaim.refdata.resolver import reference
 from tests.helpers import encounter
 
@@ -63,8 +69,8 @@ def test_discard_modifiers_follow_the_snapshot_date() -> None:
     assert (discard_modifiers(on).discarded, discard_modifiers(on).zero_discarded) == ("JW", "JZ")
 
 
-def test_stage_values_built_by_the_quick_init_are_the_dataclass_values() -> None:
-    """`quick_init` keeps each class's parameters, defaults, equality and frozenness."""
+def test_stage_values_built_by_a_written_out_init_are_the_dataclass_values() -> None:
+    """A written-out `__init__` keeps the class's parameters, defaults, equality and frozenness."""
     line = DrugLine("J1459", 70)
     assert line == DrugLine(code="J1459", units=70, modifiers=(), ndc=None, ndc_quantity=None, ndc_unit=None,
                             drug_id="", wasted=False)
@@ -74,6 +80,53 @@ def test_stage_values_built_by_the_quick_init_are_the_dataclass_values() -> None
         DrugLine("J1459")  # type: ignore[call-arg]
     with pytest.raises(dataclasses.FrozenInstanceError):
         line.units = 1  # type: ignore[misc]
+
+
+# The classes whose `__init__` is written out (coding/drug.py says why), each with a fully-specified instance's
+# arguments: the hand-written `__init__` must take the dataclass fields' names, order, defaults and kinds.
+_WRITTEN_INITS = [drug.ContainerUse, drug.DrugLine, drug.Identified, drug.DoseInGrams, drug.DoseUnits, drug.Waste,
+                  drug.CodedDrug, Service, AdminLine, Coding, EditContext]
+
+
+@pytest.mark.from_source  # a compiled __init__ has no signature to read
+@pytest.mark.parametrize("cls", _WRITTEN_INITS, ids=lambda c: c.__name__)
+def test_a_written_out_init_takes_the_dataclass_fields(cls: type) -> None:
+    """Each written-out `__init__` has exactly the parameters dataclass would generate, in order, with the same
+    defaults; a field with a default factory takes None for a fresh value of its own."""
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    assert [p.name for p in params] == [f.name for f in fields]
+    for p, f in zip(params, fields, strict=True):
+        kind = inspect.Parameter.KEYWORD_ONLY if f.kw_only else inspect.Parameter.POSITIONAL_OR_KEYWORD
+        default = (None if f.default_factory is not dataclasses.MISSING
+                   else inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
+        assert (p.kind, p.default) == (kind, default), f.name
+
+
+@pytest.mark.from_source  # compiled, each argument's type is checked: this test passes placeholders
+@pytest.mark.parametrize("cls", _WRITTEN_INITS, ids=lambda c: c.__name__)
+def test_a_written_out_init_sets_every_field_to_its_argument_or_default(cls: type) -> None:
+    """Each field gets its own argument (a distinct object per field, so a swapped pair fails), and a default
+    factory's field a new value per instance."""
+    fields = [f for f in dataclasses.fields(cls) if f.init]
+    given = {f.name: object() for f in fields}
+    made = object.__new__(cls)
+    if cls is EditContext:  # its __init__ reads the coding's facts
+        coding = SimpleNamespace(rules=SimpleNamespace(dos=date(2026, 3, 2)), encounter=1, claim=2, profile=3)
+        given = {"coding": coding, "ref": object(), "written": None, "_memo": {}}
+    cls.__init__(made, **given)
+    for name, value in given.items():
+        assert getattr(made, name) is value, name
+    required = {f.name: given[f.name] for f in fields
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    one, two = object.__new__(cls), object.__new__(cls)
+    cls.__init__(one, **required)
+    cls.__init__(two, **required)
+    for f in fields:
+        if f.default_factory is not dataclasses.MISSING:
+            assert getattr(one, f.name) == f.default_factory() and getattr(one, f.name) is not getattr(two, f.name)
+        elif f.default is not dataclasses.MISSING:
+            assert getattr(one, f.name) is f.default, f.name
 
 
 def _medicare_rules(day: date = date(2026, 3, 2)):

@@ -10,6 +10,7 @@ from igclaim import ndc, npi
 from igclaim.refdata import dated
 
 
+@pytest.mark.from_source  # refdata/dated.py is compiled with the core, which keeps no doctests
 @pytest.mark.parametrize("module", [ndc, npi, dated])
 def test_module_doctests(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

@@ -31,7 +31,8 @@ def test_every_stage_value_is_frozen_with_slots() -> None:
                                              "ContainerUse", "DrugLine", "CodedDrug"}
     for c in classes:
         assert c.__dataclass_params__.frozen, c.__name__  # type: ignore[attr-defined]
-        assert "__slots__" in c.__dict__, c.__name__
+        # slots (or, compiled, mypyc's native struct): no instance __dict__
+        assert c.__dictoffset__ == 0, c.__name__
         assert not [f.name for f in dataclasses.fields(c) if f.type in ("list", "dict", "set")
                     or str(f.type).startswith(("list[", "dict[", "set["))], c.__name__
 

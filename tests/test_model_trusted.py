@@ -1,4 +1,4 @@
-"""The models every claim builds without validation (model.trusted, model.trusted_all): the same instance as
+"""The models every claim builds without validation (construct.trusted, construct.trusted_all): the same instance as
 pydantic's own construction, fields in the model's order (the JSON follows it), the fields set and the private
 attributes of their own. `trusted_all` keeps the caller's dict as is, so each caller's order is checked here."""
 
@@ -8,7 +8,8 @@ from datetime import date
 
 from igclaim import engine, parse_encounter
 from igclaim.catalog import finding
-from igclaim.model import ClaimLine, Finding, ReferenceInfo, Result, trusted, trusted_all
+from igclaim.construct import trusted, trusted_all
+from igclaim.model import ClaimLine, Finding, ReferenceInfo, Result
 from igclaim.refdata.store import Loaded
 from tests.helpers import encounter
 

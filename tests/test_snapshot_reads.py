@@ -88,6 +88,7 @@ def test_statements_quote_the_data_when_read() -> None:
     assert all("{" not in s.statement and "{" not in s.fix for s in SPECS.values())
 
 
+@pytest.mark.from_source  # icd10.py and dated.py are compiled with the core, which keeps no doctests
 @pytest.mark.parametrize("name", ["mac", "icd10", "dated"])
 def test_reference_module_doctests(name: str) -> None:
     import doctest

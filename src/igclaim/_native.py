@@ -23,9 +23,10 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parent
 STAMP = ROOT / "_native.json"
 # What is compiled: the hot path of every claim, the rule snapshot included. The packages' __init__ modules stay
-# Python (nothing runs there), and the reference data's loaders too (they run once per process).
+# Python (nothing runs there), and the reference data's loaders too (they run once per process), but for the ICD-10-CM
+# releases and the dated-range rule, read on every claim.
 PACKAGES = ("coding", "edits")
-MODULES = ("catalog", "engine", "refdata.rules")
+MODULES = ("catalog", "construct", "engine", "refdata.dated", "refdata.icd10", "refdata.rules")
 ENV_PURE = "IGCLAIM_PURE"
 MODE = "source"  # what use() decided: "compiled" or "source"
 

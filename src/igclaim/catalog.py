@@ -12,7 +12,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from igclaim.model import ClaimLine, Finding, Severity, trusted_all
+from igclaim.construct import trusted_all
+from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata.dated import within
 
 # "written": checks of a written claim scrubbed without its chart (edits/written.py).

@@ -10,10 +10,11 @@ from datetime import date
 from igclaim import edits as edits_pkg
 from igclaim.coding.claim import Coding, code_chart, code_encounter  # noqa: F401 (engine.code_encounter: public)
 from igclaim.coding.payment import price, price_result
+from igclaim.construct import trusted_all
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import Phase, one_per_mistake, run_checks
 from igclaim.errors import InputError
-from igclaim.model import Encounter, Finding, ReferenceInfo, Result, trusted_all
+from igclaim.model import Encounter, Finding, ReferenceInfo, Result
 from igclaim.readers.x12 import WrittenClaim
 from igclaim.refdata.mac import mac
 from igclaim.refdata.resolver import PayerProfile, ProfileError, ReferenceData, reference
@@ -83,7 +84,7 @@ def _rules(ref: ReferenceData, dos: date, prof: PayerProfile) -> Rules:
 def _distinct(findings: list[Finding]) -> list[Finding]:
     """Each finding once, first one kept: equal as pydantic compares them (the same fields and causes), found by a
     hashable key instead of comparing every pair. A finding's __dict__ holds every field in the model's order
-    (however it was built: validation, model_construct or model.trusted), so its values alone are that key."""
+    (however it was built: validation, model_construct or construct.trusted), so its values alone are that key."""
     if len(findings) < 2:  # half the claims: nothing to compare
         return findings
     seen: set[tuple[object, ...]] = set()

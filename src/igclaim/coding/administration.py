@@ -48,7 +48,7 @@ declare(
 )
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Service:
     """One documented administration (or ordered hydration), classified by what it is."""
 
@@ -63,18 +63,31 @@ class Service:
     pump_setups: int | None = None
     span_sites: tuple[int, ...] = ()  # sites at once (`_sites_at_once`): every site the span's administrations used
 
+    # Written out (not dataclass's): mypyc compiles it, as drug.py's stage values (tests/test_coding_memo.py).
+    def __init__(self, kind: str, path: str, site: int, drug_id: str | None = None, is_ig: bool = False,
+                 start: datetime | None = None, stop: datetime | None = None, minutes: int | None = None,
+                 pump_setups: int | None = None, span_sites: tuple[int, ...] = ()) -> None:
+        self.kind, self.path, self.site, self.drug_id, self.is_ig = kind, path, site, drug_id, is_ig
+        self.start, self.stop, self.minutes, self.pump_setups = start, stop, minutes, pump_setups
+        self.span_sites = span_sites
+
     def overlaps(self, other: Service) -> bool:
         if not (self.start and self.stop and other.start and other.stop):
             return False
         return self.start < other.stop and other.start < self.stop
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class AdminLine:
     code: str
     units: int
     modifiers: list[str] = field(default_factory=list)
     service_date: date | None = None
+
+    def __init__(self, code: str, units: int, modifiers: list[str] | None = None,
+                 service_date: date | None = None) -> None:
+        self.code, self.units, self.service_date = code, units, service_date
+        self.modifiers = [] if modifiers is None else modifiers
 
 
 def classify(

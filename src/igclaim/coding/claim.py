@@ -15,7 +15,8 @@ from igclaim.catalog import declare, finding
 from igclaim.coding.administration import AdminLine, Service, classify, code_administrations
 from igclaim.coding.drug import CodedDrug, DrugLine, code_drug
 from igclaim.coding.time import minutes_between, quarter_hour_units
-from igclaim.model import Claim, ClaimLine, Encounter, Finding, trusted
+from igclaim.construct import trusted
+from igclaim.model import Claim, ClaimLine, Encounter, Finding
 from igclaim.refdata import icd10
 from igclaim.refdata.coverage import liability_modifiers
 from igclaim.refdata.resolver import PayerProfile, ReferenceData
@@ -37,7 +38,7 @@ declare(
 )
 
 
-@dataclass
+@dataclass(init=False)
 class Coding:
     """The whole coded encounter: the facts the edits read, and the expected claim."""
 
@@ -48,6 +49,14 @@ class Coding:
     claim: Claim
     findings: list[Finding] = field(default_factory=list)
     rules: Rules = field(kw_only=True)  # the dated rule snapshot the chart was coded with
+
+    # Written out (not dataclass's): mypyc compiles it, as drug.py's stage values (tests/test_coding_memo.py).
+    def __init__(self, encounter: Encounter, profile: PayerProfile, drugs: dict[str, CodedDrug],
+                 services: list[Service], claim: Claim, findings: list[Finding] | None = None, *,
+                 rules: Rules) -> None:
+        self.encounter, self.profile, self.drugs, self.services, self.claim = encounter, profile, drugs, services, claim
+        self.findings = [] if findings is None else findings
+        self.rules = rules
 
 
 def code_encounter(enc: Encounter, ref: ReferenceData, profile: PayerProfile) -> Coding:
@@ -76,7 +85,7 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
 
     diagnoses = [icd10.format(d) for d in enc.diagnoses]
     pointers = list(range(1, min(setting["diagnosis_pointers_per_line"], len(diagnoses)) + 1))
-    # Built without re-validation (model.trusted): every value below is typed and comes from coding or the dated
+    # Built without re-validation (construct.trusted): every value below is typed and comes from coding or the dated
     # rules; the lists are copied as validation would, so a line never shares one with coding's facts.
     drug_revenue, admin_revenue = setting.get("drug_revenue_code"), setting.get("administration_revenue_code")
     # An off-campus hospital department's modifier (PO/PN) goes on every line, last (the input names a department

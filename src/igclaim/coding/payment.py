@@ -19,7 +19,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
-from igclaim.model import Claim, ClaimLine, Finding, Result, assign
+from igclaim.construct import assign
+from igclaim.model import Claim, ClaimLine, Finding, Result
 from igclaim.refdata.importers.fees import NATIONAL as NATIONAL_PFS
 from igclaim.refdata.rules import Rules
 from igclaim.refdata.store import Loaded, Price

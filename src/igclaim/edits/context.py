@@ -22,7 +22,7 @@ def code_of(line: ClaimLine) -> str:
     return line.code.strip().upper()
 
 
-@dataclass
+@dataclass(init=False)
 class EditContext:
     """Read by ~100 checks per claim: the facts they share are plain attributes, set once, not properties."""
 
@@ -44,7 +44,11 @@ class EditContext:
     written_codes: tuple[str, ...] = field(init=False, repr=False)
     written_code_set: frozenset[str] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
+    # Written out (not dataclass's): mypyc compiles it, as coding/drug.py's stage values (tests/test_coding_memo.py).
+    def __init__(self, coding: Coding, ref: ReferenceData, written: Claim | None = None,
+                 _memo: dict[str, Any] | None = None) -> None:
+        self.coding, self.ref, self.written = coding, ref, written
+        self._memo = {} if _memo is None else _memo
         self.rules = self.coding.rules
         self.encounter = self.coding.encounter
         self.dos = self.rules.dos

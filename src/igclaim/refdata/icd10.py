@@ -21,9 +21,9 @@ from __future__ import annotations
 import bisect
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING
@@ -63,27 +63,32 @@ class Release:
     listed: frozenset[str] | Traversable  # the billable codes, or the bundled file listing them (`read_billable`)
     source: str
     order: int = 0  # registration order: a later registration wins over an earlier one for the same dates
+    # The codes read once asked ("billable", "ordered"): an explicit memo, as mypyc compiles this class without the
+    # instance __dict__ functools.cached_property needs.
+    _memo: dict[str, object] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def covers(self, dos: date) -> bool:
         return within(dos, self.effective, self.ends)
 
-    @cached_property
+    @property
     def billable(self) -> frozenset[str]:
-        listed = self.listed
-        return listed if isinstance(listed, frozenset) else frozenset(_read(listed))
+        got = self._memo.get("billable")
+        if got is None:
+            listed = self.listed
+            got = self._memo["billable"] = listed if isinstance(listed, frozenset) else frozenset(_read(listed))
+        return got  # type: ignore[return-value]
 
-    @cached_property
-    def _ordered(self) -> list[str]:
+    def sorted_codes(self) -> list[str]:
         """The codes in order, for the codes under a category (a DX-INVALID message: rare, so kept only once
         asked). A bundled file lists them in order already, so sorting its list costs one pass, where sorting the
         set would cost a full sort."""
-        listed = self.listed
-        codes = list(listed) if isinstance(listed, frozenset) else _read(listed)
-        codes.sort()
-        return codes
-
-    def sorted_codes(self) -> list[str]:
-        return self._ordered
+        got = self._memo.get("ordered")
+        if got is None:
+            listed = self.listed
+            codes = list(listed) if isinstance(listed, frozenset) else _read(listed)
+            codes.sort()
+            got = self._memo["ordered"] = codes
+        return got  # type: ignore[return-value]
 
 
 def _read(file: Traversable) -> list[str]:

@@ -453,6 +453,7 @@ class ReferenceData:
     _by_ndc: dict[str, tuple[Product, Package]] = field(default_factory=dict)
     _by_role: dict[tuple[str, str, bool], AdminCode] = field(default_factory=dict, repr=False, compare=False)
     _snapshots: Any = field(default=None, repr=False, compare=False)
+    _by_payer_type: dict[str, PayerProfile] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def at(self, dos: date, profile: PayerProfile) -> Rules:
         """The dated rule snapshot coding and the edits read (refdata/rules.py), memoised per date, profile and
@@ -663,8 +664,14 @@ class ReferenceData:
                            f"use one of {known}, or a .toml file")
 
     def default_profile(self, payer_type: str) -> PayerProfile:
+        """The first profile (in order) for the payer type. Remembered per type (every claim asks) while that profile
+        is still the one held under its name: profiles are only ever added after it, or replaced or removed."""
+        hit = self._by_payer_type.get(payer_type)
+        if hit is not None and self.profiles.get(hit.name) is hit:
+            return hit
         for p in self.profiles.values():
             if payer_type in p.payer_types:
+                self._by_payer_type[payer_type] = p
                 return p
         raise ProfileError(f"no bundled payer profile for payer type {payer_type!r}")
 

@@ -635,7 +635,11 @@ def tables(version: tuple[str, int, int] | None = None) -> Tables:
     return t
 
 
-_IN_FORCE: dict[str, tuple[float, int, tuple[str, int, int], Tables]] = {}
+_IN_FORCE: dict[object, tuple[float, int, tuple[str, int, int], Tables]] = {}
+# os.environ's own store on POSIX (bytes to bytes), where every write through os.environ lands: `in_force` keys its
+# memory on IGCLAIM_HOME read from it with one dict lookup, where os.environ.get encodes the name and decodes the
+# value in Python on every claim.
+_ENVIRON: dict[bytes, bytes] | None = getattr(os.environ, "_data", None) if os.name == "posix" else None
 
 
 def in_force() -> tuple[tuple[str, int, int], Tables]:
@@ -643,15 +647,15 @@ def in_force() -> tuple[tuple[str, int, int], Tables]:
     While the stamp was looked at less than REFRESH_SECONDS ago (for this home, in this process) they are answered
     from memory with one read of the environment and of the clock; an import in this process (`invalidate`) is
     seen at once, an import by another process after at most REFRESH_SECONDS, as `data_version` promises."""
-    root = os.environ.get("IGCLAIM_HOME") or ""
-    seen = _IN_FORCE.get(root)
+    key = _ENVIRON.get(b"IGCLAIM_HOME", b"") if _ENVIRON is not None else os.environ.get("IGCLAIM_HOME") or ""
+    seen = _IN_FORCE.get(key)
     if seen is not None and seen[1] == _PID[0] and time.monotonic() - seen[0] < REFRESH_SECONDS:
         return seen[2], seen[3]
     version = data_version()
     t = tables(version)
-    checked = _VERSION.get(root)  # when the stamp was looked at: the answer is as fresh as that look
+    checked = _VERSION.get(version[0])  # when the stamp was looked at: the answer is as fresh as that look
     if checked is not None and checked[1] == version:
-        _IN_FORCE[root] = (checked[0], _PID[0], version, t)
+        _IN_FORCE[key] = (checked[0], _PID[0], version, t)
     return version, t
 
 
