@@ -73,8 +73,8 @@ def _alone(data: dict[str, Any]) -> str:
     enc = parse_encounter(data)
     ref = reference()
     rules = ref.at(enc.date_of_service, engine.resolve_profile(enc, ref))
-    for key in [k for k in rules.memo if k[0] == "diagnosis.verdict"]:
-        del rules.memo[key]
+    for key in [k for k in rules.alike if k[0] == "diagnosis.verdict"]:
+        del rules.alike[key]
     return _result(data)
 
 
@@ -94,7 +94,7 @@ def test_a_verdict_is_remembered_per_snapshot_and_reused():
     ref = reference()
     rules = ref.at(enc.date_of_service, engine.resolve_profile(enc, ref))
     alone = _alone(data)
-    verdicts = {k: v for k, v in rules.memo.items() if k[0] == "diagnosis.verdict"}
+    verdicts = {k: v for k, v in rules.alike.items() if k[0] == "diagnosis.verdict"}
     assert len(verdicts) == 1
     assert _result(data) == alone
-    assert {k: v for k, v in rules.memo.items() if k[0] == "diagnosis.verdict"} == verdicts  # reused, not remade
+    assert {k: v for k, v in rules.alike.items() if k[0] == "diagnosis.verdict"} == verdicts  # reused, not remade

@@ -26,7 +26,7 @@ def test_answers_per_interval_are_each_dates_own(home):
         store.import_file(kind, FIX / name)
     shared = store.Tables(store.db_path())
     days = [date(2025, 9, 20) + timedelta(days=i) for i in range(0, 320, 3)]
-    days += sorted({d + timedelta(days=k) for d in shared._bounds for k in (-1, 0)})
+    days += sorted({d + timedelta(days=k) for d in shared.bounds for k in (-1, 0)})
     for day in [*days, *reversed(days)]:  # either order: an interval's first date answers for the others
         assert _answers(shared, day) == _answers(store.Tables(store.db_path()), day), day
     a, b = date(2026, 4, 2), date(2026, 5, 20)

@@ -420,7 +420,8 @@ def _family(products: tuple[Product, ...], rules: Rules) -> Family:
 
 def family_of(products: list[Product], rules: Rules) -> Family:
     """The family of these products, once per snapshot (keyed by the product names, unique in the catalog)."""
-    return rules.once(("coding.drug.family", tuple([p.name for p in products])), partial(_family, tuple(products)))
+    return rules.once_alike(("coding.drug.family", tuple([p.name for p in products])),
+                            partial(_family, tuple(products)))
 
 
 def _named_family(name: str, rules: Rules) -> Family:
@@ -432,7 +433,7 @@ def identify(drug: Drug, index: int, rules: Rules) -> tuple[Family, HcpcsCode | 
     path = f"drugs[{index}]"
     if drug.product:
         # the products a name matches, once per snapshot and name
-        family = rules.once(("coding.drug.named_family", drug.product), partial(_named_family, drug.product))
+        family = rules.once_alike(("coding.drug.named_family", drug.product), partial(_named_family, drug.product))
         if not family.products:
             names = [n for p in rules.products for n in (p.name, *p.aliases)]
             raise InputError(f"{path}.product", f"unknown product {drug.product!r}{did_you_mean(drug.product, names)}; "
@@ -530,12 +531,15 @@ def _choose_code(
 ) -> CodeChosen | NoCode:
     """The product's own code on the date of service (a pass-through C-code only in its setting); the NOS code
     of its form only when it has none. A product family's answer depends only on the snapshot and the setting, so
-    it is decided once per snapshot (`Rules.once`) and its findings are told again for each drug."""
+    it is decided once per span of alike dates (`Rules.once_alike`), and again per date when it has findings to
+    tell (their messages name the date); they are told again for each drug."""
     family = ident.family
     decided = None
     if family:
-        decided = rules.once(("coding.drug.family_code", (fam or family_of(list(family), rules)).names, setting),
-                             partial(_family_code, family, setting))
+        key = ("coding.drug.family_code", (fam or family_of(list(family), rules)).names, setting)
+        decided = rules.once_alike(key, partial(_family_code, family, setting))
+        if decided is not None and decided.notes:
+            decided = rules.once(key, partial(_family_code, family, setting))
     if decided is None:  # no family, or its products have different codes
         if given_code is None:
             names = ", ".join(p.name for p in family)
@@ -668,9 +672,9 @@ def _size_units(family: tuple[Product, ...], grams: Decimal, ml: Decimal | None,
 
 
 def _size_units_once(fam: Family, grams: Decimal, ml: Decimal | None, code: str, rules: Rules) -> Decimal | None:
-    """`_size_units`, once per snapshot, family, size and code."""
-    return rules.once(("coding.drug.size_units", fam.names, grams, ml, code),
-                      partial(_size_units, fam.products, grams, ml, code))
+    """`_size_units`, once per span of alike dates (`Rules.once_alike`), family, size and code."""
+    return rules.once_alike(("coding.drug.size_units", fam.names, grams, ml, code),
+                            partial(_size_units, fam.products, grams, ml, code))
 
 
 def _size_table(rules: Rules) -> dict[Decimal, Decimal | None]:
@@ -716,7 +720,7 @@ def _containers(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseU
                 per = None  # no package of that size, so no NDC the crosswalk could list
             else:
                 if by_grams is None:
-                    by_grams = rules.once(("coding.drug.units_by_grams", fam.names, code), _size_table)
+                    by_grams = rules.once_alike(("coding.drug.units_by_grams", fam.names, code), _size_table)
                 per = by_grams.get(grams, _UNKNOWN)
                 if per is _UNKNOWN:
                     per = by_grams[grams] = _size_units(family, grams, None, code, rules)
@@ -938,7 +942,7 @@ class DiscardModifiers:
 
 
 def discard_modifiers(rules: Rules) -> DiscardModifiers:
-    return rules.once(("coding.drug.discard_modifiers",), _read_discard_modifiers)
+    return rules.once_alike(("coding.drug.discard_modifiers",), _read_discard_modifiers)
 
 
 def _read_discard_modifiers(rules: Rules) -> DiscardModifiers:

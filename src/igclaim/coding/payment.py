@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
 from igclaim.construct import assign
@@ -77,11 +78,24 @@ def _unit_price(rules: Rules, key: UnitKey) -> UnitPrice:
     return unit_price(rules, code=code, when=when, facility=facility)
 
 
+def _unit_price_on_its_date(rules: Rules, code: str, facility: bool) -> UnitPrice:
+    return unit_price(rules, code=code, when=rules.dos, facility=facility)
+
+
 def line_payment(line: ClaimLine, rules: Rules, facility: bool) -> tuple[Decimal | None, Loaded | None]:
     """What a line is expected to be paid (its units × its code's published price on its date; a bundle per date
-    once, Q2052), and the file that priced it; (None, None) when no price is published."""
-    price, per_date = rules.once_for(("payment.unit", line.code, line.service_date or rules.dos, facility),
-                                     _unit_price)
+    once, Q2052), and the file that priced it; (None, None) when no price is published. A price on the snapshot's
+    own date reads the date only through the tables and parameters in force: one answer per span of alike dates
+    (`Rules.once_alike`)."""
+    when = line.service_date
+    if when is None or when == rules.dos:
+        key = ("payment.unit", line.code, facility)
+        hit: UnitPrice | None = rules.alike.get(key)
+        if hit is None:
+            hit = rules.once_alike(key, partial(_unit_price_on_its_date, code=line.code, facility=facility))
+        price, per_date = hit
+    else:
+        price, per_date = rules.once_for(("payment.unit", line.code, when, facility), _unit_price)
     if price is None:
         return None, None
     return cents(price.amount * (1 if per_date else line.units)), price.source

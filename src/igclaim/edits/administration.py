@@ -68,9 +68,9 @@ def _codes_of_role(ctx: EditContext, role: str) -> list[tuple[str, AdminCode]]:
     """The administration codes of one role (initial, addon...) in catalog order: a fact of the snapshot, listed once
     per snapshot rather than searched for in every claim."""
     key = ("administration.role", role)
-    hit: list[tuple[str, AdminCode]] | None = ctx.rules.memo.get(key)
+    hit: list[tuple[str, AdminCode]] | None = ctx.rules.alike.get(key)
     if hit is None:
-        hit = ctx.rules.once(key, partial(_role_codes, role=role))
+        hit = ctx.rules.once_alike(key, partial(_role_codes, role=role))
     return hit
 
 

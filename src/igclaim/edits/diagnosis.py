@@ -250,9 +250,9 @@ def verdict(ctx: EditContext, dx: list[str]) -> Verdict:
     remembered per snapshot by them (every claim of the date, profile and products with these diagnoses reuses
     it; an error, such as an unknown contractor, is raised again, never remembered)."""
     key = ("diagnosis.verdict", tuple(dx), coverage_facts(ctx))
-    hit: Verdict | None = ctx.rules.memo.get(key)
+    hit: Verdict | None = ctx.rules.alike.get(key)
     if hit is None:
-        hit = ctx.rules.once(key, lambda _: _judge(ctx, dx))
+        hit = ctx.rules.once_alike(key, lambda _: _judge(ctx, dx))
     return hit
 
 
@@ -331,14 +331,16 @@ _Invalid = tuple[str, Severity | None, str, str]
 
 def _invalid(ctx: EditContext, dx: list[str], line: int | None) -> list[Finding]:
     """DX-INVALID's findings for these diagnoses. What it says of them is a fact of the snapshot (its ICD-10-CM
-    releases on its date) and the codes alone, so it is worked out once per snapshot and list of codes; the
+    releases on its date) and the codes alone, so it is worked out once per span of alike dates and list of codes
+    (`Rules.once_alike`), and again per date when it says something, since its messages name the date; the
     findings are the claim's own."""
     key = ("diagnosis.invalid", tuple(dx))
-    said: tuple[_Invalid, ...] | None = ctx.rules.memo.get(key)
+    said: tuple[_Invalid, ...] | None = ctx.rules.alike.get(key)
     if said is None:
-        said = ctx.rules.once(key, partial(_invalid_texts, dx=key[1]))
+        said = ctx.rules.once_alike(key, partial(_invalid_texts, dx=key[1]))
     if not said:
         return []
+    said = ctx.rules.once(key, partial(_invalid_texts, dx=key[1]))
     # The cause says what the finding is about: outputs read it, never the message.
     return [finding("DX-INVALID", message, severity=severity, line=line, cause=("diagnosis", code), fix=fix)
             for message, severity, fix, code in said]
@@ -543,9 +545,9 @@ def _not_a_reason(ctx: EditContext, dx: list[str], line: int | None) -> list[Fin
     """The not-a-reason findings (DX-CHEMO-ENCOUNTER...) for these diagnoses: what they say depends on the codes
     alone, so it is worked out once per snapshot and list of codes; the findings are the claim's own."""
     key = ("diagnosis.not_a_reason", tuple(dx))
-    said: tuple[_NotAReason, ...] | None = ctx.rules.memo.get(key)
+    said: tuple[_NotAReason, ...] | None = ctx.rules.alike.get(key)
     if said is None:
-        said = ctx.rules.once(key, lambda _: _not_a_reason_texts(dx))
+        said = ctx.rules.once_alike(key, lambda _: _not_a_reason_texts(dx))
     if not said:
         return []
     return [finding(edit_id, message, line=line, severity=severity) for edit_id, message, severity in said]

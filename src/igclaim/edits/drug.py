@@ -53,10 +53,10 @@ DRUG_CODES_LIMIT = 256
 
 def is_drug_code(ctx: EditContext, code: str) -> bool:
     """An immune globulin code of any kind (own, NOS, or one listed for recognition only): a fact of the snapshot
-    and the code, so answered once per snapshot and code."""
-    answers: dict[str, bool] | None = ctx.rules.memo.get("drug.is_drug_code")
+    and the code, so answered once per span of alike dates (`Rules.once_alike`) and code."""
+    answers: dict[str, bool] | None = ctx.rules.alike.get("drug.is_drug_code")
     if answers is None:
-        answers = ctx.rules.once("drug.is_drug_code", _no_answers)
+        answers = ctx.rules.once_alike("drug.is_drug_code", _no_answers)
     hit = answers.get(code)
     if hit is None:
         if len(answers) >= DRUG_CODES_LIMIT:

@@ -172,7 +172,7 @@ def date_of_service(ctx: EditContext) -> list[Finding]:
         found.append(finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is after the day the claim was "
                              f"made ({filed:%Y-%m-%d}, the 837's BHT04); a claim is filed after the service.",
                              fix="Correct the date of service, or bill the service after it is given."))
-    earliest = ctx.rules.once("plausibility.earliest_data", _earliest)
+    earliest = ctx.rules.once_alike("plausibility.earliest_data", _earliest)
     if earliest and dos < earliest:
         found.append(finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is before {earliest:%Y-%m-%d}, "
                              "the first date of any reference data igclaim holds: the claim cannot be checked."))

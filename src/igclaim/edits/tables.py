@@ -219,10 +219,16 @@ def ndc_mismatch(ctx: EditContext) -> list[Finding]:
         if not ndc:
             continue
         day = ln.service_date or ctx.dos
-        key = ("tables.ndc-codes", ndc, day)
-        said: tuple[str | None, dict[str, str]] | None = rules.memo.get(key)
-        if said is None:
-            said = rules.once(key, partial(_ndc_codes_of, ndc=ndc, day=day))
+        said: tuple[str | None, dict[str, str]] | None
+        if day == ctx.dos:  # the date read only through the crosswalk and catalog in force: one answer per span
+            said = rules.alike.get(("tables.ndc-codes", ndc))
+            if said is None:
+                said = rules.once_alike(("tables.ndc-codes", ndc), partial(_ndc_codes_of, ndc=ndc, day=day))
+        else:
+            key = ("tables.ndc-codes", ndc, day)
+            said = rules.memo.get(key)
+            if said is None:
+                said = rules.once(key, partial(_ndc_codes_of, ndc=ndc, day=day))
         ndc11, known = said
         if not known:
             continue

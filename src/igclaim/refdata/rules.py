@@ -8,11 +8,13 @@ environment or a store again, and a claim coded from one snapshot never mixes tw
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -60,6 +62,7 @@ class _Budget:
             with self.lock:
                 for rules in list(self.holders.values()):
                     rules.memo.clear()
+                    rules.alike.clear()
                 self.used = 0
 
 
@@ -87,6 +90,8 @@ class Rules:
     mac: MacData = field(repr=False)  # the Medicare contractors' coverage lists (bundled; imported lists by tables)
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)  # see `once`
     budget: _Budget = field(default=_UNCOUNTED, compare=False, repr=False)  # shared by the memo's snapshots
+    # Shared by the snapshots of every date of one span on which no reference data changes (`once_alike`).
+    alike: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def once(self, key: Any, compute: Callable[[Rules], T]) -> T:
         """A pure function of this snapshot and a small hashable key (which checks apply to a kind of claim, a
@@ -105,6 +110,24 @@ class Rules:
         if hit is not _MISSING:
             return hit
         return self._remember(key, compute(self, key))
+
+    def once_alike(self, key: Any, compute: Callable[[Rules], T]) -> T:
+        """`once`, for a compute whose answer depends on the date only through the reference data in force on it
+        (codes, modifiers, payer parameters, tables, contractors' lists, ICD-10-CM releases): no date in its text,
+        no arithmetic on the date, no edit's dates (the registry keeps its own intervals). Remembered for every
+        date of the span the snapshot's date falls in: the dates of one calendar month on which no dated value of
+        the data changes (`Snapshots`), under this profile and data version, so a new date of a span already seen
+        does not work it out again. tests/test_rules_alike.py moves charts onto both sides of every change."""
+        alike = self.alike
+        hit: T = alike.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        value = compute(self)
+        if len(alike) >= MEMO_LIMIT:
+            alike.clear()
+        self.budget.spend()
+        alike[key] = value
+        return value
 
     def _remember(self, key: Any, value: T) -> T:
         """Keep an answer of `once`/`once_for`, the memo cleared first when full (memory stays flat)."""
@@ -232,7 +255,7 @@ class Rules:
 
 def _build(ref: ReferenceData, dos: date, profile: PayerProfile, tables: store.Tables,
            version: tuple[str, int, int], releases: icd10.Releases | None = None,
-           budget: _Budget = _UNCOUNTED) -> Rules:
+           budget: _Budget = _UNCOUNTED, alike: dict[Any, Any] | None = None) -> Rules:
     # The snapshot holds the resolver's answers for the date: each dated lookup is written once, in the resolver;
     # answers that are the same for every date of an interval are resolved once per interval (`_Shared`).
     shared = _shared(ref)
@@ -251,6 +274,7 @@ def _build(ref: ReferenceData, dos: date, profile: PayerProfile, tables: store.T
         icd10=releases if releases is not None else icd10.held(tables),
         mac=mac(),
         budget=budget,
+        alike={} if alike is None else alike,
     )
 
 
@@ -317,6 +341,31 @@ class _Shared:
 _SHARED: list[_Shared] = []
 
 
+def dates_in(value: object) -> set[date]:
+    """Every date a value of reference data holds, however nested (dataclasses, mappings, sequences, sets), its
+    private caches (fields named with a leading underscore) left out: where a dated answer can change."""
+    out: set[date] = set()
+    stack: list[object] = [value]
+    seen: set[int] = set()
+    while stack:
+        v = stack.pop()
+        if isinstance(v, date):
+            out.add(v.date() if isinstance(v, datetime) else v)
+        elif v is None or isinstance(v, str | bytes | int | float | Decimal) or id(v) in seen:
+            continue
+        elif isinstance(v, Mapping):
+            seen.add(id(v))
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list | tuple | set | frozenset):
+            seen.add(id(v))
+            stack.extend(v)
+        elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+            seen.add(id(v))
+            stack.extend(getattr(v, f.name) for f in dataclasses.fields(v) if not f.name.startswith("_"))
+    return out
+
+
 def _shared(ref: ReferenceData) -> _Shared:
     """The shared answers of this catalog (one per process in practice; a few kept, by identity)."""
     for s in _SHARED:
@@ -339,6 +388,10 @@ class Snapshots:
         self._tables: store.Tables | None = None
         self._lock = threading.RLock()  # re-entrant: a budget spent while a snapshot is made clears under it
         self._budget = _Budget(self._memo, self._lock)
+        # `Rules.alike` per span, and each (profile, releases)'s span bounds; both hold the objects they key by id.
+        self._alike: dict[tuple[int, int, int, int, int], dict[Any, Any]] = {}
+        self._bounds: dict[tuple[int, int], tuple[PayerProfile, icd10.Releases, tuple[date, ...]]] = {}
+        self._catalog_dates: frozenset[date] | None = None
 
     def at(self, dos: date, profile: PayerProfile) -> Rules:
         version, tables = store.in_force()
@@ -352,6 +405,34 @@ class Snapshots:
                 self._memo = {}
                 self._tables = tables
                 self._budget = _Budget(self._memo, self._lock)
-            rules = _build(self.ref, dos, profile, tables, version, releases, self._budget)
+                self._alike, self._bounds = {}, {}
+            span = self._span(dos, profile, releases)
+            alike = self._alike.get(span)
+            if alike is None:
+                if len(self._alike) >= self.LIMIT:
+                    self._alike = {}
+                alike = self._alike[span] = {}
+            rules = _build(self.ref, dos, profile, tables, version, releases, self._budget, alike)
             self._memo[key] = rules
         return rules
+
+    def _span(self, dos: date, profile: PayerProfile, releases: icd10.Releases) -> tuple[int, int, int, int, int]:
+        """Which span holds the date: its month, and which interval between the days on which any dated value of
+        the reference data in force changes (each date it holds and the day after: a value that starts, or one
+        that ends, there), for this profile and these releases (the tables are the memo's own)."""
+        key = (id(profile), id(releases))
+        known = self._bounds.get(key)
+        if known is None or known[0] is not profile or known[1] is not releases:
+            known = self._bounds[key] = (profile, releases, self.bounds(profile, releases))
+        return (*key, dos.year, dos.month, bisect_right(known[2], dos))
+
+    def bounds(self, profile: PayerProfile, releases: icd10.Releases) -> tuple[date, ...]:
+        """The days a dated value of the reference data in force may change on, sorted: each date the catalog, the
+        contractors' lists, the profile's parameters, the tables' files and the ICD-10-CM releases hold, and the
+        day after it."""
+        if self._catalog_dates is None:
+            self._catalog_dates = frozenset(dates_in(self.ref) | dates_in(mac()))
+        tables = self._tables
+        days = self._catalog_dates | dates_in(profile.parameters) | set(tables.bounds if tables else ())
+        days |= {d for r in releases.all for d in (r.effective, r.ends) if d is not None}
+        return tuple(sorted(days | {d + timedelta(days=1) for d in days if d < date.max}))

@@ -392,7 +392,7 @@ class Tables:
         return ids
 
     @cached_property
-    def _bounds(self) -> list[date]:
+    def bounds(self) -> list[date]:
         """The days a file (imported or bundled) starts or stops covering: between two of them, every file covers
         every date alike or none of them."""
         files = (*self.loaded, *self.snapshot_loaded)
@@ -400,9 +400,9 @@ class Tables:
         return sorted(days)
 
     def interval(self, dos: date) -> int:
-        """Which interval between the files' dates (`_bounds`) holds the date: dates of one interval are covered by
+        """Which interval between the files' dates (`bounds`) holds the date: dates of one interval are covered by
         the same files (`Loaded.covers`)."""
-        return bisect_right(self._bounds, dos)
+        return bisect_right(self.bounds, dos)
 
     @_answer_per_interval
     def covering(self, kind: str, dos: date, scope: str | None = None) -> list[Loaded]:
