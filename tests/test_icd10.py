@@ -102,7 +102,8 @@ def test_a_bundled_release_is_read_when_first_needed_and_lists_its_codes_in_orde
     releases = icd10.Releases(fresh)
     fy2025, fy2026 = (next(r for r in fresh if r.name == name) for name in ("FY2025", "FY2026"))
     assert releases.is_billable("G35.A", date(2026, 4, 14)) is True
-    assert "billable" in fy2026._memo and "billable" not in fy2025._memo  # FY2025's file not read
+    assert "index" in fy2026._memo and "index" not in fy2025._memo  # FY2025's file not read
+    assert "billable" not in fy2026._memo  # a claim's codes are answered by category, not from a set of them all
     assert releases.is_billable("G35", date(2025, 6, 10)) is True
     for rel in fresh:
         codes = rel.sorted_codes()
@@ -168,3 +169,25 @@ def test_releases_answers_with_no_release_and_for_the_other_releases_only():
     releases = icd10.held()
     assert releases.also_billable_in("D83.9", date(2026, 3, 2)) == []  # the release in force is not "another"
     assert len(releases.billable_under("D8", date(2026, 3, 2))) == 12  # a message lists 12 at most
+
+
+@pytest.mark.parametrize("name", ["FY2025", "FY2026"])
+def test_a_bundled_release_answers_by_category_as_its_whole_list_does(name):
+    """`Release.lists` (by category, what a claim asks) agrees with the whole list (`billable`) on every code it
+    holds and on near misses: a code cut short, one digit longer, a category alone, too short, unknown."""
+    rel = next(icd10.Release(r.name, r.effective, r.ends, r.listed, r.source, r.order) for r in icd10._bundled()
+               if r.name == name)
+    codes = rel.billable
+    assert all(rel.lists(c) for c in codes)
+    near = {c[:-1] for c in codes} | {c + "9" for c in codes} | {c[:3] for c in codes} | {"", "D8", "ZZZ", "D83X"}
+    assert {c for c in near if rel.lists(c)} == near & codes
+    assert {"D839", "G35"} & codes == ({"D839", "G35"} if name == "FY2025" else {"D839"})
+
+
+def test_a_listed_file_line_of_a_category_alone_makes_it_billable(tmp_path):
+    """The compact format: 'A09 .' and a bare 'A09' both list the category itself; 'D83 0 9' lists D83.0 and D83.9
+    but not D83; the whole list and the per-category answer agree."""
+    (tmp_path / "codes.txt").write_text("A09\nB20 .\nD83 0 9\n", encoding="utf-8")
+    rel = icd10.Release("test", date(2030, 10, 1), None, tmp_path / "codes.txt", "test")
+    assert [c for c in ("A09", "B20", "D83", "D830", "D839", "D831") if rel.lists(c)] == ["A09", "B20", "D830", "D839"]
+    assert rel.billable == {"A09", "B20", "D830", "D839"}

@@ -78,6 +78,26 @@ class Release:
             got = self._memo["billable"] = listed if isinstance(listed, frozenset) else frozenset(_read(listed))
         return got  # type: ignore[return-value]
 
+    def lists(self, code: str) -> bool:
+        """Whether the release lists this code (compact form) as billable. A bundled file is indexed by category
+        when first asked (one line each, about 1,900) and a category's codes split when first asked: a process
+        never builds the set of 70,000 codes to answer a claim (`billable` still gives it)."""
+        listed = self.listed
+        if isinstance(listed, frozenset):
+            return code in listed
+        index: dict[str, str] | None = self._memo.get("index")  # type: ignore[assignment]
+        if index is None:
+            index = self._memo["index"] = _index(listed.read_text(encoding="utf-8"))
+        category = code[:3]
+        rest = index.get(category)
+        if rest is None:
+            return False
+        split: dict[str, frozenset[str]] = self._memo.setdefault("split", {})  # type: ignore[assignment]
+        suffixes = split.get(category)
+        if suffixes is None:
+            suffixes = split[category] = frozenset(rest.split() or ["."])  # a line of its category alone: billable
+        return (code[3:] or ".") in suffixes
+
     def sorted_codes(self) -> list[str]:
         """The codes in order, for the codes under a category (a DX-INVALID message: rare, so kept only once
         asked). A bundled file lists them in order already, so sorting its list costs one pass, where sorting the
@@ -93,6 +113,16 @@ class Release:
 
 def _read(file: Traversable) -> list[str]:
     return read_billable(file.read_text(encoding="utf-8"))
+
+
+def _index(text: str) -> dict[str, str]:
+    """A compact list (`read_billable`) by category: each line's category and the rest of the line."""
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        category, _, rest = line.strip().partition(" ")
+        if category:
+            out[category] = rest
+    return out
 
 
 def read_billable(text: str) -> list[str]:
@@ -171,14 +201,14 @@ class Releases:
         rel = self.release_for(dos)
         if rel is None:
             return None
-        return compact(code) in rel.billable
+        return rel.lists(compact(code))
 
     def also_billable_in(self, code: str, dos: date) -> list[Release]:
         """Other releases covering the date that list the code as billable. When the release in force lacks a code
         that another one (e.g. the bundled FY release) has, the file in force may be partial: a doubt, not a fact."""
         rel = self.release_for(dos)
         c = compact(code)
-        return [r for r in self.all if r is not rel and r.covers(dos) and c in r.billable]
+        return [r for r in self.all if r is not rel and r.covers(dos) and r.lists(c)]
 
     def billable_under(self, code: str, dos: date, limit: int = 12) -> list[str]:
         """Billable codes that extend a category (for the message when a category was billed)."""
