@@ -63,12 +63,14 @@ def _result(data: dict) -> str:
 
 
 def _alone(data: dict, prefix: str) -> str:
-    """The claim's result with none of its snapshot's remembered answers of this kind (key prefix) in place."""
+    """The claim's result with none of its snapshot's remembered answers of this kind (key prefix) in place: its
+    own (`Rules.memo`) and its span's (`Rules.alike`)."""
     enc = parse_encounter(data)
     ref = reference()
     rules = ref.at(enc.date_of_service, engine.resolve_profile(enc, ref))
-    for key in [k for k in rules.memo if str(k[0] if isinstance(k, tuple) else k).startswith(prefix)]:
-        del rules.memo[key]
+    for memo in (rules.memo, rules.alike):
+        for key in [k for k in memo if str(k[0] if isinstance(k, tuple) else k).startswith(prefix)]:
+            del memo[key]
     return _result(data)
 
 
@@ -120,6 +122,27 @@ def test_an_ndc_as_written_gets_its_own_crosswalk_answer():
     alone = [_alone(d, "tables.") for d in inputs]
     mismatch = ["DRUG-NDC-MISMATCH" in r for r in alone]
     assert mismatch[:2] == [False, True] and mismatch[2] is True  # Privigen's NDC, either spelling, on J1561
+    for order in (inputs, inputs[::-1]):
+        _alone(order[0], "tables.")
+        for d in order:
+            assert _result(d) == alone[inputs.index(d)]
+
+
+def test_lines_of_other_dates_get_their_own_crosswalk_answer():
+    """Lines billed on another date than the claim's (a written claim may date each line) get the answer of their
+    NDC as written on their own date, not the claim date's or another line's."""
+    scrub = json.loads((ROOT / "examples" / "e09-scrub-units-by-ml.json").read_text())["input"]
+    day = scrub["date_of_service"]
+    inputs = []
+    for first, second in (("13533-0800-12", "44206-0436-05"), ("44206-0436-05", "13533-0800-12")):
+        data = json.loads(json.dumps(scrub))
+        later = f"{day[:8]}{int(day[8:]) + 1:02d}"
+        data["claim"]["lines"].append({"line": 4, "code": "J1561", "units": 10, "ndc": first, "service_date": later})
+        data["claim"]["lines"].append({"line": 5, "code": "J1561", "units": 10, "ndc": second, "service_date": later})
+        inputs.append(data)
+    alone = [_alone(d, "tables.") for d in inputs]
+    said = [[f["line"] for f in json.loads(r)["findings"] if f["edit"] == "DRUG-NDC-MISMATCH"] for r in alone]
+    assert 5 in said[0] and 4 not in said[0] and 4 in said[1] and 5 not in said[1]  # Privigen's NDC on J1561
     for order in (inputs, inputs[::-1]):
         _alone(order[0], "tables.")
         for d in order:

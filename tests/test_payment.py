@@ -225,3 +225,25 @@ def test_a_claim_with_no_lines_has_no_total(home):
     empty = Claim(form="CMS-1500")
     assert price_claim(empty, ref.at(enc.date_of_service, engine.resolve_profile(enc, ref))) == set()
     assert empty.total_expected_payment is None
+
+
+def test_a_line_of_another_date_is_priced_on_its_own_date(home):
+    """A claim of 2026-03-31 with a line dated 2026-04-14: the claim date's line at the January limit (49.076), the
+    other at the imported April one (synthetic 50.000), whichever is priced first on the snapshot."""
+    from igclaim.coding.payment import price_claim
+    from igclaim.construct import trusted
+    from igclaim.model import Claim, ClaimLine
+    from igclaim.refdata.resolver import reference
+
+    store.import_file("asp", FIX / "asp-pricing-2026q2-synthetic.csv")
+    ref = reference()
+    medicare = ref.default_profile("medicare")
+    for order in ((date(2026, 3, 31), date(2026, 4, 14)), (date(2026, 4, 14), date(2026, 3, 31))):
+        rules = ref.at(date(2026, 3, 31), medicare)
+        rules.memo.clear()
+        rules.alike.clear()
+        claim = trusted(Claim, form="CMS-1500", lines=[
+            trusted(ClaimLine, line=n, code="J1561", units=10, service_date=day) for n, day in enumerate(order, 1)])
+        price_claim(claim, rules)
+        paid = {ln.service_date: ln.expected_payment for ln in claim.lines}
+        assert paid == {date(2026, 3, 31): Decimal("490.76"), date(2026, 4, 14): Decimal("500.00")}, order

@@ -186,23 +186,23 @@ def test_a_parameter_that_changes_mid_month_splits_the_month(tmp_path: Path) -> 
 
 
 def test_a_family_without_a_code_names_each_date_of_a_span() -> None:
-    """Cutaquig had no HCPCS code of its own before July 2022 and no NOS code for its route: DRUG-NO-CODE names the
-    claim's own date, whichever date of the month was coded first (a message that names the date is never a span's
-    shared answer)."""
+    """Cutaquig and Xembify had no HCPCS code of their own in March 2020 and no NOS code for their route:
+    DRUG-NO-CODE names the claim's own product and date, whichever product and date of the month was coded first
+    (a message that names the date is never a span's shared answer, nor one family's another's)."""
     chart = json.loads((ROOT / "examples" / "e06-cuvitru-sc.json").read_text(encoding="utf-8"))["input"]
-    chart = {**chart, "payer": {"type": "commercial", "name": "Plan"}}
-    for drug in chart["drugs"]:
-        if drug.get("product"):
-            drug["product"] = "Cutaquig"
-            drug.pop("ndc", None)
-            for c in drug.get("containers", []):
-                c.pop("ndc", None)
 
-    def said(day: date) -> list[str]:
-        moved = _moved(chart, day - date.fromisoformat(chart["date_of_service"]))
+    def said(product: str, day: date) -> list[str]:
+        data = {**json.loads(json.dumps(chart)), "payer": {"type": "commercial", "name": "Plan"}}
+        for drug in data["drugs"]:
+            if drug.get("product"):
+                drug["product"] = product
+                drug.pop("ndc", None)
+                for c in drug.get("containers", []):
+                    c.pop("ndc", None)
+        moved = _moved(data, day - date.fromisoformat(chart["date_of_service"]))
         return [f.message for f in engine.build(parse_encounter(moved)).findings if f.edit == "DRUG-NO-CODE"]
 
-    first, second = date(2022, 3, 2), date(2022, 3, 16)
-    for order in ((first, second), (second, first)):
-        got = {day: said(day) for day in order}
-        assert got == {day: [f"Cutaquig had no HCPCS code of its own on {day}."] for day in order}, order
+    runs = [(p, d) for p in ("Cutaquig", "Xembify") for d in (date(2020, 3, 2), date(2020, 3, 16))]
+    for order in (runs, runs[::-1]):
+        got = {run: said(*run) for run in order}
+        assert got == {(p, d): [f"{p} had no HCPCS code of its own on {d}."] for p, d in order}, order
