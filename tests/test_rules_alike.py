@@ -206,3 +206,25 @@ def test_a_family_without_a_code_names_each_date_of_a_span() -> None:
     for order in (runs, runs[::-1]):
         got = {run: said(*run) for run in order}
         assert got == {(p, d): [f"{p} had no HCPCS code of its own on {d}."] for p, d in order}, order
+
+
+@pytest.mark.from_source  # it patches a compiled class's limit
+def test_span_bounds_stay_bounded_with_many_profiles(monkeypatch) -> None:
+    """A run naming many profile files keeps at most PROFILES_LIMIT profiles' bounds, and forgets their spans'
+    answers with them (they are keyed by the ids of the profiles the bounds keep alive)."""
+    from igclaim.refdata import rules as rules_mod
+
+    monkeypatch.setattr(rules_mod.Snapshots, "PROFILES_LIMIT", 2)
+    ref = reference()
+    snapshots = Snapshots(ref)
+    profiles = [replace_profile(ref.default_profile("commercial"), f"p{i}") for i in range(5)]
+    for p in profiles:
+        snapshots.at(date(2026, 3, 2), p).alike["x"] = p.name
+    assert len(snapshots._bounds) <= 2 and len(snapshots._alike) <= 2
+    assert snapshots.at(date(2026, 3, 3), profiles[-1]).alike["x"] == "p4"
+
+
+def replace_profile(profile: Any, name: str) -> Any:
+    from dataclasses import replace
+
+    return replace(profile, name=name, path=f"bundled:{name}")

@@ -381,6 +381,7 @@ class Snapshots:
     (its stamp changed) starts a new memo; the memo is bounded, so memory stays flat over any input."""
 
     LIMIT = 8192
+    PROFILES_LIMIT = 64  # (profile, releases) pairs whose span bounds are kept: a batch may name many profile files
 
     def __init__(self, ref: ReferenceData) -> None:
         self.ref = ref
@@ -423,6 +424,9 @@ class Snapshots:
         key = (id(profile), id(releases))
         known = self._bounds.get(key)
         if known is None or known[0] is not profile or known[1] is not releases:
+            if len(self._bounds) >= self.PROFILES_LIMIT:
+                # Forgotten together: a span's answers are keyed by the ids of the objects `_bounds` holds alive.
+                self._bounds, self._alike = {}, {}
             known = self._bounds[key] = (profile, releases, self.bounds(profile, releases))
         return (*key, dos.year, dos.month, bisect_right(known[2], dos))
 
