@@ -185,9 +185,9 @@ def test_a_bundled_release_answers_by_category_as_its_whole_list_does(name):
 
 
 def test_a_listed_file_line_of_a_category_alone_makes_it_billable(tmp_path):
-    """The compact format: 'A09 .' and a bare 'A09' both list the category itself; 'D83 0 9' lists D83.0 and D83.9
-    but not D83; the whole list and the per-category answer agree."""
-    (tmp_path / "codes.txt").write_text("A09\nB20 .\nD83 0 9\n", encoding="utf-8")
+    """The compact format: 'A09 .' and a bare 'A09' both list the category itself; 'D83 0' then 'D83 9' list D83.0
+    and D83.9 but not D83; the whole list and the per-category answer agree."""
+    (tmp_path / "codes.txt").write_text("A09\nB20 .\nD83 0\nD83\t9\n", encoding="utf-8")
     rel = icd10.Release("test", date(2030, 10, 1), None, tmp_path / "codes.txt", "test")
     assert [c for c in ("A09", "B20", "D83", "D830", "D839", "D831") if rel.lists(c)] == ["A09", "B20", "D830", "D839"]
     assert rel.billable == {"A09", "B20", "D830", "D839"}

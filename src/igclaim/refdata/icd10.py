@@ -95,7 +95,7 @@ class Release:
         split: dict[str, frozenset[str]] = self._memo.setdefault("split", {})  # type: ignore[assignment]
         suffixes = split.get(category)
         if suffixes is None:
-            suffixes = split[category] = frozenset(rest.split() or ["."])  # a line of its category alone: billable
+            suffixes = split[category] = frozenset(rest.split())
         return (code[3:] or ".") in suffixes
 
     def sorted_codes(self) -> list[str]:
@@ -116,28 +116,21 @@ def _read(file: Traversable) -> list[str]:
 
 
 def _index(text: str) -> dict[str, str]:
-    """A compact list (`read_billable`) by category: each line's category and the rest of the line."""
+    """The compact list by category, in its order: what follows each category ('.' for the category itself; a
+    category written on two lines is one entry). `read_billable` and `Release.lists` both read it."""
     out: dict[str, str] = {}
     for line in text.splitlines():
-        category, _, rest = line.strip().partition(" ")
-        if category:
-            out[category] = rest
+        parts = line.split(None, 1)
+        if parts:
+            category, rest = parts[0], parts[1] if len(parts) > 1 else "."
+            out[category] = f"{out[category]} {rest}" if category in out else rest
     return out
 
 
 def read_billable(text: str) -> list[str]:
-    """Read the compact list, in its order: 'D83 0 1 2 8 9' per category, '.' for the category itself."""
-    codes: list[str] = []
-    add, extend = codes.append, codes.extend
-    for parts in map(str.split, text.splitlines()):
-        if not parts:
-            continue
-        cat = parts[0]
-        if len(parts) == 1:
-            add(cat)
-        else:
-            extend([cat if s == "." else cat + s for s in parts[1:]])
-    return codes
+    """Read the compact list, in its order: 'D83 0 1 2 8 9' per category, '.' (or nothing) for the category
+    itself."""
+    return [category if s == "." else category + s for category, rest in _index(text).items() for s in rest.split()]
 
 
 def parse_billable_file(text: str) -> frozenset[str]:
