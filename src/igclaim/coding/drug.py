@@ -7,13 +7,12 @@ billed on a separate JW line, and a line with nothing discarded carries JZ where
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from igclaim import ndc as ndc_mod
 from igclaim.catalog import declare, finding, with_article
@@ -21,9 +20,6 @@ from igclaim.errors import InputError, did_you_mean
 from igclaim.model import Container, Dose, Drug, Finding
 from igclaim.refdata.resolver import HcpcsCode, Product
 from igclaim.refdata.rules import Rules
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 DISCARDED_DRUGS = "https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs"
 JZ_RULE = ("https://www.hhs.gov/guidance/document/new-claims-modifier-requirement-drugs-and-biologicals-"
@@ -116,28 +112,10 @@ declare(
 )
 
 
-T = TypeVar("T", bound="DataclassInstance")
-
-
-def quick_init(cls: type[T]) -> type[T]:
-    """A frozen dataclass sets each field through `object.__setattr__`, several times the cost of an assignment, and
-    every drug builds seven stage values: this gives the class the same `__init__` (same parameters and defaults)
-    setting each slot through the slot's own descriptor instead. The instance is as frozen as before."""
-    fields = dataclasses.fields(cls)
-    env: dict[str, Any] = {f"_set_{f.name}": getattr(cls, f.name).__set__ for f in fields}
-    env.update({f"_default_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING})
-    params = ", ".join(f.name if f.default is dataclasses.MISSING else f"{f.name}=_default_{f.name}" for f in fields)
-    body = "".join(f"    _set_{f.name}(self, {f.name})\n" for f in fields)
-    exec(f"def __init__(self, {params}):\n{body}", env)  # the source holds only the class's field names
-    init = env["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    type.__setattr__(cls, "__init__", init)
-    return cls
-
-
-# The values every drug builds (ContainerUse to CodedDrug) write their `__init__` out instead: mypyc compiles it to
-# direct slot writes, several times cheaper again than `quick_init`'s (tests/test_coding_memo.py checks that each
-# takes its fields' names, order and defaults, as dataclass's would).
+# The values every drug builds (ContainerUse to CodedDrug) write their `__init__` out: a frozen dataclass's sets each
+# field through `object.__setattr__` in generated Python, where mypyc compiles these to direct slot writes
+# (tests/test_coding_memo.py checks that each takes its fields' names, order and defaults, as dataclass's would).
+# The values remembered per snapshot or span (a family, its code, the discard modifiers) keep dataclass's.
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -215,7 +193,6 @@ class Identified:
         return f"drugs[{self.index}]"
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class CodeChosen:
     """Stage 2 of an immune globulin: the HCPCS code in force for the product on the date, with its unit dose."""
@@ -225,7 +202,6 @@ class CodeChosen:
     unit_mg: int
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class NoCode:
     """Stage 2 did not decide a billable immune globulin code (a finding says why): the code it named, if any."""
@@ -396,7 +372,6 @@ def _ndc11(value: str, path: str) -> str:
         raise InputError(path, str(exc)) from None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Family:
     """The candidate products of a drug (several for a bare multi-strength brand, none for a drug that is not an
@@ -419,7 +394,8 @@ def _family(products: tuple[Product, ...], rules: Rules) -> Family:
 
 
 def family_of(products: list[Product], rules: Rules) -> Family:
-    """The family of these products, once per snapshot (keyed by the product names, unique in the catalog)."""
+    """The family of these products, once per span of alike dates (keyed by the product names, unique in the
+    catalog)."""
     return rules.once_alike(("coding.drug.family", tuple([p.name for p in products])),
                             partial(_family, tuple(products)))
 
@@ -432,7 +408,7 @@ def identify(drug: Drug, index: int, rules: Rules) -> tuple[Family, HcpcsCode | 
     """The candidate products (several for a bare multi-strength brand) and, for a code given alone, its record."""
     path = f"drugs[{index}]"
     if drug.product:
-        # the products a name matches, once per snapshot and name
+        # the products a name matches, once per span of alike dates and name
         family = rules.once_alike(("coding.drug.named_family", drug.product), partial(_named_family, drug.product))
         if not family.products:
             names = [n for p in rules.products for n in (p.name, *p.aliases)]
@@ -552,7 +528,6 @@ def _choose_code(
     return decided.chosen
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class CodeDecision:
     """Stage 2's answer before it reaches a drug: the code chosen (or not) and the findings that explain it, as
@@ -924,7 +899,6 @@ def _split_by_ndc(chosen: CodeChosen, units: DoseUnits,
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class DiscardModifiers:
     """The discard and route modifiers of the snapshot's date under its payer profile, read once per snapshot
