@@ -184,6 +184,20 @@ def test_a_bundled_release_answers_by_category_as_its_whole_list_does(name):
     assert {"D839", "G35"} & codes == ({"D839", "G35"} if name == "FY2025" else {"D839"})
 
 
+@pytest.mark.parametrize("name", ["FY2025", "FY2026"])
+def test_a_bundled_release_lists_the_codes_under_a_prefix_as_its_sorted_list_does(name):
+    """`Release.codes_under` reads a category's line for a prefix of three characters or more (what DX-INVALID
+    asks) and the sorted whole list for a shorter one; both give what a walk over the sorted list gives."""
+    rel = next(icd10.Release(r.name, r.effective, r.ends, r.listed, r.source, r.order) for r in icd10._bundled()
+               if r.name == name)
+    assert rel.codes_under("M33")[:2] == ["M3300", "M3301"]
+    assert "ordered" not in rel._memo and "billable" not in rel._memo  # a category's line: the whole list not read
+    ordered = sorted(rel.billable)
+    prefixes = sorted({c[:n] for c in ordered[::37] for n in (3, 4, 5, 6)}) + ["D8", "G", "ZZZ", "D83X", "M33"]
+    for prefix in prefixes:
+        assert rel.codes_under(prefix) == [c for c in ordered if c.startswith(prefix)], prefix
+
+
 def test_a_listed_file_line_of_a_category_alone_makes_it_billable(tmp_path):
     """The compact format: 'A09 .' and a bare 'A09' both list the category itself; 'D83 0' then 'D83 9' list D83.0
     and D83.9 but not D83; the whole list and the per-category answer agree."""

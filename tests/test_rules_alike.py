@@ -1,4 +1,4 @@
-"""`Rules.once_alike`: answers shared by the snapshots of every date of one span (one calendar month, no dated value
+"""`Rules.once_alike`: answers shared by the snapshots of every date of one span (one calendar quarter, no dated value
 of the reference data changing within it). A span drawn too wide would hand one date another date's answer, so
 these tests move real charts onto both sides of every day the data changes and compare each result with the one
 it gets alone."""
@@ -123,7 +123,7 @@ def _alone(chart: dict[str, Any]) -> str:
 
 def _days() -> list[date]:
     """Both sides of every day the data changes between 2023 and 2026 (each span's first and last day, spans cut at
-    month ends too), and a day inside each span."""
+    month ends too, so a quarter's months are spans of their own here), and a day inside each span."""
     cuts = {d for d in _bounds() if date(2023, 1, 1) <= d <= date(2027, 1, 1)}
     cuts |= {date(y, m, 1) for y in range(2023, 2027) for m in range(1, 13)} | {date(2027, 1, 1)}
     ordered = sorted(cuts)
@@ -155,15 +155,16 @@ def _span_memo(day: date, profile: str = "medicare") -> dict[Any, Any]:
 @pytest.mark.parametrize("before, on", [
     (date(2023, 6, 30), date(2023, 7, 1)),  # JZ required from 2023-07-01 (Medicare)
     (date(2025, 9, 30), date(2025, 10, 1)),  # a new ICD-10-CM fiscal year (G35 invalid from 2025-10-01)
-    (date(2026, 1, 31), date(2026, 2, 1)),  # a month ends, nothing else changes
+    (date(2025, 6, 30), date(2025, 7, 1)),  # a quarter ends, nothing else changes
 ])
-def test_a_span_ends_the_day_before_a_change_or_a_new_month(before: date, on: date) -> None:
+def test_a_span_ends_the_day_before_a_change_or_a_new_quarter(before: date, on: date) -> None:
     assert _span_memo(before) is not _span_memo(on)
     assert _span_memo(on + timedelta(days=2)) is _span_memo(on + timedelta(days=9))  # the new span goes on
 
 
 def test_dates_of_one_span_share_its_answers() -> None:
     assert _span_memo(date(2026, 3, 2)) is _span_memo(date(2026, 3, 17))
+    assert _span_memo(date(2025, 4, 15)) is _span_memo(date(2025, 6, 30))  # the months of a quarter, no change
     assert _span_memo(date(2026, 3, 2)) is not _span_memo(date(2026, 3, 2), "commercial")
 
 

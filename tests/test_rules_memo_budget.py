@@ -97,4 +97,23 @@ def test_both_sides_of_the_budget(monkeypatch, own_snapshots):
     # It forgot at answer total - 9, near the end, and kept what it worked out after: the 9 or so answers left,
     # with a span's shared answers worked out again for the dates after (nothing forgotten a second time).
     assert after == ref._snapshots._budget.used + 1  # the answer that made it forget is kept, uncounted
-    assert 2 <= after <= 20 < total // 2
+    assert 2 <= after <= 30 < total // 2
+
+
+def test_a_span_keeps_more_answers_than_a_snapshot_and_starts_over_at_its_limit(monkeypatch, own_snapshots):
+    """A span's shared answers grow with the distinct charts of its dates (a coverage verdict per list of diagnoses
+    and products), so a span keeps SPAN_LIMIT of them, far more than a snapshot's MEMO_LIMIT: a long batch of one
+    quarter does not work the same verdicts out again and again. At the limit it starts over (memory stays flat)."""
+    monkeypatch.setattr(rules_mod, "MEMO_BUDGET", 100_000)
+    ref = _fresh_ref()
+    rules = ref.at(FIRST, ref.default_profile("medicare"))
+    n = rules_mod.MEMO_LIMIT + 100
+    for i in range(n):
+        rules.once_alike(("test", i), lambda _, i=i: i)
+    assert len(rules.alike) == n and rules.alike[("test", 0)] == 0
+    monkeypatch.setattr(rules_mod, "SPAN_LIMIT", n + 1)
+    rules.once_alike(("test", "under"), lambda _: "kept")
+    assert len(rules.alike) == n + 1
+    monkeypatch.setattr(rules_mod, "SPAN_LIMIT", n + 1)
+    assert rules.once_alike(("test", "at"), lambda _: "new") == "new"
+    assert list(rules.alike) == [("test", "at")]

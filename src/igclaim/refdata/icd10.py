@@ -78,6 +78,13 @@ class Release:
             got = self._memo["billable"] = listed if isinstance(listed, frozenset) else frozenset(_read(listed))
         return got  # type: ignore[return-value]
 
+    def _by_category(self, listed: Traversable) -> dict[str, str]:
+        """A bundled file's lines by category (`_index`), read when first asked."""
+        index: dict[str, str] | None = self._memo.get("index")  # type: ignore[assignment]
+        if index is None:
+            index = self._memo["index"] = _index(listed.read_text(encoding="utf-8"))
+        return index
+
     def lists(self, code: str) -> bool:
         """Whether the release lists this code (compact form) as billable. A bundled file is indexed by category
         when first asked (one line each, about 1,900) and a category's codes split when first asked: a process
@@ -85,11 +92,8 @@ class Release:
         listed = self.listed
         if isinstance(listed, frozenset):
             return code in listed
-        index: dict[str, str] | None = self._memo.get("index")  # type: ignore[assignment]
-        if index is None:
-            index = self._memo["index"] = _index(listed.read_text(encoding="utf-8"))
         category = code[:3]
-        rest = index.get(category)
+        rest = self._by_category(listed).get(category)
         if rest is None:
             return False
         split: dict[str, frozenset[str]] = self._memo.setdefault("split", {})  # type: ignore[assignment]
@@ -97,6 +101,22 @@ class Release:
         if suffixes is None:
             suffixes = split[category] = frozenset(rest.split())
         return (code[3:] or ".") in suffixes
+
+    def codes_under(self, prefix: str) -> list[str]:
+        """The codes (compact form) that start with the prefix, in order. A bundled file answers a prefix of a
+        category or longer from the category's line; a shorter one, or a release given its codes, from the sorted
+        list of them all (`sorted_codes`)."""
+        listed = self.listed
+        if len(prefix) >= 3 and not isinstance(listed, frozenset):
+            category = prefix[:3]
+            rest = self._by_category(listed).get(category, "")
+            codes = sorted(category if s == "." else category + s for s in rest.split())
+            return [c for c in codes if c.startswith(prefix)]
+        ordered = self.sorted_codes()
+        i = j = bisect.bisect_left(ordered, prefix)
+        while j < len(ordered) and ordered[j].startswith(prefix):
+            j += 1
+        return ordered[i:j]
 
     def sorted_codes(self) -> list[str]:
         """The codes in order, for the codes under a category (a DX-INVALID message: rare, so kept only once
@@ -209,14 +229,7 @@ class Releases:
         if rel is None:
             return []
         prefix = compact(code)
-        codes = rel.sorted_codes()
-        i = bisect.bisect_left(codes, prefix)
-        out: list[str] = []
-        while i < len(codes) and codes[i].startswith(prefix) and len(out) < limit:
-            if codes[i] != prefix:
-                out.append(format(codes[i]))
-            i += 1
-        return out
+        return [format(c) for c in rel.codes_under(prefix) if c != prefix][:limit]
 
 
 def held(tables: Tables | None = None) -> Releases:

@@ -39,6 +39,7 @@ K = TypeVar("K", bound=Hashable)
 _MISSING: Any = object()
 # Answers remembered per snapshot (`Rules.once`): keyed by small inputs (a code, a kind of claim), so bounded.
 MEMO_LIMIT = 512  # ~14 in use per snapshot on the generator mix
+SPAN_LIMIT = 16_384  # per span (`once_alike`): what a span answers grows with the distinct charts of its dates
 # ... and by every snapshot of one memo (`Snapshots`) together: a diagnosis code is one key per snapshot, so charts of
 # thousands of dates with many distinct diagnoses would otherwise fill 8,192 snapshots × 512 answers (~800 bytes
 # each: gigabytes). 65,536 answers are ~50 MB; a year of dates under five profiles uses ~25,000.
@@ -115,15 +116,16 @@ class Rules:
         """`once`, for a compute whose answer depends on the date only through the reference data in force on it
         (codes, modifiers, payer parameters, tables, contractors' lists, ICD-10-CM releases): no date in its text,
         no arithmetic on the date, no edit's dates (the registry keeps its own intervals). Remembered for every
-        date of the span the snapshot's date falls in: the dates of one calendar month on which no dated value of
-        the data changes (`Snapshots`), under this profile and data version, so a new date of a span already seen
-        does not work it out again. tests/test_rules_alike.py moves charts onto both sides of every change."""
+        date of the span the snapshot's date falls in: the dates of one calendar quarter (CMS's cycle of updates)
+        on which no dated value of the data changes (`Snapshots`), under this profile and data version, so a new
+        date of a span already seen does not work it out again. tests/test_rules_alike.py moves charts onto both
+        sides of every change."""
         alike = self.alike
         hit: T = alike.get(key, _MISSING)
         if hit is not _MISSING:
             return hit
         value = compute(self)
-        if len(alike) >= MEMO_LIMIT:
+        if len(alike) >= SPAN_LIMIT:
             alike.clear()
         self.budget.spend()
         alike[key] = value
@@ -418,8 +420,8 @@ class Snapshots:
         return rules
 
     def _span(self, dos: date, profile: PayerProfile, releases: icd10.Releases) -> tuple[int, int, int, int, int]:
-        """Which span holds the date: its month, and which interval between the days on which any dated value of
-        the reference data in force changes (each date it holds and the day after: a value that starts, or one
+        """Which span holds the date: its calendar quarter, and which interval between the days on which any dated
+        value of the reference data in force changes (each date it holds and the day after: a value that starts, or one
         that ends, there), for this profile and these releases (the tables are the memo's own)."""
         key = (id(profile), id(releases))
         known = self._bounds.get(key)
@@ -428,7 +430,7 @@ class Snapshots:
                 # Forgotten together: a span's answers are keyed by the ids of the objects `_bounds` holds alive.
                 self._bounds, self._alike = {}, {}
             known = self._bounds[key] = (profile, releases, self.bounds(profile, releases))
-        return (*key, dos.year, dos.month, bisect_right(known[2], dos))
+        return (*key, dos.year, (dos.month - 1) // 3, bisect_right(known[2], dos))
 
     def bounds(self, profile: PayerProfile, releases: icd10.Releases) -> tuple[date, ...]:
         """The days a dated value of the reference data in force may change on, sorted: each date the catalog, the
