@@ -149,6 +149,24 @@ def test_lines_of_other_dates_get_their_own_crosswalk_answer():
             assert _result(d) == alone[inputs.index(d)]
 
 
+def test_lines_of_one_ndc_on_two_other_dates_get_each_its_own_crosswalk_answer():
+    """Two lines of one NDC, neither on the claim's date: the one in the bundled crosswalk's quarter (2026 Q1) is
+    told the crosswalk's code, the one after it (2026-04-01) only the product catalog's, whichever comes first on
+    the claim (an answer shared by NDC alone would give the second line the first one's)."""
+    scrub = json.loads((ROOT / "examples" / "e09-scrub-units-by-ml.json").read_text())["input"]
+    assert scrub["date_of_service"] == "2026-03-02"
+    for days in (("2026-03-03", "2026-04-01"), ("2026-04-01", "2026-03-03")):
+        data = json.loads(json.dumps(scrub))
+        for line, day in zip((4, 5), days, strict=True):
+            data["claim"]["lines"].append({"line": line, "code": "J1561", "units": 10, "ndc": "44206-0436-05",
+                                           "service_date": day})
+        said = {f["line"]: f["message"] for f in json.loads(_alone(data, "tables."))["findings"]
+                if f["edit"] == "DRUG-NDC-MISMATCH"}
+        for line, day in zip((4, 5), days, strict=True):
+            source = "/asp-ndc-hcpcs-crosswalk-2026q1.csv" if day < "2026-04-01" else " product catalog (Privigen)"
+            assert said[line].endswith(f"{source}.") and "crosswalks to J1459 per " in said[line], (days, said)
+
+
 def test_a_written_code_gets_its_own_drug_answer():
     """Whether a written code is an immune globulin code is remembered per snapshot and code: claims of one snapshot
     whose second drug line bills another code (an IG code, a NOS code, another drug, a code of no drug) get their

@@ -120,6 +120,7 @@ def test_codes_under_a_category_stop_at_the_limit_in_order():
     assert icd10.billable_under("M33", day) == every[:12]
     assert icd10.billable_under("M33", day, limit=3) == ["M33.00", "M33.01", "M33.02"]
     assert icd10.billable_under("D83", day) == ["D83.0", "D83.1", "D83.2", "D83.8", "D83.9"]
+    assert icd10.billable_under("R69", day) == []  # billable itself, with no code under it: the code is not its own
 
 
 def test_a_release_given_its_codes_answers_alike():

@@ -230,7 +230,7 @@ def test_a_claim_with_no_lines_has_no_total(home):
 def test_a_line_of_another_date_is_priced_on_its_own_date(home):
     """A claim of 2026-03-31 with a line dated 2026-04-14: the claim date's line at the January limit (49.076), the
     other at the imported April one (synthetic 50.000), whichever is priced first on the snapshot."""
-    from igclaim.coding.payment import price_claim
+    from igclaim.coding.payment import price
     from igclaim.construct import trusted
     from igclaim.model import Claim, ClaimLine
     from igclaim.refdata.resolver import reference
@@ -244,6 +244,25 @@ def test_a_line_of_another_date_is_priced_on_its_own_date(home):
         rules.alike.clear()
         claim = trusted(Claim, form="CMS-1500", lines=[
             trusted(ClaimLine, line=n, code="J1561", units=10, service_date=day) for n, day in enumerate(order, 1)])
-        price_claim(claim, rules)
+        as_of, sources = price(claim, [], rules, None, ref.data_as_of, ref.sources)
         paid = {ln.service_date: ln.expected_payment for ln in claim.lines}
         assert paid == {date(2026, 3, 31): Decimal("490.76"), date(2026, 4, 14): Decimal("500.00")}, order
+        # The result's reference block names the April file that priced the other date's line, and its date.
+        assert any("asp-pricing-2026q2-synthetic.csv" in s for s in sources) and as_of == "2026-04-01", sources
+
+
+def test_the_reference_block_names_the_catalog_and_the_files_that_answered(home):
+    """A result's reference block: its data date is the latest of the catalog's and of the files that answered for
+    the date (the bundled 2026 Q1 ASP quarter for a claim of 2026-03-02), its sources the catalog's first, then
+    those files'; a claim of 2026-04-14 (after the bundled quarter) names no ASP file."""
+    from igclaim.refdata.resolver import reference
+
+    ref = reference()
+    march = engine.build(example("e02-gamunex-30g-5h"))
+    april = engine.build(example("e02-gamunex-30g-5h", "2026-04-14"))
+    for r in (march, april):
+        assert r.reference.sources[: len(ref.sources)] == ref.sources
+    assert any("asp-pricing-2026q1.csv" in s for s in march.reference.sources)
+    assert not any("asp-pricing" in s for s in april.reference.sources)
+    assert march.reference.data_as_of == max(ref.data_as_of, date(2026, 1, 1)).isoformat()
+    assert april.reference.data_as_of == ref.data_as_of.isoformat()

@@ -64,7 +64,7 @@ def test_under_the_budget_nothing_is_forgotten(monkeypatch, own_snapshots):
     for i in range(60):
         engine.build(parse_encounter(_chart(FIRST + timedelta(days=i), ["D80.0", "D83.9"])), ref=ref)
     # the same run as above keeps every answer it worked out when the budget allows
-    assert _remembered(ref) == ref._snapshots._budget.used > 150
+    assert _remembered(ref) == ref._snapshots._budget.used > 100
 
 
 def test_answers_after_the_memo_forgot_are_the_same(monkeypatch, own_snapshots):
@@ -97,7 +97,7 @@ def test_both_sides_of_the_budget(monkeypatch, own_snapshots):
     # It forgot at answer total - 9, near the end, and kept what it worked out after: the 9 or so answers left,
     # with a span's shared answers worked out again for the dates after (nothing forgotten a second time).
     assert after == ref._snapshots._budget.used + 1  # the answer that made it forget is kept, uncounted
-    assert 2 <= after <= 30 < total // 2
+    assert 2 <= after < total // 4
 
 
 def test_a_span_keeps_more_answers_than_a_snapshot_and_starts_over_at_its_limit(monkeypatch, own_snapshots):

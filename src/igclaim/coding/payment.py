@@ -155,8 +155,13 @@ def price(claim: Claim, findings: list[Finding], rules: Rules, written: Claim | 
     reference block (its data date and sources, with the files that answered for this date of service)."""
     used = price_claim(claim, rules)
     price_findings(findings, written or claim, rules, used, drugs)
-    # The same few files answer for most claims of a snapshot: the reference block is worked out once per set.
-    as_of, answered = rules.once_for(("payment.reference", frozenset(used), data_as_of, tuple(sources)), _reference)
+    # The same few files answer for most claims of a span (the files covering a date change only on a bound of
+    # the span): the reference block is worked out once per span and set of files.
+    key: ReferenceKey = ("payment.reference", frozenset(used), data_as_of, tuple(sources))
+    hit: tuple[str, tuple[str, ...]] | None = rules.alike.get(key)
+    if hit is None:
+        hit = rules.once_alike(key, partial(_reference, key=key))
+    as_of, answered = hit
     return as_of, list(answered)
 
 
@@ -174,7 +179,8 @@ ReferenceKey = tuple[str, frozenset[Loaded], date, tuple[str, ...]]  # ("payment
 
 
 def _reference(rules: Rules, key: ReferenceKey) -> tuple[str, tuple[str, ...]]:
-    """The result's data date and sources with the files that answered for the date of service."""
+    """The result's data date and sources with the files that answered for the date of service (the files covering
+    it: the same for every date of a span)."""
     _, used, data_as_of, sources = key
     answered = {*used, *rules.tables.used(rules.dos)}
     as_of = max([data_as_of, *(x.effective for x in answered)])
