@@ -229,3 +229,18 @@ def replace_profile(profile: Any, name: str) -> Any:
     from dataclasses import replace
 
     return replace(profile, name=name, path=f"bundled:{name}")
+
+
+def test_a_release_registered_in_the_process_gets_spans_of_its_own(monkeypatch) -> None:
+    """A release registered between two claims of one date and profile (no import, so the tables and their spans
+    stay) answers the second claim: its DX-INVALID is the new release's, not the answer the span gave before."""
+    monkeypatch.setattr(icd10, "_REGISTERED", [])
+    chart = json.loads((ROOT / "examples" / "e02-gamunex-30g-5h.json").read_text(encoding="utf-8"))["input"]
+
+    def invalid() -> list[str]:
+        return [f.message for f in engine.build(parse_encounter(chart)).findings if f.edit == "DX-INVALID"]
+
+    assert chart["diagnoses"] == ["D83.9"] and invalid() == []
+    icd10.register_release("TEST-PARTIAL", date(2025, 10, 1), date(2026, 9, 30), ["G35.A"], "test")
+    said = invalid()
+    assert said and all(m.startswith("D83.9 is not in the TEST-PARTIAL release") for m in said), said
