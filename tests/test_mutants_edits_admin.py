@@ -649,6 +649,26 @@ def test_jz_required_on_every_single_dose_drug_line_from_2023_07_01():
     assert found(alone(bare, payer=MEDICAID), "DRUG-JZ-MISSING") == []
 
 
+def test_jz_required_by_each_lines_own_date_on_a_claim_alone():
+    """An 837's lines may span the day the requirement starts: each line's own service date decides (JZ from
+    2023-07-01; Medicare returns a line without JZ or JW as unprocessable from 2023-10-01), not the claim's date."""
+    said = "has neither JZ (nothing discarded) nor a JW line (discarded), which Original Medicare Part B requires on"
+    bare = {**IG, "modifiers": []}
+    r = alone([{**bare, "service_date": "2023-06-30"}, {**bare, "code": "J1459", "service_date": "2023-07-01"},
+               INITIAL], dos="2023-06-30")
+    assert found(r, "DRUG-JZ-MISSING") == [("DRUG-JZ-MISSING", "error", 2, None, f"Line 2: J1459 {said} 2023-07-01.")]
+    r = alone([{**bare, "service_date": "2023-06-30"}, INITIAL], dos="2023-07-01")
+    assert found(r, "DRUG-JZ-MISSING") == []
+    returned = "; Original Medicare Part B returns a claim without it as unprocessable (from 2023-10-01)"
+    r = alone([{**bare, "service_date": "2023-09-30"}, {**bare, "code": "J1459", "units": 10,
+                                                        "service_date": "2023-10-01"}, INITIAL], dos="2023-09-30")
+    assert found(r, "DRUG-JZ-MISSING") == [
+        ("DRUG-JZ-MISSING", "error", 1, None, f"Line 1: J1561 {said} 2023-09-30."),
+        ("DRUG-JZ-MISSING", "error", 2, -10, f"Line 2: J1459 {said} 2023-10-01{returned}.")]
+    r = alone([{**bare, "service_date": "2023-09-30"}], dos="2023-10-01")
+    assert found(r, "DRUG-JZ-MISSING") == [("DRUG-JZ-MISSING", "error", 1, None, f"Line 1: J1561 {said} 2023-09-30.")]
+
+
 def test_jz_beside_a_jw_line_of_the_same_code_is_a_conflict_on_the_jz_line():
     lines_ = [{"code": "J1459", "modifiers": [], "units": 10}, {**IG, "units": 56},
               {**IG, "modifiers": ["JW"], "units": 4}, {"code": "J1459", "modifiers": ["JZ"], "units": 10},

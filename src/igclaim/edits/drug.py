@@ -461,10 +461,11 @@ def jz_missing(ctx: EditContext) -> list[Finding]:
     return found
 
 
-def returned_without_jz(ctx: EditContext) -> str | None:
+def returned_without_jz(ctx: EditContext, rules: Rules | None = None) -> str | None:
     """Where the payer returns a line with neither JZ nor JW as unprocessable on the date (`jz_jw_missing_returned`:
-    Medicare from 2023-10-01), the words that say so; its payment is then at stake until the claim is corrected."""
-    if not ctx.rules.param("jz_jw_missing_returned"):
+    Medicare from 2023-10-01), the words that say so; its payment is then at stake until the claim is corrected.
+    `rules`: the snapshot of the line's own date (default: the claim's)."""
+    if not (rules or ctx.rules).param("jz_jw_missing_returned"):
         return None
     since = ctx.profile.parameters["jz_jw_missing_returned"].since(True)
     return f"; {ctx.profile.title} returns a claim without it as unprocessable (from {since})"

@@ -161,26 +161,27 @@ def units_by_ndc_quantity(ctx: EditContext) -> Iterator[Finding]:
 
 @also_check("DRUG-JZ-MISSING", "written")
 def waste_modifier_absent(ctx: EditContext) -> list[Finding]:
-    """From the date the payer requires JZ, every single-dose drug line carries JW (its own line) or JZ."""
+    """From the date the payer requires JZ, every single-dose drug line carries JW (its own line) or JZ: by each
+    line's own service date (an 837's lines may span the day the requirement starts)."""
     found: list[Finding] = []
-    required = bool(ctx.rules.param("jz_required"))
-    # A home pump's drug the supplier dispensed for the patient to give takes JZ from its own date (coding/drug.py
-    # `_dispensed`).
-    dispensed = bool(ctx.rules.param("self_administered_jz_required")) if ctx.home_dme() else required
-    if not (required or dispensed):
-        return found
     lines = _ig_lines(ctx)
     jw, jz = waste_mod(ctx), zero_waste_mod(ctx)
     with_jw = {code_of(ln) for ln in lines if jw in mods(ln)}
     for ln in lines:
-        if required != dispensed and not (dispensed if _given_by_pump(ctx, ln) else required):
+        if mods(ln) & {jw, jz} or code_of(ln) in with_jw:
             continue
-        if not mods(ln) & {jw, jz} and code_of(ln) not in with_jw:
-            returned = returned_without_jz(ctx)
-            found.append(finding("DRUG-JZ-MISSING", f"Line {ln.line}: {code_of(ln)} has neither JZ (nothing discarded) "
-                                 f"nor a JW line (discarded), which {ctx.profile.title} requires on {ctx.dos}"
-                                 f"{returned or ''}.", line=ln.line, impact_units=-ln.units if returned else None,
-                                 fix="Add JZ when nothing was discarded; otherwise bill the discard on a JW line."))
+        day = ln.service_date or ctx.dos
+        rules = ctx.rules.on(day)
+        # A home pump's drug the supplier dispensed for the patient to give takes JZ from its own date
+        # (coding/drug.py `_dispensed`).
+        pumped = rules.home_dme(ctx.encounter.setting) and _given_by_pump(ctx, ln)
+        if not rules.param("self_administered_jz_required" if pumped else "jz_required"):
+            continue
+        returned = returned_without_jz(ctx, rules)
+        found.append(finding("DRUG-JZ-MISSING", f"Line {ln.line}: {code_of(ln)} has neither JZ (nothing discarded) "
+                             f"nor a JW line (discarded), which {ctx.profile.title} requires on {day}"
+                             f"{returned or ''}.", line=ln.line, impact_units=-ln.units if returned else None,
+                             fix="Add JZ when nothing was discarded; otherwise bill the discard on a JW line."))
     return found
 
 
