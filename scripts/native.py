@@ -107,7 +107,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--force", action="store_true", help="build even when the record matches the sources")
     parser.add_argument("--clean", action="store_true", help="remove the build: igclaim runs from source")
+    parser.add_argument("--can-build", action="store_true",
+                        help="only say whether this machine has what the build needs (exit 1 and why when not)")
     args = parser.parse_args()
+    if args.can_build:
+        lacking = missing_tools()
+        sys.exit(f"native: {lacking}" if lacking else 0)
     if args.clean:
         clean()
         print("native: removed; igclaim runs from source")

@@ -112,3 +112,20 @@ def test_the_compiled_modules_are_the_coding_and_edit_modules_the_engine_and_the
             "igclaim.refdata.rules"} <= names
     assert all(path.is_file() for path in _native.sources().values())
     assert not any(n.endswith("__init__") or n in ("igclaim.refdata.resolver", "igclaim.refdata.store") for n in names)
+
+
+def test_can_build_says_whether_the_machine_has_a_compiler_and_exits_1_with_why_when_not():
+    """.ci/run asks it before `make test`: where the machine can build, it sets IGCLAIM_NATIVE=require, so a change
+    mypyc cannot compile fails CI instead of the suite passing on the core run from source."""
+    script = SRC.parent / "scripts" / "native.py"
+    build = {p: p.stat().st_mtime_ns for p in [*SRC.glob("igclaim_native__mypyc*"), _native.STAMP] if p.exists()}
+    cc = shutil.which(os.environ.get("CC") or "cc") or shutil.which("gcc")
+    if cc is not None:
+        done = subprocess.run([sys.executable, str(script), "--can-build"], capture_output=True, text=True,
+                              env=os.environ | {"CC": cc})
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", ""), done
+    done = subprocess.run([sys.executable, str(script), "--can-build"], capture_output=True, text=True,
+                          env=os.environ | {"CC": "no-such-compiler-igclaim"})
+    assert (done.returncode, done.stderr.strip()) == (1, "native: no C compiler (no-such-compiler-igclaim)")
+    # it only asks: the build, when there is one, is neither made again nor removed
+    assert {p: p.stat().st_mtime_ns for p in build if p.exists()} == build
