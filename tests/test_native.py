@@ -129,3 +129,13 @@ def test_can_build_says_whether_the_machine_has_a_compiler_and_exits_1_with_why_
     assert (done.returncode, done.stderr.strip()) == (1, "native: no C compiler (no-such-compiler-igclaim)")
     # it only asks: the build, when there is one, is neither made again nor removed
     assert {p: p.stat().st_mtime_ns for p in build if p.exists()} == build
+
+
+def test_the_environments_setuptools_reads_the_projects_pyproject():
+    """The compiled core's build runs setup.py with this environment's setuptools, which reads pyproject.toml (the
+    SPDX license string needs setuptools >= 77; the 65 a new venv brings refused it and the build failed)."""
+    from setuptools.config.pyprojecttoml import read_configuration
+
+    config = read_configuration(SRC.parent / "pyproject.toml")
+    assert config["project"]["license"] == "Apache-2.0"
+    assert config["project"]["name"] == "igclaim"
