@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -123,7 +124,10 @@ def test_can_build_says_whether_the_machine_has_a_compiler_and_exits_1_with_why_
     if cc is not None:
         done = subprocess.run([sys.executable, str(script), "--can-build"], capture_output=True, text=True,
                               env=os.environ | {"CC": cc})
-        assert (done.returncode, done.stdout, done.stderr) == (0, "", ""), done
+        if (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
+            assert (done.returncode, done.stdout, done.stderr) == (0, "", ""), done
+        else:  # a compiler without Python's headers (Debian: python3-dev) cannot build either
+            assert done.returncode == 1 and done.stderr.startswith("native: no Python headers"), done
     done = subprocess.run([sys.executable, str(script), "--can-build"], capture_output=True, text=True,
                           env=os.environ | {"CC": "no-such-compiler-igclaim"})
     assert (done.returncode, done.stderr.strip()) == (1, "native: no C compiler (no-such-compiler-igclaim)")
