@@ -10,12 +10,15 @@ STAMP := $(VENV)/.installed
 # process would compile each module again: about 0.1 s of every CLI start); up-to-date files are skipped.
 # Then the compiled core (src/igclaim/_native.py): mypyc builds it when a source changed since the last build (about
 # 2 minutes; nothing to do otherwise). Without a C compiler, or with IGCLAIM_NATIVE=0, igclaim runs from source.
+# Last, the bundled catalog built from refdata/ is kept for the processes that follow (src/igclaim/refdata/cache.py).
 setup: $(STAMP)
 	@$(BIN)/python -m compileall -q src > /dev/null
 	@$(BIN)/python scripts/native.py
+	@$(BIN)/python -c "from igclaim.refdata.cache import main; main()"
 
 native: $(STAMP)
 	$(BIN)/python scripts/native.py --force
+	$(BIN)/python -c "from igclaim.refdata.cache import main; main()"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +53,9 @@ fuzz: setup
 # without a decorator (scripts/mutate_undecorate.py), since mutmut skips decorated functions.
 # MUTANTS="igclaim.edits.drug*" limits the run to some functions.
 MUTATE_DIR := build/mutate
+# Every mutant's run builds the catalog from its own code: mutmut switches mutants on by environment, not by file, so
+# a kept catalog (refdata/cache.py) of one mutant's build would answer for the next one's.
+mutate mutate-refdata: export IGCLAIM_NO_CATALOG_CACHE = 1
 mutate: setup
 	rm -rf $(MUTATE_DIR) && mkdir -p $(MUTATE_DIR)
 	git archive HEAD | tar -x -C $(MUTATE_DIR)
@@ -78,4 +84,5 @@ bench: setup
 
 clean:
 	[ ! -x $(BIN)/python ] || $(BIN)/python scripts/native.py --clean
+	rm -f src/igclaim/refdata/__pycache__/*.pickle
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -20,10 +20,11 @@ import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from igclaim.refdata.cache import kept
 from igclaim.refdata.coverage import VERDICTS_LIMIT
 from igclaim.refdata.icd10 import compact, format
 
@@ -189,6 +190,13 @@ class MacData:
                 self._by_state[s] = j
             for a in j.aliases:
                 self._alias[a] = j.id
+
+    @cached_property
+    def dates(self) -> frozenset[date]:
+        """Every date the lists hold (`rules.dates_in`): worked out when they are built, so kept with them."""
+        from igclaim.refdata.rules import dates_in
+
+        return frozenset(dates_in(self))
 
     def canonical(self, contractor: str) -> str:
         """'j09' → 'JN'; an article id or a lettered jurisdiction as given (upper case)."""
@@ -358,7 +366,11 @@ def _ranges(values: list[list[str]]) -> tuple[tuple[str, str], ...]:
 
 @lru_cache(maxsize=1)
 def mac() -> MacData:
-    """The bundled lists, loaded once per process."""
+    """The bundled lists, loaded once per process (kept built between processes: refdata/cache.py)."""
+    return kept("mac", _build_mac)
+
+
+def _build_mac() -> MacData:
     meta = tomllib.loads((_DIR / "mac-articles.toml").read_text(encoding="utf-8"))
     head = meta["meta"]
     complete = set(head.get("complete_articles", []))
@@ -391,7 +403,9 @@ def mac() -> MacData:
     nat = meta["national"]
     national = frozenset(compact(r["icd10cm"]) for r in csv.DictReader(io.StringIO(
         (_DIR / nat["csv"]).read_text(encoding="utf-8"))) if r.get("icd10cm"))
-    return MacData(articles, {a: {g: frozenset(c) for g, c in gs.items()} for a, gs in codes.items()}, jurisdictions,
-                   home, uncertain, _ranges(head["read_ranges"]), _ranges(head["unread_ranges"]), national,
-                   nat["name"], nat["source"], head["title"], head["source"], head["codes_as_of"])
+    lists = MacData(articles, {a: {g: frozenset(c) for g, c in gs.items()} for a, gs in codes.items()},
+                    jurisdictions, home, uncertain, _ranges(head["read_ranges"]), _ranges(head["unread_ranges"]),
+                    national, nat["name"], nat["source"], head["title"], head["source"], head["codes_as_of"])
+    lists.dates  # noqa: B018 (worked out now, so the kept lists hold it)
+    return lists
 

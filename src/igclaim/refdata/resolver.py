@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, get_args
 from igclaim import ndc as ndc_mod
 from igclaim.errors import did_you_mean
 from igclaim.model import PayerType
+from igclaim.refdata.cache import kept
 from igclaim.refdata.dated import within
 
 if TYPE_CHECKING:
@@ -613,6 +614,14 @@ class ReferenceData:
         return None
 
     @cached_property
+    def dates(self) -> frozenset[date]:
+        """Every date the catalog holds (`rules.dates_in`), where a dated answer may change: worked out when the
+        bundled catalog is built, so it is kept with it (refdata/cache.py)."""
+        from igclaim.refdata.rules import dates_in
+
+        return frozenset(dates_in(self))
+
+    @cached_property
     def department_modifiers(self) -> frozenset[str]:
         """Every modifier a hospital department's place puts on its lines (PO, PN)."""
         return frozenset(str(row["modifier"])
@@ -835,7 +844,11 @@ def _load_ncci() -> NcciRules:
 
 @lru_cache(maxsize=1)
 def reference() -> ReferenceData:
-    """The bundled reference data, loaded once per process."""
+    """The bundled reference data, loaded once per process (kept built between processes: refdata/cache.py)."""
+    return kept("reference", _build_reference)
+
+
+def _build_reference() -> ReferenceData:
     codes, codes_as_of, codes_src = _load_codes()
     products, products_src = _load_products(codes)
     admin, time_rules, admin_src = _load_admin()
@@ -850,7 +863,7 @@ def reference() -> ReferenceData:
         prof = parse_profile(data, where)
         profiles[prof.name] = prof
     as_of = max(codes_as_of, date.fromisoformat(str(_load("fda/products.toml")["meta"]["as_of"])))
-    return ReferenceData(
+    ref = ReferenceData(
         codes=codes,
         products=products,
         admin_codes=admin,
@@ -865,3 +878,5 @@ def reference() -> ReferenceData:
         ncci=_load_ncci(),
         sources=[codes_src, products_src, admin_src, settings_data["meta"]["source"]],
     )
+    ref.dates  # noqa: B018 (worked out now, so the kept catalog holds it)
+    return ref

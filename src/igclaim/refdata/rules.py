@@ -437,7 +437,7 @@ class Snapshots:
         contractors' lists, the profile's parameters, the tables' files and the ICD-10-CM releases hold, and the
         day after it."""
         if self._catalog_dates is None:
-            self._catalog_dates = frozenset(dates_in(self.ref) | dates_in(mac()))
+            self._catalog_dates = self.ref.dates | mac().dates
         tables = self._tables
         days = self._catalog_dates | dates_in(profile.parameters) | set(tables.bounds if tables else ())
         days |= {d for r in releases.all for d in (r.effective, r.ends) if d is not None}

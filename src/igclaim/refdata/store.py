@@ -20,11 +20,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from igclaim.refdata.cache import kept
 from igclaim.refdata.dated import within
 from igclaim.refdata.importers import ImportFailure, Options, Parsed, Source, parse, parse_all, read_sources
 
@@ -426,21 +427,9 @@ class Tables:
         return rows
 
     # --- bundled snapshot ----------------------------------------------------------------------------------
-    @cached_property
+    @property
     def snapshot(self) -> dict[str, tuple[Loaded, dict[str, list[tuple[Any, ...]]]]]:
-        out = {}
-        root = resources.files("igclaim.refdata") / "cms" / "snapshot"
-        for i, (name, kind) in enumerate(SNAPSHOT, start=1):
-            data = (root / name).read_bytes()
-            p = parse(Source(name, data), kind, Options())
-            loaded = Loaded(-i, kind, "", "", p.effective, p.ends, f"refdata/cms/snapshot/{name}",
-                            hashlib.sha256(data).hexdigest(), len(p.rows), "bundled")
-            key = COLUMNS[kind].index(KEY[kind])
-            index: dict[str, list[tuple[Any, ...]]] = {}
-            for r in p.rows:
-                index.setdefault(r[key], []).append((loaded.id, p.effective.isoformat(), p.ends.isoformat(), *r))
-            out[kind] = (loaded, index)
-        return out
+        return bundled_snapshot()
 
     @property
     def snapshot_loaded(self) -> list[Loaded]:
@@ -618,6 +607,29 @@ _TABLES: dict[tuple[tuple[str, int, int], int], Tables] = {}
 _PID = [os.getpid()]
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
+
+
+@cache
+def bundled_snapshot() -> dict[str, tuple[Loaded, dict[str, list[tuple[Any, ...]]]]]:
+    """The bundled CMS files (refdata/cms/snapshot), each parsed into rows by code: the same for every version of the
+    imported tables, so read once per process (and kept between processes: refdata/cache.py). Never changed."""
+    return kept("snapshot", _parse_snapshot)
+
+
+def _parse_snapshot() -> dict[str, tuple[Loaded, dict[str, list[tuple[Any, ...]]]]]:
+    out = {}
+    root = resources.files("igclaim.refdata") / "cms" / "snapshot"
+    for i, (name, kind) in enumerate(SNAPSHOT, start=1):
+        data = (root / name).read_bytes()
+        p = parse(Source(name, data), kind, Options())
+        loaded = Loaded(-i, kind, "", "", p.effective, p.ends, f"refdata/cms/snapshot/{name}",
+                        hashlib.sha256(data).hexdigest(), len(p.rows), "bundled")
+        key = COLUMNS[kind].index(KEY[kind])
+        index: dict[str, list[tuple[Any, ...]]] = {}
+        for r in p.rows:
+            index.setdefault(r[key], []).append((loaded.id, p.effective.isoformat(), p.ends.isoformat(), *r))
+        out[kind] = (loaded, index)
+    return out
 
 
 def tables(version: tuple[str, int, int] | None = None) -> Tables:
