@@ -80,6 +80,33 @@ def test_another_stamp_or_a_broken_file_is_built_again(folder: Path) -> None:
     assert build.calls == 4
 
 
+def test_a_kept_file_is_written_beside_its_name_then_renamed_over_it(folder: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rename is what makes a write whole (a reader sees the old file or the new one): it is atomic only within
+    one filesystem, so the file is written in the kept file's own folder, under a hidden name that says whose it is."""
+    renamed: list[tuple[str, str]] = []
+    real = os.replace
+
+    def replace(src: str, dst: str) -> None:
+        renamed.append((str(src), str(dst)))
+        real(src, dst)
+
+    monkeypatch.setattr(cache.os, "replace", replace)
+    cache.kept("mac", mac._build_mac)
+    [(src, dst)] = renamed
+    assert dst == str(cache.path("mac")) and Path(src).parent == folder
+    assert Path(src).name.startswith(f".{cache.path('mac').name}.") and not Path(src).exists()
+
+
+def test_a_value_pickle_cannot_write_is_still_answered_and_leaves_no_file(folder: Path) -> None:
+    def unpicklable() -> Callable[[], int]:
+        return lambda: 1  # a local function: pickle refuses it once the file is open
+
+    value = cache.kept("odd", unpicklable)
+    assert value() == 1
+    assert folder.is_dir() and list(folder.iterdir()) == [], "the half-written temporary file is removed"
+
+
 def test_nothing_is_kept_where_python_writes_no_bytecode_but_setup_keeps_it(folder: Path,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
