@@ -9,15 +9,20 @@ import pickle
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
 
-from igclaim.refdata import cache, mac, resolver, store
+from igclaim.refdata import cache, coverage, icd10, mac, resolver, store
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "igclaim"
 BUILDERS: dict[str, Callable[[], object]] = {
-    "reference": resolver._build_reference, "mac": mac._build_mac, "snapshot": store._parse_snapshot}
+    "reference": resolver._build_reference, "mac": mac._build_mac, "snapshot": store._parse_snapshot,
+    "policy-default-ig": partial(coverage._bundled_policy, "default-ig"),
+    "icd10-fy2026-billable.txt": partial(icd10._read_index, icd10._DIR / "fy2026-billable.txt")}
+KEPT = sorted(["reference", "mac", "snapshot", *(f"policy-{name}" for name in coverage.bundled_policies()),
+               *(f"icd10-{r.listed.name}" for r in icd10._bundled() if not isinstance(r.listed, frozenset))])
 
 
 @pytest.fixture
@@ -46,7 +51,7 @@ def test_a_kept_catalog_is_the_one_its_files_build(folder: Path, name: str) -> N
     again = cache.kept(name, build)
     assert build.calls == 1, "the second process's answer comes from the kept file"
     assert again is not first and again == first == BUILDERS[name]()
-    if name != "snapshot":  # the dates snapshots split their spans on, worked out with the catalog, kept with it
+    if name in ("reference", "mac"):  # the dates snapshots split their spans on, worked out with them, kept too
         assert "dates" in vars(again), "loaded with the catalog, not worked out again by each process"
         assert again.dates == first.dates and again.dates  # type: ignore[attr-defined]
 
@@ -63,6 +68,17 @@ def test_the_kept_catalog_answers_every_lookup_as_the_built_one(folder: Path) ->
     for product in built.products:
         assert loaded.find_products(product.name) == built.find_products(product.name)
     assert loaded.change_dates == built.change_dates and loaded.profiles == built.profiles
+
+
+def test_only_a_release_file_of_the_package_has_its_index_kept(folder: Path, tmp_path: Path) -> None:
+    """The stamp covers the package's files only: a release read from a file elsewhere is indexed, never kept."""
+    elsewhere = tmp_path / "fy2026-billable.txt"
+    elsewhere.write_text("D83 0 1 2 8 9\n", encoding="utf-8")
+    assert icd10._indexed(elsewhere) == {"D83": "0 1 2 8 9"}
+    assert not folder.exists()
+    bundled = icd10._indexed(icd10._DIR / "fy2026-billable.txt")
+    assert [p.name for p in folder.iterdir()] == [cache.path("icd10-fy2026-billable.txt").name]
+    assert bundled["D83"] == "0 1 2 8 9" and bundled["G35"] != "."  # G35 itself is no longer billable in FY2026
 
 
 def test_another_stamp_or_a_broken_file_is_built_again(folder: Path) -> None:
@@ -202,7 +218,8 @@ def test_the_builders_import_nothing_the_stamp_does_not_list() -> None:
     folder's code changed, so this fails first."""
     seen: set[str] = set()
     # The snapshot's parsers are imported by name (importers.importer): each one is a builder too.
-    todo = ["igclaim.refdata.resolver", "igclaim.refdata.mac", "igclaim.refdata.store",
+    todo = ["igclaim.refdata.resolver", "igclaim.refdata.mac", "igclaim.refdata.store", "igclaim.refdata.coverage",
+            "igclaim.refdata.icd10",
             *(f"igclaim.refdata.importers.{p.stem}" for p in (SRC / "refdata" / "importers").glob("[!_]*.py"))]
     while todo:
         module = todo.pop()
@@ -223,13 +240,16 @@ def test_setup_keeps_every_catalog_and_a_new_process_loads_them(tmp_path: Path) 
     env.pop(cache.ENV_OFF, None)
     to = f"from pathlib import Path; from igclaim.refdata import cache; cache.FOLDER = Path({str(tmp_path)!r}); "
     subprocess.run([sys.executable, "-c", to + "cache.main()"], env=env, check=True, timeout=120)
-    assert sorted(p.name.split(".")[0] for p in tmp_path.iterdir()) == ["mac", "reference", "snapshot"]
-    check = to + (
-        "from igclaim.refdata import mac, resolver, store\n"
-        "def no(): raise SystemExit('built instead of loaded')\n"
+    assert sorted(p.name.removesuffix(f".{sys.implementation.cache_tag}.pickle") for p in tmp_path.iterdir()) == KEPT
+    check = to + (  # from source, so that replacing the builders reaches the compiled core's callers too
+        "from igclaim.refdata import coverage, icd10, mac, resolver, store\n"
+        "def no(*_): raise SystemExit('built instead of loaded')\n"
         "resolver._build_reference = mac._build_mac = store._parse_snapshot = no\n"
+        "coverage._bundled_policy = icd10._read_index = no\n"
         "from datetime import date\n"
         "from igclaim import engine\n"
         "ref = resolver.reference(); assert ref.products and mac.mac().jurisdictions and store.bundled_snapshot()\n"
-        "assert ref.hcpcs('J1459', date(2026, 3, 2)).unit_mg == 500\n")
-    subprocess.run([sys.executable, "-c", check], env=env, check=True, timeout=120)
+        "assert ref.hcpcs('J1459', date(2026, 3, 2)).unit_mg == 500\n"
+        "assert [coverage.policy(n).name for n in coverage.bundled_policies()]\n"
+        "assert icd10.is_billable('D83.9', date(2026, 3, 2)) and icd10.is_billable('G35', date(2025, 3, 3))\n")
+    subprocess.run([sys.executable, "-c", check], env={**env, "IGCLAIM_PURE": "1"}, check=True, timeout=120)

@@ -73,6 +73,19 @@ def test_unknown_policy_is_an_error_naming_it():
         policy("no-such-policy")
 
 
+def test_every_policy_the_error_offers_is_a_policy():
+    """The unknown-policy error lists the bundled policies, and only them: it offered mac-articles (the contractors'
+    lists, read another way), which then failed as a malformed policy."""
+    with pytest.raises(PolicyError) as err:
+        policy("no-such-policy")
+    offered = str(err.value).split("use one of ", 1)[1].split(", or a .toml file")[0].split(", ")
+    assert offered == coverage.bundled_policies() == ["default-ig", "medicare-home-ivig-pidd"]
+    assert all(policy(name).source for name in offered)
+    for other in ("mac-articles", "not-a-reason", "liability-modifiers"):
+        with pytest.raises(PolicyError, match="malformed"):
+            policy(other)
+
+
 def _policy_file(tmp_path: Path, name: str, head: str, indications: str) -> coverage.Policy:
     path = tmp_path / f"{name}.toml"
     path.write_text(f'[policy]\nname = "{name}"\nsource = "https://example.org/{name}"\n{head}\n{indications}')

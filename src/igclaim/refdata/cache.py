@@ -1,9 +1,10 @@
 """The bundled catalog kept between processes, as CPython keeps a module's bytecode in __pycache__.
 
 Reading the bundled TOML and CSV files and building the catalog from them (`resolver.reference`, `mac.mac`,
-`store.bundled_snapshot`) costs a new process about 15 ms, a tenth of a one-pass run over 1,000 charts
-(benchmarks/RESULTS.md). `make setup` keeps each one pickled in refdata/__pycache__ (`main`), and so does any
-process that builds one where Python writes bytecode; later processes load it in about a millisecond.
+`store.bundled_snapshot`, the coverage policies, each ICD-10-CM release's index) costs a new process about 17 ms,
+a tenth of a one-pass run over 1,000 charts (benchmarks/RESULTS.md). `make setup` keeps each one pickled in
+refdata/__pycache__ (`main`), and so does any process that builds one where Python writes bytecode; later
+processes load each in about a millisecond or less.
 
 A kept catalog is used only while nothing it could have been built from has changed. Its stamp is the Python version
 and the size and modification time (in nanoseconds) of every file of the igclaim package's top level and of refdata/
@@ -109,12 +110,17 @@ def main() -> None:
     """Keep every catalog now, even where Python writes no bytecode (PYTHONDONTWRITEBYTECODE), as `python -m
     compileall` does: `make setup` runs it after building the compiled core, whose files are part of the stamp."""
     global _force_write
-    from igclaim.refdata import mac, resolver, store
+    from igclaim.refdata import coverage, icd10, mac, resolver, store
 
     _force_write = True
     try:
         resolver.reference()
         mac.mac()
         store.bundled_snapshot()
+        for name in coverage.bundled_policies():
+            coverage.policy(name)
+        for release in icd10._bundled():
+            if not isinstance(release.listed, frozenset):
+                icd10._indexed(release.listed)
     finally:
         _force_write = False

@@ -20,13 +20,14 @@ import io
 import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from igclaim.model import Severity
+from igclaim.refdata.cache import kept
 from igclaim.refdata.icd10 import compact
 
 __all__ = ["Indication", "LiabilityModifiers", "NotAReason", "Policy", "PolicyError", "liability_modifiers",
@@ -198,12 +199,23 @@ def _parse(data: dict[str, Any], base: Traversable | Path, where: str) -> Policy
         raise PolicyError(f"{where}: malformed coverage policy ({exc!r})") from None
 
 
+def bundled_policies() -> list[str]:
+    """The names of the bundled coverage policies: the files of refdata/coverage/ with a `[policy]` table (the
+    others hold the contractors' lists, the diagnoses never a reason and the liability modifiers)."""
+    return sorted(p.name[:-5] for p in _DIR.iterdir()
+                  if p.name.endswith(".toml") and "policy" in tomllib.loads(p.read_text(encoding="utf-8")))
+
+
+def _bundled_policy(name: str) -> Policy:
+    return _parse(tomllib.loads((_DIR / f"{name}.toml").read_text(encoding="utf-8")), _DIR, f"bundled:{name}")
+
+
 @lru_cache(maxsize=64)
 def policy(name_or_path: str, relative_to: str | None = None) -> Policy:
     """A bundled policy by name, or a user's policy file (.toml) by path (relative paths: to `relative_to` first)."""
     bundled = _DIR / f"{name_or_path}.toml"
     if "/" not in name_or_path and not name_or_path.endswith(".toml") and bundled.is_file():
-        return _parse(tomllib.loads(bundled.read_text(encoding="utf-8")), _DIR, f"bundled:{name_or_path}")
+        return kept(f"policy-{name_or_path}", partial(_bundled_policy, name_or_path))  # refdata/cache.py
     candidates = [Path(name_or_path)]
     if relative_to and not Path(name_or_path).is_absolute():
         candidates.insert(0, Path(relative_to) / name_or_path)
@@ -214,8 +226,7 @@ def policy(name_or_path: str, relative_to: str | None = None) -> Policy:
             except (OSError, tomllib.TOMLDecodeError) as exc:
                 raise PolicyError(f"{path}: cannot read coverage policy ({exc})") from None
             return _parse(data, path.parent, str(path))
-    known = ", ".join(sorted(p.name[:-5] for p in _DIR.iterdir() if p.name.endswith(".toml")
-                             and p.name not in ("not-a-reason.toml", "liability-modifiers.toml")))
+    known = ", ".join(bundled_policies())
     raise PolicyError(f"unknown coverage policy {name_or_path!r}: use one of {known}, or a .toml file")
 
 

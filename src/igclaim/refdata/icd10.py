@@ -23,11 +23,12 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING
 
+from igclaim.refdata.cache import kept
 from igclaim.refdata.dated import within
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class Release:
         """A bundled file's lines by category (`_index`), read when first asked."""
         index: dict[str, str] | None = self._memo.get("index")  # type: ignore[assignment]
         if index is None:
-            index = self._memo["index"] = _index(listed.read_text(encoding="utf-8"))
+            index = self._memo["index"] = _indexed(listed)
         return index
 
     def lists(self, code: str) -> bool:
@@ -133,6 +134,18 @@ class Release:
 
 def _read(file: Traversable) -> list[str]:
     return read_billable(file.read_text(encoding="utf-8"))
+
+
+def _indexed(listed: Traversable) -> dict[str, str]:
+    """A file's index (`_index`); a bundled file's is kept between processes with the catalog (refdata/cache.py),
+    whose stamp covers the package's files, so only a file of the package's own folder is kept."""
+    if _DIR / listed.name == listed:
+        return kept(f"icd10-{listed.name}", partial(_read_index, listed))
+    return _read_index(listed)
+
+
+def _read_index(listed: Traversable) -> dict[str, str]:
+    return _index(listed.read_text(encoding="utf-8"))
 
 
 def _index(text: str) -> dict[str, str]:
