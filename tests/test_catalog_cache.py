@@ -84,14 +84,18 @@ def test_only_a_release_file_of_the_package_has_its_index_kept(folder: Path, tmp
 def test_another_stamp_or_a_broken_file_is_built_again(folder: Path) -> None:
     build = Counted(resolver._build_reference)
     file = cache.path("reference")
+    assert not cache.current("reference")  # none kept yet
     folder.mkdir()
     with file.open("wb") as f:  # a file kept from other sources: its value must not be used
         pickle.dump(("another Python", ()), f)
         pickle.dump("not a catalog", f)
+    assert not cache.current("reference")
     assert isinstance(cache.kept("reference", build), resolver.ReferenceData) and build.calls == 1
-    assert isinstance(cache.kept("reference", build), resolver.ReferenceData) and build.calls == 1, "kept again"
+    assert cache.current("reference"), "kept again, for these files"
+    assert isinstance(cache.kept("reference", build), resolver.ReferenceData) and build.calls == 1
     for broken in (b"", b"garbage", file.read_bytes()[:100]):  # empty, not a pickle, cut short
         file.write_bytes(broken)
+        assert not cache.current("reference")  # the stamp alone is longer than 100 bytes: cut short, not whole
         assert isinstance(cache.kept("reference", build), resolver.ReferenceData)
     assert build.calls == 4
 

@@ -65,6 +65,17 @@ def path(name: str) -> Path:
     return FOLDER / f"{name}.{sys.implementation.cache_tag}.pickle"
 
 
+def current(name: str) -> bool:
+    """Whether the kept file of this name was built from this package as it is now (what `kept` loads): a benchmark
+    says so, since a stale one makes every process build the catalog again."""
+    want = stamp()
+    try:
+        with path(name).open("rb") as f:
+            return want is not None and bool(pickle.load(f) == want)
+    except Exception:  # missing, unreadable, cut short: as `kept` treats it
+        return False
+
+
 def kept(name: str, build: Callable[[], T]) -> T:
     """The value `build()` returns: from the kept file of this name when its stamp is this package's, else built now
     (and kept for the next process where bytecode may be written, or by `main`)."""
