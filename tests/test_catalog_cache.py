@@ -4,6 +4,7 @@ to what it is built from builds it again, and a broken or foreign file is never 
 from __future__ import annotations
 
 import ast
+import json
 import os
 import pickle
 import subprocess
@@ -60,7 +61,7 @@ def test_a_kept_catalog_is_the_one_its_files_build(folder: Path, name: str) -> N
 
 
 def test_the_kept_catalog_answers_every_lookup_as_the_built_one(folder: Path) -> None:
-    """Beyond equality: the lookups built from the loaded objects (by alias, by NDC, by role) answer alike."""
+    """Beyond equality: the lookups built from the loaded objects (by alias, by NDC) answer alike."""
     built = resolver._build_reference()
     cache.kept("reference", resolver._build_reference)
     loaded = cache.kept("reference", lambda: pytest.fail("built again"))
@@ -260,3 +261,18 @@ def test_setup_keeps_every_catalog_and_a_new_process_loads_them(tmp_path: Path) 
         "assert [coverage.policy(n).name for n in coverage.bundled_policies()]\n"
         "assert icd10.is_billable('D83.9', date(2026, 3, 2)) and icd10.is_billable('G35', date(2025, 3, 3))\n")
     subprocess.run([sys.executable, "-c", check], env={**env, "IGCLAIM_PURE": "1"}, check=True, timeout=120)
+
+
+def test_every_example_answers_alike_with_the_catalog_kept_or_built() -> None:
+    """End to end: every worked example's result (claim, findings, prices, sources) from this process, which loads
+    the kept catalog where `make setup` kept it, is the one a process that builds everything from the files gives."""
+    from tests.test_examples_in_process import EXAMPLES, _result
+
+    here = {str(p): _result(p) for p in EXAMPLES}
+    code = ("import json, sys; from pathlib import Path; from tests.test_examples_in_process import _result; "
+            "print(json.dumps({p: _result(Path(p)) for p in sys.argv[1:]}))")
+    env = {**os.environ, cache.ENV_OFF: "1"}
+    done = subprocess.run([sys.executable, "-c", code, *here], env=env, cwd=SRC.parents[1], check=True,
+                          capture_output=True, text=True, timeout=300)
+    built = json.loads(done.stdout)
+    assert len(here) > 20 and built == here
