@@ -24,7 +24,7 @@ import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 T = TypeVar("T")
 PACKAGE = Path(__file__).resolve().parent.parent  # igclaim/
@@ -65,15 +65,18 @@ def path(name: str) -> Path:
     return FOLDER / f"{name}.{sys.implementation.cache_tag}.pickle"
 
 
+def _stamped(f: BinaryIO, want: tuple[Any, ...] | None) -> bool:
+    """Whether an open kept file was built from `want` (never from None: a file is written only under a stamp): its
+    stamp comes first, its value after."""
+    return bool(pickle.load(f) == want)
+
+
 def current(name: str) -> bool:
     """Whether the kept file of this name was built from this package as it is now (what `kept` loads): a benchmark
     says so, since a stale one makes every process build the catalog again."""
-    want = stamp()
-    try:
-        with path(name).open("rb") as f:
-            return want is not None and bool(pickle.load(f) == want)
-    except Exception:  # missing, unreadable, cut short: as `kept` treats it
-        return False
+    with contextlib.suppress(Exception), path(name).open("rb") as f:  # missing, unreadable, cut short: not current
+        return _stamped(f, stamp())
+    return False
 
 
 def kept(name: str, build: Callable[[], T]) -> T:
@@ -85,7 +88,7 @@ def kept(name: str, build: Callable[[], T]) -> T:
     file = path(name)
     # Missing, unreadable, truncated, or holding a class this code no longer has: built again.
     with contextlib.suppress(Exception), file.open("rb") as f:
-        if pickle.load(f) == want:
+        if _stamped(f, want):
             value: T = pickle.load(f)
             return value
     value = build()
