@@ -82,8 +82,27 @@ def test_every_policy_the_error_offers_is_a_policy():
     assert offered == coverage.bundled_policies() == ["default-ig", "medicare-home-ivig-pidd"]
     assert all(policy(name).source for name in offered)
     for other in ("mac-articles", "not-a-reason", "liability-modifiers"):
-        with pytest.raises(PolicyError, match="malformed"):
+        with pytest.raises(PolicyError, match=f"^bundled:{other}: malformed coverage policy"):  # names the file
             policy(other)
+
+
+def test_the_bundled_policies_read_alike_whatever_the_locale():
+    """Their titles and notices are not ASCII (em dashes): they are read as UTF-8, not in the locale's encoding, so
+    a process under an ASCII locale (no UTF-8 mode, no locale coercion) reads the same policies."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json; from igclaim.refdata import coverage; "
+            "print(json.dumps([[p.name, p.title, p.notice, len(p.indications)] "
+            "for p in map(coverage.policy, coverage.bundled_policies())]))")
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0",
+           "IGCLAIM_NO_CATALOG_CACHE": "1", "PYTHONIOENCODING": "utf-8"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+                          encoding="utf-8", timeout=120)
+    here = [[p.name, p.title, p.notice, len(p.indications)] for p in map(policy, coverage.bundled_policies())]
+    assert json.loads(done.stdout) == here and any(not s.isascii() for row in here for s in row[1:3])
 
 
 def _policy_file(tmp_path: Path, name: str, head: str, indications: str) -> coverage.Policy:
