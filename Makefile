@@ -31,7 +31,7 @@ run: setup
 	$(BIN)/igclaim scrub $(wildcard examples/*-scrub-*.json) --format table
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff check src tests benchmarks scripts setup.py
 	$(BIN)/mypy
 
 # The team-service tests also run against a throw-away PostgreSQL that the script installs and starts (else they skip).

@@ -1,5 +1,6 @@
-"""Build the compiled core (src/igclaim/_native.py says what and why) with mypyc, next to the sources, and record the
-sources it was built from in src/igclaim/_native.json. Does nothing when that record already matches them.
+"""Build the compiled core (src/igclaim/_native.py says what and why) with mypyc, next to the sources, through the
+project's setup.py (which also builds it into a wheel), and with it the record of the sources it was built from
+(src/igclaim/_native.json). Does nothing when that record already matches them.
 
     python scripts/native.py [--force] [--clean]
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 import argparse
 import importlib.machinery
 import importlib.util
-import json
 import os
 import shutil
 import subprocess
@@ -26,7 +26,6 @@ from types import ModuleType
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
 BUILD = ROOT / "build" / "native"
-GROUP = "igclaim_native"  # the shared library's name: src/igclaim_native__mypyc.*.so
 
 
 def _load_native() -> ModuleType:
@@ -46,7 +45,7 @@ native = _load_native()
 def extensions() -> list[Path]:
     """Every extension file in src/ a build may have left, those of modules since removed included (igclaim has no
     other extension modules)."""
-    out = {p for p in SRC.glob(f"{GROUP}__mypyc*") if p.is_file()}
+    out = {p for p in SRC.glob(f"{native.GROUP}__mypyc*") if p.is_file()}
     for suffix in importlib.machinery.EXTENSION_SUFFIXES:
         out |= set((SRC / "igclaim").rglob(f"*{suffix}"))
     return sorted(out)
@@ -76,30 +75,21 @@ def give_up(why: str) -> None:
 
 
 def build() -> None:
+    """The project's setup.py, which a wheel's build runs too, builds the extensions next to the sources and writes
+    their record; a build that leaves any module without its extension is removed whole."""
     modules = native.sources()
     clean()  # a failed build leaves no extension behind, so igclaim runs from source
     BUILD.mkdir(parents=True, exist_ok=True)
-    setup = BUILD / "setup.py"
-    files = [str(path.relative_to(ROOT)) for path in modules.values()]
-    setup.write_text(
-        "from setuptools import setup\nfrom mypyc.build import mypycify\n"
-        f"setup(name='igclaim-native', ext_modules=mypycify({files!r}, opt_level='3', group_name={GROUP!r}, "
-        f"target_dir={str(BUILD / 'c')!r}))\n", encoding="utf-8")
     started = time.monotonic()
     print(f"native: compiling {len(modules)} modules of the core with mypyc (about 2 minutes)…", flush=True)
-    done = subprocess.run([sys.executable, str(setup), "build_ext", "--inplace", "--build-temp",
+    done = subprocess.run([sys.executable, str(ROOT / "setup.py"), "build_ext", "--inplace", "--build-temp",
                            str(BUILD / "temp"), "--build-lib", str(BUILD / "lib")],
                           cwd=ROOT, capture_output=True, text=True)
-    if done.returncode:
+    why = native.stale_reason(modules)
+    if done.returncode or why is not None:
         clean()
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
-        return give_up("the build failed (mypyc's output above)")
-    missing = set(modules) - set(native.built(modules))
-    if missing:
-        clean()
-        return give_up(f"no extension was built for {sorted(missing)}")
-    native.STAMP.write_text(json.dumps({"abi": native.abi(), "modules": native.digests(modules)}, indent=1) + "\n",
-                            encoding="utf-8")
+        return give_up("the build failed (its output above)" if done.returncode else f"no build: {why}")
     print(f"native: built in {time.monotonic() - started:.0f} s", flush=True)
 
 

@@ -1,5 +1,6 @@
-"""The compiled core: mypyc builds the coding and edit modules into C extensions next to their sources (`make
-native`, run by `make setup`; scripts/native.py), about a fifth less CPU per encounter (benchmarks/RESULTS.md).
+"""The compiled core: mypyc builds the coding and edit modules into C extensions (setup.py): next to their sources in a
+checkout (`make native`, run by `make setup`; scripts/native.py), and into a wheel (`pip install .`). They take about
+40 % less CPU per encounter than the same code run from source (benchmarks/RESULTS.md).
 
 Python imports an extension module before its .py, so a build older than its sources would run old rules. The
 build writes each compiled module's SHA-256 to _native.json, and the extensions are used only while every source is
@@ -27,6 +28,7 @@ STAMP = ROOT / "_native.json"
 # releases and the dated-range rule, read on every claim.
 PACKAGES = ("coding", "edits")
 MODULES = ("catalog", "construct", "engine", "refdata.dated", "refdata.icd10", "refdata.rules")
+GROUP = "igclaim_native"  # the build's shared library, beside the package: igclaim_native__mypyc.*.so
 ENV_PURE = "IGCLAIM_PURE"
 MODE = "source"  # what use() decided: "compiled" or "source"
 
@@ -43,6 +45,11 @@ def sources() -> dict[str, Path]:
 
 def digests(modules: dict[str, Path]) -> dict[str, str]:
     return {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in modules.items()}
+
+
+def record(modules: dict[str, Path]) -> str:
+    """What a build writes to STAMP once every module is built: the Python it was built for, each source's SHA-256."""
+    return json.dumps({"abi": abi(), "modules": digests(modules)}, indent=1) + "\n"
 
 
 def abi() -> str:
