@@ -85,4 +85,4 @@ bench: setup
 clean:
 	[ ! -x $(BIN)/python ] || $(BIN)/python scripts/native.py --clean
 	rm -f src/igclaim/refdata/__pycache__/*.pickle
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist

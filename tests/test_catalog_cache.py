@@ -276,3 +276,21 @@ def test_every_example_answers_alike_with_the_catalog_kept_or_built() -> None:
                           capture_output=True, text=True, timeout=300)
     built = json.loads(done.stdout)
     assert len(here) > 20 and built == here
+
+
+def test_every_catalog_a_claim_loads_is_one_setup_keeps(tmp_path: Path) -> None:
+    """`cache.main` names what `make setup` keeps beside the `kept(...)` calls themselves: a catalog a claim loads that
+    main does not keep would be built by every process, and no answer would show it. Every worked example run in a
+    process that keeps what it builds, in an empty folder, keeps nothing outside what main keeps (KEPT, above)."""
+    from tests.test_examples_in_process import EXAMPLES
+
+    code = (f"import sys; from pathlib import Path; from igclaim.refdata import cache; cache.FOLDER = "
+            f"Path({str(tmp_path)!r}); cache._force_write = True\n"
+            "from tests.test_examples_in_process import _result\n"
+            "for p in sys.argv[1:]: _result(Path(p))\n")
+    env = {k: v for k, v in os.environ.items() if k != cache.ENV_OFF}
+    subprocess.run([sys.executable, "-c", code, *map(str, EXAMPLES)], env=env, cwd=SRC.parents[1], check=True,
+                   timeout=300)
+    loaded = {p.name.removesuffix(f".{sys.implementation.cache_tag}.pickle") for p in tmp_path.iterdir()}
+    assert {"reference", "mac", "snapshot", "policy-default-ig"} <= loaded  # the examples reach the catalogs
+    assert loaded <= set(KEPT)
