@@ -27,14 +27,19 @@ def can_build() -> bool:
 
 
 def project(tmp_path: Path) -> Path:
-    """The files a wheel is built from: src/ as tracked (no build, no record, no kept catalog of this checkout)."""
+    """The files a wheel is built from: the package's sources and data, without this checkout's build, its record or
+    its kept catalog (a copy as a fresh clone has it)."""
     out = tmp_path / "project"
-    tracked = subprocess.run(["git", "ls-files", "-z", "src"], cwd=ROOT, capture_output=True,
-                             check=True).stdout.decode().split("\0")
-    for name in ["pyproject.toml", "setup.py", "README.md", *filter(None, tracked)]:
-        target = out / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes((ROOT / name).read_bytes())
+    for name in ("pyproject.toml", "setup.py", "README.md"):
+        out.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes((ROOT / name).read_bytes())
+    package = ROOT / "src" / "igclaim"
+    for path in package.rglob("*"):
+        built = path.suffix in (".so", ".pyd", ".pickle") or path.name == _native.STAMP.name
+        if path.is_file() and "__pycache__" not in path.parts and not built:
+            target = out / path.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
     return out
 
 
