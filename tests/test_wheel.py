@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -30,8 +33,8 @@ def project(tmp_path: Path) -> Path:
     """The files a wheel is built from: the package's sources and data, without this checkout's build, its record or
     its kept catalog (a copy as a fresh clone has it)."""
     out = tmp_path / "project"
-    for name in ("pyproject.toml", "setup.py", "README.md"):
-        out.mkdir(parents=True, exist_ok=True)
+    for name in ("pyproject.toml", "setup.py", "README.md", "MANIFEST.in", "scripts/build_backend.py"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes((ROOT / name).read_bytes())
     package = ROOT / "src" / "igclaim"
     for path in package.rglob("*"):
@@ -171,7 +174,6 @@ def test_where_the_checkouts_build_fails_setup_says_so_and_leaves_no_extension_a
     """scripts/native.py (`make setup`) builds through the same setup.py: a compiler that fails leaves the checkout
     running from source, and says so."""
     src = project(tmp_path)
-    (src / "scripts").mkdir()
     (src / "scripts" / "native.py").write_bytes(NATIVE.read_bytes())
     environ = {k: v for k, v in os.environ.items() if k != "IGCLAIM_NATIVE"} | {"CC": "false"}
     done = subprocess.run([sys.executable, "scripts/native.py", "--force"], cwd=src, env=environ,
@@ -180,3 +182,36 @@ def test_where_the_checkouts_build_fails_setup_says_so_and_leaves_no_extension_a
     assert "not built, igclaim runs from source" in done.stdout
     assert "igclaim: the compiled core was not built (" in done.stderr
     assert not [p for p in (src / "src").rglob("*") if p.suffix == ".so" or p.name == _native.STAMP.name]
+
+
+def _backend() -> ModuleType:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import build_backend
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    return build_backend
+
+
+def test_a_wheels_isolated_build_gets_mypy_and_the_libraries_the_core_is_type_checked_against(monkeypatch, tmp_path):
+    """pip builds a wheel in an environment of its own: without pydantic and fhir.resources there, mypyc's type check
+    refuses and a fresh `pip install .` ran from source (seen by hand in a new venv). An editable install and an
+    sdist compile nothing and get setuptools' own requirements alone."""
+    monkeypatch.chdir(project(tmp_path))  # setuptools' hooks write egg-info there
+    backend = _backend()
+    wheel_requires = backend.get_requires_for_build_wheel()
+    names = {re.split(r"[\s<>=!~;\[]", r, maxsplit=1)[0] for r in wheel_requires}
+    assert {"mypy", "pydantic", "fhir.resources"} <= names
+    assert "pytest" not in names  # the dev extra's mypy alone, not the extra
+    for hook in (backend.get_requires_for_build_editable, backend.get_requires_for_build_sdist):
+        assert not {"mypy", "pydantic"} & {re.split(r"[\s<>=!~;\[]", r, maxsplit=1)[0] for r in hook()}
+
+
+def test_the_sdist_carries_the_build_backend_a_wheel_built_from_it_runs(tmp_path):
+    src = project(tmp_path)
+    done = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, 'scripts'); import build_backend; "
+                           f"print(build_backend.build_sdist({str(tmp_path / 'sdist')!r}))"], cwd=src,
+                          capture_output=True, text=True, check=True)
+    with tarfile.open(tmp_path / "sdist" / done.stdout.strip().splitlines()[-1]) as sdist:
+        inside = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
+    assert {"pyproject.toml", "setup.py", "scripts/build_backend.py", "src/igclaim/_native.py"} <= inside
