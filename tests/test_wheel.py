@@ -1,7 +1,7 @@
 """A wheel (`pip install .`) carries the compiled core that `make setup` builds in a checkout (setup.py), or, where it
 cannot be built, runs from source with the same answers; never a build without its record, or a record without it.
 
-Each test builds a wheel from a copy of the project's tracked sources (no network: this environment's setuptools and
+Each test builds a wheel from a copy of the project's sources (no network: this environment's setuptools and
 mypyc, `--no-build-isolation`) and runs it unpacked, in a fresh process, on this environment's dependencies."""
 
 from __future__ import annotations
