@@ -1,0 +1,106 @@
+"""Money the suite did not hold until an outside rule-break audit (docs/testing.md, twenty-third session): each
+rule broken by hand passed the suite. Prices: CMS ASP payment limits of January 2026 (bundled,
+src/igclaim/refdata/cms/snapshot/asp-pricing-2026q1.csv;
+https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files): J1561 49.076, J1459 50.281. Fee schedules:
+synthetic `code,amount` files written by the tests."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from igclaim import engine
+from igclaim.model import Encounter
+from igclaim.refdata import store
+from igclaim.refdata.importers import Options
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def example(name: str, day: str | None = None) -> Encounter:
+    """A worked example's encounter, moved to another date of service (times move with it)."""
+    text = json.dumps(json.loads((ROOT / "examples" / f"{name}.json").read_text())["input"])
+    if day:
+        text = text.replace("2026-03-02", day)
+    return Encounter.model_validate_json(text)
+
+
+def test_no_line_priced_leaves_priced_total_null_never_zero(home):
+    """docs/data.md (Payment): "No price → null"; model.Claim.priced_total sums the lines *that have* a published
+    price: with none (2026-04-14, after the bundled quarter, nothing imported) it is null, not a made-up $0.00,
+    and every line is named unpriced."""
+    r = engine.build(example("e02-gamunex-30g-5h", "2026-04-14"))
+    assert all(ln.expected_payment is None for ln in r.claim.lines)
+    assert r.claim.priced_total is None
+    assert r.claim.unpriced_lines == ["line 1: J1561", "line 2: 96365", "line 3: 96366"]
+    assert json.loads(r.model_dump_json())["claim"]["priced_total"] is None
+
+
+def _schedule(tmp_path: Path, name: str, text: str, effective: date, ends: date | None = None) -> None:
+    path = tmp_path / f"{name}.csv"
+    path.write_text(text, encoding="utf-8")
+    store.import_file("fees", path, Options(effective=effective, ends=ends, schedule=name))
+
+
+def test_a_line_priced_zero_is_priced_not_unpriced(home, tmp_path):
+    """A published amount of 0.00 (a contract or OPPS schedule that pays an add-on nothing separately) is a price:
+    the line is not named in unpriced_lines and the claim has a total (docs/data.md: a line with no published
+    price is null, "never zero"; the converse holds too: zero is not "no price")."""
+    _schedule(tmp_path, "opps-test", "code,amount\n96365,210.69\n96366,0.00\n", date(2026, 1, 1))
+    r = engine.build(example("e07-hospital-outpatient"))
+    paid = {ln.code: ln.expected_payment for ln in r.claim.lines}
+    assert paid == {"J1561": Decimal("3926.08"), "96365": Decimal("210.69"), "96366": Decimal("0.00")}  # 80 × 49.076
+    assert r.claim.unpriced_lines == []
+    assert r.claim.total_expected_payment == Decimal("4136.77")
+
+
+def test_a_findings_dollars_are_priced_on_its_lines_own_date(home):
+    """A finding on a line of another date than the claim's is priced at the payment limit of the line's own date
+    (coding/payment.py price_findings; the ASP quarter of the date of service,
+    https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files). An 837P of 2026-03-31 whose second line,
+    dated 2026-04-14, lacks JZ (Medicare returns it unprocessable from 2023-10-01:
+    https://www.cms.gov/medicare/payment/part-b-drugs/discarded-drugs): its 60 units are at stake at the imported
+    April limit (synthetic 50.000), not at January's 49.076."""
+    from tests.test_home_pump_kx import _alone
+
+    store.import_file("asp", ROOT / "tests" / "fixtures" / "cms" / "asp-pricing-2026q2-synthetic.csv")
+    r = _alone([{"code": "J1561", "modifiers": ["JZ"], "units": 60, "service_date": "2026-03-31"},
+                {"code": "J1561", "modifiers": [], "units": 60, "service_date": "2026-04-14"}],
+               dos="2026-03-31", setting="office")
+    assert [ln.expected_payment for ln in r.claim.lines] == [Decimal("2944.56"), Decimal("3000.00")]
+    (f,) = [f for f in r.findings if f.edit == "DRUG-JZ-MISSING"]
+    assert (f.line, f.impact_units, f.impact_usd) == (2, -60, Decimal("-3000.00"))
+
+
+def test_findings_csv_keeps_the_sign_of_the_dollars_at_stake(tmp_path):
+    """docs/batch.md: findings.csv carries `impact_units, impact_usd` "as the edit signs them" (Finding: negative =
+    billed beyond the chart, positive = left unbilled). 300 units billed for 300 mL (30 g of Gamunex-C = 60 units,
+    e09): -240 units and -240 × 49.076 = -11778.24, both negative in the CSV row."""
+    import csv
+
+    from igclaim.batch import run_batch
+
+    src = tmp_path / "in.jsonl"
+    chart = json.loads((ROOT / "examples" / "e09-scrub-units-by-ml.json").read_text())["input"]
+    src.write_text(json.dumps(chart) + "\n")
+    run_batch(src, tmp_path / "out", workers=1)
+    rows = list(csv.DictReader((tmp_path / "out" / "findings.csv").open(encoding="utf-8")))
+    (row,) = [r for r in rows if r["edit"] == "DRUG-UNITS-ML"]
+    assert (row["impact_units"], row["impact_usd"]) == ("-240", "-11778.24")
+
+
+def test_compare_sites_keeps_home_supplies_out_of_the_drug_subtotal(home, tmp_path):
+    """`igclaim compare-sites` splits each site's expected payment into drug, administration and supplies
+    (outputs/compare_cli.py `_part`: Q2052 is the home IVIG "services, supplies and accessories" code, not a drug;
+    article A52509, https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=52509). With Q2052
+    priced once per date (380.00, a synthetic DME schedule) the home row's drug subtotal is the J-code alone
+    (60 × 49.076 = 2944.56) and the supplies subtotal is Q2052's."""
+    from igclaim.outputs.compare_cli import _row, compare
+
+    _schedule(tmp_path, "dme-test", "code,amount\nQ2052,380.00\n", date(2026, 1, 1), date(2026, 3, 31))
+    enc = example("e02-gamunex-30g-5h")
+    row = _row("home", compare(enc)["home"], enc.date_of_service)
+    assert row["lines"] == ["J1561-JZ x60", "Q2052 x20"]
+    assert (row["drug"], row["supplies"], row["total"]) == (Decimal("2944.56"), Decimal("380.00"), Decimal("3324.56"))
