@@ -104,3 +104,17 @@ def test_compare_sites_keeps_home_supplies_out_of_the_drug_subtotal(home, tmp_pa
     row = _row("home", compare(enc)["home"], enc.date_of_service)
     assert row["lines"] == ["J1561-JZ x60", "Q2052 x20"]
     assert (row["drug"], row["supplies"], row["total"]) == (Decimal("2944.56"), Decimal("380.00"), Decimal("3324.56"))
+
+
+def test_a_chart_drugs_finding_is_priced_on_its_written_lines_own_date(home):
+    """The same rule through the chart's drug (a finding whose cause names drugs[0] is priced by that drug's code,
+    on its line's date; coding/payment.py price_findings): e09 (300 units written for 300 mL of Gamunex-C, 60
+    units) on 2026-03-31, its J1561 line written for 2026-04-01. The 240 units billed beyond the chart are at stake at
+    the April limit of the imported file (synthetic 50.000: -12000.00), not at January's 49.076 (-11778.24)."""
+    store.import_file("asp", ROOT / "tests" / "fixtures" / "cms" / "asp-pricing-2026q2-synthetic.csv")
+    data = json.loads(json.dumps(json.loads((ROOT / "examples" / "e09-scrub-units-by-ml.json").read_text())["input"])
+                      .replace("2026-03-02", "2026-03-31"))
+    data["claim"]["lines"][0]["service_date"] = "2026-04-01"
+    r = engine.scrub(Encounter.model_validate(data))
+    (f,) = [f for f in r.findings if f.edit == "DRUG-UNITS-ML"]
+    assert (f.line, f.impact_units, f.impact_usd) == (1, -240, Decimal("-12000.00"))
