@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 from typing import Any
 
 from igclaim import build, parse_encounter
+from igclaim.model import Encounter
+
+ROOT = Path(__file__).resolve().parents[1]
 
 BASE: dict[str, Any] = {
     "encounter_id": "t1",
@@ -54,3 +59,15 @@ def run(enc: dict[str, Any], profile: str | None = None):
 
 def ids(result) -> set[str]:
     return {f.edit for f in result.findings}
+
+
+def example_input(name: str, day: str | None = None) -> dict[str, Any]:
+    """A worked example's chart (examples/NAME.json, its `input`), moved to another date of service (times move with
+    it)."""
+    text = json.dumps(json.loads((ROOT / "examples" / f"{name}.json").read_text(encoding="utf-8"))["input"])
+    return json.loads(text.replace("2026-03-02", day) if day else text)
+
+
+def example(name: str, day: str | None = None) -> Encounter:
+    """`example_input`, validated."""
+    return Encounter.model_validate(example_input(name, day))

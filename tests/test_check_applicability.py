@@ -18,6 +18,7 @@ from igclaim.inputs import InvalidInput, parse_encounter
 from igclaim.refdata import store
 from igclaim.refdata.resolver import reference
 from tests.conftest import ROOT
+from tests.helpers import example_input
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import generate  # noqa: E402
@@ -75,8 +76,7 @@ def test_a_skipped_check_finds_nothing_and_the_findings_do_not_change():
 
 
 def test_table_checks_run_once_their_table_is_imported(home):
-    chart = json.loads((ROOT / "examples" / "e02-gamunex-30g-5h.json").read_text())["input"]
-    chart = json.loads(json.dumps(chart).replace("2026-03-02", "2026-04-14"))
+    chart = example_input("e02-gamunex-30g-5h", "2026-04-14")
     chart["drugs"][0]["dose"] = {"grams": 300}
     chart["drugs"][0]["containers"] = [{"grams": 20, "count": 15}]
     enc = parse_encounter(chart)

@@ -15,16 +15,9 @@ from igclaim import engine
 from igclaim.model import Encounter
 from igclaim.refdata import store
 from igclaim.refdata.importers import Options
+from tests.helpers import example, example_input
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def example(name: str, day: str | None = None) -> Encounter:
-    """A worked example's encounter, moved to another date of service (times move with it)."""
-    text = json.dumps(json.loads((ROOT / "examples" / f"{name}.json").read_text())["input"])
-    if day:
-        text = text.replace("2026-03-02", day)
-    return Encounter.model_validate_json(text)
 
 
 def test_no_line_priced_leaves_priced_total_null_never_zero(home):
@@ -83,8 +76,7 @@ def test_findings_csv_keeps_the_sign_of_the_dollars_at_stake(tmp_path):
     from igclaim.batch import run_batch
 
     src = tmp_path / "in.jsonl"
-    chart = json.loads((ROOT / "examples" / "e09-scrub-units-by-ml.json").read_text())["input"]
-    src.write_text(json.dumps(chart) + "\n")
+    src.write_text(json.dumps(example_input("e09-scrub-units-by-ml")) + "\n")
     run_batch(src, tmp_path / "out", workers=1)
     rows = list(csv.DictReader((tmp_path / "out" / "findings.csv").open(encoding="utf-8")))
     (row,) = [r for r in rows if r["edit"] == "DRUG-UNITS-ML"]
@@ -112,8 +104,7 @@ def test_a_chart_drugs_finding_is_priced_on_its_written_lines_own_date(home):
     units) on 2026-03-31, its J1561 line written for 2026-04-01. The 240 units billed beyond the chart are at stake at
     the April limit of the imported file (synthetic 50.000: -12000.00), not at January's 49.076 (-11778.24)."""
     store.import_file("asp", ROOT / "tests" / "fixtures" / "cms" / "asp-pricing-2026q2-synthetic.csv")
-    data = json.loads(json.dumps(json.loads((ROOT / "examples" / "e09-scrub-units-by-ml.json").read_text())["input"])
-                      .replace("2026-03-02", "2026-03-31"))
+    data = example_input("e09-scrub-units-by-ml", "2026-03-31")
     data["claim"]["lines"][0]["service_date"] = "2026-04-01"
     r = engine.scrub(Encounter.model_validate(data))
     (f,) = [f for f in r.findings if f.edit == "DRUG-UNITS-ML"]

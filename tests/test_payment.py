@@ -11,20 +11,12 @@ from pathlib import Path
 import pytest
 
 from igclaim import engine
-from igclaim.model import Encounter
 from igclaim.refdata import store
 from igclaim.refdata.importers import Options
+from tests.helpers import example
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = Path(__file__).parent / "fixtures" / "cms"
-
-
-def example(name: str, day: str | None = None) -> Encounter:
-    """A worked example's encounter, moved to another date of service (times move with it)."""
-    text = json.dumps(json.loads((ROOT / "examples" / f"{name}.json").read_text())["input"])
-    if day:
-        text = text.replace("2026-03-02", day)
-    return Encounter.model_validate_json(text)
 
 
 def lines(result) -> dict[tuple[str, bool], object]:

@@ -5,21 +5,19 @@ answer (the one it gets alone, which is the official rule). Synthetic data only.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
 from igclaim import engine
 from igclaim.model import Encounter
 from igclaim.refdata import store
+from tests.helpers import example_input
 
-ROOT = Path(__file__).resolve().parents[1]
 FIX = Path(__file__).parent / "fixtures" / "cms"
 
 
 def _encounter(day: str, lines: list[dict] | None = None, name: str = "e02-gamunex-30g-5h", **changes) -> Encounter:
-    data = json.loads(json.dumps(json.loads((ROOT / "examples" / f"{name}.json").read_text())["input"])
-                      .replace("2026-03-02", day))
+    data = example_input(name, day)
     data.update(changes)
     if lines is not None:
         data["claim"] = {"lines": [{"line": i, **ln} for i, ln in enumerate(lines, start=1)]}
@@ -107,8 +105,7 @@ def test_a_fee_schedule_starting_mid_quarter_prices_only_the_claims_from_its_fir
     store.import_file("fees", schedule, Options(effective=date(2026, 5, 1), ends=date(2026, 12, 31), schedule="acme"))
 
     def priced(day: str) -> list[tuple[str, str | None]]:
-        data = json.loads(json.dumps(json.loads((ROOT / "examples" / "e02-gamunex-30g-5h.json").read_text())["input"])
-                          .replace("2026-03-02", day))
+        data = example_input("e02-gamunex-30g-5h", day)
         data["payer"] = {"type": "commercial", "name": "Acme"}
         r = engine.build(parse_encounter(data))
         return [(ln.code, None if ln.expected_payment is None else str(ln.expected_payment))
