@@ -210,10 +210,22 @@ FIRST = ("tests/test_rule_mutations.py", "tests/test_dated_boundaries.py", "test
          "tests/test_catalog_facts.py")
 
 
+def _mutmut() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+
+
 def _tests() -> list[str]:
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
-    selection = list(config["pytest_add_cli_args_test_selection"])
+    selection = list(_mutmut()["pytest_add_cli_args_test_selection"])
     return [t for t in FIRST if t in selection] + [t for t in selection if t not in FIRST]
+
+
+def copy_repository(work: Path) -> None:
+    """What the selection needs, as mutmut copies it: src, tests, pyproject.toml and `[tool.mutmut] also_copy`
+    (examples; docs, which a test compares with the registry; benchmarks, whose generator a test imports)."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
+    for name in dict.fromkeys(["src", "tests", *_mutmut()["also_copy"]]):
+        shutil.copytree(ROOT / name, work / name, ignore=ignore)
+    shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
 
 
 def main() -> int:
@@ -244,10 +256,7 @@ def main() -> int:
         print(f"{len(todo)} mutations")
         return 0
     work = Path(tempfile.mkdtemp(prefix="igclaim-mutate-data-"))
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
-    for name in ("src", "tests", "examples", "docs"):  # docs: a test compares docs/edits.md with the registry
-        shutil.copytree(ROOT / name, work / name, ignore=ignore)
-    shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
+    copy_repository(work)
     env = dict(os.environ, PYTHONPATH=str(work / "src"), PYTHONDONTWRITEBYTECODE="1")
     base = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
     tests = _tests()

@@ -48,3 +48,16 @@ def test_the_misreadings_are_the_ones_named():
 
 def test_dates_and_values_together_make_all():
     assert mutate_data.mutations("all") == mutate_data.date_mutations() + mutate_data.value_mutations()
+
+
+def test_the_copy_holds_what_the_selection_imports(tmp_path):
+    """Each mutation runs the selection in a copy of the repository; a test that imports a file the copy lacked
+    (benchmarks/generate.py, from tests/test_rules_alike.py) made every run stop on the unchanged data."""
+    import os
+    import subprocess
+
+    mutate_data.copy_repository(tmp_path)
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "src"), PYTHONDONTWRITEBYTECODE="1")
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           *mutate_data._tests()], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
