@@ -525,7 +525,11 @@ def addon_units(ctx: EditContext) -> list[Finding]:
     when=When(chart=("pump_log",)),
 )
 def pump_log(ctx: EditContext) -> list[Finding]:
+    """Only where the claim bills timed administration codes: a Medicare home claim goes to the DME MAC as the drug
+    and its supplies, with no 9636x (refdata/cms/settings.toml, home), so no time there changes a billed unit."""
     found: list[Finding] = []
+    if no_administration_billed(ctx):
+        return found
     rules = ctx.rules.time
     rule = ctx.rules.param("additional_hour_rule")
     for did in dict.fromkeys(p.drug_id for p in ctx.encounter.pump_log):

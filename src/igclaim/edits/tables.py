@@ -267,8 +267,14 @@ def _ndc_codes(rules: Rules, *, ndc11: str, day: date) -> dict[str, str]:
     hit = rules.package_by_ndc(ndc11)
     if hit is not None:
         product = hit[0]
-        own = product.own_code(day) or rules.on(day).product_nos_code(product)
-        if own:
+        # Every code of the product on the date, whatever the setting: a pass-through C-code (C9072) is its own
+        # code only in the settings it names, where the NDC calls for it, and the NOS code elsewhere.
+        codes = [c.code for c in product.codes if c.period.covers(day)]
+        if product.own_code(day) is None:
+            nos = rules.on(day).product_nos_code(product)
+            if nos:
+                codes.append(nos)
+        for own in codes:
             known.setdefault(own, f"product catalog ({product.name})")
     return known
 
