@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,9 @@ def _837_alone(replace: dict[str, str], name: str = "office-gamunex-jz", **chang
     without its chart."""
     data = json.loads((ROOT / "examples" / "parties" / f"{name}.json").read_text())
     data.update(changes)
-    text = x12.to_837(parse_encounter(data), chargemaster.load("sample"), envelope=ENVELOPE)
+    sample = chargemaster.load("sample")
+    charges = chargemaster.Chargemaster({**sample.charges, "C9072": Decimal("5.00")}, sample.source, sample.sample)
+    text = x12.to_837(parse_encounter(data), charges, envelope=ENVELOPE)
     for old, new in replace.items():
         assert old in text
         text = text.replace(old, new)
@@ -194,3 +197,21 @@ def test_a_pass_through_code_billed_in_its_setting_matches_its_products_ndc():
     office = engine.build(parse_encounter({**enc, "setting": "office"}))
     assert [ln.code for ln in office.claim.lines if ln.code.startswith("J")] == ["J1599"]
     assert not [f.message for f in office.findings if f.edit == "DRUG-NDC-MISMATCH"]
+
+
+def test_an_837i_alone_billing_the_nos_code_for_a_product_with_a_pass_through_code_is_told_it():
+    """Asceniv had no J-code before 2021-04-01, but in a hospital outpatient department its pass-through code C9072
+    (2019-10-01 to 2021-03-31; CMS HCPCS file) is its own code: an 837I alone billing J1599 with Asceniv's NDC
+    in 2020 is DRUG-NOS-CODE naming C9072 (the scrub with the chart says so; alone, the setting-free lookup found no
+    code of its own). The same line in the office is billed with J1599 rightly and is not told."""
+    day = "2020-06-01"
+    chart = {"date_of_service": day,
+             "drugs": [{"id": "ig1", "product": "Asceniv", "ndc": "69800-0250-01", "route": "IV", "dose": {"grams": 5},
+                        "containers": [{"grams": 5}]}],
+             "administrations": [{"drug_id": "ig1", "start": f"{day}T08:00", "stop": f"{day}T10:00"}]}
+    r = _837_alone({"HC:C9072": "HC:J1599", "*500~": "*10~"}, "hospital-gamunex", **chart)
+    nos = [f for f in r.findings if f.edit == "DRUG-NOS-CODE"]
+    assert len(nos) == 1 and "its own code C9072" in nos[0].message, [(f.edit, f.message) for f in r.findings]
+    office = _837_alone({}, "office-gamunex-jz", **chart)
+    assert [ln.code for ln in office.claim.lines if ln.code.startswith("J")] == ["J1599"]
+    assert not [f for f in office.findings if f.edit == "DRUG-NOS-CODE"]

@@ -67,6 +67,11 @@ def edits(db: Session, dos: date = DOS, **payer: str) -> dict[str, str]:
     return {f.edit: f.message for f in ledger.check(db, enc, result)}
 
 
+def told(got: dict[str, str], exhausted: bool, expiring: bool) -> None:
+    assert ("AUTH-EXHAUSTED" in got) is exhausted, got
+    assert ("AUTH-EXPIRING" in got) is expiring, got
+
+
 def test_the_visit_consumes_its_billed_units_and_their_grams():
     enc, result = visit()
     auth = Authorization(number="PA-1", payer="Medicare Part B", member_id=MEMBER, hcpcs="J1561",
@@ -102,8 +107,7 @@ def test_the_discarded_units_billed_on_the_jw_line_are_consumed_too():
 def test_units_left_against_the_visits_units(db, left, exhausted, expiring):
     authorize(db, units=left + 60, used_units=60)
     got = edits(db)
-    assert ("AUTH-EXHAUSTED" in got) is exhausted, got
-    assert ("AUTH-EXPIRING" in got) is expiring, got
+    told(got, exhausted, expiring)
     if exhausted:
         assert "60 units needed, 59 left" in got["AUTH-EXHAUSTED"]
     if expiring:
@@ -115,8 +119,7 @@ def test_units_left_against_the_visits_units(db, left, exhausted, expiring):
 def test_grams_left_against_the_visits_grams(db, grams, exhausted, expiring):
     authorize(db, grams=Decimal(grams) + 10, used_grams="10")
     got = edits(db)
-    assert ("AUTH-EXHAUSTED" in got) is exhausted, got
-    assert ("AUTH-EXPIRING" in got) is expiring, got
+    told(got, exhausted, expiring)
     if exhausted:
         assert "30 grams needed, 29.999 left" in got["AUTH-EXHAUSTED"]
 
@@ -125,8 +128,7 @@ def test_grams_left_against_the_visits_grams(db, grams, exhausted, expiring):
 def test_visits_left(db, visits, exhausted, expiring):
     authorize(db, visits=visits + 3, used_visits=3)
     got = edits(db)
-    assert ("AUTH-EXHAUSTED" in got) is exhausted, got
-    assert ("AUTH-EXPIRING" in got) is expiring, got
+    told(got, exhausted, expiring)
     if expiring:
         assert "only 0 visits remain" in got["AUTH-EXPIRING"]
 

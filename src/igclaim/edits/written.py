@@ -130,7 +130,8 @@ def nos_by_ndc(ctx: EditContext) -> list[Finding]:
         rec = ctx.rules.on(ln.service_date or ctx.dos).hcpcs(code_of(ln)) or ctx.rules.known_code(code_of(ln))
         hit = ndc_package(ctx, ln.ndc)
         product = hit[0] if hit else None
-        own = product.own_code(ln.service_date or ctx.dos) if product else None
+        # In the claim's setting: a pass-through C-code (C9072) is the product's own code only where it applies.
+        own = product.own_code(ln.service_date or ctx.dos, ctx.encounter.setting) if product else None
         if rec and rec.kind == "ig_nos" and own and product:
             found.append(finding("DRUG-NOS-CODE", f"Line {ln.line}: {code_of(ln)} (not otherwise specified) billed "
                                  f"with NDC {ndc_mod.format(ndc_mod.compact(ln.ndc or ''))} of {product.name}, which "
