@@ -215,3 +215,16 @@ def test_an_837i_alone_billing_the_nos_code_for_a_product_with_a_pass_through_co
     office = _837_alone({}, "office-gamunex-jz", **chart)
     assert [ln.code for ln in office.claim.lines if ln.code.startswith("J")] == ["J1599"]
     assert not [f for f in office.findings if f.edit == "DRUG-NOS-CODE"]
+
+
+def test_a_pass_through_code_billed_outside_its_setting_is_still_an_ndc_mismatch():
+    """C9072 applies only in a hospital outpatient department (CMS HCPCS file; OPPS pass-through): an 837P alone
+    billing it in the office with Asceniv's NDC is told the NDC calls for J1599 there."""
+    day = "2020-06-01"
+    chart = {"date_of_service": day,
+             "drugs": [{"id": "ig1", "product": "Asceniv", "ndc": "69800-0250-01", "route": "IV", "dose": {"grams": 5},
+                        "containers": [{"grams": 5}]}],
+             "administrations": [{"drug_id": "ig1", "start": f"{day}T08:00", "stop": f"{day}T10:00"}]}
+    r = _837_alone({"HC:J1599": "HC:C9072"}, "office-gamunex-jz", **chart)
+    [f] = [f for f in r.findings if f.edit == "DRUG-NDC-MISMATCH"]
+    assert "billed with C9072, but it crosswalks to J1599" in f.message

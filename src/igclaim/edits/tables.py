@@ -214,6 +214,7 @@ def ndc_mismatch(ctx: EditContext) -> list[Finding]:
     catalog's code for that package. An NDC known to neither is left alone (the crosswalk is not exhaustive)."""
     found = []
     rules = ctx.rules
+    setting = ctx.encounter.setting
     for ln in ctx.billed.lines:
         ndc = ln.ndc
         if not ndc:
@@ -221,14 +222,15 @@ def ndc_mismatch(ctx: EditContext) -> list[Finding]:
         day = ln.service_date or ctx.dos
         said: tuple[str | None, dict[str, str]] | None
         if day == ctx.dos:  # the date read only through the crosswalk and catalog in force: one answer per span
-            said = rules.alike.get(("tables.ndc-codes", ndc))
+            said = rules.alike.get(("tables.ndc-codes", ndc, setting))
             if said is None:
-                said = rules.once_alike(("tables.ndc-codes", ndc), partial(_ndc_codes_of, ndc=ndc, day=day))
+                said = rules.once_alike(("tables.ndc-codes", ndc, setting),
+                                        partial(_ndc_codes_of, ndc=ndc, day=day, setting=setting))
         else:
-            key = ("tables.ndc-codes", ndc, day)
+            key = ("tables.ndc-codes", ndc, day, setting)
             said = rules.memo.get(key)
             if said is None:
-                said = rules.once(key, partial(_ndc_codes_of, ndc=ndc, day=day))
+                said = rules.once(key, partial(_ndc_codes_of, ndc=ndc, day=day, setting=setting))
         ndc11, known = said
         if not known:
             continue
@@ -243,11 +245,12 @@ def ndc_mismatch(ctx: EditContext) -> list[Finding]:
     return found
 
 
-def _ndc_codes_of(rules: Rules, *, ndc: str, day: date) -> tuple[str | None, dict[str, str]]:
+def _ndc_codes_of(rules: Rules, *, ndc: str, day: date, setting: str) -> tuple[str | None, dict[str, str]]:
     """A line's NDC as written, in its 11-digit form (None: not a valid NDC), with the codes it calls for on the
-    date: both facts of the snapshot and the NDC, so remembered per snapshot by the NDC as written and the date."""
+    date in the claim's setting: facts of the snapshot, the NDC and the setting, so remembered per snapshot by the
+    NDC as written, the date and the setting."""
     ndc11 = _ndc11(ndc)
-    return ndc11, {} if ndc11 is None else _ndc_codes(rules, ndc11=ndc11, day=day)
+    return ndc11, {} if ndc11 is None else _ndc_codes(rules, ndc11=ndc11, day=day, setting=setting)
 
 
 def _ndc11(ndc: str) -> str | None:
@@ -258,8 +261,9 @@ def _ndc11(ndc: str) -> str | None:
         return None
 
 
-def _ndc_codes(rules: Rules, *, ndc11: str, day: date) -> dict[str, str]:
-    """The codes an NDC calls for on a date, each with where it says so: a fact of the snapshot, so remembered."""
+def _ndc_codes(rules: Rules, *, ndc11: str, day: date, setting: str) -> dict[str, str]:
+    """The codes an NDC calls for on a date in a setting, each with where it says so: a fact of the snapshot, so
+    remembered."""
     known: dict[str, str] = {}
     crosswalk = rules.tables.crosswalk_codes(ndc11, day)
     if crosswalk is not None:
@@ -267,14 +271,10 @@ def _ndc_codes(rules: Rules, *, ndc11: str, day: date) -> dict[str, str]:
     hit = rules.package_by_ndc(ndc11)
     if hit is not None:
         product = hit[0]
-        # Every code of the product on the date, whatever the setting: a pass-through C-code (C9072) is its own
-        # code only in the settings it names, where the NDC calls for it, and the NOS code elsewhere.
-        codes = [c.code for c in product.codes if c.period.covers(day)]
-        if product.own_code(day) is None:
-            nos = rules.on(day).product_nos_code(product)
-            if nos:
-                codes.append(nos)
-        for own in codes:
+        # In the claim's setting: a pass-through C-code (C9072) is the product's own code only in the settings it
+        # names; elsewhere the NDC calls for the NOS code.
+        own = product.own_code(day, setting) or rules.on(day).product_nos_code(product)
+        if own:
             known.setdefault(own, f"product catalog ({product.name})")
     return known
 
