@@ -59,12 +59,23 @@ def test_opened_units_are_whole_units_rounded_down(discarded_grams, lines):
 
 
 def test_ndc_quantity_is_the_ml_given_to_the_thousandth():
-    """Cutaquig 16.5 % (J1551, 100 mg a unit), 1.5 g from its 12 mL vial (the crosswalk's 20 units): 15 units
-    given in 9.091 mL, 5 units discarded (0.5 g = 3.03 mL); the quantity is never rounded to a whole mL."""
+    """Cutaquig 16.5 % (J1551, 100 mg a unit), 1.5 g from its 10 mL vial (1.65 g labeled, no crosswalk row: 16
+    whole units): 15 units given in 9.091 mL, 1 unit discarded (0.1 g = 0.606 mL); the quantity is never rounded to
+    a whole mL."""
+    enc = encounter(drugs=[drug(product="Cutaquig", route="SC", ndc="68982-0810-02", dose={"grams": "1.5"},
+                                containers=[{"ndc": "68982-0810-02"}])])
+    assert _lines(enc) == [("J1551", 15, (), "68982081002", "9.091", "ML", "ig1", False),
+                           ("J1551", 1, ("JW",), "68982081002", "0.606", "ML", "ig1", True)]
+
+
+def test_ndc_quantity_of_a_package_the_crosswalk_bills_above_its_label():
+    """The same 1.5 g from the 12 mL vial, which the CMS crosswalk bills as 20 units although 1.98 g is labeled
+    (0.6 mL a unit): 15 units given in 9 mL and 5 discarded in 3 mL, as the crosswalk reads them back (9.091 and
+    3.03 mL, the label's figures, read as 16 and 6 units: more than billed, 12.121 mL from a 12 mL vial)."""
     enc = encounter(drugs=[drug(product="Cutaquig", route="SC", ndc="00069-1476-02", dose={"grams": "1.5"},
                                 containers=[{"ndc": "00069-1476-02"}])])
-    assert _lines(enc) == [("J1551", 15, (), "00069147602", "9.091", "ML", "ig1", False),
-                           ("J1551", 5, ("JW",), "00069147602", "3.03", "ML", "ig1", True)]
+    assert _lines(enc) == [("J1551", 15, (), "00069147602", "9", "ML", "ig1", False),
+                           ("J1551", 5, ("JW",), "00069147602", "3", "ML", "ig1", True)]
 
 
 def test_ndc_quantity_of_the_given_line_is_the_dose_not_its_rounded_units():
@@ -105,12 +116,13 @@ def test_kit_quantity_of_ten_packages_is_written_10():
 def test_lines_per_ndc_share_out_a_discard_left_by_fractional_packages():
     """Medicaid, Cutaquig 2.0 g (20 units of J1551) from a 10 mL vial (1.65 g = 16.5 units: no crosswalk row) and a
     6 mL vial (the crosswalk's 10 units): 26 whole units opened, 6 discarded, all on the last NDC's JW line; the
-    lines add up to 20 given and 6 discarded."""
+    lines add up to 20 given and 6 discarded. The 6 mL vial's mL are the crosswalk's 0.6 mL a unit: 0.35 g (3.5
+    units) given in 2.1 mL, 6 units discarded in 3.6 mL."""
     enc = encounter(payer=MEDICAID, drugs=[{"id": "ig1", "product": "Cutaquig", "route": "SC", "dose": {"grams": "2.0"},
                                             "containers": [{"ndc": "68982-0810-02"}, {"ndc": "00069-1061-02"}]}])
     assert _lines(enc) == [("J1551", 17, (), "68982081002", "10", "ML", "ig1", False),
-                           ("J1551", 3, (), "00069106102", "2.121", "ML", "ig1", False),
-                           ("J1551", 6, ("JW",), "00069106102", "3.636", "ML", "ig1", True)]
+                           ("J1551", 3, (), "00069106102", "2.1", "ML", "ig1", False),
+                           ("J1551", 6, ("JW",), "00069106102", "3.6", "ML", "ig1", True)]
 
 
 @pytest.mark.parametrize(("enc", "path"), [
@@ -809,7 +821,7 @@ def test_claim_drug_line_carries_the_ndc_quantity_and_unit():
     enc = encounter(drugs=[drug(product="Cutaquig", route="SC", ndc="00069-1476-02", dose={"grams": "1.5"},
                                 containers=[{"ndc": "00069-1476-02"}])])
     ln = run(enc).claim.lines[0]
-    assert (ln.code, ln.ndc, ln.ndc_quantity, ln.ndc_unit) == ("J1551", "00069147602", Decimal("9.091"), "ML")
+    assert (ln.code, ln.ndc, ln.ndc_quantity, ln.ndc_unit) == ("J1551", "00069147602", Decimal("9"), "ML")
 
 
 def test_place_of_service_is_for_the_cms_1500_and_type_of_bill_for_the_ub_04():

@@ -685,11 +685,7 @@ def _containers(ident: Identified, fam: Family, chosen: CodeChosen, units: DoseU
             grams = _container_grams(ident, units, c, i, unit_mg, rules)
         ndc11 = _ndc11(ndc, f"{ident.path}.containers[{i}].ndc") if ndc else None
         if ndc11:
-            per = rules.tables.package_billing_units(ndc11, code, rules.dos)
-            if per is None and (hit := rules.package_by_ndc(ndc11)) is not None:
-                # The same vial under an NDC the crosswalk does not list (Octapharma's own Cutaquig NDCs): it bills
-                # as the crosswalk bills an NDC of its size (reference.md: 68982-0810-01's 6 mL = 10 units).
-                per = _size_units_once(fam, hit[1].grams, hit[1].ml, code, rules)
+            per = package_billing_units(ndc11, code, rules)
         elif (ml := c.ml) is None:  # given by grams (or by units): a size of the family, once per size and code
             if grams not in fam.sizes:
                 per = None  # no package of that size, so no NDC the crosswalk could list
@@ -844,10 +840,56 @@ def _ml(concentration: Decimal | None, grams: Decimal) -> Decimal | None:
     return ml.quantize(_ONE) if ml == ml.to_integral_value() else ml
 
 
+def _labeled_per_billed(uses: tuple[ContainerUse, ...], unit_mg: int) -> Decimal:
+    """Labeled grams per billed gram of the containers a line is taken from: 1, except where the CMS crosswalk bills
+    a package as more than its label holds. Cutaquig's 6 mL vial, labeled 0.99 g, is 10 units of 100 mg: a gram
+    billed from it is 6 mL, not 6.061, so that the line's NDC quantity reads back through the crosswalk as the units
+    billed (reference.md: billing units per package come from the crosswalk)."""
+    grams, billed = _ZERO, _ZERO
+    for use in uses:
+        grams += use.grams
+        billed += use.units
+    billed = billed * unit_mg / 1000
+    return grams / billed if grams > 0 and billed > 0 else _ONE
+
+
+def _package_use(ident: Identified, chosen: CodeChosen, rules: Rules) -> tuple[ContainerUse, ...]:
+    """The line's NDC as one container (its labeled grams and its billing units): the package its NDC quantity is
+    read in. Once per span of alike dates, NDC and code."""
+    ndc11 = ident.ndc
+    if not ndc11:
+        return ()
+    return rules.once_alike(("coding.drug.package_use", ndc11, chosen.code),
+                            partial(_read_package_use, ndc11, chosen.code, chosen.unit_mg))
+
+
+def _read_package_use(ndc11: str, code: str, unit_mg: int, rules: Rules) -> tuple[ContainerUse, ...]:
+    hit = rules.package_by_ndc(ndc11)
+    if hit is None:
+        return ()
+    grams = hit[1].grams
+    per = package_billing_units(ndc11, code, rules)
+    return (ContainerUse(ndc11, 1, grams, grams * 1000 / unit_mg if per is None else per),)
+
+
+def package_billing_units(ndc11: str, code: str, rules: Rules) -> Decimal | None:
+    """Billing units of `code` per package of an NDC on the snapshot's date: the CMS crosswalk's, else, for a
+    catalog NDC it does not list, those it gives an NDC of the same size: the same vial under another labeler's
+    NDC bills alike (reference.md: Octapharma's 68982-0810-01, 6 mL, is 10 units of J1551 as Pfizer's
+    00069-1061-02). Build and scrub read it here."""
+    per = rules.tables.package_billing_units(ndc11, code, rules.dos)
+    if per is None and (hit := rules.package_by_ndc(ndc11)) is not None:
+        product, package = hit
+        per = rules.once_alike(("coding.drug.ndc_size_units", product.name, package.grams, package.ml, code),
+                               partial(_size_units, (product,), package.grams, package.ml, code))
+    return per
+
+
 def _ndc_quantity(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste, billed: int,
-                  wasted: bool) -> tuple[Decimal | None, str]:
-    """NDC quantity in the package's unit of measure: mL for liquids (grams ÷ concentration); UN (packages) for
-    kits and powders, from the containers opened."""
+                  wasted: bool, rules: Rules) -> tuple[Decimal | None, str]:
+    """NDC quantity in the package's unit of measure: mL for liquids (grams ÷ concentration, a dose charted in mL
+    as charted, billed grams as the containers hold them: `_labeled_per_billed`); UN (packages) for kits and
+    powders, from the containers opened."""
     product = ident.product
     unit = product.ndc_unit if product else "ML"
     if unit == "UN":
@@ -855,8 +897,12 @@ def _ndc_quantity(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste
     concentration = units.dose.concentration
     if unit != "ML" or concentration is None:
         return None, unit
+    if not wasted and ident.drug.dose is not None and ident.drug.dose.ml is not None:
+        return _ml(concentration, units.grams), unit  # the mL charted
     grams = Decimal(billed * chosen.unit_mg) / 1000 if wasted else units.grams
-    return _ml(concentration, grams), unit
+    # the line's NDC is the package its quantity is read in; without a known one, the containers opened
+    uses = _package_use(ident, chosen, rules) or waste.containers
+    return _ml(concentration, grams * _labeled_per_billed(uses, chosen.unit_mg)), unit
 
 
 def _un_quantity(waste: Waste, uses: tuple[ContainerUse, ...], billed: int, wasted: bool) -> Decimal | None:
@@ -874,14 +920,14 @@ def _un_quantity(waste: Waste, uses: tuple[ContainerUse, ...], billed: int, wast
 def _split_by_ndc(chosen: CodeChosen, units: DoseUnits,
                   waste: Waste) -> list[tuple[ContainerUse, int, int, Decimal]]:
     """Administered and discarded units per NDC: the dose is taken from the containers in chart order, so the
-    last one opened holds the discard. Returns (containers, given units, discarded units, given grams); the given
-    units add up to the administered units and the discarded units to the discarded units."""
+    last one opened holds the discard. Returns (containers, given units, discarded units, given billed grams); the
+    given units add up to the administered units and the discarded units to the discarded units."""
     unit = Decimal(chosen.unit_mg) / 1000
     rows: list[list[Any]] = []
     left, taken, opened = units.grams, Decimal(0), Decimal(0)
     given_before = opened_before = 0
     for use in waste.containers:
-        take = min(use.grams, left)
+        take = min(use.units * unit, left)  # in billed grams (Cutaquig's 6 mL vial: 1 g, `_labeled_per_billed`)
         left -= take
         taken += take
         opened += use.units
@@ -954,14 +1000,14 @@ def _lines(ident: Identified, chosen: CodeChosen, units: DoseUnits, waste: Waste
     else:
         ndc = ident.ndc  # a line without an NDC carries no NDC quantity or unit
         # a dispensed drug's quantity is that of the units billed, as a JW line's is (not the dose's)
-        quantity, unit = (_ndc_quantity(ident, chosen, units, waste, given, wasted=waste.dispensed) if ndc
+        quantity, unit = (_ndc_quantity(ident, chosen, units, waste, given, waste.dispensed, rules) if ndc
                           else (None, None))
         # DrugLine(code, units, modifiers, ndc, ndc_quantity, ndc_unit, drug_id, wasted): positional, the
         # hot path of every drug (a call by keyword builds a dict)
         modifiers = (*route_mods, mods.zero_discarded) if jz_on and not jw_on else route_mods
         lines = [DrugLine(code, given, modifiers, ndc, quantity, unit, ident.drug.id)]
         if jw_on:
-            quantity, unit = (_ndc_quantity(ident, chosen, units, waste, waste.discarded_units, wasted=True) if ndc
+            quantity, unit = (_ndc_quantity(ident, chosen, units, waste, waste.discarded_units, True, rules) if ndc
                               else (None, None))
             lines.append(DrugLine(code, waste.discarded_units, (*route_mods, mods.discarded), ndc, quantity, unit,
                                   ident.drug.id, True))
@@ -981,17 +1027,18 @@ def _lines_per_ndc(ident: Identified, chosen: CodeChosen, units: DoseUnits, wast
     if waste.dispensed:  # each NDC's units dispensed: its share of the dose and of the patient's discard together
         split = replace(waste, discarded_units=(waste.opened_units or 0) - units.administered)  # ≥ 0: `_dispensed`
     for use, given, discard, take in _split_by_ndc(chosen, units, split):
+        labeled = _labeled_per_billed((use,), chosen.unit_mg)
         if waste.dispensed:
-            given, take = given + discard, use.grams  # and no JW line (`jw` is None: nothing is discarded)
+            given, take = given + discard, use.grams / labeled  # and no JW line (`jw` is None: nothing discarded)
         if given:
             quantity = (_un_quantity(waste, (use,), given, wasted=False) if unit_of_measure == "UN"
-                        else _ml(concentration, take) if unit_of_measure == "ML" else None)
+                        else _ml(concentration, take * labeled) if unit_of_measure == "ML" else None)
             given_lines.append(DrugLine(code=code, units=given, modifiers=(*route_mods, *([jz] if jz else [])),
                                         ndc=use.ndc, ndc_quantity=quantity, ndc_unit=unit_of_measure,
                                         drug_id=ident.drug.id))
         if discard and jw:
             quantity = (_un_quantity(waste, (use,), discard, wasted=True) if unit_of_measure == "UN"
-                        else _ml(concentration, Decimal(discard * chosen.unit_mg) / 1000)
+                        else _ml(concentration, Decimal(discard * chosen.unit_mg) / 1000 * labeled)
                         if unit_of_measure == "ML" else None)
             wasted_lines.append(DrugLine(code=code, units=discard, modifiers=(*route_mods, jw), ndc=use.ndc,
                                          ndc_quantity=quantity, ndc_unit=unit_of_measure, drug_id=ident.drug.id,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from igclaim import ndc as ndc_mod
-from igclaim.coding.drug import CodedDrug, dose_units_exact
+from igclaim.coding.drug import CodedDrug, dose_units_exact, package_billing_units
 from igclaim.edits.context import EditContext
 from igclaim.edits.context import code_of as code_of  # the name engine.py and written.py import it by
 from igclaim.edits.diagnosis import sourced
@@ -643,7 +643,8 @@ def ndc_package(ctx: EditContext, ndc: str | None) -> tuple[Product, Package] | 
 def ndc_quantity_units(ctx: EditContext, code: str, ndc: str | None, quantity: Decimal | None, unit: str | None,
                        day: date) -> tuple[int, str] | None:
     """The HCPCS units of `code` an NDC quantity (837P CTP04/CTP05) makes, and how: by the CMS crosswalk's billing
-    units per package (BILLUNITSPKG) where it lists the NDC and code, else by the product catalog (package size,
+    units per package (BILLUNITSPKG) where it lists the NDC and code or an NDC of its size (`package_billing_units`),
+    else by the product catalog (package size,
     concentration) and the code's unit dose; rounded up. None when the quantity, NDC or code cannot tell."""
     if quantity is None or quantity <= 0 or not ndc or not ndc_mod.is_valid(ndc):
         return None
@@ -653,14 +654,18 @@ def ndc_quantity_units(ctx: EditContext, code: str, ndc: str | None, quantity: D
     product, package = hit if hit else (None, None)
     unit = (unit or "").upper()
     qty = Decimal(quantity)
-    per_package = ctx.rules.tables.package_billing_units(ndc11, code, day)
+    # A measured quantity written to the thousandth (CTP04) may be rounded up by half a thousandth: it is read as
+    # the least amount it can stand for, so 9.091 mL of a 16.5 % product (1.5 g is 9.0909 mL) makes 15 units, not 16.
+    least = qty - _HALF_THOUSANDTH if unit in ("ML", "GR", "ME") and qty > _HALF_THOUSANDTH else qty
+    per_package = package_billing_units(ndc11, code, ctx.rules.on(day))
     packages = None
     if unit == "UN":
         packages = qty
     elif unit == "ML" and package is not None and package.ml:
         packages = qty / package.ml
     if per_package and packages is not None:
-        return (math.ceil(packages * per_package), f"{qty:g} {unit} = {packages:g} package(s) of "
+        return (math.ceil(packages * least / qty * per_package),
+                f"{qty:g} {unit} = {packages.quantize(_TEN_THOUSANDTH).normalize():f} package(s) of "
                 f"{ndc_mod.format(ndc11)} × {per_package:g} billing units (CMS NDC-HCPCS crosswalk)")
     if rec is None or not rec.unit_mg:
         return None
@@ -678,7 +683,10 @@ def ndc_quantity_units(ctx: EditContext, code: str, ndc: str | None, quantity: D
         how = f"{qty:g} package(s) of {package.grams:g} g of {product.name} = {grams:g} g"
     if grams is None:
         return None
-    return math.ceil(grams * 1000 / rec.unit_mg), f"{how}, at {rec.unit_mg} mg a unit"
+    return math.ceil(grams * least / qty * 1000 / rec.unit_mg), f"{how}, at {rec.unit_mg} mg a unit"
+
+
+_HALF_THOUSANDTH, _TEN_THOUSANDTH = Decimal("0.0005"), Decimal("0.0001")
 
 
 def _ndc_required(ctx: EditContext) -> bool:
