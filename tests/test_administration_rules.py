@@ -146,6 +146,53 @@ def test_second_office_iv_site_is_at_most_a_warning():
     assert f.severity == "warning" and "Add XS" in f.message
 
 
+HOSPITAL_TWO_SITES = dict(TWO_SITES, setting="hospital_outpatient")
+
+
+def _strip_xs(c):
+    """The hospital's own claim with the second site's 96365 written without its XS."""
+    (ln,) = [ln for ln in c["lines"] if ln["code"] == "96365" and "XS" in ln["modifiers"]]
+    ln["modifiers"].remove("XS")
+
+
+def test_a_hospitals_own_second_site_claim_is_clean_and_carries_xs():
+    r = scrub(HOSPITAL_TWO_SITES)
+    assert [tuple(ln.modifiers) for ln in r.claim.lines if ln.code == "96365"] == [(), ("XS",)]
+    assert "ADMIN-INITIAL-DUPLICATE" not in ids(r)
+
+
+@pytest.mark.parametrize("modifier", ["59", "XS", "XU"])
+def test_a_hospitals_second_site_with_a_distinct_modifier_is_not_told(modifier):
+    r = scrub(HOSPITAL_TWO_SITES, lambda c: (_strip_xs(c), c["lines"][-1]["modifiers"].append(modifier)))
+    assert "ADMIN-INITIAL-DUPLICATE" not in ids(r)
+
+
+def test_a_hospitals_second_site_without_xs_is_a_warning():
+    """IOM 100-04 ch. 4 §230.2: a hospital reports one initial service per vascular access site; the second carries
+    the distinct-site modifier. Written bare, the second 96365 is told (it was silent before: each site's initial is
+    one the chart supports, so the office's count of initials never reached it)."""
+    r = scrub(HOSPITAL_TWO_SITES, _strip_xs)
+    f = only(r, "ADMIN-INITIAL-DUPLICATE")
+    second = [ln.line for ln in r.claim.lines if ln.code == "96365"][1]
+    assert (f.severity, f.line) == ("warning", second)
+    assert "second initial service on a hospital claim" in f.message and "with XS" in f.message
+    assert "access sites 1, 2" in f.message
+
+
+def test_a_hospitals_two_sites_on_one_line_without_xs_is_a_warning():
+    def one_line(c):
+        first, second = [ln for ln in c["lines"] if ln["code"] == "96365"]
+        first["units"] = 2
+        c["lines"].remove(second)
+    f = only(scrub(HOSPITAL_TWO_SITES, one_line), "ADMIN-INITIAL-DUPLICATE")
+    assert f.severity == "warning" and "2 units of 96365" in f.message and "its own line with XS" in f.message
+
+
+def test_a_hospitals_one_site_keeps_the_error_for_a_second_initial():
+    r = scrub(dict(chart(), setting="hospital_outpatient"), _second_initial([]))
+    assert only(r, "ADMIN-INITIAL-DUPLICATE").severity == "error"
+
+
 def test_one_office_site_keeps_the_error():
     r = scrub(chart(), _second_initial(["XS"]))
     assert only(r, "ADMIN-INITIAL-DUPLICATE").severity == "error"

@@ -337,9 +337,15 @@ def initial_duplicate(ctx: EditContext) -> list[Finding]:
     count = 0
     iv_sites: list[int] | None = None  # read only past the initial services the chart supports
     professional = ctx.expected.form != "UB-04"
+    bare: dict[str, int] = {}  # a hospital's written units of each initial code without a distinct-site modifier
     for ln, rec in initials:
         count += ln.units
         if count <= allowed:
+            if not professional and not ctx.rules.distinct_modifiers & set(ln.modifiers):
+                before = bare.get(rec.code, 0)
+                bare[rec.code] = before + ln.units
+                if before + ln.units > 1:
+                    found.append(_second_site_bare(ctx, ln, rec, alone=not before))
             continue
         if iv_sites is None:  # the sites of one drug infused at once count: coding made them one service
             iv_sites = sorted({site for s in ctx.coding.services
@@ -376,6 +382,21 @@ def initial_duplicate(ctx: EditContext) -> list[Finding]:
                                  fix=f"Bill {addon} for it instead of {rec.code} on line {ln.line}: after the initial "
                                  "service it is an additional service." if addon else None))
     return found
+
+
+def _second_site_bare(ctx: EditContext, ln: ClaimLine, rec: AdminCode, alone: bool) -> Finding:
+    """A hospital's initial code at a second vascular access site the chart supports (IOM 100-04 ch. 4 §230.2),
+    written without XS or 59 (`alone`: as a second unit of one line): without it the second is read as a duplicate
+    of the first. A warning: the site is documented, the modifier is what is missing."""
+    want = ctx.rules.param("distinct_site_modifier")
+    sites = ", ".join(map(str, sorted({s.site for s in ctx.coding.services if runs_iv(ctx.rules, s)})))
+    what = (f"{ln.units} units of {rec.code}, initial services at more than one site, on one line" if alone else
+            f"{rec.code} is a second initial service")
+    return finding("ADMIN-INITIAL-DUPLICATE", f"Line {ln.line}: {what} on a hospital claim (the chart documents IV "
+                   f"access sites {sites}), without a distinct-site modifier: the second site's initial service goes "
+                   f"on its own line with {want}, or it reads as a duplicate of the first {rec.code}.",
+                   line=ln.line, severity="warning", fix=f"Bill the second IV access site's initial code on its own "
+                   f"line with {want} (or 59) and keep the note that says why the second site was needed.")
 
 
 def missing_primary(ctx: EditContext, code: str) -> tuple[str, ...] | None:
