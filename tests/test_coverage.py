@@ -23,8 +23,10 @@ def test_doctests():
 
 
 def test_home_pidd_list_exactly():
+    """The Benefit Policy Manual's list, and D81.82 (APDS, ICD-10-CM FY2023), which the DME MACs' article A52509 lists
+    (shared MAC article extract, codes.csv: A52509,1,D81.82)."""
     home = policy("medicare-home-ivig-pidd")
-    assert home.codes_for("IV") == sorted(c.replace(".", "") for c in PIDD)
+    assert home.codes_for("IV") == sorted(c.replace(".", "") for c in [*PIDD, "D81.82"])
     for code in ("D80.1", "D80.8", "D80.9", "G61.81"):
         assert home.covering([code], "IV") is None
     assert home.covering(["G61.81"], "SC") is not None  # SCIG by pump covers CIDP (L33794)
@@ -35,7 +37,7 @@ def test_default_policy_is_labeled_a_default():
     assert default.kind == "default" and default.severity == "warning"
     assert "replace" in default.title.lower()
     for code in ["D69.3", "G61.81", "G61.82", "G61.0", "G70.00", "G70.01", "M30.3", "M33.02", "M33.12",
-                 "L10.0", "L12.0", "L13.8", *PIDD]:
+                 "L10.0", "L12.0", "L13.8", "D81.82", *PIDD]:
         assert default.covering([code], "IV") is not None, code
     # Epidermolysis bullosa acquisita, which NCD 250.3 names: L12.30-L12.35 since FY2019, later than the bundled CSV's
     # page (2018), so covered by the indication's L12 prefix, not by the CSV.
