@@ -199,20 +199,23 @@ def test_a_pass_through_code_billed_in_its_setting_matches_its_products_ndc():
     assert not [f.message for f in office.findings if f.edit == "DRUG-NDC-MISMATCH"]
 
 
+# Asceniv in 2020: no J-code yet (J1554 from 2021-04-01), its pass-through code C9072 in a hospital outpatient
+# department (CMS HCPCS file, 2019-10-01 to 2021-03-31)
+ASCENIV_2020 = {"date_of_service": "2020-06-01",
+                "drugs": [{"id": "ig1", "product": "Asceniv", "ndc": "69800-0250-01", "route": "IV",
+                           "dose": {"grams": 5}, "containers": [{"grams": 5}]}],
+                "administrations": [{"drug_id": "ig1", "start": "2020-06-01T08:00", "stop": "2020-06-01T10:00"}]}
+
+
 def test_an_837i_alone_billing_the_nos_code_for_a_product_with_a_pass_through_code_is_told_it():
     """Asceniv had no J-code before 2021-04-01, but in a hospital outpatient department its pass-through code C9072
     (2019-10-01 to 2021-03-31; CMS HCPCS file) is its own code: an 837I alone billing J1599 with Asceniv's NDC
     in 2020 is DRUG-NOS-CODE naming C9072 (the scrub with the chart says so; alone, the setting-free lookup found no
     code of its own). The same line in the office is billed with J1599 rightly and is not told."""
-    day = "2020-06-01"
-    chart = {"date_of_service": day,
-             "drugs": [{"id": "ig1", "product": "Asceniv", "ndc": "69800-0250-01", "route": "IV", "dose": {"grams": 5},
-                        "containers": [{"grams": 5}]}],
-             "administrations": [{"drug_id": "ig1", "start": f"{day}T08:00", "stop": f"{day}T10:00"}]}
-    r = _837_alone({"HC:C9072": "HC:J1599", "*500~": "*10~"}, "hospital-gamunex", **chart)
+    r = _837_alone({"HC:C9072": "HC:J1599", "*500~": "*10~"}, "hospital-gamunex", **ASCENIV_2020)
     nos = [f for f in r.findings if f.edit == "DRUG-NOS-CODE"]
     assert len(nos) == 1 and "its own code C9072" in nos[0].message, [(f.edit, f.message) for f in r.findings]
-    office = _837_alone({}, "office-gamunex-jz", **chart)
+    office = _837_alone({}, "office-gamunex-jz", **ASCENIV_2020)
     assert [ln.code for ln in office.claim.lines if ln.code.startswith("J")] == ["J1599"]
     assert not [f for f in office.findings if f.edit == "DRUG-NOS-CODE"]
 
@@ -220,11 +223,21 @@ def test_an_837i_alone_billing_the_nos_code_for_a_product_with_a_pass_through_co
 def test_a_pass_through_code_billed_outside_its_setting_is_still_an_ndc_mismatch():
     """C9072 applies only in a hospital outpatient department (CMS HCPCS file; OPPS pass-through): an 837P alone
     billing it in the office with Asceniv's NDC is told the NDC calls for J1599 there."""
-    day = "2020-06-01"
-    chart = {"date_of_service": day,
-             "drugs": [{"id": "ig1", "product": "Asceniv", "ndc": "69800-0250-01", "route": "IV", "dose": {"grams": 5},
-                        "containers": [{"grams": 5}]}],
-             "administrations": [{"drug_id": "ig1", "start": f"{day}T08:00", "stop": f"{day}T10:00"}]}
-    r = _837_alone({"HC:J1599": "HC:C9072"}, "office-gamunex-jz", **chart)
+    r = _837_alone({"HC:J1599": "HC:C9072"}, "office-gamunex-jz", **ASCENIV_2020)
     [f] = [f for f in r.findings if f.edit == "DRUG-NDC-MISMATCH"]
     assert "billed with C9072, but it crosswalks to J1599" in f.message
+
+
+def test_a_pass_through_line_dated_another_day_than_its_claim_is_read_in_the_claims_setting():
+    """An 837I whose statement period starts the day before its C9072 line (2021-03-29 to 2021-03-30; C9072 in force
+    to 2021-03-31): the line's NDC is read on the line's own date and still in the hospital outpatient setting, so
+    Asceniv's NDC with its pass-through code is no crosswalk mismatch (the other-day lookup is memoised apart)."""
+    day = "2021-03-30"
+    chart = {**ASCENIV_2020, "date_of_service": day,
+             "administrations": [{"drug_id": "ig1", "start": f"{day}T08:00", "stop": f"{day}T10:00"}]}
+    same_day = _837_alone({}, "hospital-gamunex", **chart)
+    spanning = _837_alone({"RD8*20210330-20210330": "RD8*20210329-20210330"}, "hospital-gamunex", **chart)
+    for r in (same_day, spanning):
+        assert [(ln.code, ln.ndc) for ln in r.claim.lines if ln.code.startswith("C")] == [("C9072", "69800025001")]
+        assert not [f.message for f in r.findings if f.edit in ("DRUG-NDC-MISMATCH", "DRUG-NOS-CODE")]
+    assert {str(ln.service_date) for ln in spanning.claim.lines} == {day}
