@@ -259,6 +259,39 @@ def line_unexpected(ctx: EditContext) -> list[Finding]:
 
 
 @edit(
+    "CLAIM-LINE-DATE",
+    severity="error",
+    statement="a written line is dated on a day the chart documents none of its code's services (CMS-1500 item "
+    "24A, 837P/837I DTP*472): the claim bills a service on a day the record does not support",
+    fix="Date the line on the day the chart documents the service (the expected claim's line date).",
+    source=MANUAL_CH26,
+    phase="claim",
+)
+def line_date(ctx: EditContext) -> list[Finding]:
+    """By each code's days on the expected claim; a line without its own date takes the claim's. A hospital claim
+    may be a series of visits, of which the chart documents one: there it is a warning."""
+    found: list[Finding] = []
+    if ctx.written is None:
+        return found
+    days: dict[str, set[date]] = {}
+    for ln in ctx.expected.lines:
+        days.setdefault(ln.code, set()).add(ln.service_date or ctx.dos)
+    series = ctx.expected.form == "UB-04"
+    for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
+        day, want = ln.service_date, days.get(code)
+        if day is None or not want or day in want:
+            continue
+        charted = ", ".join(str(d) for d in sorted(want))
+        found.append(finding(
+            "CLAIM-LINE-DATE", f"Line {ln.line}: {code} is dated {day}; the chart documents it on {charted}."
+            + (" A hospital's claim for a series of visits may hold another visit's line: this chart documents none "
+               "on that day." if series else ""),
+            line=ln.line, severity="warning" if series else "error", impact_units=-ln.units,
+            fix=f"Date line {ln.line} {charted}, as the chart documents it." if len(want) == 1 else None))
+    return found
+
+
+@edit(
     "CLAIM-POINTER-INVALID",
     severity="error",
     # {pointers_per_line}: refdata/cms/settings.toml diagnosis_pointers_per_line
