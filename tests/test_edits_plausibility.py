@@ -69,7 +69,17 @@ def test_a_day_long_pump_run_is_judged_against_the_administrations():
 
 
 def test_the_year_1_infusion_is_an_error():
-    found = ids(chart(administrations=[admin("0001-01-01T00:00", "9999-12-31T23:59")]))
+    """Refused with the input since the twenty-fifth session (dates 1900-01-01 to 2199-12-31, docs/limits.md: 9999
+    crashed the date arithmetic); within those dates, the same absurd run is coded and marked."""
+    from igclaim.inputs import InvalidInput
+
+    try:
+        ids(chart(administrations=[admin("0001-01-01T00:00", "9999-12-31T23:59")]))
+        raise AssertionError("accepted")
+    except InvalidInput as exc:
+        problems = exc.problems
+    assert [p.split(":")[0] for p in problems] == ["administrations[0].start", "administrations[0].stop"]
+    found = ids(chart(administrations=[admin("1900-01-01T00:00", "2199-12-31T23:59")]))
     assert found["PLAUSIBILITY-DURATION"] == "error" and found["PLAUSIBILITY-DATE"] == "error"
 
 

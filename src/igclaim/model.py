@@ -106,7 +106,27 @@ def _one_clock(data: Any) -> Any:
     return out
 
 
-ChartTime = Annotated[datetime, AfterValidator(_wall_clock)]
+# The dates igclaim counts from: a claim's deadlines and windows (12 months, 30 days after a date) stay inside
+# Python's calendar, which ends in 9999 (docs/limits.md).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
+def in_calendar(day: date) -> str | None:
+    """Why a date is refused (None: it is not)."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return f"outside the dates igclaim accepts ({FIRST_DAY} to {LAST_DAY})"  # the field is named; no value quoted
+
+
+def _calendar(v: date) -> date:
+    why = in_calendar(v.date() if isinstance(v, datetime) else v)
+    if why:
+        raise ValueError(why)
+    return v
+
+
+ChartDate = Annotated[date, AfterValidator(_calendar)]
+ChartTime = Annotated[datetime, AfterValidator(_wall_clock), AfterValidator(_calendar)]
 
 
 class _In(BaseModel):
@@ -117,8 +137,8 @@ class _In(BaseModel):
 
 class PriorAuthorization(_In):
     number: str | None = None
-    start: date | None = None
-    end: date | None = None
+    start: ChartDate | None = None
+    end: ChartDate | None = None
     units: int | None = Field(default=None, ge=0, le=MAX_AUTH_UNITS, description="HCPCS units authorized for the drug")
     grams: Quantity | None = Field(default=None, ge=0, le=MAX_AUTH_UNITS,
                                   description="grams authorized (plans that authorize by weight)")
@@ -324,7 +344,7 @@ class ClaimLine(BaseModel):
     revenue_code: str | None = None
     diagnosis_pointers: list[int] = Field(default_factory=list, max_length=MAX_POINTERS)
     expected_payment: Amount | None = None
-    service_date: date | None = None
+    service_date: ChartDate | None = None
     # The line's own place of service where it differs from the claim's (CMS-1500 24B, 837P SV105); igclaim's own
     # claims never set it, so it is left out of the output when not given.
     place_of_service: str | None = Field(default=None, pattern=r"^[0-9]{2}$", exclude_if=_absent,
@@ -373,7 +393,7 @@ class Correction(_In):
 
 class Encounter(_In):
     encounter_id: str
-    date_of_service: date
+    date_of_service: ChartDate
     setting: Setting
     place_of_service: str | None = None
     type_of_bill: str | None = None
@@ -394,7 +414,7 @@ class Encounter(_In):
     patient: Patient | None = None
     subscriber: Subscriber | None = None
     correction: Correction | None = Field(default=None, description="set to send a replacement (7) or void (8)")
-    filing_date: date | None = Field(default=None, description="the day the payer receives the claim (an 837's "
+    filing_date: ChartDate | None = Field(default=None, description="the day the payer receives the claim (an 837's "
                                      "BHT04): the payer's filing limit is checked against it")
 
     @model_validator(mode="before")

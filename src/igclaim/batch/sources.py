@@ -28,6 +28,19 @@ def _named_twice(names: list[str]) -> list[str]:
     return sorted({n for n in names if names.count(n) > 1})
 
 
+def _objects_a_line(text: str) -> bool:
+    """A .json file that holds one JSON object a line (JSON Lines under another name): at least two of its first
+    lines each open and close an object. A pretty-printed object never does."""
+    whole = 0
+    for line in text.split("\n")[:50]:
+        line = line.strip()
+        if line.startswith("{") and line.endswith("}"):
+            whole += 1
+            if whole == 2:
+                return True
+    return False
+
+
 @dataclass(slots=True)
 class Record:
     """One input record: its sequence number (1-based), where it is in the file, and its raw payload."""
@@ -180,14 +193,20 @@ class Source:
         try:
             obj = parse_json(text)
         except json.JSONDecodeError as exc:
-            if exc.msg == "Extra data":
-                yield from self._jsonl()
+            if exc.msg == "Extra data" or _objects_a_line(text):
+                yield from self._jsonl()  # JSON Lines, whatever its first line holds: each line its own record
             else:  # the syntax error with its place; the run goes on to the summary
                 yield Record(1, {"line": exc.lineno}, "problem",
                              [f"(json) line {exc.lineno} column {exc.colno}: {exc.msg}"])
             return
         except RecursionError:
             yield Record(1, {"line": 1}, "problem", [f"(json): nested deeper than {MAX_DEPTH} levels"])
+            return
+        except ValueError as exc:  # a key written twice (inputs.unique_keys)
+            if _objects_a_line(text):
+                yield from self._jsonl()
+            else:
+                yield Record(1, {"line": 1}, "problem", [f"(json): {exc}"])
             return
         problem = depth_problem(obj)
         if problem:
@@ -214,19 +233,51 @@ class Source:
         # instead of the byte being silently replaced
         with self.path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
             self._handle = f
-            reader = csv.DictReader(f)
+            read: list[str] = []  # the physical lines the reader took for its last row
+
+            def lines() -> Iterator[str]:
+                for line in f:
+                    read.append(line)
+                    yield line
+
+            reader = csv.DictReader(lines())
+            if reader.fieldnames is None:  # the header, read here so that `read` holds a row's lines only
+                return
             # Row numbers as a spreadsheet shows them: the header is row 1.
             number = 1
+            pending: list[str] = []  # lines a row with an unclosed quote took: each is read again as its own row
             while True:
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:  # a cell over the csv module's size limit: this row's error, not the run's
+                if pending:
+                    line = pending.pop(0)
                     number += 1
-                    yield number, RowProblem(f"row {number}: not a readable CSV row ({exc})")
-                    continue
-                number += 1
+                    cells = next(csv.reader([line]), [])
+                    if any("\n" in c or "\r" in c for c in cells):
+                        yield number, RowProblem(f"row {number}: a double quote is not closed on its line")
+                        continue
+                    names = list(reader.fieldnames)
+                    # as DictReader makes a row: cells beyond the header under None, missing cells empty
+                    row: dict[Any, Any] = {n: cells[i] if i < len(cells) else None for i, n in enumerate(names)}
+                    if len(cells) > len(names):
+                        row[None] = cells[len(names):]
+                else:
+                    read.clear()
+                    try:
+                        row = next(reader)
+                    except StopIteration:
+                        break
+                    except csv.Error as exc:  # a cell over the csv module's size limit: this row's error, not the run's
+                        number += 1
+                        pending = read[1:]  # (an unclosed quote's) the lines it took are rows of their own
+                        yield number, RowProblem(f"row {number}: not a readable CSV row ({exc})")
+                        continue
+                    number += 1
+                    if len(read) > 1 and any(isinstance(v, str) and ("\n" in v or "\r" in v) for v in row.values()):
+                        # A cell over several lines: an unclosed double quote, which would take every row after it
+                        # into one cell. Refused, and the lines it took are rows of their own.
+                        pending = read[1:]
+                        yield number, RowProblem(f"row {number}: a double quote is not closed on its line (a cell "
+                                                 "may not span lines)")
+                        continue
                 beyond = row.pop(None, None)  # cells beyond the header: empty ones are a spreadsheet's padding
                 if beyond and any(c.strip() for c in beyond):
                     yield number, RowProblem(f"row {number}: {len(beyond)} cell(s) beyond the header's columns (a "

@@ -21,8 +21,11 @@ MANUAL_CH1 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Down
 def deadline(served: date, months: int, days: int) -> date | None:
     """The last day a claim for a service on `served` is timely: `months` calendar months after it, `days` days
     after it, the earlier where both are given; None when neither is (0)."""
-    due = [d for d in (months_after(served, months) if months else None,
-                       served + timedelta(days=days) if days else None) if d is not None]
+    try:
+        due = [d for d in (months_after(served, months) if months else None,
+                           served + timedelta(days=days) if days else None) if d is not None]
+    except (ValueError, OverflowError):  # past the calendar's last year (9999): PLAUSIBILITY-DOS tells that date
+        return None
     return min(due) if due else None
 
 

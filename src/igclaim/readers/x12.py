@@ -40,6 +40,7 @@ from igclaim.model import (
     RenderingProvider,
     Setting,
     Subscriber,
+    in_calendar,
 )
 from igclaim.outputs.x12 import _FILING, _RELATIONSHIP
 from igclaim.refdata import icd10
@@ -144,10 +145,25 @@ class _Seg:
 def _d8(value: str, element: str, personal: bool = False) -> date:
     """A D8 date; a `personal` one (a birth date: PHI) is not quoted in the error."""
     try:
-        return datetime.strptime(value[:8], "%Y%m%d").date()
+        if len(value) != 8 or not value.isdigit():
+            raise ValueError(value)  # D8 is exactly CCYYMMDD: 2026030299999 is no date
+        day = datetime.strptime(value, "%Y%m%d").date()
     except ValueError:
         shown = "the value" if personal else repr(value[:SHOWN_MAX])
         raise _Bad(element, f"{shown} is not a CCYYMMDD date") from None
+    why = None if personal else in_calendar(day)  # a birth date is checked on export, as a chart's is
+    if why:
+        raise _Bad(element, why)
+    return day
+
+
+def _rd8(value: str) -> date:
+    """An RD8 range (CCYYMMDD-CCYYMMDD), both ends read and in order; its first day is the one igclaim uses."""
+    first, sep, last = value.partition("-")
+    start, end = _d8(first, "DTP03"), _d8(last if sep else "", "DTP03")
+    if end < start:
+        raise _Bad("DTP03", f"the range ends ({end}) before it starts ({start})")
+    return start
 
 
 # X12 data type R (decimal): an optional minus, digits and at most one decimal point; never an exponent, NaN or
@@ -386,10 +402,11 @@ class _Reader:
                 return
             if fmt not in ("D8", "RD8"):
                 raise _Bad("DTP02", f"date format {fmt[:SHOWN_MAX]!r}: D8 or RD8")
+            day = _rd8(value) if fmt == "RD8" else _d8(value, "DTP03")
             if line is not None and qual == "472":
-                line["date"] = _d8(value, "DTP03")
+                line["date"] = day
             elif line is None and qual in ("434", "472"):
-                c.statement = _d8(value, "DTP03")
+                c.statement = day
         elif sid == "LIN":
             if line is None:
                 raise _Bad(None, "LIN before any LX")
@@ -666,6 +683,13 @@ def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
                     yield ReadError(segment="?", position=pos, message="empty segment (two segment terminators in a "
                                     "row), skipped")
                     continue
+                if "\n" in line or "\r" in line:  # X12 data never holds a line break: the terminator is not this
+                    yield ReadError(segment=line[:3], position=pos, message=(
+                        f"segment {pos} runs over line breaks: the file ends its segments with line breaks, not "
+                        f"with {reader.seg_term!r}, the segment terminator its ISA declares (ISA's last character); "
+                        f"no claim after it can be read. End every segment with {reader.seg_term!r} (a line break "
+                        "may follow it)."))
+                    return
                 try:
                     raw = pyx12.segment.Segment(line, reader.seg_term, reader.ele_term, reader.subele_term)
                     reader._parse_segment(raw)
@@ -685,6 +709,19 @@ def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
     except UnicodeDecodeError as exc:
         yield from state.finish()
         yield ReadError(segment="?", position=pos + 1, message=f"not ASCII text: {exc.reason}")
+    except SegmentTooLong:
+        yield from state.finish()
+        yield ReadError(segment="?", position=pos + 1, message=f"a segment runs over {MAX_SEGMENT:,} characters "
+                        "without the segment terminator its ISA declares: the rest of the file is not read")
+
+
+# The longest segment read: an 837 segment holds at most a few hundred characters (SV1/SV2 with their composites,
+# a 2300 NTE of 80); one without a terminator for this long is not X12, and is not held in memory whole.
+MAX_SEGMENT = 100_000
+
+
+class SegmentTooLong(Exception):
+    pass
 
 
 def _raw_segments(raw: Any) -> Iterator[str]:
@@ -692,11 +729,15 @@ def _raw_segments(raw: Any) -> Iterator[str]:
     Unlike RawX12File.__iter__, an empty segment does not end the file, and a last segment without its terminator
     is still returned, so no claim after either is silently lost."""
     term, buf = raw.seg_term, raw.buffer
+    start = 0  # where the terminator is looked for: a segment without one is searched once, not again per 8 KB
     while True:
-        cut = buf.find(term)
+        cut = buf.find(term, start)
         if cut == -1:
+            if len(buf) > MAX_SEGMENT:
+                raise SegmentTooLong
             more = raw.fd.read(8192)
             if more:
+                start = len(buf)
                 buf += more
                 continue
             if buf.strip():
@@ -704,6 +745,7 @@ def _raw_segments(raw: Any) -> Iterator[str]:
             return
         yield buf[:cut]
         buf = buf[cut + 1:]
+        start = 0
 
 
 def _envelope_error(err: tuple, seg_id: str, pos: int) -> ReadError:

@@ -1,0 +1,126 @@
+"""Hostile input found by the sixth outside audit (twenty-fifth session): each was a crash, a silent loss of
+records or a wrong date read as a right one. Every record comes out as a result or an error naming where it is."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+
+import pytest
+
+from igclaim import engine, parse_encounter
+from igclaim.inputs import InvalidInput
+from igclaim.readers.x12 import MAX_SEGMENT, ReadError, WrittenClaim, read_837
+from tests.conftest import ROOT, run_cli
+from tests.test_hostile_paths import outcomes
+
+CHART = json.loads((ROOT / "examples" / "parties" / "office-gamunex-jz.json").read_text())
+CSV = (ROOT / "examples" / "batch" / "encounters.csv").read_text()
+
+
+def _on(day: str, **changes) -> dict:
+    enc = copy.deepcopy(CHART)
+    enc.update(date_of_service=day, administrations=[{"drug_id": "ig1", "start": f"{day}T09:00",
+                                                      "stop": f"{day}T14:00"}], **changes)
+    return enc
+
+
+# --- dates igclaim can count from ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("day", ["9999-12-31", "2200-01-01", "1899-12-31"])
+def test_a_date_outside_the_calendar_igclaim_counts_in_is_refused_naming_the_field(day):
+    """9999-12-31 crashed CLAIM-FILING-LIMIT (12 months later is year 10000) and a Medicare home claim's 30-day
+    window; now the input is refused, as any value out of its range."""
+    with pytest.raises(InvalidInput) as exc:
+        parse_encounter(_on(day))
+    assert exc.value.problems[0] == "date_of_service: outside the dates igclaim accepts (1900-01-01 to 2199-12-31)"
+
+
+@pytest.mark.parametrize("setting", ["office", "home", "hospital_outpatient"])
+def test_the_last_day_accepted_is_coded_with_its_deadlines(setting):
+    day = "2199-12-31"
+    r = engine.build(parse_encounter(_on(day, setting=setting, filing_date=day)))
+    assert "PLAUSIBILITY-DOS" in {f.edit for f in r.findings}  # in the future: told, not crashed
+    assert parse_encounter(_on("1900-01-01", setting=setting)).date_of_service.isoformat() == "1900-01-01"
+
+
+# --- the 837 reader ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def x12_text() -> str:
+    r = run_cli("export", str(ROOT / "examples" / "parties" / "office-gamunex-jz.json"), "--to", "837p",
+                "--charges", "sample")
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def _read(text: str) -> list:
+    return list(read_837(io.StringIO(text)))
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    ("D8*99991231", "outside the dates igclaim accepts (1900-01-01 to 2199-12-31)"),
+    ("D8*2026030299999", "'2026030299999' is not a CCYYMMDD date"),  # was read as 2026-03-02
+    ("RD8*20260302-20260301", "the range ends (2026-03-01) before it starts (2026-03-02)"),
+    ("RD8*20260302-20260230", "'20260230' is not a CCYYMMDD date"),
+])
+def test_an_837_date_is_read_whole_and_within_the_calendar(x12_text, written, said):
+    text = x12_text.replace("DTP*472*D8*20260302", f"DTP*472*{written}")
+    assert text != x12_text
+    (err, *_) = [i for i in _read(text) if isinstance(i, ReadError)]
+    assert err.element == "DTP03" and said in err.message
+
+
+def test_an_837_range_in_order_is_read_from_its_first_day(x12_text):
+    (claim,) = [i for i in _read(x12_text.replace("DTP*472*D8*20260302", "DTP*472*RD8*20260302-20260303"))
+                if isinstance(i, WrittenClaim)]
+    assert str(claim.claim.lines[0].service_date) == "2026-03-02"
+
+
+def test_segments_ending_with_line_breaks_only_are_refused_naming_the_terminator(x12_text):
+    """The ISA ends with '~' and every other segment with a line break only: the claims were lost without a word
+    (only 'GE missing', 'IEA missing')."""
+    isa, rest = x12_text.split("~", 1)
+    text = isa + "~\n" + rest.replace("~", "")
+    items = _read(text)
+    assert not [i for i in items if isinstance(i, WrittenClaim)]
+    (err,) = [i for i in items if isinstance(i, ReadError)]
+    assert "runs over line breaks" in err.message and "'~', the segment terminator its ISA declares" in err.message
+
+
+def test_a_segment_without_its_terminator_is_bounded(x12_text):
+    isa = x12_text.split("~", 1)[0]
+    (err,) = _read(isa + "~GS*HC*" + "A" * (3 * MAX_SEGMENT))
+    assert f"runs over {MAX_SEGMENT:,} characters" in err.message
+
+
+# --- batch .json and .csv ---------------------------------------------------------------------------------------
+
+def test_a_batch_json_with_a_key_twice_is_that_records_error(tmp_path):
+    f = tmp_path / "in.json"
+    f.write_text(json.dumps(CHART).replace('"setting": "office"', '"setting": "office", "setting": "home"', 1))
+    (out,) = outcomes(f)
+    assert out.error is not None and "appears twice" in out.error["reason"]
+
+
+def test_json_lines_in_a_json_file_with_a_bad_first_line_keeps_the_others(tmp_path):
+    lines = (ROOT / "examples" / "batch" / "encounters.jsonl").read_text().splitlines()
+    f = tmp_path / "in.json"
+    f.write_text("\n".join(["{not json}", *lines]) + "\n")
+    got = outcomes(f)
+    assert len(got) == len(lines) + 1
+    assert got[0].error is not None and all(o.result_json for o in got[1:])
+
+
+def test_a_csv_quote_left_open_is_that_rows_error_and_every_later_row_is_read(tmp_path):
+    """An unclosed double quote took every row after it into one cell: 23 encounters became 1 error."""
+    head, first, *rest = CSV.splitlines()
+    f = tmp_path / "in.csv"
+    f.write_text("\n".join([head, first.replace("Medicare Part B", '"Medicare Part B', 1), *rest]) + "\n")
+    got = outcomes(f)
+    (tmp_path / "clean.csv").write_text(CSV)
+    clean = outcomes(tmp_path / "clean.csv")
+    errors = [o.error for o in got if o.error]
+    assert len(errors) == 1 and errors[0]["row"] == 2 and "double quote is not closed" in errors[0]["reason"]
+    assert len(got) == len(clean) and sum(1 for o in got if o.result_json) == len(clean) - 1
