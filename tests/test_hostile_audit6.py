@@ -124,3 +124,76 @@ def test_a_csv_quote_left_open_is_that_rows_error_and_every_later_row_is_read(tm
     errors = [o.error for o in got if o.error]
     assert len(errors) == 1 and errors[0]["row"] == 2 and "double quote is not closed" in errors[0]["reason"]
     assert len(got) == len(clean) and sum(1 for o in got if o.result_json) == len(clean) - 1
+
+
+# --- batch Parquet, the chargemaster, JSON Lines, charts, FHIR (the same audit, second part) --------------------
+
+def test_a_parquet_value_python_cannot_hold_is_that_rows_error(tmp_path):
+    """A time-zoned timestamp at year 1 (.NET's and SQL's MinValue) overflows when read: it crashed the whole run."""
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(ROOT / "examples" / "batch" / "encounters.parquet")
+    first, second = table.slice(0, 1), table.slice(1, 1)
+    both = pa.concat_tables([first, second]).append_column(
+        "note_time", pa.array([datetime(2026, 3, 2, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC)],
+                              type=pa.timestamp("us", tz="America/New_York")))
+    f = tmp_path / "in.parquet"
+    pq.write_table(both, f)
+    got = outcomes(f)
+    assert len(got) == 2 and got[1].error is not None and "row 2: a value cannot be read" in got[1].error["reason"]
+    assert got[0].error is None or "note_time" in got[0].error["reason"]  # the good row is read (its extra column
+    # is the schema's to judge)
+
+
+@pytest.mark.parametrize(("cell", "said"), [
+    ("NaN", "must be a number from 0 to 9,999,999.99"),
+    ("1e308", "must be a number from 0 to 9,999,999.99"),
+    ("1,000.00", "a charge written with a thousands separator needs double quotes"),  # was read as $1
+])
+def test_a_hostile_unit_charge_is_refused(cell, said):
+    from igclaim.errors import InputError
+    from igclaim.outputs import chargemaster
+
+    with pytest.raises(InputError) as exc:
+        chargemaster.parse(f"code,unit_charge\nJ1561,{cell}\n", "charges.csv")
+    assert said in exc.value.message
+    assert chargemaster.parse('code,unit_charge\nJ1561,"1,000.00"\n', "c").unit_charge("J1561") == 1000
+
+
+def test_json_lines_split_at_line_feeds_only(tmp_path):
+    """U+2028 is allowed inside a JSON string; str.splitlines cut the chart there (3 charts read as 4 lines)."""
+    from igclaim.readers.scrub import load_charts
+
+    lines = (ROOT / "examples" / "batch" / "encounters.jsonl").read_text().splitlines()[:3]
+    assert "Medicare Part B" in lines[1]
+    lines[1] = lines[1].replace("Medicare Part B", "Medicare\u2028Part B", 1)
+    f = tmp_path / "charts.jsonl"
+    f.write_text("\n".join(lines) + "\n")
+    assert load_charts(f).count == 3
+
+
+def test_two_charts_with_one_claim_id_are_that_claims_error(tmp_path, x12_text):
+    """The first chart read silently decided the claim; now the claim is an error naming the join."""
+    from igclaim.readers.scrub import load_charts, scrub_837
+
+    chart = json.dumps(CHART)
+    f = tmp_path / "charts.jsonl"
+    f.write_text(chart + "\n" + chart.replace('"grams": 30', '"grams": 20', 1) + "\n")
+    (done,) = list(scrub_837(io.StringIO(x12_text), load_charts(f)))
+    assert done.result is None and "two or more charts join this claim by claim id" in done.error.message
+
+
+def test_a_fhir_bundle_with_one_id_twice_is_refused():
+    """Two Medications with one id: the second silently won, and the claim billed the other product's code."""
+    from igclaim.readers.fhir import parse_bundle
+
+    bundle = json.loads((ROOT / "examples" / "fhir" / "office-gamunex-bundle.json").read_text())
+    assert parse_bundle(copy.deepcopy(bundle)).drugs
+    med = next(e for e in bundle["entry"] if e["resource"]["resourceType"] == "Medication")
+    bundle["entry"].append(copy.deepcopy(med))
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(bundle)
+    assert "appears twice in the Bundle" in exc.value.problems[0]

@@ -136,6 +136,12 @@ def read_input_file(path: str, stdin: Any = None, limit: int = MAX_INPUT_BYTES) 
     return decode_input(data, limit=limit)
 
 
+def text_lines(text: str) -> list[str]:
+    """The lines of JSON Lines text: split at line feeds only, a CR before one dropped. str.splitlines also splits
+    at U+2028, U+0085 and other characters JSON allows inside a string, so one encounter would become two."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def parse_json(text: str) -> Any:
     """json.loads that keeps long integers exact (Decimal) instead of failing on Python's 4,300-digit limit, and
     refuses a key written twice in one object (`unique_keys`). Raises json.JSONDecodeError, RecursionError and

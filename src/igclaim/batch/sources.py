@@ -28,6 +28,15 @@ def _named_twice(names: list[str]) -> list[str]:
     return sorted({n for n in names if names.count(n) > 1})
 
 
+def _parquet_row(batch: Any, i: int, number: int) -> Any:
+    """One row of a batch Arrow could not turn into Python values whole (a timestamp with a time zone at year 1,
+    as .NET and SQL write their MinValue, overflows): that row's error, the others read."""
+    try:
+        return batch.slice(i, 1).to_pylist()[0]
+    except (OverflowError, ValueError, ArithmeticError) as exc:
+        return RowProblem(f"row {number}: a value cannot be read ({type(exc).__name__}: {str(exc)[:80]})")
+
+
 def _objects_a_line(text: str) -> bool:
     """A .json file that holds one JSON object a line (JSON Lines under another name): at least two of its first
     lines each open and close an object. A pretty-printed object never does."""
@@ -292,7 +301,11 @@ class Source:
     def _parquet_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         number = 0
         for batch in self._parquet.iter_batches(batch_size=2048):
-            for row in batch.to_pylist():
+            try:
+                rows: list[Any] = batch.to_pylist()
+            except (OverflowError, ValueError, ArithmeticError):
+                rows = [_parquet_row(batch, i, number + i + 1) for i in range(batch.num_rows)]
+            for row in rows:
                 number += 1
                 self._rows_read = number
                 yield number, row

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from igclaim.errors import InputError
-from igclaim.model import ClaimLine
+from igclaim.model import MAX_AMOUNT, ClaimLine
 
 SAMPLE = "sample"
 
@@ -55,12 +55,16 @@ def parse(text: str, source: str, sample: bool = False) -> Chargemaster:
         where = f"{source} (data row {i - 1})"
         if not code:
             raise InputError(where, "code is empty")
+        beyond = row.get(None)  # DictReader's cells beyond the header
+        if beyond and any(c.strip() for c in beyond):
+            raise InputError(where, f"more cells than the header for {code}: a charge written with a thousands "
+                             'separator needs double quotes ("1,000.00"), or none (1000.00)')
         try:
             amount = Decimal(raw)
         except InvalidOperation:
-            raise InputError(where, f"unit_charge {raw!r} for {code} is not a number") from None
-        if amount < 0 or not amount.is_finite():
-            raise InputError(where, f"unit_charge for {code} must be zero or more")
+            raise InputError(where, f"unit_charge {raw[:20]!r} for {code} is not a number") from None
+        if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+            raise InputError(where, f"unit_charge for {code} must be a number from 0 to {MAX_AMOUNT:,}")
         if code in charges:
             raise InputError(where, f"{code} appears twice")
         charges[code] = amount

@@ -28,6 +28,7 @@ from igclaim.inputs import (
     parse_json,
     parse_json_text,
     read_input_file,
+    text_lines,
 )
 from igclaim.model import Encounter
 from igclaim.options import FilingDateOpt
@@ -48,7 +49,7 @@ def read_encounters(path: str) -> tuple[list[Encounter], list[str]]:
     """Encounters from a JSON file (one) or JSON Lines (many; blank lines skipped), with the prefix that names
     each one in errors ('line 3: '). Raises InvalidInput with the problems."""
     text = read_input_file(path, limit=MAX_FILE_BYTES).removeprefix("\ufeff")
-    rows = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
+    rows = [(n, ln) for n, ln in enumerate(text_lines(text), start=1) if ln.strip()]
     jsonl = path.endswith((".jsonl", ".ndjson")) or (len(rows) > 1 and all(r[1].lstrip().startswith("{")
                                                                            and r[1].rstrip().endswith("}")
                                                                            for r in rows))

@@ -246,6 +246,9 @@ def parse_bundle(obj: Any) -> Encounter:
         if isinstance(e.get("fullUrl"), str):
             full_urls[id(r)] = e["fullUrl"]
         if r.get("id"):
+            if (r["resourceType"], r["id"]) in by_id:  # a reference to it could not tell which one it means
+                raise InvalidInput([f"Bundle.entry[{i}].resource.id: {str(r['resourceType'])[:40]} "
+                                    f"{str(r['id'])[:64]!r} appears twice in the Bundle"])
             by_id[(r["resourceType"], r["id"])] = r
 
     def one(rtype: str) -> tuple[str, dict]:

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from igclaim import engine
 from igclaim.errors import InputError
-from igclaim.inputs import InvalidInput, load_json, parse_encounter, read_input_file
+from igclaim.inputs import InvalidInput, load_json, parse_encounter, read_input_file, text_lines
 from igclaim.model import Encounter, Result
 from igclaim.readers.x12 import ReadError, WrittenClaim, read_837
 
@@ -41,34 +42,53 @@ class Charts:
     by_claim: dict[str, Encounter] = field(default_factory=dict)
     by_patient: dict[tuple, Encounter] = field(default_factory=dict)
     count: int = 0
+    twice: set = field(default_factory=set)  # keys two charts share: which is the claim's cannot be told
 
     def add(self, enc: Encounter) -> None:
         self.count += 1
         if enc.claim_id:
-            self.by_claim.setdefault(enc.claim_id.strip().upper(), enc)
+            self._index(self.by_claim, enc.claim_id.strip().upper(), enc)
         dos = enc.date_of_service
         if enc.subscriber:
-            self.by_patient.setdefault(("member", enc.subscriber.member_id.strip().upper(), dos), enc)
+            self._index(self.by_patient, ("member", enc.subscriber.member_id.strip().upper(), dos), enc)
         if enc.patient:
             key = _person_key(enc.patient.last_name, enc.patient.first_name, enc.patient.birth_date)
             if key:
-                self.by_patient.setdefault((*key, dos), enc)
+                self._index(self.by_patient, (*key, dos), enc)
+
+    def _index(self, index: dict, key: Any, enc: Encounter) -> None:
+        if key in index and index[key] is not enc:
+            self.twice.add(key)
+        index.setdefault(key, enc)
 
     def find(self, wc: WrittenClaim) -> tuple[Encounter | None, str]:
-        enc = self.by_claim.get(wc.claim_id.strip().upper())
+        """The claim's chart and how it was joined. Two charts that join the same way are refused (AmbiguousChart):
+        the first one read would otherwise decide the claim without a word."""
+        enc = self._get(self.by_claim, wc.claim_id.strip().upper(), "claim id")
         if enc is not None:
             return enc, "claim id"
         dos = wc.date_of_service
         if wc.subscriber:
-            enc = self.by_patient.get(("member", wc.subscriber.member_id.strip().upper(), dos))
+            enc = self._get(self.by_patient, ("member", wc.subscriber.member_id.strip().upper(), dos),
+                            "member id and date of service")
             if enc is not None:
                 return enc, "member id and date of service"
         if wc.patient:
             key = _person_key(wc.patient.last_name, wc.patient.first_name, wc.patient.birth_date)
-            enc = self.by_patient.get((*key, dos)) if key else None
+            enc = self._get(self.by_patient, (*key, dos), "patient name, birth date and date of service") if key \
+                else None
             if enc is not None:
                 return enc, "patient name, birth date and date of service"
         return None, ""
+
+    def _get(self, index: dict, key: Any, how: str) -> Encounter | None:
+        if key in self.twice:
+            raise AmbiguousChart(f"two or more charts join this claim by {how}: give each chart its own claim_id")
+        return index.get(key)
+
+
+class AmbiguousChart(Exception):
+    pass
 
 
 def _chart_objects(path: Path) -> Iterator[tuple[str, object]]:
@@ -83,7 +103,7 @@ def _chart_objects(path: Path) -> Iterator[tuple[str, object]]:
     except InvalidInput as exc:
         raise InvalidInput([f"{path}: {p}" for p in exc.problems]) from None
     if path.suffix == ".jsonl":
-        for n, line in enumerate(text.splitlines(), start=1):
+        for n, line in enumerate(text_lines(text), start=1):
             if line.strip():
                 yield f"{path}:{n}", _json(line, f"{path}:{n}")
     else:
@@ -142,7 +162,11 @@ def scrub_837(source, charts: Charts | None = None, profile: str | None = None) 
 
 
 def scrub_one(wc: WrittenClaim, charts: Charts | None, profile: str | None = None) -> Scrubbed:
-    chart, how = charts.find(wc) if charts else (None, "")
+    try:
+        chart, how = charts.find(wc) if charts else (None, "")
+    except AmbiguousChart as exc:
+        return Scrubbed(wc.claim_id, error=ReadError(claim_id=wc.claim_id, segment="CLM", position=wc.position,
+                                                     element="CLM01", message=str(exc)))
     try:
         if chart is None:
             return Scrubbed(wc.claim_id, result=engine.scrub_without_chart(wc, profile=profile))

@@ -34,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 
 from igclaim import __version__
 from igclaim.errors import InputError
-from igclaim.inputs import undecoded_byte, unique_keys
+from igclaim.inputs import text_lines, undecoded_byte, unique_keys
 from igclaim.service import auth as auth_mod
 from igclaim.service import ledger, worklist
 from igclaim.service.coders import Coders, coders_wanted
@@ -300,7 +300,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                 return problems(422, [f"body: not UTF-8 text (a byte 0x{byte:02x})"])
         except (ValueError, RecursionError):
             bodies = []
-            for n, line in enumerate(text.splitlines(), start=1):
+            for n, line in enumerate(text_lines(text), start=1):
                 if not line.strip():
                     continue
                 if (byte := undecoded_byte(line)) is not None:
