@@ -197,3 +197,38 @@ def test_a_fhir_bundle_with_one_id_twice_is_refused():
     with pytest.raises(InvalidInput) as exc:
         parse_bundle(bundle)
     assert "appears twice in the Bundle" in exc.value.problems[0]
+
+
+# --- no PHI in read errors ----------------------------------------------------------------------------------------
+
+def test_a_patients_bad_zip_in_an_837_is_named_not_quoted(x12_text):
+    text = x12_text.replace("N4*SPRINGFIELD*IL*62704", "N4*SPRINGFIELD*IL*6270X")
+    assert text != x12_text
+    (err,) = [i for i in _read(text) if isinstance(i, ReadError)]
+    assert "address.zip" in err.message and "6270X" not in err.message
+
+
+def test_a_name_cut_by_a_segment_terminator_is_not_quoted(x12_text):
+    """A '~' inside a patient's name makes the rest of the name a 'segment' whose identifier pyx12 quoted."""
+    text = x12_text.replace("NM1*IL*1*DOE*SARAH", "NM1*IL*1*DOE~SARAH JANE*SARAH", 1)
+    assert text != x12_text
+    errors = [i for i in _read(text) if isinstance(i, ReadError)]
+    assert errors and not [e for e in errors if "SARAH" in e.message + e.segment]
+    assert any("is not an X12 segment identifier (10 characters, not quoted" in e.message for e in errors)
+
+
+def test_an_835_names_invalid_characters_in_a_persons_segment_without_the_name(tmp_path):
+    remit = (ROOT / "examples" / "denials" / "remit.835").read_text()
+    f = tmp_path / "remit.835"
+    f.write_bytes(remit.replace("NM1*QC*1*DOE*SARAH", "NM1*QC*1*DÖE*SARAH").encode("utf-8"))
+    r = run_cli("denials", str(f), "--out", str(tmp_path / "out"))
+    everything = r.stdout + r.stderr + "".join(p.read_text() for p in (tmp_path / "out").glob("*") if p.is_file())
+    assert "DÖE" not in everything and "D\\u00d6E" not in everything
+
+
+def test_a_professional_line_without_its_procedure_code_is_an_error(x12_text):
+    """SV101 empty was read as code "": the claim was answered CLAIM-NO-IG and every edit skipped."""
+    text = x12_text.replace("SV1*HC:J1561:JZ*", "SV1**", 1)
+    assert text != x12_text
+    (err,) = [i for i in _read(text) if isinstance(i, ReadError)]
+    assert err.element == "SV101" and "procedure code is missing" in err.message

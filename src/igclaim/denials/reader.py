@@ -181,6 +181,12 @@ def read_835(text: str) -> list[Remittance]:
     return remits
 
 
+# The segments that carry a person's name, address, birth date, contact or identifiers in an 835 (NM1 QC/IL,
+# N3/N4 of a payee, PER, REF): pyx12's text about them is kept without the values it quotes.
+_PERSONAL_SEGMENTS = frozenset({"NM1", "N3", "N4", "DMG", "PER", "REF"})
+_QUOTED = re.compile(r"\([^()]*\)|\"[^\"]*\"|'[^']*'")
+
+
 def guide_problems(errh: object) -> list[str]:
     """Departures from the 835 guide that pyx12 recorded, as 'segment N (ID): text' lines."""
     import pyx12.errh_json
@@ -193,16 +199,20 @@ def guide_problems(errh: object) -> list[str]:
         return []
     out: list[str] = []
 
-    def walk(node: object, where: str) -> None:
+    def walk(node: object, where: str, personal: bool = False) -> None:
         if isinstance(node, dict):
             if "seg_count" in node:
-                where = f"segment {node['seg_count']} ({node.get('seg_id')})"
+                seg_id = str(node.get("seg_id"))
+                where = f"segment {node['seg_count']} ({seg_id})"
+                personal = seg_id in _PERSONAL_SEGMENTS
             for e in node.get("errors", []) or []:
-                out.append(f"{where}: {e.get('err_str')}")
+                text = str(e.get("err_str"))
+                # pyx12 quotes the value it found ("invalid character(DÖE)"): in a person's segment that is PHI
+                out.append(f"{where}: {_QUOTED.sub('(value not shown)', text) if personal else text}")
             for v in node.values():
                 if isinstance(v, list):
                     for child in v:
-                        walk(child, where)
+                        walk(child, where, personal)
 
     walk(tree, "envelope")
     return out[:200]

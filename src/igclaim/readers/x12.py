@@ -27,7 +27,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from igclaim.errors import SHOWN_MAX, pydantic_problems, required
 from igclaim.model import (
-    Address,
     BillingProvider,
     Claim,
     ClaimLine,
@@ -460,6 +459,8 @@ class _Reader:
             proc, charge, basis, qty = s.parts(2), s.get(3), s.get(4), s.get(5)
             el = "SV2"
         off = 1 if sid == "SV1" else 2
+        if sid == "SV1" and not any(proc):  # required on a professional line (an 837I line may bill a revenue code
+            raise _Bad("SV101", "the procedure code is missing")  # alone): read as "", every edit was skipped
         if proc and (len(proc) < 2 or not proc[1]):
             raise _Bad(f"{el}{off:02d}-2", "procedure code missing")
         line["code"] = proc[1].upper() if proc else ""
@@ -598,7 +599,8 @@ class _Reader:
             patient = _model(Patient, {
                 "id": sub.ident or "(none)", "last_name": person.name[0], "first_name": person.name[1] or "",
                 "birth_date": person.dmg[0], "sex": person.dmg[1],
-                "address": _model(Address, person.address, "N3/N4") if person.address else None,
+                # validated within Patient, a personal model: a bad ZIP is named, never quoted (PHI)
+                "address": person.address or None,
             }, "NM1*IL" if self_pat else "NM1*QC")
         data: dict[str, Any] = {"member_id": sub.ident, "relationship": rel, "group_number": group or None}
         if not self_pat:
@@ -606,7 +608,7 @@ class _Reader:
             if sub.dmg:
                 data.update({"birth_date": sub.dmg[0], "sex": sub.dmg[1]})
             if sub.address:
-                data["address"] = _model(Address, sub.address, "N3/N4")
+                data["address"] = sub.address  # within Subscriber, a personal model (as the patient's)
         subscriber = _model(Subscriber, data, "NM1*IL") if sub.ident else None
         return patient, subscriber
 
@@ -683,6 +685,12 @@ def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
                     yield ReadError(segment="?", position=pos, message="empty segment (two segment terminators in a "
                                     "row), skipped")
                     continue
+                seg_id = line.split(reader.ele_term or "*", 1)[0]
+                if not _SEGMENT_ID.fullmatch(seg_id):  # a terminator inside a value: what follows may be a name
+                    yield ReadError(segment="?", position=pos, message=f"segment {pos}: its identifier is not an X12 "
+                                    f"segment identifier ({len(seg_id)} characters, not quoted: it may be part of a "
+                                    "value, cut by a segment terminator inside it), skipped")
+                    continue
                 if "\n" in line or "\r" in line:  # X12 data never holds a line break: the terminator is not this
                     yield ReadError(segment=line[:3], position=pos, message=(
                         f"segment {pos} runs over line breaks: the file ends its segments with line breaks, not "
@@ -714,6 +722,8 @@ def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
         yield ReadError(segment="?", position=pos + 1, message=f"a segment runs over {MAX_SEGMENT:,} characters "
                         "without the segment terminator its ISA declares: the rest of the file is not read")
 
+
+_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")  # X12 segment identifiers: ISA, GS, ST, NM1, SV1, HI …
 
 # The longest segment read: an 837 segment holds at most a few hundred characters (SV1/SV2 with their composites,
 # a 2300 NTE of 80); one without a terminator for this long is not X12, and is not held in memory whole.
