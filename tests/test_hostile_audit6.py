@@ -232,3 +232,12 @@ def test_a_professional_line_without_its_procedure_code_is_an_error(x12_text):
     assert text != x12_text
     (err,) = [i for i in _read(text) if isinstance(i, ReadError)]
     assert err.element == "SV101" and "procedure code is missing" in err.message
+
+
+def test_a_line_break_inside_one_value_does_not_refuse_the_file(x12_text):
+    """Only segments after a line break mean the terminator is wrong; a break inside a value (a name, a note) is
+    that segment's own problem, and the other claims are read."""
+    text = x12_text.replace("NM1*IL*1*DOE*SARAH", "NM1*IL*1*DOE\nSMITH*SARAH", 1)
+    assert text != x12_text
+    items = _read(text)
+    assert not [i for i in items if isinstance(i, ReadError) and "runs over line breaks" in i.message]

@@ -691,7 +691,11 @@ def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
                                     f"segment identifier ({len(seg_id)} characters, not quoted: it may be part of a "
                                     "value, cut by a segment terminator inside it), skipped")
                     continue
-                if "\n" in line or "\r" in line:  # X12 data never holds a line break: the terminator is not this
+                if ("\n" in line or "\r" in line) and re.search(
+                        rf"[\r\n]+[A-Z][A-Z0-9]{{1,2}}{re.escape(reader.ele_term or '*')}", line):
+                    # segments after a line break: the file's terminator is not the one its ISA declares (a line
+                    # break inside a value alone, as in a note, is left to the segment's own reading)
+                    yield from state.finish()
                     yield ReadError(segment=line[:3], position=pos, message=(
                         f"segment {pos} runs over line breaks: the file ends its segments with line breaks, not "
                         f"with {reader.seg_term!r}, the segment terminator its ISA declares (ISA's last character); "
