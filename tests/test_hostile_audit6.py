@@ -117,8 +117,8 @@ def test_a_csv_quote_left_open_is_that_rows_error_and_every_later_row_is_read(tm
     """An unclosed double quote took every row after it into one cell: 23 encounters became 1 error."""
     head, first, *rest = CSV.splitlines()
     f = tmp_path / "in.csv"
-    f.write_text("\n".join([head, first.replace("Medicare Part B", '"Medicare Part B', 1), *rest]) + "\n")
-    got = outcomes(f)
+    f.write_text("\n".join([head, first.replace("Medicare Part B", '"Medicare Part B', 1), "", *rest]) + "\n")
+    got = outcomes(f)  # (a blank line among the lines it took is no row, as anywhere in a CSV)
     (tmp_path / "clean.csv").write_text(CSV)
     clean = outcomes(tmp_path / "clean.csv")
     errors = [o.error for o in got if o.error]

@@ -257,9 +257,10 @@ class Source:
             pending: list[str] = []  # lines a row with an unclosed quote took: each is read again as its own row
             while True:
                 if pending:
-                    line = pending.pop(0)
+                    cells = next(csv.reader([pending.pop(0)]), [])
+                    if not cells:
+                        continue  # a blank line: no row, as DictReader skips it
                     number += 1
-                    cells = next(csv.reader([line]), [])
                     if any("\n" in c or "\r" in c for c in cells):
                         yield number, RowProblem(f"row {number}: a double quote is not closed on its line")
                         continue
