@@ -177,6 +177,8 @@ def test_a_hospitals_second_site_without_xs_is_a_warning():
     assert (f.severity, f.line) == ("warning", second)
     assert "second initial service on a hospital claim" in f.message and "with XS" in f.message
     assert "access sites 1, 2" in f.message
+    assert f.fix == ("Bill the second IV access site's initial code on its own line with XS (or 59) and keep the "
+                     "note that says why the second site was needed.")
 
 
 def test_a_hospitals_two_sites_on_one_line_without_xs_is_a_warning():

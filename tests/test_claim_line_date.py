@@ -19,11 +19,12 @@ def _dated(code: str, day: str | None):
 
 @pytest.mark.parametrize(("code", "units"), [("J1561", 60), ("96365", 1), ("96366", 4)])
 def test_a_line_dated_the_next_day_is_an_error_with_its_units_at_stake(code, units):
-    f = only(scrub(chart(), _dated(code, "2026-03-03")), "CLAIM-LINE-DATE")
-    assert (f.severity, f.impact_units) == ("error", -units)
-    assert f.message.startswith("Line ") and f"{code} is dated 2026-03-03; the chart documents it on 2026-03-02" \
-        in f.message
-    assert "2026-03-02" in f.fix
+    r = scrub(chart(), _dated(code, "2026-03-03"))
+    f = only(r, "CLAIM-LINE-DATE")
+    (line,) = [ln.line for ln in r.claim.lines if ln.code == code]
+    assert (f.severity, f.impact_units, f.line) == ("error", -units, line)
+    assert f.message == f"Line {line}: {code} is dated 2026-03-03; the chart documents it on 2026-03-02."
+    assert f.fix == f"Date line {line} 2026-03-02, as the chart documents it."
 
 
 @pytest.mark.parametrize("day", ["2026-03-02", None])
@@ -38,7 +39,9 @@ def test_the_day_before_is_told_too():
 def test_a_hospital_claim_is_told_as_a_warning():
     """A hospital outpatient claim (UB-04) may bill a series of visits; this chart documents one."""
     f = only(scrub(chart(setting="hospital_outpatient"), _dated("J1561", "2026-03-09")), "CLAIM-LINE-DATE")
-    assert f.severity == "warning" and "series of visits" in f.message
+    assert f.severity == "warning" and f.message == (
+        "Line 1: J1561 is dated 2026-03-09; the chart documents it on 2026-03-02. A hospital's claim for a series of "
+        "visits may hold another visit's line: this chart documents none on that day.")
 
 
 def test_a_code_the_chart_does_not_support_is_left_to_the_other_edits():
@@ -62,3 +65,5 @@ def test_a_medicare_home_ivig_claim_dates_each_q2052_on_its_infusions_day():
         c["lines"][[ln["code"] for ln in c["lines"]].index("Q2052", 2)]["service_date"] = "2026-03-07"
     f = only(scrub(home, third_day), "CLAIM-LINE-DATE")
     assert "Q2052 is dated 2026-03-07; the chart documents it on 2026-03-05, 2026-03-06" in f.message
+    # two days charted: which one the line is, the biller knows (the edit's own fix, no date named)
+    assert f.fix == "Date the line on the day the chart documents the service (the expected claim's line date)."

@@ -119,6 +119,19 @@ def test_the_crosswalks_reading_takes_the_thousandths_rounding_too(quantity, uni
     assert bool(_units_said(r)) is told
 
 
+@pytest.mark.parametrize(("quantity", "unit", "units", "told"), [
+    ("1.5005", "GR", 15, False),  # grams to the thousandth: 1.5 g at least
+    ("1.5006", "GR", 15, True),
+    ("1500.0005", "ME", 15, False),  # milligrams alike
+    ("1500.0006", "ME", 15, True),
+    ("0.0005", "ML", 1, False),  # no more than half a thousandth: read as written, 1 unit (not 0)
+])
+def test_grams_and_milligrams_take_the_thousandths_rounding_and_a_tiny_quantity_is_read_as_written(
+        quantity, unit, units, told):
+    r = _alone(_written("J1551", units, "68982081002", quantity, unit), {"type": "medicare", "name": "Medicare"})
+    assert bool(_units_said(r)) is told
+
+
 def test_one_line_for_several_packages_is_measured_in_its_own_ndc():
     """Medicare (one line): 6.01 g from a 10 mL vial (the drug's NDC; 16.5 units as labeled) and five 6 mL vials
     (the crosswalk's 10 units each, 0.99 g labeled): 61 units in 36.424 mL, the 10 mL vial's own mL for 6.01 g, which
