@@ -77,6 +77,33 @@ def test_one_line_per_ndc_each_in_its_own_vials_ml():
                                      ("J1551", ("JW",), 5, "00069106102", Decimal(3))]
 
 
+UNKNOWN_NDC = "12345-6789-01"  # a well-formed NDC that neither the catalog nor the CMS crosswalk lists
+
+
+def test_an_unknown_ndc_without_containers_is_measured_in_the_dose_as_labeled():
+    """Nothing to measure the billed grams in (no package, no container): the label's mL, 30 g of a 10 % product
+    is 300 mL, and DRUG-CONTAINERS-MISSING says the waste could not be checked."""
+    enc = encounter(drugs=[{"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 30},
+                            "ndc": UNKNOWN_NDC}],
+                    administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T12:00"}])
+    result = run(enc)
+    assert _drug_lines(result) == [("J1561", ("JZ",), 60, "12345678901", Decimal(300))]
+    assert [f.edit for f in result.findings] == ["DRUG-CONTAINERS-MISSING"]
+
+
+@pytest.mark.parametrize("containers", [
+    [{"ml": 6}, {"ndc": "68982-0810-02"}], [{"ndc": "68982-0810-02"}, {"ml": 6}],
+    [{"ml": 6}, {"ml": 10, "ndc": "12345-6789-02"}], [{"ml": 10, "ndc": "12345-6789-02"}, {"ml": 6}],
+])
+def test_an_unknown_ndc_is_measured_in_the_blend_of_the_containers_opened(containers):
+    """A line whose NDC no package knows is measured in every container opened, whatever their order and NDCs: the
+    6 mL vial (0.99 g, billed 10 units) and the 10 mL one (1.65 g, 16.5 units) hold 2.64 g billed as 2.65, so 2.5 g
+    given is 15.094 mL (not 15.152 as the 10 mL vial alone, nor 15 as the 6 mL one), 1 unit discarded 0.604 mL.
+    The containers here carry two NDCs, so they are two groups to blend (one NDC would be one group)."""
+    assert _drug_lines(run(_cutaquig({"grams": "2.5"}, containers, UNKNOWN_NDC))) == [
+        ("J1551", (), 25, "12345678901", Decimal("15.094")), ("J1551", ("JW",), 1, "12345678901", Decimal("0.604"))]
+
+
 def _written(code: str, units: int, ndc: str, quantity: str, unit: str = "ML"):
     enc = _cutaquig({"grams": 1}, [{"ml": 6}])
     r = run(enc)
