@@ -119,6 +119,32 @@ def test_blank_text_and_a_bad_ein_are_refused_naming_each_field(charges):
     Claim.model_validate_json(fhir.to_fhir(parse_encounter(data), charges, CREATED))
 
 
+def test_a_control_character_is_refused_naming_each_field_and_quoting_no_value(charges):
+    """FHIR's string holds no character below U+0020 but tab, CR and LF (R4B datatypes, string); fhir.resources
+    let them through, so the Claim was written with them. Each field is named, none of its text quoted."""
+    from igclaim.errors import InputErrors
+
+    base = json.loads((GOLDEN.parent.parent / "examples" / "parties" / "office-gamunex-jz.json").read_text())
+    data = json.loads(json.dumps(base))
+    data["patient"]["last_name"] = "Doe\x07Smith"
+    data["patient"]["id"] = "P\x001"
+    data["subscriber"]["member_id"] = "M\x1f2"
+    data["billing_provider"]["name"] = "Clinic\x0bOne"
+    data["encounter_id"] = "E\x1b1"
+    with pytest.raises(InputErrors) as exc:
+        fhir.to_fhir(parse_encounter(data), charges, CREATED)
+    assert sorted(e.path for e in exc.value.errors) == [
+        "billing_provider.name", "encounter_id", "patient.id", "patient.last_name", "subscriber.member_id"]
+    said = "\n".join(exc.value.lines())
+    assert "U+0007" in said and "Smith" not in said and "Clinic" not in said
+    # tab, CR and LF are FHIR text, and U+007F is not below 32: the Claim is written and valid
+    data = json.loads(json.dumps(base))
+    data["patient"]["address"]["line1"] = "1 Main\tSt\r\nApt 2\x7f"
+    out = fhir.to_fhir(parse_encounter(data), charges, CREATED)
+    Claim.model_validate_json(out)
+    assert json.loads(out)["contained"][0]["address"][0]["line"][0] == "1 Main\tSt\r\nApt 2\x7f"
+
+
 def test_the_claim_id_becomes_an_ascii_fhir_id(charges):
     """str.isalnum() takes 'ÿ' and '名', which FHIR's id pattern refuses (an internal error before)."""
     out = json.loads(fhir.to_fhir(encounter("office-gamunex-jz", claim_id="CLM-ÿ名.7"), charges, CREATED))

@@ -9,6 +9,7 @@ The NDC and its quantity sit in `item.detail` under the drug line (as a subdivis
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -18,7 +19,7 @@ from fhir.resources.R4B.claim import Claim
 from igclaim.errors import InputError, InputErrors, required
 from igclaim.model import Address, Encounter
 from igclaim.outputs.chargemaster import Chargemaster
-from igclaim.outputs.x12 import ClaimInput, build_claims, line_charges, party_problems
+from igclaim.outputs.x12 import ClaimInput, build_claims, line_charges, party_problems, text_fields
 
 HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 CPT = "http://www.ama-assn.org/go/cpt"
@@ -61,6 +62,8 @@ def _require(c: ClaimInput) -> None:
     problems = party_problems(c, (("patient", enc.patient), ("billing_provider", enc.billing_provider),
                                   ("subscriber", enc.subscriber), ("payer.name", enc.payer.name)), "a FHIR Claim")
     problems += [InputError(c.path(path), "is blank: a FHIR Claim needs a value here") for path in _blank_fields(c)]
+    problems += [InputError(c.path(path), f"holds a control character (U+{ord(ch):04X}) that a FHIR string cannot "
+                            "carry; remove it") for path, ch in _control_characters(c)]
     if problems:
         raise InputErrors(problems)
 
@@ -88,6 +91,24 @@ def _blank_fields(c: ClaimInput) -> list[str]:
     if enc.rendering_provider is not None:
         fields.append(("rendering_provider.last_name", enc.rendering_provider.last_name))
     return [path for path, value in fields if not value.strip()]
+
+
+# FHIR's string: "SHALL NOT contain Unicode character points below 32, except for u0009 (horizontal tab), u000D
+# (carriage return) and u000A (line feed)" (https://hl7.org/fhir/R4B/datatypes.html#string). fhir.resources lets
+# them through, so the Claim would be written and a receiver's validator refuse it.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _control_characters(c: ClaimInput) -> list[tuple[str, str]]:
+    """(field, first control character) of each chart string the Claim carries that holds one; the value itself
+    is never quoted (it may be a name)."""
+    enc = c.encounter
+    carried = [(path, value) for path, value, _, _ in text_fields(c)] + [("encounter_id", enc.encounter_id)]
+    if enc.patient is not None:
+        carried.append(("patient.id", enc.patient.id))
+    if enc.billing_provider is not None:
+        carried.append(("billing_provider.tax_id", enc.billing_provider.tax_id))
+    return [(path, m.group()) for path, value in carried if value and (m := _CONTROL.search(value))]
 
 
 def claim_resource(c: ClaimInput, charges: Chargemaster | None, created: datetime | None = None) -> Claim:
