@@ -129,6 +129,11 @@ ChartDate = Annotated[date, AfterValidator(_calendar)]
 ChartTime = Annotated[datetime, AfterValidator(_wall_clock), AfterValidator(_calendar)]
 
 
+# The NDC quantity's unit of measure (837 CTP05-1; CMS-1500 item 24 shaded): international unit, gram,
+# milligram, milliliter, unit (package).
+NdcUnit = Literal["F2", "GR", "ME", "ML", "UN"]
+
+
 class _In(BaseModel):
     """Input models reject unknown fields, so a typo is an error that names the field."""
 
@@ -203,7 +208,7 @@ class Drug(_In):
                               description="billed units of a drug that is not an immune globulin")
     ndc_quantity: Quantity | None = Field(default=None, gt=0, le=100000,
                                          description="NDC quantity of a drug that is not an immune globulin")
-    ndc_unit: Literal["ML", "UN", "GR", "F2", "ME"] | None = None
+    ndc_unit: NdcUnit | None = None
     containers: list[Container] = Field(default_factory=list, max_length=MAX_CONTAINERS)
     container_type: Literal["single_dose", "multi_dose"] = "single_dose"
     shared_with_other_patient: bool = False

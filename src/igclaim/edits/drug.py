@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, get_args
 
 from igclaim import ndc as ndc_mod
 from igclaim.coding.drug import CodedDrug, dose_units_exact, package_billing_units
@@ -19,7 +19,7 @@ from igclaim.edits.context import EditContext
 from igclaim.edits.context import code_of as code_of  # the name engine.py and written.py import it by
 from igclaim.edits.diagnosis import sourced
 from igclaim.edits.registry import When, also_check, edit, finding
-from igclaim.model import ClaimLine, Finding
+from igclaim.model import ClaimLine, Finding, NdcUnit
 from igclaim.refdata.resolver import Package, Product
 from igclaim.refdata.rules import Rules
 
@@ -735,6 +735,41 @@ def ndc_missing_written(ctx: EditContext) -> list[Finding]:
                 known = f" (the chart has {ndc_mod.format(f.ndc)})" if f.ndc else ""
                 found.append(finding("DRUG-NDC-MISSING", f"Line {ln.line}: {code_of(ln)} has no NDC; "
                                      f"{ctx.profile.title} requires it{known}.", line=ln.line))
+    return found
+
+
+_NDC_UNITS = frozenset(get_args(NdcUnit))
+
+
+@edit(
+    "DRUG-NDC-QUANTITY-INVALID",
+    severity="error",
+    statement="a drug line's NDC quantity is zero or less, or its unit of measure is not one of the 837's (F2, GR, "
+    "ME, ML, UN): the 837 carries the amount given with the NDC (loop 2410, CTP04 and CTP05-1), and a quantity of "
+    "nothing bills no drug",
+    fix="Report with the NDC the amount given, above zero, in the package's unit of measure (ML for a solution, UN "
+    "for a vial or kit of powder).",
+    source="https://x12.org/resources/requests-for-interpretation/rfi-2151-cpt04-units-837i-and-837p",
+    phase="claim",
+)
+def ndc_quantity_invalid(ctx: EditContext) -> list[Finding]:
+    """Every written line with an NDC, on a chart or alone, whatever the payer: the value written is wrong wherever
+    the claim goes. A quantity or unit left out is not told here: a written claim may leave the quantity to the
+    system that sends it (DRUG-NDC-MISSING tells a payer that requires the NDC of a line without one)."""
+    found: list[Finding] = []
+    if ctx.written is None:
+        return found
+    for ln in ctx.written.lines:
+        if not (ln.ndc or "").strip():
+            continue
+        qty, unit = ln.ndc_quantity, (ln.ndc_unit or "").strip().upper()
+        if qty is not None and qty <= 0:
+            why = f"an NDC quantity of {qty:g}, which bills no drug"
+        elif unit and unit not in _NDC_UNITS:
+            why = "an NDC unit of measure outside the 837's list (F2, GR, ME, ML, UN)"
+        else:
+            continue
+        found.append(finding("DRUG-NDC-QUANTITY-INVALID", f"Line {ln.line}: {code_of(ln)} has {why}.", line=ln.line))
     return found
 
 
