@@ -5,6 +5,7 @@ Extend these models; never rename a field. Amounts are Decimal so that 0.1 + 0.2
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
@@ -16,9 +17,12 @@ from pydantic import (
     Field,
     PlainSerializer,
     PrivateAttr,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     computed_field,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 SCHEMA_VERSION = 1
 
@@ -62,12 +66,6 @@ def _plain(v: Decimal | None) -> Decimal | None:
 
 # Input amounts: exact, finite (pydantic refuses NaN and Infinity) and of a plain size.
 Quantity = Annotated[Decimal, AfterValidator(_plain)]
-
-
-def _wall_clock(v: datetime | None) -> datetime | None:
-    """Chart times are local wall-clock times. Offsets were brought to one clock by `_one_clock` (Encounter),
-    so what is left to strip is that common offset."""
-    return v.replace(tzinfo=None) if v is not None and v.tzinfo is not None else v
 
 
 _TIMED = ("administrations", "fluids", "pump_log")
@@ -118,15 +116,53 @@ def in_calendar(day: date) -> str | None:
     return f"outside the dates igclaim accepts ({FIRST_DAY} to {LAST_DAY})"  # the field is named; no value quoted
 
 
-def _calendar(v: date) -> date:
-    why = in_calendar(v.date() if isinstance(v, datetime) else v)
-    if why:
+# A number, or text of digits alone, that pydantic would read as a Unix time: 1772409600 is 2026-03-02, and an
+# Excel serial date (45718) or a compact 20260302 would become a day of 1970 or an error about midnight.
+_NUMERIC = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)\s*")
+_NUMBERS = (int, float, Decimal)  # a tuple, not int | float: a union would be built again at every call
+
+
+def _written_as_text(v: Any, kind: str, shape: str) -> None:
+    """Chart dates and times are ISO 8601 text (or date objects from Python): a number is refused, naming the field.
+    An ISO date has a '-' past its first character, so the pattern is tried only on text that has none."""
+    if type(v) is str:
+        if "-" in v[1:] or not _NUMERIC.fullmatch(v):
+            return
+    elif not isinstance(v, _NUMBERS):
+        return
+    raise PydanticCustomError(f"{kind}_type", "Input should be {shape}", {"shape": shape})
+
+
+def _chart_day(v: Any, handler: ValidatorFunctionWrapHandler) -> date:
+    _written_as_text(v, "date", "a date written YYYY-MM-DD")
+    day: date = handler(v)
+    if why := in_calendar(day):
         raise ValueError(why)
-    return v
+    return day
 
 
-ChartDate = Annotated[date, AfterValidator(_calendar)]
-ChartTime = Annotated[datetime, AfterValidator(_wall_clock), AfterValidator(_calendar)]
+def _chart_time(v: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
+    """Chart times are local wall-clock times. Offsets were brought to one clock by `_one_clock` (Encounter), so
+    what is left to strip is that common offset."""
+    _written_as_text(v, "datetime", "a time written YYYY-MM-DDTHH:MM")
+    t: datetime = handler(v)
+    if t.tzinfo is not None:
+        t = t.replace(tzinfo=None)
+    if why := in_calendar(t.date()):
+        raise ValueError(why)
+    return t
+
+
+def _birth_day(v: Any, handler: ValidatorFunctionWrapHandler) -> date:
+    """A birth date is checked on export (the 837's and the forms' own rules), not bounded here."""
+    _written_as_text(v, "date", "a date written YYYY-MM-DD")
+    day: date = handler(v)
+    return day
+
+
+ChartDate = Annotated[date, WrapValidator(_chart_day)]
+ChartTime = Annotated[datetime, WrapValidator(_chart_time)]
+BirthDate = Annotated[date, WrapValidator(_birth_day)]
 
 
 # The NDC quantity's unit of measure (837 CTP05-1; CMS-1500 item 24 shaded): international unit, gram,
@@ -311,7 +347,7 @@ class Patient(_In):
     id: str
     last_name: str
     first_name: str
-    birth_date: date
+    birth_date: BirthDate
     sex: Literal["F", "M", "U"]
     address: Address | None = None
 
@@ -325,7 +361,7 @@ class Subscriber(_In):
     # The insured person, when not the patient (837 loop 2010BA, CMS-1500 boxes 4 and 7).
     last_name: str | None = None
     first_name: str | None = None
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     sex: Literal["F", "M", "U"] | None = None
     address: Address | None = None
 
