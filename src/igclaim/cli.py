@@ -68,10 +68,16 @@ def read_encounter(path: str) -> Encounter:
         _fail_input(path, exc.problems)
 
 
-def _fail_input(path: str, problems: list[str]) -> NoReturn:
+def _report_input(path: str, problems: list[str]) -> bool:
+    """Each problem of one input on stderr, one line each (never wrapped), prefixed by its file. True: it was bad."""
     prefix = "" if path == "-" else f"{path}: "
     for p in problems:
-        sys.stderr.write(f"{prefix}{p}\n")  # one line per problem, never wrapped
+        sys.stderr.write(f"{prefix}{p}\n")
+    return True
+
+
+def _fail_input(path: str, problems: list[str]) -> NoReturn:
+    _report_input(path, problems)
     raise typer.Exit(2)
 
 
@@ -82,9 +88,11 @@ def _exit_status(results: list[Result], fail_on: FailOn | None) -> int:
     return 1 if any(f.severity in levels for r in results for f in r.findings) else 0
 
 
-def _emit(results: list[Result], titles: list[str], fmt: Format) -> None:
+def _emit(results: list[Result], titles: list[str], fmt: Format, many: bool = False) -> None:
+    """JSON: one result pretty-printed, or one line per result when several files were given (whether or not each
+    was valid, so the shape does not change with an invalid file)."""
     if fmt == Format.json:
-        if len(results) == 1:
+        if len(results) == 1 and not many:
             sys.stdout.write(results[0].model_dump_json(indent=2) + "\n")
         else:
             for r in results:
@@ -105,8 +113,15 @@ def _run(files: list[str], fmt: Format | None, profile: str | None, fail_on: Fai
         from igclaim.readers.cli import scrub_files
 
         raise typer.Exit(scrub_files(files, charts, _default_format(fmt), profile, fail_on))
+    invalid = False
     for path in files:
-        enc = read_encounter(path)
+        # Each file on its own: an invalid one is named on stderr and the others are still coded (exit 2 at the end),
+        # so one bad chart among many does not hide the results of the rest.
+        try:
+            enc = parse_json_text(read_input_file(path))
+        except InvalidInput as exc:
+            invalid = _report_input(path, exc.problems)
+            continue
         if not scrub and enc.claim is not None:
             name = "stdin" if path == "-" else path
             sys.stderr.write(f"note: {name} holds a written claim; build did not compare it with the chart "
@@ -115,11 +130,12 @@ def _run(files: list[str], fmt: Format | None, profile: str | None, fail_on: Fai
             enc = filed_on(enc, filing_date)
             result = engine.scrub(enc, profile=profile) if scrub else engine.build(enc, profile=profile)
         except InputError as exc:
-            _fail_input(path, problem_lines(exc))
+            invalid = _report_input(path, problem_lines(exc))
+            continue
         results.append(result)
         titles.append(f"{Path(path).name} ({enc.encounter_id})" if path != "-" else enc.encounter_id)
-    _emit(results, titles, _default_format(fmt))
-    raise typer.Exit(_exit_status(results, fail_on))
+    _emit(results, titles, _default_format(fmt), many=len(files) > 1)
+    raise typer.Exit(2 if invalid else _exit_status(results, fail_on))
 
 
 FilesArg = Annotated[list[str], typer.Argument(help="encounter JSON file(s); '-' reads stdin")]
