@@ -668,7 +668,13 @@ def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
     try:
         reader = X12Reader(source)
     except (pyx12.errors.X12Error, UnicodeDecodeError, OSError) as exc:
-        yield ReadError(segment="ISA", position=1, message=f"not an X12 interchange: {exc}")
+        bad = _isa_read_again(source) if isinstance(exc, pyx12.errors.X12Error) else None
+        yield (ReadError(segment="ISA", position=1, element=bad[0], message=bad[1]) if bad else
+               ReadError(segment="ISA", position=1, message=f"not an X12 interchange: {exc}"))
+        return
+    if not _isa_readable(isa := reader.raw.buffer[:ISA_LENGTH]):
+        element, why = isa_problem(isa) or ("ISA16", _DELIMITERS_WRONG)
+        yield ReadError(segment="ISA", position=1, element=element, message=why)
         return
     state = _Reader()
     comp = reader.subele_term or ":"
@@ -728,6 +734,59 @@ def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
 
 
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")  # X12 segment identifiers: ISA, GS, ST, NM1, SV1, HI …
+
+
+def _isa_read_again(source: Any) -> tuple[str, str] | None:
+    """pyx12 refused the ISA by its first 106 characters (an unknown version where ISA12 should be): read the file's
+    start again, when it can be, to name the element of the wrong length."""
+    try:
+        source.seek(0)
+        return isa_problem(source.read(ISA_LENGTH * 2))
+    except (AttributeError, OSError, ValueError, UnicodeDecodeError):
+        return None  # a stream that cannot be read again (stdin)
+
+# The ISA's 16 elements have fixed lengths (X12.5 interchange control structure; the 837 TR3's appendix C), so a
+# reader finds the component separator and the segment terminator by position, as its 105th and 106th characters:
+# one character too many or too few in ISA06 or ISA13 made every later segment unreadable (659 errors, none naming
+# the cause).
+ISA_ELEMENT_LENGTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
+ISA_LENGTH = 3 + sum(ISA_ELEMENT_LENGTHS) + len(ISA_ELEMENT_LENGTHS) + 1  # 106: the id, elements, separators, end
+
+
+_DELIMITERS_WRONG = ("the component separator (ISA16) and the segment terminator (the ISA's last character) must be "
+                     "two different characters, neither a letter, a digit nor the element separator; this "
+                     "interchange cannot be read.")
+
+
+def _isa_readable(isa: str) -> bool:
+    """Whether the ISA's 106 characters hold its 16 elements and sane delimiters where a reader looks for them. An
+    element of another length made up by another (ISA06 of 16, ISA08 of 14) still reads, and is left to the payer."""
+    parts = isa[:-1].split(isa[3])
+    return len(parts) == 17 and len(parts[16]) == 1 and _sane(isa[3], isa[-2], isa[-1])
+
+
+def _sane(ele: str, comp: str, term: str) -> bool:
+    return len(comp + term) == 2 and not (term.isalnum() or comp.isalnum() or term in (ele, comp) or comp == ele)
+
+
+def isa_problem(text: str) -> tuple[str, str] | None:
+    """(element, why) when the interchange's first segment, `text` (the ISA and whatever follows it), is not in the
+    ISA's fixed layout: the first element of another length, or delimiters that cannot be (a terminator that is a
+    letter or another delimiter). No value is quoted."""
+    if len(text) < 4 or not text.startswith("ISA"):
+        return None  # not an ISA at all: pyx12 says so
+    parts = text.split(text[3], 16)  # "ISA", ISA01 … ISA15, then ISA16 with the terminator and the rest
+    for n, want in enumerate(ISA_ELEMENT_LENGTHS[:-1], start=1):
+        if n >= len(parts) - 1:
+            return f"ISA{n:02d}", (f"the ISA ends before its element {n}; its fixed layout has 16 elements, so this "
+                                   "interchange cannot be read.")
+        if len(parts[n]) != want:
+            return f"ISA{n:02d}", (
+                f"{len(parts[n])} characters where the ISA's fixed layout has {want}: every ISA element has a fixed "
+                f"length, so the separators and the segment terminator are found by position, and this interchange "
+                "cannot be read. Pad or cut the element to its length.")
+    last = parts[-1]
+    return None if _sane(text[3], last[:1], last[1:2]) else ("ISA16", _DELIMITERS_WRONG)
 
 # The longest segment read: an 837 segment holds at most a few hundred characters (SV1/SV2 with their composites,
 # a 2300 NTE of 80); one without a terminator for this long is not X12, and is not held in memory whole.
