@@ -509,11 +509,31 @@ def _interchange_ids(enc: Encounter, bp: BillingProvider, env: Envelope) -> tupl
     return _clean(env.sender_id or npi_mod.compact(bp.npi)), _clean(env.receiver_id or enc.payer.payer_id)
 
 
+def phone_digits(text: str) -> str | None:
+    """PER04's 10 digits (area code and number) of a phone written as people write it, else None."""
+    digits = re.sub(r"[\s().-]", "", text).removeprefix("+1")
+    return digits if re.fullmatch(r"[0-9]{10}", digits) else None
+
+
 def envelope_problem(c: ClaimInput, env: Envelope) -> InputError | None:
     """What the interchange's envelope takes from its first claim unless the options give it: the submitter's
     contact phone (PER04), and sender and receiver ids of 2 to 15 characters (ISA06/ISA08: the billing NPI, the
     payer id). Checked per claim where claims are gathered into one interchange (the team's export), so a claim
     that cannot open one is skipped and named instead of failing the whole export."""
+    # The options' own text, as a chart's is checked (`x12_text`): a delimiter in one ("--sender-id A~B") was made
+    # a space in silence, and a phone of no digits left PER04 empty.
+    for option, value, longest in (("--sender-id", env.sender_id, 80), ("--receiver-id", env.receiver_id, 80),
+                                   ("--receiver-name", env.receiver_name, 60),
+                                   ("--submitter-name", env.submitter_name, 60),
+                                   ("--contact-name", env.contact_name, 60)):
+        if value is not None:
+            try:
+                x12_text(value, option, longest)
+            except InputError as exc:
+                return exc
+    if env.contact_phone is not None and phone_digits(env.contact_phone) is None:
+        return InputError("--contact-phone", "give the 10 digits of a US phone number, e.g. 5555550100 (spaces, "
+                          "dots, dashes, parentheses and a leading +1 are dropped)")
     enc = c.encounter
     if enc.billing_provider is None:
         return None  # require_parties names it
@@ -566,7 +586,8 @@ def render(claims: Sequence[ClaimInput], kind: Kind, charges: Chargemaster | Non
     seg.add("ST", "837", st_ctrl, GUIDES[kind])
     seg.add("BHT", "0019", "00", f"IGC{ctrl:09d}", created.strftime("%Y%m%d"), created.strftime("%H%M"), "CH")
     seg.add("NM1", "41", "2", _clean(env.submitter_name or bp0.name), None, None, None, None, "46", sender)
-    seg.add("PER", "IC", _clean(env.contact_name or env.submitter_name or bp0.name), "TE", re.sub(r"\D", "", phone))
+    seg.add("PER", "IC", _clean(env.contact_name or env.submitter_name or bp0.name), "TE",
+            required(phone_digits(phone), "--contact-phone"))
     seg.add("NM1", "40", "2", _clean(env.receiver_name or first.payer.name), None, None, None, None, "46", receiver)
 
     hl = [0]
