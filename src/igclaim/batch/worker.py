@@ -135,7 +135,11 @@ def process_x12(rec: Record, profile: str | None, parse_only: bool) -> Outcome:
         return entry
     if parse_only:
         return Outcome(rec.seq, summary=None)
-    done = scrub_one(item, _CHARTS, profile)
+    try:
+        done = scrub_one(item, _CHARTS, profile)
+    except Exception as exc:  # a defect must not lose the claim, nor which claim it was
+        problem = f"(internal) {type(exc).__name__} while scrubbing; please report it"
+        return error_outcome(rec, "internal", [problem], _safe_id(item.claim_id))
     if done.error is not None:
         return error_outcome(rec, "coding", [done.error.text()], _safe_id(item.claim_id))
     result = required(done.result, "the scrubbed claim's result")
