@@ -600,6 +600,31 @@ def test_reversal_is_paired_with_the_corrected_decision(tmp_path):
     assert doc["summary"]["reversed"] == 4800 and doc["summary"]["denied"] == 100
 
 
+def _with_plb(plb: str, isa16: str = ":") -> str:
+    """The bundled remit.835 with a PLB after its last claim (SE counts it), its ISA16 made `isa16`."""
+    text = (ROOT / "examples" / "denials" / "remit.835").read_text().replace("SE*65*0001~", f"{plb}~\nSE*66*0001~")
+    return text[:104] + isa16 + text[105:].replace(":", isa16)
+
+
+def test_a_bad_plb_amount_is_the_remittances_problem_not_the_last_claims(tmp_path):
+    """PLB follows the last CLP: its bad amount (a letter O) made CLM-2026-0104, a claim paid in full, an error, and
+    its $5,200 left the paid total."""
+    (remit,) = read_835(_with_plb("PLB*1234567893*20261231*WO:ICN-C9*25O.00"))
+    assert [c.problems for c in remit.claims] == [[], [], [], []]
+    assert "PLB04 '25O.00' is not an amount" in remit.guide_problems and remit.provider_adjustments == []
+    (tmp_path / "remit.835").write_text(_with_plb("PLB*1234567893*20261231*WO:ICN-C9*25O.00"))
+    r = runner.invoke(app, ["denials", str(tmp_path / "remit.835"), "--format", "json"])
+    doc = json.loads(r.stdout)
+    assert (doc["summary"]["claims"], doc["summary"]["errors"], doc["summary"]["paid"]) == (4, 0, 6720)
+
+
+@pytest.mark.parametrize("isa16", [":", ">"])
+def test_a_plb_reason_is_read_with_the_files_own_component_separator(isa16):
+    (remit,) = read_835(_with_plb(f"PLB*1234567893*20261231*WO{isa16}ICN-C9*-25*L6{isa16}X*10", isa16))
+    assert remit.provider_adjustments == [("WO", D(-25)), ("L6", D(10))]
+    assert remit.guide_problems == []
+
+
 def test_the_bundled_example(tmp_path):
     """examples/denials runs as its README says: valid 835, two of three denials flagged, one replacement."""
     ex = ROOT / "examples" / "denials"
@@ -612,6 +637,94 @@ def test_the_bundled_example(tmp_path):
     assert flagged == {"CLM-2026-0101": True, "CLM-2026-0102": True, "CLM-2026-0103": False, "CLM-2026-0104": None}
     assert doc["corrections"]["written"] == ["CLM-2026-0101"]
     assert [c for c, _ in doc["corrections"]["need_person"]] == ["CLM-2026-0102", "CLM-2026-0103"]
+
+
+@pytest.mark.parametrize(("claim_id", "sent_as"), [
+    ("clm-2026-0101", "CLM-2026-0101"), ("Clm-2026-0101", "CLM-2026-0101"), ("clm  2026-0101-é", "CLM 2026-0101-E"),
+])
+def test_a_claim_id_is_matched_as_the_837_sent_it(tmp_path, claim_id, sent_as):
+    """igclaim's 837 writes CLM01 in capitals, accents dropped and runs of spaces made one: the payer echoes that in
+    CLP01. A claim_id in lower case matched nothing, so its denial "needed a person" although the chart was given,
+    and no replacement was written."""
+    ex = ROOT / "examples" / "denials"
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    for f in (ex / "charts").glob("*.json"):
+        doc = json.loads(f.read_text())
+        if doc.get("claim_id") == "CLM-2026-0101":
+            doc["claim_id"] = claim_id
+        (charts / f.name).write_text(json.dumps(doc))
+    (tmp_path / "remit.835").write_text((ex / "remit.835").read_text().replace("CLP*CLM-2026-0101*",
+                                                                               f"CLP*{sent_as}*"))
+    source = load_claims(str(charts))
+    assert source.problems == [] and source.find(sent_as).where.endswith("0101-units-per-gram.json")
+    r = runner.invoke(app, ["denials", str(tmp_path / "remit.835"), "--claims", str(charts), "--out",
+                            str(tmp_path / "out"), "--corrected", str(tmp_path / "r.837"), "--charges", "sample"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "out" / "denials.json").read_text())
+    mine = next(c for c in doc["claims"] if c["claim_id"] == sent_as)
+    assert mine["flagged"] is True and mine["matched"].endswith("0101-units-per-gram.json")
+    assert doc["corrections"]["written"] == [claim_id]  # the replacement, by the chart's id
+
+
+def test_two_claim_ids_sent_alike_are_told_and_an_exact_id_wins(tmp_path):
+    """clm-7 and Clm-7 both go out as CLM-7: told, and the first read answers for CLM-7; an exact id answers first."""
+    ex = ROOT / "examples" / "denials" / "charts"
+    doc = json.loads((ex / "0101-units-per-gram.json").read_text())
+    for name, cid, eid in (("a.json", "clm-7", "e-a"), ("b.json", "Clm-7", "e-b"), ("c.json", "clm-8", "e-c"),
+                           ("d.json", "CLM-8", "e-d")):
+        (tmp_path / name).write_text(json.dumps({**doc, "claim_id": cid, "encounter_id": eid}))
+    source = load_claims(str(tmp_path))
+    assert source.find("CLM-7").where.endswith("a.json") and source.find("Clm-7").where.endswith("b.json")
+    assert source.find("CLM-8").where.endswith("d.json")  # the id as given wins over another's id as sent
+    assert [p.split(": ", 1)[1] for p in source.problems] == [
+        "claim Clm-7 goes out as CLM-7, as does the claim at a.json; the first is used"]
+
+
+def _denials_json(tmp_path, *remits: str) -> tuple[dict, str]:
+    """`igclaim denials` over remittance texts with the bundled charts: denials.json and the replacement 837."""
+    ex = ROOT / "examples" / "denials"
+    tmp_path.mkdir(exist_ok=True)
+    files = []
+    for i, text in enumerate(remits):
+        (tmp_path / f"r{i}.835").write_text(text)
+        files.append(str(tmp_path / f"r{i}.835"))
+    r = runner.invoke(app, ["denials", *files, "--claims", str(ex / "charts"), "--out", str(tmp_path / "out"),
+                            "--corrected", str(tmp_path / "fix.837"), "--charges", "sample"])
+    assert r.exit_code == 0, r.output
+    return json.loads((tmp_path / "out" / "denials.json").read_text()), (tmp_path / "fix.837").read_text()
+
+
+def test_the_same_835_given_twice_is_counted_once_and_corrected_once(tmp_path):
+    """Each decision met again (same payer claim number, status and amounts) is an error entry that says so: the
+    denied total was doubled ($14,700 → $29,400) and the same replacement claim written twice."""
+    text = (ROOT / "examples" / "denials" / "remit.835").read_text()
+    once, fix_once = _denials_json(tmp_path / "a", text)
+    twice, fix_twice = _denials_json(tmp_path / "b", text, text)
+    assert {k: twice["summary"][k] for k in ("claims", "charge", "paid", "denied")} == {
+        k: once["summary"][k] for k in ("claims", "charge", "paid", "denied")}
+    assert twice["summary"]["errors"] == 4 and [e["claim_id"] for e in twice["errors"]] == [
+        "CLM-2026-0101", "CLM-2026-0102", "CLM-2026-0103", "CLM-2026-0104"]
+    assert twice["errors"][0]["problems"] == [
+        f"the same decision as in remittance 1 of {tmp_path / 'b' / 'r0.835'} (payer claim number "
+        "ICN-CLM-2026-0101, same status and amounts): counted once (was the same 835 given twice?)"]
+    assert twice["corrections"]["written"] == once["corrections"]["written"] == ["CLM-2026-0101"]
+    assert fix_twice.count("CLM*CLM-2026-0101*") == fix_once.count("CLM*CLM-2026-0101*") == 1
+
+
+def test_one_claim_denied_twice_gets_one_replacement_naming_the_later_decision(tmp_path):
+    """Two decisions on CLM-2026-0101 (two payer claim numbers, the second remittance later): one replacement, with
+    REF*F8 of the later; the earlier is listed with why it has none. Both decisions stay in the totals (they are
+    two adjudications, not one read twice)."""
+    text = (ROOT / "examples" / "denials" / "remit.835").read_text()
+    again = text.replace("ICN-CLM-2026-0101", "ICN-CLM-2026-0101-B").replace("EFT0001", "EFT0002")
+    doc, fix = _denials_json(tmp_path, text, again)
+    assert doc["summary"]["errors"] == 3  # the three other claims, met again
+    assert fix.count("CLM*CLM-2026-0101*") == 1 and "REF*F8*ICN-CLM-2026-0101-B~" in fix
+    assert "REF*F8*ICN-CLM-2026-0101~" not in fix
+    assert ["CLM-2026-0101", "a later decision on this claim (payer claim number ICN-CLM-2026-0101-B) is the one "
+            "to correct"] in doc["corrections"]["need_person"]
+    assert doc["corrections"]["written"] == ["CLM-2026-0101"]
 
 
 def test_flagged_edits_take_the_credit(sent, remit_file):

@@ -21,6 +21,7 @@ from igclaim.denials.mapping import ClaimView
 from igclaim.errors import InputError
 from igclaim.inputs import InvalidInput, load_json, parse_encounter
 from igclaim.model import Claim, Correction, Encounter, Result
+from igclaim.outputs.x12 import written_as
 
 MAX_FILE_BYTES = 500 * 1024 * 1024
 MAX_RECORDS = 1_000_000
@@ -56,8 +57,12 @@ class ClaimSource:
     by_id: dict[str, SentClaim] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
+    by_sent: dict[str, SentClaim] = field(default_factory=dict)  # by the id as igclaim's 837 writes it in CLM01
+
     def find(self, claim_id: str) -> SentClaim | None:
-        return self.by_id.get(claim_id)
+        """The claim CLP01 names: by its id as given, else as igclaim's 837 sent it (upper case, delimiters and
+        runs of spaces made one space), which is what a payer echoes: `clm-2026-0101` went out as CLM-2026-0101."""
+        return self.by_id.get(claim_id) or self.by_sent.get(claim_id)
 
     def add(self, sent: SentClaim) -> None:
         keys = {sent.result.encounter_id}
@@ -70,6 +75,14 @@ class ClaimSource:
                 self.problems.append(f"{sent.where}: claim {k} also at {self.by_id[k].where}; the first is used")
                 continue
             self.by_id[k] = sent
+        for k in keys:
+            if (as_sent := written_as(k)) == k:
+                continue
+            if as_sent in self.by_sent and self.by_sent[as_sent] is not sent:
+                self.problems.append(f"{sent.where}: claim {k} goes out as {as_sent}, as does the claim at "
+                                     f"{self.by_sent[as_sent].where}; the first is used")
+                continue
+            self.by_sent[as_sent] = sent
 
 
 def load_claims(path: str) -> ClaimSource:
@@ -207,10 +220,14 @@ def plan_corrections(views: list[ClaimView], source: ClaimSource | None) -> Corr
     """Replacement claims (frequency 7, REF*F8 = the payer's claim number) for denials igclaim can recompute
     from the chart; every other denied claim is listed with what a person must do."""
     plan = Correction837()
-    for view in views:
-        if view.outcome in ("reversal", "predetermination") or view.denied_usd <= 0:
-            continue
-        why = _why_not(view, source)
+    open_ = [v for v in views if v.outcome not in ("reversal", "predetermination") and v.denied_usd > 0]
+    # One claim denied twice (two payer claim numbers) gets one replacement, naming the later decision (the last in
+    # the input): two replacements of one claim would both go to the payer.
+    latest = {v.claim_id: v for v in open_}
+    for view in open_:
+        why = (_why_not(view, source) if latest[view.claim_id] is view else
+               f"a later decision on this claim (payer claim number {latest[view.claim_id].payer_claim_id}) is the "
+               "one to correct")
         if isinstance(why, str):
             plan.need_person.append((view.claim_id, why))
             view.correction = f"needs a person: {why}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -36,6 +37,9 @@ def analyse(texts: list[tuple[str, str]], source: ClaimSource | None) -> tuple[l
     remits: list[Remittance] = []
     views: list[ClaimView] = []
     errors: list[dict[str, Any]] = []
+    # A decision is the payer's claim number (CLP07) with its status and amounts: met again (the same 835 given twice,
+    # or a copy among the files) it is listed once as an error and counted once, never a second replacement claim.
+    decided: dict[tuple[str, str, str, Decimal, Decimal], str] = {}
     for name, text in texts:
         try:
             found = read_835(text)
@@ -50,6 +54,16 @@ def analyse(texts: list[tuple[str, str]], source: ClaimSource | None) -> tuple[l
                                    "payer_claim_id": c.payer_claim_id, "status": c.status or None,
                                    "segment": c.segment, "problems": c.problems})
                     continue
+                key = (c.claim_id, c.payer_claim_id or "", c.status, c.charge, c.paid)
+                if c.payer_claim_id and key in decided:
+                    errors.append({"remittance": index + 1, "file": name, "claim_id": c.claim_id or None,
+                                   "payer_claim_id": c.payer_claim_id, "status": c.status or None,
+                                   "segment": c.segment, "problems": [
+                                       f"the same decision as in {decided[key]} (payer claim number "
+                                       f"{c.payer_claim_id}, same status and amounts): counted once (was the "
+                                       "same 835 given twice?)"]})
+                    continue
+                decided.setdefault(key, f"remittance {index + 1} of {name}")
                 try:
                     view = explain(r, index, c)
                 except Exception as exc:  # a defect must not lose a claim: it is listed as an error

@@ -176,8 +176,8 @@ def read_835(text: str) -> list[Remittance]:
     if read != clp_count:  # never lose a claim silently: refuse the file instead
         raise RemitError(f"{clp_count} claim payments (CLP) in the file but {read} could be placed in an 835")
     problems = guide_problems(errh)
-    for r in remits:
-        r.guide_problems = problems
+    for r in remits:  # the remittance's own problems (a PLB amount) first, then the guide's for the whole file
+        r.guide_problems = [*r.guide_problems, *problems]
     return remits
 
 
@@ -292,11 +292,15 @@ def _walk(reader: object) -> list[Remittance]:
             line.control_number = v.get(2)
         elif sid == "PLB":
             for pos in range(3, 15, 2):
-                reason, amount = v.get(pos), v.money(pos + 1, f"PLB{pos + 1:02d}")
+                # PLB03 is a composite (reason:reference), split on the file's own component separator (ISA16)
+                parts, amount = v.composite(pos), v.money(pos + 1, f"PLB{pos + 1:02d}")
+                reason = parts[0] if parts else None
                 if reason and amount is not None:
-                    remit.provider_adjustments.append((reason.split(v.comp)[0], amount))
+                    remit.provider_adjustments.append((reason, amount))
+        # The provider-level adjustments (PLB) follow the last claim but are the remittance's, not that claim's: a
+        # bad PLB amount made the last claim of the file an error and took it out of every total.
         for p in v.problems:
-            (claim.problems if claim is not None else remit.guide_problems).append(p)
+            (claim.problems if claim is not None and sid != "PLB" else remit.guide_problems).append(p)
     for r in remits:
         for c in r.claims:
             c.warnings.extend(balance_problems(c))
@@ -309,7 +313,6 @@ class _Values:
     def __init__(self, seg: object) -> None:
         self.seg = seg
         self.sid = seg.get_seg_id()  # type: ignore[attr-defined]
-        self.comp = ":"
         self.problems: list[str] = []
 
     def get(self, pos: int, sub: int | None = None) -> str | None:

@@ -359,6 +359,28 @@ def _clean(text: str | None, upper: bool = True) -> str:
     return t.upper() if upper else t
 
 
+def bill_type_sent(c: ClaimInput) -> str:
+    """The type of bill as every output sends it (837I CLM05-1/-3, UB-04 FL4, FHIR), 4 digits: its last digit, the
+    claim's frequency, is the correction's when one is given (7 replaces, 8 voids the payer's claim named in
+    REF*F8 / FL64). A type of bill ending in 7 or 8 without a correction would send a replacement that names no claim
+    (the 837I guide requires REF*F8 with frequency 7 or 8): refused, naming the field."""
+    tob = c.result.claim.type_of_bill or ""
+    if not re.fullmatch(r"0?[0-9]{3}", tob):  # ASCII: \d takes "１"
+        raise InputError(c.path("type_of_bill"), f"type of bill {tob!r} is not a 3- or 4-digit code")
+    fix = c.encounter.correction
+    if fix is None and tob[-1] in "78":
+        raise InputError(c.path("type_of_bill"), f"type of bill {tob} ends in {tob[-1]} (a "
+                         f"{'replacement' if tob[-1] == '7' else 'void'}), which needs the payer's number of the claim "
+                         "it corrects: give `correction` (frequency and original_claim_id, sent in REF*F8), or bill "
+                         f"{tob[:-1]}1 for an original claim")
+    return "0" + tob[-3:-1] + (fix.frequency if fix else tob[-1])
+
+
+def written_as(text: str) -> str:
+    """An id as this writer puts it in its element (CLM01's claim id): what a payer echoes back (835 CLP01)."""
+    return _clean(text)
+
+
 def amount(value: Decimal) -> str:
     """An X12 R value: no exponent, no trailing zeros after the point (6000.00 → 6000, 12.50 → 12.5)."""
     s = f"{value:f}"
@@ -451,10 +473,7 @@ def _claim_loops(seg: _Segments, c: ClaimInput, kind: Kind, charges: list[Decima
             seg.add("NM1", "82", "1", _clean(rp.last_name), _clean(rp.first_name) or None, None, None, None, "XX",
                     npi_mod.compact(rp.npi))
     else:
-        tob = claim.type_of_bill or ""
-        if not re.fullmatch(r"0?[0-9]{3}", tob):  # ASCII: \d takes "１"
-            raise InputError(c.path("type_of_bill"), f"type of bill {tob!r} is not a 3- or 4-digit code")
-        tob = tob[-3:-1] + fix.frequency if fix else tob[-3:]
+        tob = bill_type_sent(c)[1:]
         # CLM05: facility type (TOB digits 1-2) : A (institutional) : frequency (TOB digit 3).
         seg.add("CLM", _clean(enc.claim_id), amount(total), None, None, f"{tob[:2]}{_COMP}A{_COMP}{tob[2]}", None,
                 "A", "Y", "Y")
