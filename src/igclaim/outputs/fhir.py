@@ -19,7 +19,14 @@ from fhir.resources.R4B.claim import Claim
 from igclaim.errors import InputError, InputErrors, required
 from igclaim.model import Address, Encounter
 from igclaim.outputs.chargemaster import Chargemaster
-from igclaim.outputs.x12 import ClaimInput, build_claims, line_charges, party_problems, text_fields
+from igclaim.outputs.x12 import (
+    ClaimInput,
+    bill_type_sent,
+    build_claims,
+    line_charges,
+    party_problems,
+    text_fields,
+)
 
 HCPCS = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 CPT = "http://www.ama-assn.org/go/cpt"
@@ -33,6 +40,7 @@ POS = "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Servi
 CLAIM_TYPE = "http://terminology.hl7.org/CodeSystem/claim-type"
 PRIORITY = "http://terminology.hl7.org/CodeSystem/processpriority"
 RELATIONSHIP = "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
+RELATED = "http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship"
 INFO_CATEGORY = "http://terminology.hl7.org/CodeSystem/claiminformationcategory"
 UCUM = "http://unitsofmeasure.org"
 
@@ -206,7 +214,10 @@ def claim_resource(c: ClaimInput, charges: Chargemaster | None, created: datetim
     if institutional and claim.type_of_bill:
         doc["supportingInfo"] = [{"sequence": 1, "category": {"coding": [{"system": INFO_CATEGORY, "code": "info"}],
                                                               "text": "type of bill"},
-                                  "code": {"coding": [{"system": TYPE_OF_BILL, "code": claim.type_of_bill}]}}]
+                                  "code": {"coding": [{"system": TYPE_OF_BILL, "code": bill_type_sent(c)}]}}]
+    if enc.correction:  # the payer's claim this one replaces (7) or voids (8): the 837's REF*F8
+        doc["related"] = [{"relationship": {"coding": [{"system": RELATED, "code": "prior"}]},
+                           "reference": {"value": enc.correction.original_claim_id}}]
     return Claim.model_validate(doc)
 
 

@@ -24,7 +24,14 @@ from igclaim import npi as npi_mod
 from igclaim.errors import InputError, InputErrors, required
 from igclaim.model import Address, ClaimLine
 from igclaim.outputs.chargemaster import Chargemaster
-from igclaim.outputs.x12 import ClaimInput, Institutional, party_problems, text_fields, transliterate
+from igclaim.outputs.x12 import (
+    ClaimInput,
+    Institutional,
+    bill_type_sent,
+    party_problems,
+    text_fields,
+    transliterate,
+)
 from igclaim.refdata.resolver import reference
 
 LINES_PER_1500 = 6  # box 24 holds six service lines per form
@@ -172,6 +179,11 @@ def _require(c: ClaimInput, form: str) -> None:
                          f"use --to {other}")
     problems = party_problems(c, (("billing_provider", enc.billing_provider), ("patient", enc.patient),
                                   ("subscriber", enc.subscriber)), f"the {form}") + text_problems(c)
+    if want == "UB-04" and not any(p.path == c.path("type_of_bill") for p in problems):
+        try:
+            bill_type_sent(c)  # FL4 as the 837I sends it
+        except InputError as exc:
+            problems.append(exc)
     if problems:
         raise InputErrors(problems)  # every missing party at once
 
@@ -239,7 +251,9 @@ def _cms1500_page(pg: _Page, c: ClaimInput, lines: list[tuple[ClaimLine, Decimal
         value = dx[i] if i < len(dx) else ""
         pg.text(L + 6 + col * 96, top + 20 + row * 11, f"{letter_}. {value}", 8.5, "Courier-Bold")
     auth = payer.prior_authorization.number if payer.prior_authorization else None
-    pg.box(mid + 80, top, R - mid - 80, h21 / 2, "22. RESUBMISSION CODE / ORIGINAL REF. NO.", "")
+    fix = enc.correction  # box 22: the claim frequency (7 replaces, 8 voids) and the payer's claim number
+    pg.box(mid + 80, top, R - mid - 80, h21 / 2, "22. RESUBMISSION CODE / ORIGINAL REF. NO.",
+           f"{fix.frequency}   {fix.original_claim_id}" if fix else "")
     pg.box(mid + 80, top + h21 / 2, R - mid - 80, h21 / 2, "23. PRIOR AUTHORIZATION NUMBER", auth or "")
     top += h21
 
@@ -318,7 +332,7 @@ def _ub04_page(pg: _Page, c: ClaimInput, lines: list[tuple[ClaimLine, Decimal | 
     pg.box(L, top, 250, 50, "FL1 BILLING PROVIDER", [bp.name.upper(), *[s.upper() for s in _addr(bp.address)],
                                                       phone], size=8)
     pg.box(L + 250, top, 150, 25, "FL3a PAT. CNTL #", enc.claim_id or enc.encounter_id, size=8)
-    pg.box(L + 400, top, R - L - 400, 25, "FL4 TYPE OF BILL", claim.type_of_bill or "")
+    pg.box(L + 400, top, R - L - 400, 25, "FL4 TYPE OF BILL", bill_type_sent(c))
     pg.box(L + 250, top + 25, 150, 25, "FL5 FED. TAX NO.", bp.tax_id)
     pg.box(L + 400, top + 25, R - L - 400, 25, "FL6 STATEMENT COVERS PERIOD",
            f"{dos.strftime('%m%d%y')} - {last_date.strftime('%m%d%y')}", size=8)
@@ -369,8 +383,10 @@ def _ub04_page(pg: _Page, c: ClaimInput, lines: list[tuple[ClaimLine, Decimal | 
     pg.box(L + 400, top, R - L - 400, 24, "FL62 INSURANCE GROUP NO.", sub.group_number or "", size=8)
     top += 24
     auth = payer.prior_authorization.number if payer.prior_authorization else None
-    pg.box(L, top, 250, 24, "FL63 TREATMENT AUTHORIZATION CODES", auth or "", size=8)
-    pg.box(L + 250, top, R - L - 250, 24, "FL66 DX VERSION QUALIFIER", "0 (ICD-10-CM)", size=8)
+    pg.box(L, top, 200, 24, "FL63 TREATMENT AUTHORIZATION CODES", auth or "", size=8)
+    pg.box(L + 200, top, 200, 24, "FL64 DOCUMENT CONTROL NUMBER",  # the claim a replacement or void corrects
+           enc.correction.original_claim_id if enc.correction else "", size=8)
+    pg.box(L + 400, top, R - L - 400, 24, "FL66 DX VERSION QUALIFIER", "0 (ICD-10-CM)", size=8)
     top += 24
     dx = claim.diagnoses
     others = "  ".join(f"{LETTERS[i] if i < 12 else chr(ord('M') + i - 12)}. {d}" for i, d in enumerate(dx[1:18]))
