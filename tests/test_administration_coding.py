@@ -129,6 +129,19 @@ def test_hospital_form_and_revenue_codes():
     assert [ln.revenue_code for ln in c.lines] == ["0636", "0260", "0260"]
 
 
+def test_a_hospitals_packaged_premedication_goes_under_0250_and_an_offices_under_none():
+    """OPPS packages the premedications (settings.toml `other_drugs_separately_payable = false`): general pharmacy,
+    0250; 0636 (drugs requiring detailed coding) stays the immune globulin's. They were both 0636."""
+    pre = {"id": "pre1", "hcpcs": "J1200", "units": 1, "route": "IV"}
+    push = {"drug_id": "pre1", "method": "push", "start": "2026-03-02T08:50", "stop": "2026-03-02T08:50"}
+    base = encounter()
+    hospital = run(encounter(setting="hospital_outpatient", drugs=[*base["drugs"], pre],
+                             administrations=[*base["administrations"], push])).claim
+    assert [(ln.code, ln.revenue_code) for ln in hospital.lines][:2] == [("J1561", "0636"), ("J1200", "0250")]
+    office = run(encounter(drugs=[*base["drugs"], pre], administrations=[*base["administrations"], push])).claim
+    assert {ln.revenue_code for ln in office.lines} == {None}
+
+
 def test_home_medicare_ivig_is_drug_plus_supplies_per_infusion_date():
     # Issue 9: from 2024-01-01 Q2052 carries the visit length in 15-minute units (300 minutes = 20), no longer
     # one unit per date; the demonstration's one unit is tested in tests/test_home_dme.py.

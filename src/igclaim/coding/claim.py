@@ -88,6 +88,10 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
     # Built without re-validation (construct.trusted): every value below is typed and comes from coding or the dated
     # rules; the lists are copied as validation would, so a line never shares one with coding's facts.
     drug_revenue, admin_revenue = setting.get("drug_revenue_code"), setting.get("administration_revenue_code")
+    # a facility's packaged drugs (its premedications: no separate payment) under their own revenue code, 0250
+    packaged_revenue = setting.get("packaged_drug_revenue_code")
+    packaged = (set() if setting.get("other_drugs_separately_payable", True) or not packaged_revenue
+                else {i for i, f in facts.items() if not f.is_ig})
     # An off-campus hospital department's modifier (PO/PN) goes on every line, last (the input names a department
     # for a hospital outpatient encounter only).
     dept = rules.department_modifier(enc.outpatient_department)
@@ -95,7 +99,8 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
     lines = [trusted(
         ClaimLine, line=n, code=d.code, modifiers=[*d.modifiers, *tail], units=d.units, ndc=d.ndc,
         ndc_quantity=d.ndc_quantity, ndc_unit=d.ndc_unit,
-        revenue_code=drug_revenue, diagnosis_pointers=[*pointers], service_date=dos,
+        revenue_code=packaged_revenue if d.drug_id in packaged else drug_revenue,
+        diagnosis_pointers=[*pointers], service_date=dos,
     ) for n, d in enumerate(drug_lines, start=1)]
     lines += [trusted(
         ClaimLine, line=n, code=a.code, modifiers=[*a.modifiers, *tail], units=a.units,
