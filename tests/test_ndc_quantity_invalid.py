@@ -99,3 +99,15 @@ def test_an_837s_ctp04_of_nothing_is_told_claim_by_claim(ctp04, message, tmp_pat
     assert [d.error for d in done] == [None]
     assert _said(done[0].result) == [("DRUG-NDC-QUANTITY-INVALID", "error", 1, message)]
     assert _said(next(iter(scrub_837(tmp_path / "as-made.837"))).result) == []
+
+
+def test_every_line_is_read_whatever_comes_before_it():
+    """A line without an NDC, then a good one, then the bad one: the bad one is told (the loop reads every line); a
+    quantity without an NDC is not an NDC quantity (the 837 writes no LIN/CTP for it)."""
+    chart, claim = _written(MEDICARE)
+    drug, *admin = claim["lines"]
+    bad = {**drug, "line": 9, "ndc_quantity": 0}
+    bare = {**admin[0], "line": 10, "ndc": None, "ndc_quantity": 0, "ndc_unit": "ML"}
+    claim["lines"] = [*admin, drug, bare, bad]
+    assert _said(engine.scrub(parse_encounter({**chart, "claim": claim}))) == [
+        ("DRUG-NDC-QUANTITY-INVALID", "error", 9, "Line 9: J1561 has an NDC quantity of 0, which bills no drug.")]
