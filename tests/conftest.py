@@ -41,6 +41,15 @@ def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess
     return subprocess.run([*CLI, *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120)
 
 
+@pytest.fixture(scope="session")
+def x12_text() -> str:
+    """igclaim's own 837P of a party example (office, Gamunex-C), for the 837 reader's tests to change."""
+    r = run_cli("export", str(ROOT / "examples" / "parties" / "office-gamunex-jz.json"), "--to", "837p",
+                "--charges", "sample")
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
 def check_expectations(result: dict, expect: dict) -> list[str]:
     """The rules of examples/README.md: lines one to one by code and JW, exact units, req/forbid modifiers,
     revenue codes, form, type of bill, required and forbidden findings, clean."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from igclaim import engine
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT
 from tests.test_hostile_paths import outcomes
 
 
@@ -15,12 +15,9 @@ def _broken(*_args, **_kwargs):
 
 
 @pytest.fixture(scope="module")
-def x12_file(tmp_path_factory):
-    r = run_cli("export", str(ROOT / "examples" / "parties" / "office-gamunex-jz.json"), "--to", "837p",
-                "--charges", "sample")
-    assert r.returncode == 0, r.stderr
+def x12_file(tmp_path_factory, x12_text):
     f = tmp_path_factory.mktemp("x12") / "claims.837"
-    f.write_text(r.stdout)
+    f.write_text(x12_text)
     return f
 
 

@@ -47,14 +47,6 @@ def test_the_last_day_accepted_is_coded_with_its_deadlines(setting):
 
 # --- the 837 reader ---------------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def x12_text() -> str:
-    r = run_cli("export", str(ROOT / "examples" / "parties" / "office-gamunex-jz.json"), "--to", "837p",
-                "--charges", "sample")
-    assert r.returncode == 0, r.stderr
-    return r.stdout
-
-
 def _read(text: str) -> list:
     return list(read_837(io.StringIO(text)))
 

@@ -74,13 +74,6 @@ def test_a_csv_cell_over_the_csv_limit_is_that_rows_error(tmp_path):
     assert sum(1 for o in got if o.result_json) == len(got) - 1
 
 
-@pytest.fixture(scope="module")
-def x12_text():
-    r = run_cli("export", str(CHART), "--to", "837p", "--charges", "sample")
-    assert r.returncode == 0, r.stderr
-    return r.stdout
-
-
 def _claims(path):
     items = list(read_837(path))
     return [i for i in items if not isinstance(i, ReadError)], [i for i in items if isinstance(i, ReadError)]

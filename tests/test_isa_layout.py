@@ -10,15 +10,7 @@ from __future__ import annotations
 import pytest
 
 from igclaim.readers.x12 import ISA_ELEMENT_LENGTHS, ISA_LENGTH, ReadError, isa_problem, read_837
-from tests.conftest import ROOT, run_cli
-
-
-@pytest.fixture(scope="module")
-def x12_text() -> str:
-    r = run_cli("export", str(ROOT / "examples" / "parties" / "office-gamunex-jz.json"), "--to", "837p",
-                "--charges", "sample")
-    assert r.returncode == 0, r.stderr
-    return r.stdout
+from tests.conftest import run_cli
 
 
 def _with(text: str, element: int, value: str) -> str:
