@@ -738,15 +738,15 @@ def ndc_missing_written(ctx: EditContext) -> list[Finding]:
     return found
 
 
-_NDC_UNITS = frozenset(get_args(NdcUnit))
+_NDC_UNITS = get_args(NdcUnit)  # F2, GR, ME, ML, UN: the model's list, named in the edit's texts from here
 
 
 @edit(
     "DRUG-NDC-QUANTITY-INVALID",
     severity="error",
-    statement="a drug line's NDC quantity is zero or less, or its unit of measure is not one of the 837's (F2, GR, "
-    "ME, ML, UN): the 837 carries the amount given with the NDC (loop 2410, CTP04 and CTP05-1), and a quantity of "
-    "nothing bills no drug",
+    statement=f"a drug line's NDC quantity is zero or less, or its unit of measure is not one of the 837's "
+    f"({', '.join(_NDC_UNITS)}): the 837 carries the amount given with the NDC (loop 2410, CTP04 and CTP05-1), "
+    "and a quantity of nothing bills no drug",
     fix="Report with the NDC the amount given, above zero, in the package's unit of measure (ML for a solution, UN "
     "for a vial or kit of powder).",
     source="https://x12.org/resources/requests-for-interpretation/rfi-2151-cpt04-units-837i-and-837p",
@@ -766,7 +766,7 @@ def ndc_quantity_invalid(ctx: EditContext) -> list[Finding]:
         if qty is not None and qty <= 0:
             why = f"an NDC quantity of {qty:g}, which bills no drug"
         elif unit and unit not in _NDC_UNITS:
-            why = "an NDC unit of measure outside the 837's list (F2, GR, ME, ML, UN)"
+            why = f"an NDC unit of measure outside the 837's list ({', '.join(_NDC_UNITS)})"
         else:
             continue
         found.append(finding("DRUG-NDC-QUANTITY-INVALID", f"Line {ln.line}: {code_of(ln)} has {why}.", line=ln.line))

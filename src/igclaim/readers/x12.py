@@ -698,7 +698,7 @@ def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
                                     "value, cut by a segment terminator inside it), skipped")
                     continue
                 if ("\n" in line or "\r" in line) and re.search(
-                        rf"[\r\n]+[A-Z][A-Z0-9]{{1,2}}{re.escape(reader.ele_term or '*')}", line):
+                        rf"[\r\n]+{_SEGMENT_ID.pattern}{re.escape(reader.ele_term or '*')}", line):
                     # segments after a line break: the file's terminator is not the one its ISA declares (a line
                     # break inside a value alone, as in a note, is left to the segment's own reading)
                     yield from state.finish()
@@ -745,14 +745,13 @@ def _isa_read_again(source: Any) -> tuple[str, str] | None:
     except (AttributeError, OSError, ValueError, UnicodeDecodeError):
         return None  # a stream that cannot be read again (stdin)
 
+
 # The ISA's 16 elements have fixed lengths (X12.5 interchange control structure; the 837 TR3's appendix C), so a
 # reader finds the component separator and the segment terminator by position, as its 105th and 106th characters:
 # one character too many or too few in ISA06 or ISA13 made every later segment unreadable (659 errors, none naming
 # the cause).
 ISA_ELEMENT_LENGTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
 ISA_LENGTH = 3 + sum(ISA_ELEMENT_LENGTHS) + len(ISA_ELEMENT_LENGTHS) + 1  # 106: the id, elements, separators, end
-
-
 _DELIMITERS_WRONG = ("the component separator (ISA16) and the segment terminator (the ISA's last character) must be "
                      "two different characters, neither a letter, a digit nor the element separator; this "
                      "interchange cannot be read.")
@@ -787,6 +786,7 @@ def isa_problem(text: str) -> tuple[str, str] | None:
                 "cannot be read. Pad or cut the element to its length.")
     last = parts[-1]
     return None if _sane(text[3], last[:1], last[1:2]) else ("ISA16", _DELIMITERS_WRONG)
+
 
 # The longest segment read: an 837 segment holds at most a few hundred characters (SV1/SV2 with their composites,
 # a 2300 NTE of 80); one without a terminator for this long is not X12, and is not held in memory whole.
