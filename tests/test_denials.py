@@ -529,8 +529,10 @@ def test_any_balanced_remittance_is_read_whole(cps):
     remit = read_835(text)[0]
     assert [c.claim_id for c in remit.claims] == [c.claim_id for c in cps]
     cat = catalog()
-    for c in remit.claims:
-        assert c.problems == [] and c.warnings == []
+    for c, sent in zip(remit.claims, cps, strict=True):
+        negative = sent.sign < 0 and c.status != "22"  # a take-back outside a reversal is read, and said
+        assert c.problems == [] and [w for w in c.warnings if "not 22 (a reversal)" not in w] == []
+        assert len(c.warnings) == negative
         view = explain(remit, 0, c)
         want = D(0)
         if c.status != "22":
@@ -872,3 +874,46 @@ def test_corrected_naming_the_835_is_refused_and_the_835_kept(tmp_path):
                    "--corrected", str(remit), "--charges", "sample")
     assert proc.returncode == 2 and "is an input file; writing there would destroy it" in proc.stderr
     assert remit.read_bytes() == before
+
+
+PREDETERMINATION = ClaimPay("CLM-PREDET", "25", [Line("J1561", D("6000"), 60, (), [co("16", "6000")])],
+                            payer_icn="ICN-PREDET")
+
+
+def test_a_predetermination_denies_nothing_and_bills_nothing(tmp_path):
+    """CLP02 = 25 prices a claim the provider has not billed for payment: its CO-16 says what to fix before billing
+    (the rule is named), but no dollar of it is denied, billed or corrected (it counted $6,000 denied)."""
+    (view,) = read([PREDETERMINATION])
+    (adj,) = view.lines[0].adjustments
+    assert view.outcome == "predetermination" and view.denied_usd == 0 and not adj.denied and adj.rule
+    remit = tmp_path / "r.835"
+    remit.write_text(build_835([PREDETERMINATION, DENIED]))
+    doc = json.loads(runner.invoke(app, ["denials", str(remit), "--format", "json"]).stdout)
+    summary = doc["summary"]
+    assert (summary["claims"], summary["denied"], summary["charge"]) == (2, 6000, 6000)  # DENIED's alone
+    assert [c for c, _ in doc["corrections"]["need_person"]] == ["CLM-DENIED"]
+    assert "CLM-PREDET" not in json.dumps(doc["corrections"])
+
+
+@pytest.mark.parametrize("status,sign,outcome", [("1", -1, "taken back"), ("1", 1, "paid (reduced)"),
+                                                 ("22", -1, "reversal")])
+def test_a_negative_payment_outside_a_reversal_is_told_as_taken_back(status, sign, outcome):
+    """A status-1 claim with negated amounts read "Paid in full: −$4,800.00"."""
+    (view,) = read([ClaimPay("CLM-NEG", status, [Line("J1561", D("6000"), 60, ("JZ",), [co("45", "1200")])],
+                             payer_icn="ICN-NEG", sign=sign)])
+    assert view.outcome == outcome
+    told = [w for w in view.warnings if "not 22 (a reversal)" in w]
+    if outcome == "taken back":
+        assert "took back $4,800.00" in view.summary and "status 1 (" in view.summary
+        assert told == ["CLP03/CLP04 (charge -6000, paid -4800) hold a negative amount, but CLP02 is 1, not "
+                        "22 (a reversal): ask the payer which payment it takes back"]
+    else:
+        assert told == [] and "took back" not in view.summary
+
+
+def test_a_predetermination_is_not_a_reversals_corrected_decision(tmp_path):
+    remit = tmp_path / "r.835"
+    remit.write_text(build_835([REVERSAL, ClaimPay("CLM-PARTIAL", "25", PARTIAL.lines, payer_icn="ICN-P")]))
+    doc = json.loads(runner.invoke(app, ["denials", str(remit), "--format", "json"]).stdout)
+    (rev,) = [c for c in doc["claims"] if c["status"] == "22"]
+    assert "No corrected decision for this claim is in this remittance." in rev["summary"]

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from igclaim import engine
-from igclaim.denials.mapping import ClaimView
+from igclaim.denials.mapping import NOT_DECISIONS, ClaimView
 from igclaim.errors import InputError
 from igclaim.inputs import InvalidInput, load_json, parse_encounter
 from igclaim.model import Claim, Correction, Encounter, Result
@@ -220,7 +220,7 @@ def plan_corrections(views: list[ClaimView], source: ClaimSource | None) -> Corr
     """Replacement claims (frequency 7, REF*F8 = the payer's claim number) for denials igclaim can recompute
     from the chart; every other denied claim is listed with what a person must do."""
     plan = Correction837()
-    open_ = [v for v in views if v.outcome not in ("reversal", "predetermination") and v.denied_usd > 0]
+    open_ = [v for v in views if v.outcome not in NOT_DECISIONS and v.denied_usd > 0]
     # One claim denied twice (two payer claim numbers) gets one replacement, naming the later decision (the last in
     # the input): two replacements of one claim would both go to the payer.
     latest = {v.claim_id: v for v in open_}

@@ -79,7 +79,9 @@ def analyse(texts: list[tuple[str, str]], source: ClaimSource | None) -> tuple[l
 
 def pair_reversals(views: list[ClaimView]) -> None:
     """A reversal (CLP02 22) is usually followed by the payer's corrected decision on the same claim number."""
-    decided = {v.claim_id for v in views if v.outcome != "reversal"}
+    from igclaim.denials.mapping import NOT_DECISIONS
+
+    decided = {v.claim_id for v in views if v.outcome not in NOT_DECISIONS}
     for v in views:
         if v.outcome == "reversal":
             v.summary += (" The corrected decision is in this remittance." if v.claim_id in decided else

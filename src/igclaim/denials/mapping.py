@@ -172,12 +172,15 @@ def explain(remit: Remittance, index: int, claim: ClaimPayment, cat: Catalog | N
     claim_remarks = [_remark(cat, r, on) for r in dict.fromkeys(claim.remarks)]
     views: list[LineView] = []
     reversal = claim.is_reversal
+    # Neither a reversal nor a predetermination denies anything: the first takes back an earlier decision, the
+    # second says what the payer would decide.
+    decision = not (reversal or claim.is_predetermination)
     if claim.adjustments:
         remarks = set(claim.remarks)
         views.append(LineView(None, None, [], None, None, claim.charge, claim.paid, None, None, [],
-                              [_adjustment(cat, a, remarks, on, reversal) for a in claim.adjustments]))
+                              [_adjustment(cat, a, remarks, on, decision, reversal) for a in claim.adjustments]))
     for ln in claim.lines:
-        views.append(_line(cat, ln, set(claim.remarks), on, reversal))
+        views.append(_line(cat, ln, set(claim.remarks), on, decision, reversal))
     view = ClaimView(
         remit=index, claim_id=claim.claim_id, payer_claim_id=claim.payer_claim_id, status=claim.status,
         status_meaning=cat.status(claim.status), charge=claim.charge, paid=claim.paid,
@@ -193,21 +196,24 @@ def _remark(cat: Catalog, code: str, on: date | None) -> RemarkView:
     return RemarkView(code, info.known, info.meaning, info.official, info.validity_note(on))
 
 
-def _line(cat: Catalog, ln: ServiceLine, claim_remarks: set[str], on: date | None, reversal: bool) -> LineView:
+def _line(cat: Catalog, ln: ServiceLine, claim_remarks: set[str], on: date | None, decision: bool, reversal: bool
+          ) -> LineView:
     remarks = set(ln.remarks) | claim_remarks
     return LineView(
         line=ln.number, code=ln.billed_code, modifiers=ln.billed_modifiers, billed_units=ln.billed_units,
         paid_units=ln.units_paid, charge=ln.charge, paid=ln.paid, allowed=ln.allowed, service_date=ln.service_date,
         remarks=[_remark(cat, r, on) for r in dict.fromkeys(ln.remarks)],
-        adjustments=[_adjustment(cat, a, remarks, on, reversal) for a in ln.adjustments],
+        adjustments=[_adjustment(cat, a, remarks, on, decision, reversal) for a in ln.adjustments],
         paid_code=ln.code if ln.original_code else None,
     )
 
 
-def _adjustment(cat: Catalog, a: Adjustment, remarks: set[str], on: date | None, reversal: bool) -> AdjustmentView:
+def _adjustment(cat: Catalog, a: Adjustment, remarks: set[str], on: date | None, decision: bool, reversal: bool
+                ) -> AdjustmentView:
+    """`decision`: the claim payment decides the claim (not a reversal or a predetermination), so its denials count.
+    A predetermination's adjustments still name the rule (what to fix before the service is billed)."""
     info = cat.reason(a.reason)
-    # A reversal takes back an earlier decision: its adjustments are not new denials.
-    denied = info.kind == "denial" and a.group in _PROVIDER_GROUPS and not reversal and a.amount > 0
+    denied = info.kind == "denial" and a.group in _PROVIDER_GROUPS and decision and a.amount > 0
     view = AdjustmentView(
         group=a.group, group_meaning=cat.group(a.group), reason=a.reason, reason_known=info.known,
         meaning=info.meaning, official=info.official, kind=info.kind, amount=a.amount, quantity=a.quantity,
@@ -218,6 +224,10 @@ def _adjustment(cat: Catalog, a: Adjustment, remarks: set[str], on: date | None,
         view.rule, view.edits, view.fix = rule.id, list(rule.edits), rule.fix
         view.recoverable, view.advice = rule.recoverable, rule.advice
     return view
+
+
+# The outcomes of a claim payment that decides nothing: it takes back an earlier decision, or prices a claim.
+NOT_DECISIONS = ("reversal", "predetermination")
 
 
 def _money(v: Decimal) -> str:
@@ -231,6 +241,9 @@ def _outcome(c: ClaimView) -> tuple[str, str]:
                             f"{c.payer_claim_id or '?'}): {_money(c.paid)} of payment taken back.")
     if c.status == "25":
         return "predetermination", "Predetermination only: the payer priced the claim and paid nothing."
+    if c.paid < 0:
+        return "taken back", (f"The payer took back {_money(-c.paid)} on this claim with status {c.status} "
+                              f"({c.status_meaning}), not a reversal (22): ask the payer which payment it takes back.")
     denied, unexplained = c.denied_usd, c.unexplained_usd
     reasons = sorted({a.label for _, a in c.adjustments() if a.denied})
     unknown = sorted({a.label for _, a in c.adjustments() if not a.reason_known})

@@ -96,6 +96,11 @@ class ClaimPayment:
     def is_reversal(self) -> bool:
         return self.status == "22"
 
+    @property
+    def is_predetermination(self) -> bool:
+        """CLP02 = 25, "predetermination pricing only, no payment": what the payer would do, not a decision."""
+        return self.status == "25"
+
 
 @dataclass
 class Remittance:
@@ -379,6 +384,11 @@ def _claim(v: _Values, seg_no: int) -> ClaimPayment:
     c.payer_claim_id = v.get(7)
     c.facility = v.get(8)
     c.frequency = v.get(9)
+    if not c.is_reversal and (c.charge < 0 or c.paid < 0):
+        # The 835 guide takes a payment back by a reversal (CLP02 = 22, amounts negated); a negative amount under
+        # another status is read as sent, and said.
+        c.warnings.append(f"CLP03/CLP04 (charge {c.charge}, paid {c.paid}) hold a negative amount, but CLP02 is "
+                          f"{c.status or 'missing'}, not 22 (a reversal): ask the payer which payment it takes back")
     c.problems.extend(v.problems)
     v.problems.clear()
     return c

@@ -86,6 +86,8 @@ def summarize(views: list[ClaimView], errors: list[dict[str, Any]], claims_given
         if v.outcome == "reversal":
             s.reversed += -v.paid
             continue
+        if v.outcome == "predetermination":  # priced, not billed for payment: no dollars billed, paid or denied
+            continue
         s.charge += v.charge
         s.paid += v.paid
         s.unexplained += v.unexplained_usd
@@ -208,7 +210,8 @@ def render_html(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[
             ("unexplained-usd", "grey", _money(s.unexplained), "unexplained", "codes not in igclaim's catalog"),
         ))
     outcome_colors = {"paid": "#2e7d32", "paid (reduced)": "#7cb342", "partially paid": "#ef8f00",
-                      "zero pay": "#9e9e9e", "denied": "#c62828", "reversal": "#5e35b1", "predetermination": "#1e78b4"}
+                      "zero pay": "#9e9e9e", "denied": "#c62828", "reversal": "#5e35b1", "predetermination": "#1e78b4",
+                      "taken back": "#5e35b1"}
     outcome_chart = _stacked_bar([(k, s.outcomes.get(k, 0), c) for k, c in outcome_colors.items()
                                   if s.outcomes.get(k, 0)] + ([("error", s.errors, "#424242")] if s.errors else []))
     reason_rows = "".join(
