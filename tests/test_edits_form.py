@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.test_edits_support import BASE, chart, ids, only, scrub
+import pytest
+
+from tests.test_edits_support import BASE, build, chart, ids, only, scrub
 
 HOSPITAL = chart(setting="hospital_outpatient")
 
@@ -21,6 +23,30 @@ def test_place_of_service_and_type_of_bill():
     assert "FORM-SETTING" not in ids(scrub(BASE))
     assert "FORM-SETTING" in ids(scrub(HOSPITAL, lambda c: c.update(type_of_bill="0851")))
     assert "FORM-SETTING" not in ids(scrub(HOSPITAL, lambda c: c.update(type_of_bill="0137")))  # frequency differs
+
+
+@pytest.mark.parametrize("tob,told", [("0131", False), ("0851", False), ("851", False), ("0121", True),
+                                      ("0141", True), ("0831", True)])
+def test_a_charts_type_of_bill_of_another_kind_is_told(tob, told):
+    """The chart's type of bill goes on the claim as given: a critical access hospital's 085x is right, a hospital
+    inpatient's Part B bill (0121) on a hospital outpatient chart went out unremarked (settings.toml
+    bill_type_classes)."""
+    stated = chart(setting="hospital_outpatient", type_of_bill=tob)
+    r = build(stated)
+    assert r.claim.type_of_bill == tob  # still billed as charted: a warning, the setting may be what is wrong
+    assert ("FORM-BILL-TYPE" in ids(r)) is told
+    assert ("FORM-BILL-TYPE" in ids(scrub(stated))) is told  # written as charted: FORM-SETTING has nothing to say
+    if told:
+        f = only(r, "FORM-BILL-TYPE")
+        assert f.severity == "warning" and f.message == (f"Type of bill {tob} on a hospital outpatient chart: a "
+                                                         "hospital outpatient bills 013x or 085x.")
+        assert f.fix == ("Bill a hospital outpatient's type of bill (013x or 085x), or set the chart's setting to "
+                         "where the service was given.")
+
+
+def test_a_type_of_bill_off_a_hospital_chart_is_not_judged():
+    assert "FORM-BILL-TYPE" not in ids(build(chart(type_of_bill="0121")))  # an office claim carries no type of bill
+    assert "FORM-BILL-TYPE" not in ids(build(HOSPITAL))
 
 
 def test_revenue_codes_on_a_hospital_claim():

@@ -20,6 +20,7 @@ from igclaim.edits.registry import When, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
 
 MANUAL_CH4 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c04.pdf"
+MANUAL_CH25 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c25.pdf"
 
 
 def _bill_type(tob: str) -> str:
@@ -78,6 +79,33 @@ def form_setting(ctx: EditContext) -> list[Finding]:
                                      " unless another fits the place the service was given.")))
         found.extend(_line_places(w.lines, claim_place, e.place_of_service, stated))
     return found
+
+
+@edit(
+    "FORM-BILL-TYPE",
+    severity="warning",
+    statement="the chart's type of bill is not a hospital outpatient's ({bill_type_classes})",
+    fix="Bill a hospital outpatient's type of bill ({bill_type_classes}), or set the chart's setting to where the "
+    "service was given.",
+    source=MANUAL_CH25,  # the classes: refdata/cms/settings.toml [hospital_outpatient] bill_type_classes
+    phase="chart",
+    when=When(chart=("type_of_bill",)),
+)
+def bill_type(ctx: EditContext) -> list[Finding]:
+    """The chart's own type of bill goes on the claim as given (a critical access hospital's 0851 is right), so one
+    of another kind of bill (0121, a hospital inpatient's Part B bill) would go out unremarked: a warning, since the
+    setting may be what is wrong."""
+    if ctx.encounter.setting != "hospital_outpatient" or ctx.encounter.type_of_bill is None:
+        return []
+    setting = ctx.rules.setting("hospital_outpatient")
+    classes: list[str] = setting["bill_type_classes"]
+    tob = ctx.encounter.type_of_bill
+    if _bill_type(tob) in classes:
+        return []
+    listed = " or ".join(f"0{c}x" for c in classes)
+    return [finding("FORM-BILL-TYPE", f"Type of bill {tob.strip()} on a hospital outpatient chart: a hospital "
+                    f"outpatient bills {listed}.", fix=f"Bill a hospital outpatient's type of bill ({listed}), or "
+                    "set the chart's setting to where the service was given.")]
 
 
 def _expected_place(want: str, stated: bool) -> str:

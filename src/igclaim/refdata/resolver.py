@@ -660,6 +660,7 @@ class ReferenceData:
             "route_sc_modifier": self.modifier_for("route_SC"),
             "medicare_jz_from": self.default_profile("medicare").parameters["jz_required"].since(True),
             "pointers_per_line": self.settings["office"]["diagnosis_pointers_per_line"],
+            "bill_type_classes": ", ".join(f"0{c}x" for c in self.settings["hospital_outpatient"]["bill_type_classes"]),
         }
 
     def profile(self, name_or_path: str) -> PayerProfile:
