@@ -110,6 +110,38 @@ def test_results_equal_single_runs(tmp_path):
         assert got == json.loads(want.model_dump_json())
 
 
+@pytest.mark.parametrize("end", ["\r", "\r\n", "\n"])
+def test_json_lines_ending_in_cr_alone_are_read_line_by_line(tmp_path, end):
+    """A file whose lines end in CR alone (an old Mac's, some exports') was one line: its 6 encounters one error."""
+    lines = (SAMPLES / "encounters.jsonl").read_text().splitlines()
+    src = tmp_path / "in.jsonl"
+    src.write_bytes((end.join([lines[0], "", "{broken", *lines[1:6]]) + end).encode())
+    summary = run_batch(src, tmp_path / "out", workers=2, chunk_size=2)
+    assert (summary.records, summary.errors, len(_read_jsonl(tmp_path / "out" / "results.jsonl"))) == (7, 1, 6)
+    (err,) = _read_jsonl(tmp_path / "out" / "errors.jsonl")
+    assert err["line"] == 3 and err["stage"] == "json"
+    from igclaim.batch.sources import Source
+
+    source = Source(src)
+    records = iter(source)
+    next(records)
+    assert source.position == len((lines[0] + end).encode())  # the progress bar's bytes read
+    source.close()
+
+
+def test_a_cr_alone_long_line_is_refused_and_the_next_read(tmp_path):
+    """The bounded reading of an over-long line holds with CR line ends too: the line after it is read."""
+    from igclaim.inputs import MAX_INPUT_BYTES
+
+    lines = (SAMPLES / "encounters.jsonl").read_text().splitlines()
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(("\r".join([lines[0], "{" + " " * (MAX_INPUT_BYTES + 100) + "}", lines[1]]) + "\r").encode())
+    summary = run_batch(src, tmp_path / "out", workers=2)
+    assert (summary.records, summary.errors, len(_read_jsonl(tmp_path / "out" / "results.jsonl"))) == (3, 1, 2)
+    (err,) = _read_jsonl(tmp_path / "out" / "errors.jsonl")
+    assert err["line"] == 2 and "longer than" in err["reason"]
+
+
 @pytest.mark.parametrize("name", ["encounters.csv", "encounters.parquet"])
 def test_tabular_inputs_give_the_same_results_as_jsonl(tmp_path, name):
     run_batch(SAMPLES / "encounters.jsonl", tmp_path / "json", workers=2)

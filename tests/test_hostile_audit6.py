@@ -167,6 +167,14 @@ def test_json_lines_split_at_line_feeds_only(tmp_path):
     assert load_charts(f).count == 3
 
 
+@pytest.mark.parametrize("end", ["\r", "\r\n", "\n"])
+def test_json_lines_ending_in_cr_alone_are_lines(end):
+    """In memory too (scrub's charts, export, the API's JSON Lines body): CR-only text was one line."""
+    from igclaim.inputs import text_lines
+
+    assert text_lines(end.join(['{"a": 1}', '{"b": "x\u2028y"}', ""])) == ['{"a": 1}', '{"b": "x\u2028y"}', ""]
+
+
 def test_two_charts_with_one_claim_id_are_that_claims_error(tmp_path, x12_text):
     """The first chart read silently decided the claim; now the claim is an error naming the join."""
     from igclaim.readers.scrub import load_charts, scrub_837

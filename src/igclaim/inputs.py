@@ -138,7 +138,11 @@ def read_input_file(path: str, stdin: Any = None, limit: int = MAX_INPUT_BYTES) 
 
 def text_lines(text: str) -> list[str]:
     """The lines of JSON Lines text: split at line feeds only, a CR before one dropped. str.splitlines also splits
-    at U+2028, U+0085 and other characters JSON allows inside a string, so one encounter would become two."""
+    at U+2028, U+0085 and other characters JSON allows inside a string, so one encounter would become two. Text
+    with CRs and no line feed at all ends its lines in CR alone (an old Mac's, some exports'; JSON holds no raw CR):
+    split there (batch/sources.py reads a file the same way)."""
+    if "\n" not in text and "\r" in text:
+        return text.split("\r")
     return [line.removesuffix("\r") for line in text.split("\n")]
 
 

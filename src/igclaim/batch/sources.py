@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from igclaim.batch.tabular import group_rows
 from igclaim.inputs import undecoded_byte
@@ -68,6 +68,34 @@ class RowProblem:
 
     def get(self, _key: str, default: Any = None) -> Any:
         return default  # no encounter_id: never joins the rows around it
+
+
+class _CrLines:
+    """`readline(limit)` and `tell()` over a binary file whose lines end in CR alone."""
+
+    def __init__(self, f: BinaryIO) -> None:
+        self.f = f
+        self.buf = b""
+
+    @property
+    def closed(self) -> bool:
+        return self.f.closed
+
+    def readline(self, limit: int) -> bytes:
+        while (cut := self.buf.find(b"\r", 0, limit)) < 0 and len(self.buf) < limit:
+            chunk = self.f.read(65536)
+            if not chunk:
+                break
+            self.buf += chunk
+        n = cut + 1 if cut >= 0 else min(limit, len(self.buf))
+        line, self.buf = self.buf[:n], self.buf[n:]
+        return line
+
+    def tell(self) -> int:
+        return self.f.tell() - len(self.buf)
+
+    def close(self) -> None:
+        self.f.close()
 
 
 class SourceError(ValueError):
@@ -157,7 +185,13 @@ class Source:
 
         limit = MAX_INPUT_BYTES + 8  # a BOM and a CR LF on top of the encounter's own limit
         seq = 0
-        with self.path.open("rb") as f:
+        with self.path.open("rb") as raw_file:
+            # A file whose lines end in CR alone (an old Mac's, some exports') was read as one line, its encounters
+            # one error: JSON text holds no raw CR, so a CR with no LF in the first 64 KiB ends the lines.
+            head = raw_file.read(65536)
+            raw_file.seek(0)
+            end = b"\r" if b"\r" in head and b"\n" not in head else b"\n"
+            f: BinaryIO | _CrLines = _CrLines(raw_file) if end == b"\r" else raw_file
             self._handle = f
             number = 0
             while True:
@@ -165,8 +199,8 @@ class Source:
                 if not raw:
                     break
                 number += 1
-                if len(raw) == limit and not raw.endswith(b"\n"):
-                    while (rest := f.readline(limit)) and not rest.endswith(b"\n"):
+                if len(raw) == limit and not raw.endswith(end):
+                    while (rest := f.readline(limit)) and not rest.endswith(end):
                         pass  # the rest of an over-long line, dropped piece by piece
                     seq += 1
                     yield Record(seq, {"line": number}, "problem",
