@@ -10,13 +10,15 @@ from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
 from igclaim.errors import InputError
 
 if TYPE_CHECKING:  # the modules load when the command runs, so other commands start no slower
+    from collections.abc import Callable
+
     from igclaim.denials.claims import ClaimSource
     from igclaim.denials.mapping import ClaimView
     from igclaim.denials.reader import Remittance
@@ -157,14 +159,17 @@ def denials_cmd(
     summary = summarize(views, errors, source is not None)
     doc = to_json(meta, views, errors, summary, corrections)
     if out is not None:
-        _write(out / "denials.json", json.dumps(doc, indent=2, default=str) + "\n")
+        from igclaim.outputs.files import json_writer
+
+        _write(out / "denials.json", json_writer(doc))
         _write(out / "denials.csv", to_csv(views, errors))
         _write(out / "report.html", render_html(meta, views, errors, summary, corrections))
         sys.stderr.write(_line(summary) + f"\noutputs in {out}/: denials.json, denials.csv, report.html\n")
         return
     fmt = format or (DenialFormat.table if sys.stdout.isatty() else DenialFormat.json)
     if fmt == DenialFormat.json:
-        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+        json.dump(doc, sys.stdout, indent=2, default=str)  # piece by piece: json.dumps would hold every piece
+        sys.stdout.write("\n")
     else:
         _table(views, errors, summary)
 
@@ -234,7 +239,7 @@ def _table(views: list[ClaimView], errors: list[dict[str, Any]], s: Any) -> None
     con.print(cell(_line(s)))
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str | Callable[[BinaryIO], object]) -> None:
     """Write next to the target, then replace it: a failed write never leaves a half file in its place."""
     from igclaim.outputs.files import write_atomic
 
