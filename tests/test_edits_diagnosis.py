@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from tests.test_edits_support import BASE, build, chart, ids, only, scrub
 
 
@@ -136,3 +138,27 @@ def test_chart_without_diagnoses_and_a_written_one():
     assert [m for _s, _l, m in _dx_findings(r, "DX-NOT-DOCUMENTED")] == [
         "D83.9 is on the claim but not among the chart's diagnoses (none)."]
     assert "DX-MISSING" not in ids(r)  # the claim that goes out has a diagnosis
+
+
+def test_a_claim_no_diagnosis_of_which_is_covered_puts_its_immune_globulin_at_stake():
+    """Audit 7: DX-NOT-COVERED (the whole claim denied) carried no money, where DX-POINTER-NOT-COVERED (one line at
+    risk) did: the immune globulin's 60 units of J1561 are at stake, priced at J1561 ($49.076, ASP 2026Q1), on build
+    and on scrub, and when the written claim bills another diagnosis than the chart's covered one."""
+    enc = chart(payer={"type": "medicare", "contractor": "J15"}, diagnoses=["D80.1"])
+    for r in (build(enc), scrub(enc)):
+        f = only(r, "DX-NOT-COVERED")
+        assert (f.impact_units, f.impact_usd) == (-60, Decimal("-2944.56"))
+    other = scrub(chart(payer={"type": "medicare", "contractor": "J15"}, diagnoses=["D83.9"]),
+                  lambda c: c.update(diagnoses=["D80.1"]))
+    f = only(other, "DX-NOT-COVERED")
+    assert (f.line, f.impact_units, f.impact_usd) == (1, -60, Decimal("-2944.56"))
+    # The units written, counted in J1561's: 30 units of J1559 (100 mg) are 6 of J1561.
+    fewer = scrub(enc, lambda c: c["lines"][0].update(code="J1559", units=30))
+    assert only(fewer, "DX-NOT-COVERED").impact_units == -6
+    # A premedication charted first is not what the denial of the immune globulin's diagnoses takes.
+    pre = {"id": "pre1", "hcpcs": "J1200", "units": 1, "route": "IV"}
+    push = {"drug_id": "pre1", "method": "push", "start": "2026-03-02T08:50", "stop": "2026-03-02T08:50"}
+    first = chart(payer={"type": "medicare", "contractor": "J15"}, diagnoses=["D80.1"],
+                  drugs=[pre, *BASE["drugs"]], administrations=[*BASE["administrations"], push])
+    f = only(build(first), "DX-NOT-COVERED")
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-2944.56"))

@@ -106,3 +106,31 @@ def test_an_uncertain_no_benefit_gap_gives_warnings_that_still_ask_for_gy(monkey
         (2, "warning", "Line 2: the service has no Medicare benefit category for this diagnosis (the list L): GY is "
          "needed.", "Add GY to line 2."),
     ]
+
+
+def _written_dx(dx: list[str]):
+    def change(c):
+        c["diagnoses"] = dx
+    return change
+
+
+def test_a_written_diagnosis_off_the_list_asks_to_bill_the_charts_covered_one_never_for_gz():
+    """Audit 7: the chart's D83.9 is covered, the claim bills D80.1 (not on the contractor's list): PAYER-ABN-
+    MODIFIER said "Add GZ to line 1/2/3", and GZ makes the lines the provider's liability, where billing the chart's
+    diagnosis gets them paid. DX-NOT-COVERED says to bill the chart's diagnosis; a GZ written is told to go."""
+    enc = chart(payer={"type": "medicare", "contractor": "J15", "abn_signed": False}, diagnoses=["D83.9"])
+    r = scrub(enc, _written_dx(["D80.1"]))
+    assert "The chart's diagnoses (D83.9) are covered" in only(r, "DX-NOT-COVERED").message
+    assert "PAYER-ABN-MODIFIER" not in ids(r)
+    r = scrub(enc, lambda c: (_written_dx(["D80.1"])(c), _all_lines("GZ")(c)))
+    told = [f for f in r.findings if f.edit == "PAYER-ABN-MODIFIER"]
+    assert [(f.line, f.severity) for f in told] == [(1, "warning"), (2, "warning"), (3, "warning")]
+    assert told[0].message == ("Line 1: GZ reported, but the chart's diagnoses (D83.9) are covered for the product: "
+                               "bill them (DX-NOT-COVERED), and no denial is expected.")
+    assert told[0].fix == "Remove GZ from line 1 and bill the chart's diagnoses."
+    # The chart's own diagnosis off the list too: GZ is still what the claim needs.
+    uncovered = chart(payer={"type": "medicare", "contractor": "J15", "abn_signed": False}, diagnoses=["R50.9"])
+    assert "GZ is needed" in only(scrub(uncovered, _written_dx(["D80.1"])), "PAYER-ABN-MODIFIER").message
+    # A chart that lists no diagnosis has none to bill instead.
+    bare = chart(payer={"type": "medicare", "contractor": "J15", "abn_signed": False}, diagnoses=[])
+    assert "GZ is needed" in only(scrub(bare, _written_dx(["D80.1"])), "PAYER-ABN-MODIFIER").message

@@ -299,3 +299,12 @@ def test_a_pump_on_an_ivig_claim_or_another_payers_is_not_judged_for_jb():
     assert "DRUG-ROUTE-MODIFIER" not in ids(scrub(ivig, _with_pump("KX")))
     plan = home_sc(payer={"type": "commercial", "name": "Plan", "prior_authorization": {"number": "P"}})
     assert "DRUG-ROUTE-MODIFIER" not in ids(scrub(plan, _with_pump()))
+
+
+def test_a_pump_line_billed_with_an_uncovered_diagnosis_the_chart_does_not_have_still_needs_kx():
+    """Audit 7: the claim bills a diagnosis off the DME MAC's list where the chart's (G61.81, Hizentra) is covered:
+    the line without KX was left to PAYER-ABN-MODIFIER, which no longer asks for GZ there (bill the chart's
+    diagnosis): KX, GA or GZ must still be asked for."""
+    r = scrub(home_sc(), lambda c: (_drop_kx(c), c.update(diagnoses=["D80.1"])))
+    assert "DX-NOT-COVERED" in ids(r) and "PAYER-ABN-MODIFIER" not in ids(r)
+    assert "none of KX, GA or GZ" in only(r, "PAYER-KX-MODIFIER").message

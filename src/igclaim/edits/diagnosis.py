@@ -208,6 +208,16 @@ def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:
     return verdict(ctx, dx).gap
 
 
+def chart_dx_covered(ctx: EditContext) -> bool:
+    """On scrub, when the written claim bills other diagnoses than the chart's: the chart's own are billable and
+    covered, so the claim's fix is to bill them (DX-NOT-COVERED says so), never a liability modifier (GZ would make
+    a payable line the provider's loss)."""
+    if written_dx(ctx) is None:
+        return False
+    chart = chart_dx(ctx)
+    return bool(billable(ctx, chart)) and coverage_gap(ctx, chart) is None
+
+
 def billable(ctx: EditContext, dx: list[str]) -> list[str]:
     """The diagnoses coverage is judged on: not one DX-INVALID refuses (a category such as D83 is coded to D83.x
     first; judging D83 itself told the biller to get an ABN and add GZ for a code that cannot be billed). A code
@@ -416,8 +426,28 @@ def dx_not_covered(ctx: EditContext) -> list[Finding]:
                "wanted (a secondary payer needs one), or bill the payer or setting that covers it.")
         if _all_ig_lines_carry(ctx, gy):
             severity, text = "warning", f"{text} {gy} is on the lines: the denial is expected."
-    return [sourced(finding("DX-NOT-COVERED", text, severity=severity, line=_first_ig_line(ctx), fix=fix),
-                    gap.source)]
+    units, cause = _denied_units(ctx)
+    return [sourced(finding("DX-NOT-COVERED", text, severity=severity, line=_first_ig_line(ctx), fix=fix,
+                            impact_units=units, cause=cause), gap.source)]
+
+
+def _denied_units(ctx: EditContext) -> tuple[int | None, list[tuple[str, str]]]:
+    """What a claim no diagnosis of which is covered puts at stake (as DX-POINTER-NOT-COVERED prices one line):
+    the immune globulin's units on the claim that goes out (the written lines on scrub, counted in the chart code's
+    units; else the coded lines), priced at its code through the cause naming the drug. The first immune globulin
+    of the chart only (two products on one visit are rare; the finding says the claim, not the sum)."""
+    from igclaim.edits.drug import in_own_units, written_drug_lines
+
+    for did, f in ctx.coding.drugs.items():
+        if not f.is_ig or f.code is None:
+            continue
+        if ctx.written is not None:
+            lines = written_drug_lines(ctx).get(did, [])
+            units = in_own_units(ctx, f, lines) if lines else 0
+        else:
+            units = sum(ln.units for ln in f.lines)
+        return (-units if units else None), [("drug", f.path)]
+    return None, []
 
 
 def _all_ig_lines_carry(ctx: EditContext, modifier: str) -> bool:
@@ -600,9 +630,10 @@ def written_dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
     found = verdict(ctx, dx)
     gap = found.gap
     if gap and not coverage_gap(ctx, chart_dx(ctx)):
+        units, drug = _denied_units(ctx)
         yield finding("DX-NOT-COVERED", found.claim_text + f" The chart's diagnoses ({', '.join(chart_dx(ctx))}) "
-                      "are covered.", severity=gap.severity, line=_first_ig_line(ctx),
-                      cause=[("diagnosis", d) for d in _undocumented(ctx, dx)])
+                      "are covered.", severity=gap.severity, line=_first_ig_line(ctx), impact_units=units,
+                      cause=[("diagnosis", d) for d in _undocumented(ctx, dx)] + drug)
 
 
 def _undocumented(ctx: EditContext, dx: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from igclaim.edits.context import EditContext
-from igclaim.edits.diagnosis import Gap, claim_dx, coverage_gap
+from igclaim.edits.diagnosis import Gap, chart_dx, chart_dx_covered, claim_dx, coverage_gap
 from igclaim.edits.drug import all_written_drug_lines, mods, written_drug_lines, written_pump_lines
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
@@ -141,6 +141,14 @@ def abn_written(ctx: EditContext) -> list[Finding]:
                                  severity="warning",
                                  fix=f"Remove {', '.join(sorted(m))} unless the ABN was for another reason."))
         return found
+    if chart_dx_covered(ctx):
+        for ln, m in used:
+            found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {', '.join(sorted(m))} reported, but the "
+                                 f"chart's diagnoses ({', '.join(chart_dx(ctx))}) are covered for the product: bill "
+                                 "them (DX-NOT-COVERED), and no denial is expected.", line=ln.line, severity="warning",
+                                 fix=f"Remove {', '.join(sorted(m))} from line {ln.line} and bill the chart's "
+                                 "diagnoses."))
+        return found
     need = _needed(ctx, gap)
     severity = gap.severity if gap.binding else "warning"
     if lines is None:
@@ -249,7 +257,7 @@ def kx_findings(ctx: EditContext, lines: list[ClaimLine]) -> list[Finding]:
                                  f"documented, else {', '.join(against)} alone, on line {ln.line}."))
         elif kx not in m and not m & medical:
             gap = coverage_gap(ctx, claim_dx(ctx))
-            if gap is not None and gap.binding:
+            if gap is not None and gap.binding and not chart_dx_covered(ctx):
                 continue  # PAYER-ABN-MODIFIER names the liability modifier the line needs
             found.append(finding("PAYER-KX-MODIFIER", f"Line {ln.line} ({ln.code.strip().upper()}): none of {kx}, "
                                  f"{lm.with_signed_abn} or {lm.without_abn}: the DME MACs reject a pump's drug and "
