@@ -167,6 +167,17 @@ def test_avoidable_waste_names_the_better_combination():
     assert "20 g + 10 g + 5 g" in f.message and f.impact_units == -10 and f.severity == "warning"
 
 
+def test_avoidable_waste_is_never_a_negative_discard_nor_more_than_the_jw_line():
+    """Audit 7: Cutaquig 10 mL given from its 12 mL vial (the crosswalk's 20 units: 17 given, 3 JW): its 10 mL
+    vial's 1.65 g is 16 whole units, so the finding read "discarding -1 units instead of 3" with 4 units at stake,
+    one more than the JW line bills."""
+    res = run(encounter(drugs=[drug(product="Cutaquig", route="SC", dose={"ml": 10}, containers=[{"ml": 12}])],
+                        administrations=[infusion(60)]))
+    assert drug_lines(res) == [("J1551", (), 17), ("J1551", ("JW",), 3)]
+    f = next(f for f in res.findings if f.edit == "DRUG-WASTE-AVOIDABLE")
+    assert "discarding 0 units instead of 3" in f.message and f.impact_units == -3
+
+
 def test_no_avoidable_waste_when_no_combination_does_better():
     res = run(encounter(drugs=[drug(product="Privigen", dose={"grams": 7}, containers=[{"grams": 10}])]))
     assert "DRUG-WASTE-AVOIDABLE" not in ids(res)

@@ -816,7 +816,10 @@ def _avoidable_waste(ident: Identified, fam: Family, chosen: CodeChosen, units: 
     combo = best_combination(fam.sizes, units.grams)  # the family's package sizes, collected once per snapshot
     if combo is None:
         return
-    best_discard = whole_units_in(sum(combo, Decimal(0)), chosen.unit_mg) - units.administered
+    # Never below nothing: the combination's labeled grams in whole units can fall short of units the crosswalk
+    # scales up (Cutaquig's 12 mL vial bills 20 units for 1.98 g, so 10 mL given is 17 units, while its 10 mL vial's
+    # 1.65 g is 16): "discarding -1 units", and an impact beyond the JW line's.
+    best_discard = max(0, whole_units_in(sum(combo, Decimal(0)), chosen.unit_mg) - units.administered)
     if best_discard < discarded:
         names = " + ".join(f"{g:g} g" for g in combo)
         saved = discarded - best_discard
