@@ -26,7 +26,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as FPath
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from sqlalchemy import Connection, Row, delete, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -117,6 +117,8 @@ class Submission(BaseModel):
     errors: int | None = None
     warnings: int | None = None
     problems: list[str] = Field(default_factory=list)
+    # The HTTP status a single-body post answers with when this has problems (409: the claim has gone out).
+    _status: int = PrivateAttr(default=422)
 
 
 class ClaimOut(BaseModel):
@@ -283,7 +285,8 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     # ---------------------------------------------------------------------------------------------- worklist
 
     @app.post("/api/encounters", response_model=list[Submission], tags=["worklist"],
-              responses={413: {"description": "body too large"}, 422: {"description": "not JSON"}})
+              responses={409: {"description": "a changed version of a claim that has gone out, without a correction"},
+                         413: {"description": "body too large"}, 422: {"description": "not JSON"}})
     async def submit(request: Request, who: User):
         """Post one encounter (JSON) or many (JSON Lines, one per line): each is stored as a version, coded and
         scrubbed. The same body again is not a new version. Each line answers with its status or its problems."""
@@ -322,7 +325,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             out = await asyncio.get_running_loop().run_in_executor(writers, code_bodies, make_session, write_lock,
                                                                    bodies, who.user_id)
         if len(bodies) == 1 and bodies[0][0] is None and out[0].problems:
-            return problems(422, out[0].problems)
+            return problems(out[0]._status, out[0].problems)
         return out
 
     @app.get("/api/encounters", response_model=Page, tags=["worklist"])
@@ -643,7 +646,9 @@ def code_bodies(make_session: Callable[[], Session], lock: AbstractContextManage
                 s = worklist.submit(db, body, user_id)
             out.append(Submission(line=line, **s.__dict__))
         except worklist.WorklistError as exc:
-            out.append(Submission(line=line, encounter_id=_id_of(body), problems=exc.problems))
+            refused = Submission(line=line, encounter_id=_id_of(body), problems=exc.problems)
+            refused._status = exc.status
+            out.append(refused)
     return out
 
 

@@ -2,7 +2,9 @@
 
 draft (stored, not yet coded) → scrubbed (coded; error findings to fix) → ready (no errors, or marked fixed) →
 exported (sent in an 837; the authorization ledger is consumed) → paid or denied. A new version of an encounter
-goes back through coding. Submitting the same body again changes nothing (idempotent by encounter id and body).
+goes back through coding; once its claim has gone out (exported, paid, denied) only a corrected claim (`correction`:
+frequency 7 replaces, 8 voids) is taken, never a second original. Submitting the same body again changes nothing
+(idempotent by encounter id and body).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ MANUAL_MOVES = {
     ("exported", "denied"),
     ("denied", "ready"),      # resubmission after review
 }
+# A claim in these has gone to the payer: a new version of it must be a correction, not a second original.
+SENT = ("exported", "paid", "denied")
 
 
 class WorklistError(ValueError):
@@ -80,6 +84,11 @@ def submit(db: Session, body: Any, user_id: int) -> Submitted:
     row = db.get(ClaimRow, enc.encounter_id)
     if last is not None and last.sha256 == digest and row is not None:
         return Submitted(enc.encounter_id, last.version, row.status, False, row.errors, row.warnings)
+    if row is not None and row.status in SENT and enc.correction is None:
+        raise WorklistError(409, [
+            f"correction: {enc.encounter_id} was {row.status}: a changed version would go out again as an original "
+            "claim, a duplicate to the payer; send it as a corrected claim: give `correction` with frequency 7 "
+            "(replaces) or 8 (voids) and original_claim_id (the payer's claim number)"])
     version = (last.version + 1) if last else 1
     ver = EncounterVersion(encounter_id=enc.encounter_id, version=version, sha256=digest, body=text,
                            submitted_by=user_id)

@@ -1,0 +1,66 @@
+"""The seventh audit of the team service: a claim sent twice as an original, payer profiles read from the server's
+files over HTTP, an authorization overdrawn by one export, authorizations for unknown products, a malformed single
+body answered as JSON Lines, an export's limit applied before its form, and member ids in the access log."""
+
+from __future__ import annotations
+
+import json
+
+from tests import test_service
+from tests.test_service import _segments, visit
+
+team, url = test_service.team, test_service.url  # the team service's fixtures (a team app on SQLite or PostgreSQL)
+
+SAMPLE = {"kind": "837P", "charges": "sample"}
+
+
+def _frequencies(interchange: str) -> list[str]:
+    """Each claim's frequency (CLM05-3: 1 original, 7 replacement, 8 void), in the order sent."""
+    return [clm[5].split(":")[2] for clm in _segments(interchange, "CLM")]
+
+
+def test_a_claim_that_went_out_is_not_sent_again_as_an_original(team):
+    """A changed version of an exported (or paid, or denied) claim went back to ready and the next export sent it
+    again as an original claim (CLM05-3 1): the payer saw the same visit twice. It is now refused with 409 naming
+    the status and `correction`; a version that carries a correction is accepted and goes out as a replacement."""
+    _, client, _, biller = team
+    assert client.post("/api/encounters", json=visit(1), headers=biller).json()[0]["status"] == "ready"
+    out = client.post("/api/export", params=SAMPLE, headers=biller).json()
+    assert out["exported"] == ["v001"] and _frequencies(out["interchange"]) == ["1"]
+
+    changed = visit(1, diagnoses=["D80.1"])
+    r = client.post("/api/encounters", json=changed, headers=biller)
+    assert r.status_code == 409, r.text
+    assert r.json()["problems"][0].startswith("correction: v001 was exported")
+    assert "frequency 7" in r.json()["problems"][0] and "original_claim_id" in r.json()["problems"][0]
+    # the same in JSON Lines: that line answers with the problem, the others are stored
+    lines = "\n".join(json.dumps(b) for b in (changed, visit(2)))
+    rows = client.post("/api/encounters", content=lines,
+                       headers={**biller, "Content-Type": "application/x-ndjson"}).json()
+    assert [bool(row["problems"]) for row in rows] == [True, False]
+    detail = client.get("/api/encounters/v001", headers=biller).json()
+    assert detail["claim"]["status"] == "exported" and [v["version"] for v in detail["versions"]] == [1]
+    assert detail["encounter"]["diagnoses"] == visit(1)["diagnoses"]
+    # the same body again is still no new version and no error
+    assert client.post("/api/encounters", json=visit(1), headers=biller).json()[0]["status"] == "exported"
+
+    assert client.post("/api/encounters/v001/status", json={"status": "paid"}, headers=biller).status_code == 200
+    r = client.post("/api/encounters", json=changed, headers=biller)
+    assert r.status_code == 409 and r.json()["problems"][0].startswith("correction: v001 was paid")
+
+    fixed = visit(1, diagnoses=["D80.1"], correction={"frequency": "7", "original_claim_id": "ICN-555"})
+    r = client.post("/api/encounters", json=fixed, headers=biller)
+    assert r.status_code == 200 and r.json()[0]["status"] == "ready" and r.json()[0]["version"] == 2, r.text
+    out = client.post("/api/export", params=SAMPLE, headers=biller).json()
+    assert out["exported"] == ["v001", "v002"]
+    assert _frequencies(out["interchange"]) == ["7", "1"]
+    assert [s[2] for s in _segments(out["interchange"], "REF") if s[1] == "F8"] == ["ICN-555"]
+
+
+def test_a_denied_claim_changed_needs_a_correction_too(team):
+    _, client, _, biller = team
+    client.post("/api/encounters", json=visit(3), headers=biller)
+    client.post("/api/export", params=SAMPLE, headers=biller)
+    assert client.post("/api/encounters/v003/status", json={"status": "denied"}, headers=biller).status_code == 200
+    r = client.post("/api/encounters", json=visit(3, diagnoses=["D80.1"]), headers=biller)
+    assert r.status_code == 409 and r.json()["problems"][0].startswith("correction: v003 was denied")
