@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from tests import test_service
-from tests.test_service import _segments, visit
+from tests.test_service import ROOT, _segments, visit
 
 team, url = test_service.team, test_service.url  # the team service's fixtures (a team app on SQLite or PostgreSQL)
 
@@ -64,3 +64,31 @@ def test_a_denied_claim_changed_needs_a_correction_too(team):
     assert client.post("/api/encounters/v003/status", json={"status": "denied"}, headers=biller).status_code == 200
     r = client.post("/api/encounters", json=visit(3, diagnoses=["D80.1"]), headers=biller)
     assert r.status_code == 409 and r.json()["problems"][0].startswith("correction: v003 was denied")
+
+
+def test_a_payer_profile_path_is_not_opened_over_http(team, tmp_path):
+    """/api/build refused a payer.profile that is a path, but /api/export/{to} and the worklist's POST
+    /api/encounters opened the .toml the client named (a copy of a bundled profile was used), and their answers told
+    which paths exist ("is a directory" against "does not exist"). Every route now answers the same 422 naming
+    payer.profile, whatever is on the disk."""
+    _, client, _, biller = team
+    mine = tmp_path / "mine.toml"
+    mine.write_bytes((ROOT / "src" / "igclaim" / "refdata" / "payers" / "medicare-part-b.toml").read_bytes())
+    for path in (str(mine), str(tmp_path), str(tmp_path / "none.toml"), "/root"):
+        enc = visit(4)
+        enc["payer"] = {**enc["payer"], "profile": path}
+        answers = [client.post("/api/export/837p", json=enc, headers=biller),
+                   client.post("/api/encounters", json=enc, headers=biller),
+                   client.post("/api/build", json=enc, headers=biller)]
+        for r in answers:
+            assert r.status_code == 422, (path, r.request.url, r.text)
+            [problem] = r.json()["problems"]
+            assert problem.startswith("payer.profile: unknown payer profile") and problem.endswith(
+                "(files are not read over HTTP)"), problem
+            assert "directory" not in problem and "exist" not in problem
+        assert len({r.json()["problems"][0] for r in answers}) == 1
+    assert client.get("/api/encounters", headers=biller).json()["items"] == []
+    enc = visit(4)
+    enc["payer"] = {**enc["payer"], "profile": "medicare-part-b"}  # a bundled profile by name still works
+    assert client.post("/api/encounters", json=enc, headers=biller).json()[0]["status"] == "ready"
+    assert client.post("/api/export/837p", json=enc, headers=biller).status_code == 200

@@ -56,8 +56,10 @@ async def _validation_problems(_request: Request, exc: RequestValidationError) -
     return _problems(422, lines)
 
 
-def _bundled_profile(name: str | None, field: str) -> None:
-    """Over HTTP only bundled profile names: a path would let a client make the server open its files."""
+def bundled_profile(name: str | None, field: str) -> None:
+    """Over HTTP only bundled profile names: a path would let a client make the server open its files, and the
+    resolver's answers ("is a directory", "does not exist") would tell it which paths exist. Every route that
+    codes a client's chart calls this before coding it (here, and the team service's worklist)."""
     from igclaim.refdata.resolver import reference
 
     known = reference().profiles
@@ -69,8 +71,8 @@ def _bundled_profile(name: str | None, field: str) -> None:
 def _run(body: dict[str, Any], profile: str | None, scrub: bool) -> Result | JSONResponse:
     try:
         enc = parse_encounter(body)
-        _bundled_profile(profile, "profile")
-        _bundled_profile(enc.payer.profile, "payer.profile")
+        bundled_profile(profile, "profile")
+        bundled_profile(enc.payer.profile, "payer.profile")
         return engine.scrub(enc, profile=profile) if scrub else engine.build(enc, profile=profile)
     except InvalidInput as exc:
         return _problems(422, exc.problems)
@@ -112,6 +114,7 @@ def export_file(to: str, body: dict[str, Any] = EncounterBody,
         return _problems(404, [f"to: use one of {', '.join(_EXPORTS)}, not {to!r}"])
     try:
         enc = parse_encounter(body)
+        bundled_profile(enc.payer.profile, "payer.profile")
         claims = build_claims([enc])
         errors = error_findings(claims)
         if errors and not allow_errors:

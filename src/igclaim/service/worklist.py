@@ -19,7 +19,8 @@ from sqlalchemy import Connection, Row, Select, case, delete, insert, select
 from sqlalchemy.orm import Session
 
 from igclaim import engine
-from igclaim.errors import InputError
+from igclaim.api import bundled_profile
+from igclaim.errors import InputError, problem_lines
 from igclaim.inputs import InvalidInput, parse_encounter
 from igclaim.model import Encounter, Result
 from igclaim.service import ledger
@@ -77,6 +78,10 @@ def submit(db: Session, body: Any, user_id: int) -> Submitted:
         enc = parse_encounter(body)
     except InvalidInput as exc:
         raise WorklistError(422, exc.problems) from None
+    try:
+        bundled_profile(enc.payer.profile, "payer.profile")  # posted over HTTP: never a path on the server
+    except InputError as exc:
+        raise WorklistError(422, problem_lines(exc)) from None
     text = _canonical(body)
     digest = hashlib.sha256(text.encode()).hexdigest()
     last = db.scalar(select(EncounterVersion).where(EncounterVersion.encounter_id == enc.encounter_id)
