@@ -92,3 +92,53 @@ def test_a_payer_profile_path_is_not_opened_over_http(team, tmp_path):
     enc["payer"] = {**enc["payer"], "profile": "medicare-part-b"}  # a bundled profile by name still works
     assert client.post("/api/encounters", json=enc, headers=biller).json()[0]["status"] == "ready"
     assert client.post("/api/export/837p", json=enc, headers=biller).status_code == 200
+
+
+def _authorize(client, biller, units: int, **changes) -> int:
+    body = {"number": "PA-100", "payer": "Medicare Part B", "member_id": visit(1)["subscriber"]["member_id"],
+            "hcpcs": "J1561", "units": units, "start": "2026-03-01", "end": "2026-06-30", **changes}
+    r = client.post("/api/authorizations", json=body, headers=biller)
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def test_an_export_never_overdraws_an_authorization(team):
+    """Two claims each within an authorization's 100 units when posted (60 each) were both exported, leaving -20.
+    The export now checks the ledger again as it goes, in worklist order: the second stays ready and is listed
+    with AUTH-EXHAUSTED; a claim of another member goes out; a replacement of the first is not held back by its own
+    earlier use."""
+    _, client, _, biller = team
+    auth_id = _authorize(client, biller, 100)
+    other = visit(3)
+    other["subscriber"] = {**other["subscriber"], "member_id": "OTHER-1"}
+    for enc in (visit(1), visit(2), other):
+        assert client.post("/api/encounters", json=enc, headers=biller).json()[0]["status"] == "ready"
+    out = client.post("/api/export", params=SAMPLE, headers=biller).json()
+    assert out["exported"] == ["v001", "v003"]
+    [held] = out["skipped"]
+    assert held["encounter_id"] == "v002"
+    assert held["problems"] == [f"v002: AUTH-EXHAUSTED: authorization PA-100 (ledger #{auth_id}) would be exceeded "
+                                "by this claim: 60 units needed, 40 left; it stays ready"]
+    assert client.get("/api/encounters/v002", headers=biller).json()["claim"]["status"] == "ready"
+    got = client.get(f"/api/authorizations/{auth_id}", headers=biller).json()
+    assert got["remaining"]["units"] == 40 and [h["encounter_id"] for h in got["history"]] == ["v001"]
+
+    fixed = visit(1, correction={"frequency": "7", "original_claim_id": "ICN-1"})
+    assert client.post("/api/encounters", json=fixed, headers=biller).json()[0]["status"] == "ready"
+    out = client.post("/api/export", params=SAMPLE, headers=biller).json()
+    assert out["exported"] == ["v001"] and [s["encounter_id"] for s in out["skipped"]] == ["v002"]
+    got = client.get(f"/api/authorizations/{auth_id}", headers=biller).json()
+    assert got["remaining"]["units"] == 40 and [h["version"] for h in got["history"]] == [2]
+
+
+def test_an_export_checks_grams_and_visits_too(team):
+    _, client, _, biller = team
+    _authorize(client, biller, 1000, visits=1)
+    grams = _authorize(client, biller, 1000, number="PA-G", grams=50)
+    for n in (1, 2):
+        client.post("/api/encounters", json=visit(n), headers=biller)
+    out = client.post("/api/export", params=SAMPLE, headers=biller).json()
+    assert out["exported"] == ["v001"]
+    problems = out["skipped"][0]["problems"]
+    assert len(problems) == 2 and "1 visits needed, 0 left" in problems[0] and "30 grams needed, 20 left" in problems[1]
+    assert client.get(f"/api/authorizations/{grams}", headers=biller).json()["remaining"]["grams"] == 20

@@ -396,13 +396,19 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                 except InputError as exc:
                     skipped.append({"encounter_id": r.encounter_id, "problems": [str(exc)]})
                     continue
+                # The ledger as it is now, not as it was when the claim was coded: claims exported since (earlier
+                # ones in this export included) may have spent what it needs. Such a claim stays ready.
+                if over := ledger.overdrawn(db, enc, result):
+                    skipped.append({"encounter_id": r.encounter_id, "problems": [
+                        f"{r.encounter_id}: AUTH-EXHAUSTED: {o}; it stays ready" for o in over]})
+                    continue
+                ledger.consume(db, enc, result, r.version, who.user_id)  # seen by the next claim's check
                 ready.append((r, c))
             if not ready:
                 return {"interchange": None, "exported": [], "skipped": skipped, "charges": cm.source}
             text = x12.render([c for _, c in ready], kind, cm, None)
-            for r, c in ready:
+            for r, _ in ready:
                 r.status = "exported"
-                ledger.consume(db, c.encounter, c.result, r.version, who.user_id)
                 worklist.audit(db, who.user_id, "claim.exported", "encounter", r.encounter_id)
         return {"interchange": text, "exported": [r.encounter_id for r, _ in ready], "skipped": skipped,
                 "charges": cm.source}

@@ -57,15 +57,18 @@ def visit_amounts(auth: Authorization, result: Result, dos: date) -> Amounts:
     return Amounts(units, grams, 1 if units else 0)
 
 
-def matching(db: Session, enc: Encounter, result: Result) -> list[Authorization]:
-    """Authorizations of this member and payer in force on the date of service that cover a billed drug."""
+def matching(db: Session, enc: Encounter, result: Result, *, lock: bool = False) -> list[Authorization]:
+    """Authorizations of this member and payer in force on the date of service that cover a billed drug. `lock`
+    (an export): their rows stay locked to the end of the transaction (PostgreSQL; SQLite has one writer anyway),
+    so two exports at once cannot both spend what is left."""
     if enc.subscriber is None:
         return []
     payer_keys = {k.lower() for k in (enc.payer.name, enc.payer.payer_id) if k}
-    rows = db.scalars(select(Authorization).where(
+    q = select(Authorization).where(
         Authorization.member_id == enc.subscriber.member_id,
         Authorization.start <= enc.date_of_service, Authorization.end >= enc.date_of_service,
-    ).order_by(Authorization.id)).all()
+    ).order_by(Authorization.id)
+    rows = db.scalars(q.with_for_update() if lock else q).all()
     return [a for a in rows if a.payer.lower() in payer_keys
             and visit_amounts(a, result, enc.date_of_service).units > 0]
 
@@ -98,6 +101,32 @@ def renewal_days(enc: Encounter) -> int:
     return int(profile.get(RENEWAL_DAYS, enc.date_of_service))
 
 
+def _short(need: Amounts, left: dict[str, int | Decimal | None]) -> list[str]:
+    """What the visit needs beyond what is left, e.g. '60 units needed, 40 left' (none: it fits)."""
+    return [f"{_number(need_v)} {name} needed, {_number(left_v)} left" for name, need_v, left_v in
+            (("units", need.units, left["units"]), ("grams", need.grams, left["grams"]),
+             ("visits", need.visits, left["visits"])) if left_v is not None and need_v > left_v]
+
+
+def _number(v: int | Decimal) -> str:
+    """20, not 20.000 (grams are stored with three decimals)."""
+    return f"{v.normalize():f}" if isinstance(v, Decimal) else str(v)
+
+
+def overdrawn(db: Session, enc: Encounter, result: Result) -> list[str]:
+    """At export, inside its transaction: what this claim would take past what is left now (the claims exported
+    since it was coded, those earlier in this export included, have spent their share). Such a claim is held back;
+    the authorizations' rows are locked so that no other export spends the same units meanwhile."""
+    out = []
+    for auth in matching(db, enc, result, lock=True):
+        short = _short(visit_amounts(auth, result, enc.date_of_service),
+                       remaining(auth, used(db, auth.id, exclude_encounter=enc.encounter_id)))
+        if short:
+            out.append(f"authorization {auth.number} (ledger #{auth.id}) would be exceeded by this claim: "
+                       f"{'; '.join(short)}")
+    return out
+
+
 def check(db: Session, enc: Encounter, result: Result) -> list[Finding]:
     """AUTH-EXHAUSTED when this visit would go past what is left; AUTH-EXPIRING when little would remain."""
     out: list[Finding] = []
@@ -107,9 +136,7 @@ def check(db: Session, enc: Encounter, result: Result) -> list[Finding]:
     for auth in auths:
         need = visit_amounts(auth, result, dos)
         left = remaining(auth, used(db, auth.id, exclude_encounter=enc.encounter_id))
-        short = [f"{need_v} {name} needed, {left_v} left" for name, need_v, left_v in
-                 (("units", need.units, left["units"]), ("grams", need.grams, left["grams"]),
-                  ("visits", need.visits, left["visits"])) if left_v is not None and need_v > left_v]
+        short = _short(need, left)
         if short:
             out.append(finding("AUTH-EXHAUSTED", f"Authorization {auth.number} (ledger #{auth.id}) would be "
                                f"exceeded by this visit: {'; '.join(short)}."))
