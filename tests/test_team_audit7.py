@@ -142,3 +142,21 @@ def test_an_export_checks_grams_and_visits_too(team):
     problems = out["skipped"][0]["problems"]
     assert len(problems) == 2 and "1 visits needed, 0 left" in problems[0] and "30 grams needed, 20 left" in problems[1]
     assert client.get(f"/api/authorizations/{grams}", headers=biller).json()["remaining"]["grams"] == 20
+
+
+def test_an_authorization_names_a_known_product(team):
+    """An authorization for a product igclaim does not know ("Gamunex-Z") was stored (201) and never matched a
+    claim, so the ledger silently tracked nothing. It is refused naming `product`, with the closest known name."""
+    _, client, _, biller = team
+    body = {"number": "PA-P", "payer": "Medicare Part B", "member_id": visit(1)["subscriber"]["member_id"],
+            "units": 100, "start": "2026-03-01", "end": "2026-06-30"}
+    r = client.post("/api/authorizations", json={**body, "product": "Gamunex-Z"}, headers=biller)
+    assert r.status_code == 422, r.text
+    assert r.json()["problems"] == ["product: unknown product 'Gamunex-Z' (did you mean Gamunex-C?); GET "
+                                    "/api/products lists them (or give hcpcs)"]
+    assert client.get("/api/authorizations", headers=biller).json() == []
+    r = client.post("/api/authorizations", json={**body, "product": "gamunex-c"}, headers=biller)
+    assert r.status_code == 201, r.text  # names are matched as claims match them: case aside
+    client.post("/api/encounters", json=visit(1), headers=biller)
+    client.post("/api/export", params=SAMPLE, headers=biller)
+    assert client.get(f"/api/authorizations/{r.json()['id']}", headers=biller).json()["remaining"]["units"] == 40

@@ -26,7 +26,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as FPath
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from sqlalchemy import Connection, Row, delete, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -81,6 +81,20 @@ class AuthorizationIn(_Body):
     visits: int | None = Field(default=None, ge=0, le=10_000)
     start: date
     end: date
+
+    @field_validator("product")
+    @classmethod
+    def _known_product(cls, name: str | None) -> str | None:
+        """A product the ledger can match to claims: an unknown name was stored and never matched any claim."""
+        from igclaim.errors import did_you_mean
+        from igclaim.refdata.resolver import reference
+
+        ref = reference()
+        if name is not None and not ref.find_products(name):
+            names = [n for p in ref.products for n in (p.name, *p.aliases)]
+            raise ValueError(f"unknown product {name[:64]!r}{did_you_mean(name, names)}; GET /api/products lists "
+                             "them (or give hcpcs)")
+        return name
 
     @model_validator(mode="after")
     def _sane(self) -> AuthorizationIn:
