@@ -160,3 +160,38 @@ def test_an_authorization_names_a_known_product(team):
     client.post("/api/encounters", json=visit(1), headers=biller)
     client.post("/api/export", params=SAMPLE, headers=biller)
     assert client.get(f"/api/authorizations/{r.json()['id']}", headers=biller).json()["remaining"]["units"] == 40
+
+
+def _malformed() -> dict[str, str]:
+    one = json.dumps(visit(5))
+    return {"NaN": one.replace('"grams": 30', '"grams": NaN', 1),
+            "a key twice": one.replace('"diagnoses": [', '"diagnoses": ["G61.81"], "diagnoses": [', 1),
+            "a 5,000-digit integer": one.replace('"grams": 30', '"grams": ' + "9" * 5000, 1)}
+
+
+def test_a_single_body_that_is_not_json_answers_422(team):
+    """One encounter whose JSON is malformed (NaN, a key written twice, an integer of 5,000 digits) was read again
+    as JSON Lines and answered 200 with a problem on "line 1". A body of one document answers 422 naming the body,
+    as every other single-body problem does; so does a pretty-printed document (no line of it is an encounter)."""
+    _, client, _, biller = team
+    expected = {"NaN": "NaN is not a number",
+                "a key twice": "the key 'diagnoses' appears twice in one object (JSON would keep only the last value)",
+                "a 5,000-digit integer": "Exceeds the limit (4300 digits) for integer string conversion"}
+    for what, body in _malformed().items():
+        for kind in ("application/json", "application/x-ndjson"):
+            r = client.post("/api/encounters", content=body, headers={**biller, "Content-Type": kind})
+            assert r.status_code == 422, (what, kind, r.text)
+            assert r.json() == {"problems": [f"body: not valid JSON ({expected[what]})"]}, what
+    pretty = json.dumps(visit(5), indent=2).replace('"grams": 30', '"grams": NaN', 1)
+    r = client.post("/api/encounters", content=pretty, headers={**biller, "Content-Type": "application/x-ndjson"})
+    assert r.status_code == 422 and r.json() == {"problems": ["body: not valid JSON (NaN is not a number)"]}, r.text
+    broken = json.dumps(visit(5), indent=2).replace('"diagnoses"', '"diagnoses" "', 1)
+    r = client.post("/api/encounters", content=broken, headers=biller)
+    assert r.status_code == 422 and r.json()["problems"][0].startswith("body: not valid JSON (Expecting ':' "
+                                                                       "delimiter, line "), r.text
+    assert client.get("/api/encounters", headers=biller).json()["items"] == []
+    # JSON Lines keep answering line by line: the malformed line its problem, the others stored
+    lines = "\n".join([_malformed()["NaN"], json.dumps(visit(6))])
+    r = client.post("/api/encounters", content=lines, headers={**biller, "Content-Type": "application/x-ndjson"})
+    assert r.status_code == 200 and [(row["line"], bool(row["problems"])) for row in r.json()] == [
+        (1, True), (2, False)]

@@ -315,7 +315,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             bodies = [(None, json.loads(text, parse_constant=_no_constant, object_pairs_hook=unique_keys))]
             if (byte := undecoded_byte(text)) is not None:
                 return problems(422, [f"body: not UTF-8 text (a byte 0x{byte:02x})"])
-        except (ValueError, RecursionError):
+        except (ValueError, RecursionError) as whole:
             bodies = []
             for n, line in enumerate(text_lines(text), start=1):
                 if not line.strip():
@@ -329,6 +329,12 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                     bodies.append((n, _Unreadable(str(exc).split(":")[0])))
             if not bodies:
                 return problems(422, ["body: give an encounter as JSON, or JSON Lines"])
+            # One line, or lines none of which is an encounter (a pretty-printed document): one malformed document,
+            # answered as every single-body problem is, not as line 1 of JSON Lines.
+            if len(bodies) == 1 or not any(isinstance(b, dict) for _, b in bodies):
+                if (byte := undecoded_byte(text)) is not None:
+                    return problems(422, [f"body: not UTF-8 text (a byte 0x{byte:02x})"])
+                return problems(422, [f"body: not valid JSON ({_json_reason(whole)})"])
         if len(bodies) > MAX_LINES:
             return problems(413, [f"body: at most {MAX_LINES} encounters per request; use igclaim batch"])
 
@@ -675,6 +681,15 @@ def code_bodies(make_session: Callable[[], Session], lock: AbstractContextManage
 class _Unreadable:
     def __init__(self, reason: str) -> None:
         self.reason = reason
+
+
+def _json_reason(exc: ValueError | RecursionError) -> str:
+    """Why a document is not JSON, in a line: where the parser stopped, or our own reason (NaN, a key twice)."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg}, line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(":")[0]
 
 
 def _no_constant(name: str) -> Any:
