@@ -195,3 +195,19 @@ def test_a_single_body_that_is_not_json_answers_422(team):
     r = client.post("/api/encounters", content=lines, headers={**biller, "Content-Type": "application/x-ndjson"})
     assert r.status_code == 200 and [(row["line"], bool(row["problems"])) for row in r.json()] == [
         (1, True), (2, False)]
+
+
+def test_an_export_limits_the_claims_of_its_own_form(team):
+    """`limit` took the first ready claims of any form and only then kept those of the asked form: with an office
+    claim first, POST /api/export?kind=837I&limit=1 exported nothing. The form is chosen first, then the limit."""
+    _, client, _, biller = team
+    hospital = json.loads((ROOT / "examples" / "parties" / "hospital-gamunex.json").read_text())
+    hospital["encounter_id"] = "w001"  # after the office claims in worklist order
+    for enc in (visit(1), visit(2), hospital):
+        assert client.post("/api/encounters", json=enc, headers=biller).json()[0]["status"] == "ready"
+    out = client.post("/api/export", params={**SAMPLE, "kind": "837I", "limit": 1}, headers=biller).json()
+    assert out["exported"] == ["w001"] and out["skipped"] == [], out
+    out = client.post("/api/export", params={**SAMPLE, "limit": 1}, headers=biller).json()
+    assert out["exported"] == ["v001"]
+    assert [c["encounter_id"] for c in client.get("/api/encounters", params={"status": "ready"},
+                                                  headers=biller).json()["items"]] == ["v002"]

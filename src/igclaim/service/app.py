@@ -401,8 +401,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         settings = {"837P": ("office", "home"), "837I": ("hospital_outpatient",)}[kind]
         with tx(write=True) as db:
             cm = _charges_for_export(db, charges)
-            rows = [r for r in worklist.listing(db, status="ready", payer=payer, limit=limit)
-                    if r.setting in settings]
+            rows = worklist.listing(db, status="ready", payer=payer, limit=limit, settings=settings)
             ready, skipped = [], []
             for r in rows:
                 _, ver = worklist.current(db, r.encounter_id)

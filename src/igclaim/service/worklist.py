@@ -156,9 +156,11 @@ def move(db: Session, encounter_id: str, status: str, user_id: int) -> ClaimRow:
 
 def listing(db: Session, *, status: str | None = None, payer: str | None = None, edit: str | None = None,
             date_from: date | None = None, date_to: date | None = None, limit: int = 50,
-            after: str | None = None) -> list[ClaimRow]:
-    """Worklist rows in encounter-id order, filtered; `after` is the last id of the previous page (keyset)."""
-    return list(db.scalars(_listing(select(ClaimRow), status, payer, edit, date_from, date_to, limit, after)))
+            after: str | None = None, settings: tuple[str, ...] | None = None) -> list[ClaimRow]:
+    """Worklist rows in encounter-id order, filtered; `after` is the last id of the previous page (keyset).
+    `settings` (an export: the settings of its form) filters before the limit, so a page is all of that form."""
+    return list(db.scalars(_listing(select(ClaimRow), status, payer, edit, date_from, date_to, limit, after,
+                                    settings)))
 
 
 def listing_rows(conn: Connection, *, status: str | None = None, payer: str | None = None, edit: str | None = None,
@@ -170,9 +172,11 @@ def listing_rows(conn: Connection, *, status: str | None = None, payer: str | No
 
 
 def _listing(q: Select, status: str | None, payer: str | None, edit: str | None, date_from: date | None,
-             date_to: date | None, limit: int, after: str | None) -> Select:
+             date_to: date | None, limit: int, after: str | None, settings: tuple[str, ...] | None = None) -> Select:
     if status:
         q = q.where(ClaimRow.status == status)
+    if settings is not None:
+        q = q.where(ClaimRow.setting.in_(settings))
     if payer:
         q = q.where((ClaimRow.payer_type == payer) | (ClaimRow.payer_name == payer))
     if edit:
