@@ -211,3 +211,27 @@ def test_an_export_limits_the_claims_of_its_own_form(team):
     assert out["exported"] == ["v001"]
     assert [c["encounter_id"] for c in client.get("/api/encounters", params={"status": "ready"},
                                                   headers=biller).json()["items"]] == ["v002"]
+
+
+def test_a_member_id_is_never_sent_in_a_url(team):
+    """GET /api/authorizations?member_id=… put a member id in the URL, and so in the server's access log (the team
+    page built that URL). Authorizations are found by POST /api/authorizations/search (the id in the body); the GET
+    still lists without it and refuses it (422 naming member_id) rather than ignore the filter."""
+    _, client, _, biller = team
+    mine = visit(1)["subscriber"]["member_id"]
+    _authorize(client, biller, 100)
+    _authorize(client, biller, 50, member_id="OTHER-1")
+    r = client.post("/api/authorizations/search", json={"member_id": mine}, headers=biller)
+    assert r.status_code == 200 and [a["member_id"] for a in r.json()] == [mine], r.text
+    r = client.post("/api/authorizations/search", json={}, headers=biller)
+    assert [a["member_id"] for a in r.json()] == [mine, "OTHER-1"]
+    assert len(client.post("/api/authorizations/search", json={"limit": 1}, headers=biller).json()) == 1
+    r = client.post("/api/authorizations/search", json={"member": mine}, headers=biller)
+    assert r.status_code == 422 and r.json()["problems"][0].startswith("member: unknown field"), r.text
+    assert len(client.get("/api/authorizations", headers=biller).json()) == 2
+    r = client.get("/api/authorizations", params={"member_id": mine}, headers=biller)
+    assert r.status_code == 422 and r.json()["problems"][0].startswith("member_id: not taken in a URL"), r.text
+    assert mine not in r.text
+    page = client.get("/team").text
+    assert 'call("POST", "/api/authorizations/search", JSON.stringify(find))' in page
+    assert '"/api/authorizations?"' not in page and 'q.set("member_id"' not in page

@@ -107,6 +107,12 @@ class AuthorizationIn(_Body):
         return self
 
 
+class AuthorizationSearch(_Body):
+    member_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                  description="only this member's (sent in the body: a URL ends up in access logs)")
+    limit: int = Field(default=100, ge=1, le=500)
+
+
 class ChargemasterIn(_Body):
     csv: str = Field(min_length=1, max_length=1_000_000,
                      description="the whole charge master as CSV with a code,unit_charge header (as `igclaim export "
@@ -475,14 +481,31 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             worklist.audit(db, who.user_id, "authorization.create", "authorization", str(row.id))
             return _auth_out(db, row)
 
-    @app.get("/api/authorizations", tags=["authorizations"])
-    def list_authorizations(who: User, member_id: Annotated[str | None, Query(max_length=64)] = None,
-                            limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+    def _authorizations(member_id: str | None, limit: int) -> list[dict[str, Any]]:
         with tx() as db:
             q = select(Authorization).order_by(Authorization.id).limit(limit)
             if member_id:
                 q = q.where(Authorization.member_id == member_id)
             return [_auth_out(db, a) for a in db.scalars(q)]
+
+    @app.post("/api/authorizations/search", tags=["authorizations"])
+    def search_authorizations(body: AuthorizationSearch, who: User) -> list[dict[str, Any]]:
+        """Authorizations in id order, of one member if `member_id` is given: in the body, so that no member id
+        is written in a URL (servers, proxies and the access log keep URLs)."""
+        return _authorizations(body.member_id, body.limit)
+
+    @app.get("/api/authorizations", tags=["authorizations"])
+    def list_authorizations(who: User,
+                            member_id: Annotated[str | None, Query(max_length=64, deprecated=True, description=(
+                                "refused: a member id in a URL is kept in access logs; use POST "
+                                "/api/authorizations/search"))] = None,
+                            limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
+        """Authorizations in id order. To find one member's, POST /api/authorizations/search."""
+        if member_id is not None:  # refused, never ignored: an unfiltered answer would pass for the member's
+            raise worklist.WorklistError(422, ["member_id: not taken in a URL (access logs keep URLs, and a member "
+                                               "id is PHI): POST /api/authorizations/search with the member_id in "
+                                               "the body"])
+        return _authorizations(None, limit)
 
     @app.get("/api/authorizations/{auth_id}", tags=["authorizations"])
     def authorization(auth_id: Annotated[int, FPath(ge=1, le=2**31 - 1)], who: User) -> dict[str, Any]:
