@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from igclaim.service import auth, migrate
 from igclaim.service.app import create_app
-from igclaim.service.db import sessions
+from igclaim.service.db import engine_for, read_engine_for, sessions
 from tests.test_x12 import pyx12_check
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,7 +99,11 @@ def team(url):
     admin = _user(url, "ada", "admin")
     biller = _user(url, "bo", "biller")
     client = TestClient(create_app(url))
-    return url, client, {"Authorization": f"Bearer {admin}"}, {"Authorization": f"Bearer {biller}"}
+    yield url, client, {"Authorization": f"Bearer {admin}"}, {"Authorization": f"Bearer {biller}"}
+    # Each test's database has its own connection pools (db.engine_for, read_engine_for): closed here, or a run of
+    # the team tests on PostgreSQL fills its 100 connections ("sorry, too many clients already").
+    engine_for(url).dispose()
+    read_engine_for(url).dispose()
 
 
 def visit(n: int, **changes) -> dict:
