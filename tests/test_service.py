@@ -140,11 +140,13 @@ def test_a_read_outlives_the_database_dropping_its_connections(team):
 def test_every_api_route_but_health_needs_a_token(team):
     _, client, _, biller = team
     assert client.get("/api/health").status_code == 200
-    # (a POST body that is not JSON at all is refused by the guard first, before any token is read)
+    # (the token is checked before the body is read: a body that is not JSON at all is refused 401 too)
     for method, path in [("post", "/api/build"), ("get", "/api/encounters"), ("get", "/api/products"),
                          ("post", "/api/export"), ("get", "/api/audit")]:
         r = client.post(path, json={}) if method == "post" else client.get(path)
         assert r.status_code == 401, path
+        if method == "post":
+            assert client.post(path, content=b"{not json").status_code == 401, path
         assert r.json()["problems"][0].startswith("authorization:")
     bad = {"Authorization": biller["Authorization"][:-2] + "xx"}
     assert client.get("/api/encounters", headers=bad).status_code == 401

@@ -53,7 +53,8 @@ from igclaim.service.db import User as UserRow
 
 MAX_BODY = 20 * 1024 * 1024  # one POST of JSON Lines; larger batches go through `igclaim batch`
 MAX_LINES = 5000
-MAX_IMPORT_BODY = 200 * 1024 * 1024  # one CMS file over HTTP (admins)
+MAX_IMPORT_BODY = 200 * 1024 * 1024  # one CMS file over HTTP (admins): on IMPORT_PATH only
+IMPORT_PATH = "/api/data/import/"
 MAX_CHARGE_CODES = 10_000
 RATE_STORE = "IGCLAIM_RATE_STORE"
 MAX_UNIT_CHARGE = Decimal("9999999.99")
@@ -601,29 +602,35 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     def page() -> str:
         return team_page
 
-    # Outermost, as in `igclaim serve`: the Host allow-list, body limits and security headers come before any token
-    # check. JSON Lines and CMS files are not one JSON document, so their own routes check them (MAX_BODY, the
-    # importers).
-    app.add_middleware(TokenGate, check=acheck, limiter=limiter)
+    # As in `igclaim serve`: the Host allow-list and security headers come first; then the token (TokenGate, before
+    # any of the body is read: a client without a token makes the server hold nothing); then the body, within its
+    # route's limit: one encounter's JSON (MAX_INPUT_BYTES) but on the worklist's POST (JSON Lines, MAX_BODY) and the
+    # admins' imports (CMS files, MAX_IMPORT_BODY). JSON Lines and CMS files are not one JSON document, so their own
+    # routes check them.
     app.add_middleware(Guard, page_csp=page_csp(stateless._page()), pages={"/team": page_csp(team_page)},
-                       max_body=MAX_IMPORT_BODY, raw_paths=("/api/encounters", "/api/data/import/"))
+                       raw_paths=("/api/encounters", IMPORT_PATH),
+                       body_limits={"/api/encounters": MAX_BODY, IMPORT_PATH: MAX_IMPORT_BODY},
+                       gate=TokenGate(acheck, limiter, admin_paths=(IMPORT_PATH,)))
     app.state.coders = coding
     return app
 
 
 class TokenGate:
-    """Every /api route but /api/health needs a valid bearer token (401), within its rate (429); the principal
-    goes to the routes in request.state. Plain ASGI: it adds no task or stream per request."""
+    """Every /api route but /api/health needs a valid bearer token (401), within its rate (429); `admin_paths` need
+    an admin's (403); the principal goes to the routes in request.state. The guard's gate: it answers from the
+    request's head, before any of the body is read (as middleware inside the guard it came after the guard had read
+    up to 200 MB of a client that had no token)."""
 
-    def __init__(self, app: Any, check: Callable[[str | None], Awaitable[auth_mod.Principal]],
-                 limiter: auth_mod.RateLimiter) -> None:
-        self.app, self.check, self.limiter = app, check, limiter
+    def __init__(self, check: Callable[[str | None], Awaitable[auth_mod.Principal]],
+                 limiter: auth_mod.RateLimiter, admin_paths: tuple[str, ...] = ()) -> None:
+        self.check, self.limiter, self.admin_paths = check, limiter, admin_paths
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def __call__(self, scope: dict[str, Any], send: Any) -> bool:
         path = scope.get("path", "")
         if scope["type"] != "http" or not path.startswith("/api/") or path == "/api/health":
-            await self.app(scope, receive, send)
-            return
+            return True
+        # A refusal leaves the body unread: closing the connection stops the client sending it.
+        close = {"Connection": "close"} if scope.get("method") in ("POST", "PUT", "PATCH") else {}
         header = next((v for k, v in scope.get("headers", []) if k.lower() == b"authorization"), b"")
         text = header.decode("latin-1")
         token = text[7:].strip() if text.lower().startswith("bearer ") else None
@@ -631,17 +638,25 @@ class TokenGate:
             who = await self.check(token)
         except auth_mod.AuthError:
             response = problems(401, ["authorization: a valid bearer token is required (igclaim tokens create)"],
-                                {"WWW-Authenticate": "Bearer"})
-            await response(scope, receive, send)
-            return
+                                {"WWW-Authenticate": "Bearer", **close})
+            await response(scope, _no_body, send)
+            return False
         ok, wait = self.limiter.allow(who.token_id)
         if not ok:
             response = problems(429, [f"rate limit: too many requests for this token; retry in {wait:.1f} s"],
-                                {"Retry-After": str(max(1, round(wait)))})
-            await response(scope, receive, send)
-            return
+                                {"Retry-After": str(max(1, round(wait))), **close})
+            await response(scope, _no_body, send)
+            return False
+        if who.role != "admin" and path.startswith(self.admin_paths):
+            await problems(403, ["role: this needs an admin token"], close)(scope, _no_body, send)
+            return False
         scope.setdefault("state", {})["principal"] = who
-        await self.app(scope, receive, send)
+        return True
+
+
+async def _no_body() -> dict[str, Any]:
+    """A refusal's response never reads the request body."""
+    raise RuntimeError("a refused request's body is not read")
 
 
 @contextmanager

@@ -3,9 +3,10 @@ reads it, and what every response carries.
 
 - Host allow-list (DNS rebinding): only the loopback names by default; IGCLAIM_ALLOWED_HOSTS (comma-separated)
   or `igclaim serve --host NAME` adds names. Other hosts get 400.
-- Request bodies: at most inputs.MAX_INPUT_BYTES (413, also when Content-Length says so up front); a body that
-  does not arrive within BODY_TIMEOUT seconds is dropped (408). JSON bodies of /api/ are checked as the CLI checks
-  files (UTF-8 with or without a BOM, nesting, huge numbers): 422 with {"problems": [...]}.
+- Request bodies: at most inputs.MAX_INPUT_BYTES (413, also when Content-Length says so up front), or what
+  `body_limits` allows one route; a body that does not arrive within BODY_TIMEOUT seconds is dropped (408). A
+  `gate` (the team service's token check) answers before any of the body is read. JSON bodies of /api/ are checked
+  as the CLI checks files (UTF-8 with or without a BOM, nesting, huge numbers): 422 with {"problems": [...]}.
 - Security headers on every response: Content-Security-Policy (frame-ancestors 'none'), X-Content-Type-Options,
   X-Frame-Options, Referrer-Policy.
 - Request heads: a connection whose request line and headers are not complete within HEAD_TIMEOUT seconds is
@@ -22,7 +23,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from igclaim.inputs import MAX_INPUT_BYTES, InvalidInput, decode_input, load_json
@@ -34,6 +35,8 @@ LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+# Looks at a request's head before its body is read: True lets it in; False means it has answered (401, 403, 429).
+Gate = Callable[[Scope, Send], Awaitable[bool]]
 
 
 def allowed_hosts(extra: Iterable[str] = ()) -> frozenset[str]:
@@ -68,14 +71,27 @@ def _host_name(host: str) -> str:
 class Guard:
     def __init__(self, app: Any, page_csp: str, hosts: frozenset[str] | None = None,
                  max_body: int = MAX_INPUT_BYTES, body_timeout: float = BODY_TIMEOUT,
-                 pages: dict[str, str] | None = None, raw_paths: tuple[str, ...] = ()) -> None:
+                 pages: dict[str, str] | None = None, raw_paths: tuple[str, ...] = (),
+                 body_limits: Mapping[str, int] | None = None, gate: Gate | None = None) -> None:
         """`pages`: other HTML pages and their CSP; `raw_paths`: /api/ path prefixes whose bodies are not one JSON
-        document (JSON Lines, CMS files) and are checked by their own route instead."""
+        document (JSON Lines, CMS files) and are checked by their own route instead. `max_body` is every route's
+        limit but those `body_limits` names (a path, or a prefix ending in "/"): a large limit on one route
+        (an admin's import) is not one on every route. `gate` runs before any of the body is read, so that a
+        request it refuses (no valid token) never makes the server hold its body."""
         self.app, self.page_csp = app, page_csp
         self.hosts = hosts
         self.max_body, self.body_timeout = max_body, body_timeout
         self.pages = {"/": page_csp, "": page_csp, **(pages or {})}
         self.raw_paths = raw_paths
+        self.body_limits = dict(body_limits or {})
+        self.gate = gate
+
+    def limit_for(self, path: str) -> int:
+        """The most bytes of body this path takes."""
+        if path in self.body_limits:
+            return self.body_limits[path]
+        return next((n for p, n in self.body_limits.items() if p.endswith("/") and path.startswith(p)),
+                    self.max_body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,11 +106,14 @@ class Guard:
             await _reply(send, 400, [f"Host: {host[:60]!r} is not served here (allowed: {', '.join(sorted(hosts))}; "
                                      "set IGCLAIM_ALLOWED_HOSTS to add a name)"])
             return
+        if self.gate is not None and not await self.gate(scope, send):
+            return
+        limit = self.limit_for(path)
         length = headers.get(b"content-length")
         # 19 digits or more is past any body (and int() refuses past 4,300): too large, never an exception
         if length is not None and (not length.strip().isdigit() or len(length.strip()) > 18
-                                   or int(length) > self.max_body):
-            await _reply(send, 413, [f"(body): larger than {self.max_body:,} bytes (the limit for one encounter)"])
+                                   or int(length) > limit):
+            await _reply(send, 413, [_too_large(limit)])
             return
         if scope.get("method") not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
@@ -113,8 +132,8 @@ class Guard:
             if message["type"] == "http.disconnect":
                 return
             body += message.get("body", b"")
-            if len(body) > self.max_body:
-                await _reply(send, 413, [f"(body): larger than {self.max_body:,} bytes (the limit for one encounter)"])
+            if len(body) > limit:
+                await _reply(send, 413, [_too_large(limit)])
                 return
             if not message.get("more_body"):
                 break
@@ -155,6 +174,11 @@ class Guard:
             await send(message)
 
         return wrapped
+
+
+def _too_large(limit: int) -> str:
+    return f"(body): larger than {limit:,} bytes (" + (
+        "the limit for one encounter)" if limit == MAX_INPUT_BYTES else "the limit of this route)")
 
 
 async def _reply(send: Send, status: int, problems: list[str]) -> None:
