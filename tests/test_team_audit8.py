@@ -1,13 +1,16 @@
 """The eighth audit of the team service: request bodies read before the token was checked, up to 200 MB on every
-route."""
+route; encounter ids the worklist could not keep or address."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from urllib.parse import quote
 
 from igclaim.inputs import MAX_INPUT_BYTES
 from igclaim.service.app import MAX_BODY, MAX_IMPORT_BODY
+from igclaim.service.db import ID_LENGTH
+from igclaim.service.worklist import MAX_ENCOUNTER_ID
 from tests import test_service
 from tests.test_service import visit
 
@@ -92,3 +95,60 @@ def test_only_the_admins_import_takes_more_than_one_encounters_body(team):
     assert (status, consumed) == (413, 0)
     status, answer, consumed = _streamed(client.app, "POST", "/api/data/import/asp", 2 * MAX_INPUT_BYTES, admin)
     assert consumed == 2 * MAX_INPUT_BYTES and status == 422, answer  # read whole, and refused by the importer
+
+
+def test_an_encounter_id_the_worklist_cannot_keep_or_address_is_refused(team):
+    """The input takes ids of 200 characters of any kind; the worklist's columns hold 128: ids of 129-200 were
+    stored on SQLite (an error on PostgreSQL), `after` (128 at most) could not page past them, and the audit log cut
+    "id@version" at 128. An id with "/" was stored but GET /api/encounters/{id} and its status move answered 404.
+    The team service now refuses such ids with 422 naming encounter_id, in a single body and line by line."""
+    _, client, admin, biller = team
+    too_long = "x" * (MAX_ENCOUNTER_ID + 1)
+    refused = {too_long: f"encounter_id: {MAX_ENCOUNTER_ID + 1} characters; the team's worklist keeps ids of at "
+                         f"most {MAX_ENCOUNTER_ID}",
+               "y" * 200: f"encounter_id: 200 characters; the team's worklist keeps ids of at most {MAX_ENCOUNTER_ID}",
+               "..": "encounter_id: '..' cannot be a URL path segment (it means this or the parent folder)",
+               ".": "encounter_id: '.' cannot be a URL path segment (it means this or the parent folder)",
+               "  ": "encounter_id: empty; the worklist files each encounter under its id"}
+    for eid, problem in refused.items():
+        r = client.post("/api/encounters", json=visit(1, encounter_id=eid), headers=biller)
+        assert r.status_code == 422 and r.json() == {"problems": [problem]}, (eid[:20], r.text)
+    for eid in ("a/b", "a\\b", "a%2Fb", "a\tb", "a\u200bb", "a\u2028b", "a\x7fb"):
+        r = client.post("/api/encounters", json=visit(1, encounter_id=eid), headers=biller)
+        assert r.status_code == 422, (eid, r.text)
+        [problem] = r.json()["problems"]
+        assert problem.startswith(f"encounter_id: holds U+{ord(eid[1]):04X}; an id is read and moved at "
+                                  "/api/encounters/{id}"), problem
+    lines = "\n".join(json.dumps(visit(n, encounter_id=eid)) for n, eid in ((1, "a/b"), (2, "v002")))
+    rows = client.post("/api/encounters", content=lines,
+                       headers={**biller, "Content-Type": "application/x-ndjson"}).json()
+    assert [(row["line"], row["problems"][0][:24] if row["problems"] else row["status"]) for row in rows] == [
+        (1, "encounter_id: holds U+00"), (2, "ready")]
+    assert [c["encounter_id"] for c in client.get("/api/encounters", headers=biller).json()["items"]] == ["v002"]
+    assert [e["object_id"] for e in client.get("/api/audit", headers=admin).json()
+            if e["action"] == "encounter.submit"] == ["v002@1"]
+
+
+def test_every_id_the_worklist_takes_can_be_read_moved_and_paged_past(team):
+    """The longest id taken, and ids with characters a URL carries percent-encoded ('?', '#', ' ', 'é'): each is
+    read and moved at /api/encounters/{id}, paged past with `after`, and written whole in the audit log."""
+    _, client, admin, biller = team
+    ids = ["a" + "x" * (MAX_ENCOUNTER_ID - 1), "b?1#2 é;~", "c.d"]
+    for n, eid in enumerate(ids, start=1):
+        r = client.post("/api/encounters", json=visit(n, encounter_id=eid), headers=biller)
+        assert r.status_code == 200 and r.json()[0]["status"] == "ready", r.text
+    for eid in ids:
+        path = "/api/encounters/" + quote(eid, safe="")
+        assert client.get(path, headers=biller).json()["claim"]["encounter_id"] == eid
+        r = client.post(path + "/status", json={"status": "scrubbed"}, headers=biller)
+        assert r.status_code == 200 and r.json()["status"] == "scrubbed", (eid, r.text)
+    seen, after = [], None
+    while True:
+        page = client.get("/api/encounters", params={"limit": 1, **({"after": after} if after else {})},
+                          headers=biller).json()
+        seen += [c["encounter_id"] for c in page["items"]]
+        if not (after := page["next_after"]):
+            break
+    assert seen == ids
+    logged = [e["object_id"] for e in client.get("/api/audit", headers=admin).json()]
+    assert f"{ids[0]}@1" in logged and len(f"{ids[0]}@{2**31 - 1}") == ID_LENGTH  # any version fits

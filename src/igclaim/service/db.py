@@ -31,6 +31,7 @@ from igclaim.refdata.store import home
 
 STATUSES = ("draft", "scrubbed", "ready", "exported", "paid", "denied")
 ROLES = ("biller", "admin")
+ID_LENGTH = 128  # characters of an encounter id column, and of the audit log's object id (migration 0001)
 
 
 def now() -> datetime:
@@ -66,7 +67,7 @@ class EncounterVersion(Base):
     __tablename__ = "encounter_versions"
     __table_args__ = (UniqueConstraint("encounter_id", "version"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    encounter_id: Mapped[str] = mapped_column(String(128), index=True)
+    encounter_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
     version: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     body: Mapped[str] = mapped_column(Text)
@@ -79,7 +80,7 @@ class ClaimRow(Base):
     """One worklist row per encounter id: its current version and status, and what the worklist filters on."""
 
     __tablename__ = "claims"
-    encounter_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    encounter_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), index=True)
     payer_type: Mapped[str] = mapped_column(String(32), index=True)
@@ -95,7 +96,7 @@ class ClaimRow(Base):
 class FindingRow(Base):
     __tablename__ = "findings"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    encounter_id: Mapped[str] = mapped_column(String(128), index=True)
+    encounter_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
     version: Mapped[int] = mapped_column(Integer)
     edit: Mapped[str] = mapped_column(String(64), index=True)
     severity: Mapped[str] = mapped_column(String(16))
@@ -125,7 +126,7 @@ class AuthorizationUse(Base):
     __tablename__ = "authorization_uses"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     authorization_id: Mapped[int] = mapped_column(ForeignKey("authorizations.id"), index=True)
-    encounter_id: Mapped[str] = mapped_column(String(128))
+    encounter_id: Mapped[str] = mapped_column(String(ID_LENGTH))
     version: Mapped[int] = mapped_column(Integer)
     units: Mapped[int] = mapped_column(Integer, default=0)
     grams: Mapped[Decimal] = mapped_column(Numeric(12, 3), default=Decimal(0))
@@ -153,7 +154,7 @@ class Audit(Base):
     user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str] = mapped_column(String(32))
-    object_id: Mapped[str] = mapped_column(String(128))
+    object_id: Mapped[str] = mapped_column(String(ID_LENGTH))
 
 
 def database_url() -> str:

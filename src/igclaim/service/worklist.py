@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,7 +25,7 @@ from igclaim.errors import InputError, problem_lines
 from igclaim.inputs import InvalidInput, parse_encounter
 from igclaim.model import Encounter, Result
 from igclaim.service import ledger
-from igclaim.service.db import Audit, ClaimRow, EncounterVersion, FindingRow
+from igclaim.service.db import ID_LENGTH, Audit, ClaimRow, EncounterVersion, FindingRow
 
 # Who may move a claim where by hand; `exported` is reached only by an export.
 MANUAL_MOVES = {
@@ -36,6 +37,13 @@ MANUAL_MOVES = {
 }
 # A claim in these has gone to the payer: a new version of it must be a correction, not a second original.
 SENT = ("exported", "paid", "denied")
+# The longest encounter id kept whole: the worklist's columns hold ID_LENGTH characters, and the audit log writes a
+# submission as "id@version" in as many (a version is a 32-bit integer). The input itself takes 200 (model.MAX_TEXT).
+MAX_ENCOUNTER_ID = ID_LENGTH - len(f"@{2**31 - 1}")
+# Characters an id cannot carry in the path of GET /api/encounters/{id} as itself: "/" ("%2F" is decoded to it before
+# routing), "\\" (browsers read it as "/"), "%" (decoded once or twice depending on what sits between client and
+# server). Control, format and line-separator characters are refused too (below).
+UNADDRESSABLE = "/\\%"
 
 
 class WorklistError(ValueError):
@@ -72,12 +80,33 @@ def code(db: Session, enc: Encounter) -> Result:
     return result
 
 
+def id_problem(encounter_id: str) -> str | None:
+    """Why the worklist cannot keep or address this encounter id (None: it can). The input takes 200 characters of
+    anything; an id past the columns was stored (SQLite) or failed the insert (PostgreSQL), and one with "/" was
+    stored but could not be read or moved (404). The id itself is not echoed: the field and the rule say enough."""
+    if not encounter_id:
+        return "encounter_id: empty; the worklist files each encounter under its id"
+    if len(encounter_id) > MAX_ENCOUNTER_ID:
+        return (f"encounter_id: {len(encounter_id)} characters; the team's worklist keeps ids of at most "
+                f"{MAX_ENCOUNTER_ID}")
+    if encounter_id in (".", ".."):
+        return f"encounter_id: {encounter_id!r} cannot be a URL path segment (it means this or the parent folder)"
+    for ch in encounter_id:
+        category = unicodedata.category(ch)
+        if ch in UNADDRESSABLE or category[0] == "C" or category in ("Zl", "Zp"):
+            return (f"encounter_id: holds U+{ord(ch):04X}; an id is read and moved at /api/encounters/{{id}}, whose "
+                    "path cannot carry it plainly (no '/', '\\', '%', control or invisible characters)")
+    return None
+
+
 def submit(db: Session, body: Any, user_id: int) -> Submitted:
     """Store one encounter body as a new version (or find the same one), code it and update its worklist row."""
     try:
         enc = parse_encounter(body)
     except InvalidInput as exc:
         raise WorklistError(422, exc.problems) from None
+    if (why := id_problem(enc.encounter_id)) is not None:
+        raise WorklistError(422, [why])
     try:
         bundled_profile(enc.payer.profile, "payer.profile")  # posted over HTTP: never a path on the server
     except InputError as exc:
