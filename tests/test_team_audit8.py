@@ -1,5 +1,6 @@
 """The eighth audit of the team service: request bodies read before the token was checked, up to 200 MB on every
-route; encounter ids the worklist could not keep or address."""
+route; encounter ids the worklist could not keep or address; authorization dates read as Unix times and grams in
+fractions the database drops."""
 
 from __future__ import annotations
 
@@ -152,3 +153,44 @@ def test_every_id_the_worklist_takes_can_be_read_moved_and_paged_past(team):
     assert seen == ids
     logged = [e["object_id"] for e in client.get("/api/audit", headers=admin).json()]
     assert f"{ids[0]}@1" in logged and len(f"{ids[0]}@{2**31 - 1}") == ID_LENGTH  # any version fits
+
+
+def _authorization(**changes) -> dict:
+    return {"number": "PA-8", "payer": "Medicare Part B", "member_id": visit(1)["subscriber"]["member_id"],
+            "hcpcs": "J1561", "units": 100, "start": "2026-03-01", "end": "2026-06-30", **changes}
+
+
+def test_authorization_dates_are_written_as_dates_within_the_calendar(team):
+    """`start: 1772409600` (a Unix time) was stored as 2026-03-02, and any year was taken; an authorization's
+    dates are now read as a chart's (model.ChartDate): ISO text between 1900-01-01 and 2199-12-31, else 422 naming
+    the field."""
+    _, client, _, biller = team
+    for field, value, problem in [
+            ("start", 1772409600, "start: 1772409600: use YYYY-MM-DD, e.g. 2026-03-02"),
+            ("end", "1782777600", "end: '1782777600': use YYYY-MM-DD, e.g. 2026-03-02"),
+            ("start", 20260301, "start: 20260301: use YYYY-MM-DD, e.g. 2026-03-02"),
+            ("start", "1899-12-31", "start: outside the dates igclaim accepts (1900-01-01 to 2199-12-31)"),
+            ("end", "2200-01-01", "end: outside the dates igclaim accepts (1900-01-01 to 2199-12-31)"),
+            ("end", "9999-12-31", "end: outside the dates igclaim accepts (1900-01-01 to 2199-12-31)")]:
+        r = client.post("/api/authorizations", json=_authorization(**{field: value}), headers=biller)
+        assert r.status_code == 422 and r.json()["problems"] == [problem], (field, value, r.text)
+    assert client.get("/api/authorizations", headers=biller).json() == []
+    r = client.post("/api/authorizations", json=_authorization(start="1900-01-01", end="2199-12-31"), headers=biller)
+    assert r.status_code == 201 and (r.json()["start"], r.json()["end"]) == ("1900-01-01", "2199-12-31"), r.text
+
+
+def test_authorization_grams_keep_at_most_three_decimals(team):
+    """The ledger's grams are Numeric(12, 3): 0.0004 g was stored as given on SQLite and rounded to 0.000 by
+    PostgreSQL, so what was left differed by database. More than 3 decimals is refused naming `grams`."""
+    _, client, _, biller = team
+    for grams in (0.0004, "12.3456", 1e-7):
+        r = client.post("/api/authorizations", json=_authorization(grams=grams), headers=biller)
+        assert r.status_code == 422, (grams, r.text)
+        [problem] = r.json()["problems"]
+        assert problem.startswith("grams: more than 3 decimals (") and problem.endswith(
+            "); the ledger counts grams to the milligram"), problem
+    assert client.get("/api/authorizations", headers=biller).json() == []
+    for grams, stored in ((12.345, 12.345), ("50.000", 50), (0, 0)):
+        r = client.post("/api/authorizations", json=_authorization(grams=grams), headers=biller)
+        assert r.status_code == 201 and r.json()["grams"] == stored, r.text
+

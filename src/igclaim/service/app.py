@@ -35,6 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from igclaim import __version__
 from igclaim.errors import InputError
 from igclaim.inputs import text_lines, undecoded_byte, unique_keys
+from igclaim.model import ChartDate
 from igclaim.service import auth as auth_mod
 from igclaim.service import ledger, worklist
 from igclaim.service.coders import Coders, coders_wanted
@@ -58,6 +59,7 @@ IMPORT_PATH = "/api/data/import/"
 MAX_CHARGE_CODES = 10_000
 RATE_STORE = "IGCLAIM_RATE_STORE"
 MAX_UNIT_CHARGE = Decimal("9999999.99")
+MILLIGRAM = Decimal("0.001")  # what the ledger keeps of a gram (Numeric(12, 3))
 
 
 def problems(status: int, items: list[str], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -80,8 +82,19 @@ class AuthorizationIn(_Body):
     units: int | None = Field(default=None, ge=0, le=1_000_000)
     grams: Decimal | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
     visits: int | None = Field(default=None, ge=0, le=10_000)
-    start: date
-    end: date
+    # As a chart's dates (model.ChartDate): ISO text within 1900-2199. A plain `date` read 1772409600 as a Unix time
+    # (2026-03-02) and took any year.
+    start: ChartDate
+    end: ChartDate
+
+    @field_validator("grams")
+    @classmethod
+    def _milligrams(cls, grams: Decimal | None) -> Decimal | None:
+        """The ledger keeps grams with 3 decimals (Numeric(12, 3)): PostgreSQL rounded 0.0004 to 0.000 and SQLite
+        kept it as given, so the same authorization left different amounts by database. More is refused."""
+        if grams is not None and grams != grams.quantize(MILLIGRAM):
+            raise ValueError(f"more than 3 decimals ({grams:f}); the ledger counts grams to the milligram")
+        return grams
 
     @field_validator("product")
     @classmethod
