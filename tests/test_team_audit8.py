@@ -1,6 +1,6 @@
 """The eighth audit of the team service: request bodies read before the token was checked, up to 200 MB on every
-route; encounter ids the worklist could not keep or address; authorization dates read as Unix times and grams in
-fractions the database drops."""
+route; encounter ids the worklist could not keep or address; authorization dates read as Unix times, grams and
+charges in fractions the database drops."""
 
 from __future__ import annotations
 
@@ -194,3 +194,20 @@ def test_authorization_grams_keep_at_most_three_decimals(team):
         r = client.post("/api/authorizations", json=_authorization(grams=grams), headers=biller)
         assert r.status_code == 201 and r.json()["grams"] == stored, r.text
 
+
+def test_a_charge_in_fractions_of_a_cent_is_refused_naming_its_row(team):
+    """The charge master's amounts are Numeric(12, 2): a unit charge of 0.001 was saved as 0.00 without a word (the
+    claim then billed nothing for that code). It is refused naming its data row and code; the stored charge master
+    is left as it was."""
+    _, client, _, biller = team
+    good = "code,unit_charge\nJ1561,123.45\n96365,310.00\n"
+    assert client.put("/api/chargemaster", json={"csv": good}, headers=biller).status_code == 200
+    r = client.put("/api/chargemaster", headers=biller,
+                   json={"csv": "code,unit_charge\nJ1561,123.45\n96365,0.001\n96366,95.505\n96367,1.230\n"})
+    assert r.status_code == 422 and r.json()["problems"] == [
+        "csv (data row 2): unit_charge 0.001 for 96365 has more than 2 decimals; a charge is in cents",
+        "csv (data row 3): unit_charge 95.505 for 96366 has more than 2 decimals; a charge is in cents"], r.text
+    kept = client.get("/api/chargemaster", headers=biller).json()["charges"]
+    assert kept == [{"code": "96365", "unit_charge": "310.00"}, {"code": "J1561", "unit_charge": "123.45"}]
+    r = client.put("/api/chargemaster", json={"csv": "code,unit_charge\nJ1561,1.230\n"}, headers=biller)
+    assert r.status_code == 200 and r.json()["charges"] == [{"code": "J1561", "unit_charge": "1.23"}], r.text

@@ -59,7 +59,7 @@ IMPORT_PATH = "/api/data/import/"
 MAX_CHARGE_CODES = 10_000
 RATE_STORE = "IGCLAIM_RATE_STORE"
 MAX_UNIT_CHARGE = Decimal("9999999.99")
-MILLIGRAM = Decimal("0.001")  # what the ledger keeps of a gram (Numeric(12, 3))
+MILLIGRAM, CENT = Decimal("0.001"), Decimal("0.01")  # what the ledger's grams and the charge master's amounts keep
 
 
 def problems(status: int, items: list[str], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -466,6 +466,9 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                if not re.fullmatch(r"[A-Z0-9]{5}", code)]
         bad += [f"csv: unit_charge for {code} is above {MAX_UNIT_CHARGE}" for code, v in cm.charges.items()
                 if v > MAX_UNIT_CHARGE]
+        # Stored as Numeric(12, 2): 0.001 was saved as 0.00 without a word. Rows in the CSV's order (parse keeps it).
+        bad += [f"csv (data row {n}): unit_charge {v:f} for {code} has more than 2 decimals; a charge is in cents"
+                for n, (code, v) in enumerate(cm.charges.items(), start=1) if v != v.quantize(CENT)]
         if len(cm.charges) > MAX_CHARGE_CODES:
             bad.append(f"csv: at most {MAX_CHARGE_CODES} codes")
         if bad:
@@ -473,7 +476,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         with tx(write=True) as db:
             db.execute(delete(Charge))
             if cm.charges:
-                db.execute(insert(Charge), [{"code": code, "unit_charge": v.quantize(Decimal("0.01")),
+                db.execute(insert(Charge), [{"code": code, "unit_charge": v.quantize(CENT),
                                              "updated_by": who.user_id} for code, v in cm.charges.items()])
             worklist.audit(db, who.user_id, "chargemaster.update", "chargemaster", f"{len(cm.charges)} codes")
             return _chargemaster_out(db)
