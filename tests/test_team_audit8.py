@@ -1,6 +1,6 @@
 """The eighth audit of the team service: request bodies read before the token was checked, up to 200 MB on every
 route; encounter ids the worklist could not keep or address; authorization dates read as Unix times, grams and
-charges in fractions the database drops."""
+charges in fractions the database drops; ready claims read by an export without a lock."""
 
 from __future__ import annotations
 
@@ -211,3 +211,34 @@ def test_a_charge_in_fractions_of_a_cent_is_refused_naming_its_row(team):
     assert kept == [{"code": "96365", "unit_charge": "310.00"}, {"code": "J1561", "unit_charge": "123.45"}]
     r = client.put("/api/chargemaster", json={"csv": "code,unit_charge\nJ1561,1.230\n"}, headers=biller)
     assert r.status_code == 200 and r.json()["charges"] == [{"code": "J1561", "unit_charge": "1.23"}], r.text
+
+
+def test_an_export_locks_the_claims_it_reads_and_skips_those_another_holds(team):
+    """The export read the ready claims without locking them: on PostgreSQL two exports at once could both read a
+    claim as ready and both send it. It now reads them FOR UPDATE SKIP LOCKED (a second export takes the claims the
+    first has not); SQLite, one writer at a time, renders no lock and exports as before. The statement is checked
+    as PostgreSQL would receive it; two concurrent exports on PostgreSQL are not run by this test."""
+    from sqlalchemy import event
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.orm import Session
+
+    _, client, _, biller = team
+    for n in (1, 2):
+        assert client.post("/api/encounters", json=visit(n), headers=biller).json()[0]["status"] == "ready"
+    claims_read: list[str] = []
+
+    def seen(state) -> None:
+        if state.is_select and "FROM claims" in (sql := str(state.statement.compile(dialect=postgresql.dialect()))):
+            claims_read.append(sql)
+
+    event.listen(Session, "do_orm_execute", seen)
+    try:
+        out = client.post("/api/export", params={"kind": "837P", "charges": "sample"}, headers=biller).json()
+    finally:
+        event.remove(Session, "do_orm_execute", seen)
+    assert out["exported"] == ["v001", "v002"] and out["skipped"] == []
+    ready = [sql for sql in claims_read if "claims.status = " in sql]
+    assert len(ready) == 1 and ready[0].rstrip().endswith("FOR UPDATE SKIP LOCKED"), claims_read
+    again = client.post("/api/export", params={"kind": "837P", "charges": "sample"}, headers=biller).json()
+    assert again["exported"] == [] and again["interchange"] is None
+    assert client.get("/api/encounters", params={"status": "ready"}, headers=biller).json()["items"] == []

@@ -421,7 +421,8 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         settings = {"837P": ("office", "home"), "837I": ("hospital_outpatient",)}[kind]
         with tx(write=True) as db:
             cm = _charges_for_export(db, charges)
-            rows = worklist.listing(db, status="ready", payer=payer, limit=limit, settings=settings)
+            # Locked (PostgreSQL): a second export at once skips these and cannot send them again.
+            rows = worklist.listing(db, status="ready", payer=payer, limit=limit, settings=settings, lock=True)
             ready, skipped = [], []
             for r in rows:
                 _, ver = worklist.current(db, r.encounter_id)

@@ -185,11 +185,14 @@ def move(db: Session, encounter_id: str, status: str, user_id: int) -> ClaimRow:
 
 def listing(db: Session, *, status: str | None = None, payer: str | None = None, edit: str | None = None,
             date_from: date | None = None, date_to: date | None = None, limit: int = 50,
-            after: str | None = None, settings: tuple[str, ...] | None = None) -> list[ClaimRow]:
+            after: str | None = None, settings: tuple[str, ...] | None = None, lock: bool = False) -> list[ClaimRow]:
     """Worklist rows in encounter-id order, filtered; `after` is the last id of the previous page (keyset).
-    `settings` (an export: the settings of its form) filters before the limit, so a page is all of that form."""
-    return list(db.scalars(_listing(select(ClaimRow), status, payer, edit, date_from, date_to, limit, after,
-                                    settings)))
+    `settings` (an export: the settings of its form) filters before the limit, so a page is all of that form.
+    `lock` (an export): the rows stay locked to the end of the transaction and rows another transaction holds are
+    skipped (FOR UPDATE SKIP LOCKED, PostgreSQL; SQLite has one writer and ignores it), so two exports at once
+    never send the same claim: the second takes the ready claims the first has not."""
+    q = _listing(select(ClaimRow), status, payer, edit, date_from, date_to, limit, after, settings)
+    return list(db.scalars(q.with_for_update(skip_locked=True) if lock else q))
 
 
 def listing_rows(conn: Connection, *, status: str | None = None, payer: str | None = None, edit: str | None = None,
