@@ -155,6 +155,9 @@ def test_a_claim_no_diagnosis_of_which_is_covered_puts_its_immune_globulin_at_st
     # The units written, counted in J1561's: 30 units of J1559 (100 mg) are 6 of J1561.
     fewer = scrub(enc, lambda c: c["lines"][0].update(code="J1559", units=30))
     assert only(fewer, "DX-NOT-COVERED").impact_units == -6
+    # A written claim without the immune globulin's line puts none of its units at stake (nothing billed to deny).
+    bare = only(scrub(enc, lambda c: c.update(lines=c["lines"][1:])), "DX-NOT-COVERED")
+    assert (bare.impact_units, bare.impact_usd) == (None, None)
     # A premedication charted first is not what the denial of the immune globulin's diagnoses takes.
     pre = {"id": "pre1", "hcpcs": "J1200", "units": 1, "route": "IV"}
     push = {"drug_id": "pre1", "method": "push", "start": "2026-03-02T08:50", "stop": "2026-03-02T08:50"}

@@ -441,12 +441,11 @@ def _denied_units(ctx: EditContext) -> tuple[int | None, list[tuple[str, str]]]:
     for did, f in ctx.coding.drugs.items():
         if not f.is_ig or f.code is None:
             continue
-        if ctx.written is not None:
-            lines = written_drug_lines(ctx).get(did, [])
-            units = in_own_units(ctx, f, lines) if lines else 0
+        if ctx.written is not None:  # every chart drug has its list of written lines, empty when none
+            units = in_own_units(ctx, f, written_drug_lines(ctx)[did])
         else:
             units = sum(ln.units for ln in f.lines)
-        return (-units if units else None), [("drug", f.path)]
+        return -units, [("drug", f.path)]  # none (0) is left out by `finding`
     return None, []
 
 
