@@ -128,6 +128,12 @@ def test_a_written_diagnosis_off_the_list_asks_to_bill_the_charts_covered_one_ne
     assert told[0].message == ("Line 1: GZ reported, but the chart's diagnoses (D83.9) are covered for the product: "
                                "bill them (DX-NOT-COVERED), and no denial is expected.")
     assert told[0].fix == "Remove GZ from line 1 and bill the chart's diagnoses."
+    # Every modifier written and every covered diagnosis of the chart is named.
+    two = chart(payer={"type": "medicare", "contractor": "J15", "abn_signed": False}, diagnoses=["D83.9", "D80.0"])
+    f = only(scrub(two, lambda c: (_written_dx(["D80.1"])(c), _all_lines("GA")(c), _all_lines("GZ")(c))),
+             "PAYER-ABN-MODIFIER")
+    assert f.message.startswith("Line 1: GA, GZ reported, but the chart's diagnoses (D83.9, D80.0) are covered")
+    assert f.fix == "Remove GA, GZ from line 1 and bill the chart's diagnoses."
     # The chart's own diagnosis off the list too: GZ is still what the claim needs.
     uncovered = chart(payer={"type": "medicare", "contractor": "J15", "abn_signed": False}, diagnoses=["R50.9"])
     assert "GZ is needed" in only(scrub(uncovered, _written_dx(["D80.1"])), "PAYER-ABN-MODIFIER").message
