@@ -4,7 +4,6 @@ in error are listed, not a failure of the run); 2 when a file cannot be read at 
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import datetime
 from decimal import Decimal
@@ -158,9 +157,9 @@ def denials_cmd(
             "source_problems": source.problems if source else []}
     summary = summarize(views, errors, source is not None)
     doc = to_json(meta, views, errors, summary, corrections)
-    if out is not None:
-        from igclaim.outputs.files import json_writer
+    from igclaim.outputs.files import json_writer
 
+    if out is not None:
         _write(out / "denials.json", json_writer(doc))
         _write(out / "denials.csv", to_csv(views, errors))
         _write(out / "report.html", render_html(meta, views, errors, summary, corrections))
@@ -168,8 +167,8 @@ def denials_cmd(
         return
     fmt = format or (DenialFormat.table if sys.stdout.isatty() else DenialFormat.json)
     if fmt == DenialFormat.json:
-        json.dump(doc, sys.stdout, indent=2, default=str)  # piece by piece: json.dumps would hold every piece
-        sys.stdout.write("\n")
+        sys.stdout.flush()
+        json_writer(doc)(sys.stdout.buffer)
     else:
         _table(views, errors, summary)
 

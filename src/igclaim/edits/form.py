@@ -18,6 +18,7 @@ from igclaim.edits.diagnosis import MANUAL_CH26, claim_dx, pointers_sent
 from igclaim.edits.drug import home_scig, is_drug_code, mods, written_drug_lines, written_pump_lines
 from igclaim.edits.registry import When, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
+from igclaim.refdata.resolver import bill_types
 
 MANUAL_CH4 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c04.pdf"
 MANUAL_CH25 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c25.pdf"
@@ -102,7 +103,7 @@ def bill_type(ctx: EditContext) -> list[Finding]:
     tob = ctx.encounter.type_of_bill
     if _bill_type(tob) in classes:
         return []
-    listed = " or ".join(f"0{c}x" for c in classes)
+    listed = bill_types(classes, " or ")
     return [finding("FORM-BILL-TYPE", f"Type of bill {tob.strip()} on a hospital outpatient chart: a hospital "
                     f"outpatient bills {listed}.", fix=f"Bill a hospital outpatient's type of bill ({listed}), or "
                     "set the chart's setting to where the service was given.")]

@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 _ROOT = resources.files("igclaim.refdata")
 
 
+def bill_types(classes: list[str], joiner: str = ", ") -> str:
+    """Types of bill as billers write them, by class ("13" is 013x): the catalog's statement and FORM-BILL-TYPE's
+    message both spell them so."""
+    return joiner.join(f"0{c}x" for c in classes)
+
+
 def _load(rel: str) -> dict[str, Any]:
     return tomllib.loads((_ROOT / rel).read_text(encoding="utf-8"))
 
@@ -660,7 +666,7 @@ class ReferenceData:
             "route_sc_modifier": self.modifier_for("route_SC"),
             "medicare_jz_from": self.default_profile("medicare").parameters["jz_required"].since(True),
             "pointers_per_line": self.settings["office"]["diagnosis_pointers_per_line"],
-            "bill_type_classes": ", ".join(f"0{c}x" for c in self.settings["hospital_outpatient"]["bill_type_classes"]),
+            "bill_type_classes": bill_types(self.settings["hospital_outpatient"]["bill_type_classes"]),
         }
 
     def profile(self, name_or_path: str) -> PayerProfile:
