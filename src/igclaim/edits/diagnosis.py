@@ -630,9 +630,20 @@ def written_dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
     gap = found.gap
     if gap and not coverage_gap(ctx, chart_dx(ctx)):
         units, drug = _denied_units(ctx)
-        yield finding("DX-NOT-COVERED", found.claim_text + f" The chart's diagnoses ({', '.join(chart_dx(ctx))}) "
-                      "are covered.", severity=gap.severity, line=_first_ig_line(ctx), impact_units=units,
+        yield finding("DX-NOT-COVERED", found.claim_text + _chart_instead(ctx), severity=gap.severity,
+                      line=_first_ig_line(ctx), impact_units=units,
                       cause=[("diagnosis", d) for d in _undocumented(ctx, dx)] + drug)
+
+
+def _chart_instead(ctx: EditContext) -> str:
+    """What the chart offers instead of the written claim's uncovered diagnoses. Coverage is judged on billable
+    codes only, so a chart with none is not "covered": it has nothing to bill instead, and says so."""
+    chart = chart_dx(ctx)
+    if billable(ctx, chart):
+        return f" The chart's diagnoses ({', '.join(chart)}) are covered."
+    if chart:
+        return f" The chart lists no billable diagnosis to bill instead ({', '.join(chart)})."
+    return " The chart lists no diagnosis to bill instead."
 
 
 def _undocumented(ctx: EditContext, dx: list[str]) -> list[str]:
