@@ -18,6 +18,7 @@ from igclaim.errors import InputError
 from igclaim.model import MAX_AMOUNT, ClaimLine
 
 SAMPLE = "sample"
+CENT = Decimal("0.01")  # a charge is in cents: the claim's amounts are, and the team's charge master stores them so
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Chargemaster:
         unit = self.unit_charge(line.code)
         if unit is None:
             raise InputError(path, f"no unit_charge for {line.code} (claim line {line.line}) in {self.source}")
-        return (unit * line.units).quantize(Decimal("0.01"))
+        return (unit * line.units).quantize(CENT)
 
 
 def sample_path() -> Path:
@@ -71,6 +72,16 @@ def parse(text: str, source: str, sample: bool = False) -> Chargemaster:
     return Chargemaster(charges, source, sample)
 
 
+def fractions_of_a_cent(cm: Chargemaster) -> list[InputError]:
+    """The unit charges written with more than 2 decimals, each naming its data row and code (rows in the CSV's
+    order: `parse` keeps it and refuses a code twice). 90.005 was rounded without a word on export (× 60 units:
+    5400.30), and the team's charge master saved 0.001 as 0.00; the team service lists them all, a file stops at
+    the first."""
+    return [InputError(f"{cm.source} (data row {n})",
+                       f"unit_charge {v:f} for {code} has more than 2 decimals; a charge is in cents")
+            for n, (code, v) in enumerate(cm.charges.items(), start=1) if v != v.quantize(CENT)]
+
+
 def load(path: str | Path) -> Chargemaster:
     """Read a chargemaster CSV; `sample` names the bundled SAMPLE (synthetic charges)."""
     if str(path) == SAMPLE:
@@ -80,4 +91,7 @@ def load(path: str | Path) -> Chargemaster:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError("--charges", f"cannot read {path}: {exc.strerror}") from None
-    return parse(text, str(path))
+    cm = parse(text, str(path))
+    if bad := fractions_of_a_cent(cm):
+        raise bad[0]
+    return cm

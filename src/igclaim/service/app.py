@@ -59,7 +59,7 @@ IMPORT_PATH = "/api/data/import/"
 MAX_CHARGE_CODES = 10_000
 RATE_STORE = "IGCLAIM_RATE_STORE"
 MAX_UNIT_CHARGE = Decimal("9999999.99")
-MILLIGRAM, CENT = Decimal("0.001"), Decimal("0.01")  # what the ledger's grams and the charge master's amounts keep
+MILLIGRAM = Decimal("0.001")  # what the ledger's grams keep (a charge's cents: chargemaster.CENT)
 
 
 def problems(status: int, items: list[str], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -467,9 +467,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                if not re.fullmatch(r"[A-Z0-9]{5}", code)]
         bad += [f"csv: unit_charge for {code} is above {MAX_UNIT_CHARGE}" for code, v in cm.charges.items()
                 if v > MAX_UNIT_CHARGE]
-        # Stored as Numeric(12, 2): 0.001 was saved as 0.00 without a word. Rows in the CSV's order (parse keeps it).
-        bad += [f"csv (data row {n}): unit_charge {v:f} for {code} has more than 2 decimals; a charge is in cents"
-                for n, (code, v) in enumerate(cm.charges.items(), start=1) if v != v.quantize(CENT)]
+        bad += [str(e) for e in chargemaster.fractions_of_a_cent(cm)]  # stored as Numeric(12, 2)
         if len(cm.charges) > MAX_CHARGE_CODES:
             bad.append(f"csv: at most {MAX_CHARGE_CODES} codes")
         if bad:
@@ -477,7 +475,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         with tx(write=True) as db:
             db.execute(delete(Charge))
             if cm.charges:
-                db.execute(insert(Charge), [{"code": code, "unit_charge": v.quantize(CENT),
+                db.execute(insert(Charge), [{"code": code, "unit_charge": v.quantize(chargemaster.CENT),
                                              "updated_by": who.user_id} for code, v in cm.charges.items()])
             worklist.audit(db, who.user_id, "chargemaster.update", "chargemaster", f"{len(cm.charges)} codes")
             return _chargemaster_out(db)
