@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import json
+
+import pytest
+
+from igclaim.readers.x12 import ReadError, WrittenClaim, read_837
 from tests.conftest import run_cli
 from tests.test_edits_support import chart, only, scrub
 from tests.test_export_cli import OFFICE
+from tests.test_x12 import PARTIES
 
 
 def test_written_dx_not_covered_where_the_chart_has_no_billable_diagnosis():
@@ -32,3 +39,42 @@ def test_a_chargemaster_file_with_fractions_of_a_cent_is_refused_naming_file_row
     cm.write_text("code,unit_charge\n96365,250\nJ1561,90.000\n96366,80.10\n")
     r = run_cli("export", OFFICE, "--to", "837p", "--charges", str(cm))
     assert r.returncode == 0 and "SV1*HC:J1561:JZ*5400*UN*60***1" in r.stdout, r.stderr
+
+
+def _837(example: str) -> str:
+    from datetime import datetime
+
+    from igclaim.inputs import parse_encounter
+    from igclaim.outputs import chargemaster, x12
+
+    enc = parse_encounter(json.loads((PARTIES / example).read_text()))
+    return x12.to_837(enc, chargemaster.load("sample"), envelope=x12.Envelope(created=datetime(2026, 3, 6, 12, 0)))
+
+
+@pytest.mark.parametrize("example,written,element,value", [
+    ("office-gamunex-jz.json", "SV1*HC:J1561:JZ*{}*UN*60", "SV102", "-6000"),
+    ("office-gamunex-jz.json", "SV1*HC:96365*{}*UN*1", "SV102", "99999999999999999"),  # 17 digits: an X12 decimal
+    ("office-gamunex-jz.json", "CLM*CLM-2026-0001*{}***11:B:1", "CLM02", "-6700"),
+    ("hospital-gamunex.json", "SV2*0636*HC:J1561:JZ*{}*UN*80", "SV203", "-8000"),
+    ("hospital-gamunex.json", "CLM*CLM-2026-0003*{}***13:A:1", "CLM02", "10000000.00"),
+])
+def test_an_837_charge_below_0_or_above_the_most_an_amount_may_be_is_refused(example, written, element, value):
+    """An 837 read to scrub kept a negative line or claim charge, or one of 17 digits (within X12's 18 characters),
+    without a word: no claim bills either. The claim is an error naming the segment and element; charges at the
+    limits still read."""
+    text = _837(example)
+    segment = next(s for s in text.split("~") if s.strip().startswith(written.split("{}")[0]))
+    amount = segment.strip()[len(written.split("{}")[0]):].split("*")[0]
+
+    def with_charge(charge: str) -> str:
+        changed = text.replace(written.format(amount), written.format(charge))
+        assert changed != text
+        return changed
+
+    [got] = read_837(io.StringIO(with_charge(value)))
+    assert isinstance(got, ReadError), got
+    assert (got.segment, got.element) == (element[:3] if element != "CLM02" else "CLM", element)
+    assert got.message == f"the charge {value} must be an amount from 0 to 9,999,999.99"
+    for fine in ("0", "9999999.99"):
+        [ok] = read_837(io.StringIO(with_charge(fine)))
+        assert isinstance(ok, WrittenClaim), ok

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from igclaim.errors import SHOWN_MAX, pydantic_problems, required
 from igclaim.model import (
+    MAX_AMOUNT,
     BillingProvider,
     Claim,
     ClaimLine,
@@ -179,6 +180,16 @@ def _dec(value: str, element: str) -> Decimal:
         d = Decimal(value)
     except InvalidOperation:
         raise _Bad(element, f"{value!r} is not a number") from None
+    return d
+
+
+def _charge(value: str, element: str) -> Decimal:
+    """A charge (CLM02, SV102, SV203): from 0 to MAX_AMOUNT, the most any amount of a written claim may be. A
+    negative charge, or one of 17 digits (both X12 decimals), was read and kept without a word; no claim to scrub
+    bills either."""
+    d = _dec(value, element)
+    if d < 0 or d > MAX_AMOUNT:
+        raise _Bad(element, f"the charge {value} must be an amount from 0 to {MAX_AMOUNT:,}")
     return d
 
 
@@ -465,7 +476,7 @@ class _Reader:
             raise _Bad(f"{el}{off:02d}-2", "procedure code missing")
         line["code"] = proc[1].upper() if proc else ""
         line["modifiers"] = [m.upper() for m in proc[2:6] if m]
-        line["charge"] = _dec(charge or "0", f"{el}{off + 1:02d}")
+        line["charge"] = _charge(charge or "0", f"{el}{off + 1:02d}")
         if basis not in ("UN", "MJ", ""):
             raise _Bad(f"{el}{off + 2:02d}", f"unit basis {basis[:SHOWN_MAX]!r}: UN (units) or MJ (minutes)")
         line["units"] = _units(qty or "0", f"{el}{off + 3:02d}")
@@ -518,7 +529,7 @@ class _Reader:
                 notes.append(f"type of bill {tob}: igclaim codes hospital outpatient (013x) claims")
         if len(c.claim_id) > 38:
             raise _Bad("CLM01", "at most 38 characters")
-        total = _dec(clm.need(2), "CLM02")
+        total = _charge(clm.need(2), "CLM02")
         correction = None
         if freq in ("7", "8"):
             if "F8" not in c.refs:
