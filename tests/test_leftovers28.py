@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -11,6 +12,7 @@ from igclaim.readers.x12 import ReadError, WrittenClaim, read_837
 from tests.conftest import run_cli
 from tests.test_edits_support import chart, only, scrub
 from tests.test_export_cli import OFFICE
+from tests.test_hostile_paths import outcomes
 from tests.test_x12 import PARTIES
 
 
@@ -78,3 +80,48 @@ def test_an_837_charge_below_0_or_above_the_most_an_amount_may_be_is_refused(exa
     for fine in ("0", "9999999.99"):
         [ok] = read_837(io.StringIO(with_charge(fine)))
         assert isinstance(ok, WrittenClaim), ok
+
+
+def _parquet(tmp_path, column: str, kind, value):
+    """The first sample encounter (e01) as Parquet, one column of another Arrow type holding `value`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(PARTIES.parent / "batch" / "encounters.parquet").slice(0, 1)
+    i = table.schema.get_field_index(column)
+    f = tmp_path / f"{column}.parquet"
+    pq.write_table(table.set_column(i, pa.field(column, kind), pa.array([value], kind)), f)
+    return f
+
+
+def test_a_parquet_binary_column_is_read_as_its_text(tmp_path):
+    """A string column written as BINARY (no UTF8 annotation) gave b'e01' as the encounter id, "b'Gammaplex'" as an
+    unknown product and B'D.839' as a diagnosis: bytes are read as UTF-8 text, as a CSV's; other bytes are the
+    row's error, as in a CSV."""
+    import pyarrow as pa
+
+    for column, value in (("encounter_id", b"e01"), ("product", b"Gammaplex"), ("diagnoses", b"D83.9")):
+        [out] = outcomes(_parquet(tmp_path, column, pa.binary(), value))
+        assert out.error is None, out.error
+        result = json.loads(out.result_json)
+        assert result["encounter_id"] == "e01" and result["claim"]["diagnoses"] == ["D83.9"], result
+    [out] = outcomes(_parquet(tmp_path, "diagnoses", pa.binary(), b"D83.9\xff"))
+    assert out.error is not None and out.error["reason"] == "row 1 column diagnoses: not UTF-8 text (a byte 0xff)"
+
+
+def test_a_parquet_list_or_struct_cell_is_refused_naming_row_column_and_plain_value(tmp_path):
+    """A list column gave "drugs[0].dose.grams: "[Decimal('500')]": give a number", and a list of codes was split
+    into the codes "['D83.9'" and "'G61.81']": each is the row's error, naming the column and showing the value."""
+    import pyarrow as pa
+
+    [out] = outcomes(_parquet(tmp_path, "dose_grams", pa.list_(pa.decimal128(10, 0)), [Decimal(500)]))
+    assert out.error is not None and out.error["reason"] == (
+        "row 1 column dose_grams: a list (500), not one value: give the cell as text or a number"), out.error
+    [out] = outcomes(_parquet(tmp_path, "diagnoses", pa.list_(pa.string()), ["D83.9", "G61.81"]))
+    assert out.error is not None and out.error["reason"] == (
+        "row 1 column diagnoses: a list (D83.9; G61.81), not one value: give the cell as text or a number (a list "
+        "as text: D83.9; G61.81)"), out.error
+    [out] = outcomes(_parquet(tmp_path, "dose_grams", pa.struct([("grams", pa.decimal128(10, 0))]),
+                              {"grams": Decimal(500)}))
+    assert out.error is not None and "Decimal" not in out.error["reason"]
+    assert out.error["reason"].startswith("row 1 column dose_grams: a struct (500), not one value"), out.error

@@ -90,9 +90,18 @@ class RowsError(ValueError):
 
 
 def cell(value: Any) -> str | None:
-    """A cell as text (None when blank): CSV gives strings, Parquet may give typed values."""
+    """A cell as text (None when blank): CSV gives strings, Parquet may give typed values. Shown plainly, as the
+    file holds them: 500, not Decimal('500'); a binary column's D83.9 (UTF-8, as a CSV's), not b'D83.9'. A list,
+    struct or non-UTF-8 bytes is no cell (`not_a_cell` refuses the row): it reads as its items' text, for a
+    message and the rows' grouping only."""
     if value is None:
         return None
+    if isinstance(value, bytes | bytearray | memoryview):
+        value = bytes(value).decode("utf-8", "replace")
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return "; ".join(t for t in map(cell, value) if t is not None) or None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -106,6 +115,27 @@ def cell(value: Any) -> str | None:
         return value.isoformat()
     text = str(value).strip()
     return text or None
+
+
+_LIST_COLUMNS = ("diagnoses", "claim_modifiers", "claim_dx_pointers", "claim_diagnoses")  # `split_list`'s
+
+
+def not_a_cell(value: Any, column: str) -> str | None:
+    """Why a typed (Parquet) value cannot be read as one cell, or None: a list or struct holds several values (it
+    was read as Python wrote it, "[Decimal('500')]", and a list of codes split into "['D83.9'" and "'G61.81']"), and
+    bytes must be UTF-8 text, as a CSV's are."""
+    if isinstance(value, list | tuple | dict):
+        shown = cell(value) or ""
+        shown = shown if len(shown) <= SHOWN_MAX else f"{len(shown):,} characters"
+        as_text = " (a list as text: D83.9; G61.81)" if column in _LIST_COLUMNS else ""
+        return (f"a {'struct' if isinstance(value, dict) else 'list'} ({shown}), not one value: give the cell as "
+                f"text or a number{as_text}")
+    if isinstance(value, bytes | bytearray | memoryview):
+        try:
+            bytes(value).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return f"not UTF-8 text (a byte 0x{exc.object[exc.start]:02x})"
+    return None
 
 
 def split_list(text: str | None) -> list[str]:
@@ -157,6 +187,8 @@ def rows_to_encounter(rows: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
         unknown = [k for k in raw if k not in COLUMNS and cell(raw[k]) is not None]
         if unknown:
             problems.append(f"row {number}: unknown column(s) {', '.join(sorted(unknown))}")
+        problems.extend(f"row {number} column {k}: {why}" for k in COLUMNS
+                        if (why := not_a_cell(raw.get(k), k)) is not None)
         row = {k: cell(raw.get(k)) for k in COLUMNS}
         for col in ENCOUNTER_COLUMNS + CLAIM_HEAD_COLUMNS:
             value = row[col]
