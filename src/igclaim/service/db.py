@@ -121,7 +121,8 @@ class Authorization(Base):
 
 
 class AuthorizationUse(Base):
-    """One entry of the ledger: an exported claim consumes; a reversal (void, denial) gives back."""
+    """One entry of the ledger, per encounter and authorization: an exported claim consumes; its exported
+    correction replaces the entry (a void with one of nothing: it gives back). A denial keeps it (ledger.py)."""
 
     __tablename__ = "authorization_uses"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

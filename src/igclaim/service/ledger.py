@@ -4,6 +4,11 @@ against what is left (AUTH-EXHAUSTED, AUTH-EXPIRING).
 
 What a visit consumes is what the claim bills for the authorized drug, discarded (JW) units included: plans
 that authorize by units count the billed units; grams are the billed units times the code's unit dose.
+
+The ledger counts claims sent for services rendered, one entry per encounter and authorization. A corrected claim
+is the encounter's next version (once a claim has gone out the worklist takes a change only as a correction), so
+its export replaces every entry of the claim it corrects: a replacement (frequency 7) counts what it bills, a void
+(8) gives everything back. A denial gives nothing back: the infusion was given, and its rebill is a correction.
 """
 
 from __future__ import annotations
@@ -57,11 +62,16 @@ def visit_amounts(auth: Authorization, result: Result, dos: date) -> Amounts:
     return Amounts(units, grams, 1 if units else 0)
 
 
+def voids(enc: Encounter) -> bool:
+    """A void (frequency 8) cancels the claim it names: it uses nothing of any authorization."""
+    return enc.correction is not None and enc.correction.frequency == "8"
+
+
 def matching(db: Session, enc: Encounter, result: Result, *, lock: bool = False) -> list[Authorization]:
-    """Authorizations of this member and payer in force on the date of service that cover a billed drug. `lock`
-    (an export): their rows stay locked to the end of the transaction (PostgreSQL; SQLite has one writer anyway),
-    so two exports at once cannot both spend what is left."""
-    if enc.subscriber is None:
+    """Authorizations of this member and payer in force on the date of service that cover a billed drug (none for
+    a void). `lock` (an export): their rows stay locked to the end of the transaction (PostgreSQL; SQLite has one
+    writer anyway), so two exports at once cannot both spend what is left."""
+    if enc.subscriber is None or voids(enc):
         return []
     payer_keys = {k.lower() for k in (enc.payer.name, enc.payer.payer_id) if k}
     q = select(Authorization).where(
@@ -158,13 +168,21 @@ def check(db: Session, enc: Encounter, result: Result) -> list[Finding]:
 
 
 def consume(db: Session, enc: Encounter, result: Result, version: int, user_id: int) -> list[int]:
-    """Record what an exported claim uses of each matching authorization; a re-export replaces its entry."""
+    """Record what an exported claim uses of each matching authorization. Its export replaces every earlier entry
+    of the encounter, on whichever authorization (a replacement that bills another drug leaves nothing on the
+    first one's); a void leaves an entry of nothing where the claim had one, so the history shows it given back."""
+    earlier = db.scalars(select(AuthorizationUse).where(AuthorizationUse.encounter_id == enc.encounter_id)).all()
+    for old in earlier:
+        db.delete(old)
+    if voids(enc):
+        ids = sorted({old.authorization_id for old in earlier})
+        for auth_id in ids:
+            db.add(AuthorizationUse(authorization_id=auth_id, encounter_id=enc.encounter_id, version=version,
+                                    units=0, grams=Decimal(0), visits=0, by=user_id))
+        return ids
     ids = []
     for auth in matching(db, enc, result):
         need = visit_amounts(auth, result, enc.date_of_service)
-        for old in db.scalars(select(AuthorizationUse).where(AuthorizationUse.authorization_id == auth.id,
-                                                             AuthorizationUse.encounter_id == enc.encounter_id)):
-            db.delete(old)
         db.add(AuthorizationUse(authorization_id=auth.id, encounter_id=enc.encounter_id, version=version,
                                 units=need.units, grams=need.grams, visits=need.visits, by=user_id))
         ids.append(auth.id)
