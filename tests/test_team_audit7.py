@@ -132,15 +132,18 @@ def test_an_export_never_overdraws_an_authorization(team):
 
 
 def test_an_export_checks_grams_and_visits_too(team):
+    """Two authorizations in force for the code: each claim is charged to one (the older first, then the one
+    that can still hold it; test_team_audit9), and a claim neither can hold stays ready naming both."""
     _, client, _, biller = team
-    _authorize(client, biller, 1000, visits=1)
+    visits = _authorize(client, biller, 1000, visits=1)
     grams = _authorize(client, biller, 1000, number="PA-G", grams=50)
-    for n in (1, 2):
+    for n in (1, 2, 3):
         client.post("/api/encounters", json=visit(n), headers=biller)
     out = client.post("/api/export", params=SAMPLE, headers=biller).json()
-    assert out["exported"] == ["v001"]
-    problems = out["skipped"][0]["problems"]
-    assert len(problems) == 2 and "1 visits needed, 0 left" in problems[0] and "30 grams needed, 20 left" in problems[1]
+    assert out["exported"] == ["v001", "v002"]
+    assert out["skipped"][0]["problems"] == [
+        f"v003: AUTH-EXHAUSTED: none of the 2 authorizations in force for J1561 can hold this claim: PA-100 (ledger "
+        f"#{visits}): 1 visits needed, 0 left; PA-G (ledger #{grams}): 30 grams needed, 20 left; it stays ready"]
     assert client.get(f"/api/authorizations/{grams}", headers=biller).json()["remaining"]["grams"] == 20
 
 

@@ -9,6 +9,11 @@ The ledger counts claims sent for services rendered, one entry per encounter and
 is the encounter's next version (once a claim has gone out the worklist takes a change only as a correction), so
 its export replaces every entry of the claim it corrects: a replacement (frequency 7) counts what it bills, a void
 (8) gives everything back. A denial gives nothing back: the infusion was given, and its rebill is a correction.
+
+A claim is charged to one authorization per billed code, never to each of several that overlap (`plan`): the one
+the claim names (payer.prior_authorization.number, sent in REF*G1), else any in force; among them the first that
+can hold it, preferring one that names the code over one that names a product, then the one ending soonest (spent
+before it lapses), then the oldest. AUTH-EXHAUSTED only when none of them can hold it.
 """
 
 from __future__ import annotations
@@ -49,7 +54,11 @@ def _codes_for(auth: Authorization, dos: date) -> set[str]:
 
 def visit_amounts(auth: Authorization, result: Result, dos: date) -> Amounts:
     """What this claim would consume of the authorization: its billed units of the authorized code(s)."""
-    codes = _codes_for(auth, dos)
+    return _billed(result, _codes_for(auth, dos), dos)
+
+
+def _billed(result: Result, codes: set[str], dos: date) -> Amounts:
+    """The claim's billed units of these codes, their grams, and one visit if any."""
     ref = reference()
     units = 0
     grams = Decimal(0)
@@ -123,34 +132,83 @@ def _number(v: int | Decimal) -> str:
     return f"{v.normalize():f}" if isinstance(v, Decimal) else str(v)
 
 
+@dataclass(frozen=True)
+class Draw:
+    """One billed code's draw: the authorization it is charged to and what the claim then takes of it (this code's
+    units and grams, with any other code of the claim charged to it, and one visit). `short` says what that lacks
+    (empty: it fits); when nothing fits, `refused` names every candidate with what each lacks."""
+
+    code: str
+    auth: Authorization
+    need: Amounts
+    left: dict[str, int | Decimal | None]
+    short: list[str]
+    refused: list[tuple[Authorization, list[str]]]
+
+
+def plan(db: Session, enc: Encounter, result: Result, *, lock: bool = False) -> list[Draw]:
+    """Where this claim's billed codes go: one authorization each (the module's rule), what is left counted
+    without the encounter's own earlier entry (a re-export or correction replaces it)."""
+    auths = matching(db, enc, result, lock=lock)
+    if not auths:
+        return []
+    dos = enc.date_of_service
+    covers = {a.id: _codes_for(a, dos) for a in auths}
+    left = {a.id: remaining(a, used(db, a.id, exclude_encounter=enc.encounter_id)) for a in auths}
+    pa = enc.payer.prior_authorization
+    named = (pa.number or "").strip().lower() if pa else ""
+    taken: dict[int, Amounts] = {}  # what this claim already charges each authorization (an earlier code)
+    out = []
+    for code in sorted({ln.code for ln in result.claim.lines if any(ln.code in c for c in covers.values())}):
+        candidates = [a for a in auths if code in covers[a.id]]
+        if named and any(a.number.strip().lower() == named for a in candidates):
+            candidates = [a for a in candidates if a.number.strip().lower() == named]
+        candidates.sort(key=lambda a: (a.hcpcs is None or a.hcpcs.upper() != code, a.end, a.id))
+        this = _billed(result, {code}, dos)
+        tried = []
+        for a in candidates:
+            before = taken.get(a.id, Amounts(0, Decimal(0), 0))
+            need = Amounts(before.units + this.units, before.grams + this.grams, 1)
+            tried.append((a, need, _short(need, left[a.id])))
+        fit = next((t for t in tried if not t[2]), None)
+        auth, need, short = fit or tried[0]
+        taken[auth.id] = need
+        out.append(Draw(code, auth, need, left[auth.id], short,
+                          [] if fit else [(a, sh) for a, _, sh in tried]))
+    # A code charged to an authorization another code went to later is in the later one's `need`: keep the last.
+    last = {c.auth.id: c for c in out}
+    return [c for c in out if last[c.auth.id] is c]
+
+
+def _exceeded(draw: Draw, what: str) -> str:
+    """Why a draw cannot be made: the one authorization, or each of several that could have held it."""
+    if len(draw.refused) == 1:
+        a, short = draw.refused[0]
+        return f"authorization {a.number} (ledger #{a.id}) would be exceeded by this {what}: {'; '.join(short)}"
+    each = "; ".join(f"{a.number} (ledger #{a.id}): {', '.join(short)}" for a, short in draw.refused)
+    return f"none of the {len(draw.refused)} authorizations in force for {draw.code} can hold this {what}: {each}"
+
+
 def overdrawn(db: Session, enc: Encounter, result: Result) -> list[str]:
     """At export, inside its transaction: what this claim would take past what is left now (the claims exported
     since it was coded, those earlier in this export included, have spent their share). Such a claim is held back;
     the authorizations' rows are locked so that no other export spends the same units meanwhile."""
-    out = []
-    for auth in matching(db, enc, result, lock=True):
-        short = _short(visit_amounts(auth, result, enc.date_of_service),
-                       remaining(auth, used(db, auth.id, exclude_encounter=enc.encounter_id)))
-        if short:
-            out.append(f"authorization {auth.number} (ledger #{auth.id}) would be exceeded by this claim: "
-                       f"{'; '.join(short)}")
-    return out
+    return [_exceeded(c, "claim") for c in plan(db, enc, result, lock=True) if c.short]
 
 
 def check(db: Session, enc: Encounter, result: Result) -> list[Finding]:
-    """AUTH-EXHAUSTED when this visit would go past what is left; AUTH-EXPIRING when little would remain."""
+    """AUTH-EXHAUSTED when no authorization can hold this visit; AUTH-EXPIRING when the one drawn on ends soon or
+    little of it would remain."""
     out: list[Finding] = []
     dos = enc.date_of_service
-    auths = matching(db, enc, result)
-    lead = renewal_days(enc) if auths else 0
-    for auth in auths:
-        need = visit_amounts(auth, result, dos)
-        left = remaining(auth, used(db, auth.id, exclude_encounter=enc.encounter_id))
-        short = _short(need, left)
-        if short:
-            out.append(finding("AUTH-EXHAUSTED", f"Authorization {auth.number} (ledger #{auth.id}) would be "
-                               f"exceeded by this visit: {'; '.join(short)}."))
+    draws = plan(db, enc, result)
+    lead = renewal_days(enc) if draws else 0
+    for c in draws:
+        if c.short:
+            text = _exceeded(c, "visit")
+            out.append(finding("AUTH-EXHAUSTED", f"{text[0].upper()}{text[1:]}."))
             continue
+        auth, need, left = c.auth, c.need, c.left
         days = (auth.end - dos).days
         after = {k: (v - getattr(need, k) if v is not None else None) for k, v in left.items()}
         low = [f"{after['units']} units" if after["units"] is not None and after["units"] < need.units else None,
@@ -181,9 +239,8 @@ def consume(db: Session, enc: Encounter, result: Result, version: int, user_id: 
                                     units=0, grams=Decimal(0), visits=0, by=user_id))
         return ids
     ids = []
-    for auth in matching(db, enc, result):
-        need = visit_amounts(auth, result, enc.date_of_service)
-        db.add(AuthorizationUse(authorization_id=auth.id, encounter_id=enc.encounter_id, version=version,
-                                units=need.units, grams=need.grams, visits=need.visits, by=user_id))
-        ids.append(auth.id)
+    for c in plan(db, enc, result):
+        db.add(AuthorizationUse(authorization_id=c.auth.id, encounter_id=enc.encounter_id, version=version,
+                                units=c.need.units, grams=c.need.grams, visits=c.need.visits, by=user_id))
+        ids.append(c.auth.id)
     return ids
