@@ -5,6 +5,7 @@ bodies skipped the guard's JSON checks."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from igclaim import build, parse_encounter
 from igclaim.service import ledger
 from igclaim.service.db import Authorization, Base, User
+from igclaim.web.guard import Guard
 from tests import test_service
 from tests.helpers import encounter
 from tests.test_service import visit
@@ -177,3 +179,33 @@ def test_two_codes_drawn_on_one_authorization_are_held_against_it_together():
         assert ledger.consume(db, enc, result, version=1, user_id=1) == [product.id]
         assert ledger.used(db, product.id) == ledger.Amounts(30, Decimal(15), 1)
         assert ledger.used(db, small.id) == ledger.Amounts(0, Decimal(0), 0)
+
+
+def test_a_status_body_passes_the_guards_json_checks(team):
+    """The guard's raw paths were matched as prefixes: "/api/encounters" (the worklist's JSON Lines, checked by its
+    route) took in /api/encounters/{id}/status, whose JSON then skipped the guard. A key written twice was read as
+    its last value ({"status": "paid", "status": "ready"} marked the claim fixed) and 10,000-deep nesting answered
+    the framework's 400 without a problem list. Both are now 422 naming what is wrong, and the claim stays as it
+    was; the worklist's POST still takes JSON Lines."""
+    _, client, _, biller = team
+    _post(client, biller, visit(9, diagnoses=[]))
+    headers = {**biller, "Content-Type": "application/json"}
+    hostile = {b'{"status": "paid", "status": "ready"}':
+               "(json): the key 'status' appears twice in one object (JSON would keep only the last value)",
+               b'{"status": "ready", "x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}": "(json): nested deeper than 32 "
+               "levels",
+               b"[" * 10_000 + b"]" * 10_000: "(json): nested deeper than 32 levels"}
+    for body, problem in hostile.items():
+        r = client.post("/api/encounters/v009/status", content=body, headers=headers)
+        assert r.status_code == 422 and r.json() == {"problems": [problem]}, (body[:40], r.status_code, r.text[:200])
+    assert client.get("/api/encounters/v009", headers=biller).json()["claim"]["status"] == "scrubbed"
+
+    lines = "\n".join(json.dumps(visit(n)) for n in (1, 2))
+    rows = client.post("/api/encounters", content=lines, headers={**biller, "Content-Type": "application/x-ndjson"})
+    assert [row["status"] for row in rows.json()] == ["ready", "ready"]
+
+
+def test_a_raw_path_is_a_path_or_a_folder():
+    guard = Guard(None, page_csp="", raw_paths=("/api/encounters", "/api/data/import/"))
+    assert [guard.is_raw(p) for p in ("/api/encounters", "/api/encounters/v1/status", "/api/encountersx",
+                                      "/api/data/import/asp", "/api/data/import")] == [True, False, False, True, False]

@@ -621,7 +621,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     # any of the body is read: a client without a token makes the server hold nothing); then the body, within its
     # route's limit: one encounter's JSON (MAX_INPUT_BYTES) but on the worklist's POST (JSON Lines, MAX_BODY) and the
     # admins' imports (CMS files, MAX_IMPORT_BODY). JSON Lines and CMS files are not one JSON document, so their own
-    # routes check them.
+    # routes check them: "/api/encounters" is that path only (its status moves are JSON the guard checks).
     app.add_middleware(Guard, page_csp=page_csp(stateless._page()), pages={"/team": page_csp(team_page)},
                        raw_paths=("/api/encounters", IMPORT_PATH),
                        body_limits={"/api/encounters": MAX_BODY, IMPORT_PATH: MAX_IMPORT_BODY},

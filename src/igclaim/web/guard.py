@@ -73,11 +73,12 @@ class Guard:
                  max_body: int = MAX_INPUT_BYTES, body_timeout: float = BODY_TIMEOUT,
                  pages: dict[str, str] | None = None, raw_paths: tuple[str, ...] = (),
                  body_limits: Mapping[str, int] | None = None, gate: Gate | None = None) -> None:
-        """`pages`: other HTML pages and their CSP; `raw_paths`: /api/ path prefixes whose bodies are not one JSON
-        document (JSON Lines, CMS files) and are checked by their own route instead. `max_body` is every route's
-        limit but those `body_limits` names (a path, or a prefix ending in "/"): a large limit on one route
-        (an admin's import) is not one on every route. `gate` runs before any of the body is read, so that a
-        request it refuses (no valid token) never makes the server hold its body."""
+        """`pages`: other HTML pages and their CSP; `raw_paths`: /api/ paths whose bodies are not one JSON document
+        (JSON Lines, CMS files) and are checked by their own route instead: a path, or a prefix ending in "/" (as a
+        plain prefix "/api/encounters" let the JSON of /api/encounters/{id}/status past every check). `max_body` is
+        every route's limit but those `body_limits` names (likewise a path, or a prefix ending in "/"): a large
+        limit on one route (an admin's import) is not one on every route. `gate` runs before any of the body is
+        read, so that a request it refuses (no valid token) never makes the server hold its body."""
         self.app, self.page_csp = app, page_csp
         self.hosts = hosts
         self.max_body, self.body_timeout = max_body, body_timeout
@@ -92,6 +93,10 @@ class Guard:
             return self.body_limits[path]
         return next((n for p, n in self.body_limits.items() if p.endswith("/") and path.startswith(p)),
                     self.max_body)
+
+    def is_raw(self, path: str) -> bool:
+        """Whether this path's body is its route's to check (one of `raw_paths`), not the guard's JSON checks."""
+        return any(path == p or (p.endswith("/") and path.startswith(p)) for p in self.raw_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -138,7 +143,7 @@ class Guard:
             if not message.get("more_body"):
                 break
         # An empty body is left to the route (some POSTs take none; the others answer FastAPI's 422, reshaped).
-        if body and path.startswith("/api/") and not path.startswith(self.raw_paths or ("\0",)):
+        if body and path.startswith("/api/") and not self.is_raw(path):
             if len(body) > MAX_INPUT_BYTES:  # a server that takes larger raw bodies still takes one encounter's JSON
                 await _reply(send, 413, [f"(body): larger than {MAX_INPUT_BYTES:,} bytes (the limit for one "
                                          "encounter)"])
