@@ -231,7 +231,7 @@ def _table(views: list[ClaimView], errors: list[dict[str, Any]], s: Any) -> None
         t.add_column(col, overflow="fold")
     for v in views:
         t.add_row(*map(cell, (v.claim_id, v.outcome, f"{v.charge:,.2f}", f"{v.paid:,.2f}", f"{v.denied_usd:,.2f}",
-                              v.summary, ", ".join(v.edits))))
+                              "\n".join([v.summary, *(f"warning: {w}" for w in v.warnings)]), ", ".join(v.edits))))
     for e in errors:
         t.add_row(*map(cell, (str(e.get("claim_id") or "?"), "error", "", "", "", "; ".join(e["problems"]), "")))
     con.print(t)

@@ -439,16 +439,34 @@ def _cas(v: _Values, claim: ClaimPayment, where: str) -> list[Adjustment]:
 
 
 def balance_problems(c: ClaimPayment) -> list[str]:
-    """The 835 guide's balancing: line charge − line adjustments = line paid; claim charge − all adjustments
-    = claim paid. A payer file that does not balance is reported (amounts are then as the payer sent them)."""
+    """The 835 guide's balancing (005010X221A1 section 1.10.2): line charge − line adjustments = line paid; claim
+    charge − all adjustments (the claim's CAS and its lines') = claim paid, for every claim, with service lines or
+    without. A payer file that does not balance is reported, saying by how much (amounts are then as the payer sent
+    them). CLP05 (patient responsibility) is compared with the PR adjustments: payers differ, so a warning."""
     out = []
     for ln in c.lines:
         adj = sum((a.amount for a in ln.adjustments), Decimal(0))
         if ln.charge - adj != ln.paid:
-            out.append(f"line {ln.number} does not balance: charge {ln.charge} − adjustments {adj} ≠ paid {ln.paid}")
-    if c.lines:
-        total = sum((a.amount for a in c.adjustments), Decimal(0)) + sum(
-            (a.amount for ln in c.lines for a in ln.adjustments), Decimal(0))
-        if c.charge - total != c.paid:
-            out.append(f"claim does not balance: charge {c.charge} − adjustments {total} ≠ paid {c.paid}")
+            out.append(f"line {ln.number} does not balance: charge {ln.charge} − adjustments {adj} ≠ paid {ln.paid}"
+                       f" ({_off(ln.charge - adj, ln.paid)})")
+    every = [*c.adjustments, *(a for ln in c.lines for a in ln.adjustments)]
+    total = sum((a.amount for a in every), Decimal(0))
+    if c.charge - total != c.paid:
+        out.append(f"claim {c.claim_id or '?'} does not balance: charge {c.charge} − adjustments {total} ≠ paid "
+                   f"{c.paid} ({_off(c.charge - total, c.paid)})")
+    patient = sum((a.amount for a in every if a.group == "PR"), Decimal(0))
+    if c.patient_responsibility is None and patient:
+        out.append(f"claim {c.claim_id or '?'}: CLP05 (patient responsibility) is absent, but the PR adjustments "
+                   f"total {patient}: check what the patient owes with the payer")
+    elif c.patient_responsibility is not None and c.patient_responsibility != patient:
+        out.append(f"claim {c.claim_id or '?'}: CLP05 (patient responsibility) {c.patient_responsibility} ≠ the PR "
+                   f"adjustments {patient} (off by {abs(c.patient_responsibility - patient)}): payers differ in what "
+                   "CLP05 counts; check what the patient owes with the payer")
     return out
+
+
+def _off(expected: Decimal, found: Decimal) -> str:
+    """How a paid amount misses charge − adjustments, in words."""
+    if expected > found:
+        return f"{expected - found} unaccounted for"
+    return f"{found - expected} paid beyond charge − adjustments"
