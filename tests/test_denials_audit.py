@@ -4,7 +4,10 @@ The auditor's own files are in tests/data/audit835 (README there); smaller cases
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -81,3 +84,99 @@ def test_the_table_shows_a_claims_warnings():
     assert r.exit_code == 0, r.output
     assert "warning: claim P-UNBAL does not balance: charge 6700 − adjustments 500 ≠ paid 0 (6200 unaccounted for)" \
         in r.output
+
+
+# ------------------------------------------------------ F4: the payment (BPR02) and provider-level adjustments (PLB)
+
+BPR_WARNING = ("payment EFT0001 of MEDICARE PART B does not balance: BPR02 pays 99999, but the claims' CLP04 total "
+               "13860 − provider-level adjustments (PLB) 125 = 13735 (BPR02 is 86264 more): ask the payer which is "
+               "right before posting the payment")
+
+
+def test_a_payment_that_does_not_balance_with_its_claims_and_plbs_is_told():
+    """bpr-wrong.835: BPR02 99999 where the claims' CLP04 (13860) less the PLBs (WO 150, L6 −25) come to 13735."""
+    first, second = read_835((DATA / "bpr-wrong.835").read_text())
+    assert (first.total_paid, first.claims_paid, first.provider_adjusted) == (D(99999), D(13860), D(125))
+    assert first.warnings == [BPR_WARNING]
+    assert (second.total_paid, second.claims_paid, second.provider_adjusted, second.warnings) == (
+        D(-660), D(-360), D(300), [])
+    # multi.835 is the same with BPR02 13735: it balances, a negative payment (−360 − 300 = −660) too
+    assert [r.warnings for r in read_835((DATA / "multi.835").read_text())] == [[], []]
+
+
+def test_plb_amounts_are_subtracted_from_the_payment():
+    """A positive PLB takes from the payment, a negative one adds: BPR02 = 720 − (150 − 25) = 595 balances."""
+    claim = ClaimPay("CLM-1", "1", [Line("96365", D("900"), 1, (), [("CO", [("45", D("180"))])])])
+    text = build_835([claim], plb=[("WO", D(150)), ("L6", D(-25))])
+    assert "BPR*I*595*" in text
+    (remit,) = read_835(text)
+    assert remit.warnings == [] and [(a.reason, a.amount, a.reference) for a in remit.plb] == [
+        ("WO", D(150), "EFT0001"), ("L6", D(-25), "EFT0001")]
+    added = read_835(text.replace("BPR*I*595*", "BPR*I*845*"))[0]  # the PLBs added instead of subtracted
+    assert added.warnings == [
+        "payment EFT0001 of MEDICARE PART B does not balance: BPR02 pays 845, but the claims' CLP04 total 720 − "
+        "provider-level adjustments (PLB) 125 = 595 (BPR02 is 250 more): ask the payer which is right before "
+        "posting the payment"]
+    bad = read_835(text.replace("*L6:EFT0001*-25", "*L6:EFT0001*-2S"))[0]
+    assert bad.warnings == ["payment EFT0001 of MEDICARE PART B cannot be reconciled with its claims and PLBs: "
+                            f"PLB03/PLB04 of segment {bad.plb[0].segment + 1} could not be read"]
+    assert "PLB04 '-2S' is not an amount" in bad.guide_problems
+    no_bpr02 = read_835(text.replace("BPR*I*595*", "BPR*I**"))[0]
+    assert no_bpr02.warnings == ["payment EFT0001 of MEDICARE PART B cannot be reconciled with its claims and PLBs: "
+                                 "BPR02 could not be read"]
+    no_clp04 = read_835(text.replace("CLP*CLM-1*1*900*720*", "CLP*CLM-1*1*900*7x0*"))[0]
+    assert no_clp04.warnings == ["payment EFT0001 of MEDICARE PART B cannot be reconciled with its claims and PLBs: "
+                                 "claim CLM-1's CLP04 could not be read"]
+
+
+def test_the_payments_and_plbs_are_in_the_json_the_report_the_csv_and_the_table(tmp_path):
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["denials", str(DATA / "bpr-wrong.835"), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((out / "denials.json").read_text())
+    first, second = doc["meta"]["remittances"]
+    assert first["warnings"] == [BPR_WARNING] and second["warnings"] == []
+    assert (first["paid"], first["claims_paid"], first["provider_adjusted"]) == (99999, 13860, 125)
+    wo, l6 = first["provider_adjustments"]
+    assert wo == {"reason": "WO", "amount": 150, "reference": "ICN-OLD", "known": True,
+                  "official": "Overpayment Recovery", "meaning": wo["meaning"], "effect": "taken from this payment"}
+    assert (l6["reason"], l6["amount"], l6["reference"], l6["official"], l6["effect"]) == (
+        "L6", -25, "INT", "Interest Owed", "added to this payment")
+    assert (doc["summary"]["provider_adjusted"], doc["summary"]["payment_warnings"]) == (425, 1)
+
+    html_text = (out / "report.html").read_text()
+    payments = re.search(r'<tbody id="payments">(.*?)</tbody>', html_text, re.S).group(1)
+    assert "<td class='n'>$99,999.00</td><td class='n'>$13,860.00</td><td class='n'>$125.00</td>" in payments
+    assert "WO Overpayment Recovery (reference ICN-OLD): $150.00 taken from this payment" in payments
+    assert "L6 Interest Owed (reference INT): $25.00 added to this payment" in payments
+    assert "72 Authorized Return (reference ADV1): $300.00 taken from this payment" in payments
+    assert "BPR02 pays 99999, but the claims&#x27; CLP04 total 13860" in payments
+
+    rows = list(csv.DictReader(io.StringIO((out / "denials.csv").read_text())))
+    plb = [(r["remittance"], r["reason"], r["amount"]) for r in rows if r["group"] == "PLB"]
+    assert plb == [("1", "WO", "150.00"), ("1", "L6", "-25.00"), ("2", "72", "300.00")]
+    assert [(r["remittance"], r["meaning"]) for r in rows if r["outcome"] == "payment warning"] == [("1", BPR_WARNING)]
+
+    t = runner.invoke(app, ["denials", str(DATA / "bpr-wrong.835"), "--format", "table"], env={"COLUMNS": "400"})
+    assert t.exit_code == 0, t.output
+    assert "WO Overpayment Recovery (reference ICN-OLD): $150.00 taken from this payment" in t.output
+    assert f"warning: {BPR_WARNING}" in t.output
+    assert ("provider-level adjustments (PLB) net $425.00 taken from the payments; 1 payment(s) (BPR02) do not "
+            "balance with their claims and PLBs") in t.output
+
+
+def test_every_plb_code_igclaim_explains_is_one_the_guide_lists_and_others_are_unknown():
+    """plb.toml against the PLB03-1 codes of pyx12's map of the 835 guide (its own copy of the guide's list)."""
+    from importlib import resources
+
+    from igclaim.denials.catalog import catalog
+
+    xml = (resources.files("pyx12") / "map" / "835.5010.X221.A1.xml").read_text("utf-8")
+    block = re.search(r'<element xid="PLB03-01">.*?<valid_codes>(.*?)</valid_codes>', xml, re.S).group(1)
+    guide = set(re.findall(r"<code>(\w+)</code>", block))
+    assert len(guide) == 41
+    cat = catalog()
+    assert {"L6", "WO", "FB", "72", "CS", "J1"} <= set(cat.plb) <= guide
+    assert all(i.official and i.meaning and i.source for i in cat.plb.values())
+    unknown = cat.provider_adjustment("ZZ")
+    assert not unknown.known and "unknown provider adjustment code ZZ" in unknown.meaning

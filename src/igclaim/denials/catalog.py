@@ -1,4 +1,5 @@
-"""The CARC and RARC catalogs (refdata/remit/*.toml): each code's dates, published text and our plain meaning.
+"""The CARC and RARC catalogs (refdata/remit/*.toml): each code's dates, published text and our plain meaning;
+and the provider-level adjustment (PLB) reason codes an 835's payment carries (plb.toml).
 
 A code that is not in the catalog is `known = False` and its meaning says so: igclaim never guesses what a
 payer meant. A code used outside its validity dates (retired before, or not yet in force on, the date the
@@ -8,7 +9,7 @@ payer decided) is still explained, with a note.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -20,7 +21,7 @@ Kind = Literal["denial", "reduction", "patient", "coordination", "info", "unknow
 @dataclass(frozen=True)
 class CodeInfo:
     code: str
-    list: Literal["CARC", "RARC"]
+    list: Literal["CARC", "RARC", "PLB"]
     known: bool
     meaning: str
     official: str | None = None
@@ -48,6 +49,7 @@ class Catalog:
     groups: dict[str, str]
     claim_status: dict[str, str]
     sources: dict[str, str]
+    plb: dict[str, CodeInfo] = field(default_factory=dict)
 
     def reason(self, code: str) -> CodeInfo:
         return self.carc.get(code.upper()) or CodeInfo(
@@ -58,6 +60,12 @@ class Catalog:
         return self.rarc.get(code.upper()) or CodeInfo(
             code, "RARC", False, f"unknown remark code {code}: not in igclaim's catalog; read it at "
             f"{self.sources['RARC']} (igclaim does not guess)")
+
+    def provider_adjustment(self, code: str) -> CodeInfo:
+        """A PLB reason code (PLB03-1): its name in the 835 guide's list and igclaim's meaning."""
+        return self.plb.get(code.upper()) or CodeInfo(
+            code, "PLB", False, f"unknown provider adjustment code {code}: not in igclaim's list; read it in the "
+            f"835 guide's PLB03-1 list ({self.sources.get('PLB', 'X12')}; igclaim does not guess)")
 
     def group(self, code: str) -> str:
         return self.groups.get(code, f"unknown group {code}")
@@ -70,7 +78,7 @@ def _load(name: str) -> dict[str, Any]:
     return tomllib.loads((resources.files("igclaim.refdata") / "remit" / name).read_text("utf-8"))
 
 
-def _entries(doc: dict[str, Any], which: Literal["CARC", "RARC"]) -> dict[str, CodeInfo]:
+def _entries(doc: dict[str, Any], which: Literal["CARC", "RARC", "PLB"]) -> dict[str, CodeInfo]:
     url = doc["source"]["url"]
     out = {}
     for code, e in doc["codes"].items():
@@ -83,9 +91,11 @@ def _entries(doc: dict[str, Any], which: Literal["CARC", "RARC"]) -> dict[str, C
 
 @cache
 def catalog() -> Catalog:
-    carc, rarc, codes = _load("carc.toml"), _load("rarc.toml"), _load("codes.toml")
+    carc, rarc, codes, plb = _load("carc.toml"), _load("rarc.toml"), _load("codes.toml"), _load("plb.toml")
     return Catalog(
         carc=_entries(carc, "CARC"), rarc=_entries(rarc, "RARC"), groups=dict(codes["groups"]),
         claim_status={str(k): v for k, v in codes["claim_status"].items()},
-        sources={"CARC": carc["source"]["url"], "RARC": rarc["source"]["url"], "835": codes["source"]["url"]},
+        sources={"CARC": carc["source"]["url"], "RARC": rarc["source"]["url"], "835": codes["source"]["url"],
+                 "PLB": plb["source"]["url"]},
+        plb=_entries(plb, "PLB"),
     )

@@ -107,7 +107,7 @@ def denials_cmd(
     """Explain the denials of an 835 remittance and trace each to the igclaim edit that would have caught it."""
     from igclaim.denials.claims import ClaimsError, load_claims, plan_corrections
     from igclaim.denials.reader import MAX_BYTES, RemitError, decode_835
-    from igclaim.denials.report import render_html, summarize, to_csv, to_json
+    from igclaim.denials.report import remittance_dict, render_html, summarize, to_csv, to_json
     from igclaim.outputs.files import is_an_input
 
     inputs: list[str | Path] = [*remits, *[x for x in (claims, charges) if x not in (None, "sample")]]
@@ -146,22 +146,18 @@ def denials_cmd(
         plan = plan_corrections(views, source)  # says which claims igclaim could correct and which need a person
         corrections["need_person"] = plan.need_person
         corrections["correctable"] = [e.claim_id for e in plan.encounters]
+    payments = [remittance_dict(r) for r in remittances]
     meta = {"input": ", ".join(str(p) for p in remits), "generated": datetime.now().isoformat(timespec="seconds"),
             "claims": claims, "payers": sorted({r.payer or "?" for r in remittances}),
-            "remittances": [{"payer": r.payer, "payee": r.payee, "trace_number": r.trace_number,
-                             "paid": float(r.total_paid), "payment_date": r.payment_date.isoformat()
-                             if r.payment_date else None, "claims": len(r.claims),
-                             "provider_adjustments": [{"reason": k, "amount": float(a)}
-                                                      for k, a in r.provider_adjustments],
-                             "guide_problems": r.guide_problems} for r in remittances],
+            "remittances": payments,
             "source_problems": source.problems if source else []}
-    summary = summarize(views, errors, source is not None)
+    summary = summarize(views, errors, source is not None, remittances)
     doc = to_json(meta, views, errors, summary, corrections)
     from igclaim.outputs.files import json_writer
 
     if out is not None:
         _write(out / "denials.json", json_writer(doc))
-        _write(out / "denials.csv", to_csv(views, errors))
+        _write(out / "denials.csv", to_csv(views, errors, payments))
         _write(out / "report.html", render_html(meta, views, errors, summary, corrections))
         sys.stderr.write(_line(summary) + f"\noutputs in {out}/: denials.json, denials.csv, report.html\n")
         return
@@ -170,7 +166,7 @@ def denials_cmd(
         sys.stdout.flush()
         json_writer(doc)(sys.stdout.buffer)
     else:
-        _table(views, errors, summary)
+        _table(views, errors, summary, payments)
 
 
 def write_corrections(views: list[ClaimView], source: ClaimSource | None, path: Path,
@@ -215,14 +211,21 @@ def write_corrections(views: list[ClaimView], source: ClaimSource | None, path: 
 
 
 def _line(s: Any) -> str:
+    plb = ""
+    if s.provider_adjusted:
+        plb = (f"; provider-level adjustments (PLB) net ${abs(s.provider_adjusted):,.2f} "
+               f"{'taken from' if s.provider_adjusted > 0 else 'added to'} the payments")
+    warned = (f"; {s.payment_warnings} payment(s) (BPR02) do not balance with their claims and PLBs"
+              if s.payment_warnings else "")
     return (f"claims {s.claims + s.errors} = {s.claims} explained + {s.errors} in error; denied ${s.denied:,.2f}, "
-            f"recoverable ${s.recoverable:,.2f}, traced to igclaim edits ${s.caught:,.2f}")
+            f"recoverable ${s.recoverable:,.2f}, traced to igclaim edits ${s.caught:,.2f}{plb}{warned}")
 
 
-def _table(views: list[ClaimView], errors: list[dict[str, Any]], s: Any) -> None:
+def _table(views: list[ClaimView], errors: list[dict[str, Any]], s: Any, remittances: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from igclaim.denials.report import plb_text
     from igclaim.outputs.terminal import cell
 
     con = Console(soft_wrap=False)
@@ -235,6 +238,14 @@ def _table(views: list[ClaimView], errors: list[dict[str, Any]], s: Any) -> None
     for e in errors:
         t.add_row(*map(cell, (str(e.get("claim_id") or "?"), "error", "", "", "", "; ".join(e["problems"]), "")))
     con.print(t)
+    p = Table(title="Payments: the claims' payments less the provider-level adjustments (PLB)", header_style="bold")
+    for col in ("payment (trace)", "payer", "paid (BPR02)", "claims paid (CLP04)", "PLB", "adjustments and checks"):
+        p.add_column(col, overflow="fold")
+    for r in remittances:
+        notes = [plb_text(a) for a in r["provider_adjustments"]] + [f"warning: {w}" for w in r["warnings"]]
+        p.add_row(*map(cell, (r["trace_number"] or "?", r["payer"] or "?", f"{r['paid']:,.2f}",
+                              f"{r['claims_paid']:,.2f}", f"{r['provider_adjusted']:,.2f}", "\n".join(notes) or "")))
+    con.print(p)
     con.print(cell(_line(s)))
 
 

@@ -72,6 +72,17 @@ class ServiceLine:
 
 
 @dataclass
+class ProviderAdjustment:
+    """One reason/amount pair of a PLB segment: an adjustment to the whole payment, not to a claim. The amount is
+    subtracted from the payment (BPR02 = the claims' CLP04 − the PLB amounts): positive takes, negative adds."""
+
+    reason: str
+    amount: Decimal
+    reference: str | None = None  # PLB03-2: the claim a recovery is for, an interest period, a check number
+    segment: int = 0
+
+
+@dataclass
 class ClaimPayment:
     """One CLP loop (2100) and its lines; `segment` is its position in the file for error messages."""
 
@@ -91,6 +102,7 @@ class ClaimPayment:
     lines: list[ServiceLine] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # the claim cannot be explained: reported as an error
     warnings: list[str] = field(default_factory=list)  # explained, with a caveat (unbalanced)
+    paid_read: bool = True  # CLP04 was an amount (else `paid` is 0 and the payment cannot be reconciled)
 
     @property
     def is_reversal(self) -> bool:
@@ -117,8 +129,20 @@ class Remittance:
     payment_date: date | None = None
     production_date: date | None = None
     claims: list[ClaimPayment] = field(default_factory=list)
-    provider_adjustments: list[tuple[str, Decimal]] = field(default_factory=list)
+    provider_adjustments: list[tuple[str, Decimal]] = field(default_factory=list)  # (reason, amount) of `plb`
     guide_problems: list[str] = field(default_factory=list)
+    plb: list[ProviderAdjustment] = field(default_factory=list)  # the PLB pairs, with their references
+    warnings: list[str] = field(default_factory=list)  # the payment does not balance (or cannot be checked)
+
+    @property
+    def claims_paid(self) -> Decimal:
+        """The sum of the claims' CLP04 (reversals negative)."""
+        return sum((c.paid for c in self.claims), Decimal(0))
+
+    @property
+    def provider_adjusted(self) -> Decimal:
+        """The sum of the PLB amounts (subtracted from the payment)."""
+        return sum((a.amount for a in self.plb), Decimal(0))
 
     @property
     def as_of(self) -> date | None:
@@ -231,6 +255,7 @@ def _walk(reader: object) -> list[Remittance]:
     entity: str | None = None
     in_835 = False
     seg_no = 0
+    unreadable: dict[int, list[str]] = {}  # remittance → the amounts it needs for BPR02's check that were not read
     for node in reader.iter_segments():  # type: ignore[attr-defined]
         seg = node.seg_data
         sid = seg.get_seg_id()
@@ -242,6 +267,7 @@ def _walk(reader: object) -> list[Remittance]:
             if in_835:
                 remit = Remittance(control_number=v.get(2) or "")
                 remits.append(remit)
+                unreadable[len(remits) - 1] = ["BPR (there is no BPR segment)"]
                 claim = line = None
             continue
         if not in_835 or remit is None:
@@ -250,7 +276,9 @@ def _walk(reader: object) -> list[Remittance]:
             in_835 = False
             continue
         if sid == "BPR":
-            remit.total_paid = v.money(2, "BPR02") or Decimal(0)
+            total = v.money(2, "BPR02")
+            remit.total_paid = total or Decimal(0)
+            unreadable[len(remits) - 1] = [] if total is not None else ["BPR02"]
             remit.payment_method = v.get(4)
             remit.payment_date = v.date(16)
         elif sid == "TRN":
@@ -302,13 +330,18 @@ def _walk(reader: object) -> list[Remittance]:
                 reason = parts[0] if parts else None
                 if reason and amount is not None:
                     remit.provider_adjustments.append((reason, amount))
+                    remit.plb.append(ProviderAdjustment(reason.upper(), amount, parts[1] or None if len(parts) > 1
+                                                        else None, seg_no))
+                elif reason or v.get(pos + 1) is not None:
+                    unreadable[len(remits) - 1].append(f"PLB{pos:02d}/PLB{pos + 1:02d} of segment {seg_no}")
         # The provider-level adjustments (PLB) follow the last claim but are the remittance's, not that claim's: a
         # bad PLB amount made the last claim of the file an error and took it out of every total.
         for p in v.problems:
             (claim.problems if claim is not None and sid != "PLB" else remit.guide_problems).append(p)
-    for r in remits:
+    for i, r in enumerate(remits):
         for c in r.claims:
             c.warnings.extend(balance_problems(c))
+        r.warnings.extend(payment_problems(r, unreadable.get(i, [])))
     return remits
 
 
@@ -378,7 +411,7 @@ def _claim(v: _Values, seg_no: int) -> ClaimPayment:
         c.problems.append("CLP03 (total charge) is missing or not an amount")
     if paid is None:
         c.problems.append("CLP04 (amount paid) is missing or not an amount")
-    c.charge, c.paid = charge or Decimal(0), paid or Decimal(0)
+    c.charge, c.paid, c.paid_read = charge or Decimal(0), paid or Decimal(0), paid is not None
     c.patient_responsibility = v.money(5, "CLP05")
     c.filing_indicator = v.get(6)
     c.payer_claim_id = v.get(7)
@@ -463,6 +496,23 @@ def balance_problems(c: ClaimPayment) -> list[str]:
                    f"adjustments {patient} (off by {abs(c.patient_responsibility - patient)}): payers differ in what "
                    "CLP05 counts; check what the patient owes with the payer")
     return out
+
+
+def payment_problems(r: Remittance, unreadable: list[str] | None = None) -> list[str]:
+    """The 835 guide's transaction balancing: BPR02 (the total actual provider payment) = the sum of the claims'
+    CLP04 − the sum of the PLB amounts. A payment that does not balance is a warning naming the payment's trace
+    number (TRN02), what the claims and adjustments come to and what BPR02 says."""
+    name = f"payment {r.trace_number or '(no trace number, TRN02)'} of {r.payer or 'the payer'}"
+    missing = [*(unreadable or []), *(f"claim {c.claim_id or '?'}'s CLP04" for c in r.claims if not c.paid_read)]
+    if missing:
+        return [f"{name} cannot be reconciled with its claims and PLBs: {', '.join(missing)} could not be read"]
+    expected = r.claims_paid - r.provider_adjusted
+    if r.total_paid == expected:
+        return []
+    gap = r.total_paid - expected
+    return [f"{name} does not balance: BPR02 pays {r.total_paid}, but the claims' CLP04 total {r.claims_paid} − "
+            f"provider-level adjustments (PLB) {r.provider_adjusted} = {expected} (BPR02 is {abs(gap)} "
+            f"{'more' if gap > 0 else 'less'}): ask the payer which is right before posting the payment"]
 
 
 def _off(expected: Decimal, found: Decimal) -> str:

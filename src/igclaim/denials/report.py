@@ -17,11 +17,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from igclaim.denials.mapping import ClaimView, as_dict
 from igclaim.outputs import csvsafe
 from igclaim.outputs.report import _stacked_bar, pct
+
+if TYPE_CHECKING:
+    from igclaim.denials.catalog import Catalog
+    from igclaim.denials.reader import Remittance
 
 
 @dataclass
@@ -43,6 +47,8 @@ class Summary:
     caught: Decimal = Decimal(0)
     unexplained: Decimal = Decimal(0)
     reversed: Decimal = Decimal(0)
+    provider_adjusted: Decimal = Decimal(0)  # the PLB amounts of every remittance (taken from the payments)
+    payment_warnings: int = 0  # remittances whose payment (BPR02) does not balance with its claims and PLBs
     matched_denied: Decimal = Decimal(0)
     flagged_denied: Decimal = Decimal(0)
     claims_given: bool = False
@@ -63,7 +69,8 @@ class Summary:
             "claims": self.claims, "errors": self.errors, "outcomes": dict(self.outcomes),
             "charge": usd(self.charge), "paid": usd(self.paid), "denied": usd(self.denied),
             "recoverable": usd(self.recoverable), "unexplained": usd(self.unexplained),
-            "reversed": usd(self.reversed),
+            "reversed": usd(self.reversed), "provider_adjusted": usd(self.provider_adjusted),
+            "payment_warnings": self.payment_warnings,
             "caught_by_igclaim_edits": usd(self.caught),
             "caught_share": _share(self.caught, self.denied),
             "flagged_share": _share(self.flagged_denied, self.matched_denied) if self.claims_given else None,
@@ -77,9 +84,13 @@ def _share(n: Decimal, d: Decimal) -> float | None:
     return round(float(n / d), 4) if d else None
 
 
-def summarize(views: list[ClaimView], errors: list[dict[str, Any]], claims_given: bool) -> Summary:
+def summarize(views: list[ClaimView], errors: list[dict[str, Any]], claims_given: bool,
+              remits: list[Remittance] | None = None) -> Summary:
     s = Summary(claims_given=claims_given)
     s.errors = len(errors)
+    for remit in remits or []:
+        s.provider_adjusted += remit.provider_adjusted
+        s.payment_warnings += bool(remit.warnings)
     for v in views:
         s.claims += 1
         s.outcomes[v.outcome] += 1
@@ -127,6 +138,37 @@ def summarize(views: list[ClaimView], errors: list[dict[str, Any]], claims_given
     return s
 
 
+def effect(amount: Decimal) -> str:
+    """What a PLB amount does to the payment (it is subtracted: positive takes, negative adds)."""
+    return "taken from this payment" if amount > 0 else "added to this payment"
+
+
+def remittance_dict(r: Remittance, cat: Catalog | None = None) -> dict[str, Any]:
+    """One remittance (ST…SE) for the JSON's meta: its payment, the provider-level adjustments (PLB) explained, and
+    whether the payment balances with its claims."""
+    from igclaim.denials.catalog import catalog
+
+    cat = cat or catalog()
+
+    def plb(a: Any) -> dict[str, Any]:
+        info = cat.provider_adjustment(a.reason)
+        return {"reason": a.reason, "amount": float(a.amount), "reference": a.reference, "known": info.known,
+                "official": info.official, "meaning": info.meaning, "effect": effect(a.amount)}
+
+    return {"payer": r.payer, "payee": r.payee, "trace_number": r.trace_number, "paid": float(r.total_paid),
+            "payment_date": r.payment_date.isoformat() if r.payment_date else None, "claims": len(r.claims),
+            "provider_adjustments": [plb(a) for a in r.plb], "guide_problems": r.guide_problems,
+            "claims_paid": float(r.claims_paid), "provider_adjusted": float(r.provider_adjusted),
+            "warnings": r.warnings}
+
+
+def plb_text(a: dict[str, Any]) -> str:
+    """One provider-level adjustment of `remittance_dict` in a sentence."""
+    name = f"{a['reason']} {a['official']}" if a.get("official") else a["reason"]
+    ref = f" (reference {a['reference']})" if a.get("reference") else ""
+    return f"{name}{ref}: {_money(abs(a['amount']))} {a['effect']}: {a['meaning']}"
+
+
 def to_json(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[str, Any]], summary: Summary,
             corrections: dict[str, Any]) -> dict[str, Any]:
     return {"meta": meta, "summary": summary.as_dict(), "corrections": corrections,
@@ -138,7 +180,10 @@ CSV_COLUMNS = ("remittance", "claim_id", "payer_claim_id", "status", "outcome", 
                "fix", "recoverable", "advice", "flagged", "matched", "error")
 
 
-def to_csv(views: list[ClaimView], errors: list[dict[str, Any]]) -> str:
+def to_csv(views: list[ClaimView], errors: list[dict[str, Any]], remittances: list[dict[str, Any]] | None = None
+           ) -> str:
+    """`remittances`: meta's (remittance_dict): each PLB is a row (group PLB, outcome "provider adjustment") and a
+    payment that does not balance a row (outcome "payment warning"), the text in `meaning`."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
@@ -155,6 +200,14 @@ def to_csv(views: list[ClaimView], errors: list[dict[str, Any]]) -> str:
             w.writerow(csvsafe.row([v.remit + 1, v.claim_id, v.payer_claim_id or "", v.status, v.outcome, "",
                                     "", "", "", "", "", v.summary, "", "", False, "", "", "", "", "", "", "",
                                     v.matched or "", ""]))
+    for i, r in enumerate(remittances or [], start=1):
+        for a in r["provider_adjustments"]:
+            w.writerow(csvsafe.row([i, "", "", "", "provider adjustment", "", "", "", "PLB", a["reason"], a["known"],
+                                    plb_text(a), "provider", f"{Decimal(str(a['amount'])):.2f}", False, "", "", "",
+                                    "", "", "", "", "", ""]))
+        for text in r["warnings"]:
+            w.writerow(csvsafe.row([i, "", "", "", "payment warning", "", "", "", "", "", "", text, "", "", False,
+                                    "", "", "", "", "", "", "", "", ""]))
     for e in errors:
         w.writerow(csvsafe.row([e.get("remittance", ""), e.get("claim_id") or "", e.get("payer_claim_id") or "",
                                 e.get("status") or "", "error", "", "", "", "", "", "", "", "", "", "", "", "",
@@ -223,6 +276,8 @@ def render_html(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[
         f"<td class='n'>{_money(r['usd'])}</td></tr>" for i, r in enumerate(d["by_edit"], start=1)
     ) or "<tr><td colspan='4'>No denial traced to an igclaim edit.</td></tr>"
     claim_rows = "".join(_claim_row(v) for v in views) or "<tr><td colspan='6'>No claims.</td></tr>"
+    payment_rows = "".join(_payment_row(r) for r in meta.get("remittances", [])) or (
+        "<tr><td colspan='5'>No remittance.</td></tr>")
     error_rows = "".join(
         f"<tr><td><code>{esc(str(e.get('claim_id') or '?'))}</code></td><td>{esc('; '.join(e.get('problems', [])))}"
         f"</td></tr>" for e in errors) or "<tr><td colspan='2'>Every claim was read.</td></tr>"
@@ -246,6 +301,7 @@ def render_html(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[
         reason_chart=_bars([(r["key"], Decimal(str(r["usd"]))) for r in d["by_reason"][:15]], "denied by reason"),
         edit_chart=_bars([(r["key"], Decimal(str(r["usd"]))) for r in d["by_edit"][:10]], "denied by edit"),
         reason_rows=reason_rows, edit_rows=edit_rows, claim_rows=claim_rows, error_rows=error_rows,
+        payment_rows=payment_rows,
         corrections=corr_html,
         caught_note=esc(f"{pct_dec(s.caught, s.denied)} of denied dollars trace to an igclaim edit"
                         + (f"; igclaim flagged {pct_dec(s.flagged_denied, s.matched_denied)} of the denied dollars on "
@@ -255,6 +311,22 @@ def render_html(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[
 
 def pct_dec(n: Decimal, d: Decimal) -> str:
     return pct(int(n * 100), int(d * 100)) if d else "—"
+
+
+def _payment_row(r: dict[str, Any]) -> str:
+    """A remittance's payment: BPR02, the claims' CLP04, each provider-level adjustment (PLB), and its warnings."""
+    esc = html.escape
+    details = [f"<div class='muted'>{esc(plb_text(a))}</div>" for a in r.get("provider_adjustments", [])]
+    details += [f"<div class='sev-warning'>{esc(w)}</div>" for w in r.get("warnings", [])]
+    return (f"<tr data-trace='{esc(str(r.get('trace_number') or ''))}'><td><code>"
+            f"{esc(str(r.get('trace_number') or '?'))}</code><div class='stmt'>{esc(str(r.get('payer') or ''))}</div>"
+            f"</td><td class='n'>{_signed(r['paid'])}</td><td class='n'>{_signed(r['claims_paid'])}</td>"
+            f"<td class='n'>{_signed(r['provider_adjusted'])}</td>"
+            f"<td>{''.join(details) or 'No provider-level adjustment.'}</td></tr>")
+
+
+def _signed(v: float) -> str:
+    return _money(v) if v >= 0 else f"−{_money(-v)}"
 
 
 def _claim_row(v: ClaimView) -> str:
