@@ -180,3 +180,48 @@ def test_every_plb_code_igclaim_explains_is_one_the_guide_lists_and_others_are_u
     assert all(i.official and i.meaning and i.source for i in cat.plb.values())
     unknown = cat.provider_adjustment("ZZ")
     assert not unknown.known and "unknown provider adjustment code ZZ" in unknown.meaning
+
+
+# ------------------------------------------- F-guide: a guide problem belongs to its transaction, or to the file
+
+CAS_PROBLEMS = [
+    "segment 31 (CAS): Syntax Error (L050607): If CAS05 is present, then at least one of CAS06 or CAS07 is required",
+    "segment 57 (CAS): Segment CAS*CO not found.  Started at /ISA_LOOP/GS_LOOP/ST_LOOP/DETAIL/2000/2100/DTM[050]",
+    "segment 61 (CAS): Segment CAS*CO not found.  Started at /ISA_LOOP/GS_LOOP/ST_LOOP/DETAIL/2000/2100/DTM[050]",
+]
+
+
+def test_each_guide_problem_is_its_own_transactions():
+    """bpr-wrong.835's three CAS departures are all in EFT0001 (MEDICARE PART B); ACME HEALTH's EFT0002 listed them
+    too."""
+    first, second = read_835((DATA / "bpr-wrong.835").read_text())
+    assert (first.payer, first.guide_problems) == ("MEDICARE PART B", CAS_PROBLEMS)
+    assert (second.payer, second.guide_problems) == ("ACME HEALTH", [])
+    assert first.envelope_problems == second.envelope_problems == []
+    doc = _cli_json(DATA / "bpr-wrong.835")
+    assert [r["guide_problems"] for r in doc["meta"]["remittances"]] == [CAS_PROBLEMS, []]
+    assert doc["meta"]["envelope_problems"] == []
+
+
+def test_the_envelopes_problems_are_the_files_once_and_a_transactions_own_stay_its_own(tmp_path):
+    """GE01 wrong (the group's) and SE01 wrong in the second transaction (its own)."""
+    text = (DATA / "multi.835").read_text()
+    bad = text.replace("GE*2*1~", "GE*3*1~").replace("SE*50*0002~", "SE*49*0002~")
+    assert bad.count("GE*3*1~") == bad.count("SE*49*0002~") == 1
+    first, second = read_835(bad)
+    assert first.guide_problems == CAS_PROBLEMS[1:]  # multi.835's own two, in EFT0001
+    assert second.guide_problems == ["ST…SE: SE count of 49 for SE02=0002 is wrong. I count 50"]
+    assert (first.envelope_problems, second.envelope_problems) == (
+        ["envelope: GE count of 3 for GE02=1 is wrong. I count 2"], [])
+    one, two = tmp_path / "one.835", tmp_path / "two.835"
+    one.write_text(bad)
+    two.write_text(text.replace("IEA*1*000000001", "IEA*1*000000002"))
+    r = runner.invoke(app, ["denials", str(one), str(two), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    meta = json.loads(r.stdout)["meta"]
+    assert meta["envelope_problems"] == [
+        {"file": str(one), "problems": ["envelope: GE count of 3 for GE02=1 is wrong. I count 2"]},
+        {"file": str(two), "problems": ["envelope: IEA id=000000002 does not match ISA id=000000001"]},
+    ]
+    assert [(m["file"], m["trace_number"], len(m["guide_problems"])) for m in meta["remittances"]] == [
+        (str(one), "EFT0001", 2), (str(one), "EFT0002", 1), (str(two), "EFT0001", 2), (str(two), "EFT0002", 0)]

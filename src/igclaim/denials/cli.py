@@ -48,6 +48,7 @@ def analyse(texts: list[tuple[str, str]], source: ClaimSource | None) -> tuple[l
             raise InputError(name, str(exc)) from None
         for r in found:
             index = len(remits)
+            r.source = name
             remits.append(r)
             for c in r.claims:
                 if c.problems:
@@ -150,6 +151,9 @@ def denials_cmd(
     meta = {"input": ", ".join(str(p) for p in remits), "generated": datetime.now().isoformat(timespec="seconds"),
             "claims": claims, "payers": sorted({r.payer or "?" for r in remittances}),
             "remittances": payments,
+            # the file's own departures from the guide (ISA, GS, GE, IEA), once per file: each remittance has its own
+            "envelope_problems": [{"file": r.source, "problems": r.envelope_problems} for r in remittances
+                                  if r.envelope_problems],
             "source_problems": source.problems if source else []}
     summary = summarize(views, errors, source is not None, remittances)
     doc = to_json(meta, views, errors, summary, corrections)

@@ -132,6 +132,8 @@ class Remittance:
     provider_adjustments: list[tuple[str, Decimal]] = field(default_factory=list)  # (reason, amount) of `plb`
     guide_problems: list[str] = field(default_factory=list)
     plb: list[ProviderAdjustment] = field(default_factory=list)  # the PLB pairs, with their references
+    envelope_problems: list[str] = field(default_factory=list)  # the file's (ISA, GS…), on its first remittance only
+    source: str | None = None  # the file it was read from (set by the command)
     warnings: list[str] = field(default_factory=list)  # the payment does not balance (or cannot be checked)
 
     @property
@@ -204,10 +206,26 @@ def read_835(text: str) -> list[Remittance]:
     read = sum(len(r.claims) for r in remits)
     if read != clp_count:  # never lose a claim silently: refuse the file instead
         raise RemitError(f"{clp_count} claim payments (CLP) in the file but {read} could be placed in an 835")
-    problems = guide_problems(errh)
-    for r in remits:  # the remittance's own problems (a PLB amount) first, then the guide's for the whole file
-        r.guide_problems = [*r.guide_problems, *problems]
+    attach_guide_problems(remits, guide_report(errh))
     return remits
+
+
+def attach_guide_problems(remits: list[Remittance], report: GuideReport) -> None:
+    """Each transaction's departures from the guide to its own remittance (after the remittance's own problems, a
+    PLB amount), the envelope's (ISA, GS, GE, IEA) once, to the file's first remittance. Every problem was given
+    to every remittance of the file: the second payer's entry listed the first payer's segment errors."""
+    envelope = list(report.envelope)
+    if [c for c, _ in report.transactions] == [r.control_number for r in remits]:
+        for r, (_, problems) in zip(remits, report.transactions, strict=True):
+            r.guide_problems = [*r.guide_problems, *problems]
+    else:  # pyx12 did not see the transactions the reader did (a damaged ST): matched by ST02 when it is unique
+        for control, problems in report.transactions:
+            same = [r for r in remits if r.control_number == control]
+            if len(same) == 1:
+                same[0].guide_problems = [*same[0].guide_problems, *problems]
+            else:
+                envelope += [f"transaction {control or '?'}, {p}" for p in problems]
+    remits[0].envelope_problems = envelope[:200]
 
 
 # The segments that carry a person's name, address, birth date, contact or identifiers in an 835 (NM1 QC/IL,
@@ -216,20 +234,37 @@ _PERSONAL_SEGMENTS = frozenset({"NM1", "N3", "N4", "DMG", "PER", "REF"})
 _QUOTED = re.compile(r"\([^()]*\)|\"[^\"]*\"|'[^']*'")
 
 
-def guide_problems(errh: object) -> list[str]:
-    """Departures from the 835 guide that pyx12 recorded, as 'segment N (ID): text' lines."""
+@dataclass
+class GuideReport:
+    """Departures from the 835 guide that pyx12 recorded, as 'segment N (ID): text' lines (N counted from the
+    transaction's ST, as SE counts): those of each 835 transaction (its ST02 and its lines, in file order), and
+    those of the envelope (ISA, GS, GE, IEA, or a transaction that is not an 835)."""
+
+    transactions: list[tuple[str, list[str]]] = field(default_factory=list)
+    envelope: list[str] = field(default_factory=list)
+
+
+def guide_report(errh: object) -> GuideReport:
     import pyx12.errh_json
 
+    report = GuideReport()
     buf = io.StringIO()
     try:
         errh.accept(pyx12.errh_json.errh_json_visitor(buf))  # type: ignore[attr-defined]
         tree = json.loads(buf.getvalue() or "{}")
     except Exception:  # the report of problems must never stop the reading of payments
-        return []
-    out: list[str] = []
+        return report
 
-    def walk(node: object, where: str, personal: bool = False) -> None:
+    def walk(node: object, where: str, out: list[str], prefix: str = "", personal: bool = False) -> None:
         if isinstance(node, dict):
+            if "trn_set_id" in node:  # ST…SE: its problems are its own
+                control = str(node.get("trn_set_control_num") or "")
+                if str(node.get("trn_set_id")) == "835":
+                    report.transactions.append((control, []))
+                    out, where = report.transactions[-1][1], "ST…SE"
+                else:  # not an 835: no remittance to attach it to
+                    out, prefix = report.envelope, f"transaction {control or '?'} (not an 835), "
+                    where = "ST…SE"
             if "seg_count" in node:
                 seg_id = str(node.get("seg_id"))
                 where = f"segment {node['seg_count']} ({seg_id})"
@@ -237,14 +272,15 @@ def guide_problems(errh: object) -> list[str]:
             for e in node.get("errors", []) or []:
                 text = str(e.get("err_str"))
                 # pyx12 quotes the value it found ("invalid character(DÖE)"): in a person's segment that is PHI
-                out.append(f"{where}: {_QUOTED.sub('(value not shown)', text) if personal else text}")
+                if len(out) < 200:
+                    out.append(f"{prefix}{where}: {_QUOTED.sub('(value not shown)', text) if personal else text}")
             for v in node.values():
                 if isinstance(v, list):
                     for child in v:
-                        walk(child, where, personal)
+                        walk(child, where, out, prefix, personal)
 
-    walk(tree, "envelope")
-    return out[:200]
+    walk(tree, "envelope", report.envelope)
+    return report
 
 
 def _walk(reader: object) -> list[Remittance]:

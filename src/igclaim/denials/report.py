@@ -155,7 +155,8 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None) -> dict[str, Any]
         return {"reason": a.reason, "amount": float(a.amount), "reference": a.reference, "known": info.known,
                 "official": info.official, "meaning": info.meaning, "effect": effect(a.amount)}
 
-    return {"payer": r.payer, "payee": r.payee, "trace_number": r.trace_number, "paid": float(r.total_paid),
+    return {"file": r.source, "payer": r.payer, "payee": r.payee, "trace_number": r.trace_number,
+            "paid": float(r.total_paid),
             "payment_date": r.payment_date.isoformat() if r.payment_date else None, "claims": len(r.claims),
             "provider_adjustments": [plb(a) for a in r.plb], "guide_problems": r.guide_problems,
             "claims_paid": float(r.claims_paid), "provider_adjusted": float(r.provider_adjusted),
