@@ -34,7 +34,9 @@ def _template() -> tuple[list[str], list[list[str]], list[str]]:
     from igclaim.outputs import chargemaster, x12
 
     encs = [parse_encounter(json.loads(x)) for x in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
-    text = x12.to_837(encs, chargemaster.load("sample"), envelope=x12.Envelope(created=datetime(2026, 3, 6, 12)))
+    # two payers in one interchange: to a clearinghouse (x12.mixed_receivers)
+    text = x12.to_837(encs, chargemaster.load("sample"),
+                      envelope=x12.Envelope(created=datetime(2026, 3, 6, 12), receiver_id="CLEARH1"))
     segs = [s.strip() for s in text.split("~") if s.strip()]
     starts = [i for i, s in enumerate(segs) if s.startswith("HL*") and s.split("*")[3] == "22"]
     se = next(i for i, s in enumerate(segs) if s.startswith("SE*"))

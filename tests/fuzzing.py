@@ -302,7 +302,10 @@ def render_837(claims: list, kind: str) -> str:
     """The interchange of these claims, as every fuzz check writes it (the sample charges, a fixed date)."""
     from igclaim.outputs import chargemaster, x12
 
-    return x12.render(claims, kind, chargemaster.load("sample"), x12.Envelope(created=datetime(2026, 3, 6, 12)))
+    env = x12.Envelope(created=datetime(2026, 3, 6, 12))
+    if x12.mixed_receivers(claims, env) is not None:  # claims of several payers go together only to a clearinghouse
+        env = x12.Envelope(created=datetime(2026, 3, 6, 12), receiver_id="CLEARH1")
+    return x12.render(claims, kind, chargemaster.load("sample"), env)
 
 
 def accepted_claim(enc, result):

@@ -34,7 +34,7 @@ def claims_837(tmp_path_factory) -> tuple[Path, list[dict], list[int]]:
     """30 claims in one interchange; claims 4, 17 and 25 broken (bad units, bad date, unknown frequency)."""
     encs = _encs(30)
     text = x12.to_837([parse_encounter(e) for e in encs], chargemaster.load("sample"),
-                      envelope=x12.Envelope(created=datetime(2026, 3, 6, 12, 0)))
+                      envelope=x12.Envelope(created=datetime(2026, 3, 6, 12, 0), receiver_id="CLEARH1"))
     segs = [s.strip() for s in text.split("~") if s.strip()]
     clms = [i for i, s in enumerate(segs) if s.startswith("CLM*")]
     sv1 = next(i for i in range(clms[4], len(segs)) if segs[i].startswith("SV1*"))

@@ -789,7 +789,8 @@ def test_claims_as_the_837_that_went_out(tmp_path):
         claim = res.claim.model_copy(update={"lines": written.lines})
         sent.append(x12.ClaimInput(enc, res.model_copy(update={"claim": claim})))
     x837 = tmp_path / "sent.837"
-    x837.write_text(x12.render(sent, "837P", chargemaster.load("sample"), None))
+    # the charts bill Medicare and a commercial plan: one interchange only to a clearinghouse (x12.mixed_receivers)
+    x837.write_text(x12.render(sent, "837P", chargemaster.load("sample"), x12.Envelope(receiver_id="CLEARH1")))
     r = runner.invoke(app, ["denials", str(ex / "remit.835"), "--claims", str(x837), "--out", str(tmp_path / "o")])
     assert r.exit_code == 0, r.output
     doc = json.loads((tmp_path / "o" / "denials.json").read_text())

@@ -22,6 +22,8 @@ from tests.conftest import run_cli
 ROOT = Path(__file__).resolve().parents[1]
 PARTIES = ROOT / "examples" / "parties"
 ENVELOPE = x12.Envelope(created=datetime(2026, 3, 6, 12, 0))
+# office-batch.jsonl bills two payers: their one interchange goes to a clearinghouse (x12.mixed_receivers)
+BATCH = x12.Envelope(created=datetime(2026, 3, 6, 12, 0), receiver_id="CLEARH1")
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +195,7 @@ def test_claim_without_immune_globulin_is_info(charges):
 def test_mixed_file_every_claim_comes_out_in_order(charges):
     """Three claims, the middle one broken: results + errors = claims, in file order."""
     encs = [parse_encounter(json.loads(x)) for x in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
-    text = x12.to_837(encs, charges, envelope=ENVELOPE)
+    text = x12.to_837(encs, charges, envelope=BATCH)
     segs = [s.strip() for s in text.split("~") if s.strip()]
     second = [i for i, s in enumerate(segs) if s.startswith("CLM*")][1]
     dtp = next(i for i in range(second, len(segs)) if segs[i].startswith("DTP*472"))
@@ -245,7 +247,7 @@ def test_joined_chart_finds_what_the_claim_alone_cannot(charges):
 def test_cli_scrub_837_with_charts_file(tmp_path, charges):
     encs = [json.loads(x) for x in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
     f837 = tmp_path / "claims.837"
-    f837.write_text(x12.to_837([parse_encounter(e) for e in encs], charges, envelope=ENVELOPE))
+    f837.write_text(x12.to_837([parse_encounter(e) for e in encs], charges, envelope=BATCH))
     charts = tmp_path / "charts.jsonl"
     charts.write_text(json.dumps(encs[0]) + "\n")
     proc = run_cli("scrub", str(f837), "--charts", str(charts), "--format", "json")

@@ -203,7 +203,7 @@ def test_837_same_as_batch(spark, tmp_path):
 
     encs = _encs(12)
     text = x12.to_837([parse_encounter(e) for e in encs], chargemaster.load("sample"),
-                      envelope=x12.Envelope(created=datetime(2026, 3, 6, 12, 0)))
+                      envelope=x12.Envelope(created=datetime(2026, 3, 6, 12, 0), receiver_id="CLEARH1"))
     segs = [s.strip() for s in text.split("~") if s.strip()]
     clms = [i for i, s in enumerate(segs) if s.startswith("CLM*")]
     sv1 = next(i for i in range(clms[3], len(segs)) if segs[i].startswith("SV1*"))

@@ -159,7 +159,8 @@ def test_patient_not_subscriber_has_2000c(charges):
 
 def test_batch_is_one_interchange(charges):
     encs = [parse_encounter(json.loads(line)) for line in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
-    text = x12.to_837(encs, charges, envelope=x12.Envelope(created=CREATED, control_number=42))
+    # two payers (Medicare, a commercial plan): one interchange only to a clearinghouse (x12.mixed_receivers)
+    text = x12.to_837(encs, charges, envelope=x12.Envelope(created=CREATED, control_number=42, receiver_id="CLEARH1"))
     assert pyx12_check(text) == []
     segs = segments(text)
     assert [s[:3] for s in segs].count("ISA") == 1

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PARTIES = ROOT / "examples" / "parties"
 GOLDEN = Path(__file__).parent / "golden"
 ENVELOPE = x12.Envelope(created=datetime(2026, 3, 6, 12, 0))
+# office-batch.jsonl bills two payers: their one interchange goes to a clearinghouse (x12.mixed_receivers)
+BATCH = x12.Envelope(created=datetime(2026, 3, 6, 12, 0), receiver_id="CLEARH1")
 
 
 def _examples() -> list[tuple[str, dict]]:
@@ -112,7 +114,7 @@ def test_every_example_reads_back_into_the_same_claim(name, data, correction, ch
 
 def test_one_interchange_of_many_claims_reads_back_in_order(charges):
     encs = [parse_encounter(json.loads(line)) for line in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
-    got = read_text(x12.to_837(encs, charges, envelope=ENVELOPE))
+    got = read_text(x12.to_837(encs, charges, envelope=BATCH))
     assert [g.claim_id for g in got] == [e.claim_id for e in encs]
     for enc, g in zip(encs, got, strict=True):
         assert_same(enc, g, "837P", charges)
@@ -168,7 +170,7 @@ def _join(segs: list[str]) -> str:
 
 def test_malformed_line_names_segment_position_and_element(charges):
     encs = [parse_encounter(json.loads(line)) for line in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
-    segs = _segs(x12.to_837(encs, charges, envelope=ENVELOPE))
+    segs = _segs(x12.to_837(encs, charges, envelope=BATCH))
     # Break the units of the second claim's first line.
     clms = [i for i, s in enumerate(segs) if s.startswith("CLM*")]
     sv1 = next(i for i in range(clms[1], len(segs)) if segs[i].startswith("SV1*"))
@@ -188,7 +190,7 @@ def test_a_professional_line_without_a_diagnosis_pointer_is_an_error_naming_sv10
     """SV107-1 is required on an 837P (005010X222): a line with none was read with no pointer and scrubbed as if the
     claim could go out, while a clearinghouse rejects it. The file's other claims are still read."""
     encs = [parse_encounter(json.loads(line)) for line in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
-    segs = _segs(x12.to_837(encs, charges, envelope=ENVELOPE))
+    segs = _segs(x12.to_837(encs, charges, envelope=BATCH))
     clms = [i for i, s in enumerate(segs) if s.startswith("CLM*")]
     sv1 = next(i for i in range(clms[1], len(segs)) if segs[i].startswith("SV1*"))
     parts = segs[sv1].split("*")
@@ -267,7 +269,7 @@ def _office_segments() -> list[str]:
     global _OFFICE
     if _OFFICE is None:
         encs = [parse_encounter(json.loads(x)) for x in (PARTIES / "office-batch.jsonl").read_text().splitlines()]
-        _OFFICE = _segs(x12.to_837(encs, chargemaster.load("sample"), envelope=ENVELOPE))
+        _OFFICE = _segs(x12.to_837(encs, chargemaster.load("sample"), envelope=BATCH))
     return _OFFICE
 
 

@@ -60,7 +60,8 @@ class Institutional:
 @dataclass(frozen=True)
 class Envelope:
     """Who sends and who receives, and the control numbers. Unset ids follow the claim: the billing provider's
-    NPI submits, the payer id receives (a clearinghouse assigns its own ids: pass them)."""
+    NPI submits, the payer id receives (a clearinghouse assigns its own ids: pass them; claims of several payers
+    share an interchange only with `receiver_id`)."""
 
     sender_id: str | None = None
     receiver_id: str | None = None
@@ -525,7 +526,33 @@ def _drug_loop(seg: _Segments, ln: ClaimLine) -> None:
 
 def _interchange_ids(enc: Encounter, bp: BillingProvider, env: Envelope) -> tuple[str, str]:
     """ISA06/ISA08: the options' sender and receiver ids, else the billing NPI and the payer id."""
-    return _clean(env.sender_id or npi_mod.compact(bp.npi)), _clean(env.receiver_id or enc.payer.payer_id)
+    return _clean(env.sender_id or npi_mod.compact(bp.npi)), receiver_of(enc, env)
+
+
+def receiver_of(enc: Encounter, env: Envelope) -> str:
+    """Who the claim's interchange is addressed to (ISA08, GS03, loop 1000B): the options' receiver (a
+    clearinghouse, which sends each claim on to its payer), else the claim's own payer id."""
+    return _clean(env.receiver_id or enc.payer.payer_id)
+
+
+def mixed_receivers(claims: Sequence[ClaimInput], env: Envelope) -> InputError | None:
+    """An interchange goes to one receiver: claims of payers that would each get another receiver id share one only
+    when the options name the receiver (a clearinghouse). Without it the first claim's payer received every claim,
+    the others' too: claims sent to the wrong payer, and their patients' data with them."""
+    if env.receiver_id or not claims:
+        return None
+    payers: dict[str, str] = {}
+    for c in claims:
+        payers.setdefault(receiver_of(c.encounter, env), _clean(c.encounter.payer.name))
+    if len(payers) == 1:
+        return None
+    first = receiver_of(claims[0].encounter, env)
+    other = next(c for c in claims if receiver_of(c.encounter, env) != first)
+    named = ", ".join(f"{rid} ({name})" for rid, name in payers.items())
+    return InputError(other.path("payer.payer_id"), f"the claims go to {len(payers)} payers, {named}; an "
+                      "interchange goes to one receiver (ISA08), and each claim would reach the first claim's "
+                      "payer: export each payer's claims apart, or give --receiver-id (a clearinghouse's id) to "
+                      "send them together")
 
 
 def phone_digits(text: str) -> str | None:
@@ -539,8 +566,27 @@ def envelope_problem(c: ClaimInput, env: Envelope) -> InputError | None:
     contact phone (PER04), and sender and receiver ids of 2 to 15 characters (ISA06/ISA08: the billing NPI, the
     payer id). Checked per claim where claims are gathered into one interchange (the team's export), so a claim
     that cannot open one is skipped and named instead of failing the whole export."""
-    # The options' own text, as a chart's is checked (`x12_text`): a delimiter in one ("--sender-id A~B") was made
-    # a space in silence, and a phone of no digits left PER04 empty.
+    if (problem := options_problem(env)) is not None:
+        return problem
+    enc = c.encounter
+    if enc.billing_provider is None:
+        return None  # require_parties names it
+    if not (env.contact_phone or enc.billing_provider.phone):
+        return InputError(c.path("billing_provider.phone"), "the 837 submitter contact needs a phone number "
+                          "(billing_provider.phone, or --contact-phone)")
+    sender, receiver = _interchange_ids(enc, enc.billing_provider, env)
+    if not 2 <= len(sender) <= 15:
+        return InputError("--sender-id", "interchange ids must have 2 to 15 characters")
+    if not 2 <= len(receiver) <= 15:  # an option's own length is options_problem's
+        return InputError(c.path("payer.payer_id"), f"{len(receiver)} characters: the 837's receiver id (ISA08), "
+                          "which defaults to the payer id, holds 2 to 15; give --receiver-id")
+    return None
+
+
+def options_problem(env: Envelope) -> InputError | None:
+    """The envelope options' own text, named by option."""
+    # Checked as a chart's is (`x12_text`): a delimiter in one ("--sender-id A~B") was made a space in silence, and
+    # a phone of no digits left PER04 empty.
     for option, value, longest in (("--sender-id", env.sender_id, 80), ("--receiver-id", env.receiver_id, 80),
                                    ("--receiver-name", env.receiver_name, 60),
                                    ("--submitter-name", env.submitter_name, 60),
@@ -553,27 +599,15 @@ def envelope_problem(c: ClaimInput, env: Envelope) -> InputError | None:
     if env.contact_phone is not None and phone_digits(env.contact_phone) is None:
         return InputError("--contact-phone", "give the 10 digits of a US phone number, e.g. 5555550100 (spaces, "
                           "dots, dashes, parentheses and a leading +1 are dropped)")
-    enc = c.encounter
-    if enc.billing_provider is None:
-        return None  # require_parties names it
-    if not (env.contact_phone or enc.billing_provider.phone):
-        return InputError(c.path("billing_provider.phone"), "the 837 submitter contact needs a phone number "
-                          "(billing_provider.phone, or --contact-phone)")
-    sender, receiver = _interchange_ids(enc, enc.billing_provider, env)
-    if not 2 <= len(sender) <= 15:
-        return InputError("--sender-id", "interchange ids must have 2 to 15 characters")
-    if not 2 <= len(receiver) <= 15:
-        if env.receiver_id:
-            return InputError("--receiver-id", "interchange ids must have 2 to 15 characters")
-        return InputError(c.path("payer.payer_id"), f"{len(receiver)} characters: the 837's receiver id (ISA08), "
-                          "which defaults to the payer id, holds 2 to 15; give --receiver-id")
+    if env.receiver_id is not None and not 2 <= len(_clean(env.receiver_id)) <= 15:
+        return InputError("--receiver-id", "interchange ids must have 2 to 15 characters")
     return None
 
 
 def render(claims: Sequence[ClaimInput], kind: Kind, charges: Chargemaster | None,
            envelope: Envelope | None = None) -> str:
     """One interchange (ISA/GS/ST … SE/GE/IEA) carrying every claim; claims of one billing provider share
-    its 2000A loop."""
+    its 2000A loop. Claims of several payers need the envelope's receiver id (`mixed_receivers`)."""
     if not claims:
         raise InputError("(input)", "no encounters to export")
     env = envelope or Envelope()
@@ -583,7 +617,7 @@ def render(claims: Sequence[ClaimInput], kind: Kind, charges: Chargemaster | Non
         require_parties(c, kind)
         all_charges.append(line_charges(c, charges))
 
-    if (problem := envelope_problem(claims[0], env)) is not None:
+    if (problem := envelope_problem(claims[0], env) or mixed_receivers(claims, env)) is not None:
         raise problem
     first = claims[0].encounter
     bp0 = required(first.billing_provider, "billing_provider")

@@ -409,21 +409,32 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
                charges: Annotated[str | None, Query(max_length=16, description="'sample' for the bundled "
                                                     "synthetic chargemaster; by default the team's charge master "
-                                                    "(PUT /api/chargemaster), else IGCLAIM_CHARGEMASTER")] = None
+                                                    "(PUT /api/chargemaster), else IGCLAIM_CHARGEMASTER")] = None,
+               receiver_id: Annotated[str | None, Query(min_length=2, max_length=15, description=(
+                   "a clearinghouse's interchange id (ISA08): the ready claims of every payer go to it in one "
+                   "interchange; without it an export carries one payer's claims"))] = None,
+               receiver_name: Annotated[str | None, Query(min_length=1, max_length=60, description=(
+                   "the clearinghouse's name (loop 1000B); by default the first claim's payer name"))] = None,
                ) -> dict[str, Any]:
         """The ready claims of one form as one 837 interchange; they become exported and use up their
-        authorizations. Claims missing what the 837 needs stay ready and are listed with their problems."""
+        authorizations. An interchange goes to one receiver: without `receiver_id` the claims of one payer (the
+        first exported claim's, in worklist order), and the other payers' ready claims stay ready and are listed.
+        Claims missing what the 837 needs stay ready and are listed with their problems."""
         from igclaim.outputs import x12
 
         if charges not in (None, "sample"):
             raise worklist.WorklistError(422, ["charges: 'sample' (synthetic charges) or nothing (the team's charge "
                                                "master, PUT /api/chargemaster; else IGCLAIM_CHARGEMASTER)"])
+        env = x12.Envelope(receiver_id=receiver_id, receiver_name=receiver_name)
+        if (bad := x12.options_problem(env)) is not None:
+            raise worklist.WorklistError(422, [f"{bad.path.removeprefix('--').replace('-', '_')}: {bad.message}"])
         settings = {"837P": ("office", "home"), "837I": ("hospital_outpatient",)}[kind]
         with tx(write=True) as db:
             cm = _charges_for_export(db, charges)
             # Locked (PostgreSQL): a second export at once skips these and cannot send them again.
             rows = worklist.listing(db, status="ready", payer=payer, limit=limit, settings=settings, lock=True)
             ready, skipped = [], []
+            receiver: tuple[str, str] | None = None  # (id, payer name) of the interchange, once a claim is in it
             for r in rows:
                 _, ver = worklist.current(db, r.encounter_id)
                 enc, result = worklist.stored(ver)
@@ -431,10 +442,18 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                 try:
                     x12.require_parties(c, kind)
                     x12.line_charges(c, cm)
-                    if (problem := x12.envelope_problem(c, x12.Envelope())) is not None:
+                    if (problem := x12.envelope_problem(c, env)) is not None:
                         raise problem
                 except InputError as exc:
                     skipped.append({"encounter_id": r.encounter_id, "problems": [str(exc)]})
+                    continue
+                goes_to = x12.receiver_of(enc, env)
+                if receiver is not None and goes_to != receiver[0]:
+                    name = enc.payer.name or goes_to
+                    skipped.append({"encounter_id": r.encounter_id, "problems": [
+                        f"{r.encounter_id}: another payer ({name}, payer id {goes_to}): one interchange goes to one "
+                        f"receiver, this one to {receiver[1]} ({receiver[0]}); it stays ready: export again, or "
+                        f"with payer={name}"]})
                     continue
                 # The ledger as it is now, not as it was when the claim was coded: claims exported since (earlier
                 # ones in this export included) may have spent what it needs. Such a claim stays ready.
@@ -443,15 +462,17 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                         f"{r.encounter_id}: AUTH-EXHAUSTED: {o}; it stays ready" for o in over]})
                     continue
                 ledger.consume(db, enc, result, r.version, who.user_id)  # seen by the next claim's check
+                receiver = receiver or (goes_to, enc.payer.name or goes_to)
                 ready.append((r, c))
             if not ready:
-                return {"interchange": None, "exported": [], "skipped": skipped, "charges": cm.source}
-            text = x12.render([c for _, c in ready], kind, cm, None)
+                return {"interchange": None, "exported": [], "skipped": skipped, "charges": cm.source,
+                        "receiver_id": None}
+            text = x12.render([c for _, c in ready], kind, cm, env)
             for r, _ in ready:
                 r.status = "exported"
                 worklist.audit(db, who.user_id, "claim.exported", "encounter", r.encounter_id)
         return {"interchange": text, "exported": [r.encounter_id for r, _ in ready], "skipped": skipped,
-                "charges": cm.source}
+                "charges": cm.source, "receiver_id": receiver[0] if receiver else None}
 
     @app.put("/api/chargemaster", tags=["worklist"])
     def set_chargemaster(body: ChargemasterIn, who: User) -> dict[str, Any]:
