@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as FPath
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from sqlalchemy import Connection, Row, delete, insert, select
@@ -47,6 +47,8 @@ from igclaim.service.db import (
     AuthorizationUse,
     Charge,
     ClaimRow,
+    Export,
+    ExportClaim,
     read_engine_for,
     sessions,
 )
@@ -60,6 +62,8 @@ MAX_CHARGE_CODES = 10_000
 RATE_STORE = "IGCLAIM_RATE_STORE"
 MAX_UNIT_CHARGE = Decimal("9999999.99")
 MILLIGRAM = Decimal("0.001")  # what the ledger's grams keep (a charge's cents: chargemaster.CENT)
+# An interchange carries PHI: no browser or proxy keeps a copy of an export's answer or of a stored export.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def problems(status: int, items: list[str], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -404,7 +408,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             return _claim_out(worklist.move(db, encounter_id, body.status, who.user_id))
 
     @app.post("/api/export", tags=["worklist"])
-    def export(who: User, kind: Literal["837P", "837I"] = "837P",
+    def export(who: User, response: Response, kind: Literal["837P", "837I"] = "837P",
                payer: Annotated[str | None, Query(max_length=128)] = None,
                limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
                charges: Annotated[str | None, Query(max_length=16, description="'sample' for the bundled "
@@ -419,9 +423,11 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         """The ready claims of one form as one 837 interchange; they become exported and use up their
         authorizations. An interchange goes to one receiver: without `receiver_id` the claims of one payer (the
         first exported claim's, in worklist order), and the other payers' ready claims stay ready and are listed.
-        Claims missing what the 837 needs stay ready and are listed with their problems."""
+        Claims missing what the 837 needs stay ready and are listed with their problems. The interchange is stored
+        in the same transaction (`export_id`; GET /api/exports/{export_id} gives it again)."""
         from igclaim.outputs import x12
 
+        response.headers.update(NO_STORE)
         if charges not in (None, "sample"):
             raise worklist.WorklistError(422, ["charges: 'sample' (synthetic charges) or nothing (the team's charge "
                                                "master, PUT /api/chargemaster; else IGCLAIM_CHARGEMASTER)"])
@@ -464,15 +470,58 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                 ledger.consume(db, enc, result, r.version, who.user_id)  # seen by the next claim's check
                 receiver = receiver or (goes_to, enc.payer.name or goes_to)
                 ready.append((r, c))
-            if not ready:
+            if not ready or receiver is None:
                 return {"interchange": None, "exported": [], "skipped": skipped, "charges": cm.source,
-                        "receiver_id": None}
+                        "receiver_id": None, "export_id": None}
             text = x12.render([c for _, c in ready], kind, cm, env)
             for r, _ in ready:
                 r.status = "exported"
                 worklist.audit(db, who.user_id, "claim.exported", "encounter", r.encounter_id)
+            # Kept with the claims it marks exported, in this transaction: they can never be exported again, so
+            # the file must outlive an answer lost on the way.
+            stored = Export(kind=kind, created_by=who.user_id, receiver_id=receiver[0], claims=len(ready),
+                            interchange=text)
+            db.add(stored)
+            db.flush()
+            db.execute(insert(ExportClaim), [{"export_id": stored.id, "encounter_id": r.encounter_id,
+                                              "version": r.version} for r, _ in ready])
+            worklist.audit(db, who.user_id, "export.create", "export", str(stored.id))
         return {"interchange": text, "exported": [r.encounter_id for r, _ in ready], "skipped": skipped,
-                "charges": cm.source, "receiver_id": receiver[0] if receiver else None}
+                "charges": cm.source, "receiver_id": receiver[0], "export_id": stored.id}
+
+    @app.get("/api/exports", tags=["worklist"])
+    def exports(who: User, response: Response, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+                before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+                encounter_id: Annotated[str | None, Query(min_length=1, max_length=128, description=(
+                    "only the exports that sent this encounter"))] = None) -> list[dict[str, Any]]:
+        """Stored exports, newest first (ids, counts and who; the interchange itself at /api/exports/{id}); pass
+        the last id as `before` for the next page."""
+        response.headers.update(NO_STORE)
+        with tx() as db:
+            q = (select(Export.id, Export.kind, Export.created_at, Export.created_by, UserRow.name,
+                        Export.receiver_id, Export.claims)
+                 .join(UserRow, UserRow.id == Export.created_by).order_by(Export.id.desc()).limit(limit))
+            if before:
+                q = q.where(Export.id < before)
+            if encounter_id is not None:
+                q = q.where(Export.id.in_(select(ExportClaim.export_id)
+                                          .where(ExportClaim.encounter_id == encounter_id)))
+            return [{"id": e.id, "kind": e.kind, "created_at": e.created_at.isoformat(), "created_by": e.created_by,
+                     "by_name": e.name, "receiver_id": e.receiver_id, "claims": e.claims} for e in db.execute(q)]
+
+    @app.get("/api/exports/{export_id}", tags=["worklist"], response_class=PlainTextResponse,
+             responses={200: {"description": "the interchange, as the export wrote it",
+                              "content": {"text/plain": {}}},
+                        404: {"description": "no such export"}})
+    def export_again(export_id: Annotated[int, FPath(ge=1, le=2**31 - 1)], who: User) -> Response:
+        """The interchange of an export again, byte for byte (a read of PHI: audit-logged as export.read)."""
+        with tx(write=True) as db:
+            row = db.get(Export, export_id)
+            if row is None:
+                raise worklist.WorklistError(404, [f"export: no export #{export_id}"])
+            worklist.audit(db, who.user_id, "export.read", "export", str(export_id))
+            return PlainTextResponse(row.interchange, headers={
+                **NO_STORE, "Content-Disposition": f'attachment; filename="{export_filename(row.kind)}"'})
 
     @app.put("/api/chargemaster", tags=["worklist"])
     def set_chargemaster(body: ChargemasterIn, who: User) -> dict[str, Any]:
@@ -798,6 +847,11 @@ def _charges_for_export(db: Session, asked: str | None) -> Any:
             raise worklist.WorklistError(422, [str(exc)]) from None
     raise worklist.WorklistError(422, ["charges: the team has no charge master yet: PUT /api/chargemaster (on the "
                                        "page: Charge master), or pass charges=sample for synthetic charges"])
+
+
+def export_filename(kind: str) -> str:
+    """The name an export's interchange is downloaded as (the team page names a fresh export's the same)."""
+    return f"claims-{kind}.x12"
 
 
 def _chargemaster_out(db: Session) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Tables of the team service (SQLAlchemy 2). Migrations in `migrations/` are the schema's source of truth for a
 deployed database; `Base.metadata` mirrors them and a test keeps the two the same.
 
-Only ids, codes, dates, amounts and the submitted encounter JSON are stored; the audit log carries ids only.
+Only ids, codes, dates, amounts, the submitted encounter JSON and the interchanges exported are stored; the audit
+log carries ids only.
 """
 
 from __future__ import annotations
@@ -144,6 +145,30 @@ class Charge(Base):
     unit_charge: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=now)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class Export(Base):
+    """One export's interchange as it was written, stored in the transaction that marks its claims exported: an
+    answer lost on the way (a dropped connection, a closed tab) loses no file, since those claims can never be
+    exported again (GET /api/exports/{id} gives it back)."""
+
+    __tablename__ = "exports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # 837P or 837I
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    receiver_id: Mapped[str] = mapped_column(String(15))  # ISA08: the payer, or the clearinghouse asked for
+    claims: Mapped[int] = mapped_column(Integer)
+    interchange: Mapped[str] = mapped_column(Text)
+
+
+class ExportClaim(Base):
+    """Which version of which encounter an export sent."""
+
+    __tablename__ = "export_claims"
+    export_id: Mapped[int] = mapped_column(ForeignKey("exports.id"), primary_key=True)
+    encounter_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True, index=True)
+    version: Mapped[int] = mapped_column(Integer)
 
 
 class Audit(Base):
