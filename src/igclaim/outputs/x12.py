@@ -57,6 +57,9 @@ class Institutional:
     admission_type: str | None = None
 
 
+MAX_CONTROL_NUMBER = 999_999_999  # ISA13: nine digits
+
+
 @dataclass(frozen=True)
 class Envelope:
     """Who sends and who receives, and the control numbers. Unset ids follow the claim: the billing provider's
@@ -625,8 +628,8 @@ def render(claims: Sequence[ClaimInput], kind: Kind, charges: Chargemaster | Non
     sender, receiver = _interchange_ids(first, bp0, env)
     phone = required(env.contact_phone or bp0.phone, "billing_provider.phone")  # envelope_problem checked it
     ctrl = env.control_number
-    if not 1 <= ctrl <= 999_999_999:
-        raise InputError("--control-number", "must be 1 to 999999999")
+    if not 1 <= ctrl <= MAX_CONTROL_NUMBER:
+        raise InputError("--control-number", f"must be 1 to {MAX_CONTROL_NUMBER}")
 
     seg = _Segments()
     seg.add("ISA", "00", " " * 10, "00", " " * 10, "ZZ", sender.ljust(15), "ZZ", receiver.ljust(15),

@@ -6,6 +6,7 @@ billers work the worklist, admins also manage users, tokens and data imports. Ra
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import json
 import os
@@ -419,6 +420,8 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                    "interchange; without it an export carries one payer's claims"))] = None,
                receiver_name: Annotated[str | None, Query(min_length=1, max_length=60, description=(
                    "the clearinghouse's name (loop 1000B); by default the first claim's payer name"))] = None,
+               production: Annotated[bool, Query(description=(
+                   "ISA15 P (production data) instead of T (test), as the CLI's --production"))] = False,
                ) -> dict[str, Any]:
         """The ready claims of one form as one 837 interchange; they become exported and use up their
         authorizations. An interchange goes to one receiver: without `receiver_id` the claims of one payer (the
@@ -431,7 +434,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         if charges not in (None, "sample"):
             raise worklist.WorklistError(422, ["charges: 'sample' (synthetic charges) or nothing (the team's charge "
                                                "master, PUT /api/chargemaster; else IGCLAIM_CHARGEMASTER)"])
-        env = x12.Envelope(receiver_id=receiver_id, receiver_name=receiver_name)
+        env = x12.Envelope(receiver_id=receiver_id, receiver_name=receiver_name, usage="P" if production else "T")
         if (bad := x12.options_problem(env)) is not None:
             raise worklist.WorklistError(422, [f"{bad.path.removeprefix('--').replace('-', '_')}: {bad.message}"])
         settings = {"837P": ("office", "home"), "837I": ("hospital_outpatient",)}[kind]
@@ -473,16 +476,19 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             if not ready or receiver is None:
                 return {"interchange": None, "exported": [], "skipped": skipped, "charges": cm.source,
                         "receiver_id": None, "export_id": None}
-            text = x12.render([c for _, c in ready], kind, cm, env)
+            # Kept with the claims it marks exported, in this transaction: they can never be exported again, so
+            # the file must outlive an answer lost on the way. Its id is the interchange's control number (ISA13,
+            # GS06, ST02): a receiver refuses an interchange whose control number it has had from this sender.
+            stored = Export(kind=kind, created_by=who.user_id, receiver_id=receiver[0], claims=len(ready),
+                            interchange="")
+            db.add(stored)
+            db.flush()
+            control = (stored.id - 1) % x12.MAX_CONTROL_NUMBER + 1
+            text = x12.render([c for _, c in ready], kind, cm, dataclasses.replace(env, control_number=control))
+            stored.interchange = text
             for r, _ in ready:
                 r.status = "exported"
                 worklist.audit(db, who.user_id, "claim.exported", "encounter", r.encounter_id)
-            # Kept with the claims it marks exported, in this transaction: they can never be exported again, so
-            # the file must outlive an answer lost on the way.
-            stored = Export(kind=kind, created_by=who.user_id, receiver_id=receiver[0], claims=len(ready),
-                            interchange=text)
-            db.add(stored)
-            db.flush()
             db.execute(insert(ExportClaim), [{"export_id": stored.id, "encounter_id": r.encounter_id,
                                               "version": r.version} for r, _ in ready])
             worklist.audit(db, who.user_id, "export.create", "export", str(stored.id))
