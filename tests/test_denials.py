@@ -918,3 +918,30 @@ def test_a_predetermination_is_not_a_reversals_corrected_decision(tmp_path):
     doc = json.loads(runner.invoke(app, ["denials", str(remit), "--format", "json"]).stdout)
     (rev,) = [c for c in doc["claims"] if c["status"] == "22"]
     assert "No corrected decision for this claim is in this remittance." in rev["summary"]
+
+
+def test_corrected_claims_of_two_payers_go_to_one_file_per_payer(tmp_path):
+    """Replacements for a Medicare claim and a commercial one: an interchange goes to one receiver, so each payer gets
+    its own file (named by its payer id), addressed to it; they were refused together, the message naming a
+    --receiver-id this command does not have."""
+    medicare = _written(_enc("office-bivigam-jw", claim_id="CLM-M"), J1556=27)
+    commercial = _written(_enc("office-bivigam-jw", claim_id="CLM-C", encounter_id="enc-c", payer={
+        "type": "commercial", "name": "Example Health PPO", "payer_id": "EX001",
+        "prior_authorization": {"number": "PA-9"}}), J1556=27)
+    (tmp_path / "m.json").write_text(json.dumps(medicare))
+    (tmp_path / "c.json").write_text(json.dumps(commercial))
+    remit = tmp_path / "r.835"
+    remit.write_text(_remit_for({"CLM-M": (medicare, [("J1556", [co("16", "2700")], ("M53",))]),
+                                 "CLM-C": (commercial, [("J1556", [co("16", "2700")], ("M53",))])}))
+    fixed = tmp_path / "fix.837"
+    r = runner.invoke(app, ["denials", str(remit), "--claims", str(tmp_path), "--corrected", str(fixed),
+                            "--charges", "sample", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert not fixed.exists()
+    for payer_id, claim in (("00952", "CLM-M"), ("EX001", "CLM-C")):
+        text = (tmp_path / f"fix-{payer_id}.837").read_text()
+        assert pyx12_check(text) == []
+        isa = text.split("~")[0].split("*")
+        assert isa[8].strip() == payer_id and f"CLM*{claim}*" in text and text.count("CLM*") == 1
+    doc = json.loads(r.output)
+    assert sorted(Path(f).name for f in doc["corrections"]["files"]) == ["fix-00952.837", "fix-EX001.837"]

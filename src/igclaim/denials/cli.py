@@ -4,6 +4,7 @@ in error are listed, not a failure of the run); 2 when a file cannot be read at 
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import datetime
 from decimal import Decimal
@@ -142,7 +143,7 @@ def denials_cmd(
     corrections: dict[str, Any] = {"requested": corrected is not None, "written": [], "need_person": [],
                                    "files": []}
     if corrected is not None:
-        corrections = write_corrections(views, source, corrected, charges)
+        corrections = write_corrections(views, source, corrected, charges, inputs)
     elif source is not None or any(v.denied_usd > 0 for v in views):
         plan = plan_corrections(views, source)  # says which claims igclaim could correct and which need a person
         corrections["need_person"] = plan.need_person
@@ -174,9 +175,10 @@ def denials_cmd(
 
 
 def write_corrections(views: list[ClaimView], source: ClaimSource | None, path: Path,
-                      charges_arg: str | None) -> dict[str, Any]:
+                      charges_arg: str | None, inputs: list[str | Path] | None = None) -> dict[str, Any]:
     from igclaim.denials.claims import claims_with_parties, plan_corrections
     from igclaim.outputs import chargemaster, x12
+    from igclaim.outputs.files import is_an_input
 
     if not charges_arg:
         _fail("--charges: replacement claims need charges: give a code,unit_charge CSV (or 'sample')")
@@ -186,17 +188,21 @@ def write_corrections(views: list[ClaimView], source: ClaimSource | None, path: 
     except InputError as exc:
         _fail(str(exc))
     plan = plan_corrections(views, source)
-    by_kind: dict[str, list] = {}
+    groups: dict[tuple[str, str], list] = {}
     written = []
     for enc, why in claims_with_parties(plan.encounters):
         if why:
             plan.need_person.append((enc.claim_id or enc.encounter_id, f"cannot write the 837: {why}"))
             continue
-        by_kind.setdefault(x12.transaction_for(enc), []).append(enc)
+        groups.setdefault((x12.transaction_for(enc), x12.receiver_of(enc, x12.Envelope())), []).append(enc)
         written.append(enc.claim_id or enc.encounter_id)
+    targets = _correction_files(path, list(groups))
+    for target in targets.values():
+        if target != path and is_an_input(target, inputs or []):
+            _fail(f"--corrected: {target} is an input file; writing there would destroy it: choose another name")
     files = []
-    for kind, encs in sorted(by_kind.items()):
-        target = path if len(by_kind) == 1 or kind == "837P" else path.with_name(f"{path.stem}-837i{path.suffix}")
+    for (kind, receiver), encs in sorted(groups.items()):
+        target = targets[kind, receiver]
         try:
             text = x12.to_837(encs, charges, kind)  # type: ignore[arg-type]
         except InputError as exc:
@@ -212,6 +218,20 @@ def write_corrections(views: list[ClaimView], source: ClaimSource | None, path: 
         if cid in by_claim:
             by_claim[cid].correction = f"needs a person: {why}"
     return {"requested": True, "written": written, "need_person": plan.need_person, "files": files}
+
+
+def _correction_files(path: Path, groups: list[tuple[str, str]]) -> dict[tuple[str, str], Path]:
+    """Where each (form, receiver)'s replacements go: an interchange has one form and goes to one receiver (the
+    payer), so the remittances of several payers make several files. One form and one payer: `path` itself; the
+    837I beside an 837P: `-837i`; several payers of a form: each payer id after the name (fixed-00952.837)."""
+    kinds = {k for k, _ in groups}
+    out = {}
+    for kind, receiver in groups:
+        stem = path.stem if len(kinds) == 1 or kind == "837P" else f"{path.stem}-837i"
+        if sum(1 for k, _ in groups if k == kind) > 1:
+            stem += "-" + (re.sub(r"[^A-Za-z0-9]+", "-", receiver).strip("-") or "payer")
+        out[kind, receiver] = path.with_name(stem + path.suffix)
+    return out
 
 
 def _line(s: Any) -> str:
