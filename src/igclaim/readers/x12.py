@@ -702,6 +702,9 @@ def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
                     yield ReadError(segment="?", position=pos, message="empty segment (two segment terminators in a "
                                     "row), skipped")
                     continue
+                if pos == 2 and (found := _other_terminator(line, reader)) is not None:
+                    yield _terminator_error(found, reader.seg_term)  # no claim read yet: nothing else to account for
+                    return
                 seg_id = line.split(reader.ele_term or "*", 1)[0]
                 if not _SEGMENT_ID.fullmatch(seg_id):  # a terminator inside a value: what follows may be a name
                     yield ReadError(segment="?", position=pos, message=f"segment {pos}: its identifier is not an X12 "
@@ -738,7 +741,10 @@ def read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]:
     except UnicodeDecodeError as exc:
         yield from state.finish()
         yield ReadError(segment="?", position=pos + 1, message=f"not ASCII text: {exc.reason}")
-    except SegmentTooLong:
+    except SegmentTooLong as long:
+        if pos == 1 and (found := _other_terminator(long.head, reader, cut=True)) is not None:
+            yield _terminator_error(found, reader.seg_term)
+            return
         yield from state.finish()
         yield ReadError(segment="?", position=pos + 1, message=f"a segment runs over {MAX_SEGMENT:,} characters "
                         "without the segment terminator its ISA declares: the rest of the file is not read")
@@ -805,7 +811,36 @@ MAX_SEGMENT = 100_000
 
 
 class SegmentTooLong(Exception):
-    pass
+    def __init__(self, head: str) -> None:
+        super().__init__(f"a segment runs over {MAX_SEGMENT:,} characters")
+        self.head = head  # the text read after the ISA, to tell whether it is a file of another terminator
+
+
+def _other_terminator(text: str, reader: Any, cut: bool = False) -> str | None:
+    """The character that ends the segments of `text`, the first segment after the ISA as read up to the terminator
+    the ISA declares, when it is another one: text such as `GS*…~ST*…~…~IEA*1*000000001~` is every segment of the
+    file, each ended by `~` where the ISA's last character says `|`. Only a split by that character into pieces
+    that all start as segments do (an identifier and the element separator) counts, so a value holding it does
+    not. Line breaks alone are the segment loop's own case. `cut`: the text stops mid-file, so its last piece may
+    be a segment cut short."""
+    ele = reader.ele_term or "*"
+    starts = re.compile(rf"{_SEGMENT_ID.pattern}{re.escape(ele)}")
+    taken = {ele, reader.subele_term, reader.seg_term, getattr(reader, "repetition_term", None)}
+    for ch in dict.fromkeys(c for c in text if not (c.isalnum() or c.isspace() or c in taken)):
+        pieces = [p.strip() for p in text.split(ch)]
+        if cut:
+            pieces = pieces[:-1]
+        pieces = [p for p in pieces if p]
+        if len(pieces) >= 2 and all(starts.match(p) for p in pieces):
+            return ch
+    return None
+
+
+def _terminator_error(found: str, declared: str) -> ReadError:
+    return ReadError(segment="ISA", position=1, element="ISA16", message=(
+        f"the file ends its segments with {found!r}, but its ISA declares {declared!r} as the segment terminator (the "
+        f"character right after ISA16, the ISA's last): no claim can be read. End the ISA with {found!r}, or end "
+        f"every segment with {declared!r}."))
 
 
 def _raw_segments(raw: Any) -> Iterator[str]:
@@ -818,7 +853,7 @@ def _raw_segments(raw: Any) -> Iterator[str]:
         cut = buf.find(term, start)
         if cut == -1:
             if len(buf) > MAX_SEGMENT:
-                raise SegmentTooLong
+                raise SegmentTooLong(buf[:MAX_SEGMENT])
             more = raw.fd.read(8192)
             if more:
                 start = len(buf)
