@@ -54,3 +54,78 @@ def test_a_value_holding_punctuation_is_not_taken_for_another_terminator(x12_tex
     text = _flat(x12_text).replace("*1234567893*00952*", "*12345-67893*00952*", 1)  # GS02 with a hyphen
     assert text != _flat(x12_text)
     assert [type(i) for i in _read(text)] == [WrittenClaim]
+
+
+# --- F2: a correction or void in the 837 is kept when a chart joins ------------------------------------------------
+
+def _corrected(x12_text: str, frequency: str, filed: str = "20270601") -> str:
+    """The 837 as a replacement (7) or void (8) of the payer's claim PAYERICN555, sent (BHT04) on `filed`."""
+    text = _flat(x12_text)
+    bht = next(s for s in text.split("~") if s.startswith("BHT*"))
+    els = bht.split("*")
+    els[4] = filed
+    text = text.replace(bht, "*".join(els))
+    text = text.replace("*11:B:1*", f"*11:B:{frequency}*").replace("~HI*", "~REF*F8*PAYERICN555~HI*", 1)
+    return _recount(text)
+
+
+def _recount(text: str) -> str:
+    """SE01 (the transaction's segment count, ST to SE) made right after segments were added or taken away."""
+    segs = text.split("~")
+    st = next(i for i, s in enumerate(segs) if s.startswith("ST*"))
+    se = next(i for i, s in enumerate(segs) if s.startswith("SE*"))
+    segs[se] = f"SE*{se - st + 1}*" + segs[se].split("*", 2)[2]
+    return "~".join(segs)
+
+
+def _scrub_with_chart(text: str):
+    from igclaim.inputs import parse_encounter
+    from igclaim.readers.scrub import Charts, scrub_837
+
+    charts = Charts()
+    charts.add(parse_encounter(CHART))
+    (item,) = scrub_837(io.StringIO(text), charts)
+    assert item.error is None, item.error
+    return item
+
+
+def test_a_void_filed_late_is_the_same_warning_with_its_chart_as_without(x12_text):
+    """A void filed after the limit, joined to its chart, was CLAIM-FILING-LIMIT as an error with -$2,944.56 (the
+    void read as an original claim); without the chart it is a warning to verify, with no money at stake."""
+    from igclaim import engine
+
+    text = _corrected(x12_text, "8")
+    (written,) = _read(text)
+    alone = [(f.edit, f.severity, f.impact_usd) for f in engine.scrub_without_chart(written).findings
+             if f.edit == "CLAIM-FILING-LIMIT"]
+    item = _scrub_with_chart(text)
+    assert item.joined_by == "claim id"
+    joined = [(f.edit, f.severity, f.impact_usd) for f in item.result.findings if f.edit == "CLAIM-FILING-LIMIT"]
+    assert joined == alone == [("CLAIM-FILING-LIMIT", "warning", None)]
+
+
+def test_the_chart_joined_carries_the_837s_replacement_or_void(x12_text):
+    from igclaim.inputs import parse_encounter
+    from igclaim.readers.scrub import joined
+
+    chart = parse_encounter(CHART)
+    assert chart.correction is None
+    for frequency in ("7", "8"):
+        (written,) = _read(_corrected(x12_text, frequency, filed="20260310"))
+        enc = joined(chart, written)
+        assert enc.correction is not None
+        assert (enc.correction.frequency, enc.correction.original_claim_id) == (frequency, "PAYERICN555")
+    (original,) = _read(_flat(x12_text))
+    assert joined(chart, original).correction is None
+
+
+def test_a_late_replacement_is_held_to_the_limit_with_its_chart_as_without(x12_text):
+    """A replacement is a claim like any other for the filing limit (CGS): an error either way."""
+    from igclaim import engine
+
+    text = _corrected(x12_text, "7")
+    (written,) = _read(text)
+    alone = [(f.edit, f.severity) for f in engine.scrub_without_chart(written).findings
+             if f.edit == "CLAIM-FILING-LIMIT"]
+    joined = [(f.edit, f.severity) for f in _scrub_with_chart(text).result.findings if f.edit == "CLAIM-FILING-LIMIT"]
+    assert joined == alone == [("CLAIM-FILING-LIMIT", "error")]

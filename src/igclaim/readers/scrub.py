@@ -161,6 +161,24 @@ def scrub_837(source, charts: Charts | None = None, profile: str | None = None) 
         yield scrub_one(item, charts, profile)
 
 
+def joined(chart: Encounter, wc: WrittenClaim) -> Encounter:
+    """The chart with what the 837 says of the claim it writes: the claim itself, and where the chart is silent
+    its prior authorization, claim id, the day it is filed and whether it replaces or voids a claim (CLM05-3 7 or
+    8 with REF*F8: a void filed late is a warning to verify, not a claim denied as not timely filed)."""
+    update: dict = {"claim": wc.claim}
+    if chart.payer.prior_authorization is None and wc.payer.prior_authorization is not None:
+        update["payer"] = chart.payer.model_copy(update={"prior_authorization": wc.payer.prior_authorization})
+    if not chart.claim_id:
+        update["claim_id"] = wc.claim_id
+    if chart.filing_date is None and wc.created is not None:
+        # The 837's BHT04: the day it is sent. Before the chart's date of service it bills a service not yet
+        # given, which PLAUSIBILITY-DOS tells (a chart's own filing date that early is refused on input).
+        update["filing_date"] = wc.created
+    if chart.correction is None and wc.correction is not None:
+        update["correction"] = wc.correction
+    return chart.model_copy(update=update)
+
+
 def scrub_one(wc: WrittenClaim, charts: Charts | None, profile: str | None = None) -> Scrubbed:
     try:
         chart, how = charts.find(wc) if charts else (None, "")
@@ -170,17 +188,7 @@ def scrub_one(wc: WrittenClaim, charts: Charts | None, profile: str | None = Non
     try:
         if chart is None:
             return Scrubbed(wc.claim_id, result=engine.scrub_without_chart(wc, profile=profile))
-        update: dict = {"claim": wc.claim}
-        if chart.payer.prior_authorization is None and wc.payer.prior_authorization is not None:
-            update["payer"] = chart.payer.model_copy(update={"prior_authorization": wc.payer.prior_authorization})
-        if not chart.claim_id:
-            update["claim_id"] = wc.claim_id
-        if chart.filing_date is None and wc.created is not None:
-            # The 837's BHT04: the day it is sent. Before the chart's date of service it bills a service not yet
-            # given, which PLAUSIBILITY-DOS tells (a chart's own filing date that early is refused on input).
-            update["filing_date"] = wc.created
-        return Scrubbed(wc.claim_id, result=engine.scrub(chart.model_copy(update=update), profile=profile),
-                        joined_by=how)
+        return Scrubbed(wc.claim_id, result=engine.scrub(joined(chart, wc), profile=profile), joined_by=how)
     except InputError as exc:
         return Scrubbed(wc.claim_id, error=ReadError(claim_id=wc.claim_id, segment="CLM", position=wc.position,
                                                      element=exc.path, message=exc.message))
