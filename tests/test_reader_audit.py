@@ -129,3 +129,41 @@ def test_a_late_replacement_is_held_to_the_limit_with_its_chart_as_without(x12_t
              if f.edit == "CLAIM-FILING-LIMIT"]
     joined = [(f.edit, f.severity) for f in _scrub_with_chart(text).result.findings if f.edit == "CLAIM-FILING-LIMIT"]
     assert joined == alone == [("CLAIM-FILING-LIMIT", "error")]
+
+
+# --- F5: a written administration code with fewer units than the chart supports; a line of 0 units ---------------
+
+def _units(x12_text: str, code: str, units: int) -> str:
+    text = _flat(x12_text)
+    line = next(s for s in text.split("~") if s.startswith(f"SV1*HC:{code}*"))
+    els = line.split("*")
+    els[4] = str(units)
+    return text.replace(line, "*".join(els))
+
+
+def test_an_administration_code_written_with_0_units_is_the_unit_left_unbilled(x12_text):
+    """96365 × 0 where the chart supports 96365 × 1 scrubbed clean: no edit compared an administration code's
+    units unless it was an add-on. The unit at stake is the finding's impact (priced in dollars as every
+    administration finding is: not yet, coding/payment.py prices finding impacts by the ASP file only)."""
+    item = _scrub_with_chart(_units(x12_text, "96365", 0))
+    found = [(f.edit, f.line, f.impact_units) for f in item.result.findings]
+    assert found == [("CLAIM-LINE-MISSING", 2, 1)], item.result.findings
+    assert "96365 × 0 billed; the chart supports 96365 × 1" in item.result.findings[0].message
+
+
+def test_more_units_of_an_initial_code_than_supported_stay_the_duplicates_finding(x12_text):
+    item = _scrub_with_chart(_units(x12_text, "96365", 2))
+    assert [(f.edit, f.line, f.impact_units) for f in item.result.findings] == [("ADMIN-INITIAL-DUPLICATE", 2, -1)]
+
+
+def test_an_add_on_of_0_units_is_told_once_by_its_units_edit(x12_text):
+    item = _scrub_with_chart(_units(x12_text, "96366", 0))
+    assert [(f.edit, f.line, f.impact_units) for f in item.result.findings] == [("ADMIN-ADDON-UNITS", 3, 4)]
+
+
+def test_a_line_of_0_units_without_its_chart_is_a_warning(x12_text):
+    from igclaim import engine
+
+    (written,) = _read(_units(x12_text, "96365", 0))
+    (zero,) = [f for f in engine.scrub_without_chart(written).findings if f.edit == "CLAIM-UNITS-ZERO"]
+    assert (zero.severity, zero.line) == ("warning", 2) and "96365 × 0" in zero.message

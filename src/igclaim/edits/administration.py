@@ -505,6 +505,7 @@ def sequential(ctx: EditContext) -> list[Finding]:
     "{addon_beyond_minutes} minutes ({addon_one_unit_minutes} minutes → 1, {addon_two_units_minutes} → 2).",
     source=MANUAL_CH12,
     phase="claim",
+    supersedes=("CLAIM-UNITS-ZERO",),  # an add-on line of 0 units: the units it should bill, told with their worth
 )
 def addon_units(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []

@@ -222,16 +222,19 @@ def _revenue_codes(ctx: EditContext) -> Iterator[Finding]:
 @edit(
     "CLAIM-LINE-MISSING",
     severity="warning",
-    statement="a line the chart supports is not on the written claim (revenue left unbilled)",
-    fix="Add the line shown in the expected claim.",
+    statement="a line the chart supports is not on the written claim, or an administration code is written with "
+    "fewer units than the chart supports (revenue left unbilled)",
+    fix="Add the line shown in the expected claim, or bill the units it shows.",
     source=MANUAL_CH4,
     phase="claim",
-    supersedes=("ADMIN-ADDON-UNITS",),  # an add-on left off entirely is a missing line, not a units error
+    # an add-on left off entirely is a missing line, not a units error; a line of 0 units the chart supports more of
+    # is units left unbilled, told with what they are worth
+    supersedes=("ADMIN-ADDON-UNITS", "CLAIM-UNITS-ZERO"),
 )
 def line_missing(ctx: EditContext) -> list[Finding]:
     if ctx.written is None:
         return []
-    found = []
+    found = _admin_units_short(ctx)
     drugs = ctx.coding.drugs
     by_drug = written_drug_lines(ctx)
     expected = ctx.expected.lines
@@ -259,6 +262,65 @@ def line_missing(ctx: EditContext) -> list[Finding]:
             continue
         found.append(finding("CLAIM-LINE-MISSING", f"{code} × {ln.units} is supported by the chart and not billed.",
                              impact_units=ln.units, fix=f"Add {code} × {ln.units}.", cause=("line-absent", code)))
+    return found
+
+
+def _admin_units_short(ctx: EditContext) -> list[Finding]:
+    """CLAIM-LINE-MISSING for an administration code the written claim bills, with fewer units than the chart
+    supports (96365 × 0 where the chart supports 96365 × 1): the units left unbilled are at stake. An add-on code's
+    units are ADMIN-ADDON-UNITS's either way; more units than supported are ADMIN-INITIAL-DUPLICATE's or
+    ADMIN-SEQUENTIAL's; a code not written at all is a missing line (below)."""
+    found: list[Finding] = []
+    w = ctx.written
+    if w is None:
+        return found
+    admin = ctx.rules.admin
+    supported: dict[str, int] = {}
+    for ln in ctx.expected.lines:
+        rec = admin(ln.code)
+        if rec is not None and rec.role not in ("addon", "bundled"):
+            supported[ln.code] = supported.get(ln.code, 0) + ln.units
+    if not supported:
+        return found
+    by_code: dict[str, list[ClaimLine]] = {}
+    for ln, code in zip(w.lines, ctx.written_codes, strict=True):
+        if code in supported:
+            by_code.setdefault(code, []).append(ln)
+    for code, lines in by_code.items():
+        billed, want = sum(ln.units for ln in lines), supported[code]
+        if billed >= want:
+            continue
+        found.append(finding("CLAIM-LINE-MISSING", f"{numbers(lines)}: {code} × {billed} billed; the chart supports "
+                             f"{code} × {want}: {want - billed} unbilled.", line=lines[0].line,
+                             impact_units=want - billed, fix=f"Bill {code} × {want}.", cause=("units", code)))
+    return found
+
+
+MLN_1500 = "https://www.cms.gov/Outreach-and-Education/MLN/WBT/MLN4462429-MLN-WBT-1500/1500/lesson05/07/index.html"
+
+
+@edit(
+    "CLAIM-UNITS-ZERO",
+    severity="warning",
+    statement="a written service line of 0 units (CMS-1500 item 24G, 837P SV104, 837I SV205): it bills nothing, and "
+    "a clearinghouse or payer may reject the claim for it",
+    fix="Bill the units of the service the line stands for (at least 1), or remove the line.",
+    source=MLN_1500,
+    phase="claim",
+)
+def units_zero(ctx: EditContext) -> list[Finding]:
+    """Every written line, on a chart or alone. A warning: no CMS or X12 text igclaim holds bounds the quantity
+    above 0 (CMS asks for "1" when one service is performed, item 24G); clearinghouses refuse 0 in practice (a
+    trade source, not an official one). With the chart, a code it supports more of is CLAIM-LINE-MISSING's (or
+    ADMIN-ADDON-UNITS's) finding, with the units left unbilled."""
+    found: list[Finding] = []
+    if ctx.written is None:
+        return found
+    for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
+        if ln.units == 0:
+            found.append(finding("CLAIM-UNITS-ZERO", f"Line {ln.line}: {code} × 0 bills nothing; a service line "
+                                 "bills at least one unit.", line=ln.line, cause=("units", code),
+                                 fix=f"Bill the units of {code} given on line {ln.line}, or remove the line."))
     return found
 
 
