@@ -167,3 +167,62 @@ def test_a_line_of_0_units_without_its_chart_is_a_warning(x12_text):
     (written,) = _read(_units(x12_text, "96365", 0))
     (zero,) = [f for f in engine.scrub_without_chart(written).findings if f.edit == "CLAIM-UNITS-ZERO"]
     assert (zero.severity, zero.line) == ("warning", 2) and "96365 × 0" in zero.message
+
+
+# --- F6: CLM02 against the sum of the line charges --------------------------------------------------------------
+
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def _total(text: str, total: str) -> str:
+    clm = next(s for s in text.split("~") if s.lstrip().startswith("CLM*"))
+    els = clm.split("*")
+    els[2] = total
+    return text.replace(clm, "*".join(els))
+
+
+def _charge_findings(findings) -> list:
+    return [(f.edit, f.severity, f.message) for f in findings if f.edit == "CLAIM-CHARGE-TOTAL"]
+
+
+def test_a_total_charge_that_is_not_the_sum_of_the_lines_is_an_error_with_its_chart_and_without(x12_text):
+    """CLM02 99999 with lines of 6000 + 300 + 400 scrubbed clean."""
+    from igclaim import engine
+
+    text = _total(_flat(x12_text), "99999")
+    item = _scrub_with_chart(text)
+    told = [("CLAIM-CHARGE-TOTAL", "error", "The total charge (CLM02) is $99,999.00; the 3 service lines' charges "
+             "(SV102) add up to $6,700.00.")]
+    assert _charge_findings(item.result.findings) == told
+    (written,) = _read(text)
+    assert _charge_findings(engine.scrub_without_chart(written).findings) == told
+
+
+def test_a_balanced_total_is_not_told_however_it_is_written(x12_text):
+    from igclaim import engine
+
+    for total in ("6700", "6700.00", "6700.0"):
+        (written,) = _read(_total(_flat(x12_text), total))
+        assert not _charge_findings(engine.scrub_without_chart(written).findings)
+        assert not _charge_findings(_scrub_with_chart(_total(_flat(x12_text), total)).result.findings)
+
+
+def test_an_837i_total_is_the_sum_of_its_sv203s():
+    from igclaim import engine
+
+    text = (GOLDEN / "hospital-gamunex.837i").read_text()
+    (written,) = _read(text)
+    assert not _charge_findings(engine.scrub_without_chart(written).findings)
+    (unbalanced,) = _read(_total(text, str(written.total_charge + 1)))
+    ((_, _, message),) = _charge_findings(engine.scrub_without_chart(unbalanced).findings)
+    assert "(SV203) add up to" in message
+
+
+def test_a_charts_written_claim_carries_no_charges_and_is_not_judged():
+    from igclaim import engine
+    from igclaim.inputs import parse_encounter
+
+    built = engine.build(parse_encounter(CHART)).claim
+    enc = parse_encounter({**CHART, "claim": built.model_dump(mode="json", exclude={"priced_total",
+                                                                                   "unpriced_lines"})})
+    assert not _charge_findings(engine.scrub(enc).findings)

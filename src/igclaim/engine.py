@@ -14,7 +14,7 @@ from igclaim.construct import trusted_all
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import Phase, one_per_mistake, run_checks
 from igclaim.errors import InputError
-from igclaim.model import Encounter, Finding, ReferenceInfo, Result
+from igclaim.model import Encounter, Finding, ReferenceInfo, Result, WrittenCharges
 from igclaim.readers.x12 import WrittenClaim
 from igclaim.refdata.mac import mac
 from igclaim.refdata.resolver import PayerProfile, ProfileError, ReferenceData, reference
@@ -51,13 +51,13 @@ def resolve_profile(enc: Encounter, ref: ReferenceData, override: str | None = N
 
 
 def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile: str | None,
-         written=None) -> Result:
+         written=None, charges: WrittenCharges | None = None) -> Result:
     _load_edit_families()
     ref = ref or reference()
     prof = resolve_profile(enc, ref, profile)
     rules = _rules(ref, enc.date_of_service, prof)
     coding = code_chart(enc, rules)
-    ctx = EditContext(coding, ref, written)
+    ctx = EditContext(coding, ref, written, charges=charges)
     findings = one_per_mistake(_distinct([*coding.findings, *run_checks(ctx, phases)]))
     # Payment post-step (coding/payment.py): the lines' and findings' dollars, and the reference block.
     data_as_of, sources = price(coding.claim, findings, rules, written, ref.data_as_of, ref.sources,
@@ -102,11 +102,13 @@ def build(enc: Encounter, *, ref: ReferenceData | None = None, profile: str | No
     return _run(enc, ["chart"], ref, profile)
 
 
-def scrub(enc: Encounter, *, ref: ReferenceData | None = None, profile: str | None = None) -> Result:
-    """Compare the claim a person wrote (enc.claim) with the chart; findings point at the written lines."""
+def scrub(enc: Encounter, *, ref: ReferenceData | None = None, profile: str | None = None,
+          charges: WrittenCharges | None = None) -> Result:
+    """Compare the claim a person wrote (enc.claim) with the chart; findings point at the written lines.
+    `charges`: what that claim charges, where it carries charges (an 837 read: `WrittenClaim.charges`)."""
     if enc.claim is None:
         raise InputError("claim", "scrub needs the claim a person wrote (use build to code the chart)")
-    return _run(enc, ["chart", "claim"], ref, profile, written=enc.claim)
+    return _run(enc, ["chart", "claim"], ref, profile, written=enc.claim, charges=charges)
 
 
 def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = None,
@@ -134,7 +136,7 @@ def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = No
     prof = resolve_profile(enc, ref, profile)
     rules = ref.at(written.date_of_service, prof)  # enough to tell an IG claim; its checks need _rules' date
     coding = Coding(enc, prof, {}, [], written.claim, [], rules=rules)
-    ctx = EditContext(coding, ref, written.claim)
+    ctx = EditContext(coding, ref, written.claim, charges=written.charges)
     findings: list[Finding] = []
     ran: set[str] = set()
     if not any(is_drug_code(ctx, code_of(ln)) for ln in written.claim.lines):

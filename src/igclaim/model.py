@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import (
     AfterValidator,
@@ -422,6 +422,14 @@ class Claim(BaseModel):
                     "igclaim data import fees)")
     def unpriced_lines(self) -> list[str]:
         return [f"line {ln.line}: {ln.code}" for ln in self.lines if ln.expected_payment is None]
+
+
+class WrittenCharges(NamedTuple):
+    """What a written claim charges, where it carries charges (an 837: CLM02 and each line's SV102 or SV203, in line
+    order); the claim of a chart or of the output schema carries none. Read by CLAIM-CHARGE-TOTAL."""
+
+    total: Decimal
+    lines: tuple[Decimal, ...]
 
 
 class Correction(_In):

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from igclaim.coding.claim import Coding
-from igclaim.model import Claim, ClaimLine, Encounter
+from igclaim.model import Claim, ClaimLine, Encounter, WrittenCharges
 from igclaim.refdata.resolver import PayerProfile, ReferenceData, SupplyUnits
 from igclaim.refdata.rules import Rules
 
@@ -43,11 +43,13 @@ class EditContext:
     # code of each line (`code_of`), in line order, and the set of them. Empty on build.
     written_codes: tuple[str, ...] = field(init=False, repr=False)
     written_code_set: frozenset[str] = field(init=False, repr=False)
+    # What the written claim charges, where it carries charges (an 837's CLM02 and line charges); None otherwise.
+    charges: WrittenCharges | None = None
 
     # Written out (not dataclass's): mypyc compiles it, as coding/drug.py's stage values (tests/test_coding_memo.py).
     def __init__(self, coding: Coding, ref: ReferenceData, written: Claim | None = None,
-                 _memo: dict[str, Any] | None = None) -> None:
-        self.coding, self.ref, self.written = coding, ref, written
+                 _memo: dict[str, Any] | None = None, charges: WrittenCharges | None = None) -> None:
+        self.coding, self.ref, self.written, self.charges = coding, ref, written, charges
         self._memo = {} if _memo is None else _memo
         self.rules = self.coding.rules
         self.encounter = self.coding.encounter

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 
 from igclaim.catalog import line_numbers as numbers
 from igclaim.catalog import with_article as _a
@@ -322,6 +323,38 @@ def units_zero(ctx: EditContext) -> list[Finding]:
                                  "bills at least one unit.", line=ln.line, cause=("units", code),
                                  fix=f"Bill the units of {code} given on line {ln.line}, or remove the line."))
     return found
+
+
+@edit(
+    "CLAIM-CHARGE-TOTAL",
+    severity="error",
+    statement="the written claim's total charge (837 CLM02, CMS-1500 item 28) is not the sum of its lines' charges "
+    "(837P SV102, 837I SV203, CMS-1500 item 24F): the claim does not balance, and a clearinghouse or payer rejects "
+    "it",
+    fix="Make the total charge the sum of the line charges, or correct the line charge that is wrong.",
+    source=MLN_1500,
+    phase="claim",
+)
+def charge_total(ctx: EditContext) -> list[Finding]:
+    """Where the written claim carries its charges (an 837 read; a chart's written claim has none), with the chart
+    or alone. CMS: "Loop 2300 CLM02 / Item 28: the total charges for the services, including all charges in item
+    24F"; the 837 guides' CLM02 note asks the same balance of the service lines. No dollars at stake: a claim that
+    does not balance is returned unprocessed, to be corrected and sent again."""
+    charges = ctx.charges
+    if ctx.written is None or charges is None or not charges.lines:
+        return []
+    lines = sum(charges.lines, Decimal(0))
+    if charges.total == lines:
+        return []
+    element = "SV203" if ctx.written.form == "UB-04" else "SV102"
+    return [finding("CLAIM-CHARGE-TOTAL", f"The total charge (CLM02) is {_usd(charges.total)}; the "
+                    f"{len(charges.lines)} service lines' charges ({element}) add up to {_usd(lines)}.",
+                    fix=f"Make CLM02 {lines:.2f}, the sum of the line charges, or correct the line charge that is "
+                    "wrong.")]
+
+
+def _usd(amount: Decimal) -> str:
+    return f"${amount:,.2f}"
 
 
 @edit(

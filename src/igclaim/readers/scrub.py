@@ -188,7 +188,8 @@ def scrub_one(wc: WrittenClaim, charts: Charts | None, profile: str | None = Non
     try:
         if chart is None:
             return Scrubbed(wc.claim_id, result=engine.scrub_without_chart(wc, profile=profile))
-        return Scrubbed(wc.claim_id, result=engine.scrub(joined(chart, wc), profile=profile), joined_by=how)
+        return Scrubbed(wc.claim_id, result=engine.scrub(joined(chart, wc), profile=profile, charges=wc.charges),
+                        joined_by=how)
     except InputError as exc:
         return Scrubbed(wc.claim_id, error=ReadError(claim_id=wc.claim_id, segment="CLM", position=wc.position,
                                                      element=exc.path, message=exc.message))

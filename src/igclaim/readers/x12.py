@@ -40,6 +40,7 @@ from igclaim.model import (
     RenderingProvider,
     Setting,
     Subscriber,
+    WrittenCharges,
     in_calendar,
 )
 from igclaim.outputs.x12 import _FILING, _RELATIONSHIP
@@ -107,6 +108,11 @@ class WrittenClaim(BaseModel):
     correction: Correction | None = None
     created: date | None = None  # BHT04: the day the 837 was made, read as the day it is filed
     notes: list[str] = []
+
+    @property
+    def charges(self) -> WrittenCharges:
+        """CLM02 and the lines' charges, as the scrub's CLAIM-CHARGE-TOTAL reads them."""
+        return WrittenCharges(self.total_charge, tuple(self.line_charges))
 
 
 class _Bad(Exception):
