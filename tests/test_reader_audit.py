@@ -226,3 +226,23 @@ def test_a_charts_written_claim_carries_no_charges_and_is_not_judged():
     enc = parse_encounter({**CHART, "claim": built.model_dump(mode="json", exclude={"priced_total",
                                                                                    "unpriced_lines"})})
     assert not _charge_findings(engine.scrub(enc).findings)
+
+
+# --- F7: the NDC loop (2410): CTP05 with CTP04, LIN02 N4 -----------------------------------------------------------
+
+def test_an_ndc_quantity_without_its_unit_is_an_error_naming_ctp05(x12_text):
+    """CTP****300 (no CTP05) was read with no unit, and no edit told it."""
+    text = _flat(x12_text).replace("CTP****300*ML", "CTP****300")
+    (err,) = _read(text)
+    assert isinstance(err, ReadError) and (err.segment, err.element) == ("CTP", "CTP05")
+    assert err.claim_id == "CLM-2026-0001" and "F2, GR, ME, ML, UN" in err.message
+
+
+def test_an_ndc_under_another_qualifier_than_n4_is_an_error_naming_lin02(x12_text):
+    """LIN**UP*… was skipped silently, and its CTP then read as "CTP without its LIN"."""
+    text = _flat(x12_text).replace("LIN**N4*", "LIN**UP*")
+    (err,) = _read(text)
+    assert isinstance(err, ReadError) and (err.segment, err.element) == ("LIN", "LIN02")
+    assert "'UP'" in err.message and "N4" in err.message
+    (err,) = _read(_flat(x12_text).replace("LIN**N4*", "LIN***"))
+    assert err.element == "LIN02" and "missing" in err.message

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -32,6 +32,7 @@ from igclaim.model import (
     Claim,
     ClaimLine,
     Correction,
+    NdcUnit,
     OrderingProvider,
     Patient,
     Payer,
@@ -426,13 +427,22 @@ class _Reader:
         elif sid == "LIN":
             if line is None:
                 raise _Bad(None, "LIN before any LX")
-            if s.get(2) == "N4":
-                line["ndc"] = s.need(3)
+            qualifier = s.get(2)
+            if qualifier != "N4":  # the guides' one code for LIN02 in loop 2410: a UP (UPC) NDC was skipped silently
+                raise _Bad("LIN02", (f"product id qualifier {qualifier[:SHOWN_MAX]!r}" if qualifier else
+                                     "the product id qualifier is missing") + ": a drug's NDC is reported with N4 "
+                           "(National Drug Code in 5-4-2 format), the one qualifier of the 837's drug "
+                           "identification (loop 2410)")
+            line["ndc"] = s.need(3)
         elif sid == "CTP":
             if line is None or "ndc" not in line:
                 raise _Bad(None, "CTP without its LIN")
             line["ndc_quantity"] = _dec(s.need(4), "CTP04")
-            line["ndc_unit"] = (s.parts(5) or [""])[0]
+            unit = (s.parts(5) or [""])[0]
+            if not unit:  # X12 syntax P0405 (CTP04 and CTP05 together); both are required in loop 2410
+                raise _Bad("CTP05", "the unit of the NDC quantity CTP04 is missing: CTP05-1 is one of "
+                           f"{', '.join(get_args(NdcUnit))}")
+            line["ndc_unit"] = unit
         elif sid == "SBR" and line is None:
             c.other_payer = True  # 2320: what follows until the first LX is another payer's (COB)
         elif sid == "REF" and line is None and not c.other_payer:  # REF*G1 in 2330B is the other payer's auth
