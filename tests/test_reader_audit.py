@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from igclaim.readers.x12 import MAX_SEGMENT, ReadError, WrittenClaim, read_837
 from tests.conftest import ROOT
 
@@ -246,3 +248,44 @@ def test_an_ndc_under_another_qualifier_than_n4_is_an_error_naming_lin02(x12_tex
     assert "'UP'" in err.message and "N4" in err.message
     (err,) = _read(_flat(x12_text).replace("LIN**N4*", "LIN***"))
     assert err.element == "LIN02" and "missing" in err.message
+
+
+# --- F8: igclaim's own FHIR Claim given as input --------------------------------------------------------------------
+
+def _fhir_claim() -> dict:
+    from tests.conftest import run_cli
+
+    r = run_cli("export", str(CHART_PATH), "--to", "fhir", "--charges", "sample")
+    assert r.returncode == 0, r.stderr
+    claim = json.loads(r.stdout)
+    assert claim["resourceType"] == "Claim"
+    return claim
+
+
+def test_a_fhir_claim_given_as_input_is_one_problem_saying_there_is_no_fhir_claim_input(tmp_path):
+    """igclaim's own FHIR Claim output, scrubbed, printed ~30 "unknown field"/"required" lines; a Bundle of Claims
+    gave "Encounter: required" and three more."""
+    from igclaim.inputs import InvalidInput, parse_encounter
+    from tests.conftest import run_cli
+
+    claim = _fhir_claim()
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": claim}, {"resource": claim}]}
+    for obj, said in ((claim, "a FHIR Claim is igclaim's output"), (bundle, "its entries are FHIR Claims (2)")):
+        with pytest.raises(InvalidInput) as exc:
+            parse_encounter(obj)
+        (problem,) = exc.value.problems
+        assert said in problem and "there is no FHIR Claim input" in problem and "docs/inputs.md" in problem
+        path = tmp_path / "claim.json"
+        path.write_text(json.dumps(obj))
+        for command in ("scrub", "build"):
+            r = run_cli(command, str(path))
+            assert r.returncode == 2 and r.stderr.count("\n") == 1 and said in r.stderr, r.stderr
+
+
+def test_another_fhir_resource_alone_is_one_problem_too():
+    from igclaim.inputs import InvalidInput, parse_encounter
+
+    with pytest.raises(InvalidInput) as exc:
+        parse_encounter({"resourceType": "Patient", "id": "p1"})
+    (problem,) = exc.value.problems
+    assert "a FHIR 'Patient' resource alone is not a chart" in problem

@@ -198,6 +198,12 @@ def parse_encounter(obj: Any) -> Encounter:
         return parse_bundle(obj)
     if not isinstance(obj, dict):
         raise InvalidInput(["(top level): an encounter is a JSON object"])
+    if "resourceType" in obj:  # a FHIR resource, not a Bundle: told once, not as every field the schema misses
+        from igclaim.readers.fhir import not_a_chart
+
+        wrong = not_a_chart(obj)
+        if wrong:
+            raise InvalidInput([wrong])
     numbered = _number_written_lines(obj)
     try:
         return Encounter.model_validate(numbered)

@@ -61,6 +61,33 @@ def is_bundle(obj: object) -> bool:
     return isinstance(obj, dict) and obj.get("resourceType") == "Bundle"
 
 
+_THE_INPUT = ("the input is an encounter in igclaim's JSON schema or a FHIR R4 Bundle of one visit (Encounter, "
+              "Patient, Coverage, MedicationAdministration …); see docs/inputs.md")
+
+
+def not_a_chart(obj: object) -> str | None:
+    """One problem for a FHIR document that is no chart igclaim reads, instead of every field it lacks (~30 lines
+    of "unknown field" and "required" for igclaim's own FHIR Claim): a resource other than a Bundle, or a Bundle of
+    Claims with no Encounter. None for anything else (an encounter, a Bundle of a visit: read as they are)."""
+    if not isinstance(obj, dict) or "resourceType" not in obj:
+        return None
+    rtype = obj["resourceType"]
+    if rtype != "Bundle":
+        shown = str(rtype)[:40]
+        if rtype == "Claim":
+            return (f"resourceType: a FHIR Claim is igclaim's output (export --to fhir), not an input: there is no "
+                    f"FHIR Claim input; {_THE_INPUT}")
+        return f"resourceType: a FHIR {shown!r} resource alone is not a chart igclaim reads; {_THE_INPUT}"
+    entries = obj.get("entry")
+    types = [e["resource"].get("resourceType") for e in (entries if isinstance(entries, list) else [])
+             if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+    claims = types.count("Claim")
+    if claims and "Encounter" not in types:
+        return (f"Bundle: its entries are FHIR Claims ({claims}), igclaim's output, with no Encounter: there is no "
+                f"FHIR Claim input; {_THE_INPUT}")
+    return None
+
+
 class _Problems:
     def __init__(self) -> None:
         self.items: list[str] = []
@@ -235,6 +262,9 @@ def parse_bundle(obj: Any) -> Encounter:
     """The Bundle's visit as an Encounter; InvalidInput lists every problem, each naming resource and element."""
     if not is_bundle(obj):
         raise InvalidInput(["(top level): not a FHIR Bundle"])
+    wrong = not_a_chart(obj)
+    if wrong:
+        raise InvalidInput([wrong])
     _validate(obj)
     p = _Problems()
     by_type: dict[str, list[tuple[int, dict]]] = {}
