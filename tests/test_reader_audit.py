@@ -289,3 +289,37 @@ def test_another_fhir_resource_alone_is_one_problem_too():
         parse_encounter({"resourceType": "Patient", "id": "p1"})
     (problem,) = exc.value.problems
     assert "a FHIR 'Patient' resource alone is not a chart" in problem
+
+
+# --- F10: problems of the file itself are bounded; every claim still comes out ---------------------------------------
+
+def test_a_run_of_empty_segments_is_one_problem(x12_text):
+    """5 MB of '~' after the ISA gave 5,000,000 error lines (489 MB on stderr)."""
+    text = _flat(x12_text)
+    items = _read(text[:106] + "~" * 50_000 + text[106:])
+    errors = [i for i in items if isinstance(i, ReadError)]
+    assert [i.claim_id for i in items if isinstance(i, WrittenClaim)] == ["CLM-2026-0001"]
+    (err,) = errors
+    assert err.position == 2 and err.message.startswith("50,000 empty segments in a row (segments 2 to 50001")
+    (one,) = [i for i in _read(text.replace("~LX*2~", "~~LX*2~")) if isinstance(i, ReadError)]
+    assert one.message == "empty segment (two segment terminators in a row), skipped"
+
+
+MAX_FILE_PROBLEMS = 100  # readers/x12.py's bound, as docs/limits.md states it
+
+
+def test_the_files_own_problems_are_listed_up_to_a_bound_and_counted_past_it(x12_text):
+    from igclaim.readers import x12
+
+    text = _flat(x12_text)
+    start, end = text.index("CLM*"), text.index("SE*")
+    claim = text[start:end]
+    noise = "~".join(["9Z*1"] * (MAX_FILE_PROBLEMS + 50)) + "~"  # 150 segments whose identifier is not one
+    claims = "".join(claim.replace("CLM-2026-0001", f"C{n}", 1) + (noise if n == 1 else "") for n in range(3))
+    items = _read(_recount(text[:start] + claims + text[end:]))
+    assert [i.claim_id for i in items if isinstance(i, WrittenClaim)] == ["C0", "C1", "C2"]
+    file_problems = [i for i in items if isinstance(i, ReadError) and i.claim_id is None]
+    assert len(file_problems) == MAX_FILE_PROBLEMS + 1
+    assert file_problems[-1].message.startswith("… and ") and "more problems of the file itself" in \
+        file_problems[-1].message and "Every claim is listed" in file_problems[-1].message
+    assert x12.MAX_FILE_PROBLEMS == MAX_FILE_PROBLEMS
