@@ -323,3 +323,32 @@ def test_the_files_own_problems_are_listed_up_to_a_bound_and_counted_past_it(x12
     assert file_problems[-1].message.startswith("… and ") and "more problems of the file itself" in \
         file_problems[-1].message and "Every claim is listed" in file_problems[-1].message
     assert x12.MAX_FILE_PROBLEMS == MAX_FILE_PROBLEMS
+
+
+# --- SV103 MJ (minutes) read as units -------------------------------------------------------------------------------
+
+def _minutes(x12_text: str) -> str:
+    return _flat(x12_text).replace("SV1*HC:96366*400*UN*4*", "SV1*HC:96366*400*MJ*240*")
+
+
+def test_minutes_on_a_code_billed_in_units_are_an_error_with_the_chart_and_without(x12_text):
+    """96366 MJ*240 was read as 96366 × 240 with no finding."""
+    from igclaim import engine
+
+    (written,) = _read(_minutes(x12_text))
+    line = written.claim.lines[2]
+    assert (line.code, line.units, line.unit_basis) == ("96366", 240, "MJ")
+    for findings in (engine.scrub_without_chart(written).findings,
+                     _scrub_with_chart(_minutes(x12_text)).result.findings):
+        (minutes,) = [f for f in findings if f.edit == "CLAIM-UNITS-MINUTES"]
+        assert (minutes.severity, minutes.line) == ("error", 3) and "96366 × 240 in minutes" in minutes.message
+
+
+def test_units_read_as_units_carry_no_basis_and_the_output_is_unchanged(x12_text):
+    from igclaim import engine
+
+    (written,) = _read(_flat(x12_text))
+    assert {ln.unit_basis for ln in written.claim.lines} == {None}
+    result = engine.scrub_without_chart(written)
+    assert "unit_basis" not in result.model_dump_json()
+    assert not [f for f in result.findings if f.edit == "CLAIM-UNITS-MINUTES"]

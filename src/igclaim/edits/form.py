@@ -357,6 +357,36 @@ def _usd(amount: Decimal) -> str:
     return f"${amount:,.2f}"
 
 
+def _anesthesia(code: str) -> bool:
+    """CPT anesthesia codes (00100-01999), the ones billed in minutes."""
+    return len(code) == 5 and code.isdigit() and "00100" <= code <= "01999"
+
+
+@edit(
+    "CLAIM-UNITS-MINUTES",
+    severity="error",
+    statement="a written line's quantity in minutes (837P SV103 MJ, the basis of anesthesia time) on a code billed "
+    "in units: the minutes are not the code's units (240 minutes of 96366 are not 240 additional hours)",
+    fix="Bill the code's units with UN: a drug's by its dose, an administration code's by its time rule (the "
+    "expected claim shows them).",
+    source=MLN_1500,
+    phase="claim",
+)
+def units_in_minutes(ctx: EditContext) -> list[Finding]:
+    """Every written line read with MJ, on a chart or alone; an anesthesia code's minutes are its own basis. Not
+    converted: a code's minutes on one line do not say the infusion's start and stop its time rule counts from."""
+    found: list[Finding] = []
+    if ctx.written is None:
+        return found
+    for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
+        if ln.unit_basis == "MJ" and not _anesthesia(code):
+            found.append(finding("CLAIM-UNITS-MINUTES", f"Line {ln.line}: {code} × {ln.units} in minutes (SV103 MJ): "
+                                 f"minutes are not {code}'s units (MJ is for anesthesia time).", line=ln.line,
+                                 fix=f"Bill line {ln.line}'s {code} in units (SV103 UN), as many as the service "
+                                 "given makes by its code."))
+    return found
+
+
 @edit(
     "CLAIM-LINE-UNEXPECTED",
     severity="warning",

@@ -495,6 +495,7 @@ class _Reader:
         line["charge"] = _charge(charge or "0", f"{el}{off + 1:02d}")
         if basis not in ("UN", "MJ", ""):
             raise _Bad(f"{el}{off + 2:02d}", f"unit basis {basis[:SHOWN_MAX]!r}: UN (units) or MJ (minutes)")
+        line["unit_basis"] = "MJ" if basis == "MJ" else None  # minutes are kept as written, and told by the scrub
         line["units"] = _units(qty or "0", f"{el}{off + 3:02d}")
         if not qty:
             raise _Bad(f"{el}{off + 3:02d}", "the service units are missing")
@@ -572,6 +573,7 @@ class _Reader:
                 "ndc": ln.get("ndc"), "ndc_quantity": ln.get("ndc_quantity"), "ndc_unit": ln.get("ndc_unit"),
                 "revenue_code": ln.get("revenue_code"), "diagnosis_pointers": pointers,
                 "service_date": ln.get("date", dos), "place_of_service": _line_place(ln, pos),
+                "unit_basis": ln.get("unit_basis"),
             }, f"{'SV1' if kind == '837P' else 'SV2'}/LIN (line {ln['n']})"))
         form: Literal["CMS-1500", "UB-04"] = "CMS-1500" if kind == "837P" else "UB-04"
         claim = _model(Claim, {"form": form, "place_of_service": pos, "type_of_bill": tob, "diagnoses": c.diagnoses,
