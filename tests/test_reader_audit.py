@@ -352,3 +352,17 @@ def test_units_read_as_units_carry_no_basis_and_the_output_is_unchanged(x12_text
     result = engine.scrub_without_chart(written)
     assert "unit_basis" not in result.model_dump_json()
     assert not [f for f in result.findings if f.edit == "CLAIM-UNITS-MINUTES"]
+
+
+# --- ISA11 (the repetition separator) equal to the segment terminator ---------------------------------------------
+
+def test_an_isa11_equal_to_the_segment_terminator_is_one_error_naming_isa11(x12_text):
+    """The ISA was cut at its ISA11 ('16 elements'), segment 2 had no identifier, and the IEA came out as
+    "unreadable segment, skipped (IndexError: list index out of range)"; the claims were then read anyway."""
+    text = _flat(x12_text)
+    assert text[82] == "^"
+    (err,) = _read(text[:82] + "~" + text[83:])
+    assert (err.segment, err.position, err.element) == ("ISA", 1, "ISA11")
+    assert "segment terminator" in err.message and "IndexError" not in err.message
+    # the component separator as ISA11 still reads, as it did
+    assert [type(i) for i in _read(text[:82] + ":" + text[83:])] == [WrittenClaim]

@@ -833,7 +833,8 @@ def _isa_readable(isa: str) -> bool:
     """Whether the ISA's 106 characters hold its 16 elements and sane delimiters where a reader looks for them. An
     element of another length made up by another (ISA06 of 16, ISA08 of 14) still reads, and is left to the payer."""
     parts = isa[:-1].split(isa[3])
-    return len(parts) == 17 and len(parts[16]) == 1 and _sane(isa[3], isa[-2], isa[-1])
+    return len(parts) == 17 and len(parts[16]) == 1 and _sane(isa[3], isa[-2], isa[-1]) \
+        and parts[11] != isa[-1]
 
 
 def _sane(ele: str, comp: str, term: str) -> bool:
@@ -857,7 +858,13 @@ def isa_problem(text: str) -> tuple[str, str] | None:
                 f"length, so the separators and the segment terminator are found by position, and this interchange "
                 "cannot be read. Pad or cut the element to its length.")
     last = parts[-1]
-    return None if _sane(text[3], last[:1], last[1:2]) else ("ISA16", _DELIMITERS_WRONG)
+    if not _sane(text[3], last[:1], last[1:2]):
+        return "ISA16", _DELIMITERS_WRONG
+    if parts[11] == last[1:2]:  # 5010's repetition separator (4010's "U" is a letter: never a terminator)
+        return "ISA11", ("the repetition separator (ISA11) is the segment terminator (the ISA's last character): the "
+                         "ISA itself is cut there, so this interchange cannot be read. Give ISA11 a character of its "
+                         "own (^ is usual).")
+    return None
 
 
 # The longest segment read: an 837 segment holds at most a few hundred characters (SV1/SV2 with their composites,
