@@ -366,3 +366,21 @@ def test_an_isa11_equal_to_the_segment_terminator_is_one_error_naming_isa11(x12_
     assert "segment terminator" in err.message and "IndexError" not in err.message
     # the component separator as ISA11 still reads, as it did
     assert [type(i) for i in _read(text[:82] + ":" + text[83:])] == [WrittenClaim]
+
+
+# --- an 837 on stdin --------------------------------------------------------------------------------------------
+
+def test_an_837_on_stdin_is_scrubbed_as_a_file_is(x12_text):
+    """`cat f.837 | igclaim scrub -` failed with "(json) line 1 column 1: Expecting value"."""
+    from tests.conftest import run_cli
+
+    for text in (x12_text, "\ufeff" + x12_text):
+        r = run_cli("scrub", "-", "--format", "json", stdin=text)
+        assert r.returncode == 0, r.stderr
+        (line,) = r.stdout.splitlines()
+        assert json.loads(line)["encounter_id"] == "CLM-2026-0001"
+    r = run_cli("scrub", "-", "--format", "json", "--charts", str(CHART_PATH), stdin=_units(x12_text, "96365", 0))
+    assert r.returncode == 0, r.stderr
+    assert [f["edit"] for f in json.loads(r.stdout)["findings"]] == ["CLAIM-LINE-MISSING"]
+    r = run_cli("scrub", "-", "--format", "json", stdin=json.dumps(CHART))  # a JSON chart on stdin, as before
+    assert r.returncode == 2 and "scrub needs the claim a person wrote" in r.stderr

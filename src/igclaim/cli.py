@@ -109,7 +109,7 @@ def _run(files: list[str], fmt: Format | None, profile: str | None, fail_on: Fai
     results, titles = [], []
     from igclaim.readers.scrub import looks_like_x12
 
-    if scrub and any(p != "-" and looks_like_x12(p) for p in files):
+    if scrub and any(looks_like_x12(p) for p in files):
         from igclaim.readers.cli import scrub_files
 
         raise typer.Exit(scrub_files(files, charts, _default_format(fmt), profile, fail_on))

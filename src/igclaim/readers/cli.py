@@ -28,9 +28,9 @@ def scrub_files(files: list[str], charts_path: str | None, fmt, profile: str | N
     failed = 0  # the exit status --fail-on asks for, kept as the claims stream by (never the results themselves)
     bad = 0
     for path in files:
-        if path != "-" and looks_like_x12(path):
+        if looks_like_x12(path):  # stdin too: its first bytes are looked at, not taken
             counts = {"results": 0, "errors": 0}
-            for item in scrub_837(Path(path), charts, profile):
+            for item in scrub_837("-" if path == "-" else Path(path), charts, profile):
                 if item.error is not None:
                     bad += 1
                     counts["errors"] += 1

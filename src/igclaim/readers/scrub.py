@@ -20,12 +20,23 @@ MAX_CHART_BYTES = 20_000_000  # one chart file (a FHIR Bundle of one visit is a 
 
 
 def looks_like_x12(path: str) -> bool:
-    """An interchange starts with ISA (after any byte-order mark or white space)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            head = fh.read(512)
-    except OSError:
-        return False
+    """An interchange starts with ISA (after any byte-order mark or white space). Stdin ('-') is looked at without
+    taking anything from it (BufferedReader.peek: what one read gives, enough for a pipe's first bytes), so the
+    JSON reader or the 837 reader still reads it whole."""
+    if path == "-":
+        import sys
+
+        peek = getattr(getattr(sys.stdin, "buffer", None), "peek", None)
+        try:
+            head = peek(512).decode("utf-8", errors="replace") if peek is not None else ""
+        except (OSError, ValueError):
+            return False
+    else:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                head = fh.read(512)
+        except OSError:
+            return False
     return head.lstrip("\ufeff \t\r\n").startswith("ISA")
 
 

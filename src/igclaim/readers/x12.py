@@ -673,9 +673,16 @@ def _setting_of_pos(pos: str, notes: list[str]) -> Setting:
 
 
 def open_837(path: str | Path) -> TextIO:
-    """An 837 file as text for read_837: a leading UTF-8 BOM is skipped (as everywhere else in igclaim), and a byte
-    that is not ASCII is kept as an undecoded character, so the segment holding it is refused by name instead of
-    the whole file failing (or the byte being silently replaced)."""
+    """An 837 file (or stdin, '-') as text for read_837: a leading UTF-8 BOM is skipped (as everywhere else in
+    igclaim), and a byte that is not ASCII is kept as an undecoded character, so the segment holding it is refused
+    by name instead of the whole file failing (or the byte being silently replaced)."""
+    if str(path) == "-":
+        import sys
+
+        stdin: Any = sys.stdin.buffer  # a BufferedReader: peek reads ahead without taking (a pipe cannot seek)
+        if stdin.peek(3)[:3] == b"\xef\xbb\xbf":
+            stdin.read(3)
+        return io.TextIOWrapper(stdin, encoding="ascii", errors="surrogateescape", newline="")
     f = Path(path).open("rb")  # noqa: SIM115 - returned open, closed by the caller (or the wrapper)
     if f.read(3) != b"\xef\xbb\xbf":
         f.seek(0)
@@ -720,7 +727,7 @@ def _read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]
     import pyx12.segment
     from pyx12.x12file import X12Reader
 
-    if isinstance(source, str | Path) and str(source) != "-":
+    if isinstance(source, str | Path):
         try:
             source = open_837(source)
         except OSError as exc:
