@@ -344,6 +344,19 @@ def test_minutes_on_a_code_billed_in_units_are_an_error_with_the_chart_and_witho
         assert (minutes.severity, minutes.line) == ("error", 3) and "96366 × 240 in minutes" in minutes.message
 
 
+@pytest.mark.parametrize("code,told", [("00099", True), ("00100", False), ("01999", False), ("02000", True),
+                                       ("0010T", True)])
+def test_minutes_are_the_basis_of_the_anesthesia_codes_only(x12_text, code, told):
+    """Both ends of the CPT anesthesia range (refdata/cms/settings.toml [office] minutes_codes) take minutes; the
+    codes just outside it, and a Category III code of the same digits' place, do not."""
+    from igclaim import engine
+
+    text = _flat(x12_text).replace("SV1*HC:96366*400*UN*4*", f"SV1*HC:{code}*400*MJ*240*")
+    (written,) = _read(text)
+    found = [f for f in engine.scrub_without_chart(written).findings if f.edit == "CLAIM-UNITS-MINUTES"]
+    assert bool(found) is told, found
+
+
 def test_units_read_as_units_carry_no_basis_and_the_output_is_unchanged(x12_text):
     from igclaim import engine
 

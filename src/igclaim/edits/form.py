@@ -357,9 +357,10 @@ def _usd(amount: Decimal) -> str:
     return f"${amount:,.2f}"
 
 
-def _anesthesia(code: str) -> bool:
-    """CPT anesthesia codes (00100-01999), the ones billed in minutes."""
-    return len(code) == 5 and code.isdigit() and "00100" <= code <= "01999"
+def _in_minutes(ctx: EditContext, code: str) -> bool:
+    """A code billed in minutes: the CPT anesthesia codes (refdata/cms/settings.toml [office] minutes_codes)."""
+    first, last = ctx.rules.setting("office")["minutes_codes"]
+    return len(code) == 5 and code.isdigit() and first <= code <= last
 
 
 @edit(
@@ -379,7 +380,7 @@ def units_in_minutes(ctx: EditContext) -> list[Finding]:
     if ctx.written is None:
         return found
     for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
-        if ln.unit_basis == "MJ" and not _anesthesia(code):
+        if ln.unit_basis == "MJ" and not _in_minutes(ctx, code):
             found.append(finding("CLAIM-UNITS-MINUTES", f"Line {ln.line}: {code} × {ln.units} in minutes (SV103 MJ): "
                                  f"minutes are not {code}'s units (MJ is for anesthesia time).", line=ln.line,
                                  fix=f"Bill line {ln.line}'s {code} in units (SV103 UN), as many as the service "
