@@ -1,0 +1,132 @@
+"""An outside audit of the billers' pages (`/` and `/team`): answers that are not igclaim's JSON left a spinner
+forever, every refusal read "The input needs fixing", `/` could not be used under `serve --team`, the figure labelled
+"Expected payment" was Medicare's allowed amount, the lines tables hid their dates and diagnosis pointers, refused
+JSON Lines did not say which line, the team page had no sign-out and API answers were cacheable, and a few smaller
+things of the team page and the visit form. Browser checks run in Debian's Chromium (tests/test_browser.py)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests import test_browser, test_service_browser
+from tests.test_browser import CHROMEDRIVER, CHROMIUM, _wait
+
+# the shared fixtures: Chromium, `igclaim serve` in a thread, and the team service on SQLite with a biller's token
+browser, server, team_server = test_browser.browser, test_browser.server, test_service_browser.team_server
+
+needs_browser = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                                   reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+
+
+def _until(predicate, timeout: float = 15):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def _text(driver, element_id: str) -> str:
+    return driver.execute_script("const e = document.getElementById(arguments[0]); return e ? e.innerText : '';",
+                                 element_id)
+
+
+def _fake_fetch(driver, status: int, body: str, content_type: str, headers: dict | None = None,
+                only: str = "/api/") -> None:
+    """Every later fetch of a path starting with `only` answers this (as the audit faked its 500 and 502)."""
+    driver.execute_script("""
+        const [status, body, type, extra, only] = arguments;
+        const real = window.fetch.bind(window);
+        window.fetch = (path, opts) => String(path).startsWith(only)
+          ? Promise.resolve(new Response(body, {status, headers: {"Content-Type": type, ...extra}}))
+          : real(path, opts);
+    """, status, body, content_type, headers or {}, only)
+
+
+def _build(driver) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.XPATH, "//button[text()='Build the claim']").click()
+
+
+# -------------------------------------------------- 1 (#6): an answer that is not igclaim's JSON ends in a message
+
+PROXY_502 = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>"
+
+
+@needs_browser
+@pytest.mark.parametrize(("status", "body", "content_type", "heading", "said"), [
+    (500, "Internal Server Error", "text/plain", "Server error", "Internal Server Error"),
+    (502, PROXY_502, "text/html", "Server error", "502 Bad Gateway 502 Bad Gateway nginx"),
+    (200, "<html>a captive portal</html>", "text/html", "not a result this page can show", "a captive portal"),
+])
+def test_a_build_answered_with_something_else_than_json_says_so(browser, server, status, body, content_type,
+                                                                heading, said):
+    browser.get(server + "/")
+    _fake_fetch(browser, status, body, content_type)
+    _build(browser)
+    shown = _until(lambda: "Working" not in (t := _text(browser, "result")) and t)
+    assert heading in shown and f"HTTP {status}" in shown and said in shown, shown
+    assert "<" not in _text(browser, "problems")  # the proxy's page as plain text, never its markup
+
+
+@needs_browser
+def test_a_download_that_fails_says_so(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    assert not browser.find_element(By.ID, "downloads").is_displayed()  # was shown (and did nothing) before a build
+    _build(browser)
+    _wait(browser, "#result table")
+    assert browser.find_element(By.ID, "downloads").is_displayed()
+    # a 500 in plain text: was "Cannot export yet:" over an empty box
+    _fake_fetch(browser, 500, "Internal Server Error", "text/plain")
+    browser.execute_script("document.querySelector('#downloads button[data-to=\"837\"]').click()")
+    shown = _until(lambda: "Preparing" not in (t := _text(browser, "download-msg")) and t)
+    assert "Server error" in shown and "HTTP 500" in shown and "Internal Server Error" in shown, shown
+    # the network down: was "Preparing…" for ever
+    browser.execute_script("window.fetch = () => Promise.reject(new TypeError('Failed to fetch'))")
+    browser.execute_script("document.querySelector('#downloads button[data-to=\"pdf\"]').click()")
+    shown = _until(lambda: "Preparing" not in (t := _text(browser, "download-msg")) and t)
+    assert shown == "Could not download: Failed to fetch", shown
+    assert not browser.execute_script(
+        "return [...document.querySelectorAll('#downloads button')].some(b => b.disabled)")
+
+
+@needs_browser
+def test_a_request_with_no_answer_ends_with_a_message(browser, server):
+    browser.get(server + "/")
+    browser.execute_script("""
+        answerWithinMs = 300;
+        window.fetch = (path, opts) => new Promise((_, no) => opts.signal.addEventListener('abort',
+          () => no(new DOMException('aborted', 'AbortError'))));""")
+    _build(browser)
+    shown = _until(lambda: "Working" not in (t := _text(browser, "result")) and t)
+    assert shown == "Could not reach igclaim: no answer within 0.3 s", shown
+
+
+# ------------------------------------------------------- 2 (#10): a refusal is labelled by its status, not as input
+
+
+@needs_browser
+@pytest.mark.parametrize(("status", "headers", "heading"), [
+    (401, {}, "Sign in: this server needs an API token"),
+    (413, {}, "Too large for the server"),
+    (429, {"Retry-After": "7"}, "Too many requests: try again in 7 s"),
+    (503, {}, "Server error"),
+    (422, {}, "The input needs fixing"),
+])
+def test_a_refusal_is_labelled_by_its_status(browser, server, status, headers, heading):
+    browser.get(server + "/")
+    _fake_fetch(browser, status, json.dumps({"problems": ["what the server said"]}), "application/json", headers,
+                only="/api/build")
+    _build(browser)
+    shown = _until(lambda: "Working" not in (t := _text(browser, "result")) and t)
+    assert shown.startswith(heading) and f"(HTTP {status})" in shown and "what the server said" in shown, shown
+    if status != 422:
+        assert "needs fixing" not in shown
