@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests import test_browser, test_service_browser
-from tests.test_browser import CHROMEDRIVER, CHROMIUM, _wait
+from tests.test_browser import CHROMEDRIVER, CHROMIUM, _rows, _wait
 
 # the shared fixtures: Chromium, `igclaim serve` in a thread, and the team service on SQLite with a biller's token
 browser, server, team_server = test_browser.browser, test_browser.server, test_service_browser.team_server
@@ -130,3 +130,76 @@ def test_a_refusal_is_labelled_by_its_status(browser, server, status, headers, h
     assert shown.startswith(heading) and f"(HTTP {status})" in shown and "what the server said" in shown, shown
     if status != 422:
         assert "needs fixing" not in shown
+
+
+# ------------------------------------- 3 (#5): `/` under `serve --team` uses the team page's token, or asks for one
+
+
+def _products(driver) -> int:
+    return driver.execute_script("return document.querySelectorAll('#products option').length")
+
+
+def _sign_in_on_team_page(driver, base: str, token: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(base + "/team")
+    driver.execute_script("sessionStorage.clear()")
+    driver.get(base + "/team")  # again, with no token: no load of the last test's token still under way
+    driver.find_element(By.ID, "token").clear()
+    driver.find_element(By.ID, "token").send_keys(token)
+    driver.find_element(By.ID, "save-token").click()
+    _until(lambda: "claims shown" in _text(driver, "message"))
+
+
+@needs_browser
+def test_the_build_page_under_team_uses_the_team_pages_token(browser, team_server):
+    from selenium.webdriver.common.by import By
+
+    base, token = team_server
+    _sign_in_on_team_page(browser, base, token)
+    browser.get(base + "/")  # the same tab: the token the team page keeps
+    _until(lambda: _products(browser))  # was empty: /api/products answered 401
+    assert not browser.find_element(By.ID, "signin").is_displayed()
+    assert browser.find_element(By.ID, "sign-out").is_displayed()
+    _build(browser)
+    table = _wait(browser, "#result table")  # was "a valid bearer token is required"
+    assert _rows(table)[0][1] == "J1561"
+
+
+@needs_browser
+def test_the_build_page_under_team_asks_for_a_token_and_sends_the_request_again(browser, team_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    base, token = team_server
+    browser.get(base + "/")
+    browser.execute_script("sessionStorage.clear()")
+    browser.get(base + "/")
+    field = _wait(browser, "#token")  # asked at once: the product list needs it
+    assert browser.switch_to.active_element == field and _products(browser) == 0
+    browser.execute_script("sessionStorage.setItem('igclaim-token', 'igc_revoked_nope')")  # a token refused
+    _build(browser)
+    shown = _until(lambda: "Working" not in (t := _text(browser, "result")) and t)
+    assert shown.startswith("Sign in: this server needs an API token (HTTP 401)"), shown
+    assert "bearer token is required" in shown
+    assert browser.execute_script("return sessionStorage.getItem('igclaim-token')") is None  # the refused one
+    field.send_keys(token, Keys.ENTER)  # Enter signs in; the build refused is sent again
+    table = _wait(browser, "#result table")
+    assert _rows(table)[0][1] == "J1561" and _products(browser) > 0
+    assert not browser.find_element(By.ID, "signin").is_displayed()
+    assert browser.execute_script("return sessionStorage.getItem('igclaim-token')") == token
+    browser.find_element(By.ID, "sign-out").click()  # forgets the token and the claim shown
+    assert browser.execute_script("return sessionStorage.getItem('igclaim-token')") is None
+    assert _text(browser, "result") == "Signed out." and browser.find_element(By.ID, "token").is_displayed()
+
+
+@needs_browser
+def test_the_single_user_page_asks_for_no_token(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    _until(lambda: _products(browser))
+    assert not browser.find_element(By.ID, "signin").is_displayed()
+    assert not browser.find_element(By.ID, "sign-out").is_displayed()
+    _build(browser)
+    _wait(browser, "#result table")
