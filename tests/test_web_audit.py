@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests import test_browser, test_service_browser
-from tests.test_browser import CHROMEDRIVER, CHROMIUM, _rows, _wait
+from tests.test_browser import CHROMEDRIVER, CHROMIUM, ROOT, _rows, _wait
 
 # the shared fixtures: Chromium, `igclaim serve` in a thread, and the team service on SQLite with a biller's token
 browser, server, team_server = test_browser.browser, test_browser.server, test_service_browser.team_server
@@ -203,3 +203,43 @@ def test_the_single_user_page_asks_for_no_token(browser, server):
     assert not browser.find_element(By.ID, "sign-out").is_displayed()
     _build(browser)
     _wait(browser, "#result table")
+
+
+# ------------------------------------ 4 (#4): the allowed amount is labelled for what it is; money reads as money
+
+
+def _paste(driver, encounter: dict, button: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.execute_script("document.getElementById('json').value = arguments[0]", json.dumps(encounter))
+    driver.execute_script("document.getElementById('result').innerHTML = ''")
+    driver.find_element(By.XPATH, f"//button[text()='{button}']").click()
+
+
+@needs_browser
+def test_the_allowed_amount_is_labelled_as_medicares_and_money_is_formatted(browser, server):
+    from selenium.webdriver.common.by import By
+
+    example = json.loads((ROOT / "examples" / "e09-scrub-units-by-ml.json").read_text())["input"]
+    browser.get(server + "/")
+    _paste(browser, example, "Scrub")
+    _wait(browser, "#expected-claim")
+    headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#expected-claim th")]
+    assert headers[-1] == "MEDICARE ALLOWED" and "Expected $" not in browser.find_element(By.ID, "result").text
+    title = browser.find_element(By.CSS_SELECTOR, "#expected-claim th.allowed").get_attribute("title")
+    assert "before the deductible, coinsurance and sequestration" in title
+    # the written claim's lines carry no price of igclaim's: no money column there
+    assert "MEDICARE ALLOWED" not in [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#written-claim th")]
+    assert _rows(browser.find_element(By.ID, "expected-claim"))[0][-1] == "$2,944.56"
+    money = browser.find_element(By.ID, "money").text
+    assert money.startswith("Medicare allowed amount (payment limit × units, before the deductible, coinsurance and "
+                            "sequestration): $2,944.56 for the priced lines"), money
+    assert "Medicare generally pays 80 %" in browser.find_element(By.ID, "money-note").text
+    stake = browser.find_element(By.ID, "findings").text
+    assert "at stake: −240 units · −$11,778.24 (Medicare allowed)" in stake, stake  # was "-240 units · $-11778.24"
+
+    commercial = {**example, "payer": {**example["payer"], "type": "commercial"}}
+    _paste(browser, commercial, "Build")
+    _wait(browser, "#money")
+    note = browser.find_element(By.ID, "money-note").text
+    assert "For a commercial payer these are Medicare's figures, shown for reference only" in note, note
