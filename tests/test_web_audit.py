@@ -243,3 +243,39 @@ def test_the_allowed_amount_is_labelled_as_medicares_and_money_is_formatted(brow
     _wait(browser, "#money")
     note = browser.find_element(By.ID, "money-note").text
     assert "For a commercial payer these are Medicare's figures, shown for reference only" in note, note
+
+
+# ------------------------------------------- 5 (#8): the lines tables show each line's date and diagnosis pointers
+
+
+@needs_browser
+def test_the_lines_tables_show_dates_and_diagnosis_pointers(browser, server):
+    """A DX-POINTER finding can be read against the table: the written line points at R53.83 (pointer 1 of the
+    written claim's own list), the expected line at both diagnoses of the chart."""
+    from selenium.webdriver.common.by import By
+
+    enc = json.loads((ROOT / "examples" / "e09-scrub-units-by-ml.json").read_text())["input"]
+    enc["diagnoses"] = ["D83.9", "R53.83"]
+    enc["claim"]["diagnoses"] = ["R53.83", "D83.9"]
+    for line in enc["claim"]["lines"]:
+        line.update(diagnosis_pointers=[1], service_date="2026-03-02")
+    del enc["claim"]["lines"][2]["service_date"]  # a written line without a date: said, not left blank
+    browser.get(server + "/")
+    _paste(browser, enc, "Scrub")
+    _wait(browser, "#written-claim")
+    assert "DX-POINTER-NOT-COVERED" in browser.find_element(By.ID, "findings").text
+
+    def table(box: str) -> list[dict[str, str]]:
+        return browser.execute_script("""
+            const t = document.querySelector(arguments[0] + ' table');
+            const heads = [...t.tHead.rows[0].cells].map((c) => c.textContent);
+            return [...t.tBodies[0].rows].map((r) =>
+              Object.fromEntries([...r.cells].map((c, i) => [heads[i], c.textContent])));
+        """, box)
+
+    written, expected = table("#written-claim"), table("#expected-claim")
+    assert [(r["Code"], r["Dx pointers"], r["Date"]) for r in written] == [
+        ("J1561", "1: R53.83", "2026-03-02"), ("96365", "1: R53.83", "2026-03-02"), ("96366", "1: R53.83", "—")]
+    assert [(r["Code"], r["Dx pointers"], r["Date"]) for r in expected] == [
+        ("J1561", "1: D83.9; 2: R53.83", "2026-03-02"), ("96365", "1: D83.9; 2: R53.83", "2026-03-02"),
+        ("96366", "1: D83.9; 2: R53.83", "2026-03-02")]
