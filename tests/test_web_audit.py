@@ -279,3 +279,20 @@ def test_the_lines_tables_show_dates_and_diagnosis_pointers(browser, server):
     assert [(r["Code"], r["Dx pointers"], r["Date"]) for r in expected] == [
         ("J1561", "1: D83.9; 2: R53.83", "2026-03-02"), ("96365", "1: D83.9; 2: R53.83", "2026-03-02"),
         ("96366", "1: D83.9; 2: R53.83", "2026-03-02")]
+
+
+# ------------------------------------------- 6 (#7): a refused line of JSON Lines is named by its line and encounter
+
+
+@needs_browser
+def test_refused_json_lines_name_their_line_and_encounter(browser, team_server):
+    from tests.test_service import visit
+
+    base, token = team_server
+    _sign_in_on_team_page(browser, base, token)
+    body = "\n".join([json.dumps(visit(20)), json.dumps(visit(21, date_of_service="2026-02-30")), "{not json"])
+    browser.execute_script("document.getElementById('encounters').value = arguments[0];", body)
+    browser.execute_script("document.getElementById('submit').click()")
+    message = _until(lambda: "stored" in (t := _text(browser, "message")) and t)
+    assert message.startswith("1 stored; 2 refused: line 2 (v021): date_of_service: "), message
+    assert " | line 3: not JSON (" in message and "line 3: line 3" not in message, message
