@@ -11,14 +11,41 @@ import time
 
 import pytest
 
-from tests import test_browser, test_service_browser
+from tests import test_browser
 from tests.test_browser import CHROMEDRIVER, CHROMIUM, ROOT, _rows, _wait
 
-# the shared fixtures: Chromium, `igclaim serve` in a thread, and the team service on SQLite with a biller's token
-browser, server, team_server = test_browser.browser, test_browser.server, test_service_browser.team_server
+browser, server = test_browser.browser, test_browser.server  # Chromium, and `igclaim serve` in a thread
 
 needs_browser = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
                                    reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory):
+    """`igclaim serve --team` on SQLite in a thread: its address, its database and a biller's token."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from igclaim.service.app import create_app
+    from tests.test_service import _user
+
+    db = f"sqlite:///{tmp_path_factory.mktemp('team')}/team.sqlite"
+    token = _user(db, "bo", "biller")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", db, token
+    srv.should_exit = True
+    thread.join(timeout=10)
 
 
 def _until(predicate, timeout: float = 15):
@@ -152,10 +179,10 @@ def _sign_in_on_team_page(driver, base: str, token: str) -> None:
 
 
 @needs_browser
-def test_the_build_page_under_team_uses_the_team_pages_token(browser, team_server):
+def test_the_build_page_under_team_uses_the_team_pages_token(browser, team):
     from selenium.webdriver.common.by import By
 
-    base, token = team_server
+    base, _, token = team
     _sign_in_on_team_page(browser, base, token)
     browser.get(base + "/")  # the same tab: the token the team page keeps
     _until(lambda: _products(browser))  # was empty: /api/products answered 401
@@ -167,11 +194,11 @@ def test_the_build_page_under_team_uses_the_team_pages_token(browser, team_serve
 
 
 @needs_browser
-def test_the_build_page_under_team_asks_for_a_token_and_sends_the_request_again(browser, team_server):
+def test_the_build_page_under_team_asks_for_a_token_and_sends_the_request_again(browser, team):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    base, token = team_server
+    base, _, token = team
     browser.get(base + "/")
     browser.execute_script("sessionStorage.clear()")
     browser.get(base + "/")
@@ -285,10 +312,10 @@ def test_the_lines_tables_show_dates_and_diagnosis_pointers(browser, server):
 
 
 @needs_browser
-def test_refused_json_lines_name_their_line_and_encounter(browser, team_server):
+def test_refused_json_lines_name_their_line_and_encounter(browser, team):
     from tests.test_service import visit
 
-    base, token = team_server
+    base, _, token = team
     _sign_in_on_team_page(browser, base, token)
     body = "\n".join([json.dumps(visit(20)), json.dumps(visit(21, date_of_service="2026-02-30")), "{not json"])
     browser.execute_script("document.getElementById('encounters').value = arguments[0];", body)
@@ -296,3 +323,66 @@ def test_refused_json_lines_name_their_line_and_encounter(browser, team_server):
     message = _until(lambda: "stored" in (t := _text(browser, "message")) and t)
     assert message.startswith("1 stored; 2 refused: line 2 (v021): date_of_service: "), message
     assert " | line 3: not JSON (" in message and "line 3: line 3" not in message, message
+
+
+# ---------------------------------- 7 (#10): sign out; a 401 (a token revoked) clears the screen and asks again
+
+
+def _team_rows(driver) -> list[list[str]]:
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#rows tr')].map(tr => [...tr.cells].map(td => td.textContent));")
+
+
+def _submit_on_team_page(driver, *encounters) -> None:
+    driver.execute_script("document.getElementById('encounters').value = arguments[0];",
+                          "\n".join(json.dumps(e) for e in encounters))
+    driver.execute_script("document.getElementById('submit').click()")
+    _until(lambda: "stored" in _text(driver, "message"))
+
+
+def _nothing_of_the_team_shown(driver) -> None:
+    left = driver.execute_script("""
+        return [...document.querySelectorAll('#rows tr, #pa-rows tr, #pa-history-rows tr')].length
+          + [...document.querySelectorAll('textarea, input')].filter((e) => e.value).length
+          + (sessionStorage.getItem('igclaim-token') === null ? 0 : 1)""")
+    assert left == 0
+    assert driver.switch_to.active_element.get_attribute("id") == "token"
+
+
+@needs_browser
+def test_sign_out_forgets_the_token_and_clears_the_screen(browser, team):
+    from selenium.webdriver.common.by import By
+
+    from tests.test_service import visit
+
+    base, _, token = team
+    _sign_in_on_team_page(browser, base, token)
+    _submit_on_team_page(browser, visit(27))
+    _until(lambda: _team_rows(browser))
+    browser.execute_script("document.getElementById('pa-member').value = '1EG4TE5MK73'")  # typed, not yet sent
+    sign_out = browser.find_element(By.ID, "sign-out")
+    assert sign_out.is_displayed()
+    sign_out.click()
+    _nothing_of_the_team_shown(browser)
+    assert _text(browser, "message").startswith("Signed out: the token is forgotten")
+    assert not sign_out.is_displayed()
+
+
+@needs_browser
+def test_a_revoked_token_signs_the_page_out(browser, team):
+    from igclaim.service import auth
+    from igclaim.service.db import sessions
+    from tests.test_service import _user, visit
+
+    base, db, _ = team
+    token = _user(db, "cy", "biller")
+    _sign_in_on_team_page(browser, base, token)
+    _submit_on_team_page(browser, visit(28))
+    _until(lambda: _team_rows(browser))
+    with sessions(db)() as s, s.begin():
+        auth.revoke_token(s, token.split("_")[1])
+    browser.execute_script("document.getElementById('refresh').click()")
+    message = _until(lambda: "Signed out" in (t := _text(browser, "message")) and t)
+    assert message == ("Signed out: authorization: a valid bearer token is required (igclaim tokens create). "
+                       "Enter a token to sign in"), message
+    _nothing_of_the_team_shown(browser)
