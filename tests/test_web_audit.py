@@ -386,3 +386,51 @@ def test_a_revoked_token_signs_the_page_out(browser, team):
     assert message == ("Signed out: authorization: a valid bearer token is required (igclaim tokens create). "
                        "Enter a token to sign in"), message
     _nothing_of_the_team_shown(browser)
+
+
+# ------------------------------------------ 7 (#10): answers with patients' data carry Cache-Control: no-store
+
+
+def test_every_api_answer_says_no_store_and_the_pages_stay_cacheable():
+    from fastapi.testclient import TestClient
+
+    from igclaim.api import app
+    from igclaim.inputs import MAX_INPUT_BYTES
+
+    client = TestClient(app, base_url="http://localhost")
+    office = json.loads((ROOT / "examples" / "parties" / "office-gamunex-jz.json").read_text())
+    answers = {
+        "build": client.post("/api/build", json=office),
+        "scrub refused": client.post("/api/scrub", json={"encounter_id": "x"}),
+        "837 download": client.post("/api/export/837p", json=office),
+        "PDF download": client.post("/api/export/cms1500?charges=none", json=office),
+        "guard's 413": client.post("/api/build", content=b"{" + b" " * MAX_INPUT_BYTES + b"}",
+                                   headers={"Content-Type": "application/json"}),
+        "products": client.get("/api/products"),
+    }
+    assert [a.status_code for a in answers.values()] == [200, 422, 200, 200, 413, 200]
+    for name, answer in answers.items():
+        assert answer.headers.get("cache-control") == "no-store", name
+    assert "no-store" not in client.get("/").headers.get("cache-control", "")  # the page holds no data
+
+
+def test_the_team_services_answers_say_no_store(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from igclaim.service.app import create_app
+    from tests.test_service import _user, visit
+
+    db = f"sqlite:///{tmp_path / 'team.sqlite'}"
+    biller = {"Authorization": f"Bearer {_user(db, 'bo', 'biller')}"}
+    client = TestClient(create_app(db), base_url="http://localhost")
+    answers = {
+        "401 (no token)": client.get("/api/encounters"),
+        "submit": client.post("/api/encounters", json=visit(1), headers=biller),
+        "worklist": client.get("/api/encounters", headers=biller),
+        "claim": client.get("/api/encounters/v001", headers=biller),
+        "authorizations": client.post("/api/authorizations/search", json={"member_id": "1EG4TE5MK73"},
+                                      headers=biller),
+    }
+    assert [a.status_code for a in answers.values()] == [401, 200, 200, 200, 200]
+    for name, answer in answers.items():
+        assert answer.headers.get("cache-control") == "no-store", name

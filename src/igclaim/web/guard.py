@@ -8,7 +8,9 @@ reads it, and what every response carries.
   `gate` (the team service's token check) answers before any of the body is read. JSON bodies of /api/ are checked
   as the CLI checks files (UTF-8 with or without a BOM, nesting, huge numbers): 422 with {"problems": [...]}.
 - Security headers on every response: Content-Security-Policy (frame-ancestors 'none'), X-Content-Type-Options,
-  X-Frame-Options, Referrer-Policy.
+  X-Frame-Options, Referrer-Policy; and on every /api/ response (results, worklists, authorizations, exported files,
+  refusals: patients' data) Cache-Control: no-store, so no browser or proxy keeps a copy. The pages and their
+  assets carry no data and stay cacheable.
 - Request heads: a connection whose request line and headers are not complete within HEAD_TIMEOUT seconds is
   closed (HeadTimeoutH11Protocol, the `http` protocol of api.serve): a client that trickles its headers
   (slowloris) cannot hold a connection; uvicorn itself only times out idle keep-alive connections.
@@ -171,11 +173,16 @@ class Guard:
         csp = self.pages.get(path) or (DOCS_CSP if path.startswith(("/docs", "/redoc")) else API_CSP)
         extra = [(b"content-security-policy", csp.encode()), (b"x-content-type-options", b"nosniff"),
                  (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
+        phi = path.startswith("/api/")
 
         async def wrapped(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                have = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in have)]
+                headers = message.get("headers", [])
+                if phi:  # whatever a route said: an answer with patients' data is never stored
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
+                    headers.append((b"cache-control", b"no-store"))
+                have = {k.lower() for k, _ in headers}
+                message["headers"] = [*headers, *(h for h in extra if h[0] not in have)]
             await send(message)
 
         return wrapped
