@@ -434,3 +434,71 @@ def test_the_team_services_answers_say_no_store(tmp_path):
     assert [a.status_code for a in answers.values()] == [401, 200, 200, 200, 200]
     for name, answer in answers.items():
         assert answer.headers.get("cache-control") == "no-store", name
+
+
+# ------------------ 8 (#11): the team page says it is working, Enter signs in, the history's times name their zone
+
+
+@needs_browser
+def test_enter_signs_in_and_a_submit_in_progress_is_shown(browser, team):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from tests.test_service import visit
+
+    base, _, token = team
+    browser.get(base + "/team")
+    browser.execute_script("sessionStorage.clear()")
+    browser.get(base + "/team")  # again, with no token: no load of the last test's token still under way
+    field = browser.find_element(By.ID, "token")
+    field.clear()
+    field.send_keys(token, Keys.ENTER)  # was: nothing (the button was no form's)
+    _until(lambda: "claims shown" in _text(browser, "message"))
+    # the post held for a second: the button is disabled and the page says it is working
+    browser.execute_script("""
+        const real = window.fetch.bind(window);
+        window.fetch = (path, opts) => (opts || {}).method === 'POST'
+          ? new Promise((ok) => setTimeout(() => ok(real(path, opts)), 1500)) : real(path, opts);""")
+    browser.execute_script("document.getElementById('encounters').value = arguments[0];", json.dumps(visit(25)))
+    submit = browser.find_element(By.ID, "submit")
+    submit.click()
+    assert not submit.is_enabled() and submit.get_attribute("aria-busy") == "true"
+    assert _text(browser, "message") == "Submitting: each encounter is coded and scrubbed…"
+    _until(lambda: "stored" in _text(browser, "message"))
+    assert submit.is_enabled() and submit.get_attribute("aria-busy") is None
+
+
+@needs_browser
+def test_the_history_shows_when_in_the_readers_time_zone_named(browser, team):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    import httpx
+
+    from tests.test_service import OFFICE, _user, visit
+
+    base, db, _ = team
+    biller = {"Authorization": f"Bearer {_user(db, 'dee', 'biller')}"}
+    with httpx.Client(base_url=base, headers=biller, timeout=60) as api:
+        auth = api.post("/api/authorizations", json={
+            "number": "PA-TZ", "payer": "Medicare Part B", "member_id": OFFICE["subscriber"]["member_id"],
+            "hcpcs": "J1561", "units": 600, "start": "2026-03-01", "end": "2026-06-30"}).json()
+        assert api.post("/api/encounters", json=visit(26)).json()[0]["status"] == "ready"
+        assert "v026" in api.post("/api/export", params={"kind": "837P", "charges": "sample"}).json()["exported"]
+        history = api.get(f"/api/authorizations/{auth['id']}").json()["history"]  # the module's other ready claims too
+        [use] = [h for h in history if h["encounter_id"] == "v026"]
+    at = datetime.fromisoformat(use["at"]).replace(tzinfo=UTC).astimezone(ZoneInfo("America/Chicago"))
+    browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "America/Chicago"})
+    try:
+        _sign_in_on_team_page(browser, base, biller["Authorization"][7:])
+        # in one script: the list is drawn again when its first load (the token the tab had) ends
+        shown = _until(lambda: browser.execute_script("""
+            const r = [...document.querySelectorAll('#pa-history-rows tr')]
+              .find((r) => r.cells[0].textContent === 'v026');
+            if (r) return r.cells[5].textContent;
+            const b = document.querySelector("button[aria-label='History of authorization PA-TZ']");
+            if (b) b.click();
+            return null;"""))
+    finally:
+        browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})
+    assert shown == at.strftime("%Y-%m-%d %H:%M ") + at.tzname(), (shown, use["at"])  # was the bare UTC text
