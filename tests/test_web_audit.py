@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests import test_browser
-from tests.test_browser import CHROMEDRIVER, CHROMIUM, ROOT, _rows, _wait
+from tests.test_browser import CHROMEDRIVER, CHROMIUM, ROOT, _fill, _rows, _wait
 
 browser, server = test_browser.browser, test_browser.server  # Chromium, and `igclaim serve` in a thread
 
@@ -502,3 +502,29 @@ def test_the_history_shows_when_in_the_readers_time_zone_named(browser, team):
     finally:
         browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ""})
     assert shown == at.strftime("%Y-%m-%d %H:%M ") + at.tzname(), (shown, use["at"])  # was the bare UTC text
+
+
+# ------------------------------------ 8 (#11): a container row with a count and no size is an error, not dropped
+
+
+@needs_browser
+def test_a_container_row_with_a_count_but_no_size_is_named(browser, server):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server + "/")
+    browser.execute_script("window.posted = 0; const real = window.fetch.bind(window); window.fetch = (p, o) => "
+                           "{ if (String(p).startsWith('/api/build')) window.posted++; return real(p, o); };")
+    browser.find_element(By.ID, "add-container").click()
+    _fill(browser, ".container-row:nth-child(2) .c-count", "2")  # 2 containers opened, of no size given
+    _build(browser)
+    problems = _wait(browser, ".problems")
+    assert problems.text == ("drugs[0].containers[1].grams: container row 2 has a count (2) but no size: give its "
+                             "size in grams (or its NDC), or remove the row"), problems.text
+    size = browser.find_element(By.CSS_SELECTOR, ".container-row:nth-child(2) .c-grams")
+    assert size.get_attribute("aria-invalid") == "true" and browser.switch_to.active_element == size
+    assert browser.execute_script("return window.posted") == 0  # nothing sent: the row was dropped before
+    browser.find_element(By.ID, "to-json").click()  # nor written out as JSON without it
+    assert browser.find_element(By.ID, "json").get_attribute("value") == ""
+    _fill(browser, ".container-row:nth-child(2) .c-grams", "5")
+    _build(browser)
+    _wait(browser, "#result table")
