@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 
 import pytest
 
@@ -342,7 +343,8 @@ def _submit_on_team_page(driver, *encounters) -> None:
 
 def _nothing_of_the_team_shown(driver) -> None:
     left = driver.execute_script("""
-        return [...document.querySelectorAll('#rows tr, #pa-rows tr, #pa-history-rows tr')].length
+        return [...document.querySelectorAll('#rows tr, #pa-rows tr, #pa-history-rows tr, #exports li')].length
+          + document.getElementById('exports-message').textContent.length
           + [...document.querySelectorAll('textarea, input')].filter((e) => e.value).length
           + (sessionStorage.getItem('igclaim-token') === null ? 0 : 1)""")
     assert left == 0
@@ -359,6 +361,13 @@ def test_sign_out_forgets_the_token_and_clears_the_screen(browser, team):
     _sign_in_on_team_page(browser, base, token)
     _submit_on_team_page(browser, visit(27))
     _until(lambda: _team_rows(browser))
+    # An export, listed under Recent exports (its receiver, claims and who): cleared with the rest.
+    request = urllib.request.Request(f"{base}/api/export?charges=sample", method="POST",
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request) as answer:
+        assert json.load(answer)["exported"] == ["v027"]
+    browser.execute_script("document.getElementById('exports-refresh').click()")
+    _until(lambda: browser.execute_script("return document.querySelectorAll('#exports li').length") == 1)
     browser.execute_script("document.getElementById('pa-member').value = '1EG4TE5MK73'")  # typed, not yet sent
     sign_out = browser.find_element(By.ID, "sign-out")
     assert sign_out.is_displayed()
