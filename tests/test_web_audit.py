@@ -365,9 +365,9 @@ def test_sign_out_forgets_the_token_and_clears_the_screen(browser, team):
     request = urllib.request.Request(f"{base}/api/export?charges=sample", method="POST",
                                      headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request) as answer:
-        assert json.load(answer)["exported"] == ["v027"]
+        assert "v027" in json.load(answer)["exported"]  # with any other test's ready claim: the server is shared
     browser.execute_script("document.getElementById('exports-refresh').click()")
-    _until(lambda: browser.execute_script("return document.querySelectorAll('#exports li').length") == 1)
+    _until(lambda: browser.execute_script("return document.querySelectorAll('#exports li').length") >= 1)
     browser.execute_script("document.getElementById('pa-member').value = '1EG4TE5MK73'")  # typed, not yet sent
     sign_out = browser.find_element(By.ID, "sign-out")
     assert sign_out.is_displayed()
