@@ -164,6 +164,12 @@ def _d8(value: str, element: str, personal: bool = False) -> date:
     return day
 
 
+def _ascii_shown(value: str) -> str:
+    """An element that is not ASCII text, shown safely: each undecoded byte as \\xNN, cut to SHOWN_MAX."""
+    return "".join(ch if ch.isascii() else f"\\x{ord(ch) - 0xDC00:02x}" if 0xDC80 <= ord(ch) <= 0xDCFF
+                   else ascii(ch)[1:-1] for ch in value[:SHOWN_MAX])
+
+
 def _rd8(value: str) -> date:
     """An RD8 range (CCYYMMDD-CCYYMMDD), both ends read and in order; its first day is the one igclaim uses."""
     first, sep, last = value.partition("-")
@@ -280,6 +286,12 @@ class _Reader:
                 if self.claim is not None:
                     if self.claim.error is None:
                         self.claim.error = self.error(not_ascii, s, self.claim.claim_id)
+                    return
+                if sid == "CLM":  # the claim's own segment: that claim is refused (with its segments), not its HL
+                    claim_id = _ascii_shown(s.get(1)) or f"(no CLM01 at segment {pos})"
+                    self.claim = _ClaimState(claim_id, pos, s)
+                    self.party = None
+                    self.claim.error = self.error(not_ascii, s, claim_id)
                     return
                 raise not_ascii
             if sid == "ST":

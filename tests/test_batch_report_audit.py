@@ -1,0 +1,114 @@
+"""Defects an outside audit found in the batch report and the input readers (one test or more per defect)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from igclaim.batch import run_batch
+from igclaim.readers.x12 import ReadError, read_837
+
+# Two claims (C0, C1) under one subscriber HL, a third (C2) under its own: the auditor's two-under-one-hl.837
+_TWO_UNDER_ONE_HL = [
+    'ISA*00*          *00*          *ZZ*1234567893     *ZZ*00952          *261207*0752*^*00501*000000001*0*T*:',
+    'GS*HC*1234567893*00952*20261207*0752*1*X*005010X222A1',
+    'ST*837*0001*005010X222A1',
+    'BHT*0019*00*IGC000000001*20261207*0752*CH',
+    'NM1*41*2*VALLEY INFUSION CLINIC*****46*1234567893',
+    'PER*IC*VALLEY INFUSION CLINIC*TE*5555550100',
+    'NM1*40*2*MEDICARE PART B*****46*00952',
+    'HL*1**20*1',
+    'PRV*BI*PXC*207RA0201X',
+    'NM1*85*2*VALLEY INFUSION CLINIC*****XX*1234567893',
+    'N3*1 MAIN ST',
+    'N4*SPRINGFIELD*IL*627011234',
+    'REF*EI*990000001',
+    'HL*2*1*22*0',
+    'SBR*P*18*******MB',
+    'NM1*IL*1*DOE*SARAH****MI*MEMBSAME',
+    'N3*101 ELM ST',
+    'N4*SPRINGFIELD*IL*62704',
+    'DMG*D8*19800501*F',
+    'NM1*PR*2*MEDICARE PART B*****PI*00952',
+    'CLM*C0*1600***11:B:1*Y*A*Y*Y',
+    'HI*ABK:D693',
+    'NM1*82*1*LEE*ANN****XX*1245319599',
+    'LX*1',
+    'SV1*HC:J1559:JZ*1200*UN*60***1',
+    'DTP*472*D8*20260319',
+    'LIN**N4*44206045101',
+    'CTP****30*ML',
+    'LX*2',
+    'SV1*HC:96369*300*UN*1***1',
+    'DTP*472*D8*20260319',
+    'LX*3',
+    'SV1*HC:96370*100*UN*1***1',
+    'DTP*472*D8*20260319',
+    'CLM*C1*8300***11:B:1*Y*A*Y*Y',
+    'HI*ABK:G6181',
+    'NM1*82*1*LEE*ANN****XX*1245319599',
+    'LX*1',
+    'SV1*HC:J1566:JZ*8000*UN*80***1',
+    'DTP*472*D8*20260303',
+    'LIN**N4*00944265603',
+    'CTP****4*UN',
+    'LX*2',
+    'SV1*HC:96365*300*UN*1***1',
+    'DTP*472*D8*20260303',
+    'HL*3*1*22*0',
+    'SBR*P*18*******MB',
+    'NM1*IL*1*DOE*SARAH****MI*MEMBSAME',
+    'N3*101 ELM ST',
+    'N4*SPRINGFIELD*IL*62704',
+    'DMG*D8*19800501*F',
+    'NM1*PR*2*MEDICARE PART B*****PI*00952',
+    'CLM*C2*1900***11:B:1*Y*A*Y*Y',
+    'HI*ABK:M3310',
+    'NM1*82*1*LEE*ANN****XX*1245319599',
+    'LX*1',
+    'SV1*HC:J1558:JZ*1600*UN*80***1',
+    'DTP*472*D8*20260113',
+    'LIN**N4*13533081020',
+    'CTP****40*ML',
+    'LX*2',
+    'SV1*HC:96369*300*UN*1***1',
+    'DTP*472*D8*20260113',
+    'SE*62*0001',
+    'GE*1*1',
+    'IEA*1*000000001',
+]
+
+
+def _837(tmp_path: Path, clm01: bytes = b"C0") -> Path:
+    text = "~\n".join(_TWO_UNDER_ONE_HL) + "~\n"
+    path = tmp_path / "claims.837"
+    path.write_bytes(text.encode("ascii").replace(b"CLM*C0*", b"CLM*" + clm01 + b"*"))
+    return path
+
+
+def test_837_sanity_all_three_claims_read(tmp_path):
+    out = list(read_837(_837(tmp_path)))
+    assert [o.claim_id for o in out] == ["C0", "C1", "C2"] and not any(isinstance(o, ReadError) for o in out)
+
+
+def test_837_claim_id_not_ascii_is_an_error_of_its_own_and_its_neighbour_is_read(tmp_path):
+    """A byte that is not ASCII in CLM01 refused the claim's HL (parked as a header error after finish() had
+    cleared the claim): C0 vanished and C1, under the same subscriber, carried C0's error."""
+    out = list(read_837(_837(tmp_path, b"C\xe90")))
+    errors = [o for o in out if isinstance(o, ReadError)]
+    claims = [o for o in out if not isinstance(o, ReadError)]
+    assert [c.claim_id for c in claims] == ["C1", "C2"]
+    assert len(errors) == 1
+    e = errors[0]
+    assert (e.claim_id, e.segment, e.element) == ("C\\xe90", "CLM", "CLM01") and "not ASCII" in e.message
+    assert e.position == 21  # the CLM's own segment
+
+
+def test_837_batch_counts_the_refused_claim(tmp_path):
+    summary = run_batch(_837(tmp_path, b"C\xe90"), tmp_path / "out", workers=1)
+    assert (summary.records, summary.results, summary.errors) == (3, 2, 1) and summary.accounted
+    errs = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    res = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert len(errs) == 1 and "not ASCII" in errs[0]["reason"] and "\xe9" not in json.dumps(errs[0])
+    assert sorted(r["encounter_id"] for r in res) == ["C1", "C2"]
+    assert (errs[0]["record"], errs[0]["segment"], errs[0]["encounter_id"]) == (1, 21, "C\\xe90")
