@@ -112,3 +112,46 @@ def test_837_batch_counts_the_refused_claim(tmp_path):
     assert len(errs) == 1 and "not ASCII" in errs[0]["reason"] and "\xe9" not in json.dumps(errs[0])
     assert sorted(r["encounter_id"] for r in res) == ["C1", "C2"]
     assert (errs[0]["record"], errs[0]["segment"], errs[0]["encounter_id"]) == (1, 21, "C\\xe90")
+
+
+# --- CSV row errors: their encounter id, their field (the column, not the row), their stage ---------------------
+
+_CSV_HEAD = ("encounter_id,date_of_service,setting,payer_type,payer_name,diagnoses,drug_id,product,route,dose_grams,"
+             "containers,admin_start,admin_stop\n")
+
+
+def _csv_row(enc_id: str, containers: str = "4x10g") -> str:
+    return (f"{enc_id},2026-03-02,office,medicare,Medicare Part B,D83.9,ig1,Gammaplex,IV,40,{containers},"
+            "2026-03-02T10:00,2026-03-02T14:00\n")
+
+
+def _errors(out: Path) -> list[dict]:
+    return [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
+
+
+def test_csv_row_errors_keep_their_encounter_id_and_group_by_column(tmp_path):
+    """Each row error had "encounter_id": null (the id was read but returned only after rows_to_encounter, which
+    raised first), and its field was "row N column containers", so the report's input-error table had one line a
+    row (200 lines of 1 and "(other reasons) 100") instead of one line of 300."""
+    src = tmp_path / "rows.csv"
+    src.write_text(_CSV_HEAD + "".join(_csv_row(f"x{i}", "4 boxes of 10g") for i in range(300)) + _csv_row("ok"))
+    summary = run_batch(src, tmp_path / "out", workers=1)
+    assert (summary.records, summary.results, summary.errors) == (301, 1, 300)
+    errors = _errors(tmp_path / "out")
+    assert [e["encounter_id"] for e in errors] == [f"x{i}" for i in range(300)]
+    assert {(e["stage"], e["field"]) for e in errors} == {("rows", "column containers")}
+    assert [e["row"] for e in errors] == list(range(2, 302))  # the row stays in the entry's own record
+    assert errors[7]["reason"].startswith("row 9 column containers: ")
+    report = (tmp_path / "out" / "report.html").read_text()
+    table = report.split('<tbody id="input-errors">', 1)[1].split("</tbody>", 1)[0]
+    assert table == "<tr><td><code>rows: column containers</code></td><td class='n'>300</td></tr>"
+
+
+def test_csv_row_not_utf8_is_a_rows_error(tmp_path):
+    src = tmp_path / "rows.csv"
+    src.write_bytes((_CSV_HEAD + _csv_row("a1")).encode() + _csv_row("b\xe9").encode("latin-1")
+                    + _csv_row("c1").encode())
+    summary = run_batch(src, tmp_path / "out", workers=1)
+    assert (summary.records, summary.results, summary.errors) == (3, 2, 1)
+    [e] = _errors(tmp_path / "out")
+    assert (e["row"], e["stage"], e["field"]) == (3, "rows", "column encounter_id") and "0xe9" in e["reason"]

@@ -31,6 +31,9 @@ FINDING_COLUMNS = (
 )
 _MAX_ID = 120
 _ID_IN_TEXT = re.compile(r'"encounter_id"\s*:\s*"([^"\\]{1,120})"')
+# "row 7 column containers" / "row 7": the row stays in the entry's own "row", the field names the column only, so
+# the report counts one kind of row error once whatever the row
+_ROW_FIELD = re.compile(r"row \d+(?: (column .+))?")
 
 
 @dataclass(slots=True)
@@ -90,6 +93,8 @@ def _safe_id(value: Any) -> str | None:
 def error_outcome(rec: Record, stage: str, problems: list[str], encounter_id: str | None) -> Outcome:
     first = problems[0] if problems else ""
     field_path = "(json)" if first.startswith("(json)") else first.split(":", 1)[0] if ":" in first else None
+    if field_path and (row_field := _ROW_FIELD.fullmatch(field_path)):
+        field_path = row_field.group(1) or "(row)"
     entry = {"record": rec.seq, **rec.where, "encounter_id": encounter_id, "stage": stage, "field": field_path,
              "reason": "; ".join(problems), "problems": problems}
     return Outcome(rec.seq, error=entry)
@@ -117,8 +122,13 @@ def decode(rec: Record) -> tuple[Any, str | None]:
         if enc_id is None and isinstance(obj, dict) and isinstance(obj.get("input"), dict):
             enc_id = _safe_id(obj["input"].get("encounter_id"))
         return obj, enc_id
-    enc_id = _safe_id(cell(rec.payload[0][1].get("encounter_id")))
-    return rows_to_encounter(rec.payload), enc_id
+    return rows_to_encounter(rec.payload), _rows_id(rec)
+
+
+def _rows_id(rec: Record) -> str | None:
+    """The encounter id of a group of CSV/Parquet rows (read before the rows are put together, so that an error
+    putting them together still names its encounter)."""
+    return _safe_id(cell(rec.payload[0][1].get("encounter_id"))) if rec.kind == "rows" else None
 
 
 def process_x12(rec: Record, profile: str | None, parse_only: bool) -> Outcome:
@@ -158,9 +168,9 @@ def process_record(rec: Record, profile: str | None = None, parse_only: bool = F
         obj, enc_id = decode(rec)
         enc = parse_encounter(obj)
     except RowsError as exc:
-        return error_outcome(rec, "rows", exc.problems, enc_id)
-    except _Undecodable as exc:
-        return error_outcome(rec, "json", exc.problems, exc.encounter_id)
+        return error_outcome(rec, "rows", exc.problems, _rows_id(rec))
+    except _Undecodable as exc:  # a CSV/Parquet row the reader refused (not UTF-8, an open quote) is a rows error
+        return error_outcome(rec, "rows" if "row" in rec.where else "json", exc.problems, exc.encounter_id)
     except InvalidInput as exc:
         return error_outcome(rec, "schema", exc.problems, enc_id)
     enc_id = enc.encounter_id[:_MAX_ID]
