@@ -155,3 +155,41 @@ def test_csv_row_not_utf8_is_a_rows_error(tmp_path):
     assert (summary.records, summary.results, summary.errors) == (3, 2, 1)
     [e] = _errors(tmp_path / "out")
     assert (e["row"], e["stage"], e["field"]) == (3, "rows", "column encounter_id") and "0xe9" in e["reason"]
+
+
+# --- CSV row numbers count physical lines -------------------------------------------------------------------------
+
+def _rows_of(path: Path) -> list[tuple[int, str | None]]:
+    from igclaim.batch.sources import RowProblem, Source
+
+    src = Source(path, "csv")
+    return [(n, row.message.split(":")[0] if isinstance(row, RowProblem) else row["encounter_id"])
+            for n, row in src._csv_rows()]
+
+
+def test_csv_row_number_counts_a_blank_line(tmp_path):
+    """blankline.csv: the bad record on physical line 4 was reported as row 3 (DictReader skips blank lines)."""
+    src = tmp_path / "blank.csv"
+    src.write_text("encounter_id,date_of_service,setting\na1,2026-03-02,office\n\nbad,2026-13-45,office\n")
+    run_batch(src, tmp_path / "out", workers=1)
+    assert [(e["encounter_id"], e["row"], e["last_row"]) for e in _errors(tmp_path / "out")] == [
+        ("a1", 2, 2), ("bad", 4, 4)]  # (a1 is an error too: it has no payer)
+
+
+def test_csv_row_numbers_after_blank_lines_and_an_unclosed_quote(tmp_path):
+    src = tmp_path / "rows.csv"
+    src.write_text("encounter_id,setting\r\n"  # 1
+                   "a,office\r\n"  # 2
+                   "\r\n"  # 3
+                   "\r\n"  # 4
+                   'b,"office\r\n'  # 5: an unclosed quote takes the lines after it
+                   "\r\n"  # 6
+                   "c,office\r\n"  # 7
+                   "d,office\r\n")  # 8
+    assert _rows_of(src) == [(2, "a"), (5, "row 5"), (7, "c"), (8, "d")]
+
+
+def test_csv_row_numbers_after_a_cell_over_several_lines(tmp_path):
+    src = tmp_path / "rows.csv"
+    src.write_text('encounter_id,setting\n"a\nstill a",office\n\nb,office\n')  # b is on physical line 5
+    assert _rows_of(src) == [(2, "row 2"), (3, 'still a"'), (5, "b")]

@@ -286,15 +286,31 @@ class Source:
             reader = csv.DictReader(lines())
             if reader.fieldnames is None:  # the header, read here so that `read` holds a row's lines only
                 return
-            # Row numbers as a spreadsheet shows them: the header is row 1.
+            # Row numbers as a spreadsheet shows them: the header is row 1, and every physical line counts (a blank
+            # line, which DictReader skips, and each line of a cell over several lines).
+            last = len(read)  # the physical lines read so far
             number = 1
-            pending: list[str] = []  # lines a row with an unclosed quote took: each is read again as its own row
+            pending: list[tuple[int, str]] = []  # lines a row with an unclosed quote took: each is read again as a row
+
+            def started() -> int:
+                """The line the row just read starts on (after the blank lines DictReader skipped), and the line
+                count moved past every line it took."""
+                nonlocal last
+                blanks = next((i for i, line in enumerate(read) if line.strip("\r\n")), len(read))
+                first = last + blanks + 1
+                last += len(read)
+                return first
+
+            def take_again(first: int) -> list[tuple[int, str]]:
+                start = next((i for i, line in enumerate(read) if line.strip("\r\n")), len(read))
+                return [(first + i, line) for i, line in enumerate(read[start + 1:], start=1)]
+
             while True:
                 if pending:
-                    cells = next(csv.reader([pending.pop(0)]), [])
+                    number, text = pending.pop(0)
+                    cells = next(csv.reader([text]), [])
                     if not cells:
                         continue  # a blank line: no row, as DictReader skips it
-                    number += 1
                     if any("\n" in c or "\r" in c for c in cells):
                         yield number, RowProblem(f"row {number}: a double quote is not closed on its line")
                         continue
@@ -310,15 +326,15 @@ class Source:
                     except StopIteration:
                         break
                     except csv.Error as exc:  # a cell over the csv module's size limit: this row's error, not the run's
-                        number += 1
-                        pending = read[1:]  # (an unclosed quote's) the lines it took are rows of their own
+                        number = started()
+                        pending = take_again(number)  # (an unclosed quote's) the lines it took are rows of their own
                         yield number, RowProblem(f"row {number}: not a readable CSV row ({exc})")
                         continue
-                    number += 1
+                    number = started()
                     if len(read) > 1 and any(isinstance(v, str) and ("\n" in v or "\r" in v) for v in row.values()):
                         # A cell over several lines: an unclosed double quote, which would take every row after it
                         # into one cell. Refused, and the lines it took are rows of their own.
-                        pending = read[1:]
+                        pending = take_again(number)
                         yield number, RowProblem(f"row {number}: a double quote is not closed on its line (a cell "
                                                  "may not span lines)")
                         continue
