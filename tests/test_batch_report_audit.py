@@ -193,3 +193,83 @@ def test_csv_row_numbers_after_a_cell_over_several_lines(tmp_path):
     src = tmp_path / "rows.csv"
     src.write_text('encounter_id,setting\n"a\nstill a",office\n\nb,office\n')  # b is on physical line 5
     assert _rows_of(src) == [(2, "row 2"), (3, 'still a"'), (5, "b")]
+
+
+# --- the report's headline money: each claim line once; coverage in its own figure -------------------------------
+
+def _money(report: str) -> dict[str, str]:
+    import re
+
+    return dict(re.findall(r"id='(usd-[a-z-]+|units-at-risk)'>([^<]*)<", report))
+
+
+def test_headline_counts_a_line_once_by_its_largest_finding():
+    """Two findings on one line (units billed by mL, and a diagnosis the policy does not cover) are about the same
+    money: the headline added both ($660 for a $360 line), and put the coverage denial among "billed beyond the
+    charts". The table by edit still adds each edit's own findings."""
+    from igclaim.outputs.report import ReportAggregator
+
+    agg = ReportAggregator()
+    agg.add_result({"encounter_id": "a", "date_of_service": "2026-03-02", "setting": "office", "payer_type": "medicare",
+                    "mode": "scrub", "findings": [
+                        ("DRUG-UNITS-ML", "error", -10, -300.0, "", 1),
+                        ("DX-NOT-COVERED", "error", -12, -360.0, "", 1),  # line 1: $360 at risk for coverage
+                        ("DRUG-UNITS-ML", "error", 5, 50.0, "", 2),  # line 2: $50 left unbilled
+                        ("DRUG-JZ-MISSING", "error", -3, -45.0, "", 3),  # line 3: $45 billed beyond the chart
+                        ("DRUG-WASTE-AVOIDABLE", "warning", -2, -20.0, "", None),  # no line: the claim's largest once
+                        ("DRUG-WASTE-AVOIDABLE", "warning", -3, -30.0, "", None),
+                        ("DX-NOT-COVERED", "error", None, None, "", None)]})  # not priced: no money
+    agg.add_result({"encounter_id": "b", "date_of_service": "2026-03-02", "setting": "office", "payer_type": "medicare",
+                    "mode": "scrub", "findings": [("DRUG-UNITS-ML", "error", -10, -300.0, "", 1)]})  # another claim
+    assert agg.impact_usd == 360 + 50 + 45 + 30 + 300
+    assert (agg.unbilled_usd, agg.beyond_chart_usd, agg.coverage_usd) == (50, 45 + 30 + 300, 360)
+    assert agg.impact_units == 12 + 5 + 3 + 3 + 10
+    assert (agg.priced_lines, agg.priced_findings) == (5, 7)
+    assert agg.edits["DRUG-UNITS-ML"].impact_usd == 650 and agg.edits["DX-NOT-COVERED"].impact_usd == 360
+    assert agg.edits["DRUG-WASTE-AVOIDABLE"].impact_usd == 50 and agg.edits["DRUG-WASTE-AVOIDABLE"].impact_units == 5
+    page = agg.render({"input": "x.jsonl"})
+    assert _money(page) == {"usd-at-risk": "$785.00", "usd-unbilled": "$50.00", "usd-beyond-chart": "$375.00",
+                            "usd-coverage": "$360.00", "units-at-risk": "33"}
+    assert "counted once" in page
+
+
+def test_headline_money_of_generated_claims(tmp_path):
+    """1,000 generated encounters (benchmarks/generate.py, seed 7): the headline is the recount of results.jsonl
+    with each claim line once (its largest priced finding; findings of no line once a claim), not the sum of every
+    finding ($1,444,458.98 here; the audit's 20,000: $30,960,482.30 against $28,549,915.74)."""
+    import sys
+    from decimal import Decimal
+
+    from tests.conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import generate
+
+    coverage = {"DX-NOT-COVERED", "DX-POINTER-NOT-COVERED", "DX-ROUTE-OFF-LABEL"}  # report.COVERAGE_EDITS
+    src = tmp_path / "gen.jsonl"
+    generate.write_jsonl(src, generate.encounters(1_000, seed=7))
+    run_batch(src, tmp_path / "out", workers=1)
+    results = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    every = sum(abs(Decimal(str(f["impact_usd"]))) for r in results for f in r["findings"] if f["impact_usd"])
+    money = {"usd-at-risk": Decimal(0), "usd-unbilled": Decimal(0), "usd-beyond-chart": Decimal(0),
+             "usd-coverage": Decimal(0)}
+    units = 0
+    for r in results:
+        lines: dict = {}
+        for f in r["findings"]:
+            lines.setdefault(f["line"], []).append(f)
+        for found in lines.values():
+            units += max(abs(f["impact_units"] or 0) for f in found)
+            priced = [f for f in found if f["impact_usd"] is not None]
+            if priced:
+                top = max(priced, key=lambda f: (abs(Decimal(str(f["impact_usd"]))), f["edit"] not in coverage))
+                usd = Decimal(str(top["impact_usd"]))
+                money["usd-at-risk"] += abs(usd)
+                kind = "usd-coverage" if top["edit"] in coverage else "usd-unbilled" if usd > 0 \
+                    else "usd-beyond-chart"
+                money[kind] += abs(usd)
+    report = _money((tmp_path / "out" / "report.html").read_text())
+    assert report == {**{k: f"${v:,.2f}" for k, v in money.items()}, "units-at-risk": f"{units:,}"}
+    assert (f"${every:,.2f}", report) == ("$1,444,458.98", {
+        "usd-at-risk": "$1,323,860.67", "usd-unbilled": "$188,117.90", "usd-beyond-chart": "$541,833.33",
+        "usd-coverage": "$593,909.44", "units-at-risk": "23,223"})

@@ -121,8 +121,8 @@ def test_aggregator_counts_weeks_and_impacts():
     agg = ReportAggregator()
     agg.add_result(_summary("2026-03-02", []))  # a Monday
     agg.add_result(_summary("2026-03-08", [("A-1", "warning", 10, None, "fix a")]))  # the Sunday of that week
-    agg.add_result(_summary("2026-03-09", [("B-2", "error", -4, -120.5, "fix b"), ("B-2", "error", 2, 30.0, ""),
-                                           ("C-3", "info", None, None, "")], payer="commercial"))
+    agg.add_result(_summary("2026-03-09", [("B-2", "error", -4, -120.5, "fix b", 1), ("B-2", "error", 2, 30.0, "", 2),
+                                           ("C-3", "info", None, None, "")], payer="commercial"))  # two lines
     agg.add_error({"stage": "schema", "field": "drugs[3].dose"})
     agg.add_error({"stage": "schema", "field": "drugs[0].dose"})
     assert (agg.records, agg.results, agg.errors) == (5, 3, 2)

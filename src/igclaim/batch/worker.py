@@ -204,7 +204,7 @@ def _outcome(rec: Record, enc: Encounter, result: Result, mode: str) -> Outcome:
             f.line if f.line is not None else "", codes.get(f.line, "") if f.line is not None else "",
             f.impact_units if f.impact_units is not None else "", "" if usd is None else f"{usd:.2f}",
             f.message, f.fix or "", f.source or ""]))
-        findings.append((f.edit, f.severity, f.impact_units, usd, f.fix or ""))
+        findings.append((f.edit, f.severity, f.impact_units, usd, f.fix or "", f.line))
     summary = {"encounter_id": enc.encounter_id, "date_of_service": dos, "setting": enc.setting,
                "payer_type": enc.payer.type, "mode": mode, "findings": findings}
     return Outcome(rec.seq, result_json=result.model_dump_json(), findings_csv=buf.getvalue(), summary=summary)

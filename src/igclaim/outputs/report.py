@@ -19,6 +19,9 @@ _COLORS = {"error": "#c62828", "warning": "#ef8f00", "info": "#1e78b4"}
 _MAX_ERROR_KEYS = 200  # distinct input-error reasons kept; the rest are counted as "other"
 _MAX_FIXES = 20  # distinct fix texts kept per edit
 _EDITS_CHARTED = 15
+# Findings whose money is at risk of denial for coverage (medical necessity: the diagnoses, the label's indication),
+# not billed beyond the charts: the headline puts them in a figure of their own.
+COVERAGE_EDITS = frozenset({"DX-NOT-COVERED", "DX-POINTER-NOT-COVERED", "DX-ROUTE-OFF-LABEL"})
 
 
 def _week(dos: str) -> str:
@@ -72,12 +75,18 @@ class ReportAggregator:
     payers: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     input_errors: Counter = field(default_factory=Counter)
     errors_by_stage: Counter = field(default_factory=Counter)
+    # The headline figures count each claim line once, by its largest finding (several findings on one line are
+    # about the same money: DRUG-UNITS-ML and DX-NOT-COVERED on one J-code line), and the findings of no line once
+    # per claim, by the largest; the table by edit adds each edit's own findings (EditTotals).
     impact_units: int = 0
     impact_usd: float = 0.0
-    priced_findings: int = 0
-    # By the sign convention of Finding: positive = left unbilled, negative = billed beyond the chart.
+    priced_findings: int = 0  # findings with a price (each counted)
+    priced_lines: int = 0  # claim lines (and claims, for findings of no line) whose money the headline counts
+    # By the sign convention of Finding, of each line's largest finding: positive = left unbilled, negative = billed
+    # beyond the chart; a coverage finding (COVERAGE_EDITS) = at risk of denial for coverage.
     unbilled_usd: float = 0.0
     beyond_chart_usd: float = 0.0
+    coverage_usd: float = 0.0
 
     def add_result(self, summary: dict[str, Any]) -> None:
         self.records += 1
@@ -96,7 +105,9 @@ class ReportAggregator:
         week = _week(summary["date_of_service"])
         self.claims_by_week[week] += 1
         seen: set[str] = set()
-        for edit_id, severity, units, usd, fix in findings:
+        largest: dict[Any, tuple[int, float, bool, str]] = {}  # line (None: the claim) → its largest finding
+        for edit_id, severity, units, usd, fix, *rest in findings:
+            line = rest[0] if rest else None
             t = self.edits[edit_id]
             t.findings += 1
             t.by_severity[severity] += 1
@@ -106,20 +117,33 @@ class ReportAggregator:
             # Both directions put money at stake, so the totals add sizes; the sign says which way (Finding).
             if units:
                 t.impact_units += abs(units)
-                self.impact_units += abs(units)
             if usd is not None:
                 t.impact_usd += abs(usd)
                 t.priced += 1
-                self.impact_usd += abs(usd)
                 self.priced_findings += 1
-                if usd > 0:
-                    self.unbilled_usd += usd
-                else:
-                    self.beyond_chart_usd -= usd
+            if units or usd is not None:
+                # (units, dollars, about coverage, sign "+"/"-", or "" while the line has no priced finding)
+                most = largest.get(line, (0, 0.0, False, ""))
+                covered = edit_id in COVERAGE_EDITS
+                # the line's money: its largest priced finding (on a tie, the one not about coverage)
+                if usd is not None and (not most[3] or (abs(usd), not covered) > (most[1], not most[2])):
+                    most = (most[0], abs(usd), covered, "+" if usd > 0 else "-")
+                largest[line] = (max(most[0], abs(units or 0)), *most[1:])
             if fix and (fix in t.fixes or len(t.fixes) < _MAX_FIXES):
                 t.fixes[fix] += 1
             self.by_severity[severity] += 1
             self.weeks[week][severity] += 1
+        for units_most, usd_most, covered, sign in largest.values():
+            self.impact_units += units_most
+            if sign:
+                self.impact_usd += usd_most
+                self.priced_lines += 1
+                if covered:
+                    self.coverage_usd += usd_most
+                elif sign == "+":
+                    self.unbilled_usd += usd_most
+                else:
+                    self.beyond_chart_usd += usd_most
 
     def add_error(self, entry: dict[str, Any]) -> None:
         self.records += 1
@@ -136,7 +160,8 @@ class ReportAggregator:
         """Add another aggregator's counters (one per Spark partition, merged on the driver); the caps on
         distinct error reasons and fix texts apply as if the records had been added here."""
         for name in ("records", "results", "errors", "clean", "warnings_only", "with_errors", "impact_units",
-                     "impact_usd", "priced_findings", "unbilled_usd", "beyond_chart_usd"):
+                     "impact_usd", "priced_findings", "priced_lines", "unbilled_usd", "beyond_chart_usd",
+                     "coverage_usd"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("by_mode", "by_severity", "claims_by_week", "errors_by_stage"):
             getattr(self, name).update(getattr(other, name))
@@ -172,15 +197,22 @@ class ReportAggregator:
             "before it stopped.</p>" if meta.get("interrupted") else ""
         )
         if self.priced_findings:
-            money = (f"<b id='usd-at-risk'>${self.impact_usd:,.2f}</b> at stake on {self.priced_findings:,} priced "
-                     f"findings: <b id='usd-unbilled'>${self.unbilled_usd:,.2f}</b> the charts support but the "
-                     f"claims leave unbilled, and <b id='usd-beyond-chart'>${self.beyond_chart_usd:,.2f}</b> billed "
-                     "beyond the charts (at risk of denial or recoupment). Only findings with a loaded price count.")
+            money = (f"<b id='usd-at-risk'>${self.impact_usd:,.2f}</b> at stake on {self.priced_lines:,} claim "
+                     f"lines ({self.priced_findings:,} priced findings): "
+                     f"<b id='usd-unbilled'>${self.unbilled_usd:,.2f}</b> the charts support but the "
+                     f"claims leave unbilled, <b id='usd-beyond-chart'>${self.beyond_chart_usd:,.2f}</b> billed "
+                     "beyond the charts (at risk of denial or recoupment), and "
+                     f"<b id='usd-coverage'>${self.coverage_usd:,.2f}</b> at risk of denial for coverage (the "
+                     "diagnoses or the label's indication do not support the line). Each claim line is counted "
+                     "once, by its largest finding (findings of no line: once a claim), so several findings about "
+                     "the same money are not added; the table by edit adds each edit's own findings. Only findings "
+                     "with a loaded price count.")
         else:
             money = ("No finding carried a price: dollars at risk are not computed until drug prices "
                      "(CMS ASP pricing file) are loaded.")
         units_line = (f"<b id='units-at-risk'>{self.impact_units:,}</b> billing units named by findings "
-                      "(units missing or billed beyond the chart, units discarded without need), counted by size.")
+                      "(units missing or billed beyond the chart, units discarded without need, units at risk for "
+                      "coverage), counted by size, each claim line once (its largest finding).")
         tiles = "".join(
             f'<div class="tile {cls}"><div class="num" id="{tid}">{value:,}</div><div class="lbl">{label}</div>'
             f'<div class="sub">{sub}</div></div>'

@@ -249,7 +249,8 @@ def _outcome_row(outcome: Outcome, where: dict[str, int]) -> dict[str, Any]:
     s = required(outcome.summary, "the outcome's summary")
     findings = []
     # findings.csv text as the batch writes it; the exact dollar figure from the report summary (same order).
-    for cells, (*_, usd, _fix) in zip(csv.reader(io.StringIO(outcome.findings_csv)), s["findings"], strict=True):
+    for cells, (_edit, _sev, _units, usd, *_) in zip(csv.reader(io.StringIO(outcome.findings_csv)), s["findings"],
+                                                     strict=True):
         f = dict(zip(FINDING_COLUMNS, cells, strict=True))
         findings.append({"profile": f["profile"], "edit": f["edit"], "severity": f["severity"],
                          "line": _as_int(f["line"]), "line_code": _blank_none(f["line_code"]),
@@ -446,7 +447,7 @@ def _aggregate(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                 agg.add_result({"encounter_id": r["encounter_id"], "setting": r["setting"],
                                 "date_of_service": r["date_of_service"].isoformat(), "payer_type": r["payer_type"],
                                 "mode": r["mode"], "findings": [(f["edit"], f["severity"], f["impact_units"],
-                                                                 f["impact_usd"], f["fix"] or "")
+                                                                 f["impact_usd"], f["fix"] or "", f["line"])
                                                                 for f in r["findings"] or []]})
     yield pa.RecordBatch.from_pylist([{"aggregator": pickle.dumps(agg)}], schema=_AGG)
 
@@ -458,7 +459,7 @@ def report(outcomes: Outcomes) -> Any:
     slim = outcomes.outcomes.select(
         "stage", "field", "encounter_id", "date_of_service", "setting", "payer_type", "mode",
         F.transform("findings", lambda f: F.struct(*(f[c].alias(c) for c in
-                                                    ("edit", "severity", "impact_units", "impact_usd", "fix"))))
+                                                    ("edit", "severity", "impact_units", "impact_usd", "fix", "line"))))
         .alias("findings"))
     total = ReportAggregator()
     for row in slim.mapInArrow(_aggregate, spark_schema(_AGG)).collect():  # one small row per partition
