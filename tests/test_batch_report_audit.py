@@ -273,3 +273,17 @@ def test_headline_money_of_generated_claims(tmp_path):
     assert (f"${every:,.2f}", report) == ("$1,444,458.98", {
         "usd-at-risk": "$1,323,860.67", "usd-unbilled": "$188,117.90", "usd-beyond-chart": "$541,833.33",
         "usd-coverage": "$593,909.44", "units-at-risk": "23,223"})
+
+
+# --- an exact duplicate CSV row ----------------------------------------------------------------------------------
+
+def test_csv_exact_duplicate_row_is_not_billed_twice(tmp_path):
+    """An encounter exported twice (drug_id empty) became one claim with two drugs, the drug billed twice, and no
+    finding. An exact duplicate row is now that encounter's rows error (the biller removes the repeated row)."""
+    src = tmp_path / "dup.csv"
+    src.write_text(_CSV_HEAD + _csv_row("e01").replace(",ig1,", ",,") * 2 + _csv_row("e02"))
+    summary = run_batch(src, tmp_path / "out", workers=1)
+    assert (summary.records, summary.results, summary.errors) == (2, 1, 1)
+    [e] = _errors(tmp_path / "out")
+    assert (e["encounter_id"], e["stage"], e["row"], e["last_row"]) == ("e01", "rows", 2, 3)
+    assert e["reason"].startswith("row 3: the same as row 2 in every cell")

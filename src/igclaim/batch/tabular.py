@@ -183,6 +183,7 @@ def rows_to_encounter(rows: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
     lines: list[dict[str, Any]] = []
     claim: dict[str, Any] = {}
     problems: list[str] = []
+    seen_rows: dict[tuple[str | None, ...], int] = {}  # each row's cells → its first row number
     for number, raw in rows:
         unknown = [k for k in raw if k not in COLUMNS and cell(raw[k]) is not None]
         if unknown:
@@ -190,6 +191,11 @@ def rows_to_encounter(rows: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
         problems.extend(f"row {number} column {k}: {why}" for k in COLUMNS
                         if (why := not_a_cell(raw.get(k), k)) is not None)
         row = {k: cell(raw.get(k)) for k in COLUMNS}
+        same = seen_rows.setdefault(tuple(row.values()), number)
+        if same != number:  # an encounter exported twice: read as written, its drug would be billed twice
+            problems.append(f"row {number}: the same as row {same} in every cell (the encounter exported twice?); "
+                            "remove the repeated row")
+            continue
         for col in ENCOUNTER_COLUMNS + CLAIM_HEAD_COLUMNS:
             value = row[col]
             if value is None:
