@@ -124,6 +124,9 @@ class Lookup:
     uncertain: tuple[Uncertain, ...] = ()
     sources: tuple[str, ...] = ()
     route: str | None = None
+    # Set when the claim's date is before the bundled snapshot's codes (MacData.codes_as_of) and a list is the bundled
+    # one: an unlisted diagnosis is then uncertain (it may be a code the snapshot's year retired), never certain.
+    before_snapshot: str = ""
     # Verdicts already given per (diagnoses, home rule): a lookup is one contractor's lists on one date for one
     # version of the imported tables (MacData keeps it with them), so its verdicts hold for every claim asking it.
     _verdicts: dict[tuple[Any, ...], Status] = field(default_factory=dict, compare=False, repr=False)
@@ -163,6 +166,8 @@ class Lookup:
             return Status("unverified", unread[0], kind_liab)
         if not self.certain:
             return Status("uncertain", dx[0] if dx else "", kind_liab, (self.note,))
+        if self.before_snapshot:
+            return Status("uncertain", dx[0] if dx else "", kind_liab, (self.before_snapshot,))
         return Status("not_covered", "", kind_liab)
 
 
@@ -181,6 +186,7 @@ class MacData:
     title: str
     source: str
     codes_as_of: date
+    snapshot_note: str = ""  # {as_of}, {dos}: what an unlisted diagnosis before codes_as_of is told
     _by_state: dict[str, Jurisdiction] = field(default_factory=dict)
     _alias: dict[str, str] = field(default_factory=dict)
 
@@ -230,6 +236,16 @@ class MacData:
             return imported[0], imported[1].label
         return self.bundled_codes.get(article, {}), f"bundled refdata/coverage/mac-articles/codes.csv ({article})"
 
+    def before_snapshot(self, articles: Iterable[str], dos: date, tables: Tables | None = None) -> str:
+        """The note for a date before the bundled lists' codes (`codes_as_of`) when one of these articles is read
+        from the bundled snapshot rather than an imported list for the date; "" otherwise."""
+        if dos >= self.codes_as_of:
+            return ""
+        t = _tables(tables)
+        if all(t.coverage_groups(a, dos) is not None for a in articles):
+            return ""
+        return self.snapshot_note.format(as_of=self.codes_as_of, dos=dos)
+
     def known_article(self, article: str, dos: date, tables: Tables | None = None) -> bool:
         return article in self.articles or bool(self.groups(article, dos, tables)[0])
 
@@ -271,7 +287,7 @@ class MacData:
             sources.append(src)
         complete = all(self.articles[a].complete if a in self.articles else False for a in arts)
         return Lookup(label, arts, frozenset(codes), complete, self.read_ranges, self.unread_ranges, certain, note,
-                      self.uncertain, tuple(sources))
+                      self.uncertain, tuple(sources), before_snapshot=self.before_snapshot(arts, dos, tables))
 
     def home_rules(self, route: str) -> tuple[HomeRule, ...]:
         return tuple(r for r in self.home if r.route == route)
@@ -303,7 +319,7 @@ class MacData:
         label += " (DME MACs)"
         lookup = Lookup(label, tuple(arts or [rule.article]), frozenset(codes), True, self.read_ranges,
                         self.unread_ranges, uncertain=self.uncertain, sources=tuple(r.source for r in rules),
-                        route=route)
+                        route=route, before_snapshot=self.before_snapshot(arts or [rule.article], dos, tables))
         return lookup, rule
 
     def product_only(self, route: str, hcpcs: str | None, diagnoses: Iterable[str], dos: date,
@@ -405,7 +421,8 @@ def _build_mac() -> MacData:
         (_DIR / nat["csv"]).read_text(encoding="utf-8"))) if r.get("icd10cm"))
     lists = MacData(articles, {a: {g: frozenset(c) for g, c in gs.items()} for a, gs in codes.items()},
                     jurisdictions, home, uncertain, _ranges(head["read_ranges"]), _ranges(head["unread_ranges"]),
-                    national, nat["name"], nat["source"], head["title"], head["source"], head["codes_as_of"])
+                    national, nat["name"], nat["source"], head["title"], head["source"], head["codes_as_of"],
+                    head.get("snapshot_note", ""))
     lists.dates  # noqa: B018 (worked out now, so the kept lists hold it)
     return lists
 
