@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +58,41 @@ def test_unlisted_diagnosis_after_the_snapshot_date_stays_a_certain_error() -> N
     assert dx.impact_units == -60
     [abn] = _found(result, "PAYER-ABN-MODIFIER")
     assert abn.severity == "error"
+
+
+def test_an_unknown_article_id_is_not_an_empty_list() -> None:
+    """Defect 2: payer.contractor A57194 (retired, not in the snapshot) with D83.9 in Illinois was a certain
+    DX-NOT-COVERED error (-$2,944.56) and 'add GZ' under an '(imported list)'. It is judged by the state's list
+    (NGS A59105 covers D83.9) and a warning names the id."""
+    result = _build(_chart("f2-unknown-article.json"))
+    assert not _found(result, "DX-NOT-COVERED") and not _found(result, "PAYER-ABN-MODIFIER")
+    [note] = _found(result, "DX-COVERAGE-UNCERTAIN")
+    assert note.severity == "warning"
+    assert "A57194" in note.message and "unknown to igclaim" in note.message and "A59105" in note.message
+
+
+def test_a_mistyped_article_id_is_not_an_empty_list() -> None:
+    result = _build(_chart("f2-unknown-article.json", payer_contractor="A12345"))
+    assert not _found(result, "DX-NOT-COVERED") and not _found(result, "PAYER-ABN-MODIFIER")
+    [note] = _found(result, "DX-COVERAGE-UNCERTAIN")
+    assert note.severity == "warning" and "A12345" in note.message
+
+
+def test_an_unknown_article_with_an_uncovered_diagnosis_is_judged_by_the_state() -> None:
+    """The fallback still denies what the state's contractor does not cover (G43.909, A59105): a certain error."""
+    result = _build(_chart("f2-unknown-article.json", diagnoses=["G43.909"]))
+    [dx] = _found(result, "DX-NOT-COVERED")
+    assert dx.severity == "error" and dx.impact_units == -60 and dx.impact_usd == Decimal("-2944.56")
+    assert "A59105" in dx.message and "imported list" not in dx.message
+
+
+def test_naming_a_partial_article_makes_an_unlisted_diagnosis_a_warning() -> None:
+    """A57160 lists ITP only: D83.9 (covered by CGS's A56779) is not a certain error when A57160 alone is named."""
+    result = _build(_chart("f2-unknown-article.json", payer_contractor="A57160"))
+    [dx] = _found(result, "DX-NOT-COVERED")
+    assert dx.severity == "warning" and dx.impact_units == -60
+    assert "ITP therapy only" in dx.message
+    [abn] = _found(result, "PAYER-ABN-MODIFIER")
+    assert abn.severity == "warning"
+    # the whole jurisdiction (A56779 + A57160) covers it
+    assert not _found(_build(_chart("f2-unknown-article.json", payer_contractor="J15")), "DX-NOT-COVERED")

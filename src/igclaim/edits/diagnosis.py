@@ -121,9 +121,13 @@ def contractor(ctx: EditContext) -> tuple[str, str] | None:
     given = ctx.encounter.payer.contractor
     if given:
         try:
-            return ctx.rules.parse_contractor(given), "payer.contractor"
+            key = ctx.rules.parse_contractor(given)
         except ValueError as exc:
             raise InputError("payer.contractor", str(exc)) from None
+        if ctx.rules.known_contractor(key):
+            return key, "payer.contractor"
+        # An article id igclaim has no list for (retired, a typo, not imported) is not an empty list: judged as if
+        # no contractor were given, and `unknown_contractor` says so.
     bp = ctx.encounter.billing_provider
     state = bp.address.state.upper() if bp is not None else ""
     by_state = ctx.rules.jurisdiction_for_state(state)  # "" (no billing provider): no jurisdiction
@@ -133,11 +137,36 @@ def contractor(ctx: EditContext) -> tuple[str, str] | None:
             j = ctx.rules.parse_contractor(str(named))
         except ValueError as exc:
             raise InputError("payer.profile", f"contractor: {exc}") from None
-        if by_state is None or by_state.id != j:
+        if (by_state is None or by_state.id != j) and ctx.rules.known_contractor(j):
             return j, f"payer profile {ctx.profile.name}"
     if by_state is not None:  # the claim's own fact, also when the profile names the same MAC
         return by_state.id, f"billing provider's state {state}"
     return None
+
+
+def unknown_contractor(ctx: EditContext) -> str | None:
+    """The article id payer.contractor names when igclaim has no list of it on the date (neither bundled nor
+    imported): the claim is judged as if none were given (`contractor`)."""
+    given = ctx.encounter.payer.contractor
+    if not given or not ctx.profile.original_medicare or ctx.encounter.setting == "home":
+        return None
+    try:
+        key = ctx.rules.parse_contractor(given)
+    except ValueError:
+        return None  # `contractor` names that error
+    return None if ctx.rules.known_contractor(key) else key
+
+
+def _unknown_contractor_note(ctx: EditContext) -> tuple[tuple[str, str], ...]:
+    key = unknown_contractor(ctx)
+    if key is None:
+        return ()
+    found = contractor(ctx)
+    how = (f"the list of {ctx.rules.ab_lookup(found[0]).label}, chosen by the {found[1]}" if found else
+           "the default list (no billing provider's state gives a contractor)")
+    return ((f"payer.contractor {key} is a coverage article unknown to igclaim (not bundled, and no imported list "
+             f"for the claim's date; retired or mistyped?), so it was not used: coverage was judged by {how}. "
+             "Import the article's list (igclaim data import coverage) or give the jurisdiction (e.g. JN).", MCD),)
 
 
 def _mac_mode(ctx: EditContext) -> str | None:
@@ -268,8 +297,9 @@ def verdict(ctx: EditContext, dx: list[str]) -> Verdict:
 
 def _judge(ctx: EditContext, dx: list[str]) -> Verdict:
     mode = _mac_mode(ctx)
+    unknown = _unknown_contractor_note(ctx)
     if mode is not None:
-        return _with_texts(_mac_gap(ctx, dx, mode), dx, ())
+        return _with_texts(_mac_gap(ctx, dx, mode), dx, unknown)
     pol = coverage_policy(ctx)
     covering = [(f, names, pol.covering(dx, f.route, names))
                 for f in ctx.coding.drugs.values() if f.is_ig for names in (_product_names(f),)]
@@ -277,7 +307,7 @@ def _judge(ctx: EditContext, dx: list[str]) -> Verdict:
                        f"({ind.note or 'contractor-dependent'}): verify the payer's policy.", ind.source or MCD)
                       for f, _, ind in covering if ind is not None and not ind.certain)
     return _with_texts(_policy_gap(ctx, dx, pol, [(f, names) for f, names, ind in covering if ind is None]), dx,
-                       uncertain)
+                       unknown + uncertain)
 
 
 def _with_texts(gap: Gap | None, dx: list[str], uncertain: tuple[tuple[str, str], ...]) -> Verdict:

@@ -187,6 +187,7 @@ class MacData:
     source: str
     codes_as_of: date
     snapshot_note: str = ""  # {as_of}, {dos}: what an unlisted diagnosis before codes_as_of is told
+    partial: dict[str, str] = field(default_factory=dict)  # article → note: a list of one use only, when named alone
     _by_state: dict[str, Jurisdiction] = field(default_factory=dict)
     _alias: dict[str, str] = field(default_factory=dict)
 
@@ -277,7 +278,8 @@ class MacData:
             arts, label = j.articles, f"{' + '.join(j.articles)} ({j.contractor}, {j.id})"
             certain, note = j.certain, j.note
         else:
-            arts, label, certain, note = (key,), self.article_label(key), True, ""
+            arts, label = (key,), self.article_label(key)
+            certain, note = (False, self.partial[key]) if key in self.partial else (True, "")
         codes: set[str] = set(self.national_codes)
         sources = [self.national_source]
         for a in arts:
@@ -422,7 +424,7 @@ def _build_mac() -> MacData:
     lists = MacData(articles, {a: {g: frozenset(c) for g, c in gs.items()} for a, gs in codes.items()},
                     jurisdictions, home, uncertain, _ranges(head["read_ranges"]), _ranges(head["unread_ranges"]),
                     national, nat["name"], nat["source"], head["title"], head["source"], head["codes_as_of"],
-                    head.get("snapshot_note", ""))
+                    head.get("snapshot_note", ""), {p["article"]: p["note"] for p in meta.get("partial_article", [])})
     lists.dates  # noqa: B018 (worked out now, so the kept lists hold it)
     return lists
 

@@ -202,6 +202,10 @@ class Rules:
     def parse_contractor(self, value: str) -> str:
         return self.mac.parse_contractor(value)
 
+    def known_contractor(self, contractor: str) -> bool:
+        """A jurisdiction, or an article id with a list on the date (bundled, or imported in these tables)."""
+        return contractor in self.mac.jurisdictions or self.mac.known_article(contractor, self.dos, self.tables)
+
     def earliest_data(self) -> date | None:
         """The first date any dated reference data of this snapshot is in force (HCPCS records, ICD-10-CM releases):
         both remembered per data version, never rebuilt per claim."""
