@@ -96,3 +96,21 @@ def test_naming_a_partial_article_makes_an_unlisted_diagnosis_a_warning() -> Non
     assert abn.severity == "warning"
     # the whole jurisdiction (A56779 + A57160) covers it
     assert not _found(_build(_chart("f2-unknown-article.json", payer_contractor="J15")), "DX-NOT-COVERED")
+
+
+def test_a_code_covered_only_by_an_unconfirmed_group_warns() -> None:
+    """Defect 3: Z78.9 (CGS A56779 group 2) with G43.909 in Ohio, Z20.820 (WPS A57554 group 6) in Iowa passed
+    silently, though those groups' products (HCPCS) are not in the extract and look like hyperimmune globulin's."""
+    for name, code, article in (("f3-z789-oh.json", "Z78.9", "A56779"), ("f3-z20820-ia.json", "Z20.820", "A57554")):
+        result = _build(_chart(name))
+        assert not _found(result, "DX-NOT-COVERED") and not _found(result, "PAYER-ABN-MODIFIER")
+        [note] = _found(result, "DX-COVERAGE-UNCERTAIN")
+        assert note.severity == "warning" and note.impact_units is None
+        assert code in note.message and article in note.message and "not confirmed" in note.message
+
+
+def test_a_code_also_in_a_confirmed_group_stays_silent() -> None:
+    """Z20.5 is in WPS A57554 group 1 as well as groups 3 and 9; D83.9 in CGS's group 1: no warning."""
+    for name, dx in (("f3-z20820-ia.json", ["Z20.5"]), ("f3-z789-oh.json", ["D83.9", "Z78.9"])):
+        result = _build(_chart(name, diagnoses=dx))
+        assert not {"DX-NOT-COVERED", "DX-COVERAGE-UNCERTAIN"} & {f.edit for f in result.findings}

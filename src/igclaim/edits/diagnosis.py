@@ -182,9 +182,11 @@ def _mac_mode(ctx: EditContext) -> str | None:
     return "ab" if contractor(ctx) is not None else None
 
 
-def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> Gap | None:
+def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tuple[tuple[str, str], ...]]:
+    """The gap, and the products covered only by a group whose products are not confirmed (DX-COVERAGE-UNCERTAIN)."""
     rules = ctx.rules
     statuses: list[tuple[CodedDrug, Status, str, HomeRule | None]] = []
+    unsure: list[tuple[str, str]] = []
     for f in ctx.coding.drugs.values():
         if not f.is_ig:
             continue
@@ -202,8 +204,11 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> Gap | None:
         st = lookup.status(dx, rule)
         if st.kind != "covered":
             statuses.append((f, st, label, rule))
+        elif st.notes:
+            unsure.append((f"{st.covering}: {_name(f)} is covered only by a group whose products are not confirmed "
+                           f"({label}). {' '.join(st.notes)}", MCD_ARTICLE.format(lookup.articles[0][1:])))
     if not statuses:
-        return None
+        return None, tuple(unsure)
     certain = all(st.kind == "not_covered" for _, st, _, _ in statuses)
     notes: list[str] = []
     for f, st, _, _ in statuses:
@@ -223,7 +228,7 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> Gap | None:
     src = MCD_ARTICLE.format(statuses[0][2][1:6]) if statuses[0][2][:1] == "A" else MCD
     return Gap(f"the Medicare contractor's list {' and '.join(titles)}", [_name(f) for f, _, _, _ in statuses],
                "error" if certain else "warning", notes, binding=True, certain=certain, liability=liability,
-               source=src)
+               source=src), tuple(unsure)
 
 
 def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:
@@ -299,7 +304,8 @@ def _judge(ctx: EditContext, dx: list[str]) -> Verdict:
     mode = _mac_mode(ctx)
     unknown = _unknown_contractor_note(ctx)
     if mode is not None:
-        return _with_texts(_mac_gap(ctx, dx, mode), dx, unknown)
+        gap, unsure = _mac_gap(ctx, dx, mode)
+        return _with_texts(gap, dx, unknown + unsure)
     pol = coverage_policy(ctx)
     covering = [(f, names, pol.covering(dx, f.route, names))
                 for f in ctx.coding.drugs.values() if f.is_ig for names in (_product_names(f),)]

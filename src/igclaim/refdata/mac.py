@@ -94,6 +94,19 @@ class Uncertain:
 
 
 @dataclass(frozen=True)
+class Unconfirmed:
+    """Groups (or codes) of an article whose immune globulin products the extract does not confirm (the group →
+    HCPCS mapping was not read; some look like hyperimmune globulin groups): a diagnosis covered only by them is
+    covered with a warning."""
+
+    article: str
+    groups: tuple[int, ...]
+    codes: tuple[str, ...]  # compact; empty: every code of the groups
+    note: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Status:
     """What the binding list says about a claim's diagnoses."""
 
@@ -127,6 +140,8 @@ class Lookup:
     # Set when the claim's date is before the bundled snapshot's codes (MacData.codes_as_of) and a list is the bundled
     # one: an unlisted diagnosis is then uncertain (it may be a code the snapshot's year retired), never certain.
     before_snapshot: str = ""
+    # Compact codes covered only by groups whose products are not confirmed (`Unconfirmed`) → the note saying so.
+    unconfirmed: dict[str, str] = field(default_factory=dict)
     # Verdicts already given per (diagnoses, home rule): a lookup is one contractor's lists on one date for one
     # version of the imported tables (MacData keeps it with them), so its verdicts hold for every claim asking it.
     _verdicts: dict[tuple[Any, ...], Status] = field(default_factory=dict, compare=False, repr=False)
@@ -150,8 +165,11 @@ class Lookup:
     def _status(self, diagnoses: Iterable[str], liability: HomeRule | None) -> Status:
         dx = [format(d) for d in diagnoses]
         for d in dx:
-            if compact(d) in self.codes:
+            if compact(d) in self.codes and compact(d) not in self.unconfirmed:
                 return Status("covered", d)
+        for d in dx:
+            if compact(d) in self.codes:
+                return Status("covered", d, notes=(self.unconfirmed[compact(d)],))
         notes = tuple(u.note for u in self.uncertain for d in dx
                       if any(compact(d).startswith(p) for p in u.prefixes)
                       and (not u.routes or self.route in u.routes) and set(u.articles) & set(self.articles))
@@ -188,6 +206,7 @@ class MacData:
     codes_as_of: date
     snapshot_note: str = ""  # {as_of}, {dos}: what an unlisted diagnosis before codes_as_of is told
     partial: dict[str, str] = field(default_factory=dict)  # article → note: a list of one use only, when named alone
+    unconfirmed: tuple[Unconfirmed, ...] = ()
     _by_state: dict[str, Jurisdiction] = field(default_factory=dict)
     _alias: dict[str, str] = field(default_factory=dict)
 
@@ -281,15 +300,25 @@ class MacData:
             arts, label = (key,), self.article_label(key)
             certain, note = (False, self.partial[key]) if key in self.partial else (True, "")
         codes: set[str] = set(self.national_codes)
+        confirmed: set[str] = set(self.national_codes)
+        unsure: dict[str, str] = {}
         sources = [self.national_source]
         for a in arts:
             groups, src = self.groups(a, dos, tables)
-            for g in groups.values():
+            for number, g in groups.items():
                 codes |= g
+                marks = [u for u in self.unconfirmed if u.article == a and number in u.groups]
+                for c in g:
+                    mark = next((u for u in marks if not u.codes or c in u.codes), None)
+                    if mark is None:
+                        confirmed.add(c)
+                    else:
+                        unsure.setdefault(c, mark.note)
             sources.append(src)
         complete = all(self.articles[a].complete if a in self.articles else False for a in arts)
         return Lookup(label, arts, frozenset(codes), complete, self.read_ranges, self.unread_ranges, certain, note,
-                      self.uncertain, tuple(sources), before_snapshot=self.before_snapshot(arts, dos, tables))
+                      self.uncertain, tuple(sources), before_snapshot=self.before_snapshot(arts, dos, tables),
+                      unconfirmed={c: n for c, n in unsure.items() if c not in confirmed})
 
     def home_rules(self, route: str) -> tuple[HomeRule, ...]:
         return tuple(r for r in self.home if r.route == route)
@@ -424,7 +453,9 @@ def _build_mac() -> MacData:
     lists = MacData(articles, {a: {g: frozenset(c) for g, c in gs.items()} for a, gs in codes.items()},
                     jurisdictions, home, uncertain, _ranges(head["read_ranges"]), _ranges(head["unread_ranges"]),
                     national, nat["name"], nat["source"], head["title"], head["source"], head["codes_as_of"],
-                    head.get("snapshot_note", ""), {p["article"]: p["note"] for p in meta.get("partial_article", [])})
+                    head.get("snapshot_note", ""), {p["article"]: p["note"] for p in meta.get("partial_article", [])},
+                    tuple(Unconfirmed(u["article"], tuple(u["groups"]), tuple(compact(c) for c in u.get("codes", ())),
+                                      u["note"], u.get("source", "")) for u in meta.get("unconfirmed", [])))
     lists.dates  # noqa: B018 (worked out now, so the kept lists hold it)
     return lists
 
