@@ -114,3 +114,15 @@ def test_a_code_also_in_a_confirmed_group_stays_silent() -> None:
     for name, dx in (("f3-z20820-ia.json", ["Z20.5"]), ("f3-z789-oh.json", ["D83.9", "Z78.9"])):
         result = _build(_chart(name, diagnoses=dx))
         assert not {"DX-NOT-COVERED", "DX-COVERAGE-UNCERTAIN"} & {f.edit for f in result.findings}
+
+
+def test_home_sc_cidp_with_another_product_is_a_warning_naming_the_unread_product_line() -> None:
+    """Defect 6: G61.81 at home with Cuvitru (J1555) was a certain error (-100 units, -$1,726.20) saying the article
+    does not name the product, though igclaim never read the article's product line for group 6."""
+    result = _build(_chart("f6-home-cidp-cuvitru.json"))
+    [dx] = _found(result, "DX-NOT-COVERED")
+    assert dx.severity == "warning"
+    assert dx.impact_units == -100 and dx.impact_usd == Decimal("-1726.20")
+    assert "product line was not read" in dx.message
+    [abn] = _found(result, "PAYER-ABN-MODIFIER")
+    assert abn.severity == "warning" and "verify first" in abn.message

@@ -256,11 +256,14 @@ def test_home_scig_cidp_only_for_the_products_the_article_names():
                                                              "containers": [{"grams": 10, "count": 1}]})
     label = "A52507 group 3 + A52507 group 6 (J1559, J1575 only) (DME MACs)"
     r = build(sc("Cuvitru", "G61.81"))
+    # a warning: the product limit is igclaim's reading, the article's product line was not read (mac-articles.toml)
     assert found(r, "DX-NOT-COVERED") == [
-        ("DX-NOT-COVERED", "error", None, f"No diagnosis on the claim (G61.81) is covered for Cuvitru (SC) under the "
-         f"Medicare contractor's list {label}. SC immune globulin through a pump, CIDP (DME MAC, LCD L33794, group 6: "
-         "Hizentra J1559, HyQvia J1575 only): Cuvitru (SC) is not one of the products the article names for that "
-         "diagnosis.")]
+        ("DX-NOT-COVERED", "warning", None, f"No diagnosis on the claim (G61.81) is covered for Cuvitru (SC) under "
+         f"the Medicare contractor's list {label}{UNCERTAIN}. SC immune globulin through a pump, CIDP (DME MAC, LCD "
+         "L33794, group 6: Hizentra J1559, HyQvia J1575 only): Cuvitru (SC) is not one of the products igclaim reads "
+         "that group as limited to. igclaim limits group 6 to Hizentra and HyQvia (the SC immune globulins labelled "
+         "for CIDP), but the article's own product line was not read: verify on the MCD (LCD L33794, article A52507) "
+         "whether it covers this product.")]
     assert [f.source for f in r.findings if f.edit == "DX-NOT-COVERED"] == [ARTICLE.format(52507)]
     assert found(build(sc("Hizentra", "G61.81")), "DX-NOT-COVERED") == []
     # D81.30: the D81.3 split after FY2023 may be on the list: a warning with the data's note.

@@ -217,8 +217,13 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tu
                          "could not verify it: check the article on the MCD.")
         notes += [n for n in st.notes if n and n not in notes]
         if mode == "home" and (only := rules.product_only(f.route, f.code, dx)):
-            notes.append(f"{only.name}: {_name(f)} is not one of the products the article names for that "
-                         "diagnosis.")
+            if only.products_note:  # the product limit is igclaim's reading: not certain
+                certain = False
+                notes.append(f"{only.name}: {_name(f)} is not one of the products igclaim reads that group as "
+                             f"limited to. {only.products_note}")
+            else:
+                notes.append(f"{only.name}: {_name(f)} is not one of the products the article names for that "
+                             "diagnosis.")
     liability: Liability = "no_benefit" if any(st.liability == "no_benefit" for _, st, _, _ in statuses) \
         else "medical_necessity"
     if liability == "no_benefit":

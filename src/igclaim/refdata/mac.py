@@ -82,6 +82,7 @@ class HomeRule:
     source: str
     products: tuple[str, ...] = ()  # HCPCS codes; empty: any product
     benefit_prefixes: tuple[str, ...] = ()  # compact; unlisted codes under these: medical necessity, not no-benefit
+    products_note: str = ""  # set when the product limit is igclaim's reading, not read from the article: a warning
 
 
 @dataclass(frozen=True)
@@ -443,7 +444,8 @@ def _build_mac() -> MacData:
                                               bool(j.get("certain", True)), j.get("note", ""),
                                               tuple(j.get("aliases", ())), j.get("profile", ""))
     home = tuple(HomeRule(h["article"], h["route"], tuple(h["groups"]), h["name"], h["unlisted"], h["source"],
-                          tuple(h.get("products", ())), tuple(compact(p) for p in h.get("benefit_prefixes", ())))
+                          tuple(h.get("products", ())), tuple(compact(p) for p in h.get("benefit_prefixes", ())),
+                          h.get("products_note", ""))
                  for h in meta["home"])
     uncertain = tuple(Uncertain(tuple(u["articles"]), tuple(compact(p) for p in u["prefixes"]), u["note"],
                                 u.get("source", ""), tuple(u.get("routes", ()))) for u in meta.get("uncertain", []))
