@@ -126,3 +126,26 @@ def test_home_sc_cidp_with_another_product_is_a_warning_naming_the_unread_produc
     assert "product line was not read" in dx.message
     [abn] = _found(result, "PAYER-ABN-MODIFIER")
     assert abn.severity == "warning" and "verify first" in abn.message
+
+
+def _modifiers(result: Result, code: str) -> list[list[str]]:
+    return [list(ln.modifiers) for ln in result.claim.lines if ln.code == code]
+
+
+def test_the_built_home_sc_claim_drops_kx_when_the_diagnosis_is_certainly_not_covered() -> None:
+    """Defect 7: D69.3 at home with Cuvitru: the built J1555 line kept KX (the coverage criteria are met) while
+    PAYER-ABN-MODIFIER said the diagnosis is not covered and to use GZ in its place."""
+    result = _build(_chart("f7-home-d693-cuvitru-kx.json"))
+    assert _modifiers(result, "J1555") == [["JB", "JZ"]]
+    [dx] = _found(result, "DX-NOT-COVERED")
+    assert dx.severity == "error" and dx.impact_units == -100 and dx.impact_usd == Decimal("-1726.20")
+    [abn] = _found(result, "PAYER-ABN-MODIFIER")
+    assert abn.severity == "error" and "add GZ" in abn.message
+    assert not _found(result, "PAYER-KX-MODIFIER")
+
+
+def test_kx_stays_when_covered_or_when_the_verdict_is_uncertain() -> None:
+    assert _modifiers(_build(_chart("f7-home-d693-cuvitru-kx.json", diagnoses=["D83.9"])), "J1555") \
+        == [["JB", "KX", "JZ"]]
+    # CIDP with Cuvitru: uncertain (the group's product line was not read), so the biller decides
+    assert _modifiers(_build(_chart("f6-home-cidp-cuvitru.json")), "J1555") == [["JB", "KX", "JZ"]]

@@ -184,13 +184,22 @@ def _home_dme(
     if ig_sc:
         # JB and, where the profile requires it on the date, KX: the DME MACs reject a pump drug's line without
         # KX, GA or GZ. KX is right when the coverage criteria are met; PAYER-ABN-MODIFIER says when GA/GZ replace it.
-        added: tuple[str, ...] = (rules.modifier_for("route_SC"),)
-        if rules.param("eip_coverage_modifier_required"):
-            added += (liability_modifiers().criteria_met,)
+        # A drug the DME MAC list certainly does not cover for the chart's diagnoses gets no KX (it would attest
+        # criteria igclaim's own verdict says are not met); PAYER-ABN-MODIFIER tells which modifier to add.
+        from igclaim.edits.diagnosis import home_not_covered_certain
+
+        route_mod = rules.modifier_for("route_SC")
+        kx = liability_modifiers().criteria_met if rules.param("eip_coverage_modifier_required") else None
+        kx_on: list[str] = []
         for did in ig_sc:  # the drug's coded result takes the modifiers too, so the edits expect them
             f = facts[did]
+            mine: tuple[str, ...] = (route_mod,)
+            if kx is not None and not home_not_covered_certain(rules, list(enc.diagnoses), f.route, f.code):
+                mine += (kx,)
+                kx_on.append(did)
             facts[did] = f.with_lines(tuple(
-                replace(ln, modifiers=(*added, *(m for m in ln.modifiers if m not in added))) for ln in f.lines))
+                replace(ln, modifiers=(*mine, *(m for m in ln.modifiers if m not in mine))) for ln in f.lines))
+        added: tuple[str, ...] = (route_mod, kx) if kx is not None and kx_on else (route_mod,)
         drug_lines[:] = [line for f in facts.values() for line in f.lines]
         findings.append(finding("HOME-BILLING-NOTE", f"The infusion pump {setting['medicare_dme_sc_pump_code']} "
                                 f"is billed separately by the supplier, with {' and '.join(added)}; nursing goes "

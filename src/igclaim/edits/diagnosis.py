@@ -182,6 +182,25 @@ def _mac_mode(ctx: EditContext) -> str | None:
     return "ab" if contractor(ctx) is not None else None
 
 
+def home_not_covered_certain(rules: Rules, diagnoses: list[str], route: str | None, hcpcs: str | None) -> bool:
+    """A Medicare home claim's immune globulin that the DME MAC list (the bundled home policy) certainly does not
+    cover for these diagnoses: coding leaves KX (the coverage criteria are met) off its lines, as PAYER-ABN-MODIFIER
+    asks for GA/GZ instead. An uncertain verdict (unread range, a note, a product limit igclaim did not read, a date
+    before the snapshot) keeps KX: only the biller can tell then."""
+    if route is None or not rules.profile.original_medicare \
+            or rules.param("home_coverage_policy") != BUNDLED_POLICY["home_coverage_policy"]:
+        return False
+    dx = [d for d in diagnoses if rules.dx_billable(d) is not False]
+    found = rules.home_lookup(route, hcpcs)
+    if not dx or found is None:
+        return False
+    lookup, rule = found
+    if lookup.status(dx, rule).kind != "not_covered":
+        return False
+    only = rules.product_only(route, hcpcs, dx)
+    return not (only is not None and only.products_note)
+
+
 def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tuple[tuple[str, str], ...]]:
     """The gap, and the products covered only by a group whose products are not confirmed (DX-COVERAGE-UNCERTAIN)."""
     rules = ctx.rules
