@@ -149,3 +149,21 @@ def test_kx_stays_when_covered_or_when_the_verdict_is_uncertain() -> None:
         == [["JB", "KX", "JZ"]]
     # CIDP with Cuvitru: uncertain (the group's product line was not read), so the biller decides
     assert _modifiers(_build(_chart("f6-home-cidp-cuvitru.json")), "J1555") == [["JB", "KX", "JZ"]]
+
+
+def test_scrub_a_written_uncovered_diagnosis_tells_to_bill_the_charts_covered_one() -> None:
+    """Defect 8: chart D83.9, written claim D80.1 in Kentucky (CGS: D80.1 not listed, D83.9 listed). The message
+    said the chart's diagnoses are covered but the fix was the catalog's 'get an ABN'."""
+    data = _chart("f2-unknown-article.json", diagnoses=["D83.9"])
+    del data["payer"]["contractor"]
+    data["billing_provider"]["address"]["state"] = "KY"
+    data["claim"] = {"diagnoses": ["D80.1"], "lines": [
+        {"line": 1, "code": "J1561", "units": 60, "modifiers": ["JZ"], "diagnosis_pointers": [1]},
+        {"line": 2, "code": "96365", "units": 1, "modifiers": [], "diagnosis_pointers": [1]},
+        {"line": 3, "code": "96366", "units": 4, "modifiers": [], "diagnosis_pointers": [1]}]}
+    result = engine.scrub(parse_encounter(data))
+    [dx] = _found(result, "DX-NOT-COVERED")
+    assert dx.severity == "error" and dx.impact_units == -60 and dx.impact_usd == Decimal("-2944.56")
+    assert "The chart's diagnoses (D83.9) are covered" in dx.message
+    assert dx.fix is not None and "ABN" not in dx.fix
+    assert dx.fix.startswith("Bill the chart's covered diagnoses (D83.9) in place of D80.1")

@@ -690,9 +690,15 @@ def written_dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
     gap = found.gap
     if gap and not coverage_gap(ctx, chart_dx(ctx)):
         units, drug = _denied_units(ctx)
+        undocumented = _undocumented(ctx, dx)
+        # The chart's own diagnoses are billable and covered: the fix is to bill them (an ABN is for a claim that
+        # cannot be covered; GZ/GA here would turn a payable line into a denial).
+        fix = (f"Bill the chart's covered diagnoses ({', '.join(chart_dx(ctx))}) in place of "
+               f"{', '.join(undocumented or dx)}, pointing the immune globulin's lines at them."
+               if chart_dx_covered(ctx) else None)
         yield finding("DX-NOT-COVERED", found.claim_text + _chart_instead(ctx), severity=gap.severity,
-                      line=_first_ig_line(ctx), impact_units=units,
-                      cause=[("diagnosis", d) for d in _undocumented(ctx, dx)] + drug)
+                      line=_first_ig_line(ctx), impact_units=units, fix=fix,
+                      cause=[("diagnosis", d) for d in undocumented] + drug)
 
 
 def _chart_instead(ctx: EditContext) -> str:
