@@ -167,3 +167,24 @@ def test_scrub_a_written_uncovered_diagnosis_tells_to_bill_the_charts_covered_on
     assert "The chart's diagnoses (D83.9) are covered" in dx.message
     assert dx.fix is not None and "ABN" not in dx.fix
     assert dx.fix.startswith("Bill the chart's covered diagnoses (D83.9) in place of D80.1")
+
+
+def _coverage_cli(*args: str) -> str:
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    out = CliRunner().invoke(app, ["coverage", *args, "--date", "2026-03-02"])
+    assert out.exit_code == 0, out.output
+    return out.output
+
+
+def test_coverage_cli_names_other_articles_and_unbillable_categories() -> None:
+    """Defect 9: `coverage D80.1 --state KY` ended 'No bundled or imported contractor article lists D80.1' though
+    six articles list it; `coverage D83 --state IL` said 'not covered' for a category that cannot be billed."""
+    ky = " ".join(_coverage_cli("D80.1", "--state", "KY").split())
+    assert "No bundled or imported contractor article lists" not in ky
+    assert "6 other contractor articles list it (A56718, A56786, A57778, A57187, A57554, A59105)" in ky
+    il = " ".join(_coverage_cli("D83", "--state", "IL").split())
+    assert "not covered" not in il and "not a billable ICD-10-CM code" in il and "D83.9" in il
+    assert json.loads(_coverage_cli("D83", "--state", "IL", "--json"))["state"]["status"] == "not_billable"

@@ -141,16 +141,26 @@ def coverage_cmd(
             _err.print(f"--state: {state!r} is not a state or territory with an A/B MAC in the bundled table",
                        markup=False, highlight=False)
             raise typer.Exit(2)
+    from igclaim.refdata.icd10 import billable_under, is_billable
+
     dx = format(code)
     rows = data.listing(dx, dos, state)
     result: dict[str, Any] = {"code": dx, "date": dos.isoformat(),
                     "listed_by": [{"article": a, "contractor": label, "groups": g, "list": src} for a, label, g, src
                                   in rows]}
+    billable = is_billable(dx, dos)
+    if billable is False:  # a category (D83) or a code not in the release: coverage is judged on billable codes
+        result["billable"] = False
+        result["billable_under"] = billable_under(dx, dos)
+    elsewhere = [a for a, _, _, _ in data.listing(dx, dos)] if state is not None and not rows else []
+    if elsewhere:
+        result["listed_elsewhere"] = elsewhere
     if jur is not None:
         lookup = data.ab_lookup(jur.id, dos)
         status = lookup.status([dx])
+        kind = "not_billable" if billable is False and status.kind != "covered" else status.kind
         result["state"] = {"state": state.upper() if state else None, "jurisdiction": jur.id,
-                           "contractor": jur.contractor, "articles": list(jur.articles), "status": status.kind,
+                           "contractor": jur.contractor, "articles": list(jur.articles), "status": kind,
                            "notes": [n for n in status.notes if n]}
     if json_out:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
@@ -159,11 +169,20 @@ def coverage_cmd(
     if jur is not None:
         words = {"covered": "listed (covered)", "not_covered": "NOT listed, in a range that was read (not covered)",
                  "unverified": "not listed, in a range that was not read (could not verify)",
-                 "uncertain": "not listed; the list is uncertain here"}
+                 "uncertain": "not listed; the list is uncertain here",
+                 "not_billable": "not a billable ICD-10-CM code on the date, so not judged for coverage (code to a "
+                 "billable code first" + (f": {', '.join(result.get('billable_under', []))}" if
+                                          result.get("billable_under") else "") + ")"}
         out.print(f"{dx} in {state.upper() if state else ''} ({jur.id}, {jur.contractor}, "
                   f"{' + '.join(jur.articles)}): {words[result['state']['status']]}", markup=False, highlight=False)
         for n in result["state"]["notes"]:
             out.print(f"  note: {n}", markup=False, highlight=False)
+    if not rows and elsewhere:
+        out.print(f"No article of {jur.id if jur else 'the state'}'s contractor nor of the DME MACs (home) "
+                  f"lists {dx} on {dos}; {len(elsewhere)} other contractor article{'s' if len(elsewhere) > 1 else ''}"
+                  f" list it ({', '.join(elsewhere)}): run without --state to see them.", markup=False,
+                  highlight=False)
+        return
     if not rows:
         out.print(f"No bundled or imported contractor article lists {dx} on {dos}.", markup=False, highlight=False)
         return
