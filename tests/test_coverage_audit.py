@@ -188,3 +188,19 @@ def test_coverage_cli_names_other_articles_and_unbillable_categories() -> None:
     il = " ".join(_coverage_cli("D83", "--state", "IL").split())
     assert "not covered" not in il and "not a billable ICD-10-CM code" in il and "D83.9" in il
     assert json.loads(_coverage_cli("D83", "--state", "IL", "--json"))["state"]["status"] == "not_billable"
+
+
+def test_the_coverage_data_names_each_article_with_its_own_contractor() -> None:
+    """Defect 10: mac-articles.toml said "CGS's A56786"; A56786 is Novitas's. Every "<contractor>'s A#####" in the
+    file must name the article's contractor in articles.csv."""
+    import csv
+    import re
+
+    folder = Path(__file__).parents[1] / "src" / "igclaim" / "refdata" / "coverage"
+    owner = {r["article_id"]: r["contractor"] for r in csv.DictReader(
+        (folder / "mac-articles" / "articles.csv").read_text().splitlines())}
+    text = (folder / "mac-articles.toml").read_text()
+    named = re.findall(r"(CGS|WPS|Novitas|First Coast|Palmetto|Noridian|National Government Services)(?:'s)? "
+                       r"(A\d{5})", text)
+    assert named
+    assert [(who, a) for who, a in named if not owner[a].startswith(who)] == []
