@@ -204,3 +204,21 @@ def test_the_coverage_data_names_each_article_with_its_own_contractor() -> None:
                        r"(A\d{5})", text)
     assert named
     assert [(who, a) for who, a in named if not owner[a].startswith(who)] == []
+
+
+def test_the_default_list_follows_what_every_contractor_article_lists() -> None:
+    """Defect 4 (in part): the default list (no contractor known) warned codes all seven A/B MAC articles list as not
+    covered (DX-NOT-COVERED, -$2,944.56), and let L12.2 (on no article, not on NCD 250.3's code list) pass silently.
+    Both are now DX-COVERAGE-UNCERTAIN warnings (the curation keeps CLL dependent on D80.1)."""
+    for code in ("C90.00", "D59.0", "D59.11", "D59.12", "D59.13", "G25.82", "M36.0", "T86.11"):
+        result = _build(_chart("f4-default-c9110.json", diagnoses=[code]))
+        assert not _found(result, "DX-NOT-COVERED") and not _found(result, "PAYER-ABN-MODIFIER"), code
+        [note] = _found(result, "DX-COVERAGE-UNCERTAIN")
+        assert note.severity == "warning" and "every A/B MAC immune globulin article" in note.message, code
+    for code in ("L12.2", "L12.30"):
+        result = _build(_chart("f4-default-l122-commercial.json", diagnoses=[code]))
+        assert not _found(result, "DX-NOT-COVERED"), code
+        [note] = _found(result, "DX-COVERAGE-UNCERTAIN")
+        assert note.severity == "warning" and code in note.message
+    # NCD 250.3's own pemphigoid codes stay certain and silent
+    assert not _found(_build(_chart("f4-default-l122-commercial.json", diagnoses=["L12.0"])), "DX-COVERAGE-UNCERTAIN")
