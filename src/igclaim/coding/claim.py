@@ -186,15 +186,13 @@ def _home_dme(
         # KX, GA or GZ. KX is right when the coverage criteria are met; PAYER-ABN-MODIFIER says when GA/GZ replace it.
         # A drug the DME MAC list certainly does not cover for the chart's diagnoses gets no KX (it would attest
         # criteria igclaim's own verdict says are not met); PAYER-ABN-MODIFIER tells which modifier to add.
-        from igclaim.edits.diagnosis import home_not_covered_certain
-
         route_mod = rules.modifier_for("route_SC")
         kx = liability_modifiers().criteria_met if rules.param("eip_coverage_modifier_required") else None
         kx_on: list[str] = []
         for did in ig_sc:  # the drug's coded result takes the modifiers too, so the edits expect them
             f = facts[did]
             mine: tuple[str, ...] = (route_mod,)
-            if kx is not None and not home_not_covered_certain(rules, list(enc.diagnoses), f.route, f.code):
+            if kx is not None and not rules.home_not_covered_certain(list(enc.diagnoses), f.route, f.code):
                 mine += (kx,)
                 kx_on.append(did)
             facts[did] = f.with_lines(tuple(

@@ -20,7 +20,7 @@ from igclaim.errors import InputError
 from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata import icd10
 from igclaim.refdata.coverage import Policy, PolicyError, liability_modifiers, not_a_reason, policy
-from igclaim.refdata.mac import MCD_ARTICLE, HomeRule, Status
+from igclaim.refdata.mac import BUNDLED_POLICY, MCD_ARTICLE, HomeRule, Status
 from igclaim.refdata.resolver import LabelIndication, Product
 
 if TYPE_CHECKING:
@@ -32,8 +32,6 @@ ICD10_FILES = "https://www.cms.gov/medicare/coding-billing/icd-10-codes"
 # the code set's files on this page.
 ICD10_GUIDELINES = ICD10_FILES
 MCD = "https://www.cms.gov/medicare-coverage-database/"
-# The policies the bundled Original Medicare profile names; a profile that names another (a user's own list) keeps it.
-BUNDLED_POLICY = {"coverage_policy": "default-ig", "home_coverage_policy": "medicare-home-ivig-pidd"}
 
 
 def chart_dx(ctx: EditContext) -> list[str]:
@@ -180,25 +178,6 @@ def _mac_mode(ctx: EditContext) -> str | None:
             and not ctx.encounter.payer.contractor:
         return None  # the user's own contractor list, named in their profile, wins over the bundled ones
     return "ab" if contractor(ctx) is not None else None
-
-
-def home_not_covered_certain(rules: Rules, diagnoses: list[str], route: str | None, hcpcs: str | None) -> bool:
-    """A Medicare home claim's immune globulin that the DME MAC list (the bundled home policy) certainly does not
-    cover for these diagnoses: coding leaves KX (the coverage criteria are met) off its lines, as PAYER-ABN-MODIFIER
-    asks for GA/GZ instead. An uncertain verdict (unread range, a note, a product limit igclaim did not read, a date
-    before the snapshot) keeps KX: only the biller can tell then."""
-    if route is None or not rules.profile.original_medicare \
-            or rules.param("home_coverage_policy") != BUNDLED_POLICY["home_coverage_policy"]:
-        return False
-    dx = [d for d in diagnoses if rules.dx_billable(d) is not False]
-    found = rules.home_lookup(route, hcpcs)
-    if not dx or found is None:
-        return False
-    lookup, rule = found
-    if lookup.status(dx, rule).kind != "not_covered":
-        return False
-    only = rules.product_only(route, hcpcs, dx)
-    return not (only is not None and only.products_note)
 
 
 def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tuple[tuple[str, str], ...]]:

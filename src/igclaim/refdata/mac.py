@@ -28,6 +28,9 @@ from igclaim.refdata.cache import kept
 from igclaim.refdata.coverage import VERDICTS_LIMIT
 from igclaim.refdata.icd10 import compact, format
 
+# The policies the bundled Original Medicare profile names; a profile that names another (a user's own list) keeps it.
+BUNDLED_POLICY = {"coverage_policy": "default-ig", "home_coverage_policy": "medicare-home-ivig-pidd"}
+
 if TYPE_CHECKING:
     from igclaim.refdata.store import Tables
 

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from igclaim.refdata import icd10, store
-from igclaim.refdata.mac import HomeRule, Jurisdiction, Lookup, MacData, mac
+from igclaim.refdata.mac import BUNDLED_POLICY, HomeRule, Jurisdiction, Lookup, MacData, mac
 from igclaim.refdata.resolver import (  # at run time: mypyc's compiled Rules reads its fields' classes
     AddonEdit,
     AdminCode,
@@ -195,6 +195,24 @@ class Rules:
 
     def product_only(self, route: str, hcpcs: str | None, diagnoses: list[str]) -> HomeRule | None:
         return self.mac.product_only(route, hcpcs, diagnoses, self.dos, self.tables)
+
+    def home_not_covered_certain(self, diagnoses: list[str], route: str | None, hcpcs: str | None) -> bool:
+        """A Medicare home claim's immune globulin that the DME MAC list (the bundled home policy) certainly does not
+        cover for these diagnoses: coding leaves KX (the coverage criteria are met) off its lines, as
+        PAYER-ABN-MODIFIER asks for GA/GZ instead. An uncertain verdict (unread range, a note, a product limit igclaim
+        did not read, a date before the snapshot) keeps KX: only the biller can tell then."""
+        if route is None or not self.profile.original_medicare \
+                or self.param("home_coverage_policy") != BUNDLED_POLICY["home_coverage_policy"]:
+            return False
+        dx = [d for d in diagnoses if self.dx_billable(d) is not False]
+        found = self.home_lookup(route, hcpcs)
+        if not dx or found is None:
+            return False
+        lookup, rule = found
+        if lookup.status(dx, rule).kind != "not_covered":
+            return False
+        only = self.product_only(route, hcpcs, dx)
+        return not (only is not None and only.products_note)
 
     def jurisdiction_for_state(self, state: str) -> Jurisdiction | None:
         return self.mac.jurisdiction_for_state(state)
