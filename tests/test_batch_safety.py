@@ -39,12 +39,14 @@ def test_earlier_results_are_refused_then_replaced_with_overwrite(tmp_path):
     assert not list(out.glob(".*.partial"))
 
 
-def test_overwrite_onto_the_input_reads_it_all_first(tmp_path):
+def test_overwrite_onto_the_input_is_refused_too(tmp_path):
+    """--overwrite replaces earlier results, never the input (it once replaced the input with the results)."""
     src = tmp_path / "results.jsonl"
     shutil.copy(BATCH, src)
-    n = sum(1 for ln in BATCH.read_text().splitlines() if ln.strip())
-    summary = run_batch(src, tmp_path, workers=1, overwrite=True)
-    assert summary.records == n
+    before = src.read_bytes()
+    with pytest.raises(SourceError, match="is the input file"):
+        run_batch(src, tmp_path, workers=1, overwrite=True)
+    assert src.read_bytes() == before
 
 
 def test_a_failed_run_leaves_the_earlier_outputs(tmp_path, monkeypatch):

@@ -80,23 +80,33 @@ def _context() -> Any:
 OUTPUTS = ("results.jsonl", "errors.jsonl", "findings.csv", "report.html", "summary.json")
 
 
-def check_outputs(input_path: Path, out: Path, overwrite: bool) -> bool:
-    """Refuse (SourceError) an output that would replace the input or earlier results, unless `overwrite`.
-    Returns True when earlier outputs exist: they are then replaced only at the end (staged writing)."""
-    targets = [out / name for name in OUTPUTS]
+def _leads_to(target: Path, source: Path) -> bool:
+    """Whether writing `target` would write over `source` (the same file, through a link or another path), or into
+    `source` when it is a folder (--charts given as a folder)."""
     try:
-        same_as_input = [t for t in targets if t.exists() and t.samefile(input_path)]
+        if target.exists() and source.exists() and target.samefile(source):
+            return True
     except OSError:
-        same_as_input = []
-    same_as_input += [t for t in targets if t.resolve() == input_path.resolve() and t not in same_as_input]
+        pass
+    resolved, src = target.resolve(), source.resolve()
+    return resolved == src or (src.is_dir() and resolved.is_relative_to(src))
+
+
+def check_outputs(input_path: Path, out: Path, overwrite: bool, inputs: tuple[Path, ...] = ()) -> bool:
+    """Refuse (SourceError) an output that is (or leads to) an input, always: --overwrite replaces earlier results,
+    never an input. Refuse an output that would replace earlier results unless `overwrite`. Returns True when
+    earlier outputs exist: they are then replaced only at the end (staged writing)."""
+    targets = [out / name for name in OUTPUTS]
+    for source in (input_path, *inputs):
+        for t in targets:
+            if _leads_to(t, source):
+                raise SourceError(f"--out: {t} is the input file {source} (or a link to it); writing the results "
+                                  "there would destroy it: choose another --out directory")
     existing = [t for t in targets if t.exists()]
-    if same_as_input and not overwrite:
-        raise SourceError(f"--out: {same_as_input[0]} is the input file; writing the results there would destroy "
-                          "it: choose another --out directory (or --overwrite)")
     if existing and not overwrite:
         raise SourceError(f"--out: {out} already holds results ({', '.join(t.name for t in existing)}); choose "
                           "another directory, or --overwrite to replace them")
-    return bool(existing or same_as_input)
+    return bool(existing)
 
 
 class _Writers:
@@ -197,7 +207,7 @@ def run_batch(
         except (InvalidInput, OSError) as exc:
             raise SourceError(f"--charts: {exc}") from None
     out = Path(out_dir)
-    staged = check_outputs(Path(input_path), out, overwrite)
+    staged = check_outputs(Path(input_path), out, overwrite, (Path(charts),) if charts else ())
     workers = max(1, workers or default_workers())
     chunk_size = max(1, chunk_size)
     summary = BatchSummary(str(input_path), source.format, str(out), workers, chunk_size)
