@@ -3,11 +3,14 @@ comes out as a result or an error) and no write loses earlier data (earlier outp
 
 from __future__ import annotations
 
+import gzip
+import json
 import shutil
 
 import pytest
 
 from igclaim.batch import SourceError, run_batch
+from igclaim.batch import runner as runner_mod
 from tests.conftest import ROOT, run_cli
 
 BATCH = ROOT / "examples" / "parties" / "office-batch.jsonl"
@@ -49,3 +52,56 @@ def test_an_output_over_the_charts_is_refused(tmp_path, x12_text):
     with pytest.raises(SourceError, match="is the input file"):
         run_batch(x12, tmp_path, workers=1, overwrite=True, charts=str(charts))
     assert charts.read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["binary", "gzip", "gzip-forced"])
+def test_a_binary_or_compressed_837_is_one_plain_error_and_no_crash(tmp_path, x12_text, kind):
+    """Its error quoted the raw bytes (lone surrogates), and writing it crashed the run with UnicodeEncodeError,
+    leaving empty outputs that the next run refused as 'already holds results'."""
+    if kind == "binary":
+        data = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe" + bytes(range(256))
+    else:
+        data = gzip.compress(x12_text.encode())
+    src = tmp_path / ("claims.837.gz" if kind == "gzip-forced" else "claims.837")
+    src.write_bytes(data)
+    out = tmp_path / "out"
+    args = ["--format", "x12"] if kind == "gzip-forced" else []
+    r = run_cli("batch", str(src), "--out", str(out), "-w", "1", *args)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    raw = (out / "errors.jsonl").read_bytes()
+    (error,) = [json.loads(line) for line in raw.decode("utf-8").splitlines()]  # strict UTF-8
+    text = json.dumps(error, ensure_ascii=False)
+    text.encode("utf-8")  # no lone surrogate in any value
+    assert "not an X12 interchange" in error["reason"] and error["reason"].isascii()
+    assert json.loads((out / "summary.json").read_text())["errors"] == 1
+
+
+def test_an_error_with_any_text_is_written_safely(tmp_path):
+    """The writing side: whatever text an error entry carries (a byte read with surrogateescape, a lone surrogate
+    from a JSON escape), errors.jsonl is written, as strict UTF-8, with no surrogate in it."""
+    from igclaim.batch.runner import _Writers
+    from igclaim.batch.worker import Outcome
+
+    writers = _Writers(tmp_path, parse_only=False)
+    bad = {"record": 1, "stage": "json", "encounter_id": "e\udc8b", "reason": "x \ud800 y",
+           "problems": ["\udcff", "fine é"]}
+    writers.write(Outcome(1, error=bad))
+    writers.close()
+    (entry,) = [json.loads(line) for line in (tmp_path / "errors.jsonl").read_bytes().decode("utf-8").splitlines()]
+    json.dumps(entry, ensure_ascii=False).encode("utf-8")
+    assert entry["encounter_id"] == "e\\udc8b" and entry["problems"] == ["\\udcff", "fine é"]
+
+
+def test_a_first_run_that_fails_leaves_nothing_that_blocks_the_next(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr(runner_mod, "_account", broken)
+    with pytest.raises(RuntimeError):
+        run_batch(BATCH, out, workers=1)
+    assert list(out.iterdir()) == []
+    monkeypatch.undo()
+    summary = run_batch(BATCH, out, workers=1)  # no "already holds results"
+    assert summary.records > 0 and (out / "summary.json").is_file()

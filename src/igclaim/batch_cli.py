@@ -80,7 +80,8 @@ def batch_cmd(
         err.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None
     except OSError as exc:
-        kept = " (the earlier outputs in --out are unchanged)" if overwrite else ""
+        kept = (" (the earlier outputs in --out are unchanged)" if overwrite else
+                " (the files the run had made in --out were removed)")
         err.print(f"{exc.filename or out}: {exc.strerror}{kept}", markup=False, highlight=False)
         raise typer.Exit(2) from None
     finally:

@@ -109,17 +109,42 @@ def check_outputs(input_path: Path, out: Path, overwrite: bool, inputs: tuple[Pa
     return bool(existing)
 
 
+def _plain(value: Any) -> Any:
+    """`value` (an error entry) with every text UTF-8 can write: a lone surrogate (a byte that was not UTF-8, read
+    with surrogateescape) becomes the plain text `\\udc8b`, so no surrogate reaches a file and the write never fails."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _error_line(error: dict[str, Any]) -> str:
+    line = json.dumps(error, ensure_ascii=False)
+    if not line.isascii():
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:
+            line = json.dumps(_plain(error), ensure_ascii=False)
+    return line
+
+
 class _Writers:
     """results.jsonl, errors.jsonl and findings.csv, written in input order. When earlier outputs (or the input)
     would be replaced, everything is written under temporary names and renamed only when the run ends, so a run
-    that fails (disk full) leaves the earlier outputs as they were."""
+    that fails (disk full) leaves the earlier outputs as they were. A first run (nothing staged) that fails removes
+    the files it made, so it leaves nothing that blocks the next run. Files are written with backslashreplace: a
+    text that UTF-8 cannot hold never fails a write."""
 
     def __init__(self, out: Path, parse_only: bool, staged: bool = False) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self.out, self.staged = out, staged
+        self._made: list[Path] = []  # the files this run created in --out (a first run's, removed if it fails)
         self._results: TextIO | None = None  # created with the first result, so its presence means progress
-        self.errors = self._path("errors.jsonl").open("w", encoding="utf-8")
-        self.findings = self._path("findings.csv").open("w", encoding="utf-8", newline="")
+        self.errors = self._open("errors.jsonl")
+        self.findings = self._open("findings.csv", newline="")
         csv.writer(self.findings, lineterminator="\n").writerow(FINDING_COLUMNS)
 
     def _target(self, name: str) -> Path:
@@ -137,8 +162,21 @@ class _Writers:
             return target
         return target.with_name(f".{target.name}.partial")
 
+    def _open(self, name: str, newline: str | None = None) -> TextIO:
+        path = self._path(name)
+        if not self.staged and not path.exists() and not path.is_symlink():
+            self._made.append(path)
+        return path.open("w", encoding="utf-8", errors="backslashreplace", newline=newline)
+
     def write_text(self, name: str, text: str) -> None:
-        self._path(name).write_text(text, encoding="utf-8")
+        with self._open(name) as f:
+            f.write(text)
+
+    def remove_made(self) -> None:
+        """A failed first run: remove the files it created (they would block the next run as 'earlier results')."""
+        for path in self._made:
+            if path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
 
     def commit(self) -> None:
         """Move the staged outputs over the earlier ones (each rename is atomic)."""
@@ -156,7 +194,7 @@ class _Writers:
 
     def write(self, outcome: Outcome) -> None:
         if outcome.error is not None:
-            self.errors.write(json.dumps(outcome.error, ensure_ascii=False) + "\n")
+            self.errors.write(_error_line(outcome.error) + "\n")
         elif outcome.result_json is not None:
             self.results.write(outcome.result_json + "\n")
             if outcome.findings_csv:
@@ -165,7 +203,7 @@ class _Writers:
     @property
     def results(self) -> TextIO:
         if self._results is None:
-            self._results = self._path("results.jsonl").open("w", encoding="utf-8")
+            self._results = self._open("results.jsonl")
         return self._results
 
     def close(self) -> None:
@@ -269,6 +307,7 @@ def run_batch(
         source.close()
         writers.close()
         writers.discard()  # a failed run (disk full, …) leaves the earlier outputs as they were
+        writers.remove_made()  # and a failed first run leaves nothing that blocks the next one
         raise
     source.close()
     writers.close()
@@ -281,6 +320,7 @@ def run_batch(
         writers.commit()
     except BaseException:
         writers.discard()
+        writers.remove_made()
         raise
     return summary
 

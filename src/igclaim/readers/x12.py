@@ -750,7 +750,7 @@ def _read_837(source: str | Path | TextIO) -> Iterator[WrittenClaim | ReadError]
     except (pyx12.errors.X12Error, UnicodeDecodeError, OSError) as exc:
         bad = _isa_read_again(source) if isinstance(exc, pyx12.errors.X12Error) else None
         yield (ReadError(segment="ISA", position=1, element=bad[0], message=bad[1]) if bad else
-               ReadError(segment="ISA", position=1, message=f"not an X12 interchange: {exc}"))
+               ReadError(segment="ISA", position=1, message=f"not an X12 interchange: {ascii(str(exc))[1:-1]}"))
         return
     if not _isa_readable(isa := reader.raw.buffer[:ISA_LENGTH]):
         element, why = isa_problem(isa) or ("ISA16", _DELIMITERS_WRONG)
