@@ -6,6 +6,11 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +110,52 @@ def test_a_first_run_that_fails_leaves_nothing_that_blocks_the_next(tmp_path, mo
     monkeypatch.undo()
     summary = run_batch(BATCH, out, workers=1)  # no "already holds results"
     assert summary.records > 0 and (out / "summary.json").is_file()
+
+
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture(scope="module")
+def big_input(tmp_path_factory):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import generate
+
+    src = tmp_path_factory.mktemp("big") / "big.jsonl"
+    n = generate.write_jsonl(src, generate.encounters(30_000, seed=3, bad_share=0.01))
+    return src, n
+
+
+def _stop_once_under_way(args: list[str], progress_file: Path, sig: int) -> tuple[subprocess.Popen, str, str]:
+    """Run `igclaim batch ARGS` as a shell runs a foreground command (SIGINT at its default), wait until
+    `progress_file` holds something (the run is under way, however slow the machine), then send `sig`."""
+    proc = subprocess.Popen([sys.executable, "-m", "igclaim.cli", "batch", *args, "-w", "2", "--chunk-size", "50",
+                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            preexec_fn=_sigint_default)
+    deadline = time.time() + 180
+    while time.time() < deadline and proc.poll() is None and not (
+            progress_file.is_file() and progress_file.stat().st_size > 0):
+        time.sleep(0.05)
+    assert proc.poll() is None, "the batch ended before it could be stopped"
+    proc.send_signal(sig)
+    try:
+        stdout, stderr = proc.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # never leave a batch running behind the suite
+        proc.communicate()
+        pytest.fail("the batch did not stop within 180 s of the signal")
+    return proc, stdout, stderr
+
+
+def test_ctrl_c_during_an_overwrite_run_keeps_the_earlier_outputs(tmp_path, big_input):
+    """Ctrl-C in an --overwrite run went on to commit: the complete earlier outputs were replaced by the partial
+    run's. The earlier outputs must stay as they were (a stopped run is not an end); the partial ones are discarded."""
+    src, _n = big_input
+    out = tmp_path / "out"
+    run_batch(BATCH, out, workers=1)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    proc, stdout, stderr = _stop_once_under_way([str(src), "--out", str(out), "--overwrite"],
+                                                out / ".results.jsonl.partial", signal.SIGINT)
+    assert proc.returncode == 130 and "Traceback" not in stderr, stderr
+    assert "earlier outputs" in stderr and "unchanged" in stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing replaced, no .partial left

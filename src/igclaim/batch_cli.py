@@ -1,7 +1,8 @@
 """`igclaim batch INPUT --out DIR`: a thin shell around igclaim.batch.run_batch (design.md §4).
 
 Exit status: 0 when every record came out (as a result or an error entry), 2 when the input file itself
-cannot be read, 130 when stopped with Ctrl-C (the outputs then hold the records before the stop).
+cannot be read, 130 when stopped with Ctrl-C (the outputs then hold the records before the stop; an --overwrite
+run's earlier outputs are kept unchanged and its partial outputs discarded).
 """
 
 from __future__ import annotations
@@ -88,6 +89,11 @@ def batch_cmd(
         if bar is not None:
             bar.stop()
     print(describe(summary), flush=True)
+    if summary.discarded:
+        err.print(f"Interrupted: stopped after {summary.records:,} record(s); the earlier outputs in {out}/ are "
+                  "unchanged (an --overwrite run replaces them only when it ends) and this run's partial outputs "
+                  "were discarded.", markup=False, highlight=False)
+        raise typer.Exit(130)
     print(f"outputs in {out}/: results.jsonl, errors.jsonl, findings.csv, report.html", flush=True)
     if summary.interrupted:
         last = f"record {summary.records:,}" if summary.records else "the first record"

@@ -4,7 +4,8 @@ The parent reads records in chunks and keeps at most `window` chunks in flight, 
 large the input is. Chunks are written in input order as they come back (a later chunk that finishes early
 waits in the window). Each worker loads the reference data once (pool initializer). Every record comes out
 exactly once, in results.jsonl or in errors.jsonl; Ctrl-C terminates the workers, flushes what was written
-(always a prefix of the input) and says how far the run got. A worker that dies (killed, out of memory) breaks
+(always a prefix of the input) and says how far the run got (an --overwrite run's partial outputs are discarded
+instead: the earlier outputs are replaced only by a run that ends). A worker that dies (killed, out of memory) breaks
 the pool: the chunks that were in flight are rerun one at a time in a fresh pool, so the chunk that breaks it
 alone is known, and its records come out as error entries, never silently lost.
 """
@@ -50,6 +51,9 @@ class BatchSummary:
     errors: int = 0
     parsed_only: int = 0
     interrupted: bool = False
+    # An interrupted --overwrite run: its partial outputs were discarded and the earlier outputs kept as they were
+    # (not in summary.json, which such a run does not write).
+    discarded: bool = False
     elapsed_s: float = 0.0
     errors_by_stage: dict[str, int] = field(default_factory=dict)
     max_rss_parent_kb: int = 0
@@ -315,6 +319,12 @@ def run_batch(
     summary.errors_by_stage = dict(report.errors_by_stage)
     summary.max_rss_parent_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     summary.max_rss_worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if summary.interrupted and writers.staged:
+        # The new outputs replace the earlier ones only when the run ends: a stopped --overwrite run is not an end.
+        # Its partial outputs are discarded and the earlier (complete) outputs stay as they were.
+        writers.discard()
+        summary.discarded = True
+        return summary
     try:
         _write_report(writers.write_text, report, summary, parse_only)
         writers.commit()
@@ -403,6 +413,7 @@ def _write_report(write_text: Callable[[str, str], object], report: ReportAggreg
     }
     write_text("report.html", report.render(meta, statements))
     doc = asdict(summary) | {"rate_records_per_s": round(summary.rate, 1), "accounted": summary.accounted}
+    doc.pop("discarded")
     write_text("summary.json", json.dumps(doc, indent=2) + "\n")
 
 
