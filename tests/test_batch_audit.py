@@ -3,8 +3,10 @@ comes out as a result or an error) and no write loses earlier data (earlier outp
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -126,25 +128,33 @@ def big_input(tmp_path_factory):
     return src, n
 
 
-def _stop_once_under_way(args: list[str], progress_file: Path, sig: int) -> tuple[subprocess.Popen, str, str]:
+def _stop_once_under_way(args: list[str], progress_file: Path, sig: int,
+                         workers: list[int] | None = None) -> tuple[subprocess.Popen, str, str]:
     """Run `igclaim batch ARGS` as a shell runs a foreground command (SIGINT at its default), wait until
-    `progress_file` holds something (the run is under way, however slow the machine), then send `sig`."""
-    proc = subprocess.Popen([sys.executable, "-m", "igclaim.cli", "batch", *args, "-w", "2", "--chunk-size", "50",
-                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            preexec_fn=_sigint_default)
+    `progress_file` holds something (the run is under way, however slow the machine), then send `sig` to it (the
+    parent alone). `workers` receives the pids of its child processes at that moment. Its output goes to files, not
+    pipes: a worker left running would hold a pipe open and hang the test instead of failing it."""
+    logs = progress_file.parent.parent / "logs"
+    logs.mkdir(exist_ok=True)
+    with (logs / "stdout").open("w") as stdout_file, (logs / "stderr").open("w") as stderr_file:
+        proc = subprocess.Popen([sys.executable, "-m", "igclaim.cli", "batch", *args, "-w", "2", "--chunk-size",
+                                 "50", "--no-progress"], stdout=stdout_file, stderr=stderr_file, text=True,
+                                cwd=ROOT, preexec_fn=_sigint_default)
     deadline = time.time() + 180
     while time.time() < deadline and proc.poll() is None and not (
             progress_file.is_file() and progress_file.stat().st_size > 0):
         time.sleep(0.05)
     assert proc.poll() is None, "the batch ended before it could be stopped"
+    if workers is not None:
+        workers.extend(_children(proc.pid))
     proc.send_signal(sig)
     try:
-        stdout, stderr = proc.communicate(timeout=180)
+        proc.wait(timeout=180)
     except subprocess.TimeoutExpired:
         proc.kill()  # never leave a batch running behind the suite
-        proc.communicate()
+        proc.wait()
         pytest.fail("the batch did not stop within 180 s of the signal")
-    return proc, stdout, stderr
+    return proc, (logs / "stdout").read_text(), (logs / "stderr").read_text()
 
 
 def test_ctrl_c_during_an_overwrite_run_keeps_the_earlier_outputs(tmp_path, big_input):
@@ -159,3 +169,62 @@ def test_ctrl_c_during_an_overwrite_run_keeps_the_earlier_outputs(tmp_path, big_
     assert proc.returncode == 130 and "Traceback" not in stderr, stderr
     assert "earlier outputs" in stderr and "unchanged" in stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing replaced, no .partial left
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat_file.parent.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc to find the workers")
+def test_sigterm_stops_a_run_as_ctrl_c_does(tmp_path, big_input):
+    """SIGTERM (a scheduler's stop) killed the parent outright: results.jsonl, errors.jsonl and findings.csv each cut
+    at a different record, no report or summary marking them partial, the workers left running."""
+    src, n = big_input
+    out = tmp_path / "out"
+    workers: list[int] = []
+    try:
+        proc, stdout, stderr = _stop_once_under_way([str(src), "--out", str(out)], out / "results.jsonl",
+                                                    signal.SIGTERM, workers)
+        assert workers, "no worker process seen"
+        assert proc.returncode == 143 and "Traceback" not in stderr, stderr
+        assert "Stopped (SIGTERM): stopped after record" in stderr
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["interrupted"] is True and summary["stopped_by"] == "SIGTERM"
+        assert "interrupted" in (out / "report.html").read_text()
+        results = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+        errors = [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
+        done = len(results) + len(errors)
+        assert 0 < done < n and summary["records"] == done
+        # one consistent prefix: records 1..done, each once, in results or errors, and findings only of those
+        lines = {e["line"] for e in errors}
+        with src.open() as f:
+            ids = [json.loads(next(f))["encounter_id"] for _ in range(done)]
+        assert [r["encounter_id"] for r in results] == [x for i, x in enumerate(ids, 1) if i not in lines]
+        with (out / "findings.csv").open(newline="") as f:
+            finding_records = {int(row["record"]) for row in csv.DictReader(f)}
+        assert finding_records and max(finding_records) <= done
+        # the workers were stopped and reaped by the parent, not left running
+        deadline = time.time() + 10
+        while time.time() < deadline and any(_running(pid) for pid in workers):
+            time.sleep(0.05)
+        assert not [pid for pid in workers if _running(pid)]
+    finally:
+        for pid in workers:  # never leave a worker of this test running behind the suite
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)

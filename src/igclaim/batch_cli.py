@@ -2,7 +2,8 @@
 
 Exit status: 0 when every record came out (as a result or an error entry), 2 when the input file itself
 cannot be read, 130 when stopped with Ctrl-C (the outputs then hold the records before the stop; an --overwrite
-run's earlier outputs are kept unchanged and its partial outputs discarded).
+run's earlier outputs are kept unchanged and its partial outputs discarded), 143 when stopped with SIGTERM (a
+scheduler's stop: handled as Ctrl-C is).
 """
 
 from __future__ import annotations
@@ -89,14 +90,16 @@ def batch_cmd(
         if bar is not None:
             bar.stop()
     print(describe(summary), flush=True)
+    stopped = 143 if summary.stopped_by == "SIGTERM" else 130
+    what = "Stopped (SIGTERM)" if stopped == 143 else "Interrupted"
     if summary.discarded:
-        err.print(f"Interrupted: stopped after {summary.records:,} record(s); the earlier outputs in {out}/ are "
+        err.print(f"{what}: stopped after {summary.records:,} record(s); the earlier outputs in {out}/ are "
                   "unchanged (an --overwrite run replaces them only when it ends) and this run's partial outputs "
                   "were discarded.", markup=False, highlight=False)
-        raise typer.Exit(130)
+        raise typer.Exit(stopped)
     print(f"outputs in {out}/: results.jsonl, errors.jsonl, findings.csv, report.html", flush=True)
     if summary.interrupted:
         last = f"record {summary.records:,}" if summary.records else "the first record"
-        err.print(f"Interrupted: stopped after {last}; the outputs hold records 1–{summary.records:,} of the input "
+        err.print(f"{what}: stopped after {last}; the outputs hold records 1–{summary.records:,} of the input "
                   "and the report covers only those.", markup=False, highlight=False)
-        raise typer.Exit(130)
+        raise typer.Exit(stopped)

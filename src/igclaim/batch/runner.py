@@ -51,6 +51,7 @@ class BatchSummary:
     errors: int = 0
     parsed_only: int = 0
     interrupted: bool = False
+    stopped_by: str | None = None  # the signal that stopped the run: SIGINT (Ctrl-C) or SIGTERM (a scheduler's stop)
     # An interrupted --overwrite run: its partial outputs were discarded and the earlier outputs kept as they were
     # (not in summary.json, which such a run does not write).
     discarded: bool = False
@@ -259,10 +260,11 @@ def run_batch(
     started = time.perf_counter()
 
     def new_pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(workers, mp_context=_context(), initializer=init_worker,
+        return ProcessPoolExecutor(workers, mp_context=_context(), initializer=_init_worker,
                                    initargs=(profile, charts, filing_date))
 
     pool = new_pool()
+    stop = _StopOnSigterm()
     records = iter(source)
     pending: deque = deque()  # (chunk, future), in input order
     suspects: deque = deque()  # chunks in flight when a worker died: rerun one at a time, in order
@@ -270,6 +272,7 @@ def run_batch(
     if on_progress:
         on_progress(0, 0, source.total)
     try:
+        stop.install()
         while True:
             if suspects:
                 chunk = suspects.popleft()
@@ -305,52 +308,102 @@ def run_batch(
         pool.shutdown(wait=True)
     except KeyboardInterrupt:
         summary.interrupted = True
+        summary.stopped_by = "SIGTERM" if stop.received else "SIGINT"
         _terminate(pool)
     except BaseException:
+        stop.restore()
         _terminate(pool)
         source.close()
         writers.close()
         writers.discard()  # a failed run (disk full, …) leaves the earlier outputs as they were
         writers.remove_made()  # and a failed first run leaves nothing that blocks the next one
         raise
-    source.close()
-    writers.close()
-    summary.elapsed_s = time.perf_counter() - started
-    summary.errors_by_stage = dict(report.errors_by_stage)
-    summary.max_rss_parent_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    summary.max_rss_worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if summary.interrupted and writers.staged:
-        # The new outputs replace the earlier ones only when the run ends: a stopped --overwrite run is not an end.
-        # Its partial outputs are discarded and the earlier (complete) outputs stay as they were.
-        writers.discard()
-        summary.discarded = True
+    try:  # (a further SIGTERM while the stopped run writes its report is not acted on: the run is ending)
+        source.close()
+        writers.close()
+        summary.elapsed_s = time.perf_counter() - started
+        summary.errors_by_stage = dict(report.errors_by_stage)
+        summary.max_rss_parent_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        summary.max_rss_worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        if summary.interrupted and writers.staged:
+            # The new outputs replace the earlier ones only when the run ends: a stopped --overwrite run is not an
+            # end. Its partial outputs are discarded and the earlier (complete) outputs stay as they were.
+            writers.discard()
+            summary.discarded = True
+            return summary
+        try:
+            _write_report(writers.write_text, report, summary, parse_only)
+            writers.commit()
+        except BaseException:
+            writers.discard()
+            writers.remove_made()
+            raise
         return summary
-    try:
-        _write_report(writers.write_text, report, summary, parse_only)
-        writers.commit()
-    except BaseException:
-        writers.discard()
-        writers.remove_made()
-        raise
-    return summary
+    finally:
+        stop.restore()
+
+
+class _StopOnSigterm:
+    """SIGTERM (a scheduler's or a service manager's stop) stops the run as Ctrl-C does: raised as KeyboardInterrupt
+    in the parent, which stops the workers and leaves a consistent prefix marked as partial. Without this the
+    process died at once: outputs each cut at a different record, no report or summary saying they were partial,
+    workers left running. Only in the main thread, and not when SIGTERM is ignored."""
+
+    def __init__(self) -> None:
+        self.received = False
+        self._previous: Any = None
+        self._installed = False
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        previous = signal.getsignal(signal.SIGTERM)
+        if previous is signal.SIG_IGN:
+            return
+        self._previous = previous
+        signal.signal(signal.SIGTERM, self._handle)
+        self._installed = True
+
+    def _handle(self, _signum: int, _frame: Any) -> None:
+        if self.received:
+            return  # already stopping: the workers are being stopped and the outputs closed
+        self.received = True
+        raise KeyboardInterrupt
+
+    def restore(self) -> None:
+        if self._installed:
+            signal.signal(signal.SIGTERM, self._previous if self._previous is not None else signal.SIG_DFL)
+            self._installed = False
+
+
+def _init_worker(*args: Any) -> None:
+    """The workers take SIGTERM at its default (they inherit the parent's handler through fork): a worker the parent
+    terminates ends at once."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    init_worker(*args)
 
 
 @contextmanager
 def _sigint_deferred() -> Iterator[None]:
-    """Ctrl-C while a chunk's outcomes are being written is raised once they are all written and counted, so the
-    outputs and the summary always agree on how many records were done (a record is never half-accounted). A run
-    started with Ctrl-C ignored (in the background of a script) keeps ignoring it."""
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    """Ctrl-C (or SIGTERM) while a chunk's outcomes are being written is delivered once they are all written and
+    counted, so the outputs and the summary always agree on how many records were done (a record is never
+    half-accounted). A run started with Ctrl-C ignored (in the background of a script) keeps ignoring it."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, _frame: caught.append(signum))
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    deferred = [sig for sig, handler in previous.items() if handler is not signal.SIG_IGN]
+    for sig in deferred:
+        signal.signal(sig, lambda signum, _frame: caught.append(signum))
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig in deferred:
+            signal.signal(sig, previous[sig])
     if caught:
-        raise KeyboardInterrupt
+        signal.raise_signal(caught[0])  # to its own handler, now restored (Ctrl-C raises KeyboardInterrupt)
+        raise KeyboardInterrupt  # (a handler that returned: the run stops all the same)
 
 
 def _renew(pool: ProcessPoolExecutor, new_pool: Callable[[], ProcessPoolExecutor]) -> ProcessPoolExecutor:
