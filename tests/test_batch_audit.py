@@ -18,6 +18,7 @@ import pytest
 
 from igclaim.batch import SourceError, run_batch
 from igclaim.batch import runner as runner_mod
+from igclaim.batch.worker import process_chunk
 from tests.conftest import ROOT, run_cli
 
 BATCH = ROOT / "examples" / "parties" / "office-batch.jsonl"
@@ -211,6 +212,7 @@ def test_sigterm_stops_a_run_as_ctrl_c_does(tmp_path, big_input):
         errors = [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
         done = len(results) + len(errors)
         assert 0 < done < n and summary["records"] == done
+        assert summary.get("accounted", True) is True and summary.get("lost", 0) == 0  # (a stop loses nothing)
         # one consistent prefix: records 1..done, each once, in results or errors, and findings only of those
         lines = {e["line"] for e in errors}
         with src.open() as f:
@@ -228,3 +230,48 @@ def test_sigterm_stops_a_run_as_ctrl_c_does(tmp_path, big_input):
         for pid in workers:  # never leave a worker of this test running behind the suite
             if _running(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def _drops_one(chunk, profile, parse_only):
+    """Stands in for process_chunk in the workers: a chunk holding the marker comes back one outcome short."""
+    outcomes = process_chunk(chunk, profile, parse_only)
+    return [o for o, rec in zip(outcomes, chunk, strict=True) if "DROP-ME" not in str(rec.payload)]
+
+
+def _lines(n: int, marked: int | None) -> str:
+    good = json.loads(BATCH.read_text().splitlines()[0])
+    return "".join(json.dumps(dict(good, encounter_id="DROP-ME" if i == marked else f"enc-{i}")) + "\n"
+                   for i in range(n))
+
+
+def test_a_record_lost_between_the_reader_and_the_outputs_is_counted(tmp_path, monkeypatch):
+    """`lost` compared the written counters with each other (always 0) and summary.json said accounted: true
+    whatever happened. It now compares what the reader read with what was written."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(_lines(7, marked=3))
+    monkeypatch.setattr(runner_mod, "process_chunk", _drops_one)
+    summary = run_batch(src, tmp_path / "out", workers=2, chunk_size=2)
+    assert (summary.read, summary.records, summary.lost, summary.accounted) == (7, 6, 1, False)
+    assert "(lost 1)" in runner_mod.describe(summary)
+    doc = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert (doc["read"], doc["lost"], doc["accounted"]) == (7, 1, False)
+
+
+def test_the_cli_says_so_and_fails_when_a_record_is_lost(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(_lines(5, marked=2))
+    monkeypatch.setattr(runner_mod, "process_chunk", _drops_one)
+    r = CliRunner().invoke(app, ["batch", str(src), "--out", str(tmp_path / "out"), "-w", "1", "--no-progress"])
+    assert r.exit_code == 1, r.output
+    assert "(lost 1)" in r.output and "Records lost" in r.output
+
+
+def test_a_whole_run_reads_and_accounts_every_record(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(_lines(5, marked=None) + "\n\n" + "not json\n")
+    summary = run_batch(src, tmp_path / "out", workers=1, chunk_size=2)
+    assert (summary.read, summary.records, summary.errors, summary.lost, summary.accounted) == (6, 6, 1, 0, True)

@@ -3,7 +3,8 @@
 Exit status: 0 when every record came out (as a result or an error entry), 2 when the input file itself
 cannot be read, 130 when stopped with Ctrl-C (the outputs then hold the records before the stop; an --overwrite
 run's earlier outputs are kept unchanged and its partial outputs discarded), 143 when stopped with SIGTERM (a
-scheduler's stop: handled as Ctrl-C is).
+scheduler's stop: handled as Ctrl-C is), 1 when records were lost (read from the input but in neither output: a
+defect, reported).
 """
 
 from __future__ import annotations
@@ -90,6 +91,10 @@ def batch_cmd(
         if bar is not None:
             bar.stop()
     print(describe(summary), flush=True)
+    if not summary.accounted:
+        err.print(f"Records lost: {summary.read or 0:,} record(s) read from the input but {summary.records:,} came out "
+                  "(results + errors); a defect in igclaim: please report it with the input.", markup=False,
+                  highlight=False)
     stopped = 143 if summary.stopped_by == "SIGTERM" else 130
     what = "Stopped (SIGTERM)" if stopped == 143 else "Interrupted"
     if summary.discarded:
@@ -97,6 +102,9 @@ def batch_cmd(
                   "unchanged (an --overwrite run replaces them only when it ends) and this run's partial outputs "
                   "were discarded.", markup=False, highlight=False)
         raise typer.Exit(stopped)
+    if not summary.accounted and not summary.interrupted:
+        print(f"outputs in {out}/: results.jsonl, errors.jsonl, findings.csv, report.html", flush=True)
+        raise typer.Exit(1)
     print(f"outputs in {out}/: results.jsonl, errors.jsonl, findings.csv, report.html", flush=True)
     if summary.interrupted:
         last = f"record {summary.records:,}" if summary.records else "the first record"

@@ -46,7 +46,10 @@ class BatchSummary:
     out: str
     workers: int
     chunk_size: int
-    records: int = 0
+    records: int = 0  # outcomes written (results + errors + parse-only records)
+    # Records the reader took from the input, counted apart from what came out (for a stopped run: those of the
+    # chunks it got to); None where no reader counted them (spark-batch).
+    read: int | None = None
     results: int = 0
     errors: int = 0
     parsed_only: int = 0
@@ -61,8 +64,14 @@ class BatchSummary:
     max_rss_worker_kb: int = 0
 
     @property
+    def lost(self) -> int:
+        """Records read from the input that came out neither as a result nor as an error (0 unless a defect)."""
+        out = self.results + self.errors + self.parsed_only
+        return (self.read if self.read is not None else self.records) - out
+
+    @property
     def accounted(self) -> bool:
-        return self.records == self.results + self.errors + self.parsed_only
+        return self.lost == 0 and self.records == self.results + self.errors + self.parsed_only
 
     @property
     def rate(self) -> float:
@@ -265,7 +274,8 @@ def run_batch(
 
     pool = new_pool()
     stop = _StopOnSigterm()
-    records = iter(source)
+    records = _Counted(iter(source))
+    written = 0  # the records of the chunks written (a stopped run's read count)
     pending: deque = deque()  # (chunk, future), in input order
     suspects: deque = deque()  # chunks in flight when a worker died: rerun one at a time, in order
     exhausted = False
@@ -303,6 +313,7 @@ def run_batch(
             with _sigint_deferred():  # a chunk is written and counted whole, or not at all
                 for outcome in outcomes:
                     _account(outcome, summary, report, writers)
+                written += len(chunk)
                 if on_progress:
                     on_progress(summary.records, source.position, source.total)
         pool.shutdown(wait=True)
@@ -318,6 +329,9 @@ def run_batch(
         writers.discard()  # a failed run (disk full, …) leaves the earlier outputs as they were
         writers.remove_made()  # and a failed first run leaves nothing that blocks the next one
         raise
+    # What the reader read, compared with what came out (describe's "lost", summary.json's "accounted"): all it read,
+    # or for a stopped run the records of the chunks written (the chunks in flight at the stop are not written).
+    summary.read = written if summary.interrupted else records.n
     try:  # (a further SIGTERM while the stopped run writes its report is not acted on: the run is ending)
         source.close()
         writers.close()
@@ -341,6 +355,21 @@ def run_batch(
         return summary
     finally:
         stop.restore()
+
+
+class _Counted:
+    """An iterator that counts what it yields: the records the reader read."""
+
+    def __init__(self, it: Iterator[Any]) -> None:
+        self.it, self.n = it, 0
+
+    def __iter__(self) -> _Counted:
+        return self
+
+    def __next__(self) -> Any:
+        item = next(self.it)
+        self.n += 1
+        return item
 
 
 class _StopOnSigterm:
@@ -465,7 +494,8 @@ def _write_report(write_text: Callable[[str, str], object], report: ReportAggreg
         "interrupted": summary.interrupted,
     }
     write_text("report.html", report.render(meta, statements))
-    doc = asdict(summary) | {"rate_records_per_s": round(summary.rate, 1), "accounted": summary.accounted}
+    doc = asdict(summary) | {"rate_records_per_s": round(summary.rate, 1), "accounted": summary.accounted,
+                             "lost": summary.lost}
     doc.pop("discarded")
     write_text("summary.json", json.dumps(doc, indent=2) + "\n")
 
@@ -475,8 +505,7 @@ def describe(summary: BatchSummary) -> str:
     done = f"{summary.results:,} results + {summary.errors:,} errors"
     if summary.parsed_only:
         done = f"{summary.parsed_only:,} valid (parse only) + {summary.errors:,} errors"
-    lost = summary.records - summary.results - summary.errors - summary.parsed_only
-    return (f"records {summary.records:,} = {done} (lost {lost}) in {summary.elapsed_s:.1f} s, "
+    return (f"records {summary.records:,} = {done} (lost {summary.lost}) in {summary.elapsed_s:.1f} s, "
             f"{summary.rate:,.0f} records/s with {summary.workers} worker(s)")
 
 
