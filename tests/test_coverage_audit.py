@@ -142,11 +142,16 @@ def test_the_built_home_sc_claim_drops_kx_when_the_diagnosis_is_certainly_not_co
     [abn] = _found(result, "PAYER-ABN-MODIFIER")
     assert abn.severity == "error" and "add GZ" in abn.message
     assert not _found(result, "PAYER-KX-MODIFIER")
+    # nor does the note on the supplier's pump line ask for KX
+    [note] = _found(result, "HOME-BILLING-NOTE")
+    assert "billed separately by the supplier, with JB;" in note.message
 
 
 def test_kx_stays_when_covered_or_when_the_verdict_is_uncertain() -> None:
-    assert _modifiers(_build(_chart("f7-home-d693-cuvitru-kx.json", diagnoses=["D83.9"])), "J1555") \
-        == [["JB", "KX", "JZ"]]
+    covered = _build(_chart("f7-home-d693-cuvitru-kx.json", diagnoses=["D83.9"]))
+    assert _modifiers(covered, "J1555") == [["JB", "KX", "JZ"]]
+    [note] = _found(covered, "HOME-BILLING-NOTE")
+    assert "billed separately by the supplier, with JB and KX;" in note.message
     # CIDP with Cuvitru: uncertain (the group's product line was not read), so the biller decides
     assert _modifiers(_build(_chart("f6-home-cidp-cuvitru.json")), "J1555") == [["JB", "KX", "JZ"]]
 
