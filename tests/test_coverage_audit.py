@@ -227,3 +227,25 @@ def test_the_default_list_follows_what_every_contractor_article_lists() -> None:
         assert note.severity == "warning" and code in note.message
     # NCD 250.3's own pemphigoid codes stay certain and silent
     assert not _found(_build(_chart("f4-default-l122-commercial.json", diagnoses=["L12.0"])), "DX-COVERAGE-UNCERTAIN")
+
+
+def test_an_unknown_article_is_told_only_where_a_contractor_list_would_judge() -> None:
+    """The note is about Original Medicare's A/B lists: a commercial plan's claim, or a home claim (the DME MAC's
+    lists), naming an unknown article id gets no such note."""
+    commercial = _build(_chart("f2-unknown-article.json", payer_type="commercial", payer_name="Example Health PPO"))
+    assert not [f for f in _found(commercial, "DX-COVERAGE-UNCERTAIN") if "A57194" in f.message]
+    home = _build(_chart("f7-home-d693-cuvitru-kx.json", payer_contractor="A12345"))
+    assert not [f for f in _found(home, "DX-COVERAGE-UNCERTAIN") if "A12345" in f.message]
+
+
+def test_without_a_billable_chart_diagnosis_the_fix_is_not_to_bill_the_charts() -> None:
+    """The fix that says to bill the chart's covered diagnoses is given only when the chart has covered ones."""
+    data = _chart("f2-unknown-article.json", diagnoses=[])
+    del data["payer"]["contractor"]
+    data["billing_provider"]["address"]["state"] = "KY"
+    data["claim"] = {"diagnoses": ["R53.83"], "lines": [
+        {"line": 1, "code": "J1561", "units": 60, "modifiers": ["JZ"], "diagnosis_pointers": [1]},
+        {"line": 2, "code": "96365", "units": 1, "modifiers": [], "diagnosis_pointers": [1]},
+        {"line": 3, "code": "96366", "units": 4, "modifiers": [], "diagnosis_pointers": [1]}]}
+    [dx] = _found(engine.scrub(parse_encounter(data)), "DX-NOT-COVERED")
+    assert dx.fix is not None and not dx.fix.startswith("Bill the chart's")
