@@ -3,10 +3,13 @@ visits, sees them on the worklist with their status, and marks the one with erro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,13 +20,15 @@ pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
                                 reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
 
 
-@pytest.fixture(scope="module")
-def team_server(tmp_path_factory):
+@contextlib.contextmanager
+def team_in_a_thread(directory: Path) -> Iterator[tuple[str, str, str]]:
+    """`igclaim serve --team` on SQLite in a thread of this process: its address, its database and a biller's
+    token (the browser tests' server; tests/test_web_audit.py uses it too)."""
     import uvicorn
 
     from igclaim.service.app import create_app
 
-    db = f"sqlite:///{tmp_path_factory.mktemp('team')}/team.sqlite"
+    db = f"sqlite:///{directory}/team.sqlite"
     token = _user(db, "bo", "biller")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -35,9 +40,17 @@ def team_server(tmp_path_factory):
         if srv.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", token
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}", db, token
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def team_server(tmp_path_factory):
+    with team_in_a_thread(tmp_path_factory.mktemp("team")) as (base, _, token):
+        yield base, token
 
 
 def _rows(driver):

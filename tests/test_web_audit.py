@@ -14,6 +14,7 @@ import pytest
 
 from tests import test_browser
 from tests.test_browser import CHROMEDRIVER, CHROMIUM, ROOT, _fill, _rows, _wait
+from tests.test_service_browser import team_in_a_thread
 
 browser, server = test_browser.browser, test_browser.server  # Chromium, and `igclaim serve` in a thread
 
@@ -24,29 +25,8 @@ needs_browser = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
 @pytest.fixture(scope="module")
 def team(tmp_path_factory):
     """`igclaim serve --team` on SQLite in a thread: its address, its database and a biller's token."""
-    import socket
-    import threading
-
-    import uvicorn
-
-    from igclaim.service.app import create_app
-    from tests.test_service import _user
-
-    db = f"sqlite:///{tmp_path_factory.mktemp('team')}/team.sqlite"
-    token = _user(db, "bo", "biller")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", db, token
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with team_in_a_thread(tmp_path_factory.mktemp("team")) as started:
+        yield started
 
 
 def _until(predicate, timeout: float = 15):

@@ -188,16 +188,16 @@ def _home_dme(
         # criteria igclaim's own verdict says are not met); PAYER-ABN-MODIFIER tells which modifier to add.
         route_mod = rules.modifier_for("route_SC")
         kx = liability_modifiers().criteria_met if rules.param("eip_coverage_modifier_required") else None
-        kx_on: list[str] = []
+        kx_added = False  # on one drug at least: the note names KX
         for did in ig_sc:  # the drug's coded result takes the modifiers too, so the edits expect them
             f = facts[did]
             mine: tuple[str, ...] = (route_mod,)
             if kx is not None and not rules.home_not_covered_certain(list(enc.diagnoses), f.route, f.code):
                 mine += (kx,)
-                kx_on.append(did)
+                kx_added = True
             facts[did] = f.with_lines(tuple(
                 replace(ln, modifiers=(*mine, *(m for m in ln.modifiers if m not in mine))) for ln in f.lines))
-        added: tuple[str, ...] = (route_mod, kx) if kx is not None and kx_on else (route_mod,)
+        added: tuple[str, ...] = (route_mod, kx) if kx is not None and kx_added else (route_mod,)
         drug_lines[:] = [line for f in facts.values() for line in f.lines]
         findings.append(finding("HOME-BILLING-NOTE", f"The infusion pump {setting['medicare_dme_sc_pump_code']} "
                                 f"is billed separately by the supplier, with {' and '.join(added)}; nursing goes "
