@@ -6,10 +6,14 @@ Administration: the imported fee schedule's amount × units (non-facility amount
 the UB-04 only from a `code,amount` schedule: the national PFS does not price a hospital's claim).
 A line with no published price stays null, never zero; so does the total unless every line is priced, while
 `priced_total` sums the priced lines and `unpriced_lines` names the others (never a bare null).
-Impact of a finding: its impact_units × the payment limit of the code they are units of: the chart drug's code
-when the finding's cause names the drug (("units", "drugs[0]") or ("drug", "drugs[0]")), since its units are the
-ones the chart supports, in that code's unit dose, even on a line written with another code (J1561 for Cuvitru's
-J1555); else its line's code.
+Impact of a finding: what its impact_units change in the payment of the code they are units of, by the same
+unit price as a line of that code (`unit_price`: the ASP payment limit, else the fee schedule the claim's form and
+profile call for, facility amounts on the UB-04): the chart drug's code when the finding's cause names the drug
+(("units", "drugs[0]") or ("drug", "drugs[0]")), since its units are the ones the chart supports, in that code's
+unit dose, even on a line written with another code (J1561 for Cuvitru's J1555); else its line's code; else the
+code a missing line's cause names (("line-absent", "96366")). Units × the price, except on a code paid once per
+date (Q2052): there only a line's going from no units to some (or back) moves money, one bundle; more or fewer
+units on a line that keeps some are worth $0.00.
 """
 
 from __future__ import annotations
@@ -82,23 +86,32 @@ def _unit_price_on_its_date(rules: Rules, code: str, facility: bool) -> UnitPric
     return unit_price(rules, code=code, when=rules.dos, facility=facility)
 
 
-def line_payment(line: ClaimLine, rules: Rules, facility: bool) -> tuple[Decimal | None, Loaded | None]:
-    """What a line is expected to be paid (its units × its code's published price on its date; a bundle per date
-    once, Q2052), and the file that priced it; (None, None) when no price is published. A price on the snapshot's
-    own date reads the date only through the tables and parameters in force: one answer per span of alike dates
+def _price_on(rules: Rules, code: str, when: date | None, facility: bool) -> UnitPrice:
+    """`unit_price` of a code on a date (None: the snapshot's), memoized. A price on the snapshot's own date reads
+    the date only through the tables and parameters in force: one answer per span of alike dates
     (`Rules.once_alike`)."""
-    when = line.service_date
     if when is None or when == rules.dos:
-        key = ("payment.unit", line.code, facility)
+        key = ("payment.unit", code, facility)
         hit: UnitPrice | None = rules.alike.get(key)
         if hit is None:
-            hit = rules.once_alike(key, partial(_unit_price_on_its_date, code=line.code, facility=facility))
-        price, per_date = hit
-    else:
-        price, per_date = rules.once_for(("payment.unit", line.code, when, facility), _unit_price)
+            hit = rules.once_alike(key, partial(_unit_price_on_its_date, code=code, facility=facility))
+        return hit
+    return rules.once_for(("payment.unit", code, when, facility), _unit_price)
+
+
+def _worth(amount: Decimal, per_date: bool, units: int) -> Decimal:
+    """What `units` of a code are paid at `amount` a unit: units × amount, or one bundle for any units of a code
+    paid once per date (Q2052)."""
+    return amount * ((1 if units > 0 else 0) if per_date else units)
+
+
+def line_payment(line: ClaimLine, rules: Rules, facility: bool) -> tuple[Decimal | None, Loaded | None]:
+    """What a line is expected to be paid (its units × its code's published price on its date; a bundle per date
+    once, Q2052), and the file that priced it; (None, None) when no price is published."""
+    price, per_date = _price_on(rules, line.code, line.service_date, facility)
     if price is None:
         return None, None
-    return cents(price.amount * (1 if per_date else line.units)), price.source
+    return cents(_worth(price.amount, per_date, line.units)), price.source
 
 
 def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
@@ -120,12 +133,16 @@ def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
 
 def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: set[Loaded],
                    drugs: Iterable[CodedDrug] = ()) -> None:
-    """impact_usd = impact_units × the payment limit of the code they are units of: a finding whose cause names a
-    chart drug (("units", "drugs[0]"), ("drug", "drugs[0]")) by that drug's code (`drugs`: the coded drugs, by
-    their path), on its line's date, whatever code the line was written with; any other finding by the code on
-    its line (of `claim`). A finding with no line is priced only through its drug."""
+    """impact_usd = what impact_units change in the payment of the code they are units of, priced as a line of that
+    code on `claim`'s form is (`unit_price`: ASP payment limit, else the fee schedule): a finding whose cause names
+    a chart drug (("units", "drugs[0]"), ("drug", "drugs[0]")) by that drug's code (`drugs`: the coded drugs, by
+    their path), on its line's date, whatever code the line was written with; any other finding by the code on its
+    line (of `claim`); a finding with no line by the code of the missing line its cause names (("line-absent",
+    code)), on the date of service. On a code paid once per date the units are worth the bundle only when they
+    take the line from no units to some or back (`_worth`), else $0.00. No published price: null."""
     by_number: dict[int, ClaimLine] | None = None  # most claims: no finding has units at stake
     drug_codes: dict[str, str] = {}
+    facility = claim.form == "UB-04"
     for f in findings:
         units = f.impact_units
         if units is None or f.impact_usd is not None:
@@ -137,16 +154,23 @@ def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: se
         line = by_number.get(f.line) if f.line is not None else None
         if f.line is not None and line is None:
             continue  # not a line of the claim: nothing to price it on
+        when: date | None
         if path is not None:
-            code, when = drug_codes[path], (line.service_date if line else None) or rules.dos
+            code, when = drug_codes[path], line.service_date if line else None
         elif line is not None:
-            code, when = line.code, line.service_date or rules.dos
+            code, when = line.code, line.service_date
         else:
+            absent = next((c[1] for c in f.causes if c[0] == "line-absent"), None)
+            if absent is None:
+                continue
+            code, when = absent, None
+        price, per_date = _price_on(rules, code, when, facility)
+        if price is None:
             continue
-        price = rules.tables.payment_limit(code, when)
-        if price is not None:
-            used.add(price.source)
-            assign(f, "impact_usd", cents(price.amount * units))
+        used.add(price.source)
+        billed = line.units if line is not None and line.code == code else 0
+        change = _worth(price.amount, per_date, billed + units) - _worth(price.amount, per_date, billed)
+        assign(f, "impact_usd", cents(change))
 
 
 def price(claim: Claim, findings: list[Finding], rules: Rules, written: Claim | None, data_as_of: date,
