@@ -18,6 +18,7 @@ from igclaim.coding.payment import price_claim, price_findings
 from igclaim.model import Encounter
 from igclaim.refdata import store
 from igclaim.refdata.importers import Options
+from tests import test_browser
 from tests.helpers import example, example_input
 
 FIX = Path(__file__).parent / "fixtures" / "cms"
@@ -117,3 +118,112 @@ def test_a_missing_line_of_a_code_paid_once_per_date_is_worth_one_bundle(home, t
     r = engine.scrub(Encounter.model_validate(data))
     (f,) = [f for f in r.findings if f.edit == "CLAIM-LINE-MISSING"]
     assert (f.impact_units, f.impact_usd) == (20, Decimal("400.00"))  # one bundle, not 20 × $400.00
+
+
+# --- 2. the national PFS is Medicare's: it does not price another payer's claim unless its profile names it -------
+
+
+def _payer(name: str, payer_type: str, day: str = "2025-11-03", written: bool = False) -> Encounter:
+    data = example_input(name, day)
+    data["payer"] = {"type": payer_type, "name": payer_type}
+    if written:
+        data["claim"] = {"lines": [{"line": 1, "code": "J1561", "units": 20, "modifiers": ["JZ"]},
+                                   {"line": 2, "code": "96365", "units": 1, "modifiers": []},
+                                   {"line": 3, "code": "96366", "units": 1, "modifiers": []}]}
+    return Encounter.model_validate(data)
+
+
+def _admin(r) -> list[tuple[str, Decimal | None]]:
+    return [(ln.code, ln.expected_payment) for ln in r.claim.lines if ln.code.startswith("963")]
+
+
+@pytest.mark.parametrize("payer_type", ["medicare_advantage", "medicaid", "commercial"])
+def test_the_national_pfs_does_not_price_another_payers_administration_lines(home, payer_type):
+    """Only the national PFS imported: the Original Medicare office claim is priced by it ($57.90, 4 × $19.41);
+    the same claim of a Medicare Advantage plan, a Medicaid program or a commercial plan is not (the payer pays by
+    its own schedule or contract, which igclaim does not have): its administration lines stay null and named
+    unpriced, and a finding about them carries units, no dollars."""
+    store.import_file("fees", FIX / "PPRRVU2025_Oct-real-excerpt.csv")
+    assert _admin(engine.build(_payer("e02-gamunex-30g-5h", "medicare"))) == [
+        ("96365", Decimal("57.90")), ("96366", Decimal("77.64"))]
+    r = engine.build(_payer("e02-gamunex-30g-5h", payer_type))
+    assert _admin(r) == [("96365", None), ("96366", None)]
+    assert r.claim.total_expected_payment is None and r.claim.priced_total is None  # no ASP file for 2025 Q4
+    assert r.claim.unpriced_lines == ["line 1: J1561", "line 2: 96365", "line 3: 96366"]
+    f = _addon_units(engine.scrub(_payer("e12-scrub-61-minutes-addon", payer_type, written=True)))
+    assert (f.impact_units, f.impact_usd) == (-1, None)
+
+
+def test_another_payers_claim_is_priced_by_an_imported_contract_not_by_the_newer_national_pfs(home, tmp_path):
+    """A commercial contract schedule (from 2025-01-01) and the national PFS (from 2025-10-01, the newer) both
+    imported: the commercial office claim is priced by the contract, the Medicare one by the PFS."""
+    _schedule(tmp_path, "acme", "code,amount\n96365,150.00\n96366,40.00\n", date(2025, 1, 1))
+    store.import_file("fees", FIX / "PPRRVU2025_Oct-real-excerpt.csv")
+    assert _admin(engine.build(_payer("e02-gamunex-30g-5h", "commercial"))) == [
+        ("96365", Decimal("150.00")), ("96366", Decimal("160.00"))]
+    assert _admin(engine.build(_payer("e02-gamunex-30g-5h", "medicare"))) == [
+        ("96365", Decimal("57.90")), ("96366", Decimal("77.64"))]
+
+
+def test_a_contract_that_pays_the_national_pfs_names_it_in_its_profile(home, tmp_path):
+    """A commercial contract paying Medicare's national PFS says so (`fee_schedule = "pfs-national"`): then its
+    claim is priced by it, as the profile names."""
+    store.import_file("fees", FIX / "PPRRVU2025_Oct-real-excerpt.csv")
+    profile = tmp_path / "acme-pays-pfs.toml"
+    profile.write_text('[profile]\nname = "acme-pays-pfs"\ntitle = "A contract paying the national PFS"\n'
+                       'payer_types = ["commercial"]\noriginal_medicare = false\nextends = "commercial"\n\n'
+                       '[parameters.fee_schedule]\nlabel = "fee schedule"\nsource = "https://example.org/contract"\n'
+                       'values = { "2000-01-01" = "pfs-national" }\n', encoding="utf-8")
+    r = engine.build(_payer("e02-gamunex-30g-5h", "commercial"), profile=str(profile))
+    assert _admin(r) == [("96365", Decimal("57.90")), ("96366", Decimal("77.64"))]
+
+
+# --- 2, on the billers' page: "Medicare allowed" only on a Medicare Part B claim --------------------------------
+
+browser, server = test_browser.browser, test_browser.server  # Chromium, and `igclaim serve` in a thread
+needs_browser = pytest.mark.skipif(not (test_browser.CHROMIUM and test_browser.CHROMEDRIVER),
+                                   reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+
+
+def _paste(driver, encounter: dict, button: str) -> None:
+    import json
+
+    from selenium.webdriver.common.by import By
+
+    driver.execute_script("document.getElementById('json').value = arguments[0]", json.dumps(encounter))
+    driver.execute_script("document.getElementById('result').innerHTML = ''")
+    driver.find_element(By.XPATH, f"//button[text()='{button}']").click()
+
+
+@needs_browser
+def test_the_page_labels_another_payers_amounts_as_reference_never_as_medicare_allowed(home, tmp_path, browser,
+                                                                                     server):
+    """A commercial claim priced by an imported contract schedule (96365 $150.00, 96366 $40.00) and the ASP limit
+    (J1561): the page called every figure "Medicare allowed" (the column, the finding's dollars). Now the column
+    is "Allowed (reference)", the total says it is not what the payer will pay, and the note says the national PFS
+    never prices it; the Medicare claim keeps "Medicare allowed"."""
+    from selenium.webdriver.common.by import By
+
+    _schedule(tmp_path, "acme", "code,amount\n96365,150.00\n96366,40.00\n")
+    scrub = example_input("e12-scrub-61-minutes-addon")
+    browser.get(server + "/")
+    _paste(browser, {**scrub, "payer": {"type": "commercial", "name": "Acme"}}, "Scrub")
+    test_browser._wait(browser, "#expected-claim")
+    result = browser.find_element(By.ID, "result").text
+    headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#expected-claim th")]
+    assert headers[-1] == "ALLOWED (REFERENCE)", headers
+    assert "Medicare's ASP payment limit" in browser.find_element(
+        By.CSS_SELECTOR, "#expected-claim th.allowed").get_attribute("title")
+    assert test_browser._rows(browser.find_element(By.ID, "expected-claim"))[1][-1] == "$150.00"
+    assert browser.find_element(By.ID, "money").text.startswith(
+        "Allowed amount, for reference (not what this payer will pay; before the deductible and coinsurance): "
+        "$1,131.52"), result  # 20 × 49.076 + 150.00
+    assert "never that one" in browser.find_element(By.ID, "money-note").text
+    assert "at stake: −1 units · −$40.00 (allowed, for reference)" in result, result
+    assert "medicare allowed" not in result.lower(), result
+
+    _paste(browser, scrub, "Scrub")  # the same claim to Medicare Part B
+    test_browser._wait(browser, "#expected-claim")
+    result = browser.find_element(By.ID, "result").text
+    assert [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#expected-claim th")][-1] == "MEDICARE ALLOWED"
+    assert "at stake: −1 units · −$40.00 (Medicare allowed)" in result, result

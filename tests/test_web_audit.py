@@ -250,7 +250,7 @@ def test_the_allowed_amount_is_labelled_as_medicares_and_money_is_formatted(brow
     _paste(browser, commercial, "Build")
     _wait(browser, "#money")
     note = browser.find_element(By.ID, "money-note").text
-    assert "For a commercial payer these are Medicare's figures, shown for reference only" in note, note
+    assert "For a commercial payer these are reference amounts, not what it will pay" in note, note
 
 
 # ------------------------------------------- 5 (#8): the lines tables show each line's date and diagnosis pointers

@@ -3,7 +3,8 @@
 Drugs: the quarterly ASP payment limit per HCPCS unit × units, JW (discarded) units included — the payment
 limit already is 106 % of ASP (42 CFR 414.904; https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files).
 Administration: the imported fee schedule's amount × units (non-facility amount on the CMS-1500, facility on
-the UB-04 only from a `code,amount` schedule: the national PFS does not price a hospital's claim).
+the UB-04 only from a `code,amount` schedule: the national PFS does not price a hospital's claim, nor, unless its
+profile names it, the claim of a payer other than Original Medicare).
 A line with no published price stays null, never zero; so does the total unless every line is priced, while
 `priced_total` sums the priced lines and `unpriced_lines` names the others (never a bare null).
 Impact of a finding: what its impact_units change in the payment of the code they are units of, by the same
@@ -44,8 +45,11 @@ def cents(amount: Decimal) -> Decimal:
 def _fee_schedule(day: Rules, facility: bool) -> str | None:
     """The fee schedule that prices a service line: the one the profile names (`facility_fee_schedule` on a
     UB-04, else `fee_schedule`); otherwise, of the schedules imported for the date, the national PFS on an
-    Original Medicare professional claim, and the newest other schedule on a hospital claim (the national PFS
-    never prices a UB-04), so the order of imports does not decide which schedule a claim is priced by."""
+    Original Medicare professional claim, and else the newest schedule other than the national PFS, so the order
+    of imports does not decide which schedule a claim is priced by. The national PFS is Medicare's physician
+    schedule: it never prices a hospital's claim (UB-04), nor the claim of a payer other than Original Medicare
+    (Medicare Advantage, Medicaid, commercial) unless that payer's profile names it: such a line stays unpriced
+    rather than carry Medicare's amount as that payer's."""
     for name in (("facility_fee_schedule", "fee_schedule") if facility else ("fee_schedule",)):
         named = day.params.get(name)
         if named:
@@ -53,7 +57,7 @@ def _fee_schedule(day: Rules, facility: bool) -> str | None:
     imported = day.tables.covering("fees", day.dos)
     if not facility and day.profile.original_medicare and any(x.scope == NATIONAL_PFS for x in imported):
         return NATIONAL_PFS
-    pool = [x for x in imported if not (facility and x.scope == NATIONAL_PFS)]
+    pool = [x for x in imported if x.scope != NATIONAL_PFS]
     return max(pool, key=lambda x: (x.effective, x.id)).scope if pool else None
 
 
