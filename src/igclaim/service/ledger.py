@@ -19,7 +19,7 @@ before it lapses), then the oldest. AUTH-EXHAUSTED only when none of them can ho
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -90,6 +90,33 @@ def matching(db: Session, enc: Encounter, result: Result, *, lock: bool = False)
     rows = db.scalars(q.with_for_update() if lock else q).all()
     return [a for a in rows if a.payer.lower() in payer_keys
             and visit_amounts(a, result, enc.date_of_service).units > 0]
+
+
+def _others(db: Session, enc: Encounter, result: Result, draw: Draw) -> list[Authorization]:
+    """The other authorizations of this member and payer for the draw's code, in force on the visit's date or
+    later, that have room for another visit like this one (its units and grams of the code): where the next visit
+    can go when the one drawn on lapses or runs low (a renewal already granted). By start."""
+    dos = enc.date_of_service
+    payer_keys = {k.lower() for k in (enc.payer.name, enc.payer.payer_id) if k}
+    rows = db.scalars(select(Authorization).where(
+        Authorization.member_id == draw.auth.member_id, Authorization.id != draw.auth.id,
+        Authorization.end >= dos).order_by(Authorization.start, Authorization.id)).all()
+    again = _billed(result, {draw.code}, dos)
+    return [a for a in rows if a.payer.lower() in payer_keys and draw.code in _codes_for(a, max(a.start, dos))
+            and not _short(Amounts(again.units, again.grams, 1),
+                           remaining(a, used(db, a.id, exclude_encounter=enc.encounter_id)))]
+
+
+def _cover(auth: Authorization, others: list[Authorization]) -> list[Authorization]:
+    """The authorization and those that carry its cover on without a gap (each starting by the day after the last
+    one's end), in order: the last one's end is when the code's cover runs out."""
+    chain = [auth]
+    for a in others:  # by start: one that starts past the gap ends the chain
+        if a.start > chain[-1].end + timedelta(days=1):
+            break
+        if a.end > chain[-1].end:
+            chain.append(a)
+    return chain
 
 
 def used(db: Session, auth_id: int, exclude_encounter: str | None = None) -> Amounts:
@@ -198,7 +225,8 @@ def overdrawn(db: Session, enc: Encounter, result: Result) -> list[str]:
 
 def check(db: Session, enc: Encounter, result: Result) -> list[Finding]:
     """AUTH-EXHAUSTED when no authorization can hold this visit; AUTH-EXPIRING when the one drawn on ends soon or
-    little of it would remain."""
+    little of it would remain, counting every other authorization of the code that could hold the next visit: a
+    renewal already in the ledger (`_cover`) moves the end, and one with room makes a low balance no concern."""
     out: list[Finding] = []
     dos = enc.date_of_service
     draws = plan(db, enc, result)
@@ -209,14 +237,20 @@ def check(db: Session, enc: Encounter, result: Result) -> list[Finding]:
             out.append(finding("AUTH-EXHAUSTED", f"{text[0].upper()}{text[1:]}."))
             continue
         auth, need, left = c.auth, c.need, c.left
-        days = (auth.end - dos).days
+        others = _others(db, enc, result, c)
+        cover = _cover(auth, others)
+        ends = cover[-1].end
+        days = (ends - dos).days
         after = {k: (v - getattr(need, k) if v is not None else None) for k, v in left.items()}
         low = [f"{after['units']} units" if after["units"] is not None and after["units"] < need.units else None,
                f"{after['grams']:g} g" if after["grams"] is not None and after["grams"] < need.grams else None,
                f"{after['visits']} visits" if after["visits"] is not None and after["visits"] < 1 else None]
-        low_text = [x for x in low if x]
+        # Another that can hold the next visit, in force by the day after this one ends, makes a low balance moot.
+        low_text = [] if any(a.start <= auth.end + timedelta(days=1) for a in others) else [x for x in low if x]
         if days < lead or low_text:
-            why = ([f"it ends on {auth.end}, {days} days after this visit (fewer than the {lead} days the plan may "
+            then = ", ".join(f"{a.number} (ledger #{a.id})" for a in cover[1:])
+            it = f"it ends on {ends}" if len(cover) == 1 else f"it and the renewals after it ({then}) end on {ends}"
+            why = ([f"{it}, {days} days after this visit (fewer than the {lead} days the plan may "
                     "take to decide a renewal)"] if days < lead else []) + (
                 [f"after this visit only {', '.join(low_text)} remain, less than another visit like it"]
                 if low_text else [])

@@ -1,0 +1,68 @@
+"""The twenty-ninth session's fixes to the team service: AUTH-EXPIRING warned of an authorization's end while a
+renewal of the code was already in the ledger; the audit log cut object ids at 128 characters while the import
+took file names of 200; the admin import held its body two or three times in memory; and token guesses were
+not limited."""
+
+from __future__ import annotations
+
+from tests import test_service
+from tests.test_service import visit
+from tests.test_team_audit7 import _authorize
+
+team, url = test_service.team, test_service.url  # the team service's fixtures (a team app on SQLite or PostgreSQL)
+
+
+def _expiring(client, biller, enc: dict) -> list[str]:
+    r = client.post("/api/encounters", json=enc, headers=biller)
+    assert r.status_code == 200, r.text
+    findings = client.get(f"/api/encounters/{enc['encounter_id']}", headers=biller).json()["result"]["findings"]
+    return [f["message"] for f in findings if f["edit"] == "AUTH-EXPIRING"]
+
+
+# --------------------------------------------------------------------------- AUTH-EXPIRING and the other authorizations
+
+
+def test_a_renewal_in_the_ledger_silences_the_end_of_the_one_drawn_on(team):
+    """Visit on 2026-03-02 drawing on PA-100, which ends on 03-05 (Medicare's lead time is 14 days): AUTH-EXPIRING
+    warned although PA-101, already recorded, covers the code from 03-06 to 09-30. The warning was noise."""
+    _, client, _, biller = team
+    _authorize(client, biller, 1000, end="2026-03-05")
+    _authorize(client, biller, 1000, number="PA-101", start="2026-03-06", end="2026-09-30")
+    assert _expiring(client, biller, visit(1)) == []
+
+
+def test_the_end_of_the_cover_still_warns(team):
+    """Without a renewal, with a renewal that itself ends soon, or with one after a gap, the warning stays; it names
+    when the code's cover (the renewals carrying it on) runs out."""
+    _, client, _, biller = team
+    _authorize(client, biller, 1000, end="2026-03-05")
+    [alone] = _expiring(client, biller, visit(1))
+    assert "PA-100 (ledger #1): it ends on 2026-03-05, 3 days after this visit" in alone
+
+    _authorize(client, biller, 1000, number="PA-GAP", start="2026-03-20", end="2026-09-30")  # a gap: no cover
+    [gap] = _expiring(client, biller, visit(1, diagnoses=["D80.1"]))
+    assert "it ends on 2026-03-05" in gap
+
+    _authorize(client, biller, 1000, number="PA-101", start="2026-03-06", end="2026-03-10")
+    [short] = _expiring(client, biller, visit(1, diagnoses=["D83.9"]))
+    assert "it and the renewals after it (PA-101 (ledger #3)) end on 2026-03-10, 8 days after this visit" in short
+
+
+def test_a_renewal_without_room_for_another_visit_does_not_count(team):
+    """A renewal that could not hold another visit like this one (60 units of J1561) carries no cover on."""
+    _, client, _, biller = team
+    _authorize(client, biller, 1000, end="2026-03-05")
+    _authorize(client, biller, 50, number="PA-101", start="2026-03-06", end="2026-09-30")
+    [warning] = _expiring(client, biller, visit(1))
+    assert "it ends on 2026-03-05" in warning
+
+
+def test_a_low_balance_is_no_concern_while_another_authorization_has_room(team):
+    """PA-100 has 100 units; after this visit's 60 only 40 remain, less than another visit: the warning is right
+    alone, and noise when PA-101 (same code, in force) holds the next visit."""
+    _, client, _, biller = team
+    _authorize(client, biller, 100)
+    [low] = _expiring(client, biller, visit(1))
+    assert "after this visit only 40 units remain" in low
+    _authorize(client, biller, 1000, number="PA-101")
+    assert _expiring(client, biller, visit(1, diagnoses=["D80.1"])) == []
