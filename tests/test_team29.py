@@ -5,6 +5,10 @@ not limited."""
 
 from __future__ import annotations
 
+import pytest
+
+from igclaim.service import worklist
+from igclaim.service.db import ID_LENGTH
 from tests import test_service
 from tests.test_service import visit
 from tests.test_team_audit7 import _authorize
@@ -66,3 +70,38 @@ def test_a_low_balance_is_no_concern_while_another_authorization_has_room(team):
     assert "after this visit only 40 units remain" in low
     _authorize(client, biller, 1000, number="PA-101")
     assert _expiring(client, biller, visit(1, diagnoses=["D80.1"])) == []
+
+
+# ------------------------------------------------------------------------------------------- the audit log's ids
+
+
+def _stub_import(monkeypatch, seen: list[int]) -> None:
+    """The reference store's import replaced by one that notes the file's size: these tests are about the route."""
+    from igclaim.refdata import store
+
+    monkeypatch.setattr(store, "import_file", lambda kind, path, options=None: seen.append(path.stat().st_size) or [])
+
+
+def test_an_import_file_name_is_audited_whole_or_refused(team, monkeypatch):
+    """The import took file names of 200 characters and the audit log kept 128: a longer name was stored cut, so
+    two imports could read as one file. A name is now at most the log's ID_LENGTH (422 naming `filename`) and is
+    audited whole."""
+    _, client, admin, _ = team
+    _stub_import(monkeypatch, seen := [])
+    whole = "a" * (ID_LENGTH - 4) + ".csv"
+    r = client.post("/api/data/import/asp", content=b"x", params={"filename": whole}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert client.get("/api/audit", headers=admin).json()[0]["object_id"] == whole
+    for long in ("b" * ID_LENGTH + ".csv", "c" * 196 + ".csv"):
+        r = client.post("/api/data/import/asp", content=b"x", params={"filename": long}, headers=admin)
+        assert r.status_code == 422, r.text
+        assert r.json()["problems"] == [f"query.filename: too long: at most {ID_LENGTH} characters"]
+    assert seen == [1]
+    assert [e["object_id"] for e in client.get("/api/audit", headers=admin).json()
+            if e["action"] == "data.import.asp"] == [whole]
+
+
+def test_the_audit_log_never_stores_an_id_cut():
+    """An id past the column reaching the log is a bug: refused, never stored cut."""
+    with pytest.raises(ValueError, match="129 characters"):
+        worklist.audit(None, 1, "x", "y", "d" * (ID_LENGTH + 1))  # type: ignore[arg-type]

@@ -41,6 +41,7 @@ from igclaim.service import auth as auth_mod
 from igclaim.service import ledger, worklist
 from igclaim.service.coders import Coders, coders_wanted
 from igclaim.service.db import (
+    ID_LENGTH,
     ROLES,
     STATUSES,
     Audit,
@@ -380,7 +381,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                       edit: Annotated[str | None, Query(max_length=64)] = None,
                       date_from: date | None = None, date_to: date | None = None,
                       limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                      after: Annotated[str | None, Query(max_length=128)] = None):
+                      after: Annotated[str | None, Query(max_length=ID_LENGTH)] = None):
         """The worklist, filtered by status, payer (type or name), edit id and date of service; keyset pages."""
         def read(conn: Connection) -> str:
             rows = worklist.listing_rows(conn, status=status, payer=payer, edit=edit, date_from=date_from,
@@ -498,7 +499,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     @app.get("/api/exports", tags=["worklist"])
     def exports(who: User, response: Response, limit: Annotated[int, Query(ge=1, le=100)] = 20,
                 before: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-                encounter_id: Annotated[str | None, Query(min_length=1, max_length=128, description=(
+                encounter_id: Annotated[str | None, Query(min_length=1, max_length=ID_LENGTH, description=(
                     "only the exports that sent this encounter"))] = None) -> list[dict[str, Any]]:
         """Stored exports, newest first (ids, counts and who; the interchange itself at /api/exports/{id}); pass
         the last id as `before` for the next page."""
@@ -663,9 +664,10 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     @app.post("/api/data/import/{kind}", tags=["admin"])
     async def data_import(kind: Literal["hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees"],
                           request: Request, who: Admin,
-                          filename: Annotated[str, Query(min_length=1, max_length=200,
+                          filename: Annotated[str, Query(min_length=1, max_length=ID_LENGTH,
                                                          pattern=r"^[A-Za-z0-9._ ()-]+$")] = "upload.csv"):
-        """Import one CMS file (the request body, as downloaded) into the server's reference store."""
+        """Import one CMS file (the request body, as downloaded) into the server's reference store. The file name is
+        the audit entry's object id: at most as long as the log keeps whole (ID_LENGTH)."""
         from igclaim.refdata import importers, store
 
         raw = await request.body()
@@ -826,7 +828,7 @@ def _no_constant(name: str) -> Any:
 
 def _id_of(body: Any) -> str | None:
     value = body.get("encounter_id") if isinstance(body, dict) else None
-    return value[:128] if isinstance(value, str) else None
+    return value[:ID_LENGTH] if isinstance(value, str) else None
 
 
 def _claim_out(r: ClaimRow | Row) -> ClaimOut:

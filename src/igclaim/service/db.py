@@ -32,7 +32,9 @@ from igclaim.refdata.store import home
 
 STATUSES = ("draft", "scrubbed", "ready", "exported", "paid", "denied")
 ROLES = ("biller", "admin")
-ID_LENGTH = 128  # characters of an encounter id column, and of the audit log's object id (migration 0001)
+# Characters of an encounter id column and of the audit log's object id (migration 0001): no id taken on input is
+# longer (each route bounds its ids by it), so the log keeps every one whole.
+ID_LENGTH = 128
 
 
 def now() -> datetime:

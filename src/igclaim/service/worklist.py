@@ -64,7 +64,11 @@ class Submitted:
 
 
 def audit(db: Session, user_id: int | None, action: str, object_type: str, object_id: str) -> None:
-    db.add(Audit(user_id=user_id, action=action, object_type=object_type, object_id=object_id[:128]))
+    """One entry, the object's id whole: an id is bounded to ID_LENGTH where it comes in (422 naming its field), so a
+    longer one here is a bug, refused rather than stored cut (two objects cut alike would read as one)."""
+    if len(object_id) > ID_LENGTH:
+        raise ValueError(f"audit: an object id of {len(object_id)} characters; the log keeps {ID_LENGTH}")
+    db.add(Audit(user_id=user_id, action=action, object_type=object_type, object_id=object_id))
 
 
 def _canonical(body: Any) -> str:
