@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Row, delete, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from igclaim import __version__
 from igclaim.errors import InputError
@@ -670,22 +671,22 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         the audit entry's object id: at most as long as the log keeps whole (ID_LENGTH)."""
         from igclaim.refdata import importers, store
 
-        raw = await request.body()
-        if len(raw) > MAX_IMPORT_BODY:
-            return problems(413, [f"body: at most {MAX_IMPORT_BODY // (1024 * 1024)} MB"])
         if Path(filename).name in ("", ".", ".."):  # the pattern takes dots: "." or ".." names a directory
             return problems(422, [f"filename: {filename[:40]!r} is not a file name"])
-
-        def load() -> list[Any]:  # parsing a CMS file takes seconds: off the event loop, so reads go on
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / Path(filename).name
-                path.write_bytes(raw)
-                return store.import_file(kind, path)
-
-        try:
-            reports = await run_in_threadpool(load)
-        except importers.ImportFailure as exc:
-            return problems(422, [str(exc)])
+        # The body goes to a file as it arrives (the guard streams this path, within MAX_IMPORT_BODY and its time):
+        # never whole in memory, so the importer's own reading of the file is the only copy while it parses.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / Path(filename).name
+            try:
+                with path.open("wb") as f:
+                    async for chunk in request.stream():
+                        await run_in_threadpool(f.write, chunk)  # the disk's time off the event loop
+            except ClientDisconnect:
+                return problems(400, ["body: the client went away before the file was sent"])
+            try:  # parsing a CMS file takes seconds: off the event loop, so reads go on
+                reports = await run_in_threadpool(store.import_file, kind, path)
+            except importers.ImportFailure as exc:
+                return problems(422, [str(exc)])
         with tx(write=True) as db:
             worklist.audit(db, who.user_id, f"data.import.{kind}", "import", filename)
         return {"imported": [{"kind": r.kind, "file": r.file, "rows": r.rows, "changed": r.changed,
@@ -699,11 +700,12 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     # any of the body is read: a client without a token makes the server hold nothing); then the body, within its
     # route's limit: one encounter's JSON (MAX_INPUT_BYTES) but on the worklist's POST (JSON Lines, MAX_BODY) and the
     # admins' imports (CMS files, MAX_IMPORT_BODY). JSON Lines and CMS files are not one JSON document, so their own
-    # routes check them: "/api/encounters" is that path only (its status moves are JSON the guard checks).
+    # routes check them: "/api/encounters" is that path only (its status moves are JSON the guard checks). An
+    # import's body is streamed to its route as it arrives (stream_paths), never held whole.
     app.add_middleware(Guard, page_csp=page_csp(stateless._page()), pages={"/team": page_csp(team_page)},
                        raw_paths=("/api/encounters", IMPORT_PATH),
                        body_limits={"/api/encounters": MAX_BODY, IMPORT_PATH: MAX_IMPORT_BODY},
-                       gate=TokenGate(acheck, limiter, admin_paths=(IMPORT_PATH,)))
+                       gate=TokenGate(acheck, limiter, admin_paths=(IMPORT_PATH,)), stream_paths=(IMPORT_PATH,))
     app.state.coders = coding
     return app
 

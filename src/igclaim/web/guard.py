@@ -5,7 +5,9 @@ reads it, and what every response carries.
   or `igclaim serve --host NAME` adds names. Other hosts get 400.
 - Request bodies: at most inputs.MAX_INPUT_BYTES (413, also when Content-Length says so up front), or what
   `body_limits` allows one route; a body that does not arrive within BODY_TIMEOUT seconds is dropped (408). A
-  `gate` (the team service's token check) answers before any of the body is read. JSON bodies of /api/ are checked
+  `gate` (the team service's token check) answers before any of the body is read. The body of a `stream_paths`
+  route (a CMS file of up to 200 MB) is passed on as it arrives, counted against the same limit and time, never
+  held here: its route writes it to disk. JSON bodies of /api/ are checked
   as the CLI checks files (UTF-8 with or without a BOM, nesting, huge numbers): 422 with {"problems": [...]}.
 - Security headers on every response: Content-Security-Policy (frame-ancestors 'none'), X-Content-Type-Options,
   X-Frame-Options, Referrer-Policy; and on every /api/ response (results, worklists, authorizations, exported files,
@@ -74,18 +76,23 @@ class Guard:
     def __init__(self, app: Any, page_csp: str, hosts: frozenset[str] | None = None,
                  max_body: int = MAX_INPUT_BYTES, body_timeout: float = BODY_TIMEOUT,
                  pages: dict[str, str] | None = None, raw_paths: tuple[str, ...] = (),
-                 body_limits: Mapping[str, int] | None = None, gate: Gate | None = None) -> None:
+                 body_limits: Mapping[str, int] | None = None, gate: Gate | None = None,
+                 stream_paths: tuple[str, ...] = ()) -> None:
         """`pages`: other HTML pages and their CSP; `raw_paths`: /api/ paths whose bodies are not one JSON document
         (JSON Lines, CMS files) and are checked by their own route instead: a path, or a prefix ending in "/" (as a
         plain prefix "/api/encounters" let the JSON of /api/encounters/{id}/status past every check). `max_body` is
         every route's limit but those `body_limits` names (likewise a path, or a prefix ending in "/"): a large
         limit on one route (an admin's import) is not one on every route. `gate` runs before any of the body is
-        read, so that a request it refuses (no valid token) never makes the server hold its body."""
+        read, so that a request it refuses (no valid token) never makes the server hold its body. `stream_paths`
+        (raw paths too, likewise given): their bodies reach the route as they arrive, within the same limit and
+        time (`_counted`), rather than read whole first: held whole here, then copied for the route, a large file
+        was in memory twice before its route had read it."""
         self.app, self.page_csp = app, page_csp
         self.hosts = hosts
         self.max_body, self.body_timeout = max_body, body_timeout
         self.pages = {"/": page_csp, "": page_csp, **(pages or {})}
         self.raw_paths = raw_paths
+        self.stream_paths = stream_paths
         self.body_limits = dict(body_limits or {})
         self.gate = gate
 
@@ -124,6 +131,9 @@ class Guard:
             return
         if scope.get("method") not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
+            return
+        if any(path == p or (p.endswith("/") and path.startswith(p)) for p in self.stream_paths):
+            await self._streamed(scope, receive, send, limit)
             return
         body = bytearray()
         deadline = asyncio.get_running_loop().time() + self.body_timeout
@@ -169,6 +179,43 @@ class Guard:
 
         await self.app(scope, replay, send)
 
+    async def _streamed(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """The route reads the body as it arrives; past `limit` bytes or `body_timeout` seconds its next read
+        raises BodyRefused, answered here (413, 408) unless the route has begun its answer."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_timeout
+        seen, done, started = 0, False, False
+
+        async def counted() -> dict[str, Any]:
+            nonlocal seen, done
+            if done:  # the body is in: later reads wait for a disconnect, without the body's deadline
+                return await receive()
+            try:
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise TimeoutError
+                message = await asyncio.wait_for(receive(), left)
+            except TimeoutError:
+                raise BodyRefused(408, [f"(body): not received within {self.body_timeout:g} s"]) from None
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyRefused(413, [_too_large(limit)])
+                done = not message.get("more_body")
+            return message
+
+        async def noted(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, noted)
+        except BodyRefused as exc:
+            if started:
+                raise
+            await _reply(send, exc.status, exc.problems)
+
     def _secure(self, send: Send, path: str) -> Send:
         csp = self.pages.get(path) or (DOCS_CSP if path.startswith(("/docs", "/redoc")) else API_CSP)
         extra = [(b"content-security-policy", csp.encode()), (b"x-content-type-options", b"nosniff"),
@@ -186,6 +233,14 @@ class Guard:
             await send(message)
 
         return wrapped
+
+
+class BodyRefused(Exception):
+    """A streamed body past its limit (413) or its time (408): raised to the route's read, answered by the guard."""
+
+    def __init__(self, status: int, problems: list[str]) -> None:
+        super().__init__(status, problems)
+        self.status, self.problems = status, problems
 
 
 def _too_large(limit: int) -> str:
