@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from igclaim.service import app as app_mod
-from igclaim.service import worklist
+from igclaim.service import auth, worklist
 from igclaim.service.db import ID_LENGTH
 from tests import test_service
 from tests.test_service import visit
@@ -151,3 +151,48 @@ def test_a_streamed_import_keeps_its_size_limit(team, monkeypatch):
     assert r.status_code == 413 and r.headers["connection"] == "close", r.text
     assert "larger than 4,096 bytes" in r.json()["problems"][0]
     assert seen == []
+
+
+# --------------------------------------------------------------------------------------- failed token checks
+
+
+def _guess(client, n: int) -> list[int]:
+    return [client.get("/api/encounters", headers={"Authorization": f"Bearer igc_{i:016x}_wrong"}).status_code
+            for i in range(n)]
+
+
+def test_token_guesses_are_limited_per_client_address(team, monkeypatch):
+    """A client could try tokens without end (401 each time; a wrong secret of a real token id costs the server a
+    scrypt). After IGCLAIM_AUTH_FAILURES failed checks in IGCLAIM_AUTH_FAILURE_WINDOW seconds its address is
+    refused 429 with Retry-After, a valid token too unless it was proven here before (not a guess); another address,
+    and a request without a token, are not counted against it."""
+    url, _, admin, biller = team
+    monkeypatch.setenv("IGCLAIM_AUTH_FAILURES", "3")
+    monkeypatch.setenv("IGCLAIM_AUTH_FAILURE_WINDOW", "600")
+    app = app_mod.create_app(url, coders=0)
+    known = TestClient(app, client=("192.0.2.7", 40000))
+    assert known.get("/api/encounters", headers=biller).status_code == 200  # proven here
+    guesser = TestClient(app, client=("192.0.2.7", 40001))
+    for _ in range(5):
+        assert guesser.get("/api/encounters").status_code == 401  # no token: no guess
+    assert _guess(guesser, 4) == [401, 401, 401, 429]
+    r = guesser.get("/api/encounters", headers=admin)  # valid, but not proven here: refused like a guess
+    assert r.status_code == 429 and 590 <= int(r.headers["Retry-After"]) <= 600
+    assert r.json()["problems"][0].startswith("authorization: too many failed token checks from this address")
+    assert known.get("/api/encounters", headers=biller).status_code == 200  # same address, a proven token
+    other = TestClient(app, client=("198.51.100.9", 40000))
+    assert other.get("/api/encounters", headers=admin).status_code == 200
+
+
+def test_the_failed_checks_are_remembered_in_bounded_memory(monkeypatch):
+    """At most `clients` addresses, each at most `failures` times; a failure older than the window lets one try."""
+    clock = [1000.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: clock[0])
+    limiter = auth.FailedAuthLimiter(auth.FailureLimits(failures=2, window=10.0, clients=3))
+    for n in range(50):
+        for _ in range(5):
+            limiter.failed(f"10.0.0.{n}")
+    assert len(limiter._failed) == 3 and all(len(t) == 2 for t in limiter._failed.values())
+    assert limiter.wait("10.0.0.49") == 10.0 and limiter.wait("10.0.0.1") == 0.0
+    clock[0] += 10.0
+    assert limiter.wait("10.0.0.49") == 0.0

@@ -705,7 +705,10 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
     app.add_middleware(Guard, page_csp=page_csp(stateless._page()), pages={"/team": page_csp(team_page)},
                        raw_paths=("/api/encounters", IMPORT_PATH),
                        body_limits={"/api/encounters": MAX_BODY, IMPORT_PATH: MAX_IMPORT_BODY},
-                       gate=TokenGate(acheck, limiter, admin_paths=(IMPORT_PATH,)), stream_paths=(IMPORT_PATH,))
+                       gate=TokenGate(acheck, limiter, admin_paths=(IMPORT_PATH,),
+                                      failures=auth_mod.FailedAuthLimiter(auth_mod.FailureLimits.from_env()),
+                                      proven=verifier.proven),
+                       stream_paths=(IMPORT_PATH,))
     app.state.coders = coding
     return app
 
@@ -714,11 +717,17 @@ class TokenGate:
     """Every /api route but /api/health needs a valid bearer token (401), within its rate (429); `admin_paths` need
     an admin's (403); the principal goes to the routes in request.state. The guard's gate: it answers from the
     request's head, before any of the body is read (as middleware inside the guard it came after the guard had read
-    up to 200 MB of a client that had no token)."""
+    up to 200 MB of a client that had no token). `failures`: a client address past its failed checks is refused
+    (429) before its token is looked at, unless `proven` knows the token (proven here before: not a guess), so
+    someone signed in behind the same address keeps working."""
 
     def __init__(self, check: Callable[[str | None], Awaitable[auth_mod.Principal]],
-                 limiter: auth_mod.RateLimiter, admin_paths: tuple[str, ...] = ()) -> None:
+                 limiter: auth_mod.RateLimiter, admin_paths: tuple[str, ...] = (),
+                 failures: auth_mod.FailedAuthLimiter | None = None,
+                 proven: Callable[[str | None], bool] = lambda _token: False) -> None:
         self.check, self.limiter, self.admin_paths = check, limiter, admin_paths
+        self.failures = failures or auth_mod.FailedAuthLimiter(auth_mod.FailureLimits())
+        self.proven = proven
 
     async def __call__(self, scope: dict[str, Any], send: Any) -> bool:
         path = scope.get("path", "")
@@ -729,9 +738,17 @@ class TokenGate:
         header = next((v for k, v in scope.get("headers", []) if k.lower() == b"authorization"), b"")
         text = header.decode("latin-1")
         token = text[7:].strip() if text.lower().startswith("bearer ") else None
+        client = str((scope.get("client") or ("",))[0])
+        if (wait := self.failures.wait(client)) > 0 and not self.proven(token):
+            response = problems(429, ["authorization: too many failed token checks from this address; retry in "
+                                      f"{wait:.0f} s"], {"Retry-After": str(max(1, round(wait))), **close})
+            await response(scope, _no_body, send)
+            return False
         try:
             who = await self.check(token)
         except auth_mod.AuthError:
+            if token:  # a guess; a request without a token (a page before its sign-in) guesses nothing
+                self.failures.failed(client)
             response = problems(401, ["authorization: a valid bearer token is required (igclaim tokens create)"],
                                 {"WWW-Authenticate": "Bearer", **close})
             await response(scope, _no_body, send)

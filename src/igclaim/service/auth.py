@@ -1,4 +1,4 @@
-"""Users, API tokens and per-token rate limits.
+"""Users, API tokens, per-token rate limits and a limit on failed token checks per client address.
 
 A token reads `igc_<id>_<secret>`: the id finds the row, the secret is checked against its scrypt hash (stdlib
 `hashlib.scrypt`, salted per token; no extra dependency). Only the hash is stored, so a copy of the database
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
 import threading
 import time
 import weakref
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, select, text
@@ -196,6 +198,51 @@ def _take(tokens: float, last: float, t: float, rate: float, burst: int) -> tupl
     if tokens >= 1:
         return True, tokens - 1, 0.0
     return False, tokens, (1 - tokens) / rate
+
+
+@dataclass(frozen=True)
+class FailureLimits:
+    """How many failed token checks one client address may make (`failures` in any `window` seconds) before its
+    requests are refused 429 until the oldest of them is that old; `clients` addresses are remembered at most (the
+    one that failed least recently is forgotten first), so the memory is bounded whatever the traffic."""
+
+    failures: int = 10
+    window: float = 60.0
+    clients: int = 10_000
+
+    @classmethod
+    def from_env(cls) -> FailureLimits:
+        """IGCLAIM_AUTH_FAILURES and IGCLAIM_AUTH_FAILURE_WINDOW (seconds), else the defaults."""
+        return cls(failures=max(1, int(os.environ.get("IGCLAIM_AUTH_FAILURES", cls.failures))),
+                   window=max(1.0, float(os.environ.get("IGCLAIM_AUTH_FAILURE_WINDOW", cls.window))))
+
+
+class FailedAuthLimiter:
+    """Failed token checks per client address, in this process's memory (a sliding window of at most `failures`
+    times per address): guessing tokens, or making the server pay scrypt for wrong secrets, stops at that many a
+    window. Only the address that failed waits; a token already proven here passes even from it (TokenGate)."""
+
+    def __init__(self, limits: FailureLimits) -> None:
+        self.limits = limits
+        self._failed: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def wait(self, client: str) -> float:
+        """Seconds until this address may try a token again (0: now)."""
+        with self._lock:
+            times = self._failed.get(client)
+            if times is None or len(times) < self.limits.failures:
+                return 0.0
+            return max(0.0, times[0] + self.limits.window - time.monotonic())
+
+    def failed(self, client: str) -> None:
+        t = time.monotonic()
+        with self._lock:
+            times = self._failed.pop(client, None) or deque(maxlen=self.limits.failures)
+            times.append(t)
+            self._failed[client] = times  # the most recent last: the least recent is forgotten first
+            while len(self._failed) > self.limits.clients:
+                self._failed.popitem(last=False)
 
 
 class RateLimiter:
