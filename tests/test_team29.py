@@ -76,6 +76,29 @@ def test_a_low_balance_is_no_concern_while_another_authorization_has_room(team):
     assert _expiring(client, biller, visit(1, diagnoses=["D80.1"])) == []
 
 
+def test_a_renewal_inside_the_cover_does_not_shorten_it(team):
+    """PA-100 (drawn: it ends soonest) is carried on by PA-LONG to 09-30; PA-SHORT, which starts later but ends on
+    03-10, inside that cover, moves nothing: the cover runs to 09-30, so no warning (a chain that took every later
+    start warned of 03-10)."""
+    _, client, _, biller = team
+    _authorize(client, biller, 1000, end="2026-03-05")
+    _authorize(client, biller, 1000, number="PA-LONG", start="2026-03-01", end="2026-09-30")
+    _authorize(client, biller, 1000, number="PA-SHORT", start="2026-03-03", end="2026-03-10")
+    assert _expiring(client, biller, visit(1)) == []
+
+
+def test_an_authorization_ending_on_the_visit_day_holds_no_next_visit(team):
+    """The claim names PA-100 (100 units: 40 left after this visit's 60). PA-TODAY, for the code with room, ends on
+    the visit's own date: the next visit is later, so it cannot hold it and the low balance still warns."""
+    _, client, _, biller = team
+    _authorize(client, biller, 100)
+    _authorize(client, biller, 1000, number="PA-TODAY", start="2026-03-01", end="2026-03-02")
+    enc = visit(1)
+    enc["payer"] = {**enc["payer"], "prior_authorization": {"number": "PA-100"}}
+    [low] = _expiring(client, biller, enc)
+    assert "after this visit only 40 units remain" in low
+
+
 # ------------------------------------------------------------------------------------------- the audit log's ids
 
 

@@ -100,7 +100,7 @@ def _others(db: Session, enc: Encounter, result: Result, draw: Draw) -> list[Aut
     payer_keys = {k.lower() for k in (enc.payer.name, enc.payer.payer_id) if k}
     rows = db.scalars(select(Authorization).where(
         Authorization.member_id == draw.auth.member_id, Authorization.id != draw.auth.id,
-        Authorization.end >= dos).order_by(Authorization.start, Authorization.id)).all()
+        Authorization.end > dos).order_by(Authorization.start, Authorization.id)).all()  # the next visit is later
     again = _billed(result, {draw.code}, dos)
     return [a for a in rows if a.payer.lower() in payer_keys and draw.code in _codes_for(a, max(a.start, dos))
             and not _short(Amounts(again.units, again.grams, 1),
