@@ -472,7 +472,7 @@ def _account(outcome: Outcome, summary: BatchSummary, report: ReportAggregator, 
         report.add_result(outcome.summary)
     else:
         summary.parsed_only += 1
-        report.records += 1
+        report.add_valid()
 
 
 def _write_report(write_text: Callable[[str, str], object], report: ReportAggregator, summary: BatchSummary,
@@ -492,6 +492,7 @@ def _write_report(write_text: Callable[[str, str], object], report: ReportAggreg
         "run": f"{summary.records:,} records in {summary.elapsed_s:.1f} s with {summary.workers} worker(s)"
         + (" · parse only" if parse_only else ""),
         "interrupted": summary.interrupted,
+        "parse_only": parse_only,
     }
     write_text("report.html", report.render(meta, statements))
     doc = asdict(summary) | {"rate_records_per_s": round(summary.rate, 1), "accounted": summary.accounted,

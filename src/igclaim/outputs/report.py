@@ -64,6 +64,7 @@ class ReportAggregator:
     records: int = 0
     results: int = 0
     errors: int = 0
+    valid: int = 0  # records read and validated but not coded (--parse-only)
     clean: int = 0
     warnings_only: int = 0
     with_errors: int = 0
@@ -145,6 +146,11 @@ class ReportAggregator:
                 else:
                     self.beyond_chart_usd += usd_most
 
+    def add_valid(self) -> None:
+        """A record that --parse-only read and validated (not coded: no claim, no findings)."""
+        self.records += 1
+        self.valid += 1
+
     def add_error(self, entry: dict[str, Any]) -> None:
         self.records += 1
         self.errors += 1
@@ -159,7 +165,7 @@ class ReportAggregator:
     def merge(self, other: ReportAggregator) -> None:
         """Add another aggregator's counters (one per Spark partition, merged on the driver); the caps on
         distinct error reasons and fix texts apply as if the records had been added here."""
-        for name in ("records", "results", "errors", "clean", "warnings_only", "with_errors", "impact_units",
+        for name in ("records", "results", "errors", "valid", "clean", "warnings_only", "with_errors", "impact_units",
                      "impact_usd", "priced_findings", "priced_lines", "unbilled_usd", "beyond_chart_usd",
                      "coverage_usd"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -187,8 +193,8 @@ class ReportAggregator:
 
     # --- rendering ----------------------------------------------------------------------------------
     def render(self, meta: dict[str, Any], statements: dict[str, tuple[str, str]] | None = None) -> str:
-        """The HTML page. `meta`: input, generated, data_as_of, elapsed, interrupted; `statements`: edit id →
-        (one-line statement, default fix) from the edit catalog."""
+        """The HTML page. `meta`: input, generated, data_as_of, elapsed, interrupted, parse_only; `statements`:
+        edit id → (one-line statement, default fix) from the edit catalog."""
         statements = statements or {}
         esc = html.escape
         total_findings = sum(self.by_severity.values())
@@ -213,21 +219,32 @@ class ReportAggregator:
         units_line = (f"<b id='units-at-risk'>{self.impact_units:,}</b> billing units named by findings "
                       "(units missing or billed beyond the chart, units discarded without need, units at risk for "
                       "coverage), counted by size, each claim line once (its largest finding).")
+        tile_values: tuple[tuple[str, str, int, str, str], ...] = (
+            ("total-records", "", self.records, "records read", f"{self.results:,} coded · {self.errors:,} "
+             "could not be read or coded"),
+            ("total-clean", "ok", self.clean, "claims clean", pct(self.clean, self.results) + " of coded"),
+            ("total-warnings", "warn", self.warnings_only, "claims with warnings only",
+             pct(self.warnings_only, self.results)),
+            ("total-with-errors", "bad", self.with_errors, "claims with errors",
+             pct(self.with_errors, self.results)),
+            ("total-input-errors", "grey", self.errors, "records not coded", "see errors.jsonl"),
+            ("total-findings", "", total_findings, "findings",
+             " · ".join(f"{self.by_severity[s]:,} {s}" for s in SEVERITIES)),
+        )
+        if meta.get("parse_only"):
+            # a parse-only run codes nothing: its tiles say what it did (valid / not valid), never "0 coded"
+            partial += ("<p class=\"banner\" id=\"parse-only\">Parse only: the records were read and validated, "
+                        "not coded; there are no claims or findings to show.</p>")
+            tile_values = (
+                ("total-records", "", self.records, "records read",
+                 f"{self.valid:,} valid · {self.errors:,} not valid (parse only: not coded)"),
+                ("total-valid", "ok", self.valid, "records valid", pct(self.valid, self.records) + " of read"),
+                ("total-input-errors", "grey", self.errors, "records not valid", "see errors.jsonl"),
+            )
         tiles = "".join(
             f'<div class="tile {cls}"><div class="num" id="{tid}">{value:,}</div><div class="lbl">{label}</div>'
             f'<div class="sub">{sub}</div></div>'
-            for tid, cls, value, label, sub in (
-                ("total-records", "", self.records, "records read", f"{self.results:,} coded · {self.errors:,} "
-                 "could not be read or coded"),
-                ("total-clean", "ok", self.clean, "claims clean", pct(self.clean, self.results) + " of coded"),
-                ("total-warnings", "warn", self.warnings_only, "claims with warnings only",
-                 pct(self.warnings_only, self.results)),
-                ("total-with-errors", "bad", self.with_errors, "claims with errors",
-                 pct(self.with_errors, self.results)),
-                ("total-input-errors", "grey", self.errors, "records not coded", "see errors.jsonl"),
-                ("total-findings", "", total_findings, "findings",
-                 " · ".join(f"{self.by_severity[s]:,} {s}" for s in SEVERITIES)),
-            )
+            for tid, cls, value, label, sub in tile_values
         )
         ranked = sorted(self.edits.items(), key=lambda kv: (-kv[1].by_severity["error"], -kv[1].claims, kv[0]))
         problems = [(k, t) for k, t in ranked if t.by_severity["error"] or t.by_severity["warning"]][:10]
