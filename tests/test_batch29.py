@@ -3,10 +3,15 @@ record numbers on results, a second Ctrl-C during the shutdown."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 
+import pytest
+
 from igclaim.batch import run_batch
-from tests.conftest import ROOT
+from igclaim.inputs import MAX_INPUT_BYTES
+from tests.conftest import ROOT, run_cli
 
 WITH_ERRORS = ROOT / "examples" / "batch" / "with-errors.jsonl"
 
@@ -34,3 +39,66 @@ def test_a_coding_run_keeps_its_report_tiles(tmp_path):
     html = (tmp_path / "out" / "report.html").read_text()
     assert _tile(html, "total-records") == "6 | records read | 3 coded · 3 could not be read or coded"
     assert 'id="parse-only"' not in html
+
+
+# --- gzip input --------------------------------------------------------------------------------------------------
+
+def _outputs(out):
+    return {name: (out / name).read_text() for name in ("results.jsonl", "errors.jsonl", "findings.csv")}
+
+
+@pytest.mark.parametrize("name", ["encounters.jsonl", "encounters.csv", "with-errors.jsonl"])
+@pytest.mark.parametrize("suffix", [".gz", ""])  # named .gz, or a compressed file under the plain name
+def test_a_gzip_input_is_read_as_its_plain_twin(tmp_path, name, suffix):
+    """encounters.jsonl.gz was refused ('cannot tell the format'); a compressed .jsonl was one error a line."""
+    plain = ROOT / "examples" / "batch" / name
+    src = tmp_path / (name + suffix)
+    src.write_bytes(gzip.compress(plain.read_bytes()))
+    got = run_batch(src, tmp_path / "gz", workers=1)
+    want = run_batch(plain, tmp_path / "plain", workers=1)
+    assert (got.records, got.results, got.errors, got.lost) == (want.records, want.results, want.errors, 0)
+    assert _outputs(tmp_path / "gz") == _outputs(tmp_path / "plain")
+
+
+def test_a_gzip_json_file_is_read(tmp_path):
+    one = ROOT / "examples" / "e01-sarah-gammaplex-4h.json"
+    src = tmp_path / "one.json.gz"
+    src.write_bytes(gzip.compress(one.read_bytes()))
+    assert run_batch(src, tmp_path / "out", workers=1).results == 1
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_a_gzip_bomb_line_is_one_error_read_in_bounded_pieces(tmp_path, kind):
+    """A line of 64 MiB compresses to some 64 KiB: it is that record's error, read and dropped in pieces of one
+    encounter's limit, and the records after it are read."""
+    plain = (ROOT / "examples" / "batch" / f"encounters.{kind}").read_bytes()
+    head, rest = plain.split(b"\n", 1)
+    bomb = b"x" * (64 * MAX_INPUT_BYTES)
+    src = tmp_path / f"bomb.{kind}.gz"
+    src.write_bytes(gzip.compress(head + b"\n" + bomb + b"\n" + rest))
+    got = run_batch(src, tmp_path / "out", workers=1)
+    want = run_batch(ROOT / "examples" / "batch" / f"encounters.{kind}", tmp_path / "plain", workers=1)
+    (error,) = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert "longer than" in error["reason"] and error.get("line", error.get("row")) == 2
+    assert got.results == want.results and got.errors == 1 and got.lost == 0
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_a_gzip_file_cut_short_keeps_the_records_before_the_cut(tmp_path, kind):
+    plain = (ROOT / "examples" / "batch" / f"encounters.{kind}").read_bytes()
+    data = gzip.compress(plain, compresslevel=1)
+    src = tmp_path / f"cut.{kind}.gz"
+    src.write_bytes(data[: len(data) * 2 // 3])
+    r = run_cli("batch", str(src), "--out", str(tmp_path / "out"), "-w", "1")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    (error,) = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert "corrupt or cut short" in error["reason"]
+    assert summary["results"] > 0 and summary["errors"] == 1 and summary["accounted"] is True
+
+
+def test_a_gzip_837_or_parquet_says_to_decompress_it_first(tmp_path):
+    src = tmp_path / "claims.parquet.gz"
+    src.write_bytes(gzip.compress(b"PAR1"))
+    r = run_cli("batch", str(src), "--out", str(tmp_path / "out"), "-w", "1")
+    assert r.returncode == 2 and "decompress it first" in r.stderr, r.stderr

@@ -24,7 +24,7 @@ from igclaim.options import FilingDateOpt
 
 def batch_cmd(
     input: Annotated[Path, typer.Argument(help="JSON Lines (.jsonl), CSV (.csv) or Parquet (.parquet) of encounters, "
-                                               "or an 837P/837I (.837)")],
+                                               "or an 837P/837I (.837); .jsonl, .json and .csv may be gzipped (.gz)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="directory for results.jsonl, errors.jsonl, findings.csv, "
                                                           "report.html")],
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="worker processes (default: all "

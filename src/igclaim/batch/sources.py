@@ -8,15 +8,23 @@ workers, so that a bad record is reported by its line or row number and never st
 from __future__ import annotations
 
 import csv
+import gzip
 import json
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from igclaim.batch.tabular import group_rows
-from igclaim.inputs import undecoded_byte
+from igclaim.inputs import MAX_INPUT_BYTES, undecoded_byte
 
+_LINE_LIMIT = MAX_INPUT_BYTES + 8  # one line of input: an encounter's limit, a BOM and a CR LF on top
+GZIP_MAGIC = b"\x1f\x8b"
+# What a corrupt or truncated gzip file raises while it is read (a plain file's read error still fails the run)
+GZIP_BROKEN = (EOFError, gzip.BadGzipFile, zlib.error)
+# Formats read through gzip when the file is compressed: a text format read line by line (an 837 and Parquet are not)
+GZIP_FORMATS = ("jsonl", "json", "csv")
 Kind = Literal["json", "rows", "x12", "problem"]  # "problem": the reader's own finding (payload: its lines)
 FORMATS = ("jsonl", "csv", "parquet", "x12", "json")
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv",
@@ -98,8 +106,20 @@ class _CrLines:
         self.f.close()
 
 
+def _broken(exc: BaseException | str) -> str:
+    """The error of a compressed file that is corrupt or cut short where it was being read."""
+    return (f"(input): the compressed (gzip) file is corrupt or cut short here ({str(exc)[:160]}); the records "
+            "before this one were read")
+
+
 class SourceError(ValueError):
     """The input file as a whole cannot be read (missing, unknown format, not a CSV/Parquet file)."""
+
+
+def _gzipped(path: Path) -> bool:
+    """A gzip file, by its first two bytes (whatever its suffix)."""
+    with path.open("rb") as f:
+        return f.read(2) == GZIP_MAGIC
 
 
 def detect_format(path: Path, given: str | None = None) -> str:
@@ -107,7 +127,14 @@ def detect_format(path: Path, given: str | None = None) -> str:
         if given not in FORMATS:
             raise SourceError(f"--format must be one of {', '.join(FORMATS)}")
         return given
-    fmt = _SUFFIXES.get(path.suffix.lower())
+    suffix = path.suffix.lower()
+    if suffix == ".gz":  # encounters.jsonl.gz: the format of the name under .gz
+        inner = _SUFFIXES.get(Path(path.stem).suffix.lower())
+        if inner in GZIP_FORMATS:
+            return inner
+        raise SourceError(f"{path.name}: a gzip-compressed input is read for JSON Lines, JSON and CSV "
+                          "(.jsonl.gz, .json.gz, .csv.gz); decompress it first (gunzip), or use --format")
+    fmt = _SUFFIXES.get(suffix)
     if fmt is None:
         from igclaim.readers.scrub import looks_like_x12
 
@@ -118,15 +145,40 @@ def detect_format(path: Path, given: str | None = None) -> str:
     return fmt
 
 
+def _bounded_lines(f: Any, limit: int, overlong: set[int], broken: list[str] | None = None) -> Iterator[str]:
+    """The lines of a text file, each read with a bounded readline: a line longer than `limit` characters is skipped
+    in bounded pieces (never held whole: a gzip input of a few MB may hold a line of GBs) and replaced by a line
+    the csv module refuses (a cell over its size limit), its number added to `overlong` so that the row's error says
+    why. A compressed file that turns out corrupt or cut short ends the lines, the reason in `broken`."""
+    number = 0
+    try:
+        while line := f.readline(limit):
+            number += 1
+            if len(line) == limit and not line.endswith(("\n", "\r")):
+                while (rest := f.readline(limit)) and not rest.endswith(("\n", "\r")):
+                    pass  # the rest of an over-long line, dropped piece by piece
+                overlong.add(number)
+                line = '"' + "x" * (csv.field_size_limit() + 1) + '"\n'
+            yield line
+    except GZIP_BROKEN as exc:
+        if broken is None:
+            raise
+        broken.append(f"{type(exc).__name__}: {exc}"[:200])
+
+
 class Source:
-    """Iterate the records of an input file; `position`/`total` measure progress (bytes or rows)."""
+    """Iterate the records of an input file; `position`/`total` measure progress (bytes or rows). A JSON Lines,
+    JSON or CSV file compressed with gzip (by its first bytes, or a .gz suffix) is read decompressing as it goes,
+    with the bounds of plain input on each line and record; `position` and `total` then count compressed bytes."""
 
     def __init__(self, path: Path, fmt: str | None = None) -> None:
         self.path = Path(path)
         if not self.path.is_file():
             raise SourceError(f"{self.path}: no such file")
         self.format = detect_format(self.path, fmt)
+        self.compressed = self.format in GZIP_FORMATS and _gzipped(self.path)
         self._handle: Any = None
+        self._raw: Any = None  # the compressed file under a gzip input's handle (its position is the progress)
         self._rows_read = 0
         if self.format == "parquet":
             import pyarrow.parquet as pq
@@ -145,8 +197,11 @@ class Source:
         else:
             self.total = self.path.stat().st_size
             if self.format == "csv":
-                with self.path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
-                    header = next(csv.reader(f), [])
+                with self._open_text() as f:
+                    try:
+                        header = next(csv.reader(_bounded_lines(f, _LINE_LIMIT, set())), [])
+                    except (csv.Error, *GZIP_BROKEN) as exc:
+                        raise SourceError(f"{self.path.name}: the header row cannot be read ({exc})") from None
                 if any(undecoded_byte(h) is not None for h in header):
                     raise SourceError(f"{self.path.name}: the header row is not UTF-8 text")
                 if "encounter_id" not in header:
@@ -156,12 +211,30 @@ class Source:
                     raise SourceError(f"{self.path.name}: the header row names {', '.join(map(repr, twice))} more "
                                       "than once; each column once")
 
+    def _open_binary(self) -> BinaryIO:
+        if not self.compressed:
+            return self.path.open("rb")
+        f = gzip.open(self.path, "rb")  # noqa: SIM115 (closed by the caller's with)
+        self._raw = f.fileobj  # GzipFile's compressed file
+        return f  # type: ignore[return-value]
+
+    def _open_text(self) -> Any:
+        # surrogateescape: a byte that is not UTF-8 stays visible, so its row is refused naming the column
+        # instead of the byte being silently replaced
+        if not self.compressed:
+            return self.path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+        f = gzip.open(self.path, "rt", encoding="utf-8-sig", errors="surrogateescape", newline="")  # noqa: SIM115
+        self._raw = f.buffer.fileobj  # type: ignore[attr-defined]
+        return f
+
     @property
     def position(self) -> int:
         if self.format == "parquet":
             return self._rows_read
         if self._handle is None or self._handle.closed:
             return self.total
+        if self._raw is not None:
+            return int(self._raw.tell())
         return getattr(self._handle, "buffer", self._handle).tell()
 
     def __iter__(self) -> Iterator[Record]:
@@ -181,27 +254,36 @@ class Source:
     def _jsonl(self) -> Iterator[Record]:
         """One record a line, read with a bounded readline: a line longer than one encounter's limit is skipped in
         bounded pieces and reported by its number, never held in memory whole (a 2 GB line costs 1 MiB)."""
-        from igclaim.inputs import MAX_INPUT_BYTES
-
-        limit = MAX_INPUT_BYTES + 8  # a BOM and a CR LF on top of the encounter's own limit
+        limit = _LINE_LIMIT
         seq = 0
-        with self.path.open("rb") as raw_file:
+        with self._open_binary() as raw_file:
             # A file whose lines end in CR alone (an old Mac's, some exports') was read as one line, its encounters
             # one error: JSON text holds no raw CR, so a CR with no LF in the first 64 KiB ends the lines.
-            head = raw_file.read(65536)
+            try:
+                head = raw_file.read(65536)
+            except GZIP_BROKEN:
+                head = b""  # (a gzip file broken early: the first readline below reports it)
             raw_file.seek(0)
             end = b"\r" if b"\r" in head and b"\n" not in head else b"\n"
             f: BinaryIO | _CrLines = _CrLines(raw_file) if end == b"\r" else raw_file
             self._handle = f
             number = 0
             while True:
-                raw = f.readline(limit)
+                try:
+                    raw = f.readline(limit)
+                except GZIP_BROKEN as exc:  # the lines before it are records; this is the last one
+                    seq += 1
+                    yield Record(seq, {"line": number + 1}, "problem", [_broken(exc)])
+                    break
                 if not raw:
                     break
                 number += 1
                 if len(raw) == limit and not raw.endswith(end):
-                    while (rest := f.readline(limit)) and not rest.endswith(end):
-                        pass  # the rest of an over-long line, dropped piece by piece
+                    try:
+                        while (rest := f.readline(limit)) and not rest.endswith(end):
+                            pass  # the rest of an over-long line, dropped piece by piece
+                    except GZIP_BROKEN:
+                        pass  # (the file ends here: the over-long line is this record's error)
                     seq += 1
                     yield Record(seq, {"line": number}, "problem",
                                  [f"(input): line longer than {MAX_INPUT_BYTES:,} bytes (the limit for one encounter)"])
@@ -220,8 +302,12 @@ class Source:
         nesting, its numbers; a problem of the whole file is record 1's error."""
         from igclaim.inputs import MAX_DEPTH, MAX_FILE_BYTES, InvalidInput, decode_input, depth_problem, parse_json
 
-        with self.path.open("rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
+        try:
+            with self._open_binary() as f:
+                data = f.read(MAX_FILE_BYTES + 1)
+        except GZIP_BROKEN as exc:
+            yield Record(1, {"line": 1}, "problem", [_broken(exc)])
+            return
         if len(data) > MAX_FILE_BYTES:
             yield Record(1, {"line": 1}, "problem", [f"(input): a .json file larger than {MAX_FILE_BYTES:,} bytes; "
                                                      "write one encounter a line as JSON Lines (.jsonl), which has "
@@ -272,14 +358,14 @@ class Source:
                 yield Record(seq, {"segment": item.position}, "x12", item)
 
     def _csv_rows(self) -> Iterator[tuple[int, Any]]:
-        # surrogateescape: a byte that is not UTF-8 stays visible, so its row is refused naming the column
-        # instead of the byte being silently replaced
-        with self.path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+        with self._open_text() as f:
             self._handle = f
             read: list[str] = []  # the physical lines the reader took for its last row
+            overlong: set[int] = set()  # the lines over the limit (replaced by a line the csv module refuses)
+            broken: list[str] = []  # why a compressed file ended early
 
             def lines() -> Iterator[str]:
-                for line in f:
+                for line in _bounded_lines(f, _LINE_LIMIT, overlong, broken):
                     read.append(line)
                     yield line
 
@@ -324,11 +410,17 @@ class Source:
                     try:
                         row = next(reader)
                     except StopIteration:
+                        if broken:  # the rows before it were read; the rest of the file is this error
+                            yield last + 1, RowProblem(f"row {last + 1}: {_broken(broken[0])}")
                         break
                     except csv.Error as exc:  # a cell over the csv module's size limit: this row's error, not the run's
                         number = started()
                         pending = take_again(number)  # (an unclosed quote's) the lines it took are rows of their own
-                        yield number, RowProblem(f"row {number}: not a readable CSV row ({exc})")
+                        if overlong.intersection(range(number, last + 1)):
+                            yield number, RowProblem(f"row {number}: a line longer than {_LINE_LIMIT - 8:,} "
+                                                     "characters (the limit for one encounter)")
+                        else:
+                            yield number, RowProblem(f"row {number}: not a readable CSV row ({exc})")
                         continue
                     number = started()
                     if len(read) > 1 and any(isinstance(v, str) and ("\n" in v or "\r" in v) for v in row.values()):
