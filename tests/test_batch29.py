@@ -10,6 +10,8 @@ import re
 import pytest
 
 from igclaim.batch import run_batch
+from igclaim.batch import runner as runner_mod
+from igclaim.batch.duplicates import DuplicateIds
 from igclaim.inputs import MAX_INPUT_BYTES
 from tests.conftest import ROOT, run_cli
 
@@ -102,3 +104,73 @@ def test_a_gzip_837_or_parquet_says_to_decompress_it_first(tmp_path):
     src.write_bytes(gzip.compress(b"PAR1"))
     r = run_cli("batch", str(src), "--out", str(tmp_path / "out"), "-w", "1")
     assert r.returncode == 2 and "decompress it first" in r.stderr, r.stderr
+
+
+# --- duplicate encounter ids -------------------------------------------------------------------------------------
+
+ENCOUNTERS = ROOT / "examples" / "batch" / "encounters.jsonl"
+
+
+def _repeating(tmp_path, suffix=".jsonl"):
+    """The worked examples, then the first two again (e01 as is; e02 broken, an error with its id)."""
+    lines = ENCOUNTERS.read_text().splitlines()
+    src = tmp_path / f"twice{suffix}"
+    src.write_text("\n".join([*lines, lines[0], '{"encounter_id": "e02", "setting": 7}']) + "\n")
+    return src, len(lines)
+
+
+def test_an_encounter_id_given_twice_is_reported_and_both_records_kept(tmp_path):
+    """JSON Lines input with one encounter id twice came out as two results and not a word: a double-billing risk."""
+    src, n = _repeating(tmp_path)
+    out = tmp_path / "out"
+    r = run_cli("batch", str(src), "--out", str(out), "-w", "1")
+    assert r.returncode == 0, r.stderr
+    results = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    errors = [json.loads(x) for x in (out / "errors.jsonl").read_text().splitlines()]
+    assert [x["encounter_id"] for x in results].count("e01") == 2  # both coded, neither dropped
+    assert [e["record"] for e in errors] == [n + 2] and errors[0]["encounter_id"] == "e02"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["duplicate_ids"] == 2 and summary["duplicates_checked_to"] is None
+    assert summary["duplicate_examples"] == [{"encounter_id": "e01", "record": n + 1},
+                                             {"encounter_id": "e02", "record": n + 2}]
+    assert f"2 record(s) repeat the id of an earlier record (e01 at record {n + 1}, e02 at record {n + 2})" in r.stderr
+    assert 'id="duplicate-ids"' in (out / "report.html").read_text()
+
+
+def test_no_duplicate_no_note(tmp_path):
+    r = run_cli("batch", str(ENCOUNTERS), "--out", str(tmp_path / "out"), "-w", "1")
+    assert r.returncode == 0 and "Duplicate" not in r.stderr
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["duplicate_ids"] == 0
+    assert 'id="duplicate-ids"' not in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_a_csv_encounter_repeated_later_and_a_parse_only_run_are_checked(tmp_path):
+    lines = (ROOT / "examples" / "batch" / "encounters.csv").read_text().splitlines()
+    src = tmp_path / "twice.csv"
+    src.write_text("\n".join([*lines, lines[1]]) + "\n")  # the first encounter's first row again, at the end
+    summary = run_batch(src, tmp_path / "csv", workers=1)
+    assert summary.duplicate_ids == 1 and summary.duplicate_examples[0]["encounter_id"] == lines[1].split(",")[0]
+    jsonl, _n = _repeating(tmp_path)
+    assert run_batch(jsonl, tmp_path / "parse", workers=1, parse_only=True).duplicate_ids == 2
+
+
+def test_the_id_table_is_exact_and_small_and_stops_at_its_cap():
+    ids = DuplicateIds()
+    for i in range(50_000):
+        assert ids.see(f"enc-{i}", i + 1) is False
+    assert all(ids.see(f"enc-{i}", 50_001 + i) for i in range(0, 50_000, 1000))
+    assert ids.duplicates == 50 and ids.checked_to is None
+    assert len(ids._slots) * 8 <= 32 * 50_000  # 8-byte slots, at most a quarter… half full: not a set of strings
+    capped = DuplicateIds(cap=3)
+    assert [capped.see(x, n) for n, x in enumerate(["a", "b", "a", "c", "d", "a"], start=1)] == [
+        False, False, True, False, False, False]
+    assert capped.checked_to == 4 and capped.duplicates == 1
+
+
+def test_a_run_past_the_cap_says_where_the_check_stopped(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner_mod, "DuplicateIds", lambda: DuplicateIds(cap=5))
+    src, n = _repeating(tmp_path)
+    summary = run_batch(src, tmp_path / "out", workers=1)
+    assert summary.duplicate_ids == 0 and summary.duplicates_checked_to == 5
+    assert "not checked past record 5" in runner_mod.duplicates_note(summary)
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["duplicates_checked_to"] == 5

@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from igclaim.batch import SourceError, default_workers, describe, run_batch
+from igclaim.batch import SourceError, default_workers, describe, duplicates_note, run_batch
 from igclaim.batch.sources import FORMATS
 from igclaim.options import FilingDateOpt
 
@@ -91,6 +91,8 @@ def batch_cmd(
         if bar is not None:
             bar.stop()
     print(describe(summary), flush=True)
+    if note := duplicates_note(summary):
+        err.print(note, markup=False, highlight=False)
     if not summary.accounted:
         err.print(f"Records lost: {summary.read or 0:,} record(s) read from the input but {summary.records:,} came out "
                   "(results + errors); a defect in igclaim: please report it with the input.", markup=False,

@@ -32,6 +32,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
+from igclaim.batch.duplicates import DuplicateIds
 from igclaim.batch.sources import Source, SourceError
 from igclaim.batch.worker import FINDING_COLUMNS, Outcome, error_outcome, init_worker, process_chunk
 from igclaim.outputs.report import ReportAggregator
@@ -60,6 +61,12 @@ class BatchSummary:
     discarded: bool = False
     elapsed_s: float = 0.0
     errors_by_stage: dict[str, int] = field(default_factory=dict)
+    # Records whose encounter id an earlier record had (each still judged on its own: a double-billing risk); None
+    # where not checked. The first few as {"encounter_id", "record"}; duplicates_checked_to: the record
+    # past which ids were not checked (the cap of duplicates.MAX_IDS_CHECKED distinct ids), None when all were.
+    duplicate_ids: int | None = None
+    duplicate_examples: list[dict[str, Any]] = field(default_factory=list)
+    duplicates_checked_to: int | None = None
     max_rss_parent_kb: int = 0
     max_rss_worker_kb: int = 0
 
@@ -264,6 +271,7 @@ def run_batch(
     chunk_size = max(1, chunk_size)
     summary = BatchSummary(str(input_path), source.format, str(out), workers, chunk_size)
     report = ReportAggregator()
+    duplicates = DuplicateIds()
     writers = _Writers(out, parse_only, staged)
     window = 2 * workers + 1
     started = time.perf_counter()
@@ -313,6 +321,7 @@ def run_batch(
             with _sigint_deferred():  # a chunk is written and counted whole, or not at all
                 for outcome in outcomes:
                     _account(outcome, summary, report, writers)
+                    duplicates.see(outcome.encounter_id, outcome.seq)
                 written += len(chunk)
                 if on_progress:
                     on_progress(summary.records, source.position, source.total)
@@ -337,6 +346,9 @@ def run_batch(
         writers.close()
         summary.elapsed_s = time.perf_counter() - started
         summary.errors_by_stage = dict(report.errors_by_stage)
+        summary.duplicate_ids = duplicates.duplicates
+        summary.duplicate_examples = [{"encounter_id": i, "record": r} for i, r in duplicates.examples]
+        summary.duplicates_checked_to = duplicates.checked_to
         summary.max_rss_parent_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         summary.max_rss_worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         if summary.interrupted and writers.staged:
@@ -493,12 +505,31 @@ def _write_report(write_text: Callable[[str, str], object], report: ReportAggreg
         + (" · parse only" if parse_only else ""),
         "interrupted": summary.interrupted,
         "parse_only": parse_only,
+        "duplicates": duplicates_note(summary),
     }
     write_text("report.html", report.render(meta, statements))
     doc = asdict(summary) | {"rate_records_per_s": round(summary.rate, 1), "accounted": summary.accounted,
                              "lost": summary.lost}
     doc.pop("discarded")
     write_text("summary.json", json.dumps(doc, indent=2) + "\n")
+
+
+def duplicates_note(summary: BatchSummary) -> str:
+    """What the run found of encounter ids given twice, for the person running it and the report ('' if nothing)."""
+    from igclaim.batch.duplicates import MAX_IDS_CHECKED
+
+    text = ""
+    if summary.duplicate_ids:
+        named = ", ".join(f"{d['encounter_id']} at record {d['record']:,}" for d in summary.duplicate_examples)
+        more = summary.duplicate_ids - len(summary.duplicate_examples)
+        text = (f"Duplicate encounter ids: {summary.duplicate_ids:,} record(s) repeat the id of an earlier record "
+                f"({named}{f' and {more:,} more' if more else ''}); each was judged on its own: check for double "
+                "billing.")
+    if summary.duplicates_checked_to is not None:
+        text += (" " if text else "") + (f"Duplicate encounter ids were not checked past record "
+                                         f"{summary.duplicates_checked_to:,} (the first {MAX_IDS_CHECKED:,} distinct "
+                                         "ids are checked).")
+    return text
 
 
 def describe(summary: BatchSummary) -> str:

@@ -45,6 +45,14 @@ class Outcome:
     findings_csv: str = ""
     summary: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
+    parsed_id: str | None = None  # a --parse-only record's encounter id (it has no summary to carry it)
+
+    @property
+    def encounter_id(self) -> str | None:
+        """The record's encounter id where one was read (the run's duplicate check)."""
+        if self.error is not None:
+            return self.error.get("encounter_id")
+        return self.summary["encounter_id"] if self.summary is not None else self.parsed_id
 
 
 _CHARTS: Any = None  # the charts an 837's claims are joined to (--charts), loaded once per worker
@@ -144,7 +152,7 @@ def process_x12(rec: Record, profile: str | None, parse_only: bool) -> Outcome:
             {"field": f"{item.segment} {item.element or ''}".strip(), "segment": item.position})
         return entry
     if parse_only:
-        return Outcome(rec.seq, summary=None)
+        return Outcome(rec.seq, parsed_id=_safe_id(item.claim_id))
     try:
         done = scrub_one(item, _CHARTS, profile)
     except Exception as exc:  # a defect must not lose the claim, nor which claim it was
@@ -175,7 +183,7 @@ def process_record(rec: Record, profile: str | None = None, parse_only: bool = F
         return error_outcome(rec, "schema", exc.problems, enc_id)
     enc_id = enc.encounter_id[:_MAX_ID]
     if parse_only:
-        return Outcome(rec.seq, summary=None)
+        return Outcome(rec.seq, parsed_id=enc_id)
     mode = mode or ("scrub" if enc.claim is not None else "build")
     try:
         enc = filed_on(enc, _FILING_DATE)

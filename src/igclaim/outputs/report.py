@@ -193,8 +193,9 @@ class ReportAggregator:
 
     # --- rendering ----------------------------------------------------------------------------------
     def render(self, meta: dict[str, Any], statements: dict[str, tuple[str, str]] | None = None) -> str:
-        """The HTML page. `meta`: input, generated, data_as_of, elapsed, interrupted, parse_only; `statements`:
-        edit id → (one-line statement, default fix) from the edit catalog."""
+        """The HTML page. `meta`: input, generated, data_as_of, elapsed, interrupted, parse_only, duplicates (a note
+        on encounter ids given twice); `statements`: edit id → (one-line statement, default fix) from the edit
+        catalog."""
         statements = statements or {}
         esc = html.escape
         total_findings = sum(self.by_severity.values())
@@ -231,6 +232,8 @@ class ReportAggregator:
             ("total-findings", "", total_findings, "findings",
              " · ".join(f"{self.by_severity[s]:,} {s}" for s in SEVERITIES)),
         )
+        if meta.get("duplicates"):
+            partial += f'<p class="banner" id="duplicate-ids">{esc(meta["duplicates"])}</p>'
         if meta.get("parse_only"):
             # a parse-only run codes nothing: its tiles say what it did (valid / not valid), never "0 coded"
             partial += ("<p class=\"banner\" id=\"parse-only\">Parse only: the records were read and validated, "

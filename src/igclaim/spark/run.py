@@ -195,6 +195,22 @@ def run_spark_batch(input_path: str | Path, out_dir: str | Path, *, spark: Spark
         shutil.rmtree(work_dir, ignore_errors=True)
 
 
+def _duplicate_ids(outcomes: DataFrame) -> tuple[int, list[dict[str, object]]]:
+    """The records whose encounter id an earlier record had, as igclaim batch counts them (batch/duplicates.py),
+    exactly and without its cap (the cluster holds the ids): their count and the first MAX_EXAMPLES."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from igclaim.batch.duplicates import MAX_EXAMPLES
+
+    ids = outcomes.where(F.col("encounter_id").isNotNull() & (F.col("encounter_id") != "")).select(
+        "record", "encounter_id")
+    later = ids.withColumn("nth", F.row_number().over(Window.partitionBy("encounter_id").orderBy("record"))).where(
+        F.col("nth") > 1)
+    first = later.orderBy("record").limit(MAX_EXAMPLES).collect()
+    return later.count(), [{"encounter_id": r["encounter_id"], "record": r["record"]} for r in first]
+
+
 def _run(spark: SparkSession, input_path: str, out_uri: str, out: Path, fmt: str | None, profile: str | None,
          refdata_file: str | None, work_dir: str, started: float, filing_date: date | None = None
          ) -> BatchSummary:
@@ -216,6 +232,7 @@ def _run(spark: SparkSession, input_path: str, out_uri: str, out: Path, fmt: str
              .parquet(f"{out_uri.rstrip('/')}/{name}"))
         outcomes.errors.write.mode("overwrite").parquet(f"{out_uri.rstrip('/')}/errors")
         agg = report(outcomes)
+        duplicates, examples = _duplicate_ids(outcomes.outcomes)
     finally:
         outcomes.unpersist()
     summary = BatchSummary(input_path, fmt, out_uri, spark.sparkContext.defaultParallelism, 0)
@@ -223,5 +240,6 @@ def _run(spark: SparkSession, input_path: str, out_uri: str, out: Path, fmt: str
     summary.results, summary.errors = agg.results, agg.errors
     summary.elapsed_s = time.perf_counter() - started
     summary.errors_by_stage = dict(agg.errors_by_stage)
+    summary.duplicate_ids, summary.duplicate_examples = duplicates, examples
     _write_report(lambda name, text: write_atomic(out / name, text), agg, summary, parse_only=False)
     return summary
