@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import signal
 
 import pytest
 
@@ -174,3 +175,58 @@ def test_a_run_past_the_cap_says_where_the_check_stopped(tmp_path, monkeypatch):
     assert summary.duplicate_ids == 0 and summary.duplicates_checked_to == 5
     assert "not checked past record 5" in runner_mod.duplicates_note(summary)
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["duplicates_checked_to"] == 5
+
+
+# --- a second Ctrl-C during the shutdown -------------------------------------------------------------------------
+
+BIG = ROOT / "examples" / "parties" / "office-batch.jsonl"
+
+
+def _interrupted_twice(tmp_path, monkeypatch, second_during, overwrite=False):
+    """A run stopped by Ctrl-C after its first chunk, and Ctrl-C again while it shuts down (`second_during`: the
+    runner function during which the second arrives). Deterministic: the signals are raised in the process."""
+    lines = BIG.read_text().splitlines()
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines * (30 // len(lines) + 1)) + "\n")
+    real = getattr(runner_mod, second_during)
+
+    def again(*args, **kwargs):
+        signal.raise_signal(signal.SIGINT)  # the second Ctrl-C, in the middle of the shutdown
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner_mod, second_during, again)
+    first = []
+
+    def on_progress(done, _position, _total):
+        if done and not first:
+            first.append(done)
+            signal.raise_signal(signal.SIGINT)  # the first Ctrl-C, once a chunk is written
+
+    try:
+        return run_batch(src, tmp_path / "out", workers=1, chunk_size=2, on_progress=on_progress,
+                         overwrite=overwrite)
+    except KeyboardInterrupt:  # (not let through: pytest would end the session)
+        pytest.fail(f"the second Ctrl-C escaped the cleanup (during {second_during})")
+
+
+@pytest.mark.parametrize("second_during", ["_terminate", "_write_report"])
+def test_a_second_ctrl_c_during_the_shutdown_waits_for_the_cleanup(tmp_path, monkeypatch, second_during):
+    """The second Ctrl-C escaped the cleanup: a KeyboardInterrupt traceback, the workers not reaped, the outputs
+    unclosed, and (during the report) a first run's outputs removed as if it had failed."""
+    summary = _interrupted_twice(tmp_path, monkeypatch, second_during)
+    assert summary.interrupted and summary.stopped_by == "SIGINT" and summary.accounted
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == sorted(runner_mod.OUTPUTS)  # no .partial, nothing removed
+    done = json.loads((out / "summary.json").read_text())
+    assert done["interrupted"] is True and done["records"] == summary.records > 0
+    assert sum(1 for _ in (out / "results.jsonl").open()) + sum(1 for _ in (out / "errors.jsonl").open()) \
+        == summary.records
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handlers are put back
+
+
+def test_a_second_ctrl_c_in_an_overwrite_run_keeps_the_earlier_outputs(tmp_path, monkeypatch):
+    run_batch(BIG, tmp_path / "out", workers=1)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    summary = _interrupted_twice(tmp_path, monkeypatch, "_terminate", overwrite=True)
+    assert summary.discarded
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before

@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from itertools import islice
@@ -282,6 +282,7 @@ def run_batch(
 
     pool = new_pool()
     stop = _StopOnSigterm()
+    shield = _Shield()
     records = _Counted(iter(source))
     written = 0  # the records of the chunks written (a stopped run's read count)
     pending: deque = deque()  # (chunk, future), in input order
@@ -327,21 +328,27 @@ def run_batch(
                     on_progress(summary.records, source.position, source.total)
         pool.shutdown(wait=True)
     except KeyboardInterrupt:
+        shield.install()  # a second Ctrl-C waits for the cleanup below instead of escaping it
         summary.interrupted = True
         summary.stopped_by = "SIGTERM" if stop.received else "SIGINT"
         _terminate(pool)
     except BaseException:
-        stop.restore()
-        _terminate(pool)
-        source.close()
-        writers.close()
-        writers.discard()  # a failed run (disk full, …) leaves the earlier outputs as they were
-        writers.remove_made()  # and a failed first run leaves nothing that blocks the next one
+        shield.install()
+        try:
+            _terminate(pool)
+            source.close()
+            writers.close()
+            writers.discard()  # a failed run (disk full, …) leaves the earlier outputs as they were
+            writers.remove_made()  # and a failed first run leaves nothing that blocks the next one
+        finally:
+            shield.restore()
+            stop.restore()
         raise
     # What the reader read, compared with what came out (describe's "lost", summary.json's "accounted"): all it read,
     # or for a stopped run the records of the chunks written (the chunks in flight at the stop are not written).
     summary.read = written if summary.interrupted else records.n
-    try:  # (a further SIGTERM while the stopped run writes its report is not acted on: the run is ending)
+    shield.install()  # (a Ctrl-C or SIGTERM while the run closes its outputs and writes its report waits for it)
+    try:
         source.close()
         writers.close()
         summary.elapsed_s = time.perf_counter() - started
@@ -366,7 +373,39 @@ def run_batch(
             raise
         return summary
     finally:
+        shield.restore()
         stop.restore()
+
+
+class _Shield:
+    """While a run closes its outputs (after the last chunk, or after a stop), Ctrl-C and SIGTERM are noted and not
+    raised: a second Ctrl-C during the shutdown after the first escaped the cleanup with a traceback, leaving the
+    workers running, the outputs unclosed, .partial files behind, and a first run's outputs removed as if it had
+    failed. The cleanup is bounded (STOP_GRACE_SECONDS for the workers, then the report), so waiting is short.
+    Only in the main thread; a signal that was ignored stays ignored."""
+
+    NOTE = b"igclaim batch: stopping; closing the outputs (a few seconds at most)\n"
+
+    def __init__(self) -> None:
+        self._previous: dict[int, Any] = {}
+
+    def install(self) -> None:
+        if self._previous or threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            handler = signal.getsignal(sig)
+            if handler is not signal.SIG_IGN:
+                self._previous[sig] = handler
+                signal.signal(sig, self._note)
+
+    def _note(self, _signum: int, _frame: Any) -> None:
+        with suppress(OSError):
+            os.write(2, self.NOTE)
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        self._previous = {}
 
 
 class _Counted:
