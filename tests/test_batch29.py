@@ -3,6 +3,7 @@ record numbers on results, a second Ctrl-C during the shutdown."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import re
@@ -230,3 +231,20 @@ def test_a_second_ctrl_c_in_an_overwrite_run_keeps_the_earlier_outputs(tmp_path,
     summary = _interrupted_twice(tmp_path, monkeypatch, "_terminate", overwrite=True)
     assert summary.discarded
     assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
+
+
+# --- a result's record number (docs/batch.md: derived, not written: results.jsonl lines stay the result schema) ----
+
+def test_a_result_is_traced_to_its_record_as_the_docs_say(tmp_path):
+    """The k-th result is the k-th record number errors.jsonl does not list: checked against findings.csv, which
+    carries each finding's record, on an input whose ids repeat."""
+    src, _n = _repeating(tmp_path)
+    summary = run_batch(src, tmp_path / "out", workers=2, chunk_size=3)
+    out = tmp_path / "out"
+    errors = {json.loads(x)["record"] for x in (out / "errors.jsonl").read_text().splitlines()}
+    numbers = [r for r in range(1, summary.records + 1) if r not in errors]
+    results = [json.loads(x)["encounter_id"] for x in (out / "results.jsonl").read_text().splitlines()]
+    by_record = dict(zip(numbers, results, strict=True))
+    with (out / "findings.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and all(by_record[int(row["record"])] == row["encounter_id"] for row in rows)
