@@ -1,8 +1,9 @@
 """Encounter ids seen twice in one batch input: the double-billing risk a biller must hear about.
 
 Each id is kept as a 64-bit digest in an open-addressing table of unsigned 64-bit integers (8 bytes a slot, at most
-half full), not as text in a set: memory grows with the distinct ids up to MAX_IDS_CHECKED (16 MiB of table at a
-million ids) and then stays flat, as the batch must. Past the cap, ids are no longer checked and the run says from
+half full), not as text in a set. The table is made whole when the run starts, sized for MAX_IDS_CHECKED distinct
+ids (16 MiB at a million), so the run's peak memory is the same for ten records as for ten million: flat with the
+input, as the batch must be (benchmarks/RESULTS.md). Past the cap, ids are no longer checked and the run says from
 which record. Two different ids share a digest with a chance of about 3 in 100 million at a million ids.
 """
 
@@ -29,8 +30,12 @@ class DuplicateIds:
     examples: list[tuple[str, int]] = field(default_factory=list)  # the first MAX_EXAMPLES (id, record)
     checked_to: int | None = None  # the record that reached the cap (later records not checked); None: all checked
     cap: int = MAX_IDS_CHECKED
-    _slots: array = field(default_factory=lambda: array("Q", bytes(8 * 4096)))
+    _slots: array = field(init=False, repr=False)
     _count: int = 0
+
+    def __post_init__(self) -> None:
+        size = 1 << max(1, 2 * self.cap - 1).bit_length()  # a power of two, at least twice the cap: at most half full
+        self._slots = array("Q", [0]) * size
 
     def see(self, encounter_id: str | None, record: int) -> bool:
         """Remember the id; True when an earlier record had it (a record without an id is not checked)."""
@@ -47,8 +52,6 @@ class DuplicateIds:
         if self._count >= self.cap:
             self.checked_to = record
             self._slots = array("Q")  # no longer needed: the memory goes back
-        elif 2 * self._count > len(self._slots):
-            self._grow()
         return False
 
     def _find(self, digest: int) -> bool:
@@ -60,17 +63,10 @@ class DuplicateIds:
             i = (i + 1) & mask
         return False
 
-    def _insert(self, digest: int, slots: array | None = None) -> None:
-        table = self._slots if slots is None else slots
+    def _insert(self, digest: int) -> None:
+        table = self._slots
         mask = len(table) - 1
         i = digest & mask
         while table[i] != 0:
             i = (i + 1) & mask
         table[i] = digest
-
-    def _grow(self) -> None:
-        bigger = array("Q", bytes(16 * len(self._slots)))
-        for digest in self._slots:
-            if digest:
-                self._insert(digest, bigger)
-        self._slots = bigger
