@@ -249,6 +249,8 @@ class Drug(_In):
     container_type: Literal["single_dose", "multi_dose"] = "single_dose"
     shared_with_other_patient: bool = False
     discarded_grams: Quantity | None = Field(default=None, ge=0, le=MAX_DOSE_GRAMS)
+    acquired_340b: bool = Field(default=False, description="bought through the 340B drug pricing program: Medicare "
+                                "lines then carry the 340B modifier (TB, or JG) where the date and setting ask it")
 
     @model_validator(mode="after")
     def _identified(self) -> Drug:

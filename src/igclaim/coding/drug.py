@@ -465,6 +465,25 @@ def code_drug(
     The journey: identify the product → its code on the date → the dose in grams → units → waste → lines, each
     stage a frozen value handed to the next. A step that cannot decide (no code, unknown strength) leaves a finding
     and no line, never a guess."""
+    coded = _code_drug(drug, index, rules, findings, setting)
+    return _acquired_340b(coded, rules, setting) if drug.acquired_340b else coded
+
+
+def _acquired_340b(coded: CodedDrug, rules: Rules, setting: str | None) -> CodedDrug:
+    """A drug bought through 340B: each of its lines (the JW line too: CMS FAQ on billing 340B modifiers) carries
+    the 340B modifier the payer asks on the date in this setting, when the drug is separately payable (a
+    hospital's packaged premedication is not)."""
+    modifier = rules.acquired_340b_modifier(setting)
+    if modifier is None or not coded.lines:
+        return coded
+    if not coded.identified.is_ig and setting and not rules.setting(setting).get("other_drugs_separately_payable",
+                                                                                  True):
+        return coded
+    lines = tuple(replace(ln, modifiers=(*ln.modifiers, modifier)) for ln in coded.lines)
+    return replace(coded, lines=lines)
+
+
+def _code_drug(drug: Drug, index: int, rules: Rules, findings: list[Finding], setting: str | None) -> CodedDrug:
     fam, given_code = identify(drug, index, rules)
     path = f"drugs[{index}]"
     family = fam.products

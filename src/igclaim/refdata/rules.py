@@ -174,6 +174,13 @@ class Rules:
             return None
         return self.catalog.department_modifier(department, self.dos)
 
+    def acquired_340b_modifier(self, setting: str | None) -> str | None:
+        """The 340B modifier a 340B-acquired, separately payable drug line of this setting carries on the date
+        (profile `acquired_340b_settings`, `acquired_340b_modifiers`: the first accepted one valid on the date)."""
+        if setting not in (self.params.get("acquired_340b_settings") or ()):
+            return None
+        return next((m for m in self.params.get("acquired_340b_modifiers") or () if self.modifier_valid(m)), None)
+
     def product_nos_code(self, product: Product) -> str | None:
         """The NOS code a product without a code of its own is billed with on the date (one rule: the resolver's)."""
         return self.catalog.product_nos_code(product, self.dos)
