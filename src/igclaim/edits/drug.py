@@ -471,6 +471,88 @@ def returned_without_jz(ctx: EditContext, rules: Rules | None = None) -> str | N
     return f"; {ctx.profile.title} returns a claim without it as unprocessable (from {since})"
 
 
+# --- 340B-acquired drugs (JG/TB) ---------------------------------------------------------------------------------
+
+OPPS_2025 = "https://www.govinfo.gov/content/pkg/FR-2024-11-27/pdf/2024-25521.pdf"
+
+
+def _modifiers_340b(ctx: EditContext) -> frozenset[str]:
+    """Every 340B modifier the payer profile accepts on any date (JG, TB): none for a profile that asks none."""
+    param = ctx.profile.parameters.get("acquired_340b_modifiers")
+    return frozenset(m for _, codes in param.values for m in codes) if param else frozenset()
+
+
+@edit(
+    "DRUG-340B-MISSING",
+    severity="error",
+    statement="the chart says a drug was bought through 340B, the payer asks a 340B modifier on its separately "
+    "payable lines in this setting on the date of service, and a line of the drug has none the date accepts",
+    fix="Add the 340B modifier to every line of the drug, its JW line too (Medicare: TB from 2025-01-01).",
+    source=OPPS_2025,
+    phase="claim",
+)
+def missing_340b(ctx: EditContext) -> list[Finding]:
+    """Medicare Part B: OPPS hospitals from 2018-01-01, every covered entity from 2024-01-01, TB for all from
+    2025-01-01 (profile `acquired_340b_settings`/`acquired_340b_modifiers`). A JG the date no longer asks but still
+    accepts as a modifier (2025, as read here) is a warning: the transition is not certain."""
+    found: list[Finding] = []
+    all_340b = _modifiers_340b(ctx)
+    if not all_340b:
+        return found
+    accepted = [m for m in ctx.rules.param("acquired_340b_modifiers") or () if ctx.rules.modifier_valid(m)]
+    for f, lines, _, _, _ in _drugs(ctx):
+        want = next((m for m in f.lines[0].modifiers if m in all_340b), None)  # the coded line: None, not asked
+        if want is None:
+            continue
+        for ln in lines:
+            written = mods(ln) & all_340b
+            if written & set(accepted):
+                continue
+            old = sorted(m for m in written if ctx.rules.modifier_valid(m))
+            if old:
+                found.append(finding("DRUG-340B-MISSING", f"Line {ln.line}: {_name(f)} was bought through 340B "
+                                     f"and carries {', '.join(old)}; {ctx.profile.title} asks {want} of every "
+                                     f"covered entity on {ctx.dos} ({old[0]} is still a valid modifier on the date: "
+                                     "whether it is still accepted is not certain).", line=ln.line,
+                                     severity="warning", fix=f"Replace {', '.join(old)} with {want} on line "
+                                     f"{ln.line}."))
+                continue
+            ended = f" ({', '.join(sorted(written))} is not valid on {ctx.dos})" if written else ""
+            found.append(finding("DRUG-340B-MISSING", f"Line {ln.line}: {_name(f)} was bought through 340B "
+                                 f"({f.path}.acquired_340b) and {ctx.profile.title} asks {want} "
+                                 f"on its lines on {ctx.dos}{ended}.", line=ln.line,
+                                 fix=f"Add {want} to line {ln.line}."))
+    return found
+
+
+@edit(
+    "DRUG-340B-NOT-IN-CHART",
+    severity="warning",
+    statement="a drug line carries a 340B modifier (JG, TB) while the chart does not say the drug was bought "
+    "through 340B",
+    fix="Remove the 340B modifier, or record in the chart that the drug was bought through 340B "
+    "(drugs[].acquired_340b).",
+    source=OPPS_2025,
+    phase="claim",
+)
+def not_in_chart_340b(ctx: EditContext) -> list[Finding]:
+    """A warning: the chart may only have left the purchase out (igclaim cannot see the pharmacy's 340B records)."""
+    found: list[Finding] = []
+    all_340b = _modifiers_340b(ctx)
+    if not all_340b or ctx.written_modifiers().isdisjoint(all_340b):
+        return found
+    for f, lines, _, _, _ in _drugs(ctx):
+        if f.drug.acquired_340b:
+            continue
+        for ln in lines:
+            written = sorted(mods(ln) & all_340b)
+            if written:
+                found.append(finding("DRUG-340B-NOT-IN-CHART", f"Line {ln.line}: {', '.join(written)} says "
+                                     f"{_name(f)} was bought through 340B; the chart does not say so "
+                                     f"({f.path}.acquired_340b).", line=ln.line))
+    return found
+
+
 @edit(
     "DRUG-JW-JZ-CONFLICT",
     severity="error",
