@@ -474,7 +474,7 @@ def _acquired_340b(coded: CodedDrug, rules: Rules, setting: str | None) -> Coded
     the 340B modifier the payer asks on the date in this setting, when the drug is separately payable (a
     hospital's packaged premedication is not)."""
     modifier = rules.acquired_340b_modifier(setting)
-    if modifier is None or not coded.lines:
+    if modifier is None:
         return coded
     if not coded.identified.is_ig and setting and not rules.setting(setting).get("other_drugs_separately_payable",
                                                                                   True):

@@ -497,16 +497,14 @@ def missing_340b(ctx: EditContext) -> list[Finding]:
     accepts as a modifier (2025, as read here) is a warning: the transition is not certain."""
     found: list[Finding] = []
     all_340b = _modifiers_340b(ctx)
-    if not all_340b:
-        return found
-    accepted = [m for m in ctx.rules.param("acquired_340b_modifiers") or () if ctx.rules.modifier_valid(m)]
+    accepted = set(ctx.rules.param("acquired_340b_modifiers") or ())
     for f, lines, _, _, _ in _drugs(ctx):
         want = next((m for m in f.lines[0].modifiers if m in all_340b), None)  # the coded line: None, not asked
         if want is None:
             continue
         for ln in lines:
             written = mods(ln) & all_340b
-            if written & set(accepted):
+            if written & accepted:
                 continue
             old = sorted(m for m in written if ctx.rules.modifier_valid(m))
             if old:
