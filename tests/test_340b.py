@@ -137,6 +137,12 @@ def test_missing_only_where_and_when_asked(dos, setting, asked):
     assert ("DRUG-340B-MISSING" in ids(scrub(visit(dos, setting), strip_340b))) is asked
 
 
+def test_before_2025_the_finding_names_either_modifier():
+    f = only(scrub(visit("2024-12-31", "hospital_outpatient"), strip_340b), "DRUG-340B-MISSING")
+    assert f.message.endswith("Original Medicare Part B asks JG or TB on its lines on 2024-12-31.")
+    assert f.fix == "Add JG or TB to line 1."
+
+
 def test_either_modifier_satisfies_2018_to_2024():
     """Which one a hospital reported (JG, or TB for the exempt ones) depends on its type, not in the chart."""
     for dos in ("2018-01-01", "2024-12-31"):

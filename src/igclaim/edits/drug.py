@@ -497,7 +497,8 @@ def missing_340b(ctx: EditContext) -> list[Finding]:
     accepts as a modifier (2025, as read here) is a warning: the transition is not certain."""
     found: list[Finding] = []
     all_340b = _modifiers_340b(ctx)
-    accepted = set(ctx.rules.param("acquired_340b_modifiers") or ())
+    listed = list(ctx.rules.param("acquired_340b_modifiers") or ())
+    accepted, either = set(listed), " or ".join(listed)  # JG or TB to 2024: by the hospital's type
     for f, lines, _, _, _ in _drugs(ctx):
         want = next((m for m in f.lines[0].modifiers if m in all_340b), None)  # the coded line: None, not asked
         if want is None:
@@ -517,9 +518,9 @@ def missing_340b(ctx: EditContext) -> list[Finding]:
                 continue
             ended = f" ({', '.join(sorted(written))} is not valid on {ctx.dos})" if written else ""
             found.append(finding("DRUG-340B-MISSING", f"Line {ln.line}: {_name(f)} was bought through 340B "
-                                 f"({f.path}.acquired_340b) and {ctx.profile.title} asks {want} "
+                                 f"({f.path}.acquired_340b) and {ctx.profile.title} asks {either} "
                                  f"on its lines on {ctx.dos}{ended}.", line=ln.line,
-                                 fix=f"Add {want} to line {ln.line}."))
+                                 fix=f"Add {either} to line {ln.line}."))
     return found
 
 
