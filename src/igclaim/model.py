@@ -393,11 +393,12 @@ class ClaimLine(BaseModel):
     place_of_service: str | None = Field(default=None, pattern=r"^[0-9]{2}$", exclude_if=_absent,
                                          description="the line's own place of service (837P SV105), when it differs "
                                          "from the claim's")
-    # The quantity's basis where it is not units (837P SV103 MJ: minutes, for anesthesia time); igclaim's own claims
-    # never set it, so it is left out of the output when not given. CLAIM-UNITS-MINUTES tells it on another code.
-    unit_basis: Literal["MJ"] | None = Field(default=None, exclude_if=_absent,
-                                             description="MJ when the line's quantity is minutes (837P SV103), not "
-                                             "units")
+    # The quantity's basis where it is not units (837P SV103 MJ: minutes, for anesthesia time; 837I SV204 DA: days,
+    # an accommodation's); igclaim's own claims never set it, so it is left out of the output when not given.
+    # CLAIM-UNITS-MINUTES tells minutes on another code, CLAIM-UNITS-DAYS days on a HCPCS line.
+    unit_basis: Literal["MJ", "DA"] | None = Field(default=None, exclude_if=_absent,
+                                                   description="MJ when the line's quantity is minutes (837P SV103), "
+                                                   "DA when it is days (837I SV204), not units")
 
 
 class Claim(BaseModel):

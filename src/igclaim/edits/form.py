@@ -389,6 +389,34 @@ def units_in_minutes(ctx: EditContext) -> list[Finding]:
 
 
 @edit(
+    "CLAIM-UNITS-DAYS",
+    severity="warning",
+    statement="a written 837I line's quantity in days (SV204 DA, the basis of an accommodation's days) on a HCPCS "
+    "code: the line is read, its quantity taken as the code's units, which is what a HCPCS line's service units are",
+    fix="Bill the code's units with UN: a drug's by its dose, an administration code's by its time rule (the "
+    "expected claim shows them).",
+    source=MANUAL_CH4,
+    phase="claim",
+)
+def units_in_days(ctx: EditContext) -> list[Finding]:
+    """Every written line read with DA that bills a HCPCS code. The 837I guide allows DA, so the claim is read, not
+    refused; IOM 100-04 ch. 4 §20.4 counts a HCPCS line's service units (UB-04 FL 46) as the code's, not days. A
+    warning: the number may well be the right units under the wrong basis, and the other edits judge it as units. A
+    revenue-code line without a code (an accommodation's days) is not told."""
+    found: list[Finding] = []
+    if ctx.written is None:
+        return found
+    for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
+        if ln.unit_basis == "DA" and code:
+            found.append(finding("CLAIM-UNITS-DAYS", f"Line {ln.line}: {code} × {ln.units} in days (SV204 DA): "
+                                 f"a HCPCS line's service units are {code}'s units, not days; igclaim read "
+                                 f"{ln.units} as {code}'s units.", line=ln.line,
+                                 fix=f"Bill line {ln.line}'s {code} in units (SV204 UN), as many as the service "
+                                 "given makes by its code."))
+    return found
+
+
+@edit(
     "CLAIM-LINE-UNEXPECTED",
     severity="warning",
     statement="a written line whose code the chart does not document and no other edit explains",

@@ -114,7 +114,7 @@ CHART_FREE: tuple[Check, ...] = (
     tables.drug_code_invalid, tables.admin_code_invalid, authorization.auth_missing, diagnosis.dx_missing,
     diagnosis.dx_invalid, diagnosis.dx_chemo, modifier_dates, form.pointer_invalid, filing.filing_limit,
     plausibility.date_of_service, drug.ndc_quantity_invalid, form.units_zero, form.charge_total,
-    form.units_in_minutes,
+    form.units_in_minutes, form.units_in_days,
 )
 
 

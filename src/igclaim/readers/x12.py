@@ -66,6 +66,11 @@ for _code in ("BL", "HM", "11", "12", "13", "14", "15"):
 _REL_BY_CODE = {v: k for k, v in _RELATIONSHIP.items()}
 MAX_LINES: dict[Kind, int] = {"837P": 50, "837I": 999}  # TR3 loop 2400 repeat limits
 MAX_DIAGNOSES: dict[Kind, int] = {"837P": 12, "837I": 25}
+# The quantity's unit basis (SV103, SV204; empty reads as units). The 837P guide lists UN (units) and MJ (minutes,
+# anesthesia time); the 837I guide UN and DA (days, an accommodation's). MJ on an 837I is read as before (told by
+# CLAIM-UNITS-MINUTES), not refused. A HCPCS line's quantity is its code's units whatever the basis says.
+_UNIT_BASES: dict[str, tuple[str, ...]] = {"SV1": ("UN", "MJ", ""), "SV2": ("UN", "DA", "MJ", "")}
+_UNIT_BASIS_SAID = {"SV1": "UN (units) or MJ (minutes)", "SV2": "UN (units) or DA (days)"}
 
 
 class ReadError(BaseModel):
@@ -505,9 +510,10 @@ class _Reader:
         line["code"] = proc[1].upper() if proc else ""
         line["modifiers"] = [m.upper() for m in proc[2:6] if m]
         line["charge"] = _charge(charge or "0", f"{el}{off + 1:02d}")
-        if basis not in ("UN", "MJ", ""):
-            raise _Bad(f"{el}{off + 2:02d}", f"unit basis {basis[:SHOWN_MAX]!r}: UN (units) or MJ (minutes)")
-        line["unit_basis"] = "MJ" if basis == "MJ" else None  # minutes are kept as written, and told by the scrub
+        if basis not in _UNIT_BASES[sid]:
+            raise _Bad(f"{el}{off + 2:02d}", f"unit basis {basis[:SHOWN_MAX]!r}: {_UNIT_BASIS_SAID[sid]}")
+        # minutes (MJ) and days (DA) are kept as written, and told by the scrub; the quantity is read as units
+        line["unit_basis"] = basis if basis in ("MJ", "DA") else None
         line["units"] = _units(qty or "0", f"{el}{off + 3:02d}")
         if not qty:
             raise _Bad(f"{el}{off + 3:02d}", "the service units are missing")
