@@ -4,11 +4,16 @@ before its fix."""
 from __future__ import annotations
 
 import io
+import json
 import re
+from datetime import date
 
+from igclaim.batch import run_batch
+from igclaim.readers.scrub import Charts, scrub_837
 from igclaim.readers.x12 import ReadError, WrittenClaim, read_837
+from tests.conftest import run_cli
 from tests.test_leftovers28 import _837
-from tests.test_scrub_837 import edits, scrub_text
+from tests.test_scrub_837 import edits, enc_of, scrub_text
 
 
 def _hospital_in(basis: str, code: str = "J1561:JZ") -> str:
@@ -39,3 +44,57 @@ def test_a_unit_basis_neither_guide_lists_is_still_an_error_naming_the_element()
     assert isinstance(got, ReadError), got
     assert (got.segment, got.element) == ("SV2", "SV204")
     assert got.message == "unit basis 'F2': UN (units) or DA (days)"
+
+
+# --- 2. --filing-date on an 837's claims ---------------------------------------------------------------------------
+
+LATE = date(2028, 6, 1)  # past Medicare's 12 months after the example's 2026-03-02
+
+
+def _filed(item) -> list[str]:
+    return [f.message for f in item.result.findings if f.edit == "CLAIM-FILING-LIMIT"]
+
+
+def test_filing_date_applies_to_an_837s_claims_over_its_bht04():
+    """--filing-date was read for charts only: a claim read from an 837 kept its BHT04 (2026-03-06) as the day it
+    is filed, so a claim the user says reaches Medicare in 2028 was never judged late. The option beats BHT04,
+    with or without a chart; a chart's own filing_date beats the option."""
+    text = _837("office-gamunex-jz.json")
+    [alone] = list(scrub_837(io.StringIO(text), None, filing_date=LATE))
+    assert _filed(alone) and "filed 2028-06-01" in _filed(alone)[0]
+    assert not _filed(list(scrub_837(io.StringIO(text)))[0])  # BHT04 without the option: in time
+    charts = Charts()
+    charts.add(enc_of("office-gamunex-jz"))
+    [joined] = list(scrub_837(io.StringIO(text), charts, filing_date=LATE))
+    assert joined.joined_by == "claim id" and "filed 2028-06-01" in _filed(joined)[0]
+    own = Charts()
+    own.add(enc_of("office-gamunex-jz", filing_date="2026-04-01"))
+    assert not _filed(list(scrub_837(io.StringIO(text), own, filing_date=LATE))[0])
+
+
+def test_a_filing_date_before_the_837s_date_of_service_is_that_claims_error_naming_the_option():
+    [item] = list(scrub_837(io.StringIO(_837("office-gamunex-jz.json")), None, filing_date=date(2026, 3, 1)))
+    assert item.result is None and item.error is not None
+    assert item.error.element == "--filing-date"
+    assert item.error.message == "2026-03-01 is before the date of service of encounter CLM-2026-0001"
+
+
+def test_a_bht04_before_the_service_is_still_told_when_the_option_is_the_filing_date():
+    """The day the 837 was made is read apart from the day it is filed: the option replaces the one, not the
+    other."""
+    text = _837("office-gamunex-jz.json").replace("*20260306*1200*CH", "*20260301*1200*CH")
+    [item] = list(scrub_837(io.StringIO(text), None, filing_date=LATE))
+    said = [f.message for f in item.result.findings if f.edit == "PLAUSIBILITY-DOS"]
+    assert said == ["date_of_service: 2026-03-02 is after the day the claim was made (2026-03-01, the 837's BHT04); "
+                    "a claim is filed after the service."]
+
+
+def test_scrub_and_batch_pass_filing_date_to_an_837(tmp_path):
+    path = tmp_path / "claims.837"
+    path.write_text(_837("office-gamunex-jz.json"))
+    r = run_cli("scrub", str(path), "--format", "json", "--filing-date", LATE.isoformat())
+    assert r.returncode == 0, r.stderr
+    assert "CLAIM-FILING-LIMIT" in {f["edit"] for f in json.loads(r.stdout)["findings"]}
+    run_batch(path, tmp_path / "out", workers=1, filing_date=LATE)
+    [result] = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    assert "CLAIM-FILING-LIMIT" in {f["edit"] for f in result["findings"]}

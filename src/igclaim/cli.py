@@ -112,7 +112,7 @@ def _run(files: list[str], fmt: Format | None, profile: str | None, fail_on: Fai
     if scrub and any(looks_like_x12(p) for p in files):
         from igclaim.readers.cli import scrub_files
 
-        raise typer.Exit(scrub_files(files, charts, _default_format(fmt), profile, fail_on))
+        raise typer.Exit(scrub_files(files, charts, _default_format(fmt), profile, fail_on, filing_date))
     invalid = False
     for path in files:
         # Each file on its own: an invalid one is named on stderr and the others are still coded (exit 2 at the end),

@@ -14,6 +14,7 @@ from igclaim.construct import trusted_all
 from igclaim.edits.context import EditContext
 from igclaim.edits.registry import Phase, one_per_mistake, run_checks
 from igclaim.errors import InputError
+from igclaim.inputs import filed_on
 from igclaim.model import Encounter, Finding, ReferenceInfo, Result, WrittenCharges
 from igclaim.readers.x12 import WrittenClaim
 from igclaim.refdata.mac import mac
@@ -51,13 +52,13 @@ def resolve_profile(enc: Encounter, ref: ReferenceData, override: str | None = N
 
 
 def _run(enc: Encounter, phases: list[Phase], ref: ReferenceData | None, profile: str | None,
-         written=None, charges: WrittenCharges | None = None) -> Result:
+         written=None, charges: WrittenCharges | None = None, made: date | None = None) -> Result:
     _load_edit_families()
     ref = ref or reference()
     prof = resolve_profile(enc, ref, profile)
     rules = _rules(ref, enc.date_of_service, prof)
     coding = code_chart(enc, rules)
-    ctx = EditContext(coding, ref, written, charges=charges)
+    ctx = EditContext(coding, ref, written, charges=charges, made=made)
     findings = one_per_mistake(_distinct([*coding.findings, *run_checks(ctx, phases)]))
     # Payment post-step (coding/payment.py): the lines' and findings' dollars, and the reference block.
     data_as_of, sources = price(coding.claim, findings, rules, written, ref.data_as_of, ref.sources,
@@ -103,16 +104,17 @@ def build(enc: Encounter, *, ref: ReferenceData | None = None, profile: str | No
 
 
 def scrub(enc: Encounter, *, ref: ReferenceData | None = None, profile: str | None = None,
-          charges: WrittenCharges | None = None) -> Result:
+          charges: WrittenCharges | None = None, made: date | None = None) -> Result:
     """Compare the claim a person wrote (enc.claim) with the chart; findings point at the written lines.
-    `charges`: what that claim charges, where it carries charges (an 837 read: `WrittenClaim.charges`)."""
+    `charges`: what that claim charges, where it carries charges (an 837 read: `WrittenClaim.charges`); `made`: the
+    day its 837 was made (BHT04, `WrittenClaim.created`), told by PLAUSIBILITY-DOS when before the service."""
     if enc.claim is None:
         raise InputError("claim", "scrub needs the claim a person wrote (use build to code the chart)")
-    return _run(enc, ["chart", "claim"], ref, profile, written=enc.claim, charges=charges)
+    return _run(enc, ["chart", "claim"], ref, profile, written=enc.claim, charges=charges, made=made)
 
 
 def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = None,
-                        profile: str | None = None) -> Result:
+                        profile: str | None = None, filing_date: date | None = None) -> Result:
     """Scrub a claim read from an 837 with no chart: only the edits that need no chart facts run
     (edits/written.py), and a SCRUB-NO-CHART finding names the ones skipped. The result's claim is the written
     claim (there is no chart to code an expected one from)."""
@@ -131,12 +133,16 @@ def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = No
         pump_log=[], claim=written.claim, claim_id=written.claim_id, billing_provider=written.billing_provider,
         rendering_provider=written.rendering_provider, ordering_provider=written.ordering_provider,
         patient=written.patient, subscriber=written.subscriber, correction=written.correction,
-        filing_date=written.created,
+        filing_date=None,
     )
+    # --filing-date (`filing_date`) beats the 837's BHT04 (readers/scrub.scrub_one says why)
+    enc = filed_on(enc, filing_date)
+    if enc.filing_date is None:
+        enc = enc.model_copy(update={"filing_date": written.created})
     prof = resolve_profile(enc, ref, profile)
     rules = ref.at(written.date_of_service, prof)  # enough to tell an IG claim; its checks need _rules' date
     coding = Coding(enc, prof, {}, [], written.claim, [], rules=rules)
-    ctx = EditContext(coding, ref, written.claim, charges=written.charges)
+    ctx = EditContext(coding, ref, written.claim, charges=written.charges, made=written.created)
     findings: list[Finding] = []
     ran: set[str] = set()
     if not any(is_drug_code(ctx, code_of(ln)) for ln in written.claim.lines):

@@ -19,5 +19,6 @@ def _filing_day(value: str | None) -> date | None:
 
 FilingDateOpt = Annotated[date | None, typer.Option(
     "--filing-date", parser=_filing_day, metavar="YYYY-MM-DD|today",
-    help="the day these claims reach the payer, for an encounter that gives no filing_date: the payer's filing "
-         "limit is judged against it (an 837's BHT04 is its own)")]
+    help="the day these claims reach the payer, for an encounter that gives no filing_date, and for an 837's "
+         "claims (over its BHT04, the day the file was made) unless their chart gives one: the payer's filing "
+         "limit is judged against it")]

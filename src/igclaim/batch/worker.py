@@ -154,7 +154,7 @@ def process_x12(rec: Record, profile: str | None, parse_only: bool) -> Outcome:
     if parse_only:
         return Outcome(rec.seq, parsed_id=_safe_id(item.claim_id))
     try:
-        done = scrub_one(item, _CHARTS, profile)
+        done = scrub_one(item, _CHARTS, profile, _FILING_DATE)
     except Exception as exc:  # a defect must not lose the claim, nor which claim it was
         problem = f"(internal) {type(exc).__name__} while scrubbing; please report it"
         return error_outcome(rec, "internal", [problem], _safe_id(item.claim_id))

@@ -45,11 +45,14 @@ class EditContext:
     written_code_set: frozenset[str] = field(init=False, repr=False)
     # What the written claim charges, where it carries charges (an 837's CLM02 and line charges); None otherwise.
     charges: WrittenCharges | None = None
+    # The day the written claim's 837 was made (BHT04), where it was read from one; None otherwise.
+    made: date | None = None
 
     # Written out (not dataclass's): mypyc compiles it, as coding/drug.py's stage values (tests/test_coding_memo.py).
     def __init__(self, coding: Coding, ref: ReferenceData, written: Claim | None = None,
-                 _memo: dict[str, Any] | None = None, charges: WrittenCharges | None = None) -> None:
-        self.coding, self.ref, self.written, self.charges = coding, ref, written, charges
+                 _memo: dict[str, Any] | None = None, charges: WrittenCharges | None = None,
+                 made: date | None = None) -> None:
+        self.coding, self.ref, self.written, self.charges, self.made = coding, ref, written, charges, made
         self._memo = {} if _memo is None else _memo
         self.rules = self.coding.rules
         self.encounter = self.coding.encounter

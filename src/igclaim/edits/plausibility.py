@@ -165,12 +165,12 @@ def date_of_service(ctx: EditContext) -> list[Finding]:
             found.append(finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is in the future (today is "
                                  f"{today:%Y-%m-%d}); a claim is filed after the service.",
                                  severity="warning" if near else None))
-    filed = ctx.encounter.filing_date
-    if filed is not None and filed < dos:
-        # A chart's filing date is refused before its date of service (model.Encounter); an 837 read without its
-        # chart carries its creation date (BHT04) here unchecked, so the claim alone tells it.
+    made = ctx.made
+    if made is not None and made < dos:
+        # The day the 837 was made (BHT04), read apart from the filing date: a chart's own filing date, or
+        # --filing-date, may replace that (each refused before the date of service), never the day the file was made.
         found.append(finding("PLAUSIBILITY-DOS", f"date_of_service: {dos:%Y-%m-%d} is after the day the claim was "
-                             f"made ({filed:%Y-%m-%d}, the 837's BHT04); a claim is filed after the service.",
+                             f"made ({made:%Y-%m-%d}, the 837's BHT04); a claim is filed after the service.",
                              fix="Correct the date of service, or bill the service after it is given."))
     earliest = ctx.rules.once_alike("plausibility.earliest_data", _earliest)
     if earliest and dos < earliest:

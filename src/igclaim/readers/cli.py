@@ -7,13 +7,15 @@ every other claim was), else 1 or 0 by --fail-on. Memory stays flat: results are
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 from igclaim.errors import required
-from igclaim.inputs import InvalidInput
+from igclaim.inputs import InvalidInput, filed_on
 
 
-def scrub_files(files: list[str], charts_path: str | None, fmt, profile: str | None, fail_on) -> int:
+def scrub_files(files: list[str], charts_path: str | None, fmt, profile: str | None, fail_on,
+                filing_date: date | None = None) -> int:
     from igclaim.cli import _emit, _exit_status, _fail_input, out, read_encounter
     from igclaim.engine import scrub
     from igclaim.errors import InputError
@@ -30,7 +32,7 @@ def scrub_files(files: list[str], charts_path: str | None, fmt, profile: str | N
     for path in files:
         if looks_like_x12(path):  # stdin too: its first bytes are looked at, not taken
             counts = {"results": 0, "errors": 0}
-            for item in scrub_837("-" if path == "-" else Path(path), charts, profile):
+            for item in scrub_837("-" if path == "-" else Path(path), charts, profile, filing_date):
                 if item.error is not None:
                     bad += 1
                     counts["errors"] += 1
@@ -51,7 +53,7 @@ def scrub_files(files: list[str], charts_path: str | None, fmt, profile: str | N
             continue
         enc = read_encounter(path)
         try:
-            result = scrub(enc, profile=profile)
+            result = scrub(filed_on(enc, filing_date), profile=profile)
         except InputError as exc:
             _fail_input(path, [str(exc)])
         _emit([result], [f"{Path(path).name} ({enc.encounter_id})"], fmt)

@@ -12,7 +12,7 @@ from typing import Any
 
 from igclaim import engine
 from igclaim.errors import InputError
-from igclaim.inputs import InvalidInput, load_json, parse_encounter, read_input_file, text_lines
+from igclaim.inputs import InvalidInput, filed_on, load_json, parse_encounter, read_input_file, text_lines
 from igclaim.model import Encounter, Result
 from igclaim.readers.x12 import ReadError, WrittenClaim, read_837
 
@@ -163,13 +163,15 @@ class Scrubbed:
     joined_by: str = ""
 
 
-def scrub_837(source, charts: Charts | None = None, profile: str | None = None) -> Iterator[Scrubbed]:
-    """Every claim of the file in order, scrubbed with its chart when one joins, else without a chart."""
+def scrub_837(source, charts: Charts | None = None, profile: str | None = None,
+              filing_date: date | None = None) -> Iterator[Scrubbed]:
+    """Every claim of the file in order, scrubbed with its chart when one joins, else without a chart
+    (`filing_date`: --filing-date, see scrub_one)."""
     for item in read_837(source):
         if isinstance(item, ReadError):
             yield Scrubbed(item.claim_id, error=item)
             continue
-        yield scrub_one(item, charts, profile)
+        yield scrub_one(item, charts, profile, filing_date)
 
 
 def joined(chart: Encounter, wc: WrittenClaim) -> Encounter:
@@ -190,7 +192,12 @@ def joined(chart: Encounter, wc: WrittenClaim) -> Encounter:
     return chart.model_copy(update=update)
 
 
-def scrub_one(wc: WrittenClaim, charts: Charts | None, profile: str | None = None) -> Scrubbed:
+def scrub_one(wc: WrittenClaim, charts: Charts | None, profile: str | None = None,
+              filing_date: date | None = None) -> Scrubbed:
+    """`filing_date` (--filing-date, the day the user says the claims reach the payer) is the claim's filing date
+    unless its chart gives one of its own: a record's own fact beats a run's option, and the option beats the 837's
+    BHT04, the day the file was made, which is only the likeliest day it is sent. A day before the date of service
+    makes the claim an error naming the option, as it makes a chart one."""
     try:
         chart, how = charts.find(wc) if charts else (None, "")
     except AmbiguousChart as exc:
@@ -198,9 +205,10 @@ def scrub_one(wc: WrittenClaim, charts: Charts | None, profile: str | None = Non
                                                      element="CLM01", message=str(exc)))
     try:
         if chart is None:
-            return Scrubbed(wc.claim_id, result=engine.scrub_without_chart(wc, profile=profile))
-        return Scrubbed(wc.claim_id, result=engine.scrub(joined(chart, wc), profile=profile, charges=wc.charges),
-                        joined_by=how)
+            return Scrubbed(wc.claim_id, result=engine.scrub_without_chart(wc, profile=profile,
+                                                                           filing_date=filing_date))
+        return Scrubbed(wc.claim_id, result=engine.scrub(joined(filed_on(chart, filing_date), wc), profile=profile,
+                                                         charges=wc.charges, made=wc.created), joined_by=how)
     except InputError as exc:
         return Scrubbed(wc.claim_id, error=ReadError(claim_id=wc.claim_id, segment="CLM", position=wc.position,
                                                      element=exc.path, message=exc.message))
