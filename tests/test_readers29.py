@@ -98,3 +98,36 @@ def test_scrub_and_batch_pass_filing_date_to_an_837(tmp_path):
     run_batch(path, tmp_path / "out", workers=1, filing_date=LATE)
     [result] = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
     assert "CLAIM-FILING-LIMIT" in {f["edit"] for f in result["findings"]}
+
+
+# --- 3. the hospital department: no 837I or FHIR element says it ------------------------------------------------
+
+def _with_department_modifier(mod: str) -> str:
+    text = _837("hospital-gamunex.json")
+    changed = re.sub(r"(SV2\*0[0-9]{3}\*HC:[A-Z0-9]+(?::[A-Z0-9]{2})*)\*", rf"\1:{mod}*", text)
+    assert changed.count(f":{mod}*") == 3
+    return changed
+
+
+def test_an_837i_whose_department_no_input_names_is_not_judged_nor_falsely_told():
+    """The department (on campus, excepted or non-excepted off campus) that decides PO/PN is in no 837I element
+    (TOB 013x and the service facility's address, 2310E, do not say it; the modifiers are the claim's own word) nor
+    in a FHIR Encounter (place of service 19/22 says off or on campus, never excepted): nothing is read as it. A
+    claim whose department no chart names is not judged: no FORM-DEPARTMENT, and no other finding, whatever
+    modifier its lines carry; without a chart FORM-DEPARTMENT is named among the edits skipped."""
+    charts = Charts()
+    charts.add(enc_of("hospital-gamunex"))
+    assert enc_of("hospital-gamunex").outpatient_department is None
+    plain = {f.edit for f in scrub_text(_837("hospital-gamunex.json"), charts)[0].result.findings}
+    for mod in ("PO", "PN"):
+        [alone] = scrub_text(_with_department_modifier(mod))
+        assert [f.edit for f in alone.result.findings] == ["SCRUB-NO-CHART"]
+        assert "FORM-DEPARTMENT" in alone.result.findings[0].message
+        [joined] = scrub_text(_with_department_modifier(mod), charts)
+        assert joined.joined_by == "claim id"
+        assert {f.edit for f in joined.result.findings} == plain
+    # A chart that names its department is judged, so the modifiers are read from the 837I as written.
+    named = Charts()
+    named.add(enc_of("hospital-gamunex", outpatient_department="off_campus_excepted"))
+    [told] = scrub_text(_with_department_modifier("PN"), named)
+    assert "FORM-DEPARTMENT" in {f.edit for f in told.result.findings}
