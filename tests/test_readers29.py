@@ -3,17 +3,27 @@ before its fix."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
 from datetime import date
+from pathlib import Path
+
+from typer.testing import CliRunner
 
 from igclaim.batch import run_batch
+from igclaim.cli import app
+from igclaim.denials.reader import read_835
+from igclaim.denials.report import to_csv
 from igclaim.readers.scrub import Charts, scrub_837
 from igclaim.readers.x12 import ReadError, WrittenClaim, read_837
 from tests.conftest import run_cli
 from tests.test_leftovers28 import _837
 from tests.test_scrub_837 import edits, enc_of, scrub_text
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
 
 
 def _hospital_in(basis: str, code: str = "J1561:JZ") -> str:
@@ -131,3 +141,41 @@ def test_an_837i_whose_department_no_input_names_is_not_judged_nor_falsely_told(
     named.add(enc_of("hospital-gamunex", outpatient_department="off_campus_excepted"))
     [told] = scrub_text(_with_department_modifier("PN"), named)
     assert "FORM-DEPARTMENT" in {f.edit for f in told.result.findings}
+
+
+# --- 4. 835: the payment (BPR02) and the provider-level adjustments (PLB) ---------------------------------------
+
+def _remit(plb: str, bpr02: str = "6720") -> str:
+    """The bundled remit.835 (four claims paid 6720 in all) with a PLB after its last claim and BPR02 as given."""
+    text = (ROOT / "examples" / "denials" / "remit.835").read_text()
+    changed = text.replace("SE*65*0001~", f"{plb}~\nSE*66*0001~").replace("BPR*I*6720*C*", f"BPR*I*{bpr02}*C*")
+    assert changed.count("PLB*") == 1 and f"BPR*I*{bpr02}*C*" in changed
+    return changed
+
+
+def _denials(tmp_path, text: str, *args: str) -> dict:
+    (tmp_path / "r.835").write_text(text)
+    r = runner.invoke(app, ["denials", str(tmp_path / "r.835"), "--format", "json", *args])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+NEGATIVE = ("BPR02 -280 is negative: the total actual provider payment is zero or more; when recoveries exceed the "
+            "claims paid, the 835 guide carries the balance to a later payment (PLB FB, negative) and pays 0: ask the "
+            "payer for a corrected remittance before posting it")
+
+
+def test_a_negative_bpr02_is_a_problem_of_the_payment_even_when_it_balances(tmp_path):
+    """BPR02 -280 (claims 6720 less a recovery of 7000) balances, so nothing was said; but a payment is never
+    negative: the guide carries what is left to recover to a later payment (PLB FB). A problem of the remittance,
+    in the JSON, the CSV, the table and the summary; a payment of 0 is none."""
+    (remit,) = read_835(_remit("PLB*1234567893*20261231*WO:ICN-CLM-2026-0104*7000", "-280"))
+    assert remit.warnings == [] and remit.problems == [NEGATIVE]
+    doc = _denials(tmp_path, _remit("PLB*1234567893*20261231*WO:ICN-CLM-2026-0104*7000", "-280"))
+    assert doc["meta"]["remittances"][0]["problems"] == [NEGATIVE] and doc["summary"]["payment_problems"] == 1
+    rows = list(csv.reader(io.StringIO(to_csv([], [], doc["meta"]["remittances"]))))
+    assert [(r[4], r[11]) for r in rows if r[4].startswith("payment")] == [("payment problem", NEGATIVE)]
+    table = runner.invoke(app, ["denials", str(tmp_path / "r.835"), "--format", "table"])
+    assert "1 payment(s) with a problem (BPR02)" in table.output and "problem:" in table.output
+    (zero,) = read_835(_remit("PLB*1234567893*20261231*FB:ICN-CLM-2026-0104*6720", "0"))
+    assert zero.problems == [] and zero.warnings == []

@@ -241,6 +241,7 @@ def _line(s: Any) -> str:
                f"{'taken from' if s.provider_adjusted > 0 else 'added to'} the payments")
     warned = (f"; {s.payment_warnings} payment(s) (BPR02) do not balance with their claims and PLBs"
               if s.payment_warnings else "")
+    warned += f"; {s.payment_problems} payment(s) with a problem (BPR02)" if s.payment_problems else ""
     return (f"claims {s.claims + s.errors} = {s.claims} explained + {s.errors} in error; denied ${s.denied:,.2f}, "
             f"recoverable ${s.recoverable:,.2f}, traced to igclaim edits ${s.caught:,.2f}{plb}{warned}")
 
@@ -267,6 +268,7 @@ def _table(views: list[ClaimView], errors: list[dict[str, Any]], s: Any, remitta
         p.add_column(col, overflow="fold")
     for r in remittances:
         notes = [plb_text(a) for a in r["provider_adjustments"]] + [f"warning: {w}" for w in r["warnings"]]
+        notes += [f"problem: {w}" for w in r["problems"]]
         p.add_row(*map(cell, (r["trace_number"] or "?", r["payer"] or "?", f"{r['paid']:,.2f}",
                               f"{r['claims_paid']:,.2f}", f"{r['provider_adjusted']:,.2f}", "\n".join(notes) or "")))
     con.print(p)

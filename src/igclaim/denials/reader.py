@@ -135,6 +135,7 @@ class Remittance:
     envelope_problems: list[str] = field(default_factory=list)  # the file's (ISA, GS…), on its first remittance only
     source: str | None = None  # the file it was read from (set by the command)
     warnings: list[str] = field(default_factory=list)  # the payment does not balance (or cannot be checked)
+    problems: list[str] = field(default_factory=list)  # the payment itself is invalid (a negative BPR02)
 
     @property
     def claims_paid(self) -> Decimal:
@@ -315,6 +316,8 @@ def _walk(reader: object) -> list[Remittance]:
             total = v.money(2, "BPR02")
             remit.total_paid = total or Decimal(0)
             unreadable[len(remits) - 1] = [] if total is not None else ["BPR02"]
+            if total is not None and total < 0:
+                remit.problems.append(negative_payment(remit, total))
             remit.payment_method = v.get(4)
             remit.payment_date = v.date(16)
         elif sid == "TRN":
@@ -549,6 +552,15 @@ def payment_problems(r: Remittance, unreadable: list[str] | None = None) -> list
     return [f"{name} does not balance: BPR02 pays {r.total_paid}, but the claims' CLP04 total {r.claims_paid} − "
             f"provider-level adjustments (PLB) {r.provider_adjusted} = {expected} (BPR02 is {abs(gap)} "
             f"{'more' if gap > 0 else 'less'}): ask the payer which is right before posting the payment"]
+
+
+def negative_payment(r: Remittance, total: Decimal) -> str:
+    """BPR02 is the total actual provider payment, the amount of the check or EFT (BPR03 says credit or debit): it
+    is zero or more. When recoveries exceed what a payment pays, the 835 guide's balance forward processing moves
+    the rest to a later payment with a negative PLB FB, so BPR02 is 0, never below."""
+    return (f"BPR02 {total} is negative: the total actual provider payment is zero or more; when recoveries exceed "
+            "the claims paid, the 835 guide carries the balance to a later payment (PLB FB, negative) and pays 0: ask "
+            "the payer for a corrected remittance before posting it")
 
 
 def _off(expected: Decimal, found: Decimal) -> str:

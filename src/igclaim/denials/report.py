@@ -49,6 +49,7 @@ class Summary:
     reversed: Decimal = Decimal(0)
     provider_adjusted: Decimal = Decimal(0)  # the PLB amounts of every remittance (taken from the payments)
     payment_warnings: int = 0  # remittances whose payment (BPR02) does not balance with its claims and PLBs
+    payment_problems: int = 0  # remittances whose payment is invalid (a negative BPR02)
     matched_denied: Decimal = Decimal(0)
     flagged_denied: Decimal = Decimal(0)
     claims_given: bool = False
@@ -70,7 +71,7 @@ class Summary:
             "charge": usd(self.charge), "paid": usd(self.paid), "denied": usd(self.denied),
             "recoverable": usd(self.recoverable), "unexplained": usd(self.unexplained),
             "reversed": usd(self.reversed), "provider_adjusted": usd(self.provider_adjusted),
-            "payment_warnings": self.payment_warnings,
+            "payment_warnings": self.payment_warnings, "payment_problems": self.payment_problems,
             "caught_by_igclaim_edits": usd(self.caught),
             "caught_share": _share(self.caught, self.denied),
             "flagged_share": _share(self.flagged_denied, self.matched_denied) if self.claims_given else None,
@@ -91,6 +92,7 @@ def summarize(views: list[ClaimView], errors: list[dict[str, Any]], claims_given
     for remit in remits or []:
         s.provider_adjusted += remit.provider_adjusted
         s.payment_warnings += bool(remit.warnings)
+        s.payment_problems += bool(remit.problems)
     for v in views:
         s.claims += 1
         s.outcomes[v.outcome] += 1
@@ -160,7 +162,7 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None) -> dict[str, Any]
             "payment_date": r.payment_date.isoformat() if r.payment_date else None, "claims": len(r.claims),
             "provider_adjustments": [plb(a) for a in r.plb], "guide_problems": r.guide_problems,
             "claims_paid": float(r.claims_paid), "provider_adjusted": float(r.provider_adjusted),
-            "warnings": r.warnings}
+            "warnings": r.warnings, "problems": r.problems}
 
 
 def plb_text(a: dict[str, Any]) -> str:
@@ -206,9 +208,10 @@ def to_csv(views: list[ClaimView], errors: list[dict[str, Any]], remittances: li
             w.writerow(csvsafe.row([i, "", "", "", "provider adjustment", "", "", "", "PLB", a["reason"], a["known"],
                                     plb_text(a), "provider", f"{Decimal(str(a['amount'])):.2f}", False, "", "", "",
                                     "", "", "", "", "", ""]))
-        for text in r["warnings"]:
-            w.writerow(csvsafe.row([i, "", "", "", "payment warning", "", "", "", "", "", "", text, "", "", False,
-                                    "", "", "", "", "", "", "", "", ""]))
+        for outcome, texts in (("payment warning", r["warnings"]), ("payment problem", r.get("problems", []))):
+            for text in texts:
+                w.writerow(csvsafe.row([i, "", "", "", outcome, "", "", "", "", "", "", text, "", "", False,
+                                        "", "", "", "", "", "", "", "", ""]))
     for e in errors:
         w.writerow(csvsafe.row([e.get("remittance", ""), e.get("claim_id") or "", e.get("payer_claim_id") or "",
                                 e.get("status") or "", "error", "", "", "", "", "", "", "", "", "", "", "", "",
@@ -319,6 +322,7 @@ def _payment_row(r: dict[str, Any]) -> str:
     esc = html.escape
     details = [f"<div class='muted'>{esc(plb_text(a))}</div>" for a in r.get("provider_adjustments", [])]
     details += [f"<div class='sev-warning'>{esc(w)}</div>" for w in r.get("warnings", [])]
+    details += [f"<div class='sev-error'>problem: {esc(w)}</div>" for w in r.get("problems", [])]
     return (f"<tr data-trace='{esc(str(r.get('trace_number') or ''))}'><td><code>"
             f"{esc(str(r.get('trace_number') or '?'))}</code><div class='stmt'>{esc(str(r.get('payer') or ''))}</div>"
             f"</td><td class='n'>{_signed(r['paid'])}</td><td class='n'>{_signed(r['claims_paid'])}</td>"
