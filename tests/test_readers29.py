@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from igclaim.batch import run_batch
 from igclaim.cli import app
 from igclaim.denials.reader import read_835
-from igclaim.denials.report import to_csv
+from igclaim.denials.report import plb_text, to_csv
 from igclaim.readers.scrub import Charts, scrub_837
 from igclaim.readers.x12 import ReadError, WrittenClaim, read_837
 from tests.conftest import run_cli
@@ -179,3 +179,20 @@ def test_a_negative_bpr02_is_a_problem_of_the_payment_even_when_it_balances(tmp_
     assert "1 payment(s) with a problem (BPR02)" in table.output and "problem:" in table.output
     (zero,) = read_835(_remit("PLB*1234567893*20261231*FB:ICN-CLM-2026-0104*6720", "0"))
     assert zero.problems == [] and zero.warnings == []
+
+
+def test_a_plb_amount_against_its_codes_sign_is_warned(tmp_path):
+    """L6 is interest the payer owes: a positive L6 took $100 from the payment and was explained as interest owed,
+    without a word; a positive WU (a recovery) added to it. Each is warned on its PLB (plb.toml `sign`); a code used
+    both ways (WO, FB) and an amount of the expected sign are not."""
+    doc = _denials(tmp_path, _remit("PLB*1234567893*20261231*L6:X*100*WU:Y*-20*WO:Z*-5*L6:W*-1", "6646"))
+    (remit,) = doc["meta"]["remittances"]
+    assert remit["warnings"] == [] and remit["problems"] == []
+    warned = [(a["reason"], a["warning"]) for a in remit["provider_adjustments"]]
+    assert warned == [
+        ("L6", "L6 (Interest Owed) is expected negative (added to the payment), but 100 is taken from this payment: "
+               "ask the payer which is right before posting it"),
+        ("WU", "WU (Unspecified Recovery) is expected positive (taken from the payment), but -20 is added to this "
+               "payment: ask the payer which is right before posting it"),
+        ("WO", None), ("L6", None)]
+    assert plb_text(remit["provider_adjustments"][0]).endswith(" Warning: " + warned[0][1] + ".")

@@ -30,6 +30,8 @@ class CodeInfo:
     stop: date | None = None
     last_modified: date | None = None
     source: str | None = None
+    # A PLB code's expected sign (plb.toml `sign`): "take" a positive amount, "add" a negative one; None either way.
+    sign: Literal["take", "add"] | None = None
 
     def validity_note(self, on: date | None) -> str | None:
         """Why the code should not appear on a remittance of this date, if it should not."""
@@ -78,6 +80,12 @@ def _load(name: str) -> dict[str, Any]:
     return tomllib.loads((resources.files("igclaim.refdata") / "remit" / name).read_text("utf-8"))
 
 
+def _sign(value: Any, code: str) -> Literal["take", "add"] | None:
+    if value not in (None, "take", "add"):
+        raise ValueError(f"plb.toml code {code}: sign {value!r} is not take or add")
+    return value
+
+
 def _entries(doc: dict[str, Any], which: Literal["CARC", "RARC", "PLB"]) -> dict[str, CodeInfo]:
     url = doc["source"]["url"]
     out = {}
@@ -85,7 +93,7 @@ def _entries(doc: dict[str, Any], which: Literal["CARC", "RARC", "PLB"]) -> dict
         out[str(code).upper()] = CodeInfo(
             code=str(code).upper(), list=which, known=True, meaning=e["meaning"], official=e.get("official"),
             kind=e.get("kind", "info"), start=e.get("start"), stop=e.get("stop"),
-            last_modified=e.get("last_modified"), source=url)
+            last_modified=e.get("last_modified"), source=url, sign=_sign(e.get("sign"), code))
     return out
 
 

@@ -24,7 +24,7 @@ from igclaim.outputs import csvsafe
 from igclaim.outputs.report import _stacked_bar, pct
 
 if TYPE_CHECKING:
-    from igclaim.denials.catalog import Catalog
+    from igclaim.denials.catalog import Catalog, CodeInfo
     from igclaim.denials.reader import Remittance
 
 
@@ -155,7 +155,8 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None) -> dict[str, Any]
     def plb(a: Any) -> dict[str, Any]:
         info = cat.provider_adjustment(a.reason)
         return {"reason": a.reason, "amount": float(a.amount), "reference": a.reference, "known": info.known,
-                "official": info.official, "meaning": info.meaning, "effect": effect(a.amount)}
+                "official": info.official, "meaning": info.meaning, "effect": effect(a.amount),
+                "warning": sign_warning(info, a.amount)}
 
     return {"file": r.source, "payer": r.payer, "payee": r.payee, "trace_number": r.trace_number,
             "paid": float(r.total_paid),
@@ -165,11 +166,22 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None) -> dict[str, Any]
             "warnings": r.warnings, "problems": r.problems}
 
 
+def sign_warning(info: CodeInfo, amount: Decimal) -> str | None:
+    """A PLB amount whose sign goes against its code's (plb.toml `sign`: the name says which way the money goes).
+    A warning, not a problem: the guide gives the sign rule, not a sign per code, and payers' uses vary."""
+    if info.sign is None or not amount or (amount > 0) == (info.sign == "take"):
+        return None
+    expected = "positive (taken from the payment)" if info.sign == "take" else "negative (added to the payment)"
+    return (f"{info.code} ({info.official}) is expected {expected}, but {amount} is {effect(amount)}: ask the payer "
+            "which is right before posting it")
+
+
 def plb_text(a: dict[str, Any]) -> str:
     """One provider-level adjustment of `remittance_dict` in a sentence."""
     name = f"{a['reason']} {a['official']}" if a.get("official") else a["reason"]
     ref = f" (reference {a['reference']})" if a.get("reference") else ""
-    return f"{name}{ref}: {_money(abs(a['amount']))} {a['effect']}: {a['meaning']}"
+    warning = f" Warning: {a['warning']}." if a.get("warning") else ""
+    return f"{name}{ref}: {_money(abs(a['amount']))} {a['effect']}: {a['meaning']}{warning}"
 
 
 def to_json(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[str, Any]], summary: Summary,
@@ -320,7 +332,8 @@ def pct_dec(n: Decimal, d: Decimal) -> str:
 def _payment_row(r: dict[str, Any]) -> str:
     """A remittance's payment: BPR02, the claims' CLP04, each provider-level adjustment (PLB), and its warnings."""
     esc = html.escape
-    details = [f"<div class='muted'>{esc(plb_text(a))}</div>" for a in r.get("provider_adjustments", [])]
+    details = [f"<div class='{'sev-warning' if a.get('warning') else 'muted'}'>{esc(plb_text(a))}</div>"
+               for a in r.get("provider_adjustments", [])]
     details += [f"<div class='sev-warning'>{esc(w)}</div>" for w in r.get("warnings", [])]
     details += [f"<div class='sev-error'>problem: {esc(w)}</div>" for w in r.get("problems", [])]
     return (f"<tr data-trace='{esc(str(r.get('trace_number') or ''))}'><td><code>"
