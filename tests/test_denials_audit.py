@@ -140,7 +140,7 @@ def test_the_payments_and_plbs_are_in_the_json_the_report_the_csv_and_the_table(
     wo, l6 = first["provider_adjustments"]
     assert wo == {"reason": "WO", "amount": 150, "reference": "ICN-OLD", "known": True,
                   "official": "Overpayment Recovery", "meaning": wo["meaning"], "effect": "taken from this payment",
-                  "warning": None}
+                  "warning": None, "recovers": None}
     assert (l6["reason"], l6["amount"], l6["reference"], l6["official"], l6["effect"]) == (
         "L6", -25, "INT", "Interest Owed", "added to this payment")
     assert (doc["summary"]["provider_adjusted"], doc["summary"]["payment_warnings"]) == (425, 1)

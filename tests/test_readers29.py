@@ -196,3 +196,31 @@ def test_a_plb_amount_against_its_codes_sign_is_warned(tmp_path):
                "payment: ask the payer which is right before posting it"),
         ("WO", None), ("L6", None)]
     assert plb_text(remit["provider_adjustments"][0]).endswith(" Warning: " + warned[0][1] + ".")
+
+
+def test_a_recovery_wo_is_matched_to_the_claim_its_reference_names(tmp_path):
+    """A WO's reference (PLB03-2) names the claim whose overpayment it recovers, by the payer's claim number (CLP07)
+    or the one sent (CLP01), alone or among other words; it was shown as text only. Now each WO says where that
+    claim is (a remittance read, or --claims) or that none given is it; a WO without a reference is warned."""
+    plb = ("PLB*1234567893*20261231*WO:ICN-CLM-2026-0104*100*WO:ACCT9 20260302 CLM-2026-0101*10"
+           "*WO:ICN-OLD*5*WO*1")
+    doc = _denials(tmp_path, _remit(plb, "6604"))
+    (remit,) = doc["meta"]["remittances"]
+    assert remit["warnings"] == []
+    got = [(a["reference"], a["recovers"], a["warning"]) for a in remit["provider_adjustments"]]
+    assert got == [
+        ("ICN-CLM-2026-0104", "claim CLM-2026-0104 (payer claim number ICN-CLM-2026-0104) of remittance 1, status 1, "
+                              "paid 5200", None),
+        ("ACCT9 20260302 CLM-2026-0101", "claim CLM-2026-0101 (payer claim number ICN-CLM-2026-0101) of remittance "
+                                         "1, status 1, paid 720", None),
+        ("ICN-OLD", None, None),
+        (None, None, "WO without a reference (PLB03-2): the claim whose overpayment it recovers cannot be told; ask "
+                     "the payer")]
+    assert plb_text(remit["provider_adjustments"][0]).endswith(" It recovers " + got[0][1] + ".")
+    assert "names no claim of these remittances or of --claims" in plb_text(remit["provider_adjustments"][2])
+    # A claim of --claims that no remittance read answers: found there.
+    charts = ROOT / "examples" / "denials" / "charts"
+    doc = _denials(tmp_path, _remit("PLB*1234567893*20261231*WO:CLM-2026-0102*5", "6715").replace(
+        "CLP*CLM-2026-0102*", "CLP*CLM-2026-0199*"), "--claims", str(charts))
+    (wo,) = doc["meta"]["remittances"][0]["provider_adjustments"]
+    assert wo["recovers"].startswith("claim CLM-2026-0102 of --claims (") and wo["warning"] is None

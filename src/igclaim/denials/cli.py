@@ -109,7 +109,7 @@ def denials_cmd(
     """Explain the denials of an 835 remittance and trace each to the igclaim edit that would have caught it."""
     from igclaim.denials.claims import ClaimsError, load_claims, plan_corrections
     from igclaim.denials.reader import MAX_BYTES, RemitError, decode_835
-    from igclaim.denials.report import remittance_dict, render_html, summarize, to_csv, to_json
+    from igclaim.denials.report import claim_index, remittance_dict, render_html, summarize, to_csv, to_json
     from igclaim.outputs.files import is_an_input
 
     inputs: list[str | Path] = [*remits, *[x for x in (claims, charges) if x not in (None, "sample")]]
@@ -148,7 +148,8 @@ def denials_cmd(
         plan = plan_corrections(views, source)  # says which claims igclaim could correct and which need a person
         corrections["need_person"] = plan.need_person
         corrections["correctable"] = [e.claim_id for e in plan.encounters]
-    payments = [remittance_dict(r) for r in remittances]
+    index = claim_index(remittances, source)
+    payments = [remittance_dict(r, claims=index) for r in remittances]
     meta = {"input": ", ".join(str(p) for p in remits), "generated": datetime.now().isoformat(timespec="seconds"),
             "claims": claims, "payers": sorted({r.payer or "?" for r in remittances}),
             "remittances": payments,

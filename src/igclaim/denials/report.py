@@ -25,6 +25,7 @@ from igclaim.outputs.report import _stacked_bar, pct
 
 if TYPE_CHECKING:
     from igclaim.denials.catalog import Catalog, CodeInfo
+    from igclaim.denials.claims import ClaimSource
     from igclaim.denials.reader import Remittance
 
 
@@ -145,18 +146,61 @@ def effect(amount: Decimal) -> str:
     return "taken from this payment" if amount > 0 else "added to this payment"
 
 
-def remittance_dict(r: Remittance, cat: Catalog | None = None) -> dict[str, Any]:
+# The PLB code of an overpayment recovery, whose reference (PLB03-2) names the claim recovered.
+RECOVERY = "WO"
+
+
+def claim_index(remits: list[Remittance], source: ClaimSource | None = None) -> dict[str, str]:
+    """Where each claim a recovery (PLB WO) may name is: by CLP01 (the claim number sent) and CLP07 (the payer's)
+    of every claim of the remittances read, in file order, then by the claim ids of --claims. Keys upper case."""
+    index: dict[str, str] = {}
+    for i, r in enumerate(remits, start=1):
+        for c in r.claims:
+            where = (f"claim {c.claim_id or '?'} (payer claim number {c.payer_claim_id or 'none'}) of remittance "
+                     f"{i}, status {c.status or '?'}, paid {c.paid}")
+            for key in (c.claim_id, c.payer_claim_id):
+                if key:
+                    index.setdefault(key.strip().upper(), where)
+    if source is not None:
+        for key, sent in [*source.by_id.items(), *source.by_sent.items()]:
+            index.setdefault(key.strip().upper(), f"claim {key} of --claims ({sent.where})")
+    return index
+
+
+def recovery_of(a: Any, claims: dict[str, str] | None) -> tuple[str | None, str | None]:
+    """A WO's claim: (where it is, None); (None, None) when its reference names no claim given (the claim was
+    usually paid in an earlier remittance: a note, not a warning); (None, a warning) when it has no reference.
+    Matched on the whole reference, else on one of its words (some payers write the patient account, the date and
+    the claim number in one reference)."""
+    if a.reason != RECOVERY or claims is None:
+        return None, None
+    if not a.reference:
+        return None, ("WO without a reference (PLB03-2): the claim whose overpayment it recovers cannot be told; "
+                      "ask the payer")
+    ref = a.reference.strip().upper()
+    for key in (ref, *ref.split()):
+        if key in claims:
+            return claims[key], None
+    return None, None
+
+
+def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str, str] | None = None
+                    ) -> dict[str, Any]:
     """One remittance (ST…SE) for the JSON's meta: its payment, the provider-level adjustments (PLB) explained, and
-    whether the payment balances with its claims."""
+    whether the payment balances with its claims. `claims` (claim_index): where a recovery's (WO) claim is."""
     from igclaim.denials.catalog import catalog
 
     cat = cat or catalog()
 
     def plb(a: Any) -> dict[str, Any]:
         info = cat.provider_adjustment(a.reason)
-        return {"reason": a.reason, "amount": float(a.amount), "reference": a.reference, "known": info.known,
-                "official": info.official, "meaning": info.meaning, "effect": effect(a.amount),
-                "warning": sign_warning(info, a.amount)}
+        recovers, untraced = recovery_of(a, claims)
+        warning = "; ".join(w for w in (sign_warning(info, a.amount), untraced) if w) or None
+        out = {"reason": a.reason, "amount": float(a.amount), "reference": a.reference, "known": info.known,
+               "official": info.official, "meaning": info.meaning, "effect": effect(a.amount), "warning": warning}
+        if a.reason == RECOVERY and claims is not None:
+            out["recovers"] = recovers
+        return out
 
     return {"file": r.source, "payer": r.payer, "payee": r.payee, "trace_number": r.trace_number,
             "paid": float(r.total_paid),
@@ -180,8 +224,12 @@ def plb_text(a: dict[str, Any]) -> str:
     """One provider-level adjustment of `remittance_dict` in a sentence."""
     name = f"{a['reason']} {a['official']}" if a.get("official") else a["reason"]
     ref = f" (reference {a['reference']})" if a.get("reference") else ""
+    recovers = f" It recovers {a['recovers']}." if a.get("recovers") else ""
+    if "recovers" in a and not a["recovers"] and a.get("reference"):
+        recovers = (" Its reference names no claim of these remittances or of --claims: give the remittance that "
+                    "paid the claim, or the claims, to trace it.")
     warning = f" Warning: {a['warning']}." if a.get("warning") else ""
-    return f"{name}{ref}: {_money(abs(a['amount']))} {a['effect']}: {a['meaning']}{warning}"
+    return f"{name}{ref}: {_money(abs(a['amount']))} {a['effect']}: {a['meaning']}{recovers}{warning}"
 
 
 def to_json(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[str, Any]], summary: Summary,
