@@ -246,12 +246,14 @@ def test_the_fix_names_only_the_written_diagnoses_the_chart_does_not_list() -> N
     assert dx.message.startswith(
         "No diagnosis on the claim (G43.909, D80.1) is covered for Gamunex-C (IV) under the Medicare contractor's "
         "list A56779 + A57160 (CGS Administrators (A/B MAC), J15), chosen by the billing provider's state KY.")
-    assert dx.fix is not None and " in place of D80.1, pointing the immune globulin's lines at them." in dx.fix
+    assert dx.fix == ("Bill the chart's covered diagnoses (D83.9) in place of D80.1, pointing the immune globulin's "
+                      "lines at them.")
     assert dx.causes == (("diagnosis", "D80.1"), ("drug", "drugs[0]"))
     assert not _found(result, "DX-NOT-DOCUMENTED")
     [two] = _found(_scrub_ky(["D83.9", "G61.81"], ["D80.1", "G43.909"]), "DX-NOT-COVERED")
     assert two.fix == ("Bill the chart's covered diagnoses (D83.9, G61.81) in place of D80.1, G43.909, pointing the "
                        "immune globulin's lines at them.")
+    assert two.message.endswith(" The chart's diagnoses (D83.9, G61.81) are covered."), two.message  # each is
 
 
 def test_a_written_claim_listing_fewer_of_the_charts_diagnoses_is_told_to_bill_the_charts() -> None:
@@ -259,6 +261,8 @@ def test_a_written_claim_listing_fewer_of_the_charts_diagnoses_is_told_to_bill_t
     result = _scrub_ky(["D83.9", "G43.909"], ["G43.909"])
     [dx] = _found(result, "DX-NOT-COVERED")
     assert dx.severity == "error" and dx.impact_units == -60
-    assert dx.fix is not None and " in place of G43.909, pointing the immune globulin's lines at them." in dx.fix
+    assert dx.fix == ("Bill the chart's covered diagnoses (D83.9) in place of G43.909, pointing the immune "
+                      "globulin's lines at them.")  # not "(D83.9, G43.909) in place of G43.909": G43.909 is not covered
+    assert dx.message.endswith(" Of the chart's diagnoses (D83.9, G43.909), D83.9 is covered."), dx.message
     assert dx.causes == (("drug", "drugs[0]"),)
     assert not _found(result, "DX-NOT-DOCUMENTED")
