@@ -224,3 +224,20 @@ def test_a_recovery_wo_is_matched_to_the_claim_its_reference_names(tmp_path):
         "CLP*CLM-2026-0102*", "CLP*CLM-2026-0199*"), "--claims", str(charts))
     (wo,) = doc["meta"]["remittances"][0]["provider_adjustments"]
     assert wo["recovers"].startswith("claim CLM-2026-0102 of --claims (") and wo["warning"] is None
+
+
+def test_a_revenue_code_line_in_days_without_a_hcpcs_code_is_not_told():
+    """DA is the basis of an accommodation's days, billed by revenue code alone (SV202 without a HCPCS code): such a
+    line is not a HCPCS line's units written as days, so CLAIM-UNITS-DAYS says nothing of it (a hand mutation that
+    told every DA line survived the test above)."""
+    text = _837("hospital-gamunex.json")
+    days = "LX*4~\nSV2*0762**500*DA*1~\nDTP*472*D8*20260302~\n"  # an observation room's day: a revenue code alone
+    changed = text.replace("SE*37*0001~", days + "SE*40*0001~").replace("CLM*CLM-2026-0003*8600*",
+                                                                         "CLM*CLM-2026-0003*9100*")
+    assert changed.count("SV2*") == 4
+    [item] = scrub_text(changed)
+    assert item.result is not None, item.error
+    assert [ln.unit_basis for ln in item.result.claim.lines] == [None, None, None, "DA"]
+    assert "CLAIM-UNITS-DAYS" not in edits(item)
+    [item] = scrub_text(changed.replace("SV2*0636*HC:J1561:JZ*8000*UN*80~", "SV2*0636*HC:J1561:JZ*8000*DA*80~"))
+    assert [f.line for f in item.result.findings if f.edit == "CLAIM-UNITS-DAYS"] == [1]
