@@ -241,3 +241,14 @@ def test_a_revenue_code_line_in_days_without_a_hcpcs_code_is_not_told():
     assert "CLAIM-UNITS-DAYS" not in edits(item)
     [item] = scrub_text(changed.replace("SV2*0636*HC:J1561:JZ*8000*UN*80~", "SV2*0636*HC:J1561:JZ*8000*DA*80~"))
     assert [f.line for f in item.result.findings if f.edit == "CLAIM-UNITS-DAYS"] == [1]
+
+
+def test_only_a_recovery_wo_is_matched_to_a_claim(tmp_path):
+    """An interest payment (L6) whose reference happens to be a claim's number recovers nothing, and one without a
+    reference is not "a WO without a reference": only a WO is matched (a hand mutation that matched every PLB
+    survived the test above)."""
+    doc = _denials(tmp_path, _remit("PLB*1234567893*20261231*L6:ICN-CLM-2026-0104*-5*L6*-1", "6726"))
+    (l6, bare) = doc["meta"]["remittances"][0]["provider_adjustments"]
+    assert l6["reference"] == "ICN-CLM-2026-0104" and not l6.get("recovers"), l6
+    assert " It recovers " not in plb_text(l6)
+    assert bare["reference"] is None and bare["warning"] is None, bare
