@@ -83,7 +83,11 @@ class Gap:
 
     `binding`: the list binds the payer (a contractor's article, an official policy) rather than a default one;
     `certain`: igclaim could confirm the gap (a read range of a binding list, no uncertain note);
-    `liability`: how Original Medicare denies it: medical necessity (GA/GZ) or no benefit category (GY)."""
+    `liability`: how Original Medicare denies it: medical necessity (GA/GZ) or no benefit category (GY), GY when
+    any product has no benefit category;
+    `by_drug`: at home (DME MAC articles), each product the list does not cover as (drug id, name, its own
+    liability): a home IVIG outside the benefit takes GY, a SC immune globulin by pump outside A52507 GA/GZ, on
+    the same claim (PAYER-ABN-MODIFIER asks each drug's lines for its own)."""
 
     title: str
     products: list[str]
@@ -94,6 +98,7 @@ class Gap:
     certain: bool = False
     liability: Liability = "medical_necessity"
     source: str = MCD
+    by_drug: tuple[tuple[str, str, Liability], ...] = ()
 
     def text(self, dx: list[str], where: str = "on the claim") -> str:
         notes = f" {' '.join(self.notes)}" if self.notes else ""
@@ -184,8 +189,9 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tu
     """The gap, and the products covered only by a group whose products are not confirmed (DX-COVERAGE-UNCERTAIN)."""
     rules = ctx.rules
     statuses: list[tuple[CodedDrug, Status, str, HomeRule | None]] = []
+    ids: list[str] = []
     unsure: list[tuple[str, str]] = []
-    for f in ctx.coding.drugs.values():
+    for did, f in ctx.coding.drugs.items():
         if not f.is_ig:
             continue
         rule = None
@@ -202,6 +208,7 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tu
         st = lookup.status(dx, rule)
         if st.kind != "covered":
             statuses.append((f, st, label, rule))
+            ids.append(did)
         elif st.notes:
             unsure.append((f"{st.covering}: {_name(f)} is covered only by a group whose products are not confirmed "
                            f"({label}). {' '.join(st.notes)}", MCD_ARTICLE.format(lookup.articles[0][1:])))
@@ -229,9 +236,11 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tu
                      "noncovered, no benefit category, whatever a SC note says.")
     titles = list(dict.fromkeys(label for _, _, label, _ in statuses))
     src = MCD_ARTICLE.format(statuses[0][2][1:6]) if statuses[0][2][:1] == "A" else MCD
+    by_drug = tuple((did, _name(f), st.liability) for did, (f, st, _, _) in zip(ids, statuses, strict=True)) \
+        if mode == "home" else ()
     return Gap(f"the Medicare contractor's list {' and '.join(titles)}", [_name(f) for f, _, _, _ in statuses],
                "error" if certain else "warning", notes, binding=True, certain=certain, liability=liability,
-               source=src), tuple(unsure)
+               source=src, by_drug=by_drug), tuple(unsure)
 
 
 def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from igclaim.edits.context import EditContext
-from igclaim.edits.diagnosis import Gap, chart_dx, chart_dx_covered, claim_dx, coverage_gap
+from igclaim.edits.diagnosis import Gap, Liability, chart_dx, chart_dx_covered, claim_dx, coverage_gap
 from igclaim.edits.drug import all_written_drug_lines, mods, written_drug_lines, written_pump_lines
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
@@ -19,12 +19,27 @@ from igclaim.refdata.coverage import liability_modifiers
 ABN = "https://www.cms.gov/medicare/medicare-general-information/bni/abn"
 
 
-def _needed(ctx: EditContext, gap: Gap) -> str:
+def _needed(ctx: EditContext, liability: Liability) -> str:
     """The liability modifier the lines need: GY for no benefit category, else GA (ABN signed) or GZ (none)."""
     lm = liability_modifiers()
-    if gap.liability == "no_benefit":
+    if liability == "no_benefit":
         return lm.statutory_exclusion
     return lm.with_signed_abn if ctx.encounter.payer.abn_signed else lm.without_abn
+
+
+def _mixed(gap: Gap) -> bool:
+    """A home claim whose products are denied each its own way: an IVIG outside the home IVIG benefit (GY) beside a
+    SC immune globulin by pump outside A52507 (GA/GZ)."""
+    return len({liability for _, _, liability in gap.by_drug}) > 1
+
+
+def _per_drug(ctx: EditContext, gap: Gap) -> bool:
+    """At home, the lines are asked drug by drug when the claim's immune globulins are not all denied the same way:
+    two liabilities (`_mixed`), or one product covered beside one that is not (its lines need no modifier)."""
+    if not gap.by_drug:
+        return False
+    ig = {did for did, f in ctx.coding.drugs.items() if f.is_ig}
+    return _mixed(gap) or ig != {did for did, _, _ in gap.by_drug}
 
 
 @lru_cache(maxsize=1)
@@ -33,8 +48,8 @@ def _liability() -> frozenset[str]:
     return liability_modifiers().all
 
 
-def _why(gap: Gap) -> str:
-    if gap.liability == "no_benefit":
+def _why(liability: Liability) -> str:
+    if liability == "no_benefit":
         return "a service with no Medicare benefit category (statutory exclusion) takes GY, not GA/GZ"
     return "an expected medical-necessity denial takes GA with a signed ABN, GZ without"
 
@@ -78,7 +93,7 @@ def abn_on_build(ctx: EditContext) -> list[Finding]:
     gap = coverage_gap(ctx, claim_dx(ctx))
     if not gap:
         return found
-    need = _needed(ctx, gap)
+    need = _needed(ctx, gap.liability)
     lm = liability_modifiers()
     if not gap.binding:
         found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis is not on {gap.title}, a default list that does not "
@@ -88,11 +103,15 @@ def abn_on_build(ctx: EditContext) -> list[Finding]:
                              severity="warning", fix="Give payer.contractor or the billing provider's address so the "
                              "contractor's list is checked, or verify the LCD/article yourself."))
         return found
+    if _mixed(gap):
+        found.append(_mixed_on_build(ctx, gap))
+        return found
     if gap.liability == "no_benefit":
+        where = f"the lines of {', '.join(gap.products)} and the" if _per_drug(ctx, gap) else "the drug"
         voluntary = (f" With the voluntary notice the patient signed, {lm.voluntary_notice} goes beside it."
                      if ctx.encounter.payer.abn_signed else "")
         found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis is not covered ({gap.title}) and the service has no "
-                             f"benefit category: add {need} to the drug and supply lines, not {lm.with_signed_abn}/"
+                             f"benefit category: add {need} to {where} and supply lines, not {lm.with_signed_abn}/"
                              f"{lm.without_abn}; the beneficiary is liable and no ABN is required.{voluntary}",
                              severity=gap.severity))
         return found
@@ -105,6 +124,24 @@ def abn_on_build(ctx: EditContext) -> list[Finding]:
     return found
 
 
+def _mixed_on_build(ctx: EditContext, gap: Gap) -> Finding:
+    """Each product's lines their own modifier: GY on the home IVIG outside the benefit and the supplies, GA/GZ on
+    the SC immune globulin by pump the article does not cover."""
+    lm = liability_modifiers()
+    gy = [name for _, name, liability in gap.by_drug if liability == "no_benefit"]
+    medical = [name for _, name, liability in gap.by_drug if liability != "no_benefit"]
+    need = _needed(ctx, "medical_necessity")
+    signed = "an ABN was signed" if ctx.encounter.payer.abn_signed else "no ABN is recorded (payer.abn_signed)"
+    verify = "" if gap.certain else " (verify the contractor's policy first)"
+    kx = _coded_kx(ctx)
+    instead = f" in place of {kx}" if kx else ""
+    return finding("PAYER-ABN-MODIFIER", f"The diagnosis is not covered ({gap.title}), each product its own way: "
+                   f"{', '.join(gy)} has no benefit category, so add {lm.statutory_exclusion} to its lines and the "
+                   f"supply lines (the beneficiary is liable, no ABN is required); {', '.join(medical)} may not be "
+                   f"medically necessary and {signed}, so add {need} to its lines{instead}{verify}.",
+                   severity=gap.severity)
+
+
 def _coded_kx(ctx: EditContext) -> str | None:
     """KX when coding put it on a line of the expected claim (a Medicare home pump's drug: PAYER-KX-MODIFIER)."""
     kx = liability_modifiers().criteria_met
@@ -114,7 +151,6 @@ def _coded_kx(ctx: EditContext) -> str | None:
 @also_check("PAYER-ABN-MODIFIER", "claim")
 def abn_written(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
-    lm = liability_modifiers()
     liability = _liability()
     lines: list[ClaimLine] | None = None
     used: list[tuple[ClaimLine, set[str]]] = []
@@ -149,13 +185,31 @@ def abn_written(ctx: EditContext) -> list[Finding]:
                                  fix=f"Remove {', '.join(sorted(m))} from line {ln.line} and bill the chart's "
                                  "diagnoses."))
         return found
-    need = _needed(ctx, gap)
     severity = gap.severity if gap.binding else "warning"
+    if _per_drug(ctx, gap):  # at home each product's lines take their own modifier; a covered product's, none
+        by_drug = written_drug_lines(ctx)
+        gy = [ln for did, _, liability in gap.by_drug if liability == "no_benefit" for ln in by_drug.get(did, [])]
+        medical = [ln for did, _, liability in gap.by_drug if liability != "no_benefit"
+                   for ln in by_drug.get(did, [])]
+        if gy:
+            gy += _supply_lines(ctx)
+        per_line = [*_no_benefit_lines(sorted(gy, key=lambda ln: ln.line), gap, severity),
+                    *_medical_lines(ctx, medical, gap, severity)]
+        found.extend(sorted(per_line, key=lambda f: f.line or 0))
+        return found
     if lines is None:
         lines, supplies = _billed_lines(ctx), _supply_lines(ctx)
     if gap.liability == "no_benefit":
         found.extend(_no_benefit_lines(sorted(lines + supplies, key=lambda ln: ln.line), gap, severity))
         return found
+    found.extend(_medical_lines(ctx, lines, gap, severity))
+    return found
+
+
+def _medical_lines(ctx: EditContext, lines: list[ClaimLine], gap: Gap, severity: Severity) -> Iterator[Finding]:
+    """GA (signed ABN) or GZ (none) on each line of a medical-necessity denial; GY/GX and the other one are wrong."""
+    lm = liability_modifiers()
+    need = _needed(ctx, "medical_necessity")
     medical = {lm.with_signed_abn, lm.without_abn}
     wrong = (medical - {need}).pop()
     signed = "the patient signed an ABN" if ctx.encounter.payer.abn_signed else "no ABN is recorded"
@@ -163,26 +217,24 @@ def abn_written(ctx: EditContext) -> list[Finding]:
         m = mods(ln)
         if m & {lm.statutory_exclusion, lm.voluntary_notice}:
             bad = ", ".join(sorted(m & {lm.statutory_exclusion, lm.voluntary_notice}))
-            found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {bad} is for a service with no benefit "
-                                 f"category; this diagnosis is a medical-necessity question ({gap.title}): "
-                                 f"{_why(gap)}.",
-                                 line=ln.line, severity=severity, fix=f"Replace {bad} with {need} on line {ln.line}."))
+            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {bad} is for a service with no benefit "
+                          f"category; this diagnosis is a medical-necessity question ({gap.title}): "
+                          f"{_why('medical_necessity')}.",
+                          line=ln.line, severity=severity, fix=f"Replace {bad} with {need} on line {ln.line}.")
             continue
         if need in m:
             continue
         if wrong in m:
-            found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {wrong} reported, but {signed}: use {need}.",
-                                 line=ln.line, severity=severity,
-                                 fix=f"Replace {wrong} with {need} on line {ln.line}."))
+            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {wrong} reported, but {signed}: use {need}.",
+                          line=ln.line, severity=severity, fix=f"Replace {wrong} with {need} on line {ln.line}.")
         else:
             verify = "" if gap.binding else " if the payer's own policy does not cover it (verify first)"
             kx = lm.criteria_met if lm.criteria_met in m else None
-            found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: the diagnosis may not be covered "
-                                 f"({gap.title}) and {signed}: {need} is needed{verify}"
-                                 f"{f', not {kx} (the coverage criteria are not met)' if kx else ''}.", line=ln.line,
-                                 severity=severity, fix=f"Replace {kx} with {need} on line {ln.line}." if kx
-                                 else f"Add {need} to line {ln.line}."))
-    return found
+            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: the diagnosis may not be covered "
+                          f"({gap.title}) and {signed}: {need} is needed{verify}"
+                          f"{f', not {kx} (the coverage criteria are not met)' if kx else ''}.", line=ln.line,
+                          severity=severity, fix=f"Replace {kx} with {need} on line {ln.line}." if kx
+                          else f"Add {need} to line {ln.line}.")
 
 
 def _no_benefit_lines(lines: list[ClaimLine], gap: Gap, severity: Severity) -> Iterator[Finding]:
@@ -195,7 +247,7 @@ def _no_benefit_lines(lines: list[ClaimLine], gap: Gap, severity: Severity) -> I
         if lm.statutory_exclusion in m and not wrong:
             continue
         if wrong:
-            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {wrong} reported, but {_why(gap)} "
+            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {wrong} reported, but {_why('no_benefit')} "
                           f"({gap.title}).", line=ln.line, severity=severity,
                           fix=f"Replace {wrong} with {lm.statutory_exclusion} on line {ln.line}.")
         else:
@@ -242,6 +294,15 @@ def kx_required(ctx: EditContext) -> bool:
     return bool(ctx.rules.param("eip_coverage_modifier_required")) and ctx.home_dme()
 
 
+def _asked(ctx: EditContext, gap: Gap, ln: ClaimLine) -> bool:
+    """Whether PAYER-ABN-MODIFIER asks this pump line for a liability modifier: every line, unless the lines are
+    asked drug by drug (`_per_drug`) and it is the line of a covered product given by pump (it needs KX)."""
+    if not _per_drug(ctx, gap):
+        return True
+    found = written_drug_lines(ctx)
+    return any(ln is x for did, _, _ in gap.by_drug for x in found.get(did, []))
+
+
 def kx_findings(ctx: EditContext, lines: list[ClaimLine]) -> list[Finding]:
     """PAYER-KX-MODIFIER on these pump lines (the chart's, or an 837's alone: edits/written.py)."""
     found: list[Finding] = []
@@ -257,7 +318,7 @@ def kx_findings(ctx: EditContext, lines: list[ClaimLine]) -> list[Finding]:
                                  f"documented, else {', '.join(against)} alone, on line {ln.line}."))
         elif kx not in m and not m & medical:
             gap = coverage_gap(ctx, claim_dx(ctx))
-            if gap is not None and gap.binding and not chart_dx_covered(ctx):
+            if gap is not None and gap.binding and not chart_dx_covered(ctx) and _asked(ctx, gap, ln):
                 continue  # PAYER-ABN-MODIFIER names the liability modifier the line needs
             found.append(finding("PAYER-KX-MODIFIER", f"Line {ln.line} ({ln.code.strip().upper()}): none of {kx}, "
                                  f"{lm.with_signed_abn} or {lm.without_abn}: the DME MACs reject a pump's drug and "

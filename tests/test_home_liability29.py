@@ -1,0 +1,77 @@
+"""A Medicare home claim with an IV and a SC immune globulin: each drug's lines take their own liability modifier.
+Home IVIG is a Part B benefit for primary immune deficiency only: outside it, DME MAC article A52509 denies the drug
+and its supplies (Q2052) as noncovered, no benefit category, so GY (docs reference §7). A SC immune globulin by pump
+outside the diagnoses of article A52507 (LCD L33794) is a medical-necessity denial: GA with a signed ABN, GZ
+without, in place of KX. One merged verdict used to ask GY on every line, the SC drug's too (and on a covered SC
+drug's line beside a home IVIG outside the benefit)."""
+
+from __future__ import annotations
+
+from tests.test_edits_support import build, chart, ids, only, scrub
+
+IVIG = {"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 30},
+        "containers": [{"grams": 10, "count": 3}]}
+SCIG = {"id": "ig2", "product": "Hizentra", "route": "SC", "dose": {"grams": 10},
+        "containers": [{"grams": 10, "count": 1}]}
+
+
+def home(dx: str, **payer) -> dict:
+    """Myasthenia gravis (G70.00): neither primary immune deficiency nor on A52507 groups 3/6. CIDP (G61.81):
+    outside the home IVIG benefit, but A52507 group 6 covers Hizentra for it."""
+    return chart(setting="home", diagnoses=[dx], drugs=[IVIG, SCIG],
+                 payer={"type": "medicare", "name": "Medicare Part B", **payer},
+                 administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},
+                                  {"drug_id": "ig2", "start": "2026-03-02T15:00", "stop": "2026-03-02T16:30"}])
+
+
+def asked(result) -> dict[int, str]:
+    """The modifier PAYER-ABN-MODIFIER asks on each line."""
+    out = {}
+    for f in result.findings:
+        if f.edit == "PAYER-ABN-MODIFIER" and f.line is not None:
+            out[f.line] = f.fix.split(" with ")[-1].split(" ")[0] if f.fix.startswith("Replace") \
+                else f.fix.split(" ")[1]
+    return out
+
+
+def codes(claim: dict) -> dict[str, int]:
+    return {ln["code"]: ln["line"] for ln in claim["lines"]}
+
+
+def _set(modifiers: dict[str, str]):
+    def change(c: dict) -> None:
+        for ln in c["lines"]:
+            m = modifiers.get(ln["code"])
+            if m:
+                ln["modifiers"] = [x for x in ln["modifiers"] if x != "KX"] + [m]
+    return change
+
+
+def test_each_drug_gets_its_own_modifier_on_scrub():
+    enc = home("G70.00")
+    r = scrub(enc)
+    want = {1: "GY", 2: "GZ", 3: "GY"}  # J1561 (IV), J1559 (SC by pump), Q2052 (the IVIG's supplies)
+    assert asked(r) == want, [(f.line, f.message) for f in r.findings if f.edit == "PAYER-ABN-MODIFIER"]
+    assert asked(scrub(home("G70.00", abn_signed=True))) == {1: "GY", 2: "GA", 3: "GY"}
+
+
+def test_the_right_claim_is_silent_and_gy_on_the_scig_is_wrong():
+    right = scrub(home("G70.00"), _set({"J1561": "GY", "Q2052": "GY", "J1559": "GZ"}))
+    assert "PAYER-ABN-MODIFIER" not in ids(right)
+    assert "PAYER-KX-MODIFIER" not in ids(right)
+    wrong = only(scrub(home("G70.00"), _set({"J1561": "GY", "Q2052": "GY", "J1559": "GY"})), "PAYER-ABN-MODIFIER")
+    assert wrong.line == 2 and wrong.fix == "Replace GY with GZ on line 2."
+
+
+def test_build_names_each_drugs_modifier():
+    msg = only(build(home("G70.00")), "PAYER-ABN-MODIFIER").message
+    assert "Gamunex-C (IV) has no benefit category, so add GY" in msg
+    assert "Hizentra (SC) may not be medically necessary" in msg and "add GZ to its lines" in msg
+
+
+def test_a_covered_scig_beside_home_ivig_outside_the_benefit_is_not_asked_gy():
+    r = scrub(home("G61.81"))
+    assert asked(r) == {1: "GY", 3: "GY"}  # the Hizentra line (2) keeps KX: A52507 group 6 covers it
+    right = scrub(home("G61.81"), _set({"J1561": "GY", "Q2052": "GY"}))
+    assert not ids(right) & {"PAYER-ABN-MODIFIER", "PAYER-KX-MODIFIER"}
+    assert "Gamunex-C (IV)" in only(build(home("G61.81")), "PAYER-ABN-MODIFIER").message
