@@ -75,3 +75,17 @@ def test_a_covered_scig_beside_home_ivig_outside_the_benefit_is_not_asked_gy():
     right = scrub(home("G61.81"), _set({"J1561": "GY", "Q2052": "GY"}))
     assert not ids(right) & {"PAYER-ABN-MODIFIER", "PAYER-KX-MODIFIER"}
     assert "Gamunex-C (IV)" in only(build(home("G61.81")), "PAYER-ABN-MODIFIER").message
+
+
+def test_a_covered_scig_line_without_kx_beside_home_ivig_outside_the_benefit_is_told_to_carry_it():
+    """Per drug, the covered Hizentra line is not PAYER-ABN-MODIFIER's: without KX (or GA/GZ) it is told by
+    PAYER-KX-MODIFIER, which the DME MACs' rule asks of a pump drug's line (a hand mutation that left every line
+    to PAYER-ABN-MODIFIER survived the tests above)."""
+    def no_kx(c: dict) -> None:
+        _set({"J1561": "GY", "Q2052": "GY"})(c)
+        for ln in c["lines"]:
+            if ln["code"] == "J1559":
+                ln["modifiers"] = [m for m in ln["modifiers"] if m != "KX"]
+    r = scrub(home("G61.81"), no_kx)
+    assert "PAYER-ABN-MODIFIER" not in ids(r)
+    assert only(r, "PAYER-KX-MODIFIER").line == 2

@@ -266,3 +266,18 @@ def test_a_written_claim_listing_fewer_of_the_charts_diagnoses_is_told_to_bill_t
     assert dx.message.endswith(" Of the chart's diagnoses (D83.9, G43.909), D83.9 is covered."), dx.message
     assert dx.causes == (("drug", "drugs[0]"),)
     assert not _found(result, "DX-NOT-DOCUMENTED")
+
+
+def test_a_liability_modifier_beside_a_covered_chart_names_only_the_covering_diagnoses() -> None:
+    """GZ on the drug line of a claim billing G43.909 while the chart also lists D83.9: PAYER-ABN-MODIFIER says no
+    denial is expected because the chart is covered, through D83.9 alone (it said "(D83.9, G43.909) are covered")."""
+    data = _chart("f2-unknown-article.json", diagnoses=["D83.9", "G43.909"])
+    del data["payer"]["contractor"]
+    data["billing_provider"]["address"]["state"] = "KY"
+    data["claim"] = {"diagnoses": ["G43.909"], "lines": [
+        {"line": 1, "code": "J1561", "units": 60, "modifiers": ["JZ", "GZ"], "diagnosis_pointers": [1]},
+        {"line": 2, "code": "96365", "units": 1, "modifiers": [], "diagnosis_pointers": [1]},
+        {"line": 3, "code": "96366", "units": 4, "modifiers": [], "diagnosis_pointers": [1]}]}
+    [told] = _found(engine.scrub(parse_encounter(data)), "PAYER-ABN-MODIFIER")
+    assert told.message == ("Line 1: GZ reported, but the chart's diagnoses (D83.9) are covered for the product: bill "
+                            "them (DX-NOT-COVERED), and no denial is expected."), told.message

@@ -681,7 +681,7 @@ def written_dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
         undocumented = _undocumented(ctx, dx)
         # The chart's own diagnoses are billable and covered: the fix is to bill them (an ABN is for a claim that
         # cannot be covered; GZ/GA here would turn a payable line into a denial).
-        fix = (f"Bill the chart's covered diagnoses ({', '.join(_covering(ctx))}) in place of "
+        fix = (f"Bill the chart's covered diagnoses ({', '.join(chart_dx_covering(ctx))}) in place of "
                f"{', '.join(undocumented or dx)}, pointing the immune globulin's lines at them."
                if chart_dx_covered(ctx) else None)
         yield finding("DX-NOT-COVERED", found.claim_text + _chart_instead(ctx), severity=gap.severity,
@@ -694,7 +694,7 @@ def _chart_instead(ctx: EditContext) -> str:
     codes only, so a chart with none is not "covered": it has nothing to bill instead, and says so."""
     chart = chart_dx(ctx)
     if billable(ctx, chart):
-        covering = _covering(ctx)
+        covering = chart_dx_covering(ctx)
         if len(covering) < len(chart):  # D83.9 and G43.909: only D83.9 is covered, never "both are"
             return f" Of the chart's diagnoses ({', '.join(chart)}), {', '.join(covering)} {_is(covering)} covered."
         return f" The chart's diagnoses ({', '.join(chart)}) are covered."
@@ -703,7 +703,7 @@ def _chart_instead(ctx: EditContext) -> str:
     return " The chart lists no diagnosis to bill instead."
 
 
-def _covering(ctx: EditContext) -> list[str]:
+def chart_dx_covering(ctx: EditContext) -> list[str]:
     """The chart's billable diagnoses that are covered each on its own: the ones to bill and to call covered (a chart
     of D83.9 and G43.909 is covered through D83.9 alone). All of them when none is on its own (covered together)."""
     chart = billable(ctx, chart_dx(ctx))

@@ -10,7 +10,14 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from igclaim.edits.context import EditContext
-from igclaim.edits.diagnosis import Gap, Liability, chart_dx, chart_dx_covered, claim_dx, coverage_gap
+from igclaim.edits.diagnosis import (
+    Gap,
+    Liability,
+    chart_dx_covered,
+    chart_dx_covering,
+    claim_dx,
+    coverage_gap,
+)
 from igclaim.edits.drug import all_written_drug_lines, mods, written_drug_lines, written_pump_lines
 from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
@@ -180,8 +187,9 @@ def abn_written(ctx: EditContext) -> list[Finding]:
     if chart_dx_covered(ctx):
         for ln, m in used:
             found.append(finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {', '.join(sorted(m))} reported, but the "
-                                 f"chart's diagnoses ({', '.join(chart_dx(ctx))}) are covered for the product: bill "
-                                 "them (DX-NOT-COVERED), and no denial is expected.", line=ln.line, severity="warning",
+                                 f"chart's diagnoses ({', '.join(chart_dx_covering(ctx))}) are covered for the "
+                                 "product: bill them (DX-NOT-COVERED), and no denial is expected.", line=ln.line,
+                                 severity="warning",
                                  fix=f"Remove {', '.join(sorted(m))} from line {ln.line} and bill the chart's "
                                  "diagnoses."))
         return found
