@@ -477,8 +477,13 @@ OPPS_2025 = "https://www.govinfo.gov/content/pkg/FR-2024-11-27/pdf/2024-25521.pd
 
 
 def _modifiers_340b(ctx: EditContext) -> frozenset[str]:
-    """Every 340B modifier the payer profile accepts on any date (JG, TB): none for a profile that asks none."""
-    param = ctx.profile.parameters.get("acquired_340b_modifiers")
+    """Every 340B modifier the payer profile accepts on any date (JG, TB): none for a profile that asks none. Read
+    once per span of the snapshot, not per claim."""
+    return ctx.rules.once_alike(("drug.340b_modifiers",), _profile_340b)
+
+
+def _profile_340b(rules: Rules) -> frozenset[str]:
+    param = rules.profile.parameters.get("acquired_340b_modifiers")
     return frozenset(m for _, codes in param.values for m in codes) if param else frozenset()
 
 
@@ -496,6 +501,8 @@ def missing_340b(ctx: EditContext) -> list[Finding]:
     2025-01-01 (profile `acquired_340b_settings`/`acquired_340b_modifiers`). A JG the date no longer asks but still
     accepts as a modifier (2025, as read here) is a warning: the transition is not certain."""
     found: list[Finding] = []
+    if not any(d.acquired_340b for d in ctx.encounter.drugs):  # most claims: no drug bought through 340B
+        return found
     all_340b = _modifiers_340b(ctx)
     listed = list(ctx.rules.param("acquired_340b_modifiers") or ())
     accepted, either = set(listed), " or ".join(listed)  # JG or TB to 2024: by the hospital's type
