@@ -1,0 +1,23 @@
+"""Tests written against the hand-made semantic mutants of the twenty-ninth outside audit that the fast rule
+selection left alive: each pins the official fact the mutant broke."""
+
+from __future__ import annotations
+
+from igclaim.outputs import chargemaster, x12
+from tests.test_x12 import CREATED, encounter, segments
+
+# Six billable ICD-10-CM codes, the IG's covered one first (reference.md §6 lists each as an IG indication).
+SIX_DX = ["D83.9", "D69.3", "G61.81", "G61.82", "G61.0", "M30.3"]
+
+
+def test_an_837p_carries_every_diagnosis_of_the_claim_not_only_the_four_a_line_points_at():
+    """CMS-1500 item 21 holds up to 12 diagnoses (A-L), a service line's pointers (item 24E, 837P SV107) at most four
+    of them (IOM 100-04 ch. 26 §10.5, https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/
+    clm104c26pdf.pdf; the 837P 2300 HI segment carries them: ABK the first, ABF the others). A claim of six diagnoses
+    sends all six, though its lines point at the first four."""
+    enc = encounter("office-gamunex-jz", diagnoses=SIX_DX)
+    text = x12.to_837(enc, chargemaster.load("sample"), envelope=x12.Envelope(created=CREATED))
+    hi = [s for s in segments(text) if s.startswith("HI*")]
+    assert hi == ["HI*ABK:D839*ABF:D693*ABF:G6181*ABF:G6182*ABF:G610*ABF:M303"]
+    sv1 = [s.split("*") for s in segments(text) if s.startswith("SV1*")]
+    assert sv1 and all(f[7] == "1:2:3:4" for f in sv1)
