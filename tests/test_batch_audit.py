@@ -42,15 +42,6 @@ def test_an_output_linked_to_the_input_is_refused_even_with_overwrite(tmp_path, 
     assert sorted(p.name for p in out.iterdir()) == ["errors.jsonl"]
 
 
-def test_the_input_as_an_output_is_refused_with_overwrite(tmp_path):
-    src = tmp_path / "results.jsonl"
-    shutil.copy(BATCH, src)
-    before = src.read_bytes()
-    with pytest.raises(SourceError, match="is the input file"):
-        run_batch(src, tmp_path, workers=1, overwrite=True)
-    assert src.read_bytes() == before
-
-
 def test_an_output_over_the_charts_is_refused(tmp_path, x12_text):
     charts = tmp_path / "results.jsonl"
     shutil.copy(BATCH, charts)

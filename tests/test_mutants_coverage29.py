@@ -5,8 +5,6 @@ home SC immune globulin keeps KX (refdata/rules.py `Rules.home_not_covered_certa
 
 from __future__ import annotations
 
-import copy
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,19 +14,9 @@ from igclaim.inputs import parse_encounter
 from igclaim.model import Finding, Result
 from igclaim.refdata.resolver import reference
 from igclaim.refdata.rules import Rules
+from tests.test_coverage_audit import _chart  # a chart of tests/data/coverage_audit, changed
 
-DATA = Path(__file__).parent / "data" / "coverage_audit"
 HOME_DOS = date(2026, 3, 5)  # f7-home-d693-cuvitru-kx.json's date
-
-
-def _chart(name: str, **changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = copy.deepcopy(json.loads((DATA / name).read_text()))
-    for key, value in changes.items():
-        if key.startswith("payer_"):
-            data["payer"][key[6:]] = value
-        else:
-            data[key] = value
-    return data
 
 
 def _found(result: Result, edit: str) -> list[Finding]:
