@@ -121,16 +121,11 @@ def contractor(ctx: EditContext) -> tuple[str, str] | None:
     """The A/B MAC whose lists bind an Original Medicare office or hospital claim, and how it was chosen:
     payer.contractor first, then the payer profile's optional `contractor`, then the billing provider's state.
     None: no contractor known (default policy)."""
-    given = ctx.encounter.payer.contractor
-    if given:
-        try:
-            key = ctx.rules.parse_contractor(given)
-        except ValueError as exc:
-            raise InputError("payer.contractor", str(exc)) from None
-        if ctx.rules.known_contractor(key):
-            return key, "payer.contractor"
-        # An article id igclaim has no list for (retired, a typo, not imported) is not an empty list: judged as if
-        # no contractor were given, and `unknown_contractor` says so.
+    key = _named_contractor(ctx)
+    if key is not None and ctx.rules.known_contractor(key):
+        return key, "payer.contractor"
+    # An article id igclaim has no list for (retired, a typo, not imported) is not an empty list: judged as if no
+    # contractor were given, and `unknown_contractor` says so.
     bp = ctx.encounter.billing_provider
     state = bp.address.state.upper() if bp is not None else ""
     by_state = ctx.rules.jurisdiction_for_state(state)  # "" (no billing provider): no jurisdiction
@@ -147,17 +142,25 @@ def contractor(ctx: EditContext) -> tuple[str, str] | None:
     return None
 
 
+def _named_contractor(ctx: EditContext) -> str | None:
+    """payer.contractor read as a jurisdiction or an article id (None: not given); one that is neither is an input
+    error naming the field."""
+    given = ctx.encounter.payer.contractor
+    if not given:
+        return None
+    try:
+        return ctx.rules.parse_contractor(given)
+    except ValueError as exc:
+        raise InputError("payer.contractor", str(exc)) from None
+
+
 def unknown_contractor(ctx: EditContext) -> str | None:
     """The article id payer.contractor names when igclaim has no list of it on the date (neither bundled nor
     imported): the claim is judged as if none were given (`contractor`)."""
-    given = ctx.encounter.payer.contractor
-    if not given or not ctx.profile.original_medicare or ctx.encounter.setting == "home":
+    if not ctx.profile.original_medicare or ctx.encounter.setting == "home":
         return None
-    try:
-        key = ctx.rules.parse_contractor(given)
-    except ValueError:
-        return None  # `contractor` names that error
-    return None if ctx.rules.known_contractor(key) else key
+    key = _named_contractor(ctx)
+    return None if key is None or ctx.rules.known_contractor(key) else key
 
 
 def _unknown_contractor_note(ctx: EditContext) -> tuple[tuple[str, str], ...]:
