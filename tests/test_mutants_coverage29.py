@@ -269,3 +269,11 @@ def test_a_liability_modifier_beside_a_covered_chart_names_only_the_covering_dia
     [told] = _found(engine.scrub(parse_encounter(data)), "PAYER-ABN-MODIFIER")
     assert told.message == ("Line 1: GZ reported, but the chart's diagnoses (D83.9) are covered for the product: bill "
                             "them (DX-NOT-COVERED), and no denial is expected."), told.message
+
+
+def test_the_charts_covering_diagnoses_are_listed_with_their_verb() -> None:
+    """Two of the chart's three diagnoses covered each on its own: both named, separated, and "are" (mutants of the
+    list's separator and of `_is` survived make mutate)."""
+    [dx] = _found(_scrub_ky(["D83.9", "G61.81", "G43.909"], ["G43.909"]), "DX-NOT-COVERED")
+    assert dx.message.endswith(" Of the chart's diagnoses (D83.9, G61.81, G43.909), D83.9, G61.81 are covered."), \
+        dx.message

@@ -96,7 +96,8 @@ def _home_q2052(tmp_path: Path) -> tuple[Encounter, object]:
     return enc, ref.at(enc.date_of_service, engine.resolve_profile(enc, ref))
 
 
-@pytest.mark.parametrize(("units", "expected"), [(5, "0.00"), (-5, "0.00"), (-20, "-400.00"), (-25, "-400.00")])
+@pytest.mark.parametrize(("units", "expected"),
+                         [(5, "0.00"), (-5, "0.00"), (-19, "0.00"), (-20, "-400.00"), (-25, "-400.00")])
 def test_units_of_a_code_paid_once_per_date_move_the_bundle_only_when_the_line_goes(home, tmp_path, units,
                                                                                        expected):
     """Q2052 is paid one bundle per date whatever its units (docs/rules.md): on the built Q2052 × 20 line, more or
