@@ -109,7 +109,15 @@ def denials_cmd(
     """Explain the denials of an 835 remittance and trace each to the igclaim edit that would have caught it."""
     from igclaim.denials.claims import ClaimsError, load_claims, plan_corrections
     from igclaim.denials.reader import MAX_BYTES, RemitError, decode_835
-    from igclaim.denials.report import claim_index, remittance_dict, render_html, summarize, to_csv, to_json
+    from igclaim.denials.report import (
+        claim_index,
+        recovered_totals,
+        remittance_dict,
+        render_html,
+        summarize,
+        to_csv,
+        to_json,
+    )
     from igclaim.outputs.files import is_an_input
 
     inputs: list[str | Path] = [*remits, *[x for x in (claims, charges) if x not in (None, "sample")]]
@@ -149,7 +157,8 @@ def denials_cmd(
         corrections["need_person"] = plan.need_person
         corrections["correctable"] = [e.claim_id for e in plan.encounters]
     index = claim_index(remittances, source)
-    payments = [remittance_dict(r, claims=index) for r in remittances]
+    recovered = recovered_totals(remittances, index)
+    payments = [remittance_dict(r, claims=index, recovered=recovered) for r in remittances]
     meta = {"input": ", ".join(str(p) for p in remits), "generated": datetime.now().isoformat(timespec="seconds"),
             "claims": claims, "payers": sorted({r.payer or "?" for r in remittances}),
             "remittances": payments,

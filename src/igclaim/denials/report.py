@@ -150,44 +150,87 @@ def effect(amount: Decimal) -> str:
 RECOVERY = "WO"
 
 
-def claim_index(remits: list[Remittance], source: ClaimSource | None = None) -> dict[str, str]:
+@dataclass(frozen=True)
+class ClaimFound:
+    """A claim a recovery (PLB WO) may name: where it is, in a sentence, and what it was paid (CLP04) when that is
+    known: None for a claim of --claims (what was billed, not paid), a reversal (its CLP04 is what was taken back) or
+    a CLP04 that could not be read."""
+    claim_id: str
+    where: str
+    paid: Decimal | None = None
+
+
+def claim_index(remits: list[Remittance], source: ClaimSource | None = None) -> dict[str, ClaimFound]:
     """Where each claim a recovery (PLB WO) may name is: by CLP01 (the claim number sent) and CLP07 (the payer's)
     of every claim of the remittances read, in file order, then by the claim ids of --claims. Keys upper case."""
-    index: dict[str, str] = {}
+    index: dict[str, ClaimFound] = {}
     for i, r in enumerate(remits, start=1):
         for c in r.claims:
-            where = (f"claim {c.claim_id or '?'} (payer claim number {c.payer_claim_id or 'none'}) of remittance "
-                     f"{i}, status {c.status or '?'}, paid {c.paid}")
+            found = ClaimFound(
+                c.claim_id or "?", f"claim {c.claim_id or '?'} (payer claim number {c.payer_claim_id or 'none'}) of "
+                f"remittance {i}, status {c.status or '?'}, paid {c.paid}",
+                None if c.is_reversal or not c.paid_read else c.paid)
             for key in (c.claim_id, c.payer_claim_id):
                 if key:
-                    index.setdefault(key.strip().upper(), where)
+                    index.setdefault(key.strip().upper(), found)
     if source is not None:
         for key, sent in [*source.by_id.items(), *source.by_sent.items()]:
-            index.setdefault(key.strip().upper(), f"claim {key} of --claims ({sent.where})")
+            index.setdefault(key.strip().upper(), ClaimFound(key, f"claim {key} of --claims ({sent.where})"))
     return index
 
 
-def recovery_of(a: Any, claims: dict[str, str] | None) -> tuple[str | None, str | None]:
+def recovered_claim(a: Any, claims: dict[str, ClaimFound] | None) -> ClaimFound | None:
+    """The claim a WO's reference names among those given, or None. Matched on the whole reference, else on one of
+    its words (some payers write the patient account, the date and the claim number in one reference)."""
+    if a.reason != RECOVERY or claims is None or not a.reference:
+        return None
+    ref = a.reference.strip().upper()
+    return next((claims[key] for key in (ref, *ref.split()) if key in claims), None)
+
+
+def recovery_of(a: Any, claims: dict[str, ClaimFound] | None) -> tuple[str | None, str | None]:
     """A WO's claim: (where it is, None); (None, None) when its reference names no claim given (the claim was
-    usually paid in an earlier remittance: a note, not a warning); (None, a warning) when it has no reference.
-    Matched on the whole reference, else on one of its words (some payers write the patient account, the date and
-    the claim number in one reference)."""
+    usually paid in an earlier remittance: a note, not a warning); (None, a warning) when it has no reference."""
     if a.reason != RECOVERY or claims is None:
         return None, None
     if not a.reference:
         return None, ("WO without a reference (PLB03-2): the claim whose overpayment it recovers cannot be told; "
                       "ask the payer")
-    ref = a.reference.strip().upper()
-    for key in (ref, *ref.split()):
-        if key in claims:
-            return claims[key], None
-    return None, None
+    found = recovered_claim(a, claims)
+    return (found.where if found else None), None
 
 
-def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str, str] | None = None
-                    ) -> dict[str, Any]:
+def recovered_totals(remits: list[Remittance], claims: dict[str, ClaimFound] | None) -> dict[ClaimFound, Decimal]:
+    """What the recoveries (WO) of every remittance read take from each claim they name, in all: a positive WO
+    takes, a negative one (a recovery delayed or given back) returns."""
+    totals: dict[ClaimFound, Decimal] = defaultdict(Decimal)
+    for r in remits:
+        for a in r.plb:
+            found = recovered_claim(a, claims)
+            if found is not None:
+                totals[found] += a.amount
+    return dict(totals)
+
+
+def overrecovery_warning(info: CodeInfo, found: ClaimFound | None, totals: dict[ClaimFound, Decimal] | None
+                         ) -> str | None:
+    """Recoveries of one claim, across the remittances read, of more than it was paid (CLP04). A warning, not a
+    problem: a remittance not read (a corrected payment of the claim, a recovery given back) may explain it."""
+    if found is None or found.paid is None or totals is None:
+        return None
+    total = totals.get(found, Decimal(0))
+    if total <= 0 or total <= found.paid:
+        return None
+    return (f"{info.code} ({info.official}) takes {total} in all from claim {found.claim_id} across the remittances "
+            f"read, more than the {found.paid} it was paid (CLP04): a remittance not read here, earlier or later, may "
+            "explain it (a corrected payment of the claim, a recovery given back); ask the payer before posting it")
+
+
+def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str, ClaimFound] | None = None,
+                    recovered: dict[ClaimFound, Decimal] | None = None) -> dict[str, Any]:
     """One remittance (ST…SE) for the JSON's meta: its payment, the provider-level adjustments (PLB) explained, and
-    whether the payment balances with its claims. `claims` (claim_index): where a recovery's (WO) claim is."""
+    whether the payment balances with its claims. `claims` (claim_index): where a recovery's (WO) claim is;
+    `recovered` (recovered_totals): what the recoveries of every remittance read take from each claim."""
     from igclaim.denials.catalog import catalog
 
     cat = cat or catalog()
@@ -195,7 +238,8 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str,
     def plb(a: Any) -> dict[str, Any]:
         info = cat.provider_adjustment(a.reason)
         recovers, untraced = recovery_of(a, claims)
-        warning = "; ".join(w for w in (sign_warning(info, a.amount), untraced) if w) or None
+        over = overrecovery_warning(info, recovered_claim(a, claims), recovered)
+        warning = "; ".join(w for w in (sign_warning(info, a.amount), untraced, over) if w) or None
         out = {"reason": a.reason, "amount": float(a.amount), "reference": a.reference, "known": info.known,
                "official": info.official, "meaning": info.meaning, "effect": effect(a.amount), "warning": warning}
         if a.reason == RECOVERY and claims is not None:

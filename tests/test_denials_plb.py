@@ -1,0 +1,82 @@
+"""Provider-level adjustments (PLB) followed across the remittances of one run: the amounts a recovery (WO) takes
+from the claim it names, against what that claim was paid; each test fails on the code before its fix."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from igclaim.cli import app
+from igclaim.denials.report import plb_text
+from tests.remit835 import ClaimPay, Line, build_835
+from tests.test_readers29 import _remit
+
+runner = CliRunner()
+
+
+def _run(tmp_path: Path, *texts: str) -> dict:
+    """`igclaim denials` on the 835s given, in that order (one file each), as JSON."""
+    paths = []
+    for i, text in enumerate(texts, start=1):
+        paths.append(tmp_path / f"r{i}.835")
+        paths[-1].write_text(text)
+    r = runner.invoke(app, ["denials", *map(str, paths), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def _later(plb: list[tuple[str, D, str]], charge: D = D(3000)) -> str:
+    """A later payment (EFT0002, 2026-05-10) of one new claim paid `charge`, with these PLBs (reason, amount,
+    reference)."""
+    claim = ClaimPay("CLM-2026-0201", lines=[Line("96365", charge)], payer_icn="ICN-CLM-2026-0201")
+    text = build_835([claim], check="EFT0002", date="20260510", control=2,
+                     plb=[(reason, amount) for reason, amount, _ in plb])
+    for reason, _, ref in plb:
+        text = text.replace(f"*{reason}:EFT0002*", f"*{reason}:{ref}*", 1)
+    return text
+
+
+def _wo(doc: dict) -> list[tuple[float, str | None]]:
+    return [(a["amount"], a["warning"]) for r in doc["meta"]["remittances"] for a in r["provider_adjustments"]
+            if a["reason"] == "WO"]
+
+
+OVER = ("WO (Overpayment Recovery) takes {total} in all from claim CLM-2026-0104 across the remittances read, more "
+        "than the 5200 it was paid (CLP04): a remittance not read here, earlier or later, may explain it (a corrected "
+        "payment of the claim, a recovery given back); ask the payer before posting it")
+
+
+def test_a_recovery_wo_of_more_than_its_claim_was_paid_is_warned(tmp_path):
+    """CLM-2026-0104 was paid 5200 (CLP04); a WO naming it took 5300 and nothing was said. Now a warning on the WO,
+    as the sign check words its own; recovering exactly what was paid, or less, is not warned."""
+    doc = _run(tmp_path, _remit("PLB*1234567893*20261231*WO:ICN-CLM-2026-0104*5300", "1420"))
+    assert _wo(doc) == [(5300, OVER.format(total="5300"))]
+    (remit,) = doc["meta"]["remittances"]
+    assert remit["warnings"] == [] and remit["provider_adjustments"][0]["recovers"].startswith("claim CLM-2026-0104")
+    assert plb_text(remit["provider_adjustments"][0]).endswith(" Warning: " + OVER.format(total="5300") + ".")
+    assert _wo(_run(tmp_path, _remit("PLB*1234567893*20261231*WO:ICN-CLM-2026-0104*5200", "1520"))) == [
+        (5200, None)]
+
+
+def test_recoveries_of_one_claim_are_added_up_across_the_remittances_read(tmp_path):
+    """3000 in one payment and 2500 in a later one, by the claim's payer number then its own: 5500 of a claim paid
+    5200. Each WO of that claim is warned; a WO given back (negative) counts against the total."""
+    first = _remit("PLB*1234567893*20261231*WO:ICN-CLM-2026-0104*3000", "3720")
+    doc = _run(tmp_path, first, _later([("WO", D(2500), "CLM-2026-0104")]))
+    assert _wo(doc) == [(3000, OVER.format(total="5500")), (2500, OVER.format(total="5500"))]
+    doc = _run(tmp_path, first, _later([("WO", D(2500), "CLM-2026-0104"), ("WO", D(-400), "ICN-CLM-2026-0104")]))
+    assert _wo(doc) == [(3000, None), (2500, None), (-400, None)]
+
+
+def test_a_recovery_naming_a_reversal_or_a_claim_of_claims_only_is_not_judged(tmp_path):
+    """The amount is checked against a claim payment read: a WO whose reference finds a reversal first (its CLP04 is
+    what was taken back, not what was paid) or a claim of --claims (what was billed, not paid) is not judged."""
+    reversed_ = [ClaimPay("CLM-9", "22", [Line("96365", D(1000))], payer_icn="ICN-9", sign=-1),
+                 ClaimPay("CLM-9", "1", [Line("96365", D(1000), cas=[("CO", [("45", D(400))])])], payer_icn="ICN-9"),
+                 ClaimPay("CLM-8", "1", [Line("96365", D(1000))], payer_icn="ICN-8")]
+    doc = _run(tmp_path, build_835(reversed_), _later([("WO", D(300), "ICN-9")]))
+    assert _wo(doc) == [(300, None)]
+    assert doc["meta"]["remittances"][1]["provider_adjustments"][0]["recovers"].startswith("claim CLM-9 ")
