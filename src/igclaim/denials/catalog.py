@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Kind = Literal["denial", "reduction", "patient", "coordination", "info", "unknown"]
+Role = Literal["recovery"]
+ROLES: tuple[Role, ...] = get_args(Role)
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class CodeInfo:
     source: str | None = None
     # A PLB code's expected sign (plb.toml `sign`): "take" a positive amount, "add" a negative one; None either way.
     sign: Literal["take", "add"] | None = None
+    # What igclaim follows of a PLB code's reference (plb.toml `role`): "recovery" names a claim; None nothing.
+    role: Role | None = None
 
     def validity_note(self, on: date | None) -> str | None:
         """Why the code should not appear on a remittance of this date, if it should not."""
@@ -86,6 +90,12 @@ def _sign(value: Any, code: str) -> Literal["take", "add"] | None:
     return value
 
 
+def _role(value: Any, code: str) -> Role | None:
+    if value is not None and value not in ROLES:
+        raise ValueError(f"plb.toml code {code}: role {value!r} is not one of {', '.join(ROLES)}")
+    return value
+
+
 def _entries(doc: dict[str, Any], which: Literal["CARC", "RARC", "PLB"]) -> dict[str, CodeInfo]:
     url = doc["source"]["url"]
     out = {}
@@ -93,7 +103,8 @@ def _entries(doc: dict[str, Any], which: Literal["CARC", "RARC", "PLB"]) -> dict
         out[str(code).upper()] = CodeInfo(
             code=str(code).upper(), list=which, known=True, meaning=e["meaning"], official=e.get("official"),
             kind=e.get("kind", "info"), start=e.get("start"), stop=e.get("stop"),
-            last_modified=e.get("last_modified"), source=url, sign=_sign(e.get("sign"), code))
+            last_modified=e.get("last_modified"), source=url, sign=_sign(e.get("sign"), code),
+            role=_role(e.get("role"), code))
     return out
 
 

@@ -146,10 +146,6 @@ def effect(amount: Decimal) -> str:
     return "taken from this payment" if amount > 0 else "added to this payment"
 
 
-# The PLB code of an overpayment recovery, whose reference (PLB03-2) names the claim recovered.
-RECOVERY = "WO"
-
-
 @dataclass(frozen=True)
 class ClaimFound:
     """A claim a recovery (PLB WO) may name: where it is, in a sentence, and what it was paid (CLP04) when that is
@@ -179,10 +175,17 @@ def claim_index(remits: list[Remittance], source: ClaimSource | None = None) -> 
     return index
 
 
+def _is_recovery(a: Any) -> bool:
+    """An overpayment recovery (plb.toml `role = "recovery"`, WO): its reference (PLB03-2) names the claim."""
+    from igclaim.denials.catalog import catalog
+
+    return catalog().provider_adjustment(a.reason).role == "recovery"
+
+
 def recovered_claim(a: Any, claims: dict[str, ClaimFound] | None) -> ClaimFound | None:
     """The claim a WO's reference names among those given, or None. Matched on the whole reference, else on one of
     its words (some payers write the patient account, the date and the claim number in one reference)."""
-    if a.reason != RECOVERY or claims is None or not a.reference:
+    if not _is_recovery(a) or claims is None or not a.reference:
         return None
     ref = a.reference.strip().upper()
     return next((claims[key] for key in (ref, *ref.split()) if key in claims), None)
@@ -191,7 +194,7 @@ def recovered_claim(a: Any, claims: dict[str, ClaimFound] | None) -> ClaimFound 
 def recovery_of(a: Any, claims: dict[str, ClaimFound] | None) -> tuple[str | None, str | None]:
     """A WO's claim: (where it is, None); (None, None) when its reference names no claim given (the claim was
     usually paid in an earlier remittance: a note, not a warning); (None, a warning) when it has no reference."""
-    if a.reason != RECOVERY or claims is None:
+    if not _is_recovery(a) or claims is None:
         return None, None
     if not a.reference:
         return None, ("WO without a reference (PLB03-2): the claim whose overpayment it recovers cannot be told; "
@@ -242,7 +245,7 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str,
         warning = "; ".join(w for w in (sign_warning(info, a.amount), untraced, over) if w) or None
         out = {"reason": a.reason, "amount": float(a.amount), "reference": a.reference, "known": info.known,
                "official": info.official, "meaning": info.meaning, "effect": effect(a.amount), "warning": warning}
-        if a.reason == RECOVERY and claims is not None:
+        if info.role == "recovery" and claims is not None:
             out["recovers"] = recovers
         return out
 
