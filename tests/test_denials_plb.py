@@ -1,5 +1,6 @@
 """Provider-level adjustments (PLB) followed across the remittances of one run: the amounts a recovery (WO) takes
-from the claim it names, against what that claim was paid; each test fails on the code before its fix."""
+from the claim it names, against what that claim was paid, and the forwarding balances (FB) one payment carries to
+a later one, settled or open; each test fails on the code before its fix (but the one that guards a false alarm)."""
 
 from __future__ import annotations
 
@@ -80,3 +81,57 @@ def test_a_recovery_naming_a_reversal_or_a_claim_of_claims_only_is_not_judged(tm
     doc = _run(tmp_path, build_835(reversed_), _later([("WO", D(300), "ICN-9")]))
     assert _wo(doc) == [(300, None)]
     assert doc["meta"]["remittances"][1]["provider_adjustments"][0]["recovers"].startswith("claim CLM-9 ")
+
+
+# --- forwarding balances (FB) followed across the remittances given ----------------------------------------------
+
+def _fb(doc: dict) -> list[tuple[int, float, str | None, str | None, str | None]]:
+    """Each FB of the run: (remittance, amount, forwarding, its note, warning)."""
+    return [(i, a["amount"], a["forwarding"], a["forwarding_note"], a["warning"])
+            for i, r in enumerate(doc["meta"]["remittances"], start=1) for a in r["provider_adjustments"]
+            if a["reason"] == "FB"]
+
+
+def test_a_forwarding_balance_offset_in_a_later_remittance_is_settled(tmp_path):
+    """EFT0001 could not recover 500 and carried it forward (FB −500, reference BAL1); EFT0002 took it (FB 500, the
+    same reference). Each FB was shown alone, as if still open; now both are settled, naming the remittances, in the
+    order the files are given or the other."""
+    first = _remit("PLB*1234567893*20261231*FB:BAL1*-500", "7220")
+    later = _later([("FB", D(500), "BAL1")])
+    settled = ("Settled: the forwarding balances (FB) of reference BAL1 in remittance 1 (EFT0001) and remittance 2 "
+               "(EFT0002) come to 0")
+    doc = _run(tmp_path, first, later)
+    assert _fb(doc) == [(1, -500, "settled", settled, None), (2, 500, "settled", settled, None)]
+    assert all(r["warnings"] == [] for r in doc["meta"]["remittances"])
+    assert plb_text(doc["meta"]["remittances"][1]["provider_adjustments"][0]).endswith(" " + settled + ".")
+    assert [x[2] for x in _fb(_run(tmp_path, later, first))] == ["settled", "settled"]
+
+
+def test_a_forwarding_balance_no_remittance_given_offsets_is_an_open_balance_naming_its_reference(tmp_path):
+    """One 835 alone: its FB is an open balance (a note, not a warning), which way the money is still to go."""
+    carried = ("Open balance: 500 of reference BAL1 (remittance 1 (EFT0001)) is carried to a later payment, not among "
+               "the remittances read, which should take it back with a positive FB of the same reference")
+    doc = _run(tmp_path, _remit("PLB*1234567893*20261231*FB:BAL1*-500", "7220"))
+    assert _fb(doc) == [(1, -500, "open", carried, None)]
+    assert plb_text(doc["meta"]["remittances"][0]["provider_adjustments"][0]).endswith(" " + carried + ".")
+    taken = ("Open balance: 500 of reference BAL1 (remittance 1 (EFT0002)) is taken here for a balance carried from "
+             "an earlier payment, not among the remittances read (a negative FB of the same reference): give it to "
+             "settle this one")
+    assert _fb(_run(tmp_path, _later([("FB", D(500), "BAL1")]))) == [(1, 500, "open", taken, None)]
+
+
+def test_forwarding_balances_are_matched_by_their_whole_reference_and_net_by_amount(tmp_path):
+    """A later payment takes back 300 of the 500 carried: 200 of BAL1 is still open; a new balance carried under
+    another reference (BAL2) is its own; an FB without a reference cannot be followed: a warning."""
+    first = _remit("PLB*1234567893*20261231*FB:BAL1*-500*FB*-1", "7221")
+    doc = _run(tmp_path, first, _later([("FB", D(300), "BAL1"), ("FB", D(-200), "BAL2")]))
+    got = {(i, amount): (state, note, warning) for i, amount, state, note, warning in _fb(doc)}
+    partial = ("Open balance: 200 of reference BAL1 (remittance 1 (EFT0001) and remittance 2 (EFT0002)) is carried to "
+               "a later payment, not among the remittances read, which should take it back with a positive FB of the "
+               "same reference")
+    assert got[(1, -500)] == got[(2, 300)] == ("open", partial, None)
+    assert got[(2, -200)][:2] == ("open", "Open balance: 200 of reference BAL2 (remittance 2 (EFT0002)) is carried "
+                                  "to a later payment, not among the remittances read, which should take it back "
+                                  "with a positive FB of the same reference")
+    assert got[(1, -1)] == (None, None, "FB without a reference (PLB03-2): it cannot be matched with the FB that "
+                                        "offsets it in another remittance; ask the payer")

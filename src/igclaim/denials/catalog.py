@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any, Literal, get_args
 
 Kind = Literal["denial", "reduction", "patient", "coordination", "info", "unknown"]
-Role = Literal["recovery"]
+Role = Literal["recovery", "forwarding"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 
@@ -34,7 +34,8 @@ class CodeInfo:
     source: str | None = None
     # A PLB code's expected sign (plb.toml `sign`): "take" a positive amount, "add" a negative one; None either way.
     sign: Literal["take", "add"] | None = None
-    # What igclaim follows of a PLB code's reference (plb.toml `role`): "recovery" names a claim; None nothing.
+    # What igclaim follows of a PLB code's reference (plb.toml `role`): "recovery" names a claim, "forwarding" the
+    # FB of another remittance that offsets it; None nothing.
     role: Role | None = None
 
     def validity_note(self, on: date | None) -> str | None:

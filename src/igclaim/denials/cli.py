@@ -111,6 +111,7 @@ def denials_cmd(
     from igclaim.denials.reader import MAX_BYTES, RemitError, decode_835
     from igclaim.denials.report import (
         claim_index,
+        forwarding_balances,
         recovered_totals,
         remittance_dict,
         render_html,
@@ -158,7 +159,8 @@ def denials_cmd(
         corrections["correctable"] = [e.claim_id for e in plan.encounters]
     index = claim_index(remittances, source)
     recovered = recovered_totals(remittances, index)
-    payments = [remittance_dict(r, claims=index, recovered=recovered) for r in remittances]
+    balances = forwarding_balances(remittances)
+    payments = [remittance_dict(r, claims=index, recovered=recovered, balances=balances) for r in remittances]
     meta = {"input": ", ".join(str(p) for p in remits), "generated": datetime.now().isoformat(timespec="seconds"),
             "claims": claims, "payers": sorted({r.payer or "?" for r in remittances}),
             "remittances": payments,

@@ -229,11 +229,53 @@ def overrecovery_warning(info: CodeInfo, found: ClaimFound | None, totals: dict[
             "explain it (a corrected payment of the claim, a recovery given back); ask the payer before posting it")
 
 
+def forwarding_balances(remits: list[Remittance]) -> dict[str, list[tuple[int, Remittance, Decimal]]]:
+    """The forwarding balances (FB, plb.toml `role = "forwarding"`) of every remittance read, by their whole
+    reference (upper case): (remittance number, remittance, amount) in the order read. The guide's balance forward
+    carries an amount from one 835 to a later one under the same reference, with the opposite sign."""
+    from igclaim.denials.catalog import catalog
+
+    cat = catalog()
+    found: dict[str, list[tuple[int, Remittance, Decimal]]] = defaultdict(list)
+    for i, r in enumerate(remits, start=1):
+        for a in r.plb:
+            if cat.provider_adjustment(a.reason).role == "forwarding" and a.reference and a.reference.strip():
+                found[a.reference.strip().upper()].append((i, r, a.amount))
+    return dict(found)
+
+
+def forwarding_of(a: Any, balances: dict[str, list[tuple[int, Remittance, Decimal]]]
+                  ) -> tuple[str | None, str | None, str | None]:
+    """An FB's (state, note, warning): "settled" when the FBs of its reference in the remittances read come to 0,
+    else "open" (a note saying which way the balance is still to go, not a warning: the remittance that settles it
+    was not given); a warning when it has no reference, since nothing can be matched with it."""
+    fb = a.reason
+    if not a.reference or not a.reference.strip():
+        return None, None, (f"{fb} without a reference (PLB03-2): it cannot be matched with the {fb} that offsets "
+                            "it in another remittance; ask the payer")
+    shown = a.reference.strip()
+    entries = balances.get(shown.upper(), [])
+    net = sum((amount for _, _, amount in entries), Decimal(0))
+    where = " and ".join(dict.fromkeys(f"remittance {i} ({r.trace_number or 'no trace number'})"
+                                       for i, r, _ in entries))
+    if not net:
+        return "settled", f"Settled: the forwarding balances ({fb}) of reference {shown} in {where} come to 0", None
+    if net < 0:
+        return "open", (f"Open balance: {-net} of reference {shown} ({where}) is carried to a later payment, not "
+                        f"among the remittances read, which should take it back with a positive {fb} of the same "
+                        "reference"), None
+    return "open", (f"Open balance: {net} of reference {shown} ({where}) is taken here for a balance carried from "
+                    f"an earlier payment, not among the remittances read (a negative {fb} of the same reference): "
+                    "give it to settle this one"), None
+
+
 def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str, ClaimFound] | None = None,
-                    recovered: dict[ClaimFound, Decimal] | None = None) -> dict[str, Any]:
+                    recovered: dict[ClaimFound, Decimal] | None = None,
+                    balances: dict[str, list[tuple[int, Remittance, Decimal]]] | None = None) -> dict[str, Any]:
     """One remittance (ST…SE) for the JSON's meta: its payment, the provider-level adjustments (PLB) explained, and
     whether the payment balances with its claims. `claims` (claim_index): where a recovery's (WO) claim is;
-    `recovered` (recovered_totals): what the recoveries of every remittance read take from each claim."""
+    `recovered` (recovered_totals): what the recoveries of every remittance read take from each claim; `balances`
+    (forwarding_balances): the forwarding balances (FB) of every remittance read, to tell each FB settled or open."""
     from igclaim.denials.catalog import catalog
 
     cat = cat or catalog()
@@ -242,11 +284,15 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str,
         info = cat.provider_adjustment(a.reason)
         recovers, untraced = recovery_of(a, claims)
         over = overrecovery_warning(info, recovered_claim(a, claims), recovered)
-        warning = "; ".join(w for w in (sign_warning(info, a.amount), untraced, over) if w) or None
+        forwarding, note, unmatched = (forwarding_of(a, balances) if info.role == "forwarding" and balances is not None
+                                       else (None, None, None))
+        warning = "; ".join(w for w in (sign_warning(info, a.amount), untraced, over, unmatched) if w) or None
         out = {"reason": a.reason, "amount": float(a.amount), "reference": a.reference, "known": info.known,
                "official": info.official, "meaning": info.meaning, "effect": effect(a.amount), "warning": warning}
         if info.role == "recovery" and claims is not None:
             out["recovers"] = recovers
+        if info.role == "forwarding" and balances is not None:
+            out["forwarding"], out["forwarding_note"] = forwarding, note
         return out
 
     return {"file": r.source, "payer": r.payer, "payee": r.payee, "trace_number": r.trace_number,
@@ -275,8 +321,9 @@ def plb_text(a: dict[str, Any]) -> str:
     if "recovers" in a and not a["recovers"] and a.get("reference"):
         recovers = (" Its reference names no claim of these remittances or of --claims: give the remittance that "
                     "paid the claim, or the claims, to trace it.")
+    forwarding = f" {a['forwarding_note']}." if a.get("forwarding_note") else ""
     warning = f" Warning: {a['warning']}." if a.get("warning") else ""
-    return f"{name}{ref}: {_money(abs(a['amount']))} {a['effect']}: {a['meaning']}{recovers}{warning}"
+    return f"{name}{ref}: {_money(abs(a['amount']))} {a['effect']}: {a['meaning']}{recovers}{forwarding}{warning}"
 
 
 def to_json(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[str, Any]], summary: Summary,
