@@ -135,3 +135,19 @@ def test_forwarding_balances_are_matched_by_their_whole_reference_and_net_by_amo
                                   "with a positive FB of the same reference")
     assert got[(1, -1)] == (None, None, "FB without a reference (PLB03-2): it cannot be matched with the FB that "
                                         "offsets it in another remittance; ask the payer")
+
+
+def test_a_recovery_is_judged_against_the_first_payment_its_reference_finds(tmp_path):
+    """The documented order: a claim number paid in two remittances is the first one's (5200 here), so a WO of 3000
+    is within it, though the later payment of that number (1000) is less (the index kept the last, it would warn)."""
+    first = _remit("PLB*1234567893*20261231*WO:ICN-CLM-2026-0104*3000", "3720")
+    again = build_835([ClaimPay("CLM-2026-0104", lines=[Line("96365", D(1000))], payer_icn="ICN-CLM-2026-0104")],
+                      check="EFT0002", date="20260510", control=2)
+    assert _wo(_run(tmp_path, first, again)) == [(3000, None)]
+
+
+def test_only_forwarding_balances_are_netted_by_reference(tmp_path):
+    """A WO that shares an FB's reference is not part of the balance: the FBs of BAL1 still come to 0."""
+    first = _remit("PLB*1234567893*20261231*FB:BAL1*-500", "7220")
+    doc = _run(tmp_path, first, _later([("FB", D(500), "BAL1"), ("WO", D(100), "BAL1")]))
+    assert [x[2] for x in _fb(doc)] == ["settled", "settled"]
