@@ -56,6 +56,16 @@ def test_a_unit_basis_neither_guide_lists_is_still_an_error_naming_the_element()
     assert got.message == "unit basis 'F2': UN (units) or DA (days)"
 
 
+def test_minutes_on_an_837i_line_are_refused_as_any_basis_the_guide_does_not_list():
+    """SV204 MJ (minutes) is an 837P SV103 code; the 837I guide lists UN and DA only. It was read as on an 837P
+    (kept as minutes, told as "SV103 MJ"); it is the same error naming SV204 as any other basis not listed. An
+    837P line in minutes is still read (CLAIM-UNITS-MINUTES, tests/test_reader_audit.py)."""
+    [got] = read_837(io.StringIO(_hospital_in("MJ")))
+    assert isinstance(got, ReadError), got
+    assert (got.segment, got.element) == ("SV2", "SV204")
+    assert got.message == "unit basis 'MJ': UN (units) or DA (days)"
+
+
 # --- 2. --filing-date on an 837's claims ---------------------------------------------------------------------------
 
 LATE = date(2028, 6, 1)  # past Medicare's 12 months after the example's 2026-03-02

@@ -67,9 +67,9 @@ _REL_BY_CODE = {v: k for k, v in _RELATIONSHIP.items()}
 MAX_LINES: dict[Kind, int] = {"837P": 50, "837I": 999}  # TR3 loop 2400 repeat limits
 MAX_DIAGNOSES: dict[Kind, int] = {"837P": 12, "837I": 25}
 # The quantity's unit basis (SV103, SV204; empty reads as units). The 837P guide lists UN (units) and MJ (minutes,
-# anesthesia time); the 837I guide UN and DA (days, an accommodation's). MJ on an 837I is read as before (told by
-# CLAIM-UNITS-MINUTES), not refused. A HCPCS line's quantity is its code's units whatever the basis says.
-_UNIT_BASES: dict[str, tuple[str, ...]] = {"SV1": ("UN", "MJ", ""), "SV2": ("UN", "DA", "MJ", "")}
+# anesthesia time); the 837I guide UN and DA (days, an accommodation's). MJ on an 837I is a basis its guide does
+# not list, refused as any other. A HCPCS line's quantity is its code's units whatever the basis says.
+_UNIT_BASES: dict[str, tuple[str, ...]] = {"SV1": ("UN", "MJ", ""), "SV2": ("UN", "DA", "")}
 _UNIT_BASIS_SAID = {"SV1": "UN (units) or MJ (minutes)", "SV2": "UN (units) or DA (days)"}
 
 
