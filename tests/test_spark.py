@@ -300,3 +300,55 @@ def test_the_filing_date_option_as_in_batch(spark, tmp_path):
         assert again.errors.count() == 0
     finally:
         again.unpersist()
+
+
+def test_gzip_inputs_as_their_plain_twins(spark, tmp_path):
+    """A .jsonl.gz gives what batch gives on the plain .jsonl (Spark decompresses it); a .csv.gz or .json.gz is
+    refused as its plain twin is (the format is the name's under .gz, batch's detection). A gzip file that is
+    corrupt or cut short, a plain file named .gz and a gzip file not named .gz (Spark decompresses by the name,
+    batch by the bytes) are each one clear error naming the file, exit 2, no traceback, nothing written."""
+    import gzip
+
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    def run(src: Path | str, out: str):
+        res = CliRunner().invoke(app, ["spark-batch", str(src), "--out", str(tmp_path / out), "--master",
+                                       "local[2]"])
+        assert res.exception is None or isinstance(res.exception, SystemExit), res.output
+        return res
+
+    lines, expected = _mixed_lines()
+    text = ("\n".join(lines[:5] + ["", "  "] + lines[5:]) + "\n").encode()
+    (tmp_path / "mixed.jsonl").write_bytes(text)
+    (tmp_path / "mixed.jsonl.gz").write_bytes(gzip.compress(text))
+    run_batch(tmp_path / "mixed.jsonl.gz", tmp_path / "batch", workers=1)  # (batch reads it as the plain file)
+    res = run(tmp_path / "mixed.jsonl.gz", "spark")
+    assert res.exit_code == 0, res.output
+    n = len([ln for ln in lines if ln.strip()])
+    assert f"records {n} = {n - len(expected)} results + {len(expected)} errors (lost 0)" in res.output, res.output
+    _same_as_batch(tmp_path / "batch", tmp_path / "spark")
+
+    for plain in ("few.csv", "one.json"):
+        (tmp_path / plain).write_text("encounter_id\nx\n")
+        (tmp_path / f"{plain}.gz").write_bytes(gzip.compress(b"encounter_id\nx\n"))
+        said = [run(tmp_path / name, f"out-{name}") for name in (plain, f"{plain}.gz")]
+        assert [r.exit_code for r in said] == [2, 2]
+        assert said[0].output == said[1].output and "use igclaim batch" in said[0].output, said[0].output
+
+    whole = gzip.compress(text)
+    (tmp_path / "cut.jsonl.gz").write_bytes(whole[:len(whole) // 2])
+    (tmp_path / "plain.jsonl.gz").write_bytes(text)
+    (tmp_path / "packed.jsonl").write_bytes(whole)
+    for name, said in (("cut.jsonl.gz", "corrupt or cut short"), ("plain.jsonl.gz", "not gzip-compressed"),
+                       ("packed.jsonl", "gzip-compressed")):
+        res = run(tmp_path / name, f"out-{name}")
+        assert res.exit_code == 2, res.output
+        assert name in res.output and said in res.output and "Traceback" not in res.output, res.output
+        assert not (tmp_path / f"out-{name}").exists()
+    # a URI (a cluster's file system): Spark's own read error, told the same way
+    res = run(f"file://{tmp_path / 'cut.jsonl.gz'}", "out-uri")
+    assert res.exit_code == 2, res.output
+    assert "cut.jsonl.gz" in res.output and "corrupt or cut short" in res.output, res.output
+    assert _nothing_cached(spark)

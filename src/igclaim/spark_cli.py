@@ -14,8 +14,8 @@ from igclaim.options import FilingDateOpt
 
 
 def spark_batch_cmd(
-    input: Annotated[str, typer.Argument(help="JSON Lines (.jsonl) or Parquet (.parquet) of encounters: a local "
-                                              "path or any path Spark reads (hdfs://, s3a://, dbfs:/ …); or "
+    input: Annotated[str, typer.Argument(help="JSON Lines (.jsonl, .jsonl.gz) or Parquet (.parquet) of encounters: "
+                                              "a local path or any path Spark reads (hdfs://, s3a://, dbfs:/ …); or "
                                               "a local 837P/837I file")],
     out: Annotated[str, typer.Option("--out", "-o", help="directory for results/, findings/ (Parquet by "
                                                          "date_of_service), errors/, report.html, summary.json; "

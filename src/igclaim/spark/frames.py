@@ -140,6 +140,16 @@ def _counts(df: DataFrame, fn: Any) -> list[dict[str, Any]]:
     return [found[p] for p in sorted(found)]
 
 
+def _counted(persisted: DataFrame, fn: Any) -> list[dict[str, Any]]:
+    """`_counts` of an input persisted for numbering: the first pass reads the input, so an input Spark cannot read
+    fails here, and its cache entry is released before the error goes on (no caller holds the frame yet)."""
+    try:
+        return _counts(persisted, fn)
+    except BaseException:
+        persisted.unpersist()
+        raise
+
+
 _JSON_IN = pa.schema([("record", pa.int64()), ("line", pa.int64()), (JSON_COLUMN, pa.string())])
 
 
@@ -168,7 +178,7 @@ def number_json(df: DataFrame, column: str = JSON_COLUMN, *, skip_blank: bool = 
 def _number_json_cached(df: DataFrame, column: str, skip_blank: bool) -> tuple[DataFrame, int, DataFrame]:
     df = df.select(F.col(column).cast("string").alias(column)).persist(StorageLevel.MEMORY_AND_DISK)
     offsets, line, record = {}, 0, 0
-    for c in _counts(df, functools.partial(_count_json, column=column, skip_blank=skip_blank)):
+    for c in _counted(df, functools.partial(_count_json, column=column, skip_blank=skip_blank)):
         offsets[c["partition"]] = (line, record)
         line += c["rows"]
         record += c["kept"]
@@ -226,7 +236,7 @@ def number_rows(df: DataFrame) -> tuple[DataFrame, int]:
 
 def _number_rows_cached(df: DataFrame) -> tuple[DataFrame, int, DataFrame]:
     df = df.persist(StorageLevel.MEMORY_AND_DISK)
-    offsets, total = _row_offsets(_counts(df, _count_rows))
+    offsets, total = _row_offsets(_counted(df, _count_rows))
     schema = StructType([*df.schema.fields, *(StructField(c, LongType()) for c in _ROW_TAGS)])
     return df.mapInArrow(functools.partial(_number_rows, offsets=offsets), schema), total, df
 

@@ -3,11 +3,15 @@ of service and the batch's report.html and summary.json (the same page, aggregat
 
 from __future__ import annotations
 
+import gzip
 import os
+import re
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +19,7 @@ from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
 from igclaim.batch.runner import BatchSummary, _write_report
-from igclaim.batch.sources import SourceError, detect_format
+from igclaim.batch.sources import GZIP_BROKEN, SourceError, _gzipped, detect_format
 from igclaim.outputs.files import write_atomic
 from igclaim.spark.frames import (
     _X12_IN,
@@ -67,10 +71,10 @@ def _remote(path: str) -> bool:
 
 def read_input(spark: SparkSession, path: str, fmt: str | None = None, work_dir: str | None = None
                ) -> tuple[DataFrame, str]:
-    """A JSON Lines file (one record per non-blank line, numbered like `igclaim batch`), Parquet (the
-    tabular columns of docs/batch.md) or an 837 (one row per claim, read on the driver into a Parquet file in
-    `work_dir`, a new temporary directory if None: the caller removes it once the job has run) → a DataFrame for
-    igclaim.spark.process, and the format."""
+    """A JSON Lines file (one record per non-blank line, numbered like `igclaim batch`; a .jsonl.gz decompressed
+    by Spark, a local one checked first by `_check_gzip`), Parquet (the tabular columns of docs/batch.md) or an
+    837 (one row per claim, read on the driver into a Parquet file in `work_dir`, a new temporary directory if
+    None: the caller removes it once the job has run) → a DataFrame for igclaim.spark.process, and the format."""
     if not _remote(path) and not Path(path).exists():
         raise SourceError(f"{path}: no such file or directory")
     local_dir = not _remote(path) and Path(path).is_dir()
@@ -81,6 +85,8 @@ def read_input(spark: SparkSession, path: str, fmt: str | None = None, work_dir:
     if fmt not in SPARK_FORMATS:
         raise SourceError(f"spark-batch reads {', '.join(SPARK_FORMATS)}; for {fmt} use igclaim batch")
     if fmt == "jsonl":
+        if not _remote(path) and not local_dir:
+            _check_gzip(Path(path))
         return spark.read.text(path).withColumnRenamed("value", JSON_COLUMN), fmt
     if fmt == "x12":
         return _read_837(spark, path, work_dir), fmt
@@ -91,6 +97,54 @@ def read_input(spark: SparkSession, path: str, fmt: str | None = None, work_dir:
     if "encounter_id" not in df.columns:
         raise SourceError(f"{Path(path).name}: no encounter_id column (docs/batch.md)")
     return df, fmt
+
+
+def _corrupt_gzip(name: str, cause: str) -> SourceError:
+    """A gzip input Spark cannot decompress: the whole input refused (batch keeps the records before the break)."""
+    return SourceError(f"{name}: the compressed (gzip) file is corrupt or cut short ({cause[:160]}); no record "
+                       "was coded: repair or decompress it, or use igclaim batch, which reads the records before "
+                       "the break")
+
+
+def _check_gzip(path: Path) -> None:
+    """A local text input. Spark decompresses a file by its name (.gz), batch by its first bytes
+    (batch.sources._gzipped): a name and bytes that disagree would be read as garbage or fail in a task, so they
+    are refused. A gzip file is read through once on the driver (constant memory), so that a corrupt one is one
+    clear error before Spark's task fails on it with a Java stack in the log."""
+    if not path.stat().st_size:
+        return
+    named, packed = path.suffix.lower() == ".gz", _gzipped(path)
+    if named and not packed:
+        raise SourceError(f"{path.name}: named .gz but not gzip-compressed; Spark decompresses a file by its "
+                          "name: remove the .gz")
+    if packed and not named:
+        raise SourceError(f"{path.name}: gzip-compressed but not named .gz; Spark decompresses a file by its "
+                          f"name: rename it {path.name}.gz")
+    if packed:
+        try:
+            with gzip.open(path, "rb") as f:
+                while f.read(1 << 20):
+                    pass
+        except GZIP_BROKEN as exc:
+            raise _corrupt_gzip(path.name, f"{type(exc).__name__}: {exc}") from None
+
+
+@contextmanager
+def _reading(path: str) -> Iterator[None]:
+    """Spark's own failure to read the input (FAILED_READ_FILE: a corrupt .gz on a cluster's file system, which the
+    driver does not check first) as a SourceError naming the file, not a Py4J traceback."""
+    try:
+        yield
+    except Exception as exc:
+        text = str(exc)
+        if "FAILED_READ_FILE" not in text:
+            raise
+        causes = re.findall(r"Caused by: ([^\n]+)", text)
+        cause = causes[-1].strip() if causes else text.strip().splitlines()[0]
+        name = Path(path.rstrip("/")).name
+        if name.lower().endswith(".gz"):
+            raise _corrupt_gzip(name, cause) from None
+        raise SourceError(f"{name}: Spark cannot read it ({cause[:160]})") from None
 
 
 def _read_837(spark: SparkSession, path: str, work_dir: str | None) -> DataFrame:
@@ -214,16 +268,17 @@ def _duplicate_ids(outcomes: DataFrame) -> tuple[int, list[dict[str, object]]]:
 def _run(spark: SparkSession, input_path: str, out_uri: str, out: Path, fmt: str | None, profile: str | None,
          refdata_file: str | None, work_dir: str, started: float, filing_date: date | None = None
          ) -> BatchSummary:
-    df, fmt = read_input(spark, input_path, fmt, work_dir)
-    if fmt == "jsonl":  # blank lines are not records, as in igclaim batch
-        numbered, total, frame = _number_json_cached(df, JSON_COLUMN, skip_blank=True)
-        outcomes = process(numbered, profile=profile, refdata_file=refdata_file, filing_date=filing_date)
-        outcomes = Outcomes(outcomes.outcomes, total, (frame,))
-    elif fmt == "x12":
-        outcomes = process(df, profile=profile, refdata_file=refdata_file, filing_date=filing_date)
-        outcomes = Outcomes(outcomes.outcomes, df.count())
-    else:
-        outcomes = process(df, profile=profile, refdata_file=refdata_file, filing_date=filing_date)
+    with _reading(input_path):  # the input is read by the numbering pass (x12: by the driver, and counted here)
+        df, fmt = read_input(spark, input_path, fmt, work_dir)
+        if fmt == "jsonl":  # blank lines are not records, as in igclaim batch
+            numbered, total, frame = _number_json_cached(df, JSON_COLUMN, skip_blank=True)
+            outcomes = process(numbered, profile=profile, refdata_file=refdata_file, filing_date=filing_date)
+            outcomes = Outcomes(outcomes.outcomes, total, (frame,))
+        elif fmt == "x12":
+            outcomes = process(df, profile=profile, refdata_file=refdata_file, filing_date=filing_date)
+            outcomes = Outcomes(outcomes.outcomes, df.count())
+        else:
+            outcomes = process(df, profile=profile, refdata_file=refdata_file, filing_date=filing_date)
     out.mkdir(parents=True, exist_ok=True)
     outcomes.outcomes.persist(StorageLevel.MEMORY_AND_DISK)
     try:
