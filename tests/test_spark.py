@@ -269,8 +269,9 @@ def test_earlier_outputs_and_the_input_are_never_overwritten(spark, tmp_path):
 
 def test_the_filing_date_option_as_in_batch(spark, tmp_path):
     """spark-batch --filing-date judges the filing limit of each record that gives no filing_date, as
-    `igclaim batch --filing-date` does (a day before a record's date of service: that record's coding error), and
-    a later job on the same reused Python workers without the option judges none."""
+    `igclaim batch --filing-date` does (a day before a record's date of service: that record's coding error); a
+    record's own filing_date comes first (neither late nor that error under the option), and a later job on the
+    same reused Python workers without the option judges none."""
     from typer.testing import CliRunner
 
     from igclaim import spark as igspark
@@ -279,8 +280,10 @@ def test_the_filing_date_option_as_in_batch(spark, tmp_path):
     root = Path(__file__).resolve().parents[1]
     lines = (root / "examples/parties/office-batch.jsonl").read_text().splitlines()
     early = json.loads(lines[0].replace("2026-03-02", "2027-04-01")) | {"encounter_id": "x-early"}
+    own = [json.loads(lines[0]) | {"encounter_id": "x-own-on-time", "filing_date": "2026-03-10"},
+           early | {"encounter_id": "x-own-early", "filing_date": "2027-04-02"}]
     src = tmp_path / "in.jsonl"
-    src.write_text("\n".join([*lines, json.dumps(early)]) + "\n")
+    src.write_text("\n".join([*lines, json.dumps(early), *map(json.dumps, own)]) + "\n")
     day = "2027-03-03"
     run_batch(src, tmp_path / "batch", workers=1, filing_date=date.fromisoformat(day))
     res = CliRunner().invoke(app, ["spark-batch", str(src), "--out", str(tmp_path / "spark"), "--master",
@@ -289,7 +292,8 @@ def test_the_filing_date_option_as_in_batch(spark, tmp_path):
     _same_as_batch(tmp_path / "batch", tmp_path / "spark")
     results = [json.loads(r["result"]) for r in _parquet_rows(tmp_path / "spark" / "results")]
     late = {r["encounter_id"] for r in results if any(f["edit"] == "CLAIM-FILING-LIMIT" for f in r["findings"])}
-    assert late == {"x-office-jz"}  # Medicare, 2026-03-02: due 2027-03-02
+    assert late == {"x-office-jz"}  # Medicare, 2026-03-02: due 2027-03-02; x-own-on-time filed 2026-03-10
+    assert {"x-own-on-time", "x-own-early"} <= {r["encounter_id"] for r in results}
     [error] = _spark_errors(tmp_path / "spark")
     assert (error["encounter_id"], error["stage"], error["field"]) == ("x-early", "coding", "--filing-date")
 
