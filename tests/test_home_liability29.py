@@ -89,3 +89,16 @@ def test_a_covered_scig_line_without_kx_beside_home_ivig_outside_the_benefit_is_
     r = scrub(home("G61.81"), no_kx)
     assert "PAYER-ABN-MODIFIER" not in ids(r)
     assert only(r, "PAYER-KX-MODIFIER").line == 2
+
+
+def test_a_claim_whose_drug_ids_differ_from_an_earlier_ones_is_asked_too():
+    """The coverage verdict is shared by the claims of the same products and diagnoses whatever their drug ids
+    (`coverage_facts`): `by_drug` named the first claim's ids, so a later claim of other ids had none of its lines
+    asked (silent where GY and GZ are needed)."""
+    assert asked(scrub(home("G70.00"))) == {1: "GY", 2: "GZ", 3: "GY"}
+    other = home("G70.00")
+    for d, a, new in zip(other["drugs"], other["administrations"], ("iv-a", "sc-b"), strict=True):
+        d["id"] = a["drug_id"] = new
+    assert asked(scrub(other)) == {1: "GY", 2: "GZ", 3: "GY"}
+    right = scrub(other, _set({"J1561": "GY", "Q2052": "GY", "J1559": "GZ"}))
+    assert not ids(right) & {"PAYER-ABN-MODIFIER", "PAYER-KX-MODIFIER"}

@@ -85,9 +85,10 @@ class Gap:
     `certain`: igclaim could confirm the gap (a read range of a binding list, no uncertain note);
     `liability`: how Original Medicare denies it: medical necessity (GA/GZ) or no benefit category (GY), GY when
     any product has no benefit category;
-    `by_drug`: at home (DME MAC articles), each product the list does not cover as (drug id, name, its own
-    liability): a home IVIG outside the benefit takes GY, a SC immune globulin by pump outside A52507 GA/GZ, on
-    the same claim (PAYER-ABN-MODIFIER asks each drug's lines for its own)."""
+    `by_drug`: at home (DME MAC articles), each product the list does not cover as (its place among the claim's
+    immune globulin drugs, `ig_drug_ids`; name; its own liability): a home IVIG outside the benefit takes GY, a SC
+    immune globulin by pump outside A52507 GA/GZ, on the same claim (PAYER-ABN-MODIFIER asks each drug's lines for
+    its own). A place, not a drug id: the verdict is shared by claims whose ids differ (`verdict`)."""
 
     title: str
     products: list[str]
@@ -98,7 +99,7 @@ class Gap:
     certain: bool = False
     liability: Liability = "medical_necessity"
     source: str = MCD
-    by_drug: tuple[tuple[str, str, Liability], ...] = ()
+    by_drug: tuple[tuple[int, str, Liability], ...] = ()
 
     def text(self, dx: list[str], where: str = "on the claim") -> str:
         notes = f" {' '.join(self.notes)}" if self.notes else ""
@@ -192,11 +193,9 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tu
     """The gap, and the products covered only by a group whose products are not confirmed (DX-COVERAGE-UNCERTAIN)."""
     rules = ctx.rules
     statuses: list[tuple[CodedDrug, Status, str, HomeRule | None]] = []
-    ids: list[str] = []
+    places: list[int] = []
     unsure: list[tuple[str, str]] = []
-    for did, f in ctx.coding.drugs.items():
-        if not f.is_ig:
-            continue
+    for place, f in enumerate(f for f in ctx.coding.drugs.values() if f.is_ig):
         rule = None
         if mode == "home":
             found = rules.home_lookup(f.route, f.code)
@@ -211,7 +210,7 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tu
         st = lookup.status(dx, rule)
         if st.kind != "covered":
             statuses.append((f, st, label, rule))
-            ids.append(did)
+            places.append(place)
         elif st.notes:
             unsure.append((f"{st.covering}: {_name(f)} is covered only by a group whose products are not confirmed "
                            f"({label}). {' '.join(st.notes)}", MCD_ARTICLE.format(lookup.articles[0][1:])))
@@ -239,11 +238,17 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tu
                      "noncovered, no benefit category, whatever a SC note says.")
     titles = list(dict.fromkeys(label for _, _, label, _ in statuses))
     src = MCD_ARTICLE.format(statuses[0][2][1:6]) if statuses[0][2][:1] == "A" else MCD
-    by_drug = tuple((did, _name(f), st.liability) for did, (f, st, _, _) in zip(ids, statuses, strict=True)) \
+    by_drug = tuple((n, _name(f), st.liability) for n, (f, st, _, _) in zip(places, statuses, strict=True)) \
         if mode == "home" else ()
     return Gap(f"the Medicare contractor's list {' and '.join(titles)}", [_name(f) for f, _, _, _ in statuses],
                "error" if certain else "warning", notes, binding=True, certain=certain, liability=liability,
                source=src, by_drug=by_drug), tuple(unsure)
+
+
+def ig_drug_ids(ctx: EditContext) -> list[str]:
+    """The claim's immune globulin drugs' ids, in chart order: the order `coverage_facts` keys a verdict by, so a
+    Gap's `by_drug` names a product by its place here (a claim of the same products under other ids shares it)."""
+    return [did for did, f in ctx.coding.drugs.items() if f.is_ig]
 
 
 def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:

@@ -17,6 +17,7 @@ from igclaim.edits.diagnosis import (
     chart_dx_covering,
     claim_dx,
     coverage_gap,
+    ig_drug_ids,
 )
 from igclaim.edits.drug import all_written_drug_lines, mods, written_drug_lines, written_pump_lines
 from igclaim.edits.registry import When, also_check, edit, finding
@@ -45,8 +46,14 @@ def _per_drug(ctx: EditContext, gap: Gap) -> bool:
     two liabilities (`_mixed`), or one product covered beside one that is not (its lines need no modifier)."""
     if not gap.by_drug:
         return False
-    ig = {did for did, f in ctx.coding.drugs.items() if f.is_ig}
-    return _mixed(gap) or ig != {did for did, _, _ in gap.by_drug}
+    return _mixed(gap) or len(gap.by_drug) != len(ig_drug_ids(ctx))
+
+
+def _uncovered(ctx: EditContext, gap: Gap) -> list[tuple[str, Liability]]:
+    """Each product the list does not cover as (this claim's drug id, its liability): `by_drug` names a product by
+    its place among the claim's immune globulin drugs, since claims of other ids share the verdict."""
+    ids = ig_drug_ids(ctx)
+    return [(ids[n], liability) for n, _, liability in gap.by_drug]
 
 
 @lru_cache(maxsize=1)
@@ -196,9 +203,9 @@ def abn_written(ctx: EditContext) -> list[Finding]:
     severity = gap.severity if gap.binding else "warning"
     if _per_drug(ctx, gap):  # at home each product's lines take their own modifier; a covered product's, none
         by_drug = written_drug_lines(ctx)
-        gy = [ln for did, _, liability in gap.by_drug if liability == "no_benefit" for ln in by_drug.get(did, [])]
-        medical = [ln for did, _, liability in gap.by_drug if liability != "no_benefit"
-                   for ln in by_drug.get(did, [])]
+        uncovered = _uncovered(ctx, gap)
+        gy = [ln for did, liability in uncovered if liability == "no_benefit" for ln in by_drug.get(did, [])]
+        medical = [ln for did, liability in uncovered if liability != "no_benefit" for ln in by_drug.get(did, [])]
         if gy:
             gy += _supply_lines(ctx)
         per_line = [*_no_benefit_lines(sorted(gy, key=lambda ln: ln.line), gap, severity),
@@ -308,7 +315,7 @@ def _asked(ctx: EditContext, gap: Gap, ln: ClaimLine) -> bool:
     if not _per_drug(ctx, gap):
         return True
     found = written_drug_lines(ctx)
-    return any(ln is x for did, _, _ in gap.by_drug for x in found.get(did, []))
+    return any(ln is x for did, _ in _uncovered(ctx, gap) for x in found.get(did, []))
 
 
 def kx_findings(ctx: EditContext, lines: list[ClaimLine]) -> list[Finding]:
