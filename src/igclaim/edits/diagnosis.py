@@ -85,10 +85,11 @@ class Gap:
     `certain`: igclaim could confirm the gap (a read range of a binding list, no uncertain note);
     `liability`: how Original Medicare denies it: medical necessity (GA/GZ) or no benefit category (GY), GY when
     any product has no benefit category;
-    `by_drug`: at home (DME MAC articles), each product the list does not cover as (its place among the claim's
-    immune globulin drugs, `ig_drug_ids`; name; its own liability): a home IVIG outside the benefit takes GY, a SC
-    immune globulin by pump outside A52507 GA/GZ, on the same claim (PAYER-ABN-MODIFIER asks each drug's lines for
-    its own). A place, not a drug id: the verdict is shared by claims whose ids differ (`verdict`)."""
+    `by_drug`: each product the list does not cover as (its place among the claim's immune globulin drugs,
+    `ig_drug_ids`; name; its own liability), under every list: at home a home IVIG outside the benefit takes GY, a
+    SC immune globulin by pump outside A52507 GA/GZ, on the same claim; in an office a product a list covers beside
+    one it does not leaves the covered one's lines without a modifier (PAYER-ABN-MODIFIER asks each drug's lines
+    for its own). A place, not a drug id: the verdict is shared by claims whose ids differ (`verdict`)."""
 
     title: str
     products: list[str]
@@ -114,7 +115,8 @@ def _product_names(f: CodedDrug) -> tuple[str, ...]:
     return tuple(filter(None, (f.code, product.name if product else None)))
 
 
-def _name(f: CodedDrug) -> str:
+def product_label(f: CodedDrug) -> str:
+    """How a finding names a chart's immune globulin product: "Hizentra (SC)"."""
     return f"{f.product.name if f.product else f.code} ({f.route})"
 
 
@@ -212,8 +214,8 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tu
             statuses.append((f, st, label, rule))
             places.append(place)
         elif st.notes:
-            unsure.append((f"{st.covering}: {_name(f)} is covered only by a group whose products are not confirmed "
-                           f"({label}). {' '.join(st.notes)}", MCD_ARTICLE.format(lookup.articles[0][1:])))
+            unsure.append((f"{st.covering}: {product_label(f)} is covered only by a group whose products are not "
+                           f"confirmed ({label}). {' '.join(st.notes)}", MCD_ARTICLE.format(lookup.articles[0][1:])))
     if not statuses:
         return None, tuple(unsure)
     certain = all(st.kind == "not_covered" for _, st, _, _ in statuses)
@@ -226,10 +228,10 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tu
         if mode == "home" and (only := rules.product_only(f.route, f.code, dx)):
             if only.products_note:  # the product limit is igclaim's reading: not certain
                 certain = False
-                notes.append(f"{only.name}: {_name(f)} is not one of the products igclaim reads that group as "
+                notes.append(f"{only.name}: {product_label(f)} is not one of the products igclaim reads that group as "
                              f"limited to. {only.products_note}")
             else:
-                notes.append(f"{only.name}: {_name(f)} is not one of the products the article names for that "
+                notes.append(f"{only.name}: {product_label(f)} is not one of the products the article names for that "
                              "diagnosis.")
     liability: Liability = "no_benefit" if any(st.liability == "no_benefit" for _, st, _, _ in statuses) \
         else "medical_necessity"
@@ -238,9 +240,8 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tu
                      "noncovered, no benefit category, whatever a SC note says.")
     titles = list(dict.fromkeys(label for _, _, label, _ in statuses))
     src = MCD_ARTICLE.format(statuses[0][2][1:6]) if statuses[0][2][:1] == "A" else MCD
-    by_drug = tuple((n, _name(f), st.liability) for n, (f, st, _, _) in zip(places, statuses, strict=True)) \
-        if mode == "home" else ()
-    return Gap(f"the Medicare contractor's list {' and '.join(titles)}", [_name(f) for f, _, _, _ in statuses],
+    by_drug = tuple((n, product_label(f), st.liability) for n, (f, st, _, _) in zip(places, statuses, strict=True))
+    return Gap(f"the Medicare contractor's list {' and '.join(titles)}", [product_label(f) for f, _, _, _ in statuses],
                "error" if certain else "warning", notes, binding=True, certain=certain, liability=liability,
                source=src, by_drug=by_drug), tuple(unsure)
 
@@ -327,13 +328,14 @@ def _judge(ctx: EditContext, dx: list[str]) -> Verdict:
         gap, unsure = _mac_gap(ctx, dx, mode)
         return _with_texts(gap, dx, unknown + unsure)
     pol = coverage_policy(ctx)
-    covering = [(f, names, pol.covering(dx, f.route, names))
-                for f in ctx.coding.drugs.values() if f.is_ig for names in (_product_names(f),)]
-    uncertain = tuple((f"{', '.join(dx)}: {_name(f)} is covered only by \"{ind.name}\", an entry marked uncertain "
-                       f"({ind.note or 'contractor-dependent'}): verify the payer's policy.", ind.source or MCD)
-                      for f, _, ind in covering if ind is not None and not ind.certain)
-    return _with_texts(_policy_gap(ctx, dx, pol, [(f, names) for f, names, ind in covering if ind is None]), dx,
-                       unknown + uncertain)
+    ig = (f for f in ctx.coding.drugs.values() if f.is_ig)
+    covering = [(n, f, names, pol.covering(dx, f.route, names))
+                for n, f in enumerate(ig) for names in (_product_names(f),)]
+    uncertain = tuple((f"{', '.join(dx)}: {product_label(f)} is covered only by \"{ind.name}\", an entry marked "
+                       f"uncertain ({ind.note or 'contractor-dependent'}): verify the payer's policy.",
+                       ind.source or MCD) for _, f, _, ind in covering if ind is not None and not ind.certain)
+    return _with_texts(_policy_gap(ctx, dx, pol, [(n, f, names) for n, f, names, ind in covering if ind is None]),
+                       dx, unknown + uncertain)
 
 
 def _with_texts(gap: Gap | None, dx: list[str], uncertain: tuple[tuple[str, str], ...]) -> Verdict:
@@ -342,18 +344,21 @@ def _with_texts(gap: Gap | None, dx: list[str], uncertain: tuple[tuple[str, str]
     return Verdict(gap, uncertain, gap.text(dx, "in the chart"), gap.text(dx))
 
 
-def _policy_gap(ctx: EditContext, dx: list[str], pol: Policy, uncovered: list[tuple[CodedDrug, tuple[str, ...]]]
-                ) -> Gap | None:
+def _policy_gap(ctx: EditContext, dx: list[str], pol: Policy,
+                uncovered: list[tuple[int, CodedDrug, tuple[str, ...]]]) -> Gap | None:
+    """The gap under the payer profile's own list: `uncovered`, each product it does not cover as (its place among
+    the claim's immune globulin drugs, the drug, its names)."""
     if not uncovered:
         return None
-    notes = list(dict.fromkeys(n for f, names in uncovered for n in pol.uncertain_notes(dx, f.route, names)))
+    notes = list(dict.fromkeys(n for _, f, names in uncovered for n in pol.uncertain_notes(dx, f.route, names)))
     severity: Severity = "warning" if notes and pol.severity == "error" else pol.severity
     if ctx.profile.original_medicare and ctx.encounter.setting != "home" \
             and ctx.rules.param("coverage_policy") == BUNDLED_POLICY["coverage_policy"]:
         notes.append("No Medicare contractor is known for this claim (give payer.contractor or the billing "
                      "provider's address), so the default list was used.")
-    return Gap(pol.title, [_name(f) for f, _ in uncovered], severity, notes, pol.notice,
-               binding=pol.kind == "official", certain=pol.kind == "official" and not notes, source=pol.source or MCD)
+    return Gap(pol.title, [product_label(f) for _, f, _ in uncovered], severity, notes, pol.notice,
+               binding=pol.kind == "official", certain=pol.kind == "official" and not notes, source=pol.source or MCD,
+               by_drug=tuple((n, product_label(f), "medical_necessity") for n, f, _ in uncovered))
 
 
 def sourced(f: Finding, source: str) -> Finding:

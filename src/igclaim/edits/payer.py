@@ -18,6 +18,7 @@ from igclaim.edits.diagnosis import (
     claim_dx,
     coverage_gap,
     ig_drug_ids,
+    product_label,
 )
 from igclaim.edits.drug import all_written_drug_lines, mods, written_drug_lines, written_pump_lines
 from igclaim.edits.registry import When, also_check, edit, finding
@@ -42,11 +43,19 @@ def _mixed(gap: Gap) -> bool:
 
 
 def _per_drug(ctx: EditContext, gap: Gap) -> bool:
-    """At home, the lines are asked drug by drug when the claim's immune globulins are not all denied the same way:
-    two liabilities (`_mixed`), or one product covered beside one that is not (its lines need no modifier)."""
+    """The lines are asked drug by drug when the claim's immune globulins are not all denied the same way: two
+    liabilities at home (`_mixed`), or, under any list, one product covered beside one that is not (its lines need
+    no modifier)."""
     if not gap.by_drug:
         return False
     return _mixed(gap) or len(gap.by_drug) != len(ig_drug_ids(ctx))
+
+
+def _covered_names(ctx: EditContext, gap: Gap) -> list[str]:
+    """The claim's immune globulin products the list covers, named as a finding names them."""
+    uncovered = {n for n, _, _ in gap.by_drug}
+    drugs = ctx.coding.drugs
+    return [product_label(drugs[did]) for n, did in enumerate(ig_drug_ids(ctx)) if n not in uncovered]
 
 
 def _uncovered(ctx: EditContext, gap: Gap) -> list[tuple[str, Liability]]:
@@ -133,9 +142,25 @@ def abn_on_build(ctx: EditContext) -> list[Finding]:
     verify = "" if gap.certain else " if the contractor's policy does not cover it (verify first)"
     kx = _coded_kx(ctx)
     instead = f" in place of {kx} (coded for the pump's coverage criteria)" if kx else ""
+    if _per_drug(ctx, gap):
+        found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis may not be covered ({gap.title}) for "
+                             f"{', '.join(gap.products)}, and {signed}: add {need} to its lines (its JW or JZ line "
+                             f"too){instead}{verify}, not to the lines of {', '.join(_covered_names(ctx, gap))}, which "
+                             f"the diagnosis covers.{_admin_advice(ctx, gap, need)}", severity=gap.severity))
+        return found
     found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis may not be covered ({gap.title}) and {signed}: "
                          f"add {need} to the drug and administration lines{instead}{verify}.", severity=gap.severity))
     return found
+
+
+def _admin_advice(ctx: EditContext, gap: Gap, need: str) -> str:
+    """What the built claim's administration lines need beside a covered product and one that is not: igclaim does
+    not decide it (a line does not say which product it gives, and contractors differ)."""
+    if not any(ctx.rules.admin(ln.code) is not None for ln in ctx.expected.lines):
+        return ""
+    return (f" The administration lines: {need} only on one that gives {', '.join(gap.products)} alone, none on one "
+            "that gives a covered product (contractors differ on the administration of a product that is not "
+            "covered beside one that is: verify).")
 
 
 def _mixed_on_build(ctx: EditContext, gap: Gap) -> Finding:
@@ -208,8 +233,14 @@ def abn_written(ctx: EditContext) -> list[Finding]:
         medical = [ln for did, liability in uncovered if liability != "no_benefit" for ln in by_drug.get(did, [])]
         if gy:
             gy += _supply_lines(ctx)
+        drug_lines = {id(ln) for ln in all_written_drug_lines(ctx)}
+        admin = [ln for ln in lines or _billed_lines(ctx) if id(ln) not in drug_lines]
+        asked = {did for did, _ in uncovered}
+        covered = [ln for did, found in by_drug.items() if did not in asked and ctx.coding.drugs[did].is_ig
+                   for ln in found]
         per_line = [*_no_benefit_lines(sorted(gy, key=lambda ln: ln.line), gap, severity),
-                    *_medical_lines(ctx, medical, gap, severity)]
+                    *_medical_lines(ctx, medical, gap, severity), *_admin_lines_per_drug(ctx, admin, gap),
+                    *_covered_lines(covered)]
         found.extend(sorted(per_line, key=lambda f: f.line or 0))
         return found
     if lines is None:
@@ -219,6 +250,52 @@ def abn_written(ctx: EditContext) -> list[Finding]:
         return found
     found.extend(_medical_lines(ctx, lines, gap, severity))
     return found
+
+
+def _covered_lines(lines: list[ClaimLine]) -> Iterator[Finding]:
+    """A liability modifier on the lines of a product the list covers, beside one it does not: no denial is expected
+    of them (a warning, as on a covered claim: the ABN may be for another reason)."""
+    for ln in lines:
+        if m := mods(ln) & _liability():
+            said = ", ".join(sorted(m))
+            yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line}: {said} reported, but the claim's diagnosis is "
+                          "covered for this line's product: no denial is expected of it (only the lines of the "
+                          "product that is not covered take one).", line=ln.line, severity="warning",
+                          fix=f"Remove {said} from line {ln.line} unless the ABN was for another reason.")
+
+
+def _admin_lines_per_drug(ctx: EditContext, lines: list[ClaimLine], gap: Gap) -> Iterator[Finding]:
+    """The administration lines of a claim whose lines are asked drug by drug: warnings, never an error. A written
+    administration line does not say which product it gives (the one not covered: its denial is expected too; a
+    covered one: none), and contractors differ on the administration of a product that is not covered beside one
+    that is. One warning for the lines without a liability modifier, one per line with another than the one the
+    product needs. Not judged when the products are denied each its own way (GY and GA/GZ at home, where no
+    administration line is billed)."""
+    if _mixed(gap) or not lines:
+        return
+    need = _needed(ctx, gap.liability)
+    uncovered, covered = ", ".join(gap.products), ", ".join(_covered_names(ctx, gap))
+    why = (f"where {uncovered} is not covered ({gap.title}) and {covered} is. A written administration line does not "
+           f"say which product it gives, so igclaim does not ask it for {need}: if it gives {uncovered} alone, its "
+           f"denial is expected too ({need}); if it gives {covered}, none. A warning: contractors differ on the "
+           "administration of a product that is not covered beside one that is.")
+    bare = [ln for ln in lines if not mods(ln) & _liability()]
+    if bare:
+        which = ", ".join(str(ln.line) for ln in bare)
+        codes = ", ".join(ln.code.strip().upper() for ln in bare)
+        yield finding("PAYER-ABN-MODIFIER", f"Line{'s' if len(bare) > 1 else ''} {which} ({codes}): no liability "
+                      f"modifier on the administration of a claim {why}", line=bare[0].line, severity="warning",
+                      fix=f"Put {need} on the administration line that gives {uncovered} alone, if any; none on the "
+                      "others.")
+    for ln in lines:
+        m = mods(ln) & _liability()
+        if not m or m == {need}:
+            continue
+        said = ", ".join(sorted(m))
+        yield finding("PAYER-ABN-MODIFIER", f"Line {ln.line} ({ln.code.strip().upper()}): {said} reported on the "
+                      f"administration of a claim {why}", line=ln.line, severity="warning",
+                      fix=f"Replace {said} with {need} on line {ln.line} if it gives {uncovered} alone; else remove "
+                      f"{said}.")
 
 
 def _medical_lines(ctx: EditContext, lines: list[ClaimLine], gap: Gap, severity: Severity) -> Iterator[Finding]:

@@ -1,0 +1,119 @@
+"""An Original Medicare office claim with two immune globulin products, one covered for the chart's diagnosis and
+one not: only the lines of the one not covered (its JW/JZ line too) take GA/GZ, as at home
+(tests/test_home_liability29.py). One merged verdict used to ask every drug line, the covered product's too.
+
+The A/B MACs' lists (bundled or imported: `article_id,group,icd10_code`) have no product dimension, so none of them
+covers a diagnosis for one product and not another: the case is built with a binding list of the profile's own
+(`kind = "official"`) whose CIDP entry is limited to the intravenous route."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_edits_support import build, built_claim, chart, only, scrub
+
+IVIG = {"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 30},
+        "containers": [{"grams": 10, "count": 3}]}
+SCIG = {"id": "ig2", "product": "Hizentra", "route": "SC", "dose": {"grams": 9},
+        "containers": [{"grams": 10, "count": 1}]}  # 1 g left in the vial: a JW line
+
+
+@pytest.fixture()
+def profile(tmp_path: Path) -> str:
+    """Original Medicare's profile with a binding list of its own: CIDP (G61.81) covered by IV immune globulin only."""
+    pol = tmp_path / "cidp-iv-only.toml"
+    pol.write_text('[policy]\nname = "cidp-iv-only"\ntitle = "Test list: CIDP by IV only"\nkind = "official"\n'
+                   'severity = "error"\nsource = "https://example.org/policy"\n\n[[indication]]\nname = "CIDP, IV"\n'
+                   'codes = ["G61.81"]\nroutes = ["IV"]\n')
+    bundled = Path(__file__).resolve().parents[1] / "src/igclaim/refdata/payers/medicare-part-b.toml"
+    text = bundled.read_text()
+    assert 'values = { "2000-01-01" = "default-ig" }' in text
+    text = text.replace('values = { "2000-01-01" = "default-ig" }', 'values = { "2000-01-01" = "cidp-iv-only.toml" }')
+    prof = tmp_path / "medicare-own-list.toml"
+    prof.write_text(text)
+    return str(prof)
+
+
+def office(profile: str, **payer) -> dict:
+    return chart(setting="office", diagnoses=["G61.81"], drugs=[IVIG, SCIG],
+                 payer={"type": "medicare", "name": "Medicare Part B", "profile": profile, **payer},
+                 administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},
+                                  {"drug_id": "ig2", "start": "2026-03-02T14:10", "stop": "2026-03-02T15:40"}])
+
+
+def lines_of(claim: dict, *codes: str) -> list[int]:
+    return [ln["line"] for ln in claim["lines"] if ln["code"] in codes]
+
+
+def _add(modifier: str, *codes: str):
+    def change(c: dict) -> None:
+        for ln in c["lines"]:
+            if ln["code"] in codes:
+                ln["modifiers"] = [*ln["modifiers"], modifier]
+    return change
+
+
+def abn(result, severity: str | None = None) -> dict[int, str]:
+    return {f.line: f.severity for f in result.findings if f.edit == "PAYER-ABN-MODIFIER" and f.line is not None
+            and (severity is None or f.severity == severity)}
+
+
+def test_the_case_covers_one_product_only(profile):
+    r = build(office(profile))
+    f = only(r, "DX-NOT-COVERED")
+    assert "Hizentra (SC)" in f.message and "Gamunex-C" not in f.message
+
+
+def test_scrub_asks_only_the_uncovered_products_lines_and_its_jw_line(profile):
+    enc = office(profile)
+    claim = built_claim(enc)
+    scig = lines_of(claim, "J1559")
+    assert len(scig) == 2  # the dose and the JW line
+    r = scrub(enc)
+    errors = abn(r, "error")
+    assert set(errors) == set(scig), [(f.line, f.severity, f.message) for f in r.findings
+                                      if f.edit == "PAYER-ABN-MODIFIER"]
+    for n in lines_of(claim, "J1561"):
+        assert n not in abn(r)
+
+
+def test_the_right_office_claim_has_no_abn_error_and_gz_on_the_covered_drug_is_flagged(profile):
+    enc = office(profile)
+    claim = built_claim(enc)
+    right = scrub(enc, _add("GZ", "J1559"))
+    assert not abn(right, "error"), [(f.line, f.message) for f in right.findings if f.edit == "PAYER-ABN-MODIFIER"]
+    wrong = scrub(enc, _add("GZ", "J1559", "J1561"))
+    ivig = lines_of(claim, "J1561")
+    assert set(abn(wrong)) >= set(ivig)  # GZ on the covered product's lines: not expected to be denied
+
+
+def test_administration_lines_are_a_warning_that_says_why(profile):
+    enc = office(profile)
+    claim = built_claim(enc)
+    admin = [ln["line"] for ln in claim["lines"] if ln["code"].startswith("963")]
+    assert admin
+    r = scrub(enc, _add("GZ", "J1559"))
+    said = [f for f in r.findings if f.edit == "PAYER-ABN-MODIFIER" and f.line in admin]
+    assert said and all(f.severity == "warning" for f in said)
+    assert all("which product" in f.message for f in said)
+
+
+def test_build_names_the_uncovered_product_only(profile):
+    msg = only(build(office(profile)), "PAYER-ABN-MODIFIER").message
+    assert "Hizentra (SC)" in msg and "GZ" in msg
+    assert "not to the lines of Gamunex-C (IV)" in msg
+    assert "drug and administration lines" not in msg
+
+
+def test_an_ab_macs_list_judges_every_product_alike_so_every_drug_line_is_asked():
+    """CGS (J15) does not list D80.1: its list has no product dimension, so both products are uncovered and every
+    drug line (and administration) is asked GZ, as before; `by_drug` names both."""
+    enc = chart(setting="office", diagnoses=["D80.1"], drugs=[IVIG, SCIG],
+                payer={"type": "medicare", "name": "Medicare Part B", "contractor": "J15"},
+                administrations=office("unused")["administrations"])
+    claim = built_claim(enc)
+    r = scrub(enc)
+    assert set(abn(r, "error")) == {ln["line"] for ln in claim["lines"]}
+    assert "Gamunex-C (IV), Hizentra (SC)" in only(r, "DX-NOT-COVERED").message
