@@ -102,3 +102,44 @@ def test_a_claim_whose_drug_ids_differ_from_an_earlier_ones_is_asked_too():
     assert asked(scrub(other)) == {1: "GY", 2: "GZ", 3: "GY"}
     right = scrub(other, _set({"J1561": "GY", "Q2052": "GY", "J1559": "GZ"}))
     assert not ids(right) & {"PAYER-ABN-MODIFIER", "PAYER-KX-MODIFIER"}
+
+
+def _one(drug: dict, dx: str) -> dict:
+    enc = home(dx)
+    enc["drugs"] = [drug]
+    enc["administrations"] = [a for a in enc["administrations"] if a["drug_id"] == drug["id"]]
+    return enc
+
+
+def _dx(result) -> list[tuple[str, int | None]]:
+    """DX-NOT-COVERED's findings as (severity, units at stake)."""
+    return [(f.severity, f.impact_units) for f in result.findings if f.edit == "DX-NOT-COVERED"]
+
+
+def test_dx_not_covered_on_the_right_mixed_claim_is_told_as_on_each_right_single_drug_claim():
+    """One finding per product not covered, each as the claim of that product alone with the same modifiers: the
+    home IVIG with GY on its lines a warning (the denial is expected), the SC drug with GZ an error. One merged
+    finding used to be an error, since the SC drug's lines did not carry GY."""
+    single_iv = _dx(scrub(_one(IVIG, "G70.00"), _set({"J1561": "GY", "Q2052": "GY"})))
+    single_sc = _dx(scrub(_one(SCIG, "G70.00"), _set({"J1559": "GZ"})))
+    assert single_iv == [("warning", -60)] and single_sc == [("error", -100)]
+    mixed = scrub(home("G70.00"), _set({"J1561": "GY", "Q2052": "GY", "J1559": "GZ"}))
+    assert sorted(_dx(mixed)) == sorted(single_iv + single_sc)
+    said = {f.line: f.message for f in mixed.findings if f.edit == "DX-NOT-COVERED"}
+    assert said.keys() == {1, 2}  # each on its own drug's line
+    assert "Gamunex-C (IV)" in said[1] and "Hizentra" not in said[1] and "GY is on the lines" in said[1]
+    assert "Hizentra (SC)" in said[2] and "Gamunex-C" not in said[2]
+
+
+def test_dx_not_covered_beside_a_covered_scig_is_a_warning_when_the_ivig_carries_gy():
+    right = scrub(home("G61.81"), _set({"J1561": "GY", "Q2052": "GY"}))
+    assert _dx(right) == _dx(scrub(_one(IVIG, "G61.81"), _set({"J1561": "GY", "Q2052": "GY"}))) == [("warning", -60)]
+
+
+def test_a_wrongly_modified_mixed_claim_is_still_an_error():
+    no_gy = scrub(home("G61.81"), _set({"J1559": "GY"}))  # GY on the covered SC drug, none on the IVIG
+    assert _dx(no_gy) == [("error", -60)]
+    assert "PAYER-ABN-MODIFIER" in ids(no_gy, "error")
+    gz_on_iv = scrub(home("G70.00"), _set({"J1561": "GZ", "Q2052": "GY", "J1559": "GZ"}))
+    assert sorted(_dx(gz_on_iv)) == [("error", -100), ("error", -60)]
+    assert only(gz_on_iv, "PAYER-ABN-MODIFIER").line == 1

@@ -186,12 +186,22 @@ def test_two_products_under_two_home_lists_name_both_lists() -> None:
     data["drugs"].append({"id": "ig2", "product": "Cuvitru", "route": "SC", "dose": {"grams": 10},
                           "containers": [{"grams": 10, "count": 1}]})
     data["administrations"].append({"drug_id": "ig2", "start": f"{day}T15:00", "stop": f"{day}T16:00"})
-    [dx] = _found(engine.build(parse_encounter(data)), "DX-NOT-COVERED")
-    assert dx.severity == "error"
-    assert dx.message.startswith(
-        "No diagnosis on the claim (D69.3) is covered for Gamunex-C (IV), Cuvitru (SC) under the Medicare contractor's "
-        "list A52509 group 1 (DME MACs) and A52507 group 3 + A52507 group 6 (J1559, J1575 only) (DME MACs).")
-    assert dx.source == "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=52509"
+    result = engine.build(parse_encounter(data))
+    [abn] = _found(result, "PAYER-ABN-MODIFIER")  # the claim's list: both lists, each product its own way
+    assert abn.message.startswith(
+        "The diagnosis is not covered (the Medicare contractor's list A52509 group 1 (DME MACs) and A52507 group 3 + "
+        "A52507 group 6 (J1559, J1575 only) (DME MACs)), each product its own way")
+    # DX-NOT-COVERED tells each product under its own list, with its own article as the source.
+    [iv, sc] = _found(result, "DX-NOT-COVERED")
+    assert iv.severity == sc.severity == "error"
+    assert iv.message.startswith(
+        "No diagnosis on the claim (D69.3) is covered for Gamunex-C (IV) under the Medicare contractor's list A52509 "
+        "group 1 (DME MACs).")
+    assert sc.message.startswith(
+        "No diagnosis on the claim (D69.3) is covered for Cuvitru (SC) under the Medicare contractor's list A52507 "
+        "group 3 + A52507 group 6 (J1559, J1575 only) (DME MACs).")
+    assert iv.source == "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=52509"
+    assert sc.source == "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=52507"
 
 
 # --- edits/diagnosis.py _unknown_contractor_note: the whole note ---------------------------------------------------

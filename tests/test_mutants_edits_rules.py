@@ -276,11 +276,18 @@ def test_home_scig_cidp_only_for_the_products_the_article_names():
 
 def test_home_ivig_and_scig_on_one_claim_name_both_articles():
     enc = second_ig(chart(setting="home", diagnoses=["F84.0"]), product="Cuvitru", route="SC")
-    [(edit, severity, line, message)] = found(build(enc), "DX-NOT-COVERED")
-    assert (edit, severity, line) == ("DX-NOT-COVERED", "error", None)
-    assert message.startswith("No diagnosis on the claim (F84.0) is covered for Gamunex-C (IV), Cuvitru (SC) under "
-                              "the Medicare contractor's list A52509 group 1 (DME MACs) and A52507 group 3 + A52507 "
-                              "group 6 (J1559, J1575 only) (DME MACs).")
+    result = build(enc)
+    [(_, _, _, abn)] = found(result, "PAYER-ABN-MODIFIER")  # the claim's list names both articles
+    assert abn.startswith("The diagnosis is not covered (the Medicare contractor's list A52509 group 1 (DME MACs) and "
+                          "A52507 group 3 + A52507 group 6 (J1559, J1575 only) (DME MACs)), each product its own way")
+    # DX-NOT-COVERED: one finding per product, each under its own article; the home IVIG benefit's note on the IVIG's
+    [iv, sc] = found(result, "DX-NOT-COVERED")
+    assert iv[:3] == sc[:3] == ("DX-NOT-COVERED", "error", None)
+    assert iv[3] == ("No diagnosis on the claim (F84.0) is covered for Gamunex-C (IV) under the Medicare contractor's "
+                     "list A52509 group 1 (DME MACs). Outside the home IVIG benefit (primary immune deficiency only): "
+                     "Medicare denies it as noncovered, no benefit category, whatever a SC note says.")
+    assert sc[3] == ("No diagnosis on the claim (F84.0) is covered for Cuvitru (SC) under the Medicare contractor's "
+                     "list A52507 group 3 + A52507 group 6 (J1559, J1575 only) (DME MACs).")
 
 
 @pytest.mark.parametrize("state,dx,expected", [

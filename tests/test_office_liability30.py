@@ -117,3 +117,12 @@ def test_an_ab_macs_list_judges_every_product_alike_so_every_drug_line_is_asked(
     r = scrub(enc)
     assert set(abn(r, "error")) == {ln["line"] for ln in claim["lines"]}
     assert "Gamunex-C (IV), Hizentra (SC)" in only(r, "DX-NOT-COVERED").message
+
+
+def test_dx_not_covered_puts_the_uncovered_products_units_at_stake_on_its_line(profile):
+    """The finding priced the chart's first immune globulin (the covered Gamunex-C) on its line."""
+    enc = office(profile)
+    claim = built_claim(enc)
+    f = only(scrub(enc, _add("GZ", "J1559")), "DX-NOT-COVERED")
+    assert f.line == lines_of(claim, "J1559")[0] and f.impact_units == -100  # 9 g given + 1 g discarded, 100 mg a unit
+    assert only(build(enc), "DX-NOT-COVERED").impact_units == -100

@@ -7,7 +7,7 @@ Chart checks read the chart's diagnoses; on scrub, a written claim that lists ot
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache, partial
 from pathlib import Path
@@ -20,7 +20,7 @@ from igclaim.errors import InputError
 from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata import icd10
 from igclaim.refdata.coverage import Policy, PolicyError, liability_modifiers, not_a_reason, policy
-from igclaim.refdata.mac import BUNDLED_POLICY, MCD_ARTICLE, HomeRule, Status
+from igclaim.refdata.mac import BUNDLED_POLICY, MCD_ARTICLE, Status
 from igclaim.refdata.resolver import LabelIndication, Product
 
 if TYPE_CHECKING:
@@ -85,11 +85,13 @@ class Gap:
     `certain`: igclaim could confirm the gap (a read range of a binding list, no uncertain note);
     `liability`: how Original Medicare denies it: medical necessity (GA/GZ) or no benefit category (GY), GY when
     any product has no benefit category;
-    `by_drug`: each product the list does not cover as (its place among the claim's immune globulin drugs,
-    `ig_drug_ids`; name; its own liability), under every list: at home a home IVIG outside the benefit takes GY, a
-    SC immune globulin by pump outside A52507 GA/GZ, on the same claim; in an office a product a list covers beside
-    one it does not leaves the covered one's lines without a modifier (PAYER-ABN-MODIFIER asks each drug's lines
-    for its own). A place, not a drug id: the verdict is shared by claims whose ids differ (`verdict`)."""
+    `by_drug`: each product the list does not cover, as its own one-product Gap (its list, notes, certainty and
+    liability), under every list: at home a home IVIG outside the benefit takes GY, a SC immune globulin by pump
+    outside A52507 GA/GZ, on the same claim; in an office a product a list covers beside one it does not leaves the
+    covered one's lines without a modifier. PAYER-ABN-MODIFIER asks each drug's lines for its own, and DX-NOT-COVERED
+    tells each product on its own (`per_drug`);
+    `place`: a product's own Gap's place among the claim's immune globulin drugs (`ig_drug_ids`); a place, not a
+    drug id, since the verdict is shared by claims whose ids differ (`verdict`)."""
 
     title: str
     products: list[str]
@@ -100,7 +102,14 @@ class Gap:
     certain: bool = False
     liability: Liability = "medical_necessity"
     source: str = MCD
-    by_drug: tuple[tuple[int, str, Liability], ...] = ()
+    by_drug: tuple[Gap, ...] = ()
+    place: int = -1
+
+    @property
+    def mixed(self) -> bool:
+        """The products are denied each its own way: an IVIG outside the home IVIG benefit (GY) beside a SC immune
+        globulin by pump outside A52507 (GA/GZ)."""
+        return len({part.liability for part in self.by_drug}) > 1
 
     def text(self, dx: list[str], where: str = "on the claim") -> str:
         notes = f" {' '.join(self.notes)}" if self.notes else ""
@@ -191,11 +200,15 @@ def _mac_mode(ctx: EditContext) -> str | None:
     return "ab" if contractor(ctx) is not None else None
 
 
+# A product the list does not cover: (its place among the claim's immune globulin drugs, the drug, what the list
+# says, the list's label).
+_Judged = tuple[int, "CodedDrug", Status, str]
+
+
 def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tuple[tuple[str, str], ...]]:
     """The gap, and the products covered only by a group whose products are not confirmed (DX-COVERAGE-UNCERTAIN)."""
     rules = ctx.rules
-    statuses: list[tuple[CodedDrug, Status, str, HomeRule | None]] = []
-    places: list[int] = []
+    statuses: list[_Judged] = []
     unsure: list[tuple[str, str]] = []
     for place, f in enumerate(f for f in ctx.coding.drugs.values() if f.is_ig):
         rule = None
@@ -211,45 +224,59 @@ def _mac_gap(ctx: EditContext, dx: list[str], mode: str) -> tuple[Gap | None, tu
             label = f"{lookup.label}, chosen by the {how}"
         st = lookup.status(dx, rule)
         if st.kind != "covered":
-            statuses.append((f, st, label, rule))
-            places.append(place)
+            statuses.append((place, f, st, label))
         elif st.notes:
             unsure.append((f"{st.covering}: {product_label(f)} is covered only by a group whose products are not "
                            f"confirmed ({label}). {' '.join(st.notes)}", MCD_ARTICLE.format(lookup.articles[0][1:])))
     if not statuses:
         return None, tuple(unsure)
-    certain = all(st.kind == "not_covered" for _, st, _, _ in statuses)
+    parts = tuple(replace(_mac_part(ctx, dx, mode, [s]), place=s[0]) for s in statuses)
+    whole = parts[0] if len(parts) == 1 else _mac_part(ctx, dx, mode, statuses)
+    return replace(whole, place=-1, by_drug=parts), tuple(unsure)
+
+
+def _mac_part(ctx: EditContext, dx: list[str], mode: str, statuses: list[_Judged]) -> Gap:
+    """The gap of these products under the MAC lists: the claim's, or one product's own (`Gap.by_drug`)."""
+    certain = all(st.kind == "not_covered" for _, _, st, _ in statuses)
     notes: list[str] = []
-    for f, st, _, _ in statuses:
+    for _, f, st, _ in statuses:
         if st.kind == "unverified":
             notes.append(f"{st.covering} is in a code range igclaim's copy of the list did not read, so the list "
                          "could not verify it: check the article on the MCD.")
         notes += [n for n in st.notes if n and n not in notes]
-        if mode == "home" and (only := rules.product_only(f.route, f.code, dx)):
+        if mode == "home" and (only := ctx.rules.product_only(f.route, f.code, dx)):
             if only.products_note:  # the product limit is igclaim's reading: not certain
                 certain = False
-                notes.append(f"{only.name}: {product_label(f)} is not one of the products igclaim reads that group as "
-                             f"limited to. {only.products_note}")
+                notes.append(f"{only.name}: {product_label(f)} is not one of the products igclaim reads that group "
+                             f"as limited to. {only.products_note}")
             else:
-                notes.append(f"{only.name}: {product_label(f)} is not one of the products the article names for that "
-                             "diagnosis.")
-    liability: Liability = "no_benefit" if any(st.liability == "no_benefit" for _, st, _, _ in statuses) \
+                notes.append(f"{only.name}: {product_label(f)} is not one of the products the article names for "
+                             "that diagnosis.")
+    liability: Liability = "no_benefit" if any(st.liability == "no_benefit" for _, _, st, _ in statuses) \
         else "medical_necessity"
     if liability == "no_benefit":
         notes.append("Outside the home IVIG benefit (primary immune deficiency only): Medicare denies it as "
                      "noncovered, no benefit category, whatever a SC note says.")
-    titles = list(dict.fromkeys(label for _, _, label, _ in statuses))
-    src = MCD_ARTICLE.format(statuses[0][2][1:6]) if statuses[0][2][:1] == "A" else MCD
-    by_drug = tuple((n, product_label(f), st.liability) for n, (f, st, _, _) in zip(places, statuses, strict=True))
-    return Gap(f"the Medicare contractor's list {' and '.join(titles)}", [product_label(f) for f, _, _, _ in statuses],
-               "error" if certain else "warning", notes, binding=True, certain=certain, liability=liability,
-               source=src, by_drug=by_drug), tuple(unsure)
+    titles = list(dict.fromkeys(label for _, _, _, label in statuses))
+    src = MCD_ARTICLE.format(statuses[0][3][1:6]) if statuses[0][3][:1] == "A" else MCD
+    return Gap(f"the Medicare contractor's list {' and '.join(titles)}",
+               [product_label(f) for _, f, _, _ in statuses], "error" if certain else "warning", notes, binding=True,
+               certain=certain, liability=liability, source=src)
 
 
 def ig_drug_ids(ctx: EditContext) -> list[str]:
     """The claim's immune globulin drugs' ids, in chart order: the order `coverage_facts` keys a verdict by, so a
     Gap's `by_drug` names a product by its place here (a claim of the same products under other ids shares it)."""
     return [did for did, f in ctx.coding.drugs.items() if f.is_ig]
+
+
+def per_drug(ctx: EditContext, gap: Gap) -> bool:
+    """The claim's immune globulins are not all denied the same way: two liabilities at home (`Gap.mixed`), or,
+    under any list, one product covered beside one that is not. Then each product's lines are asked for their own
+    liability modifier (a covered one's, none), and DX-NOT-COVERED tells each product on its own."""
+    if not gap.by_drug:
+        return False
+    return gap.mixed or len(gap.by_drug) != len(ig_drug_ids(ctx))
 
 
 def coverage_gap(ctx: EditContext, dx: list[str]) -> Gap | None:
@@ -350,6 +377,14 @@ def _policy_gap(ctx: EditContext, dx: list[str], pol: Policy,
     the claim's immune globulin drugs, the drug, its names)."""
     if not uncovered:
         return None
+    parts = tuple(replace(_policy_part(ctx, dx, pol, [u]), place=u[0]) for u in uncovered)
+    whole = parts[0] if len(parts) == 1 else _policy_part(ctx, dx, pol, uncovered)
+    return replace(whole, place=-1, by_drug=parts)
+
+
+def _policy_part(ctx: EditContext, dx: list[str], pol: Policy,
+                 uncovered: list[tuple[int, CodedDrug, tuple[str, ...]]]) -> Gap:
+    """The gap of these products under the profile's list: the claim's, or one product's own (`Gap.by_drug`)."""
     notes = list(dict.fromkeys(n for _, f, names in uncovered for n in pol.uncertain_notes(dx, f.route, names)))
     severity: Severity = "warning" if notes and pol.severity == "error" else pol.severity
     if ctx.profile.original_medicare and ctx.encounter.setting != "home" \
@@ -357,8 +392,7 @@ def _policy_gap(ctx: EditContext, dx: list[str], pol: Policy,
         notes.append("No Medicare contractor is known for this claim (give payer.contractor or the billing "
                      "provider's address), so the default list was used.")
     return Gap(pol.title, [product_label(f) for _, f, _ in uncovered], severity, notes, pol.notice,
-               binding=pol.kind == "official", certain=pol.kind == "official" and not notes, source=pol.source or MCD,
-               by_drug=tuple((n, product_label(f), "medical_necessity") for n, f, _ in uncovered))
+               binding=pol.kind == "official", certain=pol.kind == "official" and not notes, source=pol.source or MCD)
 
 
 def sourced(f: Finding, source: str) -> Finding:
@@ -477,7 +511,22 @@ def dx_not_covered(ctx: EditContext) -> list[Finding]:
     if gap is None:
         return []
     # On scrub, a written claim with diagnoses of its own does not go out with these: name them as the chart's.
-    text = found.chart_text if written_dx(ctx) is not None else found.claim_text
+    chart = written_dx(ctx) is not None
+    if per_drug(ctx, gap):
+        # Products denied each its own way, or one covered beside one that is not: each uncovered product is told
+        # as the claim of that product alone would be (its GY, its units), not by one verdict of them all.
+        ids = ig_drug_ids(ctx)
+        where = "in the chart" if chart else "on the claim"
+        return [_not_covered(ctx, part, part.text(dx, where), ids[part.place]) for part in gap.by_drug]
+    return [_not_covered(ctx, gap, found.chart_text if chart else found.claim_text, None)]
+
+
+def _not_covered(ctx: EditContext, gap: Gap, text: str, did: str | None) -> Finding:
+    """DX-NOT-COVERED's finding for the claim (`did` None: its immune globulin lines, its first product's units) or
+    for one product of it (that drug's lines and units)."""
+    from igclaim.edits.drug import mods, written_drug_lines
+
+    lines = _written_ig_lines(ctx) if did is None else written_drug_lines(ctx).get(did, [])  # none on build
     severity, fix = gap.severity, None
     if gap.liability == "no_benefit":
         # No benefit category: no ABN applies (the catalog's fix asks for one). GY on the drug's lines asks Medicare
@@ -485,37 +534,31 @@ def dx_not_covered(ctx: EditContext) -> list[Finding]:
         gy = liability_modifiers().statutory_exclusion
         fix = (f"No ABN applies: Medicare has no benefit for it here. Bill with {gy} on every line when a denial is "
                "wanted (a secondary payer needs one), or bill the payer or setting that covers it.")
-        if _all_ig_lines_carry(ctx, gy):
+        if lines and all(gy in mods(ln) for ln in lines):
             severity, text = "warning", f"{text} {gy} is on the lines: the denial is expected."
-    units, cause = _denied_units(ctx)
-    return [sourced(finding("DX-NOT-COVERED", text, severity=severity, line=_first_ig_line(ctx), fix=fix,
-                            impact_units=units, cause=cause), gap.source)]
+    units, cause = _denied_units(ctx, did)
+    line = min(ln.line for ln in lines) if did is not None and lines else _first_ig_line(ctx)
+    return sourced(finding("DX-NOT-COVERED", text, severity=severity, line=line, fix=fix, impact_units=units,
+                           cause=cause), gap.source)
 
 
-def _denied_units(ctx: EditContext) -> tuple[int | None, list[tuple[str, str]]]:
+def _denied_units(ctx: EditContext, did: str | None = None) -> tuple[int | None, list[tuple[str, str]]]:
     """What a claim no diagnosis of which is covered puts at stake (as DX-POINTER-NOT-COVERED prices one line):
     the immune globulin's units on the claim that goes out (the written lines on scrub, counted in the chart code's
-    units; else the coded lines), priced at its code through the cause naming the drug. The first immune globulin
-    of the chart only (two products on one visit are rare; the finding says the claim, not the sum)."""
+    units; else the coded lines), priced at its code through the cause naming the drug. The drug `did` when the
+    products are told each on its own; else the first immune globulin of the chart (the finding says the claim,
+    not the sum)."""
     from igclaim.edits.drug import in_own_units, written_drug_lines
 
-    for did, f in ctx.coding.drugs.items():
-        if not f.is_ig or f.code is None:
+    for each, f in ctx.coding.drugs.items():
+        if not f.is_ig or f.code is None or did not in (None, each):
             continue
         if ctx.written is not None:  # every chart drug has its list of written lines, empty when none
-            units = in_own_units(ctx, f, written_drug_lines(ctx)[did])
+            units = in_own_units(ctx, f, written_drug_lines(ctx)[each])
         else:
             units = sum(ln.units for ln in f.lines)
         return -units, [("drug", f.path)]  # none (0) is left out by `finding`
     return None, []
-
-
-def _all_ig_lines_carry(ctx: EditContext, modifier: str) -> bool:
-    """Every written line of the immune globulin carries the modifier (False on build, or with no such line)."""
-    from igclaim.edits.drug import mods
-
-    lines = _written_ig_lines(ctx)
-    return bool(lines) and all(modifier in mods(ln) for ln in lines)
 
 
 def _written_ig_lines(ctx: EditContext) -> list[ClaimLine]:

@@ -18,6 +18,7 @@ from igclaim.edits.diagnosis import (
     claim_dx,
     coverage_gap,
     ig_drug_ids,
+    per_drug,
     product_label,
 )
 from igclaim.edits.drug import all_written_drug_lines, mods, written_drug_lines, written_pump_lines
@@ -36,24 +37,9 @@ def _needed(ctx: EditContext, liability: Liability) -> str:
     return lm.with_signed_abn if ctx.encounter.payer.abn_signed else lm.without_abn
 
 
-def _mixed(gap: Gap) -> bool:
-    """A home claim whose products are denied each its own way: an IVIG outside the home IVIG benefit (GY) beside a
-    SC immune globulin by pump outside A52507 (GA/GZ)."""
-    return len({liability for _, _, liability in gap.by_drug}) > 1
-
-
-def _per_drug(ctx: EditContext, gap: Gap) -> bool:
-    """The lines are asked drug by drug when the claim's immune globulins are not all denied the same way: two
-    liabilities at home (`_mixed`), or, under any list, one product covered beside one that is not (its lines need
-    no modifier)."""
-    if not gap.by_drug:
-        return False
-    return _mixed(gap) or len(gap.by_drug) != len(ig_drug_ids(ctx))
-
-
 def _covered_names(ctx: EditContext, gap: Gap) -> list[str]:
     """The claim's immune globulin products the list covers, named as a finding names them."""
-    uncovered = {n for n, _, _ in gap.by_drug}
+    uncovered = {part.place for part in gap.by_drug}
     drugs = ctx.coding.drugs
     return [product_label(drugs[did]) for n, did in enumerate(ig_drug_ids(ctx)) if n not in uncovered]
 
@@ -62,7 +48,7 @@ def _uncovered(ctx: EditContext, gap: Gap) -> list[tuple[str, Liability]]:
     """Each product the list does not cover as (this claim's drug id, its liability): `by_drug` names a product by
     its place among the claim's immune globulin drugs, since claims of other ids share the verdict."""
     ids = ig_drug_ids(ctx)
-    return [(ids[n], liability) for n, _, liability in gap.by_drug]
+    return [(ids[part.place], part.liability) for part in gap.by_drug]
 
 
 @lru_cache(maxsize=1)
@@ -126,11 +112,11 @@ def abn_on_build(ctx: EditContext) -> list[Finding]:
                              severity="warning", fix="Give payer.contractor or the billing provider's address so the "
                              "contractor's list is checked, or verify the LCD/article yourself."))
         return found
-    if _mixed(gap):
+    if gap.mixed:
         found.append(_mixed_on_build(ctx, gap))
         return found
     if gap.liability == "no_benefit":
-        where = f"the lines of {', '.join(gap.products)} and the" if _per_drug(ctx, gap) else "the drug"
+        where = f"the lines of {', '.join(gap.products)} and the" if per_drug(ctx, gap) else "the drug"
         voluntary = (f" With the voluntary notice the patient signed, {lm.voluntary_notice} goes beside it."
                      if ctx.encounter.payer.abn_signed else "")
         found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis is not covered ({gap.title}) and the service has no "
@@ -142,7 +128,7 @@ def abn_on_build(ctx: EditContext) -> list[Finding]:
     verify = "" if gap.certain else " if the contractor's policy does not cover it (verify first)"
     kx = _coded_kx(ctx)
     instead = f" in place of {kx} (coded for the pump's coverage criteria)" if kx else ""
-    if _per_drug(ctx, gap):
+    if per_drug(ctx, gap):
         found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis may not be covered ({gap.title}) for "
                              f"{', '.join(gap.products)}, and {signed}: add {need} to its lines (its JW or JZ line "
                              f"too){instead}{verify}, not to the lines of {', '.join(_covered_names(ctx, gap))}, which "
@@ -167,8 +153,8 @@ def _mixed_on_build(ctx: EditContext, gap: Gap) -> Finding:
     """Each product's lines their own modifier: GY on the home IVIG outside the benefit and the supplies, GA/GZ on
     the SC immune globulin by pump the article does not cover."""
     lm = liability_modifiers()
-    gy = [name for _, name, liability in gap.by_drug if liability == "no_benefit"]
-    medical = [name for _, name, liability in gap.by_drug if liability != "no_benefit"]
+    gy = [name for part in gap.by_drug if part.liability == "no_benefit" for name in part.products]
+    medical = [name for part in gap.by_drug if part.liability != "no_benefit" for name in part.products]
     need = _needed(ctx, "medical_necessity")
     signed = "an ABN was signed" if ctx.encounter.payer.abn_signed else "no ABN is recorded (payer.abn_signed)"
     verify = "" if gap.certain else " (verify the contractor's policy first)"
@@ -226,7 +212,7 @@ def abn_written(ctx: EditContext) -> list[Finding]:
                                  "diagnoses."))
         return found
     severity = gap.severity if gap.binding else "warning"
-    if _per_drug(ctx, gap):  # at home each product's lines take their own modifier; a covered product's, none
+    if per_drug(ctx, gap):  # at home each product's lines take their own modifier; a covered product's, none
         by_drug = written_drug_lines(ctx)
         uncovered = _uncovered(ctx, gap)
         gy = [ln for did, liability in uncovered if liability == "no_benefit" for ln in by_drug.get(did, [])]
@@ -271,7 +257,7 @@ def _admin_lines_per_drug(ctx: EditContext, lines: list[ClaimLine], gap: Gap) ->
     that is. One warning for the lines without a liability modifier, one per line with another than the one the
     product needs. Not judged when the products are denied each its own way (GY and GA/GZ at home, where no
     administration line is billed)."""
-    if _mixed(gap) or not lines:
+    if gap.mixed or not lines:
         return
     need = _needed(ctx, gap.liability)
     uncovered, covered = ", ".join(gap.products), ", ".join(_covered_names(ctx, gap))
@@ -388,8 +374,8 @@ def kx_required(ctx: EditContext) -> bool:
 
 def _asked(ctx: EditContext, gap: Gap, ln: ClaimLine) -> bool:
     """Whether PAYER-ABN-MODIFIER asks this pump line for a liability modifier: every line, unless the lines are
-    asked drug by drug (`_per_drug`) and it is the line of a covered product given by pump (it needs KX)."""
-    if not _per_drug(ctx, gap):
+    asked drug by drug (`per_drug`) and it is the line of a covered product given by pump (it needs KX)."""
+    if not per_drug(ctx, gap):
         return True
     found = written_drug_lines(ctx)
     return any(ln is x for did, _ in _uncovered(ctx, gap) for x in found.get(did, []))
