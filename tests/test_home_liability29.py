@@ -143,3 +143,13 @@ def test_a_wrongly_modified_mixed_claim_is_still_an_error():
     gz_on_iv = scrub(home("G70.00"), _set({"J1561": "GZ", "Q2052": "GY", "J1559": "GZ"}))
     assert sorted(_dx(gz_on_iv)) == [("error", -100), ("error", -60)]
     assert only(gz_on_iv, "PAYER-ABN-MODIFIER").line == 1
+
+
+def test_an_administration_line_written_on_a_mixed_home_claim_is_not_asked_a_liability_modifier():
+    """Products denied each its own way (GY, GZ): which one an administration line would follow is not judged (a
+    DME MAC claim bills none; edits/payer.py `_admin_lines_per_drug`), rather than asking the claim's merged GY."""
+    def with_admin(c: dict) -> None:
+        _set({"J1561": "GY", "Q2052": "GY", "J1559": "GZ"})(c)
+        c["lines"].append({"line": 4, "code": "96365", "modifiers": [], "units": 1, "diagnosis_pointers": [1]})
+    r = scrub(home("G70.00"), with_admin)
+    assert not [f for f in r.findings if f.edit == "PAYER-ABN-MODIFIER" and f.line == 4]

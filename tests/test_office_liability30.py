@@ -126,3 +126,23 @@ def test_dx_not_covered_puts_the_uncovered_products_units_at_stake_on_its_line(p
     f = only(scrub(enc, _add("GZ", "J1559")), "DX-NOT-COVERED")
     assert f.line == lines_of(claim, "J1559")[0] and f.impact_units == -100  # 9 g given + 1 g discarded, 100 mg a unit
     assert only(build(enc), "DX-NOT-COVERED").impact_units == -100
+
+
+def test_an_administration_line_with_another_liability_modifier_is_a_warning_naming_the_one_needed(profile):
+    enc = office(profile, abn_signed=True)  # GA needed, not GZ
+    claim = built_claim(enc)
+    first = next(ln["line"] for ln in claim["lines"] if ln["code"] == "96365")
+    r = scrub(enc, _add("GA", "J1559"))
+    assert not abn(r, "error")
+    r = scrub(enc, lambda c: (_add("GA", "J1559")(c), _add("GZ", "96365")(c)))
+    said = [f for f in r.findings if f.edit == "PAYER-ABN-MODIFIER" and f.line == first]
+    assert [f.severity for f in said] == ["warning"]
+    assert "GZ reported" in said[0].message and said[0].fix.startswith(f"Replace GZ with GA on line {first}")
+
+
+def test_an_administration_line_with_the_modifier_needed_is_silent(profile):
+    enc = office(profile)
+    sc_admin = next(ln["line"] for ln in built_claim(enc)["lines"] if ln["code"] == "96369")
+    r = scrub(enc, _add("GZ", "J1559", "96369"))
+    assert sc_admin not in abn(r)
+    assert abn(r) == {4: "warning"}  # 96365 and 96366 (the IV infusion), one warning
