@@ -146,3 +146,65 @@ def test_an_administration_line_with_the_modifier_needed_is_silent(profile):
     r = scrub(enc, _add("GZ", "J1559", "96369"))
     assert sc_admin not in abn(r)
     assert abn(r) == {4: "warning"}  # 96365 and 96366 (the IV infusion), one warning
+
+
+# --- the survivors of hand mutations on main (this session): each kills one ------------------------------------------
+
+def test_build_names_the_covered_product_alone_as_the_one_not_to_modify(profile):
+    msg = only(build(office(profile)), "PAYER-ABN-MODIFIER").message
+    assert ", not to the lines of Gamunex-C (IV), which the diagnosis covers." in msg
+
+
+def test_a_home_claim_of_two_sc_products_one_covered_gets_no_administration_advice():
+    """At home no administration line is billed (the pump and its supplies are), so the advice is left out."""
+    sc = [{"id": f"ig{i}", "product": p, "route": "SC", "dose": {"grams": 10},
+           "containers": [{"grams": 10, "count": 1}]} for i, p in ((1, "Hizentra"), (2, "Cuvitru"))]
+    enc = chart(setting="home", diagnoses=["G61.81"], drugs=sc,
+                administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:00"},
+                                 {"drug_id": "ig2", "start": "2026-03-02T10:10", "stop": "2026-03-02T11:00"}])
+    msg = only(build(enc), "PAYER-ABN-MODIFIER").message
+    assert msg.startswith("The diagnosis may not be covered (the Medicare contractor's list A52507 group 3 + A52507 "
+                          "group 6 (J1559, J1575 only) (DME MACs)) for Cuvitru (SC)")
+    assert msg.endswith("not to the lines of Hizentra (SC), which the diagnosis covers.")
+
+
+def test_one_administration_line_without_a_liability_modifier_is_named_alone(profile):
+    """A modifier that is not a liability one (59) does not count; one line is 'Line 4', not 'Lines 4'."""
+    enc = office(profile)
+    r = scrub(enc, lambda c: (_add("GZ", "J1559", "96369", "96366")(c), _add("59", "96365")(c)))
+    [f] = [f for f in r.findings if f.edit == "PAYER-ABN-MODIFIER"]
+    assert (f.line, f.severity) == (4, "warning")
+    assert f.message.startswith("Line 4 (96365): no liability modifier on the administration of a claim where "
+                                "Hizentra (SC) is not covered (Test list: CIDP by IV only) and Gamunex-C (IV) is.")
+    assert f.fix == "Put GZ on the administration line that gives Hizentra (SC) alone, if any; none on the others."
+
+
+def test_a_liability_modifier_on_a_premedications_line_is_not_told_as_a_covered_products(profile):
+    enc = office(profile)
+    enc["drugs"].append({"id": "pre", "hcpcs": "J1200", "units": 1, "route": "IV"})
+    enc["administrations"].append({"drug_id": "pre", "method": "push", "start": "2026-03-02T08:50",
+                                   "stop": "2026-03-02T08:50"})
+    premed = lines_of(built_claim(enc), "J1200")
+    assert premed
+    r = scrub(enc, _add("GZ", "J1559", "J1200"))
+    assert not [f for f in r.findings if f.edit == "PAYER-ABN-MODIFIER" and f.line in premed
+                and "covered for this line's product" in f.message]
+
+
+def test_dx_not_covered_per_product_says_the_chart_when_the_claim_lists_other_diagnoses(profile):
+    enc = office(profile)
+
+    def other_dx(c: dict) -> None:
+        c["diagnoses"] = ["G61.81", "R50.9"]
+        _add("GZ", "J1559")(c)
+
+    f = only(scrub(enc, other_dx), "DX-NOT-COVERED")
+    assert f.message.startswith("No diagnosis in the chart (G61.81) is covered for Hizentra (SC) under Test list")
+
+
+def test_two_products_neither_covered_by_the_profiles_list_are_one_finding_naming_both(profile):
+    enc = office(profile)
+    enc["diagnoses"] = ["R50.9"]
+    f = only(build(enc), "DX-NOT-COVERED")
+    assert f.message.startswith("No diagnosis on the claim (R50.9) is covered for Gamunex-C (IV), Hizentra (SC) under "
+                                "Test list: CIDP by IV only.")
