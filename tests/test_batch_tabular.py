@@ -180,3 +180,73 @@ def test_a_parquet_column_named_twice_is_refused(tmp_path):
     assert proc.returncode == 2
     assert "the file names the column(s) 'diagnoses' more than once; each column once" in proc.stderr, proc.stderr
     assert run_cli("batch", str(SAMPLES / "encounters.parquet"), "--out", str(tmp_path / "ok")).returncode == 0
+
+
+# --- drugs[].acquired_340b as the `acquired_340b` column (docs/batch.md) ---------------------------------------------
+
+def _340b_chart(acquired: bool) -> dict:
+    """Office Medicare 2026, Privigen 35 g from a 40 g vial: the J1459 line and its JW line (TB on both if 340B)."""
+    from tests.test_340b import visit
+
+    return {**visit("2026-03-02", acquired=acquired), "encounter_id": "b340"}
+
+
+def _340b_file(tmp_path, fmt: str, value: object) -> object:
+    """The chart's rows with `acquired_340b` set to `value` on the drug's row: a CSV cell as text, or a typed
+    Parquet column (a boolean when `value` is one, as a Parquet writer types it)."""
+    rows = encounter_to_rows(_340b_chart(False))
+    rows[0]["acquired_340b"] = value
+    names = COLUMNS
+    path = tmp_path / f"in.{fmt}"
+    if fmt == "csv":
+        with path.open("w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=names)
+            w.writeheader()
+            w.writerows(rows)
+    else:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        kind = pa.bool_() if isinstance(value, bool) or value is None else pa.string()
+        schema = pa.schema([(c, kind if c == "acquired_340b" else pa.string()) for c in names])
+        pq.write_table(pa.Table.from_pylist([{c: r.get(c) for c in names} for r in rows], schema=schema), path)
+    return path
+
+
+def _batch(tmp_path, path) -> tuple[list[dict], list[dict]]:
+    from igclaim.batch import run_batch
+
+    out = tmp_path / f"out-{path.name}"
+    run_batch(path, out, workers=1)
+    results, errors = ([json.loads(t) for t in (out / name).read_text().splitlines()]
+                       for name in ("results.jsonl", "errors.jsonl"))
+    return results, errors
+
+
+@pytest.mark.parametrize(("fmt", "value"), [("csv", "true"), ("parquet", "true"), ("parquet", True), ("csv", "yes")])
+def test_an_acquired_340b_row_codes_as_its_json_twin(tmp_path, fmt, value):
+    """A drug bought through 340B, said in a row, gets its TB lines as the JSON chart does: the column was unknown
+    (the row refused), so a CSV or Parquet user could not say it at all."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(_340b_chart(True)) + "\n")
+    want, _ = _batch(tmp_path, src)
+    got, errors = _batch(tmp_path, _340b_file(tmp_path, fmt, value))
+    assert errors == [] and got == want
+    assert [ln["modifiers"] for ln in got[0]["claim"]["lines"] if ln["code"] == "J1459"] == [["TB"], ["JW", "TB"]]
+
+
+@pytest.mark.parametrize(("fmt", "value"), [("csv", ""), ("parquet", None), ("csv", "false"), ("parquet", False)])
+def test_a_blank_or_false_acquired_340b_is_false(tmp_path, fmt, value):
+    path = _340b_file(tmp_path, fmt, value)
+    enc = parse_encounter(rows_to_encounter(next(iter(Source(path))).payload))
+    assert enc == parse_encounter(_340b_chart(False))
+    got, errors = _batch(tmp_path, path)
+    assert errors == [] and not any({"JG", "TB"} & set(ln["modifiers"]) for ln in got[0]["claim"]["lines"])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_bad_acquired_340b_is_the_row_s_error_naming_the_column(tmp_path, fmt):
+    _, errors = _batch(tmp_path, _340b_file(tmp_path, fmt, "maybe"))
+    (err,) = errors
+    assert err["encounter_id"] == "b340" and err["row"] == (2 if fmt == "csv" else 1)
+    assert err["problems"] == ["drugs[0].acquired_340b: 'maybe': give true or false"]
