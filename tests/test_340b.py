@@ -186,3 +186,108 @@ def test_a_plan_that_asks_none_is_not_judged():
     assert not ids(scrub(visit("2026-03-02", payer=COMMERCIAL), strip_340b)) & {"DRUG-340B-MISSING"}
     assert "DRUG-340B-NOT-IN-CHART" not in ids(scrub(visit("2026-03-02", acquired=False, payer=COMMERCIAL),
                                                      put("TB")))
+
+
+# --- the other inputs: an 837 (its JG/TB are the claim's statement) and a FHIR Bundle (igclaim's extension) --------
+
+def _837_with_tb() -> str:
+    """examples/parties/office-gamunex-jz.json (Medicare Part B, office, 2026-03-02) as a chart that says 340B,
+    written as an 837: its J1561 line carries TB."""
+    import json
+    from datetime import datetime
+
+    from igclaim.inputs import parse_encounter
+    from igclaim.outputs import chargemaster, x12
+    from tests.conftest import ROOT
+
+    data = json.loads((ROOT / "examples" / "parties" / "office-gamunex-jz.json").read_text())
+    data["drugs"][0]["acquired_340b"] = True
+    text = x12.to_837(parse_encounter(data), chargemaster.load("sample"),
+                      envelope=x12.Envelope(created=datetime(2026, 3, 6, 12, 0)))
+    assert "SV1*HC:J1561:JZ:TB*" in text
+    return text
+
+
+def _scrub_837(text: str, chart: dict | None):
+    import io
+
+    from igclaim.readers.scrub import Charts, parse_chart, scrub_837
+
+    charts = None
+    if chart is not None:
+        charts = Charts()
+        charts.add(parse_chart(chart))
+    [item] = scrub_837(io.StringIO(text), charts)
+    assert item.error is None and (item.joined_by != "") is (chart is not None)
+    return item.result
+
+
+def _bundle(*extensions: dict) -> dict:
+    """examples/fhir/office-gamunex-bundle.json with these extensions on the immune globulin's administration."""
+    import json
+
+    from tests.conftest import ROOT
+
+    bundle = json.loads((ROOT / "examples" / "fhir" / "office-gamunex-bundle.json").read_text())
+    [ma] = [e["resource"] for e in bundle["entry"] if e["resource"].get("id") == "ma1"]
+    ma["extension"] = list(extensions)
+    return bundle
+
+
+EXT_340B = "https://igclaim.dev/fhir/StructureDefinition/acquired-340b"
+
+
+def test_an_837_alone_is_not_judged_for_340b():
+    """Without a chart nothing says whether the drug was bought through 340B: both edits are listed as skipped."""
+    r = _scrub_837(_837_with_tb(), None)
+    assert not ids(r) & {"DRUG-340B-MISSING", "DRUG-340B-NOT-IN-CHART"}
+    skipped = only(r, "SCRUB-NO-CHART").message.split("skipped")[1]
+    assert "DRUG-340B-NOT-IN-CHART" in skipped and "DRUG-340B-MISSING" in skipped
+
+
+def test_a_fhir_bundle_says_340b_with_igclaims_extension():
+    """No FHIR R4 element carries a 340B purchase: a Bundle without the extension was always 'not 340B' (a TB on
+    the 837 was told 'the chart does not say so' with no way to say it). The extension on the MedicationAdministration
+    now says it: the visit is coded with TB and the 837's TB agrees with the chart."""
+    from igclaim import engine
+    from igclaim.readers.fhir import parse_bundle
+
+    said = _bundle({"url": EXT_340B, "valueBoolean": True})
+    enc = parse_bundle(said)
+    assert enc.drugs[0].acquired_340b is True
+    assert [ln.modifiers for ln in engine.build(enc).claim.lines if ln.code == "J1561"] == [["JZ", "TB"]]
+    assert not ids(_scrub_837(_837_with_tb(), said)) & {"DRUG-340B-MISSING", "DRUG-340B-NOT-IN-CHART"}
+    assert parse_bundle(_bundle({"url": EXT_340B, "valueBoolean": False})).drugs[0].acquired_340b is False
+    f = only(_scrub_837(_837_with_tb(), _bundle()), "DRUG-340B-NOT-IN-CHART")  # no extension: the chart's silence
+    assert f.message == ("Line 1: TB says Gamunex-C was bought through 340B; the chart does not say so "
+                         "(drugs[0].acquired_340b).")
+
+
+@pytest.mark.parametrize("value", ["true", 1, None])
+def test_a_340b_extension_without_a_boolean_is_refused_naming_it(value):
+    from igclaim.inputs import InvalidInput
+    from igclaim.readers.fhir import parse_bundle
+
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(_bundle({"url": EXT_340B, "valueBoolean": value}))
+    assert any("extension[0]: valueBoolean: true or false is required" in p for p in exc.value.problems), \
+        exc.value.problems
+
+
+def test_two_administrations_of_one_medication_that_disagree_on_340b_are_refused():
+    import copy
+
+    from igclaim.inputs import InvalidInput
+    from igclaim.readers.fhir import parse_bundle
+
+    bundle = _bundle({"url": EXT_340B, "valueBoolean": True})
+    [entry] = [e for e in bundle["entry"] if e["resource"].get("id") == "ma1"]
+    second = copy.deepcopy(entry)
+    second["resource"]["id"] = "ma1b"
+    second["resource"]["effectivePeriod"] = {"start": "2026-03-02T14:20:00-06:00", "end": "2026-03-02T14:30:00-06:00"}
+    bundle["entry"].append(second)
+    assert parse_bundle(bundle).drugs[0].acquired_340b is True  # both say it
+    second["resource"]["extension"] = [{"url": EXT_340B, "valueBoolean": False}]
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(bundle)
+    assert any("says the opposite" in p for p in exc.value.problems), exc.value.problems

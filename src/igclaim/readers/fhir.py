@@ -52,9 +52,12 @@ ORAL = ("26643006", "PO", "ORAL")
 #                                         {"url": "count", "valueInteger": 2}]}
 # ("amount", valueQuantity in g or mL, instead of or beside "ndc"); and the amount discarded, when charted:
 #   {"url": DISCARDED_EXT, "valueQuantity": {"value": 5, "code": "g"}}
+# and a drug bought through the 340B drug pricing program (no FHIR R4 element, nor a published extension, says it):
+#   {"url": ACQUIRED_340B_EXT, "valueBoolean": true}
 EXT_BASE = "https://igclaim.dev/fhir/StructureDefinition/"
 CONTAINER_EXT = EXT_BASE + "container-opened"
 DISCARDED_EXT = EXT_BASE + "amount-discarded"
+ACQUIRED_340B_EXT = EXT_BASE + "acquired-340b"
 
 
 def is_bundle(obj: object) -> bool:
@@ -571,10 +574,18 @@ def _quantity(q: dict | None) -> tuple[str, Decimal] | None:
 
 
 def _containers(ma: dict, drug: dict, where: str, p: _Problems) -> None:
-    """The containers opened and the amount discarded, from igclaim's extensions (CONTAINER_EXT, DISCARDED_EXT)."""
+    """The containers opened, the amount discarded and a 340B purchase, from igclaim's extensions (CONTAINER_EXT,
+    DISCARDED_EXT, ACQUIRED_340B_EXT)."""
     for n, ext in enumerate(ma.get("extension") or []):
         w = f"{where}.extension[{n}]"
-        if ext.get("url") == DISCARDED_EXT:
+        if ext.get("url") == ACQUIRED_340B_EXT:
+            said = ext.get("valueBoolean")
+            if not isinstance(said, bool):
+                p.add(w, "valueBoolean: true or false is required (was the drug bought through 340B)")
+            elif drug.setdefault("acquired_340b", said) is not said:
+                p.add(w, "valueBoolean: an earlier administration of the same Medication says the opposite; a drug "
+                      "is bought through 340B or not")
+        elif ext.get("url") == DISCARDED_EXT:
             q = _quantity(ext.get("valueQuantity"))
             if q is None or q[0] != "grams":
                 p.add(w, "valueQuantity: the amount discarded in g is required")
