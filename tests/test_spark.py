@@ -117,6 +117,41 @@ def test_jsonl_with_bad_lines_same_as_batch(spark, tmp_path):
     assert dates == {f"date_of_service={e['date_of_service']}" for e in _inputs()}
 
 
+def test_jsonl_with_a_byte_that_is_not_utf8_same_as_batch(spark, tmp_path):
+    """One byte that is not UTF-8 (0xe9, Latin-1's e-acute) inside a string of one record, in a file of several
+    partitions: that record is one error row as batch gives it (same stage, field and reason), every other record
+    is coded, nothing lost, no traceback; a .jsonl.gz of the same bytes too (Spark decompresses it)."""
+    import gzip
+
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "2048")
+    lines, expected = _mixed_lines()
+    raw = [ln.encode() for ln in lines]
+    bad = 3  # a good encounter's line (1-based): its encounter_id gets the byte
+    assert bad not in expected and b'"encounter_id": "' in raw[bad - 1]
+    raw[bad - 1] = raw[bad - 1].replace(b'"encounter_id": "', b'"encounter_id": "caf\xe9-', 1)
+    text = b"\n".join(raw[:5] + [b"", b"   "] + raw[5:]) + b"\n"
+    n = len([ln for ln in raw if ln.strip()])
+    for name, data in (("latin.jsonl", text), ("latin.jsonl.gz", gzip.compress(text))):
+        src = tmp_path / name
+        src.write_bytes(data)
+        run_batch(src, tmp_path / f"batch-{name}", workers=1)
+        batch_errors = _read_jsonl(tmp_path / f"batch-{name}" / "errors.jsonl")
+        assert [e["line"] for e in batch_errors] == sorted([bad, *(k if k <= 5 else k + 2 for k in expected)])
+        assert "not UTF-8" in batch_errors[[e["line"] for e in batch_errors].index(bad)]["reason"]
+        res = CliRunner().invoke(app, ["spark-batch", str(src), "--out", str(tmp_path / f"spark-{name}"),
+                                       "--master", "local[2]"])
+        assert res.exception is None or isinstance(res.exception, SystemExit), res.output
+        assert res.exit_code == 0, res.output
+        errors = len(expected) + 1
+        assert f"records {n} = {n - errors} results + {errors} errors (lost 0)" in res.output, res.output
+        _same_as_batch(tmp_path / f"batch-{name}", tmp_path / f"spark-{name}")
+    assert spark.read.text(str(tmp_path / "latin.jsonl")).rdd.getNumPartitions() > 1
+
+
 def test_parquet_rows_across_partitions_with_bad_rows_same_as_batch(spark, tmp_path):
     from igclaim.spark import run_spark_batch
     from igclaim.spark.frames import _count_rows, _counts

@@ -112,6 +112,12 @@ def _broken(exc: BaseException | str) -> str:
             "before this one were read")
 
 
+def line_text(raw: bytes) -> str:
+    """One JSON Lines line's bytes as text. surrogateescape: non-UTF-8 bytes reach inputs.load_json, which refuses
+    them as this record's error instead of silently replacing them (spark.frames reads Spark's lines this way)."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
 class SourceError(ValueError):
     """The input file as a whole cannot be read (missing, unknown format, not a CSV/Parquet file)."""
 
@@ -288,9 +294,7 @@ class Source:
                     yield Record(seq, {"line": number}, "problem",
                                  [f"(input): line longer than {MAX_INPUT_BYTES:,} bytes (the limit for one encounter)"])
                     continue
-                # surrogateescape: non-UTF-8 bytes reach inputs.load_json, which refuses them as this record's
-                # error instead of silently replacing them
-                line = raw.decode("utf-8", "surrogateescape")
+                line = line_text(raw)
                 if line.strip():
                     seq += 1
                     yield Record(seq, {"line": number}, "json", line)

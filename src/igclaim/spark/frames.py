@@ -28,7 +28,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StructField, StructType
 
-from igclaim.batch.sources import Record
+from igclaim.batch.sources import Record, line_text
 from igclaim.batch.tabular import cell
 from igclaim.batch.worker import FINDING_COLUMNS, Outcome, process_chunk, set_filing_date
 from igclaim.errors import required
@@ -105,10 +105,17 @@ def _blank(value: Any) -> bool:
     return value is None or not str(value).strip()
 
 
+def _texts(values: pa.Array) -> list[str | None]:
+    """A column of JSON texts as batch reads a line (batch.sources.line_text). Spark hands a line over as its bytes,
+    UTF-8 or not (spark.read.text never checks), so they are never decoded strictly: a byte that is not UTF-8 is
+    that record's error (inputs.load_json), not a UnicodeDecodeError that fails the job."""
+    return [None if v is None else line_text(v) for v in values.cast(pa.binary()).to_pylist()]
+
+
 def _count_json(batches: Iterator[pa.RecordBatch], column: str, skip_blank: bool) -> Iterator[pa.RecordBatch]:
     rows = kept = 0
     for b in batches:
-        values = b.column(column).to_pylist()
+        values = _texts(b.column(column))
         rows += len(values)
         kept += sum(1 for v in values if not _blank(v)) if skip_blank else len(values)
     yield pa.RecordBatch.from_pylist([{"partition": _partition(), "rows": rows, "kept": kept}],
@@ -155,16 +162,23 @@ _JSON_IN = pa.schema([("record", pa.int64()), ("line", pa.int64()), (JSON_COLUMN
 
 def _number_json(batches: Iterator[pa.RecordBatch], column: str, skip_blank: bool,
                  offsets: dict[int, tuple[int, int]]) -> Iterator[pa.RecordBatch]:
+    """The texts pass through as Spark's bytes (a line that is not UTF-8 unchanged, for _process_json to refuse)."""
     line, record = offsets[_partition()]
     for b in batches:
-        out = []
-        for value in b.column(column).to_pylist():
+        texts = b.column(column)
+        kept, records, lines = [], [], []
+        for i, value in enumerate(_texts(texts)):
             line += 1
             if skip_blank and _blank(value):
                 continue
             record += 1
-            out.append({"record": record, "line": line, JSON_COLUMN: value})
-        yield pa.RecordBatch.from_pylist(out, schema=_JSON_IN)
+            kept.append(i)
+            records.append(record)
+            lines.append(line)
+        yield pa.RecordBatch.from_arrays([pa.array(records, pa.int64()), pa.array(lines, pa.int64()),
+                                          # (as string unchecked: a large_string too, never validated)
+                                          texts.take(pa.array(kept, pa.int64())).cast(pa.binary()).view(pa.string())],
+                                         schema=_JSON_IN)
 
 
 def number_json(df: DataFrame, column: str = JSON_COLUMN, *, skip_blank: bool = False) -> tuple[DataFrame, int]:
@@ -284,8 +298,8 @@ def _process_json(batches: Iterator[pa.RecordBatch], profile: str | None, mode: 
     _load(refdata_file, filing_date)
     for b in batches:
         records = [Record(seq, {"line": line}, "json", text or "") for seq, line, text in
-                   zip(b.column("record").to_pylist(), b.column("line").to_pylist(),
-                       b.column(JSON_COLUMN).to_pylist(), strict=True)]
+                   zip(b.column("record").to_pylist(), b.column("line").to_pylist(), _texts(b.column(JSON_COLUMN)),
+                       strict=True)]
         yield from _emit(records, profile, mode)
 
 
