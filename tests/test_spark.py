@@ -152,6 +152,39 @@ def test_jsonl_with_a_byte_that_is_not_utf8_same_as_batch(spark, tmp_path):
     assert spark.read.text(str(tmp_path / "latin.jsonl")).rdd.getNumPartitions() > 1
 
 
+def test_json_lines_suffixes_as_batch_detects_them(spark, tmp_path):
+    """spark-batch reads JSON Lines by batch's detect_format: a .ndjson is JSON Lines, coded as batch codes it. A
+    .json is batch's JSON (one encounter, or an array spanning lines, read whole), refused (exit 2, no traceback)
+    with what to do: igclaim batch, or --format jsonl for a .json that holds one encounter a line, which then
+    gives what batch gives on it."""
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    def run(src: Path, out: str, *more: str):
+        res = CliRunner().invoke(app, ["spark-batch", str(src), "--out", str(tmp_path / out), "--master",
+                                       "local[2]", *more])
+        assert res.exception is None or isinstance(res.exception, SystemExit), res.output
+        return res
+
+    lines, _expected = _mixed_lines()
+    text = "\n".join(lines) + "\n"
+    for name in ("lines.ndjson", "lines.json"):
+        (tmp_path / name).write_text(text)
+    (tmp_path / "array.json").write_text(json.dumps(_inputs(), indent=2))
+    run_batch(tmp_path / "lines.ndjson", tmp_path / "batch-ndjson", workers=1)
+    assert run(tmp_path / "lines.ndjson", "spark-ndjson").exit_code == 0
+    _same_as_batch(tmp_path / "batch-ndjson", tmp_path / "spark-ndjson")
+    for name in ("array.json", "lines.json"):
+        res = run(tmp_path / name, f"out-{name}")
+        assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+        assert "igclaim batch" in res.output and "--format jsonl" in res.output, res.output
+        assert not (tmp_path / f"out-{name}").exists()
+    run_batch(tmp_path / "lines.json", tmp_path / "batch-json", workers=1)  # (batch: JSON Lines in a .json)
+    assert run(tmp_path / "lines.json", "spark-json", "--format", "jsonl").exit_code == 0
+    _same_as_batch(tmp_path / "batch-json", tmp_path / "spark-json")
+
+
 def test_parquet_rows_across_partitions_with_bad_rows_same_as_batch(spark, tmp_path):
     from igclaim.spark import run_spark_batch
     from igclaim.spark.frames import _count_rows, _counts

@@ -65,6 +65,11 @@ def session(master: str | None = None, app_name: str = "igclaim", conf: dict[str
     return spark
 
 
+# batch's "json" (a .json: one encounter, or an array of them spanning lines, read whole) is not split into lines
+_JSON_REFUSED = (" (a .json file is one encounter or an array of them, read whole); a file of one encounter a "
+                 "line is JSON Lines: name it .jsonl or give --format jsonl")
+
+
 def _remote(path: str) -> bool:
     return "://" in path or path.startswith("dbfs:")
 
@@ -83,7 +88,8 @@ def read_input(spark: SparkSession, path: str, fmt: str | None = None, work_dir:
         raise SourceError(f"{Path(path).name}: cannot tell the format from the suffix; use --format "
                           f"{'|'.join(SPARK_FORMATS)}")
     if fmt not in SPARK_FORMATS:
-        raise SourceError(f"spark-batch reads {', '.join(SPARK_FORMATS)}; for {fmt} use igclaim batch")
+        raise SourceError(f"spark-batch reads {', '.join(SPARK_FORMATS)}; for {fmt} use igclaim batch"
+                          + (_JSON_REFUSED if fmt == "json" else ""))
     if fmt == "jsonl":
         if not _remote(path) and not local_dir:
             _check_gzip(Path(path))
