@@ -105,3 +105,25 @@ def test_each_form_setting_finding_says_what_this_claim_needs():
                        {"line": 2, "code": "96365", "units": 1}]}
     [f] = [f for f in scrub(home, claim=claim).findings if f.edit == "FORM-SETTING"]
     assert f.fix == "Remove line 2 (96365); bill the drug with Q2052, as the expected claim shows."
+
+
+def test_minutes_on_a_ub04_line_name_the_837i_element():
+    """A JSON UB-04 claim (837I) whose line says unit_basis MJ was told "SV103 MJ", an 837P element; on the 837I the
+    quantity is SV204, whose guide lists UN and DA only (the 837I reader refuses SV204 MJ for any code). The
+    finding names SV204 and says MJ is not listed there; a CMS-1500 line is told as before (SV103)."""
+    def minutes(code: str):
+        def change(c: dict) -> None:
+            (ln,) = [ln for ln in c["lines"] if ln["code"] == "96366"]
+            ln.update(code=code, unit_basis="MJ", units=240)
+        return change
+
+    f = only(scrub(HOSPITAL, minutes("96366")), "CLAIM-UNITS-MINUTES")
+    assert f.message.startswith("Line ") and "SV103" not in f.message + (f.fix or ""), f
+    ln = f.line
+    assert f.message == (f"Line {ln}: 96366 × 240 in minutes (SV204 MJ): a UB-04 (837I) line's quantity is in "
+                         "units (UN) or days (DA); the 837I does not list MJ.")
+    assert f.fix == f"Bill line {ln}'s 96366 in units (SV204 UN), as many as the service given makes by its code."
+    # an anesthesia code's minutes are its own basis on an 837P, but the 837I lists no minutes for any code
+    assert "SV204 MJ" in only(scrub(HOSPITAL, minutes("00100")), "CLAIM-UNITS-MINUTES").message
+    assert "SV103 MJ" in only(scrub(BASE, minutes("96366")), "CLAIM-UNITS-MINUTES").message
+    assert "CLAIM-UNITS-MINUTES" not in ids(scrub(BASE, minutes("00100")))

@@ -367,20 +367,30 @@ def _in_minutes(ctx: EditContext, code: str) -> bool:
     "CLAIM-UNITS-MINUTES",
     severity="error",
     statement="a written line's quantity in minutes (837P SV103 MJ, the basis of anesthesia time) on a code billed "
-    "in units: the minutes are not the code's units (240 minutes of 96366 are not 240 additional hours)",
+    "in units: the minutes are not the code's units (240 minutes of 96366 are not 240 additional hours); on a UB-04 "
+    "(837I SV204, which lists units and days only) minutes on any code",
     fix="Bill the code's units with UN: a drug's by its dose, an administration code's by its time rule (the "
     "expected claim shows them).",
     source=MLN_1500,
     phase="claim",
 )
 def units_in_minutes(ctx: EditContext) -> list[Finding]:
-    """Every written line read with MJ, on a chart or alone; an anesthesia code's minutes are its own basis. Not
-    converted: a code's minutes on one line do not say the infusion's start and stop its time rule counts from."""
+    """Every written line read with MJ, on a chart or alone; an anesthesia code's minutes are its own basis on an
+    837P. A UB-04's line (837I SV204: UN or DA, as the 837I reader refuses any other) is told for any code, naming
+    SV204. Not converted: a code's minutes on one line do not say the infusion's start and stop its time rule counts
+    from."""
     found: list[Finding] = []
     if ctx.written is None:
         return found
+    institutional = ctx.written.form == "UB-04"  # (as CLAIM-CHARGE-TOTAL names SV203; a claim without a form: 837P)
     for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
-        if ln.unit_basis == "MJ" and not _in_minutes(ctx, code):
+        if ln.unit_basis == "MJ" and institutional:
+            found.append(finding("CLAIM-UNITS-MINUTES", f"Line {ln.line}: {code} × {ln.units} in minutes (SV204 MJ): "
+                                 "a UB-04 (837I) line's quantity is in units (UN) or days (DA); the 837I does not "
+                                 "list MJ.", line=ln.line,
+                                 fix=f"Bill line {ln.line}'s {code} in units (SV204 UN), as many as the service "
+                                 "given makes by its code."))
+        elif ln.unit_basis == "MJ" and not _in_minutes(ctx, code):
             found.append(finding("CLAIM-UNITS-MINUTES", f"Line {ln.line}: {code} × {ln.units} in minutes (SV103 MJ): "
                                  f"minutes are not {code}'s units (MJ is for anesthesia time).", line=ln.line,
                                  fix=f"Bill line {ln.line}'s {code} in units (SV103 UN), as many as the service "
