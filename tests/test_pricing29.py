@@ -89,6 +89,23 @@ def test_a_findings_units_take_the_facility_amount_on_the_ub04_as_its_line_does(
     assert addon.expected_payment == Decimal(expected) * -addon.units
 
 
+def test_a_finding_that_cannot_be_priced_does_not_stop_the_next_from_being_priced(home, tmp_path):
+    """make mutate (price_findings: `continue` → `break`): a finding on a line the claim does not have, or of a code
+    with no published price, is left without dollars, and the findings after it are still priced."""
+    _schedule(tmp_path, "acme", "code,amount\n96365,150.00\n96366,40.00\n")
+    enc = example("e02-gamunex-30g-5h")
+    ref = engine.reference()
+    rules = ref.at(enc.date_of_service, engine.resolve_profile(enc, ref))
+    claim = engine.build(enc).claim
+    addon = next(ln for ln in claim.lines if ln.code == "96366")
+    elsewhere = finding("ADMIN-ADDON-UNITS", "no such line", line=99, impact_units=-1)
+    unpriced = finding("CLAIM-LINE-MISSING", "a code with no price", impact_units=1,
+                       cause=("line-absent", "A4222"))
+    after = finding("ADMIN-ADDON-UNITS", "one unit too many", line=addon.line, impact_units=-1)
+    price_findings([elsewhere, unpriced, after], claim, rules, price_claim(claim, rules))
+    assert (elsewhere.impact_usd, unpriced.impact_usd, after.impact_usd) == (None, None, Decimal("-40.00"))
+
+
 def _home_q2052(tmp_path: Path) -> tuple[Encounter, object]:
     _schedule(tmp_path, "dme-synthetic", "code,amount\nQ2052,400.00\n")
     enc = example("e9-home-scrub-q2052-one-unit-2024")
