@@ -217,6 +217,44 @@ def test_parquet_rows_across_partitions_with_bad_rows_same_as_batch(spark, tmp_p
     _same_as_batch(tmp_path / "batch", tmp_path / "spark")
 
 
+def test_parquet_with_a_byte_that_is_not_utf8_same_as_batch(spark, tmp_path):
+    """Parquet string values holding a byte that is not UTF-8 (0xe9): one in a single-row encounter's encounter_id,
+    one in another column of the middle row of a longer encounter. Each such row is one error row as batch gives
+    it (stage rows, field (row), "a value cannot be read"), splitting its encounter as batch does; every other
+    record is coded, nothing lost, no traceback, in a file of several partitions."""
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    rows = [r for enc in _inputs() for r in encounter_to_rows(enc)]
+    ids = [r["encounter_id"] for r in rows]
+    single = next(i for i in range(len(ids)) if ids.count(ids[i]) == 1)
+    middle = next(i for i in range(1, len(ids) - 1) if ids[i - 1] == ids[i] == ids[i + 1])
+    column = next(c for c in COLUMNS if c != "encounter_id" and rows[middle].get(c) is not None)
+    cols = {c: [None if r.get(c) is None else str(r[c]).encode() for r in rows] for c in COLUMNS}
+    cols["encounter_id"][single] = b"caf\xe9-" + cols["encounter_id"][single]
+    cols[column][middle] = cols[column][middle] + b"\xe9"
+    src = tmp_path / "latin.parquet"  # string columns (Parquet UTF8) whose bytes are not all UTF-8
+    pq.write_table(pa.table({c: pa.array(v, pa.binary()).view(pa.string()) for c, v in cols.items()}), src,
+                   row_group_size=4)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "8192")
+    assert spark.read.parquet(str(src)).rdd.getNumPartitions() > 1
+
+    run_batch(src, tmp_path / "batch", workers=1)
+    batch_errors = _read_jsonl(tmp_path / "batch" / "errors.jsonl")
+    bad = [e for e in batch_errors if "a value cannot be read" in e["reason"]]
+    assert sorted(e["row"] for e in bad) == [single + 1, middle + 1]
+    assert {(e["stage"], e["field"]) for e in bad} == {("rows", "(row)")}
+    res = CliRunner().invoke(app, ["spark-batch", str(src), "--out", str(tmp_path / "spark"), "--master",
+                                   "local[2]"])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.output
+    assert res.exit_code == 0 and "Traceback" not in res.output, res.output
+    b = json.loads((tmp_path / "batch" / "summary.json").read_text())
+    assert f"records {b['records']} = {b['results']} results + {b['errors']} errors (lost 0)" in res.output, \
+        res.output
+    _same_as_batch(tmp_path / "batch", tmp_path / "spark")
+
+
 def test_dataframe_api_build_and_scrub_every_row_out(spark):
     """A column of JSON texts in 7 partitions (most empty): every row comes out once; scrub needs a claim."""
     from igclaim import engine

@@ -11,7 +11,7 @@ import csv
 import gzip
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -43,6 +43,16 @@ def _parquet_row(batch: Any, i: int, number: int) -> Any:
         return batch.slice(i, 1).to_pylist()[0]
     except (OverflowError, ValueError, ArithmeticError) as exc:
         return RowProblem(f"row {number}: a value cannot be read ({type(exc).__name__}: {str(exc)[:80]})")
+
+
+def arrow_rows(batch: Any, numbers: Sequence[int]) -> list[Any]:
+    """The rows of an Arrow batch as Python dicts, row `numbers[i]` its row i: read whole, or, when a value cannot be
+    read (a string that is not UTF-8, a timestamp that overflows), row by row, each such row a RowProblem
+    (`_parquet_row`). batch's Parquet reader and spark.frames read rows with it."""
+    try:
+        return list(batch.to_pylist())
+    except (OverflowError, ValueError, ArithmeticError):  # (UnicodeDecodeError is a ValueError)
+        return [_parquet_row(batch, i, number) for i, number in enumerate(numbers)]
 
 
 def _objects_a_line(text: str) -> bool:
@@ -448,19 +458,20 @@ class Source:
     def _parquet_rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         number = 0
         for batch in self._parquet.iter_batches(batch_size=2048):
-            try:
-                rows: list[Any] = batch.to_pylist()
-            except (OverflowError, ValueError, ArithmeticError):
-                rows = [_parquet_row(batch, i, number + i + 1) for i in range(batch.num_rows)]
-            for row in rows:
+            for row in arrow_rows(batch, range(number + 1, number + 1 + batch.num_rows)):
                 number += 1
                 self._rows_read = number
                 yield number, row
 
     def _grouped(self, rows: Iterator[tuple[int, Any]]) -> Iterator[Record]:
         for seq, group in enumerate(group_rows(rows), start=1):
-            where = {"row": group[0][0], "last_row": group[-1][0]}
-            if isinstance(group[0][1], RowProblem):
-                yield Record(seq, where, "problem", [group[0][1].message])
-            else:
-                yield Record(seq, where, "rows", group)
+            yield rows_record(seq, group)
+
+
+def rows_record(seq: int, group: list[tuple[int, Any]]) -> Record:
+    """Record `seq` of a group of (row number, row) as batch.tabular.group_rows forms them: a RowProblem (a group
+    of its own) is that record's error; spark.frames makes its records with it."""
+    where = {"row": group[0][0], "last_row": group[-1][0]}
+    if isinstance(group[0][1], RowProblem):
+        return Record(seq, where, "problem", [group[0][1].message])
+    return Record(seq, where, "rows", group)

@@ -28,7 +28,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StructField, StructType
 
-from igclaim.batch.sources import Record, line_text
+from igclaim.batch.sources import Record, arrow_rows, line_text, rows_record
 from igclaim.batch.tabular import cell
 from igclaim.batch.worker import FINDING_COLUMNS, Outcome, process_chunk, set_filing_date
 from igclaim.errors import required
@@ -122,14 +122,20 @@ def _count_json(batches: Iterator[pa.RecordBatch], column: str, skip_blank: bool
                                      schema=_COUNTS)
 
 
+def _keys(b: pa.RecordBatch) -> list[str | None]:
+    """Each row's encounter_id as batch.tabular.group_rows reads it. A row with a value that cannot be read (a string
+    that is not UTF-8: Spark passes a Parquet string's bytes on unchecked) has none, as batch's RowProblem: a group
+    of its own, never a UnicodeDecodeError that fails the job."""
+    return [cell(row.get("encounter_id")) for row in arrow_rows(b, range(1, b.num_rows + 1))]
+
+
 def _count_rows(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """Rows, encounter starts (a row whose encounter_id differs from the row before, or is blank, as
     batch.tabular.group_rows decides; the first row counts as one here), and the first and last id."""
     rows = starts = 0
     first = last = None
     for b in batches:
-        for value in b.column("encounter_id").to_pylist():
-            key = cell(value)
+        for key in _keys(b):
             if rows == 0:
                 first = key
                 starts = 1
@@ -228,8 +234,7 @@ def _number_rows(batches: Iterator[pa.RecordBatch], offsets: dict[int, _Start]) 
     first = True
     for b in batches:
         records, rows = [], []
-        for value in b.column("encounter_id").to_pylist():
-            key = cell(value)
+        for key in _keys(b):
             row += 1
             if (first and not start.continued) or (not first and (key is None or key != last)):
                 seq += 1
@@ -342,18 +347,20 @@ def _process_x12(batches: Iterator[pa.RecordBatch], profile: str | None, mode: s
 
 def _process_rows(batches: Iterator[pa.RecordBatch], profile: str | None, mode: str | None,
                   refdata_file: str | None, filing_date: date | None = None) -> Iterator[pa.RecordBatch]:
-    """Rows sorted by (_record, _row) within the partition; an encounter's rows may span Arrow batches."""
+    """Rows sorted by (_record, _row) within the partition; an encounter's rows may span Arrow batches. A row with a
+    value that cannot be read is its record's error, as in batch (arrow_rows, rows_record)."""
     _load(refdata_file, filing_date)
     records: list[Record] = []
-    group: list[tuple[int, dict[str, Any]]] = []
+    group: list[tuple[int, Any]] = []
     current = 0
 
     def close() -> None:
-        records.append(Record(current, {"row": group[0][0], "last_row": group[-1][0]}, "rows", group))
+        records.append(rows_record(current, group))
 
     for b in batches:
-        for row in b.to_pylist():
-            seq, number = row.pop("_record"), row.pop("_row")
+        seqs, numbers = b.column("_record").to_pylist(), b.column("_row").to_pylist()
+        for seq, number, row in zip(seqs, numbers, arrow_rows(b.drop_columns(list(_ROW_TAGS)), numbers),
+                                    strict=True):
             if seq != current and group:
                 close()
                 group = []
