@@ -127,3 +127,26 @@ def test_minutes_on_a_ub04_line_name_the_837i_element():
     assert "SV204 MJ" in only(scrub(HOSPITAL, minutes("00100")), "CLAIM-UNITS-MINUTES").message
     assert "SV103 MJ" in only(scrub(BASE, minutes("96366")), "CLAIM-UNITS-MINUTES").message
     assert "CLAIM-UNITS-MINUTES" not in ids(scrub(BASE, minutes("00100")))
+
+
+def test_days_on_a_cms1500_line_name_the_837p_element():
+    """A JSON CMS-1500 claim (837P) whose line says unit_basis DA was told "SV204 DA", an 837I element; on the 837P
+    the quantity is SV103, whose guide lists UN and MJ only (the 837P reader refuses SV103 DA for any code). The
+    finding names SV103 and says DA is not listed there, for any code; a UB-04 line is told as before (SV204)."""
+    def days(code: str):
+        def change(c: dict) -> None:
+            (ln,) = [ln for ln in c["lines"] if ln["code"] == "96366"]
+            ln.update(code=code, unit_basis="DA", units=3)
+        return change
+
+    for code in ("96366", "00100"):
+        f = only(scrub(BASE, days(code)), "CLAIM-UNITS-DAYS")
+        ln = f.line
+        assert f.message == (f"Line {ln}: {code} × 3 in days (SV103 DA): a CMS-1500 (837P) line's quantity is in "
+                             "units (UN) or minutes (MJ); the 837P does not list DA."), f
+        assert f.fix == f"Bill line {ln}'s {code} in units (SV103 UN), as many as the service given makes by its code."
+        assert "SV204" not in f.message + (f.fix or "")
+    f = only(scrub(HOSPITAL, days("96366")), "CLAIM-UNITS-DAYS")
+    assert f.message == (f"Line {f.line}: 96366 × 3 in days (SV204 DA): a HCPCS line's service units are 96366's "
+                         "units, not days; igclaim read 3 as 96366's units.")
+    assert f.fix == f"Bill line {f.line}'s 96366 in units (SV204 UN), as many as the service given makes by its code."

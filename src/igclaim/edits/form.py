@@ -8,6 +8,7 @@ Sources: CMS IOM 100-04 ch. 26 (CMS-1500, place of service), ch. 25 (UB-04), ch.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -357,6 +358,44 @@ def _usd(amount: Decimal) -> str:
     return f"${amount:,.2f}"
 
 
+@dataclass(frozen=True)
+class _Quantity:
+    """Where this form's 837 line carries its quantity and the unit bases that element's guide lists: the 837I's
+    SV204 UN or DA, the 837P's SV103 UN or MJ (as the 837 reader reads them: readers.x12 _UNIT_BASES)."""
+
+    element: str
+    form: str  # the form and its 837, as a message names them
+    transaction: str
+    bases: tuple[str, ...]
+
+    def said(self) -> str:
+        return " or ".join(f"{_BASIS_SAID[b]} ({b})" for b in self.bases)
+
+
+_BASIS_SAID = {"UN": "units", "MJ": "minutes", "DA": "days"}
+_INSTITUTIONAL = _Quantity("SV204", "UB-04 (837I)", "837I", ("UN", "DA"))
+_PROFESSIONAL = _Quantity("SV103", "CMS-1500 (837P)", "837P", ("UN", "MJ"))
+
+
+def _quantity(ctx: EditContext) -> _Quantity:
+    """The written claim's line quantity element (a claim without a form is an 837P's, as CLAIM-CHARGE-TOTAL reads
+    it)."""
+    return _INSTITUTIONAL if ctx.written is not None and ctx.written.form == "UB-04" else _PROFESSIONAL
+
+
+def _basis_not_listed(edit_id: str, q: _Quantity, ln: ClaimLine, code: str) -> Finding:
+    """A line whose unit basis this form's quantity element does not list, whatever its code."""
+    basis = ln.unit_basis or ""
+    return finding(edit_id, f"Line {ln.line}: {code} × {ln.units} in {_BASIS_SAID[basis]} ({q.element} {basis}): "
+                   f"a {q.form} line's quantity is in {q.said()}; the {q.transaction} does not list {basis}.",
+                   line=ln.line, fix=_in_units(q, ln, code))
+
+
+def _in_units(q: _Quantity, ln: ClaimLine, code: str) -> str:
+    return (f"Bill line {ln.line}'s {code} in units ({q.element} UN), as many as the service given makes by its "
+            "code.")
+
+
 def _in_minutes(ctx: EditContext, code: str) -> bool:
     """A code billed in minutes: the CPT anesthesia codes (refdata/cms/settings.toml [office] minutes_codes)."""
     first, last = ctx.rules.setting("office")["minutes_codes"]
@@ -382,19 +421,14 @@ def units_in_minutes(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
     if ctx.written is None:
         return found
-    institutional = ctx.written.form == "UB-04"  # (as CLAIM-CHARGE-TOTAL names SV203; a claim without a form: 837P)
+    q = _quantity(ctx)
     for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
-        if ln.unit_basis == "MJ" and institutional:
-            found.append(finding("CLAIM-UNITS-MINUTES", f"Line {ln.line}: {code} × {ln.units} in minutes (SV204 MJ): "
-                                 "a UB-04 (837I) line's quantity is in units (UN) or days (DA); the 837I does not "
-                                 "list MJ.", line=ln.line,
-                                 fix=f"Bill line {ln.line}'s {code} in units (SV204 UN), as many as the service "
-                                 "given makes by its code."))
+        if ln.unit_basis == "MJ" and ln.unit_basis not in q.bases:
+            found.append(_basis_not_listed("CLAIM-UNITS-MINUTES", q, ln, code))
         elif ln.unit_basis == "MJ" and not _in_minutes(ctx, code):
-            found.append(finding("CLAIM-UNITS-MINUTES", f"Line {ln.line}: {code} × {ln.units} in minutes (SV103 MJ): "
-                                 f"minutes are not {code}'s units (MJ is for anesthesia time).", line=ln.line,
-                                 fix=f"Bill line {ln.line}'s {code} in units (SV103 UN), as many as the service "
-                                 "given makes by its code."))
+            found.append(finding("CLAIM-UNITS-MINUTES", f"Line {ln.line}: {code} × {ln.units} in minutes "
+                                 f"({q.element} MJ): minutes are not {code}'s units (MJ is for anesthesia time).",
+                                 line=ln.line, fix=_in_units(q, ln, code)))
     return found
 
 
@@ -402,7 +436,8 @@ def units_in_minutes(ctx: EditContext) -> list[Finding]:
     "CLAIM-UNITS-DAYS",
     severity="warning",
     statement="a written 837I line's quantity in days (SV204 DA, the basis of an accommodation's days) on a HCPCS "
-    "code: the line is read, its quantity taken as the code's units, which is what a HCPCS line's service units are",
+    "code: the line is read, its quantity taken as the code's units, which is what a HCPCS line's service units are; "
+    "on a CMS-1500 (837P SV103, which lists units and minutes only) days on any code",
     fix="Bill the code's units with UN: a drug's by its dose, an administration code's by its time rule (the "
     "expected claim shows them).",
     source=MANUAL_CH4,
@@ -412,17 +447,19 @@ def units_in_days(ctx: EditContext) -> list[Finding]:
     """Every written line read with DA that bills a HCPCS code. The 837I guide allows DA, so the claim is read, not
     refused; IOM 100-04 ch. 4 §20.4 counts a HCPCS line's service units (UB-04 FL 46) as the code's, not days. A
     warning: the number may well be the right units under the wrong basis, and the other edits judge it as units. A
-    revenue-code line without a code (an accommodation's days) is not told."""
+    revenue-code line without a code (an accommodation's days) is not told. A CMS-1500's line (837P SV103: UN or MJ,
+    as the 837P reader refuses any other) is told for any code, naming SV103."""
     found: list[Finding] = []
     if ctx.written is None:
         return found
+    q = _quantity(ctx)
     for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
-        if ln.unit_basis == "DA" and code:
-            found.append(finding("CLAIM-UNITS-DAYS", f"Line {ln.line}: {code} × {ln.units} in days (SV204 DA): "
+        if ln.unit_basis == "DA" and ln.unit_basis not in q.bases:
+            found.append(_basis_not_listed("CLAIM-UNITS-DAYS", q, ln, code))
+        elif ln.unit_basis == "DA" and code:
+            found.append(finding("CLAIM-UNITS-DAYS", f"Line {ln.line}: {code} × {ln.units} in days ({q.element} DA): "
                                  f"a HCPCS line's service units are {code}'s units, not days; igclaim read "
-                                 f"{ln.units} as {code}'s units.", line=ln.line,
-                                 fix=f"Bill line {ln.line}'s {code} in units (SV204 UN), as many as the service "
-                                 "given makes by its code."))
+                                 f"{ln.units} as {code}'s units.", line=ln.line, fix=_in_units(q, ln, code)))
     return found
 
 
