@@ -196,7 +196,14 @@ def _340b_file(tmp_path, fmt: str, value: object) -> object:
     Parquet column (a boolean when `value` is one, as a Parquet writer types it)."""
     rows = encounter_to_rows(_340b_chart(False))
     rows[0]["acquired_340b"] = value
-    names = COLUMNS
+    kind = "bool" if isinstance(value, bool) or value is None else "string"
+    return _rows_file(tmp_path, fmt, rows, {"acquired_340b": kind})
+
+
+def _rows_file(tmp_path, fmt: str, rows: list[dict], typed: dict[str, str] | None = None) -> object:
+    """Rows written as a CSV, or as a Parquet file of string columns but for `typed` (column → pyarrow type name,
+    as a Parquet writer types a column). A column the rows name beyond COLUMNS is written too (read as unknown)."""
+    names = list(dict.fromkeys([*COLUMNS, *(c for r in rows for c in r)]))
     path = tmp_path / f"in.{fmt}"
     if fmt == "csv":
         with path.open("w", newline="", encoding="utf-8") as f:
@@ -207,8 +214,7 @@ def _340b_file(tmp_path, fmt: str, value: object) -> object:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        kind = pa.bool_() if isinstance(value, bool) or value is None else pa.string()
-        schema = pa.schema([(c, kind if c == "acquired_340b" else pa.string()) for c in names])
+        schema = pa.schema([(c, pa.type_for_alias((typed or {}).get(c, "string"))) for c in names])
         pq.write_table(pa.Table.from_pylist([{c: r.get(c) for c in names} for r in rows], schema=schema), path)
     return path
 
@@ -250,3 +256,51 @@ def test_a_bad_acquired_340b_is_the_row_s_error_naming_the_column(tmp_path, fmt)
     (err,) = errors
     assert err["encounter_id"] == "b340" and err["row"] == (2 if fmt == "csv" else 1)
     assert err["problems"] == ["drugs[0].acquired_340b: 'maybe': give true or false"]
+
+
+# --- drugs[].ndc_quantity and ndc_unit as the `ndc_quantity` and `ndc_unit` columns (docs/batch.md) ------------------
+
+def _ndc_chart(quantity: object = None, unit: object = None) -> dict:
+    """Medicaid office 2026: the 340B chart's Privigen, not bought through 340B, and a premedication (J1200) given
+    with its NDC and, when given, the NDC quantity and unit its 837 line carries (CTP04/CTP05)."""
+    enc = {**_340b_chart(False), "encounter_id": "n1", "payer": {"type": "medicaid"}}
+    premed = {"id": "pre", "hcpcs": "J1200", "units": 1, "ndc": "00641-0376-25"}
+    premed.update({k: v for k, v in (("ndc_quantity", quantity), ("ndc_unit", unit)) if v is not None})
+    enc["drugs"] = [*enc["drugs"], premed]
+    enc["administrations"] = [*enc["administrations"], {"drug_id": "pre", "start": "2026-03-02T08:45",
+                                                         "stop": "2026-03-02T08:50", "method": "push"}]
+    return enc
+
+
+def _ndc_file(tmp_path, fmt: str, quantity: object, unit: object, typed: dict[str, str] | None = None) -> object:
+    """The chart's rows (without an NDC quantity) with the `ndc_quantity` and `ndc_unit` cells of the premedication's
+    row set."""
+    rows = encounter_to_rows(_ndc_chart())
+    (row,) = [r for r in rows if r["hcpcs"] == "J1200"]
+    row.update({"ndc_quantity": quantity, "ndc_unit": unit})
+    return _rows_file(tmp_path, fmt, rows, typed)
+
+
+@pytest.mark.parametrize(("fmt", "quantity", "typed"), [
+    ("csv", "0.5", None), ("parquet", "0.5", None), ("parquet", 0.5, {"ndc_quantity": "double"})])
+def test_a_drug_s_ndc_quantity_row_codes_as_its_json_twin(tmp_path, fmt, quantity, typed):
+    """A drug's NDC quantity and unit (the 837's CTP04/CTP05 of its line), said in a row, code as the JSON chart
+    does: there were no columns (an ndc_quantity column was refused as unknown), so a CSV or Parquet user could
+    not give them."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(_ndc_chart("0.5", "ML")) + "\n")
+    want, _ = _batch(tmp_path, src)
+    got, errors = _batch(tmp_path, _ndc_file(tmp_path, fmt, quantity, "ML", typed))
+    assert errors == [] and got == want
+    assert [(ln["ndc_quantity"], ln["ndc_unit"]) for ln in got[0]["claim"]["lines"] if ln["code"] == "J1200"] == [
+        (0.5, "ML")]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize(("quantity", "unit", "field"), [("0", "ML", "ndc_quantity"), ("lots", "ML", "ndc_quantity"),
+                                                         ("1", "XX", "ndc_unit")])
+def test_a_bad_ndc_quantity_or_unit_is_the_row_s_error_naming_the_field(tmp_path, fmt, quantity, unit, field):
+    _, errors = _batch(tmp_path, _ndc_file(tmp_path, fmt, quantity, unit))
+    (err,) = errors
+    assert err["encounter_id"] == "n1" and err["stage"] != "rows", err
+    assert [p.split(":")[0] for p in err["problems"]] == [f"drugs[1].{field}"], err

@@ -27,6 +27,7 @@ ENCOUNTER_COLUMNS = (
 DRUG_COLUMNS = (
     "drug_id", "product", "hcpcs", "ndc", "route", "dose_grams", "dose_mg", "dose_ml", "concentration_percent",
     "units", "containers", "container_type", "shared_with_other_patient", "discarded_grams", "acquired_340b",
+    "ndc_quantity", "ndc_unit",
 )
 ADMIN_COLUMNS = ("admin_start", "admin_stop", "admin_site", "admin_method", "pump_setups", "sc_sites", "visit_start",
                  "visit_stop")
@@ -56,7 +57,8 @@ _ENCOUNTER_PATHS = {
 }
 _DRUG_FIELDS = {"product": "product", "hcpcs": "hcpcs", "ndc": "ndc", "route": "route", "units": "units",
                 "container_type": "container_type", "shared_with_other_patient": "shared_with_other_patient",
-                "discarded_grams": "discarded_grams", "acquired_340b": "acquired_340b"}
+                "discarded_grams": "discarded_grams", "acquired_340b": "acquired_340b",
+                "ndc_quantity": "ndc_quantity", "ndc_unit": "ndc_unit"}  # the drug's NDC quantity (837 CTP04/CTP05)
 _DOSE_FIELDS = {"dose_grams": "grams", "dose_mg": "mg", "dose_ml": "ml",
                 "concentration_percent": "concentration_percent"}
 _ADMIN_FIELDS = {"admin_start": "start", "admin_stop": "stop", "admin_site": "site", "admin_method": "method",
