@@ -8,7 +8,14 @@ import json
 import pytest
 
 from igclaim.batch.sources import Source
-from igclaim.batch.tabular import COLUMNS, RowsError, encounter_to_rows, parse_containers, rows_to_encounter
+from igclaim.batch.tabular import (
+    COLUMNS,
+    NOT_IN_ROWS,
+    RowsError,
+    encounter_to_rows,
+    parse_containers,
+    rows_to_encounter,
+)
 from igclaim.inputs import parse_encounter
 from tests.conftest import EXAMPLES, ROOT, load_example, run_cli
 
@@ -304,3 +311,73 @@ def test_a_bad_ndc_quantity_or_unit_is_the_row_s_error_naming_the_field(tmp_path
     (err,) = errors
     assert err["encounter_id"] == "n1" and err["stage"] != "rows", err
     assert [p.split(":")[0] for p in err["problems"]] == [f"drugs[1].{field}"], err
+
+
+# --- what rows cannot carry: NOT_IN_ROWS, against the schema and docs/batch.md's "Not in rows" ----------------------
+
+def _carried() -> set[str]:
+    """The schema paths a column carries (tabular.py's mappings; containers as `parse_containers` reads them)."""
+    from igclaim.batch import tabular as t
+
+    paths = {".".join(p) for p in t._ENCOUNTER_PATHS.values()}
+    paths |= {"diagnoses", "drugs[].id", "drugs[].containers[].count", "drugs[].containers[].grams",
+              "drugs[].containers[].ml", "drugs[].containers[].ndc", "administrations[].drug_id",
+              "pump_log[].drug_id", "pump_log[].start", "pump_log[].stop", "claim.diagnoses", "claim.lines[].line",
+              "claim.lines[].modifiers", "claim.lines[].diagnosis_pointers"}
+    for prefix, fields in (("drugs[]", t._DRUG_FIELDS), ("drugs[].dose", t._DOSE_FIELDS),
+                           ("administrations[]", t._ADMIN_FIELDS), ("administrations[].visit", t._VISIT_FIELDS),
+                           ("fluids[]", t._FLUID_FIELDS), ("claim", t._CLAIM_HEAD_FIELDS),
+                           ("claim.lines[]", t._CLAIM_LINE_FIELDS)):
+        paths |= {f"{prefix}.{name}" for name in fields.values()}
+    return paths
+
+
+def _schema_paths(model: type, prefix: str = "") -> dict[str, bool]:
+    """Every field of the schema under `model`, as a path (`[]`: each item of a list) → whether it is a model."""
+    import typing
+
+    from pydantic import BaseModel
+
+    def inner(tp: object) -> tuple[type | None, bool]:  # (the model a field holds, whether it is a list of them)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            return tp, False
+        found = [inner(a) for a in typing.get_args(tp)]
+        sub = next(((m, many) for m, many in found if m is not None), (None, False))
+        return sub[0], sub[1] or typing.get_origin(tp) is list and sub[0] is not None
+
+    out: dict[str, bool] = {}
+    for name, field in model.model_fields.items():
+        sub, many = inner(field.annotation)
+        path = f"{prefix}{name}"
+        out[path] = sub is not None
+        if sub is not None:
+            out |= _schema_paths(sub, f"{path}[]." if many else f"{path}.")
+    return out
+
+
+def test_every_encounter_field_is_a_column_or_named_not_in_rows():
+    """model.py's Encounter, field by field (into payer, drugs, containers, administrations, claim lines …): each is
+    carried by a column or named in NOT_IN_ROWS (itself or a model holding it), and each name there is a field no
+    column carries."""
+    from igclaim.model import Encounter
+
+    paths, carried = _schema_paths(Encounter), _carried()
+    assert carried <= set(paths)
+
+    def within(path: str, name: str) -> bool:
+        return path == name or path.startswith((f"{name}.", f"{name}[]."))
+
+    lost = [p for p, is_model in paths.items()
+            if not is_model and p not in carried and not any(within(p, n) for n in NOT_IN_ROWS)]
+    assert lost == []
+    assert [n for n in NOT_IN_ROWS if n not in paths or any(within(c, n) for c in carried)] == []
+
+
+def test_the_docs_name_what_rows_cannot_carry():
+    """docs/batch.md's "Not in rows" list is NOT_IN_ROWS: it named the four parties only (ordering_provider,
+    correction, payer.contractor … were missing)."""
+    import re
+
+    text = (ROOT / "docs" / "batch.md").read_text()
+    (para,) = re.findall(r"^Not in rows \(use JSON Lines for them\): (.*?)\.$", text, re.M)
+    assert tuple(re.findall(r"`([^`]+)`", para)) == NOT_IN_ROWS

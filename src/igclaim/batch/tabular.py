@@ -41,6 +41,15 @@ CLAIM_LINE_COLUMNS = (
 COLUMNS = (ENCOUNTER_COLUMNS + DRUG_COLUMNS + ADMIN_COLUMNS + PUMP_COLUMNS + FLUID_COLUMNS
            + CLAIM_HEAD_COLUMNS + CLAIM_LINE_COLUMNS)
 
+# The encounter fields no column carries, as docs/batch.md's "Not in rows" names them (a path; `[]` is each item of
+# a list; a whole model where none of its fields has a column): JSON Lines carries them. tests/test_batch_tabular.py
+# checks this list against the schema (every field is a column or listed here) and against the docs.
+NOT_IN_ROWS = (
+    "billing_provider", "rendering_provider", "ordering_provider", "patient", "subscriber", "correction",
+    "payer.contractor", "drugs[].containers[].units", "claim.total_expected_payment",
+    "claim.lines[].expected_payment", "claim.lines[].unit_basis",
+)
+
 # encounter column → path in the JSON schema
 _ENCOUNTER_PATHS = {
     "encounter_id": ("encounter_id",), "date_of_service": ("date_of_service",), "setting": ("setting",),
