@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 
@@ -381,3 +382,41 @@ def test_the_docs_name_what_rows_cannot_carry():
     text = (ROOT / "docs" / "batch.md").read_text()
     (para,) = re.findall(r"^Not in rows \(use JSON Lines for them\): (.*?)\.$", text, re.M)
     assert tuple(re.findall(r"`([^`]+)`", para)) == NOT_IN_ROWS
+
+
+def _set_first(enc: dict, name: str, value: object) -> str:
+    """Sets the NOT_IN_ROWS field `name` on the first item of each list on its way; its path with those indices."""
+    *heads, last = name.split(".")
+    obj, where = enc, []
+    for key in heads:
+        if key.endswith("[]"):
+            obj, where = obj[key[:-2]][0], [*where, f"{key[:-2]}[0]"]
+        else:
+            obj, where = obj.setdefault(key, {}), [*where, key]
+    obj[last] = value
+    return ".".join([*where, last])
+
+
+@pytest.mark.parametrize("name", NOT_IN_ROWS)
+@pytest.mark.parametrize("value", [0, {"npi": "1234567893", "last_name": "Synthetic"}])
+def test_a_field_rows_cannot_carry_is_refused_not_dropped(name, value):
+    """Written as rows, an encounter lost ordering_provider, correction, payer.contractor, a container's units and a
+    written line's expected_payment without a word (the check named the four parties only, and passed a given 0):
+    every NOT_IN_ROWS field that is given is refused, naming it, as the parties were."""
+    enc = json.loads(json.dumps(_by_id()["e08"]))
+    assert encounter_to_rows(enc)  # e08 itself has none of them
+    where = _set_first(enc, name, value)
+    with pytest.raises(ValueError, match=rf"^{re.escape(where)} cannot be written as rows \(docs/batch\.md: Not in "
+                                         r"rows\); use JSON Lines$"):
+        encounter_to_rows(enc)
+
+
+def test_every_field_rows_cannot_carry_is_named_at_once():
+    enc = json.loads(json.dumps(_by_id()["e08"]))
+    enc["ordering_provider"] = {"npi": "1234567893", "last_name": "Synthetic"}
+    enc["correction"] = {"frequency": "7", "original_claim_id": "X1"}
+    enc["claim"]["lines"][2]["expected_payment"] = 12.5
+    enc["claim"]["lines"][2]["unit_basis"] = None  # not given: nothing is lost
+    with pytest.raises(ValueError) as exc:
+        encounter_to_rows(enc)
+    assert str(exc.value).startswith("ordering_provider, correction, claim.lines[2].expected_payment cannot be")

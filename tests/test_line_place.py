@@ -263,6 +263,9 @@ def test_a_lines_own_place_comes_from_its_own_column_and_goes_back_to_it():
            if k not in ("billing_provider", "patient", "subscriber", "ordering_provider", "rendering_provider")}
     enc["claim"] = built_claim(enc)
     enc["claim"]["lines"][0]["place_of_service"] = "21"
+    enc["claim"].pop("total_expected_payment")  # a built claim's prices have no column: rows refuse them
+    for ln in enc["claim"]["lines"]:
+        ln.pop("expected_payment")
     rows = encounter_to_rows(enc)
     assert [r["claim_line_place_of_service"] for r in rows] == ["21"] + [None] * (len(rows) - 1)
     back = parse_encounter(rows_to_encounter(list(enumerate(rows, start=2))))

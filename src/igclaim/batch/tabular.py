@@ -11,7 +11,7 @@ log entry or a further written claim line (e.g. 96365, 96366). Encounter columns
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -42,8 +42,9 @@ COLUMNS = (ENCOUNTER_COLUMNS + DRUG_COLUMNS + ADMIN_COLUMNS + PUMP_COLUMNS + FLU
            + CLAIM_HEAD_COLUMNS + CLAIM_LINE_COLUMNS)
 
 # The encounter fields no column carries, as docs/batch.md's "Not in rows" names them (a path; `[]` is each item of
-# a list; a whole model where none of its fields has a column): JSON Lines carries them. tests/test_batch_tabular.py
-# checks this list against the schema (every field is a column or listed here) and against the docs.
+# a list; a whole model where none of its fields has a column): JSON Lines carries them, and `encounter_to_rows`
+# refuses an encounter that gives one. tests/test_batch_tabular.py checks this list against the schema (every field
+# is a column or listed here) and against the docs.
 NOT_IN_ROWS = (
     "billing_provider", "rendering_provider", "ordering_provider", "patient", "subscriber", "correction",
     "payer.contractor", "drugs[].containers[].units", "claim.total_expected_payment",
@@ -300,14 +301,28 @@ def _container_text(c: dict[str, Any]) -> str:
     return f"{count}x{amount}{ndc}".replace("x ndc:", "xndc:")
 
 
-_NOT_IN_ROWS = ("billing_provider", "rendering_provider", "patient", "subscriber")
+def _given(value: Any, path: list[str], where: str = "") -> Iterator[str]:
+    """Where a NOT_IN_ROWS field (split at its dots) holds a value under `value`: drugs[0].containers[1].units."""
+    if not path:
+        if value is not None:
+            yield where
+        return
+    key, many = path[0].removesuffix("[]"), path[0].endswith("[]")
+    sub = value.get(key) if isinstance(value, dict) else None
+    at = f"{where}.{key}" if where else key
+    if not many:
+        yield from _given(sub, path[1:], at)
+        return
+    for i, item in enumerate(sub if isinstance(sub, list) else ()):
+        yield from _given(item, path[1:], f"{at}[{i}]")
 
 
 def encounter_to_rows(enc: dict[str, Any]) -> list[dict[str, str | None]]:
-    """An encounter dict (public schema) → its rows, with the encounter columns repeated on every row."""
-    extra = [k for k in _NOT_IN_ROWS if enc.get(k)]
-    if extra:
-        raise ValueError(f"{', '.join(extra)} cannot be written as rows; use JSON Lines")
+    """An encounter dict (public schema) → its rows, with the encounter columns repeated on every row. An encounter
+    that gives a field no column carries (NOT_IN_ROWS) is refused, naming it: rows would drop it."""
+    lost = [where for name in NOT_IN_ROWS for where in _given(enc, name.split("."))]
+    if lost:
+        raise ValueError(f"{', '.join(lost)} cannot be written as rows (docs/batch.md: Not in rows); use JSON Lines")
     head: dict[str, str | None] = {}
     for col, path in _ENCOUNTER_PATHS.items():
         value: Any = enc
