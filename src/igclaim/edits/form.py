@@ -20,7 +20,7 @@ from igclaim.edits.diagnosis import MANUAL_CH26, claim_dx, pointers_sent
 from igclaim.edits.drug import home_scig, is_drug_code, mods, written_drug_lines, written_pump_lines
 from igclaim.edits.registry import When, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
-from igclaim.refdata.resolver import bill_types
+from igclaim.refdata.resolver import QuantityElement, bill_types, quantity_elements
 
 MANUAL_CH4 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c04.pdf"
 MANUAL_CH25 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c25.pdf"
@@ -360,33 +360,43 @@ def _usd(amount: Decimal) -> str:
 
 @dataclass(frozen=True)
 class _Quantity:
-    """Where this form's 837 line carries its quantity and the unit bases that element's guide lists: the 837I's
-    SV204 UN or DA, the 837P's SV103 UN or MJ (as the 837 reader reads them: readers.x12 _UNIT_BASES)."""
+    """Where this form's 837 line carries its quantity and the unit bases that element's guide lists, from
+    refdata/837-unit-bases.toml (the table the 837 reader refuses a basis by: readers.x12 `_quantity`)."""
 
-    element: str
     form: str  # the form and its 837, as a message names them
-    transaction: str
-    bases: tuple[str, ...]
+    of: QuantityElement
+
+    @property
+    def element(self) -> str:
+        return self.of.element
+
+    @property
+    def transaction(self) -> str:
+        return self.of.transaction
+
+    @property
+    def bases(self) -> tuple[str, ...]:
+        return self.of.bases
+
+    def name(self, basis: str) -> str:
+        return self.of.names[basis]
 
     def said(self) -> str:
-        return " or ".join(f"{_BASIS_SAID[b]} ({b})" for b in self.bases)
-
-
-_BASIS_SAID = {"UN": "units", "MJ": "minutes", "DA": "days"}
-_INSTITUTIONAL = _Quantity("SV204", "UB-04 (837I)", "837I", ("UN", "DA"))
-_PROFESSIONAL = _Quantity("SV103", "CMS-1500 (837P)", "837P", ("UN", "MJ"))
+        return " or ".join(f"{self.name(b)} ({b})" for b in self.bases)
 
 
 def _quantity(ctx: EditContext) -> _Quantity:
     """The written claim's line quantity element (a claim without a form is an 837P's, as CLAIM-CHARGE-TOTAL reads
     it)."""
-    return _INSTITUTIONAL if ctx.written is not None and ctx.written.form == "UB-04" else _PROFESSIONAL
+    if ctx.written is not None and ctx.written.form == "UB-04":
+        return _Quantity("UB-04 (837I)", quantity_elements()["837I"])
+    return _Quantity("CMS-1500 (837P)", quantity_elements()["837P"])
 
 
 def _basis_not_listed(edit_id: str, q: _Quantity, ln: ClaimLine, code: str) -> Finding:
     """A line whose unit basis this form's quantity element does not list, whatever its code."""
     basis = ln.unit_basis or ""
-    return finding(edit_id, f"Line {ln.line}: {code} × {ln.units} in {_BASIS_SAID[basis]} ({q.element} {basis}): "
+    return finding(edit_id, f"Line {ln.line}: {code} × {ln.units} in {q.name(basis)} ({q.element} {basis}): "
                    f"a {q.form} line's quantity is in {q.said()}; the {q.transaction} does not list {basis}.",
                    line=ln.line, fix=_in_units(q, ln, code))
 

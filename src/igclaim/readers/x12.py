@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal, TextIO, get_args
 
@@ -46,7 +47,7 @@ from igclaim.model import (
 )
 from igclaim.outputs.x12 import _FILING, _RELATIONSHIP
 from igclaim.refdata import icd10
-from igclaim.refdata.resolver import reference
+from igclaim.refdata.resolver import QuantityElement, quantity_elements, reference
 
 Kind = Literal["837P", "837I"]
 
@@ -66,11 +67,15 @@ for _code in ("BL", "HM", "11", "12", "13", "14", "15"):
 _REL_BY_CODE = {v: k for k, v in _RELATIONSHIP.items()}
 MAX_LINES: dict[Kind, int] = {"837P": 50, "837I": 999}  # TR3 loop 2400 repeat limits
 MAX_DIAGNOSES: dict[Kind, int] = {"837P": 12, "837I": 25}
-# The quantity's unit basis (SV103, SV204; empty reads as units). The 837P guide lists UN (units) and MJ (minutes,
-# anesthesia time); the 837I guide UN and DA (days, an accommodation's). MJ on an 837I is a basis its guide does
-# not list, refused as any other. A HCPCS line's quantity is its code's units whatever the basis says.
-_UNIT_BASES: dict[str, tuple[str, ...]] = {"SV1": ("UN", "MJ", ""), "SV2": ("UN", "DA", "")}
-_UNIT_BASIS_SAID = {"SV1": "UN (units) or MJ (minutes)", "SV2": "UN (units) or DA (days)"}
+
+
+@cache
+def _quantity(sid: str) -> QuantityElement:
+    """A service line segment's quantity element and the unit bases its guide lists (refdata/837-unit-bases.toml,
+    the table CLAIM-UNITS-MINUTES and CLAIM-UNITS-DAYS read too). A basis the guide does not list (MJ on an 837I,
+    DA on an 837P) is refused as any other; an empty basis reads as units. A HCPCS line's quantity is its code's
+    units whatever the basis says."""
+    return next(q for q in quantity_elements().values() if q.segment == sid)
 
 
 class ReadError(BaseModel):
@@ -510,8 +515,10 @@ class _Reader:
         line["code"] = proc[1].upper() if proc else ""
         line["modifiers"] = [m.upper() for m in proc[2:6] if m]
         line["charge"] = _charge(charge or "0", f"{el}{off + 1:02d}")
-        if basis not in _UNIT_BASES[sid]:
-            raise _Bad(f"{el}{off + 2:02d}", f"unit basis {basis[:SHOWN_MAX]!r}: {_UNIT_BASIS_SAID[sid]}")
+        q = _quantity(sid)
+        if basis not in (*q.bases, ""):
+            said = " or ".join(f"{b} ({q.names[b]})" for b in q.bases)
+            raise _Bad(q.element, f"unit basis {basis[:SHOWN_MAX]!r}: {said}")
         # minutes (MJ) and days (DA) are kept as written, and told by the scrub; the quantity is read as units
         line["unit_basis"] = basis if basis in ("MJ", "DA") else None
         line["units"] = _units(qty or "0", f"{el}{off + 3:02d}")

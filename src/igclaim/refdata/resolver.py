@@ -7,13 +7,14 @@ and the same object serves the CLI, the web service and each batch worker.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache, cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, get_args
 
 from igclaim import ndc as ndc_mod
@@ -43,6 +44,28 @@ def _load(rel: str) -> dict[str, Any]:
 def state_codes() -> frozenset[str]:
     """The USPS state, territory and military codes an address may carry (refdata/usps-states.toml)."""
     return frozenset(_load("usps-states.toml")["codes"])
+
+
+@dataclass(frozen=True)
+class QuantityElement:
+    """An 837 service line's quantity element and the unit bases its guide lists (refdata/837-unit-bases.toml): the
+    837P's SV103 (segment SV1) UN or MJ, the 837I's SV204 (segment SV2) UN or DA. `names` names every basis of the
+    table as messages say it (UN units, MJ minutes, DA days)."""
+
+    transaction: str  # 837P | 837I
+    segment: str
+    element: str
+    bases: tuple[str, ...]
+    names: Mapping[str, str] = field(hash=False, compare=False)
+
+
+@cache
+def quantity_elements() -> dict[str, QuantityElement]:
+    """The quantity element of each 837 transaction (837P, 837I), read by the 837 reader and by the form edits."""
+    raw = _load("837-unit-bases.toml")
+    names = MappingProxyType({str(k): str(v) for k, v in raw["names"].items()})
+    return {kind: QuantityElement(kind, q["segment"], q["element"], tuple(q["bases"]), names)
+            for kind, q in raw["quantity"].items()}
 
 
 def _as_date(v: Any) -> date | None:
