@@ -66,6 +66,14 @@ def test_minutes_on_an_837i_line_are_refused_as_any_basis_the_guide_does_not_lis
     assert got.message == "unit basis 'MJ': UN (units) or DA (days)"
 
 
+def test_an_empty_unit_basis_reads_as_units():
+    """SV204 left empty (the quantity beside it) is read as units, as UN is: no basis is not a wrong one (the bases
+    come from refdata/837-unit-bases.toml, which lists none empty)."""
+    [got] = read_837(io.StringIO(_hospital_in("")))
+    assert isinstance(got, WrittenClaim), got
+    assert (got.claim.lines[0].units, got.claim.lines[0].unit_basis) == (80, None)
+
+
 # --- 2. --filing-date on an 837's claims ---------------------------------------------------------------------------
 
 LATE = date(2028, 6, 1)  # past Medicare's 12 months after the example's 2026-03-02
