@@ -193,7 +193,7 @@ def read_835(text: str) -> list[Remittance]:
     log.propagate, log.handlers = False, [logging.NullHandler()]
     try:
         reader = pyx12.x12context.X12ContextReader(param, errh, io.StringIO(stripped))
-        remits = _walk(reader)
+        remits, walked = _walk(reader)
     except pyx12.errors.X12Error as exc:  # envelope problems pyx12 cannot walk past
         raise RemitError(f"unreadable X12: {exc}") from None
     except pyx12.errors.EngineError as exc:
@@ -202,6 +202,12 @@ def read_835(text: str) -> list[Remittance]:
         raise RemitError(f"pyx12 could not read it ({type(exc).__name__}); the envelope is damaged") from None
     finally:
         log.propagate, log.handlers = saved
+    if walked < len(raw):  # pyx12's segment loop ends, without a word, at an empty segment or one over its 8 KB read
+        lost = raw[walked].split(sep, 1)[0][:3]
+        raise RemitError(f"the segments from segment {walked + 1} ({lost}) of {len(raw)} on could not be read (an "
+                         "empty segment, two terminators in a row, or a segment over 8,000 characters stops the X12 "
+                         "reader): what follows (adjustments, claims, the SE/IEA) would be lost; ask the payer for the "
+                         "whole remittance")
     if not remits:
         raise RemitError("no 835 transaction found (ST*835)")
     read = sum(len(r.claims) for r in remits)
@@ -284,7 +290,8 @@ def guide_report(errh: object) -> GuideReport:
     return report
 
 
-def _walk(reader: object) -> list[Remittance]:
+def _walk(reader: object) -> tuple[list[Remittance], int]:
+    """The remittances of the segments pyx12 walked, and how many segments it walked."""
     remits: list[Remittance] = []
     remit: Remittance | None = None
     claim: ClaimPayment | None = None
@@ -381,7 +388,7 @@ def _walk(reader: object) -> list[Remittance]:
         for c in r.claims:
             c.warnings.extend(balance_problems(c))
         r.warnings.extend(payment_problems(r, unreadable.get(i, [])))
-    return remits
+    return remits, seg_no
 
 
 class _Values:
