@@ -27,3 +27,35 @@ def test_an_835_pyx12_stops_reading_midway_is_refused_not_read_short(cut):
 def test_an_835_read_whole_is_not_refused():
     (remit,) = read_835(_remit("PLB*1234567893*20261231*FB:R1*100", "6620"))
     assert [(a.reason, a.reference) for a in remit.plb] == [("FB", "R1")] and remit.warnings == []
+
+
+# --- 835: forwarding balances (FB) of one reference across thousands of remittances -------------------------------
+
+
+def _fb_transactions(n: int) -> str:
+    """One interchange of `n` 835s of no claim, each carrying 100 forward and taking it back under reference SAME."""
+    segs = ["ISA*00*          *00*          *ZZ*00952          *ZZ*1234567893     *260410*1200*^*00501*000000001*0*T*:",
+            "GS*HP*00952*1234567893*20260410*1200*1*X*005010X221A1"]
+    for i in range(1, n + 1):
+        body = [f"ST*835*{i:04d}", "BPR*H*0*C*NON************20260410", f"TRN*1*EFT{i:05d}*1512345678",
+                "DTM*405*20260410", "N1*PR*MEDICARE PART B", "N3*PO BOX 1", "N4*SPRINGFIELD*IL*627010001",
+                "PER*BL*PROVIDER SERVICES*TE*5555550199", "N1*PE*VALLEY INFUSION CLINIC*XX*1234567893",
+                "REF*TJ*990000001", "PLB*1234567893*20261231*FB:SAME*100*FB:SAME*-100"]
+        segs += [*body, f"SE*{len(body) + 1}*{i:04d}"]
+    segs += [f"GE*{n}*1", "IEA*1*000000001"]
+    return "~\n".join(segs) + "~"
+
+
+def test_forwarding_notes_do_not_grow_with_the_square_of_the_remittances_sharing_a_reference():
+    """Each FB's note named every remittance holding its reference, so n remittances of one reference made n notes
+    of n names: 400 small 835s (130 KB) gave a 10 MB JSON, CSV and HTML each, and the 50 MB a file may be gigabytes.
+    Now a note names the first remittances and counts the rest, and each reference is added up once."""
+    from igclaim.denials.report import forwarding_balances, remittance_dict
+
+    remits = read_835(_fb_transactions(60))
+    balances = forwarding_balances(remits)
+    notes = [a["forwarding_note"] for r in remits
+             for a in remittance_dict(r, claims={}, balances=balances)["provider_adjustments"]]
+    assert len(notes) == 120 and len(set(notes)) == 1
+    assert notes[0] == ("Settled: the forwarding balances (FB) of reference SAME in remittance 1 (EFT00001) and "
+                        "remittance 2 (EFT00002) and remittance 3 (EFT00003) and 57 more remittances come to 0")

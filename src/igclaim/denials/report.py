@@ -229,23 +229,45 @@ def overrecovery_warning(info: CodeInfo, found: ClaimFound | None, totals: dict[
             "explain it (a corrected payment of the claim, a recovery given back); ask the payer before posting it")
 
 
-def forwarding_balances(remits: list[Remittance]) -> dict[str, list[tuple[int, Remittance, Decimal]]]:
+# The remittances an FB's note names; the rest are counted, so notes do not grow with the square of the FBs of one
+# reference (each FB's note names the remittances of its reference).
+NAMED_REMITTANCES = 3
+
+
+@dataclass
+class Forwarded:
+    """The forwarding balances (FB) of one reference across the remittances read: their sum and where they are
+    ("remittance 2 (EFT0002)"), each remittance once, in the order read."""
+    net: Decimal = Decimal(0)
+    where: list[str] = field(default_factory=list)
+
+    def named(self) -> str:
+        """The remittances, the first NAMED_REMITTANCES by name and the others counted."""
+        shown = " and ".join(self.where[:NAMED_REMITTANCES])
+        rest = len(self.where) - NAMED_REMITTANCES
+        return shown + (f" and {rest} more remittances" if rest > 0 else "")
+
+
+def forwarding_balances(remits: list[Remittance]) -> dict[str, Forwarded]:
     """The forwarding balances (FB, plb.toml `role = "forwarding"`) of every remittance read, by their whole
-    reference (upper case): (remittance number, remittance, amount) in the order read. The guide's balance forward
-    carries an amount from one 835 to a later one under the same reference, with the opposite sign."""
+    reference (upper case), added up once. The guide's balance forward carries an amount from one 835 to a later
+    one under the same reference, with the opposite sign."""
     from igclaim.denials.catalog import catalog
 
     cat = catalog()
-    found: dict[str, list[tuple[int, Remittance, Decimal]]] = defaultdict(list)
+    found: dict[str, Forwarded] = defaultdict(Forwarded)
     for i, r in enumerate(remits, start=1):
         for a in r.plb:
             if cat.provider_adjustment(a.reason).role == "forwarding" and a.reference and a.reference.strip():
-                found[a.reference.strip().upper()].append((i, r, a.amount))
+                balance = found[a.reference.strip().upper()]
+                balance.net += a.amount
+                where = f"remittance {i} ({r.trace_number or 'no trace number'})"
+                if not balance.where or balance.where[-1] != where:
+                    balance.where.append(where)
     return dict(found)
 
 
-def forwarding_of(a: Any, balances: dict[str, list[tuple[int, Remittance, Decimal]]]
-                  ) -> tuple[str | None, str | None, str | None]:
+def forwarding_of(a: Any, balances: dict[str, Forwarded]) -> tuple[str | None, str | None, str | None]:
     """An FB's (state, note, warning): "settled" when the FBs of its reference in the remittances read come to 0,
     else "open" (a note saying which way the balance is still to go, not a warning: the remittance that settles it
     was not given); a warning when it has no reference, since nothing can be matched with it."""
@@ -254,10 +276,8 @@ def forwarding_of(a: Any, balances: dict[str, list[tuple[int, Remittance, Decima
         return None, None, (f"{fb} without a reference (PLB03-2): it cannot be matched with the {fb} that offsets "
                             "it in another remittance; ask the payer")
     shown = a.reference.strip()
-    entries = balances.get(shown.upper(), [])
-    net = sum((amount for _, _, amount in entries), Decimal(0))
-    where = " and ".join(dict.fromkeys(f"remittance {i} ({r.trace_number or 'no trace number'})"
-                                       for i, r, _ in entries))
+    balance = balances.get(shown.upper(), Forwarded())
+    net, where = balance.net, balance.named()
     if not net:
         return "settled", f"Settled: the forwarding balances ({fb}) of reference {shown} in {where} come to 0", None
     if net < 0:
@@ -271,7 +291,7 @@ def forwarding_of(a: Any, balances: dict[str, list[tuple[int, Remittance, Decima
 
 def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str, ClaimFound] | None = None,
                     recovered: dict[ClaimFound, Decimal] | None = None,
-                    balances: dict[str, list[tuple[int, Remittance, Decimal]]] | None = None) -> dict[str, Any]:
+                    balances: dict[str, Forwarded] | None = None) -> dict[str, Any]:
     """One remittance (ST…SE) for the JSON's meta: its payment, the provider-level adjustments (PLB) explained, and
     whether the payment balances with its claims. `claims` (claim_index): where a recovery's (WO) claim is;
     `recovered` (recovered_totals): what the recoveries of every remittance read take from each claim; `balances`
