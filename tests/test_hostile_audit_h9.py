@@ -59,3 +59,32 @@ def test_forwarding_notes_do_not_grow_with_the_square_of_the_remittances_sharing
     assert len(notes) == 120 and len(set(notes)) == 1
     assert notes[0] == ("Settled: the forwarding balances (FB) of reference SAME in remittance 1 (EFT00001) and "
                         "remittance 2 (EFT00002) and remittance 3 (EFT00003) and 57 more remittances come to 0")
+
+
+# --- 835: the same payment given twice ------------------------------------------------------------------------------
+
+
+def test_the_same_835_given_twice_counts_its_provider_adjustments_once(tmp_path):
+    """Its claims were counted once (an error each, 'was the same 835 given twice?'), but its PLBs twice: a WO of 3000
+    of a claim paid 5200 was warned as taking 6000, an FB carrying 500 was an open balance of 1000, and the summary's
+    PLB total doubled. Now the copy's adjustments are listed with a warning naming the first and counted once."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    text = _remit("PLB*1234567893*20261231*WO:ICN-CLM-2026-0104*3000*FB:BAL1*-500", "4220")
+    (tmp_path / "a.835").write_text(text)
+    (tmp_path / "b.835").write_text(text)
+    r = CliRunner().invoke(app, ["denials", str(tmp_path / "a.835"), str(tmp_path / "b.835"), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    first, copy = doc["meta"]["remittances"]
+    assert [(a["reason"], a["warning"]) for a in first["provider_adjustments"]] == [("WO", None), ("FB", None)]
+    assert first["provider_adjustments"][1]["forwarding_note"].startswith(
+        "Open balance: 500 of reference BAL1 (remittance 1 (EFT0001)) is carried")
+    repeated = (f"the same payment as remittance 1 (EFT0001) of {tmp_path / 'a.835'} (same payer, trace number, "
+                "amount, claims and adjustments): its adjustments are counted once (was the same 835 given twice?)")
+    assert [a["warning"] for a in copy["provider_adjustments"]] == [repeated, repeated]
+    assert doc["summary"]["provider_adjusted"] == 2500

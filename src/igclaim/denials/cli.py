@@ -42,6 +42,8 @@ def analyse(texts: list[tuple[str, str]], source: ClaimSource | None) -> tuple[l
     # A decision is the payer's claim number (CLP07) with its status and amounts: met again (the same 835 given twice,
     # or a copy among the files) it is listed once as an error and counted once, never a second replacement claim.
     decided: dict[tuple[str, str, str, Decimal, Decimal], str] = {}
+    # A payment met again likewise: its provider-level adjustments (PLB) are counted with the first.
+    paid: dict[tuple[Any, ...], str] = {}
     for name, text in texts:
         try:
             found = read_835(text)
@@ -51,6 +53,9 @@ def analyse(texts: list[tuple[str, str]], source: ClaimSource | None) -> tuple[l
             index = len(remits)
             r.source = name
             remits.append(r)
+            if (payment := r.payment_key()) is not None:
+                r.repeat_of = paid.get(payment)
+                paid.setdefault(payment, f"remittance {index + 1} ({r.trace_number}) of {name}")
             for c in r.claims:
                 if c.problems:
                     errors.append({"remittance": index + 1, "file": name, "claim_id": c.claim_id or None,

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 MAX_BYTES = 50 * 1024 * 1024  # a remittance larger than this is refused, not read into memory
 MAX_AMOUNT = Decimal("99999999.99")  # R elements are at most 18 digits; no IG claim comes near this
@@ -134,6 +135,8 @@ class Remittance:
     plb: list[ProviderAdjustment] = field(default_factory=list)  # the PLB pairs, with their references
     envelope_problems: list[str] = field(default_factory=list)  # the file's (ISA, GS…), on its first remittance only
     source: str | None = None  # the file it was read from (set by the command)
+    # The earlier remittance of the run holding this same payment (set by the command): its PLBs are counted there.
+    repeat_of: str | None = None
     warnings: list[str] = field(default_factory=list)  # the payment does not balance (or cannot be checked)
     problems: list[str] = field(default_factory=list)  # the payment itself is invalid (a negative BPR02)
 
@@ -146,6 +149,15 @@ class Remittance:
     def provider_adjusted(self) -> Decimal:
         """The sum of the PLB amounts (subtracted from the payment)."""
         return sum((a.amount for a in self.plb), Decimal(0))
+
+    def payment_key(self) -> tuple[Any, ...] | None:
+        """What makes two remittances the same payment read twice: payer, trace number (TRN02), BPR02, date, claims
+        and adjustments all alike. None without a trace number (nothing then tells one payment from another)."""
+        if not self.trace_number:
+            return None
+        return (self.payer_id, self.payer, self.trace_number, self.total_paid, self.payment_date,
+                tuple((a.reason, a.amount, a.reference) for a in self.plb),
+                tuple((c.claim_id, c.payer_claim_id, c.status, c.charge, c.paid) for c in self.claims))
 
     @property
     def as_of(self) -> date | None:

@@ -91,6 +91,8 @@ def summarize(views: list[ClaimView], errors: list[dict[str, Any]], claims_given
     s = Summary(claims_given=claims_given)
     s.errors = len(errors)
     for remit in remits or []:
+        if remit.repeat_of:  # the same payment given twice: counted with the first
+            continue
         s.provider_adjusted += remit.provider_adjusted
         s.payment_warnings += bool(remit.warnings)
         s.payment_problems += bool(remit.problems)
@@ -208,7 +210,7 @@ def recovered_totals(remits: list[Remittance], claims: dict[str, ClaimFound] | N
     takes, a negative one (a recovery delayed or given back) returns."""
     totals: dict[ClaimFound, Decimal] = defaultdict(Decimal)
     for r in remits:
-        for a in r.plb:
+        for a in [] if r.repeat_of else r.plb:
             found = recovered_claim(a, claims)
             if found is not None:
                 totals[found] += a.amount
@@ -257,7 +259,7 @@ def forwarding_balances(remits: list[Remittance]) -> dict[str, Forwarded]:
     cat = catalog()
     found: dict[str, Forwarded] = defaultdict(Forwarded)
     for i, r in enumerate(remits, start=1):
-        for a in r.plb:
+        for a in [] if r.repeat_of else r.plb:
             if cat.provider_adjustment(a.reason).role == "forwarding" and a.reference and a.reference.strip():
                 balance = found[a.reference.strip().upper()]
                 balance.net += a.amount
@@ -299,6 +301,8 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str,
     from igclaim.denials.catalog import catalog
 
     cat = cat or catalog()
+    repeated = (f"the same payment as {r.repeat_of} (same payer, trace number, amount, claims and adjustments): its "
+                "adjustments are counted once (was the same 835 given twice?)") if r.repeat_of else None
 
     def plb(a: Any) -> dict[str, Any]:
         info = cat.provider_adjustment(a.reason)
@@ -306,7 +310,7 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str,
         over = overrecovery_warning(info, recovered_claim(a, claims), recovered)
         forwarding, note, unmatched = (forwarding_of(a, balances) if info.role == "forwarding" and balances is not None
                                        else (None, None, None))
-        warning = "; ".join(w for w in (sign_warning(info, a.amount), untraced, over, unmatched) if w) or None
+        warning = "; ".join(w for w in (repeated, sign_warning(info, a.amount), untraced, over, unmatched) if w) or None
         out = {"reason": a.reason, "amount": float(a.amount), "reference": a.reference, "known": info.known,
                "official": info.official, "meaning": info.meaning, "effect": effect(a.amount), "warning": warning}
         if info.role == "recovery" and claims is not None:
