@@ -88,3 +88,31 @@ def test_the_same_835_given_twice_counts_its_provider_adjustments_once(tmp_path)
                 "amount, claims and adjustments): its adjustments are counted once (was the same 835 given twice?)")
     assert [a["warning"] for a in copy["provider_adjustments"]] == [repeated, repeated]
     assert doc["summary"]["provider_adjusted"] == 2500
+
+
+# --- spark-batch: a .jsonl.gz holding one line of gigabytes ----------------------------------------------------------
+
+
+def test_a_gzip_input_with_a_line_spark_cannot_hold_is_refused_on_the_driver(tmp_path):
+    """A 2.6 MB .jsonl.gz holding one 2.5 GB line failed the job with java.lang.OutOfMemoryError and a Py4J
+    traceback (exit 1): Spark holds a line whole (batch reads it in bounded pieces, as one error line). The driver
+    reads a local .gz through already; a line past MAX_FILE_BYTES decompressed is now one error naming the file and
+    the line, before Spark reads it. A shorter overlong line is still the record's own error (as in batch)."""
+    import gzip
+
+    pytest.importorskip("pyspark")
+    from igclaim.batch.sources import SourceError
+    from igclaim.inputs import MAX_FILE_BYTES
+    from igclaim.spark.run import _check_gzip
+
+    path = tmp_path / "bomb.jsonl.gz"
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(b'{"encounter_id": "a"}\n{"notes": "')
+        for _ in range(MAX_FILE_BYTES // (1 << 20) + 1):
+            f.write(b"x" * (1 << 20))
+        f.write(b'"}\n{"encounter_id": "b"}\n')
+    with pytest.raises(SourceError, match=r"bomb\.jsonl\.gz: line 2 is longer than 67,108,864 bytes"):
+        _check_gzip(path)
+    fine = tmp_path / "long.jsonl.gz"
+    fine.write_bytes(gzip.compress(b'{"a": 1}\n{"notes": "' + b"x" * (3 << 20) + b'"}\n'))
+    _check_gzip(fine)

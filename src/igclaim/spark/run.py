@@ -116,7 +116,12 @@ def _check_gzip(path: Path) -> None:
     """A local text input. Spark decompresses a file by its name (.gz), batch by its first bytes
     (batch.sources._gzipped): a name and bytes that disagree would be read as garbage or fail in a task, so they
     are refused. A gzip file is read through once on the driver (constant memory), so that a corrupt one is one
-    clear error before Spark's task fails on it with a Java stack in the log."""
+    clear error before Spark's task fails on it with a Java stack in the log; and so that a line Spark cannot hold
+    (it reads a line whole: a few MB of gzip may hold a line of GBs, a java.lang.OutOfMemoryError) is one too, past
+    the largest input igclaim reads whole (MAX_FILE_BYTES). A shorter overlong line is its record's error, as in
+    batch."""
+    from igclaim.inputs import MAX_FILE_BYTES
+
     if not path.stat().st_size:
         return
     named, packed = path.suffix.lower() == ".gz", _gzipped(path)
@@ -129,8 +134,16 @@ def _check_gzip(path: Path) -> None:
     if packed:
         try:
             with gzip.open(path, "rb") as f:
-                while f.read(1 << 20):
-                    pass
+                line, run = 1, 0  # the line being read, and its bytes so far
+                while chunk := f.read(1 << 20):
+                    ends = chunk.count(b"\n")
+                    run = len(chunk) - chunk.rfind(b"\n") - 1 if ends else run + len(chunk)
+                    line += ends
+                    if run > MAX_FILE_BYTES:
+                        raise SourceError(f"{path.name}: line {line} is longer than {MAX_FILE_BYTES:,} bytes once "
+                                          "decompressed; Spark holds a line whole and cannot read it, so no record "
+                                          "was coded: remove the line, or use igclaim batch, which reads it as one "
+                                          "error and codes the rest")
         except GZIP_BROKEN as exc:
             raise _corrupt_gzip(path.name, f"{type(exc).__name__}: {exc}") from None
 
