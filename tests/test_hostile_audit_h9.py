@@ -116,3 +116,22 @@ def test_a_gzip_input_with_a_line_spark_cannot_hold_is_refused_on_the_driver(tmp
     fine = tmp_path / "long.jsonl.gz"
     fine.write_bytes(gzip.compress(b'{"a": 1}\n{"notes": "' + b"x" * (3 << 20) + b'"}\n'))
     _check_gzip(fine)
+
+
+# --- FHIR: two acquired-340b extensions on one administration ---------------------------------------------------------
+
+
+def test_two_340b_extensions_of_one_administration_that_disagree_are_told_as_such():
+    """true then false on the same MedicationAdministration was refused as 'an earlier administration of the same
+    Medication says the opposite': there is none, and the biller looked for it. Now the error names the extension of
+    this administration that said the other; two administrations that disagree are told as before."""
+    from igclaim.inputs import InvalidInput
+    from igclaim.readers.fhir import parse_bundle
+    from tests.test_340b import EXT_340B, _bundle
+
+    with pytest.raises(InvalidInput) as exc:
+        parse_bundle(_bundle({"url": EXT_340B, "valueBoolean": True}, {"url": EXT_340B, "valueBoolean": False}))
+    assert exc.value.problems == [
+        "MedicationAdministration (entry 5).extension[1]: valueBoolean: extension[0] of this administration says the "
+        "opposite; a drug is bought through 340B or not"]
+    assert parse_bundle(_bundle(*[{"url": EXT_340B, "valueBoolean": True}] * 2)).drugs[0].acquired_340b is True

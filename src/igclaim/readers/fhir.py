@@ -576,15 +576,21 @@ def _quantity(q: dict | None) -> tuple[str, Decimal] | None:
 def _containers(ma: dict, drug: dict, where: str, p: _Problems) -> None:
     """The containers opened, the amount discarded and a 340B purchase, from igclaim's extensions (CONTAINER_EXT,
     DISCARDED_EXT, ACQUIRED_340B_EXT)."""
+    here: tuple[int, bool] | None = None  # this administration's first 340B extension: (its index, what it says)
     for n, ext in enumerate(ma.get("extension") or []):
         w = f"{where}.extension[{n}]"
         if ext.get("url") == ACQUIRED_340B_EXT:
             said = ext.get("valueBoolean")
             if not isinstance(said, bool):
                 p.add(w, "valueBoolean: true or false is required (was the drug bought through 340B)")
+            elif here is not None and here[1] is not said:
+                p.add(w, f"valueBoolean: extension[{here[0]}] of this administration says the opposite; a drug is "
+                      "bought through 340B or not")
             elif drug.setdefault("acquired_340b", said) is not said:
                 p.add(w, "valueBoolean: an earlier administration of the same Medication says the opposite; a drug "
                       "is bought through 340B or not")
+            if here is None and isinstance(said, bool):
+                here = (n, said)
         elif ext.get("url") == DISCARDED_EXT:
             q = _quantity(ext.get("valueQuantity"))
             if q is None or q[0] != "grams":
