@@ -594,3 +594,39 @@ def test_a_source_of_payment_code_of_medicare_managed_care_is_medicare_advantage
     if payer == "medicare_advantage":
         b["entry"].append({"resource": _preauth()})
     assert parse_bundle(b).payer.type == payer
+
+
+# --- modifierExtension: FHIR R4 forbids processing an element whose modifier extension one does not know -------
+MODIFIER = {"url": "https://example.org/fhir/StructureDefinition/not-actually-given", "valueBoolean": True}
+NOT_KNOWN = ("'https://example.org/fhir/StructureDefinition/not-actually-given': a modifierExtension changes the "
+             "meaning of the element that holds it, and igclaim does not know what this one changes, so it refuses "
+             "the element rather than read it as if it were absent (FHIR R4 Extensibility: modifierExtension)")
+
+
+@pytest.mark.parametrize(("rtype", "i"), [("Patient", 0), ("Coverage", 1), ("Encounter", 2), ("Condition", 3),
+                                          ("Medication", 4), ("MedicationAdministration", 5)])
+def test_a_modifier_extension_on_a_resource_read_is_an_error(rtype, i):
+    b = bundle()
+    assert b["entry"][i]["resource"]["resourceType"] == rtype
+    b["entry"][i]["resource"]["modifierExtension"] = [MODIFIER]
+    assert parse_bundle_problems(b) == [f"{rtype} (entry {i}).modifierExtension[0]: {NOT_KNOWN}"]
+
+
+def test_a_modifier_extension_inside_a_resource_or_on_its_entry_is_an_error():
+    b = bundle()
+    entry(b, "MedicationAdministration")["dosage"]["modifierExtension"] = [MODIFIER]
+    assert parse_bundle_problems(b) == [f"MedicationAdministration (entry 5).dosage.modifierExtension[0]: "
+                                        f"{NOT_KNOWN}"]
+    b = bundle()
+    b["entry"][5]["modifierExtension"] = [{"url": "https://example.org/x", "valueString": "y"}, MODIFIER]
+    problems = parse_bundle_problems(b)
+    assert problems[1] == f"Bundle.entry[5].modifierExtension[1]: {NOT_KNOWN}"
+    b = bundle()
+    b["entry"].append({"resource": _preauth(modifierExtension=[MODIFIER])})
+    assert parse_bundle_problems(b) == [f"ClaimResponse (entry 7).modifierExtension[0]: {NOT_KNOWN}"]
+
+
+def test_a_modifier_extension_on_a_resource_not_read_is_left_alone():
+    b = bundle()
+    b["entry"].append({"resource": {"resourceType": "Practitioner", "id": "dr1", "modifierExtension": [MODIFIER]}})
+    assert parse_bundle(b).drugs

@@ -41,6 +41,9 @@ ONE_PER_BUNDLE = {
     "Patient": "a Bundle holds one patient's visit",
     "Coverage": "give the plan this claim is billed to Coverage.order 1 (the others 2, 3…), or send it alone",
 }
+# The resource types the reader maps (a modifierExtension on one of them, or inside it, is refused: `_modifiers`).
+READ_TYPES = ("Encounter", "Patient", "Coverage", "Condition", "Medication", "MedicationAdministration",
+              "ClaimResponse")
 DOSE_UNITS = {"g": "grams", "gram": "grams", "mg": "mg", "ml": "ml", "mL": "ml"}
 # A premedication's dose in HCPCS billing units (igclaim has no unit dose for codes other than immune globulin).
 BILLING_UNITS = ("{unit}", "{units}", "unit", "units", "U")
@@ -161,6 +164,27 @@ def _unknown_resource_types(obj: dict) -> list[str]:
     return problems
 
 
+def _modifiers(node: dict, where: str, p: _Problems) -> None:
+    """Each modifierExtension in this resource (or entry), at any depth but its contained resources (never read),
+    is a problem: FHIR R4 says one changes the meaning of the element that holds it, and a system that does not
+    know it must not process that element as if it were absent. igclaim knows none."""
+    stack: list[tuple[str, Any]] = [("", node)]
+    while stack:
+        path, x = stack.pop()
+        if isinstance(x, dict):
+            for n, ext in enumerate(x.get("modifierExtension") or []):
+                url = ext.get("url") if isinstance(ext, dict) else None
+                shown = repr(url[:100]) if isinstance(url, str) else "(no url)"
+                p.add(f"{where}{path}.modifierExtension[{n}]", f"{shown}: a modifierExtension changes the meaning "
+                      "of the element that holds it, and igclaim does not know what this one changes, so it refuses "
+                      "the element rather than read it as if it were absent (FHIR R4 Extensibility: "
+                      "modifierExtension)")
+            stack.extend((f"{path}.{k}", v) for k, v in reversed(list(x.items()))
+                         if k not in ("modifierExtension", "contained") and isinstance(v, dict | list))
+        elif isinstance(x, list):
+            stack.extend((f"{path}[{j}]", v) for j, v in reversed(list(enumerate(x))) if isinstance(v, dict | list))
+
+
 def _codings(concept: dict | None) -> list[dict]:
     return list((concept or {}).get("coding") or [])
 
@@ -276,6 +300,9 @@ def parse_bundle(obj: Any) -> Encounter:
     for i, e in enumerate(obj.get("entry") or []):
         r = e.get("resource") or {}
         by_type.setdefault(r.get("resourceType", ""), []).append((i, r))
+        if r.get("resourceType") in READ_TYPES:
+            _modifiers({k: v for k, v in e.items() if k != "resource"}, f"Bundle.entry[{i}]", p)
+            _modifiers(r, f"{r['resourceType']} (entry {i})", p)
         if isinstance(e.get("fullUrl"), str):
             full_urls[id(r)] = e["fullUrl"]
         if r.get("id"):
