@@ -630,3 +630,68 @@ def test_a_modifier_extension_on_a_resource_not_read_is_left_alone():
     b = bundle()
     b["entry"].append({"resource": {"resourceType": "Practitioner", "id": "dr1", "modifierExtension": [MODIFIER]}})
     assert parse_bundle(b).drugs
+
+
+# --- igclaim's extensions are read on MedicationAdministration.extension only ------------------------------------
+EXT_340B = "https://igclaim.dev/fhir/StructureDefinition/acquired-340b"
+YES_340B = {"url": EXT_340B, "valueBoolean": True}
+
+
+def _misplaced(where: str, name: str = "acquired-340b") -> str:
+    return (f"{where}: 'https://igclaim.dev/fhir/StructureDefinition/{name}' is igclaim's extension, which igclaim "
+            "reads only in MedicationAdministration.extension (on the administration of the drug): here it would "
+            "not be read; move it there")
+
+
+def test_igclaim_s_extension_placed_elsewhere_is_an_error_not_lost():
+    b = bundle()
+    entry(b, "Medication")["extension"] = [{"url": "https://example.org/other", "valueString": "x"}, YES_340B]
+    assert parse_bundle_problems(b) == [_misplaced("Medication (entry 4).extension[1]")]
+    b = bundle()
+    b["entry"][5]["extension"] = [YES_340B]
+    assert parse_bundle_problems(b) == [_misplaced("Bundle.entry[5].extension[0]")]
+    b = bundle()
+    entry(b, "MedicationAdministration")["dosage"]["extension"] = [{"url": DISCARDED, "valueQuantity": {
+        "value": 5, "code": "g"}}]
+    assert parse_bundle_problems(b) == [_misplaced("MedicationAdministration (entry 5).dosage.extension[0]",
+                                                   "amount-discarded")]
+    b = bundle()
+    opened = _opened("13533-0805-11", 4)
+    opened["extension"].append(YES_340B)  # inside the container-opened extension
+    entry(b, "MedicationAdministration")["extension"] = [opened]
+    assert parse_bundle_problems(b) == [_misplaced("MedicationAdministration (entry 5).extension[0].extension[2]")]
+    b = bundle()
+    entry(b, "Encounter")["modifierExtension"] = [YES_340B]  # named once, as a modifier extension
+    (problem,) = parse_bundle_problems(b)
+    assert problem.startswith("Encounter (entry 2).modifierExtension[0]: ")
+
+
+@pytest.mark.parametrize("url", ["http://igclaim.dev/fhir/StructureDefinition/acquired-340b",
+                                 " https://igclaim.dev/fhir/StructureDefinition/acquired-340b ",
+                                 "https://igclaim.dev/fhir/StructureDefinition/Acquired-340B"])
+def test_igclaim_s_extension_under_a_url_not_exactly_its_own_is_an_error(url):
+    b = bundle()
+    entry(b, "MedicationAdministration")["extension"] = [{"url": url, "valueBoolean": True}]
+    assert parse_bundle_problems(b) == [
+        f"MedicationAdministration (entry 5).extension[0]: {url!r} is not igclaim's extension URL, so it would not "
+        f"be read: write {EXT_340B!r} exactly (https, no spaces), in MedicationAdministration.extension"]
+
+
+def test_an_igclaim_extension_igclaim_does_not_have_is_an_error():
+    b = bundle()
+    url = "https://igclaim.dev/fhir/StructureDefinition/acquired340b"
+    entry(b, "MedicationAdministration")["extension"] = [{"url": url, "valueBoolean": True}]
+    assert parse_bundle_problems(b) == [
+        f"MedicationAdministration (entry 5).extension[0]: {url!r} is no extension of igclaim's (it has "
+        "container-opened, amount-discarded and acquired-340b, under https://igclaim.dev/fhir/StructureDefinition/), "
+        "so it would not be read: check its spelling"]
+
+
+def test_other_extensions_anywhere_are_still_ignored():
+    b = bundle()
+    other = {"url": "https://example.org/fhir/StructureDefinition/anything", "valueString": "x"}
+    for r in (e["resource"] for e in b["entry"]):
+        r["extension"] = [other]
+    entry(b, "MedicationAdministration")["dosage"]["extension"] = [other]
+    b["entry"][0]["extension"] = [other]
+    assert parse_bundle(b).drugs[0].acquired_340b is False

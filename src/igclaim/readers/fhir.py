@@ -61,6 +61,11 @@ EXT_BASE = "https://igclaim.dev/fhir/StructureDefinition/"
 CONTAINER_EXT = EXT_BASE + "container-opened"
 DISCARDED_EXT = EXT_BASE + "amount-discarded"
 ACQUIRED_340B_EXT = EXT_BASE + "acquired-340b"
+EXT_NAMES = ("container-opened", "amount-discarded", "acquired-340b")
+# igclaim's extensions are read in MedicationAdministration.extension only; one anywhere else, under a URL that is
+# not exactly its own, or an EXT_BASE URL of no extension igclaim has, is an error (`_igclaim_extensions`), never
+# dropped: a 340B purchase or an opened container would be lost without a word.
+_EXT_PREFIXES = (EXT_BASE.lower(), "http://" + EXT_BASE.lower().removeprefix("https://"))
 
 
 def is_bundle(obj: object) -> bool:
@@ -183,6 +188,49 @@ def _modifiers(node: dict, where: str, p: _Problems) -> None:
                          if k not in ("modifierExtension", "contained") and isinstance(v, dict | list))
         elif isinstance(x, list):
             stack.extend((f"{path}[{j}]", v) for j, v in reversed(list(enumerate(x))) if isinstance(v, dict | list))
+
+
+def _igclaim_extensions(obj: dict, p: _Problems) -> None:
+    """Each extension (or modifier extension) of the Bundle whose URL is igclaim's (EXT_BASE, after strip, https or
+    http, any case) and is not exactly one of CONTAINER_EXT, DISCARDED_EXT, ACQUIRED_340B_EXT in the `extension` of
+    a MedicationAdministration entry (where `_containers` reads it) is a problem naming where it is. Other URLs are
+    left alone (FHIR allows any extension); a modifier extension `_modifiers` named already is not named twice."""
+    stack: list[tuple[str, Any, bool]] = []
+    for i, e in reversed(list(enumerate(obj.get("entry") or []))):
+        r = e.get("resource") or {}
+        stack.append((f"{_entry_type(obj['entry'], i)} (entry {i})", r, r.get("resourceType") ==
+                      "MedicationAdministration"))
+        stack.append((f"Bundle.entry[{i}]", {k: v for k, v in e.items() if k != "resource"}, False))
+    stack.append(("Bundle", {k: v for k, v in obj.items() if k != "entry"}, False))
+    while stack:
+        path, x, read_here = stack.pop()
+        if isinstance(x, dict):
+            for key in ("extension", "modifierExtension"):
+                for n, ext in enumerate(x[key] if isinstance(x.get(key), list) else []):
+                    url = ext.get("url") if isinstance(ext, dict) else None
+                    where = f"{path}.{key}[{n}]"
+                    if not isinstance(url, str) or any(it.startswith(f"{where}: ") for it in p.items):
+                        continue
+                    name = next((url.strip()[len(b):] for b in _EXT_PREFIXES if url.strip().lower().startswith(b)),
+                                None)
+                    if name is None:
+                        continue
+                    shown = repr(url[:100])
+                    if name.lower() not in EXT_NAMES:
+                        p.add(where, f"{shown} is no extension of igclaim's (it has {', '.join(EXT_NAMES[:-1])} and "
+                              f"{EXT_NAMES[-1]}, under {EXT_BASE}), so it would not be read: check its spelling")
+                    elif url != EXT_BASE + name.lower():
+                        p.add(where, f"{shown} is not igclaim's extension URL, so it would not be read: write "
+                              f"{EXT_BASE + name.lower()!r} exactly (https, no spaces), in "
+                              "MedicationAdministration.extension")
+                    elif not (read_here and key == "extension"):
+                        p.add(where, f"{shown} is igclaim's extension, which igclaim reads only in "
+                              "MedicationAdministration.extension (on the administration of the drug): here it "
+                              "would not be read; move it there")
+            stack.extend((f"{path}.{k}", v, False) for k, v in reversed(list(x.items())) if isinstance(v, dict | list))
+        elif isinstance(x, list):
+            stack.extend((f"{path}[{j}]", v, False) for j, v in reversed(list(enumerate(x)))
+                         if isinstance(v, dict | list))
 
 
 def _codings(concept: dict | None) -> list[dict]:
@@ -310,6 +358,8 @@ def parse_bundle(obj: Any) -> Encounter:
                 raise InvalidInput([f"Bundle.entry[{i}].resource.id: {str(r['resourceType'])[:40]} "
                                     f"{str(r['id'])[:64]!r} appears twice in the Bundle"])
             by_id[(r["resourceType"], r["id"])] = r
+
+    _igclaim_extensions(obj, p)
 
     def one(rtype: str) -> tuple[str, dict]:
         """The resource of this type; several are an error (the first one read would silently decide the claim),
