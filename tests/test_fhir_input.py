@@ -695,3 +695,26 @@ def test_other_extensions_anywhere_are_still_ignored():
     entry(b, "MedicationAdministration")["dosage"]["extension"] = [other]
     b["entry"][0]["extension"] = [other]
     assert parse_bundle(b).drugs[0].acquired_340b is False
+
+
+def test_igclaim_s_extensions_on_a_premedication_or_a_fluid_are_read_or_refused_never_dropped():
+    """A premedication's administration was read without its extensions: its 340B purchase (JG/TB on its line)
+    was lost. It is read now; containers and a discarded amount, read for an immune globulin only, are an error
+    there, and so is any igclaim extension on a fluid (a flush is not billed as a drug)."""
+    b = bundle()
+    _premed(b, J1200, {"value": 1, "unit": "{unit}"})
+    b["entry"][-1]["resource"]["extension"] = [YES_340B]
+    enc = parse_bundle(b)
+    assert [(d.hcpcs == "J1200", d.acquired_340b) for d in enc.drugs] == [(False, False), (True, True)]
+    b = bundle()
+    _premed(b, J1200, {"value": 1, "unit": "{unit}"})
+    b["entry"][-1]["resource"]["extension"] = [{"url": DISCARDED, "valueQuantity": {"value": 1, "code": "g"}}]
+    assert parse_bundle_problems(b) == [
+        f"MedicationAdministration (entry {len(b['entry']) - 1}).extension[0]: {DISCARDED!r} is read for an "
+        "immune globulin only (this administration is of HCPCS J1200): give the premedication's containers and "
+        "waste in a JSON chart"]
+    b = bundle()
+    entry(b, "MedicationAdministration", 1)["extension"] = [YES_340B]
+    assert parse_bundle_problems(b) == [
+        f"MedicationAdministration (entry 6).extension[0]: {EXT_340B!r} is not read on a flush (a fluid is not "
+        "billed as a drug): put it on the administration of the drug"]

@@ -462,6 +462,10 @@ def parse_bundle(obj: Any) -> Encounter:
         site_text = _site_key((ma.get("dosage") or {}).get("site"))
         site = sites.setdefault(site_text, len(sites) + 1) if site_text else 1
         if purpose:
+            for n, ext in enumerate(ma.get("extension") or []):
+                if ext.get("url") in (CONTAINER_EXT, DISCARDED_EXT, ACQUIRED_340B_EXT):
+                    p.add(f"{w}.extension[{n}]", f"{ext['url']!r} is not read on a {purpose} (a fluid is not billed "
+                          "as a drug): put it on the administration of the drug")
             fluids.append({"purpose": purpose, "start": period.get("start"), "stop": period.get("end"),
                            "ordered": bool(ma.get("request")), "site": site})
             continue
@@ -502,6 +506,7 @@ def parse_bundle(obj: Any) -> Encounter:
             given_in_all[drug_id] = given_in_all.get(drug_id, Decimal(0)) + given
             d = next(x for x in drugs if x["id"] == drug_id)
             d["units"] = int(given_in_all[drug_id].to_integral_value(rounding="ROUND_CEILING"))
+            _containers(ma, d, w, p, premed)
             admins.append({"drug_id": drug_id, "start": period.get("start"), "stop": period.get("end"),
                            "site": site})
             continue
@@ -650,12 +655,17 @@ def _quantity(q: dict | None) -> tuple[str, Decimal] | None:
     return unit, Decimal(str(q["value"]))
 
 
-def _containers(ma: dict, drug: dict, where: str, p: _Problems) -> None:
+def _containers(ma: dict, drug: dict, where: str, p: _Problems, premed: str | None = None) -> None:
     """The containers opened, the amount discarded and a 340B purchase, from igclaim's extensions (CONTAINER_EXT,
-    DISCARDED_EXT, ACQUIRED_340B_EXT)."""
+    DISCARDED_EXT, ACQUIRED_340B_EXT). Of a premedication (`premed`, 'HCPCS J1200') the 340B purchase only: its
+    containers and waste are read from a JSON chart, and one of those extensions here is an error."""
     here: tuple[int, bool] | None = None  # this administration's first 340B extension: (its index, what it says)
     for n, ext in enumerate(ma.get("extension") or []):
         w = f"{where}.extension[{n}]"
+        if premed and ext.get("url") in (CONTAINER_EXT, DISCARDED_EXT):
+            p.add(w, f"{ext['url']!r} is read for an immune globulin only (this administration is of {premed}): "
+                  "give the premedication's containers and waste in a JSON chart")
+            continue
         if ext.get("url") == ACQUIRED_340B_EXT:
             said = ext.get("valueBoolean")
             if not isinstance(said, bool):
