@@ -102,9 +102,11 @@ def not_a_chart(obj: object) -> str | None:
 class _Problems:
     def __init__(self) -> None:
         self.items: list[str] = []
+        self.wheres: set[str] = set()  # the elements named, looked up by key (a Bundle may name thousands)
 
     def add(self, where: str, message: str) -> None:
         self.items.append(f"{where}: {message}")
+        self.wheres.add(where)
 
     def named(self, where: str, element: str) -> bool:
         """A problem of this element is listed already (one line per element, not 'required' after 'not a number')."""
@@ -209,7 +211,7 @@ def _igclaim_extensions(obj: dict, p: _Problems) -> None:
                 for n, ext in enumerate(x[key] if isinstance(x.get(key), list) else []):
                     url = ext.get("url") if isinstance(ext, dict) else None
                     where = f"{path}.{key}[{n}]"
-                    if not isinstance(url, str) or any(it.startswith(f"{where}: ") for it in p.items):
+                    if not isinstance(url, str) or where in p.wheres:
                         continue
                     name = next((url.strip()[len(b):] for b in _EXT_PREFIXES if url.strip().lower().startswith(b)),
                                 None)
