@@ -420,3 +420,31 @@ def test_every_field_rows_cannot_carry_is_named_at_once():
     with pytest.raises(ValueError) as exc:
         encounter_to_rows(enc)
     assert str(exc.value).startswith("ordering_provider, correction, claim.lines[2].expected_payment cannot be")
+
+
+# --- a number in a cell is the digits 0-9 (model.NUMBER_TEXT): Python read "1_0" as 10 and "١٢" as 12 -------------
+
+def _number_file(tmp_path, fmt: str, column: str, value: str) -> object:
+    """The 340B chart's rows with a written claim line (J1459, 70 units), `column` of the first row set to `value`."""
+    rows = encounter_to_rows(_340b_chart(False))
+    rows[0].update({"claim_code": "J1459", "claim_units": "70"})
+    rows[0][column] = value
+    return _rows_file(tmp_path, fmt, rows)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("value", ["1_0", "١٢", "１２"])
+@pytest.mark.parametrize(("column", "field"), [("dose_grams", "drugs[0].dose.grams"),
+                                               ("claim_units", "claim.lines[0].units"),
+                                               ("admin_site", "administrations[0].site")])
+def test_a_number_cell_of_other_digits_is_the_row_s_error_naming_the_field(tmp_path, fmt, column, field, value):
+    _, errors = _batch(tmp_path, _number_file(tmp_path, fmt, column, value))
+    (err,) = errors
+    assert err["encounter_id"] == "b340" and [p.split(":")[0] for p in err["problems"]] == [field], err
+    assert "digits 0-9" in err["problems"][0], err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_number_cell_of_the_digits_0_to_9_codes_as_before(tmp_path, fmt):
+    got, errors = _batch(tmp_path, _number_file(tmp_path, fmt, "dose_grams", "35.0"))
+    assert errors == [] and got[0]["claim"]["lines"][0]["units"] == 70, errors

@@ -280,3 +280,58 @@ def test_two_written_lines_with_one_number_are_refused():
     for ln in data["claim"]["lines"]:
         del ln["line"]
     assert [ln.line for ln in parse_encounter(data).claim.lines] == [1, 2]
+
+
+# A number written as text: Python's int() and Decimal() read "1_000" as 1000 and other scripts' digits ("١٢",
+# "１２") as 12, so a typo or a spoofed value became a number without a word. Only the digits 0-9 are a number.
+NOT_PLAIN_DIGITS = ["1_000", "1_0", "١٢", "１２", "٣٠.٥", "\u200330", "3\u00a00"]
+NUMBER_FIELDS = [(["drugs", 0, "dose", "grams"], "drugs[0].dose.grams"),
+                 (["drugs", 0, "containers", 0, "count"], "drugs[0].containers[0].count"),
+                 (["administrations", 0, "site"], "administrations[0].site"),
+                 (["claim", "lines", 0, "units"], "claim.lines[0].units"),
+                 (["claim", "lines", 0, "expected_payment"], "claim.lines[0].expected_payment"),
+                 (["claim", "lines", 0, "diagnosis_pointers", 0], "claim.lines[0].diagnosis_pointers[0]")]
+
+
+def _with(path: list, value: object) -> dict:
+    data = chart()
+    data["claim"] = {"lines": [{"code": "J1561", "modifiers": ["JZ"], "units": 60, "expected_payment": 100,
+                                "diagnosis_pointers": [1]}]}
+    node = data
+    for p in path[:-1]:
+        node = node[p]
+    node[path[-1]] = value
+    return data
+
+
+@pytest.mark.parametrize("text", NOT_PLAIN_DIGITS)
+@pytest.mark.parametrize(("path", "field"), NUMBER_FIELDS)
+def test_a_number_as_text_is_only_the_digits_0_to_9(path, field, text):
+    with pytest.raises(InvalidInput) as exc:
+        parse_encounter(_with(path, text))
+    assert [p.split(":")[0] for p in exc.value.problems] == [field], exc.value.problems
+    assert "digits 0-9" in exc.value.problems[0], exc.value.problems
+
+
+@pytest.mark.parametrize(("path", "text", "value"), [
+    (["drugs", 0, "dose", "grams"], "30", 30), (["drugs", 0, "dose", "grams"], " 30.5 ", 30.5),
+    (["drugs", 0, "dose", "grams"], "3e1", 30), (["drugs", 0, "dose", "grams"], "+30.", 30),
+    (["drugs", 0, "containers", 0, "count"], "3", 3), (["drugs", 0, "containers", 0, "count"], "3.0", 3),
+    (["claim", "lines", 0, "units"], "60", 60), (["claim", "lines", 0, "expected_payment"], "-1", -1),
+    (["claim", "lines", 0, "expected_payment"], "-.5", -0.5)])
+def test_a_number_as_plain_text_is_read_as_before(path, text, value):
+    enc = parse_encounter(_with(path, text))
+    node: object = enc
+    for p in path:
+        node = node[p] if isinstance(p, int) else getattr(node, p)
+    assert node == value
+
+
+def test_other_text_in_a_number_field_keeps_its_message():
+    with pytest.raises(InvalidInput) as exc:
+        parse_encounter(_with(["claim", "lines", 0, "units"], "many"))
+    assert exc.value.problems == ["claim.lines[0].units: 'many': give a whole number, e.g. 3"]
+    # pydantic read "0-5" as the integer -5: text of ASCII that is no number is refused as such.
+    with pytest.raises(InvalidInput) as exc:
+        parse_encounter(_with(["drugs", 0, "containers", 0, "count"], "0-5"))
+    assert exc.value.problems == ["drugs[0].containers[0].count: '0-5': give a whole number, e.g. 3"]

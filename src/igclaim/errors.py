@@ -40,6 +40,8 @@ _KINDS = {
     "decimal": "give a number, e.g. 30 or 12.5",
     "float": "give a number, e.g. 30 or 12.5",
     "int": "give a whole number, e.g. 3",
+    # model._number_text: "1_000", "١٢" or "１２", which Python's int() and Decimal() would read as a number
+    "number": "write the number in the digits 0-9, e.g. 30 (no _ and no other script's digits)",
     "bool": "give true or false",
     "string": "give text in quotes, e.g. {example}",
     "list": "give a list in square brackets, e.g. {example}",

@@ -6,6 +6,7 @@ Extend these models; never rename a field. Amounts are Decimal so that 0.1 + 0.2
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple
@@ -13,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -53,8 +55,36 @@ def _number(v: Decimal) -> int | float:
     return int(v) if v == v.to_integral_value() else float(v)
 
 
-# Output amounts: exact inside, plain JSON numbers outside.
-Amount = Annotated[Decimal, PlainSerializer(_number, return_type=int | float, when_used="json")]
+# A number written as text (a JSON string "30", a CSV cell): the digits 0-9, with an optional sign, decimal point and
+# exponent (as JSON writes a number), between ASCII spaces. Python's int() and Decimal(), which pydantic reads text
+# with, also take "1_000" as 1000 and other scripts' digits ("١٢", "１２") as 12: a typo or a spoofed value became a
+# number without a word.
+NUMBER_TEXT = re.compile(r"[ \t\r\n]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t\r\n]*")
+
+
+def _number_text(kind: Literal["int", "decimal"]) -> Callable[[Any], Any]:
+    """Every numeric field's first check: text that is not NUMBER_TEXT is refused, naming the field. Text of other
+    characters than ASCII ("1_000", "١٢") is told to be written in the digits 0-9; other ASCII text ("many", and
+    "0-5", which pydantic reads as the integer -5) gets the field type's own message (give a whole number …)."""
+
+    def check(v: Any) -> Any:
+        if type(v) is str and not NUMBER_TEXT.fullmatch(v):
+            if v.isascii() and v.isprintable() and "_" not in v:
+                raise PydanticCustomError(f"{kind}_parsing", "Input should be a valid {kind}", {"kind": kind})
+            raise PydanticCustomError("number_digits", "Input should be a number written in the digits 0-9")
+        return v
+
+    return check
+
+
+# Whole numbers of the input: counts, sites, units, line numbers. An optional one is OptionalCount, not Count | None:
+# a field's bounds (ge, le) then stay the schema's minimum and maximum.
+Count = Annotated[int, BeforeValidator(_number_text("int"))]
+OptionalCount = Annotated[int | None, BeforeValidator(_number_text("int"))]
+
+# Output amounts: exact inside, plain JSON numbers outside (also a written claim's amounts, which are input).
+Amount = Annotated[Decimal, BeforeValidator(_number_text("decimal")),
+                   PlainSerializer(_number, return_type=int | float, when_used="json")]
 
 
 def _plain(v: Decimal | None) -> Decimal | None:
@@ -65,7 +95,7 @@ def _plain(v: Decimal | None) -> Decimal | None:
 
 
 # Input amounts: exact, finite (pydantic refuses NaN and Infinity) and of a plain size.
-Quantity = Annotated[Decimal, AfterValidator(_plain)]
+Quantity = Annotated[Decimal, BeforeValidator(_number_text("decimal")), AfterValidator(_plain)]
 
 
 _TIMED = ("administrations", "fluids", "pump_log")
@@ -180,7 +210,8 @@ class PriorAuthorization(_In):
     number: str | None = None
     start: ChartDate | None = None
     end: ChartDate | None = None
-    units: int | None = Field(default=None, ge=0, le=MAX_AUTH_UNITS, description="HCPCS units authorized for the drug")
+    units: OptionalCount = Field(default=None, ge=0, le=MAX_AUTH_UNITS,
+                                 description="HCPCS units authorized for the drug")
     grams: Quantity | None = Field(default=None, ge=0, le=MAX_AUTH_UNITS,
                                   description="grams authorized (plans that authorize by weight)")
     hcpcs: str | None = Field(default=None, description="the code authorized, when the plan names one")
@@ -218,7 +249,7 @@ class Dose(_In):
 class Container(_In):
     grams: Quantity | None = Field(default=None, gt=0, le=MAX_CONTAINER_GRAMS)
     ml: Quantity | None = Field(default=None, gt=0, le=MAX_CONTAINER_ML)
-    count: int = Field(default=1, ge=1, le=MAX_CONTAINER_COUNT)
+    count: Count = Field(default=1, ge=1, le=MAX_CONTAINER_COUNT)
     ndc: str | None = None
     units: Quantity | None = Field(default=None, gt=0, le=100000,
                                    description="billing units one container holds (drugs other than immune globulin, "
@@ -240,7 +271,7 @@ class Drug(_In):
     ndc: str | None = None
     route: Route | None = None
     dose: Dose | None = None
-    units: int | None = Field(default=None, ge=1, le=MAX_DRUG_UNITS,
+    units: OptionalCount = Field(default=None, ge=1, le=MAX_DRUG_UNITS,
                               description="billed units of a drug that is not an immune globulin")
     ndc_quantity: Quantity | None = Field(default=None, gt=0, le=100000,
                                          description="NDC quantity of a drug that is not an immune globulin")
@@ -278,10 +309,10 @@ class Administration(_In):
     drug_id: str
     start: ChartTime | None = None
     stop: ChartTime | None = None
-    site: int = Field(default=1, ge=1, le=MAX_SITES, description="vascular access (or SC) site number")
+    site: Count = Field(default=1, ge=1, le=MAX_SITES, description="vascular access (or SC) site number")
     method: Literal["infusion", "push", "injection"] = "infusion"
-    pump_setups: int | None = Field(default=None, ge=1, le=MAX_SITES)
-    sc_sites: int | None = Field(default=None, ge=1, le=MAX_SITES)
+    pump_setups: OptionalCount = Field(default=None, ge=1, le=MAX_SITES)
+    sc_sites: OptionalCount = Field(default=None, ge=1, le=MAX_SITES)
     visit: Visit | None = Field(default=None, description="home infusion: the nurse's visit start and stop; "
                                 "otherwise the infusion time is the visit length")
 
@@ -298,7 +329,7 @@ class Fluid(_In):
     stop: ChartTime | None = None
     ordered: bool = False
     reason: str | None = None
-    site: int = Field(default=1, ge=1, le=MAX_SITES)
+    site: Count = Field(default=1, ge=1, le=MAX_SITES)
 
     @model_validator(mode="after")
     def _stop_after_start(self) -> Fluid:
@@ -377,15 +408,15 @@ class ClaimLine(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
 
-    line: int
+    line: Count
     code: str
     modifiers: list[str] = Field(default_factory=list, max_length=MAX_MODIFIERS)
-    units: int
+    units: Count
     ndc: str | None = None
     ndc_quantity: Amount | None = None
     ndc_unit: str | None = None
     revenue_code: str | None = None
-    diagnosis_pointers: list[int] = Field(default_factory=list, max_length=MAX_POINTERS)
+    diagnosis_pointers: list[Count] = Field(default_factory=list, max_length=MAX_POINTERS)
     expected_payment: Amount | None = None
     service_date: ChartDate | None = None
     # The line's own place of service where it differs from the claim's (CMS-1500 24B, 837P SV105); igclaim's own
