@@ -78,6 +78,15 @@ def test_containers_syntax():
             parse_containers(bad, "row 7")
 
 
+@pytest.mark.parametrize("bad", ["３x10g", "٣x10g", "3x１٠g", "1_0x10g"])
+def test_containers_are_written_in_the_digits_0_to_9(bad):
+    """`\\d` took any script's digits, so int() read a count of "３" or "٣" as 3 vials without a word."""
+    with pytest.raises(RowsError) as exc:
+        parse_containers(bad, "row 2")
+    assert exc.value.problems[0].startswith("row 2 column containers: "), exc.value.problems
+    assert parse_containers("3x10g", "row 2") == [{"count": 3, "grams": "10"}]
+
+
 def test_a_count_of_thousands_of_digits_names_the_cell_not_an_internal_error(tmp_path):
     """int() of a 5,000-digit count raised ValueError past Python's 4,300 digits: the batch listed the record as
     "(internal) ValueError" with no field. Counts and amounts take at most 9 digits; the cell is not echoed."""

@@ -85,9 +85,10 @@ _CLAIM_LINE_FIELDS = {"claim_code": "code", "claim_units": "units", "claim_ndc":
 
 _LIST_SPLIT = re.compile(r"[;,\s]+")
 # Counts and amounts of at most 9 digits (the schema bounds them far lower and names the field): a longer run of
-# digits is refused here, naming the row and column, before int() meets a number past Python's 4,300 digits.
+# digits is refused here, naming the row and column, before int() meets a number past Python's 4,300 digits. The
+# digits are 0-9 (\d takes any script's: int() read "３x10g" as 3 vials), as in every number of the input.
 _CONTAINER = re.compile(
-    r"^(?:(?P<count>\d{1,9})\s*[x×*]\s*)?(?:(?P<amount>\d{1,9}(?:\.\d{1,9})?)\s*(?P<unit>g|ml))?"
+    r"^(?:(?P<count>[0-9]{1,9})\s*[x×*]\s*)?(?:(?P<amount>[0-9]{1,9}(?:\.[0-9]{1,9})?)\s*(?P<unit>g|ml))?"
     r"\s*(?:ndc:\s*(?P<ndc>[0-9-]+))?$",
     re.IGNORECASE,
 )
