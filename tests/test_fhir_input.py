@@ -718,3 +718,45 @@ def test_igclaim_s_extensions_on_a_premedication_or_a_fluid_are_read_or_refused_
     assert parse_bundle_problems(b) == [
         f"MedicationAdministration (entry 6).extension[0]: {EXT_340B!r} is not read on a flush (a fluid is not "
         "billed as a drug): put it on the administration of the drug"]
+
+
+@pytest.mark.parametrize("value", ["1_0", "١٢", "１２"])
+def test_a_quantity_not_of_the_digits_0_to_9_is_refused_naming_the_element(value):
+    """A Quantity's value written as text is a FHIR decimal (the digits 0-9): "1_0", "١٢" or "１２", which Python's
+    Decimal reads as 10 and 12, are refused naming the element, for the immune globulin's dose in g, a
+    premedication's units and the grams a payer authorized (PAS ItemAuthorizedDetail)."""
+    b = bundle()
+    entry(b, "MedicationAdministration")["dosage"]["dose"]["value"] = value
+    (problem,) = parse_bundle_problems(b)
+    assert problem.startswith("MedicationAdministration (entry 5).dosage.dose.value: "), problem
+    b = bundle()
+    _premed(b, J1200, {"value": value, "unit": "{unit}"})
+    (problem,) = parse_bundle_problems(b)
+    assert problem.startswith(f"MedicationAdministration (entry {len(b['entry']) - 1}).dosage.dose.value: "), problem
+    b = bundle()
+    b["entry"].append({"resource": _preauth(item=[_authorized(value, "g")])})
+    (problem,) = parse_bundle_problems(b)
+    assert problem.startswith(f"ClaimResponse (entry {len(b['entry']) - 1}).item."), problem
+    assert problem.endswith(".valueQuantity.value: Decimal value string does not match spec regex."), problem
+    b = bundle()
+    entry(b, "MedicationAdministration")["dosage"]["dose"]["value"] = "30.0"
+    assert parse_bundle(b).drugs[0].dose.grams == 30
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("1_0", "(mapped from the Bundle) drugs[0].containers[0].count: '1_0': write the number in the digits 0-9"),
+    ("١٢", "MedicationAdministration (entry 5).extension.0.extension.0.valueInteger: "),
+    ("３", "MedicationAdministration (entry 5).extension.0.extension.0.valueInteger: ")])
+def test_a_container_count_not_of_the_digits_0_to_9_is_refused(value, problem):
+    """fhir.resources takes the valueInteger "1_0" (pydantic's int() of text), which the schema then read as 10
+    vials; it refuses other scripts' digits itself."""
+    from igclaim.readers.fhir import CONTAINER_EXT
+
+    b = bundle()
+    ma = entry(b, "MedicationAdministration")
+    ma.setdefault("extension", []).append({"url": CONTAINER_EXT, "extension": [
+        {"url": "count", "valueInteger": value}, {"url": "amount", "valueQuantity": {"value": 10, "code": "g"}}]})
+    (got,) = parse_bundle_problems(b)
+    assert got.startswith(problem), got
+    ma["extension"][-1]["extension"][0]["valueInteger"] = "3"
+    assert parse_bundle(b).drugs[0].containers[0].count == 3

@@ -356,3 +356,20 @@ def test_another_vendors_shape():
     from igclaim import engine
 
     assert [f.edit for f in engine.scrub_without_chart(visit).findings] == ["CLAIM-NO-IG"]
+
+
+@pytest.mark.parametrize("value", ["1_0", "١٢", "１２"])
+@pytest.mark.parametrize(("index", "element"), [(2, "SV102"), (4, "SV104")])
+def test_a_charge_or_units_not_of_the_digits_0_to_9_names_the_element(value, index, element, office_text):
+    """An 837's numbers are X12 decimals of the digits 0-9: "1_0", "١٢" or "１２" (which Python's Decimal reads as
+    10 and 12) refuse the claim, naming the element (the segment's non-ASCII text, or the X12 decimal itself)."""
+    segs = _segs(office_text)
+    sv1 = next(i for i, s in enumerate(segs) if s.startswith("SV1*"))
+    parts = segs[sv1].split("*")
+    parts[index] = value
+    segs[sv1] = "*".join(parts)
+    [err] = read_text(_join(segs))
+    assert isinstance(err, ReadError) and err.segment == "SV1", err
+    assert err.element == element, err
+    assert ("not an X12 decimal" if value.isascii() else "not ASCII") in err.message, err
+    assert isinstance(read_text(office_text)[0], WrittenClaim)
