@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -153,6 +154,18 @@ def test_a_hostile_unit_charge_is_refused(cell, said):
         chargemaster.parse(f"code,unit_charge\nJ1561,{cell}\n", "charges.csv")
     assert said in exc.value.message
     assert chargemaster.parse('code,unit_charge\nJ1561,"1,000.00"\n', "c").unit_charge("J1561") == 1000
+
+
+@pytest.mark.parametrize("cell", ["1_0", "١٢", "１２", "1_000.00"])
+def test_a_unit_charge_not_of_the_digits_0_to_9_is_refused(cell):
+    """Decimal() read "1_0" as $10 and "١٢" or "１２" as $12 a unit, charged on every line of the code."""
+    from igclaim.errors import InputError
+    from igclaim.outputs import chargemaster
+
+    with pytest.raises(InputError) as exc:
+        chargemaster.parse(f"code,unit_charge\nJ1561,{cell}\n", "charges.csv")
+    assert exc.value.path == "charges.csv (data row 1)" and "digits 0-9" in exc.value.message, exc.value
+    assert chargemaster.parse("code,unit_charge\nJ1561, $12.50 \n", "c").unit_charge("J1561") == Decimal("12.5")
 
 
 def test_json_lines_split_at_line_feeds_only(tmp_path):

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from igclaim.errors import InputError
-from igclaim.model import MAX_AMOUNT, ClaimLine
+from igclaim.model import MAX_AMOUNT, NUMBER_TEXT, ClaimLine
 
 SAMPLE = "sample"
 CENT = Decimal("0.01")  # a charge is in cents: the claim's amounts are, and the team's charge master stores them so
@@ -66,6 +66,9 @@ def parse(text: str, source: str, sample: bool = False) -> Chargemaster:
             raise InputError(where, f"unit_charge {raw[:20]!r} for {code} is not a number") from None
         if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
             raise InputError(where, f"unit_charge for {code} must be a number from 0 to {MAX_AMOUNT:,}")
+        if not NUMBER_TEXT.fullmatch(raw):  # Decimal() reads "1_0" as 10 and other scripts' digits ("١٢") as 12
+            raise InputError(where, f"unit_charge {raw[:20]!r} for {code}: write the charge in the digits 0-9, e.g. "
+                             "125.50 (no _ and no other script's digits)")
         if code in charges:
             raise InputError(where, f"{code} appears twice")
         charges[code] = amount
