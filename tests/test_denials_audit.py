@@ -11,6 +11,7 @@ import re
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from igclaim.cli import app
@@ -226,3 +227,15 @@ def test_the_envelopes_problems_are_the_files_once_and_a_transactions_own_stay_i
     ]
     assert [(m["file"], m["trace_number"], len(m["guide_problems"])) for m in meta["remittances"]] == [
         (str(one), "EFT0001", 2), (str(one), "EFT0002", 1), (str(two), "EFT0001", 2), (str(two), "EFT0002", 0)]
+
+
+@pytest.mark.parametrize("amount", ["5_00", "٥٠٠", "５００", "5e2"])
+def test_an_amount_not_an_x12_decimal_of_the_digits_0_to_9_is_not_read(amount):
+    """Decimal() read an SVC02 of "5_00", "٥٠٠" or "５００" as $500 (and "5e2" too), which pyx12 only warned about: the
+    line charge was compared, paid and explained as if the payer had written 500. Now it is no amount: the claim's
+    problem, naming the element."""
+    text = build_835([ClaimPay("CLM-1", lines=[Line("J1561", D(500), units=60, cas=[("CO", [("45", D(100))])])])])
+    (remit,) = read_835(text)
+    assert remit.claims[0].problems == [] and remit.claims[0].lines[0].charge == 500
+    (remit,) = read_835(text.replace("SVC*HC:J1561*500*", f"SVC*HC:J1561*{amount}*"))
+    assert f"line 1 SVC02 {amount!r} is not an amount" in remit.claims[0].problems, remit.claims[0].problems

@@ -60,6 +60,9 @@ def _number(v: Decimal) -> int | float:
 # with, also take "1_000" as 1000 and other scripts' digits ("١٢", "１２") as 12: a typo or a spoofed value became a
 # number without a word.
 NUMBER_TEXT = re.compile(r"[ \t\r\n]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t\r\n]*")
+# An X12 decimal (data type R: an 837's and an 835's amounts and quantities): an optional minus, the digits 0-9 and at
+# most one decimal point; never an exponent, NaN or Infinity (Decimal reads 1e999999 as a finite number).
+X12_DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)")
 
 
 def _number_text(kind: Literal["int", "decimal"]) -> Callable[[Any], Any]:

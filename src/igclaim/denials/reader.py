@@ -18,8 +18,10 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
+
+from igclaim.model import X12_DECIMAL
 
 MAX_BYTES = 50 * 1024 * 1024  # a remittance larger than this is refused, not read into memory
 MAX_AMOUNT = Decimal("99999999.99")  # R elements are at most 18 digits; no IG claim comes near this
@@ -435,11 +437,11 @@ class _Values:
         raw = self.get(pos)
         if raw is None:
             return None
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
+        # An X12 decimal (model.X12_DECIMAL): Decimal() alone also read "5_00", "٥٠٠", "５００" and "5e2" as 500.
+        if not X12_DECIMAL.fullmatch(raw):
             self.problems.append(f"{name} {raw[:20]!r} is not an amount")
             return None
+        value = Decimal(raw)
         if not value.is_finite() or abs(value) > MAX_AMOUNT:
             self.problems.append(f"{name} {raw[:20]!r} is out of range")
             return None

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from igclaim.errors import SHOWN_MAX, pydantic_problems, required
 from igclaim.model import (
     MAX_AMOUNT,
+    X12_DECIMAL,
     BillingProvider,
     Claim,
     ClaimLine,
@@ -189,15 +190,10 @@ def _rd8(value: str) -> date:
     return start
 
 
-# X12 data type R (decimal): an optional minus, digits and at most one decimal point; never an exponent, NaN or
-# Infinity (which Python's Decimal would read: 1e999999 is a finite Decimal).
-_X12_DECIMAL = re.compile(r"-?(\d+\.?\d*|\.\d+)")
-
-
 def _dec(value: str, element: str) -> Decimal:
     if len(value) > 18:
         raise _Bad(element, "more than 18 characters")
-    if not _X12_DECIMAL.fullmatch(value):
+    if not X12_DECIMAL.fullmatch(value):  # model.X12_DECIMAL: data type R
         raise _Bad(element, f"{value[:40]!r} is not an X12 decimal number (digits, a minus and a decimal point)")
     try:
         d = Decimal(value)
