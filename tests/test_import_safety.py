@@ -175,3 +175,50 @@ def test_an_mue_value_has_at_most_6_digits_both_sides(tmp_path, value, read):
 ])
 def test_an_import_error_quotes_a_cell_cut_to_40_characters(value, shown):
     assert ImportFailure("f.csv", 2, 1, f"{value!r} is not a HCPCS code").message == f"{shown} is not a HCPCS code"
+
+
+FEES = FIX / "fees-contract-2026-synthetic.csv"
+
+
+@pytest.mark.parametrize("price", ["1_000", "1_50.00", "\u0661\u0665\u0660", "\uff11\uff15\uff10", "$1_000"])
+def test_a_fee_or_asp_price_not_in_the_digits_0_9_is_refused_with_line_and_column(tmp_path, price):
+    """amount() read a cell with Decimal(): "1_000" was $1,000 and "١٥٠" or "１５０" $150 without a word. A price
+    is now written in the digits 0-9 (model.NUMBER_TEXT) and anything else is refused as other bad amounts are."""
+    data = FEES.read_bytes().replace(b"96365,150.00", f"96365,{price}".encode())
+    with pytest.raises(ImportFailure) as exc:
+        for source in read_sources(_variant_bytes(tmp_path, "fees-contract-2026.csv", data), "fees"):
+            parse_all(source, "fees", Options(effective=date(2026, 1, 1), schedule="acme"))
+    assert (exc.value.line, exc.value.column) == (2, 2), str(exc.value)
+    assert exc.value.message == f"{price!r} is not an amount (0 to 10,000,000)"
+    asp = ASP.read_text(encoding="cp1252").replace("J1459,Inj ivig privigen 500 mg,500 MG,51.500,",
+                                                   f"J1459,Inj ivig privigen 500 mg,500 MG,{price},")
+    with pytest.raises(ImportFailure) as exc:
+        for source in read_sources(_variant_bytes(tmp_path, "asp-pricing-2026q2.csv", asp.encode()), "asp"):
+            parse_all(source, "asp", Options())
+    assert exc.value.column == 4 and "is not an amount" in exc.value.message, str(exc.value)
+
+
+@pytest.mark.parametrize("price,read", [("150.00", "150.00"), ("$1,000.50", "1000.50"), (" 150 ", "150"),
+                                        ("1.5E2", "1.5E+2"), ("0", "0"), (".5", "0.5")])
+def test_a_plain_fee_still_imports_as_before(tmp_path, price, read):
+    data = FEES.read_bytes().replace(b"96365,150.00", f'96365,"{price}"'.encode())
+    [source] = read_sources(_variant_bytes(tmp_path, "fees-contract-2026.csv", data), "fees")
+    [parsed] = parse_all(source, "fees", Options(effective=date(2026, 1, 1), schedule="acme"))
+    assert parsed.rows[0][:3] == ("96365", "", read)
+
+
+@pytest.mark.parametrize("value", ["\uff11\uff12", "\u0661\u0662", "1_000", "12.0", "1e2", "+12"])
+def test_an_mue_value_not_in_the_digits_0_9_is_refused_with_line_and_column(tmp_path, value):
+    """The MUE value was already checked ASCII digits before int(): pinned, so "１２" never becomes 12 units."""
+    # UTF-8 (the fixture's Windows-1252 © and ® re-encoded), so the file is read as the UTF-8 it is
+    text = MUE.read_text(encoding="cp1252").replace("J1561,100,", f"J1561,{value},")
+    with pytest.raises(ImportFailure) as exc:
+        _parse(tmp_path, "mue", MUE.name, text.encode())
+    assert exc.value.column == 2 and exc.value.line is not None
+    assert exc.value.message == f"MUE value {value!r} is not a whole number of units (at most 6 digits)"
+
+
+def _variant_bytes(tmp_path: Path, name: str, data: bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p

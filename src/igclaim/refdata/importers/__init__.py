@@ -22,6 +22,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from igclaim.model import NUMBER_TEXT
+
 KINDS = ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees", "ndc_directory", "coverage")
 
 MONTHS = {m: i for i, m in enumerate(
@@ -301,9 +303,12 @@ MAX_PRICE = Decimal(10_000_000)
 
 
 def amount(source: Source, line: int, column: int | None, text: str) -> Decimal:
-    """A price cell: a finite, non-negative plain amount below MAX_PRICE ($ and thousands commas allowed)."""
+    """A price cell: a finite, non-negative plain amount below MAX_PRICE ($ and thousands commas allowed), written
+    in the digits 0-9 (model.NUMBER_TEXT, the rule of the encounter's numbers): Decimal() alone read "1_000" as 1000
+    and other scripts' digits ("١٢", "１２") as 12."""
+    plain = text.replace("$", "").replace(",", "").strip()
     try:
-        value = Decimal(text.replace("$", "").replace(",", "").strip())
+        value = Decimal(plain) if NUMBER_TEXT.fullmatch(plain) else None
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite() or not 0 <= value < MAX_PRICE or (value and value.adjusted() < -6):
