@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from igclaim.refdata import store
-from igclaim.refdata.importers import ImportFailure, Options, parse_all, read_sources
+from igclaim.refdata.importers import ImportFailure, Options, Source, parse_all, read_sources
 from tests.conftest import ROOT, run_cli
 
 FIX = Path(__file__).parent / "fixtures" / "cms"
@@ -222,3 +222,24 @@ def _variant_bytes(tmp_path: Path, name: str, data: bytes) -> Path:
     p = tmp_path / name
     p.write_bytes(data)
     return p
+
+
+PTP = FIX / "ccipra-v321r0-f1-synthetic.txt"
+
+
+@pytest.mark.parametrize("written", ["\uff12\uff10\uff12\uff16\uff10\uff11\uff10\uff11",
+                                     "\u0662\u0660\u0662\u0666\u0660\u0661\u0660\u0661", "2026\u0660101"])
+def test_a_date_not_in_the_digits_0_9_is_refused(tmp_path, written):
+    """yyyymmdd() checked \\d{8}, which takes any script's digits, then int(): "２０２６０１０１" was 2026-01-01. A PTP,
+    HCPCS or NDC Directory date is now 8 of the digits 0-9, and anything else refuses the import with line and
+    column as other bad dates do."""
+    from igclaim.refdata.importers import yyyymmdd
+
+    with pytest.raises(ValueError):
+        yyyymmdd(written)
+    assert str(yyyymmdd("20260101")) == "2026-01-01"
+    text = PTP.read_text(encoding="cp1252").replace("96365\t36000\t\t20100101\t", f"96365\t36000\t\t{written}\t")
+    with pytest.raises(ImportFailure) as exc:
+        parse_all(Source(PTP.name, text.encode()), "ptp", Options(effective=date(2026, 1, 1)))
+    assert (exc.value.line, exc.value.column) == (7, 4), str(exc.value)
+    assert exc.value.message == f"{written!r} is not a date YYYYMMDD"

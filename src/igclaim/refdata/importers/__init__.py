@@ -290,7 +290,7 @@ def quarter_label(d: date) -> str:
 
 
 def yyyymmdd(text: str) -> date:
-    if not re.fullmatch(r"\d{8}", text):
+    if not re.fullmatch(r"[0-9]{8}", text):  # not \d: int() read "２０２６０１０１" (any script's digits) as 2026-01-01
         raise ValueError(f"{text!r} is not a date YYYYMMDD")
     d = date(int(text[:4]), int(text[4:6]), int(text[6:]))  # ValueError for 20260230, year 0
     if not (date(1980, 1, 1) <= d <= date(2100, 12, 31) or d == date(9999, 12, 31)):  # 9999-12-31: open-ended
