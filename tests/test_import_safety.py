@@ -243,3 +243,36 @@ def test_a_date_not_in_the_digits_0_9_is_refused(tmp_path, written):
         parse_all(Source(PTP.name, text.encode()), "ptp", Options(effective=date(2026, 1, 1)))
     assert (exc.value.line, exc.value.column) == (7, 4), str(exc.value)
     assert exc.value.message == f"{written!r} is not a date YYYYMMDD"
+
+
+CROSSWALK = FIX / "asp-ndc-hcpcs-crosswalk-2024q1-real-excerpt.csv"
+CROSSWALK_ROW = "J1459,Inj ivig privigen 500 mg,CSL BEHRING LLC,44206-0436-05,Privigen,500 MG,50,1,10,10,"
+
+
+def _crosswalk_row(billunits: str, billunitspkg: str) -> Source:
+    text = CROSSWALK.read_text(encoding="cp1252")
+    assert CROSSWALK_ROW in text
+    row = CROSSWALK_ROW.replace(",1,10,10,", f',1,"{billunits}","{billunitspkg}",')
+    return Source(CROSSWALK.name, text.replace(CROSSWALK_ROW, row).encode())
+
+
+@pytest.mark.parametrize("column,billunits,billunitspkg", [
+    (10, "10", "1_0"), (10, "10", "\uff11\uff10"), (10, "10", "\u0661\u0660"), (9, "\u0661\u0660", "10"),
+    (9, "1_0", "10")])
+def test_a_crosswalk_billing_unit_not_in_the_digits_0_9_is_refused(column, billunits, billunitspkg):
+    """BILLUNITSPKG was kept as written and read by Decimal() when a claim's NDC was checked: "1_0" or "１０" was 10
+    billing units a package without a word. A cell Decimal() would read as a number is now refused with line and
+    column unless it is written in the digits 0-9 (model.NUMBER_TEXT)."""
+    with pytest.raises(ImportFailure) as exc:
+        parse_all(_crosswalk_row(billunits, billunitspkg), "crosswalk", Options())
+    bad = billunitspkg if column == 10 else billunits
+    label = "BILLUNITSPKG" if column == 10 else "BILLUNITS"
+    assert (exc.value.line, exc.value.column) == (10, column), str(exc.value)
+    assert exc.value.message == f"{label} {bad!r}: write the number in the digits 0-9"
+
+
+@pytest.mark.parametrize("billunitspkg", ["10", "0.5", " 2 ", "", "N/A"])
+def test_a_crosswalk_billing_unit_of_plain_digits_or_no_number_imports_as_before(billunitspkg):
+    [parsed] = parse_all(_crosswalk_row("10", billunitspkg), "crosswalk", Options())
+    row = next(r for r in parsed.rows if r[1] == "44206043605")
+    assert row[5:] == ("10", billunitspkg.strip())

@@ -9,8 +9,10 @@ commas; quoted drug names may hold a bare LF. Source: https://www.cms.gov/medica
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from igclaim import ndc as ndc_mod
+from igclaim.model import NUMBER_TEXT
 from igclaim.refdata.importers import (
     ImportFailure,
     Options,
@@ -28,6 +30,20 @@ from igclaim.refdata.importers.asp import CODE
 
 MEMBER = re.compile(r"crosswalk.*\.(csv|xlsx)$", re.I)
 HEADER = re.compile(r"^_\d{4}_CODE$", re.I)
+
+
+def _units(source: Source, line: int, column: int | None, label: str, text: str) -> str:
+    """A billing-unit cell, kept as written: the store reads BILLUNITSPKG with Decimal() (and passes over text that
+    is no number), which also read "1_0" as 10 and other scripts' digits ("１０", "١٠") as 10. Text Decimal() would
+    read must be written in the digits 0-9 (model.NUMBER_TEXT); other text is kept, as before."""
+    if text and not NUMBER_TEXT.fullmatch(text):
+        try:
+            Decimal(text)
+        except InvalidOperation:
+            return text
+        raise ImportFailure(source.name, line, None if column is None else column + 1,
+                            f"{label} {text!r}: write the number in the digits 0-9")
+    return text
 
 
 def parse(source: Source, options: Options) -> Parsed:
@@ -53,9 +69,10 @@ def parse(source: Source, options: Options) -> Parsed:
             ndc11 = ndc_mod.compact(cell(cells, cols["ndc"]))
         except ndc_mod.InvalidNDC as exc:
             raise ImportFailure(source.name, line, cols["ndc"] + 1, str(exc)) from None
+        units = [_units(source, line, cols.get(key), label, cell(cells, cols.get(key)))
+                 for key, label in (("billunits", "BILLUNITS"), ("billunitspkg", "BILLUNITSPKG"))]
         rows.append((code, ndc11, " ".join(cell(cells, cols.get("labeler")).split()),
-                     " ".join(cell(cells, cols.get("drug")).split()), cell(cells, cols.get("dosage")),
-                     cell(cells, cols.get("billunits")), cell(cells, cols.get("billunitspkg"))))
+                     " ".join(cell(cells, cols.get("drug")).split()), cell(cells, cols.get("dosage")), *units))
     if cols is None:
         raise ImportFailure(source.name, None, None, "no header record starting with _<YYYY>_CODE: not an ASP "
                             "NDC-HCPCS crosswalk")
