@@ -276,3 +276,15 @@ def test_a_crosswalk_billing_unit_of_plain_digits_or_no_number_imports_as_before
     [parsed] = parse_all(_crosswalk_row("10", billunitspkg), "crosswalk", Options())
     row = next(r for r in parsed.rows if r[1] == "44206043605")
     assert row[5:] == ("10", billunitspkg.strip())
+
+
+@pytest.mark.parametrize("description,ml", [
+    ("1 VIAL in 1 CARTON > 10 mL in 1 VIAL", "10"), ("1 VIAL in 1 CARTON > 2.5 mL in 1 VIAL", "2.5"),
+    ("1 VIAL in 1 CARTON > \uff11\uff10 mL in 1 VIAL", ""), ("1 VIAL in 1 CARTON > \u0661\u0660 mL in 1 VIAL", ""),
+    ("1 VIAL in 1 CARTON > 1\u0660 mL in 1 VIAL", ""), ("1 VIAL in 1 CARTON", "")])
+def test_an_ndc_package_volume_is_read_only_from_the_digits_0_9(description, ml):
+    """The NDC Directory's volume was found with \\d+ and stored for Decimal(): "１０ mL in 1 VIAL" was a 10 mL vial.
+    A volume not written in the digits 0-9 (model.NUMBER_TEXT) is now no volume, as a description without one."""
+    from igclaim.refdata.importers.ndc_directory import package_ml
+
+    assert package_ml(description) == ml

@@ -14,6 +14,7 @@ import re
 from datetime import date
 
 from igclaim import ndc as ndc_mod
+from igclaim.model import NUMBER_TEXT
 from igclaim.refdata.importers import (
     ImportFailure,
     Options,
@@ -32,9 +33,10 @@ OPEN_END = date(9999, 12, 31)
 
 
 def package_ml(description: str) -> str:
-    """The volume of one container in mL, from the description ('' when the description gives none)."""
+    """The volume of one container in mL, from the description ('' when the description gives none, or writes it in
+    other digits than 0-9: \\d also takes "１０" and "١٠", which the store's Decimal() read as 10 mL)."""
     found = _ML.findall(description)
-    return found[-1] if found else ""
+    return found[-1] if found and NUMBER_TEXT.fullmatch(found[-1]) else ""
 
 
 def parse(source: Source, options: Options) -> Parsed:
