@@ -288,3 +288,27 @@ def test_an_ndc_package_volume_is_read_only_from_the_digits_0_9(description, ml)
     from igclaim.refdata.importers.ndc_directory import package_ml
 
     assert package_ml(description) == ml
+
+
+@pytest.mark.parametrize("digits", ["\uff12\uff10\uff12\uff16", "\u0662\u0660\u0662\u0666", "2\u0660\u0662\u0666"])
+def test_a_release_date_in_a_preamble_or_file_name_is_read_only_from_the_digits_0_9(digits):
+    """The effective dates a preamble or a file name gives were matched with \\d and read by int(), so "January
+    ２０２６" was January 2026: they are now read only from the digits 0-9 (else the file gives no date, and the
+    import asks for --effective as for any file that gives none)."""
+    from igclaim.refdata.importers import fees, hcpcs, icd10, month_year_in_name, mue, preamble_span, ptp
+
+    assert preamble_span(f"Effective January 1, {digits} through March 31, {digits}") is None
+    assert preamble_span("Effective January \uff11, 2026 through March 31, 2026") is None
+    assert month_year_in_name(f"january-{digits}-asp-pricing.zip") is None
+    assert month_year_in_name(f"{digits}-q1.zip") is None
+    assert fees._release(f"PPRRVU{digits}_Oct.csv") is None
+    assert fees._release(f"{digits} National Physician Fee Schedule Relative Value File October Release") is None
+    assert hcpcs.NAME.search(f"HCPC{digits}_JAN_ANWEB.txt") is None
+    assert icd10.FY.search(f"icd10cm_order_{digits}.txt") is None
+    assert mue.EFF.search(f"MCR_MUE_PractitionerServices_Eff_07-01-{digits}.csv") is None
+    assert ptp.VERSION.search("ccipra-v\uff13\uff12\uff11r0-f1.txt") is None
+    # ASCII digits read as before
+    assert preamble_span("Effective January 1, 2026 through March 31, 2026") == (date(2026, 1, 1), date(2026, 3, 31))
+    assert month_year_in_name("january-2026-asp-pricing.zip") == date(2026, 1, 1)
+    assert month_year_in_name("2026-q3.zip") == date(2026, 7, 1)
+    assert fees._release("PPRRVU2025_Oct.csv") == (date(2025, 10, 1), date(2025, 12, 31))

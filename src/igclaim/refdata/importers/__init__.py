@@ -316,7 +316,10 @@ def amount(source: Source, line: int, column: int | None, text: str) -> Decimal:
     return value
 
 
-_SPAN = re.compile(r"effective\s+(\w+)\s+(\d{1,2}),\s*(\d{4})\s+(?:through|to|-)\s+(\w+)\s+(\d{1,2}),\s*(\d{4})", re.I)
+# [0-9], not \d: int() read other scripts' digits ("January ２０２６") as 2026; so in month_year_in_name and the
+# importers' other file-name and preamble patterns.
+_SPAN = re.compile(r"effective\s+(\w+)\s+([0-9]{1,2}),\s*([0-9]{4})\s+(?:through|to|-)\s+(\w+)\s+([0-9]{1,2}),"
+                   r"\s*([0-9]{4})", re.I)
 
 
 def preamble_span(text: str) -> tuple[date, date] | None:
@@ -332,10 +335,10 @@ def month_year_in_name(names: str) -> date | None:
     """'october-2025-...', 'January 2026 ...', '..._Oct.csv' with a year nearby: the first day of that month."""
     low = names.lower()
     m = re.search(r"(january|february|march|april|may|june|july|august|september|october|november|december)"
-                  r"[\s_-]*(\d{4})", low)
+                  r"[\s_-]*([0-9]{4})", low)
     if m:
         return date(int(m.group(2)), MONTHS[m.group(1)], 1)
-    m = re.search(r"(\d{4})[\s_-]*q([1-4])", low)
+    m = re.search(r"([0-9]{4})[\s_-]*q([1-4])", low)
     if m:
         return date(int(m.group(1)), 3 * int(m.group(2)) - 2, 1)
     return None

@@ -95,10 +95,10 @@ def _pprrvu(source: Source, options: Options, recs: list[Any], at: int, rest: It
 def _release(text: str) -> tuple[date, date] | None:
     """'2025 National Physician Fee Schedule Relative Value File October Release' or PPRRVU2025_Oct: in force
     from that month through December 31 (a later release of the year takes over from its own month)."""
-    m = re.search(r"(\d{4}) National Physician Fee Schedule Relative Value File (\w+) Release", text, re.I)
+    m = re.search(r"([0-9]{4}) National Physician Fee Schedule Relative Value File (\w+) Release", text, re.I)
     if m and m.group(2).lower() in MONTHS:
         year, month = int(m.group(1)), MONTHS[m.group(2).lower()]
-    elif (m := re.search(r"PPRRVU(\d{4})_([A-Za-z]{3})", text)) and m.group(2).lower() in MON3:
+    elif (m := re.search(r"PPRRVU([0-9]{4})_([A-Za-z]{3})", text)) and m.group(2).lower() in MON3:
         year, month = int(m.group(1)), MON3[m.group(2).lower()]
     else:
         return None

@@ -35,7 +35,7 @@ from igclaim.refdata.importers import (
 )
 
 MEMBER = re.compile(r"^HCPC\d{4}.*ANWEB.*\.(xlsx|txt|csv)$", re.I)
-NAME = re.compile(r"HCPC(\d{4})_(JAN|APR|JUL|OCT|CONTR)", re.I)
+NAME = re.compile(r"HCPC([0-9]{4})_(JAN|APR|JUL|OCT|CONTR)", re.I)
 FIRST, NEXT, MOD_FIRST, MOD_NEXT = "3", "4", "7", "8"
 # (field, first column, last column) of a first-line record, 1-based as in the record layout
 FIELDS = (("add", 269, 276), ("act_eff", 277, 284), ("term", 285, 292))

@@ -14,7 +14,7 @@ from datetime import date
 from igclaim.refdata.importers import ImportFailure, Options, Parsed, RowSpool, Source, dates, iter_lines
 
 MEMBER = re.compile(r"^icd10cm[_-]order[_-]\d{4}.*\.txt$", re.I)
-FY = re.compile(r"(?:order|codes)[_-](\d{4})", re.I)
+FY = re.compile(r"(?:order|codes)[_-]([0-9]{4})", re.I)
 CODE = re.compile(r"^[A-Z][0-9][0-9A-Z]{1,5}$")
 
 

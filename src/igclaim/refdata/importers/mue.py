@@ -32,7 +32,7 @@ HEADER = re.compile(r"^HCPCS\s*/\s*CPT\s+Code$", re.I)
 SETTINGS = {"practitioner": "practitioner", "outpatient hospital": "hospital", "dme supplier": "dme"}
 NAME_SETTINGS = {"practitioner": "practitioner", "outpatienthospital": "hospital", "dmesupplier": "dme",
                  "outpatient-hospital": "hospital", "dme-supplier": "dme"}
-EFF = re.compile(r"eff[_-](\d{2})-(\d{2})-(\d{4})", re.I)
+EFF = re.compile(r"eff[_-]([0-9]{2})-([0-9]{2})-([0-9]{4})", re.I)
 
 
 def _setting(header_cell: str, names: str, options: Options) -> str | None:

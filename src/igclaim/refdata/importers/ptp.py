@@ -29,7 +29,7 @@ from igclaim.refdata.importers.asp import CODE
 from igclaim.refdata.resolver import reference
 
 MEMBER = re.compile(r"^cci(pra|oph).*\.(txt)$", re.I)
-VERSION = re.compile(r"v(\d{2})(\d)r\d", re.I)
+VERSION = re.compile(r"v([0-9]{2})([0-9])r[0-9]", re.I)
 PART = re.compile(r"[-_](f\d)\b", re.I)
 
 
