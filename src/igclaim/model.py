@@ -71,7 +71,8 @@ def _number_text(kind: Literal["int", "decimal"]) -> Callable[[Any], Any]:
     "0-5", which pydantic reads as the integer -5) gets the field type's own message (give a whole number …)."""
 
     def check(v: Any) -> Any:
-        if type(v) is str and not NUMBER_TEXT.fullmatch(v):
+        # Plain digits with at most one point ("30", "2.5") are NUMBER_TEXT: passed without the regular expression.
+        if type(v) is str and not (v.isascii() and v.replace(".", "", 1).isdigit()) and not NUMBER_TEXT.fullmatch(v):
             if v.isascii() and v.isprintable() and "_" not in v:
                 raise PydanticCustomError(f"{kind}_parsing", "Input should be a valid {kind}", {"kind": kind})
             raise PydanticCustomError("number_digits", "Input should be a number written in the digits 0-9")
