@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from igclaim.catalog import line_numbers as numbers
 from igclaim.catalog import with_article as _a
@@ -388,7 +389,13 @@ class _Quantity:
 def _quantity(ctx: EditContext) -> _Quantity:
     """The written claim's line quantity element (a claim without a form is an 837P's, as CLAIM-CHARGE-TOTAL reads
     it)."""
-    if ctx.written is not None and ctx.written.form == "UB-04":
+    return _quantity_of(ctx.written is not None and ctx.written.form == "UB-04")
+
+
+@lru_cache(maxsize=2)
+def _quantity_of(institutional: bool) -> _Quantity:
+    """Made once per process (the table is bundled): every written claim asks it twice."""
+    if institutional:
         return _Quantity("UB-04 (837I)", quantity_elements()["837I"])
     return _Quantity("CMS-1500 (837P)", quantity_elements()["837P"])
 
