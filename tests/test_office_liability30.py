@@ -208,3 +208,44 @@ def test_two_products_neither_covered_by_the_profiles_list_are_one_finding_namin
     f = only(build(enc), "DX-NOT-COVERED")
     assert f.message.startswith("No diagnosis on the claim (R50.9) is covered for Gamunex-C (IV), Hizentra (SC) under "
                                 "Test list: CIDP by IV only.")
+
+
+# --- make mutate survivors (this session's run on the per-drug liability): the whole texts ---------------------------
+
+WHY = ("where Hizentra (SC) is not covered (Test list: CIDP by IV only) and Gamunex-C (IV) is. A written "
+       "administration line does not say which product it gives, so igclaim does not ask it for GZ: if it gives "
+       "Hizentra (SC) alone, its denial is expected too (GZ); if it gives Gamunex-C (IV), none. A warning: contractors "
+       "differ on the administration of a product that is not covered beside one that is.")
+
+
+def _abn_findings(r) -> list[tuple]:
+    return [(f.line, f.severity, f.message, f.fix) for f in r.findings if f.edit == "PAYER-ABN-MODIFIER"]
+
+
+def test_the_build_advice_in_full(profile):
+    assert only(build(office(profile)), "PAYER-ABN-MODIFIER").message == (
+        "The diagnosis may not be covered (Test list: CIDP by IV only) for Hizentra (SC), and no ABN is recorded "
+        "(payer.abn_signed): add GZ to its lines (its JW or JZ line too), not to the lines of Gamunex-C (IV), which "
+        "the diagnosis covers. The administration lines: GZ only on one that gives Hizentra (SC) alone, none on one "
+        "that gives a covered product (contractors differ on the administration of a product that is not covered "
+        "beside one that is: verify).")
+
+
+def test_gz_on_the_covered_product_and_two_bare_administration_lines_in_full(profile):
+    r = scrub(office(profile), _add("GZ", "J1559", "J1561", "96369"))
+    assert _abn_findings(r) == [
+        (1, "warning", "Line 1: GZ reported, but the claim's diagnosis is covered for this line's product: no denial "
+         "is expected of it (only the lines of the product that is not covered take one).",
+         "Remove GZ from line 1 unless the ABN was for another reason."),
+        (4, "warning", f"Lines 4, 5 (96365, 96366): no liability modifier on the administration of a claim {WHY}",
+         "Put GZ on the administration line that gives Hizentra (SC) alone, if any; none on the others.")]
+
+
+def test_another_liability_modifier_after_a_right_one_is_still_told(profile):
+    """The line with the modifier needed (96365, GZ) does not end the look at the lines after it (96366, GA)."""
+    r = scrub(office(profile), lambda c: (_add("GZ", "J1559", "96365")(c), _add("GA", "96366")(c)))
+    assert _abn_findings(r) == [
+        (5, "warning", f"Line 5 (96366): GA reported on the administration of a claim {WHY}",
+         "Replace GA with GZ on line 5 if it gives Hizentra (SC) alone; else remove GA."),
+        (6, "warning", f"Line 6 (96369): no liability modifier on the administration of a claim {WHY}",
+         "Put GZ on the administration line that gives Hizentra (SC) alone, if any; none on the others.")]
