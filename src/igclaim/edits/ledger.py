@@ -21,3 +21,12 @@ declare(
     fix="Request the renewal or an increase now, so the next infusion is not delayed or denied.",
     source=PRIOR_AUTH,
 )
+declare(
+    "AUTH-CORRECTION-UNLINKED",
+    severity="warning",
+    statement="a corrected claim under an encounter id never exported, while another encounter of the member, payer "
+              "and date of service holds units of a prior authorization: the ledger would not replace that use",
+    fix="File the corrected claim (or void) under the encounter id of the claim it corrects, so its export replaces "
+        "that claim's use of the authorization.",
+    source=PRIOR_AUTH,
+)

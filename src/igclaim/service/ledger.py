@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from igclaim.edits.registry import finding
 from igclaim.model import Encounter, Finding, Result
 from igclaim.refdata.resolver import reference
-from igclaim.service.db import Authorization, AuthorizationUse
+from igclaim.service.db import Authorization, AuthorizationUse, ClaimRow, ExportClaim
 
 RENEWAL_DAYS = "authorization_renewal_days"  # the payer-profile parameter AUTH-EXPIRING reads
 
@@ -227,7 +227,7 @@ def check(db: Session, enc: Encounter, result: Result) -> list[Finding]:
     """AUTH-EXHAUSTED when no authorization can hold this visit; AUTH-EXPIRING when the one drawn on ends soon or
     little of it would remain, counting every other authorization of the code that could hold the next visit: a
     renewal already in the ledger (`_cover`) moves the end, and one with room makes a low balance no concern."""
-    out: list[Finding] = []
+    out: list[Finding] = _unlinked_correction(db, enc)
     dos = enc.date_of_service
     draws = plan(db, enc, result)
     lead = renewal_days(enc) if draws else 0
@@ -257,6 +257,40 @@ def check(db: Session, enc: Encounter, result: Result) -> list[Finding]:
             out.append(finding("AUTH-EXPIRING", f"Authorization {auth.number} (ledger #{auth.id}): "
                                f"{' and '.join(why)}."))
     return out
+
+
+def _unlinked_correction(db: Session, enc: Encounter) -> list[Finding]:
+    """AUTH-CORRECTION-UNLINKED: a corrected claim under an encounter id this team never exported, while another
+    encounter of the member, payer and date of service holds units of an authorization. The ledger finds the claim a
+    correction replaces by its encounter id (`original_claim_id` is the payer's number, which the ledger does not
+    keep), so that claim's use stays counted and this one's is counted beside it (a void gives nothing back). A
+    warning: the other encounter may be another visit that day, and a correction of a claim sent before igclaim
+    has nothing in the ledger to replace."""
+    if enc.correction is None or enc.subscriber is None:
+        return []
+    if db.scalar(select(ExportClaim.encounter_id).where(ExportClaim.encounter_id == enc.encounter_id).limit(1)):
+        return []  # exported here before: its export replaces its own entries (consume)
+    payer_keys = {k.lower() for k in (enc.payer.name, enc.payer.payer_id) if k}
+    rows = db.execute(
+        select(AuthorizationUse.encounter_id, Authorization.number, Authorization.id, Authorization.payer,
+               AuthorizationUse.units)
+        .join(Authorization, Authorization.id == AuthorizationUse.authorization_id)
+        .join(ClaimRow, ClaimRow.encounter_id == AuthorizationUse.encounter_id)
+        .where(Authorization.member_id == enc.subscriber.member_id, ClaimRow.date_of_service == enc.date_of_service,
+               AuthorizationUse.encounter_id != enc.encounter_id, AuthorizationUse.visits > 0)
+        .order_by(AuthorizationUse.encounter_id, Authorization.id)).all()
+    held = [f"{r.encounter_id} holds {r.units} units of authorization {r.number} (ledger #{r.id})"
+            for r in rows if r.payer.lower() in payer_keys]
+    if not held:
+        return []
+    kind = "void (frequency 8)" if voids(enc) else "replacement (frequency 7)"
+    then = ("would give none of it back" if voids(enc)
+            else "would be counted beside it, the same visit twice")
+    return [finding("AUTH-CORRECTION-UNLINKED", (
+        f"A corrected claim, {kind}, under an encounter id this team has not exported, while {'; '.join(held)} "
+        f"for the same member, payer and date of service. The ledger finds the claim a correction replaces by its "
+        f"encounter id, not by original_claim_id: if this corrects that claim, it {then}. File the correction "
+        "under the original's encounter id; if it corrects a claim sent elsewhere, this does not apply."))]
 
 
 def consume(db: Session, enc: Encounter, result: Result, version: int, user_id: int) -> list[int]:
