@@ -204,6 +204,70 @@ def test_two_products_under_two_home_lists_name_both_lists() -> None:
     assert sc.source == "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=52507"
 
 
+
+def _with_cuvitru(data: dict[str, Any], product: str = "Cuvitru") -> dict[str, Any]:
+    """The home chart with a second immune globulin, SC, infused after the first."""
+    day = data["date_of_service"]
+    data["drugs"].append({"id": "ig2", "product": product, "route": "SC", "dose": {"grams": 10},
+                          "containers": [{"grams": 10, "count": 1}]})
+    data["administrations"].append({"drug_id": "ig2", "start": f"{day}T15:00", "stop": f"{day}T16:00"})
+    return data
+
+
+def test_a_product_no_home_list_reads_does_not_stop_the_next_from_being_judged(monkeypatch: Any) -> None:
+    """`_mac_gap` skips an immune globulin whose route no DME MAC list holds and judges the next (`continue`, made
+    `break` by a surviving mutant). The bundled lists hold both routes the input takes, so the lists are read here
+    without the IV one: Gamunex-C (IV) first, then Cuvitru (SC) for ITP, which group 3 does not cover. Cuvitru is
+    told as when it is the claim's only immune globulin (with `break`, nothing was told)."""
+    from igclaim.refdata.mac import mac
+
+    data = mac()
+    sc_only = tuple(r for r in data.home if r.route != "IV")
+    assert sc_only and sc_only != data.home
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(data, "home", sc_only)
+            _forget()
+            assert _rules().home_lookup("IV", "J1561") is None
+            pair = engine.build(parse_encounter(_with_cuvitru(_chart("f5-home-d8131.json", diagnoses=["D69.3"]))))
+            alone = engine.build(parse_encounter(_chart("f6-home-cidp-cuvitru.json", diagnoses=["D69.3"])))
+    finally:
+        _forget()
+    [dx] = _found(pair, "DX-NOT-COVERED")
+    [only] = _found(alone, "DX-NOT-COVERED")
+    assert dx.severity == only.severity == "error" and dx.impact_units == only.impact_units == -100
+    assert dx.message == only.message == (
+        "No diagnosis on the claim (D69.3) is covered for Cuvitru (SC) under the Medicare contractor's list A52507 "
+        "group 3 + A52507 group 6 (J1559, J1575 only) (DME MACs).")
+    [abn] = _found(pair, "PAYER-ABN-MODIFIER")
+    assert abn.severity == "error" and "for Cuvitru (SC)" in abn.message and "add GZ to its lines" in abn.message
+
+
+def test_two_sc_products_outside_the_cidp_groups_product_limit_are_an_uncertain_warning_naming_each() -> None:
+    """CIDP with Cuvitru and Xembify at home: neither is a product igclaim reads group 6 as limited to, a reading
+    of its own (`products_note`), so the claim's gap is not certain. The claim's Gap of the two products is built
+    under the home mode (a surviving mutant built it without it: no product notes, so a certain error, and
+    PAYER-ABN-MODIFIER an error asking for GZ with no "verify first")."""
+    result = engine.build(parse_encounter(_with_cuvitru(_chart("f6-home-cidp-cuvitru.json"), "Xembify")))
+    note = ("SC immune globulin through a pump, CIDP (DME MAC, LCD L33794, group 6: Hizentra J1559, HyQvia J1575 "
+            "only): {} (SC) is not one of the products igclaim reads that group as limited to. igclaim limits group "
+            "6 to Hizentra and HyQvia (the SC immune globulins labelled for CIDP), but the article's own product line "
+            "was not read: verify on the MCD (LCD L33794, article A52507) whether it covers this product.")
+    [dx] = _found(result, "DX-NOT-COVERED")  # one finding: both products are denied the same way
+    assert dx.severity == "warning" and dx.impact_units == -100
+    assert dx.message == (
+        "No diagnosis on the claim (G61.81) is covered for Cuvitru (SC), Xembify (SC) under the Medicare "
+        "contractor's list A52507 group 3 + A52507 group 6 (J1559, J1575 only) (DME MACs) (a warning: the list is "
+        f"not certain for your payer). {note.format('Cuvitru')} {note.format('Xembify')}")
+    [abn] = _found(result, "PAYER-ABN-MODIFIER")
+    assert abn.severity == "warning"
+    assert abn.message == (
+        "The diagnosis may not be covered (the Medicare contractor's list A52507 group 3 + A52507 group 6 (J1559, "
+        "J1575 only) (DME MACs)) and no ABN is recorded (payer.abn_signed): add GZ to the drug and administration "
+        "lines in place of KX (coded for the pump's coverage criteria) if the contractor's policy does not cover it "
+        "(verify first).")
+    assert _modifiers(result, "J1555") == _modifiers(result, "J1558") == [["JB", "KX", "JZ"]]
+
 # --- edits/diagnosis.py _unknown_contractor_note: the whole note ---------------------------------------------------
 
 def test_an_unknown_article_note_says_which_list_judged_instead() -> None:
