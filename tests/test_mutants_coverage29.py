@@ -204,7 +204,6 @@ def test_two_products_under_two_home_lists_name_both_lists() -> None:
     assert sc.source == "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId=52507"
 
 
-
 def _with_cuvitru(data: dict[str, Any], product: str = "Cuvitru") -> dict[str, Any]:
     """The home chart with a second immune globulin, SC, infused after the first."""
     day = data["date_of_service"]
@@ -267,6 +266,7 @@ def test_two_sc_products_outside_the_cidp_groups_product_limit_are_an_uncertain_
         "lines in place of KX (coded for the pump's coverage criteria) if the contractor's policy does not cover it "
         "(verify first).")
     assert _modifiers(result, "J1555") == _modifiers(result, "J1558") == [["JB", "KX", "JZ"]]
+
 
 # --- edits/diagnosis.py _unknown_contractor_note: the whole note ---------------------------------------------------
 
