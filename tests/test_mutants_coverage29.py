@@ -351,3 +351,20 @@ def test_the_charts_covering_diagnoses_are_listed_with_their_verb() -> None:
     [dx] = _found(_scrub_ky(["D83.9", "G61.81", "G43.909"], ["G43.909"]), "DX-NOT-COVERED")
     assert dx.message.endswith(" Of the chart's diagnoses (D83.9, G61.81, G43.909), D83.9, G61.81 are covered."), \
         dx.message
+
+
+def test_home_ivig_outside_its_benefit_beside_a_covered_sc_product_asks_gy_on_its_own_and_the_supply_lines() -> None:
+    """Hizentra (covered for CIDP at home) and Privigen (home IVIG, whose benefit is primary immune deficiency only):
+    GY goes on Privigen's lines and the supply lines. The advice read "the lines of Privigen (IV) and the and supply
+    lines" (its product list ended in "and the", then " and supply lines" followed)."""
+    data = _chart("f6-home-cidp-cuvitru.json")
+    day = data["date_of_service"]
+    data["drugs"][0]["product"] = "Hizentra"
+    data["drugs"].append({"id": "ig2", "product": "Privigen", "route": "IV", "dose": {"grams": 30},
+                          "containers": [{"grams": 10, "count": 3}]})
+    data["administrations"].append({"drug_id": "ig2", "start": f"{day}T13:00", "stop": f"{day}T16:00"})
+    [abn] = _found(engine.build(parse_encounter(data)), "PAYER-ABN-MODIFIER")
+    assert abn.severity == "error" and abn.message == (
+        "The diagnosis is not covered (the Medicare contractor's list A52509 group 1 (DME MACs)) and the service has "
+        "no benefit category: add GY to the lines of Privigen (IV) and the supply lines, not GA/GZ; the beneficiary "
+        "is liable and no ABN is required.")

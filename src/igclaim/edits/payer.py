@@ -116,11 +116,11 @@ def abn_on_build(ctx: EditContext) -> list[Finding]:
         found.append(_mixed_on_build(ctx, gap))
         return found
     if gap.liability == "no_benefit":
-        where = f"the lines of {', '.join(gap.products)} and the" if per_drug(ctx, gap) else "the drug"
+        where = f"the lines of {', '.join(gap.products)} and the" if per_drug(ctx, gap) else "the drug and"
         voluntary = (f" With the voluntary notice the patient signed, {lm.voluntary_notice} goes beside it."
                      if ctx.encounter.payer.abn_signed else "")
         found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis is not covered ({gap.title}) and the service has no "
-                             f"benefit category: add {need} to {where} and supply lines, not {lm.with_signed_abn}/"
+                             f"benefit category: add {need} to {where} supply lines, not {lm.with_signed_abn}/"
                              f"{lm.without_abn}; the beneficiary is liable and no ABN is required.{voluntary}",
                              severity=gap.severity))
         return found
