@@ -26,7 +26,9 @@ from igclaim.refdata.importers import (
 )
 
 MEMBER = re.compile(r"(payment.?limit|asp.?pricing).*\.(csv|xlsx)$", re.I)
-CODE = re.compile(r"^[A-Z0-9]\d{3}[A-Z0-9]$|^[A-Z]\d{4}$|^\d{4}[A-Z0-9]$")
+# [0-9], not \d: \d takes any script's digits, so "J１５６１" was stored as a code no claim can match (this pattern is
+# the ASP, crosswalk, MUE, PTP and fee importers' check of a HCPCS/CPT code).
+CODE = re.compile(r"^[A-Z0-9][0-9]{3}[A-Z0-9]$|^[A-Z][0-9]{4}$|^[0-9]{4}[A-Z0-9]$")
 NO_LIMIT = {"", "N/A", "NA"}
 
 

@@ -1,0 +1,55 @@
+"""The importers read codes, article ids and header labels only from the digits 0-9: \\d takes any script's digits,
+so a file holding "J１５６１" (fullwidth digits) stored a code no claim can ever match, without a word. Such a cell
+is now refused with line and column as any other malformed one."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from igclaim.refdata.importers import ImportFailure, Options, Source, parse_all
+
+FIX = Path(__file__).parent / "fixtures" / "cms"
+FULLWIDTH = "J\uff11\uff15\uff16\uff11"  # J１５６１
+ARABIC_INDIC = "J\u0661\u0665\u0666\u0661"  # J١٥٦١
+
+
+def _source(name: str, old: str, new: str, encoding: str = "cp1252") -> Source:
+    """A fixture with one cell changed, written as UTF-8 (the bytes of a fullwidth digit are no Windows-1252)."""
+    text = (FIX / name).read_text(encoding=encoding)
+    assert old in text
+    return Source(name, text.replace(old, new, 1).encode("utf-8"))
+
+
+# (kind, fixture, text replaced, with {code} in place of the code, line, column, message's end)
+HCPCS_USERS = [
+    ("asp", "asp-pricing-2026q2-synthetic.csv", "J1459,Inj ivig", "{code},Inj ivig", 12, 1, "is not a HCPCS code"),
+    ("crosswalk", "asp-ndc-hcpcs-crosswalk-2024q1-real-excerpt.csv", "J1459,Inj ivig privigen 500 mg,CSL",
+     "{code},Inj ivig privigen 500 mg,CSL", 10, 1, "is not a HCPCS code"),
+    ("mue", "MCR_MUE_PractitionerServices_Eff_04-01-2026-synthetic.csv", "J1561,100,", "{code},100,", 10, 1,
+     "is not a HCPCS/CPT code"),
+    ("ptp", "ccipra-v321r0-f1-synthetic.txt", "96365\t36000\t", "{code}\t36000\t", 7, 1, "is not a HCPCS/CPT code"),
+    ("ptp", "ccipra-v321r0-f1-synthetic.txt", "96365\t36000\t", "96365\t{code}\t", 7, 2, "is not a HCPCS/CPT code"),
+    ("fees", "fees-contract-2026-synthetic.csv", "96365,150.00", "{code},150.00", 2, 1, "is not a HCPCS/CPT code"),
+]
+
+
+@pytest.mark.parametrize("code", [FULLWIDTH, ARABIC_INDIC, "\uff19\uff16\uff13\uff16\uff15"])
+@pytest.mark.parametrize("kind,name,old,new,line,column,says", HCPCS_USERS)
+def test_a_hcpcs_code_not_in_the_digits_0_9_is_refused_with_line_and_column(kind, name, old, new, line, column,
+                                                                              says, code):
+    """asp.CODE (shared by the ASP, crosswalk, MUE, PTP and fee importers) matched \\d: "J１５６１" was stored."""
+    source = _source(name, old, new.format(code=code))
+    with pytest.raises(ImportFailure) as exc:
+        parse_all(source, kind, Options(effective=date(2026, 1, 1), schedule="acme"))
+    assert (exc.value.line, exc.value.column) == (line, column), str(exc.value)
+    assert exc.value.message == f"{code!r} {says}"
+
+
+@pytest.mark.parametrize("kind,name,old,new,line,column,says", HCPCS_USERS)
+def test_the_same_files_with_ascii_codes_import(kind, name, old, new, line, column, says):
+    parsed = parse_all(_source(name, old, new.format(code="J1561")), kind,
+                       Options(effective=date(2026, 1, 1), schedule="acme"))
+    assert any("J1561" in row[:2] for p in parsed for row in p.rows)
