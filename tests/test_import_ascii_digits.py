@@ -53,3 +53,28 @@ def test_the_same_files_with_ascii_codes_import(kind, name, old, new, line, colu
     parsed = parse_all(_source(name, old, new.format(code="J1561")), kind,
                        Options(effective=date(2026, 1, 1), schedule="acme"))
     assert any("J1561" in row[:2] for p in parsed for row in p.rows)
+
+
+@pytest.mark.parametrize("article", ["A\uff15\uff16\uff17\uff17\uff19", "A\u0665\u0666\u0667\u0667\u0669",
+                                     "A5677\uff19"])
+def test_a_coverage_article_id_not_in_the_digits_0_9_is_refused_with_line_and_column(article):
+    """The article id pattern (mac.ARTICLE_ID) matched \\d: "A５６７７９" became an article of its own that no claim's
+    contractor names."""
+    source = Source("codes.csv", f"article_id,group,icd10_code\nA56779,1,D83.9\n{article},1,D80.0\n".encode())
+    with pytest.raises(ImportFailure) as exc:
+        parse_all(source, "coverage", Options(effective=date(2026, 1, 1)))
+    assert (exc.value.line, exc.value.column) == (3, 1), str(exc.value)
+    assert exc.value.message == f"{article!r} is not an article id (A12345)"
+    [parsed] = parse_all(Source("codes.csv", b"article_id,group,icd10_code\nA56779,1,D83.9\n"), "coverage",
+                         Options(effective=date(2026, 1, 1)))
+    assert (parsed.scope, parsed.rows) == ("A56779", [("A56779", 1, "D839")])
+
+
+@pytest.mark.parametrize("article", ["A\uff15\uff16\uff17\uff17\uff19", "A\u0665\u0666\u0667\u0667\u0669"])
+def test_a_contractor_named_by_an_article_id_not_in_the_digits_0_9_is_refused(article):
+    """The same pattern named a contractor (a chart's or a payer profile's) by an article id: "A５６７７９" was kept."""
+    from igclaim.refdata.mac import parse_contractor
+
+    with pytest.raises(ValueError, match="is not a Medicare contractor"):
+        parse_contractor(article)
+    assert parse_contractor("a56779") == "A56779"

@@ -38,7 +38,9 @@ __all__ = ["Article", "Jurisdiction", "Lookup", "MacData", "Status", "mac", "par
 
 T = TypeVar("T")
 _DIR = resources.files("igclaim.refdata") / "coverage"
-ARTICLE_ID = re.compile(r"^A\d{5}$")
+# [0-9], not \d: \d takes any script's digits, so "A５６７７９" was taken for an article id (a contractor named, a
+# coverage list imported) that no claim's contractor names. The coverage importer's check too.
+ARTICLE_ID = re.compile(r"^A[0-9]{5}$")
 MCD_ARTICLE = "https://www.cms.gov/medicare-coverage-database/view/article.aspx?articleId={}"
 
 Kind = Literal["covered", "not_covered", "unverified", "uncertain"]

@@ -24,9 +24,9 @@ from igclaim.refdata.importers import (
     month_year_in_name,
     records,
 )
+from igclaim.refdata.mac import ARTICLE_ID
 
 MEMBER = re.compile(r"\.csv$", re.I)
-ARTICLE = re.compile(r"^A\d{5}$")
 CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")
 OPEN_END = date(9999, 12, 31)
 MAX_ROWS = 200_000
@@ -55,7 +55,7 @@ def parse_many(source: Source, options: Options) -> list[Parsed]:
             cols = header_index(source, line, cells, {"article": "article_id", "group": "group", "code": "icd10_code"})
             continue
         article, group, code = (cell(cells, cols[k]).upper() for k in ("article", "group", "code"))
-        if not ARTICLE.match(article):
+        if not ARTICLE_ID.match(article):
             raise ImportFailure(source.name, line, cols["article"] + 1, f"{article!r} is not an article id (A12345)")
         # ASCII digits ('²'.isdigit() is True) and few of them (int() raises past 4,300) before int()
         if not (group.isascii() and group.isdigit() and len(group) <= 9 and 0 < int(group) < 1000):
