@@ -78,3 +78,16 @@ def test_a_contractor_named_by_an_article_id_not_in_the_digits_0_9_is_refused(ar
     with pytest.raises(ValueError, match="is not a Medicare contractor"):
         parse_contractor(article)
     assert parse_contractor("a56779") == "A56779"
+
+
+@pytest.mark.parametrize("label", ["_\uff12\uff10\uff12\uff13_CODE", "_\u0662\u0660\u0662\u0663_CODE"])
+def test_a_crosswalk_header_label_not_in_the_digits_0_9_is_no_header(label):
+    """crosswalk.HEADER matched \\d: a first column "_２０２３_CODE" was taken for CMS's _<YYYY>_CODE header."""
+    source = _source("asp-ndc-hcpcs-crosswalk-2024q1-real-excerpt.csv", "_2023_CODE,", f"{label},")
+    with pytest.raises(ImportFailure) as exc:
+        parse_all(source, "crosswalk", Options())
+    assert exc.value.line is None
+    assert exc.value.message.startswith("no header record starting with _<YYYY>_CODE")
+    [parsed] = parse_all(_source("asp-ndc-hcpcs-crosswalk-2024q1-real-excerpt.csv", "_2023_CODE,", "_2023_code,"),
+                         "crosswalk", Options())
+    assert parsed.rows

@@ -29,7 +29,8 @@ from igclaim.refdata.importers import (
 from igclaim.refdata.importers.asp import CODE
 
 MEMBER = re.compile(r"crosswalk.*\.(csv|xlsx)$", re.I)
-HEADER = re.compile(r"^_\d{4}_CODE$", re.I)
+# [0-9], not \d: \d takes any script's digits ("_２０２６_CODE" was taken for CMS's header label).
+HEADER = re.compile(r"^_[0-9]{4}_CODE$", re.I)
 
 
 def _units(source: Source, line: int, column: int | None, label: str, text: str) -> str:
