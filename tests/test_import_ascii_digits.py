@@ -91,3 +91,33 @@ def test_a_crosswalk_header_label_not_in_the_digits_0_9_is_no_header(label):
     [parsed] = parse_all(_source("asp-ndc-hcpcs-crosswalk-2024q1-real-excerpt.csv", "_2023_CODE,", "_2023_code,"),
                          "crosswalk", Options())
     assert parsed.rows
+
+
+@pytest.mark.parametrize("kind,member,fixture", [
+    ("hcpcs", "HCPC\uff12\uff10\uff12\uff16_APR_ANWEB.txt", "HCPC2026_APR_ANWEB-synthetic.txt"),
+    ("icd10", "icd10cm_order_\uff12\uff10\uff12\uff16.txt", "icd10cm_order_2026-real-excerpt.txt")])
+def test_a_zip_member_named_in_other_digits_is_not_taken_for_the_file(tmp_path, kind, member, fixture):
+    """hcpcs.MEMBER and icd10.MEMBER matched \\d: a zip member "HCPC２０２６_APR_ANWEB.txt" was read as the HCPCS
+    file."""
+    import zipfile
+
+    from igclaim.refdata.importers import read_sources
+
+    path = tmp_path / f"{kind}.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(member, (FIX / fixture).read_bytes())
+    with pytest.raises(ImportFailure) as exc:
+        read_sources(path, kind)
+    assert exc.value.message.startswith(f"no {kind} file inside the zip"), str(exc.value)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(fixture, (FIX / fixture).read_bytes())
+    assert [s.name for s in read_sources(path, kind)] == [f"{kind}.zip!{fixture}"]
+
+
+@pytest.mark.parametrize("part,read", [("f\uff11", ""), ("f\u0661", ""), ("f1", "f1"), ("F2", "f2")])
+def test_a_ptp_part_is_read_only_from_the_digits_0_9(part, read):
+    """ptp.PART matched \\d: a file named "…-f１.txt" was stored as part "f１", another part than f1's."""
+    name = f"ccipra-v321r0-{part}.txt"
+    [parsed] = parse_all(Source(name, (FIX / "ccipra-v321r0-f1-synthetic.txt").read_bytes()), "ptp",
+                         Options(effective=date(2026, 1, 1)))
+    assert parsed.part == read

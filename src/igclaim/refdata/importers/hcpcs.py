@@ -34,7 +34,8 @@ from igclaim.refdata.importers import (
     yyyymmdd,
 )
 
-MEMBER = re.compile(r"^HCPC\d{4}.*ANWEB.*\.(xlsx|txt|csv)$", re.I)
+# [0-9], not \d, in the file-name patterns too: \d takes any script's digits ("HCPC２０２６_JAN_ANWEB.txt").
+MEMBER = re.compile(r"^HCPC[0-9]{4}.*ANWEB.*\.(xlsx|txt|csv)$", re.I)
 NAME = re.compile(r"HCPC([0-9]{4})_(JAN|APR|JUL|OCT|CONTR)", re.I)
 FIRST, NEXT, MOD_FIRST, MOD_NEXT = "3", "4", "7", "8"
 # (field, first column, last column) of a first-line record, 1-based as in the record layout

@@ -13,7 +13,8 @@ from datetime import date
 
 from igclaim.refdata.importers import ImportFailure, Options, Parsed, RowSpool, Source, dates, iter_lines
 
-MEMBER = re.compile(r"^icd10cm[_-]order[_-]\d{4}.*\.txt$", re.I)
+# [0-9], not \d, in the file-name patterns too: \d takes any script's digits ("icd10cm_order_２０２６.txt").
+MEMBER = re.compile(r"^icd10cm[_-]order[_-][0-9]{4}.*\.txt$", re.I)
 FY = re.compile(r"(?:order|codes)[_-]([0-9]{4})", re.I)
 CODE = re.compile(r"^[A-Z][0-9][0-9A-Z]{1,5}$")
 

@@ -30,7 +30,8 @@ from igclaim.refdata.resolver import reference
 
 MEMBER = re.compile(r"^cci(pra|oph).*\.(txt)$", re.I)
 VERSION = re.compile(r"v([0-9]{2})([0-9])r[0-9]", re.I)
-PART = re.compile(r"[-_](f\d)\b", re.I)
+# [0-9], not \d: \d takes any script's digits, and "-f１" was stored as a part of its own beside f1's.
+PART = re.compile(r"[-_](f[0-9])\b", re.I)
 
 
 def _setting(names: str, options: Options) -> str | None:
