@@ -121,3 +121,19 @@ def test_a_ptp_part_is_read_only_from_the_digits_0_9(part, read):
     [parsed] = parse_all(Source(name, (FIX / "ccipra-v321r0-f1-synthetic.txt").read_bytes()), "ptp",
                          Options(effective=date(2026, 1, 1)))
     assert parsed.part == read
+
+
+@pytest.mark.parametrize("code", [FULLWIDTH, ARABIC_INDIC])
+def test_a_hcpcs_txt_code_not_in_the_digits_0_9_is_refused_with_line_and_column(code):
+    """The HCPCS TXT records' codes were stored unchecked (the xlsx/CSV rows' were checked [A-Z0-9]{2,5}): a record
+    of "J１５６１" was a code no claim can match. The TXT's are now checked the same way."""
+    name = "HCPC2026_APR_ANWEB-synthetic.txt"
+    text = (FIX / name).read_text(encoding="ascii")
+    assert text.count("\nJ1561") == 2
+    source = Source(name, text.replace("\nJ1561", f"\n{code}").encode("utf-8"))
+    with pytest.raises(ImportFailure) as exc:
+        parse_all(source, "hcpcs", Options())
+    assert (exc.value.line, exc.value.column) == (2, 1), str(exc.value)
+    assert exc.value.message == f"{code!r} is not a HCPCS code or modifier"
+    [parsed] = parse_all(Source(name, text.encode()), "hcpcs", Options())
+    assert {r[0] for r in parsed.rows} >= {"A1", "J1561"}

@@ -37,6 +37,8 @@ from igclaim.refdata.importers import (
 # [0-9], not \d, in the file-name patterns too: \d takes any script's digits ("HCPC２０２６_JAN_ANWEB.txt").
 MEMBER = re.compile(r"^HCPC[0-9]{4}.*ANWEB.*\.(xlsx|txt|csv)$", re.I)
 NAME = re.compile(r"HCPC([0-9]{4})_(JAN|APR|JUL|OCT|CONTR)", re.I)
+# A code (J1561) or a modifier (JW), of the letters A-Z and the digits 0-9 (a record of "J１５６１" is refused).
+CODE = re.compile(r"[A-Z0-9]{2,5}")
 FIRST, NEXT, MOD_FIRST, MOD_NEXT = "3", "4", "7", "8"
 # (field, first column, last column) of a first-line record, 1-based as in the record layout
 FIELDS = (("add", 269, 276), ("act_eff", 277, 284), ("term", 285, 292))
@@ -95,6 +97,8 @@ def _parse_txt(source: Source) -> Iterator[list[Any]]:
             continue
         if ric not in (FIRST, MOD_FIRST):
             raise ImportFailure(source.name, n, 11, f"record identification code {ric!r} is not 3, 4, 7 or 8")
+        if not CODE.fullmatch(code):
+            raise ImportFailure(source.name, n, 1, f"{code!r} is not a HCPCS code or modifier")
         if len(rec.rstrip("\r")) < 293:
             raise ImportFailure(source.name, n, len(rec) + 1, "first-line record shorter than 293 characters")
         add, act, term = (_date(source, n, a, rec[a - 1:b]) for _, a, b in FIELDS)
@@ -126,7 +130,7 @@ def _parse_table(source: Source) -> Iterator[list[Any]]:
             continue
         if ric not in (FIRST, MOD_FIRST):
             raise ImportFailure(source.name, line, cols["recid"] + 1, f"RECID {ric!r} is not 3, 4, 7 or 8")
-        if not re.fullmatch(r"[A-Z0-9]{2,5}", code):
+        if not CODE.fullmatch(code):
             raise ImportFailure(source.name, line, cols["code"] + 1, f"{code!r} is not a HCPCS code or modifier")
         add, act, term = (_date(source, line, cols[k] + 1, cell(cells, cols[k])) for k in ("add", "act", "term"))
         yield from _completed(rows, [code, cell(cells, cols["long"]), cell(cells, cols["short"]), add, act, term,
