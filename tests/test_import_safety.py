@@ -271,8 +271,22 @@ def test_a_crosswalk_billing_unit_not_in_the_digits_0_9_is_refused(column, billu
     assert exc.value.message == f"{label} {bad!r}: write the number in the digits 0-9"
 
 
-@pytest.mark.parametrize("billunitspkg", ["10", "0.5", " 2 ", "", "N/A"])
-def test_a_crosswalk_billing_unit_of_plain_digits_or_no_number_imports_as_before(billunitspkg):
+@pytest.mark.parametrize("column,billunits,billunitspkg", [
+    (10, "10", "N/A"), (10, "10", "see note"), (9, "N/A", "10"), (9, "n/a", "N/A"), (10, "10", "10 vials")])
+def test_a_crosswalk_billing_unit_that_is_no_number_is_refused_with_line_and_column(column, billunits, billunitspkg):
+    """Text that is no number ("N/A", "see note") was kept as written, and the store passed over it without a word:
+    the package's billing units were lost. It is now refused with line and column as a bad ASP amount is (every
+    row of the January 2026 crosswalk, 7,125, holds a number in both cells)."""
+    with pytest.raises(ImportFailure) as exc:
+        parse_all(_crosswalk_row(billunits, billunitspkg), "crosswalk", Options())
+    bad = billunitspkg if column == 10 else billunits
+    label = "BILLUNITSPKG" if column == 10 else "BILLUNITS"
+    assert (exc.value.line, exc.value.column) == (10, column), str(exc.value)
+    assert exc.value.message == f"{label} {bad!r} is not a number of billing units"
+
+
+@pytest.mark.parametrize("billunitspkg", ["10", "0.5", " 2 ", ""])
+def test_a_crosswalk_billing_unit_of_plain_digits_or_none_imports_as_before(billunitspkg):
     [parsed] = parse_all(_crosswalk_row("10", billunitspkg), "crosswalk", Options())
     row = next(r for r in parsed.rows if r[1] == "44206043605")
     assert row[5:] == ("10", billunitspkg.strip())

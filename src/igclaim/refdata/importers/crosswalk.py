@@ -34,16 +34,18 @@ HEADER = re.compile(r"^_[0-9]{4}_CODE$", re.I)
 
 
 def _units(source: Source, line: int, column: int | None, label: str, text: str) -> str:
-    """A billing-unit cell, kept as written: the store reads BILLUNITSPKG with Decimal() (and passes over text that
-    is no number), which also read "1_0" as 10 and other scripts' digits ("１０", "١٠") as 10. Text Decimal() would
-    read must be written in the digits 0-9 (model.NUMBER_TEXT); other text is kept, as before."""
+    """A billing-unit cell, kept as written (the store reads BILLUNITSPKG with Decimal()): blank, or a number written
+    in the digits 0-9 (model.NUMBER_TEXT). Decimal() also read "1_0" as 10 and other scripts' digits ("１０", "١٠")
+    as 10; and text that is no number ("N/A") was kept, and passed over by the store without a word. Both are
+    refused, naming the cell."""
     if text and not NUMBER_TEXT.fullmatch(text):
+        where = None if column is None else column + 1
         try:
             Decimal(text)
         except InvalidOperation:
-            return text
-        raise ImportFailure(source.name, line, None if column is None else column + 1,
-                            f"{label} {text!r}: write the number in the digits 0-9")
+            raise ImportFailure(source.name, line, where,
+                                f"{label} {text!r} is not a number of billing units") from None
+        raise ImportFailure(source.name, line, where, f"{label} {text!r}: write the number in the digits 0-9")
     return text
 
 
