@@ -137,3 +137,11 @@ def test_a_hcpcs_txt_code_not_in_the_digits_0_9_is_refused_with_line_and_column(
     assert exc.value.message == f"{code!r} is not a HCPCS code or modifier"
     [parsed] = parse_all(Source(name, text.encode()), "hcpcs", Options())
     assert {r[0] for r in parsed.rows} >= {"A1", "J1561"}
+
+
+def test_the_limits_page_tells_what_the_importers_read_only_from_the_digits_0_9():
+    """docs/limits.md listed the importers' prices but not their codes, dates and billing units."""
+    page = (Path(__file__).parent.parent / "docs" / "limits.md").read_text(encoding="utf-8")
+    [row] = [ln for ln in page.splitlines() if ln.startswith("| a code, date or billing unit in an imported CMS file")]
+    for told in ("[0-9]", "YYYYMMDD", "BILLUNITSPKG", "article", "file, line and column", "--effective"):
+        assert told in row, told
