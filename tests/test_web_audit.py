@@ -517,3 +517,41 @@ def test_a_container_row_with_a_count_but_no_size_is_named(browser, server):
     _fill(browser, ".container-row:nth-child(2) .c-grams", "5")
     _build(browser)
     _wait(browser, "#result table")
+
+
+@needs_browser
+def test_a_late_refusal_of_the_token_before_does_not_sign_the_new_one_out(browser, team):
+    """A biller signs in with a mistyped token, then with the right one before the first answers. The first token's
+    answers (401) came back after the second sign-in's and signed the biller out, clearing the worklist just shown:
+    sign-in did not start a new session, so answers to the requests made under the token before were still taken.
+    Now each sign-in starts one, and those answers are dropped."""
+    from selenium.webdriver.common.by import By
+
+    base, _, token = team
+    browser.get(base + "/team")
+    browser.execute_script("sessionStorage.clear()")
+    browser.get(base + "/team")  # again, with no token: nothing under way
+    browser.execute_script("""
+        window.held = [];
+        const real = window.fetch.bind(window);
+        window.fetch = (path, opts) => {  // the mistyped token's requests wait until the test lets them go
+          const auth = ((opts || {}).headers || {}).Authorization || "";
+          return auth.endsWith("mistyped") ? new Promise((ok) => window.held.push(() => ok(real(path, opts))))
+                                           : real(path, opts);
+        };""")
+    field = browser.find_element(By.ID, "token")
+    field.clear()
+    field.send_keys("igc_mistyped")
+    browser.find_element(By.ID, "save-token").click()
+    _until(lambda: browser.execute_script("return window.held.length") == 3)  # worklist, authorizations, exports
+    field.clear()
+    field.send_keys(token)
+    browser.find_element(By.ID, "save-token").click()
+    _until(lambda: "claims shown" in _text(browser, "message"))
+    browser.execute_script("window.held.forEach((go) => go())")  # now the 401s of the mistyped token answer
+    time.sleep(1.5)
+    assert "claims shown" in _text(browser, "message") and "Signed out" not in _text(browser, "message")
+    assert browser.find_element(By.ID, "sign-out").is_displayed()
+    assert browser.execute_script("return sessionStorage.getItem('igclaim-token')") == token
+    assert "authorizations shown" in _text(browser, "pa-message")  # the dropped answers said nothing either
+    assert "export" in _text(browser, "exports-message") and "token" not in _text(browser, "exports-message")
