@@ -151,3 +151,34 @@ def test_only_forwarding_balances_are_netted_by_reference(tmp_path):
     first = _remit("PLB*1234567893*20261231*FB:BAL1*-500", "7220")
     doc = _run(tmp_path, first, _later([("FB", D(500), "BAL1"), ("WO", D(100), "BAL1")]))
     assert [x[2] for x in _fb(doc)] == ["settled", "settled"]
+
+
+def _paid(claims: list[ClaimPay], plb: list[tuple[str, D, str]]) -> str:
+    """One payment (EFT0001) of these claims with these PLBs (reason, amount, reference)."""
+    text = build_835(claims, plb=[(reason, amount) for reason, amount, _ in plb])
+    for reason, _, ref in plb:
+        text = text.replace(f"*{reason}:EFT0001*", f"*{reason}:{ref}*", 1)
+    return text
+
+
+def test_a_recovery_reference_whose_words_name_two_claims_is_not_attributed_but_warned(tmp_path):
+    """"ACCT 7 20260301 CLM123": its word 7 is also claim 7's number, and the WO was put on claim 7 (the first word
+    found) though CLM123 is as likely. Now a reference whose words name more than one claim is attributed to none,
+    and warned naming them; one whose words name one claim (8 is none) is still that claim's."""
+    claims = [ClaimPay("7", lines=[Line("96365", D(400))], payer_icn="ICN-7"),
+              ClaimPay("CLM123", lines=[Line("96365", D(900))], payer_icn="ICN-123")]
+    doc = _run(tmp_path, _paid(claims, [("WO", D(50), "ACCT 7 20260301 CLM123"),
+                                        ("WO", D(60), "ACCT 8 20260301 CLM123"), ("WO", D(70), "7")]))
+    (remit,) = doc["meta"]["remittances"]
+    got = [(a["reference"], a["recovers"], a["warning"]) for a in remit["provider_adjustments"]]
+    ambiguous = ("WO reference ACCT 7 20260301 CLM123 (PLB03-2) names more than one claim by its words (7, CLM123): "
+                 "the claim whose overpayment it recovers cannot be told; ask the payer")
+    assert got == [
+        ("ACCT 7 20260301 CLM123", None, ambiguous),
+        ("ACCT 8 20260301 CLM123",
+         "claim CLM123 (payer claim number ICN-123) of remittance 1, status 1, paid 900", None),
+        ("7", "claim 7 (payer claim number ICN-7) of remittance 1, status 1, paid 400", None)]
+    assert remit["provider_adjustments"][0]["recovers_one_of"] == ["7", "CLM123"]
+    assert "recovers_one_of" not in remit["provider_adjustments"][1]
+    text = plb_text(remit["provider_adjustments"][0])
+    assert "names no claim" not in text and text.endswith(" Warning: " + ambiguous + "."), text

@@ -184,25 +184,41 @@ def _is_recovery(a: Any) -> bool:
     return catalog().provider_adjustment(a.reason).role == "recovery"
 
 
-def recovered_claim(a: Any, claims: dict[str, ClaimFound] | None) -> ClaimFound | None:
-    """The claim a WO's reference names among those given, or None. Matched on the whole reference, else on one of
-    its words (some payers write the patient account, the date and the claim number in one reference)."""
+def _named_claims(a: Any, claims: dict[str, ClaimFound] | None) -> list[ClaimFound]:
+    """The claims a WO's reference may name among those given: the one of the whole reference, else every claim
+    one of its words is (some payers write the patient account, the date and the claim number in one reference),
+    each once, in the order of the words."""
     if not _is_recovery(a) or claims is None or not a.reference:
-        return None
+        return []
     ref = a.reference.strip().upper()
-    return next((claims[key] for key in (ref, *ref.split()) if key in claims), None)
+    if ref in claims:
+        return [claims[ref]]
+    return list(dict.fromkeys(claims[word] for word in ref.split() if word in claims))
+
+
+def recovered_claim(a: Any, claims: dict[str, ClaimFound] | None) -> ClaimFound | None:
+    """The claim a WO's reference names among those given, or None: its whole reference, else the one claim its
+    words name. Words that name two claims or more (a short claim number such as 7 that is also a word of the
+    patient account or of a date beside the claim's number) name none: which is meant cannot be told."""
+    named = _named_claims(a, claims)
+    return named[0] if len(named) == 1 else None
 
 
 def recovery_of(a: Any, claims: dict[str, ClaimFound] | None) -> tuple[str | None, str | None]:
     """A WO's claim: (where it is, None); (None, None) when its reference names no claim given (the claim was
-    usually paid in an earlier remittance: a note, not a warning); (None, a warning) when it has no reference."""
+    usually paid in an earlier remittance: a note, not a warning); (None, a warning) when it has no reference, or
+    when its words name more than one claim (the warning names them)."""
     if not _is_recovery(a) or claims is None:
         return None, None
     if not a.reference:
-        return None, ("WO without a reference (PLB03-2): the claim whose overpayment it recovers cannot be told; "
-                      "ask the payer")
-    found = recovered_claim(a, claims)
-    return (found.where if found else None), None
+        return None, (f"{a.reason} without a reference (PLB03-2): the claim whose overpayment it recovers cannot be "
+                      "told; ask the payer")
+    named = _named_claims(a, claims)
+    if len(named) > 1:
+        return None, (f"{a.reason} reference {a.reference.strip()} (PLB03-2) names more than one claim by its words "
+                      f"({', '.join(c.claim_id for c in named)}): the claim whose overpayment it recovers cannot be "
+                      "told; ask the payer")
+    return (named[0].where if named else None), None
 
 
 def recovered_totals(remits: list[Remittance], claims: dict[str, ClaimFound] | None) -> dict[ClaimFound, Decimal]:
@@ -315,6 +331,8 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str,
                "official": info.official, "meaning": info.meaning, "effect": effect(a.amount), "warning": warning}
         if info.role == "recovery" and claims is not None:
             out["recovers"] = recovers
+            if len(named := _named_claims(a, claims)) > 1:
+                out["recovers_one_of"] = [c.claim_id for c in named]
         if info.role == "forwarding" and balances is not None:
             out["forwarding"], out["forwarding_note"] = forwarding, note
         return out
@@ -342,7 +360,7 @@ def plb_text(a: dict[str, Any]) -> str:
     name = f"{a['reason']} {a['official']}" if a.get("official") else a["reason"]
     ref = f" (reference {a['reference']})" if a.get("reference") else ""
     recovers = f" It recovers {a['recovers']}." if a.get("recovers") else ""
-    if "recovers" in a and not a["recovers"] and a.get("reference"):
+    if "recovers" in a and not a["recovers"] and a.get("reference") and not a.get("recovers_one_of"):
         recovers = (" Its reference names no claim of these remittances or of --claims: give the remittance that "
                     "paid the claim, or the claims, to trace it.")
     forwarding = f" {a['forwarding_note']}." if a.get("forwarding_note") else ""
