@@ -73,8 +73,9 @@ def test_recoveries_of_one_claim_are_added_up_across_the_remittances_read(tmp_pa
 
 
 def test_a_recovery_naming_a_reversal_or_a_claim_of_claims_only_is_not_judged(tmp_path):
-    """The amount is checked against a claim payment read: a WO whose reference finds a reversal first (its CLP04 is
-    what was taken back, not what was paid) or a claim of --claims (what was billed, not paid) is not judged."""
+    """The amount is checked against a claim's payments read: a WO whose claim has a reversal (-1000) that cancels
+    no payment read (its original was not given: the net, -400, is short of it) or a claim of --claims (what was
+    billed, not paid) is not judged."""
     reversed_ = [ClaimPay("CLM-9", "22", [Line("96365", D(1000))], payer_icn="ICN-9", sign=-1),
                  ClaimPay("CLM-9", "1", [Line("96365", D(1000), cas=[("CO", [("45", D(400))])])], payer_icn="ICN-9"),
                  ClaimPay("CLM-8", "1", [Line("96365", D(1000))], payer_icn="ICN-8")]
@@ -137,13 +138,15 @@ def test_forwarding_balances_are_matched_by_their_whole_reference_and_net_by_amo
                                         "offsets it in another remittance; ask the payer")
 
 
-def test_a_recovery_is_judged_against_the_first_payment_its_reference_finds(tmp_path):
-    """The documented order: a claim number paid in two remittances is the first one's (5200 here), so a WO of 3000
-    is within it, though the later payment of that number (1000) is less (the index kept the last, it would warn)."""
-    first = _remit("PLB*1234567893*20261231*WO:ICN-CLM-2026-0104*3000", "3720")
+def test_a_recovery_of_a_claim_paid_twice_is_judged_against_both_payments(tmp_path):
+    """A claim number paid in two remittances, neither reversed (5200, then 1000: a duplicate payment, what a WO
+    most often recovers), was paid 6200: a WO of 3000 is within it, though the later payment (1000) is less (judged
+    against the last one, it would warn), and so is one of 5500, though the first payment (5200) is less."""
     again = build_835([ClaimPay("CLM-2026-0104", lines=[Line("96365", D(1000))], payer_icn="ICN-CLM-2026-0104")],
                       check="EFT0002", date="20260510", control=2)
-    assert _wo(_run(tmp_path, first, again)) == [(3000, None)]
+    for wo, bpr02 in ((3000, "3720"), (5500, "1220")):
+        first = _remit(f"PLB*1234567893*20261231*WO:ICN-CLM-2026-0104*{wo}", bpr02)
+        assert _wo(_run(tmp_path, first, again)) == [(wo, None)]
 
 
 def test_only_forwarding_balances_are_netted_by_reference(tmp_path):
@@ -182,3 +185,32 @@ def test_a_recovery_reference_whose_words_name_two_claims_is_not_attributed_but_
     assert "recovers_one_of" not in remit["provider_adjustments"][1]
     text = plb_text(remit["provider_adjustments"][0])
     assert "names no claim" not in text and text.endswith(" Warning: " + ambiguous + "."), text
+
+
+def _corrected() -> tuple[str, str]:
+    """CLM-5 paid 500 (EFT0001, payer claim number ICN-5), then reversed (CLP02 22, -500) and paid again 200 under a
+    new payer claim number (ICN-5B) in EFT0002: the payer's correction, as the 835 guide writes one."""
+    first = build_835([ClaimPay("CLM-5", lines=[Line("96365", D(500))], payer_icn="ICN-5")])
+    again = build_835([ClaimPay("CLM-5", "22", [Line("96365", D(500))], payer_icn="ICN-5", sign=-1),
+                       ClaimPay("CLM-5", lines=[Line("96365", D(500), cas=[("CO", [("45", D(300))])])],
+                                payer_icn="ICN-5B")], check="EFT0002", date="20260510", control=2)
+    return first, again
+
+
+def test_a_recovery_of_a_corrected_claim_is_judged_against_what_it_was_paid_net(tmp_path):
+    """CLM-5 was paid 500, reversed (-500) and paid 200: a WO of 300 naming it was judged against the first payment
+    found (500) and not warned, though the claim was paid 200. Now against its net (the CLP04s of its payments read,
+    added up: 500 - 500 + 200), by either payer claim number or its own, in whatever order the files are given."""
+    first, again = _corrected()
+    over = ("WO (Overpayment Recovery) takes 300 in all from claim CLM-5 across the remittances read, more than the "
+            "200 it was paid (CLP04, net of its 3 claim payments read): a remittance not read here, earlier or later, "
+            "may explain it (a corrected payment of the claim, a recovery given back); ask the payer before posting it")
+    for ref in ("ICN-5", "ICN-5B", "CLM-5"):
+        doc = _run(tmp_path, first, again, _later([("WO", D(300), ref)]))
+        assert _wo(doc) == [(300, over)], ref
+    assert _wo(_run(tmp_path, again, first, _later([("WO", D(300), "ICN-5")]))) == [(300, over)]
+    doc = _run(tmp_path, first, again, _later([("WO", D(150), "ICN-5")]))
+    assert _wo(doc) == [(150, None)]
+    assert doc["meta"]["remittances"][2]["provider_adjustments"][0]["recovers"] == (
+        "claim CLM-5 (payer claim number ICN-5, ICN-5B) of remittance 1, status 1, paid 500; remittance 2, status 22, "
+        "paid -500; remittance 2, status 1, paid 200")

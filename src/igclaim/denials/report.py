@@ -12,7 +12,7 @@ import csv
 import html
 import io
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
@@ -26,7 +26,7 @@ from igclaim.outputs.report import _stacked_bar, pct
 if TYPE_CHECKING:
     from igclaim.denials.catalog import Catalog, CodeInfo
     from igclaim.denials.claims import ClaimSource
-    from igclaim.denials.reader import Remittance
+    from igclaim.denials.reader import ClaimPayment, Remittance
 
 
 @dataclass
@@ -150,27 +150,58 @@ def effect(amount: Decimal) -> str:
 
 @dataclass(frozen=True)
 class ClaimFound:
-    """A claim a recovery (PLB WO) may name: where it is, in a sentence, and what it was paid (CLP04) when that is
-    known: None for a claim of --claims (what was billed, not paid), a reversal (its CLP04 is what was taken back) or
-    a CLP04 that could not be read."""
+    """A claim a recovery (PLB WO) may name: where it is, in a sentence, and what it was paid when that is known:
+    the CLP04s of its claim payments read, added up (`payments` of them). None for a claim of --claims (what was
+    billed, not paid), a reversal whose original payment was not read, or a CLP04 that could not be read."""
     claim_id: str
     where: str
     paid: Decimal | None = None
+    payments: int = 1
+
+
+def _net_paid(payments: list[ClaimPayment]) -> Decimal | None:
+    """What the payer paid a claim, net, across its claim payments read, or None when that cannot be told.
+
+    The 835 guide corrects a payment by a reversal (CLP02 22) that repeats the original with every amount negated,
+    then a new payment of the right amount: 500, -500, 200 is a claim paid 200. The CLP04s added up are what the
+    payer paid in all (a second payment not reversed, a duplicate, is paid too and may be recovered), whatever the
+    order of the files. Not "the last payment", which would judge a duplicate's recovery against one payment, and
+    not "the first", which judges a corrected claim against what was reversed. A reversal that cancels no payment
+    read (of the negated amount) means the original was not given: the net would be short of it, so None."""
+    if any(not c.paid_read for c in payments):
+        return None
+    unreversed = Counter(c.paid for c in payments if not c.is_reversal)
+    for c in payments:
+        if c.is_reversal:
+            if not unreversed[-c.paid]:
+                return None
+            unreversed[-c.paid] -= 1
+    return sum((c.paid for c in payments), Decimal(0))
 
 
 def claim_index(remits: list[Remittance], source: ClaimSource | None = None) -> dict[str, ClaimFound]:
-    """Where each claim a recovery (PLB WO) may name is: by CLP01 (the claim number sent) and CLP07 (the payer's)
-    of every claim of the remittances read, in file order, then by the claim ids of --claims. Keys upper case."""
-    index: dict[str, ClaimFound] = {}
+    """Where each claim a recovery (PLB WO) may name is: by CLP01 (the claim number sent) and CLP07 (the payer's,
+    which a corrected payment may change) of every claim of the remittances read, a claim's payments (its first
+    payment, a reversal, the corrected payment) taken together under its CLP01 (its CLP07 when it has none) and
+    judged by their net (`_net_paid`), in file order; then by the claim ids of --claims. Keys upper case. A
+    remittance given twice (`repeat_of`) is read once."""
+    claims: dict[str, list[tuple[int, ClaimPayment]]] = defaultdict(list)
     for i, r in enumerate(remits, start=1):
-        for c in r.claims:
-            found = ClaimFound(
-                c.claim_id or "?", f"claim {c.claim_id or '?'} (payer claim number {c.payer_claim_id or 'none'}) of "
-                f"remittance {i}, status {c.status or '?'}, paid {c.paid}",
-                None if c.is_reversal or not c.paid_read else c.paid)
-            for key in (c.claim_id, c.payer_claim_id):
-                if key:
-                    index.setdefault(key.strip().upper(), found)
+        for c in [] if r.repeat_of else r.claims:
+            key = (c.claim_id or c.payer_claim_id or "").strip().upper()
+            if key:
+                claims[key].append((i, c))
+    index: dict[str, ClaimFound] = {}
+    for payments in claims.values():
+        first = payments[0][1]
+        numbers = list(dict.fromkeys(c.payer_claim_id for _, c in payments if c.payer_claim_id))
+        where = "; ".join(f"remittance {i}, status {c.status or '?'}, paid {c.paid}" for i, c in payments)
+        found = ClaimFound(first.claim_id or "?", f"claim {first.claim_id or '?'} (payer claim number "
+                           f"{', '.join(numbers) or 'none'}) of {where}", _net_paid([c for _, c in payments]),
+                           len(payments))
+        for key in (first.claim_id, *numbers):
+            if key:
+                index.setdefault(key.strip().upper(), found)
     if source is not None:
         for key, sent in [*source.by_id.items(), *source.by_sent.items()]:
             index.setdefault(key.strip().upper(), ClaimFound(key, f"claim {key} of --claims ({sent.where})"))
@@ -235,16 +266,18 @@ def recovered_totals(remits: list[Remittance], claims: dict[str, ClaimFound] | N
 
 def overrecovery_warning(info: CodeInfo, found: ClaimFound | None, totals: dict[ClaimFound, Decimal] | None
                          ) -> str | None:
-    """Recoveries of one claim, across the remittances read, of more than it was paid (CLP04). A warning, not a
-    problem: a remittance not read (a corrected payment of the claim, a recovery given back) may explain it."""
+    """Recoveries of one claim, across the remittances read, of more than it was paid (CLP04, net of its claim
+    payments read: `claim_index`). A warning, not a problem: a remittance not read (a corrected payment of the
+    claim, a recovery given back) may explain it."""
     if found is None or found.paid is None or totals is None:
         return None
     total = totals.get(found, Decimal(0))
     if total <= 0 or total <= found.paid:
         return None
+    net = f", net of its {found.payments} claim payments read" if found.payments > 1 else ""
     return (f"{info.code} ({info.official}) takes {total} in all from claim {found.claim_id} across the remittances "
-            f"read, more than the {found.paid} it was paid (CLP04): a remittance not read here, earlier or later, may "
-            "explain it (a corrected payment of the claim, a recovery given back); ask the payer before posting it")
+            f"read, more than the {found.paid} it was paid (CLP04{net}): a remittance not read here, earlier or later, "
+            "may explain it (a corrected payment of the claim, a recovery given back); ask the payer before posting it")
 
 
 # The remittances an FB's note names; the rest are counted, so notes do not grow with the square of the FBs of one
