@@ -214,3 +214,23 @@ def test_a_recovery_of_a_corrected_claim_is_judged_against_what_it_was_paid_net(
     assert doc["meta"]["remittances"][2]["provider_adjustments"][0]["recovers"] == (
         "claim CLM-5 (payer claim number ICN-5, ICN-5B) of remittance 1, status 1, paid 500; remittance 2, status 22, "
         "paid -500; remittance 2, status 1, paid 200")
+
+
+def test_a_recovery_is_judged_against_its_own_payers_payments_of_the_claim(tmp_path):
+    """CLM-P was paid 800 by Medicare and 200 by a secondary payer (each its own 835). A WO is the overpayment of the
+    payer that takes it: Medicare's WO of 900 is more than Medicare paid (added to the secondary's 200 it was not
+    warned), its WO of 300 is within it (judged against the secondary's 200, the first payment found when its 835
+    is given first, it was warned), and a payer that paid the claim in no remittance read is not judged."""
+    primary = build_835([ClaimPay("CLM-P", "19", [Line("96365", D(800))], payer_icn="ICN-P")])
+    secondary = build_835([ClaimPay("CLM-P", "2", [Line("96365", D(200))], payer_icn="GAP-P")],
+                          payer="MEDIGAP PLAN", payer_id="99999", check="GAP0001", control=3)
+    over = ("WO (Overpayment Recovery) takes 900 in all from claim CLM-P across the remittances read, more than the "
+            "800 it was paid (CLP04): a remittance not read here, earlier or later, may explain it (a corrected "
+            "payment of the claim, a recovery given back); ask the payer before posting it")
+    assert _wo(_run(tmp_path, primary, secondary, _later([("WO", D(900), "CLM-P")]))) == [(900, over)]
+    assert _wo(_run(tmp_path, secondary, primary, _later([("WO", D(900), "CLM-P")]))) == [(900, over)]
+    assert _wo(_run(tmp_path, secondary, primary, _later([("WO", D(300), "CLM-P")]))) == [(300, None)]
+    other = _later([("WO", D(900), "CLM-P")]).replace("N1*PR*MEDICARE PART B", "N1*PR*OTHER PLAN")
+    doc = _run(tmp_path, primary, other)
+    assert _wo(doc) == [(900, None)]
+    assert doc["meta"]["remittances"][1]["provider_adjustments"][0]["recovers"].startswith("claim CLM-P ")

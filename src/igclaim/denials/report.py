@@ -13,7 +13,7 @@ import html
 import io
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from importlib import resources
 from string import Template
@@ -150,13 +150,26 @@ def effect(amount: Decimal) -> str:
 
 @dataclass(frozen=True)
 class ClaimFound:
-    """A claim a recovery (PLB WO) may name: where it is, in a sentence, and what it was paid when that is known:
-    the CLP04s of its claim payments read, added up (`payments` of them). None for a claim of --claims (what was
-    billed, not paid), a reversal whose original payment was not read, or a CLP04 that could not be read."""
+    """A claim a recovery (PLB WO) may name: where it is, in a sentence, and what its payer (`payer_of`; None for a
+    claim of --claims) paid it when that is known: the CLP04s of its claim payments read, added up (`payments` of
+    them). None for a claim of --claims (what was billed, not paid), a reversal whose original payment was not read,
+    a CLP04 that could not be read, or a WO of another payer."""
     claim_id: str
     where: str
     paid: Decimal | None = None
     payments: int = 1
+    payer: str | None = None
+
+
+# Each claim number (CLP01, CLP07 or a claim id of --claims, upper case) and the claims it names: one per payer that
+# paid it in the remittances read, in file order, or the claim of --claims.
+ClaimIndex = dict[str, list[ClaimFound]]
+
+
+def payer_of(r: Remittance) -> str:
+    """Who pays a remittance, to tell one payer's payments and recoveries of a claim from another's: its payer
+    identifier (REF*2U), else its name (N1*PR), upper case."""
+    return (r.payer_id or r.payer or "").strip().upper()
 
 
 def _net_paid(payments: list[ClaimPayment]) -> Decimal | None:
@@ -179,33 +192,41 @@ def _net_paid(payments: list[ClaimPayment]) -> Decimal | None:
     return sum((c.paid for c in payments), Decimal(0))
 
 
-def claim_index(remits: list[Remittance], source: ClaimSource | None = None) -> dict[str, ClaimFound]:
+def claim_index(remits: list[Remittance], source: ClaimSource | None = None) -> ClaimIndex:
     """Where each claim a recovery (PLB WO) may name is: by CLP01 (the claim number sent) and CLP07 (the payer's,
-    which a corrected payment may change) of every claim of the remittances read, a claim's payments (its first
-    payment, a reversal, the corrected payment) taken together under its CLP01 (its CLP07 when it has none) and
-    judged by their net (`_net_paid`), in file order; then by the claim ids of --claims. Keys upper case. A
+    which a corrected payment may change) of every claim of the remittances read, a claim's payments by one payer
+    (its first payment, a reversal, the corrected payment) taken together under its CLP01 (its CLP07 when it has
+    none) and judged by their net (`_net_paid`), in file order; a claim paid by two payers (primary, secondary) is
+    one per payer, since a payer recovers its own overpayment. Then by the claim ids of --claims. Keys upper case. A
     remittance given twice (`repeat_of`) is read once."""
-    claims: dict[str, list[tuple[int, ClaimPayment]]] = defaultdict(list)
+    claims: dict[tuple[str, str], list[tuple[int, ClaimPayment]]] = defaultdict(list)
     for i, r in enumerate(remits, start=1):
         for c in [] if r.repeat_of else r.claims:
             key = (c.claim_id or c.payer_claim_id or "").strip().upper()
             if key:
-                claims[key].append((i, c))
-    index: dict[str, ClaimFound] = {}
-    for payments in claims.values():
+                claims[payer_of(r), key].append((i, c))
+    index: ClaimIndex = {}
+    for (payer, _), payments in claims.items():
         first = payments[0][1]
         numbers = list(dict.fromkeys(c.payer_claim_id for _, c in payments if c.payer_claim_id))
         where = "; ".join(f"remittance {i}, status {c.status or '?'}, paid {c.paid}" for i, c in payments)
         found = ClaimFound(first.claim_id or "?", f"claim {first.claim_id or '?'} (payer claim number "
                            f"{', '.join(numbers) or 'none'}) of {where}", _net_paid([c for _, c in payments]),
-                           len(payments))
+                           len(payments), payer)
         for key in (first.claim_id, *numbers):
-            if key:
-                index.setdefault(key.strip().upper(), found)
+            named = index.setdefault(key.strip().upper(), []) if key else []
+            if key and all(f.payer != payer for f in named):
+                named.append(found)
     if source is not None:
         for key, sent in [*source.by_id.items(), *source.by_sent.items()]:
-            index.setdefault(key.strip().upper(), ClaimFound(key, f"claim {key} of --claims ({sent.where})"))
+            index.setdefault(key.strip().upper(), [ClaimFound(key, f"claim {key} of --claims ({sent.where})")])
     return index
+
+
+def _of_payer(named: list[ClaimFound], payer: str) -> ClaimFound:
+    """Of the claims one number names, the one `payer` paid; else the first, not to be judged (what another payer
+    paid is no bound on this payer's recovery)."""
+    return next((f for f in named if f.payer == payer), replace(named[0], paid=None))
 
 
 def _is_recovery(a: Any) -> bool:
@@ -215,27 +236,27 @@ def _is_recovery(a: Any) -> bool:
     return catalog().provider_adjustment(a.reason).role == "recovery"
 
 
-def _named_claims(a: Any, claims: dict[str, ClaimFound] | None) -> list[ClaimFound]:
-    """The claims a WO's reference may name among those given: the one of the whole reference, else every claim
-    one of its words is (some payers write the patient account, the date and the claim number in one reference),
-    each once, in the order of the words."""
+def _named_claims(a: Any, claims: ClaimIndex | None, payer: str) -> list[ClaimFound]:
+    """The claims a WO of `payer` may name among those given (`_of_payer`): the one of the whole reference, else
+    every claim one of its words is (some payers write the patient account, the date and the claim number in one
+    reference), each once, in the order of the words."""
     if not _is_recovery(a) or claims is None or not a.reference:
         return []
     ref = a.reference.strip().upper()
     if ref in claims:
-        return [claims[ref]]
-    return list(dict.fromkeys(claims[word] for word in ref.split() if word in claims))
+        return [_of_payer(claims[ref], payer)]
+    return list(dict.fromkeys(_of_payer(claims[word], payer) for word in ref.split() if word in claims))
 
 
-def recovered_claim(a: Any, claims: dict[str, ClaimFound] | None) -> ClaimFound | None:
+def recovered_claim(a: Any, claims: ClaimIndex | None, payer: str) -> ClaimFound | None:
     """The claim a WO's reference names among those given, or None: its whole reference, else the one claim its
     words name. Words that name two claims or more (a short claim number such as 7 that is also a word of the
     patient account or of a date beside the claim's number) name none: which is meant cannot be told."""
-    named = _named_claims(a, claims)
+    named = _named_claims(a, claims, payer)
     return named[0] if len(named) == 1 else None
 
 
-def recovery_of(a: Any, claims: dict[str, ClaimFound] | None) -> tuple[str | None, str | None]:
+def recovery_of(a: Any, claims: ClaimIndex | None, payer: str) -> tuple[str | None, str | None]:
     """A WO's claim: (where it is, None); (None, None) when its reference names no claim given (the claim was
     usually paid in an earlier remittance: a note, not a warning); (None, a warning) when it has no reference, or
     when its words name more than one claim (the warning names them)."""
@@ -244,7 +265,7 @@ def recovery_of(a: Any, claims: dict[str, ClaimFound] | None) -> tuple[str | Non
     if not a.reference:
         return None, (f"{a.reason} without a reference (PLB03-2): the claim whose overpayment it recovers cannot be "
                       "told; ask the payer")
-    named = _named_claims(a, claims)
+    named = _named_claims(a, claims, payer)
     if len(named) > 1:
         return None, (f"{a.reason} reference {a.reference.strip()} (PLB03-2) names more than one claim by its words "
                       f"({', '.join(c.claim_id for c in named)}): the claim whose overpayment it recovers cannot be "
@@ -252,13 +273,13 @@ def recovery_of(a: Any, claims: dict[str, ClaimFound] | None) -> tuple[str | Non
     return (named[0].where if named else None), None
 
 
-def recovered_totals(remits: list[Remittance], claims: dict[str, ClaimFound] | None) -> dict[ClaimFound, Decimal]:
-    """What the recoveries (WO) of every remittance read take from each claim they name, in all: a positive WO
-    takes, a negative one (a recovery delayed or given back) returns."""
+def recovered_totals(remits: list[Remittance], claims: ClaimIndex | None) -> dict[ClaimFound, Decimal]:
+    """What the recoveries (WO) of every remittance read take from each claim they name (of their payer), in all: a
+    positive WO takes, a negative one (a recovery delayed or given back) returns."""
     totals: dict[ClaimFound, Decimal] = defaultdict(Decimal)
     for r in remits:
         for a in [] if r.repeat_of else r.plb:
-            found = recovered_claim(a, claims)
+            found = recovered_claim(a, claims, payer_of(r))
             if found is not None:
                 totals[found] += a.amount
     return dict(totals)
@@ -340,7 +361,7 @@ def forwarding_of(a: Any, balances: dict[str, Forwarded]) -> tuple[str | None, s
                     "give it to settle this one"), None
 
 
-def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str, ClaimFound] | None = None,
+def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: ClaimIndex | None = None,
                     recovered: dict[ClaimFound, Decimal] | None = None,
                     balances: dict[str, Forwarded] | None = None) -> dict[str, Any]:
     """One remittance (ST…SE) for the JSON's meta: its payment, the provider-level adjustments (PLB) explained, and
@@ -355,8 +376,8 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str,
 
     def plb(a: Any) -> dict[str, Any]:
         info = cat.provider_adjustment(a.reason)
-        recovers, untraced = recovery_of(a, claims)
-        over = overrecovery_warning(info, recovered_claim(a, claims), recovered)
+        recovers, untraced = recovery_of(a, claims, payer_of(r))
+        over = overrecovery_warning(info, recovered_claim(a, claims, payer_of(r)), recovered)
         forwarding, note, unmatched = (forwarding_of(a, balances) if info.role == "forwarding" and balances is not None
                                        else (None, None, None))
         warning = "; ".join(w for w in (repeated, sign_warning(info, a.amount), untraced, over, unmatched) if w) or None
@@ -364,7 +385,7 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: dict[str,
                "official": info.official, "meaning": info.meaning, "effect": effect(a.amount), "warning": warning}
         if info.role == "recovery" and claims is not None:
             out["recovers"] = recovers
-            if len(named := _named_claims(a, claims)) > 1:
+            if len(named := _named_claims(a, claims, payer_of(r))) > 1:
                 out["recovers_one_of"] = [c.claim_id for c in named]
         if info.role == "forwarding" and balances is not None:
             out["forwarding"], out["forwarding_note"] = forwarding, note
