@@ -326,3 +326,43 @@ def test_a_release_date_in_a_preamble_or_file_name_is_read_only_from_the_digits_
     assert month_year_in_name("january-2026-asp-pricing.zip") == date(2026, 1, 1)
     assert month_year_in_name("2026-q3.zip") == date(2026, 7, 1)
     assert fees._release("PPRRVU2025_Oct.csv") == (date(2025, 10, 1), date(2025, 12, 31))
+
+
+def _crosswalk_with(bad_rows: int, good_rows: int = 200) -> bytes:
+    """A synthetic crosswalk of `good_rows` rows with 5-4-2 NDCs, then `bad_rows` rows whose NDC has 12 digits (the
+    January 2026 file's J7331 row at line ~4897 holds "888867413689")."""
+    head = CROSSWALK.read_text(encoding="cp1252").split("_2023_CODE", 1)[0]
+    header = "_2025_CODE,Short Description,LABELER NAME,NDC2,Drug Name,HCPCS dosage,PKG SIZE,PKG QTY,BILLUNITS," \
+             "BILLUNITSPKG,\n"
+    good = "".join(f"J1459,Inj ivig privigen 500 mg,SYNTHETIC LABS,99999-{n:04d}-01,Synthetic,500 MG,50,1,10,10,\n"
+                   for n in range(good_rows))
+    bad = "J7331,Synojoynt inj 1 mg,SYNTHETIC LABS,888867413689,Synthetic,1 MG,2,1,1,1,\n" * bad_rows
+    return (head + header + good + bad).encode("cp1252")
+
+
+def test_a_crosswalk_row_whose_ndc_cannot_be_an_ndc_is_skipped_and_reported(home, tmp_path):
+    """One row of an official crosswalk with a 12-digit NDC refused the whole file, so the January 2026 release could
+    not be imported. The row can match no claim: it is skipped and reported with file, line and column, and the
+    other rows are imported."""
+    data = _crosswalk_with(bad_rows=1)
+    [parsed] = parse_all(Source("crosswalk.csv", data), "crosswalk", Options())
+    line = 10 + 200  # the header is line 9
+    assert len(parsed.rows) == 200
+    assert parsed.skipped == [f"crosswalk.csv: line {line}, column 4: '888867413689' is not an NDC: give 11 digits, "
+                              "or 10 digits with hyphens (4-4-2, 5-3-2, 5-4-1); row skipped"]
+    path = tmp_path / "crosswalk.csv"
+    path.write_bytes(data)
+    r = run_cli("data", "import", "crosswalk", str(path))
+    assert r.returncode == 0, r.stderr
+    assert "200 rows" in r.stdout and "1 row skipped" in r.stdout
+    assert f"warning: {path.name}: line {line}, column 4: '888867413689' is not an NDC" in r.stderr
+
+
+@pytest.mark.parametrize("good_rows,bad_rows", [(0, 3), (200, 3), (20, 20)])
+def test_a_crosswalk_with_more_than_a_few_bad_ndcs_is_still_refused(good_rows, bad_rows):
+    """Past MAX_SKIPPED_SHARE of its rows, bad NDCs mean a wrong or damaged file, not a stray row: refused, naming
+    the first bad row."""
+    with pytest.raises(ImportFailure) as exc:
+        parse_all(Source("crosswalk.csv", _crosswalk_with(bad_rows, good_rows)), "crosswalk", Options())
+    assert (exc.value.line, exc.value.column) == (10 + good_rows, 4), str(exc.value)
+    assert f"{bad_rows} of {good_rows + bad_rows} rows" in exc.value.message

@@ -83,7 +83,11 @@ def import_cmd(
         scope = f" {r.scope}" if r.scope else ""
         what = "imported" if r.changed else "already imported, nothing changed:"
         extra = f" (replaced {r.replaced} earlier file)" if r.replaced else ""
+        if r.skipped:
+            extra += f"; {len(r.skipped)} row{'s' * (len(r.skipped) > 1)} skipped (warnings on stderr)"
         sys.stdout.write(f"{what} {r.kind}{scope} {r.file}: {r.rows} rows, {r.effective}..{r.ends}{extra}\n")
+        for note in r.skipped:
+            _err.print(f"warning: {note}", markup=False, highlight=False)
 
 
 def _quarters(start: date, end: date) -> str:

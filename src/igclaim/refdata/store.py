@@ -125,6 +125,7 @@ class ImportReport:
     rows: int
     changed: bool
     replaced: int = 0
+    skipped: tuple[str, ...] = ()  # rows of the file left out (importers.Parsed.skipped)
 
 
 def import_file(kind: str, path: Path, options: Options | None = None) -> list[ImportReport]:
@@ -176,7 +177,7 @@ def _store(conn: sqlite3.Connection, src: Source, p: Parsed, force: bool = False
     old = conn.execute("SELECT id, sha256, rows FROM imports WHERE kind=? AND scope=? AND part=? AND effective=? AND "
                        "ends=?", same).fetchall()
     report = partial(ImportReport, kind=p.kind, file=src.name, sha256=sha, effective=p.effective, ends=p.ends,
-                     scope=p.scope, rows=len(p.rows))
+                     scope=p.scope, rows=len(p.rows), skipped=tuple(p.skipped))
     if any(s == sha for _, s, _ in old):
         return report(changed=False)
     before = max((n for _, _, n in old), default=0)

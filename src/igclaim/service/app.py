@@ -690,7 +690,8 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         with tx(write=True) as db:
             worklist.audit(db, who.user_id, f"data.import.{kind}", "import", filename)
         return {"imported": [{"kind": r.kind, "file": r.file, "rows": r.rows, "changed": r.changed,
-                              "effective": r.effective.isoformat(), "ends": r.ends.isoformat()} for r in reports]}
+                              "effective": r.effective.isoformat(), "ends": r.ends.isoformat(),
+                              "skipped": list(r.skipped)} for r in reports]}
 
     @app.get("/team", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:

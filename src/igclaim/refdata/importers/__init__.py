@@ -126,6 +126,24 @@ class Parsed:
     rows: RowSpool | list[tuple[Any, ...]] = field(default_factory=list)
     scope: str = ""  # MUE/PTP setting, fee schedule name
     part: str = ""  # PTP files come in parts f1..f4
+    skipped: list[str] = field(default_factory=list)  # rows left out, each with file, line, column and why
+
+
+# An official file may hold a row no claim can use (the January 2026 crosswalk: one 12-digit NDC in 7,125 rows),
+# which is skipped and reported rather than refusing the release. More such rows than this share of the file's rows
+# mean a wrong or damaged file (a shifted column, another table), not a stray row: the file is refused.
+MAX_SKIPPED_SHARE = 0.01
+
+
+def skipped_rows(source: Source, skipped: list[ImportFailure], kept: int) -> list[str]:
+    """The reports of the rows left out of a file of `kept` rows; ImportFailure (the first such row) past
+    MAX_SKIPPED_SHARE."""
+    total = kept + len(skipped)
+    if len(skipped) > total * MAX_SKIPPED_SHARE:
+        first = skipped[0]
+        raise ImportFailure(source.name, first.line, first.column, f"{first.message} ({len(skipped)} of {total} "
+                            f"rows like this, more than {MAX_SKIPPED_SHARE:.0%}: not the official file, or damaged)")
+    return [f"{failure}; row skipped" for failure in skipped]
 
 
 def importer(kind: str) -> ModuleType:

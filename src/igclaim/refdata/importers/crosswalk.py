@@ -25,6 +25,7 @@ from igclaim.refdata.importers import (
     header_index,
     preamble_span,
     records,
+    skipped_rows,
 )
 from igclaim.refdata.importers.asp import CODE
 
@@ -53,6 +54,7 @@ def parse(source: Source, options: Options) -> Parsed:
     preamble: list[str] = []
     cols: dict[str, int] | None = None
     rows = RowSpool()
+    skipped: list[ImportFailure] = []
     for line, cells in records(source):
         if cols is None:
             if HEADER.match(cell(cells, 0)):
@@ -70,8 +72,9 @@ def parse(source: Source, options: Options) -> Parsed:
             raise ImportFailure(source.name, line, 1, f"{code!r} is not a HCPCS code")
         try:
             ndc11 = ndc_mod.compact(cell(cells, cols["ndc"]))
-        except ndc_mod.InvalidNDC as exc:
-            raise ImportFailure(source.name, line, cols["ndc"] + 1, str(exc)) from None
+        except ndc_mod.InvalidNDC as exc:  # no claim can carry it (a 12-digit NDC of J7331 in January 2026)
+            skipped.append(ImportFailure(source.name, line, cols["ndc"] + 1, str(exc)))
+            continue
         units = [_units(source, line, cols.get(key), label, cell(cells, cols.get(key)))
                  for key, label in (("billunits", "BILLUNITS"), ("billunitspkg", "BILLUNITSPKG"))]
         rows.append((code, ndc11, " ".join(cell(cells, cols.get("labeler")).split()),
@@ -79,5 +82,6 @@ def parse(source: Source, options: Options) -> Parsed:
     if cols is None:
         raise ImportFailure(source.name, None, None, "no header record starting with _<YYYY>_CODE: not an ASP "
                             "NDC-HCPCS crosswalk")
+    notes = skipped_rows(source, skipped, len(rows))
     effective, ends = dates(source, options, preamble_span("\n".join(preamble)), "NDC-HCPCS crosswalk")
-    return Parsed("crosswalk", source.name, effective, ends, rows)
+    return Parsed("crosswalk", source.name, effective, ends, rows, skipped=notes)
