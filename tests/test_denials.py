@@ -945,3 +945,16 @@ def test_corrected_claims_of_two_payers_go_to_one_file_per_payer(tmp_path):
         assert isa[8].strip() == payer_id and f"CLM*{claim}*" in text and text.count("CLM*") == 1
     doc = json.loads(r.output)
     assert sorted(Path(f).name for f in doc["corrections"]["files"]) == ["fix-00952.837", "fix-EX001.837"]
+
+
+@pytest.mark.parametrize("written", ["\uff12\uff10\uff12\uff16\uff10\uff13\uff10\uff12", "\u0662\u0660\u0662\u0666"
+                                     "\u0660\u0663\u0660\u0662"])
+def test_a_remittance_date_in_other_digits_than_0_9_is_no_date(written):
+    """The 835's dates were matched with \\d{8} and read by int(), both of which take any script's digits: a DTM*472
+    of '２０２６０３０２' was the line's date of service 2026-03-02. Like any other date that is not 8 digits 0-9, it is
+    now no date."""
+    line = Line("J1561", D("6000"), 60, ("JZ",), date=written)
+    remit = read_835(build_835([ClaimPay("CLM-DIGITS", "1", [line])]))[0]
+    assert remit.claims[0].lines[0].service_date is None
+    plain = read_835(build_835([ClaimPay("CLM-DIGITS", "1", [Line("J1561", D("6000"), 60, ("JZ",))])]))[0]
+    assert plain.claims[0].lines[0].service_date == date(2026, 3, 2)

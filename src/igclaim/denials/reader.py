@@ -451,8 +451,8 @@ class _Values:
         raw = self.get(pos)
         if raw is None:
             return None
-        try:
-            return date(int(raw[0:4]), int(raw[4:6]), int(raw[6:8])) if re.fullmatch(r"\d{8}", raw) else None
+        try:  # [0-9], not \d: \d and int() take any script's digits ("２０２６０３０２" was 2026-03-02)
+            return date(int(raw[0:4]), int(raw[4:6]), int(raw[6:8])) if re.fullmatch(r"[0-9]{8}", raw) else None
         except ValueError:
             self.problems.append(f"{self.sid}{pos:02d} {raw[:10]!r} is not a date")
             return None
