@@ -353,3 +353,15 @@ def test_of_two_ptp_imports_covering_a_date_the_newest_is_read(home, tmp_path):
     claim = [*GAMUNEX_CLAIM, {"code": "96374", "units": 1}]
     assert _ptp(engine.scrub(encounter(day="2026-04-30", claim=claim)), "ADMIN-INITIAL-DUPLICATE")
     assert not _ptp(engine.scrub(encounter(day="2026-05-14", claim=claim)), "ADMIN-INITIAL-DUPLICATE")
+
+
+@pytest.mark.parametrize("code", ["J\uff11\uff15\uff19\uff19", "\uff2a1599", "\uff2a\uff11\uff15\uff19\uff19",
+                                  "J1599"])
+def test_a_code_in_other_characters_than_a_z_0_9_is_not_in_the_hcpcs_file(home, code):
+    """Absence from the HCPCS file counted only for codes matching ^[A-Z]\\d{4}$: 'J１５９９' was reported (\\d takes
+    '１'), but 'Ｊ1599' and 'Ｊ１５９９' were passed over as if they were CPT codes, which the file never lists. Every
+    code but a CPT code ([0-9]{4}[0-9A-Z]) must now be in it; 96365 (CPT) still need not."""
+    store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
+    r = engine.scrub(encounter(claim=[{"code": code, "units": 60}, *GAMUNEX_CLAIM[1:]]))
+    [f] = [f for f in r.findings if f.edit.endswith("-CODE-INVALID")]
+    assert f.line == 1 and f"{code} is not in the HCPCS file" in f.message

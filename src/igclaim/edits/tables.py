@@ -30,7 +30,10 @@ CROSSWALK_SOURCE = "https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricin
 HCPCS_SOURCE = "https://www.cms.gov/medicare/coding-billing/healthcare-common-procedure-system/quarterly-update"
 # PTP modifier indicator 1: the pair is allowed when an NCCI-associated modifier shows the services were distinct
 # (59 and its subsets, flagged `distinct_procedure` in refdata/cms/modifiers.toml; NCCI Policy Manual ch. I §E).
-LEVEL_II = re.compile(r"^[A-Z]\d{4}$")  # the HCPCS file lists Level II codes only; CPT codes are never in it
+# The HCPCS file lists Level II codes only: a CPT code (Category I, II or III: 96365, 0001F, 0042T) is never in it,
+# and a line may have no code (an 837I line billing a revenue code alone); every other code must be in it. [0-9], not
+# \d, and no Level II pattern: ^[A-Z]\d{4}$ passed over 'Ｊ1599' as if it were CPT (no code at all, and in no file).
+CPT = re.compile(r"^[0-9]{4}[0-9A-Z]$")
 DRUG_KINDS = ("ig", "ig_nos", "recognition")
 
 # ADMIN-BUNDLED and ADMIN-INITIAL-DUPLICATE belong to the administration edits: load them first so that the
@@ -304,7 +307,7 @@ def admin_code_invalid(ctx: EditContext) -> list[Finding]:
 
 def _validity(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
     """Valid from the code's added date through its termination date (HCPCS record layout, TERM DT = the last
-    date a code may be used). Absence counts only for Level II codes: CPT codes are not in the HCPCS file."""
+    date a code may be used). Absence counts for every code but a CPT code (CPT), which the HCPCS file never lists."""
     for ln in ctx.billed.lines:
         code = ln.code.strip().upper()
         if _is_drug(ctx, code) != drugs:
@@ -315,7 +318,7 @@ def _validity(ctx: EditContext, edit_id: str, drugs: bool) -> Iterator[Finding]:
             continue
         rec, src = status
         if rec is None:
-            if LEVEL_II.match(code):
+            if code and not CPT.match(code):
                 yield finding(edit_id, f"Line {ln.line}: {code} is not in the HCPCS file in force on {day} "
                               f"({src.file}).", line=ln.line, impact_units=-ln.units)
         elif not rec.valid_on(day):
