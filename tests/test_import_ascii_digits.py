@@ -145,3 +145,16 @@ def test_the_limits_page_tells_what_the_importers_read_only_from_the_digits_0_9(
     [row] = [ln for ln in page.splitlines() if ln.startswith("| a code, date or billing unit in an imported CMS file")]
     for told in ("[0-9]", "YYYYMMDD", "BILLUNITSPKG", "article", "file, line and column", "--effective"):
         assert told in row, told
+
+
+@pytest.mark.parametrize("code", ["\u017f1561", "J156\u0131", "\u017f\u017f561"])  # ſ1561, J156ı, ſſ561
+@pytest.mark.parametrize("kind,name,old,new,line,column,says", HCPCS_USERS)
+def test_a_code_that_upper_casing_would_make_ascii_is_refused(kind, name, old, new, line, column, says, code):
+    """The importers upper-cased a code before checking it, and str.upper() maps some other letters to ASCII ones
+    ('ſ' to 'S', 'ı' to 'I'): 'ſ1561' was stored as S1561, a code the file does not hold. Only ASCII is upper-cased
+    (importers.ascii_upper); anything else is checked as written, so refused with line and column."""
+    source = _source(name, old, new.format(code=code))
+    with pytest.raises(ImportFailure) as exc:
+        parse_all(source, kind, Options(effective=date(2026, 1, 1), schedule="acme"))
+    assert (exc.value.line, exc.value.column) == (line, column), str(exc.value)
+    assert exc.value.message == f"{code!r} {says}"

@@ -291,6 +291,12 @@ def cell(cells: list[str], i: int | None) -> str:
     return cells[i].strip() if i is not None and i < len(cells) else ""
 
 
+def ascii_upper(text: str) -> str:
+    """A code cell upper-cased when it is ASCII, else as written for the code patterns to refuse: str.upper() maps
+    some other letters to ASCII ones ('ſ' to 'S', 'ı' to 'I', 'ß' to 'SS'), so 'ſ1561' was stored as S1561."""
+    return text.upper() if text.isascii() else text
+
+
 # --- dates ----------------------------------------------------------------------------------------------------
 
 def quarter_start(d: date) -> date:

@@ -17,6 +17,7 @@ from igclaim.refdata.importers import (
     RowSpool,
     Source,
     amount,
+    ascii_upper,
     blank,
     cell,
     dates,
@@ -46,7 +47,7 @@ def parse(source: Source, options: Options) -> Parsed:
             continue
         if blank(cells):
             continue
-        code = cell(cells, cols["code"]).upper()
+        code = ascii_upper(cell(cells, cols["code"]))
         if not CODE.match(code):
             raise ImportFailure(source.name, line, cols["code"] + 1, f"{code!r} is not a HCPCS code")
         raw = cell(cells, cols["limit"]).replace("$", "").replace(",", "")

@@ -18,6 +18,7 @@ from igclaim.refdata.importers import (
     Options,
     Parsed,
     Source,
+    ascii_upper,
     blank,
     cell,
     header_index,
@@ -54,7 +55,7 @@ def parse_many(source: Source, options: Options) -> list[Parsed]:
         if cols is None:
             cols = header_index(source, line, cells, {"article": "article_id", "group": "group", "code": "icd10_code"})
             continue
-        article, group, code = (cell(cells, cols[k]).upper() for k in ("article", "group", "code"))
+        article, group, code = (ascii_upper(cell(cells, cols[k])) for k in ("article", "group", "code"))
         if not ARTICLE_ID.match(article):
             raise ImportFailure(source.name, line, cols["article"] + 1, f"{article!r} is not an article id (A12345)")
         # ASCII digits ('²'.isdigit() is True) and few of them (int() raises past 4,300) before int()

@@ -19,6 +19,7 @@ from igclaim.refdata.importers import (
     Parsed,
     RowSpool,
     Source,
+    ascii_upper,
     blank,
     cell,
     dates,
@@ -67,7 +68,7 @@ def parse(source: Source, options: Options) -> Parsed:
             continue
         if blank(cells):
             continue
-        code = cell(cells, 0).upper()
+        code = ascii_upper(cell(cells, 0))
         if not CODE.match(code):
             raise ImportFailure(source.name, line, 1, f"{code!r} is not a HCPCS code")
         try:

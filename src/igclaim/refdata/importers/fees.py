@@ -28,6 +28,7 @@ from igclaim.refdata.importers import (
     RowSpool,
     Source,
     amount,
+    ascii_upper,
     blank,
     cell,
     dates,
@@ -73,7 +74,7 @@ def _pprrvu(source: Source, options: Options, recs: list[Any], at: int, rest: It
     for n, cells in chain(recs[at + 1:], rest):
         if blank(cells):
             continue
-        code = cell(cells, 0).upper()
+        code = ascii_upper(cell(cells, 0))
         if not CODE.match(code):
             raise ImportFailure(source.name, n, 1, f"{code!r} is not a HCPCS/CPT code")
         status = cell(cells, cols["status"]).upper()
@@ -86,7 +87,7 @@ def _pprrvu(source: Source, options: Options, recs: list[Any], at: int, rest: It
             note = f"national: total RVU x CF {cf}; GPCIs not applied"
         else:
             amounts, note = (None, None), f"status {status}: not paid on the fee schedule"
-        rows.append((code, cell(cells, 1).upper(), *amounts, note))
+        rows.append((code, ascii_upper(cell(cells, 1)), *amounts, note))
     caption = " ".join(" ".join(c) for _, c in recs[:at])
     effective, ends = dates(source, options, _release(caption + " " + source.names), "PFS relative value file")
     return Parsed("fees", source.name, effective, ends, rows, scope=options.schedule or NATIONAL)
@@ -116,13 +117,13 @@ def _simple(source: Source, options: Options, recs: list[Any], at: int, rest: It
     for n, cells in chain(recs[at + 1:], rest):
         if blank(cells):
             continue
-        code = cell(cells, cols["code"]).upper()
+        code = ascii_upper(cell(cells, cols["code"]))
         if not CODE.match(code):
             raise ImportFailure(source.name, n, cols["code"] + 1, f"{code!r} is not a HCPCS/CPT code")
         amount = _amount(source, n, cols["amount"] + 1, cell(cells, cols["amount"]))
         fac_text = cell(cells, cols.get("facility"))
         facility = _amount(source, n, cols["facility"] + 1, fac_text) if fac_text else amount
-        rows.append((code, cell(cells, cols.get("modifier")).upper(), str(amount), str(facility),
+        rows.append((code, ascii_upper(cell(cells, cols.get("modifier"))), str(amount), str(facility),
                      f"fee schedule {options.schedule}"))
     if options.effective and not options.ends:  # a contract's fees run the calendar year unless told otherwise
         options = Options(options.effective, date(options.effective.year, 12, 31), options.setting, options.schedule,

@@ -24,6 +24,7 @@ from igclaim.refdata.importers import (
     Parsed,
     RowSpool,
     Source,
+    ascii_upper,
     blank,
     cell,
     dates,
@@ -89,7 +90,7 @@ def _parse_txt(source: Source) -> Iterator[list[Any]]:
         if len(rec) < 11:
             raise ImportFailure(source.name, n, len(rec) + 1, "record too short for a HCPCS record (320 characters)")
         ric = rec[10]
-        code = rec[0:5].strip().upper()
+        code = ascii_upper(rec[0:5].strip())
         if ric in (NEXT, MOD_NEXT):
             if not rows or rows[-1][0] != code:
                 raise ImportFailure(source.name, n, 11, f"continuation record for {code!r} without its first line")
@@ -120,7 +121,7 @@ def _parse_table(source: Source) -> Iterator[list[Any]]:
             raise ImportFailure(source.name, line, 1, "expected the header record starting with HCPC")
         if blank(cells):
             continue
-        code = cell(cells, cols["code"]).upper()
+        code = ascii_upper(cell(cells, cols["code"]))
         ric = cell(cells, cols["recid"])
         if ric in (NEXT, MOD_NEXT):
             if not rows or rows[-1][0] != code:

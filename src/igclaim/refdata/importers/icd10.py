@@ -11,7 +11,16 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from igclaim.refdata.importers import ImportFailure, Options, Parsed, RowSpool, Source, dates, iter_lines
+from igclaim.refdata.importers import (
+    ImportFailure,
+    Options,
+    Parsed,
+    RowSpool,
+    Source,
+    ascii_upper,
+    dates,
+    iter_lines,
+)
 
 # [0-9], not \d, in the file-name patterns too: \d takes any script's digits ("icd10cm_order_２０２６.txt").
 MEMBER = re.compile(r"^icd10cm[_-]order[_-][0-9]{4}.*\.txt$", re.I)
@@ -38,7 +47,7 @@ def parse(source: Source, options: Options) -> Parsed:
             raise ImportFailure(source.name, n, len(rec) + 1, "record too short for the ICD-10-CM order file")
         if not rec[0:5].isdigit():
             raise ImportFailure(source.name, n, 1, f"order number {rec[0:5]!r} is not 5 digits")
-        code = rec[6:13].strip().upper()
+        code = ascii_upper(rec[6:13].strip())
         if not CODE.match(code):
             raise ImportFailure(source.name, n, 7, f"{code!r} is not an ICD-10-CM code")
         flag = rec[14]

@@ -20,6 +20,7 @@ from igclaim.refdata.importers import (
     Parsed,
     RowSpool,
     Source,
+    ascii_upper,
     dates,
     iter_lines,
     month_year_in_name,
@@ -69,11 +70,11 @@ def parse(source: Source, options: Options) -> Parsed:
             continue
         if not rec.strip() or (first == "" and not rows):
             continue  # blank lines, and the wrapped header lines under "Column 1"
-        if not CODE.match(first.upper()):
+        if not CODE.match(ascii_upper(first)):
             raise ImportFailure(source.name, n, 1, f"{first!r} is not a HCPCS/CPT code")
         if len(fields) < 6:
             raise ImportFailure(source.name, n, None, f"{len(fields)} tab-separated fields, expected at least 6")
-        col2 = fields[1].strip().upper()
+        col2 = ascii_upper(fields[1].strip())
         if not CODE.match(col2):
             raise ImportFailure(source.name, n, 2, f"{col2!r} is not a HCPCS/CPT code")
         try:
@@ -94,8 +95,8 @@ def parse(source: Source, options: Options) -> Parsed:
             raise ImportFailure(source.name, n, 6, f"modifier indicator {modifier!r} is not "
                                 f"{', '.join(known[:-1])} or {known[-1]}")
         rationale = fields[6].strip() if len(fields) > 6 else ""
-        rows.append((first.upper(), col2, 1 if fields[2].strip() == "*" else 0, row_effective, deleted, int(modifier),
-                     rationale))
+        rows.append((ascii_upper(first), col2, 1 if fields[2].strip() == "*" else 0, row_effective, deleted,
+                     int(modifier), rationale))
     if not seen_header:
         raise ImportFailure(source.name, None, None, "no 'Column 1<TAB>Column 2' header: not an NCCI PTP file")
     setting = _setting(source.names, options)
