@@ -60,7 +60,8 @@ _EXAMPLES = {
 }
 _ITEMS = {"diagnoses": '"D83.9"', "modifiers": '"JZ"'}
 # What a field with a pattern must look like.
-_PATTERNS = {"zip": "use 5 or 9 digits, e.g. 62701 or 627011234", "phone": "use 10 digits, e.g. 5555550100"}
+_PATTERNS = {"zip": "use 5 or 9 digits, e.g. 62701 or 627011234", "phone": "use 10 digits, e.g. 5555550100",
+             "place_of_service": "use the 2-digit CMS place of service code, e.g. 11"}
 
 
 def _model_at(model: Any, loc: tuple) -> Any:

@@ -49,6 +49,9 @@ MAX_AMOUNT = Decimal("9999999.99")
 MAX_TEXT = 200  # any one string (ids, names, codes); X12 element lengths are checked again on export
 MAX_DRUGS, MAX_ADMINISTRATIONS, MAX_FLUIDS, MAX_PUMP_LOG = 20, 200, 200, 500
 MAX_DIAGNOSES, MAX_CONTAINERS, MAX_CLAIM_LINES, MAX_MODIFIERS, MAX_POINTERS = 50, 50, 200, 10, 12
+# A CMS place of service code: two ASCII digits (\d takes "１"). The 837P writes it inside a composite (CLM05-1,
+# SV105), so anything else is refused at input: "1:1" added a component to CLM05, "13A" made an 837 payers reject.
+PLACE_OF_SERVICE = r"^[0-9]{2}$"
 
 
 def _number(v: Decimal) -> int | float:
@@ -425,7 +428,7 @@ class ClaimLine(BaseModel):
     service_date: ChartDate | None = None
     # The line's own place of service where it differs from the claim's (CMS-1500 24B, 837P SV105); igclaim's own
     # claims never set it, so it is left out of the output when not given.
-    place_of_service: str | None = Field(default=None, pattern=r"^[0-9]{2}$", exclude_if=_absent,
+    place_of_service: str | None = Field(default=None, pattern=PLACE_OF_SERVICE, exclude_if=_absent,
                                          description="the line's own place of service (837P SV105), when it differs "
                                          "from the claim's")
     # The quantity's basis where it is not units (837P SV103 MJ: minutes, for anesthesia time; 837I SV204 DA: days,
@@ -487,7 +490,9 @@ class Encounter(_In):
     encounter_id: str
     date_of_service: ChartDate
     setting: Setting
-    place_of_service: str | None = None
+    place_of_service: str | None = Field(default=None, pattern=PLACE_OF_SERVICE,
+                                         description="the claim's CMS place of service (2 digits), when not the "
+                                         "setting's own")
     type_of_bill: str | None = None
     outpatient_department: Literal["on_campus", "off_campus_excepted", "off_campus_nonexcepted"] | None = Field(
         default=None, description="hospital outpatient only: where the department is, for Medicare's PO/PN line "
