@@ -42,3 +42,28 @@ def test_a_two_digit_place_of_service_is_written():
     data = chart()
     data["place_of_service"] = "12"
     assert "*12:B:1*" in export(data)
+
+
+def with_premedication(hcpcs: str) -> dict:
+    data = chart()
+    data["drugs"].append({"id": "pre", "hcpcs": hcpcs, "units": 1, "route": "IV"})
+    data["administrations"].append({"drug_id": "pre", "method": "push", "start": "2026-03-02T08:40",
+                                    "stop": "2026-03-02T08:45"})
+    return data
+
+
+@pytest.mark.parametrize("hcpcs", ["J1200:59", "J1200~", "J1200*X", "J１２００", "=J1200", "J12", "J1200\x00"])
+def test_a_drug_code_that_is_not_a_hcpcs_code_is_refused_naming_the_field(hcpcs):
+    """A premedication's hcpcs was billed as given: "J1200:59" was written SV1*HC:J1200:59, a modifier 59 that no
+    rule chose, slipped in through the component separator (pyx12 accepts it), once the charges listed the code."""
+    with pytest.raises(InvalidInput) as exc:
+        parse_encounter(with_premedication(hcpcs))
+    assert [p.split(":")[0] for p in exc.value.problems] == ["drugs[1].hcpcs"]
+    assert "5-character" in exc.value.problems[0]
+
+
+def test_a_hcpcs_code_in_lower_case_or_spaced_is_still_read(tmp_path):
+    cm = tmp_path / "charges.csv"
+    cm.write_text("code,unit_charge\nJ1561,100\nJ1200,5\n96365,10\n96366,10\n96374,10\n96375,10\n")
+    text = export(with_premedication(" j1200 "), chargemaster.load(cm))
+    assert "SV1*HC:J1200*5*UN*1***1" in text

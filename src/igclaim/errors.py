@@ -61,7 +61,8 @@ _EXAMPLES = {
 _ITEMS = {"diagnoses": '"D83.9"', "modifiers": '"JZ"'}
 # What a field with a pattern must look like.
 _PATTERNS = {"zip": "use 5 or 9 digits, e.g. 62701 or 627011234", "phone": "use 10 digits, e.g. 5555550100",
-             "place_of_service": "use the 2-digit CMS place of service code, e.g. 11"}
+             "place_of_service": "use the 2-digit CMS place of service code, e.g. 11",
+             "hcpcs": "use the 5-character HCPCS code (letters and digits 0-9), e.g. J1200"}
 
 
 def _model_at(model: Any, loc: tuple) -> Any:

@@ -52,6 +52,9 @@ MAX_DIAGNOSES, MAX_CONTAINERS, MAX_CLAIM_LINES, MAX_MODIFIERS, MAX_POINTERS = 50
 # A CMS place of service code: two ASCII digits (\d takes "１"). The 837P writes it inside a composite (CLM05-1,
 # SV105), so anything else is refused at input: "1:1" added a component to CLM05, "13A" made an 837 payers reject.
 PLACE_OF_SERVICE = r"^[0-9]{2}$"
+# A HCPCS code (Level II, J1200; or Level I, CPT): five ASCII letters and digits, in either case (read upper case).
+# The 837 writes a drug's code inside a composite (SV101-2): "J1200:59" billed a modifier 59 no rule chose.
+HCPCS_CODE = r"^[A-Za-z0-9]{5}$"
 
 
 def _number(v: Decimal) -> int | float:
@@ -274,7 +277,7 @@ class Container(_In):
 class Drug(_In):
     id: str
     product: str | None = None
-    hcpcs: str | None = None
+    hcpcs: str | None = Field(default=None, pattern=HCPCS_CODE, description="the drug's HCPCS code (5 characters)")
     ndc: str | None = None
     route: Route | None = None
     dose: Dose | None = None
