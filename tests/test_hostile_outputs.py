@@ -4,15 +4,16 @@ the output still means what it says."""
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import datetime
 
 import pytest
 
 from igclaim.inputs import InvalidInput, parse_encounter
-from igclaim.outputs import chargemaster, x12
+from igclaim.outputs import chargemaster, csvsafe, x12
 
-from .conftest import ROOT
+from .conftest import ROOT, run_cli
 
 OFFICE = ROOT / "examples" / "parties" / "office-gamunex-jz.json"
 
@@ -67,3 +68,30 @@ def test_a_hcpcs_code_in_lower_case_or_spaced_is_still_read(tmp_path):
     cm.write_text("code,unit_charge\nJ1561,100\nJ1200,5\n96365,10\n96366,10\n96374,10\n96375,10\n")
     text = export(with_premedication(" j1200 "), chargemaster.load(cm))
     assert "SV1*HC:J1200*5*UN*1***1" in text
+
+
+@pytest.mark.parametrize("value, safe", [
+    ("A\x00B", "A\\x00B"), ("A\x1b[31mB", "A\\x1b[31mB"), ("\u202eLIVE", "\\u202eLIVE"), ("=A\x07", "'=A\\x07"),
+    ("two\r\nlines", "two\r\nlines"), ("tab\there", "tab\there"),  # line ends and tabs: carried by CSV quoting
+])
+def test_a_csv_cell_shows_its_control_characters_as_escapes(value, safe):
+    assert csvsafe.cell(value) == safe
+
+
+def test_findings_csv_holds_no_control_character_from_a_chart(tmp_path):
+    """A diagnosis holding NUL or ESC reached findings.csv raw in DX-INVALID's message (NUL breaks CSV readers, ESC
+    drives the terminal of whoever prints the file); the terminal shows them as escapes, and so does the CSV now."""
+    data = chart()
+    data["encounter_id"] = "\u202eenc-1"
+    data["diagnoses"] = ["D8\x003.9", "A\x1b[2JB"]
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(data) + "\n")
+    r = run_cli("batch", str(src), "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    with (tmp_path / "out" / "findings.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {row["edit"] for row in rows} >= {"DX-INVALID"}
+    cells = [cell for row in rows for cell in row.values()]
+    assert not [c for c in cells if any(ord(ch) < 32 and ch not in "\t\r\n" or ch == "\u202e" for ch in c)]
+    assert {row["encounter_id"] for row in rows} == {"\\u202eenc-1"}
+    assert any("\\x00" in row["message"] for row in rows) and any("\\x1b[" in row["message"] for row in rows)

@@ -10,14 +10,21 @@ import re
 
 from rich.text import Text
 
-# C0 and C1 controls but tab and newline, and the invisible format characters that reorder or hide text
-# (bidirectional overrides and isolates, zero-width spaces and joiners).
-_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# C0 and C1 controls but tab, newline and carriage return, and the invisible format characters that reorder or hide
+# text (bidirectional overrides and isolates, zero-width spaces and joiners).
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+_HIDDEN = re.compile(f"[{_CONTROLS}\r]")  # on a terminal a carriage return overwrites the line with what follows
+_HIDDEN_IN_CELL = re.compile(f"[{_CONTROLS}]")  # a (quoted) CSV cell carries its line ends as text
 
 
-def shown(text: str) -> str:
-    """`text` with each control or invisible format character written as its escape (ESC → \\x1b)."""
-    return _HIDDEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+def _escape(m: re.Match[str]) -> str:
+    return m.group().encode("unicode_escape").decode("ascii")
+
+
+def shown(text: str, *, cell: bool = False) -> str:
+    """`text` with each control or invisible format character written as its escape (ESC → \\x1b); in a CSV `cell`,
+    line ends are left to the CSV's quoting."""
+    return (_HIDDEN_IN_CELL if cell else _HIDDEN).sub(_escape, text)
 
 
 def cell(text: object) -> Text:
