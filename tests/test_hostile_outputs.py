@@ -95,3 +95,22 @@ def test_findings_csv_holds_no_control_character_from_a_chart(tmp_path):
     assert not [c for c in cells if any(ord(ch) < 32 and ch not in "\t\r\n" or ch == "\u202e" for ch in c)]
     assert {row["encounter_id"] for row in rows} == {"\\u202eenc-1"}
     assert any("\\x00" in row["message"] for row in rows) and any("\\x1b[" in row["message"] for row in rows)
+
+
+@pytest.mark.parametrize("named_by", ["product", "ndc"])
+def test_a_chart_code_that_contradicts_the_product_is_refused_naming_the_field(named_by):
+    """A drug named by product (or by an NDC of the catalog) with another product's hcpcs (J1459 is Privigen's):
+    the hcpcs was dropped without a word and the claim billed J1561."""
+    from igclaim.engine import build
+    from igclaim.errors import InputError
+
+    data = chart()
+    if named_by == "ndc":
+        del data["drugs"][0]["product"]
+    data["drugs"][0]["hcpcs"] = "J1459"
+    with pytest.raises(InputError) as exc:
+        build(parse_encounter(data))
+    assert exc.value.path == "drugs[0].hcpcs"
+    assert "J1561" in exc.value.message and "J1459" in exc.value.message
+    data["drugs"][0]["hcpcs"] = "j1561"  # the product's own code: nothing to say
+    assert [ln.code for ln in build(parse_encounter(data)).claim.lines][0] == "J1561"

@@ -498,6 +498,11 @@ def _code_drug(drug: Drug, index: int, rules: Rules, findings: list[Finding], se
                                 f"{'/'.join(sorted(labeled))}, the chart says {route}."))
     ident = Identified(index, drug, True, route, family, _chart_ndc(drug, path))
     chosen = _choose_code(ident, given_code, rules, findings, setting, fam)
+    if given_code is None and drug.hcpcs and isinstance(chosen, CodeChosen) and drug.hcpcs.upper() != chosen.code:
+        # The product (or the catalog's NDC) decided the code; a chart hcpcs naming another was dropped unsaid.
+        raise InputError(f"{path}.hcpcs", f"{drug.hcpcs} is not the code of {family[0].name} on {rules.dos} "
+                         f"({chosen.code}, by its {'product' if drug.product else 'NDC'}); correct hcpcs or leave it "
+                         "out")
     if isinstance(chosen, NoCode):
         return CodedDrug(ident, chosen.code, chosen.record)
     dose = _dose_in_grams(ident, fam, chosen, drug.dose, findings)
