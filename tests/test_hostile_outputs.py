@@ -114,3 +114,19 @@ def test_a_chart_code_that_contradicts_the_product_is_refused_naming_the_field(n
     assert "J1561" in exc.value.message and "J1459" in exc.value.message
     data["drugs"][0]["hcpcs"] = "j1561"  # the product's own code: nothing to say
     assert [ln.code for ln in build(parse_encounter(data)).claim.lines][0] == "J1561"
+
+
+@pytest.mark.parametrize("to", ["fhir", "cms1500", "837p"])
+@pytest.mark.parametrize("dx", ["<script>", "=1+1", "D8\x003.9", "Z99.999"])
+def test_no_export_writes_a_diagnosis_dx_invalid_rejects(to, dx):
+    """Exported with errors allowed (`--allow-errors`, the API's allow_errors), the 837 refused such a diagnosis
+    but the FHIR Claim and the CMS-1500 wrote it as an ICD-10-CM code: '<SC.RIPT>', '=1+.1', a NUL."""
+    from igclaim.errors import InputError
+    from igclaim.outputs.export_cli import export as export_to
+
+    data = chart()
+    data["diagnoses"] = ["D83.9", dx]
+    with pytest.raises(InputError) as exc:
+        export_to([parse_encounter(data)], to, chargemaster.load("sample"))
+    errors = getattr(exc.value, "errors", [exc.value])
+    assert [e.path for e in errors] == ["diagnoses[1]"]

@@ -23,6 +23,7 @@ from igclaim.outputs.x12 import (
     ClaimInput,
     bill_type_sent,
     build_claims,
+    diagnosis_problems,
     line_charges,
     party_problems,
     text_fields,
@@ -72,6 +73,7 @@ def _require(c: ClaimInput) -> None:
     problems += [InputError(c.path(path), "is blank: a FHIR Claim needs a value here") for path in _blank_fields(c)]
     problems += [InputError(c.path(path), f"holds a control character (U+{ord(ch):04X}) that a FHIR string cannot "
                             "carry; remove it") for path, ch in _control_characters(c)]
+    problems += diagnosis_problems(c)
     if problems:
         raise InputErrors(problems)
 

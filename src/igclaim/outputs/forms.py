@@ -28,6 +28,7 @@ from igclaim.outputs.x12 import (
     ClaimInput,
     Institutional,
     bill_type_sent,
+    diagnosis_problems,
     party_problems,
     text_fields,
     transliterate,
@@ -179,6 +180,7 @@ def _require(c: ClaimInput, form: str) -> None:
                          f"use --to {other}")
     problems = party_problems(c, (("billing_provider", enc.billing_provider), ("patient", enc.patient),
                                   ("subscriber", enc.subscriber)), f"the {form}") + text_problems(c)
+    problems += diagnosis_problems(c)
     if want == "UB-04" and not any(p.path == c.path("type_of_bill") for p in problems):
         try:
             bill_type_sent(c)  # FL4 as the 837I sends it

@@ -275,13 +275,18 @@ def check_dates(c: ClaimInput) -> None:
             raise InputError(c.path(path), "is not a birth date from 1900 up to the date of service")  # not quoted: PHI
 
 
-def check_diagnoses(c: ClaimInput) -> None:
-    """A diagnosis that DX-INVALID rejects, or that is not shaped as an ICD-10-CM code, is never written."""
+def diagnosis_problems(c: ClaimInput) -> list[InputError]:
+    """A diagnosis that DX-INVALID rejects, or that is not shaped as an ICD-10-CM code, is never written, in any
+    format (the 837, the FHIR Claim, the paper forms), errors allowed or not: one problem per such diagnosis."""
     invalid = rejected_diagnoses(c)
-    for i, dx in enumerate(c.result.claim.diagnoses):
-        if not _ICD10.fullmatch(dx) or dx in invalid:
-            raise InputError(c.path(f"diagnoses[{i}]"), f"{dx!r} is not a billable ICD-10-CM code on the date of "
-                             "service (DX-INVALID); it cannot be written on a claim")
+    return [InputError(c.path(f"diagnoses[{i}]"), f"{dx!r} is not a billable ICD-10-CM code on the date of service "
+                       "(DX-INVALID); it cannot be written on a claim")
+            for i, dx in enumerate(c.result.claim.diagnoses) if not _ICD10.fullmatch(dx) or dx in invalid]
+
+
+def check_diagnoses(c: ClaimInput) -> None:
+    if problems := diagnosis_problems(c):
+        raise problems[0]
 
 
 def rejected_diagnoses(c: ClaimInput) -> set[str]:
