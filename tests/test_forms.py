@@ -110,7 +110,7 @@ def test_a_character_the_form_cannot_print_is_refused_naming_each_field(charges)
             "rendering_provider.last_name"]
         assert all("cannot show" in e.message for e in exc.value.errors)
     # The EIN (box 25, FL5) by the 837's rule, and the type of bill (FL4), which are not names
-    enc = encounter("hospital-gamunex", type_of_bill="01名1")  # full-width digits print as digits (NFKD)
+    enc = encounter("hospital-gamunex", type_of_bill="01名1")
     bp = enc.billing_provider.model_copy(update={"tax_id": "９９-0000003"})
     enc = enc.model_copy(update={"billing_provider": bp})
     with pytest.raises(InputErrors) as exc:

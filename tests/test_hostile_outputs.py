@@ -130,3 +130,26 @@ def test_no_export_writes_a_diagnosis_dx_invalid_rejects(to, dx):
         export_to([parse_encounter(data)], to, chargemaster.load("sample"))
     errors = getattr(exc.value, "errors", [exc.value])
     assert [e.path for e in errors] == ["diagnoses[1]"]
+
+
+@pytest.mark.parametrize("path, value", [
+    ("subscriber.member_id", "1EG4TE5MKⅦ"), ("subscriber.member_id", "１EG4TE5MK72"), ("claim_id", "CLM-２０２６"),
+    ("payer.prior_authorization.number", "PA①②"), ("patient.last_name", "Ｄｏｅ"), ("patient.last_name", "Doe²"),
+    ("patient.first_name", "Sarah™"),
+])
+def test_a_lookalike_character_is_refused_not_rewritten(path, value):
+    """Compatibility characters were folded to ASCII without a word: member id 1EG4TE5MKⅦ went out as
+    1EG4TE5MKVII, a prior authorization PA①② as PA12, Doe² as DOE2, Sarah™ as SARAHTM. Only accents are dropped
+    (Zoë → ZOE, as the TR3s allow); another character outside the X12 set is refused, naming the field."""
+    from igclaim.errors import InputError
+
+    data = chart()
+    *parents, key = path.split(".")
+    node = data
+    for p in parents:
+        node = node.setdefault(p, {})
+    node[key] = value
+    with pytest.raises(InputError) as exc:
+        export(data)
+    assert exc.value.path == path
+    assert "outside the X12 character set" in exc.value.message

@@ -179,7 +179,9 @@ def _require(c: ClaimInput, form: str) -> None:
         raise InputError(c.path("setting"), f"a {enc.setting} claim is billed on the {want}, not the {form}: "
                          f"use --to {other}")
     problems = party_problems(c, (("billing_provider", enc.billing_provider), ("patient", enc.patient),
-                                  ("subscriber", enc.subscriber)), f"the {form}") + text_problems(c)
+                                  ("subscriber", enc.subscriber)), f"the {form}")
+    named = {p.path for p in problems}  # one problem a field: an EIN in full-width digits is a bad EIN, said once
+    problems += [p for p in text_problems(c) if p.path not in named]
     problems += diagnosis_problems(c)
     if want == "UB-04" and not any(p.path == c.path("type_of_bill") for p in problems):
         try:

@@ -182,8 +182,10 @@ _ICD10 = re.compile(r"[A-Z][0-9][0-9A-Z]\.?[0-9A-Z]{0,4}")
 
 
 def transliterate(text: str) -> str:
-    """Accented Latin letters to their base letter (Zoë → Zoe); other characters are left for the check."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    """Accented Latin letters to their base letter (Zoë → Zoe); other characters are left for the check. NFD, the
+    canonical decomposition, only splits a letter from its accents: NFKD also folded lookalikes without a word
+    (member id 1EG4TE5MKⅦ went out as …VII, PA①② as PA12, Doe² as DOE2, full-width Ｄｏｅ as DOE)."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
 
 
 def x12_text(value: str, path: str, max_len: int, min_len: int = 1) -> str:
@@ -244,13 +246,14 @@ def text_fields(c: ClaimInput) -> list[tuple[str, str | None, int, int]]:
 def check_text_fields(c: ClaimInput) -> None:
     for path, value, lo, hi in text_fields(c):
         if value is not None:
-            x12_text(value, c.path(path), hi, lo)
             # N402 is the USPS code, written in capitals: "ªÈ" passed as "AE" once transliterated, then the writer
             # refused it by element (one bad claim failed a whole team export); "RK", two letters but no state's
-            # code, was written and the 837 rejected (N402 takes a code of its list)
+            # code, was written and the 837 rejected (N402 takes a code of its list). Checked first: its message
+            # says what a state must be.
             if path.endswith(".state") and not (re.fullmatch(r"[A-Za-z]{2}", value)
                                                 and value.upper() in state_codes()):
                 raise InputError(c.path(path), f"{value!r} is not a state's 2-letter USPS code (e.g. IL)")
+            x12_text(value, c.path(path), hi, lo)
 
 
 def future_service(c: ClaimInput) -> InputError | None:
