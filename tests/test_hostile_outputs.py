@@ -153,3 +153,23 @@ def test_a_lookalike_character_is_refused_not_rewritten(path, value):
         export(data)
     assert exc.value.path == path
     assert "outside the X12 character set" in exc.value.message
+
+
+def _escaping_chart(tmp_path) -> str:
+    data = chart()
+    data["encounter_id"] = "enc\x1b[2J"
+    data["diagnoses"] = ["D83.9", "A\x1b]0;owned\x07B"]  # ESC ] 0 ; … BEL retitles the terminal
+    path = tmp_path / "esc.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+@pytest.mark.parametrize("allow", [[], ["--allow-errors"]])
+def test_export_lists_error_findings_on_stderr_without_their_control_characters(tmp_path, allow):
+    """The refused (or allowed) error findings went to stderr as written: DX-INVALID's message carried the
+    diagnosis's ESC ] 0 ; … BEL, which retitled the biller's terminal. They are shown as escapes, as in a table."""
+    r = run_cli("export", _escaping_chart(tmp_path), "--to", "837p", "--charges", "sample", *allow)
+    assert r.returncode in (1, 2)
+    assert "DX-INVALID" in r.stderr
+    assert "\x1b" not in r.stderr and "\x07" not in r.stderr
+    assert "\\x1b]" in r.stderr and "\\x07" in r.stderr

@@ -34,6 +34,7 @@ from igclaim.model import Encounter
 from igclaim.options import FilingDateOpt
 from igclaim.outputs import chargemaster
 from igclaim.outputs.files import is_an_input, write_atomic
+from igclaim.outputs.terminal import shown
 from igclaim.outputs.x12 import ClaimInput, Envelope, build_claims, render
 
 
@@ -166,9 +167,15 @@ def _and_other_parties(file: str, to: Target, problems: list[str]) -> list[str]:
     return problems
 
 
+def _say(line: str) -> None:
+    """One line on stderr. It may carry chart text (an encounter id, a finding's message quoting a diagnosis): its
+    control characters are shown as escapes, as in a table, so an ESC ] 0 ; … BEL cannot retitle the terminal."""
+    typer.echo(shown(line), err=True)
+
+
 def _fail(prefix: str, problems: list[str]) -> None:
     for p in problems:
-        typer.echo(f"{prefix}{p}", err=True)
+        _say(f"{prefix}{p}")
     raise typer.Exit(2)
 
 
@@ -211,12 +218,12 @@ def export_cmd(
         errors = error_findings(claims)
         if errors and not allow_errors:
             for line in errors:
-                typer.echo(f"{prefix}{line}", err=True)
-            typer.echo(f"{prefix}refused: {len(errors)} error finding(s) would get this claim denied; fix them "
-                       "(see `igclaim build`) or pass --allow-errors to export anyway", err=True)
+                _say(f"{prefix}{line}")
+            _say(f"{prefix}refused: {len(errors)} error finding(s) would get this claim denied; fix them "
+                 "(see `igclaim build`) or pass --allow-errors to export anyway")
             raise typer.Exit(1)
         for line in errors:
-            typer.echo(f"{prefix}warning: exported despite {line}", err=True)
+            _say(f"{prefix}warning: exported despite {line}")
         result = export_claims(claims, to, cm, env)
     except InputError as exc:
         _fail(prefix, problem_lines(exc))
