@@ -173,3 +173,16 @@ def test_export_lists_error_findings_on_stderr_without_their_control_characters(
     assert "DX-INVALID" in r.stderr
     assert "\x1b" not in r.stderr and "\x07" not in r.stderr
     assert "\\x1b]" in r.stderr and "\\x07" in r.stderr
+
+
+def test_batch_duplicate_id_note_shows_control_characters_as_escapes(tmp_path):
+    """The note on duplicate encounter ids quoted the id raw on stderr: ESC [ 2 J cleared the biller's screen."""
+    data = chart()
+    data["encounter_id"] = "enc\x1b]0;owned\x07\x1b[2J"
+    src = tmp_path / "dup.jsonl"
+    src.write_text(json.dumps(data) + "\n" + json.dumps(data) + "\n")
+    r = run_cli("batch", str(src), "--out", str(tmp_path / "out"), "--workers", "1")
+    assert r.returncode == 0, r.stderr
+    assert "Duplicate encounter ids" in r.stderr
+    assert "\x1b" not in r.stderr and "\x07" not in r.stderr
+    assert "enc\\x1b]0;owned\\x07\\x1b[2J at record 2" in r.stderr

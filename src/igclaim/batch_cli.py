@@ -92,7 +92,9 @@ def batch_cmd(
             bar.stop()
     print(describe(summary), flush=True)
     if note := duplicates_note(summary):
-        err.print(note, markup=False, highlight=False)
+        from igclaim.outputs.terminal import shown
+
+        err.print(shown(note), markup=False, highlight=False)  # it quotes encounter ids: chart text
     if not summary.accounted:
         err.print(f"Records lost: {summary.read or 0:,} record(s) read from the input but {summary.records:,} came out "
                   "(results + errors); a defect in igclaim: please report it with the input.", markup=False,
