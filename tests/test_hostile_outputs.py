@@ -186,3 +186,19 @@ def test_batch_duplicate_id_note_shows_control_characters_as_escapes(tmp_path):
     assert "Duplicate encounter ids" in r.stderr
     assert "\x1b" not in r.stderr and "\x07" not in r.stderr
     assert "enc\\x1b]0;owned\\x07\\x1b[2J at record 2" in r.stderr
+
+
+def test_build_and_scrub_problems_on_stderr_show_control_characters_as_escapes(tmp_path, x12_text):
+    """An unknown key holding ESC [ 2 J (build, scrub of JSON) and an 837 claim id holding it (scrub of an 837, a
+    claim refused for its units) were written raw on stderr: the biller's screen was cleared."""
+    data = chart()
+    data["x\x1b[2Jy"] = 1
+    bad_key = tmp_path / "key.json"
+    bad_key.write_text(json.dumps(data))
+    r = run_cli("build", str(bad_key))
+    assert r.returncode == 2 and "x\\x1b[2Jy: unknown field" in r.stderr and "\x1b" not in r.stderr
+    x12_file = tmp_path / "claims.837"
+    x12_file.write_text(x12_text.replace("CLM*CLM-2026-0001", "CLM*C\x1b[2JX", 1)
+                        .replace("SV1*HC:J1561:JZ*6000*UN*60", "SV1*HC:J1561:JZ*6000*UN*1.5", 1))
+    r = run_cli("scrub", str(x12_file), "--format", "json")
+    assert r.returncode == 2 and "claim C\\x1b[2JX" in r.stderr and "\x1b" not in r.stderr

@@ -70,9 +70,11 @@ def read_encounter(path: str) -> Encounter:
 
 def _report_input(path: str, problems: list[str]) -> bool:
     """Each problem of one input on stderr, one line each (never wrapped), prefixed by its file. True: it was bad."""
+    from igclaim.outputs.terminal import shown
+
     prefix = "" if path == "-" else f"{path}: "
-    for p in problems:
-        sys.stderr.write(f"{prefix}{p}\n")
+    for p in problems:  # a problem may quote the input (an unknown key): its control characters as escapes
+        sys.stderr.write(shown(f"{prefix}{p}") + "\n")
     return True
 
 

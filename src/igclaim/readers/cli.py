@@ -19,6 +19,7 @@ def scrub_files(files: list[str], charts_path: str | None, fmt, profile: str | N
     from igclaim.cli import _emit, _exit_status, _fail_input, out, read_encounter
     from igclaim.engine import scrub
     from igclaim.errors import InputError
+    from igclaim.outputs.terminal import shown
     from igclaim.readers.scrub import load_charts, looks_like_x12, scrub_837
 
     charts = None
@@ -36,7 +37,7 @@ def scrub_files(files: list[str], charts_path: str | None, fmt, profile: str | N
                 if item.error is not None:
                     bad += 1
                     counts["errors"] += 1
-                    sys.stderr.write(f"{path}: {item.error.text()}\n")
+                    sys.stderr.write(shown(f"{path}: {item.error.text()}") + "\n")  # it names the claim id
                 else:
                     result = required(item.result, "the scrubbed claim's result")
                     counts["results"] += 1
