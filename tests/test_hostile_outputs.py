@@ -202,3 +202,14 @@ def test_build_and_scrub_problems_on_stderr_show_control_characters_as_escapes(t
                         .replace("SV1*HC:J1561:JZ*6000*UN*60", "SV1*HC:J1561:JZ*6000*UN*1.5", 1))
     r = run_cli("scrub", str(x12_file), "--format", "json")
     assert r.returncode == 2 and "claim C\\x1b[2JX" in r.stderr and "\x1b" not in r.stderr
+
+
+@pytest.mark.parametrize("hcpcs", ["J１５６１", "J1561:59", "=X"])
+def test_an_authorized_code_that_is_not_a_hcpcs_code_is_refused_naming_the_field(hcpcs):
+    """J１５６１ (full-width digits) was taken and never matched: AUTH-UNITS then said 'Authorization PA1 is for
+    J１５６１; the claim bills J1561', two codes that read alike. The team service's ledger already refuses it."""
+    data = chart()
+    data["payer"]["prior_authorization"] = {"number": "PA1", "units": 60, "hcpcs": hcpcs}
+    with pytest.raises(InvalidInput) as exc:
+        parse_encounter(data)
+    assert [p.split(":")[0] for p in exc.value.problems] == ["payer.prior_authorization.hcpcs"]

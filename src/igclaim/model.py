@@ -224,7 +224,8 @@ class PriorAuthorization(_In):
                                  description="HCPCS units authorized for the drug")
     grams: Quantity | None = Field(default=None, ge=0, le=MAX_AUTH_UNITS,
                                   description="grams authorized (plans that authorize by weight)")
-    hcpcs: str | None = Field(default=None, description="the code authorized, when the plan names one")
+    hcpcs: str | None = Field(default=None, pattern=HCPCS_CODE,
+                              description="the code authorized, when the plan names one")
 
 
 class Payer(_In):
