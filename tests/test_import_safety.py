@@ -366,3 +366,39 @@ def test_a_crosswalk_with_more_than_a_few_bad_ndcs_is_still_refused(good_rows, b
         parse_all(Source("crosswalk.csv", _crosswalk_with(bad_rows, good_rows)), "crosswalk", Options())
     assert (exc.value.line, exc.value.column) == (10 + good_rows, 4), str(exc.value)
     assert f"{bad_rows} of {good_rows + bad_rows} rows" in exc.value.message
+
+
+NDC_HEADER = "PRODUCTID\tPRODUCTNDC\tNDCPACKAGECODE\tPACKAGEDESCRIPTION\tSTARTMARKETINGDATE\tENDMARKETINGDATE\t" \
+             "NDC_EXCLUDE_FLAG\tSAMPLE_PACKAGE\n"
+
+
+def _ndc_directory_with(bad: str, bad_rows: int, good_rows: int = 200) -> bytes:
+    """A synthetic FDA NDC Directory package file of `good_rows` rows, then `bad_rows` copies of the row `bad`."""
+    good = "".join(f"99999-{n:04d}_synthetic\t99999-{n:04d}\t99999-{n:04d}-01\t1 VIAL in 1 CARTON > 10 mL in 1 VIAL"
+                   "\t20250101\t\tN\tN\n" for n in range(good_rows))
+    return (NDC_HEADER + good + bad * bad_rows).encode()
+
+
+NDC_DIRECTORY_BAD_ROWS = [  # a row no claim can use, its column, and the start of why
+    ("x\t99999-9999\t99999-9999-012\t1 VIAL in 1 CARTON\t20250101\t\tN\tN\n", 3, "'99999-9999-012' has segments 5-4-3"),
+    ("x\t99999-9999\t99999-9999-01\t1 VIAL in 1 CARTON\t2025013\t\tN\tN\n", 5, "'2025013' is not a date"),
+]
+
+
+@pytest.mark.parametrize("bad,column,why", NDC_DIRECTORY_BAD_ROWS)
+def test_an_ndc_directory_row_no_claim_can_use_is_skipped_and_reported(bad, column, why):
+    """One package row whose NDC cannot be an NDC, or whose marketing date does not exist, refused the whole FDA
+    directory: it is skipped and reported with file, line and column, as a crosswalk's (importers.skipped_rows)."""
+    [parsed] = parse_all(Source("package.txt", _ndc_directory_with(bad, 1)), "ndc_directory", Options())
+    assert len(parsed.rows) == 200
+    [note] = parsed.skipped
+    assert note.startswith(f"package.txt: line 202, column {column}: {why}") and note.endswith("; row skipped")
+
+
+@pytest.mark.parametrize("bad,column,why", NDC_DIRECTORY_BAD_ROWS)
+@pytest.mark.parametrize("good_rows,bad_rows", [(0, 1), (0, 3), (200, 3)])
+def test_an_ndc_directory_with_more_than_a_few_unusable_rows_is_still_refused(bad, column, why, good_rows, bad_rows):
+    with pytest.raises(ImportFailure) as exc:
+        parse_all(Source("package.txt", _ndc_directory_with(bad, bad_rows, good_rows)), "ndc_directory", Options())
+    assert (exc.value.line, exc.value.column) == (2 + good_rows, column), str(exc.value)
+    assert exc.value.message.startswith(why) and f"{bad_rows} of {good_rows + bad_rows} rows" in exc.value.message

@@ -23,6 +23,7 @@ from igclaim.refdata.importers import (
     Source,
     header_index,
     iter_lines,
+    skipped_rows,
     yyyymmdd,
 )
 
@@ -49,6 +50,7 @@ def parse(source: Source, options: Options) -> Parsed:
         "start": "STARTMARKETINGDATE", "end": "ENDMARKETINGDATE"})
     rows = RowSpool()
     earliest: date | None = None
+    skipped: list[ImportFailure] = []  # rows no claim can use (importers.skipped_rows)
     for n, text in enumerate(records, start=2):
         if not text.strip():
             continue
@@ -58,20 +60,23 @@ def parse(source: Source, options: Options) -> Parsed:
         get = {k: cells[i].strip() for k, i in cols.items()}
         try:
             ndc11 = ndc_mod.compact(get["package"])
-        except ndc_mod.InvalidNDC as exc:
-            raise ImportFailure(source.name, n, cols["package"] + 1, str(exc)) from None
+        except ndc_mod.InvalidNDC as exc:  # no claim can carry it
+            skipped.append(ImportFailure(source.name, n, cols["package"] + 1, str(exc)))
+            continue
         try:
             start = yyyymmdd(get["start"])
             end = yyyymmdd(get["end"]) if get["end"] else None
-        except ValueError as exc:
-            raise ImportFailure(source.name, n, cols["start"] + 1, str(exc)) from None
+        except ValueError as exc:  # the package's marketing dates are unknown: it cannot size a container
+            skipped.append(ImportFailure(source.name, n, cols["start"] + 1, str(exc)))
+            continue
         earliest = start if earliest is None else min(earliest, start)
         rows.append((ndc11, get["product_ndc"], " ".join(get["description"].split()),
                      package_ml(get["description"]), start.isoformat(), end.isoformat() if end else ""))
+    notes = skipped_rows(source, skipped, len(rows))  # an all-bad file is refused here, naming its first row
     if earliest is None:  # no row was read
         raise ImportFailure(source.name, None, None, "no package records under the header")
     effective = options.effective or earliest
     ends = options.ends or OPEN_END
     if ends < effective:
         raise ImportFailure(source.name, None, None, f"ends {ends} is before effective {effective}")
-    return Parsed("ndc_directory", source.name, effective, ends, rows)
+    return Parsed("ndc_directory", source.name, effective, ends, rows, skipped=notes)
