@@ -459,6 +459,22 @@ def test_admin_imports_a_cms_file_over_http(team, tmp_path, monkeypatch):
     assert [e["action"] for e in client.get("/api/audit", headers=admin).json()][:1] == ["data.import.asp"]
 
 
+
+def test_an_import_over_http_lists_the_rows_it_skipped(team, tmp_path, monkeypatch):
+    """The HTTP import answer's "skipped" names each row left out with file, line and column, as the CLI's
+    warnings do (a crosswalk row with a 12-digit NDC among 200 good rows)."""
+    from tests.test_import_safety import _crosswalk_with
+
+    _, client, admin, _ = team
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
+    r = client.post("/api/data/import/crosswalk", content=_crosswalk_with(bad_rows=1),
+                    params={"filename": "crosswalk.csv"}, headers=admin)
+    assert r.status_code == 200, r.text
+    [report] = r.json()["imported"]
+    assert report["rows"] == 200
+    assert report["skipped"] == ["crosswalk.csv: line 210, column 4: '888867413689' is not an NDC: give 11 digits, "
+                                 "or 10 digits with hyphens (4-4-2, 5-3-2, 5-4-1); row skipped"]
+
 def test_the_team_service_sits_behind_the_same_guard(team):
     """Host allow-list, security headers (the page's CSP allows only its own inline blocks), the API's problem
     shape for FastAPI's 422, and a bounded path id (no database overflow)."""
