@@ -958,3 +958,15 @@ def test_a_remittance_date_in_other_digits_than_0_9_is_no_date(written):
     assert remit.claims[0].lines[0].service_date is None
     plain = read_835(build_835([ClaimPay("CLM-DIGITS", "1", [Line("J1561", D("6000"), 60, ("JZ",))])]))[0]
     assert plain.claims[0].lines[0].service_date == date(2026, 3, 2)
+
+
+@pytest.mark.parametrize("written", ["2026030", "\uff12\uff10\uff12\uff16\uff10\uff13\uff10\uff12", "20260230"])
+def test_a_remittance_date_that_cannot_be_read_is_a_problem_of_its_claim(written):
+    """A date not written as 8 digits 0-9 was silently no date, while an impossible one (20260230) was a problem:
+    each now says which element could not be read, so the claim is reported rather than read without its date."""
+    line = Line("J1561", D("6000"), 60, ("JZ",), date=written)
+    claim = read_835(build_835([ClaimPay("CLM-DATE", "1", [line])]))[0].claims[0]
+    assert claim.lines[0].service_date is None
+    assert claim.problems == [f"DTM02 {written!r} is not a date"]
+    plain = read_835(build_835([ClaimPay("CLM-DATE", "1", [Line("J1561", D("6000"), 60, ("JZ",))])]))[0].claims[0]
+    assert plain.problems == [] and plain.lines[0].service_date == date(2026, 3, 2)

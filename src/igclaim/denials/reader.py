@@ -452,10 +452,13 @@ class _Values:
         if raw is None:
             return None
         try:  # [0-9], not \d: \d and int() take any script's digits ("２０２６０３０２" was 2026-03-02)
-            return date(int(raw[0:4]), int(raw[4:6]), int(raw[6:8])) if re.fullmatch(r"[0-9]{8}", raw) else None
-        except ValueError:
-            self.problems.append(f"{self.sid}{pos:02d} {raw[:10]!r} is not a date")
-            return None
+            if re.fullmatch(r"[0-9]{8}", raw):
+                return date(int(raw[0:4]), int(raw[4:6]), int(raw[6:8]))
+        except ValueError:  # 20260230
+            pass
+        # Not 8 digits 0-9, or no such day: unreadable, said so (it was silently no date unless impossible)
+        self.problems.append(f"{self.sid}{pos:02d} {raw[:10]!r} is not a date")
+        return None
 
 
 def _claim(v: _Values, seg_no: int) -> ClaimPayment:
