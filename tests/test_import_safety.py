@@ -207,6 +207,25 @@ def test_a_plain_fee_still_imports_as_before(tmp_path, price, read):
     assert parsed.rows[0][:3] == ("96365", "", read)
 
 
+def _fee_with_modifier(modifier: str) -> Source:
+    return Source("fees-contract-2026.csv", f"code,amount,modifier\n96365,150.00,{modifier}\n".encode())
+
+
+@pytest.mark.parametrize("modifier", ["J", "JZZ", "J-", "J Z", "\uff2a\uff3a", "\u017fZ", "2\u0666"])
+def test_a_fee_modifier_that_is_not_two_letters_or_digits_is_refused_with_line_and_column(modifier):
+    """A fee schedule's modifier cell was stored as written: "JZZ" or "ＪＺ" was a fee no claim line's modifier can
+    match, without a word. A modifier is two of A-Z and 0-9; anything else is refused as a bad code is."""
+    with pytest.raises(ImportFailure) as exc:
+        parse_all(_fee_with_modifier(modifier), "fees", Options(effective=date(2026, 1, 1), schedule="acme"))
+    assert (exc.value.line, exc.value.column) == (2, 3), str(exc.value)
+    assert exc.value.message.startswith(f"{modifier!r} is not a modifier")
+
+
+@pytest.mark.parametrize("modifier,read", [("JZ", "JZ"), ("26", "26"), ("tc", "TC"), ("", "")])
+def test_a_fee_modifier_of_two_letters_or_digits_or_none_still_imports(modifier, read):
+    [parsed] = parse_all(_fee_with_modifier(modifier), "fees", Options(effective=date(2026, 1, 1), schedule="acme"))
+    assert parsed.rows[0][:3] == ("96365", read, "150.00")
+
 @pytest.mark.parametrize("value", ["\uff11\uff12", "\u0661\u0662", "1_000", "12.0", "1e2", "+12"])
 def test_an_mue_value_not_in_the_digits_0_9_is_refused_with_line_and_column(tmp_path, value):
     """The MUE value was already checked ASCII digits before int(): pinned, so "１２" never becomes 12 units."""

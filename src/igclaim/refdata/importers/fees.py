@@ -38,6 +38,7 @@ from igclaim.refdata.importers import (
 from igclaim.refdata.importers.asp import CODE
 
 MEMBER = re.compile(r"^PPRRVU.*\.(csv|xlsx)$", re.I)
+MODIFIER = re.compile(r"[A-Z0-9]{2}")  # fullmatch: JZ, 26, TC (not "JZZ", nor "ＪＺ", which no claim line carries)
 PFS_PAID = {"A", "R", "T"}
 NATIONAL = "pfs-national"
 CENT = Decimal("0.01")
@@ -123,7 +124,11 @@ def _simple(source: Source, options: Options, recs: list[Any], at: int, rest: It
         amount = _amount(source, n, cols["amount"] + 1, cell(cells, cols["amount"]))
         fac_text = cell(cells, cols.get("facility"))
         facility = _amount(source, n, cols["facility"] + 1, fac_text) if fac_text else amount
-        rows.append((code, ascii_upper(cell(cells, cols.get("modifier"))), str(amount), str(facility),
+        modifier = ascii_upper(cell(cells, cols.get("modifier")))
+        if modifier and not MODIFIER.fullmatch(modifier):
+            raise ImportFailure(source.name, n, cols["modifier"] + 1, f"{modifier!r} is not a modifier (two of A-Z, "
+                                "0-9)")
+        rows.append((code, modifier, str(amount), str(facility),
                      f"fee schedule {options.schedule}"))
     if options.effective and not options.ends:  # a contract's fees run the calendar year unless told otherwise
         options = Options(options.effective, date(options.effective.year, 12, 31), options.setting, options.schedule,
