@@ -226,6 +226,21 @@ def test_a_fee_modifier_of_two_letters_or_digits_or_none_still_imports(modifier,
     [parsed] = parse_all(_fee_with_modifier(modifier), "fees", Options(effective=date(2026, 1, 1), schedule="acme"))
     assert parsed.rows[0][:3] == ("96365", read, "150.00")
 
+
+@pytest.mark.parametrize("modifier,read", [("JZZ", None), ("\uff2a\uff3a", None), ("26", "26"), ("tc", "TC")])
+def test_a_pfs_relative_value_files_modifier_is_checked_as_a_contracts(modifier, read):
+    """The PPRRVU file's MOD column was stored unchecked too: it is read as a 'code,amount' file's modifier is."""
+    text = (FIX / "PPRRVU2025_Oct-real-excerpt.csv").read_text(encoding="cp1252")
+    source = Source("PPRRVU2025_Oct.csv", text.replace("\n96360,,", f"\n96360,{modifier},", 1).encode())
+    if read is None:
+        with pytest.raises(ImportFailure) as exc:
+            parse_all(source, "fees", Options())
+        assert (exc.value.line, exc.value.column) == (12, 2), str(exc.value)
+        assert exc.value.message.startswith(f"{modifier!r} is not a modifier")
+    else:
+        [parsed] = parse_all(source, "fees", Options())
+        assert [r[1] for r in parsed.rows if r[0] == "96360"] == [read]
+
 @pytest.mark.parametrize("value", ["\uff11\uff12", "\u0661\u0662", "1_000", "12.0", "1e2", "+12"])
 def test_an_mue_value_not_in_the_digits_0_9_is_refused_with_line_and_column(tmp_path, value):
     """The MUE value was already checked ASCII digits before int(): pinned, so "１２" never becomes 12 units."""

@@ -62,6 +62,15 @@ def parse(source: Source, options: Options) -> Parsed:
                         "'code,amount' fee schedule")
 
 
+def _modifier(source: Source, line: int, column: int | None, text: str) -> str:
+    """A modifier cell (0-based `column`): blank, or two of A-Z and 0-9 (MODIFIER), upper-cased; else refused."""
+    modifier = ascii_upper(text)
+    if modifier and not MODIFIER.fullmatch(modifier):
+        raise ImportFailure(source.name, line, None if column is None else column + 1,
+                            f"{modifier!r} is not a modifier (two of A-Z, 0-9)")
+    return modifier
+
+
 def _pprrvu(source: Source, options: Options, recs: list[Any], at: int, rest: Iterator[Any]) -> Parsed:
     line, last = recs[at]
     # Column names are written down the 5 header records ("NON-FACILITY" over "TOTAL").
@@ -88,7 +97,7 @@ def _pprrvu(source: Source, options: Options, recs: list[Any], at: int, rest: It
             note = f"national: total RVU x CF {cf}; GPCIs not applied"
         else:
             amounts, note = (None, None), f"status {status}: not paid on the fee schedule"
-        rows.append((code, ascii_upper(cell(cells, 1)), *amounts, note))
+        rows.append((code, _modifier(source, n, 1, cell(cells, 1)), *amounts, note))
     caption = " ".join(" ".join(c) for _, c in recs[:at])
     effective, ends = dates(source, options, _release(caption + " " + source.names), "PFS relative value file")
     return Parsed("fees", source.name, effective, ends, rows, scope=options.schedule or NATIONAL)
@@ -124,10 +133,7 @@ def _simple(source: Source, options: Options, recs: list[Any], at: int, rest: It
         amount = _amount(source, n, cols["amount"] + 1, cell(cells, cols["amount"]))
         fac_text = cell(cells, cols.get("facility"))
         facility = _amount(source, n, cols["facility"] + 1, fac_text) if fac_text else amount
-        modifier = ascii_upper(cell(cells, cols.get("modifier")))
-        if modifier and not MODIFIER.fullmatch(modifier):
-            raise ImportFailure(source.name, n, cols["modifier"] + 1, f"{modifier!r} is not a modifier (two of A-Z, "
-                                "0-9)")
+        modifier = _modifier(source, n, cols.get("modifier"), cell(cells, cols.get("modifier")))
         rows.append((code, modifier, str(amount), str(facility),
                      f"fee schedule {options.schedule}"))
     if options.effective and not options.ends:  # a contract's fees run the calendar year unless told otherwise
