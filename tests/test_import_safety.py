@@ -436,3 +436,10 @@ def test_an_ndc_directory_with_more_than_a_few_unusable_rows_is_still_refused(ba
         parse_all(Source("package.txt", _ndc_directory_with(bad, bad_rows, good_rows)), "ndc_directory", Options())
     assert (exc.value.line, exc.value.column) == (2 + good_rows, column), str(exc.value)
     assert exc.value.message.startswith(why) and f"{bad_rows} of {good_rows + bad_rows} rows" in exc.value.message
+
+
+def test_an_ndc_directory_rows_unreadable_end_date_is_named_by_its_own_column():
+    """A bad ENDMARKETINGDATE was reported at STARTMARKETINGDATE's column (5): the column named is now its own (6)."""
+    bad = "x\t99999-9999\t99999-9999-01\t1 VIAL in 1 CARTON\t20250101\t2025013\tN\tN\n"
+    [parsed] = parse_all(Source("package.txt", _ndc_directory_with(bad, 1)), "ndc_directory", Options())
+    assert parsed.skipped == ["package.txt: line 202, column 6: '2025013' is not a date YYYYMMDD; row skipped"]

@@ -40,6 +40,14 @@ def package_ml(description: str) -> str:
     return found[-1] if found and NUMBER_TEXT.fullmatch(found[-1]) else ""
 
 
+def _date(source: Source, line: int, column: int, text: str) -> date:
+    """A YYYYMMDD cell (0-based `column`), or ImportFailure naming its own line and column."""
+    try:
+        return yyyymmdd(text)
+    except ValueError as exc:
+        raise ImportFailure(source.name, line, column + 1, str(exc)) from None
+
+
 def parse(source: Source, options: Options) -> Parsed:
     records = iter_lines(source.data)  # one at a time: the directory is tens of MB
     first = next(records, None)
@@ -64,10 +72,10 @@ def parse(source: Source, options: Options) -> Parsed:
             skipped.append(ImportFailure(source.name, n, cols["package"] + 1, str(exc)))
             continue
         try:
-            start = yyyymmdd(get["start"])
-            end = yyyymmdd(get["end"]) if get["end"] else None
-        except ValueError as exc:  # the package's marketing dates are unknown: it cannot size a container
-            skipped.append(ImportFailure(source.name, n, cols["start"] + 1, str(exc)))
+            start = _date(source, n, cols["start"], get["start"])
+            end = _date(source, n, cols["end"], get["end"]) if get["end"] else None
+        except ImportFailure as failure:  # the package's marketing dates are unknown: it cannot size a container
+            skipped.append(failure)
             continue
         earliest = start if earliest is None else min(earliest, start)
         rows.append((ndc11, get["product_ndc"], " ".join(get["description"].split()),
