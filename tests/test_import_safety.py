@@ -443,3 +443,19 @@ def test_an_ndc_directory_rows_unreadable_end_date_is_named_by_its_own_column():
     bad = "x\t99999-9999\t99999-9999-01\t1 VIAL in 1 CARTON\t20250101\t2025013\tN\tN\n"
     [parsed] = parse_all(Source("package.txt", _ndc_directory_with(bad, 1)), "ndc_directory", Options())
     assert parsed.skipped == ["package.txt: line 202, column 6: '2025013' is not a date YYYYMMDD; row skipped"]
+
+
+def test_an_ndc_directory_keeps_packages_marketed_before_cms_dates_began():
+    """The FDA directory lists when a labeler began marketing each package, and products sold for decades keep
+    their old dates (1938, 1952): the CMS range (1980 on) refused them, so old packages were skipped, and a directory
+    with more than 1 % of them refused. From 1900 on they are read; 1899 is still a damaged cell."""
+    old = [f"x\t99999-99{n:02d}\t99999-99{n:02d}-01\t1 VIAL in 1 CARTON > 10 mL in 1 VIAL\t{day}\t\tN\tN\n"
+           for n, day in enumerate(("19000101", "19380625", "19520101", "19791231"))]
+    [parsed] = parse_all(Source("package.txt", _ndc_directory_with("".join(old), 1, good_rows=4)), "ndc_directory",
+                         Options())
+    assert parsed.skipped == [] and len(parsed.rows) == 8
+    assert sorted(r[4] for r in parsed.rows)[:4] == ["1900-01-01", "1938-06-25", "1952-01-01", "1979-12-31"]
+    too_old = "x\t99999-9999\t99999-9999-01\t1 VIAL in 1 CARTON\t18991231\t\tN\tN\n"
+    [parsed] = parse_all(Source("package.txt", _ndc_directory_with(too_old, 1)), "ndc_directory", Options())
+    assert parsed.skipped == ["package.txt: line 202, column 5: '18991231' is not a date the FDA NDC directory holds "
+                              "(1900 to 2100); row skipped"]

@@ -313,12 +313,18 @@ def quarter_label(d: date) -> str:
     return f"{d.year}Q{(d.month - 1) // 3 + 1}"
 
 
-def yyyymmdd(text: str) -> date:
+# The dates a CMS file holds: its codes, edits and prices are of 1980 or later (HCPCS began in 1983), up to 2100;
+# 9999-12-31 is an open end. A date outside is a damaged cell.
+CMS_DATES = (date(1980, 1, 1), date(2100, 12, 31), "a CMS file")
+
+
+def yyyymmdd(text: str, span: tuple[date, date, str] = CMS_DATES) -> date:
     if not re.fullmatch(r"[0-9]{8}", text):  # not \d: int() read "２０２６０１０１" (any script's digits) as 2026-01-01
         raise ValueError(f"{text!r} is not a date YYYYMMDD")
     d = date(int(text[:4]), int(text[4:6]), int(text[6:]))  # ValueError for 20260230, year 0
-    if not (date(1980, 1, 1) <= d <= date(2100, 12, 31) or d == date(9999, 12, 31)):  # 9999-12-31: open-ended
-        raise ValueError(f"{text!r} is not a date a CMS file holds (1980 to 2100)")
+    first, last, holder = span
+    if not (first <= d <= last or d == date(9999, 12, 31)):  # 9999-12-31: open-ended
+        raise ValueError(f"{text!r} is not a date {holder} holds ({first.year} to {last.year})")
     return d
 
 

@@ -40,10 +40,16 @@ def package_ml(description: str) -> str:
     return found[-1] if found and NUMBER_TEXT.fullmatch(found[-1]) else ""
 
 
+# The FDA directory's marketing dates: a labeler lists when it began marketing a package, and products sold since
+# before CMS existed (1938 and earlier) keep their old start dates, which CMS_DATES (1980 on) refused: the official
+# file's old packages were skipped, or past MAX_SKIPPED_SHARE the whole file refused. From 1900 on.
+FDA_DATES = (date(1900, 1, 1), date(2100, 12, 31), "the FDA NDC directory")
+
+
 def _date(source: Source, line: int, column: int, text: str) -> date:
     """A YYYYMMDD cell (0-based `column`), or ImportFailure naming its own line and column."""
     try:
-        return yyyymmdd(text)
+        return yyyymmdd(text, FDA_DATES)
     except ValueError as exc:
         raise ImportFailure(source.name, line, column + 1, str(exc)) from None
 
