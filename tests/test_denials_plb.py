@@ -234,3 +234,51 @@ def test_a_recovery_is_judged_against_its_own_payers_payments_of_the_claim(tmp_p
     doc = _run(tmp_path, primary, other)
     assert _wo(doc) == [(900, None)]
     assert doc["meta"]["remittances"][1]["provider_adjustments"][0]["recovers"].startswith("claim CLM-P ")
+
+
+def test_an_ambiguous_reference_takes_nothing_from_any_claim_it_may_name(tmp_path):
+    """A WO whose words name two claims is put on none: its amount is added to neither claim's recoveries, so a WO
+    of 450 beside claim 7's payment of 400 is warned as ambiguous only, not as taking more than claim 7 was paid."""
+    claims = [ClaimPay("7", lines=[Line("96365", D(400))], payer_icn="ICN-7"),
+              ClaimPay("CLM123", lines=[Line("96365", D(900))], payer_icn="ICN-123")]
+    doc = _run(tmp_path, _paid(claims, [("WO", D(450), "ACCT 7 20260301 CLM123")]))
+    assert _wo(doc) == [(450, "WO reference ACCT 7 20260301 CLM123 (PLB03-2) names more than one claim by its words "
+                              "(7, CLM123): the claim whose overpayment it recovers cannot be told; ask the payer")]
+
+
+def test_a_payment_given_twice_is_counted_once_in_what_its_claim_was_paid(tmp_path):
+    """The same 835 given twice (a repeat, counted once everywhere) must not double what its claim was paid: a WO of
+    600 of a claim paid 500 is warned whether or not the payment's file was given twice."""
+    first, _ = _corrected()
+    over = ("WO (Overpayment Recovery) takes 600 in all from claim CLM-5 across the remittances read, more than the "
+            "500 it was paid (CLP04): a remittance not read here, earlier or later, may explain it (a corrected "
+            "payment of the claim, a recovery given back); ask the payer before posting it")
+    assert _wo(_run(tmp_path, first, _later([("WO", D(600), "ICN-5")]))) == [(600, over)]
+    assert _wo(_run(tmp_path, first, first, _later([("WO", D(600), "ICN-5")]))) == [(600, over)]
+
+
+def test_a_claim_payment_whose_clp04_cannot_be_read_is_not_judged_even_beside_a_readable_one(tmp_path):
+    """CLM-5 paid 500, and again in a file whose CLP04 is unreadable: what it was paid in all cannot be told, so a
+    WO naming it is not judged (a readable 500 alone would have warned a WO of 600)."""
+    first, _ = _corrected()
+    bad = build_835([ClaimPay("CLM-5", lines=[Line("96365", D(500))], payer_icn="ICN-5")], check="EFT0003",
+                    control=3).replace("CLP*CLM-5*1*500*500*", "CLP*CLM-5*1*500*5X0*")
+    doc = _run(tmp_path, first, bad, _later([("WO", D(600), "ICN-5")]))
+    assert _wo(doc) == [(600, None)]
+
+
+def test_two_payers_of_one_name_are_told_apart_by_their_payer_id(tmp_path):
+    """Payers are told apart by their identifier (REF*2U) before their name: two plans both named MEDICARE PART B
+    with other ids (two contractors) are two payers, so one's WO of 900 is judged against its own 800."""
+    primary = build_835([ClaimPay("CLM-P", "19", [Line("96365", D(800))], payer_icn="ICN-P")])
+    other = build_835([ClaimPay("CLM-P", "2", [Line("96365", D(200))], payer_icn="GAP-P")], payer_id="99999",
+                      check="GAP0001", control=3)
+    segments = int(other.split("SE*")[1].split("*")[0])
+    other = other.replace("~\nN1*PE*", "~\nREF*2U*99999~\nN1*PE*", 1).replace(f"SE*{segments}*",
+                                                                              f"SE*{segments + 1}*", 1)
+    assert "N1*PR*MEDICARE PART B~\n" in other and "REF*2U*99999~" in other
+    doc = _run(tmp_path, primary, other, _later([("WO", D(900), "CLM-P")]))
+    assert _wo(doc) == [(900, "WO (Overpayment Recovery) takes 900 in all from claim CLM-P across the remittances "
+                              "read, more than the 800 it was paid (CLP04): a remittance not read here, earlier or "
+                              "later, may explain it (a corrected payment of the claim, a recovery given back); ask "
+                              "the payer before posting it")]

@@ -459,3 +459,12 @@ def test_an_ndc_directory_keeps_packages_marketed_before_cms_dates_began():
     [parsed] = parse_all(Source("package.txt", _ndc_directory_with(too_old, 1)), "ndc_directory", Options())
     assert parsed.skipped == ["package.txt: line 202, column 5: '18991231' is not a date the FDA NDC directory holds "
                               "(1900 to 2100); row skipped"]
+
+
+def test_unusable_rows_up_to_one_in_a_hundred_are_skipped_and_more_refuse_the_file():
+    """MAX_SKIPPED_SHARE on both sides: 1 unusable row of 100 (1 %) is skipped and reported; 2 of 100 refuse it."""
+    [parsed] = parse_all(Source("crosswalk.csv", _crosswalk_with(1, 99)), "crosswalk", Options())
+    assert len(parsed.rows) == 99 and len(parsed.skipped) == 1
+    with pytest.raises(ImportFailure) as exc:
+        parse_all(Source("crosswalk.csv", _crosswalk_with(2, 98)), "crosswalk", Options())
+    assert "2 of 100 rows" in exc.value.message

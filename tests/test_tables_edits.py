@@ -365,3 +365,19 @@ def test_a_code_in_other_characters_than_a_z_0_9_is_not_in_the_hcpcs_file(home, 
     r = engine.scrub(encounter(claim=[{"code": code, "units": 60}, *GAMUNEX_CLAIM[1:]]))
     [f] = [f for f in r.findings if f.edit.endswith("-CODE-INVALID")]
     assert f.line == 1 and f"{code} is not in the HCPCS file" in f.message
+
+
+def test_a_line_billing_a_revenue_code_alone_is_not_missing_from_the_hcpcs_file(home):
+    """An 837I line may bill a revenue code with no HCPCS (a pharmacy or supply line): there is no code to look up,
+    so absence from the HCPCS file is not told of it; a code in other digits than 0-9 that looks like CPT
+    ('９６３６5') is no CPT code and is told."""
+    store.import_file("hcpcs", FIX / "HCPC2026_JAN_ANWEB-synthetic.csv")
+    hospital = [{"code": "J1561", "units": 60, "modifiers": ["JZ"], "revenue_code": "0636"},
+                {"code": "", "units": 1, "revenue_code": "0250"},
+                {"code": "96365", "units": 1, "revenue_code": "0260"}]
+    r = engine.scrub(encounter("e07-hospital-outpatient", claim=hospital))
+    assert [f for f in r.findings if f.edit.endswith("-CODE-INVALID")] == []
+    odd = [*hospital[:2], {"code": "\uff19\uff16\uff13\uff16" + "5", "units": 1, "revenue_code": "0260"}]
+    r = engine.scrub(encounter("e07-hospital-outpatient", claim=odd))
+    [f] = [f for f in r.findings if f.edit.endswith("-CODE-INVALID")]
+    assert f.line == 3 and "is not in the HCPCS file" in f.message
