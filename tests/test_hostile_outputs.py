@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 
@@ -213,3 +214,16 @@ def test_an_authorized_code_that_is_not_a_hcpcs_code_is_refused_naming_the_field
     with pytest.raises(InvalidInput) as exc:
         parse_encounter(data)
     assert [p.split(":")[0] for p in exc.value.problems] == ["payer.prior_authorization.hcpcs"]
+
+
+def test_denials_refusal_on_stderr_shows_the_835s_control_characters_as_escapes(tmp_path):
+    """A refused 835 was named on stderr with pyx12's message as written, and it quotes the ISA segment: an ESC [ 2 J
+    in an ISA element (ISA12, the version) cleared the biller's screen."""
+    from .remit835 import ClaimPay, Line, build_835
+
+    text = build_835([ClaimPay("CLM-1", lines=[Line("J1561", Decimal(100))])]).replace("*00501*", "*0\x1b[2J*", 1)
+    remit = tmp_path / "remit.835"
+    remit.write_text(text)
+    r = run_cli("denials", str(remit), "--format", "json")
+    assert r.returncode == 2
+    assert "0\\x1b[2J" in r.stderr and "\x1b" not in r.stderr

@@ -303,5 +303,9 @@ def _write(path: Path, text: str | Callable[[BinaryIO], object]) -> None:
 
 
 def _fail(message: str) -> None:
-    sys.stderr.write(message + "\n")
+    """The refusal on stderr, exit 2. It may quote the 835 (pyx12 quotes its ISA segment) or the claims: their
+    control characters are shown as escapes, so an ESC [ 2 J in an element cannot clear the terminal."""
+    from igclaim.outputs.terminal import shown
+
+    sys.stderr.write(shown(message) + "\n")
     raise typer.Exit(2)
