@@ -227,3 +227,22 @@ def test_denials_refusal_on_stderr_shows_the_835s_control_characters_as_escapes(
     r = run_cli("denials", str(remit), "--format", "json")
     assert r.returncode == 2
     assert "0\\x1b[2J" in r.stderr and "\x1b" not in r.stderr
+
+
+@pytest.mark.parametrize("command", [["build"], ["scrub"], ["export", "--to", "837p", "--charges", "sample"]])
+def test_a_line_break_in_a_quoted_value_keeps_each_problem_on_one_stderr_line(tmp_path, command):
+    """Problems go to stderr one a line, for a tool reading it line by line; an unknown key holding a line break
+    split its problem over two lines (the second one looked like a problem of its own). It is shown as \\n."""
+    from igclaim.outputs.terminal import shown
+
+    assert shown("a\nb\u2028c\td", line=True) == "a\\nb\\u2028c\td" and shown("a\nb") == "a\nb"
+    data = chart()
+    data["x\nsecond: unknown field"] = 1
+    data["y\r\nz"] = 2
+    path = tmp_path / "key.json"
+    path.write_text(json.dumps(data))
+    r = run_cli(*command, str(path))
+    assert r.returncode == 2
+    lines = r.stderr.splitlines()
+    assert [ln for ln in lines if "unknown field" in ln] == [f"{path}: x\\nsecond: unknown field: unknown field",
+                                                            f"{path}: y\\r\\nz: unknown field"], lines

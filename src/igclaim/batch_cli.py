@@ -94,7 +94,7 @@ def batch_cmd(
     if note := duplicates_note(summary):
         from igclaim.outputs.terminal import shown
 
-        err.print(shown(note), markup=False, highlight=False)  # it quotes encounter ids: chart text
+        err.print(shown(note, line=True), markup=False, highlight=False)  # it quotes encounter ids: chart text
     if not summary.accounted:
         err.print(f"Records lost: {summary.read or 0:,} record(s) read from the input but {summary.records:,} came out "
                   "(results + errors); a defect in igclaim: please report it with the input.", markup=False,

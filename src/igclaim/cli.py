@@ -73,8 +73,8 @@ def _report_input(path: str, problems: list[str]) -> bool:
     from igclaim.outputs.terminal import shown
 
     prefix = "" if path == "-" else f"{path}: "
-    for p in problems:  # a problem may quote the input (an unknown key): its control characters as escapes
-        sys.stderr.write(shown(f"{prefix}{p}") + "\n")
+    for p in problems:  # a problem may quote the input (an unknown key): its control characters and line breaks
+        sys.stderr.write(shown(f"{prefix}{p}", line=True) + "\n")  # as escapes, so it stays one line
     return True
 
 

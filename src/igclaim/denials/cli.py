@@ -304,8 +304,9 @@ def _write(path: Path, text: str | Callable[[BinaryIO], object]) -> None:
 
 def _fail(message: str) -> None:
     """The refusal on stderr, exit 2. It may quote the 835 (pyx12 quotes its ISA segment) or the claims: their
-    control characters are shown as escapes, so an ESC [ 2 J in an element cannot clear the terminal."""
+    control characters are shown as escapes, so an ESC [ 2 J in an element cannot clear the terminal, and its line
+    breaks too, so it stays one line."""
     from igclaim.outputs.terminal import shown
 
-    sys.stderr.write(shown(message) + "\n")
+    sys.stderr.write(shown(message, line=True) + "\n")
     raise typer.Exit(2)

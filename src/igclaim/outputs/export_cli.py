@@ -169,8 +169,9 @@ def _and_other_parties(file: str, to: Target, problems: list[str]) -> list[str]:
 
 def _say(line: str) -> None:
     """One line on stderr. It may carry chart text (an encounter id, a finding's message quoting a diagnosis): its
-    control characters are shown as escapes, as in a table, so an ESC ] 0 ; … BEL cannot retitle the terminal."""
-    typer.echo(shown(line), err=True)
+    control characters are shown as escapes, as in a table, so an ESC ] 0 ; … BEL cannot retitle the terminal, and
+    its line breaks too, so it stays one line."""
+    typer.echo(shown(line, line=True), err=True)
 
 
 def _fail(prefix: str, problems: list[str]) -> None:

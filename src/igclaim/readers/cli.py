@@ -37,7 +37,7 @@ def scrub_files(files: list[str], charts_path: str | None, fmt, profile: str | N
                 if item.error is not None:
                     bad += 1
                     counts["errors"] += 1
-                    sys.stderr.write(shown(f"{path}: {item.error.text()}") + "\n")  # it names the claim id
+                    sys.stderr.write(shown(f"{path}: {item.error.text()}", line=True) + "\n")  # it names the claim id
                 else:
                     result = required(item.result, "the scrubbed claim's result")
                     counts["results"] += 1
