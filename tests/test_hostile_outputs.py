@@ -246,3 +246,45 @@ def test_a_line_break_in_a_quoted_value_keeps_each_problem_on_one_stderr_line(tm
     lines = r.stderr.splitlines()
     assert [ln for ln in lines if "unknown field" in ln] == [f"{path}: x\\nsecond: unknown field: unknown field",
                                                             f"{path}: y\\r\\nz: unknown field"], lines
+
+
+def _refusal(data: dict, to: str) -> list[tuple[str, str]]:
+    from igclaim.errors import InputError
+    from igclaim.outputs.export_cli import export as export_to
+
+    with pytest.raises(InputError) as exc:
+        export_to([parse_encounter(data)], to, chargemaster.load("sample"))
+    return [(e.path, e.message) for e in getattr(exc.value, "errors", [exc.value])]
+
+
+def _set(data: dict, path: str, value: str) -> dict:
+    *parents, key = path.split(".")
+    node = data
+    for p in parents:
+        node = node.setdefault(p, {})
+    node[key] = value
+    return data
+
+
+@pytest.mark.parametrize("to", ["837p", "cms1500"])
+@pytest.mark.parametrize("path, value, position", [
+    ("patient.last_name", "Ｄoe", 1), ("patient.first_name", "Sa李ah", 3), ("subscriber.member_id", "1EG4TE5MKⅦ", 10),
+    ("patient.address.line1", "1 MAIN ST ①", 11),
+])
+def test_a_refused_character_of_a_patients_field_is_named_by_position_not_quoted(to, path, value, position):
+    """The 837's and the paper forms' character refusals quoted the character ('Ｄ' of a patient's last name): a piece
+    of PHI in an error message. For the patient's and the subscriber's fields the message says where, not what."""
+    [(where, message)] = _refusal(_set(chart(), path, value), to)
+    assert where == path
+    assert f"(position {position})" in message
+    bad = value[position - 1]
+    assert bad not in message and ascii(bad)[1:-1] not in message and f"U+{ord(bad):04X}" not in message
+
+
+@pytest.mark.parametrize("to", ["837p", "cms1500"])
+@pytest.mark.parametrize("path, value, bad", [
+    ("claim_id", "CLM-２０２６", "２"), ("payer.prior_authorization.number", "PA①②", "①"),
+])
+def test_a_refused_character_of_a_code_or_id_is_still_quoted(to, path, value, bad):
+    [(where, message)] = _refusal(_set(chart(), path, value), to)
+    assert where == path and repr(bad) in message

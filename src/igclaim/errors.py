@@ -83,6 +83,15 @@ def _personal(model: Any, loc: tuple) -> bool:
     return any(getattr(_model_at(model, loc[:k]), "personal", False) for k in range(len(loc) + 1))
 
 
+def personal_field(path: str) -> bool:
+    """Whether an encounter's field (`patient.last_name`, `subscriber.address.line1`) is PHI, by the same mark as
+    an input error's (model.Patient, model.Subscriber): a message about it names the field, never its value."""
+    from igclaim.model import Encounter
+
+    loc = tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", path) if p)
+    return _personal(Encounter, loc)
+
+
 def _inner_model(annotation: Any) -> Any:
     if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
         return annotation

@@ -21,7 +21,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from igclaim import npi as npi_mod
-from igclaim.errors import InputError, InputErrors, required
+from igclaim.errors import InputError, InputErrors, personal_field, required
 from igclaim.model import Address, ClaimLine
 from igclaim.outputs.chargemaster import Chargemaster
 from igclaim.outputs.x12 import (
@@ -135,9 +135,11 @@ def text_problems(c: ClaimInput) -> list[InputError]:
         ("billing_provider.tax_id", enc.billing_provider.tax_id if enc.billing_provider else None)]
     problems = []
     for path, value in printed:
-        bad = next((ch for ch in transliterate(value or "") if ch not in _PRINTABLE), None)
-        if bad is not None:
-            problems.append(InputError(c.path(path), f"holds a character ({bad!r}) the printed form cannot show "
+        bad = next(((n, ch) for n, ch in enumerate(transliterate(value or ""), start=1) if ch not in _PRINTABLE),
+                   None)
+        if bad is not None:  # a patient's or subscriber's field is PHI: where the character is, not what it is
+            shown = f"position {bad[0]}" if personal_field(path) else repr(bad[1])
+            problems.append(InputError(c.path(path), f"holds a character ({shown}) the printed form cannot show "
                                        "(ASCII letters, digits and punctuation; accents are dropped); remove or "
                                        "replace it"))
     return problems

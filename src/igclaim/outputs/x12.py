@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Literal
 
 from igclaim import npi as npi_mod
-from igclaim.errors import InputError, InputErrors, required
+from igclaim.errors import InputError, InputErrors, personal_field, required
 from igclaim.model import Address, BillingProvider, ClaimLine, Encounter, Result
 from igclaim.outputs.chargemaster import Chargemaster
 from igclaim.refdata.resolver import reference, state_codes
@@ -188,15 +188,19 @@ def transliterate(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
 
 
-def x12_text(value: str, path: str, max_len: int, min_len: int = 1) -> str:
-    """A string element's text as it will be written, or an InputError naming the field."""
+def x12_text(value: str, path: str, max_len: int, min_len: int = 1, *, personal: bool = False) -> str:
+    """A string element's text as it will be written, or an InputError naming the field. The character refused is
+    quoted, but for a `personal` field (PHI) only its position is given."""
     text = transliterate(value).upper()
-    for ch in text:
+    for n, ch in enumerate(text, start=1):
+        shown = f"(position {n})" if personal else repr(ch)
         if ch in _DELIMITERS:
-            raise InputError(path, f"holds {ch!r}, an X12 delimiter in this interchange; remove it")
+            raise InputError(path, f"holds {'an X12 delimiter ' + shown if personal else shown + ', an X12 delimiter'}"
+                             " in this interchange; remove it")
         if ch not in _ALLOWED:
             what = "a control character" if unicodedata.category(ch).startswith("C") else "a character"
-            raise InputError(path, f"holds {what} ({ch!r}) outside the X12 character set; remove or replace it")
+            where = shown if personal else f"({shown})"
+            raise InputError(path, f"holds {what} {where} outside the X12 character set; remove or replace it")
     text = " ".join(text.split())
     if not min_len <= len(text) <= max_len:
         raise InputError(path, f"{len(text)} characters; this X12 element holds {min_len} to {max_len}")
@@ -253,7 +257,7 @@ def check_text_fields(c: ClaimInput) -> None:
             if path.endswith(".state") and not (re.fullmatch(r"[A-Za-z]{2}", value)
                                                 and value.upper() in state_codes()):
                 raise InputError(c.path(path), f"{value!r} is not a state's 2-letter USPS code (e.g. IL)")
-            x12_text(value, c.path(path), hi, lo)
+            x12_text(value, c.path(path), hi, lo, personal=personal_field(path))
 
 
 def future_service(c: ClaimInput) -> InputError | None:
