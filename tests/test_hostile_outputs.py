@@ -288,3 +288,15 @@ def test_a_refused_character_of_a_patients_field_is_named_by_position_not_quoted
 def test_a_refused_character_of_a_code_or_id_is_still_quoted(to, path, value, bad):
     [(where, message)] = _refusal(_set(chart(), path, value), to)
     assert where == path and repr(bad) in message
+
+
+@pytest.mark.parametrize("path, quoted", [("patient.address.state", False), ("subscriber.address.state", False),
+                                          ("billing_provider.address.state", True)])
+def test_a_state_that_is_no_usps_code_is_quoted_only_outside_a_patients_address(path, quoted):
+    """'QQ' is not a state's code: the message quoted it for a patient's address as for the billing provider's."""
+    data = chart()
+    if path.startswith("subscriber."):
+        data["subscriber"]["address"] = dict(data["patient"]["address"])
+    [(where, message)] = _refusal(_set(data, path, "QQ"), "837p")
+    assert where == path and "is not a state's 2-letter USPS code" in message
+    assert ("QQ" in message) is quoted

@@ -250,14 +250,16 @@ def text_fields(c: ClaimInput) -> list[tuple[str, str | None, int, int]]:
 def check_text_fields(c: ClaimInput) -> None:
     for path, value, lo, hi in text_fields(c):
         if value is not None:
+            personal = personal_field(path)  # PHI: the message names the field, never quotes the value
             # N402 is the USPS code, written in capitals: "ªÈ" passed as "AE" once transliterated, then the writer
             # refused it by element (one bad claim failed a whole team export); "RK", two letters but no state's
             # code, was written and the 837 rejected (N402 takes a code of its list). Checked first: its message
             # says what a state must be.
             if path.endswith(".state") and not (re.fullmatch(r"[A-Za-z]{2}", value)
                                                 and value.upper() in state_codes()):
-                raise InputError(c.path(path), f"{value!r} is not a state's 2-letter USPS code (e.g. IL)")
-            x12_text(value, c.path(path), hi, lo, personal=personal_field(path))
+                raise InputError(c.path(path), f"{'the value' if personal else repr(value)} is not a state's "
+                                 "2-letter USPS code (e.g. IL)")
+            x12_text(value, c.path(path), hi, lo, personal=personal)
 
 
 def future_service(c: ClaimInput) -> InputError | None:
