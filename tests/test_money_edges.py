@@ -109,3 +109,21 @@ def test_a_chart_drugs_finding_is_priced_on_its_written_lines_own_date(home):
     r = engine.scrub(Encounter.model_validate(data))
     (f,) = [f for f in r.findings if f.edit == "DRUG-UNITS-ML"]
     assert (f.line, f.impact_units, f.impact_usd) == (1, -240, Decimal("-12000.00"))
+
+
+def test_a_findings_dollars_are_the_change_in_its_lines_rounded_payment(home):
+    """A line is paid in cents (its units × the payment limit, rounded: coding/payment.py line_payment), so the
+    money a units finding puts at stake is what the line's rounded payment changes by, not the rounded product of
+    the units and the limit. 2 g of Gamunex-C is 4 units of J1561 (500 mg); written as 3: the payer pays
+    3 × 49.076 = 147.228 → $147.23 instead of 4 × 49.076 = 196.304 → $196.30, $49.07 less (not 1 × 49.076 →
+    $49.08)."""
+    chart = example_input("e02-gamunex-30g-5h")
+    chart["drugs"][0]["dose"] = {"grams": 2}
+    chart["drugs"][0]["containers"] = [{"grams": 1, "count": 2}]
+    chart["administrations"][0]["stop"] = "2026-03-02T10:00"
+    chart["claim"] = {"lines": [{"line": 1, "code": "J1561", "units": 3, "modifiers": ["JZ"]},
+                                {"line": 2, "code": "96365", "units": 1}]}
+    r = engine.scrub(Encounter.model_validate(chart))
+    assert [ln.expected_payment for ln in r.claim.lines if ln.code == "J1561"] == [Decimal("196.30")]
+    (f,) = [f for f in r.findings if f.edit == "DRUG-UNITS"]
+    assert (f.line, f.impact_units, f.impact_usd) == (1, 1, Decimal("196.30") - Decimal("147.23"))

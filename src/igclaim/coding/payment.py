@@ -14,7 +14,8 @@ profile call for, facility amounts on the UB-04): the chart drug's code when the
 unit dose, even on a line written with another code (J1561 for Cuvitru's J1555); else its line's code; else the
 code a missing line's cause names (("line-absent", "96366")). Units × the price, except on a code paid once per
 date (Q2052): there only a line's going from no units to some (or back) moves money, one bundle; more or fewer
-units on a line that keeps some are worth $0.00.
+units on a line that keeps some are worth $0.00. As a line is paid in cents, the impact is the change in the
+line's rounded payment (3 → 4 units at 49.076: $196.30 − $147.23 = $49.07, not $49.08).
 """
 
 from __future__ import annotations
@@ -173,8 +174,9 @@ def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: se
             continue
         used.add(price.source)
         billed = line.units if line is not None and line.code == code else 0
-        change = _worth(price.amount, per_date, billed + units) - _worth(price.amount, per_date, billed)
-        assign(f, "impact_usd", cents(change))
+        # A line is paid in cents (`line_payment`): the money at stake is what its rounded payment changes by.
+        after = cents(_worth(price.amount, per_date, billed + units))
+        assign(f, "impact_usd", after - cents(_worth(price.amount, per_date, billed)))
 
 
 def price(claim: Claim, findings: list[Finding], rules: Rules, written: Claim | None, data_as_of: date,
