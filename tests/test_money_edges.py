@@ -127,3 +127,48 @@ def test_a_findings_dollars_are_the_change_in_its_lines_rounded_payment(home):
     assert [ln.expected_payment for ln in r.claim.lines if ln.code == "J1561"] == [Decimal("196.30")]
     (f,) = [f for f in r.findings if f.edit == "DRUG-UNITS"]
     assert (f.line, f.impact_units, f.impact_usd) == (1, 1, Decimal("196.30") - Decimal("147.23"))
+
+
+def _off_campus(department: str, day: str | None = None) -> Encounter:
+    chart = example_input("e07-hospital-outpatient", day)
+    chart["outpatient_department"] = department
+    return Encounter.model_validate(chart)
+
+
+def test_off_campus_lines_paid_at_the_pfs_equivalent_rate_are_not_priced_at_the_opps_amount(home, tmp_path):
+    """Original Medicare pays a non-excepted off-campus department's (PN) lines, separately payable drugs aside, at
+    the Physician Fee Schedule-equivalent rate (Bipartisan Budget Act of 2015 §603; IOM 100-04 ch. 4 §20.6.12), and
+    from 2026-01-01 an excepted department's (PO) drug administration too (CY 2026 OPPS final rule, 90 FR 53448):
+    a share of the OPPS amount igclaim does not hold. Such a line stays unpriced (named in unpriced_lines, the
+    claim without a total) rather than carry the full OPPS amount; the drug keeps its ASP payment limit
+    (80 × 49.076), and an on-campus department, or PO before 2026, keeps the OPPS amount (synthetic schedule)."""
+    _schedule(tmp_path, "opps-test", "code,amount\n96365,210.69\n96366,45.00\n", date(2025, 1, 1),
+              date(2026, 12, 31))
+    for department in ("off_campus_nonexcepted", "off_campus_excepted"):
+        r = engine.build(_off_campus(department))
+        assert [(ln.code, ln.expected_payment) for ln in r.claim.lines] == [
+            ("J1561", Decimal("3926.08")), ("96365", None), ("96366", None)], department
+        assert r.claim.unpriced_lines == ["line 2: 96365", "line 3: 96366"]
+        assert r.claim.total_expected_payment is None and r.claim.priced_total == Decimal("3926.08")
+    on_campus = engine.build(_off_campus("on_campus"))
+    assert [ln.expected_payment for ln in on_campus.claim.lines][1:] == [Decimal("210.69"), Decimal("135.00")]
+    po_2025 = engine.build(_off_campus("off_campus_excepted", "2025-11-03"))
+    assert [ln.expected_payment for ln in po_2025.claim.lines][1:] == [Decimal("210.69"), Decimal("135.00")]
+    pn_2025 = engine.build(_off_campus("off_campus_nonexcepted", "2025-11-03"))
+    assert [ln.expected_payment for ln in pn_2025.claim.lines][1:] == [None, None]
+
+
+def test_a_finding_on_a_pfs_equivalent_line_carries_no_opps_dollars(home, tmp_path):
+    """The units of a finding on such a line (96366 billed × 4 for 3 hours' units: ADMIN-ADDON-UNITS) are at stake,
+    their dollars unknown (null), not priced at the full OPPS amount."""
+    _schedule(tmp_path, "opps-test", "code,amount\n96365,210.69\n96366,45.00\n", date(2025, 1, 1),
+              date(2026, 12, 31))
+    chart = example_input("e07-hospital-outpatient")
+    chart["outpatient_department"] = "off_campus_nonexcepted"
+    chart["claim"] = {"form": "UB-04", "type_of_bill": "0131", "lines": [
+        {"line": 1, "code": "J1561", "units": 80, "modifiers": ["JZ", "PN"], "revenue_code": "0636"},
+        {"line": 2, "code": "96365", "units": 1, "modifiers": ["PN"], "revenue_code": "0260"},
+        {"line": 3, "code": "96366", "units": 4, "modifiers": ["PN"], "revenue_code": "0260"}]}
+    r = engine.scrub(Encounter.model_validate(chart))
+    (f,) = [f for f in r.findings if f.edit == "ADMIN-ADDON-UNITS"]
+    assert (f.line, f.impact_units, f.impact_usd) == (3, -1, None)

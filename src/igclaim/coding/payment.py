@@ -110,11 +110,23 @@ def _worth(amount: Decimal, per_date: bool, units: int) -> Decimal:
     return amount * ((1 if units > 0 else 0) if per_date else units)
 
 
+def _pfs_equivalent(rules: Rules, price: Price, modifiers: Iterable[str], when: date | None) -> bool:
+    """Whether a hospital line priced by a fee schedule is one Original Medicare pays at the Physician Fee
+    Schedule-equivalent rate (its department modifier on its date: settings.toml
+    [[hospital_outpatient.pfs_equivalent_modifiers]]), a share of the OPPS amount igclaim does not hold: such a line
+    has no published price. A drug priced at its ASP payment limit is not reduced."""
+    if price.source.kind != "fees":
+        return False
+    day = rules if when is None else rules.on(when)
+    return day.profile.original_medicare and not day.catalog.pfs_equivalent_modifiers(day.dos).isdisjoint(modifiers)
+
+
 def line_payment(line: ClaimLine, rules: Rules, facility: bool) -> tuple[Decimal | None, Loaded | None]:
     """What a line is expected to be paid (its units × its code's published price on its date; a bundle per date
-    once, Q2052), and the file that priced it; (None, None) when no price is published."""
+    once, Q2052), and the file that priced it; (None, None) when no price is published, or when the price is the
+    OPPS amount of a line paid at the PFS-equivalent rate (`_pfs_equivalent`)."""
     price, per_date = _price_on(rules, line.code, line.service_date, facility)
-    if price is None:
+    if price is None or (facility and _pfs_equivalent(rules, price, line.modifiers, line.service_date)):
         return None, None
     return cents(_worth(price.amount, per_date, line.units)), price.source
 
@@ -171,6 +183,10 @@ def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: se
             code, when = absent, None
         price, per_date = _price_on(rules, code, when, facility)
         if price is None:
+            continue
+        # a missing line would carry the claim's department modifier (PN/PO)
+        modifiers = line.modifiers if line is not None else [m for ln in claim.lines for m in ln.modifiers]
+        if facility and _pfs_equivalent(rules, price, modifiers, when):
             continue
         used.add(price.source)
         billed = line.units if line is not None and line.code == code else 0

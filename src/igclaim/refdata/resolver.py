@@ -642,6 +642,14 @@ class ReferenceData:
                 return str(row["modifier"])
         return None
 
+    def pfs_equivalent_modifiers(self, dos: date) -> frozenset[str]:
+        """The department modifiers whose hospital outpatient lines Original Medicare pays at the Physician Fee
+        Schedule-equivalent rate on the date, separately payable drugs aside (settings.toml
+        [[hospital_outpatient.pfs_equivalent_modifiers]]: PN from 2017, PO's drug administration from 2026)."""
+        return frozenset(str(row["modifier"])
+                         for row in self.settings["hospital_outpatient"].get("pfs_equivalent_modifiers", ())
+                         if Period(_as_date(row.get("effective")), _as_date(row.get("ends"))).covers(dos))
+
     @cached_property
     def dates(self) -> frozenset[date]:
         """Every date the catalog holds (`rules.dates_in`), where a dated answer may change: worked out when the
