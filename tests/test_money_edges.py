@@ -172,3 +172,24 @@ def test_a_finding_on_a_pfs_equivalent_line_carries_no_opps_dollars(home, tmp_pa
     r = engine.scrub(Encounter.model_validate(chart))
     (f,) = [f for f in r.findings if f.edit == "ADMIN-ADDON-UNITS"]
     assert (f.line, f.impact_units, f.impact_usd) == (3, -1, None)
+
+
+def test_a_written_claim_without_its_form_is_priced_as_the_encounters_form(home, tmp_path):
+    """A scrubbed chart's written claim may leave out its form (the chart's setting says it: a hospital outpatient
+    encounter is a UB-04). A finding on it is priced as the coded claim's lines are, at the hospital's (facility)
+    amount, not at the office (non-facility) amount of the national PFS: 96366 written × 2 for 3 units at the
+    synthetic OPPS 45.00 is $45.00 left unbilled, as the expected claim's line says (3 × 45.00), not the PFS's
+    $19.41."""
+    store.import_file("fees", ROOT / "tests" / "fixtures" / "cms" / "PPRRVU2025_Oct-real-excerpt.csv")
+    _schedule(tmp_path, "opps-test", "code,amount\n96365,210.69\n96366,45.00\n", date(2025, 1, 1),
+              date(2026, 12, 31))
+    chart = example_input("e07-hospital-outpatient", "2025-11-03")
+    chart["claim"] = {"lines": [
+        {"line": 1, "code": "J1561", "units": 80, "modifiers": ["JZ"], "revenue_code": "0636"},
+        {"line": 2, "code": "96365", "units": 1, "revenue_code": "0260"},
+        {"line": 3, "code": "96366", "units": 2, "revenue_code": "0260"}]}
+    r = engine.scrub(Encounter.model_validate(chart))
+    assert r.claim.form == "UB-04" and [ln.expected_payment for ln in r.claim.lines][1:] == [
+        Decimal("210.69"), Decimal("135.00")]
+    (f,) = [f for f in r.findings if f.edit == "ADMIN-ADDON-UNITS"]
+    assert (f.line, f.impact_units, f.impact_usd) == (3, 1, Decimal("45.00"))

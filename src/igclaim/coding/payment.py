@@ -149,17 +149,18 @@ def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
 
 
 def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: set[Loaded],
-                   drugs: Iterable[CodedDrug] = ()) -> None:
+                   drugs: Iterable[CodedDrug] = (), form: str | None = None) -> None:
     """impact_usd = what impact_units change in the payment of the code they are units of, priced as a line of that
     code on `claim`'s form is (`unit_price`: ASP payment limit, else the fee schedule): a finding whose cause names
     a chart drug (("units", "drugs[0]"), ("drug", "drugs[0]")) by that drug's code (`drugs`: the coded drugs, by
     their path), on its line's date, whatever code the line was written with; any other finding by the code on its
     line (of `claim`); a finding with no line by the code of the missing line its cause names (("line-absent",
     code)), on the date of service. On a code paid once per date the units are worth the bundle only when they
-    take the line from no units to some or back (`_worth`), else $0.00. No published price: null."""
+    take the line from no units to some or back (`_worth`), else $0.00. No published price: null. `form`: the form
+    the claim is priced as where `claim` does not say (a written claim that leaves it to the chart's setting)."""
     by_number: dict[int, ClaimLine] | None = None  # most claims: no finding has units at stake
     drug_codes: dict[str, str] = {}
-    facility = claim.form == "UB-04"
+    facility = (claim.form or form) == "UB-04"
     for f in findings:
         units = f.impact_units
         if units is None or f.impact_usd is not None:
@@ -200,7 +201,7 @@ def price(claim: Claim, findings: list[Finding], rules: Rules, written: Claim | 
     """The engine's post-step: prices the claim's lines and the findings' impacts, and returns the result's
     reference block (its data date and sources, with the files that answered for this date of service)."""
     used = price_claim(claim, rules)
-    price_findings(findings, written or claim, rules, used, drugs)
+    price_findings(findings, written or claim, rules, used, drugs, form=claim.form)
     # The same few files answer for most claims of a span (the files covering a date change only on a bound of
     # the span): the reference block is worked out once per span and set of files.
     key: ReferenceKey = ("payment.reference", frozenset(used), data_as_of, tuple(sources))
