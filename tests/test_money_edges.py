@@ -193,3 +193,34 @@ def test_a_written_claim_without_its_form_is_priced_as_the_encounters_form(home,
         Decimal("210.69"), Decimal("135.00")]
     (f,) = [f for f in r.findings if f.edit == "ADMIN-ADDON-UNITS"]
     assert (f.line, f.impact_units, f.impact_usd) == (3, 1, Decimal("45.00"))
+
+
+def _written_pn(payer: dict | None = None, department: str = "off_campus_nonexcepted", addon_units: int | None = 4):
+    chart = example_input("e07-hospital-outpatient")
+    chart["outpatient_department"] = department
+    if payer is not None:
+        chart["payer"] = payer
+    lines = [{"line": 1, "code": "J1561", "units": 80, "modifiers": ["JZ", "PN"], "revenue_code": "0636"},
+             {"line": 2, "code": "96365", "units": 1, "modifiers": ["PN"], "revenue_code": "0260"}]
+    if addon_units is not None:
+        lines.append({"line": 3, "code": "96366", "units": addon_units, "modifiers": ["PN"], "revenue_code": "0260"})
+    if department == "on_campus":
+        lines = [{**ln, "modifiers": [m for m in ln["modifiers"] if m != "PN"]} for ln in lines]
+    chart["claim"] = {"form": "UB-04", "type_of_bill": "0131", "lines": lines}
+    return engine.scrub(Encounter.model_validate(chart))
+
+
+def test_the_pfs_equivalent_rate_is_original_medicares_and_reaches_a_missing_line(home, tmp_path):
+    """The PFS-equivalent rate is Original Medicare's: another payer's finding on a PN line keeps the schedule's
+    price (-$45.00). A missing 96366 on a PN claim would carry the claim's PN: its dollars are unknown too, where an
+    on-campus claim's missing 96366 is priced (3 × 45.00)."""
+    _schedule(tmp_path, "opps-test", "code,amount\n96365,210.69\n96366,45.00\n", date(2025, 1, 1),
+              date(2026, 12, 31))
+    commercial = _written_pn({"type": "commercial", "name": "Commercial plan"})
+    (f,) = [f for f in commercial.findings if f.edit == "ADMIN-ADDON-UNITS"]
+    assert (f.line, f.impact_units, f.impact_usd) == (3, -1, Decimal("-45.00"))
+    missing = [f for f in _written_pn(addon_units=None).findings if f.impact_units and f.line is None]
+    assert missing and all(f.impact_usd is None for f in missing), missing
+    on_campus = _written_pn(department="on_campus", addon_units=None)
+    priced = [f for f in on_campus.findings if f.impact_units and f.line is None and "96366" in f.message]
+    assert priced and priced[0].impact_usd == Decimal("135.00"), priced

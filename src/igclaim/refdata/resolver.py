@@ -646,9 +646,12 @@ class ReferenceData:
         """The department modifiers whose hospital outpatient lines Original Medicare pays at the Physician Fee
         Schedule-equivalent rate on the date, separately payable drugs aside (settings.toml
         [[hospital_outpatient.pfs_equivalent_modifiers]]: PN from 2017, PO's drug administration from 2026)."""
-        return frozenset(str(row["modifier"])
-                         for row in self.settings["hospital_outpatient"].get("pfs_equivalent_modifiers", ())
-                         if Period(_as_date(row.get("effective")), _as_date(row.get("ends"))).covers(dos))
+        return frozenset(modifier for modifier, period in self._pfs_equivalent if period.covers(dos))
+
+    @cached_property
+    def _pfs_equivalent(self) -> tuple[tuple[str, Period], ...]:
+        return tuple((str(row["modifier"]), Period(_as_date(row.get("effective")), _as_date(row.get("ends"))))
+                     for row in self.settings["hospital_outpatient"].get("pfs_equivalent_modifiers", ()))
 
     @cached_property
     def dates(self) -> frozenset[date]:
