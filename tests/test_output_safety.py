@@ -66,6 +66,15 @@ def test_the_last_guard_refuses_a_delimiter_in_any_element():
     seg.add("HI", "ABK:D839")
 
 
+def test_the_last_guard_names_the_element_and_never_quotes_its_value():
+    """A value reaching the last guard may be a patient's name: the message names the segment and element only."""
+    seg = x12._Segments()
+    with pytest.raises(InputError) as exc:
+        seg.add("NM1", "IL", "1", "DOE~JANE")
+    assert exc.value.path == "NM103"
+    assert "DOE" not in str(exc.value) and "JANE" not in str(exc.value)
+
+
 @pytest.mark.parametrize("value, safe", [
     ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1+1", "'+1+1"), ("-2+3", "'-2+3"),
     ("@SUM(A1)", "'@SUM(A1)"), ("\tX", "'\tX"), ("\rX", "'\rX"), ("-3", "-3"), ("-12.50", "-12.50"),

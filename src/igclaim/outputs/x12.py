@@ -425,7 +425,9 @@ class _Segments:
             for n, part in enumerate(parts[1:], start=1):
                 bad = next((ch for ch in part if ch not in _ALLOWED and ch != _COMP), None)
                 if bad is not None or (_COMP in part and parts[0] not in _COMPOSITES):
-                    raise InputError(f"{parts[0]}{n:02d}", f"the value {part[:40]!r} cannot be written in X12")
+                    # not quoted: the value may be a patient's name (the field checks, which come first, name it)
+                    raise InputError(f"{parts[0]}{n:02d}", f"element {n} of the {parts[0]} segment holds a delimiter "
+                                     "or a character outside the X12 character set; it cannot be written in X12")
         while parts and parts[-1] == "":
             parts.pop()
         self.items.append(_SEP.join(parts))
