@@ -970,3 +970,19 @@ def test_a_remittance_date_that_cannot_be_read_is_a_problem_of_its_claim(written
     assert claim.problems == [f"DTM02 {written!r} is not a date"]
     plain = read_835(build_835([ClaimPay("CLM-DATE", "1", [Line("J1561", D("6000"), 60, ("JZ",))])]))[0].claims[0]
     assert plain.problems == [] and plain.lines[0].service_date == date(2026, 3, 2)
+
+
+def test_corrected_claims_refused_show_every_problem(tmp_path, monkeypatch):
+    """--corrected refused with several problems (InputErrors) prints each of them, one per line, not the first."""
+    from igclaim.errors import InputError, InputErrors
+    from igclaim.outputs import x12
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise InputErrors([InputError("patient.address", "required"), InputError("payer.name", "missing")])
+
+    monkeypatch.setattr(x12, "to_837", refuse)
+    ex = ROOT / "examples" / "denials"
+    r = runner.invoke(app, ["denials", str(ex / "remit.835"), "--claims", str(ex / "charts"), "--out",
+                            str(tmp_path), "--corrected", str(tmp_path / "r.837"), "--charges", "sample"])
+    assert r.exit_code == 2
+    assert "--corrected: patient.address: required\n--corrected: payer.name: missing\n" in r.output

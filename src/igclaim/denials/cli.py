@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
-from igclaim.errors import InputError
+from igclaim.errors import InputError, problem_lines
 
 if TYPE_CHECKING:  # the modules load when the command runs, so other commands start no slower
     from collections.abc import Callable
@@ -153,7 +153,7 @@ def denials_cmd(
     try:
         remittances, views, errors = analyse(texts, source)
     except InputError as exc:
-        _fail(str(exc))
+        _fail(*problem_lines(exc))
     corrections: dict[str, Any] = {"requested": corrected is not None, "written": [], "need_person": [],
                                    "files": []}
     if corrected is not None:
@@ -203,7 +203,7 @@ def write_corrections(views: list[ClaimView], source: ClaimSource | None, path: 
     try:
         charges = chargemaster.load(charges_arg)
     except InputError as exc:
-        _fail(str(exc))
+        _fail(*problem_lines(exc))
     plan = plan_corrections(views, source)
     groups: dict[tuple[str, str], list] = {}
     written = []
@@ -223,7 +223,7 @@ def write_corrections(views: list[ClaimView], source: ClaimSource | None, path: 
         try:
             text = x12.to_837(encs, charges, kind)  # type: ignore[arg-type]
         except InputError as exc:
-            _fail(f"--corrected: {exc}")
+            _fail(*(f"--corrected: {p}" for p in problem_lines(exc)))
         _write(target, text)
         files.append(str(target))
         for enc in encs:
@@ -302,11 +302,11 @@ def _write(path: Path, text: str | Callable[[BinaryIO], object]) -> None:
         _fail(f"{path}: cannot write: {exc.strerror}")
 
 
-def _fail(message: str) -> None:
-    """The refusal on stderr, exit 2. It may quote the 835 (pyx12 quotes its ISA segment) or the claims: their
-    control characters are shown as escapes, so an ESC [ 2 J in an element cannot clear the terminal, and its line
-    breaks too, so it stays one line."""
+def _fail(*messages: str) -> None:
+    """The refusal on stderr, one line per problem, exit 2. It may quote the 835 (pyx12 quotes its ISA segment) or
+    the claims: their control characters are shown as escapes, so an ESC [ 2 J in an element cannot clear the
+    terminal, and their line breaks too, so each problem stays one line."""
     from igclaim.outputs.terminal import shown
 
-    sys.stderr.write(shown(message, line=True) + "\n")
+    sys.stderr.write("".join(shown(m, line=True) + "\n" for m in messages))
     raise typer.Exit(2)
