@@ -5,6 +5,7 @@ line and column; a second import while one writes waits, then exits 2 with one l
 from __future__ import annotations
 
 import sqlite3
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -390,6 +391,22 @@ def test_a_crosswalk_row_whose_ndc_cannot_be_an_ndc_is_skipped_and_reported(home
     assert r.returncode == 0, r.stderr
     assert "200 rows" in r.stdout and "1 row skipped" in r.stdout
     assert f"warning: {path.name}: line {line}, column 4: '888867413689' is not an NDC" in r.stderr
+
+
+@pytest.mark.parametrize("bad_rows", [1, 50])
+def test_a_zip_member_name_with_control_characters_is_shown_escaped(home, tmp_path, bad_rows):
+    """A zip member's name reaches the skipped-row warning (1 bad row) and the refusal (50): its ESC and line break
+    are written as escapes, so it cannot clear the terminal or start a line of its own."""
+    member = "\x1b[2J\ncrosswalk.csv"
+    path = tmp_path / "crosswalk.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(member, _crosswalk_with(bad_rows=bad_rows))
+    r = run_cli("data", "import", "crosswalk", str(path))
+    assert r.returncode == (0 if bad_rows == 1 else 2), r.stderr
+    assert "\x1b" not in r.stderr + r.stdout
+    [problem] = r.stderr.splitlines()
+    assert problem.startswith("warning: " if bad_rows == 1 else "crosswalk.zip!")
+    assert "crosswalk.zip!\\x1b[2J\\ncrosswalk.csv: line 210, column 4: '888867413689' is not an NDC" in problem
 
 
 @pytest.mark.parametrize("good_rows,bad_rows", [(0, 3), (200, 3), (20, 20)])

@@ -20,6 +20,14 @@ data_app = typer.Typer(help="Official CMS reference files: import them, see what
 _err = Console(stderr=True, soft_wrap=True)
 
 
+def _problem(text: str) -> None:
+    """One line on stderr. It may name the user's file or a zip member, whose name may hold an ESC or a line break:
+    shown as escapes, so it cannot drive the terminal or split the line."""
+    from igclaim.outputs.terminal import shown
+
+    _err.print(shown(text, line=True), markup=False, highlight=False)
+
+
 class Kind(str, Enum):
     hcpcs = "hcpcs"
     asp = "asp"
@@ -61,23 +69,24 @@ def import_cmd(
                                         "this file has far fewer rows")] = False,
 ) -> None:
     """Load an official CMS file; the same file twice changes nothing; a bad file changes nothing and exits 2."""
+    from igclaim.outputs.terminal import shown
     from igclaim.refdata import store
 
     if not file.is_file():
-        _err.print(f"{file}: no such file", markup=False, highlight=False)
+        _problem(f"{file}: no such file")
         raise typer.Exit(2)
     options = Options(_date(effective, "--effective"), _date(ends, "--ends"),
                       setting.value if setting else None, schedule, force)
     try:
         reports = store.import_file(kind.value.replace("-", "_"), file, options)
     except ImportFailure as exc:
-        _err.print(f"{exc} (nothing was imported)", markup=False, highlight=False)
+        _problem(f"{exc} (nothing was imported)")
         raise typer.Exit(2) from None
     except store.ImportBusy as exc:
-        _err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        _problem(str(exc))
         raise typer.Exit(2) from None
     except OSError as exc:
-        _err.print(f"{file}: cannot read or store ({exc.strerror or exc})", markup=False, highlight=False)
+        _problem(f"{file}: cannot read or store ({exc.strerror or exc})")
         raise typer.Exit(2) from None
     for r in reports:
         scope = f" {r.scope}" if r.scope else ""
@@ -85,9 +94,10 @@ def import_cmd(
         extra = f" (replaced {r.replaced} earlier file)" if r.replaced else ""
         if r.skipped:
             extra += f"; {len(r.skipped)} row{'s' * (len(r.skipped) > 1)} skipped (warnings on stderr)"
-        sys.stdout.write(f"{what} {r.kind}{scope} {r.file}: {r.rows} rows, {r.effective}..{r.ends}{extra}\n")
+        sys.stdout.write(shown(f"{what} {r.kind}{scope} {r.file}: {r.rows} rows, {r.effective}..{r.ends}{extra}",
+                               line=True) + "\n")
         for note in r.skipped:
-            _err.print(f"warning: {note}", markup=False, highlight=False)
+            _problem(f"warning: {note}")
 
 
 def _quarters(start: date, end: date) -> str:
