@@ -74,6 +74,16 @@ def test_impossible_dates_are_refused():
     assert str(yyyymmdd("99991231")) == "9999-12-31"  # the open-ended sentinel CMS files use
 
 
+@pytest.mark.parametrize("bad", ["20260230", "20261301", "00000101"])
+def test_an_impossible_date_is_named_by_its_value(bad):
+    """Python's own "day is out of range for month" did not quote the cell, unlike the other date messages."""
+    from igclaim.refdata.importers import yyyymmdd
+
+    with pytest.raises(ValueError) as exc:
+        yyyymmdd(bad)
+    assert str(exc.value) == f"{bad!r} is not a date"
+
+
 def test_a_second_import_while_one_writes_exits_2_with_one_line(home, monkeypatch):
     store.import_file("asp", ASP)
     holder = sqlite3.connect(home / store.DB_NAME)

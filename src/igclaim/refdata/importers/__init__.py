@@ -321,7 +321,10 @@ CMS_DATES = (date(1980, 1, 1), date(2100, 12, 31), "a CMS file")
 def yyyymmdd(text: str, span: tuple[date, date, str] = CMS_DATES) -> date:
     if not re.fullmatch(r"[0-9]{8}", text):  # not \d: int() read "２０２６０１０１" (any script's digits) as 2026-01-01
         raise ValueError(f"{text!r} is not a date YYYYMMDD")
-    d = date(int(text[:4]), int(text[4:6]), int(text[6:]))  # ValueError for 20260230, year 0
+    try:
+        d = date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:  # 20260230, month 13, year 0: Python's own message does not quote the cell
+        raise ValueError(f"{text!r} is not a date") from None
     first, last, holder = span
     if not (first <= d <= last or d == date(9999, 12, 31)):  # 9999-12-31: open-ended
         raise ValueError(f"{text!r} is not a date {holder} holds ({first.year} to {last.year})")
