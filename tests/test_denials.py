@@ -986,3 +986,23 @@ def test_corrected_claims_refused_show_every_problem(tmp_path, monkeypatch):
                             str(tmp_path), "--corrected", str(tmp_path / "r.837"), "--charges", "sample"])
     assert r.exit_code == 2
     assert "--corrected: patient.address: required\n--corrected: payer.name: missing\n" in r.output
+
+
+def test_a_replacement_that_cannot_be_written_names_every_missing_party(tmp_path):
+    """A chart missing two things the 837 needs: the claim that needs a person says both, not the first alone."""
+    ex = ROOT / "examples" / "denials"
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    for f in (ex / "charts").glob("*.json"):
+        doc = json.loads(f.read_text())
+        if doc.get("claim_id") == "CLM-2026-0101":
+            doc["billing_provider"]["address"]["zip"] = "62701"
+            doc["patient"]["address"] = None
+        (charts / f.name).write_text(json.dumps(doc))
+    r = runner.invoke(app, ["denials", str(ex / "remit.835"), "--claims", str(charts), "--out",
+                            str(tmp_path / "out"), "--corrected", str(tmp_path / "r.837"), "--charges", "sample"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads((tmp_path / "out" / "denials.json").read_text())
+    assert doc["corrections"]["written"] == []
+    [why] = [why for cid, why in doc["corrections"]["need_person"] if cid == "CLM-2026-0101"]
+    assert "billing_provider.address.zip: " in why and "patient.address: required" in why

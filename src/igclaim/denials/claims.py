@@ -18,7 +18,7 @@ from pathlib import Path
 
 from igclaim import engine
 from igclaim.denials.mapping import NOT_DECISIONS, ClaimView
-from igclaim.errors import InputError
+from igclaim.errors import InputError, problem_lines
 from igclaim.inputs import InvalidInput, load_json, parse_encounter
 from igclaim.model import Claim, Correction, Encounter, Result
 from igclaim.outputs.x12 import written_as
@@ -276,7 +276,7 @@ def claims_with_parties(encounters: list[Encounter]) -> Iterator[tuple[Encounter
             c = x12.build_claims([enc])[0]
             kind = x12.transaction_for(enc)
             x12.require_parties(c, kind)
-        except InputError as exc:
-            yield enc, str(exc)
+        except InputError as exc:  # every missing party (InputErrors), so one pass fixes the chart
+            yield enc, "; ".join(problem_lines(exc))
             continue
         yield enc, None
