@@ -368,3 +368,51 @@ def test_home_ivig_outside_its_benefit_beside_a_covered_sc_product_asks_gy_on_it
         "The diagnosis is not covered (the Medicare contractor's list A52509 group 1 (DME MACs)) and the service has "
         "no benefit category: add GY to the lines of Privigen (IV) and the supply lines, not GA/GZ; the beneficiary "
         "is liable and no ABN is required.")
+
+
+def _home_cidp_with(extra: list[tuple[str, str, int]]) -> Result:
+    """The home CIDP chart with Hizentra (covered by group 6) and these immune globulins (product, route, hour)."""
+    data = _chart("f6-home-cidp-cuvitru.json")
+    data["drugs"][0]["product"] = "Hizentra"
+    day = data["date_of_service"]
+    for i, (product, route, hour) in enumerate(extra, start=2):
+        iv = route == "IV"
+        data["drugs"].append({"id": f"ig{i}", "product": product, "route": route, "dose": {"grams": 30 if iv else 10},
+                              "containers": [{"grams": 10, "count": 3 if iv else 1}]})
+        data["administrations"].append({"drug_id": f"ig{i}", "start": f"{day}T{hour}:00",
+                                        "stop": f"{day}T{hour + 2}:00"})
+    return engine.build(parse_encounter(data))
+
+
+def test_two_home_ivigs_outside_the_benefit_beside_a_covered_sc_product_are_named_in_one_gy_advice() -> None:
+    """Privigen and Gamunex-C at home for CIDP (no benefit: GY) beside Hizentra (covered): GY on both IV products'
+    lines, named as a list (a surviving make mutate mutant joined them with another separator)."""
+    [abn] = _found(_home_cidp_with([("Privigen", "IV", 12), ("Gamunex-C", "IV", 15)]), "PAYER-ABN-MODIFIER")
+    assert abn.severity == "error" and abn.message == (
+        "The diagnosis is not covered (the Medicare contractor's list A52509 group 1 (DME MACs)) and the service has "
+        "no benefit category: add GY to the lines of Privigen (IV), Gamunex-C (IV) and the supply lines, not GA/GZ; "
+        "the beneficiary is liable and no ABN is required.")
+
+
+def test_the_per_drug_abn_advice_keeps_an_uncertain_gaps_warning() -> None:
+    """Cuvitru (group 6 read as limited to Hizentra and HyQvia: not certain) beside Hizentra (covered): the per-drug
+    advice is a warning, as its gap is (surviving make mutate mutants dropped the severity, so an error)."""
+    [abn] = _found(_home_cidp_with([("Cuvitru", "SC", 12)]), "PAYER-ABN-MODIFIER")
+    assert abn.severity == "warning" and abn.message.endswith(
+        "for Cuvitru (SC), and no ABN is recorded (payer.abn_signed): add GZ to its lines (its JW or JZ line too) in "
+        "place of KX (coded for the pump's coverage criteria) if the contractor's policy does not cover it (verify "
+        "first), not to the lines of Hizentra (SC), which the diagnosis covers.")
+
+
+def test_the_per_drug_abn_advice_names_several_uncovered_and_several_covered_products() -> None:
+    """Hizentra and HyQvia (covered by group 6) beside Cuvitru and Xembify (not read as covered: a warning): each
+    list named in full (surviving make mutate mutants joined them otherwise), and "their lines" for two products
+    (it read "its lines (its JW or JZ line too)")."""
+    [abn] = _found(_home_cidp_with([("HyQvia", "SC", 12), ("Cuvitru", "SC", 14), ("Xembify", "SC", 16)]),
+                   "PAYER-ABN-MODIFIER")
+    assert abn.severity == "warning" and abn.message == (
+        "The diagnosis may not be covered (the Medicare contractor's list A52507 group 3 + A52507 group 6 (J1559, "
+        "J1575 only) (DME MACs)) for Cuvitru (SC), Xembify (SC), and no ABN is recorded (payer.abn_signed): add GZ to "
+        "their lines (their JW or JZ lines too) in place of KX (coded for the pump's coverage criteria) if the "
+        "contractor's policy does not cover it (verify first), not to the lines of Hizentra (SC), HyQvia (SC), which "
+        "the diagnosis covers.")

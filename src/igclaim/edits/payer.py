@@ -129,8 +129,9 @@ def abn_on_build(ctx: EditContext) -> list[Finding]:
     kx = _coded_kx(ctx)
     instead = f" in place of {kx} (coded for the pump's coverage criteria)" if kx else ""
     if per_drug(ctx, gap):
+        its = "their lines (their JW or JZ lines" if len(gap.products) > 1 else "its lines (its JW or JZ line"
         found.append(finding("PAYER-ABN-MODIFIER", f"The diagnosis may not be covered ({gap.title}) for "
-                             f"{', '.join(gap.products)}, and {signed}: add {need} to its lines (its JW or JZ line "
+                             f"{', '.join(gap.products)}, and {signed}: add {need} to {its} "
                              f"too){instead}{verify}, not to the lines of {', '.join(_covered_names(ctx, gap))}, which "
                              f"the diagnosis covers.{_admin_advice(ctx, gap, need)}", severity=gap.severity))
         return found
