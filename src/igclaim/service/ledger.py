@@ -76,13 +76,18 @@ def voids(enc: Encounter) -> bool:
     return enc.correction is not None and enc.correction.frequency == "8"
 
 
+def _payer_keys(enc: Encounter) -> set[str]:
+    """How an authorization's payer may name the encounter's: its name or payer id, in lower case."""
+    return {k.lower() for k in (enc.payer.name, enc.payer.payer_id) if k}
+
+
 def matching(db: Session, enc: Encounter, result: Result, *, lock: bool = False) -> list[Authorization]:
     """Authorizations of this member and payer in force on the date of service that cover a billed drug (none for
     a void). `lock` (an export): their rows stay locked to the end of the transaction (PostgreSQL; SQLite has one
     writer anyway), so two exports at once cannot both spend what is left."""
     if enc.subscriber is None or voids(enc):
         return []
-    payer_keys = {k.lower() for k in (enc.payer.name, enc.payer.payer_id) if k}
+    payer_keys = _payer_keys(enc)
     q = select(Authorization).where(
         Authorization.member_id == enc.subscriber.member_id,
         Authorization.start <= enc.date_of_service, Authorization.end >= enc.date_of_service,
@@ -97,7 +102,7 @@ def _others(db: Session, enc: Encounter, result: Result, draw: Draw) -> list[Aut
     later, that have room for another visit like this one (its units and grams of the code): where the next visit
     can go when the one drawn on lapses or runs low (a renewal already granted). By start."""
     dos = enc.date_of_service
-    payer_keys = {k.lower() for k in (enc.payer.name, enc.payer.payer_id) if k}
+    payer_keys = _payer_keys(enc)
     rows = db.scalars(select(Authorization).where(
         Authorization.member_id == draw.auth.member_id, Authorization.id != draw.auth.id,
         Authorization.end > dos).order_by(Authorization.start, Authorization.id)).all()  # the next visit is later
@@ -270,7 +275,7 @@ def _unlinked_correction(db: Session, enc: Encounter) -> list[Finding]:
         return []
     if db.scalar(select(ExportClaim.encounter_id).where(ExportClaim.encounter_id == enc.encounter_id).limit(1)):
         return []  # exported here before: its export replaces its own entries (consume)
-    payer_keys = {k.lower() for k in (enc.payer.name, enc.payer.payer_id) if k}
+    payer_keys = _payer_keys(enc)
     rows = db.execute(
         select(AuthorizationUse.encounter_id, Authorization.number, Authorization.id, Authorization.payer,
                AuthorizationUse.units)
