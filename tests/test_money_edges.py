@@ -224,3 +224,27 @@ def test_the_pfs_equivalent_rate_is_original_medicares_and_reaches_a_missing_lin
     on_campus = _written_pn(department="on_campus", addon_units=None)
     priced = [f for f in on_campus.findings if f.impact_units and f.line is None and "96366" in f.message]
     assert priced and priced[0].impact_usd == Decimal("135.00"), priced
+
+
+def test_the_pfs_equivalent_rate_is_read_on_the_lines_own_date(home, tmp_path):
+    """PO's drug administration is paid at the PFS-equivalent rate from 2026-01-01 (CY 2026 OPPS final rule,
+    90 FR 53448): on a claim of 2025-12-31 whose 96366 line is dated 2026-01-01, a finding on that line carries no
+    OPPS dollars (its own date decides: coding/payment.py `_pfs_equivalent`), where the same line dated 2025-12-31
+    is priced at the synthetic schedule's 45.00."""
+    _schedule(tmp_path, "opps-test", "code,amount\n96365,210.69\n96366,45.00\n", date(2025, 1, 1),
+              date(2026, 12, 31))
+
+    def addon_finding(line_date: str):
+        chart = example_input("e07-hospital-outpatient", "2025-12-31")
+        chart["outpatient_department"] = "off_campus_excepted"
+        chart["claim"] = {"form": "UB-04", "type_of_bill": "0131", "lines": [
+            {"line": 1, "code": "J1561", "units": 80, "modifiers": ["JZ", "PO"], "revenue_code": "0636"},
+            {"line": 2, "code": "96365", "units": 1, "modifiers": ["PO"], "revenue_code": "0260"},
+            {"line": 3, "code": "96366", "units": 4, "modifiers": ["PO"], "revenue_code": "0260",
+             "service_date": line_date}]}
+        r = engine.scrub(Encounter.model_validate(chart))
+        (f,) = [f for f in r.findings if f.edit == "ADMIN-ADDON-UNITS"]
+        return f.line, f.impact_units, f.impact_usd
+
+    assert addon_finding("2025-12-31") == (3, -1, Decimal("-45.00"))
+    assert addon_finding("2026-01-01") == (3, -1, None)

@@ -169,5 +169,5 @@ def scrub_without_chart(written: WrittenClaim, *, ref: ReferenceData | None = No
         encounter_id=written.claim_id, claim=written.claim, findings=one_per_mistake(findings),
         reference=ReferenceInfo(data_as_of=ref.data_as_of.isoformat(), profile=prof.name, sources=ref.sources),
     )
-    price_result(result, rules, written.claim)
+    price_result(result, rules)
     return result

@@ -212,11 +212,11 @@ def price(claim: Claim, findings: list[Finding], rules: Rules, written: Claim | 
     return as_of, list(answered)
 
 
-def price_result(result: Result, rules: Rules, written: Claim | None) -> None:
-    """`price` for a result already built (a claim scrubbed without its chart): prices, impacts and its reference
-    block, in place."""
+def price_result(result: Result, rules: Rules) -> None:
+    """`price` for a result already built (a claim scrubbed without its chart, so the claim is the written one):
+    prices, impacts and its reference block, in place."""
     ref = result.reference
-    as_of, sources = price(result.claim, result.findings, rules, written, date.fromisoformat(ref.data_as_of),
+    as_of, sources = price(result.claim, result.findings, rules, None, date.fromisoformat(ref.data_as_of),
                            ref.sources)
     assign(ref, "data_as_of", as_of)
     assign(ref, "sources", sources)
