@@ -252,20 +252,24 @@ def recovered_claim(a: Any, claims: ClaimIndex | None, payer: str) -> ClaimFound
     """The claim a WO's reference names among those given, or None: its whole reference, else the one claim its
     words name. Words that name two claims or more (a short claim number such as 7 that is also a word of the
     patient account or of a date beside the claim's number) name none: which is meant cannot be told."""
-    named = _named_claims(a, claims, payer)
+    return _the_one(_named_claims(a, claims, payer))
+
+
+def _the_one(named: list[ClaimFound]) -> ClaimFound | None:
+    """Of the claims a WO's reference names (`_named_claims`), the one it recovers: None unless there is one."""
     return named[0] if len(named) == 1 else None
 
 
-def recovery_of(a: Any, claims: ClaimIndex | None, payer: str) -> tuple[str | None, str | None]:
+def recovery_of(a: Any, claims: ClaimIndex | None, named: list[ClaimFound]) -> tuple[str | None, str | None]:
     """A WO's claim: (where it is, None); (None, None) when its reference names no claim given (the claim was
     usually paid in an earlier remittance: a note, not a warning); (None, a warning) when it has no reference, or
-    when its words name more than one claim (the warning names them)."""
+    when its words name more than one claim (the warning names them). `named`: its `_named_claims`, worked out once
+    by the caller."""
     if not _is_recovery(a) or claims is None:
         return None, None
     if not a.reference:
         return None, (f"{a.reason} without a reference (PLB03-2): the claim whose overpayment it recovers cannot be "
                       "told; ask the payer")
-    named = _named_claims(a, claims, payer)
     if len(named) > 1:
         return None, (f"{a.reason} reference {a.reference.strip()} (PLB03-2) names more than one claim by its words "
                       f"({', '.join(c.claim_id for c in named)}): the claim whose overpayment it recovers cannot be "
@@ -376,8 +380,9 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: ClaimInde
 
     def plb(a: Any) -> dict[str, Any]:
         info = cat.provider_adjustment(a.reason)
-        recovers, untraced = recovery_of(a, claims, payer_of(r))
-        over = overrecovery_warning(info, recovered_claim(a, claims, payer_of(r)), recovered)
+        named = _named_claims(a, claims, payer_of(r))
+        recovers, untraced = recovery_of(a, claims, named)
+        over = overrecovery_warning(info, _the_one(named), recovered)
         forwarding, note, unmatched = (forwarding_of(a, balances) if info.role == "forwarding" and balances is not None
                                        else (None, None, None))
         warning = "; ".join(w for w in (repeated, sign_warning(info, a.amount), untraced, over, unmatched) if w) or None
@@ -385,7 +390,7 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: ClaimInde
                "official": info.official, "meaning": info.meaning, "effect": effect(a.amount), "warning": warning}
         if info.role == "recovery" and claims is not None:
             out["recovers"] = recovers
-            if len(named := _named_claims(a, claims, payer_of(r))) > 1:
+            if len(named) > 1:
                 out["recovers_one_of"] = [c.claim_id for c in named]
         if info.role == "forwarding" and balances is not None:
             out["forwarding"], out["forwarding_note"] = forwarding, note
