@@ -614,6 +614,18 @@ def test_export_uses_the_teams_charge_master_not_the_sample(team):
     assert "chargemaster.update" in [e["action"] for e in log]
 
 
+def test_the_charge_master_takes_a_code_as_an_input_drug_code_does(team):
+    """A charge master's code is refused or taken as the input model's HCPCS code (`model.HCPCS_CODE`: five ASCII
+    letters and digits, either case, read upper case). str.upper() maps some other letters to ASCII ones, so the
+    check after it took 'ſ1561' and stored a charge for S1561, and the ligature 'ﬀ' made a 4-character code five."""
+    _, client, _, biller = team
+    for code in ("ſ1561", "J15ﬀ", "ı1561"):
+        bad = client.put("/api/chargemaster", json={"csv": f"code,unit_charge\n{code},1\n"}, headers=biller)
+        assert bad.status_code == 422 and "is not a 5-character HCPCS/CPT code" in bad.json()["problems"][0], code
+    saved = client.put("/api/chargemaster", json={"csv": "code,unit_charge\nj1561,1\n"}, headers=biller)
+    assert saved.status_code == 200 and [c["code"] for c in saved.json()["charges"]] == ["J1561"]
+
+
 def test_export_with_the_sample_only_when_asked(team):
     from decimal import Decimal
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from igclaim.errors import InputError
 from igclaim.model import MAX_AMOUNT, NUMBER_TEXT, ClaimLine
+from igclaim.refdata.importers import ascii_upper
 
 SAMPLE = "sample"
 CENT = Decimal("0.01")  # a charge is in cents: the claim's amounts are, and the team's charge master stores them so
@@ -51,7 +52,7 @@ def parse(text: str, source: str, sample: bool = False) -> Chargemaster:
     reader.fieldnames = header
     charges: dict[str, Decimal] = {}
     for i, row in enumerate(reader, start=2):
-        code = (row.get("code") or "").strip().upper()
+        code = ascii_upper((row.get("code") or "").strip())  # 'ſ1561' kept, for a code check to refuse, not S1561
         raw = (row.get("unit_charge") or "").strip().replace("$", "").replace(",", "")
         where = f"{source} (data row {i - 1})"
         if not code:

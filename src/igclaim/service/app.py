@@ -37,7 +37,7 @@ from starlette.requests import ClientDisconnect
 from igclaim import __version__
 from igclaim.errors import InputError
 from igclaim.inputs import text_lines, undecoded_byte, unique_keys
-from igclaim.model import ChartDate
+from igclaim.model import HCPCS_CODE, ChartDate
 from igclaim.service import auth as auth_mod
 from igclaim.service import ledger, worklist
 from igclaim.service.coders import Coders, coders_wanted
@@ -542,7 +542,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         except InputError as exc:
             raise worklist.WorklistError(422, [str(exc)]) from None
         bad = [f"csv: {code!r} is not a 5-character HCPCS/CPT code" for code in cm.charges
-               if not re.fullmatch(r"[A-Z0-9]{5}", code)]
+               if not re.fullmatch(HCPCS_CODE, code)]  # the input model's drug code, read upper case
         bad += [f"csv: unit_charge for {code} is above {MAX_UNIT_CHARGE}" for code, v in cm.charges.items()
                 if v > MAX_UNIT_CHARGE]
         bad += [str(e) for e in chargemaster.fractions_of_a_cent(cm)]  # stored as Numeric(12, 2)
