@@ -300,3 +300,51 @@ def test_a_state_that_is_no_usps_code_is_quoted_only_outside_a_patients_address(
     [(where, message)] = _refusal(_set(data, path, "QQ"), "837p")
     assert where == path and "is not a state's 2-letter USPS code" in message
     assert ("QQ" in message) is quoted
+
+
+def test_every_text_field_the_837_refuses_is_named_at_once():
+    """check_text_fields stopped at the first field it refused: a biller fixing a claim saw one field a run. Every
+    field is named now, in one error, a patient's by position only."""
+    data = _set(_set(_set(chart(), "patient.last_name", "Ｄoe"), "claim_id", "CLM-２０２６"),
+                "billing_provider.address.state", "QQ")
+    problems = dict(_refusal(data, "837p"))
+    assert set(problems) == {"patient.last_name", "claim_id", "billing_provider.address.state"}, problems
+    assert "(position 1)" in problems["patient.last_name"] and "Ｄ" not in problems["patient.last_name"]
+    assert "'２'" in problems["claim_id"] and "'QQ' is not a state's" in problems["billing_provider.address.state"]
+
+
+def test_every_diagnosis_the_837_refuses_is_named_at_once():
+    """check_diagnoses raised the first refused diagnosis only: the second came out on the next run."""
+    data = chart()
+    data["diagnoses"] = ["D83.9", "Z99.999", "<script>"]
+    assert [path for path, _ in _refusal(data, "837p")] == ["diagnoses[1]", "diagnoses[2]"]
+
+
+def test_every_chargemaster_row_refused_is_named_at_once(tmp_path):
+    """chargemaster.load stopped at the first row it refused (and the fractions of a cent came only after every
+    other row was right): a biller fixing the file saw one row a run. Every row is named now, in one error."""
+    from igclaim.errors import InputError, problem_lines
+
+    cm = tmp_path / "cdm.csv"
+    cm.write_text("code,unit_charge\n96365,abc\nJ1561,90.005\n,5\n96366,80\n96365,1\n")
+    with pytest.raises(InputError) as exc:
+        chargemaster.load(cm)
+    assert problem_lines(exc.value) == [
+        f"{cm} (data row 1): unit_charge 'abc' for 96365 is not a number",
+        f"{cm} (data row 2): unit_charge 90.005 for J1561 has more than 2 decimals; a charge is in cents",
+        f"{cm} (data row 3): code is empty"]
+    r = run_cli("export", OFFICE, "--to", "837p", "--charges", str(cm))
+    assert r.returncode == 2 and "data row 1" in r.stderr and "data row 3" in r.stderr, r.stderr
+
+
+def test_a_refusal_lists_twenty_problems_and_counts_the_rest(tmp_path):
+    """Every problem at once, but not 10,000 lines: the first errors.LISTED_MAX, then one line counting the rest."""
+    from igclaim.errors import LISTED_MAX, InputError, problem_lines
+
+    cm = tmp_path / "cdm.csv"
+    cm.write_text("code,unit_charge\n" + "".join(f"J{n:04d},x\n" for n in range(LISTED_MAX + 5)))
+    with pytest.raises(InputError) as exc:
+        chargemaster.load(cm)
+    lines = problem_lines(exc.value)
+    assert len(lines) == LISTED_MAX + 1 and lines[-2].startswith(f"{cm} (data row {LISTED_MAX}): ")
+    assert lines[-1] == "… and 5 more problems, not listed: fix these and check again to see them"

@@ -30,7 +30,7 @@ def test_written_dx_not_covered_where_the_chart_has_no_billable_diagnosis():
 
 def test_a_chargemaster_file_with_fractions_of_a_cent_is_refused_naming_file_row_and_column(tmp_path):
     """`igclaim export --charges FILE` took 90.005 and billed 90.005 × 60 units as 5400.30 without a word, where the
-    team's charge master (PUT /api/chargemaster) refuses it: one check (`fractions_of_a_cent`) for both."""
+    team's charge master (PUT /api/chargemaster) refuses it: one check (`chargemaster.read`) for both."""
     cm = tmp_path / "cdm.csv"
     cm.write_text("code,unit_charge\n96365,250\nJ1561,90.005\n96366,80\n")
     r = run_cli("export", OFFICE, "--to", "837p", "--charges", str(cm))

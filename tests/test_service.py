@@ -311,6 +311,20 @@ def test_export_leaves_claims_missing_parties_ready(team):
     assert client.get("/api/encounters/v005", headers=biller).json()["claim"]["status"] == "ready"
 
 
+def test_a_claim_the_export_skips_names_every_problem(team):
+    """A skipped claim's problems were the first only (str() of the error): the biller fixed one field an export."""
+    _, client, _, biller = team
+    enc = visit(6)
+    enc["payer"] = {**enc["payer"], "name": "ACME~CARE"}
+    enc["billing_provider"] = {**enc["billing_provider"],
+                               "address": {**enc["billing_provider"]["address"], "state": "QQ"}}
+    assert client.post("/api/encounters", json=enc, headers=biller).status_code == 200
+    out = client.post("/api/export", params={"kind": "837P", "charges": "sample"}, headers=biller).json()
+    [skipped] = out["skipped"]
+    assert [p.split(":")[1].strip() for p in skipped["problems"]] == ["payer.name",
+                                                                      "billing_provider.address.state"], skipped
+
+
 def test_a_claim_that_cannot_open_the_interchange_is_skipped_and_the_others_exported(team):
     """The envelope takes its contact phone and receiver id from the first claim: one claim without a billing
     phone, or with a payer id longer than an ISA08 (15), failed the whole export (an internal error, 500). It is
@@ -705,3 +719,16 @@ def test_on_postgresql_posts_are_coded_by_a_process_of_their_own_which_is_replac
         assert client.get("/api/encounters", headers=h).json()["items"][1]["encounter_id"] == "v002"
     assert coders.pids() == []  # ended with the app
     assert create_app(url, coders=0).state.coders is None  # 0: coded by threads in the server, as with SQLite
+
+
+def test_the_charge_master_names_every_row_refused_at_once(team):
+    """PUT /api/chargemaster stopped at the first row the CSV reader refused (a charge that is no number, a code
+    twice): the next row's problem came on the next try."""
+    _, client, _, biller = team
+    r = client.put("/api/chargemaster", headers=biller,
+                   json={"csv": "code,unit_charge\nJ1561,abc\n96365,1\n96365,2\n96366,0.001\nſ1561,1\n"})
+    assert r.status_code == 422 and r.json()["problems"] == [
+        "csv (data row 1): unit_charge 'abc' for J1561 is not a number",
+        "csv (data row 3): 96365 appears twice",
+        "csv (data row 4): unit_charge 0.001 for 96366 has more than 2 decimals; a charge is in cents",
+        "csv: 'ſ1561' is not a 5-character HCPCS/CPT code"], r.text

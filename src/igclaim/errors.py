@@ -199,9 +199,22 @@ def required(value: T | None, what: str) -> T:
     return value
 
 
+# The problems one refusal lists; those beyond are counted in one more line, so a file of 10,000 bad rows is not
+# 10,000 lines of an answer.
+LISTED_MAX = 20
+
+
+def listed(lines: list[str]) -> list[str]:
+    """The first LISTED_MAX problem lines, and one more counting the rest when there are more."""
+    more = len(lines) - LISTED_MAX
+    return lines[:LISTED_MAX] + ([f"… and {more:,} more problems, not listed: fix these and check again to see "
+                                  "them"] if more > 0 else [])
+
+
 class InputErrors(InputError):
     """Several field problems found together (a biller fixes them in one pass, not one run per field).
-    `path`/`message` are the first problem's, so callers that expect one InputError still work."""
+    `path`/`message` are the first problem's, so callers that expect one InputError still work; `lines` lists
+    them (at most LISTED_MAX, the rest counted)."""
 
     def __init__(self, errors: list[InputError]) -> None:
         if not errors:
@@ -210,7 +223,8 @@ class InputErrors(InputError):
         self.errors = errors
 
     def lines(self) -> list[str]:
-        return [str(e) for e in self.errors]
+        return listed([str(e) for e in self.errors])
+
 
 
 def problem_lines(exc: InputError) -> list[str]:

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from igclaim.errors import InputError
+from igclaim.errors import InputError, InputErrors
 from igclaim.model import MAX_AMOUNT, NUMBER_TEXT, ClaimLine
 from igclaim.refdata.importers import ascii_upper
 
@@ -43,7 +44,10 @@ def sample_path() -> Path:
     return Path(str(resources.files("igclaim.refdata") / "sample-chargemaster.csv"))
 
 
-def parse(text: str, source: str, sample: bool = False) -> Chargemaster:
+def read(text: str, source: str, sample: bool = False) -> tuple[Chargemaster, list[InputError]]:
+    """The charges of every row that can be read, and a problem for every row that cannot, each naming its data
+    row (one problem a row; the row is left out), so a biller fixes the file in one pass. A header without
+    code,unit_charge is refused at once: no row can be read without it."""
     rows = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     reader = csv.DictReader(io.StringIO("\n".join(rows)))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
@@ -51,39 +55,49 @@ def parse(text: str, source: str, sample: bool = False) -> Chargemaster:
         raise InputError(source, "a chargemaster needs a header with the columns code,unit_charge")
     reader.fieldnames = header
     charges: dict[str, Decimal] = {}
-    for i, row in enumerate(reader, start=2):
+    problems: list[InputError] = []
+    for n, row in enumerate(reader, start=1):
         code = ascii_upper((row.get("code") or "").strip())  # 'ſ1561' kept, for a code check to refuse, not S1561
         raw = (row.get("unit_charge") or "").strip().replace("$", "").replace(",", "")
-        where = f"{source} (data row {i - 1})"
-        if not code:
-            raise InputError(where, "code is empty")
-        beyond = row.get(None)  # DictReader's cells beyond the header
-        if beyond and any(c.strip() for c in beyond):
-            raise InputError(where, f"more cells than the header for {code}: a charge written with a thousands "
-                             'separator needs double quotes ("1,000.00"), or none (1000.00)')
-        try:
-            amount = Decimal(raw)
-        except InvalidOperation:
-            raise InputError(where, f"unit_charge {raw[:20]!r} for {code} is not a number") from None
-        if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
-            raise InputError(where, f"unit_charge for {code} must be a number from 0 to {MAX_AMOUNT:,}")
-        if not NUMBER_TEXT.fullmatch(raw):  # Decimal() reads "1_0" as 10 and other scripts' digits ("١٢") as 12
-            raise InputError(where, f"unit_charge {raw[:20]!r} for {code}: write the charge in the digits 0-9, e.g. "
-                             "125.50 (no _ and no other script's digits)")
-        if code in charges:
-            raise InputError(where, f"{code} appears twice")
-        charges[code] = amount
-    return Chargemaster(charges, source, sample)
+        got = _charge(code, raw, row.get(None), charges)  # row.get(None): DictReader's cells beyond the header
+        if isinstance(got, str):
+            problems.append(InputError(f"{source} (data row {n})", got))
+            continue
+        charges[code] = got
+    return Chargemaster(charges, source, sample), problems
 
 
-def fractions_of_a_cent(cm: Chargemaster) -> list[InputError]:
-    """The unit charges written with more than 2 decimals, each naming its data row and code (rows in the CSV's
-    order: `parse` keeps it and refuses a code twice). 90.005 was rounded without a word on export (× 60 units:
-    5400.30), and the team's charge master saved 0.001 as 0.00; the team service lists them all, a file stops at
-    the first."""
-    return [InputError(f"{cm.source} (data row {n})",
-                       f"unit_charge {v:f} for {code} has more than 2 decimals; a charge is in cents")
-            for n, (code, v) in enumerate(cm.charges.items(), start=1) if v != v.quantize(CENT)]
+def _charge(code: str, raw: str, beyond: Any, charges: dict[str, Decimal]) -> Decimal | str:
+    """A row's unit charge, or what is wrong with the row (`charges`: the rows before it)."""
+    if not code:
+        return "code is empty"
+    if beyond and any(c.strip() for c in beyond):
+        return (f"more cells than the header for {code}: a charge written with a thousands separator needs double "
+                'quotes ("1,000.00"), or none (1000.00)')
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        return f"unit_charge {raw[:20]!r} for {code} is not a number"
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+        return f"unit_charge for {code} must be a number from 0 to {MAX_AMOUNT:,}"
+    if not NUMBER_TEXT.fullmatch(raw):  # Decimal() reads "1_0" as 10 and other scripts' digits ("١٢") as 12
+        return (f"unit_charge {raw[:20]!r} for {code}: write the charge in the digits 0-9, e.g. 125.50 (no _ and no "
+                "other script's digits)")
+    if code in charges:
+        return f"{code} appears twice"
+    # 90.005 was rounded without a word on export (× 60 units: 5400.30), and the team's charge master (Numeric(12,
+    # 2)) saved 0.001 as 0.00.
+    if amount != amount.quantize(CENT):
+        return f"unit_charge {amount:f} for {code} has more than 2 decimals; a charge is in cents"
+    return amount
+
+
+def parse(text: str, source: str, sample: bool = False) -> Chargemaster:
+    """A chargemaster, or one InputErrors naming every row that cannot be read (`read`)."""
+    cm, problems = read(text, source, sample)
+    if problems:
+        raise InputErrors(problems)
+    return cm
 
 
 def load(path: str | Path) -> Chargemaster:
@@ -95,7 +109,4 @@ def load(path: str | Path) -> Chargemaster:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise InputError("--charges", f"cannot read {path}: {exc.strerror}") from None
-    cm = parse(text, str(path))
-    if bad := fractions_of_a_cent(cm):
-        raise bad[0]
-    return cm
+    return parse(text, str(path))

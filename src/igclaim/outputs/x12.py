@@ -248,6 +248,9 @@ def text_fields(c: ClaimInput) -> list[tuple[str, str | None, int, int]]:
 
 
 def check_text_fields(c: ClaimInput) -> None:
+    """Every chart string the 837 writes, checked as its element: every field refused is named at once (one
+    InputErrors, one problem a field), not the first a run."""
+    problems: list[InputError] = []
     for path, value, lo, hi in text_fields(c):
         if value is not None:
             personal = personal_field(path)  # PHI: the message names the field, never quotes the value
@@ -257,9 +260,15 @@ def check_text_fields(c: ClaimInput) -> None:
             # says what a state must be.
             if path.endswith(".state") and not (re.fullmatch(r"[A-Za-z]{2}", value)
                                                 and value.upper() in state_codes()):
-                raise InputError(c.path(path), f"{'the value' if personal else repr(value)} is not a state's "
-                                 "2-letter USPS code (e.g. IL)")
-            x12_text(value, c.path(path), hi, lo, personal=personal)
+                problems.append(InputError(c.path(path), f"{'the value' if personal else repr(value)} is not a "
+                                           "state's 2-letter USPS code (e.g. IL)"))
+                continue
+            try:
+                x12_text(value, c.path(path), hi, lo, personal=personal)
+            except InputError as exc:
+                problems.append(exc)
+    if problems:
+        raise InputErrors(problems)
 
 
 def future_service(c: ClaimInput) -> InputError | None:
@@ -294,8 +303,9 @@ def diagnosis_problems(c: ClaimInput) -> list[InputError]:
 
 
 def check_diagnoses(c: ClaimInput) -> None:
+    """Every diagnosis no claim may carry (`diagnosis_problems`), named at once: one InputErrors."""
     if problems := diagnosis_problems(c):
-        raise problems[0]
+        raise InputErrors(problems)
 
 
 def rejected_diagnoses(c: ClaimInput) -> set[str]:

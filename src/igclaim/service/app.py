@@ -35,7 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from igclaim import __version__
-from igclaim.errors import InputError
+from igclaim.errors import InputError, listed, problem_lines
 from igclaim.inputs import text_lines, undecoded_byte, unique_keys
 from igclaim.model import HCPCS_CODE, ChartDate
 from igclaim.service import auth as auth_mod
@@ -456,7 +456,7 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                     if (problem := x12.envelope_problem(c, env)) is not None:
                         raise problem
                 except InputError as exc:
-                    skipped.append({"encounter_id": r.encounter_id, "problems": [str(exc)]})
+                    skipped.append({"encounter_id": r.encounter_id, "problems": problem_lines(exc)})
                     continue
                 goes_to = x12.receiver_of(enc, env)
                 if receiver is not None and goes_to != receiver[0]:
@@ -538,18 +538,18 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
         from igclaim.outputs import chargemaster
 
         try:
-            cm = chargemaster.parse(body.csv, "csv")
+            cm, rows = chargemaster.read(body.csv, "csv")  # every row's problem (cents too: Numeric(12, 2))
         except InputError as exc:
-            raise worklist.WorklistError(422, [str(exc)]) from None
-        bad = [f"csv: {code!r} is not a 5-character HCPCS/CPT code" for code in cm.charges
-               if not re.fullmatch(HCPCS_CODE, code)]  # the input model's drug code, read upper case
+            raise worklist.WorklistError(422, problem_lines(exc)) from None
+        bad = [str(e) for e in rows]
+        bad += [f"csv: {code!r} is not a 5-character HCPCS/CPT code" for code in cm.charges
+                if not re.fullmatch(HCPCS_CODE, code)]  # the input model's drug code, read upper case
         bad += [f"csv: unit_charge for {code} is above {MAX_UNIT_CHARGE}" for code, v in cm.charges.items()
                 if v > MAX_UNIT_CHARGE]
-        bad += [str(e) for e in chargemaster.fractions_of_a_cent(cm)]  # stored as Numeric(12, 2)
         if len(cm.charges) > MAX_CHARGE_CODES:
             bad.append(f"csv: at most {MAX_CHARGE_CODES} codes")
         if bad:
-            raise worklist.WorklistError(422, bad[:20])
+            raise worklist.WorklistError(422, listed(bad))
         with tx(write=True) as db:
             db.execute(delete(Charge))
             if cm.charges:
@@ -872,7 +872,7 @@ def _charges_for_export(db: Session, asked: str | None) -> Any:
         try:
             return chargemaster.load(path)
         except InputError as exc:
-            raise worklist.WorklistError(422, [str(exc)]) from None
+            raise worklist.WorklistError(422, problem_lines(exc)) from None
     raise worklist.WorklistError(422, ["charges: the team has no charge master yet: PUT /api/chargemaster (on the "
                                        "page: Charge master), or pass charges=sample for synthetic charges"])
 
