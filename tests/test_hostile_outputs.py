@@ -348,3 +348,18 @@ def test_a_refusal_lists_twenty_problems_and_counts_the_rest(tmp_path):
     lines = problem_lines(exc.value)
     assert len(lines) == LISTED_MAX + 1 and lines[-2].startswith(f"{cm} (data row {LISTED_MAX}): ")
     assert lines[-1] == "… and 5 more problems, not listed: fix these and check again to see them"
+
+
+def test_a_refusal_of_exactly_twenty_problems_lists_them_without_a_count():
+    """The other side of errors.LISTED_MAX: 20 problems are 20 lines, no "… and 0 more"."""
+    from igclaim.errors import LISTED_MAX, listed
+
+    assert listed([f"p{n}" for n in range(LISTED_MAX)]) == [f"p{n}" for n in range(LISTED_MAX)]
+    assert listed([f"p{n}" for n in range(LISTED_MAX + 1)])[-1].startswith("… and 1 more problems")
+
+
+def test_a_state_refused_is_one_problem_not_two():
+    """A state that is no USPS code and is not 837 text either (a full-width 'Ｉ') is told once, as a state."""
+    data = _set(chart(), "billing_provider.address.state", "ＩL")
+    [(where, message)] = _refusal(data, "837p")
+    assert where == "billing_provider.address.state" and "is not a state's 2-letter USPS code" in message

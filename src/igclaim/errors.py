@@ -226,7 +226,6 @@ class InputErrors(InputError):
         return listed([str(e) for e in self.errors])
 
 
-
 def problem_lines(exc: InputError) -> list[str]:
     """One line per field problem, whether one InputError or several."""
     return exc.lines() if isinstance(exc, InputErrors) else [str(exc)]
