@@ -457,3 +457,45 @@ def test_a_number_cell_of_other_digits_is_the_row_s_error_naming_the_field(tmp_p
 def test_a_number_cell_of_the_digits_0_to_9_codes_as_before(tmp_path, fmt):
     got, errors = _batch(tmp_path, _number_file(tmp_path, fmt, "dose_grams", "35.0"))
     assert errors == [] and got[0]["claim"]["lines"][0]["units"] == 70, errors
+
+
+# --- a cell's surrounding spaces: only ASCII ones are a spreadsheet's padding (docs/batch.md) -----------------------
+
+def _spaced_chart(path: tuple, space: str) -> dict:
+    """The 340B chart with a written J1459 line, the value at `path` wrapped in `space` (a str, or a list's item)."""
+    enc = json.loads(json.dumps(_340b_chart(False)))
+    enc["claim"] = {"form": "CMS-1500", "lines": [{"line": "1", "code": "J1459", "units": "70", "modifiers": []}]}
+    obj = enc
+    for key in path[:-1]:
+        obj = obj[key]
+    obj[path[-1]] = f"{space}{obj[path[-1]]}{space}"
+    return enc
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize(("path", "space"), [
+    (("setting",), "\u00a0"), (("date_of_service",), "\u2003"), (("payer", "type"), "\u00a0"),
+    (("drugs", 0, "dose", "grams"), "\u00a0"), (("drugs", 0, "containers", 0, "grams"), "\u2003"),
+    (("administrations", 0, "start"), "\u00a0"), (("claim", "lines", 0, "units"), "\u3000"),
+    (("drugs", 0, "id"), "\x1c"), (("diagnoses", 0), "\u00a0"),
+    (("drugs", 0, "product"), "\u00a0"), (("drugs", 0, "product"), " ")])
+def test_a_cell_s_unicode_spaces_are_judged_as_the_json_twin_s(tmp_path, fmt, path, space):
+    """The same chart as JSON and as rows codes the same or is refused the same way, naming the field: a CSV or
+    Parquet cell lost its surrounding no-break (U+00A0), em (U+2003), ideographic (U+3000) spaces and separators
+    (U+001C) to str.strip(), so '\\u00a0office' was coded where its JSON twin was refused (setting: not one of …)."""
+    enc = _spaced_chart(path, space)
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(enc) + "\n")
+    want, want_errors = _batch(tmp_path, src)
+    got, errors = _batch(tmp_path, _rows_file(tmp_path, fmt, encounter_to_rows(enc)))
+    assert got == want
+    if path[:2] == ("drugs", 0) and path[2] == "containers":  # the containers cell is read by its own syntax
+        assert want == [] and [(e["stage"], e["field"]) for e in errors] == [("rows", "column containers")]
+        cell = f"1x{space}40{space}g"
+        assert [e["problems"] for e in errors] == [[f"row {2 if fmt == 'csv' else 1} column containers: {cell!r} is "
+                                                    "not COUNTxAMOUNTg, COUNTxAMOUNTmL or COUNTxndc:NDC (counts and "
+                                                    "amounts of at most 9 digits)"]]
+        return
+    assert [(e["stage"], e["field"], e["problems"]) for e in errors] == [
+        (e["stage"], e["field"], e["problems"]) for e in want_errors]
+    assert [e["row"] for e in errors] == [2 if fmt == "csv" else 1] * len(want_errors)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from igclaim.batch.tabular import group_rows
+from igclaim.batch.tabular import PADDING, group_rows
 from igclaim.inputs import MAX_INPUT_BYTES, undecoded_byte
 
 _LINE_LIMIT = MAX_INPUT_BYTES + 8  # one line of input: an encounter's limit, a BOM and a CR LF on top
@@ -445,7 +445,7 @@ class Source:
                                                  "may not span lines)")
                         continue
                 beyond = row.pop(None, None)  # cells beyond the header: empty ones are a spreadsheet's padding
-                if beyond and any(c.strip() for c in beyond):
+                if beyond and any(c.strip(PADDING) for c in beyond):
                     yield number, RowProblem(f"row {number}: {len(beyond)} cell(s) beyond the header's columns (a "
                                              "comma inside a value needs the value in double quotes)")
                     continue

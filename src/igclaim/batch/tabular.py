@@ -83,14 +83,18 @@ _CLAIM_LINE_FIELDS = {"claim_code": "code", "claim_units": "units", "claim_ndc":
                       "claim_revenue_code": "revenue_code", "claim_service_date": "service_date",
                       "claim_line_place_of_service": "place_of_service"}  # the line's own (CMS-1500 24B)
 
-_LIST_SPLIT = re.compile(r"[;,\s]+")
+_LIST_SPLIT = re.compile(r"[;,\s]+", re.ASCII)  # ASCII spaces only: a no-break space is part of a value
+# A cell's padding: the ASCII spaces a spreadsheet or a hand-typed CSV adds. Other spaces (U+00A0, U+2003, U+001C …)
+# stay in the value, for the schema to judge as it judges the same text in JSON (str.strip() took them, so a CSV
+# '\u00a0office' was coded where its JSON twin was refused).
+PADDING = " \t\n\r\x0b\x0c"
 # Counts and amounts of at most 9 digits (the schema bounds them far lower and names the field): a longer run of
 # digits is refused here, naming the row and column, before int() meets a number past Python's 4,300 digits. The
 # digits are 0-9 (\d takes any script's: int() read "３x10g" as 3 vials), as in every number of the input.
 _CONTAINER = re.compile(
     r"^(?:(?P<count>[0-9]{1,9})\s*[x×*]\s*)?(?:(?P<amount>[0-9]{1,9}(?:\.[0-9]{1,9})?)\s*(?P<unit>g|ml))?"
     r"\s*(?:ndc:\s*(?P<ndc>[0-9-]+))?$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,  # \s: ASCII spaces only ('1x\u200340g' is refused, as its JSON grams are)
 )
 
 
@@ -126,7 +130,7 @@ def cell(value: Any) -> str | None:
         return value.isoformat(timespec="minutes")
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value).strip()
+    text = str(value).strip(PADDING)
     return text or None
 
 
@@ -158,7 +162,7 @@ def split_list(text: str | None) -> list[str]:
 def parse_containers(text: str, where: str) -> list[dict[str, Any]]:
     """`3x10g; 1x5g`, `2x100mL`, `1x10g ndc:13533-0800-40` or `2xndc:13533-0800-40` → container dicts."""
     out = []
-    for item in (p.strip() for p in text.split(";")):
+    for item in (p.strip(PADDING) for p in text.split(";")):
         if not item:
             continue
         m = _CONTAINER.match(item)
