@@ -499,3 +499,60 @@ def test_a_cell_s_unicode_spaces_are_judged_as_the_json_twin_s(tmp_path, fmt, pa
     assert [(e["stage"], e["field"], e["problems"]) for e in errors] == [
         (e["stage"], e["field"], e["problems"]) for e in want_errors]
     assert [e["row"] for e in errors] == [2 if fmt == "csv" else 1] * len(want_errors)
+
+
+# --- encounter_to_rows on a malformed encounter: refused naming the field, no rows --------------------------------
+
+def _e08() -> dict:
+    return json.loads(json.dumps(_by_id()["e08"]))
+
+
+def _malformed(change: str) -> dict:
+    enc = _e08()
+    exec(change, {}, {"enc": enc})  # noqa: S102 - a test's own statement
+    return enc
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("del enc['drugs'][0]['id']", "drugs[0].id: missing (the rows of a drug are keyed by it)"),
+    ("del enc['administrations'][0]['drug_id']",
+     "administrations[0].drug_id: missing (the rows of a drug are keyed by it)"),
+    ("enc['pump_log'] = [{'start': '2026-03-02T09:00'}]",
+     "pump_log[0].drug_id: missing (the rows of a drug are keyed by it)"),
+    ("enc['drugs'] = {'id': 'ig1'}", "drugs: a list expected, not dict"),
+    ("enc['drugs'][0] = 'ig1'", "drugs[0]: an object expected, not str"),
+    ("enc['payer'] = 'medicare'", "payer: an object expected, not str"),
+    ("enc['claim'] = ['J1561']", "claim: an object expected, not list"),
+    ("enc['drugs'][0]['product'] = ['Gamunex-C', 'Privigen']", "drugs[0].product: one value expected, not list"),
+    ("enc['drugs'][0]['dose'] = 30", "drugs[0].dose: an object expected, not int"),
+    ("enc['drugs'][0]['dose']['grams'] = {'value': 30}", "drugs[0].dose.grams: one value expected, not dict"),
+    ("enc['diagnoses'] = 'D83.9'", "diagnoses: a list expected, not str"),
+    ("enc['diagnoses'] = [['D83.9']]", "diagnoses[0]: one value expected, not list"),
+    ("enc['claim']['lines'][1]['modifiers'] = 'JZ'", "claim.lines[1].modifiers: a list expected, not str"),
+    ("enc['drugs'][0]['containers'][0] = ['10g']", "drugs[0].containers[0]: an object expected, not list"),
+    ("enc['administrations'][0]['visit'] = ['2026-03-02T09:00']",
+     "administrations[0].visit: an object expected, not list"),
+])
+def test_a_malformed_encounter_is_refused_naming_the_field(change, message):
+    """encounter_to_rows met a malformed encounter with a KeyError ('id'), an AttributeError ('str' object has no
+    attribute 'get'), or wrote it: a list of products as 'Gamunex-C;Privigen', a dose's dict as its Python text,
+    a missing drug id as the next default id. Now a ValueError names the field, and no row is returned."""
+    with pytest.raises(ValueError) as exc:
+        encounter_to_rows(_malformed(change))
+    assert type(exc.value) is ValueError
+    assert str(exc.value) == f"{message}: the encounter cannot be written as rows"
+
+
+def test_not_an_object_is_refused():
+    with pytest.raises(ValueError, match=r"^\(top level\): an object expected, not list: the encounter cannot be"):
+        encounter_to_rows([_e08()])  # type: ignore[arg-type]
+
+
+def test_every_malformed_field_is_named_at_once():
+    enc = _e08()
+    del enc["drugs"][0]["id"]
+    enc["setting"] = ["office"]
+    with pytest.raises(ValueError) as exc:
+        encounter_to_rows(enc)
+    assert str(exc.value) == ("setting: one value expected, not list; drugs[0].id: missing (the rows of a drug are "
+                              "keyed by it): the encounter cannot be written as rows")

@@ -322,12 +322,66 @@ def _given(value: Any, path: list[str], where: str = "") -> Iterator[str]:
         yield from _given(item, path[1:], f"{at}[{i}]")
 
 
+_SCALAR = (str, int, float, Decimal, date)  # a cell's value (bool is an int); datetime is a date
+_KEYS = {"Drug": "id", "Administration": "drug_id", "PumpLogEntry": "drug_id"}  # the fields that key a drug's rows
+
+
+def _field_kind(annotation: Any) -> tuple[type | None, bool]:
+    """(the model a field holds, or None for a value; whether it is a list of them or of values)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    if typing.get_origin(annotation) is list:
+        return _field_kind(typing.get_args(annotation)[0])[0], True
+    for arg in typing.get_args(annotation):  # X | None, Annotated[X, …]
+        kind = _field_kind(arg)
+        if kind != (None, False):
+            return kind
+    return None, False
+
+
+def _shape_problems(value: Any, model: type, where: str = "") -> Iterator[str]:
+    """Where `value` does not have the shape of `model` that rows are written from: an object where the schema has
+    one, a list where it has a list, one value where it has one, and the drug ids that key the rows."""
+    if not isinstance(value, dict):
+        yield f"{where or '(top level)'}: an object expected, not {type(value).__name__}"
+        return
+    key = _KEYS.get(model.__name__)
+    if key is not None and value.get(key) is None:
+        yield f"{where}.{key}: missing (the rows of a drug are keyed by it)"
+    for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+        sub, many = _field_kind(field.annotation)
+        given, at = value.get(name), f"{where}.{name}" if where else name
+        if given is None:
+            continue
+        if many and not isinstance(given, list):
+            yield f"{at}: a list expected, not {type(given).__name__}"
+            continue
+        for i, item in enumerate(given) if many else ((None, given),):
+            here = at if i is None else f"{at}[{i}]"
+            if sub is not None:
+                yield from _shape_problems(item, sub, here)
+            elif item is not None and not isinstance(item, _SCALAR):
+                yield f"{here}: one value expected, not {type(item).__name__}"
+
+
 def encounter_to_rows(enc: dict[str, Any]) -> list[dict[str, str | None]]:
     """An encounter dict (public schema) → its rows, with the encounter columns repeated on every row. An encounter
-    that gives a field no column carries (NOT_IN_ROWS) is refused, naming it: rows would drop it."""
+    that gives a field no column carries (NOT_IN_ROWS) is refused, naming it: rows would drop it; so is one not
+    shaped as the schema (a list where one value belongs, a drug without its id), naming each field, and no row is
+    written. The values themselves are the schema's to judge when the rows are read (the generator writes charts
+    that are refused on purpose)."""
+    from igclaim.model import Encounter
+
     lost = [where for name in NOT_IN_ROWS for where in _given(enc, name.split("."))]
     if lost:
         raise ValueError(f"{', '.join(lost)} cannot be written as rows (docs/batch.md: Not in rows); use JSON Lines")
+    malformed = list(_shape_problems(enc, Encounter))
+    if malformed:
+        raise ValueError(f"{'; '.join(malformed)}: the encounter cannot be written as rows")
     head: dict[str, str | None] = {}
     for col, path in _ENCOUNTER_PATHS.items():
         value: Any = enc
