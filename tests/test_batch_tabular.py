@@ -556,3 +556,27 @@ def test_every_malformed_field_is_named_at_once():
         encounter_to_rows(enc)
     assert str(exc.value) == ("setting: one value expected, not list; drugs[0].id: missing (the rows of a drug are "
                               "keyed by it): the encounter cannot be written as rows")
+
+
+# --- administrations and the pump log keep their order through rows ------------------------------------------------
+
+def _round_trip(enc: dict) -> dict:
+    return rows_to_encounter(list(enumerate(encounter_to_rows(enc), start=2)))
+
+
+def _two_drugs() -> dict:
+    """e08 with a premedication given first, a second infusion of the IG, and a pump log of both."""
+    enc = _e08()
+    enc["drugs"].append({"id": "pre", "hcpcs": "J1200", "units": 1})
+    enc["administrations"].insert(0, {"drug_id": "pre", "start": "2026-03-02T08:45", "stop": "2026-03-02T08:50",
+                                      "method": "push"})
+    enc["pump_log"] = [{"drug_id": "pre", "start": "2026-03-02T08:45", "stop": "2026-03-02T08:50"},
+                       {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"}]
+    return enc
+
+
+def test_administrations_and_pump_log_keep_their_order():
+    """The administrations came back as the drugs' order (the IG's first, then the premedication given before it),
+    so every administrations[i] a finding or an error names pointed at another; so did the pump log."""
+    enc = _two_drugs()
+    assert parse_encounter(_round_trip(enc)) == parse_encounter(enc)

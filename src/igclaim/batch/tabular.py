@@ -395,34 +395,37 @@ def encounter_to_rows(enc: dict[str, Any]) -> list[dict[str, str | None]]:
     head["claim_diagnoses"] = _text(claim.get("diagnoses"))
 
     parts: list[dict[str, str | None]] = []
-    admins = list(enc.get("administrations") or [])
     for drug in enc.get("drugs") or []:
-        part = {"drug_id": drug["id"]}
+        part = {"drug_id": _text(drug["id"])}
         for col, name in _DRUG_FIELDS.items():
             part[col] = _text(drug.get(name))
         for col, name in _DOSE_FIELDS.items():
             part[col] = _text((drug.get("dose") or {}).get(name))
         if drug.get("containers"):
             part["containers"] = "; ".join(_container_text(c) for c in drug["containers"])
-        own = next((a for a in admins if a["drug_id"] == drug["id"]), None)
-        if own is not None:
-            admins.remove(own)
-            part.update(_admin_cells(own))
         parts.append(part)
-    for a in admins:
-        parts.append({"drug_id": a["drug_id"], **_admin_cells(a)})
 
     def slot(i: int) -> dict[str, str | None]:
         while len(parts) <= i:
             parts.append({})
         return parts[i]
 
-    for p in enc.get("pump_log") or []:
-        row = next((r for r in parts if r.get("drug_id") == p["drug_id"] and "pump_start" not in r), None)
-        if row is None:
-            row = slot(len(parts))
-            row["drug_id"] = p["drug_id"]
-        row.update({"pump_start": _text(p.get("start")), "pump_stop": _text(p.get("stop"))})
+    # Administrations and pump log entries are read back in the order of their rows: each goes on a row of its
+    # drug at or after the previous one's, else on a row of its own at the end (they came back in the drugs' order,
+    # so administrations[i] named another administration).
+    for items, marker, cells in ((enc.get("administrations") or [], "admin_start", _admin_cells),
+                                 (enc.get("pump_log") or [], "pump_start", _pump_cells)):
+        at = 0
+        for item in items:
+            drug_id = _text(item["drug_id"])
+            k = next((i for i in range(at, len(parts)) if parts[i].get("drug_id") == drug_id
+                      and marker not in parts[i]), None)
+            if k is None:
+                k = len(parts)
+                slot(k)["drug_id"] = drug_id
+            parts[k].update(cells(item))
+            parts[k].setdefault(marker, None)  # the row holds one: a later one of its drug takes another row
+            at = k + 1
     for i, fl in enumerate(enc.get("fluids") or []):
         slot(i).update({col: _text(fl.get(name)) for col, name in _FLUID_FIELDS.items()})
     for i, line in enumerate(claim.get("lines") or []):
@@ -438,6 +441,10 @@ def encounter_to_rows(enc: dict[str, Any]) -> list[dict[str, str | None]]:
         row.update({k: v for k, v in part.items() if v is not None})
         out.append(row)
     return out
+
+
+def _pump_cells(p: dict[str, Any]) -> dict[str, str | None]:
+    return {"pump_start": _text(p.get("start")), "pump_stop": _text(p.get("stop"))}
 
 
 def _admin_cells(a: dict[str, Any]) -> dict[str, str | None]:
