@@ -558,10 +558,48 @@ def test_every_malformed_field_is_named_at_once():
                               "keyed by it): the encounter cannot be written as rows")
 
 
-# --- administrations and the pump log keep their order through rows ------------------------------------------------
+# --- every JSON field survives JSON → rows → JSON, or is refused (docs/batch.md) -------------------------------------
 
 def _round_trip(enc: dict) -> dict:
     return rows_to_encounter(list(enumerate(encounter_to_rows(enc), start=2)))
+
+
+def _generated() -> object:
+    """The generator's encounters (benchmarks/generate.py), with a written claim or not, as hypothesis draws them."""
+    import random
+
+    from hypothesis import strategies as st
+
+    from benchmarks import generate
+
+    products = generate._products()
+
+    def chart(seed: int, written: bool, error: int) -> dict:
+        rng = random.Random(seed)
+        enc = generate.make_chart(rng, seed, products)
+        if written:
+            errors = generate.WRITTEN_ERRORS
+            enc = generate.add_written_claim(rng, enc, errors[error % len(errors)] if error else None)
+        return enc
+
+    return st.builds(chart, st.integers(0, 2**32), st.booleans(), st.integers(0, 20))
+
+
+def test_the_generator_s_encounters_survive_rows():
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_generated())
+    def check(enc: dict) -> None:
+        try:
+            want = parse_encounter(enc)
+        except Exception:  # noqa: BLE001 - a chart the schema refuses: its rows are refused alike
+            with pytest.raises(Exception):  # noqa: B017, PT011
+                parse_encounter(_round_trip(enc))
+            return
+        assert parse_encounter(_round_trip(enc)) == want
+
+    check()
 
 
 def _two_drugs() -> dict:
@@ -580,3 +618,24 @@ def test_administrations_and_pump_log_keep_their_order():
     so every administrations[i] a finding or an error names pointed at another; so did the pump log."""
     enc = _two_drugs()
     assert parse_encounter(_round_trip(enc)) == parse_encounter(enc)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("enc['drugs'][0]['lot'] = 'A1'", "drugs[0].lot: not a field of the schema"),
+    ("enc['notes'] = 'x'", "notes: not a field of the schema"),
+    ("enc['claim']['lines'][0]['charge'] = 10", "claim.lines[0].charge: not a field of the schema"),
+    ("enc['fluids'].append({})", "fluids[1]: gives no field"),
+    ("enc['drugs'].append({'id': 'x'})", "drugs[1]: gives no field"),
+    ("enc['administrations'].append({'drug_id': 'ig1'})", "administrations[1]: gives no field"),
+    ("enc['pump_log'] = [{'drug_id': 'ig1'}]", "pump_log[0]: gives no field"),
+    ("enc['claim']['lines'].append({'modifiers': []})", "claim.lines[4]: gives no field"),
+    ("enc['diagnoses'] = ['D83.9, G61.81']", "diagnoses[0]: holds a list separator"),
+    ("enc['claim']['lines'][0]['modifiers'] = ['JW JZ']", "claim.lines[0].modifiers[0]: holds a list separator"),
+])
+def test_what_rows_would_drop_is_refused(change, message):
+    """An unknown key (which JSON refuses) and an item that gives nothing but its drug id were written as no cell,
+    and a list's item holding a separator was split in two ('D83.9, G61.81', refused by JSON, coded as two codes):
+    the rows coded without them. Now refused, naming the field."""
+    with pytest.raises(ValueError) as exc:
+        encounter_to_rows(_malformed(change))
+    assert str(exc.value).startswith(message), str(exc.value)

@@ -324,6 +324,8 @@ def _given(value: Any, path: list[str], where: str = "") -> Iterator[str]:
 
 _SCALAR = (str, int, float, Decimal, date)  # a cell's value (bool is an int); datetime is a date
 _KEYS = {"Drug": "id", "Administration": "drug_id", "PumpLogEntry": "drug_id"}  # the fields that key a drug's rows
+_DROPPED = {"Claim": ("priced_total", "unpriced_lines")}  # keys the schema reads and drops (a result's claim)
+_ITEMS = ("Drug", "Administration", "PumpLogEntry", "Fluid", "ClaimLine")  # a list's items, each of its own row
 
 
 def _field_kind(annotation: Any) -> tuple[type | None, bool]:
@@ -352,7 +354,14 @@ def _shape_problems(value: Any, model: type, where: str = "") -> Iterator[str]:
     key = _KEYS.get(model.__name__)
     if key is not None and value.get(key) is None:
         yield f"{where}.{key}: missing (the rows of a drug are keyed by it)"
-    for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+    fields = model.model_fields  # type: ignore[attr-defined]
+    dropped = _DROPPED.get(model.__name__, ())
+    for name in value:  # JSON refuses an unknown key (every model forbids extra keys): rows had no cell for it
+        if name not in fields and name not in dropped:
+            yield f"{where + '.' if where else ''}{name}: not a field of the schema"
+    if model.__name__ in _ITEMS and all(v in (None, [], {}) for k, v in value.items() if k != key):
+        yield f"{where}: gives no field but its drug id, so its rows would hold nothing of it"
+    for name, field in fields.items():
         sub, many = _field_kind(field.annotation)
         given, at = value.get(name), f"{where}.{name}" if where else name
         if given is None:
@@ -366,6 +375,8 @@ def _shape_problems(value: Any, model: type, where: str = "") -> Iterator[str]:
                 yield from _shape_problems(item, sub, here)
             elif item is not None and not isinstance(item, _SCALAR):
                 yield f"{here}: one value expected, not {type(item).__name__}"
+            elif many and isinstance(item, str) and _LIST_SPLIT.search(item.strip(PADDING)):
+                yield f"{here}: holds a list separator (; , or a space) that its cell would split at"
 
 
 def encounter_to_rows(enc: dict[str, Any]) -> list[dict[str, str | None]]:
