@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 
@@ -156,6 +156,12 @@ def in_calendar(day: date) -> str | None:
     return f"outside the dates igclaim accepts ({FIRST_DAY} to {LAST_DAY})"  # the field is named; no value quoted
 
 
+# The same bounds as times: a naive time is in the calendar when its day is (`_chart_time` compares it directly).
+_MIDNIGHT = datetime.min.time()
+_FIRST_TIME = datetime.combine(FIRST_DAY, _MIDNIGHT)
+_AFTER_LAST_DAY = datetime.combine(LAST_DAY + timedelta(days=1), _MIDNIGHT)
+
+
 # A number, or text of digits alone, that pydantic would read as a Unix time: 1772409600 is 2026-03-02, and an
 # Excel serial date (45718) or a compact 20260302 would become a day of 1970 or an error about midnight.
 _NUMERIC = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)\s*")
@@ -174,22 +180,24 @@ def _written_as_text(v: Any, kind: str, shape: str) -> None:
 
 
 def _chart_day(v: Any, handler: ValidatorFunctionWrapHandler) -> date:
-    _written_as_text(v, "date", "a date written YYYY-MM-DD")
+    if type(v) is not str or "-" not in v[1:]:  # ISO text (nearly every value) is passed without a call
+        _written_as_text(v, "date", "a date written YYYY-MM-DD")
     day: date = handler(v)
-    if why := in_calendar(day):
-        raise ValueError(why)
+    if not FIRST_DAY <= day <= LAST_DAY:  # in_calendar's test, inline (every chart date is validated)
+        raise ValueError(in_calendar(day))
     return day
 
 
 def _chart_time(v: Any, handler: ValidatorFunctionWrapHandler) -> datetime:
     """Chart times are local wall-clock times. Offsets were brought to one clock by `_one_clock` (Encounter), so
     what is left to strip is that common offset."""
-    _written_as_text(v, "datetime", "a time written YYYY-MM-DDTHH:MM")
+    if type(v) is not str or "-" not in v[1:]:  # ISO text (nearly every value) is passed without a call
+        _written_as_text(v, "datetime", "a time written YYYY-MM-DDTHH:MM")
     t: datetime = handler(v)
     if t.tzinfo is not None:
         t = t.replace(tzinfo=None)
-    if why := in_calendar(t.date()):
-        raise ValueError(why)
+    if not _FIRST_TIME <= t < _AFTER_LAST_DAY:  # in_calendar's test on the time's day, inline
+        raise ValueError(in_calendar(t.date()))
     return t
 
 
