@@ -15,6 +15,7 @@ from igclaim.refdata.rules import Rules
 
 T = TypeVar("T")
 _MISSING: Any = object()
+_NO_BASES: frozenset[str] = frozenset()
 
 
 def code_of(line: ClaimLine) -> str:
@@ -43,6 +44,9 @@ class EditContext:
     # code of each line (`code_of`), in line order, and the set of them. Empty on build.
     written_codes: tuple[str, ...] = field(init=False, repr=False)
     written_code_set: frozenset[str] = field(init=False, repr=False)
+    # The unit bases other than units its lines give (MJ, DA; ClaimLine.unit_basis): empty on build and on most
+    # written claims, whose lines CLAIM-UNITS-MINUTES and CLAIM-UNITS-DAYS then need not look at.
+    written_bases: frozenset[str] = field(init=False, repr=False)
     # What the written claim charges, where it carries charges (an 837's CLM02 and line charges); None otherwise.
     charges: WrittenCharges | None = None
     # The day the written claim's 837 was made (BHT04), where it was read from one; None otherwise.
@@ -62,6 +66,8 @@ class EditContext:
         self.profile = self.coding.profile
         self.written_codes = tuple([code_of(ln) for ln in self.written.lines]) if self.written is not None else ()
         self.written_code_set = frozenset(self.written_codes)
+        self.written_bases = frozenset([ln.unit_basis for ln in self.written.lines if ln.unit_basis is not None]
+                                       ) if self.written is not None else _NO_BASES
 
     def written_modifiers(self) -> frozenset[str]:
         """Every modifier on the written claim's lines, as the edits compare them (stripped, upper case), once per

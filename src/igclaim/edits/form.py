@@ -436,7 +436,7 @@ def units_in_minutes(ctx: EditContext) -> list[Finding]:
     SV204. Not converted: a code's minutes on one line do not say the infusion's start and stop its time rule counts
     from."""
     found: list[Finding] = []
-    if ctx.written is None:
+    if ctx.written is None or "MJ" not in ctx.written_bases:  # most claims: every line in units
         return found
     q = _quantity(ctx)
     for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
@@ -467,7 +467,7 @@ def units_in_days(ctx: EditContext) -> list[Finding]:
     revenue-code line without a code (an accommodation's days) is not told. A CMS-1500's line (837P SV103: UN or MJ,
     as the 837P reader refuses any other) is told for any code, naming SV103."""
     found: list[Finding] = []
-    if ctx.written is None:
+    if ctx.written is None or "DA" not in ctx.written_bases:  # most claims: every line in units
         return found
     q = _quantity(ctx)
     for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
@@ -520,13 +520,18 @@ def line_date(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
     if ctx.written is None:
         return found
-    days: dict[str, set[date]] = {}
-    for ln in ctx.expected.lines:
-        days.setdefault(ln.code, set()).add(ln.service_date or ctx.dos)
+    days: dict[str, set[date]] | None = None  # made at the first written line with a date of its own
     series = ctx.expected.form == "UB-04"
     for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True):
-        day, want = ln.service_date, days.get(code)
-        if day is None or not want or day in want:
+        day = ln.service_date
+        if day is None:
+            continue
+        if days is None:
+            days = {}
+            for expected in ctx.expected.lines:
+                days.setdefault(expected.code, set()).add(expected.service_date or ctx.dos)
+        want = days.get(code)
+        if not want or day in want:
             continue
         charted = ", ".join(str(d) for d in sorted(want))
         found.append(finding(
