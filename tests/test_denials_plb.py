@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from igclaim.cli import app
 from igclaim.denials.report import plb_text
 from tests.remit835 import ClaimPay, Line, build_835
-from tests.test_readers29 import _remit
+from tests.test_readers29 import ROOT, _remit
 
 runner = CliRunner()
 
@@ -233,7 +233,8 @@ def test_a_recovery_is_judged_against_its_own_payers_payments_of_the_claim(tmp_p
     other = _later([("WO", D(900), "CLM-P")]).replace("N1*PR*MEDICARE PART B", "N1*PR*OTHER PLAN")
     doc = _run(tmp_path, primary, other)
     assert _wo(doc) == [(900, None)]
-    assert doc["meta"]["remittances"][1]["provider_adjustments"][0]["recovers"].startswith("claim CLM-P ")
+    assert doc["meta"]["remittances"][1]["provider_adjustments"][0]["recovers"].startswith(
+        "claim CLM-P, with no payment by this payer")
 
 
 def test_an_ambiguous_reference_takes_nothing_from_any_claim_it_may_name(tmp_path):
@@ -282,3 +283,33 @@ def test_two_payers_of_one_name_are_told_apart_by_their_payer_id(tmp_path):
                               "read, more than the 800 it was paid (CLP04): a remittance not read here, earlier or "
                               "later, may explain it (a corrected payment of the claim, a recovery given back); ask "
                               "the payer before posting it")]
+
+
+def test_a_recovery_of_a_payer_that_paid_the_claim_in_no_remittance_read_names_no_other_payers_payment(tmp_path):
+    """CLM-P was paid 800 by Medicare; OTHER PLAN takes a WO of 900 naming it. Its `recovers` said where Medicare's
+    payment is (remittance 1, paid 800), as if the WO recovered it. Now it says the claim has no payment by this
+    payer among the remittances read, and names no other payer's payment; Medicare's own WO still names its own."""
+    primary = build_835([ClaimPay("CLM-P", "19", [Line("96365", D(800))], payer_icn="ICN-P")])
+    other = _later([("WO", D(900), "CLM-P")]).replace("N1*PR*MEDICARE PART B", "N1*PR*OTHER PLAN")
+    doc = _run(tmp_path, primary, other)
+    (wo,) = doc["meta"]["remittances"][1]["provider_adjustments"]
+    none = ("claim CLM-P, with no payment by this payer in the remittances read (another payer's payment of it is "
+            "not this payer's to recover): give the remittance of this payer that paid it to trace it")
+    assert (wo["recovers"], wo["warning"]) == (none, None)
+    assert "remittance 1" not in plb_text(wo) and plb_text(wo).endswith(f" It recovers {none}.")
+    own = _run(tmp_path, primary, _later([("WO", D(300), "CLM-P")]))
+    assert own["meta"]["remittances"][1]["provider_adjustments"][0]["recovers"] == (
+        "claim CLM-P (payer claim number ICN-P) of remittance 1, status 19, paid 800")
+    # With --claims, the claim that went out is named (what was billed, not what another payer paid).
+    (tmp_path / "m.835").write_text(_remit("PLB*1234567893*20261231*WO:EFT0001*0", "6720"))
+    # A reference of both its numbers (CLP01 and Medicare's CLP07) names that one claim, not two.
+    for ref in ("CLM-2026-0104", "CLM-2026-0104 ICN-CLM-2026-0104"):
+        (tmp_path / "o.835").write_text(_later([("WO", D(900), ref)]).replace("N1*PR*MEDICARE PART B",
+                                                                              "N1*PR*OTHER PLAN"))
+        r = runner.invoke(app, ["denials", str(tmp_path / "m.835"), str(tmp_path / "o.835"), "--claims",
+                                str(ROOT / "examples" / "denials" / "charts"), "--format", "json"])
+        assert r.exit_code == 0, r.output
+        (wo,) = json.loads(r.stdout)["meta"]["remittances"][1]["provider_adjustments"]
+        assert (wo["recovers"], wo["warning"]) == (
+            f"claim CLM-2026-0104 of --claims (0104-paid.json), {none[len('claim CLM-P, '):]}", None), ref
+

@@ -241,7 +241,7 @@ def test_a_recovery_wo_is_matched_to_the_claim_its_reference_names(tmp_path):
     doc = _denials(tmp_path, _remit("PLB*1234567893*20261231*WO:CLM-2026-0102*5", "6715").replace(
         "CLP*CLM-2026-0102*", "CLP*CLM-2026-0199*"), "--claims", str(charts))
     (wo,) = doc["meta"]["remittances"][0]["provider_adjustments"]
-    assert wo["recovers"].startswith("claim CLM-2026-0102 of --claims (") and wo["warning"] is None
+    assert wo["recovers"] == "claim CLM-2026-0102 of --claims (0102-no-authorization.json)" and wo["warning"] is None
 
 
 def test_a_revenue_code_line_in_days_without_a_hcpcs_code_is_not_told():

@@ -159,10 +159,17 @@ class ClaimFound:
     paid: Decimal | None = None
     payments: int = 1
     payer: str | None = None
+    numbers: tuple[str, ...] = ()  # its payer claim numbers (CLP07) in the remittances read
+
+    @property
+    def name(self) -> str:
+        """The claim by its CLP01, or by its payer claim numbers when it has none."""
+        return (f"claim {self.claim_id}" if self.claim_id != "?" or not self.numbers else
+                f"claim ? (payer claim number {', '.join(self.numbers)})")
 
 
 # Each claim number (CLP01, CLP07 or a claim id of --claims, upper case) and the claims it names: one per payer that
-# paid it in the remittances read, in file order, or the claim of --claims.
+# paid it in the remittances read, in file order, and the claim of --claims when there is one.
 ClaimIndex = dict[str, list[ClaimFound]]
 
 
@@ -212,21 +219,34 @@ def claim_index(remits: list[Remittance], source: ClaimSource | None = None) -> 
         where = "; ".join(f"remittance {i}, status {c.status or '?'}, paid {c.paid}" for i, c in payments)
         found = ClaimFound(first.claim_id or "?", f"claim {first.claim_id or '?'} (payer claim number "
                            f"{', '.join(numbers) or 'none'}) of {where}", _net_paid([c for _, c in payments]),
-                           len(payments), payer)
+                           len(payments), payer, tuple(numbers))
         for key in (first.claim_id, *numbers):
             named = index.setdefault(key.strip().upper(), []) if key else []
             if key and all(f.payer != payer for f in named):
                 named.append(found)
     if source is not None:
         for key, sent in [*source.by_id.items(), *source.by_sent.items()]:
-            index.setdefault(key.strip().upper(), [ClaimFound(key, f"claim {key} of --claims ({sent.where})")])
+            named = index.setdefault(key.strip().upper(), [])
+            if all(f.payer is not None for f in named):
+                named.append(ClaimFound(key, f"claim {key} of --claims ({sent.where})"))
     return index
 
 
+NO_PAYMENT = ("with no payment by this payer in the remittances read (another payer's payment of it is not this "
+              "payer's to recover): give the remittance of this payer that paid it to trace it")
+
+
 def _of_payer(named: list[ClaimFound], payer: str) -> ClaimFound:
-    """Of the claims one number names, the one `payer` paid; else the first, not to be judged (what another payer
-    paid is no bound on this payer's recovery)."""
-    return next((f for f in named if f.payer == payer), replace(named[0], paid=None))
+    """Of the claims one number names, the one `payer` paid. Else the claim with no payment by `payer`, not to be
+    judged, and named without another payer's payment (what another payer paid is not what this payer recovers):
+    the claim of --claims when there is one, else the claim alone."""
+    own = next((f for f in named if f.payer == payer), None)
+    if own is not None:
+        return own
+    sent = next((f for f in named if f.payer is None), None)
+    if sent is not None:  # the claim that went out; and, when another payer paid it, that this one did not
+        return sent if len(named) == 1 else replace(sent, where=f"{sent.where}, {NO_PAYMENT}")
+    return ClaimFound(named[0].claim_id, f"{named[0].name}, {NO_PAYMENT}", None, 0, payer, named[0].numbers)
 
 
 def _is_recovery(a: Any) -> bool:
@@ -239,13 +259,24 @@ def _is_recovery(a: Any) -> bool:
 def _named_claims(a: Any, claims: ClaimIndex | None, payer: str) -> list[ClaimFound]:
     """The claims a WO of `payer` may name among those given (`_of_payer`): the one of the whole reference, else
     every claim one of its words is (some payers write the patient account, the date and the claim number in one
-    reference), each once, in the order of the words."""
+    reference), each once, in the order of the words. Words that are one claim's numbers (its CLP01 and a CLP07 of
+    another payer) name it once, as its payer's payment, else as the claim of --claims, else as the claim alone."""
     if not _is_recovery(a) or claims is None or not a.reference:
         return []
     ref = a.reference.strip().upper()
     if ref in claims:
         return [_of_payer(claims[ref], payer)]
-    return list(dict.fromkeys(_of_payer(claims[word], payer) for word in ref.split() if word in claims))
+    best: dict[Any, ClaimFound] = {}
+    for found in dict.fromkeys(_of_payer(claims[word], payer) for word in ref.split() if word in claims):
+        key = found if found.claim_id == "?" else found.claim_id
+        if key not in best or _rank(found, payer) < _rank(best[key], payer):
+            best[key] = found
+    return list(best.values())
+
+
+def _rank(found: ClaimFound, payer: str) -> int:
+    """How much `_of_payer`'s answer says: the payer's own payments, the claim of --claims, the claim alone."""
+    return 0 if found.payer == payer and found.payments else 1 if found.payer is None else 2
 
 
 def recovered_claim(a: Any, claims: ClaimIndex | None, payer: str) -> ClaimFound | None:
