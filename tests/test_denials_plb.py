@@ -270,15 +270,13 @@ def test_a_claim_payment_whose_clp04_cannot_be_read_is_not_judged_even_beside_a_
 
 def test_two_payers_of_one_name_are_told_apart_by_their_payer_id(tmp_path):
     """Payers are told apart by their identifier (REF*2U) before their name: two plans both named MEDICARE PART B
-    with other ids (two contractors) are two payers, so one's WO of 900 is judged against its own 800."""
-    primary = build_835([ClaimPay("CLM-P", "19", [Line("96365", D(800))], payer_icn="ICN-P")])
-    other = build_835([ClaimPay("CLM-P", "2", [Line("96365", D(200))], payer_icn="GAP-P")], payer_id="99999",
-                      check="GAP0001", control=3)
-    segments = int(other.split("SE*")[1].split("*")[0])
-    other = other.replace("~\nN1*PE*", "~\nREF*2U*99999~\nN1*PE*", 1).replace(f"SE*{segments}*",
-                                                                              f"SE*{segments + 1}*", 1)
+    with other ids (two contractors) are two payers, so one's WO of 900 is judged against its own 800. (A file of
+    that name without REF*2U is one payer with the files that have it when they have one id: the next tests.)"""
+    primary = _with_2u(build_835([ClaimPay("CLM-P", "19", [Line("96365", D(800))], payer_icn="ICN-P")]), "00952")
+    other = _with_2u(build_835([ClaimPay("CLM-P", "2", [Line("96365", D(200))], payer_icn="GAP-P")],
+                               payer_id="99999", check="GAP0001", control=3), "99999")
     assert "N1*PR*MEDICARE PART B~\n" in other and "REF*2U*99999~" in other
-    doc = _run(tmp_path, primary, other, _later([("WO", D(900), "CLM-P")]))
+    doc = _run(tmp_path, primary, other, _with_2u(_later([("WO", D(900), "CLM-P")]), "00952"))
     assert _wo(doc) == [(900, "WO (Overpayment Recovery) takes 900 in all from claim CLM-P across the remittances "
                               "read, more than the 800 it was paid (CLP04): a remittance not read here, earlier or "
                               "later, may explain it (a corrected payment of the claim, a recovery given back); ask "
@@ -313,3 +311,45 @@ def test_a_recovery_of_a_payer_that_paid_the_claim_in_no_remittance_read_names_n
         assert (wo["recovers"], wo["warning"]) == (
             f"claim CLM-2026-0104 of --claims (0104-paid.json), {none[len('claim CLM-P, '):]}", None), ref
 
+
+def _with_2u(text: str, payer_id: str) -> str:
+    """The 835 with its payer's identifier (REF*2U) after N1*PR's address, SE's count raised by one."""
+    segments = int(text.split("SE*")[1].split("*")[0])
+    text = text.replace("~\nN1*PE*", f"~\nREF*2U*{payer_id}~\nN1*PE*", 1).replace(f"SE*{segments}*",
+                                                                                    f"SE*{segments + 1}*", 1)
+    assert f"REF*2U*{payer_id}~" in text
+    return text
+
+
+def test_one_payers_remittances_with_and_without_its_payer_id_are_one_payer(tmp_path):
+    """Medicare paid CLM-P 800 in an 835 with its identifier (REF*2U 00952) and took a WO of 900 in one without it
+    (same name, N1*PR MEDICARE PART B): keyed by id in one and by name in the other, they were two payers, and the
+    WO was not judged (the claim had no payment by it). Now one payer, whichever file carries the id: warned."""
+    paid = build_835([ClaimPay("CLM-P", "19", [Line("96365", D(800))], payer_icn="ICN-P")])
+    wo = _later([("WO", D(900), "CLM-P")])
+    over = ("WO (Overpayment Recovery) takes 900 in all from claim CLM-P across the remittances read, more than the "
+            "800 it was paid (CLP04): a remittance not read here, earlier or later, may explain it (a corrected "
+            "payment of the claim, a recovery given back); ask the payer before posting it")
+    for first, later in ((_with_2u(paid, "00952"), wo), (paid, _with_2u(wo, "00952")), (_with_2u(paid, "00952"),
+                                                                                          _with_2u(wo, "00952"))):
+        doc = _run(tmp_path, first, later)
+        assert _wo(doc) == [(900, over)]
+        assert doc["meta"]["remittances"][1]["provider_adjustments"][0]["recovers"] == (
+            "claim CLM-P (payer claim number ICN-P) of remittance 1, status 19, paid 800")
+
+
+def test_a_remittance_without_payer_id_whose_name_two_payer_ids_share_is_warned_not_guessed(tmp_path):
+    """Two payers named MEDICARE PART B with their own ids (00952 paid CLM-P 800, 99999 paid it 200) and a WO of 900
+    in a file of that name without REF*2U: which payer takes it cannot be told. It is matched with neither payer's
+    payment and warned; a WO in a file with REF*2U 00952 is still Medicare's own."""
+    primary = _with_2u(build_835([ClaimPay("CLM-P", "19", [Line("96365", D(800))], payer_icn="ICN-P")]), "00952")
+    other = _with_2u(build_835([ClaimPay("CLM-P", "2", [Line("96365", D(200))], payer_icn="GAP-P")],
+                               payer_id="99999", check="GAP0001", control=3), "99999")
+    doc = _run(tmp_path, primary, other, _later([("WO", D(900), "CLM-P")]))
+    (wo,) = doc["meta"]["remittances"][2]["provider_adjustments"]
+    assert wo["recovers"].startswith("claim CLM-P, with no payment by this payer")
+    assert wo["warning"] == ("this remittance names its payer MEDICARE PART B without its identifier (REF*2U), and "
+                             "the remittances read have 2 payers of that name (00952, 99999): which one takes this WO "
+                             "cannot be told; ask the payer")
+    doc = _run(tmp_path, primary, other, _with_2u(_later([("WO", D(300), "CLM-P")]), "00952"))
+    assert _wo(doc) == [(300, None)]

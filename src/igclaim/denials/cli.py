@@ -120,6 +120,7 @@ def denials_cmd(
         recovered_totals,
         remittance_dict,
         render_html,
+        same_payers,
         summarize,
         to_csv,
         to_json,
@@ -162,6 +163,7 @@ def denials_cmd(
         plan = plan_corrections(views, source)  # says which claims igclaim could correct and which need a person
         corrections["need_person"] = plan.need_person
         corrections["correctable"] = [e.claim_id for e in plan.encounters]
+    same_payers(remittances)
     index = claim_index(remittances, source)
     recovered = recovered_totals(remittances, index)
     balances = forwarding_balances(remittances)

@@ -139,6 +139,10 @@ class Remittance:
     source: str | None = None  # the file it was read from (set by the command)
     # The earlier remittance of the run holding this same payment (set by the command): its PLBs are counted there.
     repeat_of: str | None = None
+    # Who pays it, to tell one payer's claims from another's (set by the command: report.same_payers), and, when it
+    # has no payer identifier and its name is shared by payers of several identifiers, those identifiers.
+    payer_key: str | None = None
+    payer_ids_of_name: tuple[str, ...] = ()
     warnings: list[str] = field(default_factory=list)  # the payment does not balance (or cannot be checked)
     problems: list[str] = field(default_factory=list)  # the payment itself is invalid (a negative BPR02)
 

@@ -175,8 +175,41 @@ ClaimIndex = dict[str, list[ClaimFound]]
 
 def payer_of(r: Remittance) -> str:
     """Who pays a remittance, to tell one payer's payments and recoveries of a claim from another's: its payer
-    identifier (REF*2U), else its name (N1*PR), upper case."""
-    return (r.payer_id or r.payer or "").strip().upper()
+    identifier (REF*2U), else its name (N1*PR), upper case; `same_payers` makes a remittance without the identifier
+    one payer with those of its name that have it."""
+    if r.payer_key is not None:
+        return r.payer_key
+    return ((r.payer_id or "").strip() or r.payer or "").strip().upper()
+
+
+def same_payers(remits: list[Remittance]) -> None:
+    """Set each remittance's payer (`payer_key`) across the remittances read. A payer's 835s do not all carry its
+    identifier (REF*2U, situational): one without it whose name (N1*PR) is that of the remittances with one
+    identifier is that payer. Two identifiers under one name are two payers (two contractors of one name); a
+    remittance of that name without an identifier is then neither's: it keeps its name, and the identifiers it may
+    be are kept (`payer_ids_of_name`) for a warning."""
+    ids: dict[str, set[str]] = defaultdict(set)
+    for r in remits:
+        if (r.payer_id or "").strip() and (r.payer or "").strip():
+            ids[(r.payer or "").strip().upper()].add((r.payer_id or "").strip().upper())
+    for r in remits:
+        if (r.payer_id or "").strip():
+            r.payer_key, r.payer_ids_of_name = (r.payer_id or "").strip().upper(), ()
+            continue
+        name = (r.payer or "").strip().upper()
+        found = sorted(ids.get(name, ()))
+        r.payer_key = found[0] if len(found) == 1 else name
+        r.payer_ids_of_name = tuple(found) if len(found) > 1 else ()
+
+
+def unsure_payer_warning(r: Remittance, a: Any) -> str | None:
+    """A recovery in a remittance without its payer identifier whose name payers of several identifiers share: whose
+    payment of the claim it takes back cannot be told."""
+    if not r.payer_ids_of_name:
+        return None
+    return (f"this remittance names its payer {(r.payer or '').strip()} without its identifier (REF*2U), and the "
+            f"remittances read have {len(r.payer_ids_of_name)} payers of that name ({', '.join(r.payer_ids_of_name)})"
+            f": which one takes this {a.reason} cannot be told; ask the payer")
 
 
 def _net_paid(payments: list[ClaimPayment]) -> Decimal | None:
@@ -413,6 +446,8 @@ def remittance_dict(r: Remittance, cat: Catalog | None = None, claims: ClaimInde
         info = cat.provider_adjustment(a.reason)
         named = _named_claims(a, claims, payer_of(r))
         recovers, untraced = recovery_of(a, claims, named)
+        if info.role == "recovery" and named:
+            untraced = "; ".join(w for w in (unsure_payer_warning(r, a), untraced) if w) or None
         over = overrecovery_warning(info, _the_one(named), recovered)
         forwarding, note, unmatched = (forwarding_of(a, balances) if info.role == "forwarding" and balances is not None
                                        else (None, None, None))
