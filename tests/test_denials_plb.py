@@ -353,3 +353,26 @@ def test_a_remittance_without_payer_id_whose_name_two_payer_ids_share_is_warned_
                              "cannot be told; ask the payer")
     doc = _run(tmp_path, primary, other, _with_2u(_later([("WO", D(300), "CLM-P")]), "00952"))
     assert _wo(doc) == [(300, None)]
+
+
+def test_a_reversed_claim_without_clp01_whose_correction_cannot_be_matched_is_warned_not_judged(tmp_path):
+    """A claim sent back without CLP01 is known by its payer claim number only: paid 500 (ICN-5), then reversed
+    (-500, ICN-5) and paid 200 under a new number (ICN-5B). Nothing ties ICN-5B to ICN-5, so a WO of 100 naming ICN-5
+    was judged against 0 (500 - 500) and warned as taking more than the claim was paid, though it was paid 200. Now
+    a claim without CLP01 whose payments read are all reversed is not judged, and the WO says why; the corrected
+    payment (ICN-5B) is judged against its own 200, and a claim without CLP01 not reversed as before."""
+    first, again = _corrected()
+    first, again = first.replace("CLP*CLM-5*", "CLP**"), again.replace("CLP*CLM-5*", "CLP**")
+    doc = _run(tmp_path, first, again, _later([("WO", D(100), "ICN-5")]))
+    (wo,) = doc["meta"]["remittances"][2]["provider_adjustments"]
+    assert wo["recovers"] == ("claim ? (payer claim number ICN-5) of remittance 1, status 1, paid 500; remittance 2, "
+                              "status 22, paid -500")
+    assert wo["warning"] == (
+        "claim ? (payer claim number ICN-5) has no claim number sent (CLP01) and its payments read are reversed "
+        "(CLP02 22): its corrected payment, if the payer gave it a new payer claim number, cannot be matched with "
+        "it, so what it was paid cannot be told; ask the payer")
+    assert _wo(_run(tmp_path, first, again, _later([("WO", D(300), "ICN-5B")])))[0][1].startswith(
+        "WO (Overpayment Recovery) takes 300 in all from claim ? (payer claim number ICN-5B) across the remittances "
+        "read, more than the 200 it was paid (CLP04)")
+    assert _wo(_run(tmp_path, first, _later([("WO", D(600), "ICN-5")])))[0][1].startswith(
+        "WO (Overpayment Recovery) takes 600 in all from claim ? (payer claim number ICN-5) across")

@@ -160,6 +160,7 @@ class ClaimFound:
     payments: int = 1
     payer: str | None = None
     numbers: tuple[str, ...] = ()  # its payer claim numbers (CLP07) in the remittances read
+    warning: str | None = None  # why what it was paid cannot be told, to be said on a recovery naming it
 
     @property
     def name(self) -> str:
@@ -232,6 +233,17 @@ def _net_paid(payments: list[ClaimPayment]) -> Decimal | None:
     return sum((c.paid for c in payments), Decimal(0))
 
 
+def _all_reversed(payments: list[ClaimPayment]) -> bool:
+    """Whether reversals (CLP02 22) cancel every payment of a claim read: what the payer paid it then lies in a
+    corrected payment, which a claim without CLP01 (grouped by its payer claim number, CLP07) cannot be joined with
+    when the payer gave the correction a new CLP07."""
+    unreversed = Counter(c.paid for c in payments if not c.is_reversal)
+    reversals = [c for c in payments if c.is_reversal]
+    for c in reversals:
+        unreversed[-c.paid] -= 1
+    return bool(reversals) and all(n <= 0 for n in unreversed.values())
+
+
 def claim_index(remits: list[Remittance], source: ClaimSource | None = None) -> ClaimIndex:
     """Where each claim a recovery (PLB WO) may name is: by CLP01 (the claim number sent) and CLP07 (the payer's,
     which a corrected payment may change) of every claim of the remittances read, a claim's payments by one payer
@@ -253,6 +265,11 @@ def claim_index(remits: list[Remittance], source: ClaimSource | None = None) -> 
         found = ClaimFound(first.claim_id or "?", f"claim {first.claim_id or '?'} (payer claim number "
                            f"{', '.join(numbers) or 'none'}) of {where}", _net_paid([c for _, c in payments]),
                            len(payments), payer, tuple(numbers))
+        if not first.claim_id and _all_reversed([c for _, c in payments]):
+            found = replace(found, paid=None, warning=(
+                f"{found.name} has no claim number sent (CLP01) and its payments read are reversed (CLP02 22): its "
+                "corrected payment, if the payer gave it a new payer claim number, cannot be matched with it, so what "
+                "it was paid cannot be told; ask the payer"))
         for key in (first.claim_id, *numbers):
             named = index.setdefault(key.strip().upper(), []) if key else []
             if key and all(f.payer != payer for f in named):
@@ -327,8 +344,9 @@ def _the_one(named: list[ClaimFound]) -> ClaimFound | None:
 def recovery_of(a: Any, claims: ClaimIndex | None, named: list[ClaimFound]) -> tuple[str | None, str | None]:
     """A WO's claim: (where it is, None); (None, None) when its reference names no claim given (the claim was
     usually paid in an earlier remittance: a note, not a warning); (None, a warning) when it has no reference, or
-    when its words name more than one claim (the warning names them). `named`: its `_named_claims`, worked out once
-    by the caller."""
+    when its words name more than one claim (the warning names them); (where it is, a warning) when what the claim
+    was paid cannot be told for a reason to tell the biller (`ClaimFound.warning`). `named`: its `_named_claims`,
+    worked out once by the caller."""
     if not _is_recovery(a) or claims is None:
         return None, None
     if not a.reference:
@@ -338,7 +356,7 @@ def recovery_of(a: Any, claims: ClaimIndex | None, named: list[ClaimFound]) -> t
         return None, (f"{a.reason} reference {a.reference.strip()} (PLB03-2) names more than one claim by its words "
                       f"({', '.join(c.claim_id for c in named)}): the claim whose overpayment it recovers cannot be "
                       "told; ask the payer")
-    return (named[0].where if named else None), None
+    return (named[0].where, named[0].warning) if named else (None, None)
 
 
 def recovered_totals(remits: list[Remittance], claims: ClaimIndex | None) -> dict[ClaimFound, Decimal]:
@@ -364,7 +382,7 @@ def overrecovery_warning(info: CodeInfo, found: ClaimFound | None, totals: dict[
     if total <= 0 or total <= found.paid:
         return None
     net = f", net of its {found.payments} claim payments read" if found.payments > 1 else ""
-    return (f"{info.code} ({info.official}) takes {total} in all from claim {found.claim_id} across the remittances "
+    return (f"{info.code} ({info.official}) takes {total} in all from {found.name} across the remittances "
             f"read, more than the {found.paid} it was paid (CLP04{net}): a remittance not read here, earlier or later, "
             "may explain it (a corrected payment of the claim, a recovery given back); ask the payer before posting it")
 
