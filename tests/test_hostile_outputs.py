@@ -363,3 +363,44 @@ def test_a_state_refused_is_one_problem_not_two():
     data = _set(chart(), "billing_provider.address.state", "ＩL")
     [(where, message)] = _refusal(data, "837p")
     assert where == "billing_provider.address.state" and "is not a state's 2-letter USPS code" in message
+
+
+def test_every_stage_of_the_837_checks_is_named_in_one_refusal(tmp_path):
+    """The 837's checks ran in stages, each stopping the export: the parties, then the text fields, then the
+    diagnoses, then the dates (the first bad one). A claim with a problem in each took four runs; one names all."""
+    data = _set(_set(chart(), "billing_provider.npi", "1234567890"), "patient.last_name", "Ｄoe")
+    data["diagnoses"] = ["D83.9", "Z99.999"]
+    data["patient"]["birth_date"] = "1899-12-31"
+    data["subscriber"]["birth_date"] = "1899-12-30"
+    problems = _refusal(data, "837p")
+    assert [path for path, _ in problems] == ["billing_provider.npi", "patient.last_name", "diagnoses[1]",
+                                              "patient.birth_date", "subscriber.birth_date"], problems
+    file = tmp_path / "claim.json"
+    file.write_text(json.dumps(data))
+    r = run_cli("export", str(file), "--to", "837p", "--charges", "sample", "--allow-errors")
+    assert r.returncode == 2, r.stderr
+    for path in ("billing_provider.npi", "patient.last_name", "diagnoses[1]", "patient.birth_date",
+                 "subscriber.birth_date"):
+        assert f"{file}: {path}: " in r.stderr, r.stderr
+    assert "1899" not in r.stderr  # a birth date is PHI: named, never quoted
+
+
+def test_the_837_names_a_field_once_though_two_stages_refuse_it():
+    """A claim id over 20 characters is refused by the parties (CLM01) and as text: said once, by the first."""
+    data = _set(chart(), "claim_id", "C" * 21)
+    assert [path for path, _ in _refusal(data, "837p")] == ["claim_id"]
+
+
+def test_every_claim_of_a_file_is_checked_before_the_837_refuses(tmp_path):
+    """A file of several claims stopped at the first claim refused: the next claim's problems came a run later.
+    Every claim's are named now, each by its row; a missing --charges is said once, not once a claim."""
+    first = _set(chart(), "patient.last_name", "Ｄoe")
+    second = _set(_set(chart(), "encounter_id", "ENC-2"), "billing_provider.npi", "1234567890")
+    file = tmp_path / "claims.jsonl"
+    file.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
+    r = run_cli("export", str(file), "--to", "837p", "--charges", "sample")
+    assert r.returncode == 2, r.stderr
+    assert "line 1: patient.last_name: " in r.stderr and "line 2: billing_provider.npi: " in r.stderr, r.stderr
+    file.write_text(json.dumps(chart()) + "\n" + json.dumps(_set(chart(), "encounter_id", "ENC-2")) + "\n")
+    r = run_cli("export", str(file), "--to", "837p")
+    assert r.returncode == 2 and r.stderr.count("--charges: charges are required") == 1, r.stderr

@@ -107,7 +107,19 @@ def check_transaction(c: ClaimInput, kind: Kind) -> None:
 
 
 def require_parties(c: ClaimInput, kind: Kind) -> None:
-    """Every party and field the 837 needs, all checked at once: one InputErrors lists each problem by field."""
+    """Every check the 837 makes before a segment is written, all at once: the parties (`party_fields`), the
+    text fields, the diagnoses and the dates, in one InputErrors naming each problem by field (one problem a
+    field: the first stage's), so a claim wrong in every stage is fixed in one run, not one run a stage."""
+    problems = party_fields(c, kind)
+    for stage in (text_field_problems, diagnosis_problems, date_problems):
+        named = {p.path for p in problems}
+        problems += [p for p in stage(c) if p.path not in named]
+    if problems:
+        raise InputErrors(problems)
+
+
+def party_fields(c: ClaimInput, kind: Kind) -> list[InputError]:
+    """Every party and field the 837 needs that is missing or wrong, one problem a field."""
     problems: list[InputError] = []
 
     def bad(path: str, message: str) -> None:
@@ -163,11 +175,7 @@ def require_parties(c: ClaimInput, kind: Kind) -> None:
         if kind == "837P" and len(ln.diagnosis_pointers) > LINE_SLOTS:
             bad(f"claim.lines[{i}].diagnosis_pointers", f"{len(ln.diagnosis_pointers)} diagnosis pointers; an 837P "
                 f"line carries at most {LINE_SLOTS} (SV107)")
-    if problems:
-        raise InputErrors(problems)
-    check_text_fields(c)
-    check_diagnoses(c)
-    check_dates(c)
+    return problems
 
 
 # ---------------------------------------------------------------------------------------------------- elements
@@ -247,9 +255,8 @@ def text_fields(c: ClaimInput) -> list[tuple[str, str | None, int, int]]:
     return out
 
 
-def check_text_fields(c: ClaimInput) -> None:
-    """Every chart string the 837 writes, checked as its element: every field refused is named at once (one
-    InputErrors, one problem a field), not the first a run."""
+def text_field_problems(c: ClaimInput) -> list[InputError]:
+    """Every chart string the 837 writes, checked as its element: one problem for each field refused."""
     problems: list[InputError] = []
     for path, value, lo, hi in text_fields(c):
         if value is not None:
@@ -267,8 +274,7 @@ def check_text_fields(c: ClaimInput) -> None:
                 x12_text(value, c.path(path), hi, lo, personal=personal)
             except InputError as exc:
                 problems.append(exc)
-    if problems:
-        raise InputErrors(problems)
+    return problems
 
 
 def future_service(c: ClaimInput) -> InputError | None:
@@ -281,16 +287,17 @@ def future_service(c: ClaimInput) -> InputError | None:
     return None
 
 
-def check_dates(c: ClaimInput) -> None:
+def date_problems(c: ClaimInput) -> list[InputError]:
     """D8 dates the 837 carries: birth dates from 1900 up to the date of service (a CCYYMMDD a payer accepts), and
-    a date of service that has come."""
+    a date of service that has come; one problem for each date refused."""
     enc = c.encounter
-    if (future := future_service(c)) is not None:
-        raise future
+    problems = [future] if (future := future_service(c)) is not None else []
     for path, d in (("patient.birth_date", enc.patient.birth_date if enc.patient else None),
                     ("subscriber.birth_date", enc.subscriber.birth_date if enc.subscriber else None)):
         if d is not None and not date(1900, 1, 1) <= d <= enc.date_of_service:
-            raise InputError(c.path(path), "is not a birth date from 1900 up to the date of service")  # not quoted: PHI
+            # not quoted: PHI
+            problems.append(InputError(c.path(path), "is not a birth date from 1900 up to the date of service"))
+    return problems
 
 
 def diagnosis_problems(c: ClaimInput) -> list[InputError]:
@@ -300,12 +307,6 @@ def diagnosis_problems(c: ClaimInput) -> list[InputError]:
     return [InputError(c.path(f"diagnoses[{i}]"), f"{dx!r} is not a billable ICD-10-CM code on the date of service "
                        "(DX-INVALID); it cannot be written on a claim")
             for i, dx in enumerate(c.result.claim.diagnoses) if not _ICD10.fullmatch(dx) or dx in invalid]
-
-
-def check_diagnoses(c: ClaimInput) -> None:
-    """Every diagnosis no claim may carry (`diagnosis_problems`), named at once: one InputErrors."""
-    if problems := diagnosis_problems(c):
-        raise InputErrors(problems)
 
 
 def rejected_diagnoses(c: ClaimInput) -> set[str]:
@@ -381,7 +382,7 @@ def line_charges(c: ClaimInput, charges: Chargemaster | None) -> list[Decimal]:
 
 def _clean(text: str | None, upper: bool = True) -> str:
     """Element text: no delimiters, single spaces, upper case (the basic character set all payers take). Chart
-    fields were checked by check_text_fields; this only lays them out (and keeps envelope options safe)."""
+    fields were checked by text_field_problems; this only lays them out (and keeps envelope options safe)."""
     t = re.sub(r"[*~:^\r\n]", " ", transliterate(text or ""))
     t = re.sub(r"\s+", " ", t).strip()
     return t.upper() if upper else t
@@ -640,11 +641,18 @@ def render(claims: Sequence[ClaimInput], kind: Kind, charges: Chargemaster | Non
     if not claims:
         raise InputError("(input)", "no encounters to export")
     env = envelope or Envelope()
-    all_charges = []
-    for c in claims:
-        check_transaction(c, kind)
-        require_parties(c, kind)
-        all_charges.append(line_charges(c, charges))
+    all_charges: list[list[Decimal]] = []
+    problems: list[InputError] = []
+    for c in claims:  # every claim's problems at once, each claim's prefixed by its `where`
+        try:
+            check_transaction(c, kind)
+            require_parties(c, kind)
+            all_charges.append(line_charges(c, charges))
+        except InputError as exc:
+            problems += [p for p in getattr(exc, "errors", [exc])
+                         if (p.path, p.message) not in {(q.path, q.message) for q in problems}]  # --charges: once
+    if problems:
+        raise InputErrors(problems)
 
     if (problem := envelope_problem(claims[0], env) or mixed_receivers(claims, env)) is not None:
         raise problem
