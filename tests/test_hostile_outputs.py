@@ -404,3 +404,16 @@ def test_every_claim_of_a_file_is_checked_before_the_837_refuses(tmp_path):
     file.write_text(json.dumps(chart()) + "\n" + json.dumps(_set(chart(), "encounter_id", "ENC-2")) + "\n")
     r = run_cli("export", str(file), "--to", "837p")
     assert r.returncode == 2 and r.stderr.count("--charges: charges are required") == 1, r.stderr
+
+
+@pytest.mark.parametrize("code", ["J15 61", "<script>", "ſ1561", "J156"])
+def test_a_chargemaster_file_refuses_a_code_that_is_no_hcpcs_code(tmp_path, code):
+    """The team's PUT /api/chargemaster checked each code's shape (model.HCPCS_CODE), `--charges FILE` did not:
+    'J15 61' or '<script>' was taken as a code. chargemaster.read refuses it now, naming the data row."""
+    cm = tmp_path / "cdm.csv"
+    cm.write_text(f"code,unit_charge\nJ1561,90\n{code},1\n")
+    r = run_cli("export", OFFICE, "--to", "837p", "--charges", str(cm))
+    assert r.returncode == 2, r.stderr
+    assert f"{cm} (data row 2): {code!r} is not a 5-character HCPCS/CPT code" in r.stderr, r.stderr
+    cm.write_text("code,unit_charge\nj1561,90\n96365,1\n")  # either case, read upper case
+    assert chargemaster.load(cm).charges == {"J1561": Decimal("90"), "96365": Decimal("1")}

@@ -731,4 +731,17 @@ def test_the_charge_master_names_every_row_refused_at_once(team):
         "csv (data row 1): unit_charge 'abc' for J1561 is not a number",
         "csv (data row 3): 96365 appears twice",
         "csv (data row 4): unit_charge 0.001 for 96366 has more than 2 decimals; a charge is in cents",
-        "csv: 'ſ1561' is not a 5-character HCPCS/CPT code"], r.text
+        "csv (data row 5): 'ſ1561' is not a 5-character HCPCS/CPT code"], r.text
+
+
+def test_the_charge_master_names_the_row_of_a_code_that_is_no_hcpcs_code(team):
+    """The code's shape is checked where the CSV is read (chargemaster.read), for the team as for `--charges FILE`:
+    the problem names its data row, as written, in the rows' order."""
+    _, client, _, biller = team
+    r = client.put("/api/chargemaster", headers=biller,
+                   json={"csv": "code,unit_charge\nJ15 61,1\n96365,abc\n<script>,1\n96366,1\n"})
+    assert r.status_code == 422 and r.json()["problems"] == [
+        "csv (data row 1): 'J15 61' is not a 5-character HCPCS/CPT code",
+        "csv (data row 2): unit_charge 'abc' for 96365 is not a number",
+        "csv (data row 3): '<script>' is not a 5-character HCPCS/CPT code"], r.text
+    assert client.get("/api/chargemaster", headers=biller).json()["codes"] == 0  # nothing stored

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from importlib import resources
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from igclaim.errors import InputError, InputErrors
-from igclaim.model import MAX_AMOUNT, NUMBER_TEXT, ClaimLine
+from igclaim.model import HCPCS_CODE, MAX_AMOUNT, NUMBER_TEXT, ClaimLine
 from igclaim.refdata.importers import ascii_upper
 
 SAMPLE = "sample"
@@ -45,9 +46,11 @@ def sample_path() -> Path:
 
 
 def read(text: str, source: str, sample: bool = False) -> tuple[Chargemaster, list[InputError]]:
-    """The charges of every row that can be read, and a problem for every row that cannot, each naming its data
-    row (one problem a row; the row is left out), so a biller fixes the file in one pass. A header without
-    code,unit_charge is refused at once: no row can be read without it."""
+    """The charges of every row that can be read, and a problem for every row that cannot (a code that is no
+    5-character HCPCS/CPT code, `model.HCPCS_CODE`, either case, read upper case; a charge that is no number of
+    cents from 0 to MAX_AMOUNT; a code twice), each naming its data row (one problem a row; the row is left out),
+    so a biller fixes the file in one pass. A header without code,unit_charge is refused at once: no row can be
+    read without it."""
     rows = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     reader = csv.DictReader(io.StringIO("\n".join(rows)))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
@@ -57,9 +60,10 @@ def read(text: str, source: str, sample: bool = False) -> tuple[Chargemaster, li
     charges: dict[str, Decimal] = {}
     problems: list[InputError] = []
     for n, row in enumerate(reader, start=1):
-        code = ascii_upper((row.get("code") or "").strip())  # 'ſ1561' kept, for a code check to refuse, not S1561
+        written = (row.get("code") or "").strip()
+        code = ascii_upper(written)  # 'ſ1561' kept, for the code check to refuse, not S1561
         raw = (row.get("unit_charge") or "").strip().replace("$", "").replace(",", "")
-        got = _charge(code, raw, row.get(None), charges)  # row.get(None): DictReader's cells beyond the header
+        got = _charge(code, written, raw, row.get(None), charges)  # row.get(None): DictReader's cells beyond the header
         if isinstance(got, str):
             problems.append(InputError(f"{source} (data row {n})", got))
             continue
@@ -67,10 +71,13 @@ def read(text: str, source: str, sample: bool = False) -> tuple[Chargemaster, li
     return Chargemaster(charges, source, sample), problems
 
 
-def _charge(code: str, raw: str, beyond: Any, charges: dict[str, Decimal]) -> Decimal | str:
-    """A row's unit charge, or what is wrong with the row (`charges`: the rows before it)."""
+def _charge(code: str, written: str, raw: str, beyond: Any, charges: dict[str, Decimal]) -> Decimal | str:
+    """A row's unit charge, or what is wrong with the row (`code`: as `written`, upper case; `charges`: the rows
+    before it)."""
     if not code:
         return "code is empty"
+    if not re.fullmatch(HCPCS_CODE, code):  # the input model's drug code: 'J15 61' or '<script>' bills nothing
+        return f"{written[:20]!r} is not a 5-character HCPCS/CPT code"
     if beyond and any(c.strip() for c in beyond):
         return (f"more cells than the header for {code}: a charge written with a thousands separator needs double "
                 'quotes ("1,000.00"), or none (1000.00)')
