@@ -301,6 +301,27 @@ def test_authorization_is_used_up_across_visits_and_restarts(team):
     assert [(h["encounter_id"], h["units"]) for h in history] == [("v001", 60), ("v002", 60)]
 
 
+def test_an_authorizations_code_is_what_a_charts_prior_authorization_takes(team):
+    """POST /api/authorizations took its code by a pattern of its own (^[A-Z][0-9]{4}$): 'j1561', which a chart's
+    payer.prior_authorization.hcpcs takes (model.HCPCS_CODE), and a CPT code were refused. It is the chart's code
+    now: five ASCII letters and digits, either case, stored upper case, so it matches the claim's J1561."""
+    _, client, _, biller = team
+    body = {"number": "PA-1", "payer": "Medicare Part B", "member_id": OFFICE["subscriber"]["member_id"],
+            "units": 130, "start": "2026-03-01", "end": "2026-06-30"}
+    for code in ("J15 61", "ſ1561", "J１５６１", "J156", "J1561:59"):
+        r = client.post("/api/authorizations", json={**body, "hcpcs": code}, headers=biller)
+        assert r.status_code == 422 and any(p.startswith("hcpcs") for p in r.json()["problems"]), (code, r.text)
+    cpt = client.post("/api/authorizations", json={**body, "number": "PA-2", "hcpcs": "96365"}, headers=biller)
+    assert cpt.status_code == 201, cpt.text
+    auth_id = client.post("/api/authorizations", json={**body, "hcpcs": "j1561"}, headers=biller).json()["id"]
+    auth = client.get(f"/api/authorizations/{auth_id}", headers=biller).json()
+    assert auth["hcpcs"] == "J1561", auth
+    client.post("/api/encounters", json=visit(1), headers=biller)
+    out = client.post("/api/export", params={"kind": "837P", "charges": "sample"}, headers=biller).json()
+    assert out["exported"] == ["v001"]
+    assert client.get(f"/api/authorizations/{auth_id}", headers=biller).json()["remaining"]["units"] == 70
+
+
 def test_export_leaves_claims_missing_parties_ready(team):
     _, client, _, biller = team
     no_parties = {k: v for k, v in visit(5).items() if k not in ("billing_provider",)}

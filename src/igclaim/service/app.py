@@ -36,7 +36,8 @@ from starlette.requests import ClientDisconnect
 from igclaim import __version__
 from igclaim.errors import InputError, listed, problem_lines
 from igclaim.inputs import text_lines, undecoded_byte, unique_keys
-from igclaim.model import ChartDate
+from igclaim.model import HCPCS_CODE, ChartDate
+from igclaim.refdata.importers import ascii_upper
 from igclaim.service import auth as auth_mod
 from igclaim.service import ledger, worklist
 from igclaim.service.coders import Coders, coders_wanted
@@ -83,7 +84,9 @@ class AuthorizationIn(_Body):
     number: str = Field(min_length=1, max_length=64)
     payer: str = Field(min_length=1, max_length=128, description="payer name or payer id, as on the encounters")
     member_id: str = Field(min_length=1, max_length=64)
-    hcpcs: str | None = Field(default=None, pattern=r"^[A-Z][0-9]{4}$")  # ASCII: \d takes "１"
+    # The code a chart's payer.prior_authorization.hcpcs takes (model.HCPCS_CODE: five ASCII letters and digits,
+    # either case; a plan may authorize the drug's J-code or another HCPCS/CPT code), stored upper case.
+    hcpcs: str | None = Field(default=None, pattern=HCPCS_CODE)
     product: str | None = Field(default=None, min_length=1, max_length=64)
     units: int | None = Field(default=None, ge=0, le=1_000_000)
     grams: Decimal | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False)
@@ -101,6 +104,11 @@ class AuthorizationIn(_Body):
         if grams is not None and grams != grams.quantize(MILLIGRAM):
             raise ValueError(f"more than 3 decimals ({grams:f}); the ledger counts grams to the milligram")
         return grams
+
+    @field_validator("hcpcs")
+    @classmethod
+    def _upper_case(cls, code: str | None) -> str | None:
+        return None if code is None else ascii_upper(code)  # 'j1561' matches the claim's J1561
 
     @field_validator("product")
     @classmethod
