@@ -13,9 +13,11 @@ that does not exist) becomes a `ClaimPayment` with `problems`, never a silent dr
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -194,11 +196,16 @@ def read_835(text: str) -> list[Remittance]:
     if len(stripped) < 106:
         raise RemitError("unreadable X12: the ISA segment is incomplete")
     sep, term = stripped[3], stripped[105]
-    raw = [s.strip() for s in stripped.split(term) if s.strip()]
-    if not raw[-1].startswith(f"IEA{sep}"):
+    # Counted as the segments go by, not kept: a list of every segment held about 3 bytes per byte of the file
+    # through pyx12's walk (only a refusal needs one again, below).
+    segments = clp_count = 0
+    last = ""
+    for last in _segments(stripped, term):
+        segments += 1
+        clp_count += last.startswith(f"CLP{sep}")
+    if not last.startswith(f"IEA{sep}"):
         raise RemitError("the file is truncated (it does not end with IEA): claims may be missing; ask the payer "
                          "for the whole remittance")
-    clp_count = sum(1 for s in raw if s.startswith(f"CLP{sep}"))
     import pyx12.error_handler
     import pyx12.errors
     import pyx12.params
@@ -210,7 +217,7 @@ def read_835(text: str) -> list[Remittance]:
     saved = log.propagate, log.handlers[:]
     log.propagate, log.handlers = False, [logging.NullHandler()]
     try:
-        reader = pyx12.x12context.X12ContextReader(param, errh, io.StringIO(stripped))
+        reader = pyx12.x12context.X12ContextReader(param, errh, _TextReader(stripped))
         remits, walked = _walk(reader)
     except pyx12.errors.X12Error as exc:  # envelope problems pyx12 cannot walk past
         raise RemitError(f"unreadable X12: {exc}") from None
@@ -220,9 +227,9 @@ def read_835(text: str) -> list[Remittance]:
         raise RemitError(f"pyx12 could not read it ({type(exc).__name__}); the envelope is damaged") from None
     finally:
         log.propagate, log.handlers = saved
-    if walked < len(raw):  # pyx12's segment loop ends, without a word, at an empty segment or one over its 8 KB read
-        lost = raw[walked].split(sep, 1)[0][:3]
-        raise RemitError(f"the segments from segment {walked + 1} ({lost}) of {len(raw)} on could not be read (an "
+    if walked < segments:  # pyx12's segment loop ends, without a word, at an empty segment or one over its 8 KB read
+        lost = next(itertools.islice(_segments(stripped, term), walked, None)).split(sep, 1)[0][:3]
+        raise RemitError(f"the segments from segment {walked + 1} ({lost}) of {segments} on could not be read (an "
                          "empty segment, two terminators in a row, or a segment over 8,000 characters stops the X12 "
                          "reader): what follows (adjustments, claims, the SE/IEA) would be lost; ask the payer for the "
                          "whole remittance")
@@ -233,6 +240,36 @@ def read_835(text: str) -> list[Remittance]:
         raise RemitError(f"{clp_count} claim payments (CLP) in the file but {read} could be placed in an 835")
     attach_guide_problems(remits, guide_report(errh))
     return remits
+
+
+def _segments(text: str, term: str) -> Iterator[str]:
+    """The segments of an interchange, stripped, the empty ones left out (`[s.strip() for s in text.split(term) if
+    s.strip()]`, one at a time)."""
+    start = 0
+    while True:
+        end = text.find(term, start)
+        piece = (text[start:] if end < 0 else text[start:end]).strip()
+        if piece:
+            yield piece
+        if end < 0:
+            return
+        start = end + len(term)
+
+
+class _TextReader:
+    """The file object pyx12's reader takes (`closed`, `read(n)`), over the text itself: io.StringIO held a copy of
+    it at 4 bytes a character for the whole walk."""
+
+    closed = False
+
+    def __init__(self, text: str) -> None:
+        self.text, self.pos = text, 0
+
+    def read(self, size: int = -1) -> str:
+        end = len(self.text) if size is None or size < 0 else self.pos + size
+        out = self.text[self.pos:end]
+        self.pos += len(out)
+        return out
 
 
 def attach_guide_problems(remits: list[Remittance], report: GuideReport) -> None:
