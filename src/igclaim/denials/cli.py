@@ -116,13 +116,13 @@ def denials_cmd(
     from igclaim.denials.reader import MAX_BYTES, RemitError, decode_835
     from igclaim.denials.report import (
         claim_index,
+        csv_writer,
         forwarding_balances,
+        html_writer,
         recovered_totals,
         remittance_dict,
-        render_html,
         same_payers,
         summarize,
-        to_csv,
         to_json,
     )
     from igclaim.outputs.files import is_an_input
@@ -176,13 +176,15 @@ def denials_cmd(
                                   if r.envelope_problems],
             "source_problems": source.problems if source else []}
     summary = summarize(views, errors, source is not None, remittances)
-    doc = to_json(meta, views, errors, summary, corrections)
+    # Each output is written as it is made: the claims' JSON dicts one at a time, the CSV row by row, the page claim
+    # by claim (made whole, with the claims and their explanations also held, they were most of the peak memory).
+    doc = to_json(meta, views, errors, summary, corrections, lazy=True)
     from igclaim.outputs.files import json_writer
 
     if out is not None:
         _write(out / "denials.json", json_writer(doc))
-        _write(out / "denials.csv", to_csv(views, errors, payments))
-        _write(out / "report.html", render_html(meta, views, errors, summary, corrections))
+        _write(out / "denials.csv", csv_writer(views, errors, payments))
+        _write(out / "report.html", html_writer(meta, views, errors, summary, corrections))
         sys.stderr.write(_line(summary) + f"\noutputs in {out}/: denials.json, denials.csv, report.html\n")
         return
     fmt = format or (DenialFormat.table if sys.stdout.isatty() else DenialFormat.json)

@@ -17,13 +17,15 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from importlib import resources
 from string import Template
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from igclaim.denials.mapping import ClaimView, as_dict
 from igclaim.outputs import csvsafe
 from igclaim.outputs.report import _stacked_bar, pct
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from igclaim.denials.catalog import Catalog, CodeInfo
     from igclaim.denials.claims import ClaimSource
     from igclaim.denials.reader import ClaimPayment, Remittance
@@ -512,9 +514,30 @@ def plb_text(a: dict[str, Any]) -> str:
 
 
 def to_json(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[str, Any]], summary: Summary,
-            corrections: dict[str, Any]) -> dict[str, Any]:
+            corrections: dict[str, Any], lazy: bool = False) -> dict[str, Any]:
+    """The whole JSON document. `lazy`: its claims are a `ClaimDicts`, each claim's dict made as json.dump writes
+    it (for a document that is only written: the claims' dicts took about 16 bytes per byte of the 835)."""
     return {"meta": meta, "summary": summary.as_dict(), "corrections": corrections,
-            "claims": [as_dict(v) for v in views], "errors": errors}
+            "claims": ClaimDicts(views) if lazy else [as_dict(v) for v in views], "errors": errors}
+
+
+class ClaimDicts(list[dict[str, Any]]):
+    """The claims' dicts (`as_dict`) of a JSON document, each made when it is iterated over and dropped after:
+    json.dump (its Python encoder, which `indent` always uses) takes a list subclass as a list and only asks for
+    its length and its items in order, so what it writes is byte for byte that of the list."""
+
+    def __init__(self, views: list[ClaimView]) -> None:
+        super().__init__()
+        self.views = views
+
+    def __len__(self) -> int:
+        return len(self.views)
+
+    def __bool__(self) -> bool:
+        return bool(self.views)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (as_dict(v) for v in self.views)
 
 
 CSV_COLUMNS = ("remittance", "claim_id", "payer_claim_id", "status", "outcome", "line", "code", "modifiers",
@@ -527,7 +550,27 @@ def to_csv(views: list[ClaimView], errors: list[dict[str, Any]], remittances: li
     """`remittances`: meta's (remittance_dict): each PLB is a row (group PLB, outcome "provider adjustment") and a
     payment that does not balance a row (outcome "payment warning"), the text in `meaning`."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    write_csv(buf, views, errors, remittances)
+    return buf.getvalue()
+
+
+def csv_writer(views: list[ClaimView], errors: list[dict[str, Any]], remittances: list[dict[str, Any]] | None = None
+               ) -> Callable[[BinaryIO], None]:
+    """`write_atomic`'s writer of `to_csv`'s text, written row by row as it is made, never held whole."""
+
+    def write(fh: BinaryIO) -> None:
+        text = io.TextIOWrapper(fh, encoding="utf-8", newline="\n", write_through=False)
+        write_csv(text, views, errors, remittances)
+        text.flush()
+        text.detach()
+
+    return write
+
+
+def write_csv(out: TextIO, views: list[ClaimView], errors: list[dict[str, Any]],
+              remittances: list[dict[str, Any]] | None = None) -> None:
+    """`to_csv`'s rows, written to `out`."""
+    w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_COLUMNS)
     for v in views:
         for ln, a in v.adjustments():
@@ -555,7 +598,6 @@ def to_csv(views: list[ClaimView], errors: list[dict[str, Any]], remittances: li
         w.writerow(csvsafe.row([e.get("remittance", ""), e.get("claim_id") or "", e.get("payer_claim_id") or "",
                                 e.get("status") or "", "error", "", "", "", "", "", "", "", "", "", "", "", "",
                                 "", "", "", "", "", "", "; ".join(e.get("problems", []))]))
-    return buf.getvalue()
 
 
 def _style() -> str:
@@ -588,6 +630,27 @@ def _bars(rows: list[tuple[str, Decimal]], label: str) -> str:
 
 def render_html(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[str, Any]], s: Summary,
                 corrections: dict[str, Any]) -> str:
+    return "".join(html_parts(meta, views, errors, s, corrections))
+
+
+def html_writer(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[str, Any]], s: Summary,
+                corrections: dict[str, Any]) -> Callable[[BinaryIO], None]:
+    """`write_atomic`'s writer of `render_html`'s page, written claim row by claim row, never held whole (the page
+    was built twice over, its rows joined and then put into the template, and encoded a third time)."""
+
+    def write(fh: BinaryIO) -> None:
+        text = io.TextIOWrapper(fh, encoding="utf-8", newline="\n", write_through=False)
+        for part in html_parts(meta, views, errors, s, corrections):
+            text.write(part)
+        text.flush()
+        text.detach()
+
+    return write
+
+
+def html_parts(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[str, Any]], s: Summary,
+               corrections: dict[str, Any]) -> Iterator[str]:
+    """`render_html`'s page in pieces: the template up to the claims' rows, each claim's row, the rest."""
     esc = html.escape
     d = s.as_dict()
     tiles = "".join(
@@ -618,7 +681,6 @@ def render_html(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[
         f"<tr><td class='rank'>{i}</td><td><code>{esc(r['key'])}</code></td><td class='n'>{r['claims']:,}</td>"
         f"<td class='n'>{_money(r['usd'])}</td></tr>" for i, r in enumerate(d["by_edit"], start=1)
     ) or "<tr><td colspan='4'>No denial traced to an igclaim edit.</td></tr>"
-    claim_rows = "".join(_claim_row(v) for v in views) or "<tr><td colspan='6'>No claims.</td></tr>"
     payment_rows = "".join(_payment_row(r) for r in meta.get("remittances", [])) or (
         "<tr><td colspan='5'>No remittance.</td></tr>")
     error_rows = "".join(
@@ -635,21 +697,28 @@ def render_html(meta: dict[str, Any], views: list[ClaimView], errors: list[dict[
                   "<tbody id='need-person'>") + (
         "".join(f"<tr><td><code>{esc(c)}</code></td><td>{esc(w)}</td></tr>" for c, w in need)
         or "<tr><td colspan='2'>None.</td></tr>") + "</tbody></table>"
-    template = Template((resources.files("igclaim.denials") / "report_template.html").read_text("utf-8"))
-    return template.substitute(
+    source = (resources.files("igclaim.denials") / "report_template.html").read_text("utf-8")
+    before, after = source.split("$claim_rows")  # the template names the claims' rows once
+    fields = dict(
         style=_style(), title=esc(f"igclaim denial report — {meta.get('input', '')}"),
         input=esc(str(meta.get("input", ""))), generated=esc(str(meta.get("generated", ""))),
         payers=esc(", ".join(str(p) for p in meta.get("payers", []) if p)), tiles=tiles,
         outcome_chart=outcome_chart,
         reason_chart=_bars([(r["key"], Decimal(str(r["usd"]))) for r in d["by_reason"][:15]], "denied by reason"),
         edit_chart=_bars([(r["key"], Decimal(str(r["usd"]))) for r in d["by_edit"][:10]], "denied by edit"),
-        reason_rows=reason_rows, edit_rows=edit_rows, claim_rows=claim_rows, error_rows=error_rows,
+        reason_rows=reason_rows, edit_rows=edit_rows, error_rows=error_rows,
         payment_rows=payment_rows,
         corrections=corr_html,
         caught_note=esc(f"{pct_dec(s.caught, s.denied)} of denied dollars trace to an igclaim edit"
                         + (f"; igclaim flagged {pct_dec(s.flagged_denied, s.matched_denied)} of the denied dollars on "
                            "the claims given" if s.claims_given else "")),
     )
+    yield Template(before).substitute(fields)
+    if not views:
+        yield "<tr><td colspan='6'>No claims.</td></tr>"
+    for v in views:
+        yield _claim_row(v)
+    yield Template(after).substitute(fields)
 
 
 def pct_dec(n: Decimal, d: Decimal) -> str:
