@@ -639,3 +639,35 @@ def test_what_rows_would_drop_is_refused(change, message):
     with pytest.raises(ValueError) as exc:
         encounter_to_rows(_malformed(change))
     assert str(exc.value).startswith(message), str(exc.value)
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u2003"])
+def test_a_container_item_s_unicode_space_is_no_padding(space):
+    """Only ASCII spaces pad an item of the containers cell: '\u00a03x10g' is refused as its JSON grams would be,
+    naming the row and column, not read as 3 × 10 g."""
+    assert parse_containers(" 3x10g ;\t1x5g", "row 2") == parse_containers("3x10g;1x5g", "row 2")
+    with pytest.raises(RowsError, match="row 2 column containers"):
+        parse_containers(f"{space}3x10g", "row 2")
+
+
+def test_a_result_s_claim_keys_the_schema_drops_are_not_refused():
+    """A result's claim (its priced_total and unpriced_lines, which the schema reads and drops) given as the written
+    claim is written as rows, as JSON takes it; another unknown key of the claim is refused."""
+    enc = _e08()
+    enc["claim"]["priced_total"] = "3926.08"
+    enc["claim"]["unpriced_lines"] = []
+    assert encounter_to_rows(enc)
+    enc["claim"]["total"] = "3926.08"
+    with pytest.raises(ValueError, match=r"^claim.total: not a field of the schema"):
+        encounter_to_rows(enc)
+
+
+def test_a_cell_beyond_the_header_holding_a_unicode_space_is_the_row_s_error(tmp_path):
+    """A cell past the header is a spreadsheet's padding only when it holds ASCII spaces: a no-break space there is
+    a value, refused as the row's error, not dropped."""
+    rows = _sample_rows()
+    rows[1] = rows[1] + ["\u00a0"]
+    proc = run_cli("batch", str(_csv(tmp_path, rows)), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    (error,) = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert error["row"] == 2 and "1 cell(s) beyond the header's columns" in error["reason"]

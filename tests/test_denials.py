@@ -432,6 +432,9 @@ def test_cli_writes_reports_and_corrected_claims(sent, remit_file, tmp_path):
     html_text = (out / "report.html").read_text()
     assert "<script" not in html_text and not re.search(r"(src|href)=\"?https?:", html_text)
     assert 'id="denied-usd">$14,800.00<' in html_text
+    # Written claim row by claim row (html_writer): every claim's row, and the page after them, to its end.
+    assert all(f"<code>{c}</code>" in html_text for c in ("CLM-UNITS", "CLM-AUTH", "CLM-DX", "CLM-MOD"))
+    assert "No claims." not in html_text and html_text.rstrip().endswith("</html>")
     rows = list(csv.DictReader(io.StringIO((out / "denials.csv").read_text())))
     assert {r["claim_id"] for r in rows} == {"CLM-UNITS", "CLM-AUTH", "CLM-DX", "CLM-MOD"}
     assert sum(D(r["amount"]) for r in rows if r["denied"] == "True") == D(14800)
@@ -1006,3 +1009,11 @@ def test_a_replacement_that_cannot_be_written_names_every_missing_party(tmp_path
     assert doc["corrections"]["written"] == []
     [why] = [why for cid, why in doc["corrections"]["need_person"] if cid == "CLM-2026-0101"]
     assert "billing_provider.address.zip: " in why and "patient.address: required" in why
+
+
+def test_a_report_page_of_no_claims_says_so_and_is_whole():
+    """The page of a run with no claim paid says "No claims." where the rows go, and goes on to its end."""
+    from igclaim.denials.report import render_html, summarize
+
+    page = render_html({"input": "none.835"}, [], [], summarize([], [], False, []), {})
+    assert "<tr><td colspan='6'>No claims.</td></tr>" in page and page.rstrip().endswith("</html>")

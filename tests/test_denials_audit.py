@@ -239,3 +239,15 @@ def test_an_amount_not_an_x12_decimal_of_the_digits_0_to_9_is_not_read(amount):
     assert remit.claims[0].problems == [] and remit.claims[0].lines[0].charge == 500
     (remit,) = read_835(text.replace("SVC*HC:J1561*500*", f"SVC*HC:J1561*{amount}*"))
     assert f"line 1 SVC02 {amount!r} is not an amount" in remit.claims[0].problems, remit.claims[0].problems
+
+
+def test_an_835_that_does_not_end_with_iea_is_refused_as_truncated():
+    """A remittance cut short (its last segments lost in transfer) may have lost claims: refused, not read as whole.
+    The same file whole is read."""
+    from igclaim.denials.reader import RemitError
+
+    text = build_835([ClaimPay("CLM-T", lines=[Line("96365", D(100))])])
+    assert read_835(text)
+    cut = text[: text.index("GE*")]
+    with pytest.raises(RemitError, match="the file is truncated \\(it does not end with IEA\\)"):
+        read_835(cut)

@@ -300,8 +300,9 @@ def test_a_recovery_of_a_payer_that_paid_the_claim_in_no_remittance_read_names_n
         "claim CLM-P (payer claim number ICN-P) of remittance 1, status 19, paid 800")
     # With --claims, the claim that went out is named (what was billed, not what another payer paid).
     (tmp_path / "m.835").write_text(_remit("PLB*1234567893*20261231*WO:EFT0001*0", "6720"))
-    # A reference of both its numbers (CLP01 and Medicare's CLP07) names that one claim, not two.
-    for ref in ("CLM-2026-0104", "CLM-2026-0104 ICN-CLM-2026-0104"):
+    # A reference of both its numbers (CLP01 and Medicare's CLP07) names that one claim, not two, in either order:
+    # as the claim of --claims (what went out), not as the claim alone known by Medicare's number.
+    for ref in ("CLM-2026-0104", "CLM-2026-0104 ICN-CLM-2026-0104", "ICN-CLM-2026-0104 CLM-2026-0104"):
         (tmp_path / "o.835").write_text(_later([("WO", D(900), ref)]).replace("N1*PR*MEDICARE PART B",
                                                                               "N1*PR*OTHER PLAN"))
         r = runner.invoke(app, ["denials", str(tmp_path / "m.835"), str(tmp_path / "o.835"), "--claims",
@@ -376,3 +377,31 @@ def test_a_reversed_claim_without_clp01_whose_correction_cannot_be_matched_is_wa
         "read, more than the 200 it was paid (CLP04)")
     assert _wo(_run(tmp_path, first, _later([("WO", D(600), "ICN-5")])))[0][1].startswith(
         "WO (Overpayment Recovery) takes 600 in all from claim ? (payer claim number ICN-5) across")
+
+
+def test_a_net_paid_of_one_payment_reversed_twice_cannot_be_told():
+    """`_net_paid`: each reversal cancels one payment read of the negated amount. 500 reversed twice (-500, -500)
+    leaves a reversal whose original was not read: the net cannot be told (None), not -500; and 500, -500, 500 is
+    500 (a second payment, not reversed). `_all_reversed` likewise counts each reversal once."""
+    from igclaim.denials.reader import ClaimPayment
+    from igclaim.denials.report import _all_reversed, _net_paid
+
+    paid, reversal = ClaimPayment(1, status="1", paid=D(500)), ClaimPayment(2, status="22", paid=D(-500))
+    assert _net_paid([paid, reversal, ClaimPayment(3, status="22", paid=D(-500))]) is None
+    assert _net_paid([paid, reversal, ClaimPayment(3, status="1", paid=D(500))]) == D(500)
+    assert _net_paid([paid, reversal]) == D(0) and _all_reversed([paid, reversal])
+    assert not _all_reversed([paid, reversal, ClaimPayment(3, status="1", paid=D(500))])
+    assert not _all_reversed([paid])
+
+
+def test_a_reversed_claim_with_its_clp01_is_judged_against_its_net(tmp_path):
+    """The other side of the warning above: a claim with its CLP01 joins its corrected payment by that number, so
+    when its payments read are all reversed (500, -500; no correction read) it was paid 0 as far as the remittances
+    read say, and a WO of 100 naming it is judged (more than 0), not warned as a claim without CLP01."""
+    first, _ = _corrected()
+    reversal = build_835([ClaimPay("CLM-5", "22", [Line("96365", D(500))], payer_icn="ICN-5", sign=-1)],
+                         check="EFT0002", date="20260510", control=2)
+    (warning,) = [w for _, w in _wo(_run(tmp_path, first, reversal, _later([("WO", D(100), "CLM-5")])))]
+    assert warning.startswith("WO (Overpayment Recovery) takes 100 in all from claim CLM-5 across the remittances "
+                              "read, more than the 0 it was paid (CLP04, net of its 2 claim payments read)"), warning
+    assert "has no claim number sent" not in warning

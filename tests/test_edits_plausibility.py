@@ -81,6 +81,11 @@ def test_the_year_1_infusion_is_an_error():
     assert [p.split(":")[0] for p in problems] == ["administrations[0].start", "administrations[0].stop"]
     found = ids(chart(administrations=[admin("1900-01-01T00:00", "2199-12-31T23:59")]))
     assert found["PLAUSIBILITY-DURATION"] == "error" and found["PLAUSIBILITY-DATE"] == "error"
+    try:  # the bounds' other sides, to the minute: the last minute before 1900 and the first of 2200
+        ids(chart(administrations=[admin("1899-12-31T23:59", "2200-01-01T00:00")]))
+        raise AssertionError("accepted")
+    except InvalidInput as exc:
+        assert [p.split(":")[0] for p in exc.problems] == ["administrations[0].start", "administrations[0].stop"]
 
 
 def test_administration_dates():

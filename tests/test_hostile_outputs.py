@@ -112,7 +112,8 @@ def test_a_chart_code_that_contradicts_the_product_is_refused_naming_the_field(n
     with pytest.raises(InputError) as exc:
         build(parse_encounter(data))
     assert exc.value.path == "drugs[0].hcpcs"
-    assert "J1561" in exc.value.message and "J1459" in exc.value.message
+    assert exc.value.message == (f"J1459 is not the code of Gamunex-C on 2026-03-02 (J1561, by its "
+                                 f"{'product' if named_by == 'product' else 'NDC'}); correct hcpcs or leave it out")
     data["drugs"][0]["hcpcs"] = "j1561"  # the product's own code: nothing to say
     assert [ln.code for ln in build(parse_encounter(data)).claim.lines][0] == "J1561"
 
@@ -417,3 +418,16 @@ def test_a_chargemaster_file_refuses_a_code_that_is_no_hcpcs_code(tmp_path, code
     assert f"{cm} (data row 2): {code!r} is not a 5-character HCPCS/CPT code" in r.stderr, r.stderr
     cm.write_text("code,unit_charge\nj1561,90\n96365,1\n")  # either case, read upper case
     assert chargemaster.load(cm).charges == {"J1561": Decimal("90"), "96365": Decimal("1")}
+
+
+def test_a_future_date_of_service_is_named_with_the_claims_other_dates():
+    """The dates stage names a date of service still to come (a claim is filed after the service) beside a birth
+    date it refuses, in one refusal."""
+    from datetime import date, timedelta
+
+    data = chart()
+    data["date_of_service"] = (date.today() + timedelta(days=400)).isoformat()
+    data["patient"]["birth_date"] = "1899-12-31"
+    problems = _refusal(data, "837p")
+    assert [path for path, _ in problems] == ["date_of_service", "patient.birth_date"], problems
+    assert "is in the future; a claim is filed after the service" in problems[0][1]

@@ -434,8 +434,7 @@ def encounter_to_rows(enc: dict[str, Any]) -> list[dict[str, str | None]]:
             if k is None:
                 k = len(parts)
                 slot(k)["drug_id"] = drug_id
-            parts[k].update(cells(item))
-            parts[k].setdefault(marker, None)  # the row holds one: a later one of its drug takes another row
+            parts[k].update(cells(item))  # its cells hold the marker: a later one of its drug takes another row
             at = k + 1
     for i, fl in enumerate(enc.get("fluids") or []):
         slot(i).update({col: _text(fl.get(name)) for col, name in _FLUID_FIELDS.items()})

@@ -643,14 +643,17 @@ def render(claims: Sequence[ClaimInput], kind: Kind, charges: Chargemaster | Non
     env = envelope or Envelope()
     all_charges: list[list[Decimal]] = []
     problems: list[InputError] = []
+    said: set[tuple[str, str]] = set()  # a problem every claim shares (no --charges) is said once
     for c in claims:  # every claim's problems at once, each claim's prefixed by its `where`
         try:
             check_transaction(c, kind)
             require_parties(c, kind)
             all_charges.append(line_charges(c, charges))
         except InputError as exc:
-            problems += [p for p in getattr(exc, "errors", [exc])
-                         if (p.path, p.message) not in {(q.path, q.message) for q in problems}]  # --charges: once
+            for p in getattr(exc, "errors", [exc]):
+                if (p.path, p.message) not in said:
+                    said.add((p.path, p.message))
+                    problems.append(p)
     if problems:
         raise InputErrors(problems)
 
