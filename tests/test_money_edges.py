@@ -248,3 +248,49 @@ def test_the_pfs_equivalent_rate_is_read_on_the_lines_own_date(home, tmp_path):
 
     assert addon_finding("2025-12-31") == (3, -1, Decimal("-45.00"))
     assert addon_finding("2026-01-01") == (3, -1, None)
+
+
+def test_the_pfs_equivalent_rate_is_read_from_the_findings_own_line(home, tmp_path):
+    """A finding's line decides by its own modifiers whether it is paid at the PFS-equivalent rate: 96366 written
+    × 4 on a claim whose other lines carry PN, its own line without PN, is priced at the schedule's 45.00 (-$45.00);
+    and a finding on a PN line left unpriced does not stop the findings after it from being priced (the drug's 79
+    units written for 80: +$49.08 at the ASP limit, 80 × 49.076 against 79 × 49.076)."""
+    _schedule(tmp_path, "opps-test", "code,amount\n96365,210.69\n96366,45.00\n", date(2025, 1, 1),
+              date(2026, 12, 31))
+
+    def scrubbed(addon_modifiers: list[str], drug_units: int):
+        chart = example_input("e07-hospital-outpatient")
+        chart["outpatient_department"] = "off_campus_nonexcepted"
+        chart["claim"] = {"form": "UB-04", "type_of_bill": "0131", "lines": [
+            {"line": 1, "code": "J1561", "units": drug_units, "modifiers": ["JZ", "PN"], "revenue_code": "0636"},
+            {"line": 2, "code": "96365", "units": 1, "modifiers": ["PN"], "revenue_code": "0260"},
+            {"line": 3, "code": "96366", "units": 4, "modifiers": addon_modifiers, "revenue_code": "0260"}]}
+        r = engine.scrub(Encounter.model_validate(chart))
+        return {f.edit: (f.line, f.impact_units, f.impact_usd) for f in r.findings if f.impact_units}
+
+    assert scrubbed([], 80)["ADMIN-ADDON-UNITS"] == (3, -1, Decimal("-45.00"))
+    both = scrubbed(["PN"], 79)
+    assert both["ADMIN-ADDON-UNITS"] == (3, -1, None), both
+    assert [v for k, v in both.items() if k != "ADMIN-ADDON-UNITS"] == [(1, 1, Decimal("49.08"))], both
+
+
+def test_a_drug_line_left_off_the_claim_puts_the_drugs_dollars_at_stake(home, tmp_path):
+    """CLAIM-LINE-MISSING for a chart drug with no line on the written claim carried its units (60 of J1561) and no
+    dollars: the largest sum a claim can leave unbilled was shown as unknown. It is priced by the drug's code at the
+    ASP payment limit (60 × 49.076 = $2,944.56), as a units finding on its line is; and after an unpriced finding on
+    a PN line (ADMIN-ADDON-UNITS, PFS-equivalent) the drug's own is still priced (80 × 49.076)."""
+    chart = example_input("e02-gamunex-30g-5h")
+    chart["claim"] = {"lines": [{"line": 1, "code": "96365", "units": 1}, {"line": 2, "code": "96366", "units": 4}]}
+    r = engine.scrub(Encounter.model_validate(chart))
+    (f,) = [f for f in r.findings if f.edit == "CLAIM-LINE-MISSING"]
+    assert (f.line, f.impact_units, f.impact_usd) == (None, 60, Decimal("2944.56"))
+    _schedule(tmp_path, "opps-test", "code,amount\n96365,210.69\n96366,45.00\n", date(2025, 1, 1),
+              date(2026, 12, 31))
+    chart = example_input("e07-hospital-outpatient")
+    chart["outpatient_department"] = "off_campus_nonexcepted"
+    chart["claim"] = {"form": "UB-04", "type_of_bill": "0131", "lines": [
+        {"line": 1, "code": "96365", "units": 1, "modifiers": ["PN"], "revenue_code": "0260"},
+        {"line": 2, "code": "96366", "units": 4, "modifiers": ["PN"], "revenue_code": "0260"}]}
+    r = engine.scrub(Encounter.model_validate(chart))
+    found = [(f.edit, f.line, f.impact_units, f.impact_usd) for f in r.findings if f.impact_units]
+    assert found == [("ADMIN-ADDON-UNITS", 2, -1, None), ("CLAIM-LINE-MISSING", None, 80, Decimal("3926.08"))]

@@ -248,7 +248,8 @@ def line_missing(ctx: EditContext) -> list[Finding]:
             if any(ln.code in expected_codes for ln in f.lines):
                 units = sum(ln.units for ln in f.lines)
                 found.append(finding("CLAIM-LINE-MISSING", f"{f.path} ({f.drug.product or f.code}): no drug line is "
-                                     f"written; the chart supports {f.code} × {units}.", impact_units=units))
+                                     f"written; the chart supports {f.code} × {units}.", impact_units=units,
+                                     cause=("drug", f.path)))
     unwritten = [ln for ln in expected if ln.code not in written_codes]
     if not unwritten:
         return found  # every expected code is written (most claims)
