@@ -460,14 +460,16 @@ class Claim(BaseModel):
     diagnoses: list[str] = Field(default_factory=list, max_length=MAX_DIAGNOSES)
     lines: list[ClaimLine] = Field(default_factory=list, max_length=MAX_CLAIM_LINES)
     total_expected_payment: Amount | None = None
+    # The derived figures below, which a result's claim carries: read and dropped (batch/tabular.py reads this too).
+    DERIVED: ClassVar[tuple[str, ...]] = ("priced_total", "unpriced_lines")
 
     @model_validator(mode="before")
     @classmethod
     def _derived_are_not_input(cls, data: Any) -> Any:
         """A claim read back from a result (results.jsonl, a pasted result) carries the two derived figures below:
         they are recomputed from the lines, never taken as given."""
-        if isinstance(data, dict) and ("priced_total" in data or "unpriced_lines" in data):
-            return {k: v for k, v in data.items() if k not in ("priced_total", "unpriced_lines")}
+        if isinstance(data, dict) and any(k in data for k in cls.DERIVED):
+            return {k: v for k, v in data.items() if k not in cls.DERIVED}
         return data
 
     @computed_field(description="sum of the lines that have a published price (the total so far when some "

@@ -324,7 +324,6 @@ def _given(value: Any, path: list[str], where: str = "") -> Iterator[str]:
 
 _SCALAR = (str, int, float, Decimal, date)  # a cell's value (bool is an int); datetime is a date
 _KEYS = {"Drug": "id", "Administration": "drug_id", "PumpLogEntry": "drug_id"}  # the fields that key a drug's rows
-_DROPPED = {"Claim": ("priced_total", "unpriced_lines")}  # keys the schema reads and drops (a result's claim)
 _ITEMS = ("Drug", "Administration", "PumpLogEntry", "Fluid", "ClaimLine")  # a list's items, each of its own row
 
 
@@ -355,7 +354,7 @@ def _shape_problems(value: Any, model: type, where: str = "") -> Iterator[str]:
     if key is not None and value.get(key) is None:
         yield f"{where}.{key}: missing (the rows of a drug are keyed by it)"
     fields = model.model_fields  # type: ignore[attr-defined]
-    dropped = _DROPPED.get(model.__name__, ())
+    dropped: tuple[str, ...] = getattr(model, "DERIVED", ())  # keys the schema reads and drops (model.Claim)
     for name in value:  # JSON refuses an unknown key (every model forbids extra keys): rows had no cell for it
         if name not in fields and name not in dropped:
             yield f"{where + '.' if where else ''}{name}: not a field of the schema"
