@@ -67,3 +67,14 @@ def test_a_medicare_home_ivig_claim_dates_each_q2052_on_its_infusions_day():
     assert "Q2052 is dated 2026-03-07; the chart documents it on 2026-03-05, 2026-03-06" in f.message
     # two days charted: which one the line is, the biller knows (the edit's own fix, no date named)
     assert f.fix == "Date the line on the day the chart documents the service (the expected claim's line date)."
+
+
+def test_a_line_without_its_own_date_does_not_end_the_check_of_the_lines_after_it():
+    """Line 1 takes the claim's date; the line after it, dated the next day, is still told (a mutant that stopped at
+    the first undated line survived every other test)."""
+    def both(c):
+        _dated("J1561", None)(c)
+        _dated("96365", "2026-03-03")(c)
+    r = scrub(chart(), both)
+    assert [ln.code for ln in r.claim.lines].index("J1561") < [ln.code for ln in r.claim.lines].index("96365")
+    assert "96365 is dated 2026-03-03" in only(r, "CLAIM-LINE-DATE").message
