@@ -101,9 +101,13 @@ def test_a_finding_that_cannot_be_priced_does_not_stop_the_next_from_being_price
     elsewhere = finding("ADMIN-ADDON-UNITS", "no such line", line=99, impact_units=-1)
     unpriced = finding("CLAIM-LINE-MISSING", "a code with no price", impact_units=1,
                        cause=("line-absent", "A4222"))
+    # units with neither a line, a chart drug nor a missing line's code to price them by (thirty-third session:
+    # `continue` made `break` there survived `make mutate`)
+    nothing = finding("CLAIM-UNITS", "units of nothing named", impact_units=-2)
     after = finding("ADMIN-ADDON-UNITS", "one unit too many", line=addon.line, impact_units=-1)
-    price_findings([elsewhere, unpriced, after], claim, rules, price_claim(claim, rules))
-    assert (elsewhere.impact_usd, unpriced.impact_usd, after.impact_usd) == (None, None, Decimal("-40.00"))
+    price_findings([elsewhere, unpriced, nothing, after], claim, rules, price_claim(claim, rules))
+    assert (elsewhere.impact_usd, unpriced.impact_usd, nothing.impact_usd, after.impact_usd) == (
+        None, None, None, Decimal("-40.00"))
 
 
 def _home_q2052(tmp_path: Path) -> tuple[Encounter, object]:
