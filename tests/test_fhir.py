@@ -157,3 +157,59 @@ def test_golden(charges):
     if os.environ.get("IGCLAIM_UPDATE_GOLDEN"):
         path.write_text(out)
     assert out == path.read_text()
+
+
+def _bad_npi(enc):
+    """The encounter with a billing NPI whose check digit is wrong."""
+    return enc.model_copy(update={"billing_provider": enc.billing_provider.model_copy(update={"npi": "1234567890"})})
+
+
+def test_every_claim_of_a_file_is_checked_before_the_fhir_export_refuses(charges):
+    """to_fhir stopped at the first claim refused, so a biller fixing a file learnt the next claim's problems a
+    run later. Every claim's are named now in one refusal, each by its index, a claim's own problems together; a
+    claim without problems is named nowhere; a missing --charges, every claim's, is said once (as the 837's)."""
+    from igclaim.errors import InputErrors
+
+    encs = [encounter("office-gamunex-jz", patient=None), encounter("office-bivigam-jw"),
+            _bad_npi(encounter("home-ivig-medicare", subscriber=None))]
+    with pytest.raises(InputErrors) as exc:
+        fhir.to_fhir(encs, charges, CREATED)
+    assert exc.value.lines() == [
+        "[0] patient: required for a FHIR Claim and missing",
+        "[2] subscriber: required for a FHIR Claim and missing",
+        "[2] billing_provider.npi: NPI '1234567890' fails the check digit (Luhn over 80840 + NPI)"]
+    good = [encounter("office-gamunex-jz"), encounter("office-bivigam-jw"), encounter("home-ivig-medicare")]
+    with pytest.raises(InputErrors) as exc:
+        fhir.to_fhir(good, None, CREATED)
+    assert exc.value.lines() == ["--charges: charges are required: give a code,unit_charge CSV (or 'sample' for "
+                                 "the bundled SAMPLE with synthetic charges)"]
+
+
+def test_a_fhir_refusal_of_many_claims_lists_twenty_problems_and_counts_the_rest(charges):
+    """Every claim's problems, bounded as every refusal is (errors.LISTED_MAX): 23 claims without a patient are
+    the first 20 lines and one counting the other 3."""
+    from igclaim.errors import LISTED_MAX, InputErrors
+
+    with pytest.raises(InputErrors) as exc:
+        fhir.to_fhir([encounter("office-gamunex-jz", patient=None)] * (LISTED_MAX + 3), charges, CREATED)
+    lines = exc.value.lines()
+    assert lines[:LISTED_MAX] == [f"[{i}] patient: required for a FHIR Claim and missing" for i in range(LISTED_MAX)]
+    assert lines[LISTED_MAX:] == ["… and 3 more problems, not listed: fix these and check again to see them"]
+
+
+def test_the_fhir_export_of_a_file_names_every_claims_problems(tmp_path):
+    """`igclaim export --to fhir` of JSON Lines: each claim's problems on stderr, named by its line (exit 2)."""
+    from tests.conftest import run_cli
+
+    base = json.loads((GOLDEN.parent.parent / "examples" / "parties" / "office-gamunex-jz.json").read_text())
+    first, third = json.loads(json.dumps(base)), json.loads(json.dumps(base))
+    del first["patient"]
+    third["billing_provider"]["npi"] = "1234567890"
+    file = tmp_path / "claims.jsonl"
+    file.write_text("\n".join(json.dumps(d) for d in (first, base, third)) + "\n")
+    r = run_cli("export", str(file), "--to", "fhir", "--charges", "sample")
+    assert r.returncode == 2 and r.stdout == "", r.stderr
+    assert [ln for ln in r.stderr.splitlines() if not ln.startswith("note:")] == [
+        f"{file}: line 1: patient: required for a FHIR Claim and missing",
+        f"{file}: line 3: billing_provider.npi: NPI '1234567890' fails the check digit (Luhn over 80840 + NPI)"], \
+        r.stderr

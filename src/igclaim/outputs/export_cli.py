@@ -108,10 +108,7 @@ def export_claims(claims: list[ClaimInput], to: Target | str, charges: chargemas
     if to == Target.fhir:
         from igclaim.outputs import fhir
 
-        resources = [fhir.claim_resource(c, charges, env.created) for c in claims]
-        if len(resources) == 1:
-            return fhir.to_json(resources[0]) + "\n"
-        return "".join(fhir.to_json(r, indent=None) + "\n" for r in resources)
+        return fhir.render(claims, charges, env.created)
     from igclaim.outputs import forms
 
     return forms.render_pdf(claims, "CMS-1500" if to == Target.cms1500 else "UB-04", charges)

@@ -24,6 +24,7 @@ from igclaim.outputs.x12 import (
     bill_type_sent,
     build_claims,
     diagnosis_problems,
+    every_claim,
     line_charges,
     party_problems,
     text_fields,
@@ -236,8 +237,14 @@ def to_fhir(encounters: Encounter | Sequence[Encounter], charges: Chargemaster |
             created: datetime | None = None) -> str:
     """One encounter → one Claim (JSON); many → NDJSON, one Claim a line (FHIR bulk data format)."""
     encs = [encounters] if isinstance(encounters, Encounter) else list(encounters)
-    claims = build_claims(encs, [f"[{i}] " if len(encs) > 1 else "" for i in range(len(encs))])
-    resources = [claim_resource(c, charges, created) for c in claims]
+    return render(build_claims(encs, [f"[{i}] " if len(encs) > 1 else "" for i in range(len(encs))]), charges,
+                  created)
+
+
+def render(claims: Sequence[ClaimInput], charges: Chargemaster | None, created: datetime | None = None) -> str:
+    """Claims already coded → one Claim (JSON), or NDJSON for many; every claim is checked before any is written,
+    so a refusal names every claim's problems (x12.every_claim), not the first claim's only."""
+    resources = every_claim(claims, lambda c: claim_resource(c, charges, created))
     if len(resources) == 1:
         return to_json(resources[0]) + "\n"
     return "".join(to_json(r, indent=None) + "\n" for r in resources)
