@@ -209,3 +209,60 @@ def test_ub04_fl12_to_17_and_70_as_the_837i_sends_them(charges):
     assert f"FL15 POINT OF ORIGIN\n{cl1[2]}" in text and f"FL17 STAT\n{cl1[3]}" in text
     reason = text.split("FL70a PATIENT REASON DX\n")[1].split("\n")[0]
     assert reason.replace(".", "") == apr  # the form shows the code with its period, as FL67 does
+
+
+def _bad_npi(enc):
+    """The encounter with a billing NPI whose check digit is wrong."""
+    return enc.model_copy(update={"billing_provider": enc.billing_provider.model_copy(update={"npi": "1234567890"})})
+
+
+def test_every_claim_of_a_file_is_checked_before_the_form_refuses(charges):
+    """render_pdf stopped at the first claim refused, so a biller fixing a file learnt the next claim's problems a
+    run later. Every claim's are named now in one refusal, each by its row, a claim's own problems together (a
+    claim for the other form too); a claim without problems is named nowhere."""
+    from igclaim.errors import InputErrors
+
+    encs = [encounter("hospital-gamunex"), encounter("office-bivigam-jw"),
+            _bad_npi(encounter("office-gamunex-jz", patient=None))]
+    with pytest.raises(InputErrors) as exc:
+        forms.render_pdf(build_claims(encs, ["[0] ", "[1] ", "[2] "]), "CMS-1500", charges)
+    assert exc.value.lines() == [
+        "[0] setting: a hospital_outpatient claim is billed on the UB-04, not the CMS-1500: use --to ub04",
+        "[2] patient: required for the CMS-1500 and missing",
+        "[2] billing_provider.npi: NPI '1234567890' fails the check digit (Luhn over 80840 + NPI)"]
+
+
+def test_a_form_refusal_of_many_claims_lists_twenty_problems_and_counts_the_rest(charges):
+    """Every claim's problems, bounded as every refusal is (errors.LISTED_MAX): 22 claims without a subscriber are
+    the first 20 lines and one counting the other 2."""
+    from igclaim.errors import LISTED_MAX, InputErrors
+
+    n = LISTED_MAX + 2
+    claims = build_claims([encounter("hospital-gamunex", subscriber=None)] * n, [f"line {i + 1}: " for i in range(n)])
+    with pytest.raises(InputErrors) as exc:
+        forms.render_pdf(claims, "UB-04", charges)
+    lines = exc.value.lines()
+    assert lines[:LISTED_MAX] == [f"line {i + 1}: subscriber: required for the UB-04 and missing"
+                                  for i in range(LISTED_MAX)]
+    assert lines[LISTED_MAX:] == ["… and 2 more problems, not listed: fix these and check again to see them"]
+
+
+def test_the_form_export_of_a_file_names_every_claims_problems(tmp_path):
+    """`igclaim export --to cms1500` of JSON Lines: each claim's problems on stderr, named by its line (exit 2), and
+    no PDF written."""
+    import json
+
+    from tests.conftest import ROOT, run_cli
+
+    base = json.loads((ROOT / "examples" / "parties" / "office-gamunex-jz.json").read_text())
+    first, third = json.loads(json.dumps(base)), json.loads(json.dumps(base))
+    del first["subscriber"]
+    third["billing_provider"]["npi"] = "1234567890"
+    file, out = tmp_path / "claims.jsonl", tmp_path / "claims.pdf"
+    file.write_text("\n".join(json.dumps(d) for d in (first, base, third)) + "\n")
+    r = run_cli("export", str(file), "--to", "cms1500", "--charges", "sample", "--out", str(out))
+    assert r.returncode == 2 and not out.exists(), r.stderr
+    assert [ln for ln in r.stderr.splitlines() if not ln.startswith("note:")] == [
+        f"{file}: line 1: subscriber: required for the CMS-1500 and missing",
+        f"{file}: line 3: billing_provider.npi: NPI '1234567890' fails the check digit (Luhn over 80840 + NPI)"], \
+        r.stderr

@@ -29,6 +29,7 @@ from igclaim.outputs.x12 import (
     Institutional,
     bill_type_sent,
     diagnosis_problems,
+    every_claim,
     party_problems,
     text_fields,
     transliterate,
@@ -415,17 +416,23 @@ def _ub04_row(pg: _Page, cols: list[tuple[str, float]], x: float, top: float, va
 
 
 def render_pdf(claims: Sequence[ClaimInput], form: str, charges: Chargemaster | None) -> bytes:
-    """One PDF with every claim; a claim with more lines than the form holds continues on another page."""
+    """One PDF with every claim; a claim with more lines than the form holds continues on another page. Every
+    claim is checked before a page is drawn, so a refusal names every claim's problems (x12.every_claim), not the
+    first claim's only."""
     if not claims:
         raise InputError("(input)", "no encounters to print")
+
+    def checked(c: ClaimInput) -> list[Decimal | None]:
+        _require(c, form)
+        return _charges(c, charges)
+
+    every_amount = every_claim(claims, checked)
     per_page = LINES_PER_1500 if form == "CMS-1500" else LINES_PER_UB04
     buf = io.BytesIO()
     canvas = Canvas(buf, pagesize=letter, invariant=True)
     canvas.setTitle(f"{form} review copy")
     canvas.setAuthor("igclaim")
-    for c in claims:
-        _require(c, form)
-        amounts = _charges(c, charges)
+    for c, amounts in zip(claims, every_amount, strict=True):
         total = None if charges is None else sum((a for a in amounts if a is not None), Decimal(0))
         paired = list(zip(c.result.claim.lines, amounts, strict=True))
         chunks = [paired[i:i + per_page] for i in range(0, len(paired), per_page)] or [[]]
