@@ -294,3 +294,26 @@ def test_a_drug_line_left_off_the_claim_puts_the_drugs_dollars_at_stake(home, tm
     r = engine.scrub(Encounter.model_validate(chart))
     found = [(f.edit, f.line, f.impact_units, f.impact_usd) for f in r.findings if f.impact_units]
     assert found == [("ADMIN-ADDON-UNITS", 2, -1, None), ("CLAIM-LINE-MISSING", None, 80, Decimal("3926.08"))]
+
+
+def test_a_lines_expected_payment_reads_the_pfs_equivalent_rate_on_its_own_date(home, tmp_path):
+    """`line_payment` (coding/payment.py): a PO line is paid at the PFS-equivalent rate from 2026-01-01 (CY 2026 OPPS
+    final rule, 90 FR 53448), by the line's own date, not the claim's: on a claim of 2025-12-31 (a written 837I
+    scrubbed without its chart may span the new year), the PO line dated 2025-12-31 keeps the synthetic OPPS
+    schedule's 45.00 and the one dated 2026-01-01 has no published price (the thirty-second session's `make mutate`:
+    the line's date replaced by the claim's survived)."""
+    from igclaim.coding.payment import price_claim
+    from igclaim.model import Claim, ClaimLine
+
+    _schedule(tmp_path, "opps-test", "code,amount\n96365,210.69\n96366,45.00\n", date(2025, 1, 1),
+              date(2026, 12, 31))
+    chart = example_input("e07-hospital-outpatient", "2025-12-31")
+    chart["outpatient_department"] = "off_campus_excepted"
+    enc = Encounter.model_validate(chart)
+    ref = engine.reference()
+    rules = ref.at(enc.date_of_service, engine.resolve_profile(enc, ref))
+    claim = Claim(form="UB-04", type_of_bill="0131", lines=[
+        ClaimLine(line=n, code="96366", units=1, modifiers=["PO"], revenue_code="0260", service_date=day)
+        for n, day in ((1, date(2025, 12, 31)), (2, date(2026, 1, 1)))])
+    price_claim(claim, rules)
+    assert [ln.expected_payment for ln in claim.lines] == [Decimal("45.00"), None]
