@@ -288,3 +288,21 @@ def test_a_json_document_is_written_as_it_is_made_and_a_failure_keeps_the_earlie
         write_atomic(target, fails)
     assert target.read_bytes() == text.encode()
     assert [p.name for p in tmp_path.iterdir()] == ["denials.json"]
+
+
+@pytest.mark.parametrize("to", ["837p", "fhir", "cms1500"])
+def test_every_encounter_that_cannot_be_coded_is_named_in_one_run(tmp_path, to):
+    """An encounter igclaim cannot code (an unknown product, an NDC it does not know) stopped every export at the
+    first one (`x12.build_claims`), so a file with two was fixed in two runs: both are named at once, each by its
+    line, and nothing is written."""
+    lines = (PARTIES / "office-batch.jsonl").read_text().splitlines()
+    first, third = json.loads(lines[0]), json.loads(lines[2])
+    first["drugs"][0]["product"] = "Nonesuch"
+    third["drugs"][0]["containers"] = [{"ndc": "00000-0000-00", "count": 1}]
+    p, out = tmp_path / "b.jsonl", tmp_path / "out.bin"
+    p.write_text("\n".join([json.dumps(first), lines[1], json.dumps(third)]) + "\n")
+    r = run_cli("export", str(p), "--to", to, "--charges", "sample", "--out", str(out))
+    assert r.returncode == 2, r.stderr
+    assert "line 1: drugs[0].product: unknown product 'Nonesuch'" in r.stderr
+    assert "line 3: drugs[0].containers[0].ndc: NDC 00000-0000-00 is not a known package" in r.stderr
+    assert "line 2:" not in r.stderr and not out.exists()

@@ -729,17 +729,23 @@ def _by_billing_provider(claims: Iterable[ClaimInput], charges: list[list[Decima
 
 
 def build_claims(encounters: Sequence[Encounter], where: Sequence[str] | None = None) -> list[ClaimInput]:
-    """Code each encounter with `engine.build` (the one place claims are coded)."""
+    """Code each encounter with `engine.build` (the one place claims are coded). Every encounter is coded before
+    one is refused, so a refusal names every encounter that cannot be coded (an unknown product, no dose), each by
+    its `where`, not the first one only."""
     from igclaim import engine
 
     out = []
+    problems: list[InputError] = []
     for i, enc in enumerate(encounters):
         prefix = where[i] if where else ""
         try:
             result = engine.build(enc)
         except InputError as exc:
-            raise InputError(f"{prefix}{exc.path}", exc.message) from None
+            problems += [InputError(f"{prefix}{p.path}", p.message) for p in getattr(exc, "errors", [exc])]
+            continue
         out.append(ClaimInput(enc, result, prefix))
+    if problems:
+        raise InputErrors(problems)
     return out
 
 
