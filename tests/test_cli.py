@@ -165,3 +165,20 @@ def test_coding_commands_start_without_the_team_services_database_libraries():
             "if m in sys.modules); print(','.join(heavy))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+
+
+def test_python_dash_m_igclaim_is_the_igclaim_command():
+    """`python -m igclaim` (a machine whose PATH lacks the `igclaim` script) runs the same command: same output,
+    same exit codes (it said "'igclaim' is a package and cannot be directly executed")."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, run_cli
+
+    example = str(ROOT / "examples" / "e02-gamunex-30g-5h.json")
+    r = subprocess.run([sys.executable, "-m", "igclaim", "build", example], capture_output=True, text=True,
+                       cwd=ROOT, timeout=120)
+    assert (r.returncode, r.stdout) == (0, run_cli("build", example).stdout)
+    missing = subprocess.run([sys.executable, "-m", "igclaim", "build", str(ROOT / "no-such.json")],
+                             capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
