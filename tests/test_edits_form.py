@@ -44,9 +44,34 @@ def test_a_charts_type_of_bill_of_another_kind_is_told(tob, told):
                          "where the service was given.")
 
 
-def test_a_type_of_bill_off_a_hospital_chart_is_not_judged():
-    assert "FORM-BILL-TYPE" not in ids(build(chart(type_of_bill="0121")))  # an office claim carries no type of bill
+@pytest.mark.parametrize("setting,form", [("office", "CMS-1500/837P"), ("home", "CMS-1500/837P")])
+def test_a_type_of_bill_on_a_professional_chart_is_told(setting, form):
+    """A chart whose setting is billed on the CMS-1500 (office, home) and gives a type of bill: the form has no place
+    for it, so coding dropped it without a word, though it says a facility billed the visit (IOM 100-04 ch. 25 FL4:
+    the type of bill is the UB-04's). A warning: the setting or the field may be the mistake."""
+    stated = chart(setting=setting, type_of_bill="0131")
+    r = build(stated)
+    assert r.claim.form == "CMS-1500" and r.claim.type_of_bill is None  # still not billed
+    for result in (r, scrub(stated)):
+        f = only(result, "FORM-BILL-TYPE")
+        assert f.severity == "warning" and f.line is None
+        assert f.message == (f"The chart's type_of_bill 0131: {'an' if setting == 'office' else 'a'} {setting} "
+                             f"chart is billed on the {form}, which carries no type of bill, so it is not billed; a "
+                             "type of bill is a facility's (UB-04/837I) bill: check the chart's setting, or remove "
+                             "type_of_bill if the setting is right.")
+        assert f.fix == ("Set the chart's setting to hospital_outpatient if a hospital billed the visit (UB-04/837I); "
+                         "otherwise remove type_of_bill from the chart.")
+        assert [x.edit for x in result.findings].count("FORM-BILL-TYPE") == 1
+
+
+def test_a_type_of_bill_is_told_only_where_the_form_has_no_place_for_it():
+    assert "FORM-BILL-TYPE" not in ids(build(BASE))  # an office chart without a type of bill
+    assert "FORM-BILL-TYPE" not in ids(scrub(BASE))
+    assert "FORM-BILL-TYPE" not in ids(build(chart(type_of_bill="")))  # empty: not given
     assert "FORM-BILL-TYPE" not in ids(build(HOSPITAL))
+    hospital = chart(setting="hospital_outpatient", type_of_bill="0131")
+    assert "FORM-BILL-TYPE" not in ids(build(hospital))  # billed as charted, a hospital outpatient's
+    assert "FORM-BILL-TYPE" not in ids(scrub(hospital))
 
 
 def test_revenue_codes_on_a_hospital_claim():

@@ -88,28 +88,51 @@ def form_setting(ctx: EditContext) -> list[Finding]:
 @edit(
     "FORM-BILL-TYPE",
     severity="warning",
-    statement="the chart's type of bill is not a hospital outpatient's ({bill_type_classes})",
+    statement="the chart's type of bill is not a hospital outpatient's ({bill_type_classes}), or the chart gives one "
+    "on a setting billed on the CMS-1500/837P, which carries none (not billed: the setting may be wrong)",
     fix="Bill a hospital outpatient's type of bill ({bill_type_classes}), or set the chart's setting to where the "
-    "service was given.",
+    "service was given; on an office or home chart, remove the type of bill unless a hospital billed the visit.",
     source=MANUAL_CH25,  # the classes: refdata/cms/settings.toml [hospital_outpatient] bill_type_classes
     phase="chart",
-    when=When(chart=("type_of_bill",)),
+    when=When(chart=("type_of_bill",)),  # run only on a chart that gives one (most give none)
 )
 def bill_type(ctx: EditContext) -> list[Finding]:
     """The chart's own type of bill goes on the claim as given (a critical access hospital's 0851 is right), so one
     of another kind of bill (0121, a hospital inpatient's Part B bill) would go out unremarked: a warning, since the
-    setting may be what is wrong."""
-    if ctx.encounter.setting != "hospital_outpatient" or ctx.encounter.type_of_bill is None:
+    setting may be what is wrong. On a setting billed on the CMS-1500 (office, home) coding drops it, the form having
+    no place for it, yet it says a facility billed the visit: a warning too, the setting or the field being wrong."""
+    tob = ctx.encounter.type_of_bill
+    if tob is None:
+        return []
+    if ctx.expected.type_of_bill is None:  # the setting's form carries no type of bill (coding/claim.py)
+        return [_dropped_bill_type(ctx, tob.strip())] if tob.strip() else []
+    if ctx.encounter.setting != "hospital_outpatient":
         return []
     setting = ctx.rules.setting("hospital_outpatient")
     classes: list[str] = setting["bill_type_classes"]
-    tob = ctx.encounter.type_of_bill
     if _bill_type(tob) in classes:
         return []
     listed = bill_types(classes, " or ")
     return [finding("FORM-BILL-TYPE", f"Type of bill {tob.strip()} on a hospital outpatient chart: a hospital "
                     f"outpatient bills {listed}.", fix=f"Bill a hospital outpatient's type of bill ({listed}), or "
                     "set the chart's setting to where the service was given.")]
+
+
+def _forms(ctx: EditContext, setting: str) -> str:
+    """A setting's claim form and its transaction, as a finding names them: 'CMS-1500/837P' (settings.toml)."""
+    row = ctx.rules.setting(setting)
+    return f"{row['form']}/{row['transaction']}"
+
+
+def _dropped_bill_type(ctx: EditContext, tob: str) -> Finding:
+    """FORM-BILL-TYPE on a chart whose setting's form has no type of bill (the CMS-1500/837P): coding dropped it."""
+    setting = ctx.encounter.setting
+    facility = _forms(ctx, "hospital_outpatient")
+    return finding("FORM-BILL-TYPE", f"The chart's type_of_bill {tob}: {_a(setting.replace('_', ' '))} chart is "
+                   f"billed on the {_forms(ctx, setting)}, which carries no type of bill, so it is not billed; a type "
+                   f"of bill is a facility's ({facility}) bill: check the chart's setting, or remove type_of_bill if "
+                   "the setting is right.", fix="Set the chart's setting to hospital_outpatient if a hospital billed "
+                   f"the visit ({facility}); otherwise remove type_of_bill from the chart.")
 
 
 def _expected_place(want: str, stated: bool) -> str:
