@@ -74,6 +74,52 @@ def test_a_type_of_bill_is_told_only_where_the_form_has_no_place_for_it():
     assert "FORM-BILL-TYPE" not in ids(scrub(hospital))
 
 
+@pytest.mark.parametrize("pos,where,fix", [
+    ("11", "11 is a place of service of the office setting, not of a hospital outpatient department",
+     "Set the chart's setting to office if the service was "
+     "given there (CMS-1500/837P, place of service 11); otherwise remove place_of_service from the chart, or give a "
+     "hospital outpatient department's (19 or 22)."),
+    ("12", "12 is a place of service of the home setting, not of a hospital outpatient department",
+     "Set the chart's setting to home if the service was "
+     "given there (CMS-1500/837P, place of service 12); otherwise remove place_of_service from the chart, or give a "
+     "hospital outpatient department's (19 or 22)."),
+    ("13", "13 is a place of service of the home setting, not of a hospital outpatient department",  # home-like
+     "Set the chart's setting to home if the service was "
+     "given there (CMS-1500/837P, place of service 13); otherwise remove place_of_service from the chart, or give a "
+     "hospital outpatient department's (19 or 22)."),
+    ("31", "31 is not a hospital outpatient department's place of service", "Set the chart's setting to where the "
+     "service was given, or remove place_of_service from the chart (a hospital outpatient department's is 19 or "
+     "22)."),
+])
+def test_a_hospital_charts_place_of_another_setting_is_told(pos, where, fix):
+    """The UB-04/837I has no place of service, so coding dropped a hospital outpatient chart's own without a word,
+    though 11 (office) or 12 (home) says the visit was somewhere else (CMS Place of Service Code Set: a hospital
+    outpatient department is 19 off campus, 22 on campus; settings.toml [hospital_outpatient] places_of_service).
+    A warning: the setting or the field may be the mistake."""
+    stated = chart(setting="hospital_outpatient", place_of_service=pos)
+    r = build(stated)
+    assert r.claim.form == "UB-04" and r.claim.place_of_service is None  # still not billed
+    for result in (r, scrub(stated)):
+        f = only(result, "FORM-PLACE")
+        assert f.severity == "warning" and f.line is None
+        assert f.message == (f"The chart's place_of_service {pos}: a hospital outpatient chart is billed on the "
+                             f"UB-04/837I, which carries no place of service, so it is not billed; {where} (19 or "
+                             "22): check the chart's setting, or remove place_of_service if the setting is right.")
+        assert f.fix == fix
+        assert [x.edit for x in result.findings].count("FORM-PLACE") == 1
+
+
+@pytest.mark.parametrize("enc", [chart(setting="hospital_outpatient", place_of_service="22"),
+                                 chart(setting="hospital_outpatient", place_of_service="19"), HOSPITAL,
+                                 chart(place_of_service="11"), chart(place_of_service="22"),
+                                 chart(setting="home", place_of_service="12")])
+def test_a_place_of_service_is_told_only_on_a_form_without_one_that_names_another_setting(enc):
+    """22 and 19 fit a hospital outpatient department; a professional claim carries its chart's place (judged by
+    FORM-SETTING on scrub, HOME-PLACE for a Medicare home claim), so FORM-PLACE has nothing to say there."""
+    assert "FORM-PLACE" not in ids(build(enc))
+    assert "FORM-PLACE" not in ids(scrub(enc))
+
+
 def test_revenue_codes_on_a_hospital_claim():
     r = scrub(HOSPITAL, lambda c: c["lines"][1].update(revenue_code=None))
     assert only(r, "FORM-SETTING").line == 2

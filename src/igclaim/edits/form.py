@@ -25,6 +25,7 @@ from igclaim.refdata.resolver import QuantityElement, bill_types, quantity_eleme
 
 MANUAL_CH4 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c04.pdf"
 MANUAL_CH25 = "https://www.cms.gov/Regulations-and-Guidance/Guidance/Manuals/Downloads/clm104c25.pdf"
+POS_CODE_SET = "https://www.cms.gov/medicare/coding-billing/place-of-service-codes/code-sets"
 
 
 def _bill_type(tob: str) -> str:
@@ -133,6 +134,47 @@ def _dropped_bill_type(ctx: EditContext, tob: str) -> Finding:
                    f"of bill is a facility's ({facility}) bill: check the chart's setting, or remove type_of_bill if "
                    "the setting is right.", fix="Set the chart's setting to hospital_outpatient if a hospital billed "
                    f"the visit ({facility}); otherwise remove type_of_bill from the chart.")
+
+
+@edit(
+    "FORM-PLACE",
+    severity="warning",
+    statement="a hospital outpatient chart gives a place of service other than a hospital outpatient department's "
+    "({outpatient_places}): the UB-04/837I carries none, so it is not billed, and the place names another setting "
+    "(the setting may be wrong)",
+    fix="Set the chart's setting to where the service was given, or remove the chart's place of service (a hospital "
+    "outpatient department's is {outpatient_places}).",
+    source=POS_CODE_SET,  # the places: refdata/cms/settings.toml [hospital_outpatient] places_of_service
+    phase="chart",
+    when=When(chart=("place_of_service",)),  # run only on a chart that gives one (most give none)
+)
+def chart_place(ctx: EditContext) -> list[Finding]:
+    """A hospital outpatient chart's own place of service is dropped by coding, the UB-04/837I having no place for
+    it: one of a hospital outpatient department (19, 22) says nothing new, another (11 office, 12 home) says the visit
+    was elsewhere. A warning, the setting or the field being wrong. A place the claim carries (a professional
+    setting's) is judged on the claim: FORM-SETTING, HOME-PLACE, HOME-PUMP-PLACE."""
+    pos = ctx.encounter.place_of_service
+    if pos is None or ctx.expected.place_of_service is not None:  # billed on the claim (coding/claim.py)
+        return []
+    setting = ctx.encounter.setting
+    places: list[str] = ctx.rules.setting(setting).get("places_of_service", [])
+    if pos in places:
+        return []
+    listed, named = " or ".join(places), _a(setting.replace("_", " "))  # "a hospital outpatient"
+    other = ctx.rules.catalog.setting_of_place(pos)
+    if other is None:
+        where = f"{pos} is not {named} department's place of service"
+        fix = (f"Set the chart's setting to where the service was given, or remove place_of_service from the chart "
+               f"({named} department's is {listed}).")
+    else:
+        where = f"{pos} is a place of service of the {other} setting, not of {named} department"
+        fix = (f"Set the chart's setting to {other} if the service was given there ({_forms(ctx, other)}, place of "
+               f"service {pos}); otherwise remove place_of_service from the chart, or give {named} department's "
+               f"({listed}).")
+    return [finding("FORM-PLACE", f"The chart's place_of_service {pos}: {named} chart is billed on the "
+                    f"{_forms(ctx, setting)}, which carries no place of service, so it is not billed; {where} "
+                    f"({listed}): check the chart's setting, or remove place_of_service if the setting is right.",
+                    fix=fix)]
 
 
 def _expected_place(want: str, stated: bool) -> str:

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, TextIO, get_args
+from typing import Any, Literal, TextIO, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -682,12 +682,9 @@ def _line_place(line: dict[str, Any], claim_place: str | None) -> str | None:
 def _setting_of_pos(pos: str, notes: list[str]) -> Setting:
     """The setting whose place of service (refdata/cms/settings.toml) the claim names, or home for a home-like place
     (13 assisted living, …: `ReferenceData.home_places`); else office, noted."""
-    ref = reference()
-    for name in ("office", "home", "hospital_outpatient"):
-        if ref.setting(name).get("place_of_service") == pos:
-            return name
-    if pos in ref.home_places:
-        return "home"
+    name = reference().setting_of_place(pos)
+    if name is not None:
+        return cast(Setting, name)
     notes.append(f"place of service {pos} is not one igclaim codes (office 11, home 12 or a home-like place): read "
                  "as office")
     return "office"

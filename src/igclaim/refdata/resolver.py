@@ -632,6 +632,15 @@ class ReferenceData:
     def setting(self, name: str) -> dict[str, Any]:
         return self.settings[name]
 
+    def setting_of_place(self, pos: str) -> str | None:
+        """The setting whose own place of service (settings.toml) this is, or home for a home-like place (13
+        assisted living, …: `home_places`); None for another place (31, or a hospital department's 19 and 22, which
+        no professional setting of igclaim's bills)."""
+        for name, row in self.settings.items():
+            if row.get("place_of_service") == pos:
+                return name
+        return "home" if pos in self.home_places else None
+
     def department_modifier(self, department: str, dos: date) -> str | None:
         """The modifier every HCPCS line of a hospital outpatient claim from this department carries on the date
         (settings.toml [[hospital_outpatient.department_modifiers]]); None for an on-campus department, or before
@@ -701,6 +710,7 @@ class ReferenceData:
             "medicare_jz_from": self.default_profile("medicare").parameters["jz_required"].since(True),
             "pointers_per_line": self.settings["office"]["diagnosis_pointers_per_line"],
             "bill_type_classes": bill_types(self.settings["hospital_outpatient"]["bill_type_classes"]),
+            "outpatient_places": " or ".join(self.settings["hospital_outpatient"]["places_of_service"]),
         }
 
     def profile(self, name_or_path: str) -> PayerProfile:
