@@ -310,7 +310,8 @@ def test_the_fix_names_only_the_written_diagnoses_the_chart_does_not_list() -> N
         "list A56779 + A57160 (CGS Administrators (A/B MAC), J15), chosen by the billing provider's state KY.")
     assert dx.fix == ("Bill the chart's covered diagnoses (D83.9) in place of D80.1, pointing the immune globulin's "
                       "lines at them.")
-    assert dx.causes == (("diagnosis", "D80.1"), ("drug", "drugs[0]"))
+    # the written administration lines 2 and 3 are denied with the drug (CGS): their payment is at stake too
+    assert dx.causes == (("diagnosis", "D80.1"), ("drug", "drugs[0]"), ("denied-line", "2"), ("denied-line", "3"))
     assert not _found(result, "DX-NOT-DOCUMENTED")
     [two] = _found(_scrub_ky(["D83.9", "G61.81"], ["D80.1", "G43.909"]), "DX-NOT-COVERED")
     assert two.fix == ("Bill the chart's covered diagnoses (D83.9, G61.81) in place of D80.1, G43.909, pointing the "
@@ -326,7 +327,7 @@ def test_a_written_claim_listing_fewer_of_the_charts_diagnoses_is_told_to_bill_t
     assert dx.fix == ("Bill the chart's covered diagnoses (D83.9) in place of G43.909, pointing the immune "
                       "globulin's lines at them.")  # not "(D83.9, G43.909) in place of G43.909": G43.909 is not covered
     assert dx.message.endswith(" Of the chart's diagnoses (D83.9, G43.909), D83.9 is covered."), dx.message
-    assert dx.causes == (("drug", "drugs[0]"),)
+    assert dx.causes == (("drug", "drugs[0]"), ("denied-line", "2"), ("denied-line", "3"))
     assert not _found(result, "DX-NOT-DOCUMENTED")
 
 

@@ -79,15 +79,28 @@ class Service:
 
 @dataclass(slots=True, init=False)
 class AdminLine:
+    """One administration line, and what it administers: `drugs` maps each drug id (None: hydration) to the units
+    of the line its services account for. Units of one code add up drug by drug (96366: two hours of one drug, one
+    of another); a line every one of its drugs needs whole (a pump set-up, a home supply bundle) names each with all
+    its units. So the units a set of drugs takes off the line if denied are the line's units less what the others
+    account for (edits/diagnosis.py `_denied_administration`: CGS denies a drug's administration with it)."""
+
     code: str
     units: int
     modifiers: list[str] = field(default_factory=list)
     service_date: date | None = None
+    drugs: dict[str | None, int] = field(default_factory=dict)
 
     def __init__(self, code: str, units: int, modifiers: list[str] | None = None,
-                 service_date: date | None = None) -> None:
+                 service_date: date | None = None, drugs: dict[str | None, int] | None = None) -> None:
         self.code, self.units, self.service_date = code, units, service_date
         self.modifiers = [] if modifiers is None else modifiers
+        self.drugs = {} if drugs is None else drugs
+
+
+def _of(s: Service, code: str, units: int) -> AdminLine:
+    """A line of `units` of `code` for service `s` alone."""
+    return AdminLine(code, units, drugs={s.drug_id: units})
 
 
 def classify(
@@ -312,7 +325,9 @@ def code_administrations(
             coded.append(s)
     setups = [s for s in services if s.kind == "sc_infusion" and (s.pump_setups or 1) > 1]
     if setups:
-        lines.append(AdminLine(rules.admin_code_for("setup", "sc_infusion").code, 1))
+        # one set-up line for the encounter: each drug given with more than one set-up needs it whole
+        lines.append(AdminLine(rules.admin_code_for("setup", "sc_infusion").code, 1,
+                               drugs=dict.fromkeys((s.drug_id for s in setups), 1)))
     return _merge(lines, rules.dos)
 
 
@@ -340,11 +355,11 @@ def _start_key(s: Service) -> datetime:
 
 def _initial_lines(s: Service, rules: Rules, rule: str) -> list[AdminLine]:
     code = rules.admin_code_for("initial", s.kind)
-    lines = [AdminLine(code.code, 1, [], None)]  # (code, units, modifiers, service date)
+    lines = [_of(s, code.code, 1)]
     if code.addon and s.minutes is not None:
         extra = additional_hours(s.minutes, rules.time, rule)
         if extra:
-            lines.append(AdminLine(code.addon, extra, [], None))
+            lines.append(_of(s, code.addon, extra))
     return lines
 
 
@@ -358,12 +373,12 @@ def _later_lines(
         if same_drug or s.kind == "hydration" or (s.kind == "sc_infusion"):
             # More time of the same drug (or secondary hydration): hours of its own, each over 30 minutes.
             units = hour_units(s.minutes or 0, rules.time, rule)
-            return [AdminLine(addon, units)] if units and addon else []
+            return [_of(s, addon, units)] if units and addon else []
         concurrent = rules.admin_code_for("concurrent", "infusion")
         overlapping = any(s.overlaps(c) for c in coded if c.kind == "infusion")
         if overlapping and used.get(concurrent.code, 0) < (concurrent.per_encounter or 1):
             used[concurrent.code] = used.get(concurrent.code, 0) + 1
-            return [AdminLine(concurrent.code, 1)]
+            return [_of(s, concurrent.code, 1)]
         sequential = rules.admin_code_for("sequential", "infusion")
         if overlapping:
             # CPT reports no code for a further infusion that runs entirely beside others; a sequential code is
@@ -372,10 +387,10 @@ def _later_lines(
                                     f"infusion, and {concurrent.code} (concurrent) is reported once per encounter, "
                                     f"already for an earlier drug: coded as {sequential.code} (a new drug's "
                                     "sequential infusion), which it may not be."))
-        lines = [AdminLine(sequential.code, 1)]
+        lines = [_of(s, sequential.code, 1)]
         extra = additional_hours(s.minutes or 0, rules.time, rule)
         if extra and sequential.addon:
-            lines.append(AdminLine(sequential.addon, extra))
+            lines.append(_of(s, sequential.addon, extra))
         return lines
     if s.kind == "push":
         if same_drug:
@@ -393,20 +408,24 @@ def _later_lines(
                 return []
             if s.start is not None:
                 pushed[s.drug_id] = s.start
-            return [AdminLine(repeat.code, 1)]
+            return [_of(s, repeat.code, 1)]
         if s.start is not None:
             pushed[s.drug_id] = s.start
-        return [AdminLine(rules.admin_code_for("sequential", "push").code, 1)]
-    return [AdminLine(rules.admin_code_for("initial", "injection").code, 1)]
+        return [_of(s, rules.admin_code_for("sequential", "push").code, 1)]
+    return [_of(s, rules.admin_code_for("initial", "injection").code, 1)]
 
 
 def _merge(lines: list[AdminLine], dos: date) -> list[AdminLine]:
-    """One line per code and modifiers, units added (the claim carries 96366 × 3, not three lines)."""
+    """One line per code and modifiers, units added (the claim carries 96366 × 3, not three lines), and so are the
+    units of each drug it administers."""
     merged: dict[tuple[Any, ...], AdminLine] = {}
     for line in lines:
         key = (line.code, tuple(line.modifiers))
         if key in merged:
-            merged[key].units += line.units
+            into = merged[key]
+            into.units += line.units
+            for drug_id, units in line.drugs.items():
+                into.drugs[drug_id] = into.drugs.get(drug_id, 0) + units
         else:
             line.service_date = dos
             merged[key] = line

@@ -49,14 +49,18 @@ class Coding:
     claim: Claim
     findings: list[Finding] = field(default_factory=list)
     rules: Rules = field(kw_only=True)  # the dated rule snapshot the chart was coded with
+    # What each administration line of `claim` administers, by its line number: the units each drug id accounts
+    # for (None: hydration; `AdminLine.drugs`). A claim line does not say it; coding knows it.
+    administered: dict[int, dict[str | None, int]] = field(default_factory=dict, kw_only=True)
 
     # Written out (not dataclass's): mypyc compiles it, as drug.py's stage values (tests/test_coding_memo.py).
     def __init__(self, encounter: Encounter, profile: PayerProfile, drugs: dict[str, CodedDrug],
                  services: list[Service], claim: Claim, findings: list[Finding] | None = None, *,
-                 rules: Rules) -> None:
+                 rules: Rules, administered: dict[int, dict[str | None, int]] | None = None) -> None:
         self.encounter, self.profile, self.drugs, self.services, self.claim = encounter, profile, drugs, services, claim
         self.findings = [] if findings is None else findings
         self.rules = rules
+        self.administered = {} if administered is None else administered
 
 
 def code_encounter(enc: Encounter, ref: ReferenceData, profile: PayerProfile) -> Coding:
@@ -114,7 +118,8 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
         diagnoses=diagnoses,
         lines=lines,
     )
-    return Coding(enc, rules.profile, facts, services, claim, findings, rules=rules)
+    administered = {n: a.drugs for n, a in enumerate(admin_lines, start=len(drug_lines) + 1)}
+    return Coding(enc, rules.profile, facts, services, claim, findings, rules=rules, administered=administered)
 
 
 def home_visits(enc: Encounter, drug_ids: set[str]) -> dict[date, int | None]:
@@ -180,7 +185,8 @@ def _home_dme(
                                         f"{units} billed."))
             else:
                 units = quarter_hour_units(minutes, supply)
-            lines.append(AdminLine(supply.code, units, service_date=d))
+            # the date's bundle: every intravenous immune globulin given that date needs it whole
+            lines.append(AdminLine(supply.code, units, service_date=d, drugs=dict.fromkeys(sorted(ig_iv), units)))
     if ig_sc:
         # JB and, where the profile requires it on the date, KX: the DME MACs reject a pump drug's line without
         # KX, GA or GZ. KX is right when the coverage criteria are met; PAYER-ABN-MODIFIER says when GA/GZ replace it.

@@ -15,7 +15,9 @@ unit dose, even on a line written with another code (J1561 for Cuvitru's J1555);
 code a missing line's cause names (("line-absent", "96366")). Units × the price, except on a code paid once per
 date (Q2052): there only a line's going from no units to some (or back) moves money, one bundle; more or fewer
 units on a line that keeps some are worth $0.00. As a line is paid in cents, the impact is the change in the
-line's rounded payment (3 → 4 units at 49.076: $196.30 − $147.23 = $49.07, not $49.08).
+line's rounded payment (3 → 4 units at 49.076: $196.30 − $147.23 = $49.07, not $49.08). Lines denied with a
+finding (its causes ("denied-line", "<line>"): DX-NOT-COVERED's administration lines, which a contractor denies
+with the drug) add what their payment loses.
 """
 
 from __future__ import annotations
@@ -121,14 +123,28 @@ def _pfs_equivalent(rules: Rules, price: Price, modifiers: Iterable[str], when: 
     return day.profile.original_medicare and not day.catalog.pfs_equivalent_modifiers(day.dos).isdisjoint(modifiers)
 
 
-def line_payment(line: ClaimLine, rules: Rules, facility: bool) -> tuple[Decimal | None, Loaded | None]:
+def line_payment(line: ClaimLine, rules: Rules, facility: bool, units: int | None = None
+                 ) -> tuple[Decimal | None, Loaded | None]:
     """What a line is expected to be paid (its units × its code's published price on its date; a bundle per date
     once, Q2052), and the file that priced it; (None, None) when no price is published, or when the price is the
-    OPPS amount of a line paid at the PFS-equivalent rate (`_pfs_equivalent`)."""
+    OPPS amount of a line paid at the PFS-equivalent rate (`_pfs_equivalent`). `units`: the line's payment with as
+    many units instead of its own."""
     price, per_date = _price_on(rules, line.code, line.service_date, facility)
     if price is None or (facility and _pfs_equivalent(rules, price, line.modifiers, line.service_date)):
         return None, None
-    return cents(_worth(price.amount, per_date, line.units)), price.source
+    return cents(_worth(price.amount, per_date, line.units if units is None else units)), price.source
+
+
+def _denied_line(line: ClaimLine, units: int | None, rules: Rules, facility: bool, used: set[Loaded]) -> Decimal:
+    """What a line's payment loses when `units` of it (None: all) are denied with a finding: the line's payment less
+    its payment with the units left (`line_payment`), $0.00 where no price is published."""
+    paid, source = line_payment(line, rules, facility)
+    if paid is None or source is None:
+        return ZERO
+    used.add(source)
+    left = 0 if units is None else max(line.units - units, 0)
+    rest, _ = line_payment(line, rules, facility, left)
+    return paid - (rest or ZERO)
 
 
 def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
@@ -157,7 +173,13 @@ def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: se
     line (of `claim`); a finding with no line by the code of the missing line its cause names (("line-absent",
     code)), on the date of service. On a code paid once per date the units are worth the bundle only when they
     take the line from no units to some or back (`_worth`), else $0.00. No published price: null. `form`: the form
-    the claim is priced as where `claim` does not say (a written claim that leaves it to the chart's setting)."""
+    the claim is priced as where `claim` does not say (a written claim that leaves it to the chart's setting).
+
+    A cause ("denied-line", "<line>") names a whole line of `claim` denied with the finding (DX-NOT-COVERED: a
+    drug's administration is denied with the drug), ("denied-line", "<line>:<units>") that many of its units: what
+    that line's payment loses (`line_payment`, with the line's own modifiers and date) is taken off the finding's
+    impact_usd too, $0.00 where the line has no published price; the impact stays null when the finding's own
+    units have none. impact_units stays the units of the finding's own code."""
     by_number: dict[int, ClaimLine] | None = None  # most claims: no finding has units at stake
     drug_codes: dict[str, str] = {}
     facility = (claim.form or form) == "UB-04"
@@ -193,7 +215,14 @@ def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: se
         billed = line.units if line is not None and line.code == code else 0
         # A line is paid in cents (`line_payment`): the money at stake is what its rounded payment changes by.
         after = cents(_worth(price.amount, per_date, billed + units))
-        assign(f, "impact_usd", after - cents(_worth(price.amount, per_date, billed)))
+        usd = after - cents(_worth(price.amount, per_date, billed))
+        for kind, named in f.causes:
+            if kind == "denied-line":  # a whole line (or its units) denied with the drug: its payment lost too
+                number, _, some = named.partition(":")
+                denied = by_number.get(int(number))
+                if denied is not None:
+                    usd -= _denied_line(denied, int(some) if some else None, rules, facility, used)
+        assign(f, "impact_usd", usd)
 
 
 def price(claim: Claim, findings: list[Finding], rules: Rules, written: Claim | None, data_as_of: date,

@@ -32,6 +32,9 @@ ICD10_FILES = "https://www.cms.gov/medicare/coding-billing/icd-10-codes"
 # the code set's files on this page.
 ICD10_GUIDELINES = ICD10_FILES
 MCD = "https://www.cms.gov/medicare-coverage-database/"
+# A drug not reasonable and necessary: "CGS will deny coverage for both the drug and its administration" (CGS,
+# Drug Administration Reminder, 2021-03): DX-NOT-COVERED's money at stake counts the administration lines.
+CGS_DRUG_ADMINISTRATION = "https://www.cgsmedicare.com/partb/pubs/news/2021/03/cope20933.html"
 
 
 def chart_dx(ctx: EditContext) -> list[str]:
@@ -547,7 +550,8 @@ def _denied_units(ctx: EditContext, did: str | None = None) -> tuple[int | None,
     the immune globulin's units on the claim that goes out (the written lines on scrub, counted in the chart code's
     units; else the coded lines), priced at its code through the cause naming the drug. The drug `did` when the
     products are told each on its own; else the first immune globulin of the chart (the finding says the claim,
-    not the sum)."""
+    not the sum). With them, the administration lines denied with the drug (`_denied_administration`): of `did`
+    alone, else of every immune globulin of the claim (none is covered); the units stay the drug's."""
     from igclaim.edits.drug import in_own_units, written_drug_lines
 
     for each, f in ctx.coding.drugs.items():
@@ -557,8 +561,54 @@ def _denied_units(ctx: EditContext, did: str | None = None) -> tuple[int | None,
             units = in_own_units(ctx, f, written_drug_lines(ctx)[each])
         else:
             units = sum(ln.units for ln in f.lines)
-        return -units, [("drug", f.path)]  # none (0) is left out by `finding`
+        denied = frozenset(ig_drug_ids(ctx) if did is None else (did,))
+        # none (0) is left out by `finding`
+        return -units, [("drug", f.path), *_denied_administration(ctx, denied)]
     return None, []
+
+
+def _denied_administration(ctx: EditContext, denied: frozenset[str]) -> list[Cause]:
+    """The administration lines of the claim that goes out (the written one on scrub, else the coded one) denied
+    with these drugs: CGS "will deny coverage for both the drug and its administration" (CGS_DRUG_ADMINISTRATION).
+    Each as a cause ("denied-line", "<line>") that `price_findings` adds the line's payment of, or ("denied-line",
+    "<line>:<units>") for the units of a line shared with other drugs (96366: an hour of each of two products).
+
+    What a line administers is coding's (`Coding.administered`: the units each drug accounts for on each coded
+    line), summed by code: a written line of a code is denied but for the units other drugs (a premedication,
+    hydration, a covered product) account for on the coded lines of that code, taken from its first lines. A
+    written administration code the chart's coding has none of is denied whole only when the chart documents
+    administrations, every one of these drugs, and no fluid (nothing else for the line to give)."""
+    administered = ctx.coding.administered
+    if not administered:
+        return []
+    codes = {ln.line: ln.code for ln in ctx.expected.lines}
+    by_code: dict[str, dict[str | None, int]] = {}
+    for n, drugs in administered.items():
+        mine = by_code.setdefault(codes[n], {})
+        for each, units in drugs.items():
+            mine[each] = mine.get(each, 0) + units
+    # what the other drugs keep of each code, used up line by line
+    kept = {code: sum(u for each, u in drugs.items() if each not in denied) for code, drugs in by_code.items()
+            if not denied.isdisjoint(drugs)}
+    enc = ctx.encounter
+    only_these = bool(enc.administrations) and not enc.fluids and all(a.drug_id in denied
+                                                                       for a in enc.administrations)
+    billed = ctx.billed
+    causes: list[Cause] = []
+    for ln in billed.lines:
+        code = code_of(ln)
+        if code in kept:
+            keep = min(ln.units, kept[code])
+            kept[code] -= keep
+            off = ln.units - keep
+        elif code not in by_code and only_these and (rec := ctx.rules.admin(code)) is not None \
+                and rec.role != "bundled":
+            off = ln.units
+        else:
+            continue
+        if off > 0:
+            causes.append(("denied-line", str(ln.line) if off == ln.units else f"{ln.line}:{off}"))
+    return causes
 
 
 def _written_ig_lines(ctx: EditContext) -> list[ClaimLine]:

@@ -1,0 +1,162 @@
+"""DX-NOT-COVERED's money at stake counts the administration of the uncovered immune globulin with the drug: CGS,
+"Drug Administration Reminder" (https://www.cgsmedicare.com/partb/pubs/news/2021/03/cope20933.html): "If a
+medication is determined not to be reasonable and necessary ..., CGS will deny coverage for both the drug and its
+administration." The administration of other drugs (a premedication's push) is not counted; per product, only that
+product's administration (a line shared with a covered product: its units only).
+
+Prices: the drug at the bundled CMS ASP payment limit of 2026 Q1 (J1561 49.076, J1559 14.543, J1459 50.281 a unit);
+the administration by a synthetic `code,amount` schedule imported for 2026 (igclaim bundles no fee schedule), so
+the amounts are the test's own: 96365 $150.00, 96366 $40.00, 96367 $70.00, 96369 $120.00, 96375 $30.00."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from igclaim.model import Finding, Result
+from igclaim.refdata import store
+from igclaim.refdata.importers import Options
+from tests.test_edits_support import build, built_claim, chart, scrub
+
+FEES = "code,amount\n96365,150.00\n96366,40.00\n96367,70.00\n96369,120.00\n96375,30.00\n"
+GAMUNEX = {"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 30},
+           "containers": [{"grams": 10, "count": 3}]}
+PREMED = {"id": "pre", "hcpcs": "J1200", "units": 1, "route": "IV"}
+CGS = {"type": "medicare", "name": "Medicare Part B", "contractor": "J15"}  # A56779 + A57160: G43.909 not listed
+
+
+@pytest.fixture()
+def fees(home: Path, tmp_path: Path) -> None:
+    schedule = tmp_path / "fees-synthetic.csv"
+    schedule.write_text(FEES)
+    store.import_file("fees", schedule, Options(effective=date(2026, 1, 1), schedule="acme"))
+
+
+def _profile(tmp_path: Path, limit: str) -> str:
+    """Original Medicare's profile with a binding list of its own covering CIDP (G61.81) for one product or route
+    only (`limit`, a TOML line), so one product of the chart is covered and the other is not."""
+    pol = tmp_path / "cidp-limited.toml"
+    pol.write_text('[policy]\nname = "cidp-limited"\ntitle = "Test list: CIDP limited"\nkind = "official"\n'
+                   'severity = "error"\nsource = "https://example.org/policy"\n\n[[indication]]\nname = "CIDP"\n'
+                   f'codes = ["G61.81"]\n{limit}\n')
+    bundled = Path(__file__).resolve().parents[1] / "src/igclaim/refdata/payers/medicare-part-b.toml"
+    text = bundled.read_text()
+    assert 'values = { "2000-01-01" = "default-ig" }' in text
+    prof = tmp_path / "medicare-own-list.toml"
+    prof.write_text(text.replace('values = { "2000-01-01" = "default-ig" }',
+                                 'values = { "2000-01-01" = "cidp-limited.toml" }'))
+    return str(prof)
+
+
+def _dx(result: Result) -> list[Finding]:
+    return [f for f in result.findings if f.edit == "DX-NOT-COVERED"]
+
+
+def _codes(result: Result) -> list[tuple[str, int]]:
+    return [(ln.code, ln.units) for ln in result.claim.lines]
+
+
+def test_build_counts_the_drug_and_both_administration_lines(fees: None) -> None:
+    r = build(chart(diagnoses=["G43.909"], payer=CGS))
+    assert _codes(r) == [("J1561", 60), ("96365", 1), ("96366", 4)]
+    [f] = _dx(r)
+    # 60 × 49.076 = 2,944.56 (J1561) + 150.00 (96365) + 4 × 40.00 (96366) = 3,254.56; the units stay J1561's
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-3254.56"))
+
+
+def test_a_premedications_push_is_not_counted(fees: None) -> None:
+    enc = chart(diagnoses=["G43.909"], payer=CGS, drugs=[GAMUNEX, PREMED],
+                administrations=[{"drug_id": "pre", "method": "push", "start": "2026-03-02T08:50",
+                                  "stop": "2026-03-02T08:50"},
+                                 {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"}])
+    r = build(enc)
+    assert [ln.expected_payment for ln in r.claim.lines if ln.code == "96375"] == [Decimal("30.00")]
+    [f] = _dx(r)
+    # 2,944.56 + 150.00 + 160.00 = 3,254.56: the 96375 push ($30.00) gives the premedication, not the IVIG
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-3254.56"))
+
+
+def test_scrub_counts_the_written_administration_lines(fees: None) -> None:
+    enc = chart(diagnoses=["G43.909"], payer=CGS)
+    written = built_claim(enc)
+    written["lines"] = [
+        {"line": 1, "code": "96365", "units": 1, "modifiers": [], "diagnosis_pointers": [1]},
+        {"line": 2, "code": "96366", "units": 3, "modifiers": [], "diagnosis_pointers": [1]},
+        {"line": 3, "code": "J1561", "units": 60, "modifiers": ["JZ"], "diagnosis_pointers": [1]}]
+    [f] = _dx(scrub(enc, claim=written))
+    # what goes out: 2,944.56 + 150.00 + 3 × 40.00 (96366 written × 3, not the chart's 4) = 3,214.56
+    assert (f.line, f.impact_units, f.impact_usd) == (3, -60, Decimal("-3214.56"))
+
+
+def test_scrub_counts_a_written_administration_code_the_chart_does_not_support(fees: None) -> None:
+    """The chart's only administration is the IVIG's: a 96366 the coding has none of gives it too."""
+    enc = chart(diagnoses=["G43.909"], payer=CGS,
+                administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:00"}])
+    written = built_claim(enc)
+    assert [ln["code"] for ln in written["lines"]] == ["J1561", "96365"]
+    written["lines"].append({"line": 3, "code": "96366", "units": 1, "modifiers": [], "diagnosis_pointers": [1]})
+    [f] = _dx(scrub(enc, claim=written))
+    # 2,944.56 + 150.00 + 40.00 = 3,134.56
+    assert f.impact_usd == Decimal("-3134.56")
+    # a premedication charted too: the 96366 might give it, so it is not counted (2,944.56 + 150.00 for the 96365)
+    enc["drugs"] = [GAMUNEX, PREMED]
+    enc["administrations"].append({"drug_id": "pre", "method": "push", "start": "2026-03-02T08:50",
+                                   "stop": "2026-03-02T08:50"})
+    [f] = _dx(scrub(enc, claim=written))
+    assert f.impact_usd == Decimal("-3094.56")
+
+
+def test_per_product_counts_only_that_products_administration(fees: None, tmp_path: Path) -> None:
+    """IVIG covered for CIDP, SC Hizentra not: Hizentra's finding counts its 96369, never the IVIG's lines."""
+    hizentra = {"id": "ig2", "product": "Hizentra", "route": "SC", "dose": {"grams": 10},
+                "containers": [{"grams": 10, "count": 1}]}
+    enc = chart(diagnoses=["G61.81"], drugs=[GAMUNEX, hizentra],
+                payer={"type": "medicare", "name": "Medicare Part B",
+                       "profile": _profile(tmp_path, 'routes = ["IV"]')},
+                administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},
+                                 {"drug_id": "ig2", "start": "2026-03-02T14:10", "stop": "2026-03-02T15:40"}])
+    r = build(enc)
+    assert _codes(r) == [("J1561", 60), ("J1559", 100), ("96365", 1), ("96366", 4), ("96369", 1)]
+    [f] = _dx(r)
+    assert "Hizentra" in f.message and "Gamunex-C" not in f.message
+    # 100 × 14.543 = 1,454.30 (J1559) + 120.00 (96369) = 1,574.30; 96365 and 96366 give the covered IVIG
+    assert (f.impact_units, f.impact_usd) == (-100, Decimal("-1574.30"))
+
+
+def test_per_product_counts_its_share_of_a_line_shared_with_the_covered_product(fees: None, tmp_path: Path) -> None:
+    """Gamunex-C covered for CIDP, Privigen not, both IV: 96366 × 5 holds Gamunex-C's 4 hours and Privigen's 1."""
+    privigen = {"id": "ig2", "product": "Privigen", "route": "IV", "dose": {"grams": 20},
+                "containers": [{"grams": 10, "count": 2}]}
+    enc = chart(diagnoses=["G61.81"], drugs=[GAMUNEX, privigen],
+                payer={"type": "medicare", "name": "Medicare Part B",
+                       "profile": _profile(tmp_path, 'products = ["J1561"]')},
+                administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},
+                                 {"drug_id": "ig2", "start": "2026-03-02T14:10", "stop": "2026-03-02T16:40"}])
+    r = build(enc)
+    assert _codes(r) == [("J1561", 60), ("J1459", 40), ("96365", 1), ("96366", 5), ("96367", 1)]
+    [f] = _dx(r)
+    # 40 × 50.281 = 2,011.24 (J1459) + 70.00 (96367) + 1 of 96366's 5 units (40.00) = 2,121.24
+    assert (f.impact_units, f.impact_usd) == (-40, Decimal("-2121.24"))
+    [s] = _dx(scrub(enc))
+    assert (s.line, s.impact_usd) == (2, Decimal("-2121.24"))
+
+
+def test_an_unpriced_administration_line_keeps_the_drugs_dollars(home: Path) -> None:
+    """No fee schedule for the date: the administration adds nothing, the drug's dollars stay."""
+    [f] = _dx(build(chart(diagnoses=["G43.909"], payer=CGS)))
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-2944.56"))
+
+
+def test_a_hospital_claim_counts_its_administration_as_its_lines_are_priced(fees: None) -> None:
+    """The UB-04's 96365/96366 (revenue code 0260) are priced by the imported schedule's amounts and counted; an
+    off-campus non-excepted department's (PN: the PFS-equivalent rate, not held) are unpriced and add nothing."""
+    enc = chart(setting="hospital_outpatient", diagnoses=["G43.909"], payer=CGS)
+    [f] = _dx(build(enc))
+    assert f.impact_usd == Decimal("-3254.56")  # 2,944.56 + 150.00 + 4 × 40.00
+    pn = build(dict(enc, outpatient_department="off_campus_nonexcepted"))
+    assert [ln.expected_payment for ln in pn.claim.lines] == [Decimal("2944.56"), None, None]
+    [f] = _dx(pn)
+    assert f.impact_usd == Decimal("-2944.56")  # the drug's dollars stay (ASP, not reduced)
