@@ -236,7 +236,7 @@ def test_headline_counts_a_line_once_by_its_largest_finding():
 def test_headline_money_of_generated_claims(tmp_path):
     """1,000 generated encounters (benchmarks/generate.py, seed 7): the headline is the recount of results.jsonl
     with each claim line once (its largest priced finding; findings of no line once a claim), not the sum of every
-    finding ($1,444,458.88 here; the audit's 20,000: $30,960,482.30 against $28,549,915.74). Each finding's dollars
+    finding ($1,670,564.44 here; the audit's 20,000: $30,960,482.30 against $28,549,915.74). Each finding's dollars
     are the change in its line's payment rounded to cents, so a line's units-by-mL finding and its coverage finding
     differ by a cent where they tied before (record 73: $5,434.13 unbilled against $5,434.14 denied), and such a
     line now counts under coverage."""
@@ -273,9 +273,12 @@ def test_headline_money_of_generated_claims(tmp_path):
                 money[kind] += abs(usd)
     report = _money((tmp_path / "out" / "report.html").read_text())
     assert report == {**{k: f"${v:,.2f}" for k, v in money.items()}, "units-at-risk": f"{units:,}"}
-    assert (f"${every:,.2f}", report) == ("$1,444,458.88", {
-        "usd-at-risk": "$1,323,860.59", "usd-unbilled": "$177,249.54", "usd-beyond-chart": "$541,833.33",
-        "usd-coverage": "$604,777.72", "units-at-risk": "23,223"})
+    # DRUG-NDC-MISSING puts the drug line at stake where the payer requires the NDC (40 priced findings, $226,105.56
+    # of them): on a line that is also DX-NOT-COVERED's, the two tie, and the line counts under the one not about
+    # coverage (the tie rule above).
+    assert (f"${every:,.2f}", report) == ("$1,670,564.44", {
+        "usd-at-risk": "$1,514,145.26", "usd-unbilled": "$177,249.54", "usd-beyond-chart": "$745,355.52",
+        "usd-coverage": "$591,540.20", "units-at-risk": "28,203"})
 
 
 # --- an exact duplicate CSV row ----------------------------------------------------------------------------------

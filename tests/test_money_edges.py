@@ -11,11 +11,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from igclaim import engine
+from igclaim import engine, parse_encounter
 from igclaim.model import Encounter
 from igclaim.refdata import store
 from igclaim.refdata.importers import Options
-from tests.helpers import example, example_input
+from tests.helpers import drug, encounter, example, example_input
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -317,3 +317,102 @@ def test_a_lines_expected_payment_reads_the_pfs_equivalent_rate_on_its_own_date(
         for n, day in ((1, date(2025, 12, 31)), (2, date(2026, 1, 1)))])
     price_claim(claim, rules)
     assert [ln.expected_payment for ln in claim.lines] == [Decimal("45.00"), None]
+
+
+# --- NDC findings that deny the drug line ----------------------------------------------------------------------
+# A payer whose profile requires the NDC (refdata/payers/commercial.toml `ndc_required`, and Medicaid, which extends
+# it) does not pay a drug line whose NDC is missing, malformed or not one the CMS ASP NDC-HCPCS crosswalk assigns to
+# the billed code (https://www.cms.gov/medicare/payment/part-b-drugs/asp-pricing-files): that line's units are at
+# stake. Gamunex-C 30 g = 60 units of J1561; 60 × 49.076 (2026Q1 payment limit) = 2944.56, as its line is paid.
+
+_MEDICAID = {"type": "medicaid", "prior_authorization": {"number": "PA-1", "start": "2019-01-01",
+                                                         "end": "2027-12-31", "units": 100000}}
+_PRIVIGEN_NDC = "44206-0436-05"  # J1459 in the bundled crosswalk, not J1561
+
+
+def _ndc_scrub(payer: dict, drug_lines: list[dict], dose_grams: int = 30) -> list[tuple]:
+    """The NDC findings of a Gamunex-C chart (its NDC 13533-0800-12, J1561) scrubbed with `drug_lines` written."""
+    chart = encounter(payer=payer, drugs=[drug(ndc="13533-0800-12", dose={"grams": dose_grams})])
+    lines = [{"line": i + 1, **ln} for i, ln in enumerate(drug_lines)]
+    n = len(lines)
+    lines += [{"line": n + 1, "code": "96365", "units": 1}, {"line": n + 2, "code": "96366", "units": 4}]
+    chart["claim"] = {"form": "CMS-1500", "place_of_service": "11", "diagnoses": ["D83.9"], "lines": lines}
+    r = engine.scrub(Encounter.model_validate(chart))
+    return [(f.edit, f.line, f.impact_units, f.impact_usd) for f in r.findings if f.edit.startswith("DRUG-NDC")]
+
+
+def _ndc_alone(payer: dict, line: dict) -> list[tuple]:
+    """The NDC findings of an 837 line scrubbed without its chart (an office claim)."""
+    from tests.test_home_pump_kx import _alone
+
+    r = _alone([line], setting="office", payer=payer)
+    return [(f.edit, f.line, f.impact_units, f.impact_usd) for f in r.findings if f.edit.startswith("DRUG-NDC")]
+
+
+def _j1561(ndc: str | None, units: int = 60, modifiers: tuple[str, ...] = ("JZ",)) -> dict:
+    line: dict = {"code": "J1561", "modifiers": list(modifiers), "units": units}
+    if ndc is not None:
+        line.update(ndc=ndc, ndc_quantity=units * 5, ndc_unit="ML")
+    return line
+
+
+def test_an_ndc_that_does_not_crosswalk_to_the_code_puts_the_line_at_stake_where_the_payer_requires_it(home):
+    """DRUG-NDC-MISMATCH: 60 units of J1561 billed with Privigen's NDC: -60 units, -$2,944.56 for Medicaid and a
+    commercial plan, on scrub, on an 837 alone and on build (the chart's NDC is Privigen's); told with nothing at stake
+    for Medicare Part B, which does not require the NDC."""
+    at_stake = [("DRUG-NDC-MISMATCH", 1, -60, Decimal("-2944.56"))]
+    for payer in (_MEDICAID, {"type": "commercial"}):
+        assert _ndc_scrub(payer, [_j1561(_PRIVIGEN_NDC)]) == at_stake, payer
+        assert _ndc_alone(payer, _j1561(_PRIVIGEN_NDC)) == at_stake, payer
+        built = engine.build(parse_encounter(encounter(payer=payer, drugs=[drug(ndc=_PRIVIGEN_NDC)])))
+        assert [(f.edit, f.line, f.impact_units, f.impact_usd) for f in built.findings
+                if f.edit.startswith("DRUG-NDC")] == at_stake, payer
+    told = [("DRUG-NDC-MISMATCH", 1, None, None)]
+    assert _ndc_scrub({"type": "medicare"}, [_j1561(_PRIVIGEN_NDC)]) == told
+    assert _ndc_alone({"type": "medicare"}, _j1561(_PRIVIGEN_NDC)) == told
+
+
+def test_a_jw_line_with_an_ndc_of_another_code_puts_its_own_units_at_stake(home):
+    """25 g of Gamunex-C from 3 × 10 g: 50 units given (line 1, the chart's NDC) and 10 discarded (line 2, JW, billed
+    with Privigen's NDC): the JW line alone is denied, -10 × 49.076 = -$490.76."""
+    found = _ndc_scrub(_MEDICAID, [_j1561("13533-0800-12", 50, ()), _j1561(_PRIVIGEN_NDC, 10, ("JW",))], 25)
+    assert found == [("DRUG-NDC-MISMATCH", 2, -10, Decimal("-490.76"))]
+
+
+def test_a_drug_line_without_the_ndc_the_payer_requires_is_at_stake(home):
+    """DRUG-NDC-MISSING: the written J1561 × 60 without an NDC, on scrub and on an 837 alone: -60 units,
+    -$2,944.56. On build from a chart without the NDC, the claim igclaim writes goes out without it and is denied
+    the same way: the drug's 60 units (no line: told of the chart's drug, as DX-NOT-COVERED is on build). Not told
+    for Medicare Part B."""
+    at_stake = [("DRUG-NDC-MISSING", 1, -60, Decimal("-2944.56"))]
+    assert _ndc_scrub(_MEDICAID, [_j1561(None)]) == at_stake
+    assert _ndc_alone(_MEDICAID, _j1561(None)) == at_stake
+    built = engine.build(parse_encounter(encounter(payer=_MEDICAID)))
+    assert [(f.edit, f.line, f.impact_units, f.impact_usd) for f in built.findings
+            if f.edit.startswith("DRUG-NDC")] == [("DRUG-NDC-MISSING", None, -60, Decimal("-2944.56"))]
+    assert _ndc_scrub({"type": "medicare"}, [_j1561(None)]) == []
+
+
+def test_a_malformed_ndc_puts_the_line_at_stake_where_the_payer_requires_the_ndc(home):
+    """DRUG-NDC-FORMAT: NDC '1234' on J1561 × 60: -60 units, -$2,944.56 for Medicaid (scrub and 837 alone); told with
+    nothing at stake for Medicare Part B."""
+    at_stake = [("DRUG-NDC-FORMAT", 1, -60, Decimal("-2944.56"))]
+    assert _ndc_scrub(_MEDICAID, [_j1561("1234")]) == at_stake
+    assert _ndc_alone(_MEDICAID, _j1561("1234")) == at_stake
+    told = [("DRUG-NDC-FORMAT", 1, None, None)]
+    assert _ndc_scrub({"type": "medicare"}, [_j1561("1234")]) == told
+    assert _ndc_alone({"type": "medicare"}, _j1561("1234")) == told
+
+
+def test_an_ndc_finding_on_a_nos_line_stays_beside_drug_nos_code(home):
+    """J1599 (NOS) × 60 for Gamunex-C with Privigen's NDC (J1459): DRUG-NOS-CODE puts the line at stake at the
+    product's code (60 × 49.076), and DRUG-NDC-MISMATCH stays told (the NDC is not the product's, so only the code
+    is not wrong), its units priced by the line's own code, which has no payment limit in 2026Q1 (null, not $0.00).
+    The batch headline counts the line once, by its largest finding."""
+    chart = encounter(payer=_MEDICAID, drugs=[drug(ndc="13533-0800-12")])
+    chart["claim"] = {"form": "CMS-1500", "place_of_service": "11", "diagnoses": ["D83.9"], "lines": [
+        {"line": 1, **_j1561(_PRIVIGEN_NDC), "code": "J1599"}, {"line": 2, "code": "96365", "units": 1},
+        {"line": 3, "code": "96366", "units": 4}]}
+    r = engine.scrub(Encounter.model_validate(chart))
+    assert [(f.edit, f.line, f.impact_units, f.impact_usd) for f in r.findings if f.impact_units] == [
+        ("DRUG-NOS-CODE", 1, -60, Decimal("-2944.56")), ("DRUG-NDC-MISMATCH", 1, -60, None)]

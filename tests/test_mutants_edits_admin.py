@@ -682,7 +682,7 @@ def test_jz_beside_a_jw_line_of_the_same_code_is_a_conflict_on_the_jz_line():
 
 def test_medicaid_requires_the_ndc_on_each_drug_line_and_checks_its_shape():
     r = alone([IG, {**IG, "code": "J1459", "ndc": "44206-0436-05"}, INITIAL], payer=MEDICAID)
-    assert found(r, "DRUG-NDC-MISSING") == [("DRUG-NDC-MISSING", "error", 1, None, "Line 1: Medicaid (generic state "
+    assert found(r, "DRUG-NDC-MISSING") == [("DRUG-NDC-MISSING", "error", 1, -60, "Line 1: Medicaid (generic state "
                                             "program) requires the NDC on drug lines and J1561 has none.")]
     assert found(alone([IG, INITIAL]), "DRUG-NDC-MISSING") == []  # Medicare: NDC not required on the line
     r = alone([{**IG, "ndc": "13533-805-11X"}, {**IG, "code": "J1459", "ndc": "44206-0436-05"}, INITIAL])
@@ -1337,9 +1337,9 @@ def test_the_build_only_ndc_check_does_not_run_beside_the_scrubs():
     """Medicaid requires the NDC on drug lines (Deficit Reduction Act of 2005): the chart's finding on build, the
     written line's on scrub, never both."""
     mc = chart(payer={"type": "medicaid", "name": "State Medicaid", "prior_authorization": {"number": "PA1"}})
-    assert found(build(mc)) == [("DRUG-NDC-MISSING", "error", None, None, "drugs[0]: Medicaid (generic state program) "
+    assert found(build(mc)) == [("DRUG-NDC-MISSING", "error", None, -60, "drugs[0]: Medicaid (generic state program) "
                                  "requires the NDC on drug lines and the chart gives none for Gamunex-C.")]
-    assert found(scrub(mc)) == [("DRUG-NDC-MISSING", "error", 1, None, "Line 1: J1561 has no NDC; Medicaid (generic "
+    assert found(scrub(mc)) == [("DRUG-NDC-MISSING", "error", 1, -60, "Line 1: J1561 has no NDC; Medicaid (generic "
                                  "state program) requires it.")]
 
 

@@ -1384,7 +1384,7 @@ def test_a_kit_without_its_containers_on_a_medicaid_claim():
     assert drug_found(build(chart(payer=MEDICAID, drugs=[sd])), "DRUG-NDC-MISSING") == [
         ("DRUG-NDC-MISSING", None, "drugs[0]: Medicaid (generic state program) requires the NDC quantity with the NDC, "
          "and the chart does not let it be computed for Gammagard S/D (the 837 would carry no LIN/CTP).",
-         "Give the containers opened: kits and powders are counted in packages (UN).", None)]
+         "Give the containers opened: kits and powders are counted in packages (UN).", -40)]  # 20 g: J1566 × 40
     with_containers = dict(sd, containers=[{"ndc": "00944-2658-04", "count": 2}])
     assert drug_found(build(chart(payer=MEDICAID, drugs=[with_containers])), "DRUG-NDC-MISSING") == []
 
@@ -1393,7 +1393,7 @@ def test_a_medicaid_line_without_an_ndc_when_the_chart_has_none_either():
     r = scrub(chart(payer=MEDICAID))
     assert drug_found(r, "DRUG-NDC-MISSING") == [
         ("DRUG-NDC-MISSING", 1, "Line 1: J1561 has no NDC; Medicaid (generic state program) requires it.",
-         "Report the NDC of the package used (11 digits, 5-4-2) with its quantity on each drug line.", None)]
+         "Report the NDC of the package used (11 digits, 5-4-2) with its quantity on each drug line.", -60)]
     # Medicare Part B does not require the NDC on the line.
     assert drug_found(scrub(chart()), "DRUG-NDC-MISSING") == []
 

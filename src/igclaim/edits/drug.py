@@ -18,7 +18,7 @@ from igclaim.coding.drug import CodedDrug, dose_units_exact, package_billing_uni
 from igclaim.edits.context import EditContext
 from igclaim.edits.context import code_of as code_of  # the name engine.py and written.py import it by
 from igclaim.edits.diagnosis import sourced
-from igclaim.edits.registry import When, also_check, edit, finding
+from igclaim.edits.registry import Cause, When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding, NdcUnit
 from igclaim.refdata.resolver import Package, Product
 from igclaim.refdata.rules import Rules
@@ -781,6 +781,23 @@ def _ndc_required(ctx: EditContext) -> bool:
     return bool(ctx.rules.param("ndc_required"))
 
 
+def ndc_line_at_stake(ctx: EditContext, ln: ClaimLine) -> tuple[int | None, Cause | None]:
+    """What an NDC finding on line `ln` (written on scrub, coded on build) puts at stake: a payer that requires the
+    NDC (profile `ndc_required`: Medicaid, commercial plans) does not pay a drug line whose NDC is missing, malformed
+    or not one the CMS ASP NDC-HCPCS crosswalk assigns to the billed code, so the line's units (a JW line's its own).
+    The cause names the chart drug billed by the line's code, priced by that code (coding/payment.py); a line of
+    another code (a NOS code or another product's: DRUG-NOS-CODE and DRUG-CODE-MISMATCH tell it, DRUG-NOS-CODE with
+    the drug as its cause, which would supersede this finding) or of no chart drug is priced by its own code, as
+    written. Nothing where the payer does not require the NDC, or on a line that bills no drug."""
+    if not _ndc_required(ctx):
+        return None, None
+    code = code_of(ln)
+    f = next((f for f in ctx.coding.drugs.values() if f.code is not None and f.code.upper() == code), None)
+    if f is not None:
+        return -ln.units, ("drug", f.path)
+    return (-ln.units, None) if is_drug_code(ctx, code) else (None, None)
+
+
 @edit(
     "DRUG-NDC-MISSING",
     severity="error",
@@ -796,18 +813,24 @@ def ndc_missing_chart(ctx: EditContext) -> list[Finding]:
     if ctx.written is not None or not _ndc_required(ctx):
         return found
     for f in ctx.coding.drugs.values():
+        # The claim built goes out without the NDC on these lines (no LIN/CTP without the quantity: outputs/x12.py),
+        # and the payer denies them: their units are at stake, priced by the drug's code (as DX-NOT-COVERED's on
+        # build), on no line since the finding is the chart's drug.
+        bare = -sum(ln.units for ln in f.lines if not ln.ndc or ln.ndc_quantity is None)
         if f.lines and not all(ln.ndc for ln in f.lines):
             found.append(finding("DRUG-NDC-MISSING", f"{f.path}: {ctx.profile.title} requires the NDC on drug lines "
                                  f"and the chart gives none for {_name(f)}"
                                  f"{' (or for some of its containers)' if any(ln.ndc for ln in f.lines) else ''}.",
-                                 fix="Add the NDC of the package used to the chart (drugs[].ndc or containers[].ndc)."))
+                                 fix="Add the NDC of the package used to the chart (drugs[].ndc or containers[].ndc).",
+                                 impact_units=bare, cause=("drug", f.path)))
         elif any(ln.ndc_quantity is None for ln in f.lines):
             found.append(finding("DRUG-NDC-MISSING", f"{f.path}: {ctx.profile.title} requires the NDC quantity with "
                                  f"the NDC, and the chart does not let it be computed for {_name(f)} (the 837 would "
                                  "carry no LIN/CTP).",
                                  fix="Give the containers opened: kits and powders are counted in packages (UN)."
                                  if f.is_ig else f"Give the NDC quantity and its unit of what was given "
-                                 f"({f.path}.ndc_quantity and ndc_unit, e.g. 1 and ML)."))
+                                 f"({f.path}.ndc_quantity and ndc_unit, e.g. 1 and ML).",
+                                 impact_units=bare, cause=("drug", f.path)))
     return found
 
 
@@ -821,8 +844,10 @@ def ndc_missing_written(ctx: EditContext) -> list[Finding]:
         for ln in lines:
             if not (ln.ndc or "").strip():
                 known = f" (the chart has {ndc_mod.format(f.ndc)})" if f.ndc else ""
+                units, cause = ndc_line_at_stake(ctx, ln)
                 found.append(finding("DRUG-NDC-MISSING", f"Line {ln.line}: {code_of(ln)} has no NDC; "
-                                     f"{ctx.profile.title} requires it{known}.", line=ln.line))
+                                     f"{ctx.profile.title} requires it{known}.", line=ln.line, impact_units=units,
+                                     cause=cause))
     return found
 
 
@@ -971,5 +996,7 @@ def ndc_format(ctx: EditContext) -> list[Finding]:
             try:
                 ndc_mod.validate(ln.ndc)
             except ndc_mod.InvalidNDC as exc:
-                found.append(finding("DRUG-NDC-FORMAT", f"Line {ln.line}: {exc}.", line=ln.line))
+                units, cause = ndc_line_at_stake(ctx, ln)
+                found.append(finding("DRUG-NDC-FORMAT", f"Line {ln.line}: {exc}.", line=ln.line, impact_units=units,
+                                     cause=cause))
     return found

@@ -17,6 +17,7 @@ from typing import cast
 
 from igclaim import ndc as ndc_mod
 from igclaim.edits.context import EditContext
+from igclaim.edits.drug import ndc_line_at_stake
 from igclaim.edits.registry import SPECS, When, also_check, declare, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata.rules import Rules
@@ -242,9 +243,12 @@ def ndc_mismatch(ctx: EditContext) -> list[Finding]:
             where = "; ".join(f"{c} per {src}" for c, src in sorted(known.items()))
             # The cause is the code the NDC calls for: when that is the product's own code, DRUG-CODE-MISMATCH or
             # DRUG-NOS-CODE on the line says the same mistake and supersedes this finding.
+            # A payer that requires the NDC denies the line: its units at stake (`ndc_line_at_stake`).
+            units, drug = ndc_line_at_stake(ctx, ln)
+            causes = [c for c in (("code", next(iter(known))) if len(known) == 1 else None, drug) if c is not None]
             found.append(finding("DRUG-NDC-MISMATCH", f"Line {ln.line}: NDC {ndc_mod.format(ndc11)} is billed with "
-                                 f"{code}, but it crosswalks to {where}.", line=ln.line,
-                                 cause=("code", next(iter(known))) if len(known) == 1 else None))
+                                 f"{code}, but it crosswalks to {where}.", line=ln.line, impact_units=units,
+                                 cause=causes or None))
     return found
 
 

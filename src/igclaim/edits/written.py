@@ -28,6 +28,7 @@ from igclaim.edits.context import EditContext, code_of
 from igclaim.edits.drug import (
     is_drug_code,
     mods,
+    ndc_line_at_stake,
     ndc_package,
     ndc_quantity_units,
     pump_route,
@@ -209,8 +210,9 @@ def ndc_absent(ctx: EditContext) -> list[Finding]:
         return found
     for ln in _ig_lines(ctx):
         if not (ln.ndc or "").strip():
+            units, cause = ndc_line_at_stake(ctx, ln)
             found.append(finding("DRUG-NDC-MISSING", f"Line {ln.line}: {ctx.profile.title} requires the NDC on drug "
-                                 f"lines and {code_of(ln)} has none.", line=ln.line))
+                                 f"lines and {code_of(ln)} has none.", line=ln.line, impact_units=units, cause=cause))
     return found
 
 
@@ -219,9 +221,10 @@ def ndc_shape(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
     for ln in _ig_lines(ctx):
         if ln.ndc and not ndc_mod.is_valid(ln.ndc):
+            units, cause = ndc_line_at_stake(ctx, ln)
             found.append(finding("DRUG-NDC-FORMAT", f"Line {ln.line}: NDC {ln.ndc!r} is not a valid 11-digit (5-4-2) "
                                  "NDC.",
-                                 line=ln.line))
+                                 line=ln.line, impact_units=units, cause=cause))
     return found
 
 
