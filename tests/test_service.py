@@ -510,6 +510,126 @@ def test_an_import_over_http_lists_the_rows_it_skipped(team, tmp_path, monkeypat
     assert report["skipped"] == ["crosswalk.csv: line 210, column 4: '888867413689' is not an NDC: give 11 digits, "
                                  "or 10 digits with hyphens (4-4-2, 5-3-2, 5-4-1); row skipped"]
 
+def _built(client, headers, enc: dict) -> dict:
+    r = client.post("/api/build", json=enc, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_an_admin_imports_a_contractors_coverage_list_over_http(team, tmp_path, monkeypatch):
+    """Every kind the CLI imports, with its options: CGS's list (A56779) with D80.1 on it from 2026-01-01, as
+    `igclaim data import coverage FILE --effective 2026-01-01`; a build through the service then no longer finds
+    D80.1 not covered in Ohio (the bundled list, without it, did). The route had no `coverage` (422)."""
+    from tests.test_mac_coverage import CSV_HEAD, office
+
+    _, client, admin, biller = team
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
+    csv = (CSV_HEAD + "A56779,1,D83.9\nA56779,1,D80.1\n").encode()
+    params = {"filename": "cgs.csv", "effective": "2026-01-01"}
+    before = _built(client, biller, office("OH", "D80.1"))
+    assert [f["severity"] for f in before["findings"] if f["edit"] == "DX-NOT-COVERED"] == ["error"]
+    assert client.post("/api/data/import/coverage", content=csv, params=params, headers=biller).status_code == 403
+    # without the date the importer asks for it, as the CLI prints it; nothing is imported
+    r = client.post("/api/data/import/coverage", content=csv, params={"filename": "cgs.csv"}, headers=admin)
+    assert r.status_code == 422 and r.json()["problems"] == [
+        "cgs.csv: cannot tell the date this coverage list is in force from its name: give --effective YYYY-MM-DD "
+        "(and --ends when it has ended)"], r.text
+    r = client.post("/api/data/import/coverage", content=csv, params=params, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"imported": [{"kind": "coverage", "file": "cgs.csv", "rows": 2, "changed": True,
+                                      "effective": "2026-01-01", "ends": "9999-12-31", "skipped": [],
+                                      "scope": "A56779", "replaced": 0}]}
+    after = _built(client, biller, office("OH", "D80.1"))
+    assert "DX-NOT-COVERED" not in {f["edit"] for f in after["findings"]}
+    r = client.post("/api/data/import/coverage", content=csv, params={**params, "ends": "2025-12-31"}, headers=admin)
+    assert r.status_code == 422 and r.json()["problems"] == ["cgs.csv: ends 2025-12-31 is before effective 2026-01-01"]
+    assert [e["action"] for e in client.get("/api/audit", headers=admin).json()][:1] == ["data.import.coverage"]
+
+
+def test_an_admin_imports_the_fda_ndc_directory_over_http(team, tmp_path, monkeypatch):
+    """The FDA NDC directory's package file over HTTP (the route had no `ndc_directory`): a Cuvitru container
+    charted by an NDC the catalog does not know is refused before, and sized by the directory's 40 mL after."""
+    from tests.helpers import encounter
+
+    _, client, admin, biller = team
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
+    package = (ROOT / "tests" / "fixtures" / "fda" / "package-synthetic.txt").read_bytes()
+    cuvitru = encounter(date_of_service="2026-03-02", drugs=[{"id": "ig1", "product": "Cuvitru", "route": "SC",
+                                                              "dose": {"grams": 8},
+                                                              "containers": [{"ndc": "0944-2850-09"}]}],
+                        administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:00"}])
+    assert client.post("/api/build", json=cuvitru, headers=biller).status_code == 422
+    assert client.post("/api/data/import/ndc_directory", content=package, params={"filename": "package.txt"},
+                       headers=biller).status_code == 403
+    r = client.post("/api/data/import/ndc_directory", content=package, params={"filename": "package.txt"},
+                    headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"imported": [{"kind": "ndc_directory", "file": "package.txt", "rows": 3, "changed": True,
+                                      "effective": "2025-01-01", "ends": "9999-12-31", "skipped": [], "scope": "",
+                                      "replaced": 0}]}
+    lines = _built(client, biller, cuvitru)["claim"]["lines"]
+    assert [(ln["code"], ln["modifiers"], ln["units"]) for ln in lines if ln["code"].startswith("J")] == [
+        ("J1555", ["JZ"], 80)]
+
+
+def test_a_fee_schedule_imported_over_http_takes_its_name_and_dates(team, tmp_path, monkeypatch):
+    """`schedule` and `effective` as the CLI's --schedule and --effective: a contract's `code,amount` file is in
+    force from the date given through the end of its year, under the name given; without a name the importer
+    asks for one (422)."""
+    _, client, admin, _ = team
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
+    fees = b"code,amount\n96365,150.00\n96366,40.00\n96367,60.00\n"
+    r = client.post("/api/data/import/fees", content=fees, headers=admin,
+                    params={"filename": "acme.csv", "schedule": "acme 2026", "effective": "2026-03-01"})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"imported": [{"kind": "fees", "file": "acme.csv", "rows": 3, "changed": True,
+                                      "effective": "2026-03-01", "ends": "2026-12-31", "skipped": [],
+                                      "scope": "acme 2026", "replaced": 0}]}
+    r = client.post("/api/data/import/fees", content=fees, headers=admin,
+                    params={"filename": "acme.csv", "effective": "2026-03-01"})
+    assert r.status_code == 422 and r.json()["problems"] == [
+        "acme.csv: line 1: a 'code,amount' fee schedule needs --schedule NAME (the locality or contract it belongs "
+        "to)"], r.text
+    # a file of far fewer rows for the same schedule and dates is refused, unless `force` (the CLI's --force)
+    params = {"filename": "short.csv", "schedule": "acme 2026", "effective": "2026-03-01"}
+    short = b"code,amount\n96365,155.00\n"
+    r = client.post("/api/data/import/fees", content=short, headers=admin, params=params)
+    assert r.status_code == 422 and r.json()["problems"] == [
+        "short.csv: 1 rows, far fewer than the 3 of the file already imported for 2026-03-01..2026-12-31: a "
+        "truncated file? Use --force to replace it anyway"], r.text
+    r = client.post("/api/data/import/fees", content=short, headers=admin, params={**params, "force": "true"})
+    assert r.status_code == 200 and r.json()["imported"][0]["replaced"] == 1, r.text
+
+
+@pytest.mark.parametrize(("params", "problem"), [
+    ({"effective": "2026-13-01"}, "query.effective: '2026-13-01': use YYYY-MM-DD, e.g. 2026-03-02"),
+    ({"effective": "1772409600"}, "query.effective: '1772409600': use YYYY-MM-DD, e.g. 2026-03-02"),
+    ({"ends": "someday"}, "query.ends: 'someday': use YYYY-MM-DD, e.g. 2026-03-02"),
+    ({"setting": "clinic"}, "query.setting: must be 'practitioner', 'hospital' or 'dme'"),
+    ({"schedule": "../etc"}, "query.schedule: '../etc': does not have the expected form"),
+    ({"schedule": "a" * 65}, "query.schedule: too long: at most 64 characters"),
+    ({"force": "perhaps"}, "query.force: 'perhaps': give true or false"),
+])
+def test_an_import_option_over_http_is_refused_by_its_name(team, tmp_path, monkeypatch, params, problem):
+    """Each option is checked before the file is read: a bad one is a 422 naming it, nothing imported."""
+    _, client, admin, _ = team
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
+    r = client.post("/api/data/import/coverage", content=b"article_id,group,icd10_code\nA56779,1,D80.1\n",
+                    params={"filename": "cgs.csv", **params}, headers=admin)
+    assert r.status_code == 422 and r.json()["problems"] == [problem], r.text
+
+
+def test_the_import_route_takes_every_kind_the_cli_imports(team):
+    """One list of kinds (importers.KINDS): the route's unknown kind names them all."""
+    from igclaim.refdata.importers import KINDS
+
+    _, client, admin, _ = team
+    r = client.post("/api/data/import/nope", content=b"x", headers=admin)
+    assert r.status_code == 422 and r.json()["problems"] == [
+        "path.kind: 'nope' is not one of hcpcs, asp, crosswalk, mue, ptp, icd10, fees, ndc_directory, coverage"]
+    assert KINDS == ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees", "ndc_directory", "coverage")
+
+
 def test_the_team_service_sits_behind_the_same_guard(team):
     """Host allow-list, security headers (the page's CSP allows only its own inline blocks), the API's problem
     shape for FastAPI's 422, and a bounded path id (no database overflow)."""

@@ -37,7 +37,8 @@ from igclaim import __version__
 from igclaim.errors import InputError, listed, problem_lines
 from igclaim.inputs import text_lines, undecoded_byte, unique_keys
 from igclaim.model import HCPCS_CODE, ChartDate
-from igclaim.refdata.importers import ascii_upper
+from igclaim.refdata.data_cli import Setting
+from igclaim.refdata.importers import KINDS, Options, ascii_upper
 from igclaim.service import auth as auth_mod
 from igclaim.service import ledger, worklist
 from igclaim.service.coders import Coders, coders_wanted
@@ -61,6 +62,10 @@ MAX_BODY = 20 * 1024 * 1024  # one POST of JSON Lines; larger batches go through
 MAX_LINES = 5000
 MAX_IMPORT_BODY = 200 * 1024 * 1024  # one CMS file over HTTP (admins): on IMPORT_PATH only
 IMPORT_PATH = "/api/data/import/"
+# An imported fee schedule's name (`schedule`), which payer profiles name as their `fee_schedule`: words of letters,
+# digits and . _ - joined by single spaces ("acme-2026", "opps 2026"), no path nor control characters.
+SCHEDULE_NAME = r"^[A-Za-z0-9._-]+( [A-Za-z0-9._-]+)*$"
+SCHEDULE_LENGTH = 64
 MAX_CHARGE_CODES = 10_000
 RATE_STORE = "IGCLAIM_RATE_STORE"
 MAX_UNIT_CHARGE = Decimal("9999999.99")
@@ -668,12 +673,26 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                      "object_type": a.object_type, "object_id": a.object_id} for a in db.scalars(q)]
 
     @app.post("/api/data/import/{kind}", tags=["admin"])
-    async def data_import(kind: Literal["hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees"],
+    async def data_import(kind: Literal[KINDS],  # type: ignore[valid-type]
                           request: Request, who: Admin,
                           filename: Annotated[str, Query(min_length=1, max_length=ID_LENGTH,
-                                                         pattern=r"^[A-Za-z0-9._ ()-]+$")] = "upload.csv"):
-        """Import one CMS file (the request body, as downloaded) into the server's reference store. The file name is
-        the audit entry's object id: at most as long as the log keeps whole (ID_LENGTH)."""
+                                                         pattern=r"^[A-Za-z0-9._ ()-]+$")] = "upload.csv",
+                          effective: Annotated[ChartDate | None, Query(
+                              description="first date the file is in force (YYYY-MM-DD)")] = None,
+                          ends: Annotated[ChartDate | None, Query(
+                              description="last date the file is in force (YYYY-MM-DD)")] = None,
+                          setting: Annotated[Setting | None, Query(
+                              description="MUE/PTP table when the file does not say")] = None,
+                          schedule: Annotated[str | None, Query(
+                              max_length=SCHEDULE_LENGTH, pattern=SCHEDULE_NAME,
+                              description="fee schedule name (locality or contract)")] = None,
+                          force: Annotated[bool, Query(
+                              description="replace an earlier import of the same period even when this file has "
+                              "far fewer rows")] = False):
+        """Import one CMS file (the request body, as downloaded) into the server's reference store: every kind and
+        option of `igclaim data import`, so a kind that needs an option (a coverage list's `effective`, a
+        `code,amount` fee schedule's `schedule`) gets the importer's own 422 without it. The file name is the
+        audit entry's object id: at most as long as the log keeps whole (ID_LENGTH)."""
         from igclaim.refdata import importers, store
 
         if Path(filename).name in ("", ".", ".."):  # the pattern takes dots: "." or ".." names a directory
@@ -689,14 +708,16 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             except ClientDisconnect:
                 return problems(400, ["body: the client went away before the file was sent"])
             try:  # parsing a CMS file takes seconds: off the event loop, so reads go on
-                reports = await run_in_threadpool(store.import_file, kind, path)
+                reports = await run_in_threadpool(store.import_file, kind, path, Options(
+                    effective, ends, setting.value if setting else None, schedule, force))
             except importers.ImportFailure as exc:
                 return problems(422, [str(exc)])
         with tx(write=True) as db:
             worklist.audit(db, who.user_id, f"data.import.{kind}", "import", filename)
         return {"imported": [{"kind": r.kind, "file": r.file, "rows": r.rows, "changed": r.changed,
                               "effective": r.effective.isoformat(), "ends": r.ends.isoformat(),
-                              "skipped": list(r.skipped)} for r in reports]}
+                              "skipped": list(r.skipped), "scope": r.scope, "replaced": r.replaced}
+                             for r in reports]}
 
     @app.get("/team", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:
