@@ -630,6 +630,35 @@ def test_the_import_route_takes_every_kind_the_cli_imports(team):
     assert KINDS == ("hcpcs", "asp", "crosswalk", "mue", "ptp", "icd10", "fees", "ndc_directory", "coverage")
 
 
+def test_an_import_while_another_writes_is_refused_not_an_error(team, tmp_path, monkeypatch):
+    """Another import holding the reference store past its wait (store.ImportBusy, the CLI's one clear line) was
+    a 500 over HTTP; it is a 409 saying to try again, without the server's paths, and nothing is imported."""
+    import sqlite3
+
+    from igclaim.refdata import store
+
+    _, client, admin, _ = team
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
+    csv = b"article_id,group,icd10_code\nA56779,1,D80.1\n"
+    params = {"filename": "cgs.csv", "effective": "2026-01-01"}
+    assert client.post("/api/data/import/coverage", content=csv, params=params, headers=admin).status_code == 200
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_SECONDS", 0.1)
+    writer = sqlite3.connect(store.db_path())
+    writer.execute("BEGIN IMMEDIATE")  # another import, writing
+    try:
+        r = client.post("/api/data/import/coverage", content=csv.replace(b"D80.1", b"D83.9"), params=params,
+                        headers=admin)
+    finally:
+        writer.rollback()
+        writer.close()
+    assert r.status_code == 409 and r.json()["problems"] == [
+        "store: another import is still writing the reference store; nothing was imported: try again when it has "
+        "finished"], r.text
+    conn = sqlite3.connect(store.db_path())
+    assert conn.execute("SELECT code FROM coverage").fetchall() == [("D801",)]
+    conn.close()
+
+
 def test_the_team_service_sits_behind_the_same_guard(team):
     """Host allow-list, security headers (the page's CSP allows only its own inline blocks), the API's problem
     shape for FastAPI's 422, and a bounded path id (no database overflow)."""

@@ -712,6 +712,9 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                     effective, ends, setting.value if setting else None, schedule, force))
             except importers.ImportFailure as exc:
                 return problems(422, [str(exc)])
+            except store.ImportBusy:  # the CLI's line, without the server's path
+                return problems(409, ["store: another import is still writing the reference store; nothing was "
+                                      "imported: try again when it has finished"])
         with tx(write=True) as db:
             worklist.audit(db, who.user_id, f"data.import.{kind}", "import", filename)
         return {"imported": [{"kind": r.kind, "file": r.file, "rows": r.rows, "changed": r.changed,
