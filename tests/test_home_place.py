@@ -7,6 +7,7 @@ FORM-SETTING warning on those claims."""
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 
 import pytest
 
@@ -162,3 +163,15 @@ def test_an_administration_code_on_a_medicare_home_claim_names_what_to_bill():
     sc = scrub(home_iv(drugs=[SCIG]), lambda c: c["lines"].append({"line": 9, "code": "96369", "units": 1}))
     assert only(sc, "FORM-SETTING").fix == ("Remove line 9 (96369); bill the drug and its supplies, as the expected "
                                             "claim shows.")
+
+
+def test_a_drug_line_written_with_another_codes_unit_dose_is_counted_in_the_drugs_own_units():
+    """The chart's 30 g of Gamunex-C is 60 units of J1561 (500 mg a unit); written as J1559 × 300 (100 mg a unit,
+    the same 30 g) at an office place, the units at stake are the 60 of J1561 that HOME-PLACE prices at J1561's
+    limit (`edits/drug.py` `in_own_units`, as DX-NOT-COVERED counts them), not 300 of J1561 (five times the drug)."""
+    def as_j1559(c):
+        c["place_of_service"] = "11"
+        c["lines"][0].update(code="J1559", units=300)
+
+    f = only(scrub(home_iv(), as_j1559), "HOME-PLACE")
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-2944.56"))  # 60 × 49.076 (CMS ASP, January 2026)

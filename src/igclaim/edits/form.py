@@ -18,7 +18,7 @@ from igclaim.catalog import with_article as _a
 from igclaim.edits.administration import no_administration_billed
 from igclaim.edits.context import EditContext, code_of
 from igclaim.edits.diagnosis import MANUAL_CH26, claim_dx, pointers_sent
-from igclaim.edits.drug import home_scig, is_drug_code, mods, written_drug_lines, written_pump_lines
+from igclaim.edits.drug import home_scig, in_own_units, is_drug_code, mods, written_drug_lines, written_pump_lines
 from igclaim.edits.registry import When, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata.resolver import QuantityElement, bill_types, quantity_elements
@@ -811,7 +811,8 @@ def home_place(ctx: EditContext) -> list[Finding]:
         if ctx.written is None:
             units, whose = sum(ln.units for ln in ivig.lines), "the chart's"
         else:
-            units, whose = sum(ln.units for ln in written_drug_lines(ctx)[did]), "the written claim's"
+            # in the drug's own code's units, as priced (a line of another code's unit dose counted in them)
+            units, whose = in_own_units(ctx, ivig, written_drug_lines(ctx)[did]), "the written claim's"
         found.append(finding(
             "HOME-PLACE", f"Place of service {pos} ({whose}) on a Medicare home IVIG claim: the DME MAC pays home IVIG "
             f"and its supplies only with a home or home-like place of service ({listed}), so the drug is denied.",
