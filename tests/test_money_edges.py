@@ -416,3 +416,36 @@ def test_an_ndc_finding_on_a_nos_line_stays_beside_drug_nos_code(home):
     r = engine.scrub(Encounter.model_validate(chart))
     assert [(f.edit, f.line, f.impact_units, f.impact_usd) for f in r.findings if f.impact_units] == [
         ("DRUG-NOS-CODE", 1, -60, Decimal("-2944.56")), ("DRUG-NDC-MISMATCH", 1, -60, None)]
+
+
+def test_an_ndc_finding_on_a_line_written_in_lower_case_is_priced_by_the_drugs_code(home):
+    """A written code is a person's text ("j1561"): DRUG-NDC-MISMATCH names the chart drug the line bills, so its 60
+    units are priced at J1561's limit (-$2,944.56), not left unpriced as an unknown code "j1561" would be."""
+    assert _ndc_scrub(_MEDICAID, [{**_j1561(_PRIVIGEN_NDC), "code": "j1561"}]) == [
+        ("DRUG-NDC-MISMATCH", 1, -60, Decimal("-2944.56"))]
+
+
+def test_a_malformed_ndc_on_a_line_that_bills_no_drug_puts_nothing_at_stake(home):
+    """DRUG-NDC-FORMAT on 96365 carrying an NDC '1234': the payer's NDC rule is about drug lines, so no units of the
+    administration line are put at stake by it."""
+    chart = encounter(payer=_MEDICAID, drugs=[drug(ndc="13533-0800-12")])
+    chart["claim"] = {"form": "CMS-1500", "place_of_service": "11", "diagnoses": ["D83.9"], "lines": [
+        {"line": 1, **_j1561("13533-0800-12")},
+        {"line": 2, "code": "96365", "units": 1, "ndc": "1234", "ndc_quantity": 1, "ndc_unit": "UN"},
+        {"line": 3, "code": "96366", "units": 4}]}
+    r = engine.scrub(Encounter.model_validate(chart))
+    assert [(f.edit, f.line, f.impact_units, f.impact_usd) for f in r.findings] == [("DRUG-NDC-FORMAT", 2, None, None)]
+
+
+def test_on_build_only_the_lines_without_the_ndc_are_at_stake(home):
+    """10 g of Gamunex-C from two 1 g vials of NDC 13533-0800-12 and a 10 g container whose NDC the chart does not
+    give: the lines igclaim writes are J1561 × 4 with the NDC, × 16 and the JW × 4 without; DRUG-NDC-MISSING puts the
+    20 units without it at stake (20 × 49.076 = $981.52), not the 24 of the drug."""
+    d = drug(dose={"grams": 10})
+    d.pop("ndc", None)
+    d["containers"] = [{"ndc": "13533-0800-12", "count": 2}, {"grams": 10, "count": 1}]
+    built = engine.build(parse_encounter(encounter(payer=_MEDICAID, drugs=[d])))
+    assert [(ln.code, ln.units, ln.ndc) for ln in built.claim.lines][:3] == [
+        ("J1561", 4, "13533080012"), ("J1561", 16, None), ("J1561", 4, None)]
+    assert [(f.edit, f.line, f.impact_units, f.impact_usd) for f in built.findings if f.edit == "DRUG-NDC-MISSING"] == [
+        ("DRUG-NDC-MISSING", None, -20, Decimal("-981.52"))]

@@ -18,7 +18,7 @@ from igclaim.coding.drug import CodedDrug, dose_units_exact, package_billing_uni
 from igclaim.edits.context import EditContext
 from igclaim.edits.context import code_of as code_of  # the name engine.py and written.py import it by
 from igclaim.edits.diagnosis import sourced
-from igclaim.edits.registry import Cause, When, also_check, edit, finding
+from igclaim.edits.registry import When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding, NdcUnit
 from igclaim.refdata.resolver import Package, Product
 from igclaim.refdata.rules import Rules
@@ -781,21 +781,15 @@ def _ndc_required(ctx: EditContext) -> bool:
     return bool(ctx.rules.param("ndc_required"))
 
 
-def ndc_line_at_stake(ctx: EditContext, ln: ClaimLine) -> tuple[int | None, Cause | None]:
-    """What an NDC finding on line `ln` (written on scrub, coded on build) puts at stake: a payer that requires the
-    NDC (profile `ndc_required`: Medicaid, commercial plans) does not pay a drug line whose NDC is missing, malformed
-    or not one the CMS ASP NDC-HCPCS crosswalk assigns to the billed code, so the line's units (a JW line's its own).
-    The cause names the chart drug billed by the line's code, priced by that code (coding/payment.py); a line of
-    another code (a NOS code or another product's: DRUG-NOS-CODE and DRUG-CODE-MISMATCH tell it, DRUG-NOS-CODE with
-    the drug as its cause, which would supersede this finding) or of no chart drug is priced by its own code, as
-    written. Nothing where the payer does not require the NDC, or on a line that bills no drug."""
-    if not _ndc_required(ctx):
-        return None, None
-    code = code_of(ln)
-    f = next((f for f in ctx.coding.drugs.values() if f.code is not None and f.code.upper() == code), None)
-    if f is not None:
-        return -ln.units, ("drug", f.path)
-    return (-ln.units, None) if is_drug_code(ctx, code) else (None, None)
+def ndc_line_at_stake(ctx: EditContext, ln: ClaimLine) -> int | None:
+    """The units an NDC finding on line `ln` (written on scrub, coded on build) puts at stake: a payer that requires
+    the NDC (profile `ndc_required`: Medicaid, commercial plans) does not pay a drug line whose NDC is missing,
+    malformed or not one the CMS ASP NDC-HCPCS crosswalk assigns to the billed code, so the line's units (a JW
+    line's its own), priced by the line's own code (coding/payment.py: a NOS line by the NOS code, which DRUG-NOS-CODE
+    prices at the product's). None where the payer does not require the NDC, or on a line that bills no drug."""
+    if not _ndc_required(ctx) or not is_drug_code(ctx, code_of(ln)):
+        return None
+    return -ln.units
 
 
 @edit(
@@ -844,10 +838,9 @@ def ndc_missing_written(ctx: EditContext) -> list[Finding]:
         for ln in lines:
             if not (ln.ndc or "").strip():
                 known = f" (the chart has {ndc_mod.format(f.ndc)})" if f.ndc else ""
-                units, cause = ndc_line_at_stake(ctx, ln)
                 found.append(finding("DRUG-NDC-MISSING", f"Line {ln.line}: {code_of(ln)} has no NDC; "
-                                     f"{ctx.profile.title} requires it{known}.", line=ln.line, impact_units=units,
-                                     cause=cause))
+                                     f"{ctx.profile.title} requires it{known}.", line=ln.line,
+                                     impact_units=ndc_line_at_stake(ctx, ln)))
     return found
 
 
@@ -996,7 +989,6 @@ def ndc_format(ctx: EditContext) -> list[Finding]:
             try:
                 ndc_mod.validate(ln.ndc)
             except ndc_mod.InvalidNDC as exc:
-                units, cause = ndc_line_at_stake(ctx, ln)
-                found.append(finding("DRUG-NDC-FORMAT", f"Line {ln.line}: {exc}.", line=ln.line, impact_units=units,
-                                     cause=cause))
+                found.append(finding("DRUG-NDC-FORMAT", f"Line {ln.line}: {exc}.", line=ln.line,
+                                     impact_units=ndc_line_at_stake(ctx, ln)))
     return found

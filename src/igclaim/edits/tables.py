@@ -244,11 +244,10 @@ def ndc_mismatch(ctx: EditContext) -> list[Finding]:
             # The cause is the code the NDC calls for: when that is the product's own code, DRUG-CODE-MISMATCH or
             # DRUG-NOS-CODE on the line says the same mistake and supersedes this finding.
             # A payer that requires the NDC denies the line: its units at stake (`ndc_line_at_stake`).
-            units, drug = ndc_line_at_stake(ctx, ln)
-            causes = [c for c in (("code", next(iter(known))) if len(known) == 1 else None, drug) if c is not None]
             found.append(finding("DRUG-NDC-MISMATCH", f"Line {ln.line}: NDC {ndc_mod.format(ndc11)} is billed with "
-                                 f"{code}, but it crosswalks to {where}.", line=ln.line, impact_units=units,
-                                 cause=causes or None))
+                                 f"{code}, but it crosswalks to {where}.", line=ln.line,
+                                 impact_units=ndc_line_at_stake(ctx, ln),
+                                 cause=("code", next(iter(known))) if len(known) == 1 else None))
     return found
 
 

@@ -210,9 +210,9 @@ def ndc_absent(ctx: EditContext) -> list[Finding]:
         return found
     for ln in _ig_lines(ctx):
         if not (ln.ndc or "").strip():
-            units, cause = ndc_line_at_stake(ctx, ln)
             found.append(finding("DRUG-NDC-MISSING", f"Line {ln.line}: {ctx.profile.title} requires the NDC on drug "
-                                 f"lines and {code_of(ln)} has none.", line=ln.line, impact_units=units, cause=cause))
+                                 f"lines and {code_of(ln)} has none.", line=ln.line,
+                                 impact_units=ndc_line_at_stake(ctx, ln)))
     return found
 
 
@@ -221,10 +221,9 @@ def ndc_shape(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
     for ln in _ig_lines(ctx):
         if ln.ndc and not ndc_mod.is_valid(ln.ndc):
-            units, cause = ndc_line_at_stake(ctx, ln)
             found.append(finding("DRUG-NDC-FORMAT", f"Line {ln.line}: NDC {ln.ndc!r} is not a valid 11-digit (5-4-2) "
                                  "NDC.",
-                                 line=ln.line, impact_units=units, cause=cause))
+                                 line=ln.line, impact_units=ndc_line_at_stake(ctx, ln)))
     return found
 
 
