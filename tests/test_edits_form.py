@@ -68,6 +68,7 @@ def test_a_type_of_bill_is_told_only_where_the_form_has_no_place_for_it():
     assert "FORM-BILL-TYPE" not in ids(build(BASE))  # an office chart without a type of bill
     assert "FORM-BILL-TYPE" not in ids(scrub(BASE))
     assert "FORM-BILL-TYPE" not in ids(build(chart(type_of_bill="")))  # empty: not given
+    assert "FORM-BILL-TYPE" not in ids(build(chart(type_of_bill="   ")))  # blank: not given either
     assert "FORM-BILL-TYPE" not in ids(build(HOSPITAL))
     hospital = chart(setting="hospital_outpatient", type_of_bill="0131")
     assert "FORM-BILL-TYPE" not in ids(build(hospital))  # billed as charted, a hospital outpatient's

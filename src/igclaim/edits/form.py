@@ -106,7 +106,7 @@ def bill_type(ctx: EditContext) -> list[Finding]:
     if tob is None:
         return []
     if ctx.expected.type_of_bill is None:  # the setting's form carries no type of bill (coding/claim.py)
-        return [_dropped_bill_type(ctx, tob.strip())] if tob.strip() else []
+        return [_dropped_bill_type(ctx, tob)] if tob else []  # the schema strips text: blank is empty
     if ctx.encounter.setting != "hospital_outpatient":
         return []
     setting = ctx.rules.setting("hospital_outpatient")
