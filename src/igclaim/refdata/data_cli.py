@@ -29,6 +29,9 @@ def _problem(text: str) -> None:
 
 
 class Kind(str, Enum):
+    """importers.KINDS as the command line spells them (ndc-directory); tests/test_data_cli_kinds.py holds the two
+    to one list (an Enum typer can show must be written out for mypy)."""
+
     hcpcs = "hcpcs"
     asp = "asp"
     crosswalk = "crosswalk"
@@ -58,8 +61,7 @@ def _date(value: str | None, option: str) -> date | None:
 
 @data_app.command("import")
 def import_cmd(
-    kind: Annotated[Kind, typer.Argument(
-        help="hcpcs, asp, crosswalk, mue, ptp, icd10, fees, ndc-directory or coverage")],
+    kind: Annotated[Kind, typer.Argument(help=", ".join(k.value for k in Kind))],
     file: Annotated[Path, typer.Argument(help="the CMS zip, or the CSV/XLSX/TXT inside it")],
     effective: Annotated[str | None, typer.Option(help="first date the file is in force (YYYY-MM-DD)")] = None,
     ends: Annotated[str | None, typer.Option(help="last date the file is in force (YYYY-MM-DD)")] = None,
