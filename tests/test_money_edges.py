@@ -449,3 +449,24 @@ def test_on_build_only_the_lines_without_the_ndc_are_at_stake(home):
         ("J1561", 4, "13533080012"), ("J1561", 16, None), ("J1561", 4, None)]
     assert [(f.edit, f.line, f.impact_units, f.impact_usd) for f in built.findings if f.edit == "DRUG-NDC-MISSING"] == [
         ("DRUG-NDC-MISSING", None, -20, Decimal("-981.52"))]
+
+
+def test_an_837_alone_whose_diagnoses_are_not_covered_puts_its_immune_globulin_lines_at_stake(home):
+    """Scrubbed without its chart, a Medicare office 837 for J1561 × 50 and its JW × 10 whose only diagnosis
+    (G43.909, migraine) no coverage policy lists: DX-NOT-COVERED (a warning, as the default list's) puts the 60
+    units of J1561 at stake, -$2,944.56 (60 × 49.076, CMS ASP January 2026), as the chart's finding does; it carried
+    no units before."""
+    from igclaim.model import Claim, Payer
+    from igclaim.readers.x12 import WrittenClaim
+
+    lines = [{"code": "J1561", "units": 50}, {"code": "J1561", "units": 10, "modifiers": ["JW"]},
+             {"code": "96365", "units": 1}]
+    written = Claim.model_validate({"form": "CMS-1500", "place_of_service": "11", "diagnoses": ["G43.909"],
+                                    "lines": [{"line": i + 1, **ln} for i, ln in enumerate(lines)]})
+    wc = WrittenClaim(claim_id="C1", transaction="837P", guide="005010X222A1", position=1,
+                      date_of_service="2026-03-02", setting="office",
+                      payer=Payer.model_validate({"type": "medicare", "name": "Medicare"}), claim=written,
+                      total_charge=Decimal(0), line_charges=[Decimal(0)] * len(lines))
+    r = engine.scrub_without_chart(wc)
+    assert [(f.edit, f.severity, f.line, f.impact_units, f.impact_usd) for f in r.findings
+            if f.edit == "DX-NOT-COVERED"] == [("DX-NOT-COVERED", "warning", 1, -60, Decimal("-2944.56"))]

@@ -281,10 +281,13 @@ def dx_not_covered(ctx: EditContext) -> list[Finding]:
             # Only the notes about the code's routes: a note on home SCIG (CIDP) says nothing of an IV-only code.
             notes = list(dict.fromkeys(n for r in routes for n in pol.uncertain_notes(dx, r)))
             severity = "warning" if notes and pol.severity == "error" else pol.severity
-            line = next(ln.line for ln in _ig_lines(ctx) if code_of(ln) == code)
+            # the code's lines (its JW lines too) are denied: their units at stake, priced on its first line by
+            # the code, as the chart's finding prices the drug's (the administration is left out: without the chart
+            # no line says which drug it gives)
+            lines = [ln for ln in _ig_lines(ctx) if code_of(ln) == code]
             found.append(finding("DX-NOT-COVERED", f"No diagnosis on the claim ({', '.join(dx)}) is covered for {code} "
                                  f"under {pol.title}. {pol.notice} {' '.join(notes)}".strip(), severity=severity,
-                                 line=line))
+                                 line=lines[0].line, impact_units=-sum(ln.units for ln in lines)))
     return found
 
 
