@@ -6,7 +6,8 @@ product's administration (a line shared with a covered product: its units only).
 
 Prices: the drug at the bundled CMS ASP payment limit of 2026 Q1 (J1561 49.076, J1559 14.543, J1459 50.281 a unit);
 the administration by a synthetic `code,amount` schedule imported for 2026 (igclaim bundles no fee schedule), so
-the amounts are the test's own: 96365 $150.00, 96366 $40.00, 96367 $70.00, 96369 $120.00, 96375 $30.00."""
+the amounts are the test's own: 96365 $150.00, 96366 $40.00, 96367 $70.00, 96369 $120.00, 96375 $30.00, 96371
+$25.00, Q2052 $50.00 (paid once per date)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,13 @@ from igclaim.refdata import store
 from igclaim.refdata.importers import Options
 from tests.test_edits_support import build, built_claim, chart, scrub
 
-FEES = "code,amount\n96365,150.00\n96366,40.00\n96367,70.00\n96369,120.00\n96375,30.00\n"
+FEES = "code,amount\n96365,150.00\n96366,40.00\n96367,70.00\n96369,120.00\n96375,30.00\n96371,25.00\nQ2052,50.00\n"
 GAMUNEX = {"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 30},
            "containers": [{"grams": 10, "count": 3}]}
+HIZENTRA = {"id": "ig2", "product": "Hizentra", "route": "SC", "dose": {"grams": 10},
+            "containers": [{"grams": 10, "count": 1}]}
+PRIVIGEN = {"id": "ig2", "product": "Privigen", "route": "IV", "dose": {"grams": 20},
+            "containers": [{"grams": 10, "count": 2}]}
 PREMED = {"id": "pre", "hcpcs": "J1200", "units": 1, "route": "IV"}
 CGS = {"type": "medicare", "name": "Medicare Part B", "contractor": "J15"}  # A56779 + A57160: G43.909 not listed
 
@@ -49,6 +54,23 @@ def _profile(tmp_path: Path, limit: str) -> str:
     prof.write_text(text.replace('values = { "2000-01-01" = "default-ig" }',
                                  'values = { "2000-01-01" = "cidp-limited.toml" }'))
     return str(prof)
+
+
+def _hizentra_uncovered(tmp_path: Path) -> dict:
+    """IVIG (Gamunex-C, 5 hours) covered for CIDP, SC Hizentra (90 minutes) not: 96365, 96366 × 4 and 96369."""
+    return chart(diagnoses=["G61.81"], drugs=[GAMUNEX, HIZENTRA],
+                 payer={"type": "medicare", "name": "Medicare Part B",
+                        "profile": _profile(tmp_path, 'routes = ["IV"]')},
+                 administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},
+                                  {"drug_id": "ig2", "start": "2026-03-02T14:10", "stop": "2026-03-02T15:40"}])
+
+
+def _privigen_uncovered(tmp_path: Path, administrations: list[dict]) -> dict:
+    """Gamunex-C covered for CIDP, Privigen (IV too) not."""
+    return chart(diagnoses=["G61.81"], drugs=[GAMUNEX, PRIVIGEN],
+                 payer={"type": "medicare", "name": "Medicare Part B",
+                        "profile": _profile(tmp_path, 'products = ["J1561"]')},
+                 administrations=administrations)
 
 
 def _dx(result: Result) -> list[Finding]:
@@ -111,13 +133,7 @@ def test_scrub_counts_a_written_administration_code_the_chart_does_not_support(f
 
 def test_per_product_counts_only_that_products_administration(fees: None, tmp_path: Path) -> None:
     """IVIG covered for CIDP, SC Hizentra not: Hizentra's finding counts its 96369, never the IVIG's lines."""
-    hizentra = {"id": "ig2", "product": "Hizentra", "route": "SC", "dose": {"grams": 10},
-                "containers": [{"grams": 10, "count": 1}]}
-    enc = chart(diagnoses=["G61.81"], drugs=[GAMUNEX, hizentra],
-                payer={"type": "medicare", "name": "Medicare Part B",
-                       "profile": _profile(tmp_path, 'routes = ["IV"]')},
-                administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},
-                                 {"drug_id": "ig2", "start": "2026-03-02T14:10", "stop": "2026-03-02T15:40"}])
+    enc = _hizentra_uncovered(tmp_path)
     r = build(enc)
     assert _codes(r) == [("J1561", 60), ("J1559", 100), ("96365", 1), ("96366", 4), ("96369", 1)]
     [f] = _dx(r)
@@ -128,13 +144,9 @@ def test_per_product_counts_only_that_products_administration(fees: None, tmp_pa
 
 def test_per_product_counts_its_share_of_a_line_shared_with_the_covered_product(fees: None, tmp_path: Path) -> None:
     """Gamunex-C covered for CIDP, Privigen not, both IV: 96366 × 5 holds Gamunex-C's 4 hours and Privigen's 1."""
-    privigen = {"id": "ig2", "product": "Privigen", "route": "IV", "dose": {"grams": 20},
-                "containers": [{"grams": 10, "count": 2}]}
-    enc = chart(diagnoses=["G61.81"], drugs=[GAMUNEX, privigen],
-                payer={"type": "medicare", "name": "Medicare Part B",
-                       "profile": _profile(tmp_path, 'products = ["J1561"]')},
-                administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},
-                                 {"drug_id": "ig2", "start": "2026-03-02T14:10", "stop": "2026-03-02T16:40"}])
+    enc = _privigen_uncovered(tmp_path, [
+        {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},
+        {"drug_id": "ig2", "start": "2026-03-02T14:10", "stop": "2026-03-02T16:40"}])
     r = build(enc)
     assert _codes(r) == [("J1561", 60), ("J1459", 40), ("96365", 1), ("96366", 5), ("96367", 1)]
     [f] = _dx(r)
@@ -160,3 +172,43 @@ def test_a_hospital_claim_counts_its_administration_as_its_lines_are_priced(fees
     assert [ln.expected_payment for ln in pn.claim.lines] == [Decimal("2944.56"), None, None]
     [f] = _dx(pn)
     assert f.impact_usd == Decimal("-2944.56")  # the drug's dollars stay (ASP, not reduced)
+
+
+def test_a_covered_products_hours_from_two_sessions_all_stay_with_it(fees: None, tmp_path: Path) -> None:
+    """Gamunex-C (covered) runs twice around Privigen (not): 96366 × 5 holds Gamunex-C's 2 + 2 hours and Privigen's
+    1, so Gamunex-C keeps 4 of the merged line (its two sessions added up), Privigen loses one unit."""
+    enc = _privigen_uncovered(tmp_path, [
+        {"drug_id": "ig1", "start": "2026-03-02T08:00", "stop": "2026-03-02T11:00"},    # 96365 + 96366 × 2
+        {"drug_id": "ig2", "start": "2026-03-02T11:10", "stop": "2026-03-02T13:40"},    # 96367 + 96366 × 1
+        {"drug_id": "ig1", "start": "2026-03-02T13:50", "stop": "2026-03-02T16:00"}])   # 96366 × 2 (130 minutes)
+    r = build(enc)
+    assert _codes(r) == [("J1561", 60), ("J1459", 40), ("96365", 1), ("96366", 5), ("96367", 1)]
+    [f] = _dx(r)
+    assert f.causes == (("drug", "drugs[1]"), ("denied-line", "4:1"), ("denied-line", "5"))
+    # 40 × 50.281 = 2,011.24 (J1459) + 70.00 (96367) + 1 × 40.00 (96366) = 2,121.24, not 3 units (2,201.24)
+    assert (f.impact_units, f.impact_usd) == (-40, Decimal("-2121.24"))
+
+
+def test_a_pump_set_up_line_is_denied_with_the_scig(fees: None) -> None:
+    """Hizentra alone by pump with a second set-up: 96371 (once per encounter) is there for it, so denied with it."""
+    hizentra = dict(HIZENTRA, id="ig1")
+    enc = chart(diagnoses=["G43.909"], payer=CGS, drugs=[hizentra],
+                administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:30",
+                                  "pump_setups": 2}])
+    r = build(enc)
+    assert _codes(r) == [("J1559", 100), ("96369", 1), ("96371", 1)]
+    [f] = _dx(r)
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"), ("denied-line", "3"))
+    # 100 × 14.543 = 1,454.30 (J1559) + 120.00 (96369) + 25.00 (96371) = 1,599.30
+    assert (f.impact_units, f.impact_usd) == (-100, Decimal("-1599.30"))
+
+
+def test_a_medicare_home_ivigs_supply_bundle_is_denied_with_it(fees: None) -> None:
+    """Medicare home IVIG (DME MAC): Q2052 is the date's supplies of the IVIG, so denied with the uncovered IVIG."""
+    enc = chart(diagnoses=["G43.909"], setting="home")
+    r = build(enc)
+    assert _codes(r) == [("J1561", 60), ("Q2052", 20)]  # 300 minutes: 20 fifteen-minute units
+    [f] = _dx(r)
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"))
+    # 2,944.56 (J1561) + 50.00 (Q2052: one bundle a date, whatever its 20 units) = 2,994.56
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-2994.56"))
