@@ -6,8 +6,8 @@ product's administration (a line shared with a covered product: its units only).
 
 Prices: the drug at the bundled CMS ASP payment limit of 2026 Q1 (J1561 49.076, J1559 14.543, J1459 50.281 a unit);
 the administration by a synthetic `code,amount` schedule imported for 2026 (igclaim bundles no fee schedule), so
-the amounts are the test's own: 96365 $150.00, 96366 $40.00, 96367 $70.00, 96369 $120.00, 96375 $30.00, 96371
-$25.00, Q2052 $50.00 (paid once per date)."""
+the amounts are the test's own: 96365 $150.00, 96366 $40.00, 96367 $70.00, 96369 $120.00, 96375 $30.00, 96361
+$35.00, 96371 $25.00, 36000 $20.00, Q2052 $50.00 (paid once per date)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from igclaim.refdata import store
 from igclaim.refdata.importers import Options
 from tests.test_edits_support import build, built_claim, chart, scrub
 
-FEES = "code,amount\n96365,150.00\n96366,40.00\n96367,70.00\n96369,120.00\n96375,30.00\n96371,25.00\nQ2052,50.00\n"
+FEES = ("code,amount\n96365,150.00\n96366,40.00\n96367,70.00\n96369,120.00\n96375,30.00\n96361,35.00\n"
+        "96371,25.00\n36000,20.00\nQ2052,50.00\n")
 GAMUNEX = {"id": "ig1", "product": "Gamunex-C", "route": "IV", "dose": {"grams": 30},
            "containers": [{"grams": 10, "count": 3}]}
 HIZENTRA = {"id": "ig2", "product": "Hizentra", "route": "SC", "dose": {"grams": 10},
@@ -71,6 +72,14 @@ def _privigen_uncovered(tmp_path: Path, administrations: list[dict]) -> dict:
                  payer={"type": "medicare", "name": "Medicare Part B",
                         "profile": _profile(tmp_path, 'products = ["J1561"]')},
                  administrations=administrations)
+
+
+def _written(enc: dict, *lines: tuple[str, int]) -> dict:
+    """The chart's built claim with its lines replaced by these (code, units), numbered in order."""
+    written = built_claim(enc)
+    written["lines"] = [{"line": n, "code": code, "units": units, "modifiers": ["JZ"] if code.startswith("J") else [],
+                         "diagnosis_pointers": [1]} for n, (code, units) in enumerate(lines, start=1)]
+    return written
 
 
 def _dx(result: Result) -> list[Finding]:
@@ -212,3 +221,77 @@ def test_a_medicare_home_ivigs_supply_bundle_is_denied_with_it(fees: None) -> No
     assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"))
     # 2,944.56 (J1561) + 50.00 (Q2052: one bundle a date, whatever its 20 units) = 2,994.56
     assert (f.impact_units, f.impact_usd) == (-60, Decimal("-2994.56"))
+
+
+def test_a_code_the_denied_drug_has_no_share_of_is_not_counted_however_written(fees: None, tmp_path: Path) -> None:
+    """96366 gives only the covered IVIG here: written × 5 though the chart supports 4, the fifth is no more the
+    uncovered Hizentra's than the others (another edit's matter, not this finding's money)."""
+    enc = _hizentra_uncovered(tmp_path)
+    written = _written(enc, ("J1561", 60), ("J1559", 100), ("96365", 1), ("96366", 5), ("96369", 1))
+    [f] = _dx(scrub(enc, claim=written))
+    assert f.causes == (("drug", "drugs[1]"), ("denied-line", "5"))
+    # 100 × 14.543 = 1,454.30 (J1559) + 120.00 (96369) = 1,574.30; no 96366 unit (40.00)
+    assert (f.impact_units, f.impact_usd) == (-100, Decimal("-1574.30"))
+
+
+def test_a_code_written_over_two_lines_keeps_the_covered_units_from_the_first(fees: None, tmp_path: Path) -> None:
+    """96366 × 5 (Gamunex-C's 4 hours, Privigen's 1) written as × 3 and × 2: Gamunex-C's 4 are the first line's 3
+    and one of the second's, so Privigen's finding names one unit of the second line; the first line not at all."""
+    enc = _privigen_uncovered(tmp_path, [
+        {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},
+        {"drug_id": "ig2", "start": "2026-03-02T14:10", "stop": "2026-03-02T16:40"}])
+    split = _written(enc, ("J1561", 60), ("J1459", 40), ("96365", 1), ("96366", 3), ("96366", 2), ("96367", 1))
+    [f] = _dx(scrub(enc, claim=split))
+    assert f.causes == (("drug", "drugs[1]"), ("denied-line", "5:1"), ("denied-line", "6"))
+    # 40 × 50.281 = 2,011.24 (J1459) + 1 × 40.00 (96366, line 5) + 70.00 (96367) = 2,121.24
+    assert (f.impact_units, f.impact_usd) == (-40, Decimal("-2121.24"))
+
+
+def test_a_line_the_covered_drug_keeps_whole_is_not_named(fees: None, tmp_path: Path) -> None:
+    """96366 written × 3, fewer than Gamunex-C's own 4 hours: nothing of it is Privigen's, so it is no cause."""
+    enc = _privigen_uncovered(tmp_path, [
+        {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},
+        {"drug_id": "ig2", "start": "2026-03-02T14:10", "stop": "2026-03-02T16:40"}])
+    short = _written(enc, ("J1561", 60), ("J1459", 40), ("96365", 1), ("96366", 3), ("96367", 1))
+    [f] = _dx(scrub(enc, claim=short))
+    assert f.causes == (("drug", "drugs[1]"), ("denied-line", "5"))
+    # 2,011.24 (J1459) + 70.00 (96367) = 2,081.24
+    assert (f.impact_units, f.impact_usd) == (-40, Decimal("-2081.24"))
+
+
+def test_a_written_code_the_coding_lacks_is_not_counted_when_fluids_are_charted(fees: None) -> None:
+    """An hour of IVIG, then hydration: a written 96366 the coding has none of might be the fluid's time, so only the
+    96365 goes with the drug (the hydration's 96361 never)."""
+    enc = chart(diagnoses=["G43.909"], payer=CGS,
+                administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T10:00"}],
+                fluids=[{"purpose": "hydration", "start": "2026-03-02T10:00", "stop": "2026-03-02T11:30",
+                         "ordered": True, "reason": "dehydration"}])
+    assert _codes(build(enc)) == [("J1561", 60), ("96365", 1), ("96361", 1)]
+    written = _written(enc, ("J1561", 60), ("96365", 1), ("96361", 1), ("96366", 1))
+    [f] = _dx(scrub(enc, claim=written))
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"))
+    # 2,944.56 (J1561) + 150.00 (96365) = 3,094.56: neither 96361 (35.00) nor 96366 (40.00)
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-3094.56"))
+
+
+def test_a_written_code_the_coding_lacks_is_not_counted_when_no_administration_is_charted(fees: None) -> None:
+    """Medicare home IVIG without administration times: Q2052 (its minimum unit) goes with the drug; a written 96365
+    the chart documents nothing for is not known to give the IVIG."""
+    enc = chart(diagnoses=["G43.909"], setting="home", administrations=[])
+    assert _codes(build(enc)) == [("J1561", 60), ("Q2052", 1)]
+    written = _written(enc, ("J1561", 60), ("Q2052", 1), ("96365", 1))
+    [f] = _dx(scrub(enc, claim=written))
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"))
+    # 2,944.56 (J1561) + 50.00 (Q2052) = 2,994.56; not the 96365's 150.00
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-2994.56"))
+
+
+def test_a_written_bundled_code_is_not_counted(fees: None) -> None:
+    """A written IV start (36000, bundled into the infusion: never paid with it) is no administration of the drug,
+    though every charted administration is the uncovered IVIG's."""
+    enc = chart(diagnoses=["G43.909"], payer=CGS)
+    written = _written(enc, ("J1561", 60), ("96365", 1), ("96366", 4), ("36000", 1))
+    [f] = _dx(scrub(enc, claim=written))
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"), ("denied-line", "3"))
+    # 2,944.56 + 150.00 + 4 × 40.00 = 3,254.56; not 36000's 20.00
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-3254.56"))
