@@ -915,3 +915,18 @@ def test_the_charge_master_names_the_row_of_a_code_that_is_no_hcpcs_code(team):
         "csv (data row 2): unit_charge 'abc' for 96365 is not a number",
         "csv (data row 3): '<script>' is not a 5-character HCPCS/CPT code"], r.text
     assert client.get("/api/chargemaster", headers=biller).json()["codes"] == 0  # nothing stored
+
+
+def test_an_mue_table_imported_over_http_takes_the_setting_given(team, tmp_path, monkeypatch):
+    """`setting` as the CLI's --setting: it names the MUE table a file is for, over what its header says (a
+    practitioner file stored as the hospital's table when the admin says so; without it, the header's)."""
+    _, client, admin, _ = team
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
+    mue = (ROOT / "tests" / "fixtures" / "cms" / "MCR_MUE_PractitionerServices_Eff_04-01-2026-synthetic.csv"
+           ).read_bytes()
+    r = client.post("/api/data/import/mue", content=mue, headers=admin,
+                    params={"filename": "MCR_MUE_Eff_04-01-2026.csv", "setting": "hospital"})
+    assert r.status_code == 200 and [i["scope"] for i in r.json()["imported"]] == ["hospital"], r.text
+    r = client.post("/api/data/import/mue", content=mue, headers=admin,
+                    params={"filename": "MCR_MUE_Eff_04-01-2026.csv"})
+    assert r.status_code == 200 and [i["scope"] for i in r.json()["imported"]] == ["practitioner"], r.text
