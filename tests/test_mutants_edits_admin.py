@@ -706,8 +706,9 @@ def test_diagnosis_not_covered_for_each_ig_code_on_its_first_line():
     text = ("No diagnosis on the claim (J45.909, E11.9) is covered for {} under Default immune globulin policy "
             "(replace with your contractor's or plan's list). Default list of common IG indications, not your "
             "contractor's or plan's policy: verify the diagnosis against the LCD/article or plan policy that applies.")
-    assert found(r, "DX-NOT-COVERED") == [("DX-NOT-COVERED", "warning", 2, None, text.format("J1561")),
-                                          ("DX-NOT-COVERED", "warning", 3, None, text.format("J1559"))]
+    # each code's lines at stake (the thirty-third session: the chart-free finding carried no units): J1561 60 + 2
+    assert found(r, "DX-NOT-COVERED") == [("DX-NOT-COVERED", "warning", 2, -62, text.format("J1561")),
+                                          ("DX-NOT-COVERED", "warning", 3, -4, text.format("J1559"))]
     assert found(alone([IG, INITIAL], dx=("D80.0",)), "DX-NOT-COVERED") == []
     assert found(alone([IG, INITIAL], dx=()), "DX-NOT-COVERED") == []  # DX-MISSING says it
 
@@ -719,7 +720,7 @@ def test_an_ig_code_billed_before_its_add_date_is_checked_for_its_own_route():
     for dos in ("2021-03-31", "2021-04-01"):
         r = alone([{"code": "J1554", "units": 60}], dos=dos, setting="home", dx=("G61.81",))
         assert found(r, "DX-NOT-COVERED") == [
-            ("DX-NOT-COVERED", "error", 1, None, "No diagnosis on the claim (G61.81) is covered for J1554 under "
+            ("DX-NOT-COVERED", "error", 1, -60, "No diagnosis on the claim (G61.81) is covered for J1554 under "
              "Medicare home immune globulin (primary immunodeficiency; SCIG also CIDP). Medicare home IVIG is covered "
              "for primary immunodeficiency only (Benefit Policy Manual ch. 15 §50.6).")], dos
 
@@ -740,8 +741,8 @@ def test_every_doubt_of_a_users_list_about_the_codes_routes_is_said(tmp_path):
     r = alone([IG, {"code": "J1459", "modifiers": ["JZ"], "units": 10}, INITIAL], payer=plan, dx=("G61.82",))
     said = "No diagnosis on the claim (G61.82) is covered for {} under My MMN list. Plan policy 7. {}"
     assert found(r, "DX-NOT-COVERED") == [
-        ("DX-NOT-COVERED", "warning", 1, None, said.format("J1561", "MMN by IV: verify. MMN by SC: verify.")),
-        ("DX-NOT-COVERED", "warning", 2, None, said.format("J1459", "MMN by IV: verify."))]
+        ("DX-NOT-COVERED", "warning", 1, -60, said.format("J1561", "MMN by IV: verify. MMN by SC: verify.")),
+        ("DX-NOT-COVERED", "warning", 2, -10, said.format("J1459", "MMN by IV: verify."))]
 
 
 def test_a_ub04_alone_needs_revenue_codes_and_a_medicare_home_claim_no_administration_codes():
@@ -1266,10 +1267,10 @@ def test_home_ivig_diagnoses_alone_by_the_medicare_home_list():
     privigen = {"code": "J1459", "modifiers": ["JZ"], "units": 60}
     q = {"code": "Q2052", "units": 20}
     r = alone([privigen, q], setting="home", dx=("D80.1",))
-    assert found(r, "DX-NOT-COVERED") == [("DX-NOT-COVERED", "error", 1, None, "No diagnosis on the claim (D80.1) is "
+    assert found(r, "DX-NOT-COVERED") == [("DX-NOT-COVERED", "error", 1, -60, "No diagnosis on the claim (D80.1) is "
                                           f"covered for J1459 under {HOME_NOTICE}")]
     r = alone([privigen, q], setting="home", dx=("D81.30",))
-    assert found(r, "DX-NOT-COVERED") == [("DX-NOT-COVERED", "warning", 1, None, "No diagnosis on the claim (D81.30) "
+    assert found(r, "DX-NOT-COVERED") == [("DX-NOT-COVERED", "warning", 1, -60, "No diagnosis on the claim (D81.30) "
                                           f"is covered for J1459 under {HOME_NOTICE} D81.3 (adenosine deaminase "
                                           "deficiency) was split after FY2023; the home IVIG list may include the new "
                                           "codes: verify against DME article A52509.")]
@@ -1286,7 +1287,7 @@ def test_cidp_on_an_iv_only_code_at_home_alone_is_an_error():
     chart's scrub says (examples/coverage/cov-11)."""
     r = alone([{"code": "J1459", "modifiers": ["JZ"], "units": 60}, {"code": "Q2052", "units": 20}], setting="home",
               dx=("G61.81",))
-    assert found(r, "DX-NOT-COVERED") == [("DX-NOT-COVERED", "error", 1, None, "No diagnosis on the claim (G61.81) is "
+    assert found(r, "DX-NOT-COVERED") == [("DX-NOT-COVERED", "error", 1, -60, "No diagnosis on the claim (G61.81) is "
                                           f"covered for J1459 under {HOME_NOTICE}")]
 
 

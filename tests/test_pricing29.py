@@ -103,7 +103,7 @@ def test_a_finding_that_cannot_be_priced_does_not_stop_the_next_from_being_price
                        cause=("line-absent", "A4222"))
     # units with neither a line, a chart drug nor a missing line's code to price them by (thirty-third session:
     # `continue` made `break` there survived `make mutate`)
-    nothing = finding("CLAIM-UNITS", "units of nothing named", impact_units=-2)
+    nothing = finding("DX-NOT-COVERED", "units of nothing named", impact_units=-2)
     after = finding("ADMIN-ADDON-UNITS", "one unit too many", line=addon.line, impact_units=-1)
     price_findings([elsewhere, unpriced, nothing, after], claim, rules, price_claim(claim, rules))
     assert (elsewhere.impact_usd, unpriced.impact_usd, nothing.impact_usd, after.impact_usd) == (
