@@ -293,3 +293,47 @@ def test_csv_exact_duplicate_row_is_not_billed_twice(tmp_path):
     [e] = _errors(tmp_path / "out")
     assert (e["encounter_id"], e["stage"], e["row"], e["last_row"]) == ("e01", "rows", 2, 3)
     assert e["reason"].startswith("row 3: the same as row 2 in every cell")
+
+
+# --- a finding that carries other lines' money (DX-NOT-COVERED and the administration denied with its drug) -------
+
+def _claim(findings: list[tuple]) -> dict:
+    return {"encounter_id": "a", "date_of_service": "2026-03-02", "setting": "office", "payer_type": "medicare",
+            "mode": "scrub", "findings": findings}
+
+
+def test_headline_counts_a_denied_administration_line_once_with_the_drugs_finding():
+    """DX-NOT-COVERED on the J-code line (1) carries in its dollars the administration lines denied with the drug (2
+    and 3: 2,944.56 + 150.00 + 4 × 40.00); an hour over on the 96366 line (3) is the same money: the headline counted
+    $3,294.56. The finding names the lines it covers (the 7th element): lines 1, 2 and 3 are one group, counted once
+    by its largest finding. Units stay by line (DX-NOT-COVERED's are J1561's only: 60 + 1). The table by edit still
+    adds each edit's own findings."""
+    from igclaim.outputs.report import ReportAggregator
+
+    agg = ReportAggregator()
+    agg.add_result(_claim([("DX-NOT-COVERED", "error", -60, -3254.56, "", 1, (2, 3)),
+                           ("ADMIN-ADDON-UNITS", "error", -1, -40.0, "", 3, ())]))
+    assert round(agg.impact_usd, 2) == 3254.56
+    assert (round(agg.coverage_usd, 2), agg.beyond_chart_usd, agg.unbilled_usd) == (3254.56, 0, 0)
+    assert (agg.impact_units, agg.priced_lines, agg.priced_findings) == (61, 1, 2)
+    assert agg.edits["DX-NOT-COVERED"].impact_usd == 3254.56 and agg.edits["ADMIN-ADDON-UNITS"].impact_usd == 40.0
+    assert _money(agg.render({"input": "x.jsonl"}))["usd-at-risk"] == "$3,254.56"
+
+
+def test_a_covered_lines_finding_larger_than_the_groups_wins_and_lines_in_two_groups_join_them():
+    """Within the group the largest finding counts, wherever it is (a $5,000.00 finding on line 3, not about
+    coverage); a line named by two findings joins their groups (line 5 with 3: one group of 1, 3, 4, 5); findings of
+    no line that cover lines join the claim's group; a summary of six elements (an older caller) still counts."""
+    from igclaim.outputs.report import ReportAggregator
+
+    agg = ReportAggregator()
+    agg.add_result(_claim([("DX-NOT-COVERED", "error", -60, -3254.56, "", 1, (2, 3)),
+                           ("DRUG-UNITS-ML", "error", -100, -5000.0, "", 3, ()),
+                           ("DX-NOT-COVERED", "error", -10, -500.0, "", 4, (3, 5)),
+                           ("ADMIN-ADDON-UNITS", "error", -1, -40.0, "", 5),  # six elements
+                           ("DRUG-UNITS-ML", "error", 2, 20.0, "", 6),  # a line of its own
+                           ("DRUG-WASTE-AVOIDABLE", "warning", -3, -30.0, "", None, (7,)),
+                           ("ADMIN-ADDON-UNITS", "error", -1, -40.0, "", 7, ())]))
+    assert agg.impact_usd == 5000 + 20 + 40
+    assert (agg.beyond_chart_usd, agg.unbilled_usd, agg.coverage_usd) == (5040, 20, 0)
+    assert (agg.impact_units, agg.priced_lines) == (60 + 100 + 10 + 1 + 2 + 3 + 1, 3)  # units: by line

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from importlib import resources
@@ -28,6 +29,29 @@ def _week(dos: str) -> str:
     """The Monday of the ISO week of a date of service."""
     d = date.fromisoformat(dos)
     return (d - timedelta(days=d.weekday())).isoformat()
+
+
+def _groups(findings: list[tuple[Any, ...]]) -> Callable[[int | None], int | None]:
+    """The line each finding's dollars are counted on in the headline: a finding's 7th element names the lines whose
+    dollars it carries too (DX-NOT-COVERED: the administration lines denied with the drug, docs/rules.md C1), so an
+    administration finding on one of them is about the same dollars. Those lines and the finding's own (None: the
+    claim) are one group, named by one of them; a line in two groups joins them. A summary without the 7th element
+    (an older caller) has no groups."""
+    parent: dict[int | None, int | None] = {}
+
+    def root(line: int | None) -> int | None:
+        while line in parent:
+            line = parent[line]
+        return line
+
+    for f in findings:
+        if len(f) > 6 and f[6]:
+            own = root(f[5])
+            for other in f[6]:
+                joined = root(other)
+                if joined != own:
+                    parent[joined] = own
+    return root
 
 
 def _shape(field_path: str | None) -> str:
@@ -78,11 +102,13 @@ class ReportAggregator:
     errors_by_stage: Counter = field(default_factory=Counter)
     # The headline figures count each claim line once, by its largest finding (several findings on one line are
     # about the same money: DRUG-UNITS-ML and DX-NOT-COVERED on one J-code line), and the findings of no line once
-    # per claim, by the largest; the table by edit adds each edit's own findings (EditTotals).
+    # per claim, by the largest; a finding that carries other lines' dollars (DX-NOT-COVERED: the administration
+    # denied with the drug) makes its line and those one group whose dollars count once (`_groups`; its units are
+    # its own code's only, so units stay by line); the table by edit adds each edit's own findings (EditTotals).
     impact_units: int = 0
     impact_usd: float = 0.0
     priced_findings: int = 0  # findings with a price (each counted)
-    priced_lines: int = 0  # claim lines (and claims, for findings of no line) whose money the headline counts
+    priced_lines: int = 0  # claim lines or groups of them (and claims, for findings of no line) the headline counts
     # By the sign convention of Finding, of each line's largest finding: positive = left unbilled, negative = billed
     # beyond the chart; a coverage finding (COVERAGE_EDITS) = at risk of denial for coverage.
     unbilled_usd: float = 0.0
@@ -106,7 +132,9 @@ class ReportAggregator:
         week = _week(summary["date_of_service"])
         self.claims_by_week[week] += 1
         seen: set[str] = set()
-        largest: dict[Any, tuple[int, float, bool, str]] = {}  # line (None: the claim) → its largest finding
+        group = _groups(findings)
+        most_units: dict[Any, int] = {}  # line (None: the claim) → its largest units
+        largest: dict[Any, tuple[float, bool, str]] = {}  # group of lines → its largest priced finding
         for edit_id, severity, units, usd, fix, *rest in findings:
             line = rest[0] if rest else None
             t = self.edits[edit_id]
@@ -122,29 +150,29 @@ class ReportAggregator:
                 t.impact_usd += abs(usd)
                 t.priced += 1
                 self.priced_findings += 1
-            if units or usd is not None:
-                # (units, dollars, about coverage, sign "+"/"-", or "" while the line has no priced finding)
-                most = largest.get(line, (0, 0.0, False, ""))
-                covered = edit_id in COVERAGE_EDITS
-                # the line's money: its largest priced finding (on a tie, the one not about coverage)
-                if usd is not None and (not most[3] or (abs(usd), not covered) > (most[1], not most[2])):
-                    most = (most[0], abs(usd), covered, "+" if usd > 0 else "-")
-                largest[line] = (max(most[0], abs(units or 0)), *most[1:])
+            if units:
+                most_units[line] = max(most_units.get(line, 0), abs(units))
+            if usd is not None:
+                # (dollars, about coverage, sign "+"/"-") of the group's largest priced finding; on a tie, the first
+                # not about coverage
+                key, covered = group(line), edit_id in COVERAGE_EDITS
+                most = largest.get(key)
+                if most is None or (abs(usd), not covered) > (most[0], not most[1]):
+                    largest[key] = (abs(usd), covered, "+" if usd > 0 else "-")
             if fix and (fix in t.fixes or len(t.fixes) < _MAX_FIXES):
                 t.fixes[fix] += 1
             self.by_severity[severity] += 1
             self.weeks[week][severity] += 1
-        for units_most, usd_most, covered, sign in largest.values():
-            self.impact_units += units_most
-            if sign:
-                self.impact_usd += usd_most
-                self.priced_lines += 1
-                if covered:
-                    self.coverage_usd += usd_most
-                elif sign == "+":
-                    self.unbilled_usd += usd_most
-                else:
-                    self.beyond_chart_usd += usd_most
+        self.impact_units += sum(most_units.values())
+        for usd_most, covered, sign in largest.values():
+            self.impact_usd += usd_most
+            self.priced_lines += 1
+            if covered:
+                self.coverage_usd += usd_most
+            elif sign == "+":
+                self.unbilled_usd += usd_most
+            else:
+                self.beyond_chart_usd += usd_most
 
     def add_valid(self) -> None:
         """A record that --parse-only read and validated (not coded: no claim, no findings)."""
@@ -211,7 +239,8 @@ class ReportAggregator:
                      "beyond the charts (at risk of denial or recoupment), and "
                      f"<b id='usd-coverage'>${self.coverage_usd:,.2f}</b> at risk of denial for coverage (the "
                      "diagnoses or the label's indication do not support the line). Each claim line is counted "
-                     "once, by its largest finding (findings of no line: once a claim), so several findings about "
+                     "once, by its largest finding (findings of no line: once a claim; a finding whose dollars "
+                     "carry the lines denied with its drug counts for those lines too), so several findings about "
                      "the same money are not added; the table by edit adds each edit's own findings. Only findings "
                      "with a loaded price count.")
         else:
