@@ -11,6 +11,7 @@ $35.00, 96371 $25.00, 36000 $20.00, Q2052 $50.00 (paid once per date)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -295,3 +296,31 @@ def test_a_written_bundled_code_is_not_counted(fees: None) -> None:
     assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"), ("denied-line", "3"))
     # 2,944.56 + 150.00 + 4 × 40.00 = 3,254.56; not 36000's 20.00
     assert (f.impact_units, f.impact_usd) == (-60, Decimal("-3254.56"))
+
+
+def test_the_batch_reports_headline_counts_the_denied_administration_once(fees: None, tmp_path: Path) -> None:
+    """igclaim batch: DX-NOT-COVERED on the J1561 line carries the 96365 and 96366 lines denied with it (2,944.56 +
+    150.00 + 5 × 40.00 = 3,294.56), and ADMIN-ADDON-UNITS on the 96366 line (written × 5, the chart's 4) is $40.00 of
+    that same money: the headline said $3,334.56 ($3,294.56 at risk for coverage and $40.00 billed beyond the chart),
+    now $3,294.56, all coverage. Units stay by line (60 of J1561 + 1 of 96366). The table by edit keeps both."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    enc = chart(encounter_id="e-dx", diagnoses=["G43.909"], payer=CGS)
+    enc["claim"] = _written(enc, ("J1561", 60), ("96365", 1), ("96366", 5))
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(enc) + "\n")
+    res = CliRunner().invoke(app, ["batch", str(src), "--out", str(tmp_path / "out"), "-w", "1", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    [result] = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    priced = sorted((f["edit"], f["line"], f["impact_usd"]) for f in result["findings"] if f["impact_usd"] is not None)
+    assert priced == [("ADMIN-ADDON-UNITS", 3, -40.0), ("DX-NOT-COVERED", 1, -3294.56)]
+    page = (tmp_path / "out" / "report.html").read_text()
+    money = dict(re.findall(r"id='(usd-[a-z-]+|units-at-risk)'>([^<]*)<", page))
+    assert money == {"usd-at-risk": "$3,294.56", "usd-unbilled": "$0.00", "usd-beyond-chart": "$0.00",
+                     "usd-coverage": "$3,294.56", "units-at-risk": "61"}
+    rows = dict(re.findall(r"<tr data-edit='([A-Z-]+)'>.*?<td class='n'>(\$[\d,.]+|—)</td></tr>", page))
+    assert (rows["DX-NOT-COVERED"], rows["ADMIN-ADDON-UNITS"]) == ("$3,294.56", "$40.00")

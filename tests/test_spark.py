@@ -462,3 +462,50 @@ def test_gzip_inputs_as_their_plain_twins(spark, tmp_path):
     assert res.exit_code == 2, res.output
     assert "cut.jsonl.gz" in res.output and "corrupt or cut short" in res.output, res.output
     assert _nothing_cached(spark)
+
+
+def test_the_reports_headline_counts_a_denied_administration_once_as_in_batch(spark, home, tmp_path):
+    """DX-NOT-COVERED on the J1561 line carries the 96365 and 96366 lines denied with it ($3,294.56 with the
+    synthetic fee schedule of tests/test_dx_not_covered_admin.py, shipped to the executors as the imported tables
+    are); ADMIN-ADDON-UNITS on the 96366 line ($40.00) is part of it: the findings struct carries the lines
+    (`covers`) to the report, whose headline is batch's, $3,294.56 (was $3,334.56)."""
+    from typer.testing import CliRunner
+
+    from igclaim import spark as igspark
+    from igclaim.cli import app
+    from igclaim.refdata import store
+    from igclaim.refdata.importers import Options
+    from tests.test_dx_not_covered_admin import CGS, FEES, _written
+    from tests.test_edits_support import chart
+
+    schedule = tmp_path / "fees-synthetic.csv"
+    schedule.write_text(FEES)
+    store.import_file("fees", schedule, Options(effective=date(2026, 1, 1), schedule="acme"))
+    enc = chart(encounter_id="e-dx", diagnoses=["G43.909"], payer=CGS)
+    enc["claim"] = _written(enc, ("J1561", 60), ("96365", 1), ("96366", 5))
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(enc) + "\n")
+    run_batch(src, tmp_path / "batch", workers=1)
+    res = CliRunner().invoke(app, ["spark-batch", str(src), "--out", str(tmp_path / "spark"), "--master", "local[2]"])
+    assert res.exit_code == 0, res.output
+    _same_as_batch(tmp_path / "batch", tmp_path / "spark")
+    html = (tmp_path / "spark" / "report.html").read_text()
+    assert "id='usd-at-risk'>$3,294.56<" in html and "id='usd-coverage'>$3,294.56<" in html
+
+    out = igspark.scrub(spark.read.text(str(src)).withColumnRenamed("value", "json"))
+    out.outcomes.persist()
+    try:
+        [row] = out.outcomes.collect()
+        assert sorted((f["edit"], f["line"], f["covers"]) for f in row["findings"] if f["covers"]) == [
+            ("DX-NOT-COVERED", 1, [2, 3])]
+        assert "covers" not in out.findings.columns
+        # outcomes without the field (an older igclaim's, read back): the report counts by line, as before
+        from pyspark.sql import functions as F
+
+        older = igspark.Outcomes(out.outcomes.withColumn("findings", F.transform(
+            "findings", lambda f: f.dropFields("covers"))), -1)
+        now, then = igspark.report(out), igspark.report(older)
+        assert round(then.impact_usd - now.impact_usd, 2) == now.edits["ADMIN-ADDON-UNITS"].impact_usd
+        assert then.edits.keys() == now.edits.keys()
+    finally:
+        out.unpersist()

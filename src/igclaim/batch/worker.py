@@ -20,6 +20,7 @@ from typing import Any
 from igclaim import engine
 from igclaim.batch.sources import Record
 from igclaim.batch.tabular import RowsError, cell, rows_to_encounter
+from igclaim.coding.payment import denied_lines
 from igclaim.errors import InputError, required
 from igclaim.inputs import InvalidInput, filed_on, load_json, parse_encounter
 from igclaim.model import Encounter, Result
@@ -212,7 +213,10 @@ def _outcome(rec: Record, enc: Encounter, result: Result, mode: str) -> Outcome:
             f.line if f.line is not None else "", codes.get(f.line, "") if f.line is not None else "",
             f.impact_units if f.impact_units is not None else "", "" if usd is None else f"{usd:.2f}",
             f.message, f.fix or "", f.source or ""]))
-        findings.append((f.edit, f.severity, f.impact_units, usd, f.fix or "", f.line))
+        # the lines whose money the finding carries too (DX-NOT-COVERED's denied administration): the report's
+        # headline counts them with it, once
+        covers = tuple(n for n, _ in denied_lines(f))
+        findings.append((f.edit, f.severity, f.impact_units, usd, f.fix or "", f.line, covers))
     summary = {"encounter_id": enc.encounter_id, "date_of_service": dos, "setting": enc.setting,
                "payer_type": enc.payer.type, "mode": mode, "findings": findings}
     return Outcome(rec.seq, result_json=result.model_dump_json(), findings_csv=buf.getvalue(), summary=summary)

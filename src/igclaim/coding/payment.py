@@ -147,6 +147,18 @@ def _denied_line(line: ClaimLine, units: int | None, rules: Rules, facility: boo
     return paid - (rest or ZERO)
 
 
+def denied_lines(finding: Finding) -> list[tuple[int, int | None]]:
+    """The lines a finding's causes name denied with it, each with the units denied (None: the whole line): a cause
+    ("denied-line", "<line>") or ("denied-line", "<line>:<units>"). Its impact_usd carries their payment, so the
+    batch report counts those lines' money with the finding's (outputs/report.py)."""
+    out: list[tuple[int, int | None]] = []
+    for kind, named in finding.causes:
+        if kind == "denied-line":
+            number, _, some = named.partition(":")
+            out.append((int(number), int(some) if some else None))
+    return out
+
+
 def price_claim(claim: Claim, rules: Rules) -> set[Loaded]:
     """Fill each line's expected_payment and the claim's total (only when every line is priced); return the files
     the prices came from."""
@@ -216,12 +228,10 @@ def price_findings(findings: list[Finding], claim: Claim, rules: Rules, used: se
         # A line is paid in cents (`line_payment`): the money at stake is what its rounded payment changes by.
         after = cents(_worth(price.amount, per_date, billed + units))
         usd = after - cents(_worth(price.amount, per_date, billed))
-        for kind, named in f.causes:
-            if kind == "denied-line":  # a whole line (or its units) denied with the drug: its payment lost too
-                number, _, some = named.partition(":")
-                denied = by_number.get(int(number))
-                if denied is not None:
-                    usd -= _denied_line(denied, int(some) if some else None, rules, facility, used)
+        for number, some in denied_lines(f):  # a whole line (or its units) denied with the drug: its payment lost too
+            denied = by_number.get(number)
+            if denied is not None:
+                usd -= _denied_line(denied, some, rules, facility, used)
         assign(f, "impact_usd", usd)
 
 

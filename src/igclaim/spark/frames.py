@@ -40,7 +40,11 @@ _BATCH_OUT = 500  # outcome rows per Arrow batch handed back to Spark (result JS
 # The per-finding columns of findings.csv after the record's own (record … payer_type).
 _FINDING_OWN = FINDING_COLUMNS[FINDING_COLUMNS.index("profile"):]
 _FINDING_TYPES = {"line": pa.int64(), "impact_units": pa.int64(), "impact_usd": pa.float64()}
-FINDING_STRUCT = pa.struct([(c, _FINDING_TYPES.get(c, pa.string())) for c in _FINDING_OWN if c != "mode"])
+# and `covers`, not a column of findings.csv: the lines whose money the finding carries too (the summary's 7th
+# element, read by the report's headline: outputs/report.py `_groups`)
+FINDING_STRUCT = pa.struct([*((c, _FINDING_TYPES.get(c, pa.string())) for c in _FINDING_OWN if c != "mode"),
+                            ("covers", pa.list_(pa.int64()))])
+_REPORTED = ("edit", "severity", "impact_units", "impact_usd", "fix", "line", "covers")  # the summary's, in order
 OUTCOME_SCHEMA = pa.schema([
     ("record", pa.int64()), ("line", pa.int64()), ("row", pa.int64()), ("last_row", pa.int64()),
     ("segment", pa.int64()), ("encounter_id", pa.string()), ("date_of_service", pa.date32()), ("setting", pa.string()),
@@ -278,13 +282,14 @@ def _outcome_row(outcome: Outcome, where: dict[str, int]) -> dict[str, Any]:
     s = required(outcome.summary, "the outcome's summary")
     findings = []
     # findings.csv text as the batch writes it; the exact dollar figure from the report summary (same order).
-    for cells, (_edit, _sev, _units, usd, *_) in zip(csv.reader(io.StringIO(outcome.findings_csv)), s["findings"],
-                                                     strict=True):
+    for cells, (_edit, _sev, _units, usd, *rest) in zip(csv.reader(io.StringIO(outcome.findings_csv)),
+                                                        s["findings"], strict=True):
         f = dict(zip(FINDING_COLUMNS, cells, strict=True))
         findings.append({"profile": f["profile"], "edit": f["edit"], "severity": f["severity"],
                          "line": _as_int(f["line"]), "line_code": _blank_none(f["line_code"]),
                          "impact_units": _as_int(f["impact_units"]), "impact_usd": usd,
-                         "message": f["message"], "fix": _blank_none(f["fix"]), "source": _blank_none(f["source"])})
+                         "message": f["message"], "fix": _blank_none(f["fix"]), "source": _blank_none(f["source"]),
+                         "covers": list(rest[2]) if len(rest) > 2 else []})
     return row | {"encounter_id": s["encounter_id"], "date_of_service": date.fromisoformat(s["date_of_service"]),
                   "setting": s["setting"], "payer_type": s["payer_type"], "mode": s["mode"],
                   "result": outcome.result_json, "findings": findings}
@@ -478,7 +483,8 @@ def _aggregate(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                 agg.add_result({"encounter_id": r["encounter_id"], "setting": r["setting"],
                                 "date_of_service": r["date_of_service"].isoformat(), "payer_type": r["payer_type"],
                                 "mode": r["mode"], "findings": [(f["edit"], f["severity"], f["impact_units"],
-                                                                 f["impact_usd"], f["fix"] or "", f["line"])
+                                                                 f["impact_usd"], f["fix"] or "", f["line"],
+                                                                 tuple(f.get("covers") or ()))
                                                                 for f in r["findings"] or []]})
     yield pa.RecordBatch.from_pylist([{"aggregator": pickle.dumps(agg)}], schema=_AGG)
 
@@ -487,10 +493,11 @@ def report(outcomes: Outcomes) -> Any:
     """The batch report's counters (igclaim.outputs.report.ReportAggregator): one per partition, merged here."""
     from igclaim.outputs.report import ReportAggregator
 
+    # outcomes of an older igclaim (saved, read back) have no `covers`: their findings count by line alone
+    fields = set(outcomes.outcomes.schema["findings"].dataType.elementType.fieldNames())  # type: ignore[attr-defined]
     slim = outcomes.outcomes.select(
         "stage", "field", "encounter_id", "date_of_service", "setting", "payer_type", "mode",
-        F.transform("findings", lambda f: F.struct(*(f[c].alias(c) for c in
-                                                    ("edit", "severity", "impact_units", "impact_usd", "fix", "line"))))
+        F.transform("findings", lambda f: F.struct(*(f[c].alias(c) for c in _REPORTED if c in fields)))
         .alias("findings"))
     total = ReportAggregator()
     for row in slim.mapInArrow(_aggregate, spark_schema(_AGG)).collect():  # one small row per partition
