@@ -337,3 +337,26 @@ def test_a_covered_lines_finding_larger_than_the_groups_wins_and_lines_in_two_gr
     assert agg.impact_usd == 5000 + 20 + 40
     assert (agg.beyond_chart_usd, agg.unbilled_usd, agg.coverage_usd) == (5040, 20, 0)
     assert (agg.impact_units, agg.priced_lines) == (60 + 100 + 10 + 1 + 2 + 3 + 1, 3)  # units: by line
+
+
+def test_two_findings_that_each_cover_the_others_line_are_one_group():
+    """Two products' DX-NOT-COVERED findings, each on its own drug line and each carrying the other's line (a shared
+    administration written on both): one group, counted once by the larger ($3,254.56), not a loop of groups."""
+    from igclaim.outputs.report import ReportAggregator
+
+    agg = ReportAggregator()
+    agg.add_result(_claim([("DX-NOT-COVERED", "error", -60, -3254.56, "", 1, (2,)),
+                           ("DX-NOT-COVERED", "error", -20, -1000.0, "", 2, (1,))]))
+    assert (round(agg.impact_usd, 2), agg.priced_lines) == (3254.56, 1)
+
+
+def test_a_tie_in_a_group_is_counted_as_the_finding_not_about_coverage_whichever_comes_first():
+    """Two findings of the same dollars on one line, DX-NOT-COVERED first: the line's money is counted as billed
+    beyond the chart (the other finding), not as coverage; as when the other comes first."""
+    from igclaim.outputs.report import ReportAggregator
+
+    for findings in ([("DX-NOT-COVERED", "error", -60, -100.0, "", 1, ()), ("DRUG-UNITS", "error", -60, -100.0, "", 1)],
+                     [("DRUG-UNITS", "error", -60, -100.0, "", 1), ("DX-NOT-COVERED", "error", -60, -100.0, "", 1)]):
+        agg = ReportAggregator()
+        agg.add_result(_claim(findings))
+        assert (agg.coverage_usd, agg.beyond_chart_usd, agg.impact_usd) == (0, 100.0, 100.0), findings
