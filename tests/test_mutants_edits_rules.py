@@ -1385,6 +1385,9 @@ def test_a_kit_without_its_containers_on_a_medicaid_claim():
         ("DRUG-NDC-MISSING", None, "drugs[0]: Medicaid (generic state program) requires the NDC quantity with the NDC, "
          "and the chart does not let it be computed for Gammagard S/D (the 837 would carry no LIN/CTP).",
          "Give the containers opened: kits and powders are counted in packages (UN).", -40)]  # 20 g: J1566 × 40
+    # priced by the drug's code, the finding having no line: 40 × 78.892 (J1566, CMS ASP January 2026)
+    (missing,) = [f for f in build(chart(payer=MEDICAID, drugs=[sd])).findings if f.edit == "DRUG-NDC-MISSING"]
+    assert (missing.causes, str(missing.impact_usd)) == ((("drug", "drugs[0]"),), "-3155.68")
     with_containers = dict(sd, containers=[{"ndc": "00944-2658-04", "count": 2}])
     assert drug_found(build(chart(payer=MEDICAID, drugs=[with_containers])), "DRUG-NDC-MISSING") == []
 
