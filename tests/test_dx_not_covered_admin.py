@@ -324,3 +324,60 @@ def test_the_batch_reports_headline_counts_the_denied_administration_once(fees: 
                      "usd-coverage": "$3,294.56", "units-at-risk": "61"}
     rows = dict(re.findall(r"<tr data-edit='([A-Z-]+)'>.*?<td class='n'>(\$[\d,.]+|—)</td></tr>", page))
     assert (rows["DX-NOT-COVERED"], rows["ADMIN-ADDON-UNITS"]) == ("$3,294.56", "$40.00")
+
+
+def test_a_covered_products_hours_merged_into_the_uncovered_products_line_are_kept_exactly(
+        fees: None, tmp_path: Path) -> None:
+    """make mutate (coding/administration.py `_merge`: `into.drugs.get(drug_id, 0)` → `get(drug_id, 1)`): Privigen
+    (not covered) runs longest, so it is the initial service and its 96366 line is made first; Gamunex-C's (covered)
+    hour is merged into it. Gamunex-C accounts for exactly 1 of the 5 units, so Privigen's 4 are denied."""
+    enc = _privigen_uncovered(tmp_path, [
+        {"drug_id": "ig2", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},    # 96365 + 96366 × 4
+        {"drug_id": "ig1", "start": "2026-03-02T14:10", "stop": "2026-03-02T16:40"}])   # 96367 + 96366 × 1
+    r = build(enc)
+    assert _codes(r) == [("J1561", 60), ("J1459", 40), ("96365", 1), ("96366", 5), ("96367", 1)]
+    [f] = _dx(r)
+    assert f.causes == (("drug", "drugs[1]"), ("denied-line", "3"), ("denied-line", "4:4"))
+    # 40 × 50.281 = 2,011.24 (J1459) + 150.00 (96365) + 4 × 40.00 (96366) = 2,321.24; not 3 units (2,281.24)
+    assert (f.impact_units, f.impact_usd) == (-40, Decimal("-2321.24"))
+
+
+def test_a_hospital_claims_shared_line_is_denied_in_part_at_the_facility_amount(home: Path, tmp_path: Path) -> None:
+    """make mutate (coding/payment.py `_denied_line`: the line's payment with the units left at the office amount):
+    a UB-04 with a `code,amount,facility_amount` schedule; Privigen's one hour of the shared 96366 × 5 is denied at
+    the facility amount, its line's payment (5 × 25.00) less its payment with 4 units (4 × 25.00)."""
+    schedule = tmp_path / "fees-with-facility.csv"
+    schedule.write_text("code,amount,facility_amount\n96365,150.00,90.00\n96366,40.00,25.00\n96367,70.00,45.00\n")
+    store.import_file("fees", schedule, Options(effective=date(2026, 1, 1), schedule="acme"))
+    enc = dict(_privigen_uncovered(tmp_path, [
+        {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},
+        {"drug_id": "ig2", "start": "2026-03-02T14:10", "stop": "2026-03-02T16:40"}]), setting="hospital_outpatient")
+    r = build(enc)
+    assert r.claim.form == "UB-04"
+    assert [(ln.code, ln.units, ln.expected_payment) for ln in r.claim.lines if not ln.code.startswith("J")] == [
+        ("96365", 1, Decimal("90.00")), ("96366", 5, Decimal("125.00")), ("96367", 1, Decimal("45.00"))]
+    [f] = _dx(r)
+    assert f.causes == (("drug", "drugs[1]"), ("denied-line", "4:1"), ("denied-line", "5"))
+    # 40 × 50.281 = 2,011.24 (J1459) + 1 × 25.00 (96366: 125.00 − 4 × 25.00) + 45.00 (96367) = 2,081.24;
+    # at the office amount for the 4 left it would be 2,011.24 + (125.00 − 160.00) + 45.00 = 2,021.24
+    assert (f.impact_units, f.impact_usd) == (-40, Decimal("-2081.24"))
+
+
+def test_a_covered_products_units_on_two_lines_of_one_code_are_all_kept(fees: None, tmp_path: Path) -> None:
+    """make mutate (edits/diagnosis.py `_denied_administration`: the units by code summed per drug): a hospital
+    outpatient claim codes one initial service per vascular access site. Gamunex-C (covered) is restarted at a second
+    site, Privigen (not) runs through a third: 96365 (site 1, Gamunex-C) and 96365-XS × 2 (sites 2 and 3, one each).
+    Gamunex-C accounts for 2 units of 96365 over the two lines, so only 1 of the XS line's 2 is Privigen's."""
+    enc = dict(_privigen_uncovered(tmp_path, [
+        {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T11:00", "site": 1},  # 96365 + 96366
+        {"drug_id": "ig1", "start": "2026-03-02T11:10", "stop": "2026-03-02T14:00", "site": 2},  # XS + 96366 × 2
+        {"drug_id": "ig2", "start": "2026-03-02T14:10", "stop": "2026-03-02T16:40", "site": 3}]),  # XS + 96366
+        setting="hospital_outpatient")
+    r = build(enc)
+    assert [(ln.code, ln.units, ln.modifiers) for ln in r.claim.lines] == [
+        ("J1561", 60, ["JZ"]), ("J1459", 40, ["JZ"]), ("96365", 1, []), ("96366", 4, []), ("96365", 2, ["XS"])]
+    [f] = _dx(r)
+    assert f.causes == (("drug", "drugs[1]"), ("denied-line", "4:1"), ("denied-line", "5:1"))
+    # 40 × 50.281 = 2,011.24 (J1459) + 1 × 40.00 (96366) + 1 × 150.00 (96365-XS) = 2,201.24; not the whole XS line
+    # (2 × 150.00: 2,351.24)
+    assert (f.impact_units, f.impact_usd) == (-40, Decimal("-2201.24"))
