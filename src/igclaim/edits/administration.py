@@ -48,7 +48,9 @@ def _charted_routes(ctx: EditContext) -> set[str]:
     return {drugs[a.drug_id].route for a in ctx.encounter.administrations if a.drug_id in drugs}
 
 
-def _written_admin(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode]]:
+def written_admin(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode]]:
+    """The written claim's lines that bill an administration code of their own (not one bundled into another
+    service), with its record; none on build. Every check of written administration lines reads this list."""
     return ctx.once("written_admin", _match_admin_lines)
 
 
@@ -86,7 +88,7 @@ def _written_units(ctx: EditContext, code: str) -> int:
 
 def _written_units_by_code(ctx: EditContext) -> dict[str, int]:
     out: dict[str, int] = {}
-    for ln, _ in _written_admin(ctx):
+    for ln, _ in written_admin(ctx):
         code = code_of(ln)
         out[code] = out.get(code, 0) + ln.units
     return out
@@ -131,7 +133,7 @@ def _explained(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode, str | None]
 
 
 def _explain_lines(ctx: EditContext) -> list[tuple[ClaimLine, AdminCode, str | None]]:
-    written = _written_admin(ctx)
+    written = written_admin(ctx)
     if not written:
         return []
     answers: dict[str, str | None] = {}
@@ -425,7 +427,7 @@ def addon_primary(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
     if no_administration_billed(ctx):
         return found
-    for ln, rec in _written_admin(ctx):
+    for ln, rec in written_admin(ctx):
         primaries = missing_primary(ctx, rec.code)
         if primaries is None:
             continue
@@ -466,7 +468,7 @@ def _primary_billed_as_push(ctx: EditContext, primary: str) -> bool:
 )
 def sequential(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
-    for ln, rec in _written_admin(ctx):
+    for ln, rec in written_admin(ctx):
         if rec.role not in ("sequential", "concurrent") or rec.family != "infusion":
             continue
         if missing_primary(ctx, rec.code) is not None:
@@ -511,7 +513,7 @@ def addon_units(ctx: EditContext) -> list[Finding]:
     found: list[Finding] = []
     if ctx.written is None:
         return found
-    written = _written_admin(ctx)
+    written = written_admin(ctx)
     wlines = [ln for ln, _ in written]
     rule = ctx.rules.param("additional_hour_rule")
     families = _families(ctx)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from igclaim.catalog import line_numbers as numbers
 from igclaim.catalog import with_article as _a
-from igclaim.edits.administration import no_administration_billed
+from igclaim.edits.administration import no_administration_billed, written_admin
 from igclaim.edits.context import EditContext, code_of
 from igclaim.edits.diagnosis import MANUAL_CH26, claim_dx, pointers_sent
 from igclaim.edits.drug import home_scig, in_own_units, is_drug_code, mods, written_drug_lines, written_pump_lines
@@ -57,14 +57,12 @@ def form_setting(ctx: EditContext) -> list[Finding]:
     if no_administration_billed(ctx):
         supplies = [ln.code for ln in e.lines if ctx.rules.admin(ln.code) is None and not is_drug_code(ctx, ln.code)]
         bill = f"the drug with {', '.join(dict.fromkeys(supplies))}" if supplies else "the drug and its supplies"
-        for ln, code in zip(w.lines, ctx.written_codes, strict=True):
-            rec = ctx.rules.admin(code)
-            if rec is not None and rec.role != "bundled":
-                found.append(finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on {_a(ctx.profile.title)} {setting} "
-                                     "claim: home infusion for this payer is billed as the drug and its supplies, "
-                                     "without drug administration codes.", line=ln.line, impact_units=-ln.units,
-                                     fix=f"Remove line {ln.line} ({rec.code}); bill {bill}, as the expected claim "
-                                     "shows."))
+        for ln, rec in written_admin(ctx):
+            found.append(finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on {_a(ctx.profile.title)} {setting} "
+                                 "claim: home infusion for this payer is billed as the drug and its supplies, "
+                                 "without drug administration codes.", line=ln.line, impact_units=-ln.units,
+                                 fix=f"Remove line {ln.line} ({rec.code}); bill {bill}, as the expected claim "
+                                 "shows."))
     if e.form == "UB-04":
         if w.type_of_bill and e.type_of_bill and _bill_type(w.type_of_bill) != _bill_type(e.type_of_bill):
             found.append(finding("FORM-SETTING", f"Type of bill {w.type_of_bill}; a hospital outpatient claim is "

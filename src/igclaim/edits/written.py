@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from igclaim import ndc as ndc_mod
 from igclaim.edits import (  # noqa: F401 (payer declares PAYER-ABN-MODIFIER)
+    administration,
     authorization,
     diagnosis,
     drug,
@@ -347,13 +348,11 @@ def form_fits(ctx: EditContext) -> list[Finding]:
     if ctx.written.form == "UB-04":
         found.extend(form._revenue_codes(ctx))
     elif ctx.home_dme():
-        for ln in ctx.written.lines:
-            rec = ctx.rules.admin(code_of(ln))
-            if rec is not None and rec.role != "bundled":
-                found.append(finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on a Medicare home (DME MAC) claim: "
-                                     "home IVIG is billed as the drug and its supplies, without drug administration "
-                                     "codes.",
-                                     line=ln.line, impact_units=-ln.units))
+        for ln, rec in administration.written_admin(ctx):
+            found.append(finding("FORM-SETTING", f"Line {ln.line}: {rec.code} on a Medicare home (DME MAC) claim: "
+                                 "home IVIG is billed as the drug and its supplies, without drug administration "
+                                 "codes.",
+                                 line=ln.line, impact_units=-ln.units))
     return found
 
 
