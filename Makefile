@@ -34,11 +34,13 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks scripts setup.py
 	$(BIN)/mypy
 
-# The team-service tests also run against a throw-away PostgreSQL that the script installs and starts (else they skip).
+# The browser and Spark tests' Chromium and Java are installed first when missing (scripts/test-tools.sh), and the
+# team-service tests also run against a throw-away PostgreSQL that the script installs and starts (else they skip).
 # Then the in-process rule tests (mutmut's selection, pyproject.toml) once more with the core run from source
 # (IGCLAIM_PURE=1, about a minute): the suite above ran the compiled core when it is built, and both must answer alike.
 RULE_TESTS := import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['tool']['mutmut']['pytest_add_cli_args_test_selection']))
 test: lint
+	scripts/test-tools.sh
 	IGCLAIM_TEST_POSTGRES_URL=$${IGCLAIM_TEST_POSTGRES_URL:-$$(scripts/postgres-test.sh)} $(BIN)/pytest
 	tests=$$($(BIN)/python -c "$(RULE_TESTS)") && IGCLAIM_PURE=1 $(BIN)/pytest -p no:randomly $$tests
 

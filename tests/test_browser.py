@@ -1,7 +1,7 @@
 """The billers' page and the batch report in a real browser: Debian's Chromium driven by its ChromeDriver.
 
-.ci/run installs both (packages chromium and chromium-driver); on a machine without them these tests are
-skipped with a reason, never silently passed.
+scripts/test-tools.sh (run by make test) installs both (packages chromium and chromium-driver); on a machine without
+them these tests are skipped with a reason, never silently passed.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                                reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+                                reason="needs Debian's chromium and chromium-driver (scripts/test-tools.sh)")
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -204,7 +204,7 @@ def test_a_contract_that_pays_the_national_pfs_names_it_in_its_profile(home, tmp
 
 browser, server = test_browser.browser, test_browser.server  # Chromium, and `igclaim serve` in a thread
 needs_browser = pytest.mark.skipif(not (test_browser.CHROMIUM and test_browser.CHROMEDRIVER),
-                                   reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+                                   reason="needs Debian's chromium and chromium-driver (scripts/test-tools.sh)")
 
 
 def _paste(driver, encounter: dict, button: str) -> None:

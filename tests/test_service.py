@@ -1,6 +1,6 @@
 """The team service: tokens and roles, the worklist, the authorization ledger across restarts, the audit log,
 migrations up and down; against SQLite always, and against a real PostgreSQL when one is running
-(IGCLAIM_TEST_POSTGRES_URL, set by .ci/run after it installs and starts Debian's postgresql)."""
+(IGCLAIM_TEST_POSTGRES_URL, set by make test after scripts/postgres-test.sh installs and starts Debian's postgresql)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'team.sqlite'}"
     if not PG:
-        pytest.skip("no PostgreSQL here: .ci/run installs and starts one and sets IGCLAIM_TEST_POSTGRES_URL "
+        pytest.skip("no PostgreSQL here: make test installs and starts one and sets IGCLAIM_TEST_POSTGRES_URL "
                     "(scripts/postgres-test.sh)")
     return _postgres_db()
 

@@ -17,7 +17,7 @@ from tests.test_browser import CHROMEDRIVER, CHROMIUM, browser  # noqa: F401 - t
 from tests.test_service import _user, serve_team, stop_team, url, visit  # noqa: F401 - url: a fixture
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                                reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+                                reason="needs Debian's chromium and chromium-driver (scripts/test-tools.sh)")
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ from tests.test_service_browser import team_in_a_thread
 browser, server = test_browser.browser, test_browser.server  # Chromium, and `igclaim serve` in a thread
 
 needs_browser = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                                   reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")
+                                   reason="needs Debian's chromium and chromium-driver (scripts/test-tools.sh)")
 
 
 @pytest.fixture(scope="module")
