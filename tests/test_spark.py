@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 from datetime import date
@@ -509,3 +510,66 @@ def test_the_reports_headline_counts_a_denied_administration_once_as_in_batch(sp
         assert then.edits.keys() == now.edits.keys()
     finally:
         out.unpersist()
+
+
+def _worker_home(root: Path, fees: str) -> Path:
+    """An igclaim home holding the imported fee schedule `fees` (a CSV text)."""
+    from igclaim.refdata import store
+    from igclaim.refdata.importers import Options
+
+    schedule = root.parent / f"{root.name}-fees.csv"
+    schedule.write_text(fees)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IGCLAIM_HOME", str(root))
+        store.invalidate()
+        store.import_file("fees", schedule, Options(effective=date(2026, 1, 1), schedule="acme"))
+    store.invalidate()
+    return root
+
+
+def _worker_codes(refdata_file: str | None) -> float:
+    """One job's task in a reused Python worker (frames._process_json, as mapInArrow calls it): the money
+    DX-NOT-COVERED puts at stake on a claim of J1561 × 60, 96365 × 1, 96366 × 5, which counts the imported fees of
+    the administration lines (tests/test_dx_not_covered_admin.py)."""
+    from igclaim.spark import frames
+    from tests.test_dx_not_covered_admin import CGS, _written
+    from tests.test_edits_support import chart
+
+    enc = chart(encounter_id="e-dx", diagnoses=["G43.909"], payer=CGS)
+    enc["claim"] = _written(enc, ("J1561", 60), ("96365", 1), ("96366", 5))
+    batch = pa.RecordBatch.from_pylist([{"record": 1, "line": 1, "json": json.dumps(enc)}])
+    [out] = frames._process_json(iter([batch]), None, None, refdata_file)
+    [row] = out.to_pylist()
+    assert row["result"], row
+    return -sum(f["impact_usd"] for f in row["findings"] if f["edit"] == "DX-NOT-COVERED")
+
+
+def test_a_reused_worker_codes_a_job_that_ships_no_tables_with_its_own_home(home, tmp_path, monkeypatch):
+    """A worker that ran a job shipping imported tables (a refdata.sqlite of another home) and then a job that ships
+    none codes the second with the tables of its own IGCLAIM_HOME again, not with the first job's; and a worker whose
+    IGCLAIM_HOME was unset has it unset again (the default home, here with no fee schedule)."""
+    from pyspark import SparkFiles
+
+    from igclaim.refdata import store
+    from igclaim.spark import frames
+    from tests.test_dx_not_covered_admin import FEES
+
+    _worker_home(home, FEES)  # 96365 at $150.00
+    shipped = _worker_home(tmp_path / "shipped", FEES.replace("96365,150.00", "96365,250.00"))
+    monkeypatch.setattr(SparkFiles, "_is_running_on_worker", True)
+    monkeypatch.setattr(SparkFiles, "_root_directory", str(shipped))
+    monkeypatch.setattr(frames, "_LOADED", None)  # a new worker
+    assert _worker_codes(None) == pytest.approx(3294.56)
+    assert _worker_codes(store.DB_NAME) == pytest.approx(3394.56)
+    assert _worker_codes(None) == pytest.approx(3294.56)
+    assert os.environ["IGCLAIM_HOME"] == str(home)
+
+    monkeypatch.delenv("IGCLAIM_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))  # the default home: ~/.local/share/igclaim, empty
+    monkeypatch.setattr(frames, "_LOADED", None)
+    store.invalidate()
+    no_fees = _worker_codes(None)
+    assert 0 < no_fees < 3294.56
+    assert _worker_codes(store.DB_NAME) == pytest.approx(3394.56)
+    assert _worker_codes(None) == pytest.approx(no_fees)
+    assert "IGCLAIM_HOME" not in os.environ

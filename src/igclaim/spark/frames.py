@@ -70,23 +70,32 @@ def spark_schema(schema: pa.Schema) -> str:
 
 # --- once per Python worker ---------------------------------------------------------------------------------
 _LOADED: str | None = None
+_OWN_HOME: str | None = None  # the worker's own IGCLAIM_HOME (None: unset), as it was at the first load
 
 
 def _load(refdata_file: str | None, filing_date: date | None = None) -> None:
     """Reference data and the edit catalog load once per Python worker process (workers are reused across
     tasks and jobs). Imported tables shipped with the job (SparkContext.addFile of a refdata.sqlite, or of a
-    directory holding one) become this worker's IGCLAIM_HOME first; another shipped name loads again.
-    `filing_date` (--filing-date) is set by every task, None too: a reused worker may hold an earlier job's."""
-    global _LOADED
+    directory holding one) become this worker's IGCLAIM_HOME first; another shipped name loads again, and a job
+    that ships none gets the worker's own IGCLAIM_HOME back (or none, as at the first load), never an earlier
+    job's tables. `filing_date` (--filing-date) is set by every task, None too: a reused worker may hold an
+    earlier job's."""
+    global _LOADED, _OWN_HOME
     set_filing_date(filing_date)
     key = refdata_file or ""
     if key == _LOADED:
         return
+    if _LOADED is None:
+        _OWN_HOME = os.environ.get("IGCLAIM_HOME")
     if refdata_file:
         from pyspark import SparkFiles
 
         shipped = SparkFiles.get(refdata_file)
         os.environ["IGCLAIM_HOME"] = shipped if os.path.isdir(shipped) else os.path.dirname(shipped)
+    elif _OWN_HOME is None:
+        os.environ.pop("IGCLAIM_HOME", None)
+    else:
+        os.environ["IGCLAIM_HOME"] = _OWN_HOME
     from igclaim import engine
     from igclaim.refdata.resolver import reference
 
