@@ -22,6 +22,7 @@ import pyarrow.parquet as pq  # noqa: E402
 
 from igclaim.batch import run_batch  # noqa: E402
 from igclaim.batch.tabular import COLUMNS, encounter_to_rows  # noqa: E402
+from igclaim.refdata.store import DB_NAME, STAMP_NAME  # noqa: E402
 from tests.test_batch import _inputs, _mixed_lines, _read_jsonl  # noqa: E402
 
 
@@ -573,3 +574,44 @@ def test_a_reused_worker_codes_a_job_that_ships_no_tables_with_its_own_home(home
     assert _worker_codes(store.DB_NAME) == pytest.approx(3394.56)
     assert _worker_codes(None) == pytest.approx(no_fees)
     assert "IGCLAIM_HOME" not in os.environ
+
+
+@pytest.mark.parametrize("name", [DB_NAME, "igclaim-home"], ids=["file", "directory"])
+def test_a_reused_worker_codes_with_the_file_shipped_under_the_same_name_again(name, home, tmp_path, monkeypatch):
+    """A refdata.sqlite shipped alone (as spark-batch ships it: no stamp of its import beside it), or in a directory,
+    and then replaced under the same name in the worker's SparkFiles root (spark.files.overwrite=true and addFile of
+    another path with the same name: Spark rewrites the worker's copy in place) is coded with from the next task on,
+    not with answers remembered from the copy it replaced: a new modification time or a new size tells, and so does
+    a file gone (the bundled tables only)."""
+    from pyspark import SparkFiles
+
+    from igclaim.spark import frames
+    from tests.test_dx_not_covered_admin import FEES
+
+    quarter1 = _worker_home(tmp_path / "q1", FEES)  # 96365 at $150.00
+    quarter2 = _worker_home(tmp_path / "q2", FEES.replace("96365,150.00", "96365,250.00"))
+    more = "".join(f"A{n:04d},1.00\n" for n in range(1, 3000))  # a larger file
+    quarter3 = _worker_home(tmp_path / "q3", FEES.replace("96365,150.00", "96365,350.00") + more)
+    root = tmp_path / "userFiles"
+    where = root if name == DB_NAME else root / name
+    where.mkdir(parents=True)
+    shipped = where / DB_NAME
+    shutil.copyfile(quarter1 / DB_NAME, shipped)
+    monkeypatch.setattr(SparkFiles, "_is_running_on_worker", True)
+    monkeypatch.setattr(SparkFiles, "_root_directory", str(root))
+    monkeypatch.setattr(frames, "_LOADED", None)  # a new worker
+    assert _worker_codes(name) == pytest.approx(3294.56)
+    inode, folder = shipped.stat().st_ino, where.stat().st_mtime_ns
+    shutil.copyfile(quarter2 / DB_NAME, shipped)
+    assert shipped.stat().st_ino == inode and where.stat().st_mtime_ns == folder
+    assert not (where / STAMP_NAME).exists()
+    assert _worker_codes(name) == pytest.approx(3394.56)
+    assert _worker_codes(name) == pytest.approx(3394.56)
+    # the larger file written within the same clock tick (its modification time as the one it replaces)
+    before = shipped.stat()
+    shutil.copyfile(quarter3 / DB_NAME, shipped)
+    os.utime(shipped, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert shipped.stat().st_mtime_ns == before.st_mtime_ns and shipped.stat().st_size > before.st_size
+    assert _worker_codes(name) == pytest.approx(3494.56)
+    shipped.unlink()
+    assert 0 < _worker_codes(name) < 3294.56

@@ -32,6 +32,7 @@ from igclaim.batch.sources import Record, arrow_rows, line_text, rows_record
 from igclaim.batch.tabular import cell
 from igclaim.batch.worker import FINDING_COLUMNS, Outcome, process_chunk, set_filing_date
 from igclaim.errors import required
+from igclaim.refdata import store
 
 JSON_COLUMN = "json"
 X12_COLUMN = "x12"  # one claim read from an 837 on the driver (readers/x12.py), as tagged JSON: see x12_row
@@ -69,29 +70,43 @@ def spark_schema(schema: pa.Schema) -> str:
 
 
 # --- once per Python worker ---------------------------------------------------------------------------------
-_LOADED: str | None = None
+_LOADED: tuple[str, int, int] | None = None  # the shipped name ("": none), its refdata.sqlite's mtime_ns and size
 _OWN_HOME: str | None = None  # the worker's own IGCLAIM_HOME (None: unset), as it was at the first load
+
+
+def _stamp(path: str) -> tuple[int, int]:
+    """A shipped refdata.sqlite's modification time (ns) and size; (0, 0) when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return 0, 0
+    return st.st_mtime_ns, st.st_size
 
 
 def _load(refdata_file: str | None, filing_date: date | None = None) -> None:
     """Reference data and the edit catalog load once per Python worker process (workers are reused across
     tasks and jobs). Imported tables shipped with the job (SparkContext.addFile of a refdata.sqlite, or of a
-    directory holding one) become this worker's IGCLAIM_HOME first; another shipped name loads again, and a job
-    that ships none gets the worker's own IGCLAIM_HOME back (or none, as at the first load), never an earlier
-    job's tables. `filing_date` (--filing-date) is set by every task, None too: a reused worker may hold an
-    earlier job's."""
+    directory holding one) become this worker's IGCLAIM_HOME first; another shipped name loads again, and so does
+    the same name whose refdata.sqlite changed (its modification time or size: Spark rewrites the worker's copy in
+    place when another file of that name is added with spark.files.overwrite, and no import stamp travels with a
+    lone refdata.sqlite for the tables to notice). A job that ships none gets the worker's own IGCLAIM_HOME back
+    (or none, as at the first load), never an earlier job's tables. `filing_date` (--filing-date) is set by every
+    task, None too: a reused worker may hold an earlier job's."""
     global _LOADED, _OWN_HOME
     set_filing_date(filing_date)
-    key = refdata_file or ""
-    if key == _LOADED:
-        return
-    if _LOADED is None:
-        _OWN_HOME = os.environ.get("IGCLAIM_HOME")
+    key, home = ("", 0, 0), None
     if refdata_file:
         from pyspark import SparkFiles
 
         shipped = SparkFiles.get(refdata_file)
-        os.environ["IGCLAIM_HOME"] = shipped if os.path.isdir(shipped) else os.path.dirname(shipped)
+        home = shipped if os.path.isdir(shipped) else os.path.dirname(shipped)
+        key = (refdata_file, *_stamp(os.path.join(home, store.DB_NAME)))
+    if key == _LOADED:
+        return
+    if _LOADED is None:
+        _OWN_HOME = os.environ.get("IGCLAIM_HOME")
+    if home is not None:
+        os.environ["IGCLAIM_HOME"] = home
     elif _OWN_HOME is None:
         os.environ.pop("IGCLAIM_HOME", None)
     else:
@@ -99,6 +114,7 @@ def _load(refdata_file: str | None, filing_date: date | None = None) -> None:
     from igclaim import engine
     from igclaim.refdata.resolver import reference
 
+    store.invalidate()  # the same home may hold other tables now: open them again
     reference.cache_clear()
     reference()
     engine._load_edit_families()
