@@ -110,13 +110,42 @@ def test_a_hospital_charts_place_of_another_setting_is_told(pos, where, fix):
         assert [x.edit for x in result.findings].count("FORM-PLACE") == 1
 
 
+@pytest.mark.parametrize("setting,pos,own", [("office", "22", "11"), ("office", "19", "11"), ("home", "22", "12"),
+                                              ("home", "19", "12")])
+def test_a_professional_charts_hospital_outpatient_place_is_told(setting, pos, own):
+    """An office or home chart is billed on the CMS-1500/837P with its own place of service, so one of a hospital
+    outpatient department's (19 off campus, 22 on campus: CMS Place of Service Code Set; settings.toml
+    [hospital_outpatient] places_of_service) went out unremarked on an office or home claim, though it says a hospital
+    department gave the service: the hospital bills its drugs and their administration on the UB-04/837I, and a
+    professional claim at that place is paid at the facility rate or denied. A warning: the setting or the field may
+    be the mistake."""
+    stated = chart(setting=setting, place_of_service=pos)
+    r = build(stated)
+    assert r.claim.form == "CMS-1500" and r.claim.place_of_service == pos  # still billed as charted
+    named = "an office" if setting == "office" else "a home"
+    for result in (r, scrub(stated)):
+        f = only(result, "FORM-PLACE")
+        assert f.severity == "warning" and f.line is None
+        assert f.message == (f"The chart's place_of_service {pos}: {named} chart is billed on the CMS-1500/837P with "
+                             f"it, but {pos} is a place of service of a hospital outpatient department (19 or 22), "
+                             "whose drugs and their administration the hospital bills on the UB-04/837I: a "
+                             "professional claim with it may be paid at the facility rate or denied (verify with the "
+                             "payer). Check the chart's setting, or give the place the service was given.")
+        assert f.fix == ("Set the chart's setting to hospital_outpatient if a hospital outpatient department gave the "
+                         f"service (UB-04/837I); otherwise give the place it was given ({named}'s is {own}).")
+        assert [x.edit for x in result.findings].count("FORM-PLACE") == 1
+
+
 @pytest.mark.parametrize("enc", [chart(setting="hospital_outpatient", place_of_service="22"),
                                  chart(setting="hospital_outpatient", place_of_service="19"), HOSPITAL,
-                                 chart(place_of_service="11"), chart(place_of_service="22"),
-                                 chart(setting="home", place_of_service="12")])
-def test_a_place_of_service_is_told_only_on_a_form_without_one_that_names_another_setting(enc):
-    """22 and 19 fit a hospital outpatient department; a professional claim carries its chart's place (judged by
-    FORM-SETTING on scrub, HOME-PLACE for a Medicare home claim), so FORM-PLACE has nothing to say there."""
+                                 chart(place_of_service="11"), chart(place_of_service="49"),
+                                 chart(place_of_service="31"), chart(place_of_service="12"),
+                                 chart(setting="home", place_of_service="12"),
+                                 chart(setting="home", place_of_service="13"), BASE, chart(setting="home")])
+def test_a_place_of_service_is_told_only_where_it_names_another_setting_than_the_form_bills(enc):
+    """22 and 19 fit a hospital outpatient department; an office or home chart's place other than a hospital
+    department's is billed and judged on the claim (FORM-SETTING on scrub, HOME-PLACE for a Medicare home claim), so
+    FORM-PLACE has nothing to say there."""
     assert "FORM-PLACE" not in ids(build(enc))
     assert "FORM-PLACE" not in ids(scrub(enc))
 

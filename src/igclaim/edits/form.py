@@ -137,11 +137,12 @@ def _dropped_bill_type(ctx: EditContext, tob: str) -> Finding:
 @edit(
     "FORM-PLACE",
     severity="warning",
-    statement="a hospital outpatient chart gives a place of service other than a hospital outpatient department's "
-    "({outpatient_places}): the UB-04/837I carries none, so it is not billed, and the place names another setting "
-    "(the setting may be wrong)",
-    fix="Set the chart's setting to where the service was given, or remove the chart's place of service (a hospital "
-    "outpatient department's is {outpatient_places}).",
+    statement="the chart's place of service names another setting than the chart's (the setting may be wrong): on a "
+    "hospital outpatient chart, one other than a hospital outpatient department's ({outpatient_places}), which the "
+    "UB-04/837I does not carry, so it is not billed; on an office or home chart, a hospital outpatient department's, "
+    "billed on the CMS-1500/837P (paid at the facility rate or denied)",
+    fix="Set the chart's setting to where the service was given, or give the chart the place of service of its "
+    "setting (a hospital outpatient department's is {outpatient_places}) or none.",
     source=POS_CODE_SET,  # the places: refdata/cms/settings.toml [hospital_outpatient] places_of_service
     phase="chart",
     when=When(chart=("place_of_service",)),  # run only on a chart that gives one (most give none)
@@ -149,11 +150,14 @@ def _dropped_bill_type(ctx: EditContext, tob: str) -> Finding:
 def chart_place(ctx: EditContext) -> list[Finding]:
     """A hospital outpatient chart's own place of service is dropped by coding, the UB-04/837I having no place for
     it: one of a hospital outpatient department (19, 22) says nothing new, another (11 office, 12 home) says the visit
-    was elsewhere. A warning, the setting or the field being wrong. A place the claim carries (a professional
-    setting's) is judged on the claim: FORM-SETTING, HOME-PLACE, HOME-PUMP-PLACE."""
+    was elsewhere. An office or home chart's own place is billed on its CMS-1500/837P: one of a hospital outpatient
+    department says a hospital gave the service. A warning either way, the setting or the field being wrong. Any
+    other place the claim carries is judged on the claim: FORM-SETTING, HOME-PLACE, HOME-PUMP-PLACE."""
     pos = ctx.encounter.place_of_service
-    if pos is None or ctx.expected.place_of_service is not None:  # billed on the claim (coding/claim.py)
+    if pos is None:
         return []
+    if ctx.expected.place_of_service is not None:  # billed on the claim (coding/claim.py)
+        return _department_place(ctx, pos)
     setting = ctx.encounter.setting
     places: list[str] = ctx.rules.setting(setting).get("places_of_service", [])
     if pos in places:
@@ -173,6 +177,27 @@ def chart_place(ctx: EditContext) -> list[Finding]:
                     f"{_forms(ctx, setting)}, which carries no place of service, so it is not billed; {where} "
                     f"({listed}): check the chart's setting, or remove place_of_service if the setting is right.",
                     fix=fix)]
+
+
+def _department_place(ctx: EditContext, pos: str) -> list[Finding]:
+    """FORM-PLACE on an office or home chart (billed on the CMS-1500/837P with its place) whose place is a hospital
+    outpatient department's: the hospital bills the drug and its administration there on its own form, and the PFS
+    pays a professional claim at that place at the facility rate (a drug or an administration code may be denied).
+    A warning: which is wrong, the setting or the place, and what the payer does, are for the biller to verify."""
+    other = ctx.rules.catalog.department_setting_of_place(pos)
+    if other is None:
+        return []
+    setting = ctx.encounter.setting
+    named, department = _a(setting.replace("_", " ")), _a(other.replace("_", " "))  # "a hospital outpatient"
+    places = " or ".join(ctx.rules.setting(other)["places_of_service"])
+    return [finding("FORM-PLACE", f"The chart's place_of_service {pos}: {named} chart is billed on the "
+                    f"{_forms(ctx, setting)} with it, but {pos} is a place of service of {department} department "
+                    f"({places}), whose drugs and their administration the hospital bills on the {_forms(ctx, other)}: "
+                    "a professional claim with it may be paid at the facility rate or denied (verify with the "
+                    "payer). Check the chart's setting, or give the place the service was given.",
+                    fix=f"Set the chart's setting to {other} if {department} department gave the service "
+                    f"({_forms(ctx, other)}); otherwise give the place it was given ({named}'s is "
+                    f"{ctx.rules.setting(setting)['place_of_service']}).")]
 
 
 def _expected_place(want: str, stated: bool) -> str:

@@ -641,6 +641,11 @@ class ReferenceData:
                 return name
         return "home" if pos in self.home_places else None
 
+    def department_setting_of_place(self, pos: str) -> str | None:
+        """The setting whose departments' places of service (settings.toml `places_of_service`, a form carrying
+        none) include this one: hospital_outpatient for 19 and 22; None for another place."""
+        return next((name for name, row in self.settings.items() if pos in row.get("places_of_service", ())), None)
+
     def department_modifier(self, department: str, dos: date) -> str | None:
         """The modifier every HCPCS line of a hospital outpatient claim from this department carries on the date
         (settings.toml [[hospital_outpatient.department_modifiers]]); None for an on-campus department, or before
