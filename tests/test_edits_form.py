@@ -150,6 +150,61 @@ def test_a_place_of_service_is_told_only_where_it_names_another_setting_than_the
     assert "FORM-PLACE" not in ids(scrub(enc))
 
 
+def department_chart(department: str | None, pos: str | None, dos: str = "2026-03-02") -> dict:
+    return chart(setting="hospital_outpatient", outpatient_department=department, place_of_service=pos,
+                 date_of_service=dos, administrations=[{"drug_id": "ig1", "start": f"{dos}T09:00",
+                                                        "stop": f"{dos}T14:00"}])
+
+
+OFF_CAMPUS = "an excepted off-campus department or a non-excepted off-campus department"
+
+
+@pytest.mark.parametrize("department,pos,dos,want,named,others,other_ids", [
+    ("on_campus", "19", "2026-03-02", "22", "an on-campus department", OFF_CAMPUS,
+     "off_campus_excepted or off_campus_nonexcepted"),
+    ("off_campus_excepted", "22", "2026-03-02", "19", "an excepted off-campus department", "an on-campus department",
+     "on_campus"),
+    ("off_campus_nonexcepted", "22", "2026-03-02", "19", "a non-excepted off-campus department",
+     "an on-campus department", "on_campus"),
+    ("off_campus_excepted", "22", "2016-01-01", "19", "an excepted off-campus department", "an on-campus department",
+     "on_campus"),  # the first day of 19 and of 22 as on campus only
+    ("on_campus", "19", "2016-01-01", "22", "an on-campus department", OFF_CAMPUS,
+     "off_campus_excepted or off_campus_nonexcepted"),
+])
+def test_a_hospital_charts_place_of_the_other_department_is_told(department, pos, dos, want, named, others,
+                                                                 other_ids):
+    """A hospital outpatient chart names its department (outpatient_department: on campus, or off campus, excepted
+    or not) and gives a place of service of the other kind (CMS Place of Service Code Set from 2016-01-01: 22
+    on-campus, 19 off-campus outpatient hospital): the department sets the PO/PN modifiers and the payment of an
+    off-campus department's lines, the place says the other; the place is not billed, so nothing else told it. A
+    warning: which of the two is wrong is for the biller to say."""
+    stated = department_chart(department, pos, dos)
+    for result in (build(stated), scrub(stated)):
+        f = only(result, "FORM-PLACE")
+        assert f.severity == "warning" and f.line is None
+        assert f.message == (f"The chart's place_of_service {pos} and outpatient_department {department} disagree: "
+                             f"{pos} is the place of service of {others}, not of {named} ({want}). The department "
+                             "decides the claim's PO/PN line modifiers and how an off-campus department's lines are "
+                             "paid; the place is not billed (the UB-04/837I carries none): check where the service "
+                             "was given.")
+        assert f.fix == (f"Correct the one that is wrong: outpatient_department {department} is place of service "
+                         f"{want}; place of service {pos} is outpatient_department {other_ids}.")
+        assert [x.edit for x in result.findings].count("FORM-PLACE") == 1
+
+
+@pytest.mark.parametrize("department,pos,dos", [
+    ("on_campus", "22", "2026-03-02"), ("off_campus_excepted", "19", "2026-03-02"),
+    ("off_campus_nonexcepted", "19", "2026-03-02"), (None, "19", "2026-03-02"), (None, "22", "2026-03-02"),
+    ("on_campus", None, "2026-03-02"), ("off_campus_excepted", None, "2026-03-02"),
+    ("off_campus_excepted", "22", "2015-12-31"),  # before 2016, 22 was every outpatient department's place
+    ("on_campus", "19", "2015-12-31"),  # and 19 was not yet in the code set: not judged
+])
+def test_a_hospital_charts_place_of_its_own_department_or_without_one_is_not_told(department, pos, dos):
+    stated = department_chart(department, pos, dos)
+    assert "FORM-PLACE" not in ids(build(stated))
+    assert "FORM-PLACE" not in ids(scrub(stated))
+
+
 def test_revenue_codes_on_a_hospital_claim():
     r = scrub(HOSPITAL, lambda c: c["lines"][1].update(revenue_code=None))
     assert only(r, "FORM-SETTING").line == 2

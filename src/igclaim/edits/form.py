@@ -137,12 +137,14 @@ def _dropped_bill_type(ctx: EditContext, tob: str) -> Finding:
 @edit(
     "FORM-PLACE",
     severity="warning",
-    statement="the chart's place of service names another setting than the chart's (the setting may be wrong): on a "
+    statement="the chart's place of service contradicts the chart (the setting or the field may be wrong): on a "
     "hospital outpatient chart, one other than a hospital outpatient department's ({outpatient_places}), which the "
-    "UB-04/837I does not carry, so it is not billed; on an office or home chart, a hospital outpatient department's, "
-    "billed on the CMS-1500/837P (paid at the facility rate or denied)",
+    "UB-04/837I does not carry, so it is not billed, or not the one of the outpatient_department it names (from "
+    "{department_places_from}: {department_places}), which decides the PO/PN modifiers; on an office or home chart, "
+    "a hospital outpatient department's, billed on the CMS-1500/837P (paid at the facility rate or denied)",
     fix="Set the chart's setting to where the service was given, or give the chart the place of service of its "
-    "setting (a hospital outpatient department's is {outpatient_places}) or none.",
+    "setting (a hospital outpatient department's is {outpatient_places}, the one of its outpatient_department) or "
+    "none.",
     source=POS_CODE_SET,  # the places: refdata/cms/settings.toml [hospital_outpatient] places_of_service
     phase="chart",
     when=When(chart=("place_of_service",)),  # run only on a chart that gives one (most give none)
@@ -161,7 +163,7 @@ def chart_place(ctx: EditContext) -> list[Finding]:
     setting = ctx.encounter.setting
     places: list[str] = ctx.rules.setting(setting).get("places_of_service", [])
     if pos in places:
-        return []
+        return _other_department(ctx, pos)
     listed, named = " or ".join(places), _a(setting.replace("_", " "))  # "a hospital outpatient"
     other = ctx.rules.catalog.setting_of_place(pos)
     if other is None:
@@ -177,6 +179,28 @@ def chart_place(ctx: EditContext) -> list[Finding]:
                     f"{_forms(ctx, setting)}, which carries no place of service, so it is not billed; {where} "
                     f"({listed}): check the chart's setting, or remove place_of_service if the setting is right.",
                     fix=fix)]
+
+
+def _other_department(ctx: EditContext, pos: str) -> list[Finding]:
+    """FORM-PLACE on a hospital outpatient chart whose place (19, 22) is not the place of the department it names
+    (settings.toml [[hospital_outpatient.department_places]], from 2016): the department decides the PO/PN
+    modifiers and how an off-campus department's lines are paid, the place says the other. A warning: either may be
+    the one that is wrong."""
+    department = ctx.encounter.outpatient_department
+    if department is None:
+        return []
+    places = ctx.rules.catalog.department_places(ctx.dos)
+    want = places.get(department)
+    if want is None or want == pos:
+        return []
+    others = [d for d, place in places.items() if place == pos]
+    return [finding("FORM-PLACE", f"The chart's place_of_service {pos} and outpatient_department {department} "
+                    f"disagree: {pos} is the place of service of {' or '.join(_DEPARTMENTS[d] for d in others)}, not "
+                    f"of {_DEPARTMENTS[department]} ({want}). The department decides the claim's PO/PN line modifiers "
+                    "and how an off-campus department's lines are paid; the place is not billed (the "
+                    f"{_forms(ctx, ctx.encounter.setting)} carries none): check where the service was given.",
+                    fix=f"Correct the one that is wrong: outpatient_department {department} is place of service "
+                    f"{want}; place of service {pos} is outpatient_department {' or '.join(others)}.")]
 
 
 def _department_place(ctx: EditContext, pos: str) -> list[Finding]:

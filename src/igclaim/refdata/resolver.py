@@ -656,6 +656,13 @@ class ReferenceData:
                 return str(row["modifier"])
         return None
 
+    def department_places(self, dos: date) -> dict[str, str]:
+        """Each hospital outpatient department's place of service on the date (settings.toml
+        [[hospital_outpatient.department_places]]: 22 on campus, 19 off campus, from 2016-01-01); empty before."""
+        return {str(row["department"]): str(row["place"])
+                for row in self.settings["hospital_outpatient"].get("department_places", ())
+                if Period(_as_date(row.get("effective")), _as_date(row.get("ends"))).covers(dos)}
+
     def pfs_equivalent_modifiers(self, dos: date) -> frozenset[str]:
         """The department modifiers whose hospital outpatient lines Original Medicare pays at the Physician Fee
         Schedule-equivalent rate on the date, separately payable drugs aside (settings.toml
@@ -716,7 +723,18 @@ class ReferenceData:
             "pointers_per_line": self.settings["office"]["diagnosis_pointers_per_line"],
             "bill_type_classes": bill_types(self.settings["hospital_outpatient"]["bill_type_classes"]),
             "outpatient_places": " or ".join(self.settings["hospital_outpatient"]["places_of_service"]),
+            **self._quoted_department_places(),
         }
+
+    def _quoted_department_places(self) -> dict[str, Any]:
+        """The departments' places as FORM-PLACE's statement quotes them: '22 on_campus; 19 off_campus_excepted or
+        off_campus_nonexcepted' (settings.toml [[hospital_outpatient.department_places]]), and their first date."""
+        rows = self.settings["hospital_outpatient"].get("department_places", ())
+        by_place: dict[str, list[str]] = {}
+        for row in rows:
+            by_place.setdefault(str(row["place"]), []).append(str(row["department"]))
+        return {"department_places": "; ".join(f"{place} {' or '.join(d)}" for place, d in by_place.items()),
+                "department_places_from": min(row["effective"] for row in rows)}
 
     def profile(self, name_or_path: str) -> PayerProfile:
         """A bundled profile by name, or a user's profile file by path."""
