@@ -25,6 +25,43 @@ def test_place_of_service_and_type_of_bill():
     assert "FORM-SETTING" not in ids(scrub(HOSPITAL, lambda c: c.update(type_of_bill="0137")))  # frequency differs
 
 
+@pytest.mark.parametrize("setting,form,tob", [("office", None, "0131"), ("office", "CMS-1500", " 0131 "),
+                                              ("home", "CMS-1500", "0131")])
+def test_a_type_of_bill_on_a_written_professional_claim_is_told(setting, form, tob):
+    """A written claim of an office or home chart (CMS-1500/837P) that carries a type of bill, a UB-04/837I field
+    (IOM 100-04 ch. 25, FL4): the claim model takes one on either form, and FORM-SETTING read it on a UB-04 only, so
+    it scrubbed clean. A warning naming the field: the field is not sent, or the claim is a facility's."""
+    stated = chart(setting=setting)
+
+    def with_bill_type(c: dict) -> None:
+        c.update(type_of_bill=tob, form=form)
+
+    r = scrub(stated, with_bill_type)
+    f = only(r, "FORM-SETTING")
+    assert f.severity == "warning" and f.line is None
+    named = "an office" if setting == "office" else "a home"
+    assert f.message == (f"The written claim carries type_of_bill 0131: {named} claim is billed on the CMS-1500/837P, "
+                         "which has no type of bill (a facility's UB-04/837I field), so it is not sent: check the "
+                         "claim's form and the chart's setting.")
+    assert f.fix == ("Remove type_of_bill from the written claim; if a hospital billed the visit, bill it on the "
+                     "UB-04/837I with the chart's setting hospital_outpatient.")
+    assert [x.edit for x in r.findings].count("FORM-SETTING") == 1
+
+
+def test_a_written_claims_type_of_bill_is_told_only_where_its_form_has_none():
+    assert "FORM-SETTING" not in ids(scrub(BASE, lambda c: c.update(type_of_bill="")))  # empty: not given
+    assert "FORM-SETTING" not in ids(scrub(BASE, lambda c: c.update(type_of_bill="   ")))  # blank: not given either
+    assert "FORM-SETTING" not in ids(scrub(HOSPITAL, lambda c: c.update(type_of_bill="0131")))  # a UB-04's own
+    # a UB-04 written for an office chart: the form is the mistake, told once; its type of bill is the form's own
+    r = scrub(BASE, lambda c: c.update(form="UB-04", type_of_bill="0131"))
+    assert [f.message for f in r.findings if f.edit == "FORM-SETTING"] == [
+        "The claim is written on UB-04; an office encounter is billed on CMS-1500."]
+    # a CMS-1500 written for a hospital chart: the form is told, and the type of bill is read as a hospital's
+    r = scrub(HOSPITAL, lambda c: c.update(form="CMS-1500", type_of_bill="0131"))
+    assert [f.message for f in r.findings if f.edit == "FORM-SETTING"] == [
+        "The claim is written on CMS-1500; a hospital outpatient encounter is billed on UB-04."]
+
+
 @pytest.mark.parametrize("tob,told", [("0131", False), ("0851", False), ("851", False), ("0121", True),
                                       ("0141", True), ("0831", True)])
 def test_a_charts_type_of_bill_of_another_kind_is_told(tob, told):

@@ -63,6 +63,9 @@ def form_setting(ctx: EditContext) -> list[Finding]:
                                  "without drug administration codes.", line=ln.line, impact_units=-ln.units,
                                  fix=f"Remove line {ln.line} ({rec.code}); bill {bill}, as the expected claim "
                                  "shows."))
+    written_tob = (w.type_of_bill or "").strip()  # a written claim's text is as given: blank is not a type of bill
+    if written_tob and e.type_of_bill is None and w.form != "UB-04":
+        found.append(_written_bill_type(ctx, written_tob))
     if e.form == "UB-04":
         if w.type_of_bill and e.type_of_bill and _bill_type(w.type_of_bill) != _bill_type(e.type_of_bill):
             found.append(finding("FORM-SETTING", f"Type of bill {w.type_of_bill}; a hospital outpatient claim is "
@@ -115,6 +118,19 @@ def bill_type(ctx: EditContext) -> list[Finding]:
     return [finding("FORM-BILL-TYPE", f"Type of bill {tob.strip()} on a hospital outpatient chart: a hospital "
                     f"outpatient bills {listed}.", fix=f"Bill a hospital outpatient's type of bill ({listed}), or "
                     "set the chart's setting to where the service was given.")]
+
+
+def _written_bill_type(ctx: EditContext, tob: str) -> Finding:
+    """FORM-SETTING on a written claim of a setting billed on the CMS-1500/837P (not written on a UB-04, which
+    FORM-SETTING tells as the form) that carries a type of bill: the form has no such field, so it is not sent, or
+    the claim is a facility's. A warning: which is wrong, the field or the form, is for the biller to say."""
+    setting = ctx.encounter.setting
+    facility = _forms(ctx, "hospital_outpatient")
+    return finding("FORM-SETTING", f"The written claim carries type_of_bill {tob}: {_a(setting.replace('_', ' '))} "
+                   f"claim is billed on the {_forms(ctx, setting)}, which has no type of bill (a facility's {facility} "
+                   "field), so it is not sent: check the claim's form and the chart's setting.", severity="warning",
+                   fix=f"Remove type_of_bill from the written claim; if a hospital billed the visit, bill it on the "
+                   f"{facility} with the chart's setting hospital_outpatient.")
 
 
 def _forms(ctx: EditContext, setting: str) -> str:
