@@ -213,3 +213,38 @@ def test_the_fhir_export_of_a_file_names_every_claims_problems(tmp_path):
         f"{file}: line 1: patient: required for a FHIR Claim and missing",
         f"{file}: line 3: billing_provider.npi: NPI '1234567890' fails the check digit (Luhn over 80840 + NPI)"], \
         r.stderr
+
+
+def test_claims_fhir_resources_refuses_are_all_named_in_one_refusal(charges, monkeypatch):
+    """A value our checks let through but fhir.resources refuses (here an empty Claim.id, forced for claims A and C)
+    raised its ValidationError out of the first such claim: the export stopped there, unnamed by claim, and the
+    next claims went unchecked. Each such claim is named now by its `where` with the FHIR field refused, in the same
+    one refusal as every other claim's problems (x12.every_claim), quoting no value."""
+    from igclaim.errors import InputErrors
+
+    real = fhir._fhir_id
+    monkeypatch.setattr(fhir, "_fhir_id", lambda text: "" if text in ("A", "C") else real(text))
+    encs = [encounter("office-gamunex-jz", claim_id="A"), encounter("office-bivigam-jw", claim_id="B", patient=None),
+            encounter("home-ivig-medicare", claim_id="C"), encounter("office-gamunex-jz", claim_id="D")]
+    with pytest.raises(InputErrors) as exc:
+        fhir.to_fhir(encs, charges, CREATED)
+    assert exc.value.lines() == [
+        "[0] Claim.id: fhir.resources refuses this FHIR Claim: String should have at least 1 character",
+        "[1] patient: required for a FHIR Claim and missing",
+        "[2] Claim.id: fhir.resources refuses this FHIR Claim: String should have at least 1 character"]
+
+
+def test_a_refused_fhir_value_is_named_by_its_item(charges, monkeypatch):
+    """The FHIR path of each refused value, list items by index (item[0].net.value), not pydantic's dotted tuple;
+    the library's 'Value error, ' prefix is dropped and the refused value is never quoted."""
+    from igclaim.errors import InputErrors
+
+    monkeypatch.setattr(fhir, "_money", lambda v: {"value": "not-a-number", "currency": "USD"})
+    with pytest.raises(InputErrors) as exc:
+        fhir.to_fhir(encounter("office-gamunex-jz"), charges, CREATED)
+    lines = exc.value.lines()
+    assert lines[0] == ("Claim.item[0].net.value: fhir.resources refuses this FHIR Claim: Decimal value string "
+                        "does not match spec regex.")
+    assert "Claim.total.value: fhir.resources refuses this FHIR Claim: Decimal value string does not match spec " \
+           "regex." in lines
+    assert not any("not-a-number" in ln for ln in lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -165,17 +165,23 @@ def _teach(err: dict, model: Any) -> str:
     return re.sub(r"^Input should be ", "must be ", msg)
 
 
+def loc_path(loc: Sequence[int | str]) -> str:
+    """A pydantic error's `loc` as a field path, list items by index: ``drugs[0].dose``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part:
+            path += ("." if path else "") + str(part)
+    return path
+
+
 def pydantic_problems(exc, model: Any = None) -> list[str]:
     """One line per problem of a pydantic ValidationError: ``drugs[0].dose: give one of grams, mg, ml``.
     `model` (the validated class) lets a misspelled field suggest the closest known one."""
     lines = []
     for err in exc.errors():
-        path = ""
-        for part in err.get("loc", ()):
-            if isinstance(part, int):
-                path += f"[{part}]"
-            elif part:
-                path += ("." if path else "") + str(part)
+        path = loc_path(err.get("loc", ()))
         msg = _teach(err, model)
         named = re.match(r"^([a-z_]+(\[\d+\])?(\.[a-z_]+(\[\d+\])?)*): (.*)$", msg)
         if named and (not path or named.group(1).startswith(path)):

@@ -15,8 +15,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from fhir.resources.R4B.claim import Claim
+from pydantic import ValidationError
 
-from igclaim.errors import InputError, InputErrors, required
+from igclaim.errors import InputError, InputErrors, loc_path, required
 from igclaim.model import Address, Encounter
 from igclaim.outputs.chargemaster import Chargemaster
 from igclaim.outputs.x12 import (
@@ -221,7 +222,13 @@ def claim_resource(c: ClaimInput, charges: Chargemaster | None, created: datetim
     if enc.correction:  # the payer's claim this one replaces (7) or voids (8): the 837's REF*F8
         doc["related"] = [{"relationship": {"coding": [{"system": RELATED, "code": "prior"}]},
                            "reference": {"value": enc.correction.original_claim_id}}]
-    return Claim.model_validate(doc)
+    try:
+        return Claim.model_validate(doc)
+    except ValidationError as exc:  # a value the checks above let through: named by claim and FHIR field, with
+        # every other claim's problems (every_claim), not raised out of the first such claim; its value unquoted
+        raise InputErrors([InputError(c.path(loc_path(("Claim", *e["loc"]))),
+                                      "fhir.resources refuses this FHIR Claim: "
+                                      + e["msg"].removeprefix("Value error, ")) for e in exc.errors()]) from None
 
 
 def _fhir_id(text: str) -> str:
