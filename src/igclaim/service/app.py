@@ -699,22 +699,28 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
             return problems(422, [f"filename: {filename[:40]!r} is not a file name"])
         # The body goes to a file as it arrives (the guard streams this path, within MAX_IMPORT_BODY and its time):
         # never whole in memory, so the importer's own reading of the file is the only copy while it parses.
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / Path(filename).name
-            try:
-                with path.open("wb") as f:
-                    async for chunk in request.stream():
-                        await run_in_threadpool(f.write, chunk)  # the disk's time off the event loop
-            except ClientDisconnect:
-                return problems(400, ["body: the client went away before the file was sent"])
-            try:  # parsing a CMS file takes seconds: off the event loop, so reads go on
-                reports = await run_in_threadpool(store.import_file, kind, path, Options(
-                    effective, ends, setting.value if setting else None, schedule, force))
-            except importers.ImportFailure as exc:
-                return problems(422, [str(exc)])
-            except store.ImportBusy:  # the CLI's line, without the server's path
-                return problems(409, ["store: another import is still writing the reference store; nothing was "
-                                      "imported: try again when it has finished"])
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / Path(filename).name
+                try:
+                    with path.open("wb") as f:
+                        async for chunk in request.stream():
+                            await run_in_threadpool(f.write, chunk)  # the disk's time off the event loop
+                except ClientDisconnect:
+                    return problems(400, ["body: the client went away before the file was sent"])
+                try:  # parsing a CMS file takes seconds: off the event loop, so reads go on
+                    reports = await run_in_threadpool(store.import_file, kind, path, Options(
+                        effective, ends, setting.value if setting else None, schedule, force))
+                except importers.ImportFailure as exc:
+                    return problems(422, [str(exc)])
+                except store.ImportBusy:  # the CLI's line, without the server's path
+                    return problems(409, ["store: another import is still writing the reference store; nothing "
+                                          "was imported: try again when it has finished"])
+        except OSError as exc:  # a full disk, an unreadable store: the CLI's "cannot read or store", and the
+            # system's reason but not its text (which holds the server's path)
+            return problems(503, [f"{filename}: the server cannot read or store this file "
+                                  f"({exc.strerror or type(exc).__name__}): try again later, or ask the server's "
+                                  "administrator"])
         with tx(write=True) as db:
             worklist.audit(db, who.user_id, f"data.import.{kind}", "import", filename)
         return {"imported": [{"kind": r.kind, "file": r.file, "rows": r.rows, "changed": r.changed,
