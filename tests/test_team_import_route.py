@@ -39,3 +39,30 @@ def test_a_disk_error_of_an_import_over_http_is_a_503_naming_no_path(team, tmp_p
         "or ask the server's administrator"], r.text
     assert "/srv" not in r.text and str(tmp_path) not in r.text
     assert "data.import.coverage" not in [e["action"] for e in client.get("/api/audit", headers=admin).json()]
+
+
+def test_an_explicit_open_end_is_taken_over_http_as_the_cli_takes_it(team, tmp_path, monkeypatch):
+    """`ends=9999-12-31`, the open end CMS files write (and what a coverage list's report answers), was refused
+    over HTTP as outside the chart calendar (1900-2199) while `igclaim data import --ends 9999-12-31` took it: both
+    take it now, the same table stored; any other date past 2199 is still refused, naming `ends`."""
+    from typer.testing import CliRunner
+
+    from igclaim.refdata.data_cli import data_app
+
+    _, client, admin, _ = team
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "http"))
+    params = {"filename": "cgs.csv", "effective": "2026-01-01", "ends": "9999-12-31"}
+    r = client.post("/api/data/import/coverage", content=COVERAGE, params=params, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["imported"][0]["ends"] == "9999-12-31"
+    r = client.post("/api/data/import/coverage", content=COVERAGE, params={**params, "ends": "9999-12-30"},
+                    headers=admin)
+    assert r.status_code == 422 and r.json()["problems"] == [
+        "query.ends: outside the dates igclaim accepts (1900-01-01 to 2199-12-31)"], r.text
+
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path / "cli"))
+    file = tmp_path / "cgs.csv"
+    file.write_bytes(COVERAGE)
+    out = CliRunner().invoke(data_app, ["import", "coverage", str(file), "--effective", "2026-01-01",
+                                        "--ends", "9999-12-31"])
+    assert out.exit_code == 0 and "2026-01-01..9999-12-31" in out.stdout, out.output

@@ -26,7 +26,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as FPath
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, WrapValidator, field_validator, model_validator
 from sqlalchemy import Connection, Row, delete, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -38,7 +38,7 @@ from igclaim.errors import InputError, listed, problem_lines
 from igclaim.inputs import text_lines, undecoded_byte, unique_keys
 from igclaim.model import HCPCS_CODE, ChartDate
 from igclaim.refdata.data_cli import Setting
-from igclaim.refdata.importers import KINDS, Options, ascii_upper
+from igclaim.refdata.importers import KINDS, OPEN_END, Options, ascii_upper
 from igclaim.service import auth as auth_mod
 from igclaim.service import ledger, worklist
 from igclaim.service.coders import Coders, coders_wanted
@@ -66,6 +66,9 @@ IMPORT_PATH = "/api/data/import/"
 # digits and . _ - joined by single spaces ("acme-2026", "opps 2026"), no path nor control characters.
 SCHEDULE_NAME = r"^[A-Za-z0-9._-]+( [A-Za-z0-9._-]+)*$"
 SCHEDULE_LENGTH = 64
+# An import's `ends`: a chart date (1900-2199), or the open end `igclaim data import --ends` takes (OPEN_END).
+ImportEnds = Annotated[ChartDate, WrapValidator(lambda v, chart_day: OPEN_END if v == OPEN_END.isoformat()
+                                                else chart_day(v))]
 MAX_CHARGE_CODES = 10_000
 RATE_STORE = "IGCLAIM_RATE_STORE"
 MAX_UNIT_CHARGE = Decimal("9999999.99")
@@ -679,8 +682,9 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                                                          pattern=r"^[A-Za-z0-9._ ()-]+$")] = "upload.csv",
                           effective: Annotated[ChartDate | None, Query(
                               description="first date the file is in force (YYYY-MM-DD)")] = None,
-                          ends: Annotated[ChartDate | None, Query(
-                              description="last date the file is in force (YYYY-MM-DD)")] = None,
+                          ends: Annotated[ImportEnds | None, Query(
+                              description="last date the file is in force (YYYY-MM-DD; 9999-12-31: open-ended)")]
+                          = None,
                           setting: Annotated[Setting | None, Query(
                               description="MUE/PTP table when the file does not say")] = None,
                           schedule: Annotated[str | None, Query(

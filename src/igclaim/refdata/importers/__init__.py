@@ -313,8 +313,12 @@ def quarter_label(d: date) -> str:
     return f"{d.year}Q{(d.month - 1) // 3 + 1}"
 
 
+# The end of a table in force until further notice: CMS files write it 9999-12-31, a coverage list or the NDC
+# directory without --ends is stored with it, and --ends (or the HTTP import's `ends`) may give it.
+OPEN_END = date(9999, 12, 31)
+
 # The dates a CMS file holds: its codes, edits and prices are of 1980 or later (HCPCS began in 1983), up to 2100;
-# 9999-12-31 is an open end. A date outside is a damaged cell.
+# OPEN_END is an open end. A date outside is a damaged cell.
 CMS_DATES = (date(1980, 1, 1), date(2100, 12, 31), "a CMS file")
 
 
@@ -326,7 +330,7 @@ def yyyymmdd(text: str, span: tuple[date, date, str] = CMS_DATES) -> date:
     except ValueError:  # 20260230, month 13, year 0: Python's own message does not quote the cell
         raise ValueError(f"{text!r} is not a date") from None
     first, last, holder = span
-    if not (first <= d <= last or d == date(9999, 12, 31)):  # 9999-12-31: open-ended
+    if not (first <= d <= last or d == OPEN_END):
         raise ValueError(f"{text!r} is not a date {holder} holds ({first.year} to {last.year})")
     return d
 

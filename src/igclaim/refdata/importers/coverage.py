@@ -10,10 +10,10 @@ Medicare Coverage Database, https://www.cms.gov/medicare-coverage-database/
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 from igclaim.refdata.importers import (
+    OPEN_END,
     ImportFailure,
     Options,
     Parsed,
@@ -29,7 +29,6 @@ from igclaim.refdata.mac import ARTICLE_ID
 
 MEMBER = re.compile(r"\.csv$", re.I)
 CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$")
-OPEN_END = date(9999, 12, 31)
 MAX_ROWS = 200_000
 
 

@@ -16,6 +16,7 @@ from datetime import date
 from igclaim import ndc as ndc_mod
 from igclaim.model import NUMBER_TEXT
 from igclaim.refdata.importers import (
+    OPEN_END,
     ImportFailure,
     Options,
     Parsed,
@@ -30,7 +31,6 @@ from igclaim.refdata.importers import (
 MEMBER = re.compile(r"^package\.(txt|tsv)$", re.I)
 # The innermost quantity in mL: the last "<number> mL in 1 <container>" of the description.
 _ML = re.compile(r"(\d+(?:\.\d+)?)\s*mL\s+in\s+1\b", re.I)
-OPEN_END = date(9999, 12, 31)
 
 
 def package_ml(description: str) -> str:
