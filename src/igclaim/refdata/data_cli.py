@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from igclaim.refdata.importers import ImportFailure, Options, quarter_label, quarter_start
+from igclaim.refdata.importers import ImportFailure, Options, Setting, quarter_label, quarter_start
 
 data_app = typer.Typer(help="Official CMS reference files: import them, see what is loaded.", no_args_is_help=True,
                        add_completion=False, pretty_exceptions_enable=False)
@@ -41,12 +41,6 @@ class Kind(str, Enum):
     fees = "fees"
     ndc_directory = "ndc-directory"
     coverage = "coverage"
-
-
-class Setting(str, Enum):
-    practitioner = "practitioner"
-    hospital = "hospital"
-    dme = "dme"
 
 
 def _date(value: str | None, option: str) -> date | None:

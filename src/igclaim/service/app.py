@@ -37,8 +37,7 @@ from igclaim import __version__
 from igclaim.errors import InputError, listed, problem_lines
 from igclaim.inputs import text_lines, undecoded_byte, unique_keys
 from igclaim.model import HCPCS_CODE, ChartDate
-from igclaim.refdata.data_cli import Setting
-from igclaim.refdata.importers import KINDS, OPEN_END, Options, ascii_upper
+from igclaim.refdata.importers import KINDS, OPEN_END, Options, Setting, ascii_upper
 from igclaim.service import auth as auth_mod
 from igclaim.service import ledger, worklist
 from igclaim.service.coders import Coders, coders_wanted

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
@@ -49,6 +50,15 @@ class ImportFailure(ValueError):
 # A cell quoted back in a message ('…' or "…", as repr writes it) is cut to 40 characters: a file's cell may hold
 # thousands, and the message is for finding it, not for reading it back.
 _LONG_QUOTED = re.compile(r"'[^'\n]{41,}'|\"[^\"\n]{41,}\"")
+
+
+class Setting(str, Enum):
+    """The NCCI tables an MUE file is one of (a PTP file: practitioner or hospital), the store's scope: what
+    `--setting` (CLI) and `setting` (the team's import route) name when the file does not say."""
+
+    practitioner = "practitioner"
+    hospital = "hospital"
+    dme = "dme"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from igclaim.refdata.importers import (
     Options,
     Parsed,
     RowSpool,
+    Setting,
     Source,
     ascii_upper,
     blank,
@@ -30,9 +31,11 @@ from igclaim.refdata.resolver import reference
 
 MEMBER = re.compile(r"MUE.*\.(csv|xlsx)$", re.I)
 HEADER = re.compile(r"^HCPCS\s*/\s*CPT\s+Code$", re.I)
-SETTINGS = {"practitioner": "practitioner", "outpatient hospital": "hospital", "dme supplier": "dme"}
-NAME_SETTINGS = {"practitioner": "practitioner", "outpatienthospital": "hospital", "dmesupplier": "dme",
-                 "outpatient-hospital": "hospital", "dme-supplier": "dme"}
+# The table as a header and a file name say it.
+_PRACTITIONER, _HOSPITAL, _DME = Setting.practitioner.value, Setting.hospital.value, Setting.dme.value
+SETTINGS = {"practitioner": _PRACTITIONER, "outpatient hospital": _HOSPITAL, "dme supplier": _DME}
+NAME_SETTINGS = {"practitioner": _PRACTITIONER, "outpatienthospital": _HOSPITAL, "dmesupplier": _DME,
+                 "outpatient-hospital": _HOSPITAL, "dme-supplier": _DME}
 EFF = re.compile(r"eff[_-]([0-9]{2})-([0-9]{2})-([0-9]{4})", re.I)
 
 
@@ -74,7 +77,7 @@ def parse(source: Source, options: Options) -> Parsed:
         raise ImportFailure(source.name, None, None, "no header record starting with 'HCPCS/CPT Code': not an MUE "
                             "table")
     setting = _setting(cell(header[1], 1), source.names, options)
-    if setting not in ("practitioner", "hospital", "dme"):
+    if setting not in [s.value for s in Setting]:
         raise ImportFailure(source.name, header[0], 2, "cannot tell the MUE table (practitioner, outpatient "
                             "hospital, DME supplier) from the header: give --setting")
     m = EFF.search(source.names)
