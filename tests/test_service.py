@@ -529,11 +529,11 @@ def test_an_admin_imports_a_contractors_coverage_list_over_http(team, tmp_path, 
     before = _built(client, biller, office("OH", "D80.1"))
     assert [f["severity"] for f in before["findings"] if f["edit"] == "DX-NOT-COVERED"] == ["error"]
     assert client.post("/api/data/import/coverage", content=csv, params=params, headers=biller).status_code == 403
-    # without the date the importer asks for it, as the CLI prints it; nothing is imported
+    # without the date the importer asks for it, by the route's name of it; nothing is imported
     r = client.post("/api/data/import/coverage", content=csv, params={"filename": "cgs.csv"}, headers=admin)
     assert r.status_code == 422 and r.json()["problems"] == [
-        "cgs.csv: cannot tell the date this coverage list is in force from its name: give --effective YYYY-MM-DD "
-        "(and --ends when it has ended)"], r.text
+        "cgs.csv: cannot tell the date this coverage list is in force from its name: give query.effective "
+        "YYYY-MM-DD (and query.ends when it has ended)"], r.text
     r = client.post("/api/data/import/coverage", content=csv, params=params, headers=admin)
     assert r.status_code == 200, r.text
     assert r.json() == {"imported": [{"kind": "coverage", "file": "cgs.csv", "rows": 2, "changed": True,
@@ -588,15 +588,15 @@ def test_a_fee_schedule_imported_over_http_takes_its_name_and_dates(team, tmp_pa
     r = client.post("/api/data/import/fees", content=fees, headers=admin,
                     params={"filename": "acme.csv", "effective": "2026-03-01"})
     assert r.status_code == 422 and r.json()["problems"] == [
-        "acme.csv: line 1: a 'code,amount' fee schedule needs --schedule NAME (the locality or contract it belongs "
-        "to)"], r.text
+        "acme.csv: line 1: a 'code,amount' fee schedule needs query.schedule NAME (the locality or contract it "
+        "belongs to)"], r.text
     # a file of far fewer rows for the same schedule and dates is refused, unless `force` (the CLI's --force)
     params = {"filename": "short.csv", "schedule": "acme 2026", "effective": "2026-03-01"}
     short = b"code,amount\n96365,155.00\n"
     r = client.post("/api/data/import/fees", content=short, headers=admin, params=params)
     assert r.status_code == 422 and r.json()["problems"] == [
         "short.csv: 1 rows, far fewer than the 3 of the file already imported for 2026-03-01..2026-12-31: a "
-        "truncated file? Use --force to replace it anyway"], r.text
+        "truncated file? Use query.force to replace it anyway"], r.text
     r = client.post("/api/data/import/fees", content=short, headers=admin, params={**params, "force": "true"})
     assert r.status_code == 200 and r.json()["imported"][0]["replaced"] == 1, r.text
 

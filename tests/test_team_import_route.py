@@ -66,3 +66,58 @@ def test_an_explicit_open_end_is_taken_over_http_as_the_cli_takes_it(team, tmp_p
     out = CliRunner().invoke(data_app, ["import", "coverage", str(file), "--effective", "2026-01-01",
                                         "--ends", "9999-12-31"])
     assert out.exit_code == 0 and "2026-01-01..9999-12-31" in out.stdout, out.output
+
+
+FIX = test_service.ROOT / "tests" / "fixtures" / "cms"
+_MUE = (FIX / "MCR_MUE_PractitionerServices_Eff_04-01-2026-synthetic.csv").read_bytes().replace(
+    b"Practitioner Services MUE Values", b"Services MUE Values")
+
+
+@pytest.mark.parametrize(("kind", "body", "params", "problem"), [
+    ("coverage", COVERAGE, {"filename": "cgs.csv"},
+     "cgs.csv: cannot tell the date this coverage list is in force from its name: give query.effective YYYY-MM-DD "
+     "(and query.ends when it has ended)"),
+    ("coverage", COVERAGE, {"filename": "cgs--effective.csv"},  # the file's own name is not an option's
+     "cgs--effective.csv: cannot tell the date this coverage list is in force from its name: give query.effective "
+     "YYYY-MM-DD (and query.ends when it has ended)"),
+    ("hcpcs", (FIX / "HCPC2026_JAN_ANWEB-synthetic.csv").read_bytes(), {"filename": "hcpcs.csv"},
+     "hcpcs.csv: cannot tell the effective date of this HCPCS file from the file or its name: give query.effective "
+     "YYYY-MM-DD (and query.ends)"),
+    ("fees", b"code,amount\n96365,150.00\n", {"filename": "acme.csv", "effective": "2026-03-01"},
+     "acme.csv: line 1: a 'code,amount' fee schedule needs query.schedule NAME (the locality or contract it belongs "
+     "to)"),
+    ("mue", _MUE, {"filename": "MUE_Eff_04-01-2026.csv"},
+     "MUE_Eff_04-01-2026.csv: line 8, column 2: cannot tell the MUE table (practitioner, outpatient hospital, DME "
+     "supplier) from the header: give query.setting"),
+    ("ptp", (FIX / "ccipra-v321r0-f1-synthetic.txt").read_bytes(), {"filename": "edits-f1.txt"},
+     "edits-f1.txt: cannot tell practitioner (ccipra) or hospital (ccioph) edits from the file name: give "
+     "query.setting"),
+])
+def test_an_importer_asking_for_an_option_names_it_as_the_http_caller_gives_it(team, tmp_path, monkeypatch, kind,
+                                                                               body, params, problem):
+    """The importers' messages named the CLI's flags (--effective, --schedule, --setting) to an HTTP caller, who
+    has no flags: over HTTP they name the query parameter (query.effective, as the route's own 422s name it); the
+    CLI's words are unchanged (str of the failure)."""
+    _, client, admin, _ = team
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
+    r = client.post(f"/api/data/import/{kind}", content=body, params=params, headers=admin)
+    assert r.status_code == 422 and r.json()["problems"] == [problem], r.text
+
+    from igclaim.refdata.importers import ImportFailure, Options, Source, parse
+
+    with pytest.raises(ImportFailure) as exc:
+        parse(Source(params["filename"], body), kind, Options(effective=None, schedule=None))
+    assert str(exc.value) == problem.replace("query.", "--")
+
+
+def test_a_refused_short_file_over_http_says_force(team, tmp_path, monkeypatch):
+    """The store's own refusal of a file of far fewer rows named --force over HTTP: it names query.force."""
+    _, client, admin, _ = team
+    monkeypatch.setenv("IGCLAIM_HOME", str(tmp_path))
+    params = {"filename": "acme.csv", "schedule": "acme 2026", "effective": "2026-03-01"}
+    fees = b"code,amount\n96365,150.00\n96366,40.00\n96367,60.00\n"
+    assert client.post("/api/data/import/fees", content=fees, headers=admin, params=params).status_code == 200
+    r = client.post("/api/data/import/fees", content=b"code,amount\n96365,155.00\n", headers=admin, params=params)
+    assert r.status_code == 422 and r.json()["problems"] == [
+        "acme.csv: 1 rows, far fewer than the 3 of the file already imported for 2026-03-01..2026-12-31: a "
+        "truncated file? Use query.force to replace it anyway"], r.text

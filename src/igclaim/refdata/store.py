@@ -184,7 +184,7 @@ def _store(conn: sqlite3.Connection, src: Source, p: Parsed, force: bool = False
     if not force and len(p.rows) < before * MIN_ROW_SHARE:
         raise ImportFailure(src.name, None, None, f"{len(p.rows)} rows, far fewer than the {before} of the file "
                             f"already imported for {p.effective}..{p.ends}: a truncated file? Use --force to "
-                            "replace it anyway")
+                            "replace it anyway", ("force",))
     for old_id, _, _ in old:
         conn.execute(f"DELETE FROM {p.kind} WHERE import_id=?", (old_id,))
         conn.execute("DELETE FROM imports WHERE id=?", (old_id,))

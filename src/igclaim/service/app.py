@@ -714,8 +714,8 @@ def create_app(database_url: str | None = None, *, rate: float | None = None, bu
                 try:  # parsing a CMS file takes seconds: off the event loop, so reads go on
                     reports = await run_in_threadpool(store.import_file, kind, path, Options(
                         effective, ends, setting.value if setting else None, schedule, force))
-                except importers.ImportFailure as exc:
-                    return problems(422, [str(exc)])
+                except importers.ImportFailure as exc:  # an option asked for as this route names it
+                    return problems(422, [exc.named(lambda option: f"query.{option}")])
                 except store.ImportBusy:  # the CLI's line, without the server's path
                     return problems(409, ["store: another import is still writing the reference store; nothing "
                                           "was imported: try again when it has finished"])

@@ -13,7 +13,7 @@ import pickle
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -34,9 +34,13 @@ MON3 = {name[:3]: num for name, num in MONTHS.items()}
 
 
 class ImportFailure(ValueError):
-    """A file that does not have the official layout: names the file, line and column (1-based)."""
+    """A file that does not have the official layout: names the file, line and column (1-based).
 
-    def __init__(self, file: str, line: int | None, column: int | None, message: str) -> None:
+    A message that asks for an import option writes it as `igclaim data import` spells it (--effective) and lists
+    it in `options` (Options fields): str() is the CLI's line, `named` another front end's (the team route's)."""
+
+    def __init__(self, file: str, line: int | None, column: int | None, message: str,
+                 options: tuple[str, ...] = ()) -> None:
         where = file
         if line is not None:
             where += f": line {line}"
@@ -45,6 +49,14 @@ class ImportFailure(ValueError):
         message = _LONG_QUOTED.sub(lambda m: m.group(0)[:41] + "…" + m.group(0)[0], message)
         super().__init__(f"{where}: {message}")
         self.file, self.line, self.column, self.message = file, line, column, message
+        self.where, self.options = where, options
+
+    def named(self, name: Callable[[str], str]) -> str:
+        """The failure with each option it asks for as `name` spells that Options field (query.effective)."""
+        message = self.message
+        for option in self.options:
+            message = message.replace(f"--{option}", name(option))
+        return f"{self.where}: {message}"
 
 
 # A cell quoted back in a message ('…' or "…", as repr writes it) is cut to 40 characters: a file's cell may hold
@@ -396,7 +408,7 @@ def dates(source: Source, options: Options, found: tuple[date, date | None] | No
     effective = options.effective or (found[0] if found else None)
     if effective is None:
         raise ImportFailure(source.name, None, None, f"cannot tell the effective date of this {what} from the file "
-                            "or its name: give --effective YYYY-MM-DD (and --ends)")
+                            "or its name: give --effective YYYY-MM-DD (and --ends)", ("effective", "ends"))
     ends = options.ends or (found[1] if found and found[1] and not options.effective else None)
     ends = ends or quarter_end(effective)
     if ends < effective:

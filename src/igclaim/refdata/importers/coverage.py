@@ -41,7 +41,7 @@ def parse_many(source: Source, options: Options) -> list[Parsed]:
     effective = options.effective or month_year_in_name(source.names)
     if effective is None:
         raise ImportFailure(source.name, None, None, "cannot tell the date this coverage list is in force from its "
-                            "name: give --effective YYYY-MM-DD (and --ends when it has ended)")
+                            "name: give --effective YYYY-MM-DD (and --ends when it has ended)", ("effective", "ends"))
     ends = options.ends or OPEN_END
     if ends < effective:
         raise ImportFailure(source.name, None, None, f"ends {ends} is before effective {effective}")

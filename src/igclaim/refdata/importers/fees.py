@@ -122,7 +122,7 @@ def _simple(source: Source, options: Options, recs: list[Any], at: int, rest: It
                         {"modifier": "modifier", "facility": "facility_amount"})
     if not options.schedule:
         raise ImportFailure(source.name, line, None, "a 'code,amount' fee schedule needs --schedule NAME (the "
-                            "locality or contract it belongs to)")
+                            "locality or contract it belongs to)", ("schedule",))
     rows = RowSpool()
     for n, cells in chain(recs[at + 1:], rest):
         if blank(cells):

@@ -79,7 +79,7 @@ def parse(source: Source, options: Options) -> Parsed:
     setting = _setting(cell(header[1], 1), source.names, options)
     if setting not in [s.value for s in Setting]:
         raise ImportFailure(source.name, header[0], 2, "cannot tell the MUE table (practitioner, outpatient "
-                            "hospital, DME supplier) from the header: give --setting")
+                            "hospital, DME supplier) from the header: give --setting", ("setting",))
     m = EFF.search(source.names)
     found = date(int(m.group(3)), int(m.group(1)), int(m.group(2))) if m else month_year_in_name(source.names)
     effective, ends = dates(source, options, (found, None) if found else None, "MUE table")

@@ -102,7 +102,7 @@ def parse(source: Source, options: Options) -> Parsed:
     setting = _setting(source.names, options)
     if setting not in ("practitioner", "hospital"):
         raise ImportFailure(source.name, None, None, "cannot tell practitioner (ccipra) or hospital (ccioph) edits "
-                            "from the file name: give --setting")
+                            "from the file name: give --setting", ("setting",))
     found = _quarter(source.names)
     effective, ends = dates(source, options, (found, None) if found else None, "PTP file")
     part = m.group(1).lower() if (m := PART.search(source.filename)) else ""
