@@ -513,6 +513,33 @@ def test_the_reports_headline_counts_a_denied_administration_once_as_in_batch(sp
         out.unpersist()
 
 
+def test_a_second_spark_batch_in_the_same_session_ships_the_tables_imported_since(spark, home, tmp_path):
+    """Two run_spark_batch calls in one SparkSession with an import between them: the second codes with the newly
+    imported fee schedule (96365 at $250.00, not $150.00), as batch does, not with the copy Spark shipped for the
+    first run (addFile of the same path again is ignored by Spark)."""
+    from igclaim.refdata import store
+    from igclaim.refdata.importers import Options
+    from igclaim.spark.run import run_spark_batch
+    from tests.test_dx_not_covered_admin import CGS, FEES, _written
+    from tests.test_edits_support import chart
+
+    enc = chart(encounter_id="e-dx", diagnoses=["G43.909"], payer=CGS)
+    enc["claim"] = _written(enc, ("J1561", 60), ("96365", 1), ("96366", 5))
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(enc) + "\n")
+    headlines = []
+    for n, fees in enumerate((FEES, FEES.replace("96365,150.00", "96365,250.00"))):
+        schedule = tmp_path / f"fees-{n}.csv"
+        schedule.write_text(fees)
+        store.import_file("fees", schedule, Options(effective=date(2026, 1, 1), schedule="acme"))
+        run_batch(src, tmp_path / f"batch{n}", workers=1)
+        run_spark_batch(src, tmp_path / f"spark{n}", spark=spark)
+        _same_as_batch(tmp_path / f"batch{n}", tmp_path / f"spark{n}")
+        html = (tmp_path / f"spark{n}" / "report.html").read_text()
+        headlines.append(re.search(r"id='usd-at-risk'>([^<]*)<", html)[1])
+    assert headlines == ["$3,294.56", "$3,394.56"]
+
+
 def _worker_home(root: Path, fees: str) -> Path:
     """An igclaim home holding the imported fee schedule `fees` (a CSV text)."""
     from igclaim.refdata import store

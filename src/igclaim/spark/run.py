@@ -3,7 +3,9 @@ of service and the batch's report.html and summary.json (the same page, aggregat
 
 from __future__ import annotations
 
+import atexit
 import gzip
+import hashlib
 import os
 import re
 import shutil
@@ -231,6 +233,43 @@ def check_outputs(spark: SparkSession, input_path: str, out_uri: str, report_dir
                           "directory, or --overwrite to replace them")
 
 
+_SHIPPED: dict[str, Path] = {}  # a shipped store's name (by its content) -> the directory of its copy, until exit
+_ADDED: set[tuple[str, str]] = set()  # (Spark application id, name) added to that application
+
+
+def _remove_shipped() -> None:
+    for directory in _SHIPPED.values():
+        shutil.rmtree(directory.parent, ignore_errors=True)
+
+
+atexit.register(_remove_shipped)
+
+
+def _ship(spark: SparkSession, db: Path) -> str:
+    """Add to the job a copy of the store `db` in a directory named by its content (sha256), and return that name:
+    Spark ignores a path (a name) already added to a running application, so shipping `db` itself again after an
+    `igclaim data import` in the same process would leave the executors with the earlier tables. The same content
+    ships under the same name (added once per application); each copy stays until the process exits (executors
+    fetch it when their tasks start)."""
+    from igclaim.refdata.store import DB_NAME
+
+    digest = hashlib.sha256()
+    with db.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    name = f"igclaim-refdata-{digest.hexdigest()[:16]}"
+    if name not in _SHIPPED:
+        directory = Path(tempfile.mkdtemp(prefix="igclaim-ship-")) / name
+        directory.mkdir()
+        shutil.copyfile(db, directory / DB_NAME)
+        _SHIPPED[name] = directory
+    key = (spark.sparkContext.applicationId, name)
+    if key not in _ADDED:
+        spark.sparkContext.addFile(str(_SHIPPED[name]), recursive=True)
+        _ADDED.add(key)
+    return name
+
+
 def run_spark_batch(input_path: str | Path, out_dir: str | Path, *, spark: SparkSession, fmt: str | None = None,
                     profile: str | None = None, refdata_file: str | None = None,
                     report_dir: str | Path | None = None, overwrite: bool = False,
@@ -254,11 +293,10 @@ def run_spark_batch(input_path: str | Path, out_dir: str | Path, *, spark: Spark
         except ProfileError as exc:
             raise SourceError(f"--profile: {exc}") from None
     if refdata_file is None:  # tables imported with `igclaim data import` travel with the job to every executor
-        from igclaim.refdata.store import DB_NAME, db_path
+        from igclaim.refdata.store import db_path
 
         if db_path().is_file():
-            spark.sparkContext.addFile(str(db_path()))
-            refdata_file = DB_NAME
+            refdata_file = _ship(spark, db_path())
     started = time.perf_counter()
     work_dir = tempfile.mkdtemp(prefix="igclaim-spark-")
     try:
