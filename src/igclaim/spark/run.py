@@ -9,11 +9,12 @@ import hashlib
 import os
 import re
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -248,20 +249,27 @@ atexit.register(_remove_shipped)
 def _ship(spark: SparkSession, db: Path) -> str:
     """Add to the job a copy of the store `db` in a directory named by its content (sha256), and return that name:
     Spark ignores a path (a name) already added to a running application, so shipping `db` itself again after an
-    `igclaim data import` in the same process would leave the executors with the earlier tables. The same content
-    ships under the same name (added once per application); each copy stays until the process exits (executors
-    fetch it when their tasks start)."""
+    `igclaim data import` in the same process would leave the executors with the earlier tables. The copy is
+    SQLite's backup of the store, so imports still in its write-ahead log travel too. The same content ships under
+    the same name (added once per application); each copy stays until the process exits (executors fetch it when
+    their tasks start)."""
     from igclaim.refdata.store import DB_NAME
 
+    staging = Path(tempfile.mkdtemp(prefix="igclaim-ship-"))
+    copy = staging / DB_NAME
+    with closing(sqlite3.connect(db)) as src, closing(sqlite3.connect(copy)) as dst:
+        src.backup(dst)
     digest = hashlib.sha256()
-    with db.open("rb") as f:
+    with copy.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             digest.update(chunk)
     name = f"igclaim-refdata-{digest.hexdigest()[:16]}"
-    if name not in _SHIPPED:
-        directory = Path(tempfile.mkdtemp(prefix="igclaim-ship-")) / name
+    if name in _SHIPPED:
+        shutil.rmtree(staging, ignore_errors=True)
+    else:
+        directory = staging / name
         directory.mkdir()
-        shutil.copyfile(db, directory / DB_NAME)
+        copy.rename(directory / DB_NAME)
         _SHIPPED[name] = directory
     key = (spark.sparkContext.applicationId, name)
     if key not in _ADDED:
