@@ -381,3 +381,117 @@ def test_a_covered_products_units_on_two_lines_of_one_code_are_all_kept(fees: No
     # 40 × 50.281 = 2,011.24 (J1459) + 1 × 40.00 (96366) + 1 × 150.00 (96365-XS) = 2,201.24; not the whole XS line
     # (2 × 150.00: 2,351.24)
     assert (f.impact_units, f.impact_usd) == (-40, Decimal("-2201.24"))
+
+
+def _both_uncovered() -> dict:
+    """Gamunex-C (5 hours) then Privigen (2.5 hours), IV both, for a migraine (G43.909) the CGS articles list for
+    neither: the whole claim is denied, told once (one verdict for both products)."""
+    return chart(diagnoses=["G43.909"], payer=CGS, drugs=[GAMUNEX, PRIVIGEN],
+                 administrations=[{"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"},
+                                  {"drug_id": "ig2", "start": "2026-03-02T14:10", "stop": "2026-03-02T16:40"}])
+
+
+def test_build_counts_every_uncovered_products_drug_line(fees: None) -> None:
+    """Two products denied the same way, told as the claim: the finding's units are the first product's (J1561, one
+    code's units), and the second product's line (J1459) is denied with it, its payment counted too."""
+    r = build(_both_uncovered())
+    assert _codes(r) == [("J1561", 60), ("J1459", 40), ("96365", 1), ("96366", 5), ("96367", 1)]
+    [f] = _dx(r)
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"), ("denied-line", "3"), ("denied-line", "4"),
+                        ("denied-line", "5"))
+    # 60 × 49.076 = 2,944.56 (J1561) + 40 × 50.281 = 2,011.24 (J1459) + 150.00 (96365) + 5 × 40.00 (96366) + 70.00
+    # (96367) = 5,375.80; the first product's alone was 3,364.56
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-5375.80"))
+
+
+def test_scrub_counts_every_uncovered_products_written_drug_lines(fees: None) -> None:
+    """The written claim's lines of the second product are denied with the claim as written: Privigen billed over
+    two J1459 lines (× 30 and × 14: 44 units, the chart's 40), both named, each priced as written."""
+    enc = _both_uncovered()
+    written = _written(enc, ("96365", 1), ("J1459", 30), ("J1561", 60), ("96366", 5), ("J1459", 14), ("96367", 1))
+    [f] = _dx(scrub(enc, claim=written))
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"), ("denied-line", "5"), ("denied-line", "1"),
+                        ("denied-line", "4"), ("denied-line", "6"))
+    # 2,944.56 (J1561) + 30 × 50.281 = 1,508.43 and 14 × 50.281 = 703.93 (J1459) + 150.00 + 200.00 + 70.00 = 5,576.92
+    assert (f.line, f.impact_units, f.impact_usd) == (3, -60, Decimal("-5576.92"))
+
+
+def test_a_written_claims_uncovered_diagnosis_counts_every_products_lines(fees: None) -> None:
+    """The chart's CIDP (G61.81) is covered for both products, the written claim bills the migraine (G43.909), which
+    is not: the claim as written is denied whole, Privigen's J1459 line (2,011.24) with Gamunex-C's."""
+    enc = dict(_both_uncovered(), diagnoses=["G61.81"])
+    written = _written(enc, ("J1561", 60), ("J1459", 40), ("96365", 1), ("96366", 5), ("96367", 1))
+    written["diagnoses"] = ["G43.909"]
+    [f] = _dx(scrub(enc, claim=written))
+    assert f.causes == (("diagnosis", "G43.909"), ("drug", "drugs[0]"), ("denied-line", "2"), ("denied-line", "3"),
+                        ("denied-line", "4"), ("denied-line", "5"))
+    assert (f.line, f.impact_units, f.impact_usd) == (1, -60, Decimal("-5375.80"))
+
+
+def test_the_batch_reports_headline_counts_the_second_products_line_once(fees: None, tmp_path: Path) -> None:
+    """igclaim batch: Privigen's J1459 written × 44 (the chart's 40) has DRUG-UNITS on its line (4 × 50.281 =
+    $201.12), money DX-NOT-COVERED carries too (its whole line denied: 44 × 50.281 = 2,212.36, with 2,944.56 for
+    J1561 and 420.00 of administration: 5,576.92). The headline counts the line once, in the coverage figure: it was
+    $3,565.68 ($3,364.56 for the first product and its administration, $201.12 billed beyond the chart). Units stay
+    by line (60 of J1561, 4 of J1459)."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    enc = dict(_both_uncovered(), encounter_id="e-two")
+    enc["claim"] = _written(enc, ("J1561", 60), ("J1459", 44), ("96365", 1), ("96366", 5), ("96367", 1))
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(enc) + "\n")
+    res = CliRunner().invoke(app, ["batch", str(src), "--out", str(tmp_path / "out"), "-w", "1", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    [result] = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    priced = sorted((f["edit"], f["line"], f["impact_usd"]) for f in result["findings"] if f["impact_usd"] is not None)
+    assert priced == [("DRUG-UNITS", 2, -201.12), ("DX-NOT-COVERED", 1, -5576.92)]
+    page = (tmp_path / "out" / "report.html").read_text()
+    money = dict(re.findall(r"id='(usd-[a-z-]+|units-at-risk)'>([^<]*)<", page))
+    assert money == {"usd-at-risk": "$5,576.92", "usd-unbilled": "$0.00", "usd-beyond-chart": "$0.00",
+                     "usd-coverage": "$5,576.92", "units-at-risk": "64"}
+    rows = dict(re.findall(r"<tr data-edit='([A-Z-]+)'>.*?<td class='n'>(\$[\d,.]+|—)</td></tr>", page))
+    assert (rows["DX-NOT-COVERED"], rows["DRUG-UNITS"]) == ("$5,576.92", "$201.12")
+
+
+def test_a_first_product_left_off_the_written_claim_leaves_the_units_to_the_next(fees: None) -> None:
+    """Gamunex-C is not on the written claim: the finding's units are Privigen's, the first product billed (none
+    of Gamunex-C's would leave the claim's money unpriced)."""
+    enc = _both_uncovered()
+    written = _written(enc, ("J1459", 40), ("96365", 1), ("96366", 5), ("96367", 1))
+    [f] = _dx(scrub(enc, claim=written))
+    assert f.causes == (("drug", "drugs[1]"), ("denied-line", "2"), ("denied-line", "3"), ("denied-line", "4"))
+    # 2,011.24 (J1459) + 150.00 + 200.00 + 70.00 = 2,431.24
+    assert (f.line, f.impact_units, f.impact_usd) == (1, -40, Decimal("-2431.24"))
+
+
+def test_build_names_each_of_the_second_products_lines_after_the_firsts(fees: None) -> None:
+    """Gamunex-C 25 g of three 10 g vials and Privigen 18 g of two: each product's lines are a given line and a JW
+    line (lines 1-2 and 3-4 of the coded claim); the finding's units are Gamunex-C's 60 (50 given, 10 discarded),
+    and both Privigen lines are denied with it."""
+    enc = _both_uncovered()
+    enc["drugs"] = [dict(GAMUNEX, dose={"grams": 25}), dict(PRIVIGEN, dose={"grams": 18})]
+    r = build(enc)
+    assert _codes(r) == [("J1561", 50), ("J1561", 10), ("J1459", 36), ("J1459", 4), ("96365", 1), ("96366", 5),
+                         ("96367", 1)]
+    [f] = _dx(r)
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "3"), ("denied-line", "4"), ("denied-line", "5"),
+                        ("denied-line", "6"), ("denied-line", "7"))
+    # 2,944.56 (J1561 × 60) + 1,810.12 (J1459 × 36) + 201.12 (J1459-JW × 4) + 420.00 of administration = 5,375.80
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-5375.80"))
+
+
+def test_an_immune_globulin_without_a_code_puts_no_units_at_stake(home: Path) -> None:
+    """Xembify before its own code (J1558, July 1, 2020) is coded with none (DRUG-NO-CODE): the claim is still told
+    not covered, with no drug units to price."""
+    xembify = {"id": "ig1", "product": "Xembify", "route": "SC", "dose": {"grams": 4},
+               "containers": [{"grams": 2, "count": 2}]}
+    enc = chart(date_of_service="2020-06-30", diagnoses=["G43.909"], payer=CGS, drugs=[xembify],
+                administrations=[{"drug_id": "ig1", "start": "2020-06-30T09:00", "stop": "2020-06-30T10:00"}])
+    r = build(enc)
+    assert _codes(r) == [("96369", 1)]
+    [f] = _dx(r)
+    assert (f.impact_units, f.impact_usd) == (None, None)

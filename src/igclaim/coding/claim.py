@@ -122,6 +122,17 @@ def code_chart(enc: Encounter, rules: Rules) -> Coding:
     return Coding(enc, rules.profile, facts, services, claim, findings, rules=rules, administered=administered)
 
 
+def drug_line_numbers(drugs: dict[str, CodedDrug]) -> dict[str, range]:
+    """Each drug's line numbers on the coded claim: `code_chart` numbers the drugs' lines first, from 1, each drug's
+    lines together, in chart order (the administration lines follow)."""
+    out: dict[str, range] = {}
+    first = 1
+    for did, f in drugs.items():
+        out[did] = range(first, first + len(f.lines))
+        first += len(f.lines)
+    return out
+
+
 def home_visits(enc: Encounter, drug_ids: set[str]) -> dict[date, int | None]:
     """Minutes of home visit per infusion date for these drugs: the nurse's visit when documented, otherwise the
     infusion time; overlapping intervals on one date count once (None: a date without times)."""

@@ -549,22 +549,34 @@ def _denied_units(ctx: EditContext, did: str | None = None) -> tuple[int | None,
     """What a claim no diagnosis of which is covered puts at stake (as DX-POINTER-NOT-COVERED prices one line):
     the immune globulin's units on the claim that goes out (the written lines on scrub, counted in the chart code's
     units; else the coded lines), priced at its code through the cause naming the drug. The drug `did` when the
-    products are told each on its own; else the first immune globulin of the chart (the finding says the claim,
-    not the sum). With them, the administration lines denied with the drug (`_denied_administration`): of `did`
-    alone, else of every immune globulin of the claim (none is covered); the units stay the drug's."""
+    products are told each on its own; else the chart's first immune globulin with units on that claim: a
+    finding's units are in one code's units, so each further immune globulin's lines on the claim that goes out
+    (its written lines on scrub, else its coded ones) are named denied with it (("denied-line", "<line>"), their
+    payment as billed; each line once: a line is one drug's, never an administration line). With them, the
+    administration lines denied with the drug (`_denied_administration`): of `did` alone, else of every immune
+    globulin of the claim (none is covered); the units stay the one drug's."""
+    from igclaim.coding.claim import drug_line_numbers
     from igclaim.edits.drug import in_own_units, written_drug_lines
 
+    units: int | None = None
+    causes: list[Cause] = []
+    written = written_drug_lines(ctx) if ctx.written is not None else None  # every chart drug's, empty when none
+    coded = drug_line_numbers(ctx.coding.drugs) if written is None else {}
     for each, f in ctx.coding.drugs.items():
         if not f.is_ig or f.code is None or did not in (None, each):
             continue
-        if ctx.written is not None:  # every chart drug has its list of written lines, empty when none
-            units = in_own_units(ctx, f, written_drug_lines(ctx)[each])
+        if units:  # a further product of the claim told whole: its lines denied with the first's
+            numbers = [ln.line for ln in written[each]] if written is not None else coded[each]
+            causes += [("denied-line", str(n)) for n in numbers]
+        elif written is not None:
+            units, causes = in_own_units(ctx, f, written[each]), [("drug", f.path)]
         else:
-            units = sum(ln.units for ln in f.lines)
-        denied = frozenset(ig_drug_ids(ctx) if did is None else (did,))
-        # none (0) is left out by `finding`
-        return -units, [("drug", f.path), *_denied_administration(ctx, denied)]
-    return None, []
+            units, causes = sum(ln.units for ln in f.lines), [("drug", f.path)]
+    if units is None:
+        return None, []
+    denied = frozenset(ig_drug_ids(ctx) if did is None else (did,))
+    # none (0) is left out by `finding`
+    return -units, [*causes, *_denied_administration(ctx, denied)]
 
 
 def _denied_administration(ctx: EditContext, denied: frozenset[str]) -> list[Cause]:
