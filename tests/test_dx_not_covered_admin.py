@@ -495,3 +495,22 @@ def test_an_immune_globulin_without_a_code_puts_no_units_at_stake(home: Path) ->
     assert _codes(r) == [("96369", 1)]
     [f] = _dx(r)
     assert (f.impact_units, f.impact_usd) == (None, None)
+
+
+def test_a_written_diagnosis_not_covered_for_one_product_counts_that_products_lines_only(
+        fees: None, tmp_path: Path) -> None:
+    """The list covers CIDP (G61.81) for every product, ITP (D69.3) for J1561 only: the chart's CIDP is covered, the
+    written claim's ITP covers Gamunex-C but not Privigen. The finding (about Privigen) is on Privigen's line, with
+    its first line (Privigen written over two J1459 lines, × 30 and × 10), with its units and its administration:
+    not Gamunex-C's 60 units (covered), nor Gamunex-C's administration."""
+    enc = dict(_both_uncovered(), diagnoses=["G61.81"],
+               payer={"type": "medicare", "name": "Medicare Part B", "profile": _profile(
+                   tmp_path, '\n[[indication]]\nname = "ITP"\ncodes = ["D69.3"]\nproducts = ["J1561"]')})
+    written = _written(enc, ("J1561", 60), ("J1459", 30), ("96365", 1), ("96366", 5), ("96367", 1), ("J1459", 10))
+    written["diagnoses"] = ["D69.3"]
+    [f] = _dx(scrub(enc, claim=written))
+    assert "for Privigen" in f.message and "Gamunex-C" not in f.message
+    assert f.causes == (("diagnosis", "D69.3"), ("drug", "drugs[1]"), ("denied-line", "4:1"), ("denied-line", "5"))
+    # 40 × 50.281 = 2,011.24 (J1459) + 1 of 96366's 5 units (40.00) + 70.00 (96367) = 2,121.24; it was Gamunex-C's
+    # 2,944.56 with every administration line (3,364.56)
+    assert (f.line, f.impact_units, f.impact_usd) == (2, -40, Decimal("-2121.24"))

@@ -539,22 +539,22 @@ def _not_covered(ctx: EditContext, gap: Gap, text: str, did: str | None) -> Find
                "wanted (a secondary payer needs one), or bill the payer or setting that covers it.")
         if lines and all(gy in mods(ln) for ln in lines):
             severity, text = "warning", f"{text} {gy} is on the lines: the denial is expected."
-    units, cause = _denied_units(ctx, did)
+    units, cause = _denied_units(ctx, None if did is None else frozenset((did,)))
     line = min(ln.line for ln in lines) if did is not None and lines else _first_ig_line(ctx)
     return sourced(finding("DX-NOT-COVERED", text, severity=severity, line=line, fix=fix, impact_units=units,
                            cause=cause), gap.source)
 
 
-def _denied_units(ctx: EditContext, did: str | None = None) -> tuple[int | None, list[tuple[str, str]]]:
+def _denied_units(ctx: EditContext, denied: frozenset[str] | None = None
+                  ) -> tuple[int | None, list[tuple[str, str]]]:
     """What a claim no diagnosis of which is covered puts at stake (as DX-POINTER-NOT-COVERED prices one line):
     the immune globulin's units on the claim that goes out (the written lines on scrub, counted in the chart code's
-    units; else the coded lines), priced at its code through the cause naming the drug. The drug `did` when the
-    products are told each on its own; else the chart's first immune globulin with units on that claim: a
-    finding's units are in one code's units, so each further immune globulin's lines on the claim that goes out
-    (its written lines on scrub, else its coded ones) are named denied with it (("denied-line", "<line>"), their
-    payment as billed; each line once: a line is one drug's, never an administration line). With them, the
-    administration lines denied with the drug (`_denied_administration`): of `did` alone, else of every immune
-    globulin of the claim (none is covered); the units stay the one drug's."""
+    units; else the coded lines), priced at its code through the cause naming the drug: of the drugs `denied`
+    (None: every immune globulin of the claim), the chart's first with units on that claim. A finding's units are
+    in one code's units, so each further denied drug's lines on the claim that goes out (its written lines on
+    scrub, else its coded ones) are named denied with it (("denied-line", "<line>"), their payment as billed; each
+    line once: a line is one drug's, never an administration line). With them, the administration lines denied
+    with the drugs (`_denied_administration`); the units stay the one drug's."""
     from igclaim.coding.claim import drug_line_numbers
     from igclaim.edits.drug import in_own_units, written_drug_lines
 
@@ -563,9 +563,9 @@ def _denied_units(ctx: EditContext, did: str | None = None) -> tuple[int | None,
     written = written_drug_lines(ctx) if ctx.written is not None else None  # every chart drug's, empty when none
     coded = drug_line_numbers(ctx.coding.drugs) if written is None else {}
     for each, f in ctx.coding.drugs.items():
-        if not f.is_ig or f.code is None or did not in (None, each):
+        if not f.is_ig or f.code is None or (denied is not None and each not in denied):
             continue
-        if units:  # a further product of the claim told whole: its lines denied with the first's
+        if units:  # a further denied product: its lines denied with the first's
             numbers = [ln.line for ln in written[each]] if written is not None else coded[each]
             causes += [("denied-line", str(n)) for n in numbers]
         elif written is not None:
@@ -574,9 +574,8 @@ def _denied_units(ctx: EditContext, did: str | None = None) -> tuple[int | None,
             units, causes = sum(ln.units for ln in f.lines), [("drug", f.path)]
     if units is None:
         return None, []
-    denied = frozenset(ig_drug_ids(ctx) if did is None else (did,))
     # none (0) is left out by `finding`
-    return -units, [*causes, *_denied_administration(ctx, denied)]
+    return -units, [*causes, *_denied_administration(ctx, frozenset(ig_drug_ids(ctx)) if denied is None else denied)]
 
 
 def _denied_administration(ctx: EditContext, denied: frozenset[str]) -> list[Cause]:
@@ -789,13 +788,20 @@ def written_dx_chemo(ctx: EditContext) -> list[Finding]:
 
 @also_check("DX-NOT-COVERED", "claim")
 def written_dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
+    from igclaim.edits.drug import written_drug_lines
+
     dx = written_dx(ctx)
     if dx is None:
         return
     found = verdict(ctx, dx)
     gap = found.gap
     if gap and not coverage_gap(ctx, chart_dx(ctx)):
-        units, drug = _denied_units(ctx)
+        # a product the written diagnoses cover is not denied: only the others' lines and units are at stake, the
+        # finding on the first of their written lines
+        ids = ig_drug_ids(ctx)
+        denied = frozenset(ids[part.place] for part in gap.by_drug) if per_drug(ctx, gap) else None
+        units, drug = _denied_units(ctx, denied)
+        lines = [ln.line for did in denied or () for ln in written_drug_lines(ctx)[did]]
         undocumented = _undocumented(ctx, dx)
         # The chart's own diagnoses are billable and covered: the fix is to bill them (an ABN is for a claim that
         # cannot be covered; GZ/GA here would turn a payable line into a denial).
@@ -803,7 +809,7 @@ def written_dx_not_covered(ctx: EditContext) -> Iterator[Finding]:
                f"{', '.join(undocumented or dx)}, pointing the immune globulin's lines at them."
                if chart_dx_covered(ctx) else None)
         yield finding("DX-NOT-COVERED", found.claim_text + _chart_instead(ctx), severity=gap.severity,
-                      line=_first_ig_line(ctx), impact_units=units, fix=fix,
+                      line=min(lines) if lines else _first_ig_line(ctx), impact_units=units, fix=fix,
                       cause=[("diagnosis", d) for d in undocumented] + drug)
 
 
