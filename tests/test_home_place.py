@@ -175,3 +175,32 @@ def test_a_drug_line_written_with_another_codes_unit_dose_is_counted_in_the_drug
 
     f = only(scrub(home_iv(), as_j1559), "HOME-PLACE")
     assert (f.impact_units, f.impact_usd) == (-60, Decimal("-2944.56"))  # 60 × 49.076 (CMS ASP, January 2026)
+
+
+def _two_ivigs(pos: str) -> dict:
+    """Gamunex-C (J1561 × 60) then Privigen (J1459 × 40), both IV, at home, the claim billed at `pos`."""
+    privigen = {"id": "ig2", "product": "Privigen", "route": "IV", "dose": {"grams": 20},
+                "containers": [{"grams": 10, "count": 2}]}
+    enc = home_iv(place_of_service=pos)
+    enc["drugs"] = [*enc["drugs"], privigen]
+    enc["administrations"].append({"drug_id": "ig2", "start": "2026-03-05T14:10", "stop": "2026-03-05T16:40"})
+    return enc
+
+
+def test_a_second_ivigs_lines_are_at_stake_too():
+    """Both products are denied with the place: the finding's units are the first IVIG's (one code's units), the
+    second's lines are named denied with it and their payment counted: on build its coded line, on scrub its written
+    lines (Privigen written over two lines, × 30 and × 10)."""
+    enc = _two_ivigs("11")
+    r = build(enc)
+    assert [(ln.code, ln.units) for ln in r.claim.lines] == [("J1561", 60), ("J1459", 40), ("Q2052", 26)]
+    f = only(r, "HOME-PLACE")
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"))
+    # 60 × 49.076 = 2,944.56 (J1561) + 40 × 50.281 = 2,011.24 (J1459) = 4,955.80 (CMS ASP, January 2026)
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-4955.80"))
+    written = copy.deepcopy(r.claim.model_dump(mode="json"))
+    written["lines"] = [dict(written["lines"][0], line=1), dict(written["lines"][1], line=2, units=30),
+                        dict(written["lines"][2], line=3), dict(written["lines"][1], line=4, units=10)]
+    f = only(scrub(enc, claim=written), "HOME-PLACE")
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"), ("denied-line", "4"))
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-4955.80"))

@@ -551,23 +551,19 @@ def _denied_units(ctx: EditContext, denied: frozenset[str] | None = None
     the immune globulin's units on the claim that goes out (the written lines on scrub, counted in the chart code's
     units; else the coded lines), priced at its code through the cause naming the drug: of the drugs `denied`
     (None: every immune globulin of the claim), the chart's first with units on that claim. A finding's units are
-    in one code's units, so each further denied drug's lines on the claim that goes out (its written lines on
-    scrub, else its coded ones) are named denied with it (("denied-line", "<line>"), their payment as billed; each
-    line once: a line is one drug's, never an administration line). With them, the administration lines denied
-    with the drugs (`_denied_administration`); the units stay the one drug's."""
-    from igclaim.coding.claim import drug_line_numbers
-    from igclaim.edits.drug import in_own_units, written_drug_lines
+    in one code's units, so each further denied drug's lines on the claim that goes out are named denied with it
+    (`denied_drug_lines`; each line once: a line is one drug's, never an administration line). With them, the
+    administration lines denied with the drugs (`_denied_administration`); the units stay the one drug's."""
+    from igclaim.edits.drug import denied_drug_lines, in_own_units, written_drug_lines
 
     units: int | None = None
     causes: list[Cause] = []
     written = written_drug_lines(ctx) if ctx.written is not None else None  # every chart drug's, empty when none
-    coded = drug_line_numbers(ctx.coding.drugs) if written is None else {}
     for each, f in ctx.coding.drugs.items():
         if not f.is_ig or f.code is None or (denied is not None and each not in denied):
             continue
         if units:  # a further denied product: its lines denied with the first's
-            numbers = [ln.line for ln in written[each]] if written is not None else coded[each]
-            causes += [("denied-line", str(n)) for n in numbers]
+            causes += denied_drug_lines(ctx, [each])
         elif written is not None:
             units, causes = in_own_units(ctx, f, written[each]), [("drug", f.path)]
         else:

@@ -14,11 +14,12 @@ from decimal import Decimal
 from typing import NamedTuple, get_args
 
 from igclaim import ndc as ndc_mod
+from igclaim.coding.claim import drug_line_numbers
 from igclaim.coding.drug import CodedDrug, dose_units_exact, package_billing_units
 from igclaim.edits.context import EditContext
 from igclaim.edits.context import code_of as code_of  # the name engine.py and written.py import it by
 from igclaim.edits.diagnosis import sourced
-from igclaim.edits.registry import When, also_check, edit, finding
+from igclaim.edits.registry import Cause, When, also_check, edit, finding
 from igclaim.model import ClaimLine, Finding, NdcUnit
 from igclaim.refdata.resolver import Package, Product
 from igclaim.refdata.rules import Rules
@@ -146,6 +147,18 @@ def _by_ndc(ctx: EditContext, ln: ClaimLine, ig: list[str]) -> str | None:
 
 def all_written_drug_lines(ctx: EditContext) -> list[ClaimLine]:
     return [ln for lines in written_drug_lines(ctx).values() for ln in lines]
+
+
+def denied_drug_lines(ctx: EditContext, dids: list[str]) -> list[Cause]:
+    """A cause ("denied-line", "<line>") for each line of these chart drugs on the claim that goes out (their written
+    lines on scrub, `written_drug_lines`; their coded lines on build, `drug_line_numbers`), in drug order: a finding
+    that denies them with a drug it prices by its units (one code's units) carries their payment as billed
+    (`price_findings`)."""
+    if ctx.written is not None:
+        written = written_drug_lines(ctx)
+        return [("denied-line", str(ln.line)) for did in dids for ln in written[did]]
+    coded = drug_line_numbers(ctx.coding.drugs)
+    return [("denied-line", str(n)) for did in dids for n in coded[did]]
 
 
 def code_of_drug(f: CodedDrug) -> str:

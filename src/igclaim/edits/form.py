@@ -18,7 +18,15 @@ from igclaim.catalog import with_article as _a
 from igclaim.edits.administration import no_administration_billed, written_admin
 from igclaim.edits.context import EditContext, code_of
 from igclaim.edits.diagnosis import MANUAL_CH26, claim_dx, pointers_sent
-from igclaim.edits.drug import home_scig, in_own_units, is_drug_code, mods, written_drug_lines, written_pump_lines
+from igclaim.edits.drug import (
+    denied_drug_lines,
+    home_scig,
+    in_own_units,
+    is_drug_code,
+    mods,
+    written_drug_lines,
+    written_pump_lines,
+)
 from igclaim.edits.registry import When, edit, finding
 from igclaim.model import ClaimLine, Finding, Severity
 from igclaim.refdata.resolver import QuantityElement, bill_types, quantity_elements
@@ -868,7 +876,9 @@ def home_place(ctx: EditContext) -> list[Finding]:
         return found
     places = supply.places
     listed = ", ".join(places)
-    did, ivig = next((did, d) for did, d in ctx.coding.drugs.items() if d.is_ig and d.route == "IV")
+    # every IVIG of the claim is denied: the first's units (one code's units), the others' lines with them
+    first, *others = [did for did, d in ctx.coding.drugs.items() if d.is_ig and d.route == "IV"]
+    did, ivig = first, ctx.coding.drugs[first]
     pos = (ctx.billed.place_of_service or "").strip()
     if pos and pos not in places:
         if ctx.written is None:
@@ -879,7 +889,7 @@ def home_place(ctx: EditContext) -> list[Finding]:
         found.append(finding(
             "HOME-PLACE", f"Place of service {pos} ({whose}) on a Medicare home IVIG claim: the DME MAC pays home IVIG "
             f"and its supplies only with a home or home-like place of service ({listed}), so the drug is denied.",
-            impact_units=-units, cause=("drug", ivig.path),
+            impact_units=-units, cause=[("drug", ivig.path), *denied_drug_lines(ctx, others)],
             fix=f"Bill the place the infusion was given, one of {listed}, on every line; an infusion given elsewhere "
             "(an office, a hospital) is not billed to the DME MAC as home IVIG."))
     if ctx.written is None:
