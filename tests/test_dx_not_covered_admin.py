@@ -514,3 +514,33 @@ def test_a_written_diagnosis_not_covered_for_one_product_counts_that_products_li
     # 40 × 50.281 = 2,011.24 (J1459) + 1 of 96366's 5 units (40.00) + 70.00 (96367) = 2,121.24; it was Gamunex-C's
     # 2,944.56 with every administration line (3,364.56)
     assert (f.line, f.impact_units, f.impact_usd) == (2, -40, Decimal("-2121.24"))
+
+
+def test_a_premedication_charted_first_does_not_take_the_findings_line(fees: None, tmp_path: Path) -> None:
+    """The chart lists the premedication (J1200) before the IVIG, and the written claim bills it first: the finding
+    is on the immune globulin's line (2), not the premedication's (1). On line 1 the batch headline counted
+    DRUG-UNITS on the J1561 line (written × 64, the chart's 60: 4 × 49.076 = $196.30) besides the $3,450.86 it is
+    part of ($3,647.16); on line 2 the line's dollars count once."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    enc = chart(encounter_id="e-pre", diagnoses=["G43.909"], payer=CGS, drugs=[PREMED, GAMUNEX],
+                administrations=[{"drug_id": "pre", "method": "push", "start": "2026-03-02T08:50",
+                                  "stop": "2026-03-02T08:50"},
+                                 {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T14:00"}])
+    written = _written(enc, ("J1200", 1), ("J1561", 64), ("96365", 1), ("96366", 4), ("96375", 1))
+    [f] = _dx(scrub(enc, claim=written))
+    # 64 × 49.076 = 3,140.86 (J1561 as written) + 150.00 (96365) + 4 × 40.00 (96366) = 3,450.86
+    assert (f.line, f.impact_units, f.impact_usd) == (2, -64, Decimal("-3450.86"))
+    enc["claim"] = written
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(enc) + "\n")
+    res = CliRunner().invoke(app, ["batch", str(src), "--out", str(tmp_path / "out"), "-w", "1", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "out" / "report.html").read_text()
+    money = dict(re.findall(r"id='(usd-[a-z-]+)'>([^<]*)<", page))
+    assert (money["usd-at-risk"], money["usd-coverage"], money["usd-beyond-chart"]) == ("$3,450.86", "$3,450.86",
+                                                                                          "$0.00")

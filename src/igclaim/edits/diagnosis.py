@@ -405,11 +405,9 @@ def sourced(f: Finding, source: str) -> Finding:
 
 
 def _first_ig_line(ctx: EditContext) -> int | None:
-    from igclaim.edits.drug import all_written_drug_lines
-
-    if ctx.written is None:
-        return None
-    lines = all_written_drug_lines(ctx)
+    """The first written line of the immune globulin drugs (`_written_ig_lines`: the chart's first product's
+    first), never another drug's (a premedication charted first); None on build or when none is written."""
+    lines = _written_ig_lines(ctx)
     return lines[0].line if lines else None
 
 
