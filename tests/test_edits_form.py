@@ -174,7 +174,8 @@ def test_a_professional_charts_hospital_outpatient_place_is_told(setting, pos, o
 
 
 @pytest.mark.parametrize("enc", [chart(setting="hospital_outpatient", place_of_service="22"),
-                                 chart(setting="hospital_outpatient", place_of_service="19"), HOSPITAL,
+                                 chart(setting="hospital_outpatient", place_of_service="19",
+                                       outpatient_department="off_campus_excepted"), HOSPITAL,
                                  chart(place_of_service="11"), chart(place_of_service="49"),
                                  chart(place_of_service="31"), chart(place_of_service="12"),
                                  chart(setting="home", place_of_service="12"),
@@ -231,7 +232,8 @@ def test_a_hospital_charts_place_of_the_other_department_is_told(department, pos
 
 @pytest.mark.parametrize("department,pos,dos", [
     ("on_campus", "22", "2026-03-02"), ("off_campus_excepted", "19", "2026-03-02"),
-    ("off_campus_nonexcepted", "19", "2026-03-02"), (None, "19", "2026-03-02"), (None, "22", "2026-03-02"),
+    ("off_campus_nonexcepted", "19", "2026-03-02"), (None, "22", "2026-03-02"), (None, "22", "2016-01-01"),
+    (None, "19", "2015-12-31"),  # 19 was not yet in the code set, nor PO required
     ("on_campus", None, "2026-03-02"), ("off_campus_excepted", None, "2026-03-02"),
     ("off_campus_excepted", "22", "2015-12-31"),  # before 2016, 22 was every outpatient department's place
     ("on_campus", "19", "2015-12-31"),  # and 19 was not yet in the code set: not judged
@@ -240,6 +242,37 @@ def test_a_hospital_charts_place_of_its_own_department_or_without_one_is_not_tol
     stated = department_chart(department, pos, dos)
     assert "FORM-PLACE" not in ids(build(stated))
     assert "FORM-PLACE" not in ids(scrub(stated))
+
+
+@pytest.mark.parametrize("dos,takes", [("2026-03-02", "off_campus_excepted PO, off_campus_nonexcepted PN"),
+                                       ("2016-01-01", "off_campus_excepted PO, off_campus_nonexcepted PO")])
+def test_a_hospital_charts_off_campus_place_without_its_department_is_told(dos, takes):
+    """A hospital outpatient chart at place of service 19 (off-campus outpatient hospital, from 2016-01-01) that names
+    no outpatient_department: coding takes the PO/PN modifier from the department only, so the Medicare claim went
+    out with none and nothing told it, though the place says an off-campus department, whose lines take PO (excepted)
+    or PN (non-excepted, paid at the PFS-equivalent rate). The department is not guessed: a warning naming the
+    departments of that place (settings.toml [[hospital_outpatient.department_places]]) and their modifiers."""
+    stated = department_chart(None, "19", dos)
+    built = build(stated)
+    assert not any({"PO", "PN"} & set(ln.modifiers) for ln in built.claim.lines)  # not guessed
+    for result in (built, scrub(stated)):
+        f = only(result, "FORM-PLACE")
+        assert f.severity == "warning" and f.line is None
+        assert f.message == ("The chart's place_of_service 19 is the place of service of an excepted off-campus "
+                             "department or a non-excepted off-campus department, but the chart names no "
+                             "outpatient_department, which decides the claim's PO/PN line modifiers and how an "
+                             f"off-campus department's lines are paid ({takes}): the claim carries none, and the "
+                             "place is not billed (the UB-04/837I carries none).")
+        assert f.fix == ("Give the chart's outpatient_department (off_campus_excepted or off_campus_nonexcepted); if "
+                         "the service was not given off campus, correct the place of service.")
+        assert [x.edit for x in result.findings].count("FORM-PLACE") == 1
+
+
+def test_an_off_campus_place_without_its_department_is_not_told_where_the_payer_asks_no_modifier():
+    """A commercial profile without department_modifiers_required: its claim takes no PO/PN, so none is missing."""
+    stated = department_chart(None, "19")
+    stated["payer"] = {"type": "commercial", "prior_authorization": {"number": "P"}}
+    assert "FORM-PLACE" not in ids(build(stated))
 
 
 def test_revenue_codes_on_a_hospital_claim():

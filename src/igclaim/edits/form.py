@@ -164,11 +164,13 @@ def _dropped_bill_type(ctx: EditContext, tob: str) -> Finding:
     statement="the chart's place of service contradicts the chart (the setting or the field may be wrong): on a "
     "hospital outpatient chart, one other than a hospital outpatient department's ({outpatient_places}), which the "
     "UB-04/837I does not carry, so it is not billed, or not the one of the outpatient_department it names (from "
-    "{department_places_from}: {department_places}), which decides the PO/PN modifiers; on an office or home chart, "
+    "{department_places_from}: {department_places}), which decides the PO/PN modifiers, or, naming none, the place of "
+    "departments whose lines take PO/PN where the payer asks them (the claim then carries none); on an office or home "
+    "chart, "
     "a hospital outpatient department's, billed on the CMS-1500/837P (paid at the facility rate or denied)",
     fix="Set the chart's setting to where the service was given, or give the chart the place of service of its "
     "setting (a hospital outpatient department's is {outpatient_places}, the one of its outpatient_department) or "
-    "none.",
+    "none; give a hospital outpatient chart at an off-campus department's place its outpatient_department.",
     source=POS_CODE_SET,  # the places: refdata/cms/settings.toml [hospital_outpatient] places_of_service
     phase="chart",
     when=When(chart=("place_of_service",)),  # run only on a chart that gives one (most give none)
@@ -211,9 +213,9 @@ def _other_department(ctx: EditContext, pos: str) -> list[Finding]:
     modifiers and how an off-campus department's lines are paid, the place says the other. A warning: either may be
     the one that is wrong."""
     department = ctx.encounter.outpatient_department
-    if department is None:
-        return []
     places = ctx.rules.catalog.department_places(ctx.dos)
+    if department is None:
+        return _unnamed_department(ctx, pos, places)
     want = places.get(department)
     if want is None or want == pos:
         return []
@@ -225,6 +227,26 @@ def _other_department(ctx: EditContext, pos: str) -> list[Finding]:
                     f"{_forms(ctx, ctx.encounter.setting)} carries none): check where the service was given.",
                     fix=f"Correct the one that is wrong: outpatient_department {department} is place of service "
                     f"{want}; place of service {pos} is outpatient_department {' or '.join(others)}.")]
+
+
+def _unnamed_department(ctx: EditContext, pos: str, places: dict[str, str]) -> list[Finding]:
+    """FORM-PLACE on a hospital outpatient chart that names no outpatient_department and whose place is the place of
+    departments whose lines take a modifier on the date (settings.toml [[hospital_outpatient.department_places]] and
+    [[hospital_outpatient.department_modifiers]]: 19 off campus, PO or PN, from 2016), for a payer whose profile asks
+    them (department_modifiers_required): coding takes the modifier from the department only, so the claim carries
+    none. Which department it is (excepted or not: PO or PN, and how the lines are paid) is not guessed; a warning."""
+    others = {d: ctx.rules.department_modifier(d) for d, place in places.items() if place == pos}
+    if not any(others.values()):  # 22 on campus: no modifier to miss
+        return []
+    ids = " or ".join(others)
+    takes = ", ".join(f"{d} {m}" for d, m in others.items() if m)
+    return [finding("FORM-PLACE", f"The chart's place_of_service {pos} is the place of service of "
+                    f"{' or '.join(_DEPARTMENTS[d] for d in others)}, but the chart names no outpatient_department, "
+                    "which decides the claim's PO/PN line modifiers and how an off-campus department's lines are "
+                    f"paid ({takes}): the claim carries none, and the place is not billed (the "
+                    f"{_forms(ctx, ctx.encounter.setting)} carries none).",
+                    fix=f"Give the chart's outpatient_department ({ids}); if the service was not given off "
+                    "campus, correct the place of service.")]
 
 
 def _department_place(ctx: EditContext, pos: str) -> list[Finding]:
