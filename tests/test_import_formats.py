@@ -164,6 +164,20 @@ def test_ptp_synthetic_crlf_and_bad_modifier():
     assert (exc.value.line, exc.value.column) == (9, 6)
 
 
+@pytest.mark.parametrize("setting", ["dme", "office"])
+def test_ptp_refuses_a_setting_given_that_has_no_ptp_edits(setting):
+    """NCCI publishes PTP edits for practitioners and hospitals only (importers.PTP_SETTINGS, from the MUE tables'
+    Setting): a setting given directly (--setting, the team route's `setting`) that is neither is refused naming the
+    ones there are; it was told it could not be read from the file name and to give --setting, which it had."""
+    text = (FIX / "ccipra-v321r0-f1-synthetic.txt").read_bytes()
+    with pytest.raises(ImportFailure) as exc:
+        parse(Source("ccipra-v321r0-f1.txt", text), "ptp", Options(setting=setting))
+    assert str(exc.value) == (f"ccipra-v321r0-f1.txt: setting {setting!r}: NCCI PTP edits are practitioner or "
+                              "hospital edits")
+    assert parse(Source("ccipra-v321r0-f1.txt", text), "ptp", Options(setting="hospital")).scope == "hospital"
+    assert parse(Source("ccioph-v321r0-f1.txt", text), "ptp", Options()).scope == "hospital"  # from the name
+
+
 def test_icd10_order_file():
     p = _parse("icd10", FIX / "icd10cm_order_2026-real-excerpt.txt")
     assert (p.effective, p.ends) == (date(2025, 10, 1), date(2026, 9, 30))  # FY2026

@@ -73,6 +73,10 @@ class Setting(str, Enum):
     dme = "dme"
 
 
+# The tables NCCI publishes PTP edits for: practitioner (ccipra) and hospital (ccioph); a DME supplier has MUEs only.
+PTP_SETTINGS = (Setting.practitioner.value, Setting.hospital.value)
+
+
 @dataclass(frozen=True)
 class Options:
     """What the user told on the command line; each wins over what the file says."""

@@ -15,10 +15,12 @@ import re
 from datetime import date
 
 from igclaim.refdata.importers import (
+    PTP_SETTINGS,
     ImportFailure,
     Options,
     Parsed,
     RowSpool,
+    Setting,
     Source,
     ascii_upper,
     dates,
@@ -40,9 +42,9 @@ def _setting(names: str, options: Options) -> str | None:
         return options.setting
     low = names.lower()
     if "ccipra" in low or "practitioner" in low:
-        return "practitioner"
+        return Setting.practitioner.value
     if "ccioph" in low or "hospital" in low:
-        return "hospital"
+        return Setting.hospital.value
     return None
 
 
@@ -100,7 +102,10 @@ def parse(source: Source, options: Options) -> Parsed:
     if not seen_header:
         raise ImportFailure(source.name, None, None, "no 'Column 1<TAB>Column 2' header: not an NCCI PTP file")
     setting = _setting(source.names, options)
-    if setting not in ("practitioner", "hospital"):
+    if options.setting and setting not in PTP_SETTINGS:
+        raise ImportFailure(source.name, None, None, f"setting {options.setting!r}: NCCI PTP edits are "
+                            f"{' or '.join(PTP_SETTINGS)} edits", ("setting",))
+    if setting not in PTP_SETTINGS:
         raise ImportFailure(source.name, None, None, "cannot tell practitioner (ccipra) or hospital (ccioph) edits "
                             "from the file name: give --setting", ("setting",))
     found = _quarter(source.names)
