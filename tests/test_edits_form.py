@@ -333,6 +333,21 @@ def test_each_form_setting_finding_says_what_this_claim_needs():
     assert f.fix == "Remove line 2 (96365); bill the drug with Q2052, as the expected claim shows."
 
 
+def test_a_home_claims_fix_names_each_supply_code_once():
+    """A Medicare home IVIG chart of two infusion dates is billed with a Q2052 line for each date (DME article A52509):
+    FORM-SETTING's fix names the code once. No setting's expected claim carries two distinct supply codes (the home
+    DME claim's only one is settings.toml [home] medicare_dme_iv_supply_code; its other drugs are dropped and the pump
+    is billed apart), so the ", " between codes is not reached."""
+    home = chart(setting="home", administrations=[
+        {"drug_id": "ig1", "start": "2026-03-02T09:00", "stop": "2026-03-02T12:00"},
+        {"drug_id": "ig1", "start": "2026-03-03T09:00", "stop": "2026-03-03T11:00"}])
+    assert [ln.code for ln in build(home).claim.lines] == ["J1561", "Q2052", "Q2052"]
+    claim = {"lines": [{"line": 1, "code": "J1561", "modifiers": ["JZ"], "units": 60},
+                       {"line": 2, "code": "96365", "units": 1}]}
+    assert only(scrub(home, claim=claim), "FORM-SETTING").fix == \
+        "Remove line 2 (96365); bill the drug with Q2052, as the expected claim shows."
+
+
 def test_minutes_on_a_ub04_line_name_the_837i_element():
     """A JSON UB-04 claim (837I) whose line says unit_basis MJ was told "SV103 MJ", an 837P element; on the 837I the
     quantity is SV204, whose guide lists UN and DA only (the 837I reader refuses SV204 MJ for any code). The
