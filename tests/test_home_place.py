@@ -45,7 +45,7 @@ def test_another_place_is_an_error_with_the_drugs_units_at_stake(pos):
     assert f.fix == ("Bill the place the infusion was given, one of 04, 12, 13, 14, 32, 33, 54, 55, 56, on every line; "
                      "an infusion given elsewhere (an office, a hospital) is not billed to the DME MAC as home IVIG.")
     assert f.impact_units == -60  # J1561 × 60: 30 g in 500 mg units, the drug's written lines
-    assert f.causes == (("drug", "drugs[0]"),)
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"))  # Q2052, the supplies, with it
     assert "FORM-SETTING" not in ids(r)  # one finding for one mistake
 
 
@@ -73,7 +73,7 @@ def test_the_intravenous_drug_is_the_one_at_stake():
     """A chart with a SC immune globulin listed before the IVIG: the IVIG's units are the ones denied."""
     both = home_iv(drugs=[{**SCIG, "id": "sc1"}, copy.deepcopy(chart()["drugs"][0])])
     f = only(scrub(both, at("11")), "HOME-PLACE")
-    assert f.causes == (("drug", "drugs[1]"),) and f.impact_units == -60
+    assert f.causes[0] == ("drug", "drugs[1]") and f.impact_units == -60
 
 
 def test_a_discarded_amount_billed_on_build_is_at_stake_too():
@@ -195,12 +195,37 @@ def test_a_second_ivigs_lines_are_at_stake_too():
     r = build(enc)
     assert [(ln.code, ln.units) for ln in r.claim.lines] == [("J1561", 60), ("J1459", 40), ("Q2052", 26)]
     f = only(r, "HOME-PLACE")
-    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"))
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"), ("denied-line", "3"))  # 3: Q2052
     # 60 × 49.076 = 2,944.56 (J1561) + 40 × 50.281 = 2,011.24 (J1459) = 4,955.80 (CMS ASP, January 2026)
     assert (f.impact_units, f.impact_usd) == (-60, Decimal("-4955.80"))
     written = copy.deepcopy(r.claim.model_dump(mode="json"))
     written["lines"] = [dict(written["lines"][0], line=1), dict(written["lines"][1], line=2, units=30),
                         dict(written["lines"][2], line=3), dict(written["lines"][1], line=4, units=10)]
     f = only(scrub(enc, claim=written), "HOME-PLACE")
-    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"), ("denied-line", "4"))
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"), ("denied-line", "4"), ("denied-line", "3"))
     assert (f.impact_units, f.impact_usd) == (-60, Decimal("-4955.80"))
+
+
+def test_the_supplies_line_is_at_stake_with_the_drug(home, tmp_path):
+    """The DME MAC pays home IVIG "and its supplies" only at a home place: Q2052 is denied with the drug, named a
+    denied line on build (its coded line) and on scrub (its written line). A synthetic fee schedule of the test's
+    own prices Q2052 at $50.00 a date (igclaim bundles none): 2,944.56 (J1561 × 60) + 50.00 = 2,994.56."""
+    from datetime import date
+
+    from igclaim.refdata import store
+    from igclaim.refdata.importers import Options
+
+    schedule = tmp_path / "fees-synthetic.csv"
+    schedule.write_text("code,amount\nQ2052,50.00\n")
+    store.import_file("fees", schedule, Options(effective=date(2026, 1, 1), schedule="acme"))
+    enc = home_iv(place_of_service="11")
+    r = build(enc)
+    assert [(ln.code, ln.units) for ln in r.claim.lines] == [("J1561", 60), ("Q2052", 16)]
+    f = only(r, "HOME-PLACE")
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "2"))
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-2994.56"))
+    written = copy.deepcopy(r.claim.model_dump(mode="json"))
+    written["lines"] = [dict(written["lines"][1], line=1), dict(written["lines"][0], line=2)]
+    f = only(scrub(enc, claim=written), "HOME-PLACE")
+    assert f.causes == (("drug", "drugs[0]"), ("denied-line", "1"))
+    assert (f.impact_units, f.impact_usd) == (-60, Decimal("-2994.56"))

@@ -898,7 +898,8 @@ def home_place(ctx: EditContext) -> list[Finding]:
         return found
     places = supply.places
     listed = ", ".join(places)
-    # every IVIG of the claim is denied: the first's units (one code's units), the others' lines with them
+    # every IVIG of the claim is denied: the first's units (one code's units), the others' lines and the supplies
+    # lines with them
     first, *others = [did for did, d in ctx.coding.drugs.items() if d.is_ig and d.route == "IV"]
     did, ivig = first, ctx.coding.drugs[first]
     pos = (ctx.billed.place_of_service or "").strip()
@@ -911,7 +912,10 @@ def home_place(ctx: EditContext) -> list[Finding]:
         found.append(finding(
             "HOME-PLACE", f"Place of service {pos} ({whose}) on a Medicare home IVIG claim: the DME MAC pays home IVIG "
             f"and its supplies only with a home or home-like place of service ({listed}), so the drug is denied.",
-            impact_units=-units, cause=[("drug", ivig.path), *denied_drug_lines(ctx, others)],
+            impact_units=-units, cause=[("drug", ivig.path), *denied_drug_lines(ctx, others),
+                                        # "and its supplies": the supplies lines of the claim that goes out
+                                        *(("denied-line", str(ln.line)) for ln in ctx.billed.lines
+                                          if code_of(ln) == supply.code)],
             fix=f"Bill the place the infusion was given, one of {listed}, on every line; an infusion given elsewhere "
             "(an office, a hospital) is not billed to the DME MAC as home IVIG."))
     if ctx.written is None:
