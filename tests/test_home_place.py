@@ -229,3 +229,15 @@ def test_the_supplies_line_is_at_stake_with_the_drug(home, tmp_path):
     f = only(scrub(enc, claim=written), "HOME-PLACE")
     assert f.causes == (("drug", "drugs[0]"), ("denied-line", "1"))
     assert (f.impact_units, f.impact_usd) == (-60, Decimal("-2994.56"))
+
+
+def test_a_second_ivigs_line_at_another_place_is_told():
+    """The claim at 12 (home): Privigen's written line carries its own place 11 (SV105), an office: told on that
+    line, as the first IVIG's line would be."""
+    enc = _two_ivigs("12")
+    r = build(enc)
+    written = copy.deepcopy(r.claim.model_dump(mode="json"))
+    written["lines"][1]["place_of_service"] = "11"
+    found = [f for f in scrub(enc, claim=written).findings if f.edit == "HOME-PLACE"]
+    assert [(f.line, f.impact_units) for f in found] == [(2, -40)], [f.message for f in found]
+    assert "place of service 11 (the line's own, SV105)" in found[0].message

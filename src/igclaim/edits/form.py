@@ -920,8 +920,10 @@ def home_place(ctx: EditContext) -> list[Finding]:
             "(an office, a hospital) is not billed to the DME MAC as home IVIG."))
     if ctx.written is None:
         return found
-    billed = [*written_drug_lines(ctx)[did], *(ln for ln, code in zip(ctx.written.lines, ctx.written_codes,
-                                                                       strict=True) if code == supply.code)]
+    # every IVIG's written lines (the first product's first), then the supplies'
+    written = written_drug_lines(ctx)
+    billed = [*(ln for each in (first, *others) for ln in written[each]),
+              *(ln for ln, code in zip(ctx.written.lines, ctx.written_codes, strict=True) if code == supply.code)]
     return found + home_line_places(billed, pos, places)
 
 
