@@ -241,3 +241,14 @@ def test_a_second_ivigs_line_at_another_place_is_told():
     found = [f for f in scrub(enc, claim=written).findings if f.edit == "HOME-PLACE"]
     assert [(f.line, f.impact_units) for f in found] == [(2, -40)], [f.message for f in found]
     assert "place of service 11 (the line's own, SV105)" in found[0].message
+
+
+def test_the_first_products_line_is_the_place_the_others_are_compared_with():
+    """Gamunex-C's line written at 13 (its own SV105), the claim at 12: Privigen's line and Q2052 (12, the claim's)
+    are told as differing from line 1's place, the first product's."""
+    enc = _two_ivigs("12")
+    written = copy.deepcopy(build(enc).claim.model_dump(mode="json"))
+    written["lines"][0]["place_of_service"] = "13"
+    found = [f for f in scrub(enc, claim=written).findings if f.edit == "HOME-PLACE"]
+    assert [f.line for f in found] == [2, 3], [f.message for f in found]
+    assert "line 1's J1561 at 13" in found[0].message
