@@ -83,6 +83,27 @@ def _written(enc: dict, *lines: tuple[str, int]) -> dict:
     return written
 
 
+def _batch(enc: dict, tmp_path: Path) -> tuple[list[tuple[str, int, float]], dict[str, str], dict[str, str]]:
+    """`igclaim batch` on one chart: its priced findings (edit, line, dollars), the report's headline figures and its
+    dollars by edit."""
+    import re
+
+    from typer.testing import CliRunner
+
+    from igclaim.cli import app
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(enc) + "\n")
+    res = CliRunner().invoke(app, ["batch", str(src), "--out", str(tmp_path / "out"), "-w", "1", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    [result] = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
+    priced = sorted((f["edit"], f["line"], f["impact_usd"]) for f in result["findings"] if f["impact_usd"] is not None)
+    page = (tmp_path / "out" / "report.html").read_text()
+    money = dict(re.findall(r"id='(usd-[a-z-]+|units-at-risk)'>([^<]*)<", page))
+    rows = dict(re.findall(r"<tr data-edit='([A-Z-]+)'>.*?<td class='n'>(\$[\d,.]+|—)</td></tr>", page))
+    return priced, money, rows
+
+
 def _dx(result: Result) -> list[Finding]:
     return [f for f in result.findings if f.edit == "DX-NOT-COVERED"]
 
@@ -303,26 +324,12 @@ def test_the_batch_reports_headline_counts_the_denied_administration_once(fees: 
     150.00 + 5 × 40.00 = 3,294.56), and ADMIN-ADDON-UNITS on the 96366 line (written × 5, the chart's 4) is $40.00 of
     that same money: the headline said $3,334.56 ($3,294.56 at risk for coverage and $40.00 billed beyond the chart),
     now $3,294.56, all coverage. Units stay by line (60 of J1561 + 1 of 96366). The table by edit keeps both."""
-    import re
-
-    from typer.testing import CliRunner
-
-    from igclaim.cli import app
-
     enc = chart(encounter_id="e-dx", diagnoses=["G43.909"], payer=CGS)
     enc["claim"] = _written(enc, ("J1561", 60), ("96365", 1), ("96366", 5))
-    src = tmp_path / "in.jsonl"
-    src.write_text(json.dumps(enc) + "\n")
-    res = CliRunner().invoke(app, ["batch", str(src), "--out", str(tmp_path / "out"), "-w", "1", "--no-progress"])
-    assert res.exit_code == 0, res.output
-    [result] = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
-    priced = sorted((f["edit"], f["line"], f["impact_usd"]) for f in result["findings"] if f["impact_usd"] is not None)
+    priced, money, rows = _batch(enc, tmp_path)
     assert priced == [("ADMIN-ADDON-UNITS", 3, -40.0), ("DX-NOT-COVERED", 1, -3294.56)]
-    page = (tmp_path / "out" / "report.html").read_text()
-    money = dict(re.findall(r"id='(usd-[a-z-]+|units-at-risk)'>([^<]*)<", page))
     assert money == {"usd-at-risk": "$3,294.56", "usd-unbilled": "$0.00", "usd-beyond-chart": "$0.00",
                      "usd-coverage": "$3,294.56", "units-at-risk": "61"}
-    rows = dict(re.findall(r"<tr data-edit='([A-Z-]+)'>.*?<td class='n'>(\$[\d,.]+|—)</td></tr>", page))
     assert (rows["DX-NOT-COVERED"], rows["ADMIN-ADDON-UNITS"]) == ("$3,294.56", "$40.00")
 
 
@@ -434,26 +441,12 @@ def test_the_batch_reports_headline_counts_the_second_products_line_once(fees: N
     J1561 and 420.00 of administration: 5,576.92). The headline counts the line once, in the coverage figure: it was
     $3,565.68 ($3,364.56 for the first product and its administration, $201.12 billed beyond the chart). Units stay
     by line (60 of J1561, 4 of J1459)."""
-    import re
-
-    from typer.testing import CliRunner
-
-    from igclaim.cli import app
-
     enc = dict(_both_uncovered(), encounter_id="e-two")
     enc["claim"] = _written(enc, ("J1561", 60), ("J1459", 44), ("96365", 1), ("96366", 5), ("96367", 1))
-    src = tmp_path / "in.jsonl"
-    src.write_text(json.dumps(enc) + "\n")
-    res = CliRunner().invoke(app, ["batch", str(src), "--out", str(tmp_path / "out"), "-w", "1", "--no-progress"])
-    assert res.exit_code == 0, res.output
-    [result] = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
-    priced = sorted((f["edit"], f["line"], f["impact_usd"]) for f in result["findings"] if f["impact_usd"] is not None)
+    priced, money, rows = _batch(enc, tmp_path)
     assert priced == [("DRUG-UNITS", 2, -201.12), ("DX-NOT-COVERED", 1, -5576.92)]
-    page = (tmp_path / "out" / "report.html").read_text()
-    money = dict(re.findall(r"id='(usd-[a-z-]+|units-at-risk)'>([^<]*)<", page))
     assert money == {"usd-at-risk": "$5,576.92", "usd-unbilled": "$0.00", "usd-beyond-chart": "$0.00",
                      "usd-coverage": "$5,576.92", "units-at-risk": "64"}
-    rows = dict(re.findall(r"<tr data-edit='([A-Z-]+)'>.*?<td class='n'>(\$[\d,.]+|—)</td></tr>", page))
     assert (rows["DX-NOT-COVERED"], rows["DRUG-UNITS"]) == ("$5,576.92", "$201.12")
 
 
